@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: MIT
+# Build options: one per instrumented build.
+option(KBPF_WERROR "Treat warnings as errors" ON)
+option(KBPF_CORE_ONLY "Build only the freestanding core (cross-compile check)" OFF)
+set(KBPF_SANITIZE "" CACHE STRING "Sanitizers: address,undefined | thread | empty")
+option(KBPF_FUZZ "Build libFuzzer targets (clang)" OFF)
+option(KBPF_COVERAGE "Build with coverage instrumentation" OFF)
+option(KBPF_STATIC_TESTS "Link test programs statically (qemu-user runs)" OFF)
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+
+# True when the core carries instrumentation, so nm shows runtime symbols.
+set(KBPF_INSTRUMENTED OFF)
+if(KBPF_SANITIZE OR KBPF_FUZZ OR KBPF_COVERAGE)
+  set(KBPF_INSTRUMENTED ON)
+endif()
+
+function(kbpf_instrument target)
+  if(KBPF_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=${KBPF_SANITIZE}
+                           -fno-omit-frame-pointer -fno-sanitize-recover=all)
+    target_link_options(${target} PUBLIC -fsanitize=${KBPF_SANITIZE})
+  endif()
+  if(KBPF_FUZZ)
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
+  if(KBPF_COVERAGE)
+    target_compile_options(${target} PRIVATE --coverage)
+    target_link_options(${target} PUBLIC --coverage)
+  endif()
+endfunction()

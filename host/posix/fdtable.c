@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The POSIX host's fd table. Every kbpf object installed gets a real file
+ * descriptor, an eventfd, so that:
+ *  - fd numbers come from the process's own table and never alias another
+ *    open file;
+ *  - an fd that is open but not kbpf's (stdin, a socket) gives -EINVAL and
+ *    a closed one -EBADF, exactly as Linux distinguishes them;
+ *  - wake() can signal the eventfd, so poll()/epoll_wait() on a ring
+ *    buffer or perf event fd work as on Linux.
+ * Ids (bpf_map_info.id, GET_FD_BY_ID) come from per-type counters.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "kbpf/object.h"
+#include "posix_internal.h"
+
+struct fd_entry {
+	struct kbpf_obj *obj;
+	uint32_t flags;
+};
+
+static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fd_entry *fds;
+static size_t fds_cap;
+static uint32_t next_id[8];
+
+int posix_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
+		     uint32_t fd_flags)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	(void)h;
+	if (fd < 0)
+		return errno == EMFILE ? -KBPF_EMFILE : -KBPF_ENOMEM;
+	pthread_mutex_lock(&fd_lock);
+	if ((size_t)fd >= fds_cap) {
+		size_t cap = fds_cap ? fds_cap : 64;
+		struct fd_entry *n;
+
+		while (cap <= (size_t)fd)
+			cap *= 2;
+		n = realloc(fds, cap * sizeof(*n));
+		if (!n) {
+			pthread_mutex_unlock(&fd_lock);
+			close(fd);
+			return -KBPF_ENOMEM;
+		}
+		for (size_t i = fds_cap; i < cap; i++)
+			n[i] = (struct fd_entry){ 0 };
+		fds = n;
+		fds_cap = cap;
+	}
+	fds[fd].obj = obj;
+	fds[fd].flags = fd_flags;
+	pthread_mutex_unlock(&fd_lock);
+	return fd;
+}
+
+int posix_fd_get(const struct kbpf_host *h, int fd, struct kbpf_obj **obj,
+		 uint32_t *fd_flags)
+{
+	(void)h;
+	if (fd < 0)
+		return -KBPF_EBADF;
+	pthread_mutex_lock(&fd_lock);
+	if ((size_t)fd < fds_cap && fds[fd].obj) {
+		*obj = fds[fd].obj;
+		if (fd_flags)
+			*fd_flags = fds[fd].flags;
+		kbpf_obj_get(*obj);
+		pthread_mutex_unlock(&fd_lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&fd_lock);
+	return fcntl(fd, F_GETFD) < 0 ? -KBPF_EBADF : -KBPF_EINVAL;
+}
+
+struct kbpf_obj *kbpf_posix_fd_obj(int fd)
+{
+	struct kbpf_obj *obj;
+
+	return posix_fd_get(NULL, fd, &obj, NULL) ? NULL : obj;
+}
+
+int kbpf_posix_close(int fd)
+{
+	struct kbpf_obj *obj = NULL;
+
+	pthread_mutex_lock(&fd_lock);
+	if (fd >= 0 && (size_t)fd < fds_cap) {
+		obj = fds[fd].obj;
+		fds[fd].obj = NULL;
+	}
+	pthread_mutex_unlock(&fd_lock);
+	if (!obj) {
+		errno = EBADF;
+		return -1;
+	}
+	close(fd);
+	kbpf_obj_put(obj);
+	return 0;
+}
+
+void kbpf_posix_reset(void)
+{
+	for (;;) {
+		int fd = -1;
+
+		pthread_mutex_lock(&fd_lock);
+		for (size_t i = 0; i < fds_cap; i++) {
+			if (fds[i].obj) {
+				fd = (int)i;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&fd_lock);
+		if (fd < 0)
+			return;
+		kbpf_posix_close(fd);
+	}
+}
+
+void posix_wake(const struct kbpf_host *h, struct kbpf_obj *obj)
+{
+	(void)h;
+	/*
+	 * Called on the program path, possibly with a kbpf lock held: a
+	 * mutex is fine in this host (no interrupts), and eventfd_write never
+	 * blocks on a non-blocking eventfd.
+	 */
+	pthread_mutex_lock(&fd_lock);
+	for (size_t i = 0; i < fds_cap; i++)
+		if (fds[i].obj == obj)
+			eventfd_write((int)i, 1);
+	pthread_mutex_unlock(&fd_lock);
+}
+
+long posix_id_alloc(const struct kbpf_host *h, struct kbpf_obj *obj)
+{
+	long id;
+
+	(void)h;
+	pthread_mutex_lock(&fd_lock);
+	id = ++next_id[obj->type & 7];
+	pthread_mutex_unlock(&fd_lock);
+	return id;
+}
+
+void posix_id_release(const struct kbpf_host *h, struct kbpf_obj *obj)
+{
+	(void)h;
+	(void)obj;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The POSIX reference host: kbpf's host table implemented on Linux user
+ * space, with the knobs the test suite needs (virtual CPUs, allocation
+ * fault injection and leak counting, user-copy faults, the trace log).
+ *
+ * One process-wide host instance backs kbpf_posix_bpf(); kbpf_posix_host()
+ * returns its table for code that calls the kbpf API directly.
+ *
+ * Thread safety: every function may be called from any thread.
+ */
+#ifndef KBPF_POSIX_H
+#define KBPF_POSIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kbpf/host.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * kbpf_posix_bpf() - drop-in for syscall(__NR_bpf, cmd, attr, size).
+ *
+ * Runs the command on the process-wide kbpf instance. Objects get real file
+ * descriptors (eventfds), so fd numbers never collide with the process's
+ * other fds, poll()/epoll work on ring buffer and perf event fds, and an fd
+ * that is open but not a kbpf object gives -EINVAL as Linux does.
+ *
+ * Return: what the syscall would return: the result (>= 0), or -1 with
+ * errno set to the positive errno.
+ */
+int kbpf_posix_bpf(int cmd, void *attr, unsigned int size);
+
+/**
+ * kbpf_posix_close() - close a kbpf fd, dropping its reference on the
+ * object. Plain close() on a kbpf fd closes the eventfd but leaks the
+ * object until kbpf_posix_reset().
+ * Return: 0, or -1 with errno EBADF.
+ */
+int kbpf_posix_close(int fd);
+
+/** kbpf_posix_set_cpu() - set the calling thread's virtual CPU (default 0). */
+void kbpf_posix_set_cpu(unsigned int cpu);
+
+/** kbpf_posix_get_cpu() - the calling thread's virtual CPU. */
+unsigned int kbpf_posix_get_cpu(void);
+
+/** kbpf_posix_host() - the process-wide host table. */
+const struct kbpf_host *kbpf_posix_host(void);
+
+/**
+ * kbpf_posix_set_nr_cpus() - set the number of possible CPUs reported to
+ * kbpf (default: the machine's possible CPUs, as /sys reports them, so
+ * per-CPU value layouts match the real kernel's). Only before the first
+ * object is created; returns 0 or -1/EBUSY.
+ */
+int kbpf_posix_set_nr_cpus(unsigned int nr);
+
+/** kbpf_posix_possible_cpus() - the machine's possible CPU count. */
+unsigned int kbpf_posix_possible_cpus(void);
+
+/* ---- fault injection and accounting (memory.c) ---- */
+
+/**
+ * kbpf_posix_fail_alloc_after() - make the @n-th allocation from now (0 =
+ * the next one) fail, once; -1 disables. Returns nothing.
+ */
+void kbpf_posix_fail_alloc_after(long n);
+
+/** kbpf_posix_alloc_count() - allocations made since the process started. */
+unsigned long kbpf_posix_alloc_count(void);
+
+/** kbpf_posix_live_allocs() - allocations not yet freed (leak check). */
+long kbpf_posix_live_allocs(void);
+
+/** kbpf_posix_live_bytes() - bytes not yet freed. */
+long kbpf_posix_live_bytes(void);
+
+/** kbpf_posix_live_pages() - pages from alloc_pages not yet freed. */
+long kbpf_posix_live_pages(void);
+
+/**
+ * kbpf_posix_fail_user_copy_after() - make the @n-th user copy from now
+ * fault (-EFAULT), once; -1 disables.
+ */
+void kbpf_posix_fail_user_copy_after(long n);
+
+/* ---- trace log (the bpf_trace_printk sink) ---- */
+
+/**
+ * kbpf_posix_trace_read() - move up to @size bytes of the trace log into
+ * @buf, oldest first; each message is followed by '\n' as in tracefs.
+ * Return the number of bytes moved.
+ */
+size_t kbpf_posix_trace_read(char *buf, size_t size);
+
+/** kbpf_posix_trace_echo() - also write each trace message to stderr (0/1). */
+void kbpf_posix_trace_echo(int on);
+
+/* ---- objects ---- */
+
+/**
+ * kbpf_posix_fd_obj() - the object behind a kbpf fd, with a reference the
+ * caller drops with kbpf_obj_put(); NULL if @fd is not a kbpf fd.
+ */
+struct kbpf_obj *kbpf_posix_fd_obj(int fd);
+
+/**
+ * kbpf_posix_reset() - close every kbpf fd still open (for tests between
+ * cases). Objects then die when their last reference goes.
+ */
+void kbpf_posix_reset(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBPF_POSIX_H */

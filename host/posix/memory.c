@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Memory for the POSIX host: malloc with a header that records the size, so
+ * that a free with the wrong size is caught, live allocations are counted
+ * and the Nth allocation can be made to fail (fault injection).
+ */
+#define _GNU_SOURCE
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "posix_internal.h"
+
+#define HDR_MAGIC 0x6b627066616c6c63ULL /* "kbpfallc" */
+
+struct alloc_hdr {
+	uint64_t magic;
+	uint64_t size;
+	void *base;
+	uint64_t pad;
+};
+
+static atomic_ulong n_allocs;
+static atomic_long live_allocs;
+static atomic_long live_bytes;
+static atomic_long fail_countdown = -1;
+
+void kbpf_posix_fail_alloc_after(long n)
+{
+	atomic_store(&fail_countdown, n);
+}
+
+unsigned long kbpf_posix_alloc_count(void)
+{
+	return atomic_load(&n_allocs);
+}
+
+long kbpf_posix_live_allocs(void)
+{
+	return atomic_load(&live_allocs);
+}
+
+long kbpf_posix_live_bytes(void)
+{
+	return atomic_load(&live_bytes);
+}
+
+/* True if this allocation is the one chosen to fail. */
+static int should_fail(void)
+{
+	long c = atomic_load(&fail_countdown);
+
+	while (c >= 0) {
+		if (atomic_compare_exchange_weak(&fail_countdown, &c, c - 1))
+			return c == 0;
+	}
+	return 0;
+}
+
+void *posix_alloc(const struct kbpf_host *h, size_t size, size_t align,
+		  uint32_t flags)
+{
+	struct alloc_hdr *hdr;
+	char *base, *p;
+	size_t hdr_room;
+
+	(void)h;
+	atomic_fetch_add(&n_allocs, 1);
+	if (should_fail())
+		return NULL;
+	if (align < sizeof(struct alloc_hdr))
+		align = sizeof(struct alloc_hdr);
+	if (align & (align - 1))
+		return NULL;
+	hdr_room = align;
+	if (size > SIZE_MAX - hdr_room)
+		return NULL;
+	if (posix_memalign((void **)&base, align, hdr_room + size))
+		return NULL;
+	p = base + hdr_room;
+	hdr = (struct alloc_hdr *)p - 1;
+	hdr->magic = HDR_MAGIC;
+	hdr->size = size;
+	hdr->base = base;
+	if (flags & KBPF_ALLOC_ZERO)
+		memset(p, 0, size);
+	atomic_fetch_add(&live_allocs, 1);
+	atomic_fetch_add(&live_bytes, (long)size);
+	return p;
+}
+
+void posix_free(const struct kbpf_host *h, void *ptr, size_t size)
+{
+	struct alloc_hdr *hdr;
+
+	(void)h;
+	if (!ptr)
+		return;
+	hdr = (struct alloc_hdr *)ptr - 1;
+	if (hdr->magic != HDR_MAGIC || hdr->size != size) {
+		fprintf(stderr,
+			"kbpf posix host: bad free of %p (size %zu, allocated %llu)\n",
+			ptr, size, (unsigned long long)hdr->size);
+		abort();
+	}
+	hdr->magic = 0;
+	atomic_fetch_sub(&live_allocs, 1);
+	atomic_fetch_sub(&live_bytes, (long)size);
+	free(hdr->base);
+}

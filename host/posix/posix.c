@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The POSIX host table and its small callbacks: virtual CPUs, clocks,
+ * random numbers, task ids, user copies and probe reads (both fault-safe
+ * through process_vm_readv on ourselves), the trace log, and
+ * kbpf_posix_bpf().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kbpf/config.h"
+#include "kbpf/sys.h"
+#include "posix_internal.h"
+
+static _Thread_local unsigned int this_cpu;
+static _Thread_local uint64_t rnd_state;
+static atomic_long copy_fail_countdown = -1;
+
+void kbpf_posix_set_cpu(unsigned int cpu)
+{
+	this_cpu = cpu;
+}
+
+unsigned int kbpf_posix_get_cpu(void)
+{
+	return this_cpu;
+}
+
+uint32_t posix_cpu_id(const struct kbpf_host *h)
+{
+	(void)h;
+	return this_cpu;
+}
+
+unsigned int kbpf_posix_possible_cpus(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
+	unsigned int lo = 0, hi = 0, n = 0;
+	int c;
+
+	if (!f) {
+		long v = sysconf(_SC_NPROCESSORS_CONF);
+		return v > 0 ? (unsigned int)v : 1;
+	}
+	/* A list of ranges: "0-1", "0,2-3". */
+	while (fscanf(f, "%u", &lo) == 1) {
+		hi = lo;
+		c = fgetc(f);
+		if (c == '-') {
+			if (fscanf(f, "%u", &hi) != 1)
+				break;
+			c = fgetc(f);
+		}
+		n += hi - lo + 1;
+		if (c != ',')
+			break;
+	}
+	fclose(f);
+	return n ? n : 1;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t posix_mono_ns(const struct kbpf_host *h)
+{
+	(void)h;
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+static uint64_t posix_boot_ns(const struct kbpf_host *h)
+{
+	(void)h;
+	return clock_ns(CLOCK_BOOTTIME);
+}
+
+static uint64_t posix_coarse_ns(const struct kbpf_host *h)
+{
+	(void)h;
+	return clock_ns(CLOCK_MONOTONIC_COARSE);
+}
+
+static uint64_t posix_tai_ns(const struct kbpf_host *h)
+{
+	(void)h;
+	return clock_ns(CLOCK_TAI);
+}
+
+static uint32_t posix_random_u32(const struct kbpf_host *h)
+{
+	uint64_t x = rnd_state;
+
+	(void)h;
+	if (!x)
+		x = clock_ns(CLOCK_MONOTONIC) ^ (uintptr_t)&rnd_state ^
+		    0x9e3779b97f4a7c15ULL;
+	/* xorshift64*: fast, per thread, good enough for prandom. */
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rnd_state = x;
+	return (uint32_t)((x * 0x2545f4914f6cdd1dULL) >> 32);
+}
+
+static int posix_current_ids(const struct kbpf_host *h, uint64_t *pid_tgid,
+			     uint64_t *uid_gid)
+{
+	(void)h;
+	*pid_tgid = (uint64_t)getpid() << 32 | (uint32_t)gettid();
+	*uid_gid = (uint64_t)getgid() << 32 | (uint32_t)getuid();
+	return 0;
+}
+
+static int posix_current_comm(const struct kbpf_host *h, char *buf, size_t size)
+{
+	char name[17] = { 0 };
+
+	(void)h;
+	if (!size)
+		return 0;
+	prctl(PR_GET_NAME, name);
+	strncpy(buf, name, size - 1);
+	buf[size - 1] = 0;
+	return 0;
+}
+
+/* ---- user copies and probe reads ---- */
+
+void kbpf_posix_fail_user_copy_after(long n)
+{
+	atomic_store(&copy_fail_countdown, n);
+}
+
+static int copy_should_fail(void)
+{
+	long c = atomic_load(&copy_fail_countdown);
+
+	while (c >= 0) {
+		if (atomic_compare_exchange_weak(&copy_fail_countdown, &c,
+						 c - 1))
+			return c == 0;
+	}
+	return 0;
+}
+
+/* Fault-safe copy within this process: the kernel checks both sides. */
+static int self_copy(void *dst, const void *src, size_t n, int to_src_side)
+{
+	struct iovec local = { .iov_base = dst, .iov_len = n };
+	struct iovec remote = { .iov_base = (void *)src, .iov_len = n };
+	ssize_t r;
+
+	if (!n)
+		return 0;
+	if (to_src_side)
+		r = process_vm_writev(getpid(), &remote, 1, &local, 1, 0);
+	else
+		r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	if (r == (ssize_t)n)
+		return 0;
+	if (r < 0 && errno == ENOSYS) {
+		/* No process_vm_*: only NULL can be detected. */
+		if (!src)
+			return -KBPF_EFAULT;
+		if (to_src_side)
+			memcpy((void *)src, dst, n);
+		else
+			memcpy(dst, src, n);
+		return 0;
+	}
+	return -KBPF_EFAULT;
+}
+
+int posix_copy_from_user(const struct kbpf_host *h, void *dst, const void *usrc,
+			 size_t n)
+{
+	(void)h;
+	if (copy_should_fail())
+		return -KBPF_EFAULT;
+	if (!n)
+		return 0;
+	if (!usrc)
+		return -KBPF_EFAULT;
+	return self_copy(dst, usrc, n, 0);
+}
+
+int posix_copy_to_user(const struct kbpf_host *h, void *udst, const void *src,
+		       size_t n)
+{
+	(void)h;
+	if (copy_should_fail())
+		return -KBPF_EFAULT;
+	if (!n)
+		return 0;
+	if (!udst)
+		return -KBPF_EFAULT;
+	return self_copy((void *)src, udst, n, 1);
+}
+
+long posix_strncpy_from_user(const struct kbpf_host *h, char *dst,
+			     const char *usrc, size_t n)
+{
+	size_t i;
+
+	(void)h;
+	if (copy_should_fail() || !usrc)
+		return -KBPF_EFAULT;
+	for (i = 0; i < n; i++) {
+		if (self_copy(&dst[i], &usrc[i], 1, 0))
+			return -KBPF_EFAULT;
+		if (!dst[i])
+			return (long)i;
+	}
+	return (long)n;
+}
+
+int posix_probe_read(const struct kbpf_host *h, void *dst, const void *src,
+		     size_t n)
+{
+	(void)h;
+	if (!n)
+		return 0;
+	if (!src)
+		return -KBPF_EFAULT;
+	return self_copy(dst, src, n, 0);
+}
+
+/* ---- the trace log ---- */
+
+static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *trace_buf;
+static size_t trace_len, trace_cap;
+static int trace_echo;
+
+void kbpf_posix_trace_echo(int on)
+{
+	trace_echo = on;
+}
+
+void posix_trace_write(const struct kbpf_host *h, const char *msg, size_t len)
+{
+	(void)h;
+	pthread_mutex_lock(&trace_lock);
+	if (trace_len + len + 1 > trace_cap) {
+		size_t cap = trace_cap ? trace_cap : 4096;
+		char *n;
+
+		while (cap < trace_len + len + 1)
+			cap *= 2;
+		n = realloc(trace_buf, cap);
+		if (!n) {
+			pthread_mutex_unlock(&trace_lock);
+			return;
+		}
+		trace_buf = n;
+		trace_cap = cap;
+	}
+	memcpy(trace_buf + trace_len, msg, len);
+	trace_len += len;
+	trace_buf[trace_len++] = '\n';
+	if (trace_echo)
+		fprintf(stderr, "%.*s\n", (int)len, msg);
+	pthread_mutex_unlock(&trace_lock);
+}
+
+size_t kbpf_posix_trace_read(char *buf, size_t size)
+{
+	size_t n;
+
+	pthread_mutex_lock(&trace_lock);
+	n = trace_len < size ? trace_len : size;
+	memcpy(buf, trace_buf, n);
+	memmove(trace_buf, trace_buf + n, trace_len - n);
+	trace_len -= n;
+	pthread_mutex_unlock(&trace_lock);
+	return n;
+}
+
+/* ---- the table ---- */
+
+static struct kbpf_host posix_host = {
+	.alloc = posix_alloc,
+	.free = posix_free,
+	.alloc_pages = posix_alloc_pages,
+	.free_pages = posix_free_pages,
+	.vmap = posix_vmap,
+	.vunmap = posix_vunmap,
+	.cpu_id = posix_cpu_id,
+	.copy_from_user = posix_copy_from_user,
+	.copy_to_user = posix_copy_to_user,
+	.strncpy_from_user = posix_strncpy_from_user,
+	.probe_read_kernel = posix_probe_read,
+	.probe_read_user = posix_probe_read,
+	.mono_ns = posix_mono_ns,
+	.boot_ns = posix_boot_ns,
+	.coarse_ns = posix_coarse_ns,
+	.tai_ns = posix_tai_ns,
+	.random_u32 = posix_random_u32,
+	.current_ids = posix_current_ids,
+	.current_comm = posix_current_comm,
+	.trace_write = posix_trace_write,
+	.wake = posix_wake,
+	.fd_install = posix_fd_install,
+	.fd_get = posix_fd_get,
+	.id_alloc = posix_id_alloc,
+	.id_release = posix_id_release,
+};
+
+static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+static atomic_bool host_used;
+
+static void host_init(void)
+{
+	const char *what;
+
+	if (!posix_host.nr_cpus)
+		posix_host.nr_cpus = kbpf_posix_possible_cpus();
+	if (kbpf_host_check(&posix_host, &what)) {
+		fprintf(stderr, "kbpf posix host: bad field %s\n", what);
+		abort();
+	}
+}
+
+const struct kbpf_host *kbpf_posix_host(void)
+{
+	pthread_once(&host_once, host_init);
+	atomic_store(&host_used, 1);
+	return &posix_host;
+}
+
+int kbpf_posix_set_nr_cpus(unsigned int nr)
+{
+	if (atomic_load(&host_used) || nr == 0 || nr > KBPF_MAX_CPUS) {
+		errno = atomic_load(&host_used) ? EBUSY : EINVAL;
+		return -1;
+	}
+	posix_host.nr_cpus = nr;
+	return 0;
+}
+
+int kbpf_posix_bpf(int cmd, void *attr, unsigned int size)
+{
+	long r = kbpf_sys_bpf(kbpf_posix_host(), cmd, attr, size);
+
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return (int)r;
+}

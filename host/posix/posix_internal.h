@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared between the POSIX host's files; not installed. */
+#ifndef KBPF_POSIX_INTERNAL_H
+#define KBPF_POSIX_INTERNAL_H
+
+#include "kbpf/errno.h"
+#include "kbpf_posix.h"
+
+void *posix_alloc(const struct kbpf_host *h, size_t size, size_t align,
+		  uint32_t flags);
+void posix_free(const struct kbpf_host *h, void *ptr, size_t size);
+int posix_alloc_pages(const struct kbpf_host *h, size_t nr, uintptr_t *pages);
+void posix_free_pages(const struct kbpf_host *h, const uintptr_t *pages,
+		      size_t nr);
+void *posix_vmap(const struct kbpf_host *h, const uintptr_t *pages, size_t nr);
+void posix_vunmap(const struct kbpf_host *h, void *addr, size_t nr);
+/* Map @nr pages into this process at @addr (or anywhere if NULL) with @prot. */
+void *posix_map_pages(void *addr, const uintptr_t *pages, size_t nr, int prot,
+		      int fixed);
+
+int posix_copy_from_user(const struct kbpf_host *h, void *dst, const void *usrc,
+			 size_t n);
+int posix_copy_to_user(const struct kbpf_host *h, void *udst, const void *src,
+		       size_t n);
+long posix_strncpy_from_user(const struct kbpf_host *h, char *dst,
+			     const char *usrc, size_t n);
+int posix_probe_read(const struct kbpf_host *h, void *dst, const void *src,
+		     size_t n);
+
+int posix_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
+		     uint32_t fd_flags);
+int posix_fd_get(const struct kbpf_host *h, int fd, struct kbpf_obj **obj,
+		 uint32_t *fd_flags);
+long posix_id_alloc(const struct kbpf_host *h, struct kbpf_obj *obj);
+void posix_id_release(const struct kbpf_host *h, struct kbpf_obj *obj);
+void posix_wake(const struct kbpf_host *h, struct kbpf_obj *obj);
+
+uint32_t posix_cpu_id(const struct kbpf_host *h);
+void posix_trace_write(const struct kbpf_host *h, const char *msg, size_t len);
+
+#endif /* KBPF_POSIX_INTERNAL_H */

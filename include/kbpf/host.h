@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host contract: everything kbpf needs from the kernel that embeds it.
+ *
+ * The host fills one struct kbpf_host and keeps it alive, unchanged, for as
+ * long as any kbpf object created with it exists. kbpf passes a pointer to it
+ * to every callback, so a callback can reach ctx and its sibling fields; kbpf
+ * never writes to it and never interprets ctx. Several tables may coexist in
+ * one address space (several kbpf instances, as the test suite uses them).
+ *
+ * A zero (NULL) field means "not provided": kbpf either falls back to the
+ * behaviour stated beside the field, or refuses the feature that needs it
+ * with the errno stated there. Mandatory fields are marked MANDATORY;
+ * kbpf_host_check() reports the first one that is missing.
+ *
+ * Contexts. Callbacks marked "program path" may be called while a BPF program
+ * runs: on any CPU, possibly from interrupt context, possibly with interrupts
+ * off, and possibly while a kbpf spinlock is held. They must not sleep and
+ * must not call back into kbpf. Callbacks marked "syscall path" are called
+ * only from kbpf_sys_bpf() and the other attr-level entry points, in the
+ * context of the calling task, never with a kbpf lock held; they may sleep.
+ *
+ * Errors are negative Linux errno values (include/kbpf/errno.h).
+ */
+#ifndef KBPF_HOST_H
+#define KBPF_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kbpf_host;
+struct kbpf_obj;
+
+/* Flags for kbpf_host.alloc. */
+#define KBPF_ALLOC_ATOMIC 0x1u /* must not sleep: program path or lock held */
+#define KBPF_ALLOC_ZERO 0x2u /* memory must be zero-filled */
+
+/* Flags describing what an fd was opened for (kbpf_host.fd_install / fd_get). */
+#define KBPF_FD_READ 0x1u /* reads allowed (cleared for BPF_F_WRONLY) */
+#define KBPF_FD_WRITE 0x2u /* writes allowed (cleared for BPF_F_RDONLY) */
+
+/* Object kinds an fd may refer to. */
+enum kbpf_obj_type {
+	KBPF_OBJ_MAP = 1, /* struct kbpf_map */
+	KBPF_OBJ_PROG = 2, /* struct kbpf_prog */
+	KBPF_OBJ_LINK = 3, /* struct kbpf_link (raw tracepoint attachment) */
+	KBPF_OBJ_PERF_EVENT = 4, /* struct kbpf_perf_event */
+	KBPF_OBJ_BTF = 5, /* struct kbpf_btf */
+};
+
+/*
+ * Node for deferred reclamation, embedded in the object to be freed, as
+ * Linux embeds struct rcu_head. The host may use both words while the
+ * callback is pending.
+ */
+struct kbpf_rcu_head {
+	struct kbpf_rcu_head *next;
+	void (*func)(struct kbpf_rcu_head *head);
+};
+
+/**
+ * struct kbpf_host - the callbacks and facts kbpf needs from its host.
+ *
+ * Fill every MANDATORY field; leave the others zero unless the host can do
+ * better than the stated fallback.
+ */
+struct kbpf_host {
+	/*
+	 * Opaque to kbpf; for the host's own use in its callbacks.
+	 */
+	void *ctx;
+
+	/* ------------------------------------------------------------ memory */
+
+	/*
+	 * MANDATORY. Allocate @size bytes aligned to @align (a power of two,
+	 * at most KBPF_PAGE_SIZE). @flags: KBPF_ALLOC_ATOMIC means the caller
+	 * cannot sleep (program path, interrupt context, or a kbpf lock held)
+	 * and the host must either satisfy the request at once or return NULL;
+	 * KBPF_ALLOC_ZERO asks for zeroed memory. Return NULL on failure; kbpf
+	 * turns that into -ENOMEM and undoes what it had done.
+	 */
+	void *(*alloc)(const struct kbpf_host *h, size_t size, size_t align,
+		       uint32_t flags);
+	/*
+	 * MANDATORY. Free memory from alloc. @size is the size that was asked
+	 * for (hosts with a sized allocator may rely on it). Called from any
+	 * context kbpf frees from: the syscall path, a defer_free callback, and
+	 * (for BPF_F_NO_PREALLOC hash elements) the program path.
+	 */
+	void (*free)(const struct kbpf_host *h, void *ptr, size_t size);
+
+	/* ---------------------------------------------------- pages and vmap */
+
+	/*
+	 * Allocate @nr zeroed physical pages of KBPF_PAGE_SIZE bytes and store
+	 * an opaque handle for each in @pages. Return 0 or -ENOMEM (nothing
+	 * left allocated). Syscall path, may sleep.
+	 * If alloc_pages or vmap is NULL, map types that need page lists
+	 * (BPF_MAP_TYPE_RINGBUF, BPF_F_MMAPABLE arrays, perf rings) are refused
+	 * at creation with -EOPNOTSUPP.
+	 */
+	int (*alloc_pages)(const struct kbpf_host *h, size_t nr,
+			   uintptr_t *pages);
+	/* Free pages from alloc_pages. May be NULL only if alloc_pages is. */
+	void (*free_pages)(const struct kbpf_host *h, const uintptr_t *pages,
+			   size_t nr);
+	/*
+	 * Map the @nr pages of @pages, in order, at consecutive kernel virtual
+	 * addresses and return the start, or NULL. Handles may repeat: the ring
+	 * buffer maps its data pages twice in a row so that a record that wraps
+	 * is contiguous. Syscall path, may sleep.
+	 */
+	void *(*vmap)(const struct kbpf_host *h, const uintptr_t *pages,
+		      size_t nr);
+	/* Undo vmap. @nr is the count given to vmap. */
+	void (*vunmap)(const struct kbpf_host *h, void *addr, size_t nr);
+
+	/* -------------------------------------------------------------- CPUs */
+
+	/*
+	 * MANDATORY. Number of possible CPUs, 1..KBPF_MAX_CPUS. Per-CPU maps
+	 * keep this many slots, and user space exchanges
+	 * round_up(value_size, 8) * nr_cpus bytes with them, as with Linux's
+	 * possible-CPU count.
+	 */
+	uint32_t nr_cpus;
+	/*
+	 * MANDATORY. Id of the CPU running the caller, < nr_cpus. Program path
+	 * (called on every per-CPU map access): make it cheap. The caller may
+	 * be preempted and migrated unless the host runs programs with
+	 * preemption off, as Linux does; kbpf assumes programs are not
+	 * migrated while they run.
+	 */
+	uint32_t (*cpu_id)(const struct kbpf_host *h);
+
+	/* --------------------------------------------------------------- IRQs */
+
+	/*
+	 * Disable interrupts (or whatever can run a BPF program on this CPU)
+	 * and return the previous state; irq_restore puts it back. Nestable.
+	 * kbpf calls them around every spinlock it takes. Program path.
+	 * If NULL, the host promises that no program runs on a CPU while kbpf
+	 * holds a lock on that CPU (for example: programs never run from
+	 * interrupts). kbpf still detects same-CPU re-entrancy where Linux
+	 * does and returns -EBUSY rather than deadlocking.
+	 */
+	unsigned long (*irq_save)(const struct kbpf_host *h);
+	void (*irq_restore)(const struct kbpf_host *h, unsigned long state);
+
+	/* ------------------------------------------------------- reclamation */
+
+	/*
+	 * Call @head->func(@head) after every program run and every lock-free
+	 * reader that started before this call has finished (Linux's call_rcu
+	 * with the tasks-trace flavour folded in). @head is embedded in the
+	 * memory to free; kbpf has set head->func. May be called on the program
+	 * path; must not sleep; must not call func synchronously.
+	 * If NULL, kbpf never frees memory a lock-free reader may still hold
+	 * before the object that owns it is destroyed: each object keeps such
+	 * memory on a list of its own and frees it in its destructor, when no
+	 * program can reach the object any more.
+	 */
+	void (*defer_free)(const struct kbpf_host *h,
+			   struct kbpf_rcu_head *head);
+	/*
+	 * Mark the start and end of a read-side section: kbpf calls them
+	 * around every program run it starts itself (BPF_PROG_TEST_RUN, raw
+	 * tracepoint fires) and around lock-free syscall-path reads of map
+	 * memory. defer_free callbacks must wait for sections that began before
+	 * them. Nestable; program path. If NULL, the host makes its own calls
+	 * into kbpf read-side sections (as a kernel that runs programs under
+	 * its RCU read lock does).
+	 */
+	unsigned long (*read_lock)(const struct kbpf_host *h);
+	void (*read_unlock)(const struct kbpf_host *h, unsigned long state);
+
+	/* ------------------------------------------------------- user memory */
+
+	/*
+	 * Copy @n bytes from user address @usrc to kernel buffer @dst. Return
+	 * 0, or -EFAULT if any byte is unreadable (then @dst contents are
+	 * unspecified). Syscall path, may sleep.
+	 * If NULL, user and kernel share one address space: kbpf copies with
+	 * memcpy and returns -EFAULT for a NULL source.
+	 */
+	int (*copy_from_user)(const struct kbpf_host *h, void *dst,
+			      const void *usrc, size_t n);
+	/* As copy_from_user, towards user memory. Same fallback. */
+	int (*copy_to_user)(const struct kbpf_host *h, void *udst,
+			    const void *src, size_t n);
+	/*
+	 * Copy a NUL-terminated string of at most @n bytes (NUL included) from
+	 * user memory. Return its length without the NUL (< @n), @n if no NUL
+	 * was found in @n bytes (the buffer is then not terminated), or
+	 * -EFAULT. Same fallback as copy_from_user.
+	 */
+	long (*strncpy_from_user)(const struct kbpf_host *h, char *dst,
+				  const char *usrc, size_t n);
+
+	/* ------------------------------------------------------- probe reads */
+
+	/*
+	 * Fault-safe read of @n bytes of kernel memory at @src. Return 0,
+	 * -EFAULT on a fault, or -ERANGE when @src is not a kernel address
+	 * (Linux on x86 returns -ERANGE for user addresses). Must never crash.
+	 * Program path. If NULL, bpf_probe_read_kernel and friends zero the
+	 * destination and return -EFAULT.
+	 */
+	int (*probe_read_kernel)(const struct kbpf_host *h, void *dst,
+				 const void *src, size_t n);
+	/*
+	 * Fault-safe read of @n bytes of the current task's user memory at
+	 * @usrc. Return 0 or -EFAULT. Program path. If NULL,
+	 * bpf_probe_read_user and friends zero the destination and return
+	 * -EFAULT.
+	 */
+	int (*probe_read_user)(const struct kbpf_host *h, void *dst,
+			       const void *usrc, size_t n);
+
+	/* -------------------------------------------------------------- time */
+
+	/* MANDATORY. CLOCK_MONOTONIC in ns: nondecreasing, nonzero. Program path. */
+	uint64_t (*mono_ns)(const struct kbpf_host *h);
+	/*
+	 * CLOCK_BOOTTIME in ns (counts suspend). Program path. If NULL,
+	 * bpf_ktime_get_boot_ns returns mono_ns.
+	 */
+	uint64_t (*boot_ns)(const struct kbpf_host *h);
+	/*
+	 * A cheaper, coarser CLOCK_MONOTONIC. If NULL,
+	 * bpf_ktime_get_coarse_ns returns mono_ns.
+	 */
+	uint64_t (*coarse_ns)(const struct kbpf_host *h);
+	/*
+	 * CLOCK_TAI in ns. If NULL, programs calling bpf_ktime_get_tai_ns are
+	 * refused at load with a verifier-log line.
+	 */
+	uint64_t (*tai_ns)(const struct kbpf_host *h);
+
+	/* ------------------------------------------------------------ random */
+
+	/*
+	 * A pseudo-random u32 (bpf_get_prandom_u32, hash seeds). Program path.
+	 * If NULL, programs calling bpf_get_prandom_u32 are refused at load,
+	 * and hash maps derive their seed from mono_ns.
+	 */
+	uint32_t (*random_u32)(const struct kbpf_host *h);
+
+	/* -------------------------------------------------------------- task */
+
+	/*
+	 * Ids of the task running on this CPU: @pid_tgid = tgid << 32 | pid,
+	 * @uid_gid = gid << 32 | uid. Return 0, or -ENOENT when no task is
+	 * current (interrupt context). Program path. If NULL, the
+	 * bpf_get_current_* helpers behave as Linux does with no current task
+	 * (return -EINVAL).
+	 */
+	int (*current_ids)(const struct kbpf_host *h, uint64_t *pid_tgid,
+			   uint64_t *uid_gid);
+	/*
+	 * Copy the current task's name (at most @size bytes, NUL-terminated)
+	 * to @buf. Return 0 or -ENOENT. Program path. If NULL,
+	 * bpf_get_current_comm zeroes the buffer and returns -EINVAL.
+	 */
+	int (*current_comm)(const struct kbpf_host *h, char *buf, size_t size);
+
+	/* ------------------------------------------------------------ output */
+
+	/*
+	 * Write one bpf_trace_printk/bpf_trace_vprintk message of @len bytes
+	 * (not NUL-terminated, no newline added) to the host's trace log, as
+	 * Linux writes to tracefs. Program path. If NULL, messages are
+	 * dropped (the helpers still return their Linux result).
+	 */
+	void (*trace_write)(const struct kbpf_host *h, const char *msg,
+			    size_t len);
+	/*
+	 * @obj (a ring buffer map or perf event) has new data for its readers:
+	 * wake pollers of its fds. May be called on the program path with a
+	 * kbpf lock held: defer the real work (Linux uses irq_work). If NULL,
+	 * readers must poll.
+	 */
+	void (*wake)(const struct kbpf_host *h, struct kbpf_obj *obj);
+	/*
+	 * Report a "cannot happen" condition (KBPF_WARN_ON_ONCE). Any context.
+	 * If NULL, the report is dropped; kbpf carries on either way.
+	 */
+	void (*warn)(const struct kbpf_host *h, const char *file, int line,
+		     const char *what);
+
+	/* --------------------------------------------------------------- fds */
+
+	/*
+	 * Install @obj in the calling task's fd table with access @fd_flags
+	 * (KBPF_FD_READ | KBPF_FD_WRITE) and return the fd (>= 0), or a
+	 * negative errno (-EMFILE, -ENOMEM). On success the fd owns the
+	 * caller's reference to @obj; when the fd is closed, the host calls
+	 * kbpf_obj_put(@obj). On failure the caller keeps its reference.
+	 * Syscall path. Needed by kbpf_sys_bpf only: if NULL, commands that
+	 * create objects return -EOPNOTSUPP.
+	 */
+	int (*fd_install)(const struct kbpf_host *h, struct kbpf_obj *obj,
+			  uint32_t fd_flags);
+	/*
+	 * Resolve @fd to the kbpf object it refers to, take a reference
+	 * (kbpf_obj_get) and store it in @obj, and its access in @fd_flags.
+	 * Return 0, -EBADF if @fd is not open, or -EINVAL if it is open but
+	 * not a kbpf object (as Linux does for a non-map fd). The caller drops
+	 * the reference with kbpf_obj_put. Syscall path. If NULL, commands that
+	 * take fds return -EBADF.
+	 */
+	int (*fd_get)(const struct kbpf_host *h, int fd, struct kbpf_obj **obj,
+		      uint32_t *fd_flags);
+	/*
+	 * Give @obj a system-wide id (> 0) that is unique among live objects
+	 * of its type, as Linux's idr does, so that bpf_map_info.id and
+	 * BPF_*_GET_FD_BY_ID work; kbpf_obj_id_release() is called when the
+	 * object dies. Return the id, or a negative errno. Syscall path. If
+	 * NULL, objects have id 0 and the GET_*_BY_ID commands return -ENOENT.
+	 */
+	long (*id_alloc)(const struct kbpf_host *h, struct kbpf_obj *obj);
+	/* Forget the id of @obj. Any context. Required if id_alloc is set. */
+	void (*id_release)(const struct kbpf_host *h, struct kbpf_obj *obj);
+};
+
+/**
+ * kbpf_host_check() - validate a host table before first use.
+ * @h: the table.
+ *
+ * Context: any; takes no lock.
+ * Return: 0 if every mandatory field is set and the plain data is in range;
+ * -EINVAL otherwise. If @what is not NULL it receives the name of the first
+ * offending field (a static string).
+ */
+int kbpf_host_check(const struct kbpf_host *h, const char **what);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBPF_HOST_H */

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Build and run every kbpf test on this machine: the README's test command,
+# and what .ci/run calls. Installs missing Debian packages first.
+#
+# Stages (each a separate build directory under build/):
+#   gcc        -Wall -Wextra -Werror, all tests (unit, differential vs the
+#              kernel, conformance, stress, fault injection, fuzz smoke)
+#   clang      the same warnings with clang, all tests
+#   asan       clang ASan+UBSan, all tests
+#   tsan       clang TSan, all tests
+#   aarch64    cross gcc, the core -ffreestanding plus unit tests under qemu-user
+#   riscv64    the same for riscv64
+#   format     clang-format check of every C file
+# KBPF_STAGES="gcc asan" limits the run to some stages.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+jobs=$(nproc 2>/dev/null || echo 2)
+stages=${KBPF_STAGES:-"gcc clang asan tsan aarch64 riscv64 format"}
+total_pass=0
+total_fail=0
+failed_stages=()
+
+scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+# Run ctest in build dir $1 with extra args; add its counts to the totals.
+run_ctest() {
+	local dir=$1 stage=$2
+	shift 2
+	local log=$dir/ctest.log
+	(cd "$dir" && ctest --output-on-failure -j"$jobs" "$@") 2>&1 | tee "$log"
+	local line
+	line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n1)
+	if [ -z "$line" ]; then
+		if grep -q 'No tests were found' "$log"; then
+			return 0
+		fi
+		total_fail=$((total_fail + 1))
+		failed_stages+=("$stage")
+		return
+	fi
+	local failed all
+	failed=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')
+	all=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/')
+	total_pass=$((total_pass + all - failed))
+	total_fail=$((total_fail + failed))
+	[ "$failed" = 0 ] || failed_stages+=("$stage")
+}
+
+build() {
+	local dir=$1 stage=$2
+	shift 2
+	if ! cmake -S . -B "$dir" "$@" >"$dir.configure.log" 2>&1; then
+		cat "$dir.configure.log"
+		echo "stage $stage: configure failed"
+		total_fail=$((total_fail + 1))
+		failed_stages+=("$stage")
+		return 1
+	fi
+	if ! cmake --build "$dir" -j"$jobs" 2>&1 | tail -n 30; then
+		:
+	fi
+	if ! cmake --build "$dir" -j"$jobs" >/dev/null 2>&1; then
+		echo "stage $stage: build failed"
+		total_fail=$((total_fail + 1))
+		failed_stages+=("$stage")
+		return 1
+	fi
+}
+
+mkdir -p build
+for stage in $stages; do
+	echo "==== stage $stage"
+	case $stage in
+	gcc)
+		build build/gcc gcc -DCMAKE_C_COMPILER=gcc && run_ctest build/gcc gcc ;;
+	clang)
+		build build/clang clang -DCMAKE_C_COMPILER=clang && run_ctest build/clang clang ;;
+	asan)
+		build build/asan asan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+			-DKBPF_SANITIZE=address,undefined &&
+			ASAN_OPTIONS=detect_leaks=1 run_ctest build/asan asan ;;
+	tsan)
+		build build/tsan tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+			-DKBPF_SANITIZE=thread &&
+			TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan tsan ;;
+	aarch64 | riscv64)
+		build build/$stage $stage -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-$stage.cmake \
+			-DKBPF_STATIC_TESTS=ON -DCMAKE_BUILD_TYPE=Release &&
+			run_ctest build/$stage $stage -L unit ;;
+	format)
+		files=$(git ls-files '*.c' '*.h' 2>/dev/null || find include src host tests tools bench fuzz examples -name '*.[ch]')
+		bad=$(for f in $files; do clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
+		if [ -n "$bad" ]; then
+			echo "not clang-formatted:"; echo "$bad"
+			total_fail=$((total_fail + 1)); failed_stages+=(format)
+		else
+			echo "format: all files clean"; total_pass=$((total_pass + 1))
+		fi ;;
+	*) echo "unknown stage $stage"; total_fail=$((total_fail + 1)) ;;
+	esac
+done
+
+echo
+if [ ${#failed_stages[@]} -gt 0 ]; then
+	echo "failed stages: ${failed_stages[*]}"
+fi
+echo "total: $total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]

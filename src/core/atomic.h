@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Atomics for the core: thin wrappers over C11 <stdatomic.h>, so that every
+ * ordering is spelled out at the call site and every barrier can name its
+ * partner in a comment.
+ *
+ * Some memory kbpf must access atomically is plain memory laid out for user
+ * space or for BPF programs (ring buffer positions and headers, map values
+ * under BPF atomic instructions). The *_raw wrappers take such plain
+ * pointers; they rely on gcc and clang giving _Atomic integers the same size
+ * and alignment as the plain types, which _Static_asserts below check.
+ */
+#ifndef KBPF_CORE_ATOMIC_H
+#define KBPF_CORE_ATOMIC_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+_Static_assert(sizeof(_Atomic uint64_t) == 8, "atomic u64 layout");
+_Static_assert(sizeof(_Atomic uint32_t) == 4, "atomic u32 layout");
+_Static_assert(_Alignof(_Atomic uint64_t) == 8, "atomic u64 alignment");
+
+#define KBPF_ATOMIC_U64(p) ((_Atomic uint64_t *)(p))
+#define KBPF_ATOMIC_U32(p) ((_Atomic uint32_t *)(p))
+
+static inline uint64_t kbpf_load_acquire_u64(const void *p)
+{
+	return atomic_load_explicit(KBPF_ATOMIC_U64((void *)p),
+				    memory_order_acquire);
+}
+
+static inline uint32_t kbpf_load_acquire_u32(const void *p)
+{
+	return atomic_load_explicit(KBPF_ATOMIC_U32((void *)p),
+				    memory_order_acquire);
+}
+
+static inline void kbpf_store_release_u64(void *p, uint64_t v)
+{
+	atomic_store_explicit(KBPF_ATOMIC_U64(p), v, memory_order_release);
+}
+
+static inline void kbpf_store_release_u32(void *p, uint32_t v)
+{
+	atomic_store_explicit(KBPF_ATOMIC_U32(p), v, memory_order_release);
+}
+
+static inline uint64_t kbpf_load_relaxed_u64(const void *p)
+{
+	return atomic_load_explicit(KBPF_ATOMIC_U64((void *)p),
+				    memory_order_relaxed);
+}
+
+static inline uint32_t kbpf_load_relaxed_u32(const void *p)
+{
+	return atomic_load_explicit(KBPF_ATOMIC_U32((void *)p),
+				    memory_order_relaxed);
+}
+
+static inline void kbpf_store_relaxed_u64(void *p, uint64_t v)
+{
+	atomic_store_explicit(KBPF_ATOMIC_U64(p), v, memory_order_relaxed);
+}
+
+static inline void kbpf_store_relaxed_u32(void *p, uint32_t v)
+{
+	atomic_store_explicit(KBPF_ATOMIC_U32(p), v, memory_order_relaxed);
+}
+
+static inline uint32_t kbpf_xchg_u32(void *p, uint32_t v)
+{
+	return atomic_exchange_explicit(KBPF_ATOMIC_U32(p), v,
+					memory_order_acq_rel);
+}
+
+static inline uint64_t kbpf_xchg_u64(void *p, uint64_t v)
+{
+	return atomic_exchange_explicit(KBPF_ATOMIC_U64(p), v,
+					memory_order_acq_rel);
+}
+
+/* Compare-and-exchange with full ordering; returns the old value. */
+static inline uint64_t kbpf_cmpxchg_u64(void *p, uint64_t old, uint64_t new)
+{
+	atomic_compare_exchange_strong_explicit(KBPF_ATOMIC_U64(p), &old, new,
+						memory_order_seq_cst,
+						memory_order_seq_cst);
+	return old;
+}
+
+static inline uint32_t kbpf_cmpxchg_u32(void *p, uint32_t old, uint32_t new)
+{
+	atomic_compare_exchange_strong_explicit(KBPF_ATOMIC_U32(p), &old, new,
+						memory_order_seq_cst,
+						memory_order_seq_cst);
+	return old;
+}
+
+static inline uint64_t kbpf_fetch_add_u64(void *p, uint64_t v)
+{
+	return atomic_fetch_add_explicit(KBPF_ATOMIC_U64(p), v,
+					 memory_order_seq_cst);
+}
+
+static inline uint32_t kbpf_fetch_add_u32(void *p, uint32_t v)
+{
+	return atomic_fetch_add_explicit(KBPF_ATOMIC_U32(p), v,
+					 memory_order_seq_cst);
+}
+
+static inline void kbpf_smp_mb(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* Hint to the CPU that we are spinning. */
+static inline void kbpf_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("pause" ::: "memory");
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+#endif /* KBPF_CORE_ATOMIC_H */

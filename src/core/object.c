@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reference counting of fd-able objects. The count only goes to zero once:
+ * the fd table, programs and links each hold their own reference, so the
+ * last put comes after every user is gone and may destroy at once.
+ */
+#include "compiler.h"
+#include "kbpf/object.h"
+
+void kbpf_obj_get(struct kbpf_obj *obj)
+{
+	atomic_fetch_add_explicit(&obj->refcnt, 1, memory_order_relaxed);
+}
+
+void kbpf_obj_put(struct kbpf_obj *obj)
+{
+	long old;
+
+	if (!obj)
+		return;
+	/* Release orders our last accesses before the destructor's. */
+	old = atomic_fetch_sub_explicit(&obj->refcnt, 1, memory_order_release);
+	if (KBPF_WARN_ON_ONCE(obj->host, old <= 0))
+		return;
+	if (old == 1) {
+		/* Pairs with the release above in every other putter. */
+		atomic_thread_fence(memory_order_acquire);
+		obj->release(obj);
+	}
+}
+
+void kbpf_obj_id_release(struct kbpf_obj *obj)
+{
+	if (obj->id && obj->host->id_release)
+		obj->host->id_release(obj->host, obj);
+	obj->id = 0;
+}

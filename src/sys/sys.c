@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The bpf(2) front-end: Linux's attribute rules, then dispatch by command.
+ *
+ * In Linux, __sys_bpf() checks the size and the tail of the user's attr,
+ * copies min(size, sizeof(attr)) bytes, and each command's handler starts
+ * with CHECK_ATTR: every byte after the command's last field must be zero.
+ * The order of those checks decides which errno a user sees for an attr
+ * that is wrong in several ways, so it is kept exactly: size (-E2BIG), tail
+ * (-E2BIG, or -EFAULT if unreadable), copy (-EFAULT), command (-EINVAL),
+ * CHECK_ATTR (-EINVAL).
+ *
+ * No locks are taken here.
+ */
+#include "sys.h"
+#include "core/alloc.h"
+
+#define ATTR_END(member)                    \
+	(offsetof(union bpf_attr, member) + \
+	 sizeof(((union bpf_attr *)0)->member))
+
+struct sys_cmd {
+	kbpf_sys_cmd_fn fn;
+	/* Offset just past the command's last field (Linux's *_LAST_FIELD). */
+	uint16_t attr_end;
+};
+
+/*
+ * Every command Linux 6.18 has. A NULL handler means kbpf does not implement
+ * the command yet: -EOPNOTSUPP after the attribute checks.
+ */
+static const struct sys_cmd sys_cmds[] = {
+	[BPF_MAP_CREATE] = { NULL, ATTR_END(excl_prog_hash_size) },
+	[BPF_MAP_LOOKUP_ELEM] = { NULL, ATTR_END(flags) },
+	[BPF_MAP_UPDATE_ELEM] = { NULL, ATTR_END(flags) },
+	[BPF_MAP_DELETE_ELEM] = { NULL, ATTR_END(key) },
+	[BPF_MAP_GET_NEXT_KEY] = { NULL, ATTR_END(next_key) },
+	[BPF_PROG_LOAD] = { NULL, ATTR_END(keyring_id) },
+	[BPF_OBJ_PIN] = { NULL, ATTR_END(path_fd) },
+	[BPF_OBJ_GET] = { NULL, ATTR_END(path_fd) },
+	[BPF_PROG_ATTACH] = { NULL, ATTR_END(expected_revision) },
+	[BPF_PROG_DETACH] = { NULL, ATTR_END(expected_revision) },
+	[BPF_PROG_TEST_RUN] = { NULL, ATTR_END(test.batch_size) },
+	[BPF_PROG_GET_NEXT_ID] = { NULL, ATTR_END(open_flags) },
+	[BPF_MAP_GET_NEXT_ID] = { NULL, ATTR_END(open_flags) },
+	[BPF_PROG_GET_FD_BY_ID] = { NULL, ATTR_END(fd_by_id_token_fd) },
+	[BPF_MAP_GET_FD_BY_ID] = { NULL, ATTR_END(fd_by_id_token_fd) },
+	[BPF_OBJ_GET_INFO_BY_FD] = { NULL, ATTR_END(info.info) },
+	[BPF_PROG_QUERY] = { NULL, ATTR_END(query.revision) },
+	[BPF_RAW_TRACEPOINT_OPEN] = { NULL, ATTR_END(raw_tracepoint.cookie) },
+	[BPF_BTF_LOAD] = { NULL, ATTR_END(btf_token_fd) },
+	[BPF_BTF_GET_FD_BY_ID] = { NULL, ATTR_END(fd_by_id_token_fd) },
+	[BPF_TASK_FD_QUERY] = { NULL, ATTR_END(task_fd_query.probe_addr) },
+	[BPF_MAP_LOOKUP_AND_DELETE_ELEM] = { NULL, ATTR_END(flags) },
+	[BPF_MAP_FREEZE] = { NULL, ATTR_END(map_fd) },
+	[BPF_BTF_GET_NEXT_ID] = { NULL, ATTR_END(open_flags) },
+	[BPF_MAP_LOOKUP_BATCH] = { NULL, ATTR_END(batch.flags) },
+	[BPF_MAP_LOOKUP_AND_DELETE_BATCH] = { NULL, ATTR_END(batch.flags) },
+	[BPF_MAP_UPDATE_BATCH] = { NULL, ATTR_END(batch.flags) },
+	[BPF_MAP_DELETE_BATCH] = { NULL, ATTR_END(batch.flags) },
+	[BPF_LINK_CREATE] = { NULL, sizeof(union bpf_attr) },
+	[BPF_LINK_UPDATE] = { NULL, ATTR_END(link_update.old_prog_fd) },
+	[BPF_LINK_GET_FD_BY_ID] = { NULL, ATTR_END(fd_by_id_token_fd) },
+	[BPF_LINK_GET_NEXT_ID] = { NULL, ATTR_END(open_flags) },
+	[BPF_ENABLE_STATS] = { NULL, ATTR_END(enable_stats.type) },
+	[BPF_ITER_CREATE] = { NULL, ATTR_END(iter_create.flags) },
+	[BPF_LINK_DETACH] = { NULL, ATTR_END(link_detach.link_fd) },
+	[BPF_PROG_BIND_MAP] = { NULL, ATTR_END(prog_bind_map.flags) },
+	[BPF_TOKEN_CREATE] = { NULL, ATTR_END(token_create.bpffs_fd) },
+	[BPF_PROG_STREAM_READ_BY_FD] = { NULL,
+					 ATTR_END(prog_stream_read.prog_fd) },
+};
+
+_Static_assert(KBPF_ARRAY_SIZE(sys_cmds) == __MAX_BPF_CMD,
+	       "one entry per bpf_cmd");
+
+/* The bytes of the user's attr past what the kernel knows must be zero. */
+static int sys_check_tail_zero(const struct kbpf_host *h, const char *uattr,
+			       unsigned int size)
+{
+	uint8_t buf[64];
+	size_t off = sizeof(union bpf_attr);
+
+	while (off < size) {
+		size_t n = kbpf_min(sizeof(buf), (size_t)size - off);
+		size_t i;
+		int err = kbpf_copy_from_user(h, buf, uattr + off, n);
+
+		if (err)
+			return err;
+		for (i = 0; i < n; i++)
+			if (buf[i])
+				return -KBPF_E2BIG;
+		off += n;
+	}
+	return 0;
+}
+
+static bool sys_attr_zero_from(const union bpf_attr *attr, size_t off)
+{
+	const uint8_t *p = (const uint8_t *)attr;
+
+	for (; off < sizeof(*attr); off++)
+		if (p[off])
+			return false;
+	return true;
+}
+
+long kbpf_sys_bpf(const struct kbpf_host *host, int cmd, void *uattr,
+		  unsigned int size)
+{
+	union bpf_attr attr;
+	const struct sys_cmd *c;
+	int err;
+
+	if (size > KBPF_ATTR_MAX_SIZE)
+		return -KBPF_E2BIG;
+	if (size > sizeof(attr)) {
+		err = sys_check_tail_zero(host, uattr, size);
+		if (err)
+			return err;
+	}
+	memset(&attr, 0, sizeof(attr));
+	if (size) {
+		err = kbpf_copy_from_user(host, &attr, uattr,
+					  kbpf_min((size_t)size, sizeof(attr)));
+		if (err)
+			return err;
+	}
+	if (cmd < 0 || (size_t)cmd >= KBPF_ARRAY_SIZE(sys_cmds))
+		return -KBPF_EINVAL;
+	c = &sys_cmds[cmd];
+	if (!c->attr_end)
+		return -KBPF_EINVAL;
+	if (!sys_attr_zero_from(&attr, c->attr_end))
+		return -KBPF_EINVAL;
+	if (!c->fn)
+		return -KBPF_EOPNOTSUPP;
+	return c->fn(host, &attr, uattr, size);
+}
+
+int kbpf_sys_attr_write(const struct kbpf_host *h, void *uattr,
+			unsigned int size, size_t off, const void *src,
+			size_t len)
+{
+	if (off + len > size)
+		return 0;
+	return kbpf_copy_to_user(h, (char *)uattr + off, src, len);
+}

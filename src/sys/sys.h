@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The command table of kbpf_sys_bpf(): one handler per enum bpf_cmd, each in
+ * the subsystem that owns the command. The front-end (sys.c) has already
+ * applied the attribute rules when a handler runs: @attr is a zero-extended
+ * kernel copy whose bytes past the command's last field are zero.
+ */
+#ifndef KBPF_SRC_SYS_H
+#define KBPF_SRC_SYS_H
+
+#include "kbpf/sys.h"
+#include "kbpf/uapi/bpf.h"
+
+/*
+ * A command handler. @uattr is the user's attr (for write-back through the
+ * host's copy_to_user), @size the size the user passed (write-back must not
+ * go past it, as Linux's does not).
+ */
+typedef long (*kbpf_sys_cmd_fn)(const struct kbpf_host *h, union bpf_attr *attr,
+				void *uattr, unsigned int size);
+
+/*
+ * Handlers, declared here by the subsystems that implement them, one block
+ * per subsystem (maps: src/maps/map_sys.c, programs: src/prog/, ...).
+ */
+
+/*
+ * Write @len bytes at byte @off of the user's attr, if the user's attr is
+ * large enough to hold them (Linux writes back only into what the user
+ * passed). Return 0 or -EFAULT.
+ */
+int kbpf_sys_attr_write(const struct kbpf_host *h, void *uattr,
+			unsigned int size, size_t off, const void *src,
+			size_t len);
+
+#endif /* KBPF_SRC_SYS_H */
