@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -157,31 +158,61 @@ static int copy_should_fail(void)
 	return 0;
 }
 
-/* Fault-safe copy within this process: the kernel checks both sides. */
-static int self_copy(void *dst, const void *src, size_t n, int to_src_side)
+/*
+ * Without process_vm_* (qemu-user does not emulate them), copy through a
+ * pipe of this thread: write() and read() return EFAULT for a bad buffer
+ * instead of faulting.
+ */
+static int pipe_copy(void *dst, const void *src, size_t n)
 {
-	struct iovec local = { .iov_base = dst, .iov_len = n };
-	struct iovec remote = { .iov_base = (void *)src, .iov_len = n };
+	static _Thread_local int p[2] = { -1, -1 };
+	char *d = dst;
+	const char *s = src;
+
+	if (p[0] < 0 && pipe2(p, O_CLOEXEC))
+		return -KBPF_ENOMEM;
+	while (n) {
+		size_t chunk = n < 4096 ? n : 4096;
+		ssize_t w = write(p[1], s, chunk), r;
+		char sink[4096];
+
+		if (w != (ssize_t)chunk)
+			return -KBPF_EFAULT;
+		r = read(p[0], d, chunk);
+		if (r != (ssize_t)chunk) {
+			/* Drain what dst could not take. */
+			if (read(p[0], sink, chunk) < 0)
+				return -KBPF_EFAULT;
+			return -KBPF_EFAULT;
+		}
+		d += chunk;
+		s += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+/*
+ * Fault-safe copy of @n bytes from @src to @dst within this process: the
+ * kernel checks the side named "remote" and returns EFAULT instead of
+ * crashing. @remote_is_dst says which side is the untrusted one.
+ */
+static int self_copy(void *dst, const void *src, size_t n, int remote_is_dst)
+{
+	struct iovec d = { .iov_base = dst, .iov_len = n };
+	struct iovec s = { .iov_base = (void *)src, .iov_len = n };
 	ssize_t r;
 
 	if (!n)
 		return 0;
-	if (to_src_side)
-		r = process_vm_writev(getpid(), &remote, 1, &local, 1, 0);
+	if (remote_is_dst)
+		r = process_vm_writev(getpid(), &s, 1, &d, 1, 0);
 	else
-		r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+		r = process_vm_readv(getpid(), &d, 1, &s, 1, 0);
 	if (r == (ssize_t)n)
 		return 0;
-	if (r < 0 && errno == ENOSYS) {
-		/* No process_vm_*: only NULL can be detected. */
-		if (!src)
-			return -KBPF_EFAULT;
-		if (to_src_side)
-			memcpy((void *)src, dst, n);
-		else
-			memcpy(dst, src, n);
-		return 0;
-	}
+	if (r < 0 && errno == ENOSYS)
+		return pipe_copy(dst, src, n);
 	return -KBPF_EFAULT;
 }
 
@@ -208,7 +239,7 @@ int posix_copy_to_user(const struct kbpf_host *h, void *udst, const void *src,
 		return 0;
 	if (!udst)
 		return -KBPF_EFAULT;
-	return self_copy((void *)src, udst, n, 1);
+	return self_copy(udst, src, n, 1);
 }
 
 long posix_strncpy_from_user(const struct kbpf_host *h, char *dst,
