@@ -9,6 +9,7 @@
 #   clang      the same warnings with clang, all tests
 #   asan       clang ASan+UBSan, all tests
 #   tsan       clang TSan, all tests
+#   fuzz       clang libFuzzer + ASan+UBSan: every fuzz target for a short run
 #   aarch64    cross gcc, the core -ffreestanding plus unit tests under qemu-user
 #   riscv64    the same for riscv64
 #   format     clang-format check of every C file
@@ -17,7 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs=$(nproc 2>/dev/null || echo 2)
-stages=${KBPF_STAGES:-"gcc clang asan tsan aarch64 riscv64 format"}
+stages=${KBPF_STAGES:-"gcc clang asan tsan fuzz aarch64 riscv64 format"}
 total_pass=0
 total_fail=0
 failed_stages=()
@@ -85,6 +86,10 @@ for stage in $stages; do
 		build build/tsan tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 			-DKBPF_SANITIZE=thread &&
 			TSAN_OPTIONS=halt_on_error=1 run_ctest build/tsan tsan ;;
+	fuzz)
+		build build/fuzz fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+			-DKBPF_FUZZ=ON -DKBPF_SANITIZE=address,undefined &&
+			run_ctest build/fuzz fuzz -L fuzz ;;
 	aarch64 | riscv64)
 		build build/$stage $stage -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-$stage.cmake \
 			-DKBPF_STATIC_TESTS=ON -DCMAKE_BUILD_TYPE=Release &&

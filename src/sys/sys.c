@@ -75,7 +75,7 @@ _Static_assert(KBPF_ARRAY_SIZE(sys_cmds) == __MAX_BPF_CMD,
 	       "one entry per bpf_cmd");
 
 /* The bytes of the user's attr past what the kernel knows must be zero. */
-static int sys_check_tail_zero(const struct kbpf_host *h, const char *uattr,
+static int sys_check_tail_zero(const struct kbpf_host *h, const void *uattr,
 			       unsigned int size)
 {
 	uint8_t buf[64];
@@ -84,7 +84,9 @@ static int sys_check_tail_zero(const struct kbpf_host *h, const char *uattr,
 	while (off < size) {
 		size_t n = kbpf_min(sizeof(buf), (size_t)size - off);
 		size_t i;
-		int err = kbpf_copy_from_user(h, buf, uattr + off, n);
+		/* uattr is a user address, possibly NULL: offset it as an integer. */
+		const void *src = (const void *)((uintptr_t)uattr + off);
+		int err = kbpf_copy_from_user(h, buf, src, n);
 
 		if (err)
 			return err;
@@ -145,5 +147,5 @@ int kbpf_sys_attr_write(const struct kbpf_host *h, void *uattr,
 {
 	if (off + len > size)
 		return 0;
-	return kbpf_copy_to_user(h, (char *)uattr + off, src, len);
+	return kbpf_copy_to_user(h, (void *)((uintptr_t)uattr + off), src, len);
 }
