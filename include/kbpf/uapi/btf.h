@@ -105,7 +105,7 @@ struct btf_type {
 };
 
 #define BTF_INFO_KIND(info) (((info) >> 24) & 0x1f)
-#define BTF_INFO_VLEN(info) ((info) & 0xffff)
+#define BTF_INFO_VLEN(info) ((info)&0xffff)
 #define BTF_INFO_KFLAG(info) ((info) >> 31)
 
 /* Type kinds. */
@@ -136,9 +136,9 @@ enum {
 };
 
 /* The __u32 that follows a BTF_KIND_INT record. */
-#define BTF_INT_ENCODING(VAL) (((VAL) & 0x0f000000) >> 24)
-#define BTF_INT_OFFSET(VAL) (((VAL) & 0x00ff0000) >> 16)
-#define BTF_INT_BITS(VAL) ((VAL) & 0x000000ff)
+#define BTF_INT_ENCODING(VAL) (((VAL)&0x0f000000) >> 24)
+#define BTF_INT_OFFSET(VAL) (((VAL)&0x00ff0000) >> 16)
+#define BTF_INT_BITS(VAL) ((VAL)&0x000000ff)
 
 /* BTF_INT_ENCODING values */
 #define BTF_INT_SIGNED (1 << 0)
@@ -167,7 +167,7 @@ struct btf_member {
 };
 
 #define BTF_MEMBER_BITFIELD_SIZE(val) ((val) >> 24)
-#define BTF_MEMBER_BIT_OFFSET(val) ((val) & 0xffffff)
+#define BTF_MEMBER_BIT_OFFSET(val) ((val)&0xffffff)
 
 /* vlen of these follow a BTF_KIND_FUNC_PROTO record. */
 struct btf_param {

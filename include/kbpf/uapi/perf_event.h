@@ -84,7 +84,7 @@ typedef unsigned __bitwise __poll_t;
 #define KBPF_IOC_WRITE 1U
 #define KBPF_IOC_READ 2U
 
-#define KBPF_IOC(dir, type, nr, size) \
+#define KBPF_IOC(dir, type, nr, size)                                    \
 	(((dir) << KBPF_IOC_DIRSHIFT) | ((type) << KBPF_IOC_TYPESHIFT) | \
 	 ((nr) << KBPF_IOC_NRSHIFT) | ((size) << KBPF_IOC_SIZESHIFT))
 
@@ -244,27 +244,25 @@ enum perf_branch_sample_type {
 	PERF_SAMPLE_BRANCH_HV = 1U << PERF_SAMPLE_BRANCH_HV_SHIFT,
 	PERF_SAMPLE_BRANCH_ANY = 1U << PERF_SAMPLE_BRANCH_ANY_SHIFT,
 	PERF_SAMPLE_BRANCH_ANY_CALL = 1U << PERF_SAMPLE_BRANCH_ANY_CALL_SHIFT,
-	PERF_SAMPLE_BRANCH_ANY_RETURN =
-		1U << PERF_SAMPLE_BRANCH_ANY_RETURN_SHIFT,
+	PERF_SAMPLE_BRANCH_ANY_RETURN = 1U
+					<< PERF_SAMPLE_BRANCH_ANY_RETURN_SHIFT,
 	PERF_SAMPLE_BRANCH_IND_CALL = 1U << PERF_SAMPLE_BRANCH_IND_CALL_SHIFT,
 	PERF_SAMPLE_BRANCH_ABORT_TX = 1U << PERF_SAMPLE_BRANCH_ABORT_TX_SHIFT,
 	PERF_SAMPLE_BRANCH_IN_TX = 1U << PERF_SAMPLE_BRANCH_IN_TX_SHIFT,
 	PERF_SAMPLE_BRANCH_NO_TX = 1U << PERF_SAMPLE_BRANCH_NO_TX_SHIFT,
 	PERF_SAMPLE_BRANCH_COND = 1U << PERF_SAMPLE_BRANCH_COND_SHIFT,
-	PERF_SAMPLE_BRANCH_CALL_STACK =
-		1U << PERF_SAMPLE_BRANCH_CALL_STACK_SHIFT,
+	PERF_SAMPLE_BRANCH_CALL_STACK = 1U
+					<< PERF_SAMPLE_BRANCH_CALL_STACK_SHIFT,
 	PERF_SAMPLE_BRANCH_IND_JUMP = 1U << PERF_SAMPLE_BRANCH_IND_JUMP_SHIFT,
 	PERF_SAMPLE_BRANCH_CALL = 1U << PERF_SAMPLE_BRANCH_CALL_SHIFT,
 	PERF_SAMPLE_BRANCH_NO_FLAGS = 1U << PERF_SAMPLE_BRANCH_NO_FLAGS_SHIFT,
-	PERF_SAMPLE_BRANCH_NO_CYCLES =
-		1U << PERF_SAMPLE_BRANCH_NO_CYCLES_SHIFT,
-	PERF_SAMPLE_BRANCH_TYPE_SAVE =
-		1U << PERF_SAMPLE_BRANCH_TYPE_SAVE_SHIFT,
+	PERF_SAMPLE_BRANCH_NO_CYCLES = 1U << PERF_SAMPLE_BRANCH_NO_CYCLES_SHIFT,
+	PERF_SAMPLE_BRANCH_TYPE_SAVE = 1U << PERF_SAMPLE_BRANCH_TYPE_SAVE_SHIFT,
 	PERF_SAMPLE_BRANCH_HW_INDEX = 1U << PERF_SAMPLE_BRANCH_HW_INDEX_SHIFT,
-	PERF_SAMPLE_BRANCH_PRIV_SAVE =
-		1U << PERF_SAMPLE_BRANCH_PRIV_SAVE_SHIFT,
+	PERF_SAMPLE_BRANCH_PRIV_SAVE = 1U << PERF_SAMPLE_BRANCH_PRIV_SAVE_SHIFT,
 	PERF_SAMPLE_BRANCH_COUNTERS = 1U << PERF_SAMPLE_BRANCH_COUNTERS_SHIFT,
-	PERF_SAMPLE_BRANCH_MAX = 1U << PERF_SAMPLE_BRANCH_MAX_SHIFT, /* not ABI */
+	PERF_SAMPLE_BRANCH_MAX = 1U
+				 << PERF_SAMPLE_BRANCH_MAX_SHIFT, /* not ABI */
 };
 
 /* perf_branch_entry.type */
@@ -325,7 +323,7 @@ enum {
 #define PERF_BR_ARM64_DEBUG_INST PERF_BR_NEW_ARCH_4
 #define PERF_BR_ARM64_DEBUG_DATA PERF_BR_NEW_ARCH_5
 
-#define PERF_SAMPLE_BRANCH_PLM_ALL \
+#define PERF_SAMPLE_BRANCH_PLM_ALL                             \
 	(PERF_SAMPLE_BRANCH_USER | PERF_SAMPLE_BRANCH_KERNEL | \
 	 PERF_SAMPLE_BRANCH_HV)
 
@@ -384,43 +382,17 @@ struct perf_event_attr {
 	__u64 sample_type; /* PERF_SAMPLE_* */
 	__u64 read_format; /* PERF_FORMAT_* */
 
-	__u64 disabled : 1,
-		inherit : 1,
-		pinned : 1,
-		exclusive : 1,
-		exclude_user : 1,
-		exclude_kernel : 1,
-		exclude_hv : 1,
-		exclude_idle : 1,
-		mmap : 1,
-		comm : 1,
-		freq : 1,
-		inherit_stat : 1,
-		enable_on_exec : 1,
-		task : 1,
-		watermark : 1,
-		precise_ip : 2,
-		mmap_data : 1,
-		sample_id_all : 1,
-		exclude_host : 1,
-		exclude_guest : 1,
-		exclude_callchain_kernel : 1,
-		exclude_callchain_user : 1,
-		mmap2 : 1,
-		comm_exec : 1,
-		use_clockid : 1,
-		context_switch : 1,
-		write_backward : 1,
-		namespaces : 1,
-		ksymbol : 1,
-		bpf_event : 1,
-		aux_output : 1,
-		cgroup : 1,
-		text_poke : 1,
-		build_id : 1,
-		inherit_thread : 1,
-		remove_on_exec : 1,
-		sigtrap : 1,
+	__u64 disabled : 1, inherit : 1, pinned : 1, exclusive : 1,
+		exclude_user : 1, exclude_kernel : 1, exclude_hv : 1,
+		exclude_idle : 1, mmap : 1, comm : 1, freq : 1,
+		inherit_stat : 1, enable_on_exec : 1, task : 1, watermark : 1,
+		precise_ip : 2, mmap_data : 1, sample_id_all : 1,
+		exclude_host : 1, exclude_guest : 1,
+		exclude_callchain_kernel : 1, exclude_callchain_user : 1,
+		mmap2 : 1, comm_exec : 1, use_clockid : 1, context_switch : 1,
+		write_backward : 1, namespaces : 1, ksymbol : 1, bpf_event : 1,
+		aux_output : 1, cgroup : 1, text_poke : 1, build_id : 1,
+		inherit_thread : 1, remove_on_exec : 1, sigtrap : 1,
 		__reserved_1 : 26;
 
 	union {
@@ -453,10 +425,8 @@ struct perf_event_attr {
 	union {
 		__u32 aux_action;
 		struct {
-			__u32 aux_start_paused : 1,
-				aux_pause : 1,
-				aux_resume : 1,
-				__reserved_3 : 29;
+			__u32 aux_start_paused : 1, aux_pause : 1,
+				aux_resume : 1, __reserved_3 : 29;
 		};
 	};
 	__u64 sig_data;
@@ -502,12 +472,9 @@ struct perf_event_mmap_page {
 	union {
 		__u64 capabilities;
 		struct {
-			__u64 cap_bit0 : 1,
-				cap_bit0_is_deprecated : 1,
-				cap_user_rdpmc : 1,
-				cap_user_time : 1,
-				cap_user_time_zero : 1,
-				cap_user_time_short : 1,
+			__u64 cap_bit0 : 1, cap_bit0_is_deprecated : 1,
+				cap_user_rdpmc : 1, cap_user_time : 1,
+				cap_user_time_zero : 1, cap_user_time_short : 1,
 				cap_____res : 58;
 		};
 	};
@@ -660,17 +627,9 @@ __extension__ enum perf_callchain_context {
 union perf_mem_data_src {
 	__u64 val;
 	struct {
-		__u64 mem_rsvd : 18,
-			mem_hops : 3,
-			mem_blk : 3,
-			mem_snoopx : 2,
-			mem_remote : 1,
-			mem_lvl_num : 4,
-			mem_dtlb : 7,
-			mem_lock : 2,
-			mem_snoop : 5,
-			mem_lvl : 14,
-			mem_op : 5;
+		__u64 mem_rsvd : 18, mem_hops : 3, mem_blk : 3, mem_snoopx : 2,
+			mem_remote : 1, mem_lvl_num : 4, mem_dtlb : 7,
+			mem_lock : 2, mem_snoop : 5, mem_lvl : 14, mem_op : 5;
 	};
 };
 #else
@@ -778,18 +737,13 @@ union perf_mem_data_src {
 #define PERF_MEM_HOPS_SHIFT 43
 
 /* PERF_MEM_S(LVL, HIT): a field value shifted into place */
-#define PERF_MEM_S(a, s) \
-	(((__u64)PERF_MEM_##a##_##s) << PERF_MEM_##a##_SHIFT)
+#define PERF_MEM_S(a, s) (((__u64)PERF_MEM_##a##_##s) << PERF_MEM_##a##_SHIFT)
 
 /* One branch record of PERF_SAMPLE_BRANCH_STACK. */
 struct perf_branch_entry {
 	__u64 from;
 	__u64 to;
-	__u64 mispred : 1,
-		predicted : 1,
-		in_tx : 1,
-		abort : 1,
-		cycles : 16,
+	__u64 mispred : 1, predicted : 1, in_tx : 1, abort : 1, cycles : 16,
 		type : 4, /* PERF_BR_* */
 		spec : 2, /* PERF_BR_SPEC_* */
 		new_type : 4, /* PERF_BR_NEW_* */
