@@ -47,6 +47,14 @@ void kbpf_obj_get(struct kbpf_obj *obj);
 void kbpf_obj_put(struct kbpf_obj *obj);
 
 /**
+ * kbpf_obj_id_alloc() - give @obj its system-wide id through
+ * kbpf_host.id_alloc (id 0 if the host has none).
+ *
+ * Context: syscall path. Return: 0 or the host's negative errno.
+ */
+int kbpf_obj_id_alloc(struct kbpf_obj *obj);
+
+/**
  * kbpf_obj_id_release() - drop the id of @obj (called by the object's release).
  *
  * Context: any. Calls kbpf_host.id_release if the object has an id.

@@ -29,6 +29,20 @@ void kbpf_obj_put(struct kbpf_obj *obj)
 	}
 }
 
+int kbpf_obj_id_alloc(struct kbpf_obj *obj)
+{
+	long id;
+
+	obj->id = 0;
+	if (!obj->host->id_alloc)
+		return 0;
+	id = obj->host->id_alloc(obj->host, obj);
+	if (id < 0)
+		return (int)id;
+	obj->id = (uint32_t)id;
+	return 0;
+}
+
 void kbpf_obj_id_release(struct kbpf_obj *obj)
 {
 	if (obj->id && obj->host->id_release)

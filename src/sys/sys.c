@@ -149,3 +149,32 @@ int kbpf_sys_attr_write(const struct kbpf_host *h, void *uattr,
 		return 0;
 	return kbpf_copy_to_user(h, (void *)((uintptr_t)uattr + off), src, len);
 }
+
+int kbpf_sys_fd_get(const struct kbpf_host *h, int fd, enum kbpf_obj_type type,
+		    struct kbpf_obj **obj, uint32_t *fd_flags)
+{
+	uint32_t flags = 0;
+	int err;
+
+	if (!h->fd_get)
+		return -KBPF_EBADF;
+	err = h->fd_get(h, fd, obj, &flags);
+	if (err)
+		return err;
+	if ((*obj)->type != (uint32_t)type) {
+		kbpf_obj_put(*obj);
+		*obj = NULL;
+		return -KBPF_EINVAL;
+	}
+	if (fd_flags)
+		*fd_flags = flags;
+	return 0;
+}
+
+int kbpf_sys_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
+			uint32_t fd_flags)
+{
+	if (!h->fd_install)
+		return -KBPF_EOPNOTSUPP;
+	return h->fd_install(h, obj, fd_flags);
+}

@@ -8,6 +8,7 @@
 #ifndef KBPF_SRC_SYS_H
 #define KBPF_SRC_SYS_H
 
+#include "kbpf/object.h"
 #include "kbpf/sys.h"
 #include "kbpf/uapi/bpf.h"
 
@@ -23,6 +24,23 @@ typedef long (*kbpf_sys_cmd_fn)(const struct kbpf_host *h, union bpf_attr *attr,
  * Handlers, declared here by the subsystems that implement them, one block
  * per subsystem (maps: src/maps/map_sys.c, programs: src/prog/, ...).
  */
+
+/*
+ * Resolve @fd to an object of @type with a reference (drop it with
+ * kbpf_obj_put). Return 0; -EBADF if @fd is not open or the host has no fd
+ * table; -EINVAL if it is open but not a kbpf object of @type (Linux: a
+ * prog fd where a map fd is expected). @fd_flags may be NULL.
+ */
+int kbpf_sys_fd_get(const struct kbpf_host *h, int fd, enum kbpf_obj_type type,
+		    struct kbpf_obj **obj, uint32_t *fd_flags);
+
+/*
+ * Install @obj (whose reference moves to the fd on success) and return the
+ * fd, or a negative errno with the caller keeping its reference: -EOPNOTSUPP
+ * if the host has no fd table.
+ */
+int kbpf_sys_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
+			uint32_t fd_flags);
 
 /*
  * Write @len bytes at byte @off of the user's attr, if the user's attr is

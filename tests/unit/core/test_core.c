@@ -250,3 +250,29 @@ KBPF_TEST(round_helpers, "rounding helpers: powers of two and multiples")
 	T_ASSERT(!kbpf_is_pow2(12288));
 	T_ASSERT(!kbpf_is_pow2(0));
 }
+
+static void noop_release(struct kbpf_obj *obj)
+{
+	(void)obj;
+}
+
+KBPF_TEST(obj_ids,
+	  "objects get distinct non-zero ids from the host, 0 without id_alloc")
+{
+	struct kbpf_host h = *kbpf_posix_host();
+	struct kbpf_obj a = { .host = &h,
+			      .release = noop_release,
+			      .type = KBPF_OBJ_MAP };
+	struct kbpf_obj b = a;
+
+	T_EQ(kbpf_obj_id_alloc(&a), 0);
+	T_EQ(kbpf_obj_id_alloc(&b), 0);
+	T_NE(a.id, 0);
+	T_NE(a.id, b.id);
+	kbpf_obj_id_release(&a);
+	T_EQ(a.id, 0);
+	h.id_alloc = NULL;
+	h.id_release = NULL;
+	T_EQ(kbpf_obj_id_alloc(&b), 0);
+	T_EQ(b.id, 0);
+}
