@@ -58,12 +58,12 @@ _Static_assert(offsetof(union bpf_attr, fd_by_id_token_fd) == 12,
 	       "get fd by id");
 _Static_assert(offsetof(union bpf_attr, btf_token_fd) == 36, "btf load");
 _Static_assert(offsetof(union bpf_attr, query.revision) == 56, "query");
-_Static_assert(offsetof(union bpf_attr, raw_tracepoint.cookie) == 16,
-	       "raw tp");
+_Static_assert(offsetof(union bpf_attr, raw_tracepoint.cookie) == 16, "raw tp");
 _Static_assert(offsetof(union bpf_attr, link_create.uprobe_multi.pid) == 56,
 	       "link create");
-_Static_assert(offsetof(union bpf_attr, link_create.cgroup.expected_revision)
-		       == 24, "link create");
+_Static_assert(offsetof(union bpf_attr, link_create.cgroup.expected_revision) ==
+		       24,
+	       "link create");
 _Static_assert(offsetof(union bpf_attr, token_create.bpffs_fd) == 4,
 	       "token create");
 _Static_assert(offsetof(union bpf_attr, prog_stream_read.prog_fd) == 16,
@@ -123,13 +123,15 @@ _Static_assert(PERF_SAMPLE_BRANCH_COUNTERS == (1U << 19), "branch");
 _Static_assert(BTF_KIND_ENUM64 == 19 && NR_BTF_KINDS == 20, "btf kinds");
 
 /* Runtime check of which bits a bit-field occupies, as "byte:mask ...". */
-#define KBPF_CHECK_BITS(key, type, member, expect) do { \
-	type kbpf_obj; \
-	volatile unsigned long long kbpf_ones = ~0ULL; \
-	memset(&kbpf_obj, 0, sizeof(kbpf_obj)); \
-	kbpf_obj.member = kbpf_ones; \
-	failed += kbpf_bits_differ(key, &kbpf_obj, sizeof(kbpf_obj), expect); \
-} while (0)
+#define KBPF_CHECK_BITS(key, type, member, expect)                           \
+	do {                                                                 \
+		type kbpf_obj;                                               \
+		volatile unsigned long long kbpf_ones = ~0ULL;               \
+		memset(&kbpf_obj, 0, sizeof(kbpf_obj));                      \
+		kbpf_obj.member = kbpf_ones;                                 \
+		failed += kbpf_bits_differ(key, &kbpf_obj, sizeof(kbpf_obj), \
+					   expect);                          \
+	} while (0)
 
 static int kbpf_bits_differ(const char *key, const void *obj, size_t n,
 			    const char *expect)
@@ -142,8 +144,8 @@ static int kbpf_bits_differ(const char *key, const void *obj, size_t n,
 	for (i = 0; i < n && len < sizeof(buf) - 16; i++)
 		if (p[i])
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-						"%s%zu:%02x", len ? " " : "",
-						i, p[i]);
+						"%s%zu:%02x", len ? " " : "", i,
+						p[i]);
 	if (strcmp(buf, expect) == 0)
 		return 0;
 	printf("MISMATCH %s: kbpf %s, Linux 6.18 %s\n", key, buf, expect);
