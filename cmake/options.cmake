@@ -5,6 +5,7 @@ option(KBPF_CORE_ONLY "Build only the freestanding core (cross-compile check)" O
 set(KBPF_SANITIZE "" CACHE STRING "Sanitizers: address,undefined | thread | empty")
 option(KBPF_FUZZ "Build libFuzzer targets (clang)" OFF)
 option(KBPF_COVERAGE "Build with coverage instrumentation" OFF)
+option(KBPF_INTERP_SWITCH "Interpreter: portable switch dispatch instead of computed goto" OFF)
 option(KBPF_STATIC_TESTS "Link test programs statically (qemu-user runs)" OFF)
 
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)

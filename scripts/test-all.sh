@@ -6,7 +6,7 @@
 # Stages (each a separate build directory under build/):
 #   gcc        -Wall -Wextra -Werror, all tests (unit, differential vs the
 #              kernel, conformance, stress, fault injection, fuzz smoke)
-#   clang      the same warnings with clang, all tests
+#   clang      the same warnings with clang, all tests, switch-dispatch interpreter
 #   asan       clang ASan+UBSan, all tests
 #   tsan       clang TSan, all tests
 #   fuzz       clang libFuzzer + ASan+UBSan: every fuzz target for a short run
@@ -77,7 +77,9 @@ for stage in $stages; do
 	gcc)
 		build build/gcc gcc -DCMAKE_C_COMPILER=gcc && run_ctest build/gcc gcc ;;
 	clang)
-		build build/clang clang -DCMAKE_C_COMPILER=clang && run_ctest build/clang clang ;;
+		# clang also covers the interpreter's portable switch dispatch.
+		build build/clang clang -DCMAKE_C_COMPILER=clang -DKBPF_INTERP_SWITCH=ON &&
+			run_ctest build/clang clang ;;
 	asan)
 		build build/asan asan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 			-DKBPF_SANITIZE=address,undefined &&

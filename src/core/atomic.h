@@ -108,6 +108,20 @@ static inline uint32_t kbpf_fetch_add_u32(void *p, uint32_t v)
 					 memory_order_seq_cst);
 }
 
+#define KBPF_ATOMIC_RMW(name, op, type, cast)                              \
+	static inline type kbpf_fetch_##name(void *p, type v)              \
+	{                                                                  \
+		return atomic_fetch_##op##_explicit(cast(p), v,            \
+						    memory_order_seq_cst); \
+	}
+KBPF_ATOMIC_RMW(or_u32, or, uint32_t, KBPF_ATOMIC_U32)
+KBPF_ATOMIC_RMW(and_u32, and, uint32_t, KBPF_ATOMIC_U32)
+KBPF_ATOMIC_RMW(xor_u32, xor, uint32_t, KBPF_ATOMIC_U32)
+KBPF_ATOMIC_RMW(or_u64, or, uint64_t, KBPF_ATOMIC_U64)
+KBPF_ATOMIC_RMW(and_u64, and, uint64_t, KBPF_ATOMIC_U64)
+KBPF_ATOMIC_RMW(xor_u64, xor, uint64_t, KBPF_ATOMIC_U64)
+#undef KBPF_ATOMIC_RMW
+
 static inline void kbpf_smp_mb(void)
 {
 	atomic_thread_fence(memory_order_seq_cst);

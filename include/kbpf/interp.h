@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The interpreter: runs BPF instructions as Linux 6.18 does (RFC 9669 plus
+ * Linux's runtime rules), in one of two modes.
+ *
+ * Fast mode trusts the program, as Linux trusts what its verifier accepted:
+ * use it for programs verified elsewhere, or loaded by a trusted party.
+ *
+ * Checked mode is safe for programs nobody verified. Every load and store
+ * must fall inside a region the program may touch: its stack frames, the
+ * context, and memory helpers hand out (kbpf_run_add_region()). Jumps,
+ * calls and ld_imm64 pairs are validated before the first instruction runs,
+ * helper arguments are validated against the helper's prototype, and a
+ * budget of taken jumps and calls stops runaway loops. A violation stops the
+ * program and is reported with a negative errno; it never touches memory
+ * outside those regions.
+ */
+#ifndef KBPF_INTERP_H
+#define KBPF_INTERP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "errno.h"
+#include "prog.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum kbpf_interp_mode {
+	KBPF_INTERP_FAST = 0,
+	KBPF_INTERP_CHECKED = 1,
+};
+
+/* Regions a checked run may touch besides its stack (helpers add more). */
+#ifndef KBPF_INTERP_MAX_REGIONS
+#define KBPF_INTERP_MAX_REGIONS 64
+#endif
+
+/**
+ * struct kbpf_interp_args - what one run starts with.
+ * @ctx: the context pointer, passed in r1.
+ * @ctx_size: bytes of @ctx the program may access (checked mode), 0 for none.
+ * @ctx_writable: whether the program may store to @ctx (checked mode).
+ * @r2: initial r2 (0 for BPF programs; the conformance suite passes the
+ *      memory length there).
+ * @mode: fast or checked.
+ * @cpu: the CPU to report in the run context.
+ */
+struct kbpf_interp_args {
+	void *ctx;
+	size_t ctx_size;
+	bool ctx_writable;
+	uint64_t r2;
+	enum kbpf_interp_mode mode;
+	uint32_t cpu;
+};
+
+/**
+ * kbpf_interp_run() - run @prog once.
+ * @prog: the program; its instructions are already relocated (ld_imm64 map
+ *        references hold kernel addresses). An ld_imm64 with src_reg
+ *        BPF_PSEUDO_FUNC yields the absolute instruction index of the
+ *        callback (pc + 1 + imm), which helpers pass to run->call_func.
+ * @host: the host table (helpers reach it through the run context).
+ * @args: context, mode, CPU.
+ * @ret: receives r0 when the program exits normally.
+ *
+ * Context: program path: never sleeps, allocates nothing; uses about
+ * KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE + 1 KiB of the caller's stack.
+ * Does not take host->read_lock: the caller runs programs in its read-side
+ * section (kbpf's own entry points, such as BPF_PROG_TEST_RUN, do).
+ * Return: 0 and *@ret set; in checked mode -EFAULT for an access outside
+ * the allowed regions, -EINVAL for an invalid instruction or helper
+ * argument, -ELOOP for the budget or frame limit, -E2BIG when helpers
+ * registered more regions than KBPF_INTERP_MAX_REGIONS; in both modes
+ * -ENOENT for a call to a helper id the program's table does not have and
+ * the errno a helper set in run->error.
+ */
+int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
+		    const struct kbpf_interp_args *args, uint64_t *ret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBPF_INTERP_H */

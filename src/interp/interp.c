@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The BPF interpreter: the RFC 9669 instruction set with Linux 6.18's
+ * runtime rules (kernel/bpf/core.c's interpreter in behaviour): division by
+ * zero gives 0, modulo by zero leaves the dividend, shift amounts are
+ * masked to the operand width, 32-bit results are zero-extended, signed
+ * INT_MIN / -1 wraps and INT_MIN % -1 is 0.
+ *
+ * One run has a stack of KBPF_MAX_CALL_FRAMES frames of KBPF_STACK_SIZE
+ * bytes in struct interp_state, on the caller's C stack. bpf-to-bpf calls
+ * and helper callbacks (bpf_loop, for_each_map_elem) take the next frame.
+ *
+ * Checked mode adds: a validation pass before the first instruction (every
+ * jump and call lands on an instruction inside the program, ld_imm64 pairs
+ * are whole, no write to r10, the last instruction cannot fall through), a
+ * region check on every load and store, helper-argument checks against the
+ * helper's prototype, and a budget on backward jumps and calls.
+ *
+ * No locks. A run touches only its own state, the program (read-only) and
+ * what helpers hand out.
+ */
+#include "core/alloc.h"
+#include "core/atomic.h"
+#include "kbpf/interp.h"
+#include "kbpf/map.h"
+
+struct interp_region {
+	uintptr_t start;
+	uintptr_t end;
+	bool writable;
+};
+
+struct interp_state {
+	struct kbpf_run *run;
+	const struct bpf_insn *insns;
+	uint32_t len;
+	uint32_t depth; /* stack frames in use */
+	uint64_t budget; /* checked mode: taken backward jumps and calls left */
+	uint32_t may_goto; /* may_goto iterations left */
+	bool checked;
+	uint32_t nr_regions;
+	struct interp_region regions[KBPF_INTERP_MAX_REGIONS];
+	uint8_t stack[KBPF_MAX_CALL_FRAMES][KBPF_STACK_SIZE]
+		__attribute__((aligned(16)));
+};
+
+/* Linux's may_goto budget per program run (BPF_MAX_LOOPS). */
+#define INTERP_MAY_GOTO_LOOPS (8u * 1024 * 1024)
+
+/* ---- arithmetic with Linux's runtime rules ---- */
+
+static inline uint64_t interp_div64(uint64_t a, uint64_t b, int16_t off)
+{
+	if (!b)
+		return 0;
+	if (off == 1) {
+		if ((int64_t)b == -1)
+			return (uint64_t)0 - a; /* INT64_MIN / -1 wraps */
+		return (uint64_t)((int64_t)a / (int64_t)b);
+	}
+	return a / b;
+}
+
+static inline uint64_t interp_mod64(uint64_t a, uint64_t b, int16_t off)
+{
+	if (!b)
+		return a;
+	if (off == 1) {
+		if ((int64_t)b == -1)
+			return 0;
+		return (uint64_t)((int64_t)a % (int64_t)b);
+	}
+	return a % b;
+}
+
+static inline uint32_t interp_div32(uint32_t a, uint32_t b, int16_t off)
+{
+	if (!b)
+		return 0;
+	if (off == 1) {
+		if ((int32_t)b == -1)
+			return (uint32_t)0 - a;
+		return (uint32_t)((int32_t)a / (int32_t)b);
+	}
+	return a / b;
+}
+
+static inline uint32_t interp_mod32(uint32_t a, uint32_t b, int16_t off)
+{
+	if (!b)
+		return a;
+	if (off == 1) {
+		if ((int32_t)b == -1)
+			return 0;
+		return (uint32_t)((int32_t)a % (int32_t)b);
+	}
+	return a % b;
+}
+
+static inline uint64_t interp_bswap(uint64_t v, int32_t bits)
+{
+	switch (bits) {
+	case 16:
+		return __builtin_bswap16((uint16_t)v);
+	case 32:
+		return __builtin_bswap32((uint32_t)v);
+	default:
+		return __builtin_bswap64(v);
+	}
+}
+
+static inline uint64_t interp_trunc(uint64_t v, int32_t bits)
+{
+	switch (bits) {
+	case 16:
+		return (uint16_t)v;
+	case 32:
+		return (uint32_t)v;
+	default:
+		return v;
+	}
+}
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define interp_to_le(v, bits) interp_trunc((v), (bits))
+#define interp_to_be(v, bits) interp_bswap((v), (bits))
+#else
+#define interp_to_le(v, bits) interp_bswap((v), (bits))
+#define interp_to_be(v, bits) interp_trunc((v), (bits))
+#endif
+
+/* ---- atomics ---- */
+
+static inline unsigned int interp_atomic_size(uint8_t code)
+{
+	switch (BPF_SIZE(code)) {
+	case BPF_B:
+		return 1;
+	case BPF_H:
+		return 2;
+	case BPF_W:
+		return 4;
+	default:
+		return 8;
+	}
+}
+
+static int interp_atomic(const struct bpf_insn *insn, uint64_t *regs, void *p,
+			 unsigned int size)
+{
+	uint64_t *dst = &regs[insn->dst_reg], *src = &regs[insn->src_reg];
+	uint64_t old;
+
+	if (insn->imm == BPF_LOAD_ACQ) {
+		switch (size) {
+		case 1:
+			*dst = __atomic_load_n((uint8_t *)p, __ATOMIC_ACQUIRE);
+			return 0;
+		case 2:
+			*dst = __atomic_load_n((uint16_t *)p, __ATOMIC_ACQUIRE);
+			return 0;
+		case 4:
+			*dst = kbpf_load_acquire_u32(p);
+			return 0;
+		default:
+			*dst = kbpf_load_acquire_u64(p);
+			return 0;
+		}
+	}
+	if (insn->imm == BPF_STORE_REL) {
+		switch (size) {
+		case 1:
+			__atomic_store_n((uint8_t *)p, (uint8_t)*src,
+					 __ATOMIC_RELEASE);
+			return 0;
+		case 2:
+			__atomic_store_n((uint16_t *)p, (uint16_t)*src,
+					 __ATOMIC_RELEASE);
+			return 0;
+		case 4:
+			kbpf_store_release_u32(p, (uint32_t)*src);
+			return 0;
+		default:
+			kbpf_store_release_u64(p, *src);
+			return 0;
+		}
+	}
+	/* Read-modify-write atomics exist only in 32 and 64 bits. */
+	if (size == 4) {
+		uint32_t v = (uint32_t)*src;
+
+		switch (insn->imm & ~BPF_FETCH) {
+		case BPF_ADD:
+			old = kbpf_fetch_add_u32(p, v);
+			break;
+		case BPF_OR:
+			old = kbpf_fetch_or_u32(p, v);
+			break;
+		case BPF_AND:
+			old = kbpf_fetch_and_u32(p, v);
+			break;
+		case BPF_XOR:
+			old = kbpf_fetch_xor_u32(p, v);
+			break;
+		case BPF_XCHG & ~BPF_FETCH:
+			if (insn->imm != BPF_XCHG)
+				return -KBPF_EINVAL;
+			*src = kbpf_xchg_u32(p, v);
+			return 0;
+		case BPF_CMPXCHG & ~BPF_FETCH:
+			if (insn->imm != BPF_CMPXCHG)
+				return -KBPF_EINVAL;
+			regs[0] = kbpf_cmpxchg_u32(p, (uint32_t)regs[0], v);
+			return 0;
+		default:
+			return -KBPF_EINVAL;
+		}
+		if (insn->imm & BPF_FETCH)
+			*src = (uint32_t)old;
+		return 0;
+	}
+	if (size == 8) {
+		switch (insn->imm & ~BPF_FETCH) {
+		case BPF_ADD:
+			old = kbpf_fetch_add_u64(p, *src);
+			break;
+		case BPF_OR:
+			old = kbpf_fetch_or_u64(p, *src);
+			break;
+		case BPF_AND:
+			old = kbpf_fetch_and_u64(p, *src);
+			break;
+		case BPF_XOR:
+			old = kbpf_fetch_xor_u64(p, *src);
+			break;
+		case BPF_XCHG & ~BPF_FETCH:
+			if (insn->imm != BPF_XCHG)
+				return -KBPF_EINVAL;
+			*src = kbpf_xchg_u64(p, *src);
+			return 0;
+		case BPF_CMPXCHG & ~BPF_FETCH:
+			if (insn->imm != BPF_CMPXCHG)
+				return -KBPF_EINVAL;
+			regs[0] = kbpf_cmpxchg_u64(p, regs[0], *src);
+			return 0;
+		default:
+			return -KBPF_EINVAL;
+		}
+		if (insn->imm & BPF_FETCH)
+			*src = old;
+		return 0;
+	}
+	return -KBPF_EINVAL;
+}
+
+/* ---- checked mode: regions ---- */
+
+static int interp_region_add(struct interp_state *st, const void *p,
+			     size_t size, bool writable)
+{
+	uintptr_t start = (uintptr_t)p;
+
+	if (!size)
+		return 0;
+	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
+		return -KBPF_E2BIG;
+	if (start + size < start)
+		return -KBPF_EINVAL;
+	st->regions[st->nr_regions++] = (struct interp_region){
+		.start = start, .end = start + size, .writable = writable
+	};
+	return 0;
+}
+
+static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
+			     size_t size, bool write)
+{
+	uintptr_t end = addr + size;
+	uintptr_t stack_lo = (uintptr_t)st->stack[0];
+	uintptr_t stack_hi = (uintptr_t)st->stack[st->depth];
+	uint32_t i;
+
+	if (end < addr)
+		return false;
+	/* The frames in use, the callers' included (pointers to them are passed down). */
+	if (addr >= stack_lo && end <= stack_hi)
+		return true;
+	for (i = 0; i < st->nr_regions; i++) {
+		const struct interp_region *r = &st->regions[i];
+
+		if (addr >= r->start && end <= r->end)
+			return !write || r->writable;
+	}
+	return false;
+}
+
+void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
+			 bool writable)
+{
+	struct interp_state *st = run->checked;
+	int err;
+
+	if (!st || !ptr)
+		return;
+	err = interp_region_add(st, ptr, size, writable);
+	if (err && !run->error)
+		run->error = err;
+}
+
+/*
+ * Checked mode: before the first instruction, check what the loop relies
+ * on: known opcodes (the loop's table has the rest), jumps and calls that
+ * land on an instruction start inside the program, whole ld_imm64 pairs,
+ * registers in range, no write to r10, and no falling off the end.
+ */
+static bool interp_is_ldimm64(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
+}
+
+/*
+ * A jump target: inside the program and not the second slot of an
+ * ld_imm64. Second slots have code 0 (checked first), so a slot whose
+ * predecessor has the ld_imm64 code is always a second slot.
+ */
+static bool interp_target_ok(const struct bpf_insn *insns, uint32_t len,
+			     int64_t target)
+{
+	if (target < 0 || target >= len)
+		return false;
+	return !(target > 0 && interp_is_ldimm64(&insns[target - 1]));
+}
+
+static int interp_validate_pairs(const struct bpf_insn *insns, uint32_t len)
+{
+	uint32_t pc;
+
+	for (pc = 0; pc < len; pc++) {
+		const struct bpf_insn *insn = &insns[pc];
+
+		if (insn->dst_reg > 10 || insn->src_reg > 10)
+			return -KBPF_EINVAL;
+		if (!interp_is_ldimm64(insn))
+			continue;
+		if (pc + 1 >= len || insns[pc + 1].code ||
+		    insns[pc + 1].dst_reg || insns[pc + 1].src_reg ||
+		    insns[pc + 1].off || insn->dst_reg == BPF_REG_10)
+			return -KBPF_EINVAL;
+		pc++;
+	}
+	return 0;
+}
+
+static bool interp_writes_r10(const struct bpf_insn *insn)
+{
+	uint8_t cls = BPF_CLASS(insn->code);
+
+	if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX)
+		return insn->dst_reg == BPF_REG_10;
+	if (cls == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC) {
+		if (insn->imm == BPF_LOAD_ACQ)
+			return insn->dst_reg == BPF_REG_10;
+		if (insn->imm == BPF_CMPXCHG)
+			return false; /* writes r0 */
+		if (insn->imm & BPF_FETCH)
+			return insn->src_reg == BPF_REG_10;
+	}
+	return false;
+}
+
+static int interp_validate(const struct bpf_insn *insns, uint32_t len)
+{
+	const struct bpf_insn *last;
+	uint32_t pc;
+	int err;
+
+	if (!len)
+		return -KBPF_EINVAL;
+	err = interp_validate_pairs(insns, len);
+	if (err)
+		return err;
+	for (pc = 0; pc < len; pc++) {
+		const struct bpf_insn *insn = &insns[pc];
+		uint8_t cls = BPF_CLASS(insn->code);
+		uint8_t op = BPF_OP(insn->code);
+		int64_t target;
+
+		if (interp_is_ldimm64(insn)) {
+			if (insn->src_reg == BPF_PSEUDO_FUNC &&
+			    !interp_target_ok(insns, len,
+					      (int64_t)pc + 1 + insn->imm))
+				return -KBPF_EINVAL;
+			pc++;
+			continue;
+		}
+		if (interp_writes_r10(insn))
+			return -KBPF_EINVAL;
+		if (cls != BPF_JMP && cls != BPF_JMP32)
+			continue;
+		if (op == BPF_EXIT)
+			continue;
+		if (op == BPF_CALL) {
+			if (cls != BPF_JMP || insn->src_reg != BPF_PSEUDO_CALL)
+				continue; /* helper: id checked at call time */
+			target = (int64_t)pc + 1 + insn->imm;
+		} else if (op == BPF_JA && cls == BPF_JMP32) {
+			target = (int64_t)pc + 1 + insn->imm;
+		} else {
+			target = (int64_t)pc + 1 + insn->off;
+		}
+		if (!interp_target_ok(insns, len, target))
+			return -KBPF_EINVAL;
+	}
+	/* The last instruction must not fall through past the end. */
+	last = &insns[len - 1];
+	if (len >= 2 && interp_is_ldimm64(&insns[len - 2]))
+		return -KBPF_EINVAL;
+	if (!((BPF_CLASS(last->code) == BPF_JMP ||
+	       BPF_CLASS(last->code) == BPF_JMP32) &&
+	      (BPF_OP(last->code) == BPF_EXIT || BPF_OP(last->code) == BPF_JA)))
+		return -KBPF_EINVAL;
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+static bool interp_is_prog_map(const struct kbpf_prog *prog, uint64_t p)
+{
+	uint32_t i;
+
+	for (i = 0; i < prog->nr_maps; i++)
+		if ((uint64_t)(uintptr_t)prog->maps[i] == p)
+			return true;
+	return false;
+}
+
+/*
+ * Checked mode: validate r1-r5 against the helper's prototype before the
+ * call, so a helper never sees a map pointer the program does not own or
+ * memory outside the program's regions.
+ */
+static int interp_check_args(const struct interp_state *st,
+			     const struct kbpf_helper *h, const uint64_t *regs)
+{
+	const struct kbpf_prog *prog = st->run->prog;
+	const struct kbpf_map *map = NULL;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		uint64_t v = regs[1 + i];
+		uint64_t size = i < 4 ? regs[2 + i] : 0;
+
+		switch (h->args[i]) {
+		case KBPF_ARG_NONE:
+		case KBPF_ARG_ANYTHING:
+		case KBPF_ARG_CONST_SIZE:
+		case KBPF_ARG_CONST_SIZE_OR_ZERO:
+		case KBPF_ARG_UNSAFE_PTR:
+			break;
+		case KBPF_ARG_CONST_MAP_PTR:
+			if (!interp_is_prog_map(prog, v))
+				return -KBPF_EINVAL;
+			map = (const struct kbpf_map *)(uintptr_t)v;
+			break;
+		case KBPF_ARG_PTR_TO_MAP_KEY:
+			if (!map ||
+			    !interp_access_ok(st, v, map->key_size, false))
+				return -KBPF_EFAULT;
+			break;
+		case KBPF_ARG_PTR_TO_MAP_VALUE:
+		case KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
+			if (!map ||
+			    !interp_access_ok(
+				    st, v, map->value_size,
+				    h->args[i] ==
+					    KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE))
+				return -KBPF_EFAULT;
+			break;
+		case KBPF_ARG_PTR_TO_MEM_OR_NULL:
+			if (!v && !size)
+				break;
+			/* fall through */
+		case KBPF_ARG_PTR_TO_MEM:
+		case KBPF_ARG_PTR_TO_UNINIT_MEM:
+			if (size > (1u << 30) ||
+			    (size &&
+			     !interp_access_ok(
+				     st, v, size,
+				     h->args[i] == KBPF_ARG_PTR_TO_UNINIT_MEM)))
+				return -KBPF_EFAULT;
+			break;
+		case KBPF_ARG_PTR_TO_LONG:
+			if (!interp_access_ok(st, v, 8, true))
+				return -KBPF_EFAULT;
+			break;
+		case KBPF_ARG_PTR_TO_CTX:
+			if (v != (uint64_t)(uintptr_t)st->run->ctx)
+				return -KBPF_EINVAL;
+			break;
+		case KBPF_ARG_PTR_TO_STACK_OR_NULL:
+			if (v && !interp_access_ok(st, v, 1, false))
+				return -KBPF_EFAULT;
+			break;
+		case KBPF_ARG_PTR_TO_FUNC:
+			if (!interp_target_ok(st->insns, st->len, (int64_t)v))
+				return -KBPF_EINVAL;
+			break;
+		case KBPF_ARG_PTR_TO_DYNPTR:
+			if (!interp_access_ok(st, v, 16, true))
+				return -KBPF_EFAULT;
+			break;
+		case KBPF_ARG_CONST_STR:
+			if (!interp_access_ok(st, v, 1, false))
+				return -KBPF_EFAULT;
+			break;
+		default:
+			/* Kinds whose checks need helper state (ring buffer records) */
+			if (!interp_access_ok(st, v, 1, true))
+				return -KBPF_EFAULT;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int interp_call_helper(struct interp_state *st, uint32_t id,
+			      uint64_t *regs, bool checked)
+{
+	struct kbpf_run *run = st->run;
+	const struct kbpf_prog *prog = run->prog;
+	const struct kbpf_helper *h;
+	int err;
+
+	if (id >= prog->nr_helpers || !prog->helpers[id].fn)
+		return -KBPF_ENOENT;
+	h = &prog->helpers[id];
+	if (checked) {
+		err = interp_check_args(st, h, regs);
+		if (err)
+			return err;
+	}
+	regs[0] = h->fn(run, regs[1], regs[2], regs[3], regs[4], regs[5]);
+	if (kbpf_unlikely(run->error))
+		return run->error;
+	if (checked && h->ret == KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL &&
+	    h->args[0] == KBPF_ARG_CONST_MAP_PTR && regs[0] &&
+	    !interp_access_ok(st, regs[0], 1, false)) {
+		/* The helper layer registers what it hands out; make sure. */
+		const struct kbpf_map *map =
+			(const struct kbpf_map *)(uintptr_t)regs[1];
+
+		err = interp_region_add(st, (void *)(uintptr_t)regs[0],
+					map->value_size, true);
+		if (err)
+			return err;
+	}
+	/* r1-r5 are clobbered by a call (scratch registers). */
+	return 0;
+}
+
+static int interp_tail_call(struct interp_state *st, uint32_t *pc)
+{
+	struct kbpf_run *run = st->run;
+	struct kbpf_prog *next = run->tail_call;
+
+	run->tail_call = NULL;
+	if (run->tail_call_cnt >= KBPF_MAX_TAIL_CALLS)
+		return 0;
+	run->tail_call_cnt++;
+	run->prog = next;
+	st->insns = next->insns;
+	st->len = next->len;
+	if (st->checked) {
+		int err = interp_validate(next->insns, next->len);
+
+		if (err)
+			return err;
+	}
+	*pc = 0;
+	return 0;
+}
+
+/* Instruction table: (opcode, handler name). */
+#define INTERP_ALU_OPS(X, cls, pfx)             \
+	X(cls | BPF_ADD | BPF_K, pfx##_add_k)   \
+	X(cls | BPF_ADD | BPF_X, pfx##_add_x)   \
+	X(cls | BPF_SUB | BPF_K, pfx##_sub_k)   \
+	X(cls | BPF_SUB | BPF_X, pfx##_sub_x)   \
+	X(cls | BPF_MUL | BPF_K, pfx##_mul_k)   \
+	X(cls | BPF_MUL | BPF_X, pfx##_mul_x)   \
+	X(cls | BPF_DIV | BPF_K, pfx##_div_k)   \
+	X(cls | BPF_DIV | BPF_X, pfx##_div_x)   \
+	X(cls | BPF_OR | BPF_K, pfx##_or_k)     \
+	X(cls | BPF_OR | BPF_X, pfx##_or_x)     \
+	X(cls | BPF_AND | BPF_K, pfx##_and_k)   \
+	X(cls | BPF_AND | BPF_X, pfx##_and_x)   \
+	X(cls | BPF_LSH | BPF_K, pfx##_lsh_k)   \
+	X(cls | BPF_LSH | BPF_X, pfx##_lsh_x)   \
+	X(cls | BPF_RSH | BPF_K, pfx##_rsh_k)   \
+	X(cls | BPF_RSH | BPF_X, pfx##_rsh_x)   \
+	X(cls | BPF_NEG | BPF_K, pfx##_neg_k)   \
+	X(cls | BPF_NEG | BPF_X, pfx##_neg_x)   \
+	X(cls | BPF_MOD | BPF_K, pfx##_mod_k)   \
+	X(cls | BPF_MOD | BPF_X, pfx##_mod_x)   \
+	X(cls | BPF_XOR | BPF_K, pfx##_xor_k)   \
+	X(cls | BPF_XOR | BPF_X, pfx##_xor_x)   \
+	X(cls | BPF_MOV | BPF_K, pfx##_mov_k)   \
+	X(cls | BPF_MOV | BPF_X, pfx##_mov_x)   \
+	X(cls | BPF_ARSH | BPF_K, pfx##_arsh_k) \
+	X(cls | BPF_ARSH | BPF_X, pfx##_arsh_x)
+
+#define INTERP_JMP_OPS(X, cls, pfx)             \
+	X(cls | BPF_JEQ | BPF_K, pfx##_jeq_k)   \
+	X(cls | BPF_JEQ | BPF_X, pfx##_jeq_x)   \
+	X(cls | BPF_JNE | BPF_K, pfx##_jne_k)   \
+	X(cls | BPF_JNE | BPF_X, pfx##_jne_x)   \
+	X(cls | BPF_JGT | BPF_K, pfx##_jgt_k)   \
+	X(cls | BPF_JGT | BPF_X, pfx##_jgt_x)   \
+	X(cls | BPF_JGE | BPF_K, pfx##_jge_k)   \
+	X(cls | BPF_JGE | BPF_X, pfx##_jge_x)   \
+	X(cls | BPF_JLT | BPF_K, pfx##_jlt_k)   \
+	X(cls | BPF_JLT | BPF_X, pfx##_jlt_x)   \
+	X(cls | BPF_JLE | BPF_K, pfx##_jle_k)   \
+	X(cls | BPF_JLE | BPF_X, pfx##_jle_x)   \
+	X(cls | BPF_JSET | BPF_K, pfx##_jset_k) \
+	X(cls | BPF_JSET | BPF_X, pfx##_jset_x) \
+	X(cls | BPF_JSGT | BPF_K, pfx##_jsgt_k) \
+	X(cls | BPF_JSGT | BPF_X, pfx##_jsgt_x) \
+	X(cls | BPF_JSGE | BPF_K, pfx##_jsge_k) \
+	X(cls | BPF_JSGE | BPF_X, pfx##_jsge_x) \
+	X(cls | BPF_JSLT | BPF_K, pfx##_jslt_k) \
+	X(cls | BPF_JSLT | BPF_X, pfx##_jslt_x) \
+	X(cls | BPF_JSLE | BPF_K, pfx##_jsle_k) \
+	X(cls | BPF_JSLE | BPF_X, pfx##_jsle_x)
+
+#define INTERP_OPS(X)                                   \
+	INTERP_ALU_OPS(X, BPF_ALU64, alu64)             \
+	INTERP_ALU_OPS(X, BPF_ALU, alu32)               \
+	X(BPF_ALU | BPF_END | BPF_TO_LE, alu32_end_le)  \
+	X(BPF_ALU | BPF_END | BPF_TO_BE, alu32_end_be)  \
+	X(BPF_ALU64 | BPF_END | BPF_TO_LE, alu64_bswap) \
+	X(BPF_LD | BPF_IMM | BPF_DW, ld_imm64)          \
+	X(BPF_LDX | BPF_MEM | BPF_B, ldx_b)             \
+	X(BPF_LDX | BPF_MEM | BPF_H, ldx_h)             \
+	X(BPF_LDX | BPF_MEM | BPF_W, ldx_w)             \
+	X(BPF_LDX | BPF_MEM | BPF_DW, ldx_dw)           \
+	X(BPF_LDX | BPF_MEMSX | BPF_B, ldsx_b)          \
+	X(BPF_LDX | BPF_MEMSX | BPF_H, ldsx_h)          \
+	X(BPF_LDX | BPF_MEMSX | BPF_W, ldsx_w)          \
+	X(BPF_STX | BPF_MEM | BPF_B, stx_b)             \
+	X(BPF_STX | BPF_MEM | BPF_H, stx_h)             \
+	X(BPF_STX | BPF_MEM | BPF_W, stx_w)             \
+	X(BPF_STX | BPF_MEM | BPF_DW, stx_dw)           \
+	X(BPF_ST | BPF_MEM | BPF_B, st_b)               \
+	X(BPF_ST | BPF_MEM | BPF_H, st_h)               \
+	X(BPF_ST | BPF_MEM | BPF_W, st_w)               \
+	X(BPF_ST | BPF_MEM | BPF_DW, st_dw)             \
+	X(BPF_STX | BPF_ATOMIC | BPF_W, atomic_w)       \
+	X(BPF_STX | BPF_ATOMIC | BPF_DW, atomic_dw)     \
+	X(BPF_STX | BPF_ATOMIC | BPF_B, atomic_b)       \
+	X(BPF_STX | BPF_ATOMIC | BPF_H, atomic_h)       \
+	X(BPF_JMP | BPF_JA, ja)                         \
+	X(BPF_JMP32 | BPF_JA, ja32)                     \
+	INTERP_JMP_OPS(X, BPF_JMP, jmp)                 \
+	INTERP_JMP_OPS(X, BPF_JMP32, jmp32)             \
+	X(BPF_JMP | BPF_JCOND, jcond)                   \
+	X(BPF_JMP | BPF_CALL, call)                     \
+	X(BPF_JMP | BPF_CALL | BPF_X, callx)            \
+	X(BPF_JMP | BPF_EXIT, exit)
+
+#ifdef KBPF_INTERP_SWITCH
+enum {
+#define INTERP_ENUM(code, name) name##_code = (code),
+	INTERP_OPS(INTERP_ENUM)
+#undef INTERP_ENUM
+};
+#endif
+
+/* The table's catch-all range is overridden on purpose. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+#ifdef __clang__
+#pragma GCC diagnostic ignored "-Winitializer-overrides"
+#endif
+#define INTERP_CHECKED 0
+#include "interp_body.h"
+#undef INTERP_CHECKED
+#define INTERP_CHECKED 1
+#include "interp_body.h"
+#undef INTERP_CHECKED
+#pragma GCC diagnostic pop
+
+/* run->call_func: run the callback at @insn_off in a new frame. */
+static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
+				 uint64_t r1, uint64_t r2, uint64_t r3,
+				 uint64_t r4, uint64_t r5)
+{
+	struct interp_state *st = run->interp;
+	uint64_t args[5] = { r1, r2, r3, r4, r5 };
+	uint64_t r0 = 0;
+	int err;
+
+	if (insn_off >= st->len) {
+		run->error = -KBPF_EINVAL;
+		return 0;
+	}
+	if (st->checked) {
+		if (!interp_target_ok(st->insns, st->len, (int64_t)insn_off)) {
+			run->error = -KBPF_EINVAL;
+			return 0;
+		}
+		err = interp_exec_checked(st, (uint32_t)insn_off, args, &r0);
+	} else {
+		err = interp_exec_fast(st, (uint32_t)insn_off, args, &r0);
+	}
+	if (err && !run->error)
+		run->error = err;
+	return r0;
+}
+
+int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
+		    const struct kbpf_interp_args *args, uint64_t *ret)
+{
+	struct interp_state st;
+	struct kbpf_run run = {
+		.host = host,
+		.prog = prog,
+		.ctx = args->ctx,
+		.cpu = args->cpu,
+		.call_func = interp_call_func,
+	};
+	uint64_t regs[5] = { (uint64_t)(uintptr_t)args->ctx, args->r2, 0, 0,
+			     0 };
+	int err;
+
+	st.run = &run;
+	st.insns = prog->insns;
+	st.len = prog->len;
+	st.depth = 0;
+	st.may_goto = INTERP_MAY_GOTO_LOOPS;
+	st.checked = args->mode == KBPF_INTERP_CHECKED;
+	st.nr_regions = 0;
+	run.interp = &st;
+	if (!st.checked) {
+		err = interp_exec_fast(&st, 0, regs, ret);
+	} else {
+		st.budget = KBPF_CHECKED_INSN_BUDGET;
+		run.checked = &st;
+		memset(st.stack, 0, sizeof(st.stack));
+		err = interp_validate(prog->insns, prog->len);
+		if (!err && args->ctx && args->ctx_size)
+			err = interp_region_add(&st, args->ctx, args->ctx_size,
+						args->ctx_writable);
+		if (!err)
+			err = interp_exec_checked(&st, 0, regs, ret);
+	}
+	if (!err && run.error)
+		err = run.error;
+	return err;
+}

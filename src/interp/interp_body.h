@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The instruction loop, included twice by interp.c: once with
+ * INTERP_CHECKED 0 (fast mode) and once with 1 (checked mode), so that both
+ * modes share one definition of every instruction and the fast loop carries
+ * no trace of the checks.
+ *
+ * Dispatch is threaded (computed goto on the opcode byte) under GNU C, or a
+ * switch when KBPF_INTERP_SWITCH is defined. Every handler ends in NEXT.
+ */
+
+#if INTERP_CHECKED
+#define INTERP_FN interp_exec_checked
+#define CHECK_MEM(addr, size, write)                                           \
+	do {                                                                   \
+		if (kbpf_unlikely(                                             \
+			    !interp_access_ok(st, (addr), (size), (write)))) { \
+			err = -KBPF_EFAULT;                                    \
+			goto out;                                              \
+		}                                                              \
+	} while (0)
+#define CHECK_BUDGET()                                  \
+	do {                                            \
+		if (kbpf_unlikely(--st->budget == 0)) { \
+			err = -KBPF_ELOOP;              \
+			goto out;                       \
+		}                                       \
+	} while (0)
+#else
+#define INTERP_FN interp_exec_fast
+#define CHECK_MEM(addr, size, write) \
+	do {                         \
+		(void)(write);       \
+	} while (0)
+#define CHECK_BUDGET() \
+	do {           \
+	} while (0)
+#endif
+
+#define DST regs[insn->dst_reg]
+#define SRC regs[insn->src_reg]
+#define IMM ((int64_t)insn->imm)
+
+#ifdef KBPF_INTERP_SWITCH
+#define HANDLER(name) case name##_code:
+#define DISPATCH() goto next_insn
+#else
+#define HANDLER(name) \
+name:
+#define DISPATCH()                        \
+	do {                              \
+		insn = &insns[pc];        \
+		goto *labels[insn->code]; \
+	} while (0)
+#endif
+#define NEXT                \
+	do {                \
+		pc++;       \
+		DISPATCH(); \
+	} while (0)
+
+/* A taken jump: backward jumps spend budget in checked mode. */
+#define JUMP(delta)                                    \
+	do {                                           \
+		int64_t d_ = (delta);                  \
+		if (d_ < 0)                            \
+			CHECK_BUDGET();                \
+		pc = (uint32_t)((int64_t)pc + d_ + 1); \
+		DISPATCH();                            \
+	} while (0)
+
+#define ALU64(name, expr)                            \
+	HANDLER(alu64_##name##_k)                    \
+	{                                            \
+		uint64_t a = DST, b = (uint64_t)IMM; \
+		(void)b;                             \
+		DST = (expr);                        \
+		NEXT;                                \
+	}                                            \
+	HANDLER(alu64_##name##_x)                    \
+	{                                            \
+		uint64_t a = DST, b = SRC;           \
+		(void)b;                             \
+		DST = (expr);                        \
+		NEXT;                                \
+	}
+
+#define ALU32(name, expr)                                            \
+	HANDLER(alu32_##name##_k)                                    \
+	{                                                            \
+		uint32_t a = (uint32_t)DST, b = (uint32_t)insn->imm; \
+		(void)b;                                             \
+		DST = (uint32_t)(expr);                              \
+		NEXT;                                                \
+	}                                                            \
+	HANDLER(alu32_##name##_x)                                    \
+	{                                                            \
+		uint32_t a = (uint32_t)DST, b = (uint32_t)SRC;       \
+		(void)b;                                             \
+		DST = (uint32_t)(expr);                              \
+		NEXT;                                                \
+	}
+
+#define JMP64(name, cond)                            \
+	HANDLER(jmp_##name##_k)                      \
+	{                                            \
+		uint64_t a = DST, b = (uint64_t)IMM; \
+		if (cond)                            \
+			JUMP(insn->off);             \
+		NEXT;                                \
+	}                                            \
+	HANDLER(jmp_##name##_x)                      \
+	{                                            \
+		uint64_t a = DST, b = SRC;           \
+		if (cond)                            \
+			JUMP(insn->off);             \
+		NEXT;                                \
+	}
+
+#define JMP32(name, cond)                                            \
+	HANDLER(jmp32_##name##_k)                                    \
+	{                                                            \
+		uint32_t a = (uint32_t)DST, b = (uint32_t)insn->imm; \
+		if (cond)                                            \
+			JUMP(insn->off);                             \
+		NEXT;                                                \
+	}                                                            \
+	HANDLER(jmp32_##name##_x)                                    \
+	{                                                            \
+		uint32_t a = (uint32_t)DST, b = (uint32_t)SRC;       \
+		if (cond)                                            \
+			JUMP(insn->off);                             \
+		NEXT;                                                \
+	}
+
+#define LDX(name, type, ext)                                         \
+	HANDLER(name)                                                \
+	{                                                            \
+		uintptr_t addr_ = (uintptr_t)(SRC + insn->off);      \
+		type v_;                                             \
+		CHECK_MEM(addr_, sizeof(type), false);               \
+		kbpf_memcpy(&v_, (const void *)addr_, sizeof(type)); \
+		DST = (ext)v_;                                       \
+		NEXT;                                                \
+	}
+
+#define STX(name, type)                                         \
+	HANDLER(name)                                           \
+	{                                                       \
+		uintptr_t addr_ = (uintptr_t)(DST + insn->off); \
+		type v_ = (type)SRC;                            \
+		CHECK_MEM(addr_, sizeof(type), true);           \
+		kbpf_memcpy((void *)addr_, &v_, sizeof(type));  \
+		NEXT;                                           \
+	}
+
+#define ST(name, type)                                          \
+	HANDLER(name)                                           \
+	{                                                       \
+		uintptr_t addr_ = (uintptr_t)(DST + insn->off); \
+		type v_ = (type)insn->imm;                      \
+		CHECK_MEM(addr_, sizeof(type), true);           \
+		kbpf_memcpy((void *)addr_, &v_, sizeof(type));  \
+		NEXT;                                           \
+	}
+
+static int INTERP_FN(struct interp_state *st, uint32_t pc, const uint64_t *args,
+		     uint64_t *r0)
+{
+#ifndef KBPF_INTERP_SWITCH
+	static const void *const labels[256] = { [0 ... 255] = &&bad_insn,
+#define INTERP_LABEL(code, name) [code] = &&name,
+						 INTERP_OPS(INTERP_LABEL)
+#undef INTERP_LABEL
+	};
+#endif
+	const struct bpf_insn *insns = st->insns;
+	const struct bpf_insn *insn;
+	uint64_t regs[11];
+	/* r6-r9, the frame pointer and the return address of each call. */
+	struct {
+		uint64_t saved[4];
+		uint32_t ret_pc;
+	} frames[KBPF_MAX_CALL_FRAMES];
+	uint32_t depth = 0;
+	int err = 0;
+
+	if (st->depth >= KBPF_MAX_CALL_FRAMES)
+		return -KBPF_ELOOP;
+	memset(regs, 0, sizeof(regs));
+	memcpy(&regs[1], args, 5 * sizeof(uint64_t));
+	regs[10] =
+		(uint64_t)(uintptr_t)(st->stack[st->depth] + KBPF_STACK_SIZE);
+	st->depth++;
+
+#ifdef KBPF_INTERP_SWITCH
+next_insn:
+	insn = &insns[pc];
+	{
+		switch (insn->code) {
+#else
+	DISPATCH();
+	{
+		{
+#endif
+			ALU64(add, a + b)
+			ALU64(sub, a - b)
+			ALU64(mul, a * b)
+			ALU64(or, a | b)
+			ALU64(and, a & b)
+			ALU64(xor, a ^ b)
+			ALU64(lsh, a << (b & 63))
+			ALU64(rsh, a >> (b & 63))
+			ALU64(arsh, (uint64_t)((int64_t)a >> (b & 63)))
+			ALU64(neg, (uint64_t)0 - a)
+			ALU32(add, a + b)
+			ALU32(sub, a - b)
+			ALU32(mul, a * b)
+			ALU32(or, a | b)
+			ALU32(and, a & b)
+			ALU32(xor, a ^ b)
+			ALU32(lsh, a << (b & 31))
+			ALU32(rsh, a >> (b & 31))
+			ALU32(arsh, (uint32_t)((int32_t)a >> (b & 31)))
+			ALU32(neg, (uint32_t)0 - a)
+
+			/* div/mod: off 1 means signed (v4); by 0: div 0, mod keeps dst. */
+			ALU64(div, interp_div64(a, b, insn->off))
+			ALU64(mod, interp_mod64(a, b, insn->off))
+			ALU32(div, interp_div32(a, b, insn->off))
+			ALU32(mod, interp_mod32(a, b, insn->off))
+
+			/* mov, and movsx (off 8/16/32) for the register form. */
+			HANDLER(alu64_mov_k)
+			{
+				DST = (uint64_t)IMM;
+				NEXT;
+			}
+			HANDLER(alu64_mov_x)
+			{
+				uint64_t v = SRC;
+
+				if (insn->off == 8)
+					v = (uint64_t)(int64_t)(int8_t)v;
+				else if (insn->off == 16)
+					v = (uint64_t)(int64_t)(int16_t)v;
+				else if (insn->off == 32)
+					v = (uint64_t)(int64_t)(int32_t)v;
+				DST = v;
+				NEXT;
+			}
+			HANDLER(alu32_mov_k)
+			{
+				DST = (uint32_t)insn->imm;
+				NEXT;
+			}
+			HANDLER(alu32_mov_x)
+			{
+				uint32_t v = (uint32_t)SRC;
+
+				if (insn->off == 8)
+					v = (uint32_t)(int32_t)(int8_t)v;
+				else if (insn->off == 16)
+					v = (uint32_t)(int32_t)(int16_t)v;
+				DST = v;
+				NEXT;
+			}
+
+			/* Byte order: to_le/to_be on ALU, unconditional bswap on ALU64. */
+			HANDLER(alu32_end_le)
+			{
+				DST = interp_to_le(DST, insn->imm);
+				NEXT;
+			}
+			HANDLER(alu32_end_be)
+			{
+				DST = interp_to_be(DST, insn->imm);
+				NEXT;
+			}
+			HANDLER(alu64_bswap)
+			{
+				DST = interp_bswap(DST, insn->imm);
+				NEXT;
+			}
+
+			HANDLER(ld_imm64)
+			{
+				const struct bpf_insn *next = insn + 1;
+
+				if (insn->src_reg == BPF_PSEUDO_FUNC)
+					DST = (uint64_t)((int64_t)pc + 1 +
+							 insn->imm);
+				else
+					DST = (uint64_t)(uint32_t)insn->imm |
+					      (uint64_t)(uint32_t)next->imm
+						      << 32;
+				pc += 2;
+				DISPATCH();
+			}
+
+			LDX(ldx_b, uint8_t, uint64_t)
+			LDX(ldx_h, uint16_t, uint64_t)
+			LDX(ldx_w, uint32_t, uint64_t)
+			LDX(ldx_dw, uint64_t, uint64_t)
+			LDX(ldsx_b, int8_t, int64_t)
+			LDX(ldsx_h, int16_t, int64_t)
+			LDX(ldsx_w, int32_t, int64_t)
+			STX(stx_b, uint8_t)
+			STX(stx_h, uint16_t)
+			STX(stx_w, uint32_t)
+			STX(stx_dw, uint64_t)
+			ST(st_b, uint8_t)
+			ST(st_h, uint16_t)
+			ST(st_w, uint32_t)
+			ST(st_dw, uint64_t)
+
+			HANDLER(atomic_w)
+			HANDLER(atomic_dw)
+			HANDLER(atomic_b)
+			HANDLER(atomic_h)
+			{
+				unsigned int size =
+					interp_atomic_size(insn->code);
+				uintptr_t addr_ = (uintptr_t)(DST + insn->off);
+				bool write = insn->imm != BPF_LOAD_ACQ;
+
+				if (insn->imm == BPF_LOAD_ACQ)
+					addr_ = (uintptr_t)(SRC + insn->off);
+				CHECK_MEM(addr_, size, write);
+				err = interp_atomic(insn, regs, (void *)addr_,
+						    size);
+				if (err)
+					goto out;
+				NEXT;
+			}
+
+			HANDLER(ja)
+			{
+				JUMP(insn->off);
+			}
+			HANDLER(ja32)
+			{
+				/* gotol: the offset is in imm. */
+				JUMP(insn->imm);
+			}
+			JMP64(jeq, a == b)
+			JMP64(jne, a != b)
+			JMP64(jgt, a > b)
+			JMP64(jge, a >= b)
+			JMP64(jlt, a < b)
+			JMP64(jle, a <= b)
+			JMP64(jset, a & b)
+			JMP64(jsgt, (int64_t)a > (int64_t)b)
+			JMP64(jsge, (int64_t)a >= (int64_t)b)
+			JMP64(jslt, (int64_t)a < (int64_t)b)
+			JMP64(jsle, (int64_t)a <= (int64_t)b)
+			JMP32(jeq, a == b)
+			JMP32(jne, a != b)
+			JMP32(jgt, a > b)
+			JMP32(jge, a >= b)
+			JMP32(jlt, a < b)
+			JMP32(jle, a <= b)
+			JMP32(jset, a & b)
+			JMP32(jsgt, (int32_t)a > (int32_t)b)
+			JMP32(jsge, (int32_t)a >= (int32_t)b)
+			JMP32(jslt, (int32_t)a < (int32_t)b)
+			JMP32(jsle, (int32_t)a <= (int32_t)b)
+
+			HANDLER(jcond)
+			{
+				/* may_goto: taken once the loop budget is spent. */
+				if (st->may_goto == 0)
+					JUMP(insn->off);
+				st->may_goto--;
+				NEXT;
+			}
+
+			HANDLER(call)
+			{
+				if (insn->src_reg == BPF_PSEUDO_CALL) {
+					uint32_t target =
+						(uint32_t)((int64_t)pc + 1 +
+							   insn->imm);
+
+					CHECK_BUDGET();
+					if (depth + 1 >= KBPF_MAX_CALL_FRAMES ||
+					    st->depth >= KBPF_MAX_CALL_FRAMES) {
+						err = -KBPF_ELOOP;
+						goto out;
+					}
+					memcpy(frames[depth].saved, &regs[6],
+					       4 * sizeof(uint64_t));
+					frames[depth].ret_pc = pc + 1;
+					depth++;
+					regs[10] =
+						(uint64_t)(uintptr_t)(st->stack[st->depth] +
+								      KBPF_STACK_SIZE);
+					st->depth++;
+					pc = target;
+					DISPATCH();
+				}
+				if (insn->src_reg != 0) {
+					err = -KBPF_EINVAL;
+					goto out;
+				}
+				err = interp_call_helper(st,
+							 (uint32_t)insn->imm,
+							 regs, INTERP_CHECKED);
+				if (err)
+					goto out;
+				if (kbpf_unlikely(st->run->tail_call != NULL)) {
+					/* Only from the main frame (kbpf does not unwind subprogram frames). */
+					if (depth) {
+						err = -KBPF_EOPNOTSUPP;
+						goto out;
+					}
+					err = interp_tail_call(st, &pc);
+					if (err)
+						goto out;
+					regs[10] =
+						(uint64_t)(uintptr_t)(st->stack
+									      [st->depth -
+									       1] +
+								      KBPF_STACK_SIZE);
+					insns = st->insns;
+					DISPATCH();
+				}
+				NEXT;
+			}
+			HANDLER(callx)
+			{
+				/* Not in Linux; the conformance suite's call-by-register. */
+				err = interp_call_helper(st, (uint32_t)DST,
+							 regs, INTERP_CHECKED);
+				if (err)
+					goto out;
+				NEXT;
+			}
+
+			HANDLER(exit)
+			{
+				if (depth == 0) {
+					*r0 = regs[0];
+					goto out;
+				}
+				depth--;
+				st->depth--;
+				memcpy(&regs[6], frames[depth].saved,
+				       4 * sizeof(uint64_t));
+				regs[10] =
+					(uint64_t)(uintptr_t)(st->stack[st->depth -
+									1] +
+							      KBPF_STACK_SIZE);
+				pc = frames[depth].ret_pc;
+				DISPATCH();
+			}
+
+#ifdef KBPF_INTERP_SWITCH
+		default:
+			goto bad_insn;
+		}
+	}
+#else
+		}
+	}
+#endif
+bad_insn:
+	err = -KBPF_EINVAL;
+out:
+	st->depth -= depth + 1;
+	return err;
+}
+
+#undef INTERP_FN
+#undef CHECK_MEM
+#undef CHECK_BUDGET
+#undef DST
+#undef SRC
+#undef IMM
+#undef HANDLER
+#undef DISPATCH
+#undef NEXT
+#undef JUMP
+#undef ALU64
+#undef ALU32
+#undef JMP64
+#undef JMP32
+#undef LDX
+#undef STX
+#undef ST

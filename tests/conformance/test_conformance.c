@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The bpf_conformance suite (data/vectors.tsv): every program is run
+ * directly through the interpreter, in fast and in checked mode, with r1
+ * pointing at the test's memory and r2 holding its length (the suite's
+ * convention), and r0 is compared with the expected 64-bit value.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kbpf/interp.h"
+#include "kbpf_posix.h"
+#include "kbpf_test.h"
+
+#ifndef CONFORMANCE_DIR
+#define CONFORMANCE_DIR "data"
+#endif
+
+struct vec {
+	char name[96];
+	int has_result;
+	uint64_t result;
+	uint8_t mem[256];
+	size_t mem_len;
+	struct bpf_insn insns[512];
+	uint32_t len;
+};
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex bytes, with or without separators. */
+static size_t parse_hex(const char *s, uint8_t *out, size_t max)
+{
+	size_t len = 0;
+
+	while (*s && len < max) {
+		int hi = hexval(s[0]), lo;
+
+		if (hi < 0) {
+			s++;
+			continue;
+		}
+		lo = hexval(s[1]);
+		if (lo < 0)
+			break;
+		out[len++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	return len;
+}
+
+/* The suite's helper: the programs only need the call to return. */
+static uint64_t conf_helper(struct kbpf_run *run, uint64_t r1, uint64_t r2,
+			    uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	(void)run;
+	(void)r2;
+	(void)r3;
+	(void)r4;
+	(void)r5;
+	return r1;
+}
+
+static struct kbpf_helper conf_helpers[8] = {
+	[5] = { .fn = conf_helper,
+		.name = "conformance_helper",
+		.args = { KBPF_ARG_ANYTHING } },
+};
+
+static int parse_line(char *line, struct vec *v)
+{
+	char *f[5];
+	int n = 0;
+	char *p = line;
+
+	if (line[0] == '#' || !line[0])
+		return 0;
+	while (n < 5) {
+		f[n++] = p;
+		p = strchr(p, '\t');
+		if (!p)
+			break;
+		*p++ = 0;
+	}
+	if (n < 5)
+		return 0;
+	f[4][strcspn(f[4], "\r\n")] = 0;
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", f[0]);
+	v->has_result = strcmp(f[1], "-") != 0;
+	v->result = strtoull(f[1], NULL, 16);
+	if (strcmp(f[3], "-"))
+		v->mem_len = parse_hex(f[3], v->mem, sizeof(v->mem));
+	v->len = (uint32_t)(parse_hex(f[4], (uint8_t *)v->insns,
+				      sizeof(v->insns)) /
+			    sizeof(struct bpf_insn));
+	return 1;
+}
+
+static int run_vec(const struct vec *v, enum kbpf_interp_mode mode,
+		   uint64_t *r0)
+{
+	struct kbpf_prog prog;
+	struct kbpf_interp_args args = { 0 };
+	uint8_t mem[256];
+
+	memset(&prog, 0, sizeof(prog));
+	prog.insns = (struct bpf_insn *)v->insns;
+	prog.len = v->len;
+	prog.helpers = conf_helpers;
+	prog.nr_helpers = 8;
+	memcpy(mem, v->mem, sizeof(mem));
+	args.ctx = v->mem_len ? mem : NULL;
+	args.ctx_size = v->mem_len;
+	args.ctx_writable = true;
+	args.r2 = v->mem_len;
+	args.mode = mode;
+	return kbpf_interp_run(&prog, kbpf_posix_host(), &args, r0);
+}
+
+KBPF_TEST(
+	conformance_vectors,
+	"all 313 bpf_conformance programs give the expected r0 in fast and checked mode")
+{
+	FILE *f = fopen(CONFORMANCE_DIR "/vectors.tsv", "r");
+	static char line[65536];
+	static struct vec v;
+	int total = 0, pass_fast = 0, pass_checked = 0;
+
+	T_ASSERT(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t r0 = 0;
+		int err;
+
+		if (!parse_line(line, &v) || !v.has_result)
+			continue;
+		total++;
+		err = run_vec(&v, KBPF_INTERP_FAST, &r0);
+		if (!err && r0 == v.result)
+			pass_fast++;
+		else
+			printf("  fast    %-32s err %d r0 0x%llx expected 0x%llx\n",
+			       v.name, err, (unsigned long long)r0,
+			       (unsigned long long)v.result);
+		r0 = 0;
+		err = run_vec(&v, KBPF_INTERP_CHECKED, &r0);
+		if (!err && r0 == v.result)
+			pass_checked++;
+		else
+			printf("  checked %-32s err %d r0 0x%llx expected 0x%llx\n",
+			       v.name, err, (unsigned long long)r0,
+			       (unsigned long long)v.result);
+	}
+	fclose(f);
+	printf("  conformance: %d vectors, fast %d passed, checked %d passed\n",
+	       total, pass_fast, pass_checked);
+	T_EQ(total, 313);
+	T_EQ(pass_fast, total);
+	T_EQ(pass_checked, total);
+}
