@@ -95,7 +95,9 @@ static int parse_line(char *line, struct vec *v)
 		return 0;
 	f[4][strcspn(f[4], "\r\n")] = 0;
 	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", f[0]);
+	n = (int)strnlen(f[0], sizeof(v->name) - 1);
+	memcpy(v->name, f[0], (size_t)n);
+	v->name[n] = 0;
 	v->has_result = strcmp(f[1], "-") != 0;
 	v->result = strtoull(f[1], NULL, 16);
 	if (strcmp(f[3], "-"))
