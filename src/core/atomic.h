@@ -88,12 +88,28 @@ static inline uint64_t kbpf_cmpxchg_u64(void *p, uint64_t old, uint64_t new)
 	return old;
 }
 
+/*
+ * The CAS works on int32_t: riscv64's lr.w sign-extends, and gcc compares
+ * that against the expected value as it sits in a register, so both sides
+ * must be sign-extended (found by the conformance suite under qemu-riscv64).
+ */
 static inline uint32_t kbpf_cmpxchg_u32(void *p, uint32_t old, uint32_t new)
 {
-	atomic_compare_exchange_strong_explicit(KBPF_ATOMIC_U32(p), &old, new,
+	int32_t o = (int32_t)old;
+
+#if defined(__riscv) && __riscv_xlen == 64
+	/*
+	 * gcc 12 may pass a truncated 64-bit value here without the sign
+	 * extension the psABI requires; lr.w's result is sign-extended, so
+	 * the compare would fail. Extend explicitly.
+	 */
+	__asm__("sext.w %0, %0" : "+r"(o));
+#endif
+	atomic_compare_exchange_strong_explicit((_Atomic int32_t *)p, &o,
+						(int32_t) new,
 						memory_order_seq_cst,
 						memory_order_seq_cst);
-	return old;
+	return (uint32_t)o;
 }
 
 static inline uint64_t kbpf_fetch_add_u64(void *p, uint64_t v)

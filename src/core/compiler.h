@@ -51,6 +51,27 @@ int memcmp(const void *a, const void *b, size_t n);
 #error "kbpf needs GNU C extensions (gcc or clang)"
 #endif
 
+/*
+ * Byte swaps written as shifts: compilers turn them into one instruction
+ * where there is one, and never into a libgcc call (__bswapsi2 on riscv64
+ * without Zbb), which a kernel would not have.
+ */
+static inline uint16_t kbpf_bswap16(uint16_t x)
+{
+	return (uint16_t)(x << 8 | x >> 8);
+}
+
+static inline uint32_t kbpf_bswap32(uint32_t x)
+{
+	return x << 24 | (x & 0xff00) << 8 | (x >> 8 & 0xff00) | x >> 24;
+}
+
+static inline uint64_t kbpf_bswap64(uint64_t x)
+{
+	return (uint64_t)kbpf_bswap32((uint32_t)x) << 32 |
+	       kbpf_bswap32((uint32_t)(x >> 32));
+}
+
 static inline bool kbpf_is_pow2(uint64_t x)
 {
 	return x && !(x & (x - 1));

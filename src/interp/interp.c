@@ -101,11 +101,11 @@ static inline uint64_t interp_bswap(uint64_t v, int32_t bits)
 {
 	switch (bits) {
 	case 16:
-		return __builtin_bswap16((uint16_t)v);
+		return kbpf_bswap16((uint16_t)v);
 	case 32:
-		return __builtin_bswap32((uint32_t)v);
+		return kbpf_bswap32((uint32_t)v);
 	default:
-		return __builtin_bswap64(v);
+		return kbpf_bswap64(v);
 	}
 }
 
