@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "posix_internal.h"
 
@@ -18,8 +19,14 @@ struct alloc_hdr {
 	uint64_t magic;
 	uint64_t size;
 	void *base;
-	uint64_t pad;
+	uint64_t mapped; /* bytes mmapped at base, or 0 for malloc */
 };
+
+/*
+ * Large allocations come from mmap: zeroed lazily, and refused (like
+ * Linux's vmalloc) when they exceed what the machine could ever back.
+ */
+#define BIG_ALLOC (1UL << 20)
 
 static atomic_ulong n_allocs;
 static atomic_long live_allocs;
@@ -76,15 +83,28 @@ void *posix_alloc(const struct kbpf_host *h, size_t size, size_t align,
 	hdr_room = align;
 	if (size > SIZE_MAX - hdr_room)
 		return NULL;
-	if (posix_memalign((void **)&base, align, hdr_room + size))
-		return NULL;
-	p = base + hdr_room;
-	hdr = (struct alloc_hdr *)p - 1;
+	if (size >= BIG_ALLOC && align <= 4096) {
+		size_t len = 4096 + size;
+
+		base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (base == MAP_FAILED)
+			return NULL;
+		p = base + 4096;
+		hdr = (struct alloc_hdr *)p - 1;
+		hdr->mapped = len;
+	} else {
+		if (posix_memalign((void **)&base, align, hdr_room + size))
+			return NULL;
+		p = base + hdr_room;
+		hdr = (struct alloc_hdr *)p - 1;
+		hdr->mapped = 0;
+		if (flags & KBPF_ALLOC_ZERO)
+			memset(p, 0, size);
+	}
 	hdr->magic = HDR_MAGIC;
 	hdr->size = size;
 	hdr->base = base;
-	if (flags & KBPF_ALLOC_ZERO)
-		memset(p, 0, size);
 	atomic_fetch_add(&live_allocs, 1);
 	atomic_fetch_add(&live_bytes, (long)size);
 	return p;
@@ -107,5 +127,8 @@ void posix_free(const struct kbpf_host *h, void *ptr, size_t size)
 	hdr->magic = 0;
 	atomic_fetch_sub(&live_allocs, 1);
 	atomic_fetch_sub(&live_bytes, (long)size);
-	free(hdr->base);
+	if (hdr->mapped)
+		munmap(hdr->base, hdr->mapped);
+	else
+		free(hdr->base);
 }

@@ -26,6 +26,13 @@ static size_t pages_total; /* pages in the memfd */
 static size_t *free_list; /* indexes of free pages */
 static size_t free_cnt, free_cap;
 static long live_pages;
+static uint8_t *dirty; /* per page: has been handed out before */
+
+/*
+ * The most pages this host hands out at once (1 GiB): past it alloc_pages
+ * fails with -ENOMEM, as a kernel runs out of memory.
+ */
+#define PAGES_MAX (1UL << 18)
 
 long kbpf_posix_live_pages(void)
 {
@@ -41,6 +48,7 @@ static int pages_grow(size_t want)
 {
 	size_t n = pages_total ? pages_total : 64, i;
 	size_t *fl;
+	uint8_t *d;
 
 	while (n < pages_total + want)
 		n *= 2;
@@ -55,6 +63,11 @@ static int pages_grow(size_t want)
 	if (!fl)
 		return -1;
 	free_list = fl;
+	d = realloc(dirty, n);
+	if (!d)
+		return -1;
+	dirty = d;
+	memset(dirty + pages_total, 0, n - pages_total);
 	free_cap = n;
 	for (i = pages_total; i < n; i++)
 		free_list[free_cnt++] = n - 1 - (i - pages_total);
@@ -75,14 +88,18 @@ int posix_alloc_pages(const struct kbpf_host *h, size_t nr, uintptr_t *pages)
 
 	(void)h;
 	pthread_mutex_lock(&pages_lock);
-	if (free_cnt < nr && pages_grow(nr - free_cnt)) {
+	if (nr > PAGES_MAX || (size_t)live_pages + nr > PAGES_MAX ||
+	    (free_cnt < nr && pages_grow(nr - free_cnt))) {
 		pthread_mutex_unlock(&pages_lock);
 		return -KBPF_ENOMEM;
 	}
 	for (i = 0; i < nr; i++) {
 		size_t idx = free_list[--free_cnt];
 
-		page_zero(idx);
+		/* Fresh pages of the memfd read as zero; reused ones are punched. */
+		if (dirty[idx])
+			page_zero(idx);
+		dirty[idx] = 1;
 		pages[i] = idx + 1;
 	}
 	live_pages += (long)nr;

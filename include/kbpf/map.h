@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "errno.h"
 #include "object.h"
 #include "uapi/bpf.h"
 
@@ -124,8 +125,11 @@ struct kbpf_map {
 	uint32_t btf_key_type_id;
 	uint32_t btf_value_type_id;
 	char name[16];
-	/* Set by BPF_MAP_FREEZE; only syscall-side writes look at it. */
-	atomic_bool frozen;
+	/*
+	 * Set by BPF_MAP_FREEZE; only syscall-side writes look at it. 32 bits:
+	 * byte-sized atomics are libatomic calls on riscv64.
+	 */
+	atomic_uint frozen;
 	/* Writable user mappings (mmapable arrays, ring buffer consumer page). */
 	atomic_long writecnt;
 };

@@ -30,11 +30,13 @@ struct sys_cmd {
  * the command yet: -EOPNOTSUPP after the attribute checks.
  */
 static const struct sys_cmd sys_cmds[] = {
-	[BPF_MAP_CREATE] = { NULL, ATTR_END(excl_prog_hash_size) },
-	[BPF_MAP_LOOKUP_ELEM] = { NULL, ATTR_END(flags) },
-	[BPF_MAP_UPDATE_ELEM] = { NULL, ATTR_END(flags) },
-	[BPF_MAP_DELETE_ELEM] = { NULL, ATTR_END(key) },
-	[BPF_MAP_GET_NEXT_KEY] = { NULL, ATTR_END(next_key) },
+	[BPF_MAP_CREATE] = { kbpf_sys_map_create,
+			     ATTR_END(excl_prog_hash_size) },
+	[BPF_MAP_LOOKUP_ELEM] = { kbpf_sys_map_lookup_elem, ATTR_END(flags) },
+	[BPF_MAP_UPDATE_ELEM] = { kbpf_sys_map_update_elem, ATTR_END(flags) },
+	[BPF_MAP_DELETE_ELEM] = { kbpf_sys_map_delete_elem, ATTR_END(key) },
+	[BPF_MAP_GET_NEXT_KEY] = { kbpf_sys_map_get_next_key,
+				   ATTR_END(next_key) },
 	[BPF_PROG_LOAD] = { NULL, ATTR_END(keyring_id) },
 	[BPF_OBJ_PIN] = { NULL, ATTR_END(path_fd) },
 	[BPF_OBJ_GET] = { NULL, ATTR_END(path_fd) },
@@ -45,14 +47,16 @@ static const struct sys_cmd sys_cmds[] = {
 	[BPF_MAP_GET_NEXT_ID] = { NULL, ATTR_END(next_id) },
 	[BPF_PROG_GET_FD_BY_ID] = { NULL, ATTR_END(fd_by_id_token_fd) },
 	[BPF_MAP_GET_FD_BY_ID] = { NULL, ATTR_END(fd_by_id_token_fd) },
-	[BPF_OBJ_GET_INFO_BY_FD] = { NULL, ATTR_END(info.info) },
+	[BPF_OBJ_GET_INFO_BY_FD] = { kbpf_sys_obj_get_info_by_fd,
+				     ATTR_END(info.info) },
 	[BPF_PROG_QUERY] = { NULL, ATTR_END(query.revision) },
 	[BPF_RAW_TRACEPOINT_OPEN] = { NULL, ATTR_END(raw_tracepoint.cookie) },
 	[BPF_BTF_LOAD] = { NULL, ATTR_END(btf_token_fd) },
 	[BPF_BTF_GET_FD_BY_ID] = { NULL, ATTR_END(fd_by_id_token_fd) },
 	[BPF_TASK_FD_QUERY] = { NULL, ATTR_END(task_fd_query.probe_addr) },
-	[BPF_MAP_LOOKUP_AND_DELETE_ELEM] = { NULL, ATTR_END(flags) },
-	[BPF_MAP_FREEZE] = { NULL, ATTR_END(map_fd) },
+	[BPF_MAP_LOOKUP_AND_DELETE_ELEM] = { kbpf_sys_map_lookup_and_delete_elem,
+					     ATTR_END(flags) },
+	[BPF_MAP_FREEZE] = { kbpf_sys_map_freeze, ATTR_END(map_fd) },
 	[BPF_BTF_GET_NEXT_ID] = { NULL, ATTR_END(next_id) },
 	[BPF_MAP_LOOKUP_BATCH] = { NULL, ATTR_END(batch.flags) },
 	[BPF_MAP_LOOKUP_AND_DELETE_BATCH] = { NULL, ATTR_END(batch.flags) },
@@ -74,18 +78,19 @@ static const struct sys_cmd sys_cmds[] = {
 _Static_assert(KBPF_ARRAY_SIZE(sys_cmds) == __MAX_BPF_CMD,
 	       "one entry per bpf_cmd");
 
-/* The bytes of the user's attr past what the kernel knows must be zero. */
-static int sys_check_tail_zero(const struct kbpf_host *h, const void *uattr,
-			       unsigned int size)
+int kbpf_sys_check_tail_zero(const struct kbpf_host *h, const void *uptr,
+			     size_t expected, size_t actual)
 {
 	uint8_t buf[64];
-	size_t off = sizeof(union bpf_attr);
+	size_t off = expected;
 
-	while (off < size) {
-		size_t n = kbpf_min(sizeof(buf), (size_t)size - off);
+	if (actual > KBPF_ATTR_MAX_SIZE)
+		return -KBPF_E2BIG;
+	while (off < actual) {
+		size_t n = kbpf_min(sizeof(buf), actual - off);
 		size_t i;
-		/* uattr is a user address, possibly NULL: offset it as an integer. */
-		const void *src = (const void *)((uintptr_t)uattr + off);
+		/* A user address, possibly NULL: offset it as an integer. */
+		const void *src = (const void *)((uintptr_t)uptr + off);
 		int err = kbpf_copy_from_user(h, buf, src, n);
 
 		if (err)
@@ -115,13 +120,9 @@ long kbpf_sys_bpf(const struct kbpf_host *host, int cmd, void *uattr,
 	const struct sys_cmd *c;
 	int err;
 
-	if (size > KBPF_ATTR_MAX_SIZE)
-		return -KBPF_E2BIG;
-	if (size > sizeof(attr)) {
-		err = sys_check_tail_zero(host, uattr, size);
-		if (err)
-			return err;
-	}
+	err = kbpf_sys_check_tail_zero(host, uattr, sizeof(attr), size);
+	if (err)
+		return err;
 	memset(&attr, 0, sizeof(attr));
 	if (size) {
 		err = kbpf_copy_from_user(host, &attr, uattr,

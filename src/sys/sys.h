@@ -8,6 +8,7 @@
 #ifndef KBPF_SRC_SYS_H
 #define KBPF_SRC_SYS_H
 
+#include "kbpf/map.h"
 #include "kbpf/object.h"
 #include "kbpf/sys.h"
 #include "kbpf/uapi/bpf.h"
@@ -24,6 +25,37 @@ typedef long (*kbpf_sys_cmd_fn)(const struct kbpf_host *h, union bpf_attr *attr,
  * Handlers, declared here by the subsystems that implement them, one block
  * per subsystem (maps: src/maps/map_sys.c, programs: src/prog/, ...).
  */
+
+/* Map commands (src/maps/map_sys.c). */
+long kbpf_sys_map_create(const struct kbpf_host *h, union bpf_attr *attr,
+			 void *uattr, unsigned int size);
+long kbpf_sys_map_lookup_elem(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
+long kbpf_sys_map_update_elem(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
+long kbpf_sys_map_delete_elem(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
+long kbpf_sys_map_get_next_key(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+long kbpf_sys_map_lookup_and_delete_elem(const struct kbpf_host *h,
+					 union bpf_attr *attr, void *uattr,
+					 unsigned int size);
+long kbpf_sys_map_freeze(const struct kbpf_host *h, union bpf_attr *attr,
+			 void *uattr, unsigned int size);
+int kbpf_map_get_info(struct kbpf_map *map, struct bpf_map_info *info);
+
+/* BPF_OBJ_GET_INFO_BY_FD (src/sys/obj_info.c). */
+long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
+				 union bpf_attr *attr, void *uattr,
+				 unsigned int size);
+
+/*
+ * Linux's bpf_check_uarg_tail_zero(): a user buffer of @actual bytes that
+ * kbpf knows as @expected bytes: -E2BIG if @actual > 4096 or a byte past
+ * @expected is not zero, -EFAULT if unreadable, else 0.
+ */
+int kbpf_sys_check_tail_zero(const struct kbpf_host *h, const void *uptr,
+			     size_t expected, size_t actual);
 
 /*
  * Resolve @fd to an object of @type with a reference (drop it with

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: MIT
+/*
+ * BPF_MAP_TYPE_ARRAY and BPF_MAP_TYPE_PERCPU_ARRAY (Linux's arraymap.c in
+ * behaviour): max_entries elements of round_up(value_size, 8) bytes,
+ * allocated and zeroed at creation, indexed by a u32 key.
+ *
+ * ARRAY keeps one value area; with BPF_F_MMAPABLE it is built from host
+ * pages mapped with vmap, so user space can map the same pages. PERCPU_ARRAY
+ * keeps one area per possible CPU, each cache-line aligned: a program sees
+ * its CPU's area, the syscall path exchanges all CPUs' values at once.
+ *
+ * Locking: none. Lookups return a pointer into the value area; updates copy
+ * into it without a lock, so concurrent updates of one element may
+ * interleave, as they may in Linux (BPF_F_LOCK needs a bpf_spin_lock in the
+ * value, which kbpf's maps, having no BTF, never have: BPF_F_LOCK gives
+ * -EINVAL). Elements are never freed while the map lives.
+ */
+#include "map_internal.h"
+
+#define ARRAY_CREATE_FLAG_MASK                                            \
+	(BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_RDONLY | BPF_F_WRONLY | \
+	 BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG | BPF_F_INNER_MAP)
+
+/* Linux's PCPU_MIN_UNIT_SIZE: the largest per-CPU value. */
+#define PERCPU_VALUE_MAX 32768u
+
+extern const struct kbpf_map_ops kbpf_array_map_ops;
+extern const struct kbpf_map_ops kbpf_percpu_array_map_ops;
+
+struct kbpf_array {
+	struct kbpf_map map;
+	uint32_t elem_size; /* round_up(value_size, 8) */
+	size_t area_size; /* bytes of one value area */
+	size_t cpu_stride; /* PERCPU: distance between CPUs' areas */
+	uint8_t *values; /* ARRAY: the area; PERCPU: CPU 0's area */
+	size_t alloc_size; /* bytes allocated at values (not mmapable) */
+	uintptr_t *pages; /* BPF_F_MMAPABLE: the area's pages */
+	size_t nr_pages;
+};
+
+static inline struct kbpf_array *kbpf_array(const struct kbpf_map *map)
+{
+	return kbpf_container_of(map, struct kbpf_array, map);
+}
+
+static bool array_is_percpu(const struct kbpf_map *map)
+{
+	return map->map_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+/* Called from syscall */
+static int array_map_alloc_check(const struct kbpf_host *h,
+				 const union bpf_attr *attr)
+{
+	bool percpu = attr->map_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	uint32_t numa = (attr->map_flags & BPF_F_NUMA_NODE) ? attr->numa_node :
+							      0xffffffffu;
+
+	if (attr->max_entries == 0 || attr->key_size != 4 ||
+	    attr->value_size == 0 ||
+	    (attr->map_flags & ~ARRAY_CREATE_FLAG_MASK) ||
+	    !kbpf_map_flags_access_ok(attr->map_flags) ||
+	    (percpu && numa != 0xffffffffu))
+		return -KBPF_EINVAL;
+	if (percpu && (attr->map_flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP)))
+		return -KBPF_EINVAL;
+	if ((attr->map_flags & BPF_F_MMAPABLE) && (!h->alloc_pages || !h->vmap))
+		return -KBPF_EOPNOTSUPP;
+	if (percpu &&
+	    kbpf_round_up((uint64_t)attr->value_size, 8) > PERCPU_VALUE_MAX)
+		return -KBPF_E2BIG;
+	if (attr->value_size > 0x7fffffffu)
+		return -KBPF_E2BIG;
+	return 0;
+}
+
+static int array_alloc_pages(struct kbpf_array *a, const struct kbpf_host *h)
+{
+	size_t nr = (a->area_size + KBPF_PAGE_SIZE - 1) / KBPF_PAGE_SIZE;
+	int err;
+
+	a->pages = kbpf_malloc(h, nr * sizeof(*a->pages), 0);
+	if (!a->pages)
+		return -KBPF_ENOMEM;
+	err = h->alloc_pages(h, nr, a->pages);
+	if (err)
+		goto free_list;
+	a->values = h->vmap(h, a->pages, nr);
+	if (!a->values) {
+		err = -KBPF_ENOMEM;
+		goto free_pages;
+	}
+	a->nr_pages = nr;
+	return 0;
+
+free_pages:
+	h->free_pages(h, a->pages, nr);
+free_list:
+	kbpf_free(h, a->pages, nr * sizeof(*a->pages));
+	a->pages = NULL;
+	return -KBPF_ENOMEM;
+}
+
+/* Called from syscall */
+static int array_map_alloc(const struct kbpf_host *h,
+			   const union bpf_attr *attr, struct kbpf_map **out)
+{
+	bool percpu = attr->map_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	uint64_t elem_size = kbpf_round_up((uint64_t)attr->value_size, 8);
+	uint64_t area = elem_size * attr->max_entries; /* < 2^63: no overflow */
+	struct kbpf_array *a;
+	uint64_t total;
+
+	if (area > SIZE_MAX / 2)
+		return -KBPF_ENOMEM;
+	a = kbpf_zalloc(h, sizeof(*a), 0);
+	if (!a)
+		return -KBPF_ENOMEM;
+	kbpf_map_init(&a->map, h, attr,
+		      percpu ? &kbpf_percpu_array_map_ops :
+			       &kbpf_array_map_ops);
+	a->elem_size = (uint32_t)elem_size;
+	a->area_size = (size_t)area;
+	if (attr->map_flags & BPF_F_MMAPABLE) {
+		if (array_alloc_pages(a, h))
+			goto free_array;
+	} else {
+		a->cpu_stride =
+			percpu ? kbpf_round_up(a->area_size, KBPF_CACHE_LINE) :
+				 a->area_size;
+		if (kbpf_mul_overflow((uint64_t)a->cpu_stride,
+				      (uint64_t)(percpu ? h->nr_cpus : 1),
+				      &total) ||
+		    total > SIZE_MAX / 2)
+			goto free_array;
+		a->alloc_size = (size_t)total;
+		a->values = kbpf_malloc_aligned(
+			h, a->alloc_size, KBPF_CACHE_LINE, KBPF_ALLOC_ZERO);
+		if (!a->values)
+			goto free_array;
+	}
+	*out = &a->map;
+	return 0;
+
+free_array:
+	kbpf_free(h, a, sizeof(*a));
+	return -KBPF_ENOMEM;
+}
+
+/* Called when the last reference is gone: no program or fd can reach it. */
+static void array_map_free(struct kbpf_map *map)
+{
+	struct kbpf_array *a = kbpf_array(map);
+	const struct kbpf_host *h = map->obj.host;
+
+	if (a->pages) {
+		h->vunmap(h, a->values, a->nr_pages);
+		h->free_pages(h, a->pages, a->nr_pages);
+		kbpf_free(h, a->pages, a->nr_pages * sizeof(*a->pages));
+	} else {
+		kbpf_free(h, a->values, a->alloc_size);
+	}
+	kbpf_free(h, a, sizeof(*a));
+}
+
+static inline uint8_t *array_elem(const struct kbpf_array *a, uint32_t cpu,
+				  uint32_t idx)
+{
+	return a->values + a->cpu_stride * cpu + (size_t)a->elem_size * idx;
+}
+
+/* Called from syscall or from a program (any context) */
+static void *array_map_lookup_elem(struct kbpf_map *map, const void *key)
+{
+	struct kbpf_array *a = kbpf_array(map);
+	uint32_t idx;
+
+	kbpf_memcpy(&idx, key, sizeof(idx));
+	if (kbpf_unlikely(idx >= map->max_entries))
+		return NULL;
+	return array_elem(a, 0, idx);
+}
+
+/* Called from a program (any context): the running CPU's value. */
+static void *percpu_array_map_lookup_elem(struct kbpf_map *map, const void *key)
+{
+	struct kbpf_array *a = kbpf_array(map);
+	uint32_t idx;
+
+	kbpf_memcpy(&idx, key, sizeof(idx));
+	if (kbpf_unlikely(idx >= map->max_entries))
+		return NULL;
+	return array_elem(a, kbpf_this_cpu(map->obj.host), idx);
+}
+
+/* Called from a program (any context) */
+static void *percpu_array_map_lookup_percpu_elem(struct kbpf_map *map,
+						 const void *key, uint32_t cpu)
+{
+	struct kbpf_array *a = kbpf_array(map);
+	uint32_t idx;
+
+	kbpf_memcpy(&idx, key, sizeof(idx));
+	if (cpu >= map->obj.host->nr_cpus || idx >= map->max_entries)
+		return NULL;
+	return array_elem(a, cpu, idx);
+}
+
+/* Linux's order: bad flags, then the index, then BPF_NOEXIST. */
+static long array_update_check(const struct kbpf_map *map, uint32_t idx,
+			       uint64_t flags)
+{
+	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST)
+		return -KBPF_EINVAL;
+	if (idx >= map->max_entries)
+		return -KBPF_E2BIG;
+	if (flags & BPF_NOEXIST)
+		return -KBPF_EEXIST;
+	if (flags & BPF_F_LOCK)
+		return -KBPF_EINVAL; /* no bpf_spin_lock in the value */
+	return 0;
+}
+
+/* Called from syscall or from a program (any context) */
+static long array_map_update_elem(struct kbpf_map *map, const void *key,
+				  const void *value, uint64_t flags)
+{
+	struct kbpf_array *a = kbpf_array(map);
+	uint32_t idx;
+	long err;
+
+	kbpf_memcpy(&idx, key, sizeof(idx));
+	err = array_update_check(map, idx, flags);
+	if (err)
+		return err;
+	if (array_is_percpu(map))
+		memcpy(array_elem(a, kbpf_this_cpu(map->obj.host), idx), value,
+		       map->value_size);
+	else
+		memcpy(array_elem(a, 0, idx), value, map->value_size);
+	return 0;
+}
+
+/* Called from syscall or from a program (any context) */
+static long array_map_delete_elem(struct kbpf_map *map, const void *key)
+{
+	return -KBPF_EINVAL;
+}
+
+/*
+ * Called from syscall: every CPU's value, each padded to 8 bytes; the
+ * padding is stored too, as Linux stores it (measured).
+ */
+static int percpu_array_sys_update(struct kbpf_map *map, const void *key,
+				   const void *value, uint64_t flags)
+{
+	struct kbpf_array *a = kbpf_array(map);
+	const uint8_t *src = value;
+	uint32_t idx, cpu;
+	long err;
+
+	kbpf_memcpy(&idx, key, sizeof(idx));
+	err = array_update_check(map, idx, flags);
+	if (err)
+		return (int)err;
+	for (cpu = 0; cpu < map->obj.host->nr_cpus; cpu++)
+		memcpy(array_elem(a, cpu, idx),
+		       src + (size_t)cpu * a->elem_size, a->elem_size);
+	return 0;
+}
+
+/* Called from syscall */
+static int percpu_array_sys_lookup(struct kbpf_map *map, const void *key,
+				   void *value, uint64_t flags)
+{
+	struct kbpf_array *a = kbpf_array(map);
+	uint8_t *dst = value;
+	uint32_t idx, cpu;
+
+	kbpf_memcpy(&idx, key, sizeof(idx));
+	if (idx >= map->max_entries)
+		return -KBPF_ENOENT;
+	for (cpu = 0; cpu < map->obj.host->nr_cpus; cpu++)
+		memcpy(dst + (size_t)cpu * a->elem_size,
+		       array_elem(a, cpu, idx), a->elem_size);
+	return 0;
+}
+
+/* Called from syscall */
+static int array_map_get_next_key(struct kbpf_map *map, const void *key,
+				  void *next_key)
+{
+	uint32_t idx = 0, next;
+
+	if (key)
+		kbpf_memcpy(&idx, key, sizeof(idx));
+	if (!key || idx >= map->max_entries)
+		next = 0;
+	else if (idx == map->max_entries - 1)
+		return -KBPF_ENOENT;
+	else
+		next = idx + 1;
+	kbpf_memcpy(next_key, &next, sizeof(next));
+	return 0;
+}
+
+/* Called from a program (any context): every index in order. */
+static long array_map_for_each(struct kbpf_map *map, kbpf_map_elem_fn fn,
+			       void *ctx, uint64_t flags)
+{
+	struct kbpf_array *a = kbpf_array(map);
+	uint32_t cpu = array_is_percpu(map) ? kbpf_this_cpu(map->obj.host) : 0;
+	long n = 0;
+	uint32_t i;
+
+	for (i = 0; i < map->max_entries; i++) {
+		uint32_t key = i;
+
+		n++;
+		if (fn(map, &key, array_elem(a, cpu, i), ctx))
+			break;
+	}
+	return n;
+}
+
+/*
+ * BPF_PSEUDO_MAP_VALUE: Linux allows it on single-element arrays only
+ * (global data), with the offset inside the value.
+ */
+static int array_map_direct_value_addr(const struct kbpf_map *map,
+				       uint64_t *addr, uint32_t off)
+{
+	const struct kbpf_array *a = kbpf_array(map);
+
+	if (map->max_entries != 1)
+		return -KBPF_EOPNOTSUPP;
+	if (off >= map->value_size)
+		return -KBPF_EINVAL;
+	*addr = (uint64_t)(uintptr_t)(a->values + off);
+	return 0;
+}
+
+static int array_map_mmap_pages(struct kbpf_map *map, const uintptr_t **pages,
+				size_t *nr)
+{
+	struct kbpf_array *a = kbpf_array(map);
+
+	if (!a->pages)
+		return -KBPF_ENODEV;
+	*pages = a->pages;
+	*nr = a->nr_pages;
+	return 0;
+}
+
+static uint64_t array_map_mem_usage(const struct kbpf_map *map)
+{
+	const struct kbpf_array *a = kbpf_array(map);
+
+	return sizeof(*a) +
+	       (a->pages ? a->nr_pages * KBPF_PAGE_SIZE : a->alloc_size);
+}
+
+const struct kbpf_map_ops kbpf_array_map_ops = {
+	/* syscall path */
+	.alloc_check = array_map_alloc_check,
+	.alloc = array_map_alloc,
+	.free = array_map_free,
+	.get_next_key = array_map_get_next_key,
+	/* both paths */
+	.lookup_elem = array_map_lookup_elem,
+	.update_elem = array_map_update_elem,
+	.delete_elem = array_map_delete_elem,
+	.for_each = array_map_for_each,
+	/* special */
+	.direct_value_addr = array_map_direct_value_addr,
+	.mmap_pages = array_map_mmap_pages,
+	.mem_usage = array_map_mem_usage,
+};
+
+const struct kbpf_map_ops kbpf_percpu_array_map_ops = {
+	/* syscall path */
+	.alloc_check = array_map_alloc_check,
+	.alloc = array_map_alloc,
+	.free = array_map_free,
+	.get_next_key = array_map_get_next_key,
+	.sys_lookup = percpu_array_sys_lookup,
+	.sys_update = percpu_array_sys_update,
+	/* both paths */
+	.lookup_elem = percpu_array_map_lookup_elem,
+	.update_elem = array_map_update_elem,
+	.delete_elem = array_map_delete_elem,
+	.for_each = array_map_for_each,
+	.lookup_percpu_elem = percpu_array_map_lookup_percpu_elem,
+	/* special */
+	.mem_usage = array_map_mem_usage,
+};

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The generic map layer: creation with Linux's generic checks in Linux's
+ * order (kernel/bpf/syscall.c map_create() in behaviour), the type registry,
+ * reference counting, and the program-path entry points that dispatch to a
+ * type's ops or give the errno Linux gives when a type lacks the operation.
+ *
+ * No locks here; each type documents its own.
+ */
+#include "map_internal.h"
+#include "map_types.h"
+
+#define X(type, ops) extern const struct kbpf_map_ops ops;
+KBPF_MAP_TYPES(X)
+#undef X
+
+static const struct kbpf_map_ops *const map_type_ops[] = {
+#define X(type, ops) [type] = &ops,
+	KBPF_MAP_TYPES(X)
+#undef X
+};
+
+/* Flags no map type accepts in 6.18 (and unknown bits). */
+#define MAP_CREATE_KNOWN_FLAGS                                           \
+	(BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE |     \
+	 BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_STACK_BUILD_ID |            \
+	 BPF_F_ZERO_SEED | BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG |       \
+	 BPF_F_CLONE | BPF_F_MMAPABLE | BPF_F_PRESERVE_ELEMS |           \
+	 BPF_F_INNER_MAP | BPF_F_LINK | BPF_F_PATH_FD |                  \
+	 BPF_F_VTYPE_BTF_OBJ_FD | BPF_F_TOKEN_FD | BPF_F_SEGV_ON_FAULT | \
+	 BPF_F_NO_USER_CONV)
+
+static const struct kbpf_map_ops *map_find_ops(uint32_t type)
+{
+	if (type >= KBPF_ARRAY_SIZE(map_type_ops))
+		return NULL;
+	return map_type_ops[type];
+}
+
+/* Linux's bpf_obj_name_cpy(): [A-Za-z0-9_.] up to a NUL within 16 bytes. */
+static int map_name_check(const char *name, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++) {
+		char c = name[i];
+
+		if (!c)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
+			return -KBPF_EINVAL;
+	}
+	return -KBPF_EINVAL;
+}
+
+/*
+ * An fd that should name an object kbpf does not have (a BPF token, a BTF
+ * object): -EBADF if it is not open, else -EINVAL, as Linux answers for an
+ * fd of the wrong kind.
+ */
+static int map_fd_is_not_kbpf_kind(const struct kbpf_host *h, int fd)
+{
+	struct kbpf_obj *obj;
+	int err;
+
+	if (!h->fd_get)
+		return -KBPF_EBADF;
+	err = h->fd_get(h, fd, &obj, NULL);
+	if (err == -KBPF_EBADF)
+		return err;
+	if (!err)
+		kbpf_obj_put(obj);
+	return -KBPF_EINVAL;
+}
+
+/*
+ * The checks Linux makes before the type's own, in its order (measured:
+ * research/kernel-semantics.md §1 "MAP_CREATE generic checks").
+ */
+static int map_generic_check(const struct kbpf_host *h,
+			     const union bpf_attr *attr)
+{
+	uint32_t type = attr->map_type;
+
+	/* kbpf keeps no BPF tokens nor BTF objects: no fd can be one. */
+	if (attr->map_flags & BPF_F_TOKEN_FD)
+		return map_fd_is_not_kbpf_kind(h, (int)attr->map_token_fd);
+	if (attr->btf_vmlinux_value_type_id &&
+	    (type != BPF_MAP_TYPE_STRUCT_OPS || attr->btf_key_type_id ||
+	     attr->btf_value_type_id))
+		return -KBPF_EINVAL;
+	if (attr->btf_key_type_id && !attr->btf_value_type_id)
+		return -KBPF_EINVAL;
+	if (attr->btf_value_type_id)
+		return map_fd_is_not_kbpf_kind(h, (int)attr->btf_fd);
+	if (attr->map_extra && type != BPF_MAP_TYPE_BLOOM_FILTER &&
+	    type != BPF_MAP_TYPE_ARENA)
+		return -KBPF_EINVAL;
+	if ((attr->map_flags & BPF_F_RDONLY) &&
+	    (attr->map_flags & BPF_F_WRONLY))
+		return -KBPF_EINVAL;
+	/* kbpf reports a single NUMA node, 0 (Linux's NUMA_NO_NODE is -1). */
+	if ((attr->map_flags & BPF_F_NUMA_NODE) && attr->numa_node != 0 &&
+	    attr->numa_node != KBPF_NUMA_NO_NODE)
+		return -KBPF_EINVAL;
+	if (!map_find_ops(type))
+		return -KBPF_EINVAL;
+	return 0;
+}
+
+int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
+		    struct kbpf_map **out)
+{
+	const struct kbpf_map_ops *ops;
+	struct kbpf_map *map;
+	int err;
+
+	err = map_generic_check(h, attr);
+	if (err)
+		return err;
+	ops = map_find_ops(attr->map_type);
+	if (attr->map_flags & ~MAP_CREATE_KNOWN_FLAGS)
+		return -KBPF_EINVAL;
+	err = ops->alloc_check ? ops->alloc_check(h, attr) : 0;
+	if (err)
+		return err;
+	if (attr->map_ifindex)
+		return attr->map_type == BPF_MAP_TYPE_HASH ||
+				       attr->map_type == BPF_MAP_TYPE_ARRAY ?
+			       -KBPF_EOPNOTSUPP :
+			       -KBPF_EINVAL;
+	err = ops->alloc(h, attr, &map);
+	if (err)
+		return err;
+	/* Linux checks the name after allocating: an allocation error wins. */
+	err = map_name_check(attr->map_name, sizeof(attr->map_name));
+	if (!err)
+		err = kbpf_obj_id_alloc(&map->obj);
+	if (err) {
+		map->ops->free(map);
+		return err;
+	}
+	*out = map;
+	return 0;
+}
+
+static void map_release(struct kbpf_obj *obj)
+{
+	struct kbpf_map *map = kbpf_container_of(obj, struct kbpf_map, obj);
+
+	kbpf_obj_id_release(obj);
+	map->ops->free(map);
+}
+
+void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
+		   const union bpf_attr *attr, const struct kbpf_map_ops *ops)
+{
+	size_t n;
+
+	map->obj.host = h;
+	map->obj.release = map_release;
+	atomic_init(&map->obj.refcnt, 1);
+	map->obj.type = KBPF_OBJ_MAP;
+	map->obj.id = 0;
+	map->ops = ops;
+	map->map_type = attr->map_type;
+	map->key_size = attr->key_size;
+	map->value_size = attr->value_size;
+	map->max_entries = attr->max_entries;
+	map->map_flags = attr->map_flags;
+	map->numa_node = (attr->map_flags & BPF_F_NUMA_NODE) ?
+				 attr->numa_node :
+				 KBPF_NUMA_NO_NODE;
+	map->map_extra = attr->map_extra;
+	map->btf_key_type_id = attr->btf_key_type_id;
+	map->btf_value_type_id = attr->btf_value_type_id;
+	/* Bytes after the name's NUL are ignored, as Linux ignores them. */
+	for (n = 0; n < sizeof(map->name) - 1 && attr->map_name[n]; n++)
+		map->name[n] = attr->map_name[n];
+	for (; n < sizeof(map->name); n++)
+		map->name[n] = 0;
+	atomic_init(&map->frozen, 0);
+	atomic_init(&map->writecnt, 0);
+}
+
+/* ---- program path: the helpers' semantics ---- */
+
+void *kbpf_map_lookup_elem(struct kbpf_map *map, const void *key)
+{
+	if (!map->ops->lookup_elem)
+		return NULL;
+	return map->ops->lookup_elem(map, key);
+}
+
+long kbpf_map_update_elem(struct kbpf_map *map, const void *key,
+			  const void *value, uint64_t flags)
+{
+	if (!map->ops->update_elem)
+		return -KBPF_EINVAL;
+	return map->ops->update_elem(map, key, value, flags);
+}
+
+long kbpf_map_delete_elem(struct kbpf_map *map, const void *key)
+{
+	if (!map->ops->delete_elem)
+		return -KBPF_EINVAL;
+	return map->ops->delete_elem(map, key);
+}
+
+long kbpf_map_push_elem(struct kbpf_map *map, const void *value, uint64_t flags)
+{
+	if (!map->ops->push_elem)
+		return -KBPF_EINVAL;
+	return map->ops->push_elem(map, value, flags);
+}
+
+long kbpf_map_pop_elem(struct kbpf_map *map, void *value)
+{
+	if (!map->ops->pop_elem)
+		return -KBPF_EINVAL;
+	return map->ops->pop_elem(map, value);
+}
+
+long kbpf_map_peek_elem(struct kbpf_map *map, void *value)
+{
+	if (!map->ops->peek_elem)
+		return -KBPF_EINVAL;
+	return map->ops->peek_elem(map, value);
+}
+
+long kbpf_map_for_each(struct kbpf_map *map, kbpf_map_elem_fn fn, void *ctx,
+		       uint64_t flags)
+{
+	if (flags)
+		return -KBPF_EINVAL;
+	if (!map->ops->for_each)
+		return -KBPF_EINVAL;
+	return map->ops->for_each(map, fn, ctx, flags);
+}
+
+void *kbpf_map_lookup_percpu_elem(struct kbpf_map *map, const void *key,
+				  uint32_t cpu)
+{
+	if (!map->ops->lookup_percpu_elem)
+		return NULL;
+	return map->ops->lookup_percpu_elem(map, key, cpu);
+}

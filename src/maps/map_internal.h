@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared between the generic map layer and the map types; not public.
+ */
+#ifndef KBPF_MAP_INTERNAL_H
+#define KBPF_MAP_INTERNAL_H
+
+#include "core/alloc.h"
+#include "kbpf/map.h"
+
+/* Linux's NUMA_NO_NODE. */
+#define KBPF_NUMA_NO_NODE 0xffffffffu
+
+/* Per-CPU map types: user space exchanges one slot per possible CPU. */
+static inline bool kbpf_map_is_percpu(const struct kbpf_map *map)
+{
+	switch (map->map_type) {
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Bytes of a value as the syscall path exchanges it. */
+static inline size_t kbpf_map_sys_value_size(const struct kbpf_map *map)
+{
+	if (kbpf_map_is_percpu(map))
+		return kbpf_round_up((size_t)map->value_size, 8) *
+		       map->obj.host->nr_cpus;
+	return map->value_size;
+}
+
+/*
+ * Linux's bpf_map_flags_access_ok(): BPF_F_RDONLY_PROG and
+ * BPF_F_WRONLY_PROG exclude each other.
+ */
+static inline bool kbpf_map_flags_access_ok(uint32_t flags)
+{
+	return (flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) !=
+	       (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);
+}
+
+#endif /* KBPF_MAP_INTERNAL_H */

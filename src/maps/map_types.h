@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The map type registry: one line per implemented type, as Linux's
+ * include/linux/bpf_types.h. The same list gives the ops declarations and
+ * the dispatch table in map.c; a type that is not listed is refused at
+ * creation with -EINVAL, as Linux refuses a type it does not know.
+ * Every line ends in a backslash, so adding a type touches one line.
+ */
+#ifndef KBPF_MAP_TYPES_H
+#define KBPF_MAP_TYPES_H
+
+#define KBPF_MAP_TYPES(X)                                       \
+	X(BPF_MAP_TYPE_ARRAY, kbpf_array_map_ops)               \
+	X(BPF_MAP_TYPE_PERCPU_ARRAY, kbpf_percpu_array_map_ops) \
+	/* end of list */
+
+#endif /* KBPF_MAP_TYPES_H */

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+/*
+ * BPF_OBJ_GET_INFO_BY_FD: the info structure of whatever object the fd
+ * names, with Linux's info_len rules: bytes the user passes beyond the
+ * structure kbpf knows must be zero (-E2BIG), at most min(info_len,
+ * sizeof(info)) bytes are written, and the length written goes back into
+ * attr->info.info_len.
+ */
+#include "core/alloc.h"
+#include "sys.h"
+
+static long obj_info_map(const struct kbpf_host *h, struct kbpf_map *map,
+			 union bpf_attr *attr, void *uattr)
+{
+	struct bpf_map_info info;
+	void *uinfo = kbpf_u64_to_ptr(attr->info.info);
+	uint32_t len = attr->info.info_len;
+	int err;
+
+	err = kbpf_sys_check_tail_zero(h, uinfo, sizeof(info), len);
+	if (err)
+		return err;
+	len = (uint32_t)kbpf_min((size_t)len, sizeof(info));
+	kbpf_map_get_info(map, &info);
+	if (kbpf_copy_to_user(h, uinfo, &info, len) ||
+	    kbpf_copy_to_user(h,
+			      (void *)((uintptr_t)uattr +
+				       offsetof(union bpf_attr, info.info_len)),
+			      &len, sizeof(len)))
+		return -KBPF_EFAULT;
+	return 0;
+}
+
+/* Called from syscall */
+long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
+				 union bpf_attr *attr, void *uattr,
+				 unsigned int size)
+{
+	struct kbpf_obj *obj;
+	long err;
+
+	if (!h->fd_get)
+		return -KBPF_EBADF;
+	err = h->fd_get(h, (int)attr->info.bpf_fd, &obj, NULL);
+	if (err)
+		return err;
+	switch (obj->type) {
+	case KBPF_OBJ_MAP:
+		err = obj_info_map(h,
+				   kbpf_container_of(obj, struct kbpf_map, obj),
+				   attr, uattr);
+		break;
+	default:
+		/* Programs and links plug in here as their info lands. */
+		err = -KBPF_EINVAL;
+		break;
+	}
+	kbpf_obj_put(obj);
+	return err;
+}
