@@ -164,6 +164,49 @@ struct kbpf_prog {
 	uint64_t load_time_ns;
 };
 
+/**
+ * struct kbpf_prog_load_opts - how kbpf_prog_load() reads its attributes.
+ * @kernel_ptrs: the pointers in the attributes (insns, license, log_buf,
+ *               fd_array) are kernel addresses (an in-kernel loader), not
+ *               user addresses to copy through the host.
+ * @maps: with @kernel_ptrs, BPF_PSEUDO_MAP_IDX and BPF_PSEUDO_MAP_IDX_VALUE
+ *        index this array instead of fd_array; @nr_maps entries.
+ * @helpers: the helper table for the program (NULL: kbpf_default_helpers),
+ *           @nr_helpers entries; the table must outlive the program.
+ */
+struct kbpf_prog_load_opts {
+	bool kernel_ptrs;
+	struct kbpf_map *const *maps;
+	uint32_t nr_maps;
+	const struct kbpf_helper *helpers;
+	uint32_t nr_helpers;
+};
+
+/**
+ * kbpf_prog_load() - create a program from BPF_PROG_LOAD attributes.
+ * @h: host table.
+ * @attr: the attributes (a kernel copy); log_true_size is written back here.
+ * @opts: may be NULL (user pointers, fd_array, the default helpers).
+ * @out: receives the program with one reference held by the caller.
+ *
+ * Checks the attributes as Linux does, copies the instructions, resolves
+ * map references (the program takes a reference on each map), runs the
+ * structural check, writes the verifier log, and computes the tag. The
+ * structural check is not a verifier: it refuses what cannot be run
+ * (unknown opcodes, reserved fields set, jumps out of range, writes to r10,
+ * unknown helpers...), not unsafe memory accesses; run unverified programs
+ * in the interpreter's checked mode.
+ *
+ * Context: syscall path; may sleep.
+ * Return: 0; -EINVAL for bad attributes or a refused program (the log says
+ * why); -E2BIG for insn_cnt 0 or over KBPF_MAX_INSNS, or too many maps;
+ * -EACCES for a write to r10; -EFAULT for unreadable user memory; -EBADF for
+ * an fd that is not open; -ENOSPC if the log was too small; -ENOMEM.
+ */
+int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
+		   const struct kbpf_prog_load_opts *opts,
+		   struct kbpf_prog **out);
+
 static inline void kbpf_prog_get(struct kbpf_prog *prog)
 {
 	kbpf_obj_get(&prog->obj);

@@ -31,6 +31,42 @@ static long obj_info_map(const struct kbpf_host *h, struct kbpf_map *map,
 	return 0;
 }
 
+static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
+			  union bpf_attr *attr, void *uattr)
+{
+	struct bpf_prog_info info, uin;
+	void *uinfo = kbpf_u64_to_ptr(attr->info.info);
+	uint32_t len = attr->info.info_len, i, n;
+	int err;
+
+	err = kbpf_sys_check_tail_zero(h, uinfo, sizeof(info), len);
+	if (err)
+		return err;
+	len = (uint32_t)kbpf_min((size_t)len, sizeof(info));
+	memset(&uin, 0, sizeof(uin));
+	if (kbpf_copy_from_user(h, &uin, uinfo, len))
+		return -KBPF_EFAULT;
+	kbpf_prog_get_info(prog, &info);
+	/* map_ids: as many as the user has room for. */
+	n = kbpf_min(uin.nr_map_ids, prog->nr_maps);
+	for (i = 0; i < n; i++) {
+		uint32_t id = prog->maps[i]->obj.id;
+
+		if (kbpf_copy_to_user(
+			    h, (uint32_t *)kbpf_u64_to_ptr(uin.map_ids) + i,
+			    &id, sizeof(id)))
+			return -KBPF_EFAULT;
+	}
+	info.map_ids = uin.map_ids;
+	if (kbpf_copy_to_user(h, uinfo, &info, len) ||
+	    kbpf_copy_to_user(h,
+			      (void *)((uintptr_t)uattr +
+				       offsetof(union bpf_attr, info.info_len)),
+			      &len, sizeof(len)))
+		return -KBPF_EFAULT;
+	return 0;
+}
+
 /* Called from syscall */
 long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
 				 union bpf_attr *attr, void *uattr,
@@ -50,8 +86,13 @@ long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
 				   kbpf_container_of(obj, struct kbpf_map, obj),
 				   attr, uattr);
 		break;
+	case KBPF_OBJ_PROG:
+		err = obj_info_prog(
+			h, kbpf_container_of(obj, struct kbpf_prog, obj), attr,
+			uattr);
+		break;
 	default:
-		/* Programs and links plug in here as their info lands. */
+		/* Links plug in here as their info lands. */
 		err = -KBPF_EINVAL;
 		break;
 	}

@@ -9,6 +9,7 @@
 #define KBPF_SRC_SYS_H
 
 #include "kbpf/map.h"
+#include "kbpf/prog.h"
 #include "kbpf/object.h"
 #include "kbpf/sys.h"
 #include "kbpf/uapi/bpf.h"
@@ -43,6 +44,13 @@ long kbpf_sys_map_lookup_and_delete_elem(const struct kbpf_host *h,
 long kbpf_sys_map_freeze(const struct kbpf_host *h, union bpf_attr *attr,
 			 void *uattr, unsigned int size);
 int kbpf_map_get_info(struct kbpf_map *map, struct bpf_map_info *info);
+
+/* Program commands (src/prog/). */
+long kbpf_sys_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
+			void *uattr, unsigned int size);
+long kbpf_sys_prog_test_run(const struct kbpf_host *h, union bpf_attr *attr,
+			    void *uattr, unsigned int size);
+int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info);
 
 /* BPF_OBJ_GET_INFO_BY_FD (src/sys/obj_info.c). */
 long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The helper table. kbpf_default_helpers is indexed by Linux's
+ * enum bpf_func_id; an entry with fn == NULL is a helper kbpf does not
+ * implement. A host that wants its own helpers (its get_current_task, or
+ * a replacement of any entry) copies the table, changes entries, and passes
+ * its table in struct kbpf_prog_load_opts.
+ */
+#ifndef KBPF_HELPERS_H
+#define KBPF_HELPERS_H
+
+#include "prog.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The default table: KBPF_HELPER_COUNT entries. */
+extern const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT];
+
+/**
+ * kbpf_helper_find() - the entry @prog uses for helper @id.
+ * Return: the entry, or NULL if the program's table has no helper @id.
+ * Context: any.
+ */
+const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,
+					   uint32_t id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBPF_HELPERS_H */

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The default helper table: Linux helper ids to kbpf implementations with
+ * their typed prototypes (kernel/bpf/helpers.c and kernel/trace/bpf_trace.c
+ * in behaviour). Entries without fn are helpers kbpf does not have; loading
+ * a program that calls one fails with Linux's "invalid func" log line.
+ *
+ * Every helper runs on the program path: no sleeping, no user copies.
+ */
+#include "core/alloc.h"
+#include "kbpf/helpers.h"
+#include "kbpf/map.h"
+
+#define MAP(p) ((struct kbpf_map *)(uintptr_t)(p))
+#define PTR(p) ((void *)(uintptr_t)(p))
+
+static uint64_t h_map_lookup_elem(struct kbpf_run *run, uint64_t map,
+				  uint64_t key, uint64_t r3, uint64_t r4,
+				  uint64_t r5)
+{
+	void *v = kbpf_map_lookup_elem(MAP(map), PTR(key));
+
+	if (v)
+		kbpf_run_add_region(run, v, MAP(map)->value_size, true);
+	return (uint64_t)(uintptr_t)v;
+}
+
+static uint64_t h_map_update_elem(struct kbpf_run *run, uint64_t map,
+				  uint64_t key, uint64_t value, uint64_t flags,
+				  uint64_t r5)
+{
+	return (uint64_t)kbpf_map_update_elem(MAP(map), PTR(key), PTR(value),
+					      flags);
+}
+
+static uint64_t h_map_delete_elem(struct kbpf_run *run, uint64_t map,
+				  uint64_t key, uint64_t r3, uint64_t r4,
+				  uint64_t r5)
+{
+	return (uint64_t)kbpf_map_delete_elem(MAP(map), PTR(key));
+}
+
+static uint64_t h_map_push_elem(struct kbpf_run *run, uint64_t map,
+				uint64_t value, uint64_t flags, uint64_t r4,
+				uint64_t r5)
+{
+	return (uint64_t)kbpf_map_push_elem(MAP(map), PTR(value), flags);
+}
+
+static uint64_t h_map_pop_elem(struct kbpf_run *run, uint64_t map,
+			       uint64_t value, uint64_t r3, uint64_t r4,
+			       uint64_t r5)
+{
+	return (uint64_t)kbpf_map_pop_elem(MAP(map), PTR(value));
+}
+
+static uint64_t h_map_peek_elem(struct kbpf_run *run, uint64_t map,
+				uint64_t value, uint64_t r3, uint64_t r4,
+				uint64_t r5)
+{
+	return (uint64_t)kbpf_map_peek_elem(MAP(map), PTR(value));
+}
+
+static uint64_t h_map_lookup_percpu_elem(struct kbpf_run *run, uint64_t map,
+					 uint64_t key, uint64_t cpu,
+					 uint64_t r4, uint64_t r5)
+{
+	void *v =
+		kbpf_map_lookup_percpu_elem(MAP(map), PTR(key), (uint32_t)cpu);
+
+	if (v)
+		kbpf_run_add_region(run, v, MAP(map)->value_size, true);
+	return (uint64_t)(uintptr_t)v;
+}
+
+struct for_each_ctx {
+	struct kbpf_run *run;
+	uint64_t fn;
+	uint64_t ctx;
+};
+
+static long for_each_cb(struct kbpf_map *map, void *key, void *value, void *p)
+{
+	struct for_each_ctx *c = p;
+
+	kbpf_run_add_region(c->run, key, map->key_size, false);
+	kbpf_run_add_region(c->run, value, map->value_size, true);
+	return (long)c->run->call_func(c->run, c->fn, (uint64_t)(uintptr_t)map,
+				       (uint64_t)(uintptr_t)key,
+				       (uint64_t)(uintptr_t)value, c->ctx, 0);
+}
+
+static uint64_t h_for_each_map_elem(struct kbpf_run *run, uint64_t map,
+				    uint64_t fn, uint64_t ctx, uint64_t flags,
+				    uint64_t r5)
+{
+	struct for_each_ctx c = { run, fn, ctx };
+
+	return (uint64_t)kbpf_map_for_each(MAP(map), for_each_cb, &c, flags);
+}
+
+/* Linux's BPF_MAX_LOOPS. */
+#define LOOP_MAX (1u << 23)
+
+static uint64_t h_loop(struct kbpf_run *run, uint64_t nr, uint64_t fn,
+		       uint64_t ctx, uint64_t flags, uint64_t r5)
+{
+	uint64_t i;
+
+	if (flags)
+		return (uint64_t)-KBPF_EINVAL;
+	if (nr > LOOP_MAX)
+		return (uint64_t)-KBPF_E2BIG;
+	for (i = 0; i < nr; i++) {
+		uint64_t ret = run->call_func(run, fn, i, ctx, 0, 0, 0);
+
+		if (run->error)
+			break;
+		if (ret) {
+			i++;
+			break;
+		}
+	}
+	return i;
+}
+
+static uint64_t h_ktime_get_ns(struct kbpf_run *run, uint64_t r1, uint64_t r2,
+			       uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	return run->host->mono_ns(run->host);
+}
+
+static uint64_t h_ktime_get_boot_ns(struct kbpf_run *run, uint64_t r1,
+				    uint64_t r2, uint64_t r3, uint64_t r4,
+				    uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+
+	return h->boot_ns ? h->boot_ns(h) : h->mono_ns(h);
+}
+
+static uint64_t h_ktime_get_coarse_ns(struct kbpf_run *run, uint64_t r1,
+				      uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+
+	return h->coarse_ns ? h->coarse_ns(h) : h->mono_ns(h);
+}
+
+static uint64_t h_ktime_get_tai_ns(struct kbpf_run *run, uint64_t r1,
+				   uint64_t r2, uint64_t r3, uint64_t r4,
+				   uint64_t r5)
+{
+	/* The loader refuses programs calling it when the host lacks tai_ns. */
+	const struct kbpf_host *h = run->host;
+
+	return h->tai_ns ? h->tai_ns(h) : 0;
+}
+
+static uint64_t h_get_prandom_u32(struct kbpf_run *run, uint64_t r1,
+				  uint64_t r2, uint64_t r3, uint64_t r4,
+				  uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+
+	return h->random_u32 ? h->random_u32(h) : 0;
+}
+
+static uint64_t h_get_smp_processor_id(struct kbpf_run *run, uint64_t r1,
+				       uint64_t r2, uint64_t r3, uint64_t r4,
+				       uint64_t r5)
+{
+	return run->cpu;
+}
+
+static uint64_t h_get_current_pid_tgid(struct kbpf_run *run, uint64_t r1,
+				       uint64_t r2, uint64_t r3, uint64_t r4,
+				       uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+	uint64_t pid_tgid, uid_gid;
+
+	if (!h->current_ids || h->current_ids(h, &pid_tgid, &uid_gid))
+		return (uint64_t)-KBPF_EINVAL;
+	return pid_tgid;
+}
+
+static uint64_t h_get_current_uid_gid(struct kbpf_run *run, uint64_t r1,
+				      uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+	uint64_t pid_tgid, uid_gid;
+
+	if (!h->current_ids || h->current_ids(h, &pid_tgid, &uid_gid))
+		return (uint64_t)-KBPF_EINVAL;
+	return uid_gid;
+}
+
+static uint64_t h_get_current_comm(struct kbpf_run *run, uint64_t buf,
+				   uint64_t size, uint64_t r3, uint64_t r4,
+				   uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+
+	if (!size)
+		return 0;
+	if (!h->current_comm || h->current_comm(h, PTR(buf), size)) {
+		memset(PTR(buf), 0, size);
+		return (uint64_t)-KBPF_EINVAL;
+	}
+	return 0;
+}
+
+/* Probe reads: dst zeroed on any error, as Linux. */
+static uint64_t probe_read(struct kbpf_run *run, uint64_t dst, uint64_t size,
+			   uint64_t src, bool user)
+{
+	const struct kbpf_host *h = run->host;
+	int (*fn)(const struct kbpf_host *, void *, const void *, size_t) =
+		user ? h->probe_read_user : h->probe_read_kernel;
+	int err = fn ? fn(h, PTR(dst), PTR(src), size) : -KBPF_EFAULT;
+
+	if (err)
+		memset(PTR(dst), 0, size);
+	return (uint64_t)(int64_t)err;
+}
+
+static uint64_t h_probe_read_kernel(struct kbpf_run *run, uint64_t dst,
+				    uint64_t size, uint64_t src, uint64_t r4,
+				    uint64_t r5)
+{
+	return probe_read(run, dst, size, src, false);
+}
+
+static uint64_t h_probe_read_user(struct kbpf_run *run, uint64_t dst,
+				  uint64_t size, uint64_t src, uint64_t r4,
+				  uint64_t r5)
+{
+	return probe_read(run, dst, size, src, true);
+}
+
+/*
+ * The _str forms: copy up to the NUL; return bytes copied including it, or
+ * size when no NUL came first (the last byte is then set to NUL).
+ */
+static uint64_t probe_read_str(struct kbpf_run *run, uint64_t dst,
+			       uint64_t size, uint64_t src, bool user)
+{
+	const struct kbpf_host *h = run->host;
+	int (*fn)(const struct kbpf_host *, void *, const void *, size_t) =
+		user ? h->probe_read_user : h->probe_read_kernel;
+	char *d = PTR(dst);
+	uint64_t i;
+
+	if (!size)
+		return 0;
+	for (i = 0; i < size; i++) {
+		int err = fn ? fn(h, &d[i], (const char *)PTR(src) + i, 1) :
+			       -KBPF_EFAULT;
+
+		if (err) {
+			memset(d, 0, size);
+			return (uint64_t)(int64_t)err;
+		}
+		if (!d[i])
+			return i + 1;
+	}
+	d[size - 1] = 0;
+	return size;
+}
+
+static uint64_t h_probe_read_kernel_str(struct kbpf_run *run, uint64_t dst,
+					uint64_t size, uint64_t src,
+					uint64_t r4, uint64_t r5)
+{
+	return probe_read_str(run, dst, size, src, false);
+}
+
+static uint64_t h_probe_read_user_str(struct kbpf_run *run, uint64_t dst,
+				      uint64_t size, uint64_t src, uint64_t r4,
+				      uint64_t r5)
+{
+	return probe_read_str(run, dst, size, src, true);
+}
+
+static uint64_t h_strncmp(struct kbpf_run *run, uint64_t s1, uint64_t s1_sz,
+			  uint64_t s2, uint64_t r4, uint64_t r5)
+{
+	const unsigned char *a = PTR(s1), *b = PTR(s2);
+	uint64_t i;
+
+	/* Linux compares at most s1_sz bytes; s2 is a NUL-terminated constant. */
+	for (i = 0; i < s1_sz; i++) {
+		if (a[i] != b[i])
+			return a[i] < b[i] ? (uint64_t)-1 : 1;
+		if (!a[i])
+			return 0;
+	}
+	return 0;
+}
+
+/* Bit for each program type a helper is restricted to (0: any). */
+#define TRACING_TYPES                                                          \
+	((1ULL << BPF_PROG_TYPE_KPROBE) | (1ULL << BPF_PROG_TYPE_TRACEPOINT) | \
+	 (1ULL << BPF_PROG_TYPE_PERF_EVENT) |                                  \
+	 (1ULL << BPF_PROG_TYPE_RAW_TRACEPOINT) |                              \
+	 (1ULL << BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE) |                     \
+	 (1ULL << BPF_PROG_TYPE_TRACING) | (1ULL << BPF_PROG_TYPE_SYSCALL))
+
+#define A(...)              \
+	{                   \
+		__VA_ARGS__ \
+	}
+
+const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
+	[BPF_FUNC_map_lookup_elem] = { h_map_lookup_elem, "map_lookup_elem",
+				       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL,
+				       A(KBPF_ARG_CONST_MAP_PTR,
+					 KBPF_ARG_PTR_TO_MAP_KEY) },
+	[BPF_FUNC_map_update_elem] = { h_map_update_elem, "map_update_elem",
+				       KBPF_RET_INTEGER,
+				       A(KBPF_ARG_CONST_MAP_PTR,
+					 KBPF_ARG_PTR_TO_MAP_KEY,
+					 KBPF_ARG_PTR_TO_MAP_VALUE,
+					 KBPF_ARG_ANYTHING) },
+	[BPF_FUNC_map_delete_elem] = { h_map_delete_elem, "map_delete_elem",
+				       KBPF_RET_INTEGER,
+				       A(KBPF_ARG_CONST_MAP_PTR,
+					 KBPF_ARG_PTR_TO_MAP_KEY) },
+	[BPF_FUNC_map_push_elem] = { h_map_push_elem, "map_push_elem",
+				     KBPF_RET_INTEGER,
+				     A(KBPF_ARG_CONST_MAP_PTR,
+				       KBPF_ARG_PTR_TO_MAP_VALUE,
+				       KBPF_ARG_ANYTHING) },
+	[BPF_FUNC_map_pop_elem] = { h_map_pop_elem, "map_pop_elem",
+				    KBPF_RET_INTEGER,
+				    A(KBPF_ARG_CONST_MAP_PTR,
+				      KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE) },
+	[BPF_FUNC_map_peek_elem] = { h_map_peek_elem, "map_peek_elem",
+				     KBPF_RET_INTEGER,
+				     A(KBPF_ARG_CONST_MAP_PTR,
+				       KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE) },
+	[BPF_FUNC_map_lookup_percpu_elem] = { h_map_lookup_percpu_elem,
+					      "map_lookup_percpu_elem",
+					      KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL,
+					      A(KBPF_ARG_CONST_MAP_PTR,
+						KBPF_ARG_PTR_TO_MAP_KEY,
+						KBPF_ARG_ANYTHING) },
+	[BPF_FUNC_for_each_map_elem] = { h_for_each_map_elem,
+					 "for_each_map_elem", KBPF_RET_INTEGER,
+					 A(KBPF_ARG_CONST_MAP_PTR,
+					   KBPF_ARG_PTR_TO_FUNC,
+					   KBPF_ARG_PTR_TO_STACK_OR_NULL,
+					   KBPF_ARG_ANYTHING) },
+	[BPF_FUNC_loop] = { h_loop, "loop", KBPF_RET_INTEGER,
+			    A(KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_FUNC,
+			      KBPF_ARG_PTR_TO_STACK_OR_NULL,
+			      KBPF_ARG_ANYTHING) },
+	[BPF_FUNC_ktime_get_ns] = { h_ktime_get_ns, "ktime_get_ns",
+				    KBPF_RET_INTEGER },
+	[BPF_FUNC_ktime_get_boot_ns] = { h_ktime_get_boot_ns,
+					 "ktime_get_boot_ns",
+					 KBPF_RET_INTEGER },
+	[BPF_FUNC_ktime_get_coarse_ns] = { h_ktime_get_coarse_ns,
+					   "ktime_get_coarse_ns",
+					   KBPF_RET_INTEGER },
+	[BPF_FUNC_ktime_get_tai_ns] = { h_ktime_get_tai_ns, "ktime_get_tai_ns",
+					KBPF_RET_INTEGER },
+	[BPF_FUNC_get_prandom_u32] = { h_get_prandom_u32, "get_prandom_u32",
+				       KBPF_RET_INTEGER },
+	[BPF_FUNC_get_smp_processor_id] = { h_get_smp_processor_id,
+					    "get_smp_processor_id",
+					    KBPF_RET_INTEGER },
+	[BPF_FUNC_get_current_pid_tgid] = { h_get_current_pid_tgid,
+					    "get_current_pid_tgid",
+					    KBPF_RET_INTEGER, A(0), false,
+					    TRACING_TYPES },
+	[BPF_FUNC_get_current_uid_gid] = { h_get_current_uid_gid,
+					   "get_current_uid_gid",
+					   KBPF_RET_INTEGER, A(0), false,
+					   TRACING_TYPES },
+	[BPF_FUNC_get_current_comm] = { h_get_current_comm, "get_current_comm",
+					KBPF_RET_INTEGER,
+					A(KBPF_ARG_PTR_TO_UNINIT_MEM,
+					  KBPF_ARG_CONST_SIZE),
+					false, TRACING_TYPES },
+	[BPF_FUNC_probe_read_kernel] = { h_probe_read_kernel,
+					 "probe_read_kernel", KBPF_RET_INTEGER,
+					 A(KBPF_ARG_PTR_TO_UNINIT_MEM,
+					   KBPF_ARG_CONST_SIZE_OR_ZERO,
+					   KBPF_ARG_UNSAFE_PTR),
+					 true },
+	[BPF_FUNC_probe_read_user] = { h_probe_read_user, "probe_read_user",
+				       KBPF_RET_INTEGER,
+				       A(KBPF_ARG_PTR_TO_UNINIT_MEM,
+					 KBPF_ARG_CONST_SIZE_OR_ZERO,
+					 KBPF_ARG_UNSAFE_PTR),
+				       true },
+	[BPF_FUNC_probe_read_kernel_str] = { h_probe_read_kernel_str,
+					     "probe_read_kernel_str",
+					     KBPF_RET_INTEGER,
+					     A(KBPF_ARG_PTR_TO_UNINIT_MEM,
+					       KBPF_ARG_CONST_SIZE_OR_ZERO,
+					       KBPF_ARG_UNSAFE_PTR),
+					     true },
+	[BPF_FUNC_probe_read_user_str] = { h_probe_read_user_str,
+					   "probe_read_user_str",
+					   KBPF_RET_INTEGER,
+					   A(KBPF_ARG_PTR_TO_UNINIT_MEM,
+					     KBPF_ARG_CONST_SIZE_OR_ZERO,
+					     KBPF_ARG_UNSAFE_PTR),
+					   true },
+	[BPF_FUNC_strncmp] = { h_strncmp, "strncmp", KBPF_RET_INTEGER,
+			       A(KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE,
+				 KBPF_ARG_CONST_STR) },
+};
+
+const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,
+					   uint32_t id)
+{
+	if (id >= prog->nr_helpers || !prog->helpers[id].fn)
+		return NULL;
+	return &prog->helpers[id];
+}

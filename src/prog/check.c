@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The load-time preprocessor and structural check. This is NOT a verifier:
+ * it proves nothing about memory safety. It refuses what Linux's verifier
+ * refuses for structural reasons, with Linux's log lines and errnos
+ * (measured on the kernel here): malformed ld_imm64 pairs, jumps out of
+ * range, a last instruction that can fall through, unknown opcodes,
+ * reserved fields in use, constant division by zero, out-of-range constant
+ * shifts, writes to r10, helpers the program may not call. Programs that
+ * pass may still access memory wrongly: run them in checked mode unless
+ * they were verified elsewhere.
+ *
+ * The preprocessor resolves map references in ld_imm64 (BPF_PSEUDO_MAP_FD,
+ * _VALUE, _IDX, _IDX_VALUE) to kernel addresses and takes a reference on
+ * each map; BPF_PSEUDO_FUNC stays as a relative offset, which the
+ * interpreter turns into an instruction index.
+ */
+#include "prog_internal.h"
+#include "sys/sys.h"
+
+static bool is_ldimm64(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
+}
+
+static int check_add_map(struct kbpf_prog *prog, struct kbpf_map *map,
+			 struct kbpf_vlog *log)
+{
+	uint32_t i;
+
+	for (i = 0; i < prog->nr_maps; i++) {
+		if (prog->maps[i] == map) {
+			kbpf_map_put(map); /* already held */
+			return 0;
+		}
+	}
+	if (prog->nr_maps >= KBPF_MAX_USED_MAPS) {
+		kbpf_vlog_printf(
+			log,
+			"The total number of maps per program has reached the limit of %u\n",
+			KBPF_MAX_USED_MAPS);
+		kbpf_map_put(map);
+		return -KBPF_E2BIG;
+	}
+	prog->maps[prog->nr_maps++] = map;
+	return 0;
+}
+
+/* The map an ld_imm64 names, with a reference. */
+static int check_map_of(const struct kbpf_host *h, const union bpf_attr *attr,
+			const struct kbpf_prog_load_opts *opts,
+			const struct bpf_insn *insn, struct kbpf_vlog *log,
+			struct kbpf_map **map)
+{
+	bool by_idx = insn->src_reg == BPF_PSEUDO_MAP_IDX ||
+		      insn->src_reg == BPF_PSEUDO_MAP_IDX_VALUE;
+	struct kbpf_obj *obj;
+	int32_t fd = insn->imm;
+	int err;
+
+	if (by_idx && opts && opts->kernel_ptrs && opts->maps) {
+		if ((uint32_t)insn->imm >= opts->nr_maps) {
+			kbpf_vlog_printf(log, "fd_idx %d out of range\n",
+					 insn->imm);
+			return -KBPF_EINVAL;
+		}
+		*map = opts->maps[insn->imm];
+		kbpf_map_get(*map);
+		return 0;
+	}
+	if (by_idx) {
+		if (!attr->fd_array) {
+			kbpf_vlog_printf(
+				log, "fd_idx without fd_array is invalid\n");
+			return -KBPF_EPROTO;
+		}
+		if (opts && opts->kernel_ptrs)
+			memcpy(&fd,
+			       (const int32_t *)kbpf_u64_to_ptr(
+				       attr->fd_array) +
+				       (uint32_t)insn->imm,
+			       sizeof(fd));
+		else if (kbpf_copy_from_user(h, &fd,
+					     (const int32_t *)kbpf_u64_to_ptr(
+						     attr->fd_array) +
+						     (uint32_t)insn->imm,
+					     sizeof(fd)))
+			return -KBPF_EFAULT;
+	}
+	err = kbpf_sys_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
+	if (err) {
+		kbpf_vlog_printf(
+			log, "fd %d is not pointing to valid bpf_map\n", fd);
+		return err;
+	}
+	*map = kbpf_container_of(obj, struct kbpf_map, obj);
+	return 0;
+}
+
+static int check_ldimm64(struct kbpf_prog *prog, const struct kbpf_host *h,
+			 const union bpf_attr *attr,
+			 const struct kbpf_prog_load_opts *opts,
+			 struct kbpf_vlog *log)
+{
+	struct bpf_insn *insn = prog->insns;
+	uint32_t i;
+
+	for (i = 0; i < prog->len; i++, insn++) {
+		struct kbpf_map *map;
+		uint64_t addr;
+		int err;
+
+		if (!is_ldimm64(insn))
+			continue;
+		if (i == prog->len - 1 || insn[1].code || insn[1].dst_reg ||
+		    insn[1].src_reg || insn[1].off) {
+			kbpf_vlog_printf(log, "invalid bpf_ld_imm64 insn\n");
+			return -KBPF_EINVAL;
+		}
+		switch (insn->src_reg) {
+		case 0:
+			break;
+		case BPF_PSEUDO_FUNC:
+			if (insn[1].imm) {
+				kbpf_vlog_printf(
+					log,
+					"unrecognized bpf_ld_imm64 insn\n");
+				return -KBPF_EINVAL;
+			}
+			break;
+		case BPF_PSEUDO_BTF_ID:
+			kbpf_vlog_printf(
+				log,
+				"kbpf: ld_imm64 of a kernel symbol (BPF_PSEUDO_BTF_ID) is not supported\n");
+			return -KBPF_EINVAL;
+		case BPF_PSEUDO_MAP_FD:
+		case BPF_PSEUDO_MAP_IDX:
+		case BPF_PSEUDO_MAP_VALUE:
+		case BPF_PSEUDO_MAP_IDX_VALUE:
+			if ((insn->src_reg == BPF_PSEUDO_MAP_FD ||
+			     insn->src_reg == BPF_PSEUDO_MAP_IDX) &&
+			    insn[1].imm) {
+				kbpf_vlog_printf(
+					log,
+					"unrecognized bpf_ld_imm64 insn\n");
+				return -KBPF_EINVAL;
+			}
+			err = check_map_of(h, attr, opts, insn, log, &map);
+			if (err)
+				return err;
+			addr = (uint64_t)(uintptr_t)map;
+			if (insn->src_reg == BPF_PSEUDO_MAP_VALUE ||
+			    insn->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) {
+				uint32_t off = (uint32_t)insn[1].imm;
+
+				if (!map->ops->direct_value_addr) {
+					kbpf_vlog_printf(
+						log,
+						"no direct value access support for this map type\n");
+					kbpf_map_put(map);
+					return -KBPF_EINVAL;
+				}
+				err = map->ops->direct_value_addr(map, &addr,
+								  off);
+				if (err) {
+					kbpf_vlog_printf(
+						log,
+						"invalid access to map value pointer, value_size=%u off=%u\n",
+						map->value_size, off);
+					kbpf_map_put(map);
+					return err;
+				}
+			}
+			err = check_add_map(prog, map, log);
+			if (err)
+				return err;
+			insn[0].imm = (int32_t)(uint32_t)addr;
+			insn[1].imm = (int32_t)(uint32_t)(addr >> 32);
+			break;
+		default:
+			kbpf_vlog_printf(log,
+					 "unrecognized bpf_ld_imm64 insn\n");
+			return -KBPF_EINVAL;
+		}
+		i++;
+		insn++;
+	}
+	return 0;
+}
+
+/* Linux's check_subprogs(): every jump lands inside; the end cannot fall through. */
+static int check_jumps(const struct kbpf_prog *prog, struct kbpf_vlog *log)
+{
+	const struct bpf_insn *insns = prog->insns;
+	uint32_t i, len = prog->len;
+	const struct bpf_insn *last = &insns[len - 1];
+
+	for (i = 0; i < len; i++) {
+		uint8_t cls = BPF_CLASS(insns[i].code),
+			op = BPF_OP(insns[i].code);
+		int64_t off;
+
+		if (cls != BPF_JMP && cls != BPF_JMP32)
+			continue;
+		if (op == BPF_EXIT ||
+		    (op == BPF_CALL && insns[i].src_reg != BPF_PSEUDO_CALL))
+			continue;
+		if (op == BPF_CALL)
+			off = insns[i].imm;
+		else if (cls == BPF_JMP32 && op == BPF_JA)
+			off = insns[i].imm;
+		else
+			off = insns[i].off;
+		if ((int64_t)i + off + 1 < 0 || (int64_t)i + off + 1 >= len) {
+			kbpf_vlog_printf(
+				log, "jump out of range from insn %u to %lld\n",
+				i, (long long)((int64_t)i + off + 1));
+			return -KBPF_EINVAL;
+		}
+		if (i + off + 1 > 0 && is_ldimm64(&insns[i + off])) {
+			kbpf_vlog_printf(
+				log,
+				"jump into the middle of ldimm64 insn %lld\n",
+				(long long)(i + off));
+			return -KBPF_EINVAL;
+		}
+	}
+	if ((last->code != (BPF_JMP | BPF_EXIT) &&
+	     last->code != (BPF_JMP | BPF_JA) &&
+	     last->code != (BPF_JMP32 | BPF_JA)) ||
+	    (len >= 2 && is_ldimm64(&insns[len - 2]))) {
+		kbpf_vlog_printf(log, "last insn is not an exit or jmp\n");
+		return -KBPF_EINVAL;
+	}
+	return 0;
+}
+
+#define RESERVED(what)                                                    \
+	do {                                                              \
+		kbpf_vlog_printf(log, "%s uses reserved fields\n", what); \
+		return -KBPF_EINVAL;                                      \
+	} while (0)
+
+static int check_alu(const struct bpf_insn *insn, struct kbpf_vlog *log)
+{
+	uint8_t op = BPF_OP(insn->code);
+	bool alu64 = BPF_CLASS(insn->code) == BPF_ALU64;
+	bool x = BPF_SRC(insn->code) == BPF_X;
+
+	switch (op) {
+	case BPF_NEG:
+		if (x || insn->src_reg || insn->off || insn->imm)
+			RESERVED("BPF_NEG");
+		return 0;
+	case BPF_END:
+		if (insn->src_reg || insn->off ||
+		    (insn->imm != 16 && insn->imm != 32 && insn->imm != 64) ||
+		    (alu64 && x))
+			RESERVED("BPF_END");
+		return 0;
+	case BPF_MOV:
+		if (x) {
+			if (insn->imm ||
+			    (insn->off && insn->off != 8 && insn->off != 16 &&
+			     !(alu64 && insn->off == 32)))
+				RESERVED("BPF_MOV");
+		} else if (insn->src_reg || insn->off) {
+			RESERVED("BPF_MOV");
+		}
+		return 0;
+	case BPF_ADD:
+	case BPF_SUB:
+	case BPF_MUL:
+	case BPF_OR:
+	case BPF_AND:
+	case BPF_LSH:
+	case BPF_RSH:
+	case BPF_ARSH:
+	case BPF_XOR:
+	case BPF_DIV:
+	case BPF_MOD: {
+		bool sdiv = (op == BPF_DIV || op == BPF_MOD) && insn->off == 1;
+
+		if ((x && insn->imm) || (!x && insn->src_reg) ||
+		    (insn->off && !sdiv))
+			RESERVED("BPF_ALU");
+		if (!x && (op == BPF_DIV || op == BPF_MOD) && insn->imm == 0) {
+			kbpf_vlog_printf(log, "div by zero\n");
+			return -KBPF_EINVAL;
+		}
+		if (!x && (op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH) &&
+		    (insn->imm < 0 || insn->imm >= (alu64 ? 64 : 32))) {
+			kbpf_vlog_printf(log, "invalid shift %d\n", insn->imm);
+			return -KBPF_EINVAL;
+		}
+		return 0;
+	}
+	default:
+		return 1; /* unknown opcode */
+	}
+}
+
+static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
+		     struct kbpf_vlog *log)
+{
+	uint8_t op = BPF_OP(insn->code);
+	bool jmp32 = BPF_CLASS(insn->code) == BPF_JMP32;
+
+	switch (op) {
+	case BPF_JA:
+		if (BPF_SRC(insn->code) != BPF_K || insn->src_reg ||
+		    insn->dst_reg || (jmp32 ? insn->off != 0 : insn->imm != 0))
+			RESERVED("BPF_JA");
+		return 0;
+	case BPF_EXIT:
+		if (jmp32 || BPF_SRC(insn->code) != BPF_K || insn->imm ||
+		    insn->src_reg || insn->dst_reg || insn->off)
+			RESERVED("BPF_EXIT");
+		return 0;
+	case BPF_CALL: {
+		const struct kbpf_helper *hp;
+
+		if (jmp32 || BPF_SRC(insn->code) != BPF_K)
+			return 1;
+		if ((insn->src_reg != BPF_PSEUDO_CALL && insn->off) ||
+		    (insn->src_reg && insn->src_reg != BPF_PSEUDO_CALL &&
+		     insn->src_reg != BPF_PSEUDO_KFUNC_CALL) ||
+		    insn->dst_reg)
+			RESERVED("BPF_CALL");
+		if (insn->src_reg == BPF_PSEUDO_CALL)
+			return 0;
+		if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+			kbpf_vlog_printf(
+				log,
+				"kbpf: calling kernel functions (kfuncs) is not supported\n");
+			return -KBPF_EINVAL;
+		}
+		hp = kbpf_helper_find(prog, (uint32_t)insn->imm);
+		if (!hp ||
+		    (hp->fn == kbpf_default_helpers[BPF_FUNC_ktime_get_tai_ns]
+				       .fn &&
+		     !prog->obj.host->tai_ns)) {
+			kbpf_vlog_printf(log, "invalid func unknown#%d\n",
+					 insn->imm);
+			return -KBPF_EINVAL;
+		}
+		if (hp->prog_types && prog->type < 64 &&
+		    !(hp->prog_types & (1ULL << prog->type))) {
+			kbpf_vlog_printf(
+				log,
+				"program of this type cannot use helper bpf_%s#%d\n",
+				hp->name, insn->imm);
+			return -KBPF_EINVAL;
+		}
+		if (hp->gpl_only && !prog->gpl_compatible) {
+			kbpf_vlog_printf(
+				log,
+				"cannot call GPL-restricted function from non-GPL compatible program\n");
+			return -KBPF_EINVAL;
+		}
+		return 0;
+	}
+	case BPF_JCOND:
+		if (jmp32 || BPF_SRC(insn->code) != BPF_K || insn->src_reg ||
+		    insn->dst_reg || insn->imm)
+			RESERVED("may_goto");
+		return 0;
+	case BPF_JEQ:
+	case BPF_JNE:
+	case BPF_JGT:
+	case BPF_JGE:
+	case BPF_JLT:
+	case BPF_JLE:
+	case BPF_JSET:
+	case BPF_JSGT:
+	case BPF_JSGE:
+	case BPF_JSLT:
+	case BPF_JSLE:
+		if (BPF_SRC(insn->code) == BPF_K ? insn->src_reg != 0 :
+						   insn->imm != 0)
+			RESERVED(jmp32 ? "BPF_JMP32" : "BPF_JMP/JMP32");
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static int check_mem(const struct bpf_insn *insn, struct kbpf_vlog *log)
+{
+	uint8_t cls = BPF_CLASS(insn->code), mode = BPF_MODE(insn->code);
+	uint8_t size = BPF_SIZE(insn->code);
+
+	switch (cls) {
+	case BPF_LDX:
+		if (mode != BPF_MEM && !(mode == BPF_MEMSX && size != BPF_DW))
+			return 1;
+		if (insn->imm)
+			RESERVED("BPF_LDX");
+		return 0;
+	case BPF_ST:
+		if (mode != BPF_MEM)
+			return 1;
+		if (insn->src_reg)
+			RESERVED("BPF_ST");
+		return 0;
+	case BPF_STX:
+		if (mode == BPF_MEM) {
+			if (insn->imm)
+				RESERVED("BPF_STX");
+			return 0;
+		}
+		if (mode != BPF_ATOMIC)
+			return 1;
+		switch (insn->imm) {
+		case BPF_ADD:
+		case BPF_ADD | BPF_FETCH:
+		case BPF_AND:
+		case BPF_AND | BPF_FETCH:
+		case BPF_OR:
+		case BPF_OR | BPF_FETCH:
+		case BPF_XOR:
+		case BPF_XOR | BPF_FETCH:
+		case BPF_XCHG:
+		case BPF_CMPXCHG:
+			if (size != BPF_W && size != BPF_DW) {
+				kbpf_vlog_printf(
+					log, "invalid atomic operand size\n");
+				return -KBPF_EINVAL;
+			}
+			return 0;
+		case BPF_LOAD_ACQ:
+		case BPF_STORE_REL:
+			return 0;
+		default:
+			kbpf_vlog_printf(
+				log,
+				"BPF_ATOMIC uses invalid atomic opcode %02x\n",
+				(unsigned int)insn->imm);
+			return -KBPF_EINVAL;
+		}
+	case BPF_LD:
+		if (mode == BPF_ABS || mode == BPF_IND) {
+			kbpf_vlog_printf(
+				log,
+				"kbpf: BPF_LD_[ABS|IND] packet loads are not supported\n");
+			return -KBPF_EINVAL;
+		}
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* Does @insn write its dst register (or src, for fetching atomics)? */
+static bool writes_r10(const struct bpf_insn *insn)
+{
+	uint8_t cls = BPF_CLASS(insn->code);
+
+	if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX)
+		return insn->dst_reg == BPF_REG_10;
+	if (is_ldimm64(insn))
+		return insn->dst_reg == BPF_REG_10;
+	if (cls == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC) {
+		if (insn->imm == BPF_LOAD_ACQ)
+			return insn->dst_reg == BPF_REG_10;
+		if ((insn->imm & BPF_FETCH) && insn->imm != BPF_CMPXCHG)
+			return insn->src_reg == BPF_REG_10;
+	}
+	return false;
+}
+
+static int check_insns(const struct kbpf_prog *prog, struct kbpf_vlog *log)
+{
+	uint32_t i;
+
+	for (i = 0; i < prog->len; i++) {
+		const struct bpf_insn *insn = &prog->insns[i];
+		uint8_t cls = BPF_CLASS(insn->code);
+		int r;
+
+		if (insn->dst_reg > 10 || insn->src_reg > 10) {
+			kbpf_vlog_printf(log, "R%u is invalid\n",
+					 insn->dst_reg > 10 ? insn->dst_reg :
+							      insn->src_reg);
+			return -KBPF_EINVAL;
+		}
+		if (is_ldimm64(insn)) {
+			if (insn->off) {
+				kbpf_vlog_printf(
+					log,
+					"BPF_LD_IMM64 uses reserved fields\n");
+				return -KBPF_EINVAL;
+			}
+			r = 0;
+		} else if (cls == BPF_ALU || cls == BPF_ALU64) {
+			r = check_alu(insn, log);
+		} else if (cls == BPF_JMP || cls == BPF_JMP32) {
+			r = check_jmp(prog, insn, log);
+		} else {
+			r = check_mem(insn, log);
+		}
+		if (r > 0) {
+			kbpf_vlog_printf(log, "unknown opcode %02x\n",
+					 insn->code);
+			return -KBPF_EINVAL;
+		}
+		if (r < 0)
+			return r;
+		if (writes_r10(insn)) {
+			kbpf_vlog_printf(log, "frame pointer is read only\n");
+			return -KBPF_EACCES;
+		}
+		if (is_ldimm64(insn))
+			i++;
+	}
+	return 0;
+}
+
+int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
+		    const union bpf_attr *attr,
+		    const struct kbpf_prog_load_opts *opts,
+		    struct kbpf_vlog *log)
+{
+	int err;
+
+	err = check_ldimm64(prog, h, attr, opts, log);
+	if (err)
+		return err;
+	err = check_jumps(prog, log);
+	if (err)
+		return err;
+	err = check_insns(prog, log);
+	if (err)
+		return err;
+	kbpf_vlog_printf(
+		log,
+		"kbpf: structural check passed: %u insns, %u maps (not a safety verifier)\n",
+		prog->len, prog->nr_maps);
+	return 0;
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/*
+ * BPF_PROG_LOAD (kernel/bpf/syscall.c bpf_prog_load() in behaviour): the
+ * attribute checks in Linux's order, instruction and license copies, the
+ * preprocessor and structural check with the verifier log, the tag, and
+ * the program object with its map references. Also the program side of
+ * BPF_OBJ_GET_INFO_BY_FD.
+ *
+ * Called from syscall only. A loaded program is immutable: runners on any
+ * CPU read it without locks while they hold a reference.
+ */
+#include "prog_internal.h"
+#include "sys/sys.h"
+
+#define PROG_LOAD_FLAGS                                                  \
+	(BPF_F_STRICT_ALIGNMENT | BPF_F_ANY_ALIGNMENT |                  \
+	 BPF_F_TEST_STATE_FREQ | BPF_F_SLEEPABLE | BPF_F_TEST_RND_HI32 | \
+	 BPF_F_XDP_HAS_FRAGS | BPF_F_XDP_DEV_BOUND_ONLY |                \
+	 BPF_F_TEST_REG_INVARIANTS | BPF_F_TOKEN_FD)
+
+/* Program types kbpf loads; Linux's others give -EINVAL here. */
+static bool prog_type_supported(uint32_t type)
+{
+	switch (type) {
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+	case BPF_PROG_TYPE_KPROBE:
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_XDP:
+	case BPF_PROG_TYPE_PERF_EVENT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
+	case BPF_PROG_TYPE_SYSCALL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Linux's license_is_gpl_compatible(). */
+static bool prog_license_gpl(const char *l)
+{
+	static const char *const gpl[] = {
+		"GPL",		"GPL v2",	"GPL and additional rights",
+		"Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"
+	};
+	size_t i, n;
+
+	for (i = 0; i < KBPF_ARRAY_SIZE(gpl); i++) {
+		for (n = 0; gpl[i][n] && gpl[i][n] == l[n]; n++)
+			;
+		if (!gpl[i][n] && !l[n])
+			return true;
+	}
+	return false;
+}
+
+static int prog_name_copy(char *dst, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < BPF_OBJ_NAME_LEN; i++) {
+		char c = src[i];
+
+		dst[i] = c;
+		if (!c)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
+			return -KBPF_EINVAL;
+	}
+	return -KBPF_EINVAL;
+}
+
+/* Linux's bpf_prog_calc_tag(): SHA-256 of the code with map references zeroed. */
+static void prog_calc_tag(struct kbpf_prog *prog)
+{
+	const struct kbpf_host *h = prog->obj.host;
+	size_t size = (size_t)prog->len * sizeof(struct bpf_insn);
+	struct bpf_insn *dst = kbpf_malloc(h, size, 0);
+	uint8_t digest[32];
+	bool was_ld_map = false;
+	uint32_t i;
+
+	if (!dst)
+		return; /* the tag stays zero; nothing depends on it */
+	for (i = 0; i < prog->len; i++) {
+		dst[i] = prog->orig_insns[i];
+		if (!was_ld_map && dst[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+		    (dst[i].src_reg == BPF_PSEUDO_MAP_FD ||
+		     dst[i].src_reg == BPF_PSEUDO_MAP_VALUE)) {
+			was_ld_map = true;
+			dst[i].imm = 0;
+		} else if (was_ld_map && dst[i].code == 0 && !dst[i].dst_reg &&
+			   !dst[i].src_reg && !dst[i].off) {
+			was_ld_map = false;
+			dst[i].imm = 0;
+		} else {
+			was_ld_map = false;
+		}
+	}
+	kbpf_sha256(dst, size, digest);
+	memcpy(prog->tag, digest, sizeof(prog->tag));
+	kbpf_free(h, dst, size);
+}
+
+static void prog_free(struct kbpf_prog *prog)
+{
+	const struct kbpf_host *h = prog->obj.host;
+	size_t size = (size_t)prog->len * sizeof(struct bpf_insn);
+	uint32_t i;
+
+	for (i = 0; i < prog->nr_maps; i++)
+		kbpf_map_put(prog->maps[i]);
+	kbpf_free(h, prog->maps, KBPF_MAX_USED_MAPS * sizeof(*prog->maps));
+	kbpf_free(h, prog->insns, size);
+	kbpf_free(h, prog->orig_insns, size);
+	kbpf_free(h, prog, sizeof(*prog));
+}
+
+static void prog_release(struct kbpf_obj *obj)
+{
+	struct kbpf_prog *prog = kbpf_container_of(obj, struct kbpf_prog, obj);
+
+	kbpf_obj_id_release(obj);
+	prog_free(prog);
+}
+
+/* Copy @n bytes from an attr pointer: user memory, or kernel memory. */
+static int prog_copy_in(const struct kbpf_host *h,
+			const struct kbpf_prog_load_opts *opts, void *dst,
+			uint64_t src, size_t n)
+{
+	if (opts && opts->kernel_ptrs) {
+		if (!src && n)
+			return -KBPF_EFAULT;
+		memcpy(dst, kbpf_u64_to_ptr(src), n);
+		return 0;
+	}
+	return kbpf_copy_from_user(h, dst, kbpf_u64_to_ptr(src), n);
+}
+
+static int prog_check_attr(const union bpf_attr *attr)
+{
+	if (attr->prog_flags & ~PROG_LOAD_FLAGS)
+		return -KBPF_EINVAL;
+	if (attr->insn_cnt == 0 || attr->insn_cnt > KBPF_MAX_INSNS)
+		return -KBPF_E2BIG;
+	if (!prog_type_supported(attr->prog_type))
+		return -KBPF_EINVAL;
+	/* No BPF tokens, offload, or BTF-based attachment in kbpf. */
+	if ((attr->prog_flags & BPF_F_TOKEN_FD) || attr->prog_ifindex ||
+	    attr->attach_btf_id || attr->attach_prog_fd)
+		return -KBPF_EINVAL;
+	if (attr->prog_type == BPF_PROG_TYPE_SYSCALL &&
+	    attr->expected_attach_type)
+		return -KBPF_EINVAL;
+	return 0;
+}
+
+int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
+		   const struct kbpf_prog_load_opts *opts,
+		   struct kbpf_prog **out)
+{
+	struct kbpf_prog *prog;
+	struct kbpf_vlog log;
+	char license[128];
+	size_t size;
+	long n;
+	int err;
+
+	err = prog_check_attr(attr);
+	if (err)
+		return err;
+	prog = kbpf_zalloc(h, sizeof(*prog), 0);
+	if (!prog)
+		return -KBPF_ENOMEM;
+	prog->obj.host = h;
+	prog->obj.release = prog_release;
+	prog->obj.type = KBPF_OBJ_PROG;
+	atomic_init(&prog->obj.refcnt, 1);
+	prog->type = attr->prog_type;
+	prog->expected_attach_type = attr->expected_attach_type;
+	prog->helpers = opts && opts->helpers ? opts->helpers :
+						kbpf_default_helpers;
+	prog->nr_helpers = opts && opts->helpers ? opts->nr_helpers :
+						   KBPF_HELPER_COUNT;
+	size = (size_t)attr->insn_cnt * sizeof(struct bpf_insn);
+	prog->insns = kbpf_malloc(h, size, 0);
+	prog->orig_insns = kbpf_malloc(h, size, 0);
+	prog->maps =
+		kbpf_zalloc(h, KBPF_MAX_USED_MAPS * sizeof(*prog->maps), 0);
+	if (!prog->insns || !prog->orig_insns || !prog->maps) {
+		err = -KBPF_ENOMEM;
+		goto free_prog;
+	}
+	prog->len = attr->insn_cnt;
+	err = prog_copy_in(h, opts, prog->insns, attr->insns, size);
+	if (err)
+		goto free_prog;
+	memcpy(prog->orig_insns, prog->insns, size);
+	/* The license: a string of up to 127 bytes. */
+	if (opts && opts->kernel_ptrs) {
+		const char *l = kbpf_u64_to_ptr(attr->license);
+
+		if (!l) {
+			err = -KBPF_EFAULT;
+			goto free_prog;
+		}
+		for (n = 0; n < (long)sizeof(license) - 1 && l[n]; n++)
+			license[n] = l[n];
+	} else {
+		n = kbpf_strncpy_from_user(h, license,
+					   kbpf_u64_to_ptr(attr->license),
+					   sizeof(license) - 1);
+		if (n < 0) {
+			err = -KBPF_EFAULT;
+			goto free_prog;
+		}
+	}
+	license[n] = 0;
+	prog->gpl_compatible = prog_license_gpl(license);
+	err = prog_name_copy(prog->name, attr->prog_name);
+	if (err)
+		goto free_prog;
+	err = kbpf_vlog_init(&log, h, attr->log_level, attr->log_size,
+			     attr->log_buf, opts && opts->kernel_ptrs);
+	if (err)
+		goto free_prog;
+	/* Linux: syscall programs must be sleepable; no other kbpf type may be. */
+	if (prog->type == BPF_PROG_TYPE_SYSCALL &&
+	    !(attr->prog_flags & BPF_F_SLEEPABLE)) {
+		kbpf_vlog_printf(&log,
+				 "Syscall programs can only be sleepable\n");
+		err = -KBPF_EINVAL;
+	} else if (prog->type != BPF_PROG_TYPE_SYSCALL &&
+		   (attr->prog_flags & BPF_F_SLEEPABLE)) {
+		kbpf_vlog_printf(
+			&log,
+			"Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable\n");
+		err = -KBPF_EINVAL;
+	} else if (attr->func_info_cnt || attr->line_info_cnt) {
+		kbpf_vlog_printf(
+			&log,
+			"kbpf: BTF func_info/line_info are not supported\n");
+		err = -KBPF_EINVAL;
+	} else {
+		err = kbpf_prog_check(prog, h, attr, opts, &log);
+	}
+	err = kbpf_vlog_finalize(&log, err, &attr->log_true_size);
+	kbpf_vlog_fini(&log);
+	if (err)
+		goto free_prog;
+	prog->stack_depth = KBPF_STACK_SIZE;
+	prog->load_time_ns = h->boot_ns ? h->boot_ns(h) : h->mono_ns(h);
+	prog_calc_tag(prog);
+	err = kbpf_obj_id_alloc(&prog->obj);
+	if (err)
+		goto free_prog;
+	*out = prog;
+	return 0;
+
+free_prog:
+	prog_free(prog);
+	return err;
+}
+
+/* Called from syscall */
+long kbpf_sys_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
+			void *uattr, unsigned int size)
+{
+	struct kbpf_prog *prog;
+	int err, fd;
+
+	err = kbpf_prog_load(h, attr, NULL, &prog);
+	/* log_true_size goes back whenever a log was asked for, as Linux does. */
+	if (attr->log_level &&
+	    offsetof(union bpf_attr, log_true_size) + sizeof(uint32_t) <= size)
+		kbpf_copy_to_user(
+			h,
+			(void *)((uintptr_t)uattr +
+				 offsetof(union bpf_attr, log_true_size)),
+			&attr->log_true_size, sizeof(uint32_t));
+	if (err)
+		return err;
+	fd = kbpf_sys_fd_install(h, &prog->obj, KBPF_FD_READ | KBPF_FD_WRITE);
+	if (fd < 0)
+		kbpf_prog_put(prog);
+	return fd;
+}
+
+int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->type = prog->type;
+	info->id = prog->obj.id;
+	memcpy(info->tag, prog->tag, sizeof(info->tag));
+	/* kbpf has no JIT; xlated = the relocated instructions it runs. */
+	info->xlated_prog_len = prog->len * (uint32_t)sizeof(struct bpf_insn);
+	info->load_time = prog->load_time_ns;
+	info->nr_map_ids = prog->nr_maps;
+	memcpy(info->name, prog->name, sizeof(info->name));
+	info->gpl_compatible = prog->gpl_compatible;
+	return 0;
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The verifier log (kernel/bpf/log.c in behaviour) and the small formatter
+ * it uses. The rolling log keeps the newest log_size - 1 bytes in a ring
+ * and unrolls it at the end, as Linux does.
+ */
+#include "vlog.h"
+
+int kbpf_vlog_init(struct kbpf_vlog *log, const struct kbpf_host *h,
+		   uint32_t level, uint32_t size, uint64_t ubuf, bool kernel)
+{
+	memset(log, 0, sizeof(*log));
+	log->host = h;
+	if (!!ubuf != !!size)
+		return -KBPF_EINVAL;
+	if (ubuf && level == 0)
+		return -KBPF_EINVAL;
+	if (level & ~KBPF_LOG_MASK)
+		return -KBPF_EINVAL;
+	if (size > (0xffffffffu >> 2))
+		return -KBPF_EINVAL;
+	log->level = ubuf ? level : 0;
+	log->size = size;
+	log->ubuf = ubuf;
+	log->kernel = kernel;
+	if (log->level) {
+		log->buf = kbpf_zalloc(h, size, 0);
+		if (!log->buf)
+			return -KBPF_ENOMEM;
+	}
+	return 0;
+}
+
+void kbpf_vlog_fini(struct kbpf_vlog *log)
+{
+	kbpf_free(log->host, log->buf, log->size);
+	log->buf = NULL;
+}
+
+static void vlog_put(struct kbpf_vlog *log, const char *s, size_t n)
+{
+	uint64_t cap = log->size - 1; /* room for the NUL */
+	size_t i;
+
+	if (!log->level || !cap)
+		goto count;
+	if (log->level & KBPF_LOG_FIXED) {
+		for (i = 0; i < n && log->end + i < cap; i++)
+			log->buf[log->end + i] = s[i];
+	} else {
+		for (i = 0; i < n; i++)
+			log->buf[(log->end + i) % cap] = s[i];
+		if (log->end + n > cap)
+			log->start = log->end + n - cap;
+	}
+count:
+	log->end += n;
+}
+
+void kbpf_vlog_printf(struct kbpf_vlog *log, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	if (!log->level)
+		return;
+	va_start(ap, fmt);
+	n = kbpf_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 1;
+	vlog_put(log, line, (size_t)n);
+}
+
+int kbpf_vlog_finalize(struct kbpf_vlog *log, int err, uint32_t *true_size)
+{
+	uint64_t cap, len, first;
+	char *out;
+	int cerr;
+
+	*true_size = 0;
+	if (!log->level)
+		return err;
+	*true_size = (uint32_t)kbpf_min(log->end + 1, (uint64_t)0xffffffffu);
+	cap = log->size - 1;
+	len = kbpf_min(log->end, cap);
+	out = kbpf_malloc(log->host, len + 1, 0);
+	if (!out)
+		return err ? err : -KBPF_ENOMEM;
+	if (log->level & KBPF_LOG_FIXED) {
+		memcpy(out, log->buf, len);
+	} else {
+		/* Unroll the ring: oldest kept byte first. */
+		first = cap ? log->start % cap : 0;
+		for (uint64_t i = 0; i < len; i++)
+			out[i] = log->buf[(first + i) % cap];
+	}
+	out[len] = 0;
+	if (log->kernel) {
+		memcpy(kbpf_u64_to_ptr(log->ubuf), out, len + 1);
+		cerr = 0;
+	} else {
+		cerr = kbpf_copy_to_user(log->host, kbpf_u64_to_ptr(log->ubuf),
+					 out, len + 1);
+	}
+	kbpf_free(log->host, out, len + 1);
+	if (cerr)
+		return -KBPF_EFAULT;
+	if (!err && log->end > cap)
+		return -KBPF_ENOSPC;
+	return err;
+}
+
+/* ---- the formatter ---- */
+
+struct fmt_out {
+	char *buf;
+	size_t size;
+	size_t len;
+};
+
+static void fmt_putc(struct fmt_out *o, char c)
+{
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void fmt_num(struct fmt_out *o, uint64_t v, bool neg, unsigned int base,
+		    int width, char pad)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		unsigned int d = (unsigned int)(v % base);
+
+		tmp[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+		v /= base;
+	} while (v);
+	if (neg)
+		tmp[n++] = '-';
+	while (width-- > n)
+		fmt_putc(o, pad);
+	while (n)
+		fmt_putc(o, tmp[--n]);
+}
+
+int kbpf_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct fmt_out o = { buf, size, 0 };
+
+	for (; *fmt; fmt++) {
+		int lng = 0, width = 0;
+		char pad = ' ';
+
+		if (*fmt != '%') {
+			fmt_putc(&o, *fmt);
+			continue;
+		}
+		fmt++;
+		if (*fmt == '0')
+			pad = '0';
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		while (*fmt == 'l') {
+			lng++;
+			fmt++;
+		}
+		switch (*fmt) {
+		case 'd': {
+			int64_t v = lng ? va_arg(ap, long long) :
+					  va_arg(ap, int);
+
+			fmt_num(&o,
+				v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v,
+				v < 0, 10, width, pad);
+			break;
+		}
+		case 'u':
+			fmt_num(&o,
+				lng ? va_arg(ap, unsigned long long) :
+				      va_arg(ap, unsigned int),
+				false, 10, width, pad);
+			break;
+		case 'x':
+			fmt_num(&o,
+				lng ? va_arg(ap, unsigned long long) :
+				      va_arg(ap, unsigned int),
+				false, 16, width, pad);
+			break;
+		case 'c':
+			fmt_putc(&o, (char)va_arg(ap, int));
+			break;
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+
+			while (s && *s)
+				fmt_putc(&o, *s++);
+			break;
+		}
+		case '%':
+			fmt_putc(&o, '%');
+			break;
+		default:
+			fmt_putc(&o, '%');
+			if (*fmt)
+				fmt_putc(&o, *fmt);
+			else
+				fmt--;
+			break;
+		}
+	}
+	if (size)
+		buf[o.len < size ? o.len : size - 1] = 0;
+	return (int)o.len;
+}
