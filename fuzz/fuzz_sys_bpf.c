@@ -76,7 +76,8 @@ static long fz_strncpy_from_user(const struct kbpf_host *h, char *dst,
 	for (i = 0; i < n; i++) {
 		uint8_t *p;
 
-		if (arena_range(usrc + i, 1, &p))
+		/* A user address: offset it as an integer (it may be NULL). */
+		if (arena_range((const void *)((uintptr_t)usrc + i), 1, &p))
 			return -14;
 		dst[i] = (char)*p;
 		if (!*p)

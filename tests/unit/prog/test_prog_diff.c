@@ -135,7 +135,7 @@ KBPF_TEST(
 
 	NEED_KERNEL();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		long r[2];
+		long r[2] = { 0, 0 };
 
 		for (int s = 0; s < 2; s++) {
 			struct load_args l = cases[i];
@@ -444,7 +444,7 @@ KBPF_TEST(
 				       oracle_errno_name(fd[s]));
 		}
 		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-			long r[2];
+			long r[2] = { 0, 0 };
 			uint32_t ret[2] = { 0, 0 };
 
 			for (int s = 0; s < 2; s++) {
