@@ -23,7 +23,7 @@ struct qarg {
 	struct kbpf_map *map;
 	int fd;
 	unsigned int cpu;
-	uint8_t *seen; /* producers * PER_THREAD flags */
+	uint32_t *seen; /* producers * PER_THREAD counters */
 	atomic_long *popped;
 	atomic_int *producers_left;
 	int producer;
@@ -98,7 +98,7 @@ KBPF_TEST(
 	struct qarg args[THREADS];
 	atomic_long popped = 0;
 	atomic_int left = 2;
-	uint8_t *seen = calloc(2 * PER_THREAD, 1);
+	uint32_t *seen = calloc(2 * PER_THREAD, sizeof(*seen));
 	struct kbpf_obj *obj;
 	int fd;
 
