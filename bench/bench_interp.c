@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Interpreter speed: ns per executed instruction on the CPU-bound programs
+ * of bench/progs/progs.c (the same bytes ubpf and the kernel were measured
+ * on, research/bench-anchors.md), in kbpf's fast and checked modes, and on
+ * the kernel's JIT through BPF_PROG_TEST_RUN with repeat, in the same run.
+ * Prints medians of several samples and the ratios.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kbpf/interp.h"
+#include "kbpf/uapi/bpf.h"
+#include "kbpf_posix.h"
+
+struct bench_prog {
+	const char *name;
+	uint64_t insns; /* executed per run: fixed by the bytecode */
+};
+
+/* Executed-instruction counts measured with ubpf's hook (bench-anchors A1). */
+static const struct bench_prog progs[] = {
+	{ "sum_loop", 90002 }, { "fnv_hash", 39527 }, { "csum", 60134 },
+	{ "alu32", 104006 },   { "empty", 2 },
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	return v[n / 2];
+}
+
+static double kbpf_ns_per_run(struct bpf_insn *insns, uint32_t len,
+			      enum kbpf_interp_mode mode, int reps)
+{
+	struct kbpf_prog prog;
+	uint8_t ctx[64] = { 0 };
+	struct kbpf_interp_args args = { .ctx = ctx,
+					 .ctx_size = sizeof(ctx),
+					 .mode = mode };
+	double s[7];
+	uint64_t r0;
+
+	memset(&prog, 0, sizeof(prog));
+	prog.insns = insns;
+	prog.len = len;
+	for (int k = 0; k < 7; k++) {
+		uint64_t t0 = now_ns();
+
+		for (int i = 0; i < reps; i++)
+			if (kbpf_interp_run(&prog, kbpf_posix_host(), &args,
+					    &r0))
+				return -1;
+		s[k] = (double)(now_ns() - t0) / reps;
+	}
+	return median(s, 7);
+}
+
+static double kernel_ns_per_run(struct bpf_insn *insns, uint32_t len, int reps)
+{
+	union bpf_attr a;
+	uint8_t data[64] = { 0 };
+	double s[7];
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = len;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	fd = (int)syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (fd < 0)
+		return -1;
+	for (int k = 0; k < 7; k++) {
+		memset(&a, 0, sizeof(a));
+		a.test.prog_fd = (uint32_t)fd;
+		a.test.data_in = (uint64_t)(uintptr_t)data;
+		a.test.data_size_in = sizeof(data);
+		a.test.repeat = (uint32_t)reps;
+		if (syscall(__NR_bpf, BPF_PROG_TEST_RUN, &a, sizeof(a))) {
+			close(fd);
+			return -1;
+		}
+		s[k] = a.test.duration;
+	}
+	close(fd);
+	return median(s, 7);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : BENCH_BIN_DIR;
+
+	printf("interpreter: ns per executed instruction (median of 7 samples)\n");
+	printf("%-10s %10s %10s %10s %12s %14s\n", "program", "fast", "checked",
+	       "kernel JIT", "checked/fast", "fast/kernel");
+	for (size_t p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
+		static struct bpf_insn insns[65536];
+		char path[512];
+		FILE *f;
+		size_t n;
+		double fast, checked, kern;
+		int reps = progs[p].insns > 1000 ? 200 : 200000;
+
+		snprintf(path, sizeof(path), "%s/%s.bin", dir, progs[p].name);
+		f = fopen(path, "rb");
+		if (!f) {
+			fprintf(stderr, "cannot open %s\n", path);
+			return 1;
+		}
+		n = fread(insns, sizeof(insns[0]), 65536, f);
+		fclose(f);
+		fast = kbpf_ns_per_run(insns, (uint32_t)n, KBPF_INTERP_FAST,
+				       reps);
+		checked = kbpf_ns_per_run(insns, (uint32_t)n,
+					  KBPF_INTERP_CHECKED, reps);
+		kern = kernel_ns_per_run(insns, (uint32_t)n, reps);
+		printf("%-10s %10.3f %10.3f %10s %12.2f %14s\n", progs[p].name,
+		       fast / progs[p].insns, checked / progs[p].insns,
+		       kern < 0 ? "n/a" : ({
+			       static char b[32];
+			       snprintf(b, sizeof(b), "%.3f",
+					kern / progs[p].insns);
+			       b;
+		       }),
+		       checked / fast, kern <= 0 ? "n/a" : ({
+			       static char b2[32];
+			       snprintf(b2, sizeof(b2), "%.1fx slower",
+					fast / kern);
+			       b2;
+		       }));
+	}
+	printf("reference (not this run, research/bench-anchors.md): ubpf interpreter 4.4-5.2 ns/insn\n");
+	return 0;
+}
