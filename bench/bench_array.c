@@ -76,7 +76,9 @@ static double kernel_ns(int type, int with_call, int update)
 		}
 	}
 	p[n++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 6, 0, 0, 1);
-	p[n++] = I(BPF_JMP | BPF_JLT | BPF_K, 6, 0, -(n + 1 - 2), OPS);
+	/* Back to the loop head at insn 2. */
+	p[n] = I(BPF_JMP | BPF_JLT | BPF_K, 6, 0, (int16_t)(2 - (n + 1)), OPS);
+	n++;
 	p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
 	p[n++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	memset(&a, 0, sizeof(a));
