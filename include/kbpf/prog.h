@@ -128,6 +128,18 @@ void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
 			 bool writable);
 
 /**
+ * kbpf_run_add_record() - as kbpf_run_add_region() for a ring buffer record
+ * of @size bytes at @ptr, which the program may submit or discard once.
+ * kbpf_run_take_record() - the record at @ptr is being submitted or
+ * discarded: true if it was one the program holds (always true in fast
+ * mode), and the program may no longer touch it.
+ *
+ * Context: program path.
+ */
+void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size);
+bool kbpf_run_take_record(struct kbpf_run *run, void *ptr);
+
+/**
  * struct kbpf_prog - a loaded program.
  * @obj: common object header (type KBPF_OBJ_PROG).
  * @type: enum bpf_prog_type.

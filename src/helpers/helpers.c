@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "kbpf/helpers.h"
 #include "kbpf/map.h"
+#include "kbpf/ringbuf.h"
 
 #define MAP(p) ((struct kbpf_map *)(uintptr_t)(p))
 #define PTR(p) ((void *)(uintptr_t)(p))
@@ -301,6 +302,52 @@ static uint64_t h_strncmp(struct kbpf_run *run, uint64_t s1, uint64_t s1_sz,
 	return 0;
 }
 
+static uint64_t h_ringbuf_output(struct kbpf_run *run, uint64_t map,
+				 uint64_t data, uint64_t size, uint64_t flags,
+				 uint64_t r5)
+{
+	return (uint64_t)kbpf_ringbuf_output(MAP(map), PTR(data), size, flags);
+}
+
+static uint64_t h_ringbuf_reserve(struct kbpf_run *run, uint64_t map,
+				  uint64_t size, uint64_t flags, uint64_t r4,
+				  uint64_t r5)
+{
+	void *rec;
+
+	if (flags)
+		return 0;
+	rec = kbpf_ringbuf_reserve(MAP(map), size);
+	if (rec)
+		kbpf_run_add_record(run, rec, size);
+	return (uint64_t)(uintptr_t)rec;
+}
+
+static uint64_t h_ringbuf_submit(struct kbpf_run *run, uint64_t sample,
+				 uint64_t flags, uint64_t r3, uint64_t r4,
+				 uint64_t r5)
+{
+	if (kbpf_run_take_record(run, PTR(sample)))
+		kbpf_ringbuf_submit(PTR(sample), flags);
+	return 0;
+}
+
+static uint64_t h_ringbuf_discard(struct kbpf_run *run, uint64_t sample,
+				  uint64_t flags, uint64_t r3, uint64_t r4,
+				  uint64_t r5)
+{
+	if (kbpf_run_take_record(run, PTR(sample)))
+		kbpf_ringbuf_discard(PTR(sample), flags);
+	return 0;
+}
+
+static uint64_t h_ringbuf_query(struct kbpf_run *run, uint64_t map,
+				uint64_t flags, uint64_t r3, uint64_t r4,
+				uint64_t r5)
+{
+	return kbpf_ringbuf_query(MAP(map), flags);
+}
+
 /* Bit for each program type a helper is restricted to (0: any). */
 #define TRACING_TYPES                                                          \
 	((1ULL << BPF_PROG_TYPE_KPROBE) | (1ULL << BPF_PROG_TYPE_TRACEPOINT) | \
@@ -375,6 +422,18 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	HELPER(probe_read_user_str, h_probe_read_user_str, KBPF_RET_INTEGER,
 	       true, 0, KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE_OR_ZERO,
 	       KBPF_ARG_UNSAFE_PTR),
+	HELPER(ringbuf_output, h_ringbuf_output, KBPF_RET_INTEGER, false, 0,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_PTR_TO_MEM,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO, KBPF_ARG_ANYTHING),
+	HELPER(ringbuf_reserve, h_ringbuf_reserve, KBPF_RET_PTR_TO_MEM_OR_NULL,
+	       false, 0, KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_ANYTHING),
+	HELPER(ringbuf_submit, h_ringbuf_submit, KBPF_RET_VOID, false, 0,
+	       KBPF_ARG_PTR_TO_RINGBUF_MEM, KBPF_ARG_ANYTHING),
+	HELPER(ringbuf_discard, h_ringbuf_discard, KBPF_RET_VOID, false, 0,
+	       KBPF_ARG_PTR_TO_RINGBUF_MEM, KBPF_ARG_ANYTHING),
+	HELPER(ringbuf_query, h_ringbuf_query, KBPF_RET_INTEGER, false, 0,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING),
 	HELPER(strncmp, h_strncmp, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_CONST_STR),
 };

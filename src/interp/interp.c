@@ -28,6 +28,7 @@ struct interp_region {
 	uintptr_t start;
 	uintptr_t end;
 	bool writable;
+	bool record; /* a ring buffer record: may be submitted once */
 };
 
 struct interp_state {
@@ -266,9 +267,11 @@ static int interp_region_add(struct interp_state *st, const void *p,
 		return -KBPF_E2BIG;
 	if (start + size < start)
 		return -KBPF_EINVAL;
-	st->regions[st->nr_regions++] = (struct interp_region){
-		.start = start, .end = start + size, .writable = writable
-	};
+	st->regions[st->nr_regions++] =
+		(struct interp_region){ .start = start,
+					.end = start + size,
+					.writable = writable,
+					.record = false };
 	return 0;
 }
 
@@ -290,6 +293,36 @@ static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
 
 		if (addr >= r->start && end <= r->end)
 			return !write || r->writable;
+	}
+	return false;
+}
+
+void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size)
+{
+	struct interp_state *st = run->checked;
+
+	kbpf_run_add_region(run, ptr, size ? size : 1, true);
+	if (st && st->nr_regions &&
+	    st->regions[st->nr_regions - 1].start == (uintptr_t)ptr)
+		st->regions[st->nr_regions - 1].record = true;
+}
+
+bool kbpf_run_take_record(struct kbpf_run *run, void *ptr)
+{
+	struct interp_state *st = run->checked;
+	uint32_t i;
+
+	if (!st)
+		return true;
+	for (i = 0; i < st->nr_regions; i++) {
+		struct interp_region *r = &st->regions[i];
+
+		if (r->record && r->start == (uintptr_t)ptr) {
+			/* Submitted or discarded: no longer the program's. */
+			r->record = false;
+			r->end = r->start;
+			return true;
+		}
 	}
 	return false;
 }
@@ -505,6 +538,18 @@ static int interp_check_args(const struct interp_state *st,
 			if (!interp_target_ok(st->insns, st->len, (int64_t)v))
 				return -KBPF_EINVAL;
 			break;
+		case KBPF_ARG_PTR_TO_RINGBUF_MEM: {
+			uint32_t k;
+			bool found = false;
+
+			for (k = 0; k < st->nr_regions; k++)
+				if (st->regions[k].record &&
+				    st->regions[k].start == v)
+					found = true;
+			if (!found)
+				return -KBPF_EINVAL;
+			break;
+		}
 		case KBPF_ARG_PTR_TO_DYNPTR:
 			if (!interp_access_ok(st, v, 16, true))
 				return -KBPF_EFAULT;

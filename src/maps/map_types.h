@@ -14,6 +14,7 @@
 	X(BPF_MAP_TYPE_PERCPU_ARRAY, kbpf_percpu_array_map_ops) \
 	X(BPF_MAP_TYPE_QUEUE, kbpf_queue_map_ops)               \
 	X(BPF_MAP_TYPE_STACK, kbpf_stack_map_ops)               \
+	X(BPF_MAP_TYPE_RINGBUF, kbpf_ringbuf_map_ops)           \
 	/* end of list */
 
 #endif /* KBPF_MAP_TYPES_H */

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: MIT
+/*
+ * BPF_MAP_TYPE_RINGBUF (Linux's kernel/bpf/ringbuf.c in behaviour): a
+ * multi-producer, single-consumer ring that user space maps and reads by
+ * layout, so the layout is the contract.
+ *
+ * Pages, from the host (alloc_pages), mapped with vmap in this order:
+ *
+ *   +0       meta page: kbpf only (points back at the ring)
+ *   +4096    consumer page: u64 consumer_pos at byte 0 (the consumer writes)
+ *   +8192    producer page: u64 producer_pos at byte 0 (kbpf writes)
+ *   +12288   data pages 0 .. N-1
+ *   +12288 + size   the same data pages again
+ *
+ * The data is mapped twice in a row so that a record that wraps is
+ * contiguous in memory. User space maps the list from the consumer page on
+ * (mmap_pages), so mmap offset 0 is the consumer page as in Linux; the host
+ * should make the consumer page writable and everything from the producer
+ * page on read-only (Linux refuses a writable mapping of those with
+ * -EPERM). The meta page makes the page numbering Linux's: data starts at
+ * page 3, which is what a record's pg_off counts from, and submit finds the
+ * ring from a record alone, as Linux does.
+ *
+ * Records: an 8-byte header {u32 len, u32 pg_off} then the payload, 8-byte
+ * aligned. len carries BPF_RINGBUF_BUSY_BIT while reserved and
+ * BPF_RINGBUF_DISCARD_BIT if discarded; pg_off is the header's page index
+ * counted as in Linux's ring object, whose data starts at page 3. Padding
+ * and discarded payloads are left as they are (measured).
+ *
+ * Locking: reservations take the ring's spinlock (tried only: a busy lock
+ * means a program interrupted a reservation on this CPU, and the reserve
+ * fails as Linux's does in NMI); commits are lock-free (an exchange on the
+ * header). producer_pos is published with a release store that pairs with
+ * the consumer's acquire load; the consumer's release store of
+ * consumer_pos pairs with the acquire load in reserve.
+ */
+#include "core/spinlock.h"
+#include "kbpf/ringbuf.h"
+#include "map_internal.h"
+
+#define RINGBUF_CREATE_FLAG_MASK (BPF_F_NUMA_NODE)
+/* Linux's RINGBUF_MAX_RECORD_SZ. */
+#define RINGBUF_MAX_RECORD_SZ (0xffffffffu / 4)
+/* Page index of the first data page in Linux's ring object. */
+#define RINGBUF_PGOFF 3
+
+extern const struct kbpf_map_ops kbpf_ringbuf_map_ops;
+
+struct kbpf_ringbuf {
+	struct kbpf_map map;
+	struct kbpf_spinlock lock;
+	uint64_t mask; /* data size - 1 */
+	uint64_t pending_pos; /* oldest record not yet committed (under lock) */
+	uintptr_t *pages; /* consumer, producer, data..., data... */
+	size_t nr_list; /* entries in pages */
+	size_t nr_alloc; /* distinct pages */
+	uint8_t *base; /* vmap of the list */
+	uint64_t *consumer_pos;
+	uint64_t *producer_pos;
+	uint8_t *data;
+};
+
+struct ringbuf_hdr {
+	uint32_t len;
+	uint32_t pg_off;
+};
+
+static inline struct kbpf_ringbuf *rb(const struct kbpf_map *map)
+{
+	return kbpf_container_of(map, struct kbpf_ringbuf, map);
+}
+
+/* Called from syscall */
+static int rb_alloc_check(const struct kbpf_host *h, const union bpf_attr *attr)
+{
+	if ((attr->map_flags & ~RINGBUF_CREATE_FLAG_MASK) || attr->key_size ||
+	    attr->value_size || !kbpf_is_pow2(attr->max_entries) ||
+	    attr->max_entries % KBPF_PAGE_SIZE)
+		return -KBPF_EINVAL;
+	if (!h->alloc_pages || !h->vmap)
+		return -KBPF_EOPNOTSUPP;
+	return 0;
+}
+
+/* Called from syscall */
+static int rb_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
+		    struct kbpf_map **out)
+{
+	size_t data_pages = attr->max_entries / KBPF_PAGE_SIZE, i;
+	const size_t lead = RINGBUF_PGOFF; /* meta, consumer, producer */
+	struct kbpf_ringbuf *r;
+	uintptr_t *alloc;
+
+	r = kbpf_zalloc(h, sizeof(*r), 0);
+	if (!r)
+		return -KBPF_ENOMEM;
+	r->nr_alloc = lead + data_pages;
+	r->nr_list = lead + 2 * data_pages;
+	r->pages = kbpf_malloc(h, r->nr_list * sizeof(*r->pages), 0);
+	if (!r->pages)
+		goto free_rb;
+	alloc = r->pages; /* the first nr_alloc entries are the distinct pages */
+	if (h->alloc_pages(h, r->nr_alloc, alloc))
+		goto free_list;
+	for (i = 0; i < data_pages; i++)
+		r->pages[lead + data_pages + i] = r->pages[lead + i];
+	r->base = h->vmap(h, r->pages, r->nr_list);
+	if (!r->base)
+		goto free_pages;
+	kbpf_map_init(&r->map, h, attr, &kbpf_ringbuf_map_ops);
+	kbpf_spin_init(&r->lock);
+	r->mask = attr->max_entries - 1;
+	*(struct kbpf_ringbuf **)r->base = r;
+	r->consumer_pos = (uint64_t *)(r->base + KBPF_PAGE_SIZE);
+	r->producer_pos = (uint64_t *)(r->base + 2 * KBPF_PAGE_SIZE);
+	r->data = r->base + RINGBUF_PGOFF * KBPF_PAGE_SIZE;
+	*out = &r->map;
+	return 0;
+
+free_pages:
+	h->free_pages(h, r->pages, r->nr_alloc);
+free_list:
+	kbpf_free(h, r->pages, r->nr_list * sizeof(*r->pages));
+free_rb:
+	kbpf_free(h, r, sizeof(*r));
+	return -KBPF_ENOMEM;
+}
+
+/* Called when the last reference is gone. */
+static void rb_free(struct kbpf_map *map)
+{
+	struct kbpf_ringbuf *r = rb(map);
+	const struct kbpf_host *h = map->obj.host;
+
+	h->vunmap(h, r->base, r->nr_list);
+	h->free_pages(h, r->pages, r->nr_alloc);
+	kbpf_free(h, r->pages, r->nr_list * sizeof(*r->pages));
+	kbpf_free(h, r, sizeof(*r));
+}
+
+void *kbpf_ringbuf_reserve(struct kbpf_map *map, uint64_t size)
+{
+	struct kbpf_ringbuf *r = rb(map);
+	const struct kbpf_host *h = map->obj.host;
+	uint64_t len, cons, pend, prod, new_prod;
+	struct ringbuf_hdr *hdr;
+	unsigned long flags;
+
+	if (size > RINGBUF_MAX_RECORD_SZ)
+		return NULL;
+	len = kbpf_round_up(size + sizeof(*hdr), 8);
+	if (len > r->mask + 1)
+		return NULL;
+	/* Pairs with the consumer's release store of consumer_pos. */
+	cons = kbpf_load_acquire_u64(r->consumer_pos);
+	if (!kbpf_spin_trylock_irqsave(h, &r->lock, &flags))
+		return NULL;
+	pend = r->pending_pos;
+	prod = *r->producer_pos;
+	new_prod = prod + len;
+	/* Skip records committed since: the oldest busy one bounds the ring. */
+	while (pend < prod) {
+		uint32_t l = kbpf_load_acquire_u32(r->data + (pend & r->mask));
+
+		if (l & BPF_RINGBUF_BUSY_BIT)
+			break;
+		pend += kbpf_round_up((uint64_t)(l & ~BPF_RINGBUF_DISCARD_BIT) +
+					      sizeof(*hdr),
+				      8);
+	}
+	r->pending_pos = pend;
+	/* The ring is never completely full: at most size - 1 bytes ahead. */
+	if (new_prod - cons > r->mask || new_prod - pend > r->mask) {
+		kbpf_spin_unlock_irqrestore(h, &r->lock, flags);
+		return NULL;
+	}
+	hdr = (struct ringbuf_hdr *)(r->data + (prod & r->mask));
+	hdr->pg_off = (uint32_t)(RINGBUF_PGOFF + ((prod & r->mask) >> 12));
+	kbpf_store_relaxed_u32(&hdr->len,
+			       (uint32_t)size | BPF_RINGBUF_BUSY_BIT);
+	/* Pairs with the consumer's acquire of producer_pos. */
+	kbpf_store_release_u64(r->producer_pos, new_prod);
+	kbpf_spin_unlock_irqrestore(h, &r->lock, flags);
+	return hdr + 1;
+}
+
+/* The ring a record belongs to, from its header's page offset. */
+static struct kbpf_ringbuf *rb_of_record(const struct ringbuf_hdr *hdr)
+{
+	uintptr_t page = (uintptr_t)hdr & ~(uintptr_t)(KBPF_PAGE_SIZE - 1);
+
+	return *(struct kbpf_ringbuf **)(page - (uintptr_t)hdr->pg_off *
+							KBPF_PAGE_SIZE);
+}
+
+static void rb_commit(void *sample, uint64_t flags, bool discard)
+{
+	struct ringbuf_hdr *hdr = (struct ringbuf_hdr *)sample - 1;
+	struct kbpf_ringbuf *r = rb_of_record(hdr);
+	struct kbpf_map *map = &r->map;
+	uint32_t len = kbpf_load_relaxed_u32(&hdr->len) & ~BPF_RINGBUF_BUSY_BIT;
+	uint64_t rec_pos, cons;
+
+	if (discard)
+		len |= BPF_RINGBUF_DISCARD_BIT;
+	/* Publishes the payload: pairs with the consumer's acquire of len. */
+	kbpf_xchg_u32(&hdr->len, len);
+	rec_pos = (uint64_t)((uint8_t *)hdr - r->data) & r->mask;
+	cons = kbpf_load_acquire_u64(r->consumer_pos) & r->mask;
+	/* Linux's policy: wake only if the consumer waits on this record. */
+	if (flags & BPF_RB_FORCE_WAKEUP)
+		goto wake;
+	if (flags & BPF_RB_NO_WAKEUP || cons != rec_pos)
+		return;
+wake:
+	if (map->obj.host->wake)
+		map->obj.host->wake(map->obj.host, &map->obj);
+}
+
+void kbpf_ringbuf_submit(void *sample, uint64_t flags)
+{
+	rb_commit(sample, flags, false);
+}
+
+void kbpf_ringbuf_discard(void *sample, uint64_t flags)
+{
+	rb_commit(sample, flags, true);
+}
+
+long kbpf_ringbuf_output(struct kbpf_map *map, const void *data, uint64_t size,
+			 uint64_t flags)
+{
+	void *rec;
+
+	if (flags & ~(uint64_t)(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP))
+		return -KBPF_EINVAL;
+	rec = kbpf_ringbuf_reserve(map, size);
+	if (!rec)
+		return -KBPF_EAGAIN;
+	memcpy(rec, data, size);
+	rb_commit(rec, flags, false);
+	return 0;
+}
+
+uint64_t kbpf_ringbuf_query(struct kbpf_map *map, uint64_t flags)
+{
+	struct kbpf_ringbuf *r = rb(map);
+
+	switch (flags) {
+	case BPF_RB_AVAIL_DATA:
+		return kbpf_load_acquire_u64(r->producer_pos) -
+		       kbpf_load_acquire_u64(r->consumer_pos);
+	case BPF_RB_RING_SIZE:
+		return r->mask + 1;
+	case BPF_RB_CONS_POS:
+		return kbpf_load_acquire_u64(r->consumer_pos);
+	case BPF_RB_PROD_POS:
+		return kbpf_load_acquire_u64(r->producer_pos);
+	default:
+		return 0;
+	}
+}
+
+long kbpf_ringbuf_consume(struct kbpf_map *map, kbpf_ringbuf_sample_fn fn,
+			  void *ctx)
+{
+	struct kbpf_ringbuf *r = rb(map);
+	uint64_t cons = kbpf_load_acquire_u64(r->consumer_pos), prod;
+	long n = 0;
+
+	/* libbpf's reading rules: stop at a busy record, skip discarded ones. */
+	for (;;) {
+		bool progress = false;
+
+		prod = kbpf_load_acquire_u64(r->producer_pos);
+		while (cons < prod) {
+			const uint8_t *hdr = r->data + (cons & r->mask);
+			uint32_t len = kbpf_load_acquire_u32(hdr);
+			int err = 0;
+
+			if (len & BPF_RINGBUF_BUSY_BIT)
+				return n;
+			cons += kbpf_round_up(
+				(uint64_t)(len & ~BPF_RINGBUF_DISCARD_BIT) + 8,
+				8);
+			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+				err = fn(ctx, hdr + 8, len);
+				n++;
+			}
+			/* Pairs with the producer's acquire in reserve. */
+			kbpf_store_release_u64(r->consumer_pos, cons);
+			progress = true;
+			if (err < 0)
+				return err;
+		}
+		if (!progress)
+			return n;
+	}
+}
+
+/* Element commands: Linux's ring buffer has none. */
+static long rb_delete_elem(struct kbpf_map *map, const void *key)
+{
+	return -KBPF_ENOTSUPP;
+}
+
+static int rb_get_next_key(struct kbpf_map *map, const void *key,
+			   void *next_key)
+{
+	return -KBPF_ENOTSUPP;
+}
+
+static int rb_mmap_pages(struct kbpf_map *map, const uintptr_t **pages,
+			 size_t *nr)
+{
+	/* User space sees the ring from the consumer page on. */
+	*pages = rb(map)->pages + 1;
+	*nr = rb(map)->nr_list - 1;
+	return 0;
+}
+
+static uint64_t rb_mem_usage(const struct kbpf_map *map)
+{
+	return sizeof(struct kbpf_ringbuf) + rb(map)->nr_alloc * KBPF_PAGE_SIZE;
+}
+
+const struct kbpf_map_ops kbpf_ringbuf_map_ops = {
+	/* syscall path */
+	.alloc_check = rb_alloc_check,
+	.alloc = rb_alloc,
+	.free = rb_free,
+	.get_next_key = rb_get_next_key,
+	/* both paths */
+	.delete_elem = rb_delete_elem,
+	/* special */
+	.mmap_pages = rb_mmap_pages,
+	.mem_usage = rb_mem_usage,
+};
