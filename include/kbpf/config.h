@@ -46,9 +46,12 @@
 #define KBPF_MAX_INSNS 1000000
 #endif
 
-/* Instructions the checked interpreter executes per run before it stops the program. */
+/*
+ * Taken backward jumps and calls a checked run may make before it is
+ * stopped with -ELOOP (about 20-50 ms of interpretation at the default).
+ */
 #ifndef KBPF_CHECKED_INSN_BUDGET
-#define KBPF_CHECKED_INSN_BUDGET 100000000ULL
+#define KBPF_CHECKED_INSN_BUDGET 10000000ULL
 #endif
 
 /* Maps one program may use (Linux: MAX_USED_MAPS). */

@@ -48,6 +48,8 @@ enum kbpf_interp_mode {
  *      memory length there).
  * @mode: fast or checked.
  * @cpu: the CPU to report in the run context.
+ * @budget: checked mode: taken backward jumps and calls allowed before the
+ *          run stops with -ELOOP (0: KBPF_CHECKED_INSN_BUDGET).
  */
 struct kbpf_interp_args {
 	void *ctx;
@@ -56,6 +58,7 @@ struct kbpf_interp_args {
 	uint64_t r2;
 	enum kbpf_interp_mode mode;
 	uint32_t cpu;
+	uint64_t budget;
 };
 
 /**

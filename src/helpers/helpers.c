@@ -302,10 +302,21 @@ static uint64_t h_strncmp(struct kbpf_run *run, uint64_t s1, uint64_t s1_sz,
 	return 0;
 }
 
+/*
+ * Linux's verifier ties these helpers to ring buffer maps; kbpf has no
+ * verifier, so they check the type themselves (found by fuzzing).
+ */
+static bool is_ringbuf(uint64_t map)
+{
+	return MAP(map)->map_type == BPF_MAP_TYPE_RINGBUF;
+}
+
 static uint64_t h_ringbuf_output(struct kbpf_run *run, uint64_t map,
 				 uint64_t data, uint64_t size, uint64_t flags,
 				 uint64_t r5)
 {
+	if (!is_ringbuf(map))
+		return (uint64_t)-KBPF_EINVAL;
 	return (uint64_t)kbpf_ringbuf_output(MAP(map), PTR(data), size, flags);
 }
 
@@ -315,7 +326,7 @@ static uint64_t h_ringbuf_reserve(struct kbpf_run *run, uint64_t map,
 {
 	void *rec;
 
-	if (flags)
+	if (flags || !is_ringbuf(map))
 		return 0;
 	rec = kbpf_ringbuf_reserve(MAP(map), size);
 	if (rec)
@@ -345,7 +356,7 @@ static uint64_t h_ringbuf_query(struct kbpf_run *run, uint64_t map,
 				uint64_t flags, uint64_t r3, uint64_t r4,
 				uint64_t r5)
 {
-	return kbpf_ringbuf_query(MAP(map), flags);
+	return is_ringbuf(map) ? kbpf_ringbuf_query(MAP(map), flags) : 0;
 }
 
 /* Bit for each program type a helper is restricted to (0: any). */

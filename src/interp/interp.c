@@ -789,7 +789,8 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	if (!st.checked) {
 		err = interp_exec_fast(&st, 0, regs, ret);
 	} else {
-		st.budget = KBPF_CHECKED_INSN_BUDGET;
+		st.budget = args->budget ? args->budget :
+					   KBPF_CHECKED_INSN_BUDGET;
 		run.checked = &st;
 		memset(st.stack, 0, sizeof(st.stack));
 		err = interp_validate(prog->insns, prog->len);
