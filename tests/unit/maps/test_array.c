@@ -4,6 +4,7 @@
  * per-CPU isolation, for_each, direct value addresses, mmapable pages,
  * allocation failure at every point.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "kbpf/map.h"
@@ -177,4 +178,77 @@ KBPF_TEST(
 	}
 	printf("  %d allocation failure points checked\n", points);
 	T_ASSERT(points >= 5);
+}
+
+KBPF_TEST(
+	syscall_alloc_failures,
+	"every allocation failure on the bpf(2) path (create, update, lookup, next key) gives ENOMEM and leaks nothing")
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_ARRAY,
+					  BPF_MAP_TYPE_PERCPU_ARRAY,
+					  BPF_MAP_TYPE_QUEUE };
+	int points = 0;
+
+	for (size_t t = 0; t < 3; t++) {
+		for (int cmd = 0; cmd < 4; cmd++) {
+			for (long n = 0;; n++) {
+				long live = kbpf_posix_live_allocs();
+				union bpf_attr a;
+				uint64_t val[64] = { 1 };
+				uint32_t key = 1, next;
+				int fd, r, e;
+
+				memset(&a, 0, sizeof(a));
+				a.map_type = types[t];
+				a.key_size =
+					types[t] == BPF_MAP_TYPE_QUEUE ? 0 : 4;
+				a.value_size = 8;
+				a.max_entries = 4;
+				if (cmd == 0)
+					kbpf_posix_fail_alloc_after(n);
+				fd = kbpf_posix_bpf(BPF_MAP_CREATE, &a,
+						    sizeof(a));
+				e = errno;
+				if (cmd == 0) {
+					kbpf_posix_fail_alloc_after(-1);
+					if (fd < 0) {
+						T_EQ(e, ENOMEM);
+						T_EQ(kbpf_posix_live_allocs(),
+						     live);
+						points++;
+						continue;
+					}
+				}
+				T_ASSERT(fd >= 0);
+				memset(&a, 0, sizeof(a));
+				a.map_fd = (uint32_t)fd;
+				a.key = types[t] == BPF_MAP_TYPE_QUEUE ?
+						0 :
+						(uint64_t)(uintptr_t)&key;
+				a.value = (uint64_t)(uintptr_t)val;
+				a.next_key = (uint64_t)(uintptr_t)&next;
+				kbpf_posix_fail_alloc_after(cmd ? n : -1);
+				r = cmd == 1 ?
+					    kbpf_posix_bpf(BPF_MAP_UPDATE_ELEM,
+							   &a, sizeof(a)) :
+				    cmd == 2 ?
+					    kbpf_posix_bpf(BPF_MAP_LOOKUP_ELEM,
+							   &a, sizeof(a)) :
+				    cmd == 3 ?
+					    kbpf_posix_bpf(BPF_MAP_GET_NEXT_KEY,
+							   &a, sizeof(a)) :
+					    0;
+				e = errno;
+				kbpf_posix_fail_alloc_after(-1);
+				kbpf_posix_close(fd);
+				T_EQ(kbpf_posix_live_allocs(), live);
+				if (r == 0 || e != ENOMEM)
+					break; /* past the last allocation point */
+				points++;
+			}
+		}
+	}
+	printf("  %d allocation failure points on the syscall path checked\n",
+	       points);
+	T_ASSERT(points >= 10);
 }
