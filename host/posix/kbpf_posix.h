@@ -101,6 +101,14 @@ size_t kbpf_posix_trace_read(char *buf, size_t size);
 /** kbpf_posix_trace_echo() - also write each trace message to stderr (0/1). */
 void kbpf_posix_trace_echo(int on);
 
+/**
+ * kbpf_posix_trace_prefix() - with 1, each message is logged as tracefs's
+ * trace file shows it: "<comm>-<tid> [<cpu>] ..... <secs>.<usecs>:
+ * bpf_trace_printk: <message>" (the flags column is not modelled); with 0
+ * (the default), the bare message.
+ */
+void kbpf_posix_trace_prefix(int on);
+
 /* ---- objects ---- */
 
 /**
