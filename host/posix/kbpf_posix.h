@@ -149,6 +149,14 @@ void *kbpf_posix_mmap(void *addr, size_t len, int prot, int flags, int fd,
  */
 int kbpf_posix_munmap(void *addr, size_t len);
 
+/**
+ * kbpf_posix_trace_prefix() - with 1, each message is logged as tracefs's
+ * trace file shows it: "<comm>-<tid> [<cpu>] ..... <secs>.<usecs>:
+ * bpf_trace_printk: <message>" (the flags column is not modelled); with 0
+ * (the default), the bare message.
+ */
+void kbpf_posix_trace_prefix(int on);
+
 /* ---- objects ---- */
 
 /**

@@ -8,7 +8,7 @@
  * Every helper runs on the program path: no sleeping, no user copies.
  */
 #include "core/alloc.h"
-#include "kbpf/helpers.h"
+#include "helpers_internal.h"
 #include "kbpf/map.h"
 #include "kbpf/perf.h"
 #include "kbpf/ringbuf.h"
@@ -463,6 +463,17 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	HELPER(perf_event_output, h_perf_event_output, KBPF_RET_INTEGER, true,
 	       TRACING_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR,
 	       KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_MEM,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO),
+	/* perfmon-only in Linux; base helpers for every type, GPL-only. */
+	HELPER(trace_printk, kbpf_helper_trace_printk, KBPF_RET_INTEGER, true,
+	       0, KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(trace_vprintk, kbpf_helper_trace_vprintk, KBPF_RET_INTEGER, true,
+	       0, KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE,
+	       KBPF_ARG_PTR_TO_MEM_OR_NULL, KBPF_ARG_CONST_SIZE_OR_ZERO),
+	HELPER(snprintf, kbpf_helper_snprintf, KBPF_RET_INTEGER, true, 0,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL, KBPF_ARG_CONST_SIZE_OR_ZERO,
+	       KBPF_ARG_CONST_STR, KBPF_ARG_PTR_TO_MEM_OR_NULL,
 	       KBPF_ARG_CONST_SIZE_OR_ZERO),
 	HELPER(strncmp, h_strncmp, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_CONST_STR),

@@ -15,6 +15,10 @@
 	X(BPF_MAP_TYPE_QUEUE, kbpf_queue_map_ops)                       \
 	X(BPF_MAP_TYPE_STACK, kbpf_stack_map_ops)                       \
 	X(BPF_MAP_TYPE_RINGBUF, kbpf_ringbuf_map_ops)                   \
+	X(BPF_MAP_TYPE_HASH, kbpf_htab_map_ops)                         \
+	X(BPF_MAP_TYPE_PERCPU_HASH, kbpf_percpu_htab_map_ops)           \
+	X(BPF_MAP_TYPE_LRU_HASH, kbpf_lru_htab_map_ops)                 \
+	X(BPF_MAP_TYPE_LRU_PERCPU_HASH, kbpf_lru_percpu_htab_map_ops)   \
 	X(BPF_MAP_TYPE_PERF_EVENT_ARRAY, kbpf_perf_event_array_map_ops) \
 	/* end of list */
 
