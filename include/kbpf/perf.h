@@ -52,6 +52,7 @@ extern "C" {
 #endif
 
 struct kbpf_perf_event;
+struct kbpf_map;
 
 /* Largest raw payload kbpf writes: the record size is a u16 (measured). */
 #define KBPF_PERF_RAW_MAX 65516u
@@ -184,6 +185,20 @@ bool kbpf_perf_event_readable(struct kbpf_perf_event *ev);
  */
 long kbpf_perf_event_output(struct kbpf_perf_event *ev, uint32_t cpu,
 			    const void *data, uint64_t size, uint16_t misc);
+
+/**
+ * kbpf_perf_event_array_output() - bpf_perf_event_output through a
+ * BPF_MAP_TYPE_PERF_EVENT_ARRAY: the event at index @flags & BPF_F_INDEX_MASK
+ * (BPF_F_CURRENT_CPU: index @cpu) writes @size bytes of @data.
+ * Return: as kbpf_perf_event_output(), after Linux's checks in Linux's
+ * order: -EINVAL if @map is not a perf event array or @flags has bits
+ * above the index; -E2BIG for an index past max_entries; -ENOENT for an
+ * empty slot.
+ * Context: program path, any CPU; never sleeps.
+ */
+long kbpf_perf_event_array_output(struct kbpf_map *map, uint32_t cpu,
+				  uint64_t flags, const void *data,
+				  uint64_t size, uint16_t misc);
 
 /**
  * kbpf_perf_event_lost() - samples dropped and not yet reported in a

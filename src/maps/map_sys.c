@@ -613,7 +613,9 @@ int kbpf_map_get_info(struct kbpf_map *map, struct bpf_map_info *info)
 	info->key_size = map->key_size;
 	info->value_size = map->value_size;
 	info->max_entries = map->max_entries;
-	info->map_flags = map->map_flags;
+	/* Access flags belong to fds, not the map: Linux does not report them. */
+	info->map_flags = map->map_flags &
+			  ~(uint32_t)(BPF_F_RDONLY | BPF_F_WRONLY);
 	memcpy(info->name, map->name, sizeof(info->name));
 	info->btf_key_type_id = map->btf_key_type_id;
 	info->btf_value_type_id = map->btf_value_type_id;
