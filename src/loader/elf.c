@@ -685,7 +685,7 @@ static int ld_functions(struct ld_ctx *c)
 {
 	struct kbpf_elf *obj = c->obj;
 	struct ld_fn_key *keys;
-	uint32_t i, n = 0, nprog = 0, ntext = 0;
+	uint32_t i, n = 0, nkeys, nprog = 0, ntext = 0;
 	int err = 0;
 
 	for (i = 0; i < c->nr_syms; i++) {
@@ -696,7 +696,8 @@ static int ld_functions(struct ld_ctx *c)
 		    c->secs[s->shndx].kind == LD_SEC_PROG)
 			n++;
 	}
-	keys = ld_zalloc_array(c, n, sizeof(*keys));
+	nkeys = n;
+	keys = ld_zalloc_array(c, nkeys, sizeof(*keys));
 	if (!keys)
 		return kbpf_ld_err(c, -KBPF_ENOMEM, "out of memory");
 	n = 0;
@@ -738,7 +739,14 @@ static int ld_functions(struct ld_ctx *c)
 	obj->progs = ld_zalloc_array(c, nprog, sizeof(*obj->progs));
 	obj->insn_caps = ld_zalloc_array(c, nprog, sizeof(*obj->insn_caps));
 	c->funcs = ld_zalloc_array(c, ntext, sizeof(*c->funcs));
+	c->funcs_cap = ntext;
 	if (!obj->progs || !obj->insn_caps || !c->funcs) {
+		/* Free here: the object frees by count, and the count is 0. */
+		ld_free_array(c, obj->progs, nprog, sizeof(*obj->progs));
+		ld_free_array(c, obj->insn_caps, nprog,
+			      sizeof(*obj->insn_caps));
+		obj->progs = NULL;
+		obj->insn_caps = NULL;
 		err = kbpf_ld_err(c, -KBPF_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -769,7 +777,7 @@ static int ld_functions(struct ld_ctx *c)
 				 &p->attach_target);
 	}
 out:
-	ld_free_array(c, keys, n, sizeof(*keys));
+	ld_free_array(c, keys, nkeys, sizeof(*keys));
 	return err;
 }
 
@@ -796,6 +804,7 @@ static int ld_collect_relocs(struct ld_ctx *c)
 		total += (uint32_t)(s->size / LD_REL_SIZE);
 	}
 	c->rels = ld_zalloc_array(c, total, sizeof(*c->rels));
+	c->rels_cap = total;
 	if (!c->rels)
 		return kbpf_ld_err(c, -KBPF_ENOMEM, "out of memory");
 	for (i = 1; i < c->nr_secs; i++) {
@@ -1190,8 +1199,8 @@ static void ld_ctx_fini(struct ld_ctx *c)
 				      sizeof(int32_t));
 	ld_free_array(c, c->secs, c->nr_secs, sizeof(*c->secs));
 	ld_free_array(c, c->syms, c->nr_syms, sizeof(*c->syms));
-	ld_free_array(c, c->rels, c->nr_rels, sizeof(*c->rels));
-	ld_free_array(c, c->funcs, c->nr_funcs, sizeof(*c->funcs));
+	ld_free_array(c, c->rels, c->rels_cap, sizeof(*c->rels));
+	ld_free_array(c, c->funcs, c->funcs_cap, sizeof(*c->funcs));
 }
 
 /* Free a block from ld_zalloc_array() or kbpf_malloc(size ? size : 1). */

@@ -105,8 +105,10 @@ struct ld_ctx {
 	uint32_t nr_syms;
 	struct ld_rel *rels;
 	uint32_t nr_rels;
+	uint32_t rels_cap;
 	struct ld_func *funcs;
 	uint32_t nr_funcs;
+	uint32_t funcs_cap;
 	uint32_t text_idx; /* 0 if none */
 	uint32_t maps_idx; /* .maps */
 	uint32_t legacy_idx; /* maps */
