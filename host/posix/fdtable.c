@@ -142,6 +142,13 @@ void posix_wake(const struct kbpf_host *h, struct kbpf_obj *obj)
 	pthread_mutex_unlock(&fd_lock);
 }
 
+void kbpf_posix_set_next_id(unsigned int type, uint32_t id)
+{
+	pthread_mutex_lock(&fd_lock);
+	next_id[type & 7] = id - 1;
+	pthread_mutex_unlock(&fd_lock);
+}
+
 long posix_id_alloc(const struct kbpf_host *h, struct kbpf_obj *obj)
 {
 	long id;

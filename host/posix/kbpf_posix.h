@@ -63,6 +63,16 @@ int kbpf_posix_set_nr_cpus(unsigned int nr);
 /** kbpf_posix_possible_cpus() - the machine's possible CPU count. */
 unsigned int kbpf_posix_possible_cpus(void);
 
+/* ---- deferred frees (reclaim.c) ---- */
+
+/*
+ * kbpf_posix_rcu_barrier() - wait until every defer_free queued so far has
+ * run. Must not be called inside a kbpf read-side section (it would wait for
+ * itself). kbpf_posix_live_allocs()/live_bytes() call it first, so that
+ * memory waiting for a grace period is not counted as a leak.
+ */
+void kbpf_posix_rcu_barrier(void);
+
 /* ---- fault injection and accounting (memory.c) ---- */
 
 /**
@@ -101,6 +111,62 @@ size_t kbpf_posix_trace_read(char *buf, size_t size);
 /** kbpf_posix_trace_echo() - also write each trace message to stderr (0/1). */
 void kbpf_posix_trace_echo(int on);
 
+/* ---- perf events and mappings (mmap.c) ---- */
+
+struct perf_event_attr;
+
+/**
+ * kbpf_posix_perf_event_open() - drop-in for
+ * syscall(__NR_perf_event_open, attr, pid, cpu, group_fd, flags) on kbpf:
+ * the event is a kbpf object with its own fd (see kbpf/perf.h for what
+ * kbpf supports: PERF_TYPE_SOFTWARE, BPF output). A positive @pid must
+ * name a live process or thread of this system (-1/ESRCH otherwise).
+ * Return: the fd, or -1 with errno (on -1/E2BIG, attr->size holds the
+ * size kbpf knows, as with Linux).
+ */
+int kbpf_posix_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu,
+			       int group_fd, unsigned long flags);
+
+/**
+ * kbpf_posix_perf_ioctl() - ioctl(2) on a kbpf perf fd:
+ * PERF_EVENT_IOC_ENABLE, _DISABLE, _RESET, _ID (@arg: a u64 *).
+ * Return: 0, or -1 with errno (EBADF: not a kbpf perf fd; ENOTTY).
+ */
+int kbpf_posix_perf_ioctl(int fd, unsigned long cmd, unsigned long arg);
+
+/**
+ * kbpf_posix_perf_readable() - what poll(2) would say of a kbpf perf fd:
+ * 1 if its ring holds unread records, 0 if not, -1/EBADF. (Wake-ups also
+ * signal the fd itself: poll() on it sees POLLIN after one.)
+ */
+int kbpf_posix_perf_readable(int fd);
+
+/**
+ * kbpf_posix_mmap() - drop-in for mmap(2). On a kbpf fd it maps, as Linux
+ * does for the same fd: a perf event's ring (offset 0, 1 + 2^n pages), a
+ * ring buffer map (consumer page writable, the rest read-only), or a
+ * BPF_F_MMAPABLE array's values; MAP_SHARED only. Other fds go to mmap(2).
+ * Return: the address, or MAP_FAILED with errno (EINVAL, EPERM, EACCES,
+ * ENOTSUPP 524, ENOMEM) as Linux gives it.
+ */
+void *kbpf_posix_mmap(void *addr, size_t len, int prot, int flags, int fd,
+		      off_t off);
+
+/**
+ * kbpf_posix_munmap() - drop-in for munmap(2); a mapping from
+ * kbpf_posix_mmap() must be unmapped whole, at the address it returned.
+ * Return: 0, or -1 with errno.
+ */
+int kbpf_posix_munmap(void *addr, size_t len);
+
+/**
+ * kbpf_posix_trace_prefix() - with 1, each message is logged as tracefs's
+ * trace file shows it: "<comm>-<tid> [<cpu>] ..... <secs>.<usecs>:
+ * bpf_trace_printk: <message>" (the flags column is not modelled); with 0
+ * (the default), the bare message.
+ */
+void kbpf_posix_trace_prefix(int on);
+
 /* ---- objects ---- */
 
 /**
@@ -108,6 +174,13 @@ void kbpf_posix_trace_echo(int on);
  * caller drops with kbpf_obj_put(); NULL if @fd is not a kbpf fd.
  */
 struct kbpf_obj *kbpf_posix_fd_obj(int fd);
+
+/**
+ * kbpf_posix_set_next_id() - make the next object of kind @type (enum
+ * kbpf_obj_type) get id @id (> 0), then @id + 1... (tests that compare
+ * records carrying ids with the kernel's use it).
+ */
+void kbpf_posix_set_next_id(unsigned int type, uint32_t id);
 
 /**
  * kbpf_posix_reset() - close every kbpf fd still open (for tests between

@@ -276,21 +276,44 @@ static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *trace_buf;
 static size_t trace_len, trace_cap;
 static int trace_echo;
+static int trace_prefix;
 
 void kbpf_posix_trace_echo(int on)
 {
 	trace_echo = on;
 }
 
+void kbpf_posix_trace_prefix(int on)
+{
+	trace_prefix = on;
+}
+
 void posix_trace_write(const struct kbpf_host *h, const char *msg, size_t len)
 {
-	(void)h;
+	char pfx[96];
+	size_t plen = 0;
+
+	if (trace_prefix) {
+		/* tracefs's "<comm>-<pid> [<cpu>] <flags> <secs>.<usecs>: <event>: " */
+		uint64_t ns = clock_ns(CLOCK_MONOTONIC);
+		char comm[17] = { 0 };
+		int n;
+
+		prctl(PR_GET_NAME, comm);
+		n = snprintf(
+			pfx, sizeof(pfx),
+			"%16s-%-7d [%03u] ..... %5llu.%06llu: bpf_trace_printk: ",
+			comm, (int)gettid(), posix_cpu_id(h),
+			(unsigned long long)(ns / 1000000000u),
+			(unsigned long long)(ns % 1000000000u / 1000u));
+		plen = n > 0 && (size_t)n < sizeof(pfx) ? (size_t)n : 0;
+	}
 	pthread_mutex_lock(&trace_lock);
-	if (trace_len + len + 1 > trace_cap) {
+	if (trace_len + plen + len + 1 > trace_cap) {
 		size_t cap = trace_cap ? trace_cap : 4096;
 		char *n;
 
-		while (cap < trace_len + len + 1)
+		while (cap < trace_len + plen + len + 1)
 			cap *= 2;
 		n = realloc(trace_buf, cap);
 		if (!n) {
@@ -300,11 +323,13 @@ void posix_trace_write(const struct kbpf_host *h, const char *msg, size_t len)
 		trace_buf = n;
 		trace_cap = cap;
 	}
+	memcpy(trace_buf + trace_len, pfx, plen);
+	trace_len += plen;
 	memcpy(trace_buf + trace_len, msg, len);
 	trace_len += len;
 	trace_buf[trace_len++] = '\n';
 	if (trace_echo)
-		fprintf(stderr, "%.*s\n", (int)len, msg);
+		fprintf(stderr, "%.*s%.*s\n", (int)plen, pfx, (int)len, msg);
 	pthread_mutex_unlock(&trace_lock);
 }
 
@@ -314,9 +339,11 @@ size_t kbpf_posix_trace_read(char *buf, size_t size)
 
 	pthread_mutex_lock(&trace_lock);
 	n = trace_len < size ? trace_len : size;
-	memcpy(buf, trace_buf, n);
-	memmove(trace_buf, trace_buf + n, trace_len - n);
-	trace_len -= n;
+	if (n) { /* buf may be NULL with size 0; trace_buf NULL when empty */
+		memcpy(buf, trace_buf, n);
+		memmove(trace_buf, trace_buf + n, trace_len - n);
+		trace_len -= n;
+	}
 	pthread_mutex_unlock(&trace_lock);
 	return n;
 }
@@ -331,6 +358,9 @@ static struct kbpf_host posix_host = {
 	.vmap = posix_vmap,
 	.vunmap = posix_vunmap,
 	.cpu_id = posix_cpu_id,
+	.defer_free = posix_defer_free,
+	.read_lock = posix_read_lock,
+	.read_unlock = posix_read_unlock,
 	.copy_from_user = posix_copy_from_user,
 	.copy_to_user = posix_copy_to_user,
 	.strncpy_from_user = posix_strncpy_from_user,

@@ -168,6 +168,29 @@ static inline void kbpf_map_put(struct kbpf_map *map)
 	kbpf_obj_put(&map->obj);
 }
 
+/**
+ * kbpf_map_mmap() - the pages of @map user space may map at page offset
+ * @pgoff, @nr pages long, as mmap(2) of a map fd allows (MAP_SHARED only;
+ * the host checks that): BPF_F_MMAPABLE arrays (the values), ring buffers
+ * (consumer page, producer page, data mapped twice; only the consumer page
+ * may be writable).
+ * @writable: the mapping allows writes (counted until kbpf_map_munmap()).
+ * @pages: receives @nr page handles from kbpf_host.alloc_pages, to map in
+ *         order; valid while the map lives (the host holds a reference on
+ *         the map for each mapping).
+ *
+ * Context: syscall path.
+ * Return: 0; -ENOTSUPP for a type that cannot be mapped (as Linux);
+ * -EINVAL for an array without BPF_F_MMAPABLE or a range past the map;
+ * -EPERM for a writable mapping of a frozen map or of ring buffer pages
+ * other than the consumer page.
+ */
+int kbpf_map_mmap(struct kbpf_map *map, uint64_t pgoff, size_t nr,
+		  bool writable, const uintptr_t **pages);
+
+/** kbpf_map_munmap() - a mapping from kbpf_map_mmap() is gone. */
+void kbpf_map_munmap(struct kbpf_map *map, bool writable);
+
 /* Program path: the helpers' semantics (see the helper of the same name). */
 void *kbpf_map_lookup_elem(struct kbpf_map *map, const void *key);
 long kbpf_map_update_elem(struct kbpf_map *map, const void *key,

@@ -47,6 +47,7 @@ enum kbpf_arg_kind {
 	KBPF_ARG_PTR_TO_LONG, /* 8 writable bytes */
 	KBPF_ARG_CONST_STR, /* NUL-terminated read-only string */
 	KBPF_ARG_UNSAFE_PTR, /* any address, read through probe callbacks */
+	KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL, /* writable bytes or NULL (size 0) */
 };
 
 /* Result kinds of a helper prototype. */

@@ -8,8 +8,9 @@
  * Every helper runs on the program path: no sleeping, no user copies.
  */
 #include "core/alloc.h"
-#include "kbpf/helpers.h"
+#include "helpers_internal.h"
 #include "kbpf/map.h"
+#include "kbpf/perf.h"
 #include "kbpf/ringbuf.h"
 
 #define MAP(p) ((struct kbpf_map *)(uintptr_t)(p))
@@ -359,6 +360,20 @@ static uint64_t h_ringbuf_query(struct kbpf_run *run, uint64_t map,
 	return is_ringbuf(map) ? kbpf_ringbuf_query(MAP(map), flags) : 0;
 }
 
+/*
+ * The tracing flavour (kprobe, tracepoint, raw tracepoint...): the program
+ * runs on kernel registers, so samples say PERF_RECORD_MISC_KERNEL
+ * (measured with raw tracepoints).
+ */
+static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
+				    uint64_t map, uint64_t flags, uint64_t data,
+				    uint64_t size)
+{
+	return (uint64_t)kbpf_perf_event_array_output(MAP(map), run->cpu, flags,
+						      PTR(data), size,
+						      PERF_RECORD_MISC_KERNEL);
+}
+
 /* Bit for each program type a helper is restricted to (0: any). */
 #define TRACING_TYPES                                                          \
 	((1ULL << BPF_PROG_TYPE_KPROBE) | (1ULL << BPF_PROG_TYPE_TRACEPOINT) | \
@@ -445,6 +460,21 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_PTR_TO_RINGBUF_MEM, KBPF_ARG_ANYTHING),
 	HELPER(ringbuf_query, h_ringbuf_query, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING),
+	HELPER(perf_event_output, h_perf_event_output, KBPF_RET_INTEGER, true,
+	       TRACING_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_MEM,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO),
+	/* perfmon-only in Linux; base helpers for every type, GPL-only. */
+	HELPER(trace_printk, kbpf_helper_trace_printk, KBPF_RET_INTEGER, true,
+	       0, KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(trace_vprintk, kbpf_helper_trace_vprintk, KBPF_RET_INTEGER, true,
+	       0, KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE,
+	       KBPF_ARG_PTR_TO_MEM_OR_NULL, KBPF_ARG_CONST_SIZE_OR_ZERO),
+	HELPER(snprintf, kbpf_helper_snprintf, KBPF_RET_INTEGER, true, 0,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL, KBPF_ARG_CONST_SIZE_OR_ZERO,
+	       KBPF_ARG_CONST_STR, KBPF_ARG_PTR_TO_MEM_OR_NULL,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO),
 	HELPER(strncmp, h_strncmp, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_CONST_STR),
 };

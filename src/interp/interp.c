@@ -40,6 +40,7 @@ struct interp_state {
 	uint32_t may_goto; /* may_goto iterations left */
 	bool checked;
 	uint32_t nr_regions;
+	uint32_t nr_base_regions; /* the context's; kept across tail calls */
 	struct interp_region regions[KBPF_INTERP_MAX_REGIONS];
 	uint8_t stack[KBPF_MAX_CALL_FRAMES][KBPF_STACK_SIZE]
 		__attribute__((aligned(16)));
@@ -483,6 +484,33 @@ static int interp_validate(const struct bpf_insn *insns, uint32_t len)
 	return 0;
 }
 
+/*
+ * Checked mode: the value areas a program addresses directly through
+ * ld_imm64 (BPF_PSEUDO_MAP_VALUE: global data in single-element arrays),
+ * writable unless the map is BPF_F_RDONLY_PROG.
+ */
+static int interp_add_prog_regions(struct interp_state *st,
+				   const struct kbpf_prog *prog)
+{
+	uint32_t i;
+
+	for (i = 0; i < prog->nr_maps; i++) {
+		const struct kbpf_map *map = prog->maps[i];
+		uint64_t addr;
+		int err;
+
+		if (!map->ops->direct_value_addr ||
+		    map->ops->direct_value_addr(map, &addr, 0))
+			continue;
+		err = interp_region_add(st, (void *)(uintptr_t)addr,
+					map->value_size,
+					!(map->map_flags & BPF_F_RDONLY_PROG));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* ---- helpers ---- */
 
 static bool interp_is_prog_map(const struct kbpf_prog *prog, uint64_t p)
@@ -538,18 +566,21 @@ static int interp_check_args(const struct interp_state *st,
 				return -KBPF_EFAULT;
 			break;
 		case KBPF_ARG_PTR_TO_MEM_OR_NULL:
+		case KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL:
 			if (!v && !size)
 				break;
 			/* fall through */
 		case KBPF_ARG_PTR_TO_MEM:
-		case KBPF_ARG_PTR_TO_UNINIT_MEM:
+		case KBPF_ARG_PTR_TO_UNINIT_MEM: {
+			bool write = h->args[i] == KBPF_ARG_PTR_TO_UNINIT_MEM ||
+				     h->args[i] ==
+					     KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL;
+
 			if (size > (1u << 30) ||
-			    (size &&
-			     !interp_access_ok(
-				     st, v, size,
-				     h->args[i] == KBPF_ARG_PTR_TO_UNINIT_MEM)))
+			    (size && !interp_access_ok(st, v, size, write)))
 				return -KBPF_EFAULT;
 			break;
+		}
 		case KBPF_ARG_PTR_TO_LONG:
 			if (!interp_access_ok(st, v, 8, true))
 				return -KBPF_EFAULT;
@@ -582,10 +613,19 @@ static int interp_check_args(const struct interp_state *st,
 			if (!interp_access_ok(st, v, 16, true))
 				return -KBPF_EFAULT;
 			break;
-		case KBPF_ARG_CONST_STR:
-			if (!interp_access_ok(st, v, 1, false))
-				return -KBPF_EFAULT;
+		case KBPF_ARG_CONST_STR: {
+			/* Readable up to and including its NUL. */
+			const char *s = (const char *)(uintptr_t)v;
+
+			for (;; s++) {
+				if (!interp_access_ok(st, (uintptr_t)s, 1,
+						      false))
+					return -KBPF_EFAULT;
+				if (!*s)
+					break;
+			}
 			break;
+		}
 		default:
 			/* Kinds whose checks need helper state (ring buffer records) */
 			if (!interp_access_ok(st, v, 1, true))
@@ -813,6 +853,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.may_goto = INTERP_MAY_GOTO_LOOPS;
 	st.checked = args->mode == KBPF_INTERP_CHECKED;
 	st.nr_regions = 0;
+	st.nr_base_regions = 0;
 	run.interp = &st;
 	if (!st.checked) {
 		err = interp_exec_fast(&st, 0, regs, ret);
@@ -825,6 +866,9 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		if (!err && args->ctx && args->ctx_size)
 			err = interp_region_add(&st, args->ctx, args->ctx_size,
 						args->ctx_writable);
+		st.nr_base_regions = st.nr_regions;
+		if (!err)
+			err = interp_add_prog_regions(&st, prog);
 		if (!err)
 			err = interp_add_direct_values(&st, prog);
 		if (!err)

@@ -366,6 +366,8 @@ const struct kbpf_map_ops kbpf_array_map_ops = {
 	.alloc = array_map_alloc,
 	.free = array_map_free,
 	.get_next_key = array_map_get_next_key,
+	.lookup_batch = kbpf_map_generic_lookup_batch,
+	.update_batch = kbpf_map_generic_update_batch,
 	/* both paths */
 	.lookup_elem = array_map_lookup_elem,
 	.update_elem = array_map_update_elem,
@@ -385,6 +387,8 @@ const struct kbpf_map_ops kbpf_percpu_array_map_ops = {
 	.get_next_key = array_map_get_next_key,
 	.sys_lookup = percpu_array_sys_lookup,
 	.sys_update = percpu_array_sys_update,
+	.lookup_batch = kbpf_map_generic_lookup_batch,
+	.update_batch = kbpf_map_generic_update_batch,
 	/* both paths */
 	.lookup_elem = percpu_array_map_lookup_elem,
 	.update_elem = array_map_update_elem,

@@ -168,7 +168,9 @@ void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
 	map->key_size = attr->key_size;
 	map->value_size = attr->value_size;
 	map->max_entries = attr->max_entries;
-	map->map_flags = attr->map_flags;
+	/* Linux keeps the fd-only access flags off the map (bpf_map_info). */
+	map->map_flags = attr->map_flags &
+			 ~(uint32_t)(BPF_F_RDONLY | BPF_F_WRONLY);
 	map->numa_node = (attr->map_flags & BPF_F_NUMA_NODE) ?
 				 attr->numa_node :
 				 KBPF_NUMA_NO_NODE;

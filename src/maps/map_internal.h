@@ -44,4 +44,35 @@ static inline bool kbpf_map_flags_access_ok(uint32_t flags)
 	       (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);
 }
 
+/*
+ * A read-side section around lock-free reads of map memory on the syscall
+ * path (elements a concurrent delete may hand to defer_free).
+ */
+static inline unsigned long kbpf_map_read_lock(const struct kbpf_host *h)
+{
+	return h->read_lock ? h->read_lock(h) : 0;
+}
+
+static inline void kbpf_map_read_unlock(const struct kbpf_host *h,
+					unsigned long st)
+{
+	if (h->read_unlock)
+		h->read_unlock(h, st);
+}
+
+/*
+ * Linux's generic batch operations (generic_map_*_batch): element by
+ * element through the type's get_next_key, lookup, update and delete.
+ * Called from syscall; may sleep; user copies through the host.
+ */
+int kbpf_map_generic_lookup_batch(struct kbpf_map *map,
+				  const union bpf_attr *attr,
+				  union bpf_attr *uattr);
+int kbpf_map_generic_update_batch(struct kbpf_map *map,
+				  const union bpf_attr *attr,
+				  union bpf_attr *uattr);
+int kbpf_map_generic_delete_batch(struct kbpf_map *map,
+				  const union bpf_attr *attr,
+				  union bpf_attr *uattr);
+
 #endif /* KBPF_MAP_INTERNAL_H */

@@ -115,6 +115,7 @@ long kbpf_sys_map_lookup_elem(const struct kbpf_host *h, union bpf_attr *attr,
 	struct kbpf_map *map;
 	uint32_t perms;
 	void *key = NULL, *value;
+	unsigned long st;
 	size_t vsize;
 	int err;
 
@@ -140,14 +141,9 @@ long kbpf_sys_map_lookup_elem(const struct kbpf_host *h, union bpf_attr *attr,
 		err = -KBPF_ENOMEM;
 		goto free_key;
 	}
-	if (h->read_lock) {
-		unsigned long st = h->read_lock(h);
-
-		err = map_lookup_value(map, key, value, attr->flags);
-		h->read_unlock(h, st);
-	} else {
-		err = map_lookup_value(map, key, value, attr->flags);
-	}
+	st = kbpf_map_read_lock(h);
+	err = map_lookup_value(map, key, value, attr->flags);
+	kbpf_map_read_unlock(h, st);
 	if (!err)
 		err = kbpf_copy_to_user(h, kbpf_u64_to_ptr(attr->value), value,
 					vsize);
@@ -270,8 +266,14 @@ long kbpf_sys_map_get_next_key(const struct kbpf_host *h, union bpf_attr *attr,
 			goto free_key;
 		}
 	}
-	err = map->ops->get_next_key ? map->ops->get_next_key(map, key, next) :
-				       -KBPF_EINVAL;
+	if (map->ops->get_next_key) {
+		unsigned long st = kbpf_map_read_lock(h);
+
+		err = map->ops->get_next_key(map, key, next);
+		kbpf_map_read_unlock(h, st);
+	} else {
+		err = -KBPF_EINVAL;
+	}
 	if (!err)
 		err = kbpf_copy_to_user(h, kbpf_u64_to_ptr(attr->next_key),
 					next, map->key_size);
@@ -361,6 +363,247 @@ long kbpf_sys_map_freeze(const struct kbpf_host *h, union bpf_attr *attr,
 	return err;
 }
 
+/* ---- batch commands (kernel/bpf/syscall.c bpf_map_do_batch in behaviour) ---- */
+
+static int batch_put_count(const struct kbpf_host *h, union bpf_attr *uattr,
+			   uint32_t count)
+{
+	return kbpf_copy_to_user(h, &uattr->batch.count, &count, sizeof(count));
+}
+
+/* Elem flags: only BPF_F_LOCK exists, and kbpf values have no spin lock. */
+static int batch_elem_flags_check(const union bpf_attr *attr)
+{
+	return attr->batch.elem_flags ? -KBPF_EINVAL : 0;
+}
+
+/*
+ * Called from syscall. Element by element through get_next_key: in_batch
+ * is a key to continue after, out_batch the last key returned.
+ */
+int kbpf_map_generic_lookup_batch(struct kbpf_map *map,
+				  const union bpf_attr *attr,
+				  union bpf_attr *uattr)
+{
+	const struct kbpf_host *h = map->obj.host;
+	size_t ks = map->key_size, vs = kbpf_map_sys_value_size(map);
+	uint8_t *keys = kbpf_u64_to_ptr(attr->batch.keys);
+	uint8_t *values = kbpf_u64_to_ptr(attr->batch.values);
+	void *prev_buf, *buf, *prev = NULL, *key, *value, *tmp;
+	uint32_t max_count = attr->batch.count, cp = 0;
+	int retry = 3, err;
+	unsigned long st;
+
+	err = batch_elem_flags_check(attr);
+	if (err)
+		return err;
+	if (!max_count)
+		return 0;
+	if (batch_put_count(h, uattr, 0))
+		return -KBPF_EFAULT;
+	prev_buf = kbpf_malloc(h, ks, 0);
+	if (!prev_buf)
+		return -KBPF_ENOMEM;
+	buf = kbpf_malloc(h, ks + vs, 0);
+	if (!buf) {
+		kbpf_free(h, prev_buf, ks);
+		return -KBPF_ENOMEM;
+	}
+	err = -KBPF_EFAULT;
+	if (attr->batch.in_batch) {
+		if (kbpf_copy_from_user(h, prev_buf,
+					kbpf_u64_to_ptr(attr->batch.in_batch),
+					ks))
+			goto out;
+		prev = prev_buf;
+	}
+	key = buf;
+	value = (uint8_t *)buf + ks;
+	while (cp < max_count) {
+		st = kbpf_map_read_lock(h);
+		err = map->ops->get_next_key(map, prev, key);
+		if (!err)
+			err = map_lookup_value(map, key, value, 0);
+		kbpf_map_read_unlock(h, st);
+		if (err == -KBPF_ENOENT && retry) {
+			/* Deleted between next-key and lookup: try again. */
+			retry--;
+			continue;
+		}
+		if (err)
+			break;
+		if (kbpf_copy_to_user(h, keys + cp * ks, key, ks) ||
+		    kbpf_copy_to_user(h, values + cp * vs, value, vs)) {
+			err = -KBPF_EFAULT;
+			goto out;
+		}
+		if (!prev)
+			prev = prev_buf;
+		tmp = prev;
+		prev = key;
+		key = tmp;
+		retry = 3;
+		cp++;
+	}
+	if (batch_put_count(h, uattr, cp) ||
+	    (cp && kbpf_copy_to_user(h, kbpf_u64_to_ptr(attr->batch.out_batch),
+				     prev, ks)))
+		err = -KBPF_EFAULT;
+out:
+	kbpf_free(h, buf, ks + vs);
+	kbpf_free(h, prev_buf, ks);
+	return err;
+}
+
+/* Called from syscall. Stops at the first failing element. */
+int kbpf_map_generic_update_batch(struct kbpf_map *map,
+				  const union bpf_attr *attr,
+				  union bpf_attr *uattr)
+{
+	const struct kbpf_host *h = map->obj.host;
+	size_t ks = map->key_size, vs = kbpf_map_sys_value_size(map);
+	const uint8_t *keys = kbpf_u64_to_ptr(attr->batch.keys);
+	const uint8_t *values = kbpf_u64_to_ptr(attr->batch.values);
+	uint32_t max_count = attr->batch.count, cp;
+	void *key, *value;
+	int err;
+
+	err = batch_elem_flags_check(attr);
+	if (err)
+		return err;
+	if (!max_count)
+		return 0;
+	if (batch_put_count(h, uattr, 0))
+		return -KBPF_EFAULT;
+	key = kbpf_malloc(h, ks, 0);
+	if (!key)
+		return -KBPF_ENOMEM;
+	value = kbpf_malloc(h, vs, 0);
+	if (!value) {
+		kbpf_free(h, key, ks);
+		return -KBPF_ENOMEM;
+	}
+	for (cp = 0; cp < max_count; cp++) {
+		err = -KBPF_EFAULT;
+		if (kbpf_copy_from_user(h, key, keys + cp * ks, ks) ||
+		    kbpf_copy_from_user(h, value, values + cp * vs, vs))
+			break;
+		err = map_update_value(map, key, value, attr->batch.elem_flags);
+		if (err)
+			break;
+	}
+	if (batch_put_count(h, uattr, cp))
+		err = -KBPF_EFAULT;
+	kbpf_free(h, value, vs);
+	kbpf_free(h, key, ks);
+	return err;
+}
+
+/* Called from syscall. Stops at the first failing element. */
+int kbpf_map_generic_delete_batch(struct kbpf_map *map,
+				  const union bpf_attr *attr,
+				  union bpf_attr *uattr)
+{
+	const struct kbpf_host *h = map->obj.host;
+	size_t ks = map->key_size;
+	const uint8_t *keys = kbpf_u64_to_ptr(attr->batch.keys);
+	uint32_t max_count = attr->batch.count, cp;
+	void *key;
+	int err;
+
+	err = batch_elem_flags_check(attr);
+	if (err)
+		return err;
+	if (!max_count)
+		return 0;
+	if (batch_put_count(h, uattr, 0))
+		return -KBPF_EFAULT;
+	key = kbpf_malloc(h, ks, 0);
+	if (!key)
+		return -KBPF_ENOMEM;
+	for (cp = 0; cp < max_count; cp++) {
+		err = -KBPF_EFAULT;
+		if (kbpf_copy_from_user(h, key, keys + cp * ks, ks))
+			break;
+		err = (int)map->ops->delete_elem(map, key);
+		if (err)
+			break;
+	}
+	if (batch_put_count(h, uattr, cp))
+		err = -KBPF_EFAULT;
+	kbpf_free(h, key, ks);
+	return err;
+}
+
+/* The four batch commands: access rules, then the type's operation. */
+static long map_sys_batch(const struct kbpf_host *h, union bpf_attr *attr,
+			  void *uattr, int cmd)
+{
+	bool has_read = cmd == BPF_MAP_LOOKUP_BATCH ||
+			cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH;
+	bool has_write = cmd != BPF_MAP_LOOKUP_BATCH;
+	int (*fn)(struct kbpf_map *, const union bpf_attr *, union bpf_attr *);
+	struct kbpf_map *map;
+	uint32_t perms;
+	int err;
+
+	err = map_get(h, (int)attr->batch.map_fd, &map, &perms);
+	if (err)
+		return err;
+	if ((has_read && !(perms & KBPF_FD_READ)) ||
+	    (has_write && !(perms & KBPF_FD_WRITE))) {
+		err = -KBPF_EPERM;
+		goto put;
+	}
+	switch (cmd) {
+	case BPF_MAP_LOOKUP_BATCH:
+		fn = map->ops->lookup_batch;
+		break;
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH:
+		fn = map->ops->lookup_and_delete_batch;
+		break;
+	case BPF_MAP_UPDATE_BATCH:
+		fn = map->ops->update_batch;
+		break;
+	default:
+		fn = map->ops->delete_batch;
+		break;
+	}
+	err = fn ? fn(map, attr, uattr) : -KBPF_ENOTSUPP;
+put:
+	kbpf_map_put(map);
+	return err;
+}
+
+/* Called from syscall */
+long kbpf_sys_map_lookup_batch(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size)
+{
+	return map_sys_batch(h, attr, uattr, BPF_MAP_LOOKUP_BATCH);
+}
+
+/* Called from syscall */
+long kbpf_sys_map_lookup_and_delete_batch(const struct kbpf_host *h,
+					  union bpf_attr *attr, void *uattr,
+					  unsigned int size)
+{
+	return map_sys_batch(h, attr, uattr, BPF_MAP_LOOKUP_AND_DELETE_BATCH);
+}
+
+/* Called from syscall */
+long kbpf_sys_map_update_batch(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size)
+{
+	return map_sys_batch(h, attr, uattr, BPF_MAP_UPDATE_BATCH);
+}
+
+/* Called from syscall */
+long kbpf_sys_map_delete_batch(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size)
+{
+	return map_sys_batch(h, attr, uattr, BPF_MAP_DELETE_BATCH);
+}
+
 /* BPF_OBJ_GET_INFO_BY_FD for a map: struct bpf_map_info. */
 int kbpf_map_get_info(struct kbpf_map *map, struct bpf_map_info *info)
 {
@@ -370,7 +613,9 @@ int kbpf_map_get_info(struct kbpf_map *map, struct bpf_map_info *info)
 	info->key_size = map->key_size;
 	info->value_size = map->value_size;
 	info->max_entries = map->max_entries;
-	info->map_flags = map->map_flags;
+	/* Access flags belong to fds, not the map: Linux does not report them. */
+	info->map_flags = map->map_flags &
+			  ~(uint32_t)(BPF_F_RDONLY | BPF_F_WRONLY);
 	memcpy(info->name, map->name, sizeof(info->name));
 	info->btf_key_type_id = map->btf_key_type_id;
 	info->btf_value_type_id = map->btf_value_type_id;

@@ -9,12 +9,17 @@
 #ifndef KBPF_MAP_TYPES_H
 #define KBPF_MAP_TYPES_H
 
-#define KBPF_MAP_TYPES(X)                                       \
-	X(BPF_MAP_TYPE_ARRAY, kbpf_array_map_ops)               \
-	X(BPF_MAP_TYPE_PERCPU_ARRAY, kbpf_percpu_array_map_ops) \
-	X(BPF_MAP_TYPE_QUEUE, kbpf_queue_map_ops)               \
-	X(BPF_MAP_TYPE_STACK, kbpf_stack_map_ops)               \
-	X(BPF_MAP_TYPE_RINGBUF, kbpf_ringbuf_map_ops)           \
+#define KBPF_MAP_TYPES(X)                                               \
+	X(BPF_MAP_TYPE_ARRAY, kbpf_array_map_ops)                       \
+	X(BPF_MAP_TYPE_PERCPU_ARRAY, kbpf_percpu_array_map_ops)         \
+	X(BPF_MAP_TYPE_QUEUE, kbpf_queue_map_ops)                       \
+	X(BPF_MAP_TYPE_STACK, kbpf_stack_map_ops)                       \
+	X(BPF_MAP_TYPE_RINGBUF, kbpf_ringbuf_map_ops)                   \
+	X(BPF_MAP_TYPE_HASH, kbpf_htab_map_ops)                         \
+	X(BPF_MAP_TYPE_PERCPU_HASH, kbpf_percpu_htab_map_ops)           \
+	X(BPF_MAP_TYPE_LRU_HASH, kbpf_lru_htab_map_ops)                 \
+	X(BPF_MAP_TYPE_LRU_PERCPU_HASH, kbpf_lru_percpu_htab_map_ops)   \
+	X(BPF_MAP_TYPE_PERF_EVENT_ARRAY, kbpf_perf_event_array_map_ops) \
 	/* end of list */
 
 #endif /* KBPF_MAP_TYPES_H */

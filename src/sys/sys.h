@@ -41,6 +41,15 @@ long kbpf_sys_map_get_next_key(const struct kbpf_host *h, union bpf_attr *attr,
 long kbpf_sys_map_lookup_and_delete_elem(const struct kbpf_host *h,
 					 union bpf_attr *attr, void *uattr,
 					 unsigned int size);
+long kbpf_sys_map_lookup_batch(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+long kbpf_sys_map_lookup_and_delete_batch(const struct kbpf_host *h,
+					  union bpf_attr *attr, void *uattr,
+					  unsigned int size);
+long kbpf_sys_map_update_batch(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+long kbpf_sys_map_delete_batch(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
 long kbpf_sys_map_freeze(const struct kbpf_host *h, union bpf_attr *attr,
 			 void *uattr, unsigned int size);
 int kbpf_map_get_info(struct kbpf_map *map, struct bpf_map_info *info);

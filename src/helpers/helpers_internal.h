@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helper implementations that live outside helpers.c, for the default
+ * table. Not public: hosts reach them through kbpf_default_helpers.
+ */
+#ifndef KBPF_HELPERS_INTERNAL_H
+#define KBPF_HELPERS_INTERNAL_H
+
+#include "kbpf/helpers.h"
+
+/* bpf_trace_printk (6), bpf_trace_vprintk (177), bpf_snprintf (165): bprintf.c */
+uint64_t kbpf_helper_trace_printk(struct kbpf_run *run, uint64_t fmt,
+				  uint64_t fmt_size, uint64_t a1, uint64_t a2,
+				  uint64_t a3);
+uint64_t kbpf_helper_trace_vprintk(struct kbpf_run *run, uint64_t fmt,
+				   uint64_t fmt_size, uint64_t args,
+				   uint64_t data_len, uint64_t r5);
+uint64_t kbpf_helper_snprintf(struct kbpf_run *run, uint64_t str,
+			      uint64_t str_size, uint64_t fmt, uint64_t args,
+			      uint64_t data_len);
+
+#endif /* KBPF_HELPERS_INTERNAL_H */
