@@ -63,6 +63,16 @@ int kbpf_posix_set_nr_cpus(unsigned int nr);
 /** kbpf_posix_possible_cpus() - the machine's possible CPU count. */
 unsigned int kbpf_posix_possible_cpus(void);
 
+/* ---- deferred frees (reclaim.c) ---- */
+
+/*
+ * kbpf_posix_rcu_barrier() - wait until every defer_free queued so far has
+ * run. Must not be called inside a kbpf read-side section (it would wait for
+ * itself). kbpf_posix_live_allocs()/live_bytes() call it first, so that
+ * memory waiting for a grace period is not counted as a leak.
+ */
+void kbpf_posix_rcu_barrier(void);
+
 /* ---- fault injection and accounting (memory.c) ---- */
 
 /**

@@ -45,11 +45,13 @@ unsigned long kbpf_posix_alloc_count(void)
 
 long kbpf_posix_live_allocs(void)
 {
+	kbpf_posix_rcu_barrier();
 	return atomic_load(&live_allocs);
 }
 
 long kbpf_posix_live_bytes(void)
 {
+	kbpf_posix_rcu_barrier();
 	return atomic_load(&live_bytes);
 }
 

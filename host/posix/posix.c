@@ -339,9 +339,11 @@ size_t kbpf_posix_trace_read(char *buf, size_t size)
 
 	pthread_mutex_lock(&trace_lock);
 	n = trace_len < size ? trace_len : size;
-	memcpy(buf, trace_buf, n);
-	memmove(trace_buf, trace_buf + n, trace_len - n);
-	trace_len -= n;
+	if (n) { /* buf may be NULL with size 0; trace_buf NULL when empty */
+		memcpy(buf, trace_buf, n);
+		memmove(trace_buf, trace_buf + n, trace_len - n);
+		trace_len -= n;
+	}
 	pthread_mutex_unlock(&trace_lock);
 	return n;
 }
@@ -356,6 +358,9 @@ static struct kbpf_host posix_host = {
 	.vmap = posix_vmap,
 	.vunmap = posix_vunmap,
 	.cpu_id = posix_cpu_id,
+	.defer_free = posix_defer_free,
+	.read_lock = posix_read_lock,
+	.read_unlock = posix_read_unlock,
 	.copy_from_user = posix_copy_from_user,
 	.copy_to_user = posix_copy_to_user,
 	.strncpy_from_user = posix_strncpy_from_user,

@@ -36,6 +36,9 @@ void posix_id_release(const struct kbpf_host *h, struct kbpf_obj *obj);
 void posix_wake(const struct kbpf_host *h, struct kbpf_obj *obj);
 
 uint32_t posix_cpu_id(const struct kbpf_host *h);
+unsigned long posix_read_lock(const struct kbpf_host *h);
+void posix_read_unlock(const struct kbpf_host *h, unsigned long state);
+void posix_defer_free(const struct kbpf_host *h, struct kbpf_rcu_head *head);
 void posix_trace_write(const struct kbpf_host *h, const char *msg, size_t len);
 
 #endif /* KBPF_POSIX_INTERNAL_H */
