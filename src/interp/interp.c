@@ -298,6 +298,34 @@ static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
 	return false;
 }
 
+/*
+ * Global data: the value of each single-element map the program may
+ * address directly (BPF_PSEUDO_MAP_VALUE, as `.data`/`.rodata`/`.bss`
+ * are), read-only when the map is BPF_F_RDONLY_PROG as Linux's verifier
+ * makes it.
+ */
+static int interp_add_direct_values(struct interp_state *st,
+				    const struct kbpf_prog *prog)
+{
+	uint32_t i;
+
+	for (i = 0; i < prog->nr_maps; i++) {
+		const struct kbpf_map *map = prog->maps[i];
+		uint64_t addr;
+		int err;
+
+		if (!map->ops->direct_value_addr ||
+		    map->ops->direct_value_addr(map, &addr, 0))
+			continue;
+		err = interp_region_add(st, (const void *)(uintptr_t)addr,
+					map->value_size,
+					!(map->map_flags & BPF_F_RDONLY_PROG));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size)
 {
 	struct interp_state *st = run->checked;
@@ -841,6 +869,8 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		st.nr_base_regions = st.nr_regions;
 		if (!err)
 			err = interp_add_prog_regions(&st, prog);
+		if (!err)
+			err = interp_add_direct_values(&st, prog);
 		if (!err)
 			err = interp_exec_checked(&st, 0, regs, ret);
 	}

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ELF object loader: turns a BPF object file, as clang emits it for
+ * `-target bpf` (little-endian) or `-target bpfeb` (big-endian), held in
+ * memory, into maps and programs, the way libbpf does in user space. A
+ * kernel can use it to load programs at boot or from a module without a
+ * user-space loader; the POSIX host's `kbpf` command uses it too.
+ *
+ * Two steps:
+ *
+ *   kbpf_elf_parse()  reads and checks the object: its sections, symbols,
+ *                     programs (by libbpf's section-name conventions), maps
+ *                     (BTF-defined in `.maps`, legacy `maps`, and global
+ *                     data `.data*`, `.rodata*`, `.bss*`), license and
+ *                     version, and relocates every program: map and global
+ *                     data references, bpf-to-bpf calls (used `.text`
+ *                     functions appended to each program, as libbpf does)
+ *                     and callback addresses (BPF_PSEUDO_FUNC). Nothing is
+ *                     created; the result can be inspected (`kbpf info`).
+ *   kbpf_elf_load()   creates the maps with kbpf_map_create(), writes the
+ *                     initial values of global data and freezes `.rodata*`,
+ *                     then loads the programs with kbpf_prog_load(): the
+ *                     attr-level paths BPF_MAP_CREATE and BPF_PROG_LOAD
+ *                     use, so an object behaves as if libbpf had loaded it
+ *                     through bpf(2).
+ *
+ * Map references in the relocated instructions are ld_imm64 with src_reg
+ * BPF_PSEUDO_MAP_IDX (imm: index into kbpf_elf.maps) or
+ * BPF_PSEUDO_MAP_IDX_VALUE (imm: index, next imm: offset into the value),
+ * resolved by kbpf_prog_load() against the object's maps; where libbpf
+ * would pass a map fd (BPF_PSEUDO_MAP_FD / _VALUE), the loader passes the
+ * map itself, so it needs no fd table.
+ *
+ * Not supported, refused with a message naming the reason: CO-RE
+ * relocations (`.BTF.ext` core_relo records; kbpf has no target BTF),
+ * extern symbols (`.kconfig`, `.ksyms`), `values` initialisers (prog array
+ * and map-in-map slots), objects whose byte order is not the host's (these
+ * parse, for inspection, but do not load), struct_ops and arena sections.
+ *
+ * Errors: every function returns 0 or a negative errno and, when the
+ * caller gave an error buffer, writes one line saying what is wrong and
+ * where (section, symbol, program, map, instruction). Malformed objects
+ * (truncated, offsets out of range, overlapping sections, bad indices, bad
+ * BTF) give -ENOEXEC; relocations that cannot be applied -EINVAL; features
+ * kbpf lacks -EOPNOTSUPP; host allocation failure -ENOMEM. No input can
+ * make the loader read outside the buffer or crash.
+ */
+#ifndef KBPF_LOADER_H
+#define KBPF_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "host.h"
+#include "uapi/bpf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kbpf_map;
+struct kbpf_prog;
+struct kbpf_helper;
+
+/* Where a map of an object comes from. */
+enum kbpf_elf_map_kind {
+	KBPF_ELF_MAP_BTF = 1, /* BTF-defined, a variable in `.maps` */
+	KBPF_ELF_MAP_LEGACY, /* struct bpf_map_def in the `maps` section */
+	KBPF_ELF_MAP_DATA, /* `.data` or `.data.*`: initialised variables */
+	KBPF_ELF_MAP_RODATA, /* `.rodata` or `.rodata.*`: frozen after load */
+	KBPF_ELF_MAP_BSS, /* `.bss` or `.bss.*`: zero-initialised */
+};
+
+/* libbpf's pinning values (the `pinning` field of a BTF map). */
+#define KBPF_ELF_PIN_NONE 0
+#define KBPF_ELF_PIN_BY_NAME 1
+
+/**
+ * struct kbpf_elf_map - one map of an object.
+ * @name: the variable name (BTF and legacy maps) or the ELF section name
+ *        (global data), NUL-terminated, in the object's memory.
+ * @kname: the name given to BPF_MAP_CREATE, as libbpf forms it: @name
+ *         truncated to 15 bytes; for `.data`/`.rodata`/`.bss` the object
+ *         name's first characters then the section name
+ *         ("counter.rodata"); characters the kernel refuses become '_'.
+ * @kind: enum kbpf_elf_map_kind.
+ * @type, @key_size, @value_size, @max_entries, @map_flags, @numa_node,
+ * @map_extra: the BPF_MAP_CREATE attributes. Global data maps are ARRAYs
+ *        with key_size 4, max_entries 1, value_size the section size, and
+ *        BPF_F_RDONLY_PROG for `.rodata*`; BPF_F_MMAPABLE is added at load
+ *        when the host provides pages, as libbpf adds it where the kernel
+ *        supports it. A PERF_EVENT_ARRAY with max_entries 0 gets the host's
+ *        CPU count, and a RINGBUF size is rounded up to a power-of-two
+ *        multiple of the page size, as libbpf does.
+ * @btf_key_type_id, @btf_value_type_id: BTF ids of `key`/`value` (0 if
+ *        given by size); informational: kbpf maps carry no BTF.
+ * @pinning: KBPF_ELF_PIN_*; kbpf has no BPF filesystem, so a pinned map is
+ *        created private to the object (noted by `kbpf info`).
+ * @init_data: initial value (value_size bytes) of DATA and RODATA maps,
+ *        NULL otherwise (the map starts zeroed).
+ * @map: after kbpf_elf_load(): the map; the object holds one reference,
+ *        dropped by kbpf_elf_free(). Take your own with kbpf_map_get() to
+ *        keep it longer.
+ * @sec_idx, @sec_off: private: where the definition sits in the ELF.
+ */
+struct kbpf_elf_map {
+	const char *name;
+	char kname[BPF_OBJ_NAME_LEN];
+	enum kbpf_elf_map_kind kind;
+	uint32_t type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	uint32_t map_flags;
+	uint32_t numa_node;
+	uint64_t map_extra;
+	uint32_t btf_key_type_id;
+	uint32_t btf_value_type_id;
+	uint32_t pinning;
+	const void *init_data;
+	struct kbpf_map *map;
+	uint32_t sec_idx;
+	uint64_t sec_off;
+};
+
+/**
+ * struct kbpf_elf_prog - one program of an object: a global function in an
+ * executable section other than `.text`.
+ * @name: the function's symbol name.
+ * @sec_name: its section name ("raw_tp/sys_enter").
+ * @attach_target: what follows the kind in @sec_name ("sys_enter" for
+ *        "raw_tp/sys_enter", "sched/sched_switch" for
+ *        "tp/sched/sched_switch"); "" if nothing follows.
+ * @prog_type: enum bpf_prog_type from libbpf's section table, or
+ *        BPF_PROG_TYPE_UNSPEC if the section name is not recognised (such a
+ *        program does not load, as with libbpf).
+ * @expected_attach_type: from the same table (BPF_XDP for "xdp", ...).
+ * @prog_flags: BPF_F_SLEEPABLE for sleepable sections ("syscall",
+ *        "uprobe.s/..."), BPF_F_XDP_HAS_FRAGS for "xdp.frags".
+ * @sec_insn_off, @sec_insn_cnt: the function's own instructions within its
+ *        section.
+ * @insns: the relocated instructions in host byte order: the function,
+ *        then each `.text` function it uses (directly or not), appended
+ *        once, in libbpf's order; @insn_cnt of them.
+ * @autoload: kbpf_elf_load() loads this program; true after parse. Clear
+ *        it to skip a program (libbpf's bpf_program__set_autoload()).
+ * @prog: after kbpf_elf_load(): the program, or NULL if not loaded; the
+ *        object holds one reference, dropped by kbpf_elf_free().
+ * @sec_idx: private: the ELF section index.
+ */
+struct kbpf_elf_prog {
+	const char *name;
+	const char *sec_name;
+	const char *attach_target;
+	uint32_t prog_type;
+	uint32_t expected_attach_type;
+	uint32_t prog_flags;
+	uint32_t sec_insn_off;
+	uint32_t sec_insn_cnt;
+	struct bpf_insn *insns;
+	uint32_t insn_cnt;
+	bool autoload;
+	struct kbpf_prog *prog;
+	uint32_t sec_idx;
+};
+
+/**
+ * struct kbpf_elf - a parsed object. Read the public fields; do not change
+ * them except kbpf_elf_prog.autoload.
+ * @host: the host it was parsed with; all memory comes from its allocator.
+ * @big_endian: the object is big-endian (`-target bpfeb`).
+ * @license: the `license` section (NUL-terminated, at most 127 bytes),
+ *        "" if absent.
+ * @kern_version: the `version` section, 0 if absent.
+ * @progs, @nr_progs: programs, in section order then offset.
+ * @maps, @nr_maps: maps: BTF-defined, then legacy, then global data, each
+ *        in section order.
+ * @nr_core_relos: CO-RE relocation records in `.BTF.ext`; if non-zero,
+ *        kbpf_elf_load() refuses the object.
+ * @has_btf: the object has a `.BTF` section.
+ * @loaded: kbpf_elf_load() succeeded.
+ * The rest is private.
+ */
+struct kbpf_elf {
+	const struct kbpf_host *host;
+	bool big_endian;
+	char license[128];
+	uint32_t kern_version;
+	struct kbpf_elf_prog *progs;
+	uint32_t nr_progs;
+	struct kbpf_elf_map *maps;
+	uint32_t nr_maps;
+	uint32_t nr_core_relos;
+	bool has_btf;
+	bool loaded;
+
+	/* private */
+	uint8_t *image; /* the loader's copy of the ELF file */
+	size_t image_size;
+	uint32_t *insn_caps; /* allocated instructions of each program */
+	struct kbpf_map **map_ptrs; /* nr_maps entries, for kbpf_prog_load */
+	char obj_name[BPF_OBJ_NAME_LEN];
+};
+
+/**
+ * struct kbpf_elf_opts - options of kbpf_elf_parse() and kbpf_elf_load();
+ * zero means default for every field, and the pointer may be NULL.
+ * @obj_name: the object's name for global data map names, as libbpf
+ *        derives it from a file name: the base name up to its first '.'
+ *        ("counter" for "/x/counter.bpf.o"); NULL: no prefix.
+ * @errbuf, @errbuf_size: where the one-line reason of a failure goes
+ *        (NUL-terminated, truncated to fit); NULL: not reported.
+ * @log_buf, @log_size, @log_level: the verifier log of each program load
+ *        (BPF_PROG_LOAD's log_buf/log_size/log_level, in kernel memory).
+ *        Without one, the loader uses a 4 KiB buffer of its own at level 1
+ *        and copies the last line of the log into @errbuf when a program is
+ *        refused.
+ * @helpers, @nr_helpers: the helper table for the programs (NULL: kbpf's
+ *        default table); it must outlive the programs.
+ */
+struct kbpf_elf_opts {
+	const char *obj_name;
+	char *errbuf;
+	size_t errbuf_size;
+	char *log_buf;
+	uint32_t log_size;
+	uint32_t log_level;
+	const struct kbpf_helper *helpers;
+	uint32_t nr_helpers;
+};
+
+/**
+ * kbpf_elf_parse() - parse and relocate an ELF64 BPF object.
+ * @h: host table (checked by the caller with kbpf_host_check()).
+ * @buf: the object file's bytes; copied, so the caller may free @buf
+ *       once this returns.
+ * @size: bytes at @buf.
+ * @opts: may be NULL.
+ * @out: receives the object, to be freed with kbpf_elf_free().
+ *
+ * Context: syscall path or early boot; may sleep (allocates with the
+ * host's sleeping allocator); takes no lock.
+ * Return: 0; -ENOEXEC for a malformed object (not ELF64, not EM_BPF,
+ * truncated, section/symbol/string offsets or indices out of range,
+ * overlapping sections, misaligned programs, bad BTF or map definitions);
+ * -EINVAL for a relocation that cannot be applied (against an unknown
+ * symbol or section, at an instruction that is neither ld_imm64 nor a
+ * call, a call into the middle of a function); -EOPNOTSUPP for extern
+ * symbols, `values` initialisers, legacy map definitions longer than
+ * libbpf's with non-zero extra bytes, static programs; -ENOMEM.
+ */
+int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
+		   const struct kbpf_elf_opts *opts, struct kbpf_elf **out);
+
+/**
+ * kbpf_elf_load() - create the maps and load the programs of @obj.
+ * @obj: a parsed object, not yet loaded.
+ * @opts: may be NULL; obj_name is not used here.
+ *
+ * Maps first, in @obj->maps order, through kbpf_map_create() with the
+ * attributes shown in struct kbpf_elf_map; DATA and RODATA maps then get
+ * their initial value (an update of key 0) and RODATA maps are frozen, as
+ * libbpf freezes them. Then every program with autoload set, in order,
+ * through kbpf_prog_load() with kernel pointers, the object's license and
+ * version, its section's flags and expected attach type, and the name
+ * truncated to 15 bytes. On failure everything created so far is released
+ * and the object can be freed (not loaded again).
+ *
+ * Context: syscall path or early boot; may sleep.
+ * Return: 0; -EBUSY if already loaded; -EOPNOTSUPP for an object with
+ * CO-RE relocations or whose byte order differs from the host's; -ESRCH
+ * for a program whose section name names no program type; otherwise the
+ * error of kbpf_map_create() or kbpf_prog_load() (the message names the
+ * map or program and, for a refused program, the log's last line).
+ */
+int kbpf_elf_load(struct kbpf_elf *obj, const struct kbpf_elf_opts *opts);
+
+/**
+ * kbpf_elf_free() - drop the object's references on its maps and programs
+ * and free it. NULL is fine.
+ *
+ * Context: syscall path; does not sleep unless the host's free does.
+ */
+void kbpf_elf_free(struct kbpf_elf *obj);
+
+/**
+ * kbpf_elf_find_prog() - the program named @name (a symbol name), or NULL.
+ * kbpf_elf_find_map() - the map whose name or kname is @name, or NULL.
+ *
+ * Context: any; no allocation.
+ */
+struct kbpf_elf_prog *kbpf_elf_find_prog(struct kbpf_elf *obj,
+					 const char *name);
+struct kbpf_elf_map *kbpf_elf_find_map(struct kbpf_elf *obj, const char *name);
+
+/**
+ * kbpf_elf_sec_def() - libbpf's section-name convention: the program type,
+ * expected attach type and flags a section named @sec_name gives.
+ * @attach: receives a pointer into @sec_name to the attach target ("" if
+ *          none); may be NULL.
+ *
+ * Context: any. Return: 0, or -ESRCH if no convention matches (then the
+ * outputs are zero).
+ */
+int kbpf_elf_sec_def(const char *sec_name, uint32_t *prog_type,
+		     uint32_t *expected_attach_type, uint32_t *prog_flags,
+		     const char **attach);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBPF_LOADER_H */

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the object loader's files; not public. */
+#ifndef KBPF_LOADER_INTERNAL_H
+#define KBPF_LOADER_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "core/alloc.h"
+#include "core/compiler.h"
+#include "kbpf/loader.h"
+#include "kbpf/map.h"
+#include "kbpf/prog.h"
+#include "kbpf/uapi/btf.h"
+#include "prog/vlog.h"
+
+/* ELF constants the loader needs (the ELF specification's values). */
+#define LD_EM_BPF 247
+#define LD_ET_REL 1
+#define LD_SHT_PROGBITS 1
+#define LD_SHT_SYMTAB 2
+#define LD_SHT_STRTAB 3
+#define LD_SHT_REL 9
+#define LD_SHT_NOBITS 8
+#define LD_SHF_EXECINSTR 0x4
+#define LD_SHN_UNDEF 0
+#define LD_SHN_LORESERVE 0xff00
+#define LD_SHN_XINDEX 0xffff
+#define LD_STT_OBJECT 1
+#define LD_STT_FUNC 2
+#define LD_STT_SECTION 3
+#define LD_STB_LOCAL 0
+#define LD_R_BPF_64_64 1
+#define LD_R_BPF_64_32 10
+#define LD_EHDR_SIZE 64
+#define LD_SHDR_SIZE 64
+#define LD_SYM_SIZE 24
+#define LD_REL_SIZE 16
+
+/* What a section is to the loader. */
+enum ld_sec_kind {
+	LD_SEC_OTHER = 0,
+	LD_SEC_PROG, /* executable: programs, or .text subprograms */
+	LD_SEC_DATA,
+	LD_SEC_RODATA,
+	LD_SEC_BSS,
+};
+
+struct ld_sec {
+	const char *name;
+	uint32_t type;
+	uint32_t link;
+	uint32_t info;
+	uint64_t flags;
+	uint64_t off;
+	uint64_t size;
+	uint64_t entsize;
+	const uint8_t *data; /* NULL for SHT_NOBITS */
+	enum ld_sec_kind kind;
+	int32_t map_idx; /* global data map of this section, or -1 */
+	int32_t *relo; /* LD_SEC_PROG: per instruction, index into rels or -1 */
+	uint32_t nr_insns;
+};
+
+struct ld_sym {
+	const char *name;
+	uint64_t value;
+	uint64_t size;
+	uint32_t shndx;
+	uint8_t type;
+	uint8_t bind;
+};
+
+struct ld_rel {
+	uint32_t sym;
+	uint32_t type;
+};
+
+/* A function in .text: a subprogram programs may call. */
+struct ld_func {
+	uint32_t start; /* first instruction, in .text */
+	uint32_t cnt;
+	const char *name;
+};
+
+struct ld_btf {
+	const uint8_t *types;
+	uint32_t types_len;
+	const char *strs;
+	uint32_t strs_len;
+	uint32_t nr_types; /* ids 1..nr_types-1 are valid; 0 is void */
+	uint32_t *type_off; /* offset of each type's record in types */
+};
+
+struct ld_ctx {
+	const struct kbpf_host *h;
+	struct kbpf_elf *obj;
+	char *errbuf;
+	size_t errbuf_size;
+	const uint8_t *img;
+	size_t size;
+	bool be;
+	struct ld_sec *secs;
+	uint32_t nr_secs;
+	struct ld_sym *syms;
+	uint32_t nr_syms;
+	struct ld_rel *rels;
+	uint32_t nr_rels;
+	uint32_t rels_cap;
+	struct ld_func *funcs;
+	uint32_t nr_funcs;
+	uint32_t funcs_cap;
+	uint32_t text_idx; /* 0 if none */
+	uint32_t maps_idx; /* .maps */
+	uint32_t legacy_idx; /* maps */
+	uint32_t btf_idx;
+	uint32_t btf_ext_idx;
+	struct ld_btf btf;
+	uint32_t maps_cap;
+};
+
+/*
+ * Report @err with a one-line message (the printf subset of kbpf_vsnprintf)
+ * into the caller's error buffer; returns @err.
+ */
+int kbpf_ld_err(struct ld_ctx *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void kbpf_ld_msg(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+uint16_t kbpf_ld_rd16(const struct ld_ctx *c, const void *p);
+uint32_t kbpf_ld_rd32(const struct ld_ctx *c, const void *p);
+uint64_t kbpf_ld_rd64(const struct ld_ctx *c, const void *p);
+
+bool kbpf_ld_streq(const char *a, const char *b);
+bool kbpf_ld_has_prefix(const char *s, const char *pfx);
+
+/* BTF (btf.c). */
+int kbpf_ld_btf_parse(struct ld_ctx *c);
+void kbpf_ld_btf_free(struct ld_ctx *c);
+int kbpf_ld_btf_maps(struct ld_ctx *c);
+int kbpf_ld_btf_ext_parse(struct ld_ctx *c);
+
+/* The first 15 bytes of @name, NUL-terminated, into @out (16 bytes). */
+void kbpf_ld_map_kname(const char *name, char *out);
+
+/* Append a map (zeroed) to the object; returns its index or -ENOMEM. */
+int kbpf_ld_map_add(struct ld_ctx *c);
+
+#endif /* KBPF_LOADER_INTERNAL_H */
