@@ -104,7 +104,7 @@ int kbpf_posix_close(int fd)
 		return -1;
 	}
 	close(fd);
-	kbpf_obj_put(obj);
+	kbpf_obj_uref_put(obj);
 	return 0;
 }
 

@@ -301,7 +301,8 @@ struct kbpf_host {
 	 * (KBPF_FD_READ | KBPF_FD_WRITE) and return the fd (>= 0), or a
 	 * negative errno (-EMFILE, -ENOMEM). On success the fd owns the
 	 * caller's reference to @obj; when the fd is closed, the host calls
-	 * kbpf_obj_put(@obj). On failure the caller keeps its reference.
+	 * kbpf_obj_uref_put(@obj) (the fd's reference is a user reference).
+	 * On failure the caller keeps its reference.
 	 * Syscall path. Needed by kbpf_sys_bpf only: if NULL, commands that
 	 * create objects return -EOPNOTSUPP.
 	 */

@@ -157,6 +157,7 @@ bool kbpf_run_take_record(struct kbpf_run *run, void *ptr);
  * @stack_depth: largest stack use of any frame, bytes.
  * @interp_image: the interpreter's pre-decoded form, or NULL.
  * @load_time_ns: mono_ns at load.
+ * @rcu: deferred free (kbpf_host.defer_free) once the last reference goes.
  */
 struct kbpf_prog {
 	struct kbpf_obj obj;
@@ -175,6 +176,7 @@ struct kbpf_prog {
 	uint32_t stack_depth;
 	void *interp_image;
 	uint64_t load_time_ns;
+	struct kbpf_rcu_head rcu;
 };
 
 /**

@@ -79,6 +79,30 @@ static inline uint64_t kbpf_xchg_u64(void *p, uint64_t v)
 					memory_order_acq_rel);
 }
 
+/*
+ * Pointers published to lock-free readers (prog array slots, tracepoint
+ * program lists): @p is the address of a plain pointer slot.
+ */
+_Static_assert(sizeof(void *_Atomic) == sizeof(void *), "atomic ptr layout");
+#define KBPF_ATOMIC_PTR(p) ((void *_Atomic *)(p))
+
+static inline void *kbpf_load_acquire_ptr(const void *p)
+{
+	return atomic_load_explicit(KBPF_ATOMIC_PTR((void *)p),
+				    memory_order_acquire);
+}
+
+static inline void kbpf_store_release_ptr(void *p, void *v)
+{
+	atomic_store_explicit(KBPF_ATOMIC_PTR(p), v, memory_order_release);
+}
+
+static inline void *kbpf_xchg_ptr(void *p, void *v)
+{
+	return atomic_exchange_explicit(KBPF_ATOMIC_PTR(p), v,
+					memory_order_acq_rel);
+}
+
 /* Compare-and-exchange with full ordering; returns the old value. */
 static inline uint64_t kbpf_cmpxchg_u64(void *p, uint64_t old, uint64_t new)
 {

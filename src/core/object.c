@@ -29,6 +29,24 @@ void kbpf_obj_put(struct kbpf_obj *obj)
 	}
 }
 
+void kbpf_obj_uref_get(struct kbpf_obj *obj)
+{
+	atomic_fetch_add_explicit(&obj->usercnt, 1, memory_order_relaxed);
+	kbpf_obj_get(obj);
+}
+
+void kbpf_obj_uref_put(struct kbpf_obj *obj)
+{
+	if (!obj)
+		return;
+	/* Objects without release_uref do not count user references. */
+	if (obj->release_uref &&
+	    atomic_fetch_sub_explicit(&obj->usercnt, 1, memory_order_acq_rel) ==
+		    1)
+		obj->release_uref(obj);
+	kbpf_obj_put(obj);
+}
+
 int kbpf_obj_id_alloc(struct kbpf_obj *obj)
 {
 	long id;

@@ -9,6 +9,7 @@
  */
 #include "core/alloc.h"
 #include "helpers_internal.h"
+#include "maps/prog_array.h"
 #include "kbpf/map.h"
 #include "kbpf/perf.h"
 #include "kbpf/ringbuf.h"
@@ -99,6 +100,30 @@ static uint64_t h_for_each_map_elem(struct kbpf_run *run, uint64_t map,
 	struct for_each_ctx c = { run, fn, ctx };
 
 	return (uint64_t)kbpf_map_for_each(MAP(map), for_each_cb, &c, flags);
+}
+
+/*
+ * bpf_tail_call as Linux 6.18's x86-64 JIT runs it (measured): an index
+ * out of range (as a u32), an empty slot, or a 34th tail call fall through
+ * to the next instruction, and only tail calls that happen count towards
+ * the limit. (Linux's own interpreter also counts attempts on empty
+ * slots.) The interpreter makes the jump when the helper returns with
+ * run->tail_call set.
+ */
+static uint64_t h_tail_call(struct kbpf_run *run, uint64_t ctx, uint64_t map,
+			    uint64_t index, uint64_t r4, uint64_t r5)
+{
+	struct kbpf_prog *next;
+
+	/* No verifier ties the map to its type: check here. */
+	if (MAP(map)->map_type != BPF_MAP_TYPE_PROG_ARRAY)
+		return (uint64_t)-KBPF_EINVAL;
+	next = kbpf_prog_array_get(MAP(map), (uint32_t)index);
+	if (!next || run->tail_call_cnt >= KBPF_MAX_TAIL_CALLS)
+		return 0;
+	run->tail_call_cnt++;
+	run->tail_call = next;
+	return 0;
 }
 
 /* Linux's BPF_MAX_LOOPS. */
@@ -464,6 +489,8 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       TRACING_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR,
 	       KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_MEM,
 	       KBPF_ARG_CONST_SIZE_OR_ZERO),
+	HELPER(tail_call, h_tail_call, KBPF_RET_VOID, false, 0,
+	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING),
 	/* perfmon-only in Linux; base helpers for every type, GPL-only. */
 	HELPER(trace_printk, kbpf_helper_trace_printk, KBPF_RET_INTEGER, true,
 	       0, KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_ANYTHING,

@@ -671,21 +671,28 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 	return 0;
 }
 
+/*
+ * The jump of bpf_tail_call (the helper counted it and found @next): the
+ * main frame continues at @next's first instruction with the same
+ * registers and stack, as in Linux. Checked mode validates @next and
+ * replaces the previous program's regions with @next's.
+ */
 static int interp_tail_call(struct interp_state *st, uint32_t *pc)
 {
 	struct kbpf_run *run = st->run;
 	struct kbpf_prog *next = run->tail_call;
 
 	run->tail_call = NULL;
-	if (run->tail_call_cnt >= KBPF_MAX_TAIL_CALLS)
-		return 0;
-	run->tail_call_cnt++;
 	run->prog = next;
 	st->insns = next->insns;
 	st->len = next->len;
 	if (st->checked) {
 		int err = interp_validate(next->insns, next->len);
 
+		if (err)
+			return err;
+		st->nr_regions = st->nr_base_regions;
+		err = interp_add_prog_regions(st, next);
 		if (err)
 			return err;
 	}

@@ -409,8 +409,13 @@ next_insn:
 				if (err)
 					goto out;
 				if (kbpf_unlikely(st->run->tail_call != NULL)) {
-					/* Only from the main frame (kbpf does not unwind subprogram frames). */
-					if (depth) {
+					/*
+					 * Only from the main frame of the run, not from
+					 * a subprogram or callback (Linux's interpreter
+					 * refuses such programs at load).
+					 */
+					if (depth || st->depth != 1) {
+						st->run->tail_call = NULL;
 						err = -KBPF_EOPNOTSUPP;
 						goto out;
 					}

@@ -161,6 +161,8 @@ void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
 	map->obj.host = h;
 	map->obj.release = map_release;
 	atomic_init(&map->obj.refcnt, 1);
+	atomic_init(&map->obj.usercnt, 1); /* the creator's reference */
+	map->obj.release_uref = NULL;
 	map->obj.type = KBPF_OBJ_MAP;
 	map->obj.id = 0;
 	map->ops = ops;

@@ -9,6 +9,7 @@
  * Called from syscall only. A loaded program is immutable: runners on any
  * CPU read it without locks while they hold a reference.
  */
+#include "maps/prog_array.h"
 #include "prog_internal.h"
 #include "sys/sys.h"
 
@@ -119,12 +120,31 @@ static void prog_free(struct kbpf_prog *prog)
 	kbpf_free(h, prog, sizeof(*prog));
 }
 
+static void prog_free_rcu(struct kbpf_rcu_head *head)
+{
+	prog_free(kbpf_container_of(head, struct kbpf_prog, rcu));
+}
+
+/*
+ * The last reference is gone, but a CPU may still be running the program:
+ * one that tail-called into it before it left its prog array, or a
+ * tracepoint fire that loaded it before it was detached. Free it after
+ * every read-side section that may run it (Linux frees programs after an
+ * RCU grace period). A host without defer_free runs programs only where
+ * it holds a reference (BPF_PROG_TEST_RUN), so freeing at once is safe.
+ */
 static void prog_release(struct kbpf_obj *obj)
 {
 	struct kbpf_prog *prog = kbpf_container_of(obj, struct kbpf_prog, obj);
+	const struct kbpf_host *h = obj->host;
 
 	kbpf_obj_id_release(obj);
-	prog_free(prog);
+	if (h->defer_free) {
+		prog->rcu.func = prog_free_rcu;
+		h->defer_free(h, &prog->rcu);
+	} else {
+		prog_free(prog);
+	}
 }
 
 /* Copy @n bytes from an attr pointer: user memory, or kernel memory. */
@@ -252,6 +272,17 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	kbpf_vlog_fini(&log);
 	if (err)
 		goto free_prog;
+	/*
+	 * Linux's bpf_check_tail_call(): the program must suit the owner of
+	 * every prog array it uses (no log line; the first one sets it).
+	 */
+	for (uint32_t i = 0; i < prog->nr_maps; i++) {
+		if (prog->maps[i]->map_type == BPF_MAP_TYPE_PROG_ARRAY &&
+		    !kbpf_prog_array_compatible(prog->maps[i], prog)) {
+			err = -KBPF_EINVAL;
+			goto free_prog;
+		}
+	}
 	prog->stack_depth = KBPF_STACK_SIZE;
 	prog->load_time_ns = h->boot_ns ? h->boot_ns(h) : h->mono_ns(h);
 	prog_calc_tag(prog);

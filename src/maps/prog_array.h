@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * BPF_MAP_TYPE_PROG_ARRAY for the program side: the tail-call lookup and
+ * the owner check a program makes at load. Not public.
+ */
+#ifndef KBPF_MAPS_PROG_ARRAY_H
+#define KBPF_MAPS_PROG_ARRAY_H
+
+#include "kbpf/map.h"
+#include "kbpf/prog.h"
+
+/*
+ * The program in slot @index of prog array @map, or NULL (empty or out of
+ * range). No reference is taken: the caller runs inside a read-side
+ * section, and a program replaced or deleted meanwhile is freed only after
+ * it (kbpf_host.defer_free).
+ * Context: program path, any CPU; lock-free.
+ */
+struct kbpf_prog *kbpf_prog_array_get(struct kbpf_map *map, uint32_t index);
+
+/*
+ * Linux's bpf_prog_map_compatible(): the first program stored in or loaded
+ * with @map sets its owner (program type, expected attach type); later
+ * ones must match. Return true if @prog may be used with @map.
+ * Context: syscall path; takes the map's owner lock.
+ */
+bool kbpf_prog_array_compatible(struct kbpf_map *map,
+				const struct kbpf_prog *prog);
+
+#endif /* KBPF_MAPS_PROG_ARRAY_H */
