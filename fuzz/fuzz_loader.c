@@ -44,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kbpf_elf_free(obj);
 	}
 	kbpf_posix_reset();
+	kbpf_posix_rcu_barrier();
 	if (kbpf_posix_live_allocs() != baseline) {
 		fprintf(stderr,
 			"leak: %ld allocations live after the input (baseline %ld)\n",
