@@ -68,10 +68,16 @@ static void *consumer(void *p)
 	kbpf_posix_set_cpu(a->cpu);
 	for (;;) {
 		uint64_t v;
+		/*
+		 * Read "producers done" before popping: an empty queue then
+		 * means nothing more can come (reading it after the pop
+		 * misses elements pushed in between).
+		 */
+		int done = !atomic_load(a->producers_left);
 		long r = kbpf_map_pop_elem(a->map, &v);
 
 		if (r == -KBPF_ENOENT) {
-			if (!atomic_load(a->producers_left))
+			if (done)
 				break;
 			continue;
 		}

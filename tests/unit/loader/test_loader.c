@@ -63,6 +63,13 @@ static int blob_read(const char *name, struct blob *b)
 
 static char errbuf[512];
 
+/* Live allocations once deferred frees (the host's RCU) have run. */
+static long live_allocs(void)
+{
+	kbpf_posix_rcu_barrier();
+	return kbpf_posix_live_allocs();
+}
+
 static int parse(const struct blob *b, const char *obj_name,
 		 struct kbpf_elf **out)
 {
@@ -190,7 +197,7 @@ KBPF_TEST(
 	T_EQ(obj->big_endian, 0);
 	kbpf_elf_free(obj);
 	free(b.data);
-	T_EQ(kbpf_posix_live_allocs(), 0);
+	T_EQ(live_allocs(), 0);
 }
 
 /* Every ld_imm64/call of @p refers to what its relocation says. */
@@ -280,7 +287,7 @@ KBPF_TEST(
 	kbpf_elf_free(be);
 	free(bl.data);
 	free(bb.data);
-	T_EQ(kbpf_posix_live_allocs(), 0);
+	T_EQ(live_allocs(), 0);
 }
 
 /* ------------------------------------------ runs against the kernel */
@@ -490,7 +497,7 @@ KBPF_TEST(
 	T_EQ(ko.run_err[0], 0);
 	T_EQ(ko.rb_n, 2);
 	compare(&ko, &bo);
-	T_EQ(kbpf_posix_live_allocs(), 0);
+	T_EQ(live_allocs(), 0);
 }
 
 KBPF_TEST(
@@ -575,7 +582,7 @@ KBPF_TEST(
 	T_ASSERT(strstr(errbuf, "CO-RE"));
 	kbpf_elf_free(obj);
 	free(b.data);
-	T_EQ(kbpf_posix_live_allocs(), 0);
+	T_EQ(live_allocs(), 0);
 }
 
 struct want_sec {
@@ -653,7 +660,7 @@ KBPF_TEST(
 	T_EQ(load(obj), -EBUSY);
 	kbpf_elf_free(obj);
 	free(b.data);
-	T_EQ(kbpf_posix_live_allocs(), 0);
+	T_EQ(live_allocs(), 0);
 }
 
 KBPF_TEST(
@@ -744,7 +751,7 @@ KBPF_TEST(
 			T_FAIL("truncated to %zu: %d '%s'", n, r, errbuf);
 	}
 	free(b.data);
-	T_EQ(kbpf_posix_live_allocs(), 0);
+	T_EQ(live_allocs(), 0);
 }
 
 KBPF_TEST(
@@ -811,7 +818,7 @@ KBPF_TEST(
 	T_ASSERT(expect_bad(&c, -ENOEXEC, "symbol table"));
 	free(c.data);
 	free(b.data);
-	T_EQ(kbpf_posix_live_allocs(), 0);
+	T_EQ(live_allocs(), 0);
 }
 
 /* The symbol table of @b and its entry count. */
@@ -903,7 +910,7 @@ KBPF_TEST(
 	T_ASSERT(expect_bad(&c, -EINVAL, "not the start of a function"));
 	free(c.data);
 	free(b.data);
-	T_EQ(kbpf_posix_live_allocs(), 0);
+	T_EQ(live_allocs(), 0);
 }
 
 KBPF_TEST(
@@ -937,7 +944,7 @@ KBPF_TEST(
 	T_ASSERT(expect_bad(&c, -ENOEXEC, "NUL"));
 	free(c.data);
 	free(b.data);
-	T_EQ(kbpf_posix_live_allocs(), 0);
+	T_EQ(live_allocs(), 0);
 }
 
 KBPF_TEST(
@@ -970,7 +977,7 @@ KBPF_TEST(
 	       ok);
 	free(c.data);
 	free(b.data);
-	T_EQ(kbpf_posix_live_allocs(), 0);
+	T_EQ(live_allocs(), 0);
 }
 
 KBPF_TEST(
@@ -994,7 +1001,7 @@ KBPF_TEST(
 		kbpf_posix_fail_alloc_after(-1);
 		if (r && r != -ENOMEM)
 			T_FAIL("failing allocation %ld: %d (%s)", n, r, errbuf);
-		T_EQ(kbpf_posix_live_allocs(), 0);
+		T_EQ(live_allocs(), 0);
 	}
 	T_EQ(r, 0);
 	printf("  alloc_failures: %ld allocation points\n", n - 1);

@@ -267,3 +267,48 @@ KBPF_TEST(
 	kbpf_map_put(m);
 	T_EQ(kbpf_posix_live_allocs(), live);
 }
+
+static long count_cb(struct kbpf_map *map, void *key, void *value, void *ctx)
+{
+	(*(long *)ctx)++;
+	return 0;
+}
+
+KBPF_TEST(
+	lru_properties,
+	"an LRU map never refuses an update for room, never holds more than max_entries, and keeps a key a program used since the last insertions")
+{
+	for (int nc = 0; nc < 2; nc++) {
+		struct kbpf_map *m = make(BPF_MAP_TYPE_LRU_HASH, 4, 8, 256,
+					  nc ? BPF_F_NO_COMMON_LRU : 0);
+		uint64_t v = 1;
+		uint32_t k;
+		/* Nodes CPU 0 can use: all, or its own share without a common LRU. */
+		uint32_t cap = nc ? 256 / kbpf_posix_host()->nr_cpus : 256;
+
+		T_ASSERT(m);
+		kbpf_posix_set_cpu(0);
+		/* The hot key goes in first: the oldest, the first victim... */
+		k = 7777;
+		T_EQ(kbpf_map_update_elem(m, &k, &v, 0), 0);
+		for (k = 0; k < cap - 1; k++)
+			T_EQ(kbpf_map_update_elem(m, &k, &v, 0), 0);
+		for (uint32_t round = 0; round < 20; round++) {
+			uint32_t hot = 7777;
+			long n = 0;
+
+			/* ...unless a program uses it between bursts. */
+			T_ASSERT(kbpf_map_lookup_elem(m, &hot) != NULL);
+			for (k = 0; k < cap / 4; k++) {
+				uint32_t cold = 100000 + round * cap + k;
+
+				T_EQ(kbpf_map_update_elem(m, &cold, &v, 0), 0);
+			}
+			kbpf_map_for_each(m, count_cb, &n, 0);
+			T_ASSERT(n <= (long)m->max_entries);
+		}
+		k = 7777;
+		T_ASSERT(kbpf_map_lookup_elem(m, &k) != NULL);
+		kbpf_map_put(m);
+	}
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fuzz the object loader: each input is an ELF file. kbpf_elf_parse() must
+ * refuse it with an errno and a message, or parse it; a parsed object is
+ * then loaded (maps created, programs through the structural check) and
+ * freed. Nothing may crash, and the live allocation count must be back
+ * where it started after every input: a leak aborts.
+ *
+ * Seeds (corpus/loader/) are clang-built objects: the loader test's and
+ * the examples', little- and big-endian.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kbpf/loader.h"
+#include "kbpf_posix.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static long baseline = -1;
+	struct kbpf_elf *obj;
+	char err[256];
+	struct kbpf_elf_opts o = { .obj_name = "fuzz",
+				   .errbuf = err,
+				   .errbuf_size = sizeof(err) };
+	int r;
+
+	if (baseline < 0)
+		baseline = kbpf_posix_live_allocs();
+	r = kbpf_elf_parse(kbpf_posix_host(), data, size, &o, &obj);
+	if (r) {
+		/* Every refusal says why. */
+		if (r >= 0 || !err[0]) {
+			fprintf(stderr, "parse returned %d with message '%s'\n",
+				r, err);
+			abort();
+		}
+	} else {
+		kbpf_elf_load(obj, &o);
+		kbpf_elf_free(obj);
+	}
+	kbpf_posix_reset();
+	kbpf_posix_rcu_barrier();
+	if (kbpf_posix_live_allocs() != baseline) {
+		fprintf(stderr,
+			"leak: %ld allocations live after the input (baseline %ld)\n",
+			kbpf_posix_live_allocs(), baseline);
+		abort();
+	}
+	return 0;
+}

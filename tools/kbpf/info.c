@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/* kbpf info OBJ: the programs and maps of an object, as libbpf sees them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kbpf_tool.h"
+
+static void info_help(FILE *f)
+{
+	fprintf(f,
+		"usage: kbpf info OBJ [--json]\n"
+		"\n"
+		"Parse OBJ (an ELF BPF object) as libbpf would and print its\n"
+		"programs (name, section, type, attach target, instructions with\n"
+		"the .text subprograms they call) and maps (type, key and value\n"
+		"sizes, max_entries, flags, where they come from). Nothing is\n"
+		"loaded. Exit status 1 if OBJ cannot be parsed, with the reason.\n"
+		"\n"
+		"  --json    one JSON object instead of text\n");
+}
+
+static void info_flags(FILE *f, uint32_t flags)
+{
+	if (flags & BPF_F_SLEEPABLE)
+		fputs(" sleepable", f);
+	if (flags & BPF_F_XDP_HAS_FRAGS)
+		fputs(" xdp_frags", f);
+}
+
+static void info_text(const char *path, struct kbpf_elf *obj)
+{
+	uint32_t i;
+
+	printf("%s: %s-endian BPF object, license \"%s\", version 0x%x%s\n",
+	       path, obj->big_endian ? "big" : "little", obj->license,
+	       obj->kern_version, obj->has_btf ? ", BTF" : "");
+	if (obj->nr_core_relos)
+		printf("  %u CO-RE relocations: kbpf cannot load this object (no target BTF)\n",
+		       obj->nr_core_relos);
+	printf("programs (%u):\n", obj->nr_progs);
+	for (i = 0; i < obj->nr_progs; i++) {
+		const struct kbpf_elf_prog *p = &obj->progs[i];
+
+		printf("  %-20s %-16s section %-24s %u insns", p->name,
+		       tool_prog_type_name(p->prog_type), p->sec_name,
+		       p->insn_cnt);
+		if (p->insn_cnt != p->sec_insn_cnt)
+			printf(" (%u own + subprograms)", p->sec_insn_cnt);
+		if (p->attach_target[0])
+			printf(" target %s", p->attach_target);
+		info_flags(stdout, p->prog_flags);
+		putchar('\n');
+	}
+	printf("maps (%u):\n", obj->nr_maps);
+	for (i = 0; i < obj->nr_maps; i++) {
+		const struct kbpf_elf_map *m = &obj->maps[i];
+
+		printf("  %-20s %-16s key %-4u value %-6u max_entries %-7u flags 0x%x (%s%s%s)\n",
+		       m->name, tool_map_type_name(m->type), m->key_size,
+		       m->value_size, m->max_entries, m->map_flags,
+		       tool_map_kind_name(m->kind),
+		       strcmp(m->name, m->kname) ? ", created as " : "",
+		       strcmp(m->name, m->kname) ? m->kname : "");
+		if (m->pinning)
+			printf("    pinning by name requested: kbpf has no BPF filesystem, the map stays private\n");
+	}
+}
+
+static void info_json(const char *path, struct kbpf_elf *obj)
+{
+	uint32_t i;
+
+	printf("{\"file\":");
+	tool_json_str(stdout, path, strlen(path));
+	printf(",\"endian\":\"%s\",\"license\":",
+	       obj->big_endian ? "big" : "little");
+	tool_json_str(stdout, obj->license, strlen(obj->license));
+	printf(",\"version\":%u,\"btf\":%s,\"core_relocations\":%u,\"programs\":[",
+	       obj->kern_version, obj->has_btf ? "true" : "false",
+	       obj->nr_core_relos);
+	for (i = 0; i < obj->nr_progs; i++) {
+		const struct kbpf_elf_prog *p = &obj->progs[i];
+
+		printf("%s{\"name\":", i ? "," : "");
+		tool_json_str(stdout, p->name, strlen(p->name));
+		printf(",\"section\":");
+		tool_json_str(stdout, p->sec_name, strlen(p->sec_name));
+		printf(",\"type\":\"%s\",\"type_id\":%u,\"expected_attach_type\":%u,\"attach_target\":",
+		       tool_prog_type_name(p->prog_type), p->prog_type,
+		       p->expected_attach_type);
+		tool_json_str(stdout, p->attach_target,
+			      strlen(p->attach_target));
+		printf(",\"prog_flags\":%u,\"insns\":%u,\"own_insns\":%u}",
+		       p->prog_flags, p->insn_cnt, p->sec_insn_cnt);
+	}
+	printf("],\"maps\":[");
+	for (i = 0; i < obj->nr_maps; i++) {
+		const struct kbpf_elf_map *m = &obj->maps[i];
+
+		printf("%s{\"name\":", i ? "," : "");
+		tool_json_str(stdout, m->name, strlen(m->name));
+		printf(",\"kernel_name\":");
+		tool_json_str(stdout, m->kname, strlen(m->kname));
+		printf(",\"kind\":\"%s\",\"type\":\"%s\",\"type_id\":%u,\"key_size\":%u,\"value_size\":%u,\"max_entries\":%u,\"map_flags\":%u,\"pinning\":%u}",
+		       tool_map_kind_name(m->kind), tool_map_type_name(m->type),
+		       m->type, m->key_size, m->value_size, m->max_entries,
+		       m->map_flags, m->pinning);
+	}
+	printf("]}\n");
+}
+
+int kbpf_cmd_info(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct kbpf_elf *obj;
+	bool json = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			info_help(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (argv[i][0] == '-' || path) {
+			fprintf(stderr,
+				"kbpf info: unexpected argument '%s'\n\n",
+				argv[i]);
+			info_help(stderr);
+			return 2;
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path) {
+		info_help(stderr);
+		return 2;
+	}
+	obj = tool_open(path);
+	if (!obj)
+		return 1;
+	if (json)
+		info_json(path, obj);
+	else
+		info_text(path, obj);
+	kbpf_elf_free(obj);
+	return 0;
+}
