@@ -77,12 +77,22 @@ static inline bool kbpf_is_pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
-/* Smallest power of two >= @x (x <= 2^63); 1 for 0. */
+/*
+ * Smallest power of two >= @x (x <= 2^63); 1 for 0. Bit smearing, not
+ * __builtin_clzll: that is a libgcc call (__clzdi2) on riscv64 without Zbb.
+ */
 static inline uint64_t kbpf_roundup_pow2(uint64_t x)
 {
 	if (x <= 1)
 		return 1;
-	return 1ULL << (64 - __builtin_clzll(x - 1));
+	x--;
+	x |= x >> 1;
+	x |= x >> 2;
+	x |= x >> 4;
+	x |= x >> 8;
+	x |= x >> 16;
+	x |= x >> 32;
+	return x + 1;
 }
 
 static inline bool kbpf_is_err_value(long v)
