@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "kbpf/config.h"
+#include "kbpf/raw_tp.h"
 #include "kbpf/sys.h"
 #include "posix_internal.h"
 
@@ -350,6 +351,9 @@ size_t kbpf_posix_trace_read(char *buf, size_t size)
 
 /* ---- the table ---- */
 
+/* The tracepoints tests and tools register (include/kbpf/raw_tp.h). */
+static struct kbpf_raw_tp_registry posix_raw_tps;
+
 static struct kbpf_host posix_host = {
 	.alloc = posix_alloc,
 	.free = posix_free,
@@ -379,6 +383,7 @@ static struct kbpf_host posix_host = {
 	.fd_get = posix_fd_get,
 	.id_alloc = posix_id_alloc,
 	.id_release = posix_id_release,
+	.raw_tps = &posix_raw_tps,
 };
 
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;

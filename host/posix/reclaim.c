@@ -75,8 +75,12 @@ static int reclaim_once(void)
 	list_lock_drop();
 	for (; list; list = next) {
 		next = list->next;
-		atomic_fetch_sub(&nr_pending, 1);
 		list->func(list);
+		/*
+		 * Only now: a barrier must not see zero while a callback still
+		 * runs (or before the frees it queues are counted).
+		 */
+		atomic_fetch_sub(&nr_pending, 1);
 	}
 	return done;
 }
@@ -107,6 +111,8 @@ static void start_thread(void)
 void posix_defer_free(const struct kbpf_host *h, struct kbpf_rcu_head *head)
 {
 	pthread_once(&thread_once, start_thread);
+	/* Counted before it can be taken, so the count never goes below. */
+	atomic_fetch_add(&nr_pending, 1);
 	list_lock_take();
 	{
 		unsigned int cur = (unsigned int)(atomic_load(&epoch) & 1);
@@ -115,7 +121,6 @@ void posix_defer_free(const struct kbpf_host *h, struct kbpf_rcu_head *head)
 		pending[cur] = head;
 	}
 	list_lock_drop();
-	atomic_fetch_add(&nr_pending, 1);
 }
 
 void kbpf_posix_rcu_barrier(void)

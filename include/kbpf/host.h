@@ -35,6 +35,7 @@ extern "C" {
 
 struct kbpf_host;
 struct kbpf_obj;
+struct kbpf_raw_tp_registry;
 
 /* Flags for kbpf_host.alloc. */
 #define KBPF_ALLOC_ATOMIC 0x1u /* must not sleep: program path or lock held */
@@ -328,6 +329,16 @@ struct kbpf_host {
 	long (*id_alloc)(const struct kbpf_host *h, struct kbpf_obj *obj);
 	/* Forget the id of @obj. Any context. Required if id_alloc is set. */
 	void (*id_release)(const struct kbpf_host *h, struct kbpf_obj *obj);
+
+	/* ------------------------------------------------------ tracepoints */
+
+	/*
+	 * The registry of the host's raw tracepoints (include/kbpf/raw_tp.h),
+	 * which BPF_RAW_TRACEPOINT_OPEN searches by name. The table stays
+	 * read-only; the registry it points to is kbpf's to update. If NULL,
+	 * BPF_RAW_TRACEPOINT_OPEN gives -ENOENT for every name.
+	 */
+	struct kbpf_raw_tp_registry *raw_tps;
 };
 
 /**

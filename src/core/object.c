@@ -18,15 +18,18 @@ void kbpf_obj_put(struct kbpf_obj *obj)
 
 	if (!obj)
 		return;
-	/* Release orders our last accesses before the destructor's. */
-	old = atomic_fetch_sub_explicit(&obj->refcnt, 1, memory_order_release);
+	/*
+	 * Release orders our last accesses before the destructor's; the
+	 * acquire half makes the last putter see every other putter's
+	 * accesses. (acq_rel rather than release plus an acquire fence:
+	 * ThreadSanitizer does not model fences, and the last put often runs
+	 * on a defer_free thread.)
+	 */
+	old = atomic_fetch_sub_explicit(&obj->refcnt, 1, memory_order_acq_rel);
 	if (KBPF_WARN_ON_ONCE(obj->host, old <= 0))
 		return;
-	if (old == 1) {
-		/* Pairs with the release above in every other putter. */
-		atomic_thread_fence(memory_order_acquire);
+	if (old == 1)
 		obj->release(obj);
-	}
 }
 
 void kbpf_obj_uref_get(struct kbpf_obj *obj)

@@ -67,6 +67,34 @@ static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 	return 0;
 }
 
+static long obj_info_link(const struct kbpf_host *h, struct kbpf_obj *link,
+			  union bpf_attr *attr, void *uattr)
+{
+	struct bpf_link_info info;
+	void *uinfo = kbpf_u64_to_ptr(attr->info.info);
+	uint32_t len = attr->info.info_len;
+	long err;
+
+	err = kbpf_sys_check_tail_zero(h, uinfo, sizeof(info), len);
+	if (err)
+		return err;
+	len = (uint32_t)kbpf_min((size_t)len, sizeof(info));
+	memset(&info, 0, sizeof(info));
+	if (kbpf_copy_from_user(h, &info, uinfo, len))
+		return -KBPF_EFAULT;
+	/* On error nothing is written back, as Linux does. */
+	err = kbpf_link_fill_info(h, link, &info);
+	if (err)
+		return err;
+	if (kbpf_copy_to_user(h, uinfo, &info, len) ||
+	    kbpf_copy_to_user(h,
+			      (void *)((uintptr_t)uattr +
+				       offsetof(union bpf_attr, info.info_len)),
+			      &len, sizeof(len)))
+		return -KBPF_EFAULT;
+	return 0;
+}
+
 /* Called from syscall */
 long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
 				 union bpf_attr *attr, void *uattr,
@@ -91,8 +119,10 @@ long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
 			h, kbpf_container_of(obj, struct kbpf_prog, obj), attr,
 			uattr);
 		break;
+	case KBPF_OBJ_LINK:
+		err = obj_info_link(h, obj, attr, uattr);
+		break;
 	default:
-		/* Links plug in here as their info lands. */
 		err = -KBPF_EINVAL;
 		break;
 	}

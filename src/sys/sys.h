@@ -61,6 +61,24 @@ long kbpf_sys_prog_test_run(const struct kbpf_host *h, union bpf_attr *attr,
 			    void *uattr, unsigned int size);
 int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info);
 
+/* Raw tracepoints and links (src/tp/raw_tp.c). */
+long kbpf_sys_raw_tracepoint_open(const struct kbpf_host *h,
+				  union bpf_attr *attr, void *uattr,
+				  unsigned int size);
+long kbpf_sys_link_create(const struct kbpf_host *h, union bpf_attr *attr,
+			  void *uattr, unsigned int size);
+long kbpf_sys_link_detach(const struct kbpf_host *h, union bpf_attr *attr,
+			  void *uattr, unsigned int size);
+long kbpf_sys_link_update(const struct kbpf_host *h, union bpf_attr *attr,
+			  void *uattr, unsigned int size);
+/*
+ * The link part of bpf_link_info for the link @obj; @info holds the user's
+ * copy (tp_name buffer and length), the name is copied to user memory.
+ * Return 0, -EINVAL, -ENOSPC (name cut) or -EFAULT, as Linux.
+ */
+int kbpf_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
+			struct bpf_link_info *info);
+
 /* BPF_OBJ_GET_INFO_BY_FD (src/sys/obj_info.c). */
 long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
 				 union bpf_attr *attr, void *uattr,
