@@ -19,4 +19,27 @@ uint64_t kbpf_helper_snprintf(struct kbpf_run *run, uint64_t str,
 			      uint64_t str_size, uint64_t fmt, uint64_t args,
 			      uint64_t data_len);
 
+/* The dynptr helpers (197-203): dynptr.c */
+uint64_t kbpf_helper_dynptr_from_mem(struct kbpf_run *run, uint64_t data,
+				     uint64_t size, uint64_t flags,
+				     uint64_t ptr, uint64_t r5);
+uint64_t kbpf_helper_ringbuf_reserve_dynptr(struct kbpf_run *run, uint64_t map,
+					    uint64_t size, uint64_t flags,
+					    uint64_t ptr, uint64_t r5);
+uint64_t kbpf_helper_ringbuf_submit_dynptr(struct kbpf_run *run, uint64_t ptr,
+					   uint64_t flags, uint64_t r3,
+					   uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_ringbuf_discard_dynptr(struct kbpf_run *run, uint64_t ptr,
+					    uint64_t flags, uint64_t r3,
+					    uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_dynptr_read(struct kbpf_run *run, uint64_t dst,
+				 uint64_t len, uint64_t src, uint64_t offset,
+				 uint64_t flags);
+uint64_t kbpf_helper_dynptr_write(struct kbpf_run *run, uint64_t dst,
+				  uint64_t offset, uint64_t src, uint64_t len,
+				  uint64_t flags);
+uint64_t kbpf_helper_dynptr_data(struct kbpf_run *run, uint64_t ptr,
+				 uint64_t offset, uint64_t len, uint64_t r4,
+				 uint64_t r5);
+
 #endif /* KBPF_HELPERS_INTERNAL_H */
