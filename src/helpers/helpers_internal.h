@@ -19,7 +19,7 @@ uint64_t kbpf_helper_snprintf(struct kbpf_run *run, uint64_t str,
 			      uint64_t str_size, uint64_t fmt, uint64_t args,
 			      uint64_t data_len);
 
-/* The dynptr helpers (197-203): dynptr.c */
+/* The dynptr helpers (197-203) and bpf_user_ringbuf_drain (209): dynptr.c */
 uint64_t kbpf_helper_dynptr_from_mem(struct kbpf_run *run, uint64_t data,
 				     uint64_t size, uint64_t flags,
 				     uint64_t ptr, uint64_t r5);
@@ -41,5 +41,8 @@ uint64_t kbpf_helper_dynptr_write(struct kbpf_run *run, uint64_t dst,
 uint64_t kbpf_helper_dynptr_data(struct kbpf_run *run, uint64_t ptr,
 				 uint64_t offset, uint64_t len, uint64_t r4,
 				 uint64_t r5);
+uint64_t kbpf_helper_user_ringbuf_drain(struct kbpf_run *run, uint64_t map,
+					uint64_t fn, uint64_t ctx,
+					uint64_t flags, uint64_t r5);
 
 #endif /* KBPF_HELPERS_INTERNAL_H */

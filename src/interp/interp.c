@@ -261,13 +261,25 @@ static int interp_region_add(struct interp_state *st, const void *p,
 			     size_t size, bool writable)
 {
 	uintptr_t start = (uintptr_t)p;
+	uint32_t i;
 
 	if (!size)
 		return 0;
-	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
-		return -KBPF_E2BIG;
 	if (start + size < start)
 		return -KBPF_EINVAL;
+	/*
+	 * The same region again (a map value looked up in every iteration of
+	 * a callback or loop): keep one, or long runs would hit the limit.
+	 */
+	for (i = st->nr_regions; i-- > 0;) {
+		const struct interp_region *r = &st->regions[i];
+
+		if (r->start == start && r->end == start + size &&
+		    r->writable == writable && !r->record)
+			return 0;
+	}
+	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
+		return -KBPF_E2BIG;
 	st->regions[st->nr_regions++] =
 		(struct interp_region){ .start = start,
 					.end = start + size,
