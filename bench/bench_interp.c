@@ -5,6 +5,11 @@
  * on, research/bench-anchors.md), in kbpf's fast and checked modes, and on
  * the kernel's JIT through BPF_PROG_TEST_RUN with repeat, in the same run.
  * Prints medians of several samples and the ratios.
+ *
+ * With -DKBPF_UBPF_DIR=<a ubpf checkout built outside this repository>
+ * (cmake -S <dir> -B <dir>/build && cmake --build <dir>/build --target ubpf),
+ * the same programs also run on ubpf's interpreter in the same process, and
+ * the ratio against it is printed. kbpf never builds or ships ubpf.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +23,9 @@
 #include "kbpf/interp.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
+#ifdef KBPF_BENCH_UBPF
+#include <ubpf.h>
+#endif
 
 struct bench_prog {
 	const char *name;
@@ -108,6 +116,39 @@ static double kernel_ns_per_run(struct bpf_insn *insns, uint32_t len, int reps)
 	return median(s, 7);
 }
 
+#ifdef KBPF_BENCH_UBPF
+/* ubpf's interpreter (no JIT) on the same bytes and the same 64-byte ctx. */
+static double ubpf_ns_per_run(struct bpf_insn *insns, uint32_t len, int reps)
+{
+	struct ubpf_vm *vm = ubpf_create();
+	uint8_t mem[64] = { 0 };
+	char *err = NULL;
+	uint64_t ret;
+	double s[7];
+
+	if (!vm)
+		return -1;
+	if (ubpf_load(vm, insns, len * (uint32_t)sizeof(*insns), &err)) {
+		fprintf(stderr, "ubpf_load: %s\n", err ? err : "?");
+		free(err);
+		ubpf_destroy(vm);
+		return -1;
+	}
+	for (int k = 0; k < 7; k++) {
+		uint64_t t0 = now_ns();
+
+		for (int i = 0; i < reps; i++)
+			if (ubpf_exec(vm, mem, sizeof(mem), &ret)) {
+				ubpf_destroy(vm);
+				return -1;
+			}
+		s[k] = (double)(now_ns() - t0) / reps;
+	}
+	ubpf_destroy(vm);
+	return median(s, 7);
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : BENCH_BIN_DIR;
@@ -151,6 +192,35 @@ int main(int argc, char **argv)
 			       b2;
 		       }));
 	}
-	printf("reference (not this run, research/bench-anchors.md): ubpf interpreter 4.4-5.2 ns/insn\n");
+#ifdef KBPF_BENCH_UBPF
+	printf("\nagainst ubpf's interpreter, same bytes, same process (ns per executed instruction)\n");
+	printf("%-10s %10s %10s %16s %16s\n", "program", "kbpf fast", "ubpf",
+	       "ubpf/kbpf fast", "ubpf/kbpf checked");
+	for (size_t p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
+		static struct bpf_insn insns[65536];
+		char path[512];
+		FILE *f;
+		size_t n;
+		double fast, checked, ub;
+		int reps = progs[p].insns > 1000 ? 200 : 200000;
+
+		snprintf(path, sizeof(path), "%s/%s.bin", dir, progs[p].name);
+		f = fopen(path, "rb");
+		if (!f)
+			return 1;
+		n = fread(insns, sizeof(insns[0]), 65536, f);
+		fclose(f);
+		fast = kbpf_ns_per_run(insns, (uint32_t)n, KBPF_INTERP_FAST,
+				       reps);
+		checked = kbpf_ns_per_run(insns, (uint32_t)n,
+					  KBPF_INTERP_CHECKED, reps);
+		ub = ubpf_ns_per_run(insns, (uint32_t)n, reps);
+		printf("%-10s %10.3f %10.3f %15.2fx %16.2fx\n", progs[p].name,
+		       fast / progs[p].insns, ub / progs[p].insns, ub / fast,
+		       ub / checked);
+	}
+#else
+	printf("reference (not this run, research/bench-anchors.md): ubpf interpreter 4.4-5.2 ns/insn; configure with -DKBPF_UBPF_DIR=... to measure it here\n");
+#endif
 	return 0;
 }

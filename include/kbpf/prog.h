@@ -48,6 +48,7 @@ enum kbpf_arg_kind {
 	KBPF_ARG_CONST_STR, /* NUL-terminated read-only string */
 	KBPF_ARG_UNSAFE_PTR, /* any address, read through probe callbacks */
 	KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL, /* writable bytes or NULL (size 0) */
+	KBPF_ARG_PTR_TO_DYNPTR_RDONLY, /* struct bpf_dynptr the helper only reads */
 };
 
 /* Result kinds of a helper prototype. */
@@ -55,7 +56,7 @@ enum kbpf_ret_kind {
 	KBPF_RET_INTEGER = 0, /* scalar */
 	KBPF_RET_VOID, /* nothing */
 	KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, /* value_size bytes of the map argument */
-	KBPF_RET_PTR_TO_MEM_OR_NULL, /* size given by the size argument (ringbuf reserve) */
+	KBPF_RET_PTR_TO_MEM_OR_NULL, /* size given by the size argument (ringbuf reserve, dynptr_data) */
 };
 
 /*
@@ -127,6 +128,28 @@ struct kbpf_run {
  */
 void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
 			 bool writable);
+
+/**
+ * kbpf_run_del_region() - the region [@ptr, @ptr + @size) added with
+ * kbpf_run_add_region() is no longer the program's (a helper handed it to
+ * a callback only for the callback's duration). A no-op in fast mode, and
+ * if no such region exists.
+ *
+ * Context: program path.
+ */
+void kbpf_run_del_region(struct kbpf_run *run, void *ptr, size_t size);
+
+/**
+ * kbpf_run_access_ok() - whether the program may access [@ptr, @ptr +
+ * @size) (@write: store to it): inside its stack frames or a region. Always
+ * true in fast mode. Helpers that reach memory through a pointer the
+ * program could have forged (a struct bpf_dynptr on its stack) check with
+ * it in checked mode.
+ *
+ * Context: program path.
+ */
+bool kbpf_run_access_ok(struct kbpf_run *run, const void *ptr, size_t size,
+			bool write);
 
 /**
  * kbpf_run_add_record() - as kbpf_run_add_region() for a ring buffer record

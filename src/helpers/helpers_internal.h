@@ -75,4 +75,30 @@ uint64_t kbpf_helper_redirect(struct kbpf_run *run, uint64_t ifindex,
 uint32_t kbpf_csum_partial(const void *buf, size_t len, uint32_t seed);
 uint16_t kbpf_csum_fold(uint32_t sum);
 
+/* The dynptr helpers (197-203) and bpf_user_ringbuf_drain (209): dynptr.c */
+uint64_t kbpf_helper_dynptr_from_mem(struct kbpf_run *run, uint64_t data,
+				     uint64_t size, uint64_t flags,
+				     uint64_t ptr, uint64_t r5);
+uint64_t kbpf_helper_ringbuf_reserve_dynptr(struct kbpf_run *run, uint64_t map,
+					    uint64_t size, uint64_t flags,
+					    uint64_t ptr, uint64_t r5);
+uint64_t kbpf_helper_ringbuf_submit_dynptr(struct kbpf_run *run, uint64_t ptr,
+					   uint64_t flags, uint64_t r3,
+					   uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_ringbuf_discard_dynptr(struct kbpf_run *run, uint64_t ptr,
+					    uint64_t flags, uint64_t r3,
+					    uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_dynptr_read(struct kbpf_run *run, uint64_t dst,
+				 uint64_t len, uint64_t src, uint64_t offset,
+				 uint64_t flags);
+uint64_t kbpf_helper_dynptr_write(struct kbpf_run *run, uint64_t dst,
+				  uint64_t offset, uint64_t src, uint64_t len,
+				  uint64_t flags);
+uint64_t kbpf_helper_dynptr_data(struct kbpf_run *run, uint64_t ptr,
+				 uint64_t offset, uint64_t len, uint64_t r4,
+				 uint64_t r5);
+uint64_t kbpf_helper_user_ringbuf_drain(struct kbpf_run *run, uint64_t map,
+					uint64_t fn, uint64_t ctx,
+					uint64_t flags, uint64_t r5);
+
 #endif /* KBPF_HELPERS_INTERNAL_H */

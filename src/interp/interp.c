@@ -263,13 +263,25 @@ static int interp_region_add(struct interp_state *st, const void *p,
 			     size_t size, bool writable)
 {
 	uintptr_t start = (uintptr_t)p;
+	uint32_t i;
 
 	if (!size)
 		return 0;
-	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
-		return -KBPF_E2BIG;
 	if (start + size < start)
 		return -KBPF_EINVAL;
+	/*
+	 * The same region again (a map value looked up in every iteration of
+	 * a callback or loop): keep one, or long runs would hit the limit.
+	 */
+	for (i = st->nr_regions; i-- > 0;) {
+		const struct interp_region *r = &st->regions[i];
+
+		if (r->start == start && r->end == start + size &&
+		    r->writable == writable && !r->record)
+			return 0;
+	}
+	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
+		return -KBPF_E2BIG;
 	st->regions[st->nr_regions++] =
 		(struct interp_region){ .start = start,
 					.end = start + size,
@@ -356,6 +368,38 @@ bool kbpf_run_take_record(struct kbpf_run *run, void *ptr)
 		}
 	}
 	return false;
+}
+
+void kbpf_run_del_region(struct kbpf_run *run, void *ptr, size_t size)
+{
+	struct interp_state *st = run->checked;
+	uint32_t i;
+
+	if (!st || !size)
+		return;
+	for (i = st->nr_regions; i-- > st->nr_base_regions;) {
+		struct interp_region *r = &st->regions[i];
+
+		if (r->record || r->start != (uintptr_t)ptr ||
+		    r->end != (uintptr_t)ptr + size)
+			continue;
+		r->end = r->start;
+		break;
+	}
+	/* Reuse the slots of dead regions at the top (callbacks per sample). */
+	while (st->nr_regions > st->nr_base_regions &&
+	       st->regions[st->nr_regions - 1].end ==
+		       st->regions[st->nr_regions - 1].start &&
+	       !st->regions[st->nr_regions - 1].record)
+		st->nr_regions--;
+}
+
+bool kbpf_run_access_ok(struct kbpf_run *run, const void *ptr, size_t size,
+			bool write)
+{
+	const struct interp_state *st = run->checked;
+
+	return !st || interp_access_ok(st, (uintptr_t)ptr, size, write);
 }
 
 void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
@@ -630,7 +674,15 @@ static int interp_check_args(const struct interp_state *st,
 			break;
 		}
 		case KBPF_ARG_PTR_TO_DYNPTR:
-			if (!interp_access_ok(st, v, 16, true))
+		case KBPF_ARG_PTR_TO_DYNPTR_RDONLY:
+			/*
+			 * The 16 bytes only: what they point to is the
+			 * helper's to check (kbpf_run_access_ok()), since a
+			 * program can forge a dynptr on its own stack.
+			 */
+			if (!interp_access_ok(st, v, 16,
+					      h->args[i] ==
+						      KBPF_ARG_PTR_TO_DYNPTR))
 				return -KBPF_EFAULT;
 			break;
 		case KBPF_ARG_CONST_STR: {

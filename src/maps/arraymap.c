@@ -333,7 +333,7 @@ static int array_map_direct_value_addr(const struct kbpf_map *map,
 	const struct kbpf_array *a = kbpf_array(map);
 
 	if (map->max_entries != 1)
-		return -KBPF_EOPNOTSUPP;
+		return -KBPF_ENOTSUPP; /* 524, as Linux (measured) */
 	if (off >= map->value_size)
 		return -KBPF_EINVAL;
 	*addr = (uint64_t)(uintptr_t)(a->values + off);

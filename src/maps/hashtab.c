@@ -321,7 +321,7 @@ static inline struct htab_bucket *htab_bucket(const struct kbpf_htab *t,
 #endif
 #endif
 
-static inline uint64_t get_u64(const uint8_t *p)
+static inline KBPF_UNUSED uint64_t get_u64(const uint8_t *p)
 {
 	uint64_t v;
 

@@ -188,49 +188,114 @@ static int check_ldimm64(struct kbpf_prog *prog, const struct kbpf_host *h,
 	return 0;
 }
 
-/* Linux's check_subprogs(): every jump lands inside; the end cannot fall through. */
-static int check_jumps(const struct kbpf_prog *prog, struct kbpf_vlog *log)
+static bool is_jump_or_ja(uint8_t code)
+{
+	return code == (BPF_JMP | BPF_EXIT) || code == (BPF_JMP | BPF_JA) ||
+	       code == (BPF_JMP32 | BPF_JA);
+}
+
+/*
+ * Linux's add_subprog_and_kfunc() and check_subprogs(): subprograms start
+ * at insn 0 and at every bpf-to-bpf call target and BPF_PSEUDO_FUNC
+ * address; every jump stays inside its subprogram, and no subprogram may
+ * fall through into the next.
+ */
+static int check_subprogs(const struct kbpf_prog *prog,
+			  const struct kbpf_host *h, struct kbpf_vlog *log)
+{
+	const struct bpf_insn *insns = prog->insns;
+	uint32_t i, len = prog->len, start = 0, end;
+	size_t bytes = (len + 8) / 8;
+	uint8_t *starts;
+	int err = 0;
+
+	starts = kbpf_zalloc(h, bytes, 0);
+	if (!starts)
+		return -KBPF_ENOMEM;
+	for (i = 0; i < len; i++) {
+		const struct bpf_insn *in = &insns[i];
+		int64_t t = (int64_t)i + in->imm + 1;
+
+		if (!((in->code == (BPF_JMP | BPF_CALL) &&
+		       in->src_reg == BPF_PSEUDO_CALL) ||
+		      (is_ldimm64(in) && in->src_reg == BPF_PSEUDO_FUNC)))
+			continue;
+		if (t < 0 || t >= len) {
+			kbpf_vlog_printf(log, "call to invalid destination\n");
+			err = -KBPF_EINVAL;
+			goto out;
+		}
+		starts[t / 8] |= (uint8_t)(1u << (t % 8));
+	}
+	starts[len / 8] |= (uint8_t)(1u << (len % 8)); /* sentinel */
+	for (end = 1; !(starts[end / 8] & (1u << (end % 8))); end++)
+		;
+	for (i = 0; i < len; i++) {
+		uint8_t code = insns[i].code, cls = BPF_CLASS(code);
+		int64_t t;
+
+		if ((cls == BPF_JMP || cls == BPF_JMP32) &&
+		    BPF_OP(code) != BPF_EXIT && BPF_OP(code) != BPF_CALL) {
+			t = (int64_t)i + 1 +
+			    (code == (BPF_JMP32 | BPF_JA) ? insns[i].imm :
+							    insns[i].off);
+			if (t < start || t >= end) {
+				kbpf_vlog_printf(
+					log,
+					"jump out of range from insn %u to %lld\n",
+					i, (long long)t);
+				err = -KBPF_EINVAL;
+				goto out;
+			}
+		}
+		if (i == end - 1) {
+			if (!is_jump_or_ja(code)) {
+				kbpf_vlog_printf(
+					log,
+					"last insn is not an exit or jmp\n");
+				err = -KBPF_EINVAL;
+				goto out;
+			}
+			start = end;
+			if (end < len)
+				for (end++;
+				     !(starts[end / 8] & (1u << (end % 8)));
+				     end++)
+					;
+		}
+	}
+out:
+	kbpf_free(h, starts, bytes);
+	return err;
+}
+
+/* Linux's check_cfg() on ld_imm64: no jump lands on its second half. */
+static int check_jump_targets(const struct kbpf_prog *prog,
+			      struct kbpf_vlog *log)
 {
 	const struct bpf_insn *insns = prog->insns;
 	uint32_t i, len = prog->len;
-	const struct bpf_insn *last = &insns[len - 1];
 
 	for (i = 0; i < len; i++) {
-		uint8_t cls = BPF_CLASS(insns[i].code),
-			op = BPF_OP(insns[i].code);
-		int64_t off;
+		uint8_t code = insns[i].code, cls = BPF_CLASS(code);
+		int64_t t;
 
-		if (cls != BPF_JMP && cls != BPF_JMP32)
+		if ((cls != BPF_JMP && cls != BPF_JMP32) ||
+		    BPF_OP(code) == BPF_EXIT ||
+		    (BPF_OP(code) == BPF_CALL &&
+		     insns[i].src_reg != BPF_PSEUDO_CALL))
 			continue;
-		if (op == BPF_EXIT ||
-		    (op == BPF_CALL && insns[i].src_reg != BPF_PSEUDO_CALL))
-			continue;
-		if (op == BPF_CALL)
-			off = insns[i].imm;
-		else if (cls == BPF_JMP32 && op == BPF_JA)
-			off = insns[i].imm;
-		else
-			off = insns[i].off;
-		if ((int64_t)i + off + 1 < 0 || (int64_t)i + off + 1 >= len) {
-			kbpf_vlog_printf(
-				log, "jump out of range from insn %u to %lld\n",
-				i, (long long)((int64_t)i + off + 1));
-			return -KBPF_EINVAL;
-		}
-		if (i + off + 1 > 0 && is_ldimm64(&insns[i + off])) {
+		t = (int64_t)i + 1 +
+		    (BPF_OP(code) == BPF_CALL || code == (BPF_JMP32 | BPF_JA) ?
+			     insns[i].imm :
+			     insns[i].off);
+		if (t > 0 && t < len && is_ldimm64(&insns[t - 1])) {
 			kbpf_vlog_printf(
 				log,
 				"jump into the middle of ldimm64 insn %lld\n",
-				(long long)(i + off));
+				(long long)(t - 1));
 			return -KBPF_EINVAL;
 		}
-	}
-	if ((last->code != (BPF_JMP | BPF_EXIT) &&
-	     last->code != (BPF_JMP | BPF_JA) &&
-	     last->code != (BPF_JMP32 | BPF_JA)) ||
-	    (len >= 2 && is_ldimm64(&insns[len - 2]))) {
-		kbpf_vlog_printf(log, "last insn is not an exit or jmp\n");
-		return -KBPF_EINVAL;
 	}
 	return 0;
 }
@@ -523,10 +588,14 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 {
 	int err;
 
+	/* Linux's order: subprograms, then ld_imm64, then the CFG. */
+	err = check_subprogs(prog, h, log);
+	if (err)
+		return err;
 	err = check_ldimm64(prog, h, attr, opts, log);
 	if (err)
 		return err;
-	err = check_jumps(prog, log);
+	err = check_jump_targets(prog, log);
 	if (err)
 		return err;
 	err = check_insns(prog, log);

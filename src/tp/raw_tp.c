@@ -244,11 +244,15 @@ static void raw_tp_retire_locked(struct kbpf_raw_tp *tp,
 
 /*
  * A copy of @old's live entries, plus @add if not NULL, minus @drop if not
- * NULL. Allocated atomically: called under the tracepoint lock.
+ * NULL, in *@out; NULL when no entry is left (nothing stays allocated for
+ * a tracepoint without programs). Allocated atomically: called under the
+ * tracepoint lock. Return 0 or -ENOMEM.
  */
-static struct kbpf_raw_tp_progs *raw_tp_progs_copy(
-	const struct kbpf_host *h, const struct kbpf_raw_tp_progs *old,
-	const struct raw_tp_entry *add, const struct kbpf_raw_tp_link *drop)
+static int raw_tp_progs_copy(const struct kbpf_host *h,
+			     const struct kbpf_raw_tp_progs *old,
+			     const struct raw_tp_entry *add,
+			     const struct kbpf_raw_tp_link *drop,
+			     struct kbpf_raw_tp_progs **out)
 {
 	uint32_t n = add ? 1 : 0, i, k = 0;
 	struct kbpf_raw_tp_progs *arr;
@@ -256,10 +260,13 @@ static struct kbpf_raw_tp_progs *raw_tp_progs_copy(
 	for (i = 0; old && i < old->n; i++)
 		if (old->e[i].prog && old->e[i].link != drop)
 			n++;
+	*out = NULL;
+	if (!n)
+		return 0;
 	arr = kbpf_zalloc(h, sizeof(*arr) + n * sizeof(arr->e[0]),
 			  KBPF_ALLOC_ATOMIC);
 	if (!arr)
-		return NULL;
+		return -KBPF_ENOMEM;
 	arr->host = h;
 	arr->n = n;
 	for (i = 0; old && i < old->n; i++)
@@ -267,7 +274,8 @@ static struct kbpf_raw_tp_progs *raw_tp_progs_copy(
 			arr->e[k++] = old->e[i];
 	if (add)
 		arr->e[k] = *add;
-	return arr;
+	*out = arr;
+	return 0;
 }
 
 /* The last reference to a link is gone: detach it. */
@@ -287,8 +295,7 @@ static void raw_tp_link_release(struct kbpf_obj *obj)
 	rflags = kbpf_spin_lock_irqsave(h, TP_LOCK(&reg->lock));
 	flags = kbpf_spin_lock_irqsave(h, TP_LOCK(&tp->lock));
 	old = tp->progs;
-	arr = raw_tp_progs_copy(h, old, NULL, link);
-	if (arr) {
+	if (!raw_tp_progs_copy(h, old, NULL, link, &arr)) {
 		kbpf_store_release_ptr(&tp->progs, arr);
 		raw_tp_retire_locked(tp, old);
 	} else {
@@ -362,15 +369,13 @@ static int raw_tp_attach(const struct kbpf_host *h, struct kbpf_raw_tp *tp,
 	}
 	flags = kbpf_spin_lock_irqsave(h, TP_LOCK(&tp->lock));
 	old = tp->progs;
-	arr = raw_tp_progs_copy(h, old, &e, NULL);
-	if (arr) {
+	err = raw_tp_progs_copy(h, old, &e, NULL, &arr);
+	if (!err) {
 		link->tp = tp;
 		kbpf_prog_get(prog);
 		kbpf_store_release_ptr(&tp->progs, arr);
 		raw_tp_retire_locked(tp, old);
 		tp->nr_links++;
-	} else {
-		err = -KBPF_ENOMEM;
 	}
 	kbpf_spin_unlock_irqrestore(h, TP_LOCK(&tp->lock), flags);
 unlock_reg:

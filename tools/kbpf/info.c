@@ -3,12 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kbpf/disasm.h"
 #include "kbpf_tool.h"
 
 static void info_help(FILE *f)
 {
 	fprintf(f,
-		"usage: kbpf info OBJ [--json]\n"
+		"usage: kbpf info OBJ [--json] [--disasm]\n"
 		"\n"
 		"Parse OBJ (an ELF BPF object) as libbpf would and print its\n"
 		"programs (name, section, type, attach target, instructions with\n"
@@ -16,7 +17,9 @@ static void info_help(FILE *f)
 		"sizes, max_entries, flags, where they come from). Nothing is\n"
 		"loaded. Exit status 1 if OBJ cannot be parsed, with the reason.\n"
 		"\n"
-		"  --json    one JSON object instead of text\n");
+		"  --json    one JSON object instead of text\n"
+		"  --disasm  also list each program's instructions (after the\n"
+		"            loader's relocation) in the verifier log's syntax\n");
 }
 
 static void info_flags(FILE *f, uint32_t flags)
@@ -27,7 +30,37 @@ static void info_flags(FILE *f, uint32_t flags)
 		fputs(" xdp_frags", f);
 }
 
-static void info_text(const char *path, struct kbpf_elf *obj)
+/* The instructions of @p, one per line; map and function references named. */
+static void info_disasm(const struct kbpf_elf *obj,
+			const struct kbpf_elf_prog *p)
+{
+	uint32_t i = 0;
+
+	while (i < p->insn_cnt) {
+		const struct bpf_insn *in = &p->insns[i];
+		char text[128];
+		int n = kbpf_disasm_insn(in, p->insn_cnt - i, text,
+					 sizeof(text));
+
+		printf("    %4u: %s", i, text);
+		if (n == 2 &&
+		    (in->src_reg == BPF_PSEUDO_MAP_IDX ||
+		     in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) &&
+		    (uint32_t)in->imm < obj->nr_maps)
+			printf("  ; map %s%s", obj->maps[in->imm].name,
+			       in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE ?
+				       " value" :
+				       "");
+		if (n == 2 && in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE)
+			printf(" +%u", (uint32_t)in[1].imm);
+		if (n == 2 && in->src_reg == BPF_PSEUDO_FUNC)
+			printf("  ; function at insn %d", (int)i + in->imm + 1);
+		putchar('\n');
+		i += n > 0 ? (uint32_t)n : 1;
+	}
+}
+
+static void info_text(const char *path, struct kbpf_elf *obj, bool disasm)
 {
 	uint32_t i;
 
@@ -50,6 +83,8 @@ static void info_text(const char *path, struct kbpf_elf *obj)
 			printf(" target %s", p->attach_target);
 		info_flags(stdout, p->prog_flags);
 		putchar('\n');
+		if (disasm)
+			info_disasm(obj, p);
 	}
 	printf("maps (%u):\n", obj->nr_maps);
 	for (i = 0; i < obj->nr_maps; i++) {
@@ -113,7 +148,7 @@ int kbpf_cmd_info(int argc, char **argv)
 {
 	const char *path = NULL;
 	struct kbpf_elf *obj;
-	bool json = false;
+	bool json = false, disasm = false;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -122,6 +157,8 @@ int kbpf_cmd_info(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--disasm")) {
+			disasm = true;
 		} else if (argv[i][0] == '-' || path) {
 			fprintf(stderr,
 				"kbpf info: unexpected argument '%s'\n\n",
@@ -142,7 +179,7 @@ int kbpf_cmd_info(int argc, char **argv)
 	if (json)
 		info_json(path, obj);
 	else
-		info_text(path, obj);
+		info_text(path, obj, disasm);
 	kbpf_elf_free(obj);
 	return 0;
 }
