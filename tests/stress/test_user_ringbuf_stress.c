@@ -97,6 +97,9 @@ static long sample(void *ctx, void *data, uint32_t size)
 		r->bad++;
 	r->next = seq + 1;
 	r->seen++;
+	/* Linger now and then, so the other drainer finds the ring busy. */
+	if (!(r->seen % 256))
+		sched_yield();
 	r->in_drain--;
 	return 0;
 }
