@@ -407,6 +407,11 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 	 (1ULL << BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE) |                     \
 	 (1ULL << BPF_PROG_TYPE_TRACING) | (1ULL << BPF_PROG_TYPE_SYSCALL))
 
+#define TC_TYPES \
+	((1ULL << BPF_PROG_TYPE_SCHED_CLS) | (1ULL << BPF_PROG_TYPE_SCHED_ACT))
+#define SKB_TYPES (TC_TYPES | (1ULL << BPF_PROG_TYPE_SOCKET_FILTER))
+#define XDP_TYPES (1ULL << BPF_PROG_TYPE_XDP)
+
 /* One table entry: id, implementation, result kind, GPL-only, program types, argument kinds. */
 #define HELPER(id, fn_, ret_, gpl_, types_, ...)     \
 	[BPF_FUNC_##id] = { .fn = fn_,               \
@@ -533,6 +538,45 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_CONST_SIZE_OR_ZERO),
 	HELPER(strncmp, h_strncmp, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_CONST_STR),
+	/* Packet programs (packet.c). */
+	HELPER(skb_load_bytes, kbpf_helper_skb_load_bytes, KBPF_RET_INTEGER,
+	       false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE),
+	HELPER(skb_load_bytes_relative, kbpf_helper_skb_load_bytes_relative,
+	       KBPF_RET_INTEGER, false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_UNINIT_MEM,
+	       KBPF_ARG_CONST_SIZE, KBPF_ARG_ANYTHING),
+	HELPER(skb_store_bytes, kbpf_helper_skb_store_bytes, KBPF_RET_INTEGER,
+	       false, TC_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_ANYTHING),
+	HELPER(skb_pull_data, kbpf_helper_skb_pull_data, KBPF_RET_INTEGER,
+	       false, TC_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING),
+	HELPER(l3_csum_replace, kbpf_helper_l3_csum_replace, KBPF_RET_INTEGER,
+	       false, TC_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(l4_csum_replace, kbpf_helper_l4_csum_replace, KBPF_RET_INTEGER,
+	       false, TC_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(csum_diff, kbpf_helper_csum_diff, KBPF_RET_INTEGER, false,
+	       TC_TYPES | XDP_TYPES, KBPF_ARG_PTR_TO_MEM_OR_NULL,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO, KBPF_ARG_PTR_TO_MEM_OR_NULL,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO, KBPF_ARG_ANYTHING),
+	HELPER(redirect, kbpf_helper_redirect, KBPF_RET_INTEGER, false,
+	       TC_TYPES | XDP_TYPES, KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(xdp_adjust_head, kbpf_helper_xdp_adjust_head, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING),
+	HELPER(xdp_adjust_meta, kbpf_helper_xdp_adjust_meta, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING),
+	HELPER(xdp_adjust_tail, kbpf_helper_xdp_adjust_tail, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING),
+	HELPER(xdp_get_buff_len, kbpf_helper_xdp_get_buff_len, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX),
+	HELPER(xdp_load_bytes, kbpf_helper_xdp_load_bytes, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE),
+	HELPER(xdp_store_bytes, kbpf_helper_xdp_store_bytes, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE),
 };
 
 const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,
