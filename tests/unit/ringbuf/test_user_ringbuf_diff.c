@@ -406,7 +406,8 @@ static void drain_both(struct env *e, uint64_t args[4], const char *what,
 		       (unsigned long long)args[1], (long long)res[0].ret,
 		       (unsigned long long)res[0].n, (long long)res[1].ret,
 		       (unsigned long long)res[1].n);
-	if (d[0].len != d[1].len || memcmp(d[0].bytes, d[1].bytes, d[0].len))
+	if (d[0].len != d[1].len ||
+	    (d[0].len && memcmp(d[0].bytes, d[1].bytes, d[0].len)))
 		T_FAIL("%s: callback records differ (kernel %zu bytes, kbpf %zu)",
 		       what, d[0].len, d[1].len);
 	if (samples)
