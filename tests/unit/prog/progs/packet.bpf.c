@@ -126,7 +126,8 @@ int xdp_encap(struct xdp_md *ctx)
 	eth = data;
 	inner_eth = data + sizeof(struct iphdr);
 	outer = (void *)(eth + 1);
-	if ((void *)(outer + 1) > data_end || (void *)(inner_eth + 1) > data_end)
+	if ((void *)(outer + 1) > data_end ||
+	    (void *)(inner_eth + 1) > data_end)
 		return XDP_ABORTED;
 	__builtin_memcpy(eth, inner_eth, sizeof(*eth));
 	inner = (void *)(outer + 1);
