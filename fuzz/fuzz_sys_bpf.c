@@ -86,6 +86,21 @@ static long fz_strncpy_from_user(const struct kbpf_host *h, char *dst,
 	return (long)n;
 }
 
+/*
+ * A host may refuse any allocation; this one refuses big ones, so that the
+ * fuzzer's 2 GiB budget is not spent on preallocated hash maps that touch
+ * every element (Linux would fail them with -ENOMEM on a small machine too).
+ */
+#define FZ_ALLOC_MAX (64u << 20)
+
+static void *fz_alloc(const struct kbpf_host *h, size_t size, size_t align,
+		      uint32_t flags)
+{
+	if (size > FZ_ALLOC_MAX)
+		return NULL;
+	return kbpf_posix_host()->alloc(h, size, align, flags);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -96,6 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!fuzz_host.alloc) {
 		fuzz_host = *kbpf_posix_host();
+		fuzz_host.alloc = fz_alloc;
 		fuzz_host.copy_from_user = fz_copy_from_user;
 		fuzz_host.copy_to_user = fz_copy_to_user;
 		fuzz_host.strncpy_from_user = fz_strncpy_from_user;

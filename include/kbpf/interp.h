@@ -44,6 +44,12 @@ enum kbpf_interp_mode {
  * @ctx: the context pointer, passed in r1.
  * @ctx_size: bytes of @ctx the program may access (checked mode), 0 for none.
  * @ctx_writable: whether the program may store to @ctx (checked mode).
+ * @ctx_ro_size: checked mode: the last @ctx_ro_size bytes of @ctx are
+ *               read-only even when @ctx_writable (the packet pointers
+ *               that follow a UAPI packet context).
+ * @pkt: checked mode: the packet the program may read and write,
+ *       @pkt_size bytes (NULL: none); helpers that move it call
+ *       kbpf_run_set_packet().
  * @r2: initial r2 (0 for BPF programs; the conformance suite passes the
  *      memory length there).
  * @mode: fast or checked.
@@ -55,6 +61,9 @@ struct kbpf_interp_args {
 	void *ctx;
 	size_t ctx_size;
 	bool ctx_writable;
+	size_t ctx_ro_size;
+	void *pkt;
+	size_t pkt_size;
 	uint64_t r2;
 	enum kbpf_interp_mode mode;
 	uint32_t cpu;

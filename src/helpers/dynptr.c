@@ -4,7 +4,8 @@
  * behaviour): bpf_dynptr_from_mem, bpf_ringbuf_reserve_dynptr,
  * bpf_ringbuf_submit_dynptr, bpf_ringbuf_discard_dynptr, bpf_dynptr_read,
  * bpf_dynptr_write and bpf_dynptr_data, over Linux's struct bpf_dynptr
- * layout (include/kbpf/dynptr.h).
+ * layout (include/kbpf/dynptr.h), and bpf_user_ringbuf_drain, which hands
+ * each sample to a callback as a dynptr.
  *
  * Linux's verifier guarantees that the struct bpf_dynptr a helper gets was
  * built by a helper and not changed since. kbpf has no verifier: a program
@@ -200,4 +201,46 @@ uint64_t kbpf_helper_dynptr_data(struct kbpf_run *run, uint64_t ptr,
 	if (!dynptr_mem_ok(run, d, off, n, false))
 		return 0;
 	return (uint64_t)(uintptr_t)((uint8_t *)d->data + d->offset + off);
+}
+
+struct drain_ctx {
+	struct kbpf_run *run;
+	uint64_t fn;
+	uint64_t ctx;
+};
+
+/*
+ * One sample to the program's callback, as a local dynptr on this stack
+ * (Linux's kernel stack): writable, as Linux leaves it (measured: the
+ * callback's dynptr_write and stores through dynptr_data reach the user
+ * pages). In checked mode the sample and the dynptr are the program's
+ * only for the callback: the dynptr read-only, so it cannot be retargeted.
+ */
+static long drain_sample(void *p, void *data, uint32_t size)
+{
+	struct drain_ctx *c = p;
+	struct kbpf_run *run = c->run;
+	struct kbpf_dynptr d;
+	uint64_t ret;
+
+	kbpf_dynptr_init(&d, data, KBPF_DYNPTR_TYPE_LOCAL, 0, size);
+	kbpf_run_add_region(run, &d, sizeof(d), false);
+	kbpf_run_add_region(run, data, size, true);
+	ret = run->error ? 0 :
+			   run->call_func(run, c->fn, (uint64_t)(uintptr_t)&d,
+					  c->ctx, 0, 0, 0);
+	kbpf_run_del_region(run, data, size);
+	kbpf_run_del_region(run, &d, sizeof(d));
+	/* A fault in the callback stops the drain (and then the program). */
+	return run->error ? 1 : ret != 0;
+}
+
+uint64_t kbpf_helper_user_ringbuf_drain(struct kbpf_run *run, uint64_t map,
+					uint64_t fn, uint64_t ctx,
+					uint64_t flags, uint64_t r5)
+{
+	struct drain_ctx c = { run, fn, ctx };
+
+	return (uint64_t)kbpf_user_ringbuf_drain(
+		(struct kbpf_map *)(uintptr_t)map, drain_sample, &c, flags);
 }

@@ -271,9 +271,17 @@ static uint64_t h_probe_read_user(struct kbpf_run *run, uint64_t dst,
 /*
  * The _str forms: copy up to the NUL; return bytes copied including it, or
  * size when no NUL came first (the last byte is then set to NUL).
+ *
+ * @wordpad: Linux's user-memory string copy works a word at a time when
+ * source and destination are both 8-byte aligned, and stores the word that
+ * holds the NUL whole, with the bytes after the NUL zeroed (measured on
+ * x86-64): the bytes up to the next 8-byte boundary end up zero, if that
+ * word fits in @size. The _user form and the compat form (which Linux
+ * routes to it for user addresses) do the same.
  */
 static uint64_t probe_read_str(struct kbpf_run *run, uint64_t dst,
-			       uint64_t size, uint64_t src, bool user)
+			       uint64_t size, uint64_t src, bool user,
+			       bool wordpad)
 {
 	const struct kbpf_host *h = run->host;
 	int (*fn)(const struct kbpf_host *, void *, const void *, size_t) =
@@ -291,8 +299,13 @@ static uint64_t probe_read_str(struct kbpf_run *run, uint64_t dst,
 			memset(d, 0, size);
 			return (uint64_t)(int64_t)err;
 		}
-		if (!d[i])
+		if (!d[i]) {
+			uint64_t word_end = (i & ~(uint64_t)7) + 8;
+
+			if (wordpad && !((dst | src) & 7) && word_end <= size)
+				memset(&d[i + 1], 0, word_end - i - 1);
 			return i + 1;
+		}
 	}
 	d[size - 1] = 0;
 	return size;
@@ -302,14 +315,34 @@ static uint64_t h_probe_read_kernel_str(struct kbpf_run *run, uint64_t dst,
 					uint64_t size, uint64_t src,
 					uint64_t r4, uint64_t r5)
 {
-	return probe_read_str(run, dst, size, src, false);
+	return probe_read_str(run, dst, size, src, false, false);
 }
 
 static uint64_t h_probe_read_user_str(struct kbpf_run *run, uint64_t dst,
 				      uint64_t size, uint64_t src, uint64_t r4,
 				      uint64_t r5)
 {
-	return probe_read_str(run, dst, size, src, true);
+	return probe_read_str(run, dst, size, src, true, true);
+}
+
+/*
+ * bpf_probe_read and bpf_probe_read_str, the forms from before the kernel
+ * and user variants: Linux picks by address (below TASK_SIZE: user) on
+ * architectures where the two spaces do not overlap; kbpf has no address
+ * split to consult and asks the host's kernel probe, which on hosts with
+ * one address space (and on the POSIX host) reads both.
+ */
+static uint64_t h_probe_read(struct kbpf_run *run, uint64_t dst, uint64_t size,
+			     uint64_t src, uint64_t r4, uint64_t r5)
+{
+	return probe_read(run, dst, size, src, false);
+}
+
+static uint64_t h_probe_read_str(struct kbpf_run *run, uint64_t dst,
+				 uint64_t size, uint64_t src, uint64_t r4,
+				 uint64_t r5)
+{
+	return probe_read_str(run, dst, size, src, false, true);
 }
 
 static uint64_t h_strncmp(struct kbpf_run *run, uint64_t s1, uint64_t s1_sz,
@@ -407,6 +440,11 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 	 (1ULL << BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE) |                     \
 	 (1ULL << BPF_PROG_TYPE_TRACING) | (1ULL << BPF_PROG_TYPE_SYSCALL))
 
+#define TC_TYPES \
+	((1ULL << BPF_PROG_TYPE_SCHED_CLS) | (1ULL << BPF_PROG_TYPE_SCHED_ACT))
+#define SKB_TYPES (TC_TYPES | (1ULL << BPF_PROG_TYPE_SOCKET_FILTER))
+#define XDP_TYPES (1ULL << BPF_PROG_TYPE_XDP)
+
 /* One table entry: id, implementation, result kind, GPL-only, program types, argument kinds. */
 #define HELPER(id, fn_, ret_, gpl_, types_, ...)     \
 	[BPF_FUNC_##id] = { .fn = fn_,               \
@@ -446,8 +484,9 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_NONE),
 	HELPER(ktime_get_boot_ns, h_ktime_get_boot_ns, KBPF_RET_INTEGER, false,
 	       0, KBPF_ARG_NONE),
+	/* Not for tracing types: Linux leaves it out of their protos (measured). */
 	HELPER(ktime_get_coarse_ns, h_ktime_get_coarse_ns, KBPF_RET_INTEGER,
-	       false, 0, KBPF_ARG_NONE),
+	       false, ~TRACING_TYPES, KBPF_ARG_NONE),
 	HELPER(ktime_get_tai_ns, h_ktime_get_tai_ns, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_NONE),
 	HELPER(get_prandom_u32, h_get_prandom_u32, KBPF_RET_INTEGER, false, 0,
@@ -455,11 +494,19 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	HELPER(get_smp_processor_id, h_get_smp_processor_id, KBPF_RET_INTEGER,
 	       false, 0, KBPF_ARG_NONE),
 	HELPER(get_current_pid_tgid, h_get_current_pid_tgid, KBPF_RET_INTEGER,
-	       false, TRACING_TYPES, KBPF_ARG_NONE),
+	       false, 0, KBPF_ARG_NONE),
 	HELPER(get_current_uid_gid, h_get_current_uid_gid, KBPF_RET_INTEGER,
-	       false, TRACING_TYPES, KBPF_ARG_NONE),
-	HELPER(get_current_comm, h_get_current_comm, KBPF_RET_INTEGER, false,
-	       TRACING_TYPES, KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE),
+	       false, 0, KBPF_ARG_NONE),
+	/* Task helpers: every program type in 6.18 (measured). */
+	HELPER(get_current_comm, h_get_current_comm, KBPF_RET_INTEGER, false, 0,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE),
+	/* The compat probe reads are tracing (and syscall) helpers (measured). */
+	HELPER(probe_read, h_probe_read, KBPF_RET_INTEGER, true, TRACING_TYPES,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE_OR_ZERO,
+	       KBPF_ARG_UNSAFE_PTR),
+	HELPER(probe_read_str, h_probe_read_str, KBPF_RET_INTEGER, true,
+	       TRACING_TYPES, KBPF_ARG_PTR_TO_UNINIT_MEM,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO, KBPF_ARG_UNSAFE_PTR),
 	/* Probe reads are base helpers: any type, for privileged loaders. */
 	HELPER(probe_read_kernel, h_probe_read_kernel, KBPF_RET_INTEGER, true,
 	       0, KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE_OR_ZERO,
@@ -510,6 +557,10 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_RET_PTR_TO_MEM_OR_NULL, false, 0,
 	       KBPF_ARG_PTR_TO_DYNPTR_RDONLY, KBPF_ARG_ANYTHING,
 	       KBPF_ARG_CONST_SIZE_OR_ZERO),
+	HELPER(user_ringbuf_drain, kbpf_helper_user_ringbuf_drain,
+	       KBPF_RET_INTEGER, false, 0, KBPF_ARG_CONST_MAP_PTR,
+	       KBPF_ARG_PTR_TO_FUNC, KBPF_ARG_PTR_TO_STACK_OR_NULL,
+	       KBPF_ARG_ANYTHING),
 	HELPER(perf_event_output, h_perf_event_output, KBPF_RET_INTEGER, true,
 	       TRACING_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR,
 	       KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_MEM,
@@ -529,6 +580,45 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_CONST_SIZE_OR_ZERO),
 	HELPER(strncmp, h_strncmp, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_CONST_STR),
+	/* Packet programs (packet.c). */
+	HELPER(skb_load_bytes, kbpf_helper_skb_load_bytes, KBPF_RET_INTEGER,
+	       false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE),
+	HELPER(skb_load_bytes_relative, kbpf_helper_skb_load_bytes_relative,
+	       KBPF_RET_INTEGER, false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_UNINIT_MEM,
+	       KBPF_ARG_CONST_SIZE, KBPF_ARG_ANYTHING),
+	HELPER(skb_store_bytes, kbpf_helper_skb_store_bytes, KBPF_RET_INTEGER,
+	       false, TC_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_ANYTHING),
+	HELPER(skb_pull_data, kbpf_helper_skb_pull_data, KBPF_RET_INTEGER,
+	       false, TC_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING),
+	HELPER(l3_csum_replace, kbpf_helper_l3_csum_replace, KBPF_RET_INTEGER,
+	       false, TC_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(l4_csum_replace, kbpf_helper_l4_csum_replace, KBPF_RET_INTEGER,
+	       false, TC_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(csum_diff, kbpf_helper_csum_diff, KBPF_RET_INTEGER, false,
+	       TC_TYPES | XDP_TYPES, KBPF_ARG_PTR_TO_MEM_OR_NULL,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO, KBPF_ARG_PTR_TO_MEM_OR_NULL,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO, KBPF_ARG_ANYTHING),
+	HELPER(redirect, kbpf_helper_redirect, KBPF_RET_INTEGER, false,
+	       TC_TYPES | XDP_TYPES, KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(xdp_adjust_head, kbpf_helper_xdp_adjust_head, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING),
+	HELPER(xdp_adjust_meta, kbpf_helper_xdp_adjust_meta, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING),
+	HELPER(xdp_adjust_tail, kbpf_helper_xdp_adjust_tail, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING),
+	HELPER(xdp_get_buff_len, kbpf_helper_xdp_get_buff_len, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX),
+	HELPER(xdp_load_bytes, kbpf_helper_xdp_load_bytes, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE),
+	HELPER(xdp_store_bytes, kbpf_helper_xdp_store_bytes, KBPF_RET_INTEGER,
+	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE),
 };
 
 const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,

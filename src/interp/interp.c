@@ -23,6 +23,7 @@
 #include "core/atomic.h"
 #include "kbpf/interp.h"
 #include "kbpf/map.h"
+#include "kbpf/packet.h"
 
 struct interp_region {
 	uintptr_t start;
@@ -41,6 +42,7 @@ struct interp_state {
 	bool checked;
 	uint32_t nr_regions;
 	uint32_t nr_base_regions; /* the context's; kept across tail calls */
+	uint32_t pkt_region; /* index of the packet's region, or UINT32_MAX */
 	struct interp_region regions[KBPF_INTERP_MAX_REGIONS];
 	uint8_t stack[KBPF_MAX_CALL_FRAMES][KBPF_STACK_SIZE]
 		__attribute__((aligned(16)));
@@ -261,13 +263,25 @@ static int interp_region_add(struct interp_state *st, const void *p,
 			     size_t size, bool writable)
 {
 	uintptr_t start = (uintptr_t)p;
+	uint32_t i;
 
 	if (!size)
 		return 0;
-	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
-		return -KBPF_E2BIG;
 	if (start + size < start)
 		return -KBPF_EINVAL;
+	/*
+	 * The same region again (a map value looked up in every iteration of
+	 * a callback or loop): keep one, or long runs would hit the limit.
+	 */
+	for (i = st->nr_regions; i-- > 0;) {
+		const struct interp_region *r = &st->regions[i];
+
+		if (r->start == start && r->end == start + size &&
+		    r->writable == writable && !r->record)
+			return 0;
+	}
+	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
+		return -KBPF_E2BIG;
 	st->regions[st->nr_regions++] =
 		(struct interp_region){ .start = start,
 					.end = start + size,
@@ -399,6 +413,24 @@ void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
 	err = interp_region_add(st, ptr, size, writable);
 	if (err && !run->error)
 		run->error = err;
+}
+
+void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size)
+{
+	struct interp_state *st = run->checked;
+	struct interp_region *r;
+
+	if (!st)
+		return;
+	if (st->pkt_region == UINT32_MAX) {
+		/* The runner gave no packet: only a host's own helper gets here. */
+		kbpf_run_add_region(run, start, size, true);
+		return;
+	}
+	/* The base region keeps its index; an empty packet gives an empty range. */
+	r = &st->regions[st->pkt_region];
+	r->start = (uintptr_t)start;
+	r->end = (uintptr_t)start + size;
 }
 
 /*
@@ -901,6 +933,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.checked = args->mode == KBPF_INTERP_CHECKED;
 	st.nr_regions = 0;
 	st.nr_base_regions = 0;
+	st.pkt_region = UINT32_MAX;
 	run.interp = &st;
 	if (!st.checked) {
 		err = interp_exec_fast(&st, 0, regs, ret);
@@ -910,9 +943,36 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		run.checked = &st;
 		memset(st.stack, 0, sizeof(st.stack));
 		err = interp_validate(prog->insns, prog->len);
-		if (!err && args->ctx && args->ctx_size)
-			err = interp_region_add(&st, args->ctx, args->ctx_size,
+		if (!err && args->ctx && args->ctx_size) {
+			size_t ro = args->ctx_writable ? args->ctx_ro_size : 0;
+
+			if (ro > args->ctx_size)
+				ro = args->ctx_size;
+			err = interp_region_add(&st, args->ctx,
+						args->ctx_size - ro,
 						args->ctx_writable);
+			if (!err && ro)
+				err = interp_region_add(
+					&st,
+					(uint8_t *)args->ctx +
+						(args->ctx_size - ro),
+					ro, false);
+		}
+		if (!err && args->pkt) {
+			/* Always a slot, even for an empty packet, so helpers can move it. */
+			if (st.nr_regions >= KBPF_INTERP_MAX_REGIONS) {
+				err = -KBPF_E2BIG;
+			} else {
+				st.pkt_region = st.nr_regions++;
+				st.regions[st.pkt_region] =
+					(struct interp_region){
+						.start = (uintptr_t)args->pkt,
+						.end = (uintptr_t)args->pkt +
+						       args->pkt_size,
+						.writable = true,
+					};
+			}
+		}
 		st.nr_base_regions = st.nr_regions;
 		if (!err)
 			err = interp_add_prog_regions(&st, prog);

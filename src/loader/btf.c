@@ -540,7 +540,8 @@ int kbpf_ld_btf_maps(struct ld_ctx *c)
 		err = btf_parse_def(c, m, def);
 		if (err)
 			return err;
-		if (m->type == BPF_MAP_TYPE_RINGBUF)
+		if (m->type == BPF_MAP_TYPE_RINGBUF ||
+		    m->type == BPF_MAP_TYPE_USER_RINGBUF)
 			m->max_entries = btf_ringbuf_size(m->max_entries);
 		if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !m->max_entries)
 			m->max_entries = c->h->nr_cpus;

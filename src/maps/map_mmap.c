@@ -33,6 +33,12 @@ int kbpf_map_mmap(struct kbpf_map *map, uint64_t pgoff, size_t nr,
 	if (map->map_type == BPF_MAP_TYPE_RINGBUF && writable &&
 	    (pgoff || nr != 1))
 		return -KBPF_EPERM;
+	/*
+	 * User ring buffer: the reverse. User space produces, so the
+	 * producer page and the data may be writable, the consumer page not.
+	 */
+	if (map->map_type == BPF_MAP_TYPE_USER_RINGBUF && writable && !pgoff)
+		return -KBPF_EPERM;
 	if (!nr || pgoff > total || nr > total - pgoff)
 		return -KBPF_EINVAL;
 	if (writable)

@@ -21,6 +21,7 @@
 	X(BPF_MAP_TYPE_LRU_PERCPU_HASH, kbpf_lru_percpu_htab_map_ops)   \
 	X(BPF_MAP_TYPE_PERF_EVENT_ARRAY, kbpf_perf_event_array_map_ops) \
 	X(BPF_MAP_TYPE_PROG_ARRAY, kbpf_prog_array_map_ops)             \
+	X(BPF_MAP_TYPE_USER_RINGBUF, kbpf_user_ringbuf_map_ops)         \
 	/* end of list */
 
 #endif /* KBPF_MAP_TYPES_H */

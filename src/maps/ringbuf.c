@@ -33,8 +33,19 @@
  * header). producer_pos is published with a release store that pairs with
  * the consumer's acquire load; the consumer's release store of
  * consumer_pos pairs with the acquire load in reserve.
+ *
+ * BPF_MAP_TYPE_USER_RINGBUF is the same object with the roles swapped:
+ * user space produces (writes producer_pos, the headers and the data, as
+ * libbpf's user_ring_buffer does) and bpf_user_ringbuf_drain consumes.
+ * User space may map the producer page and the data writable and the
+ * consumer page only read-only (Linux's -EPERM otherwise), so nothing it
+ * writes is trusted: each sample is checked against the ring before a
+ * program sees it. Consumers are serialised by the busy flag (a drain that
+ * finds it set returns -EBUSY, as Linux's, instead of holding a lock across
+ * the program's callbacks). See docs/design/ringbuf.md.
  */
 #include "core/spinlock.h"
+#include "kbpf/dynptr.h"
 #include "kbpf/ringbuf.h"
 #include "map_internal.h"
 
@@ -44,13 +55,18 @@
 /* Page index of the first data page in Linux's ring object. */
 #define RINGBUF_PGOFF 3
 
+/* Linux's BPF_MAX_USER_RINGBUF_SAMPLES: samples one drain may visit. */
+#define USER_RINGBUF_MAX_SAMPLES (128 * 1024)
+
 extern const struct kbpf_map_ops kbpf_ringbuf_map_ops;
+extern const struct kbpf_map_ops kbpf_user_ringbuf_map_ops;
 
 struct kbpf_ringbuf {
 	struct kbpf_map map;
 	struct kbpf_spinlock lock;
 	uint64_t mask; /* data size - 1 */
 	uint64_t pending_pos; /* oldest record not yet committed (under lock) */
+	uint32_t busy; /* USER_RINGBUF: a drain is running (atomic) */
 	uintptr_t *pages; /* consumer, producer, data..., data... */
 	size_t nr_list; /* entries in pages */
 	size_t nr_alloc; /* distinct pages */
@@ -107,7 +123,10 @@ static int rb_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 	r->base = h->vmap(h, r->pages, r->nr_list);
 	if (!r->base)
 		goto free_pages;
-	kbpf_map_init(&r->map, h, attr, &kbpf_ringbuf_map_ops);
+	kbpf_map_init(&r->map, h, attr,
+		      attr->map_type == BPF_MAP_TYPE_USER_RINGBUF ?
+			      &kbpf_user_ringbuf_map_ops :
+			      &kbpf_ringbuf_map_ops);
 	kbpf_spin_init(&r->lock);
 	r->mask = attr->max_entries - 1;
 	*(struct kbpf_ringbuf **)r->base = r;
@@ -298,6 +317,100 @@ long kbpf_ringbuf_consume(struct kbpf_map *map, kbpf_ringbuf_sample_fn fn,
 	}
 }
 
+/*
+ * USER_RINGBUF: the sample at consumer_pos, checked as Linux checks it,
+ * in Linux's order (the errno tells the caller what to do): -EINVAL for a
+ * producer_pos that is not 8-byte aligned or a sample past it, -ENODATA
+ * when empty or the sample is still busy, -E2BIG for a sample larger than
+ * the ring or a dynptr, -EAGAIN after skipping a discarded one.
+ */
+static int urb_peek(struct kbpf_ringbuf *r, void **sample, uint32_t *size)
+{
+	uint64_t prod, cons;
+	uint32_t hdr_len, flags, len, total;
+
+	/* Pairs with the user-space producer's release of producer_pos. */
+	prod = kbpf_load_acquire_u64(r->producer_pos);
+	if (prod % 8)
+		return -KBPF_EINVAL;
+	cons = kbpf_load_acquire_u64(r->consumer_pos);
+	if (cons >= prod)
+		return -KBPF_ENODATA;
+	/* Read once: user space may change it under us. */
+	hdr_len = kbpf_load_acquire_u32(r->data + (cons & r->mask));
+	flags = hdr_len & (BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+	len = hdr_len & ~flags;
+	total = (uint32_t)kbpf_round_up((uint64_t)len + 8, 8);
+	if (total > prod - cons)
+		return -KBPF_EINVAL;
+	if (total > r->mask + 1)
+		return -KBPF_E2BIG;
+	if (len > KBPF_DYNPTR_MAX_SIZE)
+		return -KBPF_E2BIG;
+	if (flags & BPF_RINGBUF_DISCARD_BIT) {
+		/* Pairs with the producer's acquire of consumer_pos. */
+		kbpf_store_release_u64(r->consumer_pos, cons + total);
+		return -KBPF_EAGAIN;
+	}
+	if (flags & BPF_RINGBUF_BUSY_BIT)
+		return -KBPF_ENODATA;
+	/* Contiguous even when it wraps: the data is mapped twice. */
+	*sample = r->data + ((cons + 8) & r->mask);
+	*size = len;
+	return 0;
+}
+
+long kbpf_user_ringbuf_drain(struct kbpf_map *map,
+			     kbpf_user_ringbuf_sample_fn fn, void *ctx,
+			     uint64_t flags)
+{
+	struct kbpf_ringbuf *r = rb(map);
+	const struct kbpf_host *h = map->obj.host;
+	long samples, discarded = 0, ret = 0;
+
+	if (flags & ~(uint64_t)(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP))
+		return -KBPF_EINVAL;
+	if (map->map_type != BPF_MAP_TYPE_USER_RINGBUF)
+		return -KBPF_EINVAL;
+	if (kbpf_cmpxchg_u32(&r->busy, 0, 1) != 0)
+		return -KBPF_EBUSY;
+	/* Linux counts discarded samples towards the limit, not the result. */
+	for (samples = 0; samples < USER_RINGBUF_MAX_SAMPLES && !ret;
+	     samples++) {
+		uint32_t size;
+		void *sample;
+		int err = urb_peek(r, &sample, &size);
+
+		if (err == -KBPF_ENODATA)
+			break;
+		if (err == -KBPF_EAGAIN) {
+			discarded++;
+			continue;
+		}
+		if (err) {
+			ret = err;
+			goto out;
+		}
+		ret = fn(ctx, sample, size);
+		/*
+		 * Only this drain writes consumer_pos (busy); pairs with the
+		 * producer's acquire before it reuses the space.
+		 */
+		kbpf_store_release_u64(r->consumer_pos,
+				       *r->consumer_pos +
+					       kbpf_round_up((uint64_t)size + 8,
+							     8));
+	}
+	ret = samples - discarded;
+out:
+	/* Release: the positions above are visible to the next drain. */
+	kbpf_store_release_u32(&r->busy, 0);
+	if (h->wake && ((flags & BPF_RB_FORCE_WAKEUP) ||
+			(!(flags & BPF_RB_NO_WAKEUP) && samples > 0)))
+		h->wake(h, &map->obj);
+	return ret;
+}
+
 /* Element commands: Linux's ring buffer has none. */
 static long rb_delete_elem(struct kbpf_map *map, const void *key)
 {
@@ -325,6 +438,20 @@ static uint64_t rb_mem_usage(const struct kbpf_map *map)
 }
 
 const struct kbpf_map_ops kbpf_ringbuf_map_ops = {
+	/* syscall path */
+	.alloc_check = rb_alloc_check,
+	.alloc = rb_alloc,
+	.free = rb_free,
+	.get_next_key = rb_get_next_key,
+	/* both paths */
+	.delete_elem = rb_delete_elem,
+	/* special */
+	.mmap_pages = rb_mmap_pages,
+	.mem_usage = rb_mem_usage,
+};
+
+/* The same object; kbpf_map_mmap() applies the user-producer permissions. */
+const struct kbpf_map_ops kbpf_user_ringbuf_map_ops = {
 	/* syscall path */
 	.alloc_check = rb_alloc_check,
 	.alloc = rb_alloc,

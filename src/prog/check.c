@@ -601,6 +601,9 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 	err = check_insns(prog, log);
 	if (err)
 		return err;
+	err = kbpf_prog_ctx_access(prog, h, log);
+	if (err)
+		return err;
 	kbpf_vlog_printf(
 		log,
 		"kbpf: structural check passed: %u insns, %u maps (not a safety verifier)\n",

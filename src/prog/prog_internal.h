@@ -21,4 +21,19 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 		    const struct kbpf_prog_load_opts *opts,
 		    struct kbpf_vlog *log);
 
+/*
+ * The context-access pass of packet programs (ctx_access.c): finds the
+ * loads and stores that use the context pointer, refuses those the
+ * program type may not make (Linux's log line, -EACCES), and rewrites
+ * them for kbpf's context layout. A no-op for other program types.
+ */
+int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
+			 struct kbpf_vlog *log);
+
+/* BPF_PROG_TEST_RUN for packet programs (test_run_pkt.c). */
+long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
+		       const union bpf_attr *attr, void *uattr);
+long kbpf_test_run_xdp(const struct kbpf_host *h, struct kbpf_prog *prog,
+		       const union bpf_attr *attr, void *uattr);
+
 #endif /* KBPF_PROG_INTERNAL_H */

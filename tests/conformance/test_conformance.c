@@ -210,7 +210,11 @@ static int try_load(const struct vec *v, char *log, size_t log_size)
 	int err;
 
 	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	/*
+	 * A type whose context is plain memory: socket filters have
+	 * __sk_buff, whose accesses kbpf checks and rewrites as Linux does.
+	 */
+	a.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
 	a.insn_cnt = v->len;
 	a.insns = (uint64_t)(uintptr_t)v->insns;
 	a.license = (uint64_t)(uintptr_t) "GPL";

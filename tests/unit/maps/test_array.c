@@ -226,7 +226,9 @@ KBPF_TEST(
 						0 :
 						(uint64_t)(uintptr_t)&key;
 				a.value = (uint64_t)(uintptr_t)val;
-				a.next_key = (uint64_t)(uintptr_t)&next;
+				/* value and next_key share a union in bpf_attr. */
+				if (cmd == 3)
+					a.next_key = (uint64_t)(uintptr_t)&next;
 				kbpf_posix_fail_alloc_after(cmd ? n : -1);
 				r = cmd == 1 ?
 					    kbpf_posix_bpf(BPF_MAP_UPDATE_ELEM,

@@ -151,10 +151,15 @@ KBPF_TEST(
 					a.key = (uint64_t)(uintptr_t)&keys
 						[cmd == 0 ? 1 : 0];
 					a.value = (uint64_t)(uintptr_t)vals;
-					a.next_key = (uint64_t)(uintptr_t)&out;
-					if (cmd ==
-					    2) /* from the start: succeeds */
+					/*
+					 * value and next_key share a union;
+					 * next key from the start succeeds.
+					 */
+					if (cmd == 2) {
+						a.next_key =
+							(uint64_t)(uintptr_t)&out;
 						a.key = 0;
+					}
 				} else {
 					cnt = 4;
 					a.batch.map_fd = (uint32_t)fd;

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Packet programs: the contexts SOCKET_FILTER, SCHED_CLS/SCHED_ACT (tc) and
+ * XDP programs run on, and how a host runs them on its packets.
+ *
+ * Programs see Linux's UAPI context (struct __sk_buff, struct xdp_md), in
+ * which data, data_end and data_meta are u32 fields that the program uses
+ * as 64-bit packet pointers. Linux's verifier rewrites those loads; kbpf's
+ * load-time pass does the same (docs/design/packet.md): a load of one of
+ * those fields from the context becomes a load of the 64-bit pointer that
+ * follows the UAPI struct in kbpf's context. So a kbpf context is the UAPI
+ * struct followed by the real pointers, then state the helpers keep.
+ *
+ * A host fills a context with kbpf_skb_init() or kbpf_xdp_init() over its
+ * buffer and runs a program with kbpf_skb_run() or kbpf_xdp_run(). The
+ * program may move the packet's start and end within the buffer (XDP
+ * adjust_head/adjust_tail/adjust_meta); the host reads the result from
+ * data/data_end/data_meta afterwards.
+ */
+#ifndef KBPF_PACKET_H
+#define KBPF_PACKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "host.h"
+#include "interp.h"
+#include "prog.h"
+#include "uapi/bpf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Linux's ETH_HLEN: the smallest packet a program is given. */
+#define KBPF_ETH_HLEN 14
+
+/*
+ * Headroom an XDP program can never reclaim with adjust_head/adjust_meta:
+ * Linux keeps its struct xdp_frame there (40 bytes on 64-bit Linux 6.18,
+ * measured: adjust_head reaches -216 of the 256-byte headroom).
+ */
+#define KBPF_XDP_FRAME_RESERVE 40
+
+/* Fragments an XDP buffer may carry beyond its linear part (MAX_SKB_FRAGS). */
+#define KBPF_XDP_MAX_FRAGS 17
+
+/**
+ * struct kbpf_skb - the context of a socket filter or tc program.
+ * @md: what the program reads and writes, in Linux's layout. kbpf fills
+ *      len, pkt_type, protocol, ifindex, wire_len and the fields the
+ *      caller set; programs write mark, priority, cb[], tc_index,
+ *      tc_classid, queue_mapping, tstamp (tc) or cb[] (socket filters).
+ *      The data, data_end and data_meta fields stay 0: programs read
+ *      the pointers below.
+ * @data: the packet's first byte; for socket filters the network
+ *        header, for tc the Ethernet header (as Linux).
+ * @data_end: one past the packet's last byte.
+ * @data_meta: start of metadata before @data (== @data: no metadata).
+ * @head: start of the buffer; @end: its end. Helpers never reach outside.
+ * @mac: the Ethernet header (LD_ABS-style offsets and helpers use it).
+ * @network: the network header.
+ * @csum: ones'-complement sum of the bytes from @network to @data_end
+ *        while @csum_complete (Linux's CHECKSUM_COMPLETE): helpers that
+ *        rewrite bytes with BPF_F_RECOMPUTE_CSUM keep it up to date.
+ * @csum_complete: @csum is maintained.
+ *
+ * Only @md is the program's to change: helpers and kbpf use the pointers,
+ * which the program can read but never write (checked mode enforces it).
+ */
+struct kbpf_skb {
+	struct __sk_buff md;
+	uint64_t data;
+	uint64_t data_end;
+	uint64_t data_meta;
+	uint8_t *head;
+	uint8_t *end;
+	uint8_t *mac;
+	uint8_t *network;
+	uint32_t csum;
+	bool csum_complete;
+};
+
+/**
+ * struct kbpf_xdp_frag - one fragment of a multi-buffer XDP packet.
+ * @data: its bytes; @size: bytes in use; @cap: bytes @data can hold.
+ */
+struct kbpf_xdp_frag {
+	uint8_t *data;
+	uint32_t size;
+	uint32_t cap;
+};
+
+/**
+ * struct kbpf_xdp - the context of an XDP program.
+ * @md: what the program reads, in Linux's layout: ingress_ifindex,
+ *      rx_queue_index and egress_ifindex as the host sets them; data,
+ *      data_end and data_meta stay 0 (programs read the pointers below).
+ * @data, @data_end, @data_meta: the packet and its metadata
+ *      (@data_meta <= @data <= @data_end).
+ * @hard_start: start of the buffer; the packet may grow down to
+ *      @hard_start + KBPF_XDP_FRAME_RESERVE.
+ * @frame_sz: the buffer's size from @hard_start.
+ * @tailroom: bytes at the end of the buffer the packet may not grow into
+ *      (Linux reserves its skb_shared_info there: 320 bytes).
+ * @nr_frags, @frags, @frags_size: fragments after the linear part
+ *      (multi-buffer packets); bytes in all fragments.
+ */
+struct kbpf_xdp {
+	struct xdp_md md;
+	uint32_t reserved[2];
+	uint64_t data;
+	uint64_t data_end;
+	uint64_t data_meta;
+	uint8_t *hard_start;
+	uint32_t frame_sz;
+	uint32_t tailroom;
+	uint32_t nr_frags;
+	uint32_t frags_size;
+	struct kbpf_xdp_frag frags[KBPF_XDP_MAX_FRAGS];
+};
+
+/* Where the rewritten pointer loads read (the load-time pass uses these). */
+#define KBPF_SKB_DATA_OFF offsetof(struct kbpf_skb, data)
+#define KBPF_SKB_DATA_END_OFF offsetof(struct kbpf_skb, data_end)
+#define KBPF_SKB_DATA_META_OFF offsetof(struct kbpf_skb, data_meta)
+#define KBPF_XDP_DATA_OFF offsetof(struct kbpf_xdp, data)
+#define KBPF_XDP_DATA_END_OFF offsetof(struct kbpf_xdp, data_end)
+#define KBPF_XDP_DATA_META_OFF offsetof(struct kbpf_xdp, data_meta)
+
+/**
+ * kbpf_skb_init() - fill @skb for a packet of @len bytes at @head + @off,
+ * starting with its Ethernet header, as Linux prepares a received packet.
+ * @buf_size: bytes of the buffer at @head (the packet must fit:
+ *            @off + @len <= @buf_size).
+ * @l2: true for tc programs (data starts at the Ethernet header), false
+ *      for socket filters (data starts at the network header, after the
+ *      Ethernet header is pulled, and len counts from there).
+ * @ifindex: the device the packet arrived on (md.ifindex).
+ *
+ * Sets md.len, md.protocol (the EtherType, or ETH_P_802_3/ETH_P_802_2 for
+ * 802.3 frames, as Linux's eth_type_trans()), md.pkt_type (PACKET_HOST,
+ * _BROADCAST, _MULTICAST or _OTHERHOST against an all-zero device address,
+ * as Linux's loopback device has), md.ifindex and md.wire_len; everything
+ * else is zero. Set other md fields (mark, priority, cb...) afterwards.
+ *
+ * Context: any; does not allocate.
+ * Return: 0, or -EINVAL if @len < KBPF_ETH_HLEN or the packet does not fit.
+ */
+int kbpf_skb_init(struct kbpf_skb *skb, void *head, uint32_t buf_size,
+		  uint32_t off, uint32_t len, bool l2, uint32_t ifindex);
+
+/**
+ * kbpf_xdp_init() - fill @xdp for a packet in a buffer of @frame_sz bytes
+ * at @hard_start: @meta_len bytes of metadata then @len bytes of packet,
+ * starting @headroom bytes into the buffer (the metadata sits just before
+ * the packet, inside the headroom).
+ * @tailroom: bytes at the buffer's end the packet may not grow into.
+ * @ifindex, @rx_queue: md.ingress_ifindex and md.rx_queue_index.
+ *
+ * Context: any; does not allocate.
+ * Return: 0, or -EINVAL if the packet does not fit between
+ * KBPF_XDP_FRAME_RESERVE + @meta_len and @frame_sz - @tailroom.
+ */
+int kbpf_xdp_init(struct kbpf_xdp *xdp, void *hard_start, uint32_t frame_sz,
+		  uint32_t headroom, uint32_t meta_len, uint32_t len,
+		  uint32_t tailroom, uint32_t ifindex, uint32_t rx_queue);
+
+/**
+ * kbpf_skb_run() / kbpf_xdp_run() - run @prog once on a packet context.
+ * @prog: a program of type SOCKET_FILTER, SCHED_CLS or SCHED_ACT (skb) or
+ *        XDP (xdp), loaded by kbpf (its context accesses are rewritten).
+ * @mode: KBPF_INTERP_CHECKED for programs nobody verified: the program may
+ *        touch its stack, the context (the pointers read-only) and the
+ *        packet from data_meta to data_end as helpers move it, nothing
+ *        else. KBPF_INTERP_FAST for programs verified elsewhere.
+ * @cpu: the CPU to report to helpers.
+ * @ret: receives the program's return value (r0).
+ *
+ * Context: program path: never sleeps, allocates nothing. Call inside the
+ * host's read-side section (kbpf_host.read_lock), as for kbpf_interp_run().
+ * Return: 0, or the errno kbpf_interp_run() gives for a stopped run;
+ * -EINVAL if @prog is not of a matching type.
+ */
+int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
+		 struct kbpf_skb *skb, enum kbpf_interp_mode mode, uint32_t cpu,
+		 uint64_t *ret);
+int kbpf_xdp_run(struct kbpf_prog *prog, const struct kbpf_host *h,
+		 struct kbpf_xdp *xdp, enum kbpf_interp_mode mode, uint32_t cpu,
+		 uint64_t *ret);
+
+/**
+ * kbpf_run_set_packet() - tell the checked interpreter the packet moved:
+ * the program may now access [@start, @start + @size) as packet bytes
+ * (replacing the previous packet region). A no-op in fast mode. For
+ * helpers that move a packet's bounds (adjust_head and the like).
+ *
+ * Context: program path.
+ */
+void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBPF_PACKET_H */

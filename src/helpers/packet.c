@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Helpers of packet programs (net/core/filter.c in behaviour): reading and
+ * writing packet bytes, moving an XDP packet's head, tail and metadata,
+ * checksum arithmetic, and redirect verdicts. Each works on the context
+ * its program type runs on (struct kbpf_skb or struct kbpf_xdp from
+ * include/kbpf/packet.h), found through run->ctx, never through a pointer
+ * the program passes: the program's r1 is only checked to be the context.
+ *
+ * Checksums follow Linux on x86-64, whose bytes and return values user
+ * space can see: csum_partial() is the ones'-complement sum of the buffer
+ * read as native 32-bit words (zero-padded), folded to 32 bits.
+ *
+ * Every helper runs on the program path: no sleeping, no allocation.
+ */
+#include "core/alloc.h"
+#include "helpers_internal.h"
+#include "kbpf/packet.h"
+
+#define SKB(run) ((struct kbpf_skb *)(run)->ctx)
+#define XDP(run) ((struct kbpf_xdp *)(run)->ctx)
+#define PTR(p) ((void *)(uintptr_t)(p))
+#define ERR(e) ((uint64_t)(int64_t) - (e))
+
+/* Linux's TC verdicts used by bpf_redirect. */
+#define TC_ACT_SHOT 2
+#define TC_ACT_REDIRECT 7
+#define CSUM_MANGLED_0 0xffff
+#define INT_MAX_ 0x7fffffffu
+
+/* ---- ones'-complement arithmetic (Linux's __wsum / __sum16 on x86-64) ---- */
+
+static uint32_t csum_fold32(uint64_t acc)
+{
+	while (acc >> 32)
+		acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc;
+}
+
+uint32_t kbpf_csum_partial(const void *buf, size_t len, uint32_t seed)
+{
+	const uint8_t *p = buf;
+	uint64_t acc = seed;
+	size_t i;
+
+	for (i = 0; i + 4 <= len; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, p + i, 4);
+		acc += w;
+	}
+	if (i < len) {
+		uint32_t w = 0;
+
+		memcpy(&w, p + i, len - i);
+		acc += w;
+	}
+	return csum_fold32(acc);
+}
+
+static uint32_t csum_add(uint32_t a, uint32_t b)
+{
+	uint32_t r = a + b;
+
+	return r + (r < b);
+}
+
+static uint32_t csum_sub(uint32_t a, uint32_t b)
+{
+	return csum_add(a, ~b);
+}
+
+uint16_t kbpf_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint16_t csum16_add(uint16_t csum, uint16_t addend)
+{
+	uint16_t r = (uint16_t)(csum + addend);
+
+	return (uint16_t)(r + (r < addend));
+}
+
+/* A block's sum as it counts at @offset (odd offsets swap the bytes). */
+static uint32_t csum_shift(uint32_t sum, uint32_t offset)
+{
+	return offset & 1 ? (sum >> 8) | (sum << 24) : sum;
+}
+
+/* ---- socket filters and tc: struct kbpf_skb ---- */
+
+static uint32_t skb_len(const struct kbpf_skb *skb)
+{
+	return (uint32_t)(skb->data_end - skb->data);
+}
+
+static uint8_t *skb_data(const struct kbpf_skb *skb)
+{
+	return PTR(skb->data);
+}
+
+uint64_t kbpf_helper_skb_load_bytes(struct kbpf_run *run, uint64_t r1,
+				    uint64_t off, uint64_t to, uint64_t len,
+				    uint64_t r5)
+{
+	const struct kbpf_skb *skb = SKB(run);
+	uint32_t o = (uint32_t)off, n = (uint32_t)len;
+
+	if (o <= INT_MAX_ && (uint64_t)o + n <= skb_len(skb)) {
+		memcpy(PTR(to), skb_data(skb) + o, n);
+		return 0;
+	}
+	memset(PTR(to), 0, n);
+	return ERR(KBPF_EFAULT);
+}
+
+uint64_t kbpf_helper_skb_load_bytes_relative(struct kbpf_run *run, uint64_t r1,
+					     uint64_t off, uint64_t to,
+					     uint64_t len,
+					     uint64_t start_header)
+{
+	const struct kbpf_skb *skb = SKB(run);
+	uint32_t o = (uint32_t)off, n = (uint32_t)len;
+	const uint8_t *start = NULL;
+
+	if (start_header == BPF_HDR_START_MAC)
+		start = skb->mac;
+	else if (start_header == BPF_HDR_START_NET)
+		start = skb->network;
+	if (start && o <= 0xffff &&
+	    (uint64_t)(start - skb->head) + o + n <=
+		    (uint64_t)((uint8_t *)PTR(skb->data_end) - skb->head)) {
+		memcpy(PTR(to), start + o, n);
+		return 0;
+	}
+	memset(PTR(to), 0, n);
+	return ERR(KBPF_EFAULT);
+}
+
+/* Linux's bpf_try_make_writable(): the first @len bytes must be in the packet. */
+static bool skb_writable(const struct kbpf_skb *skb, uint64_t len)
+{
+	return len <= skb_len(skb);
+}
+
+/* CHECKSUM_COMPLETE: @len bytes at data offset @off leave or enter the sum. */
+static void skb_csum_update(struct kbpf_skb *skb, uint32_t off, uint32_t len,
+			    bool add)
+{
+	const uint8_t *p = skb_data(skb) + off;
+	uint32_t rel, part;
+
+	if (!skb->csum_complete || p < skb->network)
+		return; /* only bytes from the network header count */
+	rel = (uint32_t)(p - skb->network);
+	part = csum_shift(kbpf_csum_partial(p, len, 0), rel);
+	skb->csum = add ? csum_add(skb->csum, part) : csum_sub(skb->csum, part);
+}
+
+uint64_t kbpf_helper_skb_store_bytes(struct kbpf_run *run, uint64_t r1,
+				     uint64_t off, uint64_t from, uint64_t len,
+				     uint64_t flags)
+{
+	struct kbpf_skb *skb = SKB(run);
+	uint32_t o = (uint32_t)off, n = (uint32_t)len;
+
+	if (flags & ~(uint64_t)(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH))
+		return ERR(KBPF_EINVAL);
+	if (o > INT_MAX_ || !skb_writable(skb, (uint64_t)o + n))
+		return ERR(KBPF_EFAULT);
+	if (flags & BPF_F_RECOMPUTE_CSUM)
+		skb_csum_update(skb, o, n, false);
+	memmove(skb_data(skb) + o, PTR(from), n);
+	if (flags & BPF_F_RECOMPUTE_CSUM)
+		skb_csum_update(skb, o, n, true);
+	if (flags & BPF_F_INVALIDATE_HASH)
+		skb->md.hash = 0;
+	return 0;
+}
+
+/* A linear packet: pulling only fails past its end (Linux: -ENOMEM). */
+uint64_t kbpf_helper_skb_pull_data(struct kbpf_run *run, uint64_t r1,
+				   uint64_t len, uint64_t r3, uint64_t r4,
+				   uint64_t r5)
+{
+	return skb_writable(SKB(run), (uint32_t)len) ? 0 : ERR(KBPF_ENOMEM);
+}
+
+/* The 16-bit checksum field at data offset @off, after Linux's checks. */
+static uint16_t *skb_csum_field(struct kbpf_skb *skb, uint64_t off,
+				uint64_t *err)
+{
+	uint32_t o = (uint32_t)off;
+
+	if (o > 0xffff || (o & 1) || !skb_writable(skb, (uint64_t)o + 2)) {
+		*err = ERR(KBPF_EFAULT);
+		return NULL;
+	}
+	return (uint16_t *)(void *)(skb_data(skb) + o);
+}
+
+static uint16_t load16(const uint16_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static void store16(uint16_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+uint64_t kbpf_helper_l3_csum_replace(struct kbpf_run *run, uint64_t r1,
+				     uint64_t off, uint64_t from, uint64_t to,
+				     uint64_t flags)
+{
+	struct kbpf_skb *skb = SKB(run);
+	uint64_t err = 0;
+	uint16_t *sum;
+
+	if (flags & ~(uint64_t)BPF_F_HDR_FIELD_MASK)
+		return ERR(KBPF_EINVAL);
+	sum = skb_csum_field(skb, off, &err);
+	if (!sum)
+		return err;
+	switch (flags & BPF_F_HDR_FIELD_MASK) {
+	case 0:
+		if (from)
+			return ERR(KBPF_EINVAL);
+		store16(sum, kbpf_csum_fold(csum_add((uint32_t)to,
+						     ~(uint32_t)load16(sum))));
+		break;
+	case 2:
+		store16(sum, (uint16_t)~csum16_add(
+				     csum16_add((uint16_t)~load16(sum),
+						(uint16_t) ~(uint16_t)from),
+				     (uint16_t)to));
+		break;
+	case 4:
+		store16(sum,
+			kbpf_csum_fold(csum_add(csum_sub(~(uint32_t)load16(sum),
+							 (uint32_t)from),
+						(uint32_t)to)));
+		break;
+	default:
+		return ERR(KBPF_EINVAL);
+	}
+	return 0;
+}
+
+/* Linux's inet_proto_csum_replace4() on a packet that is not CHECKSUM_PARTIAL. */
+static void proto_csum_replace4(struct kbpf_skb *skb, uint16_t *sum,
+				uint32_t from, uint32_t to, bool pseudo)
+{
+	uint32_t diff[2] = { ~from, to };
+
+	store16(sum, kbpf_csum_fold(kbpf_csum_partial(diff, sizeof(diff),
+						      ~(uint32_t)load16(sum))));
+	if (skb->csum_complete && pseudo)
+		skb->csum = ~kbpf_csum_partial(diff, sizeof(diff), ~skb->csum);
+}
+
+uint64_t kbpf_helper_l4_csum_replace(struct kbpf_run *run, uint64_t r1,
+				     uint64_t off, uint64_t from, uint64_t to,
+				     uint64_t flags)
+{
+	struct kbpf_skb *skb = SKB(run);
+	bool pseudo = flags & BPF_F_PSEUDO_HDR;
+	bool mmzero = flags & BPF_F_MARK_MANGLED_0;
+	bool mforce = flags & BPF_F_MARK_ENFORCE;
+	bool ipv6 = flags & BPF_F_IPV6;
+	uint64_t err = 0;
+	uint16_t *sum;
+
+	if (flags &
+	    ~(uint64_t)(BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE |
+			BPF_F_PSEUDO_HDR | BPF_F_HDR_FIELD_MASK | BPF_F_IPV6))
+		return ERR(KBPF_EINVAL);
+	sum = skb_csum_field(skb, off, &err);
+	if (!sum)
+		return err;
+	if (mmzero && !mforce && !load16(sum))
+		return 0;
+	switch (flags & BPF_F_HDR_FIELD_MASK) {
+	case 0:
+		if (from)
+			return ERR(KBPF_EINVAL);
+		store16(sum, kbpf_csum_fold(csum_add((uint32_t)to,
+						     ~(uint32_t)load16(sum))));
+		if (skb->csum_complete && pseudo && !ipv6)
+			skb->csum = ~csum_add((uint32_t)to, ~skb->csum);
+		break;
+	case 2:
+		proto_csum_replace4(skb, sum, (uint16_t)from, (uint16_t)to,
+				    pseudo);
+		break;
+	case 4:
+		proto_csum_replace4(skb, sum, (uint32_t)from, (uint32_t)to,
+				    pseudo);
+		break;
+	default:
+		return ERR(KBPF_EINVAL);
+	}
+	if (mmzero && !load16(sum))
+		store16(sum, CSUM_MANGLED_0);
+	return 0;
+}
+
+/* ---- XDP: struct kbpf_xdp ---- */
+
+static uint8_t *xdp_ptr(uint64_t p)
+{
+	return PTR(p);
+}
+
+/* After the packet moved: tell checked mode where it is now. */
+static void xdp_moved(struct kbpf_run *run, struct kbpf_xdp *xdp)
+{
+	kbpf_run_set_packet(run, PTR(xdp->data_meta),
+			    (size_t)(xdp->data_end - xdp->data_meta));
+}
+
+uint64_t kbpf_helper_xdp_adjust_head(struct kbpf_run *run, uint64_t r1,
+				     uint64_t offset, uint64_t r3, uint64_t r4,
+				     uint64_t r5)
+{
+	struct kbpf_xdp *xdp = XDP(run);
+	int64_t off = (int32_t)offset;
+	uint64_t meta_len = xdp->data - xdp->data_meta;
+	uint64_t lo = (uint64_t)(uintptr_t)xdp->hard_start +
+		      KBPF_XDP_FRAME_RESERVE + meta_len;
+	uint64_t data = xdp->data + (uint64_t)off;
+
+	if (data < lo || data > xdp->data_end - KBPF_ETH_HLEN)
+		return ERR(KBPF_EINVAL);
+	if (meta_len)
+		memmove(xdp_ptr(xdp->data_meta + (uint64_t)off),
+			xdp_ptr(xdp->data_meta), (size_t)meta_len);
+	xdp->data_meta += (uint64_t)off;
+	xdp->data = data;
+	xdp_moved(run, xdp);
+	return 0;
+}
+
+uint64_t kbpf_helper_xdp_adjust_meta(struct kbpf_run *run, uint64_t r1,
+				     uint64_t offset, uint64_t r3, uint64_t r4,
+				     uint64_t r5)
+{
+	struct kbpf_xdp *xdp = XDP(run);
+	uint64_t meta = xdp->data_meta + (uint64_t)(int64_t)(int32_t)offset;
+	uint64_t lo =
+		(uint64_t)(uintptr_t)xdp->hard_start + KBPF_XDP_FRAME_RESERVE;
+
+	if (xdp->data_meta > xdp->data)
+		return ERR(KBPF_ENOTSUPP);
+	if (meta < lo || meta > xdp->data)
+		return ERR(KBPF_EINVAL);
+	/* Linux: a multiple of 4 bytes, at most 255 (skb_shared_info.meta_len). */
+	if (((xdp->data - meta) & 3) || xdp->data - meta > 255)
+		return ERR(KBPF_EACCES);
+	xdp->data_meta = meta;
+	xdp_moved(run, xdp);
+	return 0;
+}
+
+/* Multi-buffer tail: grow the last fragment, or release fragments from the end. */
+static uint64_t xdp_frags_adjust_tail(struct kbpf_xdp *xdp, int64_t off)
+{
+	if (off > 0) {
+		struct kbpf_xdp_frag *f = &xdp->frags[xdp->nr_frags - 1];
+
+		if ((uint64_t)off > f->cap - f->size)
+			return ERR(KBPF_EINVAL);
+		memset(f->data + f->size, 0, (size_t)off);
+		f->size += (uint32_t)off;
+		xdp->frags_size += (uint32_t)off;
+		return 0;
+	}
+	off = -off;
+	if (off > (int64_t)(xdp->data_end - xdp->data) + xdp->frags_size -
+			  KBPF_ETH_HLEN)
+		return ERR(KBPF_EINVAL);
+	while (xdp->nr_frags && off > 0) {
+		struct kbpf_xdp_frag *f = &xdp->frags[xdp->nr_frags - 1];
+		uint32_t shrink = off < f->size ? (uint32_t)off : f->size;
+
+		f->size -= shrink;
+		xdp->frags_size -= shrink;
+		off -= shrink;
+		if (!f->size)
+			xdp->nr_frags--; /* the runner owns and frees the buffer */
+	}
+	/* All fragments gone: the rest comes off the linear part. */
+	if (!xdp->nr_frags)
+		xdp->data_end -= (uint64_t)off;
+	return 0;
+}
+
+uint64_t kbpf_helper_xdp_adjust_tail(struct kbpf_run *run, uint64_t r1,
+				     uint64_t offset, uint64_t r3, uint64_t r4,
+				     uint64_t r5)
+{
+	struct kbpf_xdp *xdp = XDP(run);
+	int64_t off = (int32_t)offset;
+	uint64_t hard_end = (uint64_t)(uintptr_t)xdp->hard_start +
+			    xdp->frame_sz - xdp->tailroom;
+	uint64_t end = xdp->data_end + (uint64_t)off;
+	uint64_t ret;
+
+	if (xdp->nr_frags) {
+		ret = xdp_frags_adjust_tail(xdp, off);
+		xdp_moved(run, xdp);
+		return ret;
+	}
+	if (end > hard_end || end < xdp->data + KBPF_ETH_HLEN)
+		return ERR(KBPF_EINVAL);
+	/* Linux zeroes what the packet grows into. */
+	if (off > 0)
+		memset(xdp_ptr(xdp->data_end), 0, (size_t)off);
+	xdp->data_end = end;
+	xdp_moved(run, xdp);
+	return 0;
+}
+
+uint64_t kbpf_helper_xdp_get_buff_len(struct kbpf_run *run, uint64_t r1,
+				      uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5)
+{
+	const struct kbpf_xdp *xdp = XDP(run);
+
+	return xdp->data_end - xdp->data + xdp->frags_size;
+}
+
+/* Copy @len bytes at packet offset @off (linear part, then fragments). */
+static uint64_t xdp_copy(struct kbpf_run *run, uint64_t off, uint64_t buf,
+			 uint64_t len, bool store)
+{
+	const struct kbpf_xdp *xdp = XDP(run);
+	uint32_t o = (uint32_t)off, n = (uint32_t)len, i;
+	uint64_t linear = xdp->data_end - xdp->data;
+	uint8_t *b = PTR(buf);
+
+	if (o > 0xffff || n > 0xffff)
+		return ERR(KBPF_EFAULT);
+	if ((uint64_t)o + n > linear + xdp->frags_size)
+		return ERR(KBPF_EINVAL);
+	for (i = 0; n && i <= xdp->nr_frags; i++) {
+		uint8_t *seg = i ? xdp->frags[i - 1].data : xdp_ptr(xdp->data);
+		uint32_t sz = i ? xdp->frags[i - 1].size : (uint32_t)linear;
+		uint32_t k;
+
+		if (o >= sz) {
+			o -= sz;
+			continue;
+		}
+		k = sz - o < n ? sz - o : n;
+		if (store)
+			memmove(seg + o, b, k);
+		else
+			memmove(b, seg + o, k);
+		b += k;
+		n -= k;
+		o = 0;
+	}
+	return 0;
+}
+
+uint64_t kbpf_helper_xdp_load_bytes(struct kbpf_run *run, uint64_t r1,
+				    uint64_t off, uint64_t buf, uint64_t len,
+				    uint64_t r5)
+{
+	return xdp_copy(run, off, buf, len, false);
+}
+
+uint64_t kbpf_helper_xdp_store_bytes(struct kbpf_run *run, uint64_t r1,
+				     uint64_t off, uint64_t buf, uint64_t len,
+				     uint64_t r5)
+{
+	return xdp_copy(run, off, buf, len, true);
+}
+
+/* ---- both ---- */
+
+/*
+ * Linux 6.18's bpf_csum_diff: the sum of @to less the sum of @from, on
+ * @seed, folded to 16 bits without inverting (measured: the same on every
+ * architecture since Linux made it so).
+ */
+uint64_t kbpf_helper_csum_diff(struct kbpf_run *run, uint64_t from,
+			       uint64_t from_size, uint64_t to,
+			       uint64_t to_size, uint64_t seed)
+{
+	uint32_t fs = (uint32_t)from_size, ts = (uint32_t)to_size;
+	uint32_t ret = (uint32_t)seed;
+
+	/* 6.18 takes any sizes (older kernels wanted multiples of 4). */
+	if ((uint64_t)fs + ts > KBPF_STACK_SIZE)
+		return ERR(KBPF_EINVAL);
+	if (fs && ts)
+		ret = csum_sub(kbpf_csum_partial(PTR(to), ts, ret),
+			       kbpf_csum_partial(PTR(from), fs, 0));
+	else if (ts)
+		ret = kbpf_csum_partial(PTR(to), ts, ret);
+	else if (fs)
+		ret = ~kbpf_csum_partial(PTR(from), fs, ~ret);
+	ret = (ret & 0xffff) + (ret >> 16);
+	return (ret & 0xffff) + (ret >> 16);
+}
+
+/*
+ * bpf_redirect: test runs and kbpf's runners report the verdict; the host
+ * that acts on it reads nothing else (kbpf has no devices to send to).
+ */
+uint64_t kbpf_helper_redirect(struct kbpf_run *run, uint64_t ifindex,
+			      uint64_t flags, uint64_t r3, uint64_t r4,
+			      uint64_t r5)
+{
+	if (run->prog->type == BPF_PROG_TYPE_XDP)
+		return flags ? XDP_ABORTED : XDP_REDIRECT;
+	return flags & ~(uint64_t)BPF_F_INGRESS ? TC_ACT_SHOT : TC_ACT_REDIRECT;
+}
