@@ -13,9 +13,11 @@
  * read only by the output helper.
  *
  * Lifetime: Linux drops the entries stored through a map fd when that fd is
- * closed, unless the map has BPF_F_PRESERVE_ELEMS. kbpf is not told when
- * a map fd closes, so entries live until they are replaced or deleted, or
- * the map dies: every map behaves as if it had BPF_F_PRESERVE_ELEMS.
+ * closed, unless the map has BPF_F_PRESERVE_ELEMS. kbpf learns when the
+ * last user reference (fd, or the creator's) goes (release_uref) and then
+ * drops every entry; with one fd per map, as kbpf's hosts give, that is
+ * Linux's behaviour. With BPF_F_PRESERVE_ELEMS entries live until they are
+ * replaced or deleted, or the map dies.
  *
  * Locking: slots are swapped with atomic exchanges (updates and deletes
  * from the syscall side); the output helper loads a slot with acquire and
@@ -53,6 +55,8 @@ static inline struct kbpf_perf_event_array *pea(const struct kbpf_map *map)
 	return kbpf_container_of(map, struct kbpf_perf_event_array, map);
 }
 
+static void pea_release_uref(struct kbpf_obj *obj);
+
 /* Called from syscall */
 static int pea_alloc_check(const struct kbpf_host *h,
 			   const union bpf_attr *attr)
@@ -82,6 +86,8 @@ static int pea_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 		return -KBPF_ENOMEM;
 	}
 	kbpf_map_init(&a->map, h, attr, &kbpf_perf_event_array_map_ops);
+	if (!(attr->map_flags & BPF_F_PRESERVE_ELEMS))
+		a->map.obj.release_uref = pea_release_uref;
 	kbpf_spin_init(&a->retired_lock);
 	*out = &a->map;
 	return 0;
@@ -115,6 +121,22 @@ static void pea_retire(struct kbpf_perf_event_array *a, struct pea_entry *e)
 	e->next_retired = a->retired;
 	a->retired = e;
 	kbpf_spin_unlock_irqrestore(h, &a->retired_lock, flags);
+}
+
+/* Called from syscall: the last user reference is gone (not PRESERVE_ELEMS). */
+static void pea_release_uref(struct kbpf_obj *obj)
+{
+	struct kbpf_map *map = kbpf_container_of(obj, struct kbpf_map, obj);
+	struct kbpf_perf_event_array *a = pea(map);
+	uint32_t i;
+
+	for (i = 0; i < map->max_entries; i++) {
+		struct pea_entry *old = atomic_exchange_explicit(
+			&a->slots[i], NULL, memory_order_acq_rel);
+
+		if (old)
+			pea_retire(a, old);
+	}
 }
 
 /* Called when the last reference is gone: no program, no fd. */

@@ -459,6 +459,9 @@ struct rig {
 	size_t ring_len;
 };
 
+/* map_flags of the next rig's perf array (0 unless a test sets it). */
+static uint32_t rig_pmap_flags;
+
 static int rig_open(struct rig *g, size_t data_pages, uint32_t wakeup)
 {
 	static uint8_t data[4096];
@@ -476,7 +479,7 @@ static int rig_open(struct rig *g, size_t data_pages, uint32_t wakeup)
 		uint32_t n;
 
 		g->pmap[s] = side_create(s, BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4,
-					 2, 0, 0, NULL);
+					 2, rig_pmap_flags, 0, NULL);
 		g->dmap[s] = side_create(s, BPF_MAP_TYPE_ARRAY, 4, 4096, 1, 0,
 					 0, NULL);
 		if (g->pmap[s] < 0 || g->dmap[s] < 0)
@@ -586,6 +589,31 @@ KBPF_TEST(
 		 ioctl((int)g.ev[s][0], PERF_EVENT_IOC_ENABLE, 0));
 	BOTH(rig_run(&g, s, 0, 8, BPF_F_CURRENT_CPU));
 	rig_close(&g);
+}
+
+KBPF_TEST(
+	perf_array_fd_close_vs_kernel,
+	"closing the perf array's fd drops its entries unless BPF_F_PRESERVE_ELEMS, while a program still uses the map, as the kernel")
+{
+	struct rig g;
+	long r[2];
+
+	NEED_KERNEL();
+	for (int preserve = 0; preserve < 2; preserve++) {
+		rig_pmap_flags = preserve ? BPF_F_PRESERVE_ELEMS : 0;
+		T_ASSERT(rig_open(&g, 1, 1) == 0);
+		rig_pmap_flags = 0;
+		BOTH(rig_run(&g, s, 0, 8, BPF_F_CURRENT_CPU));
+		T_EQ(r[0], 0);
+		/* The program keeps the map; only the user fd goes. */
+		for (int s = 0; s < 2; s++) {
+			side_close(s, g.pmap[s]);
+			g.pmap[s] = -1;
+		}
+		BOTH(rig_run(&g, s, 0, 8, BPF_F_CURRENT_CPU));
+		T_EQ(r[0], preserve ? 0 : -ENOENT);
+		rig_close(&g);
+	}
 }
 
 KBPF_TEST(
