@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kbpf/helpers.h"
 #include "kbpf/map.h"
 #include "kbpf/perf.h"
 #include "kbpf/ringbuf.h"
@@ -37,7 +38,7 @@
 #define RB_SIZE (32u << 20)
 #define REPEAT 2000
 
-enum op { OP_NONE, OP_PERF, OP_RB_OUTPUT, OP_RB_RESERVE };
+enum op { OP_NONE, OP_PERF, OP_RB_OUTPUT, OP_RB_RESERVE, OP_RB_DYNPTR };
 
 static uint64_t now_ns(void)
 {
@@ -189,6 +190,23 @@ static int kprog(struct kside *k, enum op op, int size)
 			   BPF_RB_NO_WAKEUP);
 		p[n++] =
 			I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_submit);
+		break;
+	case OP_RB_DYNPTR: /* reserve_dynptr into fp-16, submit_dynptr */
+		p[n++] = I(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0,
+			   k->rb_map);
+		p[n++] = I(0, 0, 0, 0, 0);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, size);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 10, 0, 0);
+		p[n++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, -16);
+		p[n++] = I(BPF_JMP | BPF_CALL, 0, 0, 0,
+			   BPF_FUNC_ringbuf_reserve_dynptr);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0);
+		p[n++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -16);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0,
+			   BPF_RB_NO_WAKEUP);
+		p[n++] = I(BPF_JMP | BPF_CALL, 0, 0, 0,
+			   BPF_FUNC_ringbuf_submit_dynptr);
 		break;
 	case OP_NONE:
 		break;
@@ -381,6 +399,23 @@ static void *mthread_fn(void *p)
 				sink++;
 			break;
 		}
+		case OP_RB_DYNPTR: {
+			/* The helpers themselves: the dynptr is filled and read. */
+			struct kbpf_run run = { .host = kbpf_posix_host() };
+			uint64_t d[2];
+
+			sink += (long)kbpf_default_helpers
+					[BPF_FUNC_ringbuf_reserve_dynptr]
+						.fn(&run,
+						    (uint64_t)(uintptr_t)
+							    t->m->rb,
+						    (uint64_t)t->size, 0,
+						    (uint64_t)(uintptr_t)d, 0);
+			kbpf_default_helpers[BPF_FUNC_ringbuf_submit_dynptr].fn(
+				&run, (uint64_t)(uintptr_t)d, BPF_RB_NO_WAKEUP,
+				0, 0, 0);
+			break;
+		}
 		case OP_NONE:
 			break;
 		}
@@ -434,6 +469,7 @@ int main(void)
 		{ "perf_event_output", OP_PERF },
 		{ "ringbuf_output", OP_RB_OUTPUT },
 		{ "ringbuf_reserve+submit", OP_RB_RESERVE },
+		{ "ringbuf_dynptr res+sub", OP_RB_DYNPTR },
 	};
 	static const int sizes[] = { 8, 64, 1024 };
 	struct kside k;

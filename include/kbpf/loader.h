@@ -33,9 +33,13 @@
  *
  * Not supported, refused with a message naming the reason: CO-RE
  * relocations (`.BTF.ext` core_relo records; kbpf has no target BTF),
- * extern symbols (`.kconfig`, `.ksyms`), `values` initialisers (prog array
- * and map-in-map slots), objects whose byte order is not the host's (these
- * parse, for inspection, but do not load), struct_ops and arena sections.
+ * extern variables (`.kconfig`, `.ksyms`) and functions (kfuncs): such
+ * programs parse, for inspection, and are refused at load, each with its
+ * reason (kbpf_elf_prog.why); map types and program types kbpf lacks
+ * (refused at creation and load with the type named); objects whose byte
+ * order is not the host's (these parse but do not load). `values`
+ * initialisers of prog arrays are supported; map-in-map ones parse, but
+ * kbpf has no map-in-map types.
  *
  * Errors: every function returns 0 or a negative errno and, when the
  * caller gave an error buffer, writes one line saying what is wrong and
@@ -102,7 +106,13 @@ enum kbpf_elf_map_kind {
  * @map: after kbpf_elf_load(): the map; the object holds one reference,
  *        dropped by kbpf_elf_free(). Take your own with kbpf_map_get() to
  *        keep it longer.
- * @sec_idx, @sec_off: private: where the definition sits in the ELF.
+ * @init_slots, @nr_init_slots: a PROG_ARRAY's `values` initialiser
+ *        (libbpf's `__array(values, int (void *))`): slot i gets program
+ *        init_slots[i] (an index into kbpf_elf.progs), or nothing if -1.
+ *        The loader fills each slot once its program is loaded, as libbpf
+ *        does after loading. NULL and 0 for other maps.
+ * @values_off, @values_kind, @sec_idx, @sec_off: private: where the
+ *        definition sits in the ELF, and its `values` member.
  */
 struct kbpf_elf_map {
 	const char *name;
@@ -120,8 +130,20 @@ struct kbpf_elf_map {
 	uint32_t pinning;
 	const void *init_data;
 	struct kbpf_map *map;
+	int32_t *init_slots;
+	uint32_t nr_init_slots;
+	uint32_t values_off;
+	uint32_t values_kind;
 	uint32_t sec_idx;
 	uint64_t sec_off;
+};
+
+/* Why a program parsed but cannot load on kbpf (kbpf_elf_prog.unsupported). */
+enum kbpf_elf_unsupported {
+	KBPF_ELF_UNSUP_NONE = 0,
+	KBPF_ELF_UNSUP_CORE, /* CO-RE relocations, and kbpf has no target BTF */
+	KBPF_ELF_UNSUP_KFUNC, /* calls an extern function (a kfunc) */
+	KBPF_ELF_UNSUP_EXTERN, /* reads an extern variable (.kconfig, .ksyms) */
 };
 
 /**
@@ -147,6 +169,16 @@ struct kbpf_elf_map {
  *        it to skip a program (libbpf's bpf_program__set_autoload()).
  * @prog: after kbpf_elf_load(): the program, or NULL if not loaded; the
  *        object holds one reference, dropped by kbpf_elf_free().
+ * @nr_core_relos: CO-RE relocation records (`.BTF.ext`) in the program's
+ *        own instructions and the `.text` functions appended to it.
+ * @unsupported: enum kbpf_elf_unsupported: a feature kbpf lacks that the
+ *        parse found in this program (0: none); such a program parses (so
+ *        `kbpf info` can show it) but is refused at load with -EOPNOTSUPP
+ *        and @why as the message. CO-RE wins over the others; otherwise
+ *        the first in instruction order is reported.
+ * @why: NUL-terminated reason when @unsupported is set: what the program
+ *        uses and where ("CO-RE relocation at insn 5: field byte offset of
+ *        struct task_struct.real_parent"), "" otherwise.
  * @sec_idx: private: the ELF section index.
  */
 struct kbpf_elf_prog {
@@ -162,12 +194,20 @@ struct kbpf_elf_prog {
 	uint32_t insn_cnt;
 	bool autoload;
 	struct kbpf_prog *prog;
+	uint32_t nr_core_relos;
+	uint32_t unsupported;
+	char why[192];
 	uint32_t sec_idx;
 };
 
 /**
  * struct kbpf_elf - a parsed object. Read the public fields; do not change
- * them except kbpf_elf_prog.autoload.
+ * them except kbpf_elf_prog.autoload, kbpf_elf_prog.prog_type and
+ * .expected_attach_type (libbpf's bpf_program__set_type() and
+ * set_expected_attach_type(), for sections that name no type, as loaders
+ * such as libxdp's do), and kbpf_elf_map.max_entries (libbpf's
+ * bpf_map__set_max_entries(), for maps the object leaves at 0), all
+ * before the load.
  * @host: the host it was parsed with; all memory comes from its allocator.
  * @big_endian: the object is big-endian (`-target bpfeb`).
  * @license: the `license` section (NUL-terminated, at most 127 bytes),
@@ -246,9 +286,10 @@ struct kbpf_elf_opts {
  * overlapping sections, misaligned programs, bad BTF or map definitions);
  * -EINVAL for a relocation that cannot be applied (against an unknown
  * symbol or section, at an instruction that is neither ld_imm64 nor a
- * call, a call into the middle of a function); -EOPNOTSUPP for extern
- * symbols, `values` initialisers, legacy map definitions longer than
- * libbpf's with non-zero extra bytes, static programs; -ENOMEM.
+ * call, a call into the middle of a function); -EOPNOTSUPP for
+ * legacy map definitions longer than libbpf's with non-zero extra bytes,
+ * static programs; -ENOMEM. Programs using what kbpf lacks parse (see
+ * kbpf_elf_prog.unsupported).
  */
 int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
 		   const struct kbpf_elf_opts *opts, struct kbpf_elf **out);
@@ -268,13 +309,52 @@ int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
  * and the object can be freed (not loaded again).
  *
  * Context: syscall path or early boot; may sleep.
- * Return: 0; -EBUSY if already loaded; -EOPNOTSUPP for an object with
- * CO-RE relocations or whose byte order differs from the host's; -ESRCH
- * for a program whose section name names no program type; otherwise the
- * error of kbpf_map_create() or kbpf_prog_load() (the message names the
- * map or program and, for a refused program, the log's last line).
+ * Programs are checked before any map is created: a program to load that
+ * kbpf cannot load (CO-RE, kfuncs, externs: kbpf_elf_prog.unsupported; an
+ * unknown section; the other byte order) fails the load first. After each
+ * program loads, the prog array slots that name it (`values`) are filled.
+ *
+ * Return: 0; -EBUSY if already loaded (or a map or program of it was
+ * created with the functions below); -EOPNOTSUPP for a program using what
+ * kbpf lacks (the message is the program's why) or an object whose byte
+ * order differs from the host's; -ESRCH for a program whose section name
+ * names no program type; otherwise the error of kbpf_elf_create_map() or
+ * kbpf_elf_load_prog() (the message names the map or program and, for a
+ * refused program, the log's last line).
  */
 int kbpf_elf_load(struct kbpf_elf *obj, const struct kbpf_elf_opts *opts);
+
+/**
+ * kbpf_elf_create_map() - create one map of @obj, as kbpf_elf_load() does
+ * (initial value written, `.rodata*` frozen), for loaders that report on
+ * each map and program separately (`kbpf load`).
+ * @obj: a parsed object; @m: one of its maps, not yet created.
+ * @opts: may be NULL; errbuf gets the reason of a failure.
+ *
+ * Context: syscall path or early boot; may sleep.
+ * Return: 0; -EBUSY if @m exists; -EINVAL with "map type X is not
+ * supported by kbpf" for a type kbpf lacks; else kbpf_map_create()'s error.
+ */
+int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
+			const struct kbpf_elf_opts *opts);
+
+/**
+ * kbpf_elf_load_prog() - load one program of @obj with the maps created so
+ * far (kbpf_elf_create_map()), then fill the prog array slots that name it.
+ * @obj: a parsed object; @p: one of its programs, not yet loaded (autoload
+ *       is not consulted).
+ * @opts: as kbpf_elf_load()'s.
+ *
+ * Context: syscall path or early boot; may sleep.
+ * Return: 0; -EBUSY if @p is loaded; -EOPNOTSUPP for an object of the
+ * other byte order or a program using what kbpf lacks (@p->why); -ESRCH
+ * for a section that names no program type; -EINVAL for a program type
+ * kbpf does not load; -EBADF if a map it uses was not created; otherwise
+ * kbpf_prog_load()'s error (the message carries the log's last line). The
+ * message names the program and the reason.
+ */
+int kbpf_elf_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
+		       const struct kbpf_elf_opts *opts);
 
 /**
  * kbpf_elf_free() - drop the object's references on its maps and programs
@@ -306,6 +386,17 @@ struct kbpf_elf_map *kbpf_elf_find_map(struct kbpf_elf *obj, const char *name);
 int kbpf_elf_sec_def(const char *sec_name, uint32_t *prog_type,
 		     uint32_t *expected_attach_type, uint32_t *prog_flags,
 		     const char **attach);
+
+/**
+ * kbpf_elf_prog_type_name() - "xdp" for BPF_PROG_TYPE_XDP ... (bpftool's
+ * names); "?" for an unknown type.
+ * kbpf_elf_map_type_name() - "hash" for BPF_MAP_TYPE_HASH ...; "?" for an
+ * unknown type.
+ *
+ * Context: any. Return: a static string.
+ */
+const char *kbpf_elf_prog_type_name(uint32_t type);
+const char *kbpf_elf_map_type_name(uint32_t type);
 
 #ifdef __cplusplus
 }

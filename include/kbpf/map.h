@@ -154,6 +154,14 @@ struct kbpf_map {
 int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 		    struct kbpf_map **out);
 
+/**
+ * kbpf_map_type_supported() - does kbpf implement map type @type (enum
+ * bpf_map_type)? kbpf_map_create() refuses the others with -EINVAL, as
+ * Linux refuses a type it does not know; loaders use this to say why.
+ * Context: any; no locks, no allocation.
+ */
+bool kbpf_map_type_supported(uint32_t type);
+
 /* Initialise the generic part of a newly allocated map (used by alloc ops). */
 void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
 		   const union bpf_attr *attr, const struct kbpf_map_ops *ops);

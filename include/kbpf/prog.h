@@ -245,6 +245,14 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 		   const struct kbpf_prog_load_opts *opts,
 		   struct kbpf_prog **out);
 
+/**
+ * kbpf_prog_type_supported() - does kbpf load programs of @type (enum
+ * bpf_prog_type)? kbpf_prog_load() refuses the others with -EINVAL before
+ * reading anything; loaders use this to say why.
+ * Context: any; no locks, no allocation.
+ */
+bool kbpf_prog_type_supported(uint32_t type);
+
 static inline void kbpf_prog_get(struct kbpf_prog *prog)
 {
 	kbpf_obj_get(&prog->obj);

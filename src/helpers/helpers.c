@@ -271,9 +271,17 @@ static uint64_t h_probe_read_user(struct kbpf_run *run, uint64_t dst,
 /*
  * The _str forms: copy up to the NUL; return bytes copied including it, or
  * size when no NUL came first (the last byte is then set to NUL).
+ *
+ * @wordpad: Linux's user-memory string copy works a word at a time when
+ * source and destination are both 8-byte aligned, and stores the word that
+ * holds the NUL whole, with the bytes after the NUL zeroed (measured on
+ * x86-64): the bytes up to the next 8-byte boundary end up zero, if that
+ * word fits in @size. The _user form and the compat form (which Linux
+ * routes to it for user addresses) do the same.
  */
 static uint64_t probe_read_str(struct kbpf_run *run, uint64_t dst,
-			       uint64_t size, uint64_t src, bool user)
+			       uint64_t size, uint64_t src, bool user,
+			       bool wordpad)
 {
 	const struct kbpf_host *h = run->host;
 	int (*fn)(const struct kbpf_host *, void *, const void *, size_t) =
@@ -291,8 +299,13 @@ static uint64_t probe_read_str(struct kbpf_run *run, uint64_t dst,
 			memset(d, 0, size);
 			return (uint64_t)(int64_t)err;
 		}
-		if (!d[i])
+		if (!d[i]) {
+			uint64_t word_end = (i & ~(uint64_t)7) + 8;
+
+			if (wordpad && !((dst | src) & 7) && word_end <= size)
+				memset(&d[i + 1], 0, word_end - i - 1);
 			return i + 1;
+		}
 	}
 	d[size - 1] = 0;
 	return size;
@@ -302,14 +315,34 @@ static uint64_t h_probe_read_kernel_str(struct kbpf_run *run, uint64_t dst,
 					uint64_t size, uint64_t src,
 					uint64_t r4, uint64_t r5)
 {
-	return probe_read_str(run, dst, size, src, false);
+	return probe_read_str(run, dst, size, src, false, false);
 }
 
 static uint64_t h_probe_read_user_str(struct kbpf_run *run, uint64_t dst,
 				      uint64_t size, uint64_t src, uint64_t r4,
 				      uint64_t r5)
 {
-	return probe_read_str(run, dst, size, src, true);
+	return probe_read_str(run, dst, size, src, true, true);
+}
+
+/*
+ * bpf_probe_read and bpf_probe_read_str, the forms from before the kernel
+ * and user variants: Linux picks by address (below TASK_SIZE: user) on
+ * architectures where the two spaces do not overlap; kbpf has no address
+ * split to consult and asks the host's kernel probe, which on hosts with
+ * one address space (and on the POSIX host) reads both.
+ */
+static uint64_t h_probe_read(struct kbpf_run *run, uint64_t dst, uint64_t size,
+			     uint64_t src, uint64_t r4, uint64_t r5)
+{
+	return probe_read(run, dst, size, src, false);
+}
+
+static uint64_t h_probe_read_str(struct kbpf_run *run, uint64_t dst,
+				 uint64_t size, uint64_t src, uint64_t r4,
+				 uint64_t r5)
+{
+	return probe_read_str(run, dst, size, src, false, true);
 }
 
 static uint64_t h_strncmp(struct kbpf_run *run, uint64_t s1, uint64_t s1_sz,
@@ -451,8 +484,9 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_NONE),
 	HELPER(ktime_get_boot_ns, h_ktime_get_boot_ns, KBPF_RET_INTEGER, false,
 	       0, KBPF_ARG_NONE),
+	/* Not for tracing types: Linux leaves it out of their protos (measured). */
 	HELPER(ktime_get_coarse_ns, h_ktime_get_coarse_ns, KBPF_RET_INTEGER,
-	       false, 0, KBPF_ARG_NONE),
+	       false, ~TRACING_TYPES, KBPF_ARG_NONE),
 	HELPER(ktime_get_tai_ns, h_ktime_get_tai_ns, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_NONE),
 	HELPER(get_prandom_u32, h_get_prandom_u32, KBPF_RET_INTEGER, false, 0,
@@ -460,11 +494,19 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	HELPER(get_smp_processor_id, h_get_smp_processor_id, KBPF_RET_INTEGER,
 	       false, 0, KBPF_ARG_NONE),
 	HELPER(get_current_pid_tgid, h_get_current_pid_tgid, KBPF_RET_INTEGER,
-	       false, TRACING_TYPES, KBPF_ARG_NONE),
+	       false, 0, KBPF_ARG_NONE),
 	HELPER(get_current_uid_gid, h_get_current_uid_gid, KBPF_RET_INTEGER,
-	       false, TRACING_TYPES, KBPF_ARG_NONE),
-	HELPER(get_current_comm, h_get_current_comm, KBPF_RET_INTEGER, false,
-	       TRACING_TYPES, KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE),
+	       false, 0, KBPF_ARG_NONE),
+	/* Task helpers: every program type in 6.18 (measured). */
+	HELPER(get_current_comm, h_get_current_comm, KBPF_RET_INTEGER, false, 0,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE),
+	/* The compat probe reads are tracing (and syscall) helpers (measured). */
+	HELPER(probe_read, h_probe_read, KBPF_RET_INTEGER, true, TRACING_TYPES,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE_OR_ZERO,
+	       KBPF_ARG_UNSAFE_PTR),
+	HELPER(probe_read_str, h_probe_read_str, KBPF_RET_INTEGER, true,
+	       TRACING_TYPES, KBPF_ARG_PTR_TO_UNINIT_MEM,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO, KBPF_ARG_UNSAFE_PTR),
 	/* Probe reads are base helpers: any type, for privileged loaders. */
 	HELPER(probe_read_kernel, h_probe_read_kernel, KBPF_RET_INTEGER, true,
 	       0, KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE_OR_ZERO,

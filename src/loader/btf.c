@@ -317,6 +317,66 @@ static int btf_field_type(struct ld_ctx *c, const char *map, const char *field,
 	return 0;
 }
 
+/* A member's offset in bytes (bit offset, or bitfield encoding with kind_flag). */
+static uint32_t btf_member_off(const struct ld_ctx *c, const uint8_t *def,
+			       const uint8_t *mem)
+{
+	uint32_t off = kbpf_ld_rd32(c, mem + 8);
+
+	if (btf_info(c, def) >> 31)
+		off &= 0xffffff;
+	return off / 8;
+}
+
+/*
+ * `__array(values, int (void *))` (prog array slots) or `__array(values,
+ * struct inner)` (map-in-map): the last member, an array of pointers to a
+ * function prototype or a map definition, as libbpf requires. The slots
+ * themselves come from the relocations of `.maps` (ld_map_slots()).
+ */
+static int btf_field_values(struct ld_ctx *c, struct kbpf_elf_map *m,
+			    uint32_t type, bool last, uint32_t off)
+{
+	const uint8_t *t = btf_type(c, btf_skip_mods(c, type)), *ptr, *to;
+	uint32_t k;
+
+	if (!last)
+		return kbpf_ld_err(
+			c, -KBPF_ENOEXEC,
+			"btf: map '%s': 'values' must be the last field",
+			m->name);
+	if (!t || btf_kind(c, t) != BTF_KIND_ARRAY)
+		return kbpf_ld_err(c, -KBPF_ENOEXEC,
+				   "btf: map '%s': 'values' is not an array",
+				   m->name);
+	ptr = btf_type(c,
+		       btf_skip_mods(c, kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE)));
+	to = ptr && btf_kind(c, ptr) == BTF_KIND_PTR ?
+		     btf_type(c, btf_skip_mods(c, btf_st(c, ptr))) :
+		     NULL;
+	k = to ? btf_kind(c, to) : 0;
+	if (k == BTF_KIND_FUNC_PROTO && m->type == BPF_MAP_TYPE_PROG_ARRAY) {
+		m->values_kind = LD_VALUES_PROGS;
+	} else if (k == BTF_KIND_STRUCT &&
+		   (m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+		    m->type == BPF_MAP_TYPE_HASH_OF_MAPS)) {
+		m->values_kind = LD_VALUES_MAPS;
+	} else {
+		return kbpf_ld_err(
+			c, -KBPF_ENOEXEC,
+			"btf: map '%s': 'values' must be an array of pointers to a function prototype (prog array) or to a map definition (map-in-map)",
+			m->name);
+	}
+	if (m->value_size && m->value_size != 4)
+		return kbpf_ld_err(
+			c, -KBPF_ENOEXEC,
+			"btf: map '%s': value_size %u, but 'values' holds 4-byte ids",
+			m->name, m->value_size);
+	m->value_size = 4;
+	m->values_off = off;
+	return 0;
+}
+
 static int btf_parse_def(struct ld_ctx *c, struct kbpf_elf_map *m,
 			 const uint8_t *def)
 {
@@ -373,10 +433,8 @@ static int btf_parse_def(struct ld_ctx *c, struct kbpf_elf_map *m,
 					     &m->btf_value_type_id,
 					     &m->value_size);
 		} else if (kbpf_ld_streq(f, "values")) {
-			err = kbpf_ld_err(
-				c, -KBPF_EOPNOTSUPP,
-				"btf: map '%s': 'values' (prog array or map-in-map slots) is not supported by kbpf",
-				m->name);
+			err = btf_field_values(c, m, type, i == vlen - 1,
+					       btf_member_off(c, def, mem));
 		} else {
 			err = kbpf_ld_err(c, -KBPF_EOPNOTSUPP,
 					  "btf: map '%s': unknown field '%s'",
@@ -496,12 +554,89 @@ int kbpf_ld_btf_maps(struct ld_ctx *c)
 #define LD_BTF_EXT_CORE_HDR 32
 #define LD_CORE_RELO_SIZE 16
 
+/* The program section named @name (a BTF string), or 0. */
+static uint32_t btf_ext_sec(const struct ld_ctx *c, const char *name)
+{
+	uint32_t i;
+
+	for (i = 1; i < c->nr_secs; i++)
+		if (c->secs[i].kind == LD_SEC_PROG &&
+		    kbpf_ld_streq(c->secs[i].name, name))
+			return i;
+	return 0;
+}
+
+static int btf_core_cmp(const void *a, const void *b)
+{
+	const struct ld_core *x = a, *y = b;
+
+	if (x->sec != y->sec)
+		return x->sec < y->sec ? -1 : 1;
+	return x->insn < y->insn ? -1 : x->insn > y->insn;
+}
+
+/*
+ * The CO-RE area of .BTF.ext: rec_size, then groups of (section name,
+ * count, records). Walked twice: to check and count, then to collect.
+ */
+static int btf_ext_core_walk(struct ld_ctx *c, const uint8_t *d, uint32_t len,
+			     uint32_t rec, bool collect)
+{
+	uint32_t pos, n = 0;
+
+	for (pos = 4; pos < len;) {
+		uint32_t cnt, sec = 0, k;
+		const char *name;
+
+		if (len - pos < 8)
+			return kbpf_ld_err(
+				c, -KBPF_ENOEXEC,
+				"btf: .BTF.ext CO-RE area truncated");
+		name = btf_name(c, kbpf_ld_rd32(c, d + pos));
+		cnt = kbpf_ld_rd32(c, d + pos + 4);
+		pos += 8;
+		if ((uint64_t)cnt * rec > len - pos)
+			return kbpf_ld_err(
+				c, -KBPF_ENOEXEC,
+				"btf: .BTF.ext CO-RE area truncated");
+		if (cnt &&
+		    (!c->btf_idx || !name || !(sec = btf_ext_sec(c, name))))
+			return kbpf_ld_err(
+				c, -KBPF_ENOEXEC,
+				"btf: .BTF.ext has CO-RE relocations for '%s', which is not a code section",
+				name ? name : "?");
+		for (k = 0; k < cnt; k++, pos += rec) {
+			uint32_t off = kbpf_ld_rd32(c, d + pos);
+			struct ld_core *r;
+
+			if (off % 8 || off / 8 >= c->secs[sec].nr_insns)
+				return kbpf_ld_err(
+					c, -KBPF_ENOEXEC,
+					"btf: .BTF.ext CO-RE relocation at byte %u of '%s' is misaligned or past its end",
+					off, name);
+			if (!collect) {
+				n++;
+				continue;
+			}
+			r = &c->cores[c->nr_cores++];
+			r->sec = sec;
+			r->insn = off / 8;
+			r->type_id = kbpf_ld_rd32(c, d + pos + 4);
+			r->access_off = kbpf_ld_rd32(c, d + pos + 8);
+			r->kind = kbpf_ld_rd32(c, d + pos + 12);
+		}
+	}
+	if (!collect)
+		c->obj->nr_core_relos = n;
+	return 0;
+}
+
 int kbpf_ld_btf_ext_parse(struct ld_ctx *c)
 {
 	const struct ld_sec *s = &c->secs[c->btf_ext_idx];
 	const uint8_t *d = s->data;
-	uint32_t hdr_len, off, len, rec, pos;
-	uint64_t total = 0;
+	uint32_t hdr_len, off, len, rec;
+	int err;
 
 	if (s->size < LD_BTF_EXT_MIN_HDR || kbpf_ld_rd16(c, d) != BTF_MAGIC)
 		return kbpf_ld_err(c, -KBPF_ENOEXEC,
@@ -527,23 +662,236 @@ int kbpf_ld_btf_ext_parse(struct ld_ctx *c)
 	if (rec < LD_CORE_RELO_SIZE)
 		return kbpf_ld_err(c, -KBPF_ENOEXEC,
 				   "btf: .BTF.ext CO-RE record size %u", rec);
-	for (pos = 4; pos < len;) {
-		uint32_t n;
-
-		if (len - pos < 8)
-			return kbpf_ld_err(
-				c, -KBPF_ENOEXEC,
-				"btf: .BTF.ext CO-RE area truncated");
-		n = kbpf_ld_rd32(c, d + pos + 4);
-		pos += 8;
-		if ((uint64_t)n * rec > len - pos)
-			return kbpf_ld_err(
-				c, -KBPF_ENOEXEC,
-				"btf: .BTF.ext CO-RE area truncated");
-		pos += n * rec;
-		total += n;
-	}
-	c->obj->nr_core_relos = total > 0xffffffffu ? 0xffffffffu :
-						      (uint32_t)total;
+	err = btf_ext_core_walk(c, d, len, rec, false);
+	if (err || !c->obj->nr_core_relos)
+		return err;
+	c->cores =
+		kbpf_zalloc(c->h, c->obj->nr_core_relos * sizeof(*c->cores), 0);
+	if (!c->cores)
+		return kbpf_ld_err(c, -KBPF_ENOMEM, "out of memory");
+	err = btf_ext_core_walk(c, d, len, rec, true);
+	if (err)
+		return err;
+	kbpf_ld_sort(c->cores, c->nr_cores, sizeof(*c->cores), btf_core_cmp);
 	return 0;
+}
+
+void kbpf_ld_btf_ext_free(struct ld_ctx *c)
+{
+	if (c->cores)
+		kbpf_free(c->h, c->cores,
+			  c->obj->nr_core_relos * sizeof(*c->cores));
+	c->cores = NULL;
+}
+
+/* ---- descriptions for messages ---- */
+
+struct btf_out {
+	char *buf;
+	size_t size;
+	size_t n;
+};
+
+static void btf_put(struct btf_out *o, const char *s)
+{
+	while (*s && o->n + 1 < o->size)
+		o->buf[o->n++] = *s++;
+	if (o->size)
+		o->buf[o->n < o->size ? o->n : o->size - 1] = 0;
+}
+
+static void btf_put_u(struct btf_out *o, uint64_t v)
+{
+	char tmp[24];
+	int i = (int)sizeof(tmp) - 1;
+
+	tmp[i] = 0;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && i);
+	btf_put(o, tmp + i);
+}
+
+static const char *btf_kind_word(uint32_t kind)
+{
+	switch (kind) {
+	case BTF_KIND_STRUCT:
+		return "struct ";
+	case BTF_KIND_UNION:
+		return "union ";
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return "enum ";
+	case BTF_KIND_FWD:
+		return "fwd ";
+	case BTF_KIND_TYPEDEF:
+		return "typedef ";
+	default:
+		return "";
+	}
+}
+
+static void btf_put_type(const struct ld_ctx *c, struct btf_out *o, uint32_t id)
+{
+	const uint8_t *t = btf_type(c, id);
+	const char *n;
+
+	if (!t) {
+		btf_put(o, "type #");
+		btf_put_u(o, id);
+		return;
+	}
+	n = btf_name(c, kbpf_ld_rd32(c, t));
+	btf_put(o, btf_kind_word(btf_kind(c, t)));
+	btf_put(o, n && n[0] ? n : "(anon)");
+}
+
+static const char *const core_kinds[] = {
+	"field byte offset", "field byte size",	     "field existence",
+	"field signedness",  "field left shift",     "field right shift",
+	"local type id",     "target type id",	     "type existence",
+	"type size",	     "enum value existence", "enum value",
+	"type match",
+};
+
+/* The next number of an access string at *@s; false at its end. */
+static bool btf_access_next(const char **s, uint32_t *v)
+{
+	const char *p = *s;
+	uint64_t x = 0;
+
+	if (!p || !*p)
+		return false;
+	if (*p == ':')
+		p++;
+	if (*p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9' && x < 0xffffffffu)
+		x = x * 10 + (uint32_t)(*p++ - '0');
+	*v = (uint32_t)x;
+	*s = p;
+	return true;
+}
+
+void kbpf_ld_core_desc(const struct ld_ctx *c, const struct ld_core *r,
+		       char *buf, size_t size)
+{
+	struct btf_out o = { buf, size, 0 };
+	const char *acc = btf_name(c, r->access_off);
+	uint32_t id = r->type_id, v;
+	int steps;
+
+	if (size)
+		buf[0] = 0;
+	if (r->kind < KBPF_ARRAY_SIZE(core_kinds)) {
+		btf_put(&o, core_kinds[r->kind]);
+	} else {
+		btf_put(&o, "kind ");
+		btf_put_u(&o, r->kind);
+	}
+	btf_put(&o, " of ");
+	btf_put_type(c, &o, id);
+	if (!acc || !btf_access_next(&acc, &v))
+		return;
+	if (r->kind <= 5) {
+		/* Fields: [array index] then member or element indices. */
+		if (v) {
+			btf_put(&o, "[");
+			btf_put_u(&o, v);
+			btf_put(&o, "]");
+		}
+		for (steps = 0;
+		     steps < LD_BTF_MAX_DEPTH && btf_access_next(&acc, &v);
+		     steps++) {
+			const uint8_t *t = btf_type(c, btf_skip_mods(c, id));
+			uint32_t k = t ? btf_kind(c, t) : 0;
+
+			if ((k == BTF_KIND_STRUCT || k == BTF_KIND_UNION) &&
+			    v < btf_vlen(c, t)) {
+				const uint8_t *m =
+					t + LD_BTF_TYPE_SIZE + 12 * v;
+				const char *mn =
+					btf_name(c, kbpf_ld_rd32(c, m));
+
+				btf_put(&o, ".");
+				if (mn && mn[0]) {
+					btf_put(&o, mn);
+				} else {
+					btf_put(&o, "(anon #");
+					btf_put_u(&o, v);
+					btf_put(&o, ")");
+				}
+				id = kbpf_ld_rd32(c, m + 4);
+			} else if (k == BTF_KIND_ARRAY) {
+				btf_put(&o, "[");
+				btf_put_u(&o, v);
+				btf_put(&o, "]");
+				id = kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE);
+			} else {
+				btf_put(&o, " (bad access string)");
+				return;
+			}
+		}
+	} else if (r->kind == 10 || r->kind == 11) {
+		const uint8_t *t = btf_type(c, btf_skip_mods(c, id));
+		uint32_t k = t ? btf_kind(c, t) : 0;
+		uint32_t esz = k == BTF_KIND_ENUM64 ? 12 : 8;
+
+		if ((k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64) &&
+		    v < btf_vlen(c, t)) {
+			const char *en = btf_name(
+				c, kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE +
+							   esz * v));
+
+			btf_put(&o, "::");
+			btf_put(&o, en ? en : "?");
+		}
+	}
+}
+
+const char *kbpf_ld_btf_var_sec(const struct ld_ctx *c, const char *name)
+{
+	uint32_t id, i;
+
+	if (!c->btf.type_off)
+		return NULL;
+	for (id = 1; id < c->btf.nr_types; id++) {
+		const uint8_t *t = btf_type(c, id);
+
+		if (btf_kind(c, t) != BTF_KIND_DATASEC)
+			continue;
+		for (i = 0; i < btf_vlen(c, t); i++) {
+			const uint8_t *var = btf_type(
+				c,
+				kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE + 12 * i));
+			const char *vn;
+
+			if (!var || btf_kind(c, var) != BTF_KIND_VAR)
+				continue;
+			vn = btf_name(c, kbpf_ld_rd32(c, var));
+			if (vn && kbpf_ld_streq(vn, name))
+				return btf_name(c, kbpf_ld_rd32(c, t));
+		}
+	}
+	return NULL;
+}
+
+bool kbpf_ld_btf_is_func(const struct ld_ctx *c, const char *name)
+{
+	uint32_t id;
+
+	if (!c->btf.type_off)
+		return false;
+	for (id = 1; id < c->btf.nr_types; id++) {
+		const uint8_t *t = btf_type(c, id);
+		const char *n;
+
+		if (btf_kind(c, t) != BTF_KIND_FUNC)
+			continue;
+		n = btf_name(c, kbpf_ld_rd32(c, t));
+		if (n && kbpf_ld_streq(n, name))
+			return true;
+	}
+	return false;
 }

@@ -135,8 +135,8 @@ static void ld_sift(uint8_t *base, size_t sz, size_t root, size_t n,
 	}
 }
 
-static void ld_sort(void *base, size_t n, size_t sz,
-		    int (*cmp)(const void *, const void *))
+void kbpf_ld_sort(void *base, size_t n, size_t sz,
+		  int (*cmp)(const void *, const void *))
 {
 	uint8_t *b = base;
 	size_t i;
@@ -204,7 +204,7 @@ static int ld_check_overlap(struct ld_ctx *c, uint64_t shoff)
 			continue;
 		r[n++] = (struct ld_range){ s->off, s->off + s->size, i };
 	}
-	ld_sort(r, n, sizeof(*r), ld_range_cmp);
+	kbpf_ld_sort(r, n, sizeof(*r), ld_range_cmp);
 	for (i = 1; i < n; i++) {
 		if (r[i].off >= r[i - 1].end)
 			continue;
@@ -601,7 +601,7 @@ static int ld_data_maps(struct ld_ctx *c)
 static int ld_legacy_maps(struct ld_ctx *c)
 {
 	const struct ld_sec *s;
-	uint64_t def_sz;
+	uint64_t def_sz, even_sz;
 	uint32_t i, nr = 0;
 
 	if (!c->legacy_idx)
@@ -621,7 +621,7 @@ static int ld_legacy_maps(struct ld_ctx *c)
 			c, -KBPF_ENOEXEC,
 			"elf: legacy 'maps' section: %llu bytes for %u map symbols",
 			(unsigned long long)s->size, nr);
-	def_sz = s->size / nr;
+	even_sz = s->size / nr;
 	for (i = 0; i < c->nr_syms; i++) {
 		const struct ld_sym *sym = &c->syms[i];
 		uint8_t def[LD_LEGACY_DEF_SIZE] = { 0 };
@@ -631,6 +631,13 @@ static int ld_legacy_maps(struct ld_ctx *c)
 
 		if (sym->shndx != c->legacy_idx || sym->type == LD_STT_SECTION)
 			continue;
+		/*
+		 * A definition is its symbol's size; the section may hold
+		 * padding (aligned definitions) or dead copies (weak ones
+		 * kept by the BPF linker), so size / count is only the
+		 * fallback for symbols without a size.
+		 */
+		def_sz = sym->size ? sym->size : even_sz;
 		if (!ld_in(sym->value, def_sz, s->size))
 			return kbpf_ld_err(
 				c, -KBPF_ENOEXEC,
@@ -642,8 +649,9 @@ static int ld_legacy_maps(struct ld_ctx *c)
 			if (s->data[sym->value + k])
 				return kbpf_ld_err(
 					c, -KBPF_EOPNOTSUPP,
-					"elf: legacy map '%s' has unknown non-zero fields past map_flags",
-					sym->name);
+					"elf: legacy map '%s': its %llu-byte definition has non-zero fields past map_flags (byte %llu), as iproute2's struct bpf_elf_map (id, pinning, inner map) does; kbpf reads struct bpf_map_def only",
+					sym->name, (unsigned long long)def_sz,
+					(unsigned long long)k);
 		idx = kbpf_ld_map_add(c);
 		if (idx < 0)
 			return idx;
@@ -735,7 +743,7 @@ static int ld_functions(struct ld_ctx *c)
 		else
 			nprog++;
 	}
-	ld_sort(keys, n, sizeof(*keys), ld_fn_cmp);
+	kbpf_ld_sort(keys, n, sizeof(*keys), ld_fn_cmp);
 	obj->progs = ld_zalloc_array(c, nprog, sizeof(*obj->progs));
 	obj->insn_caps = ld_zalloc_array(c, nprog, sizeof(*obj->insn_caps));
 	c->funcs = ld_zalloc_array(c, ntext, sizeof(*c->funcs));
@@ -781,6 +789,133 @@ out:
 	return err;
 }
 
+/* ---- prog array slots (`values`) ---- */
+
+/* The BTF map whose definition holds byte @off of `.maps`, or -1. */
+static int ld_map_at(const struct ld_ctx *c, uint64_t off)
+{
+	const struct kbpf_elf *obj = c->obj;
+	int best = -1;
+	uint32_t i;
+
+	for (i = 0; i < obj->nr_maps; i++) {
+		const struct kbpf_elf_map *m = &obj->maps[i];
+
+		if (m->kind == KBPF_ELF_MAP_BTF && m->sec_off <= off &&
+		    (best < 0 || m->sec_off > obj->maps[best].sec_off))
+			best = (int)i;
+	}
+	return best;
+}
+
+static int ld_set_slot(struct ld_ctx *c, struct kbpf_elf_map *m, uint64_t slot,
+		       int32_t prog)
+{
+	uint32_t n = m->nr_init_slots, i;
+	int32_t *a;
+
+	if (slot >= 0x100000)
+		return kbpf_ld_err(
+			c, -KBPF_E2BIG,
+			"elf: map '%s': 'values' slot %llu too large", m->name,
+			(unsigned long long)slot);
+	if (slot >= n) {
+		a = ld_zalloc_array(c, (size_t)slot + 1, sizeof(*a));
+		if (!a)
+			return kbpf_ld_err(c, -KBPF_ENOMEM, "out of memory");
+		for (i = 0; i <= slot; i++)
+			a[i] = i < n ? m->init_slots[i] : -1;
+		ld_free_array(c, m->init_slots, n, sizeof(*a));
+		m->init_slots = a;
+		m->nr_init_slots = (uint32_t)slot + 1;
+	}
+	m->init_slots[slot] = prog;
+	return 0;
+}
+
+/*
+ * The relocations of `.maps` (libbpf's bpf_object__collect_map_relos()):
+ * each names what slot N of a map's `values` array holds, a program for a
+ * prog array, an inner map for map-in-map (kbpf has no map-in-map types,
+ * so those are checked but not kept: the outer map cannot be created).
+ */
+static int ld_map_slots(struct ld_ctx *c)
+{
+	struct kbpf_elf *obj = c->obj;
+	uint32_t i, k;
+
+	for (i = 1; i < c->nr_secs; i++) {
+		const struct ld_sec *s = &c->secs[i];
+		uint64_t j;
+
+		if (s->type != LD_SHT_REL || !c->maps_idx ||
+		    s->info != c->maps_idx)
+			continue;
+		if (s->entsize != LD_REL_SIZE || s->size % LD_REL_SIZE)
+			return kbpf_ld_err(
+				c, -KBPF_ENOEXEC,
+				"elf: relocation section '%s' has entry size %llu",
+				s->name, (unsigned long long)s->entsize);
+		for (j = 0; j < s->size / LD_REL_SIZE; j++) {
+			const uint8_t *r = s->data + j * LD_REL_SIZE;
+			uint64_t off = kbpf_ld_rd64(c, r);
+			uint64_t info = kbpf_ld_rd64(c, r + 8);
+			uint32_t symi = (uint32_t)(info >> 32),
+				 type = (uint32_t)info;
+			const struct ld_sym *sym;
+			struct kbpf_elf_map *m;
+			uint64_t moff;
+			int mi = ld_map_at(c, off);
+			int32_t prog = -1;
+
+			if (mi < 0 || !symi || symi >= c->nr_syms ||
+			    (type != LD_R_BPF_64_64 &&
+			     type != LD_R_BPF_64_ABS64))
+				return kbpf_ld_err(
+					c, -KBPF_ENOEXEC,
+					"elf: relocation %llu of .maps (offset %llu, type %u, symbol %u) names no map's 'values'",
+					(unsigned long long)j,
+					(unsigned long long)off, type, symi);
+			m = &obj->maps[mi];
+			sym = &c->syms[symi];
+			moff = off - m->sec_off;
+			if (!m->values_kind || moff < m->values_off ||
+			    (moff - m->values_off) % 8)
+				return kbpf_ld_err(
+					c, -KBPF_ENOEXEC,
+					"elf: map '%s': relocation against '%s' at byte %llu of its definition is not a 'values' slot",
+					m->name, sym->name,
+					(unsigned long long)moff);
+			if (m->values_kind == LD_VALUES_MAPS) {
+				if (sym->shndx != c->maps_idx)
+					return kbpf_ld_err(
+						c, -KBPF_ENOEXEC,
+						"elf: map '%s': 'values' slot names '%s', which is not a map",
+						m->name, sym->name);
+				continue;
+			}
+			for (k = 0; k < obj->nr_progs; k++)
+				if (obj->progs[k].sec_idx == sym->shndx &&
+				    (uint64_t)obj->progs[k].sec_insn_off * 8 ==
+					    sym->value)
+					prog = (int32_t)k;
+			if (prog < 0 || sym->type != LD_STT_FUNC)
+				return kbpf_ld_err(
+					c, -KBPF_ENOEXEC,
+					"elf: map '%s': 'values' slot names '%s', which is not a program",
+					m->name, sym->name);
+			{
+				int err = ld_set_slot(
+					c, m, (moff - m->values_off) / 8, prog);
+
+				if (err)
+					return err;
+			}
+		}
+	}
+	return 0;
+}
+
 /* ---- relocations ---- */
 
 static int ld_collect_relocs(struct ld_ctx *c)
@@ -813,11 +948,17 @@ static int ld_collect_relocs(struct ld_ctx *c)
 		if (t->kind != LD_SEC_PROG)
 			continue;
 		t->relo = ld_zalloc_array(c, t->nr_insns, sizeof(*t->relo));
-		if (!t->relo)
+		t->core = ld_zalloc_array(c, t->nr_insns, sizeof(*t->core));
+		if (!t->relo || !t->core)
 			return kbpf_ld_err(c, -KBPF_ENOMEM, "out of memory");
-		for (k = 0; k < t->nr_insns; k++)
+		for (k = 0; k < t->nr_insns; k++) {
 			t->relo[k] = -1;
+			t->core[k] = -1;
+		}
 	}
+	/* CO-RE records are sorted: mark the first of each instruction. */
+	for (k = c->nr_cores; k-- > 0;)
+		c->secs[c->cores[k].sec].core[c->cores[k].insn] = (int32_t)k;
 	for (i = 1; i < c->nr_secs; i++) {
 		const struct ld_sec *s = &c->secs[i];
 		struct ld_sec *t;
@@ -915,7 +1056,30 @@ struct ld_reloc_state {
 	uint32_t *sub_off; /* per .text function: where appended, 0 = not yet */
 	struct ld_frame *stack;
 	uint32_t depth;
+	int32_t core_first; /* first CO-RE record met, or -1 */
+	uint32_t core_at; /* its output instruction */
 };
+
+/*
+ * Program @p uses a feature kbpf lacks: note the first reason (the
+ * program still relocates, for `kbpf info`, and is refused at load).
+ */
+static void ld_prog_unsupported(struct kbpf_elf_prog *p, uint32_t why,
+				const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void ld_prog_unsupported(struct kbpf_elf_prog *p, uint32_t why,
+				const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->unsupported)
+		return;
+	p->unsupported = why;
+	va_start(ap, fmt);
+	kbpf_vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+}
 
 static int ld_find_func(const struct ld_ctx *c, int64_t insn)
 {
@@ -972,7 +1136,8 @@ static int ld_link_sub(struct ld_ctx *c, struct ld_reloc_state *st, uint32_t at,
 	return 0;
 }
 
-static int ld_map_of_sym(const struct ld_ctx *c, const struct ld_sym *sym)
+/* The map defined at byte @off of section @shndx, or -1. */
+static int ld_map_at_off(const struct ld_ctx *c, uint32_t shndx, uint64_t off)
 {
 	const struct kbpf_elf *obj = c->obj;
 	uint32_t i;
@@ -982,7 +1147,7 @@ static int ld_map_of_sym(const struct ld_ctx *c, const struct ld_sym *sym)
 
 		if ((m->kind == KBPF_ELF_MAP_BTF ||
 		     m->kind == KBPF_ELF_MAP_LEGACY) &&
-		    m->sec_idx == sym->shndx && m->sec_off == sym->value)
+		    m->sec_idx == shndx && m->sec_off == off)
 			return (int)i;
 	}
 	return -1;
@@ -1002,11 +1167,24 @@ static int ld_reloc_ldimm64(struct ld_ctx *c, struct ld_reloc_state *st,
 			c, -KBPF_EINVAL,
 			"prog '%s': ld_imm64 at instruction %u has relocation type %u, expected R_BPF_64_64",
 			pn, at, r->type);
-	if (sym->shndx == LD_SHN_UNDEF)
-		return kbpf_ld_err(
-			c, -KBPF_EOPNOTSUPP,
-			"prog '%s': extern '%s' (kconfig/ksym) is not supported by kbpf",
-			pn, sym->name);
+	if (sym->shndx == LD_SHN_UNDEF) {
+		const char *sec = kbpf_ld_btf_var_sec(c, sym->name);
+
+		if (!sec && (sym->type == LD_STT_FUNC ||
+			     kbpf_ld_btf_is_func(c, sym->name))) {
+			/* `if (bpf_some_kfunc)`: a weak kfunc's address. */
+			ld_prog_unsupported(
+				st->p, KBPF_ELF_UNSUP_KFUNC,
+				"takes the address of extern function '%s' at insn %u (a kfunc): kbpf has no kfuncs",
+				sym->name, at);
+			return 0;
+		}
+		ld_prog_unsupported(
+			st->p, KBPF_ELF_UNSUP_EXTERN,
+			"reads extern variable '%s' (%s) at insn %u: kbpf resolves no externs",
+			sym->name, sec ? sec : "not in BTF", at);
+		return 0;
+	}
 	if (sym->shndx >= LD_SHN_LORESERVE)
 		return kbpf_ld_err(
 			c, -KBPF_EINVAL,
@@ -1027,12 +1205,26 @@ static int ld_reloc_ldimm64(struct ld_ctx *c, struct ld_reloc_state *st,
 					   LD_INSN_SIZE);
 	}
 	if (sym->shndx == c->maps_idx || sym->shndx == c->legacy_idx) {
-		idx = ld_map_of_sym(c, sym);
+		/*
+		 * A static map is referenced through the section's symbol,
+		 * its offset in the ld_imm64's imm (the addend); a named
+		 * map's reference has imm 0.
+		 */
+		uint64_t off = sym->value;
+
+		if (sym->type == LD_STT_SECTION)
+			off += (uint32_t)insn->imm;
+		else if (insn->imm)
+			return kbpf_ld_err(
+				c, -KBPF_EINVAL,
+				"prog '%s': reference to map '%s' plus %d at instruction %u",
+				pn, sym->name, insn->imm, at);
+		idx = ld_map_at_off(c, sym->shndx, off);
 		if (idx < 0)
 			return kbpf_ld_err(
 				c, -KBPF_EINVAL,
 				"prog '%s': no map at offset %llu of '%s' (symbol '%s')",
-				pn, (unsigned long long)sym->value,
+				pn, (unsigned long long)off,
 				c->secs[sym->shndx].name, sym->name);
 		insn->src_reg = BPF_PSEUDO_MAP_IDX;
 		insn->imm = idx;
@@ -1061,6 +1253,20 @@ static int ld_reloc_one(struct ld_ctx *c, struct ld_reloc_state *st,
 	int32_t ri = sec->relo[f->start + i];
 	int err = 0;
 
+	if (sec->core[f->start + i] >= 0) {
+		int32_t k = sec->core[f->start + i];
+
+		if (st->core_first < 0) {
+			st->core_first = k;
+			st->core_at = at;
+		}
+		while ((uint32_t)k < c->nr_cores && c->cores[k].sec == f->sec &&
+		       c->cores[k].insn == f->start + i) {
+			st->p->nr_core_relos++;
+			k++;
+		}
+	}
+
 	if (ld_is_ldimm64(insn)) {
 		if (f->pos >= f->cnt)
 			return kbpf_ld_err(
@@ -1085,11 +1291,13 @@ static int ld_reloc_one(struct ld_ctx *c, struct ld_reloc_state *st,
 				c, -KBPF_EINVAL,
 				"prog '%s': relocation against '%s' at a helper call (instruction %u)",
 				st->p->name, sym->name, at);
-		if (sym->shndx == LD_SHN_UNDEF)
-			return kbpf_ld_err(
-				c, -KBPF_EOPNOTSUPP,
-				"prog '%s': call to extern '%s' (kfunc) is not supported by kbpf",
-				st->p->name, sym->name);
+		if (sym->shndx == LD_SHN_UNDEF) {
+			ld_prog_unsupported(
+				st->p, KBPF_ELF_UNSUP_KFUNC,
+				"calls extern function '%s' at insn %u (a kfunc, or a function of another object): kbpf has no kfuncs",
+				sym->name, at);
+			return 0;
+		}
 		if (!c->text_idx || sym->shndx != c->text_idx ||
 		    sym->value % LD_INSN_SIZE)
 			return kbpf_ld_err(
@@ -1133,6 +1341,7 @@ static int ld_relocate_prog(struct ld_ctx *c, uint32_t pi, uint32_t *sub_off,
 		return kbpf_ld_err(c, -KBPF_ENOEXEC, "prog '%s': too big",
 				   p->name);
 	st.p = p;
+	st.core_first = -1;
 	st.cap = p->sec_insn_cnt + text;
 	st.out = ld_zalloc_array(c, st.cap, sizeof(*st.out));
 	if (!st.out)
@@ -1162,6 +1371,18 @@ static int ld_relocate_prog(struct ld_ctx *c, uint32_t pi, uint32_t *sub_off,
 		err = ld_reloc_one(c, &st, f);
 	}
 	p->insn_cnt = st.out_cnt;
+	if (!err && st.core_first >= 0) {
+		char desc[112];
+
+		kbpf_ld_core_desc(c, &c->cores[st.core_first], desc,
+				  sizeof(desc));
+		/* CO-RE is the reason that matters: it replaces any other. */
+		p->unsupported = 0;
+		ld_prog_unsupported(
+			p, KBPF_ELF_UNSUP_CORE,
+			"%u CO-RE relocations (first at insn %u: %s): kbpf has no target BTF",
+			p->nr_core_relos, st.core_at, desc);
+	}
 	return err;
 }
 
@@ -1192,11 +1413,15 @@ static void ld_ctx_fini(struct ld_ctx *c)
 {
 	uint32_t i;
 
+	kbpf_ld_btf_ext_free(c);
 	kbpf_ld_btf_free(c);
 	if (c->secs)
-		for (i = 0; i < c->nr_secs; i++)
+		for (i = 0; i < c->nr_secs; i++) {
 			ld_free_array(c, c->secs[i].relo, c->secs[i].nr_insns,
 				      sizeof(int32_t));
+			ld_free_array(c, c->secs[i].core, c->secs[i].nr_insns,
+				      sizeof(int32_t));
+		}
 	ld_free_array(c, c->secs, c->nr_secs, sizeof(*c->secs));
 	ld_free_array(c, c->syms, c->nr_syms, sizeof(*c->syms));
 	ld_free_array(c, c->rels, c->rels_cap, sizeof(*c->rels));
@@ -1221,6 +1446,9 @@ static void ld_obj_free(struct kbpf_elf *obj, uint32_t maps_cap)
 			ld_free_sized(h, obj->progs[i].insns,
 				      (size_t)obj->insn_caps[i] *
 					      sizeof(struct bpf_insn));
+	for (i = 0; i < obj->nr_maps; i++)
+		ld_free_sized(h, obj->maps[i].init_slots,
+			      obj->maps[i].nr_init_slots * sizeof(int32_t));
 	ld_free_sized(h, obj->progs, obj->nr_progs * sizeof(*obj->progs));
 	ld_free_sized(h, obj->insn_caps,
 		      obj->nr_progs * sizeof(*obj->insn_caps));
@@ -1281,6 +1509,8 @@ int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
 		err = kbpf_ld_btf_ext_parse(&c);
 	if (!err)
 		err = ld_functions(&c);
+	if (!err)
+		err = ld_map_slots(&c);
 	if (!err)
 		err = ld_collect_relocs(&c);
 	if (!err)

@@ -9,6 +9,8 @@
  * Called from syscall (or early boot) only; takes no lock of its own.
  */
 #include "loader_internal.h"
+#include "kbpf/disasm.h"
+#include "maps/prog_array.h"
 
 #define LD_LOG_SIZE 4096
 
@@ -50,14 +52,28 @@ static const char *ld_errno_name(int err)
 	}
 }
 
-static int ld_load_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
-		       const struct kbpf_elf_opts *opts)
+#define LD_OPT(o, f, dflt) ((o) ? (o)->f : (dflt))
+
+int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
+			const struct kbpf_elf_opts *opts)
 {
 	const struct kbpf_host *h = obj->host;
+	char *errbuf = LD_OPT(opts, errbuf, NULL);
+	size_t errsz = LD_OPT(opts, errbuf_size, 0);
 	union bpf_attr attr;
 	uint32_t zero = 0;
 	long err;
 
+	kbpf_ld_msg(errbuf, errsz, "%s", "");
+	if (m->map)
+		return -KBPF_EBUSY;
+	if (!kbpf_map_type_supported(m->type)) {
+		kbpf_ld_msg(
+			errbuf, errsz,
+			"map '%s': map type %s (%u) is not supported by kbpf",
+			m->name, kbpf_elf_map_type_name(m->type), m->type);
+		return -KBPF_EINVAL;
+	}
 	memset(&attr, 0, sizeof(attr));
 	attr.map_type = m->type;
 	attr.key_size = m->key_size;
@@ -68,15 +84,22 @@ static int ld_load_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
 	attr.map_extra = m->map_extra;
 	memcpy(attr.map_name, m->kname, sizeof(attr.map_name));
 	err = kbpf_map_create(h, &attr, &m->map);
+	if (err && !m->max_entries && m->type != BPF_MAP_TYPE_RINGBUF) {
+		m->map = NULL;
+		kbpf_ld_msg(
+			errbuf, errsz,
+			"map '%s': max_entries is 0: the object leaves the size to its loader (libbpf's bpf_map__set_max_entries()), and BPF_MAP_CREATE refuses 0: %s (%d)",
+			m->name, ld_errno_name((int)err), (int)err);
+		return (int)err;
+	}
 	if (err) {
 		m->map = NULL;
 		kbpf_ld_msg(
-			opts ? opts->errbuf : NULL,
-			opts ? opts->errbuf_size : 0,
-			"map '%s': BPF_MAP_CREATE failed: %s (%d) (type %u, key_size %u, value_size %u, max_entries %u, map_flags 0x%x)",
-			m->name, ld_errno_name((int)err), (int)err, m->type,
-			m->key_size, m->value_size, m->max_entries,
-			m->map_flags);
+			errbuf, errsz,
+			"map '%s': BPF_MAP_CREATE failed: %s (%d) (type %s, key_size %u, value_size %u, max_entries %u, map_flags 0x%x)",
+			m->name, ld_errno_name((int)err), (int)err,
+			kbpf_elf_map_type_name(m->type), m->key_size,
+			m->value_size, m->max_entries, m->map_flags);
 		return (int)err;
 	}
 	if (m->init_data) {
@@ -84,16 +107,18 @@ static int ld_load_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
 					   BPF_ANY);
 		if (err) {
 			kbpf_ld_msg(
-				opts ? opts->errbuf : NULL,
-				opts ? opts->errbuf_size : 0,
+				errbuf, errsz,
 				"map '%s': writing the initial value failed: %s (%d)",
 				m->name, ld_errno_name((int)err), (int)err);
+			kbpf_map_put(m->map);
+			m->map = NULL;
 			return (int)err;
 		}
 	}
 	/* As libbpf: .rodata is frozen once written (BPF_MAP_FREEZE). */
 	if (m->kind == KBPF_ELF_MAP_RODATA)
 		atomic_store(&m->map->frozen, 1);
+	obj->map_ptrs[m - obj->maps] = m->map;
 	return 0;
 }
 
@@ -112,6 +137,125 @@ static const char *ld_last_line(char *log, size_t size)
 	return log + start;
 }
 
+/*
+ * Linux's log says "invalid func unknown#35" for a helper it does not know;
+ * kbpf says the same for one it lacks, so the message adds the name.
+ */
+static int32_t ld_unknown_helper(const char *line)
+{
+	static const char pfx[] = "invalid func unknown#";
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; pfx[i]; i++)
+		if (line[i] != pfx[i])
+			return -1;
+	if (line[i] < '0' || line[i] > '9')
+		return -1;
+	for (; line[i] >= '0' && line[i] <= '9' && v < 0x7fffffff; i++)
+		v = v * 10 + (line[i] - '0');
+	return (int32_t)v;
+}
+
+static const char *ld_helper_name(const char *line)
+{
+	int32_t id = ld_unknown_helper(line);
+	const char *n = id >= 0 ? kbpf_helper_name(id) : NULL;
+
+	return n ? n : "";
+}
+
+static const char *ld_helper_note(const char *line)
+{
+	return ld_helper_name(line)[0] ? " (" : "";
+}
+
+/*
+ * Why @p cannot be loaded before BPF_PROG_LOAD is tried, or 0: the checks
+ * libbpf makes at load (section, maps) and what kbpf lacks, each with a
+ * message naming the program and the reason.
+ */
+static int ld_prog_precheck(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
+			    char *errbuf, size_t errsz)
+{
+	bool host_be = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+	uint32_t i;
+
+	if (obj->big_endian != host_be) {
+		kbpf_ld_msg(errbuf, errsz,
+			    "the object is %s-endian, the host is not",
+			    obj->big_endian ? "big" : "little");
+		return -KBPF_EOPNOTSUPP;
+	}
+	if (p->prog_type == BPF_PROG_TYPE_UNSPEC) {
+		kbpf_ld_msg(
+			errbuf, errsz,
+			"prog '%s': section '%s' names no program type (libbpf's SEC() conventions)",
+			p->name, p->sec_name);
+		return -KBPF_ESRCH;
+	}
+	if (p->unsupported) {
+		kbpf_ld_msg(errbuf, errsz, "prog '%s': %s", p->name, p->why);
+		return -KBPF_EOPNOTSUPP;
+	}
+	if (!kbpf_prog_type_supported(p->prog_type)) {
+		kbpf_ld_msg(
+			errbuf, errsz,
+			"prog '%s' (section '%s'): program type %s is not supported by kbpf",
+			p->name, p->sec_name,
+			kbpf_elf_prog_type_name(p->prog_type));
+		return -KBPF_EINVAL;
+	}
+	for (i = 0; i < p->insn_cnt; i++) {
+		const struct bpf_insn *in = &p->insns[i];
+
+		if (in->code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		if ((in->src_reg == BPF_PSEUDO_MAP_IDX ||
+		     in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) &&
+		    (uint32_t)in->imm < obj->nr_maps &&
+		    !obj->map_ptrs[in->imm]) {
+			kbpf_ld_msg(
+				errbuf, errsz,
+				"prog '%s': uses map '%s' (insn %u), which was not created",
+				p->name, obj->maps[in->imm].name, i);
+			return -KBPF_EBADF;
+		}
+		i++;
+	}
+	return 0;
+}
+
+/* Fill the prog array slots (`values`) that name program @p. */
+static int ld_fill_slots(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
+			 char *errbuf, size_t errsz)
+{
+	int32_t pi = (int32_t)(p - obj->progs);
+	uint32_t i, k;
+	int err;
+
+	for (i = 0; i < obj->nr_maps; i++) {
+		struct kbpf_elf_map *m = &obj->maps[i];
+
+		if (!m->map || m->map->map_type != BPF_MAP_TYPE_PROG_ARRAY)
+			continue;
+		for (k = 0; k < m->nr_init_slots; k++) {
+			if (m->init_slots[k] != pi)
+				continue;
+			err = kbpf_prog_array_set(m->map, k, p->prog);
+			if (err) {
+				kbpf_ld_msg(
+					errbuf, errsz,
+					"map '%s': putting prog '%s' in slot %u failed: %s (%d)",
+					m->name, p->name, k, ld_errno_name(err),
+					err);
+				return err;
+			}
+		}
+	}
+	return 0;
+}
+
 static int ld_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
 			const struct kbpf_elf_opts *opts, char *own_log)
 {
@@ -119,9 +263,11 @@ static int ld_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
 		.kernel_ptrs = true,
 		.maps = obj->map_ptrs,
 		.nr_maps = obj->nr_maps,
-		.helpers = opts ? opts->helpers : NULL,
-		.nr_helpers = opts ? opts->nr_helpers : 0,
+		.helpers = LD_OPT(opts, helpers, NULL),
+		.nr_helpers = LD_OPT(opts, nr_helpers, 0),
 	};
+	char *errbuf = LD_OPT(opts, errbuf, NULL);
+	size_t errsz = LD_OPT(opts, errbuf_size, 0);
 	char *log = opts && opts->log_buf ? opts->log_buf : own_log;
 	uint32_t log_size = opts && opts->log_buf ? opts->log_size :
 						    (own_log ? LD_LOG_SIZE : 0);
@@ -129,6 +275,12 @@ static int ld_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
 	size_t i;
 	int err;
 
+	kbpf_ld_msg(errbuf, errsz, "%s", "");
+	if (p->prog)
+		return -KBPF_EBUSY;
+	err = ld_prog_precheck(obj, p, errbuf, errsz);
+	if (err)
+		return err;
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = p->prog_type;
 	attr.expected_attach_type = p->expected_attach_type;
@@ -149,15 +301,35 @@ static int ld_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
 	}
 	err = kbpf_prog_load(obj->host, &attr, &lo, &p->prog);
 	if (err) {
+		const char *last =
+			log && log_size ? ld_last_line(log, log_size) : "";
+
 		p->prog = NULL;
 		kbpf_ld_msg(
-			opts ? opts->errbuf : NULL,
-			opts ? opts->errbuf_size : 0,
-			"prog '%s' (section '%s'): BPF_PROG_LOAD failed: %s (%d)%s%s",
+			errbuf, errsz,
+			"prog '%s' (section '%s'): BPF_PROG_LOAD failed: %s (%d)%s%s%s%s%s",
 			p->name, p->sec_name, ld_errno_name(err), err,
-			log && log_size && log[0] ? ": " : "",
-			log && log_size ? ld_last_line(log, log_size) : "");
+			last[0] ? ": " : "", last, ld_helper_note(last),
+			ld_helper_name(last),
+			ld_helper_note(last)[0] ?
+				": a helper kbpf does not implement)" :
+				"");
+		return err;
 	}
+	return ld_fill_slots(obj, p, errbuf, errsz);
+}
+
+int kbpf_elf_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
+		       const struct kbpf_elf_opts *opts)
+{
+	char *own_log = NULL;
+	int err;
+
+	if (!(opts && opts->log_buf))
+		own_log = kbpf_malloc(obj->host, LD_LOG_SIZE, 0);
+	err = ld_load_prog(obj, p, opts, own_log);
+	if (own_log)
+		kbpf_free(obj->host, own_log, LD_LOG_SIZE);
 	return err;
 }
 
@@ -181,9 +353,8 @@ static void ld_unload(struct kbpf_elf *obj)
 int kbpf_elf_load(struct kbpf_elf *obj, const struct kbpf_elf_opts *opts)
 {
 	const struct kbpf_host *h = obj->host;
-	char *errbuf = opts ? opts->errbuf : NULL;
-	size_t errsz = opts ? opts->errbuf_size : 0;
-	bool host_be = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+	char *errbuf = LD_OPT(opts, errbuf, NULL);
+	size_t errsz = LD_OPT(opts, errbuf_size, 0);
 	char *own_log = NULL;
 	uint32_t i;
 	int err = 0;
@@ -191,34 +362,27 @@ int kbpf_elf_load(struct kbpf_elf *obj, const struct kbpf_elf_opts *opts)
 	kbpf_ld_msg(errbuf, errsz, "%s", "");
 	if (obj->loaded)
 		return -KBPF_EBUSY;
-	if (obj->nr_core_relos) {
-		kbpf_ld_msg(
-			errbuf, errsz,
-			"the object has %u CO-RE relocations (.BTF.ext); kbpf has no target BTF to resolve them",
-			obj->nr_core_relos);
-		return -KBPF_EOPNOTSUPP;
-	}
-	if (obj->big_endian != host_be) {
-		kbpf_ld_msg(errbuf, errsz,
-			    "the object is %s-endian, the host is not",
-			    obj->big_endian ? "big" : "little");
-		return -KBPF_EOPNOTSUPP;
-	}
+	for (i = 0; i < obj->nr_maps; i++)
+		if (obj->maps[i].map)
+			return -KBPF_EBUSY;
+	for (i = 0; i < obj->nr_progs; i++)
+		if (obj->progs[i].prog)
+			return -KBPF_EBUSY;
+	/*
+	 * What can be known without creating anything is checked first, as
+	 * libbpf refuses such an object before touching the kernel.
+	 */
 	for (i = 0; i < obj->nr_progs; i++) {
-		const struct kbpf_elf_prog *p = &obj->progs[i];
+		struct kbpf_elf_prog *p = &obj->progs[i];
 
-		if (p->autoload && p->prog_type == BPF_PROG_TYPE_UNSPEC) {
-			kbpf_ld_msg(
-				errbuf, errsz,
-				"prog '%s': section '%s' names no program type (libbpf's SEC() conventions)",
-				p->name, p->sec_name);
-			return -KBPF_ESRCH;
-		}
+		if (!p->autoload)
+			continue;
+		if (p->prog_type == BPF_PROG_TYPE_UNSPEC || p->unsupported ||
+		    obj->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
+			return ld_prog_precheck(obj, p, errbuf, errsz);
 	}
-	for (i = 0; i < obj->nr_maps && !err; i++) {
-		err = ld_load_map(obj, &obj->maps[i], opts);
-		obj->map_ptrs[i] = obj->maps[i].map;
-	}
+	for (i = 0; i < obj->nr_maps && !err; i++)
+		err = kbpf_elf_create_map(obj, &obj->maps[i], opts);
 	if (!(opts && opts->log_buf))
 		own_log = kbpf_malloc(h, LD_LOG_SIZE, 0);
 	for (i = 0; i < obj->nr_progs && !err; i++)

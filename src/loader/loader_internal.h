@@ -30,6 +30,7 @@
 #define LD_STT_SECTION 3
 #define LD_STB_LOCAL 0
 #define LD_R_BPF_64_64 1
+#define LD_R_BPF_64_ABS64 2
 #define LD_R_BPF_64_32 10
 #define LD_EHDR_SIZE 64
 #define LD_SHDR_SIZE 64
@@ -58,8 +59,22 @@ struct ld_sec {
 	enum ld_sec_kind kind;
 	int32_t map_idx; /* global data map of this section, or -1 */
 	int32_t *relo; /* LD_SEC_PROG: per instruction, index into rels or -1 */
+	int32_t *core; /* LD_SEC_PROG: per instruction, first index into cores or -1 */
 	uint32_t nr_insns;
 };
+
+/* A CO-RE relocation record of .BTF.ext (struct bpf_core_relo). */
+struct ld_core {
+	uint32_t sec; /* ELF section index */
+	uint32_t insn; /* instruction index in the section */
+	uint32_t type_id;
+	uint32_t access_off; /* BTF string: "0:1:2" */
+	uint32_t kind; /* enum bpf_core_relo_kind */
+};
+
+/* kbpf_elf_map.values_kind: what a BTF map's `values` member holds. */
+#define LD_VALUES_PROGS 1
+#define LD_VALUES_MAPS 2
 
 struct ld_sym {
 	const char *name;
@@ -116,6 +131,8 @@ struct ld_ctx {
 	uint32_t btf_ext_idx;
 	struct ld_btf btf;
 	uint32_t maps_cap;
+	struct ld_core *cores; /* sorted by section, then instruction */
+	uint32_t nr_cores;
 };
 
 /*
@@ -132,6 +149,9 @@ uint32_t kbpf_ld_rd32(const struct ld_ctx *c, const void *p);
 uint64_t kbpf_ld_rd64(const struct ld_ctx *c, const void *p);
 
 bool kbpf_ld_streq(const char *a, const char *b);
+/* Heapsort: no recursion, no allocation, n log n on any input. */
+void kbpf_ld_sort(void *base, size_t n, size_t sz,
+		  int (*cmp)(const void *, const void *));
 bool kbpf_ld_has_prefix(const char *s, const char *pfx);
 
 /* BTF (btf.c). */
@@ -139,6 +159,17 @@ int kbpf_ld_btf_parse(struct ld_ctx *c);
 void kbpf_ld_btf_free(struct ld_ctx *c);
 int kbpf_ld_btf_maps(struct ld_ctx *c);
 int kbpf_ld_btf_ext_parse(struct ld_ctx *c);
+void kbpf_ld_btf_ext_free(struct ld_ctx *c);
+/*
+ * "field byte offset of struct task_struct.real_parent" for CO-RE record
+ * @r, into @buf (NUL-terminated, truncated to fit).
+ */
+void kbpf_ld_core_desc(const struct ld_ctx *c, const struct ld_core *r,
+		       char *buf, size_t size);
+/* Is @name a FUNC in the object's BTF (an extern function, a kfunc)? */
+bool kbpf_ld_btf_is_func(const struct ld_ctx *c, const char *name);
+/* The DATASEC (".kconfig", ".ksyms") declaring variable @name, or NULL. */
+const char *kbpf_ld_btf_var_sec(const struct ld_ctx *c, const char *name);
 
 /* The first 15 bytes of @name, NUL-terminated, into @out (16 bytes). */
 void kbpf_ld_map_kname(const char *name, char *out);

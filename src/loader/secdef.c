@@ -217,3 +217,92 @@ int kbpf_elf_sec_def(const char *sec_name, uint32_t *prog_type,
 		*attach = "";
 	return -KBPF_ESRCH;
 }
+
+/* ---- names, for messages and tools ---- */
+
+static const char *const prog_types[] = {
+	[BPF_PROG_TYPE_UNSPEC] = "unknown",
+	[BPF_PROG_TYPE_SOCKET_FILTER] = "socket_filter",
+	[BPF_PROG_TYPE_KPROBE] = "kprobe",
+	[BPF_PROG_TYPE_SCHED_CLS] = "sched_cls",
+	[BPF_PROG_TYPE_SCHED_ACT] = "sched_act",
+	[BPF_PROG_TYPE_TRACEPOINT] = "tracepoint",
+	[BPF_PROG_TYPE_XDP] = "xdp",
+	[BPF_PROG_TYPE_PERF_EVENT] = "perf_event",
+	[BPF_PROG_TYPE_CGROUP_SKB] = "cgroup_skb",
+	[BPF_PROG_TYPE_CGROUP_SOCK] = "cgroup_sock",
+	[BPF_PROG_TYPE_LWT_IN] = "lwt_in",
+	[BPF_PROG_TYPE_LWT_OUT] = "lwt_out",
+	[BPF_PROG_TYPE_LWT_XMIT] = "lwt_xmit",
+	[BPF_PROG_TYPE_SOCK_OPS] = "sock_ops",
+	[BPF_PROG_TYPE_SK_SKB] = "sk_skb",
+	[BPF_PROG_TYPE_CGROUP_DEVICE] = "cgroup_device",
+	[BPF_PROG_TYPE_SK_MSG] = "sk_msg",
+	[BPF_PROG_TYPE_RAW_TRACEPOINT] = "raw_tracepoint",
+	[BPF_PROG_TYPE_CGROUP_SOCK_ADDR] = "cgroup_sock_addr",
+	[BPF_PROG_TYPE_LWT_SEG6LOCAL] = "lwt_seg6local",
+	[BPF_PROG_TYPE_LIRC_MODE2] = "lirc_mode2",
+	[BPF_PROG_TYPE_SK_REUSEPORT] = "sk_reuseport",
+	[BPF_PROG_TYPE_FLOW_DISSECTOR] = "flow_dissector",
+	[BPF_PROG_TYPE_CGROUP_SYSCTL] = "cgroup_sysctl",
+	[BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE] = "raw_tracepoint_writable",
+	[BPF_PROG_TYPE_CGROUP_SOCKOPT] = "cgroup_sockopt",
+	[BPF_PROG_TYPE_TRACING] = "tracing",
+	[BPF_PROG_TYPE_STRUCT_OPS] = "struct_ops",
+	[BPF_PROG_TYPE_EXT] = "ext",
+	[BPF_PROG_TYPE_LSM] = "lsm",
+	[BPF_PROG_TYPE_SK_LOOKUP] = "sk_lookup",
+	[BPF_PROG_TYPE_SYSCALL] = "syscall",
+	[BPF_PROG_TYPE_NETFILTER] = "netfilter",
+};
+
+static const char *const map_types[] = {
+	[BPF_MAP_TYPE_UNSPEC] = "unspec",
+	[BPF_MAP_TYPE_HASH] = "hash",
+	[BPF_MAP_TYPE_ARRAY] = "array",
+	[BPF_MAP_TYPE_PROG_ARRAY] = "prog_array",
+	[BPF_MAP_TYPE_PERF_EVENT_ARRAY] = "perf_event_array",
+	[BPF_MAP_TYPE_PERCPU_HASH] = "percpu_hash",
+	[BPF_MAP_TYPE_PERCPU_ARRAY] = "percpu_array",
+	[BPF_MAP_TYPE_STACK_TRACE] = "stack_trace",
+	[BPF_MAP_TYPE_CGROUP_ARRAY] = "cgroup_array",
+	[BPF_MAP_TYPE_CGROUP_STORAGE] = "cgroup_storage",
+	[BPF_MAP_TYPE_REUSEPORT_SOCKARRAY] = "reuseport_sockarray",
+	[BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE] = "percpu_cgroup_storage",
+	[BPF_MAP_TYPE_LRU_HASH] = "lru_hash",
+	[BPF_MAP_TYPE_LRU_PERCPU_HASH] = "lru_percpu_hash",
+	[BPF_MAP_TYPE_LPM_TRIE] = "lpm_trie",
+	[BPF_MAP_TYPE_ARRAY_OF_MAPS] = "array_of_maps",
+	[BPF_MAP_TYPE_HASH_OF_MAPS] = "hash_of_maps",
+	[BPF_MAP_TYPE_DEVMAP] = "devmap",
+	[BPF_MAP_TYPE_SOCKMAP] = "sockmap",
+	[BPF_MAP_TYPE_CPUMAP] = "cpumap",
+	[BPF_MAP_TYPE_XSKMAP] = "xskmap",
+	[BPF_MAP_TYPE_SOCKHASH] = "sockhash",
+	[BPF_MAP_TYPE_QUEUE] = "queue",
+	[BPF_MAP_TYPE_STACK] = "stack",
+	[BPF_MAP_TYPE_SK_STORAGE] = "sk_storage",
+	[BPF_MAP_TYPE_DEVMAP_HASH] = "devmap_hash",
+	[BPF_MAP_TYPE_STRUCT_OPS] = "struct_ops",
+	[BPF_MAP_TYPE_RINGBUF] = "ringbuf",
+	[BPF_MAP_TYPE_INODE_STORAGE] = "inode_storage",
+	[BPF_MAP_TYPE_TASK_STORAGE] = "task_storage",
+	[BPF_MAP_TYPE_BLOOM_FILTER] = "bloom_filter",
+	[BPF_MAP_TYPE_USER_RINGBUF] = "user_ringbuf",
+	[BPF_MAP_TYPE_CGRP_STORAGE] = "cgrp_storage",
+	[BPF_MAP_TYPE_ARENA] = "arena",
+};
+
+const char *kbpf_elf_prog_type_name(uint32_t type)
+{
+	if (type < KBPF_ARRAY_SIZE(prog_types) && prog_types[type])
+		return prog_types[type];
+	return "?";
+}
+
+const char *kbpf_elf_map_type_name(uint32_t type)
+{
+	if (type < KBPF_ARRAY_SIZE(map_types) && map_types[type])
+		return map_types[type];
+	return "?";
+}

@@ -37,6 +37,11 @@ static const struct kbpf_map_ops *map_find_ops(uint32_t type)
 	return map_type_ops[type];
 }
 
+bool kbpf_map_type_supported(uint32_t type)
+{
+	return map_find_ops(type) != NULL;
+}
+
 /* Linux's bpf_obj_name_cpy(): [A-Za-z0-9_.] up to a NUL within 16 bytes. */
 static int map_name_check(const char *name, size_t size)
 {

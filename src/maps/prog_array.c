@@ -153,13 +153,36 @@ bool kbpf_prog_array_compatible(struct kbpf_map *map,
 	return ok;
 }
 
+/* Put @prog (whose reference the slot takes) into slot @index. */
+static int prog_array_store(struct kbpf_map *map, uint32_t index,
+			    struct kbpf_prog *prog)
+{
+	struct kbpf_prog *old;
+
+	if (!kbpf_prog_array_compatible(map, prog)) {
+		kbpf_prog_put(prog);
+		return -KBPF_EINVAL;
+	}
+	old = kbpf_xchg_ptr(&prog_array(map)->ptrs[index], prog);
+	if (old)
+		kbpf_prog_put(old);
+	return 0;
+}
+
+int kbpf_prog_array_set(struct kbpf_map *map, uint32_t index,
+			struct kbpf_prog *prog)
+{
+	if (index >= map->max_entries)
+		return -KBPF_E2BIG;
+	kbpf_prog_get(prog);
+	return prog_array_store(map, index, prog);
+}
+
 /* Called from syscall: value is a program fd, flags must be BPF_ANY. */
 static int prog_array_sys_update(struct kbpf_map *map, const void *key,
 				 const void *value, uint64_t flags)
 {
-	struct kbpf_prog_array *pa = prog_array(map);
 	uint32_t index = *(const uint32_t *)key;
-	struct kbpf_prog *prog, *old;
 	struct kbpf_obj *obj;
 	int err;
 
@@ -171,16 +194,9 @@ static int prog_array_sys_update(struct kbpf_map *map, const void *key,
 			      KBPF_OBJ_PROG, &obj, NULL);
 	if (err)
 		return err;
-	prog = kbpf_container_of(obj, struct kbpf_prog, obj);
-	if (!kbpf_prog_array_compatible(map, prog)) {
-		kbpf_prog_put(prog);
-		return -KBPF_EINVAL;
-	}
 	/* The fd's reference moves into the slot. */
-	old = kbpf_xchg_ptr(&pa->ptrs[index], prog);
-	if (old)
-		kbpf_prog_put(old);
-	return 0;
+	return prog_array_store(map, index,
+				kbpf_container_of(obj, struct kbpf_prog, obj));
 }
 
 /* Called from syscall: the id of the program in the slot. */

@@ -27,4 +27,16 @@ struct kbpf_prog *kbpf_prog_array_get(struct kbpf_map *map, uint32_t index);
 bool kbpf_prog_array_compatible(struct kbpf_map *map,
 				const struct kbpf_prog *prog);
 
+/*
+ * Store @prog in slot @index of prog array @map, as BPF_MAP_UPDATE_ELEM
+ * with the program's fd does: the slot takes a new reference on @prog and
+ * drops the one on the program it replaces. Used by the object loader for
+ * `values` initialisers.
+ * Context: syscall path; takes the map's owner lock.
+ * Return: 0; -E2BIG if @index >= max_entries; -EINVAL if @prog does not
+ * match the map's owner (kbpf_prog_array_compatible()).
+ */
+int kbpf_prog_array_set(struct kbpf_map *map, uint32_t index,
+			struct kbpf_prog *prog);
+
 #endif /* KBPF_MAPS_PROG_ARRAY_H */

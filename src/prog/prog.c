@@ -20,7 +20,7 @@
 	 BPF_F_TEST_REG_INVARIANTS | BPF_F_TOKEN_FD)
 
 /* Program types kbpf loads; Linux's others give -EINVAL here. */
-static bool prog_type_supported(uint32_t type)
+bool kbpf_prog_type_supported(uint32_t type)
 {
 	switch (type) {
 	case BPF_PROG_TYPE_SOCKET_FILTER:
@@ -167,7 +167,7 @@ static int prog_check_attr(const union bpf_attr *attr)
 		return -KBPF_EINVAL;
 	if (attr->insn_cnt == 0 || attr->insn_cnt > KBPF_MAX_INSNS)
 		return -KBPF_E2BIG;
-	if (!prog_type_supported(attr->prog_type))
+	if (!kbpf_prog_type_supported(attr->prog_type))
 		return -KBPF_EINVAL;
 	/* No BPF tokens, offload, or BTF-based attachment in kbpf. */
 	if ((attr->prog_flags & BPF_F_TOKEN_FD) || attr->prog_ifindex ||

@@ -13,6 +13,7 @@
 /* Subcommands: argc/argv start at the subcommand's name. */
 int kbpf_cmd_info(int argc, char **argv);
 int kbpf_cmd_run(int argc, char **argv);
+int kbpf_cmd_load(int argc, char **argv);
 
 /*
  * Read @path and parse it with libbpf's object name for it (the base name
@@ -20,6 +21,17 @@ int kbpf_cmd_run(int argc, char **argv);
  * NULL.
  */
 struct kbpf_elf *tool_open(const char *path);
+
+/*
+ * Read and parse @path as tool_open() does, without printing: 0, or a
+ * negative errno with the reason in @err (-EIO: the file could not be
+ * read, already reported on stderr).
+ */
+int tool_parse(const char *path, char *err, size_t errsz,
+	       struct kbpf_elf **out);
+
+/* strerror() of a negative kbpf errno (ENOTSUPP 524 reads as EOPNOTSUPP). */
+const char *tool_strerror(int r);
 
 /* Read a whole file; NULL and a message on failure. */
 uint8_t *tool_read_file(const char *path, size_t *size);

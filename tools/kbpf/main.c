@@ -18,6 +18,8 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  info OBJ [--json]        programs and maps of an object\n"
+		"  load OBJ... [--json]     load every map and program, run nothing;\n"
+		"                           report each, with the reason if refused\n"
 		"  run OBJ [options]        load, run one program, print results\n"
 		"  help [COMMAND]           this text, or a command's\n"
 		"\n"
@@ -34,12 +36,19 @@ int main(int argc, char **argv)
 		return kbpf_cmd_info(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return kbpf_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "load"))
+		return kbpf_cmd_load(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
 		if (argc > 2 && !strcmp(argv[2], "info")) {
 			char *a[] = { "info", "--help", NULL };
 
 			return kbpf_cmd_info(2, a);
+		}
+		if (argc > 2 && !strcmp(argv[2], "load")) {
+			char *a[] = { "load", "--help", NULL };
+
+			return kbpf_cmd_load(2, a);
 		}
 		if (argc > 2 && !strcmp(argv[2], "run")) {
 			char *a[] = { "run", "--help", NULL };

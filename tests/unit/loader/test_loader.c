@@ -585,6 +585,220 @@ KBPF_TEST(
 	T_EQ(live_allocs(), 0);
 }
 
+/* Run raw tracepoint program @fd once through @bpf with one u64 argument. */
+static long run_raw_tp(long (*bpf)(int, void *, unsigned int), int fd,
+		       uint32_t *retval)
+{
+	uint64_t args[1] = { 0 };
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	a.test.ctx_in = (uint64_t)(uintptr_t)args;
+	a.test.ctx_size_in = sizeof(args);
+	r = bpf(BPF_PROG_TEST_RUN, &a, sizeof(a));
+	*retval = a.test.retval;
+	return r;
+}
+
+KBPF_TEST(
+	unsupported_per_program,
+	"CO-RE (also in a called .text function), kfunc calls, weak kfunc addresses and extern variables parse; each program says why it cannot load")
+{
+	struct kbpf_elf *obj;
+	struct kbpf_elf_prog *p;
+	struct blob b;
+
+	NEED_OBJECT("unsup.bpf.o", &b);
+	if (parse(&b, "unsup", &obj))
+		T_FAIL("parse: %s", errbuf);
+	T_EQ(obj->nr_progs, 8);
+	p = kbpf_elf_find_prog(obj, "good");
+	T_ASSERT(p && !p->unsupported && !p->why[0]);
+	p = kbpf_elf_find_prog(obj, "core_via_sub");
+	T_ASSERT(p);
+	T_EQ(p->unsupported, KBPF_ELF_UNSUP_CORE);
+	T_EQ(p->nr_core_relos, 1);
+	/* The relocation sits in core_sub, appended after the 3-insn caller. */
+	T_ASSERT(strstr(p->why, "field byte offset of struct task_like.tgid"));
+	T_ASSERT(p->insn_cnt > p->sec_insn_cnt);
+	p = kbpf_elf_find_prog(obj, "kfunc_call");
+	T_EQ(p->unsupported, KBPF_ELF_UNSUP_KFUNC);
+	T_ASSERT(strstr(p->why, "'bpf_rcu_read_lock'"));
+	p = kbpf_elf_find_prog(obj, "weak_kfunc_addr");
+	T_EQ(p->unsupported, KBPF_ELF_UNSUP_KFUNC);
+	T_ASSERT(
+		strstr(p->why, "address of extern function 'bpf_maybe_there'"));
+	p = kbpf_elf_find_prog(obj, "kconfig_var");
+	T_EQ(p->unsupported, KBPF_ELF_UNSUP_EXTERN);
+	T_ASSERT(strstr(p->why, "'LINUX_KERNEL_VERSION' (.kconfig)"));
+	T_EQ(obj->nr_core_relos, 1);
+	/* The whole object: the first program kbpf cannot load stops it. */
+	T_EQ(load(obj), -EOPNOTSUPP);
+	T_ASSERT(strstr(errbuf, "prog '"));
+	kbpf_elf_free(obj);
+	free(b.data);
+	T_EQ(live_allocs(), 0);
+}
+
+KBPF_TEST(
+	load_each,
+	"kbpf_elf_create_map and kbpf_elf_load_prog load what they can and name the reason for the rest: map type, unset max_entries, missing map, section, CO-RE")
+{
+	struct kbpf_elf_opts o = { .errbuf = errbuf,
+				   .errbuf_size = sizeof(errbuf) };
+	struct kbpf_elf *obj;
+	struct kbpf_elf_prog *p;
+	struct kbpf_elf_map *m;
+	struct blob b;
+
+	NEED_OBJECT("unsup.bpf.o", &b);
+	T_EQ(parse(&b, "unsup", &obj), 0);
+	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "ok_map"), &o), 0);
+	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "ok_map"), &o),
+	     -EBUSY);
+	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "stacks"), &o),
+	     -EINVAL);
+	T_ASSERT(strstr(errbuf, "map type stack_trace (7) is not supported"));
+	m = kbpf_elf_find_map(obj, "sized_later");
+	T_EQ(m->max_entries, 0);
+	T_EQ(kbpf_elf_create_map(obj, m, &o), -EINVAL);
+	T_ASSERT(strstr(errbuf, "max_entries is 0"));
+
+	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "good"), &o), 0);
+	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "good"), &o),
+	     -EBUSY);
+	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "uses_stacks"),
+				&o),
+	     -EBADF);
+	T_ASSERT(strstr(errbuf, "'stacks'") && strstr(errbuf, "not created"));
+	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "core_via_sub"),
+				&o),
+	     -EOPNOTSUPP);
+	T_ASSERT(strstr(errbuf, "CO-RE") && strstr(errbuf, "task_like.tgid"));
+	/* The loader may size a map the object left at 0, as libbpf's may. */
+	m->max_entries = 8;
+	T_EQ(kbpf_elf_create_map(obj, m, &o), 0);
+	T_EQ(kbpf_elf_load_prog(
+		     obj, kbpf_elf_find_prog(obj, "uses_sized_later"), &o),
+	     0);
+	/* An unknown section loads once the caller sets the type. */
+	p = kbpf_elf_find_prog(obj, "custom_sec");
+	T_EQ(kbpf_elf_load_prog(obj, p, &o), -ESRCH);
+	T_ASSERT(strstr(errbuf, "'xdp_custom'"));
+	p->prog_type = BPF_PROG_TYPE_XDP;
+	T_EQ(kbpf_elf_load_prog(obj, p, &o), 0);
+	T_ASSERT(p->prog);
+	/* Something exists now: the whole-object load refuses. */
+	T_EQ(load(obj), -EBUSY);
+	kbpf_elf_free(obj);
+	free(b.data);
+	T_EQ(live_allocs(), 0);
+}
+
+KBPF_TEST(
+	prog_array_values,
+	"a prog array's `values` slots are filled after load, and a tail call through them gives the kernel's result (libbpf)")
+{
+	struct kbpf_elf *obj;
+	struct kbpf_elf_map *m;
+	struct kside *kobj = NULL;
+	const char *why = NULL;
+	char kwhy[256], path[512];
+	uint32_t kret = 0, ret = 0, id = 0, k;
+	union bpf_attr a;
+	struct blob b;
+	int fd, mfd;
+
+	NEED_OBJECT("slots.bpf.o", &b);
+	T_EQ(parse(&b, "slots", &obj), 0);
+	m = kbpf_elf_find_map(obj, "jmp");
+	T_ASSERT(m);
+	T_EQ(m->value_size, 4);
+	T_EQ(m->nr_init_slots, 3);
+	T_EQ(m->init_slots[0],
+	     (int32_t)(kbpf_elf_find_prog(obj, "tail_a") - obj->progs));
+	T_EQ(m->init_slots[1], -1);
+	T_EQ(m->init_slots[2],
+	     (int32_t)(kbpf_elf_find_prog(obj, "tail_b") - obj->progs));
+	if (load(obj))
+		T_FAIL("load: %s", errbuf);
+	fd = install(&kbpf_elf_find_prog(obj, "entry")->prog->obj);
+	T_EQ(run_raw_tp(oracle_kbpf_bpf, fd, &ret), 0);
+	T_EQ(ret, 20);
+	/* Slot 1 is empty, slot 0 holds tail_a: ids out, as bpf(2) gives. */
+	mfd = map_fd_of(obj, "jmp");
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)mfd;
+	a.key = (uint64_t)(uintptr_t)&k;
+	a.value = (uint64_t)(uintptr_t)&id;
+	k = 1;
+	T_EQ(oracle_kbpf_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)), -ENOENT);
+	k = 0;
+	T_EQ(oracle_kbpf_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)), 0);
+	T_EQ(id, kbpf_elf_find_prog(obj, "tail_a")->prog->obj.id);
+	kbpf_elf_free(obj);
+	kbpf_posix_reset();
+	T_EQ(live_allocs(), 0);
+
+	if (!oracle_available(&why) || !kside_available(&why)) {
+		free(b.data);
+		T_SKIP("kernel side: %s", why);
+	}
+	snprintf(path, sizeof(path), "%s/slots.bpf.o", LOADER_OBJ_DIR);
+	if (kside_open(path, &kobj, kwhy, sizeof(kwhy)))
+		T_FAIL("kernel side: %s", kwhy);
+	T_EQ(run_raw_tp(oracle_kernel_bpf, kside_prog_fd(kobj, "entry"), &kret),
+	     0);
+	kside_close(kobj);
+	T_EQ(kret, ret);
+	free(b.data);
+}
+
+KBPF_TEST(
+	legacy_maps_padded,
+	"legacy map definitions are read at their symbols' sizes, so padding between them (an aligned definition) is not mistaken for fields; a static map's reference (section symbol plus offset) reaches that map")
+{
+	struct kbpf_elf *obj;
+	struct kbpf_elf_map *first, *second;
+	struct blob b;
+	uint32_t ret = 0;
+	union bpf_attr a;
+	int fd;
+
+	NEED_OBJECT("legacy_gap.bpf.o", &b);
+	if (parse(&b, "legacy_gap", &obj))
+		T_FAIL("parse: %s", errbuf);
+	first = kbpf_elf_find_map(obj, "first");
+	second = kbpf_elf_find_map(obj, "second");
+	T_ASSERT(first && second);
+	T_EQ(first->value_size, 8);
+	T_EQ(first->max_entries, 3);
+	T_EQ(second->value_size, 4);
+	T_EQ(second->max_entries, 5);
+	T_EQ(second->sec_off, 32);
+	T_EQ(kbpf_elf_find_map(obj, "third")->max_entries, 7);
+	if (load(obj))
+		T_FAIL("load: %s", errbuf);
+	fd = install(&kbpf_elf_find_prog(obj, "use_both")->prog->obj);
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	T_EQ(oracle_kbpf_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a)), 0);
+	ret = a.test.retval;
+	T_EQ(ret, 7);
+	/* The static map, referenced as `maps` + 52: not the map at 0. */
+	fd = install(&kbpf_elf_find_prog(obj, "use_static")->prog->obj);
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	T_EQ(oracle_kbpf_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a)), 0);
+	T_EQ(a.test.retval, 11);
+	kbpf_elf_free(obj);
+	kbpf_posix_reset();
+	free(b.data);
+	T_EQ(live_allocs(), 0);
+}
+
 struct want_sec {
 	const char *prog;
 	uint32_t type, attach, flags;
