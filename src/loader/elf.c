@@ -654,9 +654,9 @@ static int ld_legacy_maps(struct ld_ctx *c)
 			if (s->data[sym->value + k])
 				return kbpf_ld_err(
 					c, -KBPF_EOPNOTSUPP,
-					"elf: legacy map '%s': its %llu-byte definition has non-zero fields past map_flags (byte %llu), as iproute2's struct bpf_elf_map (id, pinning, inner map) does; kbpf reads struct bpf_map_def only",
+					"elf: legacy map '%s': its %llu-byte definition has non-zero fields past map_flags (the field at byte %llu), as iproute2's struct bpf_elf_map (id, pinning, inner map) does; kbpf reads struct bpf_map_def only",
 					sym->name, (unsigned long long)def_sz,
-					(unsigned long long)k);
+					(unsigned long long)(k & ~3ULL));
 		idx = kbpf_ld_map_add(c);
 		if (idx < 0)
 			return idx;
