@@ -281,6 +281,28 @@ KBPF_TEST(
 			T_FAIL("mmap case %zu: kernel errno %d, kbpf %d", i,
 			       err[0], err[1]);
 	}
+	/* Frozen: no new writable mapping, read-only ones still. */
+	{
+		int err[2], errr[2];
+
+		for (int s = 0; s < 2; s++) {
+			void *p;
+
+			r[s] = side_freeze(s, fd[s]);
+			p = map_side(s, (int)fd[s], 4096 + 2 * 4096,
+				     PROT_READ | PROT_WRITE, 4096);
+			err[s] = p == MAP_FAILED ? errno : 0;
+			if (p != MAP_FAILED)
+				unmap_side(s, p, 4096 + 2 * 4096);
+			p = map_side(s, (int)fd[s], 4096, PROT_READ, 4096);
+			errr[s] = p == MAP_FAILED ? errno : 0;
+			if (p != MAP_FAILED)
+				unmap_side(s, p, 4096);
+		}
+		T_EQ(r[1], r[0]);
+		T_EQ(err[1], err[0]);
+		T_EQ(errr[1], errr[0]);
+	}
 	for (int s = 0; s < 2; s++)
 		side_close(s, fd[s]);
 }
