@@ -32,7 +32,8 @@ has "kfunc class" "$out" "kfunc_call .*refused \[kfunc\]: calls extern function 
 has "extern class" "$out" "kconfig_var .*refused \[extern\]: reads extern variable 'LINUX_KERNEL_VERSION' (.kconfig)"
 has "map type class" "$out" "stacks .*refused \[map-type\]: map type stack_trace (7) is not supported by kbpf"
 has "unset max_entries" "$out" "sized_later .*refused \[map-create\]: max_entries is 0"
-has "missing map" "$out" "uses_stacks .*refused \[map-missing\]: uses map 'stacks'"
+has "missing map" "$out" "uses_stacks .*refused \[map-missing\]: uses map 'stacks' (insn [0-9]*), which was not created: map type stack_trace is not supported by kbpf"
+has "missing map, unsized" "$out" "uses_sized_later .*refused \[map-missing\]: .*not created: max_entries is 0"
 has "unknown section" "$out" "custom_sec .*refused \[section\]: section 'xdp_custom'"
 has "object line" "$out" "programs 1 loaded of 8, maps 1 created of 3"
 

@@ -673,6 +673,7 @@ KBPF_TEST(
 				&o),
 	     -EBADF);
 	T_ASSERT(strstr(errbuf, "'stacks'") && strstr(errbuf, "not created"));
+	T_ASSERT(strstr(errbuf, "map type stack_trace is not supported"));
 	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "core_via_sub"),
 				&o),
 	     -EOPNOTSUPP);
