@@ -42,7 +42,7 @@ has "--max-entries sizes 0 maps" "$out" "prog uses_sized_later .* loaded"
 
 out=$("$kbpf" load "$dir/slots.bpf.o" "$dir/legacy_gap.bpf.o"); st=$?
 check "everything loads: status 0" $st 0
-has "totals over several objects" "$out" "total: 2 objects, programs 5 loaded of 5, maps 5 created of 5"
+has "totals over several objects" "$out" "total: 2 objects, programs 5 loaded of 5, maps 6 created of 6"
 
 out=$("$kbpf" load --json "$dir/unsup.bpf.o")
 has "json loaded" "$out" '{"name":"good","section":"syscall","insns":12,"type":"syscall","loaded":true}'
