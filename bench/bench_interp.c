@@ -149,9 +149,58 @@ static double ubpf_ns_per_run(struct bpf_insn *insns, uint32_t len, int reps)
 }
 #endif
 
+/*
+ * bench_interp --run FILE.bin fast|checked|ubpf REPS: run one program REPS
+ * times and nothing else, for bench/interp_icount.sh, which counts the host
+ * instructions under callgrind (exact, whatever the machine's load).
+ */
+static int run_only(const char *path, const char *mode, int reps)
+{
+	static struct bpf_insn insns[65536];
+	struct kbpf_prog prog;
+	uint8_t ctx[64] = { 0 };
+	struct kbpf_interp_args args = { .ctx = ctx, .ctx_size = sizeof(ctx) };
+	uint64_t r0 = 0;
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return 1;
+	n = fread(insns, sizeof(insns[0]), 65536, f);
+	fclose(f);
+	if (!strcmp(mode, "ubpf")) {
+#ifdef KBPF_BENCH_UBPF
+		struct ubpf_vm *vm = ubpf_create();
+		char *err = NULL;
+
+		if (!vm ||
+		    ubpf_load(vm, insns, (uint32_t)(n * sizeof(*insns)), &err))
+			return 1;
+		for (int i = 0; i < reps; i++)
+			ubpf_exec(vm, ctx, sizeof(ctx), &r0);
+		ubpf_destroy(vm);
+		return 0;
+#else
+		return 2;
+#endif
+	}
+	memset(&prog, 0, sizeof(prog));
+	prog.insns = insns;
+	prog.len = (uint32_t)n;
+	args.mode = strcmp(mode, "checked") ? KBPF_INTERP_FAST :
+					      KBPF_INTERP_CHECKED;
+	for (int i = 0; i < reps; i++)
+		if (kbpf_interp_run(&prog, kbpf_posix_host(), &args, &r0))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : BENCH_BIN_DIR;
+
+	if (argc == 5 && !strcmp(argv[1], "--run"))
+		return run_only(argv[2], argv[3], atoi(argv[4]));
 
 	printf("interpreter: ns per executed instruction (median of 7 samples)\n");
 	printf("%-10s %10s %10s %10s %12s %14s\n", "program", "fast", "checked",

@@ -74,7 +74,10 @@ function norm(r) {
 		sub(/\[[0-9]+\]$/, "", r)
 		return r " (no target BTF)"
 	}
-	if (r ~ /^uses map /) return "uses a map that was not created"
+	if (r ~ /^uses map /) {
+		sub(/^uses map .*, which was not created/, "uses a map that was not created", r)
+		return r
+	}
 	if (r ~ /invalid func unknown#[0-9]+ \(/) {
 		sub(/.*invalid func unknown#[0-9]+ \(/, "", r)
 		sub(/:.*/, "", r)

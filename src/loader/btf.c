@@ -895,3 +895,34 @@ bool kbpf_ld_btf_is_func(const struct ld_ctx *c, const char *name)
 	}
 	return false;
 }
+
+bool kbpf_ld_btf_datasec_has_global(const struct ld_ctx *c, const char *sec)
+{
+	uint32_t id, i;
+
+	if (!c->btf.type_off)
+		return false;
+	for (id = 1; id < c->btf.nr_types; id++) {
+		const uint8_t *t = btf_type(c, id);
+		const char *n;
+
+		if (btf_kind(c, t) != BTF_KIND_DATASEC)
+			continue;
+		n = btf_name(c, kbpf_ld_rd32(c, t));
+		if (!n || !kbpf_ld_streq(n, sec))
+			continue;
+		for (i = 0; i < btf_vlen(c, t); i++) {
+			const uint8_t *var = btf_type(
+				c,
+				kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE + 12 * i));
+
+			/* struct btf_var: linkage, after the record. */
+			if (var && btf_kind(c, var) == BTF_KIND_VAR &&
+			    kbpf_ld_rd32(c, var + LD_BTF_TYPE_SIZE) !=
+				    BTF_VAR_STATIC)
+				return true;
+		}
+		return false;
+	}
+	return false;
+}

@@ -586,8 +586,13 @@ static int ld_data_maps(struct ld_ctx *c)
 		m->value_size = (uint32_t)s->size;
 		m->max_entries = 1;
 		m->map_flags = s->kind == LD_SEC_RODATA ? BPF_F_RDONLY_PROG : 0;
-		/* libbpf maps global data into user space where it can. */
-		if (c->h->alloc_pages && c->h->vmap)
+		/*
+		 * libbpf maps global data into user space where it can, and
+		 * only sections with a global variable (one a skeleton would
+		 * expose): string literals alone are not mapped.
+		 */
+		if (c->h->alloc_pages && c->h->vmap &&
+		    kbpf_ld_btf_datasec_has_global(c, s->name))
 			m->map_flags |= BPF_F_MMAPABLE;
 		m->init_data = s->kind == LD_SEC_BSS ? NULL : s->data;
 		m->sec_idx = i;
@@ -649,9 +654,9 @@ static int ld_legacy_maps(struct ld_ctx *c)
 			if (s->data[sym->value + k])
 				return kbpf_ld_err(
 					c, -KBPF_EOPNOTSUPP,
-					"elf: legacy map '%s': its %llu-byte definition has non-zero fields past map_flags (byte %llu), as iproute2's struct bpf_elf_map (id, pinning, inner map) does; kbpf reads struct bpf_map_def only",
+					"elf: legacy map '%s': its %llu-byte definition has non-zero fields past map_flags (the field at byte %llu), as iproute2's struct bpf_elf_map (id, pinning, inner map) does; kbpf reads struct bpf_map_def only",
 					sym->name, (unsigned long long)def_sz,
-					(unsigned long long)k);
+					(unsigned long long)(k & ~3ULL));
 		idx = kbpf_ld_map_add(c);
 		if (idx < 0)
 			return idx;

@@ -215,10 +215,22 @@ static int ld_prog_precheck(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
 		     in->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) &&
 		    (uint32_t)in->imm < obj->nr_maps &&
 		    !obj->map_ptrs[in->imm]) {
+			const struct kbpf_elf_map *m = &obj->maps[in->imm];
+
 			kbpf_ld_msg(
 				errbuf, errsz,
-				"prog '%s': uses map '%s' (insn %u), which was not created",
-				p->name, obj->maps[in->imm].name, i);
+				"prog '%s': uses map '%s' (insn %u), which was not created%s%s%s",
+				p->name, m->name, i,
+				!kbpf_map_type_supported(m->type) ?
+					": map type " :
+				!m->max_entries ? ": max_entries is 0" :
+						  "",
+				!kbpf_map_type_supported(m->type) ?
+					kbpf_elf_map_type_name(m->type) :
+					"",
+				!kbpf_map_type_supported(m->type) ?
+					" is not supported by kbpf" :
+					"");
 			return -KBPF_EBADF;
 		}
 		i++;

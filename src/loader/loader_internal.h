@@ -166,6 +166,11 @@ void kbpf_ld_btf_ext_free(struct ld_ctx *c);
  */
 void kbpf_ld_core_desc(const struct ld_ctx *c, const struct ld_core *r,
 		       char *buf, size_t size);
+/*
+ * Does the DATASEC named @sec hold a variable that is not static (libbpf's
+ * map_is_mmapable())? False without BTF or without that DATASEC.
+ */
+bool kbpf_ld_btf_datasec_has_global(const struct ld_ctx *c, const char *sec);
 /* Is @name a FUNC in the object's BTF (an extern function, a kfunc)? */
 bool kbpf_ld_btf_is_func(const struct ld_ctx *c, const char *name);
 /* The DATASEC (".kconfig", ".ksyms") declaring variable @name, or NULL. */

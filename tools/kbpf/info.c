@@ -19,7 +19,10 @@ static void info_help(FILE *f)
 		"\n"
 		"  --json    one JSON object instead of text\n"
 		"  --disasm  also list each program's instructions (after the\n"
-		"            loader's relocation) in the verifier log's syntax\n");
+		"            loader's relocation) in the verifier log's syntax; with\n"
+		"            --json, each program gets \"code\": the instructions as\n"
+		"            16 hex digits each (code, dst/src, off, imm, as bytes in\n"
+		"            the host's order) and \"why\", the reason it cannot load\n");
 }
 
 static void info_flags(FILE *f, uint32_t flags)
@@ -101,7 +104,21 @@ static void info_text(const char *path, struct kbpf_elf *obj, bool disasm)
 	}
 }
 
-static void info_json(const char *path, struct kbpf_elf *obj)
+/* A program's relocated instructions, as the bytes BPF_PROG_LOAD gets. */
+static void info_json_insns(const struct kbpf_elf_prog *p)
+{
+	uint32_t i;
+
+	printf(",\"code\":[");
+	for (i = 0; i < p->insn_cnt; i++) {
+		printf("%s", i ? "," : "");
+		tool_hex_json(stdout, &p->insns[i], sizeof(p->insns[i]));
+	}
+	printf("],\"why\":");
+	tool_json_str(stdout, p->why, strlen(p->why));
+}
+
+static void info_json(const char *path, struct kbpf_elf *obj, bool insns)
 {
 	uint32_t i;
 
@@ -125,8 +142,11 @@ static void info_json(const char *path, struct kbpf_elf *obj)
 		       p->expected_attach_type);
 		tool_json_str(stdout, p->attach_target,
 			      strlen(p->attach_target));
-		printf(",\"prog_flags\":%u,\"insns\":%u,\"own_insns\":%u}",
+		printf(",\"prog_flags\":%u,\"insns\":%u,\"own_insns\":%u",
 		       p->prog_flags, p->insn_cnt, p->sec_insn_cnt);
+		if (insns)
+			info_json_insns(p);
+		putchar('}');
 	}
 	printf("],\"maps\":[");
 	for (i = 0; i < obj->nr_maps; i++) {
@@ -177,7 +197,7 @@ int kbpf_cmd_info(int argc, char **argv)
 	if (!obj)
 		return 1;
 	if (json)
-		info_json(path, obj);
+		info_json(path, obj, disasm);
 	else
 		info_text(path, obj, disasm);
 	kbpf_elf_free(obj);

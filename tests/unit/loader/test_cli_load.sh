@@ -32,7 +32,8 @@ has "kfunc class" "$out" "kfunc_call .*refused \[kfunc\]: calls extern function 
 has "extern class" "$out" "kconfig_var .*refused \[extern\]: reads extern variable 'LINUX_KERNEL_VERSION' (.kconfig)"
 has "map type class" "$out" "stacks .*refused \[map-type\]: map type stack_trace (7) is not supported by kbpf"
 has "unset max_entries" "$out" "sized_later .*refused \[map-create\]: max_entries is 0"
-has "missing map" "$out" "uses_stacks .*refused \[map-missing\]: uses map 'stacks'"
+has "missing map" "$out" "uses_stacks .*refused \[map-missing\]: uses map 'stacks' (insn [0-9]*), which was not created: map type stack_trace is not supported by kbpf"
+has "missing map, unsized" "$out" "uses_sized_later .*refused \[map-missing\]: .*not created: max_entries is 0"
 has "unknown section" "$out" "custom_sec .*refused \[section\]: section 'xdp_custom'"
 has "object line" "$out" "programs 1 loaded of 8, maps 1 created of 3"
 
@@ -42,13 +43,17 @@ has "--max-entries sizes 0 maps" "$out" "prog uses_sized_later .* loaded"
 
 out=$("$kbpf" load "$dir/slots.bpf.o" "$dir/legacy_gap.bpf.o"); st=$?
 check "everything loads: status 0" $st 0
-has "totals over several objects" "$out" "total: 2 objects, programs 5 loaded of 5, maps 5 created of 5"
+has "totals over several objects" "$out" "total: 2 objects, programs 5 loaded of 5, maps 6 created of 6"
 
 out=$("$kbpf" load --json "$dir/unsup.bpf.o")
 has "json loaded" "$out" '{"name":"good","section":"syscall","insns":12,"type":"syscall","loaded":true}'
 has "json refused" "$out" '"loaded":false,"class":"kfunc","reason":"calls extern function'
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]
 check "json: one line per object" $? 0
+
+out=$("$kbpf" info --json --disasm "$dir/unsup.bpf.o")
+has "info --json --disasm: the relocated code" "$out" '"name":"good",.*"insns":12,"own_insns":12,"code":\["[0-9a-f]\{16\}",'
+has "info --json --disasm: why" "$out" '"why":"calls extern function .bpf_rcu_read_lock. at insn 0'
 
 "$kbpf" load --help >/dev/null
 check "--help" $? 0

@@ -673,6 +673,7 @@ KBPF_TEST(
 				&o),
 	     -EBADF);
 	T_ASSERT(strstr(errbuf, "'stacks'") && strstr(errbuf, "not created"));
+	T_ASSERT(strstr(errbuf, "map type stack_trace is not supported"));
 	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "core_via_sub"),
 				&o),
 	     -EOPNOTSUPP);
@@ -697,9 +698,25 @@ KBPF_TEST(
 	T_EQ(live_allocs(), 0);
 }
 
+/* map_flags of a kernel map, from BPF_OBJ_GET_INFO_BY_FD; -1 on error. */
+static long kernel_map_flags(int fd)
+{
+	struct bpf_map_info info;
+	union bpf_attr a;
+
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	if (oracle_kernel_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)))
+		return -1;
+	return info.map_flags;
+}
+
 KBPF_TEST(
 	prog_array_values,
-	"a prog array's `values` slots are filled after load, and a tail call through them gives the kernel's result (libbpf)")
+	"a prog array's `values` slots are filled after load, and a tail call through them gives the kernel's result (libbpf); global data is mmapable only with a global variable, as libbpf creates it")
 {
 	struct kbpf_elf *obj;
 	struct kbpf_elf_map *m;
@@ -722,6 +739,9 @@ KBPF_TEST(
 	T_EQ(m->init_slots[1], -1);
 	T_EQ(m->init_slots[2],
 	     (int32_t)(kbpf_elf_find_prog(obj, "tail_b") - obj->progs));
+	/* libbpf maps (BPF_F_MMAPABLE) only sections with a global variable. */
+	T_ASSERT(kbpf_elf_find_map(obj, ".data")->map_flags & BPF_F_MMAPABLE);
+	T_EQ(kbpf_elf_find_map(obj, ".rodata")->map_flags, BPF_F_RDONLY_PROG);
 	if (load(obj))
 		T_FAIL("load: %s", errbuf);
 	fd = install(&kbpf_elf_find_prog(obj, "entry")->prog->obj);
@@ -751,6 +771,9 @@ KBPF_TEST(
 		T_FAIL("kernel side: %s", kwhy);
 	T_EQ(run_raw_tp(oracle_kernel_bpf, kside_prog_fd(kobj, "entry"), &kret),
 	     0);
+	T_EQ(kernel_map_flags(kside_map_fd(kobj, ".data")), BPF_F_MMAPABLE);
+	T_EQ(kernel_map_flags(kside_map_fd(kobj, ".rodata")),
+	     BPF_F_RDONLY_PROG);
 	kside_close(kobj);
 	T_EQ(kret, ret);
 	free(b.data);

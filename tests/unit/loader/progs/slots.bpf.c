@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * A prog array filled by its `values` initialiser: libbpf fills the slots
- * after loading the programs, and so does kbpf's loader.
+ * after loading the programs, and so does kbpf's loader. Also global data
+ * with and without global variables: only the former is mmapable.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -9,6 +10,8 @@
 SEC("raw_tp/sys_enter")
 int tail_a(void *ctx)
 {
+	/* A string literal: a .rodata of static variables only. */
+	bpf_printk("tail a");
 	return 10;
 }
 
