@@ -720,6 +720,14 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 		return -KBPF_ENOENT;
 	h = &prog->helpers[id];
 	if (checked) {
+		/*
+		 * The load refuses helpers of other program types; a program
+		 * built without kbpf_prog_load() must not reach them either
+		 * (the packet helpers trust run->ctx to be their context).
+		 */
+		if (h->prog_types && prog->type < 64 &&
+		    !(h->prog_types & (1ULL << prog->type)))
+			return -KBPF_EINVAL;
 		err = interp_check_args(st, h, regs);
 		if (err)
 			return err;

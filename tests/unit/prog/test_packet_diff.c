@@ -905,3 +905,88 @@ KBPF_TEST(
 	       cases);
 	T_ASSERT(cases > 900);
 }
+
+/* ---- checked mode ---- */
+
+static long kbpf_run_prog(uint32_t type, const struct bpf_insn *p, uint32_t n,
+			  uint32_t len, uint32_t *retval)
+{
+	struct result *res = malloc(sizeof(*res));
+	struct run rn = { .data_in = big, .data_size_in = len };
+	long fd = load(SIDE_KBPF, type, p, n, 0), err;
+
+	if (fd < 0) {
+		free(res);
+		return fd;
+	}
+	side_run(SIDE_KBPF, fd, &rn, res);
+	side_close(SIDE_KBPF, fd);
+	err = res->err;
+	*retval = res->retval;
+	free(res);
+	return err;
+}
+
+KBPF_TEST(
+	packet_checked_mode,
+	"unverified packet programs stay inside the packet: reads past data_end, stale pointers after adjust_head and writes to the context's pointers stop the run with EFAULT")
+{
+	uint32_t rv;
+
+	memcpy(big + 12, "\x08\x06", 2);
+	{
+		/* r0 = data[off] without a bounds check (Linux would refuse it). */
+		struct bpf_insn p[] = {
+			LD_CTX(2, 0), I(BPF_LDX | BPF_MEM | BPF_B, 0, 2, 63, 0),
+			EXIT
+		};
+
+		T_EQ(kbpf_run_prog(BPF_PROG_TYPE_XDP, p, 3, 64, &rv), 0);
+		T_EQ(rv, big[63]);
+		p[1].off = 64;
+		T_EQ(kbpf_run_prog(BPF_PROG_TYPE_XDP, p, 3, 64, &rv), -EFAULT);
+		p[1].off = -1; /* the headroom is not the program's */
+		T_EQ(kbpf_run_prog(BPF_PROG_TYPE_XDP, p, 3, 64, &rv), -EFAULT);
+		p[0] = LD_CTX(2, 76);
+		p[1].off = 63;
+		T_EQ(kbpf_run_prog(BPF_PROG_TYPE_SCHED_CLS, p, 3, 64, &rv), 0);
+		p[1].off = 64;
+		T_EQ(kbpf_run_prog(BPF_PROG_TYPE_SCHED_CLS, p, 3, 64, &rv),
+		     -EFAULT);
+	}
+	{
+		/* After adjust_head(+20) the old start is outside the packet. */
+		struct bpf_insn p[] = {
+			I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
+			LD_CTX(7, 0),
+			MOV_K(2, 20),
+			CALL(xdp_adjust_head),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 7, 19, 0),
+			EXIT
+		};
+
+		T_EQ(kbpf_run_prog(BPF_PROG_TYPE_XDP, p, 6, 64, &rv), -EFAULT);
+		p[4].off = 20;
+		T_EQ(kbpf_run_prog(BPF_PROG_TYPE_XDP, p, 6, 64, &rv), 0);
+		T_EQ(rv, big[20]);
+	}
+	{
+		/* A context pointer the load-time pass cannot see (r1 + 0 through an add). */
+		struct bpf_insn p[] = {
+			I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 1, 0, 0),
+			I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, 192),
+			I(BPF_ST | BPF_MEM | BPF_DW, 2, 0, 8, 0), MOV_K(0, 0),
+			EXIT
+		};
+
+		T_EQ(kbpf_run_prog(BPF_PROG_TYPE_SCHED_CLS, p, 5, 64, &rv),
+		     -EFAULT);
+		p[1].imm = 188; /* the last byte of hwtstamp: the program's */
+		p[2].off = 0;
+		p[2].code = BPF_ST | BPF_MEM | BPF_W;
+		T_EQ(kbpf_run_prog(BPF_PROG_TYPE_SCHED_CLS, p, 5, 64, &rv), 0);
+		p[1].imm = 0;
+		p[2].off = 0; /* xdp_md is read-only */
+		T_EQ(kbpf_run_prog(BPF_PROG_TYPE_XDP, p, 5, 64, &rv), -EFAULT);
+	}
+}
