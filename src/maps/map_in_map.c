@@ -18,8 +18,7 @@
  * kbpf_host.defer_free or, without it, when the outer map dies.
  */
 #include "core/atomic.h"
-#include "core/spinlock.h"
-#include "map_internal.h"
+#include "map_in_map.h"
 #include "sys/sys.h"
 
 /* What Linux's fd-array check lets through (not BPF_F_INNER_MAP: measured). */
@@ -27,27 +26,20 @@
 
 extern const struct kbpf_map_ops kbpf_array_of_maps_map_ops;
 
-struct mim_entry {
-	struct kbpf_rcu_head rcu; /* first: the defer_free callback casts */
-	const struct kbpf_host *host;
-	struct kbpf_map *map;
-	struct mim_entry *next_retired;
-};
-
 struct kbpf_array_of_maps {
 	struct kbpf_map map;
-	/* The template: what every inner map must look like. */
-	uint32_t inner_type, inner_key_size, inner_value_size;
-	uint32_t inner_max_entries, inner_flags;
+	struct kbpf_mim_template tmpl;
 	struct kbpf_spinlock retired_lock; /* protects retired */
-	struct mim_entry *retired; /* without defer_free: freed with the map */
-	struct mim_entry *_Atomic *slots;
+	struct kbpf_mim_entry *retired; /* without defer_free: freed with us */
+	struct kbpf_mim_entry *_Atomic *slots;
 };
 
 static inline struct kbpf_array_of_maps *aom(const struct kbpf_map *map)
 {
 	return kbpf_container_of(map, struct kbpf_array_of_maps, map);
 }
+
+/* ---- the shared part (map_in_map.h) ---- */
 
 /* Types Linux refuses as inner maps (no map_meta_equal op): -ENOTSUPP. */
 static bool inner_type_ok(uint32_t type)
@@ -66,22 +58,8 @@ static bool inner_is_array(uint32_t type)
 	return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
 }
 
-/* Called from syscall: Linux's fd_array_map_alloc_check() + array rules. */
-static int aom_alloc_check(const struct kbpf_host *h,
-			   const union bpf_attr *attr)
-{
-	if (attr->value_size != sizeof(uint32_t) ||
-	    (attr->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)))
-		return -KBPF_EINVAL;
-	if (attr->max_entries == 0 || attr->key_size != sizeof(uint32_t) ||
-	    (attr->map_flags & ~AOM_CREATE_FLAG_MASK))
-		return -KBPF_EINVAL;
-	return 0;
-}
-
-/* Linux's bpf_map_meta_alloc(): the template from @fd. */
-static int aom_take_template(struct kbpf_array_of_maps *a,
-			     const struct kbpf_host *h, int fd)
+int kbpf_mim_template_take(struct kbpf_mim_template *t,
+			   const struct kbpf_host *h, int fd)
 {
 	struct kbpf_obj *obj;
 	struct kbpf_map *inner;
@@ -95,28 +73,108 @@ static int aom_take_template(struct kbpf_array_of_maps *a,
 	else if (!inner_type_ok(inner->map_type))
 		err = -KBPF_ENOTSUPP;
 	if (!err) {
-		a->inner_type = inner->map_type;
-		a->inner_key_size = inner->key_size;
-		a->inner_value_size = inner->value_size;
-		a->inner_max_entries = inner->max_entries;
-		a->inner_flags = inner->map_flags;
+		t->type = inner->map_type;
+		t->key_size = inner->key_size;
+		t->value_size = inner->value_size;
+		t->max_entries = inner->max_entries;
+		t->flags = inner->map_flags;
 	}
 	kbpf_map_put(inner);
 	return err;
 }
 
 /* Linux's map_meta_equal for the template's type. */
-static bool aom_meta_equal(const struct kbpf_array_of_maps *a,
+static bool mim_meta_equal(const struct kbpf_mim_template *t,
 			   const struct kbpf_map *m)
 {
-	if (m->map_type != a->inner_type || m->key_size != a->inner_key_size ||
-	    m->value_size != a->inner_value_size ||
-	    m->map_flags != a->inner_flags)
+	if (m->map_type != t->type || m->key_size != t->key_size ||
+	    m->value_size != t->value_size || m->map_flags != t->flags)
 		return false;
-	if (inner_is_array(a->inner_type) &&
-	    !(a->inner_flags & BPF_F_INNER_MAP))
-		return m->max_entries == a->inner_max_entries;
+	if (inner_is_array(t->type) && !(t->flags & BPF_F_INNER_MAP))
+		return m->max_entries == t->max_entries;
 	return true;
+}
+
+int kbpf_mim_entry_from_fd(const struct kbpf_mim_template *t,
+			   const struct kbpf_host *h, int fd,
+			   struct kbpf_mim_entry **out)
+{
+	struct kbpf_mim_entry *e;
+	struct kbpf_map *inner;
+	struct kbpf_obj *obj;
+	int err = kbpf_sys_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
+
+	if (err)
+		return err;
+	inner = kbpf_container_of(obj, struct kbpf_map, obj);
+	if (!mim_meta_equal(t, inner)) {
+		kbpf_map_put(inner);
+		return -KBPF_EINVAL;
+	}
+	e = kbpf_zalloc(h, sizeof(*e), 0);
+	if (!e) {
+		kbpf_map_put(inner);
+		return -KBPF_ENOMEM;
+	}
+	e->host = h;
+	e->map = inner; /* the reference from fd_get moves here */
+	*out = e;
+	return 0;
+}
+
+void kbpf_mim_entry_free(struct kbpf_mim_entry *e)
+{
+	const struct kbpf_host *h = e->host;
+
+	kbpf_map_put(e->map);
+	kbpf_free(h, e, sizeof(*e));
+}
+
+static void mim_entry_free_rcu(struct kbpf_rcu_head *head)
+{
+	kbpf_mim_entry_free((struct kbpf_mim_entry *)head);
+}
+
+void kbpf_mim_entry_retire(struct kbpf_mim_entry *e, struct kbpf_spinlock *lock,
+			   struct kbpf_mim_entry **retired)
+{
+	const struct kbpf_host *h = e->host;
+	unsigned long flags;
+
+	if (h->defer_free) {
+		e->rcu.func = mim_entry_free_rcu;
+		h->defer_free(h, &e->rcu);
+		return;
+	}
+	flags = kbpf_spin_lock_irqsave(h, lock);
+	e->next_retired = *retired;
+	*retired = e;
+	kbpf_spin_unlock_irqrestore(h, lock, flags);
+}
+
+void kbpf_mim_free_retired(struct kbpf_mim_entry **retired)
+{
+	while (*retired) {
+		struct kbpf_mim_entry *e = *retired;
+
+		*retired = e->next_retired;
+		kbpf_mim_entry_free(e);
+	}
+}
+
+/* ---- ARRAY_OF_MAPS ---- */
+
+/* Called from syscall: Linux's fd_array_map_alloc_check() + array rules. */
+static int aom_alloc_check(const struct kbpf_host *h,
+			   const union bpf_attr *attr)
+{
+	if (attr->value_size != sizeof(uint32_t) ||
+	    (attr->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)))
+		return -KBPF_EINVAL;
+	if (attr->max_entries == 0 || attr->key_size != sizeof(uint32_t) ||
+	    (attr->map_flags & ~AOM_CREATE_FLAG_MASK))
+		return -KBPF_EINVAL;
+	return 0;
 }
 
 /* Called from syscall */
@@ -133,7 +191,7 @@ static int aom_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 	a = kbpf_zalloc(h, sizeof(*a), 0);
 	if (!a)
 		return -KBPF_ENOMEM;
-	err = aom_take_template(a, h, (int)attr->inner_map_fd);
+	err = kbpf_mim_template_take(&a->tmpl, h, (int)attr->inner_map_fd);
 	if (err) {
 		kbpf_free(h, a, sizeof(*a));
 		return err;
@@ -149,36 +207,6 @@ static int aom_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 	return 0;
 }
 
-static void mim_entry_free(struct mim_entry *e)
-{
-	const struct kbpf_host *h = e->host;
-
-	kbpf_map_put(e->map);
-	kbpf_free(h, e, sizeof(*e));
-}
-
-static void mim_entry_free_rcu(struct kbpf_rcu_head *head)
-{
-	mim_entry_free((struct mim_entry *)head);
-}
-
-/* Reclaim once no program run can still use the inner map through @e. */
-static void aom_retire(struct kbpf_array_of_maps *a, struct mim_entry *e)
-{
-	const struct kbpf_host *h = a->map.obj.host;
-	unsigned long flags;
-
-	if (h->defer_free) {
-		e->rcu.func = mim_entry_free_rcu;
-		h->defer_free(h, &e->rcu);
-		return;
-	}
-	flags = kbpf_spin_lock_irqsave(h, &a->retired_lock);
-	e->next_retired = a->retired;
-	a->retired = e;
-	kbpf_spin_unlock_irqrestore(h, &a->retired_lock, flags);
-}
-
 /* Called when no program or fd can reach the map. */
 static void aom_free(struct kbpf_map *map)
 {
@@ -187,17 +215,12 @@ static void aom_free(struct kbpf_map *map)
 	uint32_t i;
 
 	for (i = 0; i < map->max_entries; i++) {
-		struct mim_entry *e = atomic_load(&a->slots[i]);
+		struct kbpf_mim_entry *e = atomic_load(&a->slots[i]);
 
 		if (e)
-			mim_entry_free(e);
+			kbpf_mim_entry_free(e);
 	}
-	while (a->retired) {
-		struct mim_entry *e = a->retired;
-
-		a->retired = e->next_retired;
-		mim_entry_free(e);
-	}
+	kbpf_mim_free_retired(&a->retired);
 	kbpf_free(h, a->slots, (size_t)map->max_entries * sizeof(*a->slots));
 	kbpf_free(h, a, sizeof(*a));
 }
@@ -206,7 +229,7 @@ static void aom_free(struct kbpf_map *map)
 static void *aom_lookup_elem(struct kbpf_map *map, const void *key)
 {
 	struct kbpf_array_of_maps *a = aom(map);
-	struct mim_entry *e;
+	struct kbpf_mim_entry *e;
 	uint32_t idx;
 
 	kbpf_memcpy(&idx, key, sizeof(idx));
@@ -239,10 +262,7 @@ static int aom_sys_update(struct kbpf_map *map, const void *key,
 			  const void *value, uint64_t flags)
 {
 	struct kbpf_array_of_maps *a = aom(map);
-	const struct kbpf_host *h = map->obj.host;
-	struct mim_entry *e, *old;
-	struct kbpf_obj *obj;
-	struct kbpf_map *inner;
+	struct kbpf_mim_entry *e, *old;
 	uint32_t idx;
 	int32_t fd;
 	int err;
@@ -253,24 +273,12 @@ static int aom_sys_update(struct kbpf_map *map, const void *key,
 	if (idx >= map->max_entries)
 		return -KBPF_E2BIG;
 	kbpf_memcpy(&fd, value, sizeof(fd));
-	err = kbpf_sys_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
+	err = kbpf_mim_entry_from_fd(&a->tmpl, map->obj.host, fd, &e);
 	if (err)
 		return err;
-	inner = kbpf_container_of(obj, struct kbpf_map, obj);
-	if (!aom_meta_equal(a, inner)) {
-		kbpf_map_put(inner);
-		return -KBPF_EINVAL;
-	}
-	e = kbpf_zalloc(h, sizeof(*e), 0);
-	if (!e) {
-		kbpf_map_put(inner);
-		return -KBPF_ENOMEM;
-	}
-	e->host = h;
-	e->map = inner; /* the reference from fd_get moves here */
 	old = atomic_exchange_explicit(&a->slots[idx], e, memory_order_acq_rel);
 	if (old)
-		aom_retire(a, old);
+		kbpf_mim_entry_retire(old, &a->retired_lock, &a->retired);
 	return 0;
 }
 
@@ -278,7 +286,7 @@ static int aom_sys_update(struct kbpf_map *map, const void *key,
 static long aom_delete_elem(struct kbpf_map *map, const void *key)
 {
 	struct kbpf_array_of_maps *a = aom(map);
-	struct mim_entry *old;
+	struct kbpf_mim_entry *old;
 	uint32_t idx;
 
 	kbpf_memcpy(&idx, key, sizeof(idx));
@@ -288,7 +296,7 @@ static long aom_delete_elem(struct kbpf_map *map, const void *key)
 				       memory_order_acq_rel);
 	if (!old)
 		return -KBPF_ENOENT;
-	aom_retire(a, old);
+	kbpf_mim_entry_retire(old, &a->retired_lock, &a->retired);
 	return 0;
 }
 

@@ -18,6 +18,16 @@
 			T_SKIP("kernel oracle: %s", why_); \
 	} while (0)
 
+/* In a helper called by a test: skip the test (the caller returns). */
+#define NEED_KERNEL_BODY()                                         \
+	do {                                                       \
+		const char *why_;                                  \
+		if (!oracle_available(&why_)) {                    \
+			kbpf_test_skip("kernel oracle: %s", why_); \
+			return;                                    \
+		}                                                  \
+	} while (0)
+
 #define I(c, d, s, o, i)                    \
 	((struct bpf_insn){ .code = (c),    \
 			    .dst_reg = (d), \
@@ -25,13 +35,18 @@
 			    .off = (o),     \
 			    .imm = (i) })
 
+/* The outer type under test; hash outers get BPF_F_ZERO_SEED (order). */
+static uint32_t outer_type = BPF_MAP_TYPE_ARRAY_OF_MAPS;
+
 static long create_outer(int side, uint32_t ks, uint32_t vs, uint32_t max,
 			 uint32_t flags, long inner_fd)
 {
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
-	a.map_type = BPF_MAP_TYPE_ARRAY_OF_MAPS;
+	a.map_type = outer_type;
+	if (outer_type == BPF_MAP_TYPE_HASH_OF_MAPS)
+		flags |= BPF_F_ZERO_SEED;
 	a.key_size = ks;
 	a.value_size = vs;
 	a.max_entries = max;
@@ -49,9 +64,7 @@ static uint32_t map_id(int side, long fd)
 	return side_info(side, fd, &info, &len) ? 0 : info.id;
 }
 
-KBPF_TEST(
-	aom_create_rules,
-	"ARRAY_OF_MAPS creation: sizes, flags and every kind of template give the kernel's errno")
+static void aom_create_rules_body(void)
 {
 	static const struct {
 		uint32_t type, ks, vs, max, flags;
@@ -81,7 +94,7 @@ KBPF_TEST(
 	};
 	int cases = 0;
 
-	NEED_KERNEL();
+	NEED_KERNEL_BODY();
 	for (size_t t = 0; t < sizeof(templates) / sizeof(templates[0]); t++) {
 		long in[2], o[2], nested[2];
 
@@ -140,9 +153,7 @@ KBPF_TEST(
 	printf("  %d creation cases compared with the kernel\n", cases);
 }
 
-KBPF_TEST(
-	aom_element_rules,
-	"ARRAY_OF_MAPS elements: map fds in (compatible or not), ids out, delete, next key, flags and bounds as the kernel")
+static void aom_element_rules_body(void)
 {
 	long tmpl[2], outer[2], inner[2][6], r[2];
 	/* Inner candidates: same as template, other value size, other
@@ -158,7 +169,7 @@ KBPF_TEST(
 	};
 	int cases = 0;
 
-	NEED_KERNEL();
+	NEED_KERNEL_BODY();
 	for (int inner_map_flag = 0; inner_map_flag < 2; inner_map_flag++) {
 		uint32_t tf = inner_map_flag ? BPF_F_INNER_MAP : 0;
 
@@ -333,15 +344,13 @@ static long run_prog(int side, long fd, uint32_t idx, uint32_t inc,
 	return r;
 }
 
-KBPF_TEST(
-	aom_program_path,
-	"a program looks up an inner map and updates its value through the pointer; results follow slot changes as in the kernel")
+static void aom_program_path_body(void)
 {
 	long inner[2][3], outer[2], prog[2];
 	uint64_t seed = kbpf_test_seed() ^ 0x77;
 	int runs = 0;
 
-	NEED_KERNEL();
+	NEED_KERNEL_BODY();
 	for (int s = 0; s < 2; s++) {
 		for (int i = 0; i < 3; i++)
 			inner[s][i] = side_create(s, BPF_MAP_TYPE_ARRAY, 4, 4,
@@ -402,4 +411,40 @@ KBPF_TEST(
 			side_close(s, inner[s][i]);
 	}
 	printf("  %d program runs compared with the kernel\n", runs);
+}
+
+KBPF_TEST(
+	aom_create_rules,
+	"ARRAY_OF_MAPS creation: sizes, flags and every kind of template give the kernel's errno (ARRAY_OF_MAPS and HASH_OF_MAPS)")
+{
+	outer_type = BPF_MAP_TYPE_ARRAY_OF_MAPS;
+	aom_create_rules_body();
+	if (kbpf_test_failed())
+		return;
+	outer_type = BPF_MAP_TYPE_HASH_OF_MAPS;
+	aom_create_rules_body();
+}
+
+KBPF_TEST(
+	aom_element_rules,
+	"ARRAY_OF_MAPS elements: map fds in (compatible or not), ids out, delete, next key, flags and bounds as the kernel (ARRAY_OF_MAPS and HASH_OF_MAPS)")
+{
+	outer_type = BPF_MAP_TYPE_ARRAY_OF_MAPS;
+	aom_element_rules_body();
+	if (kbpf_test_failed())
+		return;
+	outer_type = BPF_MAP_TYPE_HASH_OF_MAPS;
+	aom_element_rules_body();
+}
+
+KBPF_TEST(
+	aom_program_path,
+	"a program looks up an inner map and updates its value through the pointer; results follow slot changes as in the kernel (ARRAY_OF_MAPS and HASH_OF_MAPS)")
+{
+	outer_type = BPF_MAP_TYPE_ARRAY_OF_MAPS;
+	aom_program_path_body();
+	if (kbpf_test_failed())
+		return;
+	outer_type = BPF_MAP_TYPE_HASH_OF_MAPS;
+	aom_program_path_body();
 }
