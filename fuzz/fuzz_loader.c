@@ -3,7 +3,8 @@
  * Fuzz the object loader: each input is an ELF file. kbpf_elf_parse() must
  * refuse it with an errno and a message, or parse it; a parsed object is
  * then loaded (maps created, programs through the structural check) and
- * freed. Nothing may crash, and the live allocation count must be back
+ * freed: as a whole (kbpf_elf_load) for inputs of odd size, map by map and
+ * program by program (kbpf_elf_create_map, kbpf_elf_load_prog) otherwise. Nothing may crash, and the live allocation count must be back
  * where it started after every input: a leak aborts.
  *
  * Seeds (corpus/loader/) are clang-built objects: the loader test's and
@@ -39,8 +40,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				r, err);
 			abort();
 		}
-	} else {
+	} else if (size & 1) {
 		kbpf_elf_load(obj, &o);
+		kbpf_elf_free(obj);
+	} else {
+		/* As `kbpf load`: every map, then every program, each alone. */
+		uint32_t i;
+
+		for (i = 0; i < obj->nr_maps; i++)
+			kbpf_elf_create_map(obj, &obj->maps[i], &o);
+		for (i = 0; i < obj->nr_progs; i++)
+			if (kbpf_elf_load_prog(obj, &obj->progs[i], &o) &&
+			    !err[0]) {
+				fprintf(stderr, "prog %u refused silently\n",
+					i);
+				abort();
+			}
 		kbpf_elf_free(obj);
 	}
 	kbpf_posix_reset();

@@ -39,6 +39,11 @@ enum kbpf_interp_mode {
 #define KBPF_INTERP_MAX_REGIONS 64
 #endif
 
+/* Inner maps (from map-in-map lookups) one checked run may use. */
+#ifndef KBPF_INTERP_MAX_INNER_MAPS
+#define KBPF_INTERP_MAX_INNER_MAPS 8
+#endif
+
 /**
  * struct kbpf_interp_args - what one run starts with.
  * @ctx: the context pointer, passed in r1.

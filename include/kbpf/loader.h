@@ -318,7 +318,9 @@ int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
  * created with the functions below); -EOPNOTSUPP for a program using what
  * kbpf lacks (the message is the program's why) or an object whose byte
  * order differs from the host's; -ESRCH for a program whose section name
- * names no program type; otherwise the error of kbpf_elf_create_map() or
+ * names no program type; -EBADF if a prog array's `values` slot names a
+ * program whose autoload is off (libbpf fails such a load too); otherwise
+ * the error of kbpf_elf_create_map() or
  * kbpf_elf_load_prog() (the message names the map or program and, for a
  * refused program, the log's last line).
  */

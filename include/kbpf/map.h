@@ -199,6 +199,13 @@ int kbpf_map_mmap(struct kbpf_map *map, uint64_t pgoff, size_t nr,
 /** kbpf_map_munmap() - a mapping from kbpf_map_mmap() is gone. */
 void kbpf_map_munmap(struct kbpf_map *map, bool writable);
 
+/* ARRAY_OF_MAPS or HASH_OF_MAPS: lookups return a map, not a value. */
+static inline bool kbpf_map_is_map_in_map(const struct kbpf_map *map)
+{
+	return map->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	       map->map_type == BPF_MAP_TYPE_HASH_OF_MAPS;
+}
+
 /* Program path: the helpers' semantics (see the helper of the same name). */
 void *kbpf_map_lookup_elem(struct kbpf_map *map, const void *key);
 long kbpf_map_update_elem(struct kbpf_map *map, const void *key,

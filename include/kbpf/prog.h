@@ -130,6 +130,16 @@ void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
 			 bool writable);
 
 /**
+ * kbpf_run_add_map() - tell the checked interpreter that @map, an inner map
+ * a map-in-map lookup handed out, may be passed to map helpers for the rest
+ * of the run. A no-op in fast mode. Stops the program with -E2BIG if it
+ * uses more than KBPF_INTERP_MAX_INNER_MAPS distinct inner maps in one run.
+ *
+ * Context: program path.
+ */
+void kbpf_run_add_map(struct kbpf_run *run, struct kbpf_map *map);
+
+/**
  * kbpf_run_del_region() - the region [@ptr, @ptr + @size) added with
  * kbpf_run_add_region() is no longer the program's (a helper handed it to
  * a callback only for the callback's duration). A no-op in fast mode, and

@@ -23,7 +23,9 @@ static uint64_t h_map_lookup_elem(struct kbpf_run *run, uint64_t map,
 {
 	void *v = kbpf_map_lookup_elem(MAP(map), PTR(key));
 
-	if (v)
+	if (v && kbpf_map_is_map_in_map(MAP(map)))
+		kbpf_run_add_map(run, v); /* a map to pass on, not memory */
+	else if (v)
 		kbpf_run_add_region(run, v, MAP(map)->value_size, true);
 	return (uint64_t)(uintptr_t)v;
 }

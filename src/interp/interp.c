@@ -44,6 +44,9 @@ struct interp_state {
 	uint32_t nr_base_regions; /* the context's; kept across tail calls */
 	uint32_t pkt_region; /* index of the packet's region, or UINT32_MAX */
 	struct interp_region regions[KBPF_INTERP_MAX_REGIONS];
+	/* Inner maps handed out by map-in-map lookups in this run. */
+	uint32_t nr_inner_maps;
+	const struct kbpf_map *inner_maps[KBPF_INTERP_MAX_INNER_MAPS];
 	uint8_t stack[KBPF_MAX_CALL_FRAMES][KBPF_STACK_SIZE]
 		__attribute__((aligned(16)));
 };
@@ -402,6 +405,24 @@ bool kbpf_run_access_ok(struct kbpf_run *run, const void *ptr, size_t size,
 	return !st || interp_access_ok(st, (uintptr_t)ptr, size, write);
 }
 
+void kbpf_run_add_map(struct kbpf_run *run, struct kbpf_map *map)
+{
+	struct interp_state *st = run->checked;
+	uint32_t i;
+
+	if (!st || !map)
+		return;
+	for (i = 0; i < st->nr_inner_maps; i++)
+		if (st->inner_maps[i] == map)
+			return;
+	if (st->nr_inner_maps == KBPF_INTERP_MAX_INNER_MAPS) {
+		if (!run->error)
+			run->error = -KBPF_E2BIG;
+		return;
+	}
+	st->inner_maps[st->nr_inner_maps++] = map;
+}
+
 void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
 			 bool writable)
 {
@@ -577,12 +598,16 @@ static int interp_add_prog_regions(struct interp_state *st,
 
 /* ---- helpers ---- */
 
-static bool interp_is_prog_map(const struct kbpf_prog *prog, uint64_t p)
+static bool interp_is_prog_map(const struct interp_state *st, uint64_t p)
 {
+	const struct kbpf_prog *prog = st->run->prog;
 	uint32_t i;
 
 	for (i = 0; i < prog->nr_maps; i++)
 		if ((uint64_t)(uintptr_t)prog->maps[i] == p)
+			return true;
+	for (i = 0; i < st->nr_inner_maps; i++)
+		if ((uint64_t)(uintptr_t)st->inner_maps[i] == p)
 			return true;
 	return false;
 }
@@ -595,7 +620,6 @@ static bool interp_is_prog_map(const struct kbpf_prog *prog, uint64_t p)
 static int interp_check_args(const struct interp_state *st,
 			     const struct kbpf_helper *h, const uint64_t *regs)
 {
-	const struct kbpf_prog *prog = st->run->prog;
 	const struct kbpf_map *map = NULL;
 	int i;
 
@@ -611,7 +635,7 @@ static int interp_check_args(const struct interp_state *st,
 		case KBPF_ARG_UNSAFE_PTR:
 			break;
 		case KBPF_ARG_CONST_MAP_PTR:
-			if (!interp_is_prog_map(prog, v))
+			if (!interp_is_prog_map(st, v))
 				return -KBPF_EINVAL;
 			map = (const struct kbpf_map *)(uintptr_t)v;
 			break;
@@ -737,6 +761,8 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 		return run->error;
 	if (checked && h->ret == KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL &&
 	    h->args[0] == KBPF_ARG_CONST_MAP_PTR && regs[0] &&
+	    !kbpf_map_is_map_in_map(
+		    (const struct kbpf_map *)(uintptr_t)regs[1]) &&
 	    !interp_access_ok(st, regs[0], 1, false)) {
 		/* The helper layer registers what it hands out; make sure. */
 		const struct kbpf_map *map =
@@ -940,6 +966,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.may_goto = INTERP_MAY_GOTO_LOOPS;
 	st.checked = args->mode == KBPF_INTERP_CHECKED;
 	st.nr_regions = 0;
+	st.nr_inner_maps = 0;
 	st.nr_base_regions = 0;
 	st.pkt_region = UINT32_MAX;
 	run.interp = &st;

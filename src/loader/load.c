@@ -393,6 +393,26 @@ int kbpf_elf_load(struct kbpf_elf *obj, const struct kbpf_elf_opts *opts)
 		    obj->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__))
 			return ld_prog_precheck(obj, p, errbuf, errsz);
 	}
+	/* libbpf fails the load when a slot's program is not loaded. */
+	for (i = 0; i < obj->nr_maps; i++) {
+		const struct kbpf_elf_map *m = &obj->maps[i];
+		uint32_t k;
+
+		for (k = 0; k < m->nr_init_slots; k++) {
+			const struct kbpf_elf_prog *sp;
+
+			if (m->init_slots[k] < 0)
+				continue;
+			sp = &obj->progs[m->init_slots[k]];
+			if (sp->autoload)
+				continue;
+			kbpf_ld_msg(
+				errbuf, errsz,
+				"map '%s': slot %u of 'values' names prog '%s', which is not loaded (autoload is off)",
+				m->name, k, sp->name);
+			return -KBPF_EBADF;
+		}
+	}
 	for (i = 0; i < obj->nr_maps && !err; i++)
 		err = kbpf_elf_create_map(obj, &obj->maps[i], opts);
 	if (!(opts && opts->log_buf))

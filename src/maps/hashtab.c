@@ -31,6 +31,7 @@
  * Lock order: LRU locks, then a bucket lock, then a free-list lock.
  */
 #include "map_internal.h"
+#include "map_in_map.h"
 #include "lru.h"
 
 #define HTAB_CREATE_FLAG_MASK                                                  \
@@ -47,6 +48,7 @@ extern const struct kbpf_map_ops kbpf_htab_map_ops;
 extern const struct kbpf_map_ops kbpf_percpu_htab_map_ops;
 extern const struct kbpf_map_ops kbpf_lru_htab_map_ops;
 extern const struct kbpf_map_ops kbpf_lru_percpu_htab_map_ops;
+extern const struct kbpf_map_ops kbpf_hash_of_maps_map_ops;
 
 struct htab_elem {
 	_Atomic uintptr_t
@@ -85,6 +87,14 @@ struct kbpf_htab {
 	uint32_t key_room; /* round_up(key_size, 8) */
 	uint32_t value_stride; /* round_up(value_size, 8) */
 	bool percpu, lru, prealloc;
+	/*
+	 * HASH_OF_MAPS: each value slot holds a struct kbpf_mim_entry pointer
+	 * (the slot is round_up(4, 8) = 8 bytes); user space sees map ids.
+	 */
+	bool fd_map;
+	struct kbpf_mim_template tmpl;
+	struct kbpf_spinlock mim_lock; /* protects mim_retired */
+	struct kbpf_mim_entry *mim_retired;
 	struct kbpf_percpu locked; /* uint32_t[HTAB_LOCK_SLOTS] per CPU */
 	/* prealloc */
 	uint8_t *elems;
@@ -448,6 +458,15 @@ static bool htab_unlink(struct htab_bucket *b, struct htab_elem *e)
 	return false;
 }
 
+/* HASH_OF_MAPS: the entry an element's value slot holds. */
+static inline struct kbpf_mim_entry *elem_mim(const struct kbpf_htab *t,
+					      struct htab_elem *e)
+{
+	return __atomic_load_n((struct kbpf_mim_entry **)(void *)elem_value(t,
+									    e),
+			       __ATOMIC_ACQUIRE);
+}
+
 /* ---- bucket locks ---- */
 
 /*
@@ -619,6 +638,10 @@ static void htab_elem_put(struct kbpf_htab *t, struct htab_elem *e,
 	const struct kbpf_host *h = t->map.obj.host;
 	unsigned long st;
 
+	/* The inner map may still be in use by a program: release it later. */
+	if (t->fd_map)
+		kbpf_mim_entry_retire(elem_mim(t, e), &t->mim_lock,
+				      &t->mim_retired);
 	if (t->lru) {
 		kbpf_lru_push_free(&t->lru_state, &e->lru);
 		return;
@@ -667,6 +690,10 @@ static bool type_is_lru(uint32_t type)
 static int htab_map_alloc_check(const struct kbpf_host *h,
 				const union bpf_attr *attr)
 {
+	/* Linux's fd_htab_map_alloc_check(): ids and fds are 4 bytes. */
+	if (attr->map_type == BPF_MAP_TYPE_HASH_OF_MAPS &&
+	    attr->value_size != sizeof(uint32_t))
+		return -KBPF_EINVAL;
 	bool percpu = type_is_percpu(attr->map_type);
 	bool lru = type_is_lru(attr->map_type);
 	bool prealloc = !(attr->map_flags & BPF_F_NO_PREALLOC);
@@ -702,6 +729,8 @@ static const struct kbpf_map_ops *htab_ops(uint32_t type)
 		return &kbpf_lru_htab_map_ops;
 	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
 		return &kbpf_lru_percpu_htab_map_ops;
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+		return &kbpf_hash_of_maps_map_ops;
 	default:
 		return &kbpf_htab_map_ops;
 	}
@@ -713,6 +742,15 @@ static void htab_free_all(struct kbpf_htab *t)
 {
 	const struct kbpf_host *h = t->map.obj.host;
 	uint32_t i;
+
+	/* HASH_OF_MAPS: the inner maps still in the table, and retired ones. */
+	for (i = 0; t->fd_map && t->buckets && i < t->n_buckets; i++) {
+		uintptr_t p = atomic_load(&t->buckets[i].first);
+
+		for (; !is_nulls(p); p = atomic_load(&elem_at(p)->next))
+			kbpf_mim_entry_free(elem_mim(t, elem_at(p)));
+	}
+	kbpf_mim_free_retired(&t->mim_retired);
 
 	if (!t->prealloc && t->buckets) {
 		for (i = 0; i < t->n_buckets; i++) {
@@ -820,6 +858,15 @@ static int htab_map_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 	if (!t)
 		return -KBPF_ENOMEM;
 	kbpf_map_init(&t->map, h, attr, htab_ops(attr->map_type));
+	if (attr->map_type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+		/* Linux reads the template before building the table. */
+		t->fd_map = true;
+		kbpf_spin_init(&t->mim_lock);
+		err = kbpf_mim_template_take(&t->tmpl, h,
+					     (int)attr->inner_map_fd);
+		if (err)
+			goto free;
+	}
 	t->percpu = type_is_percpu(attr->map_type);
 	t->lru = type_is_lru(attr->map_type);
 	t->prealloc = !(attr->map_flags & BPF_F_NO_PREALLOC);
@@ -943,6 +990,12 @@ static void htab_copy_out(const struct kbpf_htab *t, struct htab_elem *e,
 {
 	uint32_t cpu;
 
+	if (t->fd_map) { /* the inner map's id */
+		uint32_t id = elem_mim(t, e)->map->obj.id;
+
+		kbpf_memcpy(dst, &id, sizeof(id));
+		return;
+	}
 	if (!t->percpu) {
 		racy_copy(dst, elem_value(t, e), t->map.value_size);
 		return;
@@ -986,6 +1039,13 @@ static void htab_copy_in(struct kbpf_htab *t, struct htab_elem *e,
 {
 	uint32_t ncpus = t->map.obj.host->nr_cpus, cpu, me;
 
+	if (t->fd_map) { /* @value holds the entry pointer */
+		__atomic_store_n(
+			(struct kbpf_mim_entry **)(void *)elem_value(t, e),
+			*(struct kbpf_mim_entry *const *)value,
+			__ATOMIC_RELEASE);
+		return;
+	}
 	if (!t->percpu) {
 		kbpf_memcpy(elem_value(t, e), value, t->map.value_size);
 		return;
@@ -1054,6 +1114,39 @@ static long htab_map_update_elem(struct kbpf_map *map, const void *key,
 				 const void *value, uint64_t flags)
 {
 	return htab_update_common(map, key, value, flags, false);
+}
+
+/*
+ * HASH_OF_MAPS, called from syscall: @value is a map fd. Linux's order:
+ * flags, the fd and the template, then the table's own rules.
+ */
+static int htab_of_maps_sys_update(struct kbpf_map *map, const void *key,
+				   const void *value, uint64_t flags)
+{
+	struct kbpf_htab *t = kbpf_htab(map);
+	struct kbpf_mim_entry *e;
+	int32_t fd;
+	long err;
+
+	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK))
+		return -KBPF_EINVAL;
+	kbpf_memcpy(&fd, value, sizeof(fd));
+	err = kbpf_mim_entry_from_fd(&t->tmpl, map->obj.host, fd, &e);
+	if (err)
+		return (int)err;
+	err = htab_update_common(map, key, &e, flags, false);
+	if (err)
+		kbpf_mim_entry_free(e); /* never published */
+	return (int)err;
+}
+
+/* HASH_OF_MAPS, called from a program (any context): the inner map. */
+static void *htab_of_maps_lookup_elem(struct kbpf_map *map, const void *key)
+{
+	struct kbpf_htab *t = kbpf_htab(map);
+	struct htab_elem *e = htab_find(t, key, htab_hash(t, key));
+
+	return e ? elem_mim(t, e)->map : NULL;
 }
 
 /* Called from syscall: every CPU's slot from @value. */
@@ -1466,6 +1559,23 @@ const struct kbpf_map_ops kbpf_percpu_htab_map_ops = {
 	.lookup_elem = htab_percpu_map_lookup_elem,
 	.update_elem = htab_map_update_elem,
 	.lookup_percpu_elem = htab_percpu_map_lookup_percpu_elem,
+};
+
+/* No single lookup-and-delete (-ENOTSUPP), as Linux. */
+const struct kbpf_map_ops kbpf_hash_of_maps_map_ops = {
+	.alloc_check = htab_map_alloc_check,
+	.alloc = htab_map_alloc,
+	.free = htab_map_free,
+	.get_next_key = htab_map_get_next_key,
+	.sys_lookup = htab_sys_lookup,
+	.sys_update = htab_of_maps_sys_update,
+	.lookup_batch = htab_map_lookup_batch,
+	.lookup_and_delete_batch = htab_map_lookup_and_delete_batch,
+	.update_batch = kbpf_map_generic_update_batch,
+	.delete_batch = kbpf_map_generic_delete_batch,
+	.delete_elem = htab_map_delete_elem,
+	.lookup_elem = htab_of_maps_lookup_elem,
+	.mem_usage = htab_map_mem_usage,
 };
 
 const struct kbpf_map_ops kbpf_lru_htab_map_ops = {

@@ -22,6 +22,8 @@
 	X(BPF_MAP_TYPE_PERF_EVENT_ARRAY, kbpf_perf_event_array_map_ops) \
 	X(BPF_MAP_TYPE_PROG_ARRAY, kbpf_prog_array_map_ops)             \
 	X(BPF_MAP_TYPE_USER_RINGBUF, kbpf_user_ringbuf_map_ops)         \
+	X(BPF_MAP_TYPE_ARRAY_OF_MAPS, kbpf_array_of_maps_map_ops)       \
+	X(BPF_MAP_TYPE_HASH_OF_MAPS, kbpf_hash_of_maps_map_ops)         \
 	/* end of list */
 
 #endif /* KBPF_MAP_TYPES_H */

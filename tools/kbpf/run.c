@@ -433,9 +433,20 @@ static int run_load(struct run_state *s)
 	s->prog = run_pick(s);
 	if (!s->prog)
 		return -1;
-	/* Only the program to run is loaded: others may be types kbpf lacks. */
+	/*
+	 * Only the program to run is loaded, and those prog array slots name
+	 * (its tail calls may reach them): others may be types kbpf lacks.
+	 */
 	for (i = 0; i < s->obj->nr_progs; i++)
 		s->obj->progs[i].autoload = &s->obj->progs[i] == s->prog;
+	for (i = 0; i < s->obj->nr_maps; i++) {
+		const struct kbpf_elf_map *m = &s->obj->maps[i];
+		uint32_t k;
+
+		for (k = 0; k < m->nr_init_slots; k++)
+			if (m->init_slots[k] >= 0)
+				s->obj->progs[m->init_slots[k]].autoload = true;
+	}
 	r = kbpf_elf_load(s->obj, &lo);
 	if (r) {
 		fprintf(stderr, "kbpf: %s: %s\n", s->o.path, err);

@@ -51,6 +51,9 @@ has "json refused" "$out" '"loaded":false,"class":"kfunc","reason":"calls extern
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]
 check "json: one line per object" $? 0
 
+out=$("$kbpf" run "$dir/slots.bpf.o" --prog entry --arg 0)
+has "kbpf run: tail call through a 'values' slot" "$out" "retval: 20 "
+
 out=$("$kbpf" info --json --disasm "$dir/unsup.bpf.o")
 has "info --json --disasm: the relocated code" "$out" '"name":"good",.*"insns":12,"own_insns":12,"code":\["[0-9a-f]\{16\}",'
 has "info --json --disasm: why" "$out" '"why":"calls extern function .bpf_rcu_read_lock. at insn 0'

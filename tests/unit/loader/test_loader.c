@@ -742,6 +742,11 @@ KBPF_TEST(
 	/* libbpf maps (BPF_F_MMAPABLE) only sections with a global variable. */
 	T_ASSERT(kbpf_elf_find_map(obj, ".data")->map_flags & BPF_F_MMAPABLE);
 	T_EQ(kbpf_elf_find_map(obj, ".rodata")->map_flags, BPF_F_RDONLY_PROG);
+	/* As libbpf: a slot naming a program that is not loaded fails. */
+	kbpf_elf_find_prog(obj, "tail_b")->autoload = false;
+	T_EQ(load(obj), -EBADF);
+	T_ASSERT(strstr(errbuf, "slot 2") && strstr(errbuf, "'tail_b'"));
+	kbpf_elf_find_prog(obj, "tail_b")->autoload = true;
 	if (load(obj))
 		T_FAIL("load: %s", errbuf);
 	fd = install(&kbpf_elf_find_prog(obj, "entry")->prog->obj);
