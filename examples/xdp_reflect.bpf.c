@@ -47,7 +47,9 @@ static __always_inline __u16 csum_fold(__u32 s)
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for one 16-bit word m -> m'. */
 static __always_inline void csum_replace2(__sum16 *sum, __u16 from, __u16 to)
 {
-	*sum = csum_fold((__u16)~*sum + (__u16)~from + to);
+	__u16 not_hc = ~*sum, not_m = ~from;
+
+	*sum = csum_fold((__u32)not_hc + not_m + to);
 }
 
 static __always_inline void swap_eth(struct ethhdr *eth)
