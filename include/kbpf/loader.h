@@ -111,6 +111,12 @@ enum kbpf_elf_map_kind {
  *        init_slots[i] (an index into kbpf_elf.progs), or nothing if -1.
  *        The loader fills each slot once its program is loaded, as libbpf
  *        does after loading. NULL and 0 for other maps.
+ * @inner_type, @inner_key_size, @inner_value_size, @inner_max_entries,
+ * @inner_map_flags: ARRAY_OF_MAPS/HASH_OF_MAPS with BTF `values`
+ *        (libbpf's `__array(values, struct inner)`): the inner map
+ *        definition, from which the loader creates the template the outer
+ *        map is made with, as libbpf does (inner_type 0 otherwise). Such a
+ *        map's @init_slots index kbpf_elf.maps (the maps its slots get).
  * @values_off, @values_kind, @sec_idx, @sec_off: private: where the
  *        definition sits in the ELF, and its `values` member.
  */
@@ -132,6 +138,11 @@ struct kbpf_elf_map {
 	struct kbpf_map *map;
 	int32_t *init_slots;
 	uint32_t nr_init_slots;
+	uint32_t inner_type;
+	uint32_t inner_key_size;
+	uint32_t inner_value_size;
+	uint32_t inner_max_entries;
+	uint32_t inner_map_flags;
 	uint32_t values_off;
 	uint32_t values_kind;
 	uint32_t sec_idx;

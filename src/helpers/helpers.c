@@ -294,8 +294,7 @@ static uint64_t probe_read_str(struct kbpf_run *run, uint64_t dst,
 	if (!size)
 		return 0;
 	for (i = 0; i < size; i++) {
-		int err = fn ? fn(h, &d[i], (const char *)PTR(src) + i, 1) :
-			       -KBPF_EFAULT;
+		int err = fn ? fn(h, &d[i], PTR(src + i), 1) : -KBPF_EFAULT;
 
 		if (err) {
 			memset(d, 0, size);

@@ -334,6 +334,9 @@ static uint32_t btf_member_off(const struct ld_ctx *c, const uint8_t *def,
  * function prototype or a map definition, as libbpf requires. The slots
  * themselves come from the relocations of `.maps` (ld_map_slots()).
  */
+static int btf_parse_def(struct ld_ctx *c, struct kbpf_elf_map *m,
+			 const uint8_t *def);
+
 static int btf_field_values(struct ld_ctx *c, struct kbpf_elf_map *m,
 			    uint32_t type, bool last, uint32_t off)
 {
@@ -360,6 +363,26 @@ static int btf_field_values(struct ld_ctx *c, struct kbpf_elf_map *m,
 	} else if (k == BTF_KIND_STRUCT &&
 		   (m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
 		    m->type == BPF_MAP_TYPE_HASH_OF_MAPS)) {
+		/* The inner definition: the template libbpf creates. */
+		struct kbpf_elf_map inner = { 0 };
+		int err;
+
+		inner.name = m->name;
+		err = btf_parse_def(c, &inner, to);
+		if (err)
+			return err;
+		if (!inner.type || inner.values_kind)
+			return kbpf_ld_err(
+				c, -KBPF_ENOEXEC,
+				"btf: map '%s': the inner map definition in 'values' %s",
+				m->name,
+				inner.type ? "is itself a map-in-map" :
+					     "has no type");
+		m->inner_type = inner.type;
+		m->inner_key_size = inner.key_size;
+		m->inner_value_size = inner.value_size;
+		m->inner_max_entries = inner.max_entries;
+		m->inner_map_flags = inner.map_flags;
 		m->values_kind = LD_VALUES_MAPS;
 	} else {
 		return kbpf_ld_err(

@@ -892,11 +892,26 @@ static int ld_map_slots(struct ld_ctx *c)
 					m->name, sym->name,
 					(unsigned long long)moff);
 			if (m->values_kind == LD_VALUES_MAPS) {
-				if (sym->shndx != c->maps_idx)
+				int32_t target = -1;
+
+				for (k = 0; sym->shndx == c->maps_idx &&
+					    k < obj->nr_maps;
+				     k++)
+					if (obj->maps[k].sec_idx ==
+						    c->maps_idx &&
+					    obj->maps[k].sec_off == sym->value)
+						target = (int32_t)k;
+				if (target < 0)
 					return kbpf_ld_err(
 						c, -KBPF_ENOEXEC,
 						"elf: map '%s': 'values' slot names '%s', which is not a map",
 						m->name, sym->name);
+				int err = ld_set_slot(
+					c, m, (moff - m->values_off) / 8,
+					target);
+
+				if (err)
+					return err;
 				continue;
 			}
 			for (k = 0; k < obj->nr_progs; k++)

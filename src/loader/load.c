@@ -83,7 +83,37 @@ int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
 	attr.numa_node = m->numa_node;
 	attr.map_extra = m->map_extra;
 	memcpy(attr.map_name, m->kname, sizeof(attr.map_name));
-	err = kbpf_map_create(h, &attr, &m->map);
+	if (m->inner_type) {
+		/*
+		 * Map-in-map: create the template from the inner definition,
+		 * make the outer map with it, drop it (libbpf does the same,
+		 * with inner_map_fd).
+		 */
+		union bpf_attr ia;
+		struct kbpf_map *tmpl;
+
+		memset(&ia, 0, sizeof(ia));
+		ia.map_type = m->inner_type;
+		ia.key_size = m->inner_key_size;
+		ia.value_size = m->inner_value_size;
+		ia.max_entries = m->inner_max_entries;
+		ia.map_flags = m->inner_map_flags;
+		err = kbpf_map_create(h, &ia, &tmpl);
+		if (err) {
+			kbpf_ld_msg(
+				errbuf, errsz,
+				"map '%s': creating its inner map template failed: %s (%d) (type %s, key_size %u, value_size %u, max_entries %u, map_flags 0x%x)",
+				m->name, ld_errno_name((int)err), (int)err,
+				kbpf_elf_map_type_name(m->inner_type),
+				m->inner_key_size, m->inner_value_size,
+				m->inner_max_entries, m->inner_map_flags);
+			return (int)err;
+		}
+		err = kbpf_map_create_with_inner(h, &attr, tmpl, &m->map);
+		kbpf_map_put(tmpl);
+	} else {
+		err = kbpf_map_create(h, &attr, &m->map);
+	}
 	if (err && !m->max_entries && m->type != BPF_MAP_TYPE_RINGBUF) {
 		m->map = NULL;
 		kbpf_ld_msg(
@@ -113,6 +143,33 @@ int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
 			kbpf_map_put(m->map);
 			m->map = NULL;
 			return (int)err;
+		}
+	}
+	/* Map-in-map `values`: each slot gets its map, created if need be. */
+	if (m->values_kind == LD_VALUES_MAPS) {
+		uint32_t k;
+
+		for (k = 0; k < m->nr_init_slots; k++) {
+			struct kbpf_elf_map *t;
+
+			if (m->init_slots[k] < 0)
+				continue;
+			t = &obj->maps[m->init_slots[k]];
+			if (t != m && !t->map) {
+				err = kbpf_elf_create_map(obj, t, opts);
+				if (err)
+					return (int)err;
+			}
+			err = t->map ? kbpf_map_set_inner(m->map, &k, t->map) :
+				       -KBPF_EINVAL;
+			if (err) {
+				kbpf_ld_msg(
+					errbuf, errsz,
+					"map '%s': putting map '%s' in slot %u failed: %s (%d)",
+					m->name, t->name, k,
+					ld_errno_name((int)err), (int)err);
+				return (int)err;
+			}
 		}
 	}
 	/* As libbpf: .rodata is frozen once written (BPF_MAP_FREEZE). */
@@ -398,6 +455,8 @@ int kbpf_elf_load(struct kbpf_elf *obj, const struct kbpf_elf_opts *opts)
 		const struct kbpf_elf_map *m = &obj->maps[i];
 		uint32_t k;
 
+		if (m->values_kind != LD_VALUES_PROGS)
+			continue;
 		for (k = 0; k < m->nr_init_slots; k++) {
 			const struct kbpf_elf_prog *sp;
 

@@ -1249,3 +1249,80 @@ KBPF_TEST(
 	printf("  alloc_failures: %ld allocation points\n", n - 1);
 	free(b.data);
 }
+
+static long run_args(long (*bpf)(int, void *, unsigned int), int fd,
+		     uint64_t a0, uint64_t a1, uint64_t a2, uint32_t *retval)
+{
+	uint64_t args[3] = { a0, a1, a2 };
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	a.test.ctx_in = (uint64_t)(uintptr_t)args;
+	a.test.ctx_size_in = sizeof(args);
+	r = bpf(BPF_PROG_TEST_RUN, &a, sizeof(a));
+	*retval = a.test.retval;
+	return r;
+}
+
+KBPF_TEST(
+	map_in_map_values,
+	"ARRAY_OF_MAPS and HASH_OF_MAPS from `__array(values, struct inner)`: template from the inner definition, slots filled with the named maps; a program through them gives the kernel's results (libbpf)")
+{
+	static const uint64_t runs[][3] = {
+		{ 0, 0, 5 }, { 0, 3, 7 }, { 0, 1, 1 },
+		{ 0, 9, 1 }, { 1, 1, 2 }, { 1, 2, 3 },
+		{ 1, 5, 1 }, { 0, 0, 4 }, { 1, 2, 10 },
+	};
+	uint32_t ret[sizeof(runs) / sizeof(runs[0])], kret;
+	struct kside *kobj = NULL;
+	struct kbpf_elf *obj;
+	struct kbpf_elf_map *m;
+	const char *why = NULL;
+	char kwhy[256], path[512];
+	struct blob b;
+	int fd;
+
+	NEED_OBJECT("mim.bpf.o", &b);
+	T_EQ(parse(&b, "mim", &obj), 0);
+	m = kbpf_elf_find_map(obj, "outer_arr");
+	T_ASSERT(m);
+	T_EQ(m->inner_type, BPF_MAP_TYPE_ARRAY);
+	T_EQ(m->inner_value_size, 4);
+	T_EQ(m->nr_init_slots, 4);
+	T_EQ(m->init_slots[0],
+	     (int32_t)(kbpf_elf_find_map(obj, "a1") - obj->maps));
+	T_EQ(m->init_slots[1], -1);
+	if (load(obj))
+		T_FAIL("load: %s", errbuf);
+	fd = install(&kbpf_elf_find_prog(obj, "mim")->prog->obj);
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
+		T_EQ(run_args(oracle_kbpf_bpf, fd, runs[i][0], runs[i][1],
+			      runs[i][2], &ret[i]),
+		     0);
+	/* a1 got 5 and 4 through the array and 3 and 10 through the hash. */
+	T_EQ(ret[0], 5);
+	T_EQ(ret[8], 22);
+	T_EQ(ret[2], 1000);
+	kbpf_elf_free(obj);
+	kbpf_posix_reset();
+	T_EQ(live_allocs(), 0);
+
+	if (!oracle_available(&why) || !kside_available(&why)) {
+		free(b.data);
+		T_SKIP("kernel side: %s", why);
+	}
+	snprintf(path, sizeof(path), "%s/mim.bpf.o", LOADER_OBJ_DIR);
+	if (kside_open(path, &kobj, kwhy, sizeof(kwhy)))
+		T_FAIL("kernel side: %s", kwhy);
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		T_EQ(run_args(oracle_kernel_bpf, kside_prog_fd(kobj, "mim"),
+			      runs[i][0], runs[i][1], runs[i][2], &kret),
+		     0);
+		if (kret != ret[i])
+			T_FAIL("run %zu: kernel %u kbpf %u", i, kret, ret[i]);
+	}
+	kside_close(kobj);
+	free(b.data);
+}
