@@ -51,6 +51,14 @@ struct kbpf_map_ops {
 	/* Allocate and initialise; fill the generic part with kbpf_map_init(). */
 	int (*alloc)(const struct kbpf_host *h, const union bpf_attr *attr,
 		     struct kbpf_map **out);
+	/*
+	 * Map-in-map types: as alloc, with the inner-map template given as a
+	 * map (kbpf_map_create_with_inner()) instead of attr->inner_map_fd.
+	 */
+	int (*alloc_with_inner)(const struct kbpf_host *h,
+				const union bpf_attr *attr,
+				const struct kbpf_map *inner,
+				struct kbpf_map **out);
 	/* Free everything; called once, when no program or fd can reach the map. */
 	void (*free)(struct kbpf_map *map);
 	/* BPF_MAP_GET_NEXT_KEY; @key NULL means "first". */
@@ -99,6 +107,9 @@ struct kbpf_map_ops {
 	/* BPF_PSEUDO_MAP_VALUE: address of the value area at @off; -EINVAL if out of range. */
 	int (*direct_value_addr)(const struct kbpf_map *map, uint64_t *addr,
 				 uint32_t off);
+	/* Map-in-map: store @inner at @key (kbpf_map_set_inner()). */
+	int (*set_inner)(struct kbpf_map *map, const void *key,
+			 struct kbpf_map *inner);
 	/* Pages backing the user-space mmap of the map (mmapable array, ring buffer). */
 	int (*mmap_pages)(struct kbpf_map *map, const uintptr_t **pages,
 			  size_t *nr);
@@ -161,6 +172,35 @@ int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
  * Context: any; no locks, no allocation.
  */
 bool kbpf_map_type_supported(uint32_t type);
+
+/**
+ * kbpf_map_create_with_inner() - kbpf_map_create() for a loader inside the
+ * kernel, which has maps but no fds: an ARRAY_OF_MAPS or HASH_OF_MAPS takes
+ * its inner-map template from @inner (attr->inner_map_fd is ignored).
+ * @inner: the template; the caller keeps its reference (the new map keeps
+ *         only a description of it). NULL: exactly kbpf_map_create().
+ *
+ * Context: syscall path; may sleep.
+ * Return: as kbpf_map_create(); -EINVAL if @inner is given for a map type
+ * that takes no template, or is itself a map-in-map; -ENOTSUPP for a type
+ * Linux refuses as an inner map.
+ */
+int kbpf_map_create_with_inner(const struct kbpf_host *h,
+			       const union bpf_attr *attr,
+			       struct kbpf_map *inner, struct kbpf_map **out);
+
+/**
+ * kbpf_map_set_inner() - store @inner at @key of map-in-map @outer, as
+ * BPF_MAP_UPDATE_ELEM with an fd of @inner would (flags BPF_ANY), for a
+ * loader inside the kernel (libbpf's `values` slots of a map-in-map).
+ * Takes its own reference on @inner.
+ *
+ * Context: syscall path; may sleep.
+ * Return: 0; -EINVAL if @outer is not a map-in-map or @inner does not match
+ * its template; -E2BIG (array index out of range, full hash); -ENOMEM.
+ */
+int kbpf_map_set_inner(struct kbpf_map *outer, const void *key,
+		       struct kbpf_map *inner);
 
 /* Initialise the generic part of a newly allocated map (used by alloc ops). */
 void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,

@@ -845,9 +845,11 @@ static int htab_prealloc(struct kbpf_htab *t, uint32_t nr)
 	return 0;
 }
 
-/* Called from syscall */
-static int htab_map_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
-			  struct kbpf_map **out)
+/* Called from syscall; @inner: a HASH_OF_MAPS template given as a map. */
+static int htab_map_alloc_common(const struct kbpf_host *h,
+				 const union bpf_attr *attr,
+				 const struct kbpf_map *inner,
+				 struct kbpf_map **out)
 {
 	struct kbpf_htab *t;
 	uint64_t value_room;
@@ -862,8 +864,9 @@ static int htab_map_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 		/* Linux reads the template before building the table. */
 		t->fd_map = true;
 		kbpf_spin_init(&t->mim_lock);
-		err = kbpf_mim_template_take(&t->tmpl, h,
-					     (int)attr->inner_map_fd);
+		err = inner ? kbpf_mim_template_from_map(&t->tmpl, inner) :
+			      kbpf_mim_template_take(&t->tmpl, h,
+						     (int)attr->inner_map_fd);
 		if (err)
 			goto free;
 	}
@@ -923,6 +926,20 @@ static int htab_map_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 free:
 	htab_free_all(t);
 	return err;
+}
+
+static int htab_map_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
+			  struct kbpf_map **out)
+{
+	return htab_map_alloc_common(h, attr, NULL, out);
+}
+
+static int htab_map_alloc_with_inner(const struct kbpf_host *h,
+				     const union bpf_attr *attr,
+				     const struct kbpf_map *inner,
+				     struct kbpf_map **out)
+{
+	return htab_map_alloc_common(h, attr, inner, out);
 }
 
 /* Called when no program or fd can reach the map. */
@@ -1137,6 +1154,22 @@ static int htab_of_maps_sys_update(struct kbpf_map *map, const void *key,
 	err = htab_update_common(map, key, &e, flags, false);
 	if (err)
 		kbpf_mim_entry_free(e); /* never published */
+	return (int)err;
+}
+
+/* HASH_OF_MAPS, called from syscall: kbpf_map_set_inner(). */
+static int htab_of_maps_set_inner(struct kbpf_map *map, const void *key,
+				  struct kbpf_map *inner)
+{
+	struct kbpf_htab *t = kbpf_htab(map);
+	struct kbpf_mim_entry *e;
+	long err = kbpf_mim_entry_from_map(&t->tmpl, map->obj.host, inner, &e);
+
+	if (err)
+		return (int)err;
+	err = htab_update_common(map, key, &e, BPF_ANY, false);
+	if (err)
+		kbpf_mim_entry_free(e);
 	return (int)err;
 }
 
@@ -1569,6 +1602,8 @@ const struct kbpf_map_ops kbpf_hash_of_maps_map_ops = {
 	.get_next_key = htab_map_get_next_key,
 	.sys_lookup = htab_sys_lookup,
 	.sys_update = htab_of_maps_sys_update,
+	.alloc_with_inner = htab_map_alloc_with_inner,
+	.set_inner = htab_of_maps_set_inner,
 	.lookup_batch = htab_map_lookup_batch,
 	.lookup_and_delete_batch = htab_map_lookup_and_delete_batch,
 	.update_batch = kbpf_map_generic_update_batch,

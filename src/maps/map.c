@@ -117,6 +117,13 @@ static int map_generic_check(const struct kbpf_host *h,
 int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 		    struct kbpf_map **out)
 {
+	return kbpf_map_create_with_inner(h, attr, NULL, out);
+}
+
+int kbpf_map_create_with_inner(const struct kbpf_host *h,
+			       const union bpf_attr *attr,
+			       struct kbpf_map *inner, struct kbpf_map **out)
+{
 	const struct kbpf_map_ops *ops;
 	struct kbpf_map *map;
 	int err;
@@ -135,7 +142,10 @@ int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 				       attr->map_type == BPF_MAP_TYPE_ARRAY ?
 			       -KBPF_EOPNOTSUPP :
 			       -KBPF_EINVAL;
-	err = ops->alloc(h, attr, &map);
+	if (inner && !ops->alloc_with_inner)
+		return -KBPF_EINVAL;
+	err = inner ? ops->alloc_with_inner(h, attr, inner, &map) :
+		      ops->alloc(h, attr, &map);
 	if (err)
 		return err;
 	/* Linux checks the name after allocating: an allocation error wins. */
@@ -148,6 +158,14 @@ int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 	}
 	*out = map;
 	return 0;
+}
+
+int kbpf_map_set_inner(struct kbpf_map *outer, const void *key,
+		       struct kbpf_map *inner)
+{
+	if (!outer->ops->set_inner)
+		return -KBPF_EINVAL;
+	return outer->ops->set_inner(outer, key, inner);
 }
 
 static void map_release(struct kbpf_obj *obj)

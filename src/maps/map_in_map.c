@@ -58,6 +58,21 @@ static bool inner_is_array(uint32_t type)
 	return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
 }
 
+int kbpf_mim_template_from_map(struct kbpf_mim_template *t,
+			       const struct kbpf_map *inner)
+{
+	if (kbpf_map_is_map_in_map(inner))
+		return -KBPF_EINVAL; /* one level only */
+	if (!inner_type_ok(inner->map_type))
+		return -KBPF_ENOTSUPP;
+	t->type = inner->map_type;
+	t->key_size = inner->key_size;
+	t->value_size = inner->value_size;
+	t->max_entries = inner->max_entries;
+	t->flags = inner->map_flags;
+	return 0;
+}
+
 int kbpf_mim_template_take(struct kbpf_mim_template *t,
 			   const struct kbpf_host *h, int fd)
 {
@@ -68,17 +83,7 @@ int kbpf_mim_template_take(struct kbpf_mim_template *t,
 	if (err)
 		return err;
 	inner = kbpf_container_of(obj, struct kbpf_map, obj);
-	if (kbpf_map_is_map_in_map(inner))
-		err = -KBPF_EINVAL; /* one level only */
-	else if (!inner_type_ok(inner->map_type))
-		err = -KBPF_ENOTSUPP;
-	if (!err) {
-		t->type = inner->map_type;
-		t->key_size = inner->key_size;
-		t->value_size = inner->value_size;
-		t->max_entries = inner->max_entries;
-		t->flags = inner->map_flags;
-	}
+	err = kbpf_mim_template_from_map(t, inner);
 	kbpf_map_put(inner);
 	return err;
 }
@@ -93,6 +98,24 @@ static bool mim_meta_equal(const struct kbpf_mim_template *t,
 	if (inner_is_array(t->type) && !(t->flags & BPF_F_INNER_MAP))
 		return m->max_entries == t->max_entries;
 	return true;
+}
+
+int kbpf_mim_entry_from_map(const struct kbpf_mim_template *t,
+			    const struct kbpf_host *h, struct kbpf_map *inner,
+			    struct kbpf_mim_entry **out)
+{
+	struct kbpf_mim_entry *e;
+
+	if (!mim_meta_equal(t, inner))
+		return -KBPF_EINVAL;
+	e = kbpf_zalloc(h, sizeof(*e), 0);
+	if (!e)
+		return -KBPF_ENOMEM;
+	kbpf_map_get(inner);
+	e->host = h;
+	e->map = inner;
+	*out = e;
+	return 0;
 }
 
 int kbpf_mim_entry_from_fd(const struct kbpf_mim_template *t,
@@ -177,9 +200,10 @@ static int aom_alloc_check(const struct kbpf_host *h,
 	return 0;
 }
 
-/* Called from syscall */
-static int aom_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
-		     struct kbpf_map **out)
+/* Called from syscall: the template from @inner, or else the attr's fd. */
+static int aom_alloc_common(const struct kbpf_host *h,
+			    const union bpf_attr *attr,
+			    const struct kbpf_map *inner, struct kbpf_map **out)
 {
 	struct kbpf_array_of_maps *a;
 	size_t bytes;
@@ -191,7 +215,9 @@ static int aom_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 	a = kbpf_zalloc(h, sizeof(*a), 0);
 	if (!a)
 		return -KBPF_ENOMEM;
-	err = kbpf_mim_template_take(&a->tmpl, h, (int)attr->inner_map_fd);
+	err = inner ? kbpf_mim_template_from_map(&a->tmpl, inner) :
+		      kbpf_mim_template_take(&a->tmpl, h,
+					     (int)attr->inner_map_fd);
 	if (err) {
 		kbpf_free(h, a, sizeof(*a));
 		return err;
@@ -205,6 +231,20 @@ static int aom_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 	kbpf_spin_init(&a->retired_lock);
 	*out = &a->map;
 	return 0;
+}
+
+static int aom_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
+		     struct kbpf_map **out)
+{
+	return aom_alloc_common(h, attr, NULL, out);
+}
+
+static int aom_alloc_with_inner(const struct kbpf_host *h,
+				const union bpf_attr *attr,
+				const struct kbpf_map *inner,
+				struct kbpf_map **out)
+{
+	return aom_alloc_common(h, attr, inner, out);
 }
 
 /* Called when no program or fd can reach the map. */
@@ -282,6 +322,27 @@ static int aom_sys_update(struct kbpf_map *map, const void *key,
 	return 0;
 }
 
+/* Called from syscall: kbpf_map_set_inner(). */
+static int aom_set_inner(struct kbpf_map *map, const void *key,
+			 struct kbpf_map *inner)
+{
+	struct kbpf_array_of_maps *a = aom(map);
+	struct kbpf_mim_entry *e, *old;
+	uint32_t idx;
+	int err;
+
+	kbpf_memcpy(&idx, key, sizeof(idx));
+	if (idx >= map->max_entries)
+		return -KBPF_E2BIG;
+	err = kbpf_mim_entry_from_map(&a->tmpl, map->obj.host, inner, &e);
+	if (err)
+		return err;
+	old = atomic_exchange_explicit(&a->slots[idx], e, memory_order_acq_rel);
+	if (old)
+		kbpf_mim_entry_retire(old, &a->retired_lock, &a->retired);
+	return 0;
+}
+
 /* Called from syscall */
 static long aom_delete_elem(struct kbpf_map *map, const void *key)
 {
@@ -327,10 +388,12 @@ static uint64_t aom_mem_usage(const struct kbpf_map *map)
 const struct kbpf_map_ops kbpf_array_of_maps_map_ops = {
 	.alloc_check = aom_alloc_check,
 	.alloc = aom_alloc,
+	.alloc_with_inner = aom_alloc_with_inner,
 	.free = aom_free,
 	.get_next_key = aom_get_next_key,
 	.sys_lookup = aom_sys_lookup,
 	.sys_update = aom_sys_update,
+	.set_inner = aom_set_inner,
 	.lookup_elem = aom_lookup_elem,
 	.delete_elem = aom_delete_elem,
 	.mem_usage = aom_mem_usage,

@@ -31,6 +31,18 @@ struct kbpf_mim_entry {
 int kbpf_mim_template_take(struct kbpf_mim_template *t,
 			   const struct kbpf_host *h, int fd);
 
+/* The same from a map (kbpf_map_create_with_inner()); no reference kept. */
+int kbpf_mim_template_from_map(struct kbpf_mim_template *t,
+			       const struct kbpf_map *inner);
+
+/*
+ * An entry holding a new reference on @inner, if it matches @t.
+ * Return 0; -EINVAL (unlike the template), -ENOMEM.
+ */
+int kbpf_mim_entry_from_map(const struct kbpf_mim_template *t,
+			    const struct kbpf_host *h, struct kbpf_map *inner,
+			    struct kbpf_mim_entry **out);
+
 /*
  * An entry holding a reference on the map behind @fd, if it matches @t.
  * Called from syscall. Return 0; -EBADF, -EINVAL (not a map, or unlike the

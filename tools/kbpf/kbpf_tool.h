@@ -50,4 +50,33 @@ void tool_json_str(FILE *f, const char *s, size_t n);
 /* An fd for a loaded object (the reference is the fd's). */
 int tool_install(struct kbpf_obj *obj);
 
+/* ---- packet programs (packet.c) ---- */
+
+/* XDP, tc (SCHED_CLS/SCHED_ACT) or socket filter: runs on data_in. */
+bool tool_is_packet_prog(uint32_t type);
+
+/*
+ * The name of an XDP program's action or a tc program's verdict
+ * ("XDP_PASS", "TC_ACT_SHOT", "TC_ACT_UNSPEC" for -1), or NULL when
+ * @retval is none of them or @prog_type has no such names.
+ */
+const char *tool_verdict_name(uint32_t prog_type, uint32_t retval);
+
+/* A hex dump, 16 bytes a line: offset, bytes, printable characters. */
+void tool_hexdump(FILE *f, const void *p, size_t n, const char *indent);
+
+/*
+ * Bytes written in hex ("0a 00 ff", "0a:00:ff", "0a00ff"), separators
+ * only between bytes. Returns a malloc'd buffer and its length in @size,
+ * or NULL for anything else.
+ */
+uint8_t *tool_parse_hex(const char *s, size_t *size);
+
+/*
+ * A map key or value of @size bytes: "hex:BYTES" (exactly @size of them),
+ * or a number (decimal or 0x hex) for sizes 1, 2, 4 and 8, stored in host
+ * byte order. 0, or -1 if @s is neither or does not fit.
+ */
+int tool_parse_value(const char *s, void *out, size_t size);
+
 #endif

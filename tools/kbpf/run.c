@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * kbpf run OBJ: load an object on kbpf, run one program with
- * BPF_PROG_TEST_RUN semantics, then print what it did: the return value,
- * the bpf_printk output, ring buffer and perf event array records, and the
- * maps that are not empty.
+ * BPF_PROG_TEST_RUN semantics, then print what it did: the return value
+ * (with its XDP action or tc verdict), the packet after the run for packet
+ * programs, the bpf_printk output, ring buffer and perf event array
+ * records, and the maps that are not empty.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@
 #include "kbpf_tool.h"
 
 #define RUN_MAX_ARGS 12
+#define RUN_MAX_UPDATES 16
+#define RUN_ETH_HLEN 14u /* the smallest packet BPF_PROG_TEST_RUN takes */
+#define RUN_OUT_GROWTH (XDP_PACKET_HEADROOM + 4096u)
 #define RUN_PERF_PAGES 8 /* data pages per perf ring */
 #define RUN_MAX_CPUS 256
 
@@ -36,6 +40,13 @@ static void run_help(FILE *f)
 		"the return value, the bpf_printk output, records from ring buffers and\n"
 		"perf event arrays, and every map that is not empty afterwards.\n"
 		"\n"
+		"Packet programs (xdp, tc, socket filters) run on the packet given by\n"
+		"--data or --data-hex, as BPF_PROG_TEST_RUN's data_in: the return value\n"
+		"is shown with its name (XDP_PASS, XDP_DROP, XDP_TX, XDP_REDIRECT,\n"
+		"XDP_ABORTED; TC_ACT_OK, TC_ACT_SHOT, ...), then the packet after the\n"
+		"run (data_out, data_size_out bytes: what the program left, with XDP\n"
+		"metadata and head/tail moves) as a hex dump.\n"
+		"\n"
 		"options:\n"
 		"  --prog NAME    the program to run (default: the first syscall or\n"
 		"                 raw tracepoint program, else the first one)\n"
@@ -44,15 +55,27 @@ static void run_help(FILE *f)
 		"  --arg N        append the u64 N to the context (raw tracepoint\n"
 		"                 arguments; a syscall program's struct of u64s);\n"
 		"                 decimal or 0x hex; up to 12\n"
-		"  --data FILE    packet data (data_in) for packet programs\n"
+		"  --data FILE    the packet (data_in) for packet programs: a whole\n"
+		"                 Ethernet frame, at least 14 bytes\n"
+		"  --data-hex HEX the packet in hex (\"02 00 00 ...\", \"020000...\";\n"
+		"                 spaces or colons between bytes)\n"
+		"  --out FILE     write the packet after the run (data_out) to FILE\n"
+		"  --update MAP KEY VALUE\n"
+		"                 before the run, set MAP[KEY] = VALUE (a packet\n"
+		"                 filter's rules...): numbers (decimal or 0x hex,\n"
+		"                 host byte order) for 1, 2, 4 and 8-byte keys and\n"
+		"                 values, else hex:BYTES; every CPU's slot of a\n"
+		"                 per-CPU map; up to 16\n"
 		"  --repeat N     run N times (the state carries over); prints the\n"
 		"                 last return value and the time per run\n"
-		"  --cpu N        run on virtual CPU N (BPF_F_TEST_RUN_ON_CPU)\n"
+		"  --cpu N        run on virtual CPU N (BPF_F_TEST_RUN_ON_CPU; packet\n"
+		"                 programs run on the calling CPU, which N sets)\n"
 		"  --checked      the checked interpreter: every access is bounds\n"
 		"                 checked and a bad one stops the run with EFAULT\n"
 		"                 (the default: kbpf has no verifier)\n"
 		"  --fast         the fast interpreter, for programs a verifier has\n"
-		"                 accepted (a bad access is undefined behaviour)\n"
+		"                 accepted (a bad access is undefined behaviour);\n"
+		"                 packet programs always run checked\n"
 		"  --json         one JSON object instead of text\n"
 		"\n"
 		"Exit status: 0 if the program ran, 1 if loading or running failed\n"
@@ -60,11 +83,19 @@ static void run_help(FILE *f)
 		"with the verifier-log line for a refused program), 2 for bad usage.\n");
 }
 
+struct run_update {
+	const char *map, *key, *value;
+};
+
 struct run_opts {
 	const char *path;
 	const char *prog;
 	const char *ctx_file;
 	const char *data_file;
+	const char *data_hex;
+	const char *out_file;
+	struct run_update updates[RUN_MAX_UPDATES];
+	int nr_updates;
 	uint64_t args[RUN_MAX_ARGS];
 	int nr_args;
 	unsigned long repeat;
@@ -92,6 +123,10 @@ struct run_state {
 	size_t ctx_size;
 	uint8_t *data;
 	size_t data_size;
+	uint8_t *data_out; /* packet programs: the packet after the run */
+	uint32_t data_out_cap;
+	uint32_t data_size_out;
+	bool data_truncated;
 	bool first_json_item;
 };
 
@@ -151,6 +186,23 @@ static int run_args(int argc, char **argv, struct run_opts *o)
 			o->ctx_file = argv[++i];
 		} else if (!strcmp(a, "--data")) {
 			o->data_file = argv[++i];
+		} else if (!strcmp(a, "--data-hex")) {
+			o->data_hex = argv[++i];
+		} else if (!strcmp(a, "--out")) {
+			o->out_file = argv[++i];
+		} else if (!strcmp(a, "--update")) {
+			struct run_update *u = &o->updates[o->nr_updates];
+
+			if (o->nr_updates == RUN_MAX_UPDATES || i + 3 >= argc) {
+				fprintf(stderr,
+					"kbpf run: --update MAP KEY VALUE, at most %d of them\n",
+					RUN_MAX_UPDATES);
+				return -1;
+			}
+			u->map = argv[++i];
+			u->key = argv[++i];
+			u->value = argv[++i];
+			o->nr_updates++;
 		} else if (!strcmp(a, "--arg")) {
 			if (o->nr_args == RUN_MAX_ARGS ||
 			    run_parse_u64(argv[++i], &v)) {
@@ -190,6 +242,11 @@ static int run_args(int argc, char **argv, struct run_opts *o)
 	if (o->ctx_file && o->nr_args) {
 		fprintf(stderr,
 			"kbpf run: --ctx and --arg exclude each other\n");
+		return -1;
+	}
+	if (o->data_file && o->data_hex) {
+		fprintf(stderr,
+			"kbpf run: --data and --data-hex exclude each other\n");
 		return -1;
 	}
 	return 0;
@@ -294,6 +351,75 @@ static int run_perf_setup(struct run_state *s)
 	return 0;
 }
 
+static bool run_is_percpu(uint32_t t);
+
+/* --update: MAP[KEY] = VALUE through bpf(2), before the run. */
+static int run_updates(struct run_state *s)
+{
+	uint32_t ncpu = kbpf_posix_possible_cpus();
+	int i;
+
+	for (i = 0; i < s->o.nr_updates; i++) {
+		const struct run_update *u = &s->o.updates[i];
+		const struct kbpf_elf_map *m = NULL;
+		size_t stride, vsize;
+		uint8_t *key, *val;
+		union bpf_attr a;
+		uint32_t idx, c;
+		int err = 0;
+
+		for (idx = 0; idx < s->obj->nr_maps; idx++)
+			if (!strcmp(s->obj->maps[idx].name, u->map)) {
+				m = &s->obj->maps[idx];
+				break;
+			}
+		if (!m) {
+			fprintf(stderr,
+				"kbpf: %s: --update: no map named '%s'\n",
+				s->o.path, u->map);
+			return -1;
+		}
+		stride = ((size_t)m->value_size + 7) & ~(size_t)7;
+		vsize = run_is_percpu(m->type) ? stride * ncpu : m->value_size;
+		key = calloc(1, m->key_size + 1);
+		val = calloc(1, vsize + 1);
+		if (!key || !val) {
+			err = -1;
+		} else if (tool_parse_value(u->key, key, m->key_size)) {
+			fprintf(stderr,
+				"kbpf: --update %s: key '%s' is not %u bytes (a number, or hex:BYTES)\n",
+				u->map, u->key, m->key_size);
+			err = -1;
+		} else if (tool_parse_value(u->value, val, m->value_size)) {
+			fprintf(stderr,
+				"kbpf: --update %s: value '%s' is not %u bytes (a number, or hex:BYTES)\n",
+				u->map, u->value, m->value_size);
+			err = -1;
+		}
+		/* A per-CPU map takes one value per possible CPU. */
+		for (c = 1; !err && vsize > m->value_size && c < ncpu; c++)
+			memcpy(val + c * stride, val, m->value_size);
+		if (!err) {
+			memset(&a, 0, sizeof(a));
+			a.map_fd = (uint32_t)s->map_fds[idx];
+			a.key = (uint64_t)(uintptr_t)key;
+			a.value = (uint64_t)(uintptr_t)val;
+			if (kbpf_posix_bpf(BPF_MAP_UPDATE_ELEM, &a,
+					   sizeof(a))) {
+				fprintf(stderr, "kbpf: --update %s %s %s: %s\n",
+					u->map, u->key, u->value,
+					strerror(errno));
+				err = -1;
+			}
+		}
+		free(key);
+		free(val);
+		if (err)
+			return -1;
+	}
+	return 0;
+}
+
 static int run_load(struct run_state *s)
 {
 	char err[1024];
@@ -340,6 +466,16 @@ static int run_load(struct run_state *s)
 	s->prog_fd = tool_install(&s->prog->prog->obj);
 	if (s->prog_fd < 0)
 		return -1;
+	if (tool_is_packet_prog(s->prog->prog_type) &&
+	    (!s->data || s->data_size < RUN_ETH_HLEN)) {
+		fprintf(stderr,
+			"kbpf: %s: prog '%s' (%s) runs on a packet: give it one of at least %u bytes (an Ethernet frame) with --data FILE or --data-hex HEX\n",
+			s->o.path, s->prog->name,
+			tool_prog_type_name(s->prog->prog_type), RUN_ETH_HLEN);
+		return -1;
+	}
+	if (run_updates(s))
+		return -1;
 	return run_perf_setup(s);
 }
 
@@ -359,6 +495,29 @@ static int run_inputs(struct run_state *s)
 	if (s->o.data_file) {
 		s->data = tool_read_file(s->o.data_file, &s->data_size);
 		if (!s->data)
+			return -1;
+	} else if (s->o.data_hex) {
+		s->data = tool_parse_hex(s->o.data_hex, &s->data_size);
+		if (!s->data) {
+			fprintf(stderr,
+				"kbpf run: --data-hex: not hex bytes ('0a 1b', '0a1b')\n");
+			return -1;
+		}
+	}
+	if (s->data && s->data_size > UINT32_MAX - RUN_OUT_GROWTH) {
+		fprintf(stderr, "kbpf run: the packet is too large\n");
+		return -1;
+	}
+	/*
+	 * data_out: the packet can grow by what XDP's adjust_head/adjust_meta
+	 * reach into the headroom (less than XDP_PACKET_HEADROOM) and by what
+	 * adjust_tail adds in the last 4096-byte page: a buffer that much
+	 * larger never gets Linux's -ENOSPC.
+	 */
+	if (s->data) {
+		s->data_out_cap = (uint32_t)s->data_size + RUN_OUT_GROWTH;
+		s->data_out = malloc(s->data_out_cap);
+		if (!s->data_out)
 			return -1;
 	}
 	return 0;
@@ -403,13 +562,29 @@ static int run_once(struct run_state *s, uint32_t *retval)
 	a.test.ctx_size_in = (uint32_t)s->ctx_size;
 	a.test.data_in = (uint64_t)(uintptr_t)s->data;
 	a.test.data_size_in = (uint32_t)s->data_size;
-	if (s->o.cpu >= 0 && s->prog->prog_type != BPF_PROG_TYPE_SYSCALL) {
+	if (s->data_out) {
+		a.test.data_out = (uint64_t)(uintptr_t)s->data_out;
+		a.test.data_size_out = s->data_out_cap;
+	}
+	/* Packet programs refuse the flag: they run on the caller's CPU. */
+	if (s->o.cpu >= 0 && s->prog->prog_type != BPF_PROG_TYPE_SYSCALL &&
+	    !tool_is_packet_prog(s->prog->prog_type)) {
 		a.test.flags = BPF_F_TEST_RUN_ON_CPU;
 		a.test.cpu = (uint32_t)s->o.cpu;
 	}
-	if (kbpf_posix_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a)))
-		return -errno;
+	s->data_truncated = false;
+	if (kbpf_posix_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a))) {
+		/*
+		 * As in Linux, -ENOSPC still reports the run: data_out holds
+		 * its first data_size_out bytes, data_size_out the full size.
+		 */
+		if (errno != ENOSPC || !s->data_out ||
+		    a.test.data_size_out <= s->data_out_cap)
+			return -errno;
+		s->data_truncated = true;
+	}
 	*retval = a.test.retval;
+	s->data_size_out = a.test.data_size_out;
 	return 0;
 }
 
@@ -459,6 +634,80 @@ static void out_bytes(struct run_state *s, const void *p, size_t n)
 	putchar('(');
 	tool_hex(stdout, p, n);
 	putchar(')');
+}
+
+/* How much of data_out holds the packet. */
+static uint32_t run_out_len(const struct run_state *s)
+{
+	return s->data_size_out < s->data_out_cap ? s->data_size_out :
+						    s->data_out_cap;
+}
+
+/* The return value's meaning for a packet program, in words. */
+static void run_print_verdict(struct run_state *s, uint32_t retval)
+{
+	uint32_t t = s->prog->prog_type;
+	const char *name = tool_verdict_name(t, retval);
+
+	if (s->o.json) {
+		printf(",\"verdict\":");
+		if (name)
+			tool_json_str(stdout, name, strlen(name));
+		else
+			printf("null");
+		return;
+	}
+	printf("retval: %u", retval);
+	if (name)
+		printf(" (%s)\n", name);
+	else if (t == BPF_PROG_TYPE_XDP)
+		printf(" (not an XDP action: the driver drops the packet)\n");
+	else if (t == BPF_PROG_TYPE_SOCKET_FILTER && !retval)
+		printf(" (drop the packet)\n");
+	else if (t == BPF_PROG_TYPE_SOCKET_FILTER)
+		printf(" (keep at most %u bytes)\n", retval);
+	else
+		printf(" (as int %d: not a tc verdict, taken as TC_ACT_UNSPEC)\n",
+		       (int)retval);
+}
+
+static void run_print_packet(struct run_state *s)
+{
+	uint32_t n = run_out_len(s);
+
+	if (s->o.json) {
+		printf(",\"data_size_out\":%u,\"data_out\":", s->data_size_out);
+		tool_hex_json(stdout, s->data_out, n);
+		if (s->data_truncated)
+			printf(",\"data_out_truncated\":true");
+		return;
+	}
+	printf("packet after the run (data_out, %u bytes%s):\n",
+	       s->data_size_out,
+	       s->data_size_out == s->data_size ? "" : ", size changed");
+	if (s->data_truncated)
+		printf("  (only the first %u bytes: -ENOSPC)\n", n);
+	tool_hexdump(stdout, s->data_out, n, "  ");
+}
+
+static int run_write_out(struct run_state *s)
+{
+	uint32_t n = run_out_len(s);
+	FILE *f = fopen(s->o.out_file, "wb");
+
+	if (!f || fwrite(s->data_out, 1, n, f) != n) {
+		fprintf(stderr, "kbpf: --out %s: %s\n", s->o.out_file,
+			strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	if (fclose(f)) {
+		fprintf(stderr, "kbpf: --out %s: %s\n", s->o.out_file,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void run_print_trace(struct run_state *s)
@@ -768,6 +1017,7 @@ static void run_cleanup(struct run_state *s)
 	free(s->map_fds);
 	free(s->ctx);
 	free(s->data);
+	free(s->data_out);
 	kbpf_elf_free(s->obj);
 	kbpf_posix_reset();
 }
@@ -816,12 +1066,19 @@ int kbpf_cmd_run(int argc, char **argv)
 			printf(",\"ctx_out\":");
 			tool_hex_json(stdout, s.ctx, s.ctx_size);
 		}
+		if (s.data_out) {
+			run_print_verdict(&s, retval);
+			run_print_packet(&s);
+		}
 	} else {
 		printf("%s: prog %s (%s, section %s)\n", s.o.path, s.prog->name,
 		       tool_prog_type_name(s.prog->prog_type),
 		       s.prog->sec_name);
-		printf("retval: %u (0x%x, as int %d)\n", retval, retval,
-		       (int)retval);
+		if (s.data_out)
+			run_print_verdict(&s, retval);
+		else
+			printf("retval: %u (0x%x, as int %d)\n", retval, retval,
+			       (int)retval);
 		if (s.o.repeat > 1)
 			printf("runs: %lu, %llu ns per run (%s interpreter)\n",
 			       s.o.repeat,
@@ -832,6 +1089,8 @@ int kbpf_cmd_run(int argc, char **argv)
 			tool_hex(stdout, s.ctx, s.ctx_size);
 			putchar('\n');
 		}
+		if (s.data_out)
+			run_print_packet(&s);
 	}
 	run_print_trace(&s);
 	run_print_ringbufs(&s);
@@ -839,6 +1098,8 @@ int kbpf_cmd_run(int argc, char **argv)
 	run_print_maps(&s);
 	if (s.o.json)
 		printf("}\n");
+	if (s.data_out && s.o.out_file && run_write_out(&s))
+		err = -1;
 	run_cleanup(&s);
-	return 0;
+	return err ? 1 : 0;
 }

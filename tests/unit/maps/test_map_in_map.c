@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Map-in-map for loaders inside the kernel: outer maps created with a
+ * template map instead of an fd (kbpf_map_create_with_inner), slots set by
+ * map pointer (kbpf_map_set_inner), the template rules, and no leaks.
+ */
+#include "core/compiler.h"
+#include "kbpf/map.h"
+#include "kbpf/uapi/bpf.h"
+#include "kbpf_posix.h"
+#include "kbpf_test.h"
+
+static struct kbpf_map *make(uint32_t type, uint32_t ks, uint32_t vs,
+			     uint32_t max, uint32_t flags,
+			     struct kbpf_map *inner, int *err)
+{
+	union bpf_attr a;
+	struct kbpf_map *m = NULL;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = ks;
+	a.value_size = vs;
+	a.max_entries = max;
+	a.map_flags = flags;
+	a.inner_map_fd = 9999; /* must not be looked at */
+	*err = kbpf_map_create_with_inner(kbpf_posix_host(), &a, inner, &m);
+	return m;
+}
+
+KBPF_TEST(
+	map_in_map_without_fds,
+	"outer maps take their template and slots as map pointers; mismatches give -EINVAL; nothing leaks")
+{
+	static const uint32_t outers[] = { BPF_MAP_TYPE_ARRAY_OF_MAPS,
+					   BPF_MAP_TYPE_HASH_OF_MAPS };
+	long live = kbpf_posix_live_allocs();
+	int err;
+
+	for (size_t o = 0; o < 2; o++) {
+		struct kbpf_map *tmpl =
+			make(BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0, NULL, &err);
+		struct kbpf_map *same =
+			make(BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0, NULL, &err);
+		struct kbpf_map *other =
+			make(BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0, NULL, &err);
+		struct kbpf_map *outer, *nested;
+		uint32_t k = 1;
+
+		T_ASSERT(tmpl && same && other);
+		outer = make(outers[o], 4, 4, 4, 0, tmpl, &err);
+		T_EQ(err, 0);
+		T_ASSERT(outer);
+		/* The template's reference stays the caller's. */
+		kbpf_map_put(tmpl);
+		T_EQ(kbpf_map_set_inner(outer, &k, same), 0);
+		T_EQ(kbpf_map_set_inner(outer, &k, other), -KBPF_EINVAL);
+		T_ASSERT(kbpf_map_lookup_elem(outer, &k) == same);
+		k = 2;
+		T_ASSERT(kbpf_map_lookup_elem(outer, &k) == NULL);
+		if (outers[o] == BPF_MAP_TYPE_ARRAY_OF_MAPS) {
+			k = 7;
+			T_EQ(kbpf_map_set_inner(outer, &k, same), -KBPF_E2BIG);
+		}
+		/* One level only, and only map-in-map types take a template. */
+		nested = make(outers[o], 4, 4, 4, 0, outer, &err);
+		T_ASSERT(!nested);
+		T_EQ(err, -KBPF_EINVAL);
+		T_ASSERT(!make(BPF_MAP_TYPE_ARRAY, 4, 4, 4, 0, same, &err));
+		T_EQ(err, -KBPF_EINVAL);
+		T_EQ(kbpf_map_set_inner(same, &k, other), -KBPF_EINVAL);
+		/* The outer map holds its own reference on the inner one. */
+		kbpf_map_put(same);
+		k = 1;
+		T_ASSERT(kbpf_map_lookup_elem(outer, &k) != NULL);
+		T_EQ(kbpf_map_delete_elem(outer, &k), 0);
+		kbpf_map_put(other);
+		kbpf_map_put(outer);
+	}
+	T_EQ(kbpf_posix_live_allocs(), live);
+}
