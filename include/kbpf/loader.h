@@ -346,7 +346,9 @@ int kbpf_elf_load(struct kbpf_elf *obj, const struct kbpf_elf_opts *opts);
  *
  * Context: syscall path or early boot; may sleep.
  * Return: 0; -EBUSY if @m exists; -EINVAL with "map type X is not
- * supported by kbpf" for a type kbpf lacks; else kbpf_map_create()'s error.
+ * supported by kbpf" for a type kbpf lacks; -EOPNOTSUPP for map-in-map
+ * (ARRAY_OF_MAPS, HASH_OF_MAPS: the loader builds no inner map template
+ * yet); else kbpf_map_create()'s error.
  */
 int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
 			const struct kbpf_elf_opts *opts);

@@ -39,6 +39,8 @@ static void load_help(FILE *f)
 		"  prog-type    a program type kbpf does not load\n"
 		"  map-type     a map type kbpf does not implement\n"
 		"  map-create   BPF_MAP_CREATE refused the map's attributes\n"
+		"  map-in-map   ARRAY_OF_MAPS/HASH_OF_MAPS: the loader does not\n"
+		"               build their inner map template yet\n"
 		"  map-missing  the program uses a map that was not created\n"
 		"  helper       calls a helper kbpf does not implement\n"
 		"  check        kbpf's structural check refused the program (the\n"
@@ -60,6 +62,16 @@ static void load_help(FILE *f)
 struct load_counts {
 	unsigned progs, loaded, maps, created;
 };
+
+static const char *load_map_class(const struct kbpf_elf_map *m)
+{
+	if (!kbpf_map_type_supported(m->type))
+		return "map-type";
+	if (m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	    m->type == BPF_MAP_TYPE_HASH_OF_MAPS)
+		return "map-in-map";
+	return "map-create";
+}
 
 static const char *load_prog_class(const struct kbpf_elf *obj,
 				   const struct kbpf_elf_prog *p, int err,
@@ -221,9 +233,7 @@ static int load_one(const char *path, const struct load_opts *lo, char *log,
 
 			load_json_item(!i, "created", m->name,
 				       tool_map_type_name(m->type), m->map,
-				       kbpf_map_type_supported(m->type) ?
-					       "map-create" :
-					       "map-type",
+				       load_map_class(m),
 				       load_strip(map_why[i]), 0, NULL);
 		}
 		printf("],\"programs\":[");
@@ -250,10 +260,7 @@ static int load_one(const char *path, const struct load_opts *lo, char *log,
 			if (m->map)
 				printf("created\n");
 			else
-				printf("refused [%s]: %s\n",
-				       kbpf_map_type_supported(m->type) ?
-					       "map-create" :
-					       "map-type",
+				printf("refused [%s]: %s\n", load_map_class(m),
 				       load_strip(map_why[i]));
 		}
 		for (i = 0; i < obj->nr_progs; i++) {

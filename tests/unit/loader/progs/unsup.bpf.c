@@ -38,6 +38,23 @@ struct {
 	__type(value, __u32);
 } sized_later SEC(".maps");
 
+/* Map-in-map: kbpf has the types; the loader builds no template yet. */
+struct inner_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} inner_a SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct inner_map);
+} outer SEC(".maps") = {
+	.values = { [1] = &inner_a },
+};
+
 /* CO-RE in a .text function: the programs that call it get it. */
 static __attribute__((noinline)) int core_sub(struct task_like *t)
 {
