@@ -74,18 +74,15 @@ int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
 			m->name, kbpf_elf_map_type_name(m->type), m->type);
 		return -KBPF_EINVAL;
 	}
-	if (m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	    m->type == BPF_MAP_TYPE_HASH_OF_MAPS) {
-		/*
-		 * Creation needs an inner map template (inner_map_fd) and the
-		 * slots are filled with map fds: the loader, which works
-		 * without an fd table, does not build them yet.
-		 */
+	if ((m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	     m->type == BPF_MAP_TYPE_HASH_OF_MAPS) &&
+	    !m->inner_type) {
+		/* libbpf needs the inner definition too (BTF `values`). */
 		kbpf_ld_msg(
 			errbuf, errsz,
-			"map '%s': map-in-map (%s) objects are not supported by kbpf's loader yet (no inner map template)",
+			"map '%s': map-in-map (%s) without an inner map definition (BTF __array(values, struct inner)): no template to create it with",
 			m->name, kbpf_elf_map_type_name(m->type));
-		return -KBPF_EOPNOTSUPP;
+		return -KBPF_EINVAL;
 	}
 	memset(&attr, 0, sizeof(attr));
 	attr.map_type = m->type;
@@ -287,8 +284,9 @@ static int ld_prog_precheck(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
 		    !obj->map_ptrs[in->imm]) {
 			const struct kbpf_elf_map *m = &obj->maps[in->imm];
 			bool known = kbpf_map_type_supported(m->type);
-			bool mim = m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-				   m->type == BPF_MAP_TYPE_HASH_OF_MAPS;
+			bool mim = (m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+				    m->type == BPF_MAP_TYPE_HASH_OF_MAPS) &&
+				   !m->inner_type;
 
 			kbpf_ld_msg(
 				errbuf, errsz,
@@ -302,8 +300,8 @@ static int ld_prog_precheck(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
 					kbpf_elf_map_type_name(m->type) :
 					"",
 				!known ? " is not supported by kbpf" :
-				mim ? ") is not supported by kbpf's loader yet" :
-				      "");
+				mim    ? ") has no inner map definition" :
+					 "");
 			return -KBPF_EBADF;
 		}
 		i++;

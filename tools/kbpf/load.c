@@ -39,8 +39,8 @@ static void load_help(FILE *f)
 		"  prog-type    a program type kbpf does not load\n"
 		"  map-type     a map type kbpf does not implement\n"
 		"  map-create   BPF_MAP_CREATE refused the map's attributes\n"
-		"  map-in-map   ARRAY_OF_MAPS/HASH_OF_MAPS: the loader does not\n"
-		"               build their inner map template yet\n"
+		"  map-in-map   ARRAY_OF_MAPS/HASH_OF_MAPS without an inner map\n"
+		"               definition (BTF __array(values, struct inner))\n"
 		"  map-missing  the program uses a map that was not created\n"
 		"  helper       calls a helper kbpf does not implement\n"
 		"  check        kbpf's structural check refused the program (the\n"
@@ -67,8 +67,9 @@ static const char *load_map_class(const struct kbpf_elf_map *m)
 {
 	if (!kbpf_map_type_supported(m->type))
 		return "map-type";
-	if (m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	    m->type == BPF_MAP_TYPE_HASH_OF_MAPS)
+	if ((m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	     m->type == BPF_MAP_TYPE_HASH_OF_MAPS) &&
+	    !m->inner_type)
 		return "map-in-map";
 	return "map-create";
 }

@@ -35,8 +35,8 @@ has "unset max_entries" "$out" "sized_later .*refused \[map-create\]: max_entrie
 has "missing map" "$out" "uses_stacks .*refused \[map-missing\]: uses map 'stacks' (insn [0-9]*), which was not created: map type stack_trace is not supported by kbpf"
 has "missing map, unsized" "$out" "uses_sized_later .*refused \[map-missing\]: .*not created: max_entries is 0"
 has "unknown section" "$out" "custom_sec .*refused \[section\]: section 'xdp_custom'"
-has "map-in-map" "$out" "outer .*refused \[map-in-map\]: map-in-map (array_of_maps) objects are not supported by kbpf's loader yet"
-has "object line" "$out" "programs 1 loaded of 8, maps 2 created of 5"
+has "map-in-map from BTF values" "$out" "map  outer .*array_of_maps .*created"
+has "object line" "$out" "programs 1 loaded of 8, maps 3 created of 5"
 
 out=$("$kbpf" load --type xdp --max-entries 4 "$dir/unsup.bpf.o")
 has "--type sets unknown sections" "$out" "prog custom_sec .* xdp .* loaded"

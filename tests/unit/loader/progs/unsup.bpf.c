@@ -38,7 +38,7 @@ struct {
 	__type(value, __u32);
 } sized_later SEC(".maps");
 
-/* Map-in-map: kbpf has the types; the loader builds no template yet. */
+/* Map-in-map: the loader builds the template from the inner definition. */
 struct inner_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
