@@ -287,8 +287,8 @@ static int percpu_array_sys_lookup(struct kbpf_map *map, const void *key,
 }
 
 /* Called from syscall */
-static int array_map_get_next_key(struct kbpf_map *map, const void *key,
-				  void *next_key)
+int kbpf_array_get_next_key(struct kbpf_map *map, const void *key,
+			    void *next_key)
 {
 	uint32_t idx = 0, next;
 
@@ -365,7 +365,7 @@ const struct kbpf_map_ops kbpf_array_map_ops = {
 	.alloc_check = array_map_alloc_check,
 	.alloc = array_map_alloc,
 	.free = array_map_free,
-	.get_next_key = array_map_get_next_key,
+	.get_next_key = kbpf_array_get_next_key,
 	.lookup_batch = kbpf_map_generic_lookup_batch,
 	.update_batch = kbpf_map_generic_update_batch,
 	/* both paths */
@@ -384,7 +384,7 @@ const struct kbpf_map_ops kbpf_percpu_array_map_ops = {
 	.alloc_check = array_map_alloc_check,
 	.alloc = array_map_alloc,
 	.free = array_map_free,
-	.get_next_key = array_map_get_next_key,
+	.get_next_key = kbpf_array_get_next_key,
 	.sys_lookup = percpu_array_sys_lookup,
 	.sys_update = percpu_array_sys_update,
 	.lookup_batch = kbpf_map_generic_lookup_batch,

@@ -361,24 +361,6 @@ static long aom_delete_elem(struct kbpf_map *map, const void *key)
 	return 0;
 }
 
-/* Called from syscall: array semantics. */
-static int aom_get_next_key(struct kbpf_map *map, const void *key,
-			    void *next_key)
-{
-	uint32_t idx = 0, next;
-
-	if (key)
-		kbpf_memcpy(&idx, key, sizeof(idx));
-	if (!key || idx >= map->max_entries)
-		next = 0;
-	else if (idx == map->max_entries - 1)
-		return -KBPF_ENOENT;
-	else
-		next = idx + 1;
-	kbpf_memcpy(next_key, &next, sizeof(next));
-	return 0;
-}
-
 static uint64_t aom_mem_usage(const struct kbpf_map *map)
 {
 	return sizeof(struct kbpf_array_of_maps) +
@@ -390,7 +372,7 @@ const struct kbpf_map_ops kbpf_array_of_maps_map_ops = {
 	.alloc = aom_alloc,
 	.alloc_with_inner = aom_alloc_with_inner,
 	.free = aom_free,
-	.get_next_key = aom_get_next_key,
+	.get_next_key = kbpf_array_get_next_key,
 	.sys_lookup = aom_sys_lookup,
 	.sys_update = aom_sys_update,
 	.set_inner = aom_set_inner,

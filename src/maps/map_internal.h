@@ -45,6 +45,14 @@ static inline bool kbpf_map_flags_access_ok(uint32_t flags)
 }
 
 /*
+ * GET_NEXT_KEY of every array-shaped map (ARRAY, PERCPU_ARRAY and the fd
+ * arrays): NULL or an index past the end gives 0, the last index -ENOENT,
+ * else index + 1. Called from syscall.
+ */
+int kbpf_array_get_next_key(struct kbpf_map *map, const void *key,
+			    void *next_key);
+
+/*
  * A read-side section around lock-free reads of map memory on the syscall
  * path (elements a concurrent delete may hand to defer_free).
  */

@@ -227,24 +227,6 @@ static long pea_delete_elem(struct kbpf_map *map, const void *key)
 	return 0;
 }
 
-/* Called from syscall: as ARRAY. */
-static int pea_get_next_key(struct kbpf_map *map, const void *key,
-			    void *next_key)
-{
-	uint32_t idx = 0, next;
-
-	if (key)
-		kbpf_memcpy(&idx, key, sizeof(idx));
-	if (!key || idx >= map->max_entries)
-		next = 0;
-	else if (idx == map->max_entries - 1)
-		return -KBPF_ENOENT;
-	else
-		next = idx + 1;
-	kbpf_memcpy(next_key, &next, sizeof(next));
-	return 0;
-}
-
 /* Called from syscall: Linux has no value to show for a perf event. */
 static int pea_sys_lookup(struct kbpf_map *map, const void *key, void *value,
 			  uint64_t flags)
@@ -286,7 +268,7 @@ const struct kbpf_map_ops kbpf_perf_event_array_map_ops = {
 	.alloc_check = pea_alloc_check,
 	.alloc = pea_alloc,
 	.free = pea_free,
-	.get_next_key = pea_get_next_key,
+	.get_next_key = kbpf_array_get_next_key,
 	.sys_lookup = pea_sys_lookup,
 	.sys_update = pea_sys_update,
 	/* both paths */

@@ -115,22 +115,6 @@ static void prog_array_free(struct kbpf_map *map)
 	kbpf_free(map->obj.host, pa, pa->alloc_size);
 }
 
-/* Called from syscall */
-static int prog_array_get_next_key(struct kbpf_map *map, const void *key,
-				   void *next_key)
-{
-	uint32_t index = key ? *(const uint32_t *)key : 0xffffffffu;
-
-	if (!key || index >= map->max_entries) {
-		*(uint32_t *)next_key = 0;
-		return 0;
-	}
-	if (index == map->max_entries - 1)
-		return -KBPF_ENOENT;
-	*(uint32_t *)next_key = index + 1;
-	return 0;
-}
-
 bool kbpf_prog_array_compatible(struct kbpf_map *map,
 				const struct kbpf_prog *prog)
 {
@@ -251,7 +235,7 @@ const struct kbpf_map_ops kbpf_prog_array_map_ops = {
 	.alloc_check = prog_array_alloc_check,
 	.alloc = prog_array_alloc,
 	.free = prog_array_free,
-	.get_next_key = prog_array_get_next_key,
+	.get_next_key = kbpf_array_get_next_key,
 	.sys_lookup = prog_array_sys_lookup,
 	.sys_update = prog_array_sys_update,
 	/* both paths (lookup and update from programs: NULL, -EINVAL) */
