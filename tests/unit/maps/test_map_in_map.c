@@ -79,3 +79,44 @@ KBPF_TEST(
 	}
 	T_EQ(kbpf_posix_live_allocs(), live);
 }
+
+KBPF_TEST(
+	lpm_alloc_failures,
+	"LPM_TRIE: every allocation failure in an update gives -ENOMEM, changes nothing and leaks nothing; longest match works")
+{
+	long live = kbpf_posix_live_allocs();
+	struct {
+		uint32_t prefixlen;
+		uint8_t data[4];
+	} k = { 24, { 10, 1, 2, 0 } }, q = { 32, { 10, 1, 2, 77 } };
+	uint64_t v = 24, *p;
+	int err, points = 0;
+	struct kbpf_map *m = make(BPF_MAP_TYPE_LPM_TRIE, 8, 8, 16,
+				  BPF_F_NO_PREALLOC, NULL, &err);
+
+	T_ASSERT(m);
+	T_EQ(kbpf_map_update_elem(m, &k, &v, 0), 0);
+	/* 10.1.3.0/24 needs a node and an intermediate one: two points. */
+	k.data[2] = 3;
+	for (long n = 0;; n++) {
+		kbpf_posix_fail_alloc_after(n);
+		err = (int)kbpf_map_update_elem(m, &k, &v, 0);
+		kbpf_posix_fail_alloc_after(-1);
+		if (!err)
+			break;
+		T_EQ(err, -KBPF_ENOMEM);
+		T_ASSERT(kbpf_map_lookup_elem(m, &k) == NULL);
+		points++;
+	}
+	T_EQ(points, 2);
+	p = kbpf_map_lookup_elem(m, &q);
+	T_ASSERT(p && *p == 24);
+	k.prefixlen = 8;
+	v = 8;
+	T_EQ(kbpf_map_update_elem(m, &k, &v, BPF_NOEXIST), 0);
+	q.data[1] = 9;
+	p = kbpf_map_lookup_elem(m, &q);
+	T_ASSERT(p && *p == 8);
+	kbpf_map_put(m);
+	T_EQ(kbpf_posix_live_allocs(), live);
+}
