@@ -88,9 +88,7 @@ static int map_generic_check(const struct kbpf_host *h,
 {
 	uint32_t type = attr->map_type;
 
-	/* kbpf keeps no BPF tokens nor BTF objects: no fd can be one. */
-	if (attr->map_flags & BPF_F_TOKEN_FD)
-		return map_fd_is_not_kbpf_kind(h, (int)attr->map_token_fd);
+	/* kbpf keeps no BTF objects: no fd can be one. */
 	if (attr->btf_vmlinux_value_type_id &&
 	    (type != BPF_MAP_TYPE_STRUCT_OPS || attr->btf_key_type_id ||
 	     attr->btf_value_type_id))
@@ -125,18 +123,39 @@ int kbpf_map_create_with_inner(const struct kbpf_host *h,
 			       struct kbpf_map *inner, struct kbpf_map **out)
 {
 	const struct kbpf_map_ops *ops;
+	union bpf_attr untoken;
 	struct kbpf_map *map;
 	int err;
 
+	/*
+	 * The type's checks see the flags without BPF_F_TOKEN_FD, and a size
+	 * error wins over the token (measured: an ARRAY with value_size 2^31
+	 * and the flag gives -E2BIG). kbpf keeps no BPF tokens, so the token
+	 * fd is then refused as an fd of the wrong kind.
+	 */
+	if (attr->map_flags & BPF_F_TOKEN_FD) {
+		untoken = *attr;
+		untoken.map_flags &= ~(uint32_t)BPF_F_TOKEN_FD;
+		err = map_generic_check(h, &untoken);
+		ops = err ? NULL : map_find_ops(untoken.map_type);
+		if (!err && ops->alloc_check)
+			err = ops->alloc_check(h, &untoken);
+		if (!err && (untoken.map_flags & ~MAP_CREATE_KNOWN_FLAGS))
+			err = -KBPF_EINVAL;
+		return err ? err :
+			     map_fd_is_not_kbpf_kind(h,
+						     (int)attr->map_token_fd);
+	}
 	err = map_generic_check(h, attr);
 	if (err)
 		return err;
 	ops = map_find_ops(attr->map_type);
-	if (attr->map_flags & ~MAP_CREATE_KNOWN_FLAGS)
-		return -KBPF_EINVAL;
+	/* Types check their own flags; a size error wins (measured). */
 	err = ops->alloc_check ? ops->alloc_check(h, attr) : 0;
 	if (err)
 		return err;
+	if (attr->map_flags & ~MAP_CREATE_KNOWN_FLAGS)
+		return -KBPF_EINVAL;
 	if (attr->map_ifindex)
 		return attr->map_type == BPF_MAP_TYPE_HASH ||
 				       attr->map_type == BPF_MAP_TYPE_ARRAY ?

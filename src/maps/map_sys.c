@@ -141,12 +141,20 @@ long kbpf_sys_map_lookup_elem(const struct kbpf_host *h, union bpf_attr *attr,
 		err = -KBPF_ENOMEM;
 		goto free_key;
 	}
+	/* A bloom filter's lookup probes the value user space passes in. */
+	if (map->map_type == BPF_MAP_TYPE_BLOOM_FILTER) {
+		err = kbpf_copy_from_user(h, value,
+					  kbpf_u64_to_ptr(attr->value), vsize);
+		if (err)
+			goto free_value;
+	}
 	st = kbpf_map_read_lock(h);
 	err = map_lookup_value(map, key, value, attr->flags);
 	kbpf_map_read_unlock(h, st);
 	if (!err)
 		err = kbpf_copy_to_user(h, kbpf_u64_to_ptr(attr->value), value,
 					vsize);
+free_value:
 	kbpf_free(h, value, vsize);
 free_key:
 	map_free_key(h, map, key);
