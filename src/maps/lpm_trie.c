@@ -44,13 +44,14 @@ struct lpm_node {
 	uint32_t prefixlen;
 	atomic_uint flags; /* LPM_IM may be set under readers (delete) */
 	uint32_t alloc_size;
-	uint8_t data[] KBPF_ALIGNED(8); /* data_size bytes, then the value */
+	uint8_t data[] KBPF_ALIGNED(8); /* data, then the value at value_off */
 };
 
 struct kbpf_lpm_trie {
 	struct kbpf_map map;
 	struct lpm_node *_Atomic root;
 	uint32_t data_size;
+	uint32_t value_off; /* round_up(data_size, 8): values 8-byte aligned */
 	uint32_t max_prefixlen;
 	uint32_t n_entries; /* under lock */
 	struct kbpf_spinlock lock;
@@ -140,6 +141,7 @@ static int lpm_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 		return -KBPF_ENOMEM;
 	kbpf_map_init(&t->map, h, attr, &kbpf_lpm_trie_map_ops);
 	t->data_size = attr->key_size - 4;
+	t->value_off = kbpf_round_up(t->data_size, 8);
 	t->max_prefixlen = t->data_size * 8;
 	atomic_init(&t->root, NULL);
 	kbpf_spin_init(&t->lock);
@@ -150,8 +152,8 @@ static int lpm_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 static struct lpm_node *node_alloc(struct kbpf_lpm_trie *t, const void *value)
 {
 	const struct kbpf_host *h = t->map.obj.host;
-	size_t size = sizeof(struct lpm_node) + t->data_size +
-		      (value ? t->map.value_size : 0);
+	size_t size = sizeof(struct lpm_node) +
+		      (value ? t->value_off + t->map.value_size : t->data_size);
 	struct lpm_node *n = kbpf_malloc_aligned(h, size, 8, KBPF_ALLOC_ATOMIC);
 
 	if (!n)
@@ -162,7 +164,7 @@ static struct lpm_node *node_alloc(struct kbpf_lpm_trie *t, const void *value)
 	atomic_init(&n->flags, 0);
 	n->alloc_size = (uint32_t)size;
 	if (value)
-		kbpf_memcpy(n->data + t->data_size, value, t->map.value_size);
+		kbpf_memcpy(n->data + t->value_off, value, t->map.value_size);
 	return n;
 }
 
@@ -247,7 +249,7 @@ static void *lpm_lookup_elem(struct kbpf_map *map, const void *key)
 			found = n;
 		n = child(n, extract_bit(data, n->prefixlen));
 	}
-	return found ? found->data + t->data_size : NULL;
+	return found ? found->data + t->value_off : NULL;
 }
 
 /* Linux's trie_check_add_elem(): a node is added (lock held). */
