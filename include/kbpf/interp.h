@@ -57,6 +57,10 @@ enum kbpf_interp_mode {
  *       kbpf_run_set_packet().
  * @r2: initial r2 (0 for BPF programs; the conformance suite passes the
  *      memory length there).
+ * @ctx_type: the program type @ctx was built for, when it is a kbpf packet
+ *            context (struct kbpf_skb/kbpf_xdp, set by kbpf_skb_run() and
+ *            kbpf_xdp_run()); 0 for plain memory. Packet helpers refuse
+ *            (-EINVAL) to work on a context not built for them.
  * @mode: fast or checked.
  * @cpu: the CPU to report in the run context.
  * @budget: checked mode: taken backward jumps and calls allowed before the
@@ -70,6 +74,7 @@ struct kbpf_interp_args {
 	void *pkt;
 	size_t pkt_size;
 	uint64_t r2;
+	uint32_t ctx_type;
 	enum kbpf_interp_mode mode;
 	uint32_t cpu;
 	uint64_t budget;

@@ -107,6 +107,7 @@ struct kbpf_run {
 	const struct kbpf_host *host;
 	struct kbpf_prog *prog;
 	void *ctx;
+	uint32_t ctx_type; /* kbpf_interp_args.ctx_type */
 	uint32_t cpu;
 	void *checked;
 	void *interp;

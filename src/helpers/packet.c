@@ -17,8 +17,21 @@
 #include "helpers_internal.h"
 #include "kbpf/packet.h"
 
-#define SKB(run) ((struct kbpf_skb *)(run)->ctx)
-#define XDP(run) ((struct kbpf_xdp *)(run)->ctx)
+/*
+ * The run's context, if it was built for this kind of program (by
+ * kbpf_skb_run()/kbpf_xdp_run()); NULL if a host ran a packet program on
+ * plain memory, which the helpers then refuse with -EINVAL.
+ */
+#define SKB(run)                                                       \
+	((run)->ctx_type == BPF_PROG_TYPE_SOCKET_FILTER ||             \
+			 (run)->ctx_type == BPF_PROG_TYPE_SCHED_CLS || \
+			 (run)->ctx_type == BPF_PROG_TYPE_SCHED_ACT ?  \
+		 (struct kbpf_skb *)(run)->ctx :                       \
+		 NULL)
+#define XDP(run)                                 \
+	((run)->ctx_type == BPF_PROG_TYPE_XDP ?  \
+		 (struct kbpf_xdp *)(run)->ctx : \
+		 NULL)
 #define PTR(p) ((void *)(uintptr_t)(p))
 #define ERR(e) ((uint64_t)(int64_t) - (e))
 
@@ -107,6 +120,9 @@ uint64_t kbpf_helper_skb_load_bytes(struct kbpf_run *run, uint64_t r1,
 				    uint64_t r5)
 {
 	const struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
 	uint32_t o = (uint32_t)off, n = (uint32_t)len;
 
 	if (o <= INT_MAX_ && (uint64_t)o + n <= skb_len(skb)) {
@@ -123,6 +139,9 @@ uint64_t kbpf_helper_skb_load_bytes_relative(struct kbpf_run *run, uint64_t r1,
 					     uint64_t start_header)
 {
 	const struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
 	uint32_t o = (uint32_t)off, n = (uint32_t)len;
 	const uint8_t *start = NULL;
 
@@ -165,6 +184,9 @@ uint64_t kbpf_helper_skb_store_bytes(struct kbpf_run *run, uint64_t r1,
 				     uint64_t flags)
 {
 	struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
 	uint32_t o = (uint32_t)off, n = (uint32_t)len;
 
 	if (flags & ~(uint64_t)(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH))
@@ -186,7 +208,11 @@ uint64_t kbpf_helper_skb_pull_data(struct kbpf_run *run, uint64_t r1,
 				   uint64_t len, uint64_t r3, uint64_t r4,
 				   uint64_t r5)
 {
-	return skb_writable(SKB(run), (uint32_t)len) ? 0 : ERR(KBPF_ENOMEM);
+	const struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	return skb_writable(skb, (uint32_t)len) ? 0 : ERR(KBPF_ENOMEM);
 }
 
 /* The 16-bit checksum field at data offset @off, after Linux's checks. */
@@ -220,6 +246,9 @@ uint64_t kbpf_helper_l3_csum_replace(struct kbpf_run *run, uint64_t r1,
 				     uint64_t flags)
 {
 	struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
 	uint64_t err = 0;
 	uint16_t *sum;
 
@@ -270,6 +299,9 @@ uint64_t kbpf_helper_l4_csum_replace(struct kbpf_run *run, uint64_t r1,
 				     uint64_t flags)
 {
 	struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
 	bool pseudo = flags & BPF_F_PSEUDO_HDR;
 	bool mmzero = flags & BPF_F_MARK_MANGLED_0;
 	bool mforce = flags & BPF_F_MARK_ENFORCE;
@@ -330,6 +362,9 @@ uint64_t kbpf_helper_xdp_adjust_head(struct kbpf_run *run, uint64_t r1,
 				     uint64_t r5)
 {
 	struct kbpf_xdp *xdp = XDP(run);
+
+	if (!xdp)
+		return ERR(KBPF_EINVAL);
 	int64_t off = (int32_t)offset;
 	uint64_t meta_len = xdp->data - xdp->data_meta;
 	uint64_t lo = (uint64_t)(uintptr_t)xdp->hard_start +
@@ -352,6 +387,9 @@ uint64_t kbpf_helper_xdp_adjust_meta(struct kbpf_run *run, uint64_t r1,
 				     uint64_t r5)
 {
 	struct kbpf_xdp *xdp = XDP(run);
+
+	if (!xdp)
+		return ERR(KBPF_EINVAL);
 	uint64_t meta = xdp->data_meta + (uint64_t)(int64_t)(int32_t)offset;
 	uint64_t lo =
 		(uint64_t)(uintptr_t)xdp->hard_start + KBPF_XDP_FRAME_RESERVE;
@@ -406,6 +444,9 @@ uint64_t kbpf_helper_xdp_adjust_tail(struct kbpf_run *run, uint64_t r1,
 				     uint64_t r5)
 {
 	struct kbpf_xdp *xdp = XDP(run);
+
+	if (!xdp)
+		return ERR(KBPF_EINVAL);
 	int64_t off = (int32_t)offset;
 	uint64_t hard_end = (uint64_t)(uintptr_t)xdp->hard_start +
 			    xdp->frame_sz - xdp->tailroom;
@@ -433,6 +474,9 @@ uint64_t kbpf_helper_xdp_get_buff_len(struct kbpf_run *run, uint64_t r1,
 {
 	const struct kbpf_xdp *xdp = XDP(run);
 
+	if (!xdp)
+		return ERR(KBPF_EINVAL);
+
 	return xdp->data_end - xdp->data + xdp->frags_size;
 }
 
@@ -441,6 +485,9 @@ static uint64_t xdp_copy(struct kbpf_run *run, uint64_t off, uint64_t buf,
 			 uint64_t len, bool store)
 {
 	const struct kbpf_xdp *xdp = XDP(run);
+
+	if (!xdp)
+		return ERR(KBPF_EINVAL);
 	uint32_t o = (uint32_t)off, n = (uint32_t)len, i;
 	uint64_t linear = xdp->data_end - xdp->data;
 	uint8_t *b = PTR(buf);

@@ -952,6 +952,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		.host = host,
 		.prog = prog,
 		.ctx = args->ctx,
+		.ctx_type = args->ctx_type,
 		.cpu = args->cpu,
 		.call_func = interp_call_func,
 	};
