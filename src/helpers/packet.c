@@ -476,7 +476,6 @@ uint64_t kbpf_helper_xdp_get_buff_len(struct kbpf_run *run, uint64_t r1,
 
 	if (!xdp)
 		return ERR(KBPF_EINVAL);
-
 	return xdp->data_end - xdp->data + xdp->frags_size;
 }
 
