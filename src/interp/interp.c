@@ -596,6 +596,37 @@ static int interp_add_prog_regions(struct interp_state *st,
 	return 0;
 }
 
+/* ---- legacy packet loads ---- */
+
+/*
+ * BPF_LD | BPF_ABS/IND (Linux's bpf_skb_load_helper_*): @size bytes at
+ * @off from the skb's data, in network byte order, into *@v. Only on a
+ * context built for an skb program (kbpf_skb_run()); false if @off is
+ * negative (Linux's SKF_NET_OFF/SKF_LL_OFF ancillary offsets are not
+ * supported) or the bytes are past the packet: the program then ends with
+ * r0 = 0, as in Linux.
+ */
+static bool interp_ld_pkt(const struct interp_state *st, int64_t off,
+			  uint32_t size, uint64_t *v)
+{
+	const struct kbpf_run *run = st->run;
+	const struct kbpf_skb *skb = run->ctx;
+	const uint8_t *p;
+	uint32_t i;
+
+	if (run->ctx_type != BPF_PROG_TYPE_SOCKET_FILTER &&
+	    run->ctx_type != BPF_PROG_TYPE_SCHED_CLS &&
+	    run->ctx_type != BPF_PROG_TYPE_SCHED_ACT)
+		return false;
+	if (off < 0 || (uint64_t)off + size > skb->data_end - skb->data)
+		return false;
+	p = (const uint8_t *)(uintptr_t)skb->data + off;
+	*v = 0;
+	for (i = 0; i < size; i++)
+		*v = *v << 8 | p[i];
+	return true;
+}
+
 /* ---- helpers ---- */
 
 static bool interp_is_prog_map(const struct interp_state *st, uint64_t p)
@@ -866,6 +897,12 @@ static int interp_tail_call(struct interp_state *st, uint32_t *pc)
 	X(BPF_ALU | BPF_END | BPF_TO_BE, alu32_end_be)  \
 	X(BPF_ALU64 | BPF_END | BPF_TO_LE, alu64_bswap) \
 	X(BPF_LD | BPF_IMM | BPF_DW, ld_imm64)          \
+	X(BPF_LD | BPF_ABS | BPF_B, ld_abs_b)           \
+	X(BPF_LD | BPF_ABS | BPF_H, ld_abs_h)           \
+	X(BPF_LD | BPF_ABS | BPF_W, ld_abs_w)           \
+	X(BPF_LD | BPF_IND | BPF_B, ld_ind_b)           \
+	X(BPF_LD | BPF_IND | BPF_H, ld_ind_h)           \
+	X(BPF_LD | BPF_IND | BPF_W, ld_ind_w)           \
 	X(BPF_LDX | BPF_MEM | BPF_B, ldx_b)             \
 	X(BPF_LDX | BPF_MEM | BPF_H, ldx_h)             \
 	X(BPF_LDX | BPF_MEM | BPF_W, ldx_w)             \

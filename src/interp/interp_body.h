@@ -283,6 +283,29 @@ next_insn:
 				NEXT;
 			}
 
+			/* Legacy packet loads: out of the packet, r0 = 0 and exit. */
+#define LD_PKT(name, size, offexpr)                               \
+	HANDLER(name)                                             \
+	{                                                         \
+		uint64_t v_;                                      \
+                                                                  \
+		if (!interp_ld_pkt(st, (offexpr), (size), &v_)) { \
+			*r0 = 0;                                  \
+			goto out;                                 \
+		}                                                 \
+		regs[0] = v_;                                     \
+		NEXT;                                             \
+	}
+			LD_PKT(ld_abs_b, 1, (int64_t)IMM)
+			LD_PKT(ld_abs_h, 2, (int64_t)IMM)
+			LD_PKT(ld_abs_w, 4, (int64_t)IMM)
+#define LD_IND_OFF ((int64_t)(int32_t)((uint32_t)SRC + (uint32_t)insn->imm))
+			LD_PKT(ld_ind_b, 1, LD_IND_OFF)
+			LD_PKT(ld_ind_h, 2, LD_IND_OFF)
+			LD_PKT(ld_ind_w, 4, LD_IND_OFF)
+#undef LD_IND_OFF
+#undef LD_PKT
+
 			HANDLER(ld_imm64)
 			{
 				const struct bpf_insn *next = insn + 1;

@@ -450,7 +450,8 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 	}
 }
 
-static int check_mem(const struct bpf_insn *insn, struct kbpf_vlog *log)
+static int check_mem(const struct kbpf_prog *prog, const struct bpf_insn *insn,
+		     struct kbpf_vlog *log)
 {
 	uint8_t cls = BPF_CLASS(insn->code), mode = BPF_MODE(insn->code);
 	uint8_t size = BPF_SIZE(insn->code);
@@ -504,13 +505,24 @@ static int check_mem(const struct bpf_insn *insn, struct kbpf_vlog *log)
 			return -KBPF_EINVAL;
 		}
 	case BPF_LD:
-		if (mode == BPF_ABS || mode == BPF_IND) {
+		if ((mode != BPF_ABS && mode != BPF_IND) || size == BPF_DW)
+			return 1; /* not an opcode at all (measured) */
+		/* Linux's check_ld_abs(): skb programs only, in their order. */
+		if (prog->type != BPF_PROG_TYPE_SOCKET_FILTER &&
+		    prog->type != BPF_PROG_TYPE_SCHED_CLS &&
+		    prog->type != BPF_PROG_TYPE_SCHED_ACT) {
 			kbpf_vlog_printf(
 				log,
-				"kbpf: BPF_LD_[ABS|IND] packet loads are not supported\n");
+				"BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
 			return -KBPF_EINVAL;
 		}
-		return 1;
+		if (insn->dst_reg != 0 || insn->off != 0 ||
+		    (mode == BPF_ABS && insn->src_reg != 0)) {
+			kbpf_vlog_printf(
+				log, "BPF_LD_[ABS|IND] uses reserved fields\n");
+			return -KBPF_EINVAL;
+		}
+		return 0;
 	default:
 		return 1;
 	}
@@ -562,7 +574,7 @@ static int check_insns(const struct kbpf_prog *prog, struct kbpf_vlog *log)
 		} else if (cls == BPF_JMP || cls == BPF_JMP32) {
 			r = check_jmp(prog, insn, log);
 		} else {
-			r = check_mem(insn, log);
+			r = check_mem(prog, insn, log);
 		}
 		if (r > 0) {
 			kbpf_vlog_printf(log, "unknown opcode %02x\n",
