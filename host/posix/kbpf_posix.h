@@ -63,6 +63,16 @@ int kbpf_posix_set_nr_cpus(unsigned int nr);
 /** kbpf_posix_possible_cpus() - the machine's possible CPU count. */
 unsigned int kbpf_posix_possible_cpus(void);
 
+/**
+ * kbpf_posix_set_probes() - give the host kprobe/uprobe/tracepoint PMUs
+ * (kbpf_host.probes; see "probe events" in kbpf/perf.h), or NULL for none
+ * (the default: perf_event_open then gives ENOENT for those types). The
+ * POSIX host has no probes of its own: tests and tools supply the
+ * callbacks and fire events themselves. Call it while no perf_event_open
+ * runs.
+ */
+void kbpf_posix_set_probes(const struct kbpf_probe_pmus *pmus);
+
 /* ---- deferred frees (reclaim.c) ---- */
 
 /*

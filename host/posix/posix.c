@@ -408,6 +408,11 @@ const struct kbpf_host *kbpf_posix_host(void)
 	return &posix_host;
 }
 
+void kbpf_posix_set_probes(const struct kbpf_probe_pmus *pmus)
+{
+	posix_host.probes = pmus;
+}
+
 int kbpf_posix_set_nr_cpus(unsigned int nr)
 {
 	if (atomic_load(&host_used) || nr == 0 || nr > KBPF_MAX_CPUS) {

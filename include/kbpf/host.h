@@ -36,6 +36,7 @@ extern "C" {
 struct kbpf_host;
 struct kbpf_obj;
 struct kbpf_raw_tp_registry;
+struct kbpf_probe_pmus;
 
 /* Flags for kbpf_host.alloc. */
 #define KBPF_ALLOC_ATOMIC 0x1u /* must not sleep: program path or lock held */
@@ -339,6 +340,13 @@ struct kbpf_host {
 	 * BPF_RAW_TRACEPOINT_OPEN gives -ENOENT for every name.
 	 */
 	struct kbpf_raw_tp_registry *raw_tps;
+	/*
+	 * The host's kprobe, uprobe and tracepoint PMUs (include/kbpf/perf.h,
+	 * "probe events"): which perf types perf_event_open routes to them,
+	 * and the callbacks that place and remove probes. If NULL,
+	 * perf_event_open gives -ENOENT for those types.
+	 */
+	const struct kbpf_probe_pmus *probes;
 };
 
 /**

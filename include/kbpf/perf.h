@@ -24,10 +24,10 @@
  * Events kbpf creates: PERF_TYPE_SOFTWARE with any config below
  * PERF_COUNT_SW_MAX. Only PERF_COUNT_SW_BPF_OUTPUT carries output; the
  * others are inert counters that exist so that a PERF_EVENT_ARRAY can hold
- * them and bpf_perf_event_output can refuse them as Linux does. Other
- * types (hardware, tracepoint, kprobe...) belong to the host's own PMUs;
- * kbpf_sys_perf_event_open() answers -ENOENT for them, as Linux does for a
- * type no PMU claims.
+ * them and bpf_perf_event_output can refuse them as Linux does. Kprobe,
+ * uprobe and tracepoint events are created for the host's probe PMUs
+ * (kbpf_host.probes; see "probe events" below). Other types (hardware,
+ * raw, breakpoints) give -ENOENT, as Linux does for a type no PMU claims.
  *
  * Differences from Linux, on purpose: kbpf does not follow tasks (an event
  * opened with cpu == -1 accepts output from any CPU, serialised by its
@@ -46,6 +46,7 @@
 #include "errno.h"
 #include "object.h"
 #include "uapi/perf_event.h"
+#include "prog.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -243,6 +244,182 @@ typedef int (*kbpf_perf_record_fn)(void *ctx,
 long kbpf_perf_ring_read(struct perf_event_mmap_page *page, void *scratch,
 			 size_t scratch_size, kbpf_perf_record_fn fn,
 			 void *ctx);
+
+/* ---- probe events: kprobe, uprobe and tracepoint PMUs of the host ---- */
+
+/*
+ * perf_event_open(2) also creates the events that BPF_PROG_TYPE_KPROBE and
+ * BPF_PROG_TYPE_TRACEPOINT programs attach to: kprobes and uprobes through
+ * the dynamic "kprobe" and "uprobe" PMUs (whose type numbers user space
+ * reads from /sys/bus/event_source/devices/{kprobe,uprobe}/type), and
+ * tracepoints through PERF_TYPE_TRACEPOINT with the tracepoint id in
+ * config. kbpf owns the fd side of these events: it checks and decodes the
+ * attributes as Linux does, copies the function name or path from user
+ * memory, attaches programs (PERF_EVENT_IOC_SET_BPF or BPF_LINK_CREATE with
+ * BPF_PERF_EVENT) with Linux's rules, and runs them when the host fires
+ * the event. The host owns the probes themselves: kbpf hands each new
+ * event's description to kbpf_host.probes->open, which places (or finds)
+ * the probe and arranges to call kbpf_perf_probe_fire() when it hits.
+ *
+ * Attribute decoding (Linux's perf_kprobe_init/perf_uprobe_init):
+ *   kprobe:  config bit 0 = return probe; config1 = user pointer to the
+ *            function name (KBPF_KSYM_NAME_LEN bytes with the NUL at most,
+ *            else -E2BIG; "" or 0 = probe by address); config2 = offset
+ *            from the function, or the address when there is no name;
+ *            neither name nor address: -EINVAL.
+ *   uprobe:  config bit 0 = return probe; config1 = user pointer to the
+ *            path (KBPF_PROBE_PATH_MAX bytes with the NUL at most, else
+ *            -E2BIG; 0: -EINVAL); config2 = file offset; config bits
+ *            32-63 = reference counter (semaphore) offset.
+ *   tracepoint: config = the tracepoint id (the host's numbering; Linux
+ *            exposes it in tracefs events/<group>/<name>/id).
+ * An unreadable name gives -EFAULT. Whether the function, file, offset or
+ * id exists is the host's to say from open (Linux: -ENOENT for a missing
+ * file, -EINVAL for an unknown tracepoint id or an offset past the file).
+ *
+ * Measured on Linux 6.18, and followed here: a program attached to a probe
+ * event runs whenever the probe hits, enabled or not (enable state and
+ * the event's cpu/pid only govern perf samples, which kbpf does not write
+ * for probe events); the host decides which hits reach which events.
+ */
+
+/* Longest kprobe function name, NUL included (Linux's KSYM_NAME_LEN). */
+#define KBPF_KSYM_NAME_LEN 512u
+/* Longest uprobe path, NUL included (Linux's PATH_MAX). */
+#define KBPF_PROBE_PATH_MAX 4096u
+
+/* struct kbpf_probe_desc.kind */
+enum kbpf_probe_kind {
+	KBPF_PROBE_NONE = 0, /* a software event: not a probe */
+	KBPF_PROBE_KPROBE = 1,
+	KBPF_PROBE_UPROBE = 2,
+	KBPF_PROBE_TRACEPOINT = 3,
+};
+
+/**
+ * struct kbpf_probe_desc - what a probe event asks the host for.
+ * @kind: enum kbpf_probe_kind.
+ * @retprobe: kprobe/uprobe: fire on return instead of entry.
+ * @name: kprobe: the function (NULL when probing by address); uprobe: the
+ *        path as given. A NUL-terminated kernel copy owned by kbpf, valid
+ *        until the event is freed. Tracepoint: NULL unless the host's open
+ *        sets it to the tracepoint's name (a string that outlives the
+ *        event), which link info then reports as tp_name.
+ * @addr: kprobe by address: the address (config2); else 0.
+ * @offset: kprobe: offset from @name; uprobe: offset in the file.
+ * @ref_ctr_offset: uprobe: the reference counter's offset, or 0.
+ * @tp_id: tracepoint: the id from config.
+ * @pid, @cpu: as passed to perf_event_open (the host may filter on them).
+ * @host_data: the host's, for its own bookkeeping (set in open).
+ */
+struct kbpf_probe_desc {
+	uint32_t kind;
+	bool retprobe;
+	const char *name;
+	uint64_t addr;
+	uint64_t offset;
+	uint64_t ref_ctr_offset;
+	uint64_t tp_id;
+	int pid;
+	int cpu;
+	void *host_data;
+};
+
+/**
+ * struct kbpf_probe_pmus - the host's probe PMUs (kbpf_host.probes).
+ * @kprobe_type: the perf type number of the host's kprobe PMU, 0 if none.
+ * @uprobe_type: the same for uprobes, 0 if none.
+ * @tracepoints: the host has tracepoint events (PERF_TYPE_TRACEPOINT).
+ * @trusted: run attached programs in the interpreter's fast mode (only for
+ *           hosts that verify programs elsewhere); by default they run in
+ *           checked mode with the fire's context readable.
+ * @open: MANDATORY. A new event was created for @desc: place or find the
+ *        probe, and from now on call kbpf_perf_probe_fire(@ev, ...) when it
+ *        hits. @desc stays valid and in place for the event's life; the
+ *        host may set @desc->host_data and, for tracepoints, @desc->name.
+ *        Return 0 or a negative errno, which perf_event_open returns
+ *        (-ENOENT: no such function or file; -EINVAL: no such tracepoint).
+ *        Syscall path; may sleep.
+ * @close: MANDATORY. The event is going away: stop firing it. Fires that
+ *        already started inside a read-side section (kbpf_host.read_lock)
+ *        may still finish: kbpf frees the event through defer_free, after
+ *        them (without defer_free the host must wait for them itself).
+ *        Syscall path; may sleep.
+ *
+ * A type equal to PERF_TYPE_SOFTWARE, or a PMU whose callbacks are NULL,
+ * is ignored. The table is read-only to kbpf and must outlive the host.
+ */
+struct kbpf_probe_pmus {
+	uint32_t kprobe_type;
+	uint32_t uprobe_type;
+	bool tracepoints;
+	bool trusted;
+	int (*open)(const struct kbpf_host *h, struct kbpf_perf_event *ev,
+		    struct kbpf_probe_desc *desc);
+	void (*close)(const struct kbpf_host *h, struct kbpf_perf_event *ev,
+		      struct kbpf_probe_desc *desc);
+};
+
+/**
+ * kbpf_perf_event_probe() - the probe @ev was opened for, or NULL if @ev
+ * is a software event. Context: any.
+ */
+const struct kbpf_probe_desc *
+kbpf_perf_event_probe(const struct kbpf_perf_event *ev);
+
+/**
+ * kbpf_perf_event_set_bpf() - attach @prog to @ev, as
+ * ioctl(PERF_EVENT_IOC_SET_BPF) does (in-kernel users; user space goes
+ * through kbpf_perf_event_ioctl() or BPF_LINK_CREATE).
+ * @prog: kprobe and uprobe events take BPF_PROG_TYPE_KPROBE, tracepoint
+ *        events BPF_PROG_TYPE_TRACEPOINT, software events
+ *        BPF_PROG_TYPE_PERF_EVENT (accepted as Linux does; kbpf's software
+ *        events never sample, so such a program never runs). The event
+ *        takes its own reference.
+ * @cookie: the attach cookie (reported in link info).
+ *
+ * Context: syscall path; takes the event's lock.
+ * Return: 0; -EINVAL for a program of the wrong type (checked first, as
+ * Linux); -EEXIST if @ev already has a program.
+ */
+int kbpf_perf_event_set_bpf(struct kbpf_perf_event *ev, struct kbpf_prog *prog,
+			    uint64_t cookie);
+
+/**
+ * kbpf_perf_probe_fire() - the probe behind @ev hit: run the program
+ * attached to @ev, if any, with @ctx as its context.
+ * @ctx: what the program type expects: the probed task's registers
+ *       (struct pt_regs of the host's architecture, as bpf_tracing.h reads
+ *       them) for kprobes and uprobes; the tracepoint's record (8 bytes of
+ *       common fields, then the fields of its tracefs format) for
+ *       tracepoints.
+ * @ctx_size: bytes of @ctx the program may read in checked mode.
+ * @verdict: receives the program's return value (Linux's trace_call_bpf
+ *           result: 0 means "do not record a sample"), or 1 when no
+ *           program is attached.
+ *
+ * Context: any CPU, any context (interrupts included); never sleeps,
+ * allocates nothing, takes no lock. Wraps the run in kbpf_host.read_lock/
+ * read_unlock when the host has them; otherwise the caller must be in a
+ * read-side section already. The caller keeps @ev alive: between open
+ * and close of its probe, or with a reference.
+ * Return: 0, or the negative errno with which checked mode stopped the
+ * program (then *@verdict is 0).
+ */
+int kbpf_perf_probe_fire(struct kbpf_perf_event *ev, void *ctx, size_t ctx_size,
+			 uint32_t *verdict);
+
+/**
+ * kbpf_perf_link_attach() - BPF_LINK_CREATE with attach type
+ * BPF_PERF_EVENT: attach @prog to @ev through a link object that holds a
+ * reference on both and detaches the program when it is released.
+ * @link: receives the link (type KBPF_OBJ_LINK) with one reference.
+ *
+ * Context: syscall path; takes the event's lock; may allocate.
+ * Return: 0; the errnos of kbpf_perf_event_set_bpf(); -ENOMEM.
+ */
+int kbpf_perf_link_attach(struct kbpf_perf_event *ev, struct kbpf_prog *prog,
+			  uint64_t cookie, struct kbpf_obj **link);
 
 #ifdef __cplusplus
 }

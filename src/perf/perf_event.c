@@ -36,6 +36,7 @@
 #include "core/alloc.h"
 #include "core/atomic.h"
 #include "core/spinlock.h"
+#include "kbpf/interp.h"
 #include "kbpf/perf.h"
 #include "sys/sys.h"
 
@@ -92,6 +93,24 @@ struct kbpf_perf_event {
 	uint32_t mmap_count;
 	_Atomic uint64_t lost; /* dropped since the last LOST record */
 	uint16_t id_size; /* bytes of the sample_id_all trailer */
+	/* Attached program (ioctl SET_BPF or a link), one reference; set and
+	 * cleared under lock, read by fires with acquire. */
+	struct kbpf_prog *prog;
+	uint64_t cookie;
+	struct perf_link *link; /* the link that attached prog, if any */
+	/* Probe events only: */
+	struct kbpf_probe_desc probe; /* kind KBPF_PROBE_NONE: software */
+	char *name_buf; /* kernel copy of the kprobe function or uprobe path */
+	size_t name_size;
+	bool probe_open; /* the host's open succeeded: close on release */
+	struct kbpf_rcu_head rcu; /* probe events are freed after fires */
+};
+
+struct perf_link {
+	struct kbpf_obj obj;
+	struct kbpf_perf_event *ev; /* one reference */
+	struct kbpf_prog *prog; /* one reference, for link info */
+	uint64_t cookie;
 };
 
 struct lost_record {
@@ -175,6 +194,23 @@ static bool pe_clockid_ok(int32_t id)
 	       id == CLOCK_TAI_ID;
 }
 
+/* Which of the host's probe PMUs claims @a, if any. */
+static uint32_t pe_probe_kind(const struct kbpf_host *h,
+			      const struct perf_event_attr *a)
+{
+	const struct kbpf_probe_pmus *p = h->probes;
+
+	if (!p || !p->open || !p->close || a->type == PERF_TYPE_SOFTWARE)
+		return KBPF_PROBE_NONE;
+	if (p->kprobe_type && a->type == p->kprobe_type)
+		return KBPF_PROBE_KPROBE;
+	if (p->uprobe_type && a->type == p->uprobe_type)
+		return KBPF_PROBE_UPROBE;
+	if (p->tracepoints && a->type == PERF_TYPE_TRACEPOINT)
+		return KBPF_PROBE_TRACEPOINT;
+	return KBPF_PROBE_NONE;
+}
+
 /*
  * perf_event_open's checks that apply to software events, in Linux's
  * order: the copy-time checks (perf_copy_attr), the syscall's, then the
@@ -189,6 +225,11 @@ static int pe_attr_check(const struct kbpf_host *h,
 	if (a->sample_type & ~(uint64_t)(PERF_SAMPLE_MAX - 1))
 		return -KBPF_EINVAL;
 	if (a->read_format & ~(uint64_t)(PERF_FORMAT_MAX - 1))
+		return -KBPF_EINVAL;
+	/* perf_copy_attr(): a branch stack needs a branch filter. */
+	if ((a->sample_type & PERF_SAMPLE_BRANCH_STACK) &&
+	    ((a->branch_sample_type & ~(uint64_t)(PERF_SAMPLE_BRANCH_MAX - 1)) ||
+	     !(a->branch_sample_type & ~(uint64_t)PERF_SAMPLE_BRANCH_PLM_ALL)))
 		return -KBPF_EINVAL;
 	if ((a->sample_type & PERF_SAMPLE_STACK_USER) &&
 	    ((a->sample_stack_user & 7) || a->sample_stack_user >= 0xffff))
@@ -221,6 +262,11 @@ static int pe_attr_check(const struct kbpf_host *h,
 		return -KBPF_EINVAL; /* signals go to a task */
 	if (a->use_clockid && !pe_clockid_ok(a->clockid))
 		return -KBPF_EINVAL;
+	/* The host's probe PMUs decode their own config (pe_probe_init()). */
+	if (pe_probe_kind(h, a) != KBPF_PROBE_NONE)
+		return (a->sample_type & PERF_SAMPLE_BRANCH_STACK) ?
+			       -KBPF_EOPNOTSUPP :
+			       0;
 	/* The software PMU: any other type is the host's. */
 	if (a->type != PERF_TYPE_SOFTWARE || a->config >= PERF_COUNT_SW_MAX)
 		return -KBPF_ENOENT;
@@ -247,6 +293,82 @@ static uint16_t pe_id_size(const struct perf_event_attr *a)
 }
 
 static void pe_release(struct kbpf_obj *obj);
+
+/*
+ * Linux's strndup_user(@uptr, @max) as perf_{k,u}probe_init use it: a
+ * string of fewer than @max bytes, NUL included; longer gives -E2BIG
+ * (their mapping of strndup_user's -EINVAL), unreadable -EFAULT.
+ */
+static int pe_probe_name(struct kbpf_perf_event *ev, uint64_t uptr, size_t max)
+{
+	const struct kbpf_host *h = ev->obj.host;
+	char *tmp = kbpf_malloc(h, max, 0);
+	long n;
+
+	if (!tmp)
+		return -KBPF_ENOMEM;
+	n = kbpf_strncpy_from_user(h, tmp, kbpf_u64_to_ptr(uptr), max);
+	if (n < 0 || (size_t)n >= max) {
+		kbpf_free(h, tmp, max);
+		return n < 0 ? -KBPF_EFAULT : -KBPF_E2BIG;
+	}
+	ev->name_buf = kbpf_malloc(h, (size_t)n + 1, 0);
+	if (ev->name_buf) {
+		memcpy(ev->name_buf, tmp, (size_t)n);
+		ev->name_buf[n] = 0;
+		ev->name_size = (size_t)n + 1;
+	}
+	kbpf_free(h, tmp, max);
+	return ev->name_buf ? 0 : -KBPF_ENOMEM;
+}
+
+/* Decode a probe event's config as Linux's PMUs do, then ask the host. */
+static int pe_probe_init(struct kbpf_perf_event *ev)
+{
+	const struct kbpf_host *h = ev->obj.host;
+	const struct perf_event_attr *a = &ev->attr;
+	struct kbpf_probe_desc *d = &ev->probe;
+	int err;
+
+	switch (d->kind) {
+	case KBPF_PROBE_KPROBE:
+		d->retprobe = a->config & 1;
+		if (a->config1) {
+			err = pe_probe_name(ev, a->config1, KBPF_KSYM_NAME_LEN);
+			if (err)
+				return err;
+			if (ev->name_buf[0])
+				d->name = ev->name_buf;
+		}
+		if (d->name)
+			d->offset = a->config2;
+		else
+			d->addr = a->config2;
+		/* Linux's kprobe_addr(): a symbol or an address, not neither. */
+		if (!d->name && !d->addr)
+			return -KBPF_EINVAL;
+		break;
+	case KBPF_PROBE_UPROBE:
+		d->retprobe = a->config & 1;
+		d->ref_ctr_offset = a->config >> 32;
+		if (!a->config1)
+			return -KBPF_EINVAL;
+		err = pe_probe_name(ev, a->config1, KBPF_PROBE_PATH_MAX);
+		if (err)
+			return err;
+		d->name = ev->name_buf;
+		d->offset = a->config2;
+		break;
+	default:
+		d->tp_id = a->config;
+		break;
+	}
+	err = h->probes->open(h, ev, d);
+	if (err)
+		return err < 0 ? err : -KBPF_EINVAL;
+	ev->probe_open = true;
+	return 0;
+}
 
 int kbpf_perf_event_create(const struct kbpf_host *h,
 			   const struct perf_event_attr *attr, int pid, int cpu,
@@ -279,6 +401,16 @@ int kbpf_perf_event_create(const struct kbpf_host *h,
 	if (err) {
 		kbpf_free(h, ev, sizeof(*ev));
 		return err;
+	}
+	ev->probe.kind = pe_probe_kind(h, attr);
+	ev->probe.pid = pid;
+	ev->probe.cpu = cpu;
+	if (ev->probe.kind != KBPF_PROBE_NONE) {
+		err = pe_probe_init(ev);
+		if (err) {
+			pe_release(&ev->obj);
+			return err;
+		}
 	}
 	*out = ev;
 	return 0;
@@ -468,16 +600,258 @@ void kbpf_perf_event_munmap(struct kbpf_perf_event *ev)
 		ring_free(h, old);
 }
 
+static void pe_free_rcu(struct kbpf_rcu_head *head)
+{
+	struct kbpf_perf_event *ev =
+		kbpf_container_of(head, struct kbpf_perf_event, rcu);
+
+	kbpf_free(ev->obj.host, ev, sizeof(*ev));
+}
+
 static void pe_release(struct kbpf_obj *obj)
 {
 	struct kbpf_perf_event *ev = kbpf_perf_event_from_obj(obj);
 	const struct kbpf_host *h = obj->host;
 
+	if (ev->probe_open)
+		h->probes->close(h, ev, &ev->probe);
+	/* Links hold references: only an ioctl-attached program is left.
+	 * Programs are freed through defer_free, so a fire still running it
+	 * is safe. */
+	if (ev->prog)
+		kbpf_prog_put(ev->prog);
+	if (ev->name_buf)
+		kbpf_free(h, ev->name_buf, ev->name_size);
 	/* Mappings hold references: none is left. */
 	if (ev->rb)
 		ring_free(h, ev->rb);
 	kbpf_obj_id_release(obj);
+	if (ev->probe_open && h->defer_free) {
+		ev->rcu.func = pe_free_rcu;
+		h->defer_free(h, &ev->rcu);
+		return;
+	}
 	kbpf_free(h, ev, sizeof(*ev));
+}
+
+/* ---- programs on events ---- */
+
+const struct kbpf_probe_desc *
+kbpf_perf_event_probe(const struct kbpf_perf_event *ev)
+{
+	return ev->probe.kind == KBPF_PROBE_NONE ? NULL : &ev->probe;
+}
+
+/* Linux's perf_event_set_bpf_prog() checks, in its order. */
+static int pe_prog_ok(const struct kbpf_perf_event *ev,
+		      const struct kbpf_prog *prog)
+{
+	switch (ev->probe.kind) {
+	case KBPF_PROBE_KPROBE:
+	case KBPF_PROBE_UPROBE:
+		return prog->type == BPF_PROG_TYPE_KPROBE ? 0 : -KBPF_EINVAL;
+	case KBPF_PROBE_TRACEPOINT:
+		return prog->type == BPF_PROG_TYPE_TRACEPOINT ? 0 :
+								-KBPF_EINVAL;
+	default:
+		return prog->type == BPF_PROG_TYPE_PERF_EVENT ? 0 :
+								-KBPF_EINVAL;
+	}
+}
+
+static int pe_attach(struct kbpf_perf_event *ev, struct kbpf_prog *prog,
+		     uint64_t cookie, struct perf_link *link)
+{
+	const struct kbpf_host *h = ev->obj.host;
+	unsigned long flags;
+	int err = pe_prog_ok(ev, prog);
+
+	if (err)
+		return err;
+	while (pe_lock(ev, kbpf_this_cpu(h), &flags))
+		kbpf_cpu_relax();
+	if (ev->prog) {
+		err = -KBPF_EEXIST;
+	} else {
+		kbpf_prog_get(prog);
+		ev->cookie = cookie;
+		ev->link = link;
+		kbpf_store_release_ptr(&ev->prog, prog);
+	}
+	pe_unlock(ev, flags);
+	return err;
+}
+
+int kbpf_perf_event_set_bpf(struct kbpf_perf_event *ev, struct kbpf_prog *prog,
+			    uint64_t cookie)
+{
+	return pe_attach(ev, prog, cookie, NULL);
+}
+
+int kbpf_perf_probe_fire(struct kbpf_perf_event *ev, void *ctx, size_t ctx_size,
+			 uint32_t *verdict)
+{
+	const struct kbpf_host *h = ev->obj.host;
+	const struct kbpf_probe_pmus *p = h->probes;
+	struct kbpf_prog *prog;
+	unsigned long st = 0;
+	uint64_t r0 = 0;
+	int err = 0;
+
+	if (h->read_lock)
+		st = h->read_lock(h);
+	/* Pairs with the release in pe_attach(). */
+	prog = kbpf_load_acquire_ptr(&ev->prog);
+	*verdict = 1;
+	if (prog) {
+		struct kbpf_interp_args a = {
+			.ctx = ctx,
+			.ctx_size = ctx_size,
+			.mode = (p && p->trusted) ? KBPF_INTERP_FAST :
+						    KBPF_INTERP_CHECKED,
+			.cpu = kbpf_this_cpu(h),
+		};
+
+		err = kbpf_interp_run(prog, h, &a, &r0);
+		*verdict = err ? 0 : (uint32_t)r0;
+	}
+	if (h->read_unlock)
+		h->read_unlock(h, st);
+	return err;
+}
+
+/* ---- perf links (BPF_LINK_CREATE, attach type BPF_PERF_EVENT) ---- */
+
+static void perf_link_release(struct kbpf_obj *obj)
+{
+	struct perf_link *link = kbpf_container_of(obj, struct perf_link, obj);
+	struct kbpf_perf_event *ev = link->ev;
+	const struct kbpf_host *h = obj->host;
+	struct kbpf_prog *prog = NULL;
+	unsigned long flags;
+
+	kbpf_obj_id_release(obj);
+	while (pe_lock(ev, kbpf_this_cpu(h), &flags))
+		kbpf_cpu_relax();
+	if (ev->link == link) {
+		prog = ev->prog;
+		kbpf_store_release_ptr(&ev->prog, NULL);
+		ev->link = NULL;
+	}
+	pe_unlock(ev, flags);
+	/* Programs are freed through defer_free: a running fire is safe. */
+	if (prog)
+		kbpf_prog_put(prog);
+	kbpf_prog_put(link->prog);
+	kbpf_perf_event_put(ev);
+	kbpf_free(h, link, sizeof(*link));
+}
+
+bool kbpf_perf_link_is(const struct kbpf_obj *obj)
+{
+	return obj->type == KBPF_OBJ_LINK && obj->release == perf_link_release;
+}
+
+int kbpf_perf_link_attach(struct kbpf_perf_event *ev, struct kbpf_prog *prog,
+			  uint64_t cookie, struct kbpf_obj **out)
+{
+	const struct kbpf_host *h = ev->obj.host;
+	struct perf_link *link;
+	int err;
+
+	link = kbpf_zalloc(h, sizeof(*link), 0);
+	if (!link)
+		return -KBPF_ENOMEM;
+	link->obj.host = h;
+	link->obj.release = perf_link_release;
+	atomic_init(&link->obj.refcnt, 1);
+	link->obj.type = KBPF_OBJ_LINK;
+	link->ev = ev;
+	link->prog = prog;
+	link->cookie = cookie;
+	err = kbpf_obj_id_alloc(&link->obj);
+	if (!err) {
+		err = pe_attach(ev, prog, cookie, link);
+		if (err)
+			kbpf_obj_id_release(&link->obj);
+	}
+	if (err) {
+		kbpf_free(h, link, sizeof(*link));
+		return err;
+	}
+	kbpf_perf_event_get(ev);
+	kbpf_prog_get(prog);
+	*out = &link->obj;
+	return 0;
+}
+
+/* bpf_copy_to_user() of Linux's link info: -ENOSPC with a cut string. */
+static int pe_copy_name(const struct kbpf_host *h, uint64_t ubuf,
+			uint32_t *ulen, const char *name)
+{
+	uint32_t cap = *ulen;
+	size_t len = 0;
+	const char nul = 0;
+
+	if (!cap != !ubuf)
+		return -KBPF_EINVAL;
+	while (name && name[len])
+		len++;
+	*ulen = (uint32_t)len + 1;
+	if (!ubuf)
+		return 0;
+	if (cap >= len + 1)
+		return kbpf_copy_to_user(h, kbpf_u64_to_ptr(ubuf),
+					 name ? name : &nul, len + 1) ?
+			       -KBPF_EFAULT :
+			       0;
+	if (kbpf_copy_to_user(h, kbpf_u64_to_ptr(ubuf), name, cap - 1) ||
+	    kbpf_copy_to_user(h, (char *)kbpf_u64_to_ptr(ubuf) + cap - 1, &nul,
+			      1))
+		return -KBPF_EFAULT;
+	return -KBPF_ENOSPC;
+}
+
+int kbpf_perf_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
+			     struct bpf_link_info *info)
+{
+	struct perf_link *link = kbpf_container_of(obj, struct perf_link, obj);
+	const struct kbpf_perf_event *ev = link->ev;
+	const struct kbpf_probe_desc *d = &ev->probe;
+
+	info->type = BPF_LINK_TYPE_PERF_EVENT;
+	info->id = obj->id;
+	info->prog_id = link->prog->obj.id;
+	switch (d->kind) {
+	case KBPF_PROBE_UPROBE:
+		info->perf_event.type = d->retprobe ? BPF_PERF_EVENT_URETPROBE :
+						      BPF_PERF_EVENT_UPROBE;
+		info->perf_event.uprobe.offset = (uint32_t)d->offset;
+		info->perf_event.uprobe.ref_ctr_offset = d->ref_ctr_offset;
+		info->perf_event.uprobe.cookie = link->cookie;
+		return pe_copy_name(h, info->perf_event.uprobe.file_name,
+				    &info->perf_event.uprobe.name_len, d->name);
+	case KBPF_PROBE_KPROBE:
+		info->perf_event.type = d->retprobe ? BPF_PERF_EVENT_KRETPROBE :
+						      BPF_PERF_EVENT_KPROBE;
+		info->perf_event.kprobe.offset = (uint32_t)d->offset;
+		info->perf_event.kprobe.addr = d->addr;
+		info->perf_event.kprobe.cookie = link->cookie;
+		return pe_copy_name(h, info->perf_event.kprobe.func_name,
+				    &info->perf_event.kprobe.name_len, d->name);
+	case KBPF_PROBE_TRACEPOINT:
+		info->perf_event.type = BPF_PERF_EVENT_TRACEPOINT;
+		info->perf_event.tracepoint.cookie = link->cookie;
+		return pe_copy_name(h, info->perf_event.tracepoint.tp_name,
+				    &info->perf_event.tracepoint.name_len,
+				    d->name);
+	default:
+		info->perf_event.type = BPF_PERF_EVENT_EVENT;
+		info->perf_event.event.config = ev->attr.config;
+		info->perf_event.event.type = ev->attr.type;
+		info->perf_event.event.cookie = link->cookie;
+		return 0;
+	}
 }
 
 long kbpf_perf_event_ioctl(struct kbpf_perf_event *ev, unsigned int cmd,
@@ -499,6 +873,18 @@ long kbpf_perf_event_ioctl(struct kbpf_perf_event *ev, unsigned int cmd,
 	case PERF_EVENT_IOC_ID:
 		return kbpf_copy_to_user(h, (void *)(uintptr_t)arg, &id,
 					 sizeof(id));
+	case PERF_EVENT_IOC_SET_BPF: {
+		struct kbpf_obj *obj;
+		long err = kbpf_sys_fd_get(h, (int)(uint32_t)arg, KBPF_OBJ_PROG,
+					   &obj, NULL);
+
+		if (err)
+			return err;
+		err = kbpf_perf_event_set_bpf(
+			ev, kbpf_container_of(obj, struct kbpf_prog, obj), 0);
+		kbpf_obj_put(obj);
+		return err;
+	}
 	default:
 		return -KBPF_ENOTTY;
 	}

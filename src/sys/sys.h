@@ -79,6 +79,11 @@ long kbpf_sys_link_update(const struct kbpf_host *h, union bpf_attr *attr,
 int kbpf_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
 			struct bpf_link_info *info);
 
+/* Perf links (src/perf/perf_event.c): is @obj one, and its link info. */
+bool kbpf_perf_link_is(const struct kbpf_obj *obj);
+int kbpf_perf_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
+			     struct bpf_link_info *info);
+
 /* BPF_OBJ_GET_INFO_BY_FD (src/sys/obj_info.c). */
 long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
 				 union bpf_attr *attr, void *uattr,

@@ -26,6 +26,7 @@
 #include "core/atomic.h"
 #include "core/spinlock.h"
 #include "kbpf/interp.h"
+#include "kbpf/perf.h"
 #include "kbpf/raw_tp.h"
 #include "sys/sys.h"
 
@@ -447,10 +448,67 @@ put:
 }
 
 /* Called from syscall */
+/*
+ * Linux's bpf_prog_attach_check_attach_type() for the program types whose
+ * links go on perf events: 0 for a perf link, 1 for a multi-probe link
+ * kbpf lacks, or -EINVAL.
+ */
+static int link_perf_attach_type(const struct kbpf_prog *prog, uint32_t at)
+{
+	static const uint32_t multi[] = { BPF_TRACE_KPROBE_MULTI,
+					  BPF_TRACE_KPROBE_SESSION,
+					  BPF_TRACE_UPROBE_MULTI,
+					  BPF_TRACE_UPROBE_SESSION };
+	size_t i;
+
+	if (prog->type != BPF_PROG_TYPE_KPROBE)
+		return at == BPF_PERF_EVENT ? 0 : -KBPF_EINVAL;
+	for (i = 0; i < KBPF_ARRAY_SIZE(multi); i++)
+		if (prog->expected_attach_type == multi[i] && at != multi[i])
+			return -KBPF_EINVAL;
+	if (at == BPF_PERF_EVENT)
+		return 0;
+	for (i = 0; i < KBPF_ARRAY_SIZE(multi); i++)
+		if (at == multi[i])
+			return 1;
+	return -KBPF_EINVAL;
+}
+
+/* Linux's bpf_perf_link_attach(). */
+static long link_create_perf(const struct kbpf_host *h, union bpf_attr *attr,
+			     struct kbpf_prog *prog)
+{
+	struct kbpf_perf_event *ev;
+	struct kbpf_obj *target, *link;
+	long ret;
+
+	if (attr->link_create.flags)
+		return -KBPF_EINVAL;
+	/* Linux's perf_event_get(): anything but a perf fd is -EBADF. */
+	if (!h->fd_get ||
+	    h->fd_get(h, (int)attr->link_create.target_fd, &target, NULL))
+		return -KBPF_EBADF;
+	ev = kbpf_perf_event_from_obj(target);
+	if (!ev) {
+		kbpf_obj_put(target);
+		return -KBPF_EBADF;
+	}
+	ret = kbpf_perf_link_attach(
+		ev, prog, attr->link_create.perf_event.bpf_cookie, &link);
+	kbpf_obj_put(target);
+	if (ret)
+		return ret;
+	ret = kbpf_sys_fd_install(h, link, KBPF_FD_READ | KBPF_FD_WRITE);
+	if (ret < 0)
+		kbpf_obj_put(link);
+	return ret;
+}
+
 long kbpf_sys_link_create(const struct kbpf_host *h, union bpf_attr *attr,
 			  void *uattr, unsigned int size)
 {
 	struct kbpf_obj *obj;
+	struct kbpf_prog *prog;
 	long ret;
 
 	(void)uattr;
@@ -459,7 +517,8 @@ long kbpf_sys_link_create(const struct kbpf_host *h, union bpf_attr *attr,
 			      &obj, NULL);
 	if (ret)
 		return ret;
-	switch (kbpf_container_of(obj, struct kbpf_prog, obj)->type) {
+	prog = kbpf_container_of(obj, struct kbpf_prog, obj);
+	switch (prog->type) {
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
 	case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
 	case BPF_PROG_TYPE_SOCKET_FILTER:
@@ -468,8 +527,18 @@ long kbpf_sys_link_create(const struct kbpf_host *h, union bpf_attr *attr,
 		/* Linux has no link for these: raw tracepoints use RAW_TRACEPOINT_OPEN. */
 		ret = -KBPF_EINVAL;
 		break;
+	case BPF_PROG_TYPE_KPROBE:
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_PERF_EVENT:
+		ret = link_perf_attach_type(prog,
+					    attr->link_create.attach_type);
+		if (!ret)
+			ret = link_create_perf(h, attr, prog);
+		else if (ret > 0)
+			ret = -KBPF_EOPNOTSUPP; /* kprobe/uprobe multi links */
+		break;
 	default:
-		/* XDP, tc, perf and kprobe links: kbpf has no such attach points. */
+		/* XDP, tc and the other links: kbpf has no such attach points. */
 		ret = -KBPF_EOPNOTSUPP;
 		break;
 	}
@@ -538,9 +607,14 @@ int kbpf_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
 		kbpf_container_of(obj, struct kbpf_raw_tp_link, obj);
 	void *ubuf = kbpf_u64_to_ptr(info->raw_tracepoint.tp_name);
 	uint32_t ulen = info->raw_tracepoint.tp_name_len;
-	const char *name = link->tp->name;
-	size_t len = raw_tp_name_len(name, KBPF_RAW_TP_NAME_MAX);
+	const char *name;
+	size_t len;
 	const char nul = 0;
+
+	if (kbpf_perf_link_is(obj))
+		return kbpf_perf_link_fill_info(h, obj, info);
+	name = link->tp->name;
+	len = raw_tp_name_len(name, KBPF_RAW_TP_NAME_MAX);
 
 	info->type = BPF_LINK_TYPE_RAW_TRACEPOINT;
 	info->id = obj->id;
