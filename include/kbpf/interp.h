@@ -63,6 +63,7 @@ enum kbpf_interp_mode {
  *            (-EINVAL) to work on a context not built for them.
  * @mode: fast or checked.
  * @cpu: the CPU to report in the run context.
+ * @cookie: the attach cookie bpf_get_attach_cookie returns (0: none).
  * @budget: checked mode: taken backward jumps and calls allowed before the
  *          run stops with -ELOOP (0: KBPF_CHECKED_INSN_BUDGET).
  */
@@ -78,6 +79,7 @@ struct kbpf_interp_args {
 	enum kbpf_interp_mode mode;
 	uint32_t cpu;
 	uint64_t budget;
+	uint64_t cookie;
 };
 
 /**

@@ -100,6 +100,8 @@ struct kbpf_helper {
  *             with r1-r5 and returns its r0 (bpf_loop, for_each_map_elem).
  * @tail_call: set by the tail_call helper: the program to continue with.
  * @tail_call_cnt: tail calls made so far in this run.
+ * @cookie: the attach cookie of the attachment being run (what
+ *          bpf_get_attach_cookie returns); 0 for runs without one.
  * @error: set by a helper or the checked interpreter to stop the program
  *         with that negative errno (reported by the runner).
  */
@@ -117,6 +119,7 @@ struct kbpf_run {
 	struct kbpf_prog *tail_call;
 	uint32_t tail_call_cnt;
 	int error;
+	uint64_t cookie;
 };
 
 /**

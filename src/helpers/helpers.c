@@ -203,6 +203,14 @@ static uint64_t h_get_smp_processor_id(struct kbpf_run *run, uint64_t r1,
 	return run->cpu;
 }
 
+/* Linux's bpf_get_attach_cookie: the cookie of the attachment that runs. */
+static uint64_t h_get_attach_cookie(struct kbpf_run *run, uint64_t ctx,
+				    uint64_t r2, uint64_t r3, uint64_t r4,
+				    uint64_t r5)
+{
+	return run->cookie;
+}
+
 static uint64_t h_get_current_pid_tgid(struct kbpf_run *run, uint64_t r1,
 				       uint64_t r2, uint64_t r3, uint64_t r4,
 				       uint64_t r5)
@@ -496,6 +504,16 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       false, 0, KBPF_ARG_NONE),
 	HELPER(get_current_pid_tgid, h_get_current_pid_tgid, KBPF_RET_INTEGER,
 	       false, 0, KBPF_ARG_NONE),
+	/* Measured on 6.18: kprobe, tracepoint, perf_event and raw tracepoint
+	 * programs (and fentry-style tracing) may call it; others may not. */
+	HELPER(get_attach_cookie, h_get_attach_cookie, KBPF_RET_INTEGER, false,
+	       (1ULL << BPF_PROG_TYPE_KPROBE) |
+		       (1ULL << BPF_PROG_TYPE_TRACEPOINT) |
+		       (1ULL << BPF_PROG_TYPE_PERF_EVENT) |
+		       (1ULL << BPF_PROG_TYPE_RAW_TRACEPOINT) |
+		       (1ULL << BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE) |
+		       (1ULL << BPF_PROG_TYPE_TRACING),
+	       KBPF_ARG_PTR_TO_CTX),
 	HELPER(get_current_uid_gid, h_get_current_uid_gid, KBPF_RET_INTEGER,
 	       false, 0, KBPF_ARG_NONE),
 	/* Task helpers: every program type in 6.18 (measured). */

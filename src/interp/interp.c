@@ -992,6 +992,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		.ctx_type = args->ctx_type,
 		.cpu = args->cpu,
 		.call_func = interp_call_func,
+		.cookie = args->cookie,
 	};
 	uint64_t regs[5] = { (uint64_t)(uintptr_t)args->ctx, args->r2, 0, 0,
 			     0 };

@@ -96,7 +96,7 @@ struct kbpf_perf_event {
 	/* Attached program (ioctl SET_BPF or a link), one reference; set and
 	 * cleared under lock, read by fires with acquire. */
 	struct kbpf_prog *prog;
-	uint64_t cookie;
+	_Atomic uint64_t cookie; /* fires may read an old or a new one */
 	struct perf_link *link; /* the link that attached prog, if any */
 	/* Probe events only: */
 	struct kbpf_probe_desc probe; /* kind KBPF_PROBE_NONE: software */
@@ -674,7 +674,8 @@ static int pe_attach(struct kbpf_perf_event *ev, struct kbpf_prog *prog,
 		err = -KBPF_EEXIST;
 	} else {
 		kbpf_prog_get(prog);
-		ev->cookie = cookie;
+		atomic_store_explicit(&ev->cookie, cookie,
+				      memory_order_relaxed);
 		ev->link = link;
 		kbpf_store_release_ptr(&ev->prog, prog);
 	}
@@ -710,6 +711,8 @@ int kbpf_perf_probe_fire(struct kbpf_perf_event *ev, void *ctx, size_t ctx_size,
 			.mode = (p && p->trusted) ? KBPF_INTERP_FAST :
 						    KBPF_INTERP_CHECKED,
 			.cpu = kbpf_this_cpu(h),
+			.cookie = atomic_load_explicit(&ev->cookie,
+						       memory_order_relaxed),
 		};
 
 		err = kbpf_interp_run(prog, h, &a, &r0);

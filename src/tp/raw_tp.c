@@ -207,6 +207,7 @@ int kbpf_raw_tp_fire(struct kbpf_raw_tp *tp, const uint64_t *args)
 
 			if (!prog)
 				continue;
+			a.cookie = arr->e[i].cookie;
 			err = kbpf_interp_run(prog, h, &a, &r0);
 			if (err && !ret)
 				ret = err;

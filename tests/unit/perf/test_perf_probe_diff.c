@@ -29,6 +29,7 @@
 #include "../maps/diff_util.h"
 #include "core/compiler.h"
 #include "kbpf/perf.h"
+#include "kbpf/raw_tp.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
@@ -896,6 +897,158 @@ KBPF_TEST(
 	}
 	kbpf_posix_rcu_barrier();
 	T_EQ(nr_opened, nr_closed);
+}
+
+KBPF_TEST(
+	probe_attach_cookie,
+	"bpf_get_attach_cookie in a uprobe program returns the perf link's cookie, as the kernel's, and 0 after SET_BPF")
+{
+	const uint64_t cookie = 0x123456789abcdef0ull;
+	long map[2], prog[2], up[2], up2[2], link[2];
+	uint64_t off = file_offset((const void *)probed_fn);
+	uint64_t v[2][2];
+	int side, i, k;
+
+	NEED_KERNEL();
+	setup();
+	T_ASSERT(off);
+	for (side = 0; side < 2; side++) {
+		struct bpf_insn p[32];
+		struct perf_event_attr a;
+		int n = 0;
+
+		map[side] = side_create(side, BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0, 0,
+					NULL);
+		T_ASSERT(map[side] >= 0);
+		/* slot 0 += cookie, slot 1 += 1 */
+		p[n++] = I(BPF_JMP | BPF_CALL, 0, 0, 0,
+			   BPF_FUNC_get_attach_cookie);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0);
+		n = emit_add(p, n, map[side], 0, 7);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 7, 0, 0, 1);
+		n = emit_add(p, n, map[side], 1, 7);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+		p[n++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		prog[side] = load(side, BPF_PROG_TYPE_KPROBE, 0, p, n);
+		T_ASSERT(prog[side] >= 0);
+		a = probe_attr(pmus.uprobe_type);
+		a.config1 = (uintptr_t)exe();
+		a.config2 = off;
+		up[side] = side_perf_open(side, &a, -1, 0);
+		up2[side] = side_perf_open(side, &a, -1, 0);
+		T_ASSERT(up[side] >= 0 && up2[side] >= 0);
+		link[side] = link_create(side, prog[side], up[side],
+					 BPF_PERF_EVENT, 0, cookie);
+		T_ASSERT(link[side] >= 0);
+		/* A second event on the same probe, attached without a cookie. */
+		T_EQ(side_ioctl(side, up2[side], PERF_EVENT_IOC_SET_BPF,
+				(unsigned long)prog[side]),
+		     0);
+	}
+	for (i = 0; i < 3; i++) {
+		uint64_t regs[32] = { 0 };
+
+		(void)probed_fn(i, i);
+		T_EQ(host_hit(KBPF_PROBE_UPROBE, exe(), off, regs,
+			      sizeof(regs)),
+		     2);
+	}
+	for (side = 0; side < 2; side++) {
+		for (k = 0; k < 2; k++) {
+			uint32_t key = (uint32_t)k;
+
+			T_EQ(side_elem(side, BPF_MAP_LOOKUP_ELEM, map[side],
+				       &key, &v[side][k], 0),
+			     0);
+		}
+		side_close(side, link[side]);
+		side_perf_close(side, up[side]);
+		side_perf_close(side, up2[side]);
+		side_close(side, prog[side]);
+		side_close(side, map[side]);
+	}
+	T_EQ(v[0][1], v[1][1]);
+	T_EQ(v[0][0], v[1][0]);
+	T_EQ(v[1][1], 6);
+	T_EQ(v[1][0], 3 * cookie);
+	kbpf_posix_rcu_barrier();
+	T_EQ(nr_opened, nr_closed);
+}
+
+static struct kbpf_raw_tp sys_enter_tp = { .name = "sys_enter", .nargs = 2 };
+
+KBPF_TEST(
+	raw_tp_attach_cookie,
+	"bpf_get_attach_cookie in a raw tracepoint program returns BPF_RAW_TRACEPOINT_OPEN's cookie, as the kernel's")
+{
+	const uint64_t cookie = 0xfeedface00000007ull;
+	uint32_t tgid = (uint32_t)getpid();
+	long map[2], prog[2], link[2];
+	uint64_t v[2][2];
+	int side, i, k;
+
+	NEED_KERNEL();
+	T_EQ(kbpf_raw_tp_register(kbpf_posix_host(), &sys_enter_tp), 0);
+	for (side = 0; side < 2; side++) {
+		struct bpf_insn p[40];
+		union bpf_attr a;
+		int n = 0;
+
+		map[side] = side_create(side, BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0, 0,
+					NULL);
+		T_ASSERT(map[side] >= 0);
+		/* This process's getppid only: slot 0 += cookie, slot 1 += 1. */
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0);
+		p[n++] = I(BPF_LDX | BPF_MEM | BPF_DW, 7, 6, 8, 0);
+		p[n++] = I(BPF_JMP | BPF_JNE | BPF_K, 7, 0, 4, SYS_getppid);
+		p[n++] = I(BPF_JMP | BPF_CALL, 0, 0, 0,
+			   BPF_FUNC_get_current_pid_tgid);
+		p[n++] = I(BPF_ALU64 | BPF_RSH | BPF_K, 0, 0, 0, 32);
+		p[n++] = I(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 1, (int32_t)tgid);
+		p[n++] = I(BPF_JMP | BPF_JA, 0, 0, 2, 0);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+		p[n++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+		p[n++] = I(BPF_JMP | BPF_CALL, 0, 0, 0,
+			   BPF_FUNC_get_attach_cookie);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0);
+		n = emit_add(p, n, map[side], 0, 7);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 7, 0, 0, 1);
+		n = emit_add(p, n, map[side], 1, 7);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+		p[n++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		prog[side] = load(side, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, p, n);
+		T_ASSERT(prog[side] >= 0);
+		memset(&a, 0, sizeof(a));
+		a.raw_tracepoint.name = (uint64_t)(uintptr_t) "sys_enter";
+		a.raw_tracepoint.prog_fd = (uint32_t)prog[side];
+		a.raw_tracepoint.cookie = cookie;
+		link[side] = side_bpf(side, BPF_RAW_TRACEPOINT_OPEN, &a);
+		T_ASSERT(link[side] >= 0);
+	}
+	for (i = 0; i < 4; i++) {
+		uint64_t args[2] = { 0, SYS_getppid };
+
+		(void)syscall(SYS_getppid);
+		T_EQ(kbpf_raw_tp_fire(&sys_enter_tp, args), 0);
+	}
+	for (side = 0; side < 2; side++) {
+		side_close(side, link[side]);
+		for (k = 0; k < 2; k++) {
+			uint32_t key = (uint32_t)k;
+
+			T_EQ(side_elem(side, BPF_MAP_LOOKUP_ELEM, map[side],
+				       &key, &v[side][k], 0),
+			     0);
+		}
+		side_close(side, prog[side]);
+		side_close(side, map[side]);
+	}
+	T_EQ(kbpf_raw_tp_unregister(&sys_enter_tp), 0);
+	T_EQ(v[0][1], v[1][1]);
+	T_EQ(v[0][0], v[1][0]);
+	T_EQ(v[1][1], 4);
+	T_EQ(v[1][0], 4 * cookie);
 }
 #endif
 
