@@ -187,6 +187,19 @@ bool kbpf_perf_event_readable(struct kbpf_perf_event *ev);
 long kbpf_perf_event_output(struct kbpf_perf_event *ev, uint32_t cpu,
 			    const void *data, uint64_t size, uint16_t misc);
 
+struct kbpf_perf_frag;
+
+/**
+ * kbpf_perf_event_output_frag() - kbpf_perf_event_output() with the bytes
+ * of @frag (may be NULL) after @data in the raw part, as one sample.
+ * Return and context: as kbpf_perf_event_output(); -E2BIG when @size plus
+ * the fragment exceeds KBPF_PERF_RAW_MAX.
+ */
+long kbpf_perf_event_output_frag(struct kbpf_perf_event *ev, uint32_t cpu,
+				 const void *data, uint64_t size,
+				 const struct kbpf_perf_frag *frag,
+				 uint16_t misc);
+
 /**
  * kbpf_perf_event_array_output() - bpf_perf_event_output through a
  * BPF_MAP_TYPE_PERF_EVENT_ARRAY: the event at index @flags & BPF_F_INDEX_MASK
@@ -200,6 +213,36 @@ long kbpf_perf_event_output(struct kbpf_perf_event *ev, uint32_t cpu,
 long kbpf_perf_event_array_output(struct kbpf_map *map, uint32_t cpu,
 				  uint64_t flags, const void *data,
 				  uint64_t size, uint16_t misc);
+
+/**
+ * struct kbpf_perf_frag - bytes appended to a sample's raw data after the
+ * caller's buffer, copied by a callback (Linux's perf_raw_frag: packet
+ * programs append packet bytes this way).
+ * @copy: copies @len bytes starting at byte @off of the fragment to @dst;
+ *        called once, or twice when the record wraps the ring. Program
+ *        path, under the event's lock: must not sleep or take locks.
+ * @src: the callback's argument.
+ * @size: bytes in the fragment.
+ */
+struct kbpf_perf_frag {
+	void (*copy)(void *dst, const void *src, uint64_t off, uint64_t len);
+	const void *src;
+	uint64_t size;
+};
+
+/**
+ * kbpf_perf_event_array_output_frag() - kbpf_perf_event_array_output()
+ * with @frag's bytes after @data in the raw part (@frag may be NULL).
+ * @flags: as kbpf_perf_event_array_output(); the caller strips the context
+ *         length bits packet programs put above the index.
+ * Return and context: as kbpf_perf_event_array_output(); -E2BIG when
+ * @size plus the fragment exceeds KBPF_PERF_RAW_MAX.
+ */
+long kbpf_perf_event_array_output_frag(struct kbpf_map *map, uint32_t cpu,
+				       uint64_t flags, const void *data,
+				       uint64_t size,
+				       const struct kbpf_perf_frag *frag,
+				       uint16_t misc);
 
 /**
  * kbpf_perf_event_lost() - samples dropped and not yet reported in a

@@ -436,9 +436,18 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 				    uint64_t map, uint64_t flags, uint64_t data,
 				    uint64_t size)
 {
-	return (uint64_t)kbpf_perf_event_array_output(MAP(map), run->cpu, flags,
-						      PTR(data), size,
-						      PERF_RECORD_MISC_KERNEL);
+	switch (run->prog->type) {
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_XDP:
+		return kbpf_helper_pkt_event_output(run, ctx, map, flags, data,
+						    size);
+	default:
+		return (uint64_t)kbpf_perf_event_array_output(
+			MAP(map), run->cpu, flags, PTR(data), size,
+			PERF_RECORD_MISC_KERNEL);
+	}
 }
 
 /* Bit for each program type a helper is restricted to (0: any). */
@@ -581,8 +590,8 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_PTR_TO_FUNC, KBPF_ARG_PTR_TO_STACK_OR_NULL,
 	       KBPF_ARG_ANYTHING),
 	HELPER(perf_event_output, h_perf_event_output, KBPF_RET_INTEGER, true,
-	       TRACING_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR,
-	       KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_MEM,
+	       TRACING_TYPES | SKB_TYPES | XDP_TYPES, KBPF_ARG_PTR_TO_CTX,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_MEM,
 	       KBPF_ARG_CONST_SIZE_OR_ZERO),
 	HELPER(tail_call, h_tail_call, KBPF_RET_VOID, false, 0,
 	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING),

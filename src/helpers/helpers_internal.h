@@ -51,6 +51,14 @@ uint64_t kbpf_helper_xdp_adjust_meta(struct kbpf_run *run, uint64_t r1,
 uint64_t kbpf_helper_xdp_adjust_tail(struct kbpf_run *run, uint64_t r1,
 				     uint64_t offset, uint64_t r3, uint64_t r4,
 				     uint64_t r5);
+/*
+ * bpf_perf_event_output (25) for packet programs (Linux's
+ * bpf_skb_event_output/bpf_xdp_event_output): flags bits 32-51 ask for that
+ * many packet bytes after the caller's data.
+ */
+uint64_t kbpf_helper_pkt_event_output(struct kbpf_run *run, uint64_t ctx,
+				      uint64_t map, uint64_t flags,
+				      uint64_t data, uint64_t size);
 uint64_t kbpf_helper_xdp_get_buff_len(struct kbpf_run *run, uint64_t r1,
 				      uint64_t r2, uint64_t r3, uint64_t r4,
 				      uint64_t r5);

@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "helpers_internal.h"
 #include "kbpf/packet.h"
+#include "kbpf/perf.h"
 
 /*
  * The run's context, if it was built for this kind of program (by
@@ -569,4 +570,70 @@ uint64_t kbpf_helper_redirect(struct kbpf_run *run, uint64_t ifindex,
 	if (run->prog->type == BPF_PROG_TYPE_XDP)
 		return flags ? XDP_ABORTED : XDP_REDIRECT;
 	return flags & ~(uint64_t)BPF_F_INGRESS ? TC_ACT_SHOT : TC_ACT_REDIRECT;
+}
+
+/* ---- bpf_perf_event_output with packet bytes ---- */
+
+static void skb_frag_copy(void *dst, const void *src, uint64_t off,
+			  uint64_t len)
+{
+	memcpy(dst, (const uint8_t *)src + off, (size_t)len);
+}
+
+/* Packet bytes [@off, @off + @len) of an XDP buffer: linear part, frags. */
+static void xdp_frag_copy(void *dst, const void *src, uint64_t off,
+			  uint64_t len)
+{
+	const struct kbpf_xdp *xdp = src;
+	uint8_t *d = dst;
+	uint32_t i;
+
+	for (i = 0; len && i <= xdp->nr_frags; i++) {
+		const uint8_t *seg = i ? xdp->frags[i - 1].data :
+					 xdp_ptr(xdp->data);
+		uint64_t sz = i ? xdp->frags[i - 1].size :
+				  xdp->data_end - xdp->data;
+		uint64_t k;
+
+		if (off >= sz) {
+			off -= sz;
+			continue;
+		}
+		k = sz - off < len ? sz - off : len;
+		memcpy(d, seg + off, (size_t)k);
+		d += k;
+		len -= k;
+		off = 0;
+	}
+}
+
+uint64_t kbpf_helper_pkt_event_output(struct kbpf_run *run, uint64_t ctx,
+				      uint64_t map, uint64_t flags,
+				      uint64_t data, uint64_t size)
+{
+	uint64_t clen = (flags & BPF_F_CTXLEN_MASK) >> 32;
+	struct kbpf_perf_frag frag;
+
+	if (flags & ~(uint64_t)(BPF_F_CTXLEN_MASK | BPF_F_INDEX_MASK))
+		return ERR(KBPF_EINVAL);
+	if (run->prog->type == BPF_PROG_TYPE_XDP) {
+		const struct kbpf_xdp *xdp = XDP(run);
+
+		if (!xdp || clen > xdp->data_end - xdp->data + xdp->frags_size)
+			return ERR(KBPF_EFAULT);
+		frag.copy = xdp_frag_copy;
+		frag.src = xdp;
+	} else {
+		const struct kbpf_skb *skb = SKB(run);
+
+		if (!skb || clen > skb_len(skb))
+			return ERR(KBPF_EFAULT);
+		frag.copy = skb_frag_copy;
+		frag.src = skb_data(skb);
+	}
+	frag.size = clen;
+	return (uint64_t)kbpf_perf_event_array_output_frag(
+		(struct kbpf_map *)PTR(map), run->cpu,
+		flags & ~(uint64_t)BPF_F_CTXLEN_MASK, PTR(data), size,
+		clen ? &frag : NULL, PERF_RECORD_MISC_KERNEL);
 }

@@ -238,6 +238,16 @@ long kbpf_perf_event_array_output(struct kbpf_map *map, uint32_t cpu,
 				  uint64_t flags, const void *data,
 				  uint64_t size, uint16_t misc)
 {
+	return kbpf_perf_event_array_output_frag(map, cpu, flags, data, size,
+						 NULL, misc);
+}
+
+long kbpf_perf_event_array_output_frag(struct kbpf_map *map, uint32_t cpu,
+				       uint64_t flags, const void *data,
+				       uint64_t size,
+				       const struct kbpf_perf_frag *frag,
+				       uint16_t misc)
+{
 	uint64_t idx = flags & BPF_F_INDEX_MASK;
 	struct pea_entry *e;
 
@@ -254,7 +264,7 @@ long kbpf_perf_event_array_output(struct kbpf_map *map, uint32_t cpu,
 	e = atomic_load_explicit(&pea(map)->slots[idx], memory_order_acquire);
 	if (!e)
 		return -KBPF_ENOENT;
-	return kbpf_perf_event_output(e->ev, cpu, data, size, misc);
+	return kbpf_perf_event_output_frag(e->ev, cpu, data, size, frag, misc);
 }
 
 static uint64_t pea_mem_usage(const struct kbpf_map *map)

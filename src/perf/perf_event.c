@@ -1001,9 +1001,30 @@ static size_t pe_id_fields(struct kbpf_perf_event *ev, uint32_t cpu,
 	return n * 8;
 }
 
+/* Copy @len bytes of @frag from @off to ring position @pos, wrapping. */
+static void ring_put_frag(struct perf_ring *rb, uint64_t pos,
+			  const struct kbpf_perf_frag *frag)
+{
+	size_t off = (size_t)(pos & (rb->size - 1));
+	uint64_t first = kbpf_min(frag->size, (uint64_t)(rb->size - off));
+
+	frag->copy(rb->data + off, frag->src, 0, first);
+	if (first < frag->size)
+		frag->copy(rb->data, frag->src, first, frag->size - first);
+}
+
 long kbpf_perf_event_output(struct kbpf_perf_event *ev, uint32_t cpu,
 			    const void *data, uint64_t size, uint16_t misc)
 {
+	return kbpf_perf_event_output_frag(ev, cpu, data, size, NULL, misc);
+}
+
+long kbpf_perf_event_output_frag(struct kbpf_perf_event *ev, uint32_t cpu,
+				 const void *data, uint64_t size,
+				 const struct kbpf_perf_frag *frag,
+				 uint16_t misc)
+{
+	uint64_t fsize = frag ? frag->size : 0;
 	const struct perf_event_attr *a = &ev->attr;
 	uint64_t fields[10], ids[6], tail, head, lost, wakeup;
 	struct perf_event_header hdr;
@@ -1020,13 +1041,13 @@ long kbpf_perf_event_output(struct kbpf_perf_event *ev, uint32_t cpu,
 	if (!atomic_load_explicit(&ev->enabled, memory_order_relaxed) ||
 	    (ev->cpu >= 0 && (uint32_t)ev->cpu != cpu))
 		return -KBPF_EOPNOTSUPP;
-	if (size > KBPF_PERF_RAW_MAX)
+	if (size > KBPF_PERF_RAW_MAX || fsize > KBPF_PERF_RAW_MAX - size)
 		return -KBPF_E2BIG;
 	nfields = pe_sample_fields(ev, cpu, fields, a->sample_type);
 	rec = sizeof(hdr) + nfields;
 	if (a->sample_type & PERF_SAMPLE_RAW) {
 		/* u32 size + data, padded so the record stays 8-aligned. */
-		raw_size = (uint32_t)(kbpf_round_up(size + 4, 8) - 4);
+		raw_size = (uint32_t)(kbpf_round_up(size + fsize + 4, 8) - 4);
 		rec += 4 + raw_size;
 	}
 	if (rec > 0xffff)
@@ -1079,6 +1100,8 @@ long kbpf_perf_event_output(struct kbpf_perf_event *ev, uint32_t cpu,
 	if (a->sample_type & PERF_SAMPLE_RAW) {
 		ring_put(rb, head, &raw_size, 4);
 		ring_put(rb, head + 4, data, (size_t)size);
+		if (fsize)
+			ring_put_frag(rb, head + 4 + size, frag);
 		/* The padding is left unwritten, as Linux leaves it. */
 	}
 	if (!a->watermark && a->wakeup_events &&
