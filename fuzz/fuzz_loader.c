@@ -9,6 +9,11 @@
  *
  * Seeds (corpus/loader/) are clang-built objects: the loader test's and
  * the examples', little- and big-endian.
+ *
+ * Half of the inputs also give the loader a host BTF for CO-RE: the first
+ * BTF header found in the input itself (its own .BTF, so that CO-RE
+ * relocations resolve against types that match, or against what the
+ * mutation made of them).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +37,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (baseline < 0)
 		baseline = kbpf_posix_live_allocs();
+	if (size % 4 >= 2) {
+		size_t i;
+
+		for (i = 0; i + 24 <= size; i += 4)
+			if (data[i] == 0x9f && data[i + 1] == 0xeb &&
+			    data[i + 2] == 1) {
+				o.target_btf = data + i;
+				o.target_btf_size = size - i;
+				break;
+			}
+	}
 	r = kbpf_elf_parse(kbpf_posix_host(), data, size, &o, &obj);
 	if (r) {
 		/* Every refusal says why. */

@@ -31,9 +31,14 @@
  * would pass a map fd (BPF_PSEUDO_MAP_FD / _VALUE), the loader passes the
  * map itself, so it needs no fd table.
  *
- * Not supported, refused with a message naming the reason: CO-RE
- * relocations (`.BTF.ext` core_relo records; kbpf has no target BTF),
- * extern variables (`.kconfig`, `.ksyms`) and functions (kfuncs): such
+ * CO-RE relocations (`.BTF.ext` core_relo records) are applied as libbpf
+ * applies them when the host gives its BTF (kbpf_elf_opts.target_btf):
+ * the same candidate types, matching rules, values, patches and poisoned
+ * instructions; TYPE_MATCHES is not supported. Without target BTF the
+ * programs that use CO-RE are refused at load.
+ *
+ * Not supported, refused with a message naming the reason: CO-RE without
+ * target BTF, extern variables (`.kconfig`, `.ksyms`) and functions (kfuncs): such
  * programs parse, for inspection, and are refused at load, each with its
  * reason (kbpf_elf_prog.why); map types and program types kbpf lacks
  * (refused at creation and load with the type named); objects whose byte
@@ -227,8 +232,11 @@ struct kbpf_elf_prog {
  * @progs, @nr_progs: programs, in section order then offset.
  * @maps, @nr_maps: maps: BTF-defined, then legacy, then global data, each
  *        in section order.
- * @nr_core_relos: CO-RE relocation records in `.BTF.ext`; if non-zero,
- *        kbpf_elf_load() refuses the object.
+ * @nr_core_relos: CO-RE relocation records in `.BTF.ext`; without target
+ *        BTF (kbpf_elf_opts.target_btf), the programs that use them are
+ *        refused at load.
+ * @nr_core_applied: CO-RE relocations applied against the target BTF
+ *        (counted once per program that carries them).
  * @has_btf: the object has a `.BTF` section.
  * @loaded: kbpf_elf_load() succeeded.
  * The rest is private.
@@ -243,6 +251,7 @@ struct kbpf_elf {
 	struct kbpf_elf_map *maps;
 	uint32_t nr_maps;
 	uint32_t nr_core_relos;
+	uint32_t nr_core_applied;
 	bool has_btf;
 	bool loaded;
 
@@ -269,6 +278,11 @@ struct kbpf_elf {
  *        refused.
  * @helpers, @nr_helpers: the helper table for the programs (NULL: kbpf's
  *        default table); it must outlive the programs.
+ * @target_btf, @target_btf_size: kbpf_elf_parse(): the host's BTF (raw
+ *        `.BTF` bytes, as Linux exposes /sys/kernel/btf/vmlinux), against
+ *        which CO-RE relocations are applied as libbpf applies them; only
+ *        read during the parse. NULL: programs with CO-RE relocations are
+ *        refused at load.
  */
 struct kbpf_elf_opts {
 	const char *obj_name;
@@ -279,6 +293,8 @@ struct kbpf_elf_opts {
 	uint32_t log_level;
 	const struct kbpf_helper *helpers;
 	uint32_t nr_helpers;
+	const void *target_btf;
+	size_t target_btf_size;
 };
 
 /**

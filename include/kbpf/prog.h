@@ -87,6 +87,15 @@ struct kbpf_helper {
 	uint64_t prog_types;
 };
 
+/*
+ * The helper id libbpf (and kbpf's loader) writes over an instruction whose
+ * CO-RE relocation found nothing on this host. Programs guard such code so
+ * that it never runs; the structural check accepts the call, and a run
+ * that reaches it stops with -ENOENT (Linux's verifier refuses the program
+ * instead when the call is reachable).
+ */
+#define KBPF_CORE_POISON_HELPER 0xbad2310
+
 /**
  * struct kbpf_run - the state of one program run, handed to every helper.
  * Lives on the runner's stack for the duration of the run.

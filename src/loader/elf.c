@@ -1263,6 +1263,32 @@ static int ld_reloc_ldimm64(struct ld_ctx *c, struct ld_reloc_state *st,
 	return 0;
 }
 
+/*
+ * Apply one CO-RE record at output instruction @at. A relocation libbpf
+ * would fail makes the program unsupported with that reason (other
+ * programs of the object still load); only -ENOMEM fails the parse.
+ */
+static int ld_core_one(struct ld_ctx *c, struct ld_reloc_state *st,
+		       const struct ld_core *rec, uint32_t at)
+{
+	char msg[160], *save = c->errbuf;
+	size_t save_size = c->errbuf_size;
+	int err;
+
+	msg[0] = 0;
+	c->errbuf = msg;
+	c->errbuf_size = sizeof(msg);
+	err = kbpf_ld_core_apply(c, rec, st->p->name, at, &st->out[at],
+				 st->cap - at);
+	c->errbuf = save;
+	c->errbuf_size = save_size;
+	if (err == -KBPF_ENOMEM)
+		return kbpf_ld_err(c, err, "out of memory");
+	if (err)
+		ld_prog_unsupported(st->p, KBPF_ELF_UNSUP_CORE, "%s", msg);
+	return 0;
+}
+
 /* Relocate one instruction of frame @f (the top of the stack). */
 static int ld_reloc_one(struct ld_ctx *c, struct ld_reloc_state *st,
 			struct ld_frame *f)
@@ -1273,6 +1299,14 @@ static int ld_reloc_one(struct ld_ctx *c, struct ld_reloc_state *st,
 	int32_t ri = sec->relo[f->start + i];
 	int err = 0;
 
+	if (ld_is_ldimm64(insn)) {
+		if (f->pos >= f->cnt)
+			return kbpf_ld_err(
+				c, -KBPF_ENOEXEC,
+				"prog '%s': ld_imm64 at instruction %u is cut by the function's end",
+				st->p->name, at);
+		f->pos++;
+	}
 	if (sec->core[f->start + i] >= 0) {
 		int32_t k = sec->core[f->start + i];
 
@@ -1283,17 +1317,13 @@ static int ld_reloc_one(struct ld_ctx *c, struct ld_reloc_state *st,
 		while ((uint32_t)k < c->nr_cores && c->cores[k].sec == f->sec &&
 		       c->cores[k].insn == f->start + i) {
 			st->p->nr_core_relos++;
+			if (c->target && !st->p->unsupported) {
+				err = ld_core_one(c, st, &c->cores[k], at);
+				if (err)
+					return err;
+			}
 			k++;
 		}
-	}
-
-	if (ld_is_ldimm64(insn)) {
-		if (f->pos >= f->cnt)
-			return kbpf_ld_err(
-				c, -KBPF_ENOEXEC,
-				"prog '%s': ld_imm64 at instruction %u is cut by the function's end",
-				st->p->name, at);
-		f->pos++;
 	}
 	if (ri >= 0) {
 		const struct ld_rel *r = &c->rels[ri];
@@ -1391,7 +1421,7 @@ static int ld_relocate_prog(struct ld_ctx *c, uint32_t pi, uint32_t *sub_off,
 		err = ld_reloc_one(c, &st, f);
 	}
 	p->insn_cnt = st.out_cnt;
-	if (!err && st.core_first >= 0) {
+	if (!err && st.core_first >= 0 && !c->target) {
 		char desc[112];
 
 		kbpf_ld_core_desc(c, &c->cores[st.core_first], desc,
@@ -1433,6 +1463,8 @@ static void ld_ctx_fini(struct ld_ctx *c)
 {
 	uint32_t i;
 
+	kbpf_core_target_free(c->h, c->target);
+	c->target = NULL;
 	kbpf_ld_btf_ext_free(c);
 	kbpf_ld_btf_free(c);
 	if (c->secs)
@@ -1527,6 +1559,15 @@ int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
 		err = ld_data_maps(&c);
 	if (!err && c.btf_ext_idx)
 		err = kbpf_ld_btf_ext_parse(&c);
+	if (!err && c.nr_cores && opts && opts->target_btf) {
+		err = kbpf_core_target_parse(h, opts->target_btf,
+					     opts->target_btf_size, &c.target);
+		if (err == -KBPF_EINVAL)
+			err = kbpf_ld_err(&c, -KBPF_EINVAL,
+					  "target BTF: malformed");
+		else if (err)
+			err = kbpf_ld_err(&c, err, "out of memory");
+	}
 	if (!err)
 		err = ld_functions(&c);
 	if (!err)

@@ -133,6 +133,7 @@ struct ld_ctx {
 	uint32_t maps_cap;
 	struct ld_core *cores; /* sorted by section, then instruction */
 	uint32_t nr_cores;
+	struct kbpf_core_target *target; /* the host's BTF, for CO-RE */
 };
 
 /*
@@ -175,6 +176,21 @@ bool kbpf_ld_btf_datasec_has_global(const struct ld_ctx *c, const char *sec);
 bool kbpf_ld_btf_is_func(const struct ld_ctx *c, const char *name);
 /* The DATASEC (".kconfig", ".ksyms") declaring variable @name, or NULL. */
 const char *kbpf_ld_btf_var_sec(const struct ld_ctx *c, const char *name);
+
+/* CO-RE against the host's BTF (core.c). */
+struct kbpf_core_target;
+int kbpf_core_target_parse(const struct kbpf_host *h, const void *buf,
+			   size_t size, struct kbpf_core_target **out);
+void kbpf_core_target_free(const struct kbpf_host *h,
+			   struct kbpf_core_target *t);
+/*
+ * Apply CO-RE record @rec to @insn (output instruction @at of program
+ * @pn, @room instructions from @insn to the end of the buffer). 0, or a
+ * negative errno with the reason in the error buffer.
+ */
+int kbpf_ld_core_apply(struct ld_ctx *c, const struct ld_core *rec,
+		       const char *pn, uint32_t at, struct bpf_insn *insn,
+		       uint32_t room);
 
 /* The first 15 bytes of @name, NUL-terminated, into @out (16 bytes). */
 void kbpf_ld_map_kname(const char *name, char *out);

@@ -400,6 +400,8 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 				"kbpf: calling kernel functions (kfuncs) is not supported\n");
 			return -KBPF_EINVAL;
 		}
+		if (insn->imm == KBPF_CORE_POISON_HELPER)
+			return 0;
 		hp = kbpf_helper_find(prog, (uint32_t)insn->imm);
 		if (!hp ||
 		    (hp->fn == kbpf_default_helpers[BPF_FUNC_ktime_get_tai_ns]

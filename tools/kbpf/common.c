@@ -50,6 +50,38 @@ uint8_t *tool_read_file(const char *path, size_t *size)
 	return buf;
 }
 
+/*
+ * The host BTF CO-RE relocations are applied against: $KBPF_BTF ("none":
+ * none), else /sys/kernel/btf/vmlinux when readable, as libbpf looks for
+ * it. Read once.
+ */
+static const uint8_t *tool_target_btf(size_t *size)
+{
+	static uint8_t *btf;
+	static size_t btf_size;
+	static int done;
+	const char *path = getenv("KBPF_BTF");
+
+	if (!done) {
+		done = 1;
+		if (!path)
+			path = "/sys/kernel/btf/vmlinux";
+		if (strcmp(path, "none")) {
+			FILE *f = fopen(path, "rb");
+
+			if (f) {
+				fclose(f);
+				btf = tool_read_file(path, &btf_size);
+			} else if (getenv("KBPF_BTF")) {
+				fprintf(stderr, "kbpf: %s: %s\n", path,
+					strerror(errno));
+			}
+		}
+	}
+	*size = btf_size;
+	return btf;
+}
+
 int tool_parse(const char *path, char *err, size_t errsz, struct kbpf_elf **out)
 {
 	const char *base = strrchr(path, '/');
@@ -71,6 +103,7 @@ int tool_parse(const char *path, char *err, size_t errsz, struct kbpf_elf **out)
 		snprintf(err, errsz, "cannot read the file");
 		return -EIO;
 	}
+	o.target_btf = tool_target_btf(&o.target_btf_size);
 	r = kbpf_elf_parse(kbpf_posix_host(), buf, size, &o, out);
 	free(buf);
 	return r;

@@ -70,8 +70,11 @@ static void info_text(const char *path, struct kbpf_elf *obj, bool disasm)
 	printf("%s: %s-endian BPF object, license \"%s\", version 0x%x%s\n",
 	       path, obj->big_endian ? "big" : "little", obj->license,
 	       obj->kern_version, obj->has_btf ? ", BTF" : "");
-	if (obj->nr_core_relos)
-		printf("  %u CO-RE relocations: kbpf cannot load this object (no target BTF)\n",
+	if (obj->nr_core_relos && obj->nr_core_applied)
+		printf("  %u CO-RE relocations, applied against the host BTF\n",
+		       obj->nr_core_relos);
+	else if (obj->nr_core_relos)
+		printf("  %u CO-RE relocations: its programs cannot load without a host BTF (KBPF_BTF)\n",
 		       obj->nr_core_relos);
 	printf("programs (%u):\n", obj->nr_progs);
 	for (i = 0; i < obj->nr_progs; i++) {

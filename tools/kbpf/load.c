@@ -32,7 +32,7 @@ static void load_help(FILE *f)
 		"Each refusal has a class:\n"
 		"  parse        the object itself is refused (malformed, or uses what\n"
 		"               the parser refuses: static programs, iproute2 maps)\n"
-		"  core         CO-RE relocations (kbpf has no target BTF)\n"
+		"  core         CO-RE relocations without a host BTF, or one that fails\n"
 		"  kfunc        calls an extern function (kfunc)\n"
 		"  extern       reads an extern variable (.kconfig, .ksyms)\n"
 		"  section      the section name names no program type\n"

@@ -23,7 +23,10 @@ static void usage(FILE *f)
 		"  run OBJ [options]        load, run one program, print results\n"
 		"  help [COMMAND]           this text, or a command's\n"
 		"\n"
-		"`kbpf COMMAND --help` describes each command.\n");
+		"`kbpf COMMAND --help` describes each command.\n"
+		"\n"
+		"CO-RE relocations are applied against the BTF in $KBPF_BTF, else\n"
+		"/sys/kernel/btf/vmlinux when readable (KBPF_BTF=none: no BTF).\n");
 }
 
 int main(int argc, char **argv)

@@ -1326,3 +1326,176 @@ KBPF_TEST(
 	kside_close(kobj);
 	free(b.data);
 }
+
+/* ------------------------------------------------------------ CO-RE */
+
+#include "progs/core_target.h"
+
+/* The bytes of section @name of a little- or big-endian ELF64 file. */
+static const uint8_t *elf_section(const struct blob *b, const char *name,
+				  size_t *size)
+{
+	const uint8_t *d = b->data;
+	uint64_t shoff;
+	uint16_t shentsize, shnum, shstrndx, i;
+	const uint8_t *strs;
+
+	if (b->size < 64 || d[4] != 2 || d[5] != 1)
+		return NULL; /* the test objects are ELF64 LSB */
+	memcpy(&shoff, d + 0x28, 8);
+	memcpy(&shentsize, d + 0x3a, 2);
+	memcpy(&shnum, d + 0x3c, 2);
+	memcpy(&shstrndx, d + 0x3e, 2);
+	if (shoff + (uint64_t)shnum * shentsize > b->size || shstrndx >= shnum)
+		return NULL;
+	{
+		uint64_t o;
+
+		memcpy(&o, d + shoff + (uint64_t)shstrndx * shentsize + 0x18,
+		       8);
+		strs = d + o;
+	}
+	for (i = 0; i < shnum; i++) {
+		const uint8_t *sh = d + shoff + (uint64_t)i * shentsize;
+		uint32_t nm;
+		uint64_t off, sz;
+
+		memcpy(&nm, sh, 4);
+		memcpy(&off, sh + 0x18, 8);
+		memcpy(&sz, sh + 0x20, 8);
+		if (!strcmp((const char *)strs + nm, name) &&
+		    off + sz <= b->size) {
+			*size = (size_t)sz;
+			return d + off;
+		}
+	}
+	return NULL;
+}
+
+KBPF_TEST(
+	core_relocated_against_host_btf,
+	"CO-RE against a host BTF laid out otherwise: moved fields, anonymous union, flavor, bitfields, enums, existence, guarded poison")
+{
+	struct {
+		long long out[16];
+		struct thing t;
+	} args;
+	struct kbpf_elf_opts o = { .obj_name = "core_local",
+				   .errbuf = errbuf,
+				   .errbuf_size = sizeof(errbuf) };
+	struct blob lb, tb;
+	struct kbpf_elf *obj;
+	struct kbpf_elf_prog *p;
+	union bpf_attr a;
+	size_t n;
+	int fd, i;
+
+	NEED_OBJECT("core_local.bpf.o", &lb);
+	NEED_OBJECT("core_target.bpf.o", &tb);
+	o.target_btf = elf_section(&tb, ".BTF", &n);
+	o.target_btf_size = n;
+	T_ASSERT(o.target_btf);
+	if (kbpf_elf_parse(kbpf_posix_host(), lb.data, lb.size, &o, &obj))
+		T_FAIL("parse: %s", errbuf);
+	p = kbpf_elf_find_prog(obj, "core_read");
+	T_ASSERT(p);
+	T_EQ(p->unsupported, 0);
+	T_ASSERT(p->nr_core_relos >= 16);
+	T_EQ(obj->nr_core_applied, p->nr_core_relos);
+	if (load(obj))
+		T_FAIL("load: %s", errbuf);
+
+	memset(&args, 0, sizeof(args));
+	args.t.a = -1234;
+	args.t.b = 0x1122334455667788ll;
+	memcpy(args.t.name, "abcdefg", 8);
+	args.t.pad_bits = 0x55;
+	args.t.flags = 5;
+	args.t.sflags = -3;
+	args.t.inner.x = 77;
+	args.t.inner.y = 88;
+	args.t.new_field = 4242;
+	fd = install(&p->prog->obj);
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	a.test.ctx_in = (uint64_t)(uintptr_t)&args;
+	a.test.ctx_size_in = sizeof(args);
+	T_EQ(oracle_kbpf_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a)), 0);
+	T_EQ(a.test.retval, 0);
+	{
+		const long long want[16] = {
+			-1234,
+			0x1122334455667788ll,
+			'd',
+			5,
+			-3,
+			77,
+			88,
+			0 /* no missing_field on the host */,
+			-1 /* and its guarded read did not run */,
+			1,
+			4242,
+			(long long)sizeof(struct thing),
+			BLUE,
+			0 /* no PURPLE */,
+			0 /* no struct missing_type */,
+			8,
+		};
+
+		for (i = 0; i < 16; i++)
+			if (args.out[i] != want[i])
+				T_FAIL("out[%d] = %lld, want %lld", i,
+				       args.out[i], want[i]);
+	}
+	/* The guarded read is a poisoned call that the run never reached. */
+	{
+		uint32_t k, poisoned = 0;
+
+		for (k = 0; k < p->insn_cnt; k++)
+			poisoned += p->insns[k].code == (BPF_JMP | BPF_CALL) &&
+				    p->insns[k].imm == KBPF_CORE_POISON_HELPER;
+		T_EQ(poisoned, 1);
+	}
+	kbpf_elf_free(obj);
+	kbpf_posix_reset();
+	free(lb.data);
+	free(tb.data);
+}
+
+KBPF_TEST(
+	core_target_btf_checked,
+	"malformed host BTF gives -EINVAL; without it the CO-RE program is refused as before")
+{
+	static uint8_t junk[64];
+	struct kbpf_elf_opts o = { .errbuf = errbuf,
+				   .errbuf_size = sizeof(errbuf) };
+	struct blob lb, tb;
+	struct kbpf_elf *obj;
+	const uint8_t *btf;
+	size_t n, cut;
+
+	NEED_OBJECT("core_local.bpf.o", &lb);
+	NEED_OBJECT("core_target.bpf.o", &tb);
+	btf = elf_section(&tb, ".BTF", &n);
+	T_ASSERT(btf);
+	o.target_btf = junk;
+	o.target_btf_size = sizeof(junk);
+	T_EQ(kbpf_elf_parse(kbpf_posix_host(), lb.data, lb.size, &o, &obj),
+	     -KBPF_EINVAL);
+	/* Every truncation of the real BTF is refused or parses: no crash. */
+	for (cut = 0; cut < n; cut += 7) {
+		o.target_btf = btf;
+		o.target_btf_size = cut;
+		if (!kbpf_elf_parse(kbpf_posix_host(), lb.data, lb.size, &o,
+				    &obj))
+			kbpf_elf_free(obj);
+	}
+	o.target_btf = NULL;
+	T_EQ(kbpf_elf_parse(kbpf_posix_host(), lb.data, lb.size, &o, &obj), 0);
+	T_EQ(kbpf_elf_find_prog(obj, "core_read")->unsupported,
+	     KBPF_ELF_UNSUP_CORE);
+	kbpf_elf_free(obj);
+	T_EQ(live_allocs(), 0);
+	free(lb.data);
+	free(tb.data);
+}
