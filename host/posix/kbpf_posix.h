@@ -73,6 +73,18 @@ unsigned int kbpf_posix_possible_cpus(void);
  */
 void kbpf_posix_set_probes(const struct kbpf_probe_pmus *pmus);
 
+/**
+ * kbpf_posix_set_task_hooks() - set kbpf_host.current_task and
+ * kbpf_host.stack_walk (NULL: unset, the default). A process has no
+ * kernel task or kernel stack to offer, so the POSIX host leaves them to
+ * tests and tools. Call it while no program runs.
+ */
+void kbpf_posix_set_task_hooks(
+	uint64_t (*current_task)(const struct kbpf_host *h),
+	int (*stack_walk)(const struct kbpf_host *h, uint32_t prog_type,
+			  const void *ctx, bool user, uint64_t *ips,
+			  uint32_t max));
+
 /* ---- deferred frees (reclaim.c) ---- */
 
 /*

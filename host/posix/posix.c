@@ -413,6 +413,16 @@ void kbpf_posix_set_probes(const struct kbpf_probe_pmus *pmus)
 	posix_host.probes = pmus;
 }
 
+void kbpf_posix_set_task_hooks(
+	uint64_t (*current_task)(const struct kbpf_host *h),
+	int (*stack_walk)(const struct kbpf_host *h, uint32_t prog_type,
+			  const void *ctx, bool user, uint64_t *ips,
+			  uint32_t max))
+{
+	posix_host.current_task = current_task;
+	posix_host.stack_walk = stack_walk;
+}
+
 int kbpf_posix_set_nr_cpus(unsigned int nr)
 {
 	if (atomic_load(&host_used) || nr == 0 || nr > KBPF_MAX_CPUS) {

@@ -271,6 +271,27 @@ struct kbpf_host {
 	 * bpf_get_current_comm zeroes the buffer and returns -EINVAL.
 	 */
 	int (*current_comm)(const struct kbpf_host *h, char *buf, size_t size);
+	/*
+	 * The current task as the host names it (Linux: its task_struct
+	 * address), for bpf_get_current_task and bpf_get_current_task_btf;
+	 * programs read through it with the probe-read helpers. Program path.
+	 * If NULL, both helpers return 0.
+	 */
+	uint64_t (*current_task)(const struct kbpf_host *h);
+	/*
+	 * Walk a stack for bpf_get_stackid/bpf_get_stack: store at most @max
+	 * return addresses, innermost first, in @ips and return how many, or
+	 * a negative errno if there is no stack to walk. @user: the current
+	 * task's user-space stack, else the stack the program runs on.
+	 * @prog_type and @ctx: the running program's type and context (the
+	 * probed registers of a kprobe or uprobe, a perf event's sample), for
+	 * hosts that start from them. Program path: must not sleep or fault.
+	 * If NULL, both helpers return -EFAULT, as Linux does when it cannot
+	 * fetch a stack.
+	 */
+	int (*stack_walk)(const struct kbpf_host *h, uint32_t prog_type,
+			  const void *ctx, bool user, uint64_t *ips,
+			  uint32_t max);
 
 	/* ------------------------------------------------------------ output */
 

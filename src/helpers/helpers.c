@@ -13,6 +13,7 @@
 #include "kbpf/map.h"
 #include "kbpf/perf.h"
 #include "kbpf/ringbuf.h"
+#include "kbpf/stackmap.h"
 
 #define MAP(p) ((struct kbpf_map *)(uintptr_t)(p))
 #define PTR(p) ((void *)(uintptr_t)(p))
@@ -201,6 +202,105 @@ static uint64_t h_get_smp_processor_id(struct kbpf_run *run, uint64_t r1,
 				       uint64_t r5)
 {
 	return run->cpu;
+}
+
+/* Linux's bpf_get_current_task(_btf): the host's name for the current task. */
+static uint64_t h_get_current_task(struct kbpf_run *run, uint64_t r1,
+				   uint64_t r2, uint64_t r3, uint64_t r4,
+				   uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+
+	return h->current_task ? h->current_task(h) : 0;
+}
+
+/* Walk through the host: addresses, or -EFAULT when it cannot. */
+static int64_t walk_stack(struct kbpf_run *run, bool user, uint64_t *ips,
+			  uint32_t max)
+{
+	const struct kbpf_host *h = run->host;
+	int n;
+
+	if (!h->stack_walk)
+		return -KBPF_EFAULT;
+	n = h->stack_walk(h, run->prog->type, run->ctx, user, ips, max);
+	if (n < 0)
+		return -KBPF_EFAULT;
+	return n > (int)max ? (int64_t)max : (int64_t)n;
+}
+
+/* Linux's bpf_get_stackid. */
+static uint64_t h_get_stackid(struct kbpf_run *run, uint64_t ctx, uint64_t map,
+			      uint64_t flags, uint64_t r4, uint64_t r5)
+{
+	uint64_t ips[KBPF_PERF_MAX_STACK];
+	uint32_t skip = (uint32_t)(flags & BPF_F_SKIP_FIELD_MASK), depth;
+	int64_t n;
+
+	if (flags & ~(uint64_t)(BPF_F_SKIP_FIELD_MASK | BPF_F_USER_STACK |
+				BPF_F_FAST_STACK_CMP | BPF_F_REUSE_STACKID))
+		return (uint64_t)-KBPF_EINVAL;
+	if (!kbpf_stackmap_is(MAP(map)))
+		return (uint64_t)-KBPF_EINVAL;
+	depth = kbpf_stackmap_depth(MAP(map)) + skip;
+	if (depth > KBPF_PERF_MAX_STACK)
+		depth = KBPF_PERF_MAX_STACK;
+	n = walk_stack(run, flags & BPF_F_USER_STACK, ips, depth);
+	if (n < 0)
+		return (uint64_t)n;
+	return (uint64_t)kbpf_stackmap_get_stackid(MAP(map), ips, (uint32_t)n,
+						   flags);
+}
+
+/* Linux's bpf_get_stack: the trace into @buf, zero-padded; bytes copied. */
+static uint64_t h_get_stack(struct kbpf_run *run, uint64_t ctx, uint64_t buf,
+			    uint64_t size, uint64_t flags, uint64_t r5)
+{
+	uint64_t ips[KBPF_PERF_MAX_STACK];
+	uint32_t skip = (uint32_t)(flags & BPF_F_SKIP_FIELD_MASK), num, depth,
+		 nr, i;
+	bool user = flags & BPF_F_USER_STACK;
+	bool build_id = flags & BPF_F_USER_BUILD_ID;
+	uint32_t elem = build_id ? (uint32_t)sizeof(struct bpf_stack_build_id) :
+				   8;
+	uint8_t *out = PTR(buf);
+	int64_t n, err = -KBPF_EINVAL;
+
+	if (flags & ~(uint64_t)(BPF_F_SKIP_FIELD_MASK | BPF_F_USER_STACK |
+				BPF_F_USER_BUILD_ID))
+		goto clear;
+	if (!user && build_id)
+		goto clear;
+	if (size % elem)
+		goto clear;
+	num = (uint32_t)(size / elem);
+	depth = num + skip;
+	if (depth > KBPF_PERF_MAX_STACK || depth < num)
+		depth = KBPF_PERF_MAX_STACK;
+	n = walk_stack(run, user, ips, depth);
+	err = -KBPF_EFAULT;
+	if (n < 0 || (uint32_t)n < skip)
+		goto clear;
+	nr = (uint32_t)n - skip;
+	if (nr > num)
+		nr = num;
+	if (build_id) {
+		for (i = 0; i < nr; i++) {
+			struct bpf_stack_build_id e;
+
+			memset(&e, 0, sizeof(e));
+			e.status = BPF_STACK_BUILD_ID_IP;
+			e.ip = ips[skip + i];
+			memcpy(out + (size_t)i * elem, &e, sizeof(e));
+		}
+	} else {
+		memcpy(out, ips + skip, (size_t)nr * 8);
+	}
+	memset(out + (size_t)nr * elem, 0, size - (size_t)nr * elem);
+	return (uint64_t)nr * elem;
+clear:
+	memset(out, 0, size);
+	return (uint64_t)err;
 }
 
 /* Linux's bpf_get_attach_cookie: the cookie of the attachment that runs. */
@@ -513,6 +613,18 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       false, 0, KBPF_ARG_NONE),
 	HELPER(get_current_pid_tgid, h_get_current_pid_tgid, KBPF_RET_INTEGER,
 	       false, 0, KBPF_ARG_NONE),
+	/* Every program type in 6.18 (measured); GPL-only. */
+	HELPER(get_current_task, h_get_current_task, KBPF_RET_INTEGER, true, 0,
+	       KBPF_ARG_NONE),
+	HELPER(get_current_task_btf, h_get_current_task, KBPF_RET_INTEGER, true,
+	       0, KBPF_ARG_NONE),
+	/* Tracing types and syscall programs (measured); GPL-only. */
+	HELPER(get_stackid, h_get_stackid, KBPF_RET_INTEGER, true,
+	       TRACING_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR,
+	       KBPF_ARG_ANYTHING),
+	HELPER(get_stack, h_get_stack, KBPF_RET_INTEGER, true, TRACING_TYPES,
+	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_PTR_TO_UNINIT_MEM,
+	       KBPF_ARG_CONST_SIZE_OR_ZERO, KBPF_ARG_ANYTHING),
 	/* Measured on 6.18: kprobe, tracepoint, perf_event and raw tracepoint
 	 * programs (and fentry-style tracing) may call it; others may not. */
 	HELPER(get_attach_cookie, h_get_attach_cookie, KBPF_RET_INTEGER, false,

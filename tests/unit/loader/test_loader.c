@@ -658,9 +658,9 @@ KBPF_TEST(
 	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "ok_map"), &o), 0);
 	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "ok_map"), &o),
 	     -EBUSY);
-	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "stacks"), &o),
+	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "cgroups"), &o),
 	     -EINVAL);
-	T_ASSERT(strstr(errbuf, "map type stack_trace (7) is not supported"));
+	T_ASSERT(strstr(errbuf, "map type cgroup_array (8) is not supported"));
 	m = kbpf_elf_find_map(obj, "sized_later");
 	T_EQ(m->max_entries, 0);
 	T_EQ(kbpf_elf_create_map(obj, m, &o), -EINVAL);
@@ -669,11 +669,11 @@ KBPF_TEST(
 	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "good"), &o), 0);
 	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "good"), &o),
 	     -EBUSY);
-	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "uses_stacks"),
+	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "uses_cgroups"),
 				&o),
 	     -EBADF);
-	T_ASSERT(strstr(errbuf, "'stacks'") && strstr(errbuf, "not created"));
-	T_ASSERT(strstr(errbuf, "map type stack_trace is not supported"));
+	T_ASSERT(strstr(errbuf, "'cgroups'") && strstr(errbuf, "not created"));
+	T_ASSERT(strstr(errbuf, "map type cgroup_array is not supported"));
 	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "core_via_sub"),
 				&o),
 	     -EOPNOTSUPP);
