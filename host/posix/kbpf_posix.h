@@ -74,6 +74,14 @@ unsigned int kbpf_posix_possible_cpus(void);
 void kbpf_posix_set_probes(const struct kbpf_probe_pmus *pmus);
 
 /**
+ * kbpf_posix_set_btf() - the host BTF (kbpf_host.btf) tracing programs'
+ * attach_btf_id refers to, @size bytes that must stay valid (NULL: none,
+ * the default). The kbpf command sets the BTF it relocates CO-RE against.
+ * Call it while no program loads.
+ */
+void kbpf_posix_set_btf(const void *btf, size_t size);
+
+/**
  * kbpf_posix_set_task_hooks() - set kbpf_host.current_task and
  * kbpf_host.stack_walk (NULL: unset, the default). A process has no
  * kernel task or kernel stack to offer, so the POSIX host leaves them to

@@ -413,6 +413,12 @@ void kbpf_posix_set_probes(const struct kbpf_probe_pmus *pmus)
 	posix_host.probes = pmus;
 }
 
+void kbpf_posix_set_btf(const void *btf, size_t size)
+{
+	posix_host.btf = btf;
+	posix_host.btf_size = size;
+}
+
 void kbpf_posix_set_task_hooks(
 	uint64_t (*current_task)(const struct kbpf_host *h),
 	int (*stack_walk)(const struct kbpf_host *h, uint32_t prog_type,

@@ -362,6 +362,16 @@ struct kbpf_host {
 	 */
 	struct kbpf_raw_tp_registry *raw_tps;
 	/*
+	 * The host kernel's BTF (raw .BTF bytes in the host's byte order, as
+	 * Linux exposes /sys/kernel/btf/vmlinux), @btf_size bytes, read-only
+	 * and living as long as the host. BPF_PROG_LOAD checks the
+	 * attach_btf_id of tracing (tp_btf) programs against it: a typedef
+	 * btf_trace_<name> for each raw tracepoint <name> in raw_tps. If NULL,
+	 * tracing programs are refused (-EINVAL).
+	 */
+	const void *btf;
+	size_t btf_size;
+	/*
 	 * The host's kprobe, uprobe and tracepoint PMUs (include/kbpf/perf.h,
 	 * "probe events"): which perf types perf_event_open routes to them,
 	 * and the callbacks that place and remove probes. If NULL,

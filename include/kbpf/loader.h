@@ -160,6 +160,7 @@ enum kbpf_elf_unsupported {
 	KBPF_ELF_UNSUP_CORE, /* CO-RE relocations, and kbpf has no target BTF */
 	KBPF_ELF_UNSUP_KFUNC, /* calls an extern function (a kfunc) */
 	KBPF_ELF_UNSUP_EXTERN, /* reads an extern variable (.kconfig, .ksyms) */
+	KBPF_ELF_UNSUP_ATTACH, /* a BTF attach target kbpf cannot serve */
 };
 
 /**
@@ -187,6 +188,9 @@ enum kbpf_elf_unsupported {
  *        object holds one reference, dropped by kbpf_elf_free().
  * @nr_core_relos: CO-RE relocation records (`.BTF.ext`) in the program's
  *        own instructions and the `.text` functions appended to it.
+ * @attach_btf_id: tp_btf programs: the id of typedef btf_trace_<target> in
+ *        the host BTF given at parse (kbpf_elf_opts.target_btf), passed to
+ *        BPF_PROG_LOAD; 0 otherwise.
  * @unsupported: enum kbpf_elf_unsupported: a feature kbpf lacks that the
  *        parse found in this program (0: none); such a program parses (so
  *        `kbpf info` can show it) but is refused at load with -EOPNOTSUPP
@@ -211,6 +215,7 @@ struct kbpf_elf_prog {
 	bool autoload;
 	struct kbpf_prog *prog;
 	uint32_t nr_core_relos;
+	uint32_t attach_btf_id;
 	uint32_t unsupported;
 	char why[192];
 	uint32_t sec_idx;

@@ -451,6 +451,31 @@ bad:
 	return -KBPF_EINVAL;
 }
 
+uint32_t kbpf_core_target_find(const struct kbpf_core_target *t, uint32_t kind,
+			       const char *name)
+{
+	uint32_t lo = 0, hi = t->nr_named, len = (uint32_t)essential_len(name);
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (named_cmp(&t->by_name[mid], name, len, 0) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < t->nr_named && t->by_name[lo].len == len &&
+	       !ncmp(t->by_name[lo].name, name, len);
+	     lo++) {
+		const struct named *e = &t->by_name[lo];
+
+		if (kbpf_ld_streq(e->name, name) &&
+		    b_kind(&t->b, bt(&t->b, e->id)) == kind)
+			return e->id;
+	}
+	return 0;
+}
+
 /* ---- specs ---- */
 
 static bool is_flex_arr(const struct cbtf *b, const struct acc *acc,

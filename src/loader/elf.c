@@ -1436,6 +1436,46 @@ static int ld_relocate_prog(struct ld_ctx *c, uint32_t pi, uint32_t *sub_off,
 	return err;
 }
 
+/*
+ * Tracing programs: a tp_btf program gets the id of its tracepoint's
+ * typedef in the host BTF, as libbpf finds it (btf_trace_<name>); kbpf has
+ * no trampolines for the other BTF attach types.
+ */
+static void ld_attach_btf(struct ld_ctx *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->obj->nr_progs; i++) {
+		struct kbpf_elf_prog *p = &c->obj->progs[i];
+		char name[160];
+
+		if (p->prog_type != BPF_PROG_TYPE_TRACING)
+			continue;
+		if (p->expected_attach_type != BPF_TRACE_RAW_TP) {
+			ld_prog_unsupported(
+				p, KBPF_ELF_UNSUP_ATTACH,
+				"attaches to a kernel function (fentry/fexit/fmod_ret/iter): kbpf has no trampolines");
+			continue;
+		}
+		if (!c->target) {
+			ld_prog_unsupported(
+				p, KBPF_ELF_UNSUP_ATTACH,
+				"tp_btf program: finding tracepoint '%s' needs the host's BTF",
+				p->attach_target);
+			continue;
+		}
+		kbpf_ld_msg(name, sizeof(name), "btf_trace_%s",
+			    p->attach_target);
+		p->attach_btf_id = kbpf_core_target_find(
+			c->target, BTF_KIND_TYPEDEF, name);
+		if (!p->attach_btf_id)
+			ld_prog_unsupported(
+				p, KBPF_ELF_UNSUP_ATTACH,
+				"tp_btf program: the host's BTF has no tracepoint '%s' (no typedef %s)",
+				p->attach_target, name);
+	}
+}
+
 static int ld_relocate(struct ld_ctx *c)
 {
 	uint32_t *sub_off;
@@ -1559,7 +1599,7 @@ int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
 		err = ld_data_maps(&c);
 	if (!err && c.btf_ext_idx)
 		err = kbpf_ld_btf_ext_parse(&c);
-	if (!err && c.nr_cores && opts && opts->target_btf) {
+	if (!err && opts && opts->target_btf) {
 		err = kbpf_core_target_parse(h, opts->target_btf,
 					     opts->target_btf_size, &c.target);
 		if (err == -KBPF_EINVAL)
@@ -1576,6 +1616,8 @@ int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
 		err = ld_collect_relocs(&c);
 	if (!err)
 		err = ld_relocate(&c);
+	if (!err)
+		ld_attach_btf(&c);
 	if (!err && obj->nr_maps) {
 		obj->map_ptrs = ld_zalloc_array(&c, obj->nr_maps,
 						sizeof(*obj->map_ptrs));

@@ -367,6 +367,7 @@ static int ld_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = p->prog_type;
 	attr.expected_attach_type = p->expected_attach_type;
+	attr.attach_btf_id = p->attach_btf_id;
 	attr.insn_cnt = p->insn_cnt;
 	attr.insns = (uint64_t)(uintptr_t)p->insns;
 	attr.license = (uint64_t)(uintptr_t)obj->license;

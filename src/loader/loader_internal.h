@@ -188,6 +188,9 @@ void kbpf_core_target_free(const struct kbpf_host *h,
  * @pn, @room instructions from @insn to the end of the buffer). 0, or a
  * negative errno with the reason in the error buffer.
  */
+/* The id of the host type of @kind named exactly @name, or 0. */
+uint32_t kbpf_core_target_find(const struct kbpf_core_target *t, uint32_t kind,
+			       const char *name);
 int kbpf_ld_core_apply(struct ld_ctx *c, const struct ld_core *rec,
 		       const char *pn, uint32_t at, struct bpf_insn *insn,
 		       uint32_t room);

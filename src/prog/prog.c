@@ -33,6 +33,7 @@ bool kbpf_prog_type_supported(uint32_t type)
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
 	case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
 	case BPF_PROG_TYPE_SYSCALL:
+	case BPF_PROG_TYPE_TRACING:
 		return true;
 	default:
 		return false;
@@ -169,9 +170,11 @@ static int prog_check_attr(const union bpf_attr *attr)
 		return -KBPF_E2BIG;
 	if (!kbpf_prog_type_supported(attr->prog_type))
 		return -KBPF_EINVAL;
-	/* No BPF tokens, offload, or BTF-based attachment in kbpf. */
+	/* No BPF tokens, offload, program-to-program or module attachment;
+	 * attach_btf_id is for tracing programs only (the host's BTF). */
 	if ((attr->prog_flags & BPF_F_TOKEN_FD) || attr->prog_ifindex ||
-	    attr->attach_btf_id || attr->attach_prog_fd)
+	    attr->attach_prog_fd || attr->attach_btf_obj_fd ||
+	    (attr->attach_btf_id && attr->prog_type != BPF_PROG_TYPE_TRACING))
 		return -KBPF_EINVAL;
 	if (attr->prog_type == BPF_PROG_TYPE_SYSCALL &&
 	    attr->expected_attach_type)
@@ -266,7 +269,11 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 			"kbpf: BTF func_info/line_info are not supported\n");
 		err = -KBPF_EINVAL;
 	} else {
-		err = kbpf_prog_check(prog, h, attr, opts, &log);
+		err = 0;
+		if (prog->type == BPF_PROG_TYPE_TRACING)
+			err = kbpf_prog_attach_btf(prog, h, attr, &log);
+		if (!err)
+			err = kbpf_prog_check(prog, h, attr, opts, &log);
 	}
 	err = kbpf_vlog_finalize(&log, err, &attr->log_true_size);
 	kbpf_vlog_fini(&log);
@@ -333,5 +340,6 @@ int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info)
 	info->nr_map_ids = prog->nr_maps;
 	memcpy(info->name, prog->name, sizeof(info->name));
 	info->gpl_compatible = prog->gpl_compatible;
+	info->attach_btf_id = prog->attach_btf_id;
 	return 0;
 }

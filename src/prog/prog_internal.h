@@ -30,6 +30,14 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
 			 struct kbpf_vlog *log);
 
+/*
+ * Tracing programs (attach_btf.c): check attr->attach_btf_id against the
+ * host's BTF as Linux does for tp_btf programs, and fill @prog's attach
+ * name and argument count. Writes Linux's log lines.
+ */
+int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
+			 const union bpf_attr *attr, struct kbpf_vlog *log);
+
 /* BPF_PROG_TEST_RUN for packet programs (test_run_pkt.c). */
 long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 		       const union bpf_attr *attr, void *uattr);

@@ -319,10 +319,19 @@ static void raw_tp_link_release(struct kbpf_obj *obj)
 	kbpf_free(h, link, sizeof(*link));
 }
 
+/* tp_btf: a tracing program whose attach_btf_id named a raw tracepoint. */
+static bool raw_tp_prog_is_tp_btf(const struct kbpf_prog *prog)
+{
+	return prog->type == BPF_PROG_TYPE_TRACING &&
+	       prog->expected_attach_type == BPF_TRACE_RAW_TP &&
+	       prog->attach_name[0];
+}
+
 static bool raw_tp_prog_type_ok(const struct kbpf_prog *prog)
 {
 	return prog->type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
-	       prog->type == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE;
+	       prog->type == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE ||
+	       raw_tp_prog_is_tp_btf(prog);
 }
 
 /*
@@ -428,14 +437,23 @@ long kbpf_sys_raw_tracepoint_open(const struct kbpf_host *h,
 		ret = -KBPF_EINVAL;
 		goto put;
 	}
-	n = kbpf_strncpy_from_user(h, name,
-				   kbpf_u64_to_ptr(attr->raw_tracepoint.name),
-				   sizeof(name) - 1);
-	if (n < 0) {
-		ret = -KBPF_EFAULT;
-		goto put;
+	if (raw_tp_prog_is_tp_btf(prog)) {
+		/* Its tracepoint was named by attach_btf_id at load. */
+		if (attr->raw_tracepoint.name) {
+			ret = -KBPF_EINVAL;
+			goto put;
+		}
+		memcpy(name, prog->attach_name, sizeof(prog->attach_name));
+	} else {
+		n = kbpf_strncpy_from_user(
+			h, name, kbpf_u64_to_ptr(attr->raw_tracepoint.name),
+			sizeof(name) - 1);
+		if (n < 0) {
+			ret = -KBPF_EFAULT;
+			goto put;
+		}
+		name[kbpf_min((size_t)n, sizeof(name) - 1)] = 0;
 	}
-	name[kbpf_min((size_t)n, sizeof(name) - 1)] = 0;
 	ret = raw_tp_attach(h, NULL, name, prog, attr->raw_tracepoint.cookie,
 			    &link);
 	if (ret)
@@ -508,7 +526,7 @@ static long link_create_perf(const struct kbpf_host *h, union bpf_attr *attr,
 long kbpf_sys_link_create(const struct kbpf_host *h, union bpf_attr *attr,
 			  void *uattr, unsigned int size)
 {
-	struct kbpf_obj *obj;
+	struct kbpf_obj *obj, *link;
 	struct kbpf_prog *prog;
 	long ret;
 
@@ -527,6 +545,22 @@ long kbpf_sys_link_create(const struct kbpf_host *h, union bpf_attr *attr,
 	case BPF_PROG_TYPE_SYSCALL:
 		/* Linux has no link for these: raw tracepoints use RAW_TRACEPOINT_OPEN. */
 		ret = -KBPF_EINVAL;
+		break;
+	case BPF_PROG_TYPE_TRACING:
+		/* tp_btf through a link: its tracepoint, the link's cookie. */
+		if (!raw_tp_prog_is_tp_btf(prog) ||
+		    attr->link_create.attach_type != BPF_TRACE_RAW_TP) {
+			ret = -KBPF_EINVAL;
+			break;
+		}
+		ret = raw_tp_attach(h, NULL, prog->attach_name, prog,
+				    attr->link_create.tracing.cookie, &link);
+		if (ret)
+			break;
+		ret = kbpf_sys_fd_install(h, link,
+					  KBPF_FD_READ | KBPF_FD_WRITE);
+		if (ret < 0)
+			kbpf_obj_put(link);
 		break;
 	case BPF_PROG_TYPE_KPROBE:
 	case BPF_PROG_TYPE_TRACEPOINT:

@@ -79,6 +79,9 @@ static const uint8_t *tool_target_btf(size_t *size)
 		}
 	}
 	*size = btf_size;
+	/* Tracing programs' attach_btf_id refers to the same BTF. */
+	if (btf && kbpf_posix_host()->btf != btf)
+		kbpf_posix_set_btf(btf, btf_size);
 	return btf;
 }
 

@@ -35,6 +35,8 @@ static void load_help(FILE *f)
 		"  core         CO-RE relocations without a host BTF, or one that fails\n"
 		"  kfunc        calls an extern function (kfunc)\n"
 		"  extern       reads an extern variable (.kconfig, .ksyms)\n"
+		"  attach       a BTF attach target kbpf cannot serve (fentry/fexit,\n"
+		"               or a tp_btf tracepoint missing from the host BTF)\n"
 		"  section      the section name names no program type\n"
 		"  prog-type    a program type kbpf does not load\n"
 		"  map-type     a map type kbpf does not implement\n"
@@ -90,6 +92,8 @@ static const char *load_prog_class(const struct kbpf_elf *obj,
 		return "kfunc";
 	if (err == -EOPNOTSUPP && p->unsupported == KBPF_ELF_UNSUP_EXTERN)
 		return "extern";
+	if (err == -EOPNOTSUPP && p->unsupported == KBPF_ELF_UNSUP_ATTACH)
+		return "attach";
 	if (!kbpf_prog_type_supported(p->prog_type))
 		return "prog-type";
 	if (err == -EBADF)

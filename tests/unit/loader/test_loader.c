@@ -17,6 +17,7 @@
 #include "kbpf/prog.h"
 #include "kbpf/ringbuf.h"
 #include "kbpf_posix.h"
+#include "kbpf/raw_tp.h"
 #include "kbpf_test.h"
 #include "libbpf_side.h"
 #include "oracle.h"
@@ -887,12 +888,13 @@ KBPF_TEST(
 			       p->expected_attach_type, p->prog_flags,
 			       p->attach_target);
 	}
+	/* fentry is refused at parse (no trampolines): leave it out here. */
+	kbpf_elf_find_prog(obj, "p_fentry")->autoload = false;
 	T_EQ(load(obj), -ESRCH);
 	T_ASSERT(strstr(errbuf, "p_unknown"));
 	/* Without the unknown and the types kbpf lacks, the rest loads. */
 	kbpf_elf_find_prog(obj, "p_unknown")->autoload = false;
 	kbpf_elf_find_prog(obj, "p_kprobe_bad")->autoload = false;
-	kbpf_elf_find_prog(obj, "p_fentry")->autoload = false;
 	kbpf_elf_find_prog(obj, "p_cgroup_skb")->autoload = false;
 	kbpf_elf_find_prog(obj, "p_uprobe_s")->autoload = false;
 	if (load(obj))
@@ -917,10 +919,16 @@ KBPF_TEST(
 	T_EQ(parse(&b, "sections", &obj), 0);
 	for (i = 0; i < obj->nr_progs; i++)
 		obj->progs[i].autoload =
-			!strcmp(obj->progs[i].name, "p_fentry");
+			!strcmp(obj->progs[i].name, "p_cgroup_skb");
 	T_EQ(load(obj), -EINVAL);
-	T_ASSERT(strstr(errbuf, "p_fentry") &&
-		 strstr(errbuf, "fentry/do_unlinkat"));
+	T_ASSERT(strstr(errbuf, "p_cgroup_skb") &&
+		 strstr(errbuf, "cgroup_skb"));
+	/* fentry: a tracing program kbpf cannot attach, refused as such. */
+	for (i = 0; i < obj->nr_progs; i++)
+		obj->progs[i].autoload =
+			!strcmp(obj->progs[i].name, "p_fentry");
+	T_EQ(load(obj), -EOPNOTSUPP);
+	T_ASSERT(strstr(errbuf, "p_fentry") && strstr(errbuf, "trampolines"));
 	kbpf_elf_free(obj);
 	free(b.data);
 }
@@ -1496,6 +1504,71 @@ KBPF_TEST(
 	     KBPF_ELF_UNSUP_CORE);
 	kbpf_elf_free(obj);
 	T_EQ(live_allocs(), 0);
+	free(lb.data);
+	free(tb.data);
+}
+
+KBPF_TEST(
+	tp_btf_from_object,
+	"a tp_btf section finds its tracepoint's typedef in the host BTF, loads, and runs on that raw tracepoint; fentry and unknown tracepoints are refused with the reason")
+{
+	static struct kbpf_raw_tp tp = { .name = "kbpf_test", .nargs = 2 };
+	struct kbpf_elf_opts o = { .obj_name = "tpbtf",
+				   .errbuf = errbuf,
+				   .errbuf_size = sizeof(errbuf) };
+	uint64_t args[2] = { 7, 0x55 };
+	struct blob lb, tb;
+	struct kbpf_elf *obj;
+	struct kbpf_elf_prog *p;
+	struct kbpf_elf_map *bss;
+	union bpf_attr a;
+	uint64_t v = 0;
+	uint32_t key = 0;
+	size_t n;
+	int fd, lfd, mfd;
+
+	NEED_OBJECT("tpbtf.bpf.o", &lb);
+	NEED_OBJECT("core_target.bpf.o", &tb);
+	o.target_btf = elf_section(&tb, ".BTF", &n);
+	o.target_btf_size = n;
+	T_ASSERT(o.target_btf);
+	if (kbpf_elf_parse(kbpf_posix_host(), lb.data, lb.size, &o, &obj))
+		T_FAIL("parse: %s", errbuf);
+	p = kbpf_elf_find_prog(obj, "on_fn");
+	T_EQ(p->unsupported, KBPF_ELF_UNSUP_ATTACH);
+	T_ASSERT(strstr(p->why, "trampolines"));
+	p = kbpf_elf_find_prog(obj, "on_missing");
+	T_EQ(p->unsupported, KBPF_ELF_UNSUP_ATTACH);
+	T_ASSERT(strstr(p->why, "btf_trace_no_such_tracepoint"));
+	p = kbpf_elf_find_prog(obj, "on_test");
+	T_EQ(p->unsupported, 0);
+	T_ASSERT(p->attach_btf_id > 0);
+	kbpf_posix_set_btf(o.target_btf, o.target_btf_size);
+	bss = kbpf_elf_find_map(obj, ".bss");
+	T_ASSERT(bss);
+	T_EQ(kbpf_elf_create_map(obj, bss, &o), 0);
+	if (kbpf_elf_load_prog(obj, p, &o))
+		T_FAIL("load: %s", errbuf);
+	T_EQ(kbpf_raw_tp_register(kbpf_posix_host(), &tp), 0);
+	fd = install(&p->prog->obj);
+	memset(&a, 0, sizeof(a));
+	a.raw_tracepoint.prog_fd = (uint32_t)fd;
+	lfd = oracle_kbpf_bpf(BPF_RAW_TRACEPOINT_OPEN, &a, sizeof(a));
+	T_ASSERT(lfd >= 0);
+	T_EQ(kbpf_raw_tp_fire(&tp, args), 0);
+	mfd = install(&bss->map->obj);
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)mfd;
+	a.key = (uint64_t)(uintptr_t)&key;
+	a.value = (uint64_t)(uintptr_t)&v;
+	T_EQ(oracle_kbpf_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)), 0);
+	T_EQ(v, 0x55);
+	oracle_kbpf_close(lfd);
+	kbpf_posix_set_btf(NULL, 0);
+	kbpf_elf_free(obj);
+	kbpf_posix_reset();
+	kbpf_posix_rcu_barrier();
+	T_EQ(kbpf_raw_tp_unregister(&tp), 0);
 	free(lb.data);
 	free(tb.data);
 }

@@ -112,6 +112,7 @@ static struct kbpf_probe_pmus pmus = {
 	.close = host_close,
 };
 
+#if defined(__x86_64__)
 /* Fire every event whose probe matches, as a host's probe handler does. */
 static int host_hit(uint32_t kind, const char *path, uint64_t off, void *ctx,
 		    size_t size)
@@ -133,6 +134,7 @@ static int host_hit(uint32_t kind, const char *path, uint64_t off, void *ctx,
 	}
 	return n;
 }
+#endif
 
 static uint32_t uprobe_type(void)
 {

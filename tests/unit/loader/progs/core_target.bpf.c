@@ -15,3 +15,7 @@ int target_prog(void *ctx)
 }
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* A tracepoint of the "host", for the tp_btf test (tpbtf.bpf.c). */
+typedef void (*btf_trace_kbpf_test)(void *__data, int a, long b);
+btf_trace_kbpf_test host_tp;

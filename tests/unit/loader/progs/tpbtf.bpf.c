@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+/* tp_btf finds its tracepoint in the host BTF; fentry has no trampoline. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+long seen;
+
+SEC("tp_btf/kbpf_test")
+int on_test(unsigned long long *ctx)
+{
+	seen = (long)ctx[1];
+	return 0;
+}
+
+SEC("tp_btf/no_such_tracepoint")
+int on_missing(unsigned long long *ctx)
+{
+	return 0;
+}
+
+SEC("fentry/kbpf_fn")
+int on_fn(void *ctx)
+{
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
