@@ -203,8 +203,10 @@ bool kbpf_run_take_record(struct kbpf_run *run, void *ptr);
  * @stack_depth: largest stack use of any frame, bytes.
  * @interp_image: the interpreter's pre-decoded form, or NULL.
  * @load_time_ns: mono_ns at load.
- * @attach_name: BPF_PROG_TYPE_TRACING (tp_btf): the raw tracepoint named by
- *        attach_btf_id ("sched_switch" for btf_trace_sched_switch); "" else.
+ * @attach_name: BPF_PROG_TYPE_TRACING: the raw tracepoint of the host's
+ *        registry the program attaches to: "sched_switch" for a tp_btf
+ *        program on btf_trace_sched_switch, "fentry/<function>" or
+ *        "fexit/<function>" for fentry/fexit; "" for other types.
  * @attach_btf_id: the load's attach_btf_id (tracing programs), else 0.
  * @attach_nargs: the tracepoint's argument count from its BTF prototype.
  * @rcu: deferred free (kbpf_host.defer_free) once the last reference goes.
@@ -226,7 +228,7 @@ struct kbpf_prog {
 	uint32_t stack_depth;
 	void *interp_image;
 	uint64_t load_time_ns;
-	char attach_name[64];
+	char attach_name[128];
 	uint32_t attach_btf_id;
 	uint32_t attach_nargs;
 	struct kbpf_rcu_head rcu;

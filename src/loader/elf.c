@@ -1438,8 +1438,9 @@ static int ld_relocate_prog(struct ld_ctx *c, uint32_t pi, uint32_t *sub_off,
 
 /*
  * Tracing programs: a tp_btf program gets the id of its tracepoint's
- * typedef in the host BTF, as libbpf finds it (btf_trace_<name>); kbpf has
- * no trampolines for the other BTF attach types.
+ * typedef in the host BTF, as libbpf finds it (btf_trace_<name>), and an
+ * fentry/fexit program the id of its function; kbpf has no trampolines
+ * for the other BTF attach types.
  */
 static void ld_attach_btf(struct ld_ctx *c)
 {
@@ -1451,28 +1452,38 @@ static void ld_attach_btf(struct ld_ctx *c)
 
 		if (p->prog_type != BPF_PROG_TYPE_TRACING)
 			continue;
-		if (p->expected_attach_type != BPF_TRACE_RAW_TP) {
+		if (p->expected_attach_type != BPF_TRACE_RAW_TP &&
+		    p->expected_attach_type != BPF_TRACE_FENTRY &&
+		    p->expected_attach_type != BPF_TRACE_FEXIT) {
 			ld_prog_unsupported(
 				p, KBPF_ELF_UNSUP_ATTACH,
-				"attaches to a kernel function (fentry/fexit/fmod_ret/iter): kbpf has no trampolines");
+				"attaches as fmod_ret, iter or another BTF attach type: kbpf has no trampolines");
 			continue;
 		}
 		if (!c->target) {
-			ld_prog_unsupported(
-				p, KBPF_ELF_UNSUP_ATTACH,
-				"tp_btf program: finding tracepoint '%s' needs the host's BTF",
-				p->attach_target);
+			ld_prog_unsupported(p, KBPF_ELF_UNSUP_ATTACH,
+					    "finding '%s' needs the host's BTF",
+					    p->attach_target);
 			continue;
 		}
-		kbpf_ld_msg(name, sizeof(name), "btf_trace_%s",
-			    p->attach_target);
-		p->attach_btf_id = kbpf_core_target_find(
-			c->target, BTF_KIND_TYPEDEF, name);
+		if (p->expected_attach_type == BPF_TRACE_RAW_TP) {
+			kbpf_ld_msg(name, sizeof(name), "btf_trace_%s",
+				    p->attach_target);
+			p->attach_btf_id = kbpf_core_target_find(
+				c->target, BTF_KIND_TYPEDEF, name);
+		} else {
+			kbpf_ld_msg(name, sizeof(name), "%s", p->attach_target);
+			p->attach_btf_id = kbpf_core_target_find(
+				c->target, BTF_KIND_FUNC, name);
+		}
 		if (!p->attach_btf_id)
-			ld_prog_unsupported(
-				p, KBPF_ELF_UNSUP_ATTACH,
-				"tp_btf program: the host's BTF has no tracepoint '%s' (no typedef %s)",
-				p->attach_target, name);
+			ld_prog_unsupported(p, KBPF_ELF_UNSUP_ATTACH,
+					    "the host's BTF has no %s '%s'",
+					    p->expected_attach_type ==
+							    BPF_TRACE_RAW_TP ?
+						    "tracepoint typedef" :
+						    "function",
+					    name);
 	}
 }
 

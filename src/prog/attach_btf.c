@@ -8,13 +8,19 @@
  * program then attaches to the raw tracepoint <tracepoint> and sees its
  * arguments as a u64 array, as raw tracepoint programs do.
  *
- * kbpf has no trampolines: fentry, fexit, fmod_ret, iterators and the
- * other BTF attach types are refused with a log line saying so.
+ * fentry and fexit programs (BPF_TRACE_FENTRY/FEXIT) name a function
+ * (BTF_KIND_FUNC) instead. kbpf has no trampolines; the host offers the
+ * function's entry or exit as a raw tracepoint of its registry named
+ * "fentry/<function>" or "fexit/<function>" that it fires with the
+ * arguments (and, at exit, the return value after them), and the program
+ * attaches there. fmod_ret, iterators and the other BTF attach types are
+ * refused with a log line saying so.
  *
  * The host BTF is trusted to be well formed only as far as each record is
  * checked before use: lookups walk the type area with bounds checks.
  */
 #include "prog_internal.h"
+#include "kbpf/raw_tp.h"
 #include "kbpf/uapi/btf.h"
 
 #define BTF_HDR 24
@@ -120,6 +126,51 @@ static const char *hbtf_name(const struct hbtf *b, const uint8_t *t)
 	return off < b->strs_len ? b->strs + off : "";
 }
 
+/* fentry/fexit: @t must be a function with a prototype. */
+static int attach_func(struct kbpf_prog *prog, const struct hbtf *b,
+		       const uint8_t *t, const union bpf_attr *attr,
+		       struct kbpf_vlog *log)
+{
+	const char *kind = attr->expected_attach_type == BPF_TRACE_FENTRY ?
+				   "fentry/" :
+				   "fexit/";
+	const uint32_t id = attr->attach_btf_id;
+	const char *name = hbtf_name(b, t);
+	const uint8_t *proto;
+	size_t k, n;
+
+	if (BTF_INFO_KIND(rd32(t + 4)) != BTF_KIND_FUNC) {
+		kbpf_vlog_printf(log, "attach_btf_id %u is not a function\n",
+				 id);
+		return -KBPF_EINVAL;
+	}
+	proto = hbtf_type(b, rd32(t + 8));
+	if (!proto || BTF_INFO_KIND(rd32(proto + 4)) != BTF_KIND_FUNC_PROTO) {
+		kbpf_vlog_printf(log, "attach_btf_id %u is not a function\n",
+				 id);
+		return -KBPF_EINVAL;
+	}
+	if (BTF_INFO_VLEN(rd32(proto + 4)) > KBPF_RAW_TP_MAX_ARGS - 1) {
+		kbpf_vlog_printf(
+			log, "The function %s has %u arguments. Too many.\n",
+			name, BTF_INFO_VLEN(rd32(proto + 4)));
+		return -KBPF_E2BIG;
+	}
+	for (k = 0; kind[k]; k++)
+		;
+	for (n = 0; name[n]; n++)
+		;
+	if (!n || k + n >= sizeof(prog->attach_name))
+		return -KBPF_EINVAL;
+	memcpy(prog->attach_name, kind, k);
+	memcpy(prog->attach_name + k, name, n + 1);
+	prog->attach_btf_id = id;
+	/* fexit programs also see the return value, after the arguments. */
+	prog->attach_nargs = BTF_INFO_VLEN(rd32(proto + 4)) +
+			     (attr->expected_attach_type == BPF_TRACE_FEXIT);
+	return 0;
+}
+
 int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
 			 const union bpf_attr *attr, struct kbpf_vlog *log)
 {
@@ -130,10 +181,12 @@ int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
 	struct hbtf b;
 	size_t i, len;
 
-	if (attr->expected_attach_type != BPF_TRACE_RAW_TP) {
+	if (attr->expected_attach_type != BPF_TRACE_RAW_TP &&
+	    attr->expected_attach_type != BPF_TRACE_FENTRY &&
+	    attr->expected_attach_type != BPF_TRACE_FEXIT) {
 		kbpf_vlog_printf(
 			log,
-			"kbpf: tracing programs attach as tp_btf (BPF_TRACE_RAW_TP) only, not attach type %u\n",
+			"kbpf: tracing programs attach as tp_btf, fentry or fexit only, not attach type %u\n",
 			attr->expected_attach_type);
 		return -KBPF_EINVAL;
 	}
@@ -143,6 +196,8 @@ int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
 	}
 	if (hbtf_open(h, &b) || !(t = hbtf_type(&b, id)))
 		return -KBPF_EINVAL;
+	if (attr->expected_attach_type != BPF_TRACE_RAW_TP)
+		return attach_func(prog, &b, t, attr, log);
 	if (BTF_INFO_KIND(rd32(t + 4)) != BTF_KIND_TYPEDEF) {
 		kbpf_vlog_printf(log, "attach_btf_id %u is not a typedef\n",
 				 id);

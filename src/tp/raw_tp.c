@@ -322,9 +322,7 @@ static void raw_tp_link_release(struct kbpf_obj *obj)
 /* tp_btf: a tracing program whose attach_btf_id named a raw tracepoint. */
 static bool raw_tp_prog_is_tp_btf(const struct kbpf_prog *prog)
 {
-	return prog->type == BPF_PROG_TYPE_TRACING &&
-	       prog->expected_attach_type == BPF_TRACE_RAW_TP &&
-	       prog->attach_name[0];
+	return prog->type == BPF_PROG_TYPE_TRACING && prog->attach_name[0];
 }
 
 static bool raw_tp_prog_type_ok(const struct kbpf_prog *prog)
@@ -547,9 +545,10 @@ long kbpf_sys_link_create(const struct kbpf_host *h, union bpf_attr *attr,
 		ret = -KBPF_EINVAL;
 		break;
 	case BPF_PROG_TYPE_TRACING:
-		/* tp_btf through a link: its tracepoint, the link's cookie. */
+		/* tp_btf, fentry, fexit: its hook point, the link's cookie. */
 		if (!raw_tp_prog_is_tp_btf(prog) ||
-		    attr->link_create.attach_type != BPF_TRACE_RAW_TP) {
+		    attr->link_create.attach_type !=
+			    prog->expected_attach_type) {
 			ret = -KBPF_EINVAL;
 			break;
 		}

@@ -923,12 +923,12 @@ KBPF_TEST(
 	T_EQ(load(obj), -EINVAL);
 	T_ASSERT(strstr(errbuf, "p_cgroup_skb") &&
 		 strstr(errbuf, "cgroup_skb"));
-	/* fentry: a tracing program kbpf cannot attach, refused as such. */
+	/* fentry without a host BTF: its function cannot be found. */
 	for (i = 0; i < obj->nr_progs; i++)
 		obj->progs[i].autoload =
 			!strcmp(obj->progs[i].name, "p_fentry");
 	T_EQ(load(obj), -EOPNOTSUPP);
-	T_ASSERT(strstr(errbuf, "p_fentry") && strstr(errbuf, "trampolines"));
+	T_ASSERT(strstr(errbuf, "p_fentry") && strstr(errbuf, "host's BTF"));
 	kbpf_elf_free(obj);
 	free(b.data);
 }
@@ -1522,7 +1522,7 @@ KBPF_TEST(
 	struct kbpf_elf_prog *p;
 	struct kbpf_elf_map *bss;
 	union bpf_attr a;
-	uint64_t v = 0;
+	uint64_t v[2] = { 0, 0 };
 	uint32_t key = 0;
 	size_t n;
 	int fd, lfd, mfd;
@@ -1534,9 +1534,12 @@ KBPF_TEST(
 	T_ASSERT(o.target_btf);
 	if (kbpf_elf_parse(kbpf_posix_host(), lb.data, lb.size, &o, &obj))
 		T_FAIL("parse: %s", errbuf);
-	p = kbpf_elf_find_prog(obj, "on_fn");
+	p = kbpf_elf_find_prog(obj, "on_ret");
 	T_EQ(p->unsupported, KBPF_ELF_UNSUP_ATTACH);
 	T_ASSERT(strstr(p->why, "trampolines"));
+	p = kbpf_elf_find_prog(obj, "on_fn");
+	T_EQ(p->unsupported, 0);
+	T_ASSERT(p->attach_btf_id > 0);
 	p = kbpf_elf_find_prog(obj, "on_missing");
 	T_EQ(p->unsupported, KBPF_ELF_UNSUP_ATTACH);
 	T_ASSERT(strstr(p->why, "btf_trace_no_such_tracepoint"));
@@ -1556,13 +1559,35 @@ KBPF_TEST(
 	lfd = oracle_kbpf_bpf(BPF_RAW_TRACEPOINT_OPEN, &a, sizeof(a));
 	T_ASSERT(lfd >= 0);
 	T_EQ(kbpf_raw_tp_fire(&tp, args), 0);
+	/* fentry/kbpf_fn: the host's hook point at that function's entry. */
+	{
+		static struct kbpf_raw_tp entry = { .name = "fentry/kbpf_fn",
+						    .nargs = 1 };
+		uint64_t arg[1] = { 123 };
+		struct kbpf_elf_prog *fp = kbpf_elf_find_prog(obj, "on_fn");
+		int ffd, flfd;
+
+		if (kbpf_elf_load_prog(obj, fp, &o))
+			T_FAIL("load fentry: %s", errbuf);
+		T_EQ(kbpf_raw_tp_register(kbpf_posix_host(), &entry), 0);
+		ffd = install(&fp->prog->obj);
+		memset(&a, 0, sizeof(a));
+		a.raw_tracepoint.prog_fd = (uint32_t)ffd;
+		flfd = oracle_kbpf_bpf(BPF_RAW_TRACEPOINT_OPEN, &a, sizeof(a));
+		T_ASSERT(flfd >= 0);
+		T_EQ(kbpf_raw_tp_fire(&entry, arg), 0);
+		oracle_kbpf_close(flfd);
+		kbpf_posix_rcu_barrier();
+		T_EQ(kbpf_raw_tp_unregister(&entry), 0);
+	}
 	mfd = install(&bss->map->obj);
 	memset(&a, 0, sizeof(a));
 	a.map_fd = (uint32_t)mfd;
 	a.key = (uint64_t)(uintptr_t)&key;
-	a.value = (uint64_t)(uintptr_t)&v;
+	a.value = (uint64_t)(uintptr_t)v;
 	T_EQ(oracle_kbpf_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)), 0);
-	T_EQ(v, 0x55);
+	T_EQ(v[0], 0x55);
+	T_EQ(v[1], 123);
 	oracle_kbpf_close(lfd);
 	kbpf_posix_set_btf(NULL, 0);
 	kbpf_elf_free(obj);

@@ -255,13 +255,45 @@ KBPF_TEST(
 	}
 	kbpf_posix_rcu_barrier();
 	T_EQ(kbpf_raw_tp_unregister(&sched_switch), 0);
-	/* Other attach types need trampolines kbpf lacks; no BTF: refused. */
+	/*
+	 * fentry/fexit (kbpf only: this kernel refuses them without a
+	 * trampoline): the function's entry and exit are the host's hook
+	 * points "fentry/<function>" and "fexit/<function>".
+	 */
 	map[1] =
 		side_create(SIDE_KBPF, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, 0, NULL);
-	T_EQ(load_tp_btf(SIDE_KBPF, ids[4], BPF_TRACE_FENTRY, map[1], log[1],
-			 sizeof(log[1])),
-	     -EINVAL);
-	T_ASSERT(strstr(log[1], "tp_btf"));
+	{
+		static struct kbpf_raw_tp fexit_schedule = {
+			.name = "fexit/schedule", .nargs = 1
+		};
+		uint64_t ret[1] = { 0 };
+		long f, fl;
+
+		T_EQ(load_tp_btf(SIDE_KBPF, ids[5], BPF_TRACE_FENTRY, map[1],
+				 log[1], sizeof(log[1])),
+		     -EINVAL);
+		T_ASSERT(strstr(log[1], "is not a function"));
+		T_EQ(load_tp_btf(SIDE_KBPF, ids[4], BPF_MODIFY_RETURN, map[1],
+				 log[1], sizeof(log[1])),
+		     -EINVAL);
+		T_ASSERT(strstr(log[1], "fentry or fexit only"));
+		f = load_tp_btf(SIDE_KBPF, ids[4], BPF_TRACE_FEXIT, map[1],
+				log[1], sizeof(log[1]));
+		T_ASSERT(f >= 0);
+		/* No hook point registered: nothing to attach to. */
+		T_EQ(tp_open(SIDE_KBPF, f, NULL), -ENOENT);
+		T_EQ(kbpf_raw_tp_register(kbpf_posix_host(), &fexit_schedule),
+		     0);
+		fl = tp_open(SIDE_KBPF, f, NULL);
+		T_ASSERT(fl >= 0);
+		/* schedule() takes no argument: ctx[0] is its return value;
+		 * the program reads ctx[1], past it, and checked mode stops. */
+		T_ASSERT(kbpf_raw_tp_fire(&fexit_schedule, ret) < 0);
+		side_close(SIDE_KBPF, fl);
+		side_close(SIDE_KBPF, f);
+		kbpf_posix_rcu_barrier();
+		T_EQ(kbpf_raw_tp_unregister(&fexit_schedule), 0);
+	}
 	kbpf_posix_set_btf(NULL, 0);
 	T_EQ(load_tp_btf(SIDE_KBPF, ids[5], BPF_TRACE_RAW_TP, map[1], log[1],
 			 sizeof(log[1])),

@@ -8,10 +8,16 @@
 struct thing host_thing;
 enum color host_color;
 
+/* A function of the "host", for the fentry test (tpbtf.bpf.c). */
+__attribute__((noinline)) int kbpf_fn(int x)
+{
+	return x + 1;
+}
+
 SEC("syscall")
 int target_prog(void *ctx)
 {
-	return host_thing.a + host_color;
+	return host_thing.a + host_color + kbpf_fn(1);
 }
 
 char LICENSE[] SEC("license") = "GPL";

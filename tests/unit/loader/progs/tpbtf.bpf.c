@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* tp_btf finds its tracepoint in the host BTF; fentry has no trampoline. */
+/*
+ * tp_btf finds its tracepoint in the host BTF, fentry its function;
+ * fmod_ret would need a trampoline.
+ */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-long seen;
+long seen, seen_arg;
 
 SEC("tp_btf/kbpf_test")
 int on_test(unsigned long long *ctx)
@@ -19,7 +22,14 @@ int on_missing(unsigned long long *ctx)
 }
 
 SEC("fentry/kbpf_fn")
-int on_fn(void *ctx)
+int on_fn(unsigned long long *ctx)
+{
+	seen_arg = (long)ctx[0];
+	return 0;
+}
+
+SEC("fmod_ret/kbpf_fn")
+int on_ret(void *ctx)
 {
 	return 0;
 }
