@@ -1194,7 +1194,7 @@ poison:
 unexpected:
 	return kbpf_ld_err(
 		c, -KBPF_EINVAL,
-		"prog '%s': CO-RE relocation of insn %u: it holds a value other than the object's BTF gives (%llu)",
+		"prog '%s': CO-RE relocation of insn %u: it holds a value other than the local BTF gives (%llu)",
 		pn, at, (unsigned long long)orig);
 }
 

@@ -1462,7 +1462,7 @@ static void ld_attach_btf(struct ld_ctx *c)
 		}
 		if (!c->target) {
 			ld_prog_unsupported(p, KBPF_ELF_UNSUP_ATTACH,
-					    "finding '%s' needs the host's BTF",
+					    "finding '%s' needs the host BTF",
 					    p->attach_target);
 			continue;
 		}
@@ -1478,7 +1478,7 @@ static void ld_attach_btf(struct ld_ctx *c)
 		}
 		if (!p->attach_btf_id)
 			ld_prog_unsupported(p, KBPF_ELF_UNSUP_ATTACH,
-					    "the host's BTF has no %s '%s'",
+					    "the host BTF has no %s '%s'",
 					    p->expected_attach_type ==
 							    BPF_TRACE_RAW_TP ?
 						    "tracepoint typedef" :
