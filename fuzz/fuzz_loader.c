@@ -30,9 +30,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static long baseline = -1;
 	struct kbpf_elf *obj;
 	char err[256];
-	struct kbpf_elf_opts o = { .obj_name = "fuzz",
-				   .errbuf = err,
-				   .errbuf_size = sizeof(err) };
+	struct kbpf_elf_opts o = {
+		.obj_name = "fuzz",
+		.errbuf = err,
+		.errbuf_size = sizeof(err),
+		/* Values for .kconfig externs, some of them unfit on purpose. */
+		.kconfig = "LINUX_KERNEL_VERSION=394752\nCONFIG_BPF=y\n"
+			   "CONFIG_MOD=m\nCONFIG_NUM=-5\nCONFIG_STR=\"hi\"\n"
+			   "CONFIG_BIG=0x10000\nCONFIG_BAD=\"x\nNOVALUE=\n=y\n"
+	};
 	int r;
 
 	if (baseline < 0)

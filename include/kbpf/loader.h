@@ -79,6 +79,7 @@ enum kbpf_elf_map_kind {
 	KBPF_ELF_MAP_DATA, /* `.data` or `.data.*`: initialised variables */
 	KBPF_ELF_MAP_RODATA, /* `.rodata` or `.rodata.*`: frozen after load */
 	KBPF_ELF_MAP_BSS, /* `.bss` or `.bss.*`: zero-initialised */
+	KBPF_ELF_MAP_KCONFIG, /* `.kconfig` externs' values: frozen after load */
 };
 
 /* libbpf's pinning values (the `pinning` field of a BTF map). */
@@ -264,6 +265,8 @@ struct kbpf_elf {
 	uint8_t *image; /* the loader's copy of the ELF file */
 	size_t image_size;
 	uint32_t *insn_caps; /* allocated instructions of each program */
+	uint8_t *kconfig_data; /* the .kconfig map's value */
+	size_t kconfig_size;
 	struct kbpf_map **map_ptrs; /* nr_maps entries, for kbpf_prog_load */
 	char obj_name[BPF_OBJ_NAME_LEN];
 };
@@ -288,6 +291,14 @@ struct kbpf_elf {
  *        which CO-RE relocations are applied as libbpf applies them; only
  *        read during the parse. NULL: programs with CO-RE relocations are
  *        refused at load.
+ * @kconfig: kbpf_elf_parse(): the values of `.kconfig` externs, as
+ *        NAME=VALUE lines in Linux's .config syntax (`y`/`n`/`m`, numbers,
+ *        "strings"; lines starting with '#' skipped), LINUX_KERNEL_VERSION
+ *        and the other LINUX_* names libbpf computes included. The loader
+ *        lays the externs out in a `.kconfig` map (frozen, read-only for
+ *        programs) as libbpf does. A strong extern with no value, or with
+ *        a value its type cannot hold, makes the programs that read it
+ *        unsupported; a weak one reads as zero. NULL: no values.
  */
 struct kbpf_elf_opts {
 	const char *obj_name;
@@ -300,6 +311,7 @@ struct kbpf_elf_opts {
 	uint32_t nr_helpers;
 	const void *target_btf;
 	size_t target_btf_size;
+	const char *kconfig;
 };
 
 /**

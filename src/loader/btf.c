@@ -949,3 +949,360 @@ bool kbpf_ld_btf_datasec_has_global(const struct ld_ctx *c, const char *sec)
 	}
 	return false;
 }
+
+/* ---- .kconfig externs (libbpf's kcfg externs) ---- */
+
+enum kcfg_type {
+	KCFG_UNKNOWN,
+	KCFG_CHAR,
+	KCFG_BOOL,
+	KCFG_INT,
+	KCFG_TRISTATE,
+	KCFG_CHAR_ARR,
+};
+
+struct kcfg_ext {
+	const char *name;
+	uint32_t size, align, off;
+	enum kcfg_type type;
+	bool is_signed, weak, set;
+};
+
+/* libbpf's btf__align_of(), for the types a kcfg extern can have. */
+static uint32_t btf_align_of(const struct ld_ctx *c, uint32_t id, int depth)
+{
+	const uint8_t *t = btf_type(c, btf_skip_mods(c, id));
+	uint32_t a = 1, i;
+
+	if (!t || depth > LD_BTF_MAX_DEPTH)
+		return 1;
+	switch (btf_kind(c, t)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+	case BTF_KIND_FLOAT:
+		return kbpf_min(btf_st(c, t), 8u);
+	case BTF_KIND_PTR:
+		return 8;
+	case BTF_KIND_ARRAY:
+		return btf_align_of(c, kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE),
+				    depth + 1);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		for (i = 0; i < btf_vlen(c, t); i++)
+			a = kbpf_max(
+				a,
+				btf_align_of(c,
+					     kbpf_ld_rd32(c,
+							  t + LD_BTF_TYPE_SIZE +
+								  12 * i + 4),
+					     depth + 1));
+		return a;
+	default:
+		return 1;
+	}
+}
+
+/* libbpf's find_kcfg_type(). */
+static enum kcfg_type btf_kcfg_type(const struct ld_ctx *c, uint32_t id,
+				    bool *is_signed, int depth)
+{
+	const uint8_t *t = btf_type(c, btf_skip_mods(c, id));
+	const char *name;
+	uint32_t enc, sz;
+
+	if (!t || depth > LD_BTF_MAX_DEPTH)
+		return KCFG_UNKNOWN;
+	sz = btf_st(c, t);
+	switch (btf_kind(c, t)) {
+	case BTF_KIND_INT:
+		enc = kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE) >> 24;
+		if (enc & BTF_INT_BOOL)
+			return sz == 1 ? KCFG_BOOL : KCFG_UNKNOWN;
+		if (is_signed)
+			*is_signed = enc & BTF_INT_SIGNED;
+		if (sz == 1)
+			return KCFG_CHAR;
+		if (sz < 1 || sz > 8 || (sz & (sz - 1)))
+			return KCFG_UNKNOWN;
+		return KCFG_INT;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		name = btf_name(c, kbpf_ld_rd32(c, t));
+		if ((btf_kind(c, t) == BTF_KIND_ENUM && sz != 4) || !name ||
+		    !kbpf_ld_streq(name, "libbpf_tristate"))
+			return KCFG_UNKNOWN;
+		return KCFG_TRISTATE;
+	case BTF_KIND_ARRAY:
+		if (!kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE + 8))
+			return KCFG_UNKNOWN;
+		if (btf_kcfg_type(c, kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE),
+				  NULL, depth + 1) != KCFG_CHAR)
+			return KCFG_UNKNOWN;
+		return KCFG_CHAR_ARR;
+	default:
+		return KCFG_UNKNOWN;
+	}
+}
+
+/* Is @name exactly the @n bytes at @s? */
+static int ncmp_name(const char *name, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (name[i] != s[i])
+			return 1;
+	return name[n] != 0;
+}
+
+static bool c_big_endian(void)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* libbpf's cmp_externs() for kcfg externs: alignment down, size up, name. */
+static int kcfg_cmp(const void *x, const void *y)
+{
+	const struct kcfg_ext *a = x, *b = y;
+	const char *p = a->name, *q = b->name;
+
+	if (a->align != b->align)
+		return a->align > b->align ? -1 : 1;
+	if (a->size != b->size)
+		return a->size < b->size ? -1 : 1;
+	while (*p && *p == *q) {
+		p++;
+		q++;
+	}
+	return (unsigned char)*p - (unsigned char)*q;
+}
+
+/* libbpf's bpf_object__process_kconfig_line() for one NAME=VALUE line. */
+static void kcfg_line(struct kcfg_ext *e, uint32_t n, uint8_t *data,
+		      const char *line, size_t len)
+{
+	const char *eq = NULL, *v;
+	size_t nl, vl, i;
+	uint64_t num = 0;
+	uint8_t *val;
+
+	for (i = 0; i < len; i++)
+		if (line[i] == '=') {
+			eq = line + i;
+			break;
+		}
+	if (!eq || eq == line || eq + 1 == line + len)
+		return;
+	nl = (size_t)(eq - line);
+	v = eq + 1;
+	vl = len - nl - 1;
+	for (i = 0; i < n; i++)
+		if (!e[i].set && !ncmp_name(e[i].name, line, nl))
+			break;
+	if (i == n)
+		return;
+	e += i;
+	val = data + e->off;
+	switch (v[0]) {
+	case 'y':
+	case 'n':
+	case 'm':
+		if (e->type == KCFG_BOOL && v[0] != 'm')
+			val[0] = v[0] == 'y';
+		else if (e->type == KCFG_TRISTATE)
+			val[0] = v[0] == 'y' ? 1 : v[0] == 'm' ? 2 : 0;
+		else if (e->type == KCFG_CHAR)
+			val[0] = (uint8_t)v[0];
+		else
+			return;
+		break;
+	case '"':
+		if (e->type != KCFG_CHAR_ARR || vl < 2 || v[vl - 1] != '"')
+			return;
+		vl -= 2;
+		if (vl >= e->size)
+			vl = e->size - 1;
+		memcpy(val, v + 1, vl);
+		val[vl] = 0;
+		break;
+	default: {
+		/* strtoull(value, NULL, 0): decimal, 0x hex or 0 octal,
+		 * a leading '-' negating. */
+		uint32_t base = 10;
+		bool neg = v[0] == '-';
+
+		if (neg) {
+			v++;
+			vl--;
+		}
+		i = 0;
+		if (vl > 1 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+			base = 16;
+			i = 2;
+		} else if (v[0] == '0') {
+			base = 8;
+		}
+		if (i == vl)
+			return;
+		for (; i < vl; i++) {
+			uint32_t d;
+
+			if (v[i] >= '0' && v[i] <= '9')
+				d = (uint32_t)(v[i] - '0');
+			else if (v[i] >= 'a' && v[i] <= 'f')
+				d = (uint32_t)(v[i] - 'a' + 10);
+			else if (v[i] >= 'A' && v[i] <= 'F')
+				d = (uint32_t)(v[i] - 'A' + 10);
+			else
+				return;
+			if (d >= base)
+				return;
+			num = num * base + d;
+		}
+		if (neg)
+			num = 0 - num;
+		if (e->type != KCFG_INT && e->type != KCFG_CHAR)
+			return;
+		if (e->type == KCFG_INT && e->size < 8 &&
+		    (e->is_signed ? num + (1ull << (e->size * 8 - 1)) >=
+					    (1ull << (e->size * 8)) :
+				    (num >> (e->size * 8)) != 0))
+			return;
+		for (i = 0; i < e->size; i++) /* the host's byte order */
+			val[i] =
+				(uint8_t)(num >> (8 * (c_big_endian() ?
+							       e->size - 1 - i :
+							       i)));
+		break;
+	}
+	}
+	e->set = true;
+}
+
+int kbpf_ld_kconfig(struct ld_ctx *c, const char *text)
+{
+	const uint8_t *ds = NULL;
+	struct kcfg_ext *e;
+	struct kbpf_elf_map *m;
+	uint32_t id, i, n, off = 0;
+	int idx;
+
+	c->kconfig_map = -1;
+	for (id = 1; c->btf.type_off && id < c->btf.nr_types; id++) {
+		const uint8_t *t = btf_type(c, id);
+		const char *nm = btf_name(c, kbpf_ld_rd32(c, t));
+
+		if (btf_kind(c, t) == BTF_KIND_DATASEC && nm &&
+		    kbpf_ld_streq(nm, ".kconfig")) {
+			ds = t;
+			break;
+		}
+	}
+	if (!ds || !(n = btf_vlen(c, ds)))
+		return 0;
+	e = kbpf_zalloc(c->h, n * sizeof(*e), 0);
+	if (!e)
+		return kbpf_ld_err(c, -KBPF_ENOMEM, "out of memory");
+	c->kcfg = e;
+	c->nr_kcfg = n;
+	for (i = 0; i < n; i++) {
+		const uint8_t *var = btf_type(
+			c, kbpf_ld_rd32(c, ds + LD_BTF_TYPE_SIZE + 12 * i));
+		uint64_t sz = 0;
+		uint32_t k;
+
+		if (!var || btf_kind(c, var) != BTF_KIND_VAR)
+			return kbpf_ld_err(
+				c, -KBPF_ENOEXEC,
+				"btf: .kconfig entry %u is not a variable", i);
+		e[i].name = btf_name(c, kbpf_ld_rd32(c, var));
+		if (!e[i].name)
+			return kbpf_ld_err(
+				c, -KBPF_ENOEXEC,
+				"btf: .kconfig variable %u has no name", i);
+		if (btf_resolve_size(c, btf_st(c, var), &sz) || !sz ||
+		    sz > 0xffff)
+			sz = 1;
+		e[i].size = (uint32_t)sz;
+		e[i].align = btf_align_of(c, btf_st(c, var), 0);
+		e[i].type =
+			btf_kcfg_type(c, btf_st(c, var), &e[i].is_signed, 0);
+		for (k = 1; k < c->nr_syms; k++)
+			if (c->syms[k].shndx == LD_SHN_UNDEF &&
+			    kbpf_ld_streq(c->syms[k].name, e[i].name))
+				e[i].weak = c->syms[k].bind == LD_STB_WEAK;
+	}
+	kbpf_ld_sort(e, n, sizeof(*e), kcfg_cmp);
+	for (i = 0; i < n; i++) {
+		off = (off + e[i].align - 1) / e[i].align * e[i].align;
+		e[i].off = off;
+		off += e[i].size;
+	}
+	idx = kbpf_ld_map_add(c);
+	if (idx < 0)
+		return idx;
+	c->kconfig_map = idx;
+	c->obj->kconfig_data = kbpf_zalloc(c->h, off, 0);
+	if (!c->obj->kconfig_data)
+		return kbpf_ld_err(c, -KBPF_ENOMEM, "out of memory");
+	c->obj->kconfig_size = off;
+	/* The host's values, one NAME=VALUE per line; the first one wins. */
+	while (text && *text) {
+		size_t len = 0;
+
+		while (text[len] && text[len] != '\n')
+			len++;
+		if (len && text[0] != '#')
+			kcfg_line(e, n, c->obj->kconfig_data, text, len);
+		text += len + (text[len] == '\n');
+	}
+	m = &c->obj->maps[idx];
+	m->name = ".kconfig";
+	kbpf_ld_data_map_name(c->obj, ".kconfig", m->kname);
+	m->kind = KBPF_ELF_MAP_KCONFIG;
+	m->type = BPF_MAP_TYPE_ARRAY;
+	m->key_size = 4;
+	m->value_size = off;
+	m->max_entries = 1;
+	m->map_flags = BPF_F_RDONLY_PROG;
+	if (c->h->alloc_pages && c->h->vmap)
+		m->map_flags |= BPF_F_MMAPABLE;
+	m->init_data = c->obj->kconfig_data;
+	return 0;
+}
+
+int kbpf_ld_kconfig_ref(const struct ld_ctx *c, const char *name, uint32_t *off,
+			const char **why)
+{
+	const struct kcfg_ext *e = c->kcfg;
+	uint32_t i;
+
+	for (i = 0; i < c->nr_kcfg; i++) {
+		if (!kbpf_ld_streq(e[i].name, name))
+			continue;
+		if (e[i].type == KCFG_UNKNOWN) {
+			*why = "a type libbpf does not support for .kconfig";
+			return -1;
+		}
+		if (!e[i].set && !e[i].weak) {
+			*why = "no value from the host (kbpf_elf_opts.kconfig)";
+			return -1;
+		}
+		*off = e[i].off;
+		return c->kconfig_map;
+	}
+	*why = "not in the .kconfig section";
+	return -1;
+}
+
+void kbpf_ld_kconfig_free(struct ld_ctx *c)
+{
+	if (c->kcfg)
+		kbpf_free(c->h, c->kcfg, c->nr_kcfg * sizeof(struct kcfg_ext));
+	c->kcfg = NULL;
+}

@@ -521,7 +521,7 @@ static bool ld_name_char_ok(char ch)
  * second dot (".rodata.str1.1") gets no prefix. Characters the kernel does
  * not take become '_'.
  */
-static void ld_data_map_name(struct kbpf_elf *obj, const char *sec, char *out)
+void kbpf_ld_data_map_name(struct kbpf_elf *obj, const char *sec, char *out)
 {
 	size_t sfx = kbpf_max((size_t)7, ld_strlen(sec)), pfx, n = 0, i;
 	bool custom = false;
@@ -577,7 +577,7 @@ static int ld_data_maps(struct ld_ctx *c)
 		s->map_idx = idx;
 		m = &c->obj->maps[idx];
 		m->name = s->name;
-		ld_data_map_name(c->obj, s->name, m->kname);
+		kbpf_ld_data_map_name(c->obj, s->name, m->kname);
 		m->kind = s->kind == LD_SEC_DATA   ? KBPF_ELF_MAP_DATA :
 			  s->kind == LD_SEC_RODATA ? KBPF_ELF_MAP_RODATA :
 						     KBPF_ELF_MAP_BSS;
@@ -1190,6 +1190,23 @@ static int ld_reloc_ldimm64(struct ld_ctx *c, struct ld_reloc_state *st,
 	if (sym->shndx == LD_SHN_UNDEF) {
 		const char *sec = kbpf_ld_btf_var_sec(c, sym->name);
 
+		if (sec && kbpf_ld_streq(sec, ".kconfig")) {
+			const char *why = NULL;
+			uint32_t off = 0;
+
+			idx = kbpf_ld_kconfig_ref(c, sym->name, &off, &why);
+			if (idx < 0) {
+				ld_prog_unsupported(
+					st->p, KBPF_ELF_UNSUP_EXTERN,
+					"reads extern variable '%s' (.kconfig) at insn %u: %s",
+					sym->name, at, why);
+				return 0;
+			}
+			insn->src_reg = BPF_PSEUDO_MAP_IDX_VALUE;
+			insn->imm = idx;
+			insn[1].imm = (int32_t)off;
+			return 0;
+		}
 		if (!sec && (sym->type == LD_STT_FUNC ||
 			     kbpf_ld_btf_is_func(c, sym->name))) {
 			/* `if (bpf_some_kfunc)`: a weak kfunc's address. */
@@ -1516,6 +1533,7 @@ static void ld_ctx_fini(struct ld_ctx *c)
 
 	kbpf_core_target_free(c->h, c->target);
 	c->target = NULL;
+	kbpf_ld_kconfig_free(c);
 	kbpf_ld_btf_ext_free(c);
 	kbpf_ld_btf_free(c);
 	if (c->secs)
@@ -1558,6 +1576,7 @@ static void ld_obj_free(struct kbpf_elf *obj, uint32_t maps_cap)
 	ld_free_sized(h, obj->maps, maps_cap * sizeof(*obj->maps));
 	ld_free_sized(h, obj->map_ptrs, obj->nr_maps * sizeof(*obj->map_ptrs));
 	ld_free_sized(h, obj->image, obj->image_size);
+	ld_free_sized(h, obj->kconfig_data, obj->kconfig_size);
 	kbpf_free(h, obj, sizeof(*obj));
 }
 
@@ -1608,6 +1627,8 @@ int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
 		err = ld_legacy_maps(&c);
 	if (!err)
 		err = ld_data_maps(&c);
+	if (!err)
+		err = kbpf_ld_kconfig(&c, opts ? opts->kconfig : NULL);
 	if (!err && c.btf_ext_idx)
 		err = kbpf_ld_btf_ext_parse(&c);
 	if (!err && opts && opts->target_btf) {

@@ -182,8 +182,8 @@ int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
 			}
 		}
 	}
-	/* As libbpf: .rodata is frozen once written (BPF_MAP_FREEZE). */
-	if (m->kind == KBPF_ELF_MAP_RODATA)
+	/* As libbpf: .rodata and .kconfig are frozen once written. */
+	if (m->kind == KBPF_ELF_MAP_RODATA || m->kind == KBPF_ELF_MAP_KCONFIG)
 		atomic_store(&m->map->frozen, 1);
 	obj->map_ptrs[m - obj->maps] = m->map;
 	return 0;

@@ -29,6 +29,7 @@
 #define LD_STT_FUNC 2
 #define LD_STT_SECTION 3
 #define LD_STB_LOCAL 0
+#define LD_STB_WEAK 2
 #define LD_R_BPF_64_64 1
 #define LD_R_BPF_64_ABS64 2
 #define LD_R_BPF_64_32 10
@@ -134,6 +135,9 @@ struct ld_ctx {
 	struct ld_core *cores; /* sorted by section, then instruction */
 	uint32_t nr_cores;
 	struct kbpf_core_target *target; /* the host's BTF, for CO-RE */
+	struct kcfg_ext *kcfg; /* .kconfig externs, in map layout order */
+	uint32_t nr_kcfg;
+	int32_t kconfig_map; /* index of the .kconfig map, or -1 */
 };
 
 /*
@@ -194,6 +198,18 @@ uint32_t kbpf_core_target_find(const struct kbpf_core_target *t, uint32_t kind,
 int kbpf_ld_core_apply(struct ld_ctx *c, const struct ld_core *rec,
 		       const char *pn, uint32_t at, struct bpf_insn *insn,
 		       uint32_t room);
+
+/*
+ * .kconfig externs (btf.c): lay them out as libbpf does, fill their values
+ * from @text (NAME=VALUE lines, .config style) and add the .kconfig map.
+ * kbpf_ld_kconfig_ref(): the map index and offset of extern @name, or -1
+ * with the reason in *@why.
+ */
+int kbpf_ld_kconfig(struct ld_ctx *c, const char *text);
+int kbpf_ld_kconfig_ref(const struct ld_ctx *c, const char *name, uint32_t *off,
+			const char **why);
+void kbpf_ld_kconfig_free(struct ld_ctx *c);
+void kbpf_ld_data_map_name(struct kbpf_elf *obj, const char *sec, char *out);
 
 /* The first 15 bytes of @name, NUL-terminated, into @out (16 bytes). */
 void kbpf_ld_map_kname(const char *name, char *out);

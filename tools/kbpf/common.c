@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "kbpf/object.h"
 #include "kbpf_posix.h"
@@ -85,6 +86,77 @@ static const uint8_t *tool_target_btf(size_t *size)
 	return btf;
 }
 
+/*
+ * Values for `.kconfig` externs: the file in $KBPF_KCONFIG ("none": none),
+ * else what libbpf would find on this machine: LINUX_KERNEL_VERSION from
+ * uname, LINUX_HAS_BPF_COOKIE and LINUX_HAS_SYSCALL_WRAPPER (both true of
+ * kbpf's POSIX host on Linux), then the kernel's config (/proc/config.gz,
+ * or /boot/config-<release>). Built once.
+ */
+static const char *tool_kconfig(void)
+{
+	static char *text;
+	static int done;
+	const char *env = getenv("KBPF_KCONFIG");
+	struct utsname u;
+	unsigned int a = 0, b = 0, c = 0;
+	size_t len = 0, cap = 1 << 16;
+	char cmd[300];
+	FILE *f;
+
+	if (done)
+		return text;
+	done = 1;
+	if (env && !strcmp(env, "none"))
+		return NULL;
+	if (env) {
+		size_t n;
+
+		text = (char *)tool_read_file(env, &n);
+		if (text) {
+			char *t = realloc(text, n + 1);
+
+			if (t)
+				t[n] = 0;
+			text = t;
+		}
+		return text;
+	}
+	text = malloc(cap);
+	if (!text)
+		return NULL;
+	if (uname(&u) == 0)
+		sscanf(u.release, "%u.%u.%u", &a, &b, &c);
+	len = (size_t)snprintf(text, cap,
+			       "LINUX_KERNEL_VERSION=%u\n"
+			       "LINUX_HAS_BPF_COOKIE=y\n"
+			       "LINUX_HAS_SYSCALL_WRAPPER=y\n",
+			       (a << 16) + (b << 8) + (c > 255 ? 255 : c));
+	snprintf(
+		cmd, sizeof(cmd),
+		"zcat /proc/config.gz 2>/dev/null || cat /boot/config-%s 2>/dev/null",
+		u.release);
+	f = popen(cmd, "r");
+	if (f) {
+		size_t r;
+
+		while ((r = fread(text + len, 1, cap - len - 1, f)) > 0) {
+			len += r;
+			if (len + 1 == cap) {
+				char *t = realloc(text, cap * 2);
+
+				if (!t)
+					break;
+				text = t;
+				cap *= 2;
+			}
+		}
+		pclose(f);
+	}
+	text[len] = 0;
+	return text;
+}
+
 int tool_parse(const char *path, char *err, size_t errsz, struct kbpf_elf **out)
 {
 	const char *base = strrchr(path, '/');
@@ -107,6 +179,7 @@ int tool_parse(const char *path, char *err, size_t errsz, struct kbpf_elf **out)
 		return -EIO;
 	}
 	o.target_btf = tool_target_btf(&o.target_btf_size);
+	o.kconfig = tool_kconfig();
 	r = kbpf_elf_parse(kbpf_posix_host(), buf, size, &o, out);
 	free(buf);
 	return r;
@@ -155,6 +228,8 @@ const char *tool_map_kind_name(enum kbpf_elf_map_kind kind)
 		return "rodata";
 	case KBPF_ELF_MAP_BSS:
 		return "bss";
+	case KBPF_ELF_MAP_KCONFIG:
+		return "kconfig";
 	}
 	return "?";
 }

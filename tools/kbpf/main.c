@@ -26,7 +26,9 @@ static void usage(FILE *f)
 		"`kbpf COMMAND --help` describes each command.\n"
 		"\n"
 		"CO-RE relocations are applied against the BTF in $KBPF_BTF, else\n"
-		"/sys/kernel/btf/vmlinux when readable (KBPF_BTF=none: no BTF).\n");
+		"/sys/kernel/btf/vmlinux when readable (KBPF_BTF=none: no BTF).\n"
+		".kconfig externs get the values in the file $KBPF_KCONFIG, else\n"
+		"this machine's (uname, /proc/config.gz; KBPF_KCONFIG=none: none).\n");
 }
 
 int main(int argc, char **argv)

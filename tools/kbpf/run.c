@@ -998,7 +998,8 @@ static void run_print_maps(struct run_state *s)
 		if (t == BPF_MAP_TYPE_RINGBUF ||
 		    t == BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
 		    t == BPF_MAP_TYPE_PROG_ARRAY ||
-		    s->obj->maps[i].kind == KBPF_ELF_MAP_RODATA)
+		    s->obj->maps[i].kind == KBPF_ELF_MAP_RODATA ||
+		    s->obj->maps[i].kind == KBPF_ELF_MAP_KCONFIG)
 			continue;
 		run_print_map(s, i, &any);
 	}

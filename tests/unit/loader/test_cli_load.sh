@@ -9,7 +9,8 @@ fails=0
 # These objects' CO-RE is checked without a host BTF: the refusals below
 # must not depend on the machine's /sys/kernel/btf/vmlinux.
 KBPF_BTF=none
-export KBPF_BTF
+KBPF_KCONFIG=none
+export KBPF_BTF KBPF_KCONFIG
 check() { # description, command status, wanted status
 	if [ "$2" -ne "$3" ]; then
 		echo "FAIL $1 (status $2, wanted $3)"
@@ -40,7 +41,7 @@ has "missing map" "$out" "uses_cgroups .*refused \[map-missing\]: uses map 'cgro
 has "missing map, unsized" "$out" "uses_sized_later .*refused \[map-missing\]: .*not created: max_entries is 0"
 has "unknown section" "$out" "custom_sec .*refused \[section\]: section 'xdp_custom'"
 has "map-in-map from BTF values" "$out" "map  outer .*array_of_maps .*created"
-has "object line" "$out" "programs 1 loaded of 8, maps 3 created of 5"
+has "object line" "$out" "programs 1 loaded of 8, maps 4 created of 6"
 
 out=$("$kbpf" load --type xdp --max-entries 4 "$dir/unsup.bpf.o")
 has "--type sets unknown sections" "$out" "prog custom_sec .* xdp .* loaded"

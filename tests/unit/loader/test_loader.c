@@ -1597,3 +1597,71 @@ KBPF_TEST(
 	free(lb.data);
 	free(tb.data);
 }
+
+KBPF_TEST(
+	kconfig_externs,
+	".kconfig externs get the host's values in libbpf's layout: bool, tristate, char, int, string, weak missing or unfit as zero, strong missing refused")
+{
+	static const char kconfig[] = "# a comment\n"
+				      "LINUX_KERNEL_VERSION=394752\n"
+				      "CONFIG_BPF=y\n"
+				      "CONFIG_MOD=m\n"
+				      "CONFIG_CH=n\n"
+				      "CONFIG_NUM=-5\n"
+				      "CONFIG_STR=\"hello\"\n"
+				      "CONFIG_BIG=0x10000\n"
+				      "# CONFIG_MISSING is not set\n";
+	struct kbpf_elf_opts o = { .obj_name = "kconfig",
+				   .errbuf = errbuf,
+				   .errbuf_size = sizeof(errbuf),
+				   .kconfig = kconfig };
+	const long want[8] = { 394752, 1, 2, 'n', -5, 'e', 0, 0 };
+	struct kbpf_elf *obj;
+	struct kbpf_elf_prog *p;
+	struct kbpf_elf_map *bss, *kc;
+	long out[8];
+	union bpf_attr a;
+	uint32_t key = 0;
+	struct blob b;
+	int fd, mfd, i;
+
+	NEED_OBJECT("kconfig.bpf.o", &b);
+	if (kbpf_elf_parse(kbpf_posix_host(), b.data, b.size, &o, &obj))
+		T_FAIL("parse: %s", errbuf);
+	p = kbpf_elf_find_prog(obj, "strong");
+	T_EQ(p->unsupported, KBPF_ELF_UNSUP_EXTERN);
+	T_ASSERT(strstr(p->why, "CONFIG_STRONG_MISSING") &&
+		 strstr(p->why, "no value"));
+	kc = kbpf_elf_find_map(obj, ".kconfig");
+	T_ASSERT(kc && kc->kind == KBPF_ELF_MAP_KCONFIG);
+	T_EQ(kc->map_flags & BPF_F_RDONLY_PROG, BPF_F_RDONLY_PROG);
+	p = kbpf_elf_find_prog(obj, "read_all");
+	T_EQ(p->unsupported, 0);
+	for (i = 0; i < (int)obj->nr_maps; i++)
+		T_EQ(kbpf_elf_create_map(obj, &obj->maps[i], &o), 0);
+	if (kbpf_elf_load_prog(obj, p, &o))
+		T_FAIL("load: %s", errbuf);
+	fd = install(&p->prog->obj);
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	T_EQ(oracle_kbpf_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a)), 0);
+	bss = kbpf_elf_find_map(obj, ".bss");
+	mfd = install(&bss->map->obj);
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)mfd;
+	a.key = (uint64_t)(uintptr_t)&key;
+	a.value = (uint64_t)(uintptr_t)out;
+	T_EQ(oracle_kbpf_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)), 0);
+	for (i = 0; i < 8; i++)
+		if (out[i] != want[i])
+			T_FAIL("out[%d] = %ld, want %ld", i, out[i], want[i]);
+	/* The map is frozen: user space cannot change the values. */
+	mfd = install(&kc->map->obj);
+	memset(out, 0, sizeof(out));
+	a.map_fd = (uint32_t)mfd;
+	T_EQ(oracle_kbpf_bpf(BPF_MAP_UPDATE_ELEM, &a, sizeof(a)), -EPERM);
+	kbpf_elf_free(obj);
+	kbpf_posix_reset();
+	free(b.data);
+	T_EQ(live_allocs(), 0);
+}
