@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -349,6 +351,131 @@ size_t kbpf_posix_trace_read(char *buf, size_t size)
 	return n;
 }
 
+/* ---- cgroups (cgroup v2 directories) ---- */
+
+#define CGROUP2_SUPER_MAGIC 0x63677270
+
+struct posix_cgroup {
+	int dirfd;
+	dev_t dev;
+	ino_t ino;
+};
+
+/* A cgroup is an fd open on a directory of a cgroup2 file system. */
+static void *posix_cgroup_get(const struct kbpf_host *h, int fd, int *err)
+{
+	struct posix_cgroup *c;
+	struct statfs sf;
+	struct stat st;
+
+	(void)h;
+	*err = -EBADF;
+	if (fd < 0 || fstatfs(fd, &sf) || fstat(fd, &st) ||
+	    (unsigned long)sf.f_type != CGROUP2_SUPER_MAGIC ||
+	    !S_ISDIR(st.st_mode))
+		return NULL;
+	c = malloc(sizeof(*c));
+	if (!c) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	c->dirfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (c->dirfd < 0) {
+		free(c);
+		*err = -EMFILE;
+		return NULL;
+	}
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	return c;
+}
+
+static void posix_cgroup_put(const struct kbpf_host *h, void *cgrp)
+{
+	struct posix_cgroup *c = cgrp;
+
+	(void)h;
+	close(c->dirfd);
+	free(c);
+}
+
+/* The directory above @fd, or -1 at the top of its file system. */
+static int cg_parent(int fd, struct stat *st)
+{
+	struct stat p;
+	int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (up < 0)
+		return -1;
+	if (fstat(up, &p) || p.st_dev != st->st_dev || p.st_ino == st->st_ino) {
+		close(up);
+		return -1;
+	}
+	*st = p;
+	return up;
+}
+
+/*
+ * Is the calling thread's cgroup (/proc/thread-self/cgroup, "0::PATH") at
+ * or below @cgrp? Found from the root of @cgrp's cgroup2 mount: open PATH
+ * there, then walk up comparing directories.
+ */
+static int posix_current_in_cgroup(const struct kbpf_host *h, void *cgrp)
+{
+	const struct posix_cgroup *c = cgrp;
+	char line[4096], *path = NULL;
+	struct stat st;
+	FILE *f;
+	int fd, up, found = 0;
+
+	(void)h;
+	f = fopen("/proc/thread-self/cgroup", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			path = line + 3;
+			path[strcspn(path, "\n")] = 0;
+			break;
+		}
+	fclose(f);
+	if (!path)
+		return 0;
+	/* The mount's root: up from the cgroup until the file system ends. */
+	fd = fcntl(c->dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((up = cg_parent(fd, &st)) >= 0) {
+		close(fd);
+		fd = up;
+	}
+	up = openat(fd, path[1] ? path + 1 : ".",
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(fd);
+	if (up < 0 || fstat(up, &st)) {
+		if (up >= 0)
+			close(up);
+		return 0;
+	}
+	fd = up;
+	for (;;) {
+		if (st.st_dev == c->dev && st.st_ino == c->ino) {
+			found = 1;
+			break;
+		}
+		up = cg_parent(fd, &st);
+		if (up < 0)
+			break;
+		close(fd);
+		fd = up;
+	}
+	close(fd);
+	return found;
+}
+
 /* ---- the table ---- */
 
 /* The tracepoints tests and tools register (include/kbpf/raw_tp.h). */
@@ -384,6 +511,9 @@ static struct kbpf_host posix_host = {
 	.id_alloc = posix_id_alloc,
 	.id_release = posix_id_release,
 	.raw_tps = &posix_raw_tps,
+	.cgroup_get = posix_cgroup_get,
+	.cgroup_put = posix_cgroup_put,
+	.current_in_cgroup = posix_current_in_cgroup,
 };
 
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;

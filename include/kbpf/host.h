@@ -292,6 +292,20 @@ struct kbpf_host {
 	int (*stack_walk)(const struct kbpf_host *h, uint32_t prog_type,
 			  const void *ctx, bool user, uint64_t *ips,
 			  uint32_t max);
+	/*
+	 * Cgroups, for BPF_MAP_TYPE_CGROUP_ARRAY and
+	 * bpf_current_task_under_cgroup. cgroup_get: the cgroup whose
+	 * directory @fd is open on, with a reference, or NULL with *@err set
+	 * (-EBADF: not open, or not a cgroup). Syscall path. If NULL, no fd
+	 * is a cgroup: updates give -EBADF.
+	 * cgroup_put: drop that reference. Any context (a defer_free
+	 * callback). Required with cgroup_get.
+	 * current_in_cgroup: 1 if the current task is in @cgrp or a cgroup
+	 * below it, else 0. Program path. If NULL, the helper answers 0.
+	 */
+	void *(*cgroup_get)(const struct kbpf_host *h, int fd, int *err);
+	void (*cgroup_put)(const struct kbpf_host *h, void *cgrp);
+	int (*current_in_cgroup)(const struct kbpf_host *h, void *cgrp);
 
 	/* ------------------------------------------------------------ output */
 

@@ -202,6 +202,15 @@ int kbpf_map_create_with_inner(const struct kbpf_host *h,
 int kbpf_map_set_inner(struct kbpf_map *outer, const void *key,
 		       struct kbpf_map *inner);
 
+/**
+ * kbpf_cgroup_array_current_under() - bpf_current_task_under_cgroup: is the
+ * current task under the cgroup in slot @idx of CGROUP_ARRAY @map?
+ * Context: program path, any CPU, inside a read-side section; never sleeps.
+ * Return: 1 or 0 (kbpf_host.current_in_cgroup); -E2BIG for @idx past
+ * max_entries; -EAGAIN for an empty slot; -EINVAL if @map is another type.
+ */
+long kbpf_cgroup_array_current_under(struct kbpf_map *map, uint32_t idx);
+
 /* Initialise the generic part of a newly allocated map (used by alloc ops). */
 void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
 		   const union bpf_attr *attr, const struct kbpf_map_ops *ops);

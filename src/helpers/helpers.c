@@ -204,6 +204,15 @@ static uint64_t h_get_smp_processor_id(struct kbpf_run *run, uint64_t r1,
 	return run->cpu;
 }
 
+/* Linux's bpf_current_task_under_cgroup. */
+static uint64_t h_current_task_under_cgroup(struct kbpf_run *run, uint64_t map,
+					    uint64_t idx, uint64_t r3,
+					    uint64_t r4, uint64_t r5)
+{
+	return (uint64_t)kbpf_cgroup_array_current_under(MAP(map),
+							 (uint32_t)idx);
+}
+
 /* Linux's bpf_get_current_task(_btf): the host's name for the current task. */
 static uint64_t h_get_current_task(struct kbpf_run *run, uint64_t r1,
 				   uint64_t r2, uint64_t r3, uint64_t r4,
@@ -613,6 +622,10 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       false, 0, KBPF_ARG_NONE),
 	HELPER(get_current_pid_tgid, h_get_current_pid_tgid, KBPF_RET_INTEGER,
 	       false, 0, KBPF_ARG_NONE),
+	/* Every program type in 6.18 (measured). */
+	HELPER(current_task_under_cgroup, h_current_task_under_cgroup,
+	       KBPF_RET_INTEGER, false, 0, KBPF_ARG_CONST_MAP_PTR,
+	       KBPF_ARG_ANYTHING),
 	/* Every program type in 6.18 (measured); GPL-only. */
 	HELPER(get_current_task, h_get_current_task, KBPF_RET_INTEGER, true, 0,
 	       KBPF_ARG_NONE),

@@ -659,9 +659,9 @@ KBPF_TEST(
 	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "ok_map"), &o), 0);
 	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "ok_map"), &o),
 	     -EBUSY);
-	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "cgroups"), &o),
+	T_EQ(kbpf_elf_create_map(obj, kbpf_elf_find_map(obj, "socks"), &o),
 	     -EINVAL);
-	T_ASSERT(strstr(errbuf, "map type cgroup_array (8) is not supported"));
+	T_ASSERT(strstr(errbuf, "map type sockmap (15) is not supported"));
 	m = kbpf_elf_find_map(obj, "sized_later");
 	T_EQ(m->max_entries, 0);
 	T_EQ(kbpf_elf_create_map(obj, m, &o), -EINVAL);
@@ -670,11 +670,11 @@ KBPF_TEST(
 	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "good"), &o), 0);
 	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "good"), &o),
 	     -EBUSY);
-	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "uses_cgroups"),
+	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "uses_socks"),
 				&o),
 	     -EBADF);
-	T_ASSERT(strstr(errbuf, "'cgroups'") && strstr(errbuf, "not created"));
-	T_ASSERT(strstr(errbuf, "map type cgroup_array is not supported"));
+	T_ASSERT(strstr(errbuf, "'socks'") && strstr(errbuf, "not created"));
+	T_ASSERT(strstr(errbuf, "map type sockmap is not supported"));
 	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "core_via_sub"),
 				&o),
 	     -EOPNOTSUPP);

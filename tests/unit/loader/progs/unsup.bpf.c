@@ -25,11 +25,11 @@ struct {
 
 /* A map type kbpf does not implement. */
 struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(type, BPF_MAP_TYPE_SOCKMAP);
 	__uint(max_entries, 16);
 	__uint(key_size, 4);
 	__uint(value_size, 4);
-} cgroups SEC(".maps");
+} socks SEC(".maps");
 
 /* Sized by the loader before load (bpf_map__set_max_entries()). */
 struct {
@@ -96,11 +96,11 @@ int weak_kfunc_addr(void *ctx)
 }
 
 SEC("syscall")
-int uses_cgroups(void *ctx)
+int uses_socks(void *ctx)
 {
 	__u32 k = 0;
 
-	return bpf_map_lookup_elem(&cgroups, &k) ? 1 : 0;
+	return bpf_map_lookup_elem(&socks, &k) ? 1 : 0;
 }
 
 SEC("syscall")
