@@ -670,8 +670,7 @@ KBPF_TEST(
 	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "good"), &o), 0);
 	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "good"), &o),
 	     -EBUSY);
-	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "uses_socks"),
-				&o),
+	T_EQ(kbpf_elf_load_prog(obj, kbpf_elf_find_prog(obj, "uses_socks"), &o),
 	     -EBADF);
 	T_ASSERT(strstr(errbuf, "'socks'") && strstr(errbuf, "not created"));
 	T_ASSERT(strstr(errbuf, "map type sockmap is not supported"));
