@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -351,6 +352,16 @@ size_t kbpf_posix_trace_read(char *buf, size_t size)
 	return n;
 }
 
+/* ---- network devices: this machine's ---- */
+
+static bool posix_ifindex_ok(const struct kbpf_host *h, uint32_t ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	(void)h;
+	return if_indextoname(ifindex, name) != NULL;
+}
+
 /* ---- cgroups (cgroup v2 directories) ---- */
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -511,6 +522,7 @@ static struct kbpf_host posix_host = {
 	.id_alloc = posix_id_alloc,
 	.id_release = posix_id_release,
 	.raw_tps = &posix_raw_tps,
+	.ifindex_ok = posix_ifindex_ok,
 	.cgroup_get = posix_cgroup_get,
 	.cgroup_put = posix_cgroup_put,
 	.current_in_cgroup = posix_current_in_cgroup,

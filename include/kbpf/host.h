@@ -304,6 +304,13 @@ struct kbpf_host {
 	 * below it, else 0. Program path. If NULL, the helper answers 0.
 	 */
 	void *(*cgroup_get)(const struct kbpf_host *h, int fd, int *err);
+	/*
+	 * Network devices, for DEVMAP entries: does a device with @ifindex
+	 * exist? Syscall path, called under a kbpf spinlock: must not sleep.
+	 * If NULL, no ifindex is valid (updates give -EINVAL, as Linux does
+	 * for a device it cannot find).
+	 */
+	bool (*ifindex_ok)(const struct kbpf_host *h, uint32_t ifindex);
 	void (*cgroup_put)(const struct kbpf_host *h, void *cgrp);
 	int (*current_in_cgroup)(const struct kbpf_host *h, void *cgrp);
 

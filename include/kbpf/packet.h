@@ -106,6 +106,12 @@ struct kbpf_xdp_frag {
  *      (Linux reserves its skb_shared_info there: 320 bytes).
  * @nr_frags, @frags, @frags_size: fragments after the linear part
  *      (multi-buffer packets); bytes in all fragments.
+ * @redirect_map, @redirect_key, @redirect_flags: after an XDP_REDIRECT
+ *      verdict, where the program sent the packet: bpf_redirect_map's map
+ *      (a DEVMAP/DEVMAP_HASH: kbpf_devmap_lookup() gives the ifindex; with
+ *      BPF_F_BROADCAST in @redirect_flags, every entry), key and flags;
+ *      for bpf_redirect, @redirect_map is NULL and @redirect_key the
+ *      ifindex. The host sets them to zero before a run and transmits.
  */
 struct kbpf_xdp {
 	struct xdp_md md;
@@ -119,6 +125,9 @@ struct kbpf_xdp {
 	uint32_t nr_frags;
 	uint32_t frags_size;
 	struct kbpf_xdp_frag frags[KBPF_XDP_MAX_FRAGS];
+	struct kbpf_map *redirect_map;
+	uint32_t redirect_key;
+	uint32_t redirect_flags;
 };
 
 /* Where the rewritten pointer loads read (the load-time pass uses these). */

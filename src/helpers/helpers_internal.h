@@ -71,6 +71,9 @@ uint64_t kbpf_helper_xdp_store_bytes(struct kbpf_run *run, uint64_t r1,
 uint64_t kbpf_helper_csum_diff(struct kbpf_run *run, uint64_t from,
 			       uint64_t from_size, uint64_t to,
 			       uint64_t to_size, uint64_t seed);
+uint64_t kbpf_helper_redirect_map(struct kbpf_run *run, uint64_t map,
+				  uint64_t key, uint64_t flags, uint64_t r4,
+				  uint64_t r5);
 uint64_t kbpf_helper_redirect(struct kbpf_run *run, uint64_t ifindex,
 			      uint64_t flags, uint64_t r3, uint64_t r4,
 			      uint64_t r5);

@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "helpers_internal.h"
 #include "kbpf/packet.h"
+#include "kbpf/devmap.h"
 #include "kbpf/perf.h"
 
 /*
@@ -567,8 +568,18 @@ uint64_t kbpf_helper_redirect(struct kbpf_run *run, uint64_t ifindex,
 			      uint64_t flags, uint64_t r3, uint64_t r4,
 			      uint64_t r5)
 {
-	if (run->prog->type == BPF_PROG_TYPE_XDP)
-		return flags ? XDP_ABORTED : XDP_REDIRECT;
+	if (run->prog->type == BPF_PROG_TYPE_XDP) {
+		struct kbpf_xdp *xdp = XDP(run);
+
+		if (flags)
+			return XDP_ABORTED;
+		if (xdp) {
+			xdp->redirect_map = NULL;
+			xdp->redirect_key = (uint32_t)ifindex;
+			xdp->redirect_flags = 0;
+		}
+		return XDP_REDIRECT;
+	}
 	return flags & ~(uint64_t)BPF_F_INGRESS ? TC_ACT_SHOT : TC_ACT_REDIRECT;
 }
 
@@ -636,4 +647,32 @@ uint64_t kbpf_helper_pkt_event_output(struct kbpf_run *run, uint64_t ctx,
 		(struct kbpf_map *)PTR(map), run->cpu,
 		flags & ~(uint64_t)BPF_F_CTXLEN_MASK, PTR(data), size,
 		clen ? &frag : NULL, PERF_RECORD_MISC_KERNEL);
+}
+
+/* Linux's __bpf_xdp_redirect_map() for device maps. */
+uint64_t kbpf_helper_redirect_map(struct kbpf_run *run, uint64_t map,
+				  uint64_t key, uint64_t flags, uint64_t r4,
+				  uint64_t r5)
+{
+	const uint64_t action_mask = XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX;
+	struct kbpf_map *m = (struct kbpf_map *)PTR(map);
+	struct kbpf_xdp *xdp = XDP(run);
+	const struct bpf_devmap_val *v;
+
+	if (!kbpf_devmap_is(m) ||
+	    (flags & ~(action_mask | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS)))
+		return XDP_ABORTED;
+	v = kbpf_devmap_lookup(m, (uint32_t)key);
+	if (!v && !(flags & BPF_F_BROADCAST)) {
+		if (xdp)
+			xdp->redirect_map = NULL;
+		return flags & action_mask;
+	}
+	if (xdp) {
+		xdp->redirect_map = m;
+		xdp->redirect_key = (uint32_t)key;
+		xdp->redirect_flags =
+			flags & BPF_F_BROADCAST ? (uint32_t)flags : 0;
+	}
+	return XDP_REDIRECT;
 }

@@ -28,6 +28,8 @@
 	X(BPF_MAP_TYPE_BLOOM_FILTER, kbpf_bloom_filter_map_ops)         \
 	X(BPF_MAP_TYPE_STACK_TRACE, kbpf_stack_trace_map_ops)           \
 	X(BPF_MAP_TYPE_CGROUP_ARRAY, kbpf_cgroup_array_map_ops)         \
+	X(BPF_MAP_TYPE_DEVMAP, kbpf_dev_map_ops)                        \
+	X(BPF_MAP_TYPE_DEVMAP_HASH, kbpf_dev_map_hash_ops)              \
 	/* end of list */
 
 #endif /* KBPF_MAP_TYPES_H */
