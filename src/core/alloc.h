@@ -70,6 +70,16 @@ int kbpf_copy_to_user(const struct kbpf_host *h, void *udst, const void *src,
 long kbpf_strncpy_from_user(const struct kbpf_host *h, char *dst,
 			    const char *usrc, size_t n);
 
+/*
+ * User address @base + @off, computed as an integer: @base may be 0 (a
+ * NULL user pointer the copy will refuse), which C pointer arithmetic
+ * may not offset.
+ */
+static inline void *kbpf_uptr_at(uint64_t base, uint64_t off)
+{
+	return (void *)(uintptr_t)(base + off);
+}
+
 /* User pointers travel in union bpf_attr as u64. */
 static inline void *kbpf_u64_to_ptr(uint64_t v)
 {

@@ -1304,8 +1304,8 @@ static int htab_batch(struct kbpf_map *map, const union bpf_attr *attr,
 	const struct kbpf_host *h = map->obj.host;
 	uint32_t max_count, total = 0, batch = 0, size = 5, cnt, zero = 0, i;
 	size_t ks = map->key_size, vs = kbpf_map_sys_value_size(map);
-	uint8_t *ukeys = kbpf_u64_to_ptr(attr->batch.keys);
-	uint8_t *uvalues = kbpf_u64_to_ptr(attr->batch.values);
+	uint64_t ukeys = attr->batch.keys;
+	uint64_t uvalues = attr->batch.values;
 	uint8_t *keys = NULL, *values = NULL;
 	struct htab_elem **dead = NULL;
 	unsigned long rst;
@@ -1357,10 +1357,13 @@ static int htab_batch(struct kbpf_map *map, const union bpf_attr *attr,
 		/* After the bucket unlock: LRU locks come before bucket locks. */
 		for (i = 0; do_delete && i < cnt; i++)
 			htab_elem_put(t, dead[i], false);
-		if (cnt && (kbpf_copy_to_user(h, ukeys + (size_t)total * ks,
-					      keys, ks * cnt) ||
-			    kbpf_copy_to_user(h, uvalues + (size_t)total * vs,
-					      values, vs * cnt))) {
+		if (cnt &&
+		    (kbpf_copy_to_user(
+			     h, kbpf_uptr_at(ukeys, (uint64_t)total * ks), keys,
+			     ks * cnt) ||
+		     kbpf_copy_to_user(
+			     h, kbpf_uptr_at(uvalues, (uint64_t)total * vs),
+			     values, vs * cnt))) {
 			ret = -KBPF_EFAULT;
 			goto out;
 		}

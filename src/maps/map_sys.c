@@ -395,8 +395,8 @@ int kbpf_map_generic_lookup_batch(struct kbpf_map *map,
 {
 	const struct kbpf_host *h = map->obj.host;
 	size_t ks = map->key_size, vs = kbpf_map_sys_value_size(map);
-	uint8_t *keys = kbpf_u64_to_ptr(attr->batch.keys);
-	uint8_t *values = kbpf_u64_to_ptr(attr->batch.values);
+	uint64_t keys = attr->batch.keys;
+	uint64_t values = attr->batch.values;
 	void *prev_buf, *buf, *prev = NULL, *key, *value, *tmp;
 	uint32_t max_count = attr->batch.count, cp = 0;
 	int retry = 3, err;
@@ -440,8 +440,11 @@ int kbpf_map_generic_lookup_batch(struct kbpf_map *map,
 		}
 		if (err)
 			break;
-		if (kbpf_copy_to_user(h, keys + cp * ks, key, ks) ||
-		    kbpf_copy_to_user(h, values + cp * vs, value, vs)) {
+		if (kbpf_copy_to_user(h, kbpf_uptr_at(keys, (uint64_t)cp * ks),
+				      key, ks) ||
+		    kbpf_copy_to_user(h,
+				      kbpf_uptr_at(values, (uint64_t)cp * vs),
+				      value, vs)) {
 			err = -KBPF_EFAULT;
 			goto out;
 		}
@@ -470,8 +473,8 @@ int kbpf_map_generic_update_batch(struct kbpf_map *map,
 {
 	const struct kbpf_host *h = map->obj.host;
 	size_t ks = map->key_size, vs = kbpf_map_sys_value_size(map);
-	const uint8_t *keys = kbpf_u64_to_ptr(attr->batch.keys);
-	const uint8_t *values = kbpf_u64_to_ptr(attr->batch.values);
+	uint64_t keys = attr->batch.keys;
+	uint64_t values = attr->batch.values;
 	uint32_t max_count = attr->batch.count, cp;
 	void *key, *value;
 	int err;
@@ -493,8 +496,12 @@ int kbpf_map_generic_update_batch(struct kbpf_map *map,
 	}
 	for (cp = 0; cp < max_count; cp++) {
 		err = -KBPF_EFAULT;
-		if (kbpf_copy_from_user(h, key, keys + cp * ks, ks) ||
-		    kbpf_copy_from_user(h, value, values + cp * vs, vs))
+		if (kbpf_copy_from_user(h, key,
+					kbpf_uptr_at(keys, (uint64_t)cp * ks),
+					ks) ||
+		    kbpf_copy_from_user(h, value,
+					kbpf_uptr_at(values, (uint64_t)cp * vs),
+					vs))
 			break;
 		err = map_update_value(map, key, value, attr->batch.elem_flags);
 		if (err)
@@ -514,7 +521,7 @@ int kbpf_map_generic_delete_batch(struct kbpf_map *map,
 {
 	const struct kbpf_host *h = map->obj.host;
 	size_t ks = map->key_size;
-	const uint8_t *keys = kbpf_u64_to_ptr(attr->batch.keys);
+	uint64_t keys = attr->batch.keys;
 	uint32_t max_count = attr->batch.count, cp;
 	void *key;
 	int err;
@@ -531,7 +538,8 @@ int kbpf_map_generic_delete_batch(struct kbpf_map *map,
 		return -KBPF_ENOMEM;
 	for (cp = 0; cp < max_count; cp++) {
 		err = -KBPF_EFAULT;
-		if (kbpf_copy_from_user(h, key, keys + cp * ks, ks))
+		if (kbpf_copy_from_user(
+			    h, key, kbpf_uptr_at(keys, (uint64_t)cp * ks), ks))
 			break;
 		err = (int)map->ops->delete_elem(map, key);
 		if (err)

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kbpf/perf.h"
 #include "kbpf/uapi/bpf.h"
@@ -33,7 +34,7 @@
 /* The host's probe: the event it fires, published to firers. */
 static struct kbpf_perf_event *_Atomic cur_ev;
 static atomic_int stop, opened, closed;
-static atomic_long fires, failures;
+static atomic_long fires, failures, runs;
 
 static int host_open(const struct kbpf_host *h, struct kbpf_perf_event *ev,
 		     struct kbpf_probe_desc *d)
@@ -82,7 +83,7 @@ static long load_prog(long map)
 		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
 		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1, 0),
 		I(BPF_STX | BPF_ATOMIC | BPF_DW, 0, 7, 0, BPF_ADD),
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 2),
 		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 	union bpf_attr a;
@@ -136,6 +137,16 @@ static void *firer(void *arg)
 		atomic_fetch_add(&fires, 1);
 	}
 	return NULL;
+}
+
+/* Wait (at most a second) until a firer has run a program again. */
+static void wait_for_runs(void)
+{
+	long before = atomic_load(&runs);
+	int i;
+
+	for (i = 0; i < 1000 && atomic_load(&runs) == before; i++)
+		usleep(1000);
 }
 
 KBPF_TEST(
@@ -193,6 +204,13 @@ KBPF_TEST(
 			kbpf_posix_close((int)p);
 			if (link < 0 && !(r % 4 == 3 && link == -EEXIST))
 				abort();
+			/*
+			 * Now and then, wait (at most a second) until a firer
+			 * has run the program: on a loaded machine the firers
+			 * may otherwise never be scheduled inside a window.
+			 */
+			if (r % 50 == 2)
+				wait_for_runs();
 		}
 	}
 	atomic_store(&stop, 1);
