@@ -55,6 +55,16 @@ int kside_open(const char *path, struct kside **out, char *why, size_t n)
 	return 0;
 }
 
+long kside_prog_insns(struct kside *k, const char *name, const void **insns)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(k->obj, name);
+
+	if (!p)
+		return -1;
+	*insns = bpf_program__insns(p);
+	return (long)bpf_program__insn_cnt(p);
+}
+
 int kside_prog_fd(struct kside *k, const char *name)
 {
 	struct bpf_program *p = bpf_object__find_program_by_name(k->obj, name);
@@ -128,6 +138,14 @@ int kside_prog_fd(struct kside *k, const char *name)
 {
 	(void)k;
 	(void)name;
+	return -1;
+}
+
+long kside_prog_insns(struct kside *k, const char *name, const void **insns)
+{
+	(void)k;
+	(void)name;
+	(void)insns;
 	return -1;
 }
 

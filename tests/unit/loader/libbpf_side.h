@@ -29,6 +29,13 @@ int kside_ringbuf_drain(struct kside *k, const char *name,
 			void (*fn)(void *ctx, const void *data, size_t size),
 			void *ctx);
 
+/*
+ * The instructions libbpf gave the kernel for program @name (after CO-RE
+ * and every other relocation): their count, or -1; *@insns points into
+ * libbpf's copy, valid until kside_close().
+ */
+long kside_prog_insns(struct kside *k, const char *name, const void **insns);
+
 void kside_close(struct kside *k);
 
 #endif

@@ -1664,3 +1664,86 @@ KBPF_TEST(
 	free(b.data);
 	T_EQ(live_allocs(), 0);
 }
+
+/* /sys/kernel/btf/vmlinux, or NULL. */
+static uint8_t *read_vmlinux_btf(size_t *size)
+{
+	struct blob b = { 0 };
+	FILE *f = fopen("/sys/kernel/btf/vmlinux", "rb");
+	size_t cap = 1 << 22, n;
+
+	if (!f)
+		return NULL;
+	b.data = malloc(cap);
+	while (b.data && (n = fread(b.data + b.size, 1, cap - b.size, f)) > 0) {
+		b.size += n;
+		if (b.size == cap)
+			b.data = realloc(b.data, cap *= 2);
+	}
+	fclose(f);
+	*size = b.size;
+	return b.data;
+}
+
+KBPF_TEST(
+	core_vs_libbpf,
+	"CO-RE against this kernel's BTF: kbpf's relocated instructions equal libbpf's (fields, a nested read, existence, offset, size, enum value)")
+{
+	struct kbpf_elf_opts o = { .obj_name = "core_kernel",
+				   .errbuf = errbuf,
+				   .errbuf_size = sizeof(errbuf) };
+	struct kside *k = NULL;
+	const struct bpf_insn *want;
+	struct kbpf_elf_prog *p;
+	struct kbpf_elf *obj;
+	const char *why;
+	char kwhy[256];
+	struct blob b;
+	uint8_t *btf;
+	size_t n;
+	long cnt;
+	uint32_t i;
+
+	if (!kside_available(&why))
+		T_SKIP("%s", why);
+	if (!oracle_available(&why))
+		T_SKIP("kernel oracle: %s", why);
+	NEED_OBJECT("core_kernel.bpf.o", &b);
+	btf = read_vmlinux_btf(&n);
+	if (!btf)
+		T_SKIP("no /sys/kernel/btf/vmlinux");
+	if (kside_open(LOADER_OBJ_DIR "/core_kernel.bpf.o", &k, kwhy,
+		       sizeof(kwhy)))
+		T_SKIP("%s", kwhy);
+	cnt = kside_prog_insns(k, "on_switch", (const void **)&want);
+	T_ASSERT(cnt > 0);
+	o.target_btf = btf;
+	o.target_btf_size = n;
+	if (kbpf_elf_parse(kbpf_posix_host(), b.data, b.size, &o, &obj))
+		T_FAIL("parse: %s", errbuf);
+	p = kbpf_elf_find_prog(obj, "on_switch");
+	T_ASSERT(p && !p->unsupported);
+	T_ASSERT(p->nr_core_relos >= 8);
+	T_EQ(p->insn_cnt, (uint32_t)cnt);
+	for (i = 0; i < p->insn_cnt; i++) {
+		const struct bpf_insn *a = &want[i], *c = &p->insns[i];
+
+		/* Map references: an fd in libbpf's, an index in kbpf's. */
+		if (a->code == (BPF_LD | BPF_IMM | BPF_DW) && a->src_reg) {
+			T_EQ(a[1].imm, c[1].imm);
+			i++;
+			continue;
+		}
+		if (memcmp(a, c, sizeof(*a)))
+			T_FAIL("insn %u: libbpf %02x %x %x %d %d, kbpf %02x %x %x %d %d",
+			       i, a->code, a->dst_reg, a->src_reg, a->off,
+			       a->imm, c->code, c->dst_reg, c->src_reg, c->off,
+			       c->imm);
+	}
+	printf("  %u instructions, %u CO-RE relocations, equal to libbpf's\n",
+	       p->insn_cnt, p->nr_core_relos);
+	kbpf_elf_free(obj);
+	kside_close(k);
+	free(btf);
+	free(b.data);
+}
