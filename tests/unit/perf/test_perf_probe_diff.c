@@ -775,7 +775,8 @@ KBPF_TEST(
 	probe_fire,
 	"a uprobe and a syscall tracepoint run their programs as the kernel's do: arguments, counts, disabled events, detach")
 {
-	long map[2], prog[2], tprog[2], up[2], tpe[2];
+	long map[2] = { -1, -1 }, prog[2] = { -1, -1 }, tprog[2] = { -1, -1 },
+	     up[2] = { -1, -1 }, tpe[2] = { -1, -1 };
 	uint64_t off = file_offset((const void *)probed_fn);
 	uint64_t kv[2][4];
 	uint32_t tgid = (uint32_t)getpid();
