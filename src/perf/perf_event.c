@@ -642,6 +642,25 @@ kbpf_perf_event_probe(const struct kbpf_perf_event *ev)
 	return ev->probe.kind == KBPF_PROBE_NONE ? NULL : &ev->probe;
 }
 
+/*
+ * A kprobe program loaded for a multi-probe or session link runs with that
+ * link's context (cookies, function addresses): Linux 6.18.44 refuses to
+ * attach it to a single probe event with SET_BPF (earlier 6.18 kernels
+ * attached it). Perf links refuse it before this, by attach type.
+ */
+static bool pe_multi_attach(uint32_t expected_attach_type)
+{
+	switch (expected_attach_type) {
+	case BPF_TRACE_KPROBE_MULTI:
+	case BPF_TRACE_UPROBE_MULTI:
+	case BPF_TRACE_KPROBE_SESSION:
+	case BPF_TRACE_UPROBE_SESSION:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Linux's perf_event_set_bpf_prog() checks, in its order. */
 static int pe_prog_ok(const struct kbpf_perf_event *ev,
 		      const struct kbpf_prog *prog)
@@ -649,7 +668,11 @@ static int pe_prog_ok(const struct kbpf_perf_event *ev,
 	switch (ev->probe.kind) {
 	case KBPF_PROBE_KPROBE:
 	case KBPF_PROBE_UPROBE:
-		return prog->type == BPF_PROG_TYPE_KPROBE ? 0 : -KBPF_EINVAL;
+		if (prog->type != BPF_PROG_TYPE_KPROBE)
+			return -KBPF_EINVAL;
+		return pe_multi_attach(prog->expected_attach_type) ?
+			       -KBPF_EINVAL :
+			       0;
 	case KBPF_PROBE_TRACEPOINT:
 		return prog->type == BPF_PROG_TYPE_TRACEPOINT ? 0 :
 								-KBPF_EINVAL;
