@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* The harness behind kbpf_test.h: registration, running, the summary line. */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "kbpf_posix.h"
 #include "kbpf_test.h"
 
 static struct kbpf_test *tests, **tests_tail = &tests;
@@ -65,6 +68,104 @@ uint64_t kbpf_test_rand(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+/*
+ * Each test gets a clean host: what it left behind is closed after it, and
+ * what it leaked is its own failure, so one failing test cannot break the
+ * next. The state is the POSIX host's (kbpf fds and the objects behind them,
+ * fault injection, the CPU of the main thread) and the kernel objects of the
+ * differential side.
+ */
+#define MAX_FD 4096
+
+struct host_state {
+	long allocs, bytes, pages;
+	unsigned char fd_open[MAX_FD / 8];
+};
+
+static void fd_scan(unsigned char *open_set)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	memset(open_set, 0, MAX_FD / 8);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		long fd = strtol(e->d_name, NULL, 10);
+
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd >= 0 &&
+		    fd < MAX_FD && fd != dirfd(d))
+			open_set[fd / 8] |= (unsigned char)(1u << (fd % 8));
+	}
+	closedir(d);
+}
+
+static void host_snapshot(struct host_state *s)
+{
+	s->allocs = kbpf_posix_live_allocs(); /* waits for deferred frees */
+	s->bytes = kbpf_posix_live_bytes();
+	s->pages = kbpf_posix_live_pages();
+	fd_scan(s->fd_open);
+}
+
+/*
+ * A kernel object of the differential side: a BPF map, program, link or
+ * BTF, or a perf event (a probe left attached would count the next test's
+ * hits). Other fds (the host's page memfd, libc's) are not the test's.
+ */
+static int kernel_bpf_fd(int fd)
+{
+	char path[32], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = 0;
+	return !strncmp(target, "anon_inode:bpf", 14) ||
+	       !strcmp(target, "anon_inode:[perf_event]");
+}
+
+/* Close what the test left open and undo its fault injection. */
+static void host_clean(const struct host_state *before)
+{
+	unsigned char now[MAX_FD / 8];
+
+	kbpf_posix_fail_alloc_after(-1);
+	kbpf_posix_fail_user_copy_after(-1);
+	kbpf_posix_set_cpu(0);
+	kbpf_posix_reset();
+	fd_scan(now);
+	for (int fd = 0; fd < MAX_FD; fd++) {
+		unsigned char bit = (unsigned char)(1u << (fd % 8));
+
+		if ((now[fd / 8] & bit) && !(before->fd_open[fd / 8] & bit) &&
+		    kernel_bpf_fd(fd))
+			close(fd);
+	}
+	kbpf_posix_rcu_barrier();
+}
+
+/*
+ * A leak is the running test's failure, named by what is left. Fds the
+ * test left open were closed above: a test may leave cleaning to the
+ * harness, but what closing cannot free is lost.
+ */
+static void host_check(const struct host_state *before)
+{
+	struct host_state after;
+
+	host_snapshot(&after);
+	if (after.allocs != before->allocs || after.bytes != before->bytes ||
+	    after.pages != before->pages)
+		kbpf_test_fail(__FILE__, __LINE__,
+			       "leaked %ld allocations (%ld bytes), %ld pages",
+			       after.allocs - before->allocs,
+			       after.bytes - before->bytes,
+			       after.pages - before->pages);
+}
+
 int main(int argc, char **argv)
 {
 	int passed = 0, failed = 0, skipped = 0;
@@ -73,9 +174,14 @@ int main(int argc, char **argv)
 	for (t = tests; t; t = t->next) {
 		if (argc > 1 && !strstr(t->name, argv[1]))
 			continue;
+		struct host_state before;
+
 		cur = t;
 		cur_failed = cur_skipped = 0;
+		host_snapshot(&before);
 		t->fn();
+		host_clean(&before);
+		host_check(&before);
 		if (cur_failed)
 			failed++;
 		else if (cur_skipped)
