@@ -71,8 +71,11 @@ build() {
 }
 
 mkdir -p build
+stage_times=()
+run_start=$SECONDS
 for stage in $stages; do
 	echo "==== stage $stage"
+	stage_start=$SECONDS
 	case $stage in
 	gcc)
 		build build/gcc gcc -DCMAKE_C_COMPILER=gcc && run_ctest build/gcc gcc ;;
@@ -107,9 +110,14 @@ for stage in $stages; do
 		fi ;;
 	*) echo "unknown stage $stage"; total_fail=$((total_fail + 1)) ;;
 	esac
+	stage_times+=("$stage $((SECONDS - stage_start)) s")
+	echo "==== stage $stage: $((SECONDS - stage_start)) s"
 done
 
 echo
+echo "stage times:"
+printf '  %s\n' "${stage_times[@]}"
+echo "  all $((SECONDS - run_start)) s"
 if [ ${#failed_stages[@]} -gt 0 ]; then
 	echo "failed stages: ${failed_stages[*]}"
 fi
