@@ -71,25 +71,28 @@ def repo_paths(root):
 
 def candidates(text):
     """(line number, token) for each path-like token of inline code."""
+    lines = []
     fenced = False
-    for n, line in enumerate(text.splitlines(), 1):
+    for line in text.splitlines():
         if line.lstrip().startswith('```'):
             fenced = not fenced
-            continue
-        if fenced:
-            continue
-        for span in re.findall(r'`([^`]+)`', line):
-            for tok in span.split():
-                tok = re.sub(r':[0-9]+$', '', tok).rstrip('.,;:')
-                if '://' in tok or not TOKEN.match(tok):
-                    continue
-                if tok.startswith(('-', '.')) and '/' not in tok:
-                    continue
-                if '/' not in tok and not tok.endswith(EXTENSIONS):
-                    continue
-                if not re.search('[a-z]', tok):  # BPF_LINK_CREATE/DETACH
-                    continue
-                yield n, tok
+            line = ''
+        lines.append('' if fenced else line)
+    prose = '\n'.join(lines)
+    # A code span may wrap onto the next line, as Markdown allows.
+    for m in re.finditer(r'`([^`\n]+(?:\n[^`\n]+)?)`', prose):
+        n = prose.count('\n', 0, m.start()) + 1
+        for tok in m.group(1).split():
+            tok = re.sub(r':[0-9]+$', '', tok).rstrip('.,;:')
+            if '://' in tok or not TOKEN.match(tok):
+                continue
+            if tok.startswith(('-', '.')) and '/' not in tok:
+                continue
+            if '/' not in tok and not tok.endswith(EXTENSIONS):
+                continue
+            if not re.search('[a-z]', tok):  # BPF_LINK_CREATE/DETACH
+                continue
+            yield n, tok
 
 
 def exists(tok, root, paths, top):
