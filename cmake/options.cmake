@@ -6,6 +6,14 @@ set(KBPF_SANITIZE "" CACHE STRING "Sanitizers: address,undefined | thread | empt
 option(KBPF_FUZZ "Build libFuzzer targets (clang)" OFF)
 option(KBPF_COVERAGE "Build with coverage instrumentation" OFF)
 option(KBPF_INTERP_SWITCH "Interpreter: portable switch dispatch instead of computed goto" OFF)
+# Position-independent code (-fPIC), so libkbpf.a and libkbpf_posix.a link
+# into a shared object; CMAKE_POSITION_INDEPENDENT_CODE=ON does the same.
+# Off by default: static code keeps the POSIX host's thread-locals in the
+# local-exec TLS model, the fastest.
+option(KBPF_PIC "Position-independent libraries, to link into a shared object" OFF)
+if(KBPF_PIC)
+  set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+endif()
 option(KBPF_STATIC_TESTS "Link test programs statically (qemu-user runs)" OFF)
 
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)

@@ -26,6 +26,15 @@
 #include "kbpf/sys.h"
 #include "posix_internal.h"
 
+/*
+ * Thread-locals: no tls_model attribute, on purpose. The compiler picks the
+ * model from how the code is built: local-exec for an executable's code (the
+ * default build: one %fs-relative access per cpu_id call), a dynamic model
+ * (global- or local-dynamic) with -fPIC (KBPF_PIC=ON), which lets the host
+ * link into a shared object that may be dlopen()ed. Forcing local-exec fails
+ * that link (R_X86_64_TPOFF32); forcing initial-exec would make dlopen depend
+ * on glibc's spare static TLS.
+ */
 static _Thread_local unsigned int this_cpu;
 static _Thread_local uint64_t rnd_state;
 static atomic_long copy_fail_countdown = -1;

@@ -6,8 +6,9 @@
  * Every fallible kbpf function returns a negative value from this table.
  * A host whose own errno numbers differ translates at its syscall boundary;
  * kbpf never does, because user space built for Linux (libbpf) compares
- * against these exact numbers. tests/unit/core/test_errno.c checks each value
- * against the C library of the Linux host that runs the tests.
+ * against these exact numbers. The errno_values test of
+ * tests/unit/core/test_core.c checks each value against the C library of
+ * the Linux host that runs the tests.
  */
 #ifndef KBPF_ERRNO_H
 #define KBPF_ERRNO_H

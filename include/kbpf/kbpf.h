@@ -6,9 +6,26 @@
 #ifndef KBPF_KBPF_H
 #define KBPF_KBPF_H
 
+/*
+ * The release: the one place it is written. CMake reads these three lines
+ * (cmake/version.cmake) for project(VERSION), the CMake package version and
+ * kbpf.pc; keep them "#define KBPF_VERSION_<PART> <decimal>".
+ */
 #define KBPF_VERSION_MAJOR 0
 #define KBPF_VERSION_MINOR 1
 #define KBPF_VERSION_PATCH 0
+
+/* "MAJOR.MINOR.PATCH", e.g. "0.1.0". */
+#define KBPF_VERSION_STRING                                        \
+	KBPF_VERSION_JOIN_(KBPF_VERSION_MAJOR, KBPF_VERSION_MINOR, \
+			   KBPF_VERSION_PATCH)
+#define KBPF_VERSION_JOIN_(a, b, c) KBPF_VERSION_JOIN2_(a, b, c)
+#define KBPF_VERSION_JOIN2_(a, b, c) #a "." #b "." #c
+
+/* One number that compares: MAJOR * 10000 + MINOR * 100 + PATCH. */
+#define KBPF_VERSION                                             \
+	(KBPF_VERSION_MAJOR * 10000 + KBPF_VERSION_MINOR * 100 + \
+	 KBPF_VERSION_PATCH)
 
 #include "config.h"
 #include "errno.h"

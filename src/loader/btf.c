@@ -2,7 +2,7 @@
 /*
  * The BTF side of the object loader: just enough of `.BTF` to read
  * BTF-defined maps (libbpf's parse_btf_map_def() in behaviour), and the
- * header of `.BTF.ext` to count CO-RE relocations, which kbpf refuses.
+ * CO-RE relocation records of `.BTF.ext`, which the loader applies.
  *
  * BTF comes from the object and is untrusted: the header's offsets are
  * checked against the section, every type record's length against the

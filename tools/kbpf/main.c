@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kbpf/kbpf.h"
 #include "kbpf_tool.h"
 
 static void usage(FILE *f)
@@ -22,6 +23,7 @@ static void usage(FILE *f)
 		"                           report each, with the reason if refused\n"
 		"  run OBJ [options]        load, run one program, print results\n"
 		"  help [COMMAND]           this text, or a command's\n"
+		"  version                  kbpf's version (also --version)\n"
 		"\n"
 		"`kbpf COMMAND --help` describes each command.\n"
 		"\n"
@@ -43,6 +45,11 @@ int main(int argc, char **argv)
 		return kbpf_cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "load"))
 		return kbpf_cmd_load(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version") ||
+	    !strcmp(argv[1], "-V")) {
+		printf("kbpf %s\n", KBPF_VERSION_STRING);
+		return 0;
+	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
 		if (argc > 2 && !strcmp(argv[2], "info")) {
