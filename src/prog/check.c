@@ -16,7 +16,7 @@
  * interpreter turns into an instruction index.
  */
 #include "prog_internal.h"
-#include "sys/sys.h"
+#include "core/object.h"
 
 static bool is_ldimm64(const struct bpf_insn *insn)
 {
@@ -87,7 +87,7 @@ static int check_map_of(const struct kbpf_host *h, const union bpf_attr *attr,
 					     sizeof(fd)))
 			return -KBPF_EFAULT;
 	}
-	err = kbpf_sys_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
+	err = kbpf_obj_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
 	if (err) {
 		kbpf_vlog_printf(
 			log, "fd %d is not pointing to valid bpf_map\n", fd);

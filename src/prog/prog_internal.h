@@ -44,4 +44,20 @@ long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 long kbpf_test_run_xdp(const struct kbpf_host *h, struct kbpf_prog *prog,
 		       const union bpf_attr *attr, void *uattr);
 
+/*
+ * The program commands of bpf(2), called by src/sys/sys.c's command table
+ * (see maps/map_internal.h for @attr, @uattr and @size).
+ */
+long kbpf_sys_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
+			void *uattr, unsigned int size);
+long kbpf_sys_prog_test_run(const struct kbpf_host *h, union bpf_attr *attr,
+			    void *uattr, unsigned int size);
+/*
+ * Fill @info (a kernel buffer, zeroed first) with the fixed fields of
+ * BPF_OBJ_GET_INFO_BY_FD's bpf_prog_info for @prog, on which the caller
+ * holds a reference (the caller copies arrays to user buffers). Returns 0.
+ * Any context; takes no lock.
+ */
+int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info);
+
 #endif /* KBPF_PROG_INTERNAL_H */

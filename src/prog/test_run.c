@@ -12,7 +12,7 @@
  */
 #include "kbpf/interp.h"
 #include "prog_internal.h"
-#include "sys/sys.h"
+#include "core/object.h"
 
 /* Linux's MAX_BPF_FUNC_ARGS. */
 #define RAW_TP_MAX_ARGS 12
@@ -127,7 +127,7 @@ long kbpf_sys_prog_test_run(const struct kbpf_host *h, union bpf_attr *attr,
 	struct kbpf_prog *prog;
 	long err;
 
-	err = kbpf_sys_fd_get(h, (int)attr->test.prog_fd, KBPF_OBJ_PROG, &obj,
+	err = kbpf_obj_fd_get(h, (int)attr->test.prog_fd, KBPF_OBJ_PROG, &obj,
 			      NULL);
 	if (err)
 		return err;

@@ -20,7 +20,7 @@
 #include "helpers/helpers_internal.h"
 #include "kbpf/packet.h"
 #include "prog_internal.h"
-#include "sys/sys.h"
+#include "core/object.h"
 
 #define TEST_PAGE 4096u
 #define SKB_HEADROOM 64u /* NET_SKB_PAD + NET_IP_ALIGN */
