@@ -16,6 +16,7 @@
 #include <stdarg.h>
 
 #include "core/alloc.h"
+#include "core/util.h"
 
 #define KBPF_LOG_LEVEL1 1u
 #define KBPF_LOG_LEVEL2 2u
@@ -46,8 +47,5 @@ void kbpf_vlog_printf(struct kbpf_vlog *log, const char *fmt, ...)
  */
 int kbpf_vlog_finalize(struct kbpf_vlog *log, int err, uint32_t *true_size);
 void kbpf_vlog_fini(struct kbpf_vlog *log);
-
-/* Format into @buf like snprintf (the same subset); return the full length. */
-int kbpf_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 #endif /* KBPF_PROG_VLOG_H */
