@@ -16,6 +16,9 @@
 # module's private header ("MODULE/x.h") in SRC_DIR/MODULE/ are checked
 # against the same table, since a static inline reaches no symbol table.
 #
+# The layer diagram between "<!-- layers:begin -->" and "<!-- layers:end -->"
+# in TABLE must show the layers the table implies.
+#
 # Prints the actual module graph, then every use the table does not allow
 # (file, symbol or header, and the module that provides it); exits 1 if
 # there is one, or if a module is missing from the table.
@@ -89,6 +92,71 @@ for m in $modules; do
 done
 
 status=0
+# The table itself: every module it names has a row, and it has no cycle.
+# A module's layer is one more than the highest layer it may use.
+layers=$(echo "$allowed" | awk '
+	{ split($0, kv, ":"); m[++n] = kv[1]; u[kv[1]] = kv[2]; row[kv[1]] = 1 }
+	END {
+		for (i = 1; i <= n; i++) {
+			k = split(u[m[i]], us, " ")
+			for (j = 1; j <= k; j++)
+				if (!(us[j] in row))
+					print "FAIL: table: " m[i] " may use " us[j] ", which has no row"
+			L[m[i]] = 0
+		}
+		for (it = 0; it <= n; it++) {
+			changed = 0
+			for (i = 1; i <= n; i++) {
+				k = split(u[m[i]], us, " ")
+				for (j = 1; j <= k; j++)
+					if ((us[j] in row) && L[us[j]] + 1 > L[m[i]]) {
+						L[m[i]] = L[us[j]] + 1
+						changed = 1
+					}
+			}
+			if (!changed)
+				break
+		}
+		if (changed) {
+			print "FAIL: table: the layering has a cycle"
+			exit
+		}
+		for (l = 0; l <= n; l++) {
+			line = ""
+			for (i = 1; i <= n; i++)
+				if (L[m[i]] == l)
+					line = line " " m[i]
+			if (line != "")
+				printf "  %d %s\n", l, line
+		}
+	}')
+echo "layers of the table (a module may use only modules of lower layers):"
+echo "$layers" | grep -v '^FAIL' || true
+if echo "$layers" | grep -q '^FAIL'; then
+	echo "$layers" | grep '^FAIL'
+	status=1
+fi
+# The diagram between "<!-- layers:begin -->" and "<!-- layers:end -->":
+# a line " N   src/m/" starts layer N, a line " |  src/m/" continues it.
+drawn=$(awk '
+	/<!-- layers:begin -->/ { on = 1; next }
+	/<!-- layers:end -->/ { on = 0 }
+	on && match($0, /^ *[0-9]+ +src\/[a-z_]+\//) {
+		split(substr($0, RSTART, RLENGTH), f, " ")
+		l = f[1]; sub(/^src\//, "", f[2]); sub(/\/$/, "", f[2])
+		print l, f[2]; next
+	}
+	on && match($0, /^ *\| +src\/[a-z_]+\//) {
+		split(substr($0, RSTART, RLENGTH), f, " ")
+		sub(/^src\//, "", f[2]); sub(/\/$/, "", f[2])
+		print l, f[2]
+	}' "$table" | sort)
+want=$(echo "$layers" | awk '!/^FAIL/ { for (i = 2; i <= NF; i++) print $1, $i }' | sort)
+if [ "$drawn" != "$want" ]; then
+	echo "FAIL: the layer diagram of $table does not match the table:"
+	diff <(echo "$want") <(echo "$drawn") | sed -n 's/^</  table:  /p; s/^>/  drawn:  /p'
+	status=1
+fi
 for m in $modules; do
 	if ! echo "$allowed" | grep -q "^$m:"; then
 		echo "FAIL: module src/$m/ is not in the layering table of $table"
@@ -123,7 +191,7 @@ if [ $status = 0 ]; then
 	echo "layering: every module uses only what the table in $table allows"
 	echo "1 passed, 0 failed"
 else
-	echo "layering: uses the table in $table does not allow (see above)"
+	echo "layering: failed, see above (table: $table)"
 	echo "0 passed, 1 failed"
 fi
 exit $status
