@@ -8,7 +8,7 @@
 
 #include "core/compiler.h"
 #include "kbpf/disasm.h"
-#include "vlog.h"
+#include "core/vlog.h"
 
 /* By BPF_OP(code) >> 4. */
 static const char *const alu_ops[16] = {

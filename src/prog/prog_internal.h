@@ -7,7 +7,7 @@
 #include "kbpf/helpers.h"
 #include "kbpf/map.h"
 #include "kbpf/prog.h"
-#include "vlog.h"
+#include "core/vlog.h"
 
 void kbpf_sha256(const void *data, size_t len, uint8_t out[32]);
 

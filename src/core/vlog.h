@@ -10,13 +10,13 @@
  * user memory once, at the end, so the program path of the check never
  * calls user-copy callbacks.
  */
-#ifndef KBPF_PROG_VLOG_H
-#define KBPF_PROG_VLOG_H
+#ifndef KBPF_CORE_VLOG_H
+#define KBPF_CORE_VLOG_H
 
 #include <stdarg.h>
 
-#include "core/alloc.h"
-#include "core/util.h"
+#include "alloc.h"
+#include "util.h"
 
 #define KBPF_LOG_LEVEL1 1u
 #define KBPF_LOG_LEVEL2 2u
@@ -48,4 +48,4 @@ void kbpf_vlog_printf(struct kbpf_vlog *log, const char *fmt, ...)
 int kbpf_vlog_finalize(struct kbpf_vlog *log, int err, uint32_t *true_size);
 void kbpf_vlog_fini(struct kbpf_vlog *log);
 
-#endif /* KBPF_PROG_VLOG_H */
+#endif /* KBPF_CORE_VLOG_H */
