@@ -510,9 +510,7 @@ static int check_mem(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 		if ((mode != BPF_ABS && mode != BPF_IND) || size == BPF_DW)
 			return 1; /* not an opcode at all (measured) */
 		/* Linux's check_ld_abs(): skb programs only, in their order. */
-		if (prog->type != BPF_PROG_TYPE_SOCKET_FILTER &&
-		    prog->type != BPF_PROG_TYPE_SCHED_CLS &&
-		    prog->type != BPF_PROG_TYPE_SCHED_ACT) {
+		if (!kbpf_prog_type_is_skb(prog->type)) {
 			kbpf_vlog_printf(
 				log,
 				"BPF_LD_[ABS|IND] instructions not allowed for this program type\n");

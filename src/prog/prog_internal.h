@@ -8,6 +8,7 @@
 #include "kbpf/map.h"
 #include "kbpf/prog.h"
 #include "core/vlog.h"
+#include "net/net_internal.h"
 
 void kbpf_sha256(const void *data, size_t len, uint8_t out[32]);
 
@@ -22,27 +23,12 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 		    struct kbpf_vlog *log);
 
 /*
- * The context-access pass of packet programs (ctx_access.c): finds the
- * loads and stores that use the context pointer, refuses those the
- * program type may not make (Linux's log line, -EACCES), and rewrites
- * them for kbpf's context layout. A no-op for other program types.
- */
-int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
-			 struct kbpf_vlog *log);
-
-/*
  * Tracing programs (attach_btf.c): check attr->attach_btf_id against the
  * host's BTF as Linux does for tp_btf programs, and fill @prog's attach
  * name and argument count. Writes Linux's log lines.
  */
 int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
 			 const union bpf_attr *attr, struct kbpf_vlog *log);
-
-/* BPF_PROG_TEST_RUN for packet programs (test_run_pkt.c). */
-long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
-		       const union bpf_attr *attr, void *uattr);
-long kbpf_test_run_xdp(const struct kbpf_host *h, struct kbpf_prog *prog,
-		       const union bpf_attr *attr, void *uattr);
 
 /*
  * The program commands of bpf(2), called by src/sys/sys.c's command table

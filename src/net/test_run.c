@@ -17,9 +17,8 @@
  * Programs run in the interpreter's checked mode, as every program
  * loaded through bpf(2) does here.
  */
-#include "helpers/helpers_internal.h"
 #include "kbpf/packet.h"
-#include "prog_internal.h"
+#include "net_internal.h"
 #include "core/object.h"
 
 #define TEST_PAGE 4096u
