@@ -19,7 +19,6 @@
  */
 #include "kbpf/packet.h"
 #include "net_internal.h"
-#include "core/object.h"
 
 #define TEST_PAGE 4096u
 #define SKB_HEADROOM 64u /* NET_SKB_PAD + NET_IP_ALIGN */
