@@ -62,6 +62,12 @@ syms=$(for o in "${objs[@]}"; do
 		$2 ~ /^[A-TV-Z]$/ { print "D", m, f, $1 }'
 done)
 
+if ! echo "$syms" | grep -q '^D '; then
+	echo "FAIL: $nm read no global symbols from the objects given (${#objs[@]})"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
 # Use edges: "from to file symbol defining-file", one per reference.
 edges=$(echo "$syms" | awk '
 	$1 == "D" { dmod[$4] = $2; dfile[$4] = $3; next }
