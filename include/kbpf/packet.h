@@ -177,6 +177,30 @@ int kbpf_xdp_init(struct kbpf_xdp *xdp, void *hard_start, uint32_t frame_sz,
 		  uint32_t tailroom, uint32_t ifindex, uint32_t rx_queue);
 
 /**
+ * kbpf_prog_type_is_skb() - does a program of @type (enum bpf_prog_type)
+ * run on a struct kbpf_skb: socket filters and tc (SCHED_CLS, SCHED_ACT)?
+ *
+ * The one definition of "skb program" for the interpreter, the helpers,
+ * the checks and the test runs. Any context.
+ */
+static inline bool kbpf_prog_type_is_skb(uint32_t type)
+{
+	return type == BPF_PROG_TYPE_SOCKET_FILTER ||
+	       type == BPF_PROG_TYPE_SCHED_CLS ||
+	       type == BPF_PROG_TYPE_SCHED_ACT;
+}
+
+/**
+ * kbpf_prog_type_is_packet() - does a program of @type run on a packet
+ * context: struct kbpf_skb (kbpf_prog_type_is_skb()) or struct kbpf_xdp
+ * (XDP)? Any context.
+ */
+static inline bool kbpf_prog_type_is_packet(uint32_t type)
+{
+	return kbpf_prog_type_is_skb(type) || type == BPF_PROG_TYPE_XDP;
+}
+
+/**
  * kbpf_skb_run() / kbpf_xdp_run() - run @prog once on a packet context.
  * @prog: a program of type SOCKET_FILTER, SCHED_CLS or SCHED_ACT (skb) or
  *        XDP (xdp), loaded by kbpf (its context accesses are rewritten).

@@ -70,6 +70,24 @@ int kbpf_copy_to_user(const struct kbpf_host *h, void *udst, const void *src,
 long kbpf_strncpy_from_user(const struct kbpf_host *h, char *dst,
 			    const char *usrc, size_t n);
 
+/**
+ * kbpf_check_tail_zero() - Linux's bpf_check_uarg_tail_zero(): may a user
+ * struct of @actual bytes at @uptr be read as kbpf's @expected bytes?
+ * @h: the host (its copy_from_user reads the tail).
+ * @uptr: the user struct; may be NULL when @actual <= @expected.
+ * @expected: the size kbpf knows.
+ * @actual: the size the user passed.
+ *
+ * Return: 0 if @actual <= @expected or every byte past @expected is zero;
+ * -E2BIG if @actual > KBPF_ATTR_MAX_SIZE (4096) or a byte past @expected is
+ * not zero; -EFAULT if the tail is not readable.
+ *
+ * Context: syscall path (user copies may fault and sleep); no kbpf lock
+ * held; reads at most @actual - @expected bytes through a stack buffer.
+ */
+int kbpf_check_tail_zero(const struct kbpf_host *h, const void *uptr,
+			 size_t expected, size_t actual);
+
 /*
  * User address @base + @off, computed as an integer: @base may be 0 (a
  * NULL user pointer the copy will refuse), which C pointer arithmetic

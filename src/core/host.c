@@ -90,6 +90,31 @@ int kbpf_copy_to_user(const struct kbpf_host *h, void *udst, const void *src,
 	return 0;
 }
 
+int kbpf_check_tail_zero(const struct kbpf_host *h, const void *uptr,
+			 size_t expected, size_t actual)
+{
+	uint8_t buf[64];
+	size_t off = expected;
+
+	if (actual > KBPF_ATTR_MAX_SIZE)
+		return -KBPF_E2BIG;
+	while (off < actual) {
+		size_t n = kbpf_min(sizeof(buf), actual - off);
+		size_t i;
+		/* A user address, possibly NULL: offset it as an integer. */
+		const void *src = (const void *)((uintptr_t)uptr + off);
+		int err = kbpf_copy_from_user(h, buf, src, n);
+
+		if (err)
+			return err;
+		for (i = 0; i < n; i++)
+			if (buf[i])
+				return -KBPF_E2BIG;
+		off += n;
+	}
+	return 0;
+}
+
 long kbpf_strncpy_from_user(const struct kbpf_host *h, char *dst,
 			    const char *usrc, size_t n)
 {

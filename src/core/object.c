@@ -5,7 +5,21 @@
  * last put comes after every user is gone and may destroy at once.
  */
 #include "compiler.h"
-#include "kbpf/object.h"
+#include "object.h"
+
+void kbpf_obj_init(struct kbpf_obj *obj, const struct kbpf_host *h,
+		   enum kbpf_obj_type type,
+		   void (*release)(struct kbpf_obj *obj))
+{
+	obj->host = h;
+	obj->release = release;
+	atomic_init(&obj->refcnt, 1);
+	obj->type = (uint32_t)type;
+	obj->id = 0;
+	/* The creator's reference is a user reference (kbpf_obj_uref_put). */
+	atomic_init(&obj->usercnt, 1);
+	obj->release_uref = NULL;
+}
 
 void kbpf_obj_get(struct kbpf_obj *obj)
 {
@@ -69,4 +83,33 @@ void kbpf_obj_id_release(struct kbpf_obj *obj)
 	if (obj->id && obj->host->id_release)
 		obj->host->id_release(obj->host, obj);
 	obj->id = 0;
+}
+
+int kbpf_obj_fd_get(const struct kbpf_host *h, int fd, enum kbpf_obj_type type,
+		    struct kbpf_obj **obj, uint32_t *fd_flags)
+{
+	uint32_t flags = 0;
+	int err;
+
+	if (!h->fd_get)
+		return -KBPF_EBADF;
+	err = h->fd_get(h, fd, obj, &flags);
+	if (err)
+		return err;
+	if ((*obj)->type != (uint32_t)type) {
+		kbpf_obj_put(*obj);
+		*obj = NULL;
+		return -KBPF_EINVAL;
+	}
+	if (fd_flags)
+		*fd_flags = flags;
+	return 0;
+}
+
+int kbpf_obj_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
+			uint32_t fd_flags)
+{
+	if (!h->fd_install)
+		return -KBPF_EOPNOTSUPP;
+	return h->fd_install(h, obj, fd_flags);
 }

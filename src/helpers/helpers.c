@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "helpers_internal.h"
 #include "maps/prog_array.h"
+#include "net/net_internal.h"
 #include "kbpf/map.h"
 #include "kbpf/perf.h"
 #include "kbpf/ringbuf.h"
@@ -545,18 +546,12 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 				    uint64_t map, uint64_t flags, uint64_t data,
 				    uint64_t size)
 {
-	switch (run->prog->type) {
-	case BPF_PROG_TYPE_SOCKET_FILTER:
-	case BPF_PROG_TYPE_SCHED_CLS:
-	case BPF_PROG_TYPE_SCHED_ACT:
-	case BPF_PROG_TYPE_XDP:
+	if (kbpf_prog_type_is_packet(run->prog->type))
 		return kbpf_helper_pkt_event_output(run, ctx, map, flags, data,
 						    size);
-	default:
-		return (uint64_t)kbpf_perf_event_array_output(
-			MAP(map), run->cpu, flags, PTR(data), size,
-			PERF_RECORD_MISC_KERNEL);
-	}
+	return (uint64_t)kbpf_perf_event_array_output(MAP(map), run->cpu, flags,
+						      PTR(data), size,
+						      PERF_RECORD_MISC_KERNEL);
 }
 
 /* Bit for each program type a helper is restricted to (0: any). */

@@ -614,9 +614,7 @@ static bool interp_ld_pkt(const struct interp_state *st, int64_t off,
 	const uint8_t *p;
 	uint32_t i;
 
-	if (run->ctx_type != BPF_PROG_TYPE_SOCKET_FILTER &&
-	    run->ctx_type != BPF_PROG_TYPE_SCHED_CLS &&
-	    run->ctx_type != BPF_PROG_TYPE_SCHED_ACT)
+	if (!kbpf_prog_type_is_skb(run->ctx_type))
 		return false;
 	if (off < 0 || (uint64_t)off + size > skb->data_end - skb->data)
 		return false;

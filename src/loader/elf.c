@@ -45,30 +45,17 @@ int kbpf_ld_err(struct ld_ctx *c, int err, const char *fmt, ...)
 
 uint16_t kbpf_ld_rd16(const struct ld_ctx *c, const void *p)
 {
-	const uint8_t *b = p;
-
-	return c->be ? (uint16_t)(b[0] << 8 | b[1]) :
-		       (uint16_t)(b[1] << 8 | b[0]);
+	return kbpf_rd16(p, c->be);
 }
 
 uint32_t kbpf_ld_rd32(const struct ld_ctx *c, const void *p)
 {
-	const uint8_t *b = p;
-
-	if (c->be)
-		return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-		       (uint32_t)b[2] << 8 | b[3];
-	return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
-	       (uint32_t)b[1] << 8 | b[0];
+	return kbpf_rd32(p, c->be);
 }
 
 uint64_t kbpf_ld_rd64(const struct ld_ctx *c, const void *p)
 {
-	const uint8_t *b = p;
-	uint64_t lo = kbpf_ld_rd32(c, c->be ? b + 4 : b);
-	uint64_t hi = kbpf_ld_rd32(c, c->be ? b : b + 4);
-
-	return hi << 32 | lo;
+	return kbpf_rd64(p, c->be);
 }
 
 bool kbpf_ld_streq(const char *a, const char *b)
@@ -101,54 +88,6 @@ static size_t ld_strlen(const char *s)
 static bool ld_in(uint64_t off, uint64_t len, uint64_t size)
 {
 	return off <= size && len <= size - off;
-}
-
-/*
- * Heapsort of @n elements of @sz bytes (no recursion, no allocation, n log
- * n on any input: the fuzzer controls n).
- */
-static void ld_swap(uint8_t *a, uint8_t *b, size_t sz)
-{
-	while (sz--) {
-		uint8_t t = *a;
-
-		*a++ = *b;
-		*b++ = t;
-	}
-}
-
-static void ld_sift(uint8_t *base, size_t sz, size_t root, size_t n,
-		    int (*cmp)(const void *, const void *))
-{
-	for (;;) {
-		size_t child = 2 * root + 1;
-
-		if (child >= n)
-			return;
-		if (child + 1 < n &&
-		    cmp(base + child * sz, base + (child + 1) * sz) < 0)
-			child++;
-		if (cmp(base + root * sz, base + child * sz) >= 0)
-			return;
-		ld_swap(base + root * sz, base + child * sz, sz);
-		root = child;
-	}
-}
-
-void kbpf_ld_sort(void *base, size_t n, size_t sz,
-		  int (*cmp)(const void *, const void *))
-{
-	uint8_t *b = base;
-	size_t i;
-
-	if (n < 2)
-		return;
-	for (i = n / 2; i-- > 0;)
-		ld_sift(b, sz, i, n, cmp);
-	for (i = n - 1; i > 0; i--) {
-		ld_swap(b, b + i * sz, sz);
-		ld_sift(b, sz, 0, i, cmp);
-	}
 }
 
 static void *ld_zalloc_array(struct ld_ctx *c, size_t n, size_t sz)
@@ -204,7 +143,7 @@ static int ld_check_overlap(struct ld_ctx *c, uint64_t shoff)
 			continue;
 		r[n++] = (struct ld_range){ s->off, s->off + s->size, i };
 	}
-	kbpf_ld_sort(r, n, sizeof(*r), ld_range_cmp);
+	kbpf_sort(r, n, sizeof(*r), ld_range_cmp);
 	for (i = 1; i < n; i++) {
 		if (r[i].off >= r[i - 1].end)
 			continue;
@@ -748,7 +687,7 @@ static int ld_functions(struct ld_ctx *c)
 		else
 			nprog++;
 	}
-	kbpf_ld_sort(keys, n, sizeof(*keys), ld_fn_cmp);
+	kbpf_sort(keys, n, sizeof(*keys), ld_fn_cmp);
 	obj->progs = ld_zalloc_array(c, nprog, sizeof(*obj->progs));
 	obj->insn_caps = ld_zalloc_array(c, nprog, sizeof(*obj->insn_caps));
 	c->funcs = ld_zalloc_array(c, ntext, sizeof(*c->funcs));

@@ -7,11 +7,11 @@
 
 #include "core/alloc.h"
 #include "core/compiler.h"
+#include "core/util.h"
 #include "kbpf/loader.h"
 #include "kbpf/map.h"
 #include "kbpf/prog.h"
 #include "kbpf/uapi/btf.h"
-#include "prog/vlog.h"
 
 /* ELF constants the loader needs (the ELF specification's values). */
 #define LD_EM_BPF 247
@@ -154,9 +154,8 @@ uint32_t kbpf_ld_rd32(const struct ld_ctx *c, const void *p);
 uint64_t kbpf_ld_rd64(const struct ld_ctx *c, const void *p);
 
 bool kbpf_ld_streq(const char *a, const char *b);
-/* Heapsort: no recursion, no allocation, n log n on any input. */
-void kbpf_ld_sort(void *base, size_t n, size_t sz,
-		  int (*cmp)(const void *, const void *));
+/* The sort of core/util.h (heapsort), by its name before the move. */
+#define kbpf_ld_sort kbpf_sort
 bool kbpf_ld_has_prefix(const char *s, const char *pfx);
 
 /* BTF (btf.c). */

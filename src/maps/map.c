@@ -7,6 +7,7 @@
  *
  * No locks here; each type documents its own.
  */
+#include "core/object.h"
 #include "map_internal.h"
 #include "map_types.h"
 
@@ -200,13 +201,7 @@ void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
 {
 	size_t n;
 
-	map->obj.host = h;
-	map->obj.release = map_release;
-	atomic_init(&map->obj.refcnt, 1);
-	atomic_init(&map->obj.usercnt, 1); /* the creator's reference */
-	map->obj.release_uref = NULL;
-	map->obj.type = KBPF_OBJ_MAP;
-	map->obj.id = 0;
+	kbpf_obj_init(&map->obj, h, KBPF_OBJ_MAP, map_release);
 	map->ops = ops;
 	map->map_type = attr->map_type;
 	map->key_size = attr->key_size;

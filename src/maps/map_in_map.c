@@ -19,7 +19,7 @@
  */
 #include "core/atomic.h"
 #include "map_in_map.h"
-#include "sys/sys.h"
+#include "core/object.h"
 
 /* What Linux's fd-array check lets through (not BPF_F_INNER_MAP: measured). */
 #define AOM_CREATE_FLAG_MASK (BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY)
@@ -78,7 +78,7 @@ int kbpf_mim_template_take(struct kbpf_mim_template *t,
 {
 	struct kbpf_obj *obj;
 	struct kbpf_map *inner;
-	int err = kbpf_sys_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
+	int err = kbpf_obj_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
 
 	if (err)
 		return err;
@@ -125,7 +125,7 @@ int kbpf_mim_entry_from_fd(const struct kbpf_mim_template *t,
 	struct kbpf_mim_entry *e;
 	struct kbpf_map *inner;
 	struct kbpf_obj *obj;
-	int err = kbpf_sys_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
+	int err = kbpf_obj_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
 
 	if (err)
 		return err;

@@ -83,4 +83,43 @@ int kbpf_map_generic_delete_batch(struct kbpf_map *map,
 				  const union bpf_attr *attr,
 				  union bpf_attr *uattr);
 
+/*
+ * The map commands of bpf(2) (map_sys.c), called by src/sys/sys.c's command
+ * table with a zero-extended kernel copy @attr whose bytes past the
+ * command's last field are zero; @uattr and @size are the user's attr and
+ * size, for write-back. Each returns 0, an fd or a negative errno as Linux's
+ * command of the same name. Syscall path: they copy from and to user memory
+ * (which may sleep) before and after, never while, holding a map lock.
+ */
+long kbpf_sys_map_create(const struct kbpf_host *h, union bpf_attr *attr,
+			 void *uattr, unsigned int size);
+long kbpf_sys_map_lookup_elem(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
+long kbpf_sys_map_update_elem(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
+long kbpf_sys_map_delete_elem(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
+long kbpf_sys_map_get_next_key(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+long kbpf_sys_map_lookup_and_delete_elem(const struct kbpf_host *h,
+					 union bpf_attr *attr, void *uattr,
+					 unsigned int size);
+long kbpf_sys_map_lookup_batch(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+long kbpf_sys_map_lookup_and_delete_batch(const struct kbpf_host *h,
+					  union bpf_attr *attr, void *uattr,
+					  unsigned int size);
+long kbpf_sys_map_update_batch(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+long kbpf_sys_map_delete_batch(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+long kbpf_sys_map_freeze(const struct kbpf_host *h, union bpf_attr *attr,
+			 void *uattr, unsigned int size);
+/*
+ * Fill @info (a kernel buffer, zeroed first) with BPF_OBJ_GET_INFO_BY_FD's
+ * bpf_map_info for @map, on which the caller holds a reference. Returns 0.
+ * Any context; takes no lock.
+ */
+int kbpf_map_get_info(struct kbpf_map *map, struct bpf_map_info *info);
+
 #endif /* KBPF_MAP_INTERNAL_H */

@@ -13,7 +13,7 @@
  * copies.
  */
 #include "map_internal.h"
-#include "sys/sys.h"
+#include "core/object.h"
 
 static uint32_t map_sys_perms(const struct kbpf_map *map, uint32_t fd_flags)
 {
@@ -27,7 +27,7 @@ static int map_get(const struct kbpf_host *h, int fd, struct kbpf_map **map,
 {
 	struct kbpf_obj *obj;
 	uint32_t fl;
-	int err = kbpf_sys_fd_get(h, fd, KBPF_OBJ_MAP, &obj, &fl);
+	int err = kbpf_obj_fd_get(h, fd, KBPF_OBJ_MAP, &obj, &fl);
 
 	if (err)
 		return err;
@@ -82,7 +82,7 @@ long kbpf_sys_map_create(const struct kbpf_host *h, union bpf_attr *attr,
 		fd_flags = KBPF_FD_READ;
 	else if (attr->map_flags & BPF_F_WRONLY)
 		fd_flags = KBPF_FD_WRITE;
-	fd = kbpf_sys_fd_install(h, &map->obj, fd_flags);
+	fd = kbpf_obj_fd_install(h, &map->obj, fd_flags);
 	if (fd < 0)
 		kbpf_map_put(map);
 	return fd;

@@ -27,7 +27,7 @@
 #include "core/spinlock.h"
 #include "map_internal.h"
 #include "prog_array.h"
-#include "sys/sys.h"
+#include "core/object.h"
 
 /* What Linux's array check lets through for an fd array: all else -EINVAL. */
 #define PROG_ARRAY_CREATE_FLAG_MASK \
@@ -174,7 +174,7 @@ static int prog_array_sys_update(struct kbpf_map *map, const void *key,
 		return -KBPF_EINVAL;
 	if (index >= map->max_entries)
 		return -KBPF_E2BIG;
-	err = kbpf_sys_fd_get(map->obj.host, *(const int32_t *)value,
+	err = kbpf_obj_fd_get(map->obj.host, *(const int32_t *)value,
 			      KBPF_OBJ_PROG, &obj, NULL);
 	if (err)
 		return err;

@@ -111,13 +111,6 @@ int kbpf_xdp_init(struct kbpf_xdp *xdp, void *hard_start, uint32_t frame_sz,
 	return 0;
 }
 
-static bool is_skb_prog(uint32_t type)
-{
-	return type == BPF_PROG_TYPE_SOCKET_FILTER ||
-	       type == BPF_PROG_TYPE_SCHED_CLS ||
-	       type == BPF_PROG_TYPE_SCHED_ACT;
-}
-
 int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 		 struct kbpf_skb *skb, enum kbpf_interp_mode mode, uint32_t cpu,
 		 uint64_t *ret)
@@ -133,7 +126,7 @@ int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 		.cpu = cpu,
 	};
 
-	if (!is_skb_prog(prog->type))
+	if (!kbpf_prog_type_is_skb(prog->type))
 		return -KBPF_EINVAL;
 	/* Socket filters cannot reach the packet directly (only by helpers). */
 	if (prog->type != BPF_PROG_TYPE_SOCKET_FILTER) {

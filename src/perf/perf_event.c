@@ -38,7 +38,8 @@
 #include "core/spinlock.h"
 #include "kbpf/interp.h"
 #include "kbpf/perf.h"
-#include "sys/sys.h"
+#include "core/object.h"
+#include "perf_internal.h"
 
 /* Sample fields kbpf can write (all fixed-size, no registers needed). */
 #define PERF_SAMPLE_KBPF                                                \
@@ -382,10 +383,7 @@ int kbpf_perf_event_create(const struct kbpf_host *h,
 	ev = kbpf_zalloc(h, sizeof(*ev), 0);
 	if (!ev)
 		return -KBPF_ENOMEM;
-	ev->obj.host = h;
-	ev->obj.release = pe_release;
-	atomic_init(&ev->obj.refcnt, 1);
-	ev->obj.type = KBPF_OBJ_PERF_EVENT;
+	kbpf_obj_init(&ev->obj, h, KBPF_OBJ_PERF_EVENT, pe_release);
 	ev->attr = *attr;
 	ev->attr.size = sizeof(ev->attr);
 	ev->cpu = cpu;
@@ -433,7 +431,7 @@ long kbpf_sys_perf_event_open(const struct kbpf_host *h, void *uattr, int pid,
 		size = PERF_ATTR_SIZE_VER0;
 	if (size < PERF_ATTR_SIZE_VER0 || size > KBPF_PAGE_SIZE)
 		goto e2big;
-	err = kbpf_sys_check_tail_zero(h, uattr, sizeof(attr), size);
+	err = kbpf_check_tail_zero(h, uattr, sizeof(attr), size);
 	if (err == -KBPF_E2BIG)
 		goto e2big;
 	if (err)
@@ -456,7 +454,7 @@ long kbpf_sys_perf_event_open(const struct kbpf_host *h, void *uattr, int pid,
 	err = kbpf_perf_event_create(h, &attr, pid, cpu, flags, &ev);
 	if (err)
 		return err;
-	err = kbpf_sys_fd_install(h, &ev->obj, KBPF_FD_READ | KBPF_FD_WRITE);
+	err = kbpf_obj_fd_install(h, &ev->obj, KBPF_FD_READ | KBPF_FD_WRITE);
 	if (err < 0)
 		kbpf_perf_event_put(ev);
 	return err;
@@ -788,10 +786,7 @@ int kbpf_perf_link_attach(struct kbpf_perf_event *ev, struct kbpf_prog *prog,
 	link = kbpf_zalloc(h, sizeof(*link), 0);
 	if (!link)
 		return -KBPF_ENOMEM;
-	link->obj.host = h;
-	link->obj.release = perf_link_release;
-	atomic_init(&link->obj.refcnt, 1);
-	link->obj.type = KBPF_OBJ_LINK;
+	kbpf_obj_init(&link->obj, h, KBPF_OBJ_LINK, perf_link_release);
 	link->ev = ev;
 	link->prog = prog;
 	link->cookie = cookie;
@@ -901,7 +896,7 @@ long kbpf_perf_event_ioctl(struct kbpf_perf_event *ev, unsigned int cmd,
 					 sizeof(id));
 	case PERF_EVENT_IOC_SET_BPF: {
 		struct kbpf_obj *obj;
-		long err = kbpf_sys_fd_get(h, (int)(uint32_t)arg, KBPF_OBJ_PROG,
+		long err = kbpf_obj_fd_get(h, (int)(uint32_t)arg, KBPF_OBJ_PROG,
 					   &obj, NULL);
 
 		if (err)

@@ -16,7 +16,7 @@
  * interpreter turns into an instruction index.
  */
 #include "prog_internal.h"
-#include "sys/sys.h"
+#include "core/object.h"
 
 static bool is_ldimm64(const struct bpf_insn *insn)
 {
@@ -87,7 +87,7 @@ static int check_map_of(const struct kbpf_host *h, const union bpf_attr *attr,
 					     sizeof(fd)))
 			return -KBPF_EFAULT;
 	}
-	err = kbpf_sys_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
+	err = kbpf_obj_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
 	if (err) {
 		kbpf_vlog_printf(
 			log, "fd %d is not pointing to valid bpf_map\n", fd);
@@ -510,9 +510,7 @@ static int check_mem(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 		if ((mode != BPF_ABS && mode != BPF_IND) || size == BPF_DW)
 			return 1; /* not an opcode at all (measured) */
 		/* Linux's check_ld_abs(): skb programs only, in their order. */
-		if (prog->type != BPF_PROG_TYPE_SOCKET_FILTER &&
-		    prog->type != BPF_PROG_TYPE_SCHED_CLS &&
-		    prog->type != BPF_PROG_TYPE_SCHED_ACT) {
+		if (!kbpf_prog_type_is_skb(prog->type)) {
 			kbpf_vlog_printf(
 				log,
 				"BPF_LD_[ABS|IND] instructions not allowed for this program type\n");

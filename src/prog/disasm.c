@@ -8,19 +8,7 @@
 
 #include "core/compiler.h"
 #include "kbpf/disasm.h"
-#include "vlog.h"
-
-#define KBPF__HELPER_NAME(name, id, unused) [id] = "bpf_" #name,
-static const char *const helper_names[] = { KBPF_HELPER_LIST_CTX(
-	KBPF__HELPER_NAME, 0) };
-#undef KBPF__HELPER_NAME
-
-const char *kbpf_helper_name(int32_t id)
-{
-	if (id < 0 || id >= (int32_t)KBPF_ARRAY_SIZE(helper_names))
-		return NULL;
-	return helper_names[id];
-}
+#include "core/vlog.h"
 
 /* By BPF_OP(code) >> 4. */
 static const char *const alu_ops[16] = {

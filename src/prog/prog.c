@@ -11,7 +11,7 @@
  */
 #include "maps/prog_array.h"
 #include "prog_internal.h"
-#include "sys/sys.h"
+#include "core/object.h"
 
 #define PROG_LOAD_FLAGS                                                  \
 	(BPF_F_STRICT_ALIGNMENT | BPF_F_ANY_ALIGNMENT |                  \
@@ -199,10 +199,7 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	prog = kbpf_zalloc(h, sizeof(*prog), 0);
 	if (!prog)
 		return -KBPF_ENOMEM;
-	prog->obj.host = h;
-	prog->obj.release = prog_release;
-	prog->obj.type = KBPF_OBJ_PROG;
-	atomic_init(&prog->obj.refcnt, 1);
+	kbpf_obj_init(&prog->obj, h, KBPF_OBJ_PROG, prog_release);
 	prog->type = attr->prog_type;
 	prog->expected_attach_type = attr->expected_attach_type;
 	prog->helpers = opts && opts->helpers ? opts->helpers :
@@ -322,7 +319,7 @@ long kbpf_sys_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 			&attr->log_true_size, sizeof(uint32_t));
 	if (err)
 		return err;
-	fd = kbpf_sys_fd_install(h, &prog->obj, KBPF_FD_READ | KBPF_FD_WRITE);
+	fd = kbpf_obj_fd_install(h, &prog->obj, KBPF_FD_READ | KBPF_FD_WRITE);
 	if (fd < 0)
 		kbpf_prog_put(prog);
 	return fd;

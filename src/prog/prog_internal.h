@@ -7,7 +7,8 @@
 #include "kbpf/helpers.h"
 #include "kbpf/map.h"
 #include "kbpf/prog.h"
-#include "vlog.h"
+#include "core/vlog.h"
+#include "net/net_internal.h"
 
 void kbpf_sha256(const void *data, size_t len, uint8_t out[32]);
 
@@ -22,15 +23,6 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 		    struct kbpf_vlog *log);
 
 /*
- * The context-access pass of packet programs (ctx_access.c): finds the
- * loads and stores that use the context pointer, refuses those the
- * program type may not make (Linux's log line, -EACCES), and rewrites
- * them for kbpf's context layout. A no-op for other program types.
- */
-int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
-			 struct kbpf_vlog *log);
-
-/*
  * Tracing programs (attach_btf.c): check attr->attach_btf_id against the
  * host's BTF as Linux does for tp_btf programs, and fill @prog's attach
  * name and argument count. Writes Linux's log lines.
@@ -38,10 +30,20 @@ int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
 int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
 			 const union bpf_attr *attr, struct kbpf_vlog *log);
 
-/* BPF_PROG_TEST_RUN for packet programs (test_run_pkt.c). */
-long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
-		       const union bpf_attr *attr, void *uattr);
-long kbpf_test_run_xdp(const struct kbpf_host *h, struct kbpf_prog *prog,
-		       const union bpf_attr *attr, void *uattr);
+/*
+ * The program commands of bpf(2), called by src/sys/sys.c's command table
+ * (see maps/map_internal.h for @attr, @uattr and @size).
+ */
+long kbpf_sys_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
+			void *uattr, unsigned int size);
+long kbpf_sys_prog_test_run(const struct kbpf_host *h, union bpf_attr *attr,
+			    void *uattr, unsigned int size);
+/*
+ * Fill @info (a kernel buffer, zeroed first) with the fixed fields of
+ * BPF_OBJ_GET_INFO_BY_FD's bpf_prog_info for @prog, on which the caller
+ * holds a reference (the caller copies arrays to user buffers). Returns 0.
+ * Any context; takes no lock.
+ */
+int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info);
 
 #endif /* KBPF_PROG_INTERNAL_H */

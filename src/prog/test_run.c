@@ -3,7 +3,7 @@
  * BPF_PROG_TEST_RUN (net/bpf/test_run.c in behaviour) for the program types
  * whose context is plain memory: SYSCALL (ctx_in copied in and back) and
  * RAW_TRACEPOINT (ctx_in is the u64 argument array); packet programs are in
- * test_run_pkt.c. Each type's attribute rules are Linux's; retval is the
+ * src/net/test_run.c. Each type's attribute rules are Linux's; retval is the
  * low 32 bits of r0, as Linux reports it.
  *
  * Programs loaded through bpf(2) are not verified, so they run in the
@@ -12,7 +12,7 @@
  */
 #include "kbpf/interp.h"
 #include "prog_internal.h"
-#include "sys/sys.h"
+#include "core/object.h"
 
 /* Linux's MAX_BPF_FUNC_ARGS. */
 #define RAW_TP_MAX_ARGS 12
@@ -127,7 +127,7 @@ long kbpf_sys_prog_test_run(const struct kbpf_host *h, union bpf_attr *attr,
 	struct kbpf_prog *prog;
 	long err;
 
-	err = kbpf_sys_fd_get(h, (int)attr->test.prog_fd, KBPF_OBJ_PROG, &obj,
+	err = kbpf_obj_fd_get(h, (int)attr->test.prog_fd, KBPF_OBJ_PROG, &obj,
 			      NULL);
 	if (err)
 		return err;
@@ -144,16 +144,13 @@ long kbpf_sys_prog_test_run(const struct kbpf_host *h, union bpf_attr *attr,
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
 		err = test_run_raw_tp(h, prog, attr, uattr);
 		break;
-	case BPF_PROG_TYPE_SOCKET_FILTER:
-	case BPF_PROG_TYPE_SCHED_CLS:
-	case BPF_PROG_TYPE_SCHED_ACT:
-		err = kbpf_test_run_skb(h, prog, attr, uattr);
-		break;
 	case BPF_PROG_TYPE_XDP:
 		err = kbpf_test_run_xdp(h, prog, attr, uattr);
 		break;
 	default:
-		err = -KBPF_ENOTSUPP;
+		err = kbpf_prog_type_is_skb(prog->type) ?
+			      kbpf_test_run_skb(h, prog, attr, uattr) :
+			      -KBPF_ENOTSUPP;
 		break;
 	}
 put:

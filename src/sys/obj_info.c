@@ -17,7 +17,7 @@ static long obj_info_map(const struct kbpf_host *h, struct kbpf_map *map,
 	uint32_t len = attr->info.info_len;
 	int err;
 
-	err = kbpf_sys_check_tail_zero(h, uinfo, sizeof(info), len);
+	err = kbpf_check_tail_zero(h, uinfo, sizeof(info), len);
 	if (err)
 		return err;
 	len = (uint32_t)kbpf_min((size_t)len, sizeof(info));
@@ -39,7 +39,7 @@ static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 	uint32_t len = attr->info.info_len, i, n;
 	int err;
 
-	err = kbpf_sys_check_tail_zero(h, uinfo, sizeof(info), len);
+	err = kbpf_check_tail_zero(h, uinfo, sizeof(info), len);
 	if (err)
 		return err;
 	len = (uint32_t)kbpf_min((size_t)len, sizeof(info));
@@ -75,7 +75,7 @@ static long obj_info_link(const struct kbpf_host *h, struct kbpf_obj *link,
 	uint32_t len = attr->info.info_len;
 	long err;
 
-	err = kbpf_sys_check_tail_zero(h, uinfo, sizeof(info), len);
+	err = kbpf_check_tail_zero(h, uinfo, sizeof(info), len);
 	if (err)
 		return err;
 	len = (uint32_t)kbpf_min((size_t)len, sizeof(info));

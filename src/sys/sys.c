@@ -86,31 +86,6 @@ static const struct sys_cmd sys_cmds[] = {
 _Static_assert(KBPF_ARRAY_SIZE(sys_cmds) == __MAX_BPF_CMD,
 	       "one entry per bpf_cmd");
 
-int kbpf_sys_check_tail_zero(const struct kbpf_host *h, const void *uptr,
-			     size_t expected, size_t actual)
-{
-	uint8_t buf[64];
-	size_t off = expected;
-
-	if (actual > KBPF_ATTR_MAX_SIZE)
-		return -KBPF_E2BIG;
-	while (off < actual) {
-		size_t n = kbpf_min(sizeof(buf), actual - off);
-		size_t i;
-		/* A user address, possibly NULL: offset it as an integer. */
-		const void *src = (const void *)((uintptr_t)uptr + off);
-		int err = kbpf_copy_from_user(h, buf, src, n);
-
-		if (err)
-			return err;
-		for (i = 0; i < n; i++)
-			if (buf[i])
-				return -KBPF_E2BIG;
-		off += n;
-	}
-	return 0;
-}
-
 static bool sys_attr_zero_from(const union bpf_attr *attr, size_t off)
 {
 	const uint8_t *p = (const uint8_t *)attr;
@@ -128,7 +103,7 @@ long kbpf_sys_bpf(const struct kbpf_host *host, int cmd, void *uattr,
 	const struct sys_cmd *c;
 	int err;
 
-	err = kbpf_sys_check_tail_zero(host, uattr, sizeof(attr), size);
+	err = kbpf_check_tail_zero(host, uattr, sizeof(attr), size);
 	if (err)
 		return err;
 	memset(&attr, 0, sizeof(attr));
@@ -157,33 +132,4 @@ int kbpf_sys_attr_write(const struct kbpf_host *h, void *uattr,
 	if (off + len > size)
 		return 0;
 	return kbpf_copy_to_user(h, (void *)((uintptr_t)uattr + off), src, len);
-}
-
-int kbpf_sys_fd_get(const struct kbpf_host *h, int fd, enum kbpf_obj_type type,
-		    struct kbpf_obj **obj, uint32_t *fd_flags)
-{
-	uint32_t flags = 0;
-	int err;
-
-	if (!h->fd_get)
-		return -KBPF_EBADF;
-	err = h->fd_get(h, fd, obj, &flags);
-	if (err)
-		return err;
-	if ((*obj)->type != (uint32_t)type) {
-		kbpf_obj_put(*obj);
-		*obj = NULL;
-		return -KBPF_EINVAL;
-	}
-	if (fd_flags)
-		*fd_flags = flags;
-	return 0;
-}
-
-int kbpf_sys_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
-			uint32_t fd_flags)
-{
-	if (!h->fd_install)
-		return -KBPF_EOPNOTSUPP;
-	return h->fd_install(h, obj, fd_flags);
 }

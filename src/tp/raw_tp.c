@@ -28,7 +28,9 @@
 #include "kbpf/interp.h"
 #include "kbpf/perf.h"
 #include "kbpf/raw_tp.h"
-#include "sys/sys.h"
+#include "core/object.h"
+#include "perf/perf_internal.h"
+#include "tp_internal.h"
 
 _Static_assert(sizeof(struct kbpf_spinlock) == sizeof(atomic_uint),
 	       "a raw_tp lock word is a kbpf spinlock");
@@ -353,11 +355,7 @@ static int raw_tp_attach(const struct kbpf_host *h, struct kbpf_raw_tp *tp,
 	link = kbpf_zalloc(h, sizeof(*link), 0);
 	if (!link)
 		return -KBPF_ENOMEM;
-	link->obj.host = h;
-	link->obj.release = raw_tp_link_release;
-	link->obj.type = KBPF_OBJ_LINK;
-	atomic_init(&link->obj.refcnt, 1);
-	atomic_init(&link->obj.usercnt, 1);
+	kbpf_obj_init(&link->obj, h, KBPF_OBJ_LINK, raw_tp_link_release);
 	link->prog = prog;
 	link->cookie = cookie;
 	link->attach_type = prog->expected_attach_type;
@@ -425,7 +423,7 @@ long kbpf_sys_raw_tracepoint_open(const struct kbpf_host *h,
 
 	(void)uattr;
 	(void)size;
-	ret = kbpf_sys_fd_get(h, (int)attr->raw_tracepoint.prog_fd,
+	ret = kbpf_obj_fd_get(h, (int)attr->raw_tracepoint.prog_fd,
 			      KBPF_OBJ_PROG, &obj, NULL);
 	if (ret)
 		return ret;
@@ -456,7 +454,7 @@ long kbpf_sys_raw_tracepoint_open(const struct kbpf_host *h,
 			    &link);
 	if (ret)
 		goto put;
-	ret = kbpf_sys_fd_install(h, link, KBPF_FD_READ | KBPF_FD_WRITE);
+	ret = kbpf_obj_fd_install(h, link, KBPF_FD_READ | KBPF_FD_WRITE);
 	if (ret < 0)
 		kbpf_obj_put(link); /* detaches */
 put:
@@ -515,7 +513,7 @@ static long link_create_perf(const struct kbpf_host *h, union bpf_attr *attr,
 	kbpf_obj_put(target);
 	if (ret)
 		return ret;
-	ret = kbpf_sys_fd_install(h, link, KBPF_FD_READ | KBPF_FD_WRITE);
+	ret = kbpf_obj_fd_install(h, link, KBPF_FD_READ | KBPF_FD_WRITE);
 	if (ret < 0)
 		kbpf_obj_put(link);
 	return ret;
@@ -530,7 +528,7 @@ long kbpf_sys_link_create(const struct kbpf_host *h, union bpf_attr *attr,
 
 	(void)uattr;
 	(void)size;
-	ret = kbpf_sys_fd_get(h, (int)attr->link_create.prog_fd, KBPF_OBJ_PROG,
+	ret = kbpf_obj_fd_get(h, (int)attr->link_create.prog_fd, KBPF_OBJ_PROG,
 			      &obj, NULL);
 	if (ret)
 		return ret;
@@ -556,7 +554,7 @@ long kbpf_sys_link_create(const struct kbpf_host *h, union bpf_attr *attr,
 				    attr->link_create.tracing.cookie, &link);
 		if (ret)
 			break;
-		ret = kbpf_sys_fd_install(h, link,
+		ret = kbpf_obj_fd_install(h, link,
 					  KBPF_FD_READ | KBPF_FD_WRITE);
 		if (ret < 0)
 			kbpf_obj_put(link);
@@ -589,7 +587,7 @@ long kbpf_sys_link_detach(const struct kbpf_host *h, union bpf_attr *attr,
 
 	(void)uattr;
 	(void)size;
-	ret = kbpf_sys_fd_get(h, (int)attr->link_detach.link_fd, KBPF_OBJ_LINK,
+	ret = kbpf_obj_fd_get(h, (int)attr->link_detach.link_fd, KBPF_OBJ_LINK,
 			      &obj, NULL);
 	if (ret)
 		return ret;
@@ -608,16 +606,16 @@ long kbpf_sys_link_update(const struct kbpf_host *h, union bpf_attr *attr,
 	(void)size;
 	if (attr->link_update.flags & ~(uint32_t)BPF_F_REPLACE)
 		return -KBPF_EINVAL;
-	ret = kbpf_sys_fd_get(h, (int)attr->link_update.link_fd, KBPF_OBJ_LINK,
+	ret = kbpf_obj_fd_get(h, (int)attr->link_update.link_fd, KBPF_OBJ_LINK,
 			      &link, NULL);
 	if (ret)
 		return ret;
-	ret = kbpf_sys_fd_get(h, (int)attr->link_update.new_prog_fd,
+	ret = kbpf_obj_fd_get(h, (int)attr->link_update.new_prog_fd,
 			      KBPF_OBJ_PROG, &prog, NULL);
 	if (ret)
 		goto put_link;
 	if (attr->link_update.flags & BPF_F_REPLACE) {
-		ret = kbpf_sys_fd_get(h, (int)attr->link_update.old_prog_fd,
+		ret = kbpf_obj_fd_get(h, (int)attr->link_update.old_prog_fd,
 				      KBPF_OBJ_PROG, &old, NULL);
 		if (ret)
 			goto put_prog;

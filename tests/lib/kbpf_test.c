@@ -193,5 +193,6 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	fflush(stdout); /* before LeakSanitizer's exit-time report ends us */
 	return failed ? 1 : 0;
 }

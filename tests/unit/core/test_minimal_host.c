@@ -90,7 +90,7 @@ KBPF_TEST(
 	memset(&attr, 0, sizeof(attr));
 	T_EQ(kbpf_sys_bpf(&min_host, 1000, &attr, sizeof(attr)), -KBPF_EINVAL);
 	T_EQ(kbpf_sys_bpf(&min_host, BPF_MAP_CREATE, NULL, 8), -KBPF_EFAULT);
-	T_EQ(kbpf_sys_fd_get(&min_host, 3, KBPF_OBJ_MAP, &obj, NULL),
+	T_EQ(kbpf_obj_fd_get(&min_host, 3, KBPF_OBJ_MAP, &obj, NULL),
 	     -KBPF_EBADF);
-	T_EQ(kbpf_sys_fd_install(&min_host, NULL, 0), -KBPF_EOPNOTSUPP);
+	T_EQ(kbpf_obj_fd_install(&min_host, NULL, 0), -KBPF_EOPNOTSUPP);
 }

@@ -213,18 +213,18 @@ KBPF_TEST(trace_log,
 
 KBPF_TEST(
 	sys_fd_get_type,
-	"kbpf_sys_fd_get refuses an object of another type with -EINVAL and drops the reference")
+	"kbpf_obj_fd_get refuses an object of another type with -EINVAL and drops the reference")
 {
 	const struct kbpf_host *h = kbpf_posix_host();
 	struct kbpf_obj *o = dummy_new(), *got = NULL;
 	uint32_t fl = 0;
-	int fd = kbpf_sys_fd_install(h, o, KBPF_FD_READ);
+	int fd = kbpf_obj_fd_install(h, o, KBPF_FD_READ);
 
 	released = 0;
 	T_ASSERT(fd >= 0);
-	T_EQ(kbpf_sys_fd_get(h, fd, KBPF_OBJ_PROG, &got, &fl), -KBPF_EINVAL);
+	T_EQ(kbpf_obj_fd_get(h, fd, KBPF_OBJ_PROG, &got, &fl), -KBPF_EINVAL);
 	T_EQ(atomic_load(&o->refcnt), 1);
-	T_EQ(kbpf_sys_fd_get(h, fd, KBPF_OBJ_MAP, &got, &fl), 0);
+	T_EQ(kbpf_obj_fd_get(h, fd, KBPF_OBJ_MAP, &got, &fl), 0);
 	T_ASSERT(got == o);
 	kbpf_obj_put(got);
 	kbpf_posix_close(fd);

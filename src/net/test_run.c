@@ -17,10 +17,8 @@
  * Programs run in the interpreter's checked mode, as every program
  * loaded through bpf(2) does here.
  */
-#include "helpers/helpers_internal.h"
 #include "kbpf/packet.h"
-#include "prog_internal.h"
-#include "sys/sys.h"
+#include "net_internal.h"
 
 #define TEST_PAGE 4096u
 #define SKB_HEADROOM 64u /* NET_SKB_PAD + NET_IP_ALIGN */

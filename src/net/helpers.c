@@ -14,7 +14,7 @@
  * Every helper runs on the program path: no sleeping, no allocation.
  */
 #include "core/alloc.h"
-#include "helpers_internal.h"
+#include "net_internal.h"
 #include "kbpf/packet.h"
 #include "kbpf/devmap.h"
 #include "kbpf/perf.h"
@@ -24,11 +24,9 @@
  * kbpf_skb_run()/kbpf_xdp_run()); NULL if a host ran a packet program on
  * plain memory, which the helpers then refuse with -EINVAL.
  */
-#define SKB(run)                                                       \
-	((run)->ctx_type == BPF_PROG_TYPE_SOCKET_FILTER ||             \
-			 (run)->ctx_type == BPF_PROG_TYPE_SCHED_CLS || \
-			 (run)->ctx_type == BPF_PROG_TYPE_SCHED_ACT ?  \
-		 (struct kbpf_skb *)(run)->ctx :                       \
+#define SKB(run)                                  \
+	(kbpf_prog_type_is_skb((run)->ctx_type) ? \
+		 (struct kbpf_skb *)(run)->ctx :  \
 		 NULL)
 #define XDP(run)                                 \
 	((run)->ctx_type == BPF_PROG_TYPE_XDP ?  \

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The verifier log (kernel/bpf/log.c in behaviour) and the small formatter
- * it uses. The rolling log keeps the newest log_size - 1 bytes in a ring
+ * The verifier log (kernel/bpf/log.c in behaviour); its formatter is
+ * core/util.c's kbpf_vsnprintf(). The rolling log keeps the newest log_size - 1 bytes in a ring
  * and unrolls it at the end, as Linux does.
  */
 #include "vlog.h"
@@ -110,109 +110,4 @@ int kbpf_vlog_finalize(struct kbpf_vlog *log, int err, uint32_t *true_size)
 	if (!err && log->end > cap)
 		return -KBPF_ENOSPC;
 	return err;
-}
-
-/* ---- the formatter ---- */
-
-struct fmt_out {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-static void fmt_putc(struct fmt_out *o, char c)
-{
-	if (o->len + 1 < o->size)
-		o->buf[o->len] = c;
-	o->len++;
-}
-
-static void fmt_num(struct fmt_out *o, uint64_t v, bool neg, unsigned int base,
-		    int width, char pad)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		unsigned int d = (unsigned int)(v % base);
-
-		tmp[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-		v /= base;
-	} while (v);
-	if (neg)
-		tmp[n++] = '-';
-	while (width-- > n)
-		fmt_putc(o, pad);
-	while (n)
-		fmt_putc(o, tmp[--n]);
-}
-
-int kbpf_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-{
-	struct fmt_out o = { buf, size, 0 };
-
-	for (; *fmt; fmt++) {
-		int lng = 0, width = 0;
-		char pad = ' ';
-
-		if (*fmt != '%') {
-			fmt_putc(&o, *fmt);
-			continue;
-		}
-		fmt++;
-		if (*fmt == '0')
-			pad = '0';
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		while (*fmt == 'l') {
-			lng++;
-			fmt++;
-		}
-		switch (*fmt) {
-		case 'd': {
-			int64_t v = lng ? va_arg(ap, long long) :
-					  va_arg(ap, int);
-
-			fmt_num(&o,
-				v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v,
-				v < 0, 10, width, pad);
-			break;
-		}
-		case 'u':
-			fmt_num(&o,
-				lng ? va_arg(ap, unsigned long long) :
-				      va_arg(ap, unsigned int),
-				false, 10, width, pad);
-			break;
-		case 'x':
-			fmt_num(&o,
-				lng ? va_arg(ap, unsigned long long) :
-				      va_arg(ap, unsigned int),
-				false, 16, width, pad);
-			break;
-		case 'c':
-			fmt_putc(&o, (char)va_arg(ap, int));
-			break;
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-
-			while (s && *s)
-				fmt_putc(&o, *s++);
-			break;
-		}
-		case '%':
-			fmt_putc(&o, '%');
-			break;
-		default:
-			fmt_putc(&o, '%');
-			if (*fmt)
-				fmt_putc(&o, *fmt);
-			else
-				fmt--;
-			break;
-		}
-	}
-	if (size)
-		buf[o.len < size ? o.len : size - 1] = 0;
-	return (int)o.len;
 }

@@ -28,7 +28,8 @@
  * line, "invalid bpf_context access off=%d size=%d", and -EACCES.
  */
 #include "kbpf/packet.h"
-#include "prog_internal.h"
+#include "core/alloc.h"
+#include "net_internal.h"
 
 struct ctx_flow {
 	uint16_t regs; /* bit r: register r holds the context */
@@ -46,13 +47,6 @@ struct ctx_pass {
 #define CTX_REACHED 1
 #define CTX_QUEUED 2
 #define CALLER_SAVED 0x3fu /* r0-r5 */
-
-static bool ctx_prog_type(uint32_t type)
-{
-	return type == BPF_PROG_TYPE_SOCKET_FILTER ||
-	       type == BPF_PROG_TYPE_SCHED_CLS ||
-	       type == BPF_PROG_TYPE_SCHED_ACT || type == BPF_PROG_TYPE_XDP;
-}
 
 /* Meet @s into the state before @pc (intersection) and queue it if it changed. */
 static void ctx_flow_to(struct ctx_pass *p, uint32_t pc, struct ctx_flow s)
@@ -412,7 +406,7 @@ int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
 	size_t n = prog->len;
 	int err = -KBPF_ENOMEM;
 
-	if (!ctx_prog_type(prog->type))
+	if (!kbpf_prog_type_is_packet(prog->type))
 		return 0;
 	p.in = kbpf_malloc(h, n * sizeof(*p.in), 0);
 	p.flags = kbpf_zalloc(h, n, 0);

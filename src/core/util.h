@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small freestanding utilities for every module (util.c): formatting, an
+ * in-place sort and byte-order readers. Nothing here allocates, sleeps or
+ * takes a lock; every function may run in any context, and is as safe as
+ * its caller's buffers. (The helper names, kbpf_helper_name(), are defined
+ * in util.c too but declared in the public include/kbpf/disasm.h.)
+ */
+#ifndef KBPF_CORE_UTIL_H
+#define KBPF_CORE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * kbpf_vsnprintf() - format into @buf like vsnprintf(), for a subset of
+ * printf: %d %u %x %c %s %%, with the l and ll length modifiers and a
+ * zero-padded or space-padded decimal width (%02x, %5u); a NULL %s prints
+ * nothing.
+ * @buf: the output; may be NULL if @size is 0.
+ * @size: bytes of @buf; if not 0 the output is always NUL-terminated,
+ *        truncated to @size - 1 characters.
+ * @fmt: the format; an unknown conversion is copied as is, with its '%'.
+ * @ap: the arguments.
+ *
+ * Return: the length the whole output needs (without the NUL), as
+ * vsnprintf(); the output was truncated if that is >= @size.
+ */
+int kbpf_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/**
+ * kbpf_sort() - sort @n elements of @sz bytes at @base in place, by @cmp
+ * (negative, 0, positive as for qsort()).
+ *
+ * Heapsort: not stable; no recursion, no allocation, O(n log n) comparisons
+ * on any input (callers sort untrusted object files).
+ */
+void kbpf_sort(void *base, size_t n, size_t sz,
+	       int (*cmp)(const void *, const void *));
+
+/*
+ * Unaligned readers of 16, 32 and 64-bit values stored big-endian if @be,
+ * else little-endian, whatever the CPU's byte order.
+ */
+static inline uint16_t kbpf_rd16(const void *p, bool be)
+{
+	const uint8_t *b = p;
+
+	return be ? (uint16_t)(b[0] << 8 | b[1]) : (uint16_t)(b[1] << 8 | b[0]);
+}
+
+static inline uint32_t kbpf_rd32(const void *p, bool be)
+{
+	const uint8_t *b = p;
+
+	if (be)
+		return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+		       (uint32_t)b[2] << 8 | b[3];
+	return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[1] << 8 | b[0];
+}
+
+static inline uint64_t kbpf_rd64(const void *p, bool be)
+{
+	const uint8_t *b = p;
+	uint64_t lo = kbpf_rd32(be ? b + 4 : b, be);
+	uint64_t hi = kbpf_rd32(be ? b : b + 4, be);
+
+	return hi << 32 | lo;
+}
+
+#endif /* KBPF_CORE_UTIL_H */

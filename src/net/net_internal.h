@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The packet module's offer to the modules above it (docs/design/packet.md):
+ * the packet helpers and checksums (helpers.c), the context-access pass
+ * (ctx_access.c) and the packet test runs (test_run.c). The contexts and
+ * their runners are public: include/kbpf/packet.h (packet.c).
+ */
+#ifndef KBPF_NET_INTERNAL_H
+#define KBPF_NET_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/vlog.h"
+#include "kbpf/helpers.h"
+#include "kbpf/packet.h"
+#include "kbpf/prog.h"
+#include "kbpf/uapi/bpf.h"
+
+/*
+ * Packet helpers (helpers.c), in the default helper table of
+ * src/helpers/helpers.c: the context is run->ctx, a struct kbpf_skb
+ * (socket filters, tc) or struct kbpf_xdp (XDP).
+ */
+uint64_t kbpf_helper_skb_load_bytes(struct kbpf_run *run, uint64_t r1,
+				    uint64_t off, uint64_t to, uint64_t len,
+				    uint64_t r5);
+uint64_t kbpf_helper_skb_load_bytes_relative(struct kbpf_run *run, uint64_t r1,
+					     uint64_t off, uint64_t to,
+					     uint64_t len,
+					     uint64_t start_header);
+uint64_t kbpf_helper_skb_store_bytes(struct kbpf_run *run, uint64_t r1,
+				     uint64_t off, uint64_t from, uint64_t len,
+				     uint64_t flags);
+uint64_t kbpf_helper_skb_pull_data(struct kbpf_run *run, uint64_t r1,
+				   uint64_t len, uint64_t r3, uint64_t r4,
+				   uint64_t r5);
+uint64_t kbpf_helper_l3_csum_replace(struct kbpf_run *run, uint64_t r1,
+				     uint64_t off, uint64_t from, uint64_t to,
+				     uint64_t flags);
+uint64_t kbpf_helper_l4_csum_replace(struct kbpf_run *run, uint64_t r1,
+				     uint64_t off, uint64_t from, uint64_t to,
+				     uint64_t flags);
+uint64_t kbpf_helper_xdp_adjust_head(struct kbpf_run *run, uint64_t r1,
+				     uint64_t offset, uint64_t r3, uint64_t r4,
+				     uint64_t r5);
+uint64_t kbpf_helper_xdp_adjust_meta(struct kbpf_run *run, uint64_t r1,
+				     uint64_t offset, uint64_t r3, uint64_t r4,
+				     uint64_t r5);
+uint64_t kbpf_helper_xdp_adjust_tail(struct kbpf_run *run, uint64_t r1,
+				     uint64_t offset, uint64_t r3, uint64_t r4,
+				     uint64_t r5);
+/*
+ * bpf_perf_event_output (25) for packet programs (Linux's
+ * bpf_skb_event_output/bpf_xdp_event_output): flags bits 32-51 ask for that
+ * many packet bytes after the caller's data.
+ */
+uint64_t kbpf_helper_pkt_event_output(struct kbpf_run *run, uint64_t ctx,
+				      uint64_t map, uint64_t flags,
+				      uint64_t data, uint64_t size);
+uint64_t kbpf_helper_xdp_get_buff_len(struct kbpf_run *run, uint64_t r1,
+				      uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5);
+uint64_t kbpf_helper_xdp_load_bytes(struct kbpf_run *run, uint64_t r1,
+				    uint64_t off, uint64_t buf, uint64_t len,
+				    uint64_t r5);
+uint64_t kbpf_helper_xdp_store_bytes(struct kbpf_run *run, uint64_t r1,
+				     uint64_t off, uint64_t buf, uint64_t len,
+				     uint64_t r5);
+uint64_t kbpf_helper_csum_diff(struct kbpf_run *run, uint64_t from,
+			       uint64_t from_size, uint64_t to,
+			       uint64_t to_size, uint64_t seed);
+uint64_t kbpf_helper_redirect_map(struct kbpf_run *run, uint64_t map,
+				  uint64_t key, uint64_t flags, uint64_t r4,
+				  uint64_t r5);
+uint64_t kbpf_helper_redirect(struct kbpf_run *run, uint64_t ifindex,
+			      uint64_t flags, uint64_t r3, uint64_t r4,
+			      uint64_t r5);
+
+/*
+ * Linux's csum_partial() as x86-64 computes it: the ones'-complement sum of
+ * @len bytes read as native 32-bit words (the last one zero-padded) on
+ * @seed, folded to 32 bits; and csum_fold() to the 16-bit checksum.
+ */
+uint32_t kbpf_csum_partial(const void *buf, size_t len, uint32_t seed);
+uint16_t kbpf_csum_fold(uint32_t sum);
+
+/*
+ * The context-access pass of packet programs (ctx_access.c): finds the
+ * loads and stores that use the context pointer, refuses those the
+ * program type may not make (Linux's log line, -EACCES), and rewrites
+ * them for kbpf's context layout. A no-op for other program types.
+ * Called by src/prog/check.c on @prog->insns (prog->len instructions) at
+ * BPF_PROG_LOAD. Return 0; -EACCES for a refused access, -EINVAL for one
+ * kbpf does not support (__sk_buff->sk), both with a line in @log;
+ * -ENOMEM. Syscall path: allocates with @h, takes no lock.
+ */
+int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
+			 struct kbpf_vlog *log);
+
+/*
+ * BPF_PROG_TEST_RUN for packet programs (test_run.c), called by
+ * src/prog/test_run.c with the checked kernel copy @attr of the user's
+ * @uattr: build the context from data_in/ctx_in, run @prog repeat times,
+ * copy data_out/ctx_out/retval/duration back. Return 0 or a negative errno
+ * as Linux's bpf_prog_test_run_skb()/_xdp(). Syscall path.
+ */
+long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
+		       const union bpf_attr *attr, void *uattr);
+long kbpf_test_run_xdp(const struct kbpf_host *h, struct kbpf_prog *prog,
+		       const union bpf_attr *attr, void *uattr);
+
+#endif /* KBPF_NET_INTERNAL_H */
