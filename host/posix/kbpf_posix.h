@@ -64,6 +64,14 @@ int kbpf_posix_set_nr_cpus(unsigned int nr);
 unsigned int kbpf_posix_possible_cpus(void);
 
 /**
+ * kbpf_posix_raw_tps() - the host's raw tracepoint registry
+ * (kbpf_host.raw_tps), without starting the host (so it does not count as
+ * the first use for kbpf_posix_set_nr_cpus()). Tests walk it to unregister
+ * what a test left registered.
+ */
+struct kbpf_raw_tp_registry *kbpf_posix_raw_tps(void);
+
+/**
  * kbpf_posix_set_probes() - give the host kprobe/uprobe/tracepoint PMUs
  * (kbpf_host.probes; see "probe events" in kbpf/perf.h), or NULL for none
  * (the default: perf_event_open then gives ENOENT for those types). The

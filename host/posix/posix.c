@@ -559,6 +559,11 @@ const struct kbpf_host *kbpf_posix_host(void)
 	return &posix_host;
 }
 
+struct kbpf_raw_tp_registry *kbpf_posix_raw_tps(void)
+{
+	return &posix_raw_tps;
+}
+
 void kbpf_posix_set_probes(const struct kbpf_probe_pmus *pmus)
 {
 	posix_host.probes = pmus;

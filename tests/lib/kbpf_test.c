@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "kbpf/raw_tp.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
@@ -77,10 +78,47 @@ uint64_t kbpf_test_rand(uint64_t *state)
  */
 #define MAX_FD 4096
 
+#define MAX_TPS 64
+
 struct host_state {
 	long allocs, bytes, pages;
 	unsigned char fd_open[MAX_FD / 8];
+	const struct kbpf_raw_tp *tps[MAX_TPS]; /* registered raw tracepoints */
+	size_t nr_tps;
 };
+
+static void tp_scan(struct host_state *s)
+{
+	const struct kbpf_raw_tp *tp = kbpf_posix_raw_tps()->head;
+
+	for (s->nr_tps = 0; tp && s->nr_tps < MAX_TPS; tp = tp->next)
+		s->tps[s->nr_tps++] = tp;
+}
+
+/*
+ * Unregister the raw tracepoints the test registered (often on its stack:
+ * left registered they would be reached after the test returned); return
+ * how many.
+ */
+static int tp_clean(const struct host_state *before)
+{
+	struct kbpf_raw_tp *tp;
+	int n = 0;
+
+again:
+	for (tp = kbpf_posix_raw_tps()->head; tp; tp = tp->next) {
+		size_t i = 0;
+
+		while (i < before->nr_tps && before->tps[i] != tp)
+			i++;
+		if (i == before->nr_tps) {
+			kbpf_raw_tp_unregister(tp);
+			n++;
+			goto again;
+		}
+	}
+	return n;
+}
 
 static void fd_scan(unsigned char *open_set)
 {
@@ -106,6 +144,7 @@ static void host_snapshot(struct host_state *s)
 	s->bytes = kbpf_posix_live_bytes();
 	s->pages = kbpf_posix_live_pages();
 	fd_scan(s->fd_open);
+	tp_scan(s);
 }
 
 /*
@@ -127,10 +166,14 @@ static int kernel_bpf_fd(int fd)
 	       !strcmp(target, "anon_inode:[perf_event]");
 }
 
-/* Close what the test left open and undo its fault injection. */
-static void host_clean(const struct host_state *before)
+/*
+ * Close what the test left open, unregister its tracepoints and undo its
+ * fault injection; return the number of tracepoints it left registered.
+ */
+static int host_clean(const struct host_state *before)
 {
 	unsigned char now[MAX_FD / 8];
+	int tps;
 
 	kbpf_posix_fail_alloc_after(-1);
 	kbpf_posix_fail_user_copy_after(-1);
@@ -144,7 +187,9 @@ static void host_clean(const struct host_state *before)
 		    kernel_bpf_fd(fd))
 			close(fd);
 	}
+	tps = tp_clean(before);
 	kbpf_posix_rcu_barrier();
+	return tps;
 }
 
 /*
@@ -152,11 +197,14 @@ static void host_clean(const struct host_state *before)
  * test left open were closed above: a test may leave cleaning to the
  * harness, but what closing cannot free is lost.
  */
-static void host_check(const struct host_state *before)
+static void host_check(const struct host_state *before, int tps)
 {
 	struct host_state after;
 
 	host_snapshot(&after);
+	if (tps && !cur_failed)
+		kbpf_test_fail(__FILE__, __LINE__,
+			       "left %d raw tracepoints registered", tps);
 	if (after.allocs != before->allocs || after.bytes != before->bytes ||
 	    after.pages != before->pages)
 		kbpf_test_fail(__FILE__, __LINE__,
@@ -180,8 +228,7 @@ int main(int argc, char **argv)
 		cur_failed = cur_skipped = 0;
 		host_snapshot(&before);
 		t->fn();
-		host_clean(&before);
-		host_check(&before);
+		host_check(&before, host_clean(&before));
 		if (cur_failed)
 			failed++;
 		else if (cur_skipped)

@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include "kbpf/map.h"
+#include "kbpf/raw_tp.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
 static long baseline_allocs = -1;
+static struct kbpf_raw_tp tp = { .name = "harness_victim", .nargs = 1 };
 
 static int kernel_array(void)
 {
@@ -39,7 +41,9 @@ static int posix_array(void)
 	return kbpf_posix_bpf(BPF_MAP_CREATE, &a, sizeof(a));
 }
 
-KBPF_TEST(leaks, "leaks a map reference; leaves a kbpf fd and a kernel fd open")
+KBPF_TEST(
+	leaks,
+	"leaks a map reference; leaves a kbpf fd, a kernel fd and a raw tracepoint")
 {
 	union bpf_attr a;
 	struct kbpf_map *m;
@@ -54,10 +58,13 @@ KBPF_TEST(leaks, "leaks a map reference; leaves a kbpf fd and a kernel fd open")
 	T_ASSERT(posix_array() >= 0);
 	if (kernel_array() < 0)
 		printf("  bpf(2) unavailable: no kernel fd left open\n");
+	T_EQ(kbpf_raw_tp_register(kbpf_posix_host(), &tp), 0);
 	kbpf_posix_fail_alloc_after(0);
 }
 
-KBPF_TEST(after, "the next test finds the fds closed and injection off")
+KBPF_TEST(
+	after,
+	"the next test finds the fds closed, the tracepoint gone, injection off")
 {
 	char path[64], target[64];
 	ssize_t n;
@@ -75,6 +82,8 @@ KBPF_TEST(after, "the next test finds the fds closed and injection off")
 			T_ASSERT(strncmp(target, "anon_inode:bpf-map", 18));
 		}
 	}
+	T_EQ(kbpf_raw_tp_register(kbpf_posix_host(), &tp), 0);
+	T_EQ(kbpf_raw_tp_unregister(&tp), 0);
 	/* Only the leaked map's allocations remain. */
 	T_ASSERT(baseline_allocs >= 0);
 	T_ASSERT(kbpf_posix_live_allocs() > baseline_allocs);

@@ -89,14 +89,10 @@ static long prog_id(int side, long fd)
 	return side_bpf(side, BPF_OBJ_GET_INFO_BY_FD, &a) ? -1 : (long)info.id;
 }
 
+/* Each test registers sched_switch and unregisters it when done with it. */
 static void register_sched_switch(void)
 {
-	static int done;
-
-	if (!done) {
-		T_EQ(kbpf_raw_tp_register(kbpf_posix_host(), &sched_switch), 0);
-		done = 1;
-	}
+	T_EQ(kbpf_raw_tp_register(kbpf_posix_host(), &sched_switch), 0);
 }
 
 KBPF_TEST(
@@ -233,6 +229,7 @@ KBPF_TEST(
 		side_close(s, pw[s]);
 		side_close(s, mfd[s]);
 	}
+	T_EQ(kbpf_raw_tp_unregister(&sched_switch), 0);
 	printf("  %d raw tracepoint and link commands compared with the kernel\n",
 	       n);
 }
@@ -295,6 +292,7 @@ KBPF_TEST(
 		side_close(s, l[s]);
 		side_close(s, p[s]);
 	}
+	T_EQ(kbpf_raw_tp_unregister(&sched_switch), 0);
 }
 
 /* ---- kbpf alone: firing ---- */
