@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 
+#include "btf/btf.h"
 #include "core/alloc.h"
 #include "core/compiler.h"
 #include "kbpf/loader.h"
@@ -98,15 +99,6 @@ struct ld_func {
 	const char *name;
 };
 
-struct ld_btf {
-	const uint8_t *types;
-	uint32_t types_len;
-	const char *strs;
-	uint32_t strs_len;
-	uint32_t nr_types; /* ids 1..nr_types-1 are valid; 0 is void */
-	uint32_t *type_off; /* offset of each type's record in types */
-};
-
 struct ld_ctx {
 	const struct kbpf_host *h;
 	struct kbpf_elf *obj;
@@ -130,7 +122,7 @@ struct ld_ctx {
 	uint32_t legacy_idx; /* maps */
 	uint32_t btf_idx;
 	uint32_t btf_ext_idx;
-	struct ld_btf btf;
+	struct kbpf_btf_view btf; /* .BTF (src/btf); zeroed without one */
 	uint32_t maps_cap;
 	struct ld_core *cores; /* sorted by section, then instruction */
 	uint32_t nr_cores;

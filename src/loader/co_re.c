@@ -26,8 +26,7 @@
 
 #define CORE_MAX_DEPTH 32
 #define CORE_SPEC_MAX 64
-#define BTF_HDR 24
-#define BTF_REC 12
+#define BTF_REC KBPF_BTF_REC_SIZE
 
 enum {
 	FIELD_BYTE_OFFSET = 0,
@@ -45,15 +44,11 @@ enum {
 	TYPE_MATCHES = 12,
 };
 
-/* A read-only view of one BTF: the object's (either byte order) or the host's. */
-struct cbtf {
-	const uint8_t *types;
-	const char *strs;
-	uint32_t strs_len;
-	uint32_t nr_types;
-	const uint32_t *off;
-	bool be;
-};
+/*
+ * A view of one BTF (src/btf): the object's (in the ELF's byte order) or
+ * the host's (either order).
+ */
+#define cbtf kbpf_btf_view
 
 /* A named host type, for the candidate search. */
 struct named {
@@ -63,11 +58,10 @@ struct named {
 };
 
 struct kbpf_core_target {
-	struct cbtf b;
-	uint32_t *off;
+	struct cbtf b; /* indexed */
 	struct named *by_name; /* named types sorted by essential name, id */
 	uint32_t nr_named;
-	size_t off_size, by_name_size;
+	size_t by_name_size;
 };
 
 struct acc {
@@ -94,15 +88,11 @@ struct res {
 	bool poison, validate, fail_memsz;
 };
 
-/* ---- BTF access ---- */
+/* ---- BTF access: src/btf, with libbpf's view of void ---- */
 
 static uint32_t rd32(const struct cbtf *b, const uint8_t *p)
 {
-	if (b->be)
-		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		       (uint32_t)p[2] << 8 | p[3];
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[1] << 8 | p[0];
+	return kbpf_btf_rd32(b, p);
 }
 
 /* Type @id; id 0 is void (kind UNKN, no name), as libbpf sees it. */
@@ -110,36 +100,35 @@ static const uint8_t *bt(const struct cbtf *b, uint32_t id)
 {
 	static const uint8_t void_type[BTF_REC];
 
-	if (!id)
-		return void_type;
-	if (id >= b->nr_types)
-		return NULL;
-	return b->types + b->off[id];
+	return id ? kbpf_btf_type(b, id) : void_type;
 }
 
 static uint32_t b_kind(const struct cbtf *b, const uint8_t *t)
 {
-	return BTF_INFO_KIND(rd32(b, t + 4));
+	return kbpf_btf_kind(b, t);
 }
 
 static uint32_t b_vlen(const struct cbtf *b, const uint8_t *t)
 {
-	return BTF_INFO_VLEN(rd32(b, t + 4));
+	return kbpf_btf_vlen(b, t);
 }
 
 static bool b_kflag(const struct cbtf *b, const uint8_t *t)
 {
-	return BTF_INFO_KFLAG(rd32(b, t + 4));
+	return kbpf_btf_kflag(b, t);
 }
 
 static uint32_t b_st(const struct cbtf *b, const uint8_t *t)
 {
-	return rd32(b, t + 8);
+	return kbpf_btf_st(b, t);
 }
 
+/* A string; "" if @off is outside the string area. */
 static const char *b_str(const struct cbtf *b, uint32_t off)
 {
-	return off < b->strs_len ? b->strs + off : "";
+	const char *s = kbpf_btf_str(b, off);
+
+	return s ? s : "";
 }
 
 static const char *b_name(const struct cbtf *b, const uint8_t *t)
@@ -157,109 +146,49 @@ static bool is_enum(uint32_t k)
 	return k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64;
 }
 
-/* libbpf's skip_mods_and_typedefs(); *@id follows. NULL for void or bad. */
+/*
+ * libbpf's skip_mods_and_typedefs(); *@res_id follows. The void record for
+ * a chain that ends in void, NULL for a bad id or a chain too long.
+ */
 static const uint8_t *skip_mods(const struct cbtf *b, uint32_t id,
 				uint32_t *res_id)
 {
-	const uint8_t *t = bt(b, id);
-	int d;
+	uint32_t r;
+	const uint8_t *t = kbpf_btf_skip_mods(b, id, &r);
 
-	for (d = 0; t && d < CORE_MAX_DEPTH; d++) {
-		uint32_t k = b_kind(b, t);
-
-		if (k != BTF_KIND_TYPEDEF && k != BTF_KIND_VOLATILE &&
-		    k != BTF_KIND_CONST && k != BTF_KIND_RESTRICT &&
-		    k != BTF_KIND_TYPE_TAG)
-			break;
-		id = b_st(b, t);
-		t = bt(b, id);
-	}
 	if (res_id)
-		*res_id = id;
-	return t;
+		*res_id = r;
+	return t || r ? t : bt(b, 0);
 }
 
 /* libbpf's btf__resolve_size(). */
 static int64_t resolve_size(const struct cbtf *b, uint32_t id)
 {
-	uint64_t nelems = 1;
-	int d;
-
-	for (d = 0; d < CORE_MAX_DEPTH; d++) {
-		const uint8_t *t = bt(b, id);
-		uint64_t sz;
-
-		if (!t)
-			return -KBPF_EINVAL;
-		switch (b_kind(b, t)) {
-		case BTF_KIND_INT:
-		case BTF_KIND_STRUCT:
-		case BTF_KIND_UNION:
-		case BTF_KIND_ENUM:
-		case BTF_KIND_ENUM64:
-		case BTF_KIND_DATASEC:
-		case BTF_KIND_FLOAT:
-			sz = b_st(b, t);
-			goto done;
-		case BTF_KIND_PTR:
-			sz = 8;
-			goto done;
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_VAR:
-		case BTF_KIND_DECL_TAG:
-		case BTF_KIND_TYPE_TAG:
-			id = b_st(b, t);
-			break;
-		case BTF_KIND_ARRAY: {
-			uint32_t n = rd32(b, t + BTF_REC + 8);
-
-			if (nelems && n > 0xffffffffu / nelems)
-				return -KBPF_E2BIG;
-			nelems *= n;
-			id = rd32(b, t + BTF_REC);
-			break;
-		}
-		default:
-			return -KBPF_EINVAL;
-		}
-		continue;
-done:
-		if (nelems && sz > 0xffffffffu / nelems)
-			return -KBPF_E2BIG;
-		return (int64_t)(nelems * sz);
-	}
-	return -KBPF_EINVAL;
+	return kbpf_btf_resolve_size(b, id);
 }
 
 /* A member record of composite @t, or NULL. */
 static const uint8_t *member(const struct cbtf *b, const uint8_t *t, uint32_t i)
 {
-	return i < b_vlen(b, t) ? t + BTF_REC + 12 * i : NULL;
+	return kbpf_btf_vrec(b, t, i);
 }
 
 static uint32_t member_bit_off(const struct cbtf *b, const uint8_t *t,
 			       uint32_t i)
 {
-	uint32_t o = rd32(b, t + BTF_REC + 12 * i + 8);
-
-	return b_kflag(b, t) ? o & 0xffffff : o;
+	return kbpf_btf_member_bit_off(b, t, i);
 }
 
 static uint32_t member_bitfield_size(const struct cbtf *b, const uint8_t *t,
 				     uint32_t i)
 {
-	uint32_t o = rd32(b, t + BTF_REC + 12 * i + 8);
-
-	return b_kflag(b, t) ? o >> 24 : 0;
+	return kbpf_btf_member_bitfield_size(b, t, i);
 }
 
 /* BTF_KIND_INT data word: encoding << 24 | offset << 16 | bits. */
 static uint32_t int_data(const struct cbtf *b, const uint8_t *t)
 {
-	return rd32(b, t + BTF_REC);
+	return kbpf_btf_data32(b, t, 0);
 }
 
 /* libbpf's bpf_core_essential_name_len(): up to a "X___Y" flavor. */
@@ -323,46 +252,12 @@ static int by_name_cmp(const void *x, const void *y)
 	return named_cmp(x, b->name, b->len, b->id);
 }
 
-static int64_t btf_extra(uint32_t kind, uint32_t vlen)
-{
-	switch (kind) {
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-		return 4;
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return 0;
-	case BTF_KIND_ARRAY:
-		return 12;
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		return 12LL * vlen;
-	case BTF_KIND_ENUM:
-	case BTF_KIND_FUNC_PROTO:
-		return 8LL * vlen;
-	case BTF_KIND_DATASEC:
-	case BTF_KIND_ENUM64:
-		return 12LL * vlen;
-	default:
-		return -1;
-	}
-}
-
 void kbpf_core_target_free(const struct kbpf_host *h,
 			   struct kbpf_core_target *t)
 {
 	if (!t)
 		return;
-	if (t->off)
-		kbpf_free(h, t->off, t->off_size);
+	kbpf_btf_free(&t->b);
 	if (t->by_name)
 		kbpf_free(h, t->by_name, t->by_name_size);
 	kbpf_free(h, t, sizeof(*t));
@@ -371,68 +266,29 @@ void kbpf_core_target_free(const struct kbpf_host *h,
 int kbpf_core_target_parse(const struct kbpf_host *h, const void *buf,
 			   size_t size, struct kbpf_core_target **out)
 {
-	const uint8_t *d = buf;
 	struct kbpf_core_target *t;
-	uint32_t hdr_len, type_off, type_len, str_off, str_len, n, pos, i;
-	struct cbtf probe = { .be = false };
-	uint64_t avail;
+	struct cbtf v;
+	uint32_t i;
+	int err;
 
 	*out = NULL;
-	if (!d || size < BTF_HDR || d[2] != BTF_VERSION)
-		return -KBPF_EINVAL;
-	if (d[0] == 0x9f && d[1] == 0xeb)
-		probe.be = false;
-	else if (d[0] == 0xeb && d[1] == 0x9f)
-		probe.be = true;
-	else
-		return -KBPF_EINVAL;
-	hdr_len = rd32(&probe, d + 4);
-	type_off = rd32(&probe, d + 8);
-	type_len = rd32(&probe, d + 12);
-	str_off = rd32(&probe, d + 16);
-	str_len = rd32(&probe, d + 20);
-	if (hdr_len < BTF_HDR || hdr_len > size)
-		return -KBPF_EINVAL;
-	avail = size - hdr_len;
-	if ((uint64_t)type_off + type_len > avail ||
-	    (uint64_t)str_off + str_len > avail || type_off % 4 || !str_len ||
-	    d[hdr_len + str_off + str_len - 1])
-		return -KBPF_EINVAL;
+	/* The host's BTF, in either byte order, indexed by id. */
+	err = kbpf_btf_parse(&v, h, buf, size, 0, NULL);
+	if (err)
+		return err;
 	t = kbpf_zalloc(h, sizeof(*t), 0);
-	if (!t)
+	if (!t) {
+		kbpf_btf_free(&v);
 		return -KBPF_ENOMEM;
-	t->b = probe;
-	t->b.types = d + hdr_len + type_off;
-	t->b.strs = (const char *)d + hdr_len + str_off;
-	t->b.strs_len = str_len;
-	for (n = 1, pos = 0; pos < type_len; n++) {
-		int64_t extra;
-
-		if (type_len - pos < BTF_REC || n >= BTF_MAX_TYPE)
-			goto bad;
-		extra = btf_extra(b_kind(&t->b, t->b.types + pos),
-				  b_vlen(&t->b, t->b.types + pos));
-		if (extra < 0 || (uint64_t)extra > type_len - pos - BTF_REC)
-			goto bad;
-		pos += BTF_REC + (uint32_t)extra;
 	}
-	t->b.nr_types = n;
-	t->off_size = (size_t)n * sizeof(uint32_t);
-	t->off = kbpf_zalloc(h, t->off_size, 0);
-	t->by_name_size = (size_t)n * sizeof(*t->by_name);
+	t->b = v;
+	t->by_name_size = (size_t)t->b.nr_types * sizeof(*t->by_name);
 	t->by_name = kbpf_malloc(h, t->by_name_size, 0);
-	if (!t->off || !t->by_name) {
+	if (!t->by_name) {
 		kbpf_core_target_free(h, t);
 		return -KBPF_ENOMEM;
 	}
-	for (i = 1, pos = 0; i < n; i++) {
-		t->off[i] = pos;
-		pos += BTF_REC +
-		       (uint32_t)btf_extra(b_kind(&t->b, t->b.types + pos),
-					   b_vlen(&t->b, t->b.types + pos));
-	}
-	t->b.off = t->off;
-	for (i = 1; i < n; i++) {
+	for (i = 1; i < t->b.nr_types; i++) {
 		const char *nm = b_name(&t->b, bt(&t->b, i));
 
 		if (nm[0]) {
@@ -446,9 +302,6 @@ int kbpf_core_target_parse(const struct kbpf_host *h, const void *buf,
 	kbpf_ld_sort(t->by_name, t->nr_named, sizeof(*t->by_name), by_name_cmp);
 	*out = t;
 	return 0;
-bad:
-	kbpf_core_target_free(h, t);
-	return -KBPF_EINVAL;
 }
 
 uint32_t kbpf_core_target_find(const struct kbpf_core_target *t, uint32_t kind,
@@ -1205,12 +1058,7 @@ int kbpf_ld_core_apply(struct ld_ctx *c, const struct ld_core *rec,
 		       uint32_t room)
 {
 	const struct kbpf_core_target *tg = c->target;
-	struct cbtf lb = { .types = c->btf.types,
-			   .strs = c->btf.strs,
-			   .strs_len = c->btf.strs_len,
-			   .nr_types = c->btf.nr_types,
-			   .off = c->btf.type_off,
-			   .be = c->be };
+	const struct cbtf lb = c->btf; /* a copy of the view, not the owner */
 	struct spec *ls, *cs, *ts;
 	const uint8_t *lt;
 	const char *lname, *acc;
