@@ -142,18 +142,26 @@ static const char *strict_rec(const struct kbpf_btf_view *b, const uint8_t *t,
 	return NULL;
 }
 
-/* Linux's header and area rules for KBPF_BTF_F_STRICT. */
+/*
+ * Linux's header and area rules for KBPF_BTF_F_STRICT; *@err is Linux's
+ * errno for the rule broken.
+ */
 static const char *strict_hdr(const uint8_t *d, size_t size, uint32_t hdr_len,
 			      uint32_t to, uint32_t tl, uint32_t so,
-			      uint32_t sl)
+			      uint32_t sl, int *err)
 {
 	uint32_t i;
 
-	if (d[3])
+	if (d[3]) {
+		*err = -KBPF_ENOTSUPP;
 		return "unsupported header flags";
-	for (i = KBPF_BTF_HDR_SIZE; i < hdr_len; i++)
-		if (d[i])
+	}
+	for (i = KBPF_BTF_HDR_SIZE; i < hdr_len; i++) {
+		if (d[i]) {
+			*err = -KBPF_E2BIG;
 			return "unsupported header: nonzero bytes past the known fields";
+		}
+	}
 	if (size == hdr_len)
 		return "no data after the header";
 	if (sl - 1 > BTF_MAX_NAME_OFFSET)
@@ -178,6 +186,7 @@ int kbpf_btf_parse(struct kbpf_btf_view *b, const struct kbpf_host *h,
 	const uint8_t *d = data;
 	uint32_t hdr_len, to, tl, so, sl, n, pos;
 	const char *bad = NULL;
+	int err = -KBPF_EINVAL;
 	uint64_t avail;
 
 	memset(b, 0, sizeof(*b));
@@ -194,6 +203,8 @@ int kbpf_btf_parse(struct kbpf_btf_view *b, const struct kbpf_host *h,
 		goto inval;
 	}
 	if (d[2] != BTF_VERSION) {
+		if (flags & KBPF_BTF_F_STRICT)
+			err = -KBPF_ENOTSUPP;
 		bad = "unsupported version";
 		goto inval;
 	}
@@ -216,7 +227,7 @@ int kbpf_btf_parse(struct kbpf_btf_view *b, const struct kbpf_host *h,
 		goto inval;
 	}
 	if ((flags & KBPF_BTF_F_STRICT) &&
-	    (bad = strict_hdr(d, size, hdr_len, to, tl, so, sl)))
+	    (bad = strict_hdr(d, size, hdr_len, to, tl, so, sl, &err)))
 		goto inval;
 	b->types = d + hdr_len + to;
 	b->types_len = tl;
@@ -274,7 +285,7 @@ inval:
 	memset(b, 0, sizeof(*b));
 	if (why)
 		*why = bad;
-	return -KBPF_EINVAL;
+	return err;
 }
 
 void kbpf_btf_free(struct kbpf_btf_view *b)

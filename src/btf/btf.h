@@ -75,7 +75,12 @@ struct kbpf_btf_view {
  * header, magic or order, version, header length, areas out of bounds or
  * misaligned, string area not NUL-framed, a record overrunning the type
  * area or of an unknown kind, too many types, and the strict rules);
- * -ENOMEM if the index cannot be allocated. On failure @b is zeroed and
+ * -ENOMEM if the index cannot be allocated. With KBPF_BTF_F_STRICT, Linux's
+ * errnos where they are not -EINVAL: -ENOTSUPP (524, kernel-internal, as
+ * BPF_BTF_LOAD returns it) for a version other than 1 or nonzero header
+ * flags, -E2BIG for nonzero header bytes past the known ones. When several
+ * rules are broken, which one is reported may differ from Linux's choice.
+ * On failure @b is zeroed and
  * owns nothing. The view borrows @data; free it with kbpf_btf_free().
  */
 int kbpf_btf_parse(struct kbpf_btf_view *b, const struct kbpf_host *h,

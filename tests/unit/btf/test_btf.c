@@ -15,7 +15,9 @@
 
 #include "btf/btf.h"
 #include "kbpf_posix.h"
+#include "kbpf/uapi/bpf.h"
 #include "kbpf_test.h"
+#include "oracle.h"
 
 #ifdef KBPF_HAVE_LIBBPF
 #include <bpf/btf.h>
@@ -29,6 +31,8 @@ static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 	return 0;
 }
 #endif
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------ a BTF builder */
 
@@ -393,22 +397,28 @@ KBPF_TEST(big_endian, "the same BTF byte-swapped parses as big-endian and "
 	free(d);
 }
 
-/* Parse @d expecting -EINVAL with @needle in the reason; the view zeroed. */
-static int bad(const uint8_t *d, size_t n, uint32_t flags, const char *needle)
+/* Parse @d expecting @err with @needle in the reason; the view zeroed. */
+static int bad_e(const uint8_t *d, size_t n, uint32_t flags, int err,
+		 const char *needle)
 {
 	struct kbpf_btf_view v;
 	const char *why = NULL;
 	int r = kbpf_btf_parse(&v, H(), d, n, flags, &why);
 
-	if (r != -EINVAL || !why || (needle && !strstr(why, needle)) ||
+	if (r != err || !why || (needle && !strstr(why, needle)) ||
 	    v.nr_types || v.type_off || v.types) {
-		fprintf(stderr, "  got %d '%s', want -EINVAL '%s'\n", r,
-			why ? why : "", needle ? needle : "");
+		fprintf(stderr, "  got %d '%s', want %d '%s'\n", r,
+			why ? why : "", err, needle ? needle : "");
 		if (!r)
 			kbpf_btf_free(&v);
 		return 0;
 	}
 	return 1;
+}
+
+static int bad(const uint8_t *d, size_t n, uint32_t flags, const char *needle)
+{
+	return bad_e(d, n, flags, -EINVAL, needle);
 }
 
 static void put32(uint8_t *d, size_t off, uint32_t v)
@@ -495,8 +505,11 @@ KBPF_TEST(malformed, "malformed headers, areas, strings and records give "
 	T_ASSERT(bad(c, n, 0, "kind"));
 	RESET();
 	/* Linux's rules (strict); the lenient parser accepts all of these. */
-	c[3] = 1; /* header flags */
-	T_ASSERT(bad(c, n, KBPF_BTF_F_STRICT, "flags"));
+	c[3] = 1; /* header flags: Linux's -ENOTSUPP (524) */
+	T_ASSERT(bad_e(c, n, KBPF_BTF_F_STRICT, -524, "flags"));
+	RESET();
+	c[2] = 2;
+	T_ASSERT(bad_e(c, n, KBPF_BTF_F_STRICT, -524, "version"));
 	RESET();
 	put32(c, 16, tl - 4); /* areas overlap */
 	put32(c, 20, sl + 4);
@@ -520,7 +533,7 @@ KBPF_TEST(malformed, "malformed headers, areas, strings and records give "
 		     0);
 		T_EQ(v.nr_types, NR_SAMPLE);
 		c[30] = 1;
-		T_ASSERT(bad(c, n + 8, KBPF_BTF_F_STRICT, "header"));
+		T_ASSERT(bad_e(c, n + 8, KBPF_BTF_F_STRICT, -E2BIG, "header"));
 		T_EQ(kbpf_btf_parse(&v, NULL, c, n + 8, 0, NULL), 0);
 	}
 	RESET();
@@ -677,9 +690,10 @@ static uint64_t walk(const struct kbpf_btf_view *v)
 	return acc;
 }
 
-KBPF_TEST(random_corruption, "random byte corruptions of a valid BTF, both "
-			     "orders, never read out of bounds: parses fail "
-			     "with -EINVAL or give a view that is safe to walk")
+KBPF_TEST(random_corruption,
+	  "random byte corruptions of a valid BTF, both "
+	  "orders, never read out of bounds: parses fail "
+	  "with an errno or give a view that is safe to walk")
 {
 	uint64_t seed = kbpf_test_seed(), sink = 0;
 	struct kbpf_btf_view v;
@@ -703,7 +717,10 @@ KBPF_TEST(random_corruption, "random byte corruptions of a valid BTF, both "
 		r = kbpf_btf_parse(&v, iter & 4 ? H() : NULL, c, n, flags,
 				   NULL);
 		if (r) {
-			T_EQ(r, -EINVAL);
+			/* Strict: Linux's -ENOTSUPP and -E2BIG too. */
+			if (r != -EINVAL &&
+			    !(flags && (r == -524 || r == -E2BIG)))
+				T_FAIL("parse gave %d", r);
 			continue;
 		}
 		ok++;
@@ -716,6 +733,131 @@ KBPF_TEST(random_corruption, "random byte corruptions of a valid BTF, both "
 	free(e);
 	free(d);
 	T_EQ(kbpf_posix_live_allocs(), 0);
+}
+
+/* ------------------------------------------ strict rules against Linux */
+
+/* A BTF this kernel's BPF_BTF_LOAD accepts: int, ptr, struct, typedef,
+ * const, enum, array, func_proto, func. */
+static void plain(struct bld *b)
+{
+	memset(b, 0, sizeof(*b));
+	str(b, "");
+	rec(b, "int", BTF_KIND_INT, 0, 4); /* 1 */
+	word(b, BTF_INT_SIGNED << 24 | 32);
+	rec(b, NULL, BTF_KIND_PTR, 0, 1); /* 2 */
+	rec(b, "s", BTF_KIND_STRUCT, 2, 16); /* 3 */
+	word(b, str(b, "a"));
+	word(b, 1);
+	word(b, 0);
+	word(b, str(b, "p"));
+	word(b, 2);
+	word(b, 64);
+	rec(b, "td", BTF_KIND_TYPEDEF, 0, 3); /* 4 */
+	rec(b, NULL, BTF_KIND_CONST, 0, 4); /* 5 */
+	rec(b, "e", BTF_KIND_ENUM, 1, 4); /* 6 */
+	word(b, str(b, "E_A"));
+	word(b, 1);
+	rec(b, NULL, BTF_KIND_ARRAY, 0, 0); /* 7 */
+	word(b, 1);
+	word(b, 1);
+	word(b, 10);
+	rec(b, NULL, BTF_KIND_FUNC_PROTO, 1, 1); /* 8 */
+	word(b, str(b, "x"));
+	word(b, 2);
+	rec(b, "fn", BTF_KIND_FUNC, BTF_FUNC_GLOBAL, 8); /* 9 */
+}
+
+/* Kernel's BPF_BTF_LOAD on @d: an fd (closed here) gives 0, else -errno. */
+static long kernel_btf_load(const uint8_t *d, size_t n)
+{
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)d;
+	a.btf_size = (uint32_t)n;
+	r = oracle_kernel_bpf(BPF_BTF_LOAD, &a, sizeof(a));
+	if (r >= 0) {
+		oracle_kernel_close((int)r);
+		return 0;
+	}
+	return r;
+}
+
+KBPF_TEST(strict_vs_kernel, "KBPF_BTF_F_STRICT accepts and refuses, with the "
+			    "same errno, what this kernel's BPF_BTF_LOAD does, "
+			    "for the header, area, string and record rules")
+{
+	struct {
+		const char *what;
+		size_t at; /* byte to change, or (size_t)-1 */
+		uint32_t val; /* a 32-bit word at @at, or a byte if @byte */
+		int byte;
+		int grow; /* bytes of zero header added at 24 first */
+	} cases[] = {
+		{ "valid", (size_t)-1, 0, 0, 0 },
+		{ "magic", 0, 0x12, 1, 0 },
+		{ "version", 2, 2, 1, 0 },
+		{ "flags", 3, 1, 1, 0 },
+		{ "hdr_len < 24", 4, 20, 0, 0 },
+		{ "hdr_len > size", 4, 4096, 0, 0 },
+		{ "longer header, zero tail", (size_t)-1, 0, 0, 8 },
+		{ "longer header, nonzero tail", 30, 1, 1, 8 },
+		{ "type_off misaligned", 8, 2, 0, 0 },
+		{ "type_len past the end", 12, 4096, 0, 0 },
+		{ "str_off past the end", 16, 4096, 0, 0 },
+		{ "str_len 0", 20, 0, 0, 0 },
+		{ "first string not empty", 0, 'x', 1, 0 }, /* at: patched */
+		{ "type name offset past the strings", 24, 0x10000, 0, 0 },
+		{ "pointer to a type past the last", 24 + 16 + 8, 99, 0, 0 },
+		{ "unknown kind", 24 + 4, 20u << 24, 0, 0 },
+		{ "struct vlen overrun", 24 + 28 + 4,
+		  BTF_KIND_STRUCT << 24 | 200, 0, 0 },
+	};
+	const char *why;
+	struct bld b;
+	uint8_t *d, *c;
+	size_t n, i;
+	int bad_cases = 0;
+
+	if (!oracle_available(&why))
+		T_SKIP("%s", why);
+	plain(&b);
+	d = blob(&b, &n);
+	c = malloc(n + 64);
+	cases[12].at = 24 + b.nw * 4;
+	for (i = 0; i < N_OF(cases); i++) {
+		struct kbpf_btf_view v;
+		size_t m = n + (size_t)cases[i].grow;
+		long kr;
+		int r;
+
+		memcpy(c, d, 24);
+		memset(c + 24, 0, (size_t)cases[i].grow);
+		memcpy(c + 24 + cases[i].grow, d + 24, n - 24);
+		if (cases[i].grow)
+			put32(c, 4, 24 + (uint32_t)cases[i].grow);
+		if (cases[i].at != (size_t)-1) {
+			if (cases[i].byte)
+				c[cases[i].at] = (uint8_t)cases[i].val;
+			else
+				put32(c, cases[i].at, cases[i].val);
+		}
+		kr = kernel_btf_load(c, m);
+		r = kbpf_btf_parse(&v, NULL, c, m,
+				   KBPF_BTF_F_NATIVE | KBPF_BTF_F_STRICT, &why);
+		if (r != kr) {
+			fprintf(stderr, "  %s: kbpf %d (%s), kernel %ld\n",
+				cases[i].what, r, r ? why : "ok", kr);
+			bad_cases++;
+		}
+		if (!r)
+			kbpf_btf_free(&v);
+	}
+	free(c);
+	free(d);
+	T_EQ(bad_cases, 0);
 }
 
 /* ---------------------------------------------- vmlinux against libbpf */
