@@ -90,37 +90,12 @@ struct res {
 
 /* ---- BTF access: src/btf, with libbpf's view of void ---- */
 
-static uint32_t rd32(const struct cbtf *b, const uint8_t *p)
-{
-	return kbpf_btf_rd32(b, p);
-}
-
 /* Type @id; id 0 is void (kind UNKN, no name), as libbpf sees it. */
 static const uint8_t *bt(const struct cbtf *b, uint32_t id)
 {
 	static const uint8_t void_type[BTF_REC];
 
 	return id ? kbpf_btf_type(b, id) : void_type;
-}
-
-static uint32_t b_kind(const struct cbtf *b, const uint8_t *t)
-{
-	return kbpf_btf_kind(b, t);
-}
-
-static uint32_t b_vlen(const struct cbtf *b, const uint8_t *t)
-{
-	return kbpf_btf_vlen(b, t);
-}
-
-static bool b_kflag(const struct cbtf *b, const uint8_t *t)
-{
-	return kbpf_btf_kflag(b, t);
-}
-
-static uint32_t b_st(const struct cbtf *b, const uint8_t *t)
-{
-	return kbpf_btf_st(b, t);
 }
 
 /* A string; "" if @off is outside the string area. */
@@ -133,7 +108,7 @@ static const char *b_str(const struct cbtf *b, uint32_t off)
 
 static const char *b_name(const struct cbtf *b, const uint8_t *t)
 {
-	return b_str(b, rd32(b, t));
+	return b_str(b, kbpf_btf_rd32(b, t));
 }
 
 static bool is_composite(uint32_t k)
@@ -159,36 +134,6 @@ static const uint8_t *skip_mods(const struct cbtf *b, uint32_t id,
 	if (res_id)
 		*res_id = r;
 	return t || r ? t : bt(b, 0);
-}
-
-/* libbpf's btf__resolve_size(). */
-static int64_t resolve_size(const struct cbtf *b, uint32_t id)
-{
-	return kbpf_btf_resolve_size(b, id);
-}
-
-/* A member record of composite @t, or NULL. */
-static const uint8_t *member(const struct cbtf *b, const uint8_t *t, uint32_t i)
-{
-	return kbpf_btf_vrec(b, t, i);
-}
-
-static uint32_t member_bit_off(const struct cbtf *b, const uint8_t *t,
-			       uint32_t i)
-{
-	return kbpf_btf_member_bit_off(b, t, i);
-}
-
-static uint32_t member_bitfield_size(const struct cbtf *b, const uint8_t *t,
-				     uint32_t i)
-{
-	return kbpf_btf_member_bitfield_size(b, t, i);
-}
-
-/* BTF_KIND_INT data word: encoding << 24 | offset << 16 | bits. */
-static uint32_t int_data(const struct cbtf *b, const uint8_t *t)
-{
-	return kbpf_btf_data32(b, t, 0);
 }
 
 /* libbpf's bpf_core_essential_name_len(): up to a "X___Y" flavor. */
@@ -224,7 +169,7 @@ static int ncmp(const char *a, const char *b, size_t n)
 static bool kind_compat(const struct cbtf *lb, const uint8_t *l,
 			const struct cbtf *tb, const uint8_t *t)
 {
-	uint32_t a = b_kind(lb, l), k = b_kind(tb, t);
+	uint32_t a = kbpf_btf_kind(lb, l), k = kbpf_btf_kind(tb, t);
 
 	return a == k || (is_enum(a) && is_enum(k));
 }
@@ -323,7 +268,7 @@ uint32_t kbpf_core_target_find(const struct kbpf_core_target *t, uint32_t kind,
 		const struct named *e = &t->by_name[lo];
 
 		if (kbpf_ld_streq(e->name, name) &&
-		    b_kind(&t->b, bt(&t->b, e->id)) == kind)
+		    kbpf_btf_kind(&t->b, bt(&t->b, e->id)) == kind)
 			return e->id;
 	}
 	return 0;
@@ -337,10 +282,10 @@ static bool is_flex_arr(const struct cbtf *b, const struct acc *acc,
 	const uint8_t *t;
 
 	/* Not a member's array, or not empty: not flexible. */
-	if (!acc->name || rd32(b, arr + BTF_REC + 8) > 0)
+	if (!acc->name || kbpf_btf_rd32(b, arr + BTF_REC + 8) > 0)
 		return false;
 	t = bt(b, acc->type_id);
-	return t && acc->idx == b_vlen(b, t) - 1;
+	return t && acc->idx == kbpf_btf_vlen(b, t) - 1;
 }
 
 static bool kind_field(uint32_t k)
@@ -400,17 +345,18 @@ static int parse_spec(const struct cbtf *b, uint32_t type_id, const char *acc,
 	s->a[0].idx = s->raw[0];
 	s->len = 1;
 	if (kind_enumval(kind)) {
-		uint32_t esz = b_kind(b, t) == BTF_KIND_ENUM64 ? 12 : 8;
+		uint32_t esz = kbpf_btf_kind(b, t) == BTF_KIND_ENUM64 ? 12 : 8;
 
-		if (!is_enum(b_kind(b, t)) || s->raw_len > 1 ||
-		    s->raw[0] >= b_vlen(b, t))
+		if (!is_enum(kbpf_btf_kind(b, t)) || s->raw_len > 1 ||
+		    s->raw[0] >= kbpf_btf_vlen(b, t))
 			return -KBPF_EINVAL;
-		s->a[0].name = b_str(b, rd32(b, t + BTF_REC + esz * s->raw[0]));
+		s->a[0].name = b_str(
+			b, kbpf_btf_rd32(b, t + BTF_REC + esz * s->raw[0]));
 		return 0;
 	}
 	if (!kind_field(kind))
 		return -KBPF_EINVAL;
-	sz = resolve_size(b, id);
+	sz = kbpf_btf_resolve_size(b, id);
 	if (sz < 0)
 		return (int)sz;
 	s->bit_off = (uint64_t)s->raw[0] * (uint64_t)sz * 8;
@@ -420,15 +366,15 @@ static int parse_spec(const struct cbtf *b, uint32_t type_id, const char *acc,
 		t = skip_mods(b, id, &id);
 		if (!t)
 			return -KBPF_EINVAL;
-		if (is_composite(b_kind(b, t))) {
-			const uint8_t *m = member(b, t, ai);
+		if (is_composite(kbpf_btf_kind(b, t))) {
+			const uint8_t *m = kbpf_btf_vrec(b, t, ai);
 			const char *name;
 
 			if (!m)
 				return -KBPF_EINVAL;
-			s->bit_off += member_bit_off(b, t, ai);
-			if (rd32(b, m)) {
-				name = b_str(b, rd32(b, m));
+			s->bit_off += kbpf_btf_member_bit_off(b, t, ai);
+			if (kbpf_btf_rd32(b, m)) {
+				name = b_str(b, kbpf_btf_rd32(b, m));
 				if (!name[0])
 					return -KBPF_EINVAL;
 				s->a[s->len].type_id = id;
@@ -436,22 +382,22 @@ static int parse_spec(const struct cbtf *b, uint32_t type_id, const char *acc,
 				s->a[s->len].name = name;
 				s->len++;
 			}
-			id = rd32(b, m + 4);
-		} else if (b_kind(b, t) == BTF_KIND_ARRAY) {
+			id = kbpf_btf_rd32(b, m + 4);
+		} else if (kbpf_btf_kind(b, t) == BTF_KIND_ARRAY) {
 			const uint8_t *arr = t;
 			bool flex;
 
-			t = skip_mods(b, rd32(b, arr + BTF_REC), &id);
+			t = skip_mods(b, kbpf_btf_rd32(b, arr + BTF_REC), &id);
 			if (!t)
 				return -KBPF_EINVAL;
 			flex = is_flex_arr(b, &s->a[s->len - 1], arr);
-			if (!flex && ai >= rd32(b, arr + BTF_REC + 8))
+			if (!flex && ai >= kbpf_btf_rd32(b, arr + BTF_REC + 8))
 				return -KBPF_EINVAL;
 			s->a[s->len].type_id = id;
 			s->a[s->len].idx = ai;
 			s->a[s->len].name = NULL;
 			s->len++;
-			sz = resolve_size(b, id);
+			sz = kbpf_btf_resolve_size(b, id);
 			if (sz < 0)
 				return (int)sz;
 			s->bit_off += (uint64_t)ai * (uint64_t)sz * 8;
@@ -474,11 +420,12 @@ static int fields_compat(const struct cbtf *lb, uint32_t lid,
 
 		if (!l || !t)
 			return -KBPF_EINVAL;
-		if (is_composite(b_kind(lb, l)) && is_composite(b_kind(tb, t)))
+		if (is_composite(kbpf_btf_kind(lb, l)) &&
+		    is_composite(kbpf_btf_kind(tb, t)))
 			return 1;
 		if (!kind_compat(lb, l, tb, t))
 			return 0;
-		switch (b_kind(lb, l)) {
+		switch (kbpf_btf_kind(lb, l)) {
 		case BTF_KIND_PTR:
 		case BTF_KIND_FLOAT:
 			return 1;
@@ -491,11 +438,11 @@ static int fields_compat(const struct cbtf *lb, uint32_t lid,
 			return !ll || !tl || (ll == tl && !ncmp(ln, tn, ll));
 		}
 		case BTF_KIND_INT:
-			return !((int_data(lb, l) >> 16) & 0xff) &&
-			       !((int_data(tb, t) >> 16) & 0xff);
+			return !((kbpf_btf_data32(lb, l, 0) >> 16) & 0xff) &&
+			       !((kbpf_btf_data32(tb, t, 0) >> 16) & 0xff);
 		case BTF_KIND_ARRAY:
-			lid = rd32(lb, l + BTF_REC);
-			tid = rd32(tb, t + BTF_REC);
+			lid = kbpf_btf_rd32(lb, l + BTF_REC);
+			tid = kbpf_btf_rd32(tb, t + BTF_REC);
 			break;
 		default:
 			return 0;
@@ -520,7 +467,7 @@ static int types_compat(const struct cbtf *lb, uint32_t lid,
 			return -KBPF_EINVAL;
 		if (!kind_compat(lb, l, tb, t))
 			return 0;
-		switch (b_kind(lb, l)) {
+		switch (kbpf_btf_kind(lb, l)) {
 		case BTF_KIND_UNKN:
 		case BTF_KIND_STRUCT:
 		case BTF_KIND_UNION:
@@ -529,20 +476,20 @@ static int types_compat(const struct cbtf *lb, uint32_t lid,
 		case BTF_KIND_ENUM64:
 			return 1;
 		case BTF_KIND_INT:
-			return !((int_data(lb, l) >> 16) & 0xff) &&
-			       !((int_data(tb, t) >> 16) & 0xff);
+			return !((kbpf_btf_data32(lb, l, 0) >> 16) & 0xff) &&
+			       !((kbpf_btf_data32(tb, t, 0) >> 16) & 0xff);
 		case BTF_KIND_PTR:
-			lid = b_st(lb, l);
-			tid = b_st(tb, t);
+			lid = kbpf_btf_st(lb, l);
+			tid = kbpf_btf_st(tb, t);
 			break;
 		case BTF_KIND_ARRAY:
-			lid = rd32(lb, l + BTF_REC);
-			tid = rd32(tb, t + BTF_REC);
+			lid = kbpf_btf_rd32(lb, l + BTF_REC);
+			tid = kbpf_btf_rd32(tb, t + BTF_REC);
 			break;
 		case BTF_KIND_FUNC_PROTO: {
-			uint32_t n = b_vlen(lb, l), i;
+			uint32_t n = kbpf_btf_vlen(lb, l), i;
 
-			if (n != b_vlen(tb, t))
+			if (n != kbpf_btf_vlen(tb, t))
 				return 0;
 			for (i = 0; i < n; i++) {
 				uint32_t a, c;
@@ -550,16 +497,20 @@ static int types_compat(const struct cbtf *lb, uint32_t lid,
 
 				if (level <= 0)
 					return -KBPF_EINVAL;
-				skip_mods(lb, rd32(lb, l + BTF_REC + 8 * i + 4),
+				skip_mods(lb,
+					  kbpf_btf_rd32(lb, l + BTF_REC +
+								    8 * i + 4),
 					  &a);
-				skip_mods(tb, rd32(tb, t + BTF_REC + 8 * i + 4),
+				skip_mods(tb,
+					  kbpf_btf_rd32(tb, t + BTF_REC +
+								    8 * i + 4),
 					  &c);
 				err = types_compat(lb, a, tb, c, level - 1);
 				if (err <= 0)
 					return err;
 			}
-			skip_mods(lb, b_st(lb, l), &lid);
-			skip_mods(tb, b_st(tb, t), &tid);
+			skip_mods(lb, kbpf_btf_st(lb, l), &lid);
+			skip_mods(tb, kbpf_btf_st(tb, t), &tid);
 			break;
 		}
 		default:
@@ -583,17 +534,17 @@ static int match_member(const struct cbtf *lb, const struct acc *la,
 	t = skip_mods(tb, tid, &tid);
 	if (!t)
 		return -KBPF_EINVAL;
-	if (!is_composite(b_kind(tb, t)))
+	if (!is_composite(kbpf_btf_kind(tb, t)))
 		return 0;
-	lm = lt ? member(lb, lt, la->idx) : NULL;
+	lm = lt ? kbpf_btf_vrec(lb, lt, la->idx) : NULL;
 	if (!lm)
 		return -KBPF_EINVAL;
-	ln = b_str(lb, rd32(lb, lm));
-	n = b_vlen(tb, t);
+	ln = b_str(lb, kbpf_btf_rd32(lb, lm));
+	n = kbpf_btf_vlen(tb, t);
 	for (i = 0; i < n; i++) {
-		const uint8_t *m = member(tb, t, i);
-		uint32_t bo = member_bit_off(tb, t, i);
-		const char *tn = b_str(tb, rd32(tb, m));
+		const uint8_t *m = kbpf_btf_vrec(tb, t, i);
+		uint32_t bo = kbpf_btf_member_bit_off(tb, t, i);
+		const char *tn = b_str(tb, kbpf_btf_rd32(tb, m));
 		int found;
 
 		if (s->raw_len == CORE_SPEC_MAX)
@@ -601,8 +552,9 @@ static int match_member(const struct cbtf *lb, const struct acc *la,
 		s->bit_off += bo;
 		s->raw[s->raw_len++] = i;
 		if (!tn[0]) {
-			found = match_member(lb, la, tb, rd32(tb, m + 4), s,
-					     next, depth + 1);
+			found = match_member(lb, la, tb,
+					     kbpf_btf_rd32(tb, m + 4), s, next,
+					     depth + 1);
 			if (found)
 				return found;
 		} else if (kbpf_ld_streq(ln, tn)) {
@@ -611,9 +563,9 @@ static int match_member(const struct cbtf *lb, const struct acc *la,
 			ta->type_id = tid;
 			ta->idx = i;
 			ta->name = tn;
-			*next = rd32(tb, m + 4);
-			found = fields_compat(lb, rd32(lb, lm + 4), tb,
-					      rd32(tb, m + 4));
+			*next = kbpf_btf_rd32(tb, m + 4);
+			found = fields_compat(lb, kbpf_btf_rd32(lb, lm + 4), tb,
+					      kbpf_btf_rd32(tb, m + 4));
 			if (!found)
 				s->len--;
 			return found;
@@ -645,12 +597,12 @@ static int spec_match(const struct spec *ls, const struct cbtf *tb,
 		size_t ll = essential_len(ls->a[0].name);
 		uint32_t esz;
 
-		if (!t || !is_enum(b_kind(tb, t)))
+		if (!t || !is_enum(kbpf_btf_kind(tb, t)))
 			return 0;
-		esz = b_kind(tb, t) == BTF_KIND_ENUM64 ? 12 : 8;
-		for (i = 0; i < b_vlen(tb, t); i++) {
-			const char *tn =
-				b_str(tb, rd32(tb, t + BTF_REC + esz * i));
+		esz = kbpf_btf_kind(tb, t) == BTF_KIND_ENUM64 ? 12 : 8;
+		for (i = 0; i < kbpf_btf_vlen(tb, t); i++) {
+			const char *tn = b_str(
+				tb, kbpf_btf_rd32(tb, t + BTF_REC + esz * i));
 
 			if (essential_len(tn) != ll ||
 			    ncmp(ls->a[0].name, tn, ll))
@@ -683,14 +635,17 @@ static int spec_match(const struct spec *ls, const struct cbtf *tb,
 			if (i > 0) {
 				bool flex;
 
-				if (b_kind(tb, t) != BTF_KIND_ARRAY)
+				if (kbpf_btf_kind(tb, t) != BTF_KIND_ARRAY)
 					return 0;
 				flex = ts->len &&
 				       is_flex_arr(tb, &ts->a[ts->len - 1], t);
 				if (!flex &&
-				    la->idx >= rd32(tb, t + BTF_REC + 8))
+				    la->idx >=
+					    kbpf_btf_rd32(tb, t + BTF_REC + 8))
 					return 0;
-				if (!skip_mods(tb, rd32(tb, t + BTF_REC), &tid))
+				if (!skip_mods(tb,
+					       kbpf_btf_rd32(tb, t + BTF_REC),
+					       &tid))
 					return -KBPF_EINVAL;
 			}
 			if (ts->raw_len == CORE_SPEC_MAX)
@@ -700,7 +655,7 @@ static int spec_match(const struct spec *ls, const struct cbtf *tb,
 			ts->a[ts->len].name = NULL;
 			ts->len++;
 			ts->raw[ts->raw_len++] = la->idx;
-			sz = resolve_size(tb, tid);
+			sz = kbpf_btf_resolve_size(tb, tid);
 			if (sz < 0)
 				return (int)sz;
 			ts->bit_off += (uint64_t)la->idx * (uint64_t)sz * 8;
@@ -737,7 +692,7 @@ static int calc_field(uint32_t kind, const struct spec *s, uint64_t *val,
 	if (!a->name) {
 		if (kind != FIELD_BYTE_OFFSET && kind != FIELD_BYTE_SIZE)
 			return -KBPF_EINVAL;
-		sz = resolve_size(b, a->type_id);
+		sz = kbpf_btf_resolve_size(b, a->type_id);
 		if (sz < 0)
 			return -KBPF_EINVAL;
 		if (kind == FIELD_BYTE_OFFSET) {
@@ -751,16 +706,16 @@ static int calc_field(uint32_t kind, const struct spec *s, uint64_t *val,
 			*validate = true;
 		return 0;
 	}
-	if (!t || !(m = member(b, t, a->idx)))
+	if (!t || !(m = kbpf_btf_vrec(b, t, a->idx)))
 		return -KBPF_EINVAL;
-	mt = skip_mods(b, rd32(b, m + 4), &ftid);
+	mt = skip_mods(b, kbpf_btf_rd32(b, m + 4), &ftid);
 	if (!mt)
 		return -KBPF_EINVAL;
 	bit_off = (uint32_t)s->bit_off;
-	bit_sz = member_bitfield_size(b, t, a->idx);
+	bit_sz = kbpf_btf_member_bitfield_size(b, t, a->idx);
 	bitfield = bit_sz > 0;
 	if (bitfield) {
-		byte_sz = b_st(b, mt);
+		byte_sz = kbpf_btf_st(b, mt);
 		if (!byte_sz)
 			return -KBPF_EINVAL;
 		byte_off = bit_off / 8 / byte_sz * byte_sz;
@@ -771,7 +726,7 @@ static int calc_field(uint32_t kind, const struct spec *s, uint64_t *val,
 			byte_off = bit_off / 8 / byte_sz * byte_sz;
 		}
 	} else {
-		sz = resolve_size(b, ftid);
+		sz = kbpf_btf_resolve_size(b, ftid);
 		if (sz < 0)
 			return -KBPF_EINVAL;
 		byte_sz = (uint32_t)sz;
@@ -792,9 +747,10 @@ static int calc_field(uint32_t kind, const struct spec *s, uint64_t *val,
 		*val = byte_sz;
 		break;
 	case FIELD_SIGNED:
-		*val = (is_enum(b_kind(b, mt)) && b_kflag(b, mt)) ||
-		       (b_kind(b, mt) == BTF_KIND_INT &&
-			((int_data(b, mt) >> 24) & BTF_INT_SIGNED));
+		*val = (is_enum(kbpf_btf_kind(b, mt)) &&
+			kbpf_btf_kflag(b, mt)) ||
+		       (kbpf_btf_kind(b, mt) == BTF_KIND_INT &&
+			((kbpf_btf_data32(b, mt, 0) >> 24) & BTF_INT_SIGNED));
 		if (validate)
 			*validate = true;
 		break;
@@ -832,7 +788,7 @@ static int calc_type(uint32_t kind, const struct spec *s, uint64_t *val)
 		*val = 1;
 		return 0;
 	case TYPE_SIZE:
-		sz = resolve_size(s->b, s->root_id);
+		sz = kbpf_btf_resolve_size(s->b, s->root_id);
 		if (sz < 0)
 			return -KBPF_EINVAL;
 		*val = (uint64_t)sz;
@@ -857,15 +813,16 @@ static int calc_enumval(uint32_t kind, const struct spec *s, uint64_t *val)
 	t = bt(s->b, s->a[0].type_id);
 	if (!t)
 		return -KBPF_EINVAL;
-	if (b_kind(s->b, t) == BTF_KIND_ENUM) {
-		int32_t v =
-			(int32_t)rd32(s->b, t + BTF_REC + 8 * s->a[0].idx + 4);
+	if (kbpf_btf_kind(s->b, t) == BTF_KIND_ENUM) {
+		int32_t v = (int32_t)kbpf_btf_rd32(
+			s->b, t + BTF_REC + 8 * s->a[0].idx + 4);
 
 		*val = (uint64_t)(int64_t)v;
 	} else {
 		const uint8_t *e = t + BTF_REC + 12 * s->a[0].idx;
 
-		*val = (uint64_t)rd32(s->b, e + 8) << 32 | rd32(s->b, e + 4);
+		*val = (uint64_t)kbpf_btf_rd32(s->b, e + 8) << 32 |
+		       kbpf_btf_rd32(s->b, e + 4);
 	}
 	return 0;
 }
@@ -874,15 +831,15 @@ static bool is_ptr(const struct cbtf *b, uint32_t id)
 {
 	const uint8_t *t = bt(b, id);
 
-	return t && b_kind(b, t) == BTF_KIND_PTR;
+	return t && kbpf_btf_kind(b, t) == BTF_KIND_PTR;
 }
 
 static bool is_unsigned_int(const struct cbtf *b, uint32_t id)
 {
 	const uint8_t *t = bt(b, id);
 
-	return t && b_kind(b, t) == BTF_KIND_INT &&
-	       !((int_data(b, t) >> 24) & BTF_INT_SIGNED);
+	return t && kbpf_btf_kind(b, t) == BTF_KIND_INT &&
+	       !((kbpf_btf_data32(b, t, 0) >> 24) & BTF_INT_SIGNED);
 }
 
 /* libbpf's bpf_core_calc_relo(); @ts NULL: no target matched. */
