@@ -1,247 +1,91 @@
 // SPDX-License-Identifier: MIT
 /*
- * The BTF side of the object loader: just enough of `.BTF` to read
- * BTF-defined maps (libbpf's parse_btf_map_def() in behaviour), and the
- * CO-RE relocation records of `.BTF.ext`, which the loader applies.
+ * The BTF side of the object loader: BTF-defined maps (libbpf's
+ * parse_btf_map_def() in behaviour), the CO-RE records of `.BTF.ext`,
+ * `.kconfig` externs and lookups for elf.c, over the object's `.BTF`
+ * parsed and validated by src/btf (in the ELF's byte order).
  *
- * BTF comes from the object and is untrusted: the header's offsets are
- * checked against the section, every type record's length against the
- * type area before it is indexed, type ids against the count, name offsets
- * against the string area (which must end in a NUL), and type chains
- * (typedefs, qualifiers, arrays) are followed at most LD_BTF_MAX_DEPTH
+ * BTF comes from the object and is untrusted: src/btf checks the header
+ * and every record's length; ids, name offsets and chains taken from the
+ * records are checked here or by src/btf's accessors, and chains
+ * (typedefs, qualifiers, arrays) are followed at most KBPF_BTF_MAX_DEPTH
  * steps, so a cycle cannot hang the loader.
  */
 #include "loader_internal.h"
 
-#define LD_BTF_HDR_SIZE 24
-#define LD_BTF_TYPE_SIZE 12
-#define LD_BTF_MAX_DEPTH 32
+#define LD_BTF_TYPE_SIZE KBPF_BTF_REC_SIZE
+#define LD_BTF_MAX_DEPTH KBPF_BTF_MAX_DEPTH
 
+/* Thin names over src/btf for the object's BTF (c->btf). */
 static const uint8_t *btf_type(const struct ld_ctx *c, uint32_t id)
 {
-	if (!id || id >= c->btf.nr_types)
-		return NULL;
-	return c->btf.types + c->btf.type_off[id];
+	return kbpf_btf_type(&c->btf, id);
 }
 
 static uint32_t btf_info(const struct ld_ctx *c, const uint8_t *t)
 {
-	return kbpf_ld_rd32(c, t + 4);
+	return kbpf_btf_info(&c->btf, t);
 }
 
 static uint32_t btf_kind(const struct ld_ctx *c, const uint8_t *t)
 {
-	return BTF_INFO_KIND(btf_info(c, t));
+	return kbpf_btf_kind(&c->btf, t);
 }
 
 static uint32_t btf_vlen(const struct ld_ctx *c, const uint8_t *t)
 {
-	return BTF_INFO_VLEN(btf_info(c, t));
+	return kbpf_btf_vlen(&c->btf, t);
 }
 
 /* size_or_type: the third word of every record. */
 static uint32_t btf_st(const struct ld_ctx *c, const uint8_t *t)
 {
-	return kbpf_ld_rd32(c, t + 8);
+	return kbpf_btf_st(&c->btf, t);
 }
 
 static const char *btf_name(const struct ld_ctx *c, uint32_t off)
 {
-	if (off >= c->btf.strs_len)
-		return NULL;
-	return c->btf.strs + off;
-}
-
-/* Bytes of kind-specific data after the 12-byte record; -1 for unknown kinds. */
-static int64_t btf_extra(uint32_t kind, uint32_t vlen)
-{
-	switch (kind) {
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-		return 4;
-	case BTF_KIND_ARRAY:
-		return 12;
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-	case BTF_KIND_DATASEC:
-	case BTF_KIND_ENUM64:
-		return 12 * (int64_t)vlen;
-	case BTF_KIND_ENUM:
-	case BTF_KIND_FUNC_PROTO:
-		return 8 * (int64_t)vlen;
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return 0;
-	default:
-		return -1;
-	}
+	return kbpf_btf_str(&c->btf, off);
 }
 
 int kbpf_ld_btf_parse(struct ld_ctx *c)
 {
 	const struct ld_sec *s = &c->secs[c->btf_idx];
-	const uint8_t *d = s->data;
-	uint32_t hdr_len, type_off, type_len, str_off, str_len, n, pos;
-	uint64_t avail;
+	const char *why = "";
+	int err;
 
-	if (s->size < LD_BTF_HDR_SIZE)
-		return kbpf_ld_err(
-			c, -KBPF_ENOEXEC,
-			"btf: .BTF has %llu bytes, no room for a header",
-			(unsigned long long)s->size);
-	if (kbpf_ld_rd16(c, d) != BTF_MAGIC)
-		return kbpf_ld_err(
-			c, -KBPF_ENOEXEC,
-			"btf: bad magic 0x%04x (or byte order unlike the ELF's)",
-			kbpf_ld_rd16(c, d));
-	if (d[2] != BTF_VERSION)
-		return kbpf_ld_err(c, -KBPF_ENOEXEC,
-				   "btf: unsupported version %u", d[2]);
-	hdr_len = kbpf_ld_rd32(c, d + 4);
-	type_off = kbpf_ld_rd32(c, d + 8);
-	type_len = kbpf_ld_rd32(c, d + 12);
-	str_off = kbpf_ld_rd32(c, d + 16);
-	str_len = kbpf_ld_rd32(c, d + 20);
-	if (hdr_len < LD_BTF_HDR_SIZE || hdr_len > s->size)
-		return kbpf_ld_err(c, -KBPF_ENOEXEC,
-				   "btf: header length %u out of range",
-				   hdr_len);
-	avail = s->size - hdr_len;
-	if ((uint64_t)type_off + type_len > avail ||
-	    (uint64_t)str_off + str_len > avail || type_off % 4)
-		return kbpf_ld_err(
-			c, -KBPF_ENOEXEC,
-			"btf: type area %u+%u or string area %u+%u outside the %llu bytes after the header",
-			type_off, type_len, str_off, str_len,
-			(unsigned long long)avail);
-	if (!str_len || d[hdr_len + str_off] ||
-	    d[hdr_len + str_off + str_len - 1])
-		return kbpf_ld_err(
-			c, -KBPF_ENOEXEC,
-			"btf: string area must start and end with a NUL");
-	c->btf.types = d + hdr_len + type_off;
-	c->btf.types_len = type_len;
-	c->btf.strs = (const char *)d + hdr_len + str_off;
-	c->btf.strs_len = str_len;
-	/* Two passes: count and check the records, then index them. */
-	for (n = 1, pos = 0; pos < type_len; n++) {
-		int64_t extra;
-
-		if (type_len - pos < LD_BTF_TYPE_SIZE)
-			return kbpf_ld_err(c, -KBPF_ENOEXEC,
-					   "btf: type %u is truncated", n);
-		extra = btf_extra(btf_kind(c, c->btf.types + pos),
-				  btf_vlen(c, c->btf.types + pos));
-		if (extra < 0)
-			return kbpf_ld_err(c, -KBPF_ENOEXEC,
-					   "btf: type %u has unknown kind %u",
-					   n, btf_kind(c, c->btf.types + pos));
-		if ((uint64_t)extra > type_len - pos - LD_BTF_TYPE_SIZE)
-			return kbpf_ld_err(c, -KBPF_ENOEXEC,
-					   "btf: type %u is truncated", n);
-		if (n >= BTF_MAX_TYPE)
-			return kbpf_ld_err(c, -KBPF_ENOEXEC,
-					   "btf: too many types");
-		pos += LD_BTF_TYPE_SIZE + (uint32_t)extra;
-	}
-	c->btf.nr_types = n;
-	c->btf.type_off = kbpf_zalloc(c->h, n * sizeof(uint32_t), 0);
-	if (!c->btf.type_off)
-		return kbpf_ld_err(c, -KBPF_ENOMEM, "out of memory");
-	for (n = 1, pos = 0; pos < type_len; n++) {
-		c->btf.type_off[n] = pos;
-		pos += LD_BTF_TYPE_SIZE +
-		       (uint32_t)btf_extra(btf_kind(c, c->btf.types + pos),
-					   btf_vlen(c, c->btf.types + pos));
-	}
+	/* The object's BTF is in the ELF's byte order, as libbpf requires. */
+	err = kbpf_btf_parse(&c->btf, c->h, s->data, s->size,
+			     c->be ? KBPF_BTF_F_BE : KBPF_BTF_F_LE, &why);
+	if (err == -KBPF_ENOMEM)
+		return kbpf_ld_err(c, err, "out of memory");
+	if (err)
+		return kbpf_ld_err(c, -KBPF_ENOEXEC, "btf: .BTF: %s", why);
 	return 0;
 }
 
 void kbpf_ld_btf_free(struct ld_ctx *c)
 {
-	if (c->btf.type_off)
-		kbpf_free(c->h, c->btf.type_off,
-			  c->btf.nr_types * sizeof(uint32_t));
-	c->btf.type_off = NULL;
+	kbpf_btf_free(&c->btf);
 }
 
 /* Follow typedefs and qualifiers; 0 if the chain is broken or too long. */
 static uint32_t btf_skip_mods(const struct ld_ctx *c, uint32_t id)
 {
-	int depth;
+	uint32_t res;
 
-	for (depth = 0; depth < LD_BTF_MAX_DEPTH; depth++) {
-		const uint8_t *t = btf_type(c, id);
-
-		if (!t)
-			return 0;
-		switch (btf_kind(c, t)) {
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_TYPE_TAG:
-			id = btf_st(c, t);
-			break;
-		default:
-			return id;
-		}
-	}
-	return 0;
+	return kbpf_btf_skip_mods(&c->btf, id, &res) ? res : 0;
 }
 
 /* libbpf's btf__resolve_size(): bytes of type @id. */
 static int btf_resolve_size(const struct ld_ctx *c, uint32_t id, uint64_t *size)
 {
-	uint64_t nelems = 1;
-	int depth;
+	int64_t sz = kbpf_btf_resolve_size(&c->btf, id);
 
-	for (depth = 0; depth < LD_BTF_MAX_DEPTH; depth++) {
-		const uint8_t *t = btf_type(c, id);
-
-		if (!t)
-			return -KBPF_ENOEXEC;
-		switch (btf_kind(c, t)) {
-		case BTF_KIND_INT:
-		case BTF_KIND_STRUCT:
-		case BTF_KIND_UNION:
-		case BTF_KIND_ENUM:
-		case BTF_KIND_ENUM64:
-		case BTF_KIND_DATASEC:
-		case BTF_KIND_FLOAT:
-			*size = nelems * btf_st(c, t);
-			return *size > 0xffffffffu ? -KBPF_E2BIG : 0;
-		case BTF_KIND_PTR:
-			*size = nelems * 8;
-			return *size > 0xffffffffu ? -KBPF_E2BIG : 0;
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_VAR:
-		case BTF_KIND_DECL_TAG:
-		case BTF_KIND_TYPE_TAG:
-			id = btf_st(c, t);
-			break;
-		case BTF_KIND_ARRAY:
-			nelems *= kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE + 8);
-			if (nelems > 0xffffffffu)
-				return -KBPF_E2BIG;
-			id = kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE);
-			break;
-		default:
-			return -KBPF_ENOEXEC;
-		}
-	}
-	return -KBPF_ENOEXEC;
+	if (sz < 0)
+		return (int)sz;
+	*size = (uint64_t)sz;
+	return 0;
 }
 
 /* `__uint(name, value)` is `int (*name)[value]`: a pointer to an array. */
@@ -261,7 +105,7 @@ static int btf_field_int(struct ld_ctx *c, const char *map, const char *field,
 			c, -KBPF_ENOEXEC,
 			"btf: map '%s': field '%s' is not a pointer to an array",
 			map, field);
-	*val = kbpf_ld_rd32(c, arr + LD_BTF_TYPE_SIZE + 8);
+	*val = kbpf_btf_rd32(&c->btf, arr + LD_BTF_TYPE_SIZE + 8);
 	return 0;
 }
 
@@ -274,13 +118,14 @@ static int btf_field_long(struct ld_ctx *c, const char *map, const char *field,
 	int err;
 
 	if (t && btf_kind(c, t) == BTF_KIND_ENUM && btf_vlen(c, t)) {
-		*val = kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE + 4);
+		*val = kbpf_btf_rd32(&c->btf, t + LD_BTF_TYPE_SIZE + 4);
 		return 0;
 	}
 	if (t && btf_kind(c, t) == BTF_KIND_ENUM64 && btf_vlen(c, t)) {
-		*val = (uint64_t)kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE + 8)
+		*val = (uint64_t)kbpf_btf_rd32(&c->btf,
+					       t + LD_BTF_TYPE_SIZE + 8)
 			       << 32 |
-		       kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE + 4);
+		       kbpf_btf_rd32(&c->btf, t + LD_BTF_TYPE_SIZE + 4);
 		return 0;
 	}
 	err = btf_field_int(c, map, field, type, &v32);
@@ -293,7 +138,7 @@ static int btf_field_type(struct ld_ctx *c, const char *map, const char *field,
 			  uint32_t type, uint32_t *id, uint32_t *size)
 {
 	const uint8_t *t = btf_type(c, btf_skip_mods(c, type));
-	uint64_t sz;
+	uint64_t sz = 0;
 	int err;
 
 	if (!t || btf_kind(c, t) != BTF_KIND_PTR)
@@ -321,7 +166,7 @@ static int btf_field_type(struct ld_ctx *c, const char *map, const char *field,
 static uint32_t btf_member_off(const struct ld_ctx *c, const uint8_t *def,
 			       const uint8_t *mem)
 {
-	uint32_t off = kbpf_ld_rd32(c, mem + 8);
+	uint32_t off = kbpf_btf_rd32(&c->btf, mem + 8);
 
 	if (btf_info(c, def) >> 31)
 		off &= 0xffffff;
@@ -352,8 +197,9 @@ static int btf_field_values(struct ld_ctx *c, struct kbpf_elf_map *m,
 		return kbpf_ld_err(c, -KBPF_ENOEXEC,
 				   "btf: map '%s': 'values' is not an array",
 				   m->name);
-	ptr = btf_type(c,
-		       btf_skip_mods(c, kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE)));
+	ptr = btf_type(
+		c,
+		btf_skip_mods(c, kbpf_btf_rd32(&c->btf, t + LD_BTF_TYPE_SIZE)));
 	to = ptr && btf_kind(c, ptr) == BTF_KIND_PTR ?
 		     btf_type(c, btf_skip_mods(c, btf_st(c, ptr))) :
 		     NULL;
@@ -408,8 +254,8 @@ static int btf_parse_def(struct ld_ctx *c, struct kbpf_elf_map *m,
 
 	for (i = 0; i < vlen && !err; i++) {
 		const uint8_t *mem = def + LD_BTF_TYPE_SIZE + 12 * i;
-		const char *f = btf_name(c, kbpf_ld_rd32(c, mem));
-		uint32_t type = kbpf_ld_rd32(c, mem + 4);
+		const char *f = btf_name(c, kbpf_btf_rd32(&c->btf, mem));
+		uint32_t type = kbpf_btf_rd32(&c->btf, mem + 4);
 
 		if (!f)
 			return kbpf_ld_err(
@@ -500,30 +346,22 @@ static uint32_t btf_ringbuf_size(uint32_t sz)
 
 int kbpf_ld_btf_maps(struct ld_ctx *c)
 {
-	const uint8_t *ds = NULL;
-	uint32_t id, i;
+	const uint8_t *ds;
+	uint32_t i;
 	int err;
 
 	if (!c->btf_idx)
 		return kbpf_ld_err(
 			c, -KBPF_ENOEXEC,
 			"btf: the object has a .maps section but no .BTF to describe it");
-	for (id = 1; id < c->btf.nr_types; id++) {
-		const uint8_t *t = btf_type(c, id);
-		const char *n = btf_name(c, kbpf_ld_rd32(c, t));
-
-		if (btf_kind(c, t) == BTF_KIND_DATASEC && n &&
-		    kbpf_ld_streq(n, ".maps")) {
-			ds = t;
-			break;
-		}
-	}
+	ds = btf_type(c, kbpf_btf_find(&c->btf, BTF_KIND_DATASEC, ".maps"));
 	if (!ds)
 		return kbpf_ld_err(c, -KBPF_ENOEXEC,
 				   "btf: no DATASEC '.maps' in .BTF");
 	for (i = 0; i < btf_vlen(c, ds); i++) {
 		const uint8_t *vsi = ds + LD_BTF_TYPE_SIZE + 12 * i;
-		const uint8_t *var = btf_type(c, kbpf_ld_rd32(c, vsi)), *def;
+		const uint8_t *var = btf_type(c, kbpf_btf_rd32(&c->btf, vsi)),
+			      *def;
 		struct kbpf_elf_map *m;
 		const char *name;
 		uint64_t off;
@@ -534,7 +372,7 @@ int kbpf_ld_btf_maps(struct ld_ctx *c)
 				c, -KBPF_ENOEXEC,
 				"btf: entry %u of DATASEC '.maps' is not a variable",
 				i);
-		name = btf_name(c, kbpf_ld_rd32(c, var));
+		name = btf_name(c, kbpf_btf_rd32(&c->btf, var));
 		if (!name || !name[0])
 			return kbpf_ld_err(
 				c, -KBPF_ENOEXEC,
@@ -765,7 +603,7 @@ static void btf_put_type(const struct ld_ctx *c, struct btf_out *o, uint32_t id)
 		btf_put_u(o, id);
 		return;
 	}
-	n = btf_name(c, kbpf_ld_rd32(c, t));
+	n = btf_name(c, kbpf_btf_rd32(&c->btf, t));
 	btf_put(o, btf_kind_word(btf_kind(c, t)));
 	btf_put(o, n && n[0] ? n : "(anon)");
 }
@@ -835,7 +673,7 @@ void kbpf_ld_core_desc(const struct ld_ctx *c, const struct ld_core *r,
 				const uint8_t *m =
 					t + LD_BTF_TYPE_SIZE + 12 * v;
 				const char *mn =
-					btf_name(c, kbpf_ld_rd32(c, m));
+					btf_name(c, kbpf_btf_rd32(&c->btf, m));
 
 				btf_put(&o, ".");
 				if (mn && mn[0]) {
@@ -845,12 +683,13 @@ void kbpf_ld_core_desc(const struct ld_ctx *c, const struct ld_core *r,
 					btf_put_u(&o, v);
 					btf_put(&o, ")");
 				}
-				id = kbpf_ld_rd32(c, m + 4);
+				id = kbpf_btf_rd32(&c->btf, m + 4);
 			} else if (k == BTF_KIND_ARRAY) {
 				btf_put(&o, "[");
 				btf_put_u(&o, v);
 				btf_put(&o, "]");
-				id = kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE);
+				id = kbpf_btf_rd32(&c->btf,
+						   t + LD_BTF_TYPE_SIZE);
 			} else {
 				btf_put(&o, " (bad access string)");
 				return;
@@ -864,8 +703,8 @@ void kbpf_ld_core_desc(const struct ld_ctx *c, const struct ld_core *r,
 		if ((k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64) &&
 		    v < btf_vlen(c, t)) {
 			const char *en = btf_name(
-				c, kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE +
-							   esz * v));
+				c, kbpf_btf_rd32(&c->btf, t + LD_BTF_TYPE_SIZE +
+								  esz * v));
 
 			btf_put(&o, "::");
 			btf_put(&o, en ? en : "?");
@@ -877,7 +716,7 @@ const char *kbpf_ld_btf_var_sec(const struct ld_ctx *c, const char *name)
 {
 	uint32_t id, i;
 
-	if (!c->btf.type_off)
+	if (!c->btf.nr_types)
 		return NULL;
 	for (id = 1; id < c->btf.nr_types; id++) {
 		const uint8_t *t = btf_type(c, id);
@@ -886,15 +725,15 @@ const char *kbpf_ld_btf_var_sec(const struct ld_ctx *c, const char *name)
 			continue;
 		for (i = 0; i < btf_vlen(c, t); i++) {
 			const uint8_t *var = btf_type(
-				c,
-				kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE + 12 * i));
+				c, kbpf_btf_rd32(&c->btf, t + LD_BTF_TYPE_SIZE +
+								  12 * i));
 			const char *vn;
 
 			if (!var || btf_kind(c, var) != BTF_KIND_VAR)
 				continue;
-			vn = btf_name(c, kbpf_ld_rd32(c, var));
+			vn = btf_name(c, kbpf_btf_rd32(&c->btf, var));
 			if (vn && kbpf_ld_streq(vn, name))
-				return btf_name(c, kbpf_ld_rd32(c, t));
+				return btf_name(c, kbpf_btf_rd32(&c->btf, t));
 		}
 	}
 	return NULL;
@@ -902,50 +741,27 @@ const char *kbpf_ld_btf_var_sec(const struct ld_ctx *c, const char *name)
 
 bool kbpf_ld_btf_is_func(const struct ld_ctx *c, const char *name)
 {
-	uint32_t id;
-
-	if (!c->btf.type_off)
-		return false;
-	for (id = 1; id < c->btf.nr_types; id++) {
-		const uint8_t *t = btf_type(c, id);
-		const char *n;
-
-		if (btf_kind(c, t) != BTF_KIND_FUNC)
-			continue;
-		n = btf_name(c, kbpf_ld_rd32(c, t));
-		if (n && kbpf_ld_streq(n, name))
-			return true;
-	}
-	return false;
+	return kbpf_btf_find(&c->btf, BTF_KIND_FUNC, name) != 0;
 }
 
 bool kbpf_ld_btf_datasec_has_global(const struct ld_ctx *c, const char *sec)
 {
-	uint32_t id, i;
+	const uint8_t *t =
+		btf_type(c, kbpf_btf_find(&c->btf, BTF_KIND_DATASEC, sec));
+	uint32_t i;
 
-	if (!c->btf.type_off)
-		return false;
-	for (id = 1; id < c->btf.nr_types; id++) {
-		const uint8_t *t = btf_type(c, id);
-		const char *n;
-
-		if (btf_kind(c, t) != BTF_KIND_DATASEC)
-			continue;
-		n = btf_name(c, kbpf_ld_rd32(c, t));
-		if (!n || !kbpf_ld_streq(n, sec))
-			continue;
+	if (t) {
 		for (i = 0; i < btf_vlen(c, t); i++) {
 			const uint8_t *var = btf_type(
-				c,
-				kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE + 12 * i));
+				c, kbpf_btf_rd32(&c->btf, t + LD_BTF_TYPE_SIZE +
+								  12 * i));
 
 			/* struct btf_var: linkage, after the record. */
 			if (var && btf_kind(c, var) == BTF_KIND_VAR &&
-			    kbpf_ld_rd32(c, var + LD_BTF_TYPE_SIZE) !=
+			    kbpf_btf_rd32(&c->btf, var + LD_BTF_TYPE_SIZE) !=
 				    BTF_VAR_STATIC)
 				return true;
 		}
-		return false;
 	}
 	return false;
 }
@@ -968,41 +784,6 @@ struct kcfg_ext {
 	bool is_signed, weak, set;
 };
 
-/* libbpf's btf__align_of(), for the types a kcfg extern can have. */
-static uint32_t btf_align_of(const struct ld_ctx *c, uint32_t id, int depth)
-{
-	const uint8_t *t = btf_type(c, btf_skip_mods(c, id));
-	uint32_t a = 1, i;
-
-	if (!t || depth > LD_BTF_MAX_DEPTH)
-		return 1;
-	switch (btf_kind(c, t)) {
-	case BTF_KIND_INT:
-	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64:
-	case BTF_KIND_FLOAT:
-		return kbpf_min(btf_st(c, t), 8u);
-	case BTF_KIND_PTR:
-		return 8;
-	case BTF_KIND_ARRAY:
-		return btf_align_of(c, kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE),
-				    depth + 1);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		for (i = 0; i < btf_vlen(c, t); i++)
-			a = kbpf_max(
-				a,
-				btf_align_of(c,
-					     kbpf_ld_rd32(c,
-							  t + LD_BTF_TYPE_SIZE +
-								  12 * i + 4),
-					     depth + 1));
-		return a;
-	default:
-		return 1;
-	}
-}
-
 /* libbpf's find_kcfg_type(). */
 static enum kcfg_type btf_kcfg_type(const struct ld_ctx *c, uint32_t id,
 				    bool *is_signed, int depth)
@@ -1016,7 +797,7 @@ static enum kcfg_type btf_kcfg_type(const struct ld_ctx *c, uint32_t id,
 	sz = btf_st(c, t);
 	switch (btf_kind(c, t)) {
 	case BTF_KIND_INT:
-		enc = kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE) >> 24;
+		enc = kbpf_btf_rd32(&c->btf, t + LD_BTF_TYPE_SIZE) >> 24;
 		if (enc & BTF_INT_BOOL)
 			return sz == 1 ? KCFG_BOOL : KCFG_UNKNOWN;
 		if (is_signed)
@@ -1028,15 +809,16 @@ static enum kcfg_type btf_kcfg_type(const struct ld_ctx *c, uint32_t id,
 		return KCFG_INT;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
-		name = btf_name(c, kbpf_ld_rd32(c, t));
+		name = btf_name(c, kbpf_btf_rd32(&c->btf, t));
 		if ((btf_kind(c, t) == BTF_KIND_ENUM && sz != 4) || !name ||
 		    !kbpf_ld_streq(name, "libbpf_tristate"))
 			return KCFG_UNKNOWN;
 		return KCFG_TRISTATE;
 	case BTF_KIND_ARRAY:
-		if (!kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE + 8))
+		if (!kbpf_btf_rd32(&c->btf, t + LD_BTF_TYPE_SIZE + 8))
 			return KCFG_UNKNOWN;
-		if (btf_kcfg_type(c, kbpf_ld_rd32(c, t + LD_BTF_TYPE_SIZE),
+		if (btf_kcfg_type(c,
+				  kbpf_btf_rd32(&c->btf, t + LD_BTF_TYPE_SIZE),
 				  NULL, depth + 1) != KCFG_CHAR)
 			return KCFG_UNKNOWN;
 		return KCFG_CHAR_ARR;
@@ -1186,23 +968,14 @@ static void kcfg_line(struct kcfg_ext *e, uint32_t n, uint8_t *data,
 
 int kbpf_ld_kconfig(struct ld_ctx *c, const char *text)
 {
-	const uint8_t *ds = NULL;
+	const uint8_t *ds;
 	struct kcfg_ext *e;
 	struct kbpf_elf_map *m;
-	uint32_t id, i, n, off = 0;
+	uint32_t i, n, off = 0;
 	int idx;
 
 	c->kconfig_map = -1;
-	for (id = 1; c->btf.type_off && id < c->btf.nr_types; id++) {
-		const uint8_t *t = btf_type(c, id);
-		const char *nm = btf_name(c, kbpf_ld_rd32(c, t));
-
-		if (btf_kind(c, t) == BTF_KIND_DATASEC && nm &&
-		    kbpf_ld_streq(nm, ".kconfig")) {
-			ds = t;
-			break;
-		}
-	}
+	ds = btf_type(c, kbpf_btf_find(&c->btf, BTF_KIND_DATASEC, ".kconfig"));
 	if (!ds || !(n = btf_vlen(c, ds)))
 		return 0;
 	e = kbpf_zalloc(c->h, n * sizeof(*e), 0);
@@ -1212,7 +985,8 @@ int kbpf_ld_kconfig(struct ld_ctx *c, const char *text)
 	c->nr_kcfg = n;
 	for (i = 0; i < n; i++) {
 		const uint8_t *var = btf_type(
-			c, kbpf_ld_rd32(c, ds + LD_BTF_TYPE_SIZE + 12 * i));
+			c,
+			kbpf_btf_rd32(&c->btf, ds + LD_BTF_TYPE_SIZE + 12 * i));
 		uint64_t sz = 0;
 		uint32_t k;
 
@@ -1220,7 +994,7 @@ int kbpf_ld_kconfig(struct ld_ctx *c, const char *text)
 			return kbpf_ld_err(
 				c, -KBPF_ENOEXEC,
 				"btf: .kconfig entry %u is not a variable", i);
-		e[i].name = btf_name(c, kbpf_ld_rd32(c, var));
+		e[i].name = btf_name(c, kbpf_btf_rd32(&c->btf, var));
 		if (!e[i].name)
 			return kbpf_ld_err(
 				c, -KBPF_ENOEXEC,
@@ -1229,7 +1003,17 @@ int kbpf_ld_kconfig(struct ld_ctx *c, const char *text)
 		    sz > 0xffff)
 			sz = 1;
 		e[i].size = (uint32_t)sz;
-		e[i].align = btf_align_of(c, btf_st(c, var), 0);
+		/*
+		 * libbpf: btf__align_of() of the type; 0 (a zero-sized
+		 * scalar, a kind without alignment) is an error, not a
+		 * divisor.
+		 */
+		e[i].align = kbpf_btf_align_of(&c->btf, btf_st(c, var));
+		if (!e[i].align)
+			return kbpf_ld_err(
+				c, -KBPF_EINVAL,
+				"btf: .kconfig extern '%s': cannot determine its alignment",
+				e[i].name);
 		e[i].type =
 			btf_kcfg_type(c, btf_st(c, var), &e[i].is_signed, 0);
 		for (k = 1; k < c->nr_syms; k++)

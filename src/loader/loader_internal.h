@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 
+#include "btf/btf.h"
 #include "core/alloc.h"
 #include "core/compiler.h"
 #include "core/util.h"
@@ -98,15 +99,6 @@ struct ld_func {
 	const char *name;
 };
 
-struct ld_btf {
-	const uint8_t *types;
-	uint32_t types_len;
-	const char *strs;
-	uint32_t strs_len;
-	uint32_t nr_types; /* ids 1..nr_types-1 are valid; 0 is void */
-	uint32_t *type_off; /* offset of each type's record in types */
-};
-
 struct ld_ctx {
 	const struct kbpf_host *h;
 	struct kbpf_elf *obj;
@@ -130,7 +122,7 @@ struct ld_ctx {
 	uint32_t legacy_idx; /* maps */
 	uint32_t btf_idx;
 	uint32_t btf_ext_idx;
-	struct ld_btf btf;
+	struct kbpf_btf_view btf; /* .BTF (src/btf); zeroed without one */
 	uint32_t maps_cap;
 	struct ld_core *cores; /* sorted by section, then instruction */
 	uint32_t nr_cores;
@@ -180,27 +172,35 @@ bool kbpf_ld_btf_is_func(const struct ld_ctx *c, const char *name);
 /* The DATASEC (".kconfig", ".ksyms") declaring variable @name, or NULL. */
 const char *kbpf_ld_btf_var_sec(const struct ld_ctx *c, const char *name);
 
-/* CO-RE against the host's BTF (core.c). */
+/* CO-RE against the host's BTF (co_re.c). */
 struct kbpf_core_target;
+/*
+ * Parse the host's BTF (@size bytes at @buf, either byte order; borrowed,
+ * it must outlive the target) and index its named types. 0 and *@out, or
+ * -EINVAL (malformed, src/btf's rules) or -ENOMEM with *@out NULL.
+ */
 int kbpf_core_target_parse(const struct kbpf_host *h, const void *buf,
 			   size_t size, struct kbpf_core_target **out);
+/* Free a target from kbpf_core_target_parse(); NULL is a no-op. */
 void kbpf_core_target_free(const struct kbpf_host *h,
 			   struct kbpf_core_target *t);
+/* The id of the host type of @kind named exactly @name, or 0. */
+uint32_t kbpf_core_target_find(const struct kbpf_core_target *t, uint32_t kind,
+			       const char *name);
 /*
  * Apply CO-RE record @rec to @insn (output instruction @at of program
  * @pn, @room instructions from @insn to the end of the buffer). 0, or a
  * negative errno with the reason in the error buffer.
  */
-/* The id of the host type of @kind named exactly @name, or 0. */
-uint32_t kbpf_core_target_find(const struct kbpf_core_target *t, uint32_t kind,
-			       const char *name);
 int kbpf_ld_core_apply(struct ld_ctx *c, const struct ld_core *rec,
 		       const char *pn, uint32_t at, struct bpf_insn *insn,
 		       uint32_t room);
 
 /*
  * .kconfig externs (btf.c): lay them out as libbpf does, fill their values
- * from @text (NAME=VALUE lines, .config style) and add the .kconfig map.
+ * from @text (NAME=VALUE lines, .config style) and add the .kconfig map;
+ * -EINVAL for an extern whose alignment is 0 (libbpf's btf__align_of()
+ * failing), -ENOEXEC for other malformed BTF, -ENOMEM.
  * kbpf_ld_kconfig_ref(): the map index and offset of extern @name, or -1
  * with the reason in *@why.
  */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "btf/btf.h"
 #include "kbpf/loader.h"
 #include "kbpf/map.h"
 #include "kbpf/prog.h"
@@ -1191,6 +1192,35 @@ KBPF_TEST(
 	v -= 1; /* string area without its final NUL */
 	memcpy(btf + 20, &v, 4);
 	T_ASSERT(expect_bad(&c, -ENOEXEC, "NUL"));
+	free(c.data);
+	free(b.data);
+	T_EQ(live_allocs(), 0);
+}
+
+KBPF_TEST(
+	kconfig_zero_align,
+	".kconfig extern whose type has size 0 (alignment 0, as libbpf's btf__align_of gives) is refused with -EINVAL, not divided by (fuzz_loader SIGFPE)")
+{
+	struct kbpf_btf_view v;
+	struct blob b, c;
+	const uint8_t *t;
+	uint32_t id, zero = 0;
+	int s;
+
+	NEED_OBJECT("kconfig.bpf.o", &b);
+	c = blob_dup(&b);
+	s = sec_by_name(&c, ".BTF");
+	T_ASSERT(s > 0);
+	T_EQ(kbpf_btf_parse(&v, NULL, c.data + shdr(&c, s)->sh_offset,
+			    shdr(&c, s)->sh_size, 0, NULL),
+	     0);
+	/* CONFIG_BIG's type, used by no other extern or map. */
+	id = kbpf_btf_find(&v, BTF_KIND_INT, "unsigned short");
+	T_ASSERT(id && (t = kbpf_btf_type(&v, id)));
+	memcpy((uint8_t *)t + 8, &zero, 4);
+	T_ASSERT(expect_bad(&c, -EINVAL, "alignment"));
+	T_ASSERT(strstr(errbuf, "CONFIG_BIG"));
+	kbpf_btf_free(&v);
 	free(c.data);
 	free(b.data);
 	T_EQ(live_allocs(), 0);

@@ -26,8 +26,7 @@
 
 #define CORE_MAX_DEPTH 32
 #define CORE_SPEC_MAX 64
-#define BTF_HDR 24
-#define BTF_REC 12
+#define BTF_REC KBPF_BTF_REC_SIZE
 
 enum {
 	FIELD_BYTE_OFFSET = 0,
@@ -45,15 +44,11 @@ enum {
 	TYPE_MATCHES = 12,
 };
 
-/* A read-only view of one BTF: the object's (either byte order) or the host's. */
-struct cbtf {
-	const uint8_t *types;
-	const char *strs;
-	uint32_t strs_len;
-	uint32_t nr_types;
-	const uint32_t *off;
-	bool be;
-};
+/*
+ * A view of one BTF (src/btf): the object's (in the ELF's byte order) or
+ * the host's (either order).
+ */
+#define cbtf kbpf_btf_view
 
 /* A named host type, for the candidate search. */
 struct named {
@@ -63,11 +58,10 @@ struct named {
 };
 
 struct kbpf_core_target {
-	struct cbtf b;
-	uint32_t *off;
+	struct cbtf b; /* indexed */
 	struct named *by_name; /* named types sorted by essential name, id */
 	uint32_t nr_named;
-	size_t off_size, by_name_size;
+	size_t by_name_size;
 };
 
 struct acc {
@@ -94,57 +88,27 @@ struct res {
 	bool poison, validate, fail_memsz;
 };
 
-/* ---- BTF access ---- */
-
-static uint32_t rd32(const struct cbtf *b, const uint8_t *p)
-{
-	if (b->be)
-		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		       (uint32_t)p[2] << 8 | p[3];
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[1] << 8 | p[0];
-}
+/* ---- BTF access: src/btf, with libbpf's view of void ---- */
 
 /* Type @id; id 0 is void (kind UNKN, no name), as libbpf sees it. */
 static const uint8_t *bt(const struct cbtf *b, uint32_t id)
 {
 	static const uint8_t void_type[BTF_REC];
 
-	if (!id)
-		return void_type;
-	if (id >= b->nr_types)
-		return NULL;
-	return b->types + b->off[id];
+	return id ? kbpf_btf_type(b, id) : void_type;
 }
 
-static uint32_t b_kind(const struct cbtf *b, const uint8_t *t)
-{
-	return BTF_INFO_KIND(rd32(b, t + 4));
-}
-
-static uint32_t b_vlen(const struct cbtf *b, const uint8_t *t)
-{
-	return BTF_INFO_VLEN(rd32(b, t + 4));
-}
-
-static bool b_kflag(const struct cbtf *b, const uint8_t *t)
-{
-	return BTF_INFO_KFLAG(rd32(b, t + 4));
-}
-
-static uint32_t b_st(const struct cbtf *b, const uint8_t *t)
-{
-	return rd32(b, t + 8);
-}
-
+/* A string; "" if @off is outside the string area. */
 static const char *b_str(const struct cbtf *b, uint32_t off)
 {
-	return off < b->strs_len ? b->strs + off : "";
+	const char *s = kbpf_btf_str(b, off);
+
+	return s ? s : "";
 }
 
 static const char *b_name(const struct cbtf *b, const uint8_t *t)
 {
-	return b_str(b, rd32(b, t));
+	return b_str(b, kbpf_btf_rd32(b, t));
 }
 
 static bool is_composite(uint32_t k)
@@ -157,109 +121,19 @@ static bool is_enum(uint32_t k)
 	return k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64;
 }
 
-/* libbpf's skip_mods_and_typedefs(); *@id follows. NULL for void or bad. */
+/*
+ * libbpf's skip_mods_and_typedefs(); *@res_id follows. The void record for
+ * a chain that ends in void, NULL for a bad id or a chain too long.
+ */
 static const uint8_t *skip_mods(const struct cbtf *b, uint32_t id,
 				uint32_t *res_id)
 {
-	const uint8_t *t = bt(b, id);
-	int d;
+	uint32_t r;
+	const uint8_t *t = kbpf_btf_skip_mods(b, id, &r);
 
-	for (d = 0; t && d < CORE_MAX_DEPTH; d++) {
-		uint32_t k = b_kind(b, t);
-
-		if (k != BTF_KIND_TYPEDEF && k != BTF_KIND_VOLATILE &&
-		    k != BTF_KIND_CONST && k != BTF_KIND_RESTRICT &&
-		    k != BTF_KIND_TYPE_TAG)
-			break;
-		id = b_st(b, t);
-		t = bt(b, id);
-	}
 	if (res_id)
-		*res_id = id;
-	return t;
-}
-
-/* libbpf's btf__resolve_size(). */
-static int64_t resolve_size(const struct cbtf *b, uint32_t id)
-{
-	uint64_t nelems = 1;
-	int d;
-
-	for (d = 0; d < CORE_MAX_DEPTH; d++) {
-		const uint8_t *t = bt(b, id);
-		uint64_t sz;
-
-		if (!t)
-			return -KBPF_EINVAL;
-		switch (b_kind(b, t)) {
-		case BTF_KIND_INT:
-		case BTF_KIND_STRUCT:
-		case BTF_KIND_UNION:
-		case BTF_KIND_ENUM:
-		case BTF_KIND_ENUM64:
-		case BTF_KIND_DATASEC:
-		case BTF_KIND_FLOAT:
-			sz = b_st(b, t);
-			goto done;
-		case BTF_KIND_PTR:
-			sz = 8;
-			goto done;
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_VAR:
-		case BTF_KIND_DECL_TAG:
-		case BTF_KIND_TYPE_TAG:
-			id = b_st(b, t);
-			break;
-		case BTF_KIND_ARRAY: {
-			uint32_t n = rd32(b, t + BTF_REC + 8);
-
-			if (nelems && n > 0xffffffffu / nelems)
-				return -KBPF_E2BIG;
-			nelems *= n;
-			id = rd32(b, t + BTF_REC);
-			break;
-		}
-		default:
-			return -KBPF_EINVAL;
-		}
-		continue;
-done:
-		if (nelems && sz > 0xffffffffu / nelems)
-			return -KBPF_E2BIG;
-		return (int64_t)(nelems * sz);
-	}
-	return -KBPF_EINVAL;
-}
-
-/* A member record of composite @t, or NULL. */
-static const uint8_t *member(const struct cbtf *b, const uint8_t *t, uint32_t i)
-{
-	return i < b_vlen(b, t) ? t + BTF_REC + 12 * i : NULL;
-}
-
-static uint32_t member_bit_off(const struct cbtf *b, const uint8_t *t,
-			       uint32_t i)
-{
-	uint32_t o = rd32(b, t + BTF_REC + 12 * i + 8);
-
-	return b_kflag(b, t) ? o & 0xffffff : o;
-}
-
-static uint32_t member_bitfield_size(const struct cbtf *b, const uint8_t *t,
-				     uint32_t i)
-{
-	uint32_t o = rd32(b, t + BTF_REC + 12 * i + 8);
-
-	return b_kflag(b, t) ? o >> 24 : 0;
-}
-
-/* BTF_KIND_INT data word: encoding << 24 | offset << 16 | bits. */
-static uint32_t int_data(const struct cbtf *b, const uint8_t *t)
-{
-	return rd32(b, t + BTF_REC);
+		*res_id = r;
+	return t || r ? t : bt(b, 0);
 }
 
 /* libbpf's bpf_core_essential_name_len(): up to a "X___Y" flavor. */
@@ -295,7 +169,7 @@ static int ncmp(const char *a, const char *b, size_t n)
 static bool kind_compat(const struct cbtf *lb, const uint8_t *l,
 			const struct cbtf *tb, const uint8_t *t)
 {
-	uint32_t a = b_kind(lb, l), k = b_kind(tb, t);
+	uint32_t a = kbpf_btf_kind(lb, l), k = kbpf_btf_kind(tb, t);
 
 	return a == k || (is_enum(a) && is_enum(k));
 }
@@ -323,46 +197,12 @@ static int by_name_cmp(const void *x, const void *y)
 	return named_cmp(x, b->name, b->len, b->id);
 }
 
-static int64_t btf_extra(uint32_t kind, uint32_t vlen)
-{
-	switch (kind) {
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-		return 4;
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return 0;
-	case BTF_KIND_ARRAY:
-		return 12;
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		return 12LL * vlen;
-	case BTF_KIND_ENUM:
-	case BTF_KIND_FUNC_PROTO:
-		return 8LL * vlen;
-	case BTF_KIND_DATASEC:
-	case BTF_KIND_ENUM64:
-		return 12LL * vlen;
-	default:
-		return -1;
-	}
-}
-
 void kbpf_core_target_free(const struct kbpf_host *h,
 			   struct kbpf_core_target *t)
 {
 	if (!t)
 		return;
-	if (t->off)
-		kbpf_free(h, t->off, t->off_size);
+	kbpf_btf_free(&t->b);
 	if (t->by_name)
 		kbpf_free(h, t->by_name, t->by_name_size);
 	kbpf_free(h, t, sizeof(*t));
@@ -371,68 +211,29 @@ void kbpf_core_target_free(const struct kbpf_host *h,
 int kbpf_core_target_parse(const struct kbpf_host *h, const void *buf,
 			   size_t size, struct kbpf_core_target **out)
 {
-	const uint8_t *d = buf;
 	struct kbpf_core_target *t;
-	uint32_t hdr_len, type_off, type_len, str_off, str_len, n, pos, i;
-	struct cbtf probe = { .be = false };
-	uint64_t avail;
+	struct cbtf v;
+	uint32_t i;
+	int err;
 
 	*out = NULL;
-	if (!d || size < BTF_HDR || d[2] != BTF_VERSION)
-		return -KBPF_EINVAL;
-	if (d[0] == 0x9f && d[1] == 0xeb)
-		probe.be = false;
-	else if (d[0] == 0xeb && d[1] == 0x9f)
-		probe.be = true;
-	else
-		return -KBPF_EINVAL;
-	hdr_len = rd32(&probe, d + 4);
-	type_off = rd32(&probe, d + 8);
-	type_len = rd32(&probe, d + 12);
-	str_off = rd32(&probe, d + 16);
-	str_len = rd32(&probe, d + 20);
-	if (hdr_len < BTF_HDR || hdr_len > size)
-		return -KBPF_EINVAL;
-	avail = size - hdr_len;
-	if ((uint64_t)type_off + type_len > avail ||
-	    (uint64_t)str_off + str_len > avail || type_off % 4 || !str_len ||
-	    d[hdr_len + str_off + str_len - 1])
-		return -KBPF_EINVAL;
+	/* The host's BTF, in either byte order, indexed by id. */
+	err = kbpf_btf_parse(&v, h, buf, size, 0, NULL);
+	if (err)
+		return err;
 	t = kbpf_zalloc(h, sizeof(*t), 0);
-	if (!t)
+	if (!t) {
+		kbpf_btf_free(&v);
 		return -KBPF_ENOMEM;
-	t->b = probe;
-	t->b.types = d + hdr_len + type_off;
-	t->b.strs = (const char *)d + hdr_len + str_off;
-	t->b.strs_len = str_len;
-	for (n = 1, pos = 0; pos < type_len; n++) {
-		int64_t extra;
-
-		if (type_len - pos < BTF_REC || n >= BTF_MAX_TYPE)
-			goto bad;
-		extra = btf_extra(b_kind(&t->b, t->b.types + pos),
-				  b_vlen(&t->b, t->b.types + pos));
-		if (extra < 0 || (uint64_t)extra > type_len - pos - BTF_REC)
-			goto bad;
-		pos += BTF_REC + (uint32_t)extra;
 	}
-	t->b.nr_types = n;
-	t->off_size = (size_t)n * sizeof(uint32_t);
-	t->off = kbpf_zalloc(h, t->off_size, 0);
-	t->by_name_size = (size_t)n * sizeof(*t->by_name);
+	t->b = v;
+	t->by_name_size = (size_t)t->b.nr_types * sizeof(*t->by_name);
 	t->by_name = kbpf_malloc(h, t->by_name_size, 0);
-	if (!t->off || !t->by_name) {
+	if (!t->by_name) {
 		kbpf_core_target_free(h, t);
 		return -KBPF_ENOMEM;
 	}
-	for (i = 1, pos = 0; i < n; i++) {
-		t->off[i] = pos;
-		pos += BTF_REC +
-		       (uint32_t)btf_extra(b_kind(&t->b, t->b.types + pos),
-					   b_vlen(&t->b, t->b.types + pos));
-	}
-	t->b.off = t->off;
-	for (i = 1; i < n; i++) {
+	for (i = 1; i < t->b.nr_types; i++) {
 		const char *nm = b_name(&t->b, bt(&t->b, i));
 
 		if (nm[0]) {
@@ -446,9 +247,6 @@ int kbpf_core_target_parse(const struct kbpf_host *h, const void *buf,
 	kbpf_ld_sort(t->by_name, t->nr_named, sizeof(*t->by_name), by_name_cmp);
 	*out = t;
 	return 0;
-bad:
-	kbpf_core_target_free(h, t);
-	return -KBPF_EINVAL;
 }
 
 uint32_t kbpf_core_target_find(const struct kbpf_core_target *t, uint32_t kind,
@@ -470,7 +268,7 @@ uint32_t kbpf_core_target_find(const struct kbpf_core_target *t, uint32_t kind,
 		const struct named *e = &t->by_name[lo];
 
 		if (kbpf_ld_streq(e->name, name) &&
-		    b_kind(&t->b, bt(&t->b, e->id)) == kind)
+		    kbpf_btf_kind(&t->b, bt(&t->b, e->id)) == kind)
 			return e->id;
 	}
 	return 0;
@@ -484,10 +282,10 @@ static bool is_flex_arr(const struct cbtf *b, const struct acc *acc,
 	const uint8_t *t;
 
 	/* Not a member's array, or not empty: not flexible. */
-	if (!acc->name || rd32(b, arr + BTF_REC + 8) > 0)
+	if (!acc->name || kbpf_btf_rd32(b, arr + BTF_REC + 8) > 0)
 		return false;
 	t = bt(b, acc->type_id);
-	return t && acc->idx == b_vlen(b, t) - 1;
+	return t && acc->idx == kbpf_btf_vlen(b, t) - 1;
 }
 
 static bool kind_field(uint32_t k)
@@ -547,17 +345,18 @@ static int parse_spec(const struct cbtf *b, uint32_t type_id, const char *acc,
 	s->a[0].idx = s->raw[0];
 	s->len = 1;
 	if (kind_enumval(kind)) {
-		uint32_t esz = b_kind(b, t) == BTF_KIND_ENUM64 ? 12 : 8;
+		uint32_t esz = kbpf_btf_kind(b, t) == BTF_KIND_ENUM64 ? 12 : 8;
 
-		if (!is_enum(b_kind(b, t)) || s->raw_len > 1 ||
-		    s->raw[0] >= b_vlen(b, t))
+		if (!is_enum(kbpf_btf_kind(b, t)) || s->raw_len > 1 ||
+		    s->raw[0] >= kbpf_btf_vlen(b, t))
 			return -KBPF_EINVAL;
-		s->a[0].name = b_str(b, rd32(b, t + BTF_REC + esz * s->raw[0]));
+		s->a[0].name = b_str(
+			b, kbpf_btf_rd32(b, t + BTF_REC + esz * s->raw[0]));
 		return 0;
 	}
 	if (!kind_field(kind))
 		return -KBPF_EINVAL;
-	sz = resolve_size(b, id);
+	sz = kbpf_btf_resolve_size(b, id);
 	if (sz < 0)
 		return (int)sz;
 	s->bit_off = (uint64_t)s->raw[0] * (uint64_t)sz * 8;
@@ -567,15 +366,15 @@ static int parse_spec(const struct cbtf *b, uint32_t type_id, const char *acc,
 		t = skip_mods(b, id, &id);
 		if (!t)
 			return -KBPF_EINVAL;
-		if (is_composite(b_kind(b, t))) {
-			const uint8_t *m = member(b, t, ai);
+		if (is_composite(kbpf_btf_kind(b, t))) {
+			const uint8_t *m = kbpf_btf_vrec(b, t, ai);
 			const char *name;
 
 			if (!m)
 				return -KBPF_EINVAL;
-			s->bit_off += member_bit_off(b, t, ai);
-			if (rd32(b, m)) {
-				name = b_str(b, rd32(b, m));
+			s->bit_off += kbpf_btf_member_bit_off(b, t, ai);
+			if (kbpf_btf_rd32(b, m)) {
+				name = b_str(b, kbpf_btf_rd32(b, m));
 				if (!name[0])
 					return -KBPF_EINVAL;
 				s->a[s->len].type_id = id;
@@ -583,22 +382,22 @@ static int parse_spec(const struct cbtf *b, uint32_t type_id, const char *acc,
 				s->a[s->len].name = name;
 				s->len++;
 			}
-			id = rd32(b, m + 4);
-		} else if (b_kind(b, t) == BTF_KIND_ARRAY) {
+			id = kbpf_btf_rd32(b, m + 4);
+		} else if (kbpf_btf_kind(b, t) == BTF_KIND_ARRAY) {
 			const uint8_t *arr = t;
 			bool flex;
 
-			t = skip_mods(b, rd32(b, arr + BTF_REC), &id);
+			t = skip_mods(b, kbpf_btf_rd32(b, arr + BTF_REC), &id);
 			if (!t)
 				return -KBPF_EINVAL;
 			flex = is_flex_arr(b, &s->a[s->len - 1], arr);
-			if (!flex && ai >= rd32(b, arr + BTF_REC + 8))
+			if (!flex && ai >= kbpf_btf_rd32(b, arr + BTF_REC + 8))
 				return -KBPF_EINVAL;
 			s->a[s->len].type_id = id;
 			s->a[s->len].idx = ai;
 			s->a[s->len].name = NULL;
 			s->len++;
-			sz = resolve_size(b, id);
+			sz = kbpf_btf_resolve_size(b, id);
 			if (sz < 0)
 				return (int)sz;
 			s->bit_off += (uint64_t)ai * (uint64_t)sz * 8;
@@ -621,11 +420,12 @@ static int fields_compat(const struct cbtf *lb, uint32_t lid,
 
 		if (!l || !t)
 			return -KBPF_EINVAL;
-		if (is_composite(b_kind(lb, l)) && is_composite(b_kind(tb, t)))
+		if (is_composite(kbpf_btf_kind(lb, l)) &&
+		    is_composite(kbpf_btf_kind(tb, t)))
 			return 1;
 		if (!kind_compat(lb, l, tb, t))
 			return 0;
-		switch (b_kind(lb, l)) {
+		switch (kbpf_btf_kind(lb, l)) {
 		case BTF_KIND_PTR:
 		case BTF_KIND_FLOAT:
 			return 1;
@@ -638,11 +438,11 @@ static int fields_compat(const struct cbtf *lb, uint32_t lid,
 			return !ll || !tl || (ll == tl && !ncmp(ln, tn, ll));
 		}
 		case BTF_KIND_INT:
-			return !((int_data(lb, l) >> 16) & 0xff) &&
-			       !((int_data(tb, t) >> 16) & 0xff);
+			return !((kbpf_btf_data32(lb, l, 0) >> 16) & 0xff) &&
+			       !((kbpf_btf_data32(tb, t, 0) >> 16) & 0xff);
 		case BTF_KIND_ARRAY:
-			lid = rd32(lb, l + BTF_REC);
-			tid = rd32(tb, t + BTF_REC);
+			lid = kbpf_btf_rd32(lb, l + BTF_REC);
+			tid = kbpf_btf_rd32(tb, t + BTF_REC);
 			break;
 		default:
 			return 0;
@@ -667,7 +467,7 @@ static int types_compat(const struct cbtf *lb, uint32_t lid,
 			return -KBPF_EINVAL;
 		if (!kind_compat(lb, l, tb, t))
 			return 0;
-		switch (b_kind(lb, l)) {
+		switch (kbpf_btf_kind(lb, l)) {
 		case BTF_KIND_UNKN:
 		case BTF_KIND_STRUCT:
 		case BTF_KIND_UNION:
@@ -676,20 +476,20 @@ static int types_compat(const struct cbtf *lb, uint32_t lid,
 		case BTF_KIND_ENUM64:
 			return 1;
 		case BTF_KIND_INT:
-			return !((int_data(lb, l) >> 16) & 0xff) &&
-			       !((int_data(tb, t) >> 16) & 0xff);
+			return !((kbpf_btf_data32(lb, l, 0) >> 16) & 0xff) &&
+			       !((kbpf_btf_data32(tb, t, 0) >> 16) & 0xff);
 		case BTF_KIND_PTR:
-			lid = b_st(lb, l);
-			tid = b_st(tb, t);
+			lid = kbpf_btf_st(lb, l);
+			tid = kbpf_btf_st(tb, t);
 			break;
 		case BTF_KIND_ARRAY:
-			lid = rd32(lb, l + BTF_REC);
-			tid = rd32(tb, t + BTF_REC);
+			lid = kbpf_btf_rd32(lb, l + BTF_REC);
+			tid = kbpf_btf_rd32(tb, t + BTF_REC);
 			break;
 		case BTF_KIND_FUNC_PROTO: {
-			uint32_t n = b_vlen(lb, l), i;
+			uint32_t n = kbpf_btf_vlen(lb, l), i;
 
-			if (n != b_vlen(tb, t))
+			if (n != kbpf_btf_vlen(tb, t))
 				return 0;
 			for (i = 0; i < n; i++) {
 				uint32_t a, c;
@@ -697,16 +497,20 @@ static int types_compat(const struct cbtf *lb, uint32_t lid,
 
 				if (level <= 0)
 					return -KBPF_EINVAL;
-				skip_mods(lb, rd32(lb, l + BTF_REC + 8 * i + 4),
+				skip_mods(lb,
+					  kbpf_btf_rd32(lb, l + BTF_REC +
+								    8 * i + 4),
 					  &a);
-				skip_mods(tb, rd32(tb, t + BTF_REC + 8 * i + 4),
+				skip_mods(tb,
+					  kbpf_btf_rd32(tb, t + BTF_REC +
+								    8 * i + 4),
 					  &c);
 				err = types_compat(lb, a, tb, c, level - 1);
 				if (err <= 0)
 					return err;
 			}
-			skip_mods(lb, b_st(lb, l), &lid);
-			skip_mods(tb, b_st(tb, t), &tid);
+			skip_mods(lb, kbpf_btf_st(lb, l), &lid);
+			skip_mods(tb, kbpf_btf_st(tb, t), &tid);
 			break;
 		}
 		default:
@@ -730,17 +534,17 @@ static int match_member(const struct cbtf *lb, const struct acc *la,
 	t = skip_mods(tb, tid, &tid);
 	if (!t)
 		return -KBPF_EINVAL;
-	if (!is_composite(b_kind(tb, t)))
+	if (!is_composite(kbpf_btf_kind(tb, t)))
 		return 0;
-	lm = lt ? member(lb, lt, la->idx) : NULL;
+	lm = lt ? kbpf_btf_vrec(lb, lt, la->idx) : NULL;
 	if (!lm)
 		return -KBPF_EINVAL;
-	ln = b_str(lb, rd32(lb, lm));
-	n = b_vlen(tb, t);
+	ln = b_str(lb, kbpf_btf_rd32(lb, lm));
+	n = kbpf_btf_vlen(tb, t);
 	for (i = 0; i < n; i++) {
-		const uint8_t *m = member(tb, t, i);
-		uint32_t bo = member_bit_off(tb, t, i);
-		const char *tn = b_str(tb, rd32(tb, m));
+		const uint8_t *m = kbpf_btf_vrec(tb, t, i);
+		uint32_t bo = kbpf_btf_member_bit_off(tb, t, i);
+		const char *tn = b_str(tb, kbpf_btf_rd32(tb, m));
 		int found;
 
 		if (s->raw_len == CORE_SPEC_MAX)
@@ -748,8 +552,9 @@ static int match_member(const struct cbtf *lb, const struct acc *la,
 		s->bit_off += bo;
 		s->raw[s->raw_len++] = i;
 		if (!tn[0]) {
-			found = match_member(lb, la, tb, rd32(tb, m + 4), s,
-					     next, depth + 1);
+			found = match_member(lb, la, tb,
+					     kbpf_btf_rd32(tb, m + 4), s, next,
+					     depth + 1);
 			if (found)
 				return found;
 		} else if (kbpf_ld_streq(ln, tn)) {
@@ -758,9 +563,9 @@ static int match_member(const struct cbtf *lb, const struct acc *la,
 			ta->type_id = tid;
 			ta->idx = i;
 			ta->name = tn;
-			*next = rd32(tb, m + 4);
-			found = fields_compat(lb, rd32(lb, lm + 4), tb,
-					      rd32(tb, m + 4));
+			*next = kbpf_btf_rd32(tb, m + 4);
+			found = fields_compat(lb, kbpf_btf_rd32(lb, lm + 4), tb,
+					      kbpf_btf_rd32(tb, m + 4));
 			if (!found)
 				s->len--;
 			return found;
@@ -792,12 +597,12 @@ static int spec_match(const struct spec *ls, const struct cbtf *tb,
 		size_t ll = essential_len(ls->a[0].name);
 		uint32_t esz;
 
-		if (!t || !is_enum(b_kind(tb, t)))
+		if (!t || !is_enum(kbpf_btf_kind(tb, t)))
 			return 0;
-		esz = b_kind(tb, t) == BTF_KIND_ENUM64 ? 12 : 8;
-		for (i = 0; i < b_vlen(tb, t); i++) {
-			const char *tn =
-				b_str(tb, rd32(tb, t + BTF_REC + esz * i));
+		esz = kbpf_btf_kind(tb, t) == BTF_KIND_ENUM64 ? 12 : 8;
+		for (i = 0; i < kbpf_btf_vlen(tb, t); i++) {
+			const char *tn = b_str(
+				tb, kbpf_btf_rd32(tb, t + BTF_REC + esz * i));
 
 			if (essential_len(tn) != ll ||
 			    ncmp(ls->a[0].name, tn, ll))
@@ -830,14 +635,17 @@ static int spec_match(const struct spec *ls, const struct cbtf *tb,
 			if (i > 0) {
 				bool flex;
 
-				if (b_kind(tb, t) != BTF_KIND_ARRAY)
+				if (kbpf_btf_kind(tb, t) != BTF_KIND_ARRAY)
 					return 0;
 				flex = ts->len &&
 				       is_flex_arr(tb, &ts->a[ts->len - 1], t);
 				if (!flex &&
-				    la->idx >= rd32(tb, t + BTF_REC + 8))
+				    la->idx >=
+					    kbpf_btf_rd32(tb, t + BTF_REC + 8))
 					return 0;
-				if (!skip_mods(tb, rd32(tb, t + BTF_REC), &tid))
+				if (!skip_mods(tb,
+					       kbpf_btf_rd32(tb, t + BTF_REC),
+					       &tid))
 					return -KBPF_EINVAL;
 			}
 			if (ts->raw_len == CORE_SPEC_MAX)
@@ -847,7 +655,7 @@ static int spec_match(const struct spec *ls, const struct cbtf *tb,
 			ts->a[ts->len].name = NULL;
 			ts->len++;
 			ts->raw[ts->raw_len++] = la->idx;
-			sz = resolve_size(tb, tid);
+			sz = kbpf_btf_resolve_size(tb, tid);
 			if (sz < 0)
 				return (int)sz;
 			ts->bit_off += (uint64_t)la->idx * (uint64_t)sz * 8;
@@ -884,7 +692,7 @@ static int calc_field(uint32_t kind, const struct spec *s, uint64_t *val,
 	if (!a->name) {
 		if (kind != FIELD_BYTE_OFFSET && kind != FIELD_BYTE_SIZE)
 			return -KBPF_EINVAL;
-		sz = resolve_size(b, a->type_id);
+		sz = kbpf_btf_resolve_size(b, a->type_id);
 		if (sz < 0)
 			return -KBPF_EINVAL;
 		if (kind == FIELD_BYTE_OFFSET) {
@@ -898,16 +706,16 @@ static int calc_field(uint32_t kind, const struct spec *s, uint64_t *val,
 			*validate = true;
 		return 0;
 	}
-	if (!t || !(m = member(b, t, a->idx)))
+	if (!t || !(m = kbpf_btf_vrec(b, t, a->idx)))
 		return -KBPF_EINVAL;
-	mt = skip_mods(b, rd32(b, m + 4), &ftid);
+	mt = skip_mods(b, kbpf_btf_rd32(b, m + 4), &ftid);
 	if (!mt)
 		return -KBPF_EINVAL;
 	bit_off = (uint32_t)s->bit_off;
-	bit_sz = member_bitfield_size(b, t, a->idx);
+	bit_sz = kbpf_btf_member_bitfield_size(b, t, a->idx);
 	bitfield = bit_sz > 0;
 	if (bitfield) {
-		byte_sz = b_st(b, mt);
+		byte_sz = kbpf_btf_st(b, mt);
 		if (!byte_sz)
 			return -KBPF_EINVAL;
 		byte_off = bit_off / 8 / byte_sz * byte_sz;
@@ -918,7 +726,7 @@ static int calc_field(uint32_t kind, const struct spec *s, uint64_t *val,
 			byte_off = bit_off / 8 / byte_sz * byte_sz;
 		}
 	} else {
-		sz = resolve_size(b, ftid);
+		sz = kbpf_btf_resolve_size(b, ftid);
 		if (sz < 0)
 			return -KBPF_EINVAL;
 		byte_sz = (uint32_t)sz;
@@ -939,9 +747,10 @@ static int calc_field(uint32_t kind, const struct spec *s, uint64_t *val,
 		*val = byte_sz;
 		break;
 	case FIELD_SIGNED:
-		*val = (is_enum(b_kind(b, mt)) && b_kflag(b, mt)) ||
-		       (b_kind(b, mt) == BTF_KIND_INT &&
-			((int_data(b, mt) >> 24) & BTF_INT_SIGNED));
+		*val = (is_enum(kbpf_btf_kind(b, mt)) &&
+			kbpf_btf_kflag(b, mt)) ||
+		       (kbpf_btf_kind(b, mt) == BTF_KIND_INT &&
+			((kbpf_btf_data32(b, mt, 0) >> 24) & BTF_INT_SIGNED));
 		if (validate)
 			*validate = true;
 		break;
@@ -979,7 +788,7 @@ static int calc_type(uint32_t kind, const struct spec *s, uint64_t *val)
 		*val = 1;
 		return 0;
 	case TYPE_SIZE:
-		sz = resolve_size(s->b, s->root_id);
+		sz = kbpf_btf_resolve_size(s->b, s->root_id);
 		if (sz < 0)
 			return -KBPF_EINVAL;
 		*val = (uint64_t)sz;
@@ -1004,15 +813,16 @@ static int calc_enumval(uint32_t kind, const struct spec *s, uint64_t *val)
 	t = bt(s->b, s->a[0].type_id);
 	if (!t)
 		return -KBPF_EINVAL;
-	if (b_kind(s->b, t) == BTF_KIND_ENUM) {
-		int32_t v =
-			(int32_t)rd32(s->b, t + BTF_REC + 8 * s->a[0].idx + 4);
+	if (kbpf_btf_kind(s->b, t) == BTF_KIND_ENUM) {
+		int32_t v = (int32_t)kbpf_btf_rd32(
+			s->b, t + BTF_REC + 8 * s->a[0].idx + 4);
 
 		*val = (uint64_t)(int64_t)v;
 	} else {
 		const uint8_t *e = t + BTF_REC + 12 * s->a[0].idx;
 
-		*val = (uint64_t)rd32(s->b, e + 8) << 32 | rd32(s->b, e + 4);
+		*val = (uint64_t)kbpf_btf_rd32(s->b, e + 8) << 32 |
+		       kbpf_btf_rd32(s->b, e + 4);
 	}
 	return 0;
 }
@@ -1021,15 +831,15 @@ static bool is_ptr(const struct cbtf *b, uint32_t id)
 {
 	const uint8_t *t = bt(b, id);
 
-	return t && b_kind(b, t) == BTF_KIND_PTR;
+	return t && kbpf_btf_kind(b, t) == BTF_KIND_PTR;
 }
 
 static bool is_unsigned_int(const struct cbtf *b, uint32_t id)
 {
 	const uint8_t *t = bt(b, id);
 
-	return t && b_kind(b, t) == BTF_KIND_INT &&
-	       !((int_data(b, t) >> 24) & BTF_INT_SIGNED);
+	return t && kbpf_btf_kind(b, t) == BTF_KIND_INT &&
+	       !((kbpf_btf_data32(b, t, 0) >> 24) & BTF_INT_SIGNED);
 }
 
 /* libbpf's bpf_core_calc_relo(); @ts NULL: no target matched. */
@@ -1205,12 +1015,7 @@ int kbpf_ld_core_apply(struct ld_ctx *c, const struct ld_core *rec,
 		       uint32_t room)
 {
 	const struct kbpf_core_target *tg = c->target;
-	struct cbtf lb = { .types = c->btf.types,
-			   .strs = c->btf.strs,
-			   .strs_len = c->btf.strs_len,
-			   .nr_types = c->btf.nr_types,
-			   .off = c->btf.type_off,
-			   .be = c->be };
+	const struct cbtf lb = c->btf; /* a copy of the view, not the owner */
 	struct spec *ls, *cs, *ts;
 	const uint8_t *lt;
 	const char *lname, *acc;

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One reader of BTF (the BPF Type Format) for all of kbpf: the object
+ * loader's `.BTF`, CO-RE's local and target BTF, tracing programs'
+ * attach_btf_id against the host's BTF, and (later) BPF_BTF_LOAD.
+ *
+ * kbpf_btf_parse() validates a blob once: the header, the type and string
+ * areas against the blob, every type record's length against the type
+ * area (all kinds Linux 6.18 knows), the string area's NULs, and with
+ * KBPF_BTF_F_STRICT the rest of Linux's structural rules. After it
+ * succeeds, every record of ids 1..nr_types-1 lies whole inside the type
+ * area, so the accessors below read records without further checks; ids,
+ * string offsets and type chains that come from the records themselves are
+ * still checked by the functions that follow them (kbpf_btf_type(),
+ * kbpf_btf_str(), kbpf_btf_skip_mods(), ...), so unvalidated references
+ * cannot read out of bounds and cycles cannot hang.
+ *
+ * The view does not copy the blob: the caller keeps the bytes alive and
+ * unchanged while the view is used. It depends on src/core only.
+ */
+#ifndef KBPF_BTF_BTF_H
+#define KBPF_BTF_BTF_H
+
+#include "core/compiler.h"
+#include "kbpf/uapi/btf.h"
+
+struct kbpf_host;
+
+#define KBPF_BTF_HDR_SIZE 24 /* struct btf_header */
+#define KBPF_BTF_REC_SIZE 12 /* struct btf_type */
+/* Longest typedef/qualifier/array chain followed before giving up. */
+#define KBPF_BTF_MAX_DEPTH 32
+
+/* kbpf_btf_parse() flags. */
+#define KBPF_BTF_F_LE 0x1 /* the blob must be little-endian */
+#define KBPF_BTF_F_BE 0x2 /* the blob must be big-endian */
+/*
+ * Linux's rules for BTF from user space (BPF_BTF_LOAD), on top of the
+ * ones always applied: header flags 0 and any header bytes past the 24
+ * known ones zero; the two areas neither overlap nor leave gaps nor
+ * leave bytes unused; at most BTF_MAX_NAME_OFFSET bytes of strings; every
+ * name offset (types, members, enumerators, parameters) inside the string
+ * area; every type id a record refers to below nr_types; kinds without a
+ * vlen have vlen 0.
+ */
+#define KBPF_BTF_F_STRICT 0x4
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define KBPF_BTF_F_NATIVE KBPF_BTF_F_BE
+#else
+#define KBPF_BTF_F_NATIVE KBPF_BTF_F_LE
+#endif
+
+/* A parsed, read-only view of one BTF blob. Zeroed: no BTF. */
+struct kbpf_btf_view {
+	const uint8_t *types; /* the type area */
+	uint32_t types_len;
+	const char *strs; /* the string area; strs[strs_len - 1] == 0 */
+	uint32_t strs_len;
+	uint32_t nr_types; /* ids 1..nr_types-1 are types; 0 is void; 0: none */
+	bool be; /* the blob is big-endian */
+	uint32_t *type_off; /* per id, its record's offset; NULL: not indexed */
+	const struct kbpf_host *h; /* allocated type_off; NULL if not indexed */
+};
+
+/*
+ * Parse and validate the @size bytes at @data (header first) into @b.
+ * @flags: KBPF_BTF_F_LE or KBPF_BTF_F_BE to require a byte order (neither:
+ * either order, told by the magic), KBPF_BTF_F_STRICT for Linux's rules.
+ * @h: allocate an index of the records (4 bytes per type) from this host,
+ * so kbpf_btf_type() is O(1); NULL: no allocation, kbpf_btf_type() walks
+ * the type area (O(types) per call).
+ * @why: if not NULL, receives on failure a static one-line reason
+ * ("bad magic ...", "... type area ...", "... NUL ...").
+ * Returns 0; -EINVAL if the bytes are not valid BTF (NULL @data, short
+ * header, magic or order, version, header length, areas out of bounds or
+ * misaligned, string area not NUL-framed, a record overrunning the type
+ * area or of an unknown kind, too many types, and the strict rules);
+ * -ENOMEM if the index cannot be allocated. With KBPF_BTF_F_STRICT, Linux's
+ * errnos where they are not -EINVAL: -ENOTSUPP (524, kernel-internal, as
+ * BPF_BTF_LOAD returns it) for a version other than 1 or nonzero header
+ * flags, -E2BIG for nonzero header bytes past the known ones. When several
+ * rules are broken, which one is reported may differ from Linux's choice.
+ * On failure @b is zeroed and
+ * owns nothing. The view borrows @data; free it with kbpf_btf_free().
+ */
+int kbpf_btf_parse(struct kbpf_btf_view *b, const struct kbpf_host *h,
+		   const void *data, size_t size, uint32_t flags,
+		   const char **why);
+
+/* Release what kbpf_btf_parse() allocated and zero @b; zeroed @b is a no-op. */
+void kbpf_btf_free(struct kbpf_btf_view *b);
+
+/*
+ * Bytes of kind-specific data after the 12-byte record of @kind with
+ * @vlen entries; -1 for a kind Linux does not define.
+ */
+int64_t kbpf_btf_extra_size(uint32_t kind, uint32_t vlen);
+
+/* A 32-bit word of the blob at @p, in the blob's byte order. */
+static inline uint32_t kbpf_btf_rd32(const struct kbpf_btf_view *b,
+				     const void *p)
+{
+	const uint8_t *q = p;
+
+	if (b->be)
+		return (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
+		       (uint32_t)q[2] << 8 | q[3];
+	return (uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 |
+	       (uint32_t)q[1] << 8 | q[0];
+}
+
+/*
+ * The record of type @id, or NULL for id 0 (void), ids >= nr_types, or a
+ * view that holds no BTF.
+ */
+const uint8_t *kbpf_btf_type(const struct kbpf_btf_view *b, uint32_t id);
+
+/* Fields of a record @t returned by kbpf_btf_type(). */
+static inline uint32_t kbpf_btf_name_off(const struct kbpf_btf_view *b,
+					 const uint8_t *t)
+{
+	return kbpf_btf_rd32(b, t);
+}
+
+static inline uint32_t kbpf_btf_info(const struct kbpf_btf_view *b,
+				     const uint8_t *t)
+{
+	return kbpf_btf_rd32(b, t + 4);
+}
+
+static inline uint32_t kbpf_btf_kind(const struct kbpf_btf_view *b,
+				     const uint8_t *t)
+{
+	return BTF_INFO_KIND(kbpf_btf_info(b, t));
+}
+
+static inline uint32_t kbpf_btf_vlen(const struct kbpf_btf_view *b,
+				     const uint8_t *t)
+{
+	return BTF_INFO_VLEN(kbpf_btf_info(b, t));
+}
+
+static inline bool kbpf_btf_kflag(const struct kbpf_btf_view *b,
+				  const uint8_t *t)
+{
+	return BTF_INFO_KFLAG(kbpf_btf_info(b, t));
+}
+
+/* size_or_type: a size (INT, composites, enums, DATASEC, FLOAT) or a type id. */
+static inline uint32_t kbpf_btf_st(const struct kbpf_btf_view *b,
+				   const uint8_t *t)
+{
+	return kbpf_btf_rd32(b, t + 8);
+}
+
+/*
+ * The word @w (0-based) of @t's kind-specific data: INT's encoding word
+ * (0); ARRAY's element type (0), index type (1), nelems (2); VAR's linkage
+ * (0); DECL_TAG's component index (0). Only for those kinds.
+ */
+static inline uint32_t kbpf_btf_data32(const struct kbpf_btf_view *b,
+				       const uint8_t *t, uint32_t w)
+{
+	return kbpf_btf_rd32(b, t + KBPF_BTF_REC_SIZE + 4 * w);
+}
+
+/*
+ * Entry @i of @t's vlen list: a member (STRUCT, UNION: name, type,
+ * offset), an enumerator (ENUM: name, value; ENUM64: name, lo32, hi32), a
+ * parameter (FUNC_PROTO: name, type) or a variable (DATASEC: type, offset,
+ * size). NULL if @i >= vlen or @t's kind has no list.
+ */
+const uint8_t *kbpf_btf_vrec(const struct kbpf_btf_view *b, const uint8_t *t,
+			     uint32_t i);
+
+/* Member @i (< vlen) of composite @t: its offset in bits (kind_flag aware). */
+uint32_t kbpf_btf_member_bit_off(const struct kbpf_btf_view *b,
+				 const uint8_t *t, uint32_t i);
+/* ... and its bitfield size in bits, 0 if it is not a bitfield. */
+uint32_t kbpf_btf_member_bitfield_size(const struct kbpf_btf_view *b,
+				       const uint8_t *t, uint32_t i);
+
+/*
+ * The NUL-terminated string at offset @off of the string area, or NULL if
+ * @off is outside it (the area ends in a NUL, so the string does too).
+ */
+static inline const char *kbpf_btf_str(const struct kbpf_btf_view *b,
+				       uint32_t off)
+{
+	return off < b->strs_len ? b->strs + off : NULL;
+}
+
+/* The name of record @t: a string, "" for anonymous, NULL if out of range. */
+static inline const char *kbpf_btf_name(const struct kbpf_btf_view *b,
+					const uint8_t *t)
+{
+	return kbpf_btf_str(b, kbpf_btf_name_off(b, t));
+}
+
+/*
+ * libbpf's skip_mods_and_typedefs(): follow TYPEDEF, VOLATILE, CONST,
+ * RESTRICT and TYPE_TAG from @id. Returns the first other record, or NULL
+ * if the chain reaches void, a bad id, or is longer than
+ * KBPF_BTF_MAX_DEPTH. @res_id (may be NULL) receives the id reached: 0
+ * exactly when the chain ends in void.
+ */
+const uint8_t *kbpf_btf_skip_mods(const struct kbpf_btf_view *b, uint32_t id,
+				  uint32_t *res_id);
+
+/*
+ * libbpf's btf__resolve_size(): the size in bytes of type @id, through
+ * modifiers, typedefs, VAR, DECL_TAG and arrays (pointers are 8 bytes).
+ * Returns the size (>= 0); -EINVAL for void, bad ids, kinds without a
+ * size (FWD, FUNC, FUNC_PROTO) or chains longer than KBPF_BTF_MAX_DEPTH;
+ * -E2BIG if the size does not fit in 32 bits.
+ */
+int64_t kbpf_btf_resolve_size(const struct kbpf_btf_view *b, uint32_t id);
+
+/*
+ * libbpf's btf__align_of(): the alignment of type @id (INT, ENUM, ENUM64,
+ * FLOAT: min(size, 8); PTR: 8; arrays: their element's; composites: their
+ * members' largest, or 1 if packed). Returns it, or 0 if it cannot be
+ * determined (bad ids, other kinds, too deep, a zero-sized scalar).
+ */
+uint32_t kbpf_btf_align_of(const struct kbpf_btf_view *b, uint32_t id);
+
+/*
+ * libbpf's btf__find_by_name_kind(): the lowest id of a type of @kind
+ * named exactly @name, or 0 if there is none. O(types).
+ */
+uint32_t kbpf_btf_find(const struct kbpf_btf_view *b, uint32_t kind,
+		       const char *name);
+
+#endif /* KBPF_BTF_BTF_H */
