@@ -89,13 +89,12 @@ struct kbpf_htab {
 	uint32_t value_stride; /* round_up(value_size, 8) */
 	bool percpu, lru, prealloc;
 	/*
-	 * HASH_OF_MAPS: each value slot holds a struct kbpf_mim_entry pointer
+	 * HASH_OF_MAPS: each value slot holds a struct kbpf_fd_entry pointer
 	 * (the slot is round_up(4, 8) = 8 bytes); user space sees map ids.
 	 */
 	bool fd_map;
 	struct kbpf_mim_template tmpl;
-	struct kbpf_spinlock mim_lock; /* protects mim_retired */
-	struct kbpf_mim_entry *mim_retired;
+	struct kbpf_fd_retired mim_retired; /* without defer_free */
 	struct kbpf_percpu locked; /* uint32_t[HTAB_LOCK_SLOTS] per CPU */
 	/* prealloc */
 	uint8_t *elems;
@@ -303,11 +302,11 @@ static bool htab_unlink(struct htab_bucket *b, struct htab_elem *e)
 }
 
 /* HASH_OF_MAPS: the entry an element's value slot holds. */
-static inline struct kbpf_mim_entry *elem_mim(const struct kbpf_htab *t,
-					      struct htab_elem *e)
+static inline struct kbpf_fd_entry *elem_mim(const struct kbpf_htab *t,
+					     struct htab_elem *e)
 {
-	return __atomic_load_n((struct kbpf_mim_entry **)(void *)elem_value(t,
-									    e),
+	return __atomic_load_n((struct kbpf_fd_entry **)(void *)elem_value(t,
+									   e),
 			       __ATOMIC_ACQUIRE);
 }
 
@@ -484,8 +483,7 @@ static void htab_elem_put(struct kbpf_htab *t, struct htab_elem *e,
 
 	/* The inner map may still be in use by a program: release it later. */
 	if (t->fd_map)
-		kbpf_mim_entry_retire(elem_mim(t, e), &t->mim_lock,
-				      &t->mim_retired);
+		kbpf_fd_entry_retire(elem_mim(t, e), &t->mim_retired);
 	if (t->lru) {
 		kbpf_lru_push_free(&t->lru_state, &e->lru);
 		return;
@@ -592,9 +590,9 @@ static void htab_free_all(struct kbpf_htab *t)
 		uintptr_t p = atomic_load(&t->buckets[i].first);
 
 		for (; !is_nulls(p); p = atomic_load(&elem_at(p)->next))
-			kbpf_mim_entry_free(elem_mim(t, elem_at(p)));
+			kbpf_fd_entry_free(elem_mim(t, elem_at(p)));
 	}
-	kbpf_mim_free_retired(&t->mim_retired);
+	kbpf_fd_retired_free(&t->mim_retired);
 
 	if (!t->prealloc && t->buckets) {
 		for (i = 0; i < t->n_buckets; i++) {
@@ -707,7 +705,7 @@ static int htab_map_alloc_common(const struct kbpf_host *h,
 	if (attr->map_type == BPF_MAP_TYPE_HASH_OF_MAPS) {
 		/* Linux reads the template before building the table. */
 		t->fd_map = true;
-		kbpf_spin_init(&t->mim_lock);
+		kbpf_spin_init(&t->mim_retired.lock);
 		err = inner ? kbpf_mim_template_from_map(&t->tmpl, inner) :
 			      kbpf_mim_template_take(&t->tmpl, h,
 						     (int)attr->inner_map_fd);
@@ -852,7 +850,7 @@ static void htab_copy_out(const struct kbpf_htab *t, struct htab_elem *e,
 	uint32_t cpu;
 
 	if (t->fd_map) { /* the inner map's id */
-		uint32_t id = elem_mim(t, e)->map->obj.id;
+		uint32_t id = kbpf_mim_entry_map(elem_mim(t, e))->obj.id;
 
 		kbpf_memcpy(dst, &id, sizeof(id));
 		return;
@@ -901,10 +899,10 @@ static void htab_copy_in(struct kbpf_htab *t, struct htab_elem *e,
 	uint32_t ncpus = t->map.obj.host->nr_cpus, cpu, me;
 
 	if (t->fd_map) { /* @value holds the entry pointer */
-		__atomic_store_n(
-			(struct kbpf_mim_entry **)(void *)elem_value(t, e),
-			*(struct kbpf_mim_entry *const *)value,
-			__ATOMIC_RELEASE);
+		__atomic_store_n((struct kbpf_fd_entry **)(void *)elem_value(t,
+									     e),
+				 *(struct kbpf_fd_entry *const *)value,
+				 __ATOMIC_RELEASE);
 		return;
 	}
 	if (!t->percpu) {
@@ -985,7 +983,7 @@ static int htab_of_maps_sys_update(struct kbpf_map *map, const void *key,
 				   const void *value, uint64_t flags)
 {
 	struct kbpf_htab *t = kbpf_htab(map);
-	struct kbpf_mim_entry *e;
+	struct kbpf_fd_entry *e;
 	int32_t fd;
 	long err;
 
@@ -997,7 +995,7 @@ static int htab_of_maps_sys_update(struct kbpf_map *map, const void *key,
 		return (int)err;
 	err = htab_update_common(map, key, &e, flags, false);
 	if (err)
-		kbpf_mim_entry_free(e); /* never published */
+		kbpf_fd_entry_free(e); /* never published */
 	return (int)err;
 }
 
@@ -1006,14 +1004,14 @@ static int htab_of_maps_set_inner(struct kbpf_map *map, const void *key,
 				  struct kbpf_map *inner)
 {
 	struct kbpf_htab *t = kbpf_htab(map);
-	struct kbpf_mim_entry *e;
+	struct kbpf_fd_entry *e;
 	long err = kbpf_mim_entry_from_map(&t->tmpl, map->obj.host, inner, &e);
 
 	if (err)
 		return (int)err;
 	err = htab_update_common(map, key, &e, BPF_ANY, false);
 	if (err)
-		kbpf_mim_entry_free(e);
+		kbpf_fd_entry_free(e);
 	return (int)err;
 }
 
@@ -1023,7 +1021,7 @@ static void *htab_of_maps_lookup_elem(struct kbpf_map *map, const void *key)
 	struct kbpf_htab *t = kbpf_htab(map);
 	struct htab_elem *e = htab_find(t, key, htab_hash(t, key));
 
-	return e ? elem_mim(t, e)->map : NULL;
+	return e ? kbpf_mim_entry_map(elem_mim(t, e)) : NULL;
 }
 
 /* Called from syscall: every CPU's slot from @value. */
