@@ -268,7 +268,12 @@ static inline bool kbpf_map_is_map_in_map(const struct kbpf_map *map)
 	       map->map_type == BPF_MAP_TYPE_HASH_OF_MAPS;
 }
 
-/* Program path: the helpers' semantics (see the helper of the same name). */
+/*
+ * Program path: the helpers' semantics (see the helper of the same name).
+ * Update and delete give -EINVAL on types without a program-side write,
+ * which include the fd arrays and map-in-maps: Linux's verifier refuses
+ * those calls at load; kbpf, without a verifier, refuses them here.
+ */
 void *kbpf_map_lookup_elem(struct kbpf_map *map, const void *key);
 long kbpf_map_update_elem(struct kbpf_map *map, const void *key,
 			  const void *value, uint64_t flags);

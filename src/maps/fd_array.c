@@ -29,7 +29,7 @@ int kbpf_fd_array_alloc_check(const struct kbpf_host *h,
 	return 0;
 }
 
-/* Called from syscall or from a program: take the slot's object out. */
+/* Called from syscall: take the slot's object out. */
 static void fd_array_put(struct kbpf_map *map, void *old)
 {
 	if (old)
@@ -141,7 +141,7 @@ int kbpf_fd_array_sys_lookup(struct kbpf_map *map, const void *key, void *value,
 	return 0;
 }
 
-/* Called from syscall or from a program (any context) */
+/* Called from syscall (map.c refuses programs) */
 long kbpf_fd_array_delete_elem(struct kbpf_map *map, const void *key)
 {
 	uint32_t idx;

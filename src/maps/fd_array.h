@@ -151,8 +151,8 @@ int kbpf_fd_array_sys_lookup(struct kbpf_map *map, const void *key, void *value,
  * kbpf_fd_array_delete_elem() - the delete_elem op: empty slot *@key and
  * release its object with fd_put_ptr (need_defer true).
  *
- * Context: syscall path (and, today, the program path: any CPU, never
- * sleeps). Lock-free but for fd_put_ptr's.
+ * Context: syscall path (programs are refused before the op: see
+ * kbpf_map_delete_elem()); never sleeps. Lock-free but for fd_put_ptr's.
  * Return: 0; -E2BIG for an index past the end; -ENOENT for an empty slot.
  */
 long kbpf_fd_array_delete_elem(struct kbpf_map *map, const void *key);

@@ -19,8 +19,8 @@
  * (fd_array.h); this file has the program side: fd -> program with the
  * owner check, the id lookup shows, and the tail-call read.
  *
- * Locking: slots are written with an atomic exchange (syscall path, or a
- * program's map_delete_elem) and read with an acquire load on the tail-call
+ * Locking: slots are written with an atomic exchange (syscall path only:
+ * programs may not update or delete, as in Linux) and read with an acquire load on the tail-call
  * path, lock-free. A program taken out of a slot may still be running on
  * another CPU: its reference is dropped at once, and kbpf frees programs
  * through kbpf_host.defer_free, after every read-side section that might
@@ -136,7 +136,7 @@ struct kbpf_prog *kbpf_prog_array_get(struct kbpf_map *map, uint32_t index)
 }
 
 const struct kbpf_map_ops kbpf_prog_array_map_ops = {
-	/* syscall path; delete also from programs (lookup, update: -EINVAL) */
+	/* syscall path; programs only tail-call (map.c refuses the rest) */
 	KBPF_FD_ARRAY_OPS,
 	.alloc = prog_array_alloc,
 	.fd_get_ptr = prog_array_fd_get_ptr,

@@ -73,7 +73,9 @@ KBPF_TEST(
 		kbpf_map_put(same);
 		k = 1;
 		T_ASSERT(kbpf_map_lookup_elem(outer, &k) != NULL);
-		T_EQ(kbpf_map_delete_elem(outer, &k), 0);
+		/* Programs may only look map-in-maps up, as in Linux. */
+		T_EQ(kbpf_map_delete_elem(outer, &k), -KBPF_EINVAL);
+		T_ASSERT(kbpf_map_lookup_elem(outer, &k) != NULL);
 		kbpf_map_put(other);
 		kbpf_map_put(outer);
 	}
