@@ -67,6 +67,10 @@ struct kbpf_fd_array {
 	void *_Atomic *slots; /* max_entries slots */
 };
 
+/*
+ * The fd array @map is (its ops come from a type built on this base).
+ * Context: any; no locks.
+ */
 static inline struct kbpf_fd_array *kbpf_fd_array(const struct kbpf_map *map)
 {
 	return kbpf_container_of(map, struct kbpf_fd_array, map);

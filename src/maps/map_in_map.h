@@ -17,7 +17,10 @@ struct kbpf_mim_template {
 	uint32_t type, key_size, value_size, max_entries, flags;
 };
 
-/* The inner map an entry from kbpf_mim_entry_from_*() holds. */
+/*
+ * The inner map an entry from kbpf_mim_entry_from_*() holds; no reference
+ * taken (valid while the entry is). Any context.
+ */
 static inline struct kbpf_map *kbpf_mim_entry_map(const struct kbpf_fd_entry *e)
 {
 	return e->obj;
@@ -45,9 +48,10 @@ int kbpf_mim_entry_from_map(const struct kbpf_mim_template *t,
 			    struct kbpf_fd_entry **out);
 
 /*
- * An entry holding a reference on the map behind @fd, if it matches @t.
- * Called from syscall. Return 0; -EBADF, -EINVAL (not a map, or unlike the
- * template), -ENOMEM.
+ * An entry holding a reference on the map behind @fd, if it matches @t;
+ * the caller owns the entry (publish it, or kbpf_fd_entry_free()).
+ * Called from syscall; may sleep. Return 0; -EBADF, -EINVAL (not a map,
+ * or unlike the template), -ENOMEM.
  */
 int kbpf_mim_entry_from_fd(const struct kbpf_mim_template *t,
 			   const struct kbpf_host *h, int fd,
