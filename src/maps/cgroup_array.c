@@ -44,7 +44,8 @@ static int cga_fd_get_ptr(struct kbpf_map *map, int fd, void **ptr)
 	cgrp = h->cgroup_get ? h->cgroup_get(h, fd, &err) : NULL;
 	if (!cgrp)
 		return err < 0 ? err : -KBPF_EBADF;
-	e = kbpf_fd_entry_new(h, cgrp, cga_cgroup_put);
+	e = kbpf_fd_entry_new(h, cgrp, cga_cgroup_put,
+			      &kbpf_fd_array(map)->retired);
 	if (!e) {
 		cga_cgroup_put(h, cgrp);
 		return -KBPF_ENOMEM;

@@ -177,7 +177,8 @@ uint64_t kbpf_fd_array_mem_usage(const struct kbpf_map *map)
 /* Called from syscall */
 struct kbpf_fd_entry *kbpf_fd_entry_new(const struct kbpf_host *h, void *obj,
 					void (*put)(const struct kbpf_host *h,
-						    void *obj))
+						    void *obj),
+					struct kbpf_fd_retired *r)
 {
 	struct kbpf_fd_entry *e = kbpf_zalloc(h, sizeof(*e), 0);
 
@@ -186,6 +187,7 @@ struct kbpf_fd_entry *kbpf_fd_entry_new(const struct kbpf_host *h, void *obj,
 	e->host = h;
 	e->obj = obj;
 	e->put = put;
+	e->retired = r;
 	return e;
 }
 
@@ -203,8 +205,9 @@ static void fd_entry_free_rcu(struct kbpf_rcu_head *head)
 }
 
 /* Called from syscall or from a program (any context) */
-void kbpf_fd_entry_retire(struct kbpf_fd_entry *e, struct kbpf_fd_retired *r)
+void kbpf_fd_entry_retire(struct kbpf_fd_entry *e)
 {
+	struct kbpf_fd_retired *r = e->retired;
 	const struct kbpf_host *h = e->host;
 	unsigned long flags;
 
@@ -232,10 +235,9 @@ void kbpf_fd_retired_free(struct kbpf_fd_retired *r)
 
 void kbpf_fd_entry_put_ptr(struct kbpf_map *map, void *ptr, bool need_defer)
 {
-	struct kbpf_fd_entry *e = ptr;
-
+	(void)map;
 	if (need_defer)
-		kbpf_fd_entry_retire(e, &kbpf_fd_array(map)->retired);
+		kbpf_fd_entry_retire(ptr);
 	else
-		kbpf_fd_entry_free(e);
+		kbpf_fd_entry_free(ptr);
 }

@@ -50,6 +50,8 @@ struct kbpf_fd_entry {
 	void *obj; /* the object; the entry owns one reference on it */
 	/* Drops that reference. Any context (may run from defer_free). */
 	void (*put)(const struct kbpf_host *h, void *obj);
+	/* Where it waits, retired on a host without defer_free. */
+	struct kbpf_fd_retired *retired;
 	struct kbpf_fd_entry *next_retired;
 };
 
@@ -216,6 +218,9 @@ uint64_t kbpf_fd_array_mem_usage(const struct kbpf_map *map);
 /**
  * kbpf_fd_entry_new() - a new entry owning the caller's reference on @obj.
  * @put: how to drop it later; any context.
+ * @r: the retired list of the map that will hold the entry (used on a
+ *     host without defer_free); it must live as long as the entry can be
+ *     in that map.
  *
  * Context: syscall path; may sleep (host allocation).
  * Return: the entry, or NULL if the host cannot allocate (the caller keeps
@@ -223,7 +228,8 @@ uint64_t kbpf_fd_array_mem_usage(const struct kbpf_map *map);
  */
 struct kbpf_fd_entry *kbpf_fd_entry_new(const struct kbpf_host *h, void *obj,
 					void (*put)(const struct kbpf_host *h,
-						    void *obj));
+						    void *obj),
+					struct kbpf_fd_retired *r);
 
 /**
  * kbpf_fd_entry_free() - drop @e's reference and free @e now.
@@ -235,10 +241,12 @@ void kbpf_fd_entry_free(struct kbpf_fd_entry *e);
 /**
  * kbpf_fd_entry_retire() - @e left its slot but a running program may
  * still use its object: free it through kbpf_host.defer_free, or, on a
- * host without defer_free, push it on @r for kbpf_fd_retired_free().
- * Context: any; takes @r->lock (IRQs saved) when there is no defer_free.
+ * host without defer_free, push it on its retired list for
+ * kbpf_fd_retired_free().
+ * Context: any; takes the list's lock (IRQs saved) when there is no
+ * defer_free.
  */
-void kbpf_fd_entry_retire(struct kbpf_fd_entry *e, struct kbpf_fd_retired *r);
+void kbpf_fd_entry_retire(struct kbpf_fd_entry *e);
 
 /**
  * kbpf_fd_retired_free() - free every entry on @r (its map is being freed,
@@ -248,9 +256,9 @@ void kbpf_fd_retired_free(struct kbpf_fd_retired *r);
 
 /**
  * kbpf_fd_entry_put_ptr() - the fd_put_ptr op of the types that store
- * entries: @ptr is a struct kbpf_fd_entry of fd array @map; with
- * @need_defer it is retired (kbpf_fd_entry_retire() on the map's list),
- * else freed at once.
+ * entries (HASH_OF_MAPS too): @ptr is a struct kbpf_fd_entry; with
+ * @need_defer it is retired (kbpf_fd_entry_retire()), else freed at once.
+ * @map: unused.
  * Context: any; see kbpf_fd_entry_retire().
  */
 void kbpf_fd_entry_put_ptr(struct kbpf_map *map, void *ptr, bool need_defer);

@@ -483,7 +483,7 @@ static void htab_elem_put(struct kbpf_htab *t, struct htab_elem *e,
 
 	/* The inner map may still be in use by a program: release it later. */
 	if (t->fd_map)
-		kbpf_fd_entry_retire(elem_mim(t, e), &t->mim_retired);
+		t->map.ops->fd_put_ptr(&t->map, elem_mim(t, e), true);
 	if (t->lru) {
 		kbpf_lru_push_free(&t->lru_state, &e->lru);
 		return;
@@ -590,7 +590,8 @@ static void htab_free_all(struct kbpf_htab *t)
 		uintptr_t p = atomic_load(&t->buckets[i].first);
 
 		for (; !is_nulls(p); p = atomic_load(&elem_at(p)->next))
-			kbpf_fd_entry_free(elem_mim(t, elem_at(p)));
+			t->map.ops->fd_put_ptr(&t->map, elem_mim(t, elem_at(p)),
+					       false);
 	}
 	kbpf_fd_retired_free(&t->mim_retired);
 
@@ -850,7 +851,7 @@ static void htab_copy_out(const struct kbpf_htab *t, struct htab_elem *e,
 	uint32_t cpu;
 
 	if (t->fd_map) { /* the inner map's id */
-		uint32_t id = kbpf_mim_entry_map(elem_mim(t, e))->obj.id;
+		uint32_t id = t->map.ops->fd_sys_lookup_elem(elem_mim(t, e));
 
 		kbpf_memcpy(dst, &id, sizeof(id));
 		return;
@@ -982,20 +983,21 @@ static long htab_map_update_elem(struct kbpf_map *map, const void *key,
 static int htab_of_maps_sys_update(struct kbpf_map *map, const void *key,
 				   const void *value, uint64_t flags)
 {
-	struct kbpf_htab *t = kbpf_htab(map);
 	struct kbpf_fd_entry *e;
+	void *ptr;
 	int32_t fd;
 	long err;
 
 	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK))
 		return -KBPF_EINVAL;
 	kbpf_memcpy(&fd, value, sizeof(fd));
-	err = kbpf_mim_entry_from_fd(&t->tmpl, map->obj.host, fd, &e);
+	err = map->ops->fd_get_ptr(map, fd, &ptr);
 	if (err)
 		return (int)err;
+	e = ptr; /* the value slot holds a struct kbpf_fd_entry pointer */
 	err = htab_update_common(map, key, &e, flags, false);
 	if (err)
-		kbpf_fd_entry_free(e); /* never published */
+		map->ops->fd_put_ptr(map, e, false); /* never published */
 	return (int)err;
 }
 
@@ -1005,7 +1007,8 @@ static int htab_of_maps_set_inner(struct kbpf_map *map, const void *key,
 {
 	struct kbpf_htab *t = kbpf_htab(map);
 	struct kbpf_fd_entry *e;
-	long err = kbpf_mim_entry_from_map(&t->tmpl, map->obj.host, inner, &e);
+	long err = kbpf_mim_entry_from_map(&t->tmpl, &t->mim_retired,
+					   map->obj.host, inner, &e);
 
 	if (err)
 		return (int)err;
@@ -1013,6 +1016,14 @@ static int htab_of_maps_set_inner(struct kbpf_map *map, const void *key,
 	if (err)
 		kbpf_fd_entry_free(e);
 	return (int)err;
+}
+
+/* HASH_OF_MAPS, called from syscall: @fd is a map fd like the template. */
+static int htab_of_maps_fd_get_ptr(struct kbpf_map *map, int fd, void **ptr)
+{
+	struct kbpf_htab *t = kbpf_htab(map);
+
+	return kbpf_mim_fd_get_ptr(&t->tmpl, &t->mim_retired, map, fd, ptr);
 }
 
 /* HASH_OF_MAPS, called from a program (any context): the inner map. */
@@ -1456,6 +1467,9 @@ const struct kbpf_map_ops kbpf_hash_of_maps_map_ops = {
 	.delete_elem = htab_map_delete_elem,
 	.lookup_elem = htab_of_maps_lookup_elem,
 	.mem_usage = htab_map_mem_usage,
+	.fd_get_ptr = htab_of_maps_fd_get_ptr,
+	.fd_put_ptr = kbpf_fd_entry_put_ptr,
+	.fd_sys_lookup_elem = kbpf_mim_fd_sys_lookup_elem,
 };
 
 const struct kbpf_map_ops kbpf_lru_htab_map_ops = {

@@ -252,8 +252,7 @@ void *kbpf_map_lookup_elem(struct kbpf_map *map, const void *key)
  */
 static bool prog_may_write(const struct kbpf_map *map)
 {
-	return !map->ops->fd_get_ptr &&
-	       map->map_type != BPF_MAP_TYPE_HASH_OF_MAPS;
+	return !map->ops->fd_get_ptr;
 }
 
 long kbpf_map_update_elem(struct kbpf_map *map, const void *key,

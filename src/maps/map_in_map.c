@@ -104,6 +104,7 @@ static void mim_map_put(const struct kbpf_host *h, void *inner)
 }
 
 int kbpf_mim_entry_from_map(const struct kbpf_mim_template *t,
+			    struct kbpf_fd_retired *r,
 			    const struct kbpf_host *h, struct kbpf_map *inner,
 			    struct kbpf_fd_entry **out)
 {
@@ -111,7 +112,7 @@ int kbpf_mim_entry_from_map(const struct kbpf_mim_template *t,
 
 	if (!mim_meta_equal(t, inner))
 		return -KBPF_EINVAL;
-	e = kbpf_fd_entry_new(h, inner, mim_map_put);
+	e = kbpf_fd_entry_new(h, inner, mim_map_put, r);
 	if (!e)
 		return -KBPF_ENOMEM;
 	kbpf_map_get(inner);
@@ -119,10 +120,12 @@ int kbpf_mim_entry_from_map(const struct kbpf_mim_template *t,
 	return 0;
 }
 
-int kbpf_mim_entry_from_fd(const struct kbpf_mim_template *t,
-			   const struct kbpf_host *h, int fd,
-			   struct kbpf_fd_entry **out)
+int kbpf_mim_fd_get_ptr(const struct kbpf_mim_template *t,
+			struct kbpf_fd_retired *r, struct kbpf_map *outer,
+			int fd, void **ptr)
 {
+	const struct kbpf_host *h = outer->obj.host;
+	struct kbpf_fd_entry *e;
 	struct kbpf_map *inner;
 	struct kbpf_obj *obj;
 	int err = kbpf_sys_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
@@ -130,9 +133,16 @@ int kbpf_mim_entry_from_fd(const struct kbpf_mim_template *t,
 	if (err)
 		return err;
 	inner = kbpf_container_of(obj, struct kbpf_map, obj);
-	err = kbpf_mim_entry_from_map(t, h, inner, out);
+	err = kbpf_mim_entry_from_map(t, r, h, inner, &e);
 	kbpf_map_put(inner); /* the entry took its own reference */
+	if (!err)
+		*ptr = e;
 	return err;
+}
+
+uint32_t kbpf_mim_fd_sys_lookup_elem(void *ptr)
+{
+	return kbpf_mim_entry_map(ptr)->obj.id;
 }
 
 /* ---- ARRAY_OF_MAPS ---- */
@@ -182,25 +192,11 @@ static void *aom_lookup_elem(struct kbpf_map *map, const void *key)
 	return e ? e->obj : NULL;
 }
 
-/*
- * Called from syscall: @fd is a map fd (not open: -EBADF; not a map:
- * -EINVAL), which must match the template (-EINVAL).
- */
+/* Called from syscall: @fd is a map fd like the template. */
 static int aom_fd_get_ptr(struct kbpf_map *map, int fd, void **ptr)
 {
-	struct kbpf_fd_entry *e;
-	int err =
-		kbpf_mim_entry_from_fd(&aom(map)->tmpl, map->obj.host, fd, &e);
-
-	if (!err)
-		*ptr = e;
-	return err;
-}
-
-/* Called from syscall: the inner map's id. */
-static uint32_t aom_fd_sys_lookup_elem(void *ptr)
-{
-	return kbpf_mim_entry_map(ptr)->obj.id;
+	return kbpf_mim_fd_get_ptr(&aom(map)->tmpl, &aom(map)->fda.retired, map,
+				   fd, ptr);
 }
 
 /* Called from syscall: kbpf_map_set_inner(). */
@@ -214,8 +210,8 @@ static int aom_set_inner(struct kbpf_map *map, const void *key,
 	kbpf_memcpy(&idx, key, sizeof(idx));
 	if (idx >= map->max_entries)
 		return -KBPF_E2BIG;
-	err = kbpf_mim_entry_from_map(&aom(map)->tmpl, map->obj.host, inner,
-				      &e);
+	err = kbpf_mim_entry_from_map(&aom(map)->tmpl, &aom(map)->fda.retired,
+				      map->obj.host, inner, &e);
 	if (err)
 		return err;
 	return kbpf_fd_array_replace(map, idx, e);
@@ -229,5 +225,5 @@ const struct kbpf_map_ops kbpf_array_of_maps_map_ops = {
 	.lookup_elem = aom_lookup_elem,
 	.fd_get_ptr = aom_fd_get_ptr,
 	.fd_put_ptr = kbpf_fd_entry_put_ptr,
-	.fd_sys_lookup_elem = aom_fd_sys_lookup_elem,
+	.fd_sys_lookup_elem = kbpf_mim_fd_sys_lookup_elem,
 };

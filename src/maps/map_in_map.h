@@ -40,21 +40,31 @@ int kbpf_mim_template_from_map(struct kbpf_mim_template *t,
 
 /*
  * An entry holding a new reference on @inner (the caller keeps its own),
- * if it matches @t. Syscall path; may sleep (allocation).
+ * if it matches @t; @r is the outer map's retired list (kbpf_fd_entry_new).
+ * The caller owns the entry (publish it, or kbpf_fd_entry_free()).
+ * Syscall path; may sleep (allocation).
  * Return 0; -EINVAL (unlike the template), -ENOMEM.
  */
 int kbpf_mim_entry_from_map(const struct kbpf_mim_template *t,
+			    struct kbpf_fd_retired *r,
 			    const struct kbpf_host *h, struct kbpf_map *inner,
 			    struct kbpf_fd_entry **out);
 
 /*
- * An entry holding a reference on the map behind @fd, if it matches @t;
- * the caller owns the entry (publish it, or kbpf_fd_entry_free()).
- * Called from syscall; may sleep. Return 0; -EBADF, -EINVAL (not a map,
- * or unlike the template), -ENOMEM.
+ * The fd_get_ptr op of an outer map (struct kbpf_map_ops) whose template
+ * is @t and retired list @r: *@ptr becomes an entry (kbpf_mim_entry_from_map)
+ * for the map behind @fd, which the caller owns. Linux's order: the fd
+ * (not open: -EBADF; not a map: -EINVAL), the template (-EINVAL), then
+ * -ENOMEM. Syscall path; may sleep.
  */
-int kbpf_mim_entry_from_fd(const struct kbpf_mim_template *t,
-			   const struct kbpf_host *h, int fd,
-			   struct kbpf_fd_entry **out);
+int kbpf_mim_fd_get_ptr(const struct kbpf_mim_template *t,
+			struct kbpf_fd_retired *r, struct kbpf_map *outer,
+			int fd, void **ptr);
+
+/*
+ * The fd_sys_lookup_elem op of both outer maps: the id of the inner map
+ * in entry @ptr. Syscall path, in a read-side section; no locks.
+ */
+uint32_t kbpf_mim_fd_sys_lookup_elem(void *ptr);
 
 #endif /* KBPF_MAPS_MAP_IN_MAP_H */

@@ -77,7 +77,8 @@ static int pea_fd_get_ptr(struct kbpf_map *map, int fd, void **ptr)
 		return -KBPF_EOPNOTSUPP;
 	}
 	/* The reference from fd_get moves into the entry. */
-	e = kbpf_fd_entry_new(h, ev, pea_event_put);
+	e = kbpf_fd_entry_new(h, ev, pea_event_put,
+			      &kbpf_fd_array(map)->retired);
 	if (!e) {
 		kbpf_perf_event_put(ev);
 		return -KBPF_ENOMEM;
