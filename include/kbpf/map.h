@@ -115,9 +115,22 @@ struct kbpf_map_ops {
 			  size_t *nr);
 	/* Bytes the map uses, for bpf_map_info / fdinfo memlock. */
 	uint64_t (*mem_usage)(const struct kbpf_map *map);
-	/* fd maps (perf event array, prog array): resolve/release stored objects. */
-	void *(*fd_get_ptr)(struct kbpf_map *map, int fd);
-	void (*fd_put_ptr)(struct kbpf_map *map, void *ptr);
+	/*
+	 * fd arrays (src/maps/fd_array.h), as Linux's map_fd_get_ptr,
+	 * map_fd_put_ptr and map_fd_sys_lookup_elem:
+	 * fd_get_ptr: syscall path, may sleep. Resolve user fd @fd to what a
+	 *   slot of @map stores, with a reference the caller then owns, after
+	 *   the type's checks. Return 0 with *@ptr set (not NULL), or -errno.
+	 * fd_put_ptr: any context, never sleeps. Drop the reference a slot
+	 *   held on @ptr. @need_defer: it was just taken out of a slot and a
+	 *   running program may still use it, so what it frees must wait for
+	 *   read-side sections; false only when the map itself is freed.
+	 * fd_sys_lookup_elem: syscall path, in a read-side section. The id
+	 *   BPF_MAP_LOOKUP_ELEM shows for @ptr; NULL: -ENOTSUPP.
+	 */
+	int (*fd_get_ptr)(struct kbpf_map *map, int fd, void **ptr);
+	void (*fd_put_ptr)(struct kbpf_map *map, void *ptr, bool need_defer);
+	uint32_t (*fd_sys_lookup_elem)(void *ptr);
 };
 
 /**
@@ -255,7 +268,12 @@ static inline bool kbpf_map_is_map_in_map(const struct kbpf_map *map)
 	       map->map_type == BPF_MAP_TYPE_HASH_OF_MAPS;
 }
 
-/* Program path: the helpers' semantics (see the helper of the same name). */
+/*
+ * Program path: the helpers' semantics (see the helper of the same name).
+ * Update and delete give -EINVAL on types without a program-side write,
+ * which include the fd arrays and map-in-maps: Linux's verifier refuses
+ * those calls at load; kbpf, without a verifier, refuses them here.
+ */
 void *kbpf_map_lookup_elem(struct kbpf_map *map, const void *key);
 long kbpf_map_update_elem(struct kbpf_map *map, const void *key,
 			  const void *value, uint64_t flags);

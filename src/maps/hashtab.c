@@ -89,13 +89,12 @@ struct kbpf_htab {
 	uint32_t value_stride; /* round_up(value_size, 8) */
 	bool percpu, lru, prealloc;
 	/*
-	 * HASH_OF_MAPS: each value slot holds a struct kbpf_mim_entry pointer
+	 * HASH_OF_MAPS: each value slot holds a struct kbpf_fd_entry pointer
 	 * (the slot is round_up(4, 8) = 8 bytes); user space sees map ids.
 	 */
 	bool fd_map;
 	struct kbpf_mim_template tmpl;
-	struct kbpf_spinlock mim_lock; /* protects mim_retired */
-	struct kbpf_mim_entry *mim_retired;
+	struct kbpf_fd_retired mim_retired; /* without defer_free */
 	struct kbpf_percpu locked; /* uint32_t[HTAB_LOCK_SLOTS] per CPU */
 	/* prealloc */
 	uint8_t *elems;
@@ -303,11 +302,11 @@ static bool htab_unlink(struct htab_bucket *b, struct htab_elem *e)
 }
 
 /* HASH_OF_MAPS: the entry an element's value slot holds. */
-static inline struct kbpf_mim_entry *elem_mim(const struct kbpf_htab *t,
-					      struct htab_elem *e)
+static inline struct kbpf_fd_entry *elem_mim(const struct kbpf_htab *t,
+					     struct htab_elem *e)
 {
-	return __atomic_load_n((struct kbpf_mim_entry **)(void *)elem_value(t,
-									    e),
+	return __atomic_load_n((struct kbpf_fd_entry **)(void *)elem_value(t,
+									   e),
 			       __ATOMIC_ACQUIRE);
 }
 
@@ -484,8 +483,7 @@ static void htab_elem_put(struct kbpf_htab *t, struct htab_elem *e,
 
 	/* The inner map may still be in use by a program: release it later. */
 	if (t->fd_map)
-		kbpf_mim_entry_retire(elem_mim(t, e), &t->mim_lock,
-				      &t->mim_retired);
+		t->map.ops->fd_put_ptr(&t->map, elem_mim(t, e), true);
 	if (t->lru) {
 		kbpf_lru_push_free(&t->lru_state, &e->lru);
 		return;
@@ -592,9 +590,10 @@ static void htab_free_all(struct kbpf_htab *t)
 		uintptr_t p = atomic_load(&t->buckets[i].first);
 
 		for (; !is_nulls(p); p = atomic_load(&elem_at(p)->next))
-			kbpf_mim_entry_free(elem_mim(t, elem_at(p)));
+			t->map.ops->fd_put_ptr(&t->map, elem_mim(t, elem_at(p)),
+					       false);
 	}
-	kbpf_mim_free_retired(&t->mim_retired);
+	kbpf_fd_retired_free(&t->mim_retired);
 
 	if (!t->prealloc && t->buckets) {
 		for (i = 0; i < t->n_buckets; i++) {
@@ -707,7 +706,7 @@ static int htab_map_alloc_common(const struct kbpf_host *h,
 	if (attr->map_type == BPF_MAP_TYPE_HASH_OF_MAPS) {
 		/* Linux reads the template before building the table. */
 		t->fd_map = true;
-		kbpf_spin_init(&t->mim_lock);
+		kbpf_spin_init(&t->mim_retired.lock);
 		err = inner ? kbpf_mim_template_from_map(&t->tmpl, inner) :
 			      kbpf_mim_template_take(&t->tmpl, h,
 						     (int)attr->inner_map_fd);
@@ -852,7 +851,7 @@ static void htab_copy_out(const struct kbpf_htab *t, struct htab_elem *e,
 	uint32_t cpu;
 
 	if (t->fd_map) { /* the inner map's id */
-		uint32_t id = elem_mim(t, e)->map->obj.id;
+		uint32_t id = t->map.ops->fd_sys_lookup_elem(elem_mim(t, e));
 
 		kbpf_memcpy(dst, &id, sizeof(id));
 		return;
@@ -901,10 +900,10 @@ static void htab_copy_in(struct kbpf_htab *t, struct htab_elem *e,
 	uint32_t ncpus = t->map.obj.host->nr_cpus, cpu, me;
 
 	if (t->fd_map) { /* @value holds the entry pointer */
-		__atomic_store_n(
-			(struct kbpf_mim_entry **)(void *)elem_value(t, e),
-			*(struct kbpf_mim_entry *const *)value,
-			__ATOMIC_RELEASE);
+		__atomic_store_n((struct kbpf_fd_entry **)(void *)elem_value(t,
+									     e),
+				 *(struct kbpf_fd_entry *const *)value,
+				 __ATOMIC_RELEASE);
 		return;
 	}
 	if (!t->percpu) {
@@ -984,20 +983,21 @@ static long htab_map_update_elem(struct kbpf_map *map, const void *key,
 static int htab_of_maps_sys_update(struct kbpf_map *map, const void *key,
 				   const void *value, uint64_t flags)
 {
-	struct kbpf_htab *t = kbpf_htab(map);
-	struct kbpf_mim_entry *e;
+	struct kbpf_fd_entry *e;
+	void *ptr;
 	int32_t fd;
 	long err;
 
 	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK))
 		return -KBPF_EINVAL;
 	kbpf_memcpy(&fd, value, sizeof(fd));
-	err = kbpf_mim_entry_from_fd(&t->tmpl, map->obj.host, fd, &e);
+	err = map->ops->fd_get_ptr(map, fd, &ptr);
 	if (err)
 		return (int)err;
+	e = ptr; /* the value slot holds a struct kbpf_fd_entry pointer */
 	err = htab_update_common(map, key, &e, flags, false);
 	if (err)
-		kbpf_mim_entry_free(e); /* never published */
+		map->ops->fd_put_ptr(map, e, false); /* never published */
 	return (int)err;
 }
 
@@ -1006,15 +1006,24 @@ static int htab_of_maps_set_inner(struct kbpf_map *map, const void *key,
 				  struct kbpf_map *inner)
 {
 	struct kbpf_htab *t = kbpf_htab(map);
-	struct kbpf_mim_entry *e;
-	long err = kbpf_mim_entry_from_map(&t->tmpl, map->obj.host, inner, &e);
+	struct kbpf_fd_entry *e;
+	long err = kbpf_mim_entry_from_map(&t->tmpl, &t->mim_retired,
+					   map->obj.host, inner, &e);
 
 	if (err)
 		return (int)err;
 	err = htab_update_common(map, key, &e, BPF_ANY, false);
 	if (err)
-		kbpf_mim_entry_free(e);
+		kbpf_fd_entry_free(e);
 	return (int)err;
+}
+
+/* HASH_OF_MAPS, called from syscall: @fd is a map fd like the template. */
+static int htab_of_maps_fd_get_ptr(struct kbpf_map *map, int fd, void **ptr)
+{
+	struct kbpf_htab *t = kbpf_htab(map);
+
+	return kbpf_mim_fd_get_ptr(&t->tmpl, &t->mim_retired, map, fd, ptr);
 }
 
 /* HASH_OF_MAPS, called from a program (any context): the inner map. */
@@ -1023,7 +1032,7 @@ static void *htab_of_maps_lookup_elem(struct kbpf_map *map, const void *key)
 	struct kbpf_htab *t = kbpf_htab(map);
 	struct htab_elem *e = htab_find(t, key, htab_hash(t, key));
 
-	return e ? elem_mim(t, e)->map : NULL;
+	return e ? kbpf_mim_entry_map(elem_mim(t, e)) : NULL;
 }
 
 /* Called from syscall: every CPU's slot from @value. */
@@ -1458,6 +1467,9 @@ const struct kbpf_map_ops kbpf_hash_of_maps_map_ops = {
 	.delete_elem = htab_map_delete_elem,
 	.lookup_elem = htab_of_maps_lookup_elem,
 	.mem_usage = htab_map_mem_usage,
+	.fd_get_ptr = htab_of_maps_fd_get_ptr,
+	.fd_put_ptr = kbpf_fd_entry_put_ptr,
+	.fd_sys_lookup_elem = kbpf_mim_fd_sys_lookup_elem,
 };
 
 const struct kbpf_map_ops kbpf_lru_htab_map_ops = {

@@ -234,17 +234,33 @@ void *kbpf_map_lookup_elem(struct kbpf_map *map, const void *key)
 	return map->ops->lookup_elem(map, key);
 }
 
+/*
+ * Maps whose stored objects a program reaches only through their own
+ * helpers (tail call, perf output, cgroup test, inner-map lookup). Linux's
+ * verifier refuses bpf_map_update_elem and bpf_map_delete_elem on them at
+ * load ("cannot pass map_type 3 into func bpf_map_delete_elem#3"). kbpf's
+ * structural check does not know which map a helper call gets, so the
+ * helpers refuse here, at run time, with the -EINVAL they give for any map
+ * type that has no program-side write. Besides matching Linux, this keeps
+ * a program from emptying the PROG_ARRAY slot of a program that is running
+ * (possibly itself), which a host without defer_free would free at once.
+ */
+static bool prog_may_write(const struct kbpf_map *map)
+{
+	return !map->ops->fd_get_ptr;
+}
+
 long kbpf_map_update_elem(struct kbpf_map *map, const void *key,
 			  const void *value, uint64_t flags)
 {
-	if (!map->ops->update_elem)
+	if (!map->ops->update_elem || !prog_may_write(map))
 		return -KBPF_EINVAL;
 	return map->ops->update_elem(map, key, value, flags);
 }
 
 long kbpf_map_delete_elem(struct kbpf_map *map, const void *key)
 {
-	if (!map->ops->delete_elem)
+	if (!map->ops->delete_elem || !prog_may_write(map))
 		return -KBPF_EINVAL;
 	return map->ops->delete_elem(map, key);
 }

@@ -11,32 +11,28 @@
  * returns the inner map itself, which the program passes to the map
  * helpers (checked mode accepts it for the rest of the run).
  *
- * Locking: a slot points to a small entry holding the reference; slots are
- * swapped with atomic exchanges (syscall path) and read with acquire loads
- * (program path), lock-free. A replaced or deleted entry may still be in
- * use by a running program: its reference is dropped through
- * kbpf_host.defer_free or, without it, when the outer map dies.
+ * Locking: a slot points to a small entry holding the reference (struct
+ * kbpf_fd_entry); slots are swapped with atomic exchanges (syscall path)
+ * and read with acquire loads (program path), lock-free. A replaced or
+ * deleted entry may still be in use by a running program: its reference
+ * is dropped through kbpf_host.defer_free or, without it, when the outer
+ * map dies. The slots, update, delete and free are the fd-array base's
+ * (fd_array.h); creation flags are its too (BPF_F_INNER_MAP is refused on
+ * the outer map: measured).
  */
-#include "core/atomic.h"
 #include "map_in_map.h"
 #include "core/object.h"
-
-/* What Linux's fd-array check lets through (not BPF_F_INNER_MAP: measured). */
-#define AOM_CREATE_FLAG_MASK (BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY)
 
 extern const struct kbpf_map_ops kbpf_array_of_maps_map_ops;
 
 struct kbpf_array_of_maps {
-	struct kbpf_map map;
+	struct kbpf_fd_array fda; /* slots hold struct kbpf_fd_entry */
 	struct kbpf_mim_template tmpl;
-	struct kbpf_spinlock retired_lock; /* protects retired */
-	struct kbpf_mim_entry *retired; /* without defer_free: freed with us */
-	struct kbpf_mim_entry *_Atomic *slots;
 };
 
 static inline struct kbpf_array_of_maps *aom(const struct kbpf_map *map)
 {
-	return kbpf_container_of(map, struct kbpf_array_of_maps, map);
+	return kbpf_container_of(map, struct kbpf_array_of_maps, fda.map);
 }
 
 /* ---- the shared part (map_in_map.h) ---- */
@@ -100,29 +96,36 @@ static bool mim_meta_equal(const struct kbpf_mim_template *t,
 	return true;
 }
 
-int kbpf_mim_entry_from_map(const struct kbpf_mim_template *t,
-			    const struct kbpf_host *h, struct kbpf_map *inner,
-			    struct kbpf_mim_entry **out)
+/* Any context (a defer_free callback): an entry's reference goes. */
+static void mim_map_put(const struct kbpf_host *h, void *inner)
 {
-	struct kbpf_mim_entry *e;
+	(void)h;
+	kbpf_map_put(inner);
+}
+
+int kbpf_mim_entry_from_map(const struct kbpf_mim_template *t,
+			    struct kbpf_fd_retired *r,
+			    const struct kbpf_host *h, struct kbpf_map *inner,
+			    struct kbpf_fd_entry **out)
+{
+	struct kbpf_fd_entry *e;
 
 	if (!mim_meta_equal(t, inner))
 		return -KBPF_EINVAL;
-	e = kbpf_zalloc(h, sizeof(*e), 0);
+	e = kbpf_fd_entry_new(h, inner, mim_map_put, r);
 	if (!e)
 		return -KBPF_ENOMEM;
 	kbpf_map_get(inner);
-	e->host = h;
-	e->map = inner;
 	*out = e;
 	return 0;
 }
 
-int kbpf_mim_entry_from_fd(const struct kbpf_mim_template *t,
-			   const struct kbpf_host *h, int fd,
-			   struct kbpf_mim_entry **out)
+int kbpf_mim_fd_get_ptr(const struct kbpf_mim_template *t,
+			struct kbpf_fd_retired *r, struct kbpf_map *outer,
+			int fd, void **ptr)
 {
-	struct kbpf_mim_entry *e;
+	const struct kbpf_host *h = outer->obj.host;
+	struct kbpf_fd_entry *e;
 	struct kbpf_map *inner;
 	struct kbpf_obj *obj;
 	int err = kbpf_obj_fd_get(h, fd, KBPF_OBJ_MAP, &obj, NULL);
@@ -130,107 +133,38 @@ int kbpf_mim_entry_from_fd(const struct kbpf_mim_template *t,
 	if (err)
 		return err;
 	inner = kbpf_container_of(obj, struct kbpf_map, obj);
-	if (!mim_meta_equal(t, inner)) {
-		kbpf_map_put(inner);
-		return -KBPF_EINVAL;
-	}
-	e = kbpf_zalloc(h, sizeof(*e), 0);
-	if (!e) {
-		kbpf_map_put(inner);
-		return -KBPF_ENOMEM;
-	}
-	e->host = h;
-	e->map = inner; /* the reference from fd_get moves here */
-	*out = e;
-	return 0;
+	err = kbpf_mim_entry_from_map(t, r, h, inner, &e);
+	kbpf_map_put(inner); /* the entry took its own reference */
+	if (!err)
+		*ptr = e;
+	return err;
 }
 
-void kbpf_mim_entry_free(struct kbpf_mim_entry *e)
+uint32_t kbpf_mim_fd_sys_lookup_elem(void *ptr)
 {
-	const struct kbpf_host *h = e->host;
-
-	kbpf_map_put(e->map);
-	kbpf_free(h, e, sizeof(*e));
-}
-
-static void mim_entry_free_rcu(struct kbpf_rcu_head *head)
-{
-	kbpf_mim_entry_free((struct kbpf_mim_entry *)head);
-}
-
-void kbpf_mim_entry_retire(struct kbpf_mim_entry *e, struct kbpf_spinlock *lock,
-			   struct kbpf_mim_entry **retired)
-{
-	const struct kbpf_host *h = e->host;
-	unsigned long flags;
-
-	if (h->defer_free) {
-		e->rcu.func = mim_entry_free_rcu;
-		h->defer_free(h, &e->rcu);
-		return;
-	}
-	flags = kbpf_spin_lock_irqsave(h, lock);
-	e->next_retired = *retired;
-	*retired = e;
-	kbpf_spin_unlock_irqrestore(h, lock, flags);
-}
-
-void kbpf_mim_free_retired(struct kbpf_mim_entry **retired)
-{
-	while (*retired) {
-		struct kbpf_mim_entry *e = *retired;
-
-		*retired = e->next_retired;
-		kbpf_mim_entry_free(e);
-	}
+	return kbpf_mim_entry_map(ptr)->obj.id;
 }
 
 /* ---- ARRAY_OF_MAPS ---- */
-
-/* Called from syscall: Linux's fd_array_map_alloc_check() + array rules. */
-static int aom_alloc_check(const struct kbpf_host *h,
-			   const union bpf_attr *attr)
-{
-	if (attr->value_size != sizeof(uint32_t) ||
-	    (attr->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)))
-		return -KBPF_EINVAL;
-	if (attr->max_entries == 0 || attr->key_size != sizeof(uint32_t) ||
-	    (attr->map_flags & ~AOM_CREATE_FLAG_MASK))
-		return -KBPF_EINVAL;
-	return 0;
-}
 
 /* Called from syscall: the template from @inner, or else the attr's fd. */
 static int aom_alloc_common(const struct kbpf_host *h,
 			    const union bpf_attr *attr,
 			    const struct kbpf_map *inner, struct kbpf_map **out)
 {
-	struct kbpf_array_of_maps *a;
-	size_t bytes;
+	struct kbpf_mim_template t;
 	int err;
 
-	if (kbpf_mul_overflow((size_t)attr->max_entries, sizeof(*a->slots),
-			      &bytes))
-		return -KBPF_ENOMEM;
-	a = kbpf_zalloc(h, sizeof(*a), 0);
-	if (!a)
-		return -KBPF_ENOMEM;
-	err = inner ? kbpf_mim_template_from_map(&a->tmpl, inner) :
-		      kbpf_mim_template_take(&a->tmpl, h,
-					     (int)attr->inner_map_fd);
-	if (err) {
-		kbpf_free(h, a, sizeof(*a));
+	err = inner ? kbpf_mim_template_from_map(&t, inner) :
+		      kbpf_mim_template_take(&t, h, (int)attr->inner_map_fd);
+	if (err)
 		return err;
-	}
-	a->slots = kbpf_zalloc(h, bytes, 0);
-	if (!a->slots) {
-		kbpf_free(h, a, sizeof(*a));
-		return -KBPF_ENOMEM;
-	}
-	kbpf_map_init(&a->map, h, attr, &kbpf_array_of_maps_map_ops);
-	kbpf_spin_init(&a->retired_lock);
-	*out = &a->map;
-	return 0;
+	err = kbpf_fd_array_alloc(h, attr, &kbpf_array_of_maps_map_ops,
+				  sizeof(struct kbpf_array_of_maps), false,
+				  out);
+	if (!err)
+		aom(*out)->tmpl = t;
+	return err;
 }
 
 static int aom_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
@@ -247,136 +181,49 @@ static int aom_alloc_with_inner(const struct kbpf_host *h,
 	return aom_alloc_common(h, attr, inner, out);
 }
 
-/* Called when no program or fd can reach the map. */
-static void aom_free(struct kbpf_map *map)
-{
-	struct kbpf_array_of_maps *a = aom(map);
-	const struct kbpf_host *h = map->obj.host;
-	uint32_t i;
-
-	for (i = 0; i < map->max_entries; i++) {
-		struct kbpf_mim_entry *e = atomic_load(&a->slots[i]);
-
-		if (e)
-			kbpf_mim_entry_free(e);
-	}
-	kbpf_mim_free_retired(&a->retired);
-	kbpf_free(h, a->slots, (size_t)map->max_entries * sizeof(*a->slots));
-	kbpf_free(h, a, sizeof(*a));
-}
-
 /* Called from a program (any context): the inner map, or NULL. */
 static void *aom_lookup_elem(struct kbpf_map *map, const void *key)
 {
-	struct kbpf_array_of_maps *a = aom(map);
-	struct kbpf_mim_entry *e;
+	struct kbpf_fd_entry *e;
 	uint32_t idx;
 
 	kbpf_memcpy(&idx, key, sizeof(idx));
-	if (idx >= map->max_entries)
-		return NULL;
-	/* Acquire: pairs with the exchange that published the entry. */
-	e = atomic_load_explicit(&a->slots[idx], memory_order_acquire);
-	return e ? e->map : NULL;
+	e = kbpf_fd_array_get(map, idx);
+	return e ? e->obj : NULL;
 }
 
-/* Called from syscall: the inner map's id. */
-static int aom_sys_lookup(struct kbpf_map *map, const void *key, void *value,
-			  uint64_t flags)
+/* Called from syscall: @fd is a map fd like the template. */
+static int aom_fd_get_ptr(struct kbpf_map *map, int fd, void **ptr)
 {
-	struct kbpf_map *inner = aom_lookup_elem(map, key);
-	uint32_t id;
-
-	if (!inner)
-		return -KBPF_ENOENT;
-	id = inner->obj.id;
-	kbpf_memcpy(value, &id, sizeof(id));
-	return 0;
-}
-
-/*
- * Called from syscall: @value is a map fd. Linux's order: flags, index,
- * the fd (not open: -EBADF; not a map: -EINVAL), the template (-EINVAL).
- */
-static int aom_sys_update(struct kbpf_map *map, const void *key,
-			  const void *value, uint64_t flags)
-{
-	struct kbpf_array_of_maps *a = aom(map);
-	struct kbpf_mim_entry *e, *old;
-	uint32_t idx;
-	int32_t fd;
-	int err;
-
-	if (flags != BPF_ANY)
-		return -KBPF_EINVAL;
-	kbpf_memcpy(&idx, key, sizeof(idx));
-	if (idx >= map->max_entries)
-		return -KBPF_E2BIG;
-	kbpf_memcpy(&fd, value, sizeof(fd));
-	err = kbpf_mim_entry_from_fd(&a->tmpl, map->obj.host, fd, &e);
-	if (err)
-		return err;
-	old = atomic_exchange_explicit(&a->slots[idx], e, memory_order_acq_rel);
-	if (old)
-		kbpf_mim_entry_retire(old, &a->retired_lock, &a->retired);
-	return 0;
+	return kbpf_mim_fd_get_ptr(&aom(map)->tmpl, &aom(map)->fda.retired, map,
+				   fd, ptr);
 }
 
 /* Called from syscall: kbpf_map_set_inner(). */
 static int aom_set_inner(struct kbpf_map *map, const void *key,
 			 struct kbpf_map *inner)
 {
-	struct kbpf_array_of_maps *a = aom(map);
-	struct kbpf_mim_entry *e, *old;
+	struct kbpf_fd_entry *e;
 	uint32_t idx;
 	int err;
 
 	kbpf_memcpy(&idx, key, sizeof(idx));
 	if (idx >= map->max_entries)
 		return -KBPF_E2BIG;
-	err = kbpf_mim_entry_from_map(&a->tmpl, map->obj.host, inner, &e);
+	err = kbpf_mim_entry_from_map(&aom(map)->tmpl, &aom(map)->fda.retired,
+				      map->obj.host, inner, &e);
 	if (err)
 		return err;
-	old = atomic_exchange_explicit(&a->slots[idx], e, memory_order_acq_rel);
-	if (old)
-		kbpf_mim_entry_retire(old, &a->retired_lock, &a->retired);
-	return 0;
-}
-
-/* Called from syscall */
-static long aom_delete_elem(struct kbpf_map *map, const void *key)
-{
-	struct kbpf_array_of_maps *a = aom(map);
-	struct kbpf_mim_entry *old;
-	uint32_t idx;
-
-	kbpf_memcpy(&idx, key, sizeof(idx));
-	if (idx >= map->max_entries)
-		return -KBPF_E2BIG;
-	old = atomic_exchange_explicit(&a->slots[idx], NULL,
-				       memory_order_acq_rel);
-	if (!old)
-		return -KBPF_ENOENT;
-	kbpf_mim_entry_retire(old, &a->retired_lock, &a->retired);
-	return 0;
-}
-
-static uint64_t aom_mem_usage(const struct kbpf_map *map)
-{
-	return sizeof(struct kbpf_array_of_maps) +
-	       (uint64_t)map->max_entries * sizeof(void *);
+	return kbpf_fd_array_replace(map, idx, e);
 }
 
 const struct kbpf_map_ops kbpf_array_of_maps_map_ops = {
-	.alloc_check = aom_alloc_check,
+	KBPF_FD_ARRAY_OPS,
 	.alloc = aom_alloc,
 	.alloc_with_inner = aom_alloc_with_inner,
-	.free = aom_free,
-	.get_next_key = kbpf_array_get_next_key,
-	.sys_lookup = aom_sys_lookup,
-	.sys_update = aom_sys_update,
 	.set_inner = aom_set_inner,
 	.lookup_elem = aom_lookup_elem,
-	.delete_elem = aom_delete_elem,
-	.mem_usage = aom_mem_usage,
+	.fd_get_ptr = aom_fd_get_ptr,
+	.fd_put_ptr = kbpf_fd_entry_put_ptr,
+	.fd_sys_lookup_elem = kbpf_mim_fd_sys_lookup_elem,
 };

@@ -19,6 +19,10 @@
  * Linux's behaviour. With BPF_F_PRESERVE_ELEMS entries live until they are
  * replaced or deleted, or the map dies.
  *
+ * Slots, update, delete, the clearing and free are the fd-array base's
+ * (fd_array.h); this file has fd -> event with its checks, and the output
+ * helper's read.
+ *
  * Locking: slots are swapped with atomic exchanges (updates and deletes
  * from the syscall side); the output helper loads a slot with acquire and
  * uses its entry while the program runs. A replaced or deleted entry is
@@ -26,164 +30,41 @@
  * without it, on a list freed with the map. The final put of an event may
  * therefore run from a defer_free callback.
  */
-#include "core/atomic.h"
-#include "core/spinlock.h"
+#include "fd_array.h"
 #include "kbpf/perf.h"
-#include "map_internal.h"
-
-#define PEA_CREATE_FLAG_MASK \
-	(BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_PRESERVE_ELEMS)
 
 extern const struct kbpf_map_ops kbpf_perf_event_array_map_ops;
-
-struct pea_entry {
-	struct kbpf_rcu_head rcu; /* first: the defer_free callback casts */
-	const struct kbpf_host *host;
-	struct kbpf_perf_event *ev;
-	struct pea_entry *next_retired;
-};
-
-struct kbpf_perf_event_array {
-	struct kbpf_map map;
-	struct kbpf_spinlock retired_lock; /* protects retired */
-	struct pea_entry *retired; /* without defer_free: freed with the map */
-	struct pea_entry *_Atomic *slots;
-};
-
-static inline struct kbpf_perf_event_array *pea(const struct kbpf_map *map)
-{
-	return kbpf_container_of(map, struct kbpf_perf_event_array, map);
-}
-
-static void pea_release_uref(struct kbpf_obj *obj);
-
-/* Called from syscall */
-static int pea_alloc_check(const struct kbpf_host *h,
-			   const union bpf_attr *attr)
-{
-	if (attr->max_entries == 0 || attr->key_size != 4 ||
-	    attr->value_size != 4 || (attr->map_flags & ~PEA_CREATE_FLAG_MASK))
-		return -KBPF_EINVAL;
-	return 0;
-}
 
 /* Called from syscall */
 static int pea_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 		     struct kbpf_map **out)
 {
-	struct kbpf_perf_event_array *a;
-	size_t bytes;
-
-	if (kbpf_mul_overflow((size_t)attr->max_entries, sizeof(*a->slots),
-			      &bytes))
-		return -KBPF_ENOMEM;
-	a = kbpf_zalloc(h, sizeof(*a), 0);
-	if (!a)
-		return -KBPF_ENOMEM;
-	a->slots = kbpf_zalloc(h, bytes, 0);
-	if (!a->slots) {
-		kbpf_free(h, a, sizeof(*a));
-		return -KBPF_ENOMEM;
-	}
-	kbpf_map_init(&a->map, h, attr, &kbpf_perf_event_array_map_ops);
-	if (!(attr->map_flags & BPF_F_PRESERVE_ELEMS))
-		a->map.obj.release_uref = pea_release_uref;
-	kbpf_spin_init(&a->retired_lock);
-	*out = &a->map;
-	return 0;
+	/* Linux drops the entries with the fd unless asked to keep them. */
+	return kbpf_fd_array_alloc(h, attr, &kbpf_perf_event_array_map_ops,
+				   sizeof(struct kbpf_fd_array),
+				   !(attr->map_flags & BPF_F_PRESERVE_ELEMS),
+				   out);
 }
 
-static void pea_entry_free(struct pea_entry *e)
+/* Any context (a defer_free callback): an entry's reference goes. */
+static void pea_event_put(const struct kbpf_host *h, void *ev)
 {
-	const struct kbpf_host *h = e->host;
-
-	kbpf_perf_event_put(e->ev);
-	kbpf_free(h, e, sizeof(*e));
-}
-
-static void pea_entry_free_rcu(struct kbpf_rcu_head *head)
-{
-	pea_entry_free((struct pea_entry *)head);
-}
-
-/* Called from syscall or from a program: reclaim once readers are done. */
-static void pea_retire(struct kbpf_perf_event_array *a, struct pea_entry *e)
-{
-	const struct kbpf_host *h = a->map.obj.host;
-	unsigned long flags;
-
-	if (h->defer_free) {
-		e->rcu.func = pea_entry_free_rcu;
-		h->defer_free(h, &e->rcu);
-		return;
-	}
-	flags = kbpf_spin_lock_irqsave(h, &a->retired_lock);
-	e->next_retired = a->retired;
-	a->retired = e;
-	kbpf_spin_unlock_irqrestore(h, &a->retired_lock, flags);
-}
-
-/* Called from syscall: the last user reference is gone (not PRESERVE_ELEMS). */
-static void pea_release_uref(struct kbpf_obj *obj)
-{
-	struct kbpf_map *map = kbpf_container_of(obj, struct kbpf_map, obj);
-	struct kbpf_perf_event_array *a = pea(map);
-	uint32_t i;
-
-	for (i = 0; i < map->max_entries; i++) {
-		struct pea_entry *old = atomic_exchange_explicit(
-			&a->slots[i], NULL, memory_order_acq_rel);
-
-		if (old)
-			pea_retire(a, old);
-	}
-}
-
-/* Called when the last reference is gone: no program, no fd. */
-static void pea_free(struct kbpf_map *map)
-{
-	struct kbpf_perf_event_array *a = pea(map);
-	const struct kbpf_host *h = map->obj.host;
-	uint32_t i;
-
-	for (i = 0; i < map->max_entries; i++) {
-		struct pea_entry *e = atomic_load(&a->slots[i]);
-
-		if (e)
-			pea_entry_free(e);
-	}
-	while (a->retired) {
-		struct pea_entry *e = a->retired;
-
-		a->retired = e->next_retired;
-		pea_entry_free(e);
-	}
-	kbpf_free(h, a->slots, (size_t)map->max_entries * sizeof(*a->slots));
-	kbpf_free(h, a, sizeof(*a));
+	(void)h;
+	kbpf_perf_event_put(ev);
 }
 
 /*
- * Called from syscall: @value is a perf event fd. Linux's order: flags,
- * index, then the fd (not open or not a perf event: -EBADF; an inherited
- * event, which perf_event_read_local() refuses: -EOPNOTSUPP).
+ * Called from syscall: @fd is a perf event fd. Not open or not a perf
+ * event: -EBADF; an inherited event, which perf_event_read_local()
+ * refuses: -EOPNOTSUPP.
  */
-static int pea_sys_update(struct kbpf_map *map, const void *key,
-			  const void *value, uint64_t flags)
+static int pea_fd_get_ptr(struct kbpf_map *map, int fd, void **ptr)
 {
-	struct kbpf_perf_event_array *a = pea(map);
 	const struct kbpf_host *h = map->obj.host;
 	struct kbpf_perf_event *ev;
+	struct kbpf_fd_entry *e;
 	struct kbpf_obj *obj;
-	struct pea_entry *e, *old;
-	uint32_t idx;
-	int32_t fd;
 
-	if (flags != BPF_ANY)
-		return -KBPF_EINVAL;
-	kbpf_memcpy(&idx, key, sizeof(idx));
-	if (idx >= map->max_entries)
-		return -KBPF_E2BIG;
-	kbpf_memcpy(&fd, value, sizeof(fd));
 	if (!h->fd_get || h->fd_get(h, fd, &obj, NULL))
 		return -KBPF_EBADF;
 	ev = kbpf_perf_event_from_obj(obj);
@@ -195,43 +76,15 @@ static int pea_sys_update(struct kbpf_map *map, const void *key,
 		kbpf_perf_event_put(ev);
 		return -KBPF_EOPNOTSUPP;
 	}
-	e = kbpf_zalloc(h, sizeof(*e), 0);
+	/* The reference from fd_get moves into the entry. */
+	e = kbpf_fd_entry_new(h, ev, pea_event_put,
+			      &kbpf_fd_array(map)->retired);
 	if (!e) {
 		kbpf_perf_event_put(ev);
 		return -KBPF_ENOMEM;
 	}
-	e->host = h;
-	e->ev = ev; /* the reference from fd_get moves here */
-	/* Release: pairs with the helper's acquire of the slot. */
-	old = atomic_exchange_explicit(&a->slots[idx], e, memory_order_acq_rel);
-	if (old)
-		pea_retire(a, old);
+	*ptr = e;
 	return 0;
-}
-
-/* Called from syscall or from a program (any context) */
-static long pea_delete_elem(struct kbpf_map *map, const void *key)
-{
-	struct kbpf_perf_event_array *a = pea(map);
-	struct pea_entry *old;
-	uint32_t idx;
-
-	kbpf_memcpy(&idx, key, sizeof(idx));
-	if (idx >= map->max_entries)
-		return -KBPF_E2BIG;
-	old = atomic_exchange_explicit(&a->slots[idx], NULL,
-				       memory_order_acq_rel);
-	if (!old)
-		return -KBPF_ENOENT;
-	pea_retire(a, old);
-	return 0;
-}
-
-/* Called from syscall: Linux has no value to show for a perf event. */
-static int pea_sys_lookup(struct kbpf_map *map, const void *key, void *value,
-			  uint64_t flags)
-{
-	return -KBPF_ENOTSUPP;
 }
 
 long kbpf_perf_event_array_output(struct kbpf_map *map, uint32_t cpu,
@@ -249,7 +102,7 @@ long kbpf_perf_event_array_output_frag(struct kbpf_map *map, uint32_t cpu,
 				       uint16_t misc)
 {
 	uint64_t idx = flags & BPF_F_INDEX_MASK;
-	struct pea_entry *e;
+	struct kbpf_fd_entry *e;
 
 	if (map->map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 		return -KBPF_EINVAL;
@@ -260,29 +113,16 @@ long kbpf_perf_event_array_output_frag(struct kbpf_map *map, uint32_t cpu,
 		idx = cpu;
 	if (idx >= map->max_entries)
 		return -KBPF_E2BIG;
-	/* Pairs with the release exchange in update. */
-	e = atomic_load_explicit(&pea(map)->slots[idx], memory_order_acquire);
+	e = kbpf_fd_array_get(map, (uint32_t)idx);
 	if (!e)
 		return -KBPF_ENOENT;
-	return kbpf_perf_event_output_frag(e->ev, cpu, data, size, frag, misc);
+	return kbpf_perf_event_output_frag(e->obj, cpu, data, size, frag, misc);
 }
 
-static uint64_t pea_mem_usage(const struct kbpf_map *map)
-{
-	return sizeof(struct kbpf_perf_event_array) +
-	       (uint64_t)map->max_entries * sizeof(void *);
-}
-
+/* Lookups from the syscall side: no fd_sys_lookup_elem, -ENOTSUPP. */
 const struct kbpf_map_ops kbpf_perf_event_array_map_ops = {
-	/* syscall path */
-	.alloc_check = pea_alloc_check,
+	KBPF_FD_ARRAY_OPS,
 	.alloc = pea_alloc,
-	.free = pea_free,
-	.get_next_key = kbpf_array_get_next_key,
-	.sys_lookup = pea_sys_lookup,
-	.sys_update = pea_sys_update,
-	/* both paths */
-	.delete_elem = pea_delete_elem,
-	/* special */
-	.mem_usage = pea_mem_usage,
+	.fd_get_ptr = pea_fd_get_ptr,
+	.fd_put_ptr = kbpf_fd_entry_put_ptr,
 };

@@ -73,7 +73,9 @@ KBPF_TEST(
 		kbpf_map_put(same);
 		k = 1;
 		T_ASSERT(kbpf_map_lookup_elem(outer, &k) != NULL);
-		T_EQ(kbpf_map_delete_elem(outer, &k), 0);
+		/* Programs may only look map-in-maps up, as in Linux. */
+		T_EQ(kbpf_map_delete_elem(outer, &k), -KBPF_EINVAL);
+		T_ASSERT(kbpf_map_lookup_elem(outer, &k) != NULL);
 		kbpf_map_put(other);
 		kbpf_map_put(outer);
 	}
@@ -118,5 +120,45 @@ KBPF_TEST(
 	p = kbpf_map_lookup_elem(m, &q);
 	T_ASSERT(p && *p == 8);
 	kbpf_map_put(m);
+	T_EQ(kbpf_posix_live_allocs(), live);
+}
+
+KBPF_TEST(
+	map_in_map_without_defer_free,
+	"a host without defer_free: a replaced inner map stays referenced (a program may still use it) until the outer map is freed; nothing leaks")
+{
+	static const uint32_t outers[] = { BPF_MAP_TYPE_ARRAY_OF_MAPS,
+					   BPF_MAP_TYPE_HASH_OF_MAPS };
+	static struct kbpf_host h; /* outlives the maps made with it */
+	long live = kbpf_posix_live_allocs();
+	int err;
+
+	h = *kbpf_posix_host();
+	h.defer_free = NULL; /* host.h allows it */
+	for (size_t o = 0; o < 2; o++) {
+		struct kbpf_map *old =
+			make(BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0, NULL, &err);
+		struct kbpf_map *cur =
+			make(BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0, NULL, &err);
+		struct kbpf_map *outer = NULL;
+		union bpf_attr a;
+		uint32_t k = 1;
+
+		T_ASSERT(old && cur);
+		memset(&a, 0, sizeof(a));
+		a.map_type = outers[o];
+		a.key_size = 4;
+		a.value_size = 4;
+		a.max_entries = 4;
+		T_EQ(kbpf_map_create_with_inner(&h, &a, old, &outer), 0);
+		T_EQ(kbpf_map_set_inner(outer, &k, old), 0);
+		T_EQ(kbpf_map_set_inner(outer, &k, cur), 0);
+		/* Replaced: only the retired entry's reference is left. */
+		kbpf_map_put(old);
+		T_EQ(atomic_load(&old->obj.refcnt), 1);
+		T_ASSERT(kbpf_map_lookup_elem(outer, &k) == cur);
+		kbpf_map_put(cur);
+		kbpf_map_put(outer);
+	}
 	T_EQ(kbpf_posix_live_allocs(), live);
 }

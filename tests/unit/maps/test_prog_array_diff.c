@@ -547,3 +547,104 @@ KBPF_TEST(
 	side_close(SIDE_KBPF, w.cnt);
 	side_close(SIDE_KBPF, w.pa);
 }
+
+/* ---- programs may not write fd arrays (issue #12) ---- */
+
+/* A map of @type for @side; map-in-maps get an inner ARRAY template. */
+static long create_fd_map(int side, uint32_t type)
+{
+	union bpf_attr a;
+	long inner = -1, fd;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = 4;
+	a.value_size = 4;
+	a.max_entries = 4;
+	if (type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	    type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+		inner = side_create(side, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0, 0,
+				    NULL);
+		if (inner < 0)
+			return inner;
+		a.inner_map_fd = (uint32_t)inner;
+	}
+	fd = side_bpf(side, BPF_MAP_CREATE, &a);
+	side_close(side, inner);
+	return fd;
+}
+
+/* r0 = bpf_map_delete_elem(map, &key 0) or bpf_map_update_elem(.., 0). */
+static long load_writer(int side, long map_fd, int helper)
+{
+	struct prog p = { .n = 0 };
+
+	emit(&p, I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0));
+	emit(&p, I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -16, 0));
+	emit_ld_map(&p, 1, map_fd);
+	emit(&p, MOV_X(2, 10));
+	emit(&p, I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4));
+	if (helper == BPF_FUNC_map_update_elem) {
+		emit(&p, MOV_X(3, 10));
+		emit(&p, I(BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, -16));
+		emit(&p, MOV_K(4, BPF_ANY));
+	}
+	emit(&p, CALL(helper));
+	emit(&p, EXIT);
+	return load(side, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, &p);
+}
+
+KBPF_TEST(
+	fd_map_prog_writes_refused,
+	"bpf_map_update_elem/delete_elem on fd arrays and map-in-maps: the kernel refuses at load, kbpf (no verifier) at run time with -EINVAL, and the slot stays")
+{
+	static const uint32_t types[] = {
+		BPF_MAP_TYPE_PROG_ARRAY,   BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+		BPF_MAP_TYPE_CGROUP_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS,
+		BPF_MAP_TYPE_HASH_OF_MAPS,
+	};
+	static const int helpers[] = { BPF_FUNC_map_delete_elem,
+				       BPF_FUNC_map_update_elem };
+	long live = kbpf_posix_live_allocs();
+
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		for (size_t f = 0; f < 2; f++) {
+			long m = create_fd_map(SIDE_KBPF, types[t]), k, fd;
+			uint32_t ret = 1, key = 0, id = 0;
+
+			T_ASSERT(m >= 0);
+			if (oracle_available(NULL)) {
+				k = create_fd_map(SIDE_KERNEL, types[t]);
+				T_ASSERT(k >= 0);
+				fd = load_writer(SIDE_KERNEL, k, helpers[f]);
+				if (fd >= 0)
+					T_FAIL("kernel loaded helper %d on map type %u",
+					       helpers[f], types[t]);
+				T_EQ(fd, -EINVAL);
+				side_close(SIDE_KERNEL, fd);
+				side_close(SIDE_KERNEL, k);
+			}
+			fd = load_writer(SIDE_KBPF, m, helpers[f]);
+			T_ASSERT(fd >= 0);
+			/* A prog array holding the writer itself: it stays. */
+			if (types[t] == BPF_MAP_TYPE_PROG_ARRAY) {
+				uint32_t v = (uint32_t)fd;
+
+				T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM,
+					       m, &key, &v, 0),
+				     0);
+			}
+			T_EQ(run(SIDE_KBPF, fd, 0, &ret), 0);
+			T_EQ((int32_t)ret, -EINVAL);
+			if (types[t] == BPF_MAP_TYPE_PROG_ARRAY) {
+				T_EQ(side_elem(SIDE_KBPF, BPF_MAP_LOOKUP_ELEM,
+					       m, &key, &id, 0),
+				     0);
+				T_EQ(id, (uint32_t)prog_id(SIDE_KBPF, fd));
+			}
+			side_close(SIDE_KBPF, fd);
+			side_close(SIDE_KBPF, m);
+		}
+	}
+	T_EQ(kbpf_posix_live_allocs(), live);
+}
