@@ -62,7 +62,7 @@ syms=$(for o in "${objs[@]}"; do
 		$2 ~ /^[A-TV-Z]$/ { print "D", m, f, $1 }'
 done)
 
-if ! echo "$syms" | grep -q '^D '; then
+if ! grep -q '^D ' <<<"$syms"; then
 	echo "FAIL: $nm read no global symbols from the objects given (${#objs[@]})"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -138,7 +138,7 @@ layers=$(echo "$allowed" | awk '
 	}')
 echo "layers of the table (a module may use only modules of lower layers):"
 echo "$layers" | grep -v '^FAIL' || true
-if echo "$layers" | grep -q '^FAIL'; then
+if grep -q '^FAIL' <<<"$layers"; then
 	echo "$layers" | grep '^FAIL'
 	status=1
 fi
@@ -164,7 +164,7 @@ if [ "$drawn" != "$want" ]; then
 	status=1
 fi
 for m in $modules; do
-	if ! echo "$allowed" | grep -q "^$m:"; then
+	if ! grep -q "^$m:" <<<"$allowed"; then
 		echo "FAIL: module src/$m/ is not in the layering table of $table"
 		status=1
 	fi
