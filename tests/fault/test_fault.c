@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <execinfo.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +273,70 @@ static const char *site_of(int stack)
 	return sites[stack_site_idx[stack]].where;
 }
 
+/* ---- the allocation calls written in src/, for what no scenario reaches ---- */
+
+#ifdef FAULT_SRC_DIR
+static const char *const alloc_calls[] = {
+	"kbpf_malloc(",	  "kbpf_zalloc(", "kbpf_malloc_aligned(",
+	"->alloc_pages(", "->vmap(",	  "h->alloc("
+};
+static int nr_static, nr_unreached;
+
+/* A reached site at @file:@line .. @line + 3 (a call spanning lines). */
+static int reached(const char *file, int line)
+{
+	size_t len = strlen(file);
+
+	for (int i = 0; i < nr_sites; i++) {
+		int l;
+
+		if (strncmp(sites[i].where, file, len) ||
+		    sites[i].where[len] != ':')
+			continue;
+		l = atoi(sites[i].where + len + 1);
+		if (l >= line && l <= line + 3)
+			return 1;
+	}
+	return 0;
+}
+
+static int scan_file(const char *path, const struct stat *st, int type,
+		     struct FTW *ftw)
+{
+	const char *rel = strstr(path, "/src/");
+	char buf[512];
+	FILE *f;
+	int line = 0;
+
+	(void)st;
+	(void)ftw;
+	if (type != FTW_F || !rel || strstr(path, "/src/core/alloc.h"))
+		return 0;
+	rel++;
+	f = fopen(path, "r");
+	while (f && fgets(buf, sizeof(buf), f)) {
+		line++;
+		for (size_t i = 0; i < KBPF_ARRAY_SIZE(alloc_calls); i++) {
+			const char *t = buf + strspn(buf, " \t");
+
+			if (!strstr(buf, alloc_calls[i]) || *t == '*' ||
+			    !strncmp(t, "/*", 2))
+				continue;
+			nr_static++;
+			if (!reached(rel, line)) {
+				nr_unreached++;
+				printf("  not reached by any scenario: %s:%d\n",
+				       rel, line);
+			}
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return 0;
+}
+#endif
+
 /* ---- problems found, reported with their sites at the end ---- */
 
 struct problem {
@@ -307,6 +373,8 @@ static const struct {
 	const char *file, *func, *why;
 } absorbed[] = {
 	{ "src/loader/load.c", "kbpf_elf_load",
+	  "the loader's own log buffer only carries a refused program's message" },
+	{ "src/loader/load.c", "kbpf_elf_load_prog",
 	  "the loader's own log buffer only carries a refused program's message" },
 };
 
@@ -663,6 +731,7 @@ static long s_lpm(void)
 	CK(elem(BPF_MAP_UPDATE_ELEM, fd, &k[1], &v, BPF_EXIST));
 	CK(elem(BPF_MAP_LOOKUP_ELEM, fd, &k[2], &v, 0));
 	CK(next_key(fd, NULL, &nk));
+	CK(next_key(fd, &k[1], &nk));
 	CK(elem(BPF_MAP_DELETE_ELEM, fd, &k[1], NULL, 0));
 	return 0;
 }
@@ -838,6 +907,80 @@ static long s_prog_test_runs(void)
 	FD(fd, prog_load(BPF_PROG_TYPE_TRACEPOINT, p, 2, 1));
 	FD(fd, prog_load(BPF_PROG_TYPE_PERF_EVENT, p, 2, 1));
 	return 0;
+}
+
+/* Packet test runs with a context in, XDP live frames and XDP frags. */
+static long s_prog_pkt_runs(void)
+{
+	static const struct bpf_insn drop[] = { MOV_K(0, 1), EXIT };
+	static uint8_t big[5000];
+	uint32_t md[6] = { 0, sizeof(pkt), 0, 0, 0, 0 };
+	uint8_t skb[192] = { 0 };
+	union bpf_attr a, l;
+	long xdp, tc, r;
+
+	FD(tc, prog_load(BPF_PROG_TYPE_SCHED_CLS, drop, 2, 0));
+	CK(test_run(tc, skb, sizeof(skb), 1));
+	FD(xdp, prog_load(BPF_PROG_TYPE_XDP, drop, 2, 0));
+	CK(test_run(xdp, md, sizeof(md), 1));
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)xdp;
+	a.test.data_in = (uint64_t)(uintptr_t)pkt;
+	a.test.data_size_in = sizeof(pkt);
+	a.test.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+	a.test.repeat = 2;
+	CK(sys(BPF_PROG_TEST_RUN, &a));
+	memset(&l, 0, sizeof(l));
+	l.prog_type = BPF_PROG_TYPE_XDP;
+	l.insn_cnt = 2;
+	l.insns = (uint64_t)(uintptr_t)drop;
+	l.license = (uint64_t)(uintptr_t) "GPL";
+	l.prog_flags = BPF_F_XDP_HAS_FRAGS;
+	FD(xdp, track(sys(BPF_PROG_LOAD, &l)));
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)xdp;
+	a.test.data_in = (uint64_t)(uintptr_t)big;
+	a.test.data_size_in = sizeof(big);
+	a.test.data_out = (uint64_t)(uintptr_t)big;
+	a.test.data_size_out = sizeof(big);
+	r = sys(BPF_PROG_TEST_RUN, &a);
+	return r;
+}
+
+/* Where a cgroup2 file system is mounted ("" if none). */
+static const char *cgroup2_dir(void)
+{
+	static char dir[256];
+	char dev[64], path[256], type[64];
+	FILE *f;
+
+	if (dir[0])
+		return dir;
+	f = fopen("/proc/self/mounts", "r");
+	while (f && fscanf(f, "%63s %255s %63s %*[^\n]", dev, path, type) == 3)
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(dir, sizeof(dir), "%s", path);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return dir;
+}
+
+/* A cgroup array slot set from a cgroup directory's fd. */
+static long s_cgroup_array(void)
+{
+	uint32_t k = 0, v;
+	long map, cg;
+
+	FD(map, map_create(BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 2, 0, 0));
+	cg = open(cgroup2_dir(), O_RDONLY | O_DIRECTORY);
+	if (cg < 0)
+		return 0; /* no cgroup v2 here: nothing to set */
+	v = (uint32_t)cg;
+	map = elem(BPF_MAP_UPDATE_ELEM, map, &k, &v, BPF_ANY);
+	close((int)cg);
+	return map;
 }
 
 /* bpf_ringbuf_output from a program, and the ring mapped by user space. */
@@ -1119,6 +1262,35 @@ static long s_elf_basic(void)
 	return load_obj(obj_basic, obj_basic_size, "basic", NULL, 0);
 }
 
+/* Maps and one program, one at a time, with .kconfig externs. */
+static void *obj_kconfig;
+static size_t obj_kconfig_size;
+
+static long s_elf_kconfig(void)
+{
+	static const char kconfig[] = "LINUX_KERNEL_VERSION=394752\n"
+				      "CONFIG_BPF=y\n"
+				      "CONFIG_MOD=m\n"
+				      "CONFIG_CH=n\n"
+				      "CONFIG_NUM=-5\n"
+				      "CONFIG_STR=\"hello\"\n";
+	struct kbpf_elf_opts o = { .obj_name = "kconfig", .kconfig = kconfig };
+	struct kbpf_elf *obj = NULL;
+	struct kbpf_elf_prog *p;
+	long r;
+
+	r = kbpf_elf_parse(kbpf_posix_host(), obj_kconfig, obj_kconfig_size, &o,
+			   &obj);
+	for (uint32_t i = 0; !r && i < obj->nr_maps; i++)
+		r = kbpf_elf_create_map(obj, &obj->maps[i], &o);
+	if (!r) {
+		p = kbpf_elf_find_prog(obj, "read_all");
+		r = p ? kbpf_elf_load_prog(obj, p, &o) : -ENOENT;
+	}
+	kbpf_elf_free(obj);
+	return r;
+}
+
 static long s_elf_core(void)
 {
 	size_t n;
@@ -1211,6 +1383,8 @@ static const struct {
 	{ "prog_lru_update", s_prog_lru_update },
 	{ "prog_subprog_callbacks", s_prog_subprog_callbacks },
 	{ "prog_test_runs", s_prog_test_runs },
+	{ "prog_pkt_runs", s_prog_pkt_runs },
+	{ "cgroup_array", s_cgroup_array },
 	{ "prog_ringbuf", s_prog_ringbuf },
 	{ "prog_stackmap", s_prog_stackmap },
 	{ "prog_array", s_prog_array },
@@ -1219,6 +1393,7 @@ static const struct {
 #ifdef FAULT_LOADER_OBJ_DIR
 	{ "elf_basic", s_elf_basic },
 	{ "elf_core", s_elf_core },
+	{ "elf_kconfig", s_elf_kconfig },
 #endif
 };
 
@@ -1238,13 +1413,15 @@ KBPF_TEST(
 	obj_basic = read_obj("basic.bpf.o", &obj_basic_size);
 	obj_core_local = read_obj("core_local.bpf.o", &obj_core_local_size);
 	obj_core_target = read_obj("core_target.bpf.o", &obj_core_target_size);
+	obj_kconfig = read_obj("kconfig.bpf.o", &obj_kconfig_size);
 #endif
 	kbpf_posix_set_task_hooks(NULL, fake_stack);
 	kbpf_posix_set_alloc_observer(observe, NULL);
 	for (size_t i = 0; i < KBPF_ARRAY_SIZE(scenarios); i++) {
 #ifdef FAULT_LOADER_OBJ_DIR
 		if (!strncmp(scenarios[i].name, "elf_", 4) &&
-		    (!obj_basic || !obj_core_local || !obj_core_target)) {
+		    (!obj_basic || !obj_core_local || !obj_core_target ||
+		     !obj_kconfig)) {
 			printf("  %-28s skipped: no BPF objects\n",
 			       scenarios[i].name);
 			continue;
@@ -1285,6 +1462,11 @@ KBPF_TEST(
 	for (int i = 0; i < nr_sites; i++)
 		if (!sites[i].failed)
 			printf("  never failed: %s\n", sites[i].where);
+#ifdef FAULT_SRC_DIR
+	nftw(FAULT_SRC_DIR "/src", scan_file, 16, FTW_PHYS);
+	printf("allocation calls in src/: %d, %d of them reached by no scenario\n",
+	       nr_static, nr_unreached);
+#endif
 	T_ASSERT(nr_sites > 0);
 	for (int i = 0; i < nr_problems; i++) {
 		const char *why = absorbed_why(problems[i].stack);
@@ -1301,6 +1483,7 @@ KBPF_TEST(
 	free(obj_basic);
 	free(obj_core_local);
 	free(obj_core_target);
+	free(obj_kconfig);
 #endif
 	(void)files;
 }
