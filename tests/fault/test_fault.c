@@ -32,6 +32,7 @@
 #include "diff.h"
 #include "insn.h"
 #include "kbpf/loader.h"
+#include "kbpf/map.h"
 #include "kbpf/raw_tp.h"
 #include "kbpf/uapi/perf_event.h"
 #include "kbpf_posix.h"
@@ -772,6 +773,44 @@ static long s_map_in_map(void)
 	return 0;
 }
 
+/* The in-kernel loader's path: maps by pointer, kbpf_map_set_inner(). */
+static struct kbpf_map *map_by_ptr(uint32_t type, uint32_t vs,
+				   struct kbpf_map *inner, int *err)
+{
+	struct kbpf_map *m = NULL;
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = 4;
+	a.value_size = vs;
+	a.max_entries = 2;
+	*err = kbpf_map_create_with_inner(kbpf_posix_host(), &a, inner, &m);
+	return m;
+}
+
+static long s_map_set_inner(void)
+{
+	static const uint32_t outers[] = { BPF_MAP_TYPE_ARRAY_OF_MAPS,
+					   BPF_MAP_TYPE_HASH_OF_MAPS };
+	struct kbpf_map *inner, *outer;
+	uint32_t k = 1;
+	int err;
+
+	inner = map_by_ptr(BPF_MAP_TYPE_ARRAY, 8, NULL, &err);
+	if (!inner)
+		return err;
+	for (size_t o = 0; o < 2 && !err; o++) {
+		outer = map_by_ptr(outers[o], 4, inner, &err);
+		if (outer) {
+			err = kbpf_map_set_inner(outer, &k, inner);
+			kbpf_map_put(outer);
+		}
+	}
+	kbpf_map_put(inner);
+	return err;
+}
+
 static long s_other_maps(void)
 {
 	uint32_t k = 0, v = 1;
@@ -1378,6 +1417,7 @@ static const struct {
 	{ "lpm", s_lpm },
 	{ "queue_stack_bloom", s_queue_stack_bloom },
 	{ "map_in_map", s_map_in_map },
+	{ "map_set_inner", s_map_set_inner },
 	{ "other_maps", s_other_maps },
 	{ "prog_hash_update", s_prog_hash_update },
 	{ "prog_lru_update", s_prog_lru_update },
