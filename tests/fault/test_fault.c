@@ -1134,7 +1134,7 @@ static long s_raw_tp(void)
 		EXIT,
 	};
 	uint32_t k = 1;
-	int64_t v;
+	int64_t v = 0;
 
 	FD(map, map_create(BPF_MAP_TYPE_HASH, 4, 8, 8, BPF_F_NO_PREALLOC, 0));
 	FD(res, map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0, 0));
