@@ -33,6 +33,7 @@
 #include "insn.h"
 #include "kbpf/loader.h"
 #include "kbpf/map.h"
+#include "kbpf/perf.h"
 #include "kbpf/raw_tp.h"
 #include "kbpf/uapi/perf_event.h"
 #include "kbpf_posix.h"
@@ -1229,6 +1230,56 @@ out:
 	return r;
 }
 
+/* A kprobe event of the test's own host, attached to through a link. */
+static int probe_open(const struct kbpf_host *h, struct kbpf_perf_event *ev,
+		      struct kbpf_probe_desc *d)
+{
+	(void)h;
+	(void)ev;
+	(void)d;
+	return 0;
+}
+
+static void probe_close(const struct kbpf_host *h, struct kbpf_perf_event *ev,
+			struct kbpf_probe_desc *d)
+{
+	(void)h;
+	(void)ev;
+	(void)d;
+}
+
+#define FAULT_KPROBE_TYPE 60
+
+static const struct kbpf_probe_pmus probe_pmus = {
+	.kprobe_type = FAULT_KPROBE_TYPE,
+	.open = probe_open,
+	.close = probe_close,
+};
+
+static long s_probe_link(void)
+{
+	static const struct bpf_insn p[] = { MOV_K(0, 0), EXIT };
+	struct perf_event_attr pa;
+	union bpf_attr a;
+	long ev, fd, link;
+
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = FAULT_KPROBE_TYPE;
+	pa.config1 = (uint64_t)(uintptr_t) "kbpf_fault_fn";
+	ev = kbpf_posix_perf_event_open(&pa, -1, 0, -1, 0);
+	if (ev < 0)
+		return -errno;
+	track(ev);
+	FD(fd, prog_load(BPF_PROG_TYPE_KPROBE, p, 2, 0));
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)fd;
+	a.link_create.target_fd = (uint32_t)ev;
+	a.link_create.attach_type = BPF_PERF_EVENT;
+	FD(link, sys(BPF_LINK_CREATE, &a));
+	return 0;
+}
+
 /* ---- scenarios: the ELF loader ---- */
 
 #ifdef FAULT_LOADER_OBJ_DIR
@@ -1430,6 +1481,7 @@ static const struct {
 	{ "prog_array", s_prog_array },
 	{ "raw_tp", s_raw_tp },
 	{ "perf_event", s_perf_event },
+	{ "probe_link", s_probe_link },
 #ifdef FAULT_LOADER_OBJ_DIR
 	{ "elf_basic", s_elf_basic },
 	{ "elf_core", s_elf_core },
@@ -1456,6 +1508,7 @@ KBPF_TEST(
 	obj_kconfig = read_obj("kconfig.bpf.o", &obj_kconfig_size);
 #endif
 	kbpf_posix_set_task_hooks(NULL, fake_stack);
+	kbpf_posix_set_probes(&probe_pmus);
 	kbpf_posix_set_alloc_observer(observe, NULL);
 	for (size_t i = 0; i < KBPF_ARRAY_SIZE(scenarios); i++) {
 #ifdef FAULT_LOADER_OBJ_DIR
@@ -1471,6 +1524,7 @@ KBPF_TEST(
 	}
 	kbpf_posix_set_alloc_observer(NULL, NULL);
 	kbpf_posix_set_task_hooks(NULL, NULL);
+	kbpf_posix_set_probes(NULL);
 	T_EQ(kbpf_raw_tp_unregister(&fault_tp), 0);
 
 	resolve_sites();
