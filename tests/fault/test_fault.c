@@ -268,6 +268,37 @@ static void resolve_sites(void)
 	free(al);
 }
 
+static int cmp_site(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+	size_t fx = strcspn(x->where, ":"), fy = strcspn(y->where, ":");
+	int c = strncmp(x->where, y->where, fx < fy ? fx : fy);
+
+	if (c || fx != fy)
+		return c ? c : (fx < fy ? -1 : 1);
+	return atoi(x->where + fx + 1) - atoi(y->where + fy + 1);
+}
+
+/* Sites in file and line order, stacks still pointing at theirs. */
+static void sort_sites(void)
+{
+	int *order = calloc((size_t)nr_sites, sizeof(int));
+	struct site *sorted = calloc((size_t)nr_sites + 1, sizeof(*sorted));
+
+	memcpy(sorted, sites, (size_t)nr_sites * sizeof(*sites));
+	qsort(sorted, (size_t)nr_sites, sizeof(*sorted), cmp_site);
+	for (int i = 0; i < nr_sites; i++)
+		for (int j = 0; j < nr_sites; j++)
+			if (!strcmp(sites[i].where, sorted[j].where))
+				order[i] = j;
+	for (int s = 0; s < MAX_STACKS; s++)
+		if (stack_site_idx[s] >= 0)
+			stack_site_idx[s] = order[stack_site_idx[s]];
+	memcpy(sites, sorted, (size_t)nr_sites * sizeof(*sites));
+	free(sorted);
+	free(order);
+}
+
 static const char *site_of(int stack)
 {
 	if (stack < 0 || !stack_site_idx || stack_site_idx[stack] < 0)
@@ -1528,6 +1559,7 @@ KBPF_TEST(
 	T_EQ(kbpf_raw_tp_unregister(&fault_tp), 0);
 
 	resolve_sites();
+	sort_sites();
 	for (int i = 0; i < nr_sites; i++)
 		fails += sites[i].failed;
 	printf("fault sites: failed %d of %d reached\n", fails, nr_sites);
