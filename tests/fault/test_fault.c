@@ -69,6 +69,31 @@ static unsigned long stack_hash(void *const *f, int n)
 	return h;
 }
 
+#ifdef FAULT_FRAME_POINTERS
+/*
+ * Sanitizer builds: clang emits no unwind tables for the freestanding
+ * core, so backtrace() stops at its first frame; every file is built with
+ * frame pointers there, so follow them instead.
+ */
+__attribute__((noinline)) static int fp_backtrace(void **f, int max)
+{
+	void **fp = __builtin_frame_address(0);
+	int n = 0;
+
+	while (fp && n < max && !((uintptr_t)fp & 7)) {
+		void **up = fp[0];
+
+		f[n++] = fp[1];
+		if (up <= fp || (char *)up - (char *)fp > (1 << 20))
+			break;
+		fp = up;
+	}
+	return n;
+}
+#else
+static int (*bt)(void **, int);
+#endif
+
 static void observe(enum kbpf_posix_alloc_kind kind, int injected, void *arg)
 {
 	void *f[MAX_FRAMES + 1];
@@ -79,8 +104,18 @@ static void observe(enum kbpf_posix_alloc_kind kind, int injected, void *arg)
 	(void)arg;
 	if (!recording)
 		return;
-	/* f[0] is this function: a site is one of the frames above it. */
-	n = backtrace(f, MAX_FRAMES + 1) - 1;
+		/*
+	 * f[0] is this function: a site is one of the frames above it.
+	 * libc's backtrace(), not a sanitizer's interceptor of it (ASan's
+	 * stops after a few frames).
+	 */
+#ifdef FAULT_FRAME_POINTERS
+	n = fp_backtrace(f, MAX_FRAMES + 1) - 1;
+#else
+	if (!bt)
+		bt = (int (*)(void **, int))dlsym(RTLD_NEXT, "backtrace");
+	n = (bt ? bt : backtrace)(f, MAX_FRAMES + 1) - 1;
+#endif
 	if (n < 1)
 		return;
 	h = stack_hash(f + 1, n);
