@@ -212,6 +212,8 @@ static int in_exe(void *p)
 	return dladdr(p, &di) && (uintptr_t)di.dli_fbase == exe_base;
 }
 
+static int addr2line_ok; /* it ran and exited 0 */
+
 static void resolve_sites(void)
 {
 	struct addr_line *al;
@@ -269,7 +271,7 @@ static void resolve_sites(void)
 		}
 	}
 	if (p)
-		pclose(p);
+		addr2line_ok = pclose(p) == 0;
 	unlink(tmp);
 
 	sites = calloc(MAX_STACKS, sizeof(*sites));
@@ -1564,8 +1566,9 @@ KBPF_TEST(
 
 	stacks = calloc(MAX_STACKS, sizeof(*stacks));
 	T_ASSERT(stacks);
-	T_ASSERT(dladdr((void *)fault_run, &di));
-	exe_base = (uintptr_t)di.dli_fbase;
+	/* Without dladdr (a static build), sites are not resolved. */
+	if (dladdr((void *)fault_run, &di))
+		exe_base = (uintptr_t)di.dli_fbase;
 	T_EQ(kbpf_raw_tp_register(kbpf_posix_host(), &fault_tp), 0);
 #ifdef FAULT_LOADER_OBJ_DIR
 	obj_basic = read_obj("basic.bpf.o", &obj_basic_size);
@@ -1628,7 +1631,12 @@ KBPF_TEST(
 	printf("allocation calls in src/: %d, %d of them reached by no scenario\n",
 	       nr_static, nr_unreached);
 #endif
-	T_ASSERT(nr_sites > 0);
+	/* Sites come from addr2line: without it, say so (the checks held). */
+	if (!addr2line_ok || !exe_base)
+		printf("  allocation sites unresolved: %s\n",
+		       exe_base ? "addr2line failed" : "no dladdr");
+	else
+		T_ASSERT(nr_sites > 0);
 	for (int i = 0; i < nr_problems; i++) {
 		const char *why = absorbed_why(problems[i].stack);
 
