@@ -213,6 +213,7 @@ static int in_exe(void *p)
 }
 
 static int addr2line_ok; /* it ran and exited 0 */
+static int nr_unattributed; /* stacks with no frame in src/ */
 
 static void resolve_sites(void)
 {
@@ -296,8 +297,10 @@ static void resolve_sites(void)
 				func = x->func[j];
 			}
 		}
-		if (!found)
+		if (!found) {
+			nr_unattributed += stacks[s].used;
 			continue;
+		}
 		stack_site_idx[s] = site_index(where, func);
 		if (stacks[s].failed)
 			sites[stack_site_idx[s]].failed = 1;
@@ -1601,6 +1604,13 @@ KBPF_TEST(
 	for (int i = 0; i < nr_sites; i++)
 		fails += sites[i].failed;
 	printf("fault sites: failed %d of %d reached\n", fails, nr_sites);
+	/*
+	 * clang emits no unwind tables for -ffreestanding code: in its
+	 * builds without frame pointers backtrace() cannot leave the core.
+	 */
+	if (nr_unattributed)
+		printf("  %d allocation stacks end before src/ (no unwind tables?): sites are partial\n",
+		       nr_unattributed);
 	/* per file */
 	for (int i = 0; i < nr_sites; i++) {
 		char file[160];
