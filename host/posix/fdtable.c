@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kbpf/object.h"
@@ -34,12 +35,20 @@ static uint32_t next_id[8];
 int posix_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
 		     uint32_t fd_flags)
 {
-	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int fd;
 
 	(void)h;
-	if (fd < 0)
-		return errno == EMFILE ? -KBPF_EMFILE : -KBPF_ENOMEM;
+	/*
+	 * The fd is created, and closed (kbpf_posix_close), under fd_lock:
+	 * posix_fd_get() never sees it open without its object, which would
+	 * give -EINVAL where Linux gives -EBADF.
+	 */
 	pthread_mutex_lock(&fd_lock);
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0) {
+		pthread_mutex_unlock(&fd_lock);
+		return errno == EMFILE ? -KBPF_EMFILE : -KBPF_ENOMEM;
+	}
 	if ((size_t)fd >= fds_cap) {
 		size_t cap = fds_cap ? fds_cap : 64;
 		struct fd_entry *n;
@@ -66,6 +75,8 @@ int posix_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
 int posix_fd_get(const struct kbpf_host *h, int fd, struct kbpf_obj **obj,
 		 uint32_t *fd_flags)
 {
+	int err;
+
 	(void)h;
 	if (fd < 0)
 		return -KBPF_EBADF;
@@ -78,8 +89,10 @@ int posix_fd_get(const struct kbpf_host *h, int fd, struct kbpf_obj **obj,
 		pthread_mutex_unlock(&fd_lock);
 		return 0;
 	}
+	/* Under the lock: not a kbpf fd being installed or closed. */
+	err = fcntl(fd, F_GETFD) < 0 ? -KBPF_EBADF : -KBPF_EINVAL;
 	pthread_mutex_unlock(&fd_lock);
-	return fcntl(fd, F_GETFD) < 0 ? -KBPF_EBADF : -KBPF_EINVAL;
+	return err;
 }
 
 struct kbpf_obj *kbpf_posix_fd_obj(int fd)
@@ -98,12 +111,17 @@ int kbpf_posix_close(int fd)
 		obj = fds[fd].obj;
 		fds[fd].obj = NULL;
 	}
+	/*
+	 * The system call itself: a close() that tests interpose (to route
+	 * libbpf's closes here) would ask for fd_lock again.
+	 */
+	if (obj)
+		syscall(SYS_close, fd);
 	pthread_mutex_unlock(&fd_lock);
 	if (!obj) {
 		errno = EBADF;
 		return -1;
 	}
-	close(fd);
 	kbpf_obj_uref_put(obj);
 	return 0;
 }

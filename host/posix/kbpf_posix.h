@@ -115,12 +115,32 @@ void kbpf_posix_rcu_barrier(void);
 
 /**
  * kbpf_posix_fail_alloc_after() - make the @n-th allocation from now (0 =
- * the next one) fail, once; -1 disables. Returns nothing.
+ * the next one) fail, once; -1 disables. Returns nothing. Allocations are
+ * the host's alloc, alloc_pages and vmap callbacks: a page allocation or a
+ * vmap fails as on a kernel out of memory.
  */
 void kbpf_posix_fail_alloc_after(long n);
 
 /** kbpf_posix_alloc_count() - allocations made since the process started. */
 unsigned long kbpf_posix_alloc_count(void);
+
+/* What kind of allocation an observer is told about. */
+enum kbpf_posix_alloc_kind {
+	KBPF_POSIX_ALLOC_MEM, /* the alloc callback */
+	KBPF_POSIX_ALLOC_PAGES, /* alloc_pages */
+	KBPF_POSIX_ALLOC_VMAP, /* vmap */
+};
+
+/*
+ * kbpf_posix_set_alloc_observer() - call @fn(@kind, @injected, @arg) on
+ * every allocation, in the allocating thread, before it is made; @injected
+ * is 1 when this is the one kbpf_posix_fail_alloc_after() chose to fail.
+ * The fault-injection test uses it to find allocation sites (its own
+ * backtrace()). NULL removes it. @fn must not allocate through kbpf.
+ */
+typedef void (*kbpf_posix_alloc_observer)(enum kbpf_posix_alloc_kind kind,
+					  int injected, void *arg);
+void kbpf_posix_set_alloc_observer(kbpf_posix_alloc_observer fn, void *arg);
 
 /** kbpf_posix_live_allocs() - allocations not yet freed (leak check). */
 long kbpf_posix_live_allocs(void);

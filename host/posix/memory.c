@@ -32,6 +32,8 @@ static atomic_ulong n_allocs;
 static atomic_long live_allocs;
 static atomic_long live_bytes;
 static atomic_long fail_countdown = -1;
+static kbpf_posix_alloc_observer observer;
+static void *observer_arg;
 
 void kbpf_posix_fail_alloc_after(long n)
 {
@@ -55,6 +57,12 @@ long kbpf_posix_live_bytes(void)
 	return atomic_load(&live_bytes);
 }
 
+void kbpf_posix_set_alloc_observer(kbpf_posix_alloc_observer fn, void *arg)
+{
+	observer_arg = arg;
+	observer = fn;
+}
+
 /* True if this allocation is the one chosen to fail. */
 static int should_fail(void)
 {
@@ -67,6 +75,18 @@ static int should_fail(void)
 	return 0;
 }
 
+int posix_alloc_should_fail(enum kbpf_posix_alloc_kind kind)
+{
+	kbpf_posix_alloc_observer fn = observer;
+	int fail;
+
+	atomic_fetch_add(&n_allocs, 1);
+	fail = should_fail();
+	if (fn)
+		fn(kind, fail, observer_arg);
+	return fail;
+}
+
 void *posix_alloc(const struct kbpf_host *h, size_t size, size_t align,
 		  uint32_t flags)
 {
@@ -75,8 +95,7 @@ void *posix_alloc(const struct kbpf_host *h, size_t size, size_t align,
 	size_t hdr_room;
 
 	(void)h;
-	atomic_fetch_add(&n_allocs, 1);
-	if (should_fail())
+	if (posix_alloc_should_fail(KBPF_POSIX_ALLOC_MEM))
 		return NULL;
 	if (align < sizeof(struct alloc_hdr))
 		align = sizeof(struct alloc_hdr);

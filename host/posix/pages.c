@@ -87,6 +87,8 @@ int posix_alloc_pages(const struct kbpf_host *h, size_t nr, uintptr_t *pages)
 	size_t i;
 
 	(void)h;
+	if (posix_alloc_should_fail(KBPF_POSIX_ALLOC_PAGES))
+		return -KBPF_ENOMEM;
 	pthread_mutex_lock(&pages_lock);
 	if (nr > PAGES_MAX || (size_t)live_pages + nr > PAGES_MAX ||
 	    (free_cnt < nr && pages_grow(nr - free_cnt))) {
@@ -153,6 +155,8 @@ void *posix_map_pages(void *addr, const uintptr_t *pages, size_t nr, int prot,
 void *posix_vmap(const struct kbpf_host *h, const uintptr_t *pages, size_t nr)
 {
 	(void)h;
+	if (posix_alloc_should_fail(KBPF_POSIX_ALLOC_VMAP))
+		return NULL;
 	return posix_map_pages(NULL, pages, nr, PROT_READ | PROT_WRITE, 0);
 }
 

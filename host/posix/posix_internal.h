@@ -9,6 +9,8 @@
 void *posix_alloc(const struct kbpf_host *h, size_t size, size_t align,
 		  uint32_t flags);
 void posix_free(const struct kbpf_host *h, void *ptr, size_t size);
+/* Count one allocation of @kind; 1 if fault injection makes it fail. */
+int posix_alloc_should_fail(enum kbpf_posix_alloc_kind kind);
 int posix_alloc_pages(const struct kbpf_host *h, size_t nr, uintptr_t *pages);
 void posix_free_pages(const struct kbpf_host *h, const uintptr_t *pages,
 		      size_t nr);

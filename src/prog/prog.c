@@ -75,8 +75,11 @@ static int prog_name_copy(char *dst, const char *src)
 	return -KBPF_EINVAL;
 }
 
-/* Linux's bpf_prog_calc_tag(): SHA-256 of the code with map references zeroed. */
-static void prog_calc_tag(struct kbpf_prog *prog)
+/*
+ * Linux's bpf_prog_calc_tag(): SHA-256 of the code with map references
+ * zeroed. -ENOMEM fails the load, as in Linux (a zero tag would be wrong).
+ */
+static int prog_calc_tag(struct kbpf_prog *prog)
 {
 	const struct kbpf_host *h = prog->obj.host;
 	size_t size = (size_t)prog->len * sizeof(struct bpf_insn);
@@ -86,7 +89,7 @@ static void prog_calc_tag(struct kbpf_prog *prog)
 	uint32_t i;
 
 	if (!dst)
-		return; /* the tag stays zero; nothing depends on it */
+		return -KBPF_ENOMEM;
 	for (i = 0; i < prog->len; i++) {
 		dst[i] = prog->orig_insns[i];
 		if (!was_ld_map && dst[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
@@ -105,6 +108,7 @@ static void prog_calc_tag(struct kbpf_prog *prog)
 	kbpf_sha256(dst, size, digest);
 	memcpy(prog->tag, digest, sizeof(prog->tag));
 	kbpf_free(h, dst, size);
+	return 0;
 }
 
 static void prog_free(struct kbpf_prog *prog)
@@ -207,6 +211,7 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	prog->nr_helpers = opts && opts->helpers ? opts->nr_helpers :
 						   KBPF_HELPER_COUNT;
 	size = (size_t)attr->insn_cnt * sizeof(struct bpf_insn);
+	prog->len = attr->insn_cnt; /* prog_free() frees insns by it */
 	prog->insns = kbpf_malloc(h, size, 0);
 	prog->orig_insns = kbpf_malloc(h, size, 0);
 	prog->maps =
@@ -215,7 +220,6 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 		err = -KBPF_ENOMEM;
 		goto free_prog;
 	}
-	prog->len = attr->insn_cnt;
 	err = prog_copy_in(h, opts, prog->insns, attr->insns, size);
 	if (err)
 		goto free_prog;
@@ -289,8 +293,9 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	}
 	prog->stack_depth = KBPF_STACK_SIZE;
 	prog->load_time_ns = h->boot_ns ? h->boot_ns(h) : h->mono_ns(h);
-	prog_calc_tag(prog);
-	err = kbpf_obj_id_alloc(&prog->obj);
+	err = prog_calc_tag(prog);
+	if (!err)
+		err = kbpf_obj_id_alloc(&prog->obj);
 	if (err)
 		goto free_prog;
 	*out = prog;

@@ -48,7 +48,8 @@ static void *reader(void *arg)
 			const struct bpf_devmap_val *v =
 				kbpf_devmap_lookup(maps[m], k % 8);
 
-			if (v && v->ifindex != lo)
+			/* Whole: the loopback and no program, as written. */
+			if (v && (v->ifindex != lo || v->bpf_prog.id))
 				atomic_fetch_add(&bad, 1);
 			else if (v)
 				atomic_fetch_add(&seen, 1);

@@ -184,6 +184,34 @@ static void *iterator(void *p)
 	return NULL;
 }
 
+/*
+ * Values are (key << 32 | the writer's op number), and each key has one
+ * writer, so the value left is the last one its writer wrote (@last). A
+ * per-CPU value: the writer's CPU holds @last; a slot of another CPU holds
+ * what a bpf(2) update of all CPUs wrote for this key before, or zero.
+ */
+static void check_value(const char *what, uint32_t key, const uint64_t *vals,
+			uint64_t last, int percpu, uint32_t writer_cpu)
+{
+	uint32_t ncpu = percpu ? kbpf_posix_host()->nr_cpus : 1;
+
+	for (uint32_t c = 0; c < ncpu; c++) {
+		uint64_t v = vals[c];
+
+		if (!percpu || c == writer_cpu) {
+			if (v != last)
+				T_FAIL("%s: key %u cpu %u holds 0x%llx, last written 0x%llx",
+				       what, key, c, (unsigned long long)v,
+				       (unsigned long long)last);
+		} else if (v &&
+			   ((v >> 32) != key || (uint32_t)v > (uint32_t)last)) {
+			T_FAIL("%s: key %u cpu %u holds 0x%llx, never written there before 0x%llx",
+			       what, key, c, (unsigned long long)v,
+			       (unsigned long long)last);
+		}
+	}
+}
+
 static void run_case(uint32_t type, uint32_t flags, uint32_t max,
 		     const char *what)
 {
@@ -195,6 +223,8 @@ static void run_case(uint32_t type, uint32_t flags, uint32_t max,
 	struct kbpf_obj *obj;
 	int fd, lru = type == BPF_MAP_TYPE_LRU_HASH ||
 		      type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	int percpu = type == BPF_MAP_TYPE_PERCPU_HASH ||
+		     type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 	long expected = 0, found = 0;
 	uint32_t key, next;
 	int first = 1;
@@ -245,6 +275,8 @@ static void run_case(uint32_t type, uint32_t flags, uint32_t max,
 			T_FAIL("%s: key %u listed twice", what, key);
 		if (!last[w * KEYS_PER_WRITER + ki])
 			T_FAIL("%s: key %u present but deleted", what, key);
+		check_value(what, key, vals, last[w * KEYS_PER_WRITER + ki],
+			    percpu, w);
 		found++;
 		last[w * KEYS_PER_WRITER + ki] = UINT64_MAX;
 	}

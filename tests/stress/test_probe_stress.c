@@ -19,17 +19,11 @@
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
+#include "insn.h"
 
 #define FIRERS 3
 #define ROUNDS 600
 #define KPROBE_TYPE 60
-
-#define I(c, d, s, o, i_)                   \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i_) })
 
 /* The host's probe: the event it fires, published to firers. */
 static struct kbpf_perf_event *_Atomic cur_ev;

@@ -17,16 +17,10 @@
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
+#include "insn.h"
 
 #define FIRERS 3
 #define ROUNDS 1500
-
-#define I(c, d, s, o, i_)                   \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i_) })
 
 static struct kbpf_raw_tp tp = { .name = "kbpf_stress_tp", .nargs = 2 };
 static atomic_int stop;

@@ -93,8 +93,14 @@ static long sample(void *ctx, void *data, uint32_t size)
 	if (r->in_drain++)
 		r->bad++;
 	memcpy(&seq, d, 4);
-	if (size < 4 || seq != r->next || d[size - 1] != (uint8_t)(seq & 0xff))
+	if (size < 4 || seq != r->next)
 		r->bad++;
+	/* The whole payload, not only its end: a sample is never torn. */
+	for (uint32_t i = 4; i < size; i++)
+		if (d[i] != (uint8_t)(seq & 0xff)) {
+			r->bad++;
+			break;
+		}
 	r->next = seq + 1;
 	r->seen++;
 	/* Linger now and then, so the other drainer finds the ring busy. */

@@ -18,16 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
+#include "insn.h"
 
-#define I(c, d, s, o, i_)                   \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i_) })
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 #define MOV_K(d, i_) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i_)
 #define MOV_X(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)

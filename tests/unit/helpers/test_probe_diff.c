@@ -11,15 +11,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "kbpf_test.h"
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
+#include "insn.h"
 
 /*
  * fp-16..fp-1 = 0x5a bytes; r0 = helper(fp-16, size, args[0]);

@@ -10,16 +10,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "diff_util.h"
+#include "diff.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
 
 static const uint32_t array_types[] = { BPF_MAP_TYPE_ARRAY,
 					BPF_MAP_TYPE_PERCPU_ARRAY };

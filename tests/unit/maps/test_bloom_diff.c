@@ -8,15 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "diff_util.h"
+#include "diff.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
 
 static long create(int side, uint32_t vs, uint32_t max, uint32_t flags,
 		   uint64_t extra, uint32_t ks)

@@ -13,22 +13,9 @@
 #include <stdlib.h>
 
 #include "core/compiler.h"
-#include "diff_util.h"
+#include "diff.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
+#include "insn.h"
 
 static const uint32_t types[2] = { BPF_MAP_TYPE_DEVMAP,
 				   BPF_MAP_TYPE_DEVMAP_HASH };

@@ -13,16 +13,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "diff_util.h"
+#include "diff.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
 
 static const uint32_t hash_types[] = { BPF_MAP_TYPE_HASH,
 				       BPF_MAP_TYPE_PERCPU_HASH,

@@ -8,15 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "diff_util.h"
+#include "diff.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
 
 KBPF_TEST(
 	lpm_create_rules,

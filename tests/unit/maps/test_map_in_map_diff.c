@@ -8,32 +8,11 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "diff_util.h"
+#include "diff.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
+#include "insn.h"
 
 /* In a helper called by a test: skip the test (the caller returns). */
-#define NEED_KERNEL_BODY()                                         \
-	do {                                                       \
-		const char *why_;                                  \
-		if (!oracle_available(&why_)) {                    \
-			kbpf_test_skip("kernel oracle: %s", why_); \
-			return;                                    \
-		}                                                  \
-	} while (0)
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
 
 /* The outer type under test; hash outers get BPF_F_ZERO_SEED (order). */
 static uint32_t outer_type = BPF_MAP_TYPE_ARRAY_OF_MAPS;

@@ -6,16 +6,9 @@
  */
 #include <errno.h>
 
-#include "diff_util.h"
+#include "diff.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
 
 static const uint32_t qs_types[] = { BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK };
 

@@ -19,27 +19,14 @@
 #include <stdlib.h>
 
 #include "core/compiler.h"
-#include "diff_util.h"
+#include "diff.h"
 #include "kbpf/helpers.h"
 #include "kbpf/map.h"
 #include "kbpf/prog.h"
 #include "kbpf/stackmap.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
+#include "insn.h"
 
 /* ---- the test walker ---- */
 

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 

@@ -14,18 +14,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "core/compiler.h"
 #include "kbpf/perf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
+#include "insn.h"
 
 #define PAGE 4096
 
@@ -410,13 +404,6 @@ KBPF_TEST(
 		side_close(s, map[s]);
 	}
 }
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
 
 /*
  * A raw tracepoint program: bpf_perf_event_output(ctx, perf_map,

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * libbpf's own perf_buffer (Debian's libbpf, unmodified) reads kbpf's
- * perf rings: this program interposes syscall(), mmap(), munmap(), ioctl()
- * and close() so that libbpf's bpf(2), perf_event_open(2), mmap and ioctl
- * calls land in kbpf's POSIX host. The same scenario then runs against the
+ * perf rings: tests/lib/interpose.c interposes syscall(), mmap(), munmap(),
+ * ioctl() and close() so that libbpf's bpf(2), perf_event_open(2), mmap and
+ * ioctl calls land in kbpf's POSIX host. The same scenario then runs against the
  * kernel, and what libbpf hands to the callbacks (CPU, sizes, bytes, lost
  * counts) must be the same.
  *
@@ -23,112 +23,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "kbpf/object.h"
+#include "interpose.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
-
-/* ---- interposition: libbpf's system calls go to kbpf when asked ---- */
-
-static int to_kbpf; /* route libbpf's calls to kbpf */
-static _Thread_local int depth; /* inside kbpf's host: use the real calls */
-
-#define REAL(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))
-
-static int kbpf_fd(int fd)
-{
-	struct kbpf_obj *o;
-
-	if (fd < 0)
-		return 0;
-	o = kbpf_posix_fd_obj(fd);
-	if (o)
-		kbpf_obj_put(o);
-	return o != NULL;
-}
-
-long syscall(long nr, ...)
-{
-	va_list ap;
-	long a[6], r;
-
-	va_start(ap, nr);
-	for (int i = 0; i < 6; i++)
-		a[i] = va_arg(ap, long);
-	va_end(ap);
-	if (to_kbpf && !depth &&
-	    (nr == __NR_bpf || nr == __NR_perf_event_open)) {
-		depth++;
-		if (nr == __NR_bpf)
-			r = kbpf_posix_bpf((int)a[0], (void *)a[1],
-					   (unsigned int)a[2]);
-		else
-			r = kbpf_posix_perf_event_open((void *)a[0],
-						       (pid_t)a[1], (int)a[2],
-						       (int)a[3],
-						       (unsigned long)a[4]);
-		depth--;
-		return r;
-	}
-	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-}
-
-void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	void *r;
-
-	if (depth || !kbpf_fd(fd))
-		return REAL(mmap)(addr, len, prot, flags, fd, off);
-	depth++;
-	r = kbpf_posix_mmap(addr, len, prot, flags, fd, off);
-	depth--;
-	return r;
-}
-
-void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	return mmap(addr, len, prot, flags, fd, off);
-}
-
-int munmap(void *addr, size_t len)
-{
-	int r;
-
-	if (depth)
-		return REAL(munmap)(addr, len);
-	depth++;
-	r = kbpf_posix_munmap(addr, len); /* plain munmap for others */
-	depth--;
-	return r;
-}
-
-int ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	unsigned long arg;
-	int r;
-
-	va_start(ap, req);
-	arg = va_arg(ap, unsigned long);
-	va_end(ap);
-	if (depth || !kbpf_fd(fd))
-		return REAL(ioctl)(fd, req, arg);
-	depth++;
-	r = kbpf_posix_perf_ioctl(fd, req, arg);
-	depth--;
-	return r;
-}
-
-int close(int fd)
-{
-	int r;
-
-	if (depth || !kbpf_fd(fd))
-		return REAL(close)(fd);
-	depth++;
-	r = kbpf_posix_close(fd);
-	depth--;
-	return r;
-}
+#include "insn.h"
 
 /* ---- the scenario ---- */
 
@@ -172,13 +70,6 @@ static void on_lost(void *ctx, int cpu, __u64 cnt)
 	l->lost += cnt;
 	log_add(l, "L cpu%d %llu\n", cpu, (unsigned long long)cnt);
 }
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
 
 /*
  * Copy the 8 u64 args to the stack; output args[0] & 63 bytes of them with
@@ -297,15 +188,15 @@ KBPF_TEST(
 	struct log k = { 0 }, m = { 0 };
 	int kf, mf, r;
 
-	to_kbpf = 0;
+	interpose_to_kbpf = 0;
 	r = scenario(&k, &kf);
 	if (r == -1 || r == -2)
 		T_SKIP("kernel oracle: cannot create a perf buffer (%d, %s)", r,
 		       strerror(errno));
 	T_EQ(r, 0);
-	to_kbpf = 1;
+	interpose_to_kbpf = 1;
 	r = scenario(&m, &mf);
-	to_kbpf = 0;
+	interpose_to_kbpf = 0;
 	T_EQ(r, 0);
 	printf("  kernel: %d samples, %llu lost; kbpf: %d samples, %llu lost\n",
 	       k.samples, k.lost, m.samples, m.lost);
@@ -386,15 +277,15 @@ KBPF_TEST(
 	struct log k = { 0 }, m = { 0 };
 	int kf, mf, r;
 
-	to_kbpf = 0;
+	interpose_to_kbpf = 0;
 	r = rb_scenario(&k, &kf);
 	if (r == -1 || r == -2)
 		T_SKIP("kernel oracle: cannot create a ring buffer (%d, %s)", r,
 		       strerror(errno));
 	T_EQ(r, 0);
-	to_kbpf = 1;
+	interpose_to_kbpf = 1;
 	r = rb_scenario(&m, &mf);
-	to_kbpf = 0;
+	interpose_to_kbpf = 0;
 	T_EQ(r, 0);
 	printf("  kernel: %d records, %d refused; kbpf: %d records, %d refused\n",
 	       k.samples, kf, m.samples, mf);

@@ -16,13 +16,7 @@
 #include "kbpf/errno.h"
 #include "kbpf_test.h"
 #include "oracle.h"
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
+#include "insn.h"
 
 static uint32_t rnd(uint64_t *st, uint32_t n)
 {

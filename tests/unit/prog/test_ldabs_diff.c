@@ -8,15 +8,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "kbpf_test.h"
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
+#include "insn.h"
 
 static long load(int side, uint32_t type, const struct bpf_insn *p, int n,
 		 char *log, size_t logsz)

@@ -10,15 +10,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "kbpf_test.h"
+#include "insn.h"
 
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
 #define LD64(d, s, lo, hi) \
 	I(BPF_LD | BPF_IMM | BPF_DW, d, s, 0, lo), I(0, 0, 0, 0, hi)
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)

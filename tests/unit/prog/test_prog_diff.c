@@ -9,23 +9,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
+#include "insn.h"
 
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 #define MOV_K(d, i) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 

@@ -3,7 +3,7 @@
  * One BPF object on both sides: loaded into kbpf by kbpf's ELF loader and
  * into the kernel by libbpf (tests/unit/loader/libbpf_side.c), with fds
  * for its programs and maps on each side, so a test drives both through
- * the same bpf(2) calls (side 0: kernel, side 1: kbpf, as diff_util.h).
+ * the same bpf(2) calls (side 0: kernel, side 1: kbpf, as diff.h).
  */
 #ifndef KBPF_TEST_RINGBUF_BOTH_H
 #define KBPF_TEST_RINGBUF_BOTH_H

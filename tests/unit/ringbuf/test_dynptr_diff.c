@@ -9,20 +9,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "both.h"
 #include "core/compiler.h"
 #include "kbpf/dynptr.h"
 #include "kbpf/helpers.h"
 #include "kbpf/ringbuf.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
+#include "insn.h"
 
 static struct kbpf_map *rb_new(uint32_t type, uint32_t size)
 {
@@ -156,13 +150,6 @@ KBPF_TEST(
 	T_EQ(call(BPF_FUNC_dynptr_data, U(&d), 0, 1, 0, 0), 0);
 	T_EQ(call(BPF_FUNC_dynptr_read, U(out), 1, U(&d), 0, 0), 0);
 }
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
 
 /* Load @n raw tracepoint instructions into kbpf: the fd, or -errno. */
 static long load_raw(struct bpf_insn *p, uint32_t n)

@@ -8,18 +8,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "core/compiler.h"
 #include "kbpf/ringbuf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
+#include "insn.h"
 
 static struct kbpf_map *rb_new(uint32_t size)
 {
@@ -222,13 +216,6 @@ KBPF_TEST(
 	for (int s = 0; s < 2; s++)
 		side_close(s, fd[s]);
 }
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
 
 /*
  * A raw tracepoint program: copy its 8 u64 arguments to the stack, then

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "both.h"
 #include "core/compiler.h"
 #include "kbpf/ringbuf.h"
@@ -189,13 +189,6 @@ KBPF_TEST(
 }
 
 /* ---- against the kernel ---- */
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
 
 KBPF_TEST(
 	user_ringbuf_create_mmap_vs_kernel,

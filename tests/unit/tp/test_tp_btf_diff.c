@@ -12,19 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../maps/diff_util.h"
+#include "diff.h"
 #include "core/compiler.h"
 #include "kbpf/raw_tp.h"
 #include "kbpf/uapi/btf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
+#include "insn.h"
 
 static uint8_t *btf;
 static size_t btf_size;

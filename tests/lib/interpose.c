@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * Lets Debian's libbpf, unmodified, drive kbpf's POSIX host: syscall(),
- * mmap() and munmap() are interposed so that, while interpose_to_kbpf is
- * set, libbpf's bpf(2) calls go to kbpf_posix_bpf(), and a mapping of a
- * kbpf fd always goes to kbpf_posix_mmap(). Everything else reaches the
- * real calls, so the same process also runs libbpf against the kernel.
- * (The perf tests do the same for perf_buffer, with perf_event_open and
- * ioctl besides.)
+ * mmap(), munmap(), ioctl() and close() are interposed so that, while
+ * interpose_to_kbpf is set, libbpf's bpf(2) and perf_event_open(2) calls go
+ * to kbpf_posix_bpf() and kbpf_posix_perf_event_open(); and an mmap, ioctl
+ * or close of a kbpf fd always goes to kbpf's host. Everything else reaches
+ * the real calls, so the same process also runs libbpf against the kernel.
+ * Link this file only into tests that want it (it replaces libc's calls
+ * for the whole program) and link them with -ldl.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -45,9 +47,17 @@ long syscall(long nr, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
-	if (interpose_to_kbpf && !depth && nr == __NR_bpf) {
+	if (interpose_to_kbpf && !depth &&
+	    (nr == __NR_bpf || nr == __NR_perf_event_open)) {
 		depth++;
-		r = kbpf_posix_bpf((int)a[0], (void *)a[1], (unsigned int)a[2]);
+		if (nr == __NR_bpf)
+			r = kbpf_posix_bpf((int)a[0], (void *)a[1],
+					   (unsigned int)a[2]);
+		else
+			r = kbpf_posix_perf_event_open((void *)a[0],
+						       (pid_t)a[1], (int)a[2],
+						       (int)a[3],
+						       (unsigned long)a[4]);
 		depth--;
 		return r;
 	}
@@ -79,6 +89,35 @@ int munmap(void *addr, size_t len)
 		return REAL(munmap)(addr, len);
 	depth++;
 	r = kbpf_posix_munmap(addr, len); /* plain munmap for other memory */
+	depth--;
+	return r;
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	unsigned long arg;
+	int r;
+
+	va_start(ap, req);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (depth || !is_kbpf_fd(fd))
+		return REAL(ioctl)(fd, req, arg);
+	depth++;
+	r = kbpf_posix_perf_ioctl(fd, req, arg);
+	depth--;
+	return r;
+}
+
+int close(int fd)
+{
+	int r;
+
+	if (depth || !is_kbpf_fd(fd))
+		return REAL(close)(fd);
+	depth++;
+	r = kbpf_posix_close(fd);
 	depth--;
 	return r;
 }
