@@ -26,26 +26,13 @@
 #include <sys/user.h>
 #endif
 
-#include "../maps/diff_util.h"
 #include "core/compiler.h"
+#include "diff.h"
+#include "insn.h"
 #include "kbpf/perf.h"
 #include "kbpf/raw_tp.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
-
-#define NEED_KERNEL()                                      \
-	do {                                               \
-		const char *why_;                          \
-		if (!oracle_available(&why_))              \
-			T_SKIP("kernel oracle: %s", why_); \
-	} while (0)
-
-#define I(c, d, s, o, i)                    \
-	((struct bpf_insn){ .code = (c),    \
-			    .dst_reg = (d), \
-			    .src_reg = (s), \
-			    .off = (o),     \
-			    .imm = (i) })
 
 #define KPROBE_TYPE 60 /* the test host's kprobe PMU */
 
