@@ -862,6 +862,7 @@ KBPF_TEST(strict_vs_kernel, "KBPF_BTF_F_STRICT accepts and refuses, with the "
 
 /* ---------------------------------------------- vmlinux against libbpf */
 
+#ifdef KBPF_HAVE_LIBBPF
 static uint8_t *read_file(const char *path, size_t *size)
 {
 	size_t cap = 1 << 20;
@@ -883,6 +884,7 @@ static uint8_t *read_file(const char *path, size_t *size)
 	fclose(f);
 	return d;
 }
+#endif
 
 KBPF_TEST(vmlinux_vs_libbpf, "this kernel's BTF: kbpf and libbpf see the same "
 			     "types, names, sizes, alignments and name "
