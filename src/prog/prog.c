@@ -210,6 +210,8 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	prog->nr_helpers = opts && opts->helpers ? opts->nr_helpers :
 						   KBPF_HELPER_COUNT;
 	size = (size_t)attr->insn_cnt * sizeof(struct bpf_insn);
+	/* Before the allocations: prog_free frees them with this size. */
+	prog->len = attr->insn_cnt;
 	prog->insns = kbpf_malloc(h, size, 0);
 	prog->orig_insns = kbpf_malloc(h, size, 0);
 	prog->maps =
@@ -218,7 +220,6 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 		err = -KBPF_ENOMEM;
 		goto free_prog;
 	}
-	prog->len = attr->insn_cnt;
 	err = prog_copy_in(h, opts, prog->insns, attr->insns, size);
 	if (err)
 		goto free_prog;
