@@ -33,9 +33,10 @@
  * a reserve that finds its own CPU there interrupted a reservation on this
  * CPU (a program run from an interrupt while the host has no irq_save):
  * it fails at once (-EDEADLK, Linux's AA deadlock) instead of spinning
- * forever. The wait is bounded by RINGBUF_LOCK_TIMEOUT_NS of host->mono_ns
- * (Linux's default rqspinlock timeout, a quarter second), after which the
- * reserve fails (-ETIMEDOUT) rather than hang the CPU on a stuck holder.
+ * forever. The wait is bounded by host->lock_timeout_ns of host->mono_ns
+ * (default RINGBUF_LOCK_TIMEOUT_NS: Linux's default rqspinlock timeout, a
+ * quarter second), after which the reserve fails (-ETIMEDOUT) rather than
+ * hang the CPU on a stuck holder.
  * Commits are lock-free (an exchange on the header). producer_pos is published with a release store that pairs with
  * the consumer's acquire load; the consumer's release store of
  * consumer_pos pairs with the acquire load in reserve.
@@ -61,8 +62,9 @@
 /* Page index of the first data page in Linux's ring object. */
 #define RINGBUF_PGOFF 3
 /*
- * Longest wait for the producer lock (Linux's rqspinlock default timeout,
- * RES_DEF_TIMEOUT: a quarter second); the clock is read once every
+ * Longest wait for the producer lock unless the host says
+ * (host->lock_timeout_ns): Linux's rqspinlock default timeout,
+ * RES_DEF_TIMEOUT, a quarter second. The clock is read once every
  * RINGBUF_LOCK_SPINS spins.
  */
 #define RINGBUF_LOCK_TIMEOUT_NS 250000000ull
@@ -202,7 +204,10 @@ static int rb_lock(const struct kbpf_host *h, struct kbpf_ringbuf *r,
 		if (++spins % RINGBUF_LOCK_SPINS)
 			continue;
 		if (!deadline) {
-			deadline = h->mono_ns(h) + RINGBUF_LOCK_TIMEOUT_NS;
+			deadline = h->mono_ns(h) +
+				   (h->lock_timeout_ns ?
+					    h->lock_timeout_ns :
+					    RINGBUF_LOCK_TIMEOUT_NS);
 		} else if (h->mono_ns(h) >= deadline) {
 			kbpf_irq_restore(h, *flags);
 			return -KBPF_ETIMEDOUT;
