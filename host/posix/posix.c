@@ -509,6 +509,8 @@ static struct kbpf_host posix_host = {
 	.vmap = posix_vmap,
 	.vunmap = posix_vunmap,
 	.cpu_id = posix_cpu_id,
+	/* Threads holding a lock can be preempted: wait up to 10 s. */
+	.lock_timeout_ns = 10000000000ull,
 	.defer_free = posix_defer_free,
 	.read_lock = posix_read_lock,
 	.read_unlock = posix_read_unlock,

@@ -154,6 +154,15 @@ struct kbpf_host {
 	 */
 	unsigned long (*irq_save)(const struct kbpf_host *h);
 	void (*irq_restore)(const struct kbpf_host *h, unsigned long state);
+	/*
+	 * How long, in ns of mono_ns, the program path waits for a lock that
+	 * Linux guards with a resilient spinlock (the ring buffer's producer
+	 * lock) before the operation fails as Linux's rqspinlock does on
+	 * timeout. 0: Linux's default, 250 ms. A host whose lock holders can
+	 * be preempted (user-space threads, as in the POSIX host) should give
+	 * more: a preempted holder is not a stuck one.
+	 */
+	uint64_t lock_timeout_ns;
 
 	/* ------------------------------------------------------- reclamation */
 

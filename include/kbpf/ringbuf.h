@@ -17,11 +17,28 @@ extern "C" {
 /**
  * kbpf_ringbuf_reserve() - reserve a record of @size bytes in ring @map.
  * Return: the record (8-byte aligned, owned by the caller until submit or
- * discard), or NULL if it does not fit now, exceeds the ring, or the ring's
- * lock is held on this CPU (the caller interrupted a reservation).
- * Context: program path; any CPU; takes the ring's spinlock (tried only).
+ * discard), or NULL if it does not fit now, exceeds the ring, the ring's
+ * lock is held on this CPU (the caller interrupted a reservation), or
+ * another CPU held the lock for longer than host->lock_timeout_ns (default
+ * a quarter second).
+ * Context: program path; any CPU; takes the ring's producer lock, waiting
+ * (spinning, interrupts saved) while another CPU holds it, as Linux 6.18's
+ * rqspinlock: the wait ends after host->lock_timeout_ns (0: 250 ms) of
+ * host->mono_ns.
  */
 void *kbpf_ringbuf_reserve(struct kbpf_map *map, uint64_t size);
+
+/**
+ * kbpf_ringbuf_reserve_err() - kbpf_ringbuf_reserve() that says why it
+ * returned NULL: *@err (if @err is not NULL) is set to 0 with a record;
+ * -E2BIG if @size exceeds the ring or Linux's record limit; -ENOSPC if the
+ * record does not fit now (the consumer is behind, or an older record is
+ * still reserved); -EDEADLK if this CPU holds the ring's lock (the caller
+ * interrupted a reservation on its CPU); -ETIMEDOUT if another CPU held
+ * the lock for host->lock_timeout_ns (0: 250 ms).
+ * Context: as kbpf_ringbuf_reserve().
+ */
+void *kbpf_ringbuf_reserve_err(struct kbpf_map *map, uint64_t size, int *err);
 
 /**
  * kbpf_ringbuf_submit() - commit a record from kbpf_ringbuf_reserve() (the
@@ -37,7 +54,7 @@ void kbpf_ringbuf_discard(void *sample, uint64_t flags);
 /**
  * kbpf_ringbuf_output() - reserve, copy @size bytes from @data, submit.
  * Return: 0; -EINVAL for flags other than the wake-up ones; -EAGAIN if the
- * record does not fit.
+ * record could not be reserved (kbpf_ringbuf_reserve() returned NULL).
  * Context: program path.
  */
 long kbpf_ringbuf_output(struct kbpf_map *map, const void *data, uint64_t size,

@@ -19,6 +19,17 @@
 			goto out;                                              \
 		}                                                              \
 	} while (0)
+/*
+ * Atomics need natural alignment (Linux's verifier requires it of every
+ * atomic, on any pointer; a misaligned one faults on strict CPUs).
+ */
+#define CHECK_ALIGN(addr, size)                                      \
+	do {                                                         \
+		if (kbpf_unlikely((addr) & ((uintptr_t)(size)-1))) { \
+			err = -KBPF_EFAULT;                          \
+			goto out;                                    \
+		}                                                    \
+	} while (0)
 #define CHECK_BUDGET()                                  \
 	do {                                            \
 		if (kbpf_unlikely(--st->budget == 0)) { \
@@ -31,6 +42,10 @@
 #define CHECK_MEM(addr, size, write) \
 	do {                         \
 		(void)(write);       \
+	} while (0)
+#define CHECK_ALIGN(addr, size) \
+	do {                    \
+		(void)(addr);   \
 	} while (0)
 #define CHECK_BUDGET() \
 	do {           \
@@ -350,6 +365,7 @@ next_insn:
 				if (insn->imm == BPF_LOAD_ACQ)
 					addr_ = (uintptr_t)(SRC + insn->off);
 				CHECK_MEM(addr_, size, write);
+				CHECK_ALIGN(addr_, size);
 				err = interp_atomic(insn, regs, (void *)addr_,
 						    size);
 				if (err)
@@ -501,6 +517,7 @@ out:
 
 #undef INTERP_FN
 #undef CHECK_MEM
+#undef CHECK_ALIGN
 #undef CHECK_BUDGET
 #undef DST
 #undef SRC

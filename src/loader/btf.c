@@ -533,7 +533,7 @@ int kbpf_ld_btf_ext_parse(struct ld_ctx *c)
 	err = btf_ext_core_walk(c, d, len, rec, true);
 	if (err)
 		return err;
-	kbpf_ld_sort(c->cores, c->nr_cores, sizeof(*c->cores), btf_core_cmp);
+	kbpf_sort(c->cores, c->nr_cores, sizeof(*c->cores), btf_core_cmp);
 	return 0;
 }
 
@@ -1021,7 +1021,7 @@ int kbpf_ld_kconfig(struct ld_ctx *c, const char *text)
 			    kbpf_ld_streq(c->syms[k].name, e[i].name))
 				e[i].weak = c->syms[k].bind == LD_STB_WEAK;
 	}
-	kbpf_ld_sort(e, n, sizeof(*e), kcfg_cmp);
+	kbpf_sort(e, n, sizeof(*e), kcfg_cmp);
 	for (i = 0; i < n; i++) {
 		off = (off + e[i].align - 1) / e[i].align * e[i].align;
 		e[i].off = off;

@@ -244,7 +244,7 @@ int kbpf_core_target_parse(const struct kbpf_host *h, const void *buf,
 			e->id = i;
 		}
 	}
-	kbpf_ld_sort(t->by_name, t->nr_named, sizeof(*t->by_name), by_name_cmp);
+	kbpf_sort(t->by_name, t->nr_named, sizeof(*t->by_name), by_name_cmp);
 	*out = t;
 	return 0;
 }

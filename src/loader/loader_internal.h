@@ -146,8 +146,6 @@ uint32_t kbpf_ld_rd32(const struct ld_ctx *c, const void *p);
 uint64_t kbpf_ld_rd64(const struct ld_ctx *c, const void *p);
 
 bool kbpf_ld_streq(const char *a, const char *b);
-/* The sort of core/util.h (heapsort), by its name before the move. */
-#define kbpf_ld_sort kbpf_sort
 bool kbpf_ld_has_prefix(const char *s, const char *pfx);
 
 /* BTF (btf.c). */

@@ -27,10 +27,17 @@
  * counted as in Linux's ring object, whose data starts at page 3. Padding
  * and discarded payloads are left as they are (measured).
  *
- * Locking: reservations take the ring's spinlock (tried only: a busy lock
- * means a program interrupted a reservation on this CPU, and the reserve
- * fails as Linux's does in NMI); commits are lock-free (an exchange on the
- * header). producer_pos is published with a release store that pairs with
+ * Locking: reservations take the ring's producer lock and wait for it, as
+ * Linux 6.18's rqspinlock does: a reserve fails only for lack of room or
+ * when waiting could not end. The lock word holds the holder's CPU + 1, so
+ * a reserve that finds its own CPU there interrupted a reservation on this
+ * CPU (a program run from an interrupt while the host has no irq_save):
+ * it fails at once (-EDEADLK, Linux's AA deadlock) instead of spinning
+ * forever. The wait is bounded by host->lock_timeout_ns of host->mono_ns
+ * (default RINGBUF_LOCK_TIMEOUT_NS: Linux's default rqspinlock timeout, a
+ * quarter second), after which the reserve fails (-ETIMEDOUT) rather than
+ * hang the CPU on a stuck holder.
+ * Commits are lock-free (an exchange on the header). producer_pos is published with a release store that pairs with
  * the consumer's acquire load; the consumer's release store of
  * consumer_pos pairs with the acquire load in reserve.
  *
@@ -54,6 +61,14 @@
 #define RINGBUF_MAX_RECORD_SZ (0xffffffffu / 4)
 /* Page index of the first data page in Linux's ring object. */
 #define RINGBUF_PGOFF 3
+/*
+ * Longest wait for the producer lock unless the host says
+ * (host->lock_timeout_ns): Linux's rqspinlock default timeout,
+ * RES_DEF_TIMEOUT, a quarter second. The clock is read once every
+ * RINGBUF_LOCK_SPINS spins.
+ */
+#define RINGBUF_LOCK_TIMEOUT_NS 250000000ull
+#define RINGBUF_LOCK_SPINS 1024u
 
 /* Linux's BPF_MAX_USER_RINGBUF_SAMPLES: samples one drain may visit. */
 #define USER_RINGBUF_MAX_SAMPLES (128 * 1024)
@@ -63,7 +78,7 @@ extern const struct kbpf_map_ops kbpf_user_ringbuf_map_ops;
 
 struct kbpf_ringbuf {
 	struct kbpf_map map;
-	struct kbpf_spinlock lock;
+	atomic_uint owner; /* producer lock: 0 free, else holder's CPU + 1 */
 	uint64_t mask; /* data size - 1 */
 	uint64_t pending_pos; /* oldest record not yet committed (under lock) */
 	uint32_t busy; /* USER_RINGBUF: a drain is running (atomic) */
@@ -127,7 +142,7 @@ static int rb_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 		      attr->map_type == BPF_MAP_TYPE_USER_RINGBUF ?
 			      &kbpf_user_ringbuf_map_ops :
 			      &kbpf_ringbuf_map_ops);
-	kbpf_spin_init(&r->lock);
+	atomic_init(&r->owner, 0);
 	r->mask = attr->max_entries - 1;
 	*(struct kbpf_ringbuf **)r->base = r;
 	r->consumer_pos = (uint64_t *)(r->base + KBPF_PAGE_SIZE);
@@ -157,23 +172,84 @@ static void rb_free(struct kbpf_map *map)
 	kbpf_free(h, r, sizeof(*r));
 }
 
+/*
+ * Take the producer lock with interrupts saved, waiting for another CPU's
+ * holder. Return: 0; -EDEADLK if this CPU holds it (the caller interrupted
+ * that holder); -ETIMEDOUT after RINGBUF_LOCK_TIMEOUT_NS of waiting.
+ * Interrupts are as before on failure.
+ */
+static int rb_lock(const struct kbpf_host *h, struct kbpf_ringbuf *r,
+		   unsigned long *flags)
+{
+	unsigned int me = kbpf_this_cpu(h) + 1, spins = 0;
+	uint64_t deadline = 0;
+
+	*flags = kbpf_irq_save(h);
+	for (;;) {
+		unsigned int cur =
+			atomic_load_explicit(&r->owner, memory_order_relaxed);
+
+		if (!cur) {
+			/* Pairs with the release store of rb_unlock. */
+			if (atomic_compare_exchange_weak_explicit(
+				    &r->owner, &cur, me, memory_order_acquire,
+				    memory_order_relaxed))
+				return 0;
+			continue;
+		}
+		/* Only this CPU writes its own id: the holder is below us. */
+		if (cur == me)
+			goto fail_deadlk;
+		kbpf_cpu_relax();
+		if (++spins % RINGBUF_LOCK_SPINS)
+			continue;
+		if (!deadline) {
+			deadline = h->mono_ns(h) +
+				   (h->lock_timeout_ns ?
+					    h->lock_timeout_ns :
+					    RINGBUF_LOCK_TIMEOUT_NS);
+		} else if (h->mono_ns(h) >= deadline) {
+			kbpf_irq_restore(h, *flags);
+			return -KBPF_ETIMEDOUT;
+		}
+	}
+fail_deadlk:
+	kbpf_irq_restore(h, *flags);
+	return -KBPF_EDEADLK;
+}
+
+static void rb_unlock(const struct kbpf_host *h, struct kbpf_ringbuf *r,
+		      unsigned long flags)
+{
+	atomic_store_explicit(&r->owner, 0, memory_order_release);
+	kbpf_irq_restore(h, flags);
+}
+
 void *kbpf_ringbuf_reserve(struct kbpf_map *map, uint64_t size)
+{
+	return kbpf_ringbuf_reserve_err(map, size, NULL);
+}
+
+void *kbpf_ringbuf_reserve_err(struct kbpf_map *map, uint64_t size, int *err)
 {
 	struct kbpf_ringbuf *r = rb(map);
 	const struct kbpf_host *h = map->obj.host;
 	uint64_t len, cons, pend, prod, new_prod;
 	struct ringbuf_hdr *hdr;
 	unsigned long flags;
+	int ret;
 
+	ret = -KBPF_E2BIG;
 	if (size > RINGBUF_MAX_RECORD_SZ)
-		return NULL;
+		goto fail;
 	len = kbpf_round_up(size + sizeof(*hdr), 8);
 	if (len > r->mask + 1)
-		return NULL;
+		goto fail;
 	/* Pairs with the consumer's release store of consumer_pos. */
 	cons = kbpf_load_acquire_u64(r->consumer_pos);
-	if (!kbpf_spin_trylock_irqsave(h, &r->lock, &flags))
-		return NULL;
+	ret = rb_lock(h, r, &flags);
+	if (ret)
+		goto fail;
 	pend = r->pending_pos;
 	prod = *r->producer_pos;
 	new_prod = prod + len;
@@ -190,8 +266,9 @@ void *kbpf_ringbuf_reserve(struct kbpf_map *map, uint64_t size)
 	r->pending_pos = pend;
 	/* The ring is never completely full: at most size - 1 bytes ahead. */
 	if (new_prod - cons > r->mask || new_prod - pend > r->mask) {
-		kbpf_spin_unlock_irqrestore(h, &r->lock, flags);
-		return NULL;
+		rb_unlock(h, r, flags);
+		ret = -KBPF_ENOSPC;
+		goto fail;
 	}
 	hdr = (struct ringbuf_hdr *)(r->data + (prod & r->mask));
 	hdr->pg_off = (uint32_t)(RINGBUF_PGOFF + ((prod & r->mask) >> 12));
@@ -199,8 +276,14 @@ void *kbpf_ringbuf_reserve(struct kbpf_map *map, uint64_t size)
 			       (uint32_t)size | BPF_RINGBUF_BUSY_BIT);
 	/* Pairs with the consumer's acquire of producer_pos. */
 	kbpf_store_release_u64(r->producer_pos, new_prod);
-	kbpf_spin_unlock_irqrestore(h, &r->lock, flags);
+	rb_unlock(h, r, flags);
+	if (err)
+		*err = 0;
 	return hdr + 1;
+fail:
+	if (err)
+		*err = ret;
+	return NULL;
 }
 
 /* The ring a record belongs to, from its header's page offset. */

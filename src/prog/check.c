@@ -15,6 +15,7 @@
  * each map; BPF_PSEUDO_FUNC stays as a relative offset, which the
  * interpreter turns into an instruction index.
  */
+#include "kbpf/disasm.h"
 #include "prog_internal.h"
 #include "core/object.h"
 
@@ -23,8 +24,42 @@ static bool is_ldimm64(const struct bpf_insn *insn)
 	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
 }
 
+/*
+ * Linux's check_map_prog_compatibility() as far as kbpf has the map types:
+ * a sleepable program may use only the map types listed there.
+ */
+static bool sleepable_map_ok(uint32_t map_type)
+{
+	switch (map_type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_USER_RINGBUF:
+	case BPF_MAP_TYPE_INODE_STORAGE:
+	case BPF_MAP_TYPE_SK_STORAGE:
+	case BPF_MAP_TYPE_TASK_STORAGE:
+	case BPF_MAP_TYPE_CGRP_STORAGE:
+	case BPF_MAP_TYPE_QUEUE:
+	case BPF_MAP_TYPE_STACK:
+	case BPF_MAP_TYPE_ARENA:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Linux's __add_used_map(): a map already used is not added again; then the
+ * map count limit; then the map must suit the program.
+ */
 static int check_add_map(struct kbpf_prog *prog, struct kbpf_map *map,
-			 struct kbpf_vlog *log)
+			 bool sleepable, struct kbpf_vlog *log)
 {
 	uint32_t i;
 
@@ -41,6 +76,13 @@ static int check_add_map(struct kbpf_prog *prog, struct kbpf_map *map,
 			KBPF_MAX_USED_MAPS);
 		kbpf_map_put(map);
 		return -KBPF_E2BIG;
+	}
+	if (sleepable && !sleepable_map_ok(map->map_type)) {
+		kbpf_vlog_printf(
+			log,
+			"Sleepable programs can only use array, hash, ringbuf and local storage maps, also as inner maps\n");
+		kbpf_map_put(map);
+		return -KBPF_EINVAL;
 	}
 	prog->maps[prog->nr_maps++] = map;
 	return 0;
@@ -171,7 +213,9 @@ static int check_ldimm64(struct kbpf_prog *prog, const struct kbpf_host *h,
 					return err;
 				}
 			}
-			err = check_add_map(prog, map, log);
+			err = check_add_map(
+				prog, map,
+				!!(attr->prog_flags & BPF_F_SLEEPABLE), log);
 			if (err)
 				return err;
 			insn[0].imm = (int32_t)(uint32_t)addr;
@@ -226,6 +270,14 @@ static int check_subprogs(const struct kbpf_prog *prog,
 			goto out;
 		}
 		starts[t / 8] |= (uint8_t)(1u << (t % 8));
+	}
+	/* Linux lists the subprograms at BPF_LOG_LEVEL2 before checking them. */
+	if (log->level & KBPF_LOG_LEVEL2) {
+		uint32_t n = 0;
+
+		for (i = 0; i < len; i++)
+			if (!i || (starts[i / 8] & (1u << (i % 8))))
+				kbpf_vlog_printf(log, "func#%u @%u\n", n++, i);
 	}
 	starts[len / 8] |= (uint8_t)(1u << (len % 8)); /* sentinel */
 	for (end = 1; !(starts[end / 8] & (1u << (end % 8))); end++)
@@ -598,6 +650,7 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 		    const struct kbpf_prog_load_opts *opts,
 		    struct kbpf_vlog *log)
 {
+	uint64_t t0 = h->mono_ns(h);
 	int err;
 
 	/* Linux's order: subprograms, then ld_imm64, then the CFG. */
@@ -616,6 +669,28 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 	err = kbpf_prog_ctx_access(prog, h, log);
 	if (err)
 		return err;
+	/*
+	 * What Linux's log has on success that kbpf can say truthfully: at
+	 * BPF_LOG_LEVEL2 each instruction checked, in the verifier's syntax
+	 * (without register states: kbpf tracks none); at BPF_LOG_STATS the
+	 * time the check took. A log too small for it gives -ENOSPC, as the
+	 * kernel's does for the same level and size on small programs.
+	 */
+	if (log->level & KBPF_LOG_LEVEL2) {
+		char text[128];
+		uint32_t i;
+		int n;
+
+		for (i = 0; i<prog->len; i += n> 0 ? (uint32_t)n : 1) {
+			n = kbpf_disasm_insn(&prog->orig_insns[i],
+					     prog->len - i, text, sizeof(text));
+			kbpf_vlog_printf(log, "%u: %s\n", i, text);
+		}
+	}
+	if (log->level & KBPF_LOG_STATS)
+		kbpf_vlog_printf(
+			log, "verification time %llu usec\n",
+			(unsigned long long)((h->mono_ns(h) - t0) / 1000));
 	kbpf_vlog_printf(
 		log,
 		"kbpf: structural check passed: %u insns, %u maps (not a safety verifier)\n",

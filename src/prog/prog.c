@@ -330,6 +330,32 @@ long kbpf_sys_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	return fd;
 }
 
+/*
+ * Called from syscall. BPF_PROG_STREAM_READ_BY_FD: Linux fills a program's
+ * stdout/stderr streams from bpf_stream_vprintk and from runtime error
+ * reports; kbpf has neither, so its streams are always empty: the program
+ * fd is checked as Linux's (EBADF, EINVAL), then the stream id (ENOENT),
+ * then 0 bytes are read.
+ */
+long kbpf_sys_prog_stream_read(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size)
+{
+	struct kbpf_obj *obj;
+	uint32_t id = attr->prog_stream_read.stream_id;
+	long err;
+
+	(void)uattr;
+	(void)size;
+	err = kbpf_obj_fd_get(h, (int)attr->prog_stream_read.prog_fd,
+			      KBPF_OBJ_PROG, &obj, NULL);
+	if (err)
+		return err;
+	err = id == BPF_STREAM_STDOUT || id == BPF_STREAM_STDERR ? 0 :
+								   -KBPF_ENOENT;
+	kbpf_obj_put(obj);
+	return err;
+}
+
 int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info)
 {
 	memset(info, 0, sizeof(*info));

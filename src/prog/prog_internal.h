@@ -44,6 +44,9 @@ long kbpf_sys_prog_test_run(const struct kbpf_host *h, union bpf_attr *attr,
  * holds a reference (the caller copies arrays to user buffers). Returns 0.
  * Any context; takes no lock.
  */
+/* BPF_PROG_STREAM_READ_BY_FD: kbpf's streams are empty; 0, -EBADF, -EINVAL, -ENOENT. */
+long kbpf_sys_prog_stream_read(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
 int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info);
 
 #endif /* KBPF_PROG_INTERNAL_H */

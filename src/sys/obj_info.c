@@ -103,9 +103,12 @@ long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
 	struct kbpf_obj *obj;
 	long err;
 
+	/* Linux 6.18 answers an fd that is not open with EBADFD here. */
 	if (!h->fd_get)
-		return -KBPF_EBADF;
+		return -KBPF_EBADFD;
 	err = h->fd_get(h, (int)attr->info.bpf_fd, &obj, NULL);
+	if (err == -KBPF_EBADF)
+		return -KBPF_EBADFD;
 	if (err)
 		return err;
 	switch (obj->type) {

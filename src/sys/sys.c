@@ -79,7 +79,7 @@ static const struct sys_cmd sys_cmds[] = {
 			      ATTR_END(link_detach.link_fd) },
 	[BPF_PROG_BIND_MAP] = { NULL, ATTR_END(prog_bind_map.flags) },
 	[BPF_TOKEN_CREATE] = { NULL, ATTR_END(token_create.bpffs_fd) },
-	[BPF_PROG_STREAM_READ_BY_FD] = { NULL,
+	[BPF_PROG_STREAM_READ_BY_FD] = { kbpf_sys_prog_stream_read,
 					 ATTR_END(prog_stream_read.prog_fd) },
 };
 

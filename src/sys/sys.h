@@ -44,13 +44,4 @@ int kbpf_sys_attr_write(const struct kbpf_host *h, void *uattr,
 			unsigned int size, size_t off, const void *src,
 			size_t len);
 
-/*
- * The names these had while they lived here, for code written before they
- * moved to src/core/ (core/object.h, core/alloc.h). Only src/sys/ and tests
- * may include this header; modules below sys/ use the new names.
- */
-#define kbpf_sys_fd_get kbpf_obj_fd_get
-#define kbpf_sys_fd_install kbpf_obj_fd_install
-#define kbpf_sys_check_tail_zero kbpf_check_tail_zero
-
 #endif /* KBPF_SRC_SYS_H */

@@ -320,3 +320,55 @@ KBPF_TEST(
 	T_EQ(RUN(p, KBPF_INTERP_CHECKED, NULL, 0, &r0), -KBPF_EINVAL);
 	T_EQ(RUN(p, KBPF_INTERP_FAST, NULL, 0, &r0), 0);
 }
+
+KBPF_TEST(
+	checked_misaligned_atomic,
+	"checked mode fails a misaligned atomic (an 8-byte add at r10-12, a 4-byte one at r10-6, load-acquire, on the context) with -EFAULT, as Linux refuses it; aligned ones run")
+{
+	uint64_t ctx[2] = { 0, 0 }, r0 = 0;
+#define ATOMIC(sz, d, s, o, op) INSN(BPF_STX | BPF_ATOMIC | (sz), d, s, o, op)
+	struct bpf_insn dw_bad[] = { ST_IMM(BPF_DW, 10, -16, 0),
+				     ST_IMM(BPF_DW, 10, -8, 0),
+				     MOV64_IMM(1, 1),
+				     ATOMIC(BPF_DW, 10, 1, -12, BPF_ADD),
+				     MOV64_IMM(0, 0),
+				     EXIT() };
+	struct bpf_insn dw_ok[] = { ST_IMM(BPF_DW, 10, -16, 5), MOV64_IMM(1, 1),
+				    ATOMIC(BPF_DW, 10, 1, -16, BPF_ADD),
+				    LDX(BPF_DW, 0, 10, -16), EXIT() };
+	struct bpf_insn w_bad[] = { ST_IMM(BPF_DW, 10, -8, 0), MOV64_IMM(1, 1),
+				    ATOMIC(BPF_W, 10, 1, -6,
+					   BPF_ADD | BPF_FETCH),
+				    MOV64_IMM(0, 0), EXIT() };
+	struct bpf_insn w_ok[] = { ST_IMM(BPF_DW, 10, -8, 0), MOV64_IMM(1, 3),
+				   ATOMIC(BPF_W, 10, 1, -4, BPF_XCHG),
+				   LDX(BPF_W, 0, 10, -4), EXIT() };
+	struct bpf_insn acq_bad[] = { ST_IMM(BPF_DW, 10, -16, 0),
+				      ST_IMM(BPF_DW, 10, -8, 0),
+				      ATOMIC(BPF_DW, 0, 10, -12, BPF_LOAD_ACQ),
+				      EXIT() };
+	struct bpf_insn h_bad[] = { ST_IMM(BPF_DW, 10, -8, 0), MOV64_IMM(1, 1),
+				    ATOMIC(BPF_H, 10, 1, -3, BPF_STORE_REL),
+				    MOV64_IMM(0, 0), EXIT() };
+	struct bpf_insn ctx_bad[] = { MOV64_IMM(2, 1),
+				      ATOMIC(BPF_DW, 1, 2, 4, BPF_ADD),
+				      MOV64_IMM(0, 0), EXIT() };
+	struct bpf_insn ctx_ok[] = { MOV64_IMM(2, 1),
+				     ATOMIC(BPF_DW, 1, 2, 8, BPF_ADD),
+				     LDX(BPF_DW, 0, 1, 8), EXIT() };
+#undef ATOMIC
+
+	T_EQ(RUN(dw_bad, KBPF_INTERP_CHECKED, NULL, 0, &r0), -KBPF_EFAULT);
+	T_EQ(RUN(dw_ok, KBPF_INTERP_CHECKED, NULL, 0, &r0), 0);
+	T_EQ(r0, 6);
+	T_EQ(RUN(w_bad, KBPF_INTERP_CHECKED, NULL, 0, &r0), -KBPF_EFAULT);
+	T_EQ(RUN(w_ok, KBPF_INTERP_CHECKED, NULL, 0, &r0), 0);
+	T_EQ(r0, 3);
+	T_EQ(RUN(acq_bad, KBPF_INTERP_CHECKED, NULL, 0, &r0), -KBPF_EFAULT);
+	T_EQ(RUN(h_bad, KBPF_INTERP_CHECKED, NULL, 0, &r0), -KBPF_EFAULT);
+	T_EQ(RUN(ctx_bad, KBPF_INTERP_CHECKED, ctx, sizeof(ctx), &r0),
+	     -KBPF_EFAULT);
+	T_EQ(ctx[0], 0);
+	T_EQ(RUN(ctx_ok, KBPF_INTERP_CHECKED, ctx, sizeof(ctx), &r0), 0);
+	T_EQ(r0, 1);
+}
