@@ -223,16 +223,6 @@ int kbpf_xdp_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 		 struct kbpf_xdp *xdp, enum kbpf_interp_mode mode, uint32_t cpu,
 		 uint64_t *ret);
 
-/**
- * kbpf_run_set_packet() - tell the checked interpreter the packet moved:
- * the program may now access [@start, @start + @size) as packet bytes
- * (replacing the previous packet region). A no-op in fast mode. For
- * helpers that move a packet's bounds (adjust_head and the like).
- *
- * Context: program path.
- */
-void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size);
-
 #ifdef __cplusplus
 }
 #endif

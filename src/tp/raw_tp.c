@@ -29,6 +29,7 @@
 #include "kbpf/perf.h"
 #include "kbpf/raw_tp.h"
 #include "core/object.h"
+#include "core/prog.h"
 #include "perf/perf_internal.h"
 #include "tp_internal.h"
 

@@ -20,9 +20,9 @@
 
 #include "core/compiler.h"
 #include "diff_util.h"
-#include "kbpf/helpers.h"
-#include "kbpf/map.h"
-#include "kbpf/prog.h"
+#include "helpers/helpers.h"
+#include "core/map.h"
+#include "core/prog.h"
 #include "kbpf/stackmap.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"

@@ -5,6 +5,7 @@
  * attribute rules that need no kernel, wake-ups and the reader.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "kbpf/perf.h"

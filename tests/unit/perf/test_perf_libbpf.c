@@ -23,7 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "kbpf/object.h"
+#include "core/object.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 

@@ -10,7 +10,7 @@
 
 #include "../maps/diff_util.h"
 #include "core/compiler.h"
-#include "kbpf/ringbuf.h"
+#include "maps/ringbuf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
