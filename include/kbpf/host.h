@@ -29,6 +29,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "config.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -410,7 +412,7 @@ struct kbpf_host {
  * -EINVAL otherwise. If @what is not NULL it receives the name of the first
  * offending field (a static string).
  */
-int kbpf_host_check(const struct kbpf_host *h, const char **what);
+KBPF_API int kbpf_host_check(const struct kbpf_host *h, const char **what);
 
 #ifdef __cplusplus
 }

@@ -80,7 +80,7 @@ struct kbpf_raw_tp_registry {
 };
 
 /** kbpf_raw_tp_registry_init() - make @reg an empty registry. Context: any. */
-void kbpf_raw_tp_registry_init(struct kbpf_raw_tp_registry *reg);
+KBPF_API void kbpf_raw_tp_registry_init(struct kbpf_raw_tp_registry *reg);
 
 /**
  * kbpf_raw_tp_register() - add @tp to @h's registry (h->raw_tps), so that
@@ -94,7 +94,8 @@ void kbpf_raw_tp_registry_init(struct kbpf_raw_tp_registry *reg);
  * KBPF_RAW_TP_NAME_MAX bytes or more, or more than KBPF_RAW_TP_MAX_ARGS
  * arguments; -EEXIST if the registry has a tracepoint of that name.
  */
-int kbpf_raw_tp_register(const struct kbpf_host *h, struct kbpf_raw_tp *tp);
+KBPF_API int kbpf_raw_tp_register(const struct kbpf_host *h,
+				  struct kbpf_raw_tp *tp);
 
 /**
  * kbpf_raw_tp_unregister() - remove @tp from its registry.
@@ -107,7 +108,7 @@ int kbpf_raw_tp_register(const struct kbpf_host *h, struct kbpf_raw_tp *tp);
  * with attached raw tracepoint programs loaded); -ENOENT if @tp is not
  * registered.
  */
-int kbpf_raw_tp_unregister(struct kbpf_raw_tp *tp);
+KBPF_API int kbpf_raw_tp_unregister(struct kbpf_raw_tp *tp);
 
 /**
  * kbpf_raw_tp_fire() - run every program attached to @tp, in attach order,
@@ -122,7 +123,7 @@ int kbpf_raw_tp_unregister(struct kbpf_raw_tp *tp);
  * mode stops a program that misbehaves; the others still run). Programs'
  * return values are ignored, as in Linux.
  */
-int kbpf_raw_tp_fire(struct kbpf_raw_tp *tp, const uint64_t *args);
+KBPF_API int kbpf_raw_tp_fire(struct kbpf_raw_tp *tp, const uint64_t *args);
 
 /**
  * kbpf_raw_tp_attach() - attach @prog to @tp without an fd (for in-kernel
@@ -136,8 +137,8 @@ int kbpf_raw_tp_fire(struct kbpf_raw_tp *tp, const uint64_t *args);
  * Context: syscall path; takes @tp's lock; may allocate.
  * Return: 0; -EINVAL for a program of another type; -ENOMEM.
  */
-int kbpf_raw_tp_attach(struct kbpf_raw_tp *tp, struct kbpf_prog *prog,
-		       uint64_t cookie, struct kbpf_obj **link);
+KBPF_API int kbpf_raw_tp_attach(struct kbpf_raw_tp *tp, struct kbpf_prog *prog,
+				uint64_t cookie, struct kbpf_obj **link);
 
 #ifdef __cplusplus
 }
