@@ -20,7 +20,6 @@
 #ifndef KBPF_RAW_TP_H
 #define KBPF_RAW_TP_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +40,19 @@ extern "C" {
 
 struct kbpf_raw_tp_progs;
 struct kbpf_raw_tp_link;
+
+/*
+ * The lock words below are kbpf spinlocks: C11 atomics. C++ has no
+ * atomic_uint of C's, and a C++ host never touches kbpf's fields, so it
+ * sees an unsigned int of the same size and alignment (src/tp/raw_tp.c
+ * asserts that they are the same).
+ */
+#ifdef __cplusplus
+#define KBPF_RAW_TP_LOCK_WORD unsigned int
+#else
+#include <stdatomic.h>
+#define KBPF_RAW_TP_LOCK_WORD atomic_uint
+#endif
 
 /**
  * struct kbpf_raw_tp - one tracepoint.
@@ -63,7 +75,7 @@ struct kbpf_raw_tp {
 	const struct kbpf_host *host;
 	struct kbpf_raw_tp_progs *progs; /* published; read with acquire */
 	struct kbpf_raw_tp *next; /* registry list */
-	atomic_uint lock; /* attach and detach (a kbpf spinlock) */
+	KBPF_RAW_TP_LOCK_WORD lock; /* attach and detach (a kbpf spinlock) */
 	uint32_t nr_links;
 	struct kbpf_raw_tp_link *retired; /* host without defer_free */
 	struct kbpf_raw_tp_progs *retired_progs;
@@ -75,7 +87,7 @@ struct kbpf_raw_tp {
  * kbpf_host.raw_tps at it. Its fields are kbpf's.
  */
 struct kbpf_raw_tp_registry {
-	atomic_uint lock;
+	KBPF_RAW_TP_LOCK_WORD lock;
 	struct kbpf_raw_tp *head;
 };
 
