@@ -148,8 +148,10 @@ static int cga_sys_update(struct kbpf_map *map, const void *key,
 	if (idx >= map->max_entries)
 		return -KBPF_E2BIG;
 	kbpf_memcpy(&fd, value, sizeof(fd));
-	cgrp = h->cgroup_get ? h->cgroup_get(h, fd, &err) : NULL;
-	if (!cgrp)
+	cgrp = NULL;
+	if (h->cgroup_get)
+		err = h->cgroup_get(h, fd, &cgrp);
+	if (err || !cgrp)
 		return err < 0 ? err : -KBPF_EBADF;
 	e = kbpf_zalloc(h, sizeof(*e), 0);
 	if (!e) {
