@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The core's side of fd-able objects (the public half, refcounting for the
- * host's fd table, is include/kbpf/object.h): initialising the common header, and turning
- * fds into objects and back through the host's fd table. Every module that
- * creates or resolves objects uses these; none reaches into src/sys/.
+ * host's fd table, is include/kbpf/object.h): the common header, its
+ * initialisation, ids, and turning fds into objects and back through the
+ * host's fd table. Every module that creates or resolves objects uses
+ * these; none reaches into src/sys/.
  */
 #ifndef KBPF_CORE_OBJECT_H
 #define KBPF_CORE_OBJECT_H

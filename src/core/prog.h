@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * BPF programs inside kbpf (the host's view is include/kbpf/prog.h; in core/
- * because the interpreter and the maps below prog/ read them): the loaded object, the per-run context helpers receive, and
- * the helper table.
+ * BPF programs inside kbpf (the host's view is include/kbpf/prog.h; in
+ * core/ because the interpreter and the maps below prog/ read them): the
+ * loaded object, the per-run context helpers receive, and the helper table.
  *
  * A program is created by kbpf_prog_load() from BPF_PROG_LOAD attributes: the
  * instructions are copied, structurally checked, and their map references
