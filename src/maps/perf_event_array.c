@@ -28,7 +28,7 @@
  */
 #include "core/atomic.h"
 #include "core/spinlock.h"
-#include "kbpf/perf.h"
+#include "perf/perf_internal.h"
 #include "map_internal.h"
 
 #define PEA_CREATE_FLAG_MASK \

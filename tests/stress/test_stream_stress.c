@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "core/map.h"
-#include "kbpf/perf.h"
+#include "perf/perf_internal.h"
 #include "maps/ringbuf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"

@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "kbpf/perf.h"
+#include "perf/perf_internal.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
