@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kbpf/interp.h"
+#include "core/prog.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #ifdef KBPF_BENCH_UBPF

@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kbpf/helpers.h"
-#include "kbpf/map.h"
+#include "helpers/helpers.h"
+#include "core/map.h"
 #include "kbpf/perf.h"
-#include "kbpf/ringbuf.h"
+#include "maps/ringbuf.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kbpf/helpers.h"
+#include "helpers/helpers.h"
 #include "kbpf/interp.h"
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf_posix.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

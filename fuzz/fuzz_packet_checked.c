@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kbpf/helpers.h"
+#include "helpers/helpers.h"
 #include "kbpf/interp.h"
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf/packet.h"
 #include "kbpf_posix.h"
 

@@ -173,7 +173,7 @@ long posix_id_alloc(const struct kbpf_host *h, struct kbpf_obj *obj)
 
 	(void)h;
 	pthread_mutex_lock(&fd_lock);
-	id = ++next_id[obj->type & 7];
+	id = ++next_id[kbpf_obj_type(obj) & 7];
 	pthread_mutex_unlock(&fd_lock);
 	return id;
 }

@@ -33,12 +33,6 @@ struct mapping {
 static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mapping *mappings;
 
-/* struct kbpf_map starts with its struct kbpf_obj. */
-static struct kbpf_map *obj_map(struct kbpf_obj *obj)
-{
-	return (struct kbpf_map *)(void *)obj;
-}
-
 static int fail(int err)
 {
 	errno = err;
@@ -97,8 +91,8 @@ void *kbpf_posix_mmap(void *addr, size_t len, int prot, int flags, int fd,
 	if (ev) {
 		err = -kbpf_perf_event_mmap(ev, (uint64_t)off / PAGE, nr,
 					    writable, &pages, &n);
-	} else if (obj->type == KBPF_OBJ_MAP) {
-		struct kbpf_map *map = obj_map(obj);
+	} else if (kbpf_obj_type(obj) == KBPF_OBJ_MAP) {
+		struct kbpf_map *map = kbpf_map_from_obj(obj);
 
 		posix_fd_get(NULL, fd, &obj, &fd_flags);
 		kbpf_obj_put(obj); /* only wanted the flags */
@@ -146,7 +140,7 @@ undo:
 	if (ev)
 		kbpf_perf_event_munmap(ev);
 	else
-		kbpf_map_munmap(obj_map(obj), writable);
+		kbpf_map_munmap(kbpf_map_from_obj(obj), writable);
 put:
 	kbpf_obj_put(obj);
 	errno = err;
@@ -174,7 +168,7 @@ int kbpf_posix_munmap(void *addr, size_t len)
 	if (ev)
 		kbpf_perf_event_munmap(ev);
 	else
-		kbpf_map_munmap(obj_map(m->obj), m->writable);
+		kbpf_map_munmap(kbpf_map_from_obj(m->obj), m->writable);
 	kbpf_obj_put(m->obj);
 	free(m);
 	return 0;

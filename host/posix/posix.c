@@ -382,32 +382,29 @@ struct posix_cgroup {
 };
 
 /* A cgroup is an fd open on a directory of a cgroup2 file system. */
-static void *posix_cgroup_get(const struct kbpf_host *h, int fd, int *err)
+static int posix_cgroup_get(const struct kbpf_host *h, int fd, void **cgrp)
 {
 	struct posix_cgroup *c;
 	struct statfs sf;
 	struct stat st;
 
 	(void)h;
-	*err = -EBADF;
 	if (fd < 0 || fstatfs(fd, &sf) || fstat(fd, &st) ||
 	    (unsigned long)sf.f_type != CGROUP2_SUPER_MAGIC ||
 	    !S_ISDIR(st.st_mode))
-		return NULL;
+		return -EBADF;
 	c = malloc(sizeof(*c));
-	if (!c) {
-		*err = -ENOMEM;
-		return NULL;
-	}
+	if (!c)
+		return -ENOMEM;
 	c->dirfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (c->dirfd < 0) {
 		free(c);
-		*err = -EMFILE;
-		return NULL;
+		return -EMFILE;
 	}
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
-	return c;
+	*cgrp = c;
+	return 0;
 }
 
 static void posix_cgroup_put(const struct kbpf_host *h, void *cgrp)

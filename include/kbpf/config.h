@@ -69,4 +69,20 @@
 #define KBPF_MAX_NEST 3
 #endif
 
+/*
+ * KBPF_API marks the functions of the public API (include/kbpf/). The core
+ * is compiled with -fvisibility=hidden, so only these are exported from a
+ * shared object built from libkbpf; cmake/kbpf.exports lists them and the
+ * core_exports test checks the list against the library and the headers.
+ * A host may define KBPF_API itself (to nothing, or to its own export
+ * attribute).
+ */
+#ifndef KBPF_API
+#if defined(__GNUC__) || defined(__clang__)
+#define KBPF_API __attribute__((visibility("default")))
+#else
+#define KBPF_API
+#endif
+#endif
+
 #endif /* KBPF_CONFIG_H */

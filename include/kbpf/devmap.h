@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "uapi/bpf.h"
 
 #ifdef __cplusplus
@@ -21,15 +22,15 @@ extern "C" {
 struct kbpf_map;
 
 /** kbpf_devmap_is() - is @map a DEVMAP or DEVMAP_HASH? Context: any. */
-bool kbpf_devmap_is(const struct kbpf_map *map);
+KBPF_API bool kbpf_devmap_is(const struct kbpf_map *map);
 
 /**
  * kbpf_devmap_lookup() - the entry of @key (its ifindex), or NULL.
  * Context: program path or any CPU inside a read-side section (the entry
  * may be replaced meanwhile and is freed after the section); lock-free.
  */
-const struct bpf_devmap_val *kbpf_devmap_lookup(struct kbpf_map *map,
-						uint32_t key);
+KBPF_API const struct bpf_devmap_val *kbpf_devmap_lookup(struct kbpf_map *map,
+							 uint32_t key);
 
 #ifdef __cplusplus
 }

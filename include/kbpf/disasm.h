@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "uapi/bpf.h"
 
 #ifdef __cplusplus
@@ -39,11 +40,11 @@ extern "C" {
  * complete ld_imm64 pair, else 1), or -EINVAL if @left is 0 or an ld_imm64
  * has no second slot (then @buf holds "(18) <truncated ld_imm64>").
  */
-int kbpf_disasm_insn(const struct bpf_insn *insn, uint32_t left, char *buf,
-		     size_t size);
+KBPF_API int kbpf_disasm_insn(const struct bpf_insn *insn, uint32_t left,
+			      char *buf, size_t size);
 
 /* Linux's name of helper @id ("bpf_map_lookup_elem"), or NULL if none. */
-const char *kbpf_helper_name(int32_t id);
+KBPF_API const char *kbpf_helper_name(int32_t id);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "config.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -303,16 +305,17 @@ struct kbpf_host {
 			  uint32_t max);
 	/*
 	 * Cgroups, for BPF_MAP_TYPE_CGROUP_ARRAY and
-	 * bpf_current_task_under_cgroup. cgroup_get: the cgroup whose
-	 * directory @fd is open on, with a reference, or NULL with *@err set
-	 * (-EBADF: not open, or not a cgroup). Syscall path. If NULL, no fd
-	 * is a cgroup: updates give -EBADF.
+	 * bpf_current_task_under_cgroup. cgroup_get: store in *@cgrp the
+	 * cgroup whose directory @fd is open on, with a reference, and
+	 * return 0; or return a negative errno (-EBADF: not open, or not a
+	 * cgroup). Syscall path. If NULL, no fd is a cgroup: updates give
+	 * -EBADF.
 	 * cgroup_put: drop that reference. Any context (a defer_free
 	 * callback). Required with cgroup_get.
 	 * current_in_cgroup: 1 if the current task is in @cgrp or a cgroup
 	 * below it, else 0. Program path. If NULL, the helper answers 0.
 	 */
-	void *(*cgroup_get)(const struct kbpf_host *h, int fd, int *err);
+	int (*cgroup_get)(const struct kbpf_host *h, int fd, void **cgrp);
 	/*
 	 * Network devices, for DEVMAP entries: does a device with @ifindex
 	 * exist? Syscall path, called under a kbpf spinlock: must not sleep.
@@ -419,7 +422,7 @@ struct kbpf_host {
  * -EINVAL otherwise. If @what is not NULL it receives the name of the first
  * offending field (a static string).
  */
-int kbpf_host_check(const struct kbpf_host *h, const char **what);
+KBPF_API int kbpf_host_check(const struct kbpf_host *h, const char **what);
 
 #ifdef __cplusplus
 }

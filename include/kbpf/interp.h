@@ -103,8 +103,10 @@ struct kbpf_interp_args {
  * -ENOENT for a call to a helper id the program's table does not have and
  * the errno a helper set in run->error.
  */
-int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
-		    const struct kbpf_interp_args *args, uint64_t *ret);
+KBPF_API int kbpf_interp_run(struct kbpf_prog *prog,
+			     const struct kbpf_host *host,
+			     const struct kbpf_interp_args *args,
+			     uint64_t *ret);
 
 #ifdef __cplusplus
 }

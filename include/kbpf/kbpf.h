@@ -27,13 +27,28 @@
 	(KBPF_VERSION_MAJOR * 10000 + KBPF_VERSION_MINOR * 100 + \
 	 KBPF_VERSION_PATCH)
 
+/*
+ * Every public header: the porter's API. What they declare is all libkbpf
+ * exports (cmake/kbpf.exports); each compiles alone, as C11 and as C++.
+ */
 #include "config.h"
 #include "errno.h"
 #include "host.h"
 #include "object.h"
-#include "uapi/bpf.h"
+#include "sys.h"
 #include "map.h"
 #include "prog.h"
-#include "sys.h"
+#include "ringbuf.h"
+#include "devmap.h"
+#include "stackmap.h"
+#include "perf.h"
+#include "raw_tp.h"
+#include "interp.h"
+#include "packet.h"
+#include "loader.h"
+#include "disasm.h"
+#include "uapi/bpf.h"
+#include "uapi/btf.h"
+#include "uapi/perf_event.h"
 
 #endif /* KBPF_KBPF_H */

@@ -335,8 +335,9 @@ struct kbpf_elf_opts {
  * static programs; -ENOMEM. Programs using what kbpf lacks parse (see
  * kbpf_elf_prog.unsupported).
  */
-int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
-		   const struct kbpf_elf_opts *opts, struct kbpf_elf **out);
+KBPF_API int kbpf_elf_parse(const struct kbpf_host *h, const void *buf,
+			    size_t size, const struct kbpf_elf_opts *opts,
+			    struct kbpf_elf **out);
 
 /**
  * kbpf_elf_load() - create the maps and load the programs of @obj.
@@ -368,7 +369,8 @@ int kbpf_elf_parse(const struct kbpf_host *h, const void *buf, size_t size,
  * kbpf_elf_load_prog() (the message names the map or program and, for a
  * refused program, the log's last line).
  */
-int kbpf_elf_load(struct kbpf_elf *obj, const struct kbpf_elf_opts *opts);
+KBPF_API int kbpf_elf_load(struct kbpf_elf *obj,
+			   const struct kbpf_elf_opts *opts);
 
 /**
  * kbpf_elf_create_map() - create one map of @obj, as kbpf_elf_load() does
@@ -383,8 +385,8 @@ int kbpf_elf_load(struct kbpf_elf *obj, const struct kbpf_elf_opts *opts);
  * (ARRAY_OF_MAPS, HASH_OF_MAPS: the loader builds no inner map template
  * yet); else kbpf_map_create()'s error.
  */
-int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
-			const struct kbpf_elf_opts *opts);
+KBPF_API int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
+				 const struct kbpf_elf_opts *opts);
 
 /**
  * kbpf_elf_load_prog() - load one program of @obj with the maps created so
@@ -401,8 +403,8 @@ int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
  * kbpf_prog_load()'s error (the message carries the log's last line). The
  * message names the program and the reason.
  */
-int kbpf_elf_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
-		       const struct kbpf_elf_opts *opts);
+KBPF_API int kbpf_elf_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
+				const struct kbpf_elf_opts *opts);
 
 /**
  * kbpf_elf_free() - drop the object's references on its maps and programs
@@ -410,7 +412,7 @@ int kbpf_elf_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
  *
  * Context: syscall path; does not sleep unless the host's free does.
  */
-void kbpf_elf_free(struct kbpf_elf *obj);
+KBPF_API void kbpf_elf_free(struct kbpf_elf *obj);
 
 /**
  * kbpf_elf_find_prog() - the program named @name (a symbol name), or NULL.
@@ -418,9 +420,10 @@ void kbpf_elf_free(struct kbpf_elf *obj);
  *
  * Context: any; no allocation.
  */
-struct kbpf_elf_prog *kbpf_elf_find_prog(struct kbpf_elf *obj,
-					 const char *name);
-struct kbpf_elf_map *kbpf_elf_find_map(struct kbpf_elf *obj, const char *name);
+KBPF_API struct kbpf_elf_prog *kbpf_elf_find_prog(struct kbpf_elf *obj,
+						  const char *name);
+KBPF_API struct kbpf_elf_map *kbpf_elf_find_map(struct kbpf_elf *obj,
+						const char *name);
 
 /**
  * kbpf_elf_sec_def() - libbpf's section-name convention: the program type,
@@ -431,9 +434,9 @@ struct kbpf_elf_map *kbpf_elf_find_map(struct kbpf_elf *obj, const char *name);
  * Context: any. Return: 0, or -ESRCH if no convention matches (then the
  * outputs are zero).
  */
-int kbpf_elf_sec_def(const char *sec_name, uint32_t *prog_type,
-		     uint32_t *expected_attach_type, uint32_t *prog_flags,
-		     const char **attach);
+KBPF_API int kbpf_elf_sec_def(const char *sec_name, uint32_t *prog_type,
+			      uint32_t *expected_attach_type,
+			      uint32_t *prog_flags, const char **attach);
 
 /**
  * kbpf_elf_prog_type_name() - "xdp" for BPF_PROG_TYPE_XDP ... (bpftool's
@@ -443,8 +446,8 @@ int kbpf_elf_sec_def(const char *sec_name, uint32_t *prog_type,
  *
  * Context: any. Return: a static string.
  */
-const char *kbpf_elf_prog_type_name(uint32_t type);
-const char *kbpf_elf_map_type_name(uint32_t type);
+KBPF_API const char *kbpf_elf_prog_type_name(uint32_t type);
+KBPF_API const char *kbpf_elf_map_type_name(uint32_t type);
 
 #ifdef __cplusplus
 }

@@ -1,28 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * BPF maps: the generic object, the per-type operations table, and the two
- * entry paths Linux has.
- *
- * Syscall path: kbpf_map_create() and the kbpf_map_sys_*() functions take
- * kernel copies of user buffers (the bpf(2) front-end copies them through
- * the host), may sleep, and apply the access rules of the fd (BPF_F_RDONLY,
- * BPF_F_WRONLY, frozen maps).
- *
- * Program path: kbpf_map_lookup_elem() and friends have the semantics of the
- * BPF helpers of the same name. They never sleep, may run on every CPU at
- * once and from interrupt context, and a value pointer they return stays
- * valid until the calling program returns.
+ * BPF maps as a host sees them: an opaque struct kbpf_map behind a map fd,
+ * which type kbpf implements, and the pages a host maps for mmap(2) of a
+ * map fd. Maps are created and used through kbpf_sys_bpf() (include/kbpf/sys.h)
+ * and the ELF loader (include/kbpf/loader.h); the map object, its operations
+ * and the program-side element functions are private (src/core/map.h).
  */
 #ifndef KBPF_MAP_H
 #define KBPF_MAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdbool.h>
 
-#include "errno.h"
+#include "config.h"
 #include "object.h"
-#include "uapi/bpf.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,213 +22,13 @@ extern "C" {
 
 struct kbpf_map;
 
-/*
- * Callback of kbpf_map_for_each(): called with the map, a pointer to the
- * key and to the value (current CPU's slot for per-CPU maps) and @ctx.
- * Return 0 to continue, 1 to stop (any other value stops too).
- */
-typedef long (*kbpf_map_elem_fn)(struct kbpf_map *map, void *key, void *value,
-				 void *ctx);
-
-/**
- * struct kbpf_map_ops - what one map type does. NULL members make the
- * generic layer return the errno Linux gives for that type and command.
- */
-struct kbpf_map_ops {
-	/* ---- Syscall path only (may sleep, no kbpf lock held on entry) ---- */
-
-	/* Validate attributes; no allocation. Return 0 or -errno. */
-	int (*alloc_check)(const struct kbpf_host *h,
-			   const union bpf_attr *attr);
-	/* Allocate and initialise; fill the generic part with kbpf_map_init(). */
-	int (*alloc)(const struct kbpf_host *h, const union bpf_attr *attr,
-		     struct kbpf_map **out);
-	/*
-	 * Map-in-map types: as alloc, with the inner-map template given as a
-	 * map (kbpf_map_create_with_inner()) instead of attr->inner_map_fd.
-	 */
-	int (*alloc_with_inner)(const struct kbpf_host *h,
-				const union bpf_attr *attr,
-				const struct kbpf_map *inner,
-				struct kbpf_map **out);
-	/* Free everything; called once, when no program or fd can reach the map. */
-	void (*free)(struct kbpf_map *map);
-	/* BPF_MAP_GET_NEXT_KEY; @key NULL means "first". */
-	int (*get_next_key)(struct kbpf_map *map, const void *key,
-			    void *next_key);
-	/*
-	 * Syscall-side value exchange for types whose user-visible value
-	 * differs from the program-side one (per-CPU: all CPUs' slots, each
-	 * round_up(value_size, 8) bytes; fd maps: fds in, ids out). NULL:
-	 * the generic layer copies lookup_elem()'s value / calls update_elem().
-	 */
-	int (*sys_lookup)(struct kbpf_map *map, const void *key, void *value,
-			  uint64_t flags);
-	int (*sys_update)(struct kbpf_map *map, const void *key,
-			  const void *value, uint64_t flags);
-	int (*sys_lookup_and_delete)(struct kbpf_map *map, const void *key,
-				     void *value, uint64_t flags);
-	/* Batch commands; @uattr is the user's attr for count/out_batch write-back. */
-	int (*lookup_batch)(struct kbpf_map *map, const union bpf_attr *attr,
-			    union bpf_attr *uattr);
-	int (*lookup_and_delete_batch)(struct kbpf_map *map,
-				       const union bpf_attr *attr,
-				       union bpf_attr *uattr);
-	int (*update_batch)(struct kbpf_map *map, const union bpf_attr *attr,
-			    union bpf_attr *uattr);
-	int (*delete_batch)(struct kbpf_map *map, const union bpf_attr *attr,
-			    union bpf_attr *uattr);
-
-	/* ---- Both paths (never sleep; any CPU; interrupt context) ---- */
-
-	void *(*lookup_elem)(struct kbpf_map *map, const void *key);
-	long (*update_elem)(struct kbpf_map *map, const void *key,
-			    const void *value, uint64_t flags);
-	long (*delete_elem)(struct kbpf_map *map, const void *key);
-	long (*push_elem)(struct kbpf_map *map, const void *value,
-			  uint64_t flags);
-	long (*pop_elem)(struct kbpf_map *map, void *value);
-	long (*peek_elem)(struct kbpf_map *map, void *value);
-	long (*for_each)(struct kbpf_map *map, kbpf_map_elem_fn fn, void *ctx,
-			 uint64_t flags);
-	void *(*lookup_percpu_elem)(struct kbpf_map *map, const void *key,
-				    uint32_t cpu);
-
-	/* ---- Special ---- */
-
-	/* BPF_PSEUDO_MAP_VALUE: address of the value area at @off; -EINVAL if out of range. */
-	int (*direct_value_addr)(const struct kbpf_map *map, uint64_t *addr,
-				 uint32_t off);
-	/* Map-in-map: store @inner at @key (kbpf_map_set_inner()). */
-	int (*set_inner)(struct kbpf_map *map, const void *key,
-			 struct kbpf_map *inner);
-	/* Pages backing the user-space mmap of the map (mmapable array, ring buffer). */
-	int (*mmap_pages)(struct kbpf_map *map, const uintptr_t **pages,
-			  size_t *nr);
-	/* Bytes the map uses, for bpf_map_info / fdinfo memlock. */
-	uint64_t (*mem_usage)(const struct kbpf_map *map);
-	/*
-	 * fd arrays (src/maps/fd_array.h), as Linux's map_fd_get_ptr,
-	 * map_fd_put_ptr and map_fd_sys_lookup_elem:
-	 * fd_get_ptr: syscall path, may sleep. Resolve user fd @fd to what a
-	 *   slot of @map stores, with a reference the caller then owns, after
-	 *   the type's checks. Return 0 with *@ptr set (not NULL), or -errno.
-	 * fd_put_ptr: any context, never sleeps. Drop the reference a slot
-	 *   held on @ptr. @need_defer: it was just taken out of a slot and a
-	 *   running program may still use it, so what it frees must wait for
-	 *   read-side sections; false only when the map itself is freed.
-	 * fd_sys_lookup_elem: syscall path, in a read-side section. The id
-	 *   BPF_MAP_LOOKUP_ELEM shows for @ptr; NULL: -ENOTSUPP.
-	 */
-	int (*fd_get_ptr)(struct kbpf_map *map, int fd, void **ptr);
-	void (*fd_put_ptr)(struct kbpf_map *map, void *ptr, bool need_defer);
-	uint32_t (*fd_sys_lookup_elem)(void *ptr);
-};
-
-/**
- * struct kbpf_map - the generic part of every map; each type embeds it first.
- */
-struct kbpf_map {
-	struct kbpf_obj obj;
-	const struct kbpf_map_ops *ops;
-	uint32_t map_type;
-	uint32_t key_size;
-	uint32_t value_size;
-	uint32_t max_entries;
-	uint32_t map_flags;
-	uint32_t numa_node;
-	uint64_t map_extra;
-	uint32_t btf_key_type_id;
-	uint32_t btf_value_type_id;
-	char name[16];
-	/*
-	 * Set by BPF_MAP_FREEZE; only syscall-side writes look at it. 32 bits:
-	 * byte-sized atomics are libatomic calls on riscv64.
-	 */
-	atomic_uint frozen;
-	/* Writable user mappings (mmapable arrays, ring buffer consumer page). */
-	atomic_long writecnt;
-};
-
-/**
- * kbpf_map_create() - create a map from BPF_MAP_CREATE attributes.
- * @h: host table (checked with kbpf_host_check() by the caller).
- * @attr: kernel copy of the attributes.
- * @out: receives the map with one reference held by the caller.
- *
- * Applies Linux's generic checks in Linux's order, then the type's
- * alloc_check, then allocation, then the name check (so an allocation
- * error wins over a bad name, as in Linux).
- *
- * Context: syscall path; may sleep.
- * Return: 0; -EINVAL for bad or unknown attributes and map types kbpf does
- * not implement (as Linux does for a type it does not know); -E2BIG for
- * sizes past the type's limits; -ENOMEM if the host cannot allocate;
- * -EOPNOTSUPP for a type that needs host pages when the host has none;
- * -ENOTSUPP (524) where Linux returns it (LRU with BPF_F_NO_PREALLOC).
- */
-int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
-		    struct kbpf_map **out);
-
 /**
  * kbpf_map_type_supported() - does kbpf implement map type @type (enum
  * bpf_map_type)? kbpf_map_create() refuses the others with -EINVAL, as
  * Linux refuses a type it does not know; loaders use this to say why.
  * Context: any; no locks, no allocation.
  */
-bool kbpf_map_type_supported(uint32_t type);
-
-/**
- * kbpf_map_create_with_inner() - kbpf_map_create() for a loader inside the
- * kernel, which has maps but no fds: an ARRAY_OF_MAPS or HASH_OF_MAPS takes
- * its inner-map template from @inner (attr->inner_map_fd is ignored).
- * @inner: the template; the caller keeps its reference (the new map keeps
- *         only a description of it). NULL: exactly kbpf_map_create().
- *
- * Context: syscall path; may sleep.
- * Return: as kbpf_map_create(); -EINVAL if @inner is given for a map type
- * that takes no template, or is itself a map-in-map; -ENOTSUPP for a type
- * Linux refuses as an inner map.
- */
-int kbpf_map_create_with_inner(const struct kbpf_host *h,
-			       const union bpf_attr *attr,
-			       struct kbpf_map *inner, struct kbpf_map **out);
-
-/**
- * kbpf_map_set_inner() - store @inner at @key of map-in-map @outer, as
- * BPF_MAP_UPDATE_ELEM with an fd of @inner would (flags BPF_ANY), for a
- * loader inside the kernel (libbpf's `values` slots of a map-in-map).
- * Takes its own reference on @inner.
- *
- * Context: syscall path; may sleep.
- * Return: 0; -EINVAL if @outer is not a map-in-map or @inner does not match
- * its template; -E2BIG (array index out of range, full hash); -ENOMEM.
- */
-int kbpf_map_set_inner(struct kbpf_map *outer, const void *key,
-		       struct kbpf_map *inner);
-
-/**
- * kbpf_cgroup_array_current_under() - bpf_current_task_under_cgroup: is the
- * current task under the cgroup in slot @idx of CGROUP_ARRAY @map?
- * Context: program path, any CPU, inside a read-side section; never sleeps.
- * Return: 1 or 0 (kbpf_host.current_in_cgroup); -E2BIG for @idx past
- * max_entries; -EAGAIN for an empty slot; -EINVAL if @map is another type.
- */
-long kbpf_cgroup_array_current_under(struct kbpf_map *map, uint32_t idx);
-
-/* Initialise the generic part of a newly allocated map (used by alloc ops). */
-void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
-		   const union bpf_attr *attr, const struct kbpf_map_ops *ops);
-
-static inline void kbpf_map_get(struct kbpf_map *map)
-{
-	kbpf_obj_get(&map->obj);
-}
-
-static inline void kbpf_map_put(struct kbpf_map *map)
-{
-	kbpf_obj_put(&map->obj);
-}
+KBPF_API bool kbpf_map_type_supported(uint32_t type);
 
 /**
  * kbpf_map_mmap() - the pages of @map user space may map at page offset
@@ -255,37 +47,28 @@ static inline void kbpf_map_put(struct kbpf_map *map)
  * -EPERM for a writable mapping of a frozen map or of ring buffer pages
  * other than the consumer page.
  */
-int kbpf_map_mmap(struct kbpf_map *map, uint64_t pgoff, size_t nr,
-		  bool writable, const uintptr_t **pages);
+KBPF_API int kbpf_map_mmap(struct kbpf_map *map, uint64_t pgoff, size_t nr,
+			   bool writable, const uintptr_t **pages);
 
 /** kbpf_map_munmap() - a mapping from kbpf_map_mmap() is gone. */
-void kbpf_map_munmap(struct kbpf_map *map, bool writable);
+KBPF_API void kbpf_map_munmap(struct kbpf_map *map, bool writable);
 
-/* ARRAY_OF_MAPS or HASH_OF_MAPS: lookups return a map, not a value. */
-static inline bool kbpf_map_is_map_in_map(const struct kbpf_map *map)
-{
-	return map->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-	       map->map_type == BPF_MAP_TYPE_HASH_OF_MAPS;
-}
-
-/*
- * Program path: the helpers' semantics (see the helper of the same name).
- * Update and delete give -EINVAL on types without a program-side write,
- * which include the fd arrays and map-in-maps: Linux's verifier refuses
- * those calls at load; kbpf, without a verifier, refuses them here.
+/**
+ * kbpf_map_obj() - the object of @map, to install in an fd table or to
+ * take and drop references with kbpf_obj_get()/kbpf_obj_put().
+ *
+ * Context: any.
  */
-void *kbpf_map_lookup_elem(struct kbpf_map *map, const void *key);
-long kbpf_map_update_elem(struct kbpf_map *map, const void *key,
-			  const void *value, uint64_t flags);
-long kbpf_map_delete_elem(struct kbpf_map *map, const void *key);
-long kbpf_map_push_elem(struct kbpf_map *map, const void *value,
-			uint64_t flags);
-long kbpf_map_pop_elem(struct kbpf_map *map, void *value);
-long kbpf_map_peek_elem(struct kbpf_map *map, void *value);
-long kbpf_map_for_each(struct kbpf_map *map, kbpf_map_elem_fn fn, void *ctx,
-		       uint64_t flags);
-void *kbpf_map_lookup_percpu_elem(struct kbpf_map *map, const void *key,
-				  uint32_t cpu);
+KBPF_API struct kbpf_obj *kbpf_map_obj(struct kbpf_map *map);
+
+/**
+ * kbpf_map_from_obj() - the map @obj is, or NULL if @obj is not a map
+ * (kbpf_obj_type() is not KBPF_OBJ_MAP). No reference is taken: the map
+ * lives as long as the caller's reference on @obj.
+ *
+ * Context: any.
+ */
+KBPF_API struct kbpf_map *kbpf_map_from_obj(struct kbpf_obj *obj);
 
 #ifdef __cplusplus
 }

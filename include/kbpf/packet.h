@@ -157,8 +157,9 @@ struct kbpf_xdp {
  * Context: any; does not allocate.
  * Return: 0, or -EINVAL if @len < KBPF_ETH_HLEN or the packet does not fit.
  */
-int kbpf_skb_init(struct kbpf_skb *skb, void *head, uint32_t buf_size,
-		  uint32_t off, uint32_t len, bool l2, uint32_t ifindex);
+KBPF_API int kbpf_skb_init(struct kbpf_skb *skb, void *head, uint32_t buf_size,
+			   uint32_t off, uint32_t len, bool l2,
+			   uint32_t ifindex);
 
 /**
  * kbpf_xdp_init() - fill @xdp for a packet in a buffer of @frame_sz bytes
@@ -172,9 +173,10 @@ int kbpf_skb_init(struct kbpf_skb *skb, void *head, uint32_t buf_size,
  * Return: 0, or -EINVAL if the packet does not fit between
  * KBPF_XDP_FRAME_RESERVE + @meta_len and @frame_sz - @tailroom.
  */
-int kbpf_xdp_init(struct kbpf_xdp *xdp, void *hard_start, uint32_t frame_sz,
-		  uint32_t headroom, uint32_t meta_len, uint32_t len,
-		  uint32_t tailroom, uint32_t ifindex, uint32_t rx_queue);
+KBPF_API int kbpf_xdp_init(struct kbpf_xdp *xdp, void *hard_start,
+			   uint32_t frame_sz, uint32_t headroom,
+			   uint32_t meta_len, uint32_t len, uint32_t tailroom,
+			   uint32_t ifindex, uint32_t rx_queue);
 
 /**
  * kbpf_prog_type_is_skb() - does a program of @type (enum bpf_prog_type)
@@ -216,22 +218,12 @@ static inline bool kbpf_prog_type_is_packet(uint32_t type)
  * Return: 0, or the errno kbpf_interp_run() gives for a stopped run;
  * -EINVAL if @prog is not of a matching type.
  */
-int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
-		 struct kbpf_skb *skb, enum kbpf_interp_mode mode, uint32_t cpu,
-		 uint64_t *ret);
-int kbpf_xdp_run(struct kbpf_prog *prog, const struct kbpf_host *h,
-		 struct kbpf_xdp *xdp, enum kbpf_interp_mode mode, uint32_t cpu,
-		 uint64_t *ret);
-
-/**
- * kbpf_run_set_packet() - tell the checked interpreter the packet moved:
- * the program may now access [@start, @start + @size) as packet bytes
- * (replacing the previous packet region). A no-op in fast mode. For
- * helpers that move a packet's bounds (adjust_head and the like).
- *
- * Context: program path.
- */
-void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size);
+KBPF_API int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
+			  struct kbpf_skb *skb, enum kbpf_interp_mode mode,
+			  uint32_t cpu, uint64_t *ret);
+KBPF_API int kbpf_xdp_run(struct kbpf_prog *prog, const struct kbpf_host *h,
+			  struct kbpf_xdp *xdp, enum kbpf_interp_mode mode,
+			  uint32_t cpu, uint64_t *ret);
 
 #ifdef __cplusplus
 }

@@ -59,28 +59,6 @@ struct kbpf_map;
 #define KBPF_PERF_RAW_MAX 65516u
 
 /**
- * kbpf_perf_event_create() - create a perf event from a kernel copy of its
- * attributes, with perf_event_open(2)'s rules.
- * @h: host table.
- * @attr: the attributes (attr->size is not looked at; see
- *        kbpf_sys_perf_event_open() for the user-copy rules).
- * @pid: -1 (no task), 0 (the caller) or a task id the host has checked.
- * @cpu: the CPU the event counts on, or -1 with a task.
- * @flags: PERF_FLAG_* (FD_NO_GROUP, FD_OUTPUT, FD_CLOEXEC are accepted and
- *         mean nothing to kbpf; PID_CGROUP is refused with -EBADF).
- * @out: receives the event with one reference held by the caller.
- *
- * Context: syscall path; may sleep.
- * Return: 0; -EINVAL for a bad attribute, flag, or pid/cpu pair (as
- * Linux); -ENOENT for a type or software config kbpf has no PMU for;
- * -EOPNOTSUPP for branch stacks and aux_output (as Linux) and for the
- * unsupported attributes listed at the top of this file; -ENOMEM.
- */
-int kbpf_perf_event_create(const struct kbpf_host *h,
-			   const struct perf_event_attr *attr, int pid, int cpu,
-			   unsigned long flags, struct kbpf_perf_event **out);
-
-/**
  * kbpf_sys_perf_event_open() - perf_event_open(2): copy @uattr from user
  * memory with Linux's size rules (0 means PERF_ATTR_SIZE_VER0; below that or
  * over a page: -E2BIG, and the kernel's struct size is written back to
@@ -93,25 +71,19 @@ int kbpf_perf_event_create(const struct kbpf_host *h,
  * Return: the new fd, or the errnos of kbpf_perf_event_create(); -EFAULT
  * for unreadable @uattr; -EOPNOTSUPP if the host has no fd table.
  */
-long kbpf_sys_perf_event_open(const struct kbpf_host *h, void *uattr, int pid,
-			      int cpu, int group_fd, unsigned long flags);
+KBPF_API long kbpf_sys_perf_event_open(const struct kbpf_host *h, void *uattr,
+				       int pid, int cpu, int group_fd,
+				       unsigned long flags);
 
 /**
  * kbpf_perf_event_from_obj() - the perf event an object is, or NULL if
  * @obj is something else. Takes no reference.
  * Context: any.
  */
-struct kbpf_perf_event *kbpf_perf_event_from_obj(struct kbpf_obj *obj);
+KBPF_API struct kbpf_perf_event *kbpf_perf_event_from_obj(struct kbpf_obj *obj);
 
 /** kbpf_perf_event_obj() - the object header of @ev (for fd tables). */
-struct kbpf_obj *kbpf_perf_event_obj(struct kbpf_perf_event *ev);
-
-/** kbpf_perf_event_attr() - the attributes @ev was created with. */
-const struct perf_event_attr *
-kbpf_perf_event_attr(const struct kbpf_perf_event *ev);
-
-/** kbpf_perf_event_cpu() - the CPU @ev is bound to, or -1. */
-int kbpf_perf_event_cpu(const struct kbpf_perf_event *ev);
+KBPF_API struct kbpf_obj *kbpf_perf_event_obj(struct kbpf_perf_event *ev);
 
 /**
  * kbpf_perf_event_mmap() - map the ring of @ev, as mmap(2) of a perf fd
@@ -132,9 +104,9 @@ int kbpf_perf_event_cpu(const struct kbpf_perf_event *ev);
  * Return: 0; -EINVAL (offset, size not 1 + 2^n, or not the size of the
  * existing ring); -EOPNOTSUPP if the host has no pages or vmap; -ENOMEM.
  */
-int kbpf_perf_event_mmap(struct kbpf_perf_event *ev, uint64_t pgoff,
-			 size_t nr_pages, bool writable,
-			 const uintptr_t **pages, size_t *nr);
+KBPF_API int kbpf_perf_event_mmap(struct kbpf_perf_event *ev, uint64_t pgoff,
+				  size_t nr_pages, bool writable,
+				  const uintptr_t **pages, size_t *nr);
 
 /**
  * kbpf_perf_event_munmap() - undo one kbpf_perf_event_mmap(). The last one
@@ -142,7 +114,7 @@ int kbpf_perf_event_mmap(struct kbpf_perf_event *ev, uint64_t pgoff,
  * unmapped event) and frees it once no writer can hold it.
  * Context: syscall path.
  */
-void kbpf_perf_event_munmap(struct kbpf_perf_event *ev);
+KBPF_API void kbpf_perf_event_munmap(struct kbpf_perf_event *ev);
 
 /**
  * kbpf_perf_event_ioctl() - the ioctls of a perf fd kbpf implements:
@@ -153,8 +125,8 @@ void kbpf_perf_event_munmap(struct kbpf_perf_event *ev);
  * Context: syscall path.
  * Return: 0; -EFAULT; -ENOTTY for any other command.
  */
-long kbpf_perf_event_ioctl(struct kbpf_perf_event *ev, unsigned int cmd,
-			   unsigned long arg);
+KBPF_API long kbpf_perf_event_ioctl(struct kbpf_perf_event *ev,
+				    unsigned int cmd, unsigned long arg);
 
 /**
  * kbpf_perf_event_readable() - the poll state of @ev's fd: true if its ring
@@ -162,43 +134,9 @@ long kbpf_perf_event_ioctl(struct kbpf_perf_event *ev, unsigned int cmd,
  * poll after kbpf_host.wake.
  * Context: any; lock-free.
  */
-bool kbpf_perf_event_readable(struct kbpf_perf_event *ev);
-
-/**
- * kbpf_perf_event_output() - write one PERF_RECORD_SAMPLE carrying @size
- * bytes of @data as its raw part (the writer behind bpf_perf_event_output).
- * @cpu: the CPU the caller runs on (struct kbpf_run.cpu for a program).
- * @misc: perf_event_header.misc: PERF_RECORD_MISC_KERNEL for programs
- *        that run on kernel registers, PERF_RECORD_MISC_USER for user ones.
- *
- * A PERF_RECORD_LOST record first, if samples were dropped since the last
- * one and both fit; the reader is woken through kbpf_host.wake every
- * wakeup_events samples, or when wakeup_watermark bytes (watermark set;
- * half the ring by default) have accumulated, as Linux counts them.
- *
- * Context: program path, any CPU; takes the event's lock with interrupts
- * saved through the host (a program that interrupts a writer on the same
- * CPU gets -EBUSY); never sleeps.
- * Return: 0; -EINVAL if @ev is not a BPF output event; -EOPNOTSUPP if @ev
- * is disabled or bound to another CPU; -E2BIG for @size over
- * KBPF_PERF_RAW_MAX; -ENOSPC if the event has no ring or the record does
- * not fit (then counted as lost); -EBUSY (re-entered on this CPU).
- */
-long kbpf_perf_event_output(struct kbpf_perf_event *ev, uint32_t cpu,
-			    const void *data, uint64_t size, uint16_t misc);
+KBPF_API bool kbpf_perf_event_readable(struct kbpf_perf_event *ev);
 
 struct kbpf_perf_frag;
-
-/**
- * kbpf_perf_event_output_frag() - kbpf_perf_event_output() with the bytes
- * of @frag (may be NULL) after @data in the raw part, as one sample.
- * Return and context: as kbpf_perf_event_output(); -E2BIG when @size plus
- * the fragment exceeds KBPF_PERF_RAW_MAX.
- */
-long kbpf_perf_event_output_frag(struct kbpf_perf_event *ev, uint32_t cpu,
-				 const void *data, uint64_t size,
-				 const struct kbpf_perf_frag *frag,
-				 uint16_t misc);
 
 /**
  * kbpf_perf_event_array_output() - bpf_perf_event_output through a
@@ -210,9 +148,9 @@ long kbpf_perf_event_output_frag(struct kbpf_perf_event *ev, uint32_t cpu,
  * empty slot.
  * Context: program path, any CPU; never sleeps.
  */
-long kbpf_perf_event_array_output(struct kbpf_map *map, uint32_t cpu,
-				  uint64_t flags, const void *data,
-				  uint64_t size, uint16_t misc);
+KBPF_API long kbpf_perf_event_array_output(struct kbpf_map *map, uint32_t cpu,
+					   uint64_t flags, const void *data,
+					   uint64_t size, uint16_t misc);
 
 /**
  * struct kbpf_perf_frag - bytes appended to a sample's raw data after the
@@ -238,17 +176,9 @@ struct kbpf_perf_frag {
  * Return and context: as kbpf_perf_event_array_output(); -E2BIG when
  * @size plus the fragment exceeds KBPF_PERF_RAW_MAX.
  */
-long kbpf_perf_event_array_output_frag(struct kbpf_map *map, uint32_t cpu,
-				       uint64_t flags, const void *data,
-				       uint64_t size,
-				       const struct kbpf_perf_frag *frag,
-				       uint16_t misc);
-
-/**
- * kbpf_perf_event_lost() - samples dropped and not yet reported in a
- * PERF_RECORD_LOST. Context: any.
- */
-uint64_t kbpf_perf_event_lost(struct kbpf_perf_event *ev);
+KBPF_API long kbpf_perf_event_array_output_frag(
+	struct kbpf_map *map, uint32_t cpu, uint64_t flags, const void *data,
+	uint64_t size, const struct kbpf_perf_frag *frag, uint16_t misc);
 
 static inline void kbpf_perf_event_get(struct kbpf_perf_event *ev)
 {
@@ -284,9 +214,9 @@ typedef int (*kbpf_perf_record_fn)(void *ctx,
  * record does not fit @scratch; -EINVAL for a record whose size is below
  * its header or past the ring (a corrupt ring; data_tail is left there).
  */
-long kbpf_perf_ring_read(struct perf_event_mmap_page *page, void *scratch,
-			 size_t scratch_size, kbpf_perf_record_fn fn,
-			 void *ctx);
+KBPF_API long kbpf_perf_ring_read(struct perf_event_mmap_page *page,
+				  void *scratch, size_t scratch_size,
+				  kbpf_perf_record_fn fn, void *ctx);
 
 /* ---- probe events: kprobe, uprobe and tracepoint PMUs of the host ---- */
 
@@ -407,7 +337,7 @@ struct kbpf_probe_pmus {
  * kbpf_perf_event_probe() - the probe @ev was opened for, or NULL if @ev
  * is a software event. Context: any.
  */
-const struct kbpf_probe_desc *
+KBPF_API const struct kbpf_probe_desc *
 kbpf_perf_event_probe(const struct kbpf_perf_event *ev);
 
 /**
@@ -425,8 +355,8 @@ kbpf_perf_event_probe(const struct kbpf_perf_event *ev);
  * Return: 0; -EINVAL for a program of the wrong type (checked first, as
  * Linux); -EEXIST if @ev already has a program.
  */
-int kbpf_perf_event_set_bpf(struct kbpf_perf_event *ev, struct kbpf_prog *prog,
-			    uint64_t cookie);
+KBPF_API int kbpf_perf_event_set_bpf(struct kbpf_perf_event *ev,
+				     struct kbpf_prog *prog, uint64_t cookie);
 
 /**
  * kbpf_perf_probe_fire() - the probe behind @ev hit: run the program
@@ -449,8 +379,8 @@ int kbpf_perf_event_set_bpf(struct kbpf_perf_event *ev, struct kbpf_prog *prog,
  * Return: 0, or the negative errno with which checked mode stopped the
  * program (then *@verdict is 0).
  */
-int kbpf_perf_probe_fire(struct kbpf_perf_event *ev, void *ctx, size_t ctx_size,
-			 uint32_t *verdict);
+KBPF_API int kbpf_perf_probe_fire(struct kbpf_perf_event *ev, void *ctx,
+				  size_t ctx_size, uint32_t *verdict);
 
 /**
  * kbpf_perf_link_attach() - BPF_LINK_CREATE with attach type
@@ -461,8 +391,9 @@ int kbpf_perf_probe_fire(struct kbpf_perf_event *ev, void *ctx, size_t ctx_size,
  * Context: syscall path; takes the event's lock; may allocate.
  * Return: 0; the errnos of kbpf_perf_event_set_bpf(); -ENOMEM.
  */
-int kbpf_perf_link_attach(struct kbpf_perf_event *ev, struct kbpf_prog *prog,
-			  uint64_t cookie, struct kbpf_obj **link);
+KBPF_API int kbpf_perf_link_attach(struct kbpf_perf_event *ev,
+				   struct kbpf_prog *prog, uint64_t cookie,
+				   struct kbpf_obj **link);
 
 #ifdef __cplusplus
 }

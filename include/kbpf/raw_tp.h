@@ -20,7 +20,6 @@
 #ifndef KBPF_RAW_TP_H
 #define KBPF_RAW_TP_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +40,19 @@ extern "C" {
 
 struct kbpf_raw_tp_progs;
 struct kbpf_raw_tp_link;
+
+/*
+ * The lock words below are kbpf spinlocks: C11 atomics. C++ has no
+ * atomic_uint of C's, and a C++ host never touches kbpf's fields, so it
+ * sees an unsigned int of the same size and alignment (src/tp/raw_tp.c
+ * asserts that they are the same).
+ */
+#ifdef __cplusplus
+#define KBPF_RAW_TP_LOCK_WORD unsigned int
+#else
+#include <stdatomic.h>
+#define KBPF_RAW_TP_LOCK_WORD atomic_uint
+#endif
 
 /**
  * struct kbpf_raw_tp - one tracepoint.
@@ -63,7 +75,7 @@ struct kbpf_raw_tp {
 	const struct kbpf_host *host;
 	struct kbpf_raw_tp_progs *progs; /* published; read with acquire */
 	struct kbpf_raw_tp *next; /* registry list */
-	atomic_uint lock; /* attach and detach (a kbpf spinlock) */
+	KBPF_RAW_TP_LOCK_WORD lock; /* attach and detach (a kbpf spinlock) */
 	uint32_t nr_links;
 	struct kbpf_raw_tp_link *retired; /* host without defer_free */
 	struct kbpf_raw_tp_progs *retired_progs;
@@ -75,12 +87,12 @@ struct kbpf_raw_tp {
  * kbpf_host.raw_tps at it. Its fields are kbpf's.
  */
 struct kbpf_raw_tp_registry {
-	atomic_uint lock;
+	KBPF_RAW_TP_LOCK_WORD lock;
 	struct kbpf_raw_tp *head;
 };
 
 /** kbpf_raw_tp_registry_init() - make @reg an empty registry. Context: any. */
-void kbpf_raw_tp_registry_init(struct kbpf_raw_tp_registry *reg);
+KBPF_API void kbpf_raw_tp_registry_init(struct kbpf_raw_tp_registry *reg);
 
 /**
  * kbpf_raw_tp_register() - add @tp to @h's registry (h->raw_tps), so that
@@ -94,7 +106,8 @@ void kbpf_raw_tp_registry_init(struct kbpf_raw_tp_registry *reg);
  * KBPF_RAW_TP_NAME_MAX bytes or more, or more than KBPF_RAW_TP_MAX_ARGS
  * arguments; -EEXIST if the registry has a tracepoint of that name.
  */
-int kbpf_raw_tp_register(const struct kbpf_host *h, struct kbpf_raw_tp *tp);
+KBPF_API int kbpf_raw_tp_register(const struct kbpf_host *h,
+				  struct kbpf_raw_tp *tp);
 
 /**
  * kbpf_raw_tp_unregister() - remove @tp from its registry.
@@ -107,7 +120,7 @@ int kbpf_raw_tp_register(const struct kbpf_host *h, struct kbpf_raw_tp *tp);
  * with attached raw tracepoint programs loaded); -ENOENT if @tp is not
  * registered.
  */
-int kbpf_raw_tp_unregister(struct kbpf_raw_tp *tp);
+KBPF_API int kbpf_raw_tp_unregister(struct kbpf_raw_tp *tp);
 
 /**
  * kbpf_raw_tp_fire() - run every program attached to @tp, in attach order,
@@ -122,7 +135,7 @@ int kbpf_raw_tp_unregister(struct kbpf_raw_tp *tp);
  * mode stops a program that misbehaves; the others still run). Programs'
  * return values are ignored, as in Linux.
  */
-int kbpf_raw_tp_fire(struct kbpf_raw_tp *tp, const uint64_t *args);
+KBPF_API int kbpf_raw_tp_fire(struct kbpf_raw_tp *tp, const uint64_t *args);
 
 /**
  * kbpf_raw_tp_attach() - attach @prog to @tp without an fd (for in-kernel
@@ -136,8 +149,8 @@ int kbpf_raw_tp_fire(struct kbpf_raw_tp *tp, const uint64_t *args);
  * Context: syscall path; takes @tp's lock; may allocate.
  * Return: 0; -EINVAL for a program of another type; -ENOMEM.
  */
-int kbpf_raw_tp_attach(struct kbpf_raw_tp *tp, struct kbpf_prog *prog,
-		       uint64_t cookie, struct kbpf_obj **link);
+KBPF_API int kbpf_raw_tp_attach(struct kbpf_raw_tp *tp, struct kbpf_prog *prog,
+				uint64_t cookie, struct kbpf_obj **link);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "uapi/bpf.h"
 
 #ifdef __cplusplus
@@ -27,14 +28,14 @@ struct kbpf_map;
 #define KBPF_PERF_MAX_STACK 127u
 
 /** kbpf_stackmap_is() - is @map a BPF_MAP_TYPE_STACK_TRACE? Context: any. */
-bool kbpf_stackmap_is(const struct kbpf_map *map);
+KBPF_API bool kbpf_stackmap_is(const struct kbpf_map *map);
 
 /**
  * kbpf_stackmap_depth() - addresses one value of stack map @map holds
  * (value_size / 8, or / sizeof(struct bpf_stack_build_id) with
  * BPF_F_STACK_BUILD_ID). Context: any.
  */
-uint32_t kbpf_stackmap_depth(const struct kbpf_map *map);
+KBPF_API uint32_t kbpf_stackmap_depth(const struct kbpf_map *map);
 
 /**
  * kbpf_stackmap_get_stackid() - store a walked trace in @map and return its
@@ -53,8 +54,9 @@ uint32_t kbpf_stackmap_depth(const struct kbpf_map *map);
  * max_entries elements are in use; -EINVAL if @map is not a stack map;
  * -EBUSY if re-entered on a CPU that holds the lock.
  */
-long kbpf_stackmap_get_stackid(struct kbpf_map *map, const uint64_t *trace,
-			       uint32_t trace_nr, uint64_t flags);
+KBPF_API long kbpf_stackmap_get_stackid(struct kbpf_map *map,
+					const uint64_t *trace,
+					uint32_t trace_nr, uint64_t flags);
 
 #ifdef __cplusplus
 }

@@ -32,8 +32,8 @@ extern "C" {
  * command touches (never more than one at a time unless the command says).
  * Return: the command's result (an fd, 0, or a count) or a negative errno.
  */
-long kbpf_sys_bpf(const struct kbpf_host *host, int cmd, void *uattr,
-		  unsigned int size);
+KBPF_API long kbpf_sys_bpf(const struct kbpf_host *host, int cmd, void *uattr,
+			   unsigned int size);
 
 #ifdef __cplusplus
 }

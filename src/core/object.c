@@ -21,6 +21,11 @@ void kbpf_obj_init(struct kbpf_obj *obj, const struct kbpf_host *h,
 	obj->release_uref = NULL;
 }
 
+uint32_t kbpf_obj_type(const struct kbpf_obj *obj)
+{
+	return obj->type;
+}
+
 void kbpf_obj_get(struct kbpf_obj *obj)
 {
 	atomic_fetch_add_explicit(&obj->refcnt, 1, memory_order_relaxed);

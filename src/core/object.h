@@ -1,16 +1,58 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The core's side of fd-able objects (the public half, refcounting and ids,
- * is include/kbpf/object.h): initialising the common header, and turning
- * fds into objects and back through the host's fd table. Every module that
- * creates or resolves objects uses these; none reaches into src/sys/.
+ * The core's side of fd-able objects (the public half, refcounting for the
+ * host's fd table, is include/kbpf/object.h): the common header, its
+ * initialisation, ids, and turning fds into objects and back through the
+ * host's fd table. Every module that creates or resolves objects uses
+ * these; none reaches into src/sys/.
  */
 #ifndef KBPF_CORE_OBJECT_H
 #define KBPF_CORE_OBJECT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "kbpf/object.h"
+
+/**
+ * struct kbpf_obj - embedded as the first member of every fd-able object.
+ * @host: the host table the object was created with.
+ * @release: destroys the object; called by the last kbpf_obj_put().
+ * @refcnt: references: the creator's, each fd, each program using a map,
+ *          each attachment.
+ * @type: enum kbpf_obj_type.
+ * @id: system-wide id from kbpf_host.id_alloc, or 0.
+ * @usercnt: user references (the creator's and each fd's), a subset of
+ *           @refcnt, as Linux's map usercnt.
+ * @release_uref: if not NULL, called once when @usercnt drops to zero:
+ *                user space can no longer reach the object, so it drops
+ *                what only user space could undo (a prog array clears its
+ *                entries, breaking the cycle with programs that use it).
+ */
+struct kbpf_obj {
+	const struct kbpf_host *host;
+	void (*release)(struct kbpf_obj *obj);
+	atomic_long refcnt;
+	uint32_t type;
+	uint32_t id;
+	atomic_long usercnt;
+	void (*release_uref)(struct kbpf_obj *obj);
+};
+
+/**
+ * kbpf_obj_id_alloc() - give @obj its system-wide id through
+ * kbpf_host.id_alloc (id 0 if the host has none).
+ *
+ * Context: syscall path. Return: 0 or the host's negative errno.
+ */
+int kbpf_obj_id_alloc(struct kbpf_obj *obj);
+
+/**
+ * kbpf_obj_id_release() - drop the id of @obj (called by the object's release).
+ *
+ * Context: any. Calls kbpf_host.id_release if the object has an id.
+ */
+void kbpf_obj_id_release(struct kbpf_obj *obj);
 
 /**
  * kbpf_obj_init() - initialise the common header of a new object.

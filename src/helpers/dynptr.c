@@ -4,7 +4,7 @@
  * behaviour): bpf_dynptr_from_mem, bpf_ringbuf_reserve_dynptr,
  * bpf_ringbuf_submit_dynptr, bpf_ringbuf_discard_dynptr, bpf_dynptr_read,
  * bpf_dynptr_write and bpf_dynptr_data, over Linux's struct bpf_dynptr
- * layout (include/kbpf/dynptr.h), and bpf_user_ringbuf_drain, which hands
+ * layout (src/core/dynptr.h), and bpf_user_ringbuf_drain, which hands
  * each sample to a callback as a dynptr.
  *
  * Linux's verifier guarantees that the struct bpf_dynptr a helper gets was
@@ -21,9 +21,9 @@
  */
 #include "core/alloc.h"
 #include "helpers_internal.h"
-#include "kbpf/dynptr.h"
-#include "kbpf/map.h"
-#include "kbpf/ringbuf.h"
+#include "core/dynptr.h"
+#include "core/map.h"
+#include "maps/ringbuf.h"
 
 #define DYN(p) ((struct kbpf_dynptr *)(uintptr_t)(p))
 #define PTR(p) ((void *)(uintptr_t)(p))

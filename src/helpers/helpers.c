@@ -11,9 +11,9 @@
 #include "helpers_internal.h"
 #include "maps/prog_array.h"
 #include "net/net_internal.h"
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf/perf.h"
-#include "kbpf/ringbuf.h"
+#include "maps/ringbuf.h"
 #include "kbpf/stackmap.h"
 
 #define MAP(p) ((struct kbpf_map *)(uintptr_t)(p))

@@ -6,7 +6,7 @@
 #ifndef KBPF_HELPERS_INTERNAL_H
 #define KBPF_HELPERS_INTERNAL_H
 
-#include "kbpf/helpers.h"
+#include "helpers/helpers.h"
 
 /* bpf_trace_printk (6), bpf_trace_vprintk (177), bpf_snprintf (165): bprintf.c */
 uint64_t kbpf_helper_trace_printk(struct kbpf_run *run, uint64_t fmt,

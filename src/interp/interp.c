@@ -22,7 +22,8 @@
 #include "core/alloc.h"
 #include "core/atomic.h"
 #include "kbpf/interp.h"
-#include "kbpf/map.h"
+#include "core/map.h"
+#include "core/prog.h"
 #include "kbpf/packet.h"
 
 struct interp_region {

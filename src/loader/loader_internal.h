@@ -10,8 +10,8 @@
 #include "core/compiler.h"
 #include "core/util.h"
 #include "kbpf/loader.h"
-#include "kbpf/map.h"
-#include "kbpf/prog.h"
+#include "core/map.h"
+#include "core/prog.h"
 #include "kbpf/uapi/btf.h"
 
 /* ELF constants the loader needs (the ELF specification's values). */

@@ -39,10 +39,11 @@ static int cga_fd_get_ptr(struct kbpf_map *map, int fd, void **ptr)
 	const struct kbpf_host *h = map->obj.host;
 	struct kbpf_fd_entry *e;
 	int err = -KBPF_EBADF;
-	void *cgrp;
+	void *cgrp = NULL;
 
-	cgrp = h->cgroup_get ? h->cgroup_get(h, fd, &err) : NULL;
-	if (!cgrp)
+	if (h->cgroup_get)
+		err = h->cgroup_get(h, fd, &cgrp);
+	if (err || !cgrp)
 		return err < 0 ? err : -KBPF_EBADF;
 	e = kbpf_fd_entry_new(h, cgrp, cga_cgroup_put,
 			      &kbpf_fd_array(map)->retired);

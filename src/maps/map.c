@@ -43,6 +43,18 @@ bool kbpf_map_type_supported(uint32_t type)
 	return map_find_ops(type) != NULL;
 }
 
+struct kbpf_obj *kbpf_map_obj(struct kbpf_map *map)
+{
+	return &map->obj;
+}
+
+struct kbpf_map *kbpf_map_from_obj(struct kbpf_obj *obj)
+{
+	if (kbpf_obj_type(obj) != KBPF_OBJ_MAP)
+		return NULL;
+	return (struct kbpf_map *)(void *)obj;
+}
+
 /* Linux's bpf_obj_name_cpy(): [A-Za-z0-9_.] up to a NUL within 16 bytes. */
 static int map_name_check(const char *name, size_t size)
 {

@@ -6,7 +6,7 @@
 #define KBPF_MAP_INTERNAL_H
 
 #include "core/alloc.h"
-#include "kbpf/map.h"
+#include "core/map.h"
 
 /* Linux's NUMA_NO_NODE. */
 #define KBPF_NUMA_NO_NODE 0xffffffffu

@@ -31,7 +31,7 @@
  * therefore run from a defer_free callback.
  */
 #include "fd_array.h"
-#include "kbpf/perf.h"
+#include "perf/perf_internal.h"
 
 extern const struct kbpf_map_ops kbpf_perf_event_array_map_ops;
 

@@ -6,8 +6,8 @@
 #ifndef KBPF_MAPS_PROG_ARRAY_H
 #define KBPF_MAPS_PROG_ARRAY_H
 
-#include "kbpf/map.h"
-#include "kbpf/prog.h"
+#include "core/map.h"
+#include "core/prog.h"
 
 /*
  * The program in slot @index of prog array @map, or NULL (empty or out of

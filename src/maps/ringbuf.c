@@ -52,8 +52,8 @@
  * the program's callbacks). See docs/design/ringbuf.md.
  */
 #include "core/spinlock.h"
-#include "kbpf/dynptr.h"
-#include "kbpf/ringbuf.h"
+#include "core/dynptr.h"
+#include "ringbuf.h"
 #include "map_internal.h"
 
 #define RINGBUF_CREATE_FLAG_MASK (BPF_F_NUMA_NODE)

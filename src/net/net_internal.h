@@ -12,9 +12,8 @@
 #include <stdint.h>
 
 #include "core/vlog.h"
-#include "kbpf/helpers.h"
 #include "kbpf/packet.h"
-#include "kbpf/prog.h"
+#include "core/prog.h"
 #include "kbpf/uapi/bpf.h"
 
 /*

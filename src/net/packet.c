@@ -9,6 +9,7 @@
  * No locks: a context belongs to the one run that uses it.
  */
 #include "core/alloc.h"
+#include "core/prog.h"
 #include "kbpf/packet.h"
 
 _Static_assert(sizeof(struct __sk_buff) == 192, "__sk_buff layout");

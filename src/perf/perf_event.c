@@ -39,6 +39,7 @@
 #include "kbpf/interp.h"
 #include "kbpf/perf.h"
 #include "core/object.h"
+#include "core/prog.h"
 #include "perf_internal.h"
 
 /* Sample fields kbpf can write (all fixed-size, no registers needed). */

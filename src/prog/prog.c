@@ -20,6 +20,11 @@
 	 BPF_F_TEST_REG_INVARIANTS | BPF_F_TOKEN_FD)
 
 /* Program types kbpf loads; Linux's others give -EINVAL here. */
+struct kbpf_obj *kbpf_prog_obj(struct kbpf_prog *prog)
+{
+	return &prog->obj;
+}
+
 bool kbpf_prog_type_supported(uint32_t type)
 {
 	switch (type) {

@@ -4,9 +4,9 @@
 #define KBPF_PROG_INTERNAL_H
 
 #include "core/alloc.h"
-#include "kbpf/helpers.h"
-#include "kbpf/map.h"
-#include "kbpf/prog.h"
+#include "helpers/helpers.h"
+#include "core/map.h"
+#include "core/prog.h"
 #include "core/vlog.h"
 #include "net/net_internal.h"
 

@@ -29,12 +29,17 @@
 #include "kbpf/perf.h"
 #include "kbpf/raw_tp.h"
 #include "core/object.h"
+#include "core/prog.h"
 #include "perf/perf_internal.h"
 #include "tp_internal.h"
 
 _Static_assert(sizeof(struct kbpf_spinlock) == sizeof(atomic_uint),
 	       "a raw_tp lock word is a kbpf spinlock");
 #define TP_LOCK(word) ((struct kbpf_spinlock *)(void *)(word))
+/* What C++ hosts see instead of the lock words (include/kbpf/raw_tp.h). */
+_Static_assert(sizeof(atomic_uint) == sizeof(unsigned int) &&
+		       _Alignof(atomic_uint) == _Alignof(unsigned int),
+	       "C++ sees a raw_tp lock word as an unsigned int");
 
 struct raw_tp_entry {
 	struct kbpf_prog *prog; /* NULL: detached in place */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "kbpf/interp.h"
-#include "kbpf/prog.h"
+#include "core/prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 

@@ -32,7 +32,7 @@
 #include "diff.h"
 #include "insn.h"
 #include "kbpf/loader.h"
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf/perf.h"
 #include "kbpf/raw_tp.h"
 #include "kbpf/uapi/perf_event.h"

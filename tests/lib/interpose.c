@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "interpose.h"
-#include "kbpf/object.h"
+#include "core/object.h"
 #include "kbpf_posix.h"
 
 int interpose_to_kbpf;

@@ -15,7 +15,7 @@
 
 #include "core/compiler.h"
 #include "kbpf/devmap.h"
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"

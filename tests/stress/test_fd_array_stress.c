@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "core/compiler.h"
-#include "kbpf/map.h"
-#include "kbpf/prog.h"
+#include "core/map.h"
+#include "core/prog.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "core/compiler.h"
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"

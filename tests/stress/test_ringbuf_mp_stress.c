@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "kbpf/errno.h"
-#include "kbpf/map.h"
-#include "kbpf/ringbuf.h"
+#include "core/map.h"
+#include "maps/ringbuf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 

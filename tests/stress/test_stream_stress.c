@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kbpf/map.h"
-#include "kbpf/perf.h"
-#include "kbpf/ringbuf.h"
+#include "core/map.h"
+#include "perf/perf_internal.h"
+#include "maps/ringbuf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 

@@ -456,14 +456,14 @@ static int run_load(struct run_state *s)
 	if (!s->map_fds)
 		return -1;
 	for (i = 0; i < s->obj->nr_maps; i++) {
-		s->map_fds[i] = tool_install(&s->obj->maps[i].map->obj);
+		s->map_fds[i] = tool_install(kbpf_map_obj(s->obj->maps[i].map));
 		if (s->map_fds[i] < 0) {
 			fprintf(stderr, "kbpf: map '%s': no fd: %s\n",
 				s->obj->maps[i].name, strerror(-s->map_fds[i]));
 			return -1;
 		}
 	}
-	s->prog_fd = tool_install(&s->prog->prog->obj);
+	s->prog_fd = tool_install(kbpf_prog_obj(s->prog->prog));
 	if (s->prog_fd < 0)
 		return -1;
 	if (tool_is_packet_prog(s->prog->prog_type) &&

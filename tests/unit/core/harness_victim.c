@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf/raw_tp.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"

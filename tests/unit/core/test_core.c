@@ -6,7 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/spinlock.h"
-#include "kbpf/object.h"
+#include "core/object.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
-#include "kbpf/object.h"
+#include "core/object.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 #include "sys/sys.h"

@@ -7,6 +7,7 @@
 
 #include "kbpf/errno.h"
 #include "kbpf/interp.h"
+#include "core/prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 

@@ -19,9 +19,9 @@
 #include <string.h>
 
 #include "kbpf/loader.h"
-#include "kbpf/map.h"
-#include "kbpf/prog.h"
-#include "kbpf/ringbuf.h"
+#include "core/map.h"
+#include "core/prog.h"
+#include "maps/ringbuf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 #include "libbpf_side.h"

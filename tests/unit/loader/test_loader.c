@@ -14,9 +14,9 @@
 
 #include "btf/btf.h"
 #include "kbpf/loader.h"
-#include "kbpf/map.h"
-#include "kbpf/prog.h"
-#include "kbpf/ringbuf.h"
+#include "core/map.h"
+#include "core/prog.h"
+#include "maps/ringbuf.h"
 #include "kbpf_posix.h"
 #include "kbpf/raw_tp.h"
 #include "kbpf_test.h"

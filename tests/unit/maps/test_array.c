@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 

@@ -5,7 +5,7 @@
  * map pointer (kbpf_map_set_inner), the template rules, and no leaks.
  */
 #include "core/compiler.h"
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"

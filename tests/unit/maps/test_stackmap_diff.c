@@ -19,10 +19,10 @@
 #include <stdlib.h>
 
 #include "core/compiler.h"
+#include "core/map.h"
+#include "core/prog.h"
 #include "diff.h"
-#include "kbpf/helpers.h"
-#include "kbpf/map.h"
-#include "kbpf/prog.h"
+#include "helpers/helpers.h"
 #include "kbpf/stackmap.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"

@@ -5,9 +5,10 @@
  * attribute rules that need no kernel, wake-ups and the reader.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
-#include "kbpf/perf.h"
+#include "perf/perf_internal.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 

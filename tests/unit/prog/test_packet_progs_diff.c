@@ -14,9 +14,10 @@
 #include <string.h>
 
 #include "kbpf/loader.h"
-#include "kbpf/map.h"
+#include "core/map.h"
 #include "kbpf/packet.h"
-#include "kbpf/ringbuf.h"
+#include "core/prog.h"
+#include "maps/ringbuf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 #include "libbpf_side.h"

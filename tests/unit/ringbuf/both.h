@@ -12,8 +12,8 @@
 #include <stdlib.h>
 
 #include "kbpf/loader.h"
-#include "kbpf/map.h"
-#include "kbpf/prog.h"
+#include "core/map.h"
+#include "core/prog.h"
 #include "kbpf_posix.h"
 #include "../loader/libbpf_side.h"
 

@@ -12,9 +12,9 @@
 #include "diff.h"
 #include "both.h"
 #include "core/compiler.h"
-#include "kbpf/dynptr.h"
-#include "kbpf/helpers.h"
-#include "kbpf/ringbuf.h"
+#include "core/dynptr.h"
+#include "helpers/helpers.h"
+#include "maps/ringbuf.h"
 #include "kbpf_test.h"
 #include "insn.h"
 

@@ -10,7 +10,7 @@
 
 #include "diff.h"
 #include "core/compiler.h"
-#include "kbpf/ringbuf.h"
+#include "maps/ringbuf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 #include "insn.h"

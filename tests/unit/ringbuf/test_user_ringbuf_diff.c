@@ -16,7 +16,7 @@
 #include "diff.h"
 #include "both.h"
 #include "core/compiler.h"
-#include "kbpf/ringbuf.h"
+#include "maps/ringbuf.h"
 #include "kbpf_test.h"
 #include "uprod.h"
 

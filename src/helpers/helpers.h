@@ -9,7 +9,7 @@
 #ifndef KBPF_HELPERS_H
 #define KBPF_HELPERS_H
 
-#include "prog.h"
+#include "core/prog.h"
 
 #ifdef __cplusplus
 extern "C" {

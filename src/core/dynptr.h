@@ -18,14 +18,14 @@
  * dynptr, bpf_dynptr_{read,write,data}) are in the default helper table;
  * the functions here are the building blocks they share.
  */
-#ifndef KBPF_DYNPTR_H
-#define KBPF_DYNPTR_H
+#ifndef KBPF_CORE_DYNPTR_H
+#define KBPF_CORE_DYNPTR_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "errno.h"
+#include "kbpf/errno.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -121,4 +121,4 @@ static inline int kbpf_dynptr_check_off_len(const struct kbpf_dynptr *d,
 }
 #endif
 
-#endif /* KBPF_DYNPTR_H */
+#endif /* KBPF_CORE_DYNPTR_H */

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * BPF programs inside kbpf (the host's view is include/kbpf/prog.h; in
+ * core/ because the interpreter and the maps below prog/ read them): the
+ * loaded object, the per-run context helpers receive, and the helper table.
+ *
+ * A program is created by kbpf_prog_load() from BPF_PROG_LOAD attributes: the
+ * instructions are copied, structurally checked, and their map references
+ * relocated to kernel pointers (the preprocessor). It holds a reference on
+ * every map it uses until it is freed.
+ */
+#ifndef KBPF_CORE_PROG_H
+#define KBPF_CORE_PROG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "core/object.h"
+#include "kbpf/prog.h"
+#include "kbpf/uapi/bpf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kbpf_map;
+struct kbpf_prog;
+struct kbpf_run;
+
+/* Argument kinds of a helper prototype (Linux's enum bpf_arg_type, simplified). */
+enum kbpf_arg_kind {
+	KBPF_ARG_NONE = 0, /* unused argument slot */
+	KBPF_ARG_ANYTHING, /* any scalar */
+	KBPF_ARG_CONST_MAP_PTR, /* pointer to a map the program uses */
+	KBPF_ARG_PTR_TO_MAP_KEY, /* key_size readable bytes */
+	KBPF_ARG_PTR_TO_MAP_VALUE, /* value_size readable bytes */
+	KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE, /* value_size writable bytes */
+	KBPF_ARG_PTR_TO_MEM, /* readable bytes; size in the next argument */
+	KBPF_ARG_PTR_TO_MEM_OR_NULL, /* as above, NULL allowed (size 0) */
+	KBPF_ARG_PTR_TO_UNINIT_MEM, /* writable bytes; size in the next argument */
+	KBPF_ARG_CONST_SIZE, /* size of the previous pointer argument, > 0 */
+	KBPF_ARG_CONST_SIZE_OR_ZERO, /* size of the previous pointer argument */
+	KBPF_ARG_PTR_TO_CTX, /* the program's context */
+	KBPF_ARG_PTR_TO_FUNC, /* callback: a BPF_PSEUDO_FUNC address */
+	KBPF_ARG_PTR_TO_STACK_OR_NULL, /* callback context: stack or NULL */
+	KBPF_ARG_PTR_TO_RINGBUF_MEM, /* a record from bpf_ringbuf_reserve */
+	KBPF_ARG_PTR_TO_DYNPTR, /* struct bpf_dynptr on the stack */
+	KBPF_ARG_PTR_TO_LONG, /* 8 writable bytes */
+	KBPF_ARG_CONST_STR, /* NUL-terminated read-only string */
+	KBPF_ARG_UNSAFE_PTR, /* any address, read through probe callbacks */
+	KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL, /* writable bytes or NULL (size 0) */
+	KBPF_ARG_PTR_TO_DYNPTR_RDONLY, /* struct bpf_dynptr the helper only reads */
+};
+
+/* Result kinds of a helper prototype. */
+enum kbpf_ret_kind {
+	KBPF_RET_INTEGER = 0, /* scalar */
+	KBPF_RET_VOID, /* nothing */
+	KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, /* value_size bytes of the map argument */
+	KBPF_RET_PTR_TO_MEM_OR_NULL, /* size given by the size argument (ringbuf reserve, dynptr_data) */
+};
+
+/*
+ * A helper's function: five u64 arguments (r1-r5), a u64 result (r0), and
+ * the run context of the calling program.
+ */
+typedef uint64_t (*kbpf_helper_fn)(struct kbpf_run *run, uint64_t r1,
+				   uint64_t r2, uint64_t r3, uint64_t r4,
+				   uint64_t r5);
+
+/**
+ * struct kbpf_helper - one entry of the helper table, indexed by Linux's
+ * enum bpf_func_id.
+ * @fn: the implementation; NULL means "no such helper" (refused at load).
+ * @name: Linux's name without the bpf_ prefix, for the log and disassembler.
+ * @ret: result kind.
+ * @args: argument kinds, r1 first.
+ * @gpl_only: only programs with a GPL-compatible license may call it.
+ * @prog_types: bit (1ULL << prog_type) for each program type that may call
+ *              it; 0 means every type.
+ */
+struct kbpf_helper {
+	kbpf_helper_fn fn;
+	const char *name;
+	enum kbpf_ret_kind ret;
+	enum kbpf_arg_kind args[5];
+	bool gpl_only;
+	uint64_t prog_types;
+};
+
+/*
+ * The helper id libbpf (and kbpf's loader) writes over an instruction whose
+ * CO-RE relocation found nothing on this host. Programs guard such code so
+ * that it never runs; the structural check accepts the call, and a run
+ * that reaches it stops with -ENOENT (Linux's verifier refuses the program
+ * instead when the call is reachable).
+ */
+#define KBPF_CORE_POISON_HELPER 0xbad2310
+
+/**
+ * struct kbpf_run - the state of one program run, handed to every helper.
+ * Lives on the runner's stack for the duration of the run.
+ * @host: the host table.
+ * @prog: the running program (changes on a tail call).
+ * @ctx: the context pointer given to the program (r1 at entry).
+ * @cpu: the CPU the run is on.
+ * @checked: non-NULL in checked mode: the interpreter's region tracker.
+ * @interp: the interpreter's private state, for callbacks.
+ * @call_func: runs the BPF subprogram at instruction @insn_off of @run->prog
+ *             with r1-r5 and returns its r0 (bpf_loop, for_each_map_elem).
+ * @tail_call: set by the tail_call helper: the program to continue with.
+ * @tail_call_cnt: tail calls made so far in this run.
+ * @cookie: the attach cookie of the attachment being run (what
+ *          bpf_get_attach_cookie returns); 0 for runs without one.
+ * @error: set by a helper or the checked interpreter to stop the program
+ *         with that negative errno (reported by the runner).
+ */
+struct kbpf_run {
+	const struct kbpf_host *host;
+	struct kbpf_prog *prog;
+	void *ctx;
+	uint32_t ctx_type; /* kbpf_interp_args.ctx_type */
+	uint32_t cpu;
+	void *checked;
+	void *interp;
+	uint64_t (*call_func)(struct kbpf_run *run, uint64_t insn_off,
+			      uint64_t r1, uint64_t r2, uint64_t r3,
+			      uint64_t r4, uint64_t r5);
+	struct kbpf_prog *tail_call;
+	uint32_t tail_call_cnt;
+	int error;
+	uint64_t cookie;
+};
+
+/**
+ * kbpf_run_add_region() - tell the checked interpreter that the program may
+ * now access [@ptr, @ptr + @size) (a map value or ring buffer record a
+ * helper handed out). A no-op in fast mode (@run->checked is NULL).
+ * @writable: whether the program may store to it.
+ *
+ * Context: program path.
+ */
+void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
+			 bool writable);
+
+/**
+ * kbpf_run_add_map() - tell the checked interpreter that @map, an inner map
+ * a map-in-map lookup handed out, may be passed to map helpers for the rest
+ * of the run. A no-op in fast mode. Stops the program with -E2BIG if it
+ * uses more than KBPF_INTERP_MAX_INNER_MAPS distinct inner maps in one run.
+ *
+ * Context: program path.
+ */
+void kbpf_run_add_map(struct kbpf_run *run, struct kbpf_map *map);
+
+/**
+ * kbpf_run_del_region() - the region [@ptr, @ptr + @size) added with
+ * kbpf_run_add_region() is no longer the program's (a helper handed it to
+ * a callback only for the callback's duration). A no-op in fast mode, and
+ * if no such region exists.
+ *
+ * Context: program path.
+ */
+void kbpf_run_del_region(struct kbpf_run *run, void *ptr, size_t size);
+
+/**
+ * kbpf_run_access_ok() - whether the program may access [@ptr, @ptr +
+ * @size) (@write: store to it): inside its stack frames or a region. Always
+ * true in fast mode. Helpers that reach memory through a pointer the
+ * program could have forged (a struct bpf_dynptr on its stack) check with
+ * it in checked mode.
+ *
+ * Context: program path.
+ */
+bool kbpf_run_access_ok(struct kbpf_run *run, const void *ptr, size_t size,
+			bool write);
+
+/**
+ * kbpf_run_add_record() - as kbpf_run_add_region() for a ring buffer record
+ * of @size bytes at @ptr, which the program may submit or discard once.
+ * kbpf_run_take_record() - the record at @ptr is being submitted or
+ * discarded: true if it was one the program holds (always true in fast
+ * mode), and the program may no longer touch it.
+ *
+ * Context: program path.
+ */
+void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size);
+bool kbpf_run_take_record(struct kbpf_run *run, void *ptr);
+
+/**
+ * kbpf_run_set_packet() - tell the checked interpreter the packet moved:
+ * the program may now access [@start, @start + @size) as packet bytes
+ * (replacing the previous packet region). A no-op in fast mode. For
+ * helpers that move a packet's bounds (adjust_head and the like).
+ *
+ * Context: program path.
+ */
+void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size);
+
+/**
+ * struct kbpf_prog - a loaded program.
+ * @obj: common object header (type KBPF_OBJ_PROG).
+ * @type: enum bpf_prog_type.
+ * @expected_attach_type: enum bpf_attach_type from the load attributes.
+ * @insns: the relocated instructions (ld_imm64 map references hold kernel
+ *         pointers); @len instructions.
+ * @orig_insns: the instructions as loaded, for bpf_prog_info and the tag.
+ * @maps: maps the program uses (one reference each), @nr_maps of them.
+ * @helpers: the helper table used at load time; indexed by helper id.
+ * @nr_helpers: entries in @helpers.
+ * @gpl_compatible: the license allows GPL-only helpers.
+ * @name: the program name (BPF_OBJ_NAME_LEN bytes, NUL-terminated).
+ * @tag: Linux's 8-byte program tag.
+ * @stack_depth: largest stack use of any frame, bytes.
+ * @interp_image: the interpreter's pre-decoded form, or NULL.
+ * @load_time_ns: mono_ns at load.
+ * @attach_name: BPF_PROG_TYPE_TRACING: the raw tracepoint of the host's
+ *        registry the program attaches to: "sched_switch" for a tp_btf
+ *        program on btf_trace_sched_switch, "fentry/<function>" or
+ *        "fexit/<function>" for fentry/fexit; "" for other types.
+ * @attach_btf_id: the load's attach_btf_id (tracing programs), else 0.
+ * @attach_nargs: the tracepoint's argument count from its BTF prototype.
+ * @rcu: deferred free (kbpf_host.defer_free) once the last reference goes.
+ */
+struct kbpf_prog {
+	struct kbpf_obj obj;
+	uint32_t type;
+	uint32_t expected_attach_type;
+	uint32_t len;
+	struct bpf_insn *insns;
+	struct bpf_insn *orig_insns;
+	struct kbpf_map **maps;
+	uint32_t nr_maps;
+	const struct kbpf_helper *helpers;
+	uint32_t nr_helpers;
+	bool gpl_compatible;
+	char name[16];
+	uint8_t tag[8];
+	uint32_t stack_depth;
+	void *interp_image;
+	uint64_t load_time_ns;
+	char attach_name[128];
+	uint32_t attach_btf_id;
+	uint32_t attach_nargs;
+	struct kbpf_rcu_head rcu;
+};
+
+/**
+ * struct kbpf_prog_load_opts - how kbpf_prog_load() reads its attributes.
+ * @kernel_ptrs: the pointers in the attributes (insns, license, log_buf,
+ *               fd_array) are kernel addresses (an in-kernel loader), not
+ *               user addresses to copy through the host.
+ * @maps: with @kernel_ptrs, BPF_PSEUDO_MAP_IDX and BPF_PSEUDO_MAP_IDX_VALUE
+ *        index this array instead of fd_array; @nr_maps entries.
+ * @helpers: the helper table for the program (NULL: kbpf_default_helpers),
+ *           @nr_helpers entries; the table must outlive the program.
+ */
+struct kbpf_prog_load_opts {
+	bool kernel_ptrs;
+	struct kbpf_map *const *maps;
+	uint32_t nr_maps;
+	const struct kbpf_helper *helpers;
+	uint32_t nr_helpers;
+};
+
+/**
+ * kbpf_prog_load() - create a program from BPF_PROG_LOAD attributes.
+ * @h: host table.
+ * @attr: the attributes (a kernel copy); log_true_size is written back here.
+ * @opts: may be NULL (user pointers, fd_array, the default helpers).
+ * @out: receives the program with one reference held by the caller.
+ *
+ * Checks the attributes as Linux does, copies the instructions, resolves
+ * map references (the program takes a reference on each map), runs the
+ * structural check, writes the verifier log, and computes the tag. The
+ * structural check is not a verifier: it refuses what cannot be run
+ * (unknown opcodes, reserved fields set, jumps out of range, writes to r10,
+ * unknown helpers...), not unsafe memory accesses; run unverified programs
+ * in the interpreter's checked mode.
+ *
+ * Context: syscall path; may sleep.
+ * Return: 0; -EINVAL for bad attributes or a refused program (the log says
+ * why); -E2BIG for insn_cnt 0 or over KBPF_MAX_INSNS, or too many maps;
+ * -EACCES for a write to r10; -EFAULT for unreadable user memory; -EBADF for
+ * an fd that is not open; -ENOSPC if the log was too small; -ENOMEM.
+ */
+int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
+		   const struct kbpf_prog_load_opts *opts,
+		   struct kbpf_prog **out);
+
+static inline void kbpf_prog_get(struct kbpf_prog *prog)
+{
+	kbpf_obj_get(&prog->obj);
+}
+
+static inline void kbpf_prog_put(struct kbpf_prog *prog)
+{
+	kbpf_obj_put(&prog->obj);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBPF_CORE_PROG_H */
