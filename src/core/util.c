@@ -175,3 +175,21 @@ void kbpf_sort(void *base, size_t n, size_t sz,
 		util_sift(b, sz, 0, i, cmp);
 	}
 }
+
+int kbpf_obj_name_copy(char *dst, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < BPF_OBJ_NAME_LEN; i++) {
+		char c = src[i];
+
+		if (dst)
+			dst[i] = c;
+		if (!c)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
+			return -KBPF_EINVAL;
+	}
+	return -KBPF_EINVAL;
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Small freestanding utilities for every module (util.c): formatting, an
- * in-place sort and byte-order readers. Nothing here allocates, sleeps or
+ * in-place sort, byte-order readers, object names and instruction sizes.
+ * Nothing here allocates, sleeps or
  * takes a lock; every function may run in any context, and is as safe as
  * its caller's buffers. (The helper names, kbpf_helper_name(), are defined
  * in util.c too but declared in the public include/kbpf/disasm.h.)
@@ -13,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kbpf/uapi/bpf.h"
 
 /**
  * kbpf_vsnprintf() - format into @buf like vsnprintf(), for a subset of
@@ -69,6 +72,31 @@ static inline uint64_t kbpf_rd64(const void *p, bool be)
 	uint64_t hi = kbpf_rd32(be ? b : b + 4, be);
 
 	return hi << 32 | lo;
+}
+
+/**
+ * kbpf_obj_name_copy() - Linux's rule for map and program names
+ * (bpf_obj_name_cpy): [A-Za-z0-9_.] up to a NUL within BPF_OBJ_NAME_LEN
+ * bytes of @src. Copies those bytes to @dst (BPF_OBJ_NAME_LEN bytes; NULL
+ * to check only).
+ * Return: 0; -EINVAL for another character or no NUL within the limit
+ * (@dst then holds the bytes up to the bad one).
+ */
+int kbpf_obj_name_copy(char *dst, const char *src);
+
+/* Bytes a load, store or atomic of size class BPF_SIZE(@code) moves. */
+static inline unsigned int kbpf_insn_size_bytes(uint8_t code)
+{
+	switch (BPF_SIZE(code)) {
+	case BPF_B:
+		return 1;
+	case BPF_H:
+		return 2;
+	case BPF_W:
+		return 4;
+	default:
+		return 8;
+	}
 }
 
 #endif /* KBPF_CORE_UTIL_H */

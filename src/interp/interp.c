@@ -21,6 +21,7 @@
  */
 #include "core/alloc.h"
 #include "core/atomic.h"
+#include "core/util.h"
 #include "kbpf/interp.h"
 #include "core/map.h"
 #include "core/prog.h"
@@ -138,20 +139,6 @@ static inline uint64_t interp_trunc(uint64_t v, int32_t bits)
 #endif
 
 /* ---- atomics ---- */
-
-static inline unsigned int interp_atomic_size(uint8_t code)
-{
-	switch (BPF_SIZE(code)) {
-	case BPF_B:
-		return 1;
-	case BPF_H:
-		return 2;
-	case BPF_W:
-		return 4;
-	default:
-		return 8;
-	}
-}
 
 static int interp_atomic(const struct bpf_insn *insn, uint64_t *regs, void *p,
 			 unsigned int size)

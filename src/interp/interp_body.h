@@ -358,7 +358,7 @@ next_insn:
 			HANDLER(atomic_h)
 			{
 				unsigned int size =
-					interp_atomic_size(insn->code);
+					kbpf_insn_size_bytes(insn->code);
 				uintptr_t addr_ = (uintptr_t)(DST + insn->off);
 				bool write = insn->imm != BPF_LOAD_ACQ;
 

@@ -895,20 +895,6 @@ static bool is_ldimm64(const struct bpf_insn *i)
 	return i->code == (BPF_LD | BPF_IMM | BPF_DW);
 }
 
-static int size_bytes(uint8_t code)
-{
-	switch (BPF_SIZE(code)) {
-	case BPF_B:
-		return 1;
-	case BPF_H:
-		return 2;
-	case BPF_W:
-		return 4;
-	default:
-		return 8;
-	}
-}
-
 static int bytes_size(uint32_t n)
 {
 	switch (n) {
@@ -961,12 +947,13 @@ static int patch(struct ld_ctx *c, const char *pn, uint32_t at,
 		if (r->new_sz != r->orig_sz) {
 			int sz = bytes_size(r->new_sz);
 
-			if ((uint32_t)size_bytes(insn->code) != r->orig_sz ||
+			if (kbpf_insn_size_bytes(insn->code) != r->orig_sz ||
 			    sz < 0)
 				return kbpf_ld_err(
 					c, -KBPF_EINVAL,
 					"prog '%s': CO-RE relocation of insn %u: memory size %d, expected %u, new %u",
-					pn, at, size_bytes(insn->code),
+					pn, at,
+					kbpf_insn_size_bytes(insn->code),
 					r->orig_sz, r->new_sz);
 			insn->code = (uint8_t)(BPF_MODE(insn->code) | sz |
 					       BPF_CLASS(insn->code));

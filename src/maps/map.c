@@ -8,6 +8,7 @@
  * No locks here; each type documents its own.
  */
 #include "core/object.h"
+#include "core/util.h"
 #include "map_internal.h"
 #include "map_types.h"
 
@@ -53,23 +54,6 @@ struct kbpf_map *kbpf_map_from_obj(struct kbpf_obj *obj)
 	if (kbpf_obj_type(obj) != KBPF_OBJ_MAP)
 		return NULL;
 	return (struct kbpf_map *)(void *)obj;
-}
-
-/* Linux's bpf_obj_name_cpy(): [A-Za-z0-9_.] up to a NUL within 16 bytes. */
-static int map_name_check(const char *name, size_t size)
-{
-	size_t i;
-
-	for (i = 0; i < size; i++) {
-		char c = name[i];
-
-		if (!c)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
-			return -KBPF_EINVAL;
-	}
-	return -KBPF_EINVAL;
 }
 
 /*
@@ -181,7 +165,7 @@ int kbpf_map_create_with_inner(const struct kbpf_host *h,
 	if (err)
 		return err;
 	/* Linux checks the name after allocating: an allocation error wins. */
-	err = map_name_check(attr->map_name, sizeof(attr->map_name));
+	err = kbpf_obj_name_copy(NULL, attr->map_name);
 	if (!err)
 		err = kbpf_obj_id_alloc(&map->obj);
 	if (err) {

@@ -12,6 +12,7 @@
 #include "maps/prog_array.h"
 #include "prog_internal.h"
 #include "core/object.h"
+#include "core/util.h"
 
 #define PROG_LOAD_FLAGS                                                  \
 	(BPF_F_STRICT_ALIGNMENT | BPF_F_ANY_ALIGNMENT |                  \
@@ -61,23 +62,6 @@ static bool prog_license_gpl(const char *l)
 			return true;
 	}
 	return false;
-}
-
-static int prog_name_copy(char *dst, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i < BPF_OBJ_NAME_LEN; i++) {
-		char c = src[i];
-
-		dst[i] = c;
-		if (!c)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
-			return -KBPF_EINVAL;
-	}
-	return -KBPF_EINVAL;
 }
 
 /*
@@ -250,7 +234,7 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	}
 	license[n] = 0;
 	prog->gpl_compatible = prog_license_gpl(license);
-	err = prog_name_copy(prog->name, attr->prog_name);
+	err = kbpf_obj_name_copy(prog->name, attr->prog_name);
 	if (err)
 		goto free_prog;
 	err = kbpf_vlog_init(&log, h, attr->log_level, attr->log_size,
