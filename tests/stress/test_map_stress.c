@@ -204,13 +204,17 @@ KBPF_TEST(
 static atomic_int fd_cur = -1, fd_stop;
 static atomic_long fd_calls, fd_bad;
 
-/* bpf(2) on whatever map fd is current: 0 or -EBADF, whole values only. */
+/*
+ * bpf(2) on whatever map fd is current: 0 or -EBADF, whole values only.
+ * Each user has its own key: concurrent array updates of one value race by
+ * design, in Linux as in kbpf (BPF_F_LOCK is for that).
+ */
 static void *fd_user(void *p)
 {
 	kbpf_posix_set_cpu((unsigned int)(uintptr_t)p);
 	while (!atomic_load(&fd_stop)) {
 		union bpf_attr at;
-		uint32_t key = 1;
+		uint32_t key = (uint32_t)(uintptr_t)p;
 		uint64_t v = FD_MAGIC, out = 0;
 		long r;
 
