@@ -1630,8 +1630,8 @@ void kbpf_elf_free(struct kbpf_elf *obj)
 		if (obj->progs[i].prog)
 			kbpf_prog_put(obj->progs[i].prog);
 	for (i = 0; i < obj->nr_maps; i++)
-		if (obj->maps[i].map)
-			kbpf_map_put(obj->maps[i].map);
+		if (obj->maps[i].map) /* the creator's: a user reference */
+			kbpf_obj_uref_put(&obj->maps[i].map->obj);
 	ld_obj_free(obj, obj->nr_maps);
 }
 

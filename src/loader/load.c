@@ -120,7 +120,7 @@ int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
 			return (int)err;
 		}
 		err = kbpf_map_create_with_inner(h, &attr, tmpl, &m->map);
-		kbpf_map_put(tmpl);
+		kbpf_obj_uref_put(&tmpl->obj);
 	} else {
 		err = kbpf_map_create(h, &attr, &m->map);
 	}
@@ -150,7 +150,7 @@ int kbpf_elf_create_map(struct kbpf_elf *obj, struct kbpf_elf_map *m,
 				errbuf, errsz,
 				"map '%s': writing the initial value failed: %s (%d)",
 				m->name, ld_errno_name((int)err), (int)err);
-			kbpf_map_put(m->map);
+			kbpf_obj_uref_put(&m->map->obj);
 			m->map = NULL;
 			return (int)err;
 		}
@@ -428,7 +428,8 @@ static void ld_unload(struct kbpf_elf *obj)
 		}
 	for (i = 0; i < obj->nr_maps; i++)
 		if (obj->maps[i].map) {
-			kbpf_map_put(obj->maps[i].map);
+			/* The creator's reference is a user reference. */
+			kbpf_obj_uref_put(&obj->maps[i].map->obj);
 			obj->maps[i].map = NULL;
 			obj->map_ptrs[i] = NULL;
 		}

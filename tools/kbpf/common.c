@@ -279,9 +279,10 @@ int tool_install(struct kbpf_obj *obj)
 	const struct kbpf_host *h = kbpf_posix_host();
 	int fd;
 
-	kbpf_obj_get(obj);
+	/* An fd holds a user reference: closing it drops one (uref_put). */
+	kbpf_obj_uref_get(obj);
 	fd = h->fd_install(h, obj, KBPF_FD_READ | KBPF_FD_WRITE);
 	if (fd < 0)
-		kbpf_obj_put(obj);
+		kbpf_obj_uref_put(obj);
 	return fd;
 }
