@@ -30,6 +30,14 @@ struct interp_region {
 	uintptr_t end;
 	bool writable;
 	bool record; /* a ring buffer record: may be submitted once */
+	/*
+	 * A map's value area (kbpf_map_value_area) when stride is not 0:
+	 * only the value bytes of each element in [start, end) are reachable.
+	 */
+	uint32_t stride;
+	uint32_t off;
+	uint32_t size;
+	void (*release)(void *ptr); /* record: give it back at the end */
 };
 
 struct interp_state {
@@ -42,6 +50,8 @@ struct interp_state {
 	bool checked;
 	uint32_t nr_regions;
 	uint32_t nr_base_regions; /* the context's; kept across tail calls */
+	/* Regions below it belong to a caller of the current callback. */
+	uint32_t region_floor;
 	uint32_t pkt_region; /* index of the packet's region, or UINT32_MAX */
 	struct interp_region regions[KBPF_INTERP_MAX_REGIONS];
 	/* Inner maps handed out by map-in-map lookups in this run. */
@@ -262,16 +272,21 @@ static int interp_atomic(const struct bpf_insn *insn, uint64_t *regs, void *p,
 
 /* ---- checked mode: regions ---- */
 
-static int interp_region_add(struct interp_state *st, const void *p,
-			     size_t size, bool writable)
+/* Dead regions (submitted records) at the top give their slots back. */
+static void interp_region_pop_dead(struct interp_state *st)
 {
-	uintptr_t start = (uintptr_t)p;
+	while (st->nr_regions > st->region_floor &&
+	       st->regions[st->nr_regions - 1].end ==
+		       st->regions[st->nr_regions - 1].start &&
+	       !st->regions[st->nr_regions - 1].record)
+		st->nr_regions--;
+}
+
+static int interp_region_push(struct interp_state *st,
+			      const struct interp_region *add)
+{
 	uint32_t i;
 
-	if (!size)
-		return 0;
-	if (start + size < start)
-		return -KBPF_EINVAL;
 	/*
 	 * The same region again (a map value looked up in every iteration of
 	 * a callback or loop): keep one, or long runs would hit the limit.
@@ -279,18 +294,43 @@ static int interp_region_add(struct interp_state *st, const void *p,
 	for (i = st->nr_regions; i-- > 0;) {
 		const struct interp_region *r = &st->regions[i];
 
-		if (r->start == start && r->end == start + size &&
-		    r->writable == writable && !r->record)
+		if (r->start == add->start && r->end == add->end &&
+		    r->writable == add->writable && !r->record &&
+		    r->stride == add->stride && r->off == add->off &&
+		    r->size == add->size)
 			return 0;
 	}
+	interp_region_pop_dead(st);
 	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
 		return -KBPF_E2BIG;
-	st->regions[st->nr_regions++] =
-		(struct interp_region){ .start = start,
-					.end = start + size,
-					.writable = writable,
-					.record = false };
+	st->regions[st->nr_regions++] = *add;
 	return 0;
+}
+
+static int interp_region_add(struct interp_state *st, const void *p,
+			     size_t size, bool writable)
+{
+	uintptr_t start = (uintptr_t)p;
+
+	if (!size)
+		return 0;
+	if (start + size < start)
+		return -KBPF_EINVAL;
+	return interp_region_push(st, &(struct interp_region){
+					      .start = start,
+					      .end = start + size,
+					      .writable = writable,
+				      });
+}
+
+/* Within a map's value area: whether [addr, addr + size) is in one value. */
+static bool interp_in_value(const struct interp_region *r, uintptr_t addr,
+			    size_t size)
+{
+	uintptr_t rel = addr - r->start;
+	uintptr_t in = rel % r->stride;
+
+	return in >= r->off && in - r->off + size <= r->size;
 }
 
 static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
@@ -309,7 +349,8 @@ static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
 	for (i = 0; i < st->nr_regions; i++) {
 		const struct interp_region *r = &st->regions[i];
 
-		if (addr >= r->start && end <= r->end)
+		if (addr >= r->start && end <= r->end &&
+		    (!r->stride || interp_in_value(r, addr, size)))
 			return !write || r->writable;
 	}
 	return false;
@@ -343,14 +384,135 @@ static int interp_add_direct_values(struct interp_state *st,
 	return 0;
 }
 
-void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size)
+void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
+			 void (*release)(void *ptr))
+{
+	struct interp_state *st = run->checked;
+	uintptr_t start = (uintptr_t)ptr;
+	int err;
+
+	if (!st || !ptr)
+		return;
+	if (!size)
+		size = 1;
+	/* Never merged with another region: each record is released once. */
+	interp_region_pop_dead(st);
+	if (start + size < start) {
+		err = -KBPF_EINVAL;
+	} else if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS) {
+		err = -KBPF_E2BIG;
+	} else {
+		st->regions[st->nr_regions++] = (struct interp_region){
+			.start = start,
+			.end = start + size,
+			.writable = true,
+			.record = true,
+			.release = release,
+		};
+		return;
+	}
+	/* Untracked, it could not be released later: give it back now. */
+	if (release)
+		release(ptr);
+	if (!run->error)
+		run->error = err;
+}
+
+/*
+ * Checked mode: give back the records the program still holds (reserved,
+ * never submitted or discarded), so the ring's consumer is not stuck
+ * behind them. Return -EINVAL if there were any: Linux's verifier refuses
+ * a program that can leak a reference.
+ */
+static int interp_release_records(struct interp_state *st)
+{
+	int err = 0;
+	uint32_t i;
+
+	for (i = 0; i < st->nr_regions; i++) {
+		struct interp_region *r = &st->regions[i];
+
+		if (!r->record)
+			continue;
+		if (r->release)
+			r->release((void *)r->start);
+		r->record = false;
+		r->end = r->start;
+		err = -KBPF_EINVAL;
+	}
+	return err;
+}
+
+/*
+ * A scope of regions (a callback's): nothing at or above the mark is
+ * reused by a region outside it, so the release finds its regions there.
+ * The mark carries the enclosing scope's floor (both below 2^16).
+ */
+static uint32_t interp_regions_mark(struct interp_state *st)
+{
+	uint32_t mark = st->region_floor << 16 | st->nr_regions;
+
+	st->region_floor = st->nr_regions;
+	return mark;
+}
+
+static void interp_regions_release(struct interp_state *st, uint32_t mark)
+{
+	uint32_t top = mark & 0xffff, i, n;
+
+	/* Keep the records still held, in order; drop the rest. */
+	if (top < st->nr_regions) {
+		for (i = n = top; i < st->nr_regions; i++)
+			if (st->regions[i].record)
+				st->regions[n++] = st->regions[i];
+		st->nr_regions = n;
+	}
+	st->region_floor = mark >> 16;
+}
+
+_Static_assert(KBPF_INTERP_MAX_REGIONS < 0x10000,
+	       "region marks hold two region counts in 16 bits each");
+
+uint32_t kbpf_run_regions_mark(struct kbpf_run *run)
 {
 	struct interp_state *st = run->checked;
 
-	kbpf_run_add_region(run, ptr, size ? size : 1, true);
-	if (st && st->nr_regions &&
-	    st->regions[st->nr_regions - 1].start == (uintptr_t)ptr)
-		st->regions[st->nr_regions - 1].record = true;
+	return st ? interp_regions_mark(st) : 0;
+}
+
+void kbpf_run_regions_release(struct kbpf_run *run, uint32_t mark)
+{
+	struct interp_state *st = run->checked;
+
+	if (st)
+		interp_regions_release(st, mark);
+}
+
+void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
+			    void *value)
+{
+	struct interp_state *st = run->checked;
+	struct kbpf_map_value_area a;
+	uintptr_t v = (uintptr_t)value;
+	int err;
+
+	if (!st || !value)
+		return;
+	if (map->ops->value_area && map->ops->value_area(map, &a) && a.stride &&
+	    a.off + a.size <= a.stride && v >= a.start && v < a.end) {
+		err = interp_region_push(st, &(struct interp_region){
+						     .start = a.start,
+						     .end = a.end,
+						     .writable = true,
+						     .stride = a.stride,
+						     .off = a.off,
+						     .size = a.size,
+					     });
+		if (err && !run->error)
+			run->error = err;
+		return;
+	}
+	kbpf_run_add_region(run, value, map->value_size, true);
 }
 
 bool kbpf_run_take_record(struct kbpf_run *run, void *ptr)
@@ -390,11 +552,7 @@ void kbpf_run_del_region(struct kbpf_run *run, void *ptr, size_t size)
 		break;
 	}
 	/* Reuse the slots of dead regions at the top (callbacks per sample). */
-	while (st->nr_regions > st->nr_base_regions &&
-	       st->regions[st->nr_regions - 1].end ==
-		       st->regions[st->nr_regions - 1].start &&
-	       !st->regions[st->nr_regions - 1].record)
-		st->nr_regions--;
+	interp_region_pop_dead(st);
 }
 
 bool kbpf_run_access_ok(struct kbpf_run *run, const void *ptr, size_t size,
@@ -826,6 +984,13 @@ static int interp_tail_call(struct interp_state *st, uint32_t *pc)
 
 		if (err)
 			return err;
+		/* A tail call is charged; it must not carry references. */
+		if (st->budget <= 1)
+			return -KBPF_ELOOP;
+		st->budget--;
+		err = interp_release_records(st);
+		if (err)
+			return err;
 		st->nr_regions = st->nr_base_regions;
 		err = interp_add_prog_regions(st, next);
 		if (err)
@@ -966,11 +1131,26 @@ static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 		return 0;
 	}
 	if (st->checked) {
+		uint32_t mark;
+
 		if (!interp_target_ok(st->insns, st->len, (int64_t)insn_off)) {
 			run->error = -KBPF_EINVAL;
 			return 0;
 		}
+		/*
+		 * Each callback invocation (a bpf_loop iteration, a map
+		 * element or ring buffer sample visited) is charged, from the
+		 * budget the whole run shares.
+		 */
+		if (st->budget <= 1) {
+			run->error = -KBPF_ELOOP;
+			return 0;
+		}
+		st->budget--;
+		/* What the callback was handed or looked up ends with it. */
+		mark = interp_regions_mark(st);
 		err = interp_exec_checked(st, (uint32_t)insn_off, args, &r0);
+		interp_regions_release(st, mark);
 	} else {
 		err = interp_exec_fast(st, (uint32_t)insn_off, args, &r0);
 	}
@@ -994,7 +1174,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	};
 	uint64_t regs[5] = { (uint64_t)(uintptr_t)args->ctx, args->r2, 0, 0,
 			     0 };
-	int err;
+	int err, rel;
 
 	st.run = &run;
 	st.insns = prog->insns;
@@ -1005,6 +1185,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.nr_regions = 0;
 	st.nr_inner_maps = 0;
 	st.nr_base_regions = 0;
+	st.region_floor = 0;
 	st.pkt_region = UINT32_MAX;
 	run.interp = &st;
 	if (!st.checked) {
@@ -1046,12 +1227,19 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 			}
 		}
 		st.nr_base_regions = st.nr_regions;
+		st.region_floor = st.nr_regions;
 		if (!err)
 			err = interp_add_prog_regions(&st, prog);
 		if (!err)
 			err = interp_add_direct_values(&st, prog);
 		if (!err)
 			err = interp_exec_checked(&st, 0, regs, ret);
+		if (!err && run.error)
+			err = run.error;
+		/* Records the program never released: give back, and fail. */
+		rel = interp_release_records(&st);
+		if (!err)
+			err = rel;
 	}
 	if (!err && run.error)
 		err = run.error;
