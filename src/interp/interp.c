@@ -14,7 +14,9 @@
  * jump and call lands on an instruction inside the program, ld_imm64 pairs
  * are whole, no write to r10, the last instruction cannot fall through), a
  * region check on every load and store, helper-argument checks against the
- * helper's prototype, and a budget on backward jumps and calls.
+ * helper's prototype, and one budget per run (instructions, callback
+ * invocations, tail calls) shared by callbacks and tail-called programs;
+ * a ring buffer record the program leaks is given back at the end.
  *
  * No locks. A run touches only its own state, the program (read-only) and
  * what helpers hand out.
@@ -45,7 +47,7 @@ struct interp_state {
 	const struct bpf_insn *insns;
 	uint32_t len;
 	uint32_t depth; /* stack frames in use */
-	uint64_t budget; /* checked mode: taken backward jumps and calls left */
+	uint64_t budget; /* checked mode: instructions (and callbacks) left */
 	uint32_t may_goto; /* may_goto iterations left */
 	bool checked;
 	uint32_t nr_regions;
@@ -985,7 +987,7 @@ static int interp_tail_call(struct interp_state *st, uint32_t *pc)
 		if (err)
 			return err;
 		/* A tail call is charged; it must not carry references. */
-		if (st->budget <= 1)
+		if (st->budget < 1)
 			return -KBPF_ELOOP;
 		st->budget--;
 		err = interp_release_records(st);
@@ -1142,7 +1144,7 @@ static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 		 * element or ring buffer sample visited) is charged, from the
 		 * budget the whole run shares.
 		 */
-		if (st->budget <= 1) {
+		if (st->budget < 1) {
 			run->error = -KBPF_ELOOP;
 			return 0;
 		}

@@ -680,3 +680,61 @@ KBPF_TEST(
 	}
 	side_close(SIDE_KERNEL, map);
 }
+
+KBPF_TEST(
+	budget_counts_instructions,
+	"the checked budget counts the instructions a run executes: a 2002-instruction loop runs with a budget of 2002 and stops with -ELOOP at 2001")
+{
+	struct bpf_insn p[] = {
+		MOVK(0, 0),
+		ADDK(0, 1),
+		JLTK(0, 1000, -2),
+		EXIT,
+	};
+	struct kbpf_interp_args args = { 0 };
+	struct kbpf_prog *prog;
+	long fd = side_load(SIDE_KBPF, p, 4);
+	uint64_t r0 = 0;
+
+	T_ASSERT(fd >= 0);
+	prog = (struct kbpf_prog *)kbpf_posix_fd_obj((int)fd);
+	T_ASSERT(prog != NULL);
+	args.mode = KBPF_INTERP_CHECKED;
+	/* Stretches 0-2, 998 times 1-2, then 1-3: 3 + 998 * 2 + 3 slots. */
+	args.budget = 2002;
+	T_EQ(kbpf_interp_run(prog, kbpf_posix_host(), &args, &r0), 0);
+	T_EQ(r0, 1000);
+	args.budget = 2001;
+	T_EQ(kbpf_interp_run(prog, kbpf_posix_host(), &args, &r0), -KBPF_ELOOP);
+	/* Fast mode has no budget. */
+	args.mode = KBPF_INTERP_FAST;
+	args.budget = 1;
+	T_EQ(kbpf_interp_run(prog, kbpf_posix_host(), &args, &r0), 0);
+	T_EQ(r0, 1000);
+	kbpf_prog_put(prog);
+	side_close(SIDE_KBPF, fd);
+}
+
+KBPF_TEST(
+	endless_loop_stops,
+	"an endless loop run through bpf(2) stops with -ELOOP after the default budget, in seconds")
+{
+	struct bpf_insn p[] = {
+		MOVK(0, 0),
+		ADDK(0, 1),
+		I(BPF_JMP | BPF_JA, 0, 0, -2, 0),
+		EXIT,
+	};
+	long fd = side_load(SIDE_KBPF, p, 4), r;
+	uint32_t ret;
+	double t0;
+
+	T_ASSERT(fd >= 0);
+	t0 = now_s();
+	r = side_run(SIDE_KBPF, fd, NULL, 0, &ret);
+	printf("  %.2f s for %llu instructions, result %ld\n", now_s() - t0,
+	       (unsigned long long)KBPF_CHECKED_INSN_BUDGET, r);
+	T_EQ(r, -ELOOP);
+	T_ASSERT(now_s() - t0 < 30);
+	side_close(SIDE_KBPF, fd);
+}
