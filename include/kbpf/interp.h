@@ -122,7 +122,8 @@ struct kbpf_interp_args {
  * @ret: receives r0 when the program exits normally.
  *
  * Context: program path: never sleeps, allocates nothing; uses about
- * KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE + 1 KiB of the caller's stack.
+ * KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE + 3 KiB of the caller's stack
+ * (the region table among it), and some 0.5 KiB more per nested callback.
  * Does not take host->read_lock: the caller runs programs in its read-side
  * section (kbpf's own entry points, such as BPF_PROG_TEST_RUN, do).
  * Return: 0 and *@ret set; in checked mode -EFAULT for an access outside

@@ -30,8 +30,7 @@
 struct interp_region {
 	uintptr_t start;
 	uintptr_t end;
-	bool writable;
-	bool record; /* a ring buffer record: may be submitted once */
+	void (*release)(void *ptr); /* record: give it back at the end */
 	/*
 	 * A map's value area (kbpf_map_value_area) when stride is not 0:
 	 * only the value bytes of each element in [start, end) are reachable.
@@ -39,7 +38,8 @@ struct interp_region {
 	uint32_t stride;
 	uint32_t off;
 	uint32_t size;
-	void (*release)(void *ptr); /* record: give it back at the end */
+	bool writable;
+	bool record; /* a ring buffer record: may be submitted once */
 };
 
 struct interp_state {

@@ -738,3 +738,107 @@ KBPF_TEST(
 	T_ASSERT(now_s() - t0 < 30);
 	side_close(SIDE_KBPF, fd);
 }
+
+KBPF_TEST(
+	ringbuf_leak_across_tail_call,
+	"a reservation held across a tail call is discarded and the run fails with -EINVAL (Linux refuses the program); the ring stays usable")
+{
+	struct bpf_insn a[16], b[] = { MOVK(0, 7), EXIT };
+	long rb, pa, fa, fb, r;
+	struct kbpf_map *m;
+	struct seen sn = { 0, 0 };
+	uint32_t n = 0, k = 0, v, ret;
+
+	rb = side_create(SIDE_KBPF, BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0, 0,
+			 NULL);
+	pa = side_create(SIDE_KBPF, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 1, 0, 0,
+			 NULL);
+	T_ASSERT(rb >= 0 && pa >= 0);
+	{
+		struct bpf_insn *p = a;
+
+		p[n++] = MOV(6, 1);
+		LD_MAP(1, (int)rb);
+		p[n++] = MOVK(2, 8);
+		p[n++] = MOVK(3, 0);
+		p[n++] = CALL(BPF_FUNC_ringbuf_reserve);
+		p[n++] = JEQK(0, 0, 5);
+		p[n++] = MOV(1, 6);
+		LD_MAP(2, (int)pa);
+		p[n++] = MOVK(3, 0);
+		p[n++] = CALL(BPF_FUNC_tail_call);
+		p[n++] = MOVK(0, 0);
+		p[n++] = EXIT;
+	}
+	fa = side_load(SIDE_KBPF, a, n);
+	fb = side_load(SIDE_KBPF, b, 2);
+	T_ASSERT(fa >= 0 && fb >= 0);
+	v = (uint32_t)fb;
+	T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM, pa, &k, &v, 0), 0);
+	m = (struct kbpf_map *)kbpf_posix_fd_obj((int)rb);
+	T_ASSERT(m != NULL);
+	for (int i = 0; i < 300; i++) {
+		r = side_run(SIDE_KBPF, fa, NULL, 0, &ret);
+		if (r != -EINVAL) {
+			kbpf_map_put(m);
+			T_FAIL("run %d: %ld, not -EINVAL", i, r);
+		}
+		/* Discarded records only wait for the consumer to skip them. */
+		if (i % 100 == 99) {
+			long c = kbpf_ringbuf_consume(m, seen_cb, &sn);
+
+			if (c != 0 || sn.n != 0) {
+				kbpf_map_put(m);
+				T_FAIL("consumer saw %ld records", c);
+			}
+		}
+	}
+	T_EQ(kbpf_ringbuf_output(m, "12345678", 8, 0), 0);
+	T_EQ(kbpf_ringbuf_consume(m, seen_cb, &sn), 1);
+	T_EQ(sn.n, 1);
+	kbpf_map_put(m);
+	side_close(SIDE_KBPF, fa);
+	side_close(SIDE_KBPF, fb);
+	side_close(SIDE_KBPF, pa);
+	side_close(SIDE_KBPF, rb);
+}
+
+KBPF_TEST(
+	callback_regions_end_with_callback,
+	"a key or value pointer a for_each_map_elem callback leaves behind is refused (-EFAULT) once the callback has returned")
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_ARRAY,
+					  BPF_MAP_TYPE_HASH };
+	struct bpf_insn p[24];
+
+	for (size_t t = 0; t < 2; t++) {
+		for (int reg = 2; reg <= 3; reg++) { /* key, value */
+			long map = make_map(SIDE_KBPF, types[t], 4, 0), fd, r;
+			uint32_t n = 0, ret;
+
+			T_ASSERT(map >= 0);
+			p[n++] = ST(BPF_DW, 10, -8, 0);
+			p[n++] = MOV(3, 10);
+			p[n++] = ADDK(3, -8);
+			LD_MAP(1, (int)map);
+			LD_FUNC(2, 5); /* -> cb */
+			p[n++] = MOVK(4, 0);
+			p[n++] = CALL(BPF_FUNC_for_each_map_elem);
+			p[n++] = LDX(BPF_DW, 1, 10, -8);
+			p[n++] = LDX(BPF_W, 0, 1, 0);
+			p[n++] = EXIT;
+			/* cb(map, key, value, ctx): *ctx = key or value; stop */
+			p[n++] = STX(BPF_DW, 4, reg, 0);
+			p[n++] = MOVK(0, 1);
+			p[n++] = EXIT;
+			fd = side_load(SIDE_KBPF, p, n);
+			T_ASSERT(fd >= 0);
+			r = side_run(SIDE_KBPF, fd, NULL, 0, &ret);
+			side_close(SIDE_KBPF, fd);
+			side_close(SIDE_KBPF, map);
+			if (r != -EFAULT)
+				T_FAIL("type %u, %s: %ld, not -EFAULT",
+				       types[t], reg == 2 ? "key" : "value", r);
+		}
+	}
+}
