@@ -25,15 +25,15 @@
  * of budget per instruction slot in it, skipped ones included: an upper
  * bound of the instructions run, paid only when control goes backwards.
  */
-#define CHARGE_TO(end)                                 \
-	do {                                           \
-		uint64_t c_ = (uint64_t)(end)-seg + 1; \
-		if (kbpf_unlikely(st->budget < c_)) {  \
-			st->budget = 0;                \
-			err = -KBPF_ELOOP;             \
-			goto out;                      \
-		}                                      \
-		st->budget -= c_;                      \
+#define CHARGE_TO(end)                                   \
+	do {                                             \
+		uint64_t c_ = (uint64_t)(end) + 1 - seg; \
+		if (kbpf_unlikely(st->budget < c_)) {    \
+			st->budget = 0;                  \
+			err = -KBPF_ELOOP;               \
+			goto out;                        \
+		}                                        \
+		st->budget -= c_;                        \
 	} while (0)
 #define SET_SEG(at) (seg = (uint32_t)(at))
 #else
