@@ -59,7 +59,7 @@ enum kbpf_interp_mode {
  * Regions a checked run holds at once besides its stack: the context, the
  * packet, global data, and what helpers hand out. Not a limit a program
  * reaches by looking up values: a map that describes its value storage
- * (arrays, preallocated hash maps) takes one region for all its values,
+ * (arrays, preallocated hash maps) takes one value area for all its values,
  * and regions lent to a callback end with it. Other maps (per-CPU,
  * BPF_F_NO_PREALLOC hashes) still take one region per distinct value.
  */

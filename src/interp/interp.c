@@ -31,16 +31,27 @@ struct interp_region {
 	uintptr_t start;
 	uintptr_t end;
 	void (*release)(void *ptr); /* record: give it back at the end */
-	/*
-	 * A map's value area (kbpf_map_value_area) when stride is not 0:
-	 * only the value bytes of each element in [start, end) are reachable.
-	 */
-	uint32_t stride;
-	uint32_t off;
-	uint32_t size;
 	bool writable;
 	bool record; /* a ring buffer record: may be submitted once */
 };
+
+/*
+ * A map's value area (kbpf_map_value_area): only the value bytes of each
+ * element in [start, end) are reachable, writable. Checked after the
+ * regions, so that accesses to the context and plain regions cost what
+ * they did; kept for the run (the map's storage lives as long as the map,
+ * which the run holds), dropped at a tail call with the program's regions.
+ */
+struct interp_area {
+	uintptr_t start;
+	uintptr_t end;
+	uint32_t stride;
+	uint32_t off;
+	uint32_t size;
+};
+
+/* Maps with a value area one checked run covers that way; more: per value. */
+#define INTERP_MAX_AREAS 16
 
 struct interp_state {
 	struct kbpf_run *run;
@@ -56,6 +67,8 @@ struct interp_state {
 	uint32_t region_floor;
 	uint32_t pkt_region; /* index of the packet's region, or UINT32_MAX */
 	struct interp_region regions[KBPF_INTERP_MAX_REGIONS];
+	uint32_t nr_areas;
+	struct interp_area areas[INTERP_MAX_AREAS];
 	/* Inner maps handed out by map-in-map lookups in this run. */
 	uint32_t nr_inner_maps;
 	const struct kbpf_map *inner_maps[KBPF_INTERP_MAX_INNER_MAPS];
@@ -297,9 +310,7 @@ static int interp_region_push(struct interp_state *st,
 		const struct interp_region *r = &st->regions[i];
 
 		if (r->start == add->start && r->end == add->end &&
-		    r->writable == add->writable && !r->record &&
-		    r->stride == add->stride && r->off == add->off &&
-		    r->size == add->size)
+		    r->writable == add->writable && !r->record)
 			return 0;
 	}
 	interp_region_pop_dead(st);
@@ -325,14 +336,26 @@ static int interp_region_add(struct interp_state *st, const void *p,
 				      });
 }
 
-/* Within a map's value area: whether [addr, addr + size) is in one value. */
-static bool interp_in_value(const struct interp_region *r, uintptr_t addr,
-			    size_t size)
+/*
+ * Whether [addr, end) lies in one value of a map's value area. Out of
+ * line: the loop's inlined check stays as small as before areas existed.
+ */
+static KBPF_NOINLINE bool interp_area_ok(const struct interp_state *st,
+					 uintptr_t addr, uintptr_t end)
 {
-	uintptr_t rel = addr - r->start;
-	uintptr_t in = rel % r->stride;
+	uint32_t i;
 
-	return in >= r->off && in - r->off + size <= r->size;
+	for (i = 0; i < st->nr_areas; i++) {
+		const struct interp_area *a = &st->areas[i];
+		uintptr_t in;
+
+		if (addr < a->start || end > a->end)
+			continue;
+		in = (addr - a->start) % a->stride;
+		if (in >= a->off && in - a->off + (end - addr) <= a->size)
+			return true;
+	}
+	return false;
 }
 
 static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
@@ -351,11 +374,10 @@ static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
 	for (i = 0; i < st->nr_regions; i++) {
 		const struct interp_region *r = &st->regions[i];
 
-		if (addr >= r->start && end <= r->end &&
-		    (!r->stride || interp_in_value(r, addr, size)))
+		if (addr >= r->start && end <= r->end)
 			return !write || r->writable;
 	}
-	return false;
+	return st->nr_areas && interp_area_ok(st, addr, end);
 }
 
 /*
@@ -426,7 +448,7 @@ void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
  * behind them. Return -EINVAL if there were any: Linux's verifier refuses
  * a program that can leak a reference.
  */
-static int interp_release_records(struct interp_state *st)
+static KBPF_NOINLINE int interp_release_records(struct interp_state *st)
 {
 	int err = 0;
 	uint32_t i;
@@ -496,23 +518,26 @@ void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
 	struct interp_state *st = run->checked;
 	struct kbpf_map_value_area a;
 	uintptr_t v = (uintptr_t)value;
-	int err;
 
 	if (!st || !value)
 		return;
 	if (map->ops->value_area && map->ops->value_area(map, &a) && a.stride &&
 	    a.off + a.size <= a.stride && v >= a.start && v < a.end) {
-		err = interp_region_push(st, &(struct interp_region){
-						     .start = a.start,
-						     .end = a.end,
-						     .writable = true,
-						     .stride = a.stride,
-						     .off = a.off,
-						     .size = a.size,
-					     });
-		if (err && !run->error)
-			run->error = err;
-		return;
+		uint32_t i;
+
+		for (i = 0; i < st->nr_areas; i++)
+			if (st->areas[i].start == a.start)
+				return;
+		if (st->nr_areas < INTERP_MAX_AREAS) {
+			st->areas[st->nr_areas++] = (struct interp_area){
+				.start = a.start,
+				.end = a.end,
+				.stride = a.stride,
+				.off = a.off,
+				.size = a.size,
+			};
+			return;
+		}
 	}
 	kbpf_run_add_region(run, value, map->value_size, true);
 }
@@ -994,6 +1019,7 @@ static int interp_tail_call(struct interp_state *st, uint32_t *pc)
 		if (err)
 			return err;
 		st->nr_regions = st->nr_base_regions;
+		st->nr_areas = 0;
 		err = interp_add_prog_regions(st, next);
 		if (err)
 			return err;
@@ -1188,6 +1214,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.nr_inner_maps = 0;
 	st.nr_base_regions = 0;
 	st.region_floor = 0;
+	st.nr_areas = 0;
 	st.pkt_region = UINT32_MAX;
 	run.interp = &st;
 	if (!st.checked) {

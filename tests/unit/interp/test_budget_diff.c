@@ -818,7 +818,7 @@ KBPF_TEST(
 
 KBPF_TEST(
 	callback_regions_end_with_callback,
-	"a key or value pointer a for_each_map_elem callback leaves behind is refused (-EFAULT) once the callback has returned")
+	"a key pointer a for_each_map_elem callback leaves behind is refused (-EFAULT) once the callback has returned; a value pointer stays valid (the map's value storage, held for the run)")
 {
 	static const uint32_t types[] = { BPF_MAP_TYPE_ARRAY,
 					  BPF_MAP_TYPE_HASH };
@@ -849,9 +849,9 @@ KBPF_TEST(
 			r = side_run(SIDE_KBPF, fd, NULL, 0, &ret);
 			side_close(SIDE_KBPF, fd);
 			side_close(SIDE_KBPF, map);
-			if (r != -EFAULT)
-				T_FAIL("type %u, %s: %ld, not -EFAULT",
-				       types[t], reg == 2 ? "key" : "value", r);
+			if (r != (reg == 2 ? -EFAULT : 0))
+				T_FAIL("type %u, %s: %ld", types[t],
+				       reg == 2 ? "key" : "value", r);
 		}
 	}
 }
