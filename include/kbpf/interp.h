@@ -59,9 +59,10 @@ enum kbpf_interp_mode {
  * Regions a checked run holds at once besides its stack: the context, the
  * packet, global data, and what helpers hand out. Not a limit a program
  * reaches by looking up values: a map that describes its value storage
- * (arrays, preallocated hash maps) takes one value area for all its values,
- * and regions lent to a callback end with it. Other maps (per-CPU,
- * BPF_F_NO_PREALLOC hashes) still take one region per distinct value.
+ * (arrays; hash maps, per-CPU or not, when preallocated) takes one value
+ * area for all its values, and regions lent to a callback end with it.
+ * Other maps (per-CPU arrays, BPF_F_NO_PREALLOC hashes) still take one
+ * region per distinct value.
  */
 #ifndef KBPF_INTERP_MAX_REGIONS
 #define KBPF_INTERP_MAX_REGIONS 64

@@ -334,15 +334,20 @@ static uint32_t for_each_prog(struct bpf_insn *p, int map_fd, int in_loop)
 	return n;
 }
 
-/* A map of @type with u32 keys 0..@nr-1 holding u64 values 3 * key. */
+/*
+ * A map of @type with u32 keys 0..@nr-1 holding u64 values 3 * key (on
+ * every CPU for per-CPU maps).
+ */
 static long make_map(int side, uint32_t type, uint32_t nr, uint32_t flags)
 {
 	long fd = side_create(side, type, 4, 8, nr, flags, 0, NULL);
 
 	for (uint32_t k = 0; fd >= 0 && k < nr; k++) {
-		uint64_t v = 3ull * k;
+		uint64_t v[1024];
 
-		if (side_elem(side, BPF_MAP_UPDATE_ELEM, fd, &k, &v, 0)) {
+		for (size_t c = 0; c < 1024; c++)
+			v[c] = 3ull * k;
+		if (side_elem(side, BPF_MAP_UPDATE_ELEM, fd, &k, v, 0)) {
 			side_close(side, fd);
 			return -1;
 		}
@@ -459,14 +464,16 @@ static uint32_t lookups_prog(struct bpf_insn *p, int map_fd, int32_t nr)
 
 KBPF_TEST(
 	distinct_lookups_diff,
-	"100 distinct map-value lookups in one run (array, hash, LRU hash) give the kernel's result")
+	"100 distinct map-value lookups in one run (array, hash, LRU hash, per-CPU hash, LRU per-CPU hash) give the kernel's result")
 {
 	static const uint32_t types[] = { BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH,
-					  BPF_MAP_TYPE_LRU_HASH };
+					  BPF_MAP_TYPE_LRU_HASH,
+					  BPF_MAP_TYPE_PERCPU_HASH,
+					  BPF_MAP_TYPE_LRU_PERCPU_HASH };
 	struct bpf_insn p[32];
 
 	NEED_KERNEL();
-	for (size_t t = 0; t < 3; t++) {
+	for (size_t t = 0; t < 5; t++) {
 		long map[2], fd[2], r[2];
 		uint32_t ret[2];
 
