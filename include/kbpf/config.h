@@ -47,11 +47,17 @@
 #endif
 
 /*
- * Taken backward jumps and calls a checked run may make before it is
- * stopped with -ELOOP (about 20-50 ms of interpretation at the default).
+ * The budget of one checked run (kbpf_interp_args.budget, 0: this): the
+ * instructions it may execute, callbacks, subprograms and tail-called
+ * programs included, plus one per callback invocation (bpf_loop
+ * iteration, map element or ring buffer sample visited) and per tail call.
+ * Past it the run stops with -ELOOP. Worst case at the default: 10^8
+ * instructions and callback invocations: 0.28 s of plain instructions,
+ * up to some 5 s of nearly empty callbacks on x86-64
+ * (docs/design/interp.md).
  */
 #ifndef KBPF_CHECKED_INSN_BUDGET
-#define KBPF_CHECKED_INSN_BUDGET 10000000ULL
+#define KBPF_CHECKED_INSN_BUDGET 100000000ULL
 #endif
 
 /* Maps one program may use (Linux: MAX_USED_MAPS). */

@@ -11,9 +11,30 @@
  * context, and memory helpers hand out (kbpf_run_add_region()). Jumps,
  * calls and ld_imm64 pairs are validated before the first instruction runs,
  * helper arguments are validated against the helper's prototype, and a
- * budget of taken jumps and calls stops runaway loops. A violation stops the
- * program and is reported with a negative errno; it never touches memory
- * outside those regions.
+ * budget stops runaway programs. A violation stops the program and is
+ * reported with a negative errno; it never touches memory outside those
+ * regions.
+ *
+ * The budget (checked mode): one per run, shared by the program, its
+ * subprograms, every callback and every tail-called program. It is spent
+ * by each instruction executed (counted per straight stretch when control
+ * goes backwards: taken backward jumps, calls, returns, tail calls; an
+ * instruction skipped by a forward jump counts too), by each callback
+ * invocation (a bpf_loop iteration, a for_each_map_elem element, a
+ * bpf_user_ringbuf_drain sample) and by each tail call. So one checked run
+ * executes at most KBPF_CHECKED_INSN_BUDGET (10^8, or @budget) instructions
+ * plus one program's length, and its helpers make at most that many
+ * callback invocations: 0.28 s of plain instructions measured on x86-64,
+ * up to some 5 s when nearly every unit is a callback invocation (entering
+ * one costs 60-150 ns; docs/design/interp.md). Past it the run stops with -ELOOP; helpers
+ * keep Linux's own limits first (bpf_loop: -E2BIG above 1 << 23).
+ *
+ * Fast mode has no budget, as Linux has none at run time: the host's
+ * verifier must have bounded the program (Linux's verifier bounds loops,
+ * nested callbacks and tail calls; bpf_loop still refuses more than
+ * 1 << 23 iterations per call and tail calls stop at 33). Nor does fast
+ * mode track references: the verifier must have proven that every ring
+ * buffer reservation is submitted or discarded.
  */
 #ifndef KBPF_INTERP_H
 #define KBPF_INTERP_H
@@ -34,7 +55,15 @@ enum kbpf_interp_mode {
 	KBPF_INTERP_CHECKED = 1,
 };
 
-/* Regions a checked run may touch besides its stack (helpers add more). */
+/*
+ * Regions a checked run holds at once besides its stack: the context, the
+ * packet, global data, and what helpers hand out. Not a limit a program
+ * reaches by looking up values: a map that describes its value storage
+ * (arrays; hash maps, per-CPU or not, when preallocated) takes one value
+ * area for all its values, and regions lent to a callback end with it.
+ * Other maps (per-CPU arrays, BPF_F_NO_PREALLOC hashes) still take one
+ * region per distinct value.
+ */
 #ifndef KBPF_INTERP_MAX_REGIONS
 #define KBPF_INTERP_MAX_REGIONS 64
 #endif
@@ -64,8 +93,9 @@ enum kbpf_interp_mode {
  * @mode: fast or checked.
  * @cpu: the CPU to report in the run context.
  * @cookie: the attach cookie bpf_get_attach_cookie returns (0: none).
- * @budget: checked mode: taken backward jumps and calls allowed before the
- *          run stops with -ELOOP (0: KBPF_CHECKED_INSN_BUDGET).
+ * @budget: checked mode: the run's budget, instructions plus callback
+ *          invocations and tail calls (see above), before it stops with
+ *          -ELOOP (0: KBPF_CHECKED_INSN_BUDGET).
  */
 struct kbpf_interp_args {
 	void *ctx;
@@ -93,13 +123,17 @@ struct kbpf_interp_args {
  * @ret: receives r0 when the program exits normally.
  *
  * Context: program path: never sleeps, allocates nothing; uses about
- * KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE + 1 KiB of the caller's stack.
+ * KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE + 3 KiB of the caller's stack
+ * (the region table among it), and some 0.5 KiB more per nested callback.
  * Does not take host->read_lock: the caller runs programs in its read-side
  * section (kbpf's own entry points, such as BPF_PROG_TEST_RUN, do).
  * Return: 0 and *@ret set; in checked mode -EFAULT for an access outside
  * the allowed regions, -EINVAL for an invalid instruction or helper
- * argument, -ELOOP for the budget or frame limit, -E2BIG when helpers
- * registered more regions than KBPF_INTERP_MAX_REGIONS; in both modes
+ * argument or for a ring buffer record the program reserved and did not
+ * submit or discard by the end of the run or a tail call (the record is
+ * discarded, so the ring's consumer goes on), -ELOOP for the budget or
+ * frame limit, -E2BIG when helpers registered more regions than
+ * KBPF_INTERP_MAX_REGIONS at once; in both modes
  * -ENOENT for a call to a helper id the program's table does not have and
  * the errno a helper set in run->error.
  */

@@ -44,6 +44,25 @@ typedef long (*kbpf_map_elem_fn)(struct kbpf_map *map, void *key, void *value,
  * struct kbpf_map_ops - what one map type does. NULL members make the
  * generic layer return the errno Linux gives for that type and command.
  */
+/**
+ * struct kbpf_map_value_area - where a map's values live (value_area op).
+ * @start: first byte of the area; @end: one past its last byte.
+ * @stride: bytes from one element to the next (not 0).
+ * @off: offset of the value in an element.
+ * @size: bytes of the value from @off (at most @stride - @off).
+ *
+ * The values are [@start + i * @stride + @off, ... + @size) for each i
+ * that keeps them below @end. Bytes outside them (element headers, keys)
+ * are not values: a program must not reach them.
+ */
+struct kbpf_map_value_area {
+	uintptr_t start;
+	uintptr_t end;
+	uint32_t stride;
+	uint32_t off;
+	uint32_t size;
+};
+
 struct kbpf_map_ops {
 	/* ---- Syscall path only (may sleep, no kbpf lock held on entry) ---- */
 
@@ -109,6 +128,16 @@ struct kbpf_map_ops {
 	/* BPF_PSEUDO_MAP_VALUE: address of the value area at @off; -EINVAL if out of range. */
 	int (*direct_value_addr)(const struct kbpf_map *map, uint64_t *addr,
 				 uint32_t off);
+	/*
+	 * Program path, optional: fill @area and return true when every value
+	 * lookup_elem() (and for_each) hands out lies in one area allocated
+	 * with the map and freed only with it, laid out as struct
+	 * kbpf_map_value_area says. The checked interpreter then covers all
+	 * the map's values with one region instead of one per value. NULL or
+	 * false: each value is its own region.
+	 */
+	bool (*value_area)(const struct kbpf_map *map,
+			   struct kbpf_map_value_area *area);
 	/* Map-in-map: store @inner at @key (kbpf_map_set_inner()). */
 	int (*set_inner)(struct kbpf_map *map, const void *key,
 			 struct kbpf_map *inner);

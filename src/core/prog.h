@@ -145,6 +145,30 @@ void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
 			 bool writable);
 
 /**
+ * kbpf_run_add_map_value() - as kbpf_run_add_region() (writable) for
+ * @value, a value of @map that lookup_elem() or for_each handed out. When
+ * the map describes where all its values live (kbpf_map_ops.value_area),
+ * one region covers every value of @map, however many the program looks
+ * up; otherwise @value's value_size bytes are a region of their own.
+ *
+ * Context: program path.
+ */
+void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
+			    void *value);
+
+/**
+ * kbpf_run_regions_mark() - the checked run's region count, for
+ * kbpf_run_regions_release(); 0 in fast mode.
+ * kbpf_run_regions_release() - drop the regions added since @mark (a
+ * helper lent them to a callback that has returned), except ring buffer
+ * records the program still holds. A no-op in fast mode.
+ *
+ * Context: program path.
+ */
+uint32_t kbpf_run_regions_mark(struct kbpf_run *run);
+void kbpf_run_regions_release(struct kbpf_run *run, uint32_t mark);
+
+/**
  * kbpf_run_add_map() - tell the checked interpreter that @map, an inner map
  * a map-in-map lookup handed out, may be passed to map helpers for the rest
  * of the run. A no-op in fast mode. Stops the program with -E2BIG if it
@@ -178,14 +202,21 @@ bool kbpf_run_access_ok(struct kbpf_run *run, const void *ptr, size_t size,
 
 /**
  * kbpf_run_add_record() - as kbpf_run_add_region() for a ring buffer record
- * of @size bytes at @ptr, which the program may submit or discard once.
+ * of @size bytes at @ptr, which the program may submit or discard once: a
+ * reference the program acquired and must release. @release(@ptr) gives
+ * the record back (discards it) if the run ends, or tail-calls, while the
+ * program still holds it; such a checked run then fails with -EINVAL
+ * (Linux's verifier refuses a program that leaks a reference). A no-op in
+ * fast mode: there the host's verifier must have proven that every
+ * reservation is released.
  * kbpf_run_take_record() - the record at @ptr is being submitted or
  * discarded: true if it was one the program holds (always true in fast
  * mode), and the program may no longer touch it.
  *
  * Context: program path.
  */
-void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size);
+void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
+			 void (*release)(void *ptr));
 bool kbpf_run_take_record(struct kbpf_run *run, void *ptr);
 
 /**

@@ -64,6 +64,12 @@ uint64_t kbpf_helper_dynptr_from_mem(struct kbpf_run *run, uint64_t data,
  * failure leaves an invalid (all-zero) dynptr that the program must still
  * submit or discard, which is then a no-op.
  */
+/* A record the program leaked (checked mode): discard it. */
+static void ringbuf_dynptr_release(void *sample)
+{
+	kbpf_ringbuf_discard(sample, 0);
+}
+
 uint64_t kbpf_helper_ringbuf_reserve_dynptr(struct kbpf_run *run, uint64_t map,
 					    uint64_t size, uint64_t flags,
 					    uint64_t ptr, uint64_t r5)
@@ -89,7 +95,7 @@ uint64_t kbpf_helper_ringbuf_reserve_dynptr(struct kbpf_run *run, uint64_t map,
 		kbpf_dynptr_set_null(d);
 		return (uint64_t)-KBPF_EINVAL;
 	}
-	kbpf_run_add_record(run, rec, sz);
+	kbpf_run_add_record(run, rec, sz, ringbuf_dynptr_release);
 	kbpf_dynptr_init(d, rec, KBPF_DYNPTR_TYPE_RINGBUF, 0, sz);
 	return 0;
 }

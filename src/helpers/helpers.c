@@ -28,7 +28,7 @@ static uint64_t h_map_lookup_elem(struct kbpf_run *run, uint64_t map,
 	if (v && kbpf_map_is_map_in_map(MAP(map)))
 		kbpf_run_add_map(run, v); /* a map to pass on, not memory */
 	else if (v)
-		kbpf_run_add_region(run, v, MAP(map)->value_size, true);
+		kbpf_run_add_map_value(run, MAP(map), v);
 	return (uint64_t)(uintptr_t)v;
 }
 
@@ -76,7 +76,7 @@ static uint64_t h_map_lookup_percpu_elem(struct kbpf_run *run, uint64_t map,
 		kbpf_map_lookup_percpu_elem(MAP(map), PTR(key), (uint32_t)cpu);
 
 	if (v)
-		kbpf_run_add_region(run, v, MAP(map)->value_size, true);
+		kbpf_run_add_map_value(run, MAP(map), v);
 	return (uint64_t)(uintptr_t)v;
 }
 
@@ -89,12 +89,22 @@ struct for_each_ctx {
 static long for_each_cb(struct kbpf_map *map, void *key, void *value, void *p)
 {
 	struct for_each_ctx *c = p;
+	struct kbpf_run *run = c->run;
+	uint32_t mark = kbpf_run_regions_mark(run);
+	long ret;
 
-	kbpf_run_add_region(c->run, key, map->key_size, false);
-	kbpf_run_add_region(c->run, value, map->value_size, true);
-	return (long)c->run->call_func(c->run, c->fn, (uint64_t)(uintptr_t)map,
-				       (uint64_t)(uintptr_t)key,
-				       (uint64_t)(uintptr_t)value, c->ctx, 0);
+	/* The key and value are the callback's only while it runs. */
+	kbpf_run_add_region(run, key, map->key_size, false);
+	kbpf_run_add_map_value(run, map, value);
+	ret = run->error ?
+		      0 :
+		      (long)run->call_func(run, c->fn, (uint64_t)(uintptr_t)map,
+					   (uint64_t)(uintptr_t)key,
+					   (uint64_t)(uintptr_t)value, c->ctx,
+					   0);
+	kbpf_run_regions_release(run, mark);
+	/* A stopped callback (budget, fault) stops the walk. */
+	return run->error ? 1 : ret;
 }
 
 static uint64_t h_for_each_map_elem(struct kbpf_run *run, uint64_t map,
@@ -498,6 +508,12 @@ static uint64_t h_ringbuf_output(struct kbpf_run *run, uint64_t map,
 	return (uint64_t)kbpf_ringbuf_output(MAP(map), PTR(data), size, flags);
 }
 
+/* A record the program leaked (checked mode): discard it. */
+static void ringbuf_release(void *sample)
+{
+	kbpf_ringbuf_discard(sample, 0);
+}
+
 static uint64_t h_ringbuf_reserve(struct kbpf_run *run, uint64_t map,
 				  uint64_t size, uint64_t flags, uint64_t r4,
 				  uint64_t r5)
@@ -508,7 +524,7 @@ static uint64_t h_ringbuf_reserve(struct kbpf_run *run, uint64_t map,
 		return 0;
 	rec = kbpf_ringbuf_reserve(MAP(map), size);
 	if (rec)
-		kbpf_run_add_record(run, rec, size);
+		kbpf_run_add_record(run, rec, size, ringbuf_release);
 	return (uint64_t)(uintptr_t)rec;
 }
 

@@ -14,7 +14,9 @@
  * jump and call lands on an instruction inside the program, ld_imm64 pairs
  * are whole, no write to r10, the last instruction cannot fall through), a
  * region check on every load and store, helper-argument checks against the
- * helper's prototype, and a budget on backward jumps and calls.
+ * helper's prototype, and one budget per run (instructions, callback
+ * invocations, tail calls) shared by callbacks and tail-called programs;
+ * a ring buffer record the program leaks is given back at the end.
  *
  * No locks. A run touches only its own state, the program (read-only) and
  * what helpers hand out.
@@ -30,22 +32,45 @@
 struct interp_region {
 	uintptr_t start;
 	uintptr_t end;
+	void (*release)(void *ptr); /* record: give it back at the end */
 	bool writable;
 	bool record; /* a ring buffer record: may be submitted once */
 };
+
+/*
+ * A map's value area (kbpf_map_value_area): only the value bytes of each
+ * element in [start, end) are reachable, writable. Checked after the
+ * regions, so that accesses to the context and plain regions cost what
+ * they did; kept for the run (the map's storage lives as long as the map,
+ * which the run holds), dropped at a tail call with the program's regions.
+ */
+struct interp_area {
+	uintptr_t start;
+	uintptr_t end;
+	uint32_t stride;
+	uint32_t off;
+	uint32_t size;
+};
+
+/* Maps with a value area one checked run covers that way; more: per value. */
+#define INTERP_MAX_AREAS 16
 
 struct interp_state {
 	struct kbpf_run *run;
 	const struct bpf_insn *insns;
 	uint32_t len;
 	uint32_t depth; /* stack frames in use */
-	uint64_t budget; /* checked mode: taken backward jumps and calls left */
+	uint64_t budget; /* checked mode: instructions (and callbacks) left */
 	uint32_t may_goto; /* may_goto iterations left */
 	bool checked;
 	uint32_t nr_regions;
 	uint32_t nr_base_regions; /* the context's; kept across tail calls */
+	/* Regions below it belong to a caller of the current callback. */
+	uint32_t region_floor;
 	uint32_t pkt_region; /* index of the packet's region, or UINT32_MAX */
 	struct interp_region regions[KBPF_INTERP_MAX_REGIONS];
+	uint32_t nr_areas;
+	struct interp_area areas[INTERP_MAX_AREAS];
 	/* Inner maps handed out by map-in-map lookups in this run. */
 	uint32_t nr_inner_maps;
 	const struct kbpf_map *inner_maps[KBPF_INTERP_MAX_INNER_MAPS];
@@ -250,16 +275,21 @@ static int interp_atomic(const struct bpf_insn *insn, uint64_t *regs, void *p,
 
 /* ---- checked mode: regions ---- */
 
-static int interp_region_add(struct interp_state *st, const void *p,
-			     size_t size, bool writable)
+/* Dead regions (submitted records) at the top give their slots back. */
+static void interp_region_pop_dead(struct interp_state *st)
 {
-	uintptr_t start = (uintptr_t)p;
+	while (st->nr_regions > st->region_floor &&
+	       st->regions[st->nr_regions - 1].end ==
+		       st->regions[st->nr_regions - 1].start &&
+	       !st->regions[st->nr_regions - 1].record)
+		st->nr_regions--;
+}
+
+static int interp_region_push(struct interp_state *st,
+			      const struct interp_region *add)
+{
 	uint32_t i;
 
-	if (!size)
-		return 0;
-	if (start + size < start)
-		return -KBPF_EINVAL;
 	/*
 	 * The same region again (a map value looked up in every iteration of
 	 * a callback or loop): keep one, or long runs would hit the limit.
@@ -267,18 +297,53 @@ static int interp_region_add(struct interp_state *st, const void *p,
 	for (i = st->nr_regions; i-- > 0;) {
 		const struct interp_region *r = &st->regions[i];
 
-		if (r->start == start && r->end == start + size &&
-		    r->writable == writable && !r->record)
+		if (r->start == add->start && r->end == add->end &&
+		    r->writable == add->writable && !r->record)
 			return 0;
 	}
+	interp_region_pop_dead(st);
 	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
 		return -KBPF_E2BIG;
-	st->regions[st->nr_regions++] =
-		(struct interp_region){ .start = start,
-					.end = start + size,
-					.writable = writable,
-					.record = false };
+	st->regions[st->nr_regions++] = *add;
 	return 0;
+}
+
+static int interp_region_add(struct interp_state *st, const void *p,
+			     size_t size, bool writable)
+{
+	uintptr_t start = (uintptr_t)p;
+
+	if (!size)
+		return 0;
+	if (start + size < start)
+		return -KBPF_EINVAL;
+	return interp_region_push(st, &(struct interp_region){
+					      .start = start,
+					      .end = start + size,
+					      .writable = writable,
+				      });
+}
+
+/*
+ * Whether [addr, end) lies in one value of a map's value area. Out of
+ * line: the loop's inlined check stays as small as before areas existed.
+ */
+static KBPF_NOINLINE bool interp_area_ok(const struct interp_state *st,
+					 uintptr_t addr, uintptr_t end)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->nr_areas; i++) {
+		const struct interp_area *a = &st->areas[i];
+		uintptr_t in;
+
+		if (addr < a->start || end > a->end)
+			continue;
+		in = (addr - a->start) % a->stride;
+		if (in >= a->off && in - a->off + (end - addr) <= a->size)
+			return true;
+	}
+	return false;
 }
 
 static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
@@ -300,7 +365,7 @@ static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
 		if (addr >= r->start && end <= r->end)
 			return !write || r->writable;
 	}
-	return false;
+	return st->nr_areas && interp_area_ok(st, addr, end);
 }
 
 /*
@@ -331,14 +396,138 @@ static int interp_add_direct_values(struct interp_state *st,
 	return 0;
 }
 
-void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size)
+void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
+			 void (*release)(void *ptr))
+{
+	struct interp_state *st = run->checked;
+	uintptr_t start = (uintptr_t)ptr;
+	int err;
+
+	if (!st || !ptr)
+		return;
+	if (!size)
+		size = 1;
+	/* Never merged with another region: each record is released once. */
+	interp_region_pop_dead(st);
+	if (start + size < start) {
+		err = -KBPF_EINVAL;
+	} else if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS) {
+		err = -KBPF_E2BIG;
+	} else {
+		st->regions[st->nr_regions++] = (struct interp_region){
+			.start = start,
+			.end = start + size,
+			.writable = true,
+			.record = true,
+			.release = release,
+		};
+		return;
+	}
+	/* Untracked, it could not be released later: give it back now. */
+	if (release)
+		release(ptr);
+	if (!run->error)
+		run->error = err;
+}
+
+/*
+ * Checked mode: give back the records the program still holds (reserved,
+ * never submitted or discarded), so the ring's consumer is not stuck
+ * behind them. Return -EINVAL if there were any: Linux's verifier refuses
+ * a program that can leak a reference.
+ */
+static KBPF_NOINLINE int interp_release_records(struct interp_state *st)
+{
+	int err = 0;
+	uint32_t i;
+
+	for (i = 0; i < st->nr_regions; i++) {
+		struct interp_region *r = &st->regions[i];
+
+		if (!r->record)
+			continue;
+		if (r->release)
+			r->release((void *)r->start);
+		r->record = false;
+		r->end = r->start;
+		err = -KBPF_EINVAL;
+	}
+	return err;
+}
+
+/*
+ * A scope of regions (a callback's): nothing at or above the mark is
+ * reused by a region outside it, so the release finds its regions there.
+ * The mark carries the enclosing scope's floor (both below 2^16).
+ */
+static uint32_t interp_regions_mark(struct interp_state *st)
+{
+	uint32_t mark = st->region_floor << 16 | st->nr_regions;
+
+	st->region_floor = st->nr_regions;
+	return mark;
+}
+
+static void interp_regions_release(struct interp_state *st, uint32_t mark)
+{
+	uint32_t top = mark & 0xffff, i, n;
+
+	/* Keep the records still held, in order; drop the rest. */
+	if (top < st->nr_regions) {
+		for (i = n = top; i < st->nr_regions; i++)
+			if (st->regions[i].record)
+				st->regions[n++] = st->regions[i];
+		st->nr_regions = n;
+	}
+	st->region_floor = mark >> 16;
+}
+
+_Static_assert(KBPF_INTERP_MAX_REGIONS < 0x10000,
+	       "region marks hold two region counts in 16 bits each");
+
+uint32_t kbpf_run_regions_mark(struct kbpf_run *run)
 {
 	struct interp_state *st = run->checked;
 
-	kbpf_run_add_region(run, ptr, size ? size : 1, true);
-	if (st && st->nr_regions &&
-	    st->regions[st->nr_regions - 1].start == (uintptr_t)ptr)
-		st->regions[st->nr_regions - 1].record = true;
+	return st ? interp_regions_mark(st) : 0;
+}
+
+void kbpf_run_regions_release(struct kbpf_run *run, uint32_t mark)
+{
+	struct interp_state *st = run->checked;
+
+	if (st)
+		interp_regions_release(st, mark);
+}
+
+void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
+			    void *value)
+{
+	struct interp_state *st = run->checked;
+	struct kbpf_map_value_area a;
+	uintptr_t v = (uintptr_t)value;
+
+	if (!st || !value)
+		return;
+	if (map->ops->value_area && map->ops->value_area(map, &a) && a.stride &&
+	    a.off + a.size <= a.stride && v >= a.start && v < a.end) {
+		uint32_t i;
+
+		for (i = 0; i < st->nr_areas; i++)
+			if (st->areas[i].start == a.start)
+				return;
+		if (st->nr_areas < INTERP_MAX_AREAS) {
+			st->areas[st->nr_areas++] = (struct interp_area){
+				.start = a.start,
+				.end = a.end,
+				.stride = a.stride,
+				.off = a.off,
+				.size = a.size,
+			};
+			return;
+		}
+	}
+	kbpf_run_add_region(run, value, map->value_size, true);
 }
 
 bool kbpf_run_take_record(struct kbpf_run *run, void *ptr)
@@ -378,11 +567,7 @@ void kbpf_run_del_region(struct kbpf_run *run, void *ptr, size_t size)
 		break;
 	}
 	/* Reuse the slots of dead regions at the top (callbacks per sample). */
-	while (st->nr_regions > st->nr_base_regions &&
-	       st->regions[st->nr_regions - 1].end ==
-		       st->regions[st->nr_regions - 1].start &&
-	       !st->regions[st->nr_regions - 1].record)
-		st->nr_regions--;
+	interp_region_pop_dead(st);
 }
 
 bool kbpf_run_access_ok(struct kbpf_run *run, const void *ptr, size_t size,
@@ -814,7 +999,15 @@ static int interp_tail_call(struct interp_state *st, uint32_t *pc)
 
 		if (err)
 			return err;
+		/* A tail call is charged; it must not carry references. */
+		if (st->budget < 1)
+			return -KBPF_ELOOP;
+		st->budget--;
+		err = interp_release_records(st);
+		if (err)
+			return err;
 		st->nr_regions = st->nr_base_regions;
+		st->nr_areas = 0;
 		err = interp_add_prog_regions(st, next);
 		if (err)
 			return err;
@@ -954,11 +1147,26 @@ static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 		return 0;
 	}
 	if (st->checked) {
+		uint32_t mark;
+
 		if (!interp_target_ok(st->insns, st->len, (int64_t)insn_off)) {
 			run->error = -KBPF_EINVAL;
 			return 0;
 		}
+		/*
+		 * Each callback invocation (a bpf_loop iteration, a map
+		 * element or ring buffer sample visited) is charged, from the
+		 * budget the whole run shares.
+		 */
+		if (st->budget < 1) {
+			run->error = -KBPF_ELOOP;
+			return 0;
+		}
+		st->budget--;
+		/* What the callback was handed or looked up ends with it. */
+		mark = interp_regions_mark(st);
 		err = interp_exec_checked(st, (uint32_t)insn_off, args, &r0);
+		interp_regions_release(st, mark);
 	} else {
 		err = interp_exec_fast(st, (uint32_t)insn_off, args, &r0);
 	}
@@ -982,7 +1190,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	};
 	uint64_t regs[5] = { (uint64_t)(uintptr_t)args->ctx, args->r2, 0, 0,
 			     0 };
-	int err;
+	int err, rel;
 
 	st.run = &run;
 	st.insns = prog->insns;
@@ -993,6 +1201,8 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.nr_regions = 0;
 	st.nr_inner_maps = 0;
 	st.nr_base_regions = 0;
+	st.region_floor = 0;
+	st.nr_areas = 0;
 	st.pkt_region = UINT32_MAX;
 	run.interp = &st;
 	if (!st.checked) {
@@ -1034,12 +1244,19 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 			}
 		}
 		st.nr_base_regions = st.nr_regions;
+		st.region_floor = st.nr_regions;
 		if (!err)
 			err = interp_add_prog_regions(&st, prog);
 		if (!err)
 			err = interp_add_direct_values(&st, prog);
 		if (!err)
 			err = interp_exec_checked(&st, 0, regs, ret);
+		if (!err && run.error)
+			err = run.error;
+		/* Records the program never released: give back, and fail. */
+		rel = interp_release_records(&st);
+		if (!err)
+			err = rel;
 	}
 	if (!err && run.error)
 		err = run.error;

@@ -30,13 +30,23 @@
 			goto out;                                    \
 		}                                                    \
 	} while (0)
-#define CHECK_BUDGET()                                  \
-	do {                                            \
-		if (kbpf_unlikely(--st->budget == 0)) { \
-			err = -KBPF_ELOOP;              \
-			goto out;                       \
-		}                                       \
+/*
+ * The straight stretch that ends at @end (forward from seg, where the
+ * last backward jump, call, return or tail call landed) spends one unit
+ * of budget per instruction slot in it, skipped ones included: an upper
+ * bound of the instructions run, paid only when control goes backwards.
+ */
+#define CHARGE_TO(end)                                   \
+	do {                                             \
+		uint64_t c_ = (uint64_t)(end) + 1 - seg; \
+		if (kbpf_unlikely(st->budget < c_)) {    \
+			st->budget = 0;                  \
+			err = -KBPF_ELOOP;               \
+			goto out;                        \
+		}                                        \
+		st->budget -= c_;                        \
 	} while (0)
+#define SET_SEG(at) (seg = (uint32_t)(at))
 #else
 #define INTERP_FN interp_exec_fast
 #define CHECK_MEM(addr, size, write) \
@@ -47,9 +57,10 @@
 	do {                    \
 		(void)(addr);   \
 	} while (0)
-#define CHECK_BUDGET() \
+#define CHARGE_TO(end) \
 	do {           \
 	} while (0)
+#define SET_SEG(at) ((void)0)
 #endif
 
 #define DST regs[insn->dst_reg]
@@ -78,8 +89,10 @@ name:
 #define JUMP(delta)                                    \
 	do {                                           \
 		int64_t d_ = (delta);                  \
-		if (d_ < 0)                            \
-			CHECK_BUDGET();                \
+		if (d_ < 0) {                          \
+			CHARGE_TO(pc);                 \
+			SET_SEG(pc + d_ + 1);          \
+		}                                      \
 		pc = (uint32_t)((int64_t)pc + d_ + 1); \
 		DISPATCH();                            \
 	} while (0)
@@ -199,6 +212,9 @@ static int INTERP_FN(struct interp_state *st, uint32_t pc, const uint64_t *args,
 	} frames[KBPF_MAX_CALL_FRAMES];
 	uint32_t depth = 0;
 	int err = 0;
+#if INTERP_CHECKED
+	uint32_t seg = pc; /* where the current straight stretch began */
+#endif
 
 	if (st->depth >= KBPF_MAX_CALL_FRAMES)
 		return -KBPF_ELOOP;
@@ -421,7 +437,7 @@ next_insn:
 						(uint32_t)((int64_t)pc + 1 +
 							   insn->imm);
 
-					CHECK_BUDGET();
+					CHARGE_TO(pc);
 					if (depth + 1 >= KBPF_MAX_CALL_FRAMES ||
 					    st->depth >= KBPF_MAX_CALL_FRAMES) {
 						err = -KBPF_ELOOP;
@@ -436,6 +452,7 @@ next_insn:
 								      KBPF_STACK_SIZE);
 					st->depth++;
 					pc = target;
+					SET_SEG(pc);
 					DISPATCH();
 				}
 				if (insn->src_reg != 0) {
@@ -458,7 +475,9 @@ next_insn:
 						err = -KBPF_EOPNOTSUPP;
 						goto out;
 					}
+					CHARGE_TO(pc);
 					err = interp_tail_call(st, &pc);
+					SET_SEG(pc);
 					if (err)
 						goto out;
 					regs[10] =
@@ -483,6 +502,7 @@ next_insn:
 
 			HANDLER(exit)
 			{
+				CHARGE_TO(pc);
 				if (depth == 0) {
 					*r0 = regs[0];
 					goto out;
@@ -496,6 +516,7 @@ next_insn:
 									1] +
 							      KBPF_STACK_SIZE);
 				pc = frames[depth].ret_pc;
+				SET_SEG(pc);
 				DISPATCH();
 			}
 
@@ -518,7 +539,8 @@ out:
 #undef INTERP_FN
 #undef CHECK_MEM
 #undef CHECK_ALIGN
-#undef CHECK_BUDGET
+#undef CHARGE_TO
+#undef SET_SEG
 #undef DST
 #undef SRC
 #undef IMM

@@ -360,6 +360,20 @@ static uint64_t array_map_mem_usage(const struct kbpf_map *map)
 	       (a->pages ? a->nr_pages * KBPF_PAGE_SIZE : a->alloc_size);
 }
 
+/* Program path: the values are one block, each value_size bytes of its slot. */
+static bool array_map_value_area(const struct kbpf_map *map,
+				 struct kbpf_map_value_area *area)
+{
+	const struct kbpf_array *a = kbpf_array(map);
+
+	area->start = (uintptr_t)a->values;
+	area->end = (uintptr_t)a->values + a->area_size;
+	area->stride = a->elem_size;
+	area->off = 0;
+	area->size = map->value_size;
+	return true;
+}
+
 const struct kbpf_map_ops kbpf_array_map_ops = {
 	/* syscall path */
 	.alloc_check = array_map_alloc_check,
@@ -375,6 +389,7 @@ const struct kbpf_map_ops kbpf_array_map_ops = {
 	.for_each = array_map_for_each,
 	/* special */
 	.direct_value_addr = array_map_direct_value_addr,
+	.value_area = array_map_value_area,
 	.mmap_pages = array_map_mmap_pages,
 	.mem_usage = array_map_mem_usage,
 };

@@ -1424,6 +1424,30 @@ static uint64_t htab_map_mem_usage(const struct kbpf_map *map)
 			       t->elem_size;
 }
 
+/*
+ * Program path: preallocated elements sit in one block that lives as long
+ * as the map, so one region covers every value the program can be handed
+ * (a value whose element was deleted and reused is still this map's value
+ * storage, as in Linux). Per-CPU: every CPU's slot of an element, each
+ * round_up(value_size, 8) bytes (the padding is the slot's own). Not
+ * map-in-map slots, not elements allocated one by one.
+ */
+static bool htab_map_value_area(const struct kbpf_map *map,
+				struct kbpf_map_value_area *area)
+{
+	const struct kbpf_htab *t = kbpf_htab(map);
+
+	if (!t->prealloc || t->fd_map || !t->elems)
+		return false;
+	area->start = (uintptr_t)t->elems;
+	area->end = (uintptr_t)t->elems + t->elems_size;
+	area->stride = t->elem_size;
+	area->off = (uint32_t)(offsetof(struct htab_elem, key) + t->key_room);
+	/* Per-CPU: the element's whole value room, up to the next element. */
+	area->size = t->percpu ? t->elem_size - area->off : map->value_size;
+	return true;
+}
+
 #define HTAB_SYS_OPS                                                        \
 	.alloc_check = htab_map_alloc_check, .alloc = htab_map_alloc,       \
 	.free = htab_map_free, .get_next_key = htab_map_get_next_key,       \
@@ -1438,12 +1462,14 @@ static uint64_t htab_map_mem_usage(const struct kbpf_map *map)
 
 const struct kbpf_map_ops kbpf_htab_map_ops = {
 	HTAB_SYS_OPS,
+	.value_area = htab_map_value_area,
 	.lookup_elem = htab_map_lookup_elem,
 	.update_elem = htab_map_update_elem,
 };
 
 const struct kbpf_map_ops kbpf_percpu_htab_map_ops = {
 	HTAB_SYS_OPS,
+	.value_area = htab_map_value_area,
 	.sys_update = htab_percpu_sys_update,
 	.lookup_elem = htab_percpu_map_lookup_elem,
 	.update_elem = htab_map_update_elem,
@@ -1474,12 +1500,14 @@ const struct kbpf_map_ops kbpf_hash_of_maps_map_ops = {
 
 const struct kbpf_map_ops kbpf_lru_htab_map_ops = {
 	HTAB_SYS_OPS,
+	.value_area = htab_map_value_area,
 	.lookup_elem = htab_lru_map_lookup_elem,
 	.update_elem = htab_lru_map_update_elem,
 };
 
 const struct kbpf_map_ops kbpf_lru_percpu_htab_map_ops = {
 	HTAB_SYS_OPS,
+	.value_area = htab_map_value_area,
 	.sys_update = htab_lru_percpu_sys_update,
 	.lookup_elem = htab_percpu_map_lookup_elem,
 	.update_elem = htab_lru_map_update_elem,
