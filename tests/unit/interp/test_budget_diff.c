@@ -477,7 +477,7 @@ KBPF_TEST(
 
 	NEED_KERNEL();
 	for (size_t t = 0; t < 5; t++) {
-		long map[2], fd[2], r[2];
+		long map[2] = { -1, -1 }, fd[2] = { -1, -1 }, r[2];
 		uint32_t ret[2];
 
 		for (int s = 0; s < 2; s++) {
