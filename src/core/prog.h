@@ -145,8 +145,10 @@ void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
 			 bool writable);
 
 /**
- * kbpf_run_add_map_value() - as kbpf_run_add_region() (writable) for
- * @value, a value of @map that lookup_elem() or for_each handed out. When
+ * kbpf_run_add_map_value() - as kbpf_run_add_region() for @value, a value
+ * of @map that lookup_elem() or for_each handed out, with the map's
+ * program-side permissions: no stores if @map is BPF_F_RDONLY_PROG, no
+ * loads if it is BPF_F_WRONLY_PROG (Linux's verifier refuses both). When
  * the map describes where all its values live (kbpf_map_ops.value_area),
  * one region covers every value of @map, however many the program looks
  * up; otherwise @value's value_size bytes are a region of their own.

@@ -32,10 +32,17 @@ static uint64_t h_map_lookup_elem(struct kbpf_run *run, uint64_t map,
 	return (uint64_t)(uintptr_t)v;
 }
 
+/*
+ * A BPF_F_RDONLY_PROG map is read-only to programs: Linux's verifier
+ * refuses a program that updates or deletes in one with EACCES ("write
+ * into map forbidden"); without a verifier, the call gives -EACCES.
+ */
 static uint64_t h_map_update_elem(struct kbpf_run *run, uint64_t map,
 				  uint64_t key, uint64_t value, uint64_t flags,
 				  uint64_t r5)
 {
+	if (MAP(map)->map_flags & BPF_F_RDONLY_PROG)
+		return (uint64_t)-KBPF_EACCES;
 	return (uint64_t)kbpf_map_update_elem(MAP(map), PTR(key), PTR(value),
 					      flags);
 }
@@ -44,6 +51,8 @@ static uint64_t h_map_delete_elem(struct kbpf_run *run, uint64_t map,
 				  uint64_t key, uint64_t r3, uint64_t r4,
 				  uint64_t r5)
 {
+	if (MAP(map)->map_flags & BPF_F_RDONLY_PROG)
+		return (uint64_t)-KBPF_EACCES;
 	return (uint64_t)kbpf_map_delete_elem(MAP(map), PTR(key));
 }
 

@@ -34,12 +34,14 @@ struct interp_region {
 	uintptr_t end;
 	void (*release)(void *ptr); /* record: give it back at the end */
 	bool writable;
+	bool write_only; /* a BPF_F_WRONLY_PROG map's value: no loads */
 	bool record; /* a ring buffer record: may be submitted once */
 };
 
 /*
  * A map's value area (kbpf_map_value_area): only the value bytes of each
- * element in [start, end) are reachable, writable. Checked after the
+ * element in [start, end) are reachable, with the map's program-side
+ * permissions (BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG). Checked after the
  * regions, so that accesses to the context and plain regions cost what
  * they did; kept for the run (the map's storage lives as long as the map,
  * which the run holds), dropped at a tail call with the program's regions.
@@ -50,6 +52,8 @@ struct interp_area {
 	uint32_t stride;
 	uint32_t off;
 	uint32_t size;
+	bool writable;
+	bool write_only;
 };
 
 /* Maps with a value area one checked run covers that way; more: per value. */
@@ -308,8 +312,9 @@ static int interp_region_push(struct interp_state *st,
 	return 0;
 }
 
-static int interp_region_add(struct interp_state *st, const void *p,
-			     size_t size, bool writable)
+/* @write_only: stores only, as a BPF_F_WRONLY_PROG map's values. */
+static int interp_region_add_perm(struct interp_state *st, const void *p,
+				  size_t size, bool writable, bool write_only)
 {
 	uintptr_t start = (uintptr_t)p;
 
@@ -321,7 +326,28 @@ static int interp_region_add(struct interp_state *st, const void *p,
 					      .start = start,
 					      .end = start + size,
 					      .writable = writable,
+					      .write_only = write_only,
 				      });
+}
+
+static int interp_region_add(struct interp_state *st, const void *p,
+			     size_t size, bool writable)
+{
+	return interp_region_add_perm(st, p, size, writable, false);
+}
+
+/*
+ * What a program may do with a value of @map (Linux's verifier: "write
+ * into map forbidden", "read from map forbidden").
+ */
+static bool map_prog_writable(const struct kbpf_map *map)
+{
+	return !(map->map_flags & BPF_F_RDONLY_PROG);
+}
+
+static bool map_prog_write_only(const struct kbpf_map *map)
+{
+	return map->map_flags & BPF_F_WRONLY_PROG;
 }
 
 /*
@@ -329,7 +355,8 @@ static int interp_region_add(struct interp_state *st, const void *p,
  * line: the loop's inlined check stays as small as before areas existed.
  */
 static KBPF_NOINLINE bool interp_area_ok(const struct interp_state *st,
-					 uintptr_t addr, uintptr_t end)
+					 uintptr_t addr, uintptr_t end,
+					 bool write)
 {
 	uint32_t i;
 
@@ -341,7 +368,7 @@ static KBPF_NOINLINE bool interp_area_ok(const struct interp_state *st,
 			continue;
 		in = (addr - a->start) % a->stride;
 		if (in >= a->off && in - a->off + (end - addr) <= a->size)
-			return true;
+			return write ? a->writable : !a->write_only;
 	}
 	return false;
 }
@@ -363,37 +390,9 @@ static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
 		const struct interp_region *r = &st->regions[i];
 
 		if (addr >= r->start && end <= r->end)
-			return !write || r->writable;
+			return write ? r->writable : !r->write_only;
 	}
-	return st->nr_areas && interp_area_ok(st, addr, end);
-}
-
-/*
- * Global data: the value of each single-element map the program may
- * address directly (BPF_PSEUDO_MAP_VALUE, as `.data`/`.rodata`/`.bss`
- * are), read-only when the map is BPF_F_RDONLY_PROG as Linux's verifier
- * makes it.
- */
-static int interp_add_direct_values(struct interp_state *st,
-				    const struct kbpf_prog *prog)
-{
-	uint32_t i;
-
-	for (i = 0; i < prog->nr_maps; i++) {
-		const struct kbpf_map *map = prog->maps[i];
-		uint64_t addr;
-		int err;
-
-		if (!map->ops->direct_value_addr ||
-		    map->ops->direct_value_addr(map, &addr, 0))
-			continue;
-		err = interp_region_add(st, (const void *)(uintptr_t)addr,
-					map->value_size,
-					!(map->map_flags & BPF_F_RDONLY_PROG));
-		if (err)
-			return err;
-	}
-	return 0;
+	return st->nr_areas && interp_area_ok(st, addr, end, write);
 }
 
 void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
@@ -506,6 +505,7 @@ void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
 	struct interp_state *st = run->checked;
 	struct kbpf_map_value_area a;
 	uintptr_t v = (uintptr_t)value;
+	int err;
 
 	if (!st || !value)
 		return;
@@ -523,11 +523,17 @@ void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
 				.stride = a.stride,
 				.off = a.off,
 				.size = a.size,
+				.writable = map_prog_writable(map),
+				.write_only = map_prog_write_only(map),
 			};
 			return;
 		}
 	}
-	kbpf_run_add_region(run, value, map->value_size, true);
+	err = interp_region_add_perm(st, value, map->value_size,
+				     map_prog_writable(map),
+				     map_prog_write_only(map));
+	if (err && !run->error)
+		run->error = err;
 }
 
 bool kbpf_run_take_record(struct kbpf_run *run, void *ptr)
@@ -745,7 +751,7 @@ static int interp_validate(const struct bpf_insn *insns, uint32_t len)
 /*
  * Checked mode: the value areas a program addresses directly through
  * ld_imm64 (BPF_PSEUDO_MAP_VALUE: global data in single-element arrays),
- * writable unless the map is BPF_F_RDONLY_PROG.
+ * with the map's program-side permissions (`.rodata` is BPF_F_RDONLY_PROG).
  */
 static int interp_add_prog_regions(struct interp_state *st,
 				   const struct kbpf_prog *prog)
@@ -760,9 +766,10 @@ static int interp_add_prog_regions(struct interp_state *st,
 		if (!map->ops->direct_value_addr ||
 		    map->ops->direct_value_addr(map, &addr, 0))
 			continue;
-		err = interp_region_add(st, (void *)(uintptr_t)addr,
-					map->value_size,
-					!(map->map_flags & BPF_F_RDONLY_PROG));
+		err = interp_region_add_perm(st, (void *)(uintptr_t)addr,
+					     map->value_size,
+					     map_prog_writable(map),
+					     map_prog_write_only(map));
 		if (err)
 			return err;
 	}
@@ -965,13 +972,19 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 	    h->args[0] == KBPF_ARG_CONST_MAP_PTR && regs[0] &&
 	    !kbpf_map_is_map_in_map(
 		    (const struct kbpf_map *)(uintptr_t)regs[1]) &&
-	    !interp_access_ok(st, regs[0], 1, false)) {
-		/* The helper layer registers what it hands out; make sure. */
+	    !interp_access_ok(st, regs[0], 1, false) &&
+	    !interp_access_ok(st, regs[0], 1, true)) {
+		/*
+		 * The helper layer registers what it hands out (with the map's
+		 * permissions: a write-only value is not readable); make sure.
+		 */
 		const struct kbpf_map *map =
 			(const struct kbpf_map *)(uintptr_t)regs[1];
 
-		err = interp_region_add(st, (void *)(uintptr_t)regs[0],
-					map->value_size, true);
+		err = interp_region_add_perm(st, (void *)(uintptr_t)regs[0],
+					     map->value_size,
+					     map_prog_writable(map),
+					     map_prog_write_only(map));
 		if (err)
 			return err;
 	}
@@ -1247,8 +1260,6 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		st.region_floor = st.nr_regions;
 		if (!err)
 			err = interp_add_prog_regions(&st, prog);
-		if (!err)
-			err = interp_add_direct_values(&st, prog);
 		if (!err)
 			err = interp_exec_checked(&st, 0, regs, ret);
 		if (!err && run.error)

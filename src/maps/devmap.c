@@ -98,6 +98,11 @@ static int dev_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 	d->n_buckets = n;
 	kbpf_spin_init(&d->lock);
 	kbpf_map_init(&d->map, h, attr, dev_ops(attr->map_type));
+	/*
+	 * A lookup hands the program the entry the host validated: read-only
+	 * to programs, and shown so in bpf_map_info, as Linux does.
+	 */
+	d->map.map_flags |= BPF_F_RDONLY_PROG;
 	*out = &d->map;
 	return 0;
 }
