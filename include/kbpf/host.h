@@ -48,6 +48,15 @@ struct kbpf_probe_pmus;
 #define KBPF_FD_READ 0x1u /* reads allowed (cleared for BPF_F_WRONLY) */
 #define KBPF_FD_WRITE 0x2u /* writes allowed (cleared for BPF_F_RDONLY) */
 
+/*
+ * Capabilities kbpf asks kbpf_host.capable about: Linux's numbers
+ * (include/uapi/linux/capability.h).
+ */
+#define KBPF_CAP_NET_ADMIN 12
+#define KBPF_CAP_SYS_ADMIN 21
+#define KBPF_CAP_PERFMON 38
+#define KBPF_CAP_BPF 39
+
 /* Object kinds an fd may refer to. */
 enum kbpf_obj_type {
 	KBPF_OBJ_MAP = 1, /* struct kbpf_map */
@@ -325,6 +334,33 @@ struct kbpf_host {
 	bool (*ifindex_ok)(const struct kbpf_host *h, uint32_t ifindex);
 	void (*cgroup_put)(const struct kbpf_host *h, void *cgrp);
 	int (*current_in_cgroup)(const struct kbpf_host *h, void *cgrp);
+
+	/* --------------------------------------------------------- privilege */
+
+	/*
+	 * Does the task calling kbpf_sys_bpf() hold capability @cap in its
+	 * effective set (Linux's capable(): KBPF_CAP_NET_ADMIN,
+	 * KBPF_CAP_SYS_ADMIN, KBPF_CAP_PERFMON or KBPF_CAP_BPF)? kbpf asks
+	 * where Linux 6.18 asks and applies Linux's rules to the answers
+	 * (docs/PORTING.md, "Privilege"): which commands, map types, program
+	 * types, helpers and attachments need which capability, and what an
+	 * unprivileged caller is shown. Syscall path, may sleep; never called
+	 * on the program path (a program keeps what its loader was allowed).
+	 * If NULL, every caller holds every capability: a host with a single
+	 * trusted user space, and kbpf as it was before it had a privilege
+	 * model.
+	 */
+	bool (*capable)(const struct kbpf_host *h, int cap);
+	/*
+	 * The current value of Linux's kernel.unprivileged_bpf_disabled
+	 * sysctl: 0, unprivileged callers may create maps and load socket
+	 * filters; 1 or 2, BPF_MAP_CREATE and BPF_PROG_LOAD need CAP_BPF (or
+	 * CAP_SYS_ADMIN). The host owns the setting (Linux makes 1 sticky and
+	 * lets only CAP_SYS_ADMIN change it). Syscall path. Only consulted
+	 * when capable is set and the caller lacks CAP_BPF. If NULL: 2,
+	 * Linux's default (CONFIG_BPF_UNPRIV_DEFAULT_OFF).
+	 */
+	int (*unprivileged_bpf_disabled)(const struct kbpf_host *h);
 
 	/* ------------------------------------------------------------ output */
 

@@ -276,6 +276,12 @@ struct kbpf_prog {
 	char attach_name[128];
 	uint32_t attach_btf_id;
 	uint32_t attach_nargs;
+	/*
+	 * What its loader held (KBPF_PRIV_*, core/priv.h): the helpers it
+	 * may call and the pointer rules of its checked runs follow it.
+	 * KBPF_PRIV_ALL for programs an in-kernel loader made.
+	 */
+	uint32_t priv;
 	struct kbpf_rcu_head rcu;
 };
 
