@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -152,6 +153,7 @@ static const char *caps_name(unsigned long long c)
 }
 
 static unsigned long long cur_caps;
+static int as_nobody; /* the child also becomes uid/gid 65534 */
 static int mismatches, cases, gaps;
 
 static void __attribute__((format(printf, 1, 2))) mismatch(const char *fmt, ...)
@@ -254,6 +256,7 @@ struct fx {
 	long sf[2]; /* SOCKET_FILTER r0 = 0 */
 	long mapprog[2]; /* SOCKET_FILTER that references amap */
 	long rtprog[2]; /* RAW_TRACEPOINT r0 = 0 */
+	long xdp[2]; /* XDP r0 = XDP_PASS */
 	uint32_t sf_id[2], amap_id[2];
 };
 
@@ -310,6 +313,7 @@ static uint32_t obj_id(int side, long fd)
 static int fixtures(struct fx *f)
 {
 	static const struct bpf_insn r0[] = { MOVK(0, 0), EXIT };
+	static const struct bpf_insn pass[] = { MOVK(0, XDP_PASS), EXIT };
 
 	for (int s = 0; s < 2; s++) {
 		struct bpf_insn mp[4];
@@ -320,6 +324,8 @@ static int fixtures(struct fx *f)
 				     2, NULL, 0);
 		f->rtprog[s] = prog_load(s, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0,
 					 r0, 2, NULL, 0);
+		f->xdp[s] =
+			prog_load(s, BPF_PROG_TYPE_XDP, 0, 0, pass, 2, NULL, 0);
 		mp[0] = LD_MAP(1, (int32_t)f->amap[s]);
 		mp[1] = I(0, 0, 0, 0, 0);
 		mp[2] = MOVK(0, 0);
@@ -327,7 +333,7 @@ static int fixtures(struct fx *f)
 		f->mapprog[s] = prog_load(s, BPF_PROG_TYPE_SOCKET_FILTER, 0, 0,
 					  mp, 4, NULL, 0);
 		if (f->amap[s] < 0 || f->fmap[s] < 0 || f->sf[s] < 0 ||
-		    f->rtprog[s] < 0 || f->mapprog[s] < 0) {
+		    f->rtprog[s] < 0 || f->xdp[s] < 0 || f->mapprog[s] < 0) {
 			fprintf(stderr, "fixtures failed on the %s side\n",
 				s ? "kbpf" : "kernel");
 			return -1;
@@ -363,14 +369,23 @@ static void run_as(const char *what, unsigned long long caps, body_fn body,
 		cur_caps = caps;
 		if (fixtures(&f))
 			_exit(101);
+		if (as_nobody && (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) ||
+				  setresgid(65534, 65534, 65534) ||
+				  setresuid(65534, 65534, 65534))) {
+			fprintf(stderr, "cannot become uid 65534: %s\n",
+				strerror(errno));
+			_exit(103);
+		}
 		if (drop_caps(caps)) {
 			fprintf(stderr, "capset(%s): %s\n", caps_name(caps),
 				strerror(errno));
 			_exit(102);
 		}
 		body(&f, arg);
-		fprintf(stderr, "%s [%s]: %d cases, %d mismatches, %d notes\n",
-			what, caps_name(caps), cases, mismatches, gaps);
+		fprintf(stderr,
+			"%s [%s%s]: %d cases, %d mismatches, %d notes\n", what,
+			caps_name(caps), as_nobody ? ", uid 65534" : "", cases,
+			mismatches, gaps);
 		_exit(mismatches > 100 ? 100 : mismatches);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -657,6 +672,18 @@ KBPF_TEST(
 	run_each("prog_types", 0, caps, prog_types_body, NULL);
 }
 
+KBPF_TEST(
+	priv_prog_types_nobody,
+	"the same program-type rules hold for uid 65534 with the same capabilities: Linux and kbpf look at capabilities, not at the uid")
+{
+	static const unsigned long long caps[] = { C_NONE, C_BPF,
+						   C_BPF | C_PERFMON, ~0ull };
+
+	as_nobody = 1;
+	run_each("prog_types uid 65534", 0, caps, prog_types_body, NULL);
+	as_nobody = 0;
+}
+
 /* ---- unprivileged_bpf_disabled = 2 -------------------------------------- */
 
 static void disabled_body(struct fx *f, const void *arg)
@@ -824,6 +851,8 @@ enum cmd_case {
 	CC_ZERO, /* all-zero attr */
 	CC_TAIL, /* the union's last byte set: past every command's fields */
 	CC_VALID, /* a valid attr built from the fixtures */
+	CC_OTHER, /* the valid attr with one value Linux refuses (or another
+		   * object): which comes first, that check or the capability? */
 };
 
 static void cmd_attr(union bpf_attr *a, struct fx *f, int s, int cmd,
@@ -835,8 +864,57 @@ static void cmd_attr(union bpf_attr *a, struct fx *f, int s, int cmd,
 	memset(a, 0, sizeof(*a));
 	if (c == CC_TAIL)
 		((unsigned char *)a)[sizeof(*a) - 1] = 1;
-	if (c != CC_VALID)
+	if (c != CC_VALID && c != CC_OTHER)
 		return;
+	if (c == CC_OTHER) {
+		switch (cmd) {
+		case BPF_PROG_GET_NEXT_ID:
+		case BPF_MAP_GET_NEXT_ID:
+		case BPF_BTF_GET_NEXT_ID:
+		case BPF_LINK_GET_NEXT_ID:
+			a->start_id = 0xffffffffu; /* nothing after it */
+			return;
+		case BPF_MAP_GET_FD_BY_ID:
+			a->map_id = f->amap_id[s];
+			a->open_flags = 0x100; /* unknown */
+			return;
+		case BPF_TASK_FD_QUERY:
+			a->task_fd_query.pid = (uint32_t)getpid();
+			a->task_fd_query.fd = (uint32_t)f->sf[s];
+			a->task_fd_query.flags = 1;
+			return;
+		case BPF_ENABLE_STATS:
+			a->enable_stats.type = 9; /* unknown */
+			return;
+		case BPF_PROG_QUERY:
+			a->query.target_fd = (uint32_t)cg;
+			a->query.attach_type = 200; /* unknown */
+			return;
+		case BPF_MAP_FREEZE:
+			a->map_fd = (uint32_t)f->sf[s]; /* not a map */
+			return;
+		case BPF_PROG_TEST_RUN: /* an XDP program root loaded */
+			a->test.prog_fd = (uint32_t)f->xdp[s];
+			a->test.data_in = (uint64_t)(uintptr_t)data;
+			a->test.data_size_in = sizeof(data);
+			a->test.repeat = 1;
+			return;
+		case BPF_PROG_STREAM_READ_BY_FD:
+			a->prog_stream_read.prog_fd = (uint32_t)f->sf[s];
+			a->prog_stream_read.stream_buf =
+				(uint64_t)(uintptr_t)buf;
+			a->prog_stream_read.stream_buf_len = 64;
+			a->prog_stream_read.stream_id = 3; /* unknown */
+			return;
+		case BPF_PROG_BIND_MAP:
+			a->prog_bind_map.prog_fd = (uint32_t)f->sf[s];
+			a->prog_bind_map.map_fd = (uint32_t)f->amap[s];
+			a->prog_bind_map.flags = 1; /* unknown */
+			return;
+		default: /* id 0, size 0: the zero fields */
+			return;
+		}
+	}
 	switch (cmd) {
 	case BPF_PROG_GET_FD_BY_ID:
 		a->prog_id = f->sf_id[s];
@@ -912,13 +990,13 @@ static void commands_body(struct fx *f, const void *arg)
 {
 	static const char *const case_name[] = { "zero attr",
 						 "attr past last field",
-						 "valid" };
+						 "valid", "one bad value" };
 	int cg = open("/sys/fs/cgroup/unified", O_RDONLY | O_DIRECTORY);
 	char buf[64], what[128];
 
 	(void)arg;
 	for (size_t i = 0; i < sizeof(cmd_table) / sizeof(*cmd_table); i++) {
-		for (int c = CC_ZERO; c <= CC_VALID; c++) {
+		for (int c = CC_ZERO; c <= CC_OTHER; c++) {
 			union bpf_attr a;
 			long r[2];
 
