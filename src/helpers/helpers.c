@@ -608,12 +608,14 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 			    .prog_types = types_ }
 
 /*
- * Linux 6.18's bpf_base_func_proto() tiers (kernel/bpf/helpers.c): the
- * map, ring buffer, time, random and string helpers are for every
- * loader; callbacks, dynptrs and the other CAP_BPF helpers need
- * bpf_capable(); what reads the kernel or writes to the trace log needs
- * perfmon_capable(). Helpers of one program family (packets, tracing)
- * need what loading such a program already needed.
+ * Linux 6.18's bpf_base_func_proto() tiers (kernel/bpf/helpers.c),
+ * measured with a socket filter loaded without CAP_BPF and XDP and tc
+ * programs loaded without CAP_PERFMON: the map, ring buffer, time,
+ * random, id and string helpers are for every loader; callbacks, dynptrs
+ * and cgroup tests need bpf_capable(); what reads the kernel, names the
+ * task or writes to the trace log needs perfmon_capable(). Helpers of one
+ * program family (packets, tracing) need what loading such a program
+ * already needed.
  */
 #define HELPER_NEEDS_BPF(id)                                                 \
 	((id) == BPF_FUNC_loop || (id) == BPF_FUNC_for_each_map_elem ||      \
@@ -623,7 +625,7 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 	 (id) == BPF_FUNC_ringbuf_discard_dynptr ||                          \
 	 (id) == BPF_FUNC_dynptr_from_mem || (id) == BPF_FUNC_dynptr_read || \
 	 (id) == BPF_FUNC_dynptr_write || (id) == BPF_FUNC_dynptr_data ||    \
-	 (id) == BPF_FUNC_ktime_get_coarse_ns)
+	 (id) == BPF_FUNC_current_task_under_cgroup)
 #define HELPER_NEEDS_PERFMON(id)                                            \
 	((id) == BPF_FUNC_trace_printk || (id) == BPF_FUNC_trace_vprintk || \
 	 (id) == BPF_FUNC_snprintf || (id) == BPF_FUNC_get_current_task ||  \
@@ -632,9 +634,7 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 	 (id) == BPF_FUNC_probe_read_user ||                                \
 	 (id) == BPF_FUNC_probe_read_kernel_str ||                          \
 	 (id) == BPF_FUNC_probe_read_user_str ||                            \
-	 (id) == BPF_FUNC_current_task_under_cgroup ||                      \
-	 (id) == BPF_FUNC_get_current_comm ||                               \
-	 (id) == BPF_FUNC_get_current_uid_gid)
+	 (id) == BPF_FUNC_get_current_comm)
 #define HELPER_PRIV(id)                                                 \
 	(HELPER_NEEDS_PERFMON(id) ? KBPF_PRIV_BPF | KBPF_PRIV_PERFMON : \
 	 HELPER_NEEDS_BPF(id)	  ? KBPF_PRIV_BPF :                     \
