@@ -25,6 +25,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,6 +98,21 @@ static void sysctl_restore(void)
 		sysctl_write(sysctl_saved);
 }
 
+/* Killed by a signal that can be caught: restore, then die of it. */
+static void sysctl_restore_signal(int sig)
+{
+	char c = (char)('0' + sysctl_saved);
+	int fd = open(SYSCTL, O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, &c, 1) != 1)
+			c = 0;
+		close(fd);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /*
  * Set the sysctl to @v for one test; false (the test skipped) if this
  * machine cannot run the suite.
@@ -124,6 +140,9 @@ static int sysctl_begin(int v)
 		sysctl_saved = cur;
 	if (!registered) {
 		atexit(sysctl_restore);
+		signal(SIGINT, sysctl_restore_signal);
+		signal(SIGTERM, sysctl_restore_signal);
+		signal(SIGHUP, sysctl_restore_signal);
 		registered = 1;
 	}
 	if (cur == 1 && v != 1) {
