@@ -277,6 +277,7 @@ struct fx {
 	long mapprog[2]; /* SOCKET_FILTER that references amap */
 	long rtprog[2]; /* RAW_TRACEPOINT r0 = 0 */
 	long xdp[2]; /* XDP r0 = XDP_PASS */
+	long task[2]; /* SOCKET_FILTER calling get_current_task (PERFMON) */
 	uint32_t sf_id[2], amap_id[2];
 };
 
@@ -334,6 +335,8 @@ static int fixtures(struct fx *f)
 {
 	static const struct bpf_insn r0[] = { MOVK(0, 0), EXIT };
 	static const struct bpf_insn pass[] = { MOVK(0, XDP_PASS), EXIT };
+	static const struct bpf_insn task[] = { CALL(BPF_FUNC_get_current_task),
+						MOVK(0, 0), EXIT };
 
 	for (int s = 0; s < 2; s++) {
 		struct bpf_insn mp[4];
@@ -349,6 +352,8 @@ static int fixtures(struct fx *f)
 					 r0, 2, NULL, 0);
 		f->xdp[s] =
 			prog_load(s, BPF_PROG_TYPE_XDP, 0, 0, pass, 2, NULL, 0);
+		f->task[s] = prog_load(s, BPF_PROG_TYPE_SOCKET_FILTER, 0, 0,
+				       task, 3, NULL, 0);
 		mp[0] = LD_MAP(1, (int32_t)f->amap[s]);
 		mp[1] = I(0, 0, 0, 0, 0);
 		mp[2] = MOVK(0, 0);
@@ -357,7 +362,7 @@ static int fixtures(struct fx *f)
 					  mp, 4, NULL, 0);
 		if (f->amap[s] < 0 || f->lru[s] < 0 || f->parr[s] < 0 ||
 		    f->fmap[s] < 0 || f->sf[s] < 0 || f->rtprog[s] < 0 ||
-		    f->xdp[s] < 0 || f->mapprog[s] < 0) {
+		    f->xdp[s] < 0 || f->task[s] < 0 || f->mapprog[s] < 0) {
 			fprintf(stderr, "fixtures failed on the %s side\n",
 				s ? "kbpf" : "kernel");
 			return -1;
@@ -1060,13 +1065,31 @@ static void commands_body(struct fx *f, const void *arg)
 		side_close(SIDE_KERNEL, r[0]);
 		side_close(SIDE_KBPF, r[1]);
 	}
+	/* A program keeps its loader's privilege: one that calls a
+	 * CAP_PERFMON helper, loaded by root, runs for anyone. */
+	{
+		uint64_t data[8] = { 0 };
+		union bpf_attr a;
+		long r[2];
+
+		for (int s = 0; s < 2; s++) {
+			memset(&a, 0, sizeof(a));
+			a.test.prog_fd = (uint32_t)f->task[s];
+			a.test.data_in = (uint64_t)(uintptr_t)data;
+			a.test.data_size_in = sizeof(data);
+			a.test.repeat = 1;
+			r[s] = side_bpf(s, BPF_PROG_TEST_RUN, &a);
+		}
+		cmp("PROG_TEST_RUN of a root-loaded program calling get_current_task",
+		    r[0], r[1]);
+	}
 	if (cg >= 0)
 		close(cg);
 }
 
 KBPF_TEST(
 	priv_commands,
-	"the commands Linux restricts (GET_NEXT_ID, GET_FD_BY_ID, BTF_LOAD, TASK_FD_QUERY, ENABLE_STATS: CAP_SYS_ADMIN or CAP_BPF; PROG_QUERY: CAP_NET_ADMIN, checked before the attributes) give its EPERM in its order, and the unrestricted ones stay open")
+	"the commands Linux restricts (GET_NEXT_ID, GET_FD_BY_ID, TASK_FD_QUERY, ENABLE_STATS: CAP_SYS_ADMIN; BTF_LOAD: CAP_BPF; PROG_QUERY: CAP_NET_ADMIN, before its attribute checks) give its EPERM in its order, and the others stay open to programs root loaded")
 {
 	static const unsigned long long caps[] = { C_NONE, C_BPF, C_PERFMON,
 						   C_NET,  C_SYS, ~0ull };
