@@ -141,8 +141,11 @@ static uint64_t h_tail_call(struct kbpf_run *run, uint64_t ctx, uint64_t map,
 	/* No verifier ties the map to its type: check here. */
 	if (MAP(map)->map_type != BPF_MAP_TYPE_PROG_ARRAY)
 		return (uint64_t)-KBPF_EINVAL;
+	if (run->tail_call_cnt >= KBPF_MAX_TAIL_CALLS)
+		return 0;
+	/* Without defer_free, @next comes with a run hold (prog_array.h). */
 	next = kbpf_prog_array_get(MAP(map), (uint32_t)index);
-	if (!next || run->tail_call_cnt >= KBPF_MAX_TAIL_CALLS)
+	if (!next)
 		return 0;
 	run->tail_call_cnt++;
 	run->tail_call = next;

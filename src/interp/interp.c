@@ -78,6 +78,12 @@ struct interp_state {
 	/* Inner maps handed out by map-in-map lookups in this run. */
 	uint32_t nr_inner_maps;
 	const struct kbpf_map *inner_maps[KBPF_INTERP_MAX_INNER_MAPS];
+	/*
+	 * Host without defer_free: programs this run entered by a tail call,
+	 * each with a run hold (kbpf_prog_run_hold()) given back at the end.
+	 */
+	uint32_t nr_held;
+	struct kbpf_prog *held[KBPF_MAX_TAIL_CALLS];
 	uint8_t stack[KBPF_MAX_CALL_FRAMES][KBPF_STACK_SIZE]
 		__attribute__((aligned(16)));
 };
@@ -998,12 +1004,28 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
  * registers and stack, as in Linux. Checked mode validates @next and
  * replaces the previous program's regions with @next's.
  */
+/*
+ * A tail call the helper found but the interpreter refuses to make: give
+ * back the run hold it came with (host without defer_free).
+ */
+static KBPF_NOINLINE void interp_tail_call_drop(struct interp_state *st)
+{
+	struct kbpf_run *run = st->run;
+
+	if (!run->host->defer_free)
+		kbpf_prog_run_done(run->tail_call);
+	run->tail_call = NULL;
+}
+
 static int interp_tail_call(struct interp_state *st, uint32_t *pc)
 {
 	struct kbpf_run *run = st->run;
 	struct kbpf_prog *next = run->tail_call;
 
 	run->tail_call = NULL;
+	/* The helper counted at most KBPF_MAX_TAIL_CALLS tail calls. */
+	if (!run->host->defer_free)
+		st->held[st->nr_held++] = next;
 	run->prog = next;
 	st->insns = next->insns;
 	st->len = next->len;
@@ -1217,6 +1239,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.region_floor = 0;
 	st.nr_areas = 0;
 	st.pkt_region = UINT32_MAX;
+	st.nr_held = 0;
 	run.interp = &st;
 	if (!st.checked) {
 		err = interp_exec_fast(&st, 0, regs, ret);
@@ -1271,5 +1294,10 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	}
 	if (!err && run.error)
 		err = run.error;
+	/* Last: the run no longer touches what the programs hold. */
+	if (run.tail_call)
+		interp_tail_call_drop(&st); /* found, never made */
+	while (st.nr_held)
+		kbpf_prog_run_done(st.held[--st.nr_held]);
 	return err;
 }
