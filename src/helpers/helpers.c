@@ -56,10 +56,18 @@ static uint64_t h_map_delete_elem(struct kbpf_run *run, uint64_t map,
 	return (uint64_t)kbpf_map_delete_elem(MAP(map), PTR(key));
 }
 
+/*
+ * Push and pop write to the map too: Linux's verifier refuses them on a
+ * BPF_F_RDONLY_PROG queue or stack (EACCES), and allows peek; on a
+ * BPF_F_WRONLY_PROG one it allows all three, pop and peek included
+ * (measured on 6.18: test_map_perm_diff.c, queue_stack_prog_permissions).
+ */
 static uint64_t h_map_push_elem(struct kbpf_run *run, uint64_t map,
 				uint64_t value, uint64_t flags, uint64_t r4,
 				uint64_t r5)
 {
+	if (MAP(map)->map_flags & BPF_F_RDONLY_PROG)
+		return (uint64_t)-KBPF_EACCES;
 	return (uint64_t)kbpf_map_push_elem(MAP(map), PTR(value), flags);
 }
 
@@ -67,6 +75,8 @@ static uint64_t h_map_pop_elem(struct kbpf_run *run, uint64_t map,
 			       uint64_t value, uint64_t r3, uint64_t r4,
 			       uint64_t r5)
 {
+	if (MAP(map)->map_flags & BPF_F_RDONLY_PROG)
+		return (uint64_t)-KBPF_EACCES;
 	return (uint64_t)kbpf_map_pop_elem(MAP(map), PTR(value));
 }
 
