@@ -104,7 +104,8 @@ struct kbpf_host {
 	 * MANDATORY. Free memory from alloc. @size is the size that was asked
 	 * for (hosts with a sized allocator may rely on it). Called from any
 	 * context kbpf frees from: the syscall path, a defer_free callback, and
-	 * (for BPF_F_NO_PREALLOC hash elements) the program path.
+	 * the program path (BPF_F_NO_PREALLOC hash elements, a checked run's
+	 * grown region table).
 	 */
 	void (*free)(const struct kbpf_host *h, void *ptr, size_t size);
 

@@ -167,8 +167,8 @@ void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
  *
  * Context: program path.
  */
-uint32_t kbpf_run_regions_mark(struct kbpf_run *run);
-void kbpf_run_regions_release(struct kbpf_run *run, uint32_t mark);
+uint64_t kbpf_run_regions_mark(struct kbpf_run *run);
+void kbpf_run_regions_release(struct kbpf_run *run, uint64_t mark);
 
 /**
  * kbpf_run_add_map() - tell the checked interpreter that @map, an inner map

@@ -109,7 +109,7 @@ static long for_each_cb(struct kbpf_map *map, void *key, void *value, void *p)
 {
 	struct for_each_ctx *c = p;
 	struct kbpf_run *run = c->run;
-	uint32_t mark = kbpf_run_regions_mark(run);
+	uint64_t mark = kbpf_run_regions_mark(run);
 	long ret;
 
 	/* The key and value are the callback's only while it runs. */
