@@ -210,6 +210,21 @@ int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 		    struct kbpf_map **out);
 
 /**
+ * kbpf_map_create_user() - kbpf_map_create() for BPF_MAP_CREATE from user
+ * space: between the type's checks and the allocation, Linux's privilege
+ * rules for the calling task (core/priv.h): -EPERM when the host's
+ * unprivileged_bpf_disabled is set and the caller lacks CAP_BPF, or when
+ * the map type needs a capability the caller lacks (CAP_NET_ADMIN for
+ * DEVMAP and DEVMAP_HASH; CAP_BPF for QUEUE, STACK, LRU, LPM_TRIE,
+ * BLOOM_FILTER and STACK_TRACE; none for arrays, hashes, ring buffers,
+ * fd arrays and map-in-map). Otherwise as kbpf_map_create().
+ *
+ * Context: syscall path; may sleep (asks the host's capable callback).
+ */
+int kbpf_map_create_user(const struct kbpf_host *h, const union bpf_attr *attr,
+			 struct kbpf_map **out);
+
+/**
  * kbpf_map_create_with_inner() - kbpf_map_create() for a loader inside the
  * kernel, which has maps but no fds: an ARRAY_OF_MAPS or HASH_OF_MAPS takes
  * its inner-map template from @inner (attr->inner_map_fd is ignored).

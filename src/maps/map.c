@@ -8,6 +8,7 @@
  * No locks here; each type documents its own.
  */
 #include "core/object.h"
+#include "core/priv.h"
 #include "core/util.h"
 #include "map_internal.h"
 #include "map_types.h"
@@ -109,15 +110,64 @@ static int map_generic_check(const struct kbpf_host *h,
 	return 0;
 }
 
+/*
+ * What a bpf(2) caller must hold to create a map of @type (Linux 6.18's
+ * map_create()): arrays, hashes, ring buffers and the map-in-map and fd
+ * arrays are open to unprivileged callers; DEVMAPs need CAP_NET_ADMIN;
+ * every other type CAP_BPF.
+ */
+static uint32_t map_type_priv(uint32_t type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_PROG_ARRAY:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_USER_RINGBUF:
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+		return 0;
+	case BPF_MAP_TYPE_SOCKMAP:
+	case BPF_MAP_TYPE_SOCKHASH:
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_XSKMAP:
+		return KBPF_PRIV_NET_ADMIN;
+	default:
+		return KBPF_PRIV_BPF;
+	}
+}
+
+static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
+		      struct kbpf_map *inner, bool user, struct kbpf_map **out);
+
 int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 		    struct kbpf_map **out)
 {
-	return kbpf_map_create_with_inner(h, attr, NULL, out);
+	return map_create(h, attr, NULL, false, out);
+}
+
+int kbpf_map_create_user(const struct kbpf_host *h, const union bpf_attr *attr,
+			 struct kbpf_map **out)
+{
+	return map_create(h, attr, NULL, true, out);
 }
 
 int kbpf_map_create_with_inner(const struct kbpf_host *h,
 			       const union bpf_attr *attr,
 			       struct kbpf_map *inner, struct kbpf_map **out)
+{
+	return map_create(h, attr, inner, false, out);
+}
+
+static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
+		      struct kbpf_map *inner, bool user, struct kbpf_map **out)
 {
 	const struct kbpf_map_ops *ops;
 	union bpf_attr untoken;
@@ -153,6 +203,10 @@ int kbpf_map_create_with_inner(const struct kbpf_host *h,
 		return err;
 	if (attr->map_flags & ~MAP_CREATE_KNOWN_FLAGS)
 		return -KBPF_EINVAL;
+	/* Privilege after the type's checks, before allocation (Linux). */
+	if (user && (kbpf_priv_unpriv_refused(h) ||
+		     !kbpf_priv_has(h, map_type_priv(attr->map_type))))
+		return -KBPF_EPERM;
 	if (attr->map_ifindex)
 		return attr->map_type == BPF_MAP_TYPE_HASH ||
 				       attr->map_type == BPF_MAP_TYPE_ARRAY ?

@@ -40,6 +40,7 @@
  * (ev->parked, under the lock) and freed when the event is, after the
  * host's probe close: then no fire can run it.
  */
+#include "core/priv.h"
 #include "core/alloc.h"
 #include "core/atomic.h"
 #include "core/spinlock.h"
@@ -342,6 +343,18 @@ static int pe_probe_init(struct kbpf_perf_event *ev)
 	struct kbpf_probe_desc *d = &ev->probe;
 	int err;
 
+	/*
+	 * Linux's kprobe and uprobe PMUs: perfmon_capable() or -EACCES.
+	 * Raw tracepoint samples: the same, with -EPERM (kbpf assumes
+	 * perf_event_paranoid > -1, Linux's default 2).
+	 */
+	if ((d->kind == KBPF_PROBE_KPROBE || d->kind == KBPF_PROBE_UPROBE) &&
+	    !kbpf_priv_has(h, KBPF_PRIV_PERFMON))
+		return -KBPF_EACCES;
+	if (d->kind == KBPF_PROBE_TRACEPOINT &&
+	    (a->sample_type & PERF_SAMPLE_RAW) &&
+	    !kbpf_priv_has(h, KBPF_PRIV_PERFMON))
+		return -KBPF_EPERM;
 	switch (d->kind) {
 	case KBPF_PROBE_KPROBE:
 		d->retprobe = a->config & 1;
