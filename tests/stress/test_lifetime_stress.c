@@ -9,8 +9,9 @@
  *  - tail calls: runners tail-call through a PROG_ARRAY slot without pause
  *    while a writer stores a new program in the slot, drops the program's
  *    last other reference ("closes its fd") and deletes or replaces it;
- *  - raw tracepoints: firers fire while a writer attaches programs whose
- *    only reference is the link and detaches them by dropping the link.
+ *  - raw tracepoints and probe perf events: firers fire while a writer
+ *    attaches programs whose only reference is the link and detaches them
+ *    by dropping the link.
  * Invariants: every run succeeds, runs land in the tail-called programs,
  * and once everything is dropped nothing is left allocated.
  */
@@ -21,12 +22,14 @@
 #include "core/map.h"
 #include "core/prog.h"
 #include "kbpf/interp.h"
+#include "kbpf/perf.h"
 #include "kbpf/raw_tp.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 #include "insn.h"
 #include "maps/prog_array.h"
+#include "perf/perf_internal.h"
 
 #define RUNNERS 2
 #define ROUNDS 600
@@ -58,6 +61,8 @@ static struct kbpf_map *make_map(uint32_t type, uint32_t vs)
 	return m;
 }
 
+static uint32_t prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
+
 static struct kbpf_prog *load(const struct bpf_insn *p, uint32_t n,
 			      struct kbpf_map *map)
 {
@@ -68,7 +73,7 @@ static struct kbpf_prog *load(const struct bpf_insn *p, uint32_t n,
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
+	a.prog_type = prog_type;
 	a.insn_cnt = n;
 	a.insns = (uint64_t)(uintptr_t)p;
 	a.license = (uint64_t)(uintptr_t) "GPL";
@@ -166,6 +171,7 @@ KBPF_TEST(
 	int i;
 
 	host_init();
+	prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
 	atomic_store(&stop, 0);
 	atomic_store(&runs, 0);
 	atomic_store(&landed, 0);
@@ -228,6 +234,7 @@ KBPF_TEST(
 	int i;
 
 	host_init();
+	prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
 	atomic_store(&stop, 0);
 	atomic_store(&runs, 0);
 	atomic_store(&failures, 0);
@@ -254,5 +261,98 @@ KBPF_TEST(
 	T_EQ(atomic_load(&failures), 0);
 	/* Frees what a host without defer_free keeps until no fire can run. */
 	T_EQ(kbpf_raw_tp_unregister(&tp), 0);
+	T_EQ(kbpf_posix_live_allocs(), live);
+}
+
+/* ---- probe perf events ---- */
+
+#define KPROBE_TYPE 60
+
+static int probe_open(const struct kbpf_host *h, struct kbpf_perf_event *ev,
+		      struct kbpf_probe_desc *d)
+{
+	(void)h;
+	(void)ev;
+	(void)d;
+	return 0;
+}
+
+/* The test joins its firers before it drops the event. */
+static void probe_close(const struct kbpf_host *h, struct kbpf_perf_event *ev,
+			struct kbpf_probe_desc *d)
+{
+	(void)h;
+	(void)ev;
+	(void)d;
+}
+
+static const struct kbpf_probe_pmus pmus = {
+	.kprobe_type = KPROBE_TYPE,
+	.open = probe_open,
+	.close = probe_close,
+};
+
+static struct kbpf_perf_event *probe_ev;
+
+static void *probe_firer(void *arg)
+{
+	uint64_t regs[4] = { 1, 0, 0, 0 };
+
+	kbpf_posix_set_cpu((unsigned int)(uintptr_t)arg);
+	while (!atomic_load(&stop)) {
+		uint32_t verdict;
+
+		if (kbpf_perf_probe_fire(probe_ev, regs, sizeof(regs),
+					 &verdict))
+			atomic_fetch_add(&failures, 1);
+		atomic_fetch_add(&runs, 1);
+	}
+	return NULL;
+}
+
+KBPF_TEST(
+	lifetime_perf_link_no_defer_free,
+	"without defer_free, a program whose only reference is its perf link stays allocated while probe fires on other CPUs run it after the link is dropped, and goes with the event")
+{
+	long live = kbpf_posix_live_allocs();
+	struct perf_event_attr attr;
+	pthread_t t[RUNNERS];
+	int i;
+
+	host_init();
+	nodefer.probes = &pmus;
+	prog_type = BPF_PROG_TYPE_KPROBE;
+	atomic_store(&stop, 0);
+	atomic_store(&runs, 0);
+	atomic_store(&failures, 0);
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = KPROBE_TYPE;
+	attr.config1 = (uint64_t)(uintptr_t) "kbpf_lifetime_fn";
+	T_EQ(kbpf_perf_event_create(&nodefer, &attr, -1, 0, 0, &probe_ev), 0);
+	for (i = 0; i < RUNNERS; i++)
+		T_EQ(pthread_create(&t[i], NULL, probe_firer,
+				    (void *)(uintptr_t)i),
+		     0);
+	for (i = 0; i < ROUNDS; i++) {
+		struct kbpf_prog *prog = load_target();
+		struct kbpf_obj *link = NULL;
+
+		T_ASSERT(prog);
+		T_EQ(kbpf_perf_link_attach(probe_ev, prog, 0, &link), 0);
+		kbpf_prog_put(
+			prog); /* the link's references are the only ones */
+		while (atomic_load(&runs) < (long)i * 4 &&
+		       !atomic_load(&failures))
+			;
+		kbpf_obj_put(link); /* detach */
+	}
+	atomic_store(&stop, 1);
+	for (i = 0; i < RUNNERS; i++)
+		pthread_join(t[i], NULL);
+	T_EQ(atomic_load(&failures), 0);
+	/* The event's release frees the parked links and their programs. */
+	kbpf_obj_put(kbpf_perf_event_obj(probe_ev));
+	prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
 	T_EQ(kbpf_posix_live_allocs(), live);
 }
