@@ -444,7 +444,7 @@ void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
 {
 	struct interp_state *st = run->checked;
 	uintptr_t start = (uintptr_t)ptr;
-	int err;
+	int err = 0;
 
 	if (!st || !ptr)
 		return;
@@ -452,12 +452,11 @@ void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
 		size = 1;
 	/* Never merged with another region: each record is released once. */
 	interp_region_pop_dead(st);
-	if (start + size < start) {
+	if (start + size < start)
 		err = -KBPF_EINVAL;
-	} else if (st->nr_regions >= st->cap_regions &&
-		   (err = interp_regions_grow(st)) != 0) {
-		/* err set */
-	} else {
+	else if (st->nr_regions >= st->cap_regions)
+		err = interp_regions_grow(st);
+	if (!err) {
 		st->regions[st->nr_regions++] = (struct interp_region){
 			.start = start,
 			.end = start + size,
