@@ -799,7 +799,7 @@ static int interp_add_prog_regions(struct interp_state *st,
 {
 	uint32_t i;
 
-	for (i = 0; i < prog->nr_maps; i++) {
+	for (i = 0; i < kbpf_prog_nr_maps(prog); i++) {
 		const struct kbpf_map *map = prog->maps[i];
 		uint64_t addr;
 		int err;
@@ -853,7 +853,7 @@ static bool interp_is_prog_map(const struct interp_state *st, uint64_t p)
 	const struct kbpf_prog *prog = st->run->prog;
 	uint32_t i;
 
-	for (i = 0; i < prog->nr_maps; i++)
+	for (i = 0; i < kbpf_prog_nr_maps(prog); i++)
 		if ((uint64_t)(uintptr_t)prog->maps[i] == p)
 			return true;
 	for (i = 0; i < st->nr_inner_maps; i++)
@@ -1245,8 +1245,8 @@ static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 	return r0;
 }
 
-int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
-		    const struct kbpf_interp_args *args, uint64_t *ret)
+static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
+		      const struct kbpf_interp_args *args, uint64_t *ret)
 {
 	struct interp_state st;
 	struct kbpf_run run = {
@@ -1340,5 +1340,23 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		interp_tail_call_drop(&st); /* found, never made */
 	while (st.nr_held)
 		kbpf_prog_run_done(st.held[--st.nr_held]);
+	return err;
+}
+
+/*
+ * Every run a runner starts comes here: with BPF_ENABLE_STATS on, it is
+ * timed and counted (src/core/stats.c); off, it costs one test.
+ */
+int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
+		    const struct kbpf_interp_args *args, uint64_t *ret)
+{
+	uint64_t start;
+	int err;
+
+	if (!kbpf_stats_enabled(host))
+		return interp_run(prog, host, args, ret);
+	start = host->mono_ns(host);
+	err = interp_run(prog, host, args, ret);
+	kbpf_prog_stats_add(prog, args->cpu, host->mono_ns(host) - start);
 	return err;
 }

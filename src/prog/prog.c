@@ -113,6 +113,7 @@ static void prog_free(struct kbpf_prog *prog)
 	kbpf_free(h, prog->maps, KBPF_MAX_USED_MAPS * sizeof(*prog->maps));
 	kbpf_free(h, prog->insns, size);
 	kbpf_free(h, prog->orig_insns, size);
+	kbpf_percpu_fini(&prog->stats, h);
 	kbpf_free(h, prog, sizeof(*prog));
 }
 
@@ -292,7 +293,10 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	prog->orig_insns = kbpf_malloc(h, size, 0);
 	prog->maps =
 		kbpf_zalloc(h, KBPF_MAX_USED_MAPS * sizeof(*prog->maps), 0);
-	if (!prog->insns || !prog->orig_insns || !prog->maps) {
+	kbpf_spin_init(&prog->bind_lock);
+	if (!prog->insns || !prog->orig_insns || !prog->maps ||
+	    kbpf_percpu_init(&prog->stats, h, sizeof(struct kbpf_prog_stats),
+			     0)) {
 		err = -KBPF_ENOMEM;
 		goto free_prog;
 	}

@@ -1379,6 +1379,53 @@ static long s_probe_link(void)
 	return 0;
 }
 
+/* ---- scenarios: ids, bind, stats, pins (#14) ---- */
+
+static long pin_steps(long map, long prog)
+{
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.bpf_fd = (uint32_t)map;
+	a.pathname = (uint64_t)(uintptr_t) "/sys/fs/bpf/kbpf_fault_m";
+	CK(sys(BPF_OBJ_PIN, &a));
+	memset(&a, 0, sizeof(a));
+	a.pathname = (uint64_t)(uintptr_t) "/sys/fs/bpf/kbpf_fault_m";
+	a.file_flags = BPF_F_RDONLY;
+	CK(track(sys(BPF_OBJ_GET, &a)));
+	memset(&a, 0, sizeof(a));
+	a.prog_bind_map.prog_fd = (uint32_t)prog;
+	a.prog_bind_map.map_fd = (uint32_t)map;
+	r = sys(BPF_PROG_BIND_MAP, &a);
+	return r;
+}
+
+/* Ids, a bound map, run statistics and a pin with its get. */
+static long s_ids_stats_pins(void)
+{
+	const struct bpf_insn p[] = { MOV_K(0, 0), EXIT };
+	union bpf_attr a;
+	long map, prog, r;
+	struct bpf_map_info info;
+
+	FD(map, map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0, 0));
+	FD(prog, prog_load(BPF_PROG_TYPE_SOCKET_FILTER, p, 2, 0));
+	memset(&a, 0, sizeof(a));
+	a.enable_stats.type = BPF_STATS_RUN_TIME;
+	CK(track(sys(BPF_ENABLE_STATS, &a)));
+	CK(test_run(prog, NULL, 0, 1));
+	memset(&info, 0, sizeof(info));
+	CK(obj_info(map, &info, sizeof(info)));
+	memset(&a, 0, sizeof(a));
+	a.map_id = info.id;
+	CK(track(sys(BPF_MAP_GET_FD_BY_ID, &a)));
+	r = pin_steps(map, prog);
+	/* The pin holds a reference close_all() cannot drop. */
+	kbpf_posix_unpin("/sys/fs/bpf/kbpf_fault_m");
+	return r;
+}
+
 /* ---- scenarios: the ELF loader ---- */
 
 #ifdef FAULT_LOADER_OBJ_DIR
@@ -1582,6 +1629,7 @@ static const struct {
 	{ "raw_tp", s_raw_tp },
 	{ "perf_event", s_perf_event },
 	{ "probe_link", s_probe_link },
+	{ "ids_stats_pins", s_ids_stats_pins },
 #ifdef FAULT_LOADER_OBJ_DIR
 	{ "elf_basic", s_elf_basic },
 	{ "elf_core", s_elf_core },
