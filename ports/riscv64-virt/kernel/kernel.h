@@ -6,7 +6,7 @@
  *   0x00000000-0x3fffffff  devices (UART, CLINT...), kernel only, 1 GiB page
  *   0x40000000-0x7fffffff  user space: image, stack, mmap area (U pages)
  *   0x80000000-0xbfffffff  RAM, identity mapped, kernel only, 1 GiB page
- *   0xc0000000-0xffffffff  vmap area (ring buffers, mmapable maps)
+ *   0xc0000000-0xc3ffffff  vmap area (ring buffers, mmapable maps)
  */
 #ifndef PORT_KERNEL_H
 #define PORT_KERNEL_H
@@ -32,7 +32,7 @@
 #define USER_MMAP_BASE 0x50000000ul /* mmap(2) of map fds */
 #define USER_END 0x80000000ul
 #define VMAP_BASE 0xc0000000ul
-#define VMAP_SIZE 0x40000000ul
+#define VMAP_SIZE (64ul * 1024 * 1024)
 
 #define TIMEBASE_HZ 10000000ul /* the time CSR on qemu virt */
 #define TICK_HZ 100ul

@@ -23,7 +23,7 @@ static struct kbpf_raw_tp tp_timer = { .name = "timer_tick", .nargs = 2 };
 static struct kbpf_raw_tp tp_sys_enter = { .name = "sys_enter", .nargs = 3 };
 static volatile int harts_online, kbpf_ready;
 static uint64_t ticks[MAX_HARTS], fire_errors[MAX_HARTS];
-static uint64_t boot_time;
+static uint64_t boot_time, first_text_word;
 
 static void timer_start(void)
 {
@@ -191,11 +191,12 @@ void kmain_boot(unsigned int hart)
 {
 	unsigned long mask;
 	unsigned int nr_cpus;
-	long status, leaked;
+	long status, killed, leaked;
 	bool ok = true;
 
 	memset(bss_start, 0, (size_t)(bss_end - bss_start));
 	boot_time = rdtime();
+	first_text_word = *(uint64_t *)kernel_start;
 	uart_init();
 	kprintf("kernel: boot hart %u, kernel %lu KiB, entered at %lu us\n",
 		hart, (unsigned long)(kernel_end - kernel_start) / 1024,
@@ -215,8 +216,11 @@ void kmain_boot(unsigned int hart)
 	load_user();
 	status = user_run(USER_BASE, USER_STACK_TOP, nr_cpus);
 	kprintf("kernel: user program exited with status %ld\n", status);
-
 	fd_close_all();
+	/* Again, told to read kernel memory: the MMU stops it, we kill it. */
+	killed = user_run(USER_BASE, USER_STACK_TOP, nr_cpus | 1u << 8);
+	kprintf("kernel: second run ended with status %ld\n", killed);
+
 	host_drain();
 	leaked = host_kbpf_bytes();
 	kprintf("kernel: kbpf memory after the program: %ld bytes\n", leaked);
@@ -226,7 +230,11 @@ void kmain_boot(unsigned int hart)
 		if (!ticks[h])
 			ok = false;
 	}
-	if (status || leaked)
+	if (*(uint64_t *)kernel_start != first_text_word) {
+		kprintf("kernel: kernel text was modified\n");
+		ok = false;
+	}
+	if (status || killed != 128 + 11 || leaked)
 		ok = false;
 	kprintf("kernel: shutdown %s\n", ok ? "ok" : "FAILED");
 	sbi_shutdown(!ok);

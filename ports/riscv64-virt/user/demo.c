@@ -194,7 +194,7 @@ static int printk(void)
 static int measure(void)
 {
 	enum { N = 1000 };
-	uint64_t c0, c1, t0, t1, val = 7;
+	uint64_t c0, c1, t0, t1, i0, i1, val = 7;
 	long fd = map_create(BPF_MAP_TYPE_HASH, 4, 8, 1024, 0);
 	long err = 0;
 
@@ -204,22 +204,26 @@ static int measure(void)
 		err |= map_update((int)fd, &k, &val, BPF_ANY);
 	c0 = rdcycle();
 	t0 = rdtime();
+	i0 = rdinstret();
 	for (uint32_t k = 0; k < N; k++)
 		err |= map_update((int)fd, &k, &val, BPF_ANY);
+	i1 = rdinstret();
 	c1 = rdcycle();
 	t1 = rdtime();
 	uprintf("user: measure: bpf(BPF_MAP_UPDATE_ELEM) on a hash map: "
-		"%lu cycles, %lu ns each (%u calls)\n",
-		(c1 - c0) / N, (t1 - t0) * 100 / N, N);
+		"%lu instructions, %lu cycles, %lu ns each (%u calls)\n",
+		(i1 - i0) / N, (c1 - c0) / N, (t1 - t0) * 100 / N, N);
 	c0 = rdcycle();
 	t0 = rdtime();
+	i0 = rdinstret();
 	for (int i = 0; i < N; i++)
 		sys_close(-1);
+	i1 = rdinstret();
 	c1 = rdcycle();
 	t1 = rdtime();
-	uprintf("user: measure: empty system call (close(-1)): %lu cycles, "
-		"%lu ns each\n",
-		(c1 - c0) / N, (t1 - t0) * 100 / N);
+	uprintf("user: measure: empty system call (close(-1)): "
+		"%lu instructions, %lu cycles, %lu ns each\n",
+		(i1 - i0) / N, (c1 - c0) / N, (t1 - t0) * 100 / N);
 	sys_close((int)fd);
 	return check("map updates", err, 0);
 }

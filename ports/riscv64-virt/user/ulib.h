@@ -41,6 +41,14 @@ static inline uint64_t rdcycle(void)
 	return v;
 }
 
+static inline uint64_t rdinstret(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("rdinstret %0" : "=r"(v));
+	return v;
+}
+
 /* The two parts of the program (user/demo.c, user/attack.c). */
 int demo(unsigned int nr_cpus);
 int attack(unsigned int nr_cpus);
