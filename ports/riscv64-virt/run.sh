@@ -6,7 +6,13 @@
 # reached the trace sink, the attacker got the expected errnos, a direct
 # read of kernel memory killed the program, kbpf freed everything, and the
 # kernel shut down cleanly. Exits nonzero on any failure; 77 (skip) without
-# the tools. KBPF_PORT_TIMEOUT (seconds, default 60) bounds the boot.
+# the tools. KBPF_PORT_TIMEOUT (seconds, default 60) bounds each boot.
+#
+# A second boot, one hart under `-icount shift=0,sleep=off`, gives the
+# measurements: there qemu executes one guest instruction per nanosecond
+# of guest time, so rdtime/rdcycle/rdinstret count instructions exactly,
+# whatever the load of the machine (the SMP boot's wall-clock numbers are
+# printed too, but depend on the host).
 set -uo pipefail
 cd "$(dirname "$0")"
 timeout_s=${KBPF_PORT_TIMEOUT:-60}
@@ -25,15 +31,19 @@ if ! make -j"${KBPF_PORT_JOBS:-2}" all size >build.log 2>&1; then
 	exit 1
 fi
 mv build.log build/build.log
-grep -A3 '^ *text' build/build.log
 
-start=$SECONDS
-timeout "$timeout_s" qemu-system-riscv64 -machine virt -smp 2 -m 128M \
-	-nographic -bios default -kernel build/kernel.elf -no-reboot \
-	</dev/null >"$log" 2>&1
-rc=$?
-tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
-echo "port: qemu ran $((SECONDS - start)) s, exit status $rc"
+boot() { # boot LOG QEMU-OPTIONS...: sets rc
+	local out=$1 start=$SECONDS
+	shift
+	timeout "$timeout_s" qemu-system-riscv64 -machine virt -m 128M \
+		-nographic -bios default -kernel build/kernel.elf -no-reboot \
+		"$@" </dev/null >"$out" 2>&1
+	rc=$?
+	tr -d '\r' <"$out" >"$out.txt" && mv "$out.txt" "$out"
+	echo "port: qemu $* ran $((SECONDS - start)) s, exit status $rc"
+}
+
+boot "$log" -smp 2
 grep -E '^(kernel|user|bpf_trace):' "$log"
 
 fails=0
@@ -54,6 +64,12 @@ for cpu in 0 1; do
 done
 expect "ring records in order, none lost" '^user: ok: ring records out of order or lost'
 expect "bpf_printk through the trace sink" '^bpf_trace: write fd=1'
+expect "the ring buffer woke its reader" '^user: [1-9][0-9]* wake-ups from the ring buffer'
+for what in "write\\(2\\) calls counted by syscalls.bpf.o: got 5" \
+	"close\\(2\\) calls counted by syscalls.bpf.o: got 1" \
+	"all calls counted in its global variable: got 6"; do
+	expect "clang-built object via kbpf's ELF loader: $what" "^user: ok: $what"
+done
 for what in "attr in kernel memory: got -14" "attr at an unmapped address: got -14" \
 	"attr size above a page: got -7" "non-zero bytes past union bpf_attr: got -7" \
 	"unknown map type: got -22" "lookup into kernel memory: got -14" \
@@ -71,6 +87,19 @@ if grep -q 'FAIL\|PANIC' "$log"; then
 	echo "port: FAIL: failure lines in the serial output"
 	fails=$((fails + 1))
 fi
+
+# The measurement boot: it must pass too (one hart this time).
+mlog=build/serial-icount.log
+boot "$mlog" -smp 1 -icount shift=0,sleep=off
+if [ "$rc" != 0 ] || ! grep -q '^kernel: shutdown ok' "$mlog"; then
+	echo "port: FAIL: the one-hart -icount boot (serial output in $PWD/$mlog)"
+	fails=$((fails + 1))
+fi
+echo "port: measurements (one hart, -icount: 1 instruction = 1 ns):"
+grep -E '^kernel: (boot hart|1 harts)|^user: (counter attached|first program|measure)' "$mlog" | sed 's/^/  /'
+echo "  kernel image (text+data) without and with kbpf, and the user program:"
+grep -A3 '^ *text' build/build.log | sed 's/^/  /'
+echo "  user.bin (embedded in both kernels): $(stat -c %s build/user.bin) bytes"
 
 if [ "$fails" = 0 ]; then
 	echo "port: passed"

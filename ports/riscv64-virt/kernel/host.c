@@ -13,8 +13,10 @@
  * current value at a tick; a callback queued during epoch E runs at the
  * second advance after that (E+1 -> E+2): by then every hart has passed a
  * quiescent state after the callback was queued. Two lists suffice, one per
- * epoch parity. A kernel that enables interrupts in its own code must
- * either count only ticks from user mode and idle, or use read_lock.
+ * epoch parity. The one other place that takes interrupts is sys_wait,
+ * outside any call into kbpf: a tick there is a quiescent state too. A
+ * kernel that enables interrupts elsewhere in its own code must count only
+ * ticks from such places, or use read_lock.
  */
 #include "kernel.h"
 #include "kbpf/map.h"
@@ -247,6 +249,7 @@ static struct spinlock fd_lock;
 static struct {
 	struct kbpf_obj *obj;
 	uint32_t flags;
+	bool woken; /* kbpf_host.wake since the last sys_wait */
 } fds[NR_FDS];
 static long next_id[8];
 
@@ -289,6 +292,21 @@ static int h_fd_get(const struct kbpf_host *h, int fd, struct kbpf_obj **obj,
 	return *obj ? 0 : -KBPF_EBADF;
 }
 
+/*
+ * New data for readers of @obj. Program path, kbpf lock held, interrupts
+ * off: only marks the fds; sys_wait notices at its next look.
+ */
+static void h_wake(const struct kbpf_host *h, struct kbpf_obj *obj)
+{
+	unsigned long flags = spin_lock_irqsave(&fd_lock);
+
+	(void)h;
+	for (int fd = FIRST_FD; fd < NR_FDS; fd++)
+		if (fds[fd].obj == obj)
+			fds[fd].woken = true;
+	spin_unlock_irqrestore(&fd_lock, flags);
+}
+
 static long h_id_alloc(const struct kbpf_host *h, struct kbpf_obj *obj)
 {
 	(void)h;
@@ -324,6 +342,7 @@ struct kbpf_host port_host = {
 	.random_u32 = h_random_u32,
 	.trace_write = h_trace_write,
 	.warn = h_warn,
+	.wake = h_wake,
 	.fd_install = h_fd_install,
 	.fd_get = h_fd_get,
 	.id_alloc = h_id_alloc,
@@ -367,11 +386,36 @@ long sys_close(int fd)
 	flags = spin_lock_irqsave(&fd_lock);
 	obj = fds[fd].obj;
 	fds[fd].obj = NULL;
+	fds[fd].woken = false;
 	spin_unlock_irqrestore(&fd_lock, flags);
 	if (!obj)
 		return -KBPF_EBADF;
 	kbpf_obj_uref_put(obj);
 	return 0;
+}
+
+/* Sleep with interrupts on (ticks keep coming) until woken or @ns pass. */
+long sys_wait(int fd, uint64_t ns)
+{
+	uint64_t end = rdtime() + ns / (1000000000ul / TIMEBASE_HZ);
+	bool woken = false;
+
+	if (fd >= 0 && (fd < FIRST_FD || fd >= NR_FDS || !fds[fd].obj))
+		return -KBPF_EBADF;
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&fd_lock);
+
+		if (fd >= 0) {
+			woken = fds[fd].woken;
+			fds[fd].woken = false;
+		}
+		spin_unlock_irqrestore(&fd_lock, flags);
+		if (woken || rdtime() >= end)
+			return woken;
+		csr_set(sstatus, SSTATUS_SIE);
+		__asm__ volatile("wfi");
+		csr_clear(sstatus, SSTATUS_SIE);
+	}
 }
 
 #define PROT_WRITE 0x2

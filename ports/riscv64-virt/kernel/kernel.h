@@ -26,7 +26,7 @@
 #define RAM_END (RAM_BASE + 128ul * 1024 * 1024) /* qemu virt's default */
 #define UART_BASE 0x10000000ul
 #define USER_BASE 0x40000000ul /* user image, linked here (user/user.ld) */
-#define USER_IMAGE_SIZE (256ul * 1024)
+#define USER_IMAGE_SIZE (1024ul * 1024)
 #define USER_STACK_TOP 0x41000000ul
 #define USER_STACK_SIZE (64ul * 1024)
 #define USER_MMAP_BASE 0x50000000ul /* mmap(2) of map fds */
@@ -43,6 +43,12 @@
 #define SYS_EXIT 93
 #define SYS_MMAP 222
 #define SYS_BPF 280
+/*
+ * This kernel's own: wait(fd, ns) sleeps until @ns have passed or, if @fd
+ * is a kbpf fd, until kbpf wakes it (ring buffer data): poll(2) and
+ * nanosleep(2) in one call. Returns 1 if woken, 0 on timeout.
+ */
+#define SYS_WAIT 1000
 
 /* ------------------------------------------------------------ CSRs, SBI */
 
@@ -141,6 +147,7 @@ void host_tick(unsigned int hart); /* quiescent state + grace periods */
 long sys_bpf(int cmd, void *uattr, unsigned int size);
 long sys_close(int fd);
 long sys_mmap(uintptr_t len, int prot, int fd, uint64_t off);
+long sys_wait(int fd, uint64_t ns);
 void fd_close_all(void);
 
 /* ------------------------------------------------------------ user mode */

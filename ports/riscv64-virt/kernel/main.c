@@ -131,6 +131,8 @@ static long syscall(struct trap_frame *f)
 		return sys_close((int)a[0]);
 	case SYS_MMAP:
 		return sys_mmap(a[0], (int)a[1], (int)a[2], a[3]);
+	case SYS_WAIT:
+		return sys_wait((int)a[0], a[1]);
 	case SYS_EXIT:
 		user_leave((char *)f + sizeof(*f), (long)a[0]);
 	default:

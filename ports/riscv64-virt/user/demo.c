@@ -6,6 +6,7 @@
  * the ring, which this program reads through its own mmap of it. Then a
  * bpf_printk program on sys_enter, and the cost of one bpf(2) map update.
  */
+#include "loader.h"
 #include "ulib.h"
 
 #define PROT_READ 0x1
@@ -73,7 +74,7 @@ static int count_ticks(unsigned int nr_cpus)
 	struct ring r = { 0 };
 	long counts_fd, ring_fd, prog, link;
 	uint32_t key = 0;
-	uint64_t t0, first = ~0ull;
+	uint64_t t0, first = ~0ull, wakeups = 0;
 	int fails = 0;
 
 	counts_fd = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4,
@@ -129,13 +130,17 @@ static int count_ticks(unsigned int nr_cpus)
 	uprintf("user: counter attached to timer_tick at %lu us; waiting "
 		"%u ticks\n",
 		t0 / (TIMEBASE_HZ / 1000000), WAIT_TICKS);
-	while (rdtime() - t0 < WAIT_TICKS * TICK)
+	while (rdtime() - t0 < WAIT_TICKS * TICK) {
+		/* Sleep until the ring has data, as with poll(2). */
+		wakeups += sys_wait((int)ring_fd, TICK_NS) == 1;
 		ring_consume(&r);
+	}
 	sys_close((int)link); /* detaches: no run can start after this */
-	t0 = rdtime(); /* a run that started before may still be going */
-	while (rdtime() - t0 < 2 * TICK)
-		;
+	sys_wait(
+		-1,
+		2 * TICK_NS); /* a run that started before may still be going */
 	ring_consume(&r);
+	uprintf("user: %lu wake-ups from the ring buffer\n", wakeups);
 
 	if (map_lookup((int)counts_fd, &key, counts))
 		return check("BPF_MAP_LOOKUP_ELEM of the counts", -1, 0);
@@ -190,6 +195,56 @@ static int printk(void)
 	return 0;
 }
 
+extern const char syscalls_bpf_o[], syscalls_bpf_o_end[];
+
+/* The sum over CPUs of a per-CPU u64 value, or -1 if there is none. */
+static long percpu_sum(int fd, uint32_t key, unsigned int nr_cpus)
+{
+	uint64_t v[USER_NR_CPUS_MAX];
+	long sum = 0;
+
+	if (map_lookup(fd, &key, v))
+		return -1;
+	for (unsigned int cpu = 0; cpu < nr_cpus; cpu++)
+		sum += (long)v[cpu];
+	return sum;
+}
+
+/*
+ * A clang-built object through kbpf's ELF loader, linked into this
+ * program: count system calls by number on sys_enter.
+ */
+static int object(unsigned int nr_cpus)
+{
+	size_t size = (size_t)(syscalls_bpf_o_end - syscalls_bpf_o);
+	struct user_obj o;
+	uint64_t total = 7;
+	uint32_t key = 0;
+	long link, err;
+	int fails = 0;
+
+	err = obj_load(syscalls_bpf_o, size, nr_cpus, &o);
+	if (err) {
+		obj_close(&o);
+		return check("loading syscalls.bpf.o", err, 0);
+	}
+	uprintf("user: syscalls.bpf.o: %u maps, program %s in %s\n",
+		o.elf->nr_maps, o.elf->progs[0].name, o.elf->progs[0].sec_name);
+	link = raw_tp_open(o.elf->progs[0].attach_target, o.prog_fds[0]);
+	for (int i = 0; i < 5; i++)
+		uprintf("user: counted write %d\n", i);
+	sys_close((int)link);
+	fails += check("write(2) calls counted by syscalls.bpf.o",
+		       percpu_sum(obj_map_fd(&o, "counts"), 64, nr_cpus), 5);
+	fails += check("close(2) calls counted by syscalls.bpf.o",
+		       percpu_sum(obj_map_fd(&o, "counts"), 57, nr_cpus), 1);
+	map_lookup(obj_map_fd(&o, ".bss"), &key, &total);
+	fails += check("all calls counted in its global variable", (long)total,
+		       6);
+	obj_close(&o);
+	return fails;
+}
+
 /* The cost of one bpf(2) map update from user mode, and of a bare ecall. */
 static int measure(void)
 {
@@ -235,6 +290,7 @@ int demo(unsigned int nr_cpus)
 	uprintf("user: hello from U-mode, %u cpus\n", nr_cpus);
 	fails += count_ticks(nr_cpus);
 	fails += printk();
+	fails += object(nr_cpus);
 	fails += measure();
 	return fails;
 }

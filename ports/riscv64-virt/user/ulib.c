@@ -6,6 +6,7 @@
 #define SYS_WRITE 64
 #define SYS_MMAP 222
 #define SYS_BPF 280
+#define SYS_WAIT 1000 /* this kernel's: see kernel/kernel.h */
 
 long sys_call(long nr, long a0, long a1, long a2, long a3)
 {
@@ -36,6 +37,11 @@ long sys_close(int fd)
 void *sys_mmap(size_t len, int prot, int fd, uint64_t off)
 {
 	return (void *)sys_call(SYS_MMAP, (long)len, prot, fd, (long)off);
+}
+
+long sys_wait(int fd, uint64_t ns)
+{
+	return sys_call(SYS_WAIT, fd, (long)ns, 0, 0);
 }
 
 void uprintf(const char *fmt, ...)

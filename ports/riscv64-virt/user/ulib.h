@@ -17,11 +17,14 @@
 
 #define USER_NR_CPUS_MAX 4
 #define TIMEBASE_HZ 10000000ul
+#define TICK_NS 10000000ul /* the kernel's timer tick, 10 ms */
 
 long sys_call(long nr, long a0, long a1, long a2, long a3);
 long bpf(int cmd, union bpf_attr *attr, unsigned int size);
 long sys_close(int fd);
 void *sys_mmap(size_t len, int prot, int fd, uint64_t off);
+/* Sleep @ns, or less if @fd (a ring buffer...) gets data; 1 if it did. */
+long sys_wait(int fd, uint64_t ns);
 void uprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int check(const char *what, long got, long want);
 
