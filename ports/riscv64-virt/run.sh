@@ -25,12 +25,12 @@ for tool in qemu-system-riscv64 riscv64-linux-gnu-gcc; do
 	fi
 done
 
-if ! make -j"${KBPF_PORT_JOBS:-2}" all size >build.log 2>&1; then
-	tail -n 40 build.log
+mkdir -p build
+if ! make -j"${KBPF_PORT_JOBS:-2}" all size >build/build.log 2>&1; then
+	tail -n 40 build/build.log
 	echo "port: build failed"
 	exit 1
 fi
-mv build.log build/build.log
 
 boot() { # boot LOG QEMU-OPTIONS...: sets rc
 	local out=$1 start=$SECONDS

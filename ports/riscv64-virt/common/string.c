@@ -8,6 +8,9 @@
  */
 #include "fmt.h"
 
+/* A word that may alias anything: the word loops below copy any type. */
+typedef uint64_t __attribute__((may_alias)) word_t;
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	uint8_t *d = dst;
@@ -16,7 +19,7 @@ void *memcpy(void *dst, const void *src, size_t n)
 	/* Word copies when both are aligned: maps and programs copy a lot. */
 	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
 		for (; n >= 8; n -= 8, d += 8, s += 8)
-			*(uint64_t *)d = *(const uint64_t *)s;
+			*(word_t *)d = *(const word_t *)s;
 	}
 	while (n--)
 		*d++ = *s++;
@@ -44,7 +47,7 @@ void *memset(void *dst, int c, size_t n)
 		uint64_t w = (uint8_t)c * 0x0101010101010101ull;
 
 		for (; n >= 8; n -= 8, d += 8)
-			*(uint64_t *)d = w;
+			*(word_t *)d = w;
 	}
 	while (n--)
 		*d++ = (uint8_t)c;

@@ -200,7 +200,8 @@ void kmain_boot(unsigned int hart)
 	boot_time = rdtime();
 	first_text_word = *(uint64_t *)kernel_start;
 	uart_init();
-	kprintf("kernel: boot hart %u, kernel %lu KiB, entered at %lu us\n",
+	kprintf("kernel: boot hart %u, kernel %lu KiB in memory, entered at "
+		"%lu us\n",
 		hart, (unsigned long)(kernel_end - kernel_start) / 1024,
 		boot_time / (TIMEBASE_HZ / 1000000));
 	hart_init();
