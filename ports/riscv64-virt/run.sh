@@ -74,7 +74,10 @@ for what in "attr in kernel memory: got -14" "attr at an unmapped address: got -
 	"attr size above a page: got -7" "non-zero bytes past union bpf_attr: got -7" \
 	"unknown map type: got -22" "lookup into kernel memory: got -14" \
 	"lookup on a closed fd: got -9" "checked run of an out-of-bounds store: got -14" \
-	"checked run of a store to kernel text: got -14"; do
+	"checked run of a store to kernel text: got -14" \
+	"probe_read_kernel of the firmware \\(PMP-protected\\): got -14" \
+	"probe_read_kernel of a device register: got -14" \
+	"probe_read_kernel of a user address: got -34"; do
 	expect "attacker: $what" "^user: ok: $what"
 done
 expect "hostile program on the timer failed, kernel carried on" 'a timer_tick program failed with -14; the kernel carries on'

@@ -44,7 +44,7 @@
 #define MIN_CLASS 4 /* 16 bytes */
 #define MAX_CLASS 11 /* 2048 bytes */
 
-extern char kernel_end[];
+extern char kernel_start[], kernel_end[];
 
 static struct spinlock page_lock, heap_lock, vm_lock;
 static uint8_t page_used[NR_PAGES];
@@ -281,41 +281,53 @@ void vunmap_pages(void *addr, size_t nr)
 	vunmap_range((uintptr_t)addr, nr, nr + 1);
 }
 
-/* The kernel address of user address @va, or 0 if user code cannot use it. */
-static uintptr_t user_addr(uintptr_t va, bool write)
+/*
+ * The kernel address of @va if its leaf PTE has every bit of @need, else 0.
+ * Only 4 KiB leaves qualify: the 1 GiB kernel leaves are refused.
+ */
+static uintptr_t leaf_addr(uintptr_t va, uint64_t need)
 {
-	uint64_t *pte, need = PTE_V | PTE_U | PTE_R | (write ? PTE_W : 0);
+	uint64_t *pte = walk(va, false);
 
-	if (va < USER_BASE || va >= USER_END)
-		return 0;
-	pte = walk(va, false);
 	if (!pte || (*pte & need) != need)
 		return 0;
 	return PTE_PA(*pte) | (va & (PAGE_SIZE - 1));
 }
 
-/* Copy between kernel @k and user @u, a page of the user range at a time. */
-static int user_copy(void *k, uintptr_t u, size_t n, bool to_user)
+/*
+ * Copy @n bytes between kernel buffer @k and virtual address @va, a page
+ * at a time through the identity map, each page's PTE having @need.
+ */
+static int walk_copy(void *k, uintptr_t va, size_t n, uint64_t need, bool to_va)
 {
-	if (u + n < u)
+	if (va + n < va)
 		return -KBPF_EFAULT;
 	while (n) {
-		size_t chunk = PAGE_SIZE - (u & (PAGE_SIZE - 1));
-		uintptr_t pa = user_addr(u, to_user);
+		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		uintptr_t pa = leaf_addr(va, need);
 
 		if (!pa)
 			return -KBPF_EFAULT;
 		if (chunk > n)
 			chunk = n;
-		if (to_user)
+		if (to_va)
 			memcpy((void *)pa, k, chunk);
 		else
 			memcpy(k, (const void *)pa, chunk);
 		k = (char *)k + chunk;
-		u += chunk;
+		va += chunk;
 		n -= chunk;
 	}
 	return 0;
+}
+
+/* Copy between kernel @k and user @u: user pages only, writable to write. */
+static int user_copy(void *k, uintptr_t u, size_t n, bool to_user)
+{
+	if (u < USER_BASE || u + n > USER_END || u + n < u)
+		return -KBPF_EFAULT;
+	return walk_copy(k, u, n, PTE_V | PTE_U | PTE_R | (to_user ? PTE_W : 0),
+			 to_user);
 }
 
 int copy_from_user(void *dst, const void *usrc, size_t n)
@@ -339,7 +351,12 @@ long strncpy_from_user(char *dst, const char *usrc, size_t n)
 	return (long)n;
 }
 
-/* Fault-safe kernel read: RAM, or mapped pages of the vmap area. */
+/*
+ * Fault-safe kernel read: the kernel's RAM, or mapped pages of the vmap
+ * area (read through the identity map, so a page unmapped meanwhile on
+ * another hart cannot fault). Not the firmware below the kernel (PMP
+ * protected: reading it would trap) and never device registers.
+ */
 int probe_kernel(void *dst, const void *src, size_t n)
 {
 	uintptr_t a = (uintptr_t)src;
@@ -348,18 +365,11 @@ int probe_kernel(void *dst, const void *src, size_t n)
 		return -KBPF_EFAULT;
 	if (a < USER_END && a + n > USER_BASE)
 		return -KBPF_ERANGE;
-	if (a >= RAM_BASE && a + n <= RAM_END) {
+	if (a >= (uintptr_t)kernel_start && a + n <= RAM_END) {
 		memcpy(dst, src, n);
 		return 0;
 	}
 	if (a < VMAP_BASE || a + n > VMAP_BASE + VMAP_SIZE)
 		return -KBPF_EFAULT;
-	for (uintptr_t p = a & ~(PAGE_SIZE - 1); p < a + n; p += PAGE_SIZE) {
-		uint64_t *pte = walk(p, false);
-
-		if (!pte || !(*pte & PTE_V))
-			return -KBPF_EFAULT;
-	}
-	memcpy(dst, src, n);
-	return 0;
+	return walk_copy(dst, a, n, PTE_V | PTE_R, false);
 }

@@ -84,9 +84,14 @@ static int bad_fds_and_buffers(void)
 	return fails;
 }
 
-/* Load @insns and run it with BPF_PROG_TEST_RUN; return the run's result. */
-static long test_run(const struct bpf_insn *insns, size_t n, long *prog)
+/*
+ * Load @insns and run it with BPF_PROG_TEST_RUN; return the run's result,
+ * and the program's in *@retval if it ran.
+ */
+static long test_run(const struct bpf_insn *insns, size_t n, long *prog,
+		     int32_t *retval)
 {
+	long err;
 	uint64_t ctx[2] = { 0, 0 };
 	union bpf_attr a;
 
@@ -97,13 +102,51 @@ static long test_run(const struct bpf_insn *insns, size_t n, long *prog)
 	a.test.prog_fd = (uint32_t)*prog;
 	a.test.ctx_in = (uintptr_t)ctx;
 	a.test.ctx_size_in = sizeof(ctx);
-	return bpf(BPF_PROG_TEST_RUN, &a, sizeof(a));
+	err = bpf(BPF_PROG_TEST_RUN, &a, sizeof(a));
+	*retval = (int32_t)a.test.retval;
+	return err;
+}
+
+/* What bpf_probe_read_kernel() answers for @addr. */
+static long probe_kernel(uint64_t addr)
+{
+	struct bpf_insn insns[] = {
+		MOV64_REG(1, 10),
+		ADD64_IMM(1, -8),
+		MOV64_IMM(2, 8),
+		LD_IMM64(3, 0, addr),
+		CALL(BPF_FUNC_probe_read_kernel),
+		EXIT(),
+	};
+	int32_t retval = 1;
+	long prog, err;
+
+	err = test_run(insns, sizeof(insns) / sizeof(insns[0]), &prog, &retval);
+	if (prog >= 0)
+		sys_close((int)prog);
+	return err ? err : retval;
+}
+
+static int probes(void)
+{
+	int fails = 0;
+
+	fails += check("probe_read_kernel of kernel text",
+		       probe_kernel(KERNEL_ADDR), 0);
+	fails += check("probe_read_kernel of the firmware (PMP-protected)",
+		       probe_kernel(0x80000000ul), -KBPF_EFAULT);
+	fails += check("probe_read_kernel of a device register",
+		       probe_kernel(0x10000000ul), -KBPF_EFAULT);
+	fails += check("probe_read_kernel of a user address",
+		       probe_kernel(0x40000000ul), -KBPF_ERANGE);
+	return fails;
 }
 
 static int hostile_programs(void)
 {
 	long fd = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
 	long prog, link, err;
+	int32_t retval;
 	int fails = 0;
 	/* Store 8 bytes past the end of an 8-byte map value. */
 	struct bpf_insn oob[] = {
@@ -127,7 +170,7 @@ static int hostile_programs(void)
 		EXIT(),
 	};
 
-	err = test_run(oob, sizeof(oob) / sizeof(oob[0]), &prog);
+	err = test_run(oob, sizeof(oob) / sizeof(oob[0]), &prog, &retval);
 	fails += check("checked run of an out-of-bounds store", err,
 		       -KBPF_EFAULT);
 	/* The same program on the timer, on every hart, for a few ticks. */
@@ -136,7 +179,7 @@ static int hostile_programs(void)
 	sys_wait(-1, 5 * TICK_NS);
 	sys_close((int)link);
 	sys_close((int)prog);
-	err = test_run(wild, sizeof(wild) / sizeof(wild[0]), &prog);
+	err = test_run(wild, sizeof(wild) / sizeof(wild[0]), &prog, &retval);
 	fails += check("checked run of a store to kernel text", err,
 		       -KBPF_EFAULT);
 	if (prog >= 0)
@@ -155,6 +198,7 @@ int attack(unsigned int nr_cpus)
 	fails += bad_attrs();
 	fails += bad_fds_and_buffers();
 	fails += hostile_programs();
+	fails += probes();
 	uprintf("user: attacker done, %d unexpected answers\n", fails);
 	return fails;
 }
