@@ -150,6 +150,13 @@ long sys_mmap(uintptr_t len, int prot, int fd, uint64_t off);
 long sys_wait(int fd, uint64_t ns);
 void fd_close_all(void);
 
+/* ------------------------------------------------- called from entry.S */
+
+void kmain_boot(unsigned int hart);
+void kmain_secondary(unsigned int hart);
+struct trap_frame;
+void trap_handler(struct trap_frame *f);
+
 /* ------------------------------------------------------------ user mode */
 
 /* entry.S: run user code until it exits; returns its exit status. */

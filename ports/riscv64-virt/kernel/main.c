@@ -54,7 +54,6 @@ static void hart_init(void)
 	csr_write(scounteren, 7); /* user may read cycle, time, instret */
 }
 
-void kmain_secondary(unsigned int hart);
 void kmain_secondary(unsigned int hart)
 {
 	mm_init_hart();
@@ -140,7 +139,6 @@ static long syscall(struct trap_frame *f)
 	}
 }
 
-void trap_handler(struct trap_frame *f);
 void trap_handler(struct trap_frame *f)
 {
 	unsigned long cause = f->scause;
@@ -188,7 +186,6 @@ static unsigned long start_harts(unsigned int boot_hart, unsigned int *nr)
 	return mask;
 }
 
-void kmain_boot(unsigned int hart);
 void kmain_boot(unsigned int hart)
 {
 	unsigned long mask;

@@ -295,7 +295,6 @@ int demo(unsigned int nr_cpus)
 	return fails;
 }
 
-int main(unsigned long arg);
 int main(unsigned long arg)
 {
 	unsigned int nr_cpus = arg & 0xff;

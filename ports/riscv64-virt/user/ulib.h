@@ -55,6 +55,8 @@ static inline uint64_t rdinstret(void)
 /* The two parts of the program (user/demo.c, user/attack.c). */
 int demo(unsigned int nr_cpus);
 int attack(unsigned int nr_cpus);
+/* Called by user/start.S: @arg is nr_cpus | mode << 8. */
+int main(unsigned long arg);
 
 /* Instruction builders, as Linux's filter.h macros (our own text). */
 #define INSN(c, d, s, o, i)                 \
