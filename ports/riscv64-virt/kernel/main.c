@@ -64,7 +64,7 @@ void kmain_secondary(unsigned int hart)
 	kprintf("kernel: hart %u up\n", hart);
 	timer_start();
 	for (;;) {
-		/* Idle: the only supervisor code that takes interrupts. */
+		/* Idle: interrupts on (see kernel/host.c, grace periods). */
 		csr_set(sstatus, SSTATUS_SIE);
 		__asm__ volatile("wfi");
 	}
