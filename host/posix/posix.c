@@ -159,7 +159,8 @@ static bool posix_capable(const struct kbpf_host *h, int cap)
 	if (cap < 0 || cap >= 64)
 		return false;
 	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data))
+	/* Six arguments: tests interpose syscall() and read all six. */
+	if (syscall(SYS_capget, &hdr, data, 0L, 0L, 0L, 0L))
 		return false;
 	return (data[cap / 32].effective >> (cap % 32)) & 1;
 }

@@ -104,7 +104,8 @@ struct kbpf_host {
 	 * MANDATORY. Free memory from alloc. @size is the size that was asked
 	 * for (hosts with a sized allocator may rely on it). Called from any
 	 * context kbpf frees from: the syscall path, a defer_free callback, and
-	 * (for BPF_F_NO_PREALLOC hash elements) the program path.
+	 * the program path (BPF_F_NO_PREALLOC hash elements, a checked run's
+	 * grown region table).
 	 */
 	void (*free)(const struct kbpf_host *h, void *ptr, size_t size);
 
@@ -186,7 +187,22 @@ struct kbpf_host {
 	 * If NULL, kbpf never frees memory a lock-free reader may still hold
 	 * before the object that owns it is destroyed: each object keeps such
 	 * memory on a list of its own and frees it in its destructor, when no
-	 * program can reach the object any more.
+	 * program can reach the object any more. In detail, without defer_free:
+	 *  - a program run holds what it runs. A tail call takes a run hold on
+	 *    its target under the prog array's lock, given back when the run
+	 *    ends; the release of a program (its last reference, always on the
+	 *    syscall path) spins until no run holds it, so a slot delete,
+	 *    replace or clear, or an fd close, may wait for the runs in flight
+	 *    of that program (bounded: each run is);
+	 *  - a program detached from a raw tracepoint or a perf event stays
+	 *    referenced, with its maps, until kbpf_raw_tp_unregister() or the
+	 *    event's release (after kbpf_probe_pmus.close): fires still
+	 *    running it are safe, and memory grows with each detach until
+	 *    then;
+	 *  - memory of maps (deleted hash elements, replaced inner maps, prog
+	 *    array and cgroup entries, LPM nodes, devmap entries) is kept
+	 *    until the map is freed, or reused by the map where it can.
+	 * The host still never frees memory itself; nothing else changes.
 	 */
 	void (*defer_free)(const struct kbpf_host *h,
 			   struct kbpf_rcu_head *head);

@@ -170,8 +170,8 @@ void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
  *
  * Context: program path.
  */
-uint32_t kbpf_run_regions_mark(struct kbpf_run *run);
-void kbpf_run_regions_release(struct kbpf_run *run, uint32_t mark);
+uint64_t kbpf_run_regions_mark(struct kbpf_run *run);
+void kbpf_run_regions_release(struct kbpf_run *run, uint64_t mark);
 
 /**
  * kbpf_run_add_map() - tell the checked interpreter that @map, an inner map
@@ -258,6 +258,9 @@ void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size);
  * @attach_btf_id: the load's attach_btf_id (tracing programs), else 0.
  * @attach_nargs: the tracepoint's argument count from its BTF prototype.
  * @rcu: deferred free (kbpf_host.defer_free) once the last reference goes.
+ * @runs: on a host without defer_free, the runs that entered the program by
+ *        a tail call and have not ended (kbpf_prog_run_hold()); its release
+ *        waits for 0. Unused (always 0) with defer_free.
  */
 struct kbpf_prog {
 	struct kbpf_obj obj;
@@ -286,6 +289,7 @@ struct kbpf_prog {
 	 */
 	uint32_t priv;
 	struct kbpf_rcu_head rcu;
+	atomic_uint runs;
 };
 
 /**
@@ -339,6 +343,33 @@ static inline void kbpf_prog_get(struct kbpf_prog *prog)
 static inline void kbpf_prog_put(struct kbpf_prog *prog)
 {
 	kbpf_obj_put(&prog->obj);
+}
+
+/**
+ * kbpf_prog_run_hold() - a run entered @prog by a tail call on a host
+ * without kbpf_host.defer_free: @prog's release (the last kbpf_prog_put())
+ * waits until kbpf_prog_run_done(). The caller must know @prog is still
+ * alive: the prog array calls it under the lock its slot writers pass
+ * through before they drop the slot's reference (maps/prog_array.c).
+ *
+ * Context: program path; lock-free (an atomic increment).
+ */
+static inline void kbpf_prog_run_hold(struct kbpf_prog *prog)
+{
+	atomic_fetch_add_explicit(&prog->runs, 1, memory_order_relaxed);
+}
+
+/**
+ * kbpf_prog_run_done() - the run that held @prog (kbpf_prog_run_hold()) has
+ * ended; @prog may be freed from now on. Release: the run's last accesses
+ * to @prog and its maps come before the free (pairs with the acquire of
+ * the waiting release in prog/prog.c).
+ *
+ * Context: program path; lock-free.
+ */
+static inline void kbpf_prog_run_done(struct kbpf_prog *prog)
+{
+	atomic_fetch_sub_explicit(&prog->runs, 1, memory_order_release);
 }
 
 #ifdef __cplusplus

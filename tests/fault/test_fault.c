@@ -1020,6 +1020,34 @@ static long s_prog_test_runs(void)
 	return 0;
 }
 
+/*
+ * A checked run holding more map values than its own region table
+ * (KBPF_INTERP_MAX_REGIONS): the table moves to host memory, atomically.
+ */
+static long s_prog_many_regions(void)
+{
+	struct bpf_insn p[] = {
+		/* 0 */ MOV_K(6, 0),
+		/* 1 */ I(BPF_STX | BPF_MEM | BPF_W, 10, 6, -4, 0),
+		/* 2 */ LD_MAP(1, 0),
+		/* 4 */ MOV_X(2, 10),
+		/* 5 */ ADD_K(2, -4),
+		/* 6 */ CALL(map_lookup_elem),
+		/* 7 */ I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3, 0),
+		/* 8 */ ADD_K(6, 1),
+		/* 9 */ I(BPF_JMP | BPF_JLT | BPF_K, 6, 0, -9, 200),
+		/* 10 */ MOV_K(0, 0),
+		/* 11 */ EXIT,
+	};
+	long map, fd;
+
+	FD(map, map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 200, 0, 0));
+	p[2].imm = (int32_t)map;
+	FD(fd, prog_load(BPF_PROG_TYPE_XDP, p, KBPF_ARRAY_SIZE(p), 0));
+	CK(test_run(fd, NULL, 0, 1));
+	return 0;
+}
+
 /* Packet test runs with a context in, XDP live frames and XDP frags. */
 static long s_prog_pkt_runs(void)
 {
@@ -1545,6 +1573,7 @@ static const struct {
 	{ "prog_lru_update", s_prog_lru_update },
 	{ "prog_subprog_callbacks", s_prog_subprog_callbacks },
 	{ "prog_test_runs", s_prog_test_runs },
+	{ "prog_many_regions", s_prog_many_regions },
 	{ "prog_pkt_runs", s_prog_pkt_runs },
 	{ "cgroup_array", s_cgroup_array },
 	{ "prog_ringbuf", s_prog_ringbuf },
