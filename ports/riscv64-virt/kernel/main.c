@@ -2,11 +2,11 @@
 /*
  * Boot, harts, the timer, traps and system calls.
  *
- * The boot hart sets up memory, starts the other harts through SBI HSM,
- * gives kbpf its host table and registers two raw tracepoints: timer_tick,
- * fired by every hart's timer interrupt (args: hart id, tick count), and
- * sys_enter, fired on every system call (args: number, a0, a1). Then it
- * runs the user program and, when the program exits, releases what it left
+ * The boot hart sets up memory, gives kbpf its host table (the harts are
+ * those SBI HSM knows), registers two raw tracepoints, timer_tick, fired
+ * by every hart's timer interrupt (args: hart id, tick count), and
+ * sys_enter, fired on every system call (args: number, a0, a1), and starts
+ * the other harts through SBI HSM. Then it runs the user program and, when the program exits, releases what it left
  * open, waits for deferred frees, reports and powers off through SBI.
  * Other harts take timer interrupts in their idle loop.
  */
@@ -21,7 +21,6 @@ extern char trap_entry[], _start_secondary[];
 
 static struct kbpf_raw_tp tp_timer = { .name = "timer_tick", .nargs = 2 };
 static struct kbpf_raw_tp tp_sys_enter = { .name = "sys_enter", .nargs = 3 };
-static volatile int harts_online, kbpf_ready;
 static uint64_t ticks[MAX_HARTS], fire_errors[MAX_HARTS];
 static uint64_t boot_time, first_text_word;
 
@@ -54,13 +53,11 @@ static void hart_init(void)
 	csr_write(scounteren, 7); /* user may read cycle, time, instret */
 }
 
+/* Other harts start here once kbpf is ready: nothing to wait for. */
 void kmain_secondary(unsigned int hart)
 {
 	mm_init_hart();
 	hart_init();
-	__atomic_add_fetch(&harts_online, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&kbpf_ready, __ATOMIC_ACQUIRE))
-		;
 	kprintf("kernel: hart %u up\n", hart);
 	timer_start();
 	for (;;) {
@@ -163,27 +160,28 @@ void trap_handler(struct trap_frame *f)
 	user_leave((char *)f + sizeof(*f), 128 + 11); /* as SIGSEGV */
 }
 
-static unsigned long start_harts(unsigned int boot_hart, unsigned int *nr)
+/* The harts SBI HSM knows (its hart_get_status answers), as a mask. */
+static unsigned long find_harts(unsigned int *nr)
 {
-	unsigned long mask = 1ul << boot_hart;
-	int started = 0;
+	unsigned long mask = 0;
 
-	*nr = boot_hart + 1;
+	*nr = 0;
 	for (unsigned int h = 0; h < MAX_HARTS; h++) {
-		if (h == boot_hart)
-			continue;
 		if (sbi_call(SBI_EXT_HSM, 2, h, 0, 0, 0).error)
-			continue; /* no such hart */
-		if (sbi_call(SBI_EXT_HSM, 0, h, (long)_start_secondary, 0, 0)
-			    .error)
 			continue;
 		mask |= 1ul << h;
-		*nr = h + 1 > *nr ? h + 1 : *nr;
-		started++;
+		*nr = h + 1;
 	}
-	while (__atomic_load_n(&harts_online, __ATOMIC_ACQUIRE) != started)
-		;
 	return mask;
+}
+
+static void start_harts(unsigned int boot_hart, unsigned long mask)
+{
+	for (unsigned int h = 0; h < MAX_HARTS; h++)
+		if (h != boot_hart && (mask >> h & 1) &&
+		    sbi_call(SBI_EXT_HSM, 0, h, (long)_start_secondary, 0, 0)
+			    .error)
+			panic("hart %u did not start", h);
 }
 
 void kmain_boot(unsigned int hart)
@@ -203,14 +201,19 @@ void kmain_boot(unsigned int hart)
 		boot_time / (TIMEBASE_HZ / 1000000));
 	hart_init();
 	mm_init();
-	mask = start_harts(hart, &nr_cpus);
+	/*
+	 * kbpf first, then the other harts: their first tick may fire the
+	 * tracepoints. Each hart counts in the grace periods from the start;
+	 * one that has not ticked yet only delays them.
+	 */
+	mask = find_harts(&nr_cpus);
 	host_init(nr_cpus, mask);
 	if (kbpf_raw_tp_register(&port_host, &tp_timer) ||
 	    kbpf_raw_tp_register(&port_host, &tp_sys_enter))
 		panic("cannot register the raw tracepoints");
 	kprintf("kernel: %u harts, %lu pages free, kbpf ready at %lu us\n",
 		nr_cpus, mm_pages_free(), rdtime() / (TIMEBASE_HZ / 1000000));
-	__atomic_store_n(&kbpf_ready, 1, __ATOMIC_RELEASE);
+	start_harts(hart, mask);
 	timer_start();
 
 	load_user();
