@@ -2,11 +2,12 @@
 /*
  * The kbpf host table of this kernel, and what kbpf needs around it: the
  * grace periods behind defer_free, the fd table, and the bpf, close and
- * mmap system calls.
+ * mmap system calls, and sys_wait.
  *
  * Grace periods. This kernel runs all supervisor code with interrupts off,
- * except the idle loop (wfi). So a hart that takes a timer interrupt from
- * user mode or from the idle loop is outside every kbpf read-side section:
+ * except its idle loops (wfi: a hart with nothing to do, host_drain). So a
+ * hart that takes a timer interrupt from user mode or from an idle loop is
+ * outside every kbpf read-side section:
  * the tick is a quiescent state, and kbpf_host.read_lock can stay NULL (the
  * whole kernel is one read-side section, as non-preemptible RCU treats
  * it). An epoch counter advances when every online hart has seen its

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Memory: a page allocator, a small-object allocator, Sv39 page tables,
- * the vmap area, and user copies.
+ * the vmap area, user copies and fault-safe kernel reads.
  *
  * Pages: one byte per page of RAM says whether it is in use; allocation is
  * first fit over that array, so runs of pages are physically contiguous.
