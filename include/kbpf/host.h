@@ -364,7 +364,7 @@ struct kbpf_host {
 	 * effective set (Linux's capable(): KBPF_CAP_NET_ADMIN,
 	 * KBPF_CAP_SYS_ADMIN, KBPF_CAP_PERFMON or KBPF_CAP_BPF)? kbpf asks
 	 * where Linux 6.18 asks and applies Linux's rules to the answers
-	 * (docs/PORTING.md, "Privilege"): which commands, map types, program
+	 * (docs/design/privilege.md): which commands, map types, program
 	 * types, helpers and attachments need which capability, and what an
 	 * unprivileged caller is shown. Syscall path, may sleep; never called
 	 * on the program path (a program keeps what its loader was allowed).
