@@ -373,8 +373,8 @@ impl Side {
 
     pub fn map_create(&self, ty: u32, key: u32, value: u32, max: u32, flags: u32) -> Result<i64, Errno> {
         let mut a = zeroed_attr();
-        // SAFETY: writing plain integers into the union's map-create view.
-        unsafe {
+        // Writing Copy fields of a union is safe.
+        {
             a.__bindgen_anon_1.map_type = ty;
             a.__bindgen_anon_1.key_size = key;
             a.__bindgen_anon_1.value_size = value;
@@ -387,8 +387,7 @@ impl Side {
     /// An element command on @fd with @key, @value (or next key) and @flags.
     pub fn elem(&self, cmd: u32, fd: i64, key: Option<&[u8]>, value: &mut [u8], flags: u64) -> Result<i64, Errno> {
         let mut a = zeroed_attr();
-        // SAFETY: plain integers and addresses of live buffers.
-        unsafe {
+        {
             a.__bindgen_anon_2.map_fd = fd as u32;
             a.__bindgen_anon_2.key = key.map_or(0, |k| k.as_ptr() as u64);
             a.__bindgen_anon_2.__bindgen_anon_1.value =
@@ -420,8 +419,7 @@ impl Side {
     /// BPF_PROG_TEST_RUN with @ctx as ctx_in; the program's r0.
     pub fn test_run(&self, prog: i64, ctx: &[u64]) -> Result<u32, Errno> {
         let mut a = zeroed_attr();
-        // SAFETY: as above.
-        unsafe {
+        {
             a.test.prog_fd = prog as u32;
             a.test.ctx_in = ctx.as_ptr() as u64;
             a.test.ctx_size_in = std::mem::size_of_val(ctx) as u32;
