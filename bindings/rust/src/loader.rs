@@ -303,3 +303,37 @@ impl ElfMap {
         unsafe { crate::ObjPtr::new(obj) }.map(|o| o.get())
     }
 }
+
+impl fmt::Debug for ElfObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ElfObject")
+            .field("license", &self.license())
+            .field("progs", &self.progs())
+            .field("maps", &self.maps())
+            .field("loaded", &self.elf().loaded)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ElfProg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ElfProg")
+            .field("name", &self.name())
+            .field("section", &self.section())
+            .field("insns", &self.insns().len())
+            .field("why", &self.why())
+            .finish()
+    }
+}
+
+impl fmt::Debug for ElfMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ElfMap")
+            .field("name", &self.name())
+            .field("type", &self.map_type())
+            .field("key_size", &self.key_size())
+            .field("value_size", &self.value_size())
+            .field("max_entries", &self.max_entries())
+            .finish()
+    }
+}
