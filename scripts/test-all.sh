@@ -78,6 +78,10 @@ build() {
 # KBPF_LIB_DIR so that cargo does not build the C library again per
 # feature set; cargo's own output stays in build/rust-target.
 rust_stage() {
+	# rustup installs into ~/.cargo/bin, which a non-login shell may lack.
+	if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+		PATH=$HOME/.cargo/bin:$PATH
+	fi
 	if ! command -v cargo >/dev/null 2>&1; then
 		echo "rust: skipped: cargo not found"
 		return
