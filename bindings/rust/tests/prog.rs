@@ -179,3 +179,58 @@ fn ring_buffer_needs_host_pages() {
     assert!(unsafe { k.sys_bpf_attr(BPF_MAP_CREATE, &mut a) }.is_ok());
     k.host().0.close_all();
 }
+
+/// Per-CPU counter: each run adds one to slot 0 of a PERCPU_ARRAY on the
+/// CPU it runs on.
+fn percpu_counter(map_fd: i64) -> Vec<sys::bpf_insn> {
+    let mut p = vec![insn(sys::BPF_ST | sys::BPF_MEM | sys::BPF_W, R10, 0, -4, 0)];
+    p.extend(ld_map_fd(R1, map_fd));
+    p.extend([
+        insn(sys::BPF_ALU64 | sys::BPF_MOV | sys::BPF_X, R2, R10, 0, 0),
+        insn(sys::BPF_ALU64 | sys::BPF_ADD | sys::BPF_K, R2, 0, 0, -4),
+        insn(
+            sys::BPF_JMP | sys::BPF_CALL,
+            0,
+            0,
+            0,
+            sys::bpf_func_id::BPF_FUNC_map_lookup_elem as i32,
+        ),
+        insn(sys::BPF_JMP | sys::BPF_JEQ | sys::BPF_K, R0, 0, 3, 0),
+        insn(sys::BPF_LDX | sys::BPF_MEM | sys::BPF_DW, R1, R0, 0, 0),
+        insn(sys::BPF_ALU64 | sys::BPF_ADD | sys::BPF_K, R1, 0, 0, 1),
+        insn(sys::BPF_STX | sys::BPF_MEM | sys::BPF_DW, R0, R1, 0, 0),
+        insn(sys::BPF_ALU64 | sys::BPF_MOV | sys::BPF_K, R0, 0, 0, 0),
+        exit(),
+    ]);
+    p
+}
+
+#[test]
+fn threads_as_cpus_fill_per_cpu_slots() {
+    // Four threads, each its own virtual CPU (Host::cpu_id answers from a
+    // thread-local): CPU i runs the program i + 1 times.
+    let k = kbpf(4);
+    let side = Side::Rust(k);
+    let map = side.map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, 0).unwrap();
+    let prog = side
+        .prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, &percpu_counter(map), &mut [0; 512])
+        .unwrap();
+    std::thread::scope(|s| {
+        for cpu in 0..4u32 {
+            s.spawn(move || {
+                set_cpu(cpu);
+                for _ in 0..=cpu {
+                    assert_eq!(side.test_run(prog, &[0]), Ok(0));
+                }
+            });
+        }
+    });
+    // User space sees one 8-byte slot per possible CPU, as in Linux.
+    let mut out = [0u8; 32];
+    side.elem(BPF_MAP_LOOKUP_ELEM, map, Some(&0u32.to_ne_bytes()), &mut out, 0).unwrap();
+    let slots: Vec<u64> =
+        out.chunks(8).map(|c| u64::from_ne_bytes(c.try_into().unwrap())).collect();
+    assert_eq!(slots, [1, 2, 3, 4]);
+    k.host().close_all();
+    assert_eq!(k.host().live_allocs.load(Ordering::Relaxed), 0);
+}
