@@ -38,6 +38,8 @@ gen() {
 			--allowlist-type 'bpf_.*' --allowlist-var 'BPF_.*' \
 			--allowlist-type 'perf_.*' --allowlist-var 'PERF_.*' \
 			--allowlist-type 'btf_.*' --allowlist-var 'BTF_.*' \
+			--allowlist-type 'xdp_.*' --allowlist-var 'XDP_.*' \
+			--allowlist-type 'sk_action' --allowlist-var 'TC_ACT_.*' \
 			-- -I"$root/include" -std=gnu11
 	} | sed 's/[[:space:]]*$//'
 }

@@ -47,6 +47,7 @@ mod errno;
 mod host;
 mod loader;
 mod obj;
+mod packet;
 mod raw_tp;
 mod ringbuf;
 
@@ -56,5 +57,6 @@ pub use host::{
 };
 pub use loader::{ElfMap, ElfObject, ElfOptions, ElfProg, LoadError};
 pub use obj::{MapRef, ObjKind, ObjPtr, ObjRef, ProgRef, UserRef};
+pub use packet::{SkbContext, XdpContext};
 pub use raw_tp::RawTracepoint;
 pub use ringbuf::{ringbuf_consume, ringbuf_query, RingbufQuery};

@@ -313,6 +313,7 @@ pub const BPF_F_TEST_XDP_LIVE_FRAMES: u32 = 2;
 pub const BPF_F_TEST_SKB_CHECKSUM_COMPLETE: u32 = 4;
 pub const BPF_BUILD_ID_SIZE: u32 = 20;
 pub const BPF_OBJ_NAME_LEN: u32 = 16;
+pub const XDP_PACKET_HEADROOM: u32 = 256;
 pub const BPF_TAG_SIZE: u32 = 8;
 pub const KBPF_PERF_MAX_STACK: u32 = 127;
 pub const KBPF_UAPI_IOC: u32 = 1;
@@ -9943,6 +9944,14 @@ fn bindgen_test_layout_bpf_xdp_sock() {
     }
     test_field_queue_id();
 }
+pub mod xdp_action {
+    pub type Type = core::ffi::c_uint;
+    pub const XDP_ABORTED: Type = 0;
+    pub const XDP_DROP: Type = 1;
+    pub const XDP_PASS: Type = 2;
+    pub const XDP_TX: Type = 3;
+    pub const XDP_REDIRECT: Type = 4;
+}
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct xdp_md {
@@ -10279,6 +10288,11 @@ fn bindgen_test_layout_bpf_cpumap_val() {
         );
     }
     test_field_bpf_prog();
+}
+pub mod sk_action {
+    pub type Type = core::ffi::c_uint;
+    pub const SK_DROP: Type = 0;
+    pub const SK_PASS: Type = 1;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
