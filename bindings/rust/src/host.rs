@@ -683,12 +683,19 @@ mod tramp {
         obj: *mut *mut sys::kbpf_obj,
         flags: *mut u32,
     ) -> c_int {
-        // SAFETY: our table; out-parameters from kbpf.
+        // SAFETY: our table; out-parameters from kbpf. kbpf passes NULL
+        // for @flags where it does not need the access (the fd-holding
+        // maps resolve fds that way), although host.h does not say so.
         match unsafe { host::<H>(h) }.fd_get(fd) {
             Ok((r, f)) => {
+                if obj.is_null() {
+                    return 0; // dropping r releases the reference
+                }
                 unsafe {
                     *obj = r.into_raw();
-                    *flags = f.0;
+                    if !flags.is_null() {
+                        *flags = f.0;
+                    }
                 }
                 0
             }

@@ -48,6 +48,7 @@ mod host;
 mod loader;
 mod obj;
 mod packet;
+mod perf;
 mod raw_tp;
 mod ringbuf;
 
@@ -58,5 +59,6 @@ pub use host::{
 pub use loader::{ElfMap, ElfObject, ElfOptions, ElfProg, LoadError};
 pub use obj::{MapRef, ObjKind, ObjPtr, ObjRef, ProgRef, UserRef};
 pub use packet::{SkbContext, XdpContext};
+pub use perf::{perf_ring_read, PerfEvent, PerfMapping};
 pub use raw_tp::RawTracepoint;
 pub use ringbuf::{ringbuf_consume, ringbuf_query, RingbufQuery};
