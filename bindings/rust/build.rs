@@ -104,7 +104,7 @@ fn cmake_build(root: &Path, out: &Path) -> PathBuf {
 }
 
 /// Compile layout/layout.c (offsetof and sizeof of the public structs, as
-/// the C compiler sees them) into a static library for tests/layout.rs.
+/// the C compiler sees them) into a static library for tests/it/layout.rs.
 fn layout_lib(root: &Path, manifest: &Path, out: &Path) {
     let cc = env::var("CC").unwrap_or_else(|_| "cc".into());
     let obj = out.join("kbpf_rs_layout.o");

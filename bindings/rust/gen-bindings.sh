@@ -11,7 +11,7 @@
 # scripts/test-all.sh runs --check where bindgen is installed, so a header
 # change that is not regenerated fails CI. bindgen's layout tests are kept:
 # `cargo test` checks every struct's size, alignment and field offsets as
-# clang saw them, and tests/layout.rs checks them against the C compiler
+# clang saw them, and tests/it/layout.rs checks them against the C compiler
 # that built libkbpf.a.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The layout of kbpf's public structs and its errno table as the C compiler
- * that builds libkbpf.a sees them, for the crate's tests (tests/layout.rs):
+ * that builds libkbpf.a sees them, for the crate's tests (tests/it/layout.rs):
  * bindgen's own layout tests check src/sys.rs against clang at generation
  * time; these check it against the compiler in use now (gcc for the
  * POSIX build), so a header change that is not regenerated, or a compiler

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 //! Map commands through `Kbpf::sys_bpf` with a host written in Rust, each
 //! step compared with the same attributes through the C POSIX host.
-mod common;
 
-use common::*;
+
+use crate::common::*;
 use kbpf::sys::{self, bpf_cmd::*, bpf_map_type::*};
 use kbpf::Errno;
 use std::sync::atomic::Ordering;

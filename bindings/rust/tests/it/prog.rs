@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 //! Program loads, BPF_PROG_TEST_RUN and a ring buffer a program writes and
 //! the crate's consumer reads; each on the Rust host and the C POSIX host.
-mod common;
 
-use common::*;
+
+use crate::common::*;
 use kbpf::sys::{self, bpf_cmd::*, bpf_map_type::*, bpf_prog_type::*};
 use kbpf::{ringbuf_consume, ringbuf_query, Errno, RingbufQuery};
 use std::sync::atomic::Ordering;

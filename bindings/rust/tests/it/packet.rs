@@ -3,9 +3,9 @@
 //! an XdpContext): examples/xdp_filter.bpf.c, loaded by the in-kernel
 //! loader, on the sample frames of examples/packets/; each verdict compared
 //! with BPF_PROG_TEST_RUN of the same program on the same bytes.
-mod common;
 
-use common::*;
+
+use crate::common::*;
 use kbpf::sys::{self, bpf_cmd::*};
 use kbpf::{ElfObject, ElfOptions, Errno, XdpContext};
 use std::sync::atomic::Ordering;

@@ -3,9 +3,9 @@
 //! read in the kernel with perf_ring_read over the host's vmap of the ring's
 //! pages; on the C POSIX host the same program's ring, mapped with its
 //! mmap, must hold byte-identical records.
-mod common;
 
-use common::*;
+
+use crate::common::*;
 use kbpf::sys::{self, bpf_cmd::*, bpf_map_type::*, bpf_prog_type::*};
 use kbpf::{perf_ring_read, Errno, Host};
 use std::ffi::c_void;

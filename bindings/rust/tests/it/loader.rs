@@ -3,9 +3,9 @@
 //! CMake with clang -target bpf) and a raw tracepoint the kernel fires:
 //! the hook path a Rust kernel uses. The same object parsed on the C POSIX
 //! host relocates to the same instructions.
-mod common;
 
-use common::*;
+
+use crate::common::*;
 use kbpf::sys::{self, bpf_cmd::*, bpf_map_type::*, bpf_prog_type::*};
 use kbpf::{ElfObject, ElfOptions, Errno, RawTracepoint};
 use std::sync::atomic::Ordering;
