@@ -11,3 +11,4 @@ mod maps;
 mod packet;
 mod perf;
 mod prog;
+mod user;
