@@ -372,16 +372,32 @@ pub unsafe trait Host: Sync + Sized + 'static {
         let _ = fd;
         Err(Errno::EBADF)
     }
-    /// Provides object ids; without them ids are 0 and GET_*_BY_ID give ENOENT.
-    const IDS: bool = false;
-    /// A system-wide id (> 0) unique among live objects of @obj's type.
-    fn id_alloc(&self, obj: ObjPtr) -> Result<u32, Errno> {
-        let _ = obj;
-        Err(Errno::ENOSPC)
+    // Object ids need nothing from the host: every Kbpf carries the
+    // storage of kbpf's id registry (`kbpf_host.state`), so bpf_map_info.id,
+    // GET_NEXT_ID and GET_FD_BY_ID work as Linux's idr does.
+
+    // ----------------------------------------------------------- pins
+
+    /// Provides the BPF file system; without it BPF_OBJ_PIN and
+    /// BPF_OBJ_GET give EOPNOTSUPP.
+    const PINS: bool = false;
+    /// Pin @obj at @path (relative to the directory open as @dirfd,
+    /// `KBPF_AT_FDCWD` for the working directory), as bpffs does for
+    /// BPF_OBJ_PIN: the pin keeps a user reference ([`ObjPtr::user_ref`])
+    /// until it is unlinked. Errors, as Linux's: ENOENT (no parent),
+    /// EEXIST, EPERM (not in a BPF file system), ENOTDIR, EBADF, EACCES,
+    /// ENOMEM. Syscall path, may sleep.
+    fn pin(&self, obj: ObjPtr, path: &CStr, dirfd: i32) -> Result<(), Errno> {
+        let _ = (obj, path, dirfd);
+        Err(Errno::EOPNOTSUPP)
     }
-    /// Forget @obj's id. Any context.
-    fn id_release(&self, obj: ObjPtr) {
-        let _ = obj;
+    /// The object pinned at @path, with a new user reference
+    /// ([`UserRef::dup`] of the pin's), which kbpf moves to a new fd.
+    /// @flags: the access asked for. Errors: ENOENT, EACCES (not a pin),
+    /// ENOTDIR, EBADF. Syscall path, may sleep.
+    fn get_pinned(&self, path: &CStr, dirfd: i32, flags: FdFlags) -> Result<UserRef, Errno> {
+        let _ = (path, dirfd, flags);
+        Err(Errno::EOPNOTSUPP)
     }
 
     // ------------------------------------------------------------ BTF
@@ -412,12 +428,13 @@ pub struct HostCheckError {
 }
 
 /// kbpf instantiated for a host: the host value, its `struct kbpf_host`
-/// table and its raw tracepoint registry, at an address that never moves
+/// table, its raw tracepoint registry and kbpf's per-host state (ids), at an address that never moves
 /// (kbpf objects point at the table). Built by [`Kbpf::init_static`] or
 /// [`Kbpf::leak`], so it is always `'static`.
 pub struct Kbpf<H: Host> {
     raw: sys::kbpf_host,
     registry: UnsafeCell<sys::kbpf_raw_tp_registry>,
+    state: UnsafeCell<sys::kbpf_state>,
     host: H,
     _pin: PhantomPinned,
 }
@@ -702,23 +719,35 @@ mod tramp {
             Err(e) => e.neg(),
         }
     }
-    pub unsafe extern "C" fn id_alloc<H: Host>(
+    pub unsafe extern "C" fn pin<H: Host>(
         h: *const sys::kbpf_host,
         obj: *mut sys::kbpf_obj,
-    ) -> core::ffi::c_long {
-        // SAFETY: kbpf passes a live object.
-        let Some(o) = (unsafe { ObjPtr::new(obj) }) else {
-            return Errno::EINVAL.neg() as core::ffi::c_long;
+        path: *const c_char,
+        dirfd: c_int,
+    ) -> c_int {
+        // SAFETY: kbpf passes a live object and a NUL-terminated path.
+        let (Some(o), path) = (unsafe { ObjPtr::new(obj) }, unsafe { crate::obj::cstr(path) })
+        else {
+            return Errno::EINVAL.neg();
         };
-        match unsafe { host::<H>(h) }.id_alloc(o) {
-            Ok(id) => id as core::ffi::c_long,
-            Err(e) => e.neg() as core::ffi::c_long,
-        }
+        neg(unsafe { host::<H>(h) }.pin(o, path, dirfd))
     }
-    pub unsafe extern "C" fn id_release<H: Host>(h: *const sys::kbpf_host, obj: *mut sys::kbpf_obj) {
-        // SAFETY: kbpf passes a live object.
-        if let Some(o) = unsafe { ObjPtr::new(obj) } {
-            unsafe { host::<H>(h) }.id_release(o)
+    pub unsafe extern "C" fn get_pinned<H: Host>(
+        h: *const sys::kbpf_host,
+        path: *const c_char,
+        dirfd: c_int,
+        flags: u32,
+        obj: *mut *mut sys::kbpf_obj,
+    ) -> c_int {
+        // SAFETY: a NUL-terminated path and an out-parameter from kbpf.
+        let path = unsafe { crate::obj::cstr(path) };
+        match unsafe { host::<H>(h) }.get_pinned(path, dirfd, FdFlags(flags)) {
+            Ok(r) => {
+                // SAFETY: kbpf takes the user reference over.
+                unsafe { *obj = r.into_raw() };
+                0
+            }
+            Err(e) => e.neg(),
         }
     }
 }
@@ -735,6 +764,7 @@ impl<H: Host> Kbpf<H> {
         unsafe {
             ptr::addr_of_mut!((*this).host).write(host);
             ptr::addr_of_mut!((*this).registry).write(UnsafeCell::new(core::mem::zeroed()));
+            ptr::addr_of_mut!((*this).state).write(UnsafeCell::new(core::mem::zeroed()));
             ptr::addr_of_mut!((*this)._pin).write(PhantomPinned);
             ptr::addr_of_mut!((*this).raw).write(core::mem::zeroed());
         }
@@ -804,15 +834,16 @@ impl<H: Host> Kbpf<H> {
             raw.fd_install = Some(tramp::fd_install::<H>);
             raw.fd_get = Some(tramp::fd_get::<H>);
         }
-        if H::IDS {
-            raw.id_alloc = Some(tramp::id_alloc::<H>);
-            raw.id_release = Some(tramp::id_release::<H>);
+        if H::PINS {
+            raw.pin = Some(tramp::pin::<H>);
+            raw.get_pinned = Some(tramp::get_pinned::<H>);
         }
         if let Some(btf) = h.btf() {
             raw.btf = btf.as_ptr() as *const c_void;
             raw.btf_size = btf.len();
         }
         raw.raw_tps = this.registry.get();
+        raw.state = this.state.get();
         h.configure(raw);
         let mut what: *const c_char = ptr::null();
         // SAFETY: a filled table; what receives a static string.

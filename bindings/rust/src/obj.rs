@@ -46,7 +46,7 @@ impl ObjKind {
 }
 
 /// A borrowed `struct kbpf_obj *` as kbpf hands it to a host callback
-/// ([`crate::Host::wake`], [`crate::Host::id_alloc`]): valid for the
+/// ([`crate::Host::wake`], [`crate::Host::pin`]): valid for the
 /// duration of the call, no reference owned.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ObjPtr(NonNull<sys::kbpf_obj>);
@@ -76,6 +76,14 @@ impl ObjPtr {
     pub fn kind(self) -> ObjKind {
         // SAFETY: the object is live (constructor contract).
         ObjKind::from_raw(unsafe { sys::kbpf_obj_type(self.0.as_ptr()) })
+    }
+
+    /// Take a user reference (and a reference) on the object: what a pin
+    /// holds ([`crate::Host::pin`]).
+    pub fn user_ref(self) -> UserRef {
+        // SAFETY: live object (constructor contract).
+        unsafe { sys::kbpf_obj_uref_get(self.0.as_ptr()) };
+        UserRef(self.0)
     }
 
     /// Take a reference on the object.

@@ -211,6 +211,8 @@ pub const KBPF_ALLOC_ATOMIC: u32 = 1;
 pub const KBPF_ALLOC_ZERO: u32 = 2;
 pub const KBPF_FD_READ: u32 = 1;
 pub const KBPF_FD_WRITE: u32 = 2;
+pub const KBPF_PATH_MAX: u32 = 4096;
+pub const KBPF_AT_FDCWD: i32 = -100;
 pub const KBPF_CAP_NET_ADMIN: u32 = 12;
 pub const KBPF_CAP_SYS_ADMIN: u32 = 21;
 pub const KBPF_CAP_PERFMON: u32 = 38;
@@ -316,6 +318,7 @@ pub const BPF_OBJ_NAME_LEN: u32 = 16;
 pub const XDP_PACKET_HEADROOM: u32 = 256;
 pub const BPF_TAG_SIZE: u32 = 8;
 pub const KBPF_PERF_MAX_STACK: u32 = 127;
+pub const KBPF_STATE_KINDS: u32 = 8;
 pub const KBPF_UAPI_IOC: u32 = 1;
 pub const KBPF_IOC_NRSHIFT: u32 = 0;
 pub const KBPF_IOC_TYPESHIFT: u32 = 8;
@@ -473,6 +476,7 @@ pub mod kbpf_obj_type {
     pub const KBPF_OBJ_LINK: Type = 3;
     pub const KBPF_OBJ_PERF_EVENT: Type = 4;
     pub const KBPF_OBJ_BTF: Type = 5;
+    pub const KBPF_OBJ_STATS: Type = 6;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -695,6 +699,24 @@ pub struct kbpf_host {
     >,
     pub id_release:
         ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host, obj: *mut kbpf_obj)>,
+    pub state: *mut kbpf_state,
+    pub pin: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            obj: *mut kbpf_obj,
+            path: *const core::ffi::c_char,
+            path_fd: core::ffi::c_int,
+        ) -> core::ffi::c_int,
+    >,
+    pub get_pinned: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            path: *const core::ffi::c_char,
+            path_fd: core::ffi::c_int,
+            fd_flags: u32,
+            obj: *mut *mut kbpf_obj,
+        ) -> core::ffi::c_int,
+    >,
     pub raw_tps: *mut kbpf_raw_tp_registry,
     pub btf: *const core::ffi::c_void,
     pub btf_size: usize,
@@ -704,7 +726,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        368usize,
+        392usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1426,6 +1448,57 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_id_release();
+    fn test_field_state() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
+            },
+            336usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(state)
+            )
+        );
+    }
+    test_field_state();
+    fn test_field_pin() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
+            },
+            344usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(pin)
+            )
+        );
+    }
+    test_field_pin();
+    fn test_field_get_pinned() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
+            },
+            352usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(get_pinned)
+            )
+        );
+    }
+    test_field_get_pinned();
     fn test_field_raw_tps() {
         assert_eq!(
             unsafe {
@@ -1433,7 +1506,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            336usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1450,7 +1523,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            344usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1467,7 +1540,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            352usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1484,7 +1557,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            360usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -17620,6 +17693,135 @@ extern "C" {
         flags: u64,
     ) -> core::ffi::c_long;
 }
+pub type atomic_uint = u32;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_state {
+    pub lock: u32,
+    pub head: [*mut kbpf_obj; 8usize],
+    pub tail: [*mut kbpf_obj; 8usize],
+    pub last: [u32; 8usize],
+    pub perf_id: u64,
+    pub stats_users: u32,
+}
+#[test]
+fn bindgen_test_layout_kbpf_state() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_state>(),
+        184usize,
+        concat!("Size of: ", stringify!(kbpf_state))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_state>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_state))
+    );
+    fn test_field_lock() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).lock) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(lock)
+            )
+        );
+    }
+    test_field_lock();
+    fn test_field_head() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).head) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(head)
+            )
+        );
+    }
+    test_field_head();
+    fn test_field_tail() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).tail) as usize - ptr as usize
+            },
+            72usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(tail)
+            )
+        );
+    }
+    test_field_tail();
+    fn test_field_last() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).last) as usize - ptr as usize
+            },
+            136usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(last)
+            )
+        );
+    }
+    test_field_last();
+    fn test_field_perf_id() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).perf_id) as usize - ptr as usize
+            },
+            168usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(perf_id)
+            )
+        );
+    }
+    test_field_perf_id();
+    fn test_field_stats_users() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).stats_users) as usize - ptr as usize
+            },
+            176usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(stats_users)
+            )
+        );
+    }
+    test_field_stats_users();
+}
+extern "C" {
+    pub fn kbpf_ids_set_next(h: *const kbpf_host, type_: u32, id: u32);
+}
 pub mod perf_type_id {
     pub type Type = core::ffi::c_uint;
     pub const PERF_TYPE_HARDWARE: Type = 0;
@@ -21204,7 +21406,6 @@ pub struct kbpf_raw_tp_progs {
 pub struct kbpf_raw_tp_link {
     _unused: [u8; 0],
 }
-pub type atomic_uint = u32;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct kbpf_raw_tp {

@@ -54,9 +54,10 @@ fn struct_layouts_match_the_c_compiler() {
             lock_timeout_ns, defer_free, read_unlock, copy_from_user, strncpy_from_user,
             probe_read_user, mono_ns, tai_ns, random_u32, current_ids, stack_walk,
             cgroup_get, ifindex_ok, current_in_cgroup, capable, unprivileged_bpf_disabled,
-            trace_write, wake, warn, fd_install, fd_get, id_alloc, id_release, raw_tps,
+            trace_write, wake, warn, fd_install, fd_get, id_alloc, id_release, state, pin, get_pinned, raw_tps,
             btf, btf_size, probes }
         kbpf_rcu_head { func }
+        kbpf_state { head, last, perf_id, stats_users }
         kbpf_raw_tp { nargs, flags, host, lock, nr_links, retired_progs }
         kbpf_raw_tp_registry { head }
         kbpf_elf { license, kern_version, progs, nr_progs, maps, nr_maps, loaded }

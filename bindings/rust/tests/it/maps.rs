@@ -134,3 +134,43 @@ fn host_check_refuses_a_bad_cpu_count() {
     assert_eq!(err.errno, Errno::EINVAL);
     assert_eq!(err.field.to_str().unwrap(), "nr_cpus");
 }
+
+#[test]
+fn ids_and_pins() {
+    // Ids come from kbpf's registry in the Kbpf's own state storage; pins
+    // from the test host's one-directory BPF file system.
+    let k = kbpf(1);
+    let side = Side::Rust(k);
+    let fd = side.map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0).unwrap();
+    let mut a = zeroed_attr();
+    a.__bindgen_anon_6.__bindgen_anon_1.start_id = 0;
+    let id = side.bpf(BPF_MAP_GET_NEXT_ID, &mut a).map(|_| unsafe { a.__bindgen_anon_6.next_id });
+    let id = id.expect("a map id");
+    assert!(id > 0);
+    let mut by_id = zeroed_attr();
+    by_id.__bindgen_anon_6.__bindgen_anon_1.map_id = id;
+    let fd2 = side.bpf(BPF_MAP_GET_FD_BY_ID, &mut by_id).unwrap();
+    assert_ne!(fd2, fd);
+
+    let mut v = 42u64.to_ne_bytes();
+    side.elem(BPF_MAP_UPDATE_ELEM, fd, Some(&0u32.to_ne_bytes()), &mut v, 0).unwrap();
+    let path = c"/sys/fs/bpf/counter";
+    let mut pin = zeroed_attr();
+    pin.__bindgen_anon_4.pathname = path.as_ptr() as u64;
+    pin.__bindgen_anon_4.bpf_fd = fd as u32;
+    assert_eq!(side.bpf(BPF_OBJ_PIN, &mut pin), Ok(0));
+    assert_eq!(side.bpf(BPF_OBJ_PIN, &mut pin), Err(Errno::EEXIST));
+    side.close(fd);
+    side.close(fd2);
+    // The pin keeps the map alive: BPF_OBJ_GET gives a new fd to it.
+    let mut get = zeroed_attr();
+    get.__bindgen_anon_4.pathname = path.as_ptr() as u64;
+    let fd3 = side.bpf(BPF_OBJ_GET, &mut get).unwrap();
+    let mut out = [0u8; 8];
+    side.elem(BPF_MAP_LOOKUP_ELEM, fd3, Some(&0u32.to_ne_bytes()), &mut out, 0).unwrap();
+    assert_eq!(u64::from_ne_bytes(out), 42);
+    get.__bindgen_anon_4.pathname = c"/sys/fs/bpf/none".as_ptr() as u64;
+    assert_eq!(side.bpf(BPF_OBJ_GET, &mut get), Err(Errno::ENOENT));
+    k.host().close_all();
+    assert_eq!(k.host().live_allocs.load(Ordering::Relaxed), 0);
+}

@@ -9,7 +9,7 @@
 use std::alloc::{alloc, alloc_zeroed, dealloc, Layout};
 use std::cell::Cell;
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -52,7 +52,7 @@ pub struct TestHost {
     pages: Mutex<(i32, usize)>, // memfd, pages in it
     fds: Mutex<Vec<Option<(UserRef, FdFlags)>>>,
     trace: Mutex<Vec<u8>>,
-    next_id: AtomicU32,
+    pins: Mutex<Vec<(Vec<u8>, UserRef)>>,
     rand: AtomicU64,
 }
 
@@ -66,7 +66,7 @@ impl TestHost {
             pages: Mutex::new((-1, 0)),
             fds: Mutex::new(Vec::new()),
             trace: Mutex::new(Vec::new()),
-            next_id: AtomicU32::new(1),
+            pins: Mutex::new(Vec::new()),
             rand: AtomicU64::new(0x9e37_79b9_7f4a_7c15),
         }
     }
@@ -92,6 +92,8 @@ impl TestHost {
     pub fn close_all(&self) {
         let all: Vec<_> = std::mem::take(&mut *self.fds.lock().unwrap());
         drop(all);
+        let pins: Vec<_> = std::mem::take(&mut *self.pins.lock().unwrap());
+        drop(pins);
     }
 
     /// The object behind @fd.
@@ -258,9 +260,24 @@ unsafe impl Host for TestHost {
         }
     }
 
-    const IDS: bool = true;
-    fn id_alloc(&self, _obj: ObjPtr) -> Result<u32, Errno> {
-        Ok(self.next_id.fetch_add(1, Ordering::Relaxed))
+    // A one-directory BPF file system: "/sys/fs/bpf/<name>".
+    const PINS: bool = true;
+    fn pin(&self, obj: ObjPtr, path: &std::ffi::CStr, _dirfd: i32) -> Result<(), Errno> {
+        let path = path.to_bytes();
+        if !path.starts_with(b"/sys/fs/bpf/") {
+            return Err(Errno::EPERM);
+        }
+        let mut pins = self.pins.lock().unwrap();
+        if pins.iter().any(|(p, _)| p == path) {
+            return Err(Errno::EEXIST);
+        }
+        pins.push((path.to_vec(), obj.user_ref()));
+        Ok(())
+    }
+    fn get_pinned(&self, path: &std::ffi::CStr, _dirfd: i32, _flags: FdFlags) -> Result<UserRef, Errno> {
+        let pins = self.pins.lock().unwrap();
+        let found = pins.iter().find(|(p, _)| p == path.to_bytes());
+        found.map(|(_, r)| r.dup()).ok_or(Errno::ENOENT)
     }
 }
 
