@@ -424,8 +424,9 @@ struct kbpf_host {
 			  uint32_t fd_flags);
 	/*
 	 * Resolve @fd to the kbpf object it refers to, take a reference
-	 * (kbpf_obj_get) and store it in @obj, and its access in @fd_flags.
-	 * Return 0, -EBADF if @fd is not open, or -EINVAL if it is open but
+	 * (kbpf_obj_get) and store it in @obj, and its access in @fd_flags
+	 * unless @fd_flags is NULL (kbpf passes NULL where the access does
+	 * not matter). Return 0, -EBADF if @fd is not open, or -EINVAL if it is open but
 	 * not a kbpf object (as Linux does for a non-map fd). The caller drops
 	 * the reference with kbpf_obj_put. Syscall path. If NULL, commands that
 	 * take fds return -EBADF.

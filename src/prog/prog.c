@@ -28,6 +28,13 @@ struct kbpf_obj *kbpf_prog_obj(struct kbpf_prog *prog)
 	return &prog->obj;
 }
 
+struct kbpf_prog *kbpf_prog_from_obj(struct kbpf_obj *obj)
+{
+	if (!obj || kbpf_obj_type(obj) != KBPF_OBJ_PROG)
+		return NULL;
+	return kbpf_container_of(obj, struct kbpf_prog, obj);
+}
+
 bool kbpf_prog_type_supported(uint32_t type)
 {
 	switch (type) {

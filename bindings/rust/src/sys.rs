@@ -1634,6 +1634,9 @@ extern "C" {
 extern "C" {
     pub fn kbpf_prog_obj(prog: *mut kbpf_prog) -> *mut kbpf_obj;
 }
+extern "C" {
+    pub fn kbpf_prog_from_obj(obj: *mut kbpf_obj) -> *mut kbpf_prog;
+}
 pub type kbpf_ringbuf_sample_fn = ::core::option::Option<
     unsafe extern "C" fn(
         ctx: *mut core::ffi::c_void,
