@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "kbpf/interp.h"
+#include "core/priv.h"
 #include "core/prog.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
@@ -72,6 +73,7 @@ static double kbpf_ns_per_run(struct bpf_insn *insns, uint32_t len,
 	uint64_t r0;
 
 	memset(&prog, 0, sizeof(prog));
+	prog.priv = KBPF_PRIV_ALL; /* a trusted loader: no pointer rules */
 	prog.insns = insns;
 	prog.len = len;
 	for (int k = 0; k < 7; k++) {
@@ -186,6 +188,7 @@ static int run_only(const char *path, const char *mode, int reps)
 #endif
 	}
 	memset(&prog, 0, sizeof(prog));
+	prog.priv = KBPF_PRIV_ALL; /* a trusted loader: no pointer rules */
 	prog.insns = insns;
 	prog.len = (uint32_t)n;
 	args.mode = strcmp(mode, "checked") ? KBPF_INTERP_FAST :

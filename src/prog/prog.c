@@ -12,6 +12,7 @@
 #include "maps/prog_array.h"
 #include "prog_internal.h"
 #include "core/object.h"
+#include "core/priv.h"
 #include "core/util.h"
 
 #define PROG_LOAD_FLAGS                                                  \
@@ -195,6 +196,9 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	kbpf_obj_init(&prog->obj, h, KBPF_OBJ_PROG, prog_release);
 	prog->type = attr->prog_type;
 	prog->expected_attach_type = attr->expected_attach_type;
+	/* What the loader holds: the pointer rules of checked runs follow it. */
+	prog->priv = opts && opts->kernel_ptrs ? KBPF_PRIV_ALL :
+						 kbpf_priv_current(h);
 	prog->helpers = opts && opts->helpers ? opts->helpers :
 						kbpf_default_helpers;
 	prog->nr_helpers = opts && opts->helpers ? opts->nr_helpers :
