@@ -26,6 +26,7 @@
 #include "core/util.h"
 #include "kbpf/interp.h"
 #include "core/map.h"
+#include "core/priv.h"
 #include "core/prog.h"
 #include "kbpf/packet.h"
 
@@ -80,6 +81,14 @@ struct interp_state {
 	const struct kbpf_map *inner_maps[KBPF_INTERP_MAX_INNER_MAPS];
 	uint8_t stack[KBPF_MAX_CALL_FRAMES][KBPF_STACK_SIZE]
 		__attribute__((aligned(16)));
+	/*
+	 * Pointer rules (interp_taint.h), runs of programs whose loader was
+	 * not perfmon_capable(): what each 8-byte slot of @stack holds, and
+	 * the register kinds of the innermost frame running.
+	 */
+	bool unpriv;
+	uint8_t *rk;
+	uint8_t slot_kind[KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE / 8];
 };
 
 /* Linux's may_goto budget per program run (BPF_MAX_LOOPS). */
@@ -821,6 +830,9 @@ static bool interp_is_prog_map(const struct interp_state *st, uint64_t p)
 	return false;
 }
 
+/* Pointer rules for unprivileged loaders' runs: needs the above. */
+#include "interp_taint.h"
+
 /*
  * Checked mode: validate r1-r5 against the helper's prototype before the
  * call, so a helper never sees a map pointer the program does not own or
@@ -962,12 +974,16 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 		    !(h->prog_types & (1ULL << prog->type)))
 			return -KBPF_EINVAL;
 		err = interp_check_args(st, h, regs);
+		if (!err && st->unpriv)
+			err = taint_call_args(st, h, regs);
 		if (err)
 			return err;
 	}
 	regs[0] = h->fn(run, regs[1], regs[2], regs[3], regs[4], regs[5]);
 	if (kbpf_unlikely(run->error))
 		return run->error;
+	if (checked && st->unpriv)
+		taint_call_done(st, h, regs);
 	if (checked && h->ret == KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL &&
 	    h->args[0] == KBPF_ARG_CONST_MAP_PTR && regs[0] &&
 	    !kbpf_map_is_map_in_map(
@@ -1137,12 +1153,17 @@ enum {
 #ifdef __clang__
 #pragma GCC diagnostic ignored "-Winitializer-overrides"
 #endif
+#define INTERP_TAINT 0
 #define INTERP_CHECKED 0
 #include "interp_body.h"
 #undef INTERP_CHECKED
 #define INTERP_CHECKED 1
 #include "interp_body.h"
+#undef INTERP_TAINT
+#define INTERP_TAINT 1
+#include "interp_body.h"
 #undef INTERP_CHECKED
+#undef INTERP_TAINT
 #pragma GCC diagnostic pop
 
 /* run->call_func: run the callback at @insn_off in a new frame. */
@@ -1178,7 +1199,12 @@ static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 		st->budget--;
 		/* What the callback was handed or looked up ends with it. */
 		mark = interp_regions_mark(st);
-		err = interp_exec_checked(st, (uint32_t)insn_off, args, &r0);
+		if (st->unpriv)
+			err = interp_exec_unpriv(st, (uint32_t)insn_off, args,
+						 &r0);
+		else
+			err = interp_exec_checked(st, (uint32_t)insn_off, args,
+						  &r0);
 		interp_regions_release(st, mark);
 	} else {
 		err = interp_exec_fast(st, (uint32_t)insn_off, args, &r0);
@@ -1217,6 +1243,8 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.region_floor = 0;
 	st.nr_areas = 0;
 	st.pkt_region = UINT32_MAX;
+	st.unpriv = false;
+	st.rk = NULL;
 	run.interp = &st;
 	if (!st.checked) {
 		err = interp_exec_fast(&st, 0, regs, ret);
@@ -1225,6 +1253,9 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 					   KBPF_CHECKED_INSN_BUDGET;
 		run.checked = &st;
 		memset(st.stack, 0, sizeof(st.stack));
+		st.unpriv = !(prog->priv & KBPF_PRIV_PERFMON);
+		if (st.unpriv)
+			memset(st.slot_kind, 0, sizeof(st.slot_kind));
 		err = interp_validate(prog->insns, prog->len);
 		if (!err && args->ctx && args->ctx_size) {
 			size_t ro = args->ctx_writable ? args->ctx_ro_size : 0;
@@ -1260,7 +1291,9 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		st.region_floor = st.nr_regions;
 		if (!err)
 			err = interp_add_prog_regions(&st, prog);
-		if (!err)
+		if (!err && st.unpriv)
+			err = interp_exec_unpriv(&st, 0, regs, ret);
+		else if (!err)
 			err = interp_exec_checked(&st, 0, regs, ret);
 		if (!err && run.error)
 			err = run.error;
