@@ -18,6 +18,21 @@
  * invocations, tail calls) shared by callbacks and tail-called programs;
  * a ring buffer record the program leaks is given back at the end.
  *
+ * Programs whose loader was not perfmon_capable() (kbpf_prog.priv without
+ * KBPF_PRIV_PERFMON) run checked through a third loop that also applies
+ * Linux's pointer-leak rules (interp_taint.h): the run stops with -EACCES
+ * where the verifier would have refused the program for leaking an address.
+ *
+ * Speculation, for those runs only (Linux's bypass_spec_v1/v4 = false):
+ * Spectre v1 - after a load or store passes its check, its address is
+ * recomputed without a branch as an offset masked into the stack frame,
+ * region or value area that contained it, so a mispredicted check cannot
+ * steer a speculative access outside memory the run may touch. Not
+ * covered: Spectre v4 (speculative store bypass; Linux adds a barrier
+ * after spills, kbpf relies on the host enabling SSBD for untrusted
+ * programs), Spectre v2 on the interpreter's own indirect dispatch (the
+ * host's retpolines/IBRS), and the accesses helpers make themselves.
+ *
  * No locks. A run touches only its own state, the program (read-only) and
  * what helpers hand out.
  */
