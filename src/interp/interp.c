@@ -104,7 +104,16 @@ struct interp_state {
 	bool unpriv;
 	uint8_t *rk;
 	uint8_t slot_kind[KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE / 8];
+	/* The registers at a tail call into such a program (checked mode). */
+	uint64_t resume_regs[11];
 };
+
+/*
+ * interp_exec_checked's answer when the main frame tail-called a program
+ * whose loader was not perfmon_capable(): kbpf_interp_run continues in
+ * interp_exec_unpriv from st->resume_regs.
+ */
+#define INTERP_RESUME_UNPRIV 1
 
 /* Linux's may_goto budget per program run (BPF_MAX_LOOPS). */
 #define INTERP_MAY_GOTO_LOOPS (8u * 1024 * 1024)
@@ -1310,6 +1319,16 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 			err = interp_exec_unpriv(&st, 0, regs, ret);
 		else if (!err)
 			err = interp_exec_checked(&st, 0, regs, ret);
+		if (err == INTERP_RESUME_UNPRIV) {
+			/*
+			 * A privileged program tail-called an unprivileged
+			 * one: its rules from here on, with what the
+			 * registers and the stack look like.
+			 */
+			st.unpriv = true;
+			taint_guess_stack(&st);
+			err = interp_exec_unpriv(&st, 0, NULL, ret);
+		}
 		if (!err && run.error)
 			err = run.error;
 		/* Records the program never released: give back, and fail. */

@@ -278,15 +278,26 @@ static int INTERP_FN(struct interp_state *st, uint32_t pc, const uint64_t *args,
 	if (st->depth >= KBPF_MAX_CALL_FRAMES)
 		return -KBPF_ELOOP;
 	memset(regs, 0, sizeof(regs));
-	memcpy(&regs[1], args, 5 * sizeof(uint64_t));
+#if INTERP_TAINT
+	/* No @args: the run continues from a tail call of the checked loop. */
+	if (!args)
+		memcpy(regs, st->resume_regs, sizeof(regs));
+	else
+#endif
+		memcpy(&regs[1], args, 5 * sizeof(uint64_t));
 	regs[10] =
 		(uint64_t)(uintptr_t)(st->stack[st->depth] + KBPF_STACK_SIZE);
 #if INTERP_TAINT
-	/* The program's r1 is its context; a callback's, what it was handed. */
+	/*
+	 * The program's r1 is its context; a callback's, what it was handed;
+	 * after a tail call from the checked loop, what each register looks
+	 * like.
+	 */
 	memset(rk, TK_SCALAR, sizeof(rk));
-	for (int i_ = 1; i_ <= 5; i_++)
-		rk[i_] = top ? (i_ == 1 && regs[1] ? TK_PTR : TK_SCALAR) :
-			       taint_guess(st, regs[i_]);
+	for (int i_ = args ? 1 : 0; i_ <= (args ? 5 : 9); i_++)
+		rk[i_] = top && args ?
+				 (i_ == 1 && regs[1] ? TK_PTR : TK_SCALAR) :
+				 taint_guess(st, regs[i_]);
 	rk[10] = TK_PTR;
 	st->rk = rk;
 #endif
@@ -571,6 +582,21 @@ next_insn:
 					SET_SEG(pc);
 					if (err)
 						goto out;
+#if INTERP_CHECKED && !INTERP_TAINT
+					/*
+					 * Into a program of a loader without
+					 * perfmon: continue in the loop with its
+					 * pointer rules (kbpf_interp_run).
+					 */
+					if (kbpf_unlikely(
+						    !(st->run->prog->priv &
+						      KBPF_PRIV_PERFMON))) {
+						memcpy(st->resume_regs, regs,
+						       sizeof(regs));
+						err = INTERP_RESUME_UNPRIV;
+						goto out;
+					}
+#endif
 					regs[10] =
 						(uint64_t)(uintptr_t)(st->stack
 									      [st->depth -

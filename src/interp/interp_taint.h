@@ -307,6 +307,23 @@ static uint8_t taint_guess(const struct interp_state *st, uint64_t v)
 	return TK_SCALAR;
 }
 
+/*
+ * The run continues under these rules after a tail call from a privileged
+ * program: what each slot of the main frame holds, by its value.
+ */
+static KBPF_NOINLINE void taint_guess_stack(struct interp_state *st)
+{
+	uint32_t i;
+
+	memset(st->slot_kind, 0, sizeof(st->slot_kind));
+	for (i = 0; i < KBPF_STACK_SIZE / 8; i++) {
+		uint64_t v;
+
+		memcpy(&v, st->stack[0] + 8 * i, 8);
+		st->slot_kind[i] = taint_guess(st, v);
+	}
+}
+
 /* The bytes a helper argument of @kind reads or writes, for the stack rules. */
 static uint64_t taint_arg_size(const struct kbpf_map *map,
 			       enum kbpf_arg_kind kind, uint64_t v,

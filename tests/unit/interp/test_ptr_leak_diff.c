@@ -1019,3 +1019,59 @@ KBPF_TEST(
 	side_close(SIDE_KBPF, m[M_RINGBUF]);
 	T_EQ(bad, 0);
 }
+
+/* Load @p as a socket filter in kbpf with @priv; the fd or -errno. */
+static long kbpf_load_priv(const struct bpf_insn *p, uint32_t n, uint32_t priv)
+{
+	static const struct leak_case sf = { "tail", SF, NULL, NULL, 0 };
+	union bpf_attr a;
+	long fd;
+
+	side_load_attr(&a, &sf, p, n, NULL, 0, -1);
+	fd = side_bpf(SIDE_KBPF, BPF_PROG_LOAD, &a);
+	if (fd >= 0)
+		set_priv(fd, priv);
+	return fd;
+}
+
+KBPF_TEST(
+	tail_call_follows_callee_loader,
+	"a privileged program that tail-calls an unprivileged one runs the callee under the pointer rules, with the pointers it left in registers: the callee's return of r10 or of the caller's r6 = r10 stops with -EACCES; with a privileged callee both run; an unprivileged caller keeps its rules in a privileged callee")
+{
+	struct bpf_insn p[16], q[4];
+	uint32_t n = 0, key = 0, val;
+	long arr, main_fd, ret_r10, ret_r6;
+
+	arr = side_create(SIDE_KBPF, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 1, 0, 0,
+			  "pa");
+	T_ASSERT(arr >= 0);
+	p[n++] = MOV(6, 10);
+	LD_MAP(2, arr);
+	p[n++] = MOVK(3, 0);
+	p[n++] = CALL(BPF_FUNC_tail_call);
+	p[n++] = MOVK(0, 0);
+	p[n++] = EXIT;
+	main_fd = kbpf_load_priv(p, n, KBPF_PRIV_ALL);
+	q[0] = MOV(0, 10);
+	q[1] = EXIT;
+	ret_r10 = kbpf_load_priv(q, 2, UNPRIV);
+	q[0] = MOV(0, 6);
+	ret_r6 = kbpf_load_priv(q, 2, UNPRIV);
+	T_ASSERT(main_fd >= 0 && ret_r10 >= 0 && ret_r6 >= 0);
+
+	val = (uint32_t)ret_r10;
+	T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM, arr, &key, &val, 0), 0);
+	T_EQ(kbpf_test_run(main_fd), -EACCES);
+	set_priv(ret_r10, KBPF_PRIV_ALL);
+	T_EQ(kbpf_test_run(main_fd), 0);
+
+	val = (uint32_t)ret_r6;
+	T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM, arr, &key, &val, 0), 0);
+	T_EQ(kbpf_test_run(main_fd), -EACCES);
+	set_priv(ret_r6, KBPF_PRIV_ALL);
+	T_EQ(kbpf_test_run(main_fd), 0);
+
+	/* Stricter than Linux: the unprivileged caller's loop goes on. */
+	set_priv(main_fd, UNPRIV);
+	T_EQ(kbpf_test_run(main_fd), -EACCES);
+}
