@@ -406,8 +406,13 @@ static KBPF_NOINLINE bool interp_area_ok(const struct interp_state *st,
 	return false;
 }
 
-static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
-			     size_t size, bool write)
+/*
+ * Always inlined: the checked loop's speed rests on it, and gcc's unit
+ * growth limit stops inlining it once interp.c holds three loops.
+ */
+static KBPF_ALWAYS_INLINE bool interp_access_ok(const struct interp_state *st,
+						uintptr_t addr, size_t size,
+						bool write)
 {
 	uintptr_t end = addr + size;
 	uintptr_t stack_lo = (uintptr_t)st->stack[0];
@@ -1035,10 +1040,12 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 /*
  * The jump of bpf_tail_call (the helper counted it and found @next): the
  * main frame continues at @next's first instruction with the same
- * registers and stack, as in Linux. Checked mode validates @next and
- * replaces the previous program's regions with @next's.
+ * registers (@regs) and stack, as in Linux. Checked mode validates @next
+ * and replaces the previous program's regions with @next's; into a
+ * program whose loader lacked perfmon it returns INTERP_RESUME_UNPRIV.
  */
-static int interp_tail_call(struct interp_state *st, uint32_t *pc)
+static KBPF_ALWAYS_INLINE int
+interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 {
 	struct kbpf_run *run = st->run;
 	struct kbpf_prog *next = run->tail_call;
@@ -1064,6 +1071,15 @@ static int interp_tail_call(struct interp_state *st, uint32_t *pc)
 		err = interp_add_prog_regions(st, next);
 		if (err)
 			return err;
+		/*
+		 * Into a program of a loader without perfmon: the run goes on
+		 * in the loop with its pointer rules (kbpf_interp_run).
+		 */
+		if (!st->unpriv && !(next->priv & KBPF_PRIV_PERFMON)) {
+			memcpy(st->resume_regs, regs, sizeof(st->resume_regs));
+			*pc = 0;
+			return INTERP_RESUME_UNPRIV;
+		}
 	}
 	*pc = 0;
 	return 0;

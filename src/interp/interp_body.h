@@ -14,14 +14,13 @@
 #if INTERP_TAINT
 #define INTERP_FN interp_exec_unpriv
 /* The access, then its address recomputed without a branch (Spectre v1). */
-#define CHECK_MEM(addr, size, write)                                           \
-	do {                                                                   \
-		if (kbpf_unlikely(                                             \
-			    !interp_access_ok(st, (addr), (size), (write)))) { \
-			err = -KBPF_EFAULT;                                    \
-			goto out;                                              \
-		}                                                              \
-		(addr) = taint_nospec(st, (addr), (size));                     \
+#define CHECK_MEM(addr, size, write)                                        \
+	do {                                                                \
+		if (kbpf_unlikely(                                          \
+			    !taint_access(st, &(addr), (size), (write)))) { \
+			err = -KBPF_EFAULT;                                 \
+			goto out;                                           \
+		}                                                           \
 	} while (0)
 /* Register kinds are tracked; a rule that fails ends the run with its errno. */
 #define TAINT(stmt)   \
@@ -578,25 +577,10 @@ next_insn:
 						goto out;
 					}
 					CHARGE_TO(pc);
-					err = interp_tail_call(st, &pc);
+					err = interp_tail_call(st, &pc, regs);
 					SET_SEG(pc);
 					if (err)
 						goto out;
-#if INTERP_CHECKED && !INTERP_TAINT
-					/*
-					 * Into a program of a loader without
-					 * perfmon: continue in the loop with its
-					 * pointer rules (kbpf_interp_run).
-					 */
-					if (kbpf_unlikely(
-						    !(st->run->prog->priv &
-						      KBPF_PRIV_PERFMON))) {
-						memcpy(st->resume_regs, regs,
-						       sizeof(regs));
-						err = INTERP_RESUME_UNPRIV;
-						goto out;
-					}
-#endif
 					regs[10] =
 						(uint64_t)(uintptr_t)(st->stack
 									      [st->depth -

@@ -129,9 +129,9 @@ static void taint_stack_range_written(struct interp_state *st, uintptr_t addr,
  * -EACCES for part of a pointer ("invalid size of register fill"), and
  * for part of the context's packet pointers.
  */
-static inline int taint_load(struct interp_state *st, uint8_t *rk,
-			     const struct bpf_insn *insn, uintptr_t addr,
-			     size_t size)
+static KBPF_ALWAYS_INLINE int taint_load(struct interp_state *st, uint8_t *rk,
+					 const struct bpf_insn *insn,
+					 uintptr_t addr, size_t size)
 {
 	const struct kbpf_run *run = st->run;
 	bool whole = size == 8 && !(addr & 7) &&
@@ -170,8 +170,8 @@ static inline int taint_load(struct interp_state *st, uint8_t *rk,
  * ("R%d leaks addr into map/ctx/packet/mem"); a scalar must not overwrite
  * part of a pointer ("attempt to corrupt spilled pointer on stack").
  */
-static inline int taint_store(struct interp_state *st, uintptr_t addr,
-			      size_t size, uint8_t kind)
+static KBPF_ALWAYS_INLINE int
+taint_store(struct interp_state *st, uintptr_t addr, size_t size, uint8_t kind)
 {
 	uint32_t a, b;
 
@@ -214,7 +214,8 @@ static inline int taint_atomic(struct interp_state *st, uint8_t *rk,
 }
 
 /* ALU and ALU64 (mov and byte swaps included): see the file comment. */
-static inline int taint_alu(uint8_t *rk, const struct bpf_insn *insn)
+static KBPF_ALWAYS_INLINE int taint_alu(uint8_t *rk,
+					const struct bpf_insn *insn)
 {
 	uint8_t op = BPF_OP(insn->code);
 	bool alu64 = BPF_CLASS(insn->code) == BPF_ALU64;
@@ -259,7 +260,8 @@ static inline bool taint_pkt_pair(uint8_t a, uint8_t b)
  * A conditional jump: "R%d pointer comparison prohibited". A null check
  * makes its register a plain pointer (the run knows it is not NULL).
  */
-static inline int taint_jmp(uint8_t *rk, const struct bpf_insn *insn)
+static KBPF_ALWAYS_INLINE int taint_jmp(uint8_t *rk,
+					const struct bpf_insn *insn)
 {
 	uint8_t op = BPF_OP(insn->code);
 	bool x = BPF_SRC(insn->code) == BPF_X;
@@ -286,6 +288,10 @@ static inline int taint_jmp(uint8_t *rk, const struct bpf_insn *insn)
 	return -KBPF_EACCES;
 }
 
+static KBPF_ALWAYS_INLINE bool taint_access(const struct interp_state *st,
+					    uintptr_t *addr, size_t size,
+					    bool write);
+
 /*
  * A callback's argument: a pointer if it points into memory the run may
  * access (stack, regions, value areas), is the context, or names a map
@@ -296,13 +302,14 @@ static uint8_t taint_guess(const struct interp_state *st, uint64_t v)
 {
 	if (!v)
 		return TK_SCALAR;
+	uintptr_t a = (uintptr_t)v;
+
 	if (v == (uint64_t)(uintptr_t)st->run->ctx ||
 	    v - (uintptr_t)st->stack[0] < sizeof(st->stack) ||
 	    interp_is_prog_map(st, v))
 		return TK_PTR;
 	/* Map keys and values, records: memory Linux knows is not NULL */
-	if (interp_access_ok(st, (uintptr_t)v, 1, false) ||
-	    interp_access_ok(st, (uintptr_t)v, 1, true))
+	if (taint_access(st, &a, 1, false) || taint_access(st, &a, 1, true))
 		return TK_MEM;
 	return TK_SCALAR;
 }
@@ -461,8 +468,8 @@ static inline uintptr_t taint_clamp(uintptr_t addr, size_t size, uintptr_t lo,
 		     taint_lt_mask(size, span - off + 1));
 }
 
-static KBPF_NOINLINE uintptr_t taint_nospec(const struct interp_state *st,
-					    uintptr_t addr, size_t size)
+static inline uintptr_t taint_nospec(const struct interp_state *st,
+				     uintptr_t addr, size_t size)
 {
 	uintptr_t lo = (uintptr_t)st->stack[0];
 	uintptr_t hi = (uintptr_t)st->stack[st->depth];
@@ -484,6 +491,21 @@ static KBPF_NOINLINE uintptr_t taint_nospec(const struct interp_state *st,
 			return taint_clamp(addr, size, a->start, a->end);
 	}
 	return addr;
+}
+
+/*
+ * The unprivileged loop's access check: interp_access_ok(), then *@addr
+ * recomputed by taint_nospec(). Out of line, so that interp_access_ok()
+ * keeps the call sites it had and stays inlined in the checked loop.
+ */
+static KBPF_ALWAYS_INLINE bool taint_access(const struct interp_state *st,
+					    uintptr_t *addr, size_t size,
+					    bool write)
+{
+	if (!interp_access_ok(st, *addr, size, write))
+		return false;
+	*addr = taint_nospec(st, *addr, size);
+	return true;
 }
 
 #endif /* KBPF_INTERP_TAINT_H */
