@@ -52,6 +52,16 @@ unsigned int kbpf_posix_get_cpu(void);
 /** kbpf_posix_host() - the process-wide host table. */
 const struct kbpf_host *kbpf_posix_host(void);
 
+/*
+ * The POSIX host answers kbpf_host.capable from the calling thread's
+ * effective capabilities (capget(2)), and unprivileged_bpf_disabled from
+ * this machine's /proc/sys/kernel/unprivileged_bpf_disabled (2 if it
+ * cannot be read), so that kbpf applies the policy the kernel applies.
+ * kbpf_posix_set_unprivileged_bpf_disabled() overrides the sysctl with
+ * @value (0, 1 or 2); -1 goes back to reading it. Thread-safe.
+ */
+void kbpf_posix_set_unprivileged_bpf_disabled(int value);
+
 /**
  * kbpf_posix_set_nr_cpus() - set the number of possible CPUs reported to
  * kbpf (default: the machine's possible CPUs, as /sys reports them, so

@@ -16,6 +16,7 @@
 #include <net/if.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -137,6 +138,56 @@ static int posix_current_ids(const struct kbpf_host *h, uint64_t *pid_tgid,
 	*pid_tgid = (uint64_t)getpid() << 32 | (uint32_t)gettid();
 	*uid_gid = (uint64_t)getgid() << 32 | (uint32_t)getuid();
 	return 0;
+}
+
+/*
+ * Privilege: the calling thread's effective capabilities (capget(2) on
+ * thread 0 = this thread: Linux keeps capabilities per thread), and the
+ * machine's own kernel.unprivileged_bpf_disabled unless a test set one.
+ */
+static bool posix_capable(const struct kbpf_host *h, int cap)
+{
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} data[2];
+
+	(void)h;
+	if (cap < 0 || cap >= 64)
+		return false;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+static atomic_int posix_unpriv_setting = -1;
+
+void kbpf_posix_set_unprivileged_bpf_disabled(int value)
+{
+	atomic_store(&posix_unpriv_setting, value);
+}
+
+static int posix_unprivileged_bpf_disabled(const struct kbpf_host *h)
+{
+	int v = atomic_load(&posix_unpriv_setting);
+	char buf[16] = { 0 };
+	int fd;
+
+	(void)h;
+	if (v >= 0)
+		return v;
+	fd = open("/proc/sys/kernel/unprivileged_bpf_disabled",
+		  O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 2; /* Linux's default */
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = '2';
+	close(fd);
+	return atoi(buf);
 }
 
 static int posix_current_comm(const struct kbpf_host *h, char *buf, size_t size)
@@ -523,6 +574,8 @@ static struct kbpf_host posix_host = {
 	.random_u32 = posix_random_u32,
 	.current_ids = posix_current_ids,
 	.current_comm = posix_current_comm,
+	.capable = posix_capable,
+	.unprivileged_bpf_disabled = posix_unprivileged_bpf_disabled,
 	.trace_write = posix_trace_write,
 	.wake = posix_wake,
 	.fd_install = posix_fd_install,

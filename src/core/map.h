@@ -66,7 +66,12 @@ struct kbpf_map_value_area {
 struct kbpf_map_ops {
 	/* ---- Syscall path only (may sleep, no kbpf lock held on entry) ---- */
 
-	/* Validate attributes; no allocation. Return 0 or -errno. */
+	/*
+	 * Validate attributes; no allocation. Return 0 or -errno. Linux's
+	 * map_alloc_check: it runs before the privilege check, so a type
+	 * whose Linux counterpart validates only in map_alloc validates in
+	 * alloc instead (an unprivileged caller then sees -EPERM first).
+	 */
 	int (*alloc_check)(const struct kbpf_host *h,
 			   const union bpf_attr *attr);
 	/* Allocate and initialise; fill the generic part with kbpf_map_init(). */
@@ -208,6 +213,21 @@ struct kbpf_map {
  */
 int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 		    struct kbpf_map **out);
+
+/**
+ * kbpf_map_create_user() - kbpf_map_create() for BPF_MAP_CREATE from user
+ * space: between the type's checks and the allocation, Linux's privilege
+ * rules for the calling task (core/priv.h): -EPERM when the host's
+ * unprivileged_bpf_disabled is set and the caller lacks CAP_BPF, or when
+ * the map type needs a capability the caller lacks (CAP_NET_ADMIN for
+ * DEVMAP and DEVMAP_HASH; CAP_BPF for QUEUE, STACK, LRU, LPM_TRIE,
+ * BLOOM_FILTER and STACK_TRACE; none for arrays, hashes, ring buffers,
+ * fd arrays and map-in-map). Otherwise as kbpf_map_create().
+ *
+ * Context: syscall path; may sleep (asks the host's capable callback).
+ */
+int kbpf_map_create_user(const struct kbpf_host *h, const union bpf_attr *attr,
+			 struct kbpf_map **out);
 
 /**
  * kbpf_map_create_with_inner() - kbpf_map_create() for a loader inside the

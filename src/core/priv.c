@@ -54,12 +54,8 @@ uint32_t kbpf_priv_current(const struct kbpf_host *h)
 
 bool kbpf_priv_unpriv_refused(const struct kbpf_host *h)
 {
-	int disabled;
-
-	if (!h->capable)
+	if (!h->capable || kbpf_priv_has(h, KBPF_PRIV_BPF))
 		return false;
-	disabled = h->unprivileged_bpf_disabled ?
-			   h->unprivileged_bpf_disabled(h) :
-			   2;
-	return disabled && !kbpf_priv_has(h, KBPF_PRIV_BPF);
+	return h->unprivileged_bpf_disabled ? h->unprivileged_bpf_disabled(h) :
+					      true;
 }

@@ -58,8 +58,10 @@ uint32_t kbpf_priv_current(const struct kbpf_host *h);
  * kbpf_priv_unpriv_refused() - Linux's "sysctl_unprivileged_bpf_disabled &&
  * !bpf_capable()": true when the host's unprivileged_bpf_disabled setting
  * is not 0 and the caller lacks KBPF_PRIV_BPF. BPF_MAP_CREATE and
- * BPF_PROG_LOAD then fail with -EPERM. Asks the setting before the
- * capability, as Linux does.
+ * BPF_PROG_LOAD then fail with -EPERM. Asks the capability first, and
+ * the setting only of a caller without it (Linux asks the other way
+ * round; the answer is the same, and the common privileged call then
+ * costs the host one question).
  *
  * Context: syscall path; may sleep.
  */

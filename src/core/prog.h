@@ -79,6 +79,8 @@ typedef uint64_t (*kbpf_helper_fn)(struct kbpf_run *run, uint64_t r1,
  * @gpl_only: only programs with a GPL-compatible license may call it.
  * @prog_types: bit (1ULL << prog_type) for each program type that may call
  *              it; 0 means every type.
+ * @priv: KBPF_PRIV_* (core/priv.h) the program's loader must have held:
+ *        Linux's tiers of base helpers (none, CAP_BPF, CAP_PERFMON).
  */
 struct kbpf_helper {
 	kbpf_helper_fn fn;
@@ -86,6 +88,7 @@ struct kbpf_helper {
 	enum kbpf_ret_kind ret;
 	enum kbpf_arg_kind args[5];
 	bool gpl_only;
+	uint8_t priv;
 	uint64_t prog_types;
 };
 

@@ -9,6 +9,7 @@
  */
 #include "core/alloc.h"
 #include "helpers_internal.h"
+#include "core/priv.h"
 #include "maps/prog_array.h"
 #include "net/net_internal.h"
 #include "core/map.h"
@@ -592,14 +593,52 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 #define SKB_TYPES (TC_TYPES | (1ULL << BPF_PROG_TYPE_SOCKET_FILTER))
 #define XDP_TYPES (1ULL << BPF_PROG_TYPE_XDP)
 
-/* One table entry: id, implementation, result kind, GPL-only, program types, argument kinds. */
-#define HELPER(id, fn_, ret_, gpl_, types_, ...)     \
-	[BPF_FUNC_##id] = { .fn = fn_,               \
-			    .name = #id,             \
-			    .ret = ret_,             \
-			    .args = { __VA_ARGS__ }, \
-			    .gpl_only = gpl_,        \
+/*
+ * One table entry: id, implementation, result kind, GPL-only, program
+ * types, argument kinds. The loader's privilege each needs is in
+ * helper_priv below, one place for Linux's tiers.
+ */
+#define HELPER(id, fn_, ret_, gpl_, types_, ...)                \
+	[BPF_FUNC_##id] = { .fn = fn_,                          \
+			    .name = #id,                        \
+			    .ret = ret_,                        \
+			    .args = { __VA_ARGS__ },            \
+			    .gpl_only = gpl_,                   \
+			    .priv = HELPER_PRIV(BPF_FUNC_##id), \
 			    .prog_types = types_ }
+
+/*
+ * Linux 6.18's bpf_base_func_proto() tiers (kernel/bpf/helpers.c),
+ * measured with a socket filter loaded without CAP_BPF and XDP and tc
+ * programs loaded without CAP_PERFMON: the map, ring buffer, time,
+ * random, id and string helpers are for every loader; callbacks, dynptrs
+ * and cgroup tests need bpf_capable(); what reads the kernel, names the
+ * task or writes to the trace log needs perfmon_capable(). Helpers of one
+ * program family (packets, tracing) need what loading such a program
+ * already needed.
+ */
+#define HELPER_NEEDS_BPF(id)                                                 \
+	((id) == BPF_FUNC_loop || (id) == BPF_FUNC_for_each_map_elem ||      \
+	 (id) == BPF_FUNC_user_ringbuf_drain ||                              \
+	 (id) == BPF_FUNC_ringbuf_reserve_dynptr ||                          \
+	 (id) == BPF_FUNC_ringbuf_submit_dynptr ||                           \
+	 (id) == BPF_FUNC_ringbuf_discard_dynptr ||                          \
+	 (id) == BPF_FUNC_dynptr_from_mem || (id) == BPF_FUNC_dynptr_read || \
+	 (id) == BPF_FUNC_dynptr_write || (id) == BPF_FUNC_dynptr_data ||    \
+	 (id) == BPF_FUNC_current_task_under_cgroup)
+#define HELPER_NEEDS_PERFMON(id)                                            \
+	((id) == BPF_FUNC_trace_printk || (id) == BPF_FUNC_trace_vprintk || \
+	 (id) == BPF_FUNC_snprintf || (id) == BPF_FUNC_get_current_task ||  \
+	 (id) == BPF_FUNC_get_current_task_btf ||                           \
+	 (id) == BPF_FUNC_probe_read_kernel ||                              \
+	 (id) == BPF_FUNC_probe_read_user ||                                \
+	 (id) == BPF_FUNC_probe_read_kernel_str ||                          \
+	 (id) == BPF_FUNC_probe_read_user_str ||                            \
+	 (id) == BPF_FUNC_get_current_comm)
+#define HELPER_PRIV(id)                                                 \
+	(HELPER_NEEDS_PERFMON(id) ? KBPF_PRIV_BPF | KBPF_PRIV_PERFMON : \
+	 HELPER_NEEDS_BPF(id)	  ? KBPF_PRIV_BPF :                     \
+				    0)
 
 const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	HELPER(map_lookup_elem, h_map_lookup_elem,

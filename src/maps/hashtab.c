@@ -32,6 +32,7 @@
  */
 #include "map_internal.h"
 #include "map_in_map.h"
+#include "core/priv.h"
 #include "jhash.h"
 #include "lru.h"
 
@@ -543,6 +544,10 @@ static int htab_map_alloc_check(const struct kbpf_host *h,
 	uint32_t numa = (attr->map_flags & BPF_F_NUMA_NODE) ? attr->numa_node :
 							      KBPF_NUMA_NO_NODE;
 
+	/* Linux: a fixed seed invites collisions; only CAP_SYS_ADMIN. */
+	if ((attr->map_flags & BPF_F_ZERO_SEED) &&
+	    !kbpf_priv_has(h, KBPF_PRIV_SYS_ADMIN))
+		return -KBPF_EPERM;
 	if ((attr->map_flags & ~HTAB_CREATE_FLAG_MASK) ||
 	    !kbpf_map_flags_access_ok(attr->map_flags))
 		return -KBPF_EINVAL;

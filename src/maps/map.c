@@ -8,6 +8,7 @@
  * No locks here; each type documents its own.
  */
 #include "core/object.h"
+#include "core/priv.h"
 #include "core/util.h"
 #include "map_internal.h"
 #include "map_types.h"
@@ -76,12 +77,14 @@ static int map_fd_is_not_kbpf_kind(const struct kbpf_host *h, int fd)
 	return -KBPF_EINVAL;
 }
 
+static uint32_t map_type_priv(uint32_t type);
+
 /*
  * The checks Linux makes before the type's own, in its order (measured:
  * research/kernel-semantics.md §1 "MAP_CREATE generic checks").
  */
 static int map_generic_check(const struct kbpf_host *h,
-			     const union bpf_attr *attr)
+			     const union bpf_attr *attr, bool user)
 {
 	uint32_t type = attr->map_type;
 
@@ -104,20 +107,83 @@ static int map_generic_check(const struct kbpf_host *h,
 	if ((attr->map_flags & BPF_F_NUMA_NODE) && attr->numa_node != 0 &&
 	    attr->numa_node != KBPF_NUMA_NO_NODE)
 		return -KBPF_EINVAL;
-	if (!map_find_ops(type))
+	if (!map_find_ops(type)) {
+		/*
+		 * A type Linux 6.18 has and kbpf does not: a caller without
+		 * the privilege it needs gets Linux's -EPERM, not a hint
+		 * about what kbpf lacks.
+		 */
+		if (user && type > BPF_MAP_TYPE_UNSPEC &&
+		    type < __MAX_BPF_MAP_TYPE &&
+		    type != BPF_MAP_TYPE_CGROUP_STORAGE_DEPRECATED &&
+		    type != BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE_DEPRECATED &&
+		    type != BPF_MAP_TYPE_STRUCT_OPS &&
+		    (kbpf_priv_unpriv_refused(h) ||
+		     !kbpf_priv_has(h, map_type_priv(type))))
+			return -KBPF_EPERM;
 		return -KBPF_EINVAL;
+	}
 	return 0;
 }
+
+/*
+ * What a bpf(2) caller must hold to create a map of @type (Linux 6.18's
+ * map_create()): arrays, hashes, ring buffers and the map-in-map and fd
+ * arrays are open to unprivileged callers; DEVMAPs need CAP_NET_ADMIN;
+ * every other type CAP_BPF.
+ */
+static uint32_t map_type_priv(uint32_t type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_PROG_ARRAY:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_USER_RINGBUF:
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+		return 0;
+	case BPF_MAP_TYPE_SOCKMAP:
+	case BPF_MAP_TYPE_SOCKHASH:
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_XSKMAP:
+		return KBPF_PRIV_NET_ADMIN;
+	default:
+		return KBPF_PRIV_BPF;
+	}
+}
+
+static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
+		      struct kbpf_map *inner, bool user, struct kbpf_map **out);
 
 int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 		    struct kbpf_map **out)
 {
-	return kbpf_map_create_with_inner(h, attr, NULL, out);
+	return map_create(h, attr, NULL, false, out);
+}
+
+int kbpf_map_create_user(const struct kbpf_host *h, const union bpf_attr *attr,
+			 struct kbpf_map **out)
+{
+	return map_create(h, attr, NULL, true, out);
 }
 
 int kbpf_map_create_with_inner(const struct kbpf_host *h,
 			       const union bpf_attr *attr,
 			       struct kbpf_map *inner, struct kbpf_map **out)
+{
+	return map_create(h, attr, inner, false, out);
+}
+
+static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
+		      struct kbpf_map *inner, bool user, struct kbpf_map **out)
 {
 	const struct kbpf_map_ops *ops;
 	union bpf_attr untoken;
@@ -133,7 +199,7 @@ int kbpf_map_create_with_inner(const struct kbpf_host *h,
 	if (attr->map_flags & BPF_F_TOKEN_FD) {
 		untoken = *attr;
 		untoken.map_flags &= ~(uint32_t)BPF_F_TOKEN_FD;
-		err = map_generic_check(h, &untoken);
+		err = map_generic_check(h, &untoken, user);
 		ops = err ? NULL : map_find_ops(untoken.map_type);
 		if (!err && ops->alloc_check)
 			err = ops->alloc_check(h, &untoken);
@@ -143,7 +209,7 @@ int kbpf_map_create_with_inner(const struct kbpf_host *h,
 			     map_fd_is_not_kbpf_kind(h,
 						     (int)attr->map_token_fd);
 	}
-	err = map_generic_check(h, attr);
+	err = map_generic_check(h, attr, user);
 	if (err)
 		return err;
 	ops = map_find_ops(attr->map_type);
@@ -151,6 +217,13 @@ int kbpf_map_create_with_inner(const struct kbpf_host *h,
 	err = ops->alloc_check ? ops->alloc_check(h, attr) : 0;
 	if (err)
 		return err;
+	/*
+	 * Privilege after the type's map_alloc_check, before allocation
+	 * (Linux); types Linux checks only when allocating do so in alloc.
+	 */
+	if (user && (kbpf_priv_unpriv_refused(h) ||
+		     !kbpf_priv_has(h, map_type_priv(attr->map_type))))
+		return -KBPF_EPERM;
 	if (attr->map_flags & ~MAP_CREATE_KNOWN_FLAGS)
 		return -KBPF_EINVAL;
 	if (attr->map_ifindex)

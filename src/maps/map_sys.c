@@ -75,7 +75,7 @@ long kbpf_sys_map_create(const struct kbpf_host *h, union bpf_attr *attr,
 	uint32_t fd_flags = KBPF_FD_READ | KBPF_FD_WRITE;
 	int err, fd;
 
-	err = kbpf_map_create(h, attr, &map);
+	err = kbpf_map_create_user(h, attr, &map);
 	if (err)
 		return err;
 	if (attr->map_flags & BPF_F_RDONLY)

@@ -33,6 +33,7 @@
  * The ring is detached and freed under the lock, so no writer can hold a
  * freed ring: no deferred reclamation is needed.
  */
+#include "core/priv.h"
 #include "core/alloc.h"
 #include "core/atomic.h"
 #include "core/spinlock.h"
@@ -332,6 +333,18 @@ static int pe_probe_init(struct kbpf_perf_event *ev)
 	struct kbpf_probe_desc *d = &ev->probe;
 	int err;
 
+	/*
+	 * Linux's kprobe and uprobe PMUs: perfmon_capable() or -EACCES.
+	 * Raw tracepoint samples: the same, with -EPERM (kbpf assumes
+	 * perf_event_paranoid > -1, Linux's default 2).
+	 */
+	if ((d->kind == KBPF_PROBE_KPROBE || d->kind == KBPF_PROBE_UPROBE) &&
+	    !kbpf_priv_has(h, KBPF_PRIV_PERFMON))
+		return -KBPF_EACCES;
+	if (d->kind == KBPF_PROBE_TRACEPOINT &&
+	    (a->sample_type & PERF_SAMPLE_RAW) &&
+	    !kbpf_priv_has(h, KBPF_PRIV_PERFMON))
+		return -KBPF_EPERM;
 	switch (d->kind) {
 	case KBPF_PROBE_KPROBE:
 		d->retprobe = a->config & 1;

@@ -17,6 +17,7 @@
  */
 #include "kbpf/disasm.h"
 #include "prog_internal.h"
+#include "core/priv.h"
 #include "core/object.h"
 
 static bool is_ldimm64(const struct bpf_insn *insn)
@@ -264,6 +265,13 @@ static int check_subprogs(const struct kbpf_prog *prog,
 		       in->src_reg == BPF_PSEUDO_CALL) ||
 		      (is_ldimm64(in) && in->src_reg == BPF_PSEUDO_FUNC)))
 			continue;
+		if (!(prog->priv & KBPF_PRIV_BPF)) {
+			kbpf_vlog_printf(
+				log,
+				"loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN\n");
+			err = -KBPF_EPERM;
+			goto out;
+		}
 		if (t < 0 || t >= len) {
 			kbpf_vlog_printf(log, "call to invalid destination\n");
 			err = -KBPF_EINVAL;
@@ -350,6 +358,80 @@ static int check_jump_targets(const struct kbpf_prog *prog,
 		}
 	}
 	return 0;
+}
+
+/*
+ * Linux's check_cfg() for loaders without CAP_BPF: no loops. A depth-first
+ * walk from insn 0 in Linux's order (fall-through before the branch)
+ * reports the first edge back to an instruction still on the walk's path.
+ * Only instructions reachable from insn 0 are walked; kbpf does not refuse
+ * unreachable ones (Linux does, for every loader).
+ */
+static int check_back_edges(const struct kbpf_prog *prog,
+			    const struct kbpf_host *h, struct kbpf_vlog *log)
+{
+	const struct bpf_insn *insns = prog->insns;
+	uint32_t len = prog->len, sp = 0, t, w, next[2], n;
+	size_t bytes = (size_t)len * (sizeof(uint32_t) + 2);
+	uint32_t *stack;
+	uint8_t *state, *edge;
+	int err = 0;
+
+	if (prog->priv & KBPF_PRIV_BPF)
+		return 0;
+	stack = kbpf_malloc(h, bytes, KBPF_ALLOC_ZERO);
+	if (!stack)
+		return -KBPF_ENOMEM;
+	state = (uint8_t *)(stack + len); /* 0 new, 1 on path, 2 done */
+	edge = state + len; /* successors already followed */
+	stack[sp++] = 0;
+	state[0] = 1;
+	while (sp) {
+		const struct bpf_insn *in;
+		uint8_t cls, op;
+
+		t = stack[sp - 1];
+		in = &insns[t];
+		cls = BPF_CLASS(in->code);
+		op = BPF_OP(in->code);
+		n = 0;
+		if (is_ldimm64(in)) {
+			next[n++] = t + 2;
+		} else if (cls != BPF_JMP && cls != BPF_JMP32) {
+			next[n++] = t + 1;
+		} else if (op == BPF_EXIT) {
+			/* no successor */
+		} else if (op == BPF_CALL) {
+			next[n++] = t + 1;
+		} else if (op == BPF_JA) {
+			next[n++] = (uint32_t)((int64_t)t + 1 +
+					       (cls == BPF_JMP32 ? in->imm :
+								   in->off));
+		} else {
+			next[n++] = t + 1;
+			next[n++] = (uint32_t)((int64_t)t + 1 + in->off);
+		}
+		if (edge[t] >= n) {
+			state[t] = 2;
+			sp--;
+			continue;
+		}
+		w = next[edge[t]++];
+		if (w >= len)
+			continue; /* check_subprogs() refused such jumps */
+		if (state[w] == 1) {
+			kbpf_vlog_printf(log, "back-edge from insn %u to %u\n",
+					 t, w);
+			err = -KBPF_EINVAL;
+			break;
+		}
+		if (!state[w]) {
+			state[w] = 1;
+			stack[sp++] = w;
+		}
+	}
+	kbpf_free(h, stack, bytes);
+	return err;
 }
 
 #define RESERVED(what)                                                    \
@@ -463,8 +545,10 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 					 insn->imm);
 			return -KBPF_EINVAL;
 		}
-		if (hp->prog_types && prog->type < 64 &&
-		    !(hp->prog_types & (1ULL << prog->type))) {
+		/* Linux: no proto for this type, or not for this loader. */
+		if ((hp->prog_types && prog->type < 64 &&
+		     !(hp->prog_types & (1ULL << prog->type))) ||
+		    (hp->priv & prog->priv) != hp->priv) {
 			kbpf_vlog_printf(
 				log,
 				"program of this type cannot use helper bpf_%s#%d\n",
@@ -661,6 +745,8 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 	if (err)
 		return err;
 	err = check_jump_targets(prog, log);
+	if (!err)
+		err = check_back_edges(prog, h, log);
 	if (err)
 		return err;
 	err = check_insns(prog, log);

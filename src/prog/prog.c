@@ -156,23 +156,95 @@ static int prog_copy_in(const struct kbpf_host *h,
 	return kbpf_copy_from_user(h, dst, kbpf_u64_to_ptr(src), n);
 }
 
-static int prog_check_attr(const union bpf_attr *attr)
+/*
+ * What a loader must hold for a program of @type (Linux 6.18's
+ * bpf_prog_load()): socket filters and cgroup skb programs are open to
+ * every caller, everything else needs CAP_BPF; network programs also
+ * CAP_NET_ADMIN, tracing programs also CAP_PERFMON (extensions both).
+ * Asked for every type, known to kbpf or not: Linux refuses the
+ * privilege before it looks the type up.
+ */
+static uint32_t prog_type_priv(uint32_t type)
 {
+	switch (type) {
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+		return 0;
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_XDP:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_LWT_SEG6LOCAL:
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_SK_MSG:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+	case BPF_PROG_TYPE_SOCK_OPS:
+	case BPF_PROG_TYPE_NETFILTER:
+		return KBPF_PRIV_BPF | KBPF_PRIV_NET_ADMIN;
+	case BPF_PROG_TYPE_KPROBE:
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_PERF_EVENT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
+	case BPF_PROG_TYPE_TRACING:
+	case BPF_PROG_TYPE_LSM:
+	case BPF_PROG_TYPE_STRUCT_OPS:
+		return KBPF_PRIV_BPF | KBPF_PRIV_PERFMON;
+	case BPF_PROG_TYPE_EXT:
+		return KBPF_PRIV_BPF | KBPF_PRIV_NET_ADMIN | KBPF_PRIV_PERFMON;
+	default:
+		return KBPF_PRIV_BPF;
+	}
+}
+
+/*
+ * The attribute checks in Linux's order. @user: the attributes come from
+ * bpf(2), so the caller's privilege decides (-EPERM) and sets
+ * @prog_priv; an in-kernel loader has every privilege.
+ */
+static int prog_check_attr(const struct kbpf_host *h,
+			   const union bpf_attr *attr, bool user,
+			   uint32_t *prog_priv)
+{
+	uint32_t priv = KBPF_PRIV_ALL, max_insns = KBPF_MAX_INSNS;
+
 	if (attr->prog_flags & ~PROG_LOAD_FLAGS)
 		return -KBPF_EINVAL;
-	if (attr->insn_cnt == 0 || attr->insn_cnt > KBPF_MAX_INSNS)
+	/* kbpf keeps no BPF tokens (Linux looks the token up here). */
+	if (attr->prog_flags & BPF_F_TOKEN_FD)
+		return -KBPF_EINVAL;
+	if (user) {
+		if (kbpf_priv_unpriv_refused(h))
+			return -KBPF_EPERM;
+		priv = kbpf_priv_current(h);
+		/* Linux's BPF_MAXINSNS for loaders without CAP_BPF. */
+		if (!(priv & KBPF_PRIV_BPF))
+			max_insns = 4096;
+	}
+	if (attr->insn_cnt == 0 || attr->insn_cnt > max_insns)
 		return -KBPF_E2BIG;
+	if ((prog_type_priv(attr->prog_type) & priv) !=
+	    prog_type_priv(attr->prog_type))
+		return -KBPF_EPERM;
 	if (!kbpf_prog_type_supported(attr->prog_type))
 		return -KBPF_EINVAL;
-	/* No BPF tokens, offload, program-to-program or module attachment;
+	/* No offload, program-to-program or module attachment;
 	 * attach_btf_id is for tracing programs only (the host's BTF). */
-	if ((attr->prog_flags & BPF_F_TOKEN_FD) || attr->prog_ifindex ||
-	    attr->attach_prog_fd || attr->attach_btf_obj_fd ||
+	if (attr->prog_ifindex || attr->attach_prog_fd ||
+	    attr->attach_btf_obj_fd ||
 	    (attr->attach_btf_id && attr->prog_type != BPF_PROG_TYPE_TRACING))
 		return -KBPF_EINVAL;
 	if (attr->prog_type == BPF_PROG_TYPE_SYSCALL &&
 	    attr->expected_attach_type)
 		return -KBPF_EINVAL;
+	*prog_priv = priv;
 	return 0;
 }
 
@@ -183,17 +255,19 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	struct kbpf_prog *prog;
 	struct kbpf_vlog log;
 	char license[128];
+	uint32_t priv;
 	size_t size;
 	long n;
 	int err;
 
-	err = prog_check_attr(attr);
+	err = prog_check_attr(h, attr, !opts || !opts->kernel_ptrs, &priv);
 	if (err)
 		return err;
 	prog = kbpf_zalloc(h, sizeof(*prog), 0);
 	if (!prog)
 		return -KBPF_ENOMEM;
 	kbpf_obj_init(&prog->obj, h, KBPF_OBJ_PROG, prog_release);
+	prog->priv = priv;
 	prog->type = attr->prog_type;
 	prog->expected_attach_type = attr->expected_attach_type;
 	/* What the loader holds: the pointer rules of checked runs follow it. */

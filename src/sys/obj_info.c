@@ -7,6 +7,7 @@
  * attr->info.info_len.
  */
 #include "core/alloc.h"
+#include "core/priv.h"
 #include "sys.h"
 
 static long obj_info_map(const struct kbpf_host *h, struct kbpf_map *map,
@@ -58,6 +59,9 @@ static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 			return -KBPF_EFAULT;
 	}
 	info.map_ids = uin.map_ids;
+	/* Linux shows the code's size only to a bpf_capable() caller. */
+	if (!kbpf_priv_has(h, KBPF_PRIV_BPF))
+		info.xlated_prog_len = 0;
 	if (kbpf_copy_to_user(h, uinfo, &info, len) ||
 	    kbpf_copy_to_user(h,
 			      (void *)((uintptr_t)uattr +

@@ -10,10 +10,17 @@
  * (-E2BIG, or -EFAULT if unreadable), copy (-EFAULT), command (-EINVAL),
  * CHECK_ATTR (-EINVAL).
  *
+ * A command that Linux reserves to a capability as a whole (the id
+ * iterators, BPF_PROG_QUERY...) says so in its table entry: -EPERM, after
+ * CHECK_ATTR or, where Linux asks first, before it. Capabilities that
+ * depend on what a command creates (map types, program types, helpers)
+ * are checked by the command itself.
+ *
  * No locks are taken here.
  */
 #include "sys.h"
 #include "core/alloc.h"
+#include "core/priv.h"
 
 #define ATTR_END(member)                    \
 	(offsetof(union bpf_attr, member) + \
@@ -23,64 +30,132 @@ struct sys_cmd {
 	kbpf_sys_cmd_fn fn;
 	/* Offset just past the command's last field (Linux's *_LAST_FIELD). */
 	uint16_t attr_end;
+	/*
+	 * Attribute checks Linux makes before @priv (-EINVAL), for commands
+	 * whose capability comes first in the handler kbpf does not have.
+	 */
+	bool (*attr_ok)(const union bpf_attr *attr);
+	/* KBPF_PRIV_* the caller must hold for the command (-EPERM). */
+	uint8_t priv;
+	/* Linux asks for @priv before CHECK_ATTR, not after. */
+	bool priv_first;
 };
+
+/* Linux's bpf_obj_get_next_id(): ids are below INT_MAX. */
+static bool sys_next_id_ok(const union bpf_attr *attr)
+{
+	return attr->start_id < 0x7fffffffu;
+}
+
+/* Linux's map_get_fd_by_id(): only the fd access flags (and a token). */
+static bool sys_map_fd_flags_ok(const union bpf_attr *attr)
+{
+	return !(attr->open_flags &
+		 ~(uint32_t)(BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_TOKEN_FD));
+}
+
+#define NEXT_ID .attr_ok = sys_next_id_ok, .priv = KBPF_PRIV_SYS_ADMIN
+#define MAP_FD_FLAGS .attr_ok = sys_map_fd_flags_ok, .priv = KBPF_PRIV_SYS_ADMIN
+
+/* Capability rules of whole commands (Linux 6.18, kernel/bpf/syscall.c). */
+#define SYS_ADMIN .priv = KBPF_PRIV_SYS_ADMIN
+#define NET_ADMIN_FIRST .priv = KBPF_PRIV_NET_ADMIN, .priv_first = true
+#define BPF_CAP .priv = KBPF_PRIV_BPF
 
 /*
  * Every command Linux 6.18 has. A NULL handler means kbpf does not implement
  * the command yet: -EOPNOTSUPP after the attribute checks.
  */
 static const struct sys_cmd sys_cmds[] = {
-	[BPF_MAP_CREATE] = { kbpf_sys_map_create,
-			     ATTR_END(excl_prog_hash_size) },
-	[BPF_MAP_LOOKUP_ELEM] = { kbpf_sys_map_lookup_elem, ATTR_END(flags) },
-	[BPF_MAP_UPDATE_ELEM] = { kbpf_sys_map_update_elem, ATTR_END(flags) },
-	[BPF_MAP_DELETE_ELEM] = { kbpf_sys_map_delete_elem, ATTR_END(key) },
-	[BPF_MAP_GET_NEXT_KEY] = { kbpf_sys_map_get_next_key,
-				   ATTR_END(next_key) },
-	[BPF_PROG_LOAD] = { kbpf_sys_prog_load, ATTR_END(keyring_id) },
-	[BPF_OBJ_PIN] = { NULL, ATTR_END(path_fd) },
-	[BPF_OBJ_GET] = { NULL, ATTR_END(path_fd) },
-	[BPF_PROG_ATTACH] = { NULL, ATTR_END(expected_revision) },
-	[BPF_PROG_DETACH] = { NULL, ATTR_END(expected_revision) },
-	[BPF_PROG_TEST_RUN] = { kbpf_sys_prog_test_run,
-				ATTR_END(test.batch_size) },
-	[BPF_PROG_GET_NEXT_ID] = { NULL, ATTR_END(next_id) },
-	[BPF_MAP_GET_NEXT_ID] = { NULL, ATTR_END(next_id) },
-	[BPF_PROG_GET_FD_BY_ID] = { NULL, ATTR_END(fd_by_id_token_fd) },
-	[BPF_MAP_GET_FD_BY_ID] = { NULL, ATTR_END(fd_by_id_token_fd) },
-	[BPF_OBJ_GET_INFO_BY_FD] = { kbpf_sys_obj_get_info_by_fd,
-				     ATTR_END(info.info) },
-	[BPF_PROG_QUERY] = { NULL, ATTR_END(query.revision) },
-	[BPF_RAW_TRACEPOINT_OPEN] = { kbpf_sys_raw_tracepoint_open,
-				      ATTR_END(raw_tracepoint.cookie) },
-	[BPF_BTF_LOAD] = { NULL, ATTR_END(btf_token_fd) },
-	[BPF_BTF_GET_FD_BY_ID] = { NULL, ATTR_END(fd_by_id_token_fd) },
-	[BPF_TASK_FD_QUERY] = { NULL, ATTR_END(task_fd_query.probe_addr) },
-	[BPF_MAP_LOOKUP_AND_DELETE_ELEM] = { kbpf_sys_map_lookup_and_delete_elem,
-					     ATTR_END(flags) },
-	[BPF_MAP_FREEZE] = { kbpf_sys_map_freeze, ATTR_END(map_fd) },
-	[BPF_BTF_GET_NEXT_ID] = { NULL, ATTR_END(next_id) },
-	[BPF_MAP_LOOKUP_BATCH] = { kbpf_sys_map_lookup_batch,
-				   ATTR_END(batch.flags) },
-	[BPF_MAP_LOOKUP_AND_DELETE_BATCH] = { kbpf_sys_map_lookup_and_delete_batch,
-					      ATTR_END(batch.flags) },
-	[BPF_MAP_UPDATE_BATCH] = { kbpf_sys_map_update_batch,
-				   ATTR_END(batch.flags) },
-	[BPF_MAP_DELETE_BATCH] = { kbpf_sys_map_delete_batch,
-				   ATTR_END(batch.flags) },
-	[BPF_LINK_CREATE] = { kbpf_sys_link_create, sizeof(union bpf_attr) },
-	[BPF_LINK_UPDATE] = { kbpf_sys_link_update,
-			      ATTR_END(link_update.old_prog_fd) },
-	[BPF_LINK_GET_FD_BY_ID] = { NULL, ATTR_END(link_id) },
-	[BPF_LINK_GET_NEXT_ID] = { NULL, ATTR_END(next_id) },
-	[BPF_ENABLE_STATS] = { NULL, ATTR_END(enable_stats.type) },
-	[BPF_ITER_CREATE] = { NULL, ATTR_END(iter_create.flags) },
-	[BPF_LINK_DETACH] = { kbpf_sys_link_detach,
-			      ATTR_END(link_detach.link_fd) },
-	[BPF_PROG_BIND_MAP] = { NULL, ATTR_END(prog_bind_map.flags) },
-	[BPF_TOKEN_CREATE] = { NULL, ATTR_END(token_create.bpffs_fd) },
-	[BPF_PROG_STREAM_READ_BY_FD] = { kbpf_sys_prog_stream_read,
-					 ATTR_END(prog_stream_read.prog_fd) },
+	[BPF_MAP_CREATE] = { .fn = kbpf_sys_map_create,
+			     .attr_end = ATTR_END(excl_prog_hash_size) },
+	[BPF_MAP_LOOKUP_ELEM] = { .fn = kbpf_sys_map_lookup_elem,
+				  .attr_end = ATTR_END(flags) },
+	[BPF_MAP_UPDATE_ELEM] = { .fn = kbpf_sys_map_update_elem,
+				  .attr_end = ATTR_END(flags) },
+	[BPF_MAP_DELETE_ELEM] = { .fn = kbpf_sys_map_delete_elem,
+				  .attr_end = ATTR_END(key) },
+	[BPF_MAP_GET_NEXT_KEY] = { .fn = kbpf_sys_map_get_next_key,
+				   .attr_end = ATTR_END(next_key) },
+	[BPF_PROG_LOAD] = { .fn = kbpf_sys_prog_load,
+			    .attr_end = ATTR_END(keyring_id) },
+	[BPF_OBJ_PIN] = { .fn = NULL, .attr_end = ATTR_END(path_fd) },
+	[BPF_OBJ_GET] = { .fn = NULL, .attr_end = ATTR_END(path_fd) },
+	[BPF_PROG_ATTACH] = { .fn = NULL,
+			      .attr_end = ATTR_END(expected_revision) },
+	[BPF_PROG_DETACH] = { .fn = NULL,
+			      .attr_end = ATTR_END(expected_revision) },
+	[BPF_PROG_TEST_RUN] = { .fn = kbpf_sys_prog_test_run,
+				.attr_end = ATTR_END(test.batch_size) },
+	[BPF_PROG_GET_NEXT_ID] = { .fn = NULL,
+				   .attr_end = ATTR_END(next_id),
+				   NEXT_ID },
+	[BPF_MAP_GET_NEXT_ID] = { .fn = NULL,
+				  .attr_end = ATTR_END(next_id),
+				  NEXT_ID },
+	[BPF_PROG_GET_FD_BY_ID] = { .fn = NULL,
+				    .attr_end = ATTR_END(fd_by_id_token_fd),
+				    SYS_ADMIN },
+	[BPF_MAP_GET_FD_BY_ID] = { .fn = NULL,
+				   .attr_end = ATTR_END(fd_by_id_token_fd),
+				   MAP_FD_FLAGS },
+	[BPF_OBJ_GET_INFO_BY_FD] = { .fn = kbpf_sys_obj_get_info_by_fd,
+				     .attr_end = ATTR_END(info.info) },
+	[BPF_PROG_QUERY] = { .fn = NULL,
+			     .attr_end = ATTR_END(query.revision),
+			     NET_ADMIN_FIRST },
+	[BPF_RAW_TRACEPOINT_OPEN] = { .fn = kbpf_sys_raw_tracepoint_open,
+				      .attr_end =
+					      ATTR_END(raw_tracepoint.cookie) },
+	[BPF_BTF_LOAD] = { .fn = NULL,
+			   .attr_end = ATTR_END(btf_token_fd),
+			   BPF_CAP },
+	[BPF_BTF_GET_FD_BY_ID] = { .fn = NULL,
+				   .attr_end = ATTR_END(fd_by_id_token_fd),
+				   SYS_ADMIN },
+	[BPF_TASK_FD_QUERY] = { .fn = NULL,
+				.attr_end = ATTR_END(task_fd_query.probe_addr),
+				SYS_ADMIN },
+	[BPF_MAP_LOOKUP_AND_DELETE_ELEM] = { .fn = kbpf_sys_map_lookup_and_delete_elem,
+					     .attr_end = ATTR_END(flags) },
+	[BPF_MAP_FREEZE] = { .fn = kbpf_sys_map_freeze,
+			     .attr_end = ATTR_END(map_fd) },
+	[BPF_BTF_GET_NEXT_ID] = { .fn = NULL,
+				  .attr_end = ATTR_END(next_id),
+				  NEXT_ID },
+	[BPF_MAP_LOOKUP_BATCH] = { .fn = kbpf_sys_map_lookup_batch,
+				   .attr_end = ATTR_END(batch.flags) },
+	[BPF_MAP_LOOKUP_AND_DELETE_BATCH] = { .fn = kbpf_sys_map_lookup_and_delete_batch,
+					      .attr_end =
+						      ATTR_END(batch.flags) },
+	[BPF_MAP_UPDATE_BATCH] = { .fn = kbpf_sys_map_update_batch,
+				   .attr_end = ATTR_END(batch.flags) },
+	[BPF_MAP_DELETE_BATCH] = { .fn = kbpf_sys_map_delete_batch,
+				   .attr_end = ATTR_END(batch.flags) },
+	[BPF_LINK_CREATE] = { .fn = kbpf_sys_link_create,
+			      .attr_end = sizeof(union bpf_attr) },
+	[BPF_LINK_UPDATE] = { .fn = kbpf_sys_link_update,
+			      .attr_end = ATTR_END(link_update.old_prog_fd) },
+	[BPF_LINK_GET_FD_BY_ID] = { .fn = NULL,
+				    .attr_end = ATTR_END(link_id),
+				    SYS_ADMIN },
+	[BPF_LINK_GET_NEXT_ID] = { .fn = NULL,
+				   .attr_end = ATTR_END(next_id),
+				   NEXT_ID },
+	[BPF_ENABLE_STATS] = { .fn = NULL,
+			       .attr_end = ATTR_END(enable_stats.type),
+			       SYS_ADMIN },
+	[BPF_ITER_CREATE] = { .fn = NULL,
+			      .attr_end = ATTR_END(iter_create.flags) },
+	[BPF_LINK_DETACH] = { .fn = kbpf_sys_link_detach,
+			      .attr_end = ATTR_END(link_detach.link_fd) },
+	[BPF_PROG_BIND_MAP] = { .fn = NULL,
+				.attr_end = ATTR_END(prog_bind_map.flags) },
+	[BPF_TOKEN_CREATE] = { .fn = NULL,
+			       .attr_end = ATTR_END(token_create.bpffs_fd) },
+	[BPF_PROG_STREAM_READ_BY_FD] = { .fn = kbpf_sys_prog_stream_read,
+					 .attr_end = ATTR_END(
+						 prog_stream_read.prog_fd) },
 };
 
 _Static_assert(KBPF_ARRAY_SIZE(sys_cmds) == __MAX_BPF_CMD,
@@ -118,8 +193,14 @@ long kbpf_sys_bpf(const struct kbpf_host *host, int cmd, void *uattr,
 	c = &sys_cmds[cmd];
 	if (!c->attr_end)
 		return -KBPF_EINVAL;
+	if (c->priv_first && !kbpf_priv_has(host, c->priv))
+		return -KBPF_EPERM;
 	if (!sys_attr_zero_from(&attr, c->attr_end))
 		return -KBPF_EINVAL;
+	if (c->attr_ok && !c->attr_ok(&attr))
+		return -KBPF_EINVAL;
+	if (!c->priv_first && !kbpf_priv_has(host, c->priv))
+		return -KBPF_EPERM;
 	if (!c->fn)
 		return -KBPF_EOPNOTSUPP;
 	return c->fn(host, &attr, uattr, size);

@@ -88,7 +88,8 @@ struct run {
 struct result {
 	long err;
 	uint32_t retval, data_size_out, ctx_size_out;
-	uint8_t data[8192];
+	/* As big as the largest packet: data_size_out 0 means no limit. */
+	uint8_t data[3520 + 18 * 4096];
 	uint8_t ctx[256];
 };
 
