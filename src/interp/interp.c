@@ -104,6 +104,8 @@ struct interp_state {
 	bool unpriv;
 	uint8_t *rk;
 	uint8_t slot_kind[KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE / 8];
+	/* Which bytes of each slot the program (or a helper) wrote. */
+	uint8_t slot_init[KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE / 8];
 	/* The registers at a tail call into such a program (checked mode). */
 	uint64_t resume_regs[11];
 };
@@ -1075,6 +1077,9 @@ interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 		 * Into a program of a loader without perfmon: the run goes on
 		 * in the loop with its pointer rules (kbpf_interp_run).
 		 */
+		/* The callee's stack starts uninitialised, as Linux verifies it. */
+		if (st->unpriv)
+			taint_frame_reset(st, 0);
 		if (!st->unpriv && !(next->priv & KBPF_PRIV_PERFMON)) {
 			memcpy(st->resume_regs, regs, sizeof(st->resume_regs));
 			*pc = 0;
@@ -1295,7 +1300,7 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		memset(st.stack, 0, sizeof(st.stack));
 		st.unpriv = !(prog->priv & KBPF_PRIV_PERFMON);
 		if (st.unpriv)
-			memset(st.slot_kind, 0, sizeof(st.slot_kind));
+			taint_frame_reset(&st, 0);
 		err = interp_validate(prog->insns, prog->len);
 		if (!err && args->ctx && args->ctx_size) {
 			size_t ro = args->ctx_writable ? args->ctx_ro_size : 0;
@@ -1339,10 +1344,10 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 			/*
 			 * A privileged program tail-called an unprivileged
 			 * one: its rules from here on, with what the
-			 * registers and the stack look like.
+			 * registers look like and an uninitialised stack.
 			 */
 			st.unpriv = true;
-			taint_guess_stack(&st);
+			taint_frame_reset(&st, 0);
 			err = interp_exec_unpriv(&st, 0, NULL, ret);
 		}
 		if (!err && run.error)

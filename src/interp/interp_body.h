@@ -299,6 +299,9 @@ static int INTERP_FN(struct interp_state *st, uint32_t pc, const uint64_t *args,
 				 taint_guess(st, regs[i_]);
 	rk[10] = TK_PTR;
 	st->rk = rk;
+	/* A callback's frame starts uninitialised (the program's is). */
+	if (!top)
+		taint_frame_reset(st, st->depth);
 #endif
 	st->depth++;
 
@@ -546,6 +549,7 @@ next_insn:
 					       4 * sizeof(uint64_t));
 					TAINT(memcpy(frames[depth].saved_rk,
 						     &rk[6], 4));
+					TAINT(taint_frame_reset(st, st->depth));
 					frames[depth].ret_pc = pc + 1;
 					depth++;
 					regs[10] =

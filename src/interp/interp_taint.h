@@ -37,7 +37,12 @@
  *    an atomic ("invalid size of register fill", "attempt to corrupt
  *    spilled pointer on stack", "leaking pointer from stack off %d"), or
  *    in memory a helper writes ("attempt to corrupt spilled pointer on
- *    stack" too).
+ *    stack" too);
+ *  - a read of stack bytes nobody wrote, by the program or by a helper
+ *    reading its arguments (Linux's allow_uninit_stack is
+ *    perfmon_capable() too: "invalid read from stack off %d+%d size %d");
+ *    each frame starts uninitialised: the program's, a subprogram's, a
+ *    callback's, a tail-called program's.
  *
  * A pointer as the offset of a legacy packet load (LD_IND) is allowed, as
  * Linux allows it.
@@ -94,34 +99,68 @@ static inline bool taint_stack_slots(const struct interp_state *st,
 	return true;
 }
 
-/* Whether a stack range (of any size) covers a slot holding a pointer. */
-static bool taint_stack_range_has_ptr(const struct interp_state *st,
-				      uintptr_t addr, uint64_t size)
+/* Bits of the bytes [@o, @o + @size) of a slot and the next (@size <= 8). */
+static inline uint32_t taint_byte_mask(uintptr_t o, size_t size)
 {
-	uintptr_t lo = (uintptr_t)st->stack[0], off = addr - lo;
+	return ((1u << size) - 1) << (o & 7);
+}
+
+/* A frame's stack starts uninitialised and without pointers. */
+static void taint_frame_reset(struct interp_state *st, uint32_t frame)
+{
+	const uint32_t n = KBPF_STACK_SIZE / 8;
+
+	if (frame >= KBPF_MAX_CALL_FRAMES)
+		return;
+	memset(st->slot_kind + frame * n, 0, n);
+	memset(st->slot_init + frame * n, 0, n);
+}
+
+enum taint_range_op {
+	TR_READ, /* a helper reads it: initialised, no pointer */
+	TR_WRITE, /* a helper writes it: no pointer */
+	TR_INIT, /* the helper wrote it: initialised */
+	TR_DYNPTR, /* the helper made it a dynptr: initialised pointers */
+};
+
+/*
+ * A stack range of any size a helper argument covers (nothing off the
+ * stack): for TR_READ and TR_WRITE, whether a rule forbids it; the others
+ * record what the helper did.
+ */
+static bool taint_stack_range(struct interp_state *st, uintptr_t addr,
+			      uint64_t size, enum taint_range_op op)
+{
+	uintptr_t off = addr - (uintptr_t)st->stack[0];
 	uint64_t i, end;
 
 	if (!size || off >= sizeof(st->stack))
 		return false;
 	end = size > sizeof(st->stack) - off ? sizeof(st->stack) : off + size;
-	for (i = off >> 3; i <= (end - 1) >> 3; i++)
-		if (st->slot_kind[i])
-			return true;
+	for (i = off; i < end; i++) {
+		uint8_t *kind = &st->slot_kind[i >> 3];
+		uint8_t *init = &st->slot_init[i >> 3];
+		uint8_t bit = (uint8_t)(1u << (i & 7));
+
+		switch (op) {
+		case TR_READ:
+			if (*kind || !(*init & bit))
+				return true;
+			break;
+		case TR_WRITE:
+			if (*kind)
+				return true;
+			break;
+		case TR_INIT:
+			*init |= bit;
+			break;
+		case TR_DYNPTR:
+			*init |= bit;
+			*kind = TK_PTR;
+			break;
+		}
+	}
 	return false;
-}
-
-/* The stack slots [@addr, @addr + @size) touches now hold a @kind. */
-static void taint_stack_range_written(struct interp_state *st, uintptr_t addr,
-				      uint64_t size, uint8_t kind)
-{
-	uintptr_t lo = (uintptr_t)st->stack[0], off = addr - lo;
-	uint64_t i, end;
-
-	if (!size || off >= sizeof(st->stack))
-		return;
-	end = size > sizeof(st->stack) - off ? sizeof(st->stack) : off + size;
-	for (i = off >> 3; i <= (end - 1) >> 3; i++)
-		st->slot_kind[i] = kind;
 }
 
 /*
@@ -141,6 +180,12 @@ static KBPF_ALWAYS_INLINE int taint_load(struct interp_state *st, uint8_t *rk,
 
 	rk[insn->dst_reg] = TK_SCALAR;
 	if (taint_stack_slots(st, addr, size, &a, &b)) {
+		uint32_t m = taint_byte_mask(addr, size);
+
+		/* "invalid read from stack off %d+%d size %d" */
+		if ((st->slot_init[a] & (m & 0xff)) != (m & 0xff) ||
+		    (st->slot_init[b] & (m >> 8)) != (m >> 8))
+			return -KBPF_EACCES;
 		if (!(st->slot_kind[a] | st->slot_kind[b]))
 			return 0;
 		if (!whole)
@@ -175,14 +220,20 @@ taint_store(struct interp_state *st, uintptr_t addr, size_t size, uint8_t kind)
 {
 	uint32_t a, b;
 
+	uint32_t m;
+
 	if (!taint_stack_slots(st, addr, size, &a, &b))
 		return kind ? -KBPF_EACCES : 0;
 	if (size == 8 && !(addr & 7)) {
 		st->slot_kind[a] = kind;
+		st->slot_init[a] = 0xff;
 		return 0;
 	}
 	if (kind || st->slot_kind[a] || st->slot_kind[b])
 		return -KBPF_EACCES;
+	m = taint_byte_mask(addr, size);
+	st->slot_init[a] |= (uint8_t)m;
+	st->slot_init[b] |= (uint8_t)(m >> 8);
 	return 0;
 }
 
@@ -201,9 +252,14 @@ static inline int taint_atomic(struct interp_state *st, uint8_t *rk,
 		return -KBPF_EACCES;
 	if (insn->imm == BPF_CMPXCHG && rk[BPF_REG_0])
 		return -KBPF_EACCES;
-	if (taint_stack_slots(st, addr, size, &a, &b) &&
-	    (st->slot_kind[a] | st->slot_kind[b]))
-		return -KBPF_EACCES;
+	if (taint_stack_slots(st, addr, size, &a, &b)) {
+		uint32_t m = taint_byte_mask(addr, size);
+
+		if ((st->slot_kind[a] | st->slot_kind[b]) ||
+		    (st->slot_init[a] & (m & 0xff)) != (m & 0xff) ||
+		    (st->slot_init[b] & (m >> 8)) != (m >> 8))
+			return -KBPF_EACCES;
+	}
 	if (insn->imm == BPF_LOAD_ACQ)
 		rk[insn->dst_reg] = TK_SCALAR;
 	else if (insn->imm == BPF_CMPXCHG)
@@ -314,23 +370,6 @@ static uint8_t taint_guess(const struct interp_state *st, uint64_t v)
 	return TK_SCALAR;
 }
 
-/*
- * The run continues under these rules after a tail call from a privileged
- * program: what each slot of the main frame holds, by its value.
- */
-static KBPF_NOINLINE void taint_guess_stack(struct interp_state *st)
-{
-	uint32_t i;
-
-	memset(st->slot_kind, 0, sizeof(st->slot_kind));
-	for (i = 0; i < KBPF_STACK_SIZE / 8; i++) {
-		uint64_t v;
-
-		memcpy(&v, st->stack[0] + 8 * i, 8);
-		st->slot_kind[i] = taint_guess(st, v);
-	}
-}
-
 /* The bytes a helper argument of @kind reads or writes, for the stack rules. */
 static uint64_t taint_arg_size(const struct kbpf_map *map,
 			       enum kbpf_arg_kind kind, uint64_t v,
@@ -367,13 +406,13 @@ static uint64_t taint_arg_size(const struct kbpf_map *map,
 
 /*
  * Before a helper call whose arguments interp_check_args() accepted: no
- * pointer in a scalar slot ("R%d leaks addr into helper function"), no
- * pointer on the stack in memory the helper reads ("invalid read from
- * stack R%d off %d+%d size %d") or writes ("attempt to corrupt spilled
- * pointer on stack").
+ * pointer in a scalar slot ("R%d leaks addr into helper function"); stack
+ * memory the helper reads is initialised and holds no pointer ("invalid
+ * read from stack R%d off %d+%d size %d"), stack memory it writes holds
+ * no pointer ("attempt to corrupt spilled pointer on stack").
  */
-static int taint_call_args(const struct interp_state *st,
-			   const struct kbpf_helper *h, const uint64_t *regs)
+static int taint_call_args(struct interp_state *st, const struct kbpf_helper *h,
+			   const uint64_t *regs)
 {
 	const struct kbpf_map *map = NULL;
 	int i;
@@ -381,6 +420,8 @@ static int taint_call_args(const struct interp_state *st,
 	for (i = 0; i < 5; i++) {
 		enum kbpf_arg_kind kind = h->args[i];
 		uint64_t v = regs[1 + i];
+		uint64_t next = i < 4 ? regs[2 + i] : 0;
+		enum taint_range_op op = TR_READ;
 
 		switch (kind) {
 		case KBPF_ARG_ANYTHING:
@@ -392,20 +433,21 @@ static int taint_call_args(const struct interp_state *st,
 		case KBPF_ARG_CONST_MAP_PTR:
 			map = (const struct kbpf_map *)(uintptr_t)v;
 			break;
+		case KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
+		case KBPF_ARG_PTR_TO_UNINIT_MEM:
+		case KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL:
+		case KBPF_ARG_PTR_TO_LONG:
+			op = TR_WRITE;
+			/* fall through */
 		case KBPF_ARG_PTR_TO_MAP_KEY:
 		case KBPF_ARG_PTR_TO_MAP_VALUE:
 		case KBPF_ARG_PTR_TO_MEM:
 		case KBPF_ARG_PTR_TO_MEM_OR_NULL:
 		case KBPF_ARG_CONST_STR:
-		case KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
-		case KBPF_ARG_PTR_TO_UNINIT_MEM:
-		case KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL:
-		case KBPF_ARG_PTR_TO_LONG:
-			if (v &&
-			    taint_stack_range_has_ptr(
-				    st, (uintptr_t)v,
-				    taint_arg_size(map, kind, v,
-						   i < 4 ? regs[2 + i] : 0)))
+			if (v && taint_stack_range(st, (uintptr_t)v,
+						   taint_arg_size(map, kind, v,
+								  next),
+						   op))
 				return -KBPF_EACCES;
 			break;
 		default:
@@ -417,18 +459,41 @@ static int taint_call_args(const struct interp_state *st,
 
 /*
  * After the call: r0's kind from the prototype (a NULL result is a
- * scalar); the 16 bytes of a dynptr a helper initialised or used hold
- * pointers. (Memory a helper writes held no pointer: taint_call_args.)
+ * scalar); stack memory the helper wrote is initialised, a dynptr it
+ * initialised or used holds pointers.
  */
 static void taint_call_done(struct interp_state *st,
 			    const struct kbpf_helper *h, const uint64_t *regs)
 {
+	const struct kbpf_map *map = NULL;
 	int i;
 
-	for (i = 0; i < 5; i++)
-		if (h->args[i] == KBPF_ARG_PTR_TO_DYNPTR)
-			taint_stack_range_written(st, (uintptr_t)regs[1 + i],
-						  16, TK_PTR);
+	for (i = 0; i < 5; i++) {
+		enum kbpf_arg_kind kind = h->args[i];
+		uint64_t v = regs[1 + i];
+
+		switch (kind) {
+		case KBPF_ARG_CONST_MAP_PTR:
+			map = (const struct kbpf_map *)(uintptr_t)v;
+			break;
+		case KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
+		case KBPF_ARG_PTR_TO_UNINIT_MEM:
+		case KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL:
+		case KBPF_ARG_PTR_TO_LONG:
+			if (v)
+				taint_stack_range(
+					st, (uintptr_t)v,
+					taint_arg_size(map, kind, v,
+						       i < 4 ? regs[2 + i] : 0),
+					TR_INIT);
+			break;
+		case KBPF_ARG_PTR_TO_DYNPTR:
+			taint_stack_range(st, (uintptr_t)v, 16, TR_DYNPTR);
+			break;
+		default:
+			break;
+		}
+	}
 	st->rk[0] = (h->ret == KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL ||
 		     h->ret == KBPF_RET_PTR_TO_MEM_OR_NULL) &&
 				    regs[0] ?

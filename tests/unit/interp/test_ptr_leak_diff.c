@@ -15,7 +15,9 @@
  * EACCES and the log line given, an allowed case must load. In kbpf the
  * same program is loaded, its priv set to what that child held, and
  * BPF_PROG_TEST_RUN must fail with -EACCES for a leak case and succeed for
- * an allowed one; with full priv, every case runs.
+ * an allowed one; with full priv, every case runs. Reading stack never
+ * written is refused to such loaders too (Linux's allow_uninit_stack is
+ * perfmon_capable()), so those cases are here as well.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -553,7 +555,71 @@ static uint32_t c_helper_half_over_spill(struct bpf_insn *p, const long *m)
 	return helper_over_spill(p, 4);
 }
 
+static uint32_t c_uninit_read(struct bpf_insn *p, const long *m)
+{
+	uint32_t n = 0;
+
+	(void)m;
+	p[n++] = ST(BPF_W, 10, -8, 1);
+	p[n++] = LDX(BPF_DW, 0, 10, -8);
+	return ret0(p, n);
+}
+
+static uint32_t c_uninit_key(struct bpf_insn *p, const long *m)
+{
+	uint32_t n = 0;
+
+	LD_MAP(1, m[M_ARRAY]);
+	p[n++] = MOV(2, 10);
+	p[n++] = ALUK(BPF_ADD, 2, -4);
+	p[n++] = CALL(BPF_FUNC_map_lookup_elem);
+	return ret0(p, n);
+}
+
+static uint32_t c_uninit_subprog_frame(struct bpf_insn *p, const long *m)
+{
+	uint32_t n = 0;
+
+	(void)m;
+	p[n++] = ST(BPF_DW, 10, -8, 7);
+	p[n++] = I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 1);
+	p[n++] = EXIT;
+	p[n++] = LDX(BPF_DW, 0, 10, -8);
+	p[n++] = EXIT;
+	return n;
+}
+
 /* ---- allowed ---- */
+
+static uint32_t c_ok_helper_inits(struct bpf_insn *p, const long *m)
+{
+	uint32_t n = 0;
+
+	(void)m;
+	p[n++] = MOVK(2, 0);
+	p[n++] = MOV(3, 10);
+	p[n++] = ALUK(BPF_ADD, 3, -16);
+	p[n++] = MOVK(4, 16);
+	p[n++] = CALL(BPF_FUNC_skb_load_bytes);
+	p[n++] = LDX(BPF_W, 0, 10, -12);
+	p[n++] = EXIT;
+	return n;
+}
+
+static uint32_t c_ok_byte_stores(struct bpf_insn *p, const long *m)
+{
+	uint32_t n = 0;
+
+	(void)m;
+	p[n++] = ST(BPF_W, 10, -8, 1);
+	p[n++] = ST(BPF_H, 10, -4, 2);
+	p[n++] = ST(BPF_B, 10, -2, 3);
+	p[n++] = ST(BPF_B, 10, -1, 4);
+	p[n++] = LDX(BPF_DW, 0, 10, -8);
+	p[n++] = ALUK(BPF_AND, 0, 1);
+	p[n++] = EXIT;
+	return n;
+}
 
 static uint32_t c_helper_over_spill(struct bpf_insn *p, const long *m)
 {
@@ -753,6 +819,14 @@ static const struct leak_case cases[] = {
 	{ "ok_ldind_ptr", SF, c_ldind_ptr, NULL, 0 },
 	{ "ok_cb_stack_ctx", SF, c_ok_cb_stack_ctx, NULL, 11 },
 	{ "ok_subprog_ptr_arg", SF, c_ok_subprog_ptr_arg, NULL, 0 },
+	{ "uninit_read", SF, c_uninit_read,
+	  "invalid read from stack off -8+4 size 8", 0 },
+	{ "uninit_key", SF, c_uninit_key,
+	  "invalid read from stack R2 off=-4 size=4", 0 },
+	{ "uninit_subprog_frame", SF, c_uninit_subprog_frame,
+	  "invalid read from stack R10 off=-8 size=8", 0 },
+	{ "ok_helper_inits", SF, c_ok_helper_inits, NULL, 0 },
+	{ "ok_byte_stores", SF, c_ok_byte_stores, NULL, 0 },
 	{ "ok_spill_fill", SF, c_ok_spill_fill, NULL, 0 },
 	{ "ok_ptr_arith", SF, c_ok_ptr_arith, NULL, 0 },
 	{ "ok_null_check", SF, c_ok_null_check, NULL, 0 },
