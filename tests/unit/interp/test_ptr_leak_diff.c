@@ -1037,7 +1037,8 @@ KBPF_TEST(
 		if (kernel_load_unpriv(c, p, n, btf, &res))
 			T_SKIP("cannot drop capabilities in a child");
 		printf("  %-22s kernel %ld (%s): %s\n", c->name, res.err,
-		       oracle_errno_name(res.err), res.log);
+		       res.err >= 0 ? "loaded" : oracle_errno_name(res.err),
+		       res.log);
 		if (c->log ? res.err != -EACCES || !strstr(res.log, c->log) :
 			     res.err < 0) {
 			printf("  ^ MISMATCH\n");
@@ -1081,7 +1082,9 @@ KBPF_TEST(
 		set_priv(fd, KBPF_PRIV_ALL);
 		r_priv = kbpf_test_run(fd);
 		printf("  %-22s kbpf unpriv %ld (%s), priv %ld\n", c->name,
-		       r_unpriv, oracle_errno_name(r_unpriv), r_priv);
+		       r_unpriv,
+		       r_unpriv >= 0 ? "ran" : oracle_errno_name(r_unpriv),
+		       r_priv);
 		if ((c->log ? r_unpriv != -EACCES : r_unpriv < 0) ||
 		    r_priv < 0) {
 			printf("  ^ MISMATCH\n");
