@@ -13,12 +13,15 @@
 #   aarch64    cross gcc, the core -ffreestanding plus unit tests under qemu-user
 #   riscv64    the same for riscv64
 #   format     clang-format check of every C file
+#   port       the riscv64-virt kernel (ports/riscv64-virt/run.sh): kbpf
+#              built into a small SMP kernel, booted under qemu-system with
+#              OpenSBI, a user program's bpf(2) calls checked on the serial
 # KBPF_STAGES="gcc asan" limits the run to some stages.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs=$(nproc 2>/dev/null || echo 2)
-stages=${KBPF_STAGES:-"gcc clang asan tsan fuzz aarch64 riscv64 format"}
+stages=${KBPF_STAGES:-"gcc clang asan tsan fuzz aarch64 riscv64 format port"}
 total_pass=0
 total_fail=0
 failed_stages=()
@@ -107,6 +110,17 @@ for stage in $stages; do
 			total_fail=$((total_fail + 1)); failed_stages+=(format)
 		else
 			echo "format: all files clean"; total_pass=$((total_pass + 1))
+		fi ;;
+	port)
+		if ! command -v qemu-system-riscv64 >/dev/null; then
+			echo "port: skipped: qemu-system-riscv64 is missing after setup"
+		else
+			KBPF_PORT_JOBS=$jobs ports/riscv64-virt/run.sh
+			case $? in
+			0) total_pass=$((total_pass + 1)) ;;
+			77) ;; # skipped, with the reason printed
+			*) total_fail=$((total_fail + 1)); failed_stages+=(port) ;;
+			esac
 		fi ;;
 	*) echo "unknown stage $stage"; total_fail=$((total_fail + 1)) ;;
 	esac

@@ -88,12 +88,25 @@ struct interp_state {
 	/* Regions below it belong to a caller of the current callback. */
 	uint32_t region_floor;
 	uint32_t pkt_region; /* index of the packet's region, or UINT32_MAX */
-	struct interp_region regions[KBPF_INTERP_MAX_REGIONS];
+	/*
+	 * cap_regions entries: regions_inline, or once a run needs more, a
+	 * table from the host (KBPF_ALLOC_ATOMIC) that doubles as needed and
+	 * is freed when the run ends.
+	 */
+	struct interp_region *regions;
+	uint32_t cap_regions;
+	struct interp_region regions_inline[KBPF_INTERP_MAX_REGIONS];
 	uint32_t nr_areas;
 	struct interp_area areas[INTERP_MAX_AREAS];
 	/* Inner maps handed out by map-in-map lookups in this run. */
 	uint32_t nr_inner_maps;
 	const struct kbpf_map *inner_maps[KBPF_INTERP_MAX_INNER_MAPS];
+	/*
+	 * Host without defer_free: programs this run entered by a tail call,
+	 * each with a run hold (kbpf_prog_run_hold()) given back at the end.
+	 */
+	uint32_t nr_held;
+	struct kbpf_prog *held[KBPF_MAX_TAIL_CALLS];
 	uint8_t stack[KBPF_MAX_CALL_FRAMES][KBPF_STACK_SIZE]
 		__attribute__((aligned(16)));
 	/*
@@ -324,9 +337,37 @@ static void interp_region_pop_dead(struct interp_state *st)
 		st->nr_regions--;
 }
 
+/*
+ * The region table is full: move it to host memory twice its size. Not a
+ * limit: a legal program may hold as many map values as it looks up (a
+ * BPF_F_NO_PREALLOC hash has no value area), bounded by the run's budget.
+ * Return 0, -ENOMEM if the host has no memory for it now, or -E2BIG past
+ * what a size_t holds.
+ */
+static KBPF_NOINLINE int interp_regions_grow(struct interp_state *st)
+{
+	const struct kbpf_host *h = st->run->host;
+	size_t size = (size_t)st->cap_regions * sizeof(struct interp_region);
+	struct interp_region *r;
+
+	if (st->cap_regions > UINT32_MAX / 2 || size > SIZE_MAX / 2)
+		return -KBPF_E2BIG;
+	r = kbpf_malloc(h, size * 2, KBPF_ALLOC_ATOMIC);
+	if (!r)
+		return -KBPF_ENOMEM;
+	memcpy(r, st->regions, size);
+	if (st->regions != st->regions_inline)
+		kbpf_free(h, st->regions, size);
+	st->regions = r;
+	st->cap_regions *= 2;
+	return 0;
+}
+
 static int interp_region_push(struct interp_state *st,
 			      const struct interp_region *add)
 {
+	int err;
+
 	uint32_t i;
 
 	/*
@@ -341,8 +382,11 @@ static int interp_region_push(struct interp_state *st,
 			return 0;
 	}
 	interp_region_pop_dead(st);
-	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
-		return -KBPF_E2BIG;
+	if (st->nr_regions >= st->cap_regions) {
+		err = interp_regions_grow(st);
+		if (err)
+			return err;
+	}
 	st->regions[st->nr_regions++] = *add;
 	return 0;
 }
@@ -440,7 +484,7 @@ void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
 {
 	struct interp_state *st = run->checked;
 	uintptr_t start = (uintptr_t)ptr;
-	int err;
+	int err = 0;
 
 	if (!st || !ptr)
 		return;
@@ -448,11 +492,11 @@ void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
 		size = 1;
 	/* Never merged with another region: each record is released once. */
 	interp_region_pop_dead(st);
-	if (start + size < start) {
+	if (start + size < start)
 		err = -KBPF_EINVAL;
-	} else if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS) {
-		err = -KBPF_E2BIG;
-	} else {
+	else if (st->nr_regions >= st->cap_regions)
+		err = interp_regions_grow(st);
+	if (!err) {
 		st->regions[st->nr_regions++] = (struct interp_region){
 			.start = start,
 			.end = start + size,
@@ -499,17 +543,17 @@ static KBPF_NOINLINE int interp_release_records(struct interp_state *st)
  * reused by a region outside it, so the release finds its regions there.
  * The mark carries the enclosing scope's floor (both below 2^16).
  */
-static uint32_t interp_regions_mark(struct interp_state *st)
+static uint64_t interp_regions_mark(struct interp_state *st)
 {
-	uint32_t mark = st->region_floor << 16 | st->nr_regions;
+	uint64_t mark = (uint64_t)st->region_floor << 32 | st->nr_regions;
 
 	st->region_floor = st->nr_regions;
 	return mark;
 }
 
-static void interp_regions_release(struct interp_state *st, uint32_t mark)
+static void interp_regions_release(struct interp_state *st, uint64_t mark)
 {
-	uint32_t top = mark & 0xffff, i, n;
+	uint32_t top = (uint32_t)mark, i, n;
 
 	/* Keep the records still held, in order; drop the rest. */
 	if (top < st->nr_regions) {
@@ -518,20 +562,17 @@ static void interp_regions_release(struct interp_state *st, uint32_t mark)
 				st->regions[n++] = st->regions[i];
 		st->nr_regions = n;
 	}
-	st->region_floor = mark >> 16;
+	st->region_floor = (uint32_t)(mark >> 32);
 }
 
-_Static_assert(KBPF_INTERP_MAX_REGIONS < 0x10000,
-	       "region marks hold two region counts in 16 bits each");
-
-uint32_t kbpf_run_regions_mark(struct kbpf_run *run)
+uint64_t kbpf_run_regions_mark(struct kbpf_run *run)
 {
 	struct interp_state *st = run->checked;
 
 	return st ? interp_regions_mark(st) : 0;
 }
 
-void kbpf_run_regions_release(struct kbpf_run *run, uint32_t mark)
+void kbpf_run_regions_release(struct kbpf_run *run, uint64_t mark)
 {
 	struct interp_state *st = run->checked;
 
@@ -798,7 +839,7 @@ static int interp_add_prog_regions(struct interp_state *st,
 {
 	uint32_t i;
 
-	for (i = 0; i < prog->nr_maps; i++) {
+	for (i = 0; i < kbpf_prog_nr_maps(prog); i++) {
 		const struct kbpf_map *map = prog->maps[i];
 		uint64_t addr;
 		int err;
@@ -852,7 +893,7 @@ static bool interp_is_prog_map(const struct interp_state *st, uint64_t p)
 	const struct kbpf_prog *prog = st->run->prog;
 	uint32_t i;
 
-	for (i = 0; i < prog->nr_maps; i++)
+	for (i = 0; i < kbpf_prog_nr_maps(prog); i++)
 		if ((uint64_t)(uintptr_t)prog->maps[i] == p)
 			return true;
 	for (i = 0; i < st->nr_inner_maps; i++)
@@ -1046,6 +1087,19 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
  * and replaces the previous program's regions with @next's; into a
  * program whose loader lacked perfmon it returns INTERP_RESUME_UNPRIV.
  */
+/*
+ * A tail call the helper found but the interpreter refuses to make: give
+ * back the run hold it came with (host without defer_free).
+ */
+static KBPF_NOINLINE void interp_tail_call_drop(struct interp_state *st)
+{
+	struct kbpf_run *run = st->run;
+
+	if (!run->host->defer_free)
+		kbpf_prog_run_done(run->tail_call);
+	run->tail_call = NULL;
+}
+
 static KBPF_ALWAYS_INLINE int
 interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 {
@@ -1053,6 +1107,9 @@ interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 	struct kbpf_prog *next = run->tail_call;
 
 	run->tail_call = NULL;
+	/* The helper counted at most KBPF_MAX_TAIL_CALLS tail calls. */
+	if (!run->host->defer_free)
+		st->held[st->nr_held++] = next;
 	run->prog = next;
 	st->insns = next->insns;
 	st->len = next->len;
@@ -1073,13 +1130,13 @@ interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 		err = interp_add_prog_regions(st, next);
 		if (err)
 			return err;
+		/* The callee's stack starts uninitialised, as Linux verifies it. */
+		if (st->unpriv)
+			taint_frame_reset(st, 0);
 		/*
 		 * Into a program of a loader without perfmon: the run goes on
 		 * in the loop with its pointer rules (kbpf_interp_run).
 		 */
-		/* The callee's stack starts uninitialised, as Linux verifies it. */
-		if (st->unpriv)
-			taint_frame_reset(st, 0);
 		if (!st->unpriv && !(next->priv & KBPF_PRIV_PERFMON)) {
 			memcpy(st->resume_regs, regs, sizeof(st->resume_regs));
 			*pc = 0;
@@ -1259,8 +1316,8 @@ static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 	return r0;
 }
 
-int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
-		    const struct kbpf_interp_args *args, uint64_t *ret)
+static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
+		      const struct kbpf_interp_args *args, uint64_t *ret)
 {
 	struct interp_state st;
 	struct kbpf_run run = {
@@ -1288,6 +1345,9 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.region_floor = 0;
 	st.nr_areas = 0;
 	st.pkt_region = UINT32_MAX;
+	st.regions = st.regions_inline;
+	st.cap_regions = KBPF_INTERP_MAX_REGIONS;
+	st.nr_held = 0;
 	st.unpriv = false;
 	st.rk = NULL;
 	run.interp = &st;
@@ -1319,9 +1379,9 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		}
 		if (!err && args->pkt) {
 			/* Always a slot, even for an empty packet, so helpers can move it. */
-			if (st.nr_regions >= KBPF_INTERP_MAX_REGIONS) {
-				err = -KBPF_E2BIG;
-			} else {
+			if (st.nr_regions >= st.cap_regions)
+				err = interp_regions_grow(&st);
+			if (!err) {
 				st.pkt_region = st.nr_regions++;
 				st.regions[st.pkt_region] =
 					(struct interp_region){
@@ -1356,8 +1416,35 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		rel = interp_release_records(&st);
 		if (!err)
 			err = rel;
+		if (st.regions != st.regions_inline)
+			kbpf_free(host, st.regions,
+				  (size_t)st.cap_regions *
+					  sizeof(st.regions[0]));
 	}
 	if (!err && run.error)
 		err = run.error;
+	/* Last: the run no longer touches what the programs hold. */
+	if (run.tail_call)
+		interp_tail_call_drop(&st); /* found, never made */
+	while (st.nr_held)
+		kbpf_prog_run_done(st.held[--st.nr_held]);
+	return err;
+}
+
+/*
+ * Every run a runner starts comes here: with BPF_ENABLE_STATS on, it is
+ * timed and counted (src/core/stats.c); off, it costs one test.
+ */
+int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
+		    const struct kbpf_interp_args *args, uint64_t *ret)
+{
+	uint64_t start;
+	int err;
+
+	if (!kbpf_stats_enabled(host))
+		return interp_run(prog, host, args, ret);
+	start = host->mono_ns(host);
+	err = interp_run(prog, host, args, ret);
+	kbpf_prog_stats_add(prog, args->cpu, host->mono_ns(host) - start);
 	return err;
 }

@@ -576,7 +576,7 @@ next_insn:
 					 * refuses such programs at load).
 					 */
 					if (depth || st->depth != 1) {
-						st->run->tail_call = NULL;
+						interp_tail_call_drop(st);
 						err = -KBPF_EOPNOTSUPP;
 						goto out;
 					}
