@@ -17,9 +17,8 @@
  *    into map/ctx/packet"); an atomic whose stored operand is a pointer
  *    ("R%d leaks addr into mem");
  *  - a pointer in a scalar argument of a helper ("R%d leaks addr into
- *    helper function"); helper memory a helper reads that covers a stack
- *    slot holding a pointer ("invalid read from stack R%d off %d+%d size
- *    %d");
+ *    helper function"); stack memory a helper reads that covers a slot
+ *    holding a pointer ("invalid read from stack R%d off %d+%d size %d");
  *  - a conditional jump on a pointer, except (64-bit only): == or != 0 of
  *    a pointer a helper returned as "or NULL" (the null check) or of a
  *    map value or helper memory (whose outcome Linux knows); the packet
@@ -55,12 +54,15 @@
  * Whole 8-byte aligned spills keep a pointer on the stack and fills give it
  * back; a slot a dynptr helper initialised holds one too.
  *
- * Runtime checking is stricter than the verifier in one way and laxer in
- * another: a leak on a path the run does not take goes unnoticed (the
- * verifier would refuse the program), and the checks apply per run.
+ * Checking at run time is laxer than the verifier: a leak on a path the
+ * run does not take goes unnoticed (the verifier refuses the program), and
+ * rules Linux applies to every loader (pointer * scalar...) are enforced
+ * for these loaders only. It is stricter where it cannot see what Linux
+ * proves: a tail call from such a program keeps the rules in the callee.
  *
  * Only interp_exec_unpriv and the helper path of such runs use this file;
- * fast mode and privileged checked runs never test a taint.
+ * privileged checked runs test one flag per helper call and tail call,
+ * fast mode nothing.
  */
 #ifndef KBPF_INTERP_TAINT_H
 #define KBPF_INTERP_TAINT_H
