@@ -18,6 +18,21 @@
  * invocations, tail calls) shared by callbacks and tail-called programs;
  * a ring buffer record the program leaks is given back at the end.
  *
+ * Programs whose loader was not perfmon_capable() (kbpf_prog.priv without
+ * KBPF_PRIV_PERFMON) run checked through a third loop that also applies
+ * Linux's pointer-leak rules (interp_taint.h): the run stops with -EACCES
+ * where the verifier would have refused the program for leaking an address.
+ *
+ * Speculation, for those runs only (Linux's bypass_spec_v1/v4 = false):
+ * Spectre v1 - after a load or store passes its check, its address is
+ * recomputed without a branch as an offset masked into the stack frame,
+ * region or value area that contained it, so a mispredicted check cannot
+ * steer a speculative access outside memory the run may touch. Not
+ * covered: Spectre v4 (speculative store bypass; Linux adds a barrier
+ * after spills, kbpf relies on the host enabling SSBD for untrusted
+ * programs), Spectre v2 on the interpreter's own indirect dispatch (the
+ * host's retpolines/IBRS), and the accesses helpers make themselves.
+ *
  * No locks. A run touches only its own state, the program (read-only) and
  * what helpers hand out.
  */
@@ -26,6 +41,7 @@
 #include "core/util.h"
 #include "kbpf/interp.h"
 #include "core/map.h"
+#include "core/priv.h"
 #include "core/prog.h"
 #include "kbpf/packet.h"
 
@@ -93,7 +109,26 @@ struct interp_state {
 	struct kbpf_prog *held[KBPF_MAX_TAIL_CALLS];
 	uint8_t stack[KBPF_MAX_CALL_FRAMES][KBPF_STACK_SIZE]
 		__attribute__((aligned(16)));
+	/*
+	 * Pointer rules (interp_taint.h), runs of programs whose loader was
+	 * not perfmon_capable(): what each 8-byte slot of @stack holds, and
+	 * the register kinds of the innermost frame running.
+	 */
+	bool unpriv;
+	uint8_t *rk;
+	uint8_t slot_kind[KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE / 8];
+	/* Which bytes of each slot the program (or a helper) wrote. */
+	uint8_t slot_init[KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE / 8];
+	/* The registers at a tail call into such a program (checked mode). */
+	uint64_t resume_regs[11];
 };
+
+/*
+ * interp_exec_checked's answer when the main frame tail-called a program
+ * whose loader was not perfmon_capable(): kbpf_interp_run continues in
+ * interp_exec_unpriv from st->resume_regs.
+ */
+#define INTERP_RESUME_UNPRIV 1
 
 /* Linux's may_goto budget per program run (BPF_MAX_LOOPS). */
 #define INTERP_MAY_GOTO_LOOPS (8u * 1024 * 1024)
@@ -417,8 +452,13 @@ static KBPF_NOINLINE bool interp_area_ok(const struct interp_state *st,
 	return false;
 }
 
-static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
-			     size_t size, bool write)
+/*
+ * Always inlined: the checked loop's speed rests on it, and gcc's unit
+ * growth limit stops inlining it once interp.c holds three loops.
+ */
+static KBPF_ALWAYS_INLINE bool interp_access_ok(const struct interp_state *st,
+						uintptr_t addr, size_t size,
+						bool write)
 {
 	uintptr_t end = addr + size;
 	uintptr_t stack_lo = (uintptr_t)st->stack[0];
@@ -862,6 +902,9 @@ static bool interp_is_prog_map(const struct interp_state *st, uint64_t p)
 	return false;
 }
 
+/* Pointer rules for unprivileged loaders' runs: needs the above. */
+#include "interp_taint.h"
+
 /*
  * Checked mode: validate r1-r5 against the helper's prototype before the
  * call, so a helper never sees a map pointer the program does not own or
@@ -1003,12 +1046,16 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 		    !(h->prog_types & (1ULL << prog->type)))
 			return -KBPF_EINVAL;
 		err = interp_check_args(st, h, regs);
+		if (!err && st->unpriv)
+			err = taint_call_args(st, h, regs);
 		if (err)
 			return err;
 	}
 	regs[0] = h->fn(run, regs[1], regs[2], regs[3], regs[4], regs[5]);
 	if (kbpf_unlikely(run->error))
 		return run->error;
+	if (checked && st->unpriv)
+		taint_call_done(st, h, regs);
 	if (checked && h->ret == KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL &&
 	    h->args[0] == KBPF_ARG_CONST_MAP_PTR && regs[0] &&
 	    !kbpf_map_is_map_in_map(
@@ -1036,8 +1083,9 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 /*
  * The jump of bpf_tail_call (the helper counted it and found @next): the
  * main frame continues at @next's first instruction with the same
- * registers and stack, as in Linux. Checked mode validates @next and
- * replaces the previous program's regions with @next's.
+ * registers (@regs) and stack, as in Linux. Checked mode validates @next
+ * and replaces the previous program's regions with @next's; into a
+ * program whose loader lacked perfmon it returns INTERP_RESUME_UNPRIV.
  */
 /*
  * A tail call the helper found but the interpreter refuses to make: give
@@ -1052,7 +1100,8 @@ static KBPF_NOINLINE void interp_tail_call_drop(struct interp_state *st)
 	run->tail_call = NULL;
 }
 
-static int interp_tail_call(struct interp_state *st, uint32_t *pc)
+static KBPF_ALWAYS_INLINE int
+interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 {
 	struct kbpf_run *run = st->run;
 	struct kbpf_prog *next = run->tail_call;
@@ -1081,6 +1130,18 @@ static int interp_tail_call(struct interp_state *st, uint32_t *pc)
 		err = interp_add_prog_regions(st, next);
 		if (err)
 			return err;
+		/* The callee's stack starts uninitialised, as Linux verifies it. */
+		if (st->unpriv)
+			taint_frame_reset(st, 0);
+		/*
+		 * Into a program of a loader without perfmon: the run goes on
+		 * in the loop with its pointer rules (kbpf_interp_run).
+		 */
+		if (!st->unpriv && !(next->priv & KBPF_PRIV_PERFMON)) {
+			memcpy(st->resume_regs, regs, sizeof(st->resume_regs));
+			*pc = 0;
+			return INTERP_RESUME_UNPRIV;
+		}
 	}
 	*pc = 0;
 	return 0;
@@ -1194,12 +1255,17 @@ enum {
 #ifdef __clang__
 #pragma GCC diagnostic ignored "-Winitializer-overrides"
 #endif
+#define INTERP_TAINT 0
 #define INTERP_CHECKED 0
 #include "interp_body.h"
 #undef INTERP_CHECKED
 #define INTERP_CHECKED 1
 #include "interp_body.h"
+#undef INTERP_TAINT
+#define INTERP_TAINT 1
+#include "interp_body.h"
 #undef INTERP_CHECKED
+#undef INTERP_TAINT
 #pragma GCC diagnostic pop
 
 /* run->call_func: run the callback at @insn_off in a new frame. */
@@ -1235,7 +1301,12 @@ static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 		st->budget--;
 		/* What the callback was handed or looked up ends with it. */
 		mark = interp_regions_mark(st);
-		err = interp_exec_checked(st, (uint32_t)insn_off, args, &r0);
+		if (st->unpriv)
+			err = interp_exec_unpriv(st, (uint32_t)insn_off, args,
+						 &r0);
+		else
+			err = interp_exec_checked(st, (uint32_t)insn_off, args,
+						  &r0);
 		interp_regions_release(st, mark);
 	} else {
 		err = interp_exec_fast(st, (uint32_t)insn_off, args, &r0);
@@ -1277,6 +1348,8 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.regions = st.regions_inline;
 	st.cap_regions = KBPF_INTERP_MAX_REGIONS;
 	st.nr_held = 0;
+	st.unpriv = false;
+	st.rk = NULL;
 	run.interp = &st;
 	if (!st.checked) {
 		err = interp_exec_fast(&st, 0, regs, ret);
@@ -1285,6 +1358,9 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 					   KBPF_CHECKED_INSN_BUDGET;
 		run.checked = &st;
 		memset(st.stack, 0, sizeof(st.stack));
+		st.unpriv = !(prog->priv & KBPF_PRIV_PERFMON);
+		if (st.unpriv)
+			taint_frame_reset(&st, 0);
 		err = interp_validate(prog->insns, prog->len);
 		if (!err && args->ctx && args->ctx_size) {
 			size_t ro = args->ctx_writable ? args->ctx_ro_size : 0;
@@ -1320,8 +1396,20 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		st.region_floor = st.nr_regions;
 		if (!err)
 			err = interp_add_prog_regions(&st, prog);
-		if (!err)
+		if (!err && st.unpriv)
+			err = interp_exec_unpriv(&st, 0, regs, ret);
+		else if (!err)
 			err = interp_exec_checked(&st, 0, regs, ret);
+		if (err == INTERP_RESUME_UNPRIV) {
+			/*
+			 * A privileged program tail-called an unprivileged
+			 * one: its rules from here on, with what the
+			 * registers look like and an uninitialised stack.
+			 */
+			st.unpriv = true;
+			taint_frame_reset(&st, 0);
+			err = interp_exec_unpriv(&st, 0, NULL, ret);
+		}
 		if (!err && run.error)
 			err = run.error;
 		/* Records the program never released: give back, and fail. */
