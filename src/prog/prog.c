@@ -290,9 +290,6 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	prog->priv = priv;
 	prog->type = attr->prog_type;
 	prog->expected_attach_type = attr->expected_attach_type;
-	/* What the loader holds: the pointer rules of checked runs follow it. */
-	prog->priv = opts && opts->kernel_ptrs ? KBPF_PRIV_ALL :
-						 kbpf_priv_current(h);
 	prog->helpers = opts && opts->helpers ? opts->helpers :
 						kbpf_default_helpers;
 	prog->nr_helpers = opts && opts->helpers ? opts->nr_helpers :
