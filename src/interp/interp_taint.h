@@ -166,6 +166,26 @@ static bool taint_stack_range(struct interp_state *st, uintptr_t addr,
 }
 
 /*
+ * Where the context keeps its packet pointers (data, data_end, data_meta:
+ * three u64 after the UAPI struct, read-only to the program), or 0 for a
+ * context without them.
+ */
+static inline uintptr_t taint_pkt_fields(const struct kbpf_run *run)
+{
+	uintptr_t base;
+
+	if (!run->ctx)
+		return 0;
+	if (kbpf_prog_type_is_skb(run->ctx_type))
+		base = KBPF_SKB_DATA_OFF;
+	else if (run->ctx_type == BPF_PROG_TYPE_XDP)
+		base = KBPF_XDP_DATA_OFF;
+	else
+		return 0;
+	return base + (uintptr_t)run->ctx;
+}
+
+/*
  * A load of @size bytes at @addr into the instruction's dst: its kind, or
  * -EACCES for part of a pointer ("invalid size of register fill"), and
  * for part of the context's packet pointers.
@@ -174,7 +194,6 @@ static KBPF_ALWAYS_INLINE int taint_load(struct interp_state *st, uint8_t *rk,
 					 const struct bpf_insn *insn,
 					 uintptr_t addr, size_t size)
 {
-	const struct kbpf_run *run = st->run;
 	bool whole = size == 8 && !(addr & 7) &&
 		     BPF_MODE(insn->code) != BPF_MEMSX;
 	uintptr_t base, off;
@@ -195,14 +214,8 @@ static KBPF_ALWAYS_INLINE int taint_load(struct interp_state *st, uint8_t *rk,
 		rk[insn->dst_reg] = st->slot_kind[a];
 		return 0;
 	}
-	if (kbpf_prog_type_is_skb(run->ctx_type))
-		base = KBPF_SKB_DATA_OFF;
-	else if (run->ctx_type == BPF_PROG_TYPE_XDP)
-		base = KBPF_XDP_DATA_OFF;
-	else
-		return 0;
-	base += (uintptr_t)run->ctx;
-	if (!run->ctx || addr + size <= base || addr >= base + 24)
+	base = taint_pkt_fields(st->run);
+	if (!base || addr + size <= base || addr >= base + 24)
 		return 0;
 	off = addr - base;
 	if (!whole || (off & 7))
@@ -424,6 +437,7 @@ static int taint_call_args(struct interp_state *st, const struct kbpf_helper *h,
 		uint64_t v = regs[1 + i];
 		uint64_t next = i < 4 ? regs[2 + i] : 0;
 		enum taint_range_op op = TR_READ;
+		uint64_t size, base;
 
 		switch (kind) {
 		case KBPF_ARG_ANYTHING:
@@ -446,10 +460,18 @@ static int taint_call_args(struct interp_state *st, const struct kbpf_helper *h,
 		case KBPF_ARG_PTR_TO_MEM:
 		case KBPF_ARG_PTR_TO_MEM_OR_NULL:
 		case KBPF_ARG_CONST_STR:
-			if (v && taint_stack_range(st, (uintptr_t)v,
-						   taint_arg_size(map, kind, v,
-								  next),
-						   op))
+			if (!v)
+				break;
+			size = taint_arg_size(map, kind, v, next);
+			if (taint_stack_range(st, (uintptr_t)v, size, op))
+				return -KBPF_EACCES;
+			/*
+			 * "R%d type=ctx expected=...": the context's packet
+			 * pointers are not memory a helper may read or write
+			 * (a copy of them would reach user space).
+			 */
+			base = taint_pkt_fields(st->run);
+			if (size && base && v < base + 24 && v + size > base)
 				return -KBPF_EACCES;
 			break;
 		default:

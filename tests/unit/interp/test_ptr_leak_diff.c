@@ -713,6 +713,27 @@ static uint32_t c_ok_update_from_value(struct bpf_insn *p, const long *m)
 	return ret0(p, n);
 }
 
+/*
+ * The packet pointers kbpf keeps after __sk_buff (read-only to loads, which
+ * see pointers there) read by a helper: map_update_elem copies them into
+ * the map value. Linux takes no context as helper memory at all.
+ */
+static uint32_t c_update_from_ctx(struct bpf_insn *p, const long *m)
+{
+	uint32_t n = 0;
+
+	p[n++] = MOV(6, 1);
+	p[n++] = ST(BPF_W, 10, -4, 0);
+	LD_MAP(1, m[M_ARRAY]);
+	p[n++] = MOV(2, 10);
+	p[n++] = ALUK(BPF_ADD, 2, -4);
+	p[n++] = MOV(3, 6);
+	p[n++] = ALUK(BPF_ADD, 3, sizeof(struct __sk_buff));
+	p[n++] = MOVK(4, 0);
+	p[n++] = CALL(BPF_FUNC_map_update_elem);
+	return ret0(p, n);
+}
+
 static uint32_t c_ok_pkt_cmp(struct bpf_insn *p, const long *m)
 {
 	uint32_t n = pkt16(p, 0);
@@ -832,6 +853,8 @@ static const struct leak_case cases[] = {
 	{ "ok_null_check", SF, c_ok_null_check, NULL, 0 },
 	{ "ok_update_from_value", SF, c_ok_update_from_value, NULL, 0 },
 	{ "ok_pkt_cmp", CLS, c_ok_pkt_cmp, NULL, 0 },
+	{ "update_from_ctx", SF, c_update_from_ctx,
+	  "R3 type=ctx expected=", 0 },
 	{ "ok_spill_overwrite", SF, c_ok_spill_overwrite, NULL, 0 },
 };
 
