@@ -19,6 +19,9 @@
  *  - a pointer in a scalar argument of a helper ("R%d leaks addr into
  *    helper function"); stack memory a helper reads that covers a slot
  *    holding a pointer ("invalid read from stack R%d off %d+%d size %d");
+ *  - helper memory (read or written) that covers the context's packet
+ *    pointers, which follow the UAPI struct ("R%d type=ctx expected=...":
+ *    Linux takes no context as helper memory);
  *  - a conditional jump on a pointer, except (64-bit only): == or != 0 of
  *    a pointer a helper returned as "or NULL" (the null check) or of a
  *    map value or helper memory (whose outcome Linux knows); the packet
