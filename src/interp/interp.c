@@ -363,6 +363,22 @@ static KBPF_NOINLINE int interp_regions_grow(struct interp_state *st)
 	return 0;
 }
 
+/*
+ * A region table past its inline size is scanned linearly: charge the
+ * scan of @n regions to the budget (a unit per KBPF_INTERP_MAX_REGIONS
+ * regions), so that the budget still bounds a run's work, as when the
+ * table could not grow. Out of budget, the run stops at its next charge.
+ * The state is the run's own; @st is const only for the callers' sake.
+ */
+static KBPF_NOINLINE void interp_charge_scan(const struct interp_state *st,
+					     uint32_t n)
+{
+	struct interp_state *w = (struct interp_state *)(uintptr_t)st;
+	uint64_t c = n / KBPF_INTERP_MAX_REGIONS;
+
+	w->budget = w->budget > c ? w->budget - c : 0;
+}
+
 static int interp_region_push(struct interp_state *st,
 			      const struct interp_region *add)
 {
@@ -379,8 +395,12 @@ static int interp_region_push(struct interp_state *st,
 
 		if (r->start == add->start && r->end == add->end &&
 		    r->writable == add->writable && !r->record)
-			return 0;
+			break;
 	}
+	if (kbpf_unlikely(st->nr_regions - i > KBPF_INTERP_MAX_REGIONS))
+		interp_charge_scan(st, st->nr_regions - i);
+	if (i != UINT32_MAX)
+		return 0;
 	interp_region_pop_dead(st);
 	if (st->nr_regions >= st->cap_regions) {
 		err = interp_regions_grow(st);
@@ -473,9 +493,14 @@ static KBPF_ALWAYS_INLINE bool interp_access_ok(const struct interp_state *st,
 	for (i = 0; i < st->nr_regions; i++) {
 		const struct interp_region *r = &st->regions[i];
 
-		if (addr >= r->start && end <= r->end)
+		if (addr >= r->start && end <= r->end) {
+			if (kbpf_unlikely(i >= KBPF_INTERP_MAX_REGIONS))
+				interp_charge_scan(st, i);
 			return write ? r->writable : !r->write_only;
+		}
 	}
+	if (kbpf_unlikely(i >= KBPF_INTERP_MAX_REGIONS))
+		interp_charge_scan(st, i);
 	return st->nr_areas && interp_area_ok(st, addr, end, write);
 }
 

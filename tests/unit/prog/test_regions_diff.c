@@ -13,6 +13,9 @@
 #include <stdlib.h>
 
 #include "core/compiler.h"
+#include "core/prog.h"
+#include "kbpf/errno.h"
+#include "kbpf/interp.h"
 #include "diff.h"
 #include "insn.h"
 #include "kbpf_posix.h"
@@ -31,7 +34,7 @@
  * for i in 0..N-1: v = lookup(i) (LPM: the /32 prefix i); fail with -1 if
  * missing; sum += *v; *v += 1. Returns sum.
  */
-static uint32_t prog(struct bpf_insn *p, int fd, bool lpm)
+static uint32_t prog_n(struct bpf_insn *p, int fd, bool lpm, int32_t nr)
 {
 	uint32_t n = 0;
 
@@ -54,11 +57,16 @@ static uint32_t prog(struct bpf_insn *p, int fd, bool lpm)
 	p[n++] = I(BPF_STX | BPF_MEM | BPF_DW, 0, 1, 0, 0);
 	p[n++] = ADDK(6, 1);
 	/* Back to instruction 2: off = 2 - (n + 1). */
-	p[n] = I(BPF_JMP | BPF_JLT | BPF_K, 6, 0, (int16_t)(1 - (int)n), N);
+	p[n] = I(BPF_JMP | BPF_JLT | BPF_K, 6, 0, (int16_t)(1 - (int)n), nr);
 	n++;
 	p[n++] = MOV(0, 7);
 	p[n++] = EXIT;
 	return n;
+}
+
+static uint32_t prog(struct bpf_insn *p, int fd, bool lpm)
+{
+	return prog_n(p, fd, lpm, N);
 }
 
 static long load(int side, const struct bpf_insn *p, uint32_t n)
@@ -157,4 +165,52 @@ KBPF_TEST(
 		}
 	}
 	free(val);
+}
+
+/*
+ * Every lookup of a distinct key in a BPF_F_NO_PREALLOC hash adds a region,
+ * and checked mode scans the table linearly at each access and push: 4000
+ * lookups in one run do about 16 million region comparisons for 64000
+ * instructions. The scans past the inline table are charged to the budget
+ * (a unit per KBPF_INTERP_MAX_REGIONS regions), so that a budget still
+ * bounds a run's work: the run stops with -ELOOP at a budget of 150000,
+ * which its instructions alone would not use up, and completes at 10^6.
+ */
+KBPF_TEST(
+	regions_scan_charged,
+	"4000 distinct lookups in one checked run: the region scans count against the budget (-ELOOP at 150000, done at 10^6)")
+{
+	const uint32_t nr = 4000;
+	struct kbpf_interp_args args = { 0 };
+	struct kbpf_prog *pr;
+	struct bpf_insn p[32];
+	uint64_t one = 1, r0 = 0;
+	int big, small;
+	long map, fd;
+	uint32_t n;
+
+	map = side_create(SIDE_KBPF, BPF_MAP_TYPE_HASH, 4, 8, nr,
+			  BPF_F_NO_PREALLOC, 0, NULL);
+	T_ASSERT(map >= 0);
+	for (uint32_t i = 0; i < nr; i++)
+		T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM, map, &i, &one,
+			       0),
+		     0);
+	n = prog_n(p, (int)map, false, (int32_t)nr);
+	fd = load(SIDE_KBPF, p, n);
+	T_ASSERT(fd >= 0);
+	pr = (struct kbpf_prog *)kbpf_posix_fd_obj((int)fd);
+	T_ASSERT(pr != NULL);
+	args.ctx_type = BPF_PROG_TYPE_XDP;
+	args.mode = KBPF_INTERP_CHECKED;
+	args.budget = 1000000;
+	big = kbpf_interp_run(pr, kbpf_posix_host(), &args, &r0);
+	args.budget = 150000;
+	small = kbpf_interp_run(pr, kbpf_posix_host(), &args, &(uint64_t){ 0 });
+	kbpf_prog_put(pr);
+	T_EQ(big, 0);
+	T_EQ(r0, nr); /* each value was 1 */
+	T_EQ(small, -KBPF_ELOOP);
+	side_close(SIDE_KBPF, fd);
+	side_close(SIDE_KBPF, map);
 }
