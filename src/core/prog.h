@@ -152,6 +152,18 @@ void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
 			 bool writable);
 
 /**
+ * kbpf_run_add_dynptr() - as kbpf_run_add_region() for a dynptr of @size
+ * bytes at @ptr that a helper lends a callback (off the run's stack): the
+ * callback may pass it to helpers that take a read-only dynptr, but not
+ * load or store through it, as Linux's verifier refuses ("invalid mem
+ * access 'dynptr_ptr'"): its bytes hold a kernel address. Given back with
+ * kbpf_run_del_region().
+ *
+ * Context: program path.
+ */
+void kbpf_run_add_dynptr(struct kbpf_run *run, void *ptr, size_t size);
+
+/**
  * kbpf_run_add_map_value() - as kbpf_run_add_region() for @value, a value
  * of @map that lookup_elem() or for_each handed out, with the map's
  * program-side permissions: no stores if @map is BPF_F_RDONLY_PROG, no

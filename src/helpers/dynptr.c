@@ -220,7 +220,8 @@ struct drain_ctx {
  * (Linux's kernel stack): writable, as Linux leaves it (measured: the
  * callback's dynptr_write and stores through dynptr_data reach the user
  * pages). In checked mode the sample and the dynptr are the program's
- * only for the callback: the dynptr read-only, so it cannot be retargeted.
+ * only for the callback: the dynptr only as a helper argument (read-only,
+ * so it cannot be retargeted; not loaded, as its bytes hold addresses).
  */
 static long drain_sample(void *p, void *data, uint32_t size)
 {
@@ -230,7 +231,7 @@ static long drain_sample(void *p, void *data, uint32_t size)
 	uint64_t ret;
 
 	kbpf_dynptr_init(&d, data, KBPF_DYNPTR_TYPE_LOCAL, 0, size);
-	kbpf_run_add_region(run, &d, sizeof(d), false);
+	kbpf_run_add_dynptr(run, &d, sizeof(d));
 	kbpf_run_add_region(run, data, size, true);
 	ret = run->error ? 0 :
 			   run->call_func(run, c->fn, (uint64_t)(uintptr_t)&d,

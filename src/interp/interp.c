@@ -52,6 +52,7 @@ struct interp_region {
 	bool writable;
 	bool write_only; /* a BPF_F_WRONLY_PROG map's value: no loads */
 	bool record; /* a ring buffer record: may be submitted once */
+	bool opaque; /* a dynptr lent to a callback: for helpers only */
 };
 
 /*
@@ -394,7 +395,8 @@ static int interp_region_push(struct interp_state *st,
 		const struct interp_region *r = &st->regions[i];
 
 		if (r->start == add->start && r->end == add->end &&
-		    r->writable == add->writable && !r->record)
+		    r->writable == add->writable && !r->record &&
+		    r->opaque == add->opaque)
 			break;
 	}
 	if (kbpf_unlikely(st->nr_regions - i > KBPF_INTERP_MAX_REGIONS))
@@ -496,7 +498,8 @@ static KBPF_ALWAYS_INLINE bool interp_access_ok(const struct interp_state *st,
 		if (addr >= r->start && end <= r->end) {
 			if (kbpf_unlikely(i >= KBPF_INTERP_MAX_REGIONS))
 				interp_charge_scan(st, i);
-			return write ? r->writable : !r->write_only;
+			return !r->opaque &&
+			       (write ? r->writable : !r->write_only);
 		}
 	}
 	if (kbpf_unlikely(i >= KBPF_INTERP_MAX_REGIONS))
@@ -719,6 +722,34 @@ void kbpf_run_add_region(struct kbpf_run *run, void *ptr, size_t size,
 	err = interp_region_add(st, ptr, size, writable);
 	if (err && !run->error)
 		run->error = err;
+}
+
+void kbpf_run_add_dynptr(struct kbpf_run *run, void *ptr, size_t size)
+{
+	struct interp_state *st = run->checked;
+	int err;
+
+	if (!st || !ptr || !size)
+		return;
+	err = interp_region_push(st, &(struct interp_region){
+					     .start = (uintptr_t)ptr,
+					     .end = (uintptr_t)ptr + size,
+					     .opaque = true,
+				     });
+	if (err && !run->error)
+		run->error = err;
+}
+
+/* Whether @v starts a dynptr a helper lent to a callback. */
+static bool interp_is_lent_dynptr(const struct interp_state *st, uint64_t v)
+{
+	uint32_t i;
+
+	for (i = st->nr_regions; i-- > 0;)
+		if (st->regions[i].opaque && st->regions[i].start == v &&
+		    st->regions[i].end != st->regions[i].start)
+			return true;
+	return false;
 }
 
 void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size)
@@ -1024,7 +1055,9 @@ static int interp_check_args(const struct interp_state *st,
 			 */
 			if (!interp_access_ok(st, v, 16,
 					      h->args[i] ==
-						      KBPF_ARG_PTR_TO_DYNPTR))
+						      KBPF_ARG_PTR_TO_DYNPTR) &&
+			    (h->args[i] == KBPF_ARG_PTR_TO_DYNPTR ||
+			     !interp_is_lent_dynptr(st, v)))
 				return -KBPF_EFAULT;
 			break;
 		case KBPF_ARG_CONST_STR: {

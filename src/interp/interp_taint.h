@@ -380,7 +380,7 @@ static uint8_t taint_guess(const struct interp_state *st, uint64_t v)
 
 	if (v == (uint64_t)(uintptr_t)st->run->ctx ||
 	    v - (uintptr_t)st->stack[0] < sizeof(st->stack) ||
-	    interp_is_prog_map(st, v))
+	    interp_is_prog_map(st, v) || interp_is_lent_dynptr(st, v))
 		return TK_PTR;
 	/* Map keys and values, records: memory Linux knows is not NULL */
 	if (taint_access(st, &a, 1, false) || taint_access(st, &a, 1, true))

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1174,4 +1175,85 @@ KBPF_TEST(
 	/* Stricter than Linux: the unprivileged caller's loop goes on. */
 	set_priv(main_fd, UNPRIV);
 	T_EQ(kbpf_test_run(main_fd), -EACCES);
+}
+
+/*
+ * bpf_user_ringbuf_drain hands its callback a dynptr that kbpf keeps on the
+ * helper's stack and lets helpers read; its first 8 bytes are the sample's
+ * kernel address. Linux's callback gets an opaque dynptr it may only pass
+ * to helpers: loading from it fails to load, for every loader. The
+ * callback here loads those 8 bytes and stores them into an array value.
+ */
+static uint32_t drain_read_dynptr(struct bpf_insn *p, long arr, long urb)
+{
+	uint32_t n = 0;
+	const long m[NR_MAPS] = { arr, -1 };
+
+	LD_MAP(1, urb);
+	p[n++] = I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_FUNC, 0, 6);
+	p[n++] = I(0, 0, 0, 0, 0);
+	p[n++] = MOVK(3, 0);
+	p[n++] = MOVK(4, 0);
+	p[n++] = CALL(BPF_FUNC_user_ringbuf_drain);
+	p[n++] = MOVK(0, 0);
+	p[n++] = EXIT;
+	/* 9: the callback (dynptr in r1) */
+	p[n++] = LDX(BPF_DW, 6, 1, 0);
+	n = lookup0(p, n, m);
+	p[n++] = STX(BPF_DW, 0, 6, 0);
+	return ret0(p, n);
+}
+
+KBPF_TEST(
+	drain_dynptr_bytes,
+	"a user_ringbuf_drain callback that loads the bytes of its dynptr (the sample's address) stops with -EFAULT, as checked mode stops every access it refuses, and leaks nothing; the kernel refuses the program with EACCES ('invalid mem access')")
+{
+	static const struct leak_case c = { "drain", SF, NULL, NULL, 9 };
+	static struct bpf_insn p[32];
+	struct kernel_result res;
+	uint64_t val[2] = { 0, 0 };
+	uint32_t key = 0, n, hdr = 8;
+	long arr, urb, fd, r;
+	const char *why;
+	union bpf_attr a;
+	uint8_t *prod;
+
+	if (oracle_available(&why)) {
+		arr = side_create(SIDE_KERNEL, BPF_MAP_TYPE_ARRAY, 4, 16, 1, 0,
+				  0, "a");
+		urb = side_create(SIDE_KERNEL, BPF_MAP_TYPE_USER_RINGBUF, 0, 0,
+				  4096, 0, 0, "u");
+		T_ASSERT(arr >= 0 && urb >= 0);
+		n = drain_read_dynptr(p, arr, urb);
+		r = kernel_btf();
+		T_ASSERT(r >= 0);
+		if (kernel_load_unpriv(&c, p, n, r, &res))
+			T_SKIP("cannot drop capabilities in a child");
+		printf("  kernel %ld: %s\n", res.err, res.log);
+		if (res.err >= 0)
+			oracle_kernel_close((int)res.err);
+		T_EQ(res.err, -EACCES);
+	}
+	arr = side_create(SIDE_KBPF, BPF_MAP_TYPE_ARRAY, 4, 16, 1, 0, 0, "a");
+	urb = side_create(SIDE_KBPF, BPF_MAP_TYPE_USER_RINGBUF, 0, 0, 4096, 0,
+			  0, "u");
+	T_ASSERT(arr >= 0 && urb >= 0);
+	/* One 8-byte sample, by hand: header word, then the data. */
+	prod = kbpf_posix_mmap(NULL, 4096 + 2 * 4096, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, (int)urb, 4096);
+	T_ASSERT(prod != MAP_FAILED);
+	memcpy(prod + 4096, &hdr, 4);
+	memset(prod + 4096 + 4, 0, 12);
+	__atomic_store_n((uint64_t *)prod, 16, __ATOMIC_RELEASE);
+	n = drain_read_dynptr(p, arr, urb);
+	side_load_attr(&a, &c, p, n, NULL, 0, -1);
+	fd = side_bpf(SIDE_KBPF, BPF_PROG_LOAD, &a);
+	T_ASSERT(fd >= 0);
+	set_priv(fd, UNPRIV);
+	r = kbpf_test_run(fd);
+	kbpf_posix_munmap(prod, 4096 + 2 * 4096);
+	T_EQ(side_elem(SIDE_KBPF, BPF_MAP_LOOKUP_ELEM, arr, &key, val, 0), 0);
+	printf("  kbpf %ld, value %#llx\n", r, (unsigned long long)val[0]);
+	T_EQ(r, -EFAULT);
+	T_EQ(val[0], 0);
 }
