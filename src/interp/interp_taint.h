@@ -19,6 +19,8 @@
  *  - a pointer in a scalar argument of a helper ("R%d leaks addr into
  *    helper function"); stack memory a helper reads that covers a slot
  *    holding a pointer ("invalid read from stack R%d off %d+%d size %d");
+ *  - a writable dynptr argument off the stack ("R%d type=%s expected=fp,
+ *    dynptr_ptr": the helper would write an address there);
  *  - helper memory (read or written) that covers the context's packet
  *    pointers, which follow the UAPI struct ("R%d type=ctx expected=...":
  *    Linux takes no context as helper memory);
@@ -452,6 +454,18 @@ static int taint_call_args(struct interp_state *st, const struct kbpf_helper *h,
 		case KBPF_ARG_CONST_MAP_PTR:
 			map = (const struct kbpf_map *)(uintptr_t)v;
 			break;
+		case KBPF_ARG_PTR_TO_DYNPTR: {
+			uint32_t a, b;
+
+			/*
+			 * "R%d type=%s expected=fp, dynptr_ptr": a dynptr the
+			 * helper writes (it holds an address) lives on the
+			 * stack, where its slots become pointers.
+			 */
+			if (!taint_stack_slots(st, (uintptr_t)v, 16, &a, &b))
+				return -KBPF_EACCES;
+			break;
+		}
 		case KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
 		case KBPF_ARG_PTR_TO_UNINIT_MEM:
 		case KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL:

@@ -735,6 +735,23 @@ static uint32_t c_update_from_ctx(struct bpf_insn *p, const long *m)
 	return ret0(p, n);
 }
 
+/*
+ * bpf_dynptr_from_mem told to write its dynptr into a map value: the
+ * dynptr holds the memory's kernel address. Linux wants the dynptr on the
+ * stack.
+ */
+static uint32_t c_dynptr_into_map(struct bpf_insn *p, const long *m)
+{
+	uint32_t n = lookup0(p, 0, m);
+
+	p[n++] = MOV(1, 0);
+	p[n++] = MOVK(2, 8);
+	p[n++] = MOVK(3, 0);
+	p[n++] = MOV(4, 0);
+	p[n++] = CALL(BPF_FUNC_dynptr_from_mem);
+	return ret0(p, n);
+}
+
 static uint32_t c_ok_pkt_cmp(struct bpf_insn *p, const long *m)
 {
 	uint32_t n = pkt16(p, 0);
@@ -854,6 +871,8 @@ static const struct leak_case cases[] = {
 	{ "ok_null_check", SF, c_ok_null_check, NULL, 0 },
 	{ "ok_update_from_value", SF, c_ok_update_from_value, NULL, 0 },
 	{ "ok_pkt_cmp", CLS, c_ok_pkt_cmp, NULL, 0 },
+	{ "dynptr_into_map", SF, c_dynptr_into_map,
+	  "R4 type=map_value expected=fp, dynptr_ptr", 0 },
 	{ "update_from_ctx", SF, c_update_from_ctx,
 	  "R3 type=ctx expected=", 0 },
 	{ "ok_spill_overwrite", SF, c_ok_spill_overwrite, NULL, 0 },
