@@ -170,11 +170,18 @@ name:
 		NEXT;                                                \
 	}
 
+/*
+ * A pointer taint_jmp() lets the program compare with 0 is not NULL (a NULL
+ * helper result is a scalar): the branch goes by that, as Linux decides it
+ * at load, not by the value, which could be a pointer plus any scalar and
+ * would tell whether that scalar is minus the address.
+ */
 #define JMP64(name, cond)                            \
 	HANDLER(jmp_##name##_k)                      \
 	{                                            \
 		uint64_t a = DST, b = (uint64_t)IMM; \
 		TAINT_ERR(taint_jmp(rk, insn));      \
+		TAINT(if (rk[insn->dst_reg]) a = 1); \
 		if (cond)                            \
 			JUMP(insn->off);             \
 		NEXT;                                \

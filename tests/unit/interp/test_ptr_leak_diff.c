@@ -28,6 +28,7 @@
 #include <linux/capability.h>
 
 #include "core/priv.h"
+#include "core/map.h"
 #include "core/prog.h"
 #include "diff.h"
 #include "insn.h"
@@ -1275,4 +1276,68 @@ KBPF_TEST(
 	printf("  kbpf %ld, value %#llx\n", r, (unsigned long long)val[0]);
 	T_EQ(r, -EFAULT);
 	T_EQ(val[0], 0);
+}
+
+/*
+ * A map value's address compared with 0 after adding a scalar: the branch
+ * would say whether the scalar is minus the address, as many guesses per
+ * run as the program has instructions. Linux decides such a comparison at
+ * load (the pointer is not NULL) and refuses the unbounded addition to an
+ * unprivileged loader anyway; checked mode takes a non-NULL pointer's
+ * comparison with 0 as "not equal", whatever was added to it. Here the
+ * value holds minus its own address, as only this test can know it.
+ */
+KBPF_TEST(
+	ptr_eq_zero_not_an_oracle,
+	"a loader without CAP_PERFMON: map value + (-its address) == 0 is not taken (r0 = 0), so the comparison says nothing of the address")
+{
+	static struct bpf_insn p[32];
+	const long *m;
+	long maps[NR_MAPS], fd, r;
+	uint32_t n, key = 0;
+	struct kbpf_map *map;
+	uint64_t *value, val[2];
+	union bpf_attr a;
+
+	T_ASSERT(side_maps(SIDE_KBPF, maps) >= 0);
+	m = maps;
+	map = (struct kbpf_map *)kbpf_posix_fd_obj((int)maps[M_ARRAY]);
+	T_ASSERT(map != NULL);
+	value = kbpf_map_lookup_elem(map, &key);
+	kbpf_obj_put(&map->obj);
+	T_ASSERT(value != NULL);
+	val[0] = (uint64_t)0 - (uint64_t)(uintptr_t)value;
+	val[1] = 0;
+	T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM, maps[M_ARRAY], &key, val,
+		       0),
+	     0);
+	n = lookup0(p, 0, m);
+	p[n++] = LDX(BPF_DW, 1, 0, 0);
+	p[n++] = ALU(BPF_ADD, 0, 1);
+	p[n++] = JMPK(BPF_JEQ, 0, 0, 2);
+	p[n++] = MOVK(0, 0);
+	p[n++] = EXIT;
+	p[n++] = MOVK(0, 1);
+	p[n++] = EXIT;
+	{
+		static const struct leak_case c = { "eq0", SF, NULL, NULL, 0 };
+
+		side_load_attr(&a, &c, p, n, NULL, 0, -1);
+	}
+	fd = side_bpf(SIDE_KBPF, BPF_PROG_LOAD, &a);
+	T_ASSERT(fd >= 0);
+	set_priv(fd, UNPRIV);
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	{
+		static uint8_t pkt[64];
+
+		pkt[12] = 0x08;
+		a.test.data_in = (uint64_t)(uintptr_t)pkt;
+		a.test.data_size_in = sizeof(pkt);
+	}
+	r = side_bpf(SIDE_KBPF, BPF_PROG_TEST_RUN, &a);
+	printf("  kbpf %ld, r0 %u\n", r, a.test.retval);
+	T_EQ(r, 0);
+	T_EQ(a.test.retval, 0);
 }
