@@ -20,7 +20,10 @@
  *    helper function"); stack memory a helper reads that covers a slot
  *    holding a pointer ("invalid read from stack R%d off %d+%d size %d");
  *  - a writable dynptr argument off the stack ("R%d type=%s expected=fp,
- *    dynptr_ptr": the helper would write an address there);
+ *    dynptr_ptr": the helper would write an address there); a read-only
+ *    one that no helper made (-EINVAL, "Expected an initialized dynptr as
+ *    arg #%d": a forged one could name any memory the run may read, the
+ *    context's packet pointers included); a load from a dynptr's bytes;
  *  - helper memory (read or written) that covers the context's packet
  *    pointers, which follow the UAPI struct ("R%d type=ctx expected=...":
  *    Linux takes no context as helper memory);
@@ -57,7 +60,8 @@
  * packet programs, arguments a helper hands a callback that point into
  * memory the run may access or name one of its maps, and pointer + scalar.
  * Whole 8-byte aligned spills keep a pointer on the stack and fills give it
- * back; a slot a dynptr helper initialised holds one too.
+ * back; a slot a dynptr helper initialised holds a dynptr, which only
+ * helpers may read.
  *
  * Checking at run time is laxer than the verifier: a leak on a path the
  * run does not take goes unnoticed (the verifier refuses the program), and
@@ -81,6 +85,7 @@ enum {
 	TK_PKT_META, /* ctx->data_meta */
 	TK_PTR_OR_NULL, /* a helper's "or NULL" result not yet null-checked */
 	TK_MEM, /* a map value or helper memory known not to be NULL */
+	TK_DYNPTR, /* stack only: a dynptr a helper initialised */
 };
 
 _Static_assert(KBPF_SKB_DATA_END_OFF == KBPF_SKB_DATA_OFF + 8 &&
@@ -163,7 +168,7 @@ static bool taint_stack_range(struct interp_state *st, uintptr_t addr,
 			break;
 		case TR_DYNPTR:
 			*init |= bit;
-			*kind = TK_PTR;
+			*kind = TK_DYNPTR;
 			break;
 		}
 	}
@@ -214,7 +219,8 @@ static KBPF_ALWAYS_INLINE int taint_load(struct interp_state *st, uint8_t *rk,
 			return -KBPF_EACCES;
 		if (!(st->slot_kind[a] | st->slot_kind[b]))
 			return 0;
-		if (!whole)
+		/* A dynptr's bytes are the helpers' ("invalid read from stack") */
+		if (!whole || st->slot_kind[a] == TK_DYNPTR)
 			return -KBPF_EACCES;
 		rk[insn->dst_reg] = st->slot_kind[a];
 		return 0;
@@ -454,6 +460,24 @@ static int taint_call_args(struct interp_state *st, const struct kbpf_helper *h,
 		case KBPF_ARG_CONST_MAP_PTR:
 			map = (const struct kbpf_map *)(uintptr_t)v;
 			break;
+		case KBPF_ARG_PTR_TO_DYNPTR_RDONLY: {
+			uint32_t a, b, k;
+
+			/*
+			 * "Expected an initialized dynptr as arg #%d": one a
+			 * helper made on the stack (not bytes the program
+			 * wrote there), or the one lent to a callback.
+			 */
+			if (!taint_stack_slots(st, (uintptr_t)v, 16, &a, &b)) {
+				if (!interp_is_lent_dynptr(st, v))
+					return -KBPF_EINVAL;
+				break;
+			}
+			for (k = a; k <= b; k++)
+				if (st->slot_kind[k] != TK_DYNPTR)
+					return -KBPF_EINVAL;
+			break;
+		}
 		case KBPF_ARG_PTR_TO_DYNPTR: {
 			uint32_t a, b;
 

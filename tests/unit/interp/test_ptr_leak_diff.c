@@ -753,6 +753,56 @@ static uint32_t c_dynptr_into_map(struct bpf_insn *p, const long *m)
 	return ret0(p, n);
 }
 
+/*
+ * A dynptr forged on the stack (a spilled pointer and a size word) over
+ * the context's packet pointers: dynptr_read copies them to the stack as
+ * bytes, and the program stores them into a map. Linux takes only a
+ * dynptr a helper initialised.
+ */
+static uint32_t c_forged_dynptr(struct bpf_insn *p, const long *m)
+{
+	uint32_t n = 0;
+
+	p[n++] = MOV(6, 1);
+	p[n++] = ALUK(BPF_ADD, 6, sizeof(struct __sk_buff));
+	p[n++] = STX(BPF_DW, 10, 6, -16);
+	p[n++] = ST(BPF_DW, 10, -8, 24 | 1 << 28); /* size 24, LOCAL */
+	p[n++] = MOV(1, 10);
+	p[n++] = ALUK(BPF_ADD, 1, -48);
+	p[n++] = MOVK(2, 24);
+	p[n++] = MOV(3, 10);
+	p[n++] = ALUK(BPF_ADD, 3, -16);
+	p[n++] = MOVK(4, 0);
+	p[n++] = MOVK(5, 0);
+	p[n++] = CALL(BPF_FUNC_dynptr_read);
+	p[n++] = LDX(BPF_DW, 6, 10, -48);
+	n = lookup0(p, n, m);
+	p[n++] = STX(BPF_DW, 0, 6, 0);
+	return ret0(p, n);
+}
+
+/* A dynptr over a map value made by a helper, then read by another. */
+static uint32_t c_ok_dynptr_read(struct bpf_insn *p, const long *m)
+{
+	uint32_t n = lookup0(p, 0, m);
+
+	p[n++] = MOV(1, 0);
+	p[n++] = MOVK(2, 8);
+	p[n++] = MOVK(3, 0);
+	p[n++] = MOV(4, 10);
+	p[n++] = ALUK(BPF_ADD, 4, -16);
+	p[n++] = CALL(BPF_FUNC_dynptr_from_mem);
+	p[n++] = MOV(1, 10);
+	p[n++] = ALUK(BPF_ADD, 1, -24);
+	p[n++] = MOVK(2, 8);
+	p[n++] = MOV(3, 10);
+	p[n++] = ALUK(BPF_ADD, 3, -16);
+	p[n++] = MOVK(4, 0);
+	p[n++] = MOVK(5, 0);
+	p[n++] = CALL(BPF_FUNC_dynptr_read);
+	return ret0(p, n);
+}
+
 static uint32_t c_ok_pkt_cmp(struct bpf_insn *p, const long *m)
 {
 	uint32_t n = pkt16(p, 0);
@@ -872,6 +922,7 @@ static const struct leak_case cases[] = {
 	{ "ok_null_check", SF, c_ok_null_check, NULL, 0 },
 	{ "ok_update_from_value", SF, c_ok_update_from_value, NULL, 0 },
 	{ "ok_pkt_cmp", CLS, c_ok_pkt_cmp, NULL, 0 },
+	{ "ok_dynptr_read", SF, c_ok_dynptr_read, NULL, 0 },
 	{ "dynptr_into_map", SF, c_dynptr_into_map,
 	  "R4 type=map_value expected=fp, dynptr_ptr", 0 },
 	{ "update_from_ctx", SF, c_update_from_ctx,
@@ -1340,4 +1391,44 @@ KBPF_TEST(
 	printf("  kbpf %ld, r0 %u\n", r, a.test.retval);
 	T_EQ(r, 0);
 	T_EQ(a.test.retval, 0);
+}
+
+KBPF_TEST(
+	forged_dynptr,
+	"a dynptr forged on the stack over the context's packet pointers and passed to dynptr_read: the kernel refuses it with EINVAL ('Expected an initialized dynptr'), kbpf's checked run of a loader without CAP_PERFMON stops with -EINVAL and stores nothing")
+{
+	static const struct leak_case c = { "forged", SF, c_forged_dynptr, NULL,
+					    0 };
+	static struct bpf_insn p[64];
+	struct kernel_result res;
+	uint64_t val[2] = { 0, 0 };
+	long m[NR_MAPS], fd, r;
+	uint32_t n, key = 0;
+	const char *why;
+	union bpf_attr a;
+
+	if (oracle_available(&why)) {
+		T_ASSERT(side_maps(SIDE_KERNEL, m) >= 0);
+		n = c_forged_dynptr(p, m);
+		if (kernel_load_unpriv(&c, p, n, -1, &res))
+			T_SKIP("cannot drop capabilities in a child");
+		printf("  kernel %ld: %s\n", res.err, res.log);
+		if (res.err >= 0)
+			oracle_kernel_close((int)res.err);
+		T_EQ(res.err, -EINVAL);
+		T_ASSERT(strstr(res.log, "Expected an initialized dynptr"));
+	}
+	T_ASSERT(side_maps(SIDE_KBPF, m) >= 0);
+	n = c_forged_dynptr(p, m);
+	side_load_attr(&a, &c, p, n, NULL, 0, -1);
+	fd = side_bpf(SIDE_KBPF, BPF_PROG_LOAD, &a);
+	T_ASSERT(fd >= 0);
+	set_priv(fd, UNPRIV);
+	r = kbpf_test_run(fd);
+	T_EQ(side_elem(SIDE_KBPF, BPF_MAP_LOOKUP_ELEM, m[M_ARRAY], &key, val,
+		       0),
+	     0);
+	printf("  kbpf %ld, value %#llx\n", r, (unsigned long long)val[0]);
+	T_EQ(r, -EINVAL);
+	T_EQ(val[0], 0);
 }
