@@ -611,6 +611,11 @@ const struct kbpf_host *kbpf_posix_host(void)
 	return &posix_host;
 }
 
+void kbpf_posix_set_verifier(uint32_t mode)
+{
+	posix_host.verifier = mode;
+}
+
 struct kbpf_raw_tp_registry *kbpf_posix_raw_tps(void)
 {
 	return &posix_raw_tps;
