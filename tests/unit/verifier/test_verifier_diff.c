@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The verifier against the kernel's: a table of hand-written programs,
+ * about half unsafe (out-of-bounds map, stack and packet accesses, stores
+ * through scalars, unchecked map lookups, unbounded and infinite loops,
+ * uninitialised registers and stack, leaked ring buffer records, writes to
+ * read-only maps, misaligned stack accesses, pointer leaks by loaders
+ * without CAP_PERFMON) and half safe (bounded loops, packet parsing with
+ * bounds checks, checked lookups, helpers, bpf-to-bpf calls, bpf_loop,
+ * for_each_map_elem, tail calls). Each is loaded on the kernel and on kbpf
+ * with KBPF_VERIFIER_ENFORCE: both must accept or both refuse; the line
+ * that says why (the last before "processed ...") must be the same where
+ * the table says v0 prints Linux's line, and the count of equal lines is
+ * printed for the rest. Accepted packet programs then run in checked mode
+ * on kbpf without a fault (soundness spot check).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "diff.h"
+#include "insn.h"
+#include "kbpf/host.h"
+#include "core/prog.h"
+#include "kbpf_posix.h"
+#include "kbpf_test.h"
+
+#define NR_CASES (sizeof(cases) / sizeof(cases[0]))
+
+/* ---- instruction shorthands ---- */
+#define MOV(d, i) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define MOVR(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define MOV32R(d, s) I(BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ALU(op, d, i) I(BPF_ALU64 | (op) | BPF_K, d, 0, 0, i)
+#define ALUR(op, d, s) I(BPF_ALU64 | (op) | BPF_X, d, s, 0, 0)
+#define ALU32(op, d, i) I(BPF_ALU | (op) | BPF_K, d, 0, 0, i)
+#define LDX(sz, d, s, o) I(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
+#define STX(sz, d, s, o) I(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
+#define ST(sz, d, o, i) I(BPF_ST | BPF_MEM | (sz), d, 0, o, i)
+#define JI(op, d, i, o) I(BPF_JMP | (op) | BPF_K, d, 0, o, i)
+#define JR(op, d, s, o) I(BPF_JMP | (op) | BPF_X, d, s, o, 0)
+#define J32I(op, d, i, o) I(BPF_JMP32 | (op) | BPF_K, d, 0, o, i)
+#define JA(o) I(BPF_JMP | BPF_JA, 0, 0, o, 0)
+#define CALL(id) I(BPF_JMP | BPF_CALL, 0, 0, 0, id)
+#define CALLP(o) I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, o)
+#define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define MAPREF 0x7ead0000
+#define LDMAP(d, k)                                                          \
+	I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, MAPREF + (k)), \
+		I(0, 0, 0, 0, 0)
+#define LDFUNC(d, o) \
+	I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_FUNC, 0, o), I(0, 0, 0, 0, 0)
+#define ATOMIC_ADD(sz, d, s, o) I(BPF_STX | BPF_ATOMIC | (sz), d, s, o, BPF_ADD)
+
+/* Maps: 0 ARRAY 4/16 x4, 1 HASH 8/8, 2 ARRAY rdonly-prog 4/8, 3 RINGBUF, 4 PROG_ARRAY. */
+#define M_ARR 0
+#define M_HASH 1
+#define M_RO 2
+#define M_RB 3
+#define M_PA 4
+#define NR_MAPS 5
+
+/* r0 = lookup(map k, key 0 on the stack at r10-4) */
+#define LOOKUP(k)                                                           \
+	MOV(1, 0), STX(BPF_W, 10, 1, -4), MOVR(2, 10), ALU(BPF_ADD, 2, -4), \
+		LDMAP(1, k), CALL(BPF_FUNC_map_lookup_elem)
+/* the same with an 8-byte key at r10-8 (the hash map) */
+#define LOOKUP8(k)                                                           \
+	MOV(1, 0), STX(BPF_DW, 10, 1, -8), MOVR(2, 10), ALU(BPF_ADD, 2, -8), \
+		LDMAP(1, k), CALL(BPF_FUNC_map_lookup_elem)
+/* r0 = ringbuf_reserve(rb, 8, 0) */
+#define RESERVE \
+	LDMAP(1, M_RB), MOV(2, 8), MOV(3, 0), CALL(BPF_FUNC_ringbuf_reserve)
+#define XDP_PTRS LDX(BPF_W, 2, 1, 0), LDX(BPF_W, 3, 1, 4)
+#define SKB_PTRS LDX(BPF_W, 2, 1, 76), LDX(BPF_W, 3, 1, 80)
+
+#define SF BPF_PROG_TYPE_SOCKET_FILTER
+#define XDP BPF_PROG_TYPE_XDP
+#define CLS BPF_PROG_TYPE_SCHED_CLS
+#define KP BPF_PROG_TYPE_KPROBE
+
+struct vcase {
+	const char *name;
+	uint32_t type;
+	bool unpriv; /* loader without CAP_PERFMON / CAP_SYS_ADMIN */
+	bool safe; /* what the case is about (the kernel decides) */
+	bool same_line; /* v0 prints Linux's line: assert it */
+	struct bpf_insn insns[40];
+};
+
+/* Instructions of @c: up to its last non-empty one (an exit). */
+static uint32_t case_len(const struct vcase *c)
+{
+	uint32_t n = 40;
+
+	while (n && !c->insns[n - 1].code)
+		n--;
+	return n;
+}
+
+#define CASE(nm, ty, up, sf, ln, ...)                             \
+	{                                                         \
+		.name = nm, .type = ty, .unpriv = up, .safe = sf, \
+		.same_line = ln, .insns = {                       \
+			__VA_ARGS__                               \
+		}                                                 \
+	}
+
+static const struct vcase cases[] = {
+	/* ---------------- safe ---------------- */
+	CASE("ret0", SF, 0, 1, 0, MOV(0, 0), EXIT),
+	CASE("alu_chain", SF, 0, 1, 0, MOV(0, 1), ALU(BPF_ADD, 0, 2),
+	     ALU(BPF_MUL, 0, 3), ALU(BPF_AND, 0, 0xff), ALU(BPF_LSH, 0, 3),
+	     ALU(BPF_ARSH, 0, 1), ALU(BPF_NEG, 0, 0), EXIT),
+	CASE("stack_spill_fill", SF, 0, 1, 0, MOV(1, 5), STX(BPF_DW, 10, 1, -8),
+	     LDX(BPF_DW, 0, 10, -8), EXIT),
+	CASE("lookup_null_checked", SF, 0, 1, 0, LOOKUP(M_ARR),
+	     JI(BPF_JEQ, 0, 0, 1), LDX(BPF_DW, 0, 0, 8), MOV(0, 0), EXIT),
+	CASE("array_const_key_not_null", SF, 0, 1, 0, LOOKUP(M_ARR),
+	     LDX(BPF_DW, 0, 0, 0), EXIT),
+	CASE("lookup_jne_checked", SF, 0, 1, 0, LOOKUP8(M_HASH),
+	     JI(BPF_JNE, 0, 0, 2), MOV(0, 0), EXIT, LDX(BPF_DW, 0, 0, 0), EXIT),
+	CASE("map_update", SF, 0, 1, 0, MOV(1, 0), STX(BPF_W, 10, 1, -4),
+	     STX(BPF_DW, 10, 1, -16), STX(BPF_DW, 10, 1, -24), MOVR(2, 10),
+	     ALU(BPF_ADD, 2, -4), MOVR(3, 10), ALU(BPF_ADD, 3, -24), MOV(4, 0),
+	     LDMAP(1, M_ARR), CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
+	CASE("bounded_loop_100", SF, 0, 1, 0, MOV(0, 0), MOV(1, 0),
+	     ALUR(BPF_ADD, 0, 1), ALU(BPF_ADD, 1, 1), JI(BPF_JLT, 1, 100, -3),
+	     EXIT),
+	CASE("bounded_loop_jmp32", SF, 0, 1, 0, MOV(0, 0), MOV(1, 10),
+	     ALU(BPF_ADD, 0, 3), ALU32(BPF_SUB, 1, 1), J32I(BPF_JNE, 1, 0, -3),
+	     EXIT),
+	CASE("map_index_checked", SF, 0, 1, 0, LOOKUP(M_ARR),
+	     JI(BPF_JEQ, 0, 0, 5), LDX(BPF_W, 1, 0, 0), JI(BPF_JGT, 1, 12, 3),
+	     ALUR(BPF_ADD, 0, 1), LDX(BPF_W, 0, 0, 0), EXIT, MOV(0, 0), EXIT),
+	CASE("xdp_parse_eth", XDP, 0, 1, 0, XDP_PTRS, MOV(0, 2), MOVR(4, 2),
+	     ALU(BPF_ADD, 4, 14), JR(BPF_JGT, 4, 3, 1), LDX(BPF_H, 5, 2, 12),
+	     EXIT),
+	CASE("xdp_parse_end_first", XDP, 0, 1, 0, XDP_PTRS, MOV(0, 2),
+	     MOVR(4, 2), ALU(BPF_ADD, 4, 20), JR(BPF_JLE, 3, 4, 1),
+	     LDX(BPF_W, 5, 2, 16), EXIT),
+	CASE("tc_parse", CLS, 0, 1, 0, SKB_PTRS, MOV(0, 0), MOVR(4, 2),
+	     ALU(BPF_ADD, 4, 34), JR(BPF_JGT, 4, 3, 2), LDX(BPF_B, 5, 2, 23),
+	     STX(BPF_B, 2, 5, 22), EXIT),
+	CASE("xdp_var_offset", XDP, 0, 1, 0, XDP_PTRS, MOV(0, 2), MOVR(4, 2),
+	     ALU(BPF_ADD, 4, 1), JR(BPF_JGT, 4, 3, 7), LDX(BPF_B, 4, 2, 0),
+	     ALU(BPF_AND, 4, 15), ALUR(BPF_ADD, 2, 4), MOVR(5, 2),
+	     ALU(BPF_ADD, 5, 2), JR(BPF_JGT, 5, 3, 1), LDX(BPF_H, 6, 2, 0),
+	     EXIT),
+	CASE("helper_ktime", SF, 0, 1, 0, CALL(BPF_FUNC_ktime_get_ns), EXIT),
+	CASE("bpf2bpf", SF, 0, 1, 0, MOV(1, 5), CALLP(1), EXIT, MOVR(0, 1),
+	     ALU(BPF_ADD, 0, 1), EXIT),
+	CASE("bpf2bpf_callee_saved", SF, 0, 1, 0, MOV(6, 7), MOV(1, 1),
+	     CALLP(2), MOVR(0, 6), EXIT, MOV(0, 0), EXIT),
+	CASE("bpf_loop", SF, 0, 1, 0, MOV(1, 10), LDFUNC(2, 6), MOV(3, 0),
+	     MOV(4, 0), CALL(BPF_FUNC_loop), MOV(0, 0), EXIT, MOV(0, 0), EXIT),
+	CASE("bpf_loop_ctx_stack", SF, 0, 1, 0, MOV(1, 0),
+	     STX(BPF_DW, 10, 1, -8), MOV(1, 4), LDFUNC(2, 7), MOVR(3, 10),
+	     ALU(BPF_ADD, 3, -8), MOV(4, 0), CALL(BPF_FUNC_loop), MOV(0, 0),
+	     EXIT, LDX(BPF_DW, 1, 2, 0), ALU(BPF_ADD, 1, 1),
+	     STX(BPF_DW, 2, 1, 0), MOV(0, 1), EXIT),
+	CASE("for_each_map_elem", SF, 0, 1, 0, LDMAP(1, M_ARR), LDFUNC(2, 6),
+	     MOV(3, 0), MOV(4, 0), CALL(BPF_FUNC_for_each_map_elem), MOV(0, 0),
+	     EXIT, LDX(BPF_DW, 0, 3, 8), MOV(0, 0), EXIT),
+	CASE("ringbuf_submit", SF, 0, 1, 0, RESERVE, JI(BPF_JEQ, 0, 0, 5),
+	     MOV(1, 7), STX(BPF_DW, 0, 1, 0), MOVR(1, 0), MOV(2, 0),
+	     CALL(BPF_FUNC_ringbuf_submit), MOV(0, 0), EXIT),
+	CASE("ringbuf_discard_branch", SF, 0, 1, 0, RESERVE,
+	     JI(BPF_JEQ, 0, 0, 8), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
+	     MOVR(1, 6), MOV(2, 0), JI(BPF_JEQ, 0, 0, 2),
+	     CALL(BPF_FUNC_ringbuf_submit), JA(1),
+	     CALL(BPF_FUNC_ringbuf_discard), MOV(0, 0), EXIT),
+	CASE("rdonly_map_read", SF, 0, 1, 0, LOOKUP(M_RO), JI(BPF_JEQ, 0, 0, 1),
+	     LDX(BPF_DW, 0, 0, 0), MOV(0, 0), EXIT),
+	CASE("reg_vs_reg_bound", SF, 0, 1, 0, LOOKUP(M_ARR),
+	     JI(BPF_JEQ, 0, 0, 7), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
+	     MOVR(1, 0), MOV(2, 8), JR(BPF_JGT, 1, 2, 2), ALUR(BPF_ADD, 6, 1),
+	     LDX(BPF_DW, 0, 6, 0), MOV(0, 0), EXIT),
+	CASE("signed_bounds", SF, 0, 1, 0, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 7),
+	     MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32), JI(BPF_JSLT, 0, 0, 4),
+	     JI(BPF_JSGT, 0, 8, 3), ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0),
+	     EXIT, MOV(0, 0), EXIT),
+	CASE("jmp32_bounds", SF, 0, 1, 0, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 7),
+	     MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32), MOV32R(0, 0),
+	     J32I(BPF_JGT, 0, 8, 3), ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0),
+	     EXIT, MOV(0, 0), EXIT),
+	CASE("shift_mask_index", SF, 0, 1, 0, LOOKUP(M_ARR),
+	     JI(BPF_JEQ, 0, 0, 8), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
+	     ALU(BPF_AND, 0, 0xff), ALU(BPF_LSH, 0, 2), ALU(BPF_RSH, 0, 7),
+	     ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0), MOV(0, 0), EXIT),
+	CASE("tail_call", SF, 0, 1, 0, LDMAP(2, M_PA), MOV(3, 0),
+	     CALL(BPF_FUNC_tail_call), MOV(0, 0), EXIT),
+	CASE("atomic_add_stack", SF, 0, 1, 0, MOV(1, 0), STX(BPF_DW, 10, 1, -8),
+	     MOV(1, 1), ATOMIC_ADD(BPF_DW, 10, 1, -8), LDX(BPF_DW, 0, 10, -8),
+	     EXIT),
+	CASE("st_imm_read", SF, 0, 1, 0, ST(BPF_W, 10, -4, 7),
+	     LDX(BPF_W, 0, 10, -4), EXIT),
+	CASE("ctx_read_len", SF, 0, 1, 0, LDX(BPF_W, 0, 1, 0), EXIT),
+	CASE("kprobe_ctx_read", KP, 0, 1, 0, LDX(BPF_DW, 0, 1, 0), EXIT),
+	CASE("dead_branch", SF, 0, 1, 0, MOV(0, 0), MOV(1, 0),
+	     JI(BPF_JEQ, 1, 1, 1), EXIT, LDX(BPF_DW, 0, 5, 0), EXIT),
+	CASE("zext_alu32", SF, 0, 1, 0, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 6),
+	     MOV(1, -1), ALU32(BPF_ADD, 1, 0), ALU(BPF_RSH, 1, 29),
+	     ALUR(BPF_ADD, 0, 1), LDX(BPF_DW, 0, 0, 0), EXIT, MOV(0, 0), EXIT),
+	CASE("uninit_stack_root", SF, 0, 1, 0, LDX(BPF_DW, 0, 10, -8), EXIT),
+	CASE("unpriv_ret0", SF, 1, 1, 0, MOV(0, 0), EXIT),
+	CASE("unpriv_spill_fp", SF, 1, 1, 0, MOVR(2, 10),
+	     STX(BPF_DW, 10, 2, -8), LDX(BPF_DW, 3, 10, -8), MOV(0, 0), EXIT),
+	CASE("unpriv_lookup", SF, 1, 1, 0, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 1),
+	     LDX(BPF_DW, 0, 0, 8), MOV(0, 0), EXIT),
+
+	/* ---------------- unsafe ---------------- */
+	CASE("r0_not_init", SF, 0, 0, 1, EXIT),
+	CASE("uninit_reg", SF, 0, 0, 1, MOVR(0, 2), EXIT),
+	CASE("stack_oob_write", SF, 0, 0, 1, MOV(0, 0),
+	     STX(BPF_DW, 10, 0, -520), EXIT),
+	CASE("stack_oob_read_above", SF, 0, 0, 1, LDX(BPF_DW, 0, 10, 0), EXIT),
+	CASE("stack_misaligned", SF, 0, 0, 1, MOV(0, 0), STX(BPF_DW, 10, 0, -4),
+	     EXIT),
+	CASE("map_value_oob", SF, 0, 0, 1, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 1),
+	     LDX(BPF_DW, 0, 0, 16), MOV(0, 0), EXIT),
+	CASE("map_value_neg_off", SF, 0, 0, 1, LOOKUP(M_ARR),
+	     JI(BPF_JEQ, 0, 0, 1), LDX(BPF_DW, 0, 0, -8), MOV(0, 0), EXIT),
+	CASE("null_deref", SF, 0, 0, 1, LOOKUP8(M_HASH), LDX(BPF_DW, 0, 0, 0),
+	     EXIT),
+	CASE("array_key_out_of_range", SF, 0, 0, 1, MOV(1, 4),
+	     STX(BPF_W, 10, 1, -4), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
+	     LDMAP(1, M_ARR), CALL(BPF_FUNC_map_lookup_elem),
+	     LDX(BPF_DW, 0, 0, 0), EXIT),
+	CASE("helper_key_oob", SF, 0, 0, 1, LOOKUP(M_HASH), MOV(0, 0), EXIT),
+	CASE("store_through_scalar", SF, 0, 0, 1, MOV(1, 0),
+	     STX(BPF_DW, 1, 1, 0), MOV(0, 0), EXIT),
+	CASE("load_through_scalar", SF, 0, 0, 1, MOV(1, 4096),
+	     LDX(BPF_W, 0, 1, 0), EXIT),
+	CASE("unbounded_loop", SF, 0, 0, 1, MOV(0, 0), ALU(BPF_ADD, 0, 1),
+	     JI(BPF_JNE, 0, 0, -2), EXIT),
+	CASE("infinite_loop", SF, 0, 0, 1, MOV(0, 0), JA(-1)),
+	CASE("infinite_loop_cond", SF, 0, 0, 1, MOV(0, 0), MOV(1, 0),
+	     JI(BPF_JEQ, 1, 0, -1), EXIT),
+	CASE("unpriv_uninit_stack", SF, 1, 0, 1, LDX(BPF_DW, 0, 10, -8), EXIT),
+	CASE("unpriv_partial_stack", SF, 1, 0, 1, ST(BPF_W, 10, -8, 0),
+	     LDX(BPF_DW, 0, 10, -8), EXIT),
+	CASE("ringbuf_leak", SF, 0, 0, 1, RESERVE, JI(BPF_JEQ, 0, 0, 0),
+	     MOV(0, 0), EXIT),
+	CASE("ringbuf_leak_one_path", SF, 0, 0, 1, RESERVE,
+	     JI(BPF_JEQ, 0, 0, 6), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
+	     JI(BPF_JEQ, 0, 0, 3), MOVR(1, 6), MOV(2, 0),
+	     CALL(BPF_FUNC_ringbuf_submit), MOV(0, 0), EXIT),
+	CASE("ringbuf_use_after_submit", SF, 0, 0, 1, RESERVE,
+	     JI(BPF_JEQ, 0, 0, 5), MOVR(6, 0), MOVR(1, 0), MOV(2, 0),
+	     CALL(BPF_FUNC_ringbuf_submit), STX(BPF_DW, 6, 2, 0), MOV(0, 0),
+	     EXIT),
+	CASE("ringbuf_size_unknown", SF, 0, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), MOVR(2, 0), LDMAP(1, M_RB),
+	     MOV(3, 0), CALL(BPF_FUNC_ringbuf_reserve), MOV(0, 0), EXIT),
+	CASE("rdonly_map_update", SF, 0, 0, 1, MOV(1, 0), STX(BPF_W, 10, 1, -4),
+	     STX(BPF_DW, 10, 1, -16), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
+	     MOVR(3, 10), ALU(BPF_ADD, 3, -16), MOV(4, 0), LDMAP(1, M_RO),
+	     CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
+	CASE("rdonly_map_store", SF, 0, 0, 1, LOOKUP(M_RO),
+	     JI(BPF_JEQ, 0, 0, 1), STX(BPF_DW, 0, 1, 0), MOV(0, 0), EXIT),
+	CASE("unpriv_ret_ptr", SF, 1, 0, 1, MOVR(0, 10), EXIT),
+	CASE("unpriv_leak_into_map", SF, 1, 0, 1, LOOKUP(M_ARR),
+	     JI(BPF_JEQ, 0, 0, 1), STX(BPF_DW, 0, 10, 0), MOV(0, 0), EXIT),
+	CASE("unpriv_ptr_compare", SF, 1, 0, 1, MOVR(1, 10),
+	     JI(BPF_JGT, 1, 5, 0), MOV(0, 0), EXIT),
+	CASE("unpriv_ptr_compare_reg", SF, 1, 0, 1, MOV(2, 0), MOVR(1, 10),
+	     JR(BPF_JGT, 2, 1, 0), MOV(0, 0), EXIT),
+	CASE("unpriv_ptr_to_helper", SF, 1, 0, 1, LDMAP(1, M_HASH), MOVR(2, 10),
+	     ALU(BPF_ADD, 2, -8), MOV(3, 0), STX(BPF_DW, 10, 3, -8),
+	     MOVR(3, 10), ALU(BPF_ADD, 3, -8), MOVR(4, 10),
+	     CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
+	CASE("pkt_oob", XDP, 0, 0, 1, XDP_PTRS, MOV(0, 2), MOVR(4, 2),
+	     ALU(BPF_ADD, 4, 14), JR(BPF_JGT, 4, 3, 1), LDX(BPF_W, 5, 2, 12),
+	     EXIT),
+	CASE("pkt_unchecked", XDP, 0, 0, 1, XDP_PTRS, LDX(BPF_B, 0, 2, 0),
+	     EXIT),
+	CASE("pkt_wrong_branch", CLS, 0, 0, 1, SKB_PTRS, MOV(0, 0), MOVR(4, 2),
+	     ALU(BPF_ADD, 4, 8), JR(BPF_JGT, 4, 3, 1), EXIT,
+	     LDX(BPF_B, 5, 2, 0), EXIT),
+	CASE("map_neg_index", SF, 0, 0, 1, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 7),
+	     MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32), JI(BPF_JSGT, 0, 8, 4),
+	     ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0), MOV(0, 0), EXIT,
+	     MOV(0, 0), EXIT),
+	CASE("map_unbounded_index", SF, 0, 0, 1, LOOKUP(M_ARR),
+	     JI(BPF_JEQ, 0, 0, 5), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
+	     MOV32R(0, 0), ALUR(BPF_ADD, 6, 0), LDX(BPF_B, 0, 6, 0), MOV(0, 0),
+	     EXIT),
+	CASE("map_max_oob", SF, 0, 0, 1, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 7),
+	     MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32), JI(BPF_JGT, 0, 16, 4),
+	     ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0), MOV(0, 0), EXIT,
+	     MOV(0, 0), EXIT),
+	CASE("loop_cb_bad_ret", SF, 0, 0, 1, MOV(1, 10), LDFUNC(2, 6),
+	     MOV(3, 0), MOV(4, 0), CALL(BPF_FUNC_loop), MOV(0, 0), EXIT,
+	     MOV(0, 5), EXIT),
+	CASE("callee_uninit_arg", SF, 0, 0, 1, CALLP(2), MOV(0, 0), EXIT,
+	     MOVR(0, 2), EXIT),
+	CASE("caller_r1_clobbered", SF, 0, 0, 1, MOV(1, 1), CALLP(2),
+	     MOVR(0, 1), EXIT, MOV(0, 0), EXIT),
+	CASE("kprobe_ctx_write", KP, 0, 0, 1, MOV(2, 0), STX(BPF_DW, 1, 2, 0),
+	     MOV(0, 0), EXIT),
+	CASE("kprobe_ctx_oob", KP, 0, 0, 1, LDX(BPF_DW, 0, 1, 168), EXIT),
+	CASE("modified_ctx", KP, 0, 0, 1, ALU(BPF_ADD, 1, 8),
+	     LDX(BPF_DW, 0, 1, 0), EXIT),
+	CASE("arith_on_or_null", SF, 0, 0, 1, LOOKUP8(M_HASH),
+	     ALU(BPF_ADD, 0, 8), MOV(0, 0), EXIT),
+	CASE("arith_on_pkt_end", XDP, 0, 0, 1, XDP_PTRS, ALU(BPF_ADD, 3, 1),
+	     MOV(0, 2), EXIT),
+	CASE("bitwise_on_ptr", SF, 0, 0, 1, MOVR(1, 10), ALU(BPF_AND, 1, 7),
+	     MOV(0, 0), EXIT),
+	CASE("ptr_alu32", SF, 0, 0, 1, MOVR(1, 10), ALU32(BPF_ADD, 1, 8),
+	     MOV(0, 0), EXIT),
+	CASE("helper_bad_map_arg", SF, 0, 0, 1, MOV(1, 0), MOVR(2, 10),
+	     ALU(BPF_ADD, 2, -8), CALL(BPF_FUNC_map_lookup_elem), MOV(0, 0),
+	     EXIT),
+	CASE("unpriv_uninit_key", SF, 1, 0, 1, MOVR(2, 10), ALU(BPF_ADD, 2, -4),
+	     LDMAP(1, M_ARR), CALL(BPF_FUNC_map_lookup_elem), MOV(0, 0), EXIT),
+	CASE("tail_call_with_ref", SF, 0, 0, 1, MOVR(6, 1), RESERVE,
+	     JI(BPF_JEQ, 0, 0, 8), MOVR(7, 0), MOVR(1, 6), LDMAP(2, M_PA),
+	     MOV(3, 0), CALL(BPF_FUNC_tail_call), MOVR(1, 7), MOV(2, 0),
+	     CALL(BPF_FUNC_ringbuf_discard), MOV(0, 0), EXIT),
+	CASE("r0_after_void_helper", SF, 0, 0, 1, RESERVE, JI(BPF_JEQ, 0, 0, 4),
+	     MOVR(1, 0), MOV(2, 0), CALL(BPF_FUNC_ringbuf_submit), EXIT, EXIT),
+	CASE("wrong_map_for_helper", SF, 0, 0, 1, LDMAP(1, M_ARR), MOV(2, 8),
+	     MOV(3, 0), CALL(BPF_FUNC_ringbuf_reserve), MOV(0, 0), EXIT),
+	CASE("ptr_minus_ptr_unpriv", SF, 1, 0, 1, MOVR(1, 10), MOVR(2, 10),
+	     ALUR(BPF_SUB, 1, 2), MOV(0, 0), EXIT),
+};
+
+/* ---- loading ---- */
+
+static long maps[2][NR_MAPS];
+
+static int create_maps(int side)
+{
+	static const struct {
+		uint32_t t, ks, vs, max, flags;
+	} spec[NR_MAPS] = {
+		{ BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0 },
+		{ BPF_MAP_TYPE_HASH, 8, 8, 16, 0 },
+		{ BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG },
+		{ BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0 },
+		{ BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0 },
+	};
+
+	for (int i = 0; i < NR_MAPS; i++) {
+		maps[side][i] = side_create(side, spec[i].t, spec[i].ks,
+					    spec[i].vs, spec[i].max,
+					    spec[i].flags, 0, NULL);
+		if (maps[side][i] < 0)
+			return (int)maps[side][i];
+	}
+	return 0;
+}
+
+/* Drop (or give back) CAP_PERFMON and CAP_SYS_ADMIN from this thread. */
+static int unpriv(bool drop)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+						0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &hdr, d))
+		return -errno;
+	if (drop) {
+		d[CAP_SYS_ADMIN / 32].effective &=
+			~(1u << (CAP_SYS_ADMIN % 32));
+		d[CAP_PERFMON / 32].effective &= ~(1u << (CAP_PERFMON % 32));
+	} else {
+		d[0].effective = d[0].permitted;
+		d[1].effective = d[1].permitted;
+	}
+	return syscall(SYS_capset, &hdr, d) ? -errno : 0;
+}
+
+static char logs[2][65536];
+
+static long load(int side, const struct vcase *c)
+{
+	struct bpf_insn insns[40];
+	union bpf_attr a;
+	long fd;
+
+	uint32_t n = case_len(c);
+
+	memcpy(insns, c->insns, n * sizeof(insns[0]));
+	for (uint32_t i = 0; i < n; i++)
+		if (insns[i].code == (BPF_LD | BPF_DW | BPF_IMM) &&
+		    insns[i].src_reg == BPF_PSEUDO_MAP_FD)
+			insns[i].imm =
+				(int32_t)maps[side][insns[i].imm - MAPREF];
+	memset(&a, 0, sizeof(a));
+	a.prog_type = c->type;
+	a.insn_cnt = n;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.log_level = 1;
+	a.log_size = sizeof(logs[side]);
+	a.log_buf = (uint64_t)(uintptr_t)logs[side];
+	logs[side][0] = 0;
+	if (c->unpriv && unpriv(true))
+		return -EPERM;
+	fd = side_bpf(side, BPF_PROG_LOAD, &a);
+	if (c->unpriv)
+		unpriv(false);
+	return fd;
+}
+
+/* The line that says why: the last one before "processed ...". */
+static void why_line(const char *log, char *out, size_t n)
+{
+	const char *p = log, *best = "", *end;
+	size_t len = 0;
+
+	while (*p) {
+		end = strchr(p, '\n');
+		if (!end)
+			end = p + strlen(p);
+		if (strncmp(p, "processed ", 10) &&
+		    strncmp(p, "cur state:", 10) &&
+		    strncmp(p, "old state:", 10)) {
+			best = p;
+			len = (size_t)(end - p);
+		}
+		p = *end ? end + 1 : end;
+	}
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, best, len);
+	out[len] = 0;
+}
+
+/* Run an accepted packet program on kbpf in checked mode: no fault. */
+static long run_checked(long fd, uint32_t type)
+{
+	uint8_t pkt[64], out[128];
+	union bpf_attr a;
+
+	if (type != XDP && type != SF && type != CLS)
+		return 0;
+	for (unsigned i = 0; i < sizeof(pkt); i++)
+		pkt[i] = (uint8_t)(i * 7);
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	a.test.data_in = (uint64_t)(uintptr_t)pkt;
+	a.test.data_size_in = sizeof(pkt);
+	a.test.data_out = (uint64_t)(uintptr_t)out;
+	a.test.data_size_out = sizeof(out);
+	a.test.repeat = 1;
+	return side_bpf(SIDE_KBPF, BPF_PROG_TEST_RUN, &a);
+}
+
+KBPF_TEST(
+	verifier_table,
+	"every program of the table: kbpf's verifier (ENFORCE) accepts what the kernel accepts and refuses what it refuses, with Linux's line where v0 has it; accepted packet programs run in checked mode without a fault")
+{
+	unsigned agree = 0, same = 0, refused = 0, same_refused = 0;
+	unsigned nsafe = 0, nunsafe = 0, errno_same = 0, ran = 0;
+	int fails = 0;
+
+	NEED_KERNEL();
+	for (int s = 0; s < 2; s++)
+		if (create_maps(s))
+			T_FAIL("creating maps on side %d", s);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (size_t i = 0; i < NR_CASES; i++) {
+		const struct vcase *c = &cases[i];
+		char kl[256], bl[256];
+		long k = load(SIDE_KERNEL, c), b = load(SIDE_KBPF, c);
+		bool ok = (k >= 0) == (b >= 0);
+
+		if (c->safe)
+			nsafe++;
+		else
+			nunsafe++;
+		why_line(logs[0], kl, sizeof(kl));
+		why_line(logs[1], bl, sizeof(bl));
+		agree += ok;
+		if (k < 0) {
+			refused++;
+			same_refused += !strcmp(kl, bl);
+		}
+		same += !strcmp(kl, bl);
+		errno_same += (k < 0 ? k == b : b >= 0);
+		if (!ok || (k >= 0) != c->safe ||
+		    (c->same_line && strcmp(kl, bl)) || getenv("KBPF_VDEBUG"))
+			printf("%-28s kernel %ld [%s]\n%-28s kbpf   %ld [%s]\n",
+			       c->name, k, kl, "", b, bl);
+		if (!ok || (c->same_line && strcmp(kl, bl)))
+			fails++;
+		if (b >= 0) {
+			long r = run_checked(b, c->type);
+
+			if (r < 0) {
+				printf("%s: checked run failed: %ld\n", c->name,
+				       r);
+				fails++;
+			}
+			ran++;
+		}
+		side_close(SIDE_KERNEL, k);
+		side_close(SIDE_KBPF, b);
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("verifier table: %zu programs (%u safe, %u unsafe by design): "
+	       "accept/reject agree %u; same errno %u; same last line %u of "
+	       "%zu (%u of %u refusals); %u accepted ran checked\n",
+	       NR_CASES, nsafe, nunsafe, agree, errno_same, same, NR_CASES,
+	       same_refused, refused, ran);
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < NR_MAPS; m++)
+			side_close(s, maps[s][m]);
+	T_EQ(fails, 0);
+}
+
+/*
+ * Callbacks need BTF func_info on a bpf(2) load (both sides refuse the
+ * table's callback programs with "missing btf func_info"); kbpf's ELF
+ * loader drops func_info and loads through kbpf_prog_load() with kernel
+ * pointers, where the verifier checks the callback bodies instead.
+ */
+static const struct {
+	const char *name;
+	const char *why; /* NULL: accepted */
+} cb_cases[] = {
+	{ "bpf_loop", NULL },
+	{ "bpf_loop_ctx_stack", NULL },
+	{ "for_each_map_elem", NULL },
+	/* Linux's verbose_invalid_scalar() line for "callback return" */
+	{ "loop_cb_bad_ret",
+	  "At callback return the register R0 has smin=5 smax=5 should have been in [0, 1]" },
+};
+
+KBPF_TEST(
+	verifier_callbacks,
+	"callbacks loaded as kbpf's ELF loader loads them: bpf_loop and for_each_map_elem bodies are verified once with their argument types, r0 must be in [0, 1]; accepted ones run in checked mode without a fault")
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+
+	if (create_maps(SIDE_KBPF))
+		T_FAIL("creating maps");
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (size_t i = 0; i < sizeof(cb_cases) / sizeof(cb_cases[0]); i++) {
+		const struct vcase *c = NULL;
+		struct kbpf_prog_load_opts opts = { .kernel_ptrs = true };
+		struct bpf_insn insns[40];
+		struct kbpf_prog *prog = NULL;
+		union bpf_attr a;
+		char why[256];
+		uint32_t n;
+		int err;
+
+		for (size_t j = 0; j < NR_CASES; j++)
+			if (!strcmp(cases[j].name, cb_cases[i].name))
+				c = &cases[j];
+		T_ASSERT(c);
+		n = case_len(c);
+		memcpy(insns, c->insns, n * sizeof(insns[0]));
+		for (uint32_t k = 0; k < n; k++)
+			if (insns[k].code == (BPF_LD | BPF_DW | BPF_IMM) &&
+			    insns[k].src_reg == BPF_PSEUDO_MAP_FD)
+				insns[k].imm = (int32_t)
+					maps[SIDE_KBPF][insns[k].imm - MAPREF];
+		memset(&a, 0, sizeof(a));
+		a.prog_type = c->type;
+		a.insn_cnt = n;
+		a.insns = (uint64_t)(uintptr_t)insns;
+		a.license = (uint64_t)(uintptr_t) "GPL";
+		a.log_level = 1;
+		a.log_size = sizeof(logs[1]);
+		a.log_buf = (uint64_t)(uintptr_t)logs[1];
+		logs[1][0] = 0;
+		err = kbpf_prog_load(h, &a, &opts, &prog);
+		why_line(logs[1], why, sizeof(why));
+		printf("%-20s %d [%s]\n", c->name, err, why);
+		if (!cb_cases[i].why) {
+			int fd;
+
+			T_EQ(err, 0);
+			T_ASSERT(prog->verified);
+			fd = h->fd_install(h, &prog->obj,
+					   KBPF_FD_READ | KBPF_FD_WRITE);
+			T_ASSERT(fd >= 0);
+			T_EQ(run_checked(fd, c->type), 0);
+			side_close(SIDE_KBPF, fd);
+		} else {
+			T_ASSERT(err < 0);
+			if (strcmp(why, cb_cases[i].why))
+				T_FAIL("%s: [%s], expected [%s]", c->name, why,
+				       cb_cases[i].why);
+		}
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	for (int m = 0; m < NR_MAPS; m++)
+		side_close(SIDE_KBPF, maps[SIDE_KBPF][m]);
+}
