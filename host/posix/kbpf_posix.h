@@ -67,7 +67,10 @@ void kbpf_posix_set_unprivileged_bpf_disabled(int value);
  * the programs loaded from now on: KBPF_VERIFIER_OFF (the POSIX host's
  * default), KBPF_VERIFIER_ENFORCE or KBPF_VERIFIER_FALLBACK. Not
  * synchronised with loads running on other threads: set it before them.
- * Tests switch it on and back off (tests/unit/verifier/).
+ * Tests switch it on and back off (tests/unit/verifier/). The initial
+ * value comes from the environment: KBPF_VERIFIER=enforce or =fallback
+ * (anything else: off), so that tools such as `kbpf load` can run under
+ * either policy (scripts/corpus-check.sh).
  */
 void kbpf_posix_set_verifier(uint32_t mode);
 

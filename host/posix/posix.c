@@ -596,8 +596,14 @@ static void host_init(void)
 {
 	const char *what;
 
+	const char *v = getenv("KBPF_VERIFIER");
+
 	if (!posix_host.nr_cpus)
 		posix_host.nr_cpus = kbpf_posix_possible_cpus();
+	if (v && !strcmp(v, "enforce"))
+		posix_host.verifier = KBPF_VERIFIER_ENFORCE;
+	else if (v && !strcmp(v, "fallback"))
+		posix_host.verifier = KBPF_VERIFIER_FALLBACK;
 	if (kbpf_host_check(&posix_host, &what)) {
 		fprintf(stderr, "kbpf posix host: bad field %s\n", what);
 		abort();

@@ -331,6 +331,9 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 		return 0;
 	case KBPF_ARG_PTR_TO_DYNPTR:
 	case KBPF_ARG_PTR_TO_DYNPTR_RDONLY:
+		if (r->type == T_DYNPTR &&
+		    kind == KBPF_ARG_PTR_TO_DYNPTR_RDONLY)
+			return 0;
 		if (r->type != T_STACK)
 			return type_error(env, regno, "fp");
 		return helper_mem(env, regno, 16,
@@ -449,7 +452,14 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	memset(&m, 0, sizeof(m));
 	m.mem_regno = -1;
 	m.func_regno = -1;
-	for (uint32_t i = 0; i < 5 && fn->args[i] != KBPF_ARG_NONE; i++) {
+	/*
+	 * Linux's bpf_trace_printk declares two arguments (the rest are
+	 * "don't care": bpf_printk with fewer values leaves them unset);
+	 * kbpf's table lists five for checked mode.
+	 */
+	for (uint32_t i = 0; i < (id == BPF_FUNC_trace_printk ? 2u : 5u) &&
+			     fn->args[i] != KBPF_ARG_NONE;
+	     i++) {
 		err = check_arg(env, fn, id, i, &m);
 		if (err)
 			return err;
@@ -563,6 +573,10 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			f->regs[3].map = map;
 			kbpf_scalar_const(&f->regs[3].s, 0);
 			f->regs[4] = caller_ctx;
+		} else if (id == BPF_FUNC_user_ringbuf_drain) {
+			f->regs[1].type = T_DYNPTR;
+			kbpf_scalar_const(&f->regs[1].s, 0);
+			f->regs[2] = caller_ctx;
 		} else {
 			kbpf_v_mark_unknown(&f->regs[1]);
 			f->regs[2] = caller_ctx;

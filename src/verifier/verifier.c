@@ -86,6 +86,7 @@ const char *kbpf_v_type_str(const struct vreg *r, char *buf, unsigned long n)
 		[T_PKT_END] = "pkt_end",
 		[T_MEM] = "mem",
 		[T_FUNC] = "func",
+		[T_DYNPTR] = "dynptr_ptr",
 	};
 	const char *pre = "";
 
@@ -877,7 +878,7 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
 	if (out)
 		tmp = *out;
 	if (r->flags & VF_NULL || r->type == T_SCALAR || r->type == T_MAP_PTR ||
-	    r->type == T_PKT_END || r->type == T_FUNC ||
+	    r->type == T_PKT_END || r->type == T_FUNC || r->type == T_DYNPTR ||
 	    r->type == T_NOT_INIT) {
 		kbpf_vlog_printf(env->log, "R%u invalid mem access '%s'\n",
 				 regno, kbpf_v_type_str(r, buf, sizeof(buf)));

@@ -47,6 +47,7 @@ enum vtype {
 	T_PKT_END,
 	T_MEM,
 	T_FUNC,
+	T_DYNPTR, /* CONST_PTR_TO_DYNPTR: a callback's read-only dynptr */
 };
 
 #define VF_NULL 0x1u /* _or_null: must be compared with 0 first */
