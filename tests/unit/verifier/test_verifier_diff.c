@@ -24,6 +24,7 @@
 #include "diff.h"
 #include "insn.h"
 #include "kbpf/host.h"
+#include "kbpf/interp.h"
 #include "core/prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
@@ -594,6 +595,81 @@ KBPF_TEST(
 		}
 	}
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	for (int m = 0; m < NR_MAPS; m++)
+		side_close(SIDE_KBPF, maps[SIDE_KBPF][m]);
+}
+
+/* Load case @name on kbpf under @policy; the program, or NULL and *err. */
+static struct kbpf_prog *load_policy(const char *name, uint32_t policy,
+				     int *err, long *fd)
+{
+	const struct vcase *c = NULL;
+	struct kbpf_obj *obj;
+	uint32_t flags;
+
+	for (size_t j = 0; j < NR_CASES; j++)
+		if (!strcmp(cases[j].name, name))
+			c = &cases[j];
+	if (!c)
+		return NULL;
+	kbpf_posix_set_verifier(policy);
+	*fd = load(SIDE_KBPF, c);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	*err = *fd < 0 ? (int)*fd : 0;
+	if (*fd < 0)
+		return NULL;
+	if (kbpf_posix_host()->fd_get(kbpf_posix_host(), (int)*fd, &obj,
+				      &flags))
+		return NULL;
+	kbpf_obj_put(obj); /* the fd keeps it */
+	return (struct kbpf_prog *)obj;
+}
+
+KBPF_TEST(
+	verifier_policy,
+	"OFF loads unproven programs as before; ENFORCE refuses a write below the stack; FALLBACK loads it marked checked-only, and its run then stops on the access (checked mode) instead of writing below the stack; proven programs are marked verified with verified_insns")
+{
+	struct kbpf_prog *p;
+	int err;
+	long fd;
+
+	if (create_maps(SIDE_KBPF))
+		T_FAIL("creating maps");
+	p = load_policy("stack_oob_write", KBPF_VERIFIER_OFF, &err, &fd);
+	T_ASSERT(p);
+	T_ASSERT(!p->verified && !p->checked_only);
+	side_close(SIDE_KBPF, fd);
+	p = load_policy("stack_oob_write", KBPF_VERIFIER_ENFORCE, &err, &fd);
+	T_ASSERT(!p);
+	T_EQ(err, -EACCES);
+	p = load_policy("stack_oob_write", KBPF_VERIFIER_FALLBACK, &err, &fd);
+	T_ASSERT(p);
+	T_ASSERT(!p->verified && p->checked_only);
+	T_EQ(run_checked(fd, SF), -EFAULT);
+	side_close(SIDE_KBPF, fd);
+	/*
+	 * A runner asking for fast mode still gets checked mode: a read just
+	 * above the frame (harmless memory in fast mode) stops with -EFAULT.
+	 */
+	p = load_policy("stack_oob_read_above", KBPF_VERIFIER_FALLBACK, &err,
+			&fd);
+	T_ASSERT(p && p->checked_only);
+	{
+		uint8_t ctx[64] = { 0 };
+		struct kbpf_interp_args args = { .ctx = ctx,
+						 .ctx_size = sizeof(ctx),
+						 .mode = KBPF_INTERP_FAST };
+		uint64_t r0 = 0;
+
+		T_EQ(kbpf_interp_run(p, kbpf_posix_host(), &args, &r0),
+		     -EFAULT);
+	}
+	side_close(SIDE_KBPF, fd);
+	p = load_policy("map_index_checked", KBPF_VERIFIER_FALLBACK, &err, &fd);
+	T_ASSERT(p);
+	T_ASSERT(p->verified && !p->checked_only);
+	T_ASSERT(p->verified_insns > 0);
+	side_close(SIDE_KBPF, fd);
 	for (int m = 0; m < NR_MAPS; m++)
 		side_close(SIDE_KBPF, maps[SIDE_KBPF][m]);
 }
