@@ -203,7 +203,7 @@ static int check_sane_offset(struct venv *env, const struct vreg *r,
 /* @dst = @ptr op @off (Linux's adjust_ptr_min_max_vals()). */
 static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 		   struct vreg *dst, const struct vreg *ptr,
-		   const struct vreg *off)
+		   const struct vreg *off, bool reversed)
 {
 	uint8_t op = BPF_OP(insn->code);
 	struct vreg res = *ptr;
@@ -260,14 +260,15 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 		bool known = kbpf_scalar_is_const(&off->s);
 		int64_t v = (int64_t)off->s.var.value;
 
-		if (op == BPF_SUB && dst == off) {
+		if (op == BPF_SUB && reversed) {
 			kbpf_vlog_printf(
 				env->log,
 				"R%u tried to subtract pointer from scalar\n",
 				insn->dst_reg);
 			return -KBPF_EACCES;
 		}
-		if (op == BPF_SUB && ptr->type == T_STACK && !known) {
+		/* Linux keeps r10-derived pointers growing up only. */
+		if (op == BPF_SUB && ptr->type == T_STACK) {
 			kbpf_vlog_printf(
 				env->log,
 				"R%u subtraction from stack pointer prohibited\n",
@@ -337,10 +338,15 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 		if (err)
 			return err;
 		if (kbpf_v_is_ptr(dst)) {
-			kbpf_vlog_printf(env->log,
-					 "R%u pointer arithmetic prohibited\n",
-					 insn->dst_reg);
-			return -KBPF_EACCES;
+			if (!env->allow_ptr_leaks) {
+				kbpf_vlog_printf(
+					env->log,
+					"R%u pointer arithmetic prohibited\n",
+					insn->dst_reg);
+				return -KBPF_EACCES;
+			}
+			/* As root the pointer just becomes a number. */
+			kbpf_v_mark_unknown(dst);
 		}
 		if (op == BPF_NEG) {
 			kbpf_scalar_alu(&dst->s, &dst->s, BPF_NEG, alu32);
@@ -416,19 +422,13 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 	if (kbpf_v_is_ptr(dst)) {
 		struct vreg p = *dst;
 
-		return ptr_alu(env, insn, dst, &p, &src);
+		return ptr_alu(env, insn, dst, &p, &src, false);
 	}
 	if (kbpf_v_is_ptr(&src)) {
 		struct vreg s = *dst;
 
-		if (op == BPF_SUB) {
-			kbpf_vlog_printf(
-				env->log,
-				"R%u tried to subtract pointer from scalar\n",
-				insn->dst_reg);
-			return -KBPF_EACCES;
-		}
-		return ptr_alu(env, insn, dst, &src, &s);
+		/* scalar op pointer: Linux's checks with the operands swapped */
+		return ptr_alu(env, insn, dst, &src, &s, true);
 	}
 	kbpf_scalar_alu(&dst->s, &src.s, op, alu32);
 	dst->id = 0;
@@ -444,6 +444,13 @@ static int check_ctx(struct venv *env, uint32_t regno, const struct vreg *r,
 	uint32_t type = env->prog->type;
 	char t[48];
 
+	if (r->off < 0) {
+		kbpf_vlog_printf(
+			env->log,
+			"negative offset ctx ptr R%u off=%d disallowed\n",
+			regno, r->off);
+		return -KBPF_EACCES;
+	}
 	if (r->off || !kbpf_scalar_is_const(&r->s) || r->s.var.value) {
 		if (!kbpf_scalar_is_const(&r->s)) {
 			kbpf_tnum_str(r->s.var, t, sizeof(t));
@@ -1299,9 +1306,14 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 	/* Which way it goes, where the values say so. */
 	if (a->type == T_SCALAR && b.type == T_SCALAR) {
 		taken = kbpf_scalar_branch_taken(&a->s, &b.s, op, jmp32);
-	} else if (kbpf_v_is_ptr(a) && is_const0(&b) && !(a->flags & VF_NULL) &&
-		   (op == BPF_JEQ || op == BPF_JNE) && !jmp32 &&
-		   a->type != T_SCALAR) {
+	} else if (is_const0(&b) && (op == BPF_JEQ || op == BPF_JNE) &&
+		   !jmp32 && !(a->flags & VF_NULL) &&
+		   (a->type == T_MAP_VALUE || a->type == T_MAP_KEY ||
+		    a->type == T_MEM)) {
+		/*
+		 * Linux's reg_not_null(): only these are known non-NULL; a
+		 * ctx, stack or packet pointer compared with 0 goes both ways.
+		 */
 		taken = op == BPF_JNE;
 	}
 	if (taken == 1) {

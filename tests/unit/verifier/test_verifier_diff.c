@@ -24,6 +24,7 @@
 #include "diff.h"
 #include "insn.h"
 #include "kbpf/host.h"
+#include "kbpf/disasm.h"
 #include "kbpf/interp.h"
 #include "core/prog.h"
 #include "kbpf_posix.h"
@@ -672,4 +673,285 @@ KBPF_TEST(
 	side_close(SIDE_KBPF, fd);
 	for (int m = 0; m < NR_MAPS; m++)
 		side_close(SIDE_KBPF, maps[SIDE_KBPF][m]);
+}
+
+/* ---- random programs ---- */
+
+/* A unit: 1-8 instructions; a jump skips @skip units forward. */
+struct unit {
+	struct bpf_insn insn[8];
+	int n;
+	int skip; /* > 0: insn[n - 1] is a jump over this many units */
+};
+
+static uint32_t rn(uint64_t *st, uint32_t n)
+{
+	return (uint32_t)(kbpf_test_rand(st) % n);
+}
+
+static int rreg(uint64_t *st)
+{
+	static const int r[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9 };
+
+	return r[rn(st, 9)];
+}
+
+static int32_t rimm(uint64_t *st)
+{
+	static const int32_t v[] = { 0,	 1,   2,  3,  4,	 7,  8,
+				     12, 15,  16, 24, 31,	 32, 63,
+				     64, 255, -1, -8, 0x7fffffff };
+
+	return v[rn(st, sizeof(v) / sizeof(v[0]))];
+}
+
+static void gen_unit(uint64_t *st, struct unit *u, int left)
+{
+	static const uint8_t alu[] = { BPF_ADD,	 BPF_SUB, BPF_MUL, BPF_AND,
+				       BPF_OR,	 BPF_XOR, BPF_LSH, BPF_RSH,
+				       BPF_ARSH, BPF_NEG };
+	static const uint8_t jop[] = { BPF_JEQ,	 BPF_JNE,  BPF_JGT,  BPF_JGE,
+				       BPF_JLT,	 BPF_JLE,  BPF_JSGT, BPF_JSGE,
+				       BPF_JSLT, BPF_JSLE, BPF_JSET };
+	static const uint8_t sz[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+	static const int16_t soff[] = { -8, -16,  -4,	-12, -24,
+					-2, -512, -520, 0,   -1 };
+	static const int16_t voff[] = { 0, 4, 8, 12, 15, 16, -4 };
+	int d = rreg(st), s = rreg(st);
+	uint8_t op;
+
+	memset(u, 0, sizeof(*u));
+	switch (rn(st, 12)) {
+	case 0:
+		u->insn[u->n++] = MOV(d, rimm(st));
+		break;
+	case 1:
+	case 2:
+		op = alu[rn(st, sizeof(alu))];
+		if (op == BPF_NEG) {
+			u->insn[u->n++] =
+				I((rn(st, 2) ? BPF_ALU64 : BPF_ALU) | BPF_NEG,
+				  d, 0, 0, 0);
+		} else if (rn(st, 2)) {
+			int32_t k = rimm(st);
+
+			if (op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH)
+				k &= 31;
+			u->insn[u->n++] = I((rn(st, 2) ? BPF_ALU64 : BPF_ALU) |
+						    op | BPF_K,
+					    d, 0, 0, k);
+		} else {
+			u->insn[u->n++] = I((rn(st, 2) ? BPF_ALU64 : BPF_ALU) |
+						    op | BPF_X,
+					    d, s, 0, 0);
+		}
+		break;
+	case 3:
+		u->insn[u->n++] = STX(sz[rn(st, 4)], 10, s,
+				      soff[rn(st, sizeof(soff) / 2)]);
+		break;
+	case 4:
+		u->insn[u->n++] = LDX(sz[rn(st, 4)], d, 10,
+				      soff[rn(st, sizeof(soff) / 2)]);
+		break;
+	case 5: {
+		/* lookup with a key at r10-4 (4 bytes) or r10-8 (8) */
+		bool hash = rn(st, 2);
+		int k = hash ? -8 : -4;
+
+		if (rn(st, 4))
+			u->insn[u->n++] = ST(hash ? BPF_DW : BPF_W, 10, k,
+					     (int32_t)rn(st, 6));
+		u->insn[u->n++] = MOVR(2, 10);
+		u->insn[u->n++] = ALU(BPF_ADD, 2, k);
+		u->insn[u->n++] = (struct bpf_insn)I(
+			BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0,
+			MAPREF + (hash ? M_HASH : M_ARR));
+		u->insn[u->n++] = I(0, 0, 0, 0, 0);
+		u->insn[u->n++] = CALL(BPF_FUNC_map_lookup_elem);
+		break;
+	}
+	case 6:
+		if (left > 1) {
+			u->insn[u->n++] =
+				JI(rn(st, 2) ? BPF_JEQ : BPF_JNE, 0, 0, 0);
+			u->skip = 1 + (int)rn(st, (uint32_t)(left - 1 < 3 ?
+								     left - 1 :
+								     3));
+		} else {
+			u->insn[u->n++] = MOV(0, 0);
+		}
+		break;
+	case 7:
+		if (rn(st, 2))
+			u->insn[u->n++] = LDX(sz[rn(st, 4)], d, 0,
+					      voff[rn(st, sizeof(voff) / 2)]);
+		else
+			u->insn[u->n++] = STX(sz[rn(st, 4)], 0, s,
+					      voff[rn(st, sizeof(voff) / 2)]);
+		break;
+	case 8:
+		if (left > 1) {
+			op = jop[rn(st, sizeof(jop))];
+			u->insn[u->n++] =
+				rn(st, 2) ?
+					I((rn(st, 3) ? BPF_JMP : BPF_JMP32) |
+						  op | BPF_K,
+					  d, 0, 0, rimm(st)) :
+					I((rn(st, 3) ? BPF_JMP : BPF_JMP32) |
+						  op | BPF_X,
+					  d, s, 0, 0);
+			u->skip = 1 + (int)rn(st, (uint32_t)(left - 1 < 4 ?
+								     left - 1 :
+								     4));
+		} else {
+			u->insn[u->n++] = MOV(d, 1);
+		}
+		break;
+	case 9:
+		u->insn[u->n++] = rn(st, 2) ? ALUR(BPF_ADD, 0, s) :
+					      ALU(BPF_ADD, 0, rimm(st));
+		break;
+	case 10:
+		u->insn[u->n++] = CALL(BPF_FUNC_get_prandom_u32);
+		/* usually give r1-r5 values again */
+		for (int r = 1; r <= 5 && rn(st, 4); r++)
+			u->insn[u->n++] = MOV(r, rimm(st));
+		break;
+	default:
+		u->insn[u->n++] = MOVR(d, s);
+		break;
+	}
+}
+
+/* A random program of @nunits units plus an exit; returns its length. */
+static uint32_t gen_prog(uint64_t *st, struct bpf_insn *out, int nunits)
+{
+	struct unit u[24];
+	int starts[25];
+	uint32_t n = 0;
+
+	out[n++] = MOVR(6, 1);
+	/* Most programs start with every register set (r6 keeps ctx). */
+	if (rn(st, 10)) {
+		static const int r[] = { 0, 2, 3, 4, 5, 7, 8, 9 };
+
+		for (int i = 0; i < 8; i++)
+			out[n++] = MOV(r[i], rimm(st));
+		if (rn(st, 2))
+			out[n++] = MOVR(1, 10);
+	}
+	for (int i = 0; i < nunits; i++)
+		gen_unit(st, &u[i], nunits - i);
+	for (int i = 0; i < nunits; i++) {
+		starts[i] = (int)n;
+		for (int k = 0; k < u[i].n; k++)
+			out[n++] = u[i].insn[k];
+	}
+	starts[nunits] = (int)n;
+	for (int i = 0; i < nunits; i++) {
+		int to = i + 1 + u[i].skip;
+
+		if (!u[i].skip)
+			continue;
+		if (to > nunits)
+			to = nunits;
+		out[starts[i] + u[i].n - 1].off =
+			(int16_t)(starts[to] - (starts[i] + u[i].n));
+	}
+	if (rn(st, 8))
+		out[n++] = MOV(0, (int32_t)rn(st, 3));
+	out[n++] = EXIT;
+	return n;
+}
+
+static long load_raw(int side, const struct bpf_insn *p, uint32_t n)
+{
+	struct bpf_insn insns[200];
+	union bpf_attr a;
+
+	memcpy(insns, p, n * sizeof(*p));
+	for (uint32_t i = 0; i < n; i++)
+		if (insns[i].code == (BPF_LD | BPF_DW | BPF_IMM) &&
+		    insns[i].src_reg == BPF_PSEUDO_MAP_FD)
+			insns[i].imm =
+				(int32_t)maps[side][insns[i].imm - MAPREF];
+	memset(&a, 0, sizeof(a));
+	a.prog_type = SF;
+	a.insn_cnt = n;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.log_level = 1;
+	a.log_size = sizeof(logs[side]);
+	a.log_buf = (uint64_t)(uintptr_t)logs[side];
+	logs[side][0] = 0;
+	return side_bpf(side, BPF_PROG_LOAD, &a);
+}
+
+KBPF_TEST(
+	verifier_random,
+	"random socket filters with map lookups, null checks, stack and map value accesses, pointer arithmetic, branches and helper calls (KBPF_VRANDOM programs, default 3000): kbpf never accepts what the kernel refuses; agreement and same-line counts printed; accepted programs run in checked mode without a fault")
+{
+	const char *env = getenv("KBPF_VRANDOM");
+	int total = env ? atoi(env) : 3000;
+	uint64_t st = kbpf_test_seed() * 7919;
+	int agree = 0, unsound = 0, strict = 0, same = 0, refused = 0;
+	int shown = 0, faults = 0;
+
+	NEED_KERNEL();
+	for (int s = 0; s < 2; s++)
+		if (create_maps(s))
+			T_FAIL("creating maps on side %d", s);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (int i = 0; i < total; i++) {
+		struct bpf_insn p[200];
+		uint32_t n = gen_prog(&st, p, 4 + (int)rn(&st, 16));
+		long k = load_raw(SIDE_KERNEL, p, n),
+		     b = load_raw(SIDE_KBPF, p, n);
+		char kl[256], bl[256];
+
+		why_line(logs[0], kl, sizeof(kl));
+		why_line(logs[1], bl, sizeof(bl));
+		if ((k >= 0) == (b >= 0))
+			agree++;
+		else if (b >= 0)
+			unsound++;
+		else
+			strict++;
+		if (k < 0) {
+			refused++;
+			same += !strcmp(kl, bl);
+		}
+		if (((k >= 0) != (b >= 0) || (k < 0 && strcmp(kl, bl))) &&
+		    shown < (getenv("KBPF_VDEBUG") ? 1000 : 8)) {
+			char text[128];
+
+			shown++;
+			printf("#%d kernel %ld [%s]\n   kbpf   %ld [%s]\n", i,
+			       k, kl, b, bl);
+			for (uint32_t j = 0; j < n; j++) {
+				int m = kbpf_disasm_insn(&p[j], n - j, text,
+							 sizeof(text));
+
+				printf("      %u: %s\n", j, text);
+				if (m > 1)
+					j += (uint32_t)m - 1;
+			}
+		}
+		if (b >= 0 && run_checked(b, SF) < 0)
+			faults++;
+		side_close(SIDE_KERNEL, k);
+		side_close(SIDE_KBPF, b);
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("random: %d programs, agree %d (%.2f%%), kbpf accepts what the "
+	       "kernel refuses %d, kbpf refuses what the kernel accepts %d; "
+	       "same line %d of %d refusals (%.1f%%); checked-mode faults %d\n",
+	       total, agree, 100.0 * agree / total, unsound, strict, same,
+	       refused, refused ? 100.0 * same / refused : 0.0, faults);
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < NR_MAPS; m++)
+			side_close(s, maps[s][m]);
+	T_EQ(unsound, 0);
+	T_EQ(faults, 0);
 }
