@@ -2,7 +2,8 @@
 /*
  * Interpreter speed: ns per executed instruction on the CPU-bound programs
  * of bench/progs/progs.c (the same bytes ubpf and the kernel were measured
- * on, research/bench-anchors.md), in kbpf's fast and checked modes, and on
+ * on, research/bench-anchors.md), in kbpf's fast and checked modes (and
+ * checked with the pointer rules of loaders without CAP_PERFMON), and on
  * the kernel's JIT through BPF_PROG_TEST_RUN with repeat, in the same run.
  * Prints medians of several samples and the ratios.
  *
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "kbpf/interp.h"
+#include "core/priv.h"
 #include "core/prog.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
@@ -60,8 +62,10 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
+/* @priv: the loader's (KBPF_PRIV_BPF alone: checked runs with the pointer rules). */
 static double kbpf_ns_per_run(struct bpf_insn *insns, uint32_t len,
-			      enum kbpf_interp_mode mode, int reps)
+			      enum kbpf_interp_mode mode, uint32_t priv,
+			      int reps)
 {
 	struct kbpf_prog prog;
 	uint8_t ctx[64] = { 0 };
@@ -72,6 +76,7 @@ static double kbpf_ns_per_run(struct bpf_insn *insns, uint32_t len,
 	uint64_t r0;
 
 	memset(&prog, 0, sizeof(prog));
+	prog.priv = priv;
 	prog.insns = insns;
 	prog.len = len;
 	for (int k = 0; k < 7; k++) {
@@ -186,10 +191,15 @@ static int run_only(const char *path, const char *mode, int reps)
 #endif
 	}
 	memset(&prog, 0, sizeof(prog));
+	prog.priv = KBPF_PRIV_ALL; /* a trusted loader: no pointer rules */
 	prog.insns = insns;
 	prog.len = (uint32_t)n;
-	args.mode = strcmp(mode, "checked") ? KBPF_INTERP_FAST :
-					      KBPF_INTERP_CHECKED;
+	args.mode = strcmp(mode, "checked") && strcmp(mode, "unpriv") ?
+			    KBPF_INTERP_FAST :
+			    KBPF_INTERP_CHECKED;
+	/* "unpriv": checked, loaded without CAP_PERFMON (the pointer rules) */
+	if (!strcmp(mode, "unpriv"))
+		prog.priv = KBPF_PRIV_BPF;
 	for (int i = 0; i < reps; i++)
 		if (kbpf_interp_run(&prog, kbpf_posix_host(), &args, &r0))
 			return 1;
@@ -204,14 +214,15 @@ int main(int argc, char **argv)
 		return run_only(argv[2], argv[3], atoi(argv[4]));
 
 	printf("interpreter: ns per executed instruction (median of 7 samples)\n");
-	printf("%-10s %10s %10s %10s %12s %14s\n", "program", "fast", "checked",
-	       "kernel JIT", "checked/fast", "fast/kernel");
+	printf("%-10s %10s %10s %10s %10s %12s %12s %14s\n", "program", "fast",
+	       "checked", "unpriv", "kernel JIT", "checked/fast", "unpriv/chk",
+	       "fast/kernel");
 	for (size_t p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
 		static struct bpf_insn insns[65536];
 		char path[512];
 		FILE *f;
 		size_t n;
-		double fast, checked, kern;
+		double fast, checked, unpriv, kern;
 		int reps = progs[p].insns > 1000 ? 200 : 200000;
 
 		snprintf(path, sizeof(path), "%s/%s.bin", dir, progs[p].name);
@@ -223,19 +234,24 @@ int main(int argc, char **argv)
 		n = fread(insns, sizeof(insns[0]), 65536, f);
 		fclose(f);
 		fast = kbpf_ns_per_run(insns, (uint32_t)n, KBPF_INTERP_FAST,
-				       reps);
+				       KBPF_PRIV_ALL, reps);
 		checked = kbpf_ns_per_run(insns, (uint32_t)n,
-					  KBPF_INTERP_CHECKED, reps);
+					  KBPF_INTERP_CHECKED, KBPF_PRIV_ALL,
+					  reps);
+		unpriv = kbpf_ns_per_run(insns, (uint32_t)n,
+					 KBPF_INTERP_CHECKED, KBPF_PRIV_BPF,
+					 reps);
 		kern = kernel_ns_per_run(insns, (uint32_t)n, reps);
-		printf("%-10s %10.3f %10.3f %10s %12.2f %14s\n", progs[p].name,
-		       fast / progs[p].insns, checked / progs[p].insns,
+		printf("%-10s %10.3f %10.3f %10.3f %10s %12.2f %12.2f %14s\n",
+		       progs[p].name, fast / progs[p].insns,
+		       checked / progs[p].insns, unpriv / progs[p].insns,
 		       kern < 0 ? "n/a" : ({
 			       static char b[32];
 			       snprintf(b, sizeof(b), "%.3f",
 					kern / progs[p].insns);
 			       b;
 		       }),
-		       checked / fast, kern <= 0 ? "n/a" : ({
+		       checked / fast, unpriv / checked, kern <= 0 ? "n/a" : ({
 			       static char b2[32];
 			       snprintf(b2, sizeof(b2), "%.1fx slower",
 					fast / kern);
@@ -261,9 +277,10 @@ int main(int argc, char **argv)
 		n = fread(insns, sizeof(insns[0]), 65536, f);
 		fclose(f);
 		fast = kbpf_ns_per_run(insns, (uint32_t)n, KBPF_INTERP_FAST,
-				       reps);
+				       KBPF_PRIV_ALL, reps);
 		checked = kbpf_ns_per_run(insns, (uint32_t)n,
-					  KBPF_INTERP_CHECKED, reps);
+					  KBPF_INTERP_CHECKED, KBPF_PRIV_ALL,
+					  reps);
 		ub = ubpf_ns_per_run(insns, (uint32_t)n, reps);
 		printf("%-10s %10.3f %10.3f %15.2fx %16.2fx\n", progs[p].name,
 		       fast / progs[p].insns, ub / progs[p].insns, ub / fast,

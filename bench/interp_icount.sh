@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Host instructions per program run, counted by valgrind's callgrind, for
-# kbpf's fast and checked interpreter (and ubpf's, if bench_interp was built
+# kbpf's fast, checked and unpriv (checked with the pointer rules) interpreter (and ubpf's, if bench_interp was built
 # with -DKBPF_UBPF_DIR): exact counts that a loaded machine cannot skew.
 # Each mode runs 1 and 3 times; the difference halved is one run, without
 # process start-up. Usage: bench/interp_icount.sh [BUILD_DIR]   (default build/rel)
@@ -30,16 +30,17 @@ per_run() { # program mode -> host instructions of one run
 
 ubpf=1
 "$bin" --run "$build/bench/empty.bin" ubpf 1 >/dev/null 2>&1 || ubpf=0
-printf "%-10s %12s %12s %10s %10s %12s %12s\n" program "fast Ir" "checked Ir" "fast/insn" "chk/fast" "ubpf Ir" "ubpf/fast"
+printf "%-10s %12s %12s %12s %10s %10s %10s %12s %12s\n" program "fast Ir" "checked Ir" "unpriv Ir" "fast/insn" "chk/fast" "unp/chk" "ubpf Ir" "ubpf/fast"
 for p in sum_loop fnv_hash csum alu32; do
 	f=$(per_run $p fast)
 	c=$(per_run $p checked)
+	q=$(per_run $p unpriv)
 	u=-
 	r=-
 	if [ $ubpf = 1 ]; then
 		u=$(per_run $p ubpf)
 		r=$(awk -v u="$u" -v f="$f" 'BEGIN { printf "%.2fx", u / f }')
 	fi
-	awk -v p=$p -v f="$f" -v c="$c" -v n="${bpf_insns[$p]}" -v u="$u" -v r="$r" \
-		'BEGIN { printf "%-10s %12d %12d %10.1f %9.2fx %12s %12s\n", p, f, c, f / n, c / f, u, r }'
+	awk -v p=$p -v f="$f" -v c="$c" -v q="$q" -v n="${bpf_insns[$p]}" -v u="$u" -v r="$r" \
+		'BEGIN { printf "%-10s %12d %12d %12d %10.1f %9.2fx %9.2fx %12s %12s\n", p, f, c, q, f / n, c / f, q / c, u, r }'
 done

@@ -16,6 +16,7 @@
 #include "helpers/helpers.h"
 #include "kbpf/interp.h"
 #include "core/map.h"
+#include "core/priv.h"
 #include "kbpf_posix.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -73,6 +74,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prog.helpers = kbpf_default_helpers;
 	prog.nr_helpers = KBPF_HELPER_COUNT;
 	prog.type = BPF_PROG_TYPE_RAW_TRACEPOINT;
+	/*
+	 * A spare trailing byte with bit 0 set: the loader was not
+	 * perfmon_capable(), so the run follows the pointer rules too.
+	 */
+	prog.priv = size % sizeof(struct bpf_insn) && data[size - 1] & 1 ?
+			    KBPF_PRIV_BPF :
+			    KBPF_PRIV_ALL;
 	ctx = calloc(1, 64);
 	args.ctx = ctx;
 	args.ctx_size = 64;

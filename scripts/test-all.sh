@@ -13,12 +13,18 @@
 #   aarch64    cross gcc, the core -ffreestanding plus unit tests under qemu-user
 #   riscv64    the same for riscv64
 #   format     clang-format check of every C file
+#   port       the riscv64-virt kernel (ports/riscv64-virt/run.sh): kbpf
+#              built into a small SMP kernel, booted under qemu-system with
+#              OpenSBI, a user program's bpf(2) calls checked on the serial
+#   rust       the Rust crate (bindings/rust): cargo test --offline against a
+#              CMake build of the core and POSIX host, a no_std build, and
+#              the bindgen freshness check where bindgen is installed
 # KBPF_STAGES="gcc asan" limits the run to some stages.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs=$(nproc 2>/dev/null || echo 2)
-stages=${KBPF_STAGES:-"gcc clang asan tsan fuzz aarch64 riscv64 format"}
+stages=${KBPF_STAGES:-"gcc clang asan tsan fuzz aarch64 riscv64 format port rust"}
 total_pass=0
 total_fail=0
 failed_stages=()
@@ -70,6 +76,72 @@ build() {
 	fi
 }
 
+# The Rust crate: one CMake build of libkbpf.a, libkbpf_posix.a and the
+# example objects (build/rust-c), shared by every cargo invocation through
+# KBPF_LIB_DIR so that cargo does not build the C library again per
+# feature set; cargo's own output stays in build/rust-target.
+rust_stage() {
+	# rustup installs into ~/.cargo/bin, which a non-login shell may lack.
+	if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+		PATH=$HOME/.cargo/bin:$PATH
+	fi
+	if ! command -v cargo >/dev/null 2>&1; then
+		echo "rust: skipped: cargo not found"
+		return
+	fi
+	local crate=$root/bindings/rust ok=1
+	export CARGO_TARGET_DIR=$root/build/rust-target
+	# Only the libraries and example objects: the C tests are other stages'.
+	local targets="kbpf kbpf_posix"
+	if ! cmake -S . -B build/rust-c -DCMAKE_BUILD_TYPE=Release -DKBPF_PIC=ON \
+		>build/rust-c.configure.log 2>&1; then
+		cat build/rust-c.configure.log
+		echo "stage rust: configure failed"
+		total_fail=$((total_fail + 1)); failed_stages+=(rust)
+		return
+	fi
+	grep -q '^KBPF_BPF_HELPERS_DIR:PATH=/' build/rust-c/CMakeCache.txt && targets="$targets examples"
+	if ! cmake --build build/rust-c -j"$jobs" --target $targets >build/rust-c.build.log 2>&1; then
+		tail -n 30 build/rust-c.build.log
+		echo "stage rust: build failed"
+		total_fail=$((total_fail + 1)); failed_stages+=(rust)
+		return
+	fi
+	if command -v bindgen >/dev/null 2>&1; then
+		"$crate/gen-bindings.sh" --check || ok=0
+	else
+		echo "rust: bindgen not found: src/sys.rs freshness not checked"
+	fi
+	(cd "$crate" && KBPF_LIB_DIR=$root/build/rust-c \
+		cargo test --offline -j"$jobs" 2>&1) | tee build/rust-test.log
+	[ "${PIPESTATUS[0]}" = 0 ] || ok=0
+	local p f
+	p=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1/p' build/rust-test.log |
+		awk '{s+=$1} END {print s+0}')
+	f=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\2/p' build/rust-test.log |
+		awk '{s+=$1} END {print s+0}')
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	# no_std: the library without the alloc feature (no bare-metal target's
+	# core library is installed here: rustup cannot download one offline).
+	local tgt=
+	if rustup target list --installed 2>/dev/null | grep -qx riscv64gc-unknown-none-elf; then
+		tgt="--target riscv64gc-unknown-none-elf"
+		echo "rust: no_std build for riscv64gc-unknown-none-elf (links nothing: check only)"
+		(cd "$crate" && cargo check --offline -j"$jobs" --lib --no-default-features $tgt) || ok=0
+	else
+		echo "rust: no_std build on the host target (riscv64gc-unknown-none-elf not installed)"
+		(cd "$crate" && KBPF_LIB_DIR=$root/build/rust-c \
+			cargo build --offline -j"$jobs" --lib --no-default-features) || ok=0
+	fi
+	if [ "$ok" = 1 ] && [ "$f" = 0 ]; then
+		total_pass=$((total_pass + 1))
+	else
+		total_fail=$((total_fail + 1))
+		failed_stages+=(rust)
+	fi
+}
+
 mkdir -p build
 stage_times=()
 run_start=$SECONDS
@@ -108,6 +180,19 @@ for stage in $stages; do
 		else
 			echo "format: all files clean"; total_pass=$((total_pass + 1))
 		fi ;;
+	port)
+		if ! command -v qemu-system-riscv64 >/dev/null; then
+			echo "port: skipped: qemu-system-riscv64 is missing after setup"
+		else
+			KBPF_PORT_JOBS=$jobs ports/riscv64-virt/run.sh
+			case $? in
+			0) total_pass=$((total_pass + 1)) ;;
+			77) ;; # skipped, with the reason printed
+			*) total_fail=$((total_fail + 1)); failed_stages+=(port) ;;
+			esac
+		fi ;;
+	rust)
+		rust_stage ;;
 	*) echo "unknown stage $stage"; total_fail=$((total_fail + 1)) ;;
 	esac
 	stage_times+=("$stage $((SECONDS - stage_start)) s")

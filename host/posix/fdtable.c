@@ -8,7 +8,7 @@
  *    a closed one -EBADF, exactly as Linux distinguishes them;
  *  - wake() can signal the eventfd, so poll()/epoll_wait() on a ring
  *    buffer or perf event fd work as on Linux.
- * Ids (bpf_map_info.id, GET_FD_BY_ID) come from per-type counters.
+ * Ids (bpf_map_info.id, GET_FD_BY_ID) are kbpf's (kbpf_host.state).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "kbpf/object.h"
+#include "kbpf/state.h"
+#include "kbpf_posix.h"
 #include "posix_internal.h"
 
 struct fd_entry {
@@ -30,7 +32,6 @@ struct fd_entry {
 static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fd_entry *fds;
 static size_t fds_cap;
-static uint32_t next_id[8];
 
 int posix_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
 		     uint32_t fd_flags)
@@ -128,6 +129,7 @@ int kbpf_posix_close(int fd)
 
 void kbpf_posix_reset(void)
 {
+	posix_unpin_all();
 	for (;;) {
 		int fd = -1;
 
@@ -162,24 +164,5 @@ void posix_wake(const struct kbpf_host *h, struct kbpf_obj *obj)
 
 void kbpf_posix_set_next_id(unsigned int type, uint32_t id)
 {
-	pthread_mutex_lock(&fd_lock);
-	next_id[type & 7] = id - 1;
-	pthread_mutex_unlock(&fd_lock);
-}
-
-long posix_id_alloc(const struct kbpf_host *h, struct kbpf_obj *obj)
-{
-	long id;
-
-	(void)h;
-	pthread_mutex_lock(&fd_lock);
-	id = ++next_id[kbpf_obj_type(obj) & 7];
-	pthread_mutex_unlock(&fd_lock);
-	return id;
-}
-
-void posix_id_release(const struct kbpf_host *h, struct kbpf_obj *obj)
-{
-	(void)h;
-	(void)obj;
+	kbpf_ids_set_next(kbpf_posix_host(), type, id);
 }

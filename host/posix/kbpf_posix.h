@@ -263,8 +263,17 @@ struct kbpf_obj *kbpf_posix_fd_obj(int fd);
 void kbpf_posix_set_next_id(unsigned int type, uint32_t id);
 
 /**
- * kbpf_posix_reset() - close every kbpf fd still open (for tests between
- * cases). Objects then die when their last reference goes.
+ * kbpf_posix_unpin() - remove the pin at @path (as unlink(2) on bpffs),
+ * dropping its reference. Pins (BPF_OBJ_PIN) live in a private table of
+ * this process under /sys/fs/bpf (host/posix/bpffs.c), not on disk.
+ * Return: 0, -ENOENT if nothing is pinned there, or -ENOMEM.
+ */
+int kbpf_posix_unpin(const char *path);
+
+/**
+ * kbpf_posix_reset() - remove every pin and close every kbpf fd still open
+ * (for tests between cases). Objects then die when their last reference
+ * goes.
  */
 void kbpf_posix_reset(void);
 

@@ -24,6 +24,7 @@
 
 #include "kbpf/config.h"
 #include "kbpf/raw_tp.h"
+#include "kbpf/state.h"
 #include "kbpf/sys.h"
 #include "posix_internal.h"
 
@@ -159,7 +160,8 @@ static bool posix_capable(const struct kbpf_host *h, int cap)
 	if (cap < 0 || cap >= 64)
 		return false;
 	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data))
+	/* Six arguments: tests interpose syscall() and read all six. */
+	if (syscall(SYS_capget, &hdr, data, 0L, 0L, 0L, 0L))
 		return false;
 	return (data[cap / 32].effective >> (cap % 32)) & 1;
 }
@@ -548,6 +550,8 @@ static int posix_current_in_cgroup(const struct kbpf_host *h, void *cgrp)
 
 /* The tracepoints tests and tools register (include/kbpf/raw_tp.h). */
 static struct kbpf_raw_tp_registry posix_raw_tps;
+/* kbpf's per-host state: ids (Linux's idr rules) and the stats switch. */
+static struct kbpf_state posix_state;
 
 static struct kbpf_host posix_host = {
 	.alloc = posix_alloc,
@@ -580,8 +584,9 @@ static struct kbpf_host posix_host = {
 	.wake = posix_wake,
 	.fd_install = posix_fd_install,
 	.fd_get = posix_fd_get,
-	.id_alloc = posix_id_alloc,
-	.id_release = posix_id_release,
+	.state = &posix_state,
+	.pin = posix_pin,
+	.get_pinned = posix_get_pinned,
 	.raw_tps = &posix_raw_tps,
 	.ifindex_ok = posix_ifindex_ok,
 	.cgroup_get = posix_cgroup_get,

@@ -33,8 +33,12 @@ int posix_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
 		     uint32_t fd_flags);
 int posix_fd_get(const struct kbpf_host *h, int fd, struct kbpf_obj **obj,
 		 uint32_t *fd_flags);
-long posix_id_alloc(const struct kbpf_host *h, struct kbpf_obj *obj);
-void posix_id_release(const struct kbpf_host *h, struct kbpf_obj *obj);
+/* Pins (bpffs.c): kbpf_host.pin/get_pinned; posix_unpin_all() drops all. */
+int posix_pin(const struct kbpf_host *h, struct kbpf_obj *obj, const char *path,
+	      int path_fd);
+int posix_get_pinned(const struct kbpf_host *h, const char *path, int path_fd,
+		     uint32_t fd_flags, struct kbpf_obj **obj);
+void posix_unpin_all(void);
 void posix_wake(const struct kbpf_host *h, struct kbpf_obj *obj);
 
 uint32_t posix_cpu_id(const struct kbpf_host *h);

@@ -39,6 +39,7 @@ struct kbpf_host;
 struct kbpf_obj;
 struct kbpf_raw_tp_registry;
 struct kbpf_probe_pmus;
+struct kbpf_state;
 
 /* Flags for kbpf_host.alloc. */
 #define KBPF_ALLOC_ATOMIC 0x1u /* must not sleep: program path or lock held */
@@ -47,6 +48,10 @@ struct kbpf_probe_pmus;
 /* Flags describing what an fd was opened for (kbpf_host.fd_install / fd_get). */
 #define KBPF_FD_READ 0x1u /* reads allowed (cleared for BPF_F_WRONLY) */
 #define KBPF_FD_WRITE 0x2u /* writes allowed (cleared for BPF_F_RDONLY) */
+
+/* Pins (kbpf_host.pin / get_pinned): Linux's PATH_MAX and AT_FDCWD. */
+#define KBPF_PATH_MAX 4096
+#define KBPF_AT_FDCWD (-100)
 
 /*
  * Capabilities kbpf asks kbpf_host.capable about: Linux's numbers
@@ -72,6 +77,7 @@ enum kbpf_obj_type {
 	KBPF_OBJ_LINK = 3, /* struct kbpf_link (raw tracepoint attachment) */
 	KBPF_OBJ_PERF_EVENT = 4, /* struct kbpf_perf_event */
 	KBPF_OBJ_BTF = 5, /* struct kbpf_btf */
+	KBPF_OBJ_STATS = 6, /* a BPF_ENABLE_STATS fd: no state but its life */
 };
 
 /*
@@ -112,7 +118,8 @@ struct kbpf_host {
 	 * MANDATORY. Free memory from alloc. @size is the size that was asked
 	 * for (hosts with a sized allocator may rely on it). Called from any
 	 * context kbpf frees from: the syscall path, a defer_free callback, and
-	 * (for BPF_F_NO_PREALLOC hash elements) the program path.
+	 * the program path (BPF_F_NO_PREALLOC hash elements, a checked run's
+	 * grown region table).
 	 */
 	void (*free)(const struct kbpf_host *h, void *ptr, size_t size);
 
@@ -194,7 +201,22 @@ struct kbpf_host {
 	 * If NULL, kbpf never frees memory a lock-free reader may still hold
 	 * before the object that owns it is destroyed: each object keeps such
 	 * memory on a list of its own and frees it in its destructor, when no
-	 * program can reach the object any more.
+	 * program can reach the object any more. In detail, without defer_free:
+	 *  - a program run holds what it runs. A tail call takes a run hold on
+	 *    its target under the prog array's lock, given back when the run
+	 *    ends; the release of a program (its last reference, always on the
+	 *    syscall path) spins until no run holds it, so a slot delete,
+	 *    replace or clear, or an fd close, may wait for the runs in flight
+	 *    of that program (bounded: each run is);
+	 *  - a program detached from a raw tracepoint or a perf event stays
+	 *    referenced, with its maps, until kbpf_raw_tp_unregister() or the
+	 *    event's release (after kbpf_probe_pmus.close): fires still
+	 *    running it are safe, and memory grows with each detach until
+	 *    then;
+	 *  - memory of maps (deleted hash elements, replaced inner maps, prog
+	 *    array and cgroup entries, LPM nodes, devmap entries) is kept
+	 *    until the map is freed, or reused by the map where it can.
+	 * The host still never frees memory itself; nothing else changes.
 	 */
 	void (*defer_free)(const struct kbpf_host *h,
 			   struct kbpf_rcu_head *head);
@@ -350,7 +372,7 @@ struct kbpf_host {
 	 * effective set (Linux's capable(): KBPF_CAP_NET_ADMIN,
 	 * KBPF_CAP_SYS_ADMIN, KBPF_CAP_PERFMON or KBPF_CAP_BPF)? kbpf asks
 	 * where Linux 6.18 asks and applies Linux's rules to the answers
-	 * (docs/PORTING.md, "Privilege"): which commands, map types, program
+	 * (docs/design/privilege.md): which commands, map types, program
 	 * types, helpers and attachments need which capability, and what an
 	 * unprivileged caller is shown. Syscall path, may sleep; never called
 	 * on the program path (a program keeps what its loader was allowed).
@@ -424,8 +446,9 @@ struct kbpf_host {
 			  uint32_t fd_flags);
 	/*
 	 * Resolve @fd to the kbpf object it refers to, take a reference
-	 * (kbpf_obj_get) and store it in @obj, and its access in @fd_flags.
-	 * Return 0, -EBADF if @fd is not open, or -EINVAL if it is open but
+	 * (kbpf_obj_get) and store it in @obj, and its access in @fd_flags
+	 * unless @fd_flags is NULL (kbpf passes NULL where the access does
+	 * not matter). Return 0, -EBADF if @fd is not open, or -EINVAL if it is open but
 	 * not a kbpf object (as Linux does for a non-map fd). The caller drops
 	 * the reference with kbpf_obj_put. Syscall path. If NULL, commands that
 	 * take fds return -EBADF.
@@ -433,15 +456,57 @@ struct kbpf_host {
 	int (*fd_get)(const struct kbpf_host *h, int fd, struct kbpf_obj **obj,
 		      uint32_t *fd_flags);
 	/*
-	 * Give @obj a system-wide id (> 0) that is unique among live objects
-	 * of its type, as Linux's idr does, so that bpf_map_info.id and
-	 * BPF_*_GET_FD_BY_ID work; kbpf_obj_id_release() is called when the
-	 * object dies. Return the id, or a negative errno. Syscall path. If
-	 * NULL, objects have id 0 and the GET_*_BY_ID commands return -ENOENT.
+	 * Legacy ids, for a host without @state (below): give @obj a
+	 * system-wide id (> 0) unique among live objects of its type and
+	 * return it, or a negative errno; kbpf calls id_release when the
+	 * object dies (any context). Syscall path. Ignored when @state is set:
+	 * kbpf's registry then gives the ids. Without @state the
+	 * BPF_*_GET_NEXT_ID and BPF_*_GET_FD_BY_ID commands find nothing
+	 * (-ENOENT); with neither, objects have id 0.
 	 */
 	long (*id_alloc)(const struct kbpf_host *h, struct kbpf_obj *obj);
 	/* Forget the id of @obj. Any context. Required if id_alloc is set. */
 	void (*id_release)(const struct kbpf_host *h, struct kbpf_obj *obj);
+	/*
+	 * Storage for kbpf's per-host state (include/kbpf/state.h): the id
+	 * registries (Linux's idr: cyclic ids in [1, INT_MAX) per kind,
+	 * GET_NEXT_ID, GET_FD_BY_ID), perf event ids and the BPF_ENABLE_STATS
+	 * switch. The host provides it zeroed, for as long as the table lives,
+	 * and never writes it. If NULL: ids as id_alloc above, and
+	 * BPF_ENABLE_STATS gives -EOPNOTSUPP.
+	 */
+	struct kbpf_state *state;
+
+	/* ------------------------------------------------------------ pins */
+
+	/*
+	 * Pin @obj at @path (NUL-terminated, at most KBPF_PATH_MAX bytes with
+	 * the NUL, never empty), relative to the directory open as @path_fd
+	 * when @path is relative (KBPF_AT_FDCWD: the caller's working
+	 * directory), as Linux's bpffs does for BPF_OBJ_PIN. On success the
+	 * pin holds a user reference (kbpf_obj_uref_get) that the host drops
+	 * with kbpf_obj_uref_put when the pin is removed (unlink). kbpf has
+	 * checked the attributes and that @obj is a map, program or link.
+	 * Return 0 or Linux's errno for the path: -ENOENT (a missing parent
+	 * directory), -EEXIST (the path exists), -EPERM (the directory is not
+	 * in a BPF file system), -ENOTDIR, -EBADF (a bad @path_fd), -EACCES,
+	 * -ENOMEM. Syscall path, may sleep. If NULL, BPF_OBJ_PIN gives
+	 * -EOPNOTSUPP.
+	 */
+	int (*pin)(const struct kbpf_host *h, struct kbpf_obj *obj,
+		   const char *path, int path_fd);
+	/*
+	 * Find the object pinned at @path (as for pin) and store it in @obj
+	 * with a user reference (kbpf_obj_uref_get) that kbpf moves to a new
+	 * fd or drops. @fd_flags: the access asked for (KBPF_FD_READ |
+	 * KBPF_FD_WRITE), for a host that checks the pin's permissions.
+	 * Return 0 or Linux's errno: -ENOENT (nothing at @path), -EACCES (a
+	 * file that is not a pin), -ENOTDIR, -EBADF. Syscall path, may sleep.
+	 * If NULL, BPF_OBJ_GET gives -EOPNOTSUPP.
+	 */
+	int (*get_pinned)(const struct kbpf_host *h, const char *path,
+			  int path_fd, uint32_t fd_flags,
+			  struct kbpf_obj **obj);
 
 	/* ------------------------------------------------------ tracepoints */
 

@@ -56,12 +56,15 @@ enum kbpf_interp_mode {
 };
 
 /*
- * Regions a checked run holds at once besides its stack: the context, the
- * packet, global data, and what helpers hand out. Not a limit a program
- * reaches by looking up values: a map that describes its value storage
- * (arrays; hash maps, per-CPU or not, when preallocated) takes one value
- * area for all its values, and regions lent to a callback end with it.
- * Other maps (per-CPU arrays, BPF_F_NO_PREALLOC hashes) still take one
+ * Regions a checked run tracks in its own state (on the caller's stack)
+ * besides its stack: the context, the packet, global data, and what
+ * helpers hand out. Not a limit: a run that needs more moves its table to
+ * host memory (kbpf_host.alloc with KBPF_ALLOC_ATOMIC, freed when the run
+ * ends) and doubles it as needed. Few runs do: a map that describes its
+ * value storage (arrays; hash maps, per-CPU or not, when preallocated)
+ * takes one value area for all its values, a value looked up again is not
+ * added twice, and regions lent to a callback end with it. Other maps
+ * (per-CPU arrays, BPF_F_NO_PREALLOC hashes, LPM tries, devmaps) take one
  * region per distinct value.
  */
 #ifndef KBPF_INTERP_MAX_REGIONS
@@ -132,8 +135,8 @@ struct kbpf_interp_args {
  * argument or for a ring buffer record the program reserved and did not
  * submit or discard by the end of the run or a tail call (the record is
  * discarded, so the ring's consumer goes on), -ELOOP for the budget or
- * frame limit, -E2BIG when helpers registered more regions than
- * KBPF_INTERP_MAX_REGIONS at once; in both modes
+ * frame limit, -ENOMEM when the region table had to grow
+ * (KBPF_INTERP_MAX_REGIONS) and the host had no memory for it; in both modes
  * -ENOENT for a call to a helper id the program's table does not have and
  * the errno a helper set in run->error.
  */

@@ -41,6 +41,7 @@
 #include "ringbuf.h"
 #include "devmap.h"
 #include "stackmap.h"
+#include "state.h"
 #include "perf.h"
 #include "raw_tp.h"
 #include "interp.h"

@@ -38,6 +38,16 @@ KBPF_API bool kbpf_prog_type_supported(uint32_t type);
  */
 KBPF_API struct kbpf_obj *kbpf_prog_obj(struct kbpf_prog *prog);
 
+/**
+ * kbpf_prog_from_obj() - the program @obj is, or NULL if @obj is not a
+ * program: how a host turns a user's program fd (kbpf_host.fd_get) into
+ * the program its own hooks run. Takes no reference: the caller keeps the
+ * one it holds on @obj for as long as it uses the program.
+ *
+ * Context: any; no locks, no allocation.
+ */
+KBPF_API struct kbpf_prog *kbpf_prog_from_obj(struct kbpf_obj *obj);
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,7 +66,12 @@ struct kbpf_map_value_area {
 struct kbpf_map_ops {
 	/* ---- Syscall path only (may sleep, no kbpf lock held on entry) ---- */
 
-	/* Validate attributes; no allocation. Return 0 or -errno. */
+	/*
+	 * Validate attributes; no allocation. Return 0 or -errno. Linux's
+	 * map_alloc_check: it runs before the privilege check, so a type
+	 * whose Linux counterpart validates only in map_alloc validates in
+	 * alloc instead (an unprivileged caller then sees -EPERM first).
+	 */
 	int (*alloc_check)(const struct kbpf_host *h,
 			   const union bpf_attr *attr);
 	/* Allocate and initialise; fill the generic part with kbpf_map_init(). */

@@ -19,6 +19,8 @@ void kbpf_obj_init(struct kbpf_obj *obj, const struct kbpf_host *h,
 	/* The creator's reference is a user reference (kbpf_obj_uref_put). */
 	atomic_init(&obj->usercnt, 1);
 	obj->release_uref = NULL;
+	obj->id_prev = NULL;
+	obj->id_next = NULL;
 }
 
 uint32_t kbpf_obj_type(const struct kbpf_obj *obj)
@@ -69,25 +71,17 @@ void kbpf_obj_uref_put(struct kbpf_obj *obj)
 	kbpf_obj_put(obj);
 }
 
-int kbpf_obj_id_alloc(struct kbpf_obj *obj)
+bool kbpf_obj_get_unless_zero(struct kbpf_obj *obj)
 {
-	long id;
+	long old = atomic_load_explicit(&obj->refcnt, memory_order_relaxed);
 
-	obj->id = 0;
-	if (!obj->host->id_alloc)
-		return 0;
-	id = obj->host->id_alloc(obj->host, obj);
-	if (id < 0)
-		return (int)id;
-	obj->id = (uint32_t)id;
-	return 0;
-}
-
-void kbpf_obj_id_release(struct kbpf_obj *obj)
-{
-	if (obj->id && obj->host->id_release)
-		obj->host->id_release(obj->host, obj);
-	obj->id = 0;
+	do {
+		if (old <= 0)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&obj->refcnt, &old, old + 1, memory_order_relaxed,
+		memory_order_relaxed));
+	return true;
 }
 
 int kbpf_obj_fd_get(const struct kbpf_host *h, int fd, enum kbpf_obj_type type,

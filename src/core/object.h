@@ -10,6 +10,7 @@
 #define KBPF_CORE_OBJECT_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kbpf/object.h"
@@ -21,13 +22,16 @@
  * @refcnt: references: the creator's, each fd, each program using a map,
  *          each attachment.
  * @type: enum kbpf_obj_type.
- * @id: system-wide id from kbpf_host.id_alloc, or 0.
+ * @id: system-wide id (kbpf's registry, kbpf_host.state, or the host's
+ *      id_alloc), or 0.
  * @usercnt: user references (the creator's and each fd's), a subset of
  *           @refcnt, as Linux's map usercnt.
  * @release_uref: if not NULL, called once when @usercnt drops to zero:
  *                user space can no longer reach the object, so it drops
  *                what only user space could undo (a prog array clears its
  *                entries, breaking the cycle with programs that use it).
+ * @id_prev, @id_next: the object's place in its kind's id list of
+ *                     kbpf_host.state (sorted by id), under its lock.
  */
 struct kbpf_obj {
 	const struct kbpf_host *host;
@@ -37,22 +41,69 @@ struct kbpf_obj {
 	uint32_t id;
 	atomic_long usercnt;
 	void (*release_uref)(struct kbpf_obj *obj);
+	struct kbpf_obj *id_prev, *id_next;
 };
 
 /**
- * kbpf_obj_id_alloc() - give @obj its system-wide id through
- * kbpf_host.id_alloc (id 0 if the host has none).
+ * kbpf_obj_id_alloc() - give @obj its system-wide id: from kbpf's registry
+ * when the host has kbpf_host.state (maps, programs, links and BTF: Linux's
+ * cyclic idr, ids in [1, INT_MAX); perf events: a counter), else through
+ * kbpf_host.id_alloc, else id 0. From then on BPF_*_GET_FD_BY_ID can find
+ * the object while it lives.
  *
- * Context: syscall path. Return: 0 or the host's negative errno.
+ * Context: any; takes the registry lock (irqsave), allocates nothing.
+ * Return: 0; -ENOSPC if every id of the kind is taken; or the host's
+ * id_alloc errno.
  */
 int kbpf_obj_id_alloc(struct kbpf_obj *obj);
 
 /**
- * kbpf_obj_id_release() - drop the id of @obj (called by the object's release).
+ * kbpf_obj_id_release() - drop the id of @obj (called by the object's
+ * release, before its memory is freed: the registry links the object).
  *
- * Context: any. Calls kbpf_host.id_release if the object has an id.
+ * Context: any (the last put may run in a defer_free callback or on the
+ * program path); takes the registry lock or calls kbpf_host.id_release.
  */
 void kbpf_obj_id_release(struct kbpf_obj *obj);
+
+/**
+ * kbpf_obj_get_unless_zero() - take a reference on @obj unless its count
+ * has already reached zero (its release has begun): Linux's
+ * atomic_inc_not_zero of the *_inc_not_zero functions.
+ *
+ * Context: any; lock-free. The caller must keep @obj's memory alive by
+ * other means (the registry lock) while calling.
+ * Return: true if the reference was taken.
+ */
+bool kbpf_obj_get_unless_zero(struct kbpf_obj *obj);
+
+/**
+ * kbpf_obj_by_id() - the live object of kind @type with id @id, as
+ * BPF_*_GET_FD_BY_ID finds it.
+ * @h: the host (its kbpf_host.state registry).
+ * @type: KBPF_OBJ_MAP, _PROG, _LINK or _BTF.
+ * @id: the id.
+ * @obj: on success the object with a user reference (kbpf_obj_uref_get's
+ *       pair: a reference and, counted as Linux's bpf_map_inc_not_zero
+ *       with uref, a user reference), for kbpf_obj_fd_install() or
+ *       kbpf_obj_uref_put().
+ *
+ * Context: any; takes the registry lock.
+ * Return: 0; -ENOENT for id 0, no such id, an object already being
+ * released, or a host without kbpf_host.state.
+ */
+int kbpf_obj_by_id(const struct kbpf_host *h, uint32_t type, uint32_t id,
+		   struct kbpf_obj **obj);
+
+/**
+ * kbpf_obj_next_id() - the smallest id of kind @type above @start
+ * (BPF_*_GET_NEXT_ID), in @next.
+ *
+ * Context: any; takes the registry lock.
+ * Return: 0; -ENOENT if there is none (or no kbpf_host.state).
+ */
+int kbpf_obj_next_id(const struct kbpf_host *h, uint32_t type, uint32_t start,
+		     uint32_t *next);
 
 /**
  * kbpf_obj_init() - initialise the common header of a new object.

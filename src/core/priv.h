@@ -14,7 +14,7 @@
  * kbpf asks the host (kbpf_host.capable) in those combinations, in the
  * syscall path only. The rules that use the answers live beside what they
  * govern: commands in src/sys/sys.c's table, map types in src/maps/map_sys.c,
- * program types and helpers in src/prog/ (docs/PORTING.md lists them all).
+ * program types and helpers in src/prog/ (docs/design/privilege.md lists them all).
  *
  * A program remembers what its loader held (kbpf_prog.priv): the helpers it
  * may call and the pointer rules of its runs follow its loader, not

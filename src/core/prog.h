@@ -16,7 +16,11 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "core/alloc.h"
+#include "core/compiler.h"
 #include "core/object.h"
+#include "core/spinlock.h"
+#include "kbpf/state.h"
 #include "kbpf/prog.h"
 #include "kbpf/uapi/bpf.h"
 
@@ -170,8 +174,8 @@ void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
  *
  * Context: program path.
  */
-uint32_t kbpf_run_regions_mark(struct kbpf_run *run);
-void kbpf_run_regions_release(struct kbpf_run *run, uint32_t mark);
+uint64_t kbpf_run_regions_mark(struct kbpf_run *run);
+void kbpf_run_regions_release(struct kbpf_run *run, uint64_t mark);
 
 /**
  * kbpf_run_add_map() - tell the checked interpreter that @map, an inner map
@@ -258,6 +262,15 @@ void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size);
  * @attach_btf_id: the load's attach_btf_id (tracing programs), else 0.
  * @attach_nargs: the tracepoint's argument count from its BTF prototype.
  * @rcu: deferred free (kbpf_host.defer_free) once the last reference goes.
+ * @runs: on a host without defer_free, the runs that entered the program by
+ *        a tail call and have not ended (kbpf_prog_run_hold()); its release
+ *        waits for 0. Unused (always 0) with defer_free.
+ * @stats: per-CPU struct kbpf_prog_stats (BPF_ENABLE_STATS).
+ * @bind_lock: serialises BPF_PROG_BIND_MAP's appends to @maps.
+ *
+ * @maps grows while the program runs (BPF_PROG_BIND_MAP): the slot is
+ * written before @nr_maps is raised with a release store, and readers that
+ * may run concurrently read it with kbpf_prog_nr_maps() (acquire).
  */
 struct kbpf_prog {
 	struct kbpf_obj obj;
@@ -296,7 +309,58 @@ struct kbpf_prog {
 	bool checked_only;
 	uint32_t verified_insns;
 	struct kbpf_rcu_head rcu;
+	atomic_uint runs;
+	struct kbpf_percpu stats;
+	struct kbpf_spinlock bind_lock;
 };
+
+/*
+ * Run statistics of one program on one CPU (Linux's struct bpf_prog_stats).
+ * Written only by runs on that CPU; atomics because a host's "CPU" may be
+ * shared by threads (the POSIX host) and the syscall path sums them.
+ */
+struct kbpf_prog_stats {
+	_Atomic uint64_t cnt;
+	_Atomic uint64_t nsecs;
+	_Atomic uint64_t misses;
+};
+
+/**
+ * kbpf_prog_nr_maps() - @prog->nr_maps read with acquire: the slots below
+ * it are initialised (pairs with BPF_PROG_BIND_MAP's release store).
+ *
+ * Context: any.
+ */
+static inline uint32_t kbpf_prog_nr_maps(const struct kbpf_prog *prog)
+{
+	return atomic_load_explicit(
+		(_Atomic uint32_t *)(uintptr_t)&prog->nr_maps,
+		memory_order_acquire);
+}
+
+/**
+ * kbpf_stats_enabled() - whether runs record statistics now (an open
+ * BPF_ENABLE_STATS fd on @h). The only cost of statistics when they are
+ * off: one test on the run path.
+ *
+ * Context: any; lock-free.
+ */
+static inline bool kbpf_stats_enabled(const struct kbpf_host *h)
+{
+	return kbpf_unlikely(h->state &&
+			     atomic_load_explicit(&h->state->stats_users,
+						  memory_order_relaxed));
+}
+
+/**
+ * kbpf_prog_stats_add() - count one run of @prog on @cpu that took @ns.
+ * kbpf_prog_stats_read() - the sums over every CPU.
+ *
+ * Context: add: program path; read: any.
+ */
+void kbpf_prog_stats_add(struct kbpf_prog *prog, uint32_t cpu, uint64_t ns);
+void kbpf_prog_stats_read(const struct kbpf_prog *prog, uint64_t *cnt,
+			  uint64_t *nsecs, uint64_t *misses);
 
 /**
  * struct kbpf_prog_load_opts - how kbpf_prog_load() reads its attributes.
@@ -349,6 +413,33 @@ static inline void kbpf_prog_get(struct kbpf_prog *prog)
 static inline void kbpf_prog_put(struct kbpf_prog *prog)
 {
 	kbpf_obj_put(&prog->obj);
+}
+
+/**
+ * kbpf_prog_run_hold() - a run entered @prog by a tail call on a host
+ * without kbpf_host.defer_free: @prog's release (the last kbpf_prog_put())
+ * waits until kbpf_prog_run_done(). The caller must know @prog is still
+ * alive: the prog array calls it under the lock its slot writers pass
+ * through before they drop the slot's reference (maps/prog_array.c).
+ *
+ * Context: program path; lock-free (an atomic increment).
+ */
+static inline void kbpf_prog_run_hold(struct kbpf_prog *prog)
+{
+	atomic_fetch_add_explicit(&prog->runs, 1, memory_order_relaxed);
+}
+
+/**
+ * kbpf_prog_run_done() - the run that held @prog (kbpf_prog_run_hold()) has
+ * ended; @prog may be freed from now on. Release: the run's last accesses
+ * to @prog and its maps come before the free (pairs with the acquire of
+ * the waiting release in prog/prog.c).
+ *
+ * Context: program path; lock-free.
+ */
+static inline void kbpf_prog_run_done(struct kbpf_prog *prog)
+{
+	atomic_fetch_sub_explicit(&prog->runs, 1, memory_order_release);
 }
 
 #ifdef __cplusplus

@@ -57,10 +57,18 @@ static uint64_t h_map_delete_elem(struct kbpf_run *run, uint64_t map,
 	return (uint64_t)kbpf_map_delete_elem(MAP(map), PTR(key));
 }
 
+/*
+ * Push and pop write to the map too: Linux's verifier refuses them on a
+ * BPF_F_RDONLY_PROG queue or stack (EACCES), and allows peek; on a
+ * BPF_F_WRONLY_PROG one it allows all three, pop and peek included
+ * (measured on 6.18: test_map_perm_diff.c, queue_stack_prog_permissions).
+ */
 static uint64_t h_map_push_elem(struct kbpf_run *run, uint64_t map,
 				uint64_t value, uint64_t flags, uint64_t r4,
 				uint64_t r5)
 {
+	if (MAP(map)->map_flags & BPF_F_RDONLY_PROG)
+		return (uint64_t)-KBPF_EACCES;
 	return (uint64_t)kbpf_map_push_elem(MAP(map), PTR(value), flags);
 }
 
@@ -68,6 +76,8 @@ static uint64_t h_map_pop_elem(struct kbpf_run *run, uint64_t map,
 			       uint64_t value, uint64_t r3, uint64_t r4,
 			       uint64_t r5)
 {
+	if (MAP(map)->map_flags & BPF_F_RDONLY_PROG)
+		return (uint64_t)-KBPF_EACCES;
 	return (uint64_t)kbpf_map_pop_elem(MAP(map), PTR(value));
 }
 
@@ -100,7 +110,7 @@ static long for_each_cb(struct kbpf_map *map, void *key, void *value, void *p)
 {
 	struct for_each_ctx *c = p;
 	struct kbpf_run *run = c->run;
-	uint32_t mark = kbpf_run_regions_mark(run);
+	uint64_t mark = kbpf_run_regions_mark(run);
 	long ret;
 
 	/* The key and value are the callback's only while it runs. */
@@ -142,8 +152,11 @@ static uint64_t h_tail_call(struct kbpf_run *run, uint64_t ctx, uint64_t map,
 	/* No verifier ties the map to its type: check here. */
 	if (MAP(map)->map_type != BPF_MAP_TYPE_PROG_ARRAY)
 		return (uint64_t)-KBPF_EINVAL;
+	if (run->tail_call_cnt >= KBPF_MAX_TAIL_CALLS)
+		return 0;
+	/* Without defer_free, @next comes with a run hold (prog_array.h). */
 	next = kbpf_prog_array_get(MAP(map), (uint32_t)index);
-	if (!next || run->tail_call_cnt >= KBPF_MAX_TAIL_CALLS)
+	if (!next)
 		return 0;
 	run->tail_call_cnt++;
 	run->tail_call = next;

@@ -18,6 +18,21 @@
  * invocations, tail calls) shared by callbacks and tail-called programs;
  * a ring buffer record the program leaks is given back at the end.
  *
+ * Programs whose loader was not perfmon_capable() (kbpf_prog.priv without
+ * KBPF_PRIV_PERFMON) run checked through a third loop that also applies
+ * Linux's pointer-leak rules (interp_taint.h): the run stops with -EACCES
+ * where the verifier would have refused the program for leaking an address.
+ *
+ * Speculation, for those runs only (Linux's bypass_spec_v1/v4 = false):
+ * Spectre v1 - after a load or store passes its check, its address is
+ * recomputed without a branch as an offset masked into the stack frame,
+ * region or value area that contained it, so a mispredicted check cannot
+ * steer a speculative access outside memory the run may touch. Not
+ * covered: Spectre v4 (speculative store bypass; Linux adds a barrier
+ * after spills, kbpf relies on the host enabling SSBD for untrusted
+ * programs), Spectre v2 on the interpreter's own indirect dispatch (the
+ * host's retpolines/IBRS), and the accesses helpers make themselves.
+ *
  * No locks. A run touches only its own state, the program (read-only) and
  * what helpers hand out.
  */
@@ -26,6 +41,7 @@
 #include "core/util.h"
 #include "kbpf/interp.h"
 #include "core/map.h"
+#include "core/priv.h"
 #include "core/prog.h"
 #include "kbpf/packet.h"
 
@@ -72,15 +88,47 @@ struct interp_state {
 	/* Regions below it belong to a caller of the current callback. */
 	uint32_t region_floor;
 	uint32_t pkt_region; /* index of the packet's region, or UINT32_MAX */
-	struct interp_region regions[KBPF_INTERP_MAX_REGIONS];
+	/*
+	 * cap_regions entries: regions_inline, or once a run needs more, a
+	 * table from the host (KBPF_ALLOC_ATOMIC) that doubles as needed and
+	 * is freed when the run ends.
+	 */
+	struct interp_region *regions;
+	uint32_t cap_regions;
+	struct interp_region regions_inline[KBPF_INTERP_MAX_REGIONS];
 	uint32_t nr_areas;
 	struct interp_area areas[INTERP_MAX_AREAS];
 	/* Inner maps handed out by map-in-map lookups in this run. */
 	uint32_t nr_inner_maps;
 	const struct kbpf_map *inner_maps[KBPF_INTERP_MAX_INNER_MAPS];
+	/*
+	 * Host without defer_free: programs this run entered by a tail call,
+	 * each with a run hold (kbpf_prog_run_hold()) given back at the end.
+	 */
+	uint32_t nr_held;
+	struct kbpf_prog *held[KBPF_MAX_TAIL_CALLS];
 	uint8_t stack[KBPF_MAX_CALL_FRAMES][KBPF_STACK_SIZE]
 		__attribute__((aligned(16)));
+	/*
+	 * Pointer rules (interp_taint.h), runs of programs whose loader was
+	 * not perfmon_capable(): what each 8-byte slot of @stack holds, and
+	 * the register kinds of the innermost frame running.
+	 */
+	bool unpriv;
+	uint8_t *rk;
+	uint8_t slot_kind[KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE / 8];
+	/* Which bytes of each slot the program (or a helper) wrote. */
+	uint8_t slot_init[KBPF_MAX_CALL_FRAMES * KBPF_STACK_SIZE / 8];
+	/* The registers at a tail call into such a program (checked mode). */
+	uint64_t resume_regs[11];
 };
+
+/*
+ * interp_exec_checked's answer when the main frame tail-called a program
+ * whose loader was not perfmon_capable(): kbpf_interp_run continues in
+ * interp_exec_unpriv from st->resume_regs.
+ */
+#define INTERP_RESUME_UNPRIV 1
 
 /* Linux's may_goto budget per program run (BPF_MAX_LOOPS). */
 #define INTERP_MAY_GOTO_LOOPS (8u * 1024 * 1024)
@@ -289,9 +337,37 @@ static void interp_region_pop_dead(struct interp_state *st)
 		st->nr_regions--;
 }
 
+/*
+ * The region table is full: move it to host memory twice its size. Not a
+ * limit: a legal program may hold as many map values as it looks up (a
+ * BPF_F_NO_PREALLOC hash has no value area), bounded by the run's budget.
+ * Return 0, -ENOMEM if the host has no memory for it now, or -E2BIG past
+ * what a size_t holds.
+ */
+static KBPF_NOINLINE int interp_regions_grow(struct interp_state *st)
+{
+	const struct kbpf_host *h = st->run->host;
+	size_t size = (size_t)st->cap_regions * sizeof(struct interp_region);
+	struct interp_region *r;
+
+	if (st->cap_regions > UINT32_MAX / 2 || size > SIZE_MAX / 2)
+		return -KBPF_E2BIG;
+	r = kbpf_malloc(h, size * 2, KBPF_ALLOC_ATOMIC);
+	if (!r)
+		return -KBPF_ENOMEM;
+	memcpy(r, st->regions, size);
+	if (st->regions != st->regions_inline)
+		kbpf_free(h, st->regions, size);
+	st->regions = r;
+	st->cap_regions *= 2;
+	return 0;
+}
+
 static int interp_region_push(struct interp_state *st,
 			      const struct interp_region *add)
 {
+	int err;
+
 	uint32_t i;
 
 	/*
@@ -306,8 +382,11 @@ static int interp_region_push(struct interp_state *st,
 			return 0;
 	}
 	interp_region_pop_dead(st);
-	if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS)
-		return -KBPF_E2BIG;
+	if (st->nr_regions >= st->cap_regions) {
+		err = interp_regions_grow(st);
+		if (err)
+			return err;
+	}
 	st->regions[st->nr_regions++] = *add;
 	return 0;
 }
@@ -373,8 +452,13 @@ static KBPF_NOINLINE bool interp_area_ok(const struct interp_state *st,
 	return false;
 }
 
-static bool interp_access_ok(const struct interp_state *st, uintptr_t addr,
-			     size_t size, bool write)
+/*
+ * Always inlined: the checked loop's speed rests on it, and gcc's unit
+ * growth limit stops inlining it once interp.c holds three loops.
+ */
+static KBPF_ALWAYS_INLINE bool interp_access_ok(const struct interp_state *st,
+						uintptr_t addr, size_t size,
+						bool write)
 {
 	uintptr_t end = addr + size;
 	uintptr_t stack_lo = (uintptr_t)st->stack[0];
@@ -400,7 +484,7 @@ void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
 {
 	struct interp_state *st = run->checked;
 	uintptr_t start = (uintptr_t)ptr;
-	int err;
+	int err = 0;
 
 	if (!st || !ptr)
 		return;
@@ -408,11 +492,11 @@ void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
 		size = 1;
 	/* Never merged with another region: each record is released once. */
 	interp_region_pop_dead(st);
-	if (start + size < start) {
+	if (start + size < start)
 		err = -KBPF_EINVAL;
-	} else if (st->nr_regions >= KBPF_INTERP_MAX_REGIONS) {
-		err = -KBPF_E2BIG;
-	} else {
+	else if (st->nr_regions >= st->cap_regions)
+		err = interp_regions_grow(st);
+	if (!err) {
 		st->regions[st->nr_regions++] = (struct interp_region){
 			.start = start,
 			.end = start + size,
@@ -459,17 +543,17 @@ static KBPF_NOINLINE int interp_release_records(struct interp_state *st)
  * reused by a region outside it, so the release finds its regions there.
  * The mark carries the enclosing scope's floor (both below 2^16).
  */
-static uint32_t interp_regions_mark(struct interp_state *st)
+static uint64_t interp_regions_mark(struct interp_state *st)
 {
-	uint32_t mark = st->region_floor << 16 | st->nr_regions;
+	uint64_t mark = (uint64_t)st->region_floor << 32 | st->nr_regions;
 
 	st->region_floor = st->nr_regions;
 	return mark;
 }
 
-static void interp_regions_release(struct interp_state *st, uint32_t mark)
+static void interp_regions_release(struct interp_state *st, uint64_t mark)
 {
-	uint32_t top = mark & 0xffff, i, n;
+	uint32_t top = (uint32_t)mark, i, n;
 
 	/* Keep the records still held, in order; drop the rest. */
 	if (top < st->nr_regions) {
@@ -478,20 +562,17 @@ static void interp_regions_release(struct interp_state *st, uint32_t mark)
 				st->regions[n++] = st->regions[i];
 		st->nr_regions = n;
 	}
-	st->region_floor = mark >> 16;
+	st->region_floor = (uint32_t)(mark >> 32);
 }
 
-_Static_assert(KBPF_INTERP_MAX_REGIONS < 0x10000,
-	       "region marks hold two region counts in 16 bits each");
-
-uint32_t kbpf_run_regions_mark(struct kbpf_run *run)
+uint64_t kbpf_run_regions_mark(struct kbpf_run *run)
 {
 	struct interp_state *st = run->checked;
 
 	return st ? interp_regions_mark(st) : 0;
 }
 
-void kbpf_run_regions_release(struct kbpf_run *run, uint32_t mark)
+void kbpf_run_regions_release(struct kbpf_run *run, uint64_t mark)
 {
 	struct interp_state *st = run->checked;
 
@@ -758,7 +839,7 @@ static int interp_add_prog_regions(struct interp_state *st,
 {
 	uint32_t i;
 
-	for (i = 0; i < prog->nr_maps; i++) {
+	for (i = 0; i < kbpf_prog_nr_maps(prog); i++) {
 		const struct kbpf_map *map = prog->maps[i];
 		uint64_t addr;
 		int err;
@@ -812,7 +893,7 @@ static bool interp_is_prog_map(const struct interp_state *st, uint64_t p)
 	const struct kbpf_prog *prog = st->run->prog;
 	uint32_t i;
 
-	for (i = 0; i < prog->nr_maps; i++)
+	for (i = 0; i < kbpf_prog_nr_maps(prog); i++)
 		if ((uint64_t)(uintptr_t)prog->maps[i] == p)
 			return true;
 	for (i = 0; i < st->nr_inner_maps; i++)
@@ -820,6 +901,9 @@ static bool interp_is_prog_map(const struct interp_state *st, uint64_t p)
 			return true;
 	return false;
 }
+
+/* Pointer rules for unprivileged loaders' runs: needs the above. */
+#include "interp_taint.h"
 
 /*
  * Checked mode: validate r1-r5 against the helper's prototype before the
@@ -962,12 +1046,16 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 		    !(h->prog_types & (1ULL << prog->type)))
 			return -KBPF_EINVAL;
 		err = interp_check_args(st, h, regs);
+		if (!err && st->unpriv)
+			err = taint_call_args(st, h, regs);
 		if (err)
 			return err;
 	}
 	regs[0] = h->fn(run, regs[1], regs[2], regs[3], regs[4], regs[5]);
 	if (kbpf_unlikely(run->error))
 		return run->error;
+	if (checked && st->unpriv)
+		taint_call_done(st, h, regs);
 	if (checked && h->ret == KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL &&
 	    h->args[0] == KBPF_ARG_CONST_MAP_PTR && regs[0] &&
 	    !kbpf_map_is_map_in_map(
@@ -995,15 +1083,33 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 /*
  * The jump of bpf_tail_call (the helper counted it and found @next): the
  * main frame continues at @next's first instruction with the same
- * registers and stack, as in Linux. Checked mode validates @next and
- * replaces the previous program's regions with @next's.
+ * registers (@regs) and stack, as in Linux. Checked mode validates @next
+ * and replaces the previous program's regions with @next's; into a
+ * program whose loader lacked perfmon it returns INTERP_RESUME_UNPRIV.
  */
-static int interp_tail_call(struct interp_state *st, uint32_t *pc)
+/*
+ * A tail call the helper found but the interpreter refuses to make: give
+ * back the run hold it came with (host without defer_free).
+ */
+static KBPF_NOINLINE void interp_tail_call_drop(struct interp_state *st)
+{
+	struct kbpf_run *run = st->run;
+
+	if (!run->host->defer_free)
+		kbpf_prog_run_done(run->tail_call);
+	run->tail_call = NULL;
+}
+
+static KBPF_ALWAYS_INLINE int
+interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 {
 	struct kbpf_run *run = st->run;
 	struct kbpf_prog *next = run->tail_call;
 
 	run->tail_call = NULL;
+	/* The helper counted at most KBPF_MAX_TAIL_CALLS tail calls. */
+	if (!run->host->defer_free)
+		st->held[st->nr_held++] = next;
 	run->prog = next;
 	st->insns = next->insns;
 	st->len = next->len;
@@ -1024,6 +1130,18 @@ static int interp_tail_call(struct interp_state *st, uint32_t *pc)
 		err = interp_add_prog_regions(st, next);
 		if (err)
 			return err;
+		/* The callee's stack starts uninitialised, as Linux verifies it. */
+		if (st->unpriv)
+			taint_frame_reset(st, 0);
+		/*
+		 * Into a program of a loader without perfmon: the run goes on
+		 * in the loop with its pointer rules (kbpf_interp_run).
+		 */
+		if (!st->unpriv && !(next->priv & KBPF_PRIV_PERFMON)) {
+			memcpy(st->resume_regs, regs, sizeof(st->resume_regs));
+			*pc = 0;
+			return INTERP_RESUME_UNPRIV;
+		}
 	}
 	*pc = 0;
 	return 0;
@@ -1137,12 +1255,17 @@ enum {
 #ifdef __clang__
 #pragma GCC diagnostic ignored "-Winitializer-overrides"
 #endif
+#define INTERP_TAINT 0
 #define INTERP_CHECKED 0
 #include "interp_body.h"
 #undef INTERP_CHECKED
 #define INTERP_CHECKED 1
 #include "interp_body.h"
+#undef INTERP_TAINT
+#define INTERP_TAINT 1
+#include "interp_body.h"
 #undef INTERP_CHECKED
+#undef INTERP_TAINT
 #pragma GCC diagnostic pop
 
 /* run->call_func: run the callback at @insn_off in a new frame. */
@@ -1178,7 +1301,12 @@ static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 		st->budget--;
 		/* What the callback was handed or looked up ends with it. */
 		mark = interp_regions_mark(st);
-		err = interp_exec_checked(st, (uint32_t)insn_off, args, &r0);
+		if (st->unpriv)
+			err = interp_exec_unpriv(st, (uint32_t)insn_off, args,
+						 &r0);
+		else
+			err = interp_exec_checked(st, (uint32_t)insn_off, args,
+						  &r0);
 		interp_regions_release(st, mark);
 	} else {
 		err = interp_exec_fast(st, (uint32_t)insn_off, args, &r0);
@@ -1188,8 +1316,8 @@ static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 	return r0;
 }
 
-int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
-		    const struct kbpf_interp_args *args, uint64_t *ret)
+static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
+		      const struct kbpf_interp_args *args, uint64_t *ret)
 {
 	struct interp_state st;
 	struct kbpf_run run = {
@@ -1218,6 +1346,11 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.region_floor = 0;
 	st.nr_areas = 0;
 	st.pkt_region = UINT32_MAX;
+	st.regions = st.regions_inline;
+	st.cap_regions = KBPF_INTERP_MAX_REGIONS;
+	st.nr_held = 0;
+	st.unpriv = false;
+	st.rk = NULL;
 	run.interp = &st;
 	if (!st.checked) {
 		err = interp_exec_fast(&st, 0, regs, ret);
@@ -1226,6 +1359,9 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 					   KBPF_CHECKED_INSN_BUDGET;
 		run.checked = &st;
 		memset(st.stack, 0, sizeof(st.stack));
+		st.unpriv = !(prog->priv & KBPF_PRIV_PERFMON);
+		if (st.unpriv)
+			taint_frame_reset(&st, 0);
 		err = interp_validate(prog->insns, prog->len);
 		if (!err && args->ctx && args->ctx_size) {
 			size_t ro = args->ctx_writable ? args->ctx_ro_size : 0;
@@ -1244,9 +1380,9 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		}
 		if (!err && args->pkt) {
 			/* Always a slot, even for an empty packet, so helpers can move it. */
-			if (st.nr_regions >= KBPF_INTERP_MAX_REGIONS) {
-				err = -KBPF_E2BIG;
-			} else {
+			if (st.nr_regions >= st.cap_regions)
+				err = interp_regions_grow(&st);
+			if (!err) {
 				st.pkt_region = st.nr_regions++;
 				st.regions[st.pkt_region] =
 					(struct interp_region){
@@ -1261,16 +1397,55 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		st.region_floor = st.nr_regions;
 		if (!err)
 			err = interp_add_prog_regions(&st, prog);
-		if (!err)
+		if (!err && st.unpriv)
+			err = interp_exec_unpriv(&st, 0, regs, ret);
+		else if (!err)
 			err = interp_exec_checked(&st, 0, regs, ret);
+		if (err == INTERP_RESUME_UNPRIV) {
+			/*
+			 * A privileged program tail-called an unprivileged
+			 * one: its rules from here on, with what the
+			 * registers look like and an uninitialised stack.
+			 */
+			st.unpriv = true;
+			taint_frame_reset(&st, 0);
+			err = interp_exec_unpriv(&st, 0, NULL, ret);
+		}
 		if (!err && run.error)
 			err = run.error;
 		/* Records the program never released: give back, and fail. */
 		rel = interp_release_records(&st);
 		if (!err)
 			err = rel;
+		if (st.regions != st.regions_inline)
+			kbpf_free(host, st.regions,
+				  (size_t)st.cap_regions *
+					  sizeof(st.regions[0]));
 	}
 	if (!err && run.error)
 		err = run.error;
+	/* Last: the run no longer touches what the programs hold. */
+	if (run.tail_call)
+		interp_tail_call_drop(&st); /* found, never made */
+	while (st.nr_held)
+		kbpf_prog_run_done(st.held[--st.nr_held]);
+	return err;
+}
+
+/*
+ * Every run a runner starts comes here: with BPF_ENABLE_STATS on, it is
+ * timed and counted (src/core/stats.c); off, it costs one test.
+ */
+int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
+		    const struct kbpf_interp_args *args, uint64_t *ret)
+{
+	uint64_t start;
+	int err;
+
+	if (!kbpf_stats_enabled(host))
+		return interp_run(prog, host, args, ret);
+	start = host->mono_ns(host);
+	err = interp_run(prog, host, args, ret);
+	kbpf_prog_stats_add(prog, args->cpu, host->mono_ns(host) - start);
 	return err;
 }

@@ -1,16 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The instruction loop, included twice by interp.c: once with
- * INTERP_CHECKED 0 (fast mode) and once with 1 (checked mode), so that both
- * modes share one definition of every instruction and the fast loop carries
- * no trace of the checks.
+ * The instruction loop, included three times by interp.c: with
+ * INTERP_CHECKED 0 (fast mode), with INTERP_CHECKED 1 (checked mode), and
+ * with INTERP_CHECKED 1 and INTERP_TAINT 1 (checked mode with the pointer
+ * rules of loaders that were not perfmon_capable(), interp_taint.h), so
+ * that the modes share one definition of every instruction and the fast
+ * loop carries no trace of the checks, nor checked mode of the taints.
  *
  * Dispatch is threaded (computed goto on the opcode byte) under GNU C, or a
  * switch when KBPF_INTERP_SWITCH is defined. Every handler ends in NEXT.
  */
 
-#if INTERP_CHECKED
+#if INTERP_TAINT
+#define INTERP_FN interp_exec_unpriv
+/* The access, then its address recomputed without a branch (Spectre v1). */
+#define CHECK_MEM(addr, size, write)                                        \
+	do {                                                                \
+		if (kbpf_unlikely(                                          \
+			    !taint_access(st, &(addr), (size), (write)))) { \
+			err = -KBPF_EFAULT;                                 \
+			goto out;                                           \
+		}                                                           \
+	} while (0)
+/* Register kinds are tracked; a rule that fails ends the run with its errno. */
+#define TAINT(stmt)   \
+	do {          \
+		stmt; \
+	} while (0)
+#define TAINT_ERR(expr)                      \
+	do {                                 \
+		err = (expr);                \
+		if (kbpf_unlikely(err != 0)) \
+			goto out;            \
+	} while (0)
+#else
+#define TAINT(stmt) \
+	do {        \
+	} while (0)
+#define TAINT_ERR(expr) \
+	do {            \
+	} while (0)
+#endif
+
+#if INTERP_CHECKED && !INTERP_TAINT
 #define INTERP_FN interp_exec_checked
+#endif
+#if INTERP_CHECKED
+#if !INTERP_TAINT
 #define CHECK_MEM(addr, size, write)                                           \
 	do {                                                                   \
 		if (kbpf_unlikely(                                             \
@@ -19,6 +55,7 @@
 			goto out;                                              \
 		}                                                              \
 	} while (0)
+#endif
 /*
  * Atomics need natural alignment (Linux's verifier requires it of every
  * atomic, on any pointer; a misaligned one faults on strict CPUs).
@@ -101,6 +138,7 @@ name:
 	HANDLER(alu64_##name##_k)                    \
 	{                                            \
 		uint64_t a = DST, b = (uint64_t)IMM; \
+		TAINT_ERR(taint_alu(rk, insn));      \
 		(void)b;                             \
 		DST = (expr);                        \
 		NEXT;                                \
@@ -108,6 +146,7 @@ name:
 	HANDLER(alu64_##name##_x)                    \
 	{                                            \
 		uint64_t a = DST, b = SRC;           \
+		TAINT_ERR(taint_alu(rk, insn));      \
 		(void)b;                             \
 		DST = (expr);                        \
 		NEXT;                                \
@@ -118,6 +157,7 @@ name:
 	{                                                            \
 		uint32_t a = (uint32_t)DST, b = (uint32_t)insn->imm; \
 		(void)b;                                             \
+		TAINT_ERR(taint_alu(rk, insn));                      \
 		DST = (uint32_t)(expr);                              \
 		NEXT;                                                \
 	}                                                            \
@@ -125,6 +165,7 @@ name:
 	{                                                            \
 		uint32_t a = (uint32_t)DST, b = (uint32_t)SRC;       \
 		(void)b;                                             \
+		TAINT_ERR(taint_alu(rk, insn));                      \
 		DST = (uint32_t)(expr);                              \
 		NEXT;                                                \
 	}
@@ -133,6 +174,7 @@ name:
 	HANDLER(jmp_##name##_k)                      \
 	{                                            \
 		uint64_t a = DST, b = (uint64_t)IMM; \
+		TAINT_ERR(taint_jmp(rk, insn));      \
 		if (cond)                            \
 			JUMP(insn->off);             \
 		NEXT;                                \
@@ -140,6 +182,7 @@ name:
 	HANDLER(jmp_##name##_x)                      \
 	{                                            \
 		uint64_t a = DST, b = SRC;           \
+		TAINT_ERR(taint_jmp(rk, insn));      \
 		if (cond)                            \
 			JUMP(insn->off);             \
 		NEXT;                                \
@@ -149,6 +192,7 @@ name:
 	HANDLER(jmp32_##name##_k)                                    \
 	{                                                            \
 		uint32_t a = (uint32_t)DST, b = (uint32_t)insn->imm; \
+		TAINT_ERR(taint_jmp(rk, insn));                      \
 		if (cond)                                            \
 			JUMP(insn->off);                             \
 		NEXT;                                                \
@@ -156,20 +200,22 @@ name:
 	HANDLER(jmp32_##name##_x)                                    \
 	{                                                            \
 		uint32_t a = (uint32_t)DST, b = (uint32_t)SRC;       \
+		TAINT_ERR(taint_jmp(rk, insn));                      \
 		if (cond)                                            \
 			JUMP(insn->off);                             \
 		NEXT;                                                \
 	}
 
-#define LDX(name, type, ext)                                         \
-	HANDLER(name)                                                \
-	{                                                            \
-		uintptr_t addr_ = (uintptr_t)(SRC + insn->off);      \
-		type v_;                                             \
-		CHECK_MEM(addr_, sizeof(type), false);               \
-		kbpf_memcpy(&v_, (const void *)addr_, sizeof(type)); \
-		DST = (ext)v_;                                       \
-		NEXT;                                                \
+#define LDX(name, type, ext)                                              \
+	HANDLER(name)                                                     \
+	{                                                                 \
+		uintptr_t addr_ = (uintptr_t)(SRC + insn->off);           \
+		type v_;                                                  \
+		CHECK_MEM(addr_, sizeof(type), false);                    \
+		TAINT_ERR(taint_load(st, rk, insn, addr_, sizeof(type))); \
+		kbpf_memcpy(&v_, (const void *)addr_, sizeof(type));      \
+		DST = (ext)v_;                                            \
+		NEXT;                                                     \
 	}
 
 #define STX(name, type)                                         \
@@ -178,18 +224,21 @@ name:
 		uintptr_t addr_ = (uintptr_t)(DST + insn->off); \
 		type v_ = (type)SRC;                            \
 		CHECK_MEM(addr_, sizeof(type), true);           \
+		TAINT_ERR(taint_store(st, addr_, sizeof(type),  \
+				      rk[insn->src_reg]));      \
 		kbpf_memcpy((void *)addr_, &v_, sizeof(type));  \
 		NEXT;                                           \
 	}
 
-#define ST(name, type)                                          \
-	HANDLER(name)                                           \
-	{                                                       \
-		uintptr_t addr_ = (uintptr_t)(DST + insn->off); \
-		type v_ = (type)insn->imm;                      \
-		CHECK_MEM(addr_, sizeof(type), true);           \
-		kbpf_memcpy((void *)addr_, &v_, sizeof(type));  \
-		NEXT;                                           \
+#define ST(name, type)                                              \
+	HANDLER(name)                                               \
+	{                                                           \
+		uintptr_t addr_ = (uintptr_t)(DST + insn->off);     \
+		type v_ = (type)insn->imm;                          \
+		CHECK_MEM(addr_, sizeof(type), true);               \
+		TAINT_ERR(taint_store(st, addr_, sizeof(type), 0)); \
+		kbpf_memcpy((void *)addr_, &v_, sizeof(type));      \
+		NEXT;                                               \
 	}
 
 static int INTERP_FN(struct interp_state *st, uint32_t pc, const uint64_t *args,
@@ -209,19 +258,51 @@ static int INTERP_FN(struct interp_state *st, uint32_t pc, const uint64_t *args,
 	struct {
 		uint64_t saved[4];
 		uint32_t ret_pc;
+#if INTERP_TAINT
+		uint8_t saved_rk[4];
+#endif
 	} frames[KBPF_MAX_CALL_FRAMES];
 	uint32_t depth = 0;
 	int err = 0;
 #if INTERP_CHECKED
 	uint32_t seg = pc; /* where the current straight stretch began */
 #endif
+#if INTERP_TAINT
+	/* Register kinds; the run's outer frame keeps its own. */
+	uint8_t rk[11];
+	uint8_t *outer_rk = st->rk;
+	bool top = st->depth == 0;
+#endif
 
 	if (st->depth >= KBPF_MAX_CALL_FRAMES)
 		return -KBPF_ELOOP;
 	memset(regs, 0, sizeof(regs));
-	memcpy(&regs[1], args, 5 * sizeof(uint64_t));
+#if INTERP_TAINT
+	/* No @args: the run continues from a tail call of the checked loop. */
+	if (!args)
+		memcpy(regs, st->resume_regs, sizeof(regs));
+	else
+#endif
+		memcpy(&regs[1], args, 5 * sizeof(uint64_t));
 	regs[10] =
 		(uint64_t)(uintptr_t)(st->stack[st->depth] + KBPF_STACK_SIZE);
+#if INTERP_TAINT
+	/*
+	 * The program's r1 is its context; a callback's, what it was handed;
+	 * after a tail call from the checked loop, what each register looks
+	 * like.
+	 */
+	memset(rk, TK_SCALAR, sizeof(rk));
+	for (int i_ = args ? 1 : 0; i_ <= (args ? 5 : 9); i_++)
+		rk[i_] = top && args ?
+				 (i_ == 1 && regs[1] ? TK_PTR : TK_SCALAR) :
+				 taint_guess(st, regs[i_]);
+	rk[10] = TK_PTR;
+	st->rk = rk;
+	/* A callback's frame starts uninitialised (the program's is). */
+	if (!top)
+		taint_frame_reset(st, st->depth);
+#endif
 	st->depth++;
 
 #ifdef KBPF_INTERP_SWITCH
@@ -264,12 +345,15 @@ next_insn:
 			/* mov, and movsx (off 8/16/32) for the register form. */
 			HANDLER(alu64_mov_k)
 			{
+				TAINT_ERR(taint_alu(rk, insn));
 				DST = (uint64_t)IMM;
 				NEXT;
 			}
 			HANDLER(alu64_mov_x)
 			{
 				uint64_t v = SRC;
+
+				TAINT_ERR(taint_alu(rk, insn));
 
 				if (insn->off == 8)
 					v = (uint64_t)(int64_t)(int8_t)v;
@@ -282,12 +366,15 @@ next_insn:
 			}
 			HANDLER(alu32_mov_k)
 			{
+				TAINT_ERR(taint_alu(rk, insn));
 				DST = (uint32_t)insn->imm;
 				NEXT;
 			}
 			HANDLER(alu32_mov_x)
 			{
 				uint32_t v = (uint32_t)SRC;
+
+				TAINT_ERR(taint_alu(rk, insn));
 
 				if (insn->off == 8)
 					v = (uint32_t)(int32_t)(int8_t)v;
@@ -300,16 +387,19 @@ next_insn:
 			/* Byte order: to_le/to_be on ALU, unconditional bswap on ALU64. */
 			HANDLER(alu32_end_le)
 			{
+				TAINT_ERR(taint_alu(rk, insn));
 				DST = interp_to_le(DST, insn->imm);
 				NEXT;
 			}
 			HANDLER(alu32_end_be)
 			{
+				TAINT_ERR(taint_alu(rk, insn));
 				DST = interp_to_be(DST, insn->imm);
 				NEXT;
 			}
 			HANDLER(alu64_bswap)
 			{
+				TAINT_ERR(taint_alu(rk, insn));
 				DST = interp_bswap(DST, insn->imm);
 				NEXT;
 			}
@@ -320,6 +410,7 @@ next_insn:
 	{                                                         \
 		uint64_t v_;                                      \
                                                                   \
+		TAINT(rk[0] = TK_SCALAR);                         \
 		if (!interp_ld_pkt(st, (offexpr), (size), &v_)) { \
 			*r0 = 0;                                  \
 			goto out;                                 \
@@ -340,6 +431,15 @@ next_insn:
 			HANDLER(ld_imm64)
 			{
 				const struct bpf_insn *next = insn + 1;
+
+				/* Map values; maps, functions, kernel symbols */
+				TAINT(rk[insn->dst_reg] =
+					      insn->src_reg == BPF_PSEUDO_MAP_VALUE ||
+							      insn->src_reg ==
+								      BPF_PSEUDO_MAP_IDX_VALUE ?
+						      TK_MEM :
+					      insn->src_reg ? TK_PTR :
+							      TK_SCALAR);
 
 				if (insn->src_reg == BPF_PSEUDO_FUNC)
 					DST = (uint64_t)((int64_t)pc + 1 +
@@ -382,6 +482,8 @@ next_insn:
 					addr_ = (uintptr_t)(SRC + insn->off);
 				CHECK_MEM(addr_, size, write);
 				CHECK_ALIGN(addr_, size);
+				TAINT_ERR(taint_atomic(st, rk, insn, addr_,
+						       size));
 				err = interp_atomic(insn, regs, (void *)addr_,
 						    size);
 				if (err)
@@ -445,6 +547,9 @@ next_insn:
 					}
 					memcpy(frames[depth].saved, &regs[6],
 					       4 * sizeof(uint64_t));
+					TAINT(memcpy(frames[depth].saved_rk,
+						     &rk[6], 4));
+					TAINT(taint_frame_reset(st, st->depth));
 					frames[depth].ret_pc = pc + 1;
 					depth++;
 					regs[10] =
@@ -471,12 +576,12 @@ next_insn:
 					 * refuses such programs at load).
 					 */
 					if (depth || st->depth != 1) {
-						st->run->tail_call = NULL;
+						interp_tail_call_drop(st);
 						err = -KBPF_EOPNOTSUPP;
 						goto out;
 					}
 					CHARGE_TO(pc);
-					err = interp_tail_call(st, &pc);
+					err = interp_tail_call(st, &pc, regs);
 					SET_SEG(pc);
 					if (err)
 						goto out;
@@ -492,6 +597,7 @@ next_insn:
 			}
 			HANDLER(callx)
 			{
+				TAINT_ERR(rk[insn->dst_reg] ? -KBPF_EACCES : 0);
 				/* Not in Linux; the conformance suite's call-by-register. */
 				err = interp_call_helper(st, (uint32_t)DST,
 							 regs, INTERP_CHECKED);
@@ -504,6 +610,8 @@ next_insn:
 			{
 				CHARGE_TO(pc);
 				if (depth == 0) {
+					/* "R0 leaks addr as return value" */
+					TAINT_ERR(rk[0] ? -KBPF_EACCES : 0);
 					*r0 = regs[0];
 					goto out;
 				}
@@ -511,6 +619,8 @@ next_insn:
 				st->depth--;
 				memcpy(&regs[6], frames[depth].saved,
 				       4 * sizeof(uint64_t));
+				TAINT(memcpy(&rk[6], frames[depth].saved_rk,
+					     4));
 				regs[10] =
 					(uint64_t)(uintptr_t)(st->stack[st->depth -
 									1] +
@@ -533,10 +643,13 @@ bad_insn:
 	err = -KBPF_EINVAL;
 out:
 	st->depth -= depth + 1;
+	TAINT(st->rk = outer_rk);
 	return err;
 }
 
 #undef INTERP_FN
+#undef TAINT
+#undef TAINT_ERR
 #undef CHECK_MEM
 #undef CHECK_ALIGN
 #undef CHARGE_TO

@@ -37,13 +37,20 @@ static inline struct kbpf_bloom *bloom(const struct kbpf_map *map)
 	return kbpf_container_of(map, struct kbpf_bloom, map);
 }
 
-/* Called from syscall: Linux's bloom_map_alloc() checks. */
+/* Called from syscall: Linux's bloom_map_alloc_check(): KMALLOC_MAX_SIZE. */
 static int bloom_alloc_check(const struct kbpf_host *h,
 			     const union bpf_attr *attr)
 {
-	/* KMALLOC_MAX_SIZE, checked before the rest (measured). */
-	if (attr->value_size > 4194304u)
-		return -KBPF_E2BIG;
+	(void)h;
+	return attr->value_size > 4194304u ? -KBPF_E2BIG : 0;
+}
+
+/*
+ * Called from syscall: Linux's bloom_map_alloc() checks, made when
+ * allocating, after the privilege check, as Linux makes them.
+ */
+static int bloom_check(const union bpf_attr *attr)
+{
 	if (attr->key_size || !attr->value_size || !attr->max_entries ||
 	    (attr->map_flags & ~BLOOM_CREATE_FLAG_MASK) ||
 	    !kbpf_map_flags_access_ok(attr->map_flags) ||
@@ -60,6 +67,10 @@ static int bloom_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 	struct kbpf_bloom *b;
 	uint64_t nr_bits;
 	size_t bytes;
+	int err = bloom_check(attr);
+
+	if (err)
+		return err;
 
 	/* max_entries * k / ln(2), with 7/5 for 1/ln(2), as Linux. */
 	nr_bits = (uint64_t)attr->max_entries * k;

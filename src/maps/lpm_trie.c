@@ -117,9 +117,12 @@ static uint32_t longest_prefix_match(const struct kbpf_lpm_trie *t,
 	return kbpf_min(m, limit);
 }
 
-/* Called from syscall: Linux's trie_alloc() checks. */
-static int lpm_alloc_check(const struct kbpf_host *h,
-			   const union bpf_attr *attr)
+/*
+ * Called from syscall: Linux's trie_alloc() checks. Linux makes them when it
+ * allocates, after the privilege check (LPM has no map_alloc_check), so
+ * lpm_alloc() makes them too.
+ */
+static int lpm_check(const union bpf_attr *attr)
 {
 	if (!attr->max_entries || !(attr->map_flags & BPF_F_NO_PREALLOC) ||
 	    (attr->map_flags & ~LPM_CREATE_FLAG_MASK) ||
@@ -135,8 +138,12 @@ static int lpm_alloc_check(const struct kbpf_host *h,
 static int lpm_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 		     struct kbpf_map **out)
 {
-	struct kbpf_lpm_trie *t = kbpf_zalloc(h, sizeof(*t), 0);
+	struct kbpf_lpm_trie *t;
+	int err = lpm_check(attr);
 
+	if (err)
+		return err;
+	t = kbpf_zalloc(h, sizeof(*t), 0);
 	if (!t)
 		return -KBPF_ENOMEM;
 	kbpf_map_init(&t->map, h, attr, &kbpf_lpm_trie_map_ops);
@@ -508,7 +515,6 @@ static uint64_t lpm_mem_usage(const struct kbpf_map *map)
 }
 
 const struct kbpf_map_ops kbpf_lpm_trie_map_ops = {
-	.alloc_check = lpm_alloc_check,
 	.alloc = lpm_alloc,
 	.free = lpm_free,
 	.get_next_key = lpm_get_next_key,

@@ -77,12 +77,14 @@ static int map_fd_is_not_kbpf_kind(const struct kbpf_host *h, int fd)
 	return -KBPF_EINVAL;
 }
 
+static uint32_t map_type_priv(uint32_t type);
+
 /*
  * The checks Linux makes before the type's own, in its order (measured:
  * research/kernel-semantics.md §1 "MAP_CREATE generic checks").
  */
 static int map_generic_check(const struct kbpf_host *h,
-			     const union bpf_attr *attr)
+			     const union bpf_attr *attr, bool user)
 {
 	uint32_t type = attr->map_type;
 
@@ -105,8 +107,22 @@ static int map_generic_check(const struct kbpf_host *h,
 	if ((attr->map_flags & BPF_F_NUMA_NODE) && attr->numa_node != 0 &&
 	    attr->numa_node != KBPF_NUMA_NO_NODE)
 		return -KBPF_EINVAL;
-	if (!map_find_ops(type))
+	if (!map_find_ops(type)) {
+		/*
+		 * A type Linux 6.18 has and kbpf does not: a caller without
+		 * the privilege it needs gets Linux's -EPERM, not a hint
+		 * about what kbpf lacks.
+		 */
+		if (user && type > BPF_MAP_TYPE_UNSPEC &&
+		    type < __MAX_BPF_MAP_TYPE &&
+		    type != BPF_MAP_TYPE_CGROUP_STORAGE_DEPRECATED &&
+		    type != BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE_DEPRECATED &&
+		    type != BPF_MAP_TYPE_STRUCT_OPS &&
+		    (kbpf_priv_unpriv_refused(h) ||
+		     !kbpf_priv_has(h, map_type_priv(type))))
+			return -KBPF_EPERM;
 		return -KBPF_EINVAL;
+	}
 	return 0;
 }
 
@@ -183,7 +199,7 @@ static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 	if (attr->map_flags & BPF_F_TOKEN_FD) {
 		untoken = *attr;
 		untoken.map_flags &= ~(uint32_t)BPF_F_TOKEN_FD;
-		err = map_generic_check(h, &untoken);
+		err = map_generic_check(h, &untoken, user);
 		ops = err ? NULL : map_find_ops(untoken.map_type);
 		if (!err && ops->alloc_check)
 			err = ops->alloc_check(h, &untoken);
@@ -193,7 +209,7 @@ static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 			     map_fd_is_not_kbpf_kind(h,
 						     (int)attr->map_token_fd);
 	}
-	err = map_generic_check(h, attr);
+	err = map_generic_check(h, attr, user);
 	if (err)
 		return err;
 	ops = map_find_ops(attr->map_type);
@@ -201,12 +217,15 @@ static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 	err = ops->alloc_check ? ops->alloc_check(h, attr) : 0;
 	if (err)
 		return err;
-	if (attr->map_flags & ~MAP_CREATE_KNOWN_FLAGS)
-		return -KBPF_EINVAL;
-	/* Privilege after the type's checks, before allocation (Linux). */
+	/*
+	 * Privilege after the type's map_alloc_check, before allocation
+	 * (Linux); types Linux checks only when allocating do so in alloc.
+	 */
 	if (user && (kbpf_priv_unpriv_refused(h) ||
 		     !kbpf_priv_has(h, map_type_priv(attr->map_type))))
 		return -KBPF_EPERM;
+	if (attr->map_flags & ~MAP_CREATE_KNOWN_FLAGS)
+		return -KBPF_EINVAL;
 	if (attr->map_ifindex)
 		return attr->map_type == BPF_MAP_TYPE_HASH ||
 				       attr->map_type == BPF_MAP_TYPE_ARRAY ?

@@ -20,12 +20,24 @@
  * owner check, the id lookup shows, and the tail-call read.
  *
  * Locking: slots are written with an atomic exchange (syscall path only:
- * programs may not update or delete, as in Linux) and read with an acquire load on the tail-call
- * path, lock-free. A program taken out of a slot may still be running on
- * another CPU: its reference is dropped at once, and kbpf frees programs
- * through kbpf_host.defer_free, after every read-side section that might
- * still run it. owner_lock (syscall path only, IRQs saved) protects the
- * owner fields.
+ * programs may not update or delete, as in Linux) and read with an acquire
+ * load on the tail-call path. A program taken out of a slot may still be
+ * running on another CPU: its reference is dropped at once, and
+ *  - with kbpf_host.defer_free, kbpf frees programs after every read-side
+ *    section that might still run them; the tail call takes no lock;
+ *  - without it, a tail call takes run_lock, loads the slot and takes a
+ *    run hold on the program (kbpf_prog_run_hold()), which the run gives
+ *    back when it ends; a writer, after its exchange and before it drops
+ *    the old program's reference, takes and releases run_lock. So every
+ *    tail call that loaded the old program has its hold counted before
+ *    the reference goes, every later one loads the new slot, and the
+ *    program's release waits for the holds (prog/prog.c). Chosen over a
+ *    kbpf-wide grace period: no state outside the objects, nothing on the
+ *    fast path of a host with defer_free, and the free stays on the
+ *    syscall path where it may sleep.
+ * owner_lock (syscall path only, IRQs saved) protects the owner fields.
+ * run_lock (IRQs saved) is taken only on hosts without defer_free, around
+ * a slot load and a counter increment; it nests inside nothing.
  */
 #include "core/spinlock.h"
 #include "fd_array.h"
@@ -37,6 +49,7 @@ extern const struct kbpf_map_ops kbpf_prog_array_map_ops;
 struct kbpf_prog_array {
 	struct kbpf_fd_array fda; /* slots hold struct kbpf_prog pointers */
 	struct kbpf_spinlock owner_lock;
+	struct kbpf_spinlock run_lock; /* without defer_free: see above */
 	bool owned;
 	uint32_t owner_type;
 	uint32_t owner_attach_type;
@@ -56,8 +69,10 @@ static int prog_array_alloc(const struct kbpf_host *h,
 				      sizeof(struct kbpf_prog_array), true,
 				      out);
 
-	if (!err)
+	if (!err) {
 		kbpf_spin_init(&prog_array(*out)->owner_lock);
+		kbpf_spin_init(&prog_array(*out)->run_lock);
+	}
 	return err;
 }
 
@@ -113,14 +128,24 @@ static int prog_array_fd_get_ptr(struct kbpf_map *map, int fd, void **ptr)
 }
 
 /*
- * Any context. No deferral here even with @need_defer: the last put of a
- * program frees it through kbpf_host.defer_free itself.
+ * Called from syscall, after the slot's exchange. No deferral here even
+ * with @need_defer: the last put of a program frees it through
+ * kbpf_host.defer_free itself or, without defer_free, waits for the run
+ * holds; passing through run_lock first makes sure every tail call that
+ * loaded @ptr has taken its hold (see the top of the file).
  */
 static void prog_array_fd_put_ptr(struct kbpf_map *map, void *ptr,
 				  bool need_defer)
 {
-	(void)map;
-	(void)need_defer;
+	const struct kbpf_host *h = map->obj.host;
+
+	if (need_defer && !h->defer_free) {
+		struct kbpf_prog_array *pa = prog_array(map);
+		unsigned long flags;
+
+		flags = kbpf_spin_lock_irqsave(h, &pa->run_lock);
+		kbpf_spin_unlock_irqrestore(h, &pa->run_lock, flags);
+	}
 	kbpf_prog_put(ptr);
 }
 
@@ -132,7 +157,20 @@ static uint32_t prog_array_fd_sys_lookup_elem(void *ptr)
 /* Called from a program (any context): bpf_tail_call's lookup */
 struct kbpf_prog *kbpf_prog_array_get(struct kbpf_map *map, uint32_t index)
 {
-	return kbpf_fd_array_get(map, index);
+	const struct kbpf_host *h = map->obj.host;
+	struct kbpf_prog_array *pa;
+	struct kbpf_prog *prog;
+	unsigned long flags;
+
+	if (h->defer_free)
+		return kbpf_fd_array_get(map, index);
+	pa = prog_array(map);
+	flags = kbpf_spin_lock_irqsave(h, &pa->run_lock);
+	prog = kbpf_fd_array_get(map, index);
+	if (prog)
+		kbpf_prog_run_hold(prog);
+	kbpf_spin_unlock_irqrestore(h, &pa->run_lock, flags);
+	return prog;
 }
 
 const struct kbpf_map_ops kbpf_prog_array_map_ops = {

@@ -11,10 +11,14 @@
 
 /*
  * The program in slot @index of prog array @map, or NULL (empty or out of
- * range). No reference is taken: the caller runs inside a read-side
- * section, and a program replaced or deleted meanwhile is freed only after
- * it (kbpf_host.defer_free).
- * Context: program path, any CPU; lock-free.
+ * range), for bpf_tail_call. No reference is taken. With
+ * kbpf_host.defer_free the caller runs inside a read-side section, and a
+ * program replaced or deleted meanwhile is freed only after it. Without
+ * defer_free the program comes with a run hold (kbpf_prog_run_hold()):
+ * its release waits until the caller gives it back with
+ * kbpf_prog_run_done() when the run ends (the interpreter does).
+ * Context: program path, any CPU. Lock-free with defer_free; else takes
+ * the array's run lock (IRQs saved) for a load and an increment.
  */
 struct kbpf_prog *kbpf_prog_array_get(struct kbpf_map *map, uint32_t index);
 

@@ -101,8 +101,11 @@ static inline struct kbpf_ringbuf *rb(const struct kbpf_map *map)
 	return kbpf_container_of(map, struct kbpf_ringbuf, map);
 }
 
-/* Called from syscall */
-static int rb_alloc_check(const struct kbpf_host *h, const union bpf_attr *attr)
+/*
+ * Called from syscall: Linux's ringbuf_map_alloc() checks, made when
+ * allocating, after the privilege check, as Linux makes them.
+ */
+static int rb_check(const struct kbpf_host *h, const union bpf_attr *attr)
 {
 	if ((attr->map_flags & ~RINGBUF_CREATE_FLAG_MASK) || attr->key_size ||
 	    attr->value_size || !kbpf_is_pow2(attr->max_entries) ||
@@ -121,7 +124,10 @@ static int rb_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 	const size_t lead = RINGBUF_PGOFF; /* meta, consumer, producer */
 	struct kbpf_ringbuf *r;
 	uintptr_t *alloc;
+	int err = rb_check(h, attr);
 
+	if (err)
+		return err;
 	r = kbpf_zalloc(h, sizeof(*r), 0);
 	if (!r)
 		return -KBPF_ENOMEM;
@@ -522,7 +528,6 @@ static uint64_t rb_mem_usage(const struct kbpf_map *map)
 
 const struct kbpf_map_ops kbpf_ringbuf_map_ops = {
 	/* syscall path */
-	.alloc_check = rb_alloc_check,
 	.alloc = rb_alloc,
 	.free = rb_free,
 	.get_next_key = rb_get_next_key,
@@ -536,7 +541,6 @@ const struct kbpf_map_ops kbpf_ringbuf_map_ops = {
 /* The same object; kbpf_map_mmap() applies the user-producer permissions. */
 const struct kbpf_map_ops kbpf_user_ringbuf_map_ops = {
 	/* syscall path */
-	.alloc_check = rb_alloc_check,
 	.alloc = rb_alloc,
 	.free = rb_free,
 	.get_next_key = rb_get_next_key,

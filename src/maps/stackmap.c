@@ -77,8 +77,11 @@ static void sm_unlock(struct kbpf_stackmap *s, unsigned long flags)
 	kbpf_spin_unlock_irqrestore(s->map.obj.host, &s->lock, flags);
 }
 
-/* Called from syscall: Linux's stack_map_alloc() checks, in its order. */
-static int sm_alloc_check(const struct kbpf_host *h, const union bpf_attr *attr)
+/*
+ * Called from syscall: Linux's stack_map_alloc() checks, in its order;
+ * made when allocating, after the privilege check, as Linux makes them.
+ */
+static int sm_check(const union bpf_attr *attr)
 {
 	uint32_t vs = attr->value_size;
 
@@ -105,7 +108,10 @@ static int sm_alloc(const struct kbpf_host *h, const union bpf_attr *attr,
 {
 	struct kbpf_stackmap *s;
 	uint32_t i;
+	int err = sm_check(attr);
 
+	if (err)
+		return err;
 	s = kbpf_zalloc(h, sizeof(*s), 0);
 	if (!s)
 		return -KBPF_ENOMEM;
@@ -379,7 +385,6 @@ unlock:
 }
 
 const struct kbpf_map_ops kbpf_stack_trace_map_ops = {
-	.alloc_check = sm_alloc_check,
 	.alloc = sm_alloc,
 	.free = sm_free,
 	.get_next_key = sm_get_next_key,

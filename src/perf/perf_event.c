@@ -32,6 +32,13 @@
  * the lock owned by its own CPU and gets -EBUSY instead of deadlocking.
  * The ring is detached and freed under the lock, so no writer can hold a
  * freed ring: no deferred reclamation is needed.
+ *
+ * Attached programs: a fire loads ev->prog lock-free and runs it. A
+ * detached program is put at once when kbpf_host.defer_free exists
+ * (programs are freed through it, after the fires). Without defer_free the
+ * released perf link is parked on its event with its program reference
+ * (ev->parked, under the lock) and freed when the event is, after the
+ * host's probe close: then no fire can run it.
  */
 #include "core/priv.h"
 #include "core/alloc.h"
@@ -107,6 +114,8 @@ struct kbpf_perf_event {
 	size_t name_size;
 	bool probe_open; /* the host's open succeeded: close on release */
 	struct kbpf_rcu_head rcu; /* probe events are freed after fires */
+	/* Host without defer_free: released links and their programs. */
+	struct perf_link *parked;
 };
 
 struct perf_link {
@@ -114,6 +123,7 @@ struct perf_link {
 	struct kbpf_perf_event *ev; /* one reference */
 	struct kbpf_prog *prog; /* one reference, for link info */
 	uint64_t cookie;
+	struct perf_link *parked_next; /* on ev->parked, once released */
 };
 
 struct lost_record {
@@ -629,9 +639,16 @@ static void pe_release(struct kbpf_obj *obj)
 		h->probes->close(h, ev, &ev->probe);
 	/* Links hold references: only an ioctl-attached program is left.
 	 * Programs are freed through defer_free, so a fire still running it
-	 * is safe. */
+	 * is safe; without defer_free the close above ended the fires. */
 	if (ev->prog)
 		kbpf_prog_put(ev->prog);
+	while (ev->parked) {
+		struct perf_link *link = ev->parked;
+
+		ev->parked = link->parked_next;
+		kbpf_prog_put(link->prog);
+		kbpf_free(h, link, sizeof(*link));
+	}
 	if (ev->name_buf)
 		kbpf_free(h, ev->name_buf, ev->name_size);
 	/* Mappings hold references: none is left. */
@@ -776,13 +793,23 @@ static void perf_link_release(struct kbpf_obj *obj)
 		kbpf_store_release_ptr(&ev->prog, NULL);
 		ev->link = NULL;
 	}
+	/*
+	 * Programs are freed through defer_free: a running fire is safe.
+	 * Without it a fire may still run the program: the link keeps its
+	 * reference, parked on the event until pe_release().
+	 */
+	if (!h->defer_free) {
+		link->parked_next = ev->parked;
+		ev->parked = link;
+	}
 	pe_unlock(ev, flags);
-	/* Programs are freed through defer_free: a running fire is safe. */
 	if (prog)
-		kbpf_prog_put(prog);
-	kbpf_prog_put(link->prog);
+		kbpf_prog_put(prog); /* not the last: link->prog holds it */
+	if (h->defer_free) {
+		kbpf_prog_put(link->prog);
+		kbpf_free(h, link, sizeof(*link));
+	}
 	kbpf_perf_event_put(ev);
-	kbpf_free(h, link, sizeof(*link));
 }
 
 bool kbpf_perf_link_is(const struct kbpf_obj *obj)

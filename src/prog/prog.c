@@ -11,6 +11,7 @@
  */
 #include "maps/prog_array.h"
 #include "prog_internal.h"
+#include "core/atomic.h"
 #include "core/object.h"
 #include "core/priv.h"
 #include "core/util.h"
@@ -25,6 +26,13 @@
 struct kbpf_obj *kbpf_prog_obj(struct kbpf_prog *prog)
 {
 	return &prog->obj;
+}
+
+struct kbpf_prog *kbpf_prog_from_obj(struct kbpf_obj *obj)
+{
+	if (!obj || kbpf_obj_type(obj) != KBPF_OBJ_PROG)
+		return NULL;
+	return kbpf_container_of(obj, struct kbpf_prog, obj);
 }
 
 bool kbpf_prog_type_supported(uint32_t type)
@@ -112,6 +120,7 @@ static void prog_free(struct kbpf_prog *prog)
 	kbpf_free(h, prog->maps, KBPF_MAX_USED_MAPS * sizeof(*prog->maps));
 	kbpf_free(h, prog->insns, size);
 	kbpf_free(h, prog->orig_insns, size);
+	kbpf_percpu_fini(&prog->stats, h);
 	kbpf_free(h, prog, sizeof(*prog));
 }
 
@@ -125,8 +134,17 @@ static void prog_free_rcu(struct kbpf_rcu_head *head)
  * one that tail-called into it before it left its prog array, or a
  * tracepoint fire that loaded it before it was detached. Free it after
  * every read-side section that may run it (Linux frees programs after an
- * RCU grace period). A host without defer_free runs programs only where
- * it holds a reference (BPF_PROG_TEST_RUN), so freeing at once is safe.
+ * RCU grace period).
+ *
+ * A host without defer_free: every other runner holds a reference (test
+ * runs) or keeps the detached program referenced until no fire can run
+ * (raw tracepoints, perf events: they park it). A tail call takes a run
+ * hold under its prog array's lock (prog->runs, maps/prog_array.c), and no
+ * new hold can be taken once no slot holds the program, so wait here for
+ * the runs in flight: each is bounded (checked mode's budget, or the
+ * host's verifier). This is the syscall path: the last put of a program
+ * never comes from a program, which cannot change prog arrays or drop
+ * references. The acquire pairs with kbpf_prog_run_done()'s release.
  */
 static void prog_release(struct kbpf_obj *obj)
 {
@@ -138,6 +156,8 @@ static void prog_release(struct kbpf_obj *obj)
 		prog->rcu.func = prog_free_rcu;
 		h->defer_free(h, &prog->rcu);
 	} else {
+		while (atomic_load_explicit(&prog->runs, memory_order_acquire))
+			kbpf_cpu_relax();
 		prog_free(prog);
 	}
 }
@@ -301,7 +321,10 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	prog->orig_insns = kbpf_malloc(h, size, 0);
 	prog->maps =
 		kbpf_zalloc(h, KBPF_MAX_USED_MAPS * sizeof(*prog->maps), 0);
-	if (!prog->insns || !prog->orig_insns || !prog->maps) {
+	kbpf_spin_init(&prog->bind_lock);
+	if (!prog->insns || !prog->orig_insns || !prog->maps ||
+	    kbpf_percpu_init(&prog->stats, h, sizeof(struct kbpf_prog_stats),
+			     0)) {
 		err = -KBPF_ENOMEM;
 		goto free_prog;
 	}

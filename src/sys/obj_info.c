@@ -37,7 +37,8 @@ static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 {
 	struct bpf_prog_info info, uin;
 	void *uinfo = kbpf_u64_to_ptr(attr->info.info);
-	uint32_t len = attr->info.info_len, i, n;
+	uint32_t len = attr->info.info_len, i, n, nr_maps;
+	uint64_t cnt, nsecs, misses;
 	int err;
 
 	err = kbpf_check_tail_zero(h, uinfo, sizeof(info), len);
@@ -48,8 +49,15 @@ static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 	if (kbpf_copy_from_user(h, &uin, uinfo, len))
 		return -KBPF_EFAULT;
 	kbpf_prog_get_info(prog, &info);
+	/* BPF_PROG_BIND_MAP may be adding maps: one consistent count. */
+	nr_maps = kbpf_prog_nr_maps(prog);
+	info.nr_map_ids = nr_maps;
+	kbpf_prog_stats_read(prog, &cnt, &nsecs, &misses);
+	info.run_cnt = cnt;
+	info.run_time_ns = nsecs;
+	info.recursion_misses = misses;
 	/* map_ids: as many as the user has room for. */
-	n = kbpf_min(uin.nr_map_ids, prog->nr_maps);
+	n = kbpf_min(uin.nr_map_ids, nr_maps);
 	for (i = 0; i < n; i++) {
 		uint32_t id = prog->maps[i]->obj.id;
 

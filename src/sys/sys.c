@@ -30,11 +30,32 @@ struct sys_cmd {
 	kbpf_sys_cmd_fn fn;
 	/* Offset just past the command's last field (Linux's *_LAST_FIELD). */
 	uint16_t attr_end;
+	/*
+	 * Attribute checks Linux makes before @priv (-EINVAL), for commands
+	 * whose capability comes first in the handler kbpf does not have.
+	 */
+	bool (*attr_ok)(const union bpf_attr *attr);
 	/* KBPF_PRIV_* the caller must hold for the command (-EPERM). */
 	uint8_t priv;
 	/* Linux asks for @priv before CHECK_ATTR, not after. */
 	bool priv_first;
 };
+
+/* Linux's bpf_obj_get_next_id(): ids are below INT_MAX. */
+static bool sys_next_id_ok(const union bpf_attr *attr)
+{
+	return attr->start_id < 0x7fffffffu;
+}
+
+/* Linux's map_get_fd_by_id(): only the fd access flags (and a token). */
+static bool sys_map_fd_flags_ok(const union bpf_attr *attr)
+{
+	return !(attr->open_flags &
+		 ~(uint32_t)(BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_TOKEN_FD));
+}
+
+#define NEXT_ID .attr_ok = sys_next_id_ok, .priv = KBPF_PRIV_SYS_ADMIN
+#define MAP_FD_FLAGS .attr_ok = sys_map_fd_flags_ok, .priv = KBPF_PRIV_SYS_ADMIN
 
 /* Capability rules of whole commands (Linux 6.18, kernel/bpf/syscall.c). */
 #define SYS_ADMIN .priv = KBPF_PRIV_SYS_ADMIN
@@ -58,26 +79,28 @@ static const struct sys_cmd sys_cmds[] = {
 				   .attr_end = ATTR_END(next_key) },
 	[BPF_PROG_LOAD] = { .fn = kbpf_sys_prog_load,
 			    .attr_end = ATTR_END(keyring_id) },
-	[BPF_OBJ_PIN] = { .fn = NULL, .attr_end = ATTR_END(path_fd) },
-	[BPF_OBJ_GET] = { .fn = NULL, .attr_end = ATTR_END(path_fd) },
+	[BPF_OBJ_PIN] = { .fn = kbpf_sys_obj_pin,
+			  .attr_end = ATTR_END(path_fd) },
+	[BPF_OBJ_GET] = { .fn = kbpf_sys_obj_get,
+			  .attr_end = ATTR_END(path_fd) },
 	[BPF_PROG_ATTACH] = { .fn = NULL,
 			      .attr_end = ATTR_END(expected_revision) },
 	[BPF_PROG_DETACH] = { .fn = NULL,
 			      .attr_end = ATTR_END(expected_revision) },
 	[BPF_PROG_TEST_RUN] = { .fn = kbpf_sys_prog_test_run,
 				.attr_end = ATTR_END(test.batch_size) },
-	[BPF_PROG_GET_NEXT_ID] = { .fn = NULL,
+	[BPF_PROG_GET_NEXT_ID] = { .fn = kbpf_sys_prog_get_next_id,
 				   .attr_end = ATTR_END(next_id),
-				   SYS_ADMIN },
-	[BPF_MAP_GET_NEXT_ID] = { .fn = NULL,
+				   NEXT_ID },
+	[BPF_MAP_GET_NEXT_ID] = { .fn = kbpf_sys_map_get_next_id,
 				  .attr_end = ATTR_END(next_id),
-				  SYS_ADMIN },
-	[BPF_PROG_GET_FD_BY_ID] = { .fn = NULL,
+				  NEXT_ID },
+	[BPF_PROG_GET_FD_BY_ID] = { .fn = kbpf_sys_prog_get_fd_by_id,
 				    .attr_end = ATTR_END(fd_by_id_token_fd),
 				    SYS_ADMIN },
-	[BPF_MAP_GET_FD_BY_ID] = { .fn = NULL,
+	[BPF_MAP_GET_FD_BY_ID] = { .fn = kbpf_sys_map_get_fd_by_id,
 				   .attr_end = ATTR_END(fd_by_id_token_fd),
-				   SYS_ADMIN },
+				   MAP_FD_FLAGS },
 	[BPF_OBJ_GET_INFO_BY_FD] = { .fn = kbpf_sys_obj_get_info_by_fd,
 				     .attr_end = ATTR_END(info.info) },
 	[BPF_PROG_QUERY] = { .fn = NULL,
@@ -89,7 +112,7 @@ static const struct sys_cmd sys_cmds[] = {
 	[BPF_BTF_LOAD] = { .fn = NULL,
 			   .attr_end = ATTR_END(btf_token_fd),
 			   BPF_CAP },
-	[BPF_BTF_GET_FD_BY_ID] = { .fn = NULL,
+	[BPF_BTF_GET_FD_BY_ID] = { .fn = kbpf_sys_btf_get_fd_by_id,
 				   .attr_end = ATTR_END(fd_by_id_token_fd),
 				   SYS_ADMIN },
 	[BPF_TASK_FD_QUERY] = { .fn = NULL,
@@ -99,9 +122,9 @@ static const struct sys_cmd sys_cmds[] = {
 					     .attr_end = ATTR_END(flags) },
 	[BPF_MAP_FREEZE] = { .fn = kbpf_sys_map_freeze,
 			     .attr_end = ATTR_END(map_fd) },
-	[BPF_BTF_GET_NEXT_ID] = { .fn = NULL,
+	[BPF_BTF_GET_NEXT_ID] = { .fn = kbpf_sys_btf_get_next_id,
 				  .attr_end = ATTR_END(next_id),
-				  SYS_ADMIN },
+				  NEXT_ID },
 	[BPF_MAP_LOOKUP_BATCH] = { .fn = kbpf_sys_map_lookup_batch,
 				   .attr_end = ATTR_END(batch.flags) },
 	[BPF_MAP_LOOKUP_AND_DELETE_BATCH] = { .fn = kbpf_sys_map_lookup_and_delete_batch,
@@ -115,20 +138,20 @@ static const struct sys_cmd sys_cmds[] = {
 			      .attr_end = sizeof(union bpf_attr) },
 	[BPF_LINK_UPDATE] = { .fn = kbpf_sys_link_update,
 			      .attr_end = ATTR_END(link_update.old_prog_fd) },
-	[BPF_LINK_GET_FD_BY_ID] = { .fn = NULL,
+	[BPF_LINK_GET_FD_BY_ID] = { .fn = kbpf_sys_link_get_fd_by_id,
 				    .attr_end = ATTR_END(link_id),
 				    SYS_ADMIN },
-	[BPF_LINK_GET_NEXT_ID] = { .fn = NULL,
+	[BPF_LINK_GET_NEXT_ID] = { .fn = kbpf_sys_link_get_next_id,
 				   .attr_end = ATTR_END(next_id),
-				   SYS_ADMIN },
-	[BPF_ENABLE_STATS] = { .fn = NULL,
+				   NEXT_ID },
+	[BPF_ENABLE_STATS] = { .fn = kbpf_sys_enable_stats,
 			       .attr_end = ATTR_END(enable_stats.type),
 			       SYS_ADMIN },
 	[BPF_ITER_CREATE] = { .fn = NULL,
 			      .attr_end = ATTR_END(iter_create.flags) },
 	[BPF_LINK_DETACH] = { .fn = kbpf_sys_link_detach,
 			      .attr_end = ATTR_END(link_detach.link_fd) },
-	[BPF_PROG_BIND_MAP] = { .fn = NULL,
+	[BPF_PROG_BIND_MAP] = { .fn = kbpf_sys_prog_bind_map,
 				.attr_end = ATTR_END(prog_bind_map.flags) },
 	[BPF_TOKEN_CREATE] = { .fn = NULL,
 			       .attr_end = ATTR_END(token_create.bpffs_fd) },
@@ -175,6 +198,8 @@ long kbpf_sys_bpf(const struct kbpf_host *host, int cmd, void *uattr,
 	if (c->priv_first && !kbpf_priv_has(host, c->priv))
 		return -KBPF_EPERM;
 	if (!sys_attr_zero_from(&attr, c->attr_end))
+		return -KBPF_EINVAL;
+	if (c->attr_ok && !c->attr_ok(&attr))
 		return -KBPF_EINVAL;
 	if (!c->priv_first && !kbpf_priv_has(host, c->priv))
 		return -KBPF_EPERM;

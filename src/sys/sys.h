@@ -36,6 +36,45 @@ long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
 				 unsigned int size);
 
 /*
+ * The id commands (src/sys/ids.c): BPF_*_GET_NEXT_ID and BPF_*_GET_FD_BY_ID
+ * for maps, programs, links and BTF objects, over kbpf's id registry.
+ */
+long kbpf_sys_map_get_next_id(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
+long kbpf_sys_prog_get_next_id(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+long kbpf_sys_link_get_next_id(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+long kbpf_sys_btf_get_next_id(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
+long kbpf_sys_map_get_fd_by_id(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+long kbpf_sys_prog_get_fd_by_id(const struct kbpf_host *h, union bpf_attr *attr,
+				void *uattr, unsigned int size);
+long kbpf_sys_link_get_fd_by_id(const struct kbpf_host *h, union bpf_attr *attr,
+				void *uattr, unsigned int size);
+long kbpf_sys_btf_get_fd_by_id(const struct kbpf_host *h, union bpf_attr *attr,
+			       void *uattr, unsigned int size);
+
+/*
+ * BPF_PROG_BIND_MAP (the map joins the program's used maps, once) and
+ * BPF_ENABLE_STATS (an fd that keeps run statistics on), src/sys/prog_cmds.c.
+ */
+long kbpf_sys_prog_bind_map(const struct kbpf_host *h, union bpf_attr *attr,
+			    void *uattr, unsigned int size);
+long kbpf_sys_enable_stats(const struct kbpf_host *h, union bpf_attr *attr,
+			   void *uattr, unsigned int size);
+
+/*
+ * BPF_OBJ_PIN and BPF_OBJ_GET through kbpf_host.pin/get_pinned
+ * (src/sys/pin.c).
+ */
+long kbpf_sys_obj_pin(const struct kbpf_host *h, union bpf_attr *attr,
+		      void *uattr, unsigned int size);
+long kbpf_sys_obj_get(const struct kbpf_host *h, union bpf_attr *attr,
+		      void *uattr, unsigned int size);
+
+/*
  * Write @len bytes at byte @off of the user's attr, if the user's attr is
  * large enough to hold them (Linux writes back only into what the user
  * passed). Return 0 or -EFAULT.

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kbpf/interp.h"
+#include "core/priv.h"
 #include "core/prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
@@ -117,6 +118,7 @@ static int run_vec(const struct vec *v, enum kbpf_interp_mode mode,
 	uint8_t mem[256];
 
 	memset(&prog, 0, sizeof(prog));
+	prog.priv = KBPF_PRIV_ALL; /* a trusted loader: no pointer rules */
 	prog.insns = (struct bpf_insn *)v->insns;
 	prog.len = v->len;
 	prog.helpers = conf_helpers;

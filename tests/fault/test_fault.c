@@ -1020,6 +1020,34 @@ static long s_prog_test_runs(void)
 	return 0;
 }
 
+/*
+ * A checked run holding more map values than its own region table
+ * (KBPF_INTERP_MAX_REGIONS): the table moves to host memory, atomically.
+ */
+static long s_prog_many_regions(void)
+{
+	struct bpf_insn p[] = {
+		/* 0 */ MOV_K(6, 0),
+		/* 1 */ I(BPF_STX | BPF_MEM | BPF_W, 10, 6, -4, 0),
+		/* 2 */ LD_MAP(1, 0),
+		/* 4 */ MOV_X(2, 10),
+		/* 5 */ ADD_K(2, -4),
+		/* 6 */ CALL(map_lookup_elem),
+		/* 7 */ I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3, 0),
+		/* 8 */ ADD_K(6, 1),
+		/* 9 */ I(BPF_JMP | BPF_JLT | BPF_K, 6, 0, -9, 200),
+		/* 10 */ MOV_K(0, 0),
+		/* 11 */ EXIT,
+	};
+	long map, fd;
+
+	FD(map, map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 200, 0, 0));
+	p[2].imm = (int32_t)map;
+	FD(fd, prog_load(BPF_PROG_TYPE_XDP, p, KBPF_ARRAY_SIZE(p), 0));
+	CK(test_run(fd, NULL, 0, 1));
+	return 0;
+}
+
 /* Packet test runs with a context in, XDP live frames and XDP frags. */
 static long s_prog_pkt_runs(void)
 {
@@ -1351,6 +1379,53 @@ static long s_probe_link(void)
 	return 0;
 }
 
+/* ---- scenarios: ids, bind, stats, pins (#14) ---- */
+
+static long pin_steps(long map, long prog)
+{
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.bpf_fd = (uint32_t)map;
+	a.pathname = (uint64_t)(uintptr_t) "/sys/fs/bpf/kbpf_fault_m";
+	CK(sys(BPF_OBJ_PIN, &a));
+	memset(&a, 0, sizeof(a));
+	a.pathname = (uint64_t)(uintptr_t) "/sys/fs/bpf/kbpf_fault_m";
+	a.file_flags = BPF_F_RDONLY;
+	CK(track(sys(BPF_OBJ_GET, &a)));
+	memset(&a, 0, sizeof(a));
+	a.prog_bind_map.prog_fd = (uint32_t)prog;
+	a.prog_bind_map.map_fd = (uint32_t)map;
+	r = sys(BPF_PROG_BIND_MAP, &a);
+	return r;
+}
+
+/* Ids, a bound map, run statistics and a pin with its get. */
+static long s_ids_stats_pins(void)
+{
+	const struct bpf_insn p[] = { MOV_K(0, 0), EXIT };
+	union bpf_attr a;
+	long map, prog, r;
+	struct bpf_map_info info;
+
+	FD(map, map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 2, 0, 0));
+	FD(prog, prog_load(BPF_PROG_TYPE_SOCKET_FILTER, p, 2, 0));
+	memset(&a, 0, sizeof(a));
+	a.enable_stats.type = BPF_STATS_RUN_TIME;
+	CK(track(sys(BPF_ENABLE_STATS, &a)));
+	CK(test_run(prog, NULL, 0, 1));
+	memset(&info, 0, sizeof(info));
+	CK(obj_info(map, &info, sizeof(info)));
+	memset(&a, 0, sizeof(a));
+	a.map_id = info.id;
+	CK(track(sys(BPF_MAP_GET_FD_BY_ID, &a)));
+	r = pin_steps(map, prog);
+	/* The pin holds a reference close_all() cannot drop. */
+	kbpf_posix_unpin("/sys/fs/bpf/kbpf_fault_m");
+	return r;
+}
+
 /* ---- scenarios: the ELF loader ---- */
 
 #ifdef FAULT_LOADER_OBJ_DIR
@@ -1545,6 +1620,7 @@ static const struct {
 	{ "prog_lru_update", s_prog_lru_update },
 	{ "prog_subprog_callbacks", s_prog_subprog_callbacks },
 	{ "prog_test_runs", s_prog_test_runs },
+	{ "prog_many_regions", s_prog_many_regions },
 	{ "prog_pkt_runs", s_prog_pkt_runs },
 	{ "cgroup_array", s_cgroup_array },
 	{ "prog_ringbuf", s_prog_ringbuf },
@@ -1553,6 +1629,7 @@ static const struct {
 	{ "raw_tp", s_raw_tp },
 	{ "perf_event", s_perf_event },
 	{ "probe_link", s_probe_link },
+	{ "ids_stats_pins", s_ids_stats_pins },
 #ifdef FAULT_LOADER_OBJ_DIR
 	{ "elf_basic", s_elf_basic },
 	{ "elf_core", s_elf_core },

@@ -8,6 +8,7 @@
 #include "core/spinlock.h"
 #include "core/object.h"
 #include "kbpf_posix.h"
+#include "kbpf/state.h"
 #include "kbpf_test.h"
 
 KBPF_TEST(errno_values, "every KBPF_E* equals the Linux host's errno number")
@@ -256,23 +257,102 @@ static void noop_release(struct kbpf_obj *obj)
 	(void)obj;
 }
 
-KBPF_TEST(obj_ids,
-	  "objects get distinct non-zero ids from the host, 0 without id_alloc")
+static long legacy_id_alloc(const struct kbpf_host *h, struct kbpf_obj *obj)
+{
+	(void)h;
+	(void)obj;
+	return 42;
+}
+
+static void legacy_id_release(const struct kbpf_host *h, struct kbpf_obj *obj)
+{
+	(void)h;
+	(void)obj;
+}
+
+KBPF_TEST(
+	obj_ids_legacy,
+	"without kbpf_host.state ids come from id_alloc, else are 0, and nothing is found by id")
 {
 	struct kbpf_host h = *kbpf_posix_host();
-	struct kbpf_obj a = { .host = &h,
-			      .release = noop_release,
-			      .type = KBPF_OBJ_MAP };
-	struct kbpf_obj b = a;
+	struct kbpf_obj a, *o;
+	uint32_t next;
 
+	h.state = NULL;
+	h.id_alloc = legacy_id_alloc;
+	h.id_release = legacy_id_release;
+	kbpf_obj_init(&a, &h, KBPF_OBJ_MAP, noop_release);
 	T_EQ(kbpf_obj_id_alloc(&a), 0);
-	T_EQ(kbpf_obj_id_alloc(&b), 0);
-	T_NE(a.id, 0);
-	T_NE(a.id, b.id);
+	T_EQ(a.id, 42);
+	T_EQ(kbpf_obj_by_id(&h, KBPF_OBJ_MAP, 42, &o), -KBPF_ENOENT);
+	T_EQ(kbpf_obj_next_id(&h, KBPF_OBJ_MAP, 0, &next), -KBPF_ENOENT);
 	kbpf_obj_id_release(&a);
 	T_EQ(a.id, 0);
 	h.id_alloc = NULL;
 	h.id_release = NULL;
-	T_EQ(kbpf_obj_id_alloc(&b), 0);
-	T_EQ(b.id, 0);
+	T_EQ(kbpf_obj_id_alloc(&a), 0);
+	T_EQ(a.id, 0);
+}
+
+KBPF_TEST(
+	obj_ids_registry,
+	"the registry gives cyclic ids per kind in [1, INT_MAX), never 0, reuses freed ids only after wrapping, walks them in order and finds only live objects")
+{
+	static struct kbpf_state st;
+	struct kbpf_host h = *kbpf_posix_host();
+	struct kbpf_obj o[4], l, *got;
+	uint32_t next;
+
+	memset(&st, 0, sizeof(st));
+	h.state = &st;
+	for (int i = 0; i < 4; i++) {
+		kbpf_obj_init(&o[i], &h, KBPF_OBJ_MAP, noop_release);
+		T_EQ(kbpf_obj_id_alloc(&o[i]), 0);
+		T_EQ(o[i].id, (uint32_t)i + 1);
+	}
+	/* Another kind counts on its own. */
+	kbpf_obj_init(&l, &h, KBPF_OBJ_LINK, noop_release);
+	T_EQ(kbpf_obj_id_alloc(&l), 0);
+	T_EQ(l.id, 1);
+	/* A freed id is not reused before the cursor wraps. */
+	kbpf_obj_id_release(&o[1]);
+	T_EQ(kbpf_obj_id_alloc(&o[1]), 0);
+	T_EQ(o[1].id, 5);
+	T_EQ(kbpf_obj_next_id(&h, KBPF_OBJ_MAP, 0, &next), 0);
+	T_EQ(next, 1);
+	T_EQ(kbpf_obj_next_id(&h, KBPF_OBJ_MAP, 1, &next), 0);
+	T_EQ(next, 3);
+	T_EQ(kbpf_obj_next_id(&h, KBPF_OBJ_MAP, 5, &next), -KBPF_ENOENT);
+	T_EQ(kbpf_obj_next_id(&h, KBPF_OBJ_PROG, 0, &next), -KBPF_ENOENT);
+	/* By id: a reference and a user reference while alive. */
+	T_EQ(kbpf_obj_by_id(&h, KBPF_OBJ_MAP, 3, &got), 0);
+	T_EQ(got, &o[2]);
+	T_EQ(atomic_load(&o[2].refcnt), 2);
+	T_EQ(atomic_load(&o[2].usercnt), 2);
+	atomic_store(&o[2].usercnt, 1);
+	kbpf_obj_put(&o[2]);
+	T_EQ(kbpf_obj_by_id(&h, KBPF_OBJ_MAP, 0, &got), -KBPF_ENOENT);
+	T_EQ(kbpf_obj_by_id(&h, KBPF_OBJ_MAP, 2, &got), -KBPF_ENOENT);
+	T_EQ(kbpf_obj_by_id(&h, KBPF_OBJ_LINK, 3, &got), -KBPF_ENOENT);
+	/* Linked but already dying: not found (get-unless-zero). */
+	atomic_store(&o[3].refcnt, 0);
+	T_EQ(kbpf_obj_by_id(&h, KBPF_OBJ_MAP, 4, &got), -KBPF_ENOENT);
+	atomic_store(&o[3].refcnt, 1);
+	/* Past INT_MAX - 1 the cursor wraps to the lowest free id, never 0. */
+	kbpf_ids_set_next(&h, KBPF_OBJ_MAP, 0x7ffffffe);
+	kbpf_obj_id_release(&o[0]);
+	T_EQ(kbpf_obj_id_alloc(&o[0]), 0);
+	T_EQ(o[0].id, 0x7ffffffe);
+	kbpf_obj_id_release(&o[2]);
+	T_EQ(kbpf_obj_id_alloc(&o[2]), 0);
+	T_EQ(o[2].id, 1);
+	kbpf_obj_id_release(&o[3]);
+	T_EQ(kbpf_obj_id_alloc(&o[3]), 0);
+	T_EQ(o[3].id, 2);
+	T_EQ(kbpf_obj_next_id(&h, KBPF_OBJ_MAP, 2, &next), 0);
+	T_EQ(next, 5);
+	for (int i = 0; i < 4; i++)
+		kbpf_obj_id_release(&o[i]);
+	kbpf_obj_id_release(&l);
+	T_EQ(kbpf_obj_next_id(&h, KBPF_OBJ_MAP, 0, &next), -KBPF_ENOENT);
 }

@@ -7,6 +7,7 @@
 
 #include "kbpf/errno.h"
 #include "kbpf/interp.h"
+#include "core/priv.h"
 #include "core/prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
@@ -44,6 +45,7 @@ static int run_insns(struct bpf_insn *insns, uint32_t len,
 					 .mode = mode };
 
 	memset(&prog, 0, sizeof(prog));
+	prog.priv = KBPF_PRIV_ALL; /* a trusted loader: no pointer rules */
 	prog.insns = insns;
 	prog.len = len;
 	prog.helpers = helpers;
@@ -226,6 +228,7 @@ KBPF_TEST(checked_read_only_ctx,
 	uint64_t r0;
 
 	memset(&prog, 0, sizeof(prog));
+	prog.priv = KBPF_PRIV_ALL; /* a trusted loader: no pointer rules */
 	prog.insns = p;
 	prog.len = 3;
 	T_EQ(kbpf_interp_run(&prog, kbpf_posix_host(), &args, &r0),

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Program-side map permissions (issue #12 item 5). Linux's verifier refuses
- * with EACCES a program that stores into or updates/deletes in a
- * BPF_F_RDONLY_PROG map ("write into map forbidden") or loads from a
+ * with EACCES a program that stores into or updates/deletes (pushes/pops
+ * for a queue or stack) in a BPF_F_RDONLY_PROG map ("write into map
+ * forbidden") or loads from a
  * BPF_F_WRONLY_PROG map's value ("read from map forbidden"); DEVMAP and
  * DEVMAP_HASH are BPF_F_RDONLY_PROG by themselves. kbpf has no verifier
  * yet: the same programs load, and their checked runs are stopped
@@ -191,4 +192,98 @@ KBPF_TEST(
 			side_close(s, map[s]);
 		}
 	}
+}
+
+enum qop { PUSH, POP, PEEK, NR_QOPS };
+static const char *const qop_name[] = { "push", "pop", "peek" };
+
+/*
+ * The program for @op on queue or stack @fd: the helper's error, or the
+ * value on the stack after it succeeded (pushed, popped or peeked).
+ * Measured on 6.18: RDONLY_PROG refuses push and pop (EACCES) and allows
+ * peek; WRONLY_PROG allows all three.
+ */
+static uint32_t qprog(struct bpf_insn *p, enum qop op, int fd)
+{
+	static const int32_t fn[] = { BPF_FUNC_map_push_elem,
+				      BPF_FUNC_map_pop_elem,
+				      BPF_FUNC_map_peek_elem };
+	uint32_t n = 0;
+
+	p[n++] = I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 7); /* value */
+	p[n++] = LD_MAP(1, fd);
+	p[n++] = I(0, 0, 0, 0, 0);
+	p[n++] = MOV(2, 10);
+	p[n++] = ADDK(2, -8);
+	p[n++] = MOVK(3, 0); /* push: flags */
+	p[n++] = CALL(fn[op]);
+	p[n++] = I(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 1, 0);
+	p[n++] = I(BPF_LDX | BPF_MEM | BPF_DW, 0, 10, -8, 0);
+	p[n++] = EXIT;
+	return n;
+}
+
+KBPF_TEST(
+	queue_stack_prog_permissions,
+	"QUEUE and STACK with RDONLY_PROG or WRONLY_PROG: push, pop and peek the kernel refuses at load (EACCES) fail with -EACCES in kbpf; the others give the kernel's result")
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_QUEUE,
+					  BPF_MAP_TYPE_STACK };
+	static const uint32_t flags[] = { 0, BPF_F_RDONLY_PROG,
+					  BPF_F_WRONLY_PROG };
+	struct bpf_insn p[16];
+	int cases = 0;
+
+	NEED_KERNEL();
+	for (size_t t = 0; t < KBPF_ARRAY_SIZE(types); t++) {
+		for (size_t f = 0; f < KBPF_ARRAY_SIZE(flags); f++) {
+			for (int op = 0; op < NR_QOPS; op++) {
+				long map[2], fd[2], r;
+				uint32_t n, ret = 0;
+
+				for (int s = 0; s < 2; s++) {
+					uint64_t v = 42;
+					union bpf_attr a;
+
+					map[s] = side_create(s, types[t], 0, 8,
+							     4, flags[f], 0,
+							     NULL);
+					T_ASSERT(map[s] >= 0);
+					/* One element for pop and peek. */
+					memset(&a, 0, sizeof(a));
+					a.map_fd = (uint32_t)map[s];
+					a.value = (uint64_t)(uintptr_t)&v;
+					T_EQ(side_bpf(s, BPF_MAP_UPDATE_ELEM,
+						      &a),
+					     0);
+					n = qprog(p, (enum qop)op, (int)map[s]);
+					fd[s] = load(s, BPF_PROG_TYPE_SYSCALL,
+						     BPF_F_SLEEPABLE, p, n);
+				}
+				T_ASSERT(fd[1] >= 0);
+				r = run(SIDE_KBPF, fd[1], NULL, 0, &ret);
+				printf("  type %u flags 0x%x %-4s kernel load %ld, kbpf run %ld ret %d\n",
+				       types[t], flags[f], qop_name[op], fd[0],
+				       r, (int32_t)ret);
+				if (fd[0] == -EACCES) {
+					T_EQ(r, 0);
+					T_EQ((int32_t)ret, -EACCES);
+				} else {
+					uint32_t kret = 0;
+
+					T_ASSERT(fd[0] >= 0);
+					T_EQ(run(SIDE_KERNEL, fd[0], NULL, 0,
+						 &kret),
+					     r);
+					T_EQ(kret, ret);
+				}
+				for (int s = 0; s < 2; s++) {
+					side_close(s, fd[s]);
+					side_close(s, map[s]);
+				}
+				cases++;
+			}
+		}
+	}
+	T_EQ(cases, 18);
 }

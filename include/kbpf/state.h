@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kbpf's mutable per-host state, in storage the host provides
+ * (kbpf_host.state): the id registries Linux keeps in its idrs (maps,
+ * programs, links, BTF objects), the counter perf event ids come from, and
+ * the run-statistics switch of BPF_ENABLE_STATS. A host declares one
+ * struct kbpf_state, zeroed (static storage is typical), points its table
+ * at it and never touches it again; kbpf alone writes it. The fields are
+ * kbpf's and may change between versions: only the type's size and the
+ * zero-initialised state are the contract.
+ *
+ * Why storage rather than host callbacks (kbpf_host.id_alloc/id_release):
+ * Linux's id rules are more than "a unique number": ids are cyclic in
+ * [1, INT_MAX), never 0, per object kind, BPF_*_GET_NEXT_ID walks them in
+ * order and BPF_*_GET_FD_BY_ID finds an object only while it is alive. Every
+ * host would have to write the same registry with the same races against
+ * the last reference going away; kbpf writes it once. The registry allocates
+ * nothing (objects are linked into it through their own header), so ids
+ * never fail for lack of memory and may be released from any context.
+ */
+#ifndef KBPF_STATE_H
+#define KBPF_STATE_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "host.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Lock and counter words: C11 atomics in C, their plain layout in C++. */
+#ifdef __cplusplus
+#define KBPF_STATE_ATOMIC_U32 uint32_t
+#define KBPF_STATE_ATOMIC_U64 uint64_t
+#else
+#include <stdatomic.h>
+#define KBPF_STATE_ATOMIC_U32 _Atomic uint32_t
+#define KBPF_STATE_ATOMIC_U64 _Atomic uint64_t
+#endif
+
+/* Slots per object kind, indexed by enum kbpf_obj_type. */
+#define KBPF_STATE_KINDS 8
+
+/**
+ * struct kbpf_state - zero it and point kbpf_host.state at it.
+ * @lock: a kbpf spinlock guarding the id lists (taken with the host's
+ *        irq_save; never held while allocating or calling the host
+ *        otherwise).
+ * @head, @tail: per kind, the live objects with ids, sorted by id.
+ * @last: per kind, the last id given (the cyclic cursor).
+ * @perf_id: the last perf event id (a 64-bit counter, as Linux's).
+ * @stats_users: open BPF_ENABLE_STATS fds; runs record statistics while
+ *               it is not 0.
+ */
+struct kbpf_state {
+	KBPF_STATE_ATOMIC_U32 lock;
+	struct kbpf_obj *head[KBPF_STATE_KINDS];
+	struct kbpf_obj *tail[KBPF_STATE_KINDS];
+	uint32_t last[KBPF_STATE_KINDS];
+	KBPF_STATE_ATOMIC_U64 perf_id;
+	KBPF_STATE_ATOMIC_U32 stats_users;
+};
+
+/**
+ * kbpf_ids_set_next() - make the next id of kind @type (enum
+ * kbpf_obj_type) the first free id at or after @id (1 .. INT_MAX - 1), as
+ * if the last one given had been @id - 1. For tests and tools that align
+ * kbpf's ids with another system's (records that carry ids).
+ * @h: the host; does nothing if it has no kbpf_host.state.
+ *
+ * Context: any; takes the registry lock.
+ */
+KBPF_API void kbpf_ids_set_next(const struct kbpf_host *h, uint32_t type,
+				uint32_t id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBPF_STATE_H */
