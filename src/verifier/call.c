@@ -53,10 +53,11 @@ static bool const_stack_key(struct venv *env, const struct vreg *r,
 		*key = 0;
 		return true;
 	}
-	if (!(b & 7) && f->slot[b] == SLOT_SPILL &&
+	/* Inside one spilled constant (little-endian bytes). */
+	if ((b & 7) + size <= 8 && f->slot[b] == SLOT_SPILL &&
 	    f->spill[b / 8].type == T_SCALAR &&
 	    kbpf_scalar_is_const(&f->spill[b / 8].s)) {
-		uint64_t v = f->spill[b / 8].s.var.value;
+		uint64_t v = f->spill[b / 8].s.var.value >> ((b & 7) * 8);
 
 		*key = size == 8 ? v : v & ((1ull << (size * 8)) - 1);
 		return true;

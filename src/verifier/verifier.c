@@ -200,6 +200,69 @@ static int check_sane_offset(struct venv *env, const struct vreg *r,
 	return 0;
 }
 
+/*
+ * Loaders without CAP_PERFMON (Linux's !bypass_spec_v1): pointer
+ * arithmetic is limited to what Linux can sanitize against speculative
+ * execution (sanitize_ptr_alu(): stack and map value pointers, offsets
+ * of one sign) and must stay inside the object (sanitize_check_bounds()).
+ */
+static int spec_check_alu(struct venv *env, const struct bpf_insn *insn,
+			  const struct vreg *ptr, const struct vreg *off,
+			  bool reversed)
+{
+	static const char err[] =
+		"pointer arithmetic with it prohibited for !root";
+	uint8_t op = BPF_OP(insn->code);
+
+	if (env->allow_ptr_leaks || BPF_SRC(insn->code) == BPF_K ||
+	    (op != BPF_ADD && op != BPF_SUB))
+		return 0;
+	if (ptr->type != T_STACK && ptr->type != T_MAP_VALUE) {
+		kbpf_vlog_printf(
+			env->log,
+			"R%u has pointer with unsupported alu operation, %s\n",
+			insn->dst_reg, err);
+		return -KBPF_EACCES;
+	}
+	if (off->s.smin < 0 && off->s.smax > 0) {
+		kbpf_vlog_printf(
+			env->log,
+			"R%u has unknown scalar with mixed signed bounds, %s\n",
+			reversed ? insn->dst_reg : insn->src_reg, err);
+		return -KBPF_EACCES;
+	}
+	return 0;
+}
+
+static int spec_check_bounds(struct venv *env, const struct bpf_insn *insn,
+			     const struct vreg *r)
+{
+	if (r->type == T_STACK) {
+		int64_t off = (int64_t)r->off + (int64_t)r->s.var.value;
+
+		if (off >= 0 || off < -V_STACK) {
+			kbpf_vlog_printf(
+				env->log,
+				"R%u stack pointer arithmetic goes out of range, prohibited for !root; off=%lld\n",
+				insn->dst_reg, (long long)off);
+			return -KBPF_EACCES;
+		}
+	} else if (r->type == T_MAP_VALUE) {
+		int64_t lo = (int64_t)r->off + r->s.smin;
+		int64_t hi = (int64_t)r->off + (int64_t)r->s.umax;
+
+		if (r->s.smin < 0 || lo < 0 || hi + 1 > r->map->value_size ||
+		    r->s.umax >= (uint64_t)V_MAX_VAR_OFF) {
+			kbpf_vlog_printf(
+				env->log,
+				"R%u pointer arithmetic of map value goes out of range, prohibited for !root\n",
+				insn->dst_reg);
+			return -KBPF_EACCES;
+		}
+	}
+	return 0;
+}
+
 /* @dst = @ptr op @off (Linux's adjust_ptr_min_max_vals()). */
 static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 		   struct vreg *dst, const struct vreg *ptr,
@@ -252,6 +315,8 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 	err = check_sane_offset(env, off, ptr);
 	if (!err)
 		err = check_sane_offset(env, ptr, ptr);
+	if (!err)
+		err = spec_check_alu(env, insn, ptr, off, reversed);
 	if (err)
 		return err;
 	switch (op) {
@@ -319,6 +384,11 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 			"R%u variable stack access prohibited for !root, var_off=%s off=%d\n",
 			insn->dst_reg, t, res.off);
 		return -KBPF_EACCES;
+	}
+	if (!env->allow_ptr_leaks) {
+		err = spec_check_bounds(env, insn, &res);
+		if (err)
+			return err;
 	}
 	*dst = res;
 	return 0;
@@ -854,6 +924,12 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 					"invalid read from stack off %lld+%lld size %u\n",
 					(long long)lo, (long long)(o - lo),
 					size);
+			else if ((uint64_t)-lo <= f->allocated)
+				kbpf_vlog_printf(
+					env->log,
+					"invalid read from stack R%u off %lld+%lld size %u\n",
+					regno, (long long)lo,
+					(long long)(o - lo), size);
 			else
 				kbpf_vlog_printf(
 					env->log,
