@@ -964,3 +964,163 @@ KBPF_TEST(
 	T_EQ(unsound, 0);
 	T_EQ(faults, 0);
 }
+
+/* ---- random packet programs ---- */
+
+/* r2 = data, r3 = data_end stay; r4/r5/r7 work on copies. */
+static void gen_pkt_unit(uint64_t *st, struct unit *u, int left)
+{
+	static const uint8_t sz[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+	static const uint8_t jop[] = { BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE };
+	int k = (int)rn(st, 42) - 1;
+
+	memset(u, 0, sizeof(*u));
+	switch (rn(st, 8)) {
+	case 0:
+	case 1:
+		/* a bounds check: r4 = r2 + k; if r4 op r3 (either order) */
+		u->insn[u->n++] = MOVR(4, rn(st, 4) ? 2 : 7);
+		u->insn[u->n++] = ALU(BPF_ADD, 4, k);
+		if (left > 1) {
+			uint8_t op = jop[rn(st, 4)];
+
+			u->insn[u->n++] = rn(st, 2) ? JR(op, 4, 3, 0) :
+						      JR(op, 3, 4, 0);
+			u->skip = 1 + (int)rn(st, (uint32_t)(left - 1 < 3 ?
+								     left - 1 :
+								     3));
+		}
+		break;
+	case 2:
+	case 3:
+		u->insn[u->n++] = LDX(sz[rn(st, 4)], 0, rn(st, 3) ? 2 : 7,
+				      (int16_t)((int)rn(st, 40) - 1));
+		break;
+	case 4:
+		u->insn[u->n++] = STX(sz[rn(st, 4)], rn(st, 3) ? 2 : 7, 0,
+				      (int16_t)((int)rn(st, 40) - 1));
+		break;
+	case 5:
+		/* a variable offset: r7 = r2 + (r0 & mask) */
+		u->insn[u->n++] = MOVR(7, 2);
+		u->insn[u->n++] = ALU(BPF_AND, 0, (int32_t)rn(st, 32));
+		u->insn[u->n++] = ALUR(BPF_ADD, 7, 0);
+		break;
+	case 6:
+		/* a 4-byte context field both types have (0..16) */
+		u->insn[u->n++] =
+			LDX(BPF_W, 0, 1, (int16_t)(4 * (int)rn(st, 5)));
+		break;
+	default:
+		u->insn[u->n++] = MOV(0, (int32_t)rn(st, 64));
+		break;
+	}
+}
+
+KBPF_TEST(
+	verifier_random_packets,
+	"random XDP and tc programs checking data + N against data_end in every order and reading and writing the packet at fixed and variable offsets (KBPF_VRANDOM/3): the same decision as the kernel; accepted ones run in checked mode on a 64-byte packet without a fault")
+{
+	const char *env = getenv("KBPF_VRANDOM");
+	int total = (env ? atoi(env) : 3000) / 3;
+	uint64_t st = kbpf_test_seed() * 104729;
+	int agree = 0, unsound = 0, strict = 0, same = 0, refused = 0;
+	int shown = 0, faults = 0, accepted = 0;
+
+	NEED_KERNEL();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (int i = 0; i < total; i++) {
+		struct bpf_insn p[200];
+		struct unit u[24];
+		int starts[25], nunits = 3 + (int)rn(&st, 12);
+		uint32_t n = 0, type = rn(&st, 2) ? XDP : CLS;
+		union bpf_attr a;
+		long k, b;
+		char kl[256], bl[256];
+
+		if (type == XDP) {
+			p[n++] = LDX(BPF_W, 2, 1, 0);
+			p[n++] = LDX(BPF_W, 3, 1, 4);
+		} else {
+			p[n++] = LDX(BPF_W, 2, 1, 76);
+			p[n++] = LDX(BPF_W, 3, 1, 80);
+		}
+		p[n++] = MOVR(7, 2);
+		p[n++] = MOV(0, 0);
+		for (int j = 0; j < nunits; j++)
+			gen_pkt_unit(&st, &u[j], nunits - j);
+		for (int j = 0; j < nunits; j++) {
+			starts[j] = (int)n;
+			for (int m = 0; m < u[j].n; m++)
+				p[n++] = u[j].insn[m];
+		}
+		starts[nunits] = (int)n;
+		for (int j = 0; j < nunits; j++)
+			if (u[j].skip) {
+				int to = j + 1 + u[j].skip;
+
+				if (to > nunits)
+					to = nunits;
+				p[starts[j] + u[j].n - 1].off =
+					(int16_t)(starts[to] -
+						  (starts[j] + u[j].n));
+			}
+		p[n++] = MOV(0, 2);
+		p[n++] = EXIT;
+		for (int side = 0; side < 2; side++) {
+			memset(&a, 0, sizeof(a));
+			a.prog_type = type;
+			a.insn_cnt = n;
+			a.insns = (uint64_t)(uintptr_t)p;
+			a.license = (uint64_t)(uintptr_t) "GPL";
+			a.log_level = 1;
+			a.log_size = sizeof(logs[side]);
+			a.log_buf = (uint64_t)(uintptr_t)logs[side];
+			logs[side][0] = 0;
+			if (side == SIDE_KERNEL)
+				k = side_bpf(side, BPF_PROG_LOAD, &a);
+			else
+				b = side_bpf(side, BPF_PROG_LOAD, &a);
+		}
+		why_line(logs[0], kl, sizeof(kl));
+		why_line(logs[1], bl, sizeof(bl));
+		if ((k >= 0) == (b >= 0))
+			agree++;
+		else if (b >= 0)
+			unsound++;
+		else
+			strict++;
+		if (k < 0) {
+			refused++;
+			same += !strcmp(kl, bl);
+		}
+		if (((k >= 0) != (b >= 0) || (k < 0 && strcmp(kl, bl))) &&
+		    shown < (getenv("KBPF_VDEBUG") ? 1000 : 8)) {
+			char text[128];
+
+			shown++;
+			printf("#%d kernel %ld [%s]\n   kbpf   %ld [%s]\n", i,
+			       k, kl, b, bl);
+			for (uint32_t j = 0; j < n; j++) {
+				kbpf_disasm_insn(&p[j], n - j, text,
+						 sizeof(text));
+				printf("      %u: %s\n", j, text);
+			}
+		}
+		if (b >= 0) {
+			accepted++;
+			if (run_checked(b, type) < 0)
+				faults++;
+		}
+		side_close(SIDE_KERNEL, k);
+		side_close(SIDE_KBPF, b);
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("random packets: %d programs (%d accepted by kbpf), agree %d, "
+	       "kbpf accepts what the kernel refuses %d, refuses what it "
+	       "accepts %d; same line %d of %d refusals; checked-mode faults "
+	       "%d\n",
+	       total, accepted, agree, unsound, strict, same, refused, faults);
+	T_EQ(unsound, 0);
+	T_EQ(faults, 0);
+}
