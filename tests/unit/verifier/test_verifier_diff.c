@@ -1124,3 +1124,21 @@ KBPF_TEST(
 	T_EQ(unsound, 0);
 	T_EQ(faults, 0);
 }
+
+KBPF_TEST(
+	verifier_no_leaks,
+	"verifying every program of the table, accepted or refused (every path of the walk, pruning and state eviction on the 1M-instruction loop), frees all it allocated, with the sizes it allocated")
+{
+	long live;
+
+	if (create_maps(SIDE_KBPF))
+		T_FAIL("creating maps");
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	live = kbpf_posix_live_allocs();
+	for (size_t i = 0; i < NR_CASES; i++)
+		side_close(SIDE_KBPF, load(SIDE_KBPF, &cases[i]));
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	T_EQ(kbpf_posix_live_allocs(), live);
+	for (int m = 0; m < NR_MAPS; m++)
+		side_close(SIDE_KBPF, maps[SIDE_KBPF][m]);
+}
