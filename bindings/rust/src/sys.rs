@@ -217,6 +217,9 @@ pub const KBPF_CAP_NET_ADMIN: u32 = 12;
 pub const KBPF_CAP_SYS_ADMIN: u32 = 21;
 pub const KBPF_CAP_PERFMON: u32 = 38;
 pub const KBPF_CAP_BPF: u32 = 39;
+pub const KBPF_VERIFIER_OFF: u32 = 0;
+pub const KBPF_VERIFIER_ENFORCE: u32 = 1;
+pub const KBPF_VERIFIER_FALLBACK: u32 = 2;
 pub const KBPF_UAPI_INT_TYPES: u32 = 1;
 pub const KBPF_UAPI_BPF_HELPERS_LIST: u32 = 1;
 pub const KBPF_HELPER_COUNT: u32 = 212;
@@ -667,6 +670,7 @@ pub struct kbpf_host {
     >,
     pub unprivileged_bpf_disabled:
         ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> core::ffi::c_int>,
+    pub verifier: u32,
     pub trace_write: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, msg: *const core::ffi::c_char, len: usize),
     >,
@@ -726,7 +730,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        392usize,
+        400usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1329,6 +1333,23 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_unprivileged_bpf_disabled();
+    fn test_field_verifier() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
+            },
+            280usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(verifier)
+            )
+        );
+    }
+    test_field_verifier();
     fn test_field_trace_write() {
         assert_eq!(
             unsafe {
@@ -1336,7 +1357,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            280usize,
+            288usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1353,7 +1374,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            288usize,
+            296usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1370,7 +1391,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            296usize,
+            304usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1387,7 +1408,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            304usize,
+            312usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1404,7 +1425,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            312usize,
+            320usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1421,7 +1442,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            320usize,
+            328usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1438,7 +1459,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            328usize,
+            336usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1455,7 +1476,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            336usize,
+            344usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1472,7 +1493,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            344usize,
+            352usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1489,7 +1510,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            352usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1506,7 +1527,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            360usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1523,7 +1544,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            368usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1540,7 +1561,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            376usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1557,7 +1578,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            384usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
