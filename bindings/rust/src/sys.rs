@@ -640,6 +640,8 @@ pub struct kbpf_host {
         ) -> core::ffi::c_int,
     >,
     pub current_task: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
+    pub signal_pending: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> bool>,
+    pub cond_resched: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host)>,
     pub stack_walk: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
@@ -730,7 +732,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        400usize,
+        416usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1214,6 +1216,40 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_current_task();
+    fn test_field_signal_pending() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).signal_pending) as usize - ptr as usize
+            },
+            224usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(signal_pending)
+            )
+        );
+    }
+    test_field_signal_pending();
+    fn test_field_cond_resched() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cond_resched) as usize - ptr as usize
+            },
+            232usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(cond_resched)
+            )
+        );
+    }
+    test_field_cond_resched();
     fn test_field_stack_walk() {
         assert_eq!(
             unsafe {
@@ -1221,7 +1257,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).stack_walk) as usize - ptr as usize
             },
-            224usize,
+            240usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1238,7 +1274,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).cgroup_get) as usize - ptr as usize
             },
-            232usize,
+            248usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1255,7 +1291,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).ifindex_ok) as usize - ptr as usize
             },
-            240usize,
+            256usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1272,7 +1308,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).cgroup_put) as usize - ptr as usize
             },
-            248usize,
+            264usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1289,7 +1325,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_in_cgroup) as usize - ptr as usize
             },
-            256usize,
+            272usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1306,7 +1342,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            264usize,
+            280usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1323,7 +1359,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            272usize,
+            288usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1340,7 +1376,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            280usize,
+            296usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1357,7 +1393,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            288usize,
+            304usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1374,7 +1410,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            296usize,
+            312usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1391,7 +1427,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            304usize,
+            320usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1408,7 +1444,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            312usize,
+            328usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1425,7 +1461,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            320usize,
+            336usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1442,7 +1478,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            328usize,
+            344usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1459,7 +1495,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            336usize,
+            352usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1476,7 +1512,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            344usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1493,7 +1529,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            352usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1510,7 +1546,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            360usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1527,7 +1563,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            368usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1544,7 +1580,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            376usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1561,7 +1597,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            384usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1578,7 +1614,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            392usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
