@@ -166,6 +166,33 @@ static bool posix_capable(const struct kbpf_host *h, int cap)
 	return (data[cap / 32].effective >> (cap % 32)) & 1;
 }
 
+/*
+ * A user-space thread has no kernel signal state to look at; tests make a
+ * long command see a pending signal with kbpf_posix_interrupt_after().
+ */
+static atomic_long posix_interrupt_countdown = -1;
+
+void kbpf_posix_interrupt_after(long n)
+{
+	atomic_store(&posix_interrupt_countdown, n);
+}
+
+static bool posix_signal_pending(const struct kbpf_host *h)
+{
+	long n = atomic_load_explicit(&posix_interrupt_countdown,
+				      memory_order_relaxed);
+
+	(void)h;
+	if (n < 0)
+		return false;
+	if (n == 0) {
+		atomic_store(&posix_interrupt_countdown, -1);
+		return true;
+	}
+	atomic_fetch_sub(&posix_interrupt_countdown, 1);
+	return false;
+}
+
 static atomic_int posix_unpriv_setting = -1;
 
 void kbpf_posix_set_unprivileged_bpf_disabled(int value)
@@ -579,6 +606,7 @@ static struct kbpf_host posix_host = {
 	.current_ids = posix_current_ids,
 	.current_comm = posix_current_comm,
 	.capable = posix_capable,
+	.signal_pending = posix_signal_pending,
 	.unprivileged_bpf_disabled = posix_unprivileged_bpf_disabled,
 	.trace_write = posix_trace_write,
 	.wake = posix_wake,
@@ -601,8 +629,14 @@ static void host_init(void)
 {
 	const char *what;
 
+	const char *v = getenv("KBPF_VERIFIER");
+
 	if (!posix_host.nr_cpus)
 		posix_host.nr_cpus = kbpf_posix_possible_cpus();
+	if (v && !strcmp(v, "enforce"))
+		posix_host.verifier = KBPF_VERIFIER_ENFORCE;
+	else if (v && !strcmp(v, "fallback"))
+		posix_host.verifier = KBPF_VERIFIER_FALLBACK;
 	if (kbpf_host_check(&posix_host, &what)) {
 		fprintf(stderr, "kbpf posix host: bad field %s\n", what);
 		abort();
@@ -614,6 +648,11 @@ const struct kbpf_host *kbpf_posix_host(void)
 	pthread_once(&host_once, host_init);
 	atomic_store(&host_used, 1);
 	return &posix_host;
+}
+
+void kbpf_posix_set_verifier(uint32_t mode)
+{
+	posix_host.verifier = mode;
 }
 
 struct kbpf_raw_tp_registry *kbpf_posix_raw_tps(void)

@@ -217,6 +217,9 @@ pub const KBPF_CAP_NET_ADMIN: u32 = 12;
 pub const KBPF_CAP_SYS_ADMIN: u32 = 21;
 pub const KBPF_CAP_PERFMON: u32 = 38;
 pub const KBPF_CAP_BPF: u32 = 39;
+pub const KBPF_VERIFIER_OFF: u32 = 0;
+pub const KBPF_VERIFIER_ENFORCE: u32 = 1;
+pub const KBPF_VERIFIER_FALLBACK: u32 = 2;
 pub const KBPF_UAPI_INT_TYPES: u32 = 1;
 pub const KBPF_UAPI_BPF_HELPERS_LIST: u32 = 1;
 pub const KBPF_HELPER_COUNT: u32 = 212;
@@ -637,6 +640,8 @@ pub struct kbpf_host {
         ) -> core::ffi::c_int,
     >,
     pub current_task: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
+    pub signal_pending: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> bool>,
+    pub cond_resched: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host)>,
     pub stack_walk: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
@@ -667,6 +672,7 @@ pub struct kbpf_host {
     >,
     pub unprivileged_bpf_disabled:
         ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> core::ffi::c_int>,
+    pub verifier: u32,
     pub trace_write: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, msg: *const core::ffi::c_char, len: usize),
     >,
@@ -726,7 +732,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        392usize,
+        416usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1210,6 +1216,40 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_current_task();
+    fn test_field_signal_pending() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).signal_pending) as usize - ptr as usize
+            },
+            224usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(signal_pending)
+            )
+        );
+    }
+    test_field_signal_pending();
+    fn test_field_cond_resched() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cond_resched) as usize - ptr as usize
+            },
+            232usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(cond_resched)
+            )
+        );
+    }
+    test_field_cond_resched();
     fn test_field_stack_walk() {
         assert_eq!(
             unsafe {
@@ -1217,7 +1257,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).stack_walk) as usize - ptr as usize
             },
-            224usize,
+            240usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1234,7 +1274,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).cgroup_get) as usize - ptr as usize
             },
-            232usize,
+            248usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1251,7 +1291,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).ifindex_ok) as usize - ptr as usize
             },
-            240usize,
+            256usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1268,7 +1308,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).cgroup_put) as usize - ptr as usize
             },
-            248usize,
+            264usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1285,7 +1325,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_in_cgroup) as usize - ptr as usize
             },
-            256usize,
+            272usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1302,7 +1342,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            264usize,
+            280usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1319,7 +1359,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            272usize,
+            288usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1329,6 +1369,23 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_unprivileged_bpf_disabled();
+    fn test_field_verifier() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
+            },
+            296usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(verifier)
+            )
+        );
+    }
+    test_field_verifier();
     fn test_field_trace_write() {
         assert_eq!(
             unsafe {
@@ -1336,7 +1393,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            280usize,
+            304usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1353,7 +1410,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            288usize,
+            312usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1370,7 +1427,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            296usize,
+            320usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1387,7 +1444,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            304usize,
+            328usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1404,7 +1461,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            312usize,
+            336usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1421,7 +1478,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            320usize,
+            344usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1438,7 +1495,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            328usize,
+            352usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1455,7 +1512,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            336usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1472,7 +1529,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            344usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1489,7 +1546,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            352usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1506,7 +1563,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            360usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1523,7 +1580,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            368usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1540,7 +1597,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            376usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1557,7 +1614,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            384usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
