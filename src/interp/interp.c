@@ -1462,11 +1462,20 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		if (err == INTERP_RESUME_UNPRIV) {
 			/*
 			 * A privileged program tail-called an unprivileged
-			 * one: its rules from here on, with what the
-			 * registers look like and an uninitialised stack.
+			 * one: its rules from here on, with the context in r1
+			 * and an uninitialised stack.
 			 */
 			st.unpriv = true;
 			taint_frame_reset(&st, 0);
+			/*
+			 * Only r1 (the context) is the callee's to read: Linux
+			 * verifies it with r0 and r2-r9 unreadable, and what
+			 * the privileged caller left there may be addresses
+			 * the rules cannot recognise (its own maps' values).
+			 */
+			st.resume_regs[0] = 0;
+			memset(&st.resume_regs[2], 0,
+			       8 * sizeof(st.resume_regs[0]));
 			err = interp_exec_unpriv(&st, 0, NULL, ret);
 		}
 		if (!err && run.error)

@@ -297,7 +297,7 @@ static int INTERP_FN(struct interp_state *st, uint32_t pc, const uint64_t *args,
 	/*
 	 * The program's r1 is its context; a callback's, what it was handed;
 	 * after a tail call from the checked loop, what each register looks
-	 * like.
+	 * like (r1, the context; kbpf_interp_run() zeroed the others).
 	 */
 	memset(rk, TK_SCALAR, sizeof(rk));
 	for (int i_ = args ? 1 : 0; i_ <= (args ? 5 : 9); i_++)
