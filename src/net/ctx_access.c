@@ -318,6 +318,9 @@ static int ctx_skb(const struct kbpf_prog *prog, struct bpf_insn *insn,
 	    prog->type != BPF_PROG_TYPE_SOCKET_FILTER &&
 	    prog->type != BPF_PROG_TYPE_CGROUP_SKB && !write && size == 1)
 		return 0;
+	/* The socket's addresses: whole u32 loads only (measured). */
+	if (IN(off, SKB_OFF(remote_ip4), SKB_END(local_ip6)) && size != 4)
+		return -KBPF_EACCES;
 	if ((IN(off, SKB_OFF(family), SKB_END(local_port)) &&
 	     prog->type != BPF_PROG_TYPE_CGROUP_SKB) ||
 	    IN(off, SKB_OFF(flow_keys), SKB_OFF(flow_keys) + 8) ||
