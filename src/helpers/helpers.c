@@ -421,41 +421,39 @@ static int64_t strtox(const unsigned char *buf, uint64_t len, uint64_t flags,
 	return (int64_t)i;
 }
 
-/* bpf_strtol: the value must fit a signed long (-ERANGE). */
+/*
+ * bpf_strtol: the value must fit a signed long (-ERANGE). On any error
+ * *res is 0 (measured: Linux clears it).
+ */
 static uint64_t h_strtol(struct kbpf_run *run, uint64_t buf, uint64_t len,
 			 uint64_t flags, uint64_t res, uint64_t r5)
 {
-	uint64_t v;
-	bool neg;
-	int64_t n = strtox(PTR(buf), len, flags, &v, &neg), out;
+	uint64_t v = 0;
+	bool neg = false;
+	int64_t n = strtox(PTR(buf), len, flags, &v, &neg), out = 0;
 
-	if (n < 0)
-		return (uint64_t)n;
-	if (neg) {
-		if ((int64_t)(0 - v) > 0)
-			return (uint64_t)-KBPF_ERANGE;
-		out = (int64_t)(0 - v);
-	} else {
-		if ((int64_t)v < 0)
-			return (uint64_t)-KBPF_ERANGE;
-		out = (int64_t)v;
-	}
+	if (n >= 0 && neg && (int64_t)(0 - v) > 0)
+		n = -KBPF_ERANGE;
+	else if (n >= 0 && !neg && (int64_t)v < 0)
+		n = -KBPF_ERANGE;
+	else if (n >= 0)
+		out = (int64_t)(neg ? 0 - v : v);
 	memcpy(PTR(res), &out, sizeof(out));
 	return (uint64_t)n;
 }
 
-/* bpf_strtoul: no sign allowed (-EINVAL). */
+/* bpf_strtoul: no sign allowed (-EINVAL); *res is 0 on any error. */
 static uint64_t h_strtoul(struct kbpf_run *run, uint64_t buf, uint64_t len,
 			  uint64_t flags, uint64_t res, uint64_t r5)
 {
-	uint64_t v;
-	bool neg;
+	uint64_t v = 0;
+	bool neg = false;
 	int64_t n = strtox(PTR(buf), len, flags, &v, &neg);
 
+	if (n >= 0 && neg)
+		n = -KBPF_EINVAL;
 	if (n < 0)
-		return (uint64_t)n;
-	if (neg)
-		return (uint64_t)-KBPF_EINVAL;
+		v = 0;
 	memcpy(PTR(res), &v, sizeof(v));
 	return (uint64_t)n;
 }
