@@ -62,6 +62,18 @@ const struct kbpf_host *kbpf_posix_host(void);
  */
 void kbpf_posix_set_unprivileged_bpf_disabled(int value);
 
+/*
+ * kbpf_posix_set_verifier() - the host's kbpf_host.verifier policy for
+ * the programs loaded from now on: KBPF_VERIFIER_OFF (the POSIX host's
+ * default), KBPF_VERIFIER_ENFORCE or KBPF_VERIFIER_FALLBACK. Not
+ * synchronised with loads running on other threads: set it before them.
+ * Tests switch it on and back off (tests/unit/verifier/). The initial
+ * value comes from the environment: KBPF_VERIFIER=enforce or =fallback
+ * (anything else: off), so that tools such as `kbpf load` can run under
+ * either policy (scripts/corpus-check.sh).
+ */
+void kbpf_posix_set_verifier(uint32_t mode);
+
 /**
  * kbpf_posix_set_nr_cpus() - set the number of possible CPUs reported to
  * kbpf (default: the machine's possible CPUs, as /sys reports them, so

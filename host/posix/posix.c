@@ -726,10 +726,16 @@ static void host_init(void)
 {
 	const char *what;
 
+	const char *v = getenv("KBPF_VERIFIER");
+
 	if (!posix_host.nr_cpus)
 		posix_host.nr_cpus = kbpf_posix_possible_cpus();
 	if (!posix_host.hz)
 		posix_host.hz = posix_kernel_hz();
+	if (v && !strcmp(v, "enforce"))
+		posix_host.verifier = KBPF_VERIFIER_ENFORCE;
+	else if (v && !strcmp(v, "fallback"))
+		posix_host.verifier = KBPF_VERIFIER_FALLBACK;
 	if (kbpf_host_check(&posix_host, &what)) {
 		fprintf(stderr, "kbpf posix host: bad field %s\n", what);
 		abort();
@@ -741,6 +747,11 @@ const struct kbpf_host *kbpf_posix_host(void)
 	pthread_once(&host_once, host_init);
 	atomic_store(&host_used, 1);
 	return &posix_host;
+}
+
+void kbpf_posix_set_verifier(uint32_t mode)
+{
+	posix_host.verifier = mode;
 }
 
 struct kbpf_raw_tp_registry *kbpf_posix_raw_tps(void)

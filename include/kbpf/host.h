@@ -62,6 +62,14 @@ struct kbpf_state;
 #define KBPF_CAP_PERFMON 38
 #define KBPF_CAP_BPF 39
 
+/*
+ * kbpf_host.verifier: what BPF_PROG_LOAD does with kbpf's verifier
+ * (src/verifier/, docs/design/verifier.md).
+ */
+#define KBPF_VERIFIER_OFF 0u /* structural check only (default) */
+#define KBPF_VERIFIER_ENFORCE 1u /* refuse what it cannot prove, as Linux */
+#define KBPF_VERIFIER_FALLBACK 2u /* load it anyway, checked mode only */
+
 /* Object kinds an fd may refer to. */
 enum kbpf_obj_type {
 	KBPF_OBJ_MAP = 1, /* struct kbpf_map */
@@ -423,6 +431,20 @@ struct kbpf_host {
 	 * Linux's default (CONFIG_BPF_UNPRIV_DEFAULT_OFF).
 	 */
 	int (*unprivileged_bpf_disabled)(const struct kbpf_host *h);
+	/*
+	 * What BPF_PROG_LOAD does after the structural check (plain data,
+	 * read at each load on the syscall path):
+	 * KBPF_VERIFIER_OFF (0, the default): nothing more; programs are not
+	 * proven safe and their runners' checked mode is the safety net.
+	 * KBPF_VERIFIER_ENFORCE: kbpf's verifier must prove the program safe
+	 * as Linux's would; what it cannot prove is refused with Linux's log
+	 * line and errno (-EACCES, -EINVAL, -E2BIG).
+	 * KBPF_VERIFIER_FALLBACK: the verifier runs; a program it cannot
+	 * prove still loads (the log says why) and then runs only in the
+	 * interpreter's checked mode, whatever mode its runner asks for.
+	 * kbpf_host_check() refuses other values ("verifier").
+	 */
+	uint32_t verifier;
 
 	/* ------------------------------------------------------------ output */
 

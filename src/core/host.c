@@ -31,6 +31,8 @@ int kbpf_host_check(const struct kbpf_host *h, const char **what)
 		bad = "id_release";
 	else if (!h->read_lock != !h->read_unlock)
 		bad = "read_unlock";
+	else if (h->verifier > KBPF_VERIFIER_FALLBACK)
+		bad = "verifier";
 	if (what)
 		*what = bad;
 	return bad ? -KBPF_EINVAL : 0;

@@ -298,6 +298,16 @@ struct kbpf_prog {
 	 * KBPF_PRIV_ALL for programs an in-kernel loader made.
 	 */
 	uint32_t priv;
+	/*
+	 * The verifier's answer (kbpf_host.verifier not OFF): @verified, it
+	 * proved the program safe; @checked_only, it could not and the host's
+	 * policy (KBPF_VERIFIER_FALLBACK) loaded it anyway: the interpreter
+	 * runs it in checked mode whatever its runner asks. @verified_insns:
+	 * instructions it processed (bpf_prog_info.verified_insns).
+	 */
+	bool verified;
+	bool checked_only;
+	uint32_t verified_insns;
 	struct kbpf_rcu_head rcu;
 	atomic_uint runs;
 	struct kbpf_percpu stats;

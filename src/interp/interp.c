@@ -1338,7 +1338,8 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	st.len = prog->len;
 	st.depth = 0;
 	st.may_goto = INTERP_MAY_GOTO_LOOPS;
-	st.checked = args->mode == KBPF_INTERP_CHECKED;
+	/* A program the verifier could not prove runs checked (FALLBACK). */
+	st.checked = args->mode == KBPF_INTERP_CHECKED || prog->checked_only;
 	st.nr_regions = 0;
 	st.nr_inner_maps = 0;
 	st.nr_base_regions = 0;

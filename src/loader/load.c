@@ -201,6 +201,19 @@ static const char *ld_last_line(char *log, size_t size)
 	start = n;
 	while (start && log[start - 1] != '\n')
 		start--;
+	/*
+	 * A verifier's log (Linux's, or kbpf's with kbpf_host.verifier on)
+	 * ends with its "processed N insns ..." statistics: the reason is
+	 * the line before.
+	 */
+	if (start && n - start >= 10 &&
+	    !memcmp(log + start, "processed ", 10)) {
+		n = start - 1;
+		log[n] = 0;
+		start = n;
+		while (start && log[start - 1] != '\n')
+			start--;
+	}
 	return log + start;
 }
 

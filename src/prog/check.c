@@ -779,9 +779,11 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 		kbpf_vlog_printf(
 			log, "verification time %llu usec\n",
 			(unsigned long long)((h->mono_ns(h) - t0) / 1000));
-	kbpf_vlog_printf(
-		log,
-		"kbpf: structural check passed: %u insns, %u maps (not a safety verifier)\n",
-		prog->len, prog->nr_maps);
+	/* With the verifier on, its "processed ..." line ends the log instead. */
+	if (h->verifier == KBPF_VERIFIER_OFF)
+		kbpf_vlog_printf(
+			log,
+			"kbpf: structural check passed: %u insns, %u maps (not a safety verifier)\n",
+			prog->len, prog->nr_maps);
 	return 0;
 }

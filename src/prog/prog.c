@@ -275,6 +275,27 @@ static int prog_check_attr(const struct kbpf_host *h,
 	return 0;
 }
 
+/*
+ * The verifier after the structural check, under the host's policy: what
+ * it refuses fails the load (ENFORCE) or loads for checked mode only
+ * (FALLBACK; not for -ENOMEM, which fails the load either way).
+ */
+static int prog_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
+		       const struct kbpf_prog_load_opts *opts,
+		       struct kbpf_vlog *log)
+{
+	int err = kbpf_verify(prog, h, log, &prog->verified_insns,
+			      opts && opts->kernel_ptrs);
+
+	prog->verified = !err;
+	if (err && err != -KBPF_ENOMEM &&
+	    h->verifier == KBPF_VERIFIER_FALLBACK) {
+		prog->checked_only = true;
+		err = 0;
+	}
+	return err;
+}
+
 int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 		   const struct kbpf_prog_load_opts *opts,
 		   struct kbpf_prog **out)
@@ -369,6 +390,8 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 			err = kbpf_prog_attach_btf(prog, h, attr, &log);
 		if (!err)
 			err = kbpf_prog_check(prog, h, attr, opts, &log);
+		if (!err && h->verifier != KBPF_VERIFIER_OFF)
+			err = prog_verify(prog, h, opts, &log);
 	}
 	err = kbpf_vlog_finalize(&log, err, &attr->log_true_size);
 	kbpf_vlog_fini(&log);
@@ -463,5 +486,6 @@ int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info)
 	memcpy(info->name, prog->name, sizeof(info->name));
 	info->gpl_compatible = prog->gpl_compatible;
 	info->attach_btf_id = prog->attach_btf_id;
+	info->verified_insns = prog->verified_insns;
 	return 0;
 }

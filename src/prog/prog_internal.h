@@ -9,6 +9,7 @@
 #include "core/prog.h"
 #include "core/vlog.h"
 #include "net/net_internal.h"
+#include "verifier/verifier.h"
 
 void kbpf_sha256(const void *data, size_t len, uint8_t out[32]);
 

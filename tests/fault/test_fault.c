@@ -292,6 +292,13 @@ static void resolve_sites(void)
 			x = find_addr(al, nal,
 				      (uintptr_t)stacks[s].f[k] - exe_base - 1);
 			for (int j = 0; x && j < x->n && !found; j++) {
+				/*
+				 * alloc.h's wrappers, which gcc -O0 emits out
+				 * of line with their caller's file name.
+				 */
+				if (!strncmp(x->func[j], "kbpf_malloc", 11) ||
+				    !strcmp(x->func[j], "kbpf_zalloc"))
+					continue;
 				found = src_location(x->lines[j], where,
 						     sizeof(where));
 				func = x->func[j];

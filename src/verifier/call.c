@@ -1,0 +1,680 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Calls and exits for the verifier (Linux's check_helper_call(),
+ * check_func_call() and the BPF_EXIT handling of do_check(), in
+ * behaviour): helper arguments checked against the prototype kinds of the
+ * program's helper table (enum kbpf_arg_kind, src/core/prog.h), the map
+ * rules of each helper, ring buffer records as references that every path
+ * must give back, r1-r5 clobbered and r0 typed by the result kind;
+ * bpf-to-bpf calls in new frames (r6-r9 are the caller's, kept);
+ * callbacks of bpf_loop, for_each_map_elem and user_ringbuf_drain run in
+ * a new frame once, with their argument types, and must return 0 or 1.
+ *
+ * Called from syscall; no locks.
+ */
+#include "verifier_internal.h"
+
+#include "core/util.h"
+#include "helpers/helpers.h"
+#include "kbpf/disasm.h"
+
+/* What the arguments of one call said. */
+struct call_meta {
+	const struct kbpf_map *map;
+	int mem_regno; /* the pointer a size argument measures */
+	bool mem_write;
+	bool mem_null;
+	uint32_t release_ref;
+	int func_regno;
+	uint64_t const_arg[6];
+	bool is_const[6];
+	bool key_known; /* the key is a constant on the stack */
+	uint64_t key;
+};
+
+/*
+ * The key @r points to, if it is a constant on the stack: zeroed bytes, or
+ * the low bytes of a spilled constant (Linux's get_constant_map_key()).
+ */
+static bool const_stack_key(struct venv *env, const struct vreg *r,
+			    uint32_t size, uint64_t *key)
+{
+	struct vframe *f = env->cur->frames[r->frameno];
+	int64_t off = (int64_t)r->off + (int64_t)r->s.var.value;
+	uint32_t i, b;
+
+	if (r->type != T_STACK || !kbpf_scalar_is_const(&r->s) || size > 8 ||
+	    off < -V_STACK || off + size > 0)
+		return false;
+	b = (uint32_t)(off + V_STACK);
+	for (i = 0; i < size && f->slot[b + i] == SLOT_ZERO; i++)
+		;
+	if (i == size) {
+		*key = 0;
+		return true;
+	}
+	/* Inside one spilled constant (little-endian bytes). */
+	if ((b & 7) + size <= 8 && f->slot[b] == SLOT_SPILL &&
+	    f->spill[b / 8].type == T_SCALAR &&
+	    kbpf_scalar_is_const(&f->spill[b / 8].s)) {
+		uint64_t v = f->spill[b / 8].s.var.value >> ((b & 7) * 8);
+
+		*key = size == 8 ? v : v & ((1ull << (size * 8)) - 1);
+		return true;
+	}
+	return false;
+}
+
+static bool helper_writes_map(uint32_t id)
+{
+	return id == BPF_FUNC_map_update_elem ||
+	       id == BPF_FUNC_map_delete_elem || id == BPF_FUNC_map_push_elem ||
+	       id == BPF_FUNC_map_pop_elem;
+}
+
+/*
+ * Map types that only some helpers take, and helpers that only some map
+ * types fit (a subset of Linux's check_map_func_compatibility()).
+ */
+static bool map_func_ok(uint32_t map_type, uint32_t id)
+{
+	switch (map_type) {
+	case BPF_MAP_TYPE_RINGBUF:
+		if (id != BPF_FUNC_ringbuf_output &&
+		    id != BPF_FUNC_ringbuf_reserve &&
+		    id != BPF_FUNC_ringbuf_query &&
+		    id != BPF_FUNC_ringbuf_reserve_dynptr)
+			return false;
+		break;
+	case BPF_MAP_TYPE_USER_RINGBUF:
+		if (id != BPF_FUNC_user_ringbuf_drain)
+			return false;
+		break;
+	case BPF_MAP_TYPE_PROG_ARRAY:
+		if (id != BPF_FUNC_tail_call)
+			return false;
+		break;
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+		if (id != BPF_FUNC_perf_event_read &&
+		    id != BPF_FUNC_perf_event_output &&
+		    id != BPF_FUNC_skb_output && id != BPF_FUNC_xdp_output &&
+		    id != BPF_FUNC_perf_event_read_value)
+			return false;
+		break;
+	case BPF_MAP_TYPE_STACK_TRACE:
+		if (id != BPF_FUNC_get_stackid)
+			return false;
+		break;
+	default:
+		break;
+	}
+	switch (id) {
+	case BPF_FUNC_tail_call:
+		return map_type == BPF_MAP_TYPE_PROG_ARRAY;
+	case BPF_FUNC_ringbuf_output:
+	case BPF_FUNC_ringbuf_reserve:
+	case BPF_FUNC_ringbuf_query:
+	case BPF_FUNC_ringbuf_reserve_dynptr:
+		return map_type == BPF_MAP_TYPE_RINGBUF;
+	case BPF_FUNC_user_ringbuf_drain:
+		return map_type == BPF_MAP_TYPE_USER_RINGBUF;
+	case BPF_FUNC_perf_event_output:
+		return map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+	case BPF_FUNC_get_stackid:
+		return map_type == BPF_MAP_TYPE_STACK_TRACE;
+	case BPF_FUNC_map_push_elem:
+	case BPF_FUNC_map_pop_elem:
+	case BPF_FUNC_map_peek_elem:
+		return map_type == BPF_MAP_TYPE_QUEUE ||
+		       map_type == BPF_MAP_TYPE_STACK ||
+		       (map_type == BPF_MAP_TYPE_BLOOM_FILTER &&
+			id != BPF_FUNC_map_pop_elem);
+	default:
+		return true;
+	}
+}
+
+static bool is_mem_type(const struct vreg *r)
+{
+	switch (r->type) {
+	case T_STACK:
+	case T_PKT:
+	case T_PKT_META:
+	case T_MAP_KEY:
+	case T_MAP_VALUE:
+	case T_MEM:
+		return !(r->flags & VF_NULL);
+	default:
+		return false;
+	}
+}
+
+static int type_error(struct venv *env, uint32_t regno, const char *expected)
+{
+	char buf[32];
+
+	kbpf_vlog_printf(env->log, "R%u type=%s expected=%s\n", regno,
+			 kbpf_v_type_str(&CUR_REGS(env)[regno], buf,
+					 sizeof(buf)),
+			 expected);
+	return -KBPF_EACCES;
+}
+
+#define MEM_TYPES \
+	"fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_"
+
+/* @size bytes at the pointer in @regno, read or (@write) written by the helper. */
+static int helper_mem(struct venv *env, uint32_t regno, uint32_t size,
+		      bool write, bool zero_ok)
+{
+	return kbpf_v_check_mem(env, regno, 0, size, write, -1, NULL, true,
+				zero_ok);
+}
+
+static int check_size_arg(struct venv *env, uint32_t regno, struct call_meta *m,
+			  bool zero_ok)
+{
+	const struct vreg *r = &CUR_REGS(env)[regno];
+
+	if (r->type != T_SCALAR)
+		return type_error(env, regno, "scalar");
+	if (r->s.smin < 0) {
+		kbpf_vlog_printf(
+			env->log,
+			"R%u min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+			regno);
+		return -KBPF_EACCES;
+	}
+	if (!r->s.umin && !zero_ok) {
+		kbpf_vlog_printf(
+			env->log,
+			"R%u invalid zero-sized read: u64=[%llu,%llu]\n", regno,
+			(unsigned long long)r->s.umin,
+			(unsigned long long)r->s.umax);
+		return -KBPF_EACCES;
+	}
+	if (r->s.umax >= (uint64_t)V_MAX_VAR_OFF) {
+		kbpf_vlog_printf(
+			env->log,
+			"R%u unbounded memory access, use 'var &= const' or 'if (var < const)'\n",
+			regno);
+		return -KBPF_EACCES;
+	}
+	if (m->mem_regno < 0 || m->mem_null)
+		return 0;
+	return helper_mem(env, (uint32_t)m->mem_regno, (uint32_t)r->s.umax,
+			  m->mem_write, true);
+}
+
+static int check_arg(struct venv *env, const struct kbpf_helper *fn,
+		     uint32_t id, uint32_t i, struct call_meta *m)
+{
+	uint32_t regno = i + 1;
+	struct vreg *r = &CUR_REGS(env)[regno];
+	enum kbpf_arg_kind kind = fn->args[i];
+	int err;
+
+	err = kbpf_v_check_read(env, regno);
+	if (err)
+		return err;
+	if (r->type == T_SCALAR && kbpf_scalar_is_const(&r->s)) {
+		m->is_const[regno] = true;
+		m->const_arg[regno] = r->s.var.value;
+	}
+	switch (kind) {
+	case KBPF_ARG_NONE:
+		return 0;
+	case KBPF_ARG_ANYTHING:
+		if (!env->allow_ptr_leaks && kbpf_v_is_ptr(r)) {
+			kbpf_vlog_printf(
+				env->log,
+				"R%u leaks addr into helper function\n", regno);
+			return -KBPF_EACCES;
+		}
+		return 0;
+	case KBPF_ARG_UNSAFE_PTR:
+		return 0;
+	case KBPF_ARG_CONST_MAP_PTR:
+		if (r->type != T_MAP_PTR || (r->flags & VF_NULL))
+			return type_error(env, regno, "map_ptr");
+		if (!r->map) {
+			kbpf_vlog_printf(
+				env->log,
+				"kbpf: verifier v0 does not track inner maps (R%u)\n",
+				regno);
+			return -KBPF_EINVAL;
+		}
+		m->map = r->map;
+		return 0;
+	case KBPF_ARG_PTR_TO_MAP_KEY:
+	case KBPF_ARG_PTR_TO_MAP_VALUE:
+	case KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
+		if (!m->map) {
+			kbpf_vlog_printf(env->log,
+					 "invalid map_ptr to access map->%s\n",
+					 kind == KBPF_ARG_PTR_TO_MAP_KEY ?
+						 "key" :
+						 "value");
+			return -KBPF_EACCES;
+		}
+		if (!is_mem_type(r) || r->type == T_MEM)
+			return type_error(
+				env, regno,
+				"fp, pkt, pkt_meta, map_key, map_value");
+		if (kind == KBPF_ARG_PTR_TO_MAP_KEY)
+			m->key_known = const_stack_key(env, r, m->map->key_size,
+						       &m->key);
+		return helper_mem(env, regno,
+				  kind == KBPF_ARG_PTR_TO_MAP_KEY ?
+					  m->map->key_size :
+					  m->map->value_size,
+				  kind == KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE,
+				  false);
+	case KBPF_ARG_PTR_TO_MEM_OR_NULL:
+	case KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL:
+		if (r->type == T_SCALAR && kbpf_scalar_is_const(&r->s) &&
+		    !r->s.var.value) {
+			m->mem_regno = (int)regno;
+			m->mem_null = true;
+			return 0;
+		}
+		/* fallthrough */
+	case KBPF_ARG_PTR_TO_MEM:
+	case KBPF_ARG_PTR_TO_UNINIT_MEM:
+		if (!is_mem_type(r))
+			return type_error(env, regno, MEM_TYPES);
+		m->mem_regno = (int)regno;
+		m->mem_null = false;
+		m->mem_write = kind == KBPF_ARG_PTR_TO_UNINIT_MEM ||
+			       kind == KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL;
+		return 0;
+	case KBPF_ARG_CONST_SIZE:
+	case KBPF_ARG_CONST_SIZE_OR_ZERO:
+		err = check_size_arg(env, regno, m,
+				     kind == KBPF_ARG_CONST_SIZE_OR_ZERO);
+		m->mem_regno = -1;
+		return err;
+	case KBPF_ARG_PTR_TO_CTX:
+		if (r->type != T_CTX)
+			return type_error(env, regno, "ctx");
+		if (r->off || !kbpf_scalar_is_const(&r->s) || r->s.var.value) {
+			kbpf_vlog_printf(
+				env->log,
+				"dereference of modified ctx ptr R%u off=%d disallowed\n",
+				regno, r->off);
+			return -KBPF_EACCES;
+		}
+		return 0;
+	case KBPF_ARG_PTR_TO_FUNC:
+		if (r->type != T_FUNC)
+			return type_error(env, regno, "func");
+		m->func_regno = (int)regno;
+		return 0;
+	case KBPF_ARG_PTR_TO_STACK_OR_NULL:
+		if (r->type == T_SCALAR && kbpf_scalar_is_const(&r->s) &&
+		    !r->s.var.value)
+			return 0;
+		if (r->type != T_STACK)
+			return type_error(env, regno, "fp");
+		return 0;
+	case KBPF_ARG_PTR_TO_RINGBUF_MEM:
+		if (r->type != T_MEM || !(r->flags & VF_RINGBUF) ||
+		    (r->flags & VF_NULL))
+			return type_error(env, regno, "ringbuf_mem");
+		if (r->off || !kbpf_scalar_is_const(&r->s) || r->s.var.value) {
+			kbpf_vlog_printf(
+				env->log,
+				"R%u must have zero offset when passed to release func\n",
+				regno);
+			return -KBPF_EINVAL;
+		}
+		m->release_ref = r->ref_obj_id;
+		return 0;
+	case KBPF_ARG_PTR_TO_DYNPTR:
+	case KBPF_ARG_PTR_TO_DYNPTR_RDONLY:
+		if (r->type == T_DYNPTR &&
+		    kind == KBPF_ARG_PTR_TO_DYNPTR_RDONLY)
+			return 0;
+		if (r->type != T_STACK)
+			return type_error(env, regno, "fp");
+		return helper_mem(env, regno, 16,
+				  kind == KBPF_ARG_PTR_TO_DYNPTR, false);
+	case KBPF_ARG_PTR_TO_LONG:
+		if (!is_mem_type(r))
+			return type_error(env, regno, MEM_TYPES);
+		return helper_mem(env, regno, 8, true, false);
+	case KBPF_ARG_CONST_STR:
+		if (r->type != T_MAP_VALUE || (r->flags & VF_NULL))
+			return type_error(env, regno, "map_value");
+		if (!(r->map->map_flags & BPF_F_RDONLY_PROG)) {
+			kbpf_vlog_printf(
+				env->log,
+				"R%u does not point to a readonly map'\n",
+				regno);
+			return -KBPF_EACCES;
+		}
+		return 0;
+	}
+	(void)id;
+	return 0;
+}
+
+static void release_ref(struct venv *env, uint32_t ref)
+{
+	struct vstate *st = env->cur;
+
+	for (uint32_t i = 0; i < st->nr_refs; i++) {
+		if (st->refs[i].id == ref) {
+			st->refs[i] = st->refs[--st->nr_refs];
+			break;
+		}
+	}
+	for (uint32_t fr = 0; fr <= st->curframe; fr++) {
+		struct vframe *f = st->frames[fr];
+
+		for (uint32_t i = 0; i < 11; i++)
+			if (f->regs[i].ref_obj_id == ref) {
+				if (env->allow_ptr_leaks)
+					kbpf_v_mark_unknown(&f->regs[i]);
+				else
+					kbpf_v_mark_not_init(&f->regs[i]);
+			}
+		for (uint32_t k = 0; k < V_SLOTS; k++)
+			if (f->slot[k * 8] == SLOT_SPILL &&
+			    f->spill[k].ref_obj_id == ref) {
+				for (uint32_t b = 0; b < 8; b++)
+					f->slot[k * 8 + b] = SLOT_MISC;
+			}
+	}
+}
+
+/* Linux's check_resource_leak(): each reference held, then why. */
+static int ref_leak(struct venv *env, const char *what)
+{
+	const struct vstate *st = env->cur;
+
+	for (uint32_t i = 0; i < st->nr_refs; i++)
+		kbpf_vlog_printf(env->log,
+				 "Unreleased reference id=%u alloc_insn=%u\n",
+				 st->refs[i].id, st->refs[i].insn);
+	kbpf_vlog_printf(env->log, "%s would lead to reference leak\n", what);
+	return -KBPF_EINVAL;
+}
+
+static int push_frame(struct venv *env, uint32_t callsite, uint32_t callback,
+		      struct vframe **out)
+{
+	struct vstate *st = env->cur;
+	struct vframe *f;
+
+	if (st->curframe + 1 >= V_MAX_FRAMES) {
+		kbpf_vlog_printf(env->log,
+				 "the call stack of %u frames is too deep !\n",
+				 st->curframe + 2);
+		return -KBPF_E2BIG;
+	}
+	f = kbpf_v_frame_new(env, st->curframe + 1);
+	if (!f)
+		return -KBPF_ENOMEM;
+	for (int i = 0; i < 11; i++)
+		kbpf_v_mark_not_init(&f->regs[i]);
+	f->regs[10].type = T_STACK;
+	kbpf_scalar_const(&f->regs[10].s, 0);
+	f->regs[10].frameno = (uint8_t)(st->curframe + 1);
+	f->callsite = callsite;
+	f->callback = callback;
+	st->frames[++st->curframe] = f;
+	*out = f;
+	return 0;
+}
+
+int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
+{
+	uint32_t call_pc = *pc;
+	const struct bpf_insn *insn = &env->insns[call_pc];
+	uint32_t id = (uint32_t)insn->imm;
+	const struct kbpf_helper *fn;
+	struct call_meta m;
+	struct vreg *regs, r0, caller_ctx;
+	int err;
+
+	if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+		kbpf_vlog_printf(
+			env->log,
+			"kbpf: verifier v0 does not check kfunc calls\n");
+		return -KBPF_EINVAL;
+	}
+	fn = kbpf_helper_find(env->prog, id);
+	if (!fn) {
+		kbpf_vlog_printf(env->log, "invalid func unknown#%d\n",
+				 insn->imm);
+		return -KBPF_EINVAL;
+	}
+	memset(&m, 0, sizeof(m));
+	m.mem_regno = -1;
+	m.func_regno = -1;
+	/*
+	 * Linux's bpf_trace_printk declares two arguments (the rest are
+	 * "don't care": bpf_printk with fewer values leaves them unset);
+	 * kbpf's table lists five for checked mode.
+	 */
+	for (uint32_t i = 0; i < (id == BPF_FUNC_trace_printk ? 2u : 5u) &&
+			     fn->args[i] != KBPF_ARG_NONE;
+	     i++) {
+		err = check_arg(env, fn, id, i, &m);
+		if (err)
+			return err;
+	}
+	if (m.map && !map_func_ok(m.map->map_type, id)) {
+		kbpf_vlog_printf(
+			env->log, "cannot pass map_type %u into func %s#%u\n",
+			m.map->map_type,
+			kbpf_helper_name(id) ? kbpf_helper_name(id) : "unknown",
+			id);
+		return -KBPF_EINVAL;
+	}
+	if (m.map && (m.map->map_flags & BPF_F_RDONLY_PROG) &&
+	    helper_writes_map(id)) {
+		kbpf_vlog_printf(env->log, "write into map forbidden\n");
+		return -KBPF_EACCES;
+	}
+	if (id == BPF_FUNC_tail_call && env->cur->nr_refs)
+		return ref_leak(env, "tail_call");
+	if (m.release_ref)
+		release_ref(env, m.release_ref);
+	regs = CUR_REGS(env);
+	caller_ctx = regs[3];
+	/* r0 from the result kind (computed before r1-r5 go). */
+	kbpf_v_mark_unknown(&r0);
+	switch (fn->ret) {
+	case KBPF_RET_VOID:
+		kbpf_v_mark_not_init(&r0);
+		break;
+	case KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL:
+		memset(&r0, 0, sizeof(r0));
+		kbpf_scalar_const(&r0.s, 0);
+		r0.flags = VF_NULL;
+		r0.id = ++env->id_gen;
+		/* An array's element at a constant index in range exists. */
+		if (id == BPF_FUNC_map_lookup_elem && m.map && m.key_known &&
+		    (m.map->map_type == BPF_MAP_TYPE_ARRAY ||
+		     m.map->map_type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
+		    m.key < m.map->max_entries) {
+			r0.flags = 0;
+			r0.id = 0;
+		}
+		if (m.map && kbpf_map_is_map_in_map(m.map)) {
+			r0.type = T_MAP_PTR;
+			r0.map = NULL;
+		} else {
+			r0.type = T_MAP_VALUE;
+			r0.map = m.map;
+		}
+		break;
+	case KBPF_RET_PTR_TO_MEM_OR_NULL: {
+		uint32_t sreg = id == BPF_FUNC_ringbuf_reserve ? 2 : 3;
+
+		if (!m.is_const[sreg]) {
+			kbpf_vlog_printf(env->log,
+					 "R%u is not a known constant'\n",
+					 sreg);
+			return -KBPF_EACCES;
+		}
+		memset(&r0, 0, sizeof(r0));
+		kbpf_scalar_const(&r0.s, 0);
+		r0.type = T_MEM;
+		r0.flags = VF_NULL;
+		r0.range = (uint32_t)m.const_arg[sreg];
+		r0.id = ++env->id_gen;
+		if (id == BPF_FUNC_ringbuf_reserve) {
+			struct vstate *st = env->cur;
+
+			/* Linux numbers the reference after the null id. */
+			r0.id = ++env->id_gen;
+			if (st->nr_refs >= V_MAX_REFS) {
+				kbpf_vlog_printf(env->log,
+						 "kbpf: too many references\n");
+				return -KBPF_EINVAL;
+			}
+			r0.flags |= VF_RINGBUF;
+			r0.ref_obj_id = r0.id;
+			st->refs[st->nr_refs].id = r0.id;
+			st->refs[st->nr_refs].insn = call_pc;
+			st->nr_refs++;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	if (m.func_regno >= 0) {
+		/* A callback: "not called" continues after the call... */
+		uint32_t sub = regs[m.func_regno].subprog;
+		const struct kbpf_map *map = m.map;
+		struct vframe *f;
+
+		for (int i = 1; i <= 5; i++)
+			kbpf_v_mark_not_init(&regs[i]);
+		regs[0] = r0;
+		err = kbpf_v_push_branch(env, call_pc + 1);
+		if (err)
+			return err;
+		/* ...and "called" runs the callback in a new frame once. */
+		err = push_frame(env, call_pc, id, &f);
+		if (err)
+			return err;
+		if (id == BPF_FUNC_for_each_map_elem && map) {
+			f->regs[1].type = T_MAP_PTR;
+			f->regs[1].map = map;
+			kbpf_scalar_const(&f->regs[1].s, 0);
+			f->regs[2].type = T_MAP_KEY;
+			f->regs[2].map = map;
+			kbpf_scalar_const(&f->regs[2].s, 0);
+			f->regs[3].type = T_MAP_VALUE;
+			f->regs[3].map = map;
+			kbpf_scalar_const(&f->regs[3].s, 0);
+			f->regs[4] = caller_ctx;
+		} else if (id == BPF_FUNC_user_ringbuf_drain) {
+			f->regs[1].type = T_DYNPTR;
+			kbpf_scalar_const(&f->regs[1].s, 0);
+			f->regs[2] = caller_ctx;
+		} else {
+			kbpf_v_mark_unknown(&f->regs[1]);
+			f->regs[2] = caller_ctx;
+		}
+		*pc = sub;
+		return 0;
+	}
+	for (int i = 1; i <= 5; i++)
+		kbpf_v_mark_not_init(&regs[i]);
+	regs[0] = r0;
+	*pc = call_pc + 1;
+	return 0;
+}
+
+int kbpf_v_check_pseudo_call(struct venv *env, uint32_t *pc)
+{
+	uint32_t call_pc = *pc;
+	const struct bpf_insn *insn = &env->insns[call_pc];
+	struct vreg *caller = CUR_REGS(env);
+	struct vframe *f;
+	int err;
+
+	err = push_frame(env, call_pc, 0, &f);
+	if (err)
+		return err;
+	for (int i = 1; i <= 5; i++)
+		f->regs[i] = caller[i];
+	*pc = (uint32_t)((int64_t)call_pc + insn->imm + 1);
+	return 0;
+}
+
+int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
+{
+	struct vstate *st = env->cur;
+	struct vframe *f = st->frames[st->curframe], *caller;
+	struct vreg *r0 = &f->regs[0];
+	char buf[32];
+	int err;
+
+	if (st->curframe) {
+		err = kbpf_v_check_read(env, 0);
+		if (err)
+			return err;
+		caller = st->frames[st->curframe - 1];
+		if (f->callback) {
+			if (r0->type != T_SCALAR) {
+				kbpf_vlog_printf(env->log,
+						 "R0 not a scalar value\n");
+				return -KBPF_EACCES;
+			}
+			if (r0->s.smin < 0 || r0->s.smax > 1) {
+				kbpf_vlog_printf(
+					env->log,
+					"At callback return the register R0 has");
+				if (r0->s.smin > INT64_MIN)
+					kbpf_vlog_printf(env->log, " smin=%lld",
+							 (long long)r0->s.smin);
+				if (r0->s.smax < INT64_MAX)
+					kbpf_vlog_printf(env->log, " smax=%lld",
+							 (long long)r0->s.smax);
+				if (r0->s.smin == INT64_MIN &&
+				    r0->s.smax == INT64_MAX)
+					kbpf_vlog_printf(
+						env->log,
+						" unknown scalar value");
+				kbpf_vlog_printf(
+					env->log,
+					" should have been in [0, 1]\n");
+				return -KBPF_EACCES;
+			}
+			kbpf_v_mark_unknown(&caller->regs[0]);
+		} else {
+			if (r0->type == T_STACK &&
+			    r0->frameno == st->curframe) {
+				kbpf_vlog_printf(
+					env->log,
+					"cannot return stack pointer to the caller frame\n");
+				return -KBPF_EINVAL;
+			}
+			caller->regs[0] = *r0;
+		}
+		for (int i = 1; i <= 5; i++)
+			kbpf_v_mark_not_init(&caller->regs[i]);
+		*pc = f->callsite + 1;
+		kbpf_v_frame_free(env, f);
+		st->frames[st->curframe--] = NULL;
+		return 0;
+	}
+	if (st->nr_refs)
+		return ref_leak(env, "BPF_EXIT instruction in main prog");
+	err = kbpf_v_check_read(env, 0);
+	if (err)
+		return err;
+	if (!env->allow_ptr_leaks && kbpf_v_is_ptr(r0)) {
+		kbpf_vlog_printf(env->log, "R0 leaks addr as return value\n");
+		return -KBPF_EACCES;
+	}
+	(void)buf;
+	return 1;
+}

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Verifier states (verifier_internal.h): allocation and copies, the lists
+ * of explored states at pruning points, and the pruning itself, which is
+ * what makes verification finish (Linux's is_state_visited() and
+ * states_equal(), in behaviour).
+ *
+ * A path stops at a pruning point when an explored, completed state at
+ * the same instruction is wider than the current one: every register the
+ * rest of the program may read holds in the old state a superset of what
+ * it holds now (scalar ranges and known bits contain, same pointer types
+ * with the same fixed offset, packet ranges at most the current ones,
+ * identities mapping one to one), and so does every stack byte. The old
+ * state was proven safe for all its values, so the current one is too.
+ *
+ * Which registers the rest may read comes from a static liveness pass
+ * over each function (live_in below); Linux tracks it per state while
+ * verifying, and also tracks which scalars needed to be precise. v0 has
+ * neither: unread registers are ignored, every other scalar compares by
+ * its range.
+ *
+ * A state still being explored (branches > 0) never prunes. If it equals
+ * the current one exactly, the path came back to the same place with
+ * nothing changed: "infinite loop detected at insn %d", as Linux.
+ */
+#include "verifier_internal.h"
+
+struct vstate *kbpf_v_state_new(struct venv *env)
+{
+	struct vstate *st = kbpf_zalloc(env->h, sizeof(*st), 0);
+
+	return st;
+}
+
+struct vframe *kbpf_v_frame_new(struct venv *env, uint32_t frameno)
+{
+	struct vframe *f = kbpf_zalloc(env->h, sizeof(*f), 0);
+
+	(void)frameno;
+	return f;
+}
+
+void kbpf_v_frame_free(struct venv *env, struct vframe *f)
+{
+	if (f)
+		kbpf_free(env->h, f, sizeof(*f));
+}
+
+void kbpf_v_state_free(struct venv *env, struct vstate *st)
+{
+	uint32_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < V_MAX_FRAMES; i++)
+		kbpf_v_frame_free(env, st->frames[i]);
+	kbpf_free(env->h, st, sizeof(*st));
+}
+
+struct vstate *kbpf_v_state_copy(struct venv *env, const struct vstate *src)
+{
+	struct vstate *st = kbpf_v_state_new(env);
+	uint32_t i;
+
+	if (!st)
+		return NULL;
+	memcpy(st, src, sizeof(*st));
+	for (i = 0; i < V_MAX_FRAMES; i++)
+		st->frames[i] = NULL;
+	for (i = 0; i <= src->curframe; i++) {
+		st->frames[i] = kbpf_malloc(env->h, sizeof(struct vframe), 0);
+		if (!st->frames[i]) {
+			kbpf_v_state_free(env, st);
+			return NULL;
+		}
+		memcpy(st->frames[i], src->frames[i], sizeof(struct vframe));
+	}
+	st->next = NULL;
+	return st;
+}
+
+/* ---- identities ---- */
+
+/* Old id @o and current id @c correspond, one to one, across the compare. */
+static bool check_ids(struct venv *env, uint32_t o, uint32_t c)
+{
+	uint32_t i;
+
+	if (!o && !c)
+		return true;
+	if (!o || !c)
+		return false;
+	for (i = 0; i < env->idmap_n; i++) {
+		if (env->idmap[2 * i] == o)
+			return env->idmap[2 * i + 1] == c;
+		if (env->idmap[2 * i + 1] == c)
+			return false;
+	}
+	if (env->idmap_n >= KBPF_ARRAY_SIZE(env->idmap) / 2)
+		return false;
+	env->idmap[2 * env->idmap_n] = o;
+	env->idmap[2 * env->idmap_n + 1] = c;
+	env->idmap_n++;
+	return true;
+}
+
+static bool scalar_equal(const struct kbpf_scalar *a,
+			 const struct kbpf_scalar *b)
+{
+	return a->var.value == b->var.value && a->var.mask == b->var.mask &&
+	       a->smin == b->smin && a->smax == b->smax && a->umin == b->umin &&
+	       a->umax == b->umax && a->s32min == b->s32min &&
+	       a->s32max == b->s32max && a->u32min == b->u32min &&
+	       a->u32max == b->u32max;
+}
+
+/* Is @o (explored) at least as wide as @c (current) for the rest? */
+static bool regsafe(struct venv *env, const struct vreg *o,
+		    const struct vreg *c, bool exact)
+{
+	if (exact) {
+		if (o->type != c->type)
+			return false;
+		if (o->type == T_NOT_INIT)
+			return true;
+		return o->flags == c->flags && o->frameno == c->frameno &&
+		       o->off == c->off && o->range == c->range &&
+		       o->subprog == c->subprog && o->map == c->map &&
+		       scalar_equal(&o->s, &c->s) &&
+		       check_ids(env, o->id, c->id) &&
+		       check_ids(env, o->ref_obj_id, c->ref_obj_id);
+	}
+	if (o->type == T_NOT_INIT)
+		return true;
+	if (o->type != c->type)
+		return false;
+	if (o->type == T_SCALAR)
+		return kbpf_scalar_contains(&o->s, &c->s);
+	if (o->flags != c->flags || o->off != c->off || o->map != c->map ||
+	    o->frameno != c->frameno || o->subprog != c->subprog)
+		return false;
+	if (!kbpf_scalar_contains(&o->s, &c->s))
+		return false;
+	switch (o->type) {
+	case T_PKT:
+	case T_PKT_META:
+		if (o->range > c->range)
+			return false;
+		break;
+	case T_MEM:
+		if (o->range != c->range)
+			return false;
+		break;
+	default:
+		break;
+	}
+	return check_ids(env, o->id, c->id) &&
+	       check_ids(env, o->ref_obj_id, c->ref_obj_id);
+}
+
+static bool stacksafe(struct venv *env, const struct vframe *o,
+		      const struct vframe *c, bool exact)
+{
+	uint32_t i;
+
+	for (i = 0; i < V_STACK; i++) {
+		uint8_t os = o->slot[i], cs = c->slot[i];
+
+		if (exact) {
+			if (os != cs)
+				return false;
+		} else if (os == SLOT_INVALID) {
+			continue;
+		} else if (os == SLOT_MISC) {
+			if (cs != SLOT_MISC && cs != SLOT_ZERO &&
+			    !(cs == SLOT_SPILL &&
+			      c->spill[i / 8].type == T_SCALAR))
+				return false;
+			continue;
+		} else if (os != cs) {
+			return false;
+		}
+		if (os == SLOT_SPILL && (i % 8) == 0 &&
+		    !regsafe(env, &o->spill[i / 8], &c->spill[i / 8], exact))
+			return false;
+	}
+	return true;
+}
+
+/* Registers live at @insn of @frame (innermost: the current instruction). */
+static uint16_t frame_live(struct venv *env, const struct vstate *cur,
+			   uint32_t fr, uint32_t insn)
+{
+	uint32_t ret;
+
+	if (fr == cur->curframe)
+		return env->live[insn];
+	/* An outer frame resumes after the call its callee was made by. */
+	ret = cur->frames[fr + 1]->callsite + 1;
+	if (ret >= env->len)
+		return 0;
+	return env->live[ret] & ~0x3fu;
+}
+
+static bool states_equal(struct venv *env, const struct vstate *o,
+			 const struct vstate *c, uint32_t insn, bool exact)
+{
+	uint32_t fr, i;
+
+	if (o->curframe != c->curframe || o->nr_refs != c->nr_refs)
+		return false;
+	env->idmap_n = 0;
+	for (fr = 0; fr <= o->curframe; fr++) {
+		const struct vframe *of = o->frames[fr], *cf = c->frames[fr];
+		uint16_t live = exact ? 0xffff : frame_live(env, c, fr, insn);
+
+		if (of->callsite != cf->callsite ||
+		    of->callback != cf->callback)
+			return false;
+		for (i = 0; i < 11; i++) {
+			if (!(live & (1u << i)))
+				continue;
+			if (!regsafe(env, &of->regs[i], &cf->regs[i], exact))
+				return false;
+		}
+		if (!stacksafe(env, of, cf, exact))
+			return false;
+	}
+	for (i = 0; i < o->nr_refs; i++)
+		if (!check_ids(env, o->refs[i].id, c->refs[i].id))
+			return false;
+	return true;
+}
+
+void kbpf_v_path_done(struct venv *env, struct vstate *st)
+{
+	struct vstate *p = st->parent;
+
+	(void)env;
+	while (p) {
+		if (--p->branches)
+			break;
+		p = p->parent;
+	}
+}
+
+/*
+ * Make room at @insn for one more explored state: drop the complete state
+ * that has missed most (Linux drops states that keep missing too); false
+ * if every state there is still being explored.
+ */
+static bool evict_one(struct venv *env, uint32_t insn)
+{
+	struct vstate **pp, **victim = NULL;
+
+	for (pp = &env->explored[insn]; *pp; pp = &(*pp)->next)
+		if (!(*pp)->branches &&
+		    (!victim || (*pp)->miss_cnt >= (*victim)->miss_cnt))
+			victim = pp;
+	if (!victim)
+		return false;
+	{
+		struct vstate *v = *victim;
+
+		*victim = v->next;
+		kbpf_v_state_free(env, v);
+	}
+	env->nr_explored[insn]--;
+	env->cur_states--;
+	return true;
+}
+
+int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
+{
+	struct vstate *sl, *cur = env->cur, *n;
+
+	for (sl = env->explored[insn]; sl; sl = sl->next) {
+		if (sl->branches) {
+			if (states_equal(env, sl, cur, insn, true)) {
+				kbpf_vlog_printf(
+					env->log,
+					"infinite loop detected at insn %u\n",
+					insn);
+				return -KBPF_EINVAL;
+			}
+			continue;
+		}
+		if (states_equal(env, sl, cur, insn, false)) {
+			sl->hit_cnt++;
+			return 1;
+		}
+		sl->miss_cnt++;
+	}
+	if (env->total_states >= V_MAX_STATES)
+		return 0;
+	if (env->nr_explored[insn] >= V_MAX_PER_INSN && !evict_one(env, insn))
+		return 0;
+	/* Record the current state: later paths here may stop against it. */
+	n = kbpf_v_state_copy(env, cur);
+	if (!n)
+		return -KBPF_ENOMEM;
+	n->insn = insn;
+	n->branches = 1;
+	n->hit_cnt = n->miss_cnt = 0;
+	n->parent = cur->parent;
+	cur->parent = n;
+	n->next = env->explored[insn];
+	env->explored[insn] = n;
+	env->total_states++;
+	env->cur_states++;
+	if (env->cur_states > env->peak_states)
+		env->peak_states = env->cur_states;
+	if (++env->nr_explored[insn] > env->max_states_per_insn)
+		env->max_states_per_insn = env->nr_explored[insn];
+	return 0;
+}
+
+void kbpf_v_free_explored(struct venv *env)
+{
+	uint32_t i;
+
+	if (!env->explored)
+		return;
+	for (i = 0; i < env->len; i++) {
+		struct vstate *sl = env->explored[i], *n;
+
+		for (; sl; sl = n) {
+			n = sl->next;
+			kbpf_v_state_free(env, sl);
+		}
+	}
+}
+
+/* ---- liveness ---- */
+
+static bool is_ldimm64(const struct bpf_insn *i)
+{
+	return i->code == (BPF_LD | BPF_DW | BPF_IMM);
+}
+
+/* Registers @insn reads (*use) and writes (*def). */
+static void insn_use_def(const struct bpf_insn *insn, uint16_t *use,
+			 uint16_t *def)
+{
+	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+	uint16_t d = (uint16_t)(1u << insn->dst_reg);
+	uint16_t s = (uint16_t)(1u << insn->src_reg);
+
+	*use = 0;
+	*def = 0;
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		*def = d;
+		if (op != BPF_MOV)
+			*use |= d;
+		if (BPF_SRC(insn->code) == BPF_X && op != BPF_NEG &&
+		    op != BPF_END)
+			*use |= s;
+		break;
+	case BPF_LDX:
+		*use = s;
+		*def = d;
+		break;
+	case BPF_ST:
+		*use = d;
+		break;
+	case BPF_STX:
+		*use = d | s;
+		if (BPF_MODE(insn->code) == BPF_ATOMIC) {
+			if (insn->imm == BPF_CMPXCHG) {
+				*use |= 1;
+				*def = 1;
+			} else if (insn->imm & BPF_FETCH) {
+				*def = s;
+			}
+		}
+		break;
+	case BPF_LD:
+		if (is_ldimm64(insn)) {
+			*def = d;
+		} else {
+			/* LD_ABS/LD_IND: r6 is the context; r0-r5 clobbered */
+			*use = 1u << 6;
+			if (BPF_MODE(insn->code) == BPF_IND)
+				*use |= s;
+			*def = 0x3f;
+		}
+		break;
+	case BPF_JMP:
+	case BPF_JMP32:
+		if (op == BPF_CALL) {
+			*use = 0x3e;
+			*def = 0x3f;
+		} else if (op == BPF_EXIT) {
+			*use = 1;
+		} else if (op != BPF_JA) {
+			*use = d;
+			if (BPF_SRC(insn->code) == BPF_X)
+				*use |= s;
+		}
+		break;
+	}
+}
+
+/*
+ * Backward may-liveness to a fixed point. Calls are local: a callee's
+ * registers are its own analysis (its entry is not a successor of the
+ * call), a call reads r1-r5 and writes r0-r5; exit reads r0.
+ */
+int kbpf_v_compute_liveness(struct venv *env)
+{
+	uint32_t i, n = env->len;
+	bool changed = true;
+
+	for (i = 0; i < n; i++)
+		env->live[i] = 0;
+	while (changed) {
+		changed = false;
+		for (i = n; i-- > 0;) {
+			const struct bpf_insn *insn = &env->insns[i];
+			uint8_t cls = BPF_CLASS(insn->code);
+			uint8_t op = BPF_OP(insn->code);
+			uint16_t use, def, out = 0, in;
+			uint32_t next = i + (is_ldimm64(insn) ? 2 : 1);
+
+			if (i && is_ldimm64(&env->insns[i - 1]))
+				continue; /* second slot of an ld_imm64 */
+			insn_use_def(insn, &use, &def);
+			if ((cls == BPF_JMP || cls == BPF_JMP32) &&
+			    op != BPF_CALL) {
+				if (op == BPF_EXIT) {
+					out = 0;
+				} else {
+					int32_t off = (cls == BPF_JMP32 &&
+						       op == BPF_JA) ?
+							      insn->imm :
+							      insn->off;
+					int64_t t = (int64_t)i + off + 1;
+
+					if (t >= 0 && t < n)
+						out |= env->live[t];
+					if (op != BPF_JA && next < n)
+						out |= env->live[next];
+				}
+			} else if (next < n) {
+				out = env->live[next];
+			}
+			in = (uint16_t)((out & ~def) | use | (1u << 10));
+			if (in != env->live[i]) {
+				env->live[i] = in;
+				changed = true;
+			}
+		}
+	}
+	return 0;
+}

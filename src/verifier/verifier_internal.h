@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The verifier's private types, shared by its files: the abstract register
+ * (a scalar, or a pointer of a type with a fixed and a variable offset),
+ * the stack frame with its slot states, the verifier state (frames plus
+ * held references), and the environment of one verification.
+ *
+ * state.c: state allocation, copies, the explored-state lists, pruning by
+ * subsumption and register liveness. verifier.c: the walk over the
+ * program and every instruction's rules. call.c: helper calls (argument
+ * kinds), bpf-to-bpf calls and callbacks, exits.
+ *
+ * One verification runs on one thread (the loading task); no locks.
+ */
+#ifndef KBPF_VERIFIER_INTERNAL_H
+#define KBPF_VERIFIER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/alloc.h"
+#include "core/map.h"
+#include "core/prog.h"
+#include "core/vlog.h"
+#include "verifier/domain.h"
+#include "verifier/verifier.h"
+
+#define V_MAX_FRAMES 8 /* Linux's MAX_CALL_FRAMES */
+#define V_STACK 512 /* MAX_BPF_STACK, per frame */
+#define V_SLOTS (V_STACK / 8)
+#define V_MAX_REFS 32
+#define V_MAX_VAR_OFF (1ll << 29) /* Linux's BPF_MAX_VAR_OFF */
+#define V_MAX_STATES 1000000 /* states recorded in all; past it, no new ones */
+#define V_MAX_PER_INSN 64 /* explored states kept at one instruction */
+
+/* Register types (Linux's enum bpf_reg_type, the part v0 knows). */
+enum vtype {
+	T_NOT_INIT = 0,
+	T_SCALAR,
+	T_CTX,
+	T_MAP_PTR,
+	T_MAP_VALUE,
+	T_MAP_KEY,
+	T_STACK,
+	T_PKT,
+	T_PKT_META,
+	T_PKT_END,
+	T_MEM,
+	T_FUNC,
+	T_DYNPTR, /* CONST_PTR_TO_DYNPTR: a callback's read-only dynptr */
+};
+
+#define VF_NULL 0x1u /* _or_null: must be compared with 0 first */
+#define VF_RINGBUF 0x2u /* T_MEM: a ring buffer record */
+#define VF_RDONLY 0x4u /* T_MEM: read-only */
+
+/**
+ * struct vreg - what the verifier knows of one register (or spilled slot).
+ * @type: enum vtype.
+ * @flags: VF_*.
+ * @frameno: T_STACK: the frame whose stack it points into.
+ * @off: fixed offset from the object's start (pointers).
+ * @id: null-check identity (_or_null pointers and their copies), or the
+ *      identity of a packet pointer's variable part (ranges are per id).
+ * @ref_obj_id: the reference (ring buffer record) this pointer is, or 0.
+ * @range: T_PKT/T_PKT_META: bytes past the pointer proven in the packet;
+ *         T_MEM: the memory's size.
+ * @subprog: T_FUNC: the first instruction of the function.
+ * @map: T_MAP_PTR, T_MAP_VALUE, T_MAP_KEY: the map.
+ * @s: a scalar's value, or a pointer's variable offset.
+ */
+struct vreg {
+	uint8_t type;
+	uint8_t flags;
+	uint8_t frameno;
+	int32_t off;
+	uint32_t id;
+	uint32_t ref_obj_id;
+	uint32_t range;
+	uint32_t subprog;
+	const struct kbpf_map *map;
+	struct kbpf_scalar s;
+};
+
+/* States of one stack byte. */
+enum { SLOT_INVALID = 0, SLOT_SPILL, SLOT_MISC, SLOT_ZERO };
+
+/**
+ * struct vframe - one function's frame.
+ * @regs: r0-r10.
+ * @slot: per byte, index off + 512 for r10 + off.
+ * @spill: the register spilled in each 8-byte slot (bytes SLOT_SPILL).
+ * @callsite: frames above 0: the call instruction that made this frame.
+ * @callback: frames above 0: the helper id whose callback this is, or 0
+ *            for a bpf-to-bpf call.
+ */
+struct vframe {
+	struct vreg regs[11];
+	uint8_t slot[V_STACK];
+	struct vreg spill[V_SLOTS];
+	uint32_t callsite;
+	uint32_t callback;
+	uint32_t allocated; /* bytes below r10 ever written (Linux's allocated_stack) */
+};
+
+struct vref {
+	uint32_t id;
+	uint32_t insn;
+};
+
+/**
+ * struct vstate - the verifier state on one path.
+ * @parent: the last explored state this path went through (branch counts).
+ * @branches: explored states: paths from here still being explored; the
+ *            state is complete (usable for pruning) when it drops to 0.
+ * @insn: explored states: the instruction they were recorded at.
+ * @next: explored states: next at the same instruction.
+ */
+struct vstate {
+	struct vframe *frames[V_MAX_FRAMES];
+	uint32_t curframe;
+	uint32_t nr_refs;
+	struct vref refs[V_MAX_REFS];
+	struct vstate *parent;
+	uint32_t branches;
+	uint32_t insn;
+	uint32_t hit_cnt, miss_cnt;
+	struct vstate *next;
+};
+
+struct vbranch {
+	struct vstate *st;
+	uint32_t insn;
+};
+
+#define VI_PRUNE 0x1u /* a pruning point: states are recorded here */
+
+struct venv {
+	struct kbpf_prog *prog;
+	const struct kbpf_host *h;
+	struct kbpf_vlog *log;
+	const struct bpf_insn *insns; /* as loaded (context offsets) */
+	const struct bpf_insn *rel; /* relocated (map pointers) */
+	uint32_t len;
+	struct vstate *cur;
+	struct vbranch *stack;
+	uint32_t nr_stack, cap_stack;
+	struct vstate **explored;
+	uint32_t *nr_explored;
+	uint8_t *flags;
+	uint16_t *live; /* registers live before each instruction */
+	uint32_t insn_processed;
+	uint32_t total_states, cur_states, peak_states, max_states_per_insn;
+	uint32_t id_gen;
+	bool allow_ptr_leaks; /* perfmon_capable(): pointer leaks allowed */
+	bool bpf_capable;
+	uint32_t ctx_size;
+	uint32_t idmap_n;
+	uint32_t idmap[2 * 128];
+};
+
+#define CUR_FRAME(env) ((env)->cur->frames[(env)->cur->curframe])
+#define CUR_REGS(env) (CUR_FRAME(env)->regs)
+
+/* verifier.c */
+const char *kbpf_v_type_str(const struct vreg *r, char *buf, unsigned long n);
+void kbpf_v_mark_unknown(struct vreg *r);
+void kbpf_v_mark_not_init(struct vreg *r);
+void kbpf_v_mark_const(struct vreg *r, uint64_t v);
+bool kbpf_v_is_ptr(const struct vreg *r);
+int kbpf_v_check_read(struct venv *env, uint32_t regno);
+int kbpf_v_push_branch(struct venv *env, uint32_t insn);
+/* Memory: check an access of @size bytes at @reg + @off (helper: indirect). */
+int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
+		     uint32_t size, bool write, int value_regno,
+		     struct vreg *out, bool helper, bool zero_size_ok);
+
+/* state.c */
+struct vstate *kbpf_v_state_new(struct venv *env);
+struct vstate *kbpf_v_state_copy(struct venv *env, const struct vstate *src);
+void kbpf_v_state_free(struct venv *env, struct vstate *st);
+struct vframe *kbpf_v_frame_new(struct venv *env, uint32_t frameno);
+void kbpf_v_frame_free(struct venv *env, struct vframe *f);
+/*
+ * At a pruning point @insn: 1 if the current state is covered by a
+ * complete explored state (stop this path), 0 to go on (a new explored
+ * state may have been recorded), or -errno with the log line ("infinite
+ * loop detected at insn %d").
+ */
+int kbpf_v_is_state_visited(struct venv *env, uint32_t insn);
+/* This path ended: drop the branch counts of its explored ancestors. */
+void kbpf_v_path_done(struct venv *env, struct vstate *st);
+int kbpf_v_compute_liveness(struct venv *env);
+void kbpf_v_free_explored(struct venv *env);
+
+/* call.c */
+int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc);
+int kbpf_v_check_pseudo_call(struct venv *env, uint32_t *pc);
+/* BPF_EXIT: 1 if the program's path ended, 0 if it returned to a caller. */
+int kbpf_v_check_exit(struct venv *env, uint32_t *pc);
+
+#endif /* KBPF_VERIFIER_INTERNAL_H */
