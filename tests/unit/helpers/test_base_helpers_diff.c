@@ -17,6 +17,7 @@
 
 #include "diff.h"
 #include "insn.h"
+#include "kbpf_posix.h"
 #include "kbpf_test.h"
 
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
@@ -415,5 +416,91 @@ KBPF_TEST(
 			}
 		}
 	printf("  %d helper values compared\n", cases);
+	T_EQ(nr_fail, 0);
+}
+
+/* ---- cgroup skb return values under kbpf's verifier ---- */
+
+static char logs[2][8192];
+
+static long load_log(int side, uint32_t eat, const struct bpf_insn *p,
+		     uint32_t n)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_SKB;
+	a.expected_attach_type = eat;
+	a.insn_cnt = n;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.log_level = 1;
+	a.log_buf = (uint64_t)(uintptr_t)logs[side];
+	a.log_size = sizeof(logs[side]);
+	logs[side][0] = 0;
+	return side_bpf(side, BPF_PROG_LOAD, &a);
+}
+
+/* The line before "processed ...", or the last line. */
+static void why(const char *log, char *out, size_t n)
+{
+	const char *p = strstr(log, "\nprocessed ");
+	const char *end = p ? p : log + strlen(log);
+	const char *start;
+
+	while (end > log && end[-1] == '\n')
+		end--;
+	for (start = end; start > log && start[-1] != '\n'; start--)
+		;
+	snprintf(out, n, "%.*s", (int)(end - start), start);
+}
+
+KBPF_TEST(
+	cgroup_skb_return_range_vs_kernel,
+	"with kbpf's verifier enforcing, a CGROUP_SKB program's R0 must be 0..1 (0..3 for BPF_CGROUP_INET_EGRESS) at exit: out-of-range constants, unknown values and pointers are refused with the kernel's errno and line; LD_ABS is refused")
+{
+	static const uint32_t eats[] = { BPF_CGROUP_INET_INGRESS,
+					 BPF_CGROUP_INET_EGRESS };
+	struct bpf_insn progs[][4] = {
+		{ MOVK(0, 0), EXIT },
+		{ MOVK(0, 1), EXIT },
+		{ MOVK(0, 2), EXIT },
+		{ MOVK(0, 3), EXIT },
+		{ MOVK(0, 4), EXIT },
+		{ MOVK(0, -1), EXIT },
+		{ I(BPF_LDX | BPF_MEM | BPF_W, 0, 1, 0, 0), EXIT },
+		{ I(BPF_LDX | BPF_MEM | BPF_W, 0, 1, 0, 0),
+		  I(BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 3), EXIT },
+		{ MOV(0, 1), EXIT },
+		{ MOV(6, 1), I(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0),
+		  MOVK(0, 1), EXIT },
+	};
+	static const uint32_t lens[] = { 2, 2, 2, 2, 2, 2, 2, 3, 2, 4 };
+	int cases = 0;
+
+	NEED_KERNEL();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (size_t e = 0; e < 2; e++)
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			char w[2][256];
+			long r[2];
+
+			for (int s = 0; s < 2; s++) {
+				r[s] = load_log(s, eats[e], progs[i], lens[i]);
+				why(logs[s], w[s], sizeof(w[s]));
+			}
+			cases++;
+			if ((r[0] < 0 || r[1] < 0) &&
+			    (r[0] != r[1] || strcmp(w[0], w[1])))
+				FAIL("eat %u prog %zu: kernel %ld [%s], kbpf %ld [%s]",
+				     eats[e], i, r[0], w[0], r[1], w[1]);
+			if ((r[0] >= 0) != (r[1] >= 0))
+				FAIL("eat %u prog %zu: kernel %ld, kbpf %ld",
+				     eats[e], i, r[0], r[1]);
+			for (int s = 0; s < 2; s++)
+				side_close(s, r[s]);
+		}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("  %d cgroup skb exits compared\n", cases);
 	T_EQ(nr_fail, 0);
 }
