@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Packet programs: the contexts SOCKET_FILTER, SCHED_CLS/SCHED_ACT (tc) and
- * XDP programs run on, and how a host runs them on its packets.
+ * Packet programs: the contexts SOCKET_FILTER, SCHED_CLS/SCHED_ACT (tc),
+ * CGROUP_SKB and XDP programs run on, and how a host runs them on its
+ * packets (cgroup skb programs from its cgroup hooks:
+ * kbpf_cgroup_skb_run()).
  *
  * Programs see Linux's UAPI context (struct __sk_buff, struct xdp_md), in
  * which data, data_end and data_meta are u32 fields that the program uses
