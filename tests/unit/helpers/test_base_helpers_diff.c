@@ -504,3 +504,92 @@ KBPF_TEST(
 	printf("  %d cgroup skb exits compared\n", cases);
 	T_EQ(nr_fail, 0);
 }
+
+/* ---- which program types may call them, and the GPL flag ---- */
+
+static long load_lic(int side, uint32_t type, uint32_t id, const char *lic)
+{
+	struct bpf_insn p[] = { MOVK(1, 0), MOVK(2, 0), MOVK(3, 0), MOVK(4, 0),
+				MOVK(5, 0), CALL(id),	MOVK(0, 0), EXIT };
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.license = (uint64_t)(uintptr_t)lic;
+	if (type == BPF_PROG_TYPE_SYSCALL)
+		a.prog_flags = BPF_F_SLEEPABLE;
+	if (side == SIDE_KERNEL) {
+		a.log_level = 1;
+		a.log_buf = (uint64_t)(uintptr_t)logs[0];
+		a.log_size = sizeof(logs[0]);
+		logs[0][0] = 0;
+	}
+	return side_bpf(side, BPF_PROG_LOAD, &a);
+}
+
+KBPF_TEST(
+	new_helpers_types_and_gpl_vs_kernel,
+	"each new helper is refused (EINVAL) for exactly the program types and licenses the kernel refuses it for; elsewhere kbpf loads it")
+{
+	static const uint32_t ids[] = {
+		BPF_FUNC_get_numa_node_id,
+		BPF_FUNC_strtol,
+		BPF_FUNC_strtoul,
+		BPF_FUNC_get_ns_current_pid_tgid,
+		BPF_FUNC_jiffies64,
+		BPF_FUNC_get_current_cgroup_id,
+		BPF_FUNC_get_current_ancestor_cgroup_id,
+		BPF_FUNC_get_cgroup_classid,
+		BPF_FUNC_get_socket_cookie,
+		BPF_FUNC_get_socket_uid,
+		BPF_FUNC_get_netns_cookie,
+	};
+	static const uint32_t types[] = {
+		BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_KPROBE,
+		BPF_PROG_TYPE_SCHED_CLS,     BPF_PROG_TYPE_SCHED_ACT,
+		BPF_PROG_TYPE_TRACEPOINT,    BPF_PROG_TYPE_XDP,
+		BPF_PROG_TYPE_PERF_EVENT,    BPF_PROG_TYPE_RAW_TRACEPOINT,
+		BPF_PROG_TYPE_SYSCALL,	     BPF_PROG_TYPE_CGROUP_SKB,
+	};
+	static const char *const lics[] = { "GPL", "Proprietary" };
+	int cases = 0, refused = 0;
+
+	NEED_KERNEL();
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			for (size_t l = 0; l < 2; l++) {
+				long k = load_lic(SIDE_KERNEL, types[t], ids[i],
+						  lics[l]);
+				long m = load_lic(SIDE_KBPF, types[t], ids[i],
+						  lics[l]);
+				bool no =
+					k < 0 &&
+					(strstr(logs[0], "cannot use helper") ||
+					 strstr(logs[0], "GPL-restricted") ||
+					 strstr(logs[0], "unknown func"));
+				char w[256];
+
+				cases++;
+				refused += no;
+				why(logs[0], w, sizeof(w));
+				/* Known gap: the tracing/syscall form of
+				 * get_socket_cookie (a kernel socket pointer
+				 * in r1) is not in kbpf (README). */
+				if (ids[i] == BPF_FUNC_get_socket_cookie &&
+				    types[t] == BPF_PROG_TYPE_SYSCALL && !no &&
+				    m == -22 /* EINVAL */) {
+					printf("  note: get_socket_cookie in syscall programs: kernel %ld, kbpf %ld (known gap)\n",
+					       k, m);
+				} else if (no ? m != k : m < 0 && m != k)
+					FAIL("helper %u type %u %s: kernel %ld [%s], kbpf %ld",
+					     ids[i], types[t], lics[l], k, w,
+					     m);
+				side_close(SIDE_KERNEL, k);
+				side_close(SIDE_KBPF, m);
+			}
+	printf("  %d helper/type/license cases, %d refused by both\n", cases,
+	       refused);
+	T_EQ(nr_fail, 0);
+}
