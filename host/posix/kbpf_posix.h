@@ -63,6 +63,14 @@ const struct kbpf_host *kbpf_posix_host(void);
 void kbpf_posix_set_unprivileged_bpf_disabled(int value);
 
 /*
+ * kbpf_host.signal_pending of the POSIX host answers "no" until a test
+ * calls kbpf_posix_interrupt_after(@n): the question after the next @n
+ * answers "yes" once (a signal arrived), then "no" again; -1 cancels.
+ * Thread-safe.
+ */
+void kbpf_posix_interrupt_after(long n);
+
+/*
  * kbpf_posix_set_verifier() - the host's kbpf_host.verifier policy for
  * the programs loaded from now on: KBPF_VERIFIER_OFF (the POSIX host's
  * default), KBPF_VERIFIER_ENFORCE or KBPF_VERIFIER_FALLBACK. Not

@@ -168,6 +168,33 @@ static bool posix_capable(const struct kbpf_host *h, int cap)
 	return (data[cap / 32].effective >> (cap % 32)) & 1;
 }
 
+/*
+ * A user-space thread has no kernel signal state to look at; tests make a
+ * long command see a pending signal with kbpf_posix_interrupt_after().
+ */
+static atomic_long posix_interrupt_countdown = -1;
+
+void kbpf_posix_interrupt_after(long n)
+{
+	atomic_store(&posix_interrupt_countdown, n);
+}
+
+static bool posix_signal_pending(const struct kbpf_host *h)
+{
+	long n = atomic_load_explicit(&posix_interrupt_countdown,
+				      memory_order_relaxed);
+
+	(void)h;
+	if (n < 0)
+		return false;
+	if (n == 0) {
+		atomic_store(&posix_interrupt_countdown, -1);
+		return true;
+	}
+	atomic_fetch_sub(&posix_interrupt_countdown, 1);
+	return false;
+}
+
 static atomic_int posix_unpriv_setting = -1;
 
 void kbpf_posix_set_unprivileged_bpf_disabled(int value)
@@ -701,6 +728,7 @@ static struct kbpf_host posix_host = {
 	.current_ids = posix_current_ids,
 	.current_comm = posix_current_comm,
 	.capable = posix_capable,
+	.signal_pending = posix_signal_pending,
 	.unprivileged_bpf_disabled = posix_unprivileged_bpf_disabled,
 	.trace_write = posix_trace_write,
 	.wake = posix_wake,

@@ -329,6 +329,22 @@ struct kbpf_host {
 	 */
 	uint64_t (*current_task)(const struct kbpf_host *h);
 	/*
+	 * Whether the task inside kbpf_sys_bpf() has a signal pending that
+	 * ends a long command: a BPF_PROG_TEST_RUN with a repeat count asks
+	 * between runs and stops with -EINTR, as Linux does. Syscall path,
+	 * no kbpf lock held. If NULL, such a command runs to its end: each
+	 * run is bounded by the checked-mode budget, the command by repeat
+	 * times that.
+	 */
+	bool (*signal_pending)(const struct kbpf_host *h);
+	/*
+	 * Let other tasks run (Linux's cond_resched()): called between the
+	 * runs of a repeated BPF_PROG_TEST_RUN, outside any read-side section
+	 * and with no kbpf lock held. Syscall path, may sleep. If NULL, kbpf
+	 * does not yield there.
+	 */
+	void (*cond_resched)(const struct kbpf_host *h);
+	/*
 	 * Walk a stack for bpf_get_stackid/bpf_get_stack: store at most @max
 	 * return addresses, innermost first, in @ips and return how many, or
 	 * a negative errno if there is no stack to walk. @user: the current

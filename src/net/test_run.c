@@ -171,6 +171,20 @@ static int pkt_run_once(const struct kbpf_host *h, struct kbpf_prog *prog,
 	return err;
 }
 
+/*
+ * Between two runs of a repeated test run (Linux's
+ * bpf_test_timer_continue()): a pending signal ends the command with
+ * -EINTR, and the host may schedule. Nothing is held here.
+ */
+static int pkt_run_continue(const struct kbpf_host *h)
+{
+	if (h->signal_pending && h->signal_pending(h))
+		return -KBPF_EINTR;
+	if (h->cond_resched)
+		h->cond_resched(h);
+	return 0;
+}
+
 /* @repeat runs on the same context (changes accumulate, as in Linux). */
 static int pkt_run(const struct kbpf_host *h, struct kbpf_prog *prog, void *ctx,
 		   uint32_t repeat, uint32_t *retval, uint32_t *duration)
@@ -182,8 +196,11 @@ static int pkt_run(const struct kbpf_host *h, struct kbpf_prog *prog, void *ctx,
 	if (!repeat)
 		repeat = 1;
 	t0 = h->mono_ns(h);
-	for (i = 0; i < repeat && !err; i++)
-		err = pkt_run_once(h, prog, ctx, cpu, &r0);
+	for (i = 0; i < repeat && !err; i++) {
+		err = i ? pkt_run_continue(h) : 0;
+		if (!err)
+			err = pkt_run_once(h, prog, ctx, cpu, &r0);
+	}
 	ns = (h->mono_ns(h) - t0) / repeat;
 	*retval = (uint32_t)r0;
 	*duration = ns > 0xffffffffu ? 0xffffffffu : (uint32_t)ns;
@@ -443,6 +460,10 @@ static int xdp_run_live(const struct kbpf_host *h, struct kbpf_prog *prog,
 	for (i = 0; i < repeat && !err; i++) {
 		struct kbpf_xdp x = *orig;
 		intptr_t d = page - orig->hard_start;
+
+		err = i ? pkt_run_continue(h) : 0;
+		if (err)
+			break;
 
 		memcpy(page, orig->hard_start, TEST_PAGE);
 		x.hard_start = page;

@@ -177,6 +177,8 @@ static int host_clean(const struct host_state *before)
 
 	kbpf_posix_fail_alloc_after(-1);
 	kbpf_posix_fail_user_copy_after(-1);
+	kbpf_posix_interrupt_after(-1);
+	kbpf_posix_set_unprivileged_bpf_disabled(-1);
 	kbpf_posix_set_cpu(0);
 	kbpf_posix_reset();
 	fd_scan(now);

@@ -642,6 +642,8 @@ pub struct kbpf_host {
         ) -> core::ffi::c_int,
     >,
     pub current_task: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
+    pub signal_pending: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> bool>,
+    pub cond_resched: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host)>,
     pub stack_walk: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
@@ -741,7 +743,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        440usize,
+        456usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1225,6 +1227,40 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_current_task();
+    fn test_field_signal_pending() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).signal_pending) as usize - ptr as usize
+            },
+            224usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(signal_pending)
+            )
+        );
+    }
+    test_field_signal_pending();
+    fn test_field_cond_resched() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cond_resched) as usize - ptr as usize
+            },
+            232usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(cond_resched)
+            )
+        );
+    }
+    test_field_cond_resched();
     fn test_field_stack_walk() {
         assert_eq!(
             unsafe {
@@ -1232,7 +1268,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).stack_walk) as usize - ptr as usize
             },
-            224usize,
+            240usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1249,7 +1285,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).cgroup_get) as usize - ptr as usize
             },
-            232usize,
+            248usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1266,7 +1302,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).ifindex_ok) as usize - ptr as usize
             },
-            240usize,
+            256usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1283,7 +1319,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).cgroup_put) as usize - ptr as usize
             },
-            248usize,
+            264usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1300,7 +1336,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_in_cgroup) as usize - ptr as usize
             },
-            256usize,
+            272usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1317,7 +1353,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_cgroup_id) as usize - ptr as usize
             },
-            264usize,
+            280usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1334,7 +1370,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_pidns) as usize - ptr as usize
             },
-            272usize,
+            288usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1351,7 +1387,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).numa_node_id) as usize - ptr as usize
             },
-            280usize,
+            296usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1368,7 +1404,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).netns_cookie) as usize - ptr as usize
             },
-            288usize,
+            304usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1385,7 +1421,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).hz) as usize - ptr as usize
             },
-            296usize,
+            312usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1402,7 +1438,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            304usize,
+            320usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1419,7 +1455,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            312usize,
+            328usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1436,7 +1472,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            320usize,
+            336usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1453,7 +1489,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            328usize,
+            344usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1470,7 +1506,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            336usize,
+            352usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1487,7 +1523,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            344usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1504,7 +1540,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            352usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1521,7 +1557,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            360usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1538,7 +1574,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            368usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1555,7 +1591,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            376usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1572,7 +1608,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            384usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1589,7 +1625,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            392usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1606,7 +1642,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            400usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1623,7 +1659,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            408usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1640,7 +1676,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            416usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1657,7 +1693,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            424usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1674,7 +1710,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            432usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),

@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -278,4 +280,48 @@ KBPF_TEST(
 	}
 	printf("  %d of %zu map types refused to a sleepable program\n",
 	       refused, sizeof(maps) / sizeof(maps[0]));
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+KBPF_TEST(
+	test_run_interrupted,
+	"a BPF_PROG_TEST_RUN repeated 2^31 times ends with EINTR when a signal arrives, on the kernel (SIGALRM) and on kbpf (the host's signal_pending), instead of running for minutes")
+{
+	static const struct bpf_insn prog[] = { MOV_K(0, 1), EXIT };
+	uint8_t pkt[64] = { 0 };
+	long r[2];
+
+	NEED_KERNEL();
+	for (int s = 0; s < 2; s++) {
+		struct sigaction sa, old;
+		struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+		union bpf_attr a;
+		long fd = load(s, BPF_PROG_TYPE_SOCKET_FILTER, 0, prog, 2, 0,
+			       NULL, 0);
+
+		T_ASSERT(fd >= 0);
+		memset(&a, 0, sizeof(a));
+		a.test.prog_fd = (uint32_t)fd;
+		a.test.data_in = (uint64_t)(uintptr_t)pkt;
+		a.test.data_size_in = sizeof(pkt);
+		a.test.repeat = 1u << 31;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm; /* no SA_RESTART */
+		sigaction(SIGALRM, &sa, &old);
+		if (s == SIDE_KERNEL)
+			setitimer(ITIMER_REAL, &it, NULL);
+		else
+			kbpf_posix_interrupt_after(1000);
+		r[s] = side_bpf(s, BPF_PROG_TEST_RUN, &a);
+		memset(&it, 0, sizeof(it));
+		setitimer(ITIMER_REAL, &it, NULL);
+		sigaction(SIGALRM, &old, NULL);
+		side_close(s, fd);
+	}
+	T_EQ(r[SIDE_KERNEL], -EINTR);
+	T_EQ(r[SIDE_KBPF], -EINTR);
 }
