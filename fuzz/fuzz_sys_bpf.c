@@ -133,6 +133,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* Mostly plausible sizes; sometimes past a page. */
 		sz = sz > 0xf000 ? 4097 + (sz & 0xff) : sz % 512;
+		/*
+		 * A test run repeated 2^31 times is legal and long: a signal
+		 * ends it after 1000 runs, as one would a real caller's.
+		 */
+		kbpf_posix_interrupt_after(1000);
 		kbpf_sys_bpf(&fuzz_host, cmd, (void *)(uintptr_t)(i * 256), sz);
 	}
 	kbpf_posix_reset();

@@ -15,9 +15,11 @@
 #include <string.h>
 #include <net/if.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -580,6 +582,126 @@ static struct kbpf_raw_tp_registry posix_raw_tps;
 /* kbpf's per-host state: ids (Linux's idr rules) and the stats switch. */
 static struct kbpf_state posix_state;
 
+/* The cgroup2 mount point, from /proc/self/mountinfo; 0 if none. */
+static int cg2_mount(char *out, size_t size)
+{
+	char line[4096], mnt[2048], fstype[64];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	int ok = 0;
+
+	if (!f)
+		return 0;
+	while (!ok && fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - ");
+
+		if (!dash || sscanf(line, "%*s %*s %*s %*s %2047s", mnt) != 1 ||
+		    sscanf(dash + 3, "%63s", fstype) != 1)
+			continue;
+		if (!strcmp(fstype, "cgroup2") && strlen(mnt) < size) {
+			strcpy(out, mnt);
+			ok = 1;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+/*
+ * The calling thread's cgroup v2 id (the directory's inode number under
+ * the cgroup2 mount), or of its ancestor at @level (0: the root). Reads
+ * /proc: fine for tests, not for a program path that must not sleep.
+ */
+static uint64_t posix_current_cgroup_id(const struct kbpf_host *h, int level)
+{
+	char line[4096], dir[8192], *path = NULL, *p;
+	struct stat st;
+	FILE *f;
+	int depth = 0;
+
+	(void)h;
+	f = fopen("/proc/thread-self/cgroup", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			path = line + 3;
+			path[strcspn(path, "\n")] = 0;
+			break;
+		}
+	fclose(f);
+	if (!path || !cg2_mount(dir, 2048))
+		return 0;
+	if (level >= 0) {
+		/* Keep the first @level components of PATH. */
+		for (p = path; *p && depth <= level; p++)
+			if (*p == '/' && p[1] && ++depth > level)
+				break;
+		if (depth < level)
+			return 0;
+		*p = 0;
+	}
+	if (snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "%s", path) <
+		    0 ||
+	    stat(dir, &st))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/* This process's pid namespace as /proc names it. */
+static int posix_current_pidns(const struct kbpf_host *h, uint64_t *dev,
+			       uint64_t *ino)
+{
+	struct stat st;
+
+	(void)h;
+	if (stat("/proc/self/ns/pid", &st))
+		return -ENOENT;
+	*dev = (uint64_t)st.st_dev;
+	*ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/* This process's network namespace cookie, as the kernel reports it. */
+static uint64_t posix_netns_cookie(const struct kbpf_host *h)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	(void)h;
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+		cookie = 0;
+	close(fd);
+	return cookie;
+}
+
+/* The running kernel's CONFIG_HZ, if its config can be read; else 0. */
+static uint32_t posix_kernel_hz(void)
+{
+	char path[512], line[256];
+	struct utsname u;
+	uint32_t hz = 0;
+	FILE *f;
+
+	if (uname(&u))
+		return 0;
+	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CONFIG_HZ=", 10))
+			hz = (uint32_t)strtoul(line + 10, NULL, 10);
+	fclose(f);
+	return hz;
+}
+
 static struct kbpf_host posix_host = {
 	.alloc = posix_alloc,
 	.free = posix_free,
@@ -620,6 +742,9 @@ static struct kbpf_host posix_host = {
 	.cgroup_get = posix_cgroup_get,
 	.cgroup_put = posix_cgroup_put,
 	.current_in_cgroup = posix_current_in_cgroup,
+	.current_cgroup_id = posix_current_cgroup_id,
+	.current_pidns = posix_current_pidns,
+	.netns_cookie = posix_netns_cookie,
 };
 
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;
@@ -633,6 +758,8 @@ static void host_init(void)
 
 	if (!posix_host.nr_cpus)
 		posix_host.nr_cpus = kbpf_posix_possible_cpus();
+	if (!posix_host.hz)
+		posix_host.hz = posix_kernel_hz();
 	if (v && !strcmp(v, "enforce"))
 		posix_host.verifier = KBPF_VERIFIER_ENFORCE;
 	else if (v && !strcmp(v, "fallback"))

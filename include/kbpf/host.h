@@ -380,6 +380,46 @@ struct kbpf_host {
 	bool (*ifindex_ok)(const struct kbpf_host *h, uint32_t ifindex);
 	void (*cgroup_put)(const struct kbpf_host *h, void *cgrp);
 	int (*current_in_cgroup)(const struct kbpf_host *h, void *cgrp);
+	/*
+	 * The cgroup v2 id (Linux: the cgroup directory's inode number) of
+	 * the current task's cgroup when @level is negative, else of its
+	 * ancestor at @level (0: the root cgroup; the cgroup itself at its
+	 * own level); 0 when the cgroup is not that deep or no task is
+	 * current. For bpf_get_current_cgroup_id and
+	 * bpf_get_current_ancestor_cgroup_id. Program path. If NULL, both
+	 * helpers return 0 (Linux's answer for a level deeper than the
+	 * task's cgroup).
+	 */
+	uint64_t (*current_cgroup_id)(const struct kbpf_host *h, int level);
+	/*
+	 * The current task's pid namespace as user space names it: the
+	 * st_dev and st_ino of /proc/self/ns/pid. Return 0, or -ENOENT when
+	 * no task is current. bpf_get_ns_current_pid_tgid compares a
+	 * program's (dev, ino) with these and then reports current_ids's
+	 * pid and tgid, which must be the numbers in that namespace.
+	 * Program path. If NULL, the helper fails as Linux does when the
+	 * namespace does not match: -EINVAL, the output zeroed.
+	 */
+	int (*current_pidns)(const struct kbpf_host *h, uint64_t *dev,
+			     uint64_t *ino);
+	/*
+	 * The NUMA node of the CPU a program runs on (bpf_get_numa_node_id).
+	 * Program path. If NULL, 0: one node.
+	 */
+	uint32_t (*numa_node_id)(const struct kbpf_host *h);
+	/*
+	 * The cookie of the network namespace packets live in (Linux's
+	 * net->net_cookie, what getsockopt(SO_NETNS_COOKIE) reports), for
+	 * bpf_get_netns_cookie on packets without a socket of the host's
+	 * (struct kbpf_skb.sk gives its own). Program path. If NULL, 0.
+	 */
+	uint64_t (*netns_cookie)(const struct kbpf_host *h);
+	/*
+	 * The host's timer tick rate (Linux's CONFIG_HZ), for
+	 * bpf_jiffies64: jiffies are Linux's INITIAL_JIFFIES plus mono_ns
+	 * in ticks of 1/@hz s. 0: 250, Debian's and most distributions'.
+	 */
+	uint32_t hz;
 
 	/* --------------------------------------------------------- privilege */
 

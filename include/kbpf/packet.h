@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Packet programs: the contexts SOCKET_FILTER, SCHED_CLS/SCHED_ACT (tc) and
- * XDP programs run on, and how a host runs them on its packets.
+ * Packet programs: the contexts SOCKET_FILTER, SCHED_CLS/SCHED_ACT (tc),
+ * CGROUP_SKB and XDP programs run on, and how a host runs them on its
+ * packets (cgroup skb programs from its cgroup hooks:
+ * kbpf_cgroup_skb_run()).
  *
  * Programs see Linux's UAPI context (struct __sk_buff, struct xdp_md), in
  * which data, data_end and data_meta are u32 fields that the program uses
@@ -47,7 +49,22 @@ extern "C" {
 #define KBPF_XDP_MAX_FRAGS 17
 
 /**
- * struct kbpf_skb - the context of a socket filter or tc program.
+ * struct kbpf_skb_sock - what programs learn of the socket a packet
+ * belongs to (the sending socket on egress, the receiving one after
+ * demultiplexing on ingress), filled by the host.
+ * @cookie: bpf_get_socket_cookie (Linux's unique, nonzero socket cookie).
+ * @uid: bpf_get_socket_uid (the owner's uid in the host's initial user
+ *       namespace).
+ * @netns_cookie: bpf_get_netns_cookie (the socket's network namespace).
+ */
+struct kbpf_skb_sock {
+	uint64_t cookie;
+	uint32_t uid;
+	uint64_t netns_cookie;
+};
+
+/**
+ * struct kbpf_skb - the context of a socket filter, tc or cgroup skb program.
  * @md: what the program reads and writes, in Linux's layout. kbpf fills
  *      len, pkt_type, protocol, ifindex, wire_len and the fields the
  *      caller set; programs write mark, priority, cb[], tc_index,
@@ -65,6 +82,9 @@ extern "C" {
  *        while @csum_complete (Linux's CHECKSUM_COMPLETE): helpers that
  *        rewrite bytes with BPF_F_RECOMPUTE_CSUM keep it up to date.
  * @csum_complete: @csum is maintained.
+ * @sk: the packet's socket, or NULL (the helpers then answer as Linux
+ *      does for a packet without one: cookie 0, uid 65534, the host's
+ *      netns_cookie). kbpf_skb_init() sets NULL; the host sets it after.
  *
  * Only @md is the program's to change: helpers and kbpf use the pointers,
  * which the program can read but never write (checked mode enforces it).
@@ -80,6 +100,7 @@ struct kbpf_skb {
 	uint8_t *network;
 	uint32_t csum;
 	bool csum_complete;
+	const struct kbpf_skb_sock *sk;
 };
 
 /**
@@ -180,7 +201,8 @@ KBPF_API int kbpf_xdp_init(struct kbpf_xdp *xdp, void *hard_start,
 
 /**
  * kbpf_prog_type_is_skb() - does a program of @type (enum bpf_prog_type)
- * run on a struct kbpf_skb: socket filters and tc (SCHED_CLS, SCHED_ACT)?
+ * run on a struct kbpf_skb: socket filters, tc (SCHED_CLS, SCHED_ACT) and
+ * cgroup skb programs?
  *
  * The one definition of "skb program" for the interpreter, the helpers,
  * the checks and the test runs. Any context.
@@ -189,7 +211,8 @@ static inline bool kbpf_prog_type_is_skb(uint32_t type)
 {
 	return type == BPF_PROG_TYPE_SOCKET_FILTER ||
 	       type == BPF_PROG_TYPE_SCHED_CLS ||
-	       type == BPF_PROG_TYPE_SCHED_ACT;
+	       type == BPF_PROG_TYPE_SCHED_ACT ||
+	       type == BPF_PROG_TYPE_CGROUP_SKB;
 }
 
 /**
@@ -204,8 +227,9 @@ static inline bool kbpf_prog_type_is_packet(uint32_t type)
 
 /**
  * kbpf_skb_run() / kbpf_xdp_run() - run @prog once on a packet context.
- * @prog: a program of type SOCKET_FILTER, SCHED_CLS or SCHED_ACT (skb) or
- *        XDP (xdp), loaded by kbpf (its context accesses are rewritten).
+ * @prog: a program of type SOCKET_FILTER, SCHED_CLS, SCHED_ACT or
+ *        CGROUP_SKB (skb) or XDP (xdp), loaded by kbpf (its context
+ *        accesses are rewritten).
  * @mode: KBPF_INTERP_CHECKED for programs nobody verified: the program may
  *        touch its stack, the context (the pointers read-only) and the
  *        packet from data_meta to data_end as helpers move it, nothing
@@ -224,6 +248,46 @@ KBPF_API int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 KBPF_API int kbpf_xdp_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 			  struct kbpf_xdp *xdp, enum kbpf_interp_mode mode,
 			  uint32_t cpu, uint64_t *ret);
+
+/* Bits of a cgroup skb program's verdict (kbpf_cgroup_skb_run()). */
+#define KBPF_CGROUP_SKB_PASS 1u /* let the packet through */
+#define KBPF_CGROUP_SKB_CN 2u /* egress: congestion notification asked */
+
+/**
+ * kbpf_cgroup_skb_run() - run a BPF_PROG_TYPE_CGROUP_SKB program from the
+ * host's cgroup ingress or egress hook, as Linux runs one attached with
+ * BPF_CGROUP_INET_INGRESS or BPF_CGROUP_INET_EGRESS.
+ * @prog: a CGROUP_SKB program loaded by kbpf.
+ * @h: the host.
+ * @skb: the packet, filled with kbpf_skb_init(..., l2 = false, ...) so
+ *       that data starts at the network header (Linux runs these programs
+ *       on the network header in both directions), and @skb->sk set to
+ *       the packet's socket if the host has one.
+ * @mode: as for kbpf_skb_run().
+ * @cpu: the CPU to report to helpers.
+ * @verdict: receives the program's verdict: KBPF_CGROUP_SKB_PASS if the
+ *           packet may pass, and for a program loaded for
+ *           BPF_CGROUP_INET_EGRESS KBPF_CGROUP_SKB_CN if it asked for
+ *           congestion notification (Linux's return values 2 and 3: the
+ *           host answers NET_XMIT_CN, or drops the packet when 2).
+ *
+ * The program's writes to md.cb[] are undone after the run, as Linux
+ * saves and restores the control block around cgroup programs; writes to
+ * mark, priority and tstamp stay for the host to apply. Linux's verifier
+ * guarantees a return value in 0..1 (0..3 for egress programs); kbpf has
+ * no verifier yet and takes the value's low bits.
+ *
+ * Context: program path: never sleeps, allocates nothing; inside the
+ * host's read-side section, as kbpf_skb_run().
+ * Return: 0, or the errno kbpf_interp_run() gives for a stopped run
+ * (the host then drops the packet, as Linux does for a refusal);
+ * -EINVAL if @prog is not a CGROUP_SKB program.
+ */
+KBPF_API int kbpf_cgroup_skb_run(struct kbpf_prog *prog,
+				 const struct kbpf_host *h,
+				 struct kbpf_skb *skb,
+				 enum kbpf_interp_mode mode, uint32_t cpu,
+				 uint32_t *verdict);
 
 #ifdef __cplusplus
 }

@@ -53,6 +53,8 @@ extern "C" {
  * @perf_id: the last perf event id (a 64-bit counter, as Linux's).
  * @stats_users: open BPF_ENABLE_STATS fds; runs record statistics while
  *               it is not 0.
+ * @sock_cookie: the last socket cookie given to a BPF_PROG_TEST_RUN's
+ *               dummy socket (Linux gives each one a new cookie).
  */
 struct kbpf_state {
 	KBPF_STATE_ATOMIC_U32 lock;
@@ -61,6 +63,7 @@ struct kbpf_state {
 	uint32_t last[KBPF_STATE_KINDS];
 	KBPF_STATE_ATOMIC_U64 perf_id;
 	KBPF_STATE_ATOMIC_U32 stats_users;
+	KBPF_STATE_ATOMIC_U64 sock_cookie;
 };
 
 /**

@@ -247,6 +247,217 @@ static uint64_t h_current_task_under_cgroup(struct kbpf_run *run, uint64_t map,
 							 (uint32_t)idx);
 }
 
+/* bpf_get_numa_node_id: the host's node of this CPU, or 0 (one node). */
+static uint64_t h_get_numa_node_id(struct kbpf_run *run, uint64_t r1,
+				   uint64_t r2, uint64_t r3, uint64_t r4,
+				   uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+
+	return h->numa_node_id ? h->numa_node_id(h) : 0;
+}
+
+#define NSEC_PER_SEC 1000000000ull
+#define DEFAULT_HZ 250u
+
+/*
+ * bpf_jiffies64: Linux's jiffies_64 starts at INITIAL_JIFFIES, five
+ * minutes of ticks before the 32-bit counter wraps (so that wrap bugs
+ * show early), and counts 1/HZ s ticks from boot. kbpf counts them from
+ * mono_ns at the host's hz. Split so that ns * hz cannot overflow.
+ */
+static uint64_t h_jiffies64(struct kbpf_run *run, uint64_t r1, uint64_t r2,
+			    uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+	uint64_t hz = h->hz ? h->hz : DEFAULT_HZ, ns = h->mono_ns(h);
+	uint64_t initial = (uint32_t)(-(int64_t)(300 * hz));
+
+	return initial + ns / NSEC_PER_SEC * hz +
+	       ns % NSEC_PER_SEC * hz / NSEC_PER_SEC;
+}
+
+/* bpf_get_current_cgroup_id and _ancestor_: the host's cgroup v2 ids, or 0. */
+static uint64_t h_get_current_cgroup_id(struct kbpf_run *run, uint64_t r1,
+					uint64_t r2, uint64_t r3, uint64_t r4,
+					uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+
+	return h->current_cgroup_id ? h->current_cgroup_id(h, -1) : 0;
+}
+
+static uint64_t h_get_current_ancestor_cgroup_id(struct kbpf_run *run,
+						 uint64_t level, uint64_t r2,
+						 uint64_t r3, uint64_t r4,
+						 uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+
+	/* Linux takes the level as an int: negative ones find nothing. */
+	if (!h->current_cgroup_id || (int32_t)level < 0)
+		return 0;
+	return h->current_cgroup_id(h, (int)(int32_t)level);
+}
+
+/*
+ * bpf_get_cgroup_classid (the base form: the current task's net_cls
+ * class): kbpf has no net_cls controller, whose classid without one is 0.
+ */
+static uint64_t h_get_cgroup_classid(struct kbpf_run *run, uint64_t r1,
+				     uint64_t r2, uint64_t r3, uint64_t r4,
+				     uint64_t r5)
+{
+	return 0;
+}
+
+/*
+ * bpf_get_ns_current_pid_tgid: Linux checks the size (8), that dev fits
+ * its 32-bit dev_t, and that (dev, ino) name the current task's pid
+ * namespace; every failure zeroes the output and gives -EINVAL (measured).
+ */
+static uint64_t h_get_ns_current_pid_tgid(struct kbpf_run *run, uint64_t dev,
+					  uint64_t ino, uint64_t out,
+					  uint64_t size, uint64_t r5)
+{
+	const struct kbpf_host *h = run->host;
+	struct bpf_pidns_info info;
+	uint64_t ns_dev, ns_ino, pid_tgid, uid_gid;
+
+	if (size != sizeof(info) || (uint32_t)dev != dev || !h->current_pidns ||
+	    h->current_pidns(h, &ns_dev, &ns_ino) || ns_dev != dev ||
+	    ns_ino != ino || !h->current_ids ||
+	    h->current_ids(h, &pid_tgid, &uid_gid))
+		goto clear;
+	info.pid = (uint32_t)pid_tgid;
+	info.tgid = (uint32_t)(pid_tgid >> 32);
+	memcpy(PTR(out), &info, sizeof(info));
+	return 0;
+clear:
+	memset(PTR(out), 0, size);
+	return (uint64_t)-KBPF_EINVAL;
+}
+
+/* ---- bpf_strtol, bpf_strtoul ---- */
+
+#define STRTOX_BASE_MASK 0x1fu /* BPF_STRTOX_BASE_MASK */
+#define STRTOX_MAX 63u /* Linux parses at most 63 bytes after the sign */
+
+/* Linux's isspace(): its Latin-1 table counts 0xa0 (NBSP) as space. */
+static bool strtox_isspace(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0;
+}
+
+/* The value of digit @c in any base up to 16, or 16 if it is none. */
+static uint32_t strtox_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10u;
+	return 16;
+}
+
+/*
+ * Linux's __bpf_strtoull(): skip spaces, take one '-', then parse at most
+ * STRTOX_MAX bytes as the kernel's kstrto* family does (base 0: "0x" and a
+ * hex digit is hex, a leading 0 octal; base 16 skips a "0x" prefix). Every
+ * digit is consumed even after an overflow, which gives -ERANGE. Return
+ * the bytes consumed from @buf, or -EINVAL/-ERANGE.
+ */
+static int64_t strtox(const unsigned char *buf, uint64_t len, uint64_t flags,
+		      uint64_t *res, bool *neg)
+{
+	uint32_t base = (uint32_t)(flags & STRTOX_BASE_MASK), d;
+	uint64_t i = 0, end, v = 0, start;
+	bool overflow = false;
+
+	if (flags & ~(uint64_t)STRTOX_BASE_MASK)
+		return -KBPF_EINVAL;
+	if (!buf || !len)
+		return -KBPF_EINVAL;
+	if (base != 0 && base != 8 && base != 10 && base != 16)
+		return -KBPF_EINVAL;
+	while (i < len && strtox_isspace(buf[i]))
+		i++;
+	*neg = i < len && buf[i] == '-';
+	if (*neg)
+		i++;
+	end = len - i > STRTOX_MAX ? i + STRTOX_MAX : len;
+	if (i == end)
+		return -KBPF_EINVAL;
+	/* Linux parses a NUL-terminated copy: a NUL ends the number. */
+	for (start = i; start < end && buf[start]; start++)
+		;
+	end = start;
+	if (base == 0) {
+		if (i < end && buf[i] == '0') {
+			base = i + 2 < end && (buf[i + 1] | 0x20) == 'x' &&
+					       strtox_digit(buf[i + 2]) < 16 ?
+				       16 :
+				       8;
+		} else {
+			base = 10;
+		}
+	}
+	if (base == 16 && i + 1 < end && buf[i] == '0' &&
+	    (buf[i + 1] | 0x20) == 'x')
+		i += 2;
+	for (start = i; i < end; i++) {
+		d = strtox_digit(buf[i]);
+		if (d >= base)
+			break;
+		if ((v >> 60) && v > (~0ull - d) / base)
+			overflow = true;
+		v = v * base + d;
+	}
+	if (overflow)
+		return -KBPF_ERANGE;
+	if (i == start)
+		return -KBPF_EINVAL;
+	*res = v;
+	return (int64_t)i;
+}
+
+/*
+ * bpf_strtol: the value must fit a signed long (-ERANGE). On any error
+ * *res is 0 (measured: Linux clears it).
+ */
+static uint64_t h_strtol(struct kbpf_run *run, uint64_t buf, uint64_t len,
+			 uint64_t flags, uint64_t res, uint64_t r5)
+{
+	uint64_t v = 0;
+	bool neg = false;
+	int64_t n = strtox(PTR(buf), len, flags, &v, &neg), out = 0;
+
+	if (n >= 0 && neg && (int64_t)(0 - v) > 0)
+		n = -KBPF_ERANGE;
+	else if (n >= 0 && !neg && (int64_t)v < 0)
+		n = -KBPF_ERANGE;
+	else if (n >= 0)
+		out = (int64_t)(neg ? 0 - v : v);
+	memcpy(PTR(res), &out, sizeof(out));
+	return (uint64_t)n;
+}
+
+/* bpf_strtoul: no sign allowed (-EINVAL); *res is 0 on any error. */
+static uint64_t h_strtoul(struct kbpf_run *run, uint64_t buf, uint64_t len,
+			  uint64_t flags, uint64_t res, uint64_t r5)
+{
+	uint64_t v = 0;
+	bool neg = false;
+	int64_t n = strtox(PTR(buf), len, flags, &v, &neg);
+
+	if (n >= 0 && neg)
+		n = -KBPF_EINVAL;
+	if (n < 0)
+		v = 0;
+	memcpy(PTR(res), &v, sizeof(v));
+	return (uint64_t)n;
+}
+
 /* Linux's bpf_get_current_task(_btf): the host's name for the current task. */
 static uint64_t h_get_current_task(struct kbpf_run *run, uint64_t r1,
 				   uint64_t r2, uint64_t r3, uint64_t r4,
@@ -603,7 +814,9 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 
 #define TC_TYPES \
 	((1ULL << BPF_PROG_TYPE_SCHED_CLS) | (1ULL << BPF_PROG_TYPE_SCHED_ACT))
-#define SKB_TYPES (TC_TYPES | (1ULL << BPF_PROG_TYPE_SOCKET_FILTER))
+#define SKB_TYPES                                           \
+	(TC_TYPES | (1ULL << BPF_PROG_TYPE_SOCKET_FILTER) | \
+	 (1ULL << BPF_PROG_TYPE_CGROUP_SKB))
 #define XDP_TYPES (1ULL << BPF_PROG_TYPE_XDP)
 
 /*
@@ -630,15 +843,18 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
  * program family (packets, tracing) need what loading such a program
  * already needed.
  */
-#define HELPER_NEEDS_BPF(id)                                                 \
-	((id) == BPF_FUNC_loop || (id) == BPF_FUNC_for_each_map_elem ||      \
-	 (id) == BPF_FUNC_user_ringbuf_drain ||                              \
-	 (id) == BPF_FUNC_ringbuf_reserve_dynptr ||                          \
-	 (id) == BPF_FUNC_ringbuf_submit_dynptr ||                           \
-	 (id) == BPF_FUNC_ringbuf_discard_dynptr ||                          \
-	 (id) == BPF_FUNC_dynptr_from_mem || (id) == BPF_FUNC_dynptr_read || \
-	 (id) == BPF_FUNC_dynptr_write || (id) == BPF_FUNC_dynptr_data ||    \
-	 (id) == BPF_FUNC_current_task_under_cgroup)
+#define HELPER_NEEDS_BPF(id)                                                  \
+	((id) == BPF_FUNC_loop || (id) == BPF_FUNC_for_each_map_elem ||       \
+	 (id) == BPF_FUNC_user_ringbuf_drain ||                               \
+	 (id) == BPF_FUNC_ringbuf_reserve_dynptr ||                           \
+	 (id) == BPF_FUNC_ringbuf_submit_dynptr ||                            \
+	 (id) == BPF_FUNC_ringbuf_discard_dynptr ||                           \
+	 (id) == BPF_FUNC_dynptr_from_mem || (id) == BPF_FUNC_dynptr_read ||  \
+	 (id) == BPF_FUNC_dynptr_write || (id) == BPF_FUNC_dynptr_data ||     \
+	 (id) == BPF_FUNC_current_task_under_cgroup ||                        \
+	 (id) == BPF_FUNC_jiffies64 || (id) == BPF_FUNC_get_cgroup_classid || \
+	 (id) == BPF_FUNC_get_current_cgroup_id ||                            \
+	 (id) == BPF_FUNC_get_current_ancestor_cgroup_id)
 #define HELPER_NEEDS_PERFMON(id)                                            \
 	((id) == BPF_FUNC_trace_printk || (id) == BPF_FUNC_trace_vprintk || \
 	 (id) == BPF_FUNC_snprintf || (id) == BPF_FUNC_get_current_task ||  \
@@ -722,6 +938,27 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_PTR_TO_CTX),
 	HELPER(get_current_uid_gid, h_get_current_uid_gid, KBPF_RET_INTEGER,
 	       false, 0, KBPF_ARG_NONE),
+	/* Base helpers: every program type in 6.18 (measured); jiffies64 and
+	 * the cgroup ones need CAP_BPF (HELPER_NEEDS_BPF). */
+	HELPER(get_numa_node_id, h_get_numa_node_id, KBPF_RET_INTEGER, false, 0,
+	       KBPF_ARG_NONE),
+	HELPER(jiffies64, h_jiffies64, KBPF_RET_INTEGER, false, 0,
+	       KBPF_ARG_NONE),
+	HELPER(get_current_cgroup_id, h_get_current_cgroup_id, KBPF_RET_INTEGER,
+	       false, 0, KBPF_ARG_NONE),
+	HELPER(get_current_ancestor_cgroup_id, h_get_current_ancestor_cgroup_id,
+	       KBPF_RET_INTEGER, false, 0, KBPF_ARG_ANYTHING),
+	HELPER(get_cgroup_classid, h_get_cgroup_classid, KBPF_RET_INTEGER,
+	       false, 0, KBPF_ARG_NONE),
+	HELPER(get_ns_current_pid_tgid, h_get_ns_current_pid_tgid,
+	       KBPF_RET_INTEGER, false, 0, KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE_OR_ZERO),
+	HELPER(strtol, h_strtol, KBPF_RET_INTEGER, false, 0,
+	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_LONG),
+	HELPER(strtoul, h_strtoul, KBPF_RET_INTEGER, false, 0,
+	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_LONG),
 	/* Task helpers: every program type in 6.18 (measured). */
 	HELPER(get_current_comm, h_get_current_comm, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE),
@@ -805,6 +1042,13 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_CONST_SIZE_OR_ZERO),
 	HELPER(strncmp, h_strncmp, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_CONST_STR),
+	/* The packet's socket: skb programs, cgroup skb included (measured). */
+	HELPER(get_socket_cookie, kbpf_helper_get_socket_cookie,
+	       KBPF_RET_INTEGER, false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX),
+	HELPER(get_socket_uid, kbpf_helper_get_socket_uid, KBPF_RET_INTEGER,
+	       false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX),
+	HELPER(get_netns_cookie, kbpf_helper_get_netns_cookie, KBPF_RET_INTEGER,
+	       false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX),
 	/* Packet programs (packet.c). */
 	HELPER(skb_load_bytes, kbpf_helper_skb_load_bytes, KBPF_RET_INTEGER,
 	       false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,

@@ -29,6 +29,7 @@
  */
 #include "kbpf/packet.h"
 #include "core/alloc.h"
+#include "core/priv.h"
 #include "net_internal.h"
 
 struct ctx_flow {
@@ -207,6 +208,8 @@ static uint32_t skb_field_width(int base)
 	case SKB_OFF(tc_classid):
 	case SKB_OFF(gso_segs):
 	case SKB_OFF(gso_size):
+	case SKB_OFF(family):
+	case SKB_OFF(local_port):
 		return 2;
 	default:
 		return 4;
@@ -234,9 +237,38 @@ static void ctx_set_size(struct bpf_insn *insn, uint32_t size)
 	insn->code = (uint8_t)((insn->code & ~0x18) | code);
 }
 
-/* Linux's sk_filter_is_valid_access / tc_cls_act_is_valid_access. */
-static bool skb_type_allows(uint32_t type, int off, bool write)
+/*
+ * Linux's cg_skb_is_valid_access (before the common skb rules): no
+ * tc_classid, data_meta or wire_len; the packet pointers only for loaders
+ * with CAP_BPF; writes to mark, priority and cb[], and to tstamp with
+ * CAP_BPF. The socket's fields (family .. local_port) are readable: the
+ * host fills them in md (kbpf_cgroup_skb_run()).
+ */
+static bool cg_skb_allows(const struct kbpf_prog *prog, int off, bool write)
 {
+	bool bpf = prog->priv & KBPF_PRIV_BPF;
+
+	if (IN(off, SKB_OFF(tc_classid), SKB_END(tc_classid)) ||
+	    IN(off, SKB_OFF(data_meta), SKB_END(data_meta)) ||
+	    IN(off, SKB_OFF(wire_len), SKB_END(wire_len)))
+		return false;
+	if (IN(off, SKB_OFF(data), SKB_END(data_end)) && !bpf)
+		return false;
+	if (!write)
+		return true;
+	return IN(off, SKB_OFF(mark), SKB_END(mark)) ||
+	       IN(off, SKB_OFF(priority), SKB_END(priority)) ||
+	       IN(off, SKB_OFF(cb), SKB_END(cb)) ||
+	       (IN(off, SKB_OFF(tstamp), SKB_END(tstamp)) && bpf);
+}
+
+/* Linux's sk_filter_is_valid_access / tc_cls_act_is_valid_access. */
+static bool skb_type_allows(const struct kbpf_prog *prog, int off, bool write)
+{
+	uint32_t type = prog->type;
+
+	if (type == BPF_PROG_TYPE_CGROUP_SKB)
+		return cg_skb_allows(prog, off, write);
 	if (type == BPF_PROG_TYPE_SOCKET_FILTER) {
 		if (IN(off, SKB_OFF(tc_classid), SKB_END(data_end)) ||
 		    IN(off, SKB_OFF(family), SKB_END(data_meta)) ||
@@ -265,7 +297,7 @@ static int ctx_skb(const struct kbpf_prog *prog, struct bpf_insn *insn,
 	int off = insn->off, base = off & ~3;
 
 	if (off < 0 || off >= (int)sizeof(struct __sk_buff) ||
-	    off % (int)size || !skb_type_allows(prog->type, off, write))
+	    off % (int)size || !skb_type_allows(prog, off, write))
 		return -KBPF_EACCES;
 	if (IN(off, SKB_OFF(cb), SKB_END(cb)))
 		return off + (int)size > SKB_END(cb) ? -KBPF_EACCES : 0;
@@ -283,9 +315,14 @@ static int ctx_skb(const struct kbpf_prog *prog, struct bpf_insn *insn,
 	}
 	/* tc reads tstamp_type as a byte (kbpf's is always 0: realtime). */
 	if (off == SKB_OFF(tstamp_type) &&
-	    prog->type != BPF_PROG_TYPE_SOCKET_FILTER && !write && size == 1)
+	    prog->type != BPF_PROG_TYPE_SOCKET_FILTER &&
+	    prog->type != BPF_PROG_TYPE_CGROUP_SKB && !write && size == 1)
 		return 0;
-	if (IN(off, SKB_OFF(family), SKB_END(local_port)) ||
+	/* The socket's addresses: whole u32 loads only (measured). */
+	if (IN(off, SKB_OFF(remote_ip4), SKB_END(local_ip6)) && size != 4)
+		return -KBPF_EACCES;
+	if ((IN(off, SKB_OFF(family), SKB_END(local_port)) &&
+	     prog->type != BPF_PROG_TYPE_CGROUP_SKB) ||
 	    IN(off, SKB_OFF(flow_keys), SKB_OFF(flow_keys) + 8) ||
 	    IN(off, SKB_OFF(gso_size) + 4, SKB_OFF(hwtstamp)))
 		return -KBPF_EACCES; /* never for these types; tstamp_type; padding */

@@ -674,3 +674,38 @@ uint64_t kbpf_helper_redirect_map(struct kbpf_run *run, uint64_t map,
 	}
 	return XDP_REDIRECT;
 }
+
+/* ---- the packet's socket ---- */
+
+/* Linux's overflowuid: what a socket-less packet's owner is reported as. */
+#define OVERFLOW_UID 65534u
+
+uint64_t kbpf_helper_get_socket_cookie(struct kbpf_run *run, uint64_t ctx,
+				       uint64_t r2, uint64_t r3, uint64_t r4,
+				       uint64_t r5)
+{
+	const struct kbpf_skb *skb = SKB(run);
+
+	return skb && skb->sk ? skb->sk->cookie : 0;
+}
+
+uint64_t kbpf_helper_get_socket_uid(struct kbpf_run *run, uint64_t ctx,
+				    uint64_t r2, uint64_t r3, uint64_t r4,
+				    uint64_t r5)
+{
+	const struct kbpf_skb *skb = SKB(run);
+
+	return skb && skb->sk ? skb->sk->uid : OVERFLOW_UID;
+}
+
+uint64_t kbpf_helper_get_netns_cookie(struct kbpf_run *run, uint64_t ctx,
+				      uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5)
+{
+	const struct kbpf_skb *skb = SKB(run);
+	const struct kbpf_host *h = run->host;
+
+	if (skb && skb->sk)
+		return skb->sk->netns_cookie;
+	return h->netns_cookie ? h->netns_cookie(h) : 0;
+}

@@ -75,6 +75,21 @@ uint64_t kbpf_helper_redirect_map(struct kbpf_run *run, uint64_t map,
 uint64_t kbpf_helper_redirect(struct kbpf_run *run, uint64_t ifindex,
 			      uint64_t flags, uint64_t r3, uint64_t r4,
 			      uint64_t r5);
+/*
+ * The packet's socket (struct kbpf_skb.sk): bpf_get_socket_cookie (0
+ * without one), bpf_get_socket_uid (Linux's overflowuid, 65534, without
+ * one) and bpf_get_netns_cookie (the socket's namespace, else the host's
+ * kbpf_host.netns_cookie). r1 is the context.
+ */
+uint64_t kbpf_helper_get_socket_cookie(struct kbpf_run *run, uint64_t ctx,
+				       uint64_t r2, uint64_t r3, uint64_t r4,
+				       uint64_t r5);
+uint64_t kbpf_helper_get_socket_uid(struct kbpf_run *run, uint64_t ctx,
+				    uint64_t r2, uint64_t r3, uint64_t r4,
+				    uint64_t r5);
+uint64_t kbpf_helper_get_netns_cookie(struct kbpf_run *run, uint64_t ctx,
+				      uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5);
 
 /*
  * Linux's csum_partial() as x86-64 computes it: the ones'-complement sum of

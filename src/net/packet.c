@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Packet contexts (net/core/filter.c and net/ethernet/eth.c in behaviour):
- * struct kbpf_skb for socket filters and tc programs, struct kbpf_xdp for
+ * struct kbpf_skb for socket filters, tc and cgroup skb programs, struct kbpf_xdp for
  * XDP, filled the way Linux fills an sk_buff or xdp_buff for a received
  * packet, and the runners that hand them to the interpreter with the
  * regions checked mode needs.
@@ -9,6 +9,7 @@
  * No locks: a context belongs to the one run that uses it.
  */
 #include "core/alloc.h"
+#include "core/priv.h"
 #include "core/prog.h"
 #include "kbpf/packet.h"
 
@@ -129,8 +130,14 @@ int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 
 	if (!kbpf_prog_type_is_skb(prog->type))
 		return -KBPF_EINVAL;
-	/* Socket filters cannot reach the packet directly (only by helpers). */
-	if (prog->type != BPF_PROG_TYPE_SOCKET_FILTER) {
+	/*
+	 * Socket filters cannot reach the packet directly (only by helpers);
+	 * cgroup skb programs only if their loader had CAP_BPF (the access
+	 * pass refused data/data_end loads to the others).
+	 */
+	if (prog->type != BPF_PROG_TYPE_SOCKET_FILTER &&
+	    (prog->type != BPF_PROG_TYPE_CGROUP_SKB ||
+	     (prog->priv & KBPF_PRIV_BPF))) {
 		args.pkt = (void *)(uintptr_t)skb->data_meta;
 		args.pkt_size = (size_t)(skb->data_end - skb->data_meta);
 	}
@@ -156,4 +163,27 @@ int kbpf_xdp_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 	if (prog->type != BPF_PROG_TYPE_XDP)
 		return -KBPF_EINVAL;
 	return kbpf_interp_run(prog, h, &args, ret);
+}
+
+int kbpf_cgroup_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
+			struct kbpf_skb *skb, enum kbpf_interp_mode mode,
+			uint32_t cpu, uint32_t *verdict)
+{
+	uint32_t cb[KBPF_ARRAY_SIZE(skb->md.cb)];
+	uint64_t r0 = 0;
+	int err;
+
+	*verdict = 0;
+	if (prog->type != BPF_PROG_TYPE_CGROUP_SKB)
+		return -KBPF_EINVAL;
+	/* Linux saves the control block around cgroup programs. */
+	memcpy(cb, skb->md.cb, sizeof(cb));
+	err = kbpf_skb_run(prog, h, skb, mode, cpu, &r0);
+	memcpy(skb->md.cb, cb, sizeof(cb));
+	if (err)
+		return err;
+	*verdict = (uint32_t)(r0 & KBPF_CGROUP_SKB_PASS);
+	if (prog->expected_attach_type == BPF_CGROUP_INET_EGRESS)
+		*verdict |= (uint32_t)(r0 & KBPF_CGROUP_SKB_CN);
+	return 0;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * BPF_PROG_TEST_RUN for packet programs (net/bpf/test_run.c in behaviour,
- * Linux 6.18 on x86-64, measured): SOCKET_FILTER and SCHED_CLS/SCHED_ACT
- * run on a struct kbpf_skb, XDP on a struct kbpf_xdp, built from data_in
+ * Linux 6.18 on x86-64, measured): SOCKET_FILTER, SCHED_CLS/SCHED_ACT and
+ * CGROUP_SKB run on a struct kbpf_skb, XDP on a struct kbpf_xdp, built from data_in
  * the way Linux builds its sk_buff or xdp_buff, with ctx_in/ctx_out in
  * Linux's __sk_buff/xdp_md rules, and data_out/data_size_out, retval and
  * duration written back by Linux's rules (-ENOSPC for a short data_out,
@@ -17,7 +17,10 @@
  * Programs run in the interpreter's checked mode, as every program
  * loaded through bpf(2) does here.
  */
+#include <stdatomic.h>
+
 #include "kbpf/packet.h"
+#include "kbpf/state.h"
 #include "net_internal.h"
 
 #define TEST_PAGE 4096u
@@ -204,7 +207,7 @@ static int pkt_run(const struct kbpf_host *h, struct kbpf_prog *prog, void *ctx,
 	return err;
 }
 
-/* ---- SOCKET_FILTER, SCHED_CLS, SCHED_ACT ---- */
+/* ---- SOCKET_FILTER, SCHED_CLS, SCHED_ACT, CGROUP_SKB ---- */
 
 #define SKB_OFF(f) offsetof(struct __sk_buff, f)
 #define SKB_END(f) (SKB_OFF(f) + sizeof(((struct __sk_buff *)0)->f))
@@ -292,10 +295,46 @@ static uint32_t skb_net_csum(const struct kbpf_skb *skb)
 	return kbpf_csum_partial(skb->network, (size_t)(end - skb->network), 0);
 }
 
+#define AF_INET 2
+#define AF_INET6 10
+
+/*
+ * Linux's test run gives the packet a socket of its own: a new cookie for
+ * each run, uid 0, this network namespace, and for cgroup skb programs
+ * (which read it through __sk_buff) the family and the addresses of an IP
+ * packet: the source as local, the destination as remote; ports 0.
+ */
+static void skb_dummy_sock(const struct kbpf_host *h, struct kbpf_skb *skb,
+			   struct kbpf_skb_sock *sk)
+{
+	const uint8_t *ip = skb->network;
+
+	memset(sk, 0, sizeof(*sk));
+	if (h->state)
+		sk->cookie = atomic_fetch_add_explicit(&h->state->sock_cookie,
+						       1,
+						       memory_order_relaxed) +
+			     1;
+	sk->netns_cookie = h->netns_cookie ? h->netns_cookie(h) : 0;
+	skb->sk = sk;
+	if (skb->md.protocol == skb_proto(ETH_P_IP)) {
+		skb->md.family = AF_INET;
+		memcpy(&skb->md.local_ip4, ip + 12, 4);
+		memcpy(&skb->md.remote_ip4, ip + 16, 4);
+	} else if (skb->md.protocol == skb_proto(ETH_P_IPV6)) {
+		skb->md.family = AF_INET6;
+		memcpy(skb->md.local_ip6, ip + 8, 16);
+		memcpy(skb->md.remote_ip6, ip + 24, 16);
+	}
+}
+
 long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 		       const union bpf_attr *attr, void *uattr)
 {
-	bool l2 = prog->type != BPF_PROG_TYPE_SOCKET_FILTER;
+	/* Socket filters and cgroup skb programs start at the network header. */
+	bool l2 = prog->type != BPF_PROG_TYPE_SOCKET_FILTER &&
+		  prog->type != BPF_PROG_TYPE_CGROUP_SKB;
+	struct kbpf_skb_sock sk;
 	uint32_t size = attr->test.data_size_in, retval = 0, duration = 0;
 	struct __sk_buff *uctx = NULL;
 	struct kbpf_skb skb;
@@ -336,6 +375,7 @@ long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 		if (err)
 			goto free_ctx;
 	}
+	skb_dummy_sock(h, &skb, &sk);
 	if (attr->test.flags & BPF_F_TEST_SKB_CHECKSUM_COMPLETE) {
 		skb.csum = skb_net_csum(&skb);
 		skb.csum_complete = true;

@@ -645,8 +645,10 @@ static int check_mem(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 	case BPF_LD:
 		if ((mode != BPF_ABS && mode != BPF_IND) || size == BPF_DW)
 			return 1; /* not an opcode at all (measured) */
-		/* Linux's check_ld_abs(): skb programs only, in their order. */
-		if (!kbpf_prog_type_is_skb(prog->type)) {
+		/* Linux's check_ld_abs(): socket filters and tc programs
+		 * only (may_access_skb: not cgroup skb), in their order. */
+		if (!kbpf_prog_type_is_skb(prog->type) ||
+		    prog->type == BPF_PROG_TYPE_CGROUP_SKB) {
 			kbpf_vlog_printf(
 				log,
 				"BPF_LD_[ABS|IND] instructions not allowed for this program type\n");

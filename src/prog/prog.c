@@ -44,6 +44,7 @@ bool kbpf_prog_type_supported(uint32_t type)
 	case BPF_PROG_TYPE_SCHED_ACT:
 	case BPF_PROG_TYPE_TRACEPOINT:
 	case BPF_PROG_TYPE_XDP:
+	case BPF_PROG_TYPE_CGROUP_SKB:
 	case BPF_PROG_TYPE_PERF_EVENT:
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
 	case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
@@ -263,6 +264,12 @@ static int prog_check_attr(const struct kbpf_host *h,
 		return -KBPF_EINVAL;
 	if (attr->prog_type == BPF_PROG_TYPE_SYSCALL &&
 	    attr->expected_attach_type)
+		return -KBPF_EINVAL;
+	/* Linux's bpf_prog_load_check_attach(): a cgroup skb program is for
+	 * cgroup ingress or egress (0 is ingress). */
+	if (attr->prog_type == BPF_PROG_TYPE_CGROUP_SKB &&
+	    attr->expected_attach_type != BPF_CGROUP_INET_INGRESS &&
+	    attr->expected_attach_type != BPF_CGROUP_INET_EGRESS)
 		return -KBPF_EINVAL;
 	*prog_priv = priv;
 	return 0;

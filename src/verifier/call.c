@@ -609,6 +609,43 @@ int kbpf_v_check_pseudo_call(struct venv *env, uint32_t *pc)
 	return 0;
 }
 
+/*
+ * Linux's check_return_code() for the program types with a return range
+ * (so far cgroup skb: 0..1, 0..3 for egress programs, whose bit 1 asks for
+ * congestion notification): R0 must be a scalar within it at every exit,
+ * else -EINVAL with Linux's line. 1: the exit is fine.
+ */
+static int check_return_range(struct venv *env, const struct vreg *r0,
+			      char *buf, unsigned long n)
+{
+	const struct kbpf_prog *prog = env->prog;
+	int64_t max = 1;
+
+	if (prog->type != BPF_PROG_TYPE_CGROUP_SKB)
+		return 1;
+	if (prog->expected_attach_type == BPF_CGROUP_INET_EGRESS)
+		max = 3;
+	if (r0->type != T_SCALAR) {
+		kbpf_vlog_printf(
+			env->log,
+			"At program exit the register R0 is not a known value (%s)\n",
+			kbpf_v_type_str(r0, buf, n));
+		return -KBPF_EINVAL;
+	}
+	if (r0->s.smin >= 0 && r0->s.smax <= max)
+		return 1;
+	kbpf_vlog_printf(env->log, "At program exit the register R0 has");
+	if (r0->s.smin > INT64_MIN)
+		kbpf_vlog_printf(env->log, " smin=%lld", (long long)r0->s.smin);
+	if (r0->s.smax < INT64_MAX)
+		kbpf_vlog_printf(env->log, " smax=%lld", (long long)r0->s.smax);
+	if (r0->s.smin == INT64_MIN && r0->s.smax == INT64_MAX)
+		kbpf_vlog_printf(env->log, " unknown scalar value");
+	kbpf_vlog_printf(env->log, " should have been in [0, %lld]\n",
+			 (long long)max);
+	return -KBPF_EINVAL;
+}
+
 int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 {
 	struct vstate *st = env->cur;
@@ -675,6 +712,5 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 		kbpf_vlog_printf(env->log, "R0 leaks addr as return value\n");
 		return -KBPF_EACCES;
 	}
-	(void)buf;
-	return 1;
+	return check_return_range(env, r0, buf, sizeof(buf));
 }

@@ -1203,7 +1203,9 @@ static int check_ld_abs(struct venv *env, const struct bpf_insn *insn)
 	struct vreg *regs = CUR_REGS(env);
 	int err, i;
 
-	if (!kbpf_prog_type_is_skb(env->prog->type)) {
+	/* Linux's may_access_skb(): not cgroup skb programs. */
+	if (!kbpf_prog_type_is_skb(env->prog->type) ||
+	    env->prog->type == BPF_PROG_TYPE_CGROUP_SKB) {
 		kbpf_vlog_printf(
 			env->log,
 			"BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
@@ -1484,6 +1486,7 @@ static uint32_t ctx_size_of(const struct kbpf_prog *prog)
 	case BPF_PROG_TYPE_SOCKET_FILTER:
 	case BPF_PROG_TYPE_SCHED_CLS:
 	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_CGROUP_SKB:
 		return sizeof(struct __sk_buff);
 	case BPF_PROG_TYPE_XDP:
 		return sizeof(struct xdp_md);

@@ -451,6 +451,8 @@ pub const KBPF_INTERP_MAX_INNER_MAPS: u32 = 8;
 pub const KBPF_ETH_HLEN: u32 = 14;
 pub const KBPF_XDP_FRAME_RESERVE: u32 = 40;
 pub const KBPF_XDP_MAX_FRAGS: u32 = 17;
+pub const KBPF_CGROUP_SKB_PASS: u32 = 1;
+pub const KBPF_CGROUP_SKB_CN: u32 = 2;
 pub const KBPF_ELF_PIN_NONE: u32 = 0;
 pub const KBPF_ELF_PIN_BY_NAME: u32 = 1;
 pub const KBPF_UAPI_BTF_H: u32 = 1;
@@ -667,6 +669,15 @@ pub struct kbpf_host {
     pub current_in_cgroup: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, cgrp: *mut core::ffi::c_void) -> core::ffi::c_int,
     >,
+    pub current_cgroup_id: ::core::option::Option<
+        unsafe extern "C" fn(h: *const kbpf_host, level: core::ffi::c_int) -> u64,
+    >,
+    pub current_pidns: ::core::option::Option<
+        unsafe extern "C" fn(h: *const kbpf_host, dev: *mut u64, ino: *mut u64) -> core::ffi::c_int,
+    >,
+    pub numa_node_id: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u32>,
+    pub netns_cookie: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
+    pub hz: u32,
     pub capable: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, cap: core::ffi::c_int) -> bool,
     >,
@@ -732,7 +743,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        416usize,
+        456usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1335,6 +1346,91 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_current_in_cgroup();
+    fn test_field_current_cgroup_id() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).current_cgroup_id) as usize - ptr as usize
+            },
+            280usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(current_cgroup_id)
+            )
+        );
+    }
+    test_field_current_cgroup_id();
+    fn test_field_current_pidns() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).current_pidns) as usize - ptr as usize
+            },
+            288usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(current_pidns)
+            )
+        );
+    }
+    test_field_current_pidns();
+    fn test_field_numa_node_id() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).numa_node_id) as usize - ptr as usize
+            },
+            296usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(numa_node_id)
+            )
+        );
+    }
+    test_field_numa_node_id();
+    fn test_field_netns_cookie() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).netns_cookie) as usize - ptr as usize
+            },
+            304usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(netns_cookie)
+            )
+        );
+    }
+    test_field_netns_cookie();
+    fn test_field_hz() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).hz) as usize - ptr as usize
+            },
+            312usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(hz)
+            )
+        );
+    }
+    test_field_hz();
     fn test_field_capable() {
         assert_eq!(
             unsafe {
@@ -1342,7 +1438,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            280usize,
+            320usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1359,7 +1455,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            288usize,
+            328usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1376,7 +1472,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            296usize,
+            336usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1393,7 +1489,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            304usize,
+            344usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1410,7 +1506,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            312usize,
+            352usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1427,7 +1523,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            320usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1444,7 +1540,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            328usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1461,7 +1557,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            336usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1478,7 +1574,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            344usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1495,7 +1591,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            352usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1512,7 +1608,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            360usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1529,7 +1625,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            368usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1546,7 +1642,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            376usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1563,7 +1659,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            384usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1580,7 +1676,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            392usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1597,7 +1693,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            400usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1614,7 +1710,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            408usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -17763,12 +17859,13 @@ pub struct kbpf_state {
     pub last: [u32; 8usize],
     pub perf_id: u64,
     pub stats_users: u32,
+    pub sock_cookie: u64,
 }
 #[test]
 fn bindgen_test_layout_kbpf_state() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_state>(),
-        184usize,
+        192usize,
         concat!("Size of: ", stringify!(kbpf_state))
     );
     assert_eq!(
@@ -17878,6 +17975,23 @@ fn bindgen_test_layout_kbpf_state() {
         );
     }
     test_field_stats_users();
+    fn test_field_sock_cookie() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sock_cookie) as usize - ptr as usize
+            },
+            184usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(sock_cookie)
+            )
+        );
+    }
+    test_field_sock_cookie();
 }
 extern "C" {
     pub fn kbpf_ids_set_next(h: *const kbpf_host, type_: u32, id: u32);
@@ -21983,6 +22097,77 @@ extern "C" {
     ) -> core::ffi::c_int;
 }
 #[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_skb_sock {
+    pub cookie: u64,
+    pub uid: u32,
+    pub netns_cookie: u64,
+}
+#[test]
+fn bindgen_test_layout_kbpf_skb_sock() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_skb_sock>(),
+        24usize,
+        concat!("Size of: ", stringify!(kbpf_skb_sock))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_skb_sock>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_skb_sock))
+    );
+    fn test_field_cookie() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cookie) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb_sock),
+                "::",
+                stringify!(cookie)
+            )
+        );
+    }
+    test_field_cookie();
+    fn test_field_uid() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).uid) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb_sock),
+                "::",
+                stringify!(uid)
+            )
+        );
+    }
+    test_field_uid();
+    fn test_field_netns_cookie() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).netns_cookie) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb_sock),
+                "::",
+                stringify!(netns_cookie)
+            )
+        );
+    }
+    test_field_netns_cookie();
+}
+#[repr(C)]
 #[derive(Copy, Clone)]
 pub struct kbpf_skb {
     pub md: __sk_buff,
@@ -21995,12 +22180,13 @@ pub struct kbpf_skb {
     pub network: *mut u8,
     pub csum: u32,
     pub csum_complete: bool,
+    pub sk: *const kbpf_skb_sock,
 }
 #[test]
 fn bindgen_test_layout_kbpf_skb() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_skb>(),
-        256usize,
+        264usize,
         concat!("Size of: ", stringify!(kbpf_skb))
     );
     assert_eq!(
@@ -22178,6 +22364,23 @@ fn bindgen_test_layout_kbpf_skb() {
         );
     }
     test_field_csum_complete();
+    fn test_field_sk() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk) as usize - ptr as usize
+            },
+            256usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb),
+                "::",
+                stringify!(sk)
+            )
+        );
+    }
+    test_field_sk();
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -22561,6 +22764,16 @@ extern "C" {
         mode: kbpf_interp_mode::Type,
         cpu: u32,
         ret: *mut u64,
+    ) -> core::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_skb_run(
+        prog: *mut kbpf_prog,
+        h: *const kbpf_host,
+        skb: *mut kbpf_skb,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+        verdict: *mut u32,
     ) -> core::ffi::c_int;
 }
 #[repr(C)]

@@ -214,7 +214,19 @@ static void make_pkts(void)
 
 static const uint32_t types[] = { BPF_PROG_TYPE_SOCKET_FILTER,
 				  BPF_PROG_TYPE_SCHED_CLS,
-				  BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_XDP };
+				  BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_XDP,
+				  BPF_PROG_TYPE_CGROUP_SKB };
+
+/*
+ * Linux's verifier keeps a cgroup skb program's return value in 0..1;
+ * kbpf has no verifier to prove it, so its test programs mask r0.
+ */
+#define CG_RET(type, p, n)                                                  \
+	do {                                                                \
+		if ((type) == BPF_PROG_TYPE_CGROUP_SKB)                     \
+			(p)[(n)++] =                                        \
+				I(BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 1); \
+	} while (0)
 
 /* A ctx_in each type accepts, with fields set where the type allows. */
 static uint32_t good_ctx(uint32_t type, uint8_t *c, uint32_t pkt)
@@ -302,6 +314,21 @@ KBPF_TEST(
 							   0, 6, (int16_t)off,
 							   0);
 					}
+					if (types[t] ==
+						    BPF_PROG_TYPE_CGROUP_SKB &&
+					    kind == 0 &&
+					    ((size == 4 &&
+					      (off == 76 || off == 80)) ||
+					     (size == 8 && off == 168)))
+						p[n++] = MOV_K(
+							0, 1); /* a pointer */
+					else if (types[t] ==
+						 BPF_PROG_TYPE_CGROUP_SKB)
+						/* The value in cb[4], r0 0 or 1. */
+						p[n++] = I(BPF_STX | BPF_MEM |
+								   BPF_W,
+							   6, 0, 64, 0);
+					CG_RET(types[t], p, n);
 					p[n++] = EXIT;
 					snprintf(
 						what, sizeof(what),
@@ -373,8 +400,10 @@ static uint32_t rules_prog(uint32_t type, struct bpf_insn *p)
 	int16_t d = type == BPF_PROG_TYPE_XDP ? 0 : 76;
 	int16_t e = type == BPF_PROG_TYPE_XDP ? 4 : 80;
 
-	if (type == BPF_PROG_TYPE_SOCKET_FILTER) {
+	if (type == BPF_PROG_TYPE_SOCKET_FILTER ||
+	    type == BPF_PROG_TYPE_CGROUP_SKB) {
 		p[n++] = LD_CTX(0, 0);
+		CG_RET(type, p, n);
 		p[n++] = EXIT;
 		return n;
 	}

@@ -840,6 +840,91 @@ KBPF_TEST(
 }
 
 KBPF_TEST(
+	priv_helpers_cgroup_skb,
+	"a CGROUP_SKB program without CAP_BPF may call exactly the helpers Linux allows it (others: EINVAL), and with CAP_BPF gains the same ones")
+{
+	static const struct helper_scan hs = { BPF_PROG_TYPE_CGROUP_SKB,
+					       "cgroup_skb" };
+	static const unsigned long long caps[] = { C_NONE, C_BPF, ~0ull };
+
+	run_each("helpers cgroup_skb", 0, caps, helpers_body, &hs);
+}
+
+/*
+ * cgroup skb context rules that depend on the loader: data and data_end
+ * loads and tstamp stores need CAP_BPF; mark, priority and cb[] stores
+ * do not; expected_attach_type is INET_INGRESS or INET_EGRESS.
+ */
+static void cg_skb_body(struct fx *f, const void *arg)
+{
+	static const struct {
+		int16_t off;
+		uint8_t size;
+		bool store;
+	} acc[] = {
+		{ 76, BPF_W, false },  { 80, BPF_W, false },
+		{ 0, BPF_W, false },   { 8, BPF_W, true },
+		{ 32, BPF_W, true },   { 48, BPF_W, true },
+		{ 152, BPF_DW, true }, { 152, BPF_DW, false },
+		{ 144, BPF_W, false }, { 140, BPF_W, false },
+		{ 72, BPF_W, false },  { 184, BPF_W, false },
+	};
+	static const uint32_t eats[] = { BPF_CGROUP_INET_INGRESS,
+					 BPF_CGROUP_INET_EGRESS,
+					 BPF_CGROUP_INET_SOCK_CREATE, 999 };
+	char what[96];
+
+	(void)f;
+	(void)arg;
+	for (size_t i = 0; i < sizeof(acc) / sizeof(acc[0]); i++) {
+		struct bpf_insn p[3];
+		long r[2];
+
+		p[0] = acc[i].store ?
+			       I(BPF_STX | BPF_MEM | acc[i].size, 1, 1, 0, 0) :
+			       I(BPF_LDX | BPF_MEM | acc[i].size, 2, 1,
+				 acc[i].off, 0);
+		if (acc[i].store) {
+			p[0] = I(BPF_ST | BPF_MEM | acc[i].size, 1, 0,
+				 acc[i].off, 1);
+		}
+		p[1] = MOVK(0, 1);
+		p[2] = EXIT;
+		for (int s = 0; s < 2; s++)
+			r[s] = prog_load(s, BPF_PROG_TYPE_CGROUP_SKB, 0, 0, p,
+					 3, NULL, 0);
+		snprintf(what, sizeof(what), "cgroup_skb %s off %d",
+			 acc[i].store ? "store" : "load", acc[i].off);
+		cmp(what, r[0] < 0 ? r[0] : 0, r[1] < 0 ? r[1] : 0);
+		for (int s = 0; s < 2; s++)
+			side_close(s, r[s]);
+	}
+	for (size_t i = 0; i < sizeof(eats) / sizeof(eats[0]); i++) {
+		static const struct bpf_insn p[] = { MOVK(0, 1), EXIT };
+		long r[2];
+
+		for (int s = 0; s < 2; s++)
+			r[s] = prog_load(s, BPF_PROG_TYPE_CGROUP_SKB, eats[i],
+					 0, p, 2, NULL, 0);
+		snprintf(what, sizeof(what),
+			 "cgroup_skb expected_attach_type %u", eats[i]);
+		cmp(what, r[0] < 0 ? r[0] : 0, r[1] < 0 ? r[1] : 0);
+		for (int s = 0; s < 2; s++)
+			side_close(s, r[s]);
+	}
+}
+
+KBPF_TEST(
+	priv_cgroup_skb_ctx,
+	"CGROUP_SKB without CAP_BPF: data/data_end loads and tstamp stores are refused (EACCES) as in Linux, mark/priority/cb stores allowed; expected_attach_type rules the same for every caller")
+{
+	static const unsigned long long caps[] = { C_NONE, C_BPF, C_SYS,
+						   ~0ull };
+
+	run_each("cgroup_skb ctx", 0, caps, cg_skb_body, NULL);
+}
+
+KBPF_TEST(
 	priv_helpers_xdp,
 	"an XDP program loaded with CAP_BPF+CAP_NET_ADMIN but no CAP_PERFMON may not call the tracing helpers (EINVAL), and may with CAP_PERFMON")
 {
