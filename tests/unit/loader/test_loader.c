@@ -858,6 +858,7 @@ static const struct want_sec want_secs[] = {
 	  "do_unlinkat" },
 	{ "p_cgroup_skb", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_EGRESS, 0,
 	  "" },
+	{ "p_sk_msg", BPF_PROG_TYPE_SK_MSG, BPF_SK_MSG_VERDICT, 0, "" },
 	{ "p_unknown", BPF_PROG_TYPE_UNSPEC, 0, 0, "" },
 	{ "p_kprobe_bad", BPF_PROG_TYPE_UNSPEC, 0, 0, "" },
 };
@@ -895,7 +896,7 @@ KBPF_TEST(
 	/* Without the unknown and the types kbpf lacks, the rest loads. */
 	kbpf_elf_find_prog(obj, "p_unknown")->autoload = false;
 	kbpf_elf_find_prog(obj, "p_kprobe_bad")->autoload = false;
-	kbpf_elf_find_prog(obj, "p_cgroup_skb")->autoload = false;
+	kbpf_elf_find_prog(obj, "p_sk_msg")->autoload = false;
 	kbpf_elf_find_prog(obj, "p_uprobe_s")->autoload = false;
 	if (load(obj))
 		T_FAIL("load: %s", errbuf);
@@ -919,10 +920,9 @@ KBPF_TEST(
 	T_EQ(parse(&b, "sections", &obj), 0);
 	for (i = 0; i < obj->nr_progs; i++)
 		obj->progs[i].autoload =
-			!strcmp(obj->progs[i].name, "p_cgroup_skb");
+			!strcmp(obj->progs[i].name, "p_sk_msg");
 	T_EQ(load(obj), -EINVAL);
-	T_ASSERT(strstr(errbuf, "p_cgroup_skb") &&
-		 strstr(errbuf, "cgroup_skb"));
+	T_ASSERT(strstr(errbuf, "p_sk_msg") && strstr(errbuf, "sk_msg"));
 	/* fentry without a host BTF: its function cannot be found. */
 	for (i = 0; i < obj->nr_progs; i++)
 		obj->progs[i].autoload =

@@ -27,6 +27,7 @@ P(p_perf, "perf_event", 15)
 P(p_syscall, "syscall", 16)
 P(p_fentry, "fentry/do_unlinkat", 17)
 P(p_cgroup_skb, "cgroup_skb/egress", 18)
+P(p_sk_msg, "sk_msg", 21)
 P(p_unknown, "not_a_known_section", 19)
 P(p_kprobe_bad, "kprobex", 20)
 
