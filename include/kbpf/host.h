@@ -339,9 +339,10 @@ struct kbpf_host {
 	bool (*signal_pending)(const struct kbpf_host *h);
 	/*
 	 * Let other tasks run (Linux's cond_resched()): called between the
-	 * runs of a repeated BPF_PROG_TEST_RUN, outside any read-side section
-	 * and with no kbpf lock held. Syscall path, may sleep. If NULL, kbpf
-	 * does not yield there.
+	 * runs of a repeated BPF_PROG_TEST_RUN, and while a program's release
+	 * waits for runs still inside it (hosts without defer_free), outside
+	 * any read-side section and with no kbpf lock held. Syscall path,
+	 * may sleep. If NULL, kbpf does not yield there.
 	 */
 	void (*cond_resched)(const struct kbpf_host *h);
 	/*

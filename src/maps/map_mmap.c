@@ -41,8 +41,19 @@ int kbpf_map_mmap(struct kbpf_map *map, uint64_t pgoff, size_t nr,
 		return -KBPF_EPERM;
 	if (!nr || pgoff > total || nr > total - pgoff)
 		return -KBPF_EINVAL;
-	if (writable)
+	/*
+	 * Count the mapping, then look at frozen again: BPF_MAP_FREEZE sets
+	 * frozen, then looks at writecnt (both sequentially consistent), so
+	 * one of the two sees the other and a frozen map never keeps a
+	 * writable mapping.
+	 */
+	if (writable) {
 		atomic_fetch_add(&map->writecnt, 1);
+		if (atomic_load(&map->frozen)) {
+			atomic_fetch_sub(&map->writecnt, 1);
+			return -KBPF_EPERM;
+		}
+	}
 	*pages = list + pgoff;
 	return 0;
 }

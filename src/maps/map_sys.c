@@ -367,6 +367,11 @@ long kbpf_sys_map_freeze(const struct kbpf_host *h, union bpf_attr *attr,
 		err = -KBPF_EBUSY; /* a writable mmap exists */
 	else if (atomic_exchange(&map->frozen, 1))
 		err = -KBPF_EBUSY;
+	else if (atomic_load(&map->writecnt) > 0) {
+		/* A writable mmap came in meanwhile (kbpf_map_mmap()). */
+		atomic_store(&map->frozen, 0);
+		err = -KBPF_EBUSY;
+	}
 	kbpf_map_put(map);
 	return err;
 }

@@ -157,8 +157,13 @@ static void prog_release(struct kbpf_obj *obj)
 		prog->rcu.func = prog_free_rcu;
 		h->defer_free(h, &prog->rcu);
 	} else {
-		while (atomic_load_explicit(&prog->runs, memory_order_acquire))
+		/* Runs are bounded; let them finish on this CPU too. */
+		while (atomic_load_explicit(&prog->runs,
+					    memory_order_acquire)) {
+			if (h->cond_resched)
+				h->cond_resched(h);
 			kbpf_cpu_relax();
+		}
 		prog_free(prog);
 	}
 }
