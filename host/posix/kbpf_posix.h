@@ -12,6 +12,7 @@
 #ifndef KBPF_POSIX_H
 #define KBPF_POSIX_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -228,6 +229,30 @@ int kbpf_posix_perf_ioctl(int fd, unsigned long cmd, unsigned long arg);
  * signal the fd itself: poll() on it sees POLLIN after one.)
  */
 int kbpf_posix_perf_readable(int fd);
+
+/**
+ * kbpf_posix_poll_rearm() - make kbpf fd @fd's eventfd say what Linux's
+ * poll says now (kbpf_obj_poll()): drain it, look, and signal it again if
+ * the object is ready. Call it before sleeping on @fd with poll(2),
+ * select(2) or epoll_wait(2) (kbpf_posix_poll() does), so that a ring
+ * buffer whose records were consumed through shared memory is no longer
+ * readable. A wake-up racing with it is kept. For a perf fd it takes the
+ * pending wake-up, as Linux's poll does.
+ * Return: the KBPF_POLL* bits (include/kbpf/object.h), or -1 with errno
+ * EBADF if @fd is not a kbpf fd. Thread-safe; never sleeps.
+ */
+int kbpf_posix_poll_rearm(int fd);
+
+/**
+ * kbpf_posix_poll() - drop-in for poll(2): kbpf fds report what Linux's
+ * poll reports for them (kbpf_obj_poll(): level-triggered for ring
+ * buffers, POLLERR for other maps, POLLHUP for a perf fd without a ring),
+ * other fds what poll(2) says. It sleeps until one is ready or @timeout
+ * (ms; -1: forever) passes; a kbpf fd wakes it through kbpf_host.wake.
+ * Return: the number of fds with non-zero revents, or -1 with errno
+ * (ENOMEM, or poll(2)'s: EINTR...). May sleep.
+ */
+int kbpf_posix_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 
 /**
  * kbpf_posix_mmap() - drop-in for mmap(2). On a kbpf fd it maps, as Linux

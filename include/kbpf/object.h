@@ -65,6 +65,40 @@ KBPF_API void kbpf_obj_uref_put(struct kbpf_obj *obj);
  */
 KBPF_API void kbpf_obj_uref_get(struct kbpf_obj *obj);
 
+/*
+ * poll(2) event bits, as Linux's (the same values as POLLIN... on x86-64,
+ * arm64 and riscv64).
+ */
+#define KBPF_POLLIN 0x0001u
+#define KBPF_POLLOUT 0x0004u
+#define KBPF_POLLERR 0x0008u
+#define KBPF_POLLHUP 0x0010u
+#define KBPF_POLLRDNORM 0x0040u
+#define KBPF_POLLWRNORM 0x0100u
+
+/**
+ * kbpf_obj_poll() - the events poll(2) or epoll reports for an fd of @obj
+ * now, as Linux's file operations compute them. A host's poll calls it each
+ * time (after kbpf_host.wake, and before it sleeps), so readiness is
+ * level-triggered where Linux's is:
+ *  - a ring buffer map: KBPF_POLLIN | KBPF_POLLRDNORM while records wait
+ *    (producer_pos != consumer_pos), else 0;
+ *  - a user ring buffer map: KBPF_POLLOUT | KBPF_POLLWRNORM while it is not
+ *    full, else 0;
+ *  - any other map: KBPF_POLLERR (Linux has no poll for it);
+ *  - a perf event: kbpf_perf_event_poll() (KBPF_POLLHUP without a mapped
+ *    ring; KBPF_POLLIN | KBPF_POLLRDNORM once per wake-up);
+ *  - a program, link, BTF object or statistics fd: Linux's default,
+ *    KBPF_POLLIN | KBPF_POLLOUT | KBPF_POLLRDNORM | KBPF_POLLWRNORM.
+ * The host masks the result with the events asked for, except KBPF_POLLERR
+ * and KBPF_POLLHUP, which poll(2) always reports.
+ *
+ * Context: any; never sleeps; lock-free except for a perf event (its ring
+ * lock). The caller holds a reference to @obj.
+ * Return: the KBPF_POLL* bits.
+ */
+KBPF_API uint32_t kbpf_obj_poll(struct kbpf_obj *obj);
+
 #ifdef __cplusplus
 }
 #endif

@@ -136,6 +136,18 @@ KBPF_API long kbpf_perf_event_ioctl(struct kbpf_perf_event *ev,
  */
 KBPF_API bool kbpf_perf_event_readable(struct kbpf_perf_event *ev);
 
+/**
+ * kbpf_perf_event_poll() - what poll(2) on @ev's fd reports, as Linux's
+ * perf_poll: KBPF_POLLHUP while the fd has no ring mapped; else
+ * KBPF_POLLIN | KBPF_POLLRDNORM once for each wake-up (wakeup_events or
+ * wakeup_watermark reached, or records lost) since the last call, and 0
+ * otherwise: the call takes the wake-up, so a second poll without a new
+ * wake-up sleeps, as on Linux. Hosts call it from their poll; most call
+ * kbpf_obj_poll(), which dispatches here.
+ * Context: any; takes @ev's ring lock (a spinlock with host IRQs saved).
+ */
+KBPF_API uint32_t kbpf_perf_event_poll(struct kbpf_perf_event *ev);
+
 struct kbpf_perf_frag;
 
 /**

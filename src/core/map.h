@@ -152,6 +152,13 @@ struct kbpf_map_ops {
 	/* Bytes the map uses, for bpf_map_info / fdinfo memlock. */
 	uint64_t (*mem_usage)(const struct kbpf_map *map);
 	/*
+	 * The readiness poll(2) reports for a fd of @map, KBPF_POLL* bits,
+	 * computed from the map's state now (level-triggered, as Linux's
+	 * map_poll). Any context; lock-free. NULL: KBPF_POLLERR, as Linux
+	 * answers for a map type without map_poll.
+	 */
+	uint32_t (*poll)(struct kbpf_map *map);
+	/*
 	 * fd arrays (src/maps/fd_array.h), as Linux's map_fd_get_ptr,
 	 * map_fd_put_ptr and map_fd_sys_lookup_elem:
 	 * fd_get_ptr: syscall path, may sleep. Resolve user fd @fd to what a

@@ -500,6 +500,32 @@ out:
 	return ret;
 }
 
+/* poll(2): readable while records wait (Linux's ringbuf_map_poll_kern). */
+static uint32_t rb_poll(struct kbpf_map *map)
+{
+	struct kbpf_ringbuf *r = rb(map);
+
+	if (kbpf_load_acquire_u64(r->producer_pos) !=
+	    kbpf_load_acquire_u64(r->consumer_pos))
+		return KBPF_POLLIN | KBPF_POLLRDNORM;
+	return 0;
+}
+
+/*
+ * USER_RINGBUF: writable while not full (Linux's ringbuf_map_poll_user).
+ * producer_pos is user space's to write: any value only changes the answer.
+ */
+static uint32_t user_rb_poll(struct kbpf_map *map)
+{
+	struct kbpf_ringbuf *r = rb(map);
+
+	if (kbpf_load_acquire_u64(r->producer_pos) -
+		    kbpf_load_acquire_u64(r->consumer_pos) <
+	    (uint64_t)r->mask + 1)
+		return KBPF_POLLOUT | KBPF_POLLWRNORM;
+	return 0;
+}
+
 /* Element commands: Linux's ring buffer has none. */
 static long rb_delete_elem(struct kbpf_map *map, const void *key)
 {
@@ -536,6 +562,7 @@ const struct kbpf_map_ops kbpf_ringbuf_map_ops = {
 	/* special */
 	.mmap_pages = rb_mmap_pages,
 	.mem_usage = rb_mem_usage,
+	.poll = rb_poll,
 };
 
 /* The same object; kbpf_map_mmap() applies the user-producer permissions. */
@@ -549,4 +576,5 @@ const struct kbpf_map_ops kbpf_user_ringbuf_map_ops = {
 	/* special */
 	.mmap_pages = rb_mmap_pages,
 	.mem_usage = rb_mem_usage,
+	.poll = user_rb_poll,
 };

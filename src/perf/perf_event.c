@@ -86,6 +86,7 @@ struct perf_ring {
 	uint64_t wakeup; /* Linux's rb->wakeup: changes when readers are due */
 	uint64_t watermark; /* bytes between byte-count wake-ups */
 	uint32_t events; /* samples since the last wakeup_events wake-up */
+	uint32_t poll; /* Linux's rb->poll: set by a wake-up, taken by poll */
 	bool overwrite; /* first mapped read-only: ignore data_tail */
 };
 
@@ -967,6 +968,22 @@ bool kbpf_perf_event_readable(struct kbpf_perf_event *ev)
 	return r;
 }
 
+uint32_t kbpf_perf_event_poll(struct kbpf_perf_event *ev)
+{
+	const struct kbpf_host *h = ev->obj.host;
+	unsigned long flags;
+	uint32_t r = KBPF_POLLHUP;
+
+	while (pe_lock(ev, kbpf_this_cpu(h), &flags))
+		kbpf_cpu_relax();
+	if (ev->rb) {
+		r = ev->rb->poll;
+		ev->rb->poll = 0;
+	}
+	pe_unlock(ev, flags);
+	return r;
+}
+
 /* ---- writing ---- */
 
 /* Copy @len bytes to ring position @pos, continuing at the start if needed. */
@@ -1171,6 +1188,8 @@ long kbpf_perf_event_output_frag(struct kbpf_perf_event *ev, uint32_t cpu,
 	/* (B) publishes the records: pairs with the reader's acquire (C). */
 	kbpf_store_release_u64(&rb->up->data_head, rb->head);
 	err = wakeup != rb->wakeup;
+	if (err)
+		rb->poll = KBPF_POLLIN | KBPF_POLLRDNORM;
 unlock:
 	pe_unlock(ev, flags);
 	if (err == 1) {

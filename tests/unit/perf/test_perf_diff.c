@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -661,4 +662,42 @@ KBPF_TEST(
 	       runs, fails, lost_seen);
 	T_ASSERT(fails > 0);
 	T_ASSERT(lost_seen > 0);
+}
+
+/* revents of perf fd @fd after poll(2) with timeout 0, or -errno. */
+static long side_poll0(int side, long fd)
+{
+	struct pollfd p = { .fd = (int)fd,
+			    .events = POLLIN | POLLOUT | POLLRDNORM };
+	int r;
+
+	r = side == SIDE_KERNEL ? poll(&p, 1, 0) : kbpf_posix_poll(&p, 1, 0);
+	if (r < 0)
+		return -errno;
+	return r ? p.revents : 0;
+}
+
+KBPF_TEST(
+	perf_poll_vs_kernel,
+	"poll(2) on a perf fd reports POLLIN once per wake-up (wakeup_events 1 and 2), and 0 again after it, as the kernel's perf_poll")
+{
+	struct rig g;
+	long r[2];
+
+	NEED_KERNEL();
+	for (uint32_t wakeup = 1; wakeup <= 2; wakeup++) {
+		T_ASSERT(rig_open(&g, 1, wakeup) == 0);
+		BOTH(side_poll0(s, g.ev[s][0]));
+		T_EQ(r[0], 0);
+		for (int i = 0; i < 4; i++) {
+			BOTH(rig_run(&g, s, 0, 8, BPF_F_CURRENT_CPU));
+			T_EQ(r[0], 0);
+			BOTH(side_poll0(s, g.ev[s][0]));
+			T_EQ(r[0], (i + 1) % wakeup ? 0 : POLLIN | POLLRDNORM);
+			/* The wake-up was taken by the first poll. */
+			BOTH(side_poll0(s, g.ev[s][0]));
+			T_EQ(r[0], 0);
+		}
+		rig_close(&g);
+	}
 }
