@@ -513,6 +513,17 @@ struct kbpf_host {
 	int (*fd_get)(const struct kbpf_host *h, int fd, struct kbpf_obj **obj,
 		      uint32_t *fd_flags);
 	/*
+	 * As fd_get, for fd @fd of the task @pid as user space numbers it (a
+	 * thread id, Linux's PIDTYPE_PID), for BPF_TASK_FD_QUERY. Return 0
+	 * with a reference in @obj, -ENOENT if no such task, -EBADF if @fd is
+	 * not open in it, -EINVAL if it is open but not a kbpf object.
+	 * Syscall path, may sleep. If NULL, kbpf answers only for the calling
+	 * task: @pid must be its pid or tgid (current_ids), and other pids
+	 * give -ENOENT.
+	 */
+	int (*task_fd_get)(const struct kbpf_host *h, int32_t pid, int fd,
+			   struct kbpf_obj **obj);
+	/*
 	 * Legacy ids, for a host without @state (below): give @obj a
 	 * system-wide id (> 0) unique among live objects of its type and
 	 * return it, or a negative errno; kbpf calls id_release when the

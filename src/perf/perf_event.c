@@ -917,6 +917,54 @@ int kbpf_perf_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
 	}
 }
 
+int kbpf_perf_event_query(struct kbpf_perf_event *ev, struct kbpf_perf_query *q)
+{
+	const struct kbpf_host *h = ev->obj.host;
+	const struct kbpf_probe_desc *d = &ev->probe;
+	unsigned long flags;
+	int err = 0;
+
+	memset(q, 0, sizeof(*q));
+	/* Under the lock: a detaching link may drop the program. */
+	while (pe_lock(ev, kbpf_this_cpu(h), &flags))
+		kbpf_cpu_relax();
+	if (!ev->prog)
+		err = -KBPF_ENOENT;
+	else if (ev->prog->type == BPF_PROG_TYPE_PERF_EVENT)
+		err = -KBPF_EOPNOTSUPP;
+	else
+		q->prog_id = ev->prog->obj.id;
+	pe_unlock(ev, flags);
+	if (err)
+		return err;
+	switch (d->kind) {
+	case KBPF_PROBE_TRACEPOINT:
+		q->fd_type = BPF_FD_TYPE_TRACEPOINT;
+		q->buf = d->name;
+		return 0;
+	case KBPF_PROBE_KPROBE:
+		/*
+		 * Linux reports the address it resolved a symbol to (to
+		 * callers who may see kernel addresses); the host resolved
+		 * it here, so kbpf knows only an address it was given.
+		 */
+		q->fd_type = d->retprobe ? BPF_FD_TYPE_KRETPROBE :
+					   BPF_FD_TYPE_KPROBE;
+		q->buf = d->name;
+		q->probe_offset = d->offset;
+		q->probe_addr = d->addr;
+		return 0;
+	case KBPF_PROBE_UPROBE:
+		q->fd_type = d->retprobe ? BPF_FD_TYPE_URETPROBE :
+					   BPF_FD_TYPE_UPROBE;
+		q->buf = d->name;
+		q->probe_offset = d->offset;
+		return 0;
+	default:
+		return -KBPF_EOPNOTSUPP;
+	}
+}
+
 long kbpf_perf_event_ioctl(struct kbpf_perf_event *ev, unsigned int cmd,
 			   unsigned long arg)
 {

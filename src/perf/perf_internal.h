@@ -19,6 +19,28 @@
  */
 bool kbpf_perf_link_is(const struct kbpf_obj *obj);
 /*
+ * What BPF_TASK_FD_QUERY reports of a perf event, as Linux's
+ * bpf_get_perf_event_info(): the attached program's id, the BPF_FD_TYPE_*
+ * of the probe, its name (function, file or tracepoint; NULL if none) and
+ * offset and address. @buf stays valid while the caller holds @ev.
+ */
+struct kbpf_perf_query {
+	uint32_t prog_id;
+	uint32_t fd_type;
+	const char *buf;
+	uint64_t probe_offset;
+	uint64_t probe_addr;
+};
+
+/*
+ * Fill @q for @ev. Return 0, -ENOENT (no program attached) or -EOPNOTSUPP
+ * (a BPF_PROG_TYPE_PERF_EVENT program, or not a probe event). Syscall
+ * path; takes @ev's ring lock.
+ */
+int kbpf_perf_event_query(struct kbpf_perf_event *ev,
+			  struct kbpf_perf_query *q);
+
+/*
  * The perf-link part of bpf_link_info for the perf link @obj, as
  * kbpf_link_fill_info() (tp/tp_internal.h) does for raw tracepoint links:
  * @info holds the user's copy, names go to user memory. Return 0 or a

@@ -115,7 +115,7 @@ static const struct sys_cmd sys_cmds[] = {
 	[BPF_BTF_GET_FD_BY_ID] = { .fn = kbpf_sys_btf_get_fd_by_id,
 				   .attr_end = ATTR_END(fd_by_id_token_fd),
 				   SYS_ADMIN },
-	[BPF_TASK_FD_QUERY] = { .fn = NULL,
+	[BPF_TASK_FD_QUERY] = { .fn = kbpf_sys_task_fd_query,
 				.attr_end = ATTR_END(task_fd_query.probe_addr),
 				SYS_ADMIN },
 	[BPF_MAP_LOOKUP_AND_DELETE_ELEM] = { .fn = kbpf_sys_map_lookup_and_delete_elem,

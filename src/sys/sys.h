@@ -74,6 +74,10 @@ long kbpf_sys_obj_pin(const struct kbpf_host *h, union bpf_attr *attr,
 long kbpf_sys_obj_get(const struct kbpf_host *h, union bpf_attr *attr,
 		      void *uattr, unsigned int size);
 
+/* BPF_TASK_FD_QUERY (src/sys/task_fd.c). */
+long kbpf_sys_task_fd_query(const struct kbpf_host *h, union bpf_attr *attr,
+			    void *uattr, unsigned int size);
+
 /*
  * Write @len bytes at byte @off of the user's attr, if the user's attr is
  * large enough to hold them (Linux writes back only into what the user

@@ -637,6 +637,19 @@ put_link:
 	return ret;
 }
 
+int kbpf_link_task_query(struct kbpf_obj *obj, uint32_t *prog_id,
+			 const char **name)
+{
+	struct kbpf_raw_tp_link *link =
+		kbpf_container_of(obj, struct kbpf_raw_tp_link, obj);
+
+	if (kbpf_perf_link_is(obj))
+		return -KBPF_ENOTSUPP;
+	*prog_id = link->prog->obj.id;
+	*name = link->tp->name;
+	return 0;
+}
+
 int kbpf_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
 			struct bpf_link_info *info)
 {

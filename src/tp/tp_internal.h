@@ -31,4 +31,12 @@ long kbpf_sys_link_update(const struct kbpf_host *h, union bpf_attr *attr,
 int kbpf_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
 			struct bpf_link_info *info);
 
+/*
+ * BPF_TASK_FD_QUERY of a link: a raw tracepoint link gives its program's
+ * id and the tracepoint's name in @prog_id and @name (valid while the
+ * caller holds @obj) and 0; any other link -ENOTSUPP, as Linux.
+ */
+int kbpf_link_task_query(struct kbpf_obj *obj, uint32_t *prog_id,
+			 const char **name);
+
 #endif /* KBPF_TP_INTERNAL_H */

@@ -1133,3 +1133,222 @@ KBPF_TEST(
 	T_EQ(kbpf_posix_live_allocs(), live);
 	T_EQ(nr_opened, nr_closed);
 }
+
+/* ---- BPF_TASK_FD_QUERY ---- */
+
+struct tfq {
+	long ret;
+	uint32_t prog_id, fd_type, buf_len;
+	uint64_t off, addr;
+	char buf[64];
+};
+
+static struct tfq task_fd_query(int side, int32_t pid, long fd, uint32_t flags,
+				uint32_t buf_len, int with_buf)
+{
+	struct tfq q;
+	union bpf_attr a;
+
+	memset(&q, 0, sizeof(q));
+	memset(q.buf, 'x', sizeof(q.buf));
+	memset(&a, 0, sizeof(a));
+	a.task_fd_query.pid = (uint32_t)pid;
+	a.task_fd_query.fd = (uint32_t)fd;
+	a.task_fd_query.flags = flags;
+	a.task_fd_query.buf_len = buf_len;
+	if (with_buf)
+		a.task_fd_query.buf = (uint64_t)(uintptr_t)q.buf;
+	q.ret = side_bpf(side, BPF_TASK_FD_QUERY, &a);
+	q.prog_id = a.task_fd_query.prog_id;
+	q.fd_type = a.task_fd_query.fd_type;
+	q.buf_len = a.task_fd_query.buf_len;
+	q.off = a.task_fd_query.probe_offset;
+	q.addr = a.task_fd_query.probe_addr;
+	return q;
+}
+
+static uint32_t prog_id_of(int side, long fd)
+{
+	struct bpf_prog_info info;
+	union bpf_attr a;
+
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	return side_bpf(side, BPF_OBJ_GET_INFO_BY_FD, &a) ? 0 : info.id;
+}
+
+static struct kbpf_raw_tp tfq_tp = { .name = "sys_enter", .nargs = 2 };
+
+/* Compare one query on both sides; @prog: each side's attached program. */
+static void tfq_cmp(const char *what, const struct tfq q[2], const long *prog)
+{
+	if (q[0].ret != q[1].ret || q[0].fd_type != q[1].fd_type ||
+	    q[0].buf_len != q[1].buf_len || q[0].off != q[1].off ||
+	    q[0].addr != q[1].addr || memcmp(q[0].buf, q[1].buf, 64))
+		T_FAIL("%s: kernel %ld type %u len %u off %llu addr %llu '%.20s', kbpf %ld type %u len %u off %llu addr %llu '%.20s'",
+		       what, q[0].ret, q[0].fd_type, q[0].buf_len,
+		       (unsigned long long)q[0].off,
+		       (unsigned long long)q[0].addr, q[0].buf, q[1].ret,
+		       q[1].fd_type, q[1].buf_len, (unsigned long long)q[1].off,
+		       (unsigned long long)q[1].addr, q[1].buf);
+	for (int s = 0; s < 2 && prog; s++)
+		if (q[s].prog_id != prog_id_of(s, prog[s]))
+			T_FAIL("%s: %s reports prog id %u, not its program's %u",
+			       what, s ? "kbpf" : "kernel", q[s].prog_id,
+			       prog_id_of(s, prog[s]));
+}
+
+KBPF_TEST(
+	task_fd_query_vs_kernel,
+	"BPF_TASK_FD_QUERY of raw tracepoint links, uprobe and tracepoint events, perf links and other fds: results, errnos, names and their truncation as the kernel")
+{
+	static const struct {
+		uint32_t len;
+		int with_buf;
+	} bufs[] = { { 0, 0 }, { 0, 1 },  { 1, 1 },  { 4, 1 },
+		     { 9, 1 }, { 10, 1 }, { 64, 1 }, { 64, 0 } };
+	long rtp[2], link[2], kp[2], tpp[2], up[2], upr[2], tpe[2], bare[2];
+	long map[2], plink[2];
+	int32_t me = (int32_t)getpid();
+	int pipefd[2];
+	struct tfq q[2];
+	char what[96];
+
+	NEED_KERNEL();
+	setup();
+	T_EQ(kbpf_raw_tp_register(kbpf_posix_host(), &tfq_tp), 0);
+	T_EQ(pipe(pipefd), 0);
+	for (int s = 0; s < 2; s++) {
+		union bpf_attr a;
+		struct perf_event_attr pa = probe_attr(pmus.uprobe_type);
+
+		rtp[s] = load_ret0(s, BPF_PROG_TYPE_RAW_TRACEPOINT, 0);
+		kp[s] = load_ret0(s, BPF_PROG_TYPE_KPROBE, 0);
+		tpp[s] = load_ret0(s, BPF_PROG_TYPE_TRACEPOINT, 0);
+		map[s] =
+			side_create(s, BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0, 0, NULL);
+		T_ASSERT(rtp[s] >= 0 && kp[s] >= 0 && tpp[s] >= 0 &&
+			 map[s] >= 0);
+		memset(&a, 0, sizeof(a));
+		a.raw_tracepoint.name = (uint64_t)(uintptr_t) "sys_enter";
+		a.raw_tracepoint.prog_fd = (uint32_t)rtp[s];
+		link[s] = side_bpf(s, BPF_RAW_TRACEPOINT_OPEN, &a);
+		T_ASSERT(link[s] >= 0);
+		pa.config1 = (uintptr_t)exe();
+		pa.config2 = 32;
+		up[s] = side_perf_open(s, &pa, -1, 0);
+		pa.config = 1; /* uretprobe */
+		upr[s] = side_perf_open(s, &pa, -1, 0);
+		pa = probe_attr(PERF_TYPE_TRACEPOINT);
+		pa.config = tp_getppid_id;
+		tpe[s] = side_perf_open(s, &pa, -1, 0);
+		pa = probe_attr(PERF_TYPE_SOFTWARE);
+		pa.config = PERF_COUNT_SW_BPF_OUTPUT;
+		bare[s] = side_perf_open(s, &pa, -1, 0);
+		T_ASSERT(up[s] >= 0 && upr[s] >= 0 && tpe[s] >= 0 &&
+			 bare[s] >= 0);
+	}
+	/* The raw tracepoint link, with every buffer shape. */
+	for (size_t b = 0; b < KBPF_ARRAY_SIZE(bufs); b++) {
+		for (int s = 0; s < 2; s++)
+			q[s] = task_fd_query(s, me, link[s], 0, bufs[b].len,
+					     bufs[b].with_buf);
+		snprintf(what, sizeof(what), "raw_tp link, buf_len %u%s",
+			 bufs[b].len, bufs[b].with_buf ? "" : " (no buf)");
+		tfq_cmp(what, q, q[0].ret ? NULL : rtp);
+	}
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, link[s], 0, 64, 1);
+	T_ASSERT(!strcmp(q[1].buf, "sys_enter") && q[1].buf_len == 9);
+	/* Errors, in Linux's order. */
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, link[s], 1, 64, 1);
+	tfq_cmp("flags 1", q, NULL);
+	T_EQ(q[0].ret, -EINVAL);
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, 0x3ffffff0, link[s], 0, 64, 1);
+	tfq_cmp("no such task", q, NULL);
+	T_EQ(q[0].ret, -ENOENT);
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, 4000, 0, 64, 1);
+	tfq_cmp("fd not open", q, NULL);
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, pipefd[0], 0, 64, 1);
+	tfq_cmp("a pipe", q, NULL);
+	T_EQ(q[0].ret, -524); /* ENOTSUPP */
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, map[s], 0, 64, 1);
+	tfq_cmp("a map", q, NULL);
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, rtp[s], 0, 64, 1);
+	tfq_cmp("a program", q, NULL);
+	/* Perf events: no program yet, then one. */
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, up[s], 0, 64, 1);
+	tfq_cmp("uprobe without a program", q, NULL);
+	T_EQ(q[0].ret, -ENOENT);
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, bare[s], 0, 64, 1);
+	tfq_cmp("software event without a program", q, NULL);
+	for (int s = 0; s < 2; s++) {
+		T_EQ(side_ioctl(s, up[s], PERF_EVENT_IOC_SET_BPF,
+				(unsigned long)kp[s]),
+		     0);
+		T_EQ(side_ioctl(s, tpe[s], PERF_EVENT_IOC_SET_BPF,
+				(unsigned long)tpp[s]),
+		     0);
+		plink[s] = link_create(s, kp[s], upr[s], BPF_PERF_EVENT, 0, 0);
+		T_ASSERT(plink[s] >= 0);
+	}
+	for (size_t b = 0; b < KBPF_ARRAY_SIZE(bufs); b++) {
+		for (int s = 0; s < 2; s++)
+			q[s] = task_fd_query(s, me, tpe[s], 0, bufs[b].len,
+					     bufs[b].with_buf);
+		snprintf(what, sizeof(what), "tracepoint event, buf_len %u%s",
+			 bufs[b].len, bufs[b].with_buf ? "" : " (no buf)");
+		tfq_cmp(what, q, q[0].ret ? NULL : tpp);
+	}
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, tpe[s], 0, 64, 1);
+	tfq_cmp("tracepoint event", q, tpp);
+	T_ASSERT(!strcmp(q[1].buf, tp_getppid_name) &&
+		 q[1].fd_type == BPF_FD_TYPE_TRACEPOINT);
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, up[s], 0, 64, 1);
+	tfq_cmp("uprobe with SET_BPF", q, kp);
+	T_EQ(q[0].fd_type, BPF_FD_TYPE_UPROBE);
+	T_EQ(q[0].off, 32);
+	T_ASSERT(strlen(exe()) < 64 ? !strcmp(q[1].buf, exe()) :
+				      q[1].ret == -ENOSPC);
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, upr[s], 0, 64, 1);
+	tfq_cmp("uretprobe through a perf link", q, kp);
+	T_EQ(q[0].fd_type, BPF_FD_TYPE_URETPROBE);
+	for (int s = 0; s < 2; s++)
+		q[s] = task_fd_query(s, me, plink[s], 0, 64, 1);
+	tfq_cmp("a perf link", q, NULL);
+	T_EQ(q[0].ret, -524);
+	/* The link is closed: the event has no program again. */
+	for (int s = 0; s < 2; s++) {
+		side_close(s, plink[s]);
+		q[s] = task_fd_query(s, me, upr[s], 0, 64, 1);
+	}
+	tfq_cmp("uretprobe after its link closed", q, NULL);
+	for (int s = 0; s < 2; s++) {
+		side_perf_close(s, up[s]);
+		side_perf_close(s, upr[s]);
+		side_perf_close(s, tpe[s]);
+		side_perf_close(s, bare[s]);
+		side_close(s, link[s]);
+		side_close(s, rtp[s]);
+		side_close(s, kp[s]);
+		side_close(s, tpp[s]);
+		side_close(s, map[s]);
+	}
+	close(pipefd[0]);
+	close(pipefd[1]);
+	T_EQ(kbpf_raw_tp_unregister(&tfq_tp), 0);
+}
