@@ -522,4 +522,8 @@ const struct kbpf_map_ops kbpf_lpm_trie_map_ops = {
 	.update_elem = lpm_update_elem,
 	.delete_elem = lpm_delete_elem,
 	.mem_usage = lpm_mem_usage,
+	/* Linux's trie_map_ops: the generic batches, element by element. */
+	.lookup_batch = kbpf_map_generic_lookup_batch,
+	.update_batch = kbpf_map_generic_update_batch,
+	.delete_batch = kbpf_map_generic_delete_batch,
 };

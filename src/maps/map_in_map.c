@@ -226,4 +226,7 @@ const struct kbpf_map_ops kbpf_array_of_maps_map_ops = {
 	.fd_get_ptr = aom_fd_get_ptr,
 	.fd_put_ptr = kbpf_fd_entry_put_ptr,
 	.fd_sys_lookup_elem = kbpf_mim_fd_sys_lookup_elem,
+	/* Linux's array_of_maps_map_ops: lookup and update batches only. */
+	.lookup_batch = kbpf_map_generic_lookup_batch,
+	.update_batch = kbpf_map_generic_update_batch,
 };
