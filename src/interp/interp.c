@@ -915,12 +915,18 @@ static int interp_add_prog_regions(struct interp_state *st,
 
 /* ---- legacy packet loads ---- */
 
+/* Linux's negative offsets of legacy loads (uapi linux/filter.h). */
+#define SKF_NET_OFF (-0x100000)
+#define SKF_LL_OFF (-0x200000)
+
 /*
  * BPF_LD | BPF_ABS/IND (Linux's bpf_skb_load_helper_*): @size bytes at
  * @off from the skb's data, in network byte order, into *@v. Only on a
- * context built for an skb program (kbpf_skb_run()); false if @off is
- * negative (Linux's SKF_NET_OFF/SKF_LL_OFF ancillary offsets are not
- * supported) or the bytes are past the packet: the program then ends with
+ * context built for an skb program (kbpf_skb_run()). A negative @off
+ * counts from the network header (from SKF_NET_OFF) or the link-layer
+ * header (from SKF_LL_OFF), as Linux's bpf_internal_load_pointer_neg_helper;
+ * false if the bytes are not all between the buffer's head and the
+ * packet's end, or @off is below SKF_LL_OFF: the program then ends with
  * r0 = 0, as in Linux.
  */
 static bool interp_ld_pkt(const struct interp_state *st, int64_t off,
@@ -933,9 +939,29 @@ static bool interp_ld_pkt(const struct interp_state *st, int64_t off,
 
 	if (!kbpf_prog_type_is_skb(run->ctx_type))
 		return false;
-	if (off < 0 || (uint64_t)off + size > skb->data_end - skb->data)
-		return false;
-	p = (const uint8_t *)(uintptr_t)skb->data + off;
+	if (off >= 0) {
+		if ((uint64_t)off + size > skb->data_end - skb->data)
+			return false;
+		p = (const uint8_t *)(uintptr_t)skb->data + off;
+	} else {
+		uintptr_t base, at;
+
+		if (off >= SKF_NET_OFF) {
+			base = (uintptr_t)skb->network;
+			off -= SKF_NET_OFF;
+		} else if (off >= SKF_LL_OFF) {
+			base = (uintptr_t)skb->mac;
+			off -= SKF_LL_OFF;
+		} else {
+			return false;
+		}
+		/* off is now below 2^20: no wrap on any address space. */
+		at = base + (uintptr_t)off;
+		if (!base || at < (uintptr_t)skb->head ||
+		    at + size > (uintptr_t)skb->data_end)
+			return false;
+		p = (const uint8_t *)at;
+	}
 	*v = 0;
 	for (i = 0; i < size; i++)
 		*v = *v << 8 | p[i];

@@ -6,8 +6,10 @@
  * and the r0 = 0 exit when a load falls outside the packet.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
+#include "core/compiler.h"
 #include "diff.h"
 #include "kbpf_test.h"
 #include "insn.h"
@@ -177,4 +179,95 @@ KBPF_TEST(
 	}
 	printf("  %d runs compared with the kernel (%d ended early with 0)\n",
 	       runs, zeros);
+}
+
+KBPF_TEST(
+	ldabs_negative_offsets,
+	"legacy loads at SKF_NET_OFF and SKF_LL_OFF offsets read from the network and link-layer headers, and end with 0 outside the buffer or below SKF_LL_OFF, as the kernel")
+{
+	static const uint32_t types[] = { BPF_PROG_TYPE_SOCKET_FILTER,
+					  BPF_PROG_TYPE_SCHED_CLS };
+	static const uint8_t sizes[] = { BPF_B, BPF_H, BPF_W };
+	static const int32_t bases[] = { -0x200000, -0x100000 };
+	static const int32_t odd[] = { -0x200001, -0x300000, INT32_MIN,
+				       -0x1000,	  -0x100001, -1 };
+	uint8_t pkt[60];
+	int runs = 0, zeros = 0;
+	char log[4096];
+
+	{
+		const char *why;
+
+		if (!oracle_available(&why))
+			T_SKIP("kernel oracle: %s", why);
+	}
+	for (size_t i = 0; i < sizeof(pkt); i++)
+		pkt[i] = (uint8_t)(i * 37 + 11);
+	pkt[12] = 0x08;
+	pkt[13] = 0x00;
+	pkt[14] = 0x45;
+	pkt[16] = 0;
+	pkt[17] = 46;
+	pkt[23] = 17;
+	for (size_t t = 0; t < KBPF_ARRAY_SIZE(types); t++) {
+		for (int c = 0; c < 2 * 70 + 6 * 3; c++) {
+			int32_t off;
+			uint8_t sz = sizes[c % 3];
+			int ind = c & 1;
+
+			if (c < 140)
+				off = bases[c / 70] + (c % 70) - 4;
+			else
+				off = odd[(c - 140) / 3];
+			{
+				/* LD_IND splits off between r7 and imm. */
+				struct bpf_insn p[] = {
+					I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0,
+					  0),
+					I(BPF_ALU64 | BPF_MOV | BPF_K, 7, 0, 0,
+					  ind ? off / 2 : 0),
+					ind ? I(BPF_LD | BPF_IND | sz, 0, 7, 0,
+						off - off / 2) :
+					      I(BPF_LD | BPF_ABS | sz, 0, 0, 0,
+						off),
+					I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0,
+					  1),
+					I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+				};
+				long fd[2], r[2];
+				uint32_t ret[2];
+
+				for (int s = 0; s < 2; s++) {
+					union bpf_attr a;
+
+					fd[s] = load(s, types[t], p, 5, log,
+						     sizeof(log));
+					if (fd[s] < 0)
+						T_FAIL("side %d: load %s: %s",
+						       s,
+						       oracle_errno_name(fd[s]),
+						       log);
+					memset(&a, 0, sizeof(a));
+					a.test.prog_fd = (uint32_t)fd[s];
+					a.test.data_in =
+						(uint64_t)(uintptr_t)pkt;
+					a.test.data_size_in = sizeof(pkt);
+					r[s] = side_bpf(s, BPF_PROG_TEST_RUN,
+							&a);
+					ret[s] = a.test.retval;
+					side_close(s, fd[s]);
+				}
+				runs++;
+				zeros += !ret[0];
+				if (r[0] != r[1] || ret[0] != ret[1])
+					T_FAIL("type %u %s off %d size %u: kernel %ld/0x%x kbpf %ld/0x%x",
+					       types[t], ind ? "ind" : "abs",
+					       off, sz, r[0], ret[0], r[1],
+					       ret[1]);
+			}
+		}
+	}
+	printf("  %d runs compared with the kernel (%d ended early with 0)\n",
+	       runs, zeros);
+	T_ASSERT(zeros < runs);
 }
