@@ -82,6 +82,13 @@ struct kbpf_skb_sock {
  *        while @csum_complete (Linux's CHECKSUM_COMPLETE): helpers that
  *        rewrite bytes with BPF_F_RECOMPUTE_CSUM keep it up to date.
  * @csum_complete: @csum is maintained.
+ * @csum_unnecessary: Linux's CHECKSUM_UNNECESSARY (the device checked
+ *        @csum_level + 1 checksums); bpf_csum_level changes it. Neither
+ *        this nor @csum_complete: CHECKSUM_NONE.
+ * @csum_level: see @csum_unnecessary (0-3).
+ * @hash_set: md.hash holds the flow hash (software or given by the host,
+ *        Linux's sw_hash/l4_hash); clear, bpf_get_hash_recalc computes
+ *        it from the packet's addresses and ports.
  * @sk: the packet's socket, or NULL (the helpers then answer as Linux
  *      does for a packet without one: cookie 0, uid 65534, the host's
  *      netns_cookie). kbpf_skb_init() sets NULL; the host sets it after.
@@ -100,6 +107,9 @@ struct kbpf_skb {
 	uint8_t *network;
 	uint32_t csum;
 	bool csum_complete;
+	bool csum_unnecessary;
+	uint8_t csum_level;
+	bool hash_set;
 	const struct kbpf_skb_sock *sk;
 };
 

@@ -55,6 +55,8 @@ extern "C" {
  *               it is not 0.
  * @sock_cookie: the last socket cookie given to a BPF_PROG_TEST_RUN's
  *               dummy socket (Linux gives each one a new cookie).
+ * @flow_seed: the key of packet flow hashes (bpf_get_hash_recalc), drawn
+ *             once from random_u32; 0 until then.
  */
 struct kbpf_state {
 	KBPF_STATE_ATOMIC_U32 lock;
@@ -64,6 +66,7 @@ struct kbpf_state {
 	KBPF_STATE_ATOMIC_U64 perf_id;
 	KBPF_STATE_ATOMIC_U32 stats_users;
 	KBPF_STATE_ATOMIC_U64 sock_cookie;
+	KBPF_STATE_ATOMIC_U64 flow_seed;
 };
 
 /**

@@ -14,6 +14,7 @@
  * Every helper runs on the program path: no sleeping, no allocation.
  */
 #include "core/alloc.h"
+#include "maps/jhash.h"
 #include "net_internal.h"
 #include "kbpf/packet.h"
 #include "kbpf/devmap.h"
@@ -198,8 +199,205 @@ uint64_t kbpf_helper_skb_store_bytes(struct kbpf_run *run, uint64_t r1,
 	memmove(skb_data(skb) + o, PTR(from), n);
 	if (flags & BPF_F_RECOMPUTE_CSUM)
 		skb_csum_update(skb, o, n, true);
-	if (flags & BPF_F_INVALIDATE_HASH)
+	if (flags & BPF_F_INVALIDATE_HASH) {
 		skb->md.hash = 0;
+		skb->hash_set = false;
+	}
+	return 0;
+}
+
+/* ---- checksum state and flow hash (tc) ---- */
+
+/* bpf_csum_update: CHECKSUM_COMPLETE only, else -ENOTSUPP, as Linux. */
+uint64_t kbpf_helper_csum_update(struct kbpf_run *run, uint64_t r1,
+				 uint64_t csum, uint64_t r3, uint64_t r4,
+				 uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	if (!skb->csum_complete)
+		return ERR(KBPF_ENOTSUPP);
+	skb->csum = csum_add(skb->csum, (uint32_t)csum);
+	return skb->csum;
+}
+
+#define SKB_MAX_CSUM_LEVEL 3
+
+/*
+ * bpf_csum_level, as Linux's __skb_{incr,decr,reset}_checksum_unnecessary:
+ * the level only moves while the packet is CHECKSUM_UNNECESSARY; INC turns
+ * CHECKSUM_NONE into level 0; QUERY gives the level or -EACCES.
+ */
+uint64_t kbpf_helper_csum_level(struct kbpf_run *run, uint64_t r1,
+				uint64_t level, uint64_t r3, uint64_t r4,
+				uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	switch (level) {
+	case BPF_CSUM_LEVEL_INC:
+		if (skb->csum_unnecessary) {
+			if (skb->csum_level < SKB_MAX_CSUM_LEVEL)
+				skb->csum_level++;
+		} else if (!skb->csum_complete) {
+			skb->csum_unnecessary = true;
+			skb->csum_level = 0;
+		}
+		return 0;
+	case BPF_CSUM_LEVEL_DEC:
+		if (skb->csum_unnecessary) {
+			if (!skb->csum_level)
+				skb->csum_unnecessary = false;
+			else
+				skb->csum_level--;
+		}
+		return 0;
+	case BPF_CSUM_LEVEL_RESET:
+		if (skb->csum_unnecessary) {
+			skb->csum_unnecessary = false;
+			skb->csum_level = 0;
+		}
+		return 0;
+	case BPF_CSUM_LEVEL_QUERY:
+		return skb->csum_unnecessary ? skb->csum_level :
+					       ERR(KBPF_EACCES);
+	default:
+		return ERR(KBPF_EINVAL);
+	}
+}
+
+/* The flow hash's key, drawn once per host (Linux: once per boot). */
+static uint32_t flow_seed(const struct kbpf_host *h)
+{
+	struct kbpf_state *st = h->state;
+	uint64_t s, zero = 0;
+
+	if (!st)
+		return 0;
+	s = atomic_load_explicit(&st->flow_seed, memory_order_relaxed);
+	if (s)
+		return (uint32_t)s;
+	/* Bit 32 marks it drawn, whatever the 32 random bits are. */
+	s = 1ULL << 32 |
+	    (h->random_u32 ? h->random_u32(h) : (uint32_t)h->mono_ns(h));
+	if (!atomic_compare_exchange_strong(&st->flow_seed, &zero, s))
+		s = zero;
+	return (uint32_t)s;
+}
+
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define IPPROTO_DCCP_ 33
+#define IPPROTO_SCTP_ 132
+#define IPPROTO_UDPLITE_ 136
+
+static bool proto_has_ports(uint8_t p)
+{
+	return p == IPPROTO_TCP_ || p == IPPROTO_UDP_ || p == IPPROTO_DCCP_ ||
+	       p == IPPROTO_SCTP_ || p == IPPROTO_UDPLITE_;
+}
+
+/*
+ * Linux's skb_get_hash() of a packet without one: its flow (EtherType,
+ * IP addresses, protocol, ports) hashed with the host's key, the same in
+ * both directions (Linux's __flow_hash_consistentify), never 0. The
+ * values differ from Linux's (its key is random too); what programs can
+ * rely on is the same: one flow, one hash.
+ */
+static uint32_t skb_flow_hash(const struct kbpf_host *h,
+			      const struct kbpf_skb *skb)
+{
+	const uint8_t *nh = skb->network, *end = PTR(skb->data_end);
+	uint8_t key[2 * 16 + 4 + 4] = { 0 };
+	size_t alen = 0, avail = 0;
+	const uint8_t *ports = NULL;
+	uint8_t proto = 0;
+	uint32_t hash;
+
+	if (nh && end > nh)
+		avail = (size_t)(end - nh);
+	memcpy(key + 36, &skb->md.protocol, 2);
+	if (skb->md.protocol == 0x0008 /* ETH_P_IP, network order */ &&
+	    avail >= 20 && (nh[0] & 0x0f) >= 5) {
+		size_t ihl = (size_t)(nh[0] & 0x0f) * 4;
+		bool frag = ((nh[6] & 0x3f) | nh[7]) != 0;
+
+		alen = 4;
+		memcpy(key, nh + 12, 4);
+		memcpy(key + 16, nh + 16, 4);
+		proto = nh[9];
+		if (!frag && proto_has_ports(proto) && avail >= ihl + 4)
+			ports = nh + ihl;
+	} else if (skb->md.protocol == 0xdd86 /* ETH_P_IPV6 */ && avail >= 40) {
+		alen = 16;
+		memcpy(key, nh + 8, 16);
+		memcpy(key + 16, nh + 24, 16);
+		proto = nh[6];
+		if (proto_has_ports(proto) && avail >= 44)
+			ports = nh + 40;
+	}
+	key[38] = proto;
+	if (ports)
+		memcpy(key + 32, ports, 4);
+	/* One hash for both directions: the smaller address first. */
+	if (alen && memcmp(key + 16, key, alen) < 0) {
+		uint8_t t[16];
+
+		memcpy(t, key, alen);
+		memcpy(key, key + 16, alen);
+		memcpy(key + 16, t, alen);
+		memcpy(t, key + 32, 2);
+		memcpy(key + 32, key + 34, 2);
+		memcpy(key + 34, t, 2);
+	}
+	hash = kbpf_jhash(key, sizeof(key), flow_seed(h));
+	return hash ? hash : 1;
+}
+
+/* bpf_get_hash_recalc: skb_get_hash(): compute it unless already set. */
+uint64_t kbpf_helper_get_hash_recalc(struct kbpf_run *run, uint64_t r1,
+				     uint64_t r2, uint64_t r3, uint64_t r4,
+				     uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	if (!skb->hash_set) {
+		skb->md.hash = skb_flow_hash(run->host, skb);
+		skb->hash_set = true;
+	}
+	return skb->md.hash;
+}
+
+/* bpf_set_hash_invalid: skb_clear_hash(); the next recalc computes it. */
+uint64_t kbpf_helper_set_hash_invalid(struct kbpf_run *run, uint64_t r1,
+				      uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	skb->md.hash = 0;
+	skb->hash_set = false;
+	return 0;
+}
+
+/* bpf_set_hash: a software hash that skb_get_hash() then returns. */
+uint64_t kbpf_helper_set_hash(struct kbpf_run *run, uint64_t r1, uint64_t hash,
+			      uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	skb->md.hash = (uint32_t)hash;
+	skb->hash_set = true;
 	return 0;
 }
 

@@ -34,6 +34,20 @@ uint64_t kbpf_helper_skb_store_bytes(struct kbpf_run *run, uint64_t r1,
 uint64_t kbpf_helper_skb_pull_data(struct kbpf_run *run, uint64_t r1,
 				   uint64_t len, uint64_t r3, uint64_t r4,
 				   uint64_t r5);
+uint64_t kbpf_helper_csum_update(struct kbpf_run *run, uint64_t r1,
+				 uint64_t csum, uint64_t r3, uint64_t r4,
+				 uint64_t r5);
+uint64_t kbpf_helper_csum_level(struct kbpf_run *run, uint64_t r1,
+				uint64_t level, uint64_t r3, uint64_t r4,
+				uint64_t r5);
+uint64_t kbpf_helper_get_hash_recalc(struct kbpf_run *run, uint64_t r1,
+				     uint64_t r2, uint64_t r3, uint64_t r4,
+				     uint64_t r5);
+uint64_t kbpf_helper_set_hash_invalid(struct kbpf_run *run, uint64_t r1,
+				      uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5);
+uint64_t kbpf_helper_set_hash(struct kbpf_run *run, uint64_t r1, uint64_t hash,
+			      uint64_t r3, uint64_t r4, uint64_t r5);
 uint64_t kbpf_helper_l3_csum_replace(struct kbpf_run *run, uint64_t r1,
 				     uint64_t off, uint64_t from, uint64_t to,
 				     uint64_t flags);

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The tc helpers that change an skb's checksum state and flow hash,
+ * against the kernel: bpf_csum_level (CHECKSUM_NONE / UNNECESSARY levels /
+ * COMPLETE), bpf_csum_update, bpf_get_hash_recalc, bpf_set_hash and
+ * bpf_set_hash_invalid, and what __sk_buff.hash reads between them. The
+ * same program runs on both sides through BPF_PROG_TEST_RUN and writes
+ * every result into an array map, compared slot by slot. Flow hashes are
+ * keyed by a random secret on both sides, so for them the test compares
+ * what a program can rely on: stable for a flow, the same in both
+ * directions, different for another flow, never 0.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/compiler.h"
+#include "diff.h"
+#include "insn.h"
+#include "kbpf_test.h"
+
+#define NSLOT 24
+#define OP_CTX_HASH 0xffff /* pseudo helper: read __sk_buff.hash */
+
+struct op {
+	int32_t helper; /* BPF_FUNC_*, or OP_CTX_HASH */
+	int32_t arg;
+};
+
+/* A tc program: slot[i] = result of ops[i], then return 0. */
+static long load_ops(int s, long map, const struct op *ops, int n)
+{
+	struct bpf_insn p[16 + 5 * NSLOT];
+	union bpf_attr a;
+	int k = 0;
+
+	p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0);
+	p[k++] = I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0);
+	p[k++] = I(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0,
+		   (int32_t)map);
+	p[k++] = I(0, 0, 0, 0, 0);
+	p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
+	p[k++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4);
+	p[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+	p[k++] = I(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 2, 0);
+	p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	p[k++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0);
+	for (int i = 0; i < n; i++) {
+		if (ops[i].helper == OP_CTX_HASH) {
+			p[k++] = I(BPF_LDX | BPF_MEM | BPF_W, 0, 6,
+				   offsetof(struct __sk_buff, hash), 0);
+		} else {
+			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0,
+				   ops[i].arg);
+			p[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0, ops[i].helper);
+		}
+		p[k++] = I(BPF_STX | BPF_MEM | BPF_DW, 7, 0, (int16_t)(8 * i),
+			   0);
+	}
+	p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	p[k++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = (uint32_t)k;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	return side_bpf(s, BPF_PROG_LOAD, &a);
+}
+
+/* An Ethernet + IPv4 + UDP packet from @sport to @dport. */
+static void make_pkt(uint8_t *pkt, size_t n, uint16_t sport, uint16_t dport,
+		     int swap)
+{
+	static const uint8_t a1[4] = { 10, 0, 0, 1 }, a2[4] = { 10, 0, 0, 2 };
+
+	memset(pkt, 0, n);
+	for (size_t i = 42; i < n; i++)
+		pkt[i] = (uint8_t)(i * 7);
+	pkt[12] = 0x08;
+	pkt[14] = 0x45;
+	pkt[17] = (uint8_t)(n - 14);
+	pkt[22] = 64;
+	pkt[23] = 17;
+	memcpy(pkt + 26, swap ? a2 : a1, 4);
+	memcpy(pkt + 30, swap ? a1 : a2, 4);
+	pkt[34] = (uint8_t)(sport >> 8);
+	pkt[35] = (uint8_t)sport;
+	pkt[36] = (uint8_t)(dport >> 8);
+	pkt[37] = (uint8_t)dport;
+}
+
+/* Run @ops on side @s over @pkt: test-run result into *@ret, slots out. */
+static long run_ops(int s, const struct op *ops, int n, const uint8_t *pkt,
+		    size_t len, uint32_t flags, uint64_t *slots)
+{
+	uint32_t key = 0;
+	union bpf_attr a;
+	long map, prog, r;
+
+	memset(slots, 0, 8 * NSLOT);
+	map = side_create(s, BPF_MAP_TYPE_ARRAY, 4, 8 * NSLOT, 1, 0, 0, NULL);
+	if (map < 0)
+		return map;
+	prog = load_ops(s, map, ops, n);
+	if (prog < 0) {
+		side_close(s, map);
+		return prog;
+	}
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)prog;
+	a.test.data_in = (uint64_t)(uintptr_t)pkt;
+	a.test.data_size_in = (uint32_t)len;
+	a.test.flags = flags;
+	r = side_bpf(s, BPF_PROG_TEST_RUN, &a);
+	if (side_elem(s, BPF_MAP_LOOKUP_ELEM, map, &key, slots, 0))
+		r = -1000;
+	side_close(s, prog);
+	side_close(s, map);
+	return r;
+}
+
+static void cmp_ops(const char *what, const struct op *ops, int n,
+		    uint32_t flags)
+{
+	uint64_t slots[2][NSLOT];
+	uint8_t pkt[60];
+	long r[2];
+
+	make_pkt(pkt, sizeof(pkt), 1000, 53, 0);
+	for (int s = 0; s < 2; s++)
+		r[s] = run_ops(s, ops, n, pkt, sizeof(pkt), flags, slots[s]);
+	if (r[0] != r[1])
+		T_FAIL("%s: test run kernel %s, kbpf %s", what,
+		       oracle_errno_name(r[0]), oracle_errno_name(r[1]));
+	if (getenv("KBPF_TEST_VERBOSE")) {
+		printf("  %s: run %ld:", what, r[0]);
+		for (int i = 0; i < n; i++)
+			printf(" %llx", (unsigned long long)slots[0][i]);
+		printf("\n");
+	}
+	for (int i = 0; i < n; i++)
+		if (slots[0][i] != slots[1][i])
+			T_FAIL("%s: op %d (helper %d arg %d): kernel 0x%llx, kbpf 0x%llx",
+			       what, i, ops[i].helper, ops[i].arg,
+			       (unsigned long long)slots[0][i],
+			       (unsigned long long)slots[1][i]);
+}
+
+#define Q                                                 \
+	{                                                 \
+		BPF_FUNC_csum_level, BPF_CSUM_LEVEL_QUERY \
+	}
+#define INC                                             \
+	{                                               \
+		BPF_FUNC_csum_level, BPF_CSUM_LEVEL_INC \
+	}
+#define DEC                                             \
+	{                                               \
+		BPF_FUNC_csum_level, BPF_CSUM_LEVEL_DEC \
+	}
+#define RESET                                             \
+	{                                                 \
+		BPF_FUNC_csum_level, BPF_CSUM_LEVEL_RESET \
+	}
+
+KBPF_TEST(
+	csum_level_vs_kernel,
+	"bpf_csum_level's query, increments to the cap, decrements past 0, reset and bad levels, from CHECKSUM_NONE and CHECKSUM_COMPLETE, as the kernel")
+{
+	static const struct op ops[] = {
+		Q,
+		INC,
+		Q,
+		INC,
+		INC,
+		INC,
+		INC,
+		Q,
+		DEC,
+		Q,
+		DEC,
+		DEC,
+		DEC,
+		Q,
+		DEC,
+		Q,
+		INC,
+		RESET,
+		Q,
+		INC,
+		DEC,
+		Q,
+		{ BPF_FUNC_csum_level, 7 },
+		{ BPF_FUNC_csum_level, -1 },
+	};
+
+	NEED_KERNEL();
+	cmp_ops("CHECKSUM_NONE", ops, (int)KBPF_ARRAY_SIZE(ops), 0);
+	cmp_ops("CHECKSUM_COMPLETE", ops, (int)KBPF_ARRAY_SIZE(ops),
+		BPF_F_TEST_SKB_CHECKSUM_COMPLETE);
+}
+
+KBPF_TEST(
+	csum_update_vs_kernel,
+	"bpf_csum_update adds to a CHECKSUM_COMPLETE sum (a wrong sum fails the test run with EBADMSG) and is -ENOTSUPP otherwise, as the kernel")
+{
+	static const int32_t adds[] = { 0, -1, 0x10000, 1, 0x7fffffff };
+
+	NEED_KERNEL();
+	for (size_t i = 0; i < KBPF_ARRAY_SIZE(adds); i++) {
+		struct op ops[] = { { BPF_FUNC_csum_update, adds[i] },
+				    { BPF_FUNC_csum_update, 0 } };
+		char what[64];
+
+		snprintf(what, sizeof(what), "csum_update(%d)", adds[i]);
+		cmp_ops(what, ops, 2, BPF_F_TEST_SKB_CHECKSUM_COMPLETE);
+		cmp_ops(what, ops, 2, 0);
+	}
+}
+
+KBPF_TEST(
+	skb_hash_vs_kernel,
+	"bpf_set_hash, bpf_set_hash_invalid, bpf_get_hash_recalc and __sk_buff.hash as the kernel; a computed flow hash is stable, symmetric, per flow and never 0 on both sides")
+{
+	static const struct op ops[] = {
+		{ OP_CTX_HASH, 0 },
+		{ BPF_FUNC_get_hash_recalc, 0 },
+		{ BPF_FUNC_get_hash_recalc, 0 },
+		{ OP_CTX_HASH, 0 },
+		{ BPF_FUNC_set_hash, 0x1234 },
+		{ BPF_FUNC_get_hash_recalc, 0 },
+		{ OP_CTX_HASH, 0 },
+		{ BPF_FUNC_set_hash_invalid, 0 },
+		{ OP_CTX_HASH, 0 },
+		{ BPF_FUNC_get_hash_recalc, 0 },
+		{ BPF_FUNC_set_hash, 0 },
+		{ BPF_FUNC_get_hash_recalc, 0 },
+		{ OP_CTX_HASH, 0 },
+		{ BPF_FUNC_set_hash, -2 },
+		{ OP_CTX_HASH, 0 },
+	};
+	/* Slots that hold a computed flow hash: compared by property. */
+	static const int computed[] = { 1, 2, 3, 9 };
+	const int n = (int)KBPF_ARRAY_SIZE(ops);
+	uint64_t sl[4][2][NSLOT];
+	uint8_t pkt[60];
+	long r[2];
+
+	NEED_KERNEL();
+	for (int v = 0; v < 4; v++) {
+		/* The flow, again, reversed, and another port. */
+		make_pkt(pkt, sizeof(pkt),
+			 v == 3 ? 1001 :
+			 v == 2 ? 53 :
+				  1000,
+			 v == 2 ? 1000 : 53, v == 2);
+		for (int s = 0; s < 2; s++)
+			r[s] = run_ops(s, ops, n, pkt, sizeof(pkt), 0,
+				       sl[v][s]);
+		T_EQ(r[0], 0);
+		T_EQ(r[1], 0);
+	}
+	for (int i = 0; i < n; i++) {
+		int comp = 0;
+
+		for (size_t c = 0; c < KBPF_ARRAY_SIZE(computed); c++)
+			comp |= computed[c] == i;
+		if (comp)
+			continue;
+		if (sl[0][0][i] != sl[0][1][i])
+			T_FAIL("op %d: kernel 0x%llx, kbpf 0x%llx", i,
+			       (unsigned long long)sl[0][0][i],
+			       (unsigned long long)sl[0][1][i]);
+	}
+	for (int s = 0; s < 2; s++) {
+		const char *who = s ? "kbpf" : "kernel";
+		uint64_t h = sl[0][s][1];
+
+		if (!h)
+			T_FAIL("%s: a computed hash of 0", who);
+		for (size_t c = 0; c < KBPF_ARRAY_SIZE(computed); c++)
+			if (sl[0][s][computed[c]] != h)
+				T_FAIL("%s: op %d gives 0x%llx, op 1 0x%llx",
+				       who, computed[c],
+				       (unsigned long long)sl[0][s][computed[c]],
+				       (unsigned long long)h);
+		if (sl[1][s][1] != h)
+			T_FAIL("%s: the same flow hashes differently in another run",
+			       who);
+		if (sl[2][s][1] != h)
+			T_FAIL("%s: the reversed flow hashes differently (0x%llx, 0x%llx)",
+			       who, (unsigned long long)sl[2][s][1],
+			       (unsigned long long)h);
+		if (sl[3][s][1] == h)
+			T_FAIL("%s: another port hashes the same", who);
+	}
+}
