@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * Stream output: ns per record for perf output (bpf_perf_event_output),
- * ring buffer output and reserve+submit. kbpf: the functions the helpers
- * call (C calls, NOT the program path; the same program through
- * BPF_PROG_TEST_RUN is still to come), next to the kernel's cost for a BPF
- * program doing the same (64 per run, BPF_PROG_TEST_RUN with repeat, minus
- * the same loop without the call; the time is divided by the runs really
- * executed, and the program counts the records it wrote, so calls whose
- * runs were refused for room are reported), measured in the same run; 1
- * producer, and 2 producers on CPUs 0 and 1 (records/s, both together).
+ * ring buffer output and reserve+submit. The program path: the same BPF
+ * program (64 outputs per run) loaded on both sides, the kernel through
+ * bpf(2) (JIT), kbpf through kbpf_posix_bpf (interpreter), each run by
+ * BPF_PROG_TEST_RUN with repeat, minus the same loop without the call; the
+ * time is divided by the runs really executed, and the program counts the
+ * records it wrote, so calls whose runs were refused for room are
+ * reported per side. Beside it, labelled, the C functions kbpf's helpers
+ * call (NOT the program path). 1 producer, and 2 producers on CPUs 0 and 1
+ * (ns per record of both together).
  *
  * Perf rings are mapped read-only (overwrite mode) on both sides so they
  * never fill; ring buffers (32 MiB) are drained between batches.
@@ -68,42 +69,65 @@ static void pin(int cpu)
 
 /* ---- the kernel ---- */
 
+/* One side running the programs: the kernel, or kbpf (kbpf != 0). */
 struct kside {
+	int kbpf;
 	int perf_map, rb_map, data_map, ev[2];
 	void *ring[2];
 	uint64_t *cons; /* ring buffer consumer page */
 	const uint64_t *prod;
 };
 
-static int kside_open(struct kside *k)
+static long side_sys(const struct kside *k, int cmd, union bpf_attr *a)
+{
+	return k->kbpf ? kbpf_posix_bpf(cmd, a, sizeof(*a)) : sys_bpf(cmd, a);
+}
+
+static void *side_mmap(const struct kside *k, size_t len, int prot, int fd,
+		       off_t off)
+{
+	return k->kbpf ? kbpf_posix_mmap(NULL, len, prot, MAP_SHARED, fd, off) :
+			 mmap(NULL, len, prot, MAP_SHARED, fd, off);
+}
+
+static void side_close(const struct kside *k, int fd)
+{
+	if (k->kbpf)
+		kbpf_posix_close(fd);
+	else
+		close(fd);
+}
+
+static int kside_open(struct kside *k, int kbpf)
 {
 	union bpf_attr a;
 	uint32_t key = 0;
 	static uint8_t data[1024];
 
 	memset(k, 0, sizeof(*k));
+	k->kbpf = kbpf;
 	memset(&a, 0, sizeof(a));
 	a.map_type = BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 	a.key_size = a.value_size = 4;
 	a.max_entries = 2;
-	k->perf_map = (int)sys_bpf(BPF_MAP_CREATE, &a);
+	k->perf_map = (int)side_sys(k, BPF_MAP_CREATE, &a);
 	memset(&a, 0, sizeof(a));
 	a.map_type = BPF_MAP_TYPE_RINGBUF;
 	a.max_entries = RB_SIZE;
-	k->rb_map = (int)sys_bpf(BPF_MAP_CREATE, &a);
+	k->rb_map = (int)side_sys(k, BPF_MAP_CREATE, &a);
 	memset(&a, 0, sizeof(a));
 	a.map_type = BPF_MAP_TYPE_ARRAY;
 	a.key_size = 4;
 	a.value_size = sizeof(data);
 	a.max_entries = 1;
-	k->data_map = (int)sys_bpf(BPF_MAP_CREATE, &a);
+	k->data_map = (int)side_sys(k, BPF_MAP_CREATE, &a);
 	if (k->perf_map < 0 || k->rb_map < 0 || k->data_map < 0)
 		return -1;
 	memset(&a, 0, sizeof(a));
 	a.map_fd = (uint32_t)k->data_map;
 	a.key = (uint64_t)(uintptr_t)&key;
 	a.value = (uint64_t)(uintptr_t)data;
-	sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
+	side_sys(k, BPF_MAP_UPDATE_ELEM, &a);
 	for (uint32_t c = 0; c < 2; c++) {
 		struct perf_event_attr pa;
 
@@ -114,24 +138,24 @@ static int kside_open(struct kside *k)
 		pa.sample_type = PERF_SAMPLE_RAW;
 		pa.sample_period = 1;
 		pa.wakeup_events = 1000000;
-		k->ev[c] = (int)syscall(__NR_perf_event_open, &pa, -1, (int)c,
-					-1, 0);
+		k->ev[c] = kbpf ? kbpf_posix_perf_event_open(&pa, -1, (int)c,
+							     -1, 0) :
+				  (int)syscall(__NR_perf_event_open, &pa, -1,
+					       (int)c, -1, 0);
 		if (k->ev[c] < 0)
 			return -1;
-		k->ring[c] = mmap(NULL, 17 * 4096, PROT_READ, MAP_SHARED,
-				  k->ev[c], 0);
+		k->ring[c] = side_mmap(k, 17 * 4096, PROT_READ, k->ev[c], 0);
 		if (k->ring[c] == MAP_FAILED)
 			return -1;
 		memset(&a, 0, sizeof(a));
 		a.map_fd = (uint32_t)k->perf_map;
 		a.key = (uint64_t)(uintptr_t)&c;
 		a.value = (uint64_t)(uintptr_t)&k->ev[c];
-		if (sys_bpf(BPF_MAP_UPDATE_ELEM, &a))
+		if (side_sys(k, BPF_MAP_UPDATE_ELEM, &a))
 			return -1;
 	}
-	k->cons = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       k->rb_map, 0);
-	k->prod = mmap(NULL, 4096, PROT_READ, MAP_SHARED, k->rb_map, 4096);
+	k->cons = side_mmap(k, 4096, PROT_READ | PROT_WRITE, k->rb_map, 0);
+	k->prod = side_mmap(k, 4096, PROT_READ, k->rb_map, 4096);
 	return k->cons == MAP_FAILED || k->prod == MAP_FAILED ? -1 : 0;
 }
 
@@ -233,7 +257,7 @@ static int kprog(struct kside *k, enum op op, int size)
 	a.insn_cnt = (uint32_t)n;
 	a.insns = (uint64_t)(uintptr_t)p;
 	a.license = (uint64_t)(uintptr_t) "GPL";
-	return (int)sys_bpf(BPF_PROG_LOAD, &a);
+	return (int)side_sys(k, BPF_PROG_LOAD, &a);
 }
 
 /*
@@ -245,9 +269,10 @@ static int krepeat = REPEAT;
 
 /*
  * Calls whose last run wrote fewer than its OPS records (a refusal for
- * room, which skips the copy and flatters the side), and calls made.
+ * room, which skips the copy and flatters the side), and calls made; per
+ * side (0: kernel, 1: kbpf).
  */
-static long k_short_calls, k_calls;
+static long k_short_calls[2], k_calls[2];
 
 /*
  * Wall-clock ns per run over at least @runs runs of @fd (krepeat per
@@ -266,12 +291,13 @@ static double krun(struct kside *k, int fd, int runs, bool writes)
 		a.test.data_in = (uint64_t)(uintptr_t)pkt;
 		a.test.data_size_in = sizeof(pkt);
 		a.test.repeat = (uint32_t)krepeat;
-		if (sys_bpf(BPF_PROG_TEST_RUN, &a))
+		if (side_sys(k, BPF_PROG_TEST_RUN, &a))
 			return -1;
 		if (writes) {
-			__atomic_add_fetch(&k_calls, 1, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&k_calls[k->kbpf], 1,
+					   __ATOMIC_RELAXED);
 			if (a.test.retval != OPS)
-				__atomic_add_fetch(&k_short_calls, 1,
+				__atomic_add_fetch(&k_short_calls[k->kbpf], 1,
 						   __ATOMIC_RELAXED);
 		}
 		/* Drain the ring buffer: consumer = producer. */
@@ -293,6 +319,8 @@ static void *kthread_fn(void *p)
 	struct kthread *t = p;
 
 	pin(t->cpu);
+	if (t->k->kbpf)
+		kbpf_posix_set_cpu((unsigned int)t->cpu);
 	t->ns = krun(t->k, t->fd, t->runs, true);
 	return NULL;
 }
@@ -316,6 +344,8 @@ static double kernel_ns(struct kside *k, enum op op, int size, int threads)
 		double b, w;
 
 		pin(0);
+		if (k->kbpf)
+			kbpf_posix_set_cpu(0);
 		b = krun(k, base, 4 * REPEAT, false);
 		for (int i = 0; i < threads; i++) {
 			t[i] = (struct kthread){ k, fd, i, 4 * REPEAT, 0 };
@@ -330,8 +360,8 @@ static double kernel_ns(struct kside *k, enum op op, int size, int threads)
 		if (w < best)
 			best = w;
 	}
-	close(fd);
-	close(base);
+	side_close(k, fd);
+	side_close(k, base);
 	return best;
 }
 
@@ -512,38 +542,48 @@ int main(void)
 		{ "ringbuf_dynptr res+sub", OP_RB_DYNPTR },
 	};
 	static const int sizes[] = { 8, 64, 1024 };
-	struct kside k;
+	struct kside k, kp;
 	struct mside m;
-	int have_kernel = kside_open(&k) == 0;
+	int have_kernel = kside_open(&k, 0) == 0;
 
-	if (mside_open(&m)) {
+	if (mside_open(&m) || kside_open(&kp, 1)) {
 		fprintf(stderr, "kbpf setup failed\n");
 		return 1;
 	}
 	printf("stream output, ns/record (best of 5)%s\n",
 	       have_kernel ? "" : " -- kernel side unavailable");
-	printf("%-24s %6s %5s %9s %9s %7s %12s %8s\n", "operation", "bytes",
-	       "prod", "kbpf C", "kernel", "ratio", "kbpf rec/s", "k short");
+	printf("%-24s %6s %5s %9s %9s %9s %7s %8s %8s\n", "operation", "bytes",
+	       "prod", "kbpf prog", "kernel", "kbpf C", "ratio", "k short",
+	       "m short");
 	for (size_t o = 0; o < sizeof(ops) / sizeof(ops[0]); o++)
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
 			for (int th = 1; th <= 2; th++) {
-				double mk =
+				double mc =
 					kbpf_ns(&m, ops[o].op, sizes[s], th);
-				double kk;
+				double kk, mp;
 
-				k_short_calls = k_calls = 0;
+				memset(k_short_calls, 0, sizeof(k_short_calls));
+				memset(k_calls, 0, sizeof(k_calls));
 				kk = have_kernel ? kernel_ns(&k, ops[o].op,
 							     sizes[s], th) :
 						   -1;
-				printf("%-24s %6d %5d %9.2f %9.2f %6.2fx %12.0f %7.1f%%\n",
-				       ops[o].name, sizes[s], th, mk, kk,
-				       kk > 0 ? mk / kk : 0, 1e9 / mk,
-				       k_calls ? 100.0 * (double)k_short_calls /
-							 (double)k_calls :
-						 0.0);
+				mp = kernel_ns(&kp, ops[o].op, sizes[s], th);
+				printf("%-24s %6d %5d %9.2f %9.2f %9.2f %6.2fx %7.1f%% %7.1f%%\n",
+				       ops[o].name, sizes[s], th, mp, kk, mc,
+				       kk > 0 && mp > 0 ? mp / kk : 0,
+				       k_calls[0] ?
+					       100.0 * (double)k_short_calls[0] /
+						       (double)k_calls[0] :
+					       0.0,
+				       k_calls[1] ?
+					       100.0 * (double)k_short_calls[1] /
+						       (double)k_calls[1] :
+					       0.0);
 			}
-	printf("(kbpf C: the C functions the helpers call, NOT the program path; kernel: JITed program, the helper call included,\n"
-	       " time divided by the runs it executed; k short: kernel test-run calls whose last run wrote fewer than 64 records\n"
-	       " (refused for room, which flatters the kernel); 2 producers: ns per record of both together; ratio < 1: kbpf cheaper)\n");
+	printf("(kbpf prog and kernel: the same BPF program, 64 outputs a run, through BPF_PROG_TEST_RUN (kbpf: the\n"
+	       " interpreter as the POSIX host runs test runs; kernel: JIT), time divided by the runs executed, minus the\n"
+	       " same loop without the call; ratio = kbpf prog / kernel, < 1: kbpf cheaper. kbpf C: the C functions the\n"
+	       " helpers call, NOT the program path. k/m short: kernel/kbpf test-run calls whose last run wrote fewer than\n"
+	       " 64 records (refused for room, which flatters that side). 2 producers: ns per record of both together)\n");
 	return 0;
 }

@@ -401,6 +401,117 @@ uint64_t kbpf_helper_set_hash(struct kbpf_run *run, uint64_t r1, uint64_t hash,
 	return 0;
 }
 
+#define PACKET_OTHERHOST_ 3
+
+/* bpf_skb_change_type: only among host, broadcast, multicast, otherhost. */
+uint64_t kbpf_helper_skb_change_type(struct kbpf_run *run, uint64_t r1,
+				     uint64_t type, uint64_t r3, uint64_t r4,
+				     uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	if (skb->md.pkt_type > PACKET_OTHERHOST_ ||
+	    (uint32_t)type > PACKET_OTHERHOST_)
+		return ERR(KBPF_EINVAL);
+	skb->md.pkt_type = (uint32_t)type;
+	return 0;
+}
+
+#define ETH_P_8021Q_RAW 0x0081 /* network order */
+#define ETH_P_8021AD_RAW 0xa888
+#define ETH_P_IP_RAW 0x0008
+#define ETH_P_IPV6_RAW 0xdd86
+#define INET_ECN_MASK 3
+
+/*
+ * Linux's vlan_get_protocol(): under in-band VLAN tags, the EtherType of
+ * the first tag that is not one (0 if the packet ends first).
+ */
+static uint16_t skb_inner_proto(const struct kbpf_skb *skb)
+{
+	uint16_t proto = (uint16_t)skb->md.protocol;
+	const uint8_t *p = skb->mac ? skb->mac + KBPF_ETH_HLEN : NULL;
+	const uint8_t *end = PTR(skb->data_end);
+
+	while (p && (proto == ETH_P_8021Q_RAW || proto == ETH_P_8021AD_RAW)) {
+		if (p + 4 > end)
+			return 0;
+		memcpy(&proto, p + 2, 2);
+		p += 4;
+	}
+	return proto;
+}
+
+/*
+ * bpf_skb_ecn_set_ce: mark an ECN-capable IPv4 or IPv6 packet Congestion
+ * Experienced, as Linux's INET_ECN_set_ce() at the network header: 1 if
+ * it is CE now, 0 if it is not ECN-capable or not IP. The IPv4 header
+ * checksum is adjusted (so a CHECKSUM_COMPLETE sum stays right); for IPv6
+ * the sum is.
+ */
+uint64_t kbpf_helper_skb_ecn_set_ce(struct kbpf_run *run, uint64_t r1,
+				    uint64_t r2, uint64_t r3, uint64_t r4,
+				    uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+	uint16_t proto;
+	uint8_t *nh, *end;
+	uint32_t hlen;
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	proto = skb_inner_proto(skb);
+	if (proto == ETH_P_IP_RAW)
+		hlen = 20;
+	else if (proto == ETH_P_IPV6_RAW)
+		hlen = 40;
+	else
+		return 0;
+	nh = skb->network;
+	end = PTR(skb->data_end);
+	if (skb_len(skb) < hlen || !nh || nh + hlen > end)
+		return 0;
+	if (proto == ETH_P_IP_RAW) {
+		uint32_t ecn = ((uint32_t)nh[1] + 1) & INET_ECN_MASK;
+		uint16_t check, add;
+		uint8_t be[2];
+
+		if (!(ecn & 2))
+			return !ecn;
+		/* ECT(1): += htons(0xfffd); ECT(0): += htons(0xfffe). */
+		be[0] = 0xff;
+		be[1] = (uint8_t)(0xfb + ecn);
+		memcpy(&add, be, 2);
+		memcpy(&check, nh + 10, 2);
+		check = csum16_add(check, add);
+		memcpy(nh + 10, &check, 2);
+		nh[1] |= INET_ECN_MASK;
+		return 1;
+	}
+	if (!((nh[0] << 4 | nh[1] >> 4) & INET_ECN_MASK))
+		return 0;
+	{
+		uint32_t from, to;
+
+		memcpy(&from, nh, 4);
+		nh[1] |= INET_ECN_MASK << 4;
+		memcpy(&to, nh, 4);
+		if (skb->csum_complete)
+			skb->csum = csum_add(csum_sub(skb->csum, from), to);
+	}
+	return 1;
+}
+
+/* bpf_get_route_realm: the route's tclassid; kbpf sees no routes: 0. */
+uint64_t kbpf_helper_get_route_realm(struct kbpf_run *run, uint64_t r1,
+				     uint64_t r2, uint64_t r3, uint64_t r4,
+				     uint64_t r5)
+{
+	return SKB(run) ? 0 : ERR(KBPF_EINVAL);
+}
+
 /* A linear packet: pulling only fails past its end (Linux: -ENOMEM). */
 uint64_t kbpf_helper_skb_pull_data(struct kbpf_run *run, uint64_t r1,
 				   uint64_t len, uint64_t r3, uint64_t r4,

@@ -22,6 +22,7 @@
 
 #define NSLOT 24
 #define OP_CTX_HASH 0xffff /* pseudo helper: read __sk_buff.hash */
+#define OP_CTX_PKT_TYPE 0xfffe /* pseudo helper: read __sk_buff.pkt_type */
 
 struct op {
 	int32_t helper; /* BPF_FUNC_*, or OP_CTX_HASH */
@@ -51,6 +52,9 @@ static long load_ops(int s, long map, const struct op *ops, int n)
 		if (ops[i].helper == OP_CTX_HASH) {
 			p[k++] = I(BPF_LDX | BPF_MEM | BPF_W, 0, 6,
 				   offsetof(struct __sk_buff, hash), 0);
+		} else if (ops[i].helper == OP_CTX_PKT_TYPE) {
+			p[k++] = I(BPF_LDX | BPF_MEM | BPF_W, 0, 6,
+				   offsetof(struct __sk_buff, pkt_type), 0);
 		} else {
 			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
 			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0,
@@ -93,6 +97,9 @@ static void make_pkt(uint8_t *pkt, size_t n, uint16_t sport, uint16_t dport,
 }
 
 /* Run @ops on side @s over @pkt: test-run result into *@ret, slots out. */
+static uint8_t data_out[2][256];
+static uint32_t data_out_len[2];
+
 static long run_ops(int s, const struct op *ops, int n, const uint8_t *pkt,
 		    size_t len, uint32_t flags, uint64_t *slots)
 {
@@ -113,8 +120,12 @@ static long run_ops(int s, const struct op *ops, int n, const uint8_t *pkt,
 	a.test.prog_fd = (uint32_t)prog;
 	a.test.data_in = (uint64_t)(uintptr_t)pkt;
 	a.test.data_size_in = (uint32_t)len;
+	a.test.data_out = (uint64_t)(uintptr_t)data_out[s];
+	a.test.data_size_out = sizeof(data_out[s]);
 	a.test.flags = flags;
+	memset(data_out[s], 0, sizeof(data_out[s]));
 	r = side_bpf(s, BPF_PROG_TEST_RUN, &a);
+	data_out_len[s] = a.test.data_size_out;
 	if (side_elem(s, BPF_MAP_LOOKUP_ELEM, map, &key, slots, 0))
 		r = -1000;
 	side_close(s, prog);
@@ -122,16 +133,18 @@ static long run_ops(int s, const struct op *ops, int n, const uint8_t *pkt,
 	return r;
 }
 
-static void cmp_ops(const char *what, const struct op *ops, int n,
-		    uint32_t flags)
+static void cmp_ops_pkt(const char *what, const struct op *ops, int n,
+			uint32_t flags, const uint8_t *pkt, size_t len)
 {
 	uint64_t slots[2][NSLOT];
-	uint8_t pkt[60];
 	long r[2];
 
-	make_pkt(pkt, sizeof(pkt), 1000, 53, 0);
 	for (int s = 0; s < 2; s++)
-		r[s] = run_ops(s, ops, n, pkt, sizeof(pkt), flags, slots[s]);
+		r[s] = run_ops(s, ops, n, pkt, len, flags, slots[s]);
+	if (data_out_len[0] != data_out_len[1] ||
+	    memcmp(data_out[0], data_out[1], sizeof(data_out[0])))
+		T_FAIL("%s: packets out differ (lengths %u, %u)", what,
+		       data_out_len[0], data_out_len[1]);
 	if (r[0] != r[1])
 		T_FAIL("%s: test run kernel %s, kbpf %s", what,
 		       oracle_errno_name(r[0]), oracle_errno_name(r[1]));
@@ -147,6 +160,15 @@ static void cmp_ops(const char *what, const struct op *ops, int n,
 			       what, i, ops[i].helper, ops[i].arg,
 			       (unsigned long long)slots[0][i],
 			       (unsigned long long)slots[1][i]);
+}
+
+static void cmp_ops(const char *what, const struct op *ops, int n,
+		    uint32_t flags)
+{
+	uint8_t pkt[60];
+
+	make_pkt(pkt, sizeof(pkt), 1000, 53, 0);
+	cmp_ops_pkt(what, ops, n, flags, pkt, sizeof(pkt));
 }
 
 #define Q                                                 \
@@ -297,4 +319,149 @@ KBPF_TEST(
 		if (sl[3][s][1] == h)
 			T_FAIL("%s: another port hashes the same", who);
 	}
+}
+
+KBPF_TEST(
+	skb_change_type_vs_kernel,
+	"bpf_skb_change_type among the four packet types, refusing others, from a unicast and a multicast packet, as the kernel")
+{
+	static const struct op ops[] = {
+		{ OP_CTX_PKT_TYPE, 0 },
+		{ BPF_FUNC_skb_change_type, 1 },
+		{ OP_CTX_PKT_TYPE, 0 },
+		{ BPF_FUNC_skb_change_type, 3 },
+		{ OP_CTX_PKT_TYPE, 0 },
+		{ BPF_FUNC_skb_change_type, 4 },
+		{ BPF_FUNC_skb_change_type, 7 },
+		{ BPF_FUNC_skb_change_type, -1 },
+		{ OP_CTX_PKT_TYPE, 0 },
+		{ BPF_FUNC_skb_change_type, 0 },
+		{ OP_CTX_PKT_TYPE, 0 },
+		{ BPF_FUNC_get_route_realm, 0 },
+	};
+	uint8_t pkt[60];
+
+	NEED_KERNEL();
+	make_pkt(pkt, sizeof(pkt), 1000, 53, 0);
+	cmp_ops_pkt("unicast", ops, (int)KBPF_ARRAY_SIZE(ops), 0, pkt,
+		    sizeof(pkt));
+	pkt[0] = 0x01; /* multicast destination */
+	cmp_ops_pkt("multicast", ops, (int)KBPF_ARRAY_SIZE(ops), 0, pkt,
+		    sizeof(pkt));
+}
+
+KBPF_TEST(
+	skb_ecn_set_ce_vs_kernel,
+	"bpf_skb_ecn_set_ce on IPv4 and IPv6 in every ECN state (with and without CHECKSUM_COMPLETE), VLAN-tagged and non-IP packets: result and packet bytes as the kernel")
+{
+	static const struct op ops[] = {
+		{ BPF_FUNC_skb_ecn_set_ce, 0 },
+		{ BPF_FUNC_skb_ecn_set_ce, 0 },
+	};
+	uint8_t pkt[80];
+	char what[64];
+
+	NEED_KERNEL();
+	for (int ecn = 0; ecn < 4; ecn++) {
+		for (int complete = 0; complete < 2; complete++) {
+			uint32_t fl =
+				complete ? BPF_F_TEST_SKB_CHECKSUM_COMPLETE : 0;
+
+			/* IPv4, with a valid header checksum to adjust. */
+			make_pkt(pkt, 60, 1000, 53, 0);
+			pkt[15] = (uint8_t)(0xb8 | ecn);
+			{
+				uint32_t sum = 0;
+
+				for (int i = 14; i < 34; i += 2)
+					sum += (uint32_t)(pkt[i] << 8 |
+							  pkt[i + 1]);
+				sum = (sum & 0xffff) + (sum >> 16);
+				sum = (sum & 0xffff) + (sum >> 16);
+				pkt[24] = (uint8_t)(~sum >> 8);
+				pkt[25] = (uint8_t)~sum;
+			}
+			snprintf(what, sizeof(what), "IPv4 ECN %d%s", ecn,
+				 complete ? " complete" : "");
+			cmp_ops_pkt(what, ops, 2, fl, pkt, 60);
+			/* IPv6, traffic class 0x2c | ECN. */
+			memset(pkt, 0, sizeof(pkt));
+			pkt[12] = 0x86;
+			pkt[13] = 0xdd;
+			pkt[14] = 0x62;
+			pkt[15] = (uint8_t)(0xc0 | ecn << 4);
+			pkt[19] = 20;
+			pkt[20] = 17;
+			pkt[21] = 64;
+			for (int i = 22; i < 80; i++)
+				pkt[i] = (uint8_t)(i * 13);
+			snprintf(what, sizeof(what), "IPv6 ECN %d%s", ecn,
+				 complete ? " complete" : "");
+			cmp_ops_pkt(what, ops, 2, fl, pkt, 80);
+		}
+	}
+	/* An 802.1Q tag over IPv4 (ECT(0)), and ARP. */
+	make_pkt(pkt, 64, 1000, 53, 0);
+	memmove(pkt + 16, pkt + 12, 48);
+	pkt[12] = 0x81;
+	pkt[13] = 0x00;
+	pkt[14] = 0x00;
+	pkt[15] = 0x05;
+	pkt[21] = 2;
+	cmp_ops_pkt("VLAN IPv4", ops, 2, 0, pkt, 64);
+	make_pkt(pkt, 60, 1000, 53, 0);
+	pkt[12] = 0x08;
+	pkt[13] = 0x06;
+	pkt[15] = 2;
+	cmp_ops_pkt("ARP", ops, 2, 0, pkt, 60);
+}
+
+KBPF_TEST(
+	skb_state_helpers_types_vs_kernel,
+	"the new tc helpers load in tc programs only (cgroup skb for skb_ecn_set_ce), with the kernel's errno elsewhere")
+{
+	static const int32_t helpers[] = {
+		BPF_FUNC_csum_update,	   BPF_FUNC_csum_level,
+		BPF_FUNC_get_hash_recalc,  BPF_FUNC_set_hash,
+		BPF_FUNC_set_hash_invalid, BPF_FUNC_skb_change_type,
+		BPF_FUNC_skb_ecn_set_ce,   BPF_FUNC_get_route_realm,
+	};
+	static const uint32_t types[] = { BPF_PROG_TYPE_SOCKET_FILTER,
+					  BPF_PROG_TYPE_SCHED_CLS,
+					  BPF_PROG_TYPE_SCHED_ACT,
+					  BPF_PROG_TYPE_CGROUP_SKB,
+					  BPF_PROG_TYPE_XDP };
+
+	NEED_KERNEL();
+	for (size_t t = 0; t < KBPF_ARRAY_SIZE(types); t++)
+		for (size_t i = 0; i < KBPF_ARRAY_SIZE(helpers); i++) {
+			struct bpf_insn p[] = {
+				I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0),
+				I(BPF_JMP | BPF_CALL, 0, 0, 0, helpers[i]),
+				I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1),
+				I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+			};
+			long r[2] = { 0, 0 };
+
+			for (int s = 0; s < 2; s++) {
+				union bpf_attr a;
+
+				memset(&a, 0, sizeof(a));
+				a.prog_type = types[t];
+				a.insns = (uint64_t)(uintptr_t)p;
+				a.insn_cnt = 4;
+				a.license = (uint64_t)(uintptr_t) "GPL";
+				if (types[t] == BPF_PROG_TYPE_CGROUP_SKB)
+					a.expected_attach_type =
+						BPF_CGROUP_INET_EGRESS;
+				r[s] = side_bpf(s, BPF_PROG_LOAD, &a);
+				side_close(s, r[s]);
+			}
+			if ((r[0] >= 0) != (r[1] >= 0) ||
+			    (r[0] < 0 && r[0] != r[1]))
+				T_FAIL("type %u helper %d: kernel %s, kbpf %s",
+				       types[t], helpers[i],
+				       oracle_errno_name(r[0]),
+				       oracle_errno_name(r[1]));
+		}
 }
