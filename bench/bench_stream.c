@@ -300,10 +300,20 @@ static double krun(struct kside *k, int fd, int runs, bool writes)
 				__atomic_add_fetch(&k_short_calls[k->kbpf], 1,
 						   __ATOMIC_RELAXED);
 		}
-		/* Drain the ring buffer: consumer = producer. */
-		__atomic_store_n(k->cons,
-				 __atomic_load_n(k->prod, __ATOMIC_ACQUIRE),
-				 __ATOMIC_RELEASE);
+		/*
+		 * Drain the ring buffer: consumer = producer, only forward
+		 * (with 2 producers the other may have drained further).
+		 */
+		{
+			uint64_t p = __atomic_load_n(k->prod, __ATOMIC_ACQUIRE);
+			uint64_t c = __atomic_load_n(k->cons, __ATOMIC_RELAXED);
+
+			while (c < p &&
+			       !__atomic_compare_exchange_n(
+				       k->cons, &c, p, false, __ATOMIC_RELEASE,
+				       __ATOMIC_RELAXED))
+				;
+		}
 	}
 	return (double)(now_ns() - t0) / done;
 }
