@@ -504,6 +504,153 @@ uint64_t kbpf_helper_skb_ecn_set_ce(struct kbpf_run *run, uint64_t r1,
 	return 1;
 }
 
+#define VLAN_HLEN 4
+#define ETH_ALEN2 12 /* both MAC addresses */
+
+static bool proto_is_vlan(uint32_t p)
+{
+	return p == ETH_P_8021Q_RAW || p == ETH_P_8021AD_RAW;
+}
+
+/* After the packet's start moved: lengths, and where checked mode looks. */
+static void skb_moved(struct kbpf_run *run, struct kbpf_skb *skb)
+{
+	skb->md.len = skb_len(skb);
+	kbpf_run_set_packet(run, PTR(skb->data_meta),
+			    (size_t)(skb->data_end - skb->data_meta));
+}
+
+/*
+ * Linux's __vlan_insert_tag() then the rest of skb_vlan_push(): the
+ * hardware tag in md goes into the frame after the MAC addresses, the
+ * frame's start moves back 4 bytes (with any metadata before it), the
+ * packet's protocol becomes the tag's, the network header follows.
+ */
+static int skb_vlan_insert(struct kbpf_skb *skb)
+{
+	uint8_t *data = skb_data(skb), *meta = PTR(skb->data_meta);
+	uint16_t tci = (uint16_t)skb->md.vlan_tci;
+	uint8_t tag[VLAN_HLEN];
+
+	if (data != skb->mac)
+		return -KBPF_EINVAL;
+	if (meta - skb->head < VLAN_HLEN)
+		return -KBPF_ENOMEM;
+	memmove(meta - VLAN_HLEN, meta, (size_t)(data - meta) + ETH_ALEN2);
+	{
+		uint16_t vp = (uint16_t)skb->md.vlan_proto;
+
+		memcpy(tag, &vp, 2);
+	}
+	tag[2] = (uint8_t)(tci >> 8);
+	tag[3] = (uint8_t)tci;
+	memcpy(data - VLAN_HLEN + ETH_ALEN2, tag, VLAN_HLEN);
+	skb->data -= VLAN_HLEN;
+	skb->data_meta -= VLAN_HLEN;
+	skb->mac -= VLAN_HLEN;
+	skb->network -= VLAN_HLEN;
+	skb->md.protocol = skb->md.vlan_proto;
+	if (skb->csum_complete)
+		skb->csum = csum_add(skb->csum,
+				     kbpf_csum_partial(tag, VLAN_HLEN, 0));
+	return 0;
+}
+
+/* Linux's __skb_vlan_pop(): the frame's first tag out, its TCI in *@tci. */
+static int skb_vlan_remove(struct kbpf_skb *skb, uint16_t *tci)
+{
+	uint8_t *data = skb_data(skb), *meta = PTR(skb->data_meta);
+	uint16_t inner;
+
+	if (data != skb->mac)
+		return -KBPF_EINVAL;
+	if (skb_len(skb) < KBPF_ETH_HLEN + VLAN_HLEN)
+		return -KBPF_ENOMEM;
+	if (skb->csum_complete)
+		skb->csum =
+			csum_sub(skb->csum, kbpf_csum_partial(data + ETH_ALEN2,
+							      VLAN_HLEN, 0));
+	*tci = (uint16_t)(data[KBPF_ETH_HLEN] << 8 | data[KBPF_ETH_HLEN + 1]);
+	memcpy(&inner, data + KBPF_ETH_HLEN + 2, 2);
+	/* Linux's vlan_set_encap_proto(): below 0x600 a length (802.3). */
+	if ((data[KBPF_ETH_HLEN + 2] << 8 | data[KBPF_ETH_HLEN + 3]) >= 0x600)
+		skb->md.protocol = inner;
+	else if (skb_len(skb) >= KBPF_ETH_HLEN + VLAN_HLEN + 2 &&
+		 data[KBPF_ETH_HLEN + 4] == 0xff &&
+		 data[KBPF_ETH_HLEN + 5] == 0xff)
+		skb->md.protocol = 0x0100; /* ETH_P_802_3, network order */
+	else
+		skb->md.protocol = 0x0400; /* ETH_P_802_2 */
+	memmove(meta + VLAN_HLEN, meta, (size_t)(data - meta) + ETH_ALEN2);
+	skb->data += VLAN_HLEN;
+	skb->data_meta += VLAN_HLEN;
+	skb->mac += VLAN_HLEN;
+	if (skb->network < skb->mac + KBPF_ETH_HLEN)
+		skb->network = skb->mac + KBPF_ETH_HLEN;
+	return 0;
+}
+
+/* bpf_skb_vlan_push: Linux's skb_vlan_push() (802.1Q unless 802.1ad). */
+uint64_t kbpf_helper_skb_vlan_push(struct kbpf_run *run, uint64_t r1,
+				   uint64_t proto, uint64_t tci, uint64_t r4,
+				   uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+	uint16_t p = (uint16_t)proto;
+	int err = 0;
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	if (!proto_is_vlan(p))
+		p = ETH_P_8021Q_RAW;
+	if (skb->md.vlan_present)
+		err = skb_vlan_insert(skb);
+	if (!err) {
+		skb->md.vlan_proto = p;
+		skb->md.vlan_tci = (uint16_t)tci;
+		skb->md.vlan_present = 1;
+	}
+	skb_moved(run, skb);
+	return err ? ERR(-err) : 0;
+}
+
+/*
+ * bpf_skb_vlan_pop: Linux's skb_vlan_pop(): the hardware tag goes, or
+ * else the frame's first tag; a tag under it becomes the hardware tag.
+ */
+uint64_t kbpf_helper_skb_vlan_pop(struct kbpf_run *run, uint64_t r1,
+				  uint64_t r2, uint64_t r3, uint64_t r4,
+				  uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+	uint16_t tci;
+	uint32_t p;
+	int err = 0;
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	if (skb->md.vlan_present) {
+		skb->md.vlan_present = 0;
+		skb->md.vlan_tci = 0;
+		skb->md.vlan_proto = 0;
+	} else if (proto_is_vlan(skb->md.protocol)) {
+		err = skb_vlan_remove(skb, &tci);
+	} else {
+		return 0;
+	}
+	if (!err && proto_is_vlan(skb->md.protocol)) {
+		p = skb->md.protocol;
+		err = skb_vlan_remove(skb, &tci);
+		if (!err) {
+			skb->md.vlan_proto = p;
+			skb->md.vlan_tci = tci;
+			skb->md.vlan_present = 1;
+		}
+	}
+	skb_moved(run, skb);
+	return err ? ERR(-err) : 0;
+}
+
 /* bpf_get_route_realm: the route's tclassid; kbpf sees no routes: 0. */
 uint64_t kbpf_helper_get_route_realm(struct kbpf_run *run, uint64_t r1,
 				     uint64_t r2, uint64_t r3, uint64_t r4,

@@ -57,6 +57,12 @@ uint64_t kbpf_helper_skb_ecn_set_ce(struct kbpf_run *run, uint64_t r1,
 uint64_t kbpf_helper_get_route_realm(struct kbpf_run *run, uint64_t r1,
 				     uint64_t r2, uint64_t r3, uint64_t r4,
 				     uint64_t r5);
+uint64_t kbpf_helper_skb_vlan_push(struct kbpf_run *run, uint64_t r1,
+				   uint64_t proto, uint64_t tci, uint64_t r4,
+				   uint64_t r5);
+uint64_t kbpf_helper_skb_vlan_pop(struct kbpf_run *run, uint64_t r1,
+				  uint64_t r2, uint64_t r3, uint64_t r4,
+				  uint64_t r5);
 uint64_t kbpf_helper_l3_csum_replace(struct kbpf_run *run, uint64_t r1,
 				     uint64_t off, uint64_t from, uint64_t to,
 				     uint64_t flags);

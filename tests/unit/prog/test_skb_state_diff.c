@@ -23,16 +23,27 @@
 #define NSLOT 24
 #define OP_CTX_HASH 0xffff /* pseudo helper: read __sk_buff.hash */
 #define OP_CTX_PKT_TYPE 0xfffe /* pseudo helper: read __sk_buff.pkt_type */
+#define OP_CTX(f) (0x10000 + (int32_t)offsetof(struct __sk_buff, f))
 
 struct op {
 	int32_t helper; /* BPF_FUNC_*, or OP_CTX_HASH */
 	int32_t arg;
 };
 
+/* An __be16 EtherType as a program passes it (the value in memory order). */
+static int32_t be16_arg(uint16_t host)
+{
+	uint8_t b[2] = { (uint8_t)(host >> 8), (uint8_t)host };
+	uint16_t v;
+
+	memcpy(&v, b, 2);
+	return v;
+}
+
 /* A tc program: slot[i] = result of ops[i], then return 0. */
 static long load_ops(int s, long map, const struct op *ops, int n)
 {
-	struct bpf_insn p[16 + 5 * NSLOT];
+	struct bpf_insn p[16 + 6 * NSLOT];
 	union bpf_attr a;
 	int k = 0;
 
@@ -55,6 +66,18 @@ static long load_ops(int s, long map, const struct op *ops, int n)
 		} else if (ops[i].helper == OP_CTX_PKT_TYPE) {
 			p[k++] = I(BPF_LDX | BPF_MEM | BPF_W, 0, 6,
 				   offsetof(struct __sk_buff, pkt_type), 0);
+		} else if (ops[i].helper >= 0x10000) {
+			p[k++] = I(BPF_LDX | BPF_MEM | BPF_W, 0, 6,
+				   (int16_t)(ops[i].helper - 0x10000), 0);
+		} else if (ops[i].helper == BPF_FUNC_skb_vlan_push) {
+			/* arg: proto << 16 | tci */
+			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0,
+				   be16_arg((uint16_t)((uint32_t)ops[i].arg >>
+						       16)));
+			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0,
+				   ops[i].arg & 0xffff);
+			p[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0, ops[i].helper);
 		} else {
 			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
 			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0,
@@ -464,4 +487,94 @@ KBPF_TEST(
 				       oracle_errno_name(r[0]),
 				       oracle_errno_name(r[1]));
 		}
+}
+
+/* vlan_push's arguments: the EtherType in host order << 16 | the TCI. */
+#define PUSH(proto, tci)                                           \
+	{                                                          \
+		BPF_FUNC_skb_vlan_push,                            \
+			(int32_t)((uint32_t)(proto) << 16 | (tci)) \
+	}
+#define POP                              \
+	{                                \
+		BPF_FUNC_skb_vlan_pop, 0 \
+	}
+#define VLAN_STATE                                                  \
+	{ OP_CTX(vlan_present), 0 }, { OP_CTX(vlan_tci), 0 },       \
+		{ OP_CTX(vlan_proto), 0 }, { OP_CTX(protocol), 0 }, \
+	{                                                           \
+		OP_CTX(len), 0                                      \
+	}
+
+/* A frame with @ntags VLAN tags (outer 802.1ad if 2) over IPv4/UDP. */
+static size_t tagged_pkt(uint8_t *pkt, size_t n, int ntags)
+{
+	make_pkt(pkt, n - 4 * (size_t)ntags, 1000, 53, 0);
+	for (int t = 0; t < ntags; t++) {
+		memmove(pkt + 16, pkt + 12, n - 16);
+		pkt[12] = t == ntags - 1 && ntags == 2 ? 0x88 : 0x81;
+		pkt[13] = t == ntags - 1 && ntags == 2 ? 0xa8 : 0x00;
+		pkt[14] = (uint8_t)(0x20 + t);
+		pkt[15] = (uint8_t)(0x10 + t);
+	}
+	return n;
+}
+
+KBPF_TEST(
+	skb_vlan_push_pop_vs_kernel,
+	"bpf_skb_vlan_push and bpf_skb_vlan_pop with hardware and in-frame tags, 802.1Q and 802.1ad, single and double tagged frames, with and without CHECKSUM_COMPLETE: results, __sk_buff vlan fields, protocol, length and packet bytes as the kernel")
+{
+	static const struct op push1[] = { PUSH(0x8100, 5), VLAN_STATE };
+	static const struct op push2[] = { PUSH(0x8100, 5), PUSH(0x88a8, 0x123),
+					   VLAN_STATE };
+	static const struct op push3[] = { PUSH(0x1234, 0xfff),
+					   PUSH(0x8100, 0xe001),
+					   PUSH(0x8100, 7), VLAN_STATE };
+	static const struct op pop1[] = { POP, VLAN_STATE, POP, VLAN_STATE };
+	static const struct op pushpop[] = { PUSH(0x8100, 9),
+					     PUSH(0x88a8, 10),
+					     POP,
+					     VLAN_STATE,
+					     POP,
+					     VLAN_STATE,
+					     POP,
+					     VLAN_STATE };
+	static const struct {
+		const char *name;
+		const struct op *ops;
+		int n;
+	} progs[] = {
+		{ "push", push1, (int)KBPF_ARRAY_SIZE(push1) },
+		{ "push push", push2, (int)KBPF_ARRAY_SIZE(push2) },
+		{ "push x3", push3, (int)KBPF_ARRAY_SIZE(push3) },
+		{ "pop pop", pop1, (int)KBPF_ARRAY_SIZE(pop1) },
+		{ "push push pop x3", pushpop, (int)KBPF_ARRAY_SIZE(pushpop) },
+	};
+	uint8_t pkt[72];
+	char what[96];
+
+	NEED_KERNEL();
+	for (size_t p = 0; p < KBPF_ARRAY_SIZE(progs); p++)
+		for (int tags = 0; tags <= 2; tags++)
+			for (int complete = 0; complete < 2; complete++) {
+				size_t n = tagged_pkt(pkt, sizeof(pkt), tags);
+
+				snprintf(what, sizeof(what), "%s, %d tags%s",
+					 progs[p].name, tags,
+					 complete ? ", complete" : "");
+				cmp_ops_pkt(
+					what, progs[p].ops, progs[p].n,
+					complete ?
+						BPF_F_TEST_SKB_CHECKSUM_COMPLETE :
+						0,
+					pkt, n);
+			}
+	/* A tag with nothing after it: too short to pop. */
+	memset(pkt, 0, sizeof(pkt));
+	pkt[12] = 0x81;
+	pkt[16] = 0x08;
+	for (size_t n = 14; n <= 18; n++) {
+		snprintf(what, sizeof(what), "short tagged frame of %zu", n);
+		cmp_ops_pkt(what, pop1, (int)KBPF_ARRAY_SIZE(pop1), 0, pkt, n);
+	}
 }
