@@ -651,6 +651,42 @@ uint64_t kbpf_helper_skb_vlan_pop(struct kbpf_run *run, uint64_t r1,
 	return err ? ERR(-err) : 0;
 }
 
+/*
+ * bpf_skb_change_tail: Linux's __bpf_skb_change_tail(): the packet ends
+ * at @new_len, grown with zeros or trimmed, between the network header's
+ * offset and SKB_MAX_ALLOC; either drops CHECKSUM_COMPLETE. Linux may
+ * reallocate the buffer to grow; kbpf grows into the buffer's tailroom
+ * (up to kbpf_skb.end) and answers -ENOMEM past it.
+ */
+uint64_t kbpf_helper_skb_change_tail(struct kbpf_run *run, uint64_t r1,
+				     uint64_t new_len, uint64_t flags,
+				     uint64_t r4, uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+	uint32_t n = (uint32_t)new_len, len, min_len = 0;
+	uint8_t *data;
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	data = skb_data(skb);
+	len = skb_len(skb);
+	if (skb->network > data)
+		min_len = (uint32_t)(skb->network - data);
+	if (flags || n > KBPF_SKB_MAX_ALLOC || n < min_len)
+		return ERR(KBPF_EINVAL);
+	if (n > len) {
+		if (!skb->end || n > (uint64_t)(skb->end - data))
+			return ERR(KBPF_ENOMEM);
+		memset(data + len, 0, n - len);
+		skb->csum_complete = false;
+	} else if (n < len) {
+		skb->csum_complete = false;
+	}
+	skb->data_end = skb->data + n;
+	skb_moved(run, skb);
+	return 0;
+}
+
 /* bpf_get_route_realm: the route's tclassid; kbpf sees no routes: 0. */
 uint64_t kbpf_helper_get_route_realm(struct kbpf_run *run, uint64_t r1,
 				     uint64_t r2, uint64_t r3, uint64_t r4,

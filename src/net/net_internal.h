@@ -57,6 +57,12 @@ uint64_t kbpf_helper_skb_ecn_set_ce(struct kbpf_run *run, uint64_t r1,
 uint64_t kbpf_helper_get_route_realm(struct kbpf_run *run, uint64_t r1,
 				     uint64_t r2, uint64_t r3, uint64_t r4,
 				     uint64_t r5);
+/* Linux's SKB_MAX_ALLOC with 4 KiB pages: bpf_skb_change_tail's limit. */
+#define KBPF_SKB_MAX_ALLOC 16064u
+
+uint64_t kbpf_helper_skb_change_tail(struct kbpf_run *run, uint64_t r1,
+				     uint64_t new_len, uint64_t flags,
+				     uint64_t r4, uint64_t r5);
 uint64_t kbpf_helper_skb_vlan_push(struct kbpf_run *run, uint64_t r1,
 				   uint64_t proto, uint64_t tci, uint64_t r4,
 				   uint64_t r5);

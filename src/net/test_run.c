@@ -27,6 +27,12 @@
 #define SKB_HEADROOM 64u /* NET_SKB_PAD + NET_IP_ALIGN */
 #define SHINFO_SIZE 320u /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
 #define SKB_MAX_DATA (TEST_PAGE - SKB_HEADROOM - SHINFO_SIZE)
+/*
+ * An skb test run's buffer: Linux reallocates a packet that grows
+ * (bpf_skb_change_tail up to SKB_MAX_ALLOC); kbpf gives it the room at
+ * once, with slack for a start moved forward (a VLAN tag popped).
+ */
+#define SKB_TEST_BUF (SKB_HEADROOM + KBPF_SKB_MAX_ALLOC + 64u)
 #define XDP_PAGE_HEAD 112u /* struct xdp_page_head, live frames */
 #define XDP_MAX_BATCH 256u /* TEST_XDP_MAX_BATCH */
 #define XDP_DEFAULT_BATCH 64u /* NAPI_POLL_WEIGHT */
@@ -346,7 +352,7 @@ long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 		return -KBPF_EINVAL;
 	if (size < KBPF_ETH_HLEN || size > SKB_MAX_DATA)
 		return -KBPF_EINVAL;
-	buf = kbpf_zalloc(h, TEST_PAGE, 0);
+	buf = kbpf_zalloc(h, SKB_TEST_BUF, 0);
 	if (!buf)
 		return -KBPF_ENOMEM;
 	err = -KBPF_EFAULT;
@@ -360,7 +366,7 @@ long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 	err = -KBPF_ENODEV;
 	if (uctx && uctx->ifindex > LOOPBACK_IFINDEX)
 		goto free_ctx;
-	kbpf_skb_init(&skb, buf, SKB_HEADROOM + size, SKB_HEADROOM, size, l2,
+	kbpf_skb_init(&skb, buf, SKB_TEST_BUF, SKB_HEADROOM, size, l2,
 		      LOOPBACK_IFINDEX);
 	skb.md.wire_len = 0; /* Linux's cb starts zeroed without ctx_in */
 	/* Linux reads the addresses of an IP packet: its header must be there. */
@@ -389,7 +395,8 @@ long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 		out -= KBPF_ETH_HLEN;
 		memset(out, 0, KBPF_ETH_HLEN);
 	}
-	if (skb.csum_complete &&
+	/* As Linux: by the flag, even if a helper dropped CHECKSUM_COMPLETE. */
+	if ((attr->test.flags & BPF_F_TEST_SKB_CHECKSUM_COMPLETE) &&
 	    kbpf_csum_fold(skb.csum) != kbpf_csum_fold(skb_net_csum(&skb))) {
 		err = -KBPF_EBADMSG;
 		goto free_ctx;
@@ -405,7 +412,7 @@ long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 free_ctx:
 	kbpf_free(h, uctx, sizeof(*uctx));
 free_buf:
-	kbpf_free(h, buf, TEST_PAGE);
+	kbpf_free(h, buf, SKB_TEST_BUF);
 	return err;
 }
 

@@ -24,6 +24,7 @@
 #define OP_CTX_HASH 0xffff /* pseudo helper: read __sk_buff.hash */
 #define OP_CTX_PKT_TYPE 0xfffe /* pseudo helper: read __sk_buff.pkt_type */
 #define OP_CTX(f) (0x10000 + (int32_t)offsetof(struct __sk_buff, f))
+#define OP_TAIL_FLAGS 0xfffd /* skb_change_tail(60, 1) */
 
 struct op {
 	int32_t helper; /* BPF_FUNC_*, or OP_CTX_HASH */
@@ -43,7 +44,7 @@ static int32_t be16_arg(uint16_t host)
 /* A tc program: slot[i] = result of ops[i], then return 0. */
 static long load_ops(int s, long map, const struct op *ops, int n)
 {
-	struct bpf_insn p[16 + 6 * NSLOT];
+	struct bpf_insn p[16 + 7 * NSLOT];
 	union bpf_attr a;
 	int k = 0;
 
@@ -66,6 +67,12 @@ static long load_ops(int s, long map, const struct op *ops, int n)
 		} else if (ops[i].helper == OP_CTX_PKT_TYPE) {
 			p[k++] = I(BPF_LDX | BPF_MEM | BPF_W, 0, 6,
 				   offsetof(struct __sk_buff, pkt_type), 0);
+		} else if (ops[i].helper == OP_TAIL_FLAGS) {
+			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 60);
+			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 1);
+			p[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0,
+				   BPF_FUNC_skb_change_tail);
 		} else if (ops[i].helper >= 0x10000) {
 			p[k++] = I(BPF_LDX | BPF_MEM | BPF_W, 0, 6,
 				   (int16_t)(ops[i].helper - 0x10000), 0);
@@ -82,6 +89,7 @@ static long load_ops(int s, long map, const struct op *ops, int n)
 			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
 			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0,
 				   ops[i].arg);
+			p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0);
 			p[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0, ops[i].helper);
 		}
 		p[k++] = I(BPF_STX | BPF_MEM | BPF_DW, 7, 0, (int16_t)(8 * i),
@@ -577,4 +585,60 @@ KBPF_TEST(
 		snprintf(what, sizeof(what), "short tagged frame of %zu", n);
 		cmp_ops_pkt(what, pop1, (int)KBPF_ARRAY_SIZE(pop1), 0, pkt, n);
 	}
+}
+
+#define TAIL(n)                               \
+	{                                     \
+		BPF_FUNC_skb_change_tail, (n) \
+	}
+#define LEN                    \
+	{                      \
+		OP_CTX(len), 0 \
+	}
+
+KBPF_TEST(
+	skb_change_tail_vs_kernel,
+	"bpf_skb_change_tail grows with zeros and trims between the network offset and SKB_MAX_ALLOC, refuses flags, drops CHECKSUM_COMPLETE (a trimmed packet then fails the test run with EBADMSG), follows a pushed VLAN tag: results, length and packet bytes as the kernel")
+{
+	static const struct op grow[] = {
+		TAIL(70), LEN, TAIL(70), LEN, { BPF_FUNC_csum_update, 0 }
+	};
+	static const struct op trim[] = {
+		TAIL(20), LEN,	    TAIL(14),
+		LEN,	  TAIL(13), LEN,
+		TAIL(0),  LEN,	    { BPF_FUNC_csum_update, 0 }
+	};
+	static const struct op limits[] = {
+		TAIL(16064),	      LEN, TAIL(16065), LEN, TAIL(-1), LEN,
+		{ OP_TAIL_FLAGS, 0 }, LEN, TAIL(100),	LEN
+	};
+	static const struct op same[] = { TAIL(60),
+					  LEN,
+					  { BPF_FUNC_csum_update, 0 } };
+	static const struct op vlan[] = { PUSH(0x8100, 3), PUSH(0x8100, 4),
+					  TAIL(17),	   LEN,
+					  TAIL(18),	   LEN,
+					  TAIL(30),	   LEN };
+	static const struct {
+		const char *name;
+		const struct op *ops;
+		int n;
+	} progs[] = {
+		{ "grow", grow, (int)KBPF_ARRAY_SIZE(grow) },
+		{ "trim", trim, (int)KBPF_ARRAY_SIZE(trim) },
+		{ "limits", limits, (int)KBPF_ARRAY_SIZE(limits) },
+		{ "same length", same, (int)KBPF_ARRAY_SIZE(same) },
+		{ "after a VLAN push", vlan, (int)KBPF_ARRAY_SIZE(vlan) },
+	};
+	char what[64];
+
+	NEED_KERNEL();
+	for (size_t p = 0; p < KBPF_ARRAY_SIZE(progs); p++)
+		for (int complete = 0; complete < 2; complete++) {
+			snprintf(what, sizeof(what), "%s%s", progs[p].name,
+				 complete ? ", complete" : "");
+			cmp_ops(what, progs[p].ops, progs[p].n,
+				complete ? BPF_F_TEST_SKB_CHECKSUM_COMPLETE :
+					   0);
+		}
 }
