@@ -687,6 +687,40 @@ uint64_t kbpf_helper_skb_change_tail(struct kbpf_run *run, uint64_t r1,
 	return 0;
 }
 
+/*
+ * bpf_skb_change_head: Linux's __bpf_skb_change_head(): @room zero bytes
+ * before the packet, which now starts the link-layer header; protocol and
+ * network header stay. Linux may reallocate for the room; kbpf uses the
+ * buffer's headroom and answers -ENOMEM past it.
+ */
+uint64_t kbpf_helper_skb_change_head(struct kbpf_run *run, uint64_t r1,
+				     uint64_t room, uint64_t flags, uint64_t r4,
+				     uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+	uint32_t n = (uint32_t)room, len, new_len;
+	uint8_t *data, *meta;
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	data = skb_data(skb);
+	meta = PTR(skb->data_meta);
+	len = skb_len(skb);
+	new_len = len + n;
+	if (flags || new_len > KBPF_SKB_MAX_ALLOC || new_len < len)
+		return ERR(KBPF_EINVAL);
+	if ((uint64_t)(meta - skb->head) < n)
+		return ERR(KBPF_ENOMEM);
+	/* Metadata stays just before the packet. */
+	memmove(meta - n, meta, (size_t)(data - meta));
+	memset(data - n, 0, n);
+	skb->data -= n;
+	skb->data_meta -= n;
+	skb->mac = data - n;
+	skb_moved(run, skb);
+	return 0;
+}
+
 /* bpf_get_route_realm: the route's tclassid; kbpf sees no routes: 0. */
 uint64_t kbpf_helper_get_route_realm(struct kbpf_run *run, uint64_t r1,
 				     uint64_t r2, uint64_t r3, uint64_t r4,

@@ -63,6 +63,9 @@ uint64_t kbpf_helper_get_route_realm(struct kbpf_run *run, uint64_t r1,
 uint64_t kbpf_helper_skb_change_tail(struct kbpf_run *run, uint64_t r1,
 				     uint64_t new_len, uint64_t flags,
 				     uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_skb_change_head(struct kbpf_run *run, uint64_t r1,
+				     uint64_t room, uint64_t flags, uint64_t r4,
+				     uint64_t r5);
 uint64_t kbpf_helper_skb_vlan_push(struct kbpf_run *run, uint64_t r1,
 				   uint64_t proto, uint64_t tci, uint64_t r4,
 				   uint64_t r5);

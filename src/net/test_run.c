@@ -29,10 +29,13 @@
 #define SKB_MAX_DATA (TEST_PAGE - SKB_HEADROOM - SHINFO_SIZE)
 /*
  * An skb test run's buffer: Linux reallocates a packet that grows
- * (bpf_skb_change_tail up to SKB_MAX_ALLOC); kbpf gives it the room at
- * once, with slack for a start moved forward (a VLAN tag popped).
+ * (bpf_skb_change_tail, bpf_skb_change_head: up to SKB_MAX_ALLOC); kbpf
+ * gives it the room at once, before and after the packet, with slack for
+ * a start moved forward (a VLAN tag popped). Where the packet sits in its
+ * buffer is not visible to programs.
  */
-#define SKB_TEST_BUF (SKB_HEADROOM + KBPF_SKB_MAX_ALLOC + 64u)
+#define SKB_TEST_HEADROOM (SKB_HEADROOM + KBPF_SKB_MAX_ALLOC)
+#define SKB_TEST_BUF (SKB_TEST_HEADROOM + KBPF_SKB_MAX_ALLOC + 64u)
 #define XDP_PAGE_HEAD 112u /* struct xdp_page_head, live frames */
 #define XDP_MAX_BATCH 256u /* TEST_XDP_MAX_BATCH */
 #define XDP_DEFAULT_BATCH 64u /* NAPI_POLL_WEIGHT */
@@ -356,7 +359,7 @@ long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 	if (!buf)
 		return -KBPF_ENOMEM;
 	err = -KBPF_EFAULT;
-	if (kbpf_copy_from_user(h, buf + SKB_HEADROOM,
+	if (kbpf_copy_from_user(h, buf + SKB_TEST_HEADROOM,
 				kbpf_u64_to_ptr(attr->test.data_in), size))
 		goto free_buf;
 	err = pkt_ctx_init(h, attr, sizeof(*uctx), (void **)&uctx);
@@ -366,7 +369,7 @@ long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 	err = -KBPF_ENODEV;
 	if (uctx && uctx->ifindex > LOOPBACK_IFINDEX)
 		goto free_ctx;
-	kbpf_skb_init(&skb, buf, SKB_TEST_BUF, SKB_HEADROOM, size, l2,
+	kbpf_skb_init(&skb, buf, SKB_TEST_BUF, SKB_TEST_HEADROOM, size, l2,
 		      LOOPBACK_IFINDEX);
 	skb.md.wire_len = 0; /* Linux's cb starts zeroed without ctx_in */
 	/* Linux reads the addresses of an IP packet: its header must be there. */

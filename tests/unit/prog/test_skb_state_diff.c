@@ -642,3 +642,48 @@ KBPF_TEST(
 					   0);
 		}
 }
+
+#define HEAD(n)                               \
+	{                                     \
+		BPF_FUNC_skb_change_head, (n) \
+	}
+
+KBPF_TEST(
+	skb_change_head_vs_kernel,
+	"bpf_skb_change_head pushes zeros before the frame up to SKB_MAX_ALLOC, refuses flags and wrapping lengths, keeps protocol and network header (so a later change_tail and CHECKSUM_COMPLETE agree): results and packet bytes as the kernel")
+{
+	static const struct op some[] = {
+		HEAD(14), LEN,	     { OP_CTX(protocol), 0 },
+		HEAD(0),  LEN,	     TAIL(20),
+		LEN,	  TAIL(100), LEN
+	};
+	static const struct op limits[] = { HEAD(16064 - 60), LEN, HEAD(1), LEN,
+					    HEAD(-1),	      LEN };
+	static const struct op over[] = { HEAD(16064 - 59),
+					  LEN,
+					  { OP_TAIL_FLAGS, 0 } };
+	static const struct op pop_after[] = {
+		HEAD(4), POP, LEN, PUSH(0x8100, 1), PUSH(0x8100, 2), LEN
+	};
+	static const struct {
+		const char *name;
+		const struct op *ops;
+		int n;
+	} progs[] = {
+		{ "push 14", some, (int)KBPF_ARRAY_SIZE(some) },
+		{ "to the limit", limits, (int)KBPF_ARRAY_SIZE(limits) },
+		{ "past the limit", over, (int)KBPF_ARRAY_SIZE(over) },
+		{ "then VLAN", pop_after, (int)KBPF_ARRAY_SIZE(pop_after) },
+	};
+	char what[64];
+
+	NEED_KERNEL();
+	for (size_t p = 0; p < KBPF_ARRAY_SIZE(progs); p++)
+		for (int complete = 0; complete < 2; complete++) {
+			snprintf(what, sizeof(what), "%s%s", progs[p].name,
+				 complete ? ", complete" : "");
+			cmp_ops(what, progs[p].ops, progs[p].n,
+				complete ? BPF_F_TEST_SKB_CHECKSUM_COMPLETE :
+					   0);
+		}
+}
