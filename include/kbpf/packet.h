@@ -75,7 +75,10 @@ struct kbpf_skb_sock {
  *        header, for tc the Ethernet header (as Linux).
  * @data_end: one past the packet's last byte.
  * @data_meta: start of metadata before @data (== @data: no metadata).
- * @head: start of the buffer; @end: its end. Helpers never reach outside.
+ * @head: start of the buffer; @end: its end. Helpers never reach outside;
+ *        those that grow the packet (bpf_skb_change_head/_tail, a VLAN tag
+ *        pushed into the frame) use the room between them and fail with
+ *        -ENOMEM when it is full (Linux would reallocate).
  * @mac: the Ethernet header (LD_ABS-style offsets and helpers use it).
  * @network: the network header.
  * @csum: ones'-complement sum of the bytes from @network to @data_end
