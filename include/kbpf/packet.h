@@ -56,11 +56,18 @@ extern "C" {
  * @uid: bpf_get_socket_uid (the owner's uid in the host's initial user
  *       namespace).
  * @netns_cookie: bpf_get_netns_cookie (the socket's network namespace).
+ * @task_cgroup: the socket belongs to the cgroup of the task the program
+ *       runs for (as a socket a task creates does, until it migrates):
+ *       bpf_skb_cgroup_id, bpf_skb_ancestor_cgroup_id and
+ *       bpf_skb_under_cgroup then answer from kbpf_host.current_cgroup_id
+ *       and current_in_cgroup. False: kbpf knows no cgroup of the socket
+ *       (ids 0, under no cgroup).
  */
 struct kbpf_skb_sock {
 	uint64_t cookie;
 	uint32_t uid;
 	uint64_t netns_cookie;
+	bool task_cgroup;
 };
 
 /**

@@ -14,6 +14,7 @@
  * Every helper runs on the program path: no sleeping, no allocation.
  */
 #include "core/alloc.h"
+#include "core/map.h"
 #include "maps/jhash.h"
 #include "net_internal.h"
 #include "kbpf/packet.h"
@@ -719,6 +720,64 @@ uint64_t kbpf_helper_skb_change_head(struct kbpf_run *run, uint64_t r1,
 	skb->mac = data - n;
 	skb_moved(run, skb);
 	return 0;
+}
+
+/*
+ * bpf_skb_cgroup_id and bpf_skb_ancestor_cgroup_id: the cgroup v2 id of
+ * the packet's socket's cgroup (or its ancestor at @level); 0 without a
+ * socket or a cgroup kbpf knows for it.
+ */
+uint64_t kbpf_helper_skb_cgroup_id(struct kbpf_run *run, uint64_t r1,
+				   uint64_t r2, uint64_t r3, uint64_t r4,
+				   uint64_t r5)
+{
+	const struct kbpf_skb *skb = SKB(run);
+	const struct kbpf_host *h = run->host;
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	if (!skb->sk || !skb->sk->task_cgroup || !h->current_cgroup_id)
+		return 0;
+	return h->current_cgroup_id(h, -1);
+}
+
+uint64_t kbpf_helper_skb_ancestor_cgroup_id(struct kbpf_run *run, uint64_t r1,
+					    uint64_t level, uint64_t r3,
+					    uint64_t r4, uint64_t r5)
+{
+	const struct kbpf_skb *skb = SKB(run);
+	const struct kbpf_host *h = run->host;
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	if (!skb->sk || !skb->sk->task_cgroup || !h->current_cgroup_id)
+		return 0;
+	/* Linux's ancestor_level is an int: a huge level is none. */
+	if ((int32_t)level < 0)
+		return 0;
+	return h->current_cgroup_id(h, (int)(int32_t)level);
+}
+
+/*
+ * bpf_skb_under_cgroup: is the packet's socket under the cgroup in slot
+ * @idx of CGROUP_ARRAY @map? -ENOENT without a socket, then the slot's
+ * errors (-E2BIG, -EAGAIN), as Linux.
+ */
+uint64_t kbpf_helper_skb_under_cgroup(struct kbpf_run *run, uint64_t r1,
+				      uint64_t map, uint64_t idx, uint64_t r4,
+				      uint64_t r5)
+{
+	const struct kbpf_skb *skb = SKB(run);
+	long r;
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	if (!skb->sk)
+		return ERR(KBPF_ENOENT);
+	r = kbpf_cgroup_array_current_under(PTR(map), (uint32_t)idx);
+	if (r < 0)
+		return (uint64_t)(int64_t)r;
+	return skb->sk->task_cgroup ? (uint64_t)r : 0;
 }
 
 /* bpf_get_route_realm: the route's tclassid; kbpf sees no routes: 0. */

@@ -66,6 +66,15 @@ uint64_t kbpf_helper_skb_change_tail(struct kbpf_run *run, uint64_t r1,
 uint64_t kbpf_helper_skb_change_head(struct kbpf_run *run, uint64_t r1,
 				     uint64_t room, uint64_t flags, uint64_t r4,
 				     uint64_t r5);
+uint64_t kbpf_helper_skb_cgroup_id(struct kbpf_run *run, uint64_t r1,
+				   uint64_t r2, uint64_t r3, uint64_t r4,
+				   uint64_t r5);
+uint64_t kbpf_helper_skb_ancestor_cgroup_id(struct kbpf_run *run, uint64_t r1,
+					    uint64_t level, uint64_t r3,
+					    uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_skb_under_cgroup(struct kbpf_run *run, uint64_t r1,
+				      uint64_t map, uint64_t idx, uint64_t r4,
+				      uint64_t r5);
 uint64_t kbpf_helper_skb_vlan_push(struct kbpf_run *run, uint64_t r1,
 				   uint64_t proto, uint64_t tci, uint64_t r4,
 				   uint64_t r5);

@@ -325,6 +325,8 @@ static void skb_dummy_sock(const struct kbpf_host *h, struct kbpf_skb *skb,
 						       memory_order_relaxed) +
 			     1;
 	sk->netns_cookie = h->netns_cookie ? h->netns_cookie(h) : 0;
+	/* Linux's dummy socket joins the cgroup of the task that runs it. */
+	sk->task_cgroup = true;
 	skb->sk = sk;
 	if (skb->md.protocol == skb_proto(ETH_P_IP)) {
 		skb->md.family = AF_INET;

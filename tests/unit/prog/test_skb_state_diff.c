@@ -10,7 +10,13 @@
  * what a program can rely on: stable for a flow, the same in both
  * directions, different for another flow, never 0.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +24,7 @@
 #include "core/compiler.h"
 #include "diff.h"
 #include "insn.h"
+#include "kbpf_posix.h"
 #include "kbpf_test.h"
 
 #define NSLOT 24
@@ -686,4 +693,211 @@ KBPF_TEST(
 				complete ? BPF_F_TEST_SKB_CHECKSUM_COMPLETE :
 					   0);
 		}
+}
+
+KBPF_TEST(
+	skb_cgroup_ids_vs_kernel,
+	"bpf_skb_cgroup_id and bpf_skb_ancestor_cgroup_id of a test run's packet (its socket is in the running task's cgroup) as the kernel: the task's cgroup id, its ancestors, and 0 past the depth")
+{
+	static const struct op ops[] = {
+		{ BPF_FUNC_skb_cgroup_id, 0 },
+		{ BPF_FUNC_get_current_cgroup_id, 0 },
+		{ BPF_FUNC_skb_ancestor_cgroup_id, 0 },
+		{ BPF_FUNC_skb_ancestor_cgroup_id, 1 },
+		{ BPF_FUNC_skb_ancestor_cgroup_id, 2 },
+		{ BPF_FUNC_skb_ancestor_cgroup_id, 3 },
+		{ BPF_FUNC_skb_ancestor_cgroup_id, 50 },
+		{ BPF_FUNC_skb_ancestor_cgroup_id, -1 },
+	};
+	uint64_t slots[2][NSLOT];
+	uint8_t pkt[60];
+
+	NEED_KERNEL();
+	cmp_ops("cgroup ids", ops, (int)KBPF_ARRAY_SIZE(ops), 0);
+	make_pkt(pkt, sizeof(pkt), 1000, 53, 0);
+	T_EQ(run_ops(SIDE_KERNEL, ops, 2, pkt, sizeof(pkt), 0, slots[0]), 0);
+	/* Not vacuous: the kernel knows a cgroup, and it is the task's. */
+	T_ASSERT(slots[0][0] != 0 && slots[0][0] == slots[0][1]);
+}
+
+/* This process's cgroup path ("0::PATH" of /proc/self/cgroup). */
+static char self_cgroup[600];
+
+/* Move this process into cgroup directory @path: 0 or -1. */
+static int write_procs(const char *path)
+{
+	char f[640];
+	int fd, ok;
+
+	snprintf(f, sizeof(f), "%s/cgroup.procs", path);
+	fd = open(f, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "0", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static int move_self(const char *path)
+{
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	char line[600];
+
+	self_cgroup[0] = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(self_cgroup, sizeof(self_cgroup), "%s",
+				 line + 3);
+		}
+	if (f)
+		fclose(f);
+	if (!self_cgroup[0])
+		return -1;
+	return write_procs(path);
+}
+
+/* Back into the cgroup move_self() found, under the mount at @mnt. */
+static int move_back(const char *mnt)
+{
+	char path[1200];
+
+	snprintf(path, sizeof(path), "%s%s", mnt, self_cgroup);
+	return write_procs(path);
+}
+
+/* r0 = bpf_skb_under_cgroup(ctx, map, idx) in a tc program. */
+static long load_skb_under(int side, long map, int32_t idx)
+{
+	struct bpf_insn p[] = {
+		I(BPF_LD | BPF_IMM | BPF_DW, 2, BPF_PSEUDO_MAP_FD, 0,
+		  (int32_t)map),
+		I(0, 0, 0, 0, 0),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, idx),
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_skb_under_cgroup),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = KBPF_ARRAY_SIZE(p);
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	return side_bpf(side, BPF_PROG_LOAD, &a);
+}
+
+KBPF_TEST(
+	skb_under_cgroup_vs_kernel,
+	"bpf_skb_under_cgroup with a cgroup2 root and a child the task is not in, an empty slot and an index past the array, as the kernel")
+{
+	char dir[] = "/tmp/kbpf-skbcg-XXXXXX", sub[64];
+	int root = -1, child = -1;
+	bool mounted = false;
+	long m[2];
+	uint8_t pkt[60];
+
+	NEED_KERNEL();
+	if (mkdtemp(dir) && !mount("none", dir, "cgroup2", 0, NULL)) {
+		mounted = true;
+		snprintf(sub, sizeof(sub), "%s/kbpf", dir);
+		if (!mkdir(sub, 0755)) {
+			root = open(dir, O_RDONLY | O_DIRECTORY);
+			child = open(sub, O_RDONLY | O_DIRECTORY);
+		}
+	}
+	if (root < 0 || child < 0) {
+		if (mounted)
+			umount2(dir, MNT_DETACH);
+		rmdir(dir);
+		T_SKIP("no cgroup2 mount here");
+	}
+	make_pkt(pkt, sizeof(pkt), 1000, 53, 0);
+	for (int s = 0; s < 2; s++) {
+		uint32_t k = 0, v = (uint32_t)root;
+
+		m[s] = side_create(s, BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 4, 0, 0,
+				   NULL);
+		T_ASSERT(m[s] >= 0);
+		T_EQ(side_elem(s, BPF_MAP_UPDATE_ELEM, m[s], &k, &v, 0), 0);
+		k = 1;
+		v = (uint32_t)child;
+		T_EQ(side_elem(s, BPF_MAP_UPDATE_ELEM, m[s], &k, &v, 0), 0);
+	}
+	for (int idx = 0; idx < 4; idx++) {
+		int32_t i = idx == 3 ? 9 : idx;
+		long r[2], p[2];
+		uint32_t ret[2];
+
+		for (int s = 0; s < 2; s++) {
+			union bpf_attr a;
+
+			p[s] = load_skb_under(s, m[s], i);
+			T_ASSERT(p[s] >= 0);
+			memset(&a, 0, sizeof(a));
+			a.test.prog_fd = (uint32_t)p[s];
+			a.test.data_in = (uint64_t)(uintptr_t)pkt;
+			a.test.data_size_in = sizeof(pkt);
+			r[s] = side_bpf(s, BPF_PROG_TEST_RUN, &a);
+			ret[s] = a.test.retval;
+			side_close(s, p[s]);
+		}
+		if (r[0] != r[1] || ret[0] != ret[1])
+			T_FAIL("index %d: kernel %ld/%d, kbpf %ld/%d", i, r[0],
+			       (int32_t)ret[0], r[1], (int32_t)ret[1]);
+		if (idx == 0)
+			T_EQ(ret[1], 1);
+		if (idx == 1)
+			T_EQ(ret[1], 0);
+	}
+	/*
+	 * In the child, one level down: its ancestors and the child slot
+	 * answer differently. The task goes back where it was after.
+	 */
+	if (!move_self(sub)) {
+		static const struct op ops[] = {
+			{ BPF_FUNC_skb_cgroup_id, 0 },
+			{ BPF_FUNC_skb_ancestor_cgroup_id, 0 },
+			{ BPF_FUNC_skb_ancestor_cgroup_id, 1 },
+			{ BPF_FUNC_skb_ancestor_cgroup_id, 2 },
+		};
+		uint64_t slots[NSLOT];
+		long r[2];
+		uint32_t ret[2];
+
+		cmp_ops("in a child cgroup", ops, (int)KBPF_ARRAY_SIZE(ops), 0);
+		T_EQ(run_ops(SIDE_KERNEL, ops, 4, pkt, sizeof(pkt), 0, slots),
+		     0);
+		T_ASSERT(slots[0] && slots[0] == slots[2] && slots[1] &&
+			 slots[1] != slots[0] && !slots[3]);
+		for (int s = 0; s < 2; s++) {
+			union bpf_attr a;
+			long p = load_skb_under(s, m[s], 1);
+
+			T_ASSERT(p >= 0);
+			memset(&a, 0, sizeof(a));
+			a.test.prog_fd = (uint32_t)p;
+			a.test.data_in = (uint64_t)(uintptr_t)pkt;
+			a.test.data_size_in = sizeof(pkt);
+			r[s] = side_bpf(s, BPF_PROG_TEST_RUN, &a);
+			ret[s] = a.test.retval;
+			side_close(s, p);
+		}
+		T_EQ(r[0], 0);
+		T_EQ(r[1], 0);
+		T_EQ(ret[0], 1);
+		T_EQ(ret[1], 1);
+		T_EQ(move_back(dir), 0);
+	} else {
+		printf("  cannot move into a child cgroup here: its part is skipped\n");
+	}
+	for (int s = 0; s < 2; s++)
+		side_close(s, m[s]);
+	kbpf_posix_rcu_barrier();
+	close(child);
+	close(root);
+	for (int i = 0; i < 100 && rmdir(sub) && errno == EBUSY; i++)
+		usleep(20000);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
 }
