@@ -16,9 +16,10 @@
 #   port       the riscv64-virt kernel (ports/riscv64-virt/run.sh): kbpf
 #              built into a small SMP kernel, booted under qemu-system with
 #              OpenSBI, a user program's bpf(2) calls checked on the serial
-#   rust       the Rust crate (bindings/rust): cargo test --offline against a
-#              CMake build of the core and POSIX host, a no_std build, and
-#              the bindgen freshness check where bindgen is installed
+#   rust       the Rust crate (bindings/rust) with Debian's rustc and cargo:
+#              cargo test --offline against a CMake build of the core and
+#              POSIX host, no_std builds for riscv64gc-unknown-none-elf
+#              (bindings/rust/bare-check.sh), and the bindgen freshness check
 # KBPF_STAGES="gcc asan" limits the run to some stages.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -76,19 +77,22 @@ build() {
 	fi
 }
 
-# The Rust crate: one CMake build of libkbpf.a, libkbpf_posix.a and the
-# example objects (build/rust-c), shared by every cargo invocation through
-# KBPF_LIB_DIR so that cargo does not build the C library again per
-# feature set; cargo's own output stays in build/rust-target.
+# The Rust crate, with Debian's toolchain (rustc, cargo, rust-src from
+# setup.sh), called by path: a rustup toolchain earlier on PATH is not what
+# the crate promises to build with. One CMake build of libkbpf.a,
+# libkbpf_posix.a and the example objects (build/rust-c) is shared by the
+# cargo invocations through KBPF_LIB_DIR, so that cargo does not build the
+# C library again per feature set; cargo's own output stays in
+# build/rust-target. The no_std builds for bare targets are
+# bindings/rust/bare-check.sh's (KBPF_RUST_BARE_TARGETS: which targets).
 rust_stage() {
-	# rustup installs into ~/.cargo/bin, which a non-login shell may lack.
-	if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
-		PATH=$HOME/.cargo/bin:$PATH
-	fi
-	if ! command -v cargo >/dev/null 2>&1; then
-		echo "rust: skipped: cargo not found"
+	local cargo=/usr/bin/cargo rustc=/usr/bin/rustc rustdoc=/usr/bin/rustdoc
+	if [ ! -x "$cargo" ] || [ ! -x "$rustc" ]; then
+		echo "stage rust: $cargo or $rustc missing after setup (Debian packages cargo, rustc)"
+		total_fail=$((total_fail + 1)); failed_stages+=(rust)
 		return
 	fi
+	echo "rust: $("$rustc" --version), $("$cargo" --version) (Debian's, /usr/bin)"
 	local crate=$root/bindings/rust ok=1
 	export CARGO_TARGET_DIR=$root/build/rust-target
 	# Only the libraries and example objects: the C tests are other stages'.
@@ -112,8 +116,8 @@ rust_stage() {
 	else
 		echo "rust: bindgen not found: src/sys.rs freshness not checked"
 	fi
-	(cd "$crate" && KBPF_LIB_DIR=$root/build/rust-c \
-		cargo test --offline -j"$jobs" 2>&1) | tee build/rust-test.log
+	(cd "$crate" && KBPF_LIB_DIR=$root/build/rust-c RUSTC=$rustc RUSTDOC=$rustdoc \
+		"$cargo" test --offline -j"$jobs" 2>&1) | tee build/rust-test.log
 	[ "${PIPESTATUS[0]}" = 0 ] || ok=0
 	local p f
 	p=$(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1/p' build/rust-test.log |
@@ -122,18 +126,12 @@ rust_stage() {
 		awk '{s+=$1} END {print s+0}')
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
-	# no_std: the library without the alloc feature (no bare-metal target's
-	# core library is installed here: rustup cannot download one offline).
-	local tgt=
-	if rustup target list --installed 2>/dev/null | grep -qx riscv64gc-unknown-none-elf; then
-		tgt="--target riscv64gc-unknown-none-elf"
-		echo "rust: no_std build for riscv64gc-unknown-none-elf (links nothing: check only)"
-		(cd "$crate" && cargo check --offline -j"$jobs" --lib --no-default-features $tgt) || ok=0
-	else
-		echo "rust: no_std build on the host target (riscv64gc-unknown-none-elf not installed)"
-		(cd "$crate" && KBPF_LIB_DIR=$root/build/rust-c \
-			cargo build --offline -j"$jobs" --lib --no-default-features) || ok=0
-	fi
+	# no_std: the crate built for bare targets against a sysroot of core
+	# and alloc only (built from rust-src; about a minute of CPU per target
+	# the first time, then reused from build/rust-sysroot).
+	# shellcheck disable=SC2086 # a list of targets
+	CARGO=$cargo RUSTC=$rustc JOBS=$jobs KBPF_BUILD=$root/build \
+		"$crate/bare-check.sh" ${KBPF_RUST_BARE_TARGETS:-riscv64gc-unknown-none-elf} || ok=0
 	if [ "$ok" = 1 ] && [ "$f" = 0 ]; then
 		total_pass=$((total_pass + 1))
 	else

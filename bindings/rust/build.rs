@@ -36,7 +36,18 @@ fn main() {
     let host = env::var("HOST").unwrap();
     let native = target == host && target.contains("linux");
 
-    println!("cargo::rustc-check-cfg=cfg(kbpf_posix)");
+    // core::ffi's C types and CStr are stable from Rust 1.64; before, the
+    // crate defines its own (src/ffi.rs).
+    let minor = rustc_minor();
+    if minor < 64 {
+        println!("cargo:rustc-cfg=kbpf_own_ffi");
+    }
+    // Declared cfgs (Rust 1.80 checks them); the single-colon form, which
+    // cargo accepts for a package whose rust-version is below 1.77.
+    if minor >= 80 {
+        println!("cargo:rustc-check-cfg=cfg(kbpf_posix)");
+        println!("cargo:rustc-check-cfg=cfg(kbpf_own_ffi)");
+    }
     println!("cargo:rerun-if-env-changed=KBPF_LIB_DIR");
     println!("cargo:rerun-if-env-changed=KBPF_CMAKE_ARGS");
     println!("cargo:rerun-if-changed=build.rs");
@@ -70,6 +81,22 @@ fn main() {
     if examples.join("counter.bpf.o").exists() {
         println!("cargo:rustc-env=KBPF_EXAMPLES_DIR={}", examples.display());
     }
+}
+
+/// The minor version of the rustc cargo builds with (`rustc 1.63.0 ...`):
+/// 63 for Debian bookworm's. Panics if it cannot be read.
+fn rustc_minor() -> u32 {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(&rustc)
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| panic!("kbpf build: cannot run {:?} --version: {e}", rustc));
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|v| v.split('.').nth(1))
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("kbpf build: cannot read the rustc version from {text:?}"))
 }
 
 /// Configure and build the core, the POSIX host and the examples; return

@@ -30,7 +30,7 @@ gen() {
 		echo "// with $(bindgen --version | head -n1). Do not edit: change the"
 		echo "// headers and run the script."
 		bindgen "$here/wrapper.h" \
-			--use-core --ctypes-prefix core::ffi --size_t-is-usize \
+			--use-core --ctypes-prefix crate::ffi --size_t-is-usize \
 			--default-enum-style moduleconsts --constified-enum "_bindgen_ty_.*" \
 			--no-doc-comments \
 			--allowlist-function 'kbpf_.*' \

@@ -15,9 +15,10 @@
 //! * a raw tracepoint hook: `sys_enter` declared, registered at boot and
 //!   fired from the syscall entry path ([`syscall_entry_hook`]).
 #![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 use core::cell::UnsafeCell;
-use core::ffi::c_void;
+use kbpf::ffi::c_void;
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -175,7 +176,7 @@ static KBPF: SpinLock<Option<&'static Kbpf<MyKernel>>> = SpinLock::new(None);
 
 /// The raw tracepoints this kernel offers (`raw_tp/sys_enter` programs
 /// attach here): (pointer to the registers, syscall number), as Linux's.
-pub static SYS_ENTER: RawTracepoint = RawTracepoint::new(c"sys_enter", 2);
+pub static SYS_ENTER: RawTracepoint = RawTracepoint::new(kbpf::cstr!("sys_enter"), 2);
 
 /// Boot: build the host table, check it, register the tracepoints.
 pub fn kbpf_init() -> Result<(), Errno> {
@@ -197,7 +198,10 @@ fn kbpf() -> Option<&'static Kbpf<MyKernel>> {
 
 /// The `bpf` entry of the syscall table: the result, or a negative errno.
 pub fn sys_bpf(cmd: u32, uattr: usize, size: u32) -> isize {
-    let Some(k) = kbpf() else { return Errno::ENOSYS.neg() as isize };
+    let k = match kbpf() {
+        Some(k) => k,
+        None => return Errno::ENOSYS.neg() as isize,
+    };
     // SAFETY: MyKernel has USER_COPIES: every access to uattr and the
     // pointers in it goes through the validating copy functions.
     match unsafe { k.sys_bpf(cmd, uattr as *mut c_void, size) } {
@@ -209,7 +213,10 @@ pub fn sys_bpf(cmd: u32, uattr: usize, size: u32) -> isize {
 /// `close(2)` of a kbpf fd: dropping the fd's user reference releases the
 /// object when it was the last one (and detaches a raw tracepoint link).
 pub fn sys_close(fd: i32) -> isize {
-    let Some(k) = kbpf() else { return Errno::EBADF.neg() as isize };
+    let k = match kbpf() {
+        Some(k) => k,
+        None => return Errno::EBADF.neg() as isize,
+    };
     let taken = k.host().fds.with(|t| t.get_mut(fd as usize).and_then(Option::take));
     match taken {
         // Drop outside the fd lock: releasing may free memory.

@@ -16,11 +16,11 @@
 //! directly, as in a single address space).
 
 use core::cell::UnsafeCell;
-use core::ffi::{c_char, c_int, c_void, CStr};
 use core::marker::PhantomPinned;
 use core::mem::MaybeUninit;
 use core::ptr::{self, NonNull};
 
+use crate::ffi::{c_char, c_int, c_long, c_ulong, c_void, CStr};
 use crate::obj::{ObjPtr, ObjRef, UserRef};
 use crate::{sys, Errno};
 
@@ -515,11 +515,11 @@ mod tramp {
         // SAFETY: our table.
         unsafe { host::<H>(h) }.cpu_id()
     }
-    pub unsafe extern "C" fn irq_save<H: Host>(h: *const sys::kbpf_host) -> core::ffi::c_ulong {
+    pub unsafe extern "C" fn irq_save<H: Host>(h: *const sys::kbpf_host) -> c_ulong {
         // SAFETY: our table.
-        unsafe { host::<H>(h) }.irq_save() as core::ffi::c_ulong
+        unsafe { host::<H>(h) }.irq_save() as c_ulong
     }
-    pub unsafe extern "C" fn irq_restore<H: Host>(h: *const sys::kbpf_host, s: core::ffi::c_ulong) {
+    pub unsafe extern "C" fn irq_restore<H: Host>(h: *const sys::kbpf_host, s: c_ulong) {
         // SAFETY: our table.
         unsafe { host::<H>(h) }.irq_restore(s as usize)
     }
@@ -531,11 +531,11 @@ mod tramp {
         let d = unsafe { Deferred::from_ptr(head) };
         unsafe { host::<H>(h) }.defer_free(d)
     }
-    pub unsafe extern "C" fn read_lock<H: Host>(h: *const sys::kbpf_host) -> core::ffi::c_ulong {
+    pub unsafe extern "C" fn read_lock<H: Host>(h: *const sys::kbpf_host) -> c_ulong {
         // SAFETY: our table.
-        unsafe { host::<H>(h) }.read_lock() as core::ffi::c_ulong
+        unsafe { host::<H>(h) }.read_lock() as c_ulong
     }
-    pub unsafe extern "C" fn read_unlock<H: Host>(h: *const sys::kbpf_host, s: core::ffi::c_ulong) {
+    pub unsafe extern "C" fn read_unlock<H: Host>(h: *const sys::kbpf_host, s: c_ulong) {
         // SAFETY: our table.
         unsafe { host::<H>(h) }.read_unlock(s as usize)
     }
@@ -564,12 +564,12 @@ mod tramp {
         dst: *mut c_char,
         src: *const c_char,
         n: usize,
-    ) -> core::ffi::c_long {
+    ) -> c_long {
         // SAFETY: dst is a kernel buffer of n bytes.
         let dst = unsafe { core::slice::from_raw_parts_mut(dst as *mut u8, n) };
         match unsafe { host::<H>(h) }.strncpy_from_user(dst, src as usize) {
-            Ok(len) => len.min(n) as core::ffi::c_long,
-            Err(e) => e.neg() as core::ffi::c_long,
+            Ok(len) => len.min(n) as c_long,
+            Err(e) => e.neg() as c_long,
         }
     }
     pub unsafe extern "C" fn probe_read_kernel<H: Host>(
@@ -682,8 +682,9 @@ mod tramp {
     ) -> c_int {
         // SAFETY: kbpf hands over its reference; on success it becomes the
         // fd's user reference (host.h), on failure the caller keeps it.
-        let Some(r) = (unsafe { UserRef::from_raw(obj) }) else {
-            return Errno::EINVAL.neg();
+        let r = match unsafe { UserRef::from_raw(obj) } {
+            Some(r) => r,
+            None => return Errno::EINVAL.neg(),
         };
         match unsafe { host::<H>(h) }.fd_install(r, FdFlags(flags)) {
             Ok(fd) => fd,
@@ -726,9 +727,9 @@ mod tramp {
         dirfd: c_int,
     ) -> c_int {
         // SAFETY: kbpf passes a live object and a NUL-terminated path.
-        let (Some(o), path) = (unsafe { ObjPtr::new(obj) }, unsafe { crate::obj::cstr(path) })
-        else {
-            return Errno::EINVAL.neg();
+        let (o, path) = match (unsafe { ObjPtr::new(obj) }, unsafe { crate::obj::cstr(path) }) {
+            (Some(o), path) => (o, path),
+            _ => return Errno::EINVAL.neg(),
         };
         neg(unsafe { host::<H>(h) }.pin(o, path, dirfd))
     }

@@ -43,6 +43,8 @@ extern crate alloc;
 )]
 pub mod sys;
 
+pub mod ffi;
+
 mod errno;
 mod host;
 mod loader;
@@ -53,6 +55,7 @@ mod raw_tp;
 mod ringbuf;
 
 pub use errno::Errno;
+pub use ffi::CStr;
 pub use host::{
     AllocFlags, Capability, Deferred, FdFlags, Host, HostCheckError, Kbpf,
 };

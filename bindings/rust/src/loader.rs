@@ -10,10 +10,10 @@
 //! take your own ([`ElfProg::prog`], [`ElfMap::map`]) to keep them after
 //! the object is dropped.
 
-use core::ffi::{c_char, CStr};
 use core::fmt;
 use core::ptr::{self, NonNull};
 
+use crate::ffi::{c_char, CStr};
 use crate::obj::{cstr, ObjRef, ProgRef};
 use crate::{sys, Errno, Host, Kbpf};
 
@@ -70,7 +70,7 @@ fn raw_opts(o: &ElfOptions<'_>, errbuf: &mut [u8; 256]) -> sys::kbpf_elf_opts {
     r.errbuf = errbuf.as_mut_ptr() as *mut c_char;
     r.errbuf_size = errbuf.len();
     if let Some(btf) = o.target_btf {
-        r.target_btf = btf.as_ptr() as *const core::ffi::c_void;
+        r.target_btf = btf.as_ptr() as *const crate::ffi::c_void;
         r.target_btf_size = btf.len();
     }
     r.kconfig = o.kconfig.map_or(ptr::null(), |s| s.as_ptr());

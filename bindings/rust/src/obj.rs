@@ -8,10 +8,10 @@
 //! array's slots, as closing the last fd of a map does in Linux; so a
 //! kernel's fd table holds [`UserRef`]s and closing an fd is dropping one.
 
-use core::ffi::CStr;
 use core::fmt;
 use core::ptr::NonNull;
 
+use crate::ffi::CStr;
 use crate::sys;
 
 /// What an object is (`enum kbpf_obj_type`).
@@ -312,9 +312,9 @@ impl fmt::Debug for ProgRef {
 ///
 /// # Safety
 /// @p must be NULL or a valid C string living at least as long as `'a`.
-pub(crate) unsafe fn cstr<'a>(p: *const core::ffi::c_char) -> &'a CStr {
+pub(crate) unsafe fn cstr<'a>(p: *const crate::ffi::c_char) -> &'a CStr {
     if p.is_null() {
-        c""
+        crate::cstr!("")
     } else {
         // SAFETY: caller contract.
         unsafe { CStr::from_ptr(p) }

@@ -9,10 +9,10 @@
 //! returns into the task; an in-kernel reader maps them with its own vmap
 //! and reads with [`perf_ring_read`].
 
-use core::ffi::{c_int, c_void};
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 
+use crate::ffi::{c_int, c_void};
 use crate::obj::ObjRef;
 use crate::{sys, Errno, Host, Kbpf};
 

@@ -10,9 +10,9 @@
 //! kernel itself can attach with [`RawTracepoint::attach`].
 
 use core::cell::UnsafeCell;
-use core::ffi::CStr;
 use core::ptr;
 
+use crate::ffi::CStr;
 use crate::obj::{ObjRef, ProgRef};
 use crate::{sys, Errno};
 
@@ -36,11 +36,24 @@ impl RawTracepoint {
     /// [`RawTracepoint::MAX_ARGS`]; checked at registration). Attached
     /// programs run in the interpreter's checked mode.
     pub const fn new(name: &'static CStr, nargs: u32) -> RawTracepoint {
+        RawTracepoint::with_flags(name, nargs, 0)
+    }
+
+    /// As [`RawTracepoint::new`], running attached programs in fast mode
+    /// (`KBPF_RAW_TP_TRUSTED`): only for kernels that verify programs
+    /// before they can attach.
+    pub const fn new_trusted(name: &'static CStr, nargs: u32) -> RawTracepoint {
+        RawTracepoint::with_flags(name, nargs, sys::KBPF_RAW_TP_TRUSTED)
+    }
+
+    // The flags are set in the initializer: writing them through the cell
+    // afterwards is not allowed in a const fn before Rust 1.83.
+    const fn with_flags(name: &'static CStr, nargs: u32, flags: u32) -> RawTracepoint {
         RawTracepoint {
             raw: UnsafeCell::new(sys::kbpf_raw_tp {
                 name: name.as_ptr(),
                 nargs,
-                flags: 0,
+                flags,
                 host: ptr::null(),
                 progs: ptr::null_mut(),
                 next: ptr::null_mut(),
@@ -50,16 +63,6 @@ impl RawTracepoint {
                 retired_progs: ptr::null_mut(),
             }),
         }
-    }
-
-    /// As [`RawTracepoint::new`], running attached programs in fast mode
-    /// (`KBPF_RAW_TP_TRUSTED`): only for kernels that verify programs
-    /// before they can attach.
-    pub const fn new_trusted(name: &'static CStr, nargs: u32) -> RawTracepoint {
-        let tp = RawTracepoint::new(name, nargs);
-        // SAFETY: not shared yet (const construction).
-        unsafe { (*tp.raw.get()).flags = sys::KBPF_RAW_TP_TRUSTED };
-        tp
     }
 
     pub(crate) fn as_ptr(&self) -> *mut sys::kbpf_raw_tp {

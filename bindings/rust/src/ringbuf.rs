@@ -3,8 +3,7 @@
 //! reader of the records programs commit to a `BPF_MAP_TYPE_RINGBUF` map.
 //! User space reads the same ring through mmap(2) of the map fd.
 
-use core::ffi::{c_int, c_void};
-
+use crate::ffi::{c_int, c_void};
 use crate::obj::MapRef;
 use crate::{sys, Errno};
 

@@ -464,18 +464,18 @@ pub const BTF_MAX_VLEN: u32 = 65535;
 pub const BTF_INT_SIGNED: u32 = 1;
 pub const BTF_INT_CHAR: u32 = 2;
 pub const BTF_INT_BOOL: u32 = 4;
-pub type __uint8_t = core::ffi::c_uchar;
-pub type __uint16_t = core::ffi::c_ushort;
-pub type __int32_t = core::ffi::c_int;
-pub type __uint32_t = core::ffi::c_uint;
-pub type __uint64_t = core::ffi::c_ulong;
+pub type __uint8_t = crate::ffi::c_uchar;
+pub type __uint16_t = crate::ffi::c_ushort;
+pub type __int32_t = crate::ffi::c_int;
+pub type __uint32_t = crate::ffi::c_uint;
+pub type __uint64_t = crate::ffi::c_ulong;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct kbpf_obj {
     _unused: [u8; 0],
 }
 pub mod kbpf_obj_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const KBPF_OBJ_MAP: Type = 1;
     pub const KBPF_OBJ_PROG: Type = 2;
     pub const KBPF_OBJ_LINK: Type = 3;
@@ -539,20 +539,24 @@ fn bindgen_test_layout_kbpf_rcu_head() {
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct kbpf_host {
-    pub ctx: *mut core::ffi::c_void,
+    pub ctx: *mut crate::ffi::c_void,
     pub alloc: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
             size: usize,
             align: usize,
             flags: u32,
-        ) -> *mut core::ffi::c_void,
+        ) -> *mut crate::ffi::c_void,
     >,
     pub free: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, ptr: *mut core::ffi::c_void, size: usize),
+        unsafe extern "C" fn(h: *const kbpf_host, ptr: *mut crate::ffi::c_void, size: usize),
     >,
     pub alloc_pages: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, nr: usize, pages: *mut usize) -> core::ffi::c_int,
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            nr: usize,
+            pages: *mut usize,
+        ) -> crate::ffi::c_int,
     >,
     pub free_pages: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, pages: *const usize, nr: usize),
@@ -562,65 +566,65 @@ pub struct kbpf_host {
             h: *const kbpf_host,
             pages: *const usize,
             nr: usize,
-        ) -> *mut core::ffi::c_void,
+        ) -> *mut crate::ffi::c_void,
     >,
     pub vunmap: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, addr: *mut core::ffi::c_void, nr: usize),
+        unsafe extern "C" fn(h: *const kbpf_host, addr: *mut crate::ffi::c_void, nr: usize),
     >,
     pub nr_cpus: u32,
     pub cpu_id: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u32>,
     pub irq_save:
-        ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> core::ffi::c_ulong>,
+        ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> crate::ffi::c_ulong>,
     pub irq_restore: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, state: core::ffi::c_ulong),
+        unsafe extern "C" fn(h: *const kbpf_host, state: crate::ffi::c_ulong),
     >,
     pub lock_timeout_ns: u64,
     pub defer_free:
         ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host, head: *mut kbpf_rcu_head)>,
     pub read_lock:
-        ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> core::ffi::c_ulong>,
+        ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> crate::ffi::c_ulong>,
     pub read_unlock: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, state: core::ffi::c_ulong),
+        unsafe extern "C" fn(h: *const kbpf_host, state: crate::ffi::c_ulong),
     >,
     pub copy_from_user: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
-            dst: *mut core::ffi::c_void,
-            usrc: *const core::ffi::c_void,
+            dst: *mut crate::ffi::c_void,
+            usrc: *const crate::ffi::c_void,
             n: usize,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub copy_to_user: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
-            udst: *mut core::ffi::c_void,
-            src: *const core::ffi::c_void,
+            udst: *mut crate::ffi::c_void,
+            src: *const crate::ffi::c_void,
             n: usize,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub strncpy_from_user: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
-            dst: *mut core::ffi::c_char,
-            usrc: *const core::ffi::c_char,
+            dst: *mut crate::ffi::c_char,
+            usrc: *const crate::ffi::c_char,
             n: usize,
-        ) -> core::ffi::c_long,
+        ) -> crate::ffi::c_long,
     >,
     pub probe_read_kernel: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
-            dst: *mut core::ffi::c_void,
-            src: *const core::ffi::c_void,
+            dst: *mut crate::ffi::c_void,
+            src: *const crate::ffi::c_void,
             n: usize,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub probe_read_user: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
-            dst: *mut core::ffi::c_void,
-            usrc: *const core::ffi::c_void,
+            dst: *mut crate::ffi::c_void,
+            usrc: *const crate::ffi::c_void,
             n: usize,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub mono_ns: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
     pub boot_ns: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
@@ -632,14 +636,14 @@ pub struct kbpf_host {
             h: *const kbpf_host,
             pid_tgid: *mut u64,
             uid_gid: *mut u64,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub current_comm: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
-            buf: *mut core::ffi::c_char,
+            buf: *mut crate::ffi::c_char,
             size: usize,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub current_task: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
     pub signal_pending: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> bool>,
@@ -648,52 +652,59 @@ pub struct kbpf_host {
         unsafe extern "C" fn(
             h: *const kbpf_host,
             prog_type: u32,
-            ctx: *const core::ffi::c_void,
+            ctx: *const crate::ffi::c_void,
             user: bool,
             ips: *mut u64,
             max: u32,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub cgroup_get: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
-            fd: core::ffi::c_int,
-            cgrp: *mut *mut core::ffi::c_void,
-        ) -> core::ffi::c_int,
+            fd: crate::ffi::c_int,
+            cgrp: *mut *mut crate::ffi::c_void,
+        ) -> crate::ffi::c_int,
     >,
     pub ifindex_ok:
         ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host, ifindex: u32) -> bool>,
     pub cgroup_put: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, cgrp: *mut core::ffi::c_void),
+        unsafe extern "C" fn(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void),
     >,
     pub current_in_cgroup: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, cgrp: *mut core::ffi::c_void) -> core::ffi::c_int,
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            cgrp: *mut crate::ffi::c_void,
+        ) -> crate::ffi::c_int,
     >,
     pub current_cgroup_id: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, level: core::ffi::c_int) -> u64,
+        unsafe extern "C" fn(h: *const kbpf_host, level: crate::ffi::c_int) -> u64,
     >,
     pub current_pidns: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, dev: *mut u64, ino: *mut u64) -> core::ffi::c_int,
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            dev: *mut u64,
+            ino: *mut u64,
+        ) -> crate::ffi::c_int,
     >,
     pub numa_node_id: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u32>,
     pub netns_cookie: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
     pub hz: u32,
     pub capable: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, cap: core::ffi::c_int) -> bool,
+        unsafe extern "C" fn(h: *const kbpf_host, cap: crate::ffi::c_int) -> bool,
     >,
     pub unprivileged_bpf_disabled:
-        ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> core::ffi::c_int>,
+        ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> crate::ffi::c_int>,
     pub verifier: u32,
     pub trace_write: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, msg: *const core::ffi::c_char, len: usize),
+        unsafe extern "C" fn(h: *const kbpf_host, msg: *const crate::ffi::c_char, len: usize),
     >,
     pub wake: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host, obj: *mut kbpf_obj)>,
     pub warn: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
-            file: *const core::ffi::c_char,
-            line: core::ffi::c_int,
-            what: *const core::ffi::c_char,
+            file: *const crate::ffi::c_char,
+            line: crate::ffi::c_int,
+            what: *const crate::ffi::c_char,
         ),
     >,
     pub fd_install: ::core::option::Option<
@@ -701,18 +712,18 @@ pub struct kbpf_host {
             h: *const kbpf_host,
             obj: *mut kbpf_obj,
             fd_flags: u32,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub fd_get: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
-            fd: core::ffi::c_int,
+            fd: crate::ffi::c_int,
             obj: *mut *mut kbpf_obj,
             fd_flags: *mut u32,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub id_alloc: ::core::option::Option<
-        unsafe extern "C" fn(h: *const kbpf_host, obj: *mut kbpf_obj) -> core::ffi::c_long,
+        unsafe extern "C" fn(h: *const kbpf_host, obj: *mut kbpf_obj) -> crate::ffi::c_long,
     >,
     pub id_release:
         ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host, obj: *mut kbpf_obj)>,
@@ -721,21 +732,21 @@ pub struct kbpf_host {
         unsafe extern "C" fn(
             h: *const kbpf_host,
             obj: *mut kbpf_obj,
-            path: *const core::ffi::c_char,
-            path_fd: core::ffi::c_int,
-        ) -> core::ffi::c_int,
+            path: *const crate::ffi::c_char,
+            path_fd: crate::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub get_pinned: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
-            path: *const core::ffi::c_char,
-            path_fd: core::ffi::c_int,
+            path: *const crate::ffi::c_char,
+            path_fd: crate::ffi::c_int,
             fd_flags: u32,
             obj: *mut *mut kbpf_obj,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub raw_tps: *mut kbpf_raw_tp_registry,
-    pub btf: *const core::ffi::c_void,
+    pub btf: *const crate::ffi::c_void,
     pub btf_size: usize,
     pub probes: *const kbpf_probe_pmus,
 }
@@ -1724,8 +1735,8 @@ fn bindgen_test_layout_kbpf_host() {
 extern "C" {
     pub fn kbpf_host_check(
         h: *const kbpf_host,
-        what: *mut *const core::ffi::c_char,
-    ) -> core::ffi::c_int;
+        what: *mut *const crate::ffi::c_char,
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_obj_type(obj: *const kbpf_obj) -> u32;
@@ -1745,10 +1756,10 @@ extern "C" {
 extern "C" {
     pub fn kbpf_sys_bpf(
         host: *const kbpf_host,
-        cmd: core::ffi::c_int,
-        uattr: *mut core::ffi::c_void,
-        size: core::ffi::c_uint,
-    ) -> core::ffi::c_long;
+        cmd: crate::ffi::c_int,
+        uattr: *mut crate::ffi::c_void,
+        size: crate::ffi::c_uint,
+    ) -> crate::ffi::c_long;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -1765,7 +1776,7 @@ extern "C" {
         nr: usize,
         writable: bool,
         pages: *mut *const usize,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_map_munmap(map: *mut kbpf_map, writable: bool);
@@ -1792,10 +1803,10 @@ extern "C" {
 }
 pub type kbpf_ringbuf_sample_fn = ::core::option::Option<
     unsafe extern "C" fn(
-        ctx: *mut core::ffi::c_void,
-        data: *const core::ffi::c_void,
+        ctx: *mut crate::ffi::c_void,
+        data: *const crate::ffi::c_void,
         size: u32,
-    ) -> core::ffi::c_int,
+    ) -> crate::ffi::c_int,
 >;
 extern "C" {
     pub fn kbpf_ringbuf_query(map: *mut kbpf_map, flags: u64) -> u64;
@@ -1804,20 +1815,20 @@ extern "C" {
     pub fn kbpf_ringbuf_consume(
         map: *mut kbpf_map,
         fn_: kbpf_ringbuf_sample_fn,
-        ctx: *mut core::ffi::c_void,
-    ) -> core::ffi::c_long;
+        ctx: *mut crate::ffi::c_void,
+    ) -> crate::ffi::c_long;
 }
-pub type __u8 = core::ffi::c_uchar;
-pub type __s16 = core::ffi::c_short;
-pub type __u16 = core::ffi::c_ushort;
-pub type __s32 = core::ffi::c_int;
-pub type __u32 = core::ffi::c_uint;
-pub type __s64 = core::ffi::c_longlong;
-pub type __u64 = core::ffi::c_ulonglong;
+pub type __u8 = crate::ffi::c_uchar;
+pub type __s16 = crate::ffi::c_short;
+pub type __u16 = crate::ffi::c_ushort;
+pub type __s32 = crate::ffi::c_int;
+pub type __u32 = crate::ffi::c_uint;
+pub type __s64 = crate::ffi::c_longlong;
+pub type __u64 = crate::ffi::c_ulonglong;
 pub type __be16 = __u16;
 pub type __be32 = __u32;
 pub mod bpf_cond_pseudo_jmp {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_MAY_GOTO: Type = 0;
 }
 pub const BPF_REG_0: _bindgen_ty_1 = 0;
@@ -1832,7 +1843,7 @@ pub const BPF_REG_8: _bindgen_ty_1 = 8;
 pub const BPF_REG_9: _bindgen_ty_1 = 9;
 pub const BPF_REG_10: _bindgen_ty_1 = 10;
 pub const __MAX_BPF_REG: _bindgen_ty_1 = 11;
-pub type _bindgen_ty_1 = core::ffi::c_uint;
+pub type _bindgen_ty_1 = crate::ffi::c_uint;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct bpf_insn {
@@ -2178,7 +2189,7 @@ fn bindgen_test_layout_bpf_cgroup_storage_key() {
     test_field_attach_type();
 }
 pub mod bpf_cgroup_iter_order {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_CGROUP_ITER_ORDER_UNSPEC: Type = 0;
     pub const BPF_CGROUP_ITER_SELF_ONLY: Type = 1;
     pub const BPF_CGROUP_ITER_DESCENDANTS_PRE: Type = 2;
@@ -2443,7 +2454,7 @@ fn bindgen_test_layout_bpf_iter_link_info() {
     test_field_task();
 }
 pub mod bpf_cmd {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_MAP_CREATE: Type = 0;
     pub const BPF_MAP_LOOKUP_ELEM: Type = 1;
     pub const BPF_MAP_UPDATE_ELEM: Type = 2;
@@ -2486,7 +2497,7 @@ pub mod bpf_cmd {
     pub const __MAX_BPF_CMD: Type = 38;
 }
 pub mod bpf_map_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_MAP_TYPE_UNSPEC: Type = 0;
     pub const BPF_MAP_TYPE_HASH: Type = 1;
     pub const BPF_MAP_TYPE_ARRAY: Type = 2;
@@ -2526,7 +2537,7 @@ pub mod bpf_map_type {
     pub const __MAX_BPF_MAP_TYPE: Type = 34;
 }
 pub mod bpf_prog_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_PROG_TYPE_UNSPEC: Type = 0;
     pub const BPF_PROG_TYPE_SOCKET_FILTER: Type = 1;
     pub const BPF_PROG_TYPE_KPROBE: Type = 2;
@@ -2563,7 +2574,7 @@ pub mod bpf_prog_type {
     pub const __MAX_BPF_PROG_TYPE: Type = 33;
 }
 pub mod bpf_attach_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_CGROUP_INET_INGRESS: Type = 0;
     pub const BPF_CGROUP_INET_EGRESS: Type = 1;
     pub const BPF_CGROUP_INET_SOCK_CREATE: Type = 2;
@@ -2625,7 +2636,7 @@ pub mod bpf_attach_type {
     pub const __MAX_BPF_ATTACH_TYPE: Type = 58;
 }
 pub mod bpf_link_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_LINK_TYPE_UNSPEC: Type = 0;
     pub const BPF_LINK_TYPE_RAW_TRACEPOINT: Type = 1;
     pub const BPF_LINK_TYPE_TRACING: Type = 2;
@@ -2644,7 +2655,7 @@ pub mod bpf_link_type {
     pub const __MAX_BPF_LINK_TYPE: Type = 15;
 }
 pub mod bpf_perf_event_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_PERF_EVENT_UNSPEC: Type = 0;
     pub const BPF_PERF_EVENT_UPROBE: Type = 1;
     pub const BPF_PERF_EVENT_URETPROBE: Type = 2;
@@ -2654,18 +2665,18 @@ pub mod bpf_perf_event_type {
     pub const BPF_PERF_EVENT_EVENT: Type = 6;
 }
 pub const BPF_F_KPROBE_MULTI_RETURN: _bindgen_ty_2 = 1;
-pub type _bindgen_ty_2 = core::ffi::c_uint;
+pub type _bindgen_ty_2 = crate::ffi::c_uint;
 pub const BPF_F_UPROBE_MULTI_RETURN: _bindgen_ty_3 = 1;
-pub type _bindgen_ty_3 = core::ffi::c_uint;
+pub type _bindgen_ty_3 = crate::ffi::c_uint;
 pub mod bpf_addr_space_cast {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_ADDR_SPACE_CAST: Type = 1;
 }
 pub const BPF_ANY: _bindgen_ty_4 = 0;
 pub const BPF_NOEXIST: _bindgen_ty_4 = 1;
 pub const BPF_EXIST: _bindgen_ty_4 = 2;
 pub const BPF_F_LOCK: _bindgen_ty_4 = 4;
-pub type _bindgen_ty_4 = core::ffi::c_uint;
+pub type _bindgen_ty_4 = crate::ffi::c_uint;
 pub const BPF_F_NO_PREALLOC: _bindgen_ty_5 = 1;
 pub const BPF_F_NO_COMMON_LRU: _bindgen_ty_5 = 2;
 pub const BPF_F_NUMA_NODE: _bindgen_ty_5 = 4;
@@ -2685,13 +2696,13 @@ pub const BPF_F_VTYPE_BTF_OBJ_FD: _bindgen_ty_5 = 32768;
 pub const BPF_F_TOKEN_FD: _bindgen_ty_5 = 65536;
 pub const BPF_F_SEGV_ON_FAULT: _bindgen_ty_5 = 131072;
 pub const BPF_F_NO_USER_CONV: _bindgen_ty_5 = 262144;
-pub type _bindgen_ty_5 = core::ffi::c_uint;
+pub type _bindgen_ty_5 = crate::ffi::c_uint;
 pub mod bpf_stats_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_STATS_RUN_TIME: Type = 0;
 }
 pub mod bpf_stack_build_id_status {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_STACK_BUILD_ID_EMPTY: Type = 0;
     pub const BPF_STACK_BUILD_ID_VALID: Type = 1;
     pub const BPF_STACK_BUILD_ID_IP: Type = 2;
@@ -2700,7 +2711,7 @@ pub mod bpf_stack_build_id_status {
 #[derive(Copy, Clone)]
 pub struct bpf_stack_build_id {
     pub status: __s32,
-    pub build_id: [core::ffi::c_uchar; 20usize],
+    pub build_id: [crate::ffi::c_uchar; 20usize],
     pub __bindgen_anon_1: bpf_stack_build_id__bindgen_ty_1,
 }
 #[repr(C)]
@@ -2808,7 +2819,7 @@ fn bindgen_test_layout_bpf_stack_build_id() {
 }
 pub const BPF_STREAM_STDOUT: _bindgen_ty_6 = 1;
 pub const BPF_STREAM_STDERR: _bindgen_ty_6 = 2;
-pub type _bindgen_ty_6 = core::ffi::c_uint;
+pub type _bindgen_ty_6 = crate::ffi::c_uint;
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub union bpf_attr {
@@ -2844,7 +2855,7 @@ pub struct bpf_attr__bindgen_ty_1 {
     pub map_flags: __u32,
     pub inner_map_fd: __u32,
     pub numa_node: __u32,
-    pub map_name: [core::ffi::c_char; 16usize],
+    pub map_name: [crate::ffi::c_char; 16usize],
     pub map_ifindex: __u32,
     pub btf_fd: __u32,
     pub btf_key_type_id: __u32,
@@ -3481,7 +3492,7 @@ pub struct bpf_attr__bindgen_ty_4 {
     pub log_buf: __u64,
     pub kern_version: __u32,
     pub prog_flags: __u32,
-    pub prog_name: [core::ffi::c_char; 16usize],
+    pub prog_name: [crate::ffi::c_char; 16usize],
     pub prog_ifindex: __u32,
     pub expected_attach_type: __u32,
     pub prog_btf_fd: __u32,
@@ -7690,7 +7701,7 @@ fn bindgen_test_layout_bpf_attr() {
     test_field_prog_stream_read();
 }
 pub mod bpf_func_id {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_FUNC_unspec: Type = 0;
     pub const BPF_FUNC_map_lookup_elem: Type = 1;
     pub const BPF_FUNC_map_update_elem: Type = 2;
@@ -7907,40 +7918,40 @@ pub mod bpf_func_id {
 }
 pub const BPF_F_RECOMPUTE_CSUM: _bindgen_ty_7 = 1;
 pub const BPF_F_INVALIDATE_HASH: _bindgen_ty_7 = 2;
-pub type _bindgen_ty_7 = core::ffi::c_uint;
+pub type _bindgen_ty_7 = crate::ffi::c_uint;
 pub const BPF_F_HDR_FIELD_MASK: _bindgen_ty_8 = 15;
-pub type _bindgen_ty_8 = core::ffi::c_uint;
+pub type _bindgen_ty_8 = crate::ffi::c_uint;
 pub const BPF_F_PSEUDO_HDR: _bindgen_ty_9 = 16;
 pub const BPF_F_MARK_MANGLED_0: _bindgen_ty_9 = 32;
 pub const BPF_F_MARK_ENFORCE: _bindgen_ty_9 = 64;
 pub const BPF_F_IPV6: _bindgen_ty_9 = 128;
-pub type _bindgen_ty_9 = core::ffi::c_uint;
+pub type _bindgen_ty_9 = crate::ffi::c_uint;
 pub const BPF_F_TUNINFO_IPV6: _bindgen_ty_10 = 1;
-pub type _bindgen_ty_10 = core::ffi::c_uint;
+pub type _bindgen_ty_10 = crate::ffi::c_uint;
 pub const BPF_F_SKIP_FIELD_MASK: _bindgen_ty_11 = 255;
 pub const BPF_F_USER_STACK: _bindgen_ty_11 = 256;
 pub const BPF_F_FAST_STACK_CMP: _bindgen_ty_11 = 512;
 pub const BPF_F_REUSE_STACKID: _bindgen_ty_11 = 1024;
 pub const BPF_F_USER_BUILD_ID: _bindgen_ty_11 = 2048;
-pub type _bindgen_ty_11 = core::ffi::c_uint;
+pub type _bindgen_ty_11 = crate::ffi::c_uint;
 pub const BPF_F_ZERO_CSUM_TX: _bindgen_ty_12 = 2;
 pub const BPF_F_DONT_FRAGMENT: _bindgen_ty_12 = 4;
 pub const BPF_F_SEQ_NUMBER: _bindgen_ty_12 = 8;
 pub const BPF_F_NO_TUNNEL_KEY: _bindgen_ty_12 = 16;
-pub type _bindgen_ty_12 = core::ffi::c_uint;
+pub type _bindgen_ty_12 = crate::ffi::c_uint;
 pub const BPF_F_TUNINFO_FLAGS: _bindgen_ty_13 = 16;
-pub type _bindgen_ty_13 = core::ffi::c_uint;
+pub type _bindgen_ty_13 = crate::ffi::c_uint;
 pub const BPF_F_INDEX_MASK: _bindgen_ty_14 = 4294967295;
 pub const BPF_F_CURRENT_CPU: _bindgen_ty_14 = 4294967295;
 pub const BPF_F_CTXLEN_MASK: _bindgen_ty_14 = 4503595332403200;
-pub type _bindgen_ty_14 = core::ffi::c_ulong;
+pub type _bindgen_ty_14 = crate::ffi::c_ulong;
 pub const BPF_F_CURRENT_NETNS: _bindgen_ty_15 = -1;
-pub type _bindgen_ty_15 = core::ffi::c_int;
+pub type _bindgen_ty_15 = crate::ffi::c_int;
 pub const BPF_CSUM_LEVEL_QUERY: _bindgen_ty_16 = 0;
 pub const BPF_CSUM_LEVEL_INC: _bindgen_ty_16 = 1;
 pub const BPF_CSUM_LEVEL_DEC: _bindgen_ty_16 = 2;
 pub const BPF_CSUM_LEVEL_RESET: _bindgen_ty_16 = 3;
-pub type _bindgen_ty_16 = core::ffi::c_uint;
+pub type _bindgen_ty_16 = crate::ffi::c_uint;
 pub const BPF_F_ADJ_ROOM_FIXED_GSO: _bindgen_ty_17 = 1;
 pub const BPF_F_ADJ_ROOM_ENCAP_L3_IPV4: _bindgen_ty_17 = 2;
 pub const BPF_F_ADJ_ROOM_ENCAP_L3_IPV6: _bindgen_ty_17 = 4;
@@ -7950,60 +7961,60 @@ pub const BPF_F_ADJ_ROOM_NO_CSUM_RESET: _bindgen_ty_17 = 32;
 pub const BPF_F_ADJ_ROOM_ENCAP_L2_ETH: _bindgen_ty_17 = 64;
 pub const BPF_F_ADJ_ROOM_DECAP_L3_IPV4: _bindgen_ty_17 = 128;
 pub const BPF_F_ADJ_ROOM_DECAP_L3_IPV6: _bindgen_ty_17 = 256;
-pub type _bindgen_ty_17 = core::ffi::c_uint;
+pub type _bindgen_ty_17 = crate::ffi::c_uint;
 pub const BPF_ADJ_ROOM_ENCAP_L2_MASK: _bindgen_ty_18 = 255;
 pub const BPF_ADJ_ROOM_ENCAP_L2_SHIFT: _bindgen_ty_18 = 56;
-pub type _bindgen_ty_18 = core::ffi::c_uint;
+pub type _bindgen_ty_18 = crate::ffi::c_uint;
 pub const BPF_F_SYSCTL_BASE_NAME: _bindgen_ty_19 = 1;
-pub type _bindgen_ty_19 = core::ffi::c_uint;
+pub type _bindgen_ty_19 = crate::ffi::c_uint;
 pub const BPF_LOCAL_STORAGE_GET_F_CREATE: _bindgen_ty_20 = 1;
 pub const BPF_SK_STORAGE_GET_F_CREATE: _bindgen_ty_20 = 1;
-pub type _bindgen_ty_20 = core::ffi::c_uint;
+pub type _bindgen_ty_20 = crate::ffi::c_uint;
 pub const BPF_F_GET_BRANCH_RECORDS_SIZE: _bindgen_ty_21 = 1;
-pub type _bindgen_ty_21 = core::ffi::c_uint;
+pub type _bindgen_ty_21 = crate::ffi::c_uint;
 pub const BPF_RB_NO_WAKEUP: _bindgen_ty_22 = 1;
 pub const BPF_RB_FORCE_WAKEUP: _bindgen_ty_22 = 2;
-pub type _bindgen_ty_22 = core::ffi::c_uint;
+pub type _bindgen_ty_22 = crate::ffi::c_uint;
 pub const BPF_RB_AVAIL_DATA: _bindgen_ty_23 = 0;
 pub const BPF_RB_RING_SIZE: _bindgen_ty_23 = 1;
 pub const BPF_RB_CONS_POS: _bindgen_ty_23 = 2;
 pub const BPF_RB_PROD_POS: _bindgen_ty_23 = 3;
-pub type _bindgen_ty_23 = core::ffi::c_uint;
+pub type _bindgen_ty_23 = crate::ffi::c_uint;
 pub const BPF_RINGBUF_BUSY_BIT: _bindgen_ty_24 = 2147483648;
 pub const BPF_RINGBUF_DISCARD_BIT: _bindgen_ty_24 = 1073741824;
 pub const BPF_RINGBUF_HDR_SZ: _bindgen_ty_24 = 8;
-pub type _bindgen_ty_24 = core::ffi::c_uint;
+pub type _bindgen_ty_24 = crate::ffi::c_uint;
 pub const BPF_SK_LOOKUP_F_REPLACE: _bindgen_ty_25 = 1;
 pub const BPF_SK_LOOKUP_F_NO_REUSEPORT: _bindgen_ty_25 = 2;
-pub type _bindgen_ty_25 = core::ffi::c_uint;
+pub type _bindgen_ty_25 = crate::ffi::c_uint;
 pub mod bpf_adj_room_mode {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_ADJ_ROOM_NET: Type = 0;
     pub const BPF_ADJ_ROOM_MAC: Type = 1;
 }
 pub mod bpf_hdr_start_off {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_HDR_START_MAC: Type = 0;
     pub const BPF_HDR_START_NET: Type = 1;
 }
 pub mod bpf_lwt_encap_mode {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_LWT_ENCAP_SEG6: Type = 0;
     pub const BPF_LWT_ENCAP_SEG6_INLINE: Type = 1;
     pub const BPF_LWT_ENCAP_IP: Type = 2;
 }
 pub const BPF_F_BPRM_SECUREEXEC: _bindgen_ty_26 = 1;
-pub type _bindgen_ty_26 = core::ffi::c_uint;
+pub type _bindgen_ty_26 = crate::ffi::c_uint;
 pub const BPF_F_INGRESS: _bindgen_ty_27 = 1;
 pub const BPF_F_BROADCAST: _bindgen_ty_27 = 8;
 pub const BPF_F_EXCLUDE_INGRESS: _bindgen_ty_27 = 16;
-pub type _bindgen_ty_27 = core::ffi::c_uint;
+pub type _bindgen_ty_27 = crate::ffi::c_uint;
 pub const BPF_SKB_TSTAMP_UNSPEC: _bindgen_ty_28 = 0;
 pub const BPF_SKB_TSTAMP_DELIVERY_MONO: _bindgen_ty_28 = 1;
 pub const BPF_SKB_CLOCK_REALTIME: _bindgen_ty_28 = 0;
 pub const BPF_SKB_CLOCK_MONOTONIC: _bindgen_ty_28 = 1;
 pub const BPF_SKB_CLOCK_TAI: _bindgen_ty_28 = 2;
-pub type _bindgen_ty_28 = core::ffi::c_uint;
+pub type _bindgen_ty_28 = crate::ffi::c_uint;
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub struct __sk_buff {
@@ -9091,7 +9102,7 @@ fn bindgen_test_layout_bpf_xfrm_state() {
     test_field_ext();
 }
 pub mod bpf_ret_code {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_OK: Type = 0;
     pub const BPF_DROP: Type = 2;
     pub const BPF_REDIRECT: Type = 7;
@@ -10174,7 +10185,7 @@ fn bindgen_test_layout_bpf_xdp_sock() {
     test_field_queue_id();
 }
 pub mod xdp_action {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const XDP_ABORTED: Type = 0;
     pub const XDP_DROP: Type = 1;
     pub const XDP_PASS: Type = 2;
@@ -10315,7 +10326,7 @@ pub struct bpf_devmap_val {
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub union bpf_devmap_val__bindgen_ty_1 {
-    pub fd: core::ffi::c_int,
+    pub fd: crate::ffi::c_int,
     pub id: __u32,
 }
 #[test]
@@ -10421,7 +10432,7 @@ pub struct bpf_cpumap_val {
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub union bpf_cpumap_val__bindgen_ty_1 {
-    pub fd: core::ffi::c_int,
+    pub fd: crate::ffi::c_int,
     pub id: __u32,
 }
 #[test]
@@ -10519,7 +10530,7 @@ fn bindgen_test_layout_bpf_cpumap_val() {
     test_field_bpf_prog();
 }
 pub mod sk_action {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const SK_DROP: Type = 0;
     pub const SK_PASS: Type = 1;
 }
@@ -10537,7 +10548,7 @@ pub struct bpf_prog_info {
     pub created_by_uid: __u32,
     pub nr_map_ids: __u32,
     pub map_ids: __u64,
-    pub name: [core::ffi::c_char; 16usize],
+    pub name: [crate::ffi::c_char; 16usize],
     pub ifindex: __u32,
     pub _bitfield_align_1: [u8; 0],
     pub _bitfield_1: __BindgenBitfieldUnit<[u8; 4usize]>,
@@ -11239,7 +11250,7 @@ pub struct bpf_map_info {
     pub value_size: __u32,
     pub max_entries: __u32,
     pub map_flags: __u32,
-    pub name: [core::ffi::c_char; 16usize],
+    pub name: [crate::ffi::c_char; 16usize],
     pub ifindex: __u32,
     pub btf_vmlinux_value_type_id: __u32,
     pub netns_dev: __u64,
@@ -14474,7 +14485,7 @@ impl bpf_sock_ops__bindgen_ty_2 {
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub union bpf_sock_ops__bindgen_ty_3 {
-    pub skb_data: *mut core::ffi::c_void,
+    pub skb_data: *mut crate::ffi::c_void,
     pub _bitfield_align_1: [u8; 0],
     pub _bitfield_1: __BindgenBitfieldUnit<[u8; 8usize]>,
 }
@@ -14518,7 +14529,7 @@ impl bpf_sock_ops__bindgen_ty_3 {
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub union bpf_sock_ops__bindgen_ty_4 {
-    pub skb_data_end: *mut core::ffi::c_void,
+    pub skb_data_end: *mut crate::ffi::c_void,
     pub _bitfield_align_1: [u8; 0],
     pub _bitfield_1: __BindgenBitfieldUnit<[u8; 8usize]>,
 }
@@ -15209,7 +15220,7 @@ pub const BPF_SOCK_OPS_PARSE_ALL_HDR_OPT_CB_FLAG: _bindgen_ty_29 = 16;
 pub const BPF_SOCK_OPS_PARSE_UNKNOWN_HDR_OPT_CB_FLAG: _bindgen_ty_29 = 32;
 pub const BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG: _bindgen_ty_29 = 64;
 pub const BPF_SOCK_OPS_ALL_CB_FLAGS: _bindgen_ty_29 = 127;
-pub type _bindgen_ty_29 = core::ffi::c_uint;
+pub type _bindgen_ty_29 = crate::ffi::c_uint;
 pub const BPF_SOCK_OPS_VOID: _bindgen_ty_31 = 0;
 pub const BPF_SOCK_OPS_TIMEOUT_INIT: _bindgen_ty_31 = 1;
 pub const BPF_SOCK_OPS_RWND_INIT: _bindgen_ty_31 = 2;
@@ -15231,7 +15242,7 @@ pub const BPF_SOCK_OPS_TSTAMP_SND_SW_CB: _bindgen_ty_31 = 17;
 pub const BPF_SOCK_OPS_TSTAMP_SND_HW_CB: _bindgen_ty_31 = 18;
 pub const BPF_SOCK_OPS_TSTAMP_ACK_CB: _bindgen_ty_31 = 19;
 pub const BPF_SOCK_OPS_TSTAMP_SENDMSG_CB: _bindgen_ty_31 = 20;
-pub type _bindgen_ty_31 = core::ffi::c_uint;
+pub type _bindgen_ty_31 = crate::ffi::c_uint;
 pub const BPF_TCP_ESTABLISHED: _bindgen_ty_32 = 1;
 pub const BPF_TCP_SYN_SENT: _bindgen_ty_32 = 2;
 pub const BPF_TCP_SYN_RECV: _bindgen_ty_32 = 3;
@@ -15246,12 +15257,12 @@ pub const BPF_TCP_CLOSING: _bindgen_ty_32 = 11;
 pub const BPF_TCP_NEW_SYN_RECV: _bindgen_ty_32 = 12;
 pub const BPF_TCP_BOUND_INACTIVE: _bindgen_ty_32 = 13;
 pub const BPF_TCP_MAX_STATES: _bindgen_ty_32 = 14;
-pub type _bindgen_ty_32 = core::ffi::c_uint;
+pub type _bindgen_ty_32 = crate::ffi::c_uint;
 pub const BPF_LOAD_HDR_OPT_TCP_SYN: _bindgen_ty_34 = 1;
-pub type _bindgen_ty_34 = core::ffi::c_uint;
+pub type _bindgen_ty_34 = crate::ffi::c_uint;
 pub const BPF_WRITE_HDR_TCP_CURRENT_MSS: _bindgen_ty_35 = 1;
 pub const BPF_WRITE_HDR_TCP_SYNACK_COOKIE: _bindgen_ty_35 = 2;
-pub type _bindgen_ty_35 = core::ffi::c_uint;
+pub type _bindgen_ty_35 = crate::ffi::c_uint;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct bpf_perf_event_value {
@@ -15326,10 +15337,10 @@ fn bindgen_test_layout_bpf_perf_event_value() {
 pub const BPF_DEVCG_ACC_MKNOD: _bindgen_ty_36 = 1;
 pub const BPF_DEVCG_ACC_READ: _bindgen_ty_36 = 2;
 pub const BPF_DEVCG_ACC_WRITE: _bindgen_ty_36 = 4;
-pub type _bindgen_ty_36 = core::ffi::c_uint;
+pub type _bindgen_ty_36 = crate::ffi::c_uint;
 pub const BPF_DEVCG_DEV_BLOCK: _bindgen_ty_37 = 1;
 pub const BPF_DEVCG_DEV_CHAR: _bindgen_ty_37 = 2;
-pub type _bindgen_ty_37 = core::ffi::c_uint;
+pub type _bindgen_ty_37 = crate::ffi::c_uint;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct bpf_cgroup_dev_ctx {
@@ -15442,7 +15453,7 @@ pub const BPF_FIB_LOOKUP_SKIP_NEIGH: _bindgen_ty_38 = 4;
 pub const BPF_FIB_LOOKUP_TBID: _bindgen_ty_38 = 8;
 pub const BPF_FIB_LOOKUP_SRC: _bindgen_ty_38 = 16;
 pub const BPF_FIB_LOOKUP_MARK: _bindgen_ty_38 = 32;
-pub type _bindgen_ty_38 = core::ffi::c_uint;
+pub type _bindgen_ty_38 = crate::ffi::c_uint;
 pub const BPF_FIB_LKUP_RET_SUCCESS: _bindgen_ty_39 = 0;
 pub const BPF_FIB_LKUP_RET_BLACKHOLE: _bindgen_ty_39 = 1;
 pub const BPF_FIB_LKUP_RET_UNREACHABLE: _bindgen_ty_39 = 2;
@@ -15453,7 +15464,7 @@ pub const BPF_FIB_LKUP_RET_UNSUPP_LWT: _bindgen_ty_39 = 6;
 pub const BPF_FIB_LKUP_RET_NO_NEIGH: _bindgen_ty_39 = 7;
 pub const BPF_FIB_LKUP_RET_FRAG_NEEDED: _bindgen_ty_39 = 8;
 pub const BPF_FIB_LKUP_RET_NO_SRC_ADDR: _bindgen_ty_39 = 9;
-pub type _bindgen_ty_39 = core::ffi::c_uint;
+pub type _bindgen_ty_39 = crate::ffi::c_uint;
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub struct bpf_fib_lookup {
@@ -16111,17 +16122,17 @@ fn bindgen_test_layout_bpf_redir_neigh() {
     test_field_nh_family();
 }
 pub mod bpf_check_mtu_flags {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_MTU_CHK_SEGS: Type = 1;
 }
 pub mod bpf_check_mtu_ret {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_MTU_CHK_RET_SUCCESS: Type = 0;
     pub const BPF_MTU_CHK_RET_FRAG_NEEDED: Type = 1;
     pub const BPF_MTU_CHK_RET_SEGS_TOOBIG: Type = 2;
 }
 pub mod bpf_task_fd_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_FD_TYPE_RAW_TRACEPOINT: Type = 0;
     pub const BPF_FD_TYPE_TRACEPOINT: Type = 1;
     pub const BPF_FD_TYPE_KPROBE: Type = 2;
@@ -16132,7 +16143,7 @@ pub mod bpf_task_fd_type {
 pub const BPF_FLOW_DISSECTOR_F_PARSE_1ST_FRAG: _bindgen_ty_40 = 1;
 pub const BPF_FLOW_DISSECTOR_F_STOP_AT_FLOW_LABEL: _bindgen_ty_40 = 2;
 pub const BPF_FLOW_DISSECTOR_F_STOP_AT_ENCAP: _bindgen_ty_40 = 4;
-pub type _bindgen_ty_40 = core::ffi::c_uint;
+pub type _bindgen_ty_40 = crate::ffi::c_uint;
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub struct bpf_flow_keys {
@@ -17111,7 +17122,7 @@ impl bpf_sockopt__bindgen_ty_1 {
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub union bpf_sockopt__bindgen_ty_2 {
-    pub optval: *mut core::ffi::c_void,
+    pub optval: *mut crate::ffi::c_void,
     pub _bitfield_align_1: [u8; 0],
     pub _bitfield_1: __BindgenBitfieldUnit<[u8; 8usize]>,
 }
@@ -17155,7 +17166,7 @@ impl bpf_sockopt__bindgen_ty_2 {
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub union bpf_sockopt__bindgen_ty_3 {
-    pub optval_end: *mut core::ffi::c_void,
+    pub optval_end: *mut crate::ffi::c_void,
     pub _bitfield_align_1: [u8; 0],
     pub _bitfield_1: __BindgenBitfieldUnit<[u8; 8usize]>,
 }
@@ -17609,7 +17620,7 @@ impl bpf_sk_lookup {
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct btf_ptr {
-    pub ptr: *mut core::ffi::c_void,
+    pub ptr: *mut crate::ffi::c_void,
     pub type_id: __u32,
     pub flags: __u32,
 }
@@ -17681,9 +17692,9 @@ pub const BTF_F_COMPACT: _bindgen_ty_41 = 1;
 pub const BTF_F_NONAME: _bindgen_ty_41 = 2;
 pub const BTF_F_PTR_RAW: _bindgen_ty_41 = 4;
 pub const BTF_F_ZERO: _bindgen_ty_41 = 8;
-pub type _bindgen_ty_41 = core::ffi::c_uint;
+pub type _bindgen_ty_41 = crate::ffi::c_uint;
 pub mod bpf_core_relo_kind {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_CORE_FIELD_BYTE_OFFSET: Type = 0;
     pub const BPF_CORE_FIELD_BYTE_SIZE: Type = 1;
     pub const BPF_CORE_FIELD_EXISTS: Type = 2;
@@ -17789,7 +17800,7 @@ fn bindgen_test_layout_bpf_core_relo() {
 }
 pub const BPF_F_TIMER_ABS: _bindgen_ty_42 = 1;
 pub const BPF_F_TIMER_CPU_PIN: _bindgen_ty_42 = 2;
-pub type _bindgen_ty_42 = core::ffi::c_uint;
+pub type _bindgen_ty_42 = crate::ffi::c_uint;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct bpf_iter_num {
@@ -17826,7 +17837,7 @@ fn bindgen_test_layout_bpf_iter_num() {
     test_field___opaque();
 }
 pub mod bpf_kfunc_flags {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BPF_F_PAD_ZEROS: Type = 1;
 }
 extern "C" {
@@ -17847,7 +17858,7 @@ extern "C" {
         trace: *const u64,
         trace_nr: u32,
         flags: u64,
-    ) -> core::ffi::c_long;
+    ) -> crate::ffi::c_long;
 }
 pub type atomic_uint = u32;
 #[repr(C)]
@@ -17997,7 +18008,7 @@ extern "C" {
     pub fn kbpf_ids_set_next(h: *const kbpf_host, type_: u32, id: u32);
 }
 pub mod perf_type_id {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_TYPE_HARDWARE: Type = 0;
     pub const PERF_TYPE_SOFTWARE: Type = 1;
     pub const PERF_TYPE_TRACEPOINT: Type = 2;
@@ -18007,7 +18018,7 @@ pub mod perf_type_id {
     pub const PERF_TYPE_MAX: Type = 6;
 }
 pub mod perf_hw_id {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_COUNT_HW_CPU_CYCLES: Type = 0;
     pub const PERF_COUNT_HW_INSTRUCTIONS: Type = 1;
     pub const PERF_COUNT_HW_CACHE_REFERENCES: Type = 2;
@@ -18021,7 +18032,7 @@ pub mod perf_hw_id {
     pub const PERF_COUNT_HW_MAX: Type = 10;
 }
 pub mod perf_hw_cache_id {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_COUNT_HW_CACHE_L1D: Type = 0;
     pub const PERF_COUNT_HW_CACHE_L1I: Type = 1;
     pub const PERF_COUNT_HW_CACHE_LL: Type = 2;
@@ -18032,20 +18043,20 @@ pub mod perf_hw_cache_id {
     pub const PERF_COUNT_HW_CACHE_MAX: Type = 7;
 }
 pub mod perf_hw_cache_op_id {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_COUNT_HW_CACHE_OP_READ: Type = 0;
     pub const PERF_COUNT_HW_CACHE_OP_WRITE: Type = 1;
     pub const PERF_COUNT_HW_CACHE_OP_PREFETCH: Type = 2;
     pub const PERF_COUNT_HW_CACHE_OP_MAX: Type = 3;
 }
 pub mod perf_hw_cache_op_result_id {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_COUNT_HW_CACHE_RESULT_ACCESS: Type = 0;
     pub const PERF_COUNT_HW_CACHE_RESULT_MISS: Type = 1;
     pub const PERF_COUNT_HW_CACHE_RESULT_MAX: Type = 2;
 }
 pub mod perf_sw_ids {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_COUNT_SW_CPU_CLOCK: Type = 0;
     pub const PERF_COUNT_SW_TASK_CLOCK: Type = 1;
     pub const PERF_COUNT_SW_PAGE_FAULTS: Type = 2;
@@ -18061,7 +18072,7 @@ pub mod perf_sw_ids {
     pub const PERF_COUNT_SW_MAX: Type = 12;
 }
 pub mod perf_event_sample_format {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_SAMPLE_IP: Type = 1;
     pub const PERF_SAMPLE_TID: Type = 2;
     pub const PERF_SAMPLE_TIME: Type = 4;
@@ -18090,7 +18101,7 @@ pub mod perf_event_sample_format {
     pub const PERF_SAMPLE_MAX: Type = 33554432;
 }
 pub mod perf_branch_sample_type_shift {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_SAMPLE_BRANCH_USER_SHIFT: Type = 0;
     pub const PERF_SAMPLE_BRANCH_KERNEL_SHIFT: Type = 1;
     pub const PERF_SAMPLE_BRANCH_HV_SHIFT: Type = 2;
@@ -18114,7 +18125,7 @@ pub mod perf_branch_sample_type_shift {
     pub const PERF_SAMPLE_BRANCH_MAX_SHIFT: Type = 20;
 }
 pub mod perf_branch_sample_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_SAMPLE_BRANCH_USER: Type = 1;
     pub const PERF_SAMPLE_BRANCH_KERNEL: Type = 2;
     pub const PERF_SAMPLE_BRANCH_HV: Type = 4;
@@ -18154,13 +18165,13 @@ pub const PERF_BR_SERROR: _bindgen_ty_43 = 13;
 pub const PERF_BR_NO_TX: _bindgen_ty_43 = 14;
 pub const PERF_BR_EXTEND_ABI: _bindgen_ty_43 = 15;
 pub const PERF_BR_MAX: _bindgen_ty_43 = 16;
-pub type _bindgen_ty_43 = core::ffi::c_uint;
+pub type _bindgen_ty_43 = crate::ffi::c_uint;
 pub const PERF_BR_SPEC_NA: _bindgen_ty_44 = 0;
 pub const PERF_BR_SPEC_WRONG_PATH: _bindgen_ty_44 = 1;
 pub const PERF_BR_NON_SPEC_CORRECT_PATH: _bindgen_ty_44 = 2;
 pub const PERF_BR_SPEC_CORRECT_PATH: _bindgen_ty_44 = 3;
 pub const PERF_BR_SPEC_MAX: _bindgen_ty_44 = 4;
-pub type _bindgen_ty_44 = core::ffi::c_uint;
+pub type _bindgen_ty_44 = crate::ffi::c_uint;
 pub const PERF_BR_NEW_FAULT_ALGN: _bindgen_ty_45 = 0;
 pub const PERF_BR_NEW_FAULT_DATA: _bindgen_ty_45 = 1;
 pub const PERF_BR_NEW_FAULT_INST: _bindgen_ty_45 = 2;
@@ -18170,14 +18181,14 @@ pub const PERF_BR_NEW_ARCH_3: _bindgen_ty_45 = 5;
 pub const PERF_BR_NEW_ARCH_4: _bindgen_ty_45 = 6;
 pub const PERF_BR_NEW_ARCH_5: _bindgen_ty_45 = 7;
 pub const PERF_BR_NEW_MAX: _bindgen_ty_45 = 8;
-pub type _bindgen_ty_45 = core::ffi::c_uint;
+pub type _bindgen_ty_45 = crate::ffi::c_uint;
 pub const PERF_BR_PRIV_UNKNOWN: _bindgen_ty_46 = 0;
 pub const PERF_BR_PRIV_USER: _bindgen_ty_46 = 1;
 pub const PERF_BR_PRIV_KERNEL: _bindgen_ty_46 = 2;
 pub const PERF_BR_PRIV_HV: _bindgen_ty_46 = 3;
-pub type _bindgen_ty_46 = core::ffi::c_uint;
+pub type _bindgen_ty_46 = crate::ffi::c_uint;
 pub mod perf_sample_regs_abi {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_SAMPLE_REGS_ABI_NONE: Type = 0;
     pub const PERF_SAMPLE_REGS_ABI_32: Type = 1;
     pub const PERF_SAMPLE_REGS_ABI_64: Type = 2;
@@ -18193,9 +18204,9 @@ pub const PERF_TXN_CAPACITY_READ: _bindgen_ty_47 = 128;
 pub const PERF_TXN_MAX: _bindgen_ty_47 = 256;
 pub const PERF_TXN_ABORT_MASK: _bindgen_ty_47 = 18446744069414584320;
 pub const PERF_TXN_ABORT_SHIFT: _bindgen_ty_47 = 32;
-pub type _bindgen_ty_47 = core::ffi::c_ulong;
+pub type _bindgen_ty_47 = crate::ffi::c_ulong;
 pub mod perf_event_read_format {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_FORMAT_TOTAL_TIME_ENABLED: Type = 1;
     pub const PERF_FORMAT_TOTAL_TIME_RUNNING: Type = 2;
     pub const PERF_FORMAT_ID: Type = 4;
@@ -19641,7 +19652,7 @@ fn bindgen_test_layout_perf_event_query_bpf() {
     test_field_ids();
 }
 pub mod perf_event_ioc_flags {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_IOC_FLAG_GROUP: Type = 1;
 }
 #[repr(C)]
@@ -20424,7 +20435,7 @@ fn bindgen_test_layout_perf_ns_link_info() {
     test_field_ino();
 }
 pub mod perf_event_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_RECORD_MMAP: Type = 1;
     pub const PERF_RECORD_LOST: Type = 2;
     pub const PERF_RECORD_COMM: Type = 3;
@@ -20449,21 +20460,21 @@ pub mod perf_event_type {
     pub const PERF_RECORD_MAX: Type = 22;
 }
 pub mod perf_record_ksymbol_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_RECORD_KSYMBOL_TYPE_UNKNOWN: Type = 0;
     pub const PERF_RECORD_KSYMBOL_TYPE_BPF: Type = 1;
     pub const PERF_RECORD_KSYMBOL_TYPE_OOL: Type = 2;
     pub const PERF_RECORD_KSYMBOL_TYPE_MAX: Type = 3;
 }
 pub mod perf_bpf_event_type {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const PERF_BPF_EVENT_UNKNOWN: Type = 0;
     pub const PERF_BPF_EVENT_PROG_LOAD: Type = 1;
     pub const PERF_BPF_EVENT_PROG_UNLOAD: Type = 2;
     pub const PERF_BPF_EVENT_MAX: Type = 3;
 }
 pub mod perf_callchain_context {
-    pub type Type = core::ffi::c_ulong;
+    pub type Type = crate::ffi::c_ulong;
     pub const PERF_CONTEXT_HV: Type = 18446744073709551584;
     pub const PERF_CONTEXT_KERNEL: Type = 18446744073709551488;
     pub const PERF_CONTEXT_USER: Type = 18446744073709551104;
@@ -21053,12 +21064,12 @@ pub struct kbpf_perf_event {
 extern "C" {
     pub fn kbpf_sys_perf_event_open(
         h: *const kbpf_host,
-        uattr: *mut core::ffi::c_void,
-        pid: core::ffi::c_int,
-        cpu: core::ffi::c_int,
-        group_fd: core::ffi::c_int,
-        flags: core::ffi::c_ulong,
-    ) -> core::ffi::c_long;
+        uattr: *mut crate::ffi::c_void,
+        pid: crate::ffi::c_int,
+        cpu: crate::ffi::c_int,
+        group_fd: crate::ffi::c_int,
+        flags: crate::ffi::c_ulong,
+    ) -> crate::ffi::c_long;
 }
 extern "C" {
     pub fn kbpf_perf_event_from_obj(obj: *mut kbpf_obj) -> *mut kbpf_perf_event;
@@ -21074,7 +21085,7 @@ extern "C" {
         writable: bool,
         pages: *mut *const usize,
         nr: *mut usize,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_perf_event_munmap(ev: *mut kbpf_perf_event);
@@ -21082,9 +21093,9 @@ extern "C" {
 extern "C" {
     pub fn kbpf_perf_event_ioctl(
         ev: *mut kbpf_perf_event,
-        cmd: core::ffi::c_uint,
-        arg: core::ffi::c_ulong,
-    ) -> core::ffi::c_long;
+        cmd: crate::ffi::c_uint,
+        arg: crate::ffi::c_ulong,
+    ) -> crate::ffi::c_long;
 }
 extern "C" {
     pub fn kbpf_perf_event_readable(ev: *mut kbpf_perf_event) -> bool;
@@ -21094,23 +21105,23 @@ extern "C" {
         map: *mut kbpf_map,
         cpu: u32,
         flags: u64,
-        data: *const core::ffi::c_void,
+        data: *const crate::ffi::c_void,
         size: u64,
         misc: u16,
-    ) -> core::ffi::c_long;
+    ) -> crate::ffi::c_long;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct kbpf_perf_frag {
     pub copy: ::core::option::Option<
         unsafe extern "C" fn(
-            dst: *mut core::ffi::c_void,
-            src: *const core::ffi::c_void,
+            dst: *mut crate::ffi::c_void,
+            src: *const crate::ffi::c_void,
             off: u64,
             len: u64,
         ),
     >,
-    pub src: *const core::ffi::c_void,
+    pub src: *const crate::ffi::c_void,
     pub size: u64,
 }
 #[test]
@@ -21182,29 +21193,29 @@ extern "C" {
         map: *mut kbpf_map,
         cpu: u32,
         flags: u64,
-        data: *const core::ffi::c_void,
+        data: *const crate::ffi::c_void,
         size: u64,
         frag: *const kbpf_perf_frag,
         misc: u16,
-    ) -> core::ffi::c_long;
+    ) -> crate::ffi::c_long;
 }
 pub type kbpf_perf_record_fn = ::core::option::Option<
     unsafe extern "C" fn(
-        ctx: *mut core::ffi::c_void,
+        ctx: *mut crate::ffi::c_void,
         hdr: *const perf_event_header,
-    ) -> core::ffi::c_int,
+    ) -> crate::ffi::c_int,
 >;
 extern "C" {
     pub fn kbpf_perf_ring_read(
         page: *mut perf_event_mmap_page,
-        scratch: *mut core::ffi::c_void,
+        scratch: *mut crate::ffi::c_void,
         scratch_size: usize,
         fn_: kbpf_perf_record_fn,
-        ctx: *mut core::ffi::c_void,
-    ) -> core::ffi::c_long;
+        ctx: *mut crate::ffi::c_void,
+    ) -> crate::ffi::c_long;
 }
 pub mod kbpf_probe_kind {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const KBPF_PROBE_NONE: Type = 0;
     pub const KBPF_PROBE_KPROBE: Type = 1;
     pub const KBPF_PROBE_UPROBE: Type = 2;
@@ -21215,14 +21226,14 @@ pub mod kbpf_probe_kind {
 pub struct kbpf_probe_desc {
     pub kind: u32,
     pub retprobe: bool,
-    pub name: *const core::ffi::c_char,
+    pub name: *const crate::ffi::c_char,
     pub addr: u64,
     pub offset: u64,
     pub ref_ctr_offset: u64,
     pub tp_id: u64,
-    pub pid: core::ffi::c_int,
-    pub cpu: core::ffi::c_int,
-    pub host_data: *mut core::ffi::c_void,
+    pub pid: crate::ffi::c_int,
+    pub cpu: crate::ffi::c_int,
+    pub host_data: *mut crate::ffi::c_void,
 }
 #[test]
 fn bindgen_test_layout_kbpf_probe_desc() {
@@ -21419,7 +21430,7 @@ pub struct kbpf_probe_pmus {
             h: *const kbpf_host,
             ev: *mut kbpf_perf_event,
             desc: *mut kbpf_probe_desc,
-        ) -> core::ffi::c_int,
+        ) -> crate::ffi::c_int,
     >,
     pub close: ::core::option::Option<
         unsafe extern "C" fn(
@@ -21552,15 +21563,15 @@ extern "C" {
         ev: *mut kbpf_perf_event,
         prog: *mut kbpf_prog,
         cookie: u64,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_perf_probe_fire(
         ev: *mut kbpf_perf_event,
-        ctx: *mut core::ffi::c_void,
+        ctx: *mut crate::ffi::c_void,
         ctx_size: usize,
         verdict: *mut u32,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_perf_link_attach(
@@ -21568,7 +21579,7 @@ extern "C" {
         prog: *mut kbpf_prog,
         cookie: u64,
         link: *mut *mut kbpf_obj,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -21583,7 +21594,7 @@ pub struct kbpf_raw_tp_link {
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct kbpf_raw_tp {
-    pub name: *const core::ffi::c_char,
+    pub name: *const crate::ffi::c_char,
     pub nargs: u32,
     pub flags: u32,
     pub host: *const kbpf_host,
@@ -21834,13 +21845,13 @@ extern "C" {
     pub fn kbpf_raw_tp_registry_init(reg: *mut kbpf_raw_tp_registry);
 }
 extern "C" {
-    pub fn kbpf_raw_tp_register(h: *const kbpf_host, tp: *mut kbpf_raw_tp) -> core::ffi::c_int;
+    pub fn kbpf_raw_tp_register(h: *const kbpf_host, tp: *mut kbpf_raw_tp) -> crate::ffi::c_int;
 }
 extern "C" {
-    pub fn kbpf_raw_tp_unregister(tp: *mut kbpf_raw_tp) -> core::ffi::c_int;
+    pub fn kbpf_raw_tp_unregister(tp: *mut kbpf_raw_tp) -> crate::ffi::c_int;
 }
 extern "C" {
-    pub fn kbpf_raw_tp_fire(tp: *mut kbpf_raw_tp, args: *const u64) -> core::ffi::c_int;
+    pub fn kbpf_raw_tp_fire(tp: *mut kbpf_raw_tp, args: *const u64) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_raw_tp_attach(
@@ -21848,21 +21859,21 @@ extern "C" {
         prog: *mut kbpf_prog,
         cookie: u64,
         link: *mut *mut kbpf_obj,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 pub mod kbpf_interp_mode {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const KBPF_INTERP_FAST: Type = 0;
     pub const KBPF_INTERP_CHECKED: Type = 1;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct kbpf_interp_args {
-    pub ctx: *mut core::ffi::c_void,
+    pub ctx: *mut crate::ffi::c_void,
     pub ctx_size: usize,
     pub ctx_writable: bool,
     pub ctx_ro_size: usize,
-    pub pkt: *mut core::ffi::c_void,
+    pub pkt: *mut crate::ffi::c_void,
     pub pkt_size: usize,
     pub r2: u64,
     pub ctx_type: u32,
@@ -22094,7 +22105,7 @@ extern "C" {
         host: *const kbpf_host,
         args: *const kbpf_interp_args,
         ret: *mut u64,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -22725,18 +22736,18 @@ fn bindgen_test_layout_kbpf_xdp() {
 extern "C" {
     pub fn kbpf_skb_init(
         skb: *mut kbpf_skb,
-        head: *mut core::ffi::c_void,
+        head: *mut crate::ffi::c_void,
         buf_size: u32,
         off: u32,
         len: u32,
         l2: bool,
         ifindex: u32,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_xdp_init(
         xdp: *mut kbpf_xdp,
-        hard_start: *mut core::ffi::c_void,
+        hard_start: *mut crate::ffi::c_void,
         frame_sz: u32,
         headroom: u32,
         meta_len: u32,
@@ -22744,7 +22755,7 @@ extern "C" {
         tailroom: u32,
         ifindex: u32,
         rx_queue: u32,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_skb_run(
@@ -22754,7 +22765,7 @@ extern "C" {
         mode: kbpf_interp_mode::Type,
         cpu: u32,
         ret: *mut u64,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_xdp_run(
@@ -22764,7 +22775,7 @@ extern "C" {
         mode: kbpf_interp_mode::Type,
         cpu: u32,
         ret: *mut u64,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_cgroup_skb_run(
@@ -22774,7 +22785,7 @@ extern "C" {
         mode: kbpf_interp_mode::Type,
         cpu: u32,
         verdict: *mut u32,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -22782,7 +22793,7 @@ pub struct kbpf_helper {
     _unused: [u8; 0],
 }
 pub mod kbpf_elf_map_kind {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const KBPF_ELF_MAP_BTF: Type = 1;
     pub const KBPF_ELF_MAP_LEGACY: Type = 2;
     pub const KBPF_ELF_MAP_DATA: Type = 3;
@@ -22793,8 +22804,8 @@ pub mod kbpf_elf_map_kind {
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct kbpf_elf_map {
-    pub name: *const core::ffi::c_char,
-    pub kname: [core::ffi::c_char; 16usize],
+    pub name: *const crate::ffi::c_char,
+    pub kname: [crate::ffi::c_char; 16usize],
     pub kind: kbpf_elf_map_kind::Type,
     pub type_: u32,
     pub key_size: u32,
@@ -22806,7 +22817,7 @@ pub struct kbpf_elf_map {
     pub btf_key_type_id: u32,
     pub btf_value_type_id: u32,
     pub pinning: u32,
-    pub init_data: *const core::ffi::c_void,
+    pub init_data: *const crate::ffi::c_void,
     pub map: *mut kbpf_map,
     pub init_slots: *mut i32,
     pub nr_init_slots: u32,
@@ -23276,7 +23287,7 @@ fn bindgen_test_layout_kbpf_elf_map() {
     test_field_sec_off();
 }
 pub mod kbpf_elf_unsupported {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const KBPF_ELF_UNSUP_NONE: Type = 0;
     pub const KBPF_ELF_UNSUP_CORE: Type = 1;
     pub const KBPF_ELF_UNSUP_KFUNC: Type = 2;
@@ -23286,9 +23297,9 @@ pub mod kbpf_elf_unsupported {
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct kbpf_elf_prog {
-    pub name: *const core::ffi::c_char,
-    pub sec_name: *const core::ffi::c_char,
-    pub attach_target: *const core::ffi::c_char,
+    pub name: *const crate::ffi::c_char,
+    pub sec_name: *const crate::ffi::c_char,
+    pub attach_target: *const crate::ffi::c_char,
     pub prog_type: u32,
     pub expected_attach_type: u32,
     pub prog_flags: u32,
@@ -23301,7 +23312,7 @@ pub struct kbpf_elf_prog {
     pub nr_core_relos: u32,
     pub attach_btf_id: u32,
     pub unsupported: u32,
-    pub why: [core::ffi::c_char; 192usize],
+    pub why: [crate::ffi::c_char; 192usize],
     pub sec_idx: u32,
 }
 #[test]
@@ -23611,7 +23622,7 @@ fn bindgen_test_layout_kbpf_elf_prog() {
 pub struct kbpf_elf {
     pub host: *const kbpf_host,
     pub big_endian: bool,
-    pub license: [core::ffi::c_char; 128usize],
+    pub license: [crate::ffi::c_char; 128usize],
     pub kern_version: u32,
     pub progs: *mut kbpf_elf_prog,
     pub nr_progs: u32,
@@ -23627,7 +23638,7 @@ pub struct kbpf_elf {
     pub kconfig_data: *mut u8,
     pub kconfig_size: usize,
     pub map_ptrs: *mut *mut kbpf_map,
-    pub obj_name: [core::ffi::c_char; 16usize],
+    pub obj_name: [crate::ffi::c_char; 16usize],
 }
 #[test]
 fn bindgen_test_layout_kbpf_elf() {
@@ -23968,17 +23979,17 @@ fn bindgen_test_layout_kbpf_elf() {
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct kbpf_elf_opts {
-    pub obj_name: *const core::ffi::c_char,
-    pub errbuf: *mut core::ffi::c_char,
+    pub obj_name: *const crate::ffi::c_char,
+    pub errbuf: *mut crate::ffi::c_char,
     pub errbuf_size: usize,
-    pub log_buf: *mut core::ffi::c_char,
+    pub log_buf: *mut crate::ffi::c_char,
     pub log_size: u32,
     pub log_level: u32,
     pub helpers: *const kbpf_helper,
     pub nr_helpers: u32,
-    pub target_btf: *const core::ffi::c_void,
+    pub target_btf: *const crate::ffi::c_void,
     pub target_btf_size: usize,
-    pub kconfig: *const core::ffi::c_char,
+    pub kconfig: *const crate::ffi::c_char,
 }
 #[test]
 fn bindgen_test_layout_kbpf_elf_opts() {
@@ -24183,28 +24194,28 @@ fn bindgen_test_layout_kbpf_elf_opts() {
 extern "C" {
     pub fn kbpf_elf_parse(
         h: *const kbpf_host,
-        buf: *const core::ffi::c_void,
+        buf: *const crate::ffi::c_void,
         size: usize,
         opts: *const kbpf_elf_opts,
         out: *mut *mut kbpf_elf,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
-    pub fn kbpf_elf_load(obj: *mut kbpf_elf, opts: *const kbpf_elf_opts) -> core::ffi::c_int;
+    pub fn kbpf_elf_load(obj: *mut kbpf_elf, opts: *const kbpf_elf_opts) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_elf_create_map(
         obj: *mut kbpf_elf,
         m: *mut kbpf_elf_map,
         opts: *const kbpf_elf_opts,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_elf_load_prog(
         obj: *mut kbpf_elf,
         p: *mut kbpf_elf_prog,
         opts: *const kbpf_elf_opts,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_elf_free(obj: *mut kbpf_elf);
@@ -24212,40 +24223,40 @@ extern "C" {
 extern "C" {
     pub fn kbpf_elf_find_prog(
         obj: *mut kbpf_elf,
-        name: *const core::ffi::c_char,
+        name: *const crate::ffi::c_char,
     ) -> *mut kbpf_elf_prog;
 }
 extern "C" {
     pub fn kbpf_elf_find_map(
         obj: *mut kbpf_elf,
-        name: *const core::ffi::c_char,
+        name: *const crate::ffi::c_char,
     ) -> *mut kbpf_elf_map;
 }
 extern "C" {
     pub fn kbpf_elf_sec_def(
-        sec_name: *const core::ffi::c_char,
+        sec_name: *const crate::ffi::c_char,
         prog_type: *mut u32,
         expected_attach_type: *mut u32,
         prog_flags: *mut u32,
-        attach: *mut *const core::ffi::c_char,
-    ) -> core::ffi::c_int;
+        attach: *mut *const crate::ffi::c_char,
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
-    pub fn kbpf_elf_prog_type_name(type_: u32) -> *const core::ffi::c_char;
+    pub fn kbpf_elf_prog_type_name(type_: u32) -> *const crate::ffi::c_char;
 }
 extern "C" {
-    pub fn kbpf_elf_map_type_name(type_: u32) -> *const core::ffi::c_char;
+    pub fn kbpf_elf_map_type_name(type_: u32) -> *const crate::ffi::c_char;
 }
 extern "C" {
     pub fn kbpf_disasm_insn(
         insn: *const bpf_insn,
         left: u32,
-        buf: *mut core::ffi::c_char,
+        buf: *mut crate::ffi::c_char,
         size: usize,
-    ) -> core::ffi::c_int;
+    ) -> crate::ffi::c_int;
 }
 extern "C" {
-    pub fn kbpf_helper_name(id: i32) -> *const core::ffi::c_char;
+    pub fn kbpf_helper_name(id: i32) -> *const crate::ffi::c_char;
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -24537,7 +24548,7 @@ pub const BTF_KIND_TYPE_TAG: _bindgen_ty_49 = 18;
 pub const BTF_KIND_ENUM64: _bindgen_ty_49 = 19;
 pub const NR_BTF_KINDS: _bindgen_ty_49 = 20;
 pub const BTF_KIND_MAX: _bindgen_ty_49 = 19;
-pub type _bindgen_ty_49 = core::ffi::c_uint;
+pub type _bindgen_ty_49 = crate::ffi::c_uint;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct btf_enum {
@@ -24789,9 +24800,9 @@ fn bindgen_test_layout_btf_param() {
 pub const BTF_VAR_STATIC: _bindgen_ty_50 = 0;
 pub const BTF_VAR_GLOBAL_ALLOCATED: _bindgen_ty_50 = 1;
 pub const BTF_VAR_GLOBAL_EXTERN: _bindgen_ty_50 = 2;
-pub type _bindgen_ty_50 = core::ffi::c_uint;
+pub type _bindgen_ty_50 = crate::ffi::c_uint;
 pub mod btf_func_linkage {
-    pub type Type = core::ffi::c_uint;
+    pub type Type = crate::ffi::c_uint;
     pub const BTF_FUNC_STATIC: Type = 0;
     pub const BTF_FUNC_GLOBAL: Type = 1;
     pub const BTF_FUNC_EXTERN: Type = 2;

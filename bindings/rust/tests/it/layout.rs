@@ -6,8 +6,24 @@
 #![cfg(kbpf_posix)]
 
 use kbpf::{sys, Errno};
-use std::ffi::{c_char, c_long, CStr};
-use std::mem::{align_of, offset_of, size_of};
+use kbpf::ffi::{c_char, c_long, CStr};
+use std::mem::{align_of, size_of};
+
+/// The byte offset of field $f in struct $t (`core::mem::offset_of!` needs
+/// Rust 1.77): the distance from the start of an uninitialised value to the
+/// field's address, taken without creating a reference.
+macro_rules! offset_of {
+    ($t:ty, $f:ident) => {{
+        let v = std::mem::MaybeUninit::<$t>::uninit();
+        let base = v.as_ptr();
+        // SAFETY: addr_of! computes the address in bounds of v without
+        // reading or referencing the uninitialised field.
+        let off = unsafe {
+            (std::ptr::addr_of!((*base).$f) as *const u8).offset_from(base as *const u8)
+        };
+        off as usize
+    }};
+}
 
 #[repr(C)]
 struct Entry {

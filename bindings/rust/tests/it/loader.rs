@@ -29,13 +29,16 @@ fn count(k: &'static kbpf::Kbpf<TestHost>, map_fd: i64, key: u32) -> Result<u64,
 
 #[test]
 fn loader_and_raw_tracepoint_hook() {
-    let Some(bytes) = example("counter.bpf.o") else { return };
+    let bytes = match example("counter.bpf.o") {
+        Some(b) => b,
+        None => return,
+    };
     let k = kbpf(2);
-    static SYS_ENTER: RawTracepoint = RawTracepoint::new(c"sys_enter", 2);
+    static SYS_ENTER: RawTracepoint = RawTracepoint::new(kbpf::cstr!("sys_enter"), 2);
     k.register_raw_tp(&SYS_ENTER).unwrap();
     assert_eq!(k.register_raw_tp(&SYS_ENTER), Err(Errno::EEXIST));
 
-    let opts = ElfOptions { obj_name: Some(c"counter"), ..Default::default() };
+    let opts = ElfOptions { obj_name: Some(kbpf::cstr!("counter")), ..Default::default() };
     let mut obj = ElfObject::parse(k, &bytes, &opts).unwrap();
     assert_eq!(obj.license().to_str().unwrap(), "GPL");
     let p = obj.find_prog("count_by_key").expect("program");
@@ -68,7 +71,7 @@ fn loader_and_raw_tracepoint_hook() {
     // the fd detaches.
     let prog_fd = k.host().install(prog.obj()) as i64;
     let mut a = zeroed_attr();
-    a.raw_tracepoint.name = c"sys_enter".as_ptr() as u64;
+    a.raw_tracepoint.name = kbpf::cstr!("sys_enter").as_ptr() as u64;
     a.raw_tracepoint.prog_fd = prog_fd as u32;
     let side = Side::Rust(k);
     let tp_fd = side.bpf(BPF_RAW_TRACEPOINT_OPEN, &mut a).unwrap();
@@ -79,7 +82,7 @@ fn loader_and_raw_tracepoint_hook() {
     SYS_ENTER.fire(&[59, 0]).unwrap();
     assert_eq!(count(k, map_fd, 59), Ok(5), "both detached");
     let mut unknown = zeroed_attr();
-    unknown.raw_tracepoint.name = c"no_such_tp".as_ptr() as u64;
+    unknown.raw_tracepoint.name = kbpf::cstr!("no_such_tp").as_ptr() as u64;
     unknown.raw_tracepoint.prog_fd = prog_fd as u32;
     assert_eq!(side.bpf(BPF_RAW_TRACEPOINT_OPEN, &mut unknown), Err(Errno::ENOENT));
 
@@ -93,14 +96,17 @@ fn loader_and_raw_tracepoint_hook() {
 #[cfg(kbpf_posix)]
 #[test]
 fn loader_relocates_alike_on_the_c_host() {
-    let Some(bytes) = example("ringbuf_events.bpf.o") else { return };
+    let bytes = match example("ringbuf_events.bpf.o") {
+        Some(b) => b,
+        None => return,
+    };
     let k = kbpf(2);
-    let opts = ElfOptions { obj_name: Some(c"ringbuf_events"), ..Default::default() };
+    let opts = ElfOptions { obj_name: Some(kbpf::cstr!("ringbuf_events")), ..Default::default() };
     let ours = ElfObject::parse(k, &bytes, &opts).unwrap();
     // SAFETY: the POSIX host's table lives for the whole process.
     let theirs = unsafe { ElfObject::parse_raw(kbpf_posix_host(), &bytes, &opts) }.unwrap();
     let names = |o: &ElfObject| -> Vec<String> {
-        o.maps().iter().map(|m| m.kname().to_string_lossy().into_owned()).collect()
+        o.maps().iter().map(|m| String::from_utf8_lossy(m.kname().to_bytes()).into_owned()).collect()
     };
     assert_eq!(names(&ours), ["events", "ringbuf_.bss"]);
     assert_eq!(names(&ours), names(&theirs));

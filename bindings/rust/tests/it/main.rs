@@ -3,6 +3,7 @@
 //! libkbpf.a instead of one per file): each module drives kbpf through the
 //! crate with the Rust test host of `common` and, where libkbpf_posix.a is
 //! linked, compares with the C POSIX host.
+#![deny(unsafe_op_in_unsafe_fn)]
 mod common;
 
 mod layout;

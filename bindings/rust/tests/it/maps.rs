@@ -154,7 +154,7 @@ fn ids_and_pins() {
 
     let mut v = 42u64.to_ne_bytes();
     side.elem(BPF_MAP_UPDATE_ELEM, fd, Some(&0u32.to_ne_bytes()), &mut v, 0).unwrap();
-    let path = c"/sys/fs/bpf/counter";
+    let path = kbpf::cstr!("/sys/fs/bpf/counter");
     let mut pin = zeroed_attr();
     pin.__bindgen_anon_4.pathname = path.as_ptr() as u64;
     pin.__bindgen_anon_4.bpf_fd = fd as u32;
@@ -169,7 +169,7 @@ fn ids_and_pins() {
     let mut out = [0u8; 8];
     side.elem(BPF_MAP_LOOKUP_ELEM, fd3, Some(&0u32.to_ne_bytes()), &mut out, 0).unwrap();
     assert_eq!(u64::from_ne_bytes(out), 42);
-    get.__bindgen_anon_4.pathname = c"/sys/fs/bpf/none".as_ptr() as u64;
+    get.__bindgen_anon_4.pathname = kbpf::cstr!("/sys/fs/bpf/none").as_ptr() as u64;
     assert_eq!(side.bpf(BPF_OBJ_GET, &mut get), Err(Errno::ENOENT));
     k.host().close_all();
     assert_eq!(k.host().live_allocs.load(Ordering::Relaxed), 0);

@@ -28,13 +28,16 @@ fn test_run_xdp(side: Side, prog: i64, data: &[u8]) -> Result<u32, Errno> {
 
 #[test]
 fn xdp_run_gives_the_test_run_verdicts() {
-    let Some(dir) = option_env!("KBPF_EXAMPLES_DIR") else {
-        eprintln!("skipped: the example BPF objects were not built (clang or libbpf-dev missing)");
-        return;
+    let dir = match option_env!("KBPF_EXAMPLES_DIR") {
+        Some(d) => d,
+        None => {
+            eprintln!("skipped: the example BPF objects were not built (clang or libbpf-dev missing)");
+            return;
+        }
     };
     let bytes = std::fs::read(format!("{dir}/xdp_filter.bpf.o")).unwrap();
     let k = kbpf(2);
-    let opts = ElfOptions { obj_name: Some(c"xdp_filter"), ..Default::default() };
+    let opts = ElfOptions { obj_name: Some(kbpf::cstr!("xdp_filter")), ..Default::default() };
     let mut obj = ElfObject::parse(k, &bytes, &opts).unwrap();
     obj.load(&opts).unwrap();
     let prog = obj.find_prog("xdp_filter").unwrap().prog().unwrap();

@@ -19,7 +19,7 @@ use kbpf::{AllocFlags, Errno, FdFlags, Host, Kbpf, ObjPtr, ObjRef, UserRef};
 const PAGE: usize = 4096;
 
 extern "C" {
-    fn memfd_create(name: *const std::ffi::c_char, flags: u32) -> i32;
+    fn memfd_create(name: *const kbpf::ffi::c_char, flags: u32) -> i32;
     fn ftruncate(fd: i32, len: i64) -> i32;
     fn mmap(addr: *mut c_void, len: usize, prot: i32, flags: i32, fd: i32, off: i64)
         -> *mut c_void;
@@ -166,7 +166,7 @@ unsafe impl Host for TestHost {
         // SAFETY: plain syscalls on our own memfd.
         unsafe {
             if st.0 < 0 {
-                st.0 = memfd_create(c"kbpf-rs-pages".as_ptr(), 1);
+                st.0 = memfd_create(kbpf::cstr!("kbpf-rs-pages").as_ptr(), 1);
                 if st.0 < 0 {
                     return Err(Errno::ENOMEM);
                 }
@@ -262,7 +262,7 @@ unsafe impl Host for TestHost {
 
     // A one-directory BPF file system: "/sys/fs/bpf/<name>".
     const PINS: bool = true;
-    fn pin(&self, obj: ObjPtr, path: &std::ffi::CStr, _dirfd: i32) -> Result<(), Errno> {
+    fn pin(&self, obj: ObjPtr, path: &kbpf::ffi::CStr, _dirfd: i32) -> Result<(), Errno> {
         let path = path.to_bytes();
         if !path.starts_with(b"/sys/fs/bpf/") {
             return Err(Errno::EPERM);
@@ -274,7 +274,7 @@ unsafe impl Host for TestHost {
         pins.push((path.to_vec(), obj.user_ref()));
         Ok(())
     }
-    fn get_pinned(&self, path: &std::ffi::CStr, _dirfd: i32, _flags: FdFlags) -> Result<UserRef, Errno> {
+    fn get_pinned(&self, path: &kbpf::ffi::CStr, _dirfd: i32, _flags: FdFlags) -> Result<UserRef, Errno> {
         let pins = self.pins.lock().unwrap();
         let found = pins.iter().find(|(p, _)| p == path.to_bytes());
         found.map(|(_, r)| r.dup()).ok_or(Errno::ENOENT)
@@ -416,7 +416,7 @@ impl Side {
 
     pub fn prog_load(&self, ty: u32, insns: &[sys::bpf_insn], log: &mut [u8]) -> Result<i64, Errno> {
         let mut a = zeroed_attr();
-        let license = c"GPL";
+        let license = kbpf::cstr!("GPL");
         // SAFETY: plain integers and addresses of live buffers.
         unsafe {
             let p = &mut a.__bindgen_anon_3;
