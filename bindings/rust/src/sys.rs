@@ -220,6 +220,12 @@ pub const KBPF_CAP_BPF: u32 = 39;
 pub const KBPF_VERIFIER_OFF: u32 = 0;
 pub const KBPF_VERIFIER_ENFORCE: u32 = 1;
 pub const KBPF_VERIFIER_FALLBACK: u32 = 2;
+pub const KBPF_POLLIN: u32 = 1;
+pub const KBPF_POLLOUT: u32 = 4;
+pub const KBPF_POLLERR: u32 = 8;
+pub const KBPF_POLLHUP: u32 = 16;
+pub const KBPF_POLLRDNORM: u32 = 64;
+pub const KBPF_POLLWRNORM: u32 = 256;
 pub const KBPF_UAPI_INT_TYPES: u32 = 1;
 pub const KBPF_UAPI_BPF_HELPERS_LIST: u32 = 1;
 pub const KBPF_HELPER_COUNT: u32 = 212;
@@ -722,6 +728,14 @@ pub struct kbpf_host {
             fd_flags: *mut u32,
         ) -> crate::ffi::c_int,
     >,
+    pub task_fd_get: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            pid: i32,
+            fd: crate::ffi::c_int,
+            obj: *mut *mut kbpf_obj,
+        ) -> crate::ffi::c_int,
+    >,
     pub id_alloc: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, obj: *mut kbpf_obj) -> crate::ffi::c_long,
     >,
@@ -754,7 +768,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        456usize,
+        464usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1578,6 +1592,23 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_fd_get();
+    fn test_field_task_fd_get() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).task_fd_get) as usize - ptr as usize
+            },
+            384usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(task_fd_get)
+            )
+        );
+    }
+    test_field_task_fd_get();
     fn test_field_id_alloc() {
         assert_eq!(
             unsafe {
@@ -1585,7 +1616,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            384usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1602,7 +1633,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            392usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1619,7 +1650,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            400usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1636,7 +1667,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            408usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1653,7 +1684,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            416usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1670,7 +1701,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            424usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1687,7 +1718,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            432usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1704,7 +1735,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            440usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1721,7 +1752,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            448usize,
+            456usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1752,6 +1783,9 @@ extern "C" {
 }
 extern "C" {
     pub fn kbpf_obj_uref_get(obj: *mut kbpf_obj);
+}
+extern "C" {
+    pub fn kbpf_obj_poll(obj: *mut kbpf_obj) -> u32;
 }
 extern "C" {
     pub fn kbpf_sys_bpf(
@@ -17871,12 +17905,13 @@ pub struct kbpf_state {
     pub perf_id: u64,
     pub stats_users: u32,
     pub sock_cookie: u64,
+    pub flow_seed: u64,
 }
 #[test]
 fn bindgen_test_layout_kbpf_state() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_state>(),
-        192usize,
+        200usize,
         concat!("Size of: ", stringify!(kbpf_state))
     );
     assert_eq!(
@@ -18003,6 +18038,23 @@ fn bindgen_test_layout_kbpf_state() {
         );
     }
     test_field_sock_cookie();
+    fn test_field_flow_seed() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).flow_seed) as usize - ptr as usize
+            },
+            192usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(flow_seed)
+            )
+        );
+    }
+    test_field_flow_seed();
 }
 extern "C" {
     pub fn kbpf_ids_set_next(h: *const kbpf_host, type_: u32, id: u32);
@@ -21101,6 +21153,9 @@ extern "C" {
     pub fn kbpf_perf_event_readable(ev: *mut kbpf_perf_event) -> bool;
 }
 extern "C" {
+    pub fn kbpf_perf_event_poll(ev: *mut kbpf_perf_event) -> u32;
+}
+extern "C" {
     pub fn kbpf_perf_event_array_output(
         map: *mut kbpf_map,
         cpu: u32,
@@ -22113,12 +22168,13 @@ pub struct kbpf_skb_sock {
     pub cookie: u64,
     pub uid: u32,
     pub netns_cookie: u64,
+    pub task_cgroup: bool,
 }
 #[test]
 fn bindgen_test_layout_kbpf_skb_sock() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_skb_sock>(),
-        24usize,
+        32usize,
         concat!("Size of: ", stringify!(kbpf_skb_sock))
     );
     assert_eq!(
@@ -22177,6 +22233,23 @@ fn bindgen_test_layout_kbpf_skb_sock() {
         );
     }
     test_field_netns_cookie();
+    fn test_field_task_cgroup() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).task_cgroup) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb_sock),
+                "::",
+                stringify!(task_cgroup)
+            )
+        );
+    }
+    test_field_task_cgroup();
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
@@ -22191,6 +22264,9 @@ pub struct kbpf_skb {
     pub network: *mut u8,
     pub csum: u32,
     pub csum_complete: bool,
+    pub csum_unnecessary: bool,
+    pub csum_level: u8,
+    pub hash_set: bool,
     pub sk: *const kbpf_skb_sock,
 }
 #[test]
@@ -22375,6 +22451,57 @@ fn bindgen_test_layout_kbpf_skb() {
         );
     }
     test_field_csum_complete();
+    fn test_field_csum_unnecessary() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).csum_unnecessary) as usize - ptr as usize
+            },
+            253usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb),
+                "::",
+                stringify!(csum_unnecessary)
+            )
+        );
+    }
+    test_field_csum_unnecessary();
+    fn test_field_csum_level() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).csum_level) as usize - ptr as usize
+            },
+            254usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb),
+                "::",
+                stringify!(csum_level)
+            )
+        );
+    }
+    test_field_csum_level();
+    fn test_field_hash_set() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).hash_set) as usize - ptr as usize
+            },
+            255usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb),
+                "::",
+                stringify!(hash_set)
+            )
+        );
+    }
+    test_field_hash_set();
     fn test_field_sk() {
         assert_eq!(
             unsafe {
