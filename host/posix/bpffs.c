@@ -2,7 +2,8 @@
 /*
  * The POSIX host's pins (kbpf_host.pin/get_pinned): a private "bpffs" kept
  * in this process, a table from absolute paths to kbpf objects, rooted at a
- * directory name (default /sys/fs/bpf, as libbpf and bpftool expect). It
+ * directory name (default /sys/fs/bpf, as libbpf and bpftool expect;
+ * kbpf_posix_set_bpffs() moves it, as kbpf-preload does). It
  * never creates files: pins live as long as the process, or until
  * kbpf_posix_unpin() or kbpf_posix_reset().
  *
@@ -37,7 +38,7 @@ struct pin {
 
 static pthread_mutex_t pin_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pin *pins;
-static const char pin_root[] = "/sys/fs/bpf";
+static char pin_root[KBPF_PATH_MAX] = "/sys/fs/bpf";
 
 /* @path relative to @path_fd into @out (KBPF_PATH_MAX), normalised. */
 static int pin_resolve(const char *path, int path_fd, char *out)
@@ -106,7 +107,7 @@ static int pin_resolve(const char *path, int path_fd, char *out)
 /* Strictly below the root (not the root itself). */
 static int pin_under_root(const char *path)
 {
-	size_t n = sizeof(pin_root) - 1;
+	size_t n = strlen(pin_root);
 
 	return !strncmp(path, pin_root, n) && path[n] == '/' && path[n + 1];
 }
@@ -215,6 +216,40 @@ int posix_get_pinned(const struct kbpf_host *h, const char *path, int path_fd,
 out:
 	free(abs);
 	return err;
+}
+
+int kbpf_posix_set_bpffs(const char *root)
+{
+	char *abs = malloc(KBPF_PATH_MAX);
+	int err;
+
+	if (!abs)
+		return -KBPF_ENOMEM;
+	err = root[0] == '/' ? pin_resolve(root, KBPF_AT_FDCWD, abs) :
+			       -KBPF_EINVAL;
+	if (!err) {
+		pthread_mutex_lock(&pin_lock);
+		if (pins)
+			err = -KBPF_EBUSY;
+		else
+			strcpy(pin_root, abs);
+		pthread_mutex_unlock(&pin_lock);
+	}
+	free(abs);
+	return err;
+}
+
+int kbpf_posix_in_bpffs(const char *path, int dirfd)
+{
+	char *abs = malloc(KBPF_PATH_MAX);
+	int r;
+
+	if (!abs)
+		return 0;
+	r = !pin_resolve(path, dirfd, abs) &&
+	    (!strcmp(abs, pin_root) || pin_under_root(abs));
+	free(abs);
+	return r;
 }
 
 int kbpf_posix_unpin(const char *path)

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A plain program that uses bpf fds the way libbpf and bpftool do and
+ * prints what it sees, one line per step: run once on the kernel and once
+ * under LD_PRELOAD=libkbpf-preload.so, the two transcripts must be equal
+ * (tests/tools/test_preload_fds.sh). It covers what kbpf-preload routes
+ * besides bpf(2) itself: dup, dup2, dup3, fcntl(F_DUPFD[_CLOEXEC]) of a
+ * kbpf fd (the copy names the same map, keeps it alive after the original
+ * is closed, and a dup2 over a kbpf fd releases it), the readlink of
+ * /proc/self/fd/N, the fdinfo lines (ids and memlock left out: they
+ * differ legitimately), mmap of an mmapable array through a dup, ioctl on
+ * a map fd, perf_event_open and its ioctls, and errno for closed fds.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	long r = syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+
+	return r < 0 ? -errno : r;
+}
+
+static int map_create(uint32_t type, uint32_t value_size, uint32_t flags)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = 4;
+	a.value_size = value_size;
+	a.max_entries = 4;
+	a.map_flags = flags;
+	return (int)sys_bpf(BPF_MAP_CREATE, &a);
+}
+
+static long update(int fd, uint32_t key, uint64_t value)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = (uintptr_t)&key;
+	a.value = (uintptr_t)&value;
+	return sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
+}
+
+static long lookup(int fd, uint32_t key, uint64_t *value)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = (uintptr_t)&key;
+	a.value = (uintptr_t)value;
+	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &a);
+}
+
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info;
+	union bpf_attr a;
+
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uintptr_t)&info;
+	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) ? 0 : info.id;
+}
+
+static void show_link(const char *what, int fd)
+{
+	char path[64], buf[128];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	printf("%s: readlink %s\n", what, n < 0 ? strerror(errno) : buf);
+}
+
+/* The fdinfo lines, without those that differ legitimately. */
+static void show_fdinfo(const char *what, int fd)
+{
+	static const char *const skip[] = {
+		"pos:",	   "mnt_id:",  "ino:",	      "memlock:",
+		"map_id:", "prog_id:", "run_time_ns:"
+	};
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f) {
+		printf("%s: fdinfo %s\n", what, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+			if (!strncmp(line, skip[i], strlen(skip[i])))
+				break;
+		if (i == sizeof(skip) / sizeof(skip[0]))
+			printf("%s: fdinfo %s", what, line);
+	}
+	fclose(f);
+	/* The same through open(2), as libbpf reads it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	printf("%s: open fdinfo %s\n", what, fd < 0 ? strerror(errno) : "ok");
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(void)
+{
+	int hash = map_create(BPF_MAP_TYPE_HASH, 8, 0), d1, d2, d3, d4, tmp;
+	int arr = map_create(BPF_MAP_TYPE_ARRAY, 8, BPF_F_MMAPABLE);
+	uint32_t id = map_id(hash);
+	struct perf_event_attr pa;
+	union bpf_attr a;
+	uint64_t v = 0;
+	volatile uint64_t *vals;
+	long r;
+	int pe;
+
+	if (hash < 0 || arr < 0) {
+		printf("map create: %s\n", strerror(-(hash < 0 ? hash : arr)));
+		return 1;
+	}
+	printf("update: %ld\n", update(hash, 1, 11));
+	show_link("hash", hash);
+	show_fdinfo("hash", hash);
+
+	d1 = dup(hash);
+	d2 = fcntl(hash, F_DUPFD_CLOEXEC, 100);
+	d3 = fcntl(hash, F_DUPFD, 0);
+	printf("dup: %d, F_DUPFD_CLOEXEC >= 100: %d, cloexec %d/%d\n", d1 >= 0,
+	       d2 >= 100, !!(fcntl(d2, F_GETFD) & FD_CLOEXEC),
+	       !!(fcntl(d3, F_GETFD) & FD_CLOEXEC));
+	printf("same map: %d %d %d\n", map_id(d1) == id, map_id(d2) == id,
+	       map_id(d3) == id);
+	close(hash);
+	r = lookup(d1, 1, &v);
+	printf("after closing the original: lookup via dup %ld value %lu\n", r,
+	       (unsigned long)v);
+	printf("closed fd: lookup %ld\n", lookup(hash, 1, &v));
+	show_link("dup", d1);
+	show_fdinfo("dup", d2);
+
+	/* dup3 onto a fresh fd, as libbpf's bpf_map__reuse_fd does. */
+	tmp = open("/", O_RDONLY | O_CLOEXEC);
+	d4 = dup3(d1, tmp, O_CLOEXEC);
+	printf("dup3: %d, cloexec %d, same map %d\n", d4 == tmp,
+	       !!(fcntl(d4, F_GETFD) & FD_CLOEXEC), map_id(d4) == id);
+	/* dup2 of another file over a kbpf fd: it stops being the map. */
+	tmp = open("/dev/null", O_RDONLY);
+	printf("dup2 over a map fd: %d\n", dup2(tmp, d3) == d3);
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)d3;
+	printf("lookup on it now: %ld\n", lookup(d3, 1, &v));
+	printf("dup2 onto itself: %d\n", dup2(d1, d1) == d1);
+	r = dup2(1000, d1);
+	printf("dup2 of a closed fd: %ld %s\n", r, strerror(errno));
+	printf("map still there via the other dups: %ld\n", lookup(d2, 1, &v));
+	close(tmp);
+	close(d3);
+
+	/* ioctl on a map fd. */
+	r = ioctl(d1, FIONREAD, &tmp);
+	printf("ioctl on a map fd: %ld %s\n", r, strerror(errno));
+
+	/* mmap of the mmapable array through a dup. */
+	tmp = dup(arr);
+	close(arr);
+	vals = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, tmp, 0);
+	printf("mmap via dup: %s\n",
+	       vals == MAP_FAILED ? strerror(errno) : "ok");
+	if (vals != MAP_FAILED) {
+		vals[2] = 42;
+		r = lookup(tmp, 2, &v);
+		printf("value written through the mapping: %ld %lu\n", r,
+		       (unsigned long)v);
+		munmap((void *)vals, 4096);
+	}
+	show_fdinfo("array", tmp);
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)tmp;
+	printf("freeze: %ld\n", sys_bpf(BPF_MAP_FREEZE, &a));
+	show_fdinfo("frozen array", tmp);
+	close(tmp);
+
+	/* A perf event for BPF output, its link and ioctls. */
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = PERF_TYPE_SOFTWARE;
+	pa.config = PERF_COUNT_SW_BPF_OUTPUT;
+	pa.sample_type = PERF_SAMPLE_RAW;
+	pe = (int)syscall(SYS_perf_event_open, &pa, -1, 0, -1,
+			  PERF_FLAG_FD_CLOEXEC);
+	printf("perf_event_open: %s\n", pe < 0 ? strerror(errno) : "ok");
+	if (pe >= 0) {
+		show_link("perf", pe);
+		r = ioctl(pe, PERF_EVENT_IOC_ENABLE, 0);
+		printf("enable: %ld\n", r);
+		r = ioctl(pe, PERF_EVENT_IOC_DISABLE, 0);
+		printf("disable: %ld\n", r);
+		tmp = dup(pe);
+		show_link("perf dup", tmp);
+		close(tmp);
+		close(pe);
+	}
+	close(d1);
+	close(d2);
+	close(d4);
+	r = close(d1);
+	printf("closed: close again %ld %s\n", r, strerror(errno));
+	return 0;
+}
