@@ -5,7 +5,9 @@
  * directory name (default /sys/fs/bpf, as libbpf and bpftool expect;
  * kbpf_posix_set_bpffs() moves it, as kbpf-preload does). It
  * never creates files: pins live as long as the process, or until
- * kbpf_posix_unpin() or kbpf_posix_reset().
+ * kbpf_posix_unpin() or kbpf_posix_reset(). Directories under the root
+ * (kbpf_posix_bpffs_mkdir(), for mkdir(2) through kbpf-preload) are
+ * entries of the same table without an object.
  *
  * Paths: a relative path is taken from the directory open as path_fd (or
  * the working directory), then "." and ".." and repeated slashes are
@@ -120,9 +122,14 @@ static struct pin *pin_find(const char *path)
 	return NULL;
 }
 
-/* The parent of @path must be a directory: 0, -ENOENT or -ENOTDIR. */
+/*
+ * The parent of @path must be a directory (the root, one made by
+ * kbpf_posix_bpffs_mkdir(), or a real one): 0, -ENOENT or -ENOTDIR.
+ * Called with pin_lock held.
+ */
 static int pin_parent_ok(const char *path)
 {
+	struct pin *p;
 	char parent[KBPF_PATH_MAX];
 	char *slash;
 	struct stat st;
@@ -135,6 +142,9 @@ static int pin_parent_ok(const char *path)
 		*slash = 0;
 	if (!strcmp(parent, pin_root))
 		return 0;
+	p = pin_find(parent);
+	if (p)
+		return p->obj ? -KBPF_ENOTDIR : 0;
 	if (stat(parent, &st))
 		return errno == ENOTDIR ? -KBPF_ENOTDIR : -KBPF_ENOENT;
 	return S_ISDIR(st.st_mode) ? 0 : -KBPF_ENOTDIR;
@@ -152,16 +162,15 @@ int posix_pin(const struct kbpf_host *h, struct kbpf_obj *obj, const char *path,
 	if (!abs)
 		return -KBPF_ENOMEM;
 	err = pin_resolve(path, path_fd, abs);
-	if (!err)
-		err = pin_parent_ok(abs);
 	if (err)
 		goto out;
-	if (!pin_under_root(abs)) {
-		err = lstat(abs, &st) ? -KBPF_EPERM : -KBPF_EEXIST;
-		goto out;
-	}
 	pthread_mutex_lock(&pin_lock);
-	if (pin_find(abs)) {
+	err = pin_parent_ok(abs);
+	if (err) {
+		/* as checked */
+	} else if (!pin_under_root(abs)) {
+		err = lstat(abs, &st) ? -KBPF_EPERM : -KBPF_EEXIST;
+	} else if (pin_find(abs)) {
 		err = -KBPF_EEXIST;
 	} else if (!(p = malloc(sizeof(*p) + strlen(abs) + 1))) {
 		err = -KBPF_ENOMEM;
@@ -204,7 +213,9 @@ int posix_get_pinned(const struct kbpf_host *h, const char *path, int path_fd,
 	}
 	pthread_mutex_lock(&pin_lock);
 	p = pin_find(abs);
-	if (p) {
+	if (p && !p->obj) {
+		err = -KBPF_EACCES; /* a directory: not a bpf object */
+	} else if (p) {
 		*obj = p->obj;
 		kbpf_obj_uref_get(p->obj);
 	} else {
@@ -266,12 +277,15 @@ int kbpf_posix_unpin(const char *path)
 		for (pp = &pins; *pp; pp = &(*pp)->next) {
 			if (!strcmp((*pp)->path, abs)) {
 				p = *pp;
-				*pp = p->next;
 				break;
 			}
 		}
+		if (p && p->obj)
+			*pp = p->next;
 		pthread_mutex_unlock(&pin_lock);
-		err = p ? 0 : -KBPF_ENOENT;
+		err = !p ? -KBPF_ENOENT : !p->obj ? -KBPF_EISDIR : 0;
+		if (err)
+			p = NULL;
 	}
 	free(abs);
 	if (p) {
@@ -293,7 +307,79 @@ void posix_unpin_all(void)
 		struct pin *p = list;
 
 		list = p->next;
-		kbpf_obj_uref_put(p->obj);
+		if (p->obj)
+			kbpf_obj_uref_put(p->obj);
 		free(p);
 	}
+}
+
+int kbpf_posix_bpffs_mkdir(const char *path)
+{
+	char *abs = malloc(KBPF_PATH_MAX);
+	struct pin *p;
+	int err;
+
+	if (!abs)
+		return -KBPF_ENOMEM;
+	err = pin_resolve(path, KBPF_AT_FDCWD, abs);
+	if (!err && !pin_under_root(abs))
+		err = !strcmp(abs, pin_root) ? -KBPF_EEXIST : -KBPF_EPERM;
+	if (err)
+		goto out;
+	pthread_mutex_lock(&pin_lock);
+	err = pin_parent_ok(abs);
+	if (!err && pin_find(abs)) {
+		err = -KBPF_EEXIST;
+	} else if (!err) {
+		p = malloc(sizeof(*p) + strlen(abs) + 1);
+		if (!p) {
+			err = -KBPF_ENOMEM;
+		} else {
+			strcpy(p->path, abs);
+			p->obj = NULL; /* a directory */
+			p->next = pins;
+			pins = p;
+		}
+	}
+	pthread_mutex_unlock(&pin_lock);
+out:
+	free(abs);
+	return err;
+}
+
+int kbpf_posix_bpffs_rmdir(const char *path)
+{
+	char *abs = malloc(KBPF_PATH_MAX);
+	struct pin **pp, *p = NULL;
+	size_t n;
+	int err;
+
+	if (!abs)
+		return -KBPF_ENOMEM;
+	err = pin_resolve(path, KBPF_AT_FDCWD, abs);
+	if (!err && !pin_under_root(abs))
+		err = -KBPF_EPERM;
+	if (err)
+		goto out;
+	n = strlen(abs);
+	pthread_mutex_lock(&pin_lock);
+	err = -KBPF_ENOENT;
+	for (pp = &pins; *pp; pp = &(*pp)->next) {
+		if (!strcmp((*pp)->path, abs)) {
+			p = *pp;
+			err = p->obj ? -KBPF_ENOTDIR : 0;
+			break;
+		}
+	}
+	for (struct pin *q = pins; !err && q; q = q->next)
+		if (!strncmp(q->path, abs, n) && q->path[n] == '/')
+			err = -KBPF_ENOTEMPTY;
+	if (!err)
+		*pp = p->next;
+	pthread_mutex_unlock(&pin_lock);
+	if (!err)
+		free(p);
+out:
+	free(abs);
+	return err;
 }

@@ -274,7 +274,8 @@ void kbpf_posix_set_next_id(unsigned int type, uint32_t id);
  * kbpf_posix_unpin() - remove the pin at @path (as unlink(2) on bpffs),
  * dropping its reference. Pins (BPF_OBJ_PIN) live in a private table of
  * this process under /sys/fs/bpf (host/posix/bpffs.c), not on disk.
- * Return: 0, -ENOENT if nothing is pinned there, or -ENOMEM.
+ * Return: 0, -ENOENT if nothing is pinned there, -EISDIR for a directory
+ * of kbpf_posix_bpffs_mkdir(), or -ENOMEM.
  */
 int kbpf_posix_unpin(const char *path);
 
@@ -286,6 +287,25 @@ int kbpf_posix_unpin(const char *path);
  * exist, -ENOMEM.
  */
 int kbpf_posix_set_bpffs(const char *root);
+
+/**
+ * kbpf_posix_bpffs_mkdir() - make the directory @path (absolute, or from
+ * the working directory) in the private bpffs, as mkdir(2) does on bpffs:
+ * pins and directories may then be made in it. It exists only in this
+ * process's table, as pins do.
+ * Return: 0; -EEXIST if something is there already (or @path is the
+ * root); -ENOENT or -ENOTDIR for a missing or non-directory parent;
+ * -EPERM if @path is outside the private bpffs; -ENOMEM.
+ */
+int kbpf_posix_bpffs_mkdir(const char *path);
+
+/**
+ * kbpf_posix_bpffs_rmdir() - remove an empty directory made by
+ * kbpf_posix_bpffs_mkdir(), as rmdir(2).
+ * Return: 0; -ENOENT (no such directory), -ENOTDIR (a pin), -ENOTEMPTY,
+ * -EPERM (outside the private bpffs), -ENOMEM.
+ */
+int kbpf_posix_bpffs_rmdir(const char *path);
 
 /**
  * kbpf_posix_in_bpffs() - 1 if @path (relative paths from @dirfd, or the

@@ -13,11 +13,14 @@
  *   readlink/readlinkat of /proc/self/fd/N            -> Linux's texts
  *   statfs/statfs64 in the private bpffs              -> BPF_FS_MAGIC
  *   unlink/unlinkat of a pin                          -> kbpf_posix_unpin
+ *   mkdir/mkdirat/rmdir in the private bpffs          -> its directories
  *
  * Everything else (and every call made from inside kbpf's host: the
  * thread-local depth) goes to the real function, found with
  * dlsym(RTLD_NEXT). The private bpffs is KBPF_PRELOAD_BPFFS (default
- * /sys/fs/bpf); the CPU a program sees is the one its thread runs on.
+ * /sys/fs/bpf); the CPU a program sees is the one its thread runs on;
+ * KBPF_PRELOAD_TRACE=1 copies bpf_printk's lines to stderr (tracefs's
+ * trace_pipe is the kernel's).
  * What cannot work in one process is in docs/preload.md.
  */
 #define _GNU_SOURCE
@@ -67,6 +70,11 @@ __attribute__((constructor)) static void preload_init(void)
 		fprintf(stderr, "kbpf-preload: KBPF_PRELOAD_BPFFS=%s refused\n",
 			root);
 	kbpf_posix_follow_cpu(1);
+	if (getenv("KBPF_PRELOAD_TRACE") &&
+	    !strcmp(getenv("KBPF_PRELOAD_TRACE"), "1")) {
+		kbpf_posix_trace_prefix(1);
+		kbpf_posix_trace_echo(1);
+	}
 	depth--;
 }
 
@@ -599,4 +607,44 @@ EXPORT int unlinkat(int dirfd, const char *path, int flags)
 	int r = flags & AT_REMOVEDIR ? -2 : unpin(dirfd, path);
 
 	return r != -2 ? r : REAL(unlinkat)(dirfd, path, flags);
+}
+
+/* Directories of the private bpffs (libbpf makes them for pinning). */
+static int bpffs_dir(int dirfd, const char *path, int make)
+{
+	int r;
+
+	if (!in_bpffs(dirfd, path) || (path[0] != '/' && dirfd != AT_FDCWD))
+		return -2;
+	depth++;
+	r = make ? kbpf_posix_bpffs_mkdir(path) : kbpf_posix_bpffs_rmdir(path);
+	depth--;
+	if (!make && r == -KBPF_ENOENT)
+		return -2; /* not one of ours: the real file system answers */
+	if (r) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
+}
+
+EXPORT int mkdir(const char *path, mode_t mode)
+{
+	int r = bpffs_dir(AT_FDCWD, path, 1);
+
+	return r != -2 ? r : REAL(mkdir)(path, mode);
+}
+
+EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
+{
+	int r = bpffs_dir(dirfd, path, 1);
+
+	return r != -2 ? r : REAL(mkdirat)(dirfd, path, mode);
+}
+
+EXPORT int rmdir(const char *path)
+{
+	int r = bpffs_dir(AT_FDCWD, path, 0);
+
+	return r != -2 ? r : REAL(rmdir)(path);
 }
