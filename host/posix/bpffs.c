@@ -253,12 +253,26 @@ int kbpf_posix_set_bpffs(const char *root)
 int kbpf_posix_in_bpffs(const char *path, int dirfd)
 {
 	char *abs = malloc(KBPF_PATH_MAX);
-	int r;
+	struct pin *p;
+	struct stat st;
+	int r = 0;
 
 	if (!abs)
 		return 0;
-	r = !pin_resolve(path, dirfd, abs) &&
-	    (!strcmp(abs, pin_root) || pin_under_root(abs));
+	if (pin_resolve(path, dirfd, abs))
+		goto out;
+	if (!strcmp(abs, pin_root)) {
+		r = 1;
+	} else if (pin_under_root(abs)) {
+		pthread_mutex_lock(&pin_lock);
+		p = pin_find(abs);
+		if (p)
+			r = p->obj ? 2 : 1;
+		pthread_mutex_unlock(&pin_lock);
+		if (!p) /* a real file or directory there counts too */
+			r = stat(abs, &st) ? -1 : S_ISDIR(st.st_mode) ? 1 : 2;
+	}
+out:
 	free(abs);
 	return r;
 }

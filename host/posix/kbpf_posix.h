@@ -308,10 +308,12 @@ int kbpf_posix_bpffs_mkdir(const char *path);
 int kbpf_posix_bpffs_rmdir(const char *path);
 
 /**
- * kbpf_posix_in_bpffs() - 1 if @path (relative paths from @dirfd, or the
- * working directory for AT_FDCWD) is the private bpffs's root or below it,
- * whether or not something is pinned there; else 0 (also when it cannot be
- * resolved). kbpf-preload answers statfs(2) there with BPF_FS_MAGIC.
+ * kbpf_posix_in_bpffs() - what @path (relative paths from @dirfd, or the
+ * working directory for AT_FDCWD) is in the private bpffs: 1 for its root
+ * or a directory in it, 2 for a pin, -1 for a path below the root where
+ * nothing is, 0 for a path outside it (or one that cannot be resolved).
+ * kbpf-preload answers statfs(2) with BPF_FS_MAGIC for 1 and 2, ENOENT for
+ * -1. The answer may be stale as soon as it is given.
  */
 int kbpf_posix_in_bpffs(const char *path, int dirfd);
 

@@ -9,7 +9,10 @@
  * is closed, and a dup2 over a kbpf fd releases it), the readlink of
  * /proc/self/fd/N, the fdinfo lines (ids and memlock left out: they
  * differ legitimately), mmap of an mmapable array through a dup, ioctl on
- * a map fd, perf_event_open and its ioctls, and errno for closed fds.
+ * a map fd, perf_event_open and its ioctls, and errno for closed fds; with
+ * a bpffs directory as argument, statfs, mkdir, rmdir, unlink, pins and
+ * gets in it (the script mounts one for the kernel; the shim's private
+ * bpffs is KBPF_PRELOAD_BPFFS).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +24,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -123,7 +128,64 @@ static void show_fdinfo(const char *what, int fd)
 		close(fd);
 }
 
-int main(void)
+static void say(const char *what, long r)
+{
+	printf("%s: %ld %s\n", what, r, r < 0 ? strerror(errno) : "");
+}
+
+static long obj_path(int cmd, int fd, const char *path)
+{
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.bpf_fd = (uint32_t)fd;
+	a.pathname = (uintptr_t)path;
+	r = syscall(SYS_bpf, cmd, &a, sizeof(a));
+	if (r >= 0 && cmd == BPF_OBJ_GET) {
+		close((int)r);
+		r = 0; /* the fd number itself differs */
+	}
+	return r;
+}
+
+static void bpffs(const char *root)
+{
+	char d[512], m[512], p[512];
+	struct statfs st;
+	int map = map_create(BPF_MAP_TYPE_ARRAY, 8, 0);
+
+	snprintf(d, sizeof(d), "%s/dir", root);
+	snprintf(m, sizeof(m), "%s/dir/map", root);
+	say("statfs root", statfs(root, &st));
+	printf("bpffs magic: %d\n", st.f_type == 0xcafe4a11);
+	say("statfs missing", statfs(d, &st));
+	say("mkdir", mkdir(d, 0700));
+	say("mkdir again", mkdir(d, 0700));
+	snprintf(p, sizeof(p), "%s/nodir/sub", root);
+	say("mkdir without parent", mkdir(p, 0700));
+	say("statfs dir", statfs(d, &st));
+	say("pin in dir", obj_path(BPF_OBJ_PIN, map, m));
+	say("pin again", obj_path(BPF_OBJ_PIN, map, m));
+	say("pin onto the dir", obj_path(BPF_OBJ_PIN, map, d));
+	snprintf(p, sizeof(p), "%s/dir/map/below", root);
+	say("pin below a pin", obj_path(BPF_OBJ_PIN, map, p));
+	snprintf(p, sizeof(p), "%s/nodir/map", root);
+	say("pin without parent", obj_path(BPF_OBJ_PIN, map, p));
+	say("get pin", obj_path(BPF_OBJ_GET, 0, m));
+	say("get dir", obj_path(BPF_OBJ_GET, 0, d));
+	say("statfs pin", statfs(m, &st));
+	say("rmdir non-empty", rmdir(d));
+	say("unlink dir", unlink(d));
+	say("rmdir pin", rmdir(m));
+	say("unlink pin", unlink(m));
+	say("get unlinked", obj_path(BPF_OBJ_GET, 0, m));
+	say("rmdir", rmdir(d));
+	say("rmdir again", rmdir(d));
+	close(map);
+}
+
+int main(int argc, char **argv)
 {
 	int hash = map_create(BPF_MAP_TYPE_HASH, 8, 0), d1, d2, d3, d4, tmp;
 	int arr = map_create(BPF_MAP_TYPE_ARRAY, 8, BPF_F_MMAPABLE);
@@ -226,5 +288,7 @@ int main(void)
 	close(d4);
 	r = close(d1);
 	printf("closed: close again %ld %s\n", r, strerror(errno));
+	if (argc > 1)
+		bpffs(argv[1]);
 	return 0;
 }

@@ -524,6 +524,7 @@ EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t size,
 
 /* ---- the private bpffs ---- */
 
+/* kbpf_posix_in_bpffs(): 0 outside, 1 directory, 2 pin, -1 nothing. */
 static int in_bpffs(int dirfd, const char *path)
 {
 	int r;
@@ -546,18 +547,32 @@ static void bpffs_statfs(struct statfs *st)
 	st->f_namelen = 255;
 }
 
+static int bpffs_missing(void)
+{
+	errno = ENOENT;
+	return -1;
+}
+
 EXPORT int statfs(const char *path, struct statfs *st)
 {
-	if (!in_bpffs(AT_FDCWD, path))
+	int r = in_bpffs(AT_FDCWD, path);
+
+	if (!r)
 		return REAL(statfs)(path, st);
+	if (r < 0)
+		return bpffs_missing();
 	bpffs_statfs(st);
 	return 0;
 }
 
 EXPORT int statfs64(const char *path, struct statfs64 *st)
 {
-	if (!in_bpffs(AT_FDCWD, path))
+	int r = in_bpffs(AT_FDCWD, path);
+
+	if (!r)
 		return REAL(statfs64)(path, st);
+	if (r < 0)
+		return bpffs_missing();
 	/* On 64-bit glibc the two structures are one. */
 	_Static_assert(sizeof(struct statfs) == sizeof(struct statfs64),
 		       "statfs64 layout");
