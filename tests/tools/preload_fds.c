@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
@@ -98,9 +99,11 @@ static void show_link(const char *what, int fd)
 /* The fdinfo lines, without those that differ legitimately. */
 static void show_fdinfo(const char *what, int fd)
 {
+	/* prog_jited: kbpf interprets; verified_insns: its verifier is off */
 	static const char *const skip[] = {
-		"pos:",	   "mnt_id:",  "ino:",	      "memlock:",
-		"map_id:", "prog_id:", "run_time_ns:"
+		"pos:",		"mnt_id:",     "ino:",
+		"memlock:",	"map_id:",     "prog_id:",
+		"run_time_ns:", "prog_jited:", "verified_insns:",
 	};
 	char path[64], line[256];
 	FILE *f;
@@ -126,6 +129,59 @@ static void show_fdinfo(const char *what, int fd)
 	printf("%s: open fdinfo %s\n", what, fd < 0 ? strerror(errno) : "ok");
 	if (fd >= 0)
 		close(fd);
+}
+
+/*
+ * A socket filter returning bpf_get_smp_processor_id(), run with
+ * BPF_PROG_TEST_RUN on the thread pinned to each allowed CPU in turn (at
+ * most 8): the CPU a program sees is the one the thread runs on.
+ */
+static void prog_cpu(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_JMP | BPF_CALL,
+		  .imm = BPF_FUNC_get_smp_processor_id },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	unsigned char pkt[64] = { 0 };
+	cpu_set_t all, one;
+	union bpf_attr a;
+	int fd, n = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insns = (uintptr_t)insns;
+	a.insn_cnt = 2;
+	a.license = (uintptr_t) "GPL";
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (fd < 0) {
+		printf("prog load: %s\n", strerror(-fd));
+		return;
+	}
+	show_link("prog", fd);
+	show_fdinfo("prog", fd);
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE && n < 8; cpu++) {
+		long r;
+
+		if (!CPU_ISSET(cpu, &all))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.test.prog_fd = (uint32_t)fd;
+		a.test.data_in = (uintptr_t)pkt;
+		a.test.data_size_in = sizeof(pkt);
+		r = sys_bpf(BPF_PROG_TEST_RUN, &a);
+		printf("run on the thread's CPU #%d: %ld, sees its CPU: %d\n",
+		       n, r, a.test.retval == (uint32_t)cpu);
+		n++;
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	close(fd);
 }
 
 static void say(const char *what, long r)
@@ -288,6 +344,7 @@ int main(int argc, char **argv)
 	close(d4);
 	r = close(d1);
 	printf("closed: close again %ld %s\n", r, strerror(errno));
+	prog_cpu();
 	if (argc > 1)
 		bpffs(argv[1]);
 	return 0;
