@@ -223,6 +223,14 @@ def main():
             tobj = os.path.join(tmp, tag + ".o")  # map names carry the tag
             shutil.copy(obj, tobj)
         env = dict(os.environ, LD_PRELOAD=lib, KBPF_PRELOAD_BPFFS=pfs)
+        # The shim must really be under the program: equal outputs prove
+        # nothing if both runs went to the kernel.
+        maps = subprocess.run(["cat", "/proc/self/maps"], env=env,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL).stdout.decode()
+        if os.path.basename(lib) not in maps:
+            ok("kbpf-preload is preloaded", False, maps[-2000:])
+            finish()
 
         # Through the shim: must succeed whether or not the kernel can.
         pbatch = os.path.join(tmp, "batch.kbpf")
