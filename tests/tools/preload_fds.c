@@ -3,8 +3,8 @@
  * A plain program that uses bpf fds the way libbpf and bpftool do and
  * prints what it sees, one line per step: run once on the kernel and once
  * under LD_PRELOAD=libkbpf-preload.so, the two transcripts must be equal
- * (tests/tools/test_preload_fds.sh). It covers what kbpf-preload routes
- * besides bpf(2) itself: dup, dup2, dup3, fcntl(F_DUPFD[_CLOEXEC]) of a
+ * (test_preload_fds, through tests/tools/test_preload_transcript.sh). It
+ * covers what kbpf-preload routes besides bpf(2) itself: dup, dup2, dup3, fcntl(F_DUPFD[_CLOEXEC]) of a
  * kbpf fd (the copy names the same map, keeps it alive after the original
  * is closed, and a dup2 over a kbpf fd releases it), the readlink of
  * /proc/self/fd/N, the fdinfo lines (ids and memlock left out: they
