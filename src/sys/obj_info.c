@@ -32,28 +32,84 @@ static long obj_info_map(const struct kbpf_host *h, struct kbpf_map *map,
 	return 0;
 }
 
+static bool xl_is_pseudo_call(const struct bpf_insn *in)
+{
+	return in->code == (BPF_JMP | BPF_CALL) &&
+	       in->src_reg == BPF_PSEUDO_CALL;
+}
+
+/*
+ * Subprograms start at instruction 0 and at every bpf-to-bpf call target
+ * and BPF_PSEUDO_FUNC address (the load checked them all in range): a bit
+ * per instruction in @starts.
+ */
+static void xl_mark_starts(const struct kbpf_prog *prog, uint8_t *starts)
+{
+	for (uint32_t i = 0; i < prog->len; i++) {
+		const struct bpf_insn *in = &prog->insns[i];
+		int64_t t = (int64_t)i + in->imm + 1;
+
+		if ((xl_is_pseudo_call(in) ||
+		     (in->code == (BPF_LD | BPF_IMM | BPF_DW) &&
+		      in->src_reg == BPF_PSEUDO_FUNC)) &&
+		    t >= 0 && t < prog->len)
+			starts[t / 8] |= (uint8_t)(1u << (t % 8));
+	}
+}
+
+/* The subprogram starting at @t: its index, main being 0. */
+static int32_t xl_subprog_index(const uint8_t *starts, uint32_t t)
+{
+	int32_t n = 0;
+
+	for (uint32_t j = 1; j <= t; j++)
+		n += (starts[j / 8] >> (j % 8)) & 1;
+	return n;
+}
+
 /*
  * The instructions bpf_prog_info.xlated_prog_insns shows, as Linux prepares
  * them for a dump: the code kbpf runs, with each map reference of an
  * ld_imm64 (kbpf keeps the map's address, or the value's) turned back into
  * src_reg BPF_PSEUDO_MAP_FD with the map's id in imm, or BPF_PSEUDO_MAP_VALUE
- * with the id and the offset in the second half's imm. Helper calls keep
- * the helper's id (Linux shows the kernel function's address there).
- * Written an instruction (or an ld_imm64 pair) at a time, without
- * allocating: the first @ulen bytes at @udst.
+ * with the id and the offset in the second half's imm; each bpf-to-bpf
+ * call with the callee's subprogram index in imm and its relative offset
+ * in off, as Linux leaves it after splitting a program into functions
+ * (measured on the kernel; the offset is truncated to 16 bits there too).
+ * Helper calls keep the helper's id (Linux shows the kernel function's
+ * address there). Written an instruction (or an ld_imm64 pair) at a time: the first
+ * @ulen bytes at @udst. Only a program with subprograms allocates (the map
+ * of their starts); -ENOMEM then, as Linux's copy of the code can fail.
  */
 static int prog_xlated_dump(const struct kbpf_host *h, struct kbpf_prog *prog,
 			    void *udst, uint32_t ulen)
 {
 	uint32_t i, m, n, nr_maps = kbpf_prog_nr_maps(prog);
-	size_t done = 0;
+	size_t done = 0, bytes = prog->len / 8 + 1;
+	uint8_t *starts = NULL;
+	int err = 0;
 
+	for (i = 0; i < prog->len && !starts; i++) {
+		if (!xl_is_pseudo_call(&prog->insns[i]))
+			continue;
+		starts = kbpf_zalloc(h, bytes, 0);
+		if (!starts)
+			return -KBPF_ENOMEM;
+		xl_mark_starts(prog, starts);
+	}
 	for (i = 0; i < prog->len && done < ulen; i += n) {
 		struct bpf_insn insn[2];
-		uint64_t addr, base;
+		uint64_t addr = 0, base;
 
 		n = 1;
 		insn[0] = prog->insns[i];
+		if (starts && xl_is_pseudo_call(insn)) {
+			int32_t rel = insn[0].imm;
+
+			insn[0].imm = xl_subprog_index(
+				starts, (uint32_t)((int64_t)i + rel + 1));
+			insn[0].off = (int16_t)rel; /* truncated, as Linux's */
+		}
 		if (insn[0].code == (BPF_LD | BPF_IMM | BPF_DW) &&
 		    i + 1 < prog->len) {
 			n = 2;
@@ -86,11 +142,15 @@ static int prog_xlated_dump(const struct kbpf_host *h, struct kbpf_prog *prog,
 		}
 		if (kbpf_copy_to_user(h, (char *)udst + done, insn,
 				      kbpf_min(n * sizeof(insn[0]),
-					       (size_t)ulen - done)))
-			return -KBPF_EFAULT;
+					       (size_t)ulen - done))) {
+			err = -KBPF_EFAULT;
+			break;
+		}
 		done += n * sizeof(insn[0]);
 	}
-	return 0;
+	if (starts)
+		kbpf_free(h, starts, bytes);
+	return err;
 }
 
 static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
