@@ -1771,6 +1771,9 @@ extern "C" {
     pub fn kbpf_map_munmap(map: *mut kbpf_map, writable: bool);
 }
 extern "C" {
+    pub fn kbpf_map_frozen(map: *mut kbpf_map) -> bool;
+}
+extern "C" {
     pub fn kbpf_map_obj(map: *mut kbpf_map) -> *mut kbpf_obj;
 }
 extern "C" {
