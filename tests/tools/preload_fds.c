@@ -337,6 +337,16 @@ int main(int argc, char **argv)
 		tmp = dup(pe);
 		show_link("perf dup", tmp);
 		close(tmp);
+		printf("perf fd cloexec with PERF_FLAG_FD_CLOEXEC: %d\n",
+		       !!(fcntl(pe, F_GETFD) & FD_CLOEXEC));
+		show_fdinfo("perf", pe);
+		close(pe);
+	}
+	pe = (int)syscall(SYS_perf_event_open, &pa, -1, 0, -1, 0);
+	if (pe >= 0) {
+		printf("perf fd cloexec without the flag: %d\n",
+		       !!(fcntl(pe, F_GETFD) & FD_CLOEXEC));
+		show_fdinfo("perf", pe);
 		close(pe);
 	}
 	close(d1);
