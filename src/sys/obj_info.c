@@ -140,7 +140,8 @@ static int prog_xlated_dump(const struct kbpf_host *h, struct kbpf_prog *prog,
 				break;
 			}
 		}
-		if (kbpf_copy_to_user(h, (char *)udst + done, insn,
+		/* As an integer: @udst may be NULL (then -EFAULT). */
+		if (kbpf_copy_to_user(h, (void *)((uintptr_t)udst + done), insn,
 				      kbpf_min(n * sizeof(insn[0]),
 					       (size_t)ulen - done))) {
 			err = -KBPF_EFAULT;
