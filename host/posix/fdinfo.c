@@ -71,8 +71,11 @@ static const char *fd_link_name(uint32_t type)
 	return "anon_inode:bpf";
 }
 
-/* The object type of a kbpf fd, or 0 (errno EBADF) if it is not one. */
-static uint32_t fd_type(int fd, int *frozen)
+/*
+ * The object type of a kbpf fd, or 0 (errno EBADF) if it is not one; for a
+ * map, whether it is frozen and its prog array owner's type (0: none).
+ */
+static uint32_t fd_type(int fd, int *frozen, uint32_t *owner)
 {
 	struct kbpf_obj *obj = kbpf_posix_fd_obj(fd);
 	uint32_t type;
@@ -82,15 +85,20 @@ static uint32_t fd_type(int fd, int *frozen)
 		return 0;
 	}
 	type = kbpf_obj_type(obj);
-	if (frozen && type == KBPF_OBJ_MAP)
-		*frozen = kbpf_map_frozen(kbpf_map_from_obj(obj));
+	if (frozen && type == KBPF_OBJ_MAP) {
+		struct kbpf_map *map = kbpf_map_from_obj(obj);
+
+		*frozen = kbpf_map_frozen(map);
+		if (kbpf_map_prog_array_owner(map, owner))
+			*owner = 0;
+	}
 	kbpf_obj_put(obj);
 	return type;
 }
 
 int kbpf_posix_fd_link(int fd, char *buf, size_t size)
 {
-	uint32_t type = fd_type(fd, NULL);
+	uint32_t type = fd_type(fd, NULL, NULL);
 	size_t n;
 
 	if (!type)
@@ -161,7 +169,7 @@ static void tag_hex(char *hex, const uint8_t *tag)
 		sprintf(hex + 2 * i, "%02x", tag[i]);
 }
 
-static int map_lines(struct out *o, int fd, int frozen)
+static int map_lines(struct out *o, int fd, int frozen, uint32_t owner)
 {
 	struct bpf_map_info info;
 	unsigned long long memlock;
@@ -180,6 +188,9 @@ static int map_lines(struct out *o, int fd, int frozen)
 		   info.type, info.key_size, info.value_size, info.max_entries,
 		   info.map_flags, (unsigned long long)info.map_extra, memlock,
 		   info.id, frozen);
+	/* A prog array's owner; kbpf's programs are never JITed. */
+	if (owner)
+		out_printf(o, "owner_prog_type:\t%u\nowner_jited:\t0\n", owner);
 	return 0;
 }
 
@@ -255,7 +266,7 @@ int kbpf_posix_fdinfo(int fd, char *buf, size_t size)
 {
 	struct out o = { .buf = buf, .size = size };
 	int frozen = 0, err = 0;
-	uint32_t type = fd_type(fd, &frozen);
+	uint32_t owner = 0, type = fd_type(fd, &frozen, &owner);
 
 	if (!type)
 		return -1;
@@ -266,7 +277,7 @@ int kbpf_posix_fdinfo(int fd, char *buf, size_t size)
 	buf[0] = 0;
 	common_lines(&o, fd, type);
 	if (type == KBPF_OBJ_MAP)
-		err = map_lines(&o, fd, frozen);
+		err = map_lines(&o, fd, frozen, owner);
 	else if (type == KBPF_OBJ_PROG)
 		err = prog_lines(&o, fd);
 	else if (type == KBPF_OBJ_LINK)

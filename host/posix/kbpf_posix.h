@@ -353,11 +353,11 @@ int kbpf_posix_fd_link(int fd, char *buf, size_t size);
  * (those of the eventfd backing it), then the object's lines in Linux
  * 6.18's order: for a map map_type, key_size, value_size, max_entries,
  * map_flags, map_extra, memlock, map_id, frozen (and owner_prog_type,
- * owner_jited for a prog array once it has an owner: not modelled, left
- * out); for a program prog_type, prog_jited (0: kbpf interprets),
- * prog_tag, memlock, prog_id, run_time_ns, run_cnt, recursion_misses,
- * verified_insns; for a link link_type, link_id, prog_tag, prog_id (and
- * tp_name for a raw tracepoint link). "memlock" is an estimate: kbpf does
+ * owner_jited 0 for a prog array once it has an owner); for a program
+ * prog_type, prog_jited (0: kbpf interprets), prog_tag, memlock, prog_id,
+ * run_time_ns, run_cnt, recursion_misses, verified_insns; for a link
+ * link_type, link_id, prog_tag, prog_id (and tp_name, cookie for a raw
+ * tracepoint link). "memlock" is an estimate: kbpf does
  * not charge memory per object (keys and values rounded up to 8 bytes
  * times max_entries, plus a page, for a map; the instructions plus a page,
  * rounded up to pages, for a program).

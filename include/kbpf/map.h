@@ -65,6 +65,20 @@ KBPF_API void kbpf_map_munmap(struct kbpf_map *map, bool writable);
 KBPF_API bool kbpf_map_frozen(struct kbpf_map *map);
 
 /**
+ * kbpf_map_prog_array_owner() - the program type that owns a PROG_ARRAY
+ * (fixed by the first program put in it or loaded using it), which Linux
+ * shows as the "owner_prog_type:" line of the map fd's fdinfo.
+ * @map: a map the caller holds a reference on.
+ * @prog_type: receives the owner's enum bpf_prog_type.
+ *
+ * Context: syscall path (takes the array's owner lock with IRQs saved).
+ * Return: 0; -ENOENT if the array has no owner yet; -EINVAL if @map is not
+ * a PROG_ARRAY.
+ */
+KBPF_API int kbpf_map_prog_array_owner(struct kbpf_map *map,
+				       uint32_t *prog_type);
+
+/**
  * kbpf_map_obj() - the object of @map, to install in an fd table or to
  * take and drop references with kbpf_obj_get()/kbpf_obj_put().
  *

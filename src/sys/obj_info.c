@@ -77,9 +77,10 @@ static int32_t xl_subprog_index(const uint8_t *starts, uint32_t t)
  * in off, as Linux leaves it after splitting a program into functions
  * (measured on the kernel; the offset is truncated to 16 bits there too).
  * Helper calls keep the helper's id (Linux shows the kernel function's
- * address there). Written an instruction (or an ld_imm64 pair) at a time: the first
- * @ulen bytes at @udst. Only a program with subprograms allocates (the map
- * of their starts); -ENOMEM then, as Linux's copy of the code can fail.
+ * address there). Written an instruction (or an ld_imm64 pair) at a time:
+ * the first @ulen bytes at @udst. Only a program with subprograms
+ * allocates (the map of their starts); -ENOMEM then, as Linux's copy of
+ * the code can fail.
  */
 static int prog_xlated_dump(const struct kbpf_host *h, struct kbpf_prog *prog,
 			    void *udst, uint32_t ulen)

@@ -99,11 +99,15 @@ static void show_link(const char *what, int fd)
 /* The fdinfo lines, without those that differ legitimately. */
 static void show_fdinfo(const char *what, int fd)
 {
-	/* prog_jited: kbpf interprets; verified_insns: its verifier is off */
+	/*
+	 * prog_jited, owner_jited: kbpf interprets; verified_insns: its
+	 * verifier is off.
+	 */
 	static const char *const skip[] = {
 		"pos:",		"mnt_id:",     "ino:",
 		"memlock:",	"map_id:",     "prog_id:",
 		"run_time_ns:", "prog_jited:", "verified_insns:",
+		"owner_jited:",
 	};
 	char path[64], line[256];
 	FILE *f;
@@ -146,7 +150,8 @@ static void prog_cpu(void)
 	unsigned char pkt[64] = { 0 };
 	cpu_set_t all, one;
 	union bpf_attr a;
-	int fd, n = 0;
+	uint32_t key = 0;
+	int fd, pa, n = 0;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
@@ -160,6 +165,16 @@ static void prog_cpu(void)
 	}
 	show_link("prog", fd);
 	show_fdinfo("prog", fd);
+	/* A prog array shows its owner once a program is in it. */
+	pa = map_create(BPF_MAP_TYPE_PROG_ARRAY, 4, 0);
+	show_fdinfo("prog array", pa);
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)pa;
+	a.key = (uintptr_t)&key;
+	a.value = (uintptr_t)&fd;
+	printf("prog array update: %ld\n", sys_bpf(BPF_MAP_UPDATE_ELEM, &a));
+	show_fdinfo("owned prog array", pa);
+	close(pa);
 	if (sched_getaffinity(0, sizeof(all), &all))
 		return;
 	for (int cpu = 0; cpu < CPU_SETSIZE && n < 8; cpu++) {

@@ -3,7 +3,8 @@
 """Debian's unmodified bpftool through kbpf-preload, against the kernel.
 
 The same `bpftool batch file` (maps: create with a pin, update, lookup,
-dump, getnext, delete, freeze, pin by name, show, list; programs: load of
+dump, getnext, delete, freeze, pin by name, push, peek, pop, show, list, a
+prog array before and after a program goes in; programs: load of
 an XDP object, loadall into a directory (libbpf mkdir()s it), load again
 reusing a pinned map (libbpf's bpf_map__reuse_fd dup3()s the fd), show,
 list, dump xlated, run) runs
@@ -15,7 +16,8 @@ normalised:
   - object ids (numbered in order of appearance, per kind), and the list
     commands filtered to the objects this run made (the kernel lists the
     whole machine's);
-  - load times, "jited NB" / "not jited" (kbpf interprets), memlock (kbpf
+  - load times, "jited NB" / "not jited" and a prog array's "owner jited"
+    (kbpf interprets), memlock (kbpf
     does not charge memory per object), the run's average duration, and
     the number after a call's helper name in dump xlated (the kernel
     shows its function's address there, kbpf the helper id).
@@ -97,6 +99,10 @@ prog run pinned ROOT/prog data_in PKT data_out - repeat 3
 map pin name T.bss ROOT/bss
 prog load OBJ ROOT/prog2 map name T.bss pinned ROOT/bss
 prog show pinned ROOT/prog2
+map create ROOT/jmp type prog_array key 4 value 4 entries 4 name T_jmp
+map show pinned ROOT/jmp
+map update pinned ROOT/jmp key 1 0 0 0 value pinned ROOT/prog
+map show pinned ROOT/jmp
 prog run pinned ROOT/prog2 data_in PKT
 map dump pinned ROOT/bss
 prog loadall OBJ ROOT/all
@@ -180,6 +186,7 @@ def normalise(text):
                       lambda m: "map[id:%s]" % idn("map", m.group(1)), line)
         line = re.sub(r"loaded_at \S+", "loaded_at <time>", line)
         line = re.sub(r"(not jited|jited \d+B)", "<jit>", line)
+        line = re.sub(r"owner (not )?jited", "owner <jit>", line)
         line = re.sub(r"memlock \d+B", "memlock <n>B", line)
         line = re.sub(r"duration( \(average\))?: \d+ns",
                       r"duration\1: <n>ns", line)
