@@ -7,6 +7,8 @@
 #   lib/libkbpf.a              the freestanding core
 #   lib/libkbpf_posix.a        the POSIX reference host
 #   bin/kbpf                   the kbpf command
+#   lib/libkbpf-preload.so     kbpf-preload (tools/preload/CMakeLists.txt
+#                              installs it; KBPF_PRELOAD_OK builds only)
 #   lib/pkgconfig/kbpf.pc      the core alone (a kernel links only this)
 #   lib/pkgconfig/kbpf-posix.pc  the POSIX host; Requires: kbpf
 #   lib/cmake/kbpf/            find_package(kbpf): kbpf::kbpf (core),

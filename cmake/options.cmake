@@ -26,6 +26,15 @@ if(KBPF_SANITIZE OR KBPF_FUZZ OR KBPF_COVERAGE)
   set(KBPF_INSTRUMENTED ON)
 endif()
 
+# kbpf-preload (tools/preload/) is built, and its test run, on native Linux
+# builds without instrumentation: a sanitizer runtime cannot be preloaded
+# into an uninstrumented program such as bpftool.
+set(KBPF_PRELOAD_OK OFF)
+if(NOT KBPF_INSTRUMENTED AND NOT KBPF_STATIC_TESTS AND NOT CMAKE_CROSSCOMPILING
+   AND CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  set(KBPF_PRELOAD_OK ON)
+endif()
+
 function(kbpf_instrument target)
   if(KBPF_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=${KBPF_SANITIZE}

@@ -7,7 +7,7 @@ set -euo pipefail
 need=(cmake make gcc clang llvm libclang-rt-14-dev libbpf-dev libelf-dev
       zlib1g-dev python3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user clang-format
-      binutils pkg-config qemu-system-misc opensbi bindgen
+      binutils pkg-config qemu-system-misc opensbi bindgen bpftool
       rustc cargo rust-src librust-compiler-builtins-dev)
 missing=()
 for p in "${need[@]}"; do

@@ -33,6 +33,26 @@ static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fd_entry *fds;
 static size_t fds_cap;
 
+/* Make fds[@fd] exist; under fd_lock. 0 or -1 (out of memory). */
+static int fd_slot(int fd)
+{
+	size_t cap = fds_cap ? fds_cap : 64;
+	struct fd_entry *n;
+
+	if ((size_t)fd < fds_cap)
+		return 0;
+	while (cap <= (size_t)fd)
+		cap *= 2;
+	n = realloc(fds, cap * sizeof(*n));
+	if (!n)
+		return -1;
+	for (size_t i = fds_cap; i < cap; i++)
+		n[i] = (struct fd_entry){ 0 };
+	fds = n;
+	fds_cap = cap;
+	return 0;
+}
+
 int posix_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
 		     uint32_t fd_flags)
 {
@@ -50,22 +70,10 @@ int posix_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
 		pthread_mutex_unlock(&fd_lock);
 		return errno == EMFILE ? -KBPF_EMFILE : -KBPF_ENOMEM;
 	}
-	if ((size_t)fd >= fds_cap) {
-		size_t cap = fds_cap ? fds_cap : 64;
-		struct fd_entry *n;
-
-		while (cap <= (size_t)fd)
-			cap *= 2;
-		n = realloc(fds, cap * sizeof(*n));
-		if (!n) {
-			pthread_mutex_unlock(&fd_lock);
-			close(fd);
-			return -KBPF_ENOMEM;
-		}
-		for (size_t i = fds_cap; i < cap; i++)
-			n[i] = (struct fd_entry){ 0 };
-		fds = n;
-		fds_cap = cap;
+	if (fd_slot(fd)) {
+		pthread_mutex_unlock(&fd_lock);
+		close(fd);
+		return -KBPF_ENOMEM;
 	}
 	fds[fd].obj = obj;
 	fds[fd].flags = fd_flags;
@@ -125,6 +133,90 @@ int kbpf_posix_close(int fd)
 	}
 	kbpf_obj_uref_put(obj);
 	return 0;
+}
+
+/*
+ * Duplicates. The system call runs under fd_lock, as close does, so that
+ * the table and the process's fds change together: no other thread sees
+ * the new fd without its object, or closes @fd in between. The calls are
+ * the system calls themselves, so that an interposed fcntl/dup3 (the
+ * kbpf-preload shim) is not entered again.
+ */
+int kbpf_posix_dupfd(int fd, int minfd, int cloexec)
+{
+	struct kbpf_obj *obj = NULL;
+	uint32_t flags = 0;
+	long nfd;
+
+	pthread_mutex_lock(&fd_lock);
+	nfd = syscall(SYS_fcntl, fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD,
+		      minfd);
+	if (nfd >= 0 && fd >= 0 && (size_t)fd < fds_cap && fds[fd].obj) {
+		if (fd_slot((int)nfd)) {
+			syscall(SYS_close, nfd);
+			pthread_mutex_unlock(&fd_lock);
+			errno = EMFILE;
+			return -1;
+		}
+		obj = fds[fd].obj;
+		flags = fds[fd].flags;
+		kbpf_obj_uref_get(obj);
+		fds[nfd].obj = obj;
+		fds[nfd].flags = flags;
+	}
+	pthread_mutex_unlock(&fd_lock);
+	return (int)nfd;
+}
+
+int kbpf_posix_dup3(int oldfd, int newfd, int flags)
+{
+	struct kbpf_obj *obj, *old = NULL;
+	long r;
+
+	pthread_mutex_lock(&fd_lock);
+	if (flags < 0 && oldfd == newfd) {
+		/* dup2 onto itself: only a validity check. */
+		r = syscall(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
+		pthread_mutex_unlock(&fd_lock);
+		return (int)r;
+	}
+	r = syscall(SYS_dup3, oldfd, newfd, flags < 0 ? 0 : flags);
+	if (r >= 0) {
+		if ((size_t)newfd < fds_cap) {
+			old = fds[newfd].obj;
+			fds[newfd].obj = NULL;
+		}
+		if ((size_t)oldfd < fds_cap && fds[oldfd].obj) {
+			if (fd_slot(newfd)) {
+				/* newfd's old file is gone; so is the dup. */
+				syscall(SYS_close, newfd);
+				errno = EMFILE;
+				r = -1;
+			} else {
+				obj = fds[oldfd].obj;
+				kbpf_obj_uref_get(obj);
+				fds[newfd].obj = obj;
+				fds[newfd].flags = fds[oldfd].flags;
+			}
+		}
+	}
+	pthread_mutex_unlock(&fd_lock);
+	if (old)
+		kbpf_obj_uref_put(old); /* the fd it held was closed by dup3 */
+	return (int)r;
+}
+
+int posix_fd_flags(int fd, uint32_t *fd_flags)
+{
+	int err = -KBPF_EBADF;
+
+	pthread_mutex_lock(&fd_lock);
+	if (fd >= 0 && (size_t)fd < fds_cap && fds[fd].obj) {
+		*fd_flags = fds[fd].flags;
+		err = 0;
+	}
+	pthread_mutex_unlock(&fd_lock);
+	return err;
 }
 
 void kbpf_posix_reset(void)

@@ -299,9 +299,107 @@ void kbpf_posix_set_next_id(unsigned int type, uint32_t id);
  * kbpf_posix_unpin() - remove the pin at @path (as unlink(2) on bpffs),
  * dropping its reference. Pins (BPF_OBJ_PIN) live in a private table of
  * this process under /sys/fs/bpf (host/posix/bpffs.c), not on disk.
- * Return: 0, -ENOENT if nothing is pinned there, or -ENOMEM.
+ * Return: 0, -ENOENT if nothing is pinned there, -EISDIR for a directory
+ * of kbpf_posix_bpffs_mkdir(), or -ENOMEM.
  */
 int kbpf_posix_unpin(const char *path);
+
+/**
+ * kbpf_posix_set_bpffs() - move the private bpffs of the pins from
+ * /sys/fs/bpf to @root, an absolute path (normalised as text; it need not
+ * exist). Only while nothing is pinned.
+ * Return: 0; -EINVAL for a relative path, -ENAMETOOLONG, -EBUSY if pins
+ * exist, -ENOMEM.
+ */
+int kbpf_posix_set_bpffs(const char *root);
+
+/**
+ * kbpf_posix_bpffs_mkdir() - make the directory @path (absolute, or from
+ * the working directory) in the private bpffs, as mkdir(2) does on bpffs:
+ * pins and directories may then be made in it. It exists only in this
+ * process's table, as pins do.
+ * Return: 0; -EEXIST if something is there already (or @path is the
+ * root); -ENOENT or -ENOTDIR for a missing or non-directory parent;
+ * -EPERM if @path is outside the private bpffs; -ENOMEM.
+ */
+int kbpf_posix_bpffs_mkdir(const char *path);
+
+/**
+ * kbpf_posix_bpffs_rmdir() - remove an empty directory made by
+ * kbpf_posix_bpffs_mkdir(), as rmdir(2).
+ * Return: 0; -ENOENT (no such directory), -ENOTDIR (a pin), -ENOTEMPTY,
+ * -EPERM (outside the private bpffs), -ENOMEM.
+ */
+int kbpf_posix_bpffs_rmdir(const char *path);
+
+/**
+ * kbpf_posix_in_bpffs() - what @path (relative paths from @dirfd, or the
+ * working directory for AT_FDCWD) is in the private bpffs: 1 for its root
+ * or a directory in it, 2 for a pin, -1 for a path below the root where
+ * nothing is, 0 for a path outside it (or one that cannot be resolved).
+ * kbpf-preload answers statfs(2) with BPF_FS_MAGIC for 1 and 2, ENOENT for
+ * -1. The answer may be stale as soon as it is given.
+ */
+int kbpf_posix_in_bpffs(const char *path, int dirfd);
+
+/**
+ * kbpf_posix_dupfd() - drop-in for fcntl(@fd, F_DUPFD or F_DUPFD_CLOEXEC
+ * (@cloexec), @minfd): the new fd names the same kbpf object as @fd, with
+ * the same access, and holds its own user reference (closed with
+ * kbpf_posix_close()); other fds are duplicated as by fcntl(2).
+ * Return: the new fd, or -1 with fcntl(2)'s errno (EBADF, EINVAL, EMFILE).
+ */
+int kbpf_posix_dupfd(int fd, int minfd, int cloexec);
+
+/**
+ * kbpf_posix_dup3() - drop-in for dup3(@oldfd, @newfd, @flags) (@flags:
+ * 0 or O_CLOEXEC), and for dup2() with @flags -1 (then @oldfd == @newfd
+ * returns @newfd if it is open). If @newfd was a kbpf fd, its object's
+ * reference is dropped as by a close; if @oldfd is one, @newfd then names
+ * the same object.
+ * Return: @newfd, or -1 with dup3(2)'s errno.
+ */
+int kbpf_posix_dup3(int oldfd, int newfd, int flags);
+
+/**
+ * kbpf_posix_fd_link() - what readlink(2) of /proc/self/fd/@fd gives on
+ * Linux for a kbpf fd ("anon_inode:bpf-map", "anon_inode:bpf-prog",
+ * "anon_inode:bpf_link", "anon_inode:[perf_event]", "anon_inode:btf",
+ * "anon_inode:bpf-stats"), NUL-terminated into @buf of @size bytes.
+ * Return: the length, or -1/EBADF if @fd is not a kbpf fd, -1/ERANGE if
+ * @buf is too small.
+ */
+int kbpf_posix_fd_link(int fd, char *buf, size_t size);
+
+/**
+ * kbpf_posix_fdinfo() - the text Linux's /proc/self/fdinfo/@fd shows for a
+ * kbpf fd, NUL-terminated into @buf of @size bytes: "pos", "flags"
+ * (octal open flags: the access of the fd, O_CLOEXEC), "mnt_id" and "ino"
+ * (those of the eventfd backing it), then the object's lines in Linux
+ * 6.18's order: for a map map_type, key_size, value_size, max_entries,
+ * map_flags, map_extra, memlock, map_id, frozen (and owner_prog_type,
+ * owner_jited 0 for a prog array once it has an owner); for a program
+ * prog_type, prog_jited (0: kbpf interprets), prog_tag, memlock, prog_id,
+ * run_time_ns, run_cnt, recursion_misses, verified_insns; for a link
+ * link_type, link_id, prog_tag, prog_id (and tp_name, cookie for a raw
+ * tracepoint link). "memlock" is an estimate: kbpf does
+ * not charge memory per object (keys and values rounded up to 8 bytes
+ * times max_entries, plus a page, for a map; the instructions plus a page,
+ * rounded up to pages, for a program).
+ * Return: the length, or -1 with errno EBADF (not a kbpf fd) or ERANGE
+ * (@buf too small).
+ */
+int kbpf_posix_fdinfo(int fd, char *buf, size_t size);
+
+/**
+ * kbpf_posix_follow_cpu() - with 1, the CPU kbpf_host.cpu_id reports is
+ * the one the calling thread runs on (sched_getcpu(3), modulo the possible
+ * CPUs) instead of its virtual CPU (kbpf_posix_set_cpu()); 0 goes back.
+ * kbpf-preload turns it on. A thread may migrate or be preempted during a
+ * run: per-CPU data is then shared as it is between threads on one
+ * virtual CPU.
+ */
+void kbpf_posix_follow_cpu(int on);
 
 /**
  * kbpf_posix_reset() - remove every pin and close every kbpf fd still open

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -49,7 +50,15 @@ int kbpf_posix_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu,
 		return fail(ESRCH);
 	r = kbpf_sys_perf_event_open(kbpf_posix_host(), attr, pid, cpu,
 				     group_fd, flags);
-	return r < 0 ? fail((int)-r) : (int)r;
+	if (r < 0)
+		return fail((int)-r);
+	/*
+	 * The fd table makes close-on-exec fds, as Linux's bpf fds are; a
+	 * perf fd is close-on-exec only with PERF_FLAG_FD_CLOEXEC.
+	 */
+	if (!(flags & PERF_FLAG_FD_CLOEXEC))
+		fcntl((int)r, F_SETFD, 0);
+	return (int)r;
 }
 
 int kbpf_posix_perf_ioctl(int fd, unsigned long cmd, unsigned long arg)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +54,21 @@ unsigned int kbpf_posix_get_cpu(void)
 	return this_cpu;
 }
 
+static atomic_int follow_cpu;
+
+void kbpf_posix_follow_cpu(int on)
+{
+	atomic_store(&follow_cpu, !!on);
+}
+
 uint32_t posix_cpu_id(const struct kbpf_host *h)
 {
-	(void)h;
+	if (atomic_load_explicit(&follow_cpu, memory_order_relaxed)) {
+		int cpu = sched_getcpu();
+
+		if (cpu >= 0)
+			return (uint32_t)cpu % h->nr_cpus;
+	}
 	return this_cpu;
 }
 

@@ -33,6 +33,8 @@ int posix_fd_install(const struct kbpf_host *h, struct kbpf_obj *obj,
 		     uint32_t fd_flags);
 int posix_fd_get(const struct kbpf_host *h, int fd, struct kbpf_obj **obj,
 		 uint32_t *fd_flags);
+/* The access flags (KBPF_FD_*) of a kbpf fd: 0 or -EBADF. */
+int posix_fd_flags(int fd, uint32_t *fd_flags);
 /* Pins (bpffs.c): kbpf_host.pin/get_pinned; posix_unpin_all() drops all. */
 int posix_pin(const struct kbpf_host *h, struct kbpf_obj *obj, const char *path,
 	      int path_fd);

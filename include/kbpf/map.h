@@ -54,6 +54,31 @@ KBPF_API int kbpf_map_mmap(struct kbpf_map *map, uint64_t pgoff, size_t nr,
 KBPF_API void kbpf_map_munmap(struct kbpf_map *map, bool writable);
 
 /**
+ * kbpf_map_frozen() - whether BPF_MAP_FREEZE has frozen @map (Linux shows
+ * it as the "frozen:" line of the map fd's /proc fdinfo, which bpftool
+ * reads; a host that serves fdinfo needs it).
+ * @map: a map the caller holds a reference on.
+ *
+ * Context: any; lock-free (an acquire load).
+ * Return: true once the map is frozen (it never thaws), else false.
+ */
+KBPF_API bool kbpf_map_frozen(struct kbpf_map *map);
+
+/**
+ * kbpf_map_prog_array_owner() - the program type that owns a PROG_ARRAY
+ * (fixed by the first program put in it or loaded using it), which Linux
+ * shows as the "owner_prog_type:" line of the map fd's fdinfo.
+ * @map: a map the caller holds a reference on.
+ * @prog_type: receives the owner's enum bpf_prog_type.
+ *
+ * Context: syscall path (takes the array's owner lock with IRQs saved).
+ * Return: 0; -ENOENT if the array has no owner yet; -EINVAL if @map is not
+ * a PROG_ARRAY.
+ */
+KBPF_API int kbpf_map_prog_array_owner(struct kbpf_map *map,
+				       uint32_t *prog_type);
+
+/**
  * kbpf_map_obj() - the object of @map, to install in an fd table or to
  * take and drop references with kbpf_obj_get()/kbpf_obj_put().
  *

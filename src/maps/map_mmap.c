@@ -63,3 +63,9 @@ void kbpf_map_munmap(struct kbpf_map *map, bool writable)
 	if (writable)
 		atomic_fetch_sub(&map->writecnt, 1);
 }
+
+bool kbpf_map_frozen(struct kbpf_map *map)
+{
+	/* Pairs with BPF_MAP_FREEZE's store (map_sys.c). */
+	return atomic_load_explicit(&map->frozen, memory_order_acquire);
+}

@@ -39,6 +39,7 @@
  * run_lock (IRQs saved) is taken only on hosts without defer_free, around
  * a slot load and a counter increment; it nests inside nothing.
  */
+#include "kbpf/map.h"
 #include "core/spinlock.h"
 #include "fd_array.h"
 #include "prog_array.h"
@@ -96,6 +97,24 @@ bool kbpf_prog_array_compatible(struct kbpf_map *map,
 	}
 	kbpf_spin_unlock_irqrestore(h, &pa->owner_lock, flags);
 	return ok;
+}
+
+int kbpf_map_prog_array_owner(struct kbpf_map *map, uint32_t *prog_type)
+{
+	struct kbpf_prog_array *pa;
+	unsigned long flags;
+	int err = -KBPF_ENOENT;
+
+	if (map->ops != &kbpf_prog_array_map_ops)
+		return -KBPF_EINVAL;
+	pa = prog_array(map);
+	flags = kbpf_spin_lock_irqsave(map->obj.host, &pa->owner_lock);
+	if (pa->owned) {
+		*prog_type = pa->owner_type;
+		err = 0;
+	}
+	kbpf_spin_unlock_irqrestore(map->obj.host, &pa->owner_lock, flags);
+	return err;
 }
 
 int kbpf_prog_array_set(struct kbpf_map *map, uint32_t index,

@@ -32,6 +32,129 @@ static long obj_info_map(const struct kbpf_host *h, struct kbpf_map *map,
 	return 0;
 }
 
+static bool xl_is_pseudo_call(const struct bpf_insn *in)
+{
+	return in->code == (BPF_JMP | BPF_CALL) &&
+	       in->src_reg == BPF_PSEUDO_CALL;
+}
+
+/*
+ * Subprograms start at instruction 0 and at every bpf-to-bpf call target
+ * and BPF_PSEUDO_FUNC address (the load checked them all in range): a bit
+ * per instruction in @starts.
+ */
+static void xl_mark_starts(const struct kbpf_prog *prog, uint8_t *starts)
+{
+	for (uint32_t i = 0; i < prog->len; i++) {
+		const struct bpf_insn *in = &prog->insns[i];
+		int64_t t = (int64_t)i + in->imm + 1;
+
+		if ((xl_is_pseudo_call(in) ||
+		     (in->code == (BPF_LD | BPF_IMM | BPF_DW) &&
+		      in->src_reg == BPF_PSEUDO_FUNC)) &&
+		    t >= 0 && t < prog->len)
+			starts[t / 8] |= (uint8_t)(1u << (t % 8));
+	}
+}
+
+/* The subprogram starting at @t: its index, main being 0. */
+static int32_t xl_subprog_index(const uint8_t *starts, uint32_t t)
+{
+	int32_t n = 0;
+
+	for (uint32_t j = 1; j <= t; j++)
+		n += (starts[j / 8] >> (j % 8)) & 1;
+	return n;
+}
+
+/*
+ * The instructions bpf_prog_info.xlated_prog_insns shows, as Linux prepares
+ * them for a dump: the code kbpf runs, with each map reference of an
+ * ld_imm64 (kbpf keeps the map's address, or the value's) turned back into
+ * src_reg BPF_PSEUDO_MAP_FD with the map's id in imm, or BPF_PSEUDO_MAP_VALUE
+ * with the id and the offset in the second half's imm; each bpf-to-bpf
+ * call with the callee's subprogram index in imm and its relative offset
+ * in off, as Linux leaves it after splitting a program into functions
+ * (measured on the kernel; the offset is truncated to 16 bits there too).
+ * Helper calls keep the helper's id (Linux shows the kernel function's
+ * address there). Written an instruction (or an ld_imm64 pair) at a time:
+ * the first @ulen bytes at @udst. Only a program with subprograms
+ * allocates (the map of their starts); -ENOMEM then, as Linux's copy of
+ * the code can fail.
+ */
+static int prog_xlated_dump(const struct kbpf_host *h, struct kbpf_prog *prog,
+			    void *udst, uint32_t ulen)
+{
+	uint32_t i, m, n, nr_maps = kbpf_prog_nr_maps(prog);
+	size_t done = 0, bytes = prog->len / 8 + 1;
+	uint8_t *starts = NULL;
+	int err = 0;
+
+	for (i = 0; i < prog->len && !starts; i++) {
+		if (!xl_is_pseudo_call(&prog->insns[i]))
+			continue;
+		starts = kbpf_zalloc(h, bytes, 0);
+		if (!starts)
+			return -KBPF_ENOMEM;
+		xl_mark_starts(prog, starts);
+	}
+	for (i = 0; i < prog->len && done < ulen; i += n) {
+		struct bpf_insn insn[2];
+		uint64_t addr = 0, base;
+
+		n = 1;
+		insn[0] = prog->insns[i];
+		if (starts && xl_is_pseudo_call(insn)) {
+			int32_t rel = insn[0].imm;
+
+			insn[0].imm = xl_subprog_index(
+				starts, (uint32_t)((int64_t)i + rel + 1));
+			insn[0].off = (int16_t)rel; /* truncated, as Linux's */
+		}
+		if (insn[0].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+		    i + 1 < prog->len) {
+			n = 2;
+			insn[1] = prog->insns[i + 1];
+			addr = (uint32_t)insn[0].imm |
+			       (uint64_t)(uint32_t)insn[1].imm << 32;
+		}
+		for (m = 0; n == 2 && m < nr_maps; m++) {
+			struct kbpf_map *map = prog->maps[m];
+
+			if (insn->src_reg == BPF_PSEUDO_MAP_FD ||
+			    insn->src_reg == BPF_PSEUDO_MAP_IDX) {
+				if (addr != (uint64_t)(uintptr_t)map)
+					continue;
+				insn[0].src_reg = BPF_PSEUDO_MAP_FD;
+				insn[0].imm = (int32_t)map->obj.id;
+				insn[1].imm = 0;
+				break;
+			}
+			if ((insn->src_reg == BPF_PSEUDO_MAP_VALUE ||
+			     insn->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) &&
+			    map->ops->direct_value_addr &&
+			    !map->ops->direct_value_addr(map, &base, 0) &&
+			    addr >= base && addr - base < map->value_size) {
+				insn[0].src_reg = BPF_PSEUDO_MAP_VALUE;
+				insn[0].imm = (int32_t)map->obj.id;
+				insn[1].imm = (int32_t)(addr - base);
+				break;
+			}
+		}
+		/* As an integer: @udst may be NULL (then -EFAULT). */
+		if (kbpf_copy_to_user(h, (void *)((uintptr_t)udst + done), insn,
+				      kbpf_min(n * sizeof(insn[0]),
+					       (size_t)ulen - done))) {
+			err = -KBPF_EFAULT;
+			break;
+		}
+		done += n * sizeof(insn[0]);
+	}
+	if (starts)
+		kbpf_free(h, starts, bytes);
+	return err;
+}
+
 static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 			  union bpf_attr *attr, void *uattr)
 {
@@ -70,6 +193,15 @@ static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 	/* Linux shows the code's size only to a bpf_capable() caller. */
 	if (!kbpf_priv_has(h, KBPF_PRIV_BPF))
 		info.xlated_prog_len = 0;
+	/* The code itself, as much as the user has room for. */
+	info.xlated_prog_insns = uin.xlated_prog_insns;
+	if (info.xlated_prog_len && uin.xlated_prog_len) {
+		err = prog_xlated_dump(
+			h, prog, kbpf_u64_to_ptr(uin.xlated_prog_insns),
+			kbpf_min(info.xlated_prog_len, uin.xlated_prog_len));
+		if (err)
+			return err;
+	}
 	if (kbpf_copy_to_user(h, uinfo, &info, len) ||
 	    kbpf_copy_to_user(h,
 			      (void *)((uintptr_t)uattr +
