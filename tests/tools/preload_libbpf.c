@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 struct event {
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
 	const uint64_t *frames;
 	uint64_t value = 0;
 	size_t size;
+	struct timespec t0, t1;
 	int err, n;
 
 	if (argc < 2)
@@ -84,6 +86,17 @@ int main(int argc, char **argv)
 	}
 	n = ring_buffer__poll(rb, 100);
 	printf("poll: %d records\n", n);
+	/* Drained: a poll now sleeps its whole timeout (level-triggered). */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = ring_buffer__poll(rb, 200);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("poll of the drained ring: %d records, slept its timeout: %s\n",
+	       n,
+	       (t1.tv_sec - t0.tv_sec) * 1000 +
+				       (t1.tv_nsec - t0.tv_nsec) / 1000000 >=
+			       150 ?
+		       "yes" :
+		       "no");
 	size = (size_t)sysconf(_SC_PAGESIZE);
 	frames = mmap(NULL, size, PROT_READ, MAP_SHARED, bpf_map__fd(bss), 0);
 	printf("frames through an mmap of .bss: %lu\n",

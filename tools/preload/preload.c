@@ -14,6 +14,8 @@
  *   statfs/statfs64 in the private bpffs              -> BPF_FS_MAGIC
  *   unlink/unlinkat of a pin                          -> kbpf_posix_unpin
  *   mkdir/mkdirat/rmdir in the private bpffs          -> its directories
+ *   poll, ppoll, epoll_ctl/epoll_wait/epoll_pwait(2)  -> readiness as Linux's
+ *                                        (kbpf_posix_poll, _poll_rearm)
  *
  * Everything else (and every call made from inside kbpf's host: the
  * thread-local depth) goes to the real function, found with
@@ -27,10 +29,13 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -181,12 +186,129 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 	return r;
 }
 
+/*
+ * ---- poll(2) and epoll ----
+ *
+ * A kbpf fd is an eventfd that kbpf_host.wake signals; it would stay
+ * readable after a reader drained a ring buffer through shared memory.
+ * Before a caller sleeps, each kbpf fd it waits on is rearmed
+ * (kbpf_posix_poll_rearm): readable again only if Linux's poll says so.
+ * epoll sets are remembered from epoll_ctl to know their kbpf fds.
+ */
+#define WATCH_MAX 1024
+
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int epfd, fd;
+} watch[WATCH_MAX];
+static int nr_watch;
+
+/* Forget the pairs with this epfd (or any, -1) and fd (or any, -1). */
+static void watch_del(int epfd, int fd)
+{
+	pthread_mutex_lock(&watch_lock);
+	for (int i = 0; i < nr_watch;)
+		if ((epfd < 0 || watch[i].epfd == epfd) &&
+		    (fd < 0 || watch[i].fd == fd))
+			watch[i] = watch[--nr_watch];
+		else
+			i++;
+	pthread_mutex_unlock(&watch_lock);
+}
+
+static void watch_add(int epfd, int fd)
+{
+	watch_del(epfd, fd);
+	pthread_mutex_lock(&watch_lock);
+	if (nr_watch < WATCH_MAX) {
+		watch[nr_watch].epfd = epfd;
+		watch[nr_watch].fd = fd;
+		nr_watch++;
+	}
+	pthread_mutex_unlock(&watch_lock);
+}
+
+static void rearm_epoll(int epfd)
+{
+	int fds[WATCH_MAX], n = 0;
+
+	pthread_mutex_lock(&watch_lock);
+	for (int i = 0; i < nr_watch; i++)
+		if (watch[i].epfd == epfd)
+			fds[n++] = watch[i].fd;
+	pthread_mutex_unlock(&watch_lock);
+	depth++;
+	for (int i = 0; i < n; i++)
+		(void)kbpf_posix_poll_rearm(fds[i]);
+	depth--;
+}
+
+EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = REAL(epoll_ctl)(epfd, op, fd, ev);
+
+	if (r || depth)
+		return r;
+	depth++;
+	if (op == EPOLL_CTL_ADD && is_kbpf_fd(fd))
+		watch_add(epfd, fd);
+	else if (op == EPOLL_CTL_DEL)
+		watch_del(epfd, fd);
+	depth--;
+	return r;
+}
+
+EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	if (!depth)
+		rearm_epoll(epfd);
+	return REAL(epoll_wait)(epfd, ev, max, timeout);
+}
+
+EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+		       const sigset_t *mask)
+{
+	if (!depth)
+		rearm_epoll(epfd);
+	return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
+}
+
+EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	int r, any = 0;
+
+	if (depth)
+		return REAL(poll)(fds, n, timeout);
+	depth++;
+	for (nfds_t i = 0; i < n && !any; i++)
+		any = is_kbpf_fd(fds[i].fd);
+	r = any ? kbpf_posix_poll(fds, n, timeout) :
+		  REAL(poll)(fds, n, timeout);
+	depth--;
+	return r;
+}
+
+EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		 const sigset_t *mask)
+{
+	if (!depth) {
+		depth++;
+		for (nfds_t i = 0; i < n; i++)
+			if (is_kbpf_fd(fds[i].fd))
+				(void)kbpf_posix_poll_rearm(fds[i].fd);
+		depth--;
+	}
+	return REAL(ppoll)(fds, n, ts, mask);
+}
+
 EXPORT int close(int fd)
 {
 	int r;
 
 	if (depth)
 		return REAL(close)(fd);
+	if (nr_watch)
+		watch_del(fd, -1), watch_del(-1, fd);
 	depth++;
 	r = kbpf_posix_close(fd); /* -1/EBADF: not a kbpf fd */
 	depth--;
