@@ -137,6 +137,11 @@ long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
 	case KBPF_OBJ_LINK:
 		err = obj_info_link(h, obj, attr, uattr);
 		break;
+	case KBPF_OBJ_BTF:
+		err = kbpf_btf_get_info(
+			h, kbpf_container_of(obj, struct kbpf_btf, obj), attr,
+			uattr);
+		break;
 	default:
 		err = -KBPF_EINVAL;
 		break;
