@@ -62,6 +62,11 @@ struct bv {
 	int mode;
 	int phase;
 	uint32_t log_id;
+	/*
+	 * The member type id Linux's member log line shows while resolving:
+	 * a modifier's member is checked (and logged) with its resolved id.
+	 */
+	uint32_t mtid;
 	struct kbpf_vlog *log;
 	const struct kbpf_host *h;
 	char line[LINE_SIZE];
@@ -453,19 +458,21 @@ static void log_basic(struct bv *e, const uint8_t *t, const char *msg)
 static void log_member(struct bv *e, const uint8_t *st, const uint8_t *m,
 		       const char *msg)
 {
-	uint32_t off = rd(m + 8);
+	uint32_t off = rd(m + 8), tid = rd(m + 4);
 
 	if (!log_needed(e))
 		return;
-	if (e->phase != CHECK_META)
+	if (e->phase != CHECK_META) {
 		log_type(e, st, NULL);
+		tid = e->mtid;
+	}
 	if (t_kflag(st))
 		vlog(e, "\t%s type_id=%u bitfield_size=%u bits_offset=%u",
-		     name_for_log(e, rd(m)), rd(m + 4),
-		     BTF_MEMBER_BITFIELD_SIZE(off), BTF_MEMBER_BIT_OFFSET(off));
+		     name_for_log(e, rd(m)), tid, BTF_MEMBER_BITFIELD_SIZE(off),
+		     BTF_MEMBER_BIT_OFFSET(off));
 	else
 		vlog(e, "\t%s type_id=%u bits_offset=%u",
-		     name_for_log(e, rd(m)), rd(m + 4), off);
+		     name_for_log(e, rd(m)), tid, off);
 	if (msg && *msg) {
 		vlog(e, " ");
 		vlog(e, "%s", msg);
@@ -1506,6 +1513,7 @@ static int check_member(struct bv *e, const uint8_t *st, const uint8_t *m,
 			log_member(e, st, m, "Invalid member");
 			return -KBPF_EINVAL;
 		}
+		e->mtid = rid;
 		return check_member(e, st, m, rid, rt, kflag);
 	}
 	switch (kind) {
@@ -1557,6 +1565,7 @@ static int struct_resolve(struct bv *e, uint32_t vi)
 
 		if (lid >= e->btf->nr_types || !is_resolved(e, lid))
 			return -KBPF_EINVAL;
+		e->mtid = rd(lm + 4);
 		err = check_member(e, t, lm, lid, by_id(e, lid), t_kflag(t));
 		if (err)
 			return err;
@@ -1566,6 +1575,7 @@ static int struct_resolve(struct bv *e, uint32_t vi)
 		uint32_t mid = rd(m + 4);
 		const uint8_t *mt = by_id(e, mid);
 
+		e->mtid = mid;
 		if (nosize_or_null(mt) || source_only(mt)) {
 			log_member(e, t, m, "Invalid member");
 			return -KBPF_EINVAL;

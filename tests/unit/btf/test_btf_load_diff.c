@@ -309,6 +309,61 @@ KBPF_TEST(btf_load_log_attrs_vs_kernel,
 	same("error, log too short", b->out, b->len, 1, 30, 0, 0);
 	same("error, fixed log too short", b->out, b->len, 9, 30, 0, 0);
 	same("error, level without buffer", b->out, b->len, 1, 0, 0, 0);
+	/* Unwritable log buffer, unreadable blob. */
+	{
+		static struct res k, m;
+		union bpf_attr a;
+
+		for (int s = 0; s < 2; s++) {
+			struct res *r = s ? &m : &k;
+
+			memset(&a, 0, sizeof(a));
+			a.btf = (uint64_t)(uintptr_t)b->out;
+			a.btf_size = b->len;
+			a.btf_log_level = 1;
+			a.btf_log_buf = 0x10;
+			a.btf_log_size = 100;
+			r->ret = side_bpf(s, BPF_BTF_LOAD, &a);
+			r->true_size = a.btf_log_true_size;
+			side_close(s, r->ret);
+		}
+		cases++;
+		if (k.ret != m.ret || k.true_size != m.true_size) {
+			bad++;
+			printf("MISMATCH unwritable log: kernel %ld true %u, kbpf %ld true %u\n",
+			       k.ret, k.true_size, m.ret, m.true_size);
+		}
+	}
+	same("unreadable blob", (const void *)(uintptr_t)0x10, b->len, 1, 8192,
+	     0, 0);
+	/* The attr ends before btf_log_true_size: nothing written there. */
+	for (int s = 0; s < 2; s++) {
+		union bpf_attr a;
+		static char log[512];
+		long r;
+
+		memset(&a, 0, sizeof(a));
+		a.btf = (uint64_t)(uintptr_t)b->out;
+		a.btf_size = b->len;
+		a.btf_log_level = 1;
+		a.btf_log_buf = (uint64_t)(uintptr_t)log;
+		a.btf_log_size = sizeof(log);
+		a.btf_log_true_size = 0xdeadbeef;
+		r = s == SIDE_KERNEL ?
+			    oracle_kernel_bpf(BPF_BTF_LOAD, &a,
+					      offsetof(union bpf_attr,
+						       btf_log_true_size)) :
+			    oracle_kbpf_bpf(BPF_BTF_LOAD, &a,
+					    offsetof(union bpf_attr,
+						     btf_log_true_size));
+		cases++;
+		if (r != -22 || a.btf_log_true_size != 0xdeadbeef) {
+			/* the blob has a bad pointer type: -EINVAL */
+			bad++;
+			printf("MISMATCH short attr, side %d: %ld true %x\n", s,
+			       r, a.btf_log_true_size);
+		}
+	}
 	/* btf_flags and the token. */
 	same("btf_flags 2", b->out, b->len, 0, 0, 2, 0);
 	same("btf_flags 1<<31", b->out, b->len, 0, 0, 1u << 31, 0);
@@ -1097,5 +1152,148 @@ KBPF_TEST(btf_load_too_many_types_vs_kernel,
 		     0, 0, 0);
 	}
 	free(d);
+	T_EQ(bad, 0);
+}
+
+/* ---- random BTF of plausible records, for the resolution rules ---- */
+
+static uint32_t pick(uint64_t *st, const uint32_t *v, size_t n)
+{
+	return v[kbpf_test_rand(st) % n];
+}
+
+#define PICK(st, ...)                               \
+	pick(st, (const uint32_t[]){ __VA_ARGS__ }, \
+	     sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t))
+
+static void gen_btf(struct blob *b, uint64_t *st)
+{
+	uint32_t n = 1 + (uint32_t)(kbpf_test_rand(st) % 10), i, j, names[6];
+
+	b_reset(b);
+	names[0] = 0;
+	names[1] = S(b, "a");
+	names[2] = S(b, "b c");
+	names[3] = S(b, ".d");
+	names[4] = S(b, "int");
+	names[5] = S(b, "_x");
+	for (i = 0; i < n; i++) {
+		uint32_t kind = 1 + (uint32_t)(kbpf_test_rand(st) % 19);
+		uint32_t name = names[kbpf_test_rand(st) % 6];
+		uint32_t kflag = kbpf_test_rand(st) % 8 == 0;
+		uint32_t vlen = (uint32_t)(kbpf_test_rand(st) % 3);
+		uint32_t id = (uint32_t)(kbpf_test_rand(st) % (n + 2));
+
+		switch (kind) {
+		case BTF_KIND_INT:
+			T(b, name, kind, kflag, 0, PICK(st, 1, 2, 4, 8, 16, 3));
+			W(b, PICK(st, 0, 1, 2, 4) << 24 |
+				     PICK(st, 0, 0, 0, 1, 3) << 16 |
+				     PICK(st, 8, 16, 32, 64, 31, 1, 128));
+			break;
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+			T(b, name, kind, kflag, vlen,
+			  PICK(st, 0, 4, 8, 16, 24));
+			for (j = 0; j < vlen; j++) {
+				W(b, names[kbpf_test_rand(st) % 6]);
+				W(b, (uint32_t)(kbpf_test_rand(st) % (n + 1)));
+				W(b,
+				  (kflag ? PICK(st, 0, 0, 3, 8, 33) << 24 : 0) |
+					  PICK(st, 0, 0, 8, 32, 64, 33, 96));
+			}
+			break;
+		case BTF_KIND_ARRAY:
+			T(b, kbpf_test_rand(st) % 8 ? 0 : name, kind, 0, 0, 0);
+			W(b, (uint32_t)(kbpf_test_rand(st) % (n + 1)));
+			W(b, (uint32_t)(kbpf_test_rand(st) % (n + 1)));
+			W(b, PICK(st, 0, 1, 2, 4, 0x40000000));
+			break;
+		case BTF_KIND_ENUM:
+			T(b, name, kind, kflag, vlen, PICK(st, 1, 2, 4, 8, 3));
+			for (j = 0; j < vlen; j++) {
+				W(b, names[kbpf_test_rand(st) % 6]);
+				W(b, (uint32_t)kbpf_test_rand(st));
+			}
+			break;
+		case BTF_KIND_ENUM64:
+			T(b, name, kind, kflag, vlen, PICK(st, 4, 8, 3));
+			for (j = 0; j < vlen; j++) {
+				W(b, names[kbpf_test_rand(st) % 6]);
+				W(b, (uint32_t)kbpf_test_rand(st));
+				W(b, (uint32_t)kbpf_test_rand(st));
+			}
+			break;
+		case BTF_KIND_FUNC_PROTO:
+			T(b, kbpf_test_rand(st) % 8 ? 0 : name, kind, kflag,
+			  vlen, id);
+			for (j = 0; j < vlen; j++) {
+				W(b, names[kbpf_test_rand(st) % 6]);
+				W(b, (uint32_t)(kbpf_test_rand(st) % (n + 1)));
+			}
+			break;
+		case BTF_KIND_FUNC:
+			T(b, name, kind, kflag, PICK(st, 0, 1, 2), id);
+			break;
+		case BTF_KIND_VAR:
+			T(b, name, kind, kflag, 0, id);
+			W(b, PICK(st, 0, 1, 2));
+			break;
+		case BTF_KIND_DATASEC:
+			T(b, name, kind, kflag, vlen, PICK(st, 0, 4, 8, 16));
+			for (j = 0; j < vlen; j++) {
+				W(b, (uint32_t)(kbpf_test_rand(st) % (n + 1)));
+				W(b, PICK(st, 0, 4, 8));
+				W(b, PICK(st, 0, 4, 8));
+			}
+			break;
+		case BTF_KIND_FLOAT:
+			T(b, name, kind, kflag, 0, PICK(st, 2, 4, 8, 16, 3));
+			break;
+		case BTF_KIND_DECL_TAG:
+			T(b, name, kind, kflag, 0, id);
+			W(b, PICK(st, (uint32_t)-1, (uint32_t)-1, 0, 1, 2));
+			break;
+		case BTF_KIND_FWD:
+			T(b, name, kind, kflag, 0, 0);
+			break;
+		default: /* PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG */
+			T(b,
+			  kind == BTF_KIND_PTR || kbpf_test_rand(st) % 2 ?
+				  (kind == BTF_KIND_TYPEDEF ||
+						   kind == BTF_KIND_TYPE_TAG ?
+					   name :
+					   0) :
+				  name,
+			  kind, kind == BTF_KIND_TYPE_TAG ? kflag : 0, 0, id);
+			break;
+		}
+	}
+	b_finish(b);
+}
+
+KBPF_TEST(
+	btf_load_random_types_vs_kernel,
+	"seeded random records of every kind: same result, errno and whole log")
+{
+	struct blob *b;
+	uint64_t st = kbpf_test_seed() ^ 0x9e3779b97f4a7c15ull;
+
+	NEED_KERNEL();
+	b = new_blob();
+	T_ASSERT(b);
+	cases = bad = accepted = 0;
+	for (int i = 0; i < 20000 && bad <= 5; i++) {
+		char name[64];
+
+		gen_btf(b, &st);
+		snprintf(name, sizeof(name), "random %d (seed %llu)", i,
+			 (unsigned long long)kbpf_test_seed());
+		same_blob(name, b);
+	}
+	free(b);
+	printf("%d random blobs (%d accepted by the kernel), %d mismatches\n",
+	       cases, accepted, bad);
+	T_ASSERT(accepted > 100);
 	T_EQ(bad, 0);
 }
