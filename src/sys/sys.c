@@ -54,7 +54,18 @@ static bool sys_map_fd_flags_ok(const union bpf_attr *attr)
 		 ~(uint32_t)(BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_TOKEN_FD));
 }
 
+/*
+ * Linux's prog_get_fd_by_id() and btf_get_fd_by_id(): no flag but the
+ * token's, refused before the capability.
+ */
+static bool sys_plain_fd_flags_ok(const union bpf_attr *attr)
+{
+	return !(attr->open_flags & ~(uint32_t)BPF_F_TOKEN_FD);
+}
+
 #define NEXT_ID .attr_ok = sys_next_id_ok, .priv = KBPF_PRIV_SYS_ADMIN
+#define PLAIN_FD_FLAGS \
+	.attr_ok = sys_plain_fd_flags_ok, .priv = KBPF_PRIV_SYS_ADMIN
 #define MAP_FD_FLAGS .attr_ok = sys_map_fd_flags_ok, .priv = KBPF_PRIV_SYS_ADMIN
 
 /* Capability rules of whole commands (Linux 6.18, kernel/bpf/syscall.c). */
@@ -113,7 +124,7 @@ static const struct sys_cmd sys_cmds[] = {
 			   .attr_end = ATTR_END(btf_token_fd) },
 	[BPF_BTF_GET_FD_BY_ID] = { .fn = kbpf_sys_btf_get_fd_by_id,
 				   .attr_end = ATTR_END(fd_by_id_token_fd),
-				   SYS_ADMIN },
+				   PLAIN_FD_FLAGS },
 	[BPF_TASK_FD_QUERY] = { .fn = NULL,
 				.attr_end = ATTR_END(task_fd_query.probe_addr),
 				SYS_ADMIN },

@@ -1010,6 +1010,10 @@ static void cmd_attr(union bpf_attr *a, struct fx *f, int s, int cmd,
 		case BPF_ENABLE_STATS:
 			a->enable_stats.type = 9; /* unknown */
 			return;
+		case BPF_BTF_GET_FD_BY_ID: /* an fd access flag */
+			a->btf_id = 1;
+			a->open_flags = BPF_F_RDONLY;
+			return;
 		case BPF_BTF_LOAD: /* an unknown btf_flags bit */
 			a->btf = (uint64_t)(uintptr_t)btf_blob(&size);
 			a->btf_size = size;
