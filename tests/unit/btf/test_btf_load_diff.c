@@ -7,6 +7,7 @@
  * rules; the objects' ids, fds and bpf_btf_info; BPF_MAP_CREATE with
  * btf_fd/btf_key_type_id/btf_value_type_id and the map's info.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1295,5 +1296,43 @@ KBPF_TEST(
 	printf("%d random blobs (%d accepted by the kernel), %d mismatches\n",
 	       cases, accepted, bad);
 	T_ASSERT(accepted > 100);
+	T_EQ(bad, 0);
+}
+
+KBPF_TEST(
+	btf_load_vmlinux_vs_kernel,
+	"this machine's vmlinux BTF loaded as user BTF: same result, log size and log tail")
+{
+	static char logk[1 << 16], logm[1 << 16];
+	FILE *f = fopen("/sys/kernel/btf/vmlinux", "rb");
+	uint8_t *d;
+	long n;
+
+	NEED_KERNEL();
+	if (!f)
+		T_SKIP("no /sys/kernel/btf/vmlinux on this machine");
+	d = malloc(32u << 20);
+	n = d ? (long)fread(d, 1, 32u << 20, f) : -1;
+	fclose(f);
+	T_ASSERT(n > 0);
+	cases = bad = 0;
+	/* A level without a buffer: the result and the whole log's size. */
+	same("vmlinux, size only", d, (uint32_t)n, 1, 0, 0, 0);
+	/* A rolling 64 KiB log keeps the same last lines. */
+	for (int s = 0; s < 2; s++) {
+		union bpf_attr a;
+		long r;
+
+		memset(&a, 0, sizeof(a));
+		a.btf = (uint64_t)(uintptr_t)d;
+		a.btf_size = (uint32_t)n;
+		a.btf_log_level = 1;
+		a.btf_log_buf = (uint64_t)(uintptr_t)(s ? logm : logk);
+		a.btf_log_size = sizeof(logk);
+		r = side_bpf(s, BPF_BTF_LOAD, &a);
+		T_EQ(r, -ENOSPC);
+	}
+	T_EQ(strcmp(logk, logm), 0);
+	free(d);
 	T_EQ(bad, 0);
 }
