@@ -116,6 +116,7 @@ static void prog_free(struct kbpf_prog *prog)
 	size_t size = (size_t)prog->len * sizeof(struct bpf_insn);
 	uint32_t i;
 
+	kbpf_prog_btf_info_free(prog);
 	for (i = 0; i < prog->nr_maps; i++)
 		kbpf_map_put(prog->maps[i]);
 	kbpf_free(h, prog->maps, KBPF_MAX_USED_MAPS * sizeof(*prog->maps));
@@ -384,17 +385,17 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 			&log,
 			"Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable\n");
 		err = -KBPF_EINVAL;
-	} else if (attr->func_info_cnt || attr->line_info_cnt) {
-		kbpf_vlog_printf(
-			&log,
-			"kbpf: BTF func_info/line_info are not supported\n");
-		err = -KBPF_EINVAL;
 	} else {
 		err = 0;
 		if (prog->type == BPF_PROG_TYPE_TRACING)
 			err = kbpf_prog_attach_btf(prog, h, attr, &log);
+		/* func_info/line_info: Linux's checks around check_subprogs. */
+		if (!err)
+			err = kbpf_prog_btf_info_early(prog, h, attr, &log);
 		if (!err)
 			err = kbpf_prog_check(prog, h, attr, opts, &log);
+		if (!err)
+			err = kbpf_prog_btf_info_late(prog, h, attr, &log);
 		if (!err && h->verifier != KBPF_VERIFIER_OFF)
 			err = prog_verify(prog, h, opts, &log);
 	}

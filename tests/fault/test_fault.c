@@ -1532,6 +1532,65 @@ static long s_btf(void)
 	return mi.btf_id == info.id ? 0 : -EEXIST;
 }
 
+/* A program of two subprograms with func_info and line_info. */
+static long s_btf_prog(void)
+{
+	static const uint32_t types[] = {
+		/* [1] int */ 1,
+		BTF_KIND_INT << 24,
+		4,
+		32,
+		/* [2] int (void) */ 0,
+		BTF_KIND_FUNC_PROTO << 24,
+		1,
+		/* [3] main */ 5,
+		BTF_KIND_FUNC << 24,
+		2,
+		/* [4] sub */ 10,
+		BTF_KIND_FUNC << 24,
+		2,
+	};
+	static const char strs[] = "\0int\0main\0sub\0f.c";
+	static uint8_t blob[24 + sizeof(types) + sizeof(strs)];
+	const struct bpf_insn p[] = {
+		{ .code = BPF_JMP | BPF_CALL,
+		  .src_reg = BPF_PSEUDO_CALL,
+		  .imm = 1 },
+		EXIT,
+		MOV_K(0, 0),
+		EXIT,
+	};
+	const struct bpf_func_info fi[] = { { 0, 3 }, { 2, 4 } };
+	const struct bpf_line_info li[] = { { 0, 14, 14, 1 << 10 },
+					    { 2, 14, 14, 2 << 10 } };
+	uint32_t h[6] = { 0x0001eb9f,	 24,	      0, sizeof(types),
+			  sizeof(types), sizeof(strs) };
+	union bpf_attr a;
+	long btf;
+
+	memcpy(blob, h, 24);
+	memcpy(blob + 24, types, sizeof(types));
+	memcpy(blob + 24 + sizeof(types), strs, sizeof(strs));
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)blob;
+	a.btf_size = sizeof(blob);
+	FD(btf, sys(BPF_BTF_LOAD, &a));
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = 4;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.prog_btf_fd = (uint32_t)btf;
+	a.func_info = (uint64_t)(uintptr_t)fi;
+	a.func_info_cnt = 2;
+	a.func_info_rec_size = sizeof(fi[0]);
+	a.line_info = (uint64_t)(uintptr_t)li;
+	a.line_info_cnt = 2;
+	a.line_info_rec_size = sizeof(li[0]);
+	CK(track(sys(BPF_PROG_LOAD, &a)));
+	return 0;
+}
+
 /* ---- scenarios: the ELF loader ---- */
 
 #ifdef FAULT_LOADER_OBJ_DIR
@@ -1737,6 +1796,7 @@ static const struct {
 	{ "probe_link", s_probe_link },
 	{ "ids_stats_pins", s_ids_stats_pins },
 	{ "btf", s_btf },
+	{ "btf_prog", s_btf_prog },
 #ifdef FAULT_LOADER_OBJ_DIR
 	{ "elf_basic", s_elf_basic },
 	{ "elf_core", s_elf_core },

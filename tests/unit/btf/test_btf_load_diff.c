@@ -8,6 +8,7 @@
  * btf_fd/btf_key_type_id/btf_value_type_id and the map's info.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1335,4 +1336,349 @@ KBPF_TEST(
 	T_EQ(strcmp(logk, logm), 0);
 	free(d);
 	T_EQ(bad, 0);
+}
+
+/* ---- programs with prog_btf_fd, func_info and line_info ---- */
+
+/*
+ * The log without Linux's closing statistics line ("processed N insns")
+ * and kbpf's own notes ("kbpf: ..."): what the BTF checks wrote.
+ */
+static void strip_log(char *log)
+{
+	char *in = log, *out = log, *p = strstr(log, "processed ");
+
+	/* Linux's statistics may follow a message without its newline. */
+	if (p) {
+		char *nl = strchr(p, '\n');
+
+		memmove(p, nl ? nl + 1 : p + strlen(p),
+			strlen(nl ? nl + 1 : p + strlen(p)) + 1);
+	}
+	while (*in) {
+		char *nl = strchr(in, '\n');
+		size_t n = nl ? (size_t)(nl - in + 1) : strlen(in);
+
+		if (strncmp(in, "processed ", 10) && strncmp(in, "kbpf: ", 6)) {
+			memmove(out, in, n);
+			out += n;
+		}
+		in += n;
+	}
+	*out = 0;
+}
+
+struct pcase {
+	const char *what;
+	uint32_t fi_cnt, fi_rec, li_cnt, li_rec;
+	struct bpf_func_info fi[3];
+	struct bpf_line_info li[3];
+	int btf; /* 0: the BTF; 1: a closed fd; 2: a map fd */
+	int tail; /* a nonzero byte past the records' known fields */
+};
+
+static long prog_side(int s, const struct pcase *c, long btf_fd, long map_fd,
+		      char *log, size_t log_size, uint32_t *rec_back)
+{
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_JMP | BPF_CALL,
+		  .src_reg = BPF_PSEUDO_CALL,
+		  .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	static uint8_t fi[3 * 16], li[3 * 32];
+	union bpf_attr a;
+	long r;
+
+	memset(fi, 0, sizeof(fi));
+	memset(li, 0, sizeof(li));
+	for (uint32_t i = 0; i < 3; i++) {
+		memcpy(fi + i * c->fi_rec, &c->fi[i],
+		       c->fi_rec < 8 ? c->fi_rec : 8);
+		memcpy(li + i * c->li_rec, &c->li[i],
+		       c->li_rec < 16 ? c->li_rec : 16);
+	}
+	if (c->tail == 1)
+		fi[8 + 2] = 1;
+	if (c->tail == 2)
+		li[16 + 2] = 1;
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = 4;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.log_level = 1;
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = (uint32_t)log_size;
+	a.prog_btf_fd = c->btf == 0 ? (uint32_t)btf_fd :
+			c->btf == 1 ? 1000 :
+				      (uint32_t)map_fd;
+	a.func_info_cnt = c->fi_cnt;
+	a.func_info_rec_size = c->fi_rec;
+	a.func_info = (uint64_t)(uintptr_t)fi;
+	a.line_info_cnt = c->li_cnt;
+	a.line_info_rec_size = c->li_rec;
+	a.line_info = (uint64_t)(uintptr_t)li;
+	memset(log, 0, log_size);
+	r = side_bpf(s, BPF_PROG_LOAD, &a);
+	*rec_back = a.func_info_rec_size;
+	return r;
+}
+
+static void prog_blob(struct blob *b)
+{
+	b_reset(b);
+	T_int(b); /* 1 */
+	T(b, 0, BTF_KIND_FUNC_PROTO, 0, 0, 1); /* 2: int (void) */
+	T(b, S(b, "main"), BTF_KIND_FUNC, 0, 0, 2); /* 3 */
+	T(b, S(b, "sub"), BTF_KIND_FUNC, 0, 0, 2); /* 4 */
+	S(b, "file.c"); /* 14 */
+	S(b, "return 0;"); /* 21 */
+	T(b, 0, BTF_KIND_PTR, 0, 0, 1); /* 5: int * */
+	T(b, 0, BTF_KIND_FUNC_PROTO, 0, 0, 5); /* 6: int *(void) */
+	T(b, S(b, "p"), BTF_KIND_FUNC, 0, 0, 6); /* 7 */
+	b_finish(b);
+}
+
+#define FI2                  \
+	{                    \
+		{ 0, 3 },    \
+		{            \
+			2, 4 \
+		}            \
+	}
+#define LI2                                    \
+	{                                      \
+		{ 0, 14, 21, 1 << 10 | 1 },    \
+		{                              \
+			2, 14, 21, 2 << 10 | 1 \
+		}                              \
+	}
+
+KBPF_TEST(
+	btf_prog_func_line_info_vs_kernel,
+	"BPF_PROG_LOAD with prog_btf_fd, func_info and line_info: same result, errno and log; bpf_prog_info reports them alike")
+{
+	static const struct pcase pc[] = {
+		{ "valid", 2, 8, 2, 16, FI2, LI2, 0, 0 },
+		{ "func info only", 2, 8, 0, 16, FI2, LI2, 0, 0 },
+		{ "line info only", 0, 8, 2, 16, FI2, LI2, 0, 0 },
+		{ "func rec 4", 2, 4, 0, 16, FI2, LI2, 0, 0 },
+		{ "func rec 10", 2, 10, 0, 16, FI2, LI2, 0, 0 },
+		{ "func rec 256", 2, 256, 0, 16, FI2, LI2, 0, 0 },
+		{ "func rec 12, zero tail", 2, 12, 0, 16, FI2, LI2, 0, 0 },
+		{ "func rec 12, nonzero tail", 2, 12, 0, 16, FI2, LI2, 0, 1 },
+		{ "first insn_off 1",
+		  2,
+		  8,
+		  0,
+		  16,
+		  { { 1, 3 }, { 2, 4 } },
+		  LI2,
+		  0,
+		  0 },
+		{ "insn_off not increasing",
+		  2,
+		  8,
+		  0,
+		  16,
+		  { { 0, 3 }, { 0, 4 } },
+		  LI2,
+		  0,
+		  0 },
+		{ "type id not a FUNC",
+		  2,
+		  8,
+		  0,
+		  16,
+		  { { 0, 2 }, { 2, 4 } },
+		  LI2,
+		  0,
+		  0 },
+		{ "type id past last",
+		  2,
+		  8,
+		  0,
+		  16,
+		  { { 0, 3 }, { 2, 99 } },
+		  LI2,
+		  0,
+		  0 },
+		{ "one func for two subprogs", 1, 8, 0, 16, FI2, LI2, 0, 0 },
+		{ "three funcs",
+		  3,
+		  8,
+		  0,
+		  16,
+		  { { 0, 3 }, { 2, 4 }, { 3, 4 } },
+		  LI2,
+		  0,
+		  0 },
+		{ "layout mismatch",
+		  2,
+		  8,
+		  0,
+		  16,
+		  { { 0, 3 }, { 1, 4 } },
+		  LI2,
+		  0,
+		  0 },
+		{ "pointer-returning subprog",
+		  2,
+		  8,
+		  0,
+		  16,
+		  { { 0, 3 }, { 2, 7 } },
+		  LI2,
+		  0,
+		  0 },
+		{ "closed btf fd", 2, 8, 0, 16, FI2, LI2, 1, 0 },
+		{ "map fd as btf", 2, 8, 0, 16, FI2, LI2, 2, 0 },
+		{ "line rec 8", 2, 8, 2, 8, FI2, LI2, 0, 0 },
+		{ "line rec 18", 2, 8, 2, 18, FI2, LI2, 0, 0 },
+		{ "line rec 20, nonzero tail", 2, 8, 2, 20, FI2, LI2, 0, 2 },
+		{ "line insn_off past end",
+		  2,
+		  8,
+		  2,
+		  16,
+		  FI2,
+		  { { 0, 14, 21, 0 }, { 9, 14, 21, 0 } },
+		  0,
+		  0 },
+		{ "line insn_off not increasing",
+		  2,
+		  8,
+		  2,
+		  16,
+		  FI2,
+		  { { 0, 14, 21, 0 }, { 0, 14, 21, 0 } },
+		  0,
+		  0 },
+		{ "line file name offset",
+		  2,
+		  8,
+		  2,
+		  16,
+		  FI2,
+		  { { 0, 999, 21, 0 }, { 2, 14, 21, 0 } },
+		  0,
+		  0 },
+		{ "line off",
+		  2,
+		  8,
+		  2,
+		  16,
+		  FI2,
+		  { { 0, 14, 21, 0 }, { 2, 14, 9999, 0 } },
+		  0,
+		  0 },
+		{ "missing line for func#1", 2, 8, 1, 16, FI2, LI2, 0, 0 },
+		{ "line skips func#0",
+		  2,
+		  8,
+		  1,
+		  16,
+		  FI2,
+		  { { 1, 14, 21, 0 } },
+		  0,
+		  0 },
+		{ "line inside subprog",
+		  2,
+		  8,
+		  3,
+		  16,
+		  FI2,
+		  { { 0, 14, 21, 0 }, { 1, 14, 21, 0 }, { 2, 14, 21, 0 } },
+		  0,
+		  0 },
+		{ "line on exit of main only",
+		  2,
+		  8,
+		  2,
+		  16,
+		  FI2,
+		  { { 0, 14, 21, 0 }, { 1, 14, 21, 0 } },
+		  0,
+		  0 },
+	};
+	static char logk[4096], logm[4096];
+	struct blob *b;
+	long bfd[2], mfd[2];
+	int nbad = 0;
+
+	NEED_KERNEL();
+	b = new_blob();
+	T_ASSERT(b);
+	prog_blob(b);
+	for (int s = 0; s < 2; s++) {
+		bfd[s] = load_fd(s, b);
+		T_ASSERT(bfd[s] >= 0);
+		mfd[s] =
+			side_create(s, BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0, 0, NULL);
+		T_ASSERT(mfd[s] >= 0);
+	}
+	for (size_t i = 0; i < sizeof(pc) / sizeof(pc[0]); i++) {
+		uint32_t rk, rm;
+		long k = prog_side(SIDE_KERNEL, &pc[i], bfd[0], mfd[0], logk,
+				   sizeof(logk), &rk);
+		long m = prog_side(SIDE_KBPF, &pc[i], bfd[1], mfd[1], logm,
+				   sizeof(logm), &rm);
+		bool same_log;
+
+		strip_log(logk);
+		strip_log(logm);
+		same_log = k >= 0 || !strcmp(logk, logm);
+
+		if ((k >= 0) != (m >= 0) || (k < 0 && k != m) || !same_log) {
+			nbad++;
+			printf("MISMATCH %s: kernel %ld, kbpf %ld\n--- kernel log:\n%s\n--- kbpf log:\n%s\n",
+			       pc[i].what, k, m, logk, logm);
+		}
+		if (k >= 0 && m >= 0) {
+			struct bpf_prog_info info[2];
+			struct bpf_func_info fi[2][4];
+			struct bpf_line_info li[2][4];
+
+			for (int s = 0; s < 2; s++) {
+				union bpf_attr a;
+
+				memset(&info[s], 0, sizeof(info[s]));
+				memset(fi[s], 0, sizeof(fi[s]));
+				memset(li[s], 0, sizeof(li[s]));
+				info[s].nr_func_info = 4;
+				info[s].func_info_rec_size = 8;
+				info[s].func_info = (uint64_t)(uintptr_t)fi[s];
+				info[s].nr_line_info = 4;
+				info[s].line_info_rec_size = 16;
+				info[s].line_info = (uint64_t)(uintptr_t)li[s];
+				memset(&a, 0, sizeof(a));
+				a.info.bpf_fd = (uint32_t)(s ? m : k);
+				a.info.info_len = sizeof(info[s]);
+				a.info.info = (uint64_t)(uintptr_t)&info[s];
+				T_EQ(side_bpf(s, BPF_OBJ_GET_INFO_BY_FD, &a),
+				     0);
+				/* A record size other than Linux's: -EINVAL. */
+				info[s].func_info_rec_size = 12;
+				T_EQ(side_bpf(s, BPF_OBJ_GET_INFO_BY_FD, &a),
+				     -22);
+			}
+			T_NE(info[0].btf_id, 0);
+			T_NE(info[1].btf_id, 0);
+			T_EQ(info[0].nr_func_info, info[1].nr_func_info);
+			T_EQ(info[0].nr_line_info, info[1].nr_line_info);
+			T_EQ(info[0].line_info_rec_size,
+			     info[1].line_info_rec_size);
+			T_MEMEQ(fi[0], fi[1], sizeof(fi[0]));
+			T_MEMEQ(li[0], li[1], sizeof(li[0]));
+		}
+		side_close(SIDE_KERNEL, k);
+		side_close(SIDE_KBPF, m);
+	}
+	free(b);
+	printf("%zu program cases, %d mismatches\n", sizeof(pc) / sizeof(pc[0]),
+	       nbad);
+	T_EQ(nbad, 0);
 }
