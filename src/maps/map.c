@@ -59,9 +59,9 @@ struct kbpf_map *kbpf_map_from_obj(struct kbpf_obj *obj)
 }
 
 /*
- * An fd that should name an object kbpf does not have (a BPF token, a BTF
- * object): -EBADF if it is not open, else -EINVAL, as Linux answers for an
- * fd of the wrong kind.
+ * An fd that should name an object kbpf does not have (a BPF token):
+ * -EBADF if it is not open, else -EINVAL, as Linux answers for an fd of
+ * the wrong kind.
  */
 static int map_fd_is_not_kbpf_kind(const struct kbpf_host *h, int fd)
 {

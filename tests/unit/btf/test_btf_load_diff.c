@@ -1388,7 +1388,7 @@ static long prog_side(int s, const struct pcase *c, long btf_fd, long map_fd,
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	static uint8_t fi[3 * 16], li[3 * 32];
+	static uint8_t fi[3 * 256], li[3 * 256];
 	union bpf_attr a;
 	long r;
 
