@@ -9,11 +9,10 @@
  * right after it. The program keeps the BTF and the records for
  * bpf_prog_info.
  *
- * Differences: Linux writes the record size it expects back into the
- * user's attr when a record has nonzero bytes past it (-E2BIG); kbpf's
- * load path has no user attr here, so it does not (libbpf only uses that
- * hint for records larger than Linux's). Checks of global functions'
- * arguments belong to the verifier.
+ * When a record has nonzero bytes past the known fields (-E2BIG), the
+ * record size Linux expects is left in the attr, and BPF_PROG_LOAD writes
+ * it back to the user as Linux does (libbpf retries with it). Checks of
+ * global functions' arguments belong to the verifier.
  *
  * Syscall path only; no locks.
  */
@@ -64,7 +63,7 @@ static int copy_rec(const struct kbpf_host *h, void *dst, uint64_t usrc,
 }
 
 static int func_info_early(struct kbpf_prog *prog, const struct kbpf_host *h,
-			   const union bpf_attr *attr, struct kbpf_vlog *log)
+			   union bpf_attr *attr, struct kbpf_vlog *log)
 {
 	uint32_t n = attr->func_info_cnt, urec = attr->func_info_rec_size, i;
 	uint32_t prev = 0;
@@ -91,10 +90,13 @@ static int func_info_early(struct kbpf_prog *prog, const struct kbpf_host *h,
 		err = copy_rec(h, r, attr->func_info + (uint64_t)i * urec,
 			       sizeof(*r), urec);
 		if (err) {
-			if (err == -KBPF_E2BIG)
+			if (err == -KBPF_E2BIG) {
 				kbpf_vlog_printf(
 					log,
 					"nonzero tailing record in func info");
+				/* The size Linux expects goes back to the user. */
+				attr->func_info_rec_size = sizeof(*r);
+			}
 			return err;
 		}
 		if (!i && r->insn_off) {
@@ -123,7 +125,7 @@ static int func_info_early(struct kbpf_prog *prog, const struct kbpf_host *h,
 }
 
 int kbpf_prog_btf_info_early(struct kbpf_prog *prog, const struct kbpf_host *h,
-			     const union bpf_attr *attr, struct kbpf_vlog *log)
+			     union bpf_attr *attr, struct kbpf_vlog *log)
 {
 	struct kbpf_btf *btf;
 	int err;
@@ -271,8 +273,8 @@ static int func_info_late(struct kbpf_prog *prog, const uint8_t *map,
 }
 
 static int line_info(struct kbpf_prog *prog, const struct kbpf_host *h,
-		     const union bpf_attr *attr, const uint8_t *map,
-		     uint32_t nsub, struct kbpf_vlog *log)
+		     union bpf_attr *attr, const uint8_t *map, uint32_t nsub,
+		     struct kbpf_vlog *log)
 {
 	uint32_t n = attr->line_info_cnt, urec = attr->line_info_rec_size;
 	uint32_t i, s = 0, prev = 0;
@@ -297,10 +299,12 @@ static int line_info(struct kbpf_prog *prog, const struct kbpf_host *h,
 		err = copy_rec(h, l, attr->line_info + (uint64_t)i * urec,
 			       sizeof(*l), urec);
 		if (err) {
-			if (err == -KBPF_E2BIG)
+			if (err == -KBPF_E2BIG) {
 				kbpf_vlog_printf(
 					log,
 					"nonzero tailing record in line_info");
+				attr->line_info_rec_size = sizeof(*l);
+			}
 			return err;
 		}
 		if ((i && l->insn_off <= prev) || l->insn_off >= prog->len) {
@@ -350,7 +354,7 @@ static int line_info(struct kbpf_prog *prog, const struct kbpf_host *h,
 }
 
 int kbpf_prog_btf_info_late(struct kbpf_prog *prog, const struct kbpf_host *h,
-			    const union bpf_attr *attr, struct kbpf_vlog *log)
+			    union bpf_attr *attr, struct kbpf_vlog *log)
 {
 	size_t bytes = ((size_t)prog->len + 8) / 8;
 	uint8_t *map;

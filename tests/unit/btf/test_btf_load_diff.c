@@ -1423,7 +1423,8 @@ static long prog_side(int s, const struct pcase *c, long btf_fd, long map_fd,
 	a.line_info = (uint64_t)(uintptr_t)li;
 	memset(log, 0, log_size);
 	r = side_bpf(s, BPF_PROG_LOAD, &a);
-	*rec_back = a.func_info_rec_size;
+	/* What Linux writes back for a record with a nonzero tail. */
+	*rec_back = a.func_info_rec_size | a.line_info_rec_size << 16;
 	return r;
 }
 
@@ -1632,10 +1633,11 @@ KBPF_TEST(
 		strip_log(logm);
 		same_log = k >= 0 || !strcmp(logk, logm);
 
-		if ((k >= 0) != (m >= 0) || (k < 0 && k != m) || !same_log) {
+		if ((k >= 0) != (m >= 0) || (k < 0 && k != m) || !same_log ||
+		    rk != rm) {
 			nbad++;
-			printf("MISMATCH %s: kernel %ld, kbpf %ld\n--- kernel log:\n%s\n--- kbpf log:\n%s\n",
-			       pc[i].what, k, m, logk, logm);
+			printf("MISMATCH %s: kernel %ld (rec sizes %x), kbpf %ld (%x)\n--- kernel log:\n%s\n--- kbpf log:\n%s\n",
+			       pc[i].what, k, rk, m, rm, logk, logm);
 		}
 		if (k >= 0 && m >= 0) {
 			struct bpf_prog_info info[2];
