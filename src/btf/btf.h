@@ -2,7 +2,8 @@
 /*
  * One reader of BTF (the BPF Type Format) for all of kbpf: the object
  * loader's `.BTF`, CO-RE's local and target BTF, tracing programs'
- * attach_btf_id against the host's BTF, and (later) BPF_BTF_LOAD.
+ * attach_btf_id against the host's BTF, and the BTF objects of
+ * BPF_BTF_LOAD (whose Linux checks are btf_verify.c).
  *
  * kbpf_btf_parse() validates a blob once: the header, the type and string
  * areas against the blob, every type record's length against the type
@@ -22,9 +23,12 @@
 #define KBPF_BTF_BTF_H
 
 #include "core/compiler.h"
+#include "core/object.h"
+#include "kbpf/uapi/bpf.h"
 #include "kbpf/uapi/btf.h"
 
 struct kbpf_host;
+struct kbpf_vlog;
 
 #define KBPF_BTF_HDR_SIZE 24 /* struct btf_header */
 #define KBPF_BTF_REC_SIZE 12 /* struct btf_type */
@@ -230,5 +234,106 @@ uint32_t kbpf_btf_align_of(const struct kbpf_btf_view *b, uint32_t id);
  */
 uint32_t kbpf_btf_find(const struct kbpf_btf_view *b, uint32_t kind,
 		       const char *name);
+
+/* ---- BTF objects (BPF_BTF_LOAD), src/btf/btf_obj.c and btf_verify.c ---- */
+
+/* Linux's BTF_MAX_SIZE: BPF_BTF_LOAD refuses larger blobs with -E2BIG. */
+#define KBPF_BTF_MAX_SIZE (16u * 1024 * 1024)
+
+/**
+ * struct kbpf_btf - a BTF object: what BPF_BTF_LOAD creates and an fd or an
+ * id names; maps created with its type ids hold a reference.
+ * @obj: the common header (type KBPF_OBJ_BTF).
+ * @data: the blob as loaded (its own copy), @data_size bytes.
+ * @hdr_len: the header's length; @str_start: offset of the string area in
+ *           @data; @str_len: its length.
+ * @nr_types: types including void (id 0); 0 until the first is checked.
+ * @types_cap: entries allocated in @type_off.
+ * @type_off: per id, the offset of its record in @data.
+ * @resolved_ids, @resolved_sizes: per id (@nr_types entries), the id and
+ *           size its chain resolved to, as Linux keeps them.
+ * Immutable once loaded; freed by the last kbpf_obj_put().
+ */
+struct kbpf_btf {
+	struct kbpf_obj obj;
+	uint8_t *data;
+	uint32_t data_size;
+	uint32_t hdr_len;
+	uint32_t str_start;
+	uint32_t str_len;
+	uint32_t nr_types;
+	uint32_t types_cap;
+	uint32_t *type_off;
+	uint32_t *resolved_ids;
+	uint32_t *resolved_sizes;
+};
+
+/**
+ * kbpf_btf_verify() - Linux 6.18's checks of BTF from user space
+ * (btf_parse()) on @btf->data, filling @btf's type table and resolution.
+ * @h: the host (allocations).
+ * @btf: data and data_size set, the rest zero; on failure what was
+ *       allocated stays in @btf for its release to free.
+ * @log: Linux's log lines go here (header, one line per type, the error);
+ *       may be NULL.
+ *
+ * Context: syscall path; may sleep (allocates).
+ * Return: 0; -EINVAL for a broken rule; -ENOTSUPP (524) for a version other
+ * than 1, nonzero header flags or an unknown INT encoding; -E2BIG for
+ * nonzero header bytes past the 24 known ones or more than 2^20 - 1
+ * types; -ELOOP for a modifier chain longer than 32; -ENOMEM.
+ */
+int kbpf_btf_verify(const struct kbpf_host *h, struct kbpf_btf *btf,
+		    struct kbpf_vlog *log);
+
+/**
+ * kbpf_sys_btf_load() - BPF_BTF_LOAD: btf_flags (only BPF_F_TOKEN_FD;
+ * kbpf keeps no tokens, so a token fd is -EBADF if not open, else
+ * -EINVAL), CAP_BPF (-EPERM), btf_size at most KBPF_BTF_MAX_SIZE (-E2BIG),
+ * the log attributes (-EINVAL), the copy (-EFAULT), kbpf_btf_verify();
+ * btf_log_true_size is written back when the attr reaches it. A log that
+ * did not fit turns any result into -ENOSPC, as in Linux. Returns the new
+ * fd (read-only), or the errno.
+ *
+ * Context: syscall path; may sleep.
+ */
+long kbpf_sys_btf_load(const struct kbpf_host *h, union bpf_attr *attr,
+		       void *uattr, unsigned int size);
+
+/**
+ * kbpf_btf_get_info() - BPF_OBJ_GET_INFO_BY_FD for @btf: struct
+ * bpf_btf_info with Linux's rules (bytes past the structure must be zero:
+ * -E2BIG; the blob copied up to btf_size, the full size reported; name and
+ * name_len both set or both zero: -EINVAL; a name buffer too short gets
+ * what fits, NUL-terminated, and -ENOSPC). kbpf's BTF objects all come
+ * from user space: the name is "" and kernel_btf 0.
+ *
+ * Context: syscall path; may sleep.
+ * Return: 0 or the errno above; -EFAULT for unwritable user memory.
+ */
+long kbpf_btf_get_info(const struct kbpf_host *h, struct kbpf_btf *btf,
+		       union bpf_attr *attr, void *uattr);
+
+/**
+ * kbpf_btf_fd_get() - the BTF object of @fd, with a reference the caller
+ * drops with kbpf_obj_put(&btf->obj).
+ *
+ * Context: syscall path.
+ * Return: 0; -EBADF if @fd is not open; -EINVAL if it is not a BTF object.
+ */
+int kbpf_btf_fd_get(const struct kbpf_host *h, int fd, struct kbpf_btf **btf);
+
+/**
+ * kbpf_btf_type_id_size() - Linux's btf_type_id_size() on a loaded @btf:
+ * follow @id through modifiers and variables to a type with a size.
+ * Returns that type's record and sets *@id to its id and *@size (if not
+ * NULL) to its size; NULL for void, FWD, FUNC, FUNC_PROTO, a bad id or a
+ * chain without a size.
+ */
+const uint8_t *kbpf_btf_type_id_size(const struct kbpf_btf *btf, uint32_t *id,
+				     uint32_t *size);
+
+/* The record of @id in loaded @btf; NULL for id 0 or past the last. */
+const uint8_t *kbpf_btf_obj_type(const struct kbpf_btf *btf, uint32_t id);
 
 #endif /* KBPF_BTF_BTF_H */

@@ -191,6 +191,11 @@ struct kbpf_map {
 	uint64_t map_extra;
 	uint32_t btf_key_type_id;
 	uint32_t btf_value_type_id;
+	/*
+	 * The BTF object (KBPF_OBJ_BTF) of btf_fd when the map was created
+	 * with type ids; the map holds a reference until it is freed.
+	 */
+	struct kbpf_obj *btf;
 	char name[16];
 	/*
 	 * Set by BPF_MAP_FREEZE; only syscall-side writes look at it. 32 bits:

@@ -320,6 +320,16 @@ struct kbpf_prog {
 	bool verified;
 	bool checked_only;
 	uint32_t verified_insns;
+	/*
+	 * prog_btf_fd's BTF object (KBPF_OBJ_BTF) when the program came with
+	 * func_info or line_info, with a reference; the records as checked
+	 * (src/prog/btf_info.c), reported by bpf_prog_info.
+	 */
+	struct kbpf_obj *btf;
+	struct bpf_func_info *func_info;
+	uint32_t nr_func_info;
+	struct bpf_line_info *line_info;
+	uint32_t nr_line_info;
 	struct kbpf_rcu_head rcu;
 	atomic_uint runs;
 	struct kbpf_percpu stats;

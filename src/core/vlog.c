@@ -42,7 +42,7 @@ static void vlog_put(struct kbpf_vlog *log, const char *s, size_t n)
 	uint64_t cap = log->size - 1; /* room for the NUL */
 	size_t i;
 
-	if (!log->level || !cap)
+	if (!log->level || !cap || !log->buf)
 		goto count;
 	if (log->level & KBPF_LOG_FIXED) {
 		for (i = 0; i < n && log->end + i < cap; i++)
@@ -55,6 +55,12 @@ static void vlog_put(struct kbpf_vlog *log, const char *s, size_t n)
 	}
 count:
 	log->end += n;
+}
+
+void kbpf_vlog_write(struct kbpf_vlog *log, const char *s, size_t n)
+{
+	if (log->level || log->counting)
+		vlog_put(log, s, n);
 }
 
 void kbpf_vlog_printf(struct kbpf_vlog *log, const char *fmt, ...)
@@ -80,8 +86,12 @@ int kbpf_vlog_finalize(struct kbpf_vlog *log, int err, uint32_t *true_size)
 	int cerr;
 
 	*true_size = 0;
-	if (!log->level)
+	if (!log->level) {
+		if (log->counting && log->end)
+			*true_size = (uint32_t)kbpf_min(log->end + 1,
+							(uint64_t)0xffffffffu);
 		return err;
+	}
 	*true_size = (uint32_t)kbpf_min(log->end + 1, (uint64_t)0xffffffffu);
 	cap = log->size - 1;
 	len = kbpf_min(log->end, cap);

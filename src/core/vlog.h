@@ -33,6 +33,12 @@ struct kbpf_vlog {
 	char *buf; /* kernel copy, size bytes */
 	uint64_t start; /* rolling: logical offset of buf[0] */
 	uint64_t end; /* logical bytes written so far */
+	/*
+	 * Set by the caller after kbpf_vlog_init(): a level without a buffer
+	 * still counts the text, so that the true size can be reported (what
+	 * BPF_BTF_LOAD's btf_log_true_size gives, measured).
+	 */
+	bool counting;
 };
 
 /* Linux's bpf_verifier_log_attr_valid(); 0 or -EINVAL. */
@@ -41,6 +47,8 @@ int kbpf_vlog_init(struct kbpf_vlog *log, const struct kbpf_host *h,
 /* Append formatted text (a subset of printf: %d %u %x %s %c %ld %lu %lld %llu %llx %02x). */
 void kbpf_vlog_printf(struct kbpf_vlog *log, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Append @n bytes of @s as one line of Linux's log (no formatting). */
+void kbpf_vlog_write(struct kbpf_vlog *log, const char *s, size_t n);
 /*
  * Copy the log to the user buffer and report its true size; return @err,
  * or -ENOSPC if @err is 0 and the text did not fit, or -EFAULT.

@@ -7,6 +7,7 @@
  *
  * No locks here; each type documents its own.
  */
+#include "btf/btf.h"
 #include "core/object.h"
 #include "core/priv.h"
 #include "core/util.h"
@@ -58,9 +59,9 @@ struct kbpf_map *kbpf_map_from_obj(struct kbpf_obj *obj)
 }
 
 /*
- * An fd that should name an object kbpf does not have (a BPF token, a BTF
- * object): -EBADF if it is not open, else -EINVAL, as Linux answers for an
- * fd of the wrong kind.
+ * An fd that should name an object kbpf does not have (a BPF token):
+ * -EBADF if it is not open, else -EINVAL, as Linux answers for an fd of
+ * the wrong kind.
  */
 static int map_fd_is_not_kbpf_kind(const struct kbpf_host *h, int fd)
 {
@@ -88,15 +89,13 @@ static int map_generic_check(const struct kbpf_host *h,
 {
 	uint32_t type = attr->map_type;
 
-	/* kbpf keeps no BTF objects: no fd can be one. */
+	/* The BTF object itself is resolved after allocation (map_btf()). */
 	if (attr->btf_vmlinux_value_type_id &&
 	    (type != BPF_MAP_TYPE_STRUCT_OPS || attr->btf_key_type_id ||
 	     attr->btf_value_type_id))
 		return -KBPF_EINVAL;
 	if (attr->btf_key_type_id && !attr->btf_value_type_id)
 		return -KBPF_EINVAL;
-	if (attr->btf_value_type_id)
-		return map_fd_is_not_kbpf_kind(h, (int)attr->btf_fd);
 	if (attr->map_extra && type != BPF_MAP_TYPE_BLOOM_FILTER &&
 	    type != BPF_MAP_TYPE_ARENA)
 		return -KBPF_EINVAL;
@@ -162,6 +161,125 @@ static uint32_t map_type_priv(uint32_t type)
 
 static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 		      struct kbpf_map *inner, bool user, struct kbpf_map **out);
+
+/*
+ * The type's own BTF rule, Linux's map_ops->map_check_btf (measured for
+ * each type kbpf has, tests/unit/btf/test_btf_load_diff.c). @key is NULL
+ * for a map created without a key type (void).
+ */
+static int map_type_check_btf(const struct kbpf_map *map, const uint8_t *key,
+			      const uint8_t *value)
+{
+	uint32_t kind, data, vkind;
+
+	memcpy(&vkind, value + 4, 4);
+	switch (map->map_type) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		/* Keyless: a one-entry ARRAY of a DATASEC (.bss, .data). */
+		if (!key) {
+			if (map->map_type != BPF_MAP_TYPE_ARRAY ||
+			    map->max_entries != 1 ||
+			    BTF_INFO_KIND(vkind) != BTF_KIND_DATASEC)
+				return -KBPF_EINVAL;
+			return 0;
+		}
+		memcpy(&kind, key + 4, 4);
+		if (BTF_INFO_KIND(kind) != BTF_KIND_INT)
+			return -KBPF_EINVAL;
+		memcpy(&data, key + KBPF_BTF_REC_SIZE, 4);
+		if (BTF_INT_BITS(data) != 32 || BTF_INT_OFFSET(data))
+			return -KBPF_EINVAL;
+		return 0;
+	case BPF_MAP_TYPE_LPM_TRIE:
+		if (!key)
+			return -KBPF_EINVAL;
+		memcpy(&kind, key + 4, 4);
+		return BTF_INFO_KIND(kind) == BTF_KIND_STRUCT ? 0 :
+								-KBPF_EINVAL;
+	case BPF_MAP_TYPE_BLOOM_FILTER:
+		return key ? -KBPF_EINVAL : 0;
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+	case BPF_MAP_TYPE_STACK_TRACE:
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_USER_RINGBUF:
+		return -KBPF_ENOTSUPP;
+	default:
+		return 0;
+	}
+}
+
+/* Does @type have a rule of its own (Linux: ops->map_check_btf)? */
+static bool map_type_has_check_btf(uint32_t type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_LPM_TRIE:
+	case BPF_MAP_TYPE_BLOOM_FILTER:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+	case BPF_MAP_TYPE_STACK_TRACE:
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_USER_RINGBUF:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Linux's BTF step of map_create() (after allocation and the name):
+ * btf_fd must name a BTF object (-EBADF, -EINVAL); with a value type, the
+ * key's and the value's sizes must be the map's (-EINVAL), then the
+ * type's own rule. The map keeps a reference on the BTF.
+ */
+static int map_btf(const struct kbpf_host *h, struct kbpf_map *map,
+		   const union bpf_attr *attr)
+{
+	const uint8_t *key = NULL, *value;
+	struct kbpf_btf *btf;
+	uint32_t id, size;
+	int err;
+
+	if (!attr->btf_key_type_id && !attr->btf_value_type_id &&
+	    !attr->btf_vmlinux_value_type_id)
+		return 0;
+	err = kbpf_btf_fd_get(h, (int)attr->btf_fd, &btf);
+	if (err)
+		return err;
+	map->btf = &btf->obj;
+	if (attr->btf_value_type_id) {
+		if (attr->btf_key_type_id) {
+			id = attr->btf_key_type_id;
+			key = kbpf_btf_type_id_size(btf, &id, &size);
+			if (!key || size != map->key_size)
+				return -KBPF_EINVAL;
+		} else if (!map_type_has_check_btf(map->map_type)) {
+			/* Only types with a rule of their own may omit the key. */
+			return -KBPF_EINVAL;
+		}
+		id = attr->btf_value_type_id;
+		value = kbpf_btf_type_id_size(btf, &id, &size);
+		if (!value || size != map->value_size)
+			return -KBPF_EINVAL;
+		err = map_type_check_btf(map, key, value);
+		if (err)
+			return err;
+	}
+	map->btf_key_type_id = attr->btf_key_type_id;
+	map->btf_value_type_id = attr->btf_value_type_id;
+	return 0;
+}
 
 int kbpf_map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 		    struct kbpf_map **out)
@@ -240,8 +358,12 @@ static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 	/* Linux checks the name after allocating: an allocation error wins. */
 	err = kbpf_obj_name_copy(NULL, attr->map_name);
 	if (!err)
+		err = map_btf(h, map, attr);
+	if (!err)
 		err = kbpf_obj_id_alloc(&map->obj);
 	if (err) {
+		if (map->btf)
+			kbpf_obj_put(map->btf);
 		map->ops->free(map);
 		return err;
 	}
@@ -262,6 +384,8 @@ static void map_release(struct kbpf_obj *obj)
 	struct kbpf_map *map = kbpf_container_of(obj, struct kbpf_map, obj);
 
 	kbpf_obj_id_release(obj);
+	if (map->btf)
+		kbpf_obj_put(map->btf);
 	map->ops->free(map);
 }
 
@@ -283,8 +407,10 @@ void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
 				 attr->numa_node :
 				 KBPF_NUMA_NO_NODE;
 	map->map_extra = attr->map_extra;
-	map->btf_key_type_id = attr->btf_key_type_id;
-	map->btf_value_type_id = attr->btf_value_type_id;
+	/* Set with the BTF object by map_btf(), once it is checked. */
+	map->btf_key_type_id = 0;
+	map->btf_value_type_id = 0;
+	map->btf = NULL;
 	/* Bytes after the name's NUL are ignored, as Linux ignores them. */
 	for (n = 0; n < sizeof(map->name) - 1 && attr->map_name[n]; n++)
 		map->name[n] = attr->map_name[n];

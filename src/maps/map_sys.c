@@ -638,6 +638,7 @@ int kbpf_map_get_info(struct kbpf_map *map, struct bpf_map_info *info)
 	info->map_flags = map->map_flags &
 			  ~(uint32_t)(BPF_F_RDONLY | BPF_F_WRONLY);
 	memcpy(info->name, map->name, sizeof(info->name));
+	info->btf_id = map->btf ? map->btf->id : 0;
 	info->btf_key_type_id = map->btf_key_type_id;
 	info->btf_value_type_id = map->btf_value_type_id;
 	info->map_extra = map->map_extra;

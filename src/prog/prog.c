@@ -116,6 +116,7 @@ static void prog_free(struct kbpf_prog *prog)
 	size_t size = (size_t)prog->len * sizeof(struct bpf_insn);
 	uint32_t i;
 
+	kbpf_prog_btf_info_free(prog);
 	for (i = 0; i < prog->nr_maps; i++)
 		kbpf_map_put(prog->maps[i]);
 	kbpf_free(h, prog->maps, KBPF_MAX_USED_MAPS * sizeof(*prog->maps));
@@ -384,17 +385,17 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 			&log,
 			"Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable\n");
 		err = -KBPF_EINVAL;
-	} else if (attr->func_info_cnt || attr->line_info_cnt) {
-		kbpf_vlog_printf(
-			&log,
-			"kbpf: BTF func_info/line_info are not supported\n");
-		err = -KBPF_EINVAL;
 	} else {
 		err = 0;
 		if (prog->type == BPF_PROG_TYPE_TRACING)
 			err = kbpf_prog_attach_btf(prog, h, attr, &log);
+		/* func_info/line_info: Linux's checks around check_subprogs. */
+		if (!err)
+			err = kbpf_prog_btf_info_early(prog, h, attr, &log);
 		if (!err)
 			err = kbpf_prog_check(prog, h, attr, opts, &log);
+		if (!err)
+			err = kbpf_prog_btf_info_late(prog, h, attr, &log);
 		if (!err && h->verifier != KBPF_VERIFIER_OFF)
 			err = prog_verify(prog, h, opts, &log);
 	}
@@ -428,14 +429,37 @@ free_prog:
 	return err;
 }
 
+/* Write one u32 at @off of the user's attr if the attr reaches it. */
+static int prog_attr_write_u32(const struct kbpf_host *h, void *uattr,
+			       unsigned int size, size_t off, const uint32_t *v)
+{
+	if (off + sizeof(*v) > size)
+		return 0;
+	return kbpf_copy_to_user(h, (void *)((uintptr_t)uattr + off), v,
+				 sizeof(*v));
+}
+
 /* Called from syscall */
 long kbpf_sys_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 			void *uattr, unsigned int size)
 {
+	uint32_t fi_rec = attr->func_info_rec_size;
+	uint32_t li_rec = attr->line_info_rec_size;
 	struct kbpf_prog *prog;
 	int err, fd;
 
 	err = kbpf_prog_load(h, attr, NULL, &prog);
+	/* A record with a nonzero tail: Linux tells the size it expects. */
+	if (err == -KBPF_E2BIG && attr->func_info_rec_size != fi_rec &&
+	    prog_attr_write_u32(h, uattr, size,
+				offsetof(union bpf_attr, func_info_rec_size),
+				&attr->func_info_rec_size))
+		return -KBPF_EFAULT;
+	if (err == -KBPF_E2BIG && attr->line_info_rec_size != li_rec &&
+	    prog_attr_write_u32(h, uattr, size,
+				offsetof(union bpf_attr, line_info_rec_size),
+				&attr->line_info_rec_size))
+		return -KBPF_EFAULT;
 	/* log_true_size goes back whenever a log was asked for, as Linux does. */
 	if (attr->log_level &&
 	    offsetof(union bpf_attr, log_true_size) + sizeof(uint32_t) <= size)

@@ -32,6 +32,23 @@ int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
 			 const union bpf_attr *attr, struct kbpf_vlog *log);
 
 /*
+ * A program's BTF (btf_info.c): prog_btf_fd with func_info and line_info.
+ * _early: Linux's checks before the subprogram layout is known (the BTF
+ * fd: -EBADF, -EINVAL; func_info record size, order and FUNC type ids:
+ * -EINVAL with Linux's log line; nonzero record tails: -E2BIG, with the
+ * expected record size left in @attr's func_info_rec_size or
+ * line_info_rec_size for the caller to write back; -EFAULT;
+ * -ENOMEM); _late, after the structural check: func_info against the
+ * subprograms, then line_info. Both return 0 when the program has
+ * neither. _free drops what they kept (NULL-safe).
+ */
+int kbpf_prog_btf_info_early(struct kbpf_prog *prog, const struct kbpf_host *h,
+			     union bpf_attr *attr, struct kbpf_vlog *log);
+int kbpf_prog_btf_info_late(struct kbpf_prog *prog, const struct kbpf_host *h,
+			    union bpf_attr *attr, struct kbpf_vlog *log);
+void kbpf_prog_btf_info_free(struct kbpf_prog *prog);
+
+/*
  * The program commands of bpf(2), called by src/sys/sys.c's command table
  * (see maps/map_internal.h for @attr, @uattr and @size).
  */

@@ -47,7 +47,7 @@ long kbpf_sys_link_get_next_id(const struct kbpf_host *h, union bpf_attr *attr,
 	return ids_next(h, attr, uattr, size, KBPF_OBJ_LINK);
 }
 
-/* Called from syscall. kbpf has no BTF objects yet: the walk finds none. */
+/* Called from syscall */
 long kbpf_sys_btf_get_next_id(const struct kbpf_host *h, union bpf_attr *attr,
 			      void *uattr, unsigned int size)
 {
@@ -137,7 +137,7 @@ long kbpf_sys_prog_get_fd_by_id(const struct kbpf_host *h, union bpf_attr *attr,
 	return ids_plain_fd(h, attr, KBPF_OBJ_PROG);
 }
 
-/* Called from syscall. No BTF objects yet: every id gives -ENOENT. */
+/* Called from syscall */
 long kbpf_sys_btf_get_fd_by_id(const struct kbpf_host *h, union bpf_attr *attr,
 			       void *uattr, unsigned int size)
 {

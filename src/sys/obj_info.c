@@ -155,6 +155,50 @@ static int prog_xlated_dump(const struct kbpf_host *h, struct kbpf_prog *prog,
 	return err;
 }
 
+/*
+ * The program's BTF in bpf_prog_info, as Linux fills it: record sizes the
+ * user names must be Linux's (-EINVAL), then as many func_info and
+ * line_info records as the user has room for; kbpf has no JIT, so no
+ * jited line info.
+ */
+static int obj_info_prog_btf(const struct kbpf_host *h,
+			     const struct kbpf_prog *prog,
+			     const struct bpf_prog_info *uin,
+			     struct bpf_prog_info *info)
+{
+	uint32_t n;
+
+	if ((uin->nr_func_info || uin->func_info_rec_size) &&
+	    uin->func_info_rec_size != sizeof(struct bpf_func_info))
+		return -KBPF_EINVAL;
+	if ((uin->nr_line_info || uin->line_info_rec_size) &&
+	    uin->line_info_rec_size != sizeof(struct bpf_line_info))
+		return -KBPF_EINVAL;
+	if ((uin->nr_jited_line_info || uin->jited_line_info_rec_size) &&
+	    uin->jited_line_info_rec_size != sizeof(uint64_t))
+		return -KBPF_EINVAL;
+	info->btf_id = prog->btf ? prog->btf->id : 0;
+	info->func_info_rec_size = sizeof(struct bpf_func_info);
+	info->line_info_rec_size = sizeof(struct bpf_line_info);
+	info->jited_line_info_rec_size = sizeof(uint64_t);
+	info->func_info = uin->func_info;
+	info->line_info = uin->line_info;
+	info->jited_line_info = uin->jited_line_info;
+	info->nr_func_info = prog->nr_func_info;
+	n = kbpf_min(uin->nr_func_info, prog->nr_func_info);
+	if (n && kbpf_copy_to_user(h, kbpf_u64_to_ptr(uin->func_info),
+				   prog->func_info,
+				   (size_t)n * sizeof(*prog->func_info)))
+		return -KBPF_EFAULT;
+	info->nr_line_info = prog->nr_line_info;
+	n = kbpf_min(uin->nr_line_info, prog->nr_line_info);
+	if (n && kbpf_copy_to_user(h, kbpf_u64_to_ptr(uin->line_info),
+				   prog->line_info,
+				   (size_t)n * sizeof(*prog->line_info)))
+		return -KBPF_EFAULT;
+	return 0;
+}
+
 static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 			  union bpf_attr *attr, void *uattr)
 {
@@ -190,6 +234,9 @@ static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 			return -KBPF_EFAULT;
 	}
 	info.map_ids = uin.map_ids;
+	err = obj_info_prog_btf(h, prog, &uin, &info);
+	if (err)
+		return err;
 	/* Linux shows the code's size only to a bpf_capable() caller. */
 	if (!kbpf_priv_has(h, KBPF_PRIV_BPF))
 		info.xlated_prog_len = 0;
@@ -268,6 +315,11 @@ long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,
 		break;
 	case KBPF_OBJ_LINK:
 		err = obj_info_link(h, obj, attr, uattr);
+		break;
+	case KBPF_OBJ_BTF:
+		err = kbpf_btf_get_info(
+			h, kbpf_container_of(obj, struct kbpf_btf, obj), attr,
+			uattr);
 		break;
 	default:
 		err = -KBPF_EINVAL;

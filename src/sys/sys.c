@@ -54,13 +54,23 @@ static bool sys_map_fd_flags_ok(const union bpf_attr *attr)
 		 ~(uint32_t)(BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_TOKEN_FD));
 }
 
+/*
+ * Linux's prog_get_fd_by_id() and btf_get_fd_by_id(): no flag but the
+ * token's, refused before the capability.
+ */
+static bool sys_plain_fd_flags_ok(const union bpf_attr *attr)
+{
+	return !(attr->open_flags & ~(uint32_t)BPF_F_TOKEN_FD);
+}
+
 #define NEXT_ID .attr_ok = sys_next_id_ok, .priv = KBPF_PRIV_SYS_ADMIN
+#define PLAIN_FD_FLAGS \
+	.attr_ok = sys_plain_fd_flags_ok, .priv = KBPF_PRIV_SYS_ADMIN
 #define MAP_FD_FLAGS .attr_ok = sys_map_fd_flags_ok, .priv = KBPF_PRIV_SYS_ADMIN
 
 /* Capability rules of whole commands (Linux 6.18, kernel/bpf/syscall.c). */
 #define SYS_ADMIN .priv = KBPF_PRIV_SYS_ADMIN
 #define NET_ADMIN_FIRST .priv = KBPF_PRIV_NET_ADMIN, .priv_first = true
-#define BPF_CAP .priv = KBPF_PRIV_BPF
 
 /*
  * Every command Linux 6.18 has. A NULL handler means kbpf does not implement
@@ -109,12 +119,12 @@ static const struct sys_cmd sys_cmds[] = {
 	[BPF_RAW_TRACEPOINT_OPEN] = { .fn = kbpf_sys_raw_tracepoint_open,
 				      .attr_end =
 					      ATTR_END(raw_tracepoint.cookie) },
-	[BPF_BTF_LOAD] = { .fn = NULL,
-			   .attr_end = ATTR_END(btf_token_fd),
-			   BPF_CAP },
+	/* CAP_BPF after btf_flags and the token: in the handler. */
+	[BPF_BTF_LOAD] = { .fn = kbpf_sys_btf_load,
+			   .attr_end = ATTR_END(btf_token_fd) },
 	[BPF_BTF_GET_FD_BY_ID] = { .fn = kbpf_sys_btf_get_fd_by_id,
 				   .attr_end = ATTR_END(fd_by_id_token_fd),
-				   SYS_ADMIN },
+				   PLAIN_FD_FLAGS },
 	[BPF_TASK_FD_QUERY] = { .fn = kbpf_sys_task_fd_query,
 				.attr_end = ATTR_END(task_fd_query.probe_addr),
 				SYS_ADMIN },

@@ -8,6 +8,7 @@
 #ifndef KBPF_SRC_SYS_H
 #define KBPF_SRC_SYS_H
 
+#include "btf/btf.h"
 #include "core/object.h"
 #include "kbpf/sys.h"
 #include "kbpf/uapi/bpf.h"

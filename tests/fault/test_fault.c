@@ -35,6 +35,7 @@
 #include "core/map.h"
 #include "kbpf/perf.h"
 #include "kbpf/raw_tp.h"
+#include "kbpf/uapi/btf.h"
 #include "kbpf/uapi/perf_event.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
@@ -1439,6 +1440,157 @@ static long s_ids_stats_pins(void)
 	return r;
 }
 
+/* ---- scenarios: BTF objects ---- */
+
+/* BPF_BTF_LOAD of @n INTs and a struct of them, with a log. */
+static long btf_load(uint32_t n, bool bad, char *log, uint32_t log_size)
+{
+	static uint8_t blob[24 + 20 * 40 + 24 + 12 * 40 + 64];
+	uint32_t tl = 0, sl = 1, h[6];
+	union bpf_attr a;
+
+#define PUT(v)                                  \
+	do {                                    \
+		uint32_t v_ = (v);              \
+		memcpy(blob + 24 + tl, &v_, 4); \
+		tl += 4;                        \
+	} while (0)
+	for (uint32_t i = 0; i < n; i++) {
+		PUT(1); /* name "i" */
+		PUT(BTF_KIND_INT << 24);
+		PUT(4);
+		PUT(32);
+	}
+	PUT(3); /* "s" */
+	PUT(BTF_KIND_STRUCT << 24 | n);
+	PUT(4 * n);
+	for (uint32_t i = 0; i < n; i++) {
+		PUT(5); /* "m" */
+		PUT(bad && i == n - 1 ? 999 : i + 1);
+		PUT(32 * i);
+	}
+#undef PUT
+	memcpy(blob + 24 + tl, "\0i\0s\0m", 7);
+	sl = 7;
+	h[0] = 0x0001eb9f;
+	h[1] = 24;
+	h[2] = 0;
+	h[3] = tl;
+	h[4] = tl;
+	h[5] = sl;
+	memcpy(blob, h, 24);
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)blob;
+	a.btf_size = 24 + tl + sl;
+	if (log) {
+		a.btf_log_buf = (uint64_t)(uintptr_t)log;
+		a.btf_log_size = log_size;
+		a.btf_log_level = 1;
+	}
+	return track(sys(BPF_BTF_LOAD, &a));
+}
+
+static long s_btf(void)
+{
+	static char log[8192];
+	struct bpf_btf_info info;
+	struct bpf_map_info mi;
+	uint8_t copy[64];
+	union bpf_attr a;
+	long btf, map, r;
+
+	/* 40 types: the type table grows twice. */
+	FD(btf, btf_load(40, false, log, sizeof(log)));
+	/* A refused blob: -EINVAL after its log, or the allocation's -ENOMEM. */
+	r = btf_load(40, true, log, sizeof(log));
+	if (r != -EINVAL)
+		return r < 0 ? r : -EEXIST;
+	r = btf_load(3, false, NULL, 0);
+	CK(r);
+	memset(&info, 0, sizeof(info));
+	info.btf = (uint64_t)(uintptr_t)copy;
+	info.btf_size = sizeof(copy);
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)btf;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	CK(sys(BPF_OBJ_GET_INFO_BY_FD, &a));
+	memset(&a, 0, sizeof(a));
+	a.btf_id = info.id;
+	CK(track(sys(BPF_BTF_GET_FD_BY_ID, &a)));
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_HASH;
+	a.key_size = 4;
+	a.value_size = 160;
+	a.max_entries = 4;
+	a.btf_fd = (uint32_t)btf;
+	a.btf_key_type_id = 1;
+	a.btf_value_type_id = 41;
+	FD(map, sys(BPF_MAP_CREATE, &a));
+	memset(&mi, 0, sizeof(mi));
+	CK(obj_info(map, &mi, sizeof(mi)));
+	return mi.btf_id == info.id ? 0 : -EEXIST;
+}
+
+/* A program of two subprograms with func_info and line_info. */
+static long s_btf_prog(void)
+{
+	static const uint32_t types[] = {
+		/* [1] int */ 1,
+		BTF_KIND_INT << 24,
+		4,
+		32,
+		/* [2] int (void) */ 0,
+		BTF_KIND_FUNC_PROTO << 24,
+		1,
+		/* [3] main */ 5,
+		BTF_KIND_FUNC << 24,
+		2,
+		/* [4] sub */ 10,
+		BTF_KIND_FUNC << 24,
+		2,
+	};
+	static const char strs[] = "\0int\0main\0sub\0f.c";
+	static uint8_t blob[24 + sizeof(types) + sizeof(strs)];
+	const struct bpf_insn p[] = {
+		{ .code = BPF_JMP | BPF_CALL,
+		  .src_reg = BPF_PSEUDO_CALL,
+		  .imm = 1 },
+		EXIT,
+		MOV_K(0, 0),
+		EXIT,
+	};
+	const struct bpf_func_info fi[] = { { 0, 3 }, { 2, 4 } };
+	const struct bpf_line_info li[] = { { 0, 14, 14, 1 << 10 },
+					    { 2, 14, 14, 2 << 10 } };
+	uint32_t h[6] = { 0x0001eb9f,	 24,	      0, sizeof(types),
+			  sizeof(types), sizeof(strs) };
+	union bpf_attr a;
+	long btf;
+
+	memcpy(blob, h, 24);
+	memcpy(blob + 24, types, sizeof(types));
+	memcpy(blob + 24 + sizeof(types), strs, sizeof(strs));
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)blob;
+	a.btf_size = sizeof(blob);
+	FD(btf, sys(BPF_BTF_LOAD, &a));
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = 4;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.prog_btf_fd = (uint32_t)btf;
+	a.func_info = (uint64_t)(uintptr_t)fi;
+	a.func_info_cnt = 2;
+	a.func_info_rec_size = sizeof(fi[0]);
+	a.line_info = (uint64_t)(uintptr_t)li;
+	a.line_info_cnt = 2;
+	a.line_info_rec_size = sizeof(li[0]);
+	CK(track(sys(BPF_PROG_LOAD, &a)));
+	return 0;
+}
+
 /* ---- scenarios: the ELF loader ---- */
 
 #ifdef FAULT_LOADER_OBJ_DIR
@@ -1643,6 +1795,8 @@ static const struct {
 	{ "perf_event", s_perf_event },
 	{ "probe_link", s_probe_link },
 	{ "ids_stats_pins", s_ids_stats_pins },
+	{ "btf", s_btf },
+	{ "btf_prog", s_btf_prog },
 #ifdef FAULT_LOADER_OBJ_DIR
 	{ "elf_basic", s_elf_basic },
 	{ "elf_core", s_elf_core },

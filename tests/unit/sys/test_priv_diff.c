@@ -242,10 +242,13 @@ static void cmp_gap(const char *what, long k, long m)
 		note("known gap: %s: kernel %s, kbpf EOPNOTSUPP", what, res(k));
 		return;
 	}
-	/* kbpf has no BTF objects yet: the kernel's vmlinux BTF has an id. */
+	/*
+	 * The kernel's vmlinux and module BTF have ids; kbpf's BTF ids are
+	 * only those of BTF loaded into it.
+	 */
 	if (k >= 0 && m == -ENOENT && strstr(what, "BTF_")) {
-		note("known gap: %s: kernel %s, kbpf has no BTF objects", what,
-		     res(k));
+		note("known gap: %s: kernel %s, kbpf has only the BTF loaded into it",
+		     what, res(k));
 		return;
 	}
 	if (!same_result(k, m))
@@ -1006,6 +1009,15 @@ static void cmd_attr(union bpf_attr *a, struct fx *f, int s, int cmd,
 			return;
 		case BPF_ENABLE_STATS:
 			a->enable_stats.type = 9; /* unknown */
+			return;
+		case BPF_BTF_GET_FD_BY_ID: /* an fd access flag */
+			a->btf_id = 1;
+			a->open_flags = BPF_F_RDONLY;
+			return;
+		case BPF_BTF_LOAD: /* an unknown btf_flags bit */
+			a->btf = (uint64_t)(uintptr_t)btf_blob(&size);
+			a->btf_size = size;
+			a->btf_flags = 2;
 			return;
 		case BPF_PROG_QUERY:
 			a->query.target_fd = (uint32_t)cg;
