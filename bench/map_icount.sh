@@ -34,6 +34,7 @@ printf "%-14s %-7s %10s %10s %10s   (host instructions per map call)\n" map op f
 for row in "bench_array array lookup" "bench_array array update" \
 	"bench_array percpu_array lookup" "bench_array percpu_array update" \
 	"bench_hash hash lookup" "bench_hash lru_hash lookup"; do
+	# shellcheck disable=SC2086 # a row is words, split on purpose
 	set -- $row
 	line=$(printf "%-14s %-7s" "$2" "$3")
 	for mode in fast checked unpriv; do
