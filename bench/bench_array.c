@@ -17,6 +17,10 @@
 #include <unistd.h>
 
 #include "core/map.h"
+#include "core/object.h"
+#include "core/priv.h"
+#include "core/prog.h"
+#include "kbpf/interp.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 
@@ -56,27 +60,14 @@ static const struct side kernel_side = { sys_bpf, close };
 static const struct side kbpf_side = { kbpf_bpf, kbpf_posix_close };
 
 /*
- * ns per run / OPS of a program of 64 iterations of (key = i * K & 1023;
- * lookup or update), on @sd; r0 counts the successes (found, or 0
- * returned), which every run must report; -1 if not.
+ * The program: 64 iterations of (key = i * K & 1023; lookup or update of
+ * map @mfd, or nothing without @with_call); r0 counts the successes
+ * (found, or 0 returned). Into @p (room for 40); returns its length.
  */
-static double side_ns(const struct side *sd, int type, int with_call,
-		      int update)
+static int build_prog(struct bpf_insn *p, int mfd, int with_call, int update)
 {
-	union bpf_attr a;
-	struct bpf_insn p[40];
-	uint8_t data[64] = { 0 };
-	int mfd, fd, n = 0;
-	double best = 1e30;
+	int n = 0;
 
-	memset(&a, 0, sizeof(a));
-	a.map_type = (uint32_t)type;
-	a.key_size = 4;
-	a.value_size = 8;
-	a.max_entries = 1024;
-	mfd = (int)sd->bpf(BPF_MAP_CREATE, &a);
-	if (mfd < 0)
-		return -1;
 	p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 0); /* i */
 	p[n++] = I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -16, 1); /* value */
 	p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 7, 0, 0, 0); /* successes */
@@ -112,12 +103,50 @@ static double side_ns(const struct side *sd, int type, int with_call,
 	n++;
 	p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 0, 7, 0, 0);
 	p[n++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	return n;
+}
+
+static int side_map(const struct side *sd, int type)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = (uint32_t)type;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 1024;
+	return (int)sd->bpf(BPF_MAP_CREATE, &a);
+}
+
+static int side_prog(const struct side *sd, int mfd, int with_call, int update)
+{
+	union bpf_attr a;
+	struct bpf_insn p[40];
+
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	a.insn_cnt = (uint32_t)n;
+	a.insn_cnt = (uint32_t)build_prog(p, mfd, with_call, update);
 	a.insns = (uint64_t)(uintptr_t)p;
 	a.license = (uint64_t)(uintptr_t) "GPL";
-	fd = (int)sd->bpf(BPF_PROG_LOAD, &a);
+	return (int)sd->bpf(BPF_PROG_LOAD, &a);
+}
+
+/*
+ * ns per run / OPS of the program on @sd, each run checked to report its
+ * 64 successes; -1 if not.
+ */
+static double side_ns(const struct side *sd, int type, int with_call,
+		      int update)
+{
+	union bpf_attr a;
+	uint8_t data[64] = { 0 };
+	int mfd, fd;
+	double best = 1e30;
+
+	mfd = side_map(sd, type);
+	if (mfd < 0)
+		return -1;
+	fd = side_prog(sd, mfd, with_call, update);
 	if (fd < 0) {
 		sd->close(mfd);
 		return -1;
@@ -186,13 +215,57 @@ static double kbpf_ns(int type, int update)
 	return best;
 }
 
-int main(void)
+/*
+ * bench_array --run array|percpu_array lookup|update|none
+ * fast|checked|unpriv REPS: load the program into kbpf (bpf(2) path) and
+ * run it REPS times through kbpf_interp_run() in that mode, nothing else:
+ * for bench/map_icount.sh, which counts host instructions under callgrind.
+ * "unpriv": checked, as if loaded without CAP_PERFMON (the pointer rules).
+ */
+static int run_only(const char *type, const char *op, const char *mode,
+		    int reps)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	uint8_t ctx[64] = { 0 };
+	struct kbpf_interp_args args = { .ctx = ctx, .ctx_size = sizeof(ctx) };
+	struct kbpf_obj *obj;
+	struct kbpf_prog *prog;
+	int mfd, fd, with_call = strcmp(op, "none") != 0;
+	uint64_t r0 = 0;
+
+	mfd = side_map(&kbpf_side, strcmp(type, "percpu_array") ?
+					   BPF_MAP_TYPE_ARRAY :
+					   BPF_MAP_TYPE_PERCPU_ARRAY);
+	fd = mfd < 0 ? -1 :
+		       side_prog(&kbpf_side, mfd, with_call,
+				 !strcmp(op, "update"));
+	if (fd < 0 || kbpf_obj_fd_get(h, fd, KBPF_OBJ_PROG, &obj, NULL))
+		return 1;
+	prog = kbpf_prog_from_obj(obj);
+	args.mode = strcmp(mode, "fast") ? KBPF_INTERP_CHECKED :
+					   KBPF_INTERP_FAST;
+	if (!strcmp(mode, "unpriv"))
+		prog->priv = KBPF_PRIV_BPF;
+	for (int i = 0; i < reps; i++)
+		if (kbpf_interp_run(prog, h, &args, &r0) ||
+		    r0 != (uint64_t)(with_call ? OPS : 0))
+			return 1;
+	kbpf_obj_put(obj);
+	kbpf_posix_close(fd);
+	kbpf_posix_close(mfd);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int type;
 	} types[] = { { "ARRAY", BPF_MAP_TYPE_ARRAY },
 		      { "PERCPU_ARRAY", BPF_MAP_TYPE_PERCPU_ARRAY } };
+
+	if (argc == 6 && !strcmp(argv[1], "--run"))
+		return run_only(argv[2], argv[3], argv[4], atoi(argv[5]));
 
 	printf("array maps: ns per map operation (best of 7), 1024 entries. program path: the same BPF program on both sides through BPF_PROG_TEST_RUN (kbpf: checked interpreter); beside it, NOT the program path: kbpf's kbpf_map_* C calls\n");
 	printf("%-14s %-7s %10s %10s %8s   %10s\n", "map", "op", "kbpf prog",

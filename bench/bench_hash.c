@@ -32,6 +32,10 @@
 #include <unistd.h>
 
 #include "core/map.h"
+#include "core/object.h"
+#include "core/priv.h"
+#include "core/prog.h"
+#include "kbpf/interp.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 
@@ -541,9 +545,53 @@ static void row(const char *what, double prog, double kern, double kb,
 	       prog > 0 && kern > 0 ? prog / kern : 0, kb, nv);
 }
 
+/*
+ * bench_hash --run hash|lru_hash lookup|none fast|checked|unpriv REPS: a
+ * 1024-entry map with 4-byte keys, the program loaded into kbpf (bpf(2)
+ * path) and run REPS times through kbpf_interp_run() in that mode, nothing
+ * else: for bench/map_icount.sh (host instructions under callgrind).
+ */
+static int run_only(const char *type, const char *op, const char *mode,
+		    int reps)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	uint8_t ctx[64] = { 0 };
+	struct kbpf_interp_args args = { .ctx = ctx, .ctx_size = sizeof(ctx) };
+	struct kbpf_obj *obj;
+	struct kbpf_prog *prog;
+	int mfd, fd, lookup = !strcmp(op, "lookup");
+	uint64_t r0 = 0;
+
+	mfd = side_map(&kbpf_side,
+		       strcmp(type, "lru_hash") ? BPF_MAP_TYPE_HASH :
+						  BPF_MAP_TYPE_LRU_HASH,
+		       4, 1024);
+	fd = mfd < 0 ? -1 :
+		       side_prog(&kbpf_side, mfd, lookup ? OP_LOOKUP : OP_NONE,
+				 4, 1023);
+	if (fd < 0 || kbpf_obj_fd_get(h, fd, KBPF_OBJ_PROG, &obj, NULL))
+		return 1;
+	prog = kbpf_prog_from_obj(obj);
+	args.mode = strcmp(mode, "fast") ? KBPF_INTERP_CHECKED :
+					   KBPF_INTERP_FAST;
+	if (!strcmp(mode, "unpriv"))
+		prog->priv = KBPF_PRIV_BPF;
+	for (int i = 0; i < reps; i++)
+		if (kbpf_interp_run(prog, h, &args, &r0) ||
+		    r0 != (uint64_t)(lookup ? OPS : 0))
+			return 1;
+	kbpf_obj_put(obj);
+	kbpf_posix_close(fd);
+	kbpf_posix_close(mfd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const uint32_t sizes[] = { 1024, 1u << 20 };
+
+	if (argc == 6 && !strcmp(argv[1], "--run"))
+		return run_only(argv[2], argv[3], argv[4], atoi(argv[5]));
 	int quick = argc > 1 && !strcmp(argv[1], "quick");
 
 	if (argc > 1 && !strcmp(argv[1], "scale")) {

@@ -63,6 +63,21 @@ struct kbpf_map_value_area {
 	uint32_t size;
 };
 
+/**
+ * struct kbpf_map_inline_lookup - lookup_elem() as an address computation
+ * (inline_lookup op; Linux's map_gen_lookup emits the same as
+ * instructions): for the u32 index at the key, the value is
+ * @base + @cpu_stride * cpu + index * @elem_size when index < @max_entries,
+ * else NULL; cpu is kbpf_this_cpu() of the map's host when @percpu, else 0.
+ */
+struct kbpf_map_inline_lookup {
+	uint8_t *base;
+	size_t cpu_stride;
+	uint32_t elem_size;
+	uint32_t max_entries;
+	bool percpu;
+};
+
 struct kbpf_map_ops {
 	/* ---- Syscall path only (may sleep, no kbpf lock held on entry) ---- */
 
@@ -143,6 +158,16 @@ struct kbpf_map_ops {
 	 */
 	bool (*value_area)(const struct kbpf_map *map,
 			   struct kbpf_map_value_area *area);
+	/*
+	 * Syscall path (program load), optional: fill @out and return true
+	 * when lookup_elem() is exactly the computation it describes, for the
+	 * map's whole life (storage allocated with the map, never moved).
+	 * The interpreter then does it inline at call sites known to get
+	 * this map, without a call (the map's value bookkeeping of checked
+	 * runs stays the helper's: kbpf_run_add_map_value()).
+	 */
+	bool (*inline_lookup)(const struct kbpf_map *map,
+			      struct kbpf_map_inline_lookup *out);
 	/* Map-in-map: store @inner at @key (kbpf_map_set_inner()). */
 	int (*set_inner)(struct kbpf_map *map, const void *key,
 			 struct kbpf_map *inner);

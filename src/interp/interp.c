@@ -44,6 +44,7 @@
 #include "core/priv.h"
 #include "core/prog.h"
 #include "kbpf/packet.h"
+#include "image.h"
 
 struct interp_region {
 	uintptr_t start;
@@ -80,6 +81,8 @@ struct interp_state {
 	struct kbpf_run *run;
 	const struct bpf_insn *insns;
 	uint32_t len;
+	uint32_t nr_sites; /* of the running program's image; 0 without one */
+	const struct kbpf_interp_site *sites;
 	uint32_t depth; /* stack frames in use */
 	uint64_t budget; /* checked mode: instructions (and callbacks) left */
 	uint32_t may_goto; /* may_goto iterations left */
@@ -608,23 +611,25 @@ void kbpf_run_regions_release(struct kbpf_run *run, uint64_t mark)
 		interp_regions_release(st, mark);
 }
 
-void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
-			    void *value)
+/*
+ * Checked mode: @value, which a lookup of @map handed out, becomes the
+ * program's with the map's permissions: in @map's value area (one for all
+ * its values) when it has one, else as a region of its own.
+ */
+static KBPF_NOINLINE int interp_add_map_value_slow(struct interp_state *st,
+						   const struct kbpf_map *map,
+						   void *value)
 {
-	struct interp_state *st = run->checked;
 	struct kbpf_map_value_area a;
 	uintptr_t v = (uintptr_t)value;
-	int err;
 
-	if (!st || !value)
-		return;
 	if (map->ops->value_area && map->ops->value_area(map, &a) && a.stride &&
 	    a.off + a.size <= a.stride && v >= a.start && v < a.end) {
 		uint32_t i;
 
 		for (i = 0; i < st->nr_areas; i++)
 			if (st->areas[i].start == a.start)
-				return;
+				return 0;
 		if (st->nr_areas < INTERP_MAX_AREAS) {
 			st->areas[st->nr_areas++] = (struct interp_area){
 				.start = a.start,
@@ -635,12 +640,43 @@ void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
 				.writable = map_prog_writable(map),
 				.write_only = map_prog_write_only(map),
 			};
-			return;
+			return 0;
 		}
 	}
-	err = interp_region_add_perm(st, value, map->value_size,
-				     map_prog_writable(map),
-				     map_prog_write_only(map));
+	return interp_region_add_perm(st, value, map->value_size,
+				      map_prog_writable(map),
+				      map_prog_write_only(map));
+}
+
+/*
+ * As above, first asking whether @value lies in an area the run already
+ * has: areas are disjoint storage of distinct maps, so that area is
+ * @map's, with its permissions (the common case: the same map looked up
+ * again, answered without asking the map).
+ */
+static KBPF_ALWAYS_INLINE int interp_add_map_value(struct interp_state *st,
+						   const struct kbpf_map *map,
+						   void *value)
+{
+	uintptr_t v = (uintptr_t)value;
+	uint32_t i;
+
+	for (i = 0; i < st->nr_areas; i++)
+		if (v - st->areas[i].start <
+		    st->areas[i].end - st->areas[i].start)
+			return 0;
+	return interp_add_map_value_slow(st, map, value);
+}
+
+void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
+			    void *value)
+{
+	struct interp_state *st = run->checked;
+	int err;
+
+	if (!st || !value)
+		return;
+	err = interp_add_map_value(st, map, value);
 	if (err && !run->error)
 		run->error = err;
 }
@@ -1109,26 +1145,19 @@ static int interp_check_args(const struct interp_state *st,
 	return 0;
 }
 
-static int interp_call_helper(struct interp_state *st, uint32_t id,
-			      uint64_t *regs, bool checked)
+/*
+ * A call of helper @h (resolved from its id at load, or by
+ * interp_call_helper()): checked mode checks the arguments against its
+ * prototype first, and makes sure a map value it hands out is a region.
+ */
+static int interp_call_resolved(struct interp_state *st,
+				const struct kbpf_helper *h, uint64_t *regs,
+				bool checked)
 {
 	struct kbpf_run *run = st->run;
-	const struct kbpf_prog *prog = run->prog;
-	const struct kbpf_helper *h;
 	int err;
 
-	if (id >= prog->nr_helpers || !prog->helpers[id].fn)
-		return -KBPF_ENOENT;
-	h = &prog->helpers[id];
 	if (checked) {
-		/*
-		 * The load refuses helpers of other program types; a program
-		 * built without kbpf_prog_load() must not reach them either
-		 * (the packet helpers trust run->ctx to be their context).
-		 */
-		if (h->prog_types && prog->type < 64 &&
-		    !(h->prog_types & (1ULL << prog->type)))
-			return -KBPF_EINVAL;
 		err = interp_check_args(st, h, regs);
 		if (!err && st->unpriv)
 			err = taint_call_args(st, h, regs);
@@ -1164,6 +1193,39 @@ static int interp_call_helper(struct interp_state *st, uint32_t id,
 	return 0;
 }
 
+/* A call by helper id (a program without an image, callx). */
+static int interp_call_helper(struct interp_state *st, uint32_t id,
+			      uint64_t *regs, bool checked)
+{
+	const struct kbpf_prog *prog = st->run->prog;
+	const struct kbpf_helper *h;
+
+	if (id >= prog->nr_helpers || !prog->helpers[id].fn)
+		return -KBPF_ENOENT;
+	h = &prog->helpers[id];
+	/*
+	 * The load refuses helpers of other program types; a program built
+	 * without kbpf_prog_load() must not reach them either (the packet
+	 * helpers trust run->ctx to be their context).
+	 */
+	if (checked && h->prog_types && prog->type < 64 &&
+	    !(h->prog_types & (1ULL << prog->type)))
+		return -KBPF_EINVAL;
+	return interp_call_resolved(st, h, regs, checked);
+}
+
+/* Run @prog's image, or its instructions if it has none. */
+static void interp_use_prog(struct interp_state *st,
+			    const struct kbpf_prog *prog)
+{
+	const struct kbpf_interp_image *img = prog->interp_image;
+
+	st->insns = img ? img->insns : prog->insns;
+	st->len = prog->len;
+	st->sites = img ? img->sites : NULL;
+	st->nr_sites = img ? img->nr_sites : 0;
+}
+
 /*
  * The jump of bpf_tail_call (the helper counted it and found @next): the
  * main frame continues at @next's first instruction with the same
@@ -1195,10 +1257,12 @@ interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 	if (!run->host->defer_free)
 		st->held[st->nr_held++] = next;
 	run->prog = next;
-	st->insns = next->insns;
-	st->len = next->len;
+	interp_use_prog(st, next);
 	if (st->checked) {
-		int err = interp_validate(next->insns, next->len);
+		/* An image was validated when it was built. */
+		int err = next->interp_image ?
+				  0 :
+				  interp_validate(next->insns, next->len);
 
 		if (err)
 			return err;
@@ -1323,7 +1387,11 @@ interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 	X(BPF_JMP | BPF_JCOND, jcond)                   \
 	X(BPF_JMP | BPF_CALL, call)                     \
 	X(BPF_JMP | BPF_CALL | BPF_X, callx)            \
-	X(BPF_JMP | BPF_EXIT, exit)
+	X(BPF_JMP | BPF_EXIT, exit)                     \
+	X(KBPF_INTERP_OP_CALL, call_site)               \
+	X(KBPF_INTERP_OP_LOOKUP_ARRAY, lookup_array)    \
+	X(KBPF_INTERP_OP_LOOKUP_PERCPU, lookup_percpu)  \
+	X(KBPF_INTERP_OP_LOOKUP_CALL, lookup_call)
 
 #ifdef KBPF_INTERP_SWITCH
 enum {
@@ -1418,8 +1486,7 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	int err, rel;
 
 	st.run = &run;
-	st.insns = prog->insns;
-	st.len = prog->len;
+	interp_use_prog(&st, prog);
 	st.depth = 0;
 	st.may_goto = INTERP_MAY_GOTO_LOOPS;
 	/* A program the verifier could not prove runs checked (FALLBACK). */
@@ -1446,7 +1513,10 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		st.unpriv = !(prog->priv & KBPF_PRIV_PERFMON);
 		if (st.unpriv)
 			taint_frame_reset(&st, 0);
-		err = interp_validate(prog->insns, prog->len);
+		/* An image was validated when it was built. */
+		err = prog->interp_image ?
+			      0 :
+			      interp_validate(prog->insns, prog->len);
 		if (!err && args->ctx && args->ctx_size) {
 			size_t ro = args->ctx_writable ? args->ctx_ro_size : 0;
 
@@ -1541,4 +1611,308 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	err = interp_run(prog, host, args, ret);
 	kbpf_prog_stats_add(prog, args->cpu, host->mono_ns(host) - start);
 	return err;
+}
+
+/* ---- the image: load-time preparation (image.h) ---- */
+
+/*
+ * Which map each of r0-r9 holds before an instruction, found by a forward
+ * data-flow walk: a map index of the program, PREP_NONE (not a known map,
+ * or different maps on different paths) or PREP_UNSEEN (no path reaches
+ * the instruction yet). Only a BPF_PSEUDO_MAP_FD/IDX ld_imm64 makes a
+ * register a map and only a 64-bit register move copies one; every other
+ * write, a call's r0-r5 and a legacy packet load's r0-r5 make it PREP_NONE.
+ * Entries (insn 0, subprograms, callbacks) start with no known map.
+ */
+#define PREP_REGS 10
+#define PREP_NONE 0xff
+#define PREP_UNSEEN 0xfe
+
+struct prep_walk {
+	uint8_t *in; /* PREP_REGS per instruction */
+	uint32_t *work;
+	uint8_t *queued;
+	uint32_t nr_work;
+	uint32_t len;
+};
+
+static void prep_merge(struct prep_walk *w, int64_t to, const uint8_t *out)
+{
+	uint8_t *d;
+	bool changed = false;
+	int r;
+
+	if (to < 0 || to >= w->len)
+		return; /* the structural check refused such jumps */
+	d = w->in + (size_t)to * PREP_REGS;
+	for (r = 0; r < PREP_REGS; r++) {
+		if (d[r] == PREP_UNSEEN) {
+			d[r] = out[r];
+			changed = true;
+		} else if (d[r] != out[r] && d[r] != PREP_NONE) {
+			d[r] = PREP_NONE;
+			changed = true;
+		}
+	}
+	if (changed && !w->queued[to]) {
+		w->queued[to] = 1;
+		w->work[w->nr_work++] = (uint32_t)to;
+	}
+}
+
+static uint8_t prep_map_index(const struct kbpf_prog *prog,
+			      const struct bpf_insn *insn)
+{
+	uint64_t p = (uint64_t)(uint32_t)insn[0].imm |
+		     (uint64_t)(uint32_t)insn[1].imm << 32;
+	uint32_t i;
+
+	if (insn->src_reg != BPF_PSEUDO_MAP_FD &&
+	    insn->src_reg != BPF_PSEUDO_MAP_IDX)
+		return PREP_NONE;
+	for (i = 0; i < prog->nr_maps && i < PREP_UNSEEN; i++)
+		if ((uint64_t)(uintptr_t)prog->maps[i] == p)
+			return (uint8_t)i;
+	return PREP_NONE;
+}
+
+static void prep_set(uint8_t *out, uint8_t reg, uint8_t v)
+{
+	if (reg < PREP_REGS)
+		out[reg] = v;
+}
+
+static void prep_step(struct prep_walk *w, const struct kbpf_prog *prog,
+		      uint32_t pc)
+{
+	const struct bpf_insn *insn = &prog->insns[pc];
+	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+	uint8_t out[PREP_REGS];
+	int64_t next = (int64_t)pc + 1;
+
+	memcpy(out, w->in + (size_t)pc * PREP_REGS, PREP_REGS);
+	if (interp_is_ldimm64(insn)) {
+		prep_set(out, insn->dst_reg, prep_map_index(prog, insn));
+		prep_merge(w, next + 1, out);
+		return;
+	}
+	switch (cls) {
+	case BPF_ALU64:
+	case BPF_ALU:
+		prep_set(out, insn->dst_reg,
+			 insn->code == (BPF_ALU64 | BPF_MOV | BPF_X) &&
+					 !insn->off &&
+					 insn->src_reg < PREP_REGS ?
+				 out[insn->src_reg] :
+				 PREP_NONE);
+		break;
+	case BPF_LDX:
+		prep_set(out, insn->dst_reg, PREP_NONE);
+		break;
+	case BPF_ST:
+		break;
+	case BPF_STX:
+		if (BPF_MODE(insn->code) == BPF_ATOMIC) {
+			prep_set(out, BPF_REG_0, PREP_NONE);
+			prep_set(out, insn->src_reg, PREP_NONE);
+			prep_set(out, insn->dst_reg, PREP_NONE);
+		}
+		break;
+	case BPF_JMP:
+	case BPF_JMP32:
+		if (op == BPF_EXIT)
+			return;
+		if (op == BPF_CALL) {
+			memset(out, PREP_NONE, 6); /* r0-r5 */
+			break;
+		}
+		if (op == BPF_JA) {
+			prep_merge(w,
+				   next + (cls == BPF_JMP32 ? insn->imm :
+							      insn->off),
+				   out);
+			return;
+		}
+		/* Conditional jumps and may_goto: both ways. */
+		prep_merge(w, next + insn->off, out);
+		break;
+	default:
+		/* Legacy packet loads: r0 and the scratch registers. */
+		memset(out, PREP_NONE, 6);
+		break;
+	}
+	prep_merge(w, next, out);
+}
+
+/*
+ * Fill @known[pc] (PREP_NONE, or the index in prog->maps of the map r1
+ * holds on every path to pc) for each call of @map_lookup. Return 0 or
+ * -ENOMEM.
+ */
+static int prep_known_maps(const struct kbpf_prog *prog, uint8_t *in_r1,
+			   const struct kbpf_host *h)
+{
+	struct prep_walk w = { .len = prog->len };
+	uint8_t none[PREP_REGS];
+	size_t in_size = (size_t)prog->len * PREP_REGS;
+	size_t work_size = (size_t)prog->len * sizeof(uint32_t);
+	uint32_t pc;
+
+	w.in = kbpf_malloc(h, in_size, 0);
+	w.work = kbpf_malloc(h, work_size, 0);
+	w.queued = kbpf_malloc(h, prog->len, KBPF_ALLOC_ZERO);
+	if (!w.in || !w.work || !w.queued) {
+		kbpf_free(h, w.in, in_size);
+		kbpf_free(h, w.work, work_size);
+		kbpf_free(h, w.queued, prog->len);
+		return -KBPF_ENOMEM;
+	}
+	memset(w.in, PREP_UNSEEN, in_size);
+	memset(none, PREP_NONE, sizeof(none));
+	/* Entries: insn 0, bpf-to-bpf call targets, callbacks. */
+	prep_merge(&w, 0, none);
+	for (pc = 0; pc < prog->len; pc++) {
+		const struct bpf_insn *insn = &prog->insns[pc];
+
+		if ((insn->code == (BPF_JMP | BPF_CALL) &&
+		     insn->src_reg == BPF_PSEUDO_CALL) ||
+		    (interp_is_ldimm64(insn) &&
+		     insn->src_reg == BPF_PSEUDO_FUNC))
+			prep_merge(&w, (int64_t)pc + 1 + insn->imm, none);
+		if (interp_is_ldimm64(insn))
+			pc++;
+	}
+	while (w.nr_work) {
+		pc = w.work[--w.nr_work];
+		w.queued[pc] = 0;
+		prep_step(&w, prog, pc);
+	}
+	for (pc = 0; pc < prog->len; pc++)
+		in_r1[pc] = w.in[(size_t)pc * PREP_REGS + BPF_REG_1];
+	kbpf_free(h, w.in, in_size);
+	kbpf_free(h, w.work, work_size);
+	kbpf_free(h, w.queued, prog->len);
+	return 0;
+}
+
+/* The helper a call resolves to at load, or NULL (left to the run). */
+static const struct kbpf_helper *prep_helper(const struct kbpf_prog *prog,
+					     const struct bpf_insn *insn)
+{
+	const struct kbpf_helper *hp;
+
+	if (insn->code != (BPF_JMP | BPF_CALL) || insn->src_reg ||
+	    (uint32_t)insn->imm >= prog->nr_helpers ||
+	    !prog->helpers[insn->imm].fn)
+		return NULL;
+	hp = &prog->helpers[insn->imm];
+	/* What interp_call_helper() would refuse stays its to refuse. */
+	if (hp->prog_types && prog->type < 64 &&
+	    !(hp->prog_types & (1ULL << prog->type)))
+		return NULL;
+	return hp;
+}
+
+/* A map lookup site of @map: its opcode, or 0 to leave a plain call. */
+static uint8_t prep_lookup_site(struct kbpf_map *map,
+				struct kbpf_interp_site *s)
+{
+	struct kbpf_map_inline_lookup il;
+
+	if (kbpf_map_is_map_in_map(map) || !map->ops->lookup_elem)
+		return 0;
+	s->map = map;
+	s->key_size = map->key_size;
+	if (map->ops->inline_lookup && map->key_size == sizeof(uint32_t) &&
+	    map->ops->inline_lookup(map, &il)) {
+		s->base = il.base;
+		s->cpu_stride = il.cpu_stride;
+		s->elem_size = il.elem_size;
+		s->max_entries = il.max_entries;
+		return il.percpu ? KBPF_INTERP_OP_LOOKUP_PERCPU :
+				   KBPF_INTERP_OP_LOOKUP_ARRAY;
+	}
+	s->lookup = map->ops->lookup_elem;
+	return KBPF_INTERP_OP_LOOKUP_CALL;
+}
+
+int kbpf_interp_prepare(struct kbpf_prog *prog, kbpf_helper_fn map_lookup)
+{
+	const struct kbpf_host *h = prog->obj.host;
+	struct kbpf_interp_image *img;
+	struct bpf_insn *insns;
+	uint8_t *in_r1 = NULL;
+	uint32_t pc, nr_sites = 0;
+	bool lookups = false;
+	size_t size;
+	int err;
+
+	/* A program its runs would refuse keeps being refused by them. */
+	if (interp_validate(prog->insns, prog->len))
+		return 0;
+	for (pc = 0; pc < prog->len; pc++) {
+		const struct kbpf_helper *hp =
+			prep_helper(prog, &prog->insns[pc]);
+
+		if (hp) {
+			nr_sites++;
+			lookups |= hp->fn == map_lookup;
+		}
+		if (interp_is_ldimm64(&prog->insns[pc]))
+			pc++;
+	}
+	if (lookups) {
+		in_r1 = kbpf_malloc(h, prog->len, 0);
+		if (!in_r1)
+			return -KBPF_ENOMEM;
+		err = prep_known_maps(prog, in_r1, h);
+		if (err) {
+			kbpf_free(h, in_r1, prog->len);
+			return err;
+		}
+	}
+	size = sizeof(*img) + (size_t)nr_sites * sizeof(img->sites[0]) +
+	       (size_t)prog->len * sizeof(struct bpf_insn);
+	img = kbpf_zalloc(h, size, 0);
+	if (!img) {
+		kbpf_free(h, in_r1, prog->len);
+		return -KBPF_ENOMEM;
+	}
+	insns = (struct bpf_insn *)&img->sites[nr_sites];
+	memcpy(insns, prog->insns, (size_t)prog->len * sizeof(*insns));
+	img->size = size;
+	img->insns = insns;
+	img->len = prog->len;
+	for (pc = 0; pc < prog->len; pc++) {
+		const struct kbpf_helper *hp = prep_helper(prog, &insns[pc]);
+		struct kbpf_interp_site *s = &img->sites[img->nr_sites];
+		uint8_t code = KBPF_INTERP_OP_CALL;
+
+		if (interp_is_ldimm64(&insns[pc]))
+			pc++;
+		if (!hp)
+			continue;
+		s->h = hp;
+		if (hp->fn == map_lookup && in_r1 && in_r1[pc] < PREP_UNSEEN) {
+			code = prep_lookup_site(prog->maps[in_r1[pc]], s);
+			if (!code) {
+				*s = (struct kbpf_interp_site){ .h = hp };
+				code = KBPF_INTERP_OP_CALL;
+			}
+		}
+		insns[pc].code = code;
+		insns[pc].imm = (int32_t)img->nr_sites++;
+	}
+	kbpf_free(h, in_r1, prog->len);
+	prog->interp_image = img;
+	return 0;
+}
+
+void kbpf_interp_release(struct kbpf_prog *prog)
+{
+	struct kbpf_interp_image *img = prog->interp_image;
+
+	if (img)
+		kbpf_free(prog->obj.host, img, img->size);
+	prog->interp_image = NULL;
 }

@@ -100,6 +100,25 @@
 #define SET_SEG(at) ((void)0)
 #endif
 
+/* The image's site of this call; an unknown opcode without one. */
+#define SITE(s)                                                         \
+	do {                                                            \
+		if (kbpf_unlikely((uint32_t)insn->imm >= st->nr_sites)) \
+			goto bad_insn;                                  \
+		(s) = &st->sites[insn->imm];                            \
+	} while (0)
+#if INTERP_CHECKED
+/* The value a lookup handed out is the program's (kbpf_run_add_map_value). */
+#define LOOKUP_KEEP(s, v)                                      \
+	do {                                                   \
+		err = interp_add_map_value(st, (s)->map, (v)); \
+		if (kbpf_unlikely(err))                        \
+			goto out;                              \
+	} while (0)
+#else
+#define LOOKUP_KEEP(s, v) ((void)0)
+#endif
+
 #define DST regs[insn->dst_reg]
 #define SRC regs[insn->src_reg]
 #define IMM ((int64_t)insn->imm)
@@ -574,6 +593,8 @@ next_insn:
 				err = interp_call_helper(st,
 							 (uint32_t)insn->imm,
 							 regs, INTERP_CHECKED);
+				/* A helper call's end, whichever form it took. */
+call_done:
 				if (err)
 					goto out;
 				if (kbpf_unlikely(st->run->tail_call != NULL)) {
@@ -602,6 +623,100 @@ next_insn:
 				}
 				NEXT;
 			}
+			/*
+			 * The image's calls (image.h): imm is the call's site,
+			 * checked against the sites of the image running (none
+			 * without one: the opcode is then unknown, as before).
+			 */
+			HANDLER(call_site)
+			{
+				const struct kbpf_interp_site *s_;
+
+				SITE(s_);
+				err = interp_call_resolved(st, s_->h, regs,
+							   INTERP_CHECKED);
+				goto call_done;
+			}
+
+			/*
+			 * bpf_map_lookup_elem of the map r1 holds on every path
+			 * here: an index check and an address (ARRAY, PERCPU_ARRAY:
+			 * array_map_lookup_elem's), or the type's lookup called
+			 * directly. If r1 is not that map after all (a callback
+			 * entered mid-program), the helper as any call. Checked
+			 * mode checks the key as the helper's prototype has it
+			 * checked and keeps the value as the helper would; the
+			 * pointer rules of unprivileged runs keep the helper.
+			 */
+#if INTERP_TAINT
+			HANDLER(lookup_array)
+			HANDLER(lookup_percpu)
+			HANDLER(lookup_call)
+			{
+				const struct kbpf_interp_site *s_;
+
+				SITE(s_);
+				err = interp_call_resolved(st, s_->h, regs,
+							   true);
+				goto call_done;
+			}
+#else
+#define LOOKUP_ARRAY(name, percpu)                                            \
+	HANDLER(name)                                                         \
+	{                                                                     \
+		const struct kbpf_interp_site *s_;                            \
+		uint32_t idx_;                                                \
+		uint8_t *v_;                                                  \
+                                                                              \
+		SITE(s_);                                                     \
+		if (kbpf_unlikely(regs[1] != (uint64_t)(uintptr_t)s_->map)) { \
+			err = interp_call_resolved(st, s_->h, regs,           \
+						   INTERP_CHECKED);           \
+			goto call_done;                                       \
+		}                                                             \
+		CHECK_MEM((uintptr_t)regs[2], sizeof(idx_), false);           \
+		kbpf_memcpy(&idx_, (const void *)(uintptr_t)regs[2],          \
+			    sizeof(idx_));                                    \
+		if (idx_ >= s_->max_entries) {                                \
+			regs[0] = 0;                                          \
+			NEXT;                                                 \
+		}                                                             \
+		v_ = s_->base + (size_t)s_->elem_size * idx_;                 \
+		if (percpu)                                                   \
+			v_ += s_->cpu_stride * kbpf_this_cpu(st->run->host);  \
+		LOOKUP_KEEP(s_, v_);                                          \
+		regs[0] = (uint64_t)(uintptr_t)v_;                            \
+		NEXT;                                                         \
+	}
+			LOOKUP_ARRAY(lookup_array, false)
+			LOOKUP_ARRAY(lookup_percpu, true)
+#undef LOOKUP_ARRAY
+			HANDLER(lookup_call)
+			{
+				const struct kbpf_interp_site *s_;
+				void *v_;
+
+				SITE(s_);
+				if (kbpf_unlikely(
+					    regs[1] !=
+					    (uint64_t)(uintptr_t)s_->map)) {
+					err = interp_call_resolved(
+						st, s_->h, regs,
+						INTERP_CHECKED);
+					goto call_done;
+				}
+				CHECK_MEM((uintptr_t)regs[2], s_->key_size,
+					  false);
+				v_ = s_->lookup(
+					s_->map,
+					(const void *)(uintptr_t)regs[2]);
+				if (v_)
+					LOOKUP_KEEP(s_, v_);
+				regs[0] = (uint64_t)(uintptr_t)v_;
+				NEXT;
+			}
+#endif
+
 			HANDLER(callx)
 			{
 				TAINT_ERR(rk[insn->dst_reg] ? -KBPF_EACCES : 0);
@@ -661,6 +776,8 @@ out:
 #undef CHECK_ALIGN
 #undef CHARGE_TO
 #undef SET_SEG
+#undef SITE
+#undef LOOKUP_KEEP
 #undef DST
 #undef SRC
 #undef IMM

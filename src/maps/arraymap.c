@@ -374,6 +374,41 @@ static bool array_map_value_area(const struct kbpf_map *map,
 	return true;
 }
 
+/*
+ * Program path: a PERCPU_ARRAY's values for the running CPU are one block
+ * (its area), each value_size bytes of its slot; other CPUs' values
+ * (lookup_percpu_elem) are not in it.
+ */
+static bool percpu_array_map_value_area(const struct kbpf_map *map,
+					struct kbpf_map_value_area *area)
+{
+	const struct kbpf_array *a = kbpf_array(map);
+
+	area->start = (uintptr_t)array_elem(a, kbpf_this_cpu(map->obj.host), 0);
+	area->end = area->start + a->area_size;
+	area->stride = a->elem_size;
+	area->off = 0;
+	area->size = map->value_size;
+	return true;
+}
+
+/*
+ * Program load: lookup_elem() of both types is an index check and an
+ * address computation over storage that lives as long as the map.
+ */
+static bool array_map_inline_lookup(const struct kbpf_map *map,
+				    struct kbpf_map_inline_lookup *out)
+{
+	const struct kbpf_array *a = kbpf_array(map);
+
+	out->base = a->values;
+	out->cpu_stride = a->cpu_stride;
+	out->elem_size = a->elem_size;
+	out->max_entries = map->max_entries;
+	out->percpu = array_is_percpu(map);
+	return true;
+}
+
 const struct kbpf_map_ops kbpf_array_map_ops = {
 	/* syscall path */
 	.alloc_check = array_map_alloc_check,
@@ -390,6 +425,7 @@ const struct kbpf_map_ops kbpf_array_map_ops = {
 	/* special */
 	.direct_value_addr = array_map_direct_value_addr,
 	.value_area = array_map_value_area,
+	.inline_lookup = array_map_inline_lookup,
 	.mmap_pages = array_map_mmap_pages,
 	.mem_usage = array_map_mem_usage,
 };
@@ -411,5 +447,7 @@ const struct kbpf_map_ops kbpf_percpu_array_map_ops = {
 	.for_each = array_map_for_each,
 	.lookup_percpu_elem = percpu_array_map_lookup_percpu_elem,
 	/* special */
+	.value_area = percpu_array_map_value_area,
+	.inline_lookup = array_map_inline_lookup,
 	.mem_usage = array_map_mem_usage,
 };

@@ -9,6 +9,7 @@
  * Called from syscall only. A loaded program is immutable: runners on any
  * CPU read it without locks while they hold a reference.
  */
+#include "interp/image.h"
 #include "maps/prog_array.h"
 #include "prog_internal.h"
 #include "core/atomic.h"
@@ -117,6 +118,7 @@ static void prog_free(struct kbpf_prog *prog)
 	uint32_t i;
 
 	kbpf_prog_btf_info_free(prog);
+	kbpf_interp_release(prog);
 	for (i = 0; i < prog->nr_maps; i++)
 		kbpf_map_put(prog->maps[i]);
 	kbpf_free(h, prog->maps, KBPF_MAX_USED_MAPS * sizeof(*prog->maps));
@@ -414,6 +416,15 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 			goto free_prog;
 		}
 	}
+	/*
+	 * The interpreter's form (helpers resolved, map lookups of known
+	 * maps specialised), from the final instructions; what user space
+	 * sees (insns, orig_insns, the tag) stays as it is.
+	 */
+	err = kbpf_interp_prepare(
+		prog, kbpf_default_helpers[BPF_FUNC_map_lookup_elem].fn);
+	if (err)
+		goto free_prog;
 	prog->stack_depth = KBPF_STACK_SIZE;
 	prog->load_time_ns = h->boot_ns ? h->boot_ns(h) : h->mono_ns(h);
 	err = prog_calc_tag(prog);

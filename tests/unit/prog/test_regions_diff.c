@@ -6,8 +6,9 @@
  * table (KBPF_INTERP_MAX_REGIONS) the table moves to host memory. An XDP
  * program that looks up 200 distinct keys of one map in one run, reading
  * and writing each value, gives the kernel's result for every map type
- * that has lookups, those without a value area included (PERCPU_ARRAY,
- * BPF_F_NO_PREALLOC hashes, LPM_TRIE).
+ * that has lookups, those without a value area included
+ * (BPF_F_NO_PREALLOC hashes, LPM_TRIE; PERCPU_ARRAY has one since its
+ * values on the running CPU became one area).
  */
 #include <errno.h>
 #include <stdlib.h>

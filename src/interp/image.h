@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The interpreter's load-time form of a program (kbpf_prog.interp_image),
+ * for src/prog/: built once when a program is loaded, read by every run.
+ *
+ * The image is a copy of the program's relocated instructions in which each
+ * helper call carries its resolved helper (no lookup by id, no table bound
+ * at run time), and each bpf_map_lookup_elem call whose map is known at
+ * load time becomes the map's own lookup: an index check and an address
+ * computation for ARRAY and PERCPU_ARRAY (Linux's map_gen_lookup), a direct
+ * call of the type's lookup_elem for the others. The image never leaves
+ * kbpf: bpf_prog_info and the tag come from kbpf_prog.insns and orig_insns,
+ * which stay as they were.
+ */
+#ifndef KBPF_INTERP_IMAGE_H
+#define KBPF_INTERP_IMAGE_H
+
+#include "core/map.h"
+#include "core/prog.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A call the image resolved at load (image.h): the helper it names, and
+ * for bpf_map_lookup_elem sites the map r1 holds on every path to it with
+ * what its lookup needs: the inline form (ARRAY, PERCPU_ARRAY) or the
+ * type's lookup function.
+ */
+struct kbpf_interp_site {
+	const struct kbpf_helper *h;
+	struct kbpf_map *map;
+	void *(*lookup)(struct kbpf_map *map, const void *key);
+	uint8_t *base;
+	size_t cpu_stride;
+	uint32_t elem_size;
+	uint32_t max_entries;
+	uint32_t key_size;
+};
+
+/*
+ * kbpf_prog.interp_image: @len instructions, a copy of the program's with
+ * each resolved call rewritten to one of the opcodes below (imm: its site),
+ * and the sites, in one allocation of @size bytes. Validated when built,
+ * so checked runs do not validate it again.
+ */
+struct kbpf_interp_image {
+	size_t size;
+	const struct bpf_insn *insns;
+	uint32_t len;
+	uint32_t nr_sites;
+	struct kbpf_interp_site sites[];
+};
+
+/*
+ * Opcodes of the image only (the structural check refuses them in a
+ * program, and without an image a run has no sites, so they end it as
+ * unknown opcodes did): a resolved helper call, an inline ARRAY or
+ * PERCPU_ARRAY lookup, a direct call of a map type's lookup.
+ */
+#define KBPF_INTERP_OP_CALL (BPF_JMP | 0xf0 | BPF_K)
+#define KBPF_INTERP_OP_LOOKUP_ARRAY (BPF_JMP32 | BPF_CALL)
+#define KBPF_INTERP_OP_LOOKUP_PERCPU (BPF_JMP32 | BPF_EXIT)
+#define KBPF_INTERP_OP_LOOKUP_CALL (BPF_JMP | 0xf0 | BPF_X)
+
+/**
+ * kbpf_interp_prepare() - build @prog's image (kbpf_prog.interp_image).
+ * @prog: a program that passed kbpf_prog_check() (and the verifier, if
+ *        the host runs it); its insns, maps and helpers are final.
+ * @map_lookup: the helper function whose calls are bpf_map_lookup_elem as
+ *        the default table defines it (a host's own table may replace
+ *        it: calls to another function are resolved, not specialised).
+ *
+ * A call is specialised only where the map its r1 holds is the same on
+ * every path to it (a BPF_PSEUDO_MAP_FD/IDX ld_imm64, moved between
+ * registers but not redefined); at run time the specialised call still
+ * compares r1 with that map and makes the plain helper call if it differs.
+ * A program the interpreter's own validation refuses gets no image (its
+ * runs refuse it as before).
+ *
+ * Context: syscall path (program load); may sleep.
+ * Return: 0 (also when there is nothing to prepare); -ENOMEM.
+ */
+int kbpf_interp_prepare(struct kbpf_prog *prog, kbpf_helper_fn map_lookup);
+
+/**
+ * kbpf_interp_release() - free @prog's image, if any.
+ *
+ * Context: when the program is freed (no run can use it any more).
+ */
+void kbpf_interp_release(struct kbpf_prog *prog);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBPF_INTERP_IMAGE_H */
