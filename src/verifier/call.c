@@ -548,18 +548,16 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		break;
 	}
 	if (m.func_regno >= 0) {
-		/* A callback: "not called" continues after the call... */
+		/*
+		 * A callback: as Linux, the body in a new frame waits on the
+		 * branch stack while the caller goes on after the call (so
+		 * an error after the call is found first).
+		 */
 		uint32_t sub = regs[m.func_regno].subprog;
 		const struct kbpf_map *map = m.map;
+		struct vstate *st = env->cur;
 		struct vframe *f;
 
-		for (int i = 1; i <= 5; i++)
-			kbpf_v_mark_not_init(&regs[i]);
-		regs[0] = r0;
-		err = kbpf_v_push_branch(env, call_pc + 1);
-		if (err)
-			return err;
-		/* ...and "called" runs the callback in a new frame once. */
 		err = push_frame(env, call_pc, id, &f);
 		if (err)
 			return err;
@@ -582,8 +580,11 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			kbpf_v_mark_unknown(&f->regs[1]);
 			f->regs[2] = caller_ctx;
 		}
-		*pc = sub;
-		return 0;
+		err = kbpf_v_push_branch(env, sub);
+		kbpf_v_frame_free(env, f);
+		st->frames[st->curframe--] = NULL;
+		if (err)
+			return err;
 	}
 	for (int i = 1; i <= 5; i++)
 		kbpf_v_mark_not_init(&regs[i]);

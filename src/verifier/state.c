@@ -135,7 +135,9 @@ static bool regsafe(struct venv *env, const struct vreg *o,
 	if (o->type != c->type)
 		return false;
 	if (o->type == T_SCALAR)
-		return kbpf_scalar_contains(&o->s, &c->s);
+		return env->explore_alu_limits ?
+			       scalar_equal(&o->s, &c->s) :
+			       kbpf_scalar_contains(&o->s, &c->s);
 	if (o->flags != c->flags || o->off != c->off || o->map != c->map ||
 	    o->frameno != c->frameno || o->subprog != c->subprog)
 		return false;

@@ -204,34 +204,137 @@ static int check_sane_offset(struct venv *env, const struct vreg *r,
  * Loaders without CAP_PERFMON (Linux's !bypass_spec_v1): pointer
  * arithmetic is limited to what Linux can sanitize against speculative
  * execution (sanitize_ptr_alu(): stack and map value pointers, offsets
- * of one sign) and must stay inside the object (sanitize_check_bounds()).
+ * of one sign, a pointer inside its object) and must stay inside the
+ * object (sanitize_check_bounds()). Linux masks the offset of each such
+ * instruction with one limit, so every path through it must need the
+ * same kind of masking and the same limit.
  */
-static int spec_check_alu(struct venv *env, const struct bpf_insn *insn,
-			  const struct vreg *ptr, const struct vreg *off,
-			  bool reversed)
+#define ALU_SRC 0x01u /* the pointer is the destination */
+#define ALU_DST 0x02u /* the pointer is the source (scalar += ptr) */
+#define ALU_NEG 0x04u /* the offset may be negative */
+#define ALU_NON_POINTER 0x08u /* scalar += scalar */
+#define ALU_IMM 0x10u /* the offset is a known constant */
+
+static const char spec_err[] =
+	"pointer arithmetic with it prohibited for !root";
+
+static bool spec_skip(const struct venv *env, const struct bpf_insn *insn)
 {
-	static const char err[] =
-		"pointer arithmetic with it prohibited for !root";
 	uint8_t op = BPF_OP(insn->code);
 
-	if (env->allow_ptr_leaks || BPF_SRC(insn->code) == BPF_K ||
-	    (op != BPF_ADD && op != BPF_SUB))
+	return env->allow_ptr_leaks || BPF_SRC(insn->code) == BPF_K ||
+	       (op != BPF_ADD && op != BPF_SUB);
+}
+
+/* Linux's retrieve_ptr_limit(): bytes the masked offset may move. */
+static bool spec_ptr_limit(const struct vreg *ptr, bool mask_to_left,
+			   uint32_t *limit)
+{
+	uint32_t max, lim;
+
+	if (ptr->type == T_STACK) {
+		max = V_STACK + (mask_to_left ? 1 : 0);
+		lim = (uint32_t) -
+		      (int64_t)(ptr->s.var.value + (uint64_t)ptr->off);
+	} else {
+		max = ptr->map->value_size;
+		lim = (uint32_t)((mask_to_left ? (uint64_t)ptr->s.smin :
+						 ptr->s.umax) +
+				 (uint64_t)(int64_t)ptr->off);
+	}
+	if (lim >= max)
+		return false;
+	*limit = lim;
+	return true;
+}
+
+/* The same masking on every path through @insn (else REASON_PATHS). */
+static int spec_update(struct venv *env, const struct bpf_insn *insn,
+		       uint8_t state, uint32_t limit)
+{
+	uint32_t pc = (uint32_t)(insn - env->insns);
+
+	if (env->alu_state[pc] &&
+	    (env->alu_state[pc] != state || env->alu_limit[pc] != limit)) {
+		kbpf_vlog_printf(
+			env->log,
+			"R%u tried to %s from different maps, paths or scalars, %s\n",
+			insn->dst_reg,
+			BPF_OP(insn->code) == BPF_ADD ? "add" : "sub",
+			spec_err);
+		return -KBPF_EACCES;
+	}
+	env->alu_state[pc] = state;
+	env->alu_limit[pc] = limit;
+	return 0;
+}
+
+struct spec_info {
+	uint8_t state;
+	bool mask_to_left;
+	uint32_t limit;
+};
+
+static int spec_check_alu(struct venv *env, const struct bpf_insn *insn,
+			  const struct vreg *ptr, const struct vreg *off,
+			  bool reversed, struct spec_info *si)
+{
+	uint8_t op = BPF_OP(insn->code);
+	bool neg = off->s.smin < 0;
+
+	if (spec_skip(env, insn))
 		return 0;
+	if (!kbpf_scalar_is_const(&off->s) && off->s.smin < 0 &&
+	    off->s.smax >= 0) {
+		kbpf_vlog_printf(
+			env->log,
+			"R%u has unknown scalar with mixed signed bounds, %s\n",
+			reversed ? insn->dst_reg : insn->src_reg, spec_err);
+		return -KBPF_EACCES;
+	}
 	if (ptr->type != T_STACK && ptr->type != T_MAP_VALUE) {
 		kbpf_vlog_printf(
 			env->log,
 			"R%u has pointer with unsupported alu operation, %s\n",
-			insn->dst_reg, err);
+			reversed ? insn->src_reg : insn->dst_reg, spec_err);
 		return -KBPF_EACCES;
 	}
-	if (off->s.smin < 0 && off->s.smax > 0) {
-		kbpf_vlog_printf(
-			env->log,
-			"R%u has unknown scalar with mixed signed bounds, %s\n",
-			reversed ? insn->dst_reg : insn->src_reg, err);
+	si->mask_to_left = (op == BPF_ADD && neg) || (op == BPF_SUB && !neg);
+	if (!spec_ptr_limit(ptr, si->mask_to_left, &si->limit)) {
+		kbpf_vlog_printf(env->log,
+				 "R%u tried to %s beyond pointer bounds, %s\n",
+				 insn->dst_reg, op == BPF_ADD ? "add" : "sub",
+				 spec_err);
 		return -KBPF_EACCES;
 	}
+	si->state = (neg ? ALU_NEG : 0) |
+		    (kbpf_scalar_is_const(&off->s) ? ALU_IMM : 0) |
+		    (reversed ? ALU_DST : ALU_SRC);
+	if (!kbpf_scalar_is_const(&off->s))
+		env->explore_alu_limits = true;
 	return 0;
+}
+
+/* After the operation: the window is how far the pointer moved. */
+static int spec_commit(struct venv *env, const struct bpf_insn *insn,
+		       const struct vreg *res, const struct spec_info *si)
+{
+	uint32_t after;
+	int32_t d;
+
+	if (spec_skip(env, insn))
+		return 0;
+	if (!spec_ptr_limit(res, si->mask_to_left, &after)) {
+		kbpf_vlog_printf(env->log,
+				 "R%u tried to %s beyond pointer bounds, %s\n",
+				 insn->dst_reg,
+				 BPF_OP(insn->code) == BPF_ADD ? "add" : "sub",
+				 spec_err);
+		return -KBPF_EACCES;
+	}
+	d = (int32_t)(si->limit - after);
+	return spec_update(env, insn, si->state,
+			   d < 0 ? (uint32_t) - (int64_t)d : (uint32_t)d);
 }
 
 static int spec_check_bounds(struct venv *env, const struct bpf_insn *insn,
@@ -270,6 +373,7 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 {
 	uint8_t op = BPF_OP(insn->code);
 	struct vreg res = *ptr;
+	struct spec_info si = { 0, false, 0 };
 	char buf[32];
 	int err;
 
@@ -316,7 +420,7 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 	if (!err)
 		err = check_sane_offset(env, ptr, ptr);
 	if (!err)
-		err = spec_check_alu(env, insn, ptr, off, reversed);
+		err = spec_check_alu(env, insn, ptr, off, reversed, &si);
 	if (err)
 		return err;
 	switch (op) {
@@ -387,6 +491,8 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 	}
 	if (!env->allow_ptr_leaks) {
 		err = spec_check_bounds(env, insn, &res);
+		if (!err)
+			err = spec_commit(env, insn, &res, &si);
 		if (err)
 			return err;
 	}
@@ -499,6 +605,11 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 
 		/* scalar op pointer: Linux's checks with the operands swapped */
 		return ptr_alu(env, insn, dst, &src, &s, true);
+	}
+	if (!spec_skip(env, insn)) {
+		err = spec_update(env, insn, ALU_NON_POINTER, 0);
+		if (err)
+			return err;
 	}
 	kbpf_scalar_alu(&dst->s, &src.s, op, alu32);
 	dst->id = 0;
@@ -1717,8 +1828,11 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	env->nr_explored = kbpf_zalloc(h, n * sizeof(*env->nr_explored), 0);
 	env->flags = kbpf_zalloc(h, n, 0);
 	env->live = kbpf_zalloc(h, n * sizeof(*env->live), 0);
+	env->alu_state = kbpf_zalloc(h, n, 0);
+	env->alu_limit = kbpf_zalloc(h, n * sizeof(*env->alu_limit), 0);
 	err = -KBPF_ENOMEM;
-	if (env->explored && env->nr_explored && env->flags && env->live)
+	if (env->explored && env->nr_explored && env->flags && env->live &&
+	    env->alu_state && env->alu_limit)
 		err = init_state(env);
 	if (!err && !no_btf_ok)
 		err = check_func_info(env);
@@ -1745,6 +1859,10 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 		kbpf_free(h, env->flags, n);
 	if (env->live)
 		kbpf_free(h, env->live, n * sizeof(*env->live));
+	if (env->alu_state)
+		kbpf_free(h, env->alu_state, n);
+	if (env->alu_limit)
+		kbpf_free(h, env->alu_limit, n * sizeof(*env->alu_limit));
 	kbpf_free(h, env, sizeof(*env));
 	return err;
 }

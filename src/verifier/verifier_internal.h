@@ -149,6 +149,14 @@ struct venv {
 	uint32_t *nr_explored;
 	uint8_t *flags;
 	uint16_t *live; /* registers live before each instruction */
+	/*
+	 * Loaders without CAP_PERFMON: per instruction, the sanitation an
+	 * add or sub of a register needs (Linux's insn_aux_data alu_state
+	 * and alu_limit); every path must need the same.
+	 */
+	uint8_t *alu_state;
+	uint32_t *alu_limit;
+	bool explore_alu_limits; /* scalars must match exactly to prune */
 	uint32_t insn_processed;
 	uint32_t total_states, cur_states, peak_states, max_states_per_insn;
 	uint32_t id_gen;
