@@ -276,6 +276,16 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 {
 	struct vstate *sl, *cur = env->cur, *n;
 
+	/*
+	 * As Linux's is_state_visited(): states are compared at every
+	 * pruning point, but a new one is recorded only after 2 jumps and 8
+	 * instructions since the last (fewer while a loop is in progress:
+	 * 20 jumps or 100 instructions), or where it is forced.
+	 */
+	bool add = (env->flags[insn] & VI_FORCE) ||
+		   (env->jmps_processed - env->prev_jmps_processed >= 2 &&
+		    env->insn_processed - env->prev_insn_processed >= 8);
+
 	for (sl = env->explored[insn]; sl; sl = sl->next) {
 		if (sl->branches) {
 			if (states_equal(env, sl, cur, insn, true)) {
@@ -285,6 +295,11 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 					insn);
 				return -KBPF_EINVAL;
 			}
+			if (env->jmps_processed - env->prev_jmps_processed <
+				    20 &&
+			    env->insn_processed - env->prev_insn_processed <
+				    100)
+				add = false;
 			continue;
 		}
 		if (states_equal(env, sl, cur, insn, false)) {
@@ -293,7 +308,7 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 		}
 		sl->miss_cnt++;
 	}
-	if (env->total_states >= V_MAX_STATES)
+	if (!add || env->total_states >= V_MAX_STATES)
 		return 0;
 	if (env->nr_explored[insn] >= V_MAX_PER_INSN && !evict_one(env, insn))
 		return 0;
@@ -301,6 +316,8 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 	n = kbpf_v_state_copy(env, cur);
 	if (!n)
 		return -KBPF_ENOMEM;
+	env->prev_jmps_processed = env->jmps_processed;
+	env->prev_insn_processed = env->insn_processed;
 	n->insn = insn;
 	n->branches = 1;
 	n->hit_cnt = n->miss_cnt = 0;

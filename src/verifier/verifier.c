@@ -296,7 +296,7 @@ static int spec_check_alu(struct venv *env, const struct bpf_insn *insn,
 		kbpf_vlog_printf(
 			env->log,
 			"R%u has pointer with unsupported alu operation, %s\n",
-			reversed ? insn->src_reg : insn->dst_reg, spec_err);
+			insn->dst_reg, spec_err);
 		return -KBPF_EACCES;
 	}
 	si->mask_to_left = (op == BPF_ADD && neg) || (op == BPF_SUB && !neg);
@@ -1645,24 +1645,37 @@ static void mark_prune_points(struct venv *env)
 		if (cls != BPF_JMP && cls != BPF_JMP32)
 			continue;
 		if (op == BPF_CALL) {
+			/*
+			 * Linux's visit_func_call_insn(): after the call, the
+			 * call of a function and its first instruction; a
+			 * helper that calls a callback is a forced checkpoint
+			 * (its iterations are compared there).
+			 */
 			if (i + 1 < env->len)
 				env->flags[i + 1] |= VI_PRUNE;
 			if (insn->src_reg == BPF_PSEUDO_CALL) {
+				env->flags[i] |= VI_PRUNE;
 				t = (int64_t)i + insn->imm + 1;
 				if (t >= 0 && t < env->len)
 					env->flags[t] |= VI_PRUNE;
+			} else if (!insn->src_reg &&
+				   (insn->imm == BPF_FUNC_loop ||
+				    insn->imm == BPF_FUNC_for_each_map_elem ||
+				    insn->imm == BPF_FUNC_user_ringbuf_drain)) {
+				env->flags[i] |= VI_PRUNE | VI_FORCE;
 			}
 			continue;
 		}
 		if (op == BPF_EXIT)
 			continue;
+		/* Linux's visit_insn(): a conditional jump and its target. */
 		t = (int64_t)i + 1 +
 		    ((cls == BPF_JMP32 && op == BPF_JA) ? insn->imm :
 							  insn->off);
 		if (t >= 0 && t < env->len)
 			env->flags[t] |= VI_PRUNE;
-		if (op != BPF_JA && i + 1 < env->len)
-			env->flags[i + 1] |= VI_PRUNE;
+		if (op != BPF_JA)
+			env->flags[i] |= VI_PRUNE;
 	}
 }
 
@@ -1722,6 +1735,8 @@ static int do_check(struct venv *env)
 		cls = BPF_CLASS(insn->code);
 		op = BPF_OP(insn->code);
 		next = pc + 1;
+		if (cls == BPF_JMP || cls == BPF_JMP32)
+			env->jmps_processed++;
 		err = 0;
 		switch (cls) {
 		case BPF_ALU:

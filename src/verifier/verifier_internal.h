@@ -133,7 +133,8 @@ struct vbranch {
 	uint32_t insn;
 };
 
-#define VI_PRUNE 0x1u /* a pruning point: states are recorded here */
+#define VI_PRUNE 0x1u /* a pruning point: states are compared here */
+#define VI_FORCE 0x2u /* a state is always recorded here */
 
 struct venv {
 	struct kbpf_prog *prog;
@@ -158,6 +159,8 @@ struct venv {
 	uint32_t *alu_limit;
 	bool explore_alu_limits; /* scalars must match exactly to prune */
 	uint32_t insn_processed;
+	/* Linux's heuristic: record a state after 2 jumps and 8 insns */
+	uint32_t jmps_processed, prev_jmps_processed, prev_insn_processed;
 	uint32_t total_states, cur_states, peak_states, max_states_per_insn;
 	uint32_t id_gen;
 	bool allow_ptr_leaks; /* perfmon_capable(): pointer leaks allowed */
