@@ -45,6 +45,11 @@ void kbpf_vlog_printf(struct kbpf_vlog *log, const char *fmt, ...)
  * Copy the log to the user buffer and report its true size; return @err,
  * or -ENOSPC if @err is 0 and the text did not fit, or -EFAULT.
  */
+/*
+ * Drop what was written after logical offset @pos (Linux's
+ * bpf_vlog_reset(): the lines of a path that ended without an error).
+ */
+void kbpf_vlog_reset(struct kbpf_vlog *log, uint64_t pos);
 int kbpf_vlog_finalize(struct kbpf_vlog *log, int err, uint32_t *true_size);
 void kbpf_vlog_fini(struct kbpf_vlog *log);
 

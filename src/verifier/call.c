@@ -181,7 +181,7 @@ static int check_size_arg(struct venv *env, uint32_t regno, struct call_meta *m,
 	if (r->s.smin < 0) {
 		kbpf_vlog_printf(
 			env->log,
-			"R%u min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+			"R%u min value is negative, either use unsigned or 'var &= const'\n",
 			regno);
 		return -KBPF_EACCES;
 	}

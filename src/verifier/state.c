@@ -104,6 +104,23 @@ static bool check_ids(struct venv *env, uint32_t o, uint32_t c)
 	return true;
 }
 
+/*
+ * Linux's check_scalar_ids(): a scalar without an id is linked to
+ * nothing, so it stands for a fresh id of its own: a link on one side
+ * only is fine while it has one member, and no two registers linked on
+ * one side may be apart on the other.
+ */
+static bool check_scalar_ids(struct venv *env, uint32_t o, uint32_t c)
+{
+	if (!o && !c)
+		return true;
+	if (!o)
+		o = 0x80000000u | ++env->fake_id;
+	if (!c)
+		c = 0x80000000u | ++env->fake_id;
+	return check_ids(env, o, c);
+}
+
 static bool scalar_equal(const struct kbpf_scalar *a,
 			 const struct kbpf_scalar *b)
 {
@@ -135,9 +152,11 @@ static bool regsafe(struct venv *env, const struct vreg *o,
 	if (o->type != c->type)
 		return false;
 	if (o->type == T_SCALAR)
-		return env->explore_alu_limits ?
-			       scalar_equal(&o->s, &c->s) :
-			       kbpf_scalar_contains(&o->s, &c->s);
+		/* linked scalars: the same links (Linux's check_scalar_ids) */
+		return (env->explore_alu_limits ?
+				scalar_equal(&o->s, &c->s) :
+				kbpf_scalar_contains(&o->s, &c->s)) &&
+		       check_scalar_ids(env, o->id, c->id);
 	if (o->flags != c->flags || o->off != c->off || o->map != c->map ||
 	    o->frameno != c->frameno || o->subprog != c->subprog)
 		return false;
@@ -210,6 +229,9 @@ static bool states_equal(struct venv *env, const struct vstate *o,
 	uint32_t fr, i;
 
 	if (o->curframe != c->curframe || o->nr_refs != c->nr_refs)
+		return false;
+	/* a speculative path proves nothing for a real one */
+	if (o->speculative && !c->speculative)
 		return false;
 	env->idmap_n = 0;
 	for (fr = 0; fr <= o->curframe; fr++) {

@@ -254,6 +254,8 @@ static int spec_update(struct venv *env, const struct bpf_insn *insn,
 {
 	uint32_t pc = (uint32_t)(insn - env->insns);
 
+	if (env->cur->speculative && state != ALU_NON_POINTER)
+		return 0;
 	if (env->alu_state[pc] &&
 	    (env->alu_state[pc] != state || env->alu_limit[pc] != limit)) {
 		kbpf_vlog_printf(
@@ -573,11 +575,23 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 			kbpf_scalar_zext32(&dst->s);
 			return 0;
 		}
+		/*
+		 * Linux's linked scalars: a copy of an unknown scalar shares
+		 * an id with it, so a bound learnt by a comparison of one is
+		 * learnt for all (a 32-bit copy only when the value fits).
+		 */
+		if (src.type == T_SCALAR && !kbpf_scalar_is_const(&src.s) &&
+		    (!alu32 || src.s.umax <= UINT32_MAX)) {
+			if (!src.id) {
+				src.id = ++env->id_gen;
+				regs[insn->src_reg].id = src.id;
+			}
+		} else if (src.type == T_SCALAR) {
+			src.id = 0;
+		}
 		*dst = src;
 		if (alu32)
 			kbpf_scalar_zext32(&dst->s);
-		if (dst->type == T_SCALAR)
-			dst->id = 0;
 		return 0;
 	}
 	err = kbpf_v_check_read(env, insn->dst_reg);
@@ -1398,6 +1412,17 @@ static void mark_null(struct vstate *st, uint32_t id, bool is_null)
 		release_ref_state(st, ref);
 }
 
+/* Linux's sync_linked_regs(): every copy of @known learns its bounds. */
+static void sync_linked(struct vstate *st, const struct vreg *known)
+{
+	if (known->type != T_SCALAR || !known->id)
+		return;
+	FOR_EACH_REG(st, r, {
+		if (r->type == T_SCALAR && r->id == known->id)
+			r->s = known->s;
+	});
+}
+
 static void set_pkt_range(struct vstate *st, const struct vreg *p,
 			  uint32_t range)
 {
@@ -1457,6 +1482,28 @@ static bool is_const0(const struct vreg *r)
 	       !r->s.var.value;
 }
 
+/*
+ * Linux's sanitize_speculative_path(): for loaders without CAP_PERFMON a
+ * branch whose direction is known is also followed the other way, as the
+ * CPU may mispredict it, with the compared registers unknown.
+ */
+static int push_speculative(struct venv *env, const struct bpf_insn *insn,
+			    uint32_t to)
+{
+	struct vstate *st;
+	int err = kbpf_v_push_branch(env, to);
+
+	if (err)
+		return err;
+	st = env->stack[env->nr_stack - 1].st;
+	st->speculative = true;
+	kbpf_v_mark_unknown(&st->frames[st->curframe]->regs[insn->dst_reg]);
+	if (BPF_SRC(insn->code) == BPF_X)
+		kbpf_v_mark_unknown(
+			&st->frames[st->curframe]->regs[insn->src_reg]);
+	return 0;
+}
+
 static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 {
 	const struct bpf_insn *insn = &env->insns[pc];
@@ -1505,12 +1552,11 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 		 */
 		taken = op == BPF_JNE;
 	}
-	if (taken == 1) {
-		*next = target;
-		return 0;
-	}
-	if (taken == 0) {
-		*next = pc + 1;
+	if (taken >= 0) {
+		*next = taken ? target : pc + 1;
+		if (!env->allow_ptr_leaks)
+			return push_speculative(env, insn,
+						taken ? pc + 1 : target);
 		return 0;
 	}
 	/* Null checks: fine for everyone. */
@@ -1553,6 +1599,16 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 
 		ok_t = kbpf_scalar_refine(&oa->s, &ob->s, op, jmp32, true);
 		ok_f = kbpf_scalar_refine(&a->s, &fb->s, op, jmp32, false);
+		if (ok_t) {
+			sync_linked(other, oa);
+			if (x)
+				sync_linked(other, ob);
+		}
+		if (ok_f) {
+			sync_linked(env->cur, a);
+			if (x)
+				sync_linked(env->cur, fb);
+		}
 		if (!ok_t) {
 			/* The jump cannot be taken after all. */
 			env->nr_stack--;
@@ -1710,6 +1766,8 @@ static int do_check(struct venv *env)
 		const struct bpf_insn *insn;
 		uint8_t cls, op;
 		uint32_t next;
+		uint64_t log_pos;
+		bool spec;
 
 		if (pc >= env->len) {
 			kbpf_vlog_printf(env->log,
@@ -1731,6 +1789,11 @@ static int do_check(struct venv *env)
 			if (err == 1)
 				goto path_end;
 		}
+		/* A speculative path stops where Linux fences it. */
+		if (env->cur->speculative && (env->flags[pc] & VI_NOSPEC))
+			goto path_end;
+		log_pos = env->log->end;
+		spec = env->cur->speculative;
 		insn = &env->insns[pc];
 		cls = BPF_CLASS(insn->code);
 		op = BPF_OP(insn->code);
@@ -1791,6 +1854,17 @@ static int do_check(struct venv *env)
 		default:
 			err = -KBPF_EINVAL;
 			break;
+		}
+		if (spec && (err == -KBPF_EPERM || err == -KBPF_EACCES ||
+			     err == -KBPF_EINVAL)) {
+			/*
+			 * Linux 6.17+: an error on a speculative path is not
+			 * a refusal; a barrier (nospec) stops the path here.
+			 */
+			kbpf_vlog_reset(env->log, log_pos);
+			env->flags[pc] |= VI_NOSPEC;
+			env->alu_state[pc] = 0;
+			goto path_end;
 		}
 		if (err)
 			return err;

@@ -125,6 +125,7 @@ struct vstate {
 	uint32_t branches;
 	uint32_t insn;
 	uint32_t hit_cnt, miss_cnt;
+	bool speculative; /* a mispredicted branch (loaders without CAP_PERFMON) */
 	struct vstate *next;
 };
 
@@ -135,6 +136,7 @@ struct vbranch {
 
 #define VI_PRUNE 0x1u /* a pruning point: states are compared here */
 #define VI_FORCE 0x2u /* a state is always recorded here */
+#define VI_NOSPEC 0x4u /* speculative paths stop here (Linux's nospec) */
 
 struct venv {
 	struct kbpf_prog *prog;
@@ -167,6 +169,7 @@ struct venv {
 	bool bpf_capable;
 	uint32_t ctx_size;
 	uint32_t idmap_n;
+	uint32_t fake_id; /* ids for unlinked scalars in a comparison */
 	uint32_t idmap[2 * 128];
 };
 
