@@ -450,6 +450,26 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 				 insn->imm);
 		return -KBPF_EINVAL;
 	}
+	/*
+	 * Under ENFORCE the structural check left these to the walk, so
+	 * that, as in Linux, a call on no path is not refused and an error
+	 * earlier on the path is reported first.
+	 */
+	if ((fn->prog_types && env->prog->type < 64 &&
+	     !(fn->prog_types & (1ULL << env->prog->type))) ||
+	    (fn->priv & env->prog->priv) != fn->priv) {
+		kbpf_vlog_printf(
+			env->log,
+			"program of this type cannot use helper bpf_%s#%d\n",
+			fn->name, insn->imm);
+		return -KBPF_EINVAL;
+	}
+	if (fn->gpl_only && !env->prog->gpl_compatible) {
+		kbpf_vlog_printf(
+			env->log,
+			"cannot call GPL-restricted function from non-GPL compatible program\n");
+		return -KBPF_EINVAL;
+	}
 	memset(&m, 0, sizeof(m));
 	m.mem_regno = -1;
 	m.func_regno = -1;
