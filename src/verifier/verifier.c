@@ -663,15 +663,22 @@ static int check_ctx(struct venv *env, uint32_t regno, const struct vreg *r,
 	}
 	if (kbpf_prog_type_is_skb(type) || type == BPF_PROG_TYPE_XDP) {
 		/*
-		 * The context-access pass (src/net/ctx_access.c) checked the
-		 * offsets, sizes and writes Linux allows; what is left is the
-		 * type of what a load gives.
+		 * The offsets, sizes and writes Linux allows are the
+		 * context-access pass's (src/net/ctx_access.c): under ENFORCE
+		 * it leaves the refusal of an access to this walk, which
+		 * reaches it in Linux's order; then the type of what a load
+		 * gives.
 		 */
 		bool xdp = type == BPF_PROG_TYPE_XDP;
 		int32_t data = xdp ? 0 : 76, end = xdp ? 4 : 80;
 		int32_t meta = xdp ? 8 : 140;
 
-		if (off < 0 || (uint32_t)off + size > env->ctx_size) {
+		const struct bpf_insn *ci = &env->insns[env->insn_idx];
+		uint8_t cls = BPF_CLASS(ci->code);
+
+		if (off < 0 || (uint32_t)off + size > env->ctx_size ||
+		    ((cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) &&
+		     !kbpf_prog_ctx_access_ok(env->prog, ci))) {
 			kbpf_vlog_printf(
 				env->log,
 				"invalid bpf_context access off=%d size=%u\n",
@@ -1445,7 +1452,7 @@ static void match_pkt(const struct bpf_insn *insn, const struct vreg *a,
 	uint8_t op = BPF_OP(insn->code);
 	const struct vreg *p;
 	struct vstate *good = NULL;
-	bool a_is_p;
+	bool a_is_p, open = false;
 
 	if (BPF_CLASS(insn->code) == BPF_JMP32)
 		return;
@@ -1460,20 +1467,27 @@ static void match_pkt(const struct bpf_insn *insn, const struct vreg *a,
 	else
 		return;
 	p = a_is_p ? a : b;
+	/*
+	 * Where the good branch knows p < end (strictly: Linux's
+	 * range_right_open), the byte at p->off is in the packet too.
+	 */
 	switch (op) {
-	case BPF_JGT: /* p > end: fall; end > p: taken */
-	case BPF_JGE:
+	case BPF_JGT: /* p > end: fall (p <= end); end > p: taken (p < end) */
+	case BPF_JGE: /* p >= end: fall (p < end); end >= p: taken (p <= end) */
 		good = a_is_p ? fall : taken;
+		open = (op == BPF_JGT) != a_is_p;
 		break;
-	case BPF_JLT: /* p < end: taken; end < p: fall */
-	case BPF_JLE:
+	case BPF_JLT: /* p < end: taken; end < p: fall (p <= end) */
+	case BPF_JLE: /* p <= end: taken; end <= p: fall (p < end) */
 		good = a_is_p ? taken : fall;
+		open = (op == BPF_JLT) == a_is_p;
 		break;
 	default:
 		return;
 	}
-	if (good)
-		set_pkt_range(good, p, (uint32_t)p->off);
+	if (!good || (open && !p->off))
+		return;
+	set_pkt_range(good, p, (uint32_t)p->off + (open ? 1u : 0u));
 }
 
 static bool is_const0(const struct vreg *r)
@@ -1794,6 +1808,7 @@ static int do_check(struct venv *env)
 			goto path_end;
 		log_pos = env->log->end;
 		spec = env->cur->speculative;
+		env->insn_idx = pc;
 		insn = &env->insns[pc];
 		cls = BPF_CLASS(insn->code);
 		op = BPF_OP(insn->code);

@@ -161,6 +161,7 @@ struct venv {
 	uint32_t *alu_limit;
 	bool explore_alu_limits; /* scalars must match exactly to prune */
 	uint32_t insn_processed;
+	uint32_t insn_idx; /* the instruction being checked */
 	/* Linux's heuristic: record a state after 2 jumps and 8 insns */
 	uint32_t jmps_processed, prev_jmps_processed, prev_insn_processed;
 	uint32_t total_states, cur_states, peak_states, max_states_per_insn;
