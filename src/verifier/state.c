@@ -294,6 +294,36 @@ static bool evict_one(struct venv *env, uint32_t insn)
 	return true;
 }
 
+/*
+ * Linux's states_maybe_looping(): the registers of the current frame are
+ * the same, ids included as numbers (no mapping), before the exact
+ * comparison may call a state a loop.
+ */
+static bool states_maybe_looping(const struct vstate *o, const struct vstate *c)
+{
+	const struct vframe *of, *cf;
+
+	if (o->curframe != c->curframe)
+		return false;
+	of = o->frames[o->curframe];
+	cf = c->frames[c->curframe];
+	for (int i = 0; i < 11; i++) {
+		const struct vreg *a = &of->regs[i], *b = &cf->regs[i];
+
+		if (a->type != b->type)
+			return false;
+		if (a->type == T_NOT_INIT)
+			continue;
+		if (a->flags != b->flags || a->off != b->off ||
+		    a->id != b->id || a->ref_obj_id != b->ref_obj_id ||
+		    a->range != b->range || a->map != b->map ||
+		    a->subprog != b->subprog || a->frameno != b->frameno ||
+		    !scalar_equal(&a->s, &b->s))
+			return false;
+	}
+	return true;
+}
+
 int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 {
 	struct vstate *sl, *cur = env->cur, *n;
@@ -310,7 +340,8 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 
 	for (sl = env->explored[insn]; sl; sl = sl->next) {
 		if (sl->branches) {
-			if (states_equal(env, sl, cur, insn, true)) {
+			if (states_maybe_looping(sl, cur) &&
+			    states_equal(env, sl, cur, insn, true)) {
 				kbpf_vlog_printf(
 					env->log,
 					"infinite loop detected at insn %u\n",

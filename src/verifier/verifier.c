@@ -1411,7 +1411,13 @@ static void mark_null(struct vstate *st, uint32_t id, bool is_null)
 					ref = r->ref_obj_id;
 				kbpf_v_mark_const(r, 0);
 			} else {
+				/*
+				 * As Linux (no spin locks here): the id has
+				 * done its job, and dropping it lets states
+				 * of different lookups compare equal.
+				 */
 				r->flags &= (uint8_t)~VF_NULL;
+				r->id = 0;
 			}
 		}
 	});
