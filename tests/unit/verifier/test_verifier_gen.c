@@ -25,7 +25,8 @@
  * any fault when a program kbpf accepted runs in checked mode on fuzzed
  * packets, contexts and map contents (soundness). KBPF_VGEN=N sets the
  * count (default 2000, a few seconds), KBPF_TEST_SEED the seed,
- * KBPF_VDEBUG=1 prints every disagreement.
+ * KBPF_VDEBUG=1 prints every disagreement,
+ * KBPF_VDUMP=i both logs of program i.
  *
  * Programs with callbacks carry BTF func_info on the kernel side (Linux
  * wants it); kbpf's bpf(2) takes no func_info, so they load on kbpf as its
@@ -787,7 +788,9 @@ static long load(int side, const struct gen *g, bool up,
 	a.insn_cnt = g->n;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.license = (uint64_t)(uintptr_t) "GPL";
-	a.log_level = 1;
+	a.log_level = getenv("KBPF_VLEVEL") ?
+			      (uint32_t)atoi(getenv("KBPF_VLEVEL")) :
+			      1;
 	a.log_size = sizeof(logs[side]);
 	a.log_buf = (uint64_t)(uintptr_t)logs[side];
 	logs[side][0] = 0;
@@ -987,6 +990,9 @@ KBPF_TEST(
 			       g->has_cb ? " (callbacks)" : "", k, kl, b, bl);
 			print_prog(g);
 		}
+		if (getenv("KBPF_VDUMP") && atoi(getenv("KBPF_VDUMP")) == i)
+			printf("---- kernel log ----\n%s\n---- kbpf log ----\n%s\n",
+			       logs[0], logs[1]);
 		if (b >= 0 && prog) {
 			accepted++;
 			for (int run = 0; run < 4; run++) {
