@@ -1008,6 +1008,29 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 			*out = f->spill[(uint32_t)(lo + V_STACK) / 8];
 		return 0;
 	}
+	/*
+	 * The low bytes of a spilled scalar (a narrow fill at the slot's
+	 * start): the scalar cast to the size, as Linux's
+	 * bpf_stack_narrow_access_ok() case; the copy stays linked only if
+	 * the value fits.
+	 */
+	if (!var && !helper && size < 8 && !(lo & 7)) {
+		uint32_t i = (uint32_t)(lo + V_STACK);
+		const struct vreg *sp = &f->spill[i / 8];
+		bool whole = true;
+
+		for (uint32_t k = 0; k < 8; k++)
+			whole = whole && f->slot[i + k] == SLOT_SPILL;
+		if (whole && sp->type == T_SCALAR) {
+			if (out) {
+				*out = *sp;
+				if (sp->s.umax >> (size * 8))
+					out->id = 0;
+				kbpf_scalar_cast(&out->s, (uint8_t)size);
+			}
+			return 0;
+		}
+	}
 	{
 		bool all_zero = true;
 
@@ -1018,8 +1041,15 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 			if (st == SLOT_SPILL) {
 				const struct vreg *sp = &f->spill[i / 8];
 
+				/*
+				 * Part of a spilled pointer: a helper (and a
+				 * variable offset) may read it as bytes when
+				 * root; a register fill never (Linux's
+				 * check_stack_read_fixed_off()).
+				 */
 				if (kbpf_v_is_ptr(sp) &&
-				    !env->allow_ptr_leaks) {
+				    (!env->allow_ptr_leaks ||
+				     (!helper && !var))) {
 					if (helper)
 						kbpf_vlog_printf(
 							env->log,

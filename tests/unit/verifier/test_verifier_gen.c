@@ -26,7 +26,7 @@
  * packets, contexts and map contents (soundness). KBPF_VGEN=N sets the
  * count (default 2000, a few seconds), KBPF_TEST_SEED the seed,
  * KBPF_VDEBUG=1 prints every disagreement,
- * KBPF_VDUMP=i both logs of program i.
+ * KBPF_VDUMP=i both logs of program i, KBPF_VALL=1 every program.
  *
  * Programs with callbacks carry BTF func_info on the kernel side (Linux
  * wants it); kbpf's bpf(2) takes no func_info, so they load on kbpf as its
@@ -981,8 +981,9 @@ KBPF_TEST(
 			refused++;
 			same += !strcmp(kl, bl);
 		}
-		if (((k >= 0) != (b >= 0) || (k < 0 && strcmp(kl, bl))) &&
-		    shown < limit) {
+		if ((((k >= 0) != (b >= 0) || (k < 0 && strcmp(kl, bl))) &&
+		     shown < limit) ||
+		    getenv("KBPF_VALL")) {
 			shown++;
 			printf("#%d type %u%s%s kernel %ld [%s]\n   kbpf   %ld "
 			       "[%s]\n",
