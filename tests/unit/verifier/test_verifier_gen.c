@@ -24,7 +24,7 @@
  * fails on an unsound accept (kbpf accepts what the kernel refuses) and on
  * any fault when a program kbpf accepted runs in checked mode on fuzzed
  * packets, contexts and map contents (soundness). KBPF_VGEN=N sets the
- * count (default 2000, a few seconds), KBPF_TEST_SEED the seed,
+ * count (default 1000, a few seconds), KBPF_TEST_SEED the seed,
  * KBPF_VDEBUG=1 prints every disagreement,
  * KBPF_VDUMP=i both logs of program i, KBPF_VALL=1 every program.
  *
@@ -935,10 +935,10 @@ static void print_prog(const struct gen *g)
 
 KBPF_TEST(
 	verifier_generated,
-	"generated socket filter, XDP and kprobe programs (pointers to stack, map values, context and packet; lookups with null checks; branches; bounded loops; bpf-to-bpf calls; get_prandom_u32, probe_read_kernel, ring buffer records; bpf_loop and for_each_map_elem callbacks), half with one unsafe mutation, a quarter of the socket filters without CAP_PERFMON (KBPF_VGEN programs, default 2000): kbpf never accepts what the kernel refuses; decision and error-line agreement printed; every accepted program runs in checked mode on 4 fuzzed inputs without a fault")
+	"generated socket filter, XDP and kprobe programs (pointers to stack, map values, context and packet; lookups with null checks; branches; bounded loops; bpf-to-bpf calls; get_prandom_u32, probe_read_kernel, ring buffer records; bpf_loop and for_each_map_elem callbacks), half with one unsafe mutation, a quarter of the socket filters without CAP_PERFMON (KBPF_VGEN programs, default 1000): kbpf never accepts what the kernel refuses; decision and error-line agreement printed; every accepted program runs in checked mode on 4 fuzzed inputs without a fault")
 {
 	const char *env = getenv("KBPF_VGEN");
-	int total = env ? atoi(env) : 2000;
+	int total = env ? atoi(env) : 1000;
 	uint64_t st = kbpf_test_seed() * 1000003;
 	/* inputs have their own stream: the programs depend on the seed only */
 	uint64_t fz = kbpf_test_seed() * 7777777;
