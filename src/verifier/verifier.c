@@ -126,7 +126,7 @@ int kbpf_v_push_branch(struct venv *env, uint32_t insn)
 			kbpf_vlog_printf(
 				env->log,
 				"The sequence of %u jumps is too complex.\n",
-				env->nr_stack);
+				env->nr_stack + 1);
 			return -KBPF_E2BIG;
 		}
 		n = kbpf_malloc(env->h, cap * sizeof(*n), 0);
