@@ -605,6 +605,7 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		st->frames[st->curframe--] = NULL;
 		if (err)
 			return err;
+		CUR_FRAME(env)->cb_iter = 0;
 	}
 	for (int i = 1; i <= 5; i++)
 		kbpf_v_mark_not_init(&regs[i]);
@@ -706,7 +707,21 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 					" should have been in [0, 1]\n");
 				return -KBPF_EACCES;
 			}
-			kbpf_v_mark_unknown(&caller->regs[0]);
+			/*
+			 * As Linux: back to the call instruction, which is
+			 * checked again with the caller's state as the
+			 * callback left it (r1-r5 still hold the arguments):
+			 * another call of the callback waits on the stack,
+			 * and the caller goes on as after this many calls.
+			 * The walk stops where a state at the call covers
+			 * the new one (kbpf_v_is_state_visited()).
+			 */
+			*pc = f->callsite;
+			kbpf_v_frame_free(env, f);
+			st->frames[st->curframe--] = NULL;
+			if (++caller->cb_iter > V_CB_EXACT)
+				kbpf_v_widen(env, st, *pc);
+			return 0;
 		} else {
 			if (r0->type == T_STACK &&
 			    r0->frameno == st->curframe) {

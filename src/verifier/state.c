@@ -339,6 +339,20 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 		    env->insn_processed - env->prev_insn_processed >= 8);
 
 	for (sl = env->explored[insn]; sl; sl = sl->next) {
+		if (sl->branches && (env->flags[insn] & VI_FORCE)) {
+			/*
+			 * A callback's call, reached again after an
+			 * iteration: a state of an earlier iteration that
+			 * covers this one is its fixed point (Linux's
+			 * bpf_calls_callback() case: no loop check here).
+			 */
+			if (states_equal(env, sl, cur, insn, false)) {
+				sl->hit_cnt++;
+				return 1;
+			}
+			sl->miss_cnt++;
+			continue;
+		}
 		if (sl->branches) {
 			if (states_maybe_looping(sl, cur) &&
 			    states_equal(env, sl, cur, insn, true)) {
@@ -385,6 +399,35 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 	if (++env->nr_explored[insn] > env->max_states_per_insn)
 		env->max_states_per_insn = env->nr_explored[insn];
 	return 0;
+}
+
+static void widen_reg(const struct vreg *o, struct vreg *c)
+{
+	if (o->type == T_SCALAR && c->type == T_SCALAR &&
+	    !scalar_equal(&o->s, &c->s))
+		kbpf_v_mark_unknown(c);
+}
+
+void kbpf_v_widen(struct venv *env, struct vstate *st, uint32_t insn)
+{
+	const struct vstate *prev = st->parent;
+
+	(void)env;
+	while (prev && prev->insn != insn)
+		prev = prev->parent;
+	if (!prev || prev->curframe != st->curframe)
+		return;
+	for (uint32_t fr = 0; fr <= st->curframe; fr++) {
+		const struct vframe *of = prev->frames[fr];
+		struct vframe *cf = st->frames[fr];
+
+		for (int i = 0; i < 11; i++)
+			widen_reg(&of->regs[i], &cf->regs[i]);
+		for (uint32_t k = 0; k < V_SLOTS; k++)
+			if (of->slot[k * 8] == SLOT_SPILL &&
+			    cf->slot[k * 8] == SLOT_SPILL)
+				widen_reg(&of->spill[k], &cf->spill[k]);
+	}
 }
 
 void kbpf_v_free_explored(struct venv *env)

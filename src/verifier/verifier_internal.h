@@ -32,6 +32,12 @@
 #define V_MAX_VAR_OFF (1ll << 29) /* Linux's BPF_MAX_VAR_OFF */
 #define V_MAX_STATES 1000000 /* states recorded in all; past it, no new ones */
 #define V_MAX_PER_INSN 64 /* explored states kept at one instruction */
+/*
+ * Callback bodies are iterated exactly this many times before scalars that
+ * still change are widened (kbpf has no precision marks to tell which
+ * ones matter, as Linux's widen_imprecise_scalars() does).
+ */
+#define V_CB_EXACT 16
 
 /* Register types (Linux's enum bpf_reg_type, the part v0 knows). */
 enum vtype {
@@ -101,6 +107,7 @@ struct vframe {
 	uint32_t callsite;
 	uint32_t callback;
 	uint32_t allocated; /* bytes below r10 ever written (Linux's allocated_stack) */
+	uint32_t cb_iter; /* calls of the callback being iterated (not compared) */
 };
 
 struct vref {
@@ -207,6 +214,12 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn);
 void kbpf_v_path_done(struct venv *env, struct vstate *st);
 int kbpf_v_compute_liveness(struct venv *env);
 void kbpf_v_free_explored(struct venv *env);
+/*
+ * Back at callback call @insn after an iteration: every scalar (register
+ * or spilled slot) of @st that differs from the last explored state at
+ * @insn on @st's path becomes unknown, so the iteration converges.
+ */
+void kbpf_v_widen(struct venv *env, struct vstate *st, uint32_t insn);
 
 /* call.c */
 int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc);

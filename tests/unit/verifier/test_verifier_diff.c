@@ -574,7 +574,7 @@ static const struct {
 
 KBPF_TEST(
 	verifier_callbacks,
-	"callbacks loaded as kbpf's ELF loader loads them: bpf_loop and for_each_map_elem bodies are verified once with their argument types, r0 must be in [0, 1]; accepted ones run in checked mode without a fault")
+	"callbacks loaded as kbpf's ELF loader loads them: bpf_loop and for_each_map_elem bodies are verified with their argument types until the caller's state converges, r0 must be in [0, 1]; accepted ones run in checked mode without a fault")
 {
 	const struct kbpf_host *h = kbpf_posix_host();
 

@@ -1036,3 +1036,165 @@ KBPF_TEST(
 	T_EQ(unsound, 0);
 	T_EQ(faults, 0);
 }
+
+/*
+ * Callbacks whose effect on the caller's stack grows with each call: Linux
+ * verifies the body until the states converge, so what the caller reads
+ * back is every value a number of calls can leave.
+ */
+static const struct {
+	const char *name;
+	uint32_t n;
+	struct bpf_insn p[40];
+	uint32_t sub; /* the callback's first instruction */
+} cb_progs[] = {
+	/* *ctx counts to at most 4, the caller reads value[*ctx * 4] */
+	{ "count_to_4_read_at_4x",
+	  27,
+	  {
+		  ST(BPF_DW, 10, -8, 0),
+		  MOV(1, 10),
+		  I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_FUNC, 0, 18),
+		  I(0, 0, 0, 0, 0),
+		  MOVR(3, 10),
+		  ALU(BPF_ADD, 3, -8),
+		  MOV(4, 0),
+		  CALL(BPF_FUNC_loop),
+		  ST(BPF_W, 10, -12, 0),
+		  MOVR(2, 10),
+		  ALU(BPF_ADD, 2, -12),
+		  I(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0,
+		    MAPREF + M_ARR),
+		  I(0, 0, 0, 0, 0),
+		  CALL(BPF_FUNC_map_lookup_elem),
+		  JI(BPF_JEQ, 0, 0, 4),
+		  LDX(BPF_DW, 1, 10, -8),
+		  ALU(BPF_LSH, 1, 2),
+		  ALUR(BPF_ADD, 0, 1),
+		  LDX(BPF_W, 0, 0, 0),
+		  MOV(0, 0),
+		  EXIT,
+		  /* 21: callback(idx, ctx) */
+		  LDX(BPF_DW, 0, 2, 0),
+		  JI(BPF_JGT, 0, 3, 2),
+		  ALU(BPF_ADD, 0, 1),
+		  STX(BPF_DW, 2, 0, 0),
+		  MOV(0, 0),
+		  EXIT,
+	  },
+	  21 },
+	/* *ctx = 5 each call: the caller reads value[*ctx] (0 or 5) */
+	{ "store_5_read_at",
+	  24,
+	  {
+		  ST(BPF_DW, 10, -8, 0),
+		  MOV(1, 10),
+		  I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_FUNC, 0, 17),
+		  I(0, 0, 0, 0, 0),
+		  MOVR(3, 10),
+		  ALU(BPF_ADD, 3, -8),
+		  MOV(4, 0),
+		  CALL(BPF_FUNC_loop),
+		  ST(BPF_W, 10, -12, 0),
+		  MOVR(2, 10),
+		  ALU(BPF_ADD, 2, -12),
+		  I(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0,
+		    MAPREF + M_ARR),
+		  I(0, 0, 0, 0, 0),
+		  CALL(BPF_FUNC_map_lookup_elem),
+		  JI(BPF_JEQ, 0, 0, 3),
+		  LDX(BPF_DW, 1, 10, -8),
+		  ALUR(BPF_ADD, 0, 1),
+		  LDX(BPF_B, 0, 0, 0),
+		  MOV(0, 0),
+		  EXIT,
+		  /* 20: callback(idx, ctx) */
+		  MOV(0, 5),
+		  STX(BPF_DW, 2, 0, 0),
+		  MOV(0, 0),
+		  EXIT,
+	  },
+	  20 },
+	/* *ctx += 1 each call, without bound: the caller masks it */
+	{ "count_masked",
+	  26,
+	  {
+		  ST(BPF_DW, 10, -8, 0),
+		  MOV(1, 100),
+		  I(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_FUNC, 0, 18),
+		  I(0, 0, 0, 0, 0),
+		  MOVR(3, 10),
+		  ALU(BPF_ADD, 3, -8),
+		  MOV(4, 0),
+		  CALL(BPF_FUNC_loop),
+		  ST(BPF_W, 10, -12, 0),
+		  MOVR(2, 10),
+		  ALU(BPF_ADD, 2, -12),
+		  I(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0,
+		    MAPREF + M_ARR),
+		  I(0, 0, 0, 0, 0),
+		  CALL(BPF_FUNC_map_lookup_elem),
+		  JI(BPF_JEQ, 0, 0, 4),
+		  LDX(BPF_DW, 1, 10, -8),
+		  ALU(BPF_AND, 1, 15),
+		  ALUR(BPF_ADD, 0, 1),
+		  LDX(BPF_B, 0, 0, 0),
+		  MOV(0, 0),
+		  EXIT,
+		  /* 21: callback(idx, ctx) */
+		  LDX(BPF_DW, 0, 2, 0),
+		  ALU(BPF_ADD, 0, 1),
+		  STX(BPF_DW, 2, 0, 0),
+		  MOV(0, 0),
+		  EXIT,
+	  },
+	  21 },
+};
+
+KBPF_TEST(
+	verifier_callback_growth,
+	"a bpf_loop callback that grows a counter on the caller's stack: kbpf decides as the kernel does (Linux iterates the body to a fixed point); if kbpf accepts, 4 checked runs on fuzzed map values do not fault")
+{
+	static struct gen g;
+
+	NEED_KERNEL();
+	for (int s = 0; s < 2; s++)
+		if (create_maps(s))
+			T_FAIL("creating maps on side %d", s);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (size_t i = 0; i < sizeof(cb_progs) / sizeof(cb_progs[0]); i++) {
+		struct kbpf_prog *prog, *kp;
+		char kl[256], bl[256];
+		long k, b;
+
+		memset(&g, 0, sizeof(g));
+		g.type = SF;
+		g.n = cb_progs[i].n;
+		memcpy(g.p, cb_progs[i].p, g.n * sizeof(g.p[0]));
+		g.has_cb = true;
+		g.nr_subs = 1;
+		g.sub_start[0] = cb_progs[i].sub;
+		g.nr_funcs = 2;
+		k = load(SIDE_KERNEL, &g, false, &kp);
+		b = load(SIDE_KBPF, &g, false, &prog);
+		why_line(logs[0], kl, sizeof(kl));
+		why_line(logs[1], bl, sizeof(bl));
+		printf("%-24s kernel %ld [%s]\n%-24s kbpf   %ld [%s]\n",
+		       cb_progs[i].name, k, kl, "", b, bl);
+		if ((k >= 0) != (b >= 0))
+			T_FAIL("%s: kernel %ld, kbpf %ld", cb_progs[i].name, k,
+			       b);
+		for (int run = 0; b >= 0 && prog && run < 4; run++) {
+			uint64_t fz = 99 + (uint64_t)run;
+
+			fuzz_maps(&fz);
+			T_ASSERT(run_checked(&fz, b, prog, SF) != -EFAULT);
+		}
+		side_close(SIDE_KERNEL, k);
+		side_close(SIDE_KBPF, b);
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < NR_MAPS; m++)
+			side_close(s, maps[s][m]);
+}
