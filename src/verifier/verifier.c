@@ -1745,6 +1745,19 @@ static void mark_prune_points(struct venv *env)
 		int64_t t;
 
 		if (insn->code == (BPF_LD | BPF_DW | BPF_IMM)) {
+			/*
+			 * A callback's address: Linux visits it as a call
+			 * (the load, the instruction after it and the
+			 * callback's first instruction).
+			 */
+			if (insn->src_reg == BPF_PSEUDO_FUNC) {
+				env->flags[i] |= VI_PRUNE;
+				if (i + 2 < env->len)
+					env->flags[i + 2] |= VI_PRUNE;
+				t = (int64_t)i + insn->imm + 1;
+				if (t >= 0 && t < env->len)
+					env->flags[t] |= VI_PRUNE;
+			}
 			i++;
 			continue;
 		}
