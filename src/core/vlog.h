@@ -42,14 +42,15 @@ int kbpf_vlog_init(struct kbpf_vlog *log, const struct kbpf_host *h,
 void kbpf_vlog_printf(struct kbpf_vlog *log, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
+ * Drop what was written after logical offset @pos, a value of @log->end
+ * (Linux's bpf_vlog_reset(): the lines of a path that ended without an
+ * error). No lock: the log belongs to one load.
+ */
+void kbpf_vlog_reset(struct kbpf_vlog *log, uint64_t pos);
+/*
  * Copy the log to the user buffer and report its true size; return @err,
  * or -ENOSPC if @err is 0 and the text did not fit, or -EFAULT.
  */
-/*
- * Drop what was written after logical offset @pos (Linux's
- * bpf_vlog_reset(): the lines of a path that ended without an error).
- */
-void kbpf_vlog_reset(struct kbpf_vlog *log, uint64_t pos);
 int kbpf_vlog_finalize(struct kbpf_vlog *log, int err, uint32_t *true_size);
 void kbpf_vlog_fini(struct kbpf_vlog *log);
 
