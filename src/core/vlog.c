@@ -79,6 +79,15 @@ void kbpf_vlog_printf(struct kbpf_vlog *log, const char *fmt, ...)
 	vlog_put(log, line, (size_t)n);
 }
 
+void kbpf_vlog_reset(struct kbpf_vlog *log, uint64_t pos)
+{
+	if (pos >= log->end)
+		return;
+	log->end = pos;
+	if (log->start > pos)
+		log->start = pos;
+}
+
 int kbpf_vlog_finalize(struct kbpf_vlog *log, int err, uint32_t *true_size)
 {
 	uint64_t cap, len, first;

@@ -50,6 +50,12 @@ void kbpf_vlog_printf(struct kbpf_vlog *log, const char *fmt, ...)
 /* Append @n bytes of @s as one line of Linux's log (no formatting). */
 void kbpf_vlog_write(struct kbpf_vlog *log, const char *s, size_t n);
 /*
+ * Drop what was written after logical offset @pos, a value of @log->end
+ * (Linux's bpf_vlog_reset(): the lines of a path that ended without an
+ * error). No lock: the log belongs to one load.
+ */
+void kbpf_vlog_reset(struct kbpf_vlog *log, uint64_t pos);
+/*
  * Copy the log to the user buffer and report its true size; return @err,
  * or -ENOSPC if @err is 0 and the text did not fit, or -EFAULT.
  */

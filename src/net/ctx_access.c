@@ -402,7 +402,21 @@ static int ctx_base_reg(const struct bpf_insn *insn)
 	}
 }
 
-static int ctx_rewrite(struct ctx_pass *p, struct kbpf_vlog *log)
+bool kbpf_prog_ctx_access_ok(const struct kbpf_prog *prog,
+			     const struct bpf_insn *insn)
+{
+	struct kbpf_vlog quiet = { 0 }; /* level 0: prints nothing */
+	struct bpf_insn copy = *insn;
+
+	if (BPF_MODE(insn->code) == BPF_ATOMIC)
+		return false;
+	return (prog->type == BPF_PROG_TYPE_XDP ?
+			ctx_xdp(prog, &copy) :
+			ctx_skb(prog, &copy, &quiet)) != -KBPF_EACCES;
+}
+
+static int ctx_rewrite(struct ctx_pass *p, const struct kbpf_host *h,
+		       struct kbpf_vlog *log)
 {
 	struct kbpf_prog *prog = p->prog;
 	uint32_t pc;
@@ -425,6 +439,12 @@ static int ctx_rewrite(struct ctx_pass *p, struct kbpf_vlog *log)
 		err = prog->type == BPF_PROG_TYPE_XDP ?
 			      ctx_xdp(prog, insn) :
 			      ctx_skb(prog, insn, log);
+		if (err == -KBPF_EACCES &&
+		    h->verifier == KBPF_VERIFIER_ENFORCE) {
+			/* the verifier refuses it if a path reaches it */
+			*insn = orig;
+			continue;
+		}
 		if (err == -KBPF_EACCES)
 			kbpf_vlog_printf(
 				log,
@@ -457,7 +477,7 @@ int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
 		p.flags[pc] &= (uint8_t)~CTX_QUEUED;
 		ctx_step(&p, pc);
 	}
-	err = ctx_rewrite(&p, log);
+	err = ctx_rewrite(&p, h, log);
 out:
 	kbpf_free(h, p.work, n * sizeof(*p.work));
 	kbpf_free(h, p.flags, n);

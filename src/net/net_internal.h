@@ -160,6 +160,16 @@ int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
 			 struct kbpf_vlog *log);
 
 /*
+ * Under KBPF_VERIFIER_ENFORCE the pass above leaves the accesses it would
+ * refuse with -EACCES as they are, and the verifier refuses them when a
+ * path reaches them (Linux's order; an access on no path is no error):
+ * kbpf_prog_ctx_access_ok() is false for such an access @insn (as loaded)
+ * of a packet program. Pure; any context.
+ */
+bool kbpf_prog_ctx_access_ok(const struct kbpf_prog *prog,
+			     const struct bpf_insn *insn);
+
+/*
  * BPF_PROG_TEST_RUN for packet programs (test_run.c), called by
  * src/prog/test_run.c with the checked kernel copy @attr of the user's
  * @uattr: build the context from data_in/ctx_in, run @prog repeat times,

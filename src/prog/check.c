@@ -545,7 +545,13 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 					 insn->imm);
 			return -KBPF_EINVAL;
 		}
-		/* Linux: no proto for this type, or not for this loader. */
+		/*
+		 * Linux: no proto for this type, or not for this loader. Its
+		 * verifier says so when a path reaches the call; an enforcing
+		 * verifier does the same here (src/verifier/call.c).
+		 */
+		if (prog->obj.host->verifier == KBPF_VERIFIER_ENFORCE)
+			return 0;
 		if ((hp->prog_types && prog->type < 64 &&
 		     !(hp->prog_types & (1ULL << prog->type))) ||
 		    (hp->priv & prog->priv) != hp->priv) {

@@ -181,7 +181,7 @@ static int check_size_arg(struct venv *env, uint32_t regno, struct call_meta *m,
 	if (r->s.smin < 0) {
 		kbpf_vlog_printf(
 			env->log,
-			"R%u min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+			"R%u min value is negative, either use unsigned or 'var &= const'\n",
 			regno);
 		return -KBPF_EACCES;
 	}
@@ -450,6 +450,26 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 				 insn->imm);
 		return -KBPF_EINVAL;
 	}
+	/*
+	 * Under ENFORCE the structural check left these to the walk, so
+	 * that, as in Linux, a call on no path is not refused and an error
+	 * earlier on the path is reported first.
+	 */
+	if ((fn->prog_types && env->prog->type < 64 &&
+	     !(fn->prog_types & (1ULL << env->prog->type))) ||
+	    (fn->priv & env->prog->priv) != fn->priv) {
+		kbpf_vlog_printf(
+			env->log,
+			"program of this type cannot use helper bpf_%s#%d\n",
+			fn->name, insn->imm);
+		return -KBPF_EINVAL;
+	}
+	if (fn->gpl_only && !env->prog->gpl_compatible) {
+		kbpf_vlog_printf(
+			env->log,
+			"cannot call GPL-restricted function from non-GPL compatible program\n");
+		return -KBPF_EINVAL;
+	}
 	memset(&m, 0, sizeof(m));
 	m.mem_regno = -1;
 	m.func_regno = -1;
@@ -548,18 +568,16 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		break;
 	}
 	if (m.func_regno >= 0) {
-		/* A callback: "not called" continues after the call... */
+		/*
+		 * A callback: as Linux, the body in a new frame waits on the
+		 * branch stack while the caller goes on after the call (so
+		 * an error after the call is found first).
+		 */
 		uint32_t sub = regs[m.func_regno].subprog;
 		const struct kbpf_map *map = m.map;
+		struct vstate *st = env->cur;
 		struct vframe *f;
 
-		for (int i = 1; i <= 5; i++)
-			kbpf_v_mark_not_init(&regs[i]);
-		regs[0] = r0;
-		err = kbpf_v_push_branch(env, call_pc + 1);
-		if (err)
-			return err;
-		/* ...and "called" runs the callback in a new frame once. */
 		err = push_frame(env, call_pc, id, &f);
 		if (err)
 			return err;
@@ -582,8 +600,12 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			kbpf_v_mark_unknown(&f->regs[1]);
 			f->regs[2] = caller_ctx;
 		}
-		*pc = sub;
-		return 0;
+		err = kbpf_v_push_branch(env, sub);
+		kbpf_v_frame_free(env, f);
+		st->frames[st->curframe--] = NULL;
+		if (err)
+			return err;
+		CUR_FRAME(env)->cb_iter = 0;
 	}
 	for (int i = 1; i <= 5; i++)
 		kbpf_v_mark_not_init(&regs[i]);
@@ -685,7 +707,21 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 					" should have been in [0, 1]\n");
 				return -KBPF_EACCES;
 			}
-			kbpf_v_mark_unknown(&caller->regs[0]);
+			/*
+			 * As Linux: back to the call instruction, which is
+			 * checked again with the caller's state as the
+			 * callback left it (r1-r5 still hold the arguments):
+			 * another call of the callback waits on the stack,
+			 * and the caller goes on as after this many calls.
+			 * The walk stops where a state at the call covers
+			 * the new one (kbpf_v_is_state_visited()).
+			 */
+			*pc = f->callsite;
+			kbpf_v_frame_free(env, f);
+			st->frames[st->curframe--] = NULL;
+			if (++caller->cb_iter > V_CB_EXACT)
+				kbpf_v_widen(env, st, *pc);
+			return 0;
 		} else {
 			if (r0->type == T_STACK &&
 			    r0->frameno == st->curframe) {

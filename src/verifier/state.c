@@ -104,6 +104,23 @@ static bool check_ids(struct venv *env, uint32_t o, uint32_t c)
 	return true;
 }
 
+/*
+ * Linux's check_scalar_ids(): a scalar without an id is linked to
+ * nothing, so it stands for a fresh id of its own: a link on one side
+ * only is fine while it has one member, and no two registers linked on
+ * one side may be apart on the other.
+ */
+static bool check_scalar_ids(struct venv *env, uint32_t o, uint32_t c)
+{
+	if (!o && !c)
+		return true;
+	if (!o)
+		o = 0x80000000u | ++env->fake_id;
+	if (!c)
+		c = 0x80000000u | ++env->fake_id;
+	return check_ids(env, o, c);
+}
+
 static bool scalar_equal(const struct kbpf_scalar *a,
 			 const struct kbpf_scalar *b)
 {
@@ -135,7 +152,11 @@ static bool regsafe(struct venv *env, const struct vreg *o,
 	if (o->type != c->type)
 		return false;
 	if (o->type == T_SCALAR)
-		return kbpf_scalar_contains(&o->s, &c->s);
+		/* linked scalars: the same links (Linux's check_scalar_ids) */
+		return (env->explore_alu_limits ?
+				scalar_equal(&o->s, &c->s) :
+				kbpf_scalar_contains(&o->s, &c->s)) &&
+		       check_scalar_ids(env, o->id, c->id);
 	if (o->flags != c->flags || o->off != c->off || o->map != c->map ||
 	    o->frameno != c->frameno || o->subprog != c->subprog)
 		return false;
@@ -209,6 +230,9 @@ static bool states_equal(struct venv *env, const struct vstate *o,
 
 	if (o->curframe != c->curframe || o->nr_refs != c->nr_refs)
 		return false;
+	/* a speculative path proves nothing for a real one */
+	if (o->speculative && !c->speculative)
+		return false;
 	env->idmap_n = 0;
 	for (fr = 0; fr <= o->curframe; fr++) {
 		const struct vframe *of = o->frames[fr], *cf = c->frames[fr];
@@ -270,19 +294,79 @@ static bool evict_one(struct venv *env, uint32_t insn)
 	return true;
 }
 
+/*
+ * Linux's states_maybe_looping(): the registers of the current frame are
+ * the same, ids included as numbers (no mapping), before the exact
+ * comparison may call a state a loop.
+ */
+static bool states_maybe_looping(const struct vstate *o, const struct vstate *c)
+{
+	const struct vframe *of, *cf;
+
+	if (o->curframe != c->curframe)
+		return false;
+	of = o->frames[o->curframe];
+	cf = c->frames[c->curframe];
+	for (int i = 0; i < 11; i++) {
+		const struct vreg *a = &of->regs[i], *b = &cf->regs[i];
+
+		if (a->type != b->type)
+			return false;
+		if (a->type == T_NOT_INIT)
+			continue;
+		if (a->flags != b->flags || a->off != b->off ||
+		    a->id != b->id || a->ref_obj_id != b->ref_obj_id ||
+		    a->range != b->range || a->map != b->map ||
+		    a->subprog != b->subprog || a->frameno != b->frameno ||
+		    !scalar_equal(&a->s, &b->s))
+			return false;
+	}
+	return true;
+}
+
 int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 {
 	struct vstate *sl, *cur = env->cur, *n;
 
+	/*
+	 * As Linux's is_state_visited(): states are compared at every
+	 * pruning point, but a new one is recorded only after 2 jumps and 8
+	 * instructions since the last (fewer while a loop is in progress:
+	 * 20 jumps or 100 instructions), or where it is forced.
+	 */
+	bool add = (env->flags[insn] & VI_FORCE) ||
+		   (env->jmps_processed - env->prev_jmps_processed >= 2 &&
+		    env->insn_processed - env->prev_insn_processed >= 8);
+
 	for (sl = env->explored[insn]; sl; sl = sl->next) {
+		if (sl->branches && (env->flags[insn] & VI_FORCE)) {
+			/*
+			 * A callback's call, reached again after an
+			 * iteration: a state of an earlier iteration that
+			 * covers this one is its fixed point (Linux's
+			 * bpf_calls_callback() case: no loop check here).
+			 */
+			if (states_equal(env, sl, cur, insn, false)) {
+				sl->hit_cnt++;
+				return 1;
+			}
+			sl->miss_cnt++;
+			continue;
+		}
 		if (sl->branches) {
-			if (states_equal(env, sl, cur, insn, true)) {
+			if (states_maybe_looping(sl, cur) &&
+			    states_equal(env, sl, cur, insn, true)) {
 				kbpf_vlog_printf(
 					env->log,
 					"infinite loop detected at insn %u\n",
 					insn);
 				return -KBPF_EINVAL;
 			}
+			if (env->jmps_processed - env->prev_jmps_processed <
+				    20 &&
+			    env->insn_processed - env->prev_insn_processed <
+				    100)
+				add = false;
 			continue;
 		}
 		if (states_equal(env, sl, cur, insn, false)) {
@@ -291,7 +375,7 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 		}
 		sl->miss_cnt++;
 	}
-	if (env->total_states >= V_MAX_STATES)
+	if (!add || env->total_states >= V_MAX_STATES)
 		return 0;
 	if (env->nr_explored[insn] >= V_MAX_PER_INSN && !evict_one(env, insn))
 		return 0;
@@ -299,6 +383,8 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 	n = kbpf_v_state_copy(env, cur);
 	if (!n)
 		return -KBPF_ENOMEM;
+	env->prev_jmps_processed = env->jmps_processed;
+	env->prev_insn_processed = env->insn_processed;
 	n->insn = insn;
 	n->branches = 1;
 	n->hit_cnt = n->miss_cnt = 0;
@@ -313,6 +399,35 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 	if (++env->nr_explored[insn] > env->max_states_per_insn)
 		env->max_states_per_insn = env->nr_explored[insn];
 	return 0;
+}
+
+static void widen_reg(const struct vreg *o, struct vreg *c)
+{
+	if (o->type == T_SCALAR && c->type == T_SCALAR &&
+	    !scalar_equal(&o->s, &c->s))
+		kbpf_v_mark_unknown(c);
+}
+
+void kbpf_v_widen(struct venv *env, struct vstate *st, uint32_t insn)
+{
+	const struct vstate *prev = st->parent;
+
+	(void)env;
+	while (prev && prev->insn != insn)
+		prev = prev->parent;
+	if (!prev || prev->curframe != st->curframe)
+		return;
+	for (uint32_t fr = 0; fr <= st->curframe; fr++) {
+		const struct vframe *of = prev->frames[fr];
+		struct vframe *cf = st->frames[fr];
+
+		for (int i = 0; i < 11; i++)
+			widen_reg(&of->regs[i], &cf->regs[i]);
+		for (uint32_t k = 0; k < V_SLOTS; k++)
+			if (of->slot[k * 8] == SLOT_SPILL &&
+			    cf->slot[k * 8] == SLOT_SPILL)
+				widen_reg(&of->spill[k], &cf->spill[k]);
+	}
 }
 
 void kbpf_v_free_explored(struct venv *env)

@@ -126,7 +126,7 @@ int kbpf_v_push_branch(struct venv *env, uint32_t insn)
 			kbpf_vlog_printf(
 				env->log,
 				"The sequence of %u jumps is too complex.\n",
-				env->nr_stack);
+				env->nr_stack + 1);
 			return -KBPF_E2BIG;
 		}
 		n = kbpf_malloc(env->h, cap * sizeof(*n), 0);
@@ -204,34 +204,139 @@ static int check_sane_offset(struct venv *env, const struct vreg *r,
  * Loaders without CAP_PERFMON (Linux's !bypass_spec_v1): pointer
  * arithmetic is limited to what Linux can sanitize against speculative
  * execution (sanitize_ptr_alu(): stack and map value pointers, offsets
- * of one sign) and must stay inside the object (sanitize_check_bounds()).
+ * of one sign, a pointer inside its object) and must stay inside the
+ * object (sanitize_check_bounds()). Linux masks the offset of each such
+ * instruction with one limit, so every path through it must need the
+ * same kind of masking and the same limit.
  */
-static int spec_check_alu(struct venv *env, const struct bpf_insn *insn,
-			  const struct vreg *ptr, const struct vreg *off,
-			  bool reversed)
+#define ALU_SRC 0x01u /* the pointer is the destination */
+#define ALU_DST 0x02u /* the pointer is the source (scalar += ptr) */
+#define ALU_NEG 0x04u /* the offset may be negative */
+#define ALU_NON_POINTER 0x08u /* scalar += scalar */
+#define ALU_IMM 0x10u /* the offset is a known constant */
+
+static const char spec_err[] =
+	"pointer arithmetic with it prohibited for !root";
+
+static bool spec_skip(const struct venv *env, const struct bpf_insn *insn)
 {
-	static const char err[] =
-		"pointer arithmetic with it prohibited for !root";
 	uint8_t op = BPF_OP(insn->code);
 
-	if (env->allow_ptr_leaks || BPF_SRC(insn->code) == BPF_K ||
-	    (op != BPF_ADD && op != BPF_SUB))
+	return env->allow_ptr_leaks || BPF_SRC(insn->code) == BPF_K ||
+	       (op != BPF_ADD && op != BPF_SUB);
+}
+
+/* Linux's retrieve_ptr_limit(): bytes the masked offset may move. */
+static bool spec_ptr_limit(const struct vreg *ptr, bool mask_to_left,
+			   uint32_t *limit)
+{
+	uint32_t max, lim;
+
+	if (ptr->type == T_STACK) {
+		max = V_STACK + (mask_to_left ? 1 : 0);
+		lim = (uint32_t) -
+		      (int64_t)(ptr->s.var.value + (uint64_t)ptr->off);
+	} else {
+		max = ptr->map->value_size;
+		lim = (uint32_t)((mask_to_left ? (uint64_t)ptr->s.smin :
+						 ptr->s.umax) +
+				 (uint64_t)(int64_t)ptr->off);
+	}
+	if (lim >= max)
+		return false;
+	*limit = lim;
+	return true;
+}
+
+/* The same masking on every path through @insn (else REASON_PATHS). */
+static int spec_update(struct venv *env, const struct bpf_insn *insn,
+		       uint8_t state, uint32_t limit)
+{
+	uint32_t pc = (uint32_t)(insn - env->insns);
+
+	if (env->cur->speculative && state != ALU_NON_POINTER)
 		return 0;
+	if (env->alu_state[pc] &&
+	    (env->alu_state[pc] != state || env->alu_limit[pc] != limit)) {
+		kbpf_vlog_printf(
+			env->log,
+			"R%u tried to %s from different maps, paths or scalars, %s\n",
+			insn->dst_reg,
+			BPF_OP(insn->code) == BPF_ADD ? "add" : "sub",
+			spec_err);
+		return -KBPF_EACCES;
+	}
+	env->alu_state[pc] = state;
+	env->alu_limit[pc] = limit;
+	return 0;
+}
+
+struct spec_info {
+	uint8_t state;
+	bool mask_to_left;
+	uint32_t limit;
+};
+
+static int spec_check_alu(struct venv *env, const struct bpf_insn *insn,
+			  const struct vreg *ptr, const struct vreg *off,
+			  bool reversed, struct spec_info *si)
+{
+	uint8_t op = BPF_OP(insn->code);
+	bool neg = off->s.smin < 0;
+
+	if (spec_skip(env, insn))
+		return 0;
+	if (!kbpf_scalar_is_const(&off->s) && off->s.smin < 0 &&
+	    off->s.smax >= 0) {
+		kbpf_vlog_printf(
+			env->log,
+			"R%u has unknown scalar with mixed signed bounds, %s\n",
+			reversed ? insn->dst_reg : insn->src_reg, spec_err);
+		return -KBPF_EACCES;
+	}
 	if (ptr->type != T_STACK && ptr->type != T_MAP_VALUE) {
 		kbpf_vlog_printf(
 			env->log,
 			"R%u has pointer with unsupported alu operation, %s\n",
-			insn->dst_reg, err);
+			insn->dst_reg, spec_err);
 		return -KBPF_EACCES;
 	}
-	if (off->s.smin < 0 && off->s.smax > 0) {
-		kbpf_vlog_printf(
-			env->log,
-			"R%u has unknown scalar with mixed signed bounds, %s\n",
-			reversed ? insn->dst_reg : insn->src_reg, err);
+	si->mask_to_left = (op == BPF_ADD && neg) || (op == BPF_SUB && !neg);
+	if (!spec_ptr_limit(ptr, si->mask_to_left, &si->limit)) {
+		kbpf_vlog_printf(env->log,
+				 "R%u tried to %s beyond pointer bounds, %s\n",
+				 insn->dst_reg, op == BPF_ADD ? "add" : "sub",
+				 spec_err);
 		return -KBPF_EACCES;
 	}
+	si->state = (neg ? ALU_NEG : 0) |
+		    (kbpf_scalar_is_const(&off->s) ? ALU_IMM : 0) |
+		    (reversed ? ALU_DST : ALU_SRC);
+	if (!kbpf_scalar_is_const(&off->s))
+		env->explore_alu_limits = true;
 	return 0;
+}
+
+/* After the operation: the window is how far the pointer moved. */
+static int spec_commit(struct venv *env, const struct bpf_insn *insn,
+		       const struct vreg *res, const struct spec_info *si)
+{
+	uint32_t after;
+	int32_t d;
+
+	if (spec_skip(env, insn))
+		return 0;
+	if (!spec_ptr_limit(res, si->mask_to_left, &after)) {
+		kbpf_vlog_printf(env->log,
+				 "R%u tried to %s beyond pointer bounds, %s\n",
+				 insn->dst_reg,
+				 BPF_OP(insn->code) == BPF_ADD ? "add" : "sub",
+				 spec_err);
+		return -KBPF_EACCES;
+	}
+	d = (int32_t)(si->limit - after);
+	return spec_update(env, insn, si->state,
+			   d < 0 ? (uint32_t) - (int64_t)d : (uint32_t)d);
 }
 
 static int spec_check_bounds(struct venv *env, const struct bpf_insn *insn,
@@ -270,6 +375,7 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 {
 	uint8_t op = BPF_OP(insn->code);
 	struct vreg res = *ptr;
+	struct spec_info si = { 0, false, 0 };
 	char buf[32];
 	int err;
 
@@ -316,7 +422,7 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 	if (!err)
 		err = check_sane_offset(env, ptr, ptr);
 	if (!err)
-		err = spec_check_alu(env, insn, ptr, off, reversed);
+		err = spec_check_alu(env, insn, ptr, off, reversed, &si);
 	if (err)
 		return err;
 	switch (op) {
@@ -387,6 +493,8 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 	}
 	if (!env->allow_ptr_leaks) {
 		err = spec_check_bounds(env, insn, &res);
+		if (!err)
+			err = spec_commit(env, insn, &res, &si);
 		if (err)
 			return err;
 	}
@@ -467,11 +575,23 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 			kbpf_scalar_zext32(&dst->s);
 			return 0;
 		}
+		/*
+		 * Linux's linked scalars: a copy of an unknown scalar shares
+		 * an id with it, so a bound learnt by a comparison of one is
+		 * learnt for all (a 32-bit copy only when the value fits).
+		 */
+		if (src.type == T_SCALAR && !kbpf_scalar_is_const(&src.s) &&
+		    (!alu32 || src.s.umax <= UINT32_MAX)) {
+			if (!src.id) {
+				src.id = ++env->id_gen;
+				regs[insn->src_reg].id = src.id;
+			}
+		} else if (src.type == T_SCALAR) {
+			src.id = 0;
+		}
 		*dst = src;
 		if (alu32)
 			kbpf_scalar_zext32(&dst->s);
-		if (dst->type == T_SCALAR)
-			dst->id = 0;
 		return 0;
 	}
 	err = kbpf_v_check_read(env, insn->dst_reg);
@@ -499,6 +619,11 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 
 		/* scalar op pointer: Linux's checks with the operands swapped */
 		return ptr_alu(env, insn, dst, &src, &s, true);
+	}
+	if (!spec_skip(env, insn)) {
+		err = spec_update(env, insn, ALU_NON_POINTER, 0);
+		if (err)
+			return err;
 	}
 	kbpf_scalar_alu(&dst->s, &src.s, op, alu32);
 	dst->id = 0;
@@ -538,15 +663,22 @@ static int check_ctx(struct venv *env, uint32_t regno, const struct vreg *r,
 	}
 	if (kbpf_prog_type_is_skb(type) || type == BPF_PROG_TYPE_XDP) {
 		/*
-		 * The context-access pass (src/net/ctx_access.c) checked the
-		 * offsets, sizes and writes Linux allows; what is left is the
-		 * type of what a load gives.
+		 * The offsets, sizes and writes Linux allows are the
+		 * context-access pass's (src/net/ctx_access.c): under ENFORCE
+		 * it leaves the refusal of an access to this walk, which
+		 * reaches it in Linux's order; then the type of what a load
+		 * gives.
 		 */
 		bool xdp = type == BPF_PROG_TYPE_XDP;
 		int32_t data = xdp ? 0 : 76, end = xdp ? 4 : 80;
 		int32_t meta = xdp ? 8 : 140;
 
-		if (off < 0 || (uint32_t)off + size > env->ctx_size) {
+		const struct bpf_insn *ci = &env->insns[env->insn_idx];
+		uint8_t cls = BPF_CLASS(ci->code);
+
+		if (off < 0 || (uint32_t)off + size > env->ctx_size ||
+		    ((cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) &&
+		     !kbpf_prog_ctx_access_ok(env->prog, ci))) {
 			kbpf_vlog_printf(
 				env->log,
 				"invalid bpf_context access off=%d size=%u\n",
@@ -876,6 +1008,29 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 			*out = f->spill[(uint32_t)(lo + V_STACK) / 8];
 		return 0;
 	}
+	/*
+	 * The low bytes of a spilled scalar (a narrow fill at the slot's
+	 * start): the scalar cast to the size, as Linux's
+	 * bpf_stack_narrow_access_ok() case; the copy stays linked only if
+	 * the value fits.
+	 */
+	if (!var && !helper && size < 8 && !(lo & 7)) {
+		uint32_t i = (uint32_t)(lo + V_STACK);
+		const struct vreg *sp = &f->spill[i / 8];
+		bool whole = true;
+
+		for (uint32_t k = 0; k < 8; k++)
+			whole = whole && f->slot[i + k] == SLOT_SPILL;
+		if (whole && sp->type == T_SCALAR) {
+			if (out) {
+				*out = *sp;
+				if (sp->s.umax >> (size * 8))
+					out->id = 0;
+				kbpf_scalar_cast(&out->s, (uint8_t)size);
+			}
+			return 0;
+		}
+	}
 	{
 		bool all_zero = true;
 
@@ -886,8 +1041,15 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 			if (st == SLOT_SPILL) {
 				const struct vreg *sp = &f->spill[i / 8];
 
+				/*
+				 * Part of a spilled pointer: a helper (and a
+				 * variable offset) may read it as bytes when
+				 * root; a register fill never (Linux's
+				 * check_stack_read_fixed_off()).
+				 */
 				if (kbpf_v_is_ptr(sp) &&
-				    !env->allow_ptr_leaks) {
+				    (!env->allow_ptr_leaks ||
+				     (!helper && !var))) {
 					if (helper)
 						kbpf_vlog_printf(
 							env->log,
@@ -1279,12 +1441,29 @@ static void mark_null(struct vstate *st, uint32_t id, bool is_null)
 					ref = r->ref_obj_id;
 				kbpf_v_mark_const(r, 0);
 			} else {
+				/*
+				 * As Linux (no spin locks here): the id has
+				 * done its job, and dropping it lets states
+				 * of different lookups compare equal.
+				 */
 				r->flags &= (uint8_t)~VF_NULL;
+				r->id = 0;
 			}
 		}
 	});
 	if (ref)
 		release_ref_state(st, ref);
+}
+
+/* Linux's sync_linked_regs(): every copy of @known learns its bounds. */
+static void sync_linked(struct vstate *st, const struct vreg *known)
+{
+	if (known->type != T_SCALAR || !known->id)
+		return;
+	FOR_EACH_REG(st, r, {
+		if (r->type == T_SCALAR && r->id == known->id)
+			r->s = known->s;
+	});
 }
 
 static void set_pkt_range(struct vstate *st, const struct vreg *p,
@@ -1309,7 +1488,7 @@ static void match_pkt(const struct bpf_insn *insn, const struct vreg *a,
 	uint8_t op = BPF_OP(insn->code);
 	const struct vreg *p;
 	struct vstate *good = NULL;
-	bool a_is_p;
+	bool a_is_p, open = false;
 
 	if (BPF_CLASS(insn->code) == BPF_JMP32)
 		return;
@@ -1324,26 +1503,55 @@ static void match_pkt(const struct bpf_insn *insn, const struct vreg *a,
 	else
 		return;
 	p = a_is_p ? a : b;
+	/*
+	 * Where the good branch knows p < end (strictly: Linux's
+	 * range_right_open), the byte at p->off is in the packet too.
+	 */
 	switch (op) {
-	case BPF_JGT: /* p > end: fall; end > p: taken */
-	case BPF_JGE:
+	case BPF_JGT: /* p > end: fall (p <= end); end > p: taken (p < end) */
+	case BPF_JGE: /* p >= end: fall (p < end); end >= p: taken (p <= end) */
 		good = a_is_p ? fall : taken;
+		open = (op == BPF_JGT) != a_is_p;
 		break;
-	case BPF_JLT: /* p < end: taken; end < p: fall */
-	case BPF_JLE:
+	case BPF_JLT: /* p < end: taken; end < p: fall (p <= end) */
+	case BPF_JLE: /* p <= end: taken; end <= p: fall (p < end) */
 		good = a_is_p ? taken : fall;
+		open = (op == BPF_JLT) == a_is_p;
 		break;
 	default:
 		return;
 	}
-	if (good)
-		set_pkt_range(good, p, (uint32_t)p->off);
+	if (!good || (open && !p->off))
+		return;
+	set_pkt_range(good, p, (uint32_t)p->off + (open ? 1u : 0u));
 }
 
 static bool is_const0(const struct vreg *r)
 {
 	return r->type == T_SCALAR && kbpf_scalar_is_const(&r->s) &&
 	       !r->s.var.value;
+}
+
+/*
+ * Linux's sanitize_speculative_path(): for loaders without CAP_PERFMON a
+ * branch whose direction is known is also followed the other way, as the
+ * CPU may mispredict it, with the compared registers unknown.
+ */
+static int push_speculative(struct venv *env, const struct bpf_insn *insn,
+			    uint32_t to)
+{
+	struct vstate *st;
+	int err = kbpf_v_push_branch(env, to);
+
+	if (err)
+		return err;
+	st = env->stack[env->nr_stack - 1].st;
+	st->speculative = true;
+	kbpf_v_mark_unknown(&st->frames[st->curframe]->regs[insn->dst_reg]);
+	if (BPF_SRC(insn->code) == BPF_X)
+		kbpf_v_mark_unknown(
+			&st->frames[st->curframe]->regs[insn->src_reg]);
+	return 0;
 }
 
 static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
@@ -1394,12 +1602,11 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 		 */
 		taken = op == BPF_JNE;
 	}
-	if (taken == 1) {
-		*next = target;
-		return 0;
-	}
-	if (taken == 0) {
-		*next = pc + 1;
+	if (taken >= 0) {
+		*next = taken ? target : pc + 1;
+		if (!env->allow_ptr_leaks)
+			return push_speculative(env, insn,
+						taken ? pc + 1 : target);
 		return 0;
 	}
 	/* Null checks: fine for everyone. */
@@ -1442,6 +1649,16 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 
 		ok_t = kbpf_scalar_refine(&oa->s, &ob->s, op, jmp32, true);
 		ok_f = kbpf_scalar_refine(&a->s, &fb->s, op, jmp32, false);
+		if (ok_t) {
+			sync_linked(other, oa);
+			if (x)
+				sync_linked(other, ob);
+		}
+		if (ok_f) {
+			sync_linked(env->cur, a);
+			if (x)
+				sync_linked(env->cur, fb);
+		}
 		if (!ok_t) {
 			/* The jump cannot be taken after all. */
 			env->nr_stack--;
@@ -1528,30 +1745,56 @@ static void mark_prune_points(struct venv *env)
 		int64_t t;
 
 		if (insn->code == (BPF_LD | BPF_DW | BPF_IMM)) {
+			/*
+			 * A callback's address: Linux visits it as a call
+			 * (the load, the instruction after it and the
+			 * callback's first instruction).
+			 */
+			if (insn->src_reg == BPF_PSEUDO_FUNC) {
+				env->flags[i] |= VI_PRUNE;
+				if (i + 2 < env->len)
+					env->flags[i + 2] |= VI_PRUNE;
+				t = (int64_t)i + insn->imm + 1;
+				if (t >= 0 && t < env->len)
+					env->flags[t] |= VI_PRUNE;
+			}
 			i++;
 			continue;
 		}
 		if (cls != BPF_JMP && cls != BPF_JMP32)
 			continue;
 		if (op == BPF_CALL) {
+			/*
+			 * Linux's visit_func_call_insn(): after the call, the
+			 * call of a function and its first instruction; a
+			 * helper that calls a callback is a forced checkpoint
+			 * (its iterations are compared there).
+			 */
 			if (i + 1 < env->len)
 				env->flags[i + 1] |= VI_PRUNE;
 			if (insn->src_reg == BPF_PSEUDO_CALL) {
+				env->flags[i] |= VI_PRUNE;
 				t = (int64_t)i + insn->imm + 1;
 				if (t >= 0 && t < env->len)
 					env->flags[t] |= VI_PRUNE;
+			} else if (!insn->src_reg &&
+				   (insn->imm == BPF_FUNC_loop ||
+				    insn->imm == BPF_FUNC_for_each_map_elem ||
+				    insn->imm == BPF_FUNC_user_ringbuf_drain)) {
+				env->flags[i] |= VI_PRUNE | VI_FORCE;
 			}
 			continue;
 		}
 		if (op == BPF_EXIT)
 			continue;
+		/* Linux's visit_insn(): a conditional jump and its target. */
 		t = (int64_t)i + 1 +
 		    ((cls == BPF_JMP32 && op == BPF_JA) ? insn->imm :
 							  insn->off);
 		if (t >= 0 && t < env->len)
 			env->flags[t] |= VI_PRUNE;
-		if (op != BPF_JA && i + 1 < env->len)
-			env->flags[i + 1] |= VI_PRUNE;
+		if (op != BPF_JA)
+			env->flags[i] |= VI_PRUNE;
 	}
 }
 
@@ -1586,6 +1829,8 @@ static int do_check(struct venv *env)
 		const struct bpf_insn *insn;
 		uint8_t cls, op;
 		uint32_t next;
+		uint64_t log_pos;
+		bool spec;
 
 		if (pc >= env->len) {
 			kbpf_vlog_printf(env->log,
@@ -1607,10 +1852,18 @@ static int do_check(struct venv *env)
 			if (err == 1)
 				goto path_end;
 		}
+		/* A speculative path stops where Linux fences it. */
+		if (env->cur->speculative && (env->flags[pc] & VI_NOSPEC))
+			goto path_end;
+		log_pos = env->log->end;
+		spec = env->cur->speculative;
+		env->insn_idx = pc;
 		insn = &env->insns[pc];
 		cls = BPF_CLASS(insn->code);
 		op = BPF_OP(insn->code);
 		next = pc + 1;
+		if (cls == BPF_JMP || cls == BPF_JMP32)
+			env->jmps_processed++;
 		err = 0;
 		switch (cls) {
 		case BPF_ALU:
@@ -1666,6 +1919,17 @@ static int do_check(struct venv *env)
 			err = -KBPF_EINVAL;
 			break;
 		}
+		if (spec && (err == -KBPF_EPERM || err == -KBPF_EACCES ||
+			     err == -KBPF_EINVAL)) {
+			/*
+			 * Linux 6.17+: an error on a speculative path is not
+			 * a refusal; a barrier (nospec) stops the path here.
+			 */
+			kbpf_vlog_reset(env->log, log_pos);
+			env->flags[pc] |= VI_NOSPEC;
+			env->alu_state[pc] = 0;
+			goto path_end;
+		}
 		if (err)
 			return err;
 		pc = next;
@@ -1717,8 +1981,11 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	env->nr_explored = kbpf_zalloc(h, n * sizeof(*env->nr_explored), 0);
 	env->flags = kbpf_zalloc(h, n, 0);
 	env->live = kbpf_zalloc(h, n * sizeof(*env->live), 0);
+	env->alu_state = kbpf_zalloc(h, n, 0);
+	env->alu_limit = kbpf_zalloc(h, n * sizeof(*env->alu_limit), 0);
 	err = -KBPF_ENOMEM;
-	if (env->explored && env->nr_explored && env->flags && env->live)
+	if (env->explored && env->nr_explored && env->flags && env->live &&
+	    env->alu_state && env->alu_limit)
 		err = init_state(env);
 	if (!err && !no_btf_ok)
 		err = check_func_info(env);
@@ -1745,6 +2012,10 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 		kbpf_free(h, env->flags, n);
 	if (env->live)
 		kbpf_free(h, env->live, n * sizeof(*env->live));
+	if (env->alu_state)
+		kbpf_free(h, env->alu_state, n);
+	if (env->alu_limit)
+		kbpf_free(h, env->alu_limit, n * sizeof(*env->alu_limit));
 	kbpf_free(h, env, sizeof(*env));
 	return err;
 }

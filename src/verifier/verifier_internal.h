@@ -32,6 +32,12 @@
 #define V_MAX_VAR_OFF (1ll << 29) /* Linux's BPF_MAX_VAR_OFF */
 #define V_MAX_STATES 1000000 /* states recorded in all; past it, no new ones */
 #define V_MAX_PER_INSN 64 /* explored states kept at one instruction */
+/*
+ * Callback bodies are iterated exactly this many times before scalars that
+ * still change are widened (kbpf has no precision marks to tell which
+ * ones matter, as Linux's widen_imprecise_scalars() does).
+ */
+#define V_CB_EXACT 16
 
 /* Register types (Linux's enum bpf_reg_type, the part v0 knows). */
 enum vtype {
@@ -101,6 +107,7 @@ struct vframe {
 	uint32_t callsite;
 	uint32_t callback;
 	uint32_t allocated; /* bytes below r10 ever written (Linux's allocated_stack) */
+	uint32_t cb_iter; /* calls of the callback being iterated (not compared) */
 };
 
 struct vref {
@@ -125,6 +132,7 @@ struct vstate {
 	uint32_t branches;
 	uint32_t insn;
 	uint32_t hit_cnt, miss_cnt;
+	bool speculative; /* a mispredicted branch (loaders without CAP_PERFMON) */
 	struct vstate *next;
 };
 
@@ -133,7 +141,9 @@ struct vbranch {
 	uint32_t insn;
 };
 
-#define VI_PRUNE 0x1u /* a pruning point: states are recorded here */
+#define VI_PRUNE 0x1u /* a pruning point: states are compared here */
+#define VI_FORCE 0x2u /* a state is always recorded here */
+#define VI_NOSPEC 0x4u /* speculative paths stop here (Linux's nospec) */
 
 struct venv {
 	struct kbpf_prog *prog;
@@ -149,13 +159,25 @@ struct venv {
 	uint32_t *nr_explored;
 	uint8_t *flags;
 	uint16_t *live; /* registers live before each instruction */
+	/*
+	 * Loaders without CAP_PERFMON: per instruction, the sanitation an
+	 * add or sub of a register needs (Linux's insn_aux_data alu_state
+	 * and alu_limit); every path must need the same.
+	 */
+	uint8_t *alu_state;
+	uint32_t *alu_limit;
+	bool explore_alu_limits; /* scalars must match exactly to prune */
 	uint32_t insn_processed;
+	uint32_t insn_idx; /* the instruction being checked */
+	/* Linux's heuristic: record a state after 2 jumps and 8 insns */
+	uint32_t jmps_processed, prev_jmps_processed, prev_insn_processed;
 	uint32_t total_states, cur_states, peak_states, max_states_per_insn;
 	uint32_t id_gen;
 	bool allow_ptr_leaks; /* perfmon_capable(): pointer leaks allowed */
 	bool bpf_capable;
 	uint32_t ctx_size;
 	uint32_t idmap_n;
+	uint32_t fake_id; /* ids for unlinked scalars in a comparison */
 	uint32_t idmap[2 * 128];
 };
 
@@ -192,6 +214,12 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn);
 void kbpf_v_path_done(struct venv *env, struct vstate *st);
 int kbpf_v_compute_liveness(struct venv *env);
 void kbpf_v_free_explored(struct venv *env);
+/*
+ * Back at callback call @insn after an iteration: every scalar (register
+ * or spilled slot) of @st that differs from the last explored state at
+ * @insn on @st's path becomes unknown, so the iteration converges.
+ */
+void kbpf_v_widen(struct venv *env, struct vstate *st, uint32_t insn);
 
 /* call.c */
 int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc);

@@ -144,6 +144,10 @@ static const struct vcase cases[] = {
 	CASE("xdp_parse_end_first", XDP, 0, 1, 0, XDP_PTRS, MOV(0, 2),
 	     MOVR(4, 2), ALU(BPF_ADD, 4, 20), JR(BPF_JLE, 3, 4, 1),
 	     LDX(BPF_W, 5, 2, 16), EXIT),
+	/* end > data + 4 (strict): 5 bytes */
+	CASE("xdp_strict_end", XDP, 0, 1, 0, XDP_PTRS, MOV(0, 2), MOVR(4, 2),
+	     ALU(BPF_ADD, 4, 4), JR(BPF_JLE, 3, 4, 1), LDX(BPF_H, 5, 2, 3),
+	     EXIT),
 	CASE("tc_parse", CLS, 0, 1, 0, SKB_PTRS, MOV(0, 0), MOVR(4, 2),
 	     ALU(BPF_ADD, 4, 34), JR(BPF_JGT, 4, 3, 2), LDX(BPF_B, 5, 2, 23),
 	     STX(BPF_B, 2, 5, 22), EXIT),
@@ -189,6 +193,33 @@ static const struct vcase cases[] = {
 	     MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32), MOV32R(0, 0),
 	     J32I(BPF_JGT, 0, 8, 3), ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0),
 	     EXIT, MOV(0, 0), EXIT),
+	/* a copy is compared, the original indexes: linked scalars */
+	CASE("linked_scalar_bound", SF, 0, 1, 0, LOOKUP(M_ARR),
+	     JI(BPF_JEQ, 0, 0, 7), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
+	     MOVR(1, 0), JI(BPF_JGT, 1, 8, 3), ALUR(BPF_ADD, 6, 0),
+	     LDX(BPF_DW, 0, 6, 0), EXIT, MOV(0, 0), EXIT),
+	CASE("linked_scalar_oob", SF, 0, 0, 1, LOOKUP(M_ARR),
+	     JI(BPF_JEQ, 0, 0, 7), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
+	     MOVR(1, 0), JI(BPF_JGT, 1, 9, 3), ALUR(BPF_ADD, 6, 0),
+	     LDX(BPF_DW, 0, 6, 0), EXIT, MOV(0, 0), EXIT),
+	/* helpers the type may not call, on no path: not refused */
+	CASE("dead_helper_other_type", SF, 0, 1, 0, MOV(0, 0),
+	     JI(BPF_JEQ, 0, 0, 2), MOV(2, 4), CALL(BPF_FUNC_xdp_adjust_head),
+	     MOV(0, 0), EXIT),
+	CASE("dead_helper_unpriv", SF, 1, 1, 0, MOV(0, 0), JI(BPF_JEQ, 0, 0, 4),
+	     MOVR(1, 10), ALU(BPF_ADD, 1, -8), MOV(2, 8),
+	     CALL(BPF_FUNC_probe_read_kernel), MOV(0, 0), EXIT),
+	/* a context access the type may not make, on no path / after an error */
+	CASE("dead_ctx_access", XDP, 0, 1, 0, MOV(0, 0), JI(BPF_JEQ, 0, 0, 1),
+	     LDX(BPF_W, 0, 1, 20), MOV(0, 2), EXIT),
+	CASE("ctx_access_after_error", XDP, 0, 0, 1, MOVR(0, 3),
+	     LDX(BPF_W, 0, 1, 20), MOV(0, 2), EXIT),
+	CASE("helper_other_type", SF, 0, 0, 1, MOV(2, 4),
+	     CALL(BPF_FUNC_xdp_adjust_head), MOV(0, 0), EXIT),
+	/* the low half of a spilled constant is that constant: 5 unread */
+	CASE("narrow_fill_const", SF, 0, 1, 0, MOV(1, 17),
+	     STX(BPF_DW, 10, 1, -16), LDX(BPF_W, 0, 10, -16),
+	     JI(BPF_JNE, 0, 14, 1), MOVR(0, 5), EXIT),
 	CASE("shift_mask_index", SF, 0, 1, 0, LOOKUP(M_ARR),
 	     JI(BPF_JEQ, 0, 0, 8), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
 	     ALU(BPF_AND, 0, 0xff), ALU(BPF_LSH, 0, 2), ALU(BPF_RSH, 0, 7),
@@ -242,6 +273,8 @@ static const struct vcase cases[] = {
 	CASE("infinite_loop", SF, 0, 0, 1, MOV(0, 0), JA(-1)),
 	CASE("infinite_loop_cond", SF, 0, 0, 1, MOV(0, 0), MOV(1, 0),
 	     JI(BPF_JEQ, 1, 0, -1), EXIT),
+	CASE("partial_fill_of_pointer", SF, 0, 0, 1, MOVR(1, 10),
+	     STX(BPF_DW, 10, 1, -16), LDX(BPF_W, 0, 10, -12), EXIT),
 	CASE("unpriv_uninit_stack", SF, 1, 0, 1, LDX(BPF_DW, 0, 10, -8), EXIT),
 	CASE("unpriv_partial_stack", SF, 1, 0, 1, ST(BPF_W, 10, -8, 0),
 	     LDX(BPF_DW, 0, 10, -8), EXIT),
@@ -278,6 +311,9 @@ static const struct vcase cases[] = {
 	CASE("pkt_oob", XDP, 0, 0, 1, XDP_PTRS, MOV(0, 2), MOVR(4, 2),
 	     ALU(BPF_ADD, 4, 14), JR(BPF_JGT, 4, 3, 1), LDX(BPF_W, 5, 2, 12),
 	     EXIT),
+	CASE("pkt_strict_end_oob", XDP, 0, 0, 1, XDP_PTRS, MOV(0, 2),
+	     MOVR(4, 2), ALU(BPF_ADD, 4, 4), JR(BPF_JLE, 3, 4, 1),
+	     LDX(BPF_H, 5, 2, 4), EXIT),
 	CASE("pkt_unchecked", XDP, 0, 0, 1, XDP_PTRS, LDX(BPF_B, 0, 2, 0),
 	     EXIT),
 	CASE("pkt_wrong_branch", CLS, 0, 0, 1, SKB_PTRS, MOV(0, 0), MOVR(4, 2),
@@ -538,7 +574,7 @@ static const struct {
 
 KBPF_TEST(
 	verifier_callbacks,
-	"callbacks loaded as kbpf's ELF loader loads them: bpf_loop and for_each_map_elem bodies are verified once with their argument types, r0 must be in [0, 1]; accepted ones run in checked mode without a fault")
+	"callbacks loaded as kbpf's ELF loader loads them: bpf_loop and for_each_map_elem bodies are verified with their argument types until the caller's state converges, r0 must be in [0, 1]; accepted ones run in checked mode without a fault")
 {
 	const struct kbpf_host *h = kbpf_posix_host();
 
