@@ -209,6 +209,32 @@ static void cmp_ops(const char *what, const struct op *ops, int n,
 	cmp_ops_pkt(what, ops, n, flags, pkt, sizeof(pkt));
 }
 
+/* Named op lists, each run with and without CHECKSUM_COMPLETE. */
+struct prog_case {
+	const char *name;
+	const struct op *ops;
+	int n;
+};
+
+#define CASE(name, ops)                              \
+	{                                            \
+		name, ops, (int)KBPF_ARRAY_SIZE(ops) \
+	}
+
+static void cmp_cases(const struct prog_case *c, size_t n)
+{
+	char what[96];
+
+	for (size_t p = 0; p < n; p++)
+		for (int complete = 0; complete < 2; complete++) {
+			snprintf(what, sizeof(what), "%s%s", c[p].name,
+				 complete ? ", complete" : "");
+			cmp_ops(what, c[p].ops, c[p].n,
+				complete ? BPF_F_TEST_SKB_CHECKSUM_COMPLETE :
+					   0);
+		}
+}
+
 #define Q                                                 \
 	{                                                 \
 		BPF_FUNC_csum_level, BPF_CSUM_LEVEL_QUERY \
@@ -554,16 +580,12 @@ KBPF_TEST(
 					     VLAN_STATE,
 					     POP,
 					     VLAN_STATE };
-	static const struct {
-		const char *name;
-		const struct op *ops;
-		int n;
-	} progs[] = {
-		{ "push", push1, (int)KBPF_ARRAY_SIZE(push1) },
-		{ "push push", push2, (int)KBPF_ARRAY_SIZE(push2) },
-		{ "push x3", push3, (int)KBPF_ARRAY_SIZE(push3) },
-		{ "pop pop", pop1, (int)KBPF_ARRAY_SIZE(pop1) },
-		{ "push push pop x3", pushpop, (int)KBPF_ARRAY_SIZE(pushpop) },
+	static const struct prog_case progs[] = {
+		CASE("push", push1),
+		CASE("push push", push2),
+		CASE("push x3", push3),
+		CASE("pop pop", pop1),
+		CASE("push push pop x3", pushpop),
 	};
 	uint8_t pkt[72];
 	char what[96];
@@ -626,28 +648,16 @@ KBPF_TEST(
 					  TAIL(17),	   LEN,
 					  TAIL(18),	   LEN,
 					  TAIL(30),	   LEN };
-	static const struct {
-		const char *name;
-		const struct op *ops;
-		int n;
-	} progs[] = {
-		{ "grow", grow, (int)KBPF_ARRAY_SIZE(grow) },
-		{ "trim", trim, (int)KBPF_ARRAY_SIZE(trim) },
-		{ "limits", limits, (int)KBPF_ARRAY_SIZE(limits) },
-		{ "same length", same, (int)KBPF_ARRAY_SIZE(same) },
-		{ "after a VLAN push", vlan, (int)KBPF_ARRAY_SIZE(vlan) },
+	static const struct prog_case progs[] = {
+		CASE("grow", grow),
+		CASE("trim", trim),
+		CASE("limits", limits),
+		CASE("same length", same),
+		CASE("after a VLAN push", vlan),
 	};
-	char what[64];
 
 	NEED_KERNEL();
-	for (size_t p = 0; p < KBPF_ARRAY_SIZE(progs); p++)
-		for (int complete = 0; complete < 2; complete++) {
-			snprintf(what, sizeof(what), "%s%s", progs[p].name,
-				 complete ? ", complete" : "");
-			cmp_ops(what, progs[p].ops, progs[p].n,
-				complete ? BPF_F_TEST_SKB_CHECKSUM_COMPLETE :
-					   0);
-		}
+	cmp_cases(progs, KBPF_ARRAY_SIZE(progs));
 }
 
 #define HEAD(n)                               \
@@ -672,27 +682,15 @@ KBPF_TEST(
 	static const struct op pop_after[] = {
 		HEAD(4), POP, LEN, PUSH(0x8100, 1), PUSH(0x8100, 2), LEN
 	};
-	static const struct {
-		const char *name;
-		const struct op *ops;
-		int n;
-	} progs[] = {
-		{ "push 14", some, (int)KBPF_ARRAY_SIZE(some) },
-		{ "to the limit", limits, (int)KBPF_ARRAY_SIZE(limits) },
-		{ "past the limit", over, (int)KBPF_ARRAY_SIZE(over) },
-		{ "then VLAN", pop_after, (int)KBPF_ARRAY_SIZE(pop_after) },
+	static const struct prog_case progs[] = {
+		CASE("push 14", some),
+		CASE("to the limit", limits),
+		CASE("past the limit", over),
+		CASE("then VLAN", pop_after),
 	};
-	char what[64];
 
 	NEED_KERNEL();
-	for (size_t p = 0; p < KBPF_ARRAY_SIZE(progs); p++)
-		for (int complete = 0; complete < 2; complete++) {
-			snprintf(what, sizeof(what), "%s%s", progs[p].name,
-				 complete ? ", complete" : "");
-			cmp_ops(what, progs[p].ops, progs[p].n,
-				complete ? BPF_F_TEST_SKB_CHECKSUM_COMPLETE :
-					   0);
-		}
+	cmp_cases(progs, KBPF_ARRAY_SIZE(progs));
 }
 
 KBPF_TEST(
@@ -787,6 +785,25 @@ static long load_skb_under(int side, long map, int32_t idx)
 	return side_bpf(side, BPF_PROG_LOAD, &a);
 }
 
+/* One test run of skb_under_cgroup(@map, @idx) on @pkt: its retval in *@ret. */
+static long run_under(int side, long map, int32_t idx, const uint8_t *pkt,
+		      size_t len, uint32_t *ret)
+{
+	long p = load_skb_under(side, map, idx), r;
+	union bpf_attr a;
+
+	if (p < 0)
+		return p;
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)p;
+	a.test.data_in = (uint64_t)(uintptr_t)pkt;
+	a.test.data_size_in = (uint32_t)len;
+	r = side_bpf(side, BPF_PROG_TEST_RUN, &a);
+	*ret = a.test.retval;
+	side_close(side, p);
+	return r;
+}
+
 KBPF_TEST(
 	skb_under_cgroup_vs_kernel,
 	"bpf_skb_under_cgroup with a cgroup2 root and a child the task is not in, an empty slot and an index past the array, as the kernel")
@@ -826,22 +843,11 @@ KBPF_TEST(
 	}
 	for (int idx = 0; idx < 4; idx++) {
 		int32_t i = idx == 3 ? 9 : idx;
-		long r[2], p[2];
+		long r[2];
 		uint32_t ret[2];
 
-		for (int s = 0; s < 2; s++) {
-			union bpf_attr a;
-
-			p[s] = load_skb_under(s, m[s], i);
-			T_ASSERT(p[s] >= 0);
-			memset(&a, 0, sizeof(a));
-			a.test.prog_fd = (uint32_t)p[s];
-			a.test.data_in = (uint64_t)(uintptr_t)pkt;
-			a.test.data_size_in = sizeof(pkt);
-			r[s] = side_bpf(s, BPF_PROG_TEST_RUN, &a);
-			ret[s] = a.test.retval;
-			side_close(s, p[s]);
-		}
+		for (int s = 0; s < 2; s++)
+			r[s] = run_under(s, m[s], i, pkt, sizeof(pkt), &ret[s]);
 		if (r[0] != r[1] || ret[0] != ret[1])
 			T_FAIL("index %d: kernel %ld/%d, kbpf %ld/%d", i, r[0],
 			       (int32_t)ret[0], r[1], (int32_t)ret[1]);
@@ -870,19 +876,8 @@ KBPF_TEST(
 		     0);
 		T_ASSERT(slots[0] && slots[0] == slots[2] && slots[1] &&
 			 slots[1] != slots[0] && !slots[3]);
-		for (int s = 0; s < 2; s++) {
-			union bpf_attr a;
-			long p = load_skb_under(s, m[s], 1);
-
-			T_ASSERT(p >= 0);
-			memset(&a, 0, sizeof(a));
-			a.test.prog_fd = (uint32_t)p;
-			a.test.data_in = (uint64_t)(uintptr_t)pkt;
-			a.test.data_size_in = sizeof(pkt);
-			r[s] = side_bpf(s, BPF_PROG_TEST_RUN, &a);
-			ret[s] = a.test.retval;
-			side_close(s, p);
-		}
+		for (int s = 0; s < 2; s++)
+			r[s] = run_under(s, m[s], 1, pkt, sizeof(pkt), &ret[s]);
 		T_EQ(r[0], 0);
 		T_EQ(r[1], 0);
 		T_EQ(ret[0], 1);
