@@ -1819,7 +1819,7 @@ extern "C" {
     pub fn kbpf_map_frozen(map: *mut kbpf_map) -> bool;
 }
 extern "C" {
-    pub fn kbpf_map_prog_array_owner(map: *mut kbpf_map, prog_type: *mut u32) -> core::ffi::c_int;
+    pub fn kbpf_map_prog_array_owner(map: *mut kbpf_map, prog_type: *mut u32) -> crate::ffi::c_int;
 }
 extern "C" {
     pub fn kbpf_map_obj(map: *mut kbpf_map) -> *mut kbpf_obj;

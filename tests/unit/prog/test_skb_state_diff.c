@@ -724,10 +724,11 @@ static char self_cgroup[600];
 /* Move this process into cgroup directory @path: 0 or -1. */
 static int write_procs(const char *path)
 {
-	char f[640];
+	char f[1400];
 	int fd, ok;
 
-	snprintf(f, sizeof(f), "%s/cgroup.procs", path);
+	if (snprintf(f, sizeof(f), "%s/cgroup.procs", path) >= (int)sizeof(f))
+		return -1;
 	fd = open(f, O_WRONLY);
 	if (fd < 0)
 		return -1;
@@ -745,8 +746,9 @@ static int move_self(const char *path)
 	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, "0::", 3)) {
 			line[strcspn(line, "\n")] = 0;
-			snprintf(self_cgroup, sizeof(self_cgroup), "%s",
-				 line + 3);
+			if (snprintf(self_cgroup, sizeof(self_cgroup), "%s",
+				     line + 3) >= (int)sizeof(self_cgroup))
+				self_cgroup[0] = 0;
 		}
 	if (f)
 		fclose(f);
@@ -760,7 +762,9 @@ static int move_back(const char *mnt)
 {
 	char path[1200];
 
-	snprintf(path, sizeof(path), "%s%s", mnt, self_cgroup);
+	if (snprintf(path, sizeof(path), "%s%s", mnt, self_cgroup) >=
+	    (int)sizeof(path))
+		return -1;
 	return write_procs(path);
 }
 
