@@ -388,6 +388,68 @@ static void release_ref(struct venv *env, uint32_t ref)
 	}
 }
 
+/*
+ * Linux's bpf_helper_changes_pkt_data(): helpers after which the packet
+ * may have moved or changed size (among those kbpf has).
+ */
+static bool helper_changes_pkt_data(uint32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_skb_store_bytes:
+	case BPF_FUNC_skb_pull_data:
+	case BPF_FUNC_l3_csum_replace:
+	case BPF_FUNC_l4_csum_replace:
+	case BPF_FUNC_skb_vlan_push:
+	case BPF_FUNC_skb_vlan_pop:
+	case BPF_FUNC_skb_change_tail:
+	case BPF_FUNC_skb_change_head:
+	case BPF_FUNC_xdp_adjust_head:
+	case BPF_FUNC_xdp_adjust_meta:
+	case BPF_FUNC_xdp_adjust_tail:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Linux's clear_all_pkt_pointers(): every packet pointer, in registers
+ * and spilled, in every frame, becomes invalid (an unknown scalar where
+ * pointers may leak, else uninitialised), as mark_reg_invalid() does.
+ */
+static void clear_pkt_pointers(struct venv *env)
+{
+	struct vstate *st = env->cur;
+
+	for (uint32_t fr = 0; fr <= st->curframe; fr++) {
+		struct vframe *f = st->frames[fr];
+
+		for (uint32_t i = 0; i < 11; i++) {
+			struct vreg *r = &f->regs[i];
+
+			if (r->type != T_PKT && r->type != T_PKT_META &&
+			    r->type != T_PKT_END)
+				continue;
+			if (env->allow_ptr_leaks)
+				kbpf_v_mark_unknown(r);
+			else
+				kbpf_v_mark_not_init(r);
+		}
+		for (uint32_t k = 0; k < V_SLOTS; k++) {
+			struct vreg *r = &f->spill[k];
+
+			if (f->slot[k * 8] != SLOT_SPILL ||
+			    (r->type != T_PKT && r->type != T_PKT_META &&
+			     r->type != T_PKT_END))
+				continue;
+			if (env->allow_ptr_leaks)
+				kbpf_v_mark_unknown(r);
+			else
+				kbpf_v_mark_not_init(r);
+		}
+	}
+}
+
 /* Linux's check_resource_leak(): each reference held, then why. */
 static int ref_leak(struct venv *env, const char *what)
 {
@@ -610,6 +672,8 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	for (int i = 1; i <= 5; i++)
 		kbpf_v_mark_not_init(&regs[i]);
 	regs[0] = r0;
+	if (helper_changes_pkt_data(id))
+		clear_pkt_pointers(env);
 	*pc = call_pc + 1;
 	return 0;
 }
