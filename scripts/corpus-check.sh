@@ -78,9 +78,8 @@ function norm(r) {
 		sub(/^uses map .*, which was not created/, "uses a map that was not created", r)
 		return r
 	}
-	if (r ~ /invalid func unknown#[0-9]+ \(/) {
-		sub(/.*invalid func unknown#[0-9]+ \(/, "", r)
-		sub(/:.*/, "", r)
+	if (r ~ /cannot use helper .*\(a helper kbpf does not implement\)/) {
+		sub(/.*cannot use helper /, "", r); sub(/#.*/, "", r)
 		return "helper " r " not implemented by kbpf"
 	}
 	if (r ~ /cannot use helper/) {

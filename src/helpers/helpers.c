@@ -8,6 +8,8 @@
  * Every helper runs on the program path: no sleeping, no user copies.
  */
 #include "core/alloc.h"
+#include "core/vlog.h"
+#include "kbpf/disasm.h"
 #include "helpers_internal.h"
 #include "core/priv.h"
 #include "maps/prog_array.h"
@@ -1130,6 +1132,16 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE),
 };
+
+void kbpf_log_no_helper(struct kbpf_vlog *log, int32_t id)
+{
+	if (id >= 0 && id < KBPF_HELPER_COUNT)
+		kbpf_vlog_printf(
+			log, "program of this type cannot use helper %s#%d\n",
+			kbpf_helper_name(id), id);
+	else
+		kbpf_vlog_printf(log, "invalid func unknown#%d\n", id);
+}
 
 const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,
 					   uint32_t id)

@@ -26,6 +26,19 @@ extern const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT];
 const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,
 					   uint32_t id);
 
+struct kbpf_vlog;
+
+/**
+ * kbpf_log_no_helper() - write to @log the line Linux 6.18's verifier
+ * writes for a call of helper @id that the program's table lacks: "program
+ * of this type cannot use helper bpf_<name>#<id>" for an id Linux knows
+ * (below KBPF_HELPER_COUNT: Linux has no proto for it here, which is what
+ * a helper kbpf or the host does not provide is), "invalid func
+ * unknown#<id>" for any other.
+ * Context: syscall path (program load).
+ */
+void kbpf_log_no_helper(struct kbpf_vlog *log, int32_t id);
+
 #ifdef __cplusplus
 }
 #endif

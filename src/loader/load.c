@@ -9,6 +9,7 @@
  * Called from syscall (or early boot) only; takes no lock of its own.
  */
 #include "loader_internal.h"
+#include "helpers/helpers.h"
 #include "kbpf/disasm.h"
 #include "maps/prog_array.h"
 
@@ -218,36 +219,33 @@ static const char *ld_last_line(char *log, size_t size)
 }
 
 /*
- * Linux's log says "invalid func unknown#35" for a helper it does not know;
- * kbpf says the same for one it lacks, so the message adds the name.
+ * Linux's log says "program of this type cannot use helper bpf_<name>#<id>"
+ * for a helper it has no proto for here, and so does kbpf's for one it
+ * lacks (kbpf_log_no_helper()): the message says which case it is when
+ * kbpf's own table has no such helper at all.
  */
-static int32_t ld_unknown_helper(const char *line)
+static bool ld_helper_missing(const char *line)
 {
-	static const char pfx[] = "invalid func unknown#";
+	static const char pfx[] = "program of this type cannot use helper bpf_";
 	int64_t v = 0;
 	size_t i;
 
 	for (i = 0; pfx[i]; i++)
 		if (line[i] != pfx[i])
-			return -1;
-	if (line[i] < '0' || line[i] > '9')
-		return -1;
-	for (; line[i] >= '0' && line[i] <= '9' && v < 0x7fffffff; i++)
+			return false;
+	while (line[i] && line[i] != '#')
+		i++;
+	if (line[i] != '#' || line[i + 1] < '0' || line[i + 1] > '9')
+		return false;
+	for (i++; line[i] >= '0' && line[i] <= '9' && v < 0x7fffffff; i++)
 		v = v * 10 + (line[i] - '0');
-	return (int32_t)v;
-}
-
-static const char *ld_helper_name(const char *line)
-{
-	int32_t id = ld_unknown_helper(line);
-	const char *n = id >= 0 ? kbpf_helper_name(id) : NULL;
-
-	return n ? n : "";
+	return v < KBPF_HELPER_COUNT && !kbpf_default_helpers[v].fn;
 }
 
 static const char *ld_helper_note(const char *line)
 {
-	return ld_helper_name(line)[0] ? " (" : "";
+	return ld_helper_missing(line) ? " (a helper kbpf does not implement)" :
+					 "";
 }
 
 /*
@@ -404,13 +402,9 @@ static int ld_load_prog(struct kbpf_elf *obj, struct kbpf_elf_prog *p,
 		p->prog = NULL;
 		kbpf_ld_msg(
 			errbuf, errsz,
-			"prog '%s' (section '%s'): BPF_PROG_LOAD failed: %s (%d)%s%s%s%s%s",
+			"prog '%s' (section '%s'): BPF_PROG_LOAD failed: %s (%d)%s%s%s",
 			p->name, p->sec_name, ld_errno_name(err), err,
-			last[0] ? ": " : "", last, ld_helper_note(last),
-			ld_helper_name(last),
-			ld_helper_note(last)[0] ?
-				": a helper kbpf does not implement)" :
-				"");
+			last[0] ? ": " : "", last, ld_helper_note(last));
 		return err;
 	}
 	return ld_fill_slots(obj, p, errbuf, errsz);

@@ -541,8 +541,7 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 		    (hp->fn == kbpf_default_helpers[BPF_FUNC_ktime_get_tai_ns]
 				       .fn &&
 		     !prog->obj.host->tai_ns)) {
-			kbpf_vlog_printf(log, "invalid func unknown#%d\n",
-					 insn->imm);
+			kbpf_log_no_helper(log, insn->imm);
 			return -KBPF_EINVAL;
 		}
 		/*

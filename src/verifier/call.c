@@ -508,8 +508,7 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	}
 	fn = kbpf_helper_find(env->prog, id);
 	if (!fn) {
-		kbpf_vlog_printf(env->log, "invalid func unknown#%d\n",
-				 insn->imm);
+		kbpf_log_no_helper(env->log, insn->imm);
 		return -KBPF_EINVAL;
 	}
 	/*

@@ -19,6 +19,7 @@
 #include "insn.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
+#include "helpers/helpers.h"
 
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 #define MOVK(d, k) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, k)
@@ -591,5 +592,77 @@ KBPF_TEST(
 			}
 	printf("  %d helper/type/license cases, %d refused by both\n", cases,
 	       refused);
+	T_EQ(nr_fail, 0);
+}
+
+/* ---- helpers kbpf lacks: Linux's line for a helper it has no proto for ---- */
+
+static long load_call(int side, uint32_t type, int32_t id)
+{
+	struct bpf_insn p[] = { MOVK(1, 0), MOVK(2, 0), MOVK(3, 0), MOVK(4, 0),
+				MOVK(5, 0), CALL(id),	MOVK(0, 0), EXIT };
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.log_level = 1;
+	a.log_buf = (uint64_t)(uintptr_t)logs[side];
+	a.log_size = sizeof(logs[side]);
+	logs[side][0] = 0;
+	return side_bpf(side, BPF_PROG_LOAD, &a);
+}
+
+KBPF_TEST(
+	lacking_helpers_log,
+	"a call of a helper kbpf lacks gets Linux's line for a helper without a proto here ('program of this type cannot use helper bpf_<name>#<id>'), an id past Linux's last 'invalid func unknown#<id>', with and without the verifier")
+{
+	static const uint32_t types[] = { BPF_PROG_TYPE_SOCKET_FILTER,
+					  BPF_PROG_TYPE_SCHED_CLS,
+					  BPF_PROG_TYPE_KPROBE };
+	static const int32_t beyond[] = { KBPF_HELPER_COUNT, 300, -1 };
+	int cases = 0, lacking = 0;
+
+	NEED_KERNEL();
+	for (int v = 0; v < 2; v++) {
+		kbpf_posix_set_verifier(v ? KBPF_VERIFIER_ENFORCE :
+					    KBPF_VERIFIER_OFF);
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			for (int32_t i = -3; i < KBPF_HELPER_COUNT; i++) {
+				int32_t id = i < 0 ? beyond[i + 3] : i;
+				char w[2][256];
+				long r[2];
+
+				/* Only helpers kbpf lacks, and ids past them. */
+				if (id >= 0 && id < KBPF_HELPER_COUNT &&
+				    kbpf_default_helpers[id].fn)
+					continue;
+				for (int s = 0; s < 2; s++) {
+					r[s] = load_call(s, types[t], id);
+					why(logs[s], w[s], sizeof(w[s]));
+				}
+				for (int s = 0; s < 2; s++)
+					side_close(s, r[s]);
+				/*
+				 * Where the kernel has the helper for this
+				 * type, it checks the arguments: not a case.
+				 */
+				if (!strstr(w[0], "cannot use helper") &&
+				    !strstr(w[0], "invalid func"))
+					continue;
+				cases++;
+				lacking += id >= 0 && id < KBPF_HELPER_COUNT;
+				if (r[0] != r[1] || strcmp(w[0], w[1]))
+					FAIL("verifier %d type %u helper %d: kernel %ld [%s], kbpf %ld [%s]",
+					     v, types[t], id, r[0], w[0], r[1],
+					     w[1]);
+			}
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("  %d refusals compared (%d of helpers kbpf lacks)\n", cases,
+	       lacking);
+	T_ASSERT(lacking > 0);
 	T_EQ(nr_fail, 0);
 }
