@@ -1248,3 +1248,41 @@ KBPF_TEST(jit_verified_policy,
 	kbpf_prog_put(pv);
 	kbpf_prog_put(pu);
 }
+
+KBPF_TEST(jit_stats,
+	  "BPF_ENABLE_STATS counts native runs: run_cnt grows by the runs "
+	  "made, run_time_ns grows, and nothing is counted once stats are off")
+{
+	struct bpf_insn p[] = { MOVK(0, 1), EXIT };
+	static struct jinfo j;
+	union bpf_attr a;
+	struct kbpf_obj *obj;
+	struct kbpf_prog *prog;
+	uint64_t r0, cnt;
+	int fd, sfd;
+
+	NEED_JIT();
+	fd = prog_load_fd(p, 2);
+	T_ASSERT(fd >= 0);
+	obj = kbpf_posix_fd_obj(fd);
+	T_ASSERT(obj != NULL);
+	prog = kbpf_prog_from_obj(obj);
+	T_ASSERT(prog && prog->jit);
+	memset(&a, 0, sizeof(a));
+	a.enable_stats.type = BPF_STATS_RUN_TIME;
+	sfd = kbpf_posix_bpf(BPF_ENABLE_STATS, &a, sizeof(a));
+	T_ASSERT(sfd >= 0);
+	T_EQ(prog_info(fd, &j, 0), 0);
+	cnt = j.info.run_cnt;
+	for (int i = 0; i < 10; i++)
+		T_EQ(run(prog, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(prog_info(fd, &j, 0), 0);
+	T_EQ(j.info.run_cnt, cnt + 10);
+	T_ASSERT(j.info.run_time_ns > 0);
+	kbpf_posix_close(sfd);
+	T_EQ(run(prog, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(prog_info(fd, &j, 0), 0);
+	T_EQ(j.info.run_cnt, cnt + 10);
+	kbpf_obj_put(obj);
+	kbpf_posix_close(fd);
+}
