@@ -1286,3 +1286,62 @@ KBPF_TEST(jit_stats,
 	kbpf_obj_put(obj);
 	kbpf_posix_close(fd);
 }
+
+static int seal_calls;
+
+static int seal_fails(const struct kbpf_host *h, void *p, size_t size)
+{
+	(void)h;
+	(void)p;
+	(void)size;
+	seal_calls++;
+	return -KBPF_EPERM;
+}
+
+static void *alloc_fails(const struct kbpf_host *h, size_t size)
+{
+	(void)h;
+	(void)size;
+	return NULL;
+}
+
+/* Loads with the host @h (a copy of the POSIX host) that refuses. */
+static void host_refuses(struct kbpf_host *h)
+{
+	struct bpf_insn p[] = { MOVK(0, 5), ADDK(0, 6), EXIT };
+	struct kbpf_prog *pr;
+	long live = kbpf_posix_jit_live();
+	uint64_t r0;
+
+	*h = *kbpf_posix_host();
+	h->jit_seal = seal_fails;
+	seal_calls = 0;
+	pr = load(p, 3, NULL, 0, true);
+	T_ASSERT(pr != NULL);
+	T_EQ(seal_calls, 1);
+	T_ASSERT(pr->jit == NULL);
+	T_EQ(kbpf_posix_jit_live(), live);
+	T_EQ(run(pr, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(r0, 11);
+	kbpf_prog_put(pr);
+	*h = *kbpf_posix_host();
+	h->jit_alloc = alloc_fails;
+	pr = load(p, 3, NULL, 0, true);
+	T_ASSERT(pr != NULL && pr->jit == NULL);
+	T_EQ(run(pr, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(r0, 11);
+	kbpf_prog_put(pr);
+}
+
+KBPF_TEST(jit_host_refuses,
+	  "when the host's jit_seal fails or jit_alloc has no memory the "
+	  "program loads anyway and runs in the interpreter, the memory "
+	  "given back")
+{
+	static struct kbpf_host h;
+
+	NEED_JIT();
+	cur_host = &h;
+	host_refuses(&h);
+	cur_host = NULL;
+}
