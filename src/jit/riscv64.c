@@ -111,6 +111,7 @@ struct rv_ctx {
 	size_t pos;
 	int err;
 	uint32_t pc; /* the instruction being emitted */
+	int64_t shift; /* its offset now minus its offset on the last pass */
 	size_t epilogue; /* the current function's epilogue */
 };
 
@@ -352,18 +353,18 @@ static void rv_abort(struct rv_ctx *c, unsigned int reg)
 
 /*
  * Native offset of BPF instruction @t as this pass knows it: exact behind
- * the current instruction, the previous pass's ahead of it. An offset
- * ahead that is not past here yet (the first pass's zeroes) counts as
- * here, so the first pass starts from the short forms and later passes
- * only lengthen them.
+ * the current instruction; ahead of it, the previous pass's offset moved
+ * by what the code before the current instruction grew since then (so a
+ * distance ahead is the previous pass's distance). Every form is chosen
+ * from distances that only grow from pass to pass, starting from the short
+ * forms on the first pass (zeroes everywhere), so sizes only grow and the
+ * passes settle.
  */
 static size_t rv_target(struct rv_ctx *c, uint32_t t)
 {
-	size_t off = c->out->insn_off[t];
-
-	if (t > c->pc && off < c->pos)
-		return c->pos;
-	return off;
+	if (t <= c->pc)
+		return c->out->insn_off[t];
+	return (size_t)((int64_t)c->out->insn_off[t] + c->shift);
 }
 
 /* if (rs1 <f3> rs2) goto BPF instruction @t. */
@@ -1145,11 +1146,11 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 		if (pc == 0 || (in->is_func && in->is_func[pc])) {
 			c.epilogue = c.pos;
 			rv_epilogue(&c);
-			out->insn_off[pc] = (uint32_t)c.pos;
-			rv_prologue(&c);
-		} else {
-			out->insn_off[pc] = (uint32_t)c.pos;
 		}
+		c.shift = (int64_t)c.pos - (int64_t)out->insn_off[pc];
+		out->insn_off[pc] = (uint32_t)c.pos;
+		if (pc == 0 || (in->is_func && in->is_func[pc]))
+			rv_prologue(&c);
 		err = rv_insn(&c, insn, pc);
 		if (err)
 			return err;
