@@ -338,9 +338,9 @@ static void rv_jump(struct rv_ctx *c, size_t target, unsigned int link)
 }
 
 /* Call an absolute address (a helper or runtime function). */
-static void rv_call_abs(struct rv_ctx *c, const void *fn)
+static void rv_call_abs(struct rv_ctx *c, uintptr_t fn)
 {
-	rv_li(c, RV_T3, (int64_t)(uintptr_t)fn);
+	rv_li(c, RV_T3, (int64_t)fn);
 	rv_emit(c, rv_i(0, RV_T3, 0, RV_RA, OP_JALR));
 }
 
@@ -918,7 +918,7 @@ static void rv_helper_call(struct rv_ctx *c, const struct kbpf_interp_site *s,
 	for (unsigned int r = RV_A5; r > RV_A0; r--)
 		rv_mv(c, r, r - 1);
 	rv_ld(c, RV_A0, run_off, RV_JS);
-	rv_call_abs(c, (const void *)s->h->fn);
+	rv_call_abs(c, (uintptr_t)s->h->fn);
 	rv_mv(c, rv_reg[0], RV_A0);
 	rv_ld(c, RV_T0, run_off, RV_JS);
 	rv_emit(c, rv_i((int32_t)offsetof(struct kbpf_run, error), RV_T0, 2,
@@ -974,7 +974,7 @@ static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 		rv_li(c, RV_T0, (int64_t)(uintptr_t)s->map);
 		slow = rv_fwd(c);
 		/* a0 is the map already, a1 the key. */
-		rv_call_abs(c, (const void *)s->lookup);
+		rv_call_abs(c, (uintptr_t)s->lookup);
 		rv_mv(c, rv_reg[0], RV_A0);
 		break;
 	default:
@@ -1003,7 +1003,7 @@ static int rv_ld_pkt(struct rv_ctx *c, const struct bpf_insn *insn)
 	      BPF_SIZE(insn->code) == BPF_W ? 4 :
 	      BPF_SIZE(insn->code) == BPF_H ? 2 :
 					      1);
-	rv_call_abs(c, (const void *)kbpf_jit_ld_pkt);
+	rv_call_abs(c, (uintptr_t)kbpf_jit_ld_pkt);
 	rv_mv(c, rv_reg[0], RV_A0);
 	rv_lwu(c, RV_T0, (int32_t)offsetof(struct kbpf_jit_state, pkt_fail),
 	       RV_JS);
