@@ -426,7 +426,8 @@ static void rv_stub(struct rv_ctx *c)
 	for (int i = 0; i < 5; i++)
 		rv_ld(c, (unsigned int)(RV_A0 + i), i * 8, RV_T2);
 	rv_mv(c, RV_A5, RV_JS);
-	/* r6-r9 start at 0, as the interpreter's. */
+	/* r0 (t2, see rv_prologue) and r6-r9 start at 0, as the interpreter's. */
+	rv_li(c, RV_T2, 0);
 	for (int i = 6; i <= 9; i++)
 		rv_li(c, rv_reg[i], 0);
 	rv_emit(c, rv_i(0, RV_T1, 0, RV_RA, OP_JALR));
@@ -478,8 +479,12 @@ static void rv_prologue(struct rv_ctx *c)
 		rv_li(c, RV_T0, RV_FRAME);
 		rv_emit(c, rv_r(0, RV_T0, RV_SP, 0, rv_reg[10], OP_REG));
 	}
+	/*
+	 * r0 comes in t2: the caller's r0 from a bpf-to-bpf call (the
+	 * interpreter's callee starts with it), 0 from the entry stub.
+	 */
 	rv_mv(c, RV_JS, RV_A5);
-	rv_li(c, rv_reg[0], 0);
+	rv_mv(c, rv_reg[0], RV_T2);
 }
 
 /* ---- ALU ---- */
@@ -1031,6 +1036,7 @@ static int rv_pseudo_call(struct rv_ctx *c, const struct bpf_insn *insn,
 	rv_abort(c, RV_T1);
 	rv_fwd_branch(c, ok, BR_LTU, RV_T0, RV_T1);
 	rv_sw(c, RV_T0, depth, RV_JS);
+	rv_mv(c, RV_T2, rv_reg[0]);
 	rv_mv(c, RV_A5, RV_JS);
 	rv_jump(c, rv_target(c, t), RV_RA);
 	rv_mv(c, rv_reg[0], RV_A0);
