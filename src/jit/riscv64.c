@@ -7,9 +7,9 @@
  * put the run in a0), r6-r9 s1-s4, r10 s5, AX (register 11) s7, js s6;
  * t0-t3 are scratch within one instruction. Each BPF function's frame is
  * FRAME bytes: ra and s1-s7 at sp[0, 64), the BPF stack above them, r10 the
- * frame's top (16-byte aligned). Each function's epilogue comes right
- * before its entry, so every exit is a backward jump whose distance this
- * pass knows exactly.
+ * frame's top (16-byte aligned). Each function's epilogue is its last
+ * code, so a function is all of [its entry, the next one's entry) as the
+ * framework reports it (bpf_prog_info's function lengths); exits jump there.
  *
  * Division: RISC-V's div/divu by zero give all ones, so the divisor is
  * tested (BPF wants 0); rem/remu by zero already give the dividend and the
@@ -112,7 +112,8 @@ struct rv_ctx {
 	int err;
 	uint32_t pc; /* the instruction being emitted */
 	int64_t shift; /* its offset now minus its offset on the last pass */
-	size_t epilogue; /* the current function's epilogue */
+	uint32_t func_end; /* the first insn after the current function */
+	size_t epi_size; /* bytes of an epilogue */
 };
 
 static void rv_emit(struct rv_ctx *c, uint32_t insn)
@@ -365,6 +366,12 @@ static size_t rv_target(struct rv_ctx *c, uint32_t t)
 	if (t <= c->pc)
 		return c->out->insn_off[t];
 	return (size_t)((int64_t)c->out->insn_off[t] + c->shift);
+}
+
+/* Return r0: a jump to the current function's epilogue, its last code. */
+static void rv_exit(struct rv_ctx *c)
+{
+	rv_jump(c, rv_target(c, c->func_end) - c->epi_size, RV_ZERO);
 }
 
 /* if (rs1 <f3> rs2) goto BPF instruction @t. */
@@ -1014,7 +1021,7 @@ static int rv_ld_pkt(struct rv_ctx *c, const struct bpf_insn *insn)
 	       RV_JS);
 	ok = rv_fwd(c);
 	rv_li(c, rv_reg[0], 0);
-	rv_jump(c, c->epilogue, RV_ZERO);
+	rv_exit(c);
 	rv_fwd_branch(c, ok, BR_EQ, RV_T0, RV_ZERO);
 	return 0;
 }
@@ -1095,7 +1102,7 @@ static int rv_insn(struct rv_ctx *c, const struct bpf_insn *insn, uint32_t pc)
 			return rv_pseudo_call(c, insn, pc);
 		return -KBPF_EOPNOTSUPP;
 	case BPF_JMP | BPF_EXIT:
-		rv_jump(c, c->epilogue, RV_ZERO);
+		rv_exit(c);
 		return 0;
 	default:
 		break;
@@ -1144,19 +1151,31 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 
 	if (!in->len)
 		return -KBPF_EOPNOTSUPP;
+	/* An epilogue's size, from a dry run. */
+	{
+		struct rv_ctx dry = { .in = in, .out = out };
+
+		rv_epilogue(&dry);
+		c.epi_size = dry.pos;
+	}
 	rv_stub(&c);
 	for (pc = 0; pc < in->len; pc++) {
 		const struct bpf_insn *insn = &in->insns[pc];
 
+		bool entry = pc == 0 || (in->is_func && in->is_func[pc]);
+
 		c.pc = pc;
-		if (pc == 0 || (in->is_func && in->is_func[pc])) {
-			c.epilogue = c.pos;
-			rv_epilogue(&c);
-		}
+		if (entry && pc > 0)
+			rv_epilogue(&c); /* the previous function's */
 		c.shift = (int64_t)c.pos - (int64_t)out->insn_off[pc];
 		out->insn_off[pc] = (uint32_t)c.pos;
-		if (pc == 0 || (in->is_func && in->is_func[pc]))
+		if (entry) {
 			rv_prologue(&c);
+			c.func_end = pc + 1;
+			while (c.func_end < in->len &&
+			       !(in->is_func && in->is_func[c.func_end]))
+				c.func_end++;
+		}
 		err = rv_insn(&c, insn, pc);
 		if (err)
 			return err;
@@ -1169,6 +1188,8 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 		if (c.pos > UINT32_MAX / 2)
 			return -KBPF_E2BIG;
 	}
+	c.pc = in->len;
+	rv_epilogue(&c);
 	out->insn_off[in->len] = (uint32_t)c.pos;
 	out->len = c.pos;
 	if (c.buf && c.pos > out->cap)
