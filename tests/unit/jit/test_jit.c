@@ -601,15 +601,34 @@ KBPF_TEST(jit_fuzz_blinded,
 	T_EQ(native, n);
 }
 
-/* Does @code hold the 4 bytes of @v (little-endian)? */
+/*
+ * Does @code hold @v as an immediate? On x86-64 its 4 bytes (little-endian);
+ * riscv64 builds a 32-bit value with lui (the upper 20 bits, rounded for
+ * addiw's sign-extended low 12) and addiw: a lui of those upper bits, into
+ * any register.
+ */
 static bool has_bytes(const uint8_t *code, size_t len, uint32_t v)
 {
+#if defined(__riscv)
+	uint32_t hi = (v + 0x800u) >> 12;
+
+	for (size_t i = 0; i + 4 <= len; i += 4) {
+		uint32_t w = (uint32_t)code[i] | (uint32_t)code[i + 1] << 8 |
+			     (uint32_t)code[i + 2] << 16 |
+			     (uint32_t)code[i + 3] << 24;
+
+		if ((w & 0x7f) == 0x37 && w >> 12 == hi)
+			return true;
+	}
+	return false;
+#else
 	for (size_t i = 0; i + 4 <= len; i++)
 		if (code[i] == (uint8_t)v && code[i + 1] == (uint8_t)(v >> 8) &&
 		    code[i + 2] == (uint8_t)(v >> 16) &&
 		    code[i + 3] == (uint8_t)(v >> 24))
 			return true;
 	return false;
+#endif
 }
 
 KBPF_TEST(jit_blinding,

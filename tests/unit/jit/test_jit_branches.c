@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The JIT's jumps and calls at every distance the backends encode
+ * differently (riscv64: a branch reaches 4 KiB and jal 1 MiB; arm64 and
+ * x86-64 have their own limits), and random programs of every ALU, jump,
+ * load, store and atomic form, each compiled by the build's backend and
+ * run natively and in the interpreter's fast mode: r0 must be the same.
+ * Skips where the build has no backend or the host's JIT is off.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/priv.h"
+#include "core/prog.h"
+#include "interp/image.h"
+#include "jit/jit_prog.h"
+#include "kbpf/errno.h"
+#include "kbpf/interp.h"
+#include "insn.h"
+#include "kbpf_posix.h"
+#include "kbpf_test.h"
+
+#define MAX_INSNS (1u << 20)
+
+static struct bpf_insn *prog_buf;
+static uint32_t n;
+
+/* A function, so that an argument may read n (a jump's offset). */
+static void emit(struct bpf_insn insn)
+{
+	prog_buf[n++] = insn;
+}
+
+#define EMIT(c, d, s, o, i) emit(I(c, d, s, o, i))
+
+/*
+ * Run prog_buf[0, n) in the interpreter (fast mode), then natively; both
+ * r0 into @interp and @jit. -1 if the JIT left it to the interpreter.
+ */
+static int run_both(uint64_t *interp, uint64_t *jit)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	struct kbpf_interp_args args = { 0 };
+	struct kbpf_prog prog;
+	int err;
+
+	memset(&prog, 0, sizeof(prog));
+	prog.obj.host = h;
+	prog.priv = KBPF_PRIV_ALL;
+	prog.insns = prog_buf;
+	prog.len = n;
+	args.mode = KBPF_INTERP_FAST;
+	err = kbpf_interp_run(&prog, h, &args, interp);
+	if (err)
+		return err;
+	err = kbpf_interp_prepare(&prog, NULL);
+	if (!err)
+		err = kbpf_jit_compile(&prog);
+	if (err)
+		return err;
+	if (!prog.jit) {
+		kbpf_interp_release(&prog);
+		return -1;
+	}
+	err = kbpf_interp_run(&prog, h, &args, jit);
+	kbpf_jit_release(&prog);
+	kbpf_interp_release(&prog);
+	return err;
+}
+
+/*
+ * A call over the whole main function to a subprogram at its end, a
+ * conditional jump forward over @pad instructions, a loop of 3 backward
+ * over @pad (a 32-bit compare, or a jump and a gotol when @pad is past the
+ * 16-bit offset), a may_goto and a gotol forward over @pad. r0 is
+ * 300 + 3 * pad + 7 + 5.
+ */
+static void gen_long(uint32_t pad)
+{
+	uint32_t top, call;
+
+	n = 0;
+	call = n;
+	EMIT(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0); /* patched */
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_X, 6, 0, 0, 0);
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 0);
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 3);
+	if (pad < 32000) {
+		EMIT(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (int16_t)pad, 0);
+	} else {
+		EMIT(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 1, 0);
+		EMIT(BPF_JMP32 | BPF_JA, 0, 0, 0, (int32_t)pad);
+	}
+	for (uint32_t i = 0; i < pad; i++)
+		EMIT(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 1);
+	top = n;
+	EMIT(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 100);
+	for (uint32_t i = 0; i < pad; i++)
+		EMIT(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1);
+	EMIT(BPF_ALU64 | BPF_SUB | BPF_K, 2, 0, 0, 1);
+	if (n + 1 - top < 32000) {
+		EMIT(BPF_JMP32 | BPF_JNE | BPF_K, 2, 0,
+		     (int16_t)((int32_t)top - (int32_t)n - 1), 0);
+	} else {
+		EMIT(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 1, 0);
+		EMIT(BPF_JMP32 | BPF_JA, 0, 0, 0,
+		     (int32_t)top - (int32_t)n - 1);
+	}
+	EMIT(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0);
+	EMIT(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6, 0, 0);
+	/* may_goto falls through (budget left), gotol skips the pad. */
+	EMIT(BPF_JMP | BPF_JCOND, 0, 0, 1, 0);
+	EMIT(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 5);
+	EMIT(BPF_JMP32 | BPF_JA, 0, 0, 0, (int32_t)pad);
+	for (uint32_t i = 0; i < pad; i++)
+		EMIT(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 1000);
+	EMIT(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	prog_buf[call].imm = (int32_t)(n - call - 1);
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 7);
+	EMIT(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+static bool jit_usable(void)
+{
+	(void)kbpf_posix_host(); /* reads KBPF_JIT */
+	return kbpf_jit_available() && kbpf_posix_jit_on();
+}
+
+KBPF_TEST(jit_long_jumps,
+	  "jumps, loops and calls over 10 to 300,000 instructions (up to a "
+	  "few MiB of native code) give the interpreter's r0 natively")
+{
+	static const uint32_t pads[] = { 10, 900, 1100, 2100, 40000, 300000 };
+
+	if (!jit_usable())
+		T_SKIP("no JIT backend for this build, or KBPF_JIT=0");
+	prog_buf = calloc(MAX_INSNS, sizeof(*prog_buf));
+	T_ASSERT(prog_buf != NULL);
+	for (size_t i = 0; i < sizeof(pads) / sizeof(pads[0]); i++) {
+		uint64_t ri = 0, rj = 0;
+
+		gen_long(pads[i]);
+		T_EQ(run_both(&ri, &rj), 0);
+		T_EQ(ri, 300 + 3 * (uint64_t)pads[i] + 7 + 5);
+		T_EQ(rj, ri);
+	}
+	free(prog_buf);
+	T_EQ(kbpf_posix_jit_live(), 0);
+}
+
+/* ---- random programs ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint32_t rn(uint32_t lim)
+{
+	return (uint32_t)(rnd() % lim);
+}
+
+/* Immediates near the edges: 0, -1, small, INT_MIN, 12-bit, any. */
+static int32_t rimm(void)
+{
+	switch (rn(6)) {
+	case 0:
+		return 0;
+	case 1:
+		return -1;
+	case 2:
+		return (int32_t)rn(64) - 32;
+	case 3:
+		return INT32_MIN;
+	case 4:
+		return (int32_t)rn(4096) - 2048;
+	default:
+		return (int32_t)(uint32_t)rnd();
+	}
+}
+
+static void gen_alu(void)
+{
+	static const uint8_t ops[] = { BPF_ADD,	 BPF_SUB, BPF_MUL, BPF_DIV,
+				       BPF_OR,	 BPF_AND, BPF_LSH, BPF_RSH,
+				       BPF_NEG,	 BPF_MOD, BPF_XOR, BPF_MOV,
+				       BPF_ARSH, BPF_END };
+	static const int16_t movsx[] = { 0, 0, 8, 16, 32 };
+	static const int32_t widths[] = { 16, 32, 64 };
+	uint8_t op = ops[rn(sizeof(ops))];
+	uint8_t cls = rn(2) ? BPF_ALU64 : BPF_ALU;
+	uint8_t src = rn(2) ? BPF_X : BPF_K;
+	uint8_t d = (uint8_t)rn(10), s = (uint8_t)rn(10);
+	int16_t off = 0;
+	int32_t imm = rimm();
+
+	if (op == BPF_END) {
+		imm = widths[rn(3)];
+		if (cls == BPF_ALU64)
+			src = 0;
+	} else if (op == BPF_DIV || op == BPF_MOD) {
+		off = (int16_t)rn(2);
+	} else if (op == BPF_MOV && src == BPF_X) {
+		off = movsx[rn(5)];
+	} else if (op == BPF_NEG) {
+		src = BPF_K;
+	}
+	EMIT(cls | op | src, d, src == BPF_X ? s : 0, off, imm);
+}
+
+/* Stack slot offsets: 8 slots below r10, aligned for @size bytes. */
+static int16_t slot(uint32_t size)
+{
+	return (int16_t)(-8 * (int32_t)(1 + rn(8)) +
+			 (int32_t)(rn(8 / size) * size));
+}
+
+static void gen_mem(void)
+{
+	static const uint8_t sizes[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+	static const uint32_t bytes[] = { 1, 2, 4, 8 };
+	uint32_t k = rn(4);
+	uint8_t sz = sizes[k], d = (uint8_t)rn(10), s = (uint8_t)rn(10);
+	int16_t off = slot(bytes[k]);
+
+	switch (rn(3)) {
+	case 0:
+		EMIT(BPF_STX | BPF_MEM | sz, 10, s, off, 0);
+		break;
+	case 1:
+		EMIT(BPF_ST | BPF_MEM | sz, 10, 0, off, rimm());
+		break;
+	default:
+		EMIT(BPF_LDX | (rn(2) && sz != BPF_DW ? BPF_MEMSX : BPF_MEM) |
+			     sz,
+		     d, 10, off, 0);
+		break;
+	}
+}
+
+static void gen_atomic(void)
+{
+	static const int32_t ops[] = { BPF_ADD,
+				       BPF_OR,
+				       BPF_AND,
+				       BPF_XOR,
+				       BPF_ADD | BPF_FETCH,
+				       BPF_OR | BPF_FETCH,
+				       BPF_AND | BPF_FETCH,
+				       BPF_XOR | BPF_FETCH,
+				       BPF_XCHG,
+				       BPF_CMPXCHG,
+				       BPF_LOAD_ACQ,
+				       BPF_STORE_REL };
+	static const uint8_t sizes[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+	int32_t op = ops[rn(12)];
+	uint8_t sz = rn(2) ? BPF_W : BPF_DW;
+	uint8_t d = (uint8_t)rn(10), s = (uint8_t)rn(10);
+	int16_t off = (int16_t)(-8 * (int32_t)(1 + rn(8)));
+
+	if (op == BPF_LOAD_ACQ || op == BPF_STORE_REL)
+		sz = sizes[rn(4)];
+	/* Half the compare-and-exchanges find r0 in memory. */
+	if (op == BPF_CMPXCHG && rn(2))
+		EMIT(BPF_LDX | BPF_MEM | sz, 0, 10, off, 0);
+	if (op == BPF_LOAD_ACQ)
+		EMIT(BPF_STX | BPF_ATOMIC | sz, d, 10, off, op);
+	else
+		EMIT(BPF_STX | BPF_ATOMIC | sz, 10, s, off, op);
+}
+
+/*
+ * Registers r0-r9 and 64 bytes of stack filled with random values, @body
+ * random instructions with forward jumps only, then r0 = a hash of r0-r9
+ * and the stack.
+ */
+static void gen_random(uint32_t body)
+{
+	static const uint8_t jops[] = { BPF_JEQ, BPF_JGT,  BPF_JGE,  BPF_JSET,
+					BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT,
+					BPF_JLE, BPF_JSLT, BPF_JSLE };
+	uint32_t end;
+
+	n = 0;
+	for (uint8_t r = 0; r <= 9; r++) {
+		uint64_t v = rn(3) ? rnd() : (uint64_t)(int64_t)rimm();
+
+		EMIT(BPF_LD | BPF_IMM | BPF_DW, r, 0, 0, (int32_t)v);
+		EMIT(0, 0, 0, 0, (int32_t)(v >> 32));
+	}
+	for (int k = 1; k <= 8; k++)
+		EMIT(BPF_STX | BPF_MEM | BPF_DW, 10, (uint8_t)rn(10), -8 * k,
+		     0);
+	end = n + body;
+	while (n < end) {
+		uint32_t left = end - n;
+		uint8_t cls = rn(2) ? BPF_JMP : BPF_JMP32;
+		uint8_t src = rn(2) ? BPF_X : BPF_K;
+
+		switch (rn(10)) {
+		case 0:
+		case 1:
+		case 2:
+		case 3:
+			gen_alu();
+			break;
+		case 4:
+		case 5:
+			EMIT(cls | jops[rn(sizeof(jops))] | src,
+			     (uint8_t)rn(10),
+			     src == BPF_X ? (uint8_t)rn(10) : 0,
+			     (int16_t)rn(left < 8 ? left : 8), rimm());
+			break;
+		case 6:
+			gen_mem();
+			break;
+		case 7:
+			gen_atomic();
+			break;
+		case 8:
+			EMIT(BPF_JMP | BPF_JCOND, 0, 0,
+			     (int16_t)rn(left < 4 ? left : 4), 0);
+			break;
+		default:
+			EMIT(BPF_JMP32 | BPF_JA, 0, 0, 0,
+			     (int32_t)rn(left < 3 ? left : 3));
+			break;
+		}
+	}
+	for (uint8_t r = 1; r <= 9; r++) {
+		EMIT(BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 1000003);
+		EMIT(BPF_ALU64 | BPF_XOR | BPF_X, 0, r, 0, 0);
+	}
+	for (int k = 1; k <= 8; k++) {
+		EMIT(BPF_LDX | BPF_MEM | BPF_DW, 1, 10, -8 * k, 0);
+		EMIT(BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 1000003);
+		EMIT(BPF_ALU64 | BPF_XOR | BPF_X, 0, 1, 0, 0);
+	}
+	EMIT(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+KBPF_TEST(jit_random_vs_interp,
+	  "3,000 seeded random programs (every ALU/ALU32 op in both forms "
+	  "incl. sdiv/smod/movsx/bswap, 32- and 64-bit jumps, may_goto, "
+	  "gotol, loads, sign-extending loads, stores, every atomic) give "
+	  "the same r0 natively and in the interpreter")
+{
+	int programs = 0, same = 0;
+
+	if (!jit_usable())
+		T_SKIP("no JIT backend for this build, or KBPF_JIT=0");
+	prog_buf = calloc(1024, sizeof(*prog_buf));
+	T_ASSERT(prog_buf != NULL);
+	for (int i = 0; i < 3000; i++) {
+		uint64_t ri = 0, rj = 0;
+		int err;
+
+		gen_random(20 + rn(100));
+		err = run_both(&ri, &rj);
+		programs++;
+		if (!err && ri == rj)
+			same++;
+		else if (programs - same <= 5)
+			printf("  program %d: err %d interp 0x%llx jit 0x%llx\n",
+			       i, err, (unsigned long long)ri,
+			       (unsigned long long)rj);
+	}
+	free(prog_buf);
+	printf("  %d random programs, %d with the same r0\n", programs, same);
+	T_EQ(same, programs);
+	T_EQ(kbpf_posix_jit_live(), 0);
+}
