@@ -13,6 +13,7 @@
 #define KBPF_POSIX_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -82,6 +83,23 @@ void kbpf_posix_interrupt_after(long n);
  * either policy (scripts/corpus-check.sh).
  */
 void kbpf_posix_set_verifier(uint32_t mode);
+
+/*
+ * The JIT's executable memory (kbpf_host.jit_alloc/jit_seal/jit_free,
+ * host/posix/jit.c: mmap read-write, then mprotect read-execute for good,
+ * munmap). On by default; KBPF_JIT=0 in the environment turns it off when
+ * the host starts, KBPF_JIT_HARDEN=1 or 2 sets kbpf_host.jit_harden.
+ * kbpf_posix_set_jit() switches the callbacks for programs loaded from now
+ * on (programs already loaded keep their code); kbpf_posix_jit_on() says
+ * whether they are set; kbpf_posix_set_jit_harden() sets jit_harden (0, 1,
+ * 2) for later loads. kbpf_posix_jit_live() counts the executable mappings
+ * not yet freed (leak check). Not synchronised with loads running on other
+ * threads: set them before.
+ */
+void kbpf_posix_set_jit(bool on);
+bool kbpf_posix_jit_on(void);
+void kbpf_posix_set_jit_harden(uint32_t harden);
+long kbpf_posix_jit_live(void);
 
 /**
  * kbpf_posix_set_nr_cpus() - set the number of possible CPUs reported to

@@ -758,6 +758,9 @@ static struct kbpf_host posix_host = {
 	.current_cgroup_id = posix_current_cgroup_id,
 	.current_pidns = posix_current_pidns,
 	.netns_cookie = posix_netns_cookie,
+	.jit_alloc = posix_jit_alloc,
+	.jit_seal = posix_jit_seal,
+	.jit_free = posix_jit_free,
 };
 
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;
@@ -766,13 +769,19 @@ static atomic_bool host_used;
 static void host_init(void)
 {
 	const char *what;
-
-	const char *v = getenv("KBPF_VERIFIER");
+	const char *v;
 
 	if (!posix_host.nr_cpus)
 		posix_host.nr_cpus = kbpf_posix_possible_cpus();
 	if (!posix_host.hz)
 		posix_host.hz = posix_kernel_hz();
+	v = getenv("KBPF_JIT");
+	if (v && !strcmp(v, "0"))
+		kbpf_posix_set_jit(false);
+	v = getenv("KBPF_JIT_HARDEN");
+	if (v && (!strcmp(v, "1") || !strcmp(v, "2")))
+		posix_host.jit_harden = (uint32_t)(*v - '0');
+	v = getenv("KBPF_VERIFIER");
 	if (v && !strcmp(v, "enforce"))
 		posix_host.verifier = KBPF_VERIFIER_ENFORCE;
 	else if (v && !strcmp(v, "fallback"))
@@ -793,6 +802,23 @@ const struct kbpf_host *kbpf_posix_host(void)
 void kbpf_posix_set_verifier(uint32_t mode)
 {
 	posix_host.verifier = mode;
+}
+
+void kbpf_posix_set_jit(bool on)
+{
+	posix_host.jit_alloc = on ? posix_jit_alloc : NULL;
+	posix_host.jit_seal = on ? posix_jit_seal : NULL;
+	posix_host.jit_free = on ? posix_jit_free : NULL;
+}
+
+bool kbpf_posix_jit_on(void)
+{
+	return posix_host.jit_alloc != NULL;
+}
+
+void kbpf_posix_set_jit_harden(uint32_t harden)
+{
+	posix_host.jit_harden = harden;
 }
 
 struct kbpf_raw_tp_registry *kbpf_posix_raw_tps(void)

@@ -44,6 +44,10 @@ void posix_unpin_all(void);
 void posix_wake(const struct kbpf_host *h, struct kbpf_obj *obj);
 
 uint32_t posix_cpu_id(const struct kbpf_host *h);
+/* Executable memory (jit.c): kbpf_host.jit_alloc/jit_seal/jit_free. */
+void *posix_jit_alloc(const struct kbpf_host *h, size_t size);
+int posix_jit_seal(const struct kbpf_host *h, void *p, size_t size);
+void posix_jit_free(const struct kbpf_host *h, void *p, size_t size);
 unsigned long posix_read_lock(const struct kbpf_host *h);
 void posix_read_unlock(const struct kbpf_host *h, unsigned long state);
 void posix_defer_free(const struct kbpf_host *h, struct kbpf_rcu_head *head);

@@ -463,6 +463,55 @@ struct kbpf_host {
 	 */
 	uint32_t verifier;
 
+	/* -------------------------------------------------- executable memory */
+
+	/*
+	 * The JIT (src/jit/, docs/design/jit.md): at load, a program kbpf can
+	 * compile for the build's architecture (x86-64 today) gets native
+	 * code, which its fast-mode runs execute instead of the interpreter.
+	 * The three callbacks go together: if they are NULL, nothing is
+	 * compiled and every program runs in the interpreter, as before;
+	 * kbpf_host_check() refuses a table with only some of them
+	 * ("jit_seal", "jit_free").
+	 *
+	 * jit_alloc: @size bytes (@size > 0) of memory kbpf may write, in the
+	 * address space programs run in, that jit_seal can later make
+	 * executable (on most systems: whole pages of their own). NULL if
+	 * there is none: the program then stays in the interpreter (its load
+	 * does not fail). Syscall path (program load), may sleep.
+	 */
+	void *(*jit_alloc)(const struct kbpf_host *h, size_t size);
+	/*
+	 * jit_seal: make the @size bytes at @p (from jit_alloc, with the code
+	 * written) executable and never writable again (W^X), and make the
+	 * instruction fetch of every CPU see the bytes written (flush the
+	 * instruction cache where the architecture needs it). Return 0, or a
+	 * negative errno: kbpf then frees the memory with jit_free and the
+	 * program stays in the interpreter. Syscall path, may sleep.
+	 */
+	int (*jit_seal)(const struct kbpf_host *h, void *p, size_t size);
+	/*
+	 * jit_free: give back memory from jit_alloc, sealed or not; @size is
+	 * the size asked for. Called when the program is freed (after every
+	 * run that could execute the code has ended: deferred as any
+	 * program's free), or on a failed compile. Syscall path or the
+	 * deferred-free context; must not sleep if defer_free callbacks
+	 * may not.
+	 */
+	void (*jit_free)(const struct kbpf_host *h, void *p, size_t size);
+	/*
+	 * Linux's net.core.bpf_jit_harden (plain data, read at each load):
+	 * 0, off (the default); 1, blind the constants of programs whose
+	 * loader lacks CAP_BPF (as capable() says; with capable NULL every
+	 * loader has it); 2, blind every program's constants. Blinding
+	 * rewrites each immediate operand as two constants XORed in a
+	 * scratch register, with a value from random_u32 (nothing is blinded
+	 * if random_u32 is NULL), so the native code never holds an
+	 * immediate user space chose. kbpf_host_check() refuses values above
+	 * 2 ("jit_harden").
+	 */
+	uint32_t jit_harden;
+
 	/* ------------------------------------------------------------ output */
 
 	/*

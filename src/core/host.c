@@ -33,6 +33,12 @@ int kbpf_host_check(const struct kbpf_host *h, const char **what)
 		bad = "read_unlock";
 	else if (h->verifier > KBPF_VERIFIER_FALLBACK)
 		bad = "verifier";
+	else if (!h->jit_alloc != !h->jit_seal)
+		bad = "jit_seal";
+	else if (!h->jit_alloc != !h->jit_free)
+		bad = "jit_free";
+	else if (h->jit_harden > 2)
+		bad = "jit_harden";
 	if (what)
 		*what = bad;
 	return bad ? -KBPF_EINVAL : 0;

@@ -31,6 +31,7 @@ extern "C" {
 struct kbpf_map;
 struct kbpf_prog;
 struct kbpf_run;
+struct kbpf_interp_args;
 
 /* Argument kinds of a helper prototype (Linux's enum bpf_arg_type, simplified). */
 enum kbpf_arg_kind {
@@ -320,6 +321,16 @@ struct kbpf_prog {
 	bool verified;
 	bool checked_only;
 	uint32_t verified_insns;
+	/*
+	 * @jit: the program's native code (src/jit/jit_prog.h), or NULL.
+	 * @jit_run: runs it; kbpf_interp_run() calls it for the runs the
+	 * interpreter would make in fast mode (a pointer, so that the
+	 * interpreter does not depend on the JIT module above it). Both set
+	 * once at load, before the program is published; freed with it.
+	 */
+	void *jit;
+	int (*jit_run)(struct kbpf_prog *prog, const struct kbpf_host *host,
+		       const struct kbpf_interp_args *args, uint64_t *ret);
 	/*
 	 * prog_btf_fd's BTF object (KBPF_OBJ_BTF) when the program came with
 	 * func_info or line_info, with a reference; the records as checked

@@ -91,6 +91,38 @@ int kbpf_interp_prepare(struct kbpf_prog *prog, kbpf_helper_fn map_lookup);
  */
 void kbpf_interp_release(struct kbpf_prog *prog);
 
+/**
+ * kbpf_interp_ld_pkt() - the legacy packet load (BPF_LD | BPF_ABS/IND) of
+ * @size bytes (1, 2 or 4) at @off of the skb @run's context is, as
+ * Linux's bpf_skb_load_helper_*: a negative @off counts from the network
+ * header (SKF_NET_OFF) or the link-layer header (SKF_LL_OFF).
+ *
+ * Context: program path; no lock, no allocation.
+ * Return: true and *@v the bytes in network order; false if @run's
+ * context is not an skb program's or the bytes are not all in the packet
+ * (the program then ends with r0 = 0).
+ */
+bool kbpf_interp_ld_pkt(const struct kbpf_run *run, int64_t off, uint32_t size,
+			uint64_t *v);
+
+/**
+ * kbpf_interp_run_tail() - go on with a run in the interpreter's fast
+ * mode: @run's native code (src/jit/) tail-called @run->prog, which has
+ * none. Runs @run->prog from its first instruction with @r1 and the run's
+ * @may_goto iterations left, sets @run->interp and @run->call_func for its
+ * callbacks, and makes its own tail calls, giving back at its end the run
+ * holds of the programs it entered (host without defer_free).
+ *
+ * Context: program path, as kbpf_interp_run().
+ * Return: 0 and *@ret set, or the run's errno (as kbpf_interp_run() in
+ * fast mode).
+ */
+int kbpf_interp_run_tail(struct kbpf_run *run, uint64_t r1, uint32_t may_goto,
+			 uint64_t *ret);
+
+/* Linux's may_goto budget per program run (BPF_MAX_LOOPS). */
+#define KBPF_INTERP_MAY_GOTO_LOOPS (8u * 1024 * 1024)
+
 #ifdef __cplusplus
 }
 #endif

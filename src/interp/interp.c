@@ -134,8 +134,8 @@ struct interp_state {
  */
 #define INTERP_RESUME_UNPRIV 1
 
-/* Linux's may_goto budget per program run (BPF_MAX_LOOPS). */
-#define INTERP_MAY_GOTO_LOOPS (8u * 1024 * 1024)
+/* Linux's may_goto budget per program run (image.h). */
+#define INTERP_MAY_GOTO_LOOPS KBPF_INTERP_MAY_GOTO_LOOPS
 
 /* ---- arithmetic with Linux's runtime rules ---- */
 
@@ -965,10 +965,9 @@ static int interp_add_prog_regions(struct interp_state *st,
  * packet's end, or @off is below SKF_LL_OFF: the program then ends with
  * r0 = 0, as in Linux.
  */
-static bool interp_ld_pkt(const struct interp_state *st, int64_t off,
-			  uint32_t size, uint64_t *v)
+bool kbpf_interp_ld_pkt(const struct kbpf_run *run, int64_t off, uint32_t size,
+			uint64_t *v)
 {
-	const struct kbpf_run *run = st->run;
 	const struct kbpf_skb *skb = run->ctx;
 	const uint8_t *p;
 	uint32_t i;
@@ -1002,6 +1001,13 @@ static bool interp_ld_pkt(const struct interp_state *st, int64_t off,
 	for (i = 0; i < size; i++)
 		*v = *v << 8 | p[i];
 	return true;
+}
+
+static KBPF_ALWAYS_INLINE bool interp_ld_pkt(const struct interp_state *st,
+					     int64_t off, uint32_t size,
+					     uint64_t *v)
+{
+	return kbpf_interp_ld_pkt(st->run, off, size, v);
 }
 
 /* ---- helpers ---- */
@@ -1468,6 +1474,46 @@ static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 	return r0;
 }
 
+/*
+ * The rest of a run whose native code tail-called @run->prog, which has
+ * none (image.h): the interpreter's fast mode from its first instruction,
+ * with @r1 and the run's @may_goto budget, to the end of the run.
+ */
+int kbpf_interp_run_tail(struct kbpf_run *run, uint64_t r1, uint32_t may_goto,
+			 uint64_t *ret)
+{
+	struct interp_state st;
+	uint64_t regs[5] = { r1, 0, 0, 0, 0 };
+	int err;
+
+	st.run = run;
+	interp_use_prog(&st, run->prog);
+	st.depth = 0;
+	st.may_goto = may_goto;
+	st.checked = false;
+	st.nr_regions = 0;
+	st.nr_inner_maps = 0;
+	st.nr_base_regions = 0;
+	st.region_floor = 0;
+	st.nr_areas = 0;
+	st.pkt_region = UINT32_MAX;
+	st.regions = st.regions_inline;
+	st.cap_regions = KBPF_INTERP_MAX_REGIONS;
+	st.nr_held = 0;
+	st.unpriv = false;
+	st.rk = NULL;
+	run->interp = &st;
+	run->call_func = interp_call_func;
+	err = interp_exec_fast(&st, 0, regs, ret);
+	if (!err && run->error)
+		err = run->error;
+	if (run->tail_call)
+		interp_tail_call_drop(&st);
+	while (st.nr_held)
+		kbpf_prog_run_done(st.held[--st.nr_held]);
+	return err;
+}
+
 static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		      const struct kbpf_interp_args *args, uint64_t *ret)
 {
@@ -1485,12 +1531,21 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 			     0 };
 	int err, rel;
 
+	/* Native code for the runs fast mode would make (src/jit/). */
+	if (prog->jit && !prog->checked_only &&
+	    (args->mode == KBPF_INTERP_FAST || prog->verified))
+		return prog->jit_run(prog, host, args, ret);
 	st.run = &run;
 	interp_use_prog(&st, prog);
 	st.depth = 0;
 	st.may_goto = INTERP_MAY_GOTO_LOOPS;
-	/* A program the verifier could not prove runs checked (FALLBACK). */
-	st.checked = args->mode == KBPF_INTERP_CHECKED || prog->checked_only;
+	/*
+	 * A program the verifier could not prove runs checked (FALLBACK); one
+	 * it proved runs fast whatever its runner asks: the proof replaces
+	 * the checks (interp.h).
+	 */
+	st.checked = (args->mode == KBPF_INTERP_CHECKED && !prog->verified) ||
+		     prog->checked_only;
 	st.nr_regions = 0;
 	st.nr_inner_maps = 0;
 	st.nr_base_regions = 0;

@@ -10,6 +10,7 @@
  * CPU read it without locks while they hold a reference.
  */
 #include "interp/image.h"
+#include "jit/jit_prog.h"
 #include "maps/prog_array.h"
 #include "prog_internal.h"
 #include "core/atomic.h"
@@ -118,6 +119,7 @@ static void prog_free(struct kbpf_prog *prog)
 	uint32_t i;
 
 	kbpf_prog_btf_info_free(prog);
+	kbpf_jit_release(prog);
 	kbpf_interp_release(prog);
 	for (i = 0; i < prog->nr_maps; i++)
 		kbpf_map_put(prog->maps[i]);
@@ -423,6 +425,9 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	 */
 	err = kbpf_interp_prepare(
 		prog, kbpf_default_helpers[BPF_FUNC_map_lookup_elem].fn);
+	/* Native code from the image, where the host and the JIT can. */
+	if (!err)
+		err = kbpf_jit_compile(prog);
 	if (err)
 		goto free_prog;
 	prog->stack_depth = KBPF_STACK_SIZE;

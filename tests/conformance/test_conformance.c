@@ -11,6 +11,8 @@
 #include "kbpf/interp.h"
 #include "core/priv.h"
 #include "core/prog.h"
+#include "interp/image.h"
+#include "jit/jit_prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
@@ -171,6 +173,91 @@ KBPF_TEST(
 	T_EQ(total, 313);
 	T_EQ(pass_fast, total);
 	T_EQ(pass_checked, total);
+}
+
+/*
+ * The same vectors through the JIT (src/jit/): the program gets the image
+ * a load gives it and native code, and runs in fast mode. The programs the
+ * JIT leaves to the interpreter (jit.h) are counted apart: callx (the
+ * suite's call by register) and instructions the interpreter refuses.
+ */
+static int run_vec_jit(const struct vec *v, uint64_t *r0, bool *native)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	struct kbpf_prog prog;
+	struct kbpf_interp_args args = { 0 };
+	uint8_t mem[256];
+	int err;
+
+	memset(&prog, 0, sizeof(prog));
+	prog.obj.host = h;
+	prog.priv = KBPF_PRIV_ALL;
+	prog.insns = (struct bpf_insn *)v->insns;
+	prog.len = v->len;
+	prog.helpers = conf_helpers;
+	prog.nr_helpers = 8;
+	err = kbpf_interp_prepare(&prog, NULL);
+	if (!err)
+		err = kbpf_jit_compile(&prog);
+	if (err)
+		return err;
+	*native = prog.jit != NULL;
+	memcpy(mem, v->mem, sizeof(mem));
+	args.ctx = v->mem_len ? mem : NULL;
+	args.ctx_size = v->mem_len;
+	args.ctx_writable = true;
+	args.r2 = v->mem_len;
+	args.mode = KBPF_INTERP_FAST;
+	err = kbpf_interp_run(&prog, h, &args, r0);
+	kbpf_jit_release(&prog);
+	kbpf_interp_release(&prog);
+	return err;
+}
+
+KBPF_TEST(conformance_vectors_jit,
+	  "all 313 bpf_conformance programs give the expected r0 through the "
+	  "JIT, and every one without callx runs as native code")
+{
+	FILE *f;
+	static char line[65536];
+	static struct vec v;
+	int total = 0, pass = 0, native = 0, callx = 0;
+
+	if (!kbpf_jit_available())
+		T_SKIP("no JIT backend for this architecture");
+	if (!kbpf_posix_jit_on())
+		T_SKIP("the host's JIT is off (KBPF_JIT=0)");
+	f = fopen(CONFORMANCE_DIR "/vectors.tsv", "r");
+	T_ASSERT(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t r0 = 0;
+		bool nat = false;
+		int err;
+
+		if (!parse_line(line, &v) || !v.has_result)
+			continue;
+		total++;
+		for (uint32_t i = 0; i < v.len; i++)
+			if (v.insns[i].code == (BPF_JMP | BPF_CALL | BPF_X)) {
+				callx++;
+				break;
+			}
+		err = run_vec_jit(&v, &r0, &nat);
+		native += nat;
+		if (!err && r0 == v.result)
+			pass++;
+		else
+			printf("  jit %-32s native %d err %d r0 0x%llx expected 0x%llx\n",
+			       v.name, nat, err, (unsigned long long)r0,
+			       (unsigned long long)v.result);
+	}
+	fclose(f);
+	printf("  conformance (JIT): %d vectors, %d passed, %d native, %d with callx\n",
+	       total, pass, native, callx);
+	T_EQ(total, 313);
+	T_EQ(pass, total);
+	T_EQ(native, total - callx);
+	T_EQ(kbpf_posix_jit_live(), 0);
 }
 
 /* What Linux 6.18 did with the vector: 1 loaded, 0 refused, -1 unknown; its reason. */

@@ -1,0 +1,1103 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The x86-64 backend of the JIT (jit.h is the contract): emits System V
+ * AMD64 code for an interpreter image, with the interpreter's fast-mode
+ * answers (Linux's runtime rules) for every instruction.
+ *
+ * Registers (the same idea as Linux's x86-64 JIT): BPF r0 rax, r1-r5 the
+ * first five argument registers rdi, rsi, rdx, rcx, r8 (so a bpf-to-bpf
+ * call passes them as they are), r6-r9 the callee-saved rbx, r13, r14,
+ * r15, r10 (the frame pointer) rbp, register 11 (constant blinding's AX)
+ * r10; the run state js lives in r12; r9 and r11 are scratch. A helper
+ * takes (run, r1..r5): the arguments move up by one register and run is
+ * loaded from js.
+ *
+ * Each native function: saves the six callee-saved registers, reserves
+ * KBPF_STACK_SIZE bytes (plus 8, so the stack stays 16-byte aligned at
+ * every call) with rbp at their top, keeps js (its 6th argument) in r12.
+ *
+ * Calls of helpers and map lookups are direct `call rel32` when the
+ * target is within 2 GiB of the code, else `mov r11, imm64; call r11`;
+ * both take 13 bytes (the direct form behind an 8-byte nop), so the
+ * sizing passes, which do not know where the code will be, get the size
+ * right. The entry stub's call of the function it is given is the only
+ * other indirect branch.
+ *
+ * Branches between BPF instructions take the 2-byte form when the
+ * distance fits: on the first sizing pass forward branches are long and
+ * later passes only shrink them, so the passes converge.
+ */
+#include "jit.h"
+
+#if defined(__x86_64__)
+
+#include "core/util.h"
+
+enum {
+	RAX = 0,
+	RCX = 1,
+	RDX = 2,
+	RBX = 3,
+	RSP = 4,
+	RBP = 5,
+	RSI = 6,
+	RDI = 7,
+	R8 = 8,
+	R9 = 9,
+	R10 = 10,
+	R11 = 11,
+	R12 = 12,
+	R13 = 13,
+	R14 = 14,
+	R15 = 15,
+};
+
+/* BPF register -> native register; register 11 is blinding's AX. */
+static const uint8_t x86_reg[12] = { RAX, RDI, RSI, RDX, RCX, R8,
+				     RBX, R13, R14, R15, RBP, R10 };
+
+#define JS R12
+#define TMP R11
+#define TMP2 R9
+
+/* Native stack per function: the BPF stack plus 8 for alignment. */
+#define FRAME_SIZE (KBPF_STACK_SIZE + 8)
+_Static_assert(KBPF_STACK_SIZE % 16 == 0, "BPF stack keeps 16-byte alignment");
+
+/* Condition codes (the low nibble of jcc). */
+enum {
+	CC_B = 0x2,
+	CC_AE = 0x3,
+	CC_E = 0x4,
+	CC_NE = 0x5,
+	CC_BE = 0x6,
+	CC_A = 0x7,
+	CC_L = 0xc,
+	CC_GE = 0xd,
+	CC_LE = 0xe,
+	CC_G = 0xf,
+};
+
+struct x86 {
+	uint8_t *buf; /* NULL on sizing passes */
+	size_t cap;
+	size_t pos;
+	int err;
+	bool first; /* first sizing pass: forward branches are long */
+	/* Fixed places in the code (the header before the functions). */
+	uint32_t ret_path, helper_error, tail_call, set_eloop, abort_path;
+	uint32_t prologue_len;
+	const struct kbpf_jit_in *in;
+	uint32_t *off;
+};
+
+static void emit1(struct x86 *c, uint8_t b)
+{
+	if (c->buf) {
+		if (c->pos < c->cap)
+			c->buf[c->pos] = b;
+		else
+			c->err = -KBPF_E2BIG;
+	}
+	c->pos++;
+}
+
+static void emit2(struct x86 *c, uint8_t a, uint8_t b)
+{
+	emit1(c, a);
+	emit1(c, b);
+}
+
+static void emit32(struct x86 *c, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		emit1(c, (uint8_t)(v >> (8 * i)));
+}
+
+static void emit64(struct x86 *c, uint64_t v)
+{
+	emit32(c, (uint32_t)v);
+	emit32(c, (uint32_t)(v >> 32));
+}
+
+static void patch32(struct x86 *c, size_t at, int64_t v)
+{
+	if (v < INT32_MIN || v > INT32_MAX)
+		c->err = -KBPF_E2BIG;
+	if (!c->buf || at + 4 > c->cap)
+		return;
+	for (int i = 0; i < 4; i++)
+		c->buf[at + i] = (uint8_t)((uint64_t)v >> (8 * i));
+}
+
+static void patch8(struct x86 *c, size_t at, int64_t v)
+{
+	if (v < -128 || v > 127)
+		c->err = -KBPF_E2BIG;
+	if (c->buf && at < c->cap)
+		c->buf[at] = (uint8_t)v;
+}
+
+static bool fits8(int64_t v)
+{
+	return v >= -128 && v <= 127;
+}
+
+/* REX prefix; @force for byte registers spl, bpl, sil, dil. */
+static void rex(struct x86 *c, bool w, int reg, int rm, bool force)
+{
+	uint8_t b = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg >> 3) & 1) << 2 |
+			      ((rm >> 3) & 1));
+
+	if (b != 0x40 || force)
+		emit1(c, b);
+}
+
+static bool byte_reg(int r)
+{
+	return r >= RSP && r <= RDI;
+}
+
+/* "op r/m, reg" with a register r/m: @op then ModRM (11, reg, rm). */
+static void op_rr(struct x86 *c, bool w, uint8_t op, int reg, int rm)
+{
+	rex(c, w, reg, rm, false);
+	emit2(c, op, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+/* 0x0f-prefixed form; @force: REX for byte registers. */
+static void op2_rr(struct x86 *c, bool w, uint8_t op, int reg, int rm,
+		   bool force)
+{
+	rex(c, w, reg, rm, force);
+	emit2(c, 0x0f, op);
+	emit1(c, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+/* ModRM (and SIB, displacement) for [base + off]. */
+static void modrm_mem(struct x86 *c, int reg, int base, int32_t off)
+{
+	uint8_t mod = off == 0 && (base & 7) != RBP ? 0 : fits8(off) ? 1 : 2;
+
+	emit1(c, (uint8_t)(mod << 6 | (reg & 7) << 3 | (base & 7)));
+	if ((base & 7) == RSP)
+		emit1(c, 0x24);
+	if (mod == 1)
+		emit1(c, (uint8_t)off);
+	else if (mod == 2)
+		emit32(c, (uint32_t)off);
+}
+
+/* [prefix66] [REX] op [op2] ModRM mem. @op2: second opcode byte or 0. */
+static void op_mem(struct x86 *c, bool p66, bool w, uint8_t op, uint8_t op2,
+		   int reg, int base, int32_t off, bool force)
+{
+	if (p66)
+		emit1(c, 0x66);
+	rex(c, w, reg, base, force);
+	emit1(c, op);
+	if (op2)
+		emit1(c, op2);
+	modrm_mem(c, reg, base, off);
+}
+
+static void mov_rr(struct x86 *c, bool w, int dst, int src)
+{
+	op_rr(c, w, 0x89, src, dst);
+}
+
+/* dst = v, in the shortest form. */
+static void mov_imm64(struct x86 *c, int dst, uint64_t v)
+{
+	if (v <= UINT32_MAX) {
+		rex(c, false, 0, dst, false);
+		emit1(c, (uint8_t)(0xb8 | (dst & 7)));
+		emit32(c, (uint32_t)v);
+	} else if ((int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX) {
+		op_rr(c, true, 0xc7, 0, dst);
+		emit32(c, (uint32_t)v);
+	} else {
+		rex(c, true, 0, dst, false);
+		emit1(c, (uint8_t)(0xb8 | (dst & 7)));
+		emit64(c, v);
+	}
+}
+
+/* ALU with an immediate: 0x81 /digit (0x83 for a byte). */
+static void alu_imm(struct x86 *c, bool w, int digit, int rm, int32_t imm)
+{
+	if (fits8(imm)) {
+		op_rr(c, w, 0x83, digit, rm);
+		emit1(c, (uint8_t)imm);
+	} else {
+		op_rr(c, w, 0x81, digit, rm);
+		emit32(c, (uint32_t)imm);
+	}
+}
+
+/* cmp dword/qword [JS + off], imm8 */
+static void cmp_js_imm8(struct x86 *c, bool w, size_t off, int8_t imm)
+{
+	op_mem(c, false, w, 0x83, 0, 7, JS, (int32_t)off, false);
+	emit1(c, (uint8_t)imm);
+}
+
+/* jcc/jmp rel32 to the fixed place @to (already emitted). */
+static void jmp_fixed(struct x86 *c, int cc, uint32_t to)
+{
+	if (cc < 0) {
+		emit1(c, 0xe9);
+		emit32(c, (uint32_t)((int64_t)to - (int64_t)(c->pos + 4)));
+	} else {
+		emit2(c, 0x0f, (uint8_t)(0x80 | cc));
+		emit32(c, (uint32_t)((int64_t)to - (int64_t)(c->pos + 4)));
+	}
+}
+
+/* A forward jcc/jmp rel32 to patch: returns where its displacement is. */
+static size_t jmp_fwd32(struct x86 *c, int cc)
+{
+	if (cc < 0)
+		emit1(c, 0xe9);
+	else
+		emit2(c, 0x0f, (uint8_t)(0x80 | cc));
+	emit32(c, 0);
+	return c->pos - 4;
+}
+
+static void land32(struct x86 *c, size_t at)
+{
+	patch32(c, at, (int64_t)c->pos - (int64_t)(at + 4));
+}
+
+static size_t jmp_fwd8(struct x86 *c, int cc)
+{
+	emit2(c, cc < 0 ? 0xeb : (uint8_t)(0x70 | cc), 0);
+	return c->pos - 1;
+}
+
+static void land8(struct x86 *c, size_t at)
+{
+	patch8(c, at, (int64_t)c->pos - (int64_t)(at + 1));
+}
+
+/* Call @fn: direct when in range, else through r11; always 13 bytes. */
+static void call_abs(struct x86 *c, const void *fn)
+{
+	if (c->buf) {
+		int64_t rel = (int64_t)(uintptr_t)fn -
+			      (int64_t)((uintptr_t)c->buf + c->pos + 13);
+
+		if (rel >= INT32_MIN && rel <= INT32_MAX) {
+			static const uint8_t nop8[8] = { 0x0f, 0x1f, 0x84, 0,
+							 0,    0,    0,	   0 };
+
+			for (int i = 0; i < 8; i++)
+				emit1(c, nop8[i]);
+			emit1(c, 0xe8);
+			emit32(c, (uint32_t)rel);
+			return;
+		}
+	}
+	rex(c, true, 0, TMP, false);
+	emit1(c, (uint8_t)(0xb8 | (TMP & 7)));
+	emit64(c, (uint64_t)(uintptr_t)fn);
+	op_rr(c, false, 0xff, 2, TMP); /* call r11 */
+}
+
+static const uint8_t callee_saved[6] = { RBX, RBP, R12, R13, R14, R15 };
+
+static void push_r(struct x86 *c, int r)
+{
+	rex(c, false, 0, r, false);
+	emit1(c, (uint8_t)(0x50 | (r & 7)));
+}
+
+static void pop_r(struct x86 *c, int r)
+{
+	rex(c, false, 0, r, false);
+	emit1(c, (uint8_t)(0x58 | (r & 7)));
+}
+
+/* ---- the header: entry stub, exits to the abort path ---- */
+
+static void emit_header(struct x86 *c)
+{
+	const size_t abort_sp = offsetof(struct kbpf_jit_state, abort_sp);
+	const size_t status = offsetof(struct kbpf_jit_state, status);
+	size_t to_abort[3];
+	int i;
+
+	/* stub(args = rdi, js = rsi, fn = rdx) */
+	for (i = 0; i < 6; i++)
+		push_r(c, callee_saved[i]);
+	op_mem(c, false, false, 0xff, 0, 6, RSI, (int32_t)abort_sp, false);
+	op_mem(c, false, true, 0x89, 0, RSP, RSI, (int32_t)abort_sp, false);
+	mov_rr(c, true, JS, RSI);
+	mov_rr(c, true, TMP, RDX);
+	mov_rr(c, true, RAX, RDI);
+	op_mem(c, false, true, 0x8b, 0, RDI, RAX, 0, false);
+	op_mem(c, false, true, 0x8b, 0, RSI, RAX, 8, false);
+	op_mem(c, false, true, 0x8b, 0, RDX, RAX, 16, false);
+	op_mem(c, false, true, 0x8b, 0, RCX, RAX, 24, false);
+	op_mem(c, false, true, 0x8b, 0, R8, RAX, 32, false);
+	mov_rr(c, true, R9, JS);
+	op_rr(c, false, 0xff, 2, TMP); /* call r11 */
+	c->ret_path = (uint32_t)c->pos;
+	/* pop qword [js + abort_sp] */
+	op_mem(c, false, false, 0x8f, 0, 0, JS, (int32_t)abort_sp, false);
+	for (i = 5; i >= 0; i--)
+		pop_r(c, callee_saved[i]);
+	emit1(c, 0xc3);
+
+	/* A helper set run->error: status = run->error. */
+	c->helper_error = (uint32_t)c->pos;
+	op_mem(c, false, true, 0x8b, 0, TMP, JS,
+	       (int32_t)offsetof(struct kbpf_jit_state, run), false);
+	op_mem(c, false, true, 0x63, 0, RAX, TMP,
+	       (int32_t)offsetof(struct kbpf_run, error), false);
+	op_mem(c, false, true, 0x89, 0, RAX, JS, (int32_t)status, false);
+	to_abort[0] = jmp_fwd32(c, -1);
+	/* The tail call helper found a program. */
+	c->tail_call = (uint32_t)c->pos;
+	op_mem(c, false, true, 0xc7, 0, 0, JS, (int32_t)status, false);
+	emit32(c, KBPF_JIT_TAIL_CALL);
+	to_abort[1] = jmp_fwd32(c, -1);
+	/* Too many frames. */
+	c->set_eloop = (uint32_t)c->pos;
+	op_mem(c, false, true, 0xc7, 0, 0, JS, (int32_t)status, false);
+	emit32(c, (uint32_t)-KBPF_ELOOP);
+	to_abort[2] = jmp_fwd32(c, -1);
+	/* The abort path: back to the innermost stub, returning 0. */
+	c->abort_path = (uint32_t)c->pos;
+	for (i = 0; i < 3; i++)
+		land32(c, to_abort[i]);
+	op_mem(c, false, true, 0x8b, 0, RSP, JS, (int32_t)abort_sp, false);
+	op_rr(c, false, 0x31, RAX, RAX);
+	jmp_fixed(c, -1, c->ret_path);
+}
+
+static void emit_prologue(struct x86 *c)
+{
+	int i;
+
+	for (i = 0; i < 6; i++)
+		push_r(c, callee_saved[i]);
+	/* sub rsp, imm32; lea rbp, [rsp + imm32]: fixed-size forms. */
+	op_rr(c, true, 0x81, 5, RSP);
+	emit32(c, FRAME_SIZE);
+	emit2(c, 0x48, 0x8d);
+	emit2(c, 0xac, 0x24);
+	emit32(c, KBPF_STACK_SIZE);
+	mov_rr(c, true, JS, R9);
+}
+
+static void emit_epilogue(struct x86 *c)
+{
+	int i;
+
+	op_rr(c, true, 0x81, 0, RSP);
+	emit32(c, FRAME_SIZE);
+	for (i = 5; i >= 0; i--)
+		pop_r(c, callee_saved[i]);
+	emit1(c, 0xc3);
+}
+
+/* ---- branches between BPF instructions ---- */
+
+/* Native offset of instruction @t as a branch target. */
+static int64_t x86_target(const struct x86 *c, uint32_t t)
+{
+	int64_t o = c->off[t];
+
+	/* A function's first instruction comes after its prologue. */
+	if (c->in->is_func[t])
+		o += c->prologue_len;
+	return o;
+}
+
+static void jmp_insn(struct x86 *c, int cc, uint32_t pc, int64_t delta)
+{
+	int64_t t = (int64_t)pc + 1 + delta;
+	bool fwd = t > (int64_t)pc;
+	int64_t to = x86_target(c, (uint32_t)t);
+
+	if (!(fwd && c->first) && fits8(to - (int64_t)(c->pos + 2))) {
+		emit2(c, cc < 0 ? 0xeb : (uint8_t)(0x70 | cc),
+		      (uint8_t)(to - (int64_t)(c->pos + 2)));
+		return;
+	}
+	if (cc < 0) {
+		emit1(c, 0xe9);
+	} else {
+		emit2(c, 0x0f, (uint8_t)(0x80 | cc));
+	}
+	/* On sizing passes a wrong forward guess is harmless. */
+	if (c->buf)
+		patch32(c, c->pos, to - (int64_t)(c->pos + 4));
+	c->pos += 4;
+	if (c->buf && c->pos > c->cap)
+		c->err = -KBPF_E2BIG;
+}
+
+/* ---- calls ---- */
+
+static void emit_helper_call(struct x86 *c, const struct kbpf_interp_site *s,
+			     uint8_t flags)
+{
+	const size_t run = offsetof(struct kbpf_jit_state, run);
+
+	if (flags & KBPF_JIT_SITE_TAIL_CALL)
+		op_mem(c, false, true, 0x89, 0, RDI, JS,
+		       (int32_t)offsetof(struct kbpf_jit_state, tail_r1),
+		       false);
+	mov_rr(c, true, R9, R8);
+	mov_rr(c, true, R8, RCX);
+	mov_rr(c, true, RCX, RDX);
+	mov_rr(c, true, RDX, RSI);
+	mov_rr(c, true, RSI, RDI);
+	op_mem(c, false, true, 0x8b, 0, RDI, JS, (int32_t)run, false);
+	call_abs(c, (const void *)s->h->fn);
+	op_mem(c, false, true, 0x8b, 0, TMP, JS, (int32_t)run, false);
+	op_mem(c, false, false, 0x83, 0, 7, TMP,
+	       (int32_t)offsetof(struct kbpf_run, error), false);
+	emit1(c, 0);
+	jmp_fixed(c, CC_NE, c->helper_error);
+	if (flags & KBPF_JIT_SITE_TAIL_CALL) {
+		op_mem(c, false, true, 0x83, 0, 7, TMP,
+		       (int32_t)offsetof(struct kbpf_run, tail_call), false);
+		emit1(c, 0);
+		jmp_fixed(c, CC_NE, c->tail_call);
+	}
+}
+
+/* r1 == site's map? Leaves a jne to patch (to the helper call). */
+static size_t emit_map_check(struct x86 *c, const struct kbpf_interp_site *s)
+{
+	mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->map);
+	op_rr(c, true, 0x39, TMP, RDI);
+	return jmp_fwd32(c, CC_NE);
+}
+
+static int emit_site(struct x86 *c, const struct bpf_insn *insn)
+{
+	const struct kbpf_interp_site *s;
+	uint8_t flags;
+	size_t slow, done[2], null;
+
+	if ((uint32_t)insn->imm >= c->in->nr_sites)
+		return -KBPF_EOPNOTSUPP;
+	s = &c->in->sites[insn->imm];
+	flags = c->in->site_flags[insn->imm];
+	switch (insn->code) {
+	case KBPF_INTERP_OP_LOOKUP_ARRAY:
+		if (s->elem_size > INT32_MAX)
+			return -KBPF_EOPNOTSUPP;
+		slow = emit_map_check(c, s);
+		op_mem(c, false, false, 0x8b, 0, RAX, RSI, 0, false);
+		emit1(c, 0x3d); /* cmp eax, imm32 */
+		emit32(c, s->max_entries);
+		null = jmp_fwd8(c, CC_AE);
+		op_rr(c, true, 0x69, RAX, RAX); /* imul rax, rax, imm32 */
+		emit32(c, s->elem_size);
+		mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->base);
+		op_rr(c, true, 0x01, TMP, RAX);
+		done[0] = jmp_fwd32(c, -1);
+		land8(c, null);
+		op_rr(c, false, 0x31, RAX, RAX);
+		done[1] = jmp_fwd32(c, -1);
+		land32(c, slow);
+		emit_helper_call(c, s, flags);
+		land32(c, done[0]);
+		land32(c, done[1]);
+		return 0;
+	case KBPF_INTERP_OP_LOOKUP_CALL:
+		slow = emit_map_check(c, s);
+		call_abs(c, (const void *)s->lookup);
+		done[0] = jmp_fwd32(c, -1);
+		land32(c, slow);
+		emit_helper_call(c, s, flags);
+		land32(c, done[0]);
+		return 0;
+	default: /* KBPF_INTERP_OP_CALL, KBPF_INTERP_OP_LOOKUP_PERCPU */
+		emit_helper_call(c, s, flags);
+		return 0;
+	}
+}
+
+static void emit_bpf_call(struct x86 *c, uint32_t target)
+{
+	const int32_t depth = (int32_t)offsetof(struct kbpf_jit_state, depth);
+
+	cmp_js_imm8(c, false, (size_t)depth, KBPF_MAX_CALL_FRAMES - 1);
+	jmp_fixed(c, CC_AE, c->set_eloop);
+	op_mem(c, false, false, 0xff, 0, 0, JS, depth, false); /* inc */
+	mov_rr(c, true, R9, JS);
+	emit1(c, 0xe8);
+	emit32(c, (uint32_t)((int64_t)c->off[target] - (int64_t)(c->pos + 4)));
+	op_mem(c, false, false, 0xff, 0, 1, JS, depth, false); /* dec */
+}
+
+/* ---- ALU ---- */
+
+static void emit_divmod(struct x86 *c, const struct bpf_insn *insn, bool w)
+{
+	int dst = x86_reg[insn->dst_reg];
+	bool mod = BPF_OP(insn->code) == BPF_MOD;
+	bool sgn = insn->off == 1;
+	size_t zero, norm, done[2] = { 0, 0 };
+
+	if (BPF_SRC(insn->code) == BPF_X)
+		mov_rr(c, w, TMP, x86_reg[insn->src_reg]);
+	else if (w)
+		mov_imm64(c, TMP, (uint64_t)(int64_t)insn->imm);
+	else
+		mov_imm64(c, TMP, (uint32_t)insn->imm);
+	op_rr(c, w, 0x85, TMP, TMP);
+	zero = jmp_fwd8(c, CC_E);
+	if (sgn) {
+		alu_imm(c, w, 7, TMP, -1);
+		norm = jmp_fwd8(c, CC_NE);
+		if (mod)
+			op_rr(c, false, 0x31, dst, dst);
+		else
+			op_rr(c, w, 0xf7, 3, dst); /* neg */
+		done[0] = jmp_fwd8(c, -1);
+		land8(c, norm);
+	}
+	if (dst != RAX)
+		push_r(c, RAX);
+	if (dst != RDX)
+		push_r(c, RDX);
+	if (dst != RAX)
+		mov_rr(c, true, RAX, dst);
+	if (sgn) {
+		if (w)
+			emit1(c, 0x48);
+		emit1(c, 0x99); /* cqo / cdq */
+	} else {
+		op_rr(c, false, 0x31, RDX, RDX);
+	}
+	op_rr(c, w, 0xf7, sgn ? 7 : 6, TMP); /* idiv / div r11 */
+	mov_rr(c, w, TMP, mod ? RDX : RAX);
+	if (dst != RDX)
+		pop_r(c, RDX);
+	if (dst != RAX)
+		pop_r(c, RAX);
+	mov_rr(c, true, dst, TMP);
+	done[1] = jmp_fwd8(c, -1);
+	land8(c, zero);
+	if (!mod)
+		op_rr(c, false, 0x31, dst, dst);
+	else if (!w)
+		mov_rr(c, false, dst, dst);
+	if (sgn)
+		land8(c, done[0]);
+	land8(c, done[1]);
+}
+
+static void emit_shift(struct x86 *c, const struct bpf_insn *insn, bool w)
+{
+	int dst = x86_reg[insn->dst_reg];
+	int digit = BPF_OP(insn->code) == BPF_LSH ? 4 :
+		    BPF_OP(insn->code) == BPF_RSH ? 5 :
+						    7;
+
+	if (BPF_SRC(insn->code) == BPF_K) {
+		uint32_t n = (uint32_t)insn->imm & (w ? 63 : 31);
+
+		if (n) {
+			op_rr(c, w, 0xc1, digit, dst);
+			emit1(c, (uint8_t)n);
+		} else if (!w) {
+			mov_rr(c, false, dst, dst);
+		}
+		return;
+	}
+	/* The count must be in cl (rcx is BPF r4). */
+	mov_rr(c, true, TMP, RCX);
+	if (x86_reg[insn->src_reg] != RCX)
+		mov_rr(c, true, RCX, x86_reg[insn->src_reg]);
+	if (dst == RCX) {
+		op_rr(c, w, 0xd3, digit, TMP);
+		if (!w)
+			mov_rr(c, false, TMP, TMP);
+		mov_rr(c, true, RCX, TMP);
+	} else {
+		op_rr(c, w, 0xd3, digit, dst);
+		if (!w)
+			mov_rr(c, false, dst, dst);
+		mov_rr(c, true, RCX, TMP);
+	}
+}
+
+static void emit_bswap(struct x86 *c, int dst, int32_t bits)
+{
+	if (bits == 16) {
+		/* ror dst16, 8; movzx dst32, dst16 */
+		emit1(c, 0x66);
+		op_rr(c, false, 0xc1, 1, dst);
+		emit1(c, 8);
+		op2_rr(c, false, 0xb7, dst, dst, false);
+	} else {
+		rex(c, bits != 32, 0, dst, false);
+		emit2(c, 0x0f, (uint8_t)(0xc8 | (dst & 7)));
+	}
+}
+
+static void emit_trunc(struct x86 *c, int dst, int32_t bits)
+{
+	if (bits == 16)
+		op2_rr(c, false, 0xb7, dst, dst, false);
+	else if (bits == 32)
+		mov_rr(c, false, dst, dst);
+}
+
+static int emit_alu(struct x86 *c, const struct bpf_insn *insn)
+{
+	bool w = BPF_CLASS(insn->code) == BPF_ALU64;
+	bool k = BPF_SRC(insn->code) == BPF_K;
+	int dst = x86_reg[insn->dst_reg], src = x86_reg[insn->src_reg];
+	static const uint8_t rr_op[16] = {
+		[BPF_ADD >> 4] = 0x01, [BPF_SUB >> 4] = 0x29,
+		[BPF_OR >> 4] = 0x09,  [BPF_AND >> 4] = 0x21,
+		[BPF_XOR >> 4] = 0x31,
+	};
+	static const uint8_t imm_digit[16] = {
+		[BPF_ADD >> 4] = 0, [BPF_SUB >> 4] = 5, [BPF_OR >> 4] = 1,
+		[BPF_AND >> 4] = 4, [BPF_XOR >> 4] = 6,
+	};
+
+	switch (BPF_OP(insn->code)) {
+	case BPF_ADD:
+	case BPF_SUB:
+	case BPF_OR:
+	case BPF_AND:
+	case BPF_XOR:
+		if (k)
+			alu_imm(c, w, imm_digit[BPF_OP(insn->code) >> 4], dst,
+				insn->imm);
+		else
+			op_rr(c, w, rr_op[BPF_OP(insn->code) >> 4], src, dst);
+		return 0;
+	case BPF_MUL:
+		if (k) {
+			op_rr(c, w, 0x69, dst, dst);
+			emit32(c, (uint32_t)insn->imm);
+		} else {
+			op2_rr(c, w, 0xaf, dst, src, false);
+		}
+		return 0;
+	case BPF_DIV:
+	case BPF_MOD:
+		emit_divmod(c, insn, w);
+		return 0;
+	case BPF_LSH:
+	case BPF_RSH:
+	case BPF_ARSH:
+		emit_shift(c, insn, w);
+		return 0;
+	case BPF_NEG:
+		op_rr(c, w, 0xf7, 3, dst);
+		return 0;
+	case BPF_MOV:
+		if (k) {
+			if (w)
+				mov_imm64(c, dst, (uint64_t)(int64_t)insn->imm);
+			else
+				mov_imm64(c, dst, (uint32_t)insn->imm);
+		} else if (insn->off == 8) {
+			op2_rr(c, w, 0xbe, dst, src, byte_reg(src));
+		} else if (insn->off == 16) {
+			op2_rr(c, w, 0xbf, dst, src, false);
+		} else if (insn->off == 32 && w) {
+			op_rr(c, true, 0x63, dst, src); /* movsxd */
+		} else if (w && dst == src) {
+			/* nothing */
+		} else {
+			mov_rr(c, w, dst, src);
+		}
+		return 0;
+	default:
+		return -KBPF_EOPNOTSUPP;
+	}
+}
+
+static int emit_jmp(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
+{
+	bool w = BPF_CLASS(insn->code) == BPF_JMP;
+	int dst = x86_reg[insn->dst_reg];
+	int cc;
+
+	switch (BPF_OP(insn->code)) {
+	case BPF_JEQ:
+		cc = CC_E;
+		break;
+	case BPF_JNE:
+	case BPF_JSET:
+		cc = CC_NE;
+		break;
+	case BPF_JGT:
+		cc = CC_A;
+		break;
+	case BPF_JGE:
+		cc = CC_AE;
+		break;
+	case BPF_JLT:
+		cc = CC_B;
+		break;
+	case BPF_JLE:
+		cc = CC_BE;
+		break;
+	case BPF_JSGT:
+		cc = CC_G;
+		break;
+	case BPF_JSGE:
+		cc = CC_GE;
+		break;
+	case BPF_JSLT:
+		cc = CC_L;
+		break;
+	case BPF_JSLE:
+		cc = CC_LE;
+		break;
+	default:
+		return -KBPF_EOPNOTSUPP;
+	}
+	if (BPF_OP(insn->code) == BPF_JSET) {
+		if (BPF_SRC(insn->code) == BPF_K) {
+			op_rr(c, w, 0xf7, 0, dst);
+			emit32(c, (uint32_t)insn->imm);
+		} else {
+			op_rr(c, w, 0x85, x86_reg[insn->src_reg], dst);
+		}
+	} else if (BPF_SRC(insn->code) == BPF_K) {
+		alu_imm(c, w, 7, dst, insn->imm);
+	} else {
+		op_rr(c, w, 0x39, x86_reg[insn->src_reg], dst);
+	}
+	jmp_insn(c, cc, pc, insn->off);
+	return 0;
+}
+
+/* ---- memory ---- */
+
+static int emit_ldx(struct x86 *c, int dst, int base, int32_t off, uint8_t size,
+		    bool sx)
+{
+	switch (size) {
+	case BPF_DW:
+		if (sx)
+			return -KBPF_EOPNOTSUPP;
+		op_mem(c, false, true, 0x8b, 0, dst, base, off, false);
+		return 0;
+	case BPF_W:
+		if (sx)
+			op_mem(c, false, true, 0x63, 0, dst, base, off, false);
+		else
+			op_mem(c, false, false, 0x8b, 0, dst, base, off, false);
+		return 0;
+	case BPF_H:
+		op_mem(c, false, sx, 0x0f, sx ? 0xbf : 0xb7, dst, base, off,
+		       false);
+		return 0;
+	default: /* BPF_B */
+		op_mem(c, false, sx, 0x0f, sx ? 0xbe : 0xb6, dst, base, off,
+		       false);
+		return 0;
+	}
+}
+
+static void emit_stx(struct x86 *c, int base, int32_t off, int src,
+		     uint8_t size)
+{
+	switch (size) {
+	case BPF_DW:
+		op_mem(c, false, true, 0x89, 0, src, base, off, false);
+		break;
+	case BPF_W:
+		op_mem(c, false, false, 0x89, 0, src, base, off, false);
+		break;
+	case BPF_H:
+		op_mem(c, true, false, 0x89, 0, src, base, off, false);
+		break;
+	default:
+		op_mem(c, false, false, 0x88, 0, src, base, off, byte_reg(src));
+		break;
+	}
+}
+
+static void emit_st(struct x86 *c, int base, int32_t off, int32_t imm,
+		    uint8_t size)
+{
+	switch (size) {
+	case BPF_DW:
+	case BPF_W:
+		op_mem(c, false, size == BPF_DW, 0xc7, 0, 0, base, off, false);
+		emit32(c, (uint32_t)imm);
+		break;
+	case BPF_H:
+		op_mem(c, true, false, 0xc7, 0, 0, base, off, false);
+		emit1(c, (uint8_t)imm);
+		emit1(c, (uint8_t)((uint32_t)imm >> 8));
+		break;
+	default:
+		op_mem(c, false, false, 0xc6, 0, 0, base, off, false);
+		emit1(c, (uint8_t)imm);
+		break;
+	}
+}
+
+static int emit_atomic(struct x86 *c, const struct bpf_insn *insn)
+{
+	uint8_t size = BPF_SIZE(insn->code);
+	bool w = size == BPF_DW;
+	int dst = x86_reg[insn->dst_reg], src = x86_reg[insn->src_reg];
+	int32_t off = insn->off;
+	int base, sv;
+	size_t loop;
+
+	if (insn->imm == BPF_LOAD_ACQ)
+		return emit_ldx(c, dst, src, off, size, false);
+	if (insn->imm == BPF_STORE_REL) {
+		emit_stx(c, dst, off, src, size);
+		return 0;
+	}
+	if (size != BPF_W && size != BPF_DW)
+		return -KBPF_EOPNOTSUPP;
+	switch (insn->imm) {
+	case BPF_ADD:
+	case BPF_OR:
+	case BPF_AND:
+	case BPF_XOR:
+		emit1(c, 0xf0);
+		op_mem(c, false, w,
+		       insn->imm == BPF_ADD ? 0x01 :
+		       insn->imm == BPF_OR  ? 0x09 :
+		       insn->imm == BPF_AND ? 0x21 :
+					      0x31,
+		       0, src, dst, off, false);
+		return 0;
+	case BPF_ADD | BPF_FETCH:
+		emit1(c, 0xf0);
+		op_mem(c, false, w, 0x0f, 0xc1, src, dst, off, false);
+		return 0;
+	case BPF_XCHG:
+		op_mem(c, false, w, 0x87, 0, src, dst, off, false);
+		return 0;
+	case BPF_CMPXCHG:
+		emit1(c, 0xf0);
+		op_mem(c, false, w, 0x0f, 0xb1, src, dst, off, false);
+		if (!w)
+			mov_rr(c, false, RAX, RAX);
+		return 0;
+	case BPF_OR | BPF_FETCH:
+	case BPF_AND | BPF_FETCH:
+	case BPF_XOR | BPF_FETCH:
+		/* A cmpxchg loop; rax (BPF r0) is kept in r9. */
+		mov_rr(c, true, TMP2, RAX);
+		base = dst == RAX ? TMP2 : dst;
+		sv = src == RAX ? TMP2 : src;
+		op_mem(c, false, w, 0x8b, 0, RAX, base, off, false);
+		loop = c->pos;
+		mov_rr(c, w, TMP, RAX);
+		op_rr(c, w,
+		      (insn->imm & ~BPF_FETCH) == BPF_OR  ? 0x09 :
+		      (insn->imm & ~BPF_FETCH) == BPF_AND ? 0x21 :
+							    0x31,
+		      sv, TMP);
+		emit1(c, 0xf0);
+		op_mem(c, false, w, 0x0f, 0xb1, TMP, base, off, false);
+		emit2(c, 0x70 | CC_NE,
+		      (uint8_t)((int64_t)loop - (int64_t)(c->pos + 2)));
+		if (src != RAX) {
+			mov_rr(c, w, src, RAX);
+			mov_rr(c, true, RAX, TMP2);
+		}
+		return 0;
+	default:
+		return -KBPF_EOPNOTSUPP;
+	}
+}
+
+/* ---- legacy packet loads ---- */
+
+/*
+ * A local function, so that taking its address needs no GOT entry (a
+ * kernel has none: core_symbols).
+ */
+static uint64_t x86_ld_pkt(struct kbpf_jit_state *js, int64_t off,
+			   uint32_t size)
+{
+	return kbpf_jit_ld_pkt(js, off, size);
+}
+
+static void emit_ld_pkt(struct x86 *c, const struct bpf_insn *insn)
+{
+	static const uint8_t bytes[4] = { [BPF_W >> 3] = 4,
+					  [BPF_H >> 3] = 2,
+					  [BPF_B >> 3] = 1 };
+	size_t ok;
+
+	if (BPF_MODE(insn->code) == BPF_IND) {
+		mov_rr(c, false, TMP, x86_reg[insn->src_reg]);
+		alu_imm(c, false, 0, TMP, insn->imm);
+		op_rr(c, true, 0x63, RSI, TMP); /* movsxd rsi, r11d */
+	} else {
+		mov_imm64(c, RSI, (uint64_t)(int64_t)insn->imm);
+	}
+	mov_rr(c, true, RDI, JS);
+	mov_imm64(c, RDX, bytes[BPF_SIZE(insn->code) >> 3]);
+	call_abs(c, (const void *)x86_ld_pkt);
+	cmp_js_imm8(c, false, offsetof(struct kbpf_jit_state, pkt_fail), 0);
+	ok = jmp_fwd8(c, CC_E);
+	op_rr(c, false, 0x31, RAX, RAX);
+	emit_epilogue(c);
+	land8(c, ok);
+}
+
+/* ---- one instruction ---- */
+
+static int emit_insn(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
+{
+	uint8_t cls = BPF_CLASS(insn->code);
+	int dst;
+
+	/* src_reg of calls and ld_imm64 says what they are. */
+	if (insn->dst_reg > KBPF_JIT_REG_AX ||
+	    (insn->src_reg > KBPF_JIT_REG_AX &&
+	     insn->code != (BPF_JMP | BPF_CALL) &&
+	     insn->code != (BPF_LD | BPF_IMM | BPF_DW)))
+		return -KBPF_EOPNOTSUPP;
+	dst = x86_reg[insn->dst_reg];
+	switch (insn->code) {
+	case KBPF_INTERP_OP_CALL:
+	case KBPF_INTERP_OP_LOOKUP_ARRAY:
+	case KBPF_INTERP_OP_LOOKUP_PERCPU:
+	case KBPF_INTERP_OP_LOOKUP_CALL:
+		return emit_site(c, insn);
+	case BPF_JMP | BPF_CALL:
+		if (insn->src_reg != BPF_PSEUDO_CALL)
+			return -KBPF_EOPNOTSUPP;
+		emit_bpf_call(c, (uint32_t)((int64_t)pc + 1 + insn->imm));
+		return 0;
+	case BPF_JMP | BPF_EXIT:
+		emit_epilogue(c);
+		return 0;
+	case BPF_JMP | BPF_JA:
+		jmp_insn(c, -1, pc, insn->off);
+		return 0;
+	case BPF_JMP32 | BPF_JA:
+		jmp_insn(c, -1, pc, insn->imm);
+		return 0;
+	case BPF_JMP | BPF_JCOND:
+		cmp_js_imm8(c, false, offsetof(struct kbpf_jit_state, may_goto),
+			    0);
+		jmp_insn(c, CC_E, pc, insn->off);
+		op_mem(c, false, false, 0xff, 0, 1, JS,
+		       (int32_t)offsetof(struct kbpf_jit_state, may_goto),
+		       false);
+		return 0;
+	case BPF_LD | BPF_IMM | BPF_DW:
+		if (pc + 1 >= c->in->len)
+			return -KBPF_EOPNOTSUPP;
+		if (insn->src_reg == BPF_PSEUDO_FUNC)
+			mov_imm64(c, dst,
+				  (uint64_t)((int64_t)pc + 1 + insn->imm));
+		else
+			mov_imm64(c, dst,
+				  (uint64_t)(uint32_t)insn[0].imm |
+					  (uint64_t)(uint32_t)insn[1].imm
+						  << 32);
+		return 0;
+	case BPF_ALU | BPF_END | BPF_TO_LE:
+	case BPF_ALU | BPF_END | BPF_TO_BE:
+		if (BPF_SRC(insn->code) == BPF_TO_BE)
+			emit_bswap(c, dst, insn->imm);
+		else
+			emit_trunc(c, dst, insn->imm);
+		return 0;
+	case BPF_ALU64 | BPF_END | BPF_TO_LE:
+		emit_bswap(c, dst, insn->imm);
+		return 0;
+	case BPF_ALU64 | BPF_END | BPF_TO_BE:
+		return -KBPF_EOPNOTSUPP;
+	}
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		return emit_alu(c, insn);
+	case BPF_JMP:
+	case BPF_JMP32:
+		return emit_jmp(c, insn, pc);
+	case BPF_LDX:
+		if (BPF_MODE(insn->code) != BPF_MEM &&
+		    BPF_MODE(insn->code) != BPF_MEMSX)
+			return -KBPF_EOPNOTSUPP;
+		return emit_ldx(c, dst, x86_reg[insn->src_reg], insn->off,
+				BPF_SIZE(insn->code),
+				BPF_MODE(insn->code) == BPF_MEMSX);
+	case BPF_STX:
+		if (BPF_MODE(insn->code) == BPF_ATOMIC)
+			return emit_atomic(c, insn);
+		if (BPF_MODE(insn->code) != BPF_MEM)
+			return -KBPF_EOPNOTSUPP;
+		emit_stx(c, dst, insn->off, x86_reg[insn->src_reg],
+			 BPF_SIZE(insn->code));
+		return 0;
+	case BPF_ST:
+		if (BPF_MODE(insn->code) != BPF_MEM)
+			return -KBPF_EOPNOTSUPP;
+		emit_st(c, dst, insn->off, insn->imm, BPF_SIZE(insn->code));
+		return 0;
+	case BPF_LD:
+		if ((BPF_MODE(insn->code) != BPF_ABS &&
+		     BPF_MODE(insn->code) != BPF_IND) ||
+		    BPF_SIZE(insn->code) == BPF_DW)
+			return -KBPF_EOPNOTSUPP;
+		emit_ld_pkt(c, insn);
+		return 0;
+	default:
+		return -KBPF_EOPNOTSUPP;
+	}
+}
+
+int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
+{
+	struct x86 c = {
+		.buf = out->buf,
+		.cap = out->cap,
+		.in = in,
+		.off = out->insn_off,
+		.first = out->insn_off[in->len] == 0,
+	};
+	struct x86 probe = { 0 };
+	uint32_t pc;
+	int err;
+
+	emit_prologue(&probe);
+	c.prologue_len = (uint32_t)probe.pos;
+	emit_header(&c);
+	for (pc = 0; pc < in->len && !c.err; pc++) {
+		const struct bpf_insn *insn = &in->insns[pc];
+
+		c.off[pc] = (uint32_t)c.pos;
+		if (in->is_func[pc])
+			emit_prologue(&c);
+		err = emit_insn(&c, insn, pc);
+		if (err)
+			return err;
+		if (insn->code == (BPF_LD | BPF_IMM | BPF_DW))
+			c.off[++pc] = (uint32_t)c.pos;
+	}
+	if (c.err)
+		return c.err;
+	if (c.pos > UINT32_MAX)
+		return -KBPF_E2BIG;
+	c.off[in->len] = (uint32_t)c.pos;
+	out->len = c.pos;
+	out->abort_off = c.abort_path;
+	return 0;
+}
+
+#endif /* __x86_64__ */
