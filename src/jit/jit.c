@@ -30,6 +30,8 @@
 
 #if defined(__x86_64__)
 #define JIT_BACKEND kbpf_jit_emit_x86_64
+#elif defined(__aarch64__)
+#define JIT_BACKEND kbpf_jit_emit_arm64
 #endif
 
 typedef uint64_t (*jit_stub_fn)(const uint64_t *args, struct kbpf_jit_state *js,
