@@ -368,6 +368,7 @@ static int jit_emit(const struct kbpf_host *h, const struct kbpf_jit_in *in,
 	}
 	img->code = code;
 	img->code_size = len;
+	img->jit_free = h->jit_free;
 	img->abort_off = out.abort_off;
 	return 0;
 }
@@ -450,7 +451,7 @@ void kbpf_jit_release(struct kbpf_prog *prog)
 
 	if (!img)
 		return;
-	h->jit_free(h, img->code, img->code_size);
+	img->jit_free(h, img->code, img->code_size);
 	kbpf_free(h, img, img->meta_size);
 	prog->jit = NULL;
 	prog->jit_run = NULL;

@@ -31,6 +31,8 @@ extern "C" {
  *        first); function i's code runs from insn_off[func_pc[i]] to the
  *        next function's start (or the end).
  * @blinded: constant blinding rewrote the instructions.
+ * @jit_free: the host's jit_free when the code was made (a host may take
+ *        its callbacks away for later loads: kbpf_posix_set_jit()).
  */
 struct kbpf_jit_image {
 	size_t meta_size;
@@ -43,6 +45,7 @@ struct kbpf_jit_image {
 	uint32_t nr_funcs;
 	uint32_t *func_pc;
 	bool blinded;
+	void (*jit_free)(const struct kbpf_host *h, void *p, size_t size);
 };
 
 /**

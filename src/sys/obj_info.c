@@ -8,6 +8,7 @@
  */
 #include "core/alloc.h"
 #include "core/priv.h"
+#include "jit/jit_prog.h"
 #include "sys.h"
 
 static long obj_info_map(const struct kbpf_host *h, struct kbpf_map *map,
@@ -199,6 +200,85 @@ static int obj_info_prog_btf(const struct kbpf_host *h,
 	return 0;
 }
 
+/*
+ * The native code in bpf_prog_info, by Linux's rules: jited_prog_len is
+ * the functions' code (kbpf's entry stub and abort path, shared by the
+ * functions, are not counted), nr_jited_ksyms and nr_jited_func_lens one
+ * per function; as many bytes, addresses and lengths as the user has room
+ * for, and only for a caller Linux's bpf_dump_raw_ok() would let see
+ * kernel addresses (kbpf: perfmon_capable()); for others the counts stay
+ * and the pointers come back 0. A caller without bpf_capable() gets no
+ * counts at all. Programs without native code report none (kbpf's
+ * interpreter has no kernel symbol to show).
+ */
+static int obj_info_prog_jited(const struct kbpf_host *h,
+			       const struct kbpf_prog *prog,
+			       const struct bpf_prog_info *uin,
+			       struct bpf_prog_info *info)
+{
+	const struct kbpf_jit_image *img = kbpf_jit_image(prog);
+	bool raw_ok = kbpf_priv_has(h, KBPF_PRIV_PERFMON);
+	uint32_t i, n, start;
+
+	info->jited_prog_insns = uin->jited_prog_insns;
+	info->jited_ksyms = uin->jited_ksyms;
+	info->jited_func_lens = uin->jited_func_lens;
+	if (!img || !kbpf_priv_has(h, KBPF_PRIV_BPF)) {
+		info->jited_prog_len = 0;
+		info->nr_jited_ksyms = 0;
+		info->nr_jited_func_lens = 0;
+		return 0;
+	}
+	start = img->insn_off[img->func_pc[0]];
+	info->jited_prog_len = img->insn_off[img->nr_insns] - start;
+	info->nr_jited_ksyms = img->nr_funcs;
+	info->nr_jited_func_lens = img->nr_funcs;
+	if (info->jited_prog_len && uin->jited_prog_len) {
+		if (!raw_ok)
+			info->jited_prog_insns = 0;
+		else if (kbpf_copy_to_user(
+				 h, kbpf_u64_to_ptr(uin->jited_prog_insns),
+				 img->code + start,
+				 kbpf_min(info->jited_prog_len,
+					  uin->jited_prog_len)))
+			return -KBPF_EFAULT;
+	}
+	if (uin->nr_jited_ksyms) {
+		if (!raw_ok)
+			info->jited_ksyms = 0;
+		n = kbpf_min(img->nr_funcs, uin->nr_jited_ksyms);
+		for (i = 0; raw_ok && i < n; i++) {
+			uint64_t a =
+				(uint64_t)(uintptr_t)(img->code +
+						      img->insn_off
+							      [img->func_pc[i]]);
+
+			if (kbpf_copy_to_user(h,
+					      (uint64_t *)kbpf_u64_to_ptr(
+						      uin->jited_ksyms) +
+						      i,
+					      &a, sizeof(a)))
+				return -KBPF_EFAULT;
+		}
+	}
+	if (uin->nr_jited_func_lens) {
+		if (!raw_ok)
+			info->jited_func_lens = 0;
+		n = kbpf_min(img->nr_funcs, uin->nr_jited_func_lens);
+		for (i = 0; raw_ok && i < n; i++) {
+			uint32_t l = kbpf_jit_func_len(img, i);
+
+			if (kbpf_copy_to_user(h,
+					      (uint32_t *)kbpf_u64_to_ptr(
+						      uin->jited_func_lens) +
+						      i,
+					      &l, sizeof(l)))
+				return -KBPF_EFAULT;
+		}
+	}
+	return 0;
+}
+
 static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 			  union bpf_attr *attr, void *uattr)
 {
@@ -249,6 +329,9 @@ static long obj_info_prog(const struct kbpf_host *h, struct kbpf_prog *prog,
 		if (err)
 			return err;
 	}
+	err = obj_info_prog_jited(h, prog, &uin, &info);
+	if (err)
+		return err;
 	if (kbpf_copy_to_user(h, uinfo, &info, len) ||
 	    kbpf_copy_to_user(h,
 			      (void *)((uintptr_t)uattr +

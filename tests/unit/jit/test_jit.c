@@ -1,0 +1,1120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The JIT (src/jit/): native code runs as the interpreter's fast mode does.
+ *
+ * A differential fuzzer loads each random program twice, once with the
+ * host's executable memory (native code) and once without (the
+ * interpreter), each side with its own ARRAY and HASH maps, runs both in
+ * fast mode and compares r0 (which folds in the stack the program wrote and
+ * r6-r9) and every map value. The programs are what a verifier accepts:
+ * registers initialised, r1-r5 reset after calls, pointers never mixed into
+ * scalars, forward jumps only, the stack initialised before use.
+ * KBPF_JIT_FUZZ_N sets the number of programs (default 3000), KBPF_TEST_SEED
+ * the seed.
+ *
+ * Then the framework's own rules: tail calls (native to native, native to
+ * the interpreter, the 33 limit), bpf_loop callbacks, the frame limit and
+ * a helper's error ending the run from depth, may_goto, LD_ABS/LD_IND on an
+ * skb, W^X of the code, a host without executable memory, and
+ * bpf_prog_info's jited fields.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/map.h"
+#include "core/priv.h"
+#include "core/prog.h"
+#include "interp/image.h"
+#include "jit/jit_prog.h"
+#include "kbpf/errno.h"
+#include "kbpf/interp.h"
+#include "kbpf/object.h"
+#include "kbpf/packet.h"
+#include "maps/prog_array.h"
+#include "insn.h"
+#include "kbpf_posix.h"
+#include "kbpf_test.h"
+
+#define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define MOVK(d, k) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, k)
+#define MOV(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ADDK(d, k) I(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, k)
+#define CALL(f) I(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+#define LD_MAP(d, i) I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_IDX, 0, i)
+#define LD_HI(k) I(0, 0, 0, 0, k)
+
+#define NEED_JIT()                                                      \
+	do {                                                            \
+		if (!kbpf_jit_available())                              \
+			T_SKIP("no JIT backend for this architecture"); \
+		if (!kbpf_posix_jit_on())                               \
+			T_SKIP("the host's JIT is off (KBPF_JIT=0)");   \
+	} while (0)
+
+static struct kbpf_map *map_new(uint32_t type, uint32_t ks, uint32_t vs,
+				uint32_t n)
+{
+	union bpf_attr a;
+	struct kbpf_map *m = NULL;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = ks;
+	a.value_size = vs;
+	a.max_entries = n;
+	if (kbpf_map_create(kbpf_posix_host(), &a, &m))
+		return NULL;
+	return m;
+}
+
+/* Load @insns with @maps; with native code if @jit (and the host has it). */
+static struct kbpf_prog *load_type(uint32_t type, const struct bpf_insn *insns,
+				   uint32_t n, struct kbpf_map **maps,
+				   uint32_t nr_maps, bool jit)
+{
+	struct kbpf_prog_load_opts opts = {
+		.kernel_ptrs = true,
+		.maps = maps,
+		.nr_maps = nr_maps,
+	};
+	union bpf_attr a;
+	struct kbpf_prog *p = NULL;
+	bool was = kbpf_posix_jit_on();
+	static char log[4096];
+	int err;
+
+	memset(&a, 0, sizeof(a));
+	log[0] = 0;
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = sizeof(log);
+	a.log_level = 1;
+	a.prog_type = type;
+	a.insn_cnt = n;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	kbpf_posix_set_jit(jit && was);
+	err = kbpf_prog_load(kbpf_posix_host(), &a, &opts, &p);
+	kbpf_posix_set_jit(was);
+	if (err)
+		printf("  load: %d %s\n", err, log);
+	return err ? NULL : p;
+}
+
+static struct kbpf_prog *load(const struct bpf_insn *insns, uint32_t n,
+			      struct kbpf_map **maps, uint32_t nr_maps,
+			      bool jit)
+{
+	return load_type(BPF_PROG_TYPE_RAW_TRACEPOINT, insns, n, maps, nr_maps,
+			 jit);
+}
+
+static int run(struct kbpf_prog *p, enum kbpf_interp_mode mode, uint64_t *r0)
+{
+	uint64_t ctx[4] = { 1, 2, 3, 4 };
+	struct kbpf_interp_args args = { .ctx = ctx,
+					 .ctx_size = sizeof(ctx),
+					 .mode = mode };
+
+	*r0 = 0xdead;
+	return kbpf_interp_run(p, kbpf_posix_host(), &args, r0);
+}
+
+/* ---- the differential fuzzer ---- */
+
+#define FZ_MAX 1024
+#define FZ_ARRAY_N 8
+#define FZ_HASH_N 16
+
+struct fz {
+	struct bpf_insn insns[FZ_MAX];
+	uint32_t n;
+	/* Units of the body: where each starts; jumps patched at the end. */
+	uint32_t unit[256];
+	uint32_t nr_units;
+	uint32_t jmp_at[256], jmp_to[256];
+	uint32_t nr_jmps;
+	uint32_t call_at[64], func_at[64];
+	uint8_t call_is_func[64], call_target[64]; /* 0 sub, 1 callback */
+	uint32_t nr_calls;
+};
+
+static uint64_t fz_state;
+
+static uint64_t fz_rand(void)
+{
+	return kbpf_test_rand(&fz_state);
+}
+
+static uint32_t rnd(uint32_t n)
+{
+	return (uint32_t)(fz_rand() % n);
+}
+
+static int32_t rnd_imm(void)
+{
+	switch (rnd(6)) {
+	case 0:
+		return (int32_t)rnd(8);
+	case 1:
+		return -(int32_t)rnd(8);
+	case 2:
+		return INT32_MIN + (int32_t)rnd(2);
+	case 3:
+		return INT32_MAX - (int32_t)rnd(2);
+	default:
+		return (int32_t)fz_rand();
+	}
+}
+
+static void put(struct fz *f, struct bpf_insn i)
+{
+	if (f->n < FZ_MAX)
+		f->insns[f->n++] = i;
+}
+
+/* Every register a known scalar (r1-r5 after a call, r0-r9 at the start). */
+static void fz_reset(struct fz *f, int lo, int hi)
+{
+	for (int r = lo; r <= hi; r++) {
+		if (rnd(4) == 0) {
+			uint64_t v = (uint64_t)fz_rand() << 32 |
+				     (uint32_t)fz_rand();
+
+			put(f,
+			    I(BPF_LD | BPF_IMM | BPF_DW, r, 0, 0, (int32_t)v));
+			put(f, LD_HI((int32_t)(v >> 32)));
+		} else {
+			put(f, MOVK(r, rnd_imm()));
+		}
+	}
+}
+
+static const uint8_t alu_ops[] = { BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,
+				   BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD,
+				   BPF_XOR, BPF_MOV, BPF_ARSH };
+static const uint8_t jmp_ops[] = { BPF_JEQ, BPF_JGT,  BPF_JGE,	BPF_JSET,
+				   BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT,
+				   BPF_JLE, BPF_JSLT, BPF_JSLE };
+static const uint8_t sizes[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+static const int size_bytes[] = { 1, 2, 4, 8 };
+
+/* An aligned stack offset for @bytes in [-64, 0). */
+static int16_t stack_off(int bytes)
+{
+	return (int16_t)(-64 + (int)rnd((uint32_t)(64 / bytes)) * bytes);
+}
+
+static void fz_alu(struct fz *f, int maxreg)
+{
+	uint8_t cls = rnd(2) ? BPF_ALU64 : BPF_ALU;
+	uint8_t op = alu_ops[rnd(sizeof(alu_ops))];
+	uint8_t dst = (uint8_t)rnd((uint32_t)maxreg + 1);
+	uint8_t src = (uint8_t)rnd((uint32_t)maxreg + 1);
+	int16_t off = 0;
+
+	if ((op == BPF_DIV || op == BPF_MOD) && rnd(2))
+		off = 1;
+	if (op == BPF_MOV && rnd(3) == 0)
+		off = cls == BPF_ALU64 ? (int16_t)(8 << rnd(3)) :
+					 (int16_t)(8 << rnd(2));
+	if (rnd(5) == 0) {
+		/* Byte order: to_le/to_be, or the v4 unconditional swap. */
+		int32_t bits = 16 << rnd(3);
+
+		if (rnd(2))
+			put(f, I(BPF_ALU64 | BPF_END | BPF_TO_LE, dst, 0, 0,
+				 bits));
+		else
+			put(f, I(BPF_ALU | BPF_END |
+					 (rnd(2) ? BPF_TO_BE : BPF_TO_LE),
+				 dst, 0, 0, bits));
+		return;
+	}
+	if (op == BPF_NEG) {
+		put(f, I(cls | op | BPF_K, dst, 0, 0, 0));
+	} else if (rnd(2)) {
+		put(f, I(cls | op | BPF_X, dst, src, off, 0));
+	} else {
+		int32_t imm = rnd_imm();
+
+		if (op == BPF_MOV)
+			off = 0;
+		/* Linux refuses constant shifts past the width at load. */
+		if (op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH)
+			imm = (int32_t)rnd(cls == BPF_ALU64 ? 64 : 32);
+		if ((op == BPF_DIV || op == BPF_MOD) && imm == 0)
+			imm = -1;
+		put(f, I(cls | op | BPF_K, dst, 0, off, imm));
+	}
+}
+
+static void fz_mem(struct fz *f, int maxreg)
+{
+	int s = (int)rnd(4);
+	uint8_t r = (uint8_t)rnd((uint32_t)maxreg + 1);
+	int16_t off = stack_off(size_bytes[s]);
+
+	switch (rnd(4)) {
+	case 0:
+		put(f, I(BPF_LDX | BPF_MEM | sizes[s], r, 10, off, 0));
+		break;
+	case 1:
+		if (s == 3)
+			s = 2;
+		off = stack_off(size_bytes[s]);
+		put(f, I(BPF_LDX | BPF_MEMSX | sizes[s], r, 10, off, 0));
+		break;
+	case 2:
+		put(f, I(BPF_STX | BPF_MEM | sizes[s], 10, r, off, 0));
+		break;
+	default:
+		put(f, I(BPF_ST | BPF_MEM | sizes[s], 10, 0, off, rnd_imm()));
+		break;
+	}
+}
+
+static void fz_atomic(struct fz *f, int maxreg)
+{
+	static const int32_t ops[] = {
+		BPF_ADD,
+		BPF_OR,
+		BPF_AND,
+		BPF_XOR,
+		BPF_ADD | BPF_FETCH,
+		BPF_OR | BPF_FETCH,
+		BPF_AND | BPF_FETCH,
+		BPF_XOR | BPF_FETCH,
+		BPF_XCHG,
+		BPF_CMPXCHG,
+		BPF_LOAD_ACQ,
+		BPF_STORE_REL,
+	};
+	int32_t op = ops[rnd(sizeof(ops) / sizeof(ops[0]))];
+	int s = op == BPF_LOAD_ACQ || op == BPF_STORE_REL ? (int)rnd(4) :
+							    2 + (int)rnd(2);
+	uint8_t r = (uint8_t)rnd((uint32_t)maxreg + 1);
+
+	if (op == BPF_LOAD_ACQ)
+		put(f, I(BPF_STX | BPF_ATOMIC | sizes[s], r, 10,
+			 stack_off(size_bytes[s]), op));
+	else
+		put(f, I(BPF_STX | BPF_ATOMIC | sizes[s], 10, r,
+			 stack_off(size_bytes[s]), op));
+}
+
+static void fz_jmp(struct fz *f, int maxreg)
+{
+	uint8_t cls = rnd(2) ? BPF_JMP : BPF_JMP32;
+	uint8_t op = jmp_ops[rnd(sizeof(jmp_ops))];
+	uint8_t dst = (uint8_t)rnd((uint32_t)maxreg + 1);
+
+	f->jmp_at[f->nr_jmps] = f->n;
+	f->jmp_to[f->nr_jmps++] = f->nr_units + 1 + rnd(6);
+	if (rnd(8) == 0)
+		put(f, rnd(2) ? I(BPF_JMP | BPF_JA, 0, 0, 0, 0) :
+				I(BPF_JMP32 | BPF_JA, 0, 0, 0, 0));
+	else if (rnd(2))
+		put(f, I(cls | op | BPF_X, dst,
+			 (uint8_t)rnd((uint32_t)maxreg + 1), 0, 0));
+	else
+		put(f, I(cls | op | BPF_K, dst, 0, 0, rnd_imm()));
+}
+
+/* Map templates: keys on the stack at -72 (and the value at -80). */
+static void fz_map(struct fz *f)
+{
+	uint8_t ra = (uint8_t)(6 + rnd(4)), rb = (uint8_t)(6 + rnd(4));
+	int which = (int)rnd(5);
+	int map = which == 0 || which == 4 ? 0 : 1;
+
+	put(f, I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -72,
+		 (int32_t)rnd(map ? FZ_HASH_N + 2 : FZ_ARRAY_N + 2)));
+	put(f, LD_MAP(1, map));
+	put(f, LD_HI(0));
+	put(f, MOV(2, 10));
+	put(f, ADDK(2, -72));
+	if (which == 2) {
+		/* update(key, value = rb), BPF_ANY */
+		put(f, I(BPF_STX | BPF_MEM | BPF_DW, 10, rb, -80, 0));
+		put(f, MOV(3, 10));
+		put(f, ADDK(3, -80));
+		put(f, MOVK(4, 0));
+		put(f, CALL(BPF_FUNC_map_update_elem));
+		put(f, MOV(ra, 0));
+	} else if (which == 3) {
+		put(f, CALL(BPF_FUNC_map_delete_elem));
+		put(f, MOV(ra, 0));
+	} else {
+		/* lookup, then read, update and atomically add to the value */
+		put(f, CALL(BPF_FUNC_map_lookup_elem));
+		put(f, I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4, 0));
+		put(f, I(BPF_LDX | BPF_MEM | BPF_DW, ra, 0, 0, 0));
+		put(f, I(BPF_ALU64 | BPF_ADD | BPF_X, ra, rb, 0, 0));
+		put(f, I(BPF_STX | BPF_MEM | BPF_DW, 0, ra, 0, 0));
+		put(f, I(BPF_STX | BPF_ATOMIC | BPF_DW, 0, rb, 0,
+			 BPF_ADD | (which == 4 ? BPF_FETCH : 0)));
+		put(f, MOV(0, ra));
+	}
+	fz_reset(f, 0, 5);
+}
+
+/* A bpf-to-bpf call of the subprogram, or bpf_loop of the callback. */
+static void fz_call(struct fz *f)
+{
+	if (f->nr_calls >= 64)
+		return;
+	if (rnd(2)) {
+		f->call_at[f->nr_calls] = f->n;
+		f->call_target[f->nr_calls++] = 0;
+		put(f, I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0));
+	} else {
+		put(f, MOVK(1, (int32_t)rnd(5)));
+		f->call_at[f->nr_calls] = f->n;
+		f->call_target[f->nr_calls++] = 1;
+		put(f, I(BPF_LD | BPF_IMM | BPF_DW, 2, BPF_PSEUDO_FUNC, 0, 0));
+		put(f, LD_HI(0));
+		put(f, MOV(3, 10));
+		put(f, ADDK(3, -8 * (int32_t)(1 + rnd(8))));
+		put(f, MOVK(4, 0));
+		put(f, CALL(BPF_FUNC_loop));
+	}
+	/* r0 is the call's; r1-r5 unreadable after it. */
+	fz_reset(f, 1, 5);
+}
+
+/* One random program; @units body units. */
+static void fz_gen(struct fz *f, uint32_t units)
+{
+	uint32_t i, sub, cb, end;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 1; i <= 10; i++)
+		put(f, I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8 * (int16_t)i,
+			 rnd_imm()));
+	fz_reset(f, 0, 9);
+	for (i = 0; i < units && f->n < FZ_MAX - 120; i++) {
+		uint32_t k = rnd(100);
+
+		f->unit[f->nr_units++] = f->n;
+		if (k < 45)
+			fz_alu(f, 9);
+		else if (k < 65)
+			fz_mem(f, 9);
+		else if (k < 75)
+			fz_atomic(f, 9);
+		else if (k < 88)
+			fz_jmp(f, 9);
+		else if (k < 95)
+			fz_map(f);
+		else
+			fz_call(f);
+	}
+	end = f->n;
+	/* The end: fold the stack and r6-r9 into r0. */
+	for (i = 1; i <= 9; i++) {
+		put(f,
+		    I(BPF_LDX | BPF_MEM | BPF_DW, 1, 10, -8 * (int16_t)i, 0));
+		put(f, I(BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 0x1000193));
+		put(f, I(BPF_ALU64 | BPF_XOR | BPF_X, 0, 1, 0, 0));
+	}
+	for (i = 6; i <= 9; i++) {
+		put(f, I(BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 31));
+		put(f, I(BPF_ALU64 | BPF_ADD | BPF_X, 0, (uint8_t)i, 0, 0));
+	}
+	put(f, EXIT);
+	/* The subprogram: its own stack, r0-r5 only, a value back. */
+	sub = f->n;
+	for (i = 1; i <= 8; i++)
+		put(f, I(BPF_STX | BPF_MEM | BPF_DW, 10, (uint8_t)(i % 6),
+			 -8 * (int16_t)i, 0));
+	put(f, MOVK(0, rnd_imm()));
+	for (i = 0; i < 12; i++) {
+		if (rnd(3))
+			fz_alu(f, 5);
+		else if (rnd(3))
+			fz_mem(f, 5);
+		else
+			fz_atomic(f, 5);
+	}
+	for (i = 1; i <= 8; i++) {
+		put(f,
+		    I(BPF_LDX | BPF_MEM | BPF_DW, 1, 10, -8 * (int16_t)i, 0));
+		put(f, I(BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 0x1000193));
+		put(f, I(BPF_ALU64 | BPF_XOR | BPF_X, 0, 1, 0, 0));
+	}
+	put(f, EXIT);
+	/* The callback (index r1, ctx r2: a slot of the caller's stack). */
+	cb = f->n;
+	put(f, I(BPF_LDX | BPF_MEM | BPF_DW, 3, 2, 0, 0));
+	put(f, I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 1, 0, 0));
+	put(f, I(BPF_ALU64 | BPF_MUL | BPF_K, 3, 0, 0, 3));
+	put(f, I(BPF_STX | BPF_MEM | BPF_DW, 2, 3, 0, 0));
+	put(f, MOVK(0, 0));
+	put(f, EXIT);
+	/* Jumps: forward to a unit's start or the end. */
+	for (i = 0; i < f->nr_jmps; i++) {
+		uint32_t to = f->jmp_to[i] < f->nr_units ?
+				      f->unit[f->jmp_to[i]] :
+				      end;
+		int32_t d = (int32_t)to - (int32_t)f->jmp_at[i] - 1;
+
+		if (f->insns[f->jmp_at[i]].code == (BPF_JMP32 | BPF_JA))
+			f->insns[f->jmp_at[i]].imm = d;
+		else
+			f->insns[f->jmp_at[i]].off = (int16_t)d;
+	}
+	for (i = 0; i < f->nr_calls; i++)
+		f->insns[f->call_at[i]].imm =
+			(int32_t)(f->call_target[i] ? cb : sub) -
+			(int32_t)f->call_at[i] - 1;
+}
+
+/* Every value of the fuzzer's maps equal on both sides. */
+static bool fz_maps_equal(struct kbpf_map *const *a, struct kbpf_map *const *b)
+{
+	for (uint32_t m = 0; m < 2; m++) {
+		for (uint32_t k = 0; k < FZ_HASH_N + 2; k++) {
+			const uint64_t *va = a[m]->ops->lookup_elem(a[m], &k);
+			const uint64_t *vb = b[m]->ops->lookup_elem(b[m], &k);
+
+			if (!va != !vb || (va && *va != *vb))
+				return false;
+		}
+	}
+	return true;
+}
+
+static void fz_dump(const struct fz *f)
+{
+	for (uint32_t i = 0; i < f->n; i++)
+		printf("  %3u: %02x %u %u %d %d\n", i, f->insns[i].code,
+		       f->insns[i].dst_reg, f->insns[i].src_reg,
+		       f->insns[i].off, f->insns[i].imm);
+}
+
+KBPF_TEST(jit_fuzz_differential,
+	  "random programs (ALU/ALU32 incl. v4, jumps, stack of every size, "
+	  "atomics, calls, bpf_loop, ARRAY and HASH maps) give the same r0, "
+	  "stack and maps natively as in the fast interpreter")
+{
+	static struct fz f;
+	struct kbpf_map *mi[2], *mj[2];
+	const char *env = getenv("KBPF_JIT_FUZZ_N");
+	uint32_t n = env ? (uint32_t)strtoul(env, NULL, 0) : 3000;
+	uint32_t i, native = 0;
+	int bad = 0;
+
+	NEED_JIT();
+	fz_state = kbpf_test_seed();
+	mi[0] = map_new(BPF_MAP_TYPE_ARRAY, 4, 8, FZ_ARRAY_N);
+	mi[1] = map_new(BPF_MAP_TYPE_HASH, 4, 8, FZ_HASH_N);
+	mj[0] = map_new(BPF_MAP_TYPE_ARRAY, 4, 8, FZ_ARRAY_N);
+	mj[1] = map_new(BPF_MAP_TYPE_HASH, 4, 8, FZ_HASH_N);
+	T_ASSERT(mi[0] && mi[1] && mj[0] && mj[1]);
+	for (i = 0; i < n && !bad; i++) {
+		struct kbpf_prog *pi, *pj;
+		uint64_t ri = 0, rj = 0;
+		int ei = 0, ej = 0;
+
+		fz_gen(&f, 8 + rnd(120));
+		pi = load(f.insns, f.n, mi, 2, false);
+		pj = load(f.insns, f.n, mj, 2, true);
+		if (!pi || !pj) {
+			bad = 1;
+		} else {
+			native += pj->jit != NULL;
+			ei = run(pi, KBPF_INTERP_FAST, &ri);
+			ej = run(pj, KBPF_INTERP_FAST, &rj);
+			if (pi->jit || ei != ej || ri != rj ||
+			    !fz_maps_equal(mi, mj))
+				bad = 2;
+		}
+		if (bad) {
+			fz_dump(&f);
+			printf("  program %u: interpreter %d 0x%llx, native %d 0x%llx\n",
+			       i, ei, (unsigned long long)ri, ej,
+			       (unsigned long long)rj);
+		}
+		if (pi)
+			kbpf_prog_put(pi);
+		if (pj)
+			kbpf_prog_put(pj);
+	}
+	for (i = 0; i < 2; i++) {
+		kbpf_map_put(mi[i]);
+		kbpf_map_put(mj[i]);
+	}
+	T_EQ(bad, 0);
+	printf("  %u programs, %u native, all equal\n", n, native);
+	T_EQ(native, n);
+}
+
+/* ---- the framework's rules ---- */
+
+#define LD_FUNC(d) I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_FUNC, 0, 0)
+#define BPF_CALL_REL(k) I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, k)
+
+static int run_ctx(struct kbpf_prog *p, uint64_t *ctx, uint64_t *r0)
+{
+	struct kbpf_interp_args args = { .ctx = ctx,
+					 .ctx_size = 4 * sizeof(uint64_t),
+					 .mode = KBPF_INTERP_FAST };
+
+	*r0 = 0xdead;
+	return kbpf_interp_run(p, kbpf_posix_host(), &args, r0);
+}
+
+/* Run @insns natively and in the interpreter: same error and r0. */
+static int both(const struct bpf_insn *insns, uint32_t n, int *err,
+		uint64_t *r0)
+{
+	struct kbpf_prog *pi = load(insns, n, NULL, 0, false);
+	struct kbpf_prog *pj = load(insns, n, NULL, 0, true);
+	uint64_t ri, rj;
+	int ei, ej, ok = 0;
+
+	if (pi && pj && !pi->jit && pj->jit) {
+		ei = run(pi, KBPF_INTERP_FAST, &ri);
+		ej = run(pj, KBPF_INTERP_FAST, &rj);
+		*err = ej;
+		*r0 = rj;
+		ok = ei == ej && (ei || ri == rj);
+		if (!ok)
+			printf("  interpreter %d 0x%llx, native %d 0x%llx\n",
+			       ei, (unsigned long long)ri, ej,
+			       (unsigned long long)rj);
+	}
+	if (pi)
+		kbpf_prog_put(pi);
+	if (pj)
+		kbpf_prog_put(pj);
+	return ok;
+}
+
+#define BOTH(insns, err, r0) \
+	both(insns, sizeof(insns) / sizeof(insns[0]), err, r0)
+
+KBPF_TEST(jit_tail_calls,
+	  "tail calls go from native code to native code and to a program "
+	  "the interpreter runs, an empty slot falls through, and the 33rd "
+	  "tail call is the last, natively as in the interpreter")
+{
+	struct kbpf_map *pa, *cnt, *maps[2];
+	struct kbpf_prog *t, *u, *m, *sj, *si;
+	struct bpf_insn tp[] = { I(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 0, 0),
+				 ADDK(0, 100), EXIT };
+	struct bpf_insn up[] = { I(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 8, 0),
+				 ADDK(0, 200), EXIT };
+	struct bpf_insn mp[] = {
+		MOV(6, 1),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 3, 1, 24, 0),
+		LD_MAP(2, 0),
+		LD_HI(0),
+		CALL(BPF_FUNC_tail_call),
+		MOVK(0, 7),
+		EXIT,
+	};
+	struct bpf_insn sp[] = {
+		MOV(6, 1),
+		I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),
+		LD_MAP(1, 1),
+		LD_HI(0),
+		MOV(2, 10),
+		ADDK(2, -4),
+		CALL(BPF_FUNC_map_lookup_elem),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2, 0),
+		MOVK(1, 1),
+		I(BPF_STX | BPF_ATOMIC | BPF_DW, 0, 1, 0, BPF_ADD),
+		MOV(1, 6),
+		LD_MAP(2, 0),
+		LD_HI(0),
+		MOVK(3, 2),
+		CALL(BPF_FUNC_tail_call),
+		MOVK(0, 9),
+		EXIT,
+	};
+	uint64_t ctx[4] = { 1, 2, 0, 0 }, r0, *c;
+	uint32_t zero = 0;
+
+	NEED_JIT();
+	pa = map_new(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4);
+	cnt = map_new(BPF_MAP_TYPE_ARRAY, 4, 8, 1);
+	T_ASSERT(pa && cnt);
+	maps[0] = pa;
+	maps[1] = cnt;
+	t = load(tp, 3, NULL, 0, true);
+	u = load(up, 3, NULL, 0, false);
+	m = load(mp, 7, maps, 1, true);
+	sj = load(sp, 17, maps, 2, true);
+	si = load(sp, 17, maps, 2, false);
+	T_ASSERT(t && u && m && sj && si);
+	T_ASSERT(t->jit && !u->jit && m->jit && sj->jit && !si->jit);
+	T_EQ(kbpf_prog_array_set(pa, 0, t), 0);
+	T_EQ(kbpf_prog_array_set(pa, 1, u), 0);
+	T_EQ(kbpf_prog_array_set(pa, 2, sj), 0);
+	ctx[3] = 0;
+	T_EQ(run_ctx(m, ctx, &r0), 0);
+	T_EQ(r0, 101); /* native -> native */
+	ctx[3] = 1;
+	T_EQ(run_ctx(m, ctx, &r0), 0);
+	T_EQ(r0, 202); /* native -> interpreter */
+	ctx[3] = 3;
+	T_EQ(run_ctx(m, ctx, &r0), 0);
+	T_EQ(r0, 7); /* empty slot: the program goes on */
+	c = cnt->ops->lookup_elem(cnt, &zero);
+	T_ASSERT(c != NULL);
+	/* Self tail calls: the first run and 33 more. */
+	T_EQ(run_ctx(sj, ctx, &r0), 0);
+	T_EQ(r0, 9);
+	T_EQ(*c, 34);
+	/* The same, continued in the interpreter after the first. */
+	T_EQ(kbpf_prog_array_set(pa, 2, si), 0);
+	T_EQ(run_ctx(sj, ctx, &r0), 0);
+	T_EQ(r0, 9);
+	T_EQ(*c, 68);
+	T_EQ(run_ctx(si, ctx, &r0), 0);
+	T_EQ(r0, 9);
+	T_EQ(*c, 102);
+	kbpf_prog_put(t);
+	kbpf_prog_put(u);
+	kbpf_prog_put(m);
+	kbpf_prog_put(sj);
+	kbpf_prog_put(si);
+	/* The creator's user reference: empties the slots (the cycle). */
+	kbpf_obj_uref_put(&pa->obj);
+	kbpf_map_put(cnt);
+}
+
+KBPF_TEST(jit_callbacks_and_frames,
+	  "bpf_loop runs a native callback; recursion through bpf_loop or "
+	  "bpf-to-bpf calls ends the run with -ELOOP at the interpreter's "
+	  "frame limit, from depth; bounded recursion gives the same r0")
+{
+	struct bpf_insn loop[] = {
+		I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 0),
+		MOVK(1, 5),
+		LD_FUNC(2),
+		LD_HI(0),
+		MOV(3, 10),
+		ADDK(3, -8),
+		MOVK(4, 0),
+		CALL(BPF_FUNC_loop),
+		MOV(6, 0),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 0, 10, -8, 0),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 16),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6, 0, 0),
+		EXIT,
+		/* 13: callback (index r1, ctx r2) */
+		I(BPF_LDX | BPF_MEM | BPF_DW, 0, 2, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0),
+		I(BPF_STX | BPF_MEM | BPF_DW, 2, 0, 0, 0),
+		MOVK(0, 0),
+		EXIT,
+	};
+	struct bpf_insn rec_loop[] = {
+		MOVK(1, 1),
+		LD_FUNC(2),
+		LD_HI(0),
+		MOVK(3, 0),
+		MOVK(4, 0),
+		CALL(BPF_FUNC_loop),
+		EXIT,
+		/* 7: the callback calls bpf_loop with itself */
+		MOVK(1, 1),
+		LD_FUNC(2),
+		LD_HI(0),
+		MOVK(3, 0),
+		MOVK(4, 0),
+		CALL(BPF_FUNC_loop),
+		MOVK(0, 0),
+		EXIT,
+	};
+	struct bpf_insn rec_call[] = {
+		MOVK(1, 0),
+		BPF_CALL_REL(1),
+		EXIT,
+		/* 3: sub: calls itself forever */
+		ADDK(1, 1),
+		BPF_CALL_REL(-2),
+		EXIT,
+	};
+	struct bpf_insn depth[] = {
+		MOVK(1, 0),
+		BPF_CALL_REL(1),
+		EXIT,
+		/* 3: sub(r1): r1 == 0 ? 0 : sub(r1 - 1) + 1 */
+		I(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 2, 0),
+		MOVK(0, 0),
+		EXIT,
+		ADDK(1, -1),
+		BPF_CALL_REL(-5),
+		ADDK(0, 1),
+		EXIT,
+	};
+	uint64_t r0;
+	int err;
+
+	NEED_JIT();
+	rec_loop[1].imm = 7 - 2;
+	rec_loop[8].imm = 7 - 9;
+	loop[2].imm = 13 - 3;
+	T_ASSERT(BOTH(loop, &err, &r0));
+	T_EQ(err, 0);
+	T_EQ(r0, 10 * 16 + 5);
+	T_ASSERT(BOTH(rec_loop, &err, &r0));
+	T_EQ(err, -KBPF_ELOOP);
+	T_ASSERT(BOTH(rec_call, &err, &r0));
+	T_EQ(err, -KBPF_ELOOP);
+	/* Depth k needs k + 2 frames; 8 in all. */
+	for (int32_t k = 0; k < 10; k++) {
+		depth[0].imm = k;
+		T_ASSERT(BOTH(depth, &err, &r0));
+		if (k <= KBPF_MAX_CALL_FRAMES - 2) {
+			T_EQ(err, 0);
+			T_EQ(r0, (uint64_t)k);
+		} else {
+			T_EQ(err, -KBPF_ELOOP);
+		}
+	}
+}
+
+KBPF_TEST(jit_may_goto,
+	  "may_goto falls through 8M times per run, then jumps, natively as "
+	  "in the interpreter")
+{
+	struct bpf_insn p[] = {
+		MOVK(0, 0), I(BPF_JMP | BPF_JCOND, 0, 0, 2, 0),
+		ADDK(0, 1), I(BPF_JMP | BPF_JA, 0, 0, -3, 0),
+		EXIT,
+	};
+	uint64_t r0;
+	int err;
+
+	NEED_JIT();
+	T_ASSERT(BOTH(p, &err, &r0));
+	T_EQ(err, 0);
+	T_EQ(r0, KBPF_INTERP_MAY_GOTO_LOOPS);
+}
+
+KBPF_TEST(jit_ld_abs,
+	  "LD_ABS/LD_IND on an skb read the packet in network order, and a "
+	  "load past its end ends the program with r0 = 0, natively as in "
+	  "the interpreter")
+{
+	struct bpf_insn p[] = {
+		MOV(6, 1),
+		I(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0),
+		MOV(7, 0),
+		I(BPF_LD | BPF_ABS | BPF_H, 0, 0, 0, 1),
+		I(BPF_ALU64 | BPF_LSH | BPF_K, 7, 0, 0, 16),
+		I(BPF_ALU64 | BPF_OR | BPF_X, 7, 0, 0, 0),
+		MOVK(8, 3),
+		I(BPF_LD | BPF_IND | BPF_W, 0, 8, 0, 2),
+		I(BPF_ALU64 | BPF_LSH | BPF_K, 7, 0, 0, 32),
+		I(BPF_ALU64 | BPF_XOR | BPF_X, 7, 0, 0, 0),
+		I(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0), /* patched */
+		MOV(0, 7),
+		EXIT,
+	};
+	uint8_t buf[256];
+	struct kbpf_skb skb;
+	int32_t offs[] = { 10, 63, 64, 1000 };
+
+	NEED_JIT();
+	for (int i = 0; i < 256; i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	for (unsigned k = 0; k < 4; k++) {
+		struct kbpf_prog *pi, *pj;
+		uint64_t ri = 1, rj = 2;
+
+		p[10].imm = offs[k];
+		pi = load_type(BPF_PROG_TYPE_SOCKET_FILTER, p, 13, NULL, 0,
+			       false);
+		pj = load_type(BPF_PROG_TYPE_SOCKET_FILTER, p, 13, NULL, 0,
+			       true);
+		T_ASSERT(pi && pj && !pi->jit && pj->jit);
+		T_EQ(kbpf_skb_init(&skb, buf, sizeof(buf), 32, 64, true, 1), 0);
+		T_EQ(kbpf_skb_run(pi, kbpf_posix_host(), &skb, KBPF_INTERP_FAST,
+				  0, &ri),
+		     0);
+		T_EQ(kbpf_skb_init(&skb, buf, sizeof(buf), 32, 64, true, 1), 0);
+		T_EQ(kbpf_skb_run(pj, kbpf_posix_host(), &skb, KBPF_INTERP_FAST,
+				  0, &rj),
+		     0);
+		T_EQ(ri, rj);
+		if (offs[k] + 1 > 64)
+			T_EQ(rj, 0);
+		else
+			T_NE(rj, 0);
+		kbpf_prog_put(pi);
+		kbpf_prog_put(pj);
+	}
+}
+
+/* The permissions of the mapping holding @addr in /proc/self/maps. */
+static int maps_perms(uintptr_t addr, char perms[5])
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 &&
+		    addr >= lo && addr < hi)
+			found = 1;
+	}
+	fclose(f);
+	return found ? 0 : -1;
+}
+
+KBPF_TEST(jit_wx,
+	  "the native code is read-execute, never writable, once sealed "
+	  "(/proc/self/maps), and unmapped when the program goes")
+{
+	struct bpf_insn p[] = { MOVK(0, 42), EXIT };
+	struct kbpf_prog *pj;
+	const struct kbpf_jit_image *img;
+	char perms[5];
+	long live = kbpf_posix_jit_live();
+	uint64_t r0;
+
+	NEED_JIT();
+	if (maps_perms((uintptr_t)&perms, perms))
+		T_SKIP("no /proc/self/maps");
+	pj = load(p, 2, NULL, 0, true);
+	T_ASSERT(pj && pj->jit);
+	img = kbpf_jit_image(pj);
+	T_EQ(kbpf_posix_jit_live(), live + 1);
+	T_EQ(maps_perms((uintptr_t)img->code, perms), 0);
+	T_ASSERT(!strcmp(perms, "r-xp"));
+	T_EQ(maps_perms((uintptr_t)img->code + img->code_size - 1, perms), 0);
+	T_ASSERT(!strcmp(perms, "r-xp"));
+	T_EQ(run(pj, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(r0, 42);
+	kbpf_prog_put(pj);
+	kbpf_posix_rcu_barrier();
+	T_EQ(kbpf_posix_jit_live(), live);
+}
+
+KBPF_TEST(jit_host_without_callbacks,
+	  "a host without executable memory runs every program in the "
+	  "interpreter; kbpf_host_check refuses half the callbacks and "
+	  "jit_harden above 2")
+{
+	struct bpf_insn p[] = { MOVK(0, 5), ADDK(0, 6), EXIT };
+	struct kbpf_host h2 = *kbpf_posix_host();
+	struct kbpf_prog *pi;
+	const char *what = NULL;
+	uint64_t r0;
+
+	pi = load(p, 3, NULL, 0, false);
+	T_ASSERT(pi != NULL);
+	T_ASSERT(pi->jit == NULL && pi->jit_run == NULL);
+	T_EQ(run(pi, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(r0, 11);
+	kbpf_prog_put(pi);
+	h2.jit_alloc = NULL;
+	h2.jit_seal = NULL;
+	h2.jit_free = NULL;
+	T_EQ(kbpf_host_check(&h2, &what), 0);
+	h2.jit_alloc = kbpf_posix_host()->jit_alloc;
+	h2.jit_free = kbpf_posix_host()->jit_free;
+	if (h2.jit_alloc) {
+		T_EQ(kbpf_host_check(&h2, &what), -KBPF_EINVAL);
+		T_ASSERT(what && !strcmp(what, "jit_seal"));
+	}
+	h2 = *kbpf_posix_host();
+	h2.jit_harden = 3;
+	T_EQ(kbpf_host_check(&h2, &what), -KBPF_EINVAL);
+	T_ASSERT(what && !strcmp(what, "jit_harden"));
+}
+
+static int prog_load_fd(const struct bpf_insn *insns, uint32_t n)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = n;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	return kbpf_posix_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+}
+
+struct jinfo {
+	struct bpf_prog_info info;
+	uint8_t code[4096];
+	uint64_t ksyms[4];
+	uint32_t lens[4];
+};
+
+/* bpf_prog_info of @fd with room for @code_room bytes of code. */
+static int prog_info(int fd, struct jinfo *j, uint32_t code_room)
+{
+	union bpf_attr a;
+
+	memset(j, 0xa5, sizeof(*j));
+	memset(&j->info, 0, sizeof(j->info));
+	j->info.jited_prog_len = code_room;
+	j->info.jited_prog_insns = (uint64_t)(uintptr_t)j->code;
+	j->info.nr_jited_ksyms = 4;
+	j->info.jited_ksyms = (uint64_t)(uintptr_t)j->ksyms;
+	j->info.nr_jited_func_lens = 4;
+	j->info.jited_func_lens = (uint64_t)(uintptr_t)j->lens;
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(j->info);
+	a.info.info = (uint64_t)(uintptr_t)&j->info;
+	return kbpf_posix_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a));
+}
+
+static int drop_caps(unsigned long long keep)
+{
+	struct {
+		uint32_t version;
+		int pid;
+	} h = { 0x20080522, 0 }; /* _LINUX_CAPABILITY_VERSION_3 */
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} d[2];
+
+	memset(d, 0, sizeof(d));
+	d[0].effective = d[0].permitted = (uint32_t)keep;
+	d[1].effective = d[1].permitted = (uint32_t)(keep >> 32);
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/*
+ * In a child with only @caps: 0 if the info shows the counts (@counts)
+ * and never an address or byte of code, else the failing check's number.
+ */
+static int info_as(int fd, unsigned long long caps, bool counts)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		static struct jinfo j;
+
+		if (drop_caps(caps))
+			_exit(90);
+		if (prog_info(fd, &j, sizeof(j.code)))
+			_exit(91);
+		if (counts != (j.info.jited_prog_len != 0) ||
+		    counts != (j.info.nr_jited_ksyms == 2) ||
+		    counts != (j.info.nr_jited_func_lens == 2))
+			_exit(92);
+		if (counts && (j.info.jited_prog_insns || j.info.jited_ksyms ||
+			       j.info.jited_func_lens))
+			_exit(93);
+		if (j.code[0] != 0xa5 || j.ksyms[0] != 0xa5a5a5a5a5a5a5a5ull)
+			_exit(94);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+KBPF_TEST(jit_prog_info,
+	  "bpf_prog_info shows the native code, one address and length per "
+	  "function, with Linux's rules for short buffers; without "
+	  "CAP_PERFMON the counts but no address, without CAP_BPF nothing")
+{
+	struct bpf_insn p[] = { MOVK(1, 2), BPF_CALL_REL(1), EXIT,
+				MOV(0, 1),  ADDK(0, 3),	     EXIT };
+	struct bpf_insn q[] = { MOVK(0, 2), EXIT };
+	static struct jinfo j;
+	uint32_t total;
+	int fd, fdi, st;
+	bool was = kbpf_posix_jit_on();
+
+	NEED_JIT();
+	fd = prog_load_fd(p, 6);
+	T_ASSERT(fd >= 0);
+	T_EQ(prog_info(fd, &j, sizeof(j.code)), 0);
+	T_EQ(j.info.nr_jited_ksyms, 2);
+	T_EQ(j.info.nr_jited_func_lens, 2);
+	total = j.lens[0] + j.lens[1];
+	T_EQ(j.info.jited_prog_len, total);
+	T_EQ(j.ksyms[1] - j.ksyms[0], j.lens[0]);
+	/* The bytes are the code at those addresses. */
+	T_ASSERT(!memcmp(j.code, (const void *)(uintptr_t)j.ksyms[0], total));
+	T_EQ(j.code[total], 0xa5);
+	/* Short buffers: as many bytes and entries as there is room for. */
+	T_EQ(prog_info(fd, &j, 5), 0);
+	T_EQ(j.info.jited_prog_len, total);
+	T_EQ(j.code[5], 0xa5);
+	T_ASSERT(!memcmp(j.code, (const void *)(uintptr_t)j.ksyms[0], 5));
+	/* A program in the interpreter: no native code to show. */
+	kbpf_posix_set_jit(false);
+	fdi = prog_load_fd(q, 2);
+	kbpf_posix_set_jit(was);
+	T_ASSERT(fdi >= 0);
+	T_EQ(prog_info(fdi, &j, sizeof(j.code)), 0);
+	T_EQ(j.info.jited_prog_len, 0);
+	T_EQ(j.info.nr_jited_ksyms, 0);
+	/* Privileges (capset in a child: needs them to start with). */
+	st = info_as(fd, 1ull << KBPF_CAP_BPF, true);
+	if (st == 90) {
+		printf("  privileges not tested: cannot keep only CAP_BPF\n");
+	} else {
+		T_EQ(st, 0);
+		T_EQ(info_as(fd, 0, false), 0);
+	}
+	kbpf_posix_close(fd);
+	kbpf_posix_close(fdi);
+}
+
+static int policy_calls;
+static int (*policy_next)(struct kbpf_prog *, const struct kbpf_host *,
+			  const struct kbpf_interp_args *, uint64_t *);
+
+static int policy_run(struct kbpf_prog *prog, const struct kbpf_host *h,
+		      const struct kbpf_interp_args *args, uint64_t *ret)
+{
+	policy_calls++;
+	return policy_next(prog, h, args, ret);
+}
+
+KBPF_TEST(jit_verified_policy,
+	  "a program kbpf's verifier proved runs natively even when its "
+	  "runner asks for checked mode; an unverified one runs checked in "
+	  "the interpreter, natively only in fast mode")
+{
+	struct bpf_insn p[] = { MOVK(0, 3), ADDK(0, 4), EXIT };
+	struct kbpf_prog *pv, *pu;
+	uint64_t r0;
+
+	NEED_JIT();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	pv = load(p, 3, NULL, 0, true);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	pu = load(p, 3, NULL, 0, true);
+	T_ASSERT(pv && pu && pv->jit && pu->jit);
+	T_ASSERT(pv->verified && !pu->verified);
+	policy_next = pv->jit_run;
+	pv->jit_run = policy_run;
+	pu->jit_run = policy_run;
+	policy_calls = 0;
+	T_EQ(run(pv, KBPF_INTERP_CHECKED, &r0), 0);
+	T_EQ(r0, 7);
+	T_EQ(policy_calls, 1);
+	T_EQ(run(pu, KBPF_INTERP_CHECKED, &r0), 0);
+	T_EQ(r0, 7);
+	T_EQ(policy_calls, 1);
+	T_EQ(run(pu, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(r0, 7);
+	T_EQ(policy_calls, 2);
+	kbpf_prog_put(pv);
+	kbpf_prog_put(pu);
+}
