@@ -12,7 +12,9 @@
  *   function; x9-x12, x16 and x17 are scratch.
  * A native function is entered by the C ABI with r1-r5 in x0-x4 and js in
  * x5, so its prologue moves the arguments up by one, and a bpf-to-bpf call
- * moves them down again.
+ * moves them down again. x6 carries r0 in: the caller's r0 at a bpf-to-bpf
+ * call, 0 from the entry stub, so that a function reading r0 before writing
+ * it (which the verifier refuses) still sees what the interpreter's does.
  *
  * Atomics are LL/SC loops (ldaxr/stlxr, as gcc emits __atomic builtins
  * with __ATOMIC_SEQ_CST for armv8.0-a), so the code runs on every ARMv8.0
@@ -36,6 +38,7 @@ enum {
 	A64_X1 = 1,
 	A64_X2 = 2,
 	A64_X5 = 5,
+	A64_X6 = 6,
 	A64_AX = 8,
 	A64_T0 = 9,
 	A64_T1 = 10,
@@ -413,6 +416,7 @@ static void a64_stub(struct a64 *c)
 	/* fn(args[0..4], js) */
 	a64_mov(c, true, A64_IP0, A64_X2);
 	a64_mov(c, true, A64_X5, A64_X1);
+	a64_mov_imm(c, true, A64_X6, 0); /* r0 at entry, as the interpreter's */
 	a64_pair(c, A64_LDP, 1, 2, A64_X0, 8);
 	a64_pair(c, A64_LDP, 3, 4, A64_X0, 24);
 	a64_mem(c, a64_ldr, 3, A64_X0, A64_X0, 0);
@@ -449,6 +453,7 @@ static void a64_prologue(struct a64 *c)
 	a64_mem(c, a64_ldr, 3, A64_RUN, A64_JS, JS_OFF(run));
 	for (int i = 5; i > 0; i--)
 		a64_mov(c, true, (uint8_t)i, (uint8_t)(i - 1));
+	a64_mov(c, true, A64_X0, A64_X6);
 	/* The BPF stack: [x29 - KBPF_STACK_SIZE, x29). */
 	if (KBPF_STACK_SIZE >> 12)
 		a64_addsub_imm(c, 0xd1, true, A64_ZR, A64_ZR,
@@ -572,6 +577,7 @@ static void a64_bpf_call(struct a64 *c, uint32_t target)
 	a64_abort_with_t0(c, false);
 	a64_patch(c, at, a64_bcond_at(c->n - at, A64_LO));
 	a64_mem(c, a64_str, 2, A64_T0, A64_JS, JS_OFF(depth));
+	a64_mov(c, true, A64_X6, A64_X0);
 	for (int i = 0; i < 5; i++)
 		a64_mov(c, true, (uint8_t)i, (uint8_t)(i + 1));
 	a64_mov(c, true, A64_X5, A64_JS);
