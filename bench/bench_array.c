@@ -168,6 +168,55 @@ static double side_ns(const struct side *sd, int type, int with_call,
 	return best < 0 ? -1 : best / OPS;
 }
 
+/*
+ * The same program run natively (src/jit/) through kbpf_interp_run() in
+ * fast mode, as a host's runner runs it (BPF_PROG_TEST_RUN runs unverified
+ * programs checked, and kbpf's verifier does not yet prove this loop):
+ * ns per run / OPS, each run checked; -1 without native code.
+ */
+static double jit_ns(int type, int with_call, int update)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	uint8_t ctx[64] = { 0 };
+	struct kbpf_interp_args args = { .ctx = ctx,
+					 .ctx_size = sizeof(ctx),
+					 .mode = KBPF_INTERP_FAST };
+	struct kbpf_obj *obj;
+	struct kbpf_prog *prog;
+	int mfd, fd;
+	double best = 1e30;
+	uint64_t r0 = 0;
+
+	mfd = side_map(&kbpf_side, type);
+	fd = mfd < 0 ? -1 : side_prog(&kbpf_side, mfd, with_call, update);
+	if (fd < 0 || kbpf_obj_fd_get(h, fd, KBPF_OBJ_PROG, &obj, NULL))
+		return -1;
+	prog = kbpf_prog_from_obj(obj);
+	for (int k = 0; k < 7 && best >= 0 && prog->jit; k++) {
+		uint64_t t0 = now_ns();
+
+		for (int i = 0; i < 20000; i++)
+			if (kbpf_interp_run(prog, h, &args, &r0) ||
+			    r0 != (uint64_t)(with_call ? OPS : 0))
+				best = -1;
+		if (best >= 0 && (double)(now_ns() - t0) / 20000 < best)
+			best = (double)(now_ns() - t0) / 20000;
+	}
+	if (!prog->jit)
+		best = -1;
+	kbpf_obj_put(obj);
+	kbpf_posix_close(fd);
+	kbpf_posix_close(mfd);
+	return best < 0 ? -1 : best / OPS;
+}
+
+static double jit_prog_ns(int type, int update)
+{
+	double base = jit_ns(type, 0, 0), with = jit_ns(type, 1, update);
+
+	return base < 0 || with < 0 ? -1 : with - base;
+}
+
 /* The program path on @sd: ns per map operation, or -1. */
 static double prog_ns(const struct side *sd, int type, int update)
 {
@@ -267,18 +316,20 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "--run"))
 		return run_only(argv[2], argv[3], argv[4], atoi(argv[5]));
 
-	printf("array maps: ns per map operation (best of 7), 1024 entries. program path: the same BPF program on both sides through BPF_PROG_TEST_RUN (kbpf: checked interpreter); beside it, NOT the program path: kbpf's kbpf_map_* C calls\n");
-	printf("%-14s %-7s %10s %10s %8s   %10s\n", "map", "op", "kbpf prog",
-	       "kernel", "prog/k", "kbpf C");
+	printf("array maps: ns per map operation (best of 7), 1024 entries. program path: the same BPF program on both sides through BPF_PROG_TEST_RUN (kbpf prog: checked interpreter); kbpf JIT: the same program natively through kbpf_interp_run() in fast mode, as a host's runner runs it; beside it, NOT the program path: kbpf's kbpf_map_* C calls\n");
+	printf("%-14s %-7s %10s %10s %10s %8s %8s   %10s\n", "map", "op",
+	       "kbpf prog", "kbpf JIT", "kernel", "prog/k", "JIT/k", "kbpf C");
 	for (int t = 0; t < 2; t++) {
 		for (int u = 0; u < 2; u++) {
 			double b = prog_ns(&kbpf_side, types[t].type, u);
+			double j = jit_prog_ns(types[t].type, u);
 			double k = prog_ns(&kernel_side, types[t].type, u);
 			double m = kbpf_ns(types[t].type, u);
 
-			printf("%-14s %-7s %10.2f %10.2f %7.2fx   %10.2f\n",
-			       types[t].name, u ? "update" : "lookup", b, k,
-			       b > 0 && k > 0 ? b / k : 0, m);
+			printf("%-14s %-7s %10.2f %10.2f %10.2f %7.2fx %7.2fx   %10.2f\n",
+			       types[t].name, u ? "update" : "lookup", b, j, k,
+			       b > 0 && k > 0 ? b / k : 0,
+			       j > 0 && k > 0 ? j / k : 0, m);
 		}
 	}
 	printf("(the kernel inlines array lookups into JITed code; -1: that side's program failed or did not report 64 successes per run)\n");

@@ -24,6 +24,8 @@
 #include "kbpf/interp.h"
 #include "core/priv.h"
 #include "core/prog.h"
+#include "interp/image.h"
+#include "jit/jit_prog.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #ifdef KBPF_BENCH_UBPF
@@ -120,6 +122,87 @@ static double kernel_ns_per_run(struct bpf_insn *insns, uint32_t len, int reps)
 	}
 	close(fd);
 	return median(s, 7);
+}
+
+/*
+ * kbpf's JIT on the same bytes: ns per run (median of 7), the compile time
+ * (image and native code, median of 7 loads, ns) and the native bytes of
+ * the program's functions. -1 if the program got no native code.
+ */
+static double kbpf_jit_ns_per_run(struct bpf_insn *insns, uint32_t len,
+				  int reps, double *compile_ns, size_t *bytes)
+{
+	struct kbpf_prog prog;
+	uint8_t ctx[64] = { 0 };
+	struct kbpf_interp_args args = { .ctx = ctx,
+					 .ctx_size = sizeof(ctx),
+					 .mode = KBPF_INTERP_FAST };
+	const struct kbpf_jit_image *img;
+	double s[7], c[7];
+	uint64_t r0;
+
+	for (int k = 0; k < 7; k++) {
+		uint64_t t0;
+
+		memset(&prog, 0, sizeof(prog));
+		prog.obj.host = kbpf_posix_host();
+		prog.priv = KBPF_PRIV_ALL;
+		prog.insns = insns;
+		prog.len = len;
+		t0 = now_ns();
+		if (kbpf_interp_prepare(&prog, NULL) || kbpf_jit_compile(&prog))
+			return -1;
+		c[k] = (double)(now_ns() - t0);
+		if (k < 6) {
+			kbpf_jit_release(&prog);
+			kbpf_interp_release(&prog);
+		}
+	}
+	*compile_ns = median(c, 7);
+	img = kbpf_jit_image(&prog);
+	if (!img) {
+		kbpf_interp_release(&prog);
+		return -1;
+	}
+	*bytes = img->insn_off[img->nr_insns] - img->insn_off[0];
+	for (int k = 0; k < 7; k++) {
+		uint64_t t0 = now_ns();
+
+		for (int i = 0; i < reps; i++)
+			if (kbpf_interp_run(&prog, kbpf_posix_host(), &args,
+					    &r0))
+				return -1;
+		s[k] = (double)(now_ns() - t0) / reps;
+	}
+	kbpf_jit_release(&prog);
+	kbpf_interp_release(&prog);
+	return median(s, 7);
+}
+
+/* The kernel JIT's code size for the same bytes (jited_prog_len), or 0. */
+static uint32_t kernel_jited_len(struct bpf_insn *insns, uint32_t len)
+{
+	union bpf_attr a;
+	struct bpf_prog_info info;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = len;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	fd = (int)syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	if (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)))
+		info.jited_prog_len = 0;
+	close(fd);
+	return info.jited_prog_len;
 }
 
 #ifdef KBPF_BENCH_UBPF
@@ -258,6 +341,45 @@ int main(int argc, char **argv)
 			       b2;
 		       }));
 	}
+	printf("\nJIT: ns per executed instruction (median of 7 samples), same run\n");
+	printf("%-10s %10s %10s %10s %10s %12s %10s %10s %10s\n", "program",
+	       "kbpf JIT", "kernel JIT", "kbpf fast", "fast/JIT", "JIT/kernel",
+	       "compile us", "B/insn", "kernel B/i");
+	for (size_t p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
+		static struct bpf_insn insns[65536];
+		char path[512];
+		FILE *f;
+		size_t n, bytes = 0;
+		double jit, kern, fast, comp = 0;
+		uint32_t klen;
+		int reps = progs[p].insns > 1000 ? 200 : 200000;
+
+		snprintf(path, sizeof(path), "%s/%s.bin", dir, progs[p].name);
+		f = fopen(path, "rb");
+		if (!f)
+			return 1;
+		n = fread(insns, sizeof(insns[0]), 65536, f);
+		fclose(f);
+		jit = kbpf_jit_ns_per_run(insns, (uint32_t)n, reps, &comp,
+					  &bytes);
+		if (jit < 0) {
+			printf("%-10s no native code (no backend, or KBPF_JIT=0)\n",
+			       progs[p].name);
+			continue;
+		}
+		kern = kernel_ns_per_run(insns, (uint32_t)n, reps);
+		fast = kbpf_ns_per_run(insns, (uint32_t)n, KBPF_INTERP_FAST,
+				       KBPF_PRIV_ALL, reps);
+		klen = kernel_jited_len(insns, (uint32_t)n);
+		printf("%-10s %10.3f %10.3f %10.3f %10.1f %12.2f %10.1f %10.2f %10.2f\n",
+		       progs[p].name, jit / progs[p].insns,
+		       kern > 0 ? kern / progs[p].insns : -1.0,
+		       fast / progs[p].insns, fast / jit,
+		       kern > 0 ? jit / kern : -1.0, comp / 1000.0,
+		       (double)bytes / (double)n,
+		       klen ? (double)klen / (double)n : -1.0);
+	}
+	printf("(-1: the kernel could not be asked; B/insn: native bytes per BPF instruction, functions only)\n");
 #ifdef KBPF_BENCH_UBPF
 	printf("\nagainst ubpf's interpreter, same bytes, same process (ns per executed instruction)\n");
 	printf("%-10s %10s %10s %16s %16s\n", "program", "kbpf fast", "ubpf",
