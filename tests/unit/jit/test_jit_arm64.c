@@ -117,8 +117,13 @@ static void a64t_free(struct a64t *t)
 	t->off = NULL;
 }
 
+/* Native code runs only where it was built for (the rest is compiled everywhere). */
 #if defined(__aarch64__)
 #define A64T_NATIVE 1
+#else
+#define A64T_NATIVE 0
+#endif
+
 /* Run from instruction 0 through the entry stub with r1 = @r1, r2..r5 = 2..5. */
 static uint64_t a64t_run(const struct a64t *t, struct kbpf_jit_state *js,
 			 struct kbpf_run *run, uint64_t r1)
@@ -136,9 +141,6 @@ static uint64_t a64t_run(const struct a64t *t, struct kbpf_jit_state *js,
 	js->abort_sp = 0x5678; /* an outer stub's: each entry restores it */
 	return stub(args, js, t->code + t->off[0]);
 }
-#else
-#define A64T_NATIVE 0
-#endif
 
 /*
  * 100,000 instructions, nearly all helper calls (about 48 bytes each):
@@ -283,7 +285,6 @@ KBPF_TEST(arm64_native_paths,
 		T_SKIP("native code only runs on aarch64");
 	if (!kbpf_posix_host()->jit_alloc)
 		T_SKIP("the host's JIT is off (KBPF_JIT=0)");
-#if A64T_NATIVE
 	{
 		/* r0 = sum(r1..r5) + r6 + r7 + r8 + r9 */
 		struct kbpf_interp_site s = { .h = &help_sum };
@@ -451,10 +452,8 @@ KBPF_TEST(arm64_native_paths,
 		a64t_free(&t);
 		free(p);
 	}
-#endif
 }
 
-#if A64T_NATIVE
 /* u64 at 0: add; u32 at 8: fetch-add; u64 at 16: cmpxchg increments. */
 static struct {
 	uint64_t add;
@@ -476,7 +475,6 @@ static void *a64t_thread(void *arg)
 	a64t_run(t, &js, &run, (uint64_t)(uintptr_t)&a64t_shared);
 	return NULL;
 }
-#endif
 
 KBPF_TEST(arm64_atomics_threads,
 	  "arm64 LL/SC atomics from two threads at once: 2 x 200,000 add, "
@@ -486,7 +484,6 @@ KBPF_TEST(arm64_atomics_threads,
 		T_SKIP("native code only runs on aarch64");
 	if (!kbpf_posix_host()->jit_alloc)
 		T_SKIP("the host's JIT is off (KBPF_JIT=0)");
-#if A64T_NATIVE
 	{
 		/*
 		 * r6 = 20000; loop: add [r1], 1; fetch_add32 [r1+8], 1;
@@ -531,5 +528,4 @@ KBPF_TEST(arm64_atomics_threads,
 		T_EQ(a64t_shared.cas, 2 * A64T_ROUNDS);
 		T_EQ(a64t_shared.xchg, 1);
 	}
-#endif
 }
