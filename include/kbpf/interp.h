@@ -29,6 +29,20 @@
  * one costs 60-150 ns; docs/design/interp.md). Past it the run stops with -ELOOP; helpers
  * keep Linux's own limits first (bpf_loop: -E2BIG above 1 << 23).
  *
+ * Which mode a run gets: the runner's @mode (kbpf_interp_args), except
+ * that a program kbpf's verifier could not prove (kbpf_host.verifier
+ * FALLBACK) always runs checked, and a program it proved (the host's
+ * policy ENFORCE or FALLBACK) always runs fast, even when its runner asks
+ * for checked mode (BPF_PROG_TEST_RUN does): the proof replaces the
+ * checks, as Linux runs what its verifier accepted unchecked. Unverified
+ * programs (kbpf_host.verifier OFF) get the mode their runner asks for.
+ *
+ * Native code (docs/design/jit.md): where the host gives executable memory
+ * (kbpf_host.jit_alloc) and the build has a JIT backend (x86-64), a
+ * program is compiled at load, and every run this function would make in
+ * fast mode executes the native code instead, with the same results,
+ * errnos and limits. Checked runs stay in the interpreter.
+ *
  * Fast mode has no budget, as Linux has none at run time: the host's
  * verifier must have bounded the program (Linux's verifier bounds loops,
  * nested callbacks and tail calls; bpf_loop still refuses more than

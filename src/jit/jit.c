@@ -24,6 +24,7 @@
 #include "core/alloc.h"
 #include "core/priv.h"
 #include "core/util.h"
+#include "blind.h"
 #include "jit.h"
 #include "jit_prog.h"
 #include "kbpf/interp.h"
@@ -373,6 +374,39 @@ static int jit_emit(const struct kbpf_host *h, const struct kbpf_jit_in *in,
 	return 0;
 }
 
+/*
+ * Constant blinding (blind.c) per kbpf_host.jit_harden, as Linux's
+ * bpf_jit_harden: 1 for loaders without CAP_BPF, 2 for all. Into *@out
+ * (kbpf memory of *@out_size bytes, the caller frees it): 0 and the
+ * blinded instructions, 1 to leave the program in the interpreter (a jump
+ * the rewrite cannot encode; Linux falls back too), -ENOMEM.
+ */
+static int jit_blind(const struct kbpf_host *h, const struct bpf_insn *insns,
+		     uint32_t len, struct bpf_insn **out, size_t *out_size,
+		     uint32_t *out_len)
+{
+	size_t map_size = ((size_t)len + 1) * sizeof(uint32_t);
+	uint32_t *map = kbpf_malloc(h, map_size, 0);
+	int err;
+
+	*out_size = (size_t)len * 4 * sizeof(**out);
+	*out = kbpf_malloc(h, *out_size, 0);
+	if (!map || !*out) {
+		kbpf_free(h, map, map_size);
+		kbpf_free(h, *out, *out_size);
+		*out = NULL;
+		return -KBPF_ENOMEM;
+	}
+	err = kbpf_jit_blind(h, insns, len, *out, out_len, map);
+	kbpf_free(h, map, map_size);
+	if (err) {
+		kbpf_free(h, *out, *out_size);
+		*out = NULL;
+		return 1;
+	}
+	return 0;
+}
+
 static int jit_compile(struct kbpf_prog *prog)
 {
 	const struct kbpf_host *h = prog->obj.host;
@@ -381,9 +415,19 @@ static int jit_compile(struct kbpf_prog *prog)
 	uint32_t len = ii->len, nr;
 	struct kbpf_jit_image *img;
 	struct kbpf_jit_in in;
-	size_t scratch_size, meta;
+	size_t scratch_size, meta, blinded_size = 0;
+	struct bpf_insn *blinded = NULL;
 	uint8_t *scratch, *second, *site_flags;
 	int err;
+
+	if (h->random_u32 &&
+	    (h->jit_harden == 2 ||
+	     (h->jit_harden == 1 && !(prog->priv & KBPF_PRIV_BPF)))) {
+		err = jit_blind(h, insns, len, &blinded, &blinded_size, &len);
+		if (err)
+			return err < 0 ? err : 0;
+		insns = blinded;
+	}
 
 	/* Scratch: which are ld_imm64 second halves, the site flags. */
 	scratch_size = (size_t)len + ii->nr_sites + 1;
@@ -394,8 +438,10 @@ static int jit_compile(struct kbpf_prog *prog)
 	if (!scratch || !img) {
 		kbpf_free(h, scratch, scratch_size);
 		kbpf_free(h, img, meta);
+		kbpf_free(h, blinded, blinded_size);
 		return -KBPF_ENOMEM;
 	}
+	img->blinded = blinded != NULL;
 	img->meta_size = meta;
 	img->insn_off = (uint32_t *)(img + 1);
 	img->func_pc = img->insn_off + len + 1;
@@ -417,6 +463,7 @@ static int jit_compile(struct kbpf_prog *prog)
 		err = jit_emit(h, &in, img);
 	}
 	kbpf_free(h, scratch, scratch_size);
+	kbpf_free(h, blinded, blinded_size);
 	if (err) {
 		kbpf_free(h, img, meta);
 		return err < 0 ? err : 0;

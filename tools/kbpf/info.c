@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "kbpf/disasm.h"
+#include "kbpf/prog.h"
+#include "kbpf_posix.h"
 #include "kbpf_tool.h"
 
 static void info_help(FILE *f)
 {
 	fprintf(f,
-		"usage: kbpf info OBJ [--json] [--disasm]\n"
+		"usage: kbpf info OBJ [--json] [--disasm] [--jited]\n"
 		"\n"
 		"Parse OBJ (an ELF BPF object) as libbpf would and print its\n"
 		"programs (name, section, type, attach target, instructions with\n"
@@ -22,7 +24,11 @@ static void info_help(FILE *f)
 		"            loader's relocation) in the verifier log's syntax; with\n"
 		"            --json, each program gets \"code\": the instructions as\n"
 		"            16 hex digits each (code, dst/src, off, imm, as bytes in\n"
-		"            the host's order) and \"why\", the reason it cannot load\n");
+		"            the host's order) and \"why\", the reason it cannot load\n"
+		"  --jited   load the object into kbpf (POSIX host) and print each\n"
+		"            program's native code (the JIT's, bpf_prog_info's\n"
+		"            jited_prog_insns) as hex, per function with its address\n"
+		"            and length; text output only\n");
 }
 
 static void info_flags(FILE *f, uint32_t flags)
@@ -60,6 +66,101 @@ static void info_disasm(const struct kbpf_elf *obj,
 			printf("  ; function at insn %d", (int)i + in->imm + 1);
 		putchar('\n');
 		i += n > 0 ? (uint32_t)n : 1;
+	}
+}
+
+/*
+ * The native code of @fd's program (bpf_prog_info): per function, its
+ * address and length and its bytes in hex, 16 a line.
+ */
+static void info_jited_prog(int fd)
+{
+	struct bpf_prog_info info;
+	union bpf_attr a;
+	uint8_t *code = NULL;
+	uint64_t *ksyms = NULL;
+	uint32_t *lens = NULL, i, off = 0;
+
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	if (kbpf_posix_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) ||
+	    !info.jited_prog_len) {
+		printf("    no native code (the interpreter runs it: KBPF_JIT=0, no backend for this architecture, or a program the JIT leaves to it)\n");
+		return;
+	}
+	code = malloc(info.jited_prog_len);
+	ksyms = calloc(info.nr_jited_ksyms + 1, sizeof(*ksyms));
+	lens = calloc(info.nr_jited_func_lens + 1, sizeof(*lens));
+	if (!code || !ksyms || !lens)
+		goto out;
+	/* Only the jited arrays this time (no room for the others). */
+	{
+		uint32_t len = info.jited_prog_len, nk = info.nr_jited_ksyms,
+			 nl = info.nr_jited_func_lens;
+
+		memset(&info, 0, sizeof(info));
+		info.jited_prog_len = len;
+		info.nr_jited_ksyms = nk;
+		info.nr_jited_func_lens = nl;
+	}
+	info.jited_prog_insns = (uint64_t)(uintptr_t)code;
+	info.jited_ksyms = (uint64_t)(uintptr_t)ksyms;
+	info.jited_func_lens = (uint64_t)(uintptr_t)lens;
+	if (kbpf_posix_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) ||
+	    !info.jited_prog_insns || !info.jited_ksyms) {
+		printf("    native code not shown (needs CAP_PERFMON)\n");
+		goto out;
+	}
+	printf("    native code: %u bytes, %u function%s\n",
+	       info.jited_prog_len, info.nr_jited_ksyms,
+	       info.nr_jited_ksyms == 1 ? "" : "s");
+	for (i = 0; i < info.nr_jited_func_lens; i++) {
+		printf("    function %u at 0x%llx, %u bytes:\n", i,
+		       (unsigned long long)ksyms[i], lens[i]);
+		if (off + lens[i] > info.jited_prog_len)
+			break;
+		tool_hexdump(stdout, code + off, lens[i], "      ");
+		off += lens[i];
+	}
+out:
+	free(code);
+	free(ksyms);
+	free(lens);
+}
+
+/* Load @obj's maps and programs and show each program's native code. */
+static void info_jited(struct kbpf_elf *obj)
+{
+	struct kbpf_elf_opts o = { 0 };
+	char err[256];
+	uint32_t i;
+
+	o.errbuf = err;
+	o.errbuf_size = sizeof(err);
+	for (i = 0; i < obj->nr_maps; i++)
+		kbpf_elf_create_map(obj, &obj->maps[i], &o);
+	printf("native code (%s):\n",
+	       kbpf_posix_jit_on() ? "JIT on" : "KBPF_JIT=0");
+	for (i = 0; i < obj->nr_progs; i++) {
+		struct kbpf_elf_prog *p = &obj->progs[i];
+		int fd;
+
+		printf("  %s:\n", p->name);
+		err[0] = 0;
+		if (kbpf_elf_load_prog(obj, p, &o) && !p->prog) {
+			printf("    not loaded: %s\n", err);
+			continue;
+		}
+		fd = tool_install(kbpf_prog_obj(p->prog));
+		if (fd < 0) {
+			printf("    no fd: %s\n", tool_strerror(fd));
+			continue;
+		}
+		info_jited_prog(fd);
+		kbpf_posix_close(fd);
 	}
 }
 
@@ -171,7 +272,7 @@ int kbpf_cmd_info(int argc, char **argv)
 {
 	const char *path = NULL;
 	struct kbpf_elf *obj;
-	bool json = false, disasm = false;
+	bool json = false, disasm = false, jited = false;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -182,6 +283,8 @@ int kbpf_cmd_info(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--disasm")) {
 			disasm = true;
+		} else if (!strcmp(argv[i], "--jited")) {
+			jited = true;
 		} else if (argv[i][0] == '-' || path) {
 			fprintf(stderr,
 				"kbpf info: unexpected argument '%s'\n\n",
@@ -192,7 +295,7 @@ int kbpf_cmd_info(int argc, char **argv)
 			path = argv[i];
 		}
 	}
-	if (!path) {
+	if (!path || (jited && json)) {
 		info_help(stderr);
 		return 2;
 	}
@@ -203,6 +306,8 @@ int kbpf_cmd_info(int argc, char **argv)
 		info_json(path, obj, disasm);
 	else
 		info_text(path, obj, disasm);
+	if (jited)
+		info_jited(obj);
 	kbpf_elf_free(obj);
 	return 0;
 }

@@ -497,41 +497,42 @@ static void fz_dump(const struct fz *f)
 		       f->insns[i].off, f->insns[i].imm);
 }
 
-KBPF_TEST(jit_fuzz_differential,
-	  "random programs (ALU/ALU32 incl. v4, jumps, stack of every size, "
-	  "atomics, calls, bpf_loop, ARRAY and HASH maps) give the same r0, "
-	  "stack and maps natively as in the fast interpreter")
+/*
+ * @n random programs, each loaded for the interpreter and natively (with
+ * kbpf_host.jit_harden @harden), run and compared; 0 if all agree.
+ */
+static int fz_run(uint32_t n, uint32_t harden, uint32_t *native)
 {
 	static struct fz f;
 	struct kbpf_map *mi[2], *mj[2];
-	const char *env = getenv("KBPF_JIT_FUZZ_N");
-	uint32_t n = env ? (uint32_t)strtoul(env, NULL, 0) : 3000;
-	uint32_t i, native = 0;
+	uint32_t i;
 	int bad = 0;
 
-	NEED_JIT();
-	fz_state = kbpf_test_seed();
+	*native = 0;
 	mi[0] = map_new(BPF_MAP_TYPE_ARRAY, 4, 8, FZ_ARRAY_N);
 	mi[1] = map_new(BPF_MAP_TYPE_HASH, 4, 8, FZ_HASH_N);
 	mj[0] = map_new(BPF_MAP_TYPE_ARRAY, 4, 8, FZ_ARRAY_N);
 	mj[1] = map_new(BPF_MAP_TYPE_HASH, 4, 8, FZ_HASH_N);
-	T_ASSERT(mi[0] && mi[1] && mj[0] && mj[1]);
-	for (i = 0; i < n && !bad; i++) {
+	for (i = 0; i < n && !bad && mi[0] && mi[1] && mj[0] && mj[1]; i++) {
 		struct kbpf_prog *pi, *pj;
 		uint64_t ri = 0, rj = 0;
 		int ei = 0, ej = 0;
 
 		fz_gen(&f, 8 + rnd(120));
 		pi = load(f.insns, f.n, mi, 2, false);
+		kbpf_posix_set_jit_harden(harden);
 		pj = load(f.insns, f.n, mj, 2, true);
+		kbpf_posix_set_jit_harden(0);
 		if (!pi || !pj) {
 			bad = 1;
 		} else {
-			native += pj->jit != NULL;
+			*native += pj->jit != NULL;
 			ei = run(pi, KBPF_INTERP_FAST, &ri);
 			ej = run(pj, KBPF_INTERP_FAST, &rj);
 			if (pi->jit || ei != ej || ri != rj ||
-			    !fz_maps_equal(mi, mj))
+			    !fz_maps_equal(mi, mj) ||
+			    (pj->jit &&
+			     kbpf_jit_image(pj)->blinded != !!harden))
 				bad = 2;
 		}
 		if (bad) {
@@ -546,12 +547,103 @@ KBPF_TEST(jit_fuzz_differential,
 			kbpf_prog_put(pj);
 	}
 	for (i = 0; i < 2; i++) {
-		kbpf_map_put(mi[i]);
-		kbpf_map_put(mj[i]);
+		if (mi[i])
+			kbpf_map_put(mi[i]);
+		if (mj[i])
+			kbpf_map_put(mj[i]);
 	}
-	T_EQ(bad, 0);
+	return bad || !mi[0] || !mi[1] || !mj[0] || !mj[1];
+}
+
+KBPF_TEST(jit_fuzz_differential,
+	  "random programs (ALU/ALU32 incl. v4, jumps, stack of every size, "
+	  "atomics, calls, bpf_loop, ARRAY and HASH maps) give the same r0, "
+	  "stack and maps natively as in the fast interpreter")
+{
+	const char *env = getenv("KBPF_JIT_FUZZ_N");
+	uint32_t n = env ? (uint32_t)strtoul(env, NULL, 0) : 3000, native;
+
+	NEED_JIT();
+	fz_state = kbpf_test_seed();
+	T_EQ(fz_run(n, 0, &native), 0);
 	printf("  %u programs, %u native, all equal\n", n, native);
 	T_EQ(native, n);
+}
+
+KBPF_TEST(jit_fuzz_blinded,
+	  "the same random programs with their constants blinded "
+	  "(jit_harden 2) give the interpreter's results")
+{
+	const char *env = getenv("KBPF_JIT_FUZZ_N");
+	uint32_t n = env ? (uint32_t)strtoul(env, NULL, 0) : 1000, native;
+
+	NEED_JIT();
+	fz_state = kbpf_test_seed() + 1;
+	T_EQ(fz_run(n, 2, &native), 0);
+	printf("  %u programs, %u native, all equal\n", n, native);
+	T_EQ(native, n);
+}
+
+/* Does @code hold the 4 bytes of @v (little-endian)? */
+static bool has_bytes(const uint8_t *code, size_t len, uint32_t v)
+{
+	for (size_t i = 0; i + 4 <= len; i++)
+		if (code[i] == (uint8_t)v && code[i + 1] == (uint8_t)(v >> 8) &&
+		    code[i + 2] == (uint8_t)(v >> 16) &&
+		    code[i + 3] == (uint8_t)(v >> 24))
+			return true;
+	return false;
+}
+
+KBPF_TEST(jit_blinding,
+	  "with jit_harden 2 (or 1 and a loader without CAP_BPF) no chosen "
+	  "immediate appears in the native code, which it does without; the "
+	  "results stay the same")
+{
+	const uint32_t v = 0x5a3c9e17;
+	struct bpf_insn p[] = {
+		MOVK(0, (int32_t)v),
+		ADDK(0, (int32_t)v),
+		I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, (int32_t)v),
+		I(BPF_LDX | BPF_MEM | BPF_W, 1, 10, -4, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1, (int32_t)v),
+		MOVK(0, 1),
+		I(BPF_LD | BPF_IMM | BPF_DW, 2, 0, 0, (int32_t)v),
+		LD_HI((int32_t)v),
+		I(BPF_ALU64 | BPF_XOR | BPF_X, 0, 2, 0, 0),
+		EXIT,
+	};
+	struct kbpf_prog *plain, *hard, *unpriv;
+	const struct kbpf_jit_image *img;
+	uint64_t r1, r2, r3;
+
+	NEED_JIT();
+	plain = load(p, 11, NULL, 0, true);
+	kbpf_posix_set_jit_harden(2);
+	hard = load(p, 11, NULL, 0, true);
+	kbpf_posix_set_jit_harden(0);
+	T_ASSERT(plain && hard && plain->jit && hard->jit);
+	img = kbpf_jit_image(plain);
+	T_ASSERT(!img->blinded);
+	T_ASSERT(has_bytes(img->code, img->code_size, v));
+	img = kbpf_jit_image(hard);
+	T_ASSERT(img->blinded);
+	T_ASSERT(!has_bytes(img->code, img->code_size, v));
+	T_EQ(run(plain, KBPF_INTERP_FAST, &r1), 0);
+	T_EQ(run(hard, KBPF_INTERP_FAST, &r2), 0);
+	T_EQ(r1, r2);
+	/* Level 1: a loader without CAP_BPF is blinded, one with it not. */
+	kbpf_posix_set_jit_harden(1);
+	unpriv = load(p, 11, NULL, 0, true);
+	kbpf_posix_set_jit_harden(0);
+	T_ASSERT(unpriv && unpriv->jit);
+	T_EQ(kbpf_jit_image(unpriv)->blinded, !(unpriv->priv & KBPF_PRIV_BPF));
+	T_EQ(run(unpriv, KBPF_INTERP_FAST, &r3), 0);
+	T_EQ(r3, r1);
+	kbpf_prog_put(plain);
+	kbpf_prog_put(hard);
+	kbpf_prog_put(unpriv);
 }
 
 /* ---- the framework's rules ---- */

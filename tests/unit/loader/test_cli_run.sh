@@ -118,6 +118,22 @@ has "--help: --data-hex" "$out" "--data-hex HEX"
 has "--help: --out" "$out" "--out FILE"
 has "--help: --update" "$out" "--update MAP KEY VALUE"
 
+# kbpf info --jited: the JIT's code per function where the build has a
+# backend, the interpreter's note where not, and always with KBPF_JIT=0.
+out=$("$kbpf" info "$ex/calls.bpf.o" --jited); st=$?
+check "info --jited: status 0" $st 0
+if printf '%s\n' "$out" | grep -q "native code: "; then
+	has "info --jited: four functions" "$out" "native code: [0-9]* bytes, 4 functions"
+	has "info --jited: address and length" "$out" "function 3 at 0x[0-9a-f]*, [0-9]* bytes:"
+	has "info --jited: hex lines" "$out" "^      0000  [0-9a-f][0-9a-f] "
+else
+	has "info --jited: interpreter" "$out" "no native code"
+fi
+out=$(KBPF_JIT=0 "$kbpf" info "$ex/calls.bpf.o" --jited)
+has "info --jited with KBPF_JIT=0" "$out" "no native code (the interpreter runs it"
+"$kbpf" info "$ex/calls.bpf.o" --jited --json >/dev/null 2>&1
+check "info --jited --json is refused" $? 2
+
 rm -f "$tmp.pass" "$tmp.tx"
 [ $fails -eq 0 ] && echo "test_cli_run: all passed" && exit 0
 echo "test_cli_run: $fails failed"
