@@ -584,9 +584,28 @@ KBPF_TEST(jit_fuzz_blinded,
 	T_EQ(native, n);
 }
 
-/* Does @code hold the 4 bytes of @v (little-endian)? */
+/*
+ * Does @code hold the 4 bytes of @v (little-endian)? On arm64, where an
+ * immediate is built 16 bits at a time: a movz of its low half followed by
+ * a movk of its high half into the same register.
+ */
 static bool has_bytes(const uint8_t *code, size_t len, uint32_t v)
 {
+#if defined(__aarch64__)
+	for (size_t i = 0; i + 8 <= len; i += 4) {
+		uint32_t a, b;
+
+		memcpy(&a, code + i, 4);
+		memcpy(&b, code + i + 4, 4);
+		if ((a & 0x7fe00000u) == 0x52800000u && /* movz, lsl 0 */
+		    (b & 0x7fe00000u) == 0x72a00000u && /* movk, lsl 16 */
+		    (a & 0x1f) == (b & 0x1f) &&
+		    ((a >> 5) & 0xffff) == (v & 0xffff) &&
+		    ((b >> 5) & 0xffff) == v >> 16)
+			return true;
+	}
+	return false;
+#endif
 	for (size_t i = 0; i + 4 <= len; i++)
 		if (code[i] == (uint8_t)v && code[i + 1] == (uint8_t)(v >> 8) &&
 		    code[i + 2] == (uint8_t)(v >> 16) &&
