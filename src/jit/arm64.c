@@ -12,7 +12,8 @@
  *   function; x9-x12, x16 and x17 are scratch.
  * A native function is entered by the C ABI with r1-r5 in x0-x4 and js in
  * x5, so its prologue moves the arguments up by one, and a bpf-to-bpf call
- * moves them down again. x6 carries r0 in: the caller's r0 at a bpf-to-bpf
+ * moves them down again. A frame saves x19-x22 and allocates the BPF stack
+ * only as far as the function uses r6-r9 and r10. x6 carries r0 in: the caller's r0 at a bpf-to-bpf
  * call, 0 from the entry stub, so that a function reading r0 before writing
  * it (which the verifier refuses) still sees what the interpreter's does.
  *
@@ -72,8 +73,15 @@ enum {
 
 /* The stub's frame: x29/x30, x19-x28, the outer abort_sp and js. */
 #define A64_STUB_FRAME 112
-/* A native function's frame record: x29/x30, x19-x22, x26, x27. */
-#define A64_FN_FRAME 64
+/*
+ * A native function's frame record: x29/x30, x26/x27, then x19/x20 and
+ * x21/x22 if the function uses r6/r7 and r8/r9 (enum a64_save).
+ */
+enum a64_save {
+	A64_SAVE_R6_R7 = 1,
+	A64_SAVE_R8_R9 = 2,
+	A64_SAVE_STACK = 4, /* the function uses r10: its BPF stack */
+};
 
 _Static_assert(KBPF_STACK_SIZE % 16 == 0 && KBPF_STACK_SIZE < (1 << 24),
 	       "the BPF stack must keep sp 16-byte aligned");
@@ -87,7 +95,9 @@ struct a64 {
 	const struct kbpf_jit_in *in;
 	uint32_t *off;
 	uint32_t abort_off;
-	uint32_t prologue; /* bytes of a function prologue */
+	uint32_t func; /* first instruction of the function being emitted */
+	uint32_t prologue; /* bytes of its prologue */
+	unsigned int save; /* its enum a64_save */
 };
 
 static void emit(struct a64 *c, uint32_t insn)
@@ -333,9 +343,14 @@ _Static_assert(sizeof(((struct kbpf_jit_state *)0)->depth) == 4, "depth");
 #define A64_BL 0x94000000u
 
 /* The native offset a jump to instruction @pc lands on (after a prologue). */
-static int64_t a64_target(const struct a64 *c, uint32_t pc)
+static int64_t a64_target(struct a64 *c, uint32_t pc)
 {
-	return (int64_t)c->off[pc] + (c->in->is_func[pc] ? c->prologue : 0);
+	if (!c->in->is_func[pc])
+		return c->off[pc];
+	/* Only a function's own start (the framework refuses other jumps). */
+	if (pc != c->func)
+		c->err = -KBPF_EOPNOTSUPP;
+	return (int64_t)c->off[pc] + c->prologue;
 }
 
 /* b or bl to byte offset @to; out of range is -E2BIG on the final pass. */
@@ -441,20 +456,58 @@ static void a64_stub(struct a64 *c)
 	emit(c, 0xd65f03c0u); /* ret */
 }
 
+/* What the function starting at @start uses (enum a64_save). */
+static unsigned int a64_func_save(const struct kbpf_jit_in *in, uint32_t start)
+{
+	unsigned int save = 0;
+
+	for (uint32_t pc = start; pc < in->len; pc++) {
+		const struct bpf_insn *insn = &in->insns[pc];
+
+		if (pc != start && in->is_func[pc])
+			break;
+		for (int i = 0; i < 2; i++) {
+			uint8_t r = i ? insn->src_reg : insn->dst_reg;
+
+			if (r == 6 || r == 7)
+				save |= A64_SAVE_R6_R7;
+			else if (r == 8 || r == 9)
+				save |= A64_SAVE_R8_R9;
+			else if (r == 10)
+				save |= A64_SAVE_STACK;
+		}
+	}
+	return save;
+}
+
+static int a64_frame(const struct a64 *c)
+{
+	return 32 + (c->save & A64_SAVE_R6_R7 ? 16 : 0) +
+	       (c->save & A64_SAVE_R8_R9 ? 16 : 0);
+}
+
 static void a64_prologue(struct a64 *c)
 {
-	a64_pair(c, A64_STP_PRE, A64_FP, A64_LR, A64_ZR, -A64_FN_FRAME);
+	int o = 32;
+
+	a64_pair(c, A64_STP_PRE, A64_FP, A64_LR, A64_ZR, -a64_frame(c));
 	a64_addsub_imm(c, 0x11, true, A64_FP, A64_ZR, 0,
 		       false); /* mov x29, sp */
-	a64_pair(c, A64_STP, 19, 20, A64_ZR, 16);
-	a64_pair(c, A64_STP, 21, 22, A64_ZR, 32);
-	a64_pair(c, A64_STP, A64_JS, A64_RUN, A64_ZR, 48);
+	a64_pair(c, A64_STP, A64_JS, A64_RUN, A64_ZR, 16);
+	if (c->save & A64_SAVE_R6_R7) {
+		a64_pair(c, A64_STP, 19, 20, A64_ZR, o);
+		o += 16;
+	}
+	if (c->save & A64_SAVE_R8_R9)
+		a64_pair(c, A64_STP, 21, 22, A64_ZR, o);
 	a64_mov(c, true, A64_JS, A64_X5);
 	a64_mem(c, a64_ldr, 3, A64_RUN, A64_JS, JS_OFF(run));
 	for (int i = 5; i > 0; i--)
 		a64_mov(c, true, (uint8_t)i, (uint8_t)(i - 1));
 	a64_mov(c, true, A64_X0, A64_X6);
 	/* The BPF stack: [x29 - KBPF_STACK_SIZE, x29). */
+	if (!(c->save & A64_SAVE_STACK))
+		return;
 	if (KBPF_STACK_SIZE >> 12)
 		a64_addsub_imm(c, 0xd1, true, A64_ZR, A64_ZR,
 			       KBPF_STACK_SIZE >> 12, true);
@@ -465,12 +518,19 @@ static void a64_prologue(struct a64 *c)
 
 static void a64_epilogue(struct a64 *c)
 {
-	a64_addsub_imm(c, 0x11, true, A64_ZR, A64_FP, 0,
-		       false); /* mov sp, x29 */
-	a64_pair(c, A64_LDP, 19, 20, A64_ZR, 16);
-	a64_pair(c, A64_LDP, 21, 22, A64_ZR, 32);
-	a64_pair(c, A64_LDP, A64_JS, A64_RUN, A64_ZR, 48);
-	a64_pair(c, A64_LDP_POST, A64_FP, A64_LR, A64_ZR, A64_FN_FRAME);
+	int o = 32;
+
+	if (c->save & A64_SAVE_STACK)
+		a64_addsub_imm(c, 0x11, true, A64_ZR, A64_FP, 0,
+			       false); /* mov sp, x29 */
+	if (c->save & A64_SAVE_R6_R7) {
+		a64_pair(c, A64_LDP, 19, 20, A64_ZR, o);
+		o += 16;
+	}
+	if (c->save & A64_SAVE_R8_R9)
+		a64_pair(c, A64_LDP, 21, 22, A64_ZR, o);
+	a64_pair(c, A64_LDP, A64_JS, A64_RUN, A64_ZR, 16);
+	a64_pair(c, A64_LDP_POST, A64_FP, A64_LR, A64_ZR, a64_frame(c));
 	emit(c, 0xd65f03c0u); /* ret */
 }
 
@@ -1014,11 +1074,6 @@ int kbpf_jit_emit_arm64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 
 	if (!in->len || !in->is_func[0])
 		return -KBPF_EOPNOTSUPP;
-	/* The size of a prologue, for jumps to a function's first instruction. */
-	a64_prologue(&c);
-	c.prologue = (uint32_t)c.n;
-
-	c.n = 0;
 	c.buf = out->buf;
 	c.cap = out->cap;
 	c.first = out->insn_off[in->len] == 0;
@@ -1027,8 +1082,13 @@ int kbpf_jit_emit_arm64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	a64_stub(&c);
 	for (pc = 0; pc < in->len; pc++) {
 		c.off[pc] = (uint32_t)c.n;
-		if (in->is_func[pc])
+		if (in->is_func[pc]) {
+			c.func = pc;
+			c.save = a64_func_save(in, pc);
 			a64_prologue(&c);
+			/* for jumps to the function's first instruction */
+			c.prologue = (uint32_t)c.n - c.off[pc];
+		}
 		err = a64_insn(&c, pc, &skip);
 		if (err)
 			return err;

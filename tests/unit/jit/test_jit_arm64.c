@@ -420,6 +420,53 @@ KBPF_TEST(arm64_native_paths,
 		a64t_free(&t);
 	}
 	{
+		/*
+		 * Frames saving only what they use: a loop back to the main
+		 * function's first instruction (after its prologue), callees
+		 * writing r6/r7 only, r8/r9 only, all four with the stack; the
+		 * caller's r6-r9 survive each.
+		 */
+		const struct bpf_insn p[] = {
+			ALU64_K(BPF_ADD, 0, 1),
+			INSN(BPF_JMP | BPF_JLT | BPF_K, 0, 0, -2, 5),
+			MOV64_K(6, 1),
+			MOV64_K(7, 20),
+			MOV64_K(8, 300),
+			MOV64_K(9, 4000),
+			PCALL(7),
+			PCALL(9),
+			PCALL(11),
+			ALU64_X(BPF_ADD, 0, 6),
+			ALU64_X(BPF_ADD, 0, 7),
+			ALU64_X(BPF_ADD, 0, 8),
+			ALU64_X(BPF_ADD, 0, 9),
+			EXIT,
+			/* 14: r6, r7 */
+			MOV64_K(6, 7),
+			MOV64_K(7, 7),
+			EXIT,
+			/* 17: r8, r9 */
+			MOV64_K(8, 7),
+			MOV64_K(9, 7),
+			EXIT,
+			/* 20: r6-r9 and the stack; r0 = 5 + 50000 */
+			MOV64_K(6, 50000),
+			INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 6, -512, 0),
+			MOV64_K(7, 7),
+			MOV64_K(8, 7),
+			MOV64_K(9, 7),
+			INSN(BPF_LDX | BPF_MEM | BPF_DW, 6, 10, -512, 0),
+			ALU64_X(BPF_ADD, 0, 6),
+			EXIT,
+		};
+
+		T_EQ(a64t_emit(&t, p, 28, NULL, NULL, 0, 0), 0);
+		r0 = a64t_run(&t, &js, &run, 1);
+		a64t_free(&t);
+		T_EQ(r0, 5 + 50000 + 4321);
+		T_EQ(js.status, 0);
+	}
+	{
 		/* may_goto with a budget of 5 */
 		const struct bpf_insn p[] = {
 			MOV64_K(0, 0),
