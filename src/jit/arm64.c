@@ -13,9 +13,10 @@
  * A native function is entered by the C ABI with r1-r5 in x0-x4 and js in
  * x5, so its prologue moves the arguments up by one, and a bpf-to-bpf call
  * moves them down again. A frame saves x19-x22 and allocates the BPF stack
- * only as far as the function uses r6-r9 and r10. x6 carries r0 in: the caller's r0 at a bpf-to-bpf
- * call, 0 from the entry stub, so that a function reading r0 before writing
- * it (which the verifier refuses) still sees what the interpreter's does.
+ * only as far as the function uses r6-r9 and r10. x6 carries r0 in: the
+ * caller's r0 at a bpf-to-bpf call, 0 from the entry stub, so that a
+ * function reading r0 before writing it (which the verifier refuses) still
+ * sees what the interpreter's does.
  *
  * Atomics are LL/SC loops (ldaxr/stlxr, as gcc emits __atomic builtins
  * with __ATOMIC_SEQ_CST for armv8.0-a), so the code runs on every ARMv8.0
