@@ -236,6 +236,43 @@ static double ubpf_ns_per_run(struct bpf_insn *insns, uint32_t len, int reps)
 	ubpf_destroy(vm);
 	return median(s, 7);
 }
+
+/* ubpf's JIT (ubpf_compile) on the same bytes: ns per run, or -1. */
+static double ubpf_jit_ns_per_run(struct bpf_insn *insns, uint32_t len,
+				  int reps)
+{
+	struct ubpf_vm *vm = ubpf_create();
+	uint8_t mem[64] = { 0 };
+	char *err = NULL;
+	ubpf_jit_fn fn;
+	double s[7];
+	volatile uint64_t sink = 0;
+
+	if (!vm)
+		return -1;
+	if (ubpf_load(vm, insns, len * (uint32_t)sizeof(*insns), &err)) {
+		free(err);
+		ubpf_destroy(vm);
+		return -1;
+	}
+	fn = ubpf_compile(vm, &err);
+	if (!fn) {
+		fprintf(stderr, "ubpf_compile: %s\n", err ? err : "?");
+		free(err);
+		ubpf_destroy(vm);
+		return -1;
+	}
+	for (int k = 0; k < 7; k++) {
+		uint64_t t0 = now_ns();
+
+		for (int i = 0; i < reps; i++)
+			sink += fn(mem, sizeof(mem));
+		s[k] = (double)(now_ns() - t0) / reps;
+	}
+	(void)sink;
+	ubpf_destroy(vm);
+	return median(s, 7);
+}
 #endif
 
 /*
@@ -381,9 +418,10 @@ int main(int argc, char **argv)
 	}
 	printf("(-1: the kernel could not be asked; B/insn: native bytes per BPF instruction, functions only)\n");
 #ifdef KBPF_BENCH_UBPF
-	printf("\nagainst ubpf's interpreter, same bytes, same process (ns per executed instruction)\n");
-	printf("%-10s %10s %10s %16s %16s\n", "program", "kbpf fast", "ubpf",
-	       "ubpf/kbpf fast", "ubpf/kbpf checked");
+	printf("\nagainst ubpf's interpreter and JIT, same bytes, same process (ns per executed instruction)\n");
+	printf("%-10s %10s %10s %16s %16s %10s %10s %14s\n", "program",
+	       "kbpf fast", "ubpf", "ubpf/kbpf fast", "ubpf/kbpf checked",
+	       "kbpf JIT", "ubpf JIT", "ubpf JIT/kbpf");
 	for (size_t p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
 		static struct bpf_insn insns[65536];
 		char path[512];
@@ -404,9 +442,19 @@ int main(int argc, char **argv)
 					  KBPF_INTERP_CHECKED, KBPF_PRIV_ALL,
 					  reps);
 		ub = ubpf_ns_per_run(insns, (uint32_t)n, reps);
-		printf("%-10s %10.3f %10.3f %15.2fx %16.2fx\n", progs[p].name,
-		       fast / progs[p].insns, ub / progs[p].insns, ub / fast,
-		       ub / checked);
+		{
+			double comp, kj, uj;
+			size_t bytes;
+
+			kj = kbpf_jit_ns_per_run(insns, (uint32_t)n, reps,
+						 &comp, &bytes);
+			uj = ubpf_jit_ns_per_run(insns, (uint32_t)n, reps);
+			printf("%-10s %10.3f %10.3f %15.2fx %16.2fx %10.3f %10.3f %13.2fx\n",
+			       progs[p].name, fast / progs[p].insns,
+			       ub / progs[p].insns, ub / fast, ub / checked,
+			       kj / progs[p].insns, uj / progs[p].insns,
+			       kj > 0 && uj > 0 ? uj / kj : -1.0);
+		}
 	}
 #else
 	printf("reference (not this run, research/bench-anchors.md): ubpf interpreter 4.4-5.2 ns/insn; configure with -DKBPF_UBPF_DIR=... to measure it here\n");

@@ -1514,8 +1514,10 @@ int kbpf_interp_run_tail(struct kbpf_run *run, uint64_t r1, uint32_t may_goto,
 	return err;
 }
 
-static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
-		      const struct kbpf_interp_args *args, uint64_t *ret)
+static KBPF_NOINLINE int interp_run(struct kbpf_prog *prog,
+				    const struct kbpf_host *host,
+				    const struct kbpf_interp_args *args,
+				    uint64_t *ret)
 {
 	struct interp_state st;
 	struct kbpf_run run = {
@@ -1531,10 +1533,6 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 			     0 };
 	int err, rel;
 
-	/* Native code for the runs fast mode would make (src/jit/). */
-	if (prog->jit && !prog->checked_only &&
-	    (args->mode == KBPF_INTERP_FAST || prog->verified))
-		return prog->jit_run(prog, host, args, ret);
 	st.run = &run;
 	interp_use_prog(&st, prog);
 	st.depth = 0;
@@ -1654,6 +1652,20 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
  * Every run a runner starts comes here: with BPF_ENABLE_STATS on, it is
  * timed and counted (src/core/stats.c); off, it costs one test.
  */
+/*
+ * The runs fast mode would make go to the program's native code
+ * (src/jit/), before the interpreter's large frame is set up.
+ */
+static KBPF_ALWAYS_INLINE int
+interp_run_any(struct kbpf_prog *prog, const struct kbpf_host *host,
+	       const struct kbpf_interp_args *args, uint64_t *ret)
+{
+	if (prog->jit && !prog->checked_only &&
+	    (args->mode == KBPF_INTERP_FAST || prog->verified))
+		return prog->jit_run(prog, host, args, ret);
+	return interp_run(prog, host, args, ret);
+}
+
 int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		    const struct kbpf_interp_args *args, uint64_t *ret)
 {
@@ -1661,9 +1673,9 @@ int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	int err;
 
 	if (!kbpf_stats_enabled(host))
-		return interp_run(prog, host, args, ret);
+		return interp_run_any(prog, host, args, ret);
 	start = host->mono_ns(host);
-	err = interp_run(prog, host, args, ret);
+	err = interp_run_any(prog, host, args, ret);
 	kbpf_prog_stats_add(prog, args->cpu, host->mono_ns(host) - start);
 	return err;
 }

@@ -210,10 +210,8 @@ static uint32_t jit_func_of(const uint32_t *fpc, uint32_t nr, uint32_t pc)
 }
 
 /* Is @t a place a function may start (not an ld_imm64's second half)? */
-static bool jit_target_ok(const struct bpf_insn *insns, uint32_t len,
-			  const uint8_t *second, int64_t t)
+static bool jit_target_ok(uint32_t len, const uint8_t *second, int64_t t)
 {
-	(void)insns;
 	return t >= 0 && t < len && !second[t];
 }
 
@@ -244,14 +242,14 @@ static uint32_t jit_scan(const struct kbpf_prog *prog,
 		if (insn->code == (BPF_JMP | BPF_CALL)) {
 			/* Unresolved helper calls and kfuncs: interpreter. */
 			if (insn->src_reg != BPF_PSEUDO_CALL ||
-			    !jit_target_ok(insns, len, second, t))
+			    !jit_target_ok(len, second, t))
 				return 0;
 			is_func[t] = 1;
 		} else if (insn->code == (BPF_JMP | BPF_CALL | BPF_X)) {
 			return 0;
 		} else if (jit_is_ldimm64(insn) &&
 			   insn->src_reg == BPF_PSEUDO_FUNC) {
-			if (!jit_target_ok(insns, len, second, t))
+			if (!jit_target_ok(len, second, t))
 				return 0;
 			is_func[t] = 1;
 		} else if (BPF_CLASS(insn->code) == BPF_LD &&

@@ -56,6 +56,14 @@
 			T_SKIP("the host's JIT is off (KBPF_JIT=0)");   \
 	} while (0)
 
+/* The host the helpers below use: the POSIX host, or a copy of it. */
+static struct kbpf_host *cur_host;
+
+static const struct kbpf_host *host(void)
+{
+	return cur_host ? cur_host : kbpf_posix_host();
+}
+
 static struct kbpf_map *map_new(uint32_t type, uint32_t ks, uint32_t vs,
 				uint32_t n)
 {
@@ -67,7 +75,7 @@ static struct kbpf_map *map_new(uint32_t type, uint32_t ks, uint32_t vs,
 	a.key_size = ks;
 	a.value_size = vs;
 	a.max_entries = n;
-	if (kbpf_map_create(kbpf_posix_host(), &a, &m))
+	if (kbpf_map_create(host(), &a, &m))
 		return NULL;
 	return m;
 }
@@ -98,7 +106,16 @@ static struct kbpf_prog *load_type(uint32_t type, const struct bpf_insn *insns,
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.license = (uint64_t)(uintptr_t) "GPL";
 	kbpf_posix_set_jit(jit && was);
-	err = kbpf_prog_load(kbpf_posix_host(), &a, &opts, &p);
+	if (cur_host) {
+		struct kbpf_host saved = *cur_host;
+
+		if (!jit)
+			cur_host->jit_alloc = NULL;
+		err = kbpf_prog_load(cur_host, &a, &opts, &p);
+		*cur_host = saved;
+	} else {
+		err = kbpf_prog_load(host(), &a, &opts, &p);
+	}
 	kbpf_posix_set_jit(was);
 	if (err)
 		printf("  load: %d %s\n", err, log);
@@ -121,7 +138,7 @@ static int run(struct kbpf_prog *p, enum kbpf_interp_mode mode, uint64_t *r0)
 					 .mode = mode };
 
 	*r0 = 0xdead;
-	return kbpf_interp_run(p, kbpf_posix_host(), &args, r0);
+	return kbpf_interp_run(p, host(), &args, r0);
 }
 
 /* ---- the differential fuzzer ---- */
@@ -677,7 +694,7 @@ static int run_ctx(struct kbpf_prog *p, uint64_t *ctx, uint64_t *r0)
 					 .mode = KBPF_INTERP_FAST };
 
 	*r0 = 0xdead;
-	return kbpf_interp_run(p, kbpf_posix_host(), &args, r0);
+	return kbpf_interp_run(p, host(), &args, r0);
 }
 
 /* Run @insns natively and in the interpreter: same error and r0. */
@@ -710,10 +727,7 @@ static int both(const struct bpf_insn *insns, uint32_t n, int *err,
 #define BOTH(insns, err, r0) \
 	both(insns, sizeof(insns) / sizeof(insns[0]), err, r0)
 
-KBPF_TEST(jit_tail_calls,
-	  "tail calls go from native code to native code and to a program "
-	  "the interpreter runs, an empty slot falls through, and the 33rd "
-	  "tail call is the last, natively as in the interpreter")
+static void tail_calls(void)
 {
 	struct kbpf_map *pa, *cnt, *maps[2];
 	struct kbpf_prog *t, *u, *m, *sj, *si;
@@ -799,6 +813,30 @@ KBPF_TEST(jit_tail_calls,
 	/* The creator's user reference: empties the slots (the cycle). */
 	kbpf_obj_uref_put(&pa->obj);
 	kbpf_map_put(cnt);
+}
+
+KBPF_TEST(jit_tail_calls,
+	  "tail calls go from native code to native code and to a program "
+	  "the interpreter runs, an empty slot falls through, and the 33rd "
+	  "tail call is the last, natively as in the interpreter")
+{
+	tail_calls();
+}
+
+KBPF_TEST(jit_tail_calls_without_defer_free,
+	  "the same on a host without defer_free: the run holds each program "
+	  "it tail-calls into and gives them back at its end (no leak, no "
+	  "use after free under ASan)")
+{
+	static struct kbpf_host nodefer;
+
+	nodefer = *kbpf_posix_host();
+	nodefer.defer_free = NULL;
+	nodefer.read_lock = NULL;
+	nodefer.read_unlock = NULL;
+	cur_host = &nodefer;
+	tail_calls();
+	cur_host = NULL;
 }
 
 KBPF_TEST(jit_callbacks_and_frames,
@@ -1228,4 +1266,101 @@ KBPF_TEST(jit_verified_policy,
 	T_EQ(policy_calls, 2);
 	kbpf_prog_put(pv);
 	kbpf_prog_put(pu);
+}
+
+KBPF_TEST(jit_stats,
+	  "BPF_ENABLE_STATS counts native runs: run_cnt grows by the runs "
+	  "made, run_time_ns grows, and nothing is counted once stats are off")
+{
+	struct bpf_insn p[] = { MOVK(0, 1), EXIT };
+	static struct jinfo j;
+	union bpf_attr a;
+	struct kbpf_obj *obj;
+	struct kbpf_prog *prog;
+	uint64_t r0, cnt;
+	int fd, sfd;
+
+	NEED_JIT();
+	fd = prog_load_fd(p, 2);
+	T_ASSERT(fd >= 0);
+	obj = kbpf_posix_fd_obj(fd);
+	T_ASSERT(obj != NULL);
+	prog = kbpf_prog_from_obj(obj);
+	T_ASSERT(prog && prog->jit);
+	memset(&a, 0, sizeof(a));
+	a.enable_stats.type = BPF_STATS_RUN_TIME;
+	sfd = kbpf_posix_bpf(BPF_ENABLE_STATS, &a, sizeof(a));
+	T_ASSERT(sfd >= 0);
+	T_EQ(prog_info(fd, &j, 0), 0);
+	cnt = j.info.run_cnt;
+	for (int i = 0; i < 10; i++)
+		T_EQ(run(prog, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(prog_info(fd, &j, 0), 0);
+	T_EQ(j.info.run_cnt, cnt + 10);
+	T_ASSERT(j.info.run_time_ns > 0);
+	kbpf_posix_close(sfd);
+	T_EQ(run(prog, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(prog_info(fd, &j, 0), 0);
+	T_EQ(j.info.run_cnt, cnt + 10);
+	kbpf_obj_put(obj);
+	kbpf_posix_close(fd);
+}
+
+static int seal_calls;
+
+static int seal_fails(const struct kbpf_host *h, void *p, size_t size)
+{
+	(void)h;
+	(void)p;
+	(void)size;
+	seal_calls++;
+	return -KBPF_EPERM;
+}
+
+static void *alloc_fails(const struct kbpf_host *h, size_t size)
+{
+	(void)h;
+	(void)size;
+	return NULL;
+}
+
+/* Loads with the host @h (a copy of the POSIX host) that refuses. */
+static void host_refuses(struct kbpf_host *h)
+{
+	struct bpf_insn p[] = { MOVK(0, 5), ADDK(0, 6), EXIT };
+	struct kbpf_prog *pr;
+	long live = kbpf_posix_jit_live();
+	uint64_t r0;
+
+	*h = *kbpf_posix_host();
+	h->jit_seal = seal_fails;
+	seal_calls = 0;
+	pr = load(p, 3, NULL, 0, true);
+	T_ASSERT(pr != NULL);
+	T_EQ(seal_calls, 1);
+	T_ASSERT(pr->jit == NULL);
+	T_EQ(kbpf_posix_jit_live(), live);
+	T_EQ(run(pr, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(r0, 11);
+	kbpf_prog_put(pr);
+	*h = *kbpf_posix_host();
+	h->jit_alloc = alloc_fails;
+	pr = load(p, 3, NULL, 0, true);
+	T_ASSERT(pr != NULL && pr->jit == NULL);
+	T_EQ(run(pr, KBPF_INTERP_FAST, &r0), 0);
+	T_EQ(r0, 11);
+	kbpf_prog_put(pr);
+}
+
+KBPF_TEST(jit_host_refuses,
+	  "when the host's jit_seal fails or jit_alloc has no memory the "
+	  "program loads anyway and runs in the interpreter, the memory "
+	  "given back")
+{
+	static struct kbpf_host h;
+
+	NEED_JIT();
+	cur_host = &h;
+	host_refuses(&h);
+	cur_host = NULL;
 }
