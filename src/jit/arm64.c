@@ -648,6 +648,16 @@ static void a64_bpf_call(struct a64 *c, uint32_t target)
 	a64_mem(c, a64_str, 2, A64_T0, A64_JS, JS_OFF(depth));
 }
 
+/*
+ * A local function, so that taking its address needs no GOT entry (a
+ * kernel has none: the core_symbols test).
+ */
+static uint64_t a64_ld_pkt_fn(struct kbpf_jit_state *js, int64_t off,
+			      uint32_t size)
+{
+	return kbpf_jit_ld_pkt(js, off, size);
+}
+
 /* LD_ABS / LD_IND: r0 = kbpf_jit_ld_pkt(js, off, size), or 0 and return. */
 static void a64_ld_pkt(struct a64 *c, const struct bpf_insn *insn)
 {
@@ -664,7 +674,7 @@ static void a64_ld_pkt(struct a64 *c, const struct bpf_insn *insn)
 	}
 	a64_mov(c, true, A64_X0, A64_JS);
 	a64_mov_imm(c, true, A64_X2, size);
-	a64_call_abs(c, (uintptr_t)kbpf_jit_ld_pkt);
+	a64_call_abs(c, (uintptr_t)a64_ld_pkt_fn);
 	a64_mem(c, a64_ldr, 2, A64_T0, A64_JS, JS_OFF(pkt_fail));
 	at = c->n;
 	emit(c, 0);
