@@ -31,6 +31,8 @@
 
 #if defined(__x86_64__)
 #define JIT_BACKEND kbpf_jit_emit_x86_64
+#elif defined(__aarch64__)
+#define JIT_BACKEND kbpf_jit_emit_arm64
 #elif defined(__riscv) && __riscv_xlen == 64
 #define JIT_BACKEND kbpf_jit_emit_riscv64
 #endif

@@ -605,7 +605,8 @@ KBPF_TEST(jit_fuzz_blinded,
  * Does @code hold @v as an immediate? On x86-64 its 4 bytes (little-endian);
  * riscv64 builds a 32-bit value with lui (the upper 20 bits, rounded for
  * addiw's sign-extended low 12) and addiw: a lui of those upper bits, into
- * any register.
+ * any register; arm64 16 bits at a time: a movz of its low half followed by
+ * a movk of its high half into the same register.
  */
 static bool has_bytes(const uint8_t *code, size_t len, uint32_t v)
 {
@@ -618,6 +619,20 @@ static bool has_bytes(const uint8_t *code, size_t len, uint32_t v)
 			     (uint32_t)code[i + 3] << 24;
 
 		if ((w & 0x7f) == 0x37 && w >> 12 == hi)
+			return true;
+	}
+	return false;
+#elif defined(__aarch64__)
+	for (size_t i = 0; i + 8 <= len; i += 4) {
+		uint32_t a, b;
+
+		memcpy(&a, code + i, 4);
+		memcpy(&b, code + i + 4, 4);
+		if ((a & 0x7fe00000u) == 0x52800000u && /* movz, lsl 0 */
+		    (b & 0x7fe00000u) == 0x72a00000u && /* movk, lsl 16 */
+		    (a & 0x1f) == (b & 0x1f) &&
+		    ((a >> 5) & 0xffff) == (v & 0xffff) &&
+		    ((b >> 5) & 0xffff) == v >> 16)
 			return true;
 	}
 	return false;
