@@ -9,6 +9,7 @@
 #define KBPF_SRC_SYS_H
 
 #include "btf/btf.h"
+#include "cgroup/cgroup_internal.h"
 #include "core/object.h"
 #include "kbpf/sys.h"
 #include "kbpf/uapi/bpf.h"

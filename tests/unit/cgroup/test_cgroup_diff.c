@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Programs attached to cgroups, kbpf against the kernel: BPF_PROG_ATTACH,
+ * BPF_PROG_DETACH and BPF_PROG_QUERY on a hierarchy of cgroups the test
+ * makes in its own cgroup2 mount (root / a / b / c, and a sibling a / d),
+ * the same fds given to both sides (the POSIX host resolves cgroup2
+ * directories). Compared: every result and errno, and what queries give
+ * back (attach_flags, prog_cnt, revision, the programs and their attach
+ * flags, the effective programs), programs named by the order the test
+ * loaded them since ids differ. Also BPF_PROG_TYPE_CGROUP_DEVICE: its
+ * context rules by offset x size x read/write, its expected attach types,
+ * its return range, the helpers it may call.
+ *
+ * Programs are attached only below the mount's root, in cgroups no task
+ * is in; each test removes its cgroups (which detaches what the kernel
+ * still had) and unmounts, whatever its result.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diff.h"
+#include "insn.h"
+#include "kbpf/uapi/bpf.h"
+#include "kbpf_posix.h"
+#include "kbpf_test.h"
+
+#define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define MOVK(d, k) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, k)
+#define CALL(f) I(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+
+enum { CG_A, CG_B, CG_C, CG_D, NR_CG };
+#define NR_PROGS 5
+
+struct cgenv {
+	char mnt[64];
+	char path[NR_CG][128];
+	int fd[NR_CG];
+	int root_fd;
+	long prog[2][NR_PROGS]; /* per side */
+	uint32_t id[2][NR_PROGS];
+	bool mounted;
+};
+
+static uint32_t prog_id(int side, long fd)
+{
+	struct bpf_prog_info info;
+	union bpf_attr a;
+
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	return side_bpf(side, BPF_OBJ_GET_INFO_BY_FD, &a) ? 0 : info.id;
+}
+
+static long load(int side, uint32_t type, uint32_t eat,
+		 const struct bpf_insn *insns, uint32_t n, char *log,
+		 uint32_t log_size)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.expected_attach_type = eat;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = n;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	if (log) {
+		log[0] = 0;
+		a.log_buf = (uint64_t)(uintptr_t)log;
+		a.log_size = log_size;
+		a.log_level = 1;
+	}
+	return side_bpf(side, BPF_PROG_LOAD, &a);
+}
+
+/* Mount cgroup2 and make the cgroups; false (and a skip) if impossible. */
+static bool cg_setup(struct cgenv *e)
+{
+	static const char *const rel[NR_CG] = { "a", "a/b", "a/b/c", "a/d" };
+	static int seq;
+	const char *why;
+
+	memset(e, 0, sizeof(*e));
+	for (int i = 0; i < NR_CG; i++)
+		e->fd[i] = -1;
+	e->root_fd = -1;
+	if (!oracle_available(&why)) {
+		kbpf_test_skip("kernel oracle: %s", why);
+		return false;
+	}
+	snprintf(e->mnt, sizeof(e->mnt), "/tmp/kbpf-cg-%d-%d", (int)getpid(),
+		 seq++);
+	if (mkdir(e->mnt, 0700) && errno != EEXIST) {
+		kbpf_test_skip("mkdir %s: %s", e->mnt, strerror(errno));
+		return false;
+	}
+	if (mount("none", e->mnt, "cgroup2", 0, NULL)) {
+		kbpf_test_skip("cannot mount cgroup2: %s", strerror(errno));
+		rmdir(e->mnt);
+		return false;
+	}
+	e->mounted = true;
+	for (int i = 0; i < NR_CG; i++) {
+		snprintf(e->path[i], sizeof(e->path[i]),
+			 "%s/kbpf-test-%d-%d/%s", e->mnt, (int)getpid(), seq,
+			 rel[i]);
+		if (i == 0) {
+			char top[128];
+
+			snprintf(top, sizeof(top), "%s/kbpf-test-%d-%d", e->mnt,
+				 (int)getpid(), seq);
+			if (mkdir(top, 0755))
+				goto fail;
+		}
+		if (mkdir(e->path[i], 0755))
+			goto fail;
+		e->fd[i] = open(e->path[i], O_RDONLY | O_DIRECTORY);
+		if (e->fd[i] < 0)
+			goto fail;
+	}
+	return true;
+fail:
+	kbpf_test_skip("cannot make cgroups under %s: %s", e->mnt,
+		       strerror(errno));
+	return false;
+}
+
+static void cg_teardown(struct cgenv *e)
+{
+	char top[128];
+
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < NR_PROGS; i++)
+			if (e->prog[s][i] > 0)
+				side_close(s, e->prog[s][i]);
+	/* kbpf's side: as an rmdir of each cgroup would. */
+	kbpf_posix_reset();
+	for (int i = NR_CG - 1; i >= 0; i--) {
+		if (e->fd[i] >= 0)
+			close(e->fd[i]);
+		if (e->path[i][0])
+			rmdir(e->path[i]);
+	}
+	if (e->path[0][0]) {
+		snprintf(top, sizeof(top), "%.*s",
+			 (int)(strrchr(e->path[0], '/') - e->path[0]),
+			 e->path[0]);
+		rmdir(top);
+	}
+	if (e->mounted)
+		umount2(e->mnt, MNT_DETACH);
+	rmdir(e->mnt);
+}
+
+/* NR_PROGS cgroup skb ingress programs on both sides, with their ids. */
+static bool load_progs(struct cgenv *e, uint32_t type, uint32_t eat)
+{
+	static const struct bpf_insn p[] = { MOVK(0, 1), EXIT };
+
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < NR_PROGS; i++) {
+			e->prog[s][i] = load(s, type, eat, p, 2, NULL, 0);
+			if (e->prog[s][i] < 0) {
+				kbpf_test_fail(
+					__FILE__, __LINE__, "side %d: load: %s",
+					s, oracle_errno_name(e->prog[s][i]));
+				return false;
+			}
+			e->id[s][i] = prog_id(s, e->prog[s][i]);
+		}
+	return true;
+}
+
+/* Program index of id @id on @side, or 100 + id for an unknown one. */
+static uint32_t prog_index(const struct cgenv *e, int side, uint32_t id)
+{
+	for (int i = 0; i < NR_PROGS; i++)
+		if (e->id[side][i] == id)
+			return (uint32_t)i;
+	return 100 + id;
+}
+
+static long attach(const struct cgenv *e, int side, int cg, int prog,
+		   uint32_t type, uint32_t flags, int replace, uint32_t rel,
+		   uint64_t rev)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.target_fd = cg < 0 ? (uint32_t)-cg : (uint32_t)e->fd[cg];
+	a.attach_bpf_fd = prog < 0 ? (uint32_t)-prog :
+				     (uint32_t)e->prog[side][prog];
+	a.attach_type = type;
+	a.attach_flags = flags;
+	if (replace >= 0)
+		a.replace_bpf_fd = (uint32_t)e->prog[side][replace];
+	a.relative_fd = rel;
+	a.expected_revision = rev;
+	return side_bpf(side, BPF_PROG_ATTACH, &a);
+}
+
+static long detach(const struct cgenv *e, int side, int cg, int prog,
+		   uint32_t type, uint64_t rev)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)e->fd[cg];
+	a.attach_bpf_fd = prog < 0 ? 0 : (uint32_t)e->prog[side][prog];
+	a.attach_type = type;
+	a.expected_revision = rev;
+	return side_bpf(side, BPF_PROG_DETACH, &a);
+}
+
+/* What a query gives back, programs as indices. */
+struct qres {
+	long ret;
+	uint32_t attach_flags, prog_cnt;
+	uint64_t revision;
+	uint32_t progs[16], flags[16];
+};
+
+static void query(const struct cgenv *e, int side, int cg, uint32_t type,
+		  uint32_t qflags, uint32_t cnt, bool want_flags,
+		  struct qres *q)
+{
+	uint32_t ids[16];
+	union bpf_attr a;
+
+	memset(q, 0, sizeof(*q));
+	memset(ids, 0, sizeof(ids));
+	memset(&a, 0, sizeof(a));
+	a.query.target_fd = (uint32_t)e->fd[cg];
+	a.query.attach_type = type;
+	a.query.query_flags = qflags;
+	a.query.prog_cnt = cnt;
+	a.query.prog_ids = cnt ? (uint64_t)(uintptr_t)ids : 0;
+	if (want_flags)
+		a.query.prog_attach_flags = (uint64_t)(uintptr_t)q->flags;
+	q->ret = side_bpf(side, BPF_PROG_QUERY, &a);
+	q->attach_flags = a.query.attach_flags;
+	q->prog_cnt = a.query.prog_cnt;
+	q->revision = a.query.revision;
+	for (uint32_t i = 0; i < 16 && i < cnt; i++)
+		q->progs[i] = ids[i] ? prog_index(e, side, ids[i]) : 0xffff;
+}
+
+static bool same_query(const struct qres *k, const struct qres *m)
+{
+	return k->ret == m->ret && k->attach_flags == m->attach_flags &&
+	       k->prog_cnt == m->prog_cnt && k->revision == m->revision &&
+	       !memcmp(k->progs, m->progs, sizeof(k->progs)) &&
+	       !memcmp(k->flags, m->flags, sizeof(k->flags));
+}
+
+static void print_query(const char *side, const struct qres *q)
+{
+	printf("    %s: ret %ld flags %#x cnt %u rev %llu progs", side, q->ret,
+	       q->attach_flags, q->prog_cnt, (unsigned long long)q->revision);
+	for (int i = 0; i < 8; i++)
+		printf(" %u/%#x", q->progs[i], q->flags[i]);
+	printf("\n");
+}
+
+/* Compare one query of every kind on @cg; false after a failure. */
+static bool check_queries(const struct cgenv *e, int cg, uint32_t type,
+			  const char *what)
+{
+	static const struct {
+		uint32_t qflags, cnt;
+		bool flags;
+	} kinds[] = {
+		{ 0, 16, true },
+		{ 0, 0, false },
+		{ 0, 1, true },
+		{ BPF_F_QUERY_EFFECTIVE, 16, false },
+		{ BPF_F_QUERY_EFFECTIVE, 1, false },
+		{ BPF_F_QUERY_EFFECTIVE, 16, true },
+	};
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct qres q[2];
+
+		for (int s = 0; s < 2; s++)
+			query(e, s, cg, type, kinds[k].qflags, kinds[k].cnt,
+			      kinds[k].flags, &q[s]);
+		if (!same_query(&q[0], &q[1])) {
+			print_query("kernel", &q[0]);
+			print_query("kbpf  ", &q[1]);
+			kbpf_test_fail(__FILE__, __LINE__,
+				       "%s: query %zu of cgroup %d differs",
+				       what, k, cg);
+			return false;
+		}
+	}
+	return true;
+}
+
+#define SAME(expr_k, expr_m, ...)                                             \
+	do {                                                                  \
+		long r_k_ = (expr_k), r_m_ = (expr_m);                        \
+		if (r_k_ != r_m_ && !(r_k_ >= 0 && r_m_ >= 0)) {              \
+			printf("    ");                                       \
+			printf(__VA_ARGS__);                                  \
+			printf("\n");                                         \
+			T_FAIL("kernel %s, kbpf %s", oracle_errno_name(r_k_), \
+			       oracle_errno_name(r_m_));                      \
+		}                                                             \
+	} while (0)
+
+#define BOTH(call, ...)                      \
+	SAME(({                              \
+		     int side = SIDE_KERNEL; \
+		     call;                   \
+	     }),                             \
+	     ({                              \
+		     int side = SIDE_KBPF;   \
+		     call;                   \
+	     }),                             \
+	     __VA_ARGS__)
+
+static void attach_errnos_body(struct cgenv *e)
+{
+	static const struct bpf_insn p[] = { MOVK(0, 1), EXIT };
+	uint32_t in = BPF_CGROUP_INET_INGRESS;
+	long sf[2];
+	int file;
+
+	if (!load_progs(e, BPF_PROG_TYPE_CGROUP_SKB, in))
+		return;
+	for (int s = 0; s < 2; s++)
+		sf[s] = load(s, BPF_PROG_TYPE_SOCKET_FILTER, 0, p, 2, NULL, 0);
+	file = open("/proc/self/stat", O_RDONLY);
+	T_ASSERT(file >= 0);
+	/* The target: not an fd, not a cgroup. */
+	BOTH(attach(e, side, -1000, 0, in, 0, -1, 0, 0), "target fd 1000");
+	BOTH(attach(e, side, -file, 0, in, 0, -1, 0, 0), "target a file");
+	BOTH(attach(e, side, CG_A, -1000, in, 0, -1, 0, 0), "prog fd 1000");
+	BOTH(attach(e, side, CG_A, -file, in, 0, -1, 0, 0), "prog fd a file");
+	BOTH(attach(e, side, CG_A, -(int)sf[side], in, 0, -1, 0, 0),
+	     "a socket filter");
+	BOTH(attach(e, side, CG_A, 0, BPF_CGROUP_DEVICE, 0, -1, 0, 0),
+	     "skb program to the device hook");
+	BOTH(attach(e, side, CG_A, 0, 200, 0, -1, 0, 0), "attach type 200");
+	BOTH(attach(e, side, CG_A, 0, BPF_PERF_EVENT, 0, -1, 0, 0),
+	     "BPF_PERF_EVENT");
+	BOTH(attach(e, side, CG_A, 0, BPF_XDP, 0, -1, 0, 0), "BPF_XDP");
+	/* Flags. */
+	BOTH(attach(e, side, CG_A, 0, in, 1u << 7, -1, 0, 0), "flag bit 7");
+	BOTH(attach(e, side, CG_A, 0, in, 1u << 12, -1, 0, 0), "flag bit 12");
+	BOTH(attach(e, side, CG_A, 0, in,
+		    BPF_F_ALLOW_OVERRIDE | BPF_F_ALLOW_MULTI, -1, 0, 0),
+	     "OVERRIDE|MULTI");
+	BOTH(attach(e, side, CG_A, 0, in, BPF_F_REPLACE, 1, 0, 0),
+	     "REPLACE without MULTI");
+	BOTH(attach(e, side, CG_A, 0, in, BPF_F_ALLOW_MULTI | BPF_F_REPLACE, -1,
+		    0, 0),
+	     "REPLACE with fd 0");
+	BOTH(attach(e, side, CG_A, 0, in,
+		    BPF_F_ALLOW_MULTI | BPF_F_REPLACE | BPF_F_BEFORE, 1, 0, 0),
+	     "REPLACE|BEFORE");
+	BOTH(attach(e, side, CG_A, 0, in, BPF_F_ALLOW_MULTI | BPF_F_REPLACE, 1,
+		    0, 0),
+	     "REPLACE of a program not attached");
+	BOTH(attach(e, side, CG_A, 0, in, BPF_F_ALLOW_MULTI | BPF_F_LINK, -1, 0,
+		    0),
+	     "BPF_F_LINK");
+	BOTH(attach(e, side, CG_A, 0, in, BPF_F_ALLOW_MULTI, -1, 1000, 0),
+	     "relative fd without BEFORE/AFTER");
+	BOTH(attach(e, side, CG_A, 0, in, BPF_F_ALLOW_MULTI | BPF_F_BEFORE, -1,
+		    1000, 0),
+	     "BEFORE a bad fd");
+	BOTH(attach(e, side, CG_A, 0, in, BPF_F_ALLOW_MULTI | BPF_F_BEFORE, -1,
+		    (uint32_t)file, 0),
+	     "BEFORE a file");
+	BOTH(attach(e, side, CG_A, 0, in,
+		    BPF_F_ALLOW_MULTI | BPF_F_BEFORE | BPF_F_ID, -1, 0x7ffffff0,
+		    0),
+	     "BEFORE an unknown id");
+	BOTH(attach(e, side, CG_A, 0, in,
+		    BPF_F_ALLOW_MULTI | BPF_F_AFTER | BPF_F_ID, -1, 0, 0),
+	     "AFTER id 0");
+	BOTH(attach(e, side, CG_A, 0, in,
+		    BPF_F_ALLOW_MULTI | BPF_F_BEFORE | BPF_F_AFTER, -1, 0, 0),
+	     "BEFORE|AFTER on an empty list");
+	BOTH(attach(e, side, CG_A, 0, in, 0, -1, 0, 5), "expected revision 5");
+	/* Detach and query on an empty cgroup. */
+	/* BEFORE|AFTER without an anchor on an empty list attached. */
+	BOTH(detach(e, side, CG_A, 0, in, 0), "detach it");
+	BOTH(detach(e, side, CG_A, 0, in, 2), "detach, expected revision 2");
+	BOTH(detach(e, side, CG_A, 0, in, 3), "detach, expected revision 3");
+	BOTH(detach(e, side, CG_A, 0, 200, 0), "detach type 200");
+	for (int s = 0; s < 2; s++) {
+		union bpf_attr a;
+		long r[2];
+
+		(void)s;
+		for (int side = 0; side < 2; side++) {
+			memset(&a, 0, sizeof(a));
+			a.target_fd = (uint32_t)e->fd[CG_A];
+			a.attach_type = in;
+			a.attach_flags = s ? 0 : BPF_F_ALLOW_MULTI;
+			a.relative_fd = s ? 5 : 0;
+			r[side] = side_bpf(side, BPF_PROG_DETACH, &a);
+		}
+		SAME(r[0], r[1], "detach with flags/relative fd (%d)", s);
+	}
+	{
+		union bpf_attr a;
+		long r[2];
+		uint32_t ids[4], fl[4];
+
+		for (int side = 0; side < 2; side++) {
+			memset(&a, 0, sizeof(a));
+			a.query.target_fd = (uint32_t)e->fd[CG_A];
+			a.query.attach_type = in;
+			a.query.query_flags = 2;
+			r[side] = side_bpf(side, BPF_PROG_QUERY, &a);
+		}
+		SAME(r[0], r[1], "query flag 2");
+		for (int side = 0; side < 2; side++) {
+			memset(&a, 0, sizeof(a));
+			a.query.target_fd = (uint32_t)e->fd[CG_A];
+			a.query.attach_type = in;
+			a.query.query_flags = BPF_F_QUERY_EFFECTIVE;
+			a.query.prog_cnt = 4;
+			a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+			a.query.prog_attach_flags = (uint64_t)(uintptr_t)fl;
+			r[side] = side_bpf(side, BPF_PROG_QUERY, &a);
+		}
+		SAME(r[0], r[1], "effective query with prog_attach_flags");
+		for (int side = 0; side < 2; side++) {
+			memset(&a, 0, sizeof(a));
+			a.query.target_fd = 1000;
+			a.query.attach_type = in;
+			r[side] = side_bpf(side, BPF_PROG_QUERY, &a);
+		}
+		SAME(r[0], r[1], "query of fd 1000");
+		for (uint32_t t = 0; t < __MAX_BPF_ATTACH_TYPE + 2; t++) {
+			for (int side = 0; side < 2; side++) {
+				memset(&a, 0, sizeof(a));
+				a.query.target_fd = (uint32_t)e->fd[CG_A];
+				a.query.attach_type = t;
+				a.query.prog_cnt = 4;
+				a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+				r[side] = side_bpf(side, BPF_PROG_QUERY, &a);
+			}
+			/* kbpf lacks the non-cgroup attach points. */
+			if (r[1] == -EOPNOTSUPP)
+				continue;
+			SAME(r[0], r[1], "query of attach type %u", t);
+			if (r[0] >= 0)
+				T_EQ(a.query.prog_cnt, 0);
+		}
+	}
+	close(file);
+	for (int s = 0; s < 2; s++)
+		side_close(s, sf[s]);
+}
+
+KBPF_TEST(
+	cgroup_attach_errnos,
+	"PROG_ATTACH/DETACH/QUERY refuse bad targets, programs, attach types, flags, anchors and revisions with the kernel's errno")
+{
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	attach_errnos_body(&e);
+	cg_teardown(&e);
+}
+
+static void override_rules_body(struct cgenv *e)
+{
+	uint32_t in = BPF_CGROUP_INET_INGRESS;
+	uint32_t ov = BPF_F_ALLOW_OVERRIDE, mu = BPF_F_ALLOW_MULTI;
+
+	if (!load_progs(e, BPF_PROG_TYPE_CGROUP_SKB, in))
+		return;
+	/* Linux's rules, step by step; queries of every cgroup after each. */
+	static const struct step {
+		char op; /* a: attach, d: detach */
+		int cg, prog;
+		uint32_t flags;
+		int replace;
+		int rel; /* relative program (index), -1: none */
+	} steps[] = {
+		{ 'a', CG_A, 0, 0, -1, -1 },
+		{ 'a', CG_B, 1, 0, -1, -1 }, /* EPERM: a is not overridable */
+		{ 'a', CG_B, 1, BPF_F_ALLOW_OVERRIDE, -1, -1 }, /* EPERM */
+		{ 'a', CG_A, 1, 0, -1, -1 }, /* replaces 0 */
+		{ 'a', CG_A, 2, BPF_F_ALLOW_MULTI, -1, -1 }, /* EPERM: flags */
+		{ 'd', CG_A, 3, 0, -1, -1 }, /* the one program goes */
+		{ 'd', CG_A, 3, 0, -1, -1 }, /* ENOENT */
+		{ 'a', CG_A, 0, BPF_F_ALLOW_OVERRIDE, -1, -1 },
+		{ 'a', CG_B, 1, 0, -1, -1 },
+		{ 'a', CG_C, 2, 0, -1, -1 }, /* EPERM: b is not overridable */
+		{ 'a', CG_D, 2, BPF_F_ALLOW_MULTI, -1, -1 },
+		{ 'a', CG_D, 3, BPF_F_ALLOW_MULTI, -1, -1 },
+		{ 'a', CG_D, 3, BPF_F_ALLOW_MULTI, -1, -1 }, /* EINVAL: twice */
+		{ 'a', CG_D, 4, BPF_F_ALLOW_MULTI | BPF_F_BEFORE, -1, 3 },
+		{ 'a', CG_D, 0, BPF_F_ALLOW_MULTI | BPF_F_AFTER, -1, 2 },
+		{ 'a', CG_D, 1, BPF_F_ALLOW_MULTI | BPF_F_REPLACE, 4, -1 },
+		{ 'd', CG_D, -1, 0, -1, -1 }, /* EINVAL: MULTI needs the fd */
+		{ 'd', CG_D, 3, 0, -1, -1 },
+		{ 'd', CG_B, -1, 0, -1, -1 },
+		{ 'd', CG_A, -1, 0, -1, -1 },
+		{ 'a', CG_A, 0, BPF_F_ALLOW_MULTI, -1, -1 },
+		{ 'a', CG_A, 1, BPF_F_ALLOW_MULTI | BPF_F_PREORDER, -1, -1 },
+		{ 'a', CG_B, 2, BPF_F_ALLOW_MULTI | BPF_F_PREORDER, -1, -1 },
+		{ 'a', CG_B, 3, BPF_F_ALLOW_MULTI, -1, -1 },
+		{ 'a', CG_C, 4, BPF_F_ALLOW_OVERRIDE, -1, -1 },
+		{ 'a', CG_C, 0, 0, -1, -1 }, /* EPERM: flags differ */
+		{ 'a', CG_B, 4, BPF_F_ALLOW_MULTI | BPF_F_BEFORE, -1, 2 },
+		{ 'a', CG_B, 4,
+		  BPF_F_ALLOW_MULTI | BPF_F_AFTER | BPF_F_PREORDER, -1,
+		  3 }, /* EINVAL: anchor's preorder differs */
+		{ 'a', CG_B, 4,
+		  BPF_F_ALLOW_MULTI | BPF_F_AFTER | BPF_F_PREORDER, -1, 2 },
+		{ 'a', CG_B, 0, BPF_F_ALLOW_MULTI | BPF_F_AFTER, -1, 1 },
+		{ 'd', CG_B, 2, 0, -1, -1 },
+		{ 'd', CG_A, 0, 0, -1, -1 },
+	};
+	(void)ov;
+	(void)mu;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		const struct step *st = &steps[i];
+		long r[2];
+
+		for (int s = 0; s < 2; s++) {
+			if (st->op == 'a')
+				r[s] = attach(
+					e, s, st->cg, st->prog, in, st->flags,
+					st->replace,
+					st->rel < 0 ?
+						0 :
+						(uint32_t)e->prog[s][st->rel],
+					0);
+			else
+				r[s] = detach(e, s, st->cg, st->prog, in, 0);
+		}
+		SAME(r[0], r[1], "step %zu (%c cgroup %d prog %d flags %#x)", i,
+		     st->op, st->cg, st->prog, st->flags);
+		for (int cg = 0; cg < NR_CG; cg++)
+			if (!check_queries(e, cg, in, "override rules"))
+				return;
+	}
+}
+
+KBPF_TEST(
+	cgroup_override_rules,
+	"attach and detach over a hierarchy follow Linux's NONE/OVERRIDE/MULTI rules, REPLACE, BEFORE/AFTER and PREORDER; queries and effective arrays match after each step")
+{
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	override_rules_body(&e);
+	cg_teardown(&e);
+}
+
+/* Random operations on both sides; every result and query compared. */
+static void random_ops_body(struct cgenv *e)
+{
+	static const uint32_t flag_choices[] = {
+		0,
+		BPF_F_ALLOW_OVERRIDE,
+		BPF_F_ALLOW_MULTI,
+		BPF_F_ALLOW_MULTI | BPF_F_PREORDER,
+		BPF_F_ALLOW_MULTI | BPF_F_REPLACE,
+		BPF_F_ALLOW_MULTI | BPF_F_BEFORE,
+		BPF_F_ALLOW_MULTI | BPF_F_AFTER,
+		BPF_F_ALLOW_MULTI | BPF_F_BEFORE | BPF_F_PREORDER,
+		BPF_F_ALLOW_MULTI | BPF_F_AFTER | BPF_F_PREORDER,
+		BPF_F_ALLOW_MULTI | BPF_F_BEFORE | BPF_F_ID,
+	};
+	uint32_t types[2] = { BPF_CGROUP_INET_INGRESS, BPF_CGROUP_INET_EGRESS };
+	uint64_t seed = kbpf_test_seed(), state = seed;
+	int ops = 0;
+
+	if (!load_progs(e, BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS))
+		return;
+	for (int i = 0; i < 400; i++) {
+		uint64_t r = kbpf_test_rand(&state);
+		int cg = (int)(r % NR_CG), prog = (int)((r >> 8) % NR_PROGS);
+		uint32_t t = types[(r >> 16) & 1];
+		uint32_t flags = flag_choices[(r >> 20) % 10];
+		int other = (int)((r >> 28) % NR_PROGS);
+		uint64_t rev = ((r >> 32) & 7) == 0 ? (r >> 35) % 4 : 0;
+		long res[2];
+
+		for (int s = 0; s < 2; s++) {
+			if ((r >> 40) % 3 == 0) {
+				res[s] = detach(e, s, cg,
+						(r >> 44) % 5 ? prog : -1, t,
+						rev);
+			} else {
+				uint32_t rel = 0;
+
+				if (flags & BPF_F_ID)
+					rel = e->id[s][other];
+				else if (flags & (BPF_F_BEFORE | BPF_F_AFTER) &&
+					 (r >> 50) & 1)
+					rel = (uint32_t)e->prog[s][other];
+				res[s] = attach(e, s, cg, prog, t, flags,
+						flags & BPF_F_REPLACE ? other :
+									-1,
+						rel, rev);
+			}
+		}
+		ops++;
+		if (getenv("KBPF_CG_TRACE"))
+			printf("  op %d: %s cg %d prog %d t %u flags %#x other %d rev %llu -> %ld %ld\n",
+			       i, (r >> 40) % 3 == 0 ? "detach" : "attach", cg,
+			       (r >> 40) % 3 == 0 && !((r >> 44) % 5) ? -1 :
+									prog,
+			       t, flags, other, (unsigned long long)rev, res[0],
+			       res[1]);
+		SAME(res[0], res[1],
+		     "seed %llu op %d: cgroup %d prog %d type %u flags %#x other %d rev %llu",
+		     (unsigned long long)seed, i, cg, prog, t, flags, other,
+		     (unsigned long long)rev);
+		for (int c = 0; c < NR_CG; c++)
+			if (!check_queries(e, c, t, "random ops"))
+				return;
+	}
+	printf("  %d random operations, queries of 4 cgroups after each\n",
+	       ops);
+}
+
+KBPF_TEST(
+	cgroup_random_ops,
+	"400 random attach/detach operations (flags, anchors, revisions) give the kernel's results, lists, flags, revisions and effective arrays")
+{
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	random_ops_body(&e);
+	cg_teardown(&e);
+}
