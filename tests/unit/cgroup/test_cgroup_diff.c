@@ -654,3 +654,81 @@ KBPF_TEST(
 	random_ops_body(&e);
 	cg_teardown(&e);
 }
+
+static void attach_by_load_body(struct cgenv *e)
+{
+	static const struct bpf_insn ret1[] = { MOVK(0, 1), EXIT };
+	static const struct bpf_insn ret2[] = { MOVK(0, 2), EXIT };
+	static const struct {
+		const char *what;
+		uint32_t type, eat;
+		const struct bpf_insn *p;
+		uint32_t target;
+	} cases[] = {
+		{ "device program on the device hook",
+		  BPF_PROG_TYPE_CGROUP_DEVICE, 0, ret1, BPF_CGROUP_DEVICE },
+		{ "device program (loaded for egress) on the device hook",
+		  BPF_PROG_TYPE_CGROUP_DEVICE, BPF_CGROUP_INET_EGRESS, ret1,
+		  BPF_CGROUP_DEVICE },
+		{ "device program on ingress", BPF_PROG_TYPE_CGROUP_DEVICE, 0,
+		  ret1, BPF_CGROUP_INET_INGRESS },
+		{ "device program on sysctl", BPF_PROG_TYPE_CGROUP_DEVICE, 0,
+		  ret1, BPF_CGROUP_SYSCTL },
+		{ "egress program returning 2 on ingress",
+		  BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_EGRESS, ret2,
+		  BPF_CGROUP_INET_INGRESS },
+		{ "egress program returning 2 on egress",
+		  BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_EGRESS, ret2,
+		  BPF_CGROUP_INET_EGRESS },
+		{ "egress program returning 1 on ingress",
+		  BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_EGRESS, ret1,
+		  BPF_CGROUP_INET_INGRESS },
+		{ "ingress program on egress", BPF_PROG_TYPE_CGROUP_SKB,
+		  BPF_CGROUP_INET_INGRESS, ret1, BPF_CGROUP_INET_EGRESS },
+		{ "skb program on the device hook", BPF_PROG_TYPE_CGROUP_SKB,
+		  BPF_CGROUP_INET_INGRESS, ret1, BPF_CGROUP_DEVICE },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long fd[2], r[2];
+
+		for (int s = 0; s < 2; s++) {
+			fd[s] = load(s, cases[i].type, cases[i].eat, cases[i].p,
+				     2, NULL, 0);
+			e->prog[s][0] = fd[s];
+			e->id[s][0] = prog_id(s, fd[s]);
+			r[s] = fd[s] < 0 ?
+				       fd[s] :
+				       attach(e, s, CG_B, 0, cases[i].target,
+					      BPF_F_ALLOW_MULTI, -1, 0, 0);
+		}
+		SAME(fd[0], fd[1], "load: %s", cases[i].what);
+		SAME(r[0], r[1], "%s", cases[i].what);
+		if (!check_queries(e, CG_B, cases[i].target, cases[i].what) ||
+		    !check_queries(e, CG_C, cases[i].target, cases[i].what))
+			return;
+		for (int s = 0; s < 2; s++) {
+			if (r[s] >= 0)
+				T_EQ(detach(e, s, CG_B, 0, cases[i].target, 0),
+				     0);
+			side_close(s, fd[s]);
+			e->prog[s][0] = 0;
+		}
+	}
+}
+
+KBPF_TEST(
+	cgroup_attach_by_load,
+	"the attach type must suit how the program was loaded: device programs on BPF_CGROUP_DEVICE only, an egress program that may return 2..3 on egress only (kbpf's verifier finds it)")
+{
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	attach_by_load_body(&e);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	cg_teardown(&e);
+}

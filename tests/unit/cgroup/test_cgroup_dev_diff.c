@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+/*
+ * BPF_PROG_TYPE_CGROUP_DEVICE at load, kbpf against the kernel: its
+ * context (struct bpf_cgroup_dev_ctx) by offset x size x load/store, the
+ * expected attach types it loads with, its return range (under the
+ * verifier), the helpers it may call; and the attach-time rules of cgroup
+ * programs that depend on how they were loaded (a device program only on
+ * BPF_CGROUP_DEVICE, an egress skb program that may return 2 or 3 only on
+ * egress).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diff.h"
+#include "insn.h"
+#include "kbpf/disasm.h"
+#include "kbpf/uapi/bpf.h"
+#include "kbpf_posix.h"
+#include "kbpf_test.h"
+
+#define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define MOVK(d, k) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, k)
+#define MOV(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define CALL(f) I(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+
+static char klog[65536], mlog[65536];
+
+static long load(int side, uint32_t type, uint32_t eat,
+		 const struct bpf_insn *insns, uint32_t n, char *log)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.expected_attach_type = eat;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = n;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	if (log) {
+		log[0] = 0;
+		a.log_buf = (uint64_t)(uintptr_t)log;
+		a.log_size = sizeof(klog);
+		a.log_level = 1;
+	}
+	return side_bpf(side, BPF_PROG_LOAD, &a);
+}
+
+static void ctx_access_body(void)
+{
+	static const uint8_t sizes[4] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+	int cases = 0, ok = 0;
+
+	for (int off = -4; off <= 16; off++)
+		for (int sz = 0; sz < 4; sz++)
+			for (int kind = 0; kind < 4; kind++) {
+				struct bpf_insn p[3];
+				long fd[2];
+
+				/* 0: load, 1: sign-extending load, 2: store
+				 * of a register, 3: store of an immediate. */
+				if (kind == 0)
+					p[0] = I(BPF_LDX | BPF_MEM | sizes[sz],
+						 2, 1, off, 0);
+				else if (kind == 1)
+					p[0] = I(BPF_LDX | BPF_MEMSX |
+							 sizes[sz],
+						 2, 1, off, 0);
+				else if (kind == 2)
+					p[0] = I(BPF_STX | BPF_MEM | sizes[sz],
+						 1, 1, off, 0);
+				else
+					p[0] = I(BPF_ST | BPF_MEM | sizes[sz],
+						 1, 0, off, 7);
+				if (kind == 1 && sz == 3)
+					continue; /* no 64-bit sign extension */
+				p[1] = MOVK(0, 1);
+				p[2] = EXIT;
+				for (int s = 0; s < 2; s++)
+					fd[s] = load(
+						s, BPF_PROG_TYPE_CGROUP_DEVICE,
+						0, p, 3, NULL);
+				cases++;
+				ok += fd[0] >= 0;
+				if (!same_result(fd[0], fd[1]))
+					T_FAIL("off %d size %d kind %d: kernel %s kbpf %s",
+					       off, 1 << sz, kind,
+					       oracle_errno_name(fd[0]),
+					       oracle_errno_name(fd[1]));
+				for (int s = 0; s < 2; s++)
+					side_close(s, fd[s]);
+			}
+	printf("  %d context accesses compared, %d of them allowed\n", cases,
+	       ok);
+}
+
+KBPF_TEST(
+	cgroup_device_ctx_access,
+	"struct bpf_cgroup_dev_ctx accesses by offset x size x load/store are allowed and refused as the kernel's, with and without kbpf's verifier")
+{
+	NEED_KERNEL();
+	ctx_access_body();
+	if (kbpf_test_failed())
+		return;
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	ctx_access_body();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+}
+
+static void load_rules_body(void)
+{
+	static const uint32_t eats[] = { 0,
+					 BPF_CGROUP_INET_EGRESS,
+					 BPF_CGROUP_DEVICE,
+					 BPF_CGROUP_SYSCTL,
+					 BPF_XDP,
+					 __MAX_BPF_ATTACH_TYPE,
+					 1000 };
+	static const struct {
+		const char *what;
+		struct bpf_insn p[4];
+		uint32_t n;
+	} progs[] = {
+		{ "r0 = 0", { MOVK(0, 0), EXIT }, 2 },
+		{ "r0 = 1", { MOVK(0, 1), EXIT }, 2 },
+		{ "r0 = 2", { MOVK(0, 2), EXIT }, 2 },
+		{ "r0 = -1", { MOVK(0, -1), EXIT }, 2 },
+		{ "r0 = ctx", { MOV(0, 1), EXIT }, 2 },
+		{ "r0 = access_type & 1",
+		  { I(BPF_LDX | BPF_MEM | BPF_W, 0, 1, 0, 0),
+		    I(BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 1), EXIT },
+		  3 },
+		{ "r0 = major",
+		  { I(BPF_LDX | BPF_MEM | BPF_W, 0, 1, 4, 0), EXIT },
+		  2 },
+		{ "ld_abs",
+		  { I(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0), EXIT },
+		  2 },
+	};
+	int cases = 0;
+
+	for (size_t e = 0; e < sizeof(eats) / sizeof(eats[0]); e++)
+		for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+			long fd[2];
+
+			fd[0] = load(SIDE_KERNEL, BPF_PROG_TYPE_CGROUP_DEVICE,
+				     eats[e], progs[i].p, progs[i].n, klog);
+			fd[1] = load(SIDE_KBPF, BPF_PROG_TYPE_CGROUP_DEVICE,
+				     eats[e], progs[i].p, progs[i].n, mlog);
+			cases++;
+			if (!same_result(fd[0], fd[1])) {
+				printf("    kernel log: %s\n    kbpf log: %s\n",
+				       klog, mlog);
+				T_FAIL("%s, expected_attach_type %u: kernel %s kbpf %s",
+				       progs[i].what, eats[e],
+				       oracle_errno_name(fd[0]),
+				       oracle_errno_name(fd[1]));
+			}
+			for (int s = 0; s < 2; s++)
+				side_close(s, fd[s]);
+		}
+	printf("  %d loads compared\n", cases);
+}
+
+KBPF_TEST(
+	cgroup_device_load_rules,
+	"a cgroup device program loads with any expected_attach_type; its return range (0..1, a scalar), LD_ABS and context reads are judged as the kernel does under kbpf's verifier")
+{
+	NEED_KERNEL();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	load_rules_body();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+}
+
+/* What a load that calls one helper says of it. */
+enum avail { AVAIL, NOT_FOR_TYPE, UNKNOWN };
+
+static enum avail helper_avail(long fd, const char *log)
+{
+	if (fd >= 0)
+		return AVAIL;
+	if (strstr(log, "program of this type cannot use") ||
+	    strstr(log, "unknown func"))
+		return NOT_FOR_TYPE;
+	if (strstr(log, "invalid func"))
+		return UNKNOWN;
+	return AVAIL; /* refused for its arguments: the helper is there */
+}
+
+KBPF_TEST(
+	cgroup_device_helpers,
+	"the helpers a cgroup device program may call are the kernel's: none the kernel refuses it, none refused for its type that the kernel allows (helpers kbpf lacks altogether are counted)")
+{
+	int avail = 0, lacks = 0, differ = 0;
+
+	NEED_KERNEL();
+	for (int id = 1; id < __BPF_FUNC_MAX_ID; id++) {
+		struct bpf_insn p[] = { MOVK(1, 0), MOVK(2, 0), MOVK(3, 0),
+					MOVK(4, 0), MOVK(5, 0), CALL(id),
+					MOVK(0, 1), EXIT };
+		enum avail k, m;
+		long fd[2];
+
+		fd[0] = load(SIDE_KERNEL, BPF_PROG_TYPE_CGROUP_DEVICE, 0, p, 8,
+			     klog);
+		fd[1] = load(SIDE_KBPF, BPF_PROG_TYPE_CGROUP_DEVICE, 0, p, 8,
+			     mlog);
+		k = helper_avail(fd[0], klog);
+		m = helper_avail(fd[1], mlog);
+		avail += k == AVAIL;
+		if (k == AVAIL && m == UNKNOWN) {
+			printf("%s%s", lacks ? " " : "  kbpf lacks:",
+			       kbpf_helper_name((uint32_t)id));
+			lacks++;
+		} else if ((k == AVAIL) != (m == AVAIL)) {
+			printf("    helper %d: kernel %s, kbpf %s\n", id,
+			       k == AVAIL ? "allows" : "refuses",
+			       m == AVAIL ? "allows" : "refuses");
+			differ++;
+		}
+		for (int s = 0; s < 2; s++)
+			side_close(s, fd[s]);
+	}
+	printf("\n  %d helpers available to cgroup device programs on the kernel; kbpf lacks %d of them; %d differ\n",
+	       avail, lacks, differ);
+	T_EQ(differ, 0);
+}
