@@ -685,6 +685,18 @@ pub struct kbpf_host {
     pub current_cgroup_id: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, level: crate::ffi::c_int) -> u64,
     >,
+    pub cgroup_parent: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            cgrp: *mut crate::ffi::c_void,
+        ) -> *mut crate::ffi::c_void,
+    >,
+    pub cgroup_bpf: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            cgrp: *mut crate::ffi::c_void,
+        ) -> *mut *mut crate::ffi::c_void,
+    >,
     pub current_pidns: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
@@ -768,7 +780,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        464usize,
+        480usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1388,6 +1400,40 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_current_cgroup_id();
+    fn test_field_cgroup_parent() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cgroup_parent) as usize - ptr as usize
+            },
+            288usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(cgroup_parent)
+            )
+        );
+    }
+    test_field_cgroup_parent();
+    fn test_field_cgroup_bpf() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cgroup_bpf) as usize - ptr as usize
+            },
+            296usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(cgroup_bpf)
+            )
+        );
+    }
+    test_field_cgroup_bpf();
     fn test_field_current_pidns() {
         assert_eq!(
             unsafe {
@@ -1395,7 +1441,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_pidns) as usize - ptr as usize
             },
-            288usize,
+            304usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1412,7 +1458,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).numa_node_id) as usize - ptr as usize
             },
-            296usize,
+            312usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1429,7 +1475,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).netns_cookie) as usize - ptr as usize
             },
-            304usize,
+            320usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1446,7 +1492,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).hz) as usize - ptr as usize
             },
-            312usize,
+            328usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1463,7 +1509,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            320usize,
+            336usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1480,7 +1526,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            328usize,
+            344usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1497,7 +1543,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            336usize,
+            352usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1514,7 +1560,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            344usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1531,7 +1577,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            352usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1548,7 +1594,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            360usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1565,7 +1611,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            368usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1582,7 +1628,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            376usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1599,7 +1645,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).task_fd_get) as usize - ptr as usize
             },
-            384usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1616,7 +1662,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            392usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1633,7 +1679,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            400usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1650,7 +1696,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            408usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1667,7 +1713,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            416usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1684,7 +1730,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            424usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1701,7 +1747,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            432usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1718,7 +1764,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            440usize,
+            456usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1735,7 +1781,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            448usize,
+            464usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1752,7 +1798,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            456usize,
+            472usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -17900,6 +17946,11 @@ extern "C" {
         flags: u64,
     ) -> crate::ffi::c_long;
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_cgroup_bpf {
+    _unused: [u8; 0],
+}
 pub type atomic_uint = u32;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -17912,12 +17963,14 @@ pub struct kbpf_state {
     pub stats_users: u32,
     pub sock_cookie: u64,
     pub flow_seed: u64,
+    pub cgroup_lock: u32,
+    pub cgroups: *mut kbpf_cgroup_bpf,
 }
 #[test]
 fn bindgen_test_layout_kbpf_state() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_state>(),
-        200usize,
+        216usize,
         concat!("Size of: ", stringify!(kbpf_state))
     );
     assert_eq!(
@@ -18061,6 +18114,40 @@ fn bindgen_test_layout_kbpf_state() {
         );
     }
     test_field_flow_seed();
+    fn test_field_cgroup_lock() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cgroup_lock) as usize - ptr as usize
+            },
+            200usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(cgroup_lock)
+            )
+        );
+    }
+    test_field_cgroup_lock();
+    fn test_field_cgroups() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cgroups) as usize - ptr as usize
+            },
+            208usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(cgroups)
+            )
+        );
+    }
+    test_field_cgroups();
 }
 extern "C" {
     pub fn kbpf_ids_set_next(h: *const kbpf_host, type_: u32, id: u32);
@@ -22918,6 +23005,32 @@ extern "C" {
         mode: kbpf_interp_mode::Type,
         cpu: u32,
         verdict: *mut u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_release(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void);
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_skb(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        attach_type: u32,
+        skb: *mut kbpf_skb,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+        verdict: *mut u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_dev(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        dev_type: u32,
+        access: u32,
+        major: u32,
+        minor: u32,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
     ) -> crate::ffi::c_int;
 }
 #[repr(C)]
