@@ -592,6 +592,12 @@ static void *posix_cgroup_parent(const struct kbpf_host *h, void *cgrp)
 	return ((struct posix_cgroup *)cgrp)->parent;
 }
 
+static uint64_t posix_cgroup_id(const struct kbpf_host *h, void *cgrp)
+{
+	(void)h;
+	return (uint64_t)((struct posix_cgroup *)cgrp)->ino;
+}
+
 static void **posix_cgroup_bpf(const struct kbpf_host *h, void *cgrp)
 {
 	(void)h;
@@ -880,6 +886,7 @@ static struct kbpf_host posix_host = {
 	.cgroup_put = posix_cgroup_put,
 	.cgroup_parent = posix_cgroup_parent,
 	.cgroup_bpf = posix_cgroup_bpf,
+	.cgroup_id = posix_cgroup_id,
 	.current_in_cgroup = posix_current_in_cgroup,
 	.current_cgroup_id = posix_current_cgroup_id,
 	.current_pidns = posix_current_pidns,

@@ -415,6 +415,13 @@ struct kbpf_host {
 	void *(*cgroup_parent)(const struct kbpf_host *h, void *cgrp);
 	void **(*cgroup_bpf)(const struct kbpf_host *h, void *cgrp);
 	/*
+	 * The cgroup v2 id of @cgrp (Linux's cgroup_id(): the directory's
+	 * inode number), for bpf_link_info of cgroup links. Any context,
+	 * must not sleep (called under a kbpf lock). If NULL, links report
+	 * cgroup id 0, as Linux does for a link whose cgroup is gone.
+	 */
+	uint64_t (*cgroup_id)(const struct kbpf_host *h, void *cgrp);
+	/*
 	 * The current task's pid namespace as user space names it: the
 	 * st_dev and st_ino of /proc/self/ns/pid. Return 0, or -ENOENT when
 	 * no task is current. bpf_get_ns_current_pid_tgid compares a

@@ -62,11 +62,39 @@
 #define MPROG_ATTACH_FLAGS \
 	(BPF_F_REPLACE | BPF_F_BEFORE | BPF_F_AFTER | BPF_F_ID | BPF_F_LINK)
 
-/* One attached program (Linux's struct bpf_prog_list). */
+struct kbpf_cgroup_link;
+
+/*
+ * One attached program (Linux's struct bpf_prog_list): by BPF_PROG_ATTACH
+ * (@prog, with the attachment's reference) or through a link (@link, whose
+ * program runs).
+ */
 struct cg_entry {
 	struct kbpf_prog *prog;
+	struct kbpf_cgroup_link *link;
 	uint32_t flags;
 };
+
+/*
+ * A cgroup link (BPF_LINK_CREATE): Linux's struct bpf_cgroup_link. @prog
+ * (a reference) changes under the lock (BPF_LINK_UPDATE); @cgrp is NULL
+ * once the link is detached or its cgroup released. Without defer_free a
+ * released link whose program runners may still hold waits in its
+ * cgroup's state (@retired_next) until kbpf_cgroup_release().
+ */
+struct kbpf_cgroup_link {
+	struct kbpf_obj obj;
+	struct kbpf_prog *prog;
+	void *cgrp;
+	uint32_t attach_type;
+	struct kbpf_cgroup_link *retired_next;
+	struct kbpf_rcu_head rcu;
+};
+
+static struct kbpf_prog *cg_entry_prog(const struct cg_entry *e)
+{
+	return e->link ? e->link->prog : e->prog;
+}
 
 /* A cgroup's own programs of one attach type, in order. */
 struct cg_list {
@@ -102,6 +130,7 @@ struct kbpf_cgroup_bpf {
 	struct cg_array *inactive; /* computed, not yet published */
 	struct cg_array *retired_arrays; /* without defer_free */
 	struct cg_retired_prog *retired_progs; /* without defer_free */
+	struct kbpf_cgroup_link *retired_links; /* without defer_free */
 	struct kbpf_rcu_head rcu;
 	const struct kbpf_host *h;
 };
@@ -320,7 +349,7 @@ static uint32_t cg_place(const struct kbpf_host *h, void *cgrp, uint32_t t,
 									fpos++;
 
 			if (arr)
-				arr->progs[pos] = l->e[i].prog;
+				arr->progs[pos] = cg_entry_prog(&l->e[i]);
 			if (p == tgt && i == tidx)
 				at = pos;
 		}
@@ -492,9 +521,12 @@ static void cg_state_free(struct kbpf_rcu_head *head)
 	kbpf_free(st->h, st, sizeof(*st));
 }
 
+static void cg_link_free(struct kbpf_cgroup_link *link);
+
 void kbpf_cgroup_release(const struct kbpf_host *h, void *cgrp)
 {
 	struct kbpf_cgroup_bpf *st, **pp;
+	struct kbpf_cgroup_link *link;
 	struct cg_retired_prog *rp;
 	struct cg_array *arr;
 	unsigned long flags;
@@ -509,6 +541,11 @@ void kbpf_cgroup_release(const struct kbpf_host *h, void *cgrp)
 			;
 		*pp = st->next;
 		kbpf_store_release_ptr(h->cgroup_bpf(h, cgrp), NULL);
+		/* Links auto-detach: they live on, defunct (Linux). */
+		for (t = 0; t < NR_ATYPES; t++)
+			for (i = 0; st->lists[t] && i < st->lists[t]->n; i++)
+				if (st->lists[t]->e[i].link)
+					st->lists[t]->e[i].link->cgrp = NULL;
 	}
 	kbpf_spin_unlock_irqrestore(h, cg_lock(h), flags);
 	if (!st)
@@ -522,7 +559,8 @@ void kbpf_cgroup_release(const struct kbpf_host *h, void *cgrp)
 		if (!st->lists[t])
 			continue;
 		for (i = 0; i < st->lists[t]->n; i++)
-			kbpf_prog_put(st->lists[t]->e[i].prog);
+			if (!st->lists[t]->e[i].link)
+				kbpf_prog_put(st->lists[t]->e[i].prog);
 		kbpf_free(h, st->lists[t], sizeof(*st->lists[t]));
 	}
 	while ((arr = st->retired_arrays)) {
@@ -533,6 +571,10 @@ void kbpf_cgroup_release(const struct kbpf_host *h, void *cgrp)
 		st->retired_progs = rp->next;
 		kbpf_prog_put(rp->prog);
 		kbpf_free(h, rp, sizeof(*rp));
+	}
+	while ((link = st->retired_links)) {
+		st->retired_links = link->retired_next;
+		cg_link_free(link);
 	}
 	if (h->defer_free) {
 		st->rcu.func = cg_state_free;
@@ -630,16 +672,17 @@ struct cg_anchor {
 static void cg_anchor_get(const struct kbpf_host *h, uint32_t flags,
 			  uint32_t id_or_fd, struct cg_anchor *a)
 {
+	uint32_t type = flags & BPF_F_LINK ? KBPF_OBJ_LINK : KBPF_OBJ_PROG;
+
 	a->obj = NULL;
 	a->err = 0;
 	a->by_id = flags & BPF_F_ID;
-	if (flags & BPF_F_LINK)
-		return; /* refused before the lookup: prog attach has no link */
 	if (a->by_id)
-		a->err = kbpf_obj_by_id(h, KBPF_OBJ_PROG, id_or_fd, &a->obj);
+		a->err = kbpf_obj_by_id(h, type, id_or_fd, &a->obj);
 	else if (id_or_fd)
-		a->err = kbpf_obj_fd_get(h, (int)id_or_fd, KBPF_OBJ_PROG,
-					 &a->obj, NULL);
+		a->err = kbpf_obj_fd_get(h, (int)id_or_fd, type, &a->obj, NULL);
+	else if (flags & BPF_F_LINK)
+		a->err = -KBPF_EINVAL; /* Linux: no link to look up */
 }
 
 static void cg_anchor_put(struct cg_anchor *a)
@@ -654,27 +697,35 @@ static void cg_anchor_put(struct cg_anchor *a)
 
 /*
  * Linux's get_prog_list() and insert_pl_to_hlist(): where a new entry goes
- * in @l (an index to insert at), or a negative errno. Called with the lock
- * held.
+ * in @l (an index to insert at), or a negative errno. @is_link: the new
+ * entry is a link's. Called with the lock held.
  */
 static long cg_insert_pos(const struct cg_list *l, uint32_t flags,
-			  uint32_t id_or_fd, const struct cg_anchor *a)
+			  uint32_t id_or_fd, bool is_link_entry,
+			  const struct cg_anchor *a)
 {
 	bool before = flags & BPF_F_BEFORE, after = flags & BPF_F_AFTER;
 	bool is_link = flags & BPF_F_LINK, is_id = flags & BPF_F_ID;
 	uint32_t n = l ? l->n : 0, i;
 
 	if (is_link || is_id || id_or_fd) {
-		if (before == after || is_link)
+		if (before == after || is_link != is_link_entry)
 			return -KBPF_EINVAL;
 	} else if (n && before && after) {
 		return -KBPF_EINVAL;
 	}
-	if (is_id || id_or_fd) {
+	if (is_link || is_id || id_or_fd) {
 		if (a->err)
 			return a->err;
+		/* A program anchor names a program attached by PROG_ATTACH. */
 		for (i = 0; i < n; i++) {
-			if (&l->e[i].prog->obj != a->obj)
+			struct kbpf_obj *o =
+				is_link ? (l->e[i].link ? &l->e[i].link->obj :
+							  NULL) :
+					  (l->e[i].prog ? &l->e[i].prog->obj :
+							  NULL);
+
+			if (o != a->obj)
 				continue;
 			if (!!(l->e[i].flags & BPF_F_PREORDER) !=
 			    !!(flags & BPF_F_PREORDER))
@@ -695,7 +746,8 @@ static long cg_insert_pos(const struct cg_list *l, uint32_t flags,
  */
 static int cg_attach_locked(const struct kbpf_host *h, void *cgrp,
 			    struct kbpf_prog *prog, struct kbpf_prog *replace,
-			    uint32_t t, uint32_t flags, uint32_t id_or_fd,
+			    struct kbpf_cgroup_link *link, uint32_t t,
+			    uint32_t flags, uint32_t id_or_fd,
 			    uint64_t revision, const struct cg_anchor *a,
 			    struct cg_list **spare,
 			    struct cg_retired_prog **rslot,
@@ -728,7 +780,7 @@ static int cg_attach_locked(const struct kbpf_host *h, void *cgrp,
 			pos = 0;
 	} else {
 		for (i = 0; i < n; i++)
-			if (l->e[i].prog == prog && prog != replace)
+			if (prog && l->e[i].prog == prog && prog != replace)
 				return -KBPF_EINVAL;
 		if (replace) {
 			for (i = 0; i < n && l->e[i].prog != replace; i++)
@@ -740,7 +792,7 @@ static int cg_attach_locked(const struct kbpf_host *h, void *cgrp,
 	}
 	if (pos >= 0) {
 		prev = l->e[pos];
-		l->e[pos] = (struct cg_entry){ prog, flags };
+		l->e[pos] = (struct cg_entry){ prog, NULL, flags };
 		st->flags[t] = saved;
 		err = cg_update(h, cgrp, t);
 		if (err) {
@@ -754,7 +806,7 @@ static int cg_attach_locked(const struct kbpf_host *h, void *cgrp,
 			*rslot = NULL;
 		}
 	} else {
-		at = cg_insert_pos(l, flags, id_or_fd, a);
+		at = cg_insert_pos(l, flags, id_or_fd, link != NULL, a);
 		if (at < 0)
 			return (int)at;
 		err = cg_state_get(h, cgrp, &st);
@@ -767,7 +819,7 @@ static int cg_attach_locked(const struct kbpf_host *h, void *cgrp,
 		l = st->lists[t];
 		for (i = l->n; i > (uint32_t)at; i--)
 			l->e[i] = l->e[i - 1];
-		l->e[at] = (struct cg_entry){ prog, flags };
+		l->e[at] = (struct cg_entry){ prog, link, flags };
 		l->n++;
 		st->flags[t] = saved;
 		err = cg_update(h, cgrp, t);
@@ -779,7 +831,10 @@ static int cg_attach_locked(const struct kbpf_host *h, void *cgrp,
 		}
 	}
 	st->revision[t]++;
-	kbpf_prog_get(prog); /* the attachment's reference */
+	if (link)
+		link->cgrp = cgrp;
+	else
+		kbpf_prog_get(prog); /* the attachment's reference */
 	return 0;
 }
 
@@ -815,7 +870,7 @@ static long cg_prog_attach(const struct kbpf_host *h,
 		err = -KBPF_ENOMEM;
 	} else {
 		irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
-		err = cg_attach_locked(h, cgrp, prog, replace,
+		err = cg_attach_locked(h, cgrp, prog, replace, NULL,
 				       attr->attach_type, attr->attach_flags,
 				       attr->relative_fd,
 				       attr->expected_revision, &a, &spare,
@@ -882,7 +937,8 @@ long kbpf_sys_prog_attach(const struct kbpf_host *h, union bpf_attr *attr,
  * @rslot without defer_free.
  */
 static int cg_detach_locked(const struct kbpf_host *h, void *cgrp,
-			    struct kbpf_prog *prog, uint32_t t,
+			    struct kbpf_prog *prog,
+			    struct kbpf_cgroup_link *link, uint32_t t,
 			    uint64_t revision, struct cg_retired_prog **rslot,
 			    struct kbpf_prog **old)
 {
@@ -900,10 +956,11 @@ static int cg_detach_locked(const struct kbpf_host *h, void *cgrp,
 			return -KBPF_ENOENT;
 		i = 0;
 	} else {
-		if (!prog)
+		if (!prog && !link)
 			return -KBPF_EINVAL;
-		for (i = 0; i < n && l->e[i].prog != prog; i++)
-			;
+		for (i = 0; i < n; i++)
+			if (l->e[i].prog == prog && l->e[i].link == link)
+				break;
 		if (i == n)
 			return -KBPF_ENOENT;
 	}
@@ -925,7 +982,9 @@ static int cg_detach_locked(const struct kbpf_host *h, void *cgrp,
 	st->revision[t]++;
 	if (!l->n)
 		st->flags[t] = 0; /* the last one went: flags reset */
-	if (h->defer_free) {
+	if (gone.link) {
+		gone.link->cgrp = NULL; /* its program stays the link's */
+	} else if (h->defer_free) {
 		*old = gone.prog;
 	} else {
 		cg_prog_retire(st, gone.prog, *rslot);
@@ -979,7 +1038,7 @@ long kbpf_sys_prog_detach(const struct kbpf_host *h, union bpf_attr *attr,
 		err = -KBPF_ENOMEM;
 	} else {
 		irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
-		err = cg_detach_locked(h, cgrp, prog, attr->attach_type,
+		err = cg_detach_locked(h, cgrp, prog, NULL, attr->attach_type,
 				       attr->expected_revision, &rslot, &old);
 		kbpf_spin_unlock_irqrestore(h, cg_lock(h), irq);
 	}
@@ -1054,7 +1113,8 @@ static long cg_query(const struct kbpf_host *h, const union bpf_attr *attr,
 			flags = st->flags[t];
 			total = st->lists[t] ? st->lists[t]->n : 0;
 			for (i = 0; i < total; i++)
-				ids[i] = st->lists[t]->e[i].prog->obj.id;
+				ids[i] = cg_entry_prog(&st->lists[t]->e[i])
+						 ->obj.id;
 		}
 	}
 	kbpf_spin_unlock_irqrestore(h, cg_lock(h), irq);
@@ -1128,6 +1188,263 @@ long kbpf_sys_prog_query(const struct kbpf_host *h, union bpf_attr *attr,
 	err = cg_query(h, attr, uattr, size, cgrp);
 	h->cgroup_put(h, cgrp);
 	return err;
+}
+
+/* ---- cgroup links (BPF_LINK_CREATE, _DETACH, _UPDATE) ---- */
+
+static void cg_link_release(struct kbpf_obj *obj);
+
+bool kbpf_cgroup_link_is(const struct kbpf_obj *obj)
+{
+	return obj->type == KBPF_OBJ_LINK && obj->release == cg_link_release;
+}
+
+static void cg_link_free(struct kbpf_cgroup_link *link)
+{
+	kbpf_prog_put(link->prog);
+	kbpf_free(link->obj.host, link, sizeof(*link));
+}
+
+/*
+ * Linux's bpf_cgroup_link_release(): take @link out of its cgroup if it is
+ * still in one. @releasing: its last reference is gone; without
+ * defer_free the link itself then waits in the cgroup's state (return 1),
+ * else a reference on its program does (in @rslot). Called from syscall.
+ */
+static int cg_link_detach(struct kbpf_cgroup_link *link, bool releasing,
+			  struct cg_retired_prog **rslot)
+{
+	const struct kbpf_host *h = link->obj.host;
+	struct cg_retired_prog *none = NULL;
+	struct kbpf_prog *old = NULL;
+	struct kbpf_cgroup_bpf *st;
+	unsigned long irq;
+	int parked = 0;
+	void *cgrp;
+
+	irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
+	cgrp = link->cgrp;
+	if (cgrp) {
+		st = cg_state(h, cgrp);
+		/* Cannot fail: the entry is there, a detach never lacks memory. */
+		cg_detach_locked(h, cgrp, NULL, link, link->attach_type, 0,
+				 &none, &old);
+		if (!h->defer_free && releasing) {
+			link->retired_next = st->retired_links;
+			st->retired_links = link;
+			parked = 1;
+		} else if (!h->defer_free) {
+			kbpf_prog_get(link->prog);
+			cg_prog_retire(st, link->prog, *rslot);
+			*rslot = NULL;
+		}
+	}
+	kbpf_spin_unlock_irqrestore(h, cg_lock(h), irq);
+	return parked;
+}
+
+/* The last reference: detach, then free (programs through defer_free). */
+static void cg_link_release(struct kbpf_obj *obj)
+{
+	struct kbpf_cgroup_link *link =
+		kbpf_container_of(obj, struct kbpf_cgroup_link, obj);
+	struct cg_retired_prog *none = NULL;
+
+	kbpf_obj_id_release(obj);
+	if (!cg_link_detach(link, true, &none))
+		cg_link_free(link);
+}
+
+long kbpf_cgroup_link_create(const struct kbpf_host *h,
+			     const union bpf_attr *attr, struct kbpf_prog *prog)
+{
+	uint32_t flags = attr->link_create.flags,
+		 t = attr->link_create.attach_type;
+	struct kbpf_cgroup_link *link;
+	struct kbpf_prog *old = NULL;
+	struct cg_retired_prog *none = NULL;
+	struct cg_list *spare = NULL;
+	struct cg_anchor a = { 0 };
+	unsigned long irq;
+	void *cgrp;
+	long err;
+
+	/* Linux's link_create(): the attach check's own errno. */
+	if (cg_attach_prog_type(t) != prog->type || !cg_is_cgroup_attach(t))
+		return -KBPF_EINVAL;
+	err = cg_check_attach_type(h, prog, t);
+	if (err)
+		return err;
+	/* cgroup_bpf_link_attach() */
+	if (flags & ~(uint32_t)(BPF_F_ID | BPF_F_BEFORE | BPF_F_AFTER |
+				BPF_F_PREORDER | BPF_F_LINK))
+		return -KBPF_EINVAL;
+	err = cg_get(h, (int)attr->link_create.target_fd, &cgrp);
+	if (err)
+		return err;
+	link = kbpf_zalloc(h, sizeof(*link), 0);
+	if (!link) {
+		err = -KBPF_ENOMEM;
+		goto put_cgrp;
+	}
+	kbpf_obj_init(&link->obj, h, KBPF_OBJ_LINK, cg_link_release);
+	link->attach_type = t;
+	kbpf_prog_get(prog);
+	link->prog = prog;
+	err = kbpf_obj_id_alloc(&link->obj);
+	if (err)
+		goto free_link;
+	cg_anchor_get(h, flags, attr->link_create.cgroup.relative_fd, &a);
+	spare = kbpf_zalloc(h, sizeof(*spare), 0);
+	if (!spare) {
+		err = -KBPF_ENOMEM;
+	} else {
+		irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
+		err = cg_attach_locked(
+			h, cgrp, NULL, NULL, link, t, BPF_F_ALLOW_MULTI | flags,
+			attr->link_create.cgroup.relative_fd,
+			attr->link_create.cgroup.expected_revision, &a, &spare,
+			&none, &old);
+		kbpf_spin_unlock_irqrestore(h, cg_lock(h), irq);
+	}
+	kbpf_free(h, spare, sizeof(*spare));
+	cg_anchor_put(&a);
+	if (err)
+		goto release_id;
+	h->cgroup_put(h, cgrp);
+	err = kbpf_obj_fd_install(h, &link->obj, KBPF_FD_READ | KBPF_FD_WRITE);
+	if (err < 0)
+		kbpf_obj_put(&link->obj); /* detaches it again */
+	return err;
+
+release_id:
+	kbpf_obj_id_release(&link->obj);
+free_link:
+	cg_link_free(link);
+put_cgrp:
+	h->cgroup_put(h, cgrp);
+	return err;
+}
+
+long kbpf_cgroup_link_detach(struct kbpf_obj *obj)
+{
+	struct kbpf_cgroup_link *link =
+		kbpf_container_of(obj, struct kbpf_cgroup_link, obj);
+	const struct kbpf_host *h = obj->host;
+	struct cg_retired_prog *rslot = NULL;
+
+	if (!h->defer_free) {
+		rslot = kbpf_zalloc(h, sizeof(*rslot), 0);
+		if (!rslot)
+			return -KBPF_ENOMEM;
+	}
+	cg_link_detach(link, false, &rslot);
+	kbpf_free(h, rslot, sizeof(*rslot));
+	return 0;
+}
+
+/*
+ * Linux's cgroup_bpf_replace(): @link runs @prog from now on; the slots of
+ * the old program in the effective arrays of its cgroup and below change
+ * in place (a replace cannot fail for memory).
+ */
+long kbpf_cgroup_link_update(struct kbpf_obj *obj, struct kbpf_prog *prog,
+			     struct kbpf_prog *expect)
+{
+	struct kbpf_cgroup_link *link =
+		kbpf_container_of(obj, struct kbpf_cgroup_link, obj);
+	const struct kbpf_host *h = obj->host;
+	struct cg_retired_prog *rslot = NULL;
+	struct kbpf_prog *old = NULL;
+	struct kbpf_cgroup_bpf *st, *lst;
+	unsigned long irq;
+	uint32_t t = link->attach_type, idx, cnt, pre, i, pos;
+	long err = 0;
+	void *cgrp, *p;
+
+	if (!h->defer_free) {
+		rslot = kbpf_zalloc(h, sizeof(*rslot), 0);
+		if (!rslot)
+			return -KBPF_ENOMEM;
+	}
+	irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
+	cgrp = link->cgrp;
+	st = cgrp ? cg_state(h, cgrp) : NULL;
+	if (!cgrp) {
+		err = -KBPF_ENOLINK; /* detached or its cgroup gone */
+		goto unlock;
+	}
+	if (expect && link->prog != expect) {
+		err = -KBPF_EPERM;
+		goto unlock;
+	}
+	if (link->prog->type != prog->type) {
+		err = -KBPF_EINVAL;
+		goto unlock;
+	}
+	for (idx = 0; st->lists[t] && idx < st->lists[t]->n; idx++)
+		if (st->lists[t]->e[idx].link == link)
+			break;
+	if (!st->lists[t] || idx == st->lists[t]->n) {
+		err = -KBPF_ENOENT;
+		goto unlock;
+	}
+	st->revision[t]++;
+	old = link->prog;
+	kbpf_prog_get(prog);
+	link->prog = prog;
+	/* Linux's replace_effective_prog(): the same slots, the new program. */
+	for (lst = h->state->cgroups; lst; lst = lst->next) {
+		struct cg_array *arr = lst->effective[t];
+
+		if (!arr || !cg_below(h, lst->cgrp, cgrp))
+			continue;
+		for (p = lst->cgrp, cnt = 0, pre = 0; p;
+		     p = h->cgroup_parent(h, p)) {
+			struct kbpf_cgroup_bpf *x = cg_state(h, p);
+
+			if (!cg_level_runs(x, t, cnt))
+				continue;
+			for (i = 0; i < x->lists[t]->n; i++, cnt++)
+				pre += !!(x->lists[t]->e[i].flags &
+					  BPF_F_PREORDER);
+		}
+		pos = cg_place(h, lst->cgrp, t, NULL, pre, cgrp, idx, &cnt);
+		if (pos < arr->n && arr->progs[pos])
+			kbpf_store_release_ptr(&arr->progs[pos], prog);
+	}
+	if (!h->defer_free) {
+		cg_prog_retire(st, old, rslot);
+		rslot = NULL;
+		old = NULL;
+	}
+unlock:
+	kbpf_spin_unlock_irqrestore(h, cg_lock(h), irq);
+	if (old)
+		kbpf_prog_put(old);
+	kbpf_free(h, rslot, sizeof(*rslot));
+	return err;
+}
+
+int kbpf_cgroup_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
+			       struct bpf_link_info *info)
+{
+	struct kbpf_cgroup_link *link =
+		kbpf_container_of(obj, struct kbpf_cgroup_link, obj);
+	unsigned long irq;
+	void *cgrp;
+
+	irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
+	cgrp = link->cgrp;
+	info->prog_id = link->prog->obj.id;
+	/* The host's id of a live cgroup: its reference is the state's. */
+	info->cgroup.cgroup_id = cgrp && h->cgroup_id ? h->cgroup_id(h, cgrp) :
+							0;
+	kbpf_spin_unlock_irqrestore(h, cg_lock(h), irq);
+	info->type = BPF_LINK_TYPE_CGROUP;
+	info->id = obj->id;
+	info->cgroup.attach_type = link->attach_type;
+	return 0;
 }
 
 /* ---- runners ---- */

@@ -12,6 +12,10 @@
 #ifndef KBPF_CGROUP_INTERNAL_H
 #define KBPF_CGROUP_INTERNAL_H
 
+struct kbpf_prog;
+
+#include <stdbool.h>
+
 #include "kbpf/object.h"
 #include "kbpf/uapi/bpf.h"
 
@@ -21,5 +25,26 @@ long kbpf_sys_prog_detach(const struct kbpf_host *h, union bpf_attr *attr,
 			  void *uattr, unsigned int size);
 long kbpf_sys_prog_query(const struct kbpf_host *h, union bpf_attr *attr,
 			 void *uattr, unsigned int size);
+
+/*
+ * Cgroup links, for the link commands of src/sys/ (Linux's
+ * bpf_cgroup_link_lops): kbpf_cgroup_link_is() tells a cgroup link (any
+ * context). kbpf_cgroup_link_create() makes one for @prog (a cgroup
+ * program the caller holds a reference on) from BPF_LINK_CREATE's @attr
+ * and returns its fd or Linux's errno. _detach() is BPF_LINK_DETACH (0;
+ * -ENOMEM only on a host without defer_free), _update() BPF_LINK_UPDATE
+ * (@expect: BPF_F_REPLACE's old program or NULL; -ENOLINK, -EPERM,
+ * -EINVAL, -ENOENT as Linux), _fill_info() bpf_link_info's cgroup part.
+ * Syscall path; they take the cgroup lock.
+ */
+bool kbpf_cgroup_link_is(const struct kbpf_obj *obj);
+long kbpf_cgroup_link_create(const struct kbpf_host *h,
+			     const union bpf_attr *attr,
+			     struct kbpf_prog *prog);
+long kbpf_cgroup_link_detach(struct kbpf_obj *obj);
+long kbpf_cgroup_link_update(struct kbpf_obj *obj, struct kbpf_prog *prog,
+			     struct kbpf_prog *expect);
+int kbpf_cgroup_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
+			       struct bpf_link_info *info);
 
 #endif /* KBPF_CGROUP_INTERNAL_H */

@@ -697,6 +697,9 @@ pub struct kbpf_host {
             cgrp: *mut crate::ffi::c_void,
         ) -> *mut *mut crate::ffi::c_void,
     >,
+    pub cgroup_id: ::core::option::Option<
+        unsafe extern "C" fn(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void) -> u64,
+    >,
     pub current_pidns: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
@@ -780,7 +783,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        480usize,
+        488usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1434,6 +1437,23 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_cgroup_bpf();
+    fn test_field_cgroup_id() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cgroup_id) as usize - ptr as usize
+            },
+            304usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(cgroup_id)
+            )
+        );
+    }
+    test_field_cgroup_id();
     fn test_field_current_pidns() {
         assert_eq!(
             unsafe {
@@ -1441,7 +1461,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_pidns) as usize - ptr as usize
             },
-            304usize,
+            312usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1458,7 +1478,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).numa_node_id) as usize - ptr as usize
             },
-            312usize,
+            320usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1475,7 +1495,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).netns_cookie) as usize - ptr as usize
             },
-            320usize,
+            328usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1492,7 +1512,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).hz) as usize - ptr as usize
             },
-            328usize,
+            336usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1509,7 +1529,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            336usize,
+            344usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1526,7 +1546,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            344usize,
+            352usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1543,7 +1563,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            352usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1560,7 +1580,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            360usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1577,7 +1597,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            368usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1594,7 +1614,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            376usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1611,7 +1631,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            384usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1628,7 +1648,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            392usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1645,7 +1665,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).task_fd_get) as usize - ptr as usize
             },
-            400usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1662,7 +1682,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            408usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1679,7 +1699,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            416usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1696,7 +1716,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            424usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1713,7 +1733,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            432usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1730,7 +1750,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            440usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1747,7 +1767,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            448usize,
+            456usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1764,7 +1784,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            456usize,
+            464usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1781,7 +1801,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            464usize,
+            472usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1798,7 +1818,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            472usize,
+            480usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),

@@ -732,3 +732,220 @@ KBPF_TEST(
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	cg_teardown(&e);
 }
+
+/* ---- cgroup links ---- */
+
+#define NR_LINKS 4
+
+static long link_create(const struct cgenv *e, int side, int cg, int prog,
+			uint32_t type, uint32_t flags, uint32_t rel,
+			uint64_t rev)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = prog < 0 ? (uint32_t)-prog :
+					   (uint32_t)e->prog[side][prog];
+	a.link_create.target_fd = cg < 0 ? (uint32_t)-cg : (uint32_t)e->fd[cg];
+	a.link_create.attach_type = type;
+	a.link_create.flags = flags;
+	a.link_create.cgroup.relative_fd = rel;
+	a.link_create.cgroup.expected_revision = rev;
+	return side_bpf(side, BPF_LINK_CREATE, &a);
+}
+
+static long link_update(int side, long link, long prog, uint32_t flags,
+			long old)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.link_update.link_fd = (uint32_t)link;
+	a.link_update.new_prog_fd = (uint32_t)prog;
+	a.link_update.flags = flags;
+	a.link_update.old_prog_fd = (uint32_t)old;
+	return side_bpf(side, BPF_LINK_UPDATE, &a);
+}
+
+static long link_detach(int side, long link)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.link_detach.link_fd = (uint32_t)link;
+	return side_bpf(side, BPF_LINK_DETACH, &a);
+}
+
+static long link_info(int side, long link, struct bpf_link_info *info)
+{
+	union bpf_attr a;
+
+	memset(info, 0, sizeof(*info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)link;
+	a.info.info_len = sizeof(*info);
+	a.info.info = (uint64_t)(uintptr_t)info;
+	return side_bpf(side, BPF_OBJ_GET_INFO_BY_FD, &a);
+}
+
+static void links_body(struct cgenv *e)
+{
+	uint32_t in = BPF_CGROUP_INET_INGRESS;
+	long lk[2][NR_LINKS];
+	int file = open("/proc/self/stat", O_RDONLY);
+	static const struct step {
+		char op; /* c: create, u: update, d: link detach, x: close,
+			    a: prog attach, D: prog detach, i: info */
+		int cg, prog, link;
+		uint32_t type, flags;
+		int rel; /* relative link (F_LINK) or program, -1: none */
+		int old; /* update: expected old program, -1: none */
+	} steps[] = {
+		{ 'c', CG_A, 0, 0, BPF_CGROUP_INET_INGRESS, 0, -1, -1 },
+		{ 'i', 0, 0, 0, 0, 0, -1, -1 },
+		{ 'c', CG_A, 0, 1, BPF_CGROUP_INET_INGRESS, 0, -1, -1 },
+		{ 'c', CG_B, 1, 2, BPF_CGROUP_INET_INGRESS,
+		  BPF_F_BEFORE | BPF_F_LINK, 0, -1 }, /* ENOENT: not B's */
+		{ 'c', CG_A, 1, 2, BPF_CGROUP_INET_INGRESS,
+		  BPF_F_BEFORE | BPF_F_LINK, 1, -1 },
+		{ 'c', CG_A, 2, 3, BPF_CGROUP_INET_INGRESS, BPF_F_AFTER, 1,
+		  -1 }, /* EINVAL: a program anchor for a link */
+		{ 'c', CG_A, 2, 3, BPF_CGROUP_INET_INGRESS, BPF_F_ALLOW_MULTI,
+		  -1, -1 }, /* EINVAL: not a link flag */
+		{ 'c', CG_A, 2, 3, BPF_CGROUP_INET_EGRESS, BPF_F_PREORDER, -1,
+		  -1 },
+		{ 'a', CG_A, 3, 0, BPF_CGROUP_INET_INGRESS, BPF_F_ALLOW_MULTI,
+		  -1, -1 },
+		{ 'a', CG_A, 0, 0, BPF_CGROUP_INET_INGRESS, BPF_F_ALLOW_MULTI,
+		  -1, -1 }, /* a link's program, attached directly too */
+		{ 'a', CG_B, 4, 0, BPF_CGROUP_INET_INGRESS, 0, -1, -1 },
+		{ 'c', CG_B, 4, 3, BPF_CGROUP_INET_INGRESS, 0, -1,
+		  -1 }, /* EPERM: B is NONE */
+		{ 'D', CG_B, 4, 0, BPF_CGROUP_INET_INGRESS, 0, -1, -1 },
+		{ 'c', CG_C, 4, 3, BPF_CGROUP_INET_INGRESS, 0, -1, -1 },
+		{ 'i', 0, 0, 3, 0, 0, -1, -1 },
+		{ 'D', CG_A, 1, 0, BPF_CGROUP_INET_INGRESS, 0, -1,
+		  -1 }, /* ENOENT: program 1 is a link's */
+		{ 'u', 0, 4, 1, 0, 0, -1, -1 },
+		{ 'u', 0, 2, 1, 0, BPF_F_REPLACE, -1, 0 }, /* EPERM */
+		{ 'u', 0, 2, 1, 0, BPF_F_REPLACE, -1, 4 },
+		{ 'u', 0, 3, 1, 0, 2, -1, -1 }, /* EINVAL: flags */
+		{ 'i', 0, 0, 1, 0, 0, -1, -1 },
+		{ 'd', 0, 0, 0, 0, 0, -1, -1 },
+		{ 'd', 0, 0, 0, 0, 0, -1, -1 }, /* again: 0 */
+		{ 'i', 0, 0, 0, 0, 0, -1, -1 },
+		{ 'u', 0, 3, 0, 0, 0, -1, -1 }, /* ENOLINK */
+		{ 'x', 0, 0, 1, 0, 0, -1, -1 },
+		{ 'D', CG_A, 3, 0, BPF_CGROUP_INET_INGRESS, 0, -1, -1 },
+		{ 'c', CG_A, 3, 0, BPF_CGROUP_DEVICE, 0, -1,
+		  -1 }, /* EINVAL: an skb program */
+		{ 'c', -1000, 3, 0, BPF_CGROUP_INET_INGRESS, 0, -1, -1 },
+		{ 'c', CG_A, -1000, 0, BPF_CGROUP_INET_INGRESS, 0, -1, -1 },
+	};
+
+	memset(lk, 0xff, sizeof(lk));
+	T_ASSERT(file >= 0);
+	if (!load_progs(e, BPF_PROG_TYPE_CGROUP_SKB, in))
+		goto out;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		const struct step *st = &steps[i];
+		long r[2];
+
+		for (int s = 0; s < 2; s++) {
+			uint32_t rel = st->rel < 0 ?
+					       0 :
+				       st->flags & BPF_F_LINK ?
+					       (uint32_t)lk[s][st->rel] :
+					       (uint32_t)e->prog[s][st->rel];
+			struct bpf_link_info info;
+
+			switch (st->op) {
+			case 'c':
+				r[s] = link_create(e, s, st->cg, st->prog,
+						   st->type, st->flags, rel, 0);
+				if (r[s] >= 0)
+					lk[s][st->link] = r[s];
+				break;
+			case 'u':
+				r[s] = link_update(
+					s, lk[s][st->link],
+					e->prog[s][st->prog], st->flags,
+					st->old < 0 ? 0 : e->prog[s][st->old]);
+				break;
+			case 'd':
+				r[s] = link_detach(s, lk[s][st->link]);
+				break;
+			case 'x':
+				side_close(s, lk[s][st->link]);
+				lk[s][st->link] = -1;
+				r[s] = 0;
+				break;
+			case 'a':
+				r[s] = attach(e, s, st->cg, st->prog, st->type,
+					      st->flags, -1, 0, 0);
+				break;
+			case 'D':
+				r[s] = detach(e, s, st->cg, st->prog, st->type,
+					      0);
+				break;
+			default: /* 'i' */
+				r[s] = link_info(s, lk[s][st->link], &info);
+				if (r[s])
+					break;
+				/* Ids differ: compare what they name. */
+				r[s] = (long)info.type << 40 |
+				       (long)info.cgroup.attach_type << 32 |
+				       (long)prog_index(e, s, info.prog_id)
+					       << 16 |
+				       (info.cgroup.cgroup_id != 0) << 8;
+				if (s == 1 && r[0] == r[1]) {
+					struct bpf_link_info k;
+
+					link_info(0, lk[0][st->link], &k);
+					if (k.cgroup.cgroup_id !=
+					    info.cgroup.cgroup_id)
+						T_FAIL("cgroup id: kernel %llu kbpf %llu",
+						       (unsigned long long)k
+							       .cgroup.cgroup_id,
+						       (unsigned long long)info
+							       .cgroup
+							       .cgroup_id);
+				}
+				break;
+			}
+		}
+		if (getenv("KBPF_CG_TRACE"))
+			printf("  step %zu %c: %ld %ld\n", i, st->op, r[0],
+			       r[1]);
+		if (st->op == 'i' && r[0] != r[1])
+			T_FAIL("step %zu: link info %#lx vs %#lx", i, r[0],
+			       r[1]);
+		SAME(r[0], r[1],
+		     "step %zu (%c cgroup %d prog %d link %d flags %#x)", i,
+		     st->op, st->cg, st->prog, st->link, st->flags);
+		for (int cg = 0; cg < NR_CG; cg++)
+			if (!check_queries(e, cg, in, "links") ||
+			    !check_queries(e, cg, BPF_CGROUP_INET_EGRESS,
+					   "links"))
+				goto out;
+	}
+out:
+	close(file);
+	for (int s = 0; s < 2; s++)
+		for (int l = 0; l < NR_LINKS; l++)
+			side_close(s, lk[s][l]);
+}
+
+KBPF_TEST(
+	cgroup_links,
+	"BPF_LINK_CREATE/UPDATE/DETACH on cgroups give the kernel's results, link info (type, program, cgroup id, attach type) and queries; closing a link detaches it")
+{
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	links_body(&e);
+	cg_teardown(&e);
+}

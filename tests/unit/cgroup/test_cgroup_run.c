@@ -508,3 +508,107 @@ KBPF_TEST(
 	T_EQ(run_skb(B, BPF_CGROUP_INET_EGRESS, &v), 0);
 	T_EQ(v, KBPF_CGROUP_SKB_PASS);
 }
+
+static void no_defer_body(void)
+{
+	long map = trace_map(), p[3], link;
+	union bpf_attr a;
+
+	T_ASSERT(map >= 0);
+	for (int i = 0; i < 3; i++) {
+		p[i] = tracer(BPF_PROG_TYPE_CGROUP_DEVICE, 0, map, i + 1, 1);
+		T_ASSERT(p[i] >= 0);
+	}
+	T_EQ(attach(R, p[0], BPF_CGROUP_DEVICE, 0), 0);
+	T_EQ(attach(R, p[1], BPF_CGROUP_DEVICE, 0), 0); /* replaces p[0] */
+	T_EQ(detach(R, -1, BPF_CGROUP_DEVICE), 0);
+	T_EQ(attach(A, p[0], BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), 0);
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)p[1];
+	a.link_create.target_fd = 1000 + A;
+	a.link_create.attach_type = BPF_CGROUP_DEVICE;
+	link = sys(BPF_LINK_CREATE, &a);
+	T_ASSERT(link >= 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 12);
+	memset(&a, 0, sizeof(a));
+	a.link_update.link_fd = (uint32_t)link;
+	a.link_update.new_prog_fd = (uint32_t)p[2];
+	T_EQ(sys(BPF_LINK_UPDATE, &a), 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 13);
+	memset(&a, 0, sizeof(a));
+	a.link_detach.link_fd = (uint32_t)link;
+	T_EQ(sys(BPF_LINK_DETACH, &a), 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 1);
+	/* A link closed while attached waits in the cgroup's state. */
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)p[2];
+	a.link_create.target_fd = 1000 + B;
+	a.link_create.attach_type = BPF_CGROUP_DEVICE;
+	a.link_create.flags = BPF_F_PREORDER;
+	long link2 = sys(BPF_LINK_CREATE, &a);
+	T_ASSERT(link2 >= 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 31);
+	T_EQ(kbpf_posix_close((int)link2), 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 1);
+	/* Close every fd: what runners may still hold waits for the release. */
+	T_EQ(kbpf_posix_close((int)link), 0);
+	for (int i = 0; i < 3; i++)
+		T_EQ(kbpf_posix_close((int)p[i]), 0);
+	T_EQ(detach(A, -1, BPF_CGROUP_DEVICE), -EINVAL); /* MULTI: fd needed */
+}
+
+KBPF_TEST(
+	cgroup_no_defer_free,
+	"on a host without defer_free, replaced arrays, detached programs and links wait for kbpf_cgroup_release(), which frees them all (no leak)")
+{
+	fake_host();
+	fake.defer_free = NULL;
+	no_defer_body();
+	fake_teardown();
+}
+
+KBPF_TEST(
+	cgroup_link_released_with_cgroup,
+	"a link whose cgroup is released lives on, defunct: update gives -ENOLINK, detach 0, its info cgroup id 0")
+{
+	struct bpf_link_info info;
+	union bpf_attr a;
+	long prog, link;
+
+	fake_host();
+	prog = tracer(BPF_PROG_TYPE_CGROUP_DEVICE, 0, trace_map(), 1, 1);
+	T_ASSERT(prog >= 0);
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)prog;
+	a.link_create.target_fd = 1000 + B;
+	a.link_create.attach_type = BPF_CGROUP_DEVICE;
+	link = sys(BPF_LINK_CREATE, &a);
+	T_ASSERT(link >= 0);
+	fake_teardown();
+	memset(&a, 0, sizeof(a));
+	a.link_update.link_fd = (uint32_t)link;
+	a.link_update.new_prog_fd = (uint32_t)prog;
+	T_EQ(sys(BPF_LINK_UPDATE, &a), -ENOLINK);
+	memset(&a, 0, sizeof(a));
+	a.link_detach.link_fd = (uint32_t)link;
+	T_EQ(sys(BPF_LINK_DETACH, &a), 0);
+	memset(&a, 0, sizeof(a));
+	memset(&info, 0, sizeof(info));
+	a.info.bpf_fd = (uint32_t)link;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	T_EQ(sys(BPF_OBJ_GET_INFO_BY_FD, &a), 0);
+	T_EQ(info.type, BPF_LINK_TYPE_CGROUP);
+	T_EQ(info.cgroup.cgroup_id, 0);
+	T_EQ(info.cgroup.attach_type, BPF_CGROUP_DEVICE);
+}
