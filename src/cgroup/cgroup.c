@@ -1155,6 +1155,68 @@ out:
 	return ret;
 }
 
+/* Is @fd open at all (a kbpf object or not)? */
+static bool cg_fd_open(const struct kbpf_host *h, uint32_t fd)
+{
+	struct kbpf_obj *obj;
+	int err;
+
+	if (!h->fd_get)
+		return false;
+	err = h->fd_get(h, (int)fd, &obj, NULL);
+	if (!err)
+		kbpf_obj_put(obj);
+	return err != -KBPF_EBADF;
+}
+
+/*
+ * BPF_PROG_QUERY of the attach points kbpf has none of, as Linux answers
+ * where no such object exists (measured): sockmap, flow dissector and
+ * sk_lookup targets are fds (-EBADF if not open, else -EINVAL: not a
+ * sockmap, not a network namespace kbpf attaches to); lirc -EINVAL; tcx an
+ * ifindex (-ENODEV, else no programs: flags, count and revision 0, after
+ * Linux's flag check); netkit -EINVAL (no netkit device).
+ */
+static long cg_query_other(const struct kbpf_host *h,
+			   const union bpf_attr *attr, void *uattr,
+			   unsigned int size)
+{
+	uint32_t zero = 0;
+	uint64_t rev = 0;
+
+	switch (attr->query.attach_type) {
+	case BPF_SK_SKB_STREAM_PARSER:
+	case BPF_SK_SKB_STREAM_VERDICT:
+	case BPF_SK_MSG_VERDICT:
+	case BPF_SK_SKB_VERDICT:
+	case BPF_FLOW_DISSECTOR:
+	case BPF_SK_LOOKUP:
+		return cg_fd_open(h, attr->query.target_fd) ? -KBPF_EINVAL :
+							      -KBPF_EBADF;
+	case BPF_TCX_INGRESS:
+	case BPF_TCX_EGRESS:
+		if (!h->ifindex_ok ||
+		    !h->ifindex_ok(h, attr->query.target_ifindex))
+			return -KBPF_ENODEV;
+		if (attr->query.query_flags || attr->query.attach_flags)
+			return -KBPF_EINVAL;
+		if (cg_write(h, uattr, size, QUERY_OFF(attach_flags), &zero,
+			     sizeof(zero)) ||
+		    cg_write(h, uattr, size, QUERY_OFF(revision), &rev,
+			     sizeof(rev)) ||
+		    cg_write(h, uattr, size, QUERY_OFF(prog_cnt), &zero,
+			     sizeof(zero)))
+			return -KBPF_EFAULT;
+		return 0;
+	case BPF_LIRC_MODE2:
+	case BPF_NETKIT_PRIMARY:
+	case BPF_NETKIT_PEER:
+		return -KBPF_EINVAL;
+	default:
+		return -KBPF_EINVAL;
+	}
+}
+
 long kbpf_sys_prog_query(const struct kbpf_host *h, union bpf_attr *attr,
 			 void *uattr, unsigned int size)
 {
@@ -1164,24 +1226,8 @@ long kbpf_sys_prog_query(const struct kbpf_host *h, union bpf_attr *attr,
 
 	if (attr->query.query_flags & ~(uint32_t)BPF_F_QUERY_EFFECTIVE)
 		return -KBPF_EINVAL;
-	if (!cg_is_cgroup_attach(t) && t != BPF_LSM_CGROUP) {
-		switch (t) {
-		case BPF_LIRC_MODE2:
-		case BPF_FLOW_DISSECTOR:
-		case BPF_SK_LOOKUP:
-		case BPF_SK_SKB_STREAM_PARSER:
-		case BPF_SK_SKB_STREAM_VERDICT:
-		case BPF_SK_MSG_VERDICT:
-		case BPF_SK_SKB_VERDICT:
-		case BPF_TCX_INGRESS:
-		case BPF_TCX_EGRESS:
-		case BPF_NETKIT_PRIMARY:
-		case BPF_NETKIT_PEER:
-			return -KBPF_EOPNOTSUPP; /* no such attach points */
-		default:
-			return -KBPF_EINVAL;
-		}
-	}
+	if (!cg_is_cgroup_attach(t) && t != BPF_LSM_CGROUP)
+		return cg_query_other(h, attr, uattr, size);
 	err = cg_get(h, (int)attr->query.target_fd, &cgrp);
 	if (err)
 		return err;

@@ -445,6 +445,15 @@ static void attach_errnos_body(struct cgenv *e)
 			r[side] = side_bpf(side, BPF_PROG_QUERY, &a);
 		}
 		SAME(r[0], r[1], "query of fd 1000");
+		for (uint32_t t = 0; t < __MAX_BPF_ATTACH_TYPE; t++) {
+			for (int side = 0; side < 2; side++) {
+				memset(&a, 0, sizeof(a));
+				a.query.target_fd = 9999; /* no fd, no device */
+				a.query.attach_type = t;
+				r[side] = side_bpf(side, BPF_PROG_QUERY, &a);
+			}
+			SAME(r[0], r[1], "query of fd 9999, attach type %u", t);
+		}
 		for (uint32_t t = 0; t < __MAX_BPF_ATTACH_TYPE + 2; t++) {
 			for (int side = 0; side < 2; side++) {
 				memset(&a, 0, sizeof(a));
@@ -454,9 +463,6 @@ static void attach_errnos_body(struct cgenv *e)
 				a.query.prog_ids = (uint64_t)(uintptr_t)ids;
 				r[side] = side_bpf(side, BPF_PROG_QUERY, &a);
 			}
-			/* kbpf lacks the non-cgroup attach points. */
-			if (r[1] == -EOPNOTSUPP)
-				continue;
 			SAME(r[0], r[1], "query of attach type %u", t);
 			if (r[0] >= 0)
 				T_EQ(a.query.prog_cnt, 0);
