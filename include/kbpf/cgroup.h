@@ -24,6 +24,8 @@
 #ifndef KBPF_CGROUP_H
 #define KBPF_CGROUP_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -34,6 +36,38 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/**
+ * struct kbpf_sysctl - the context of a cgroup sysctl program: one read or
+ * write of a sysctl file, filled by the host (Linux's struct
+ * bpf_sysctl_kern).
+ * @md: what the program reads: write (1 for a write, 0 for a read) and
+ *      file_pos (the position in the file), which the program may change;
+ *      the host goes on from md.file_pos after the run.
+ * @name: the sysctl's path below /proc/sys with '/' between its parts
+ *        ("net/ipv4/ip_forward"), NUL-terminated: what
+ *        bpf_sysctl_get_name gives, or its last part with
+ *        BPF_F_SYSCTL_BASE_NAME.
+ * @cur_val, @cur_len: the current value as a read of the file gives it
+ *        (text, no NUL needed); NULL or 0 if it could not be read
+ *        (bpf_sysctl_get_current_value then zeroes and gives -EINVAL).
+ * @new_val, @new_len: on a write, the value being written; @new_cap: the
+ *        bytes @new_val can hold (a page, as Linux's buffer), where
+ *        bpf_sysctl_set_new_value puts a value of up to
+ *        min(@new_cap, KBPF_PAGE_SIZE - 1) bytes.
+ * @new_updated: set by bpf_sysctl_set_new_value: the host writes
+ *        @new_val/@new_len instead of what user space gave.
+ */
+struct kbpf_sysctl {
+	struct bpf_sysctl md;
+	const char *name;
+	const char *cur_val;
+	size_t cur_len;
+	char *new_val;
+	size_t new_len;
+	size_t new_cap;
+	bool new_updated;
+};
 
 /**
  * kbpf_cgroup_release() - the host removes @cgrp: detach every program
@@ -108,6 +142,27 @@ KBPF_API int kbpf_cgroup_run_dev(const struct kbpf_host *h, void *cgrp,
 				 uint32_t dev_type, uint32_t access,
 				 uint32_t major, uint32_t minor,
 				 enum kbpf_interp_mode mode, uint32_t cpu);
+
+/**
+ * kbpf_cgroup_run_sysctl() - may a task of @cgrp read or write a sysctl?
+ * Runs the BPF_CGROUP_SYSCTL programs of @cgrp on @ctx, as Linux's
+ * __cgroup_bpf_run_filter_sysctl(): every program runs; the access is
+ * allowed when each returned 1. Programs may move md.file_pos and, on a
+ * write, replace the value (bpf_sysctl_set_new_value: @ctx->new_updated).
+ * @h: the host.
+ * @cgrp: the task's cgroup.
+ * @ctx: the access, filled by the host.
+ * @mode: as for kbpf_skb_run().
+ * @cpu: the CPU to report to helpers.
+ *
+ * Context: program path, as kbpf_cgroup_run_skb().
+ * Return: 0 if allowed (also with no program attached); -EPERM if a
+ * program refused; or the errno kbpf_interp_run() gives for a run that
+ * stopped (the host refuses the access then too).
+ */
+KBPF_API int kbpf_cgroup_run_sysctl(const struct kbpf_host *h, void *cgrp,
+				    struct kbpf_sysctl *ctx,
+				    enum kbpf_interp_mode mode, uint32_t cpu);
 
 #ifdef __cplusplus
 }

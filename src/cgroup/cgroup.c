@@ -1586,3 +1586,36 @@ int kbpf_cgroup_run_dev(const struct kbpf_host *h, void *cgrp,
 	}
 	return ret ? ret : allow ? 0 : -KBPF_EPERM;
 }
+
+int kbpf_cgroup_run_sysctl(const struct kbpf_host *h, void *cgrp,
+			   struct kbpf_sysctl *ctx, enum kbpf_interp_mode mode,
+			   uint32_t cpu)
+{
+	struct kbpf_interp_args args = {
+		.ctx = ctx,
+		/* The UAPI view: file_pos is the program's to change. */
+		.ctx_size = sizeof(ctx->md),
+		.ctx_writable = true,
+		.ctx_type = BPF_PROG_TYPE_CGROUP_SYSCTL,
+		.mode = mode,
+		.cpu = cpu,
+	};
+	const struct cg_array *arr = cg_effective(h, cgrp, BPF_CGROUP_SYSCTL);
+	bool allow = true;
+	uint64_t r0;
+	uint32_t i;
+	int err, ret = 0;
+
+	for (i = 0; arr && i < arr->n; i++) {
+		struct kbpf_prog *prog = kbpf_load_acquire_ptr(&arr->progs[i]);
+
+		if (!prog)
+			continue; /* purged */
+		r0 = 0;
+		err = kbpf_interp_run(prog, h, &args, &r0);
+		if (err && !ret)
+			ret = err;
+		allow = allow && !err && (r0 & 1);
+	}
+	return ret ? ret : allow ? 0 : -KBPF_EPERM;
+}

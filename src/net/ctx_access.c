@@ -407,6 +407,28 @@ static int ctx_dev(const struct bpf_insn *insn)
 	return size == 4 ? 0 : -KBPF_EACCES;
 }
 
+/*
+ * Linux's sysctl_is_valid_access: struct bpf_sysctl; write is read-only,
+ * file_pos readable (narrow aligned loads) and writable as a whole u32.
+ * kbpf's context starts with the UAPI struct: nothing to rewrite.
+ */
+static int ctx_sysctl(const struct bpf_insn *insn)
+{
+	uint8_t cls = BPF_CLASS(insn->code);
+	uint32_t size = ctx_size_of(insn->code);
+	int off = insn->off;
+
+	if (off < 0 || off + size > sizeof(struct bpf_sysctl) ||
+	    off % (int)size)
+		return -KBPF_EACCES;
+	if (cls == BPF_ST || cls == BPF_STX)
+		return off == (int)offsetof(struct bpf_sysctl, file_pos) &&
+				       size == 4 ?
+			       0 :
+			       -KBPF_EACCES;
+	return size <= 4 ? 0 : -KBPF_EACCES;
+}
+
 /* One context access of @prog's type: 0, -EACCES, or -EINVAL (kbpf lacks it). */
 static int ctx_check(const struct kbpf_prog *prog, struct bpf_insn *insn,
 		     struct kbpf_vlog *log)
@@ -416,6 +438,8 @@ static int ctx_check(const struct kbpf_prog *prog, struct bpf_insn *insn,
 		return ctx_xdp(prog, insn);
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
 		return ctx_dev(insn);
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+		return ctx_sysctl(insn);
 	default:
 		return ctx_skb(prog, insn, log);
 	}
@@ -424,7 +448,8 @@ static int ctx_check(const struct kbpf_prog *prog, struct bpf_insn *insn,
 bool kbpf_prog_type_has_ctx_rules(uint32_t type)
 {
 	return kbpf_prog_type_is_packet(type) ||
-	       type == BPF_PROG_TYPE_CGROUP_DEVICE;
+	       type == BPF_PROG_TYPE_CGROUP_DEVICE ||
+	       type == BPF_PROG_TYPE_CGROUP_SYSCTL;
 }
 
 /* The base register of a memory instruction, or -1. */

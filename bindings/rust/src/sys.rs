@@ -23027,6 +23027,167 @@ extern "C" {
         verdict: *mut u32,
     ) -> crate::ffi::c_int;
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_sysctl {
+    pub md: bpf_sysctl,
+    pub name: *const crate::ffi::c_char,
+    pub cur_val: *const crate::ffi::c_char,
+    pub cur_len: usize,
+    pub new_val: *mut crate::ffi::c_char,
+    pub new_len: usize,
+    pub new_cap: usize,
+    pub new_updated: bool,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sysctl() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sysctl>(),
+        64usize,
+        concat!("Size of: ", stringify!(kbpf_sysctl))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sysctl>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_sysctl))
+    );
+    fn test_field_md() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).md) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(md)
+            )
+        );
+    }
+    test_field_md();
+    fn test_field_name() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).name) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(name)
+            )
+        );
+    }
+    test_field_name();
+    fn test_field_cur_val() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cur_val) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(cur_val)
+            )
+        );
+    }
+    test_field_cur_val();
+    fn test_field_cur_len() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cur_len) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(cur_len)
+            )
+        );
+    }
+    test_field_cur_len();
+    fn test_field_new_val() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).new_val) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(new_val)
+            )
+        );
+    }
+    test_field_new_val();
+    fn test_field_new_len() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).new_len) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(new_len)
+            )
+        );
+    }
+    test_field_new_len();
+    fn test_field_new_cap() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).new_cap) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(new_cap)
+            )
+        );
+    }
+    test_field_new_cap();
+    fn test_field_new_updated() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).new_updated) as usize - ptr as usize
+            },
+            56usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(new_updated)
+            )
+        );
+    }
+    test_field_new_updated();
+}
 extern "C" {
     pub fn kbpf_cgroup_release(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void);
 }
@@ -23049,6 +23210,15 @@ extern "C" {
         access: u32,
         major: u32,
         minor: u32,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_sysctl(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        ctx: *mut kbpf_sysctl,
         mode: kbpf_interp_mode::Type,
         cpu: u32,
     ) -> crate::ffi::c_int;

@@ -23,10 +23,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "diff.h"
 #include "insn.h"
+#include "kbpf/cgroup.h"
 #include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
@@ -953,5 +955,252 @@ KBPF_TEST(
 		return;
 	}
 	links_body(&e);
+	cg_teardown(&e);
+}
+
+/* ---- cgroup sysctl programs run by the kernel and by kbpf ---- */
+
+#define SC_CALLS 9
+#define SC_BUF 64
+
+/* What the sysctl program records: each call's result and buffer. */
+struct sc_record {
+	int64_t ret[SC_CALLS];
+	char buf[SC_CALLS][SC_BUF];
+	uint32_t write, file_pos;
+};
+
+/*
+ * A sysctl program that calls every sysctl helper at its limits and stores
+ * the results in @map's value 0; returns 1 on a read, 0 on a write (so the
+ * kernel refuses every write it sees).
+ */
+static long sc_load(int side, long map)
+{
+	static const struct {
+		int helper;
+		uint32_t len;
+		int32_t flags;
+	} calls[SC_CALLS] = {
+		{ BPF_FUNC_sysctl_get_name, SC_BUF, 0 },
+		{ BPF_FUNC_sysctl_get_name, 8, 0 },
+		{ BPF_FUNC_sysctl_get_name, SC_BUF, BPF_F_SYSCTL_BASE_NAME },
+		{ BPF_FUNC_sysctl_get_name, 3, BPF_F_SYSCTL_BASE_NAME },
+		{ BPF_FUNC_sysctl_get_name, SC_BUF, 2 },
+		{ BPF_FUNC_sysctl_get_current_value, SC_BUF, 0 },
+		{ BPF_FUNC_sysctl_get_current_value, 4, 0 },
+		{ BPF_FUNC_sysctl_get_new_value, SC_BUF, 0 },
+		{ BPF_FUNC_sysctl_set_new_value, 3, 0 },
+	};
+	struct bpf_insn p[20 + SC_CALLS * 7];
+	uint32_t n = 0;
+
+	p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0);
+	p[n++] = I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0);
+	p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
+	p[n++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4);
+	p[n++] = I(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0,
+		   (int32_t)map);
+	p[n++] = I(0, 0, 0, 0, 0);
+	p[n++] = CALL(BPF_FUNC_map_lookup_elem);
+	p[n++] = I(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 2, 0);
+	p[n++] = MOVK(0, 1);
+	p[n++] = EXIT;
+	p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0);
+	for (int i = 0; i < SC_CALLS; i++) {
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+		p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 7, 0, 0);
+		p[n++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0,
+			   (int32_t)offsetof(struct sc_record, buf[i]));
+		p[n++] = MOVK(3, (int32_t)calls[i].len);
+		p[n++] = MOVK(4, calls[i].flags);
+		p[n++] = CALL(calls[i].helper);
+		p[n++] = I(BPF_STX | BPF_MEM | BPF_DW, 7, 0,
+			   (int16_t)offsetof(struct sc_record, ret[i]), 0);
+	}
+	/* write and file_pos, then r0 = !write */
+	p[n++] = I(BPF_LDX | BPF_MEM | BPF_W, 1, 6, 0, 0);
+	p[n++] = I(BPF_STX | BPF_MEM | BPF_W, 7, 1,
+		   (int16_t)offsetof(struct sc_record, write), 0);
+	p[n++] = I(BPF_LDX | BPF_MEM | BPF_W, 2, 6, 4, 0);
+	p[n++] = I(BPF_STX | BPF_MEM | BPF_W, 7, 2,
+		   (int16_t)offsetof(struct sc_record, file_pos), 0);
+	p[n++] = I(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, 1);
+	p[n++] = I(BPF_ALU64 | BPF_XOR | BPF_K, 1, 0, 0, 1);
+	p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 0, 1, 0, 0);
+	p[n++] = EXIT;
+	return load(side, BPF_PROG_TYPE_CGROUP_SYSCTL, 0, p, n, NULL, 0);
+}
+
+static int sc_read_record(int side, long map, struct sc_record *rec)
+{
+	union bpf_attr a;
+	uint32_t k = 0;
+
+	memset(rec, 0, sizeof(*rec));
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)map;
+	a.key = (uint64_t)(uintptr_t)&k;
+	a.value = (uint64_t)(uintptr_t)rec;
+	return (int)side_bpf(side, BPF_MAP_LOOKUP_ELEM, &a);
+}
+
+/* In a child moved into @cg: read @path, then write back what it read. */
+static int sc_kernel_access(const struct cgenv *e, int cg, const char *path,
+			    char *val, size_t size, ssize_t *len)
+{
+	char procs[160], pid[16];
+	int st, fd;
+	pid_t c = fork();
+
+	if (c < 0)
+		return -errno;
+	if (!c) {
+		fd = open(strcat(strcpy(procs, e->path[cg]), "/cgroup.procs"),
+			  O_WRONLY);
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+			_exit(2);
+		close(fd);
+		fd = open(path, O_RDONLY);
+		*len = fd < 0 ? -1 : read(fd, val, size);
+		if (fd >= 0)
+			close(fd);
+		/* The program refuses writes: this changes nothing. */
+		fd = open(path, O_WRONLY);
+		if (fd >= 0 && *len > 0 && write(fd, val, (size_t)*len) >= 0)
+			_exit(3); /* the write went through: not refused */
+		_exit(0);
+	}
+	if (waitpid(c, &st, 0) < 0)
+		return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void sysctl_body(struct cgenv *e)
+{
+	const char *name = "kernel/domainname";
+	char path[64], val[256] = { 0 }, newval[4096];
+	struct sc_record rec[2][2]; /* [side][read, write] */
+	const struct kbpf_host *h = kbpf_posix_host();
+	long map[2], prog[2];
+	ssize_t len = 0;
+	void *cgrp;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	fd = open(path, O_RDONLY);
+	T_ASSERT(fd >= 0);
+	len = read(fd, val, sizeof(val) - 1);
+	close(fd);
+	T_ASSERT(len > 0);
+	for (int s = 0; s < 2; s++) {
+		map[s] = side_create(s, BPF_MAP_TYPE_ARRAY, 4,
+				     sizeof(struct sc_record), 1, 0, 0, NULL);
+		T_ASSERT(map[s] >= 0);
+		prog[s] = sc_load(s, map[s]);
+		if (prog[s] < 0)
+			T_FAIL("side %d: load %s", s,
+			       oracle_errno_name(prog[s]));
+		e->prog[s][0] = prog[s];
+		T_EQ(attach(e, s, CG_C, 0, BPF_CGROUP_SYSCTL, 0, -1, 0, 0), 0);
+	}
+	/* The kernel: a read and a write from a task in C. */
+	{
+		char got[256] = { 0 };
+		ssize_t glen = 0;
+		int r;
+
+		/* The read's record first: the write overwrites it. */
+		r = sc_kernel_access(e, CG_C, path, got, sizeof(got) - 1,
+				     &glen);
+		T_EQ(r, 0);
+		T_EQ(sc_read_record(SIDE_KERNEL, map[0], &rec[0][1]), 0);
+	}
+	/* kbpf: the same accesses through the runner. */
+	T_EQ(h->cgroup_get(h, e->fd[CG_C], &cgrp), 0);
+	for (int w = 0; w < 2; w++) {
+		struct kbpf_sysctl ctx;
+		int r;
+
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.md.write = (uint32_t)w;
+		ctx.name = name;
+		ctx.cur_val = val;
+		ctx.cur_len = (size_t)len;
+		if (w) {
+			memcpy(newval, val, (size_t)len);
+			ctx.new_val = newval;
+			ctx.new_len = (size_t)len;
+			ctx.new_cap = sizeof(newval);
+		}
+		r = kbpf_cgroup_run_sysctl(h, cgrp, &ctx, KBPF_INTERP_CHECKED,
+					   0);
+		T_EQ(r, w ? -EPERM : 0);
+		T_EQ(sc_read_record(SIDE_KBPF, map[1], &rec[1][w]), 0);
+		T_EQ(ctx.new_updated, w);
+	}
+	h->cgroup_put(h, cgrp);
+	/* The kernel's read record: run a read alone (no write after it). */
+	{
+		char got[256] = { 0 };
+		ssize_t glen = 0;
+		int c = fork(), st;
+
+		if (!c) {
+			char procs[160], pid[16];
+			int f = open(strcat(strcpy(procs, e->path[CG_C]),
+					    "/cgroup.procs"),
+				     O_WRONLY);
+
+			snprintf(pid, sizeof(pid), "%d", (int)getpid());
+			if (f < 0 || write(f, pid, strlen(pid)) < 0)
+				_exit(2);
+			close(f);
+			f = open(path, O_RDONLY);
+			glen = f < 0 ? -1 : read(f, got, sizeof(got) - 1);
+			_exit(glen > 0 ? 0 : 4);
+		}
+		T_ASSERT(c > 0);
+		T_EQ(waitpid(c, &st, 0), c);
+		T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		T_EQ(sc_read_record(SIDE_KERNEL, map[0], &rec[0][0]), 0);
+	}
+	for (int w = 0; w < 2; w++) {
+		for (int i = 0; i < SC_CALLS; i++) {
+			if (getenv("KBPF_CG_TRACE"))
+				printf("  %s call %d: %lld \"%.64s\"\n",
+				       w ? "write" : "read", i,
+				       (long long)rec[0][w].ret[i],
+				       rec[0][w].buf[i]);
+			if (rec[0][w].ret[i] != rec[1][w].ret[i] ||
+			    memcmp(rec[0][w].buf[i], rec[1][w].buf[i], SC_BUF))
+				T_FAIL("%s, call %d: kernel %lld \"%.64s\", kbpf %lld \"%.64s\"",
+				       w ? "write" : "read", i,
+				       (long long)rec[0][w].ret[i],
+				       rec[0][w].buf[i],
+				       (long long)rec[1][w].ret[i],
+				       rec[1][w].buf[i]);
+		}
+		T_EQ(rec[0][w].write, rec[1][w].write);
+		T_EQ(rec[0][w].file_pos, rec[1][w].file_pos);
+	}
+	printf("  %s: %d helper calls on a read and a write, each compared with the kernel's\n",
+	       name, 2 * SC_CALLS);
+	for (int s = 0; s < 2; s++)
+		side_close(s, map[s]);
+}
+
+KBPF_TEST(
+	cgroup_sysctl_runs,
+	"a cgroup sysctl program's helpers (get_name, get_current_value, get_new_value, set_new_value at their limits) and context give in kbpf's runner what they give in the kernel for a read and a refused write of kernel/domainname by a task of the cgroup")
+{
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	sysctl_body(&e);
 	cg_teardown(&e);
 }

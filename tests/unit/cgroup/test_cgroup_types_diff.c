@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * BPF_PROG_TYPE_CGROUP_DEVICE at load, kbpf against the kernel: its
- * context (struct bpf_cgroup_dev_ctx) by offset x size x load/store, the
- * expected attach types it loads with, its return range (under the
- * verifier), the helpers it may call; and the attach-time rules of cgroup
- * programs that depend on how they were loaded (a device program only on
- * BPF_CGROUP_DEVICE, an egress skb program that may return 2 or 3 only on
- * egress).
+ * BPF_PROG_TYPE_CGROUP_DEVICE and BPF_PROG_TYPE_CGROUP_SYSCTL at load, kbpf
+ * against the kernel: their contexts (struct bpf_cgroup_dev_ctx, struct
+ * bpf_sysctl) by offset x size x load/store, the expected attach types
+ * they load with, their return range (under the verifier), the helpers
+ * they may call, and that they have no BPF_PROG_TEST_RUN.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,7 +50,7 @@ static long load(int side, uint32_t type, uint32_t eat,
 	return side_bpf(side, BPF_PROG_LOAD, &a);
 }
 
-static void ctx_access_body(void)
+static void ctx_access_body(uint32_t type)
 {
 	static const uint8_t sizes[4] = { BPF_B, BPF_H, BPF_W, BPF_DW };
 	int cases = 0, ok = 0;
@@ -89,31 +87,36 @@ static void ctx_access_body(void)
 				cases++;
 				ok += fd[0] >= 0;
 				if (!same_result(fd[0], fd[1]))
-					T_FAIL("off %d size %d kind %d: kernel %s kbpf %s",
-					       off, 1 << sz, kind,
+					T_FAIL("type %u off %d size %d kind %d: kernel %s kbpf %s",
+					       type, off, 1 << sz, kind,
 					       oracle_errno_name(fd[0]),
 					       oracle_errno_name(fd[1]));
 				for (int s = 0; s < 2; s++)
 					side_close(s, fd[s]);
 			}
-	printf("  %d context accesses compared, %d of them allowed\n", cases,
-	       ok);
+	printf("  type %u: %d context accesses compared, %d of them allowed\n",
+	       type, cases, ok);
 }
 
+static const uint32_t types[] = { BPF_PROG_TYPE_CGROUP_DEVICE,
+				  BPF_PROG_TYPE_CGROUP_SYSCTL };
+
 KBPF_TEST(
-	cgroup_device_ctx_access,
-	"struct bpf_cgroup_dev_ctx accesses by offset x size x load/store are allowed and refused as the kernel's, with and without kbpf's verifier")
+	cgroup_types_ctx_access,
+	"struct bpf_cgroup_dev_ctx and struct bpf_sysctl accesses by offset x size x load/store are allowed and refused as the kernel's, with and without kbpf's verifier")
 {
 	NEED_KERNEL();
-	ctx_access_body();
+	for (int t = 0; t < 2 && !kbpf_test_failed(); t++)
+		ctx_access_body(types[t]);
 	if (kbpf_test_failed())
 		return;
 	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
-	ctx_access_body();
+	for (int t = 0; t < 2 && !kbpf_test_failed(); t++)
+		ctx_access_body(types[t]);
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 }
 
-static void load_rules_body(void)
+static void load_rules_body(uint32_t type)
 {
 	static const uint32_t eats[] = { 0,
 					 BPF_CGROUP_INET_EGRESS,
@@ -149,16 +152,16 @@ static void load_rules_body(void)
 		for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 			long fd[2];
 
-			fd[0] = load(SIDE_KERNEL, BPF_PROG_TYPE_CGROUP_DEVICE,
-				     eats[e], progs[i].p, progs[i].n, klog);
-			fd[1] = load(SIDE_KBPF, BPF_PROG_TYPE_CGROUP_DEVICE,
-				     eats[e], progs[i].p, progs[i].n, mlog);
+			fd[0] = load(SIDE_KERNEL, type, eats[e], progs[i].p,
+				     progs[i].n, klog);
+			fd[1] = load(SIDE_KBPF, type, eats[e], progs[i].p,
+				     progs[i].n, mlog);
 			cases++;
 			if (!same_result(fd[0], fd[1])) {
 				printf("    kernel log: %s\n    kbpf log: %s\n",
 				       klog, mlog);
-				T_FAIL("%s, expected_attach_type %u: kernel %s kbpf %s",
-				       progs[i].what, eats[e],
+				T_FAIL("type %u: %s, expected_attach_type %u: kernel %s kbpf %s",
+				       type, progs[i].what, eats[e],
 				       oracle_errno_name(fd[0]),
 				       oracle_errno_name(fd[1]));
 			}
@@ -169,13 +172,43 @@ static void load_rules_body(void)
 }
 
 KBPF_TEST(
-	cgroup_device_load_rules,
-	"a cgroup device program loads with any expected_attach_type; its return range (0..1, a scalar), LD_ABS and context reads are judged as the kernel does under kbpf's verifier")
+	cgroup_types_load_rules,
+	"cgroup device and sysctl programs load with any expected_attach_type; their return range (0..1, a scalar), LD_ABS and context reads are judged as the kernel does under kbpf's verifier")
 {
 	NEED_KERNEL();
 	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
-	load_rules_body();
+	for (int t = 0; t < 2 && !kbpf_test_failed(); t++)
+		load_rules_body(types[t]);
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+}
+
+KBPF_TEST(
+	cgroup_types_no_test_run,
+	"BPF_PROG_TEST_RUN of a cgroup device or sysctl program gives the kernel's -ENOTSUPP")
+{
+	static const struct bpf_insn p[] = { MOVK(0, 1), EXIT };
+	uint8_t data[64] = { 0 };
+
+	NEED_KERNEL();
+	for (int t = 0; t < 2; t++) {
+		long fd[2], r[2] = { 0, 0 };
+
+		for (int s = 0; s < 2; s++) {
+			union bpf_attr a;
+
+			fd[s] = load(s, types[t], 0, p, 2, NULL);
+			memset(&a, 0, sizeof(a));
+			a.test.prog_fd = (uint32_t)fd[s];
+			a.test.data_in = (uint64_t)(uintptr_t)data;
+			a.test.data_size_in = sizeof(data);
+			r[s] = side_bpf(s, BPF_PROG_TEST_RUN, &a);
+			side_close(s, fd[s]);
+		}
+		if (r[0] != r[1])
+			T_FAIL("type %u: kernel %s kbpf %s", types[t],
+			       oracle_errno_name(r[0]),
+			       oracle_errno_name(r[1]));
+	}
 }
 
 /* What a load that calls one helper says of it. */
@@ -193,13 +226,10 @@ static enum avail helper_avail(long fd, const char *log)
 	return AVAIL; /* refused for its arguments: the helper is there */
 }
 
-KBPF_TEST(
-	cgroup_device_helpers,
-	"the helpers a cgroup device program may call are the kernel's: none the kernel refuses it, none refused for its type that the kernel allows (helpers kbpf lacks altogether are counted)")
+static void helpers_body(uint32_t type)
 {
 	int avail = 0, lacks = 0, differ = 0;
 
-	NEED_KERNEL();
 	for (int id = 1; id < __BPF_FUNC_MAX_ID; id++) {
 		struct bpf_insn p[] = { MOVK(1, 0), MOVK(2, 0), MOVK(3, 0),
 					MOVK(4, 0), MOVK(5, 0), CALL(id),
@@ -207,10 +237,8 @@ KBPF_TEST(
 		enum avail k, m;
 		long fd[2];
 
-		fd[0] = load(SIDE_KERNEL, BPF_PROG_TYPE_CGROUP_DEVICE, 0, p, 8,
-			     klog);
-		fd[1] = load(SIDE_KBPF, BPF_PROG_TYPE_CGROUP_DEVICE, 0, p, 8,
-			     mlog);
+		fd[0] = load(SIDE_KERNEL, type, 0, p, 8, klog);
+		fd[1] = load(SIDE_KBPF, type, 0, p, 8, mlog);
 		k = helper_avail(fd[0], klog);
 		m = helper_avail(fd[1], mlog);
 		avail += k == AVAIL;
@@ -227,7 +255,16 @@ KBPF_TEST(
 		for (int s = 0; s < 2; s++)
 			side_close(s, fd[s]);
 	}
-	printf("\n  %d helpers available to cgroup device programs on the kernel; kbpf lacks %d of them; %d differ\n",
-	       avail, lacks, differ);
+	printf("\n  type %u: %d helpers available on the kernel; kbpf lacks %d of them; %d differ\n",
+	       type, avail, lacks, differ);
 	T_EQ(differ, 0);
+}
+
+KBPF_TEST(
+	cgroup_types_helpers,
+	"the helpers cgroup device and sysctl programs may call are the kernel's: none the kernel refuses them, none refused for their type that the kernel allows (helpers kbpf lacks altogether are counted)")
+{
+	NEED_KERNEL();
+	for (int t = 0; t < 2 && !kbpf_test_failed(); t++)
+		helpers_body(types[t]);
 }
