@@ -477,7 +477,8 @@ static bool posix_ifindex_ok(const struct kbpf_host *h, uint32_t ifindex)
  * interned by (st_dev, st_ino) with a count of references, each holding
  * one on its parent up to the file system's root. A cgroup kbpf keeps
  * programs for (@bpf set) outlives its references until
- * posix_cgroups_release() (kbpf_posix_reset()), the POSIX host's rmdir.
+ * kbpf_posix_cgroups_release() (kbpf_posix_reset() calls it), the POSIX
+ * host's rmdir.
  */
 struct posix_cgroup {
 	struct posix_cgroup *next;
@@ -604,7 +605,7 @@ static void **posix_cgroup_bpf(const struct kbpf_host *h, void *cgrp)
 	return &((struct posix_cgroup *)cgrp)->bpf;
 }
 
-void posix_cgroups_release(void)
+void kbpf_posix_cgroups_release(void)
 {
 	for (;;) {
 		struct posix_cgroup *c, *d, *pick = NULL;

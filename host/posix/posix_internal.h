@@ -41,11 +41,6 @@ int posix_pin(const struct kbpf_host *h, struct kbpf_obj *obj, const char *path,
 int posix_get_pinned(const struct kbpf_host *h, const char *path, int path_fd,
 		     uint32_t fd_flags, struct kbpf_obj **obj);
 void posix_unpin_all(void);
-/*
- * Cgroups (posix.c): release every cgroup kbpf keeps programs for
- * (kbpf_cgroup_release(), descendants first), as an rmdir of each would.
- */
-void posix_cgroups_release(void);
 void posix_wake(const struct kbpf_host *h, struct kbpf_obj *obj);
 
 uint32_t posix_cpu_id(const struct kbpf_host *h);
