@@ -796,6 +796,61 @@ static long link_info(int side, long link, struct bpf_link_info *info)
 	return side_bpf(side, BPF_OBJ_GET_INFO_BY_FD, &a);
 }
 
+/* A link's fdinfo text with its numbers that name objects blanked. */
+static void fdinfo_norm(char *text)
+{
+	static const char *const keys[] = { "link_id:", "prog_id:", "prog_tag:",
+					    "pos:",	"mnt_id:",  "ino:",
+					    "flags:" };
+
+	char out[1024];
+	size_t o = 0;
+
+	for (char *line = text; *line;) {
+		char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		size_t keep = len;
+
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (!strncmp(line, keys[k], strlen(keys[k])))
+				keep = strlen(keys[k]);
+		if (o + keep + 3 < sizeof(out)) {
+			memcpy(out + o, line, keep);
+			o += keep;
+			if (keep != len)
+				out[o++] = '#';
+			out[o++] = '\n';
+		}
+		if (!end)
+			break;
+		line = end + 1;
+	}
+	out[o] = 0;
+	strcpy(text, out);
+}
+
+/* The kernel's fdinfo of link @kfd and kbpf's of @mfd, normalised alike. */
+static bool fdinfo_same(long kfd, long mfd)
+{
+	char k[1024] = { 0 }, m[1024] = { 0 }, path[64];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%ld", kfd);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, k, sizeof(k) - 1);
+	close(fd);
+	if (n < 0 || kbpf_posix_fdinfo((int)mfd, m, sizeof(m)) < 0)
+		return false;
+	fdinfo_norm(k);
+	fdinfo_norm(m);
+	if (getenv("KBPF_CG_TRACE") || strcmp(k, m))
+		printf("    kernel fdinfo:\n%s    kbpf fdinfo:\n%s", k, m);
+	return !strcmp(k, m);
+}
+
 static void links_body(struct cgenv *e)
 {
 	uint32_t in = BPF_CGROUP_INET_INGRESS;
@@ -925,6 +980,9 @@ static void links_body(struct cgenv *e)
 		if (getenv("KBPF_CG_TRACE"))
 			printf("  step %zu %c: %ld %ld\n", i, st->op, r[0],
 			       r[1]);
+		if (st->op == 'i' && r[0] == r[1] && r[0] >= 0 &&
+		    !fdinfo_same(lk[0][st->link], lk[1][st->link]))
+			T_FAIL("step %zu: fdinfo differs", i);
 		if (st->op == 'i' && r[0] != r[1])
 			T_FAIL("step %zu: link info %#lx vs %#lx", i, r[0],
 			       r[1]);
