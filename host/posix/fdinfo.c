@@ -259,6 +259,10 @@ static int link_lines(struct out *o, int fd)
 	if (info.type == BPF_LINK_TYPE_RAW_TRACEPOINT)
 		out_printf(o, "tp_name:\t%s\ncookie:\t%llu\n", tp,
 			   (unsigned long long)info.raw_tracepoint.cookie);
+	else if (info.type == BPF_LINK_TYPE_CGROUP)
+		out_printf(o, "cgroup_id:\t%llu\nattach_type:\t%d\n",
+			   (unsigned long long)info.cgroup.cgroup_id,
+			   (int)info.cgroup.attach_type);
 	return 0;
 }
 

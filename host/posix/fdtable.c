@@ -222,6 +222,7 @@ int posix_fd_flags(int fd, uint32_t *fd_flags)
 void kbpf_posix_reset(void)
 {
 	posix_unpin_all();
+	kbpf_posix_cgroups_release();
 	for (;;) {
 		int fd = -1;
 

@@ -420,9 +420,18 @@ int kbpf_posix_fdinfo(int fd, char *buf, size_t size);
 void kbpf_posix_follow_cpu(int on);
 
 /**
- * kbpf_posix_reset() - remove every pin and close every kbpf fd still open
- * (for tests between cases). Objects then die when their last reference
- * goes.
+ * kbpf_posix_cgroups_release() - release every cgroup kbpf keeps programs
+ * for, descendants first (kbpf_cgroup_release(): their programs detached,
+ * their links defunct), as an rmdir of each would. kbpf_posix_reset()
+ * does it too.
+ */
+void kbpf_posix_cgroups_release(void);
+
+/**
+ * kbpf_posix_reset() - remove every pin, release every cgroup kbpf keeps
+ * programs for (detaching them, as an rmdir would: kbpf_cgroup_release())
+ * and close every kbpf fd still open (for tests between cases). Objects
+ * then die when their last reference goes.
  */
 void kbpf_posix_reset(void);
 

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kbpf/cgroup.h"
 #include "kbpf/config.h"
 #include "kbpf/raw_tp.h"
 #include "kbpf/state.h"
@@ -470,11 +471,88 @@ static bool posix_ifindex_ok(const struct kbpf_host *h, uint32_t ifindex)
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
 
+/*
+ * A cgroup is a directory of a cgroup2 file system, one object per
+ * directory however many fds name it (kbpf compares cgroup pointers):
+ * interned by (st_dev, st_ino) with a count of references, each holding
+ * one on its parent up to the file system's root. A cgroup kbpf keeps
+ * programs for (@bpf set) outlives its references until
+ * kbpf_posix_cgroups_release() (kbpf_posix_reset() calls it), the POSIX
+ * host's rmdir.
+ */
 struct posix_cgroup {
+	struct posix_cgroup *next;
+	struct posix_cgroup *parent;
+	long refs;
 	int dirfd;
 	dev_t dev;
 	ino_t ino;
+	void *bpf; /* kbpf_host.cgroup_bpf */
 };
+
+static pthread_mutex_t cg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct posix_cgroup *cg_list;
+
+static int cg_parent(int fd, struct stat *st);
+
+/* Drop a reference on @c and on each parent whose last one it was. */
+static void cg_unref_locked(struct posix_cgroup *c)
+{
+	while (c && --c->refs == 0 && !c->bpf) {
+		struct posix_cgroup **pp, *up = c->parent;
+
+		for (pp = &cg_list; *pp != c; pp = &(*pp)->next)
+			;
+		*pp = c->next;
+		close(c->dirfd);
+		free(c);
+		c = up;
+	}
+}
+
+/* The cgroup of directory @fd (which this takes), with a reference. */
+static int cg_intern_locked(int fd, struct posix_cgroup **out)
+{
+	struct posix_cgroup *c;
+	struct stat st, up_st;
+	int up, err;
+
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -EBADF;
+	}
+	for (c = cg_list; c; c = c->next) {
+		if (c->dev == st.st_dev && c->ino == st.st_ino) {
+			c->refs++;
+			close(fd);
+			*out = c;
+			return 0;
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	up_st = st;
+	up = cg_parent(fd, &up_st);
+	if (up >= 0) {
+		err = cg_intern_locked(up, &c->parent);
+		if (err) {
+			free(c);
+			close(fd);
+			return err;
+		}
+	}
+	c->dirfd = fd;
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	c->refs = 1;
+	c->next = cg_list;
+	cg_list = c;
+	*out = c;
+	return 0;
+}
 
 /* A cgroup is an fd open on a directory of a cgroup2 file system. */
 static int posix_cgroup_get(const struct kbpf_host *h, int fd, void **cgrp)
@@ -482,33 +560,86 @@ static int posix_cgroup_get(const struct kbpf_host *h, int fd, void **cgrp)
 	struct posix_cgroup *c;
 	struct statfs sf;
 	struct stat st;
+	int dup, err;
 
 	(void)h;
 	if (fd < 0 || fstatfs(fd, &sf) || fstat(fd, &st) ||
 	    (unsigned long)sf.f_type != CGROUP2_SUPER_MAGIC ||
 	    !S_ISDIR(st.st_mode))
 		return -EBADF;
-	c = malloc(sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	c->dirfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (c->dirfd < 0) {
-		free(c);
+	dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup < 0)
 		return -EMFILE;
-	}
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
+	pthread_mutex_lock(&cg_lock);
+	err = cg_intern_locked(dup, &c);
+	pthread_mutex_unlock(&cg_lock);
+	if (err)
+		return err;
 	*cgrp = c;
 	return 0;
 }
 
 static void posix_cgroup_put(const struct kbpf_host *h, void *cgrp)
 {
-	struct posix_cgroup *c = cgrp;
-
 	(void)h;
-	close(c->dirfd);
-	free(c);
+	pthread_mutex_lock(&cg_lock);
+	cg_unref_locked(cgrp);
+	pthread_mutex_unlock(&cg_lock);
+}
+
+static void *posix_cgroup_parent(const struct kbpf_host *h, void *cgrp)
+{
+	(void)h;
+	return ((struct posix_cgroup *)cgrp)->parent;
+}
+
+static uint64_t posix_cgroup_id(const struct kbpf_host *h, void *cgrp)
+{
+	(void)h;
+	return (uint64_t)((struct posix_cgroup *)cgrp)->ino;
+}
+
+static void **posix_cgroup_bpf(const struct kbpf_host *h, void *cgrp)
+{
+	(void)h;
+	return &((struct posix_cgroup *)cgrp)->bpf;
+}
+
+void kbpf_posix_cgroups_release(void)
+{
+	for (;;) {
+		struct posix_cgroup *c, *d, *pick = NULL;
+
+		/* Descendants first, as Linux removes them. */
+		pthread_mutex_lock(&cg_lock);
+		for (c = cg_list; c && !pick; c = c->next) {
+			if (!c->bpf)
+				continue;
+			pick = c;
+			for (d = cg_list; d; d = d->next) {
+				struct posix_cgroup *p;
+
+				for (p = d->parent; d->bpf && p; p = p->parent)
+					if (p == c)
+						break;
+				if (d->bpf && p == c) {
+					pick = NULL;
+					break;
+				}
+			}
+		}
+		if (pick)
+			pick->refs++; /* kept while kbpf releases it */
+		pthread_mutex_unlock(&cg_lock);
+		if (!pick)
+			return;
+		kbpf_cgroup_release(kbpf_posix_host(), pick);
+		pthread_mutex_lock(&cg_lock);
+		pick->bpf =
+			NULL; /* kbpf cleared it; never loop on a host bug */
+		cg_unref_locked(pick);
+		pthread_mutex_unlock(&cg_lock);
+	}
 }
 
 /* The directory above @fd, or -1 at the top of its file system. */
@@ -754,6 +885,9 @@ static struct kbpf_host posix_host = {
 	.ifindex_ok = posix_ifindex_ok,
 	.cgroup_get = posix_cgroup_get,
 	.cgroup_put = posix_cgroup_put,
+	.cgroup_parent = posix_cgroup_parent,
+	.cgroup_bpf = posix_cgroup_bpf,
+	.cgroup_id = posix_cgroup_id,
 	.current_in_cgroup = posix_current_in_cgroup,
 	.current_cgroup_id = posix_current_cgroup_id,
 	.current_pidns = posix_current_pidns,

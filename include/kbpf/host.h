@@ -393,6 +393,35 @@ struct kbpf_host {
 	 */
 	uint64_t (*current_cgroup_id)(const struct kbpf_host *h, int level);
 	/*
+	 * The cgroup hierarchy, for programs attached to cgroups
+	 * (BPF_PROG_ATTACH, BPF_PROG_DETACH and BPF_PROG_QUERY with a cgroup
+	 * attach type; include/kbpf/cgroup.h). A cgroup is what cgroup_get
+	 * gives, and one cgroup must always be the same pointer (kbpf
+	 * compares them), however many times its fds are resolved.
+	 * cgroup_parent: the parent of @cgrp, or NULL for the root of the
+	 * hierarchy; no reference is taken (a parent lives as long as its
+	 * children). Any context, must not sleep: the runners walk up on
+	 * the program path.
+	 * cgroup_bpf: the address of one pointer the host keeps in each
+	 * cgroup for kbpf, NULL until kbpf first stores there (an attach).
+	 * While it is not NULL the host keeps the cgroup, and the pointer,
+	 * alive; when it removes the cgroup (Linux's rmdir) it calls
+	 * kbpf_cgroup_release(), which detaches every program and clears it.
+	 * Any context, must not sleep.
+	 * If either is NULL (or cgroup_get is, or kbpf_host.state), no fd is
+	 * a cgroup for these commands: they answer -EBADF, Linux's errno for
+	 * a target_fd that is not a cgroup directory.
+	 */
+	void *(*cgroup_parent)(const struct kbpf_host *h, void *cgrp);
+	void **(*cgroup_bpf)(const struct kbpf_host *h, void *cgrp);
+	/*
+	 * The cgroup v2 id of @cgrp (Linux's cgroup_id(): the directory's
+	 * inode number), for bpf_link_info of cgroup links. Any context,
+	 * must not sleep (called under a kbpf lock). If NULL, links report
+	 * cgroup id 0, as Linux does for a link whose cgroup is gone.
+	 */
+	uint64_t (*cgroup_id)(const struct kbpf_host *h, void *cgrp);
+	/*
 	 * The current task's pid namespace as user space names it: the
 	 * st_dev and st_ino of /proc/self/ns/pid. Return 0, or -ENOENT when
 	 * no task is current. bpf_get_ns_current_pid_tgid compares a

@@ -46,6 +46,7 @@
 #include "raw_tp.h"
 #include "interp.h"
 #include "packet.h"
+#include "cgroup.h"
 #include "loader.h"
 #include "disasm.h"
 #include "uapi/bpf.h"

@@ -30,6 +30,8 @@
 extern "C" {
 #endif
 
+struct kbpf_cgroup_bpf;
+
 /* Lock and counter words: C11 atomics in C, their plain layout in C++. */
 #ifdef __cplusplus
 #define KBPF_STATE_ATOMIC_U32 uint32_t
@@ -57,6 +59,11 @@ extern "C" {
  *               dummy socket (Linux gives each one a new cookie).
  * @flow_seed: the key of packet flow hashes (bpf_get_hash_recalc), drawn
  *             once from random_u32; 0 until then.
+ * @cgroup_lock: a kbpf spinlock serialising program attachment to
+ *               cgroups (Linux's cgroup_mutex for cgroup BPF), taken with
+ *               the host's irq_save; runners never take it.
+ * @cgroups: every cgroup kbpf keeps programs for (include/kbpf/cgroup.h),
+ *           under @cgroup_lock.
  */
 struct kbpf_state {
 	KBPF_STATE_ATOMIC_U32 lock;
@@ -67,6 +74,8 @@ struct kbpf_state {
 	KBPF_STATE_ATOMIC_U32 stats_users;
 	KBPF_STATE_ATOMIC_U64 sock_cookie;
 	KBPF_STATE_ATOMIC_U64 flow_seed;
+	KBPF_STATE_ATOMIC_U32 cgroup_lock;
+	struct kbpf_cgroup_bpf *cgroups;
 };
 
 /**

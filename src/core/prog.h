@@ -332,6 +332,12 @@ struct kbpf_prog {
 	int (*jit_run)(struct kbpf_prog *prog, const struct kbpf_host *host,
 		       const struct kbpf_interp_args *args, uint64_t *ret);
 	/*
+	 * Linux's enforce_expected_attach_type: set by the verifier when a
+	 * cgroup skb egress program may return 2 or 3 (congestion
+	 * notification); such a program attaches to egress only.
+	 */
+	bool enforce_expected_attach_type;
+	/*
 	 * prog_btf_fd's BTF object (KBPF_OBJ_BTF) when the program came with
 	 * func_info or line_info, with a reference; the records as checked
 	 * (src/prog/btf_info.c), reported by bpf_prog_info.

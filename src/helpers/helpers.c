@@ -901,9 +901,13 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_NONE),
 	HELPER(ktime_get_boot_ns, h_ktime_get_boot_ns, KBPF_RET_INTEGER, false,
 	       0, KBPF_ARG_NONE),
-	/* Not for tracing types: Linux leaves it out of their protos (measured). */
+	/*
+	 * Not for tracing types nor cgroup device programs: Linux leaves it
+	 * out of their protos (measured: test_probe_diff, test_cgroup_dev_diff).
+	 */
 	HELPER(ktime_get_coarse_ns, h_ktime_get_coarse_ns, KBPF_RET_INTEGER,
-	       false, ~TRACING_TYPES, KBPF_ARG_NONE),
+	       false, ~(TRACING_TYPES | (1ULL << BPF_PROG_TYPE_CGROUP_DEVICE)),
+	       KBPF_ARG_NONE),
 	HELPER(ktime_get_tai_ns, h_ktime_get_tai_ns, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_NONE),
 	HELPER(get_prandom_u32, h_get_prandom_u32, KBPF_RET_INTEGER, false, 0,
@@ -964,6 +968,22 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	/* Task helpers: every program type in 6.18 (measured). */
 	HELPER(get_current_comm, h_get_current_comm, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE),
+	/* Cgroup sysctl programs only (Linux's sysctl_func_proto). */
+	HELPER(sysctl_get_name, kbpf_helper_sysctl_get_name, KBPF_RET_INTEGER,
+	       false, 1ULL << BPF_PROG_TYPE_CGROUP_SYSCTL, KBPF_ARG_PTR_TO_CTX,
+	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE,
+	       KBPF_ARG_ANYTHING),
+	HELPER(sysctl_get_current_value, kbpf_helper_sysctl_get_current_value,
+	       KBPF_RET_INTEGER, false, 1ULL << BPF_PROG_TYPE_CGROUP_SYSCTL,
+	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_PTR_TO_UNINIT_MEM,
+	       KBPF_ARG_CONST_SIZE),
+	HELPER(sysctl_get_new_value, kbpf_helper_sysctl_get_new_value,
+	       KBPF_RET_INTEGER, false, 1ULL << BPF_PROG_TYPE_CGROUP_SYSCTL,
+	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_PTR_TO_UNINIT_MEM,
+	       KBPF_ARG_CONST_SIZE),
+	HELPER(sysctl_set_new_value, kbpf_helper_sysctl_set_new_value,
+	       KBPF_RET_INTEGER, false, 1ULL << BPF_PROG_TYPE_CGROUP_SYSCTL,
+	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE),
 	/* The compat probe reads are tracing (and syscall) helpers (measured). */
 	HELPER(probe_read, h_probe_read, KBPF_RET_INTEGER, true, TRACING_TYPES,
 	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE_OR_ZERO,
@@ -1026,9 +1046,11 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_PTR_TO_FUNC, KBPF_ARG_PTR_TO_STACK_OR_NULL,
 	       KBPF_ARG_ANYTHING),
 	HELPER(perf_event_output, h_perf_event_output, KBPF_RET_INTEGER, true,
-	       TRACING_TYPES | SKB_TYPES | XDP_TYPES, KBPF_ARG_PTR_TO_CTX,
-	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_MEM,
-	       KBPF_ARG_CONST_SIZE_OR_ZERO),
+	       TRACING_TYPES | SKB_TYPES | XDP_TYPES |
+		       (1ULL << BPF_PROG_TYPE_CGROUP_DEVICE) |
+		       (1ULL << BPF_PROG_TYPE_CGROUP_SYSCTL),
+	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING,
+	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE_OR_ZERO),
 	HELPER(tail_call, h_tail_call, KBPF_RET_VOID, false, 0,
 	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING),
 	/* perfmon-only in Linux; base helpers for every type, GPL-only. */

@@ -19,6 +19,21 @@ uint64_t kbpf_helper_snprintf(struct kbpf_run *run, uint64_t str,
 			      uint64_t str_size, uint64_t fmt, uint64_t args,
 			      uint64_t data_len);
 
+/* The cgroup sysctl helpers (101-104): sysctl.c */
+uint64_t kbpf_helper_sysctl_get_name(struct kbpf_run *run, uint64_t ctx,
+				     uint64_t buf, uint64_t buf_len,
+				     uint64_t flags, uint64_t r5);
+uint64_t kbpf_helper_sysctl_get_current_value(struct kbpf_run *run,
+					      uint64_t ctx, uint64_t buf,
+					      uint64_t buf_len, uint64_t r4,
+					      uint64_t r5);
+uint64_t kbpf_helper_sysctl_get_new_value(struct kbpf_run *run, uint64_t ctx,
+					  uint64_t buf, uint64_t buf_len,
+					  uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_sysctl_set_new_value(struct kbpf_run *run, uint64_t ctx,
+					  uint64_t buf, uint64_t buf_len,
+					  uint64_t r4, uint64_t r5);
+
 /* The dynptr helpers (197-203) and bpf_user_ringbuf_drain (209): dynptr.c */
 uint64_t kbpf_helper_dynptr_from_mem(struct kbpf_run *run, uint64_t data,
 				     uint64_t size, uint64_t flags,

@@ -25,7 +25,9 @@
  * every address; a rewritten access is still an ordinary checked load.
  *
  * Accesses the program type does not allow are refused with Linux's log
- * line, "invalid bpf_context access off=%d size=%d", and -EACCES.
+ * line, "invalid bpf_context access off=%d size=%d", and -EACCES. Cgroup
+ * device programs (struct bpf_cgroup_dev_ctx) go through the same pass
+ * for their rules; their context needs no rewrite.
  */
 #include "kbpf/packet.h"
 #include "core/alloc.h"
@@ -384,6 +386,72 @@ static int ctx_xdp(const struct kbpf_prog *prog, struct bpf_insn *insn)
 	return 0;
 }
 
+/*
+ * Linux's cgroup_dev_is_valid_access: struct bpf_cgroup_dev_ctx is
+ * read-only; access_type may be read in aligned narrow loads, major and
+ * minor only whole. kbpf's context is the UAPI struct: nothing to rewrite.
+ */
+static int ctx_dev(const struct bpf_insn *insn)
+{
+	uint8_t cls = BPF_CLASS(insn->code);
+	uint32_t size = ctx_size_of(insn->code);
+	int off = insn->off;
+
+	if (cls == BPF_ST || cls == BPF_STX)
+		return -KBPF_EACCES;
+	if (off < 0 || off + size > sizeof(struct bpf_cgroup_dev_ctx) ||
+	    off % (int)size)
+		return -KBPF_EACCES;
+	if (off < (int)sizeof(uint32_t))
+		return size <= 4 ? 0 : -KBPF_EACCES;
+	return size == 4 ? 0 : -KBPF_EACCES;
+}
+
+/*
+ * Linux's sysctl_is_valid_access: struct bpf_sysctl; write is read-only,
+ * file_pos readable (narrow aligned loads) and writable as a whole u32.
+ * kbpf's context starts with the UAPI struct: nothing to rewrite.
+ */
+static int ctx_sysctl(const struct bpf_insn *insn)
+{
+	uint8_t cls = BPF_CLASS(insn->code);
+	uint32_t size = ctx_size_of(insn->code);
+	int off = insn->off;
+
+	if (off < 0 || off + size > sizeof(struct bpf_sysctl) ||
+	    off % (int)size)
+		return -KBPF_EACCES;
+	if (cls == BPF_ST || cls == BPF_STX)
+		return off == (int)offsetof(struct bpf_sysctl, file_pos) &&
+				       size == 4 ?
+			       0 :
+			       -KBPF_EACCES;
+	return size <= 4 ? 0 : -KBPF_EACCES;
+}
+
+/* One context access of @prog's type: 0, -EACCES, or -EINVAL (kbpf lacks it). */
+static int ctx_check(const struct kbpf_prog *prog, struct bpf_insn *insn,
+		     struct kbpf_vlog *log)
+{
+	switch (prog->type) {
+	case BPF_PROG_TYPE_XDP:
+		return ctx_xdp(prog, insn);
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+		return ctx_dev(insn);
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+		return ctx_sysctl(insn);
+	default:
+		return ctx_skb(prog, insn, log);
+	}
+}
+
+bool kbpf_prog_type_has_ctx_rules(uint32_t type)
+{
+	return kbpf_prog_type_is_packet(type) ||
+	       type == BPF_PROG_TYPE_CGROUP_DEVICE ||
+	       type == BPF_PROG_TYPE_CGROUP_SYSCTL;
+}
+
 /* The base register of a memory instruction, or -1. */
 static int ctx_base_reg(const struct bpf_insn *insn)
 {
@@ -410,9 +478,7 @@ bool kbpf_prog_ctx_access_ok(const struct kbpf_prog *prog,
 
 	if (BPF_MODE(insn->code) == BPF_ATOMIC)
 		return false;
-	return (prog->type == BPF_PROG_TYPE_XDP ?
-			ctx_xdp(prog, &copy) :
-			ctx_skb(prog, &copy, &quiet)) != -KBPF_EACCES;
+	return ctx_check(prog, &copy, &quiet) != -KBPF_EACCES;
 }
 
 static int ctx_rewrite(struct ctx_pass *p, const struct kbpf_host *h,
@@ -436,9 +502,7 @@ static int ctx_rewrite(struct ctx_pass *p, const struct kbpf_host *h,
 				reg);
 			return -KBPF_EACCES;
 		}
-		err = prog->type == BPF_PROG_TYPE_XDP ?
-			      ctx_xdp(prog, insn) :
-			      ctx_skb(prog, insn, log);
+		err = ctx_check(prog, insn, log);
 		if (err == -KBPF_EACCES &&
 		    h->verifier == KBPF_VERIFIER_ENFORCE) {
 			/* the verifier refuses it if a path reaches it */
@@ -463,7 +527,7 @@ int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
 	size_t n = prog->len;
 	int err = -KBPF_ENOMEM;
 
-	if (!kbpf_prog_type_is_packet(prog->type))
+	if (!kbpf_prog_type_has_ctx_rules(prog->type))
 		return 0;
 	p.in = kbpf_malloc(h, n * sizeof(*p.in), 0);
 	p.flags = kbpf_zalloc(h, n, 0);

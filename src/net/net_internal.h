@@ -160,11 +160,17 @@ int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
 			 struct kbpf_vlog *log);
 
 /*
+ * Does the pass above check the context accesses of programs of @type
+ * (the packet types and cgroup device programs)? Pure; any context.
+ */
+bool kbpf_prog_type_has_ctx_rules(uint32_t type);
+
+/*
  * Under KBPF_VERIFIER_ENFORCE the pass above leaves the accesses it would
  * refuse with -EACCES as they are, and the verifier refuses them when a
  * path reaches them (Linux's order; an access on no path is no error):
  * kbpf_prog_ctx_access_ok() is false for such an access @insn (as loaded)
- * of a packet program. Pure; any context.
+ * of a program whose type has such rules. Pure; any context.
  */
 bool kbpf_prog_ctx_access_ok(const struct kbpf_prog *prog,
 			     const struct bpf_insn *insn);

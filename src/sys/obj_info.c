@@ -357,7 +357,9 @@ static long obj_info_link(const struct kbpf_host *h, struct kbpf_obj *link,
 	if (kbpf_copy_from_user(h, &info, uinfo, len))
 		return -KBPF_EFAULT;
 	/* On error nothing is written back, as Linux does. */
-	err = kbpf_link_fill_info(h, link, &info);
+	err = kbpf_cgroup_link_is(link) ?
+		      kbpf_cgroup_link_fill_info(h, link, &info) :
+		      kbpf_link_fill_info(h, link, &info);
 	if (err)
 		return err;
 	if (kbpf_copy_to_user(h, uinfo, &info, len) ||

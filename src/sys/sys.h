@@ -9,6 +9,7 @@
 #define KBPF_SRC_SYS_H
 
 #include "btf/btf.h"
+#include "cgroup/cgroup_internal.h"
 #include "core/object.h"
 #include "kbpf/sys.h"
 #include "kbpf/uapi/bpf.h"
@@ -30,6 +31,17 @@ typedef long (*kbpf_sys_cmd_fn)(const struct kbpf_host *h, union bpf_attr *attr,
  * raw tracepoints and links: tp/tp_internal.h); sys/ sits above them all
  * (docs/ARCHITECTURE.md) and no lower module includes this header.
  */
+
+/*
+ * BPF_LINK_CREATE, BPF_LINK_DETACH and BPF_LINK_UPDATE (src/sys/link_cmds.c):
+ * cgroup links to src/cgroup/, the others to src/tp/'s handlers.
+ */
+long kbpf_sys_link_create_any(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
+long kbpf_sys_link_detach_any(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
+long kbpf_sys_link_update_any(const struct kbpf_host *h, union bpf_attr *attr,
+			      void *uattr, unsigned int size);
 
 /* BPF_OBJ_GET_INFO_BY_FD (src/sys/obj_info.c). */
 long kbpf_sys_obj_get_info_by_fd(const struct kbpf_host *h,

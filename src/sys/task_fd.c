@@ -98,7 +98,9 @@ long kbpf_sys_task_fd_query(const struct kbpf_host *h, union bpf_attr *attr,
 		return -KBPF_ENOTSUPP;
 	if (err)
 		return err;
-	if (obj->type == KBPF_OBJ_LINK) {
+	if (kbpf_cgroup_link_is(obj)) {
+		err = -KBPF_ENOTSUPP; /* Linux: raw tracepoint links only */
+	} else if (obj->type == KBPF_OBJ_LINK) {
 		uint32_t prog_id;
 		const char *name;
 

@@ -697,19 +697,28 @@ int kbpf_v_check_pseudo_call(struct venv *env, uint32_t *pc)
 /*
  * Linux's check_return_code() for the program types with a return range
  * (so far cgroup skb: 0..1, 0..3 for egress programs, whose bit 1 asks for
- * congestion notification): R0 must be a scalar within it at every exit,
- * else -EINVAL with Linux's line. 1: the exit is fine.
+ * congestion notification; cgroup device and sysctl: 0..1): R0 must be a scalar
+ * within it at every exit, else -EINVAL with Linux's line. 1: the exit is
+ * fine. An egress exit that returns only 2 or 3 binds the program to
+ * egress (Linux's enforce_expected_attach_type, checked at attach).
  */
 static int check_return_range(struct venv *env, const struct vreg *r0,
 			      char *buf, unsigned long n)
 {
-	const struct kbpf_prog *prog = env->prog;
+	struct kbpf_prog *prog = env->prog;
 	int64_t max = 1;
 
-	if (prog->type != BPF_PROG_TYPE_CGROUP_SKB)
+	if (prog->type != BPF_PROG_TYPE_CGROUP_SKB &&
+	    prog->type != BPF_PROG_TYPE_CGROUP_DEVICE &&
+	    prog->type != BPF_PROG_TYPE_CGROUP_SYSCTL)
 		return 1;
-	if (prog->expected_attach_type == BPF_CGROUP_INET_EGRESS)
+	if (prog->type == BPF_PROG_TYPE_CGROUP_SKB &&
+	    prog->expected_attach_type == BPF_CGROUP_INET_EGRESS) {
 		max = 3;
+		if (r0->type == T_SCALAR && !(r0->s.var.mask & ~1ULL) &&
+		    (r0->s.var.value & ~1ULL) == 2)
+			prog->enforce_expected_attach_type = true;
+	}
 	if (r0->type != T_SCALAR) {
 		kbpf_vlog_printf(
 			env->log,

@@ -661,7 +661,7 @@ static int check_ctx(struct venv *env, uint32_t regno, const struct vreg *r,
 		}
 		return -KBPF_EACCES;
 	}
-	if (kbpf_prog_type_is_skb(type) || type == BPF_PROG_TYPE_XDP) {
+	if (kbpf_prog_type_has_ctx_rules(type)) {
 		/*
 		 * The offsets, sizes and writes Linux allows are the
 		 * context-access pass's (src/net/ctx_access.c): under ENFORCE
@@ -687,7 +687,10 @@ static int check_ctx(struct venv *env, uint32_t regno, const struct vreg *r,
 		}
 		if (write || !out)
 			return 0;
-		if (size == 4 && off == data)
+		if (!kbpf_prog_type_is_packet(type)) {
+			kbpf_v_mark_unknown(out);
+			kbpf_scalar_cast(&out->s, (uint8_t)size);
+		} else if (size == 4 && off == data)
 			mark_ptr(out, T_PKT);
 		else if (size == 4 && off == end)
 			mark_ptr(out, T_PKT_END);
@@ -1707,6 +1710,10 @@ static uint32_t ctx_size_of(const struct kbpf_prog *prog)
 		return sizeof(struct __sk_buff);
 	case BPF_PROG_TYPE_XDP:
 		return sizeof(struct xdp_md);
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+		return sizeof(struct bpf_cgroup_dev_ctx);
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+		return sizeof(struct bpf_sysctl);
 	case BPF_PROG_TYPE_KPROBE:
 #if defined(__x86_64__)
 		return 21 * 8; /* struct pt_regs */

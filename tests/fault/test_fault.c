@@ -457,6 +457,8 @@ static const struct {
 	  "the loader's own log buffer only carries a refused program's message" },
 	{ "src/loader/load.c", "kbpf_elf_load_prog",
 	  "the loader's own log buffer only carries a refused program's message" },
+	{ "src/cgroup/cgroup.c", "cg_compute",
+	  "a cgroup detach that cannot allocate new effective arrays clears the program's slots instead (Linux's purge_effective_progs)" },
 };
 
 static const char *absorbed_why(int stack)
@@ -1136,6 +1138,63 @@ static long s_cgroup_array(void)
 	return map;
 }
 
+/*
+ * Programs attached to a cgroup (the cgroup2 mount's root, in kbpf only):
+ * PROG_ATTACH, an effective query, a link, LINK_UPDATE, PROG_DETACH; what
+ * is left attached is released as an rmdir would.
+ */
+static long cgroup_attach_body(int cg)
+{
+	struct bpf_insn p[] = { MOV_K(0, 1), EXIT };
+	uint32_t ids[4];
+	union bpf_attr a;
+	long prog, prog2, link;
+
+	FD(prog, prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, p, 2, 0));
+	FD(prog2, prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, p, 2, 0));
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)cg;
+	a.attach_bpf_fd = (uint32_t)prog;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	a.attach_flags = BPF_F_ALLOW_MULTI;
+	CK(sys(BPF_PROG_ATTACH, &a));
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)prog2;
+	a.link_create.target_fd = (uint32_t)cg;
+	a.link_create.attach_type = BPF_CGROUP_DEVICE;
+	FD(link, sys(BPF_LINK_CREATE, &a));
+	memset(&a, 0, sizeof(a));
+	a.query.target_fd = (uint32_t)cg;
+	a.query.attach_type = BPF_CGROUP_DEVICE;
+	a.query.query_flags = BPF_F_QUERY_EFFECTIVE;
+	a.query.prog_cnt = 4;
+	a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	CK(sys(BPF_PROG_QUERY, &a));
+	memset(&a, 0, sizeof(a));
+	a.link_update.link_fd = (uint32_t)link;
+	a.link_update.new_prog_fd = (uint32_t)prog;
+	CK(sys(BPF_LINK_UPDATE, &a));
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)cg;
+	a.attach_bpf_fd = (uint32_t)prog;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	return sys(BPF_PROG_DETACH, &a);
+}
+
+static long s_cgroup_attach(void)
+{
+	int cg = open(cgroup2_dir(), O_RDONLY | O_DIRECTORY);
+	long r;
+
+	if (cg < 0)
+		return 0; /* no cgroup v2 here */
+	r = cgroup_attach_body(cg);
+	close_all();
+	kbpf_posix_cgroups_release();
+	close(cg);
+	return r;
+}
+
 /* bpf_ringbuf_output from a program, and the ring mapped by user space. */
 static long s_prog_ringbuf(void)
 {
@@ -1788,6 +1847,7 @@ static const struct {
 	{ "prog_many_regions", s_prog_many_regions },
 	{ "prog_pkt_runs", s_prog_pkt_runs },
 	{ "cgroup_array", s_cgroup_array },
+	{ "cgroup_attach", s_cgroup_attach },
 	{ "prog_ringbuf", s_prog_ringbuf },
 	{ "prog_stackmap", s_prog_stackmap },
 	{ "prog_array", s_prog_array },

@@ -25,7 +25,11 @@ normalised:
     the number after a call's helper name in dump xlated (the kernel
     shows its function's address there, kbpf the helper id).
 
-Then `bpftool feature probe` runs through the shim; it must succeed and
+Then the cgroup commands (prog loadall of a device and a cgroup skb
+program, cgroup attach with and without multi, show, show effective,
+detach) run on a cgroup the test makes in a cgroup2 mount of its own, once
+each way (ids normalised; the kernel's programs go when the cgroup is
+removed). Then `bpftool feature probe` runs through the shim; it must succeed and
 find the program and map types kbpf has; its differences from the
 kernel's probe are printed, not compared.
 
@@ -217,6 +221,75 @@ def normalise(text):
     return "\n".join(out) + "\n"
 
 
+CGROUP_BATCH = """\
+prog loadall COBJ ROOT/cg
+cgroup attach CG device pinned ROOT/cg/kbpf_pl_dev multi
+cgroup attach CG ingress pinned ROOT/cg/kbpf_pl_skb
+cgroup show CG
+cgroup show CG effective
+cgroup detach CG device pinned ROOT/cg/kbpf_pl_dev
+cgroup show CG
+cgroup detach CG ingress pinned ROOT/cg/kbpf_pl_skb
+cgroup show CG
+cgroup attach CG ingress pinned ROOT/cg/kbpf_pl_skb override
+cgroup attach CG ingress pinned ROOT/cg/kbpf_pl_dev multi
+"""
+
+
+def cgroup_normalise(text):
+    """Program ids at the start of cgroup show lines, in order (bpftool
+    pads them to their width); errors keep their text. The batch ends
+    with a command that fails, as bpftool's batch stops there."""
+    ids = {}
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"^(\d+)\s+", line)
+        if m:
+            n = ids.setdefault(m.group(1), "<prog%d>" % len(ids))
+            line = n + " " + line[m.end():]
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def cgroup_commands(bpftool, lib, tmp, pfs, kfs, kernel_ok, cobj, tag):
+    """The cgroup batch on both sides, on a cgroup of a private cgroup2
+    mount; compared normalised."""
+    mnt = os.path.join(tmp, "cgroup2")
+    os.mkdir(mnt)
+    m = subprocess.run(["mount", "-t", "cgroup2", "none", mnt],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if m.returncode:
+        skip("cgroup commands", "cannot mount cgroup2: " +
+             m.stdout.decode(errors="replace").strip())
+        return
+    cg = os.path.join(mnt, "kbpf-" + tag)
+    try:
+        os.mkdir(cg)
+        outs = []
+        for side, root in (("kbpf", pfs), ("kernel", kfs)):
+            if side == "kernel" and not kernel_ok:
+                skip("cgroup commands on the kernel", "no kernel run")
+                break
+            path = os.path.join(tmp, "cgroup." + side)
+            with open(path, "w") as f:
+                f.write(CGROUP_BATCH.replace("COBJ", cobj)
+                        .replace("ROOT", root).replace("CG", cg))
+            env = dict(os.environ, LD_PRELOAD=lib,
+                       KBPF_PRELOAD_BPFFS=pfs) if side == "kbpf" else None
+            rc, out = run_bpftool(bpftool, ["-n", "batch", "file", path],
+                                  env)
+            print("---- cgroup commands, %s ----\n%s" % (side, out))
+            outs.append(cgroup_normalise(out))
+        if len(outs) == 2:
+            ok("same bpftool cgroup output as the kernel (normalised)",
+               outs[0] == outs[1], diff(outs[1], outs[0]))
+    finally:
+        if os.path.isdir(cg):
+            os.rmdir(cg)  # the kernel detaches what is left
+        if subprocess.run(["umount", mnt]).returncode:
+            subprocess.run(["umount", "-l", mnt])
+
+
 def diff(a, b):
     import difflib
     return "".join(difflib.unified_diff(a.splitlines(True),
@@ -301,6 +374,14 @@ def main():
             p = normalise(ours(pout, tag))
             ok("same bpftool output as the kernel (normalised)", k == p,
                diff(k, p))
+
+        cobj = obj and os.path.join(os.path.dirname(obj),
+                                    "preload_cgroup.bpf.o")
+        if cobj and os.path.exists(cobj):
+            cgroup_commands(bpftool, lib, tmp, pfs, kfs, kout is not None,
+                            cobj, tag)
+        else:
+            skip("cgroup commands", "no cgroup BPF object")
 
         # feature probe: recorded, not compared.
         rc, fout = run_bpftool(bpftool, ["-n", "feature", "probe"], env)

@@ -303,7 +303,7 @@ EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 
 EXPORT int close(int fd)
 {
-	int r;
+	int r, saved = errno;
 
 	if (depth)
 		return REAL(close)(fd);
@@ -312,7 +312,14 @@ EXPORT int close(int fd)
 	depth++;
 	r = kbpf_posix_close(fd); /* -1/EBADF: not a kbpf fd */
 	depth--;
-	return r ? REAL(close)(fd) : 0;
+	if (!r)
+		return 0;
+	/*
+	 * A plain fd: errno is close(2)'s business alone, as without the
+	 * shim (bpftool's batch reports a stale errno at its end).
+	 */
+	errno = saved;
+	return REAL(close)(fd);
 }
 
 EXPORT int dup(int fd)

@@ -685,6 +685,21 @@ pub struct kbpf_host {
     pub current_cgroup_id: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, level: crate::ffi::c_int) -> u64,
     >,
+    pub cgroup_parent: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            cgrp: *mut crate::ffi::c_void,
+        ) -> *mut crate::ffi::c_void,
+    >,
+    pub cgroup_bpf: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            cgrp: *mut crate::ffi::c_void,
+        ) -> *mut *mut crate::ffi::c_void,
+    >,
+    pub cgroup_id: ::core::option::Option<
+        unsafe extern "C" fn(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void) -> u64,
+    >,
     pub current_pidns: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
@@ -782,7 +797,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        496usize,
+        520usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1402,6 +1417,57 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_current_cgroup_id();
+    fn test_field_cgroup_parent() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cgroup_parent) as usize - ptr as usize
+            },
+            288usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(cgroup_parent)
+            )
+        );
+    }
+    test_field_cgroup_parent();
+    fn test_field_cgroup_bpf() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cgroup_bpf) as usize - ptr as usize
+            },
+            296usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(cgroup_bpf)
+            )
+        );
+    }
+    test_field_cgroup_bpf();
+    fn test_field_cgroup_id() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cgroup_id) as usize - ptr as usize
+            },
+            304usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(cgroup_id)
+            )
+        );
+    }
+    test_field_cgroup_id();
     fn test_field_current_pidns() {
         assert_eq!(
             unsafe {
@@ -1409,7 +1475,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_pidns) as usize - ptr as usize
             },
-            288usize,
+            312usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1426,7 +1492,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).numa_node_id) as usize - ptr as usize
             },
-            296usize,
+            320usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1443,7 +1509,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).netns_cookie) as usize - ptr as usize
             },
-            304usize,
+            328usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1460,7 +1526,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).hz) as usize - ptr as usize
             },
-            312usize,
+            336usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1477,7 +1543,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            320usize,
+            344usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1494,7 +1560,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            328usize,
+            352usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1511,7 +1577,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            336usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1528,7 +1594,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_alloc) as usize - ptr as usize
             },
-            344usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1545,7 +1611,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_seal) as usize - ptr as usize
             },
-            352usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1562,7 +1628,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_free) as usize - ptr as usize
             },
-            360usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1579,7 +1645,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_harden) as usize - ptr as usize
             },
-            368usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1596,7 +1662,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            376usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1613,7 +1679,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            384usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1630,7 +1696,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            392usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1647,7 +1713,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            400usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1664,7 +1730,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            408usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1681,7 +1747,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).task_fd_get) as usize - ptr as usize
             },
-            416usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1698,7 +1764,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            424usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1715,7 +1781,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            432usize,
+            456usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1732,7 +1798,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            440usize,
+            464usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1749,7 +1815,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            448usize,
+            472usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1766,7 +1832,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            456usize,
+            480usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1783,7 +1849,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            464usize,
+            488usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1800,7 +1866,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            472usize,
+            496usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1817,7 +1883,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            480usize,
+            504usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1834,7 +1900,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            488usize,
+            512usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -17982,6 +18048,11 @@ extern "C" {
         flags: u64,
     ) -> crate::ffi::c_long;
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_cgroup_bpf {
+    _unused: [u8; 0],
+}
 pub type atomic_uint = u32;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -17994,12 +18065,14 @@ pub struct kbpf_state {
     pub stats_users: u32,
     pub sock_cookie: u64,
     pub flow_seed: u64,
+    pub cgroup_lock: u32,
+    pub cgroups: *mut kbpf_cgroup_bpf,
 }
 #[test]
 fn bindgen_test_layout_kbpf_state() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_state>(),
-        200usize,
+        216usize,
         concat!("Size of: ", stringify!(kbpf_state))
     );
     assert_eq!(
@@ -18143,6 +18216,40 @@ fn bindgen_test_layout_kbpf_state() {
         );
     }
     test_field_flow_seed();
+    fn test_field_cgroup_lock() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cgroup_lock) as usize - ptr as usize
+            },
+            200usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(cgroup_lock)
+            )
+        );
+    }
+    test_field_cgroup_lock();
+    fn test_field_cgroups() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cgroups) as usize - ptr as usize
+            },
+            208usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(cgroups)
+            )
+        );
+    }
+    test_field_cgroups();
 }
 extern "C" {
     pub fn kbpf_ids_set_next(h: *const kbpf_host, type_: u32, id: u32);
@@ -23000,6 +23107,202 @@ extern "C" {
         mode: kbpf_interp_mode::Type,
         cpu: u32,
         verdict: *mut u32,
+    ) -> crate::ffi::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_sysctl {
+    pub md: bpf_sysctl,
+    pub name: *const crate::ffi::c_char,
+    pub cur_val: *const crate::ffi::c_char,
+    pub cur_len: usize,
+    pub new_val: *mut crate::ffi::c_char,
+    pub new_len: usize,
+    pub new_cap: usize,
+    pub new_updated: bool,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sysctl() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sysctl>(),
+        64usize,
+        concat!("Size of: ", stringify!(kbpf_sysctl))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sysctl>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_sysctl))
+    );
+    fn test_field_md() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).md) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(md)
+            )
+        );
+    }
+    test_field_md();
+    fn test_field_name() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).name) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(name)
+            )
+        );
+    }
+    test_field_name();
+    fn test_field_cur_val() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cur_val) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(cur_val)
+            )
+        );
+    }
+    test_field_cur_val();
+    fn test_field_cur_len() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cur_len) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(cur_len)
+            )
+        );
+    }
+    test_field_cur_len();
+    fn test_field_new_val() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).new_val) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(new_val)
+            )
+        );
+    }
+    test_field_new_val();
+    fn test_field_new_len() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).new_len) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(new_len)
+            )
+        );
+    }
+    test_field_new_len();
+    fn test_field_new_cap() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).new_cap) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(new_cap)
+            )
+        );
+    }
+    test_field_new_cap();
+    fn test_field_new_updated() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sysctl>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).new_updated) as usize - ptr as usize
+            },
+            56usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sysctl),
+                "::",
+                stringify!(new_updated)
+            )
+        );
+    }
+    test_field_new_updated();
+}
+extern "C" {
+    pub fn kbpf_cgroup_release(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void);
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_skb(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        attach_type: u32,
+        skb: *mut kbpf_skb,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+        verdict: *mut u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_dev(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        dev_type: u32,
+        access: u32,
+        major: u32,
+        minor: u32,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_sysctl(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        ctx: *mut kbpf_sysctl,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
     ) -> crate::ffi::c_int;
 }
 #[repr(C)]

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Programs attached to cgroups, as a host runs them: Linux's cgroup BPF
+ * (kernel/bpf/cgroup.c). User space attaches programs to the host's
+ * cgroups with BPF_PROG_ATTACH (target_fd: a cgroup directory, resolved
+ * by kbpf_host.cgroup_get), detaches them with BPF_PROG_DETACH and lists
+ * them with BPF_PROG_QUERY; the host calls the runners below from its
+ * hooks (a packet entering or leaving a socket of the cgroup, a device
+ * access), which run the cgroup's effective programs: its own, then those
+ * its ancestors attached with BPF_F_ALLOW_MULTI (or the nearest one
+ * attached with BPF_F_ALLOW_OVERRIDE that no descendant overrides), as
+ * Linux's compute_effective_progs() orders them.
+ *
+ * The host side is kbpf_host.cgroup_get/cgroup_put (fds), cgroup_parent
+ * (the hierarchy) and cgroup_bpf (where kbpf keeps a cgroup's programs),
+ * and kbpf_cgroup_release() when a cgroup goes away.
+ *
+ * Runners read the effective programs without locks: call them inside the
+ * host's read-side section (kbpf_host.read_lock), as kbpf_skb_run(). A
+ * detached program and a replaced program array are freed through
+ * kbpf_host.defer_free, after every section that may still run them; a
+ * host without defer_free gets them back only from kbpf_cgroup_release().
+ */
+#ifndef KBPF_CGROUP_H
+#define KBPF_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "host.h"
+#include "interp.h"
+#include "packet.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * struct kbpf_sysctl - the context of a cgroup sysctl program: one read or
+ * write of a sysctl file, filled by the host (Linux's struct
+ * bpf_sysctl_kern).
+ * @md: what the program reads: write (1 for a write, 0 for a read) and
+ *      file_pos (the position in the file), which the program may change;
+ *      the host goes on from md.file_pos after the run.
+ * @name: the sysctl's path below /proc/sys with '/' between its parts
+ *        ("net/ipv4/ip_forward"), NUL-terminated: what
+ *        bpf_sysctl_get_name gives, or its last part with
+ *        BPF_F_SYSCTL_BASE_NAME.
+ * @cur_val, @cur_len: the current value as a read of the file gives it
+ *        (text, no NUL needed); NULL or 0 if it could not be read
+ *        (bpf_sysctl_get_current_value then zeroes and gives -EINVAL).
+ * @new_val, @new_len: on a write, the value being written; @new_cap: the
+ *        bytes @new_val can hold (a page, as Linux's buffer), where
+ *        bpf_sysctl_set_new_value puts a value of up to
+ *        min(@new_cap, KBPF_PAGE_SIZE - 1) bytes.
+ * @new_updated: set by bpf_sysctl_set_new_value: the host writes
+ *        @new_val/@new_len instead of what user space gave.
+ */
+struct kbpf_sysctl {
+	struct bpf_sysctl md;
+	const char *name;
+	const char *cur_val;
+	size_t cur_len;
+	char *new_val;
+	size_t new_len;
+	size_t new_cap;
+	bool new_updated;
+};
+
+/**
+ * kbpf_cgroup_release() - the host removes @cgrp: detach every program
+ * attached to it (each loses the reference its attachment held) and free
+ * what kbpf kept for it, then clear its kbpf_host.cgroup_bpf pointer.
+ * Linux does this when a cgroup goes offline (rmdir); its descendants are
+ * gone by then. Does nothing if kbpf keeps nothing for @cgrp.
+ * @h: the host.
+ * @cgrp: the cgroup (as kbpf_host.cgroup_get gave it).
+ *
+ * Context: syscall path (process context), may sleep; takes the cgroup
+ * attach lock. Runners must no longer be given @cgrp once this is called;
+ * runs already inside it finish safely with defer_free.
+ */
+KBPF_API void kbpf_cgroup_release(const struct kbpf_host *h, void *cgrp);
+
+/**
+ * kbpf_cgroup_run_skb() - run the programs @cgrp's packets meet at
+ * @attach_type (BPF_CGROUP_INET_INGRESS or BPF_CGROUP_INET_EGRESS), as
+ * Linux's __cgroup_bpf_run_filter_skb(): every effective program in
+ * order, each on @skb with its control block restored after it
+ * (kbpf_cgroup_skb_run()).
+ * @h: the host.
+ * @cgrp: the cgroup of the packet's socket.
+ * @attach_type: the hook.
+ * @skb: the packet, as for kbpf_cgroup_skb_run() (data at the network
+ *       header). Programs may change md.mark, md.priority and md.tstamp
+ *       for the host to apply.
+ * @mode: as for kbpf_skb_run().
+ * @cpu: the CPU to report to helpers.
+ * @verdict: receives KBPF_CGROUP_SKB_PASS unless a program refused the
+ *           packet (every program must allow it), and for egress
+ *           KBPF_CGROUP_SKB_CN if any program asked for congestion
+ *           notification (Linux's NET_XMIT_CN, or a drop when the packet
+ *           was refused too). With no program attached: PASS.
+ *
+ * Every program runs even after one refused, as in Linux.
+ *
+ * Context: program path: never sleeps, allocates nothing, takes no lock;
+ * inside the host's read-side section.
+ * Return: 0; -EINVAL if @attach_type is not a cgroup skb hook; or the
+ * errno kbpf_interp_run() gives for a run that stopped (that program
+ * refused the packet; the others still ran).
+ */
+KBPF_API int kbpf_cgroup_run_skb(const struct kbpf_host *h, void *cgrp,
+				 uint32_t attach_type, struct kbpf_skb *skb,
+				 enum kbpf_interp_mode mode, uint32_t cpu,
+				 uint32_t *verdict);
+
+/**
+ * kbpf_cgroup_run_dev() - may a task of @cgrp access a device? Runs the
+ * BPF_CGROUP_DEVICE programs of @cgrp on a struct bpf_cgroup_dev_ctx, as
+ * Linux's __cgroup_bpf_check_dev_permission().
+ * @h: the host.
+ * @cgrp: the task's cgroup.
+ * @dev_type: BPF_DEVCG_DEV_BLOCK or BPF_DEVCG_DEV_CHAR.
+ * @access: BPF_DEVCG_ACC_* bits (mknod, read, write).
+ * @major, @minor: the device number.
+ * @mode: as for kbpf_skb_run() (the context is read-only to programs).
+ * @cpu: the CPU to report to helpers.
+ *
+ * The programs see access_type = @access << 16 | @dev_type. Every
+ * program runs; the access is allowed when each returned 1 (Linux's
+ * verifier keeps them to 0 or 1; kbpf takes bit 0).
+ *
+ * Context: program path, as kbpf_cgroup_run_skb().
+ * Return: 0 if the access is allowed (also with no program attached);
+ * -EPERM if a program refused it; or the errno kbpf_interp_run() gives
+ * for a run that stopped (the host refuses the access then too).
+ */
+KBPF_API int kbpf_cgroup_run_dev(const struct kbpf_host *h, void *cgrp,
+				 uint32_t dev_type, uint32_t access,
+				 uint32_t major, uint32_t minor,
+				 enum kbpf_interp_mode mode, uint32_t cpu);
+
+/**
+ * kbpf_cgroup_run_sysctl() - may a task of @cgrp read or write a sysctl?
+ * Runs the BPF_CGROUP_SYSCTL programs of @cgrp on @ctx, as Linux's
+ * __cgroup_bpf_run_filter_sysctl(): every program runs; the access is
+ * allowed when each returned 1. Programs may move md.file_pos and, on a
+ * write, replace the value (bpf_sysctl_set_new_value: @ctx->new_updated).
+ * @h: the host.
+ * @cgrp: the task's cgroup.
+ * @ctx: the access, filled by the host.
+ * @mode: as for kbpf_skb_run().
+ * @cpu: the CPU to report to helpers.
+ *
+ * Context: program path, as kbpf_cgroup_run_skb().
+ * Return: 0 if allowed (also with no program attached); -EPERM if a
+ * program refused; or the errno kbpf_interp_run() gives for a run that
+ * stopped (the host refuses the access then too).
+ */
+KBPF_API int kbpf_cgroup_run_sysctl(const struct kbpf_host *h, void *cgrp,
+				    struct kbpf_sysctl *ctx,
+				    enum kbpf_interp_mode mode, uint32_t cpu);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KBPF_CGROUP_H */

@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The cgroup runners of include/kbpf/cgroup.h with a host of the test's own
+ * (no kernel, no cgroup file system): the POSIX host's table with a fake
+ * cgroup tree (root R, A below R, B below A, and S below R) whose fds are
+ * 1000 + index. Programs record the order they run in (each appends its
+ * digit to an array map's value), so the tests check the runner against
+ * BPF_PROG_QUERY's effective list and against Linux's ordering rules;
+ * verdicts are combined as Linux does (every program must allow; the
+ * congestion bit of egress); allocation failures leave the lists as they
+ * were and a detach that cannot allocate still takes the program out;
+ * kbpf_cgroup_release() frees everything; a host without the cgroup
+ * callbacks has no cgroup fds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "insn.h"
+#include "kbpf/cgroup.h"
+#include "kbpf/state.h"
+#include "kbpf/sys.h"
+#include "kbpf_posix.h"
+#include "kbpf_test.h"
+
+#define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define MOVK(d, k) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, k)
+#define MOV(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define CALL(f) I(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+
+enum { R, A, B, S, NR_CG };
+
+struct fake_cg {
+	struct fake_cg *parent;
+	void *bpf;
+};
+
+static struct fake_cg cgs[NR_CG];
+static struct kbpf_state fake_state;
+static struct kbpf_host fake;
+
+static int fake_cgroup_get(const struct kbpf_host *h, int fd, void **cgrp)
+{
+	(void)h;
+	if (fd < 1000 || fd >= 1000 + NR_CG)
+		return -EBADF;
+	*cgrp = &cgs[fd - 1000];
+	return 0;
+}
+
+static void fake_cgroup_put(const struct kbpf_host *h, void *cgrp)
+{
+	(void)h;
+	(void)cgrp;
+}
+
+static void *fake_cgroup_parent(const struct kbpf_host *h, void *cgrp)
+{
+	(void)h;
+	return ((struct fake_cg *)cgrp)->parent;
+}
+
+static void **fake_cgroup_bpf(const struct kbpf_host *h, void *cgrp)
+{
+	(void)h;
+	return &((struct fake_cg *)cgrp)->bpf;
+}
+
+static const struct kbpf_host *fake_host(void)
+{
+	fake = *kbpf_posix_host();
+	memset(&fake_state, 0, sizeof(fake_state));
+	fake.state = &fake_state;
+	fake.cgroup_get = fake_cgroup_get;
+	fake.cgroup_put = fake_cgroup_put;
+	fake.cgroup_parent = fake_cgroup_parent;
+	fake.cgroup_bpf = fake_cgroup_bpf;
+	memset(cgs, 0, sizeof(cgs));
+	cgs[A].parent = &cgs[R];
+	cgs[B].parent = &cgs[A];
+	cgs[S].parent = &cgs[R];
+	return &fake;
+}
+
+/* Release every fake cgroup, descendants first (the host's rmdir). */
+static void fake_teardown(void)
+{
+	static const int order[] = { B, S, A, R };
+
+	for (int i = 0; i < NR_CG; i++)
+		kbpf_cgroup_release(&fake, &cgs[order[i]]);
+	for (int i = 0; i < NR_CG; i++)
+		if (cgs[i].bpf)
+			kbpf_test_fail(__FILE__, __LINE__,
+				       "cgroup %d still has state", i);
+}
+
+static long sys(int cmd, union bpf_attr *a)
+{
+	return kbpf_sys_bpf(&fake, cmd, a, sizeof(*a));
+}
+
+static long trace_map(void)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 1;
+	return sys(BPF_MAP_CREATE, &a);
+}
+
+static uint64_t trace_read(long map)
+{
+	union bpf_attr a;
+	uint32_t k = 0;
+	uint64_t v = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)map;
+	a.key = (uint64_t)(uintptr_t)&k;
+	a.value = (uint64_t)(uintptr_t)&v;
+	if (sys(BPF_MAP_LOOKUP_ELEM, &a))
+		return ~0ULL;
+	return v;
+}
+
+static void trace_clear(long map)
+{
+	union bpf_attr a;
+	uint32_t k = 0;
+	uint64_t v = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)map;
+	a.key = (uint64_t)(uintptr_t)&k;
+	a.value = (uint64_t)(uintptr_t)&v;
+	sys(BPF_MAP_UPDATE_ELEM, &a);
+}
+
+/* A program of @type that appends @digit to the trace and returns @ret. */
+static long tracer(uint32_t type, uint32_t eat, long map, int digit, int ret)
+{
+	struct bpf_insn p[] = {
+		I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),
+		MOV(2, 10),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4),
+		I(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0,
+		  (int32_t)map),
+		I(0, 0, 0, 0, 0),
+		CALL(BPF_FUNC_map_lookup_elem),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4, 0),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 1, 0, 0, 0),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 1, 0, 0, 10),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, digit),
+		I(BPF_STX | BPF_MEM | BPF_DW, 0, 1, 0, 0),
+		MOVK(0, ret),
+		EXIT,
+	};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.expected_attach_type = eat;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	return sys(BPF_PROG_LOAD, &a);
+}
+
+static long attach(int cg, long prog, uint32_t type, uint32_t flags)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.target_fd = 1000 + (uint32_t)cg;
+	a.attach_bpf_fd = (uint32_t)prog;
+	a.attach_type = type;
+	a.attach_flags = flags;
+	return sys(BPF_PROG_ATTACH, &a);
+}
+
+static long detach(int cg, long prog, uint32_t type)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.target_fd = 1000 + (uint32_t)cg;
+	a.attach_bpf_fd = (uint32_t)prog;
+	a.attach_type = type;
+	return sys(BPF_PROG_DETACH, &a);
+}
+
+/* The effective program count of @cg for @type (-errno on failure). */
+static long effective_cnt(int cg, uint32_t type)
+{
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.query.target_fd = 1000 + (uint32_t)cg;
+	a.query.attach_type = type;
+	a.query.query_flags = BPF_F_QUERY_EFFECTIVE;
+	r = sys(BPF_PROG_QUERY, &a);
+	return r ? r : (long)a.query.prog_cnt;
+}
+
+static int run_dev(int cg)
+{
+	return kbpf_cgroup_run_dev(&fake, &cgs[cg], BPF_DEVCG_DEV_CHAR,
+				   BPF_DEVCG_ACC_READ, 1, 3,
+				   KBPF_INTERP_CHECKED, 0);
+}
+
+static void order_body(void)
+{
+	long map = trace_map(), p[5];
+
+	T_ASSERT(map >= 0);
+	for (int i = 1; i <= 4; i++) {
+		p[i] = tracer(BPF_PROG_TYPE_CGROUP_DEVICE, 0, map, i, 1);
+		T_ASSERT(p[i] >= 0);
+	}
+	/* Nothing attached: allowed, nothing runs. */
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 0);
+	T_EQ(attach(R, p[1], BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(attach(A, p[2], BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(attach(A, p[3], BPF_CGROUP_DEVICE,
+		    BPF_F_ALLOW_MULTI | BPF_F_PREORDER),
+	     0);
+	T_EQ(attach(B, p[4], BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), 0);
+	/* B: A's preorder program, then B's, A's, R's. */
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 3421);
+	T_EQ(effective_cnt(B, BPF_CGROUP_DEVICE), 4);
+	trace_clear(map);
+	T_EQ(run_dev(A), 0);
+	T_EQ(trace_read(map), 321);
+	trace_clear(map);
+	/* S has no state of its own: R's programs. */
+	T_EQ(run_dev(S), 0);
+	T_EQ(trace_read(map), 1);
+	trace_clear(map);
+	T_EQ(detach(A, p[3], BPF_CGROUP_DEVICE), 0);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 421);
+	trace_clear(map);
+	T_EQ(run_dev(R), 0);
+	T_EQ(trace_read(map), 1);
+}
+
+KBPF_TEST(
+	cgroup_run_order,
+	"the device runner runs a cgroup's effective programs in Linux's order (preorder first, then the cgroup's own, then its ancestors'), and a detach takes one out of its descendants' runs")
+{
+	fake_host();
+	order_body();
+	fake_teardown();
+}
+
+static void verdict_body(void)
+{
+	long map = trace_map(), allow, deny;
+
+	T_ASSERT(map >= 0);
+	allow = tracer(BPF_PROG_TYPE_CGROUP_DEVICE, 0, map, 1, 1);
+	deny = tracer(BPF_PROG_TYPE_CGROUP_DEVICE, 0, map, 2, 0);
+	T_ASSERT(allow >= 0 && deny >= 0);
+	T_EQ(attach(R, allow, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(attach(B, deny, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), 0);
+	/* B refuses; R's program still runs after it, as in Linux. */
+	T_EQ(run_dev(B), -EPERM);
+	T_EQ(trace_read(map), 21);
+	trace_clear(map);
+	T_EQ(run_dev(A), 0);
+	T_EQ(trace_read(map), 1);
+	trace_clear(map);
+	/* R with OVERRIDE after a detach: B's own program replaces it. */
+	T_EQ(detach(R, allow, BPF_CGROUP_DEVICE), 0);
+	T_EQ(detach(B, deny, BPF_CGROUP_DEVICE), 0);
+	T_EQ(attach(R, deny, BPF_CGROUP_DEVICE, BPF_F_ALLOW_OVERRIDE), 0);
+	T_EQ(attach(B, allow, BPF_CGROUP_DEVICE, 0), 0);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 1);
+	trace_clear(map);
+	T_EQ(run_dev(A), -EPERM);
+	T_EQ(trace_read(map), 2);
+}
+
+KBPF_TEST(
+	cgroup_run_dev_verdicts,
+	"a device access is allowed only if every effective program returns 1; all run; an overriding descendant's program replaces its ancestor's")
+{
+	fake_host();
+	verdict_body();
+	fake_teardown();
+}
+
+static void dev_ctx_body(void)
+{
+	/* Allow only reads of char device 1:3 (/dev/null). */
+	struct bpf_insn p[] = {
+		I(BPF_LDX | BPF_MEM | BPF_W, 2, 1, 0, 0),
+		I(BPF_LDX | BPF_MEM | BPF_W, 3, 1, 4, 0),
+		I(BPF_LDX | BPF_MEM | BPF_W, 4, 1, 8, 0),
+		MOVK(0, 0),
+		I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 5,
+		  BPF_DEVCG_ACC_READ << 16 | BPF_DEVCG_DEV_CHAR),
+		I(BPF_JMP | BPF_JNE | BPF_K, 3, 0, 4, 1),
+		I(BPF_JMP | BPF_JNE | BPF_K, 4, 0, 3, 3),
+		I(BPF_LDX | BPF_MEM | BPF_H, 5, 1, 2, 0), /* access, narrow */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 0, 5, 0, 0),
+		I(BPF_ALU64 | BPF_SUB | BPF_K, 0, 0, 0, 1), /* READ (2): 1 */
+		EXIT,
+	};
+	union bpf_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	fd = sys(BPF_PROG_LOAD, &a);
+	T_ASSERT(fd >= 0);
+	T_EQ(attach(A, fd, BPF_CGROUP_DEVICE, 0), 0);
+	for (int mode = 0; mode < 2; mode++) {
+		enum kbpf_interp_mode m = mode ? KBPF_INTERP_FAST :
+						 KBPF_INTERP_CHECKED;
+
+		/* The narrow load of the access half reads READ (2). */
+		T_EQ(kbpf_cgroup_run_dev(&fake, &cgs[B], BPF_DEVCG_DEV_CHAR,
+					 BPF_DEVCG_ACC_READ, 1, 3, m, 0),
+		     0);
+		T_EQ(kbpf_cgroup_run_dev(&fake, &cgs[B], BPF_DEVCG_DEV_CHAR,
+					 BPF_DEVCG_ACC_READ, 1, 5, m, 0),
+		     -EPERM);
+		T_EQ(kbpf_cgroup_run_dev(&fake, &cgs[B], BPF_DEVCG_DEV_CHAR,
+					 BPF_DEVCG_ACC_READ |
+						 BPF_DEVCG_ACC_MKNOD,
+					 1, 3, m, 0),
+		     -EPERM);
+		T_EQ(kbpf_cgroup_run_dev(&fake, &cgs[B], BPF_DEVCG_DEV_CHAR,
+					 BPF_DEVCG_ACC_WRITE, 1, 3, m, 0),
+		     -EPERM);
+		T_EQ(kbpf_cgroup_run_dev(&fake, &cgs[B], BPF_DEVCG_DEV_BLOCK,
+					 BPF_DEVCG_ACC_READ, 1, 3, m, 0),
+		     -EPERM);
+		T_EQ(kbpf_cgroup_run_dev(&fake, &cgs[R], BPF_DEVCG_DEV_BLOCK,
+					 BPF_DEVCG_ACC_READ, 1, 3, m, 0),
+		     0);
+	}
+}
+
+KBPF_TEST(
+	cgroup_run_dev_ctx,
+	"device programs see access_type = access << 16 | type, major and minor, and read the access half with a narrow load")
+{
+	fake_host();
+	dev_ctx_body();
+	fake_teardown();
+}
+
+static int run_skb(int cg, uint32_t type, uint32_t *v)
+{
+	static uint8_t frame[64] = { [12] = 0x08, [14] = 0x45 };
+	struct kbpf_skb skb;
+
+	if (kbpf_skb_init(&skb, frame, sizeof(frame), 0, sizeof(frame), false,
+			  1))
+		return -1000;
+	return kbpf_cgroup_run_skb(&fake, &cgs[cg], type, &skb,
+				   KBPF_INTERP_CHECKED, 0, v);
+}
+
+static void skb_body(void)
+{
+	uint32_t eg = BPF_CGROUP_INET_EGRESS, in = BPF_CGROUP_INET_INGRESS;
+	long map = trace_map(), p[4];
+	uint32_t v;
+
+	T_ASSERT(map >= 0);
+	/* Return values 0..3, loaded for egress. */
+	for (int i = 0; i < 4; i++) {
+		p[i] = tracer(BPF_PROG_TYPE_CGROUP_SKB, eg, map, i + 1, i);
+		T_ASSERT(p[i] >= 0);
+	}
+	T_EQ(run_skb(B, eg, &v), 0);
+	T_EQ(v, KBPF_CGROUP_SKB_PASS);
+	T_EQ(run_skb(B, BPF_CGROUP_DEVICE, &v), -EINVAL);
+	T_EQ(attach(R, p[1], eg, BPF_F_ALLOW_MULTI), 0); /* 1: pass */
+	T_EQ(attach(A, p[3], eg, BPF_F_ALLOW_MULTI), 0); /* 3: pass, CN */
+	T_EQ(run_skb(B, eg, &v), 0);
+	T_EQ(v, KBPF_CGROUP_SKB_PASS | KBPF_CGROUP_SKB_CN);
+	T_EQ(trace_read(map), 42);
+	T_EQ(attach(B, p[2], eg, BPF_F_ALLOW_MULTI), 0); /* 2: drop, CN */
+	T_EQ(run_skb(B, eg, &v), 0);
+	T_EQ(v, KBPF_CGROUP_SKB_CN);
+	T_EQ(run_skb(S, eg, &v), 0);
+	T_EQ(v, KBPF_CGROUP_SKB_PASS);
+	T_EQ(attach(S, p[0], eg, BPF_F_ALLOW_MULTI), 0); /* 0: drop */
+	T_EQ(run_skb(S, eg, &v), 0);
+	T_EQ(v, 0);
+	/* Ingress: the same programs, the pass bit only. */
+	T_EQ(attach(A, p[3], in, 0), 0);
+	T_EQ(run_skb(B, in, &v), 0);
+	T_EQ(v, KBPF_CGROUP_SKB_PASS);
+	T_EQ(run_skb(R, in, &v), 0);
+	T_EQ(v, KBPF_CGROUP_SKB_PASS);
+}
+
+KBPF_TEST(
+	cgroup_run_skb_verdicts,
+	"the skb runner passes a packet only if every effective program lets it pass, and reports congestion notification on egress if any program asked for it")
+{
+	fake_host();
+	skb_body();
+	fake_teardown();
+}
+
+static void fault_body(void)
+{
+	long map = trace_map(), p[3];
+	int n, attached = 0;
+
+	T_ASSERT(map >= 0);
+	for (int i = 0; i < 3; i++) {
+		p[i] = tracer(BPF_PROG_TYPE_CGROUP_DEVICE, 0, map, i + 1, 1);
+		T_ASSERT(p[i] >= 0);
+	}
+	T_EQ(attach(R, p[0], BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), 0);
+	/* An attach failed at each allocation changes nothing. */
+	for (n = 0; n < 64; n++) {
+		long r;
+
+		kbpf_posix_fail_alloc_after(n);
+		r = attach(B, p[1], BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI);
+		kbpf_posix_fail_alloc_after(-1);
+		if (!r) {
+			attached = 1;
+			break;
+		}
+		T_EQ(r, -ENOMEM);
+		T_EQ(effective_cnt(B, BPF_CGROUP_DEVICE), 1);
+		trace_clear(map);
+		T_EQ(run_dev(B), 0);
+		T_EQ(trace_read(map), 1);
+	}
+	T_ASSERT(attached);
+	printf("  attach succeeded with allocation %d failed\n", n);
+	T_EQ(attach(A, p[2], BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 231);
+	/* A detach that cannot allocate its new arrays still takes it out. */
+	kbpf_posix_fail_alloc_after(0);
+	T_EQ(detach(A, p[2], BPF_CGROUP_DEVICE), 0);
+	kbpf_posix_fail_alloc_after(-1);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 21);
+	trace_clear(map);
+	T_EQ(run_dev(A), 0);
+	T_EQ(trace_read(map), 1);
+	/* The next change recomputes the arrays in full. */
+	T_EQ(detach(R, p[0], BPF_CGROUP_DEVICE), 0);
+	T_EQ(effective_cnt(B, BPF_CGROUP_DEVICE), 1);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 2);
+}
+
+KBPF_TEST(
+	cgroup_alloc_failures,
+	"an attach failed at any allocation returns -ENOMEM and leaves the cgroups' programs as they were; a detach that cannot allocate clears the program's slots instead (Linux's purge) and succeeds")
+{
+	fake_host();
+	fault_body();
+	fake_teardown();
+}
+
+KBPF_TEST(
+	cgroup_no_host_callbacks,
+	"a host without the cgroup callbacks has no cgroup fds: attach, detach and query give -EBADF; runners find nothing to run")
+{
+	uint32_t v = 0;
+	union bpf_attr a;
+	long prog;
+
+	fake_host();
+	fake.cgroup_bpf = NULL;
+	prog = tracer(BPF_PROG_TYPE_CGROUP_DEVICE, 0, trace_map(), 1, 1);
+	T_ASSERT(prog >= 0);
+	memset(&a, 0, sizeof(a));
+	a.target_fd = 1000;
+	a.attach_bpf_fd = (uint32_t)prog;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	T_EQ(sys(BPF_PROG_ATTACH, &a), -EBADF);
+	T_EQ(sys(BPF_PROG_DETACH, &a), -EBADF);
+	memset(&a, 0, sizeof(a));
+	a.query.target_fd = 1000;
+	a.query.attach_type = BPF_CGROUP_DEVICE;
+	T_EQ(sys(BPF_PROG_QUERY, &a), -EBADF);
+	T_EQ(run_dev(B), 0);
+	T_EQ(run_skb(B, BPF_CGROUP_INET_EGRESS, &v), 0);
+	T_EQ(v, KBPF_CGROUP_SKB_PASS);
+}
+
+static void no_defer_body(void)
+{
+	long map = trace_map(), p[3], link;
+	union bpf_attr a;
+
+	T_ASSERT(map >= 0);
+	for (int i = 0; i < 3; i++) {
+		p[i] = tracer(BPF_PROG_TYPE_CGROUP_DEVICE, 0, map, i + 1, 1);
+		T_ASSERT(p[i] >= 0);
+	}
+	T_EQ(attach(R, p[0], BPF_CGROUP_DEVICE, 0), 0);
+	T_EQ(attach(R, p[1], BPF_CGROUP_DEVICE, 0), 0); /* replaces p[0] */
+	T_EQ(detach(R, -1, BPF_CGROUP_DEVICE), 0);
+	T_EQ(attach(A, p[0], BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), 0);
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)p[1];
+	a.link_create.target_fd = 1000 + A;
+	a.link_create.attach_type = BPF_CGROUP_DEVICE;
+	link = sys(BPF_LINK_CREATE, &a);
+	T_ASSERT(link >= 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 12);
+	memset(&a, 0, sizeof(a));
+	a.link_update.link_fd = (uint32_t)link;
+	a.link_update.new_prog_fd = (uint32_t)p[2];
+	T_EQ(sys(BPF_LINK_UPDATE, &a), 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 13);
+	memset(&a, 0, sizeof(a));
+	a.link_detach.link_fd = (uint32_t)link;
+	T_EQ(sys(BPF_LINK_DETACH, &a), 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 1);
+	/* A link closed while attached waits in the cgroup's state. */
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)p[2];
+	a.link_create.target_fd = 1000 + B;
+	a.link_create.attach_type = BPF_CGROUP_DEVICE;
+	a.link_create.flags = BPF_F_PREORDER;
+	long link2 = sys(BPF_LINK_CREATE, &a);
+	T_ASSERT(link2 >= 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 31);
+	T_EQ(kbpf_posix_close((int)link2), 0);
+	trace_clear(map);
+	T_EQ(run_dev(B), 0);
+	T_EQ(trace_read(map), 1);
+	/* Close every fd: what runners may still hold waits for the release. */
+	T_EQ(kbpf_posix_close((int)link), 0);
+	for (int i = 0; i < 3; i++)
+		T_EQ(kbpf_posix_close((int)p[i]), 0);
+	T_EQ(detach(A, -1, BPF_CGROUP_DEVICE), -EINVAL); /* MULTI: fd needed */
+}
+
+KBPF_TEST(
+	cgroup_no_defer_free,
+	"on a host without defer_free, replaced arrays, detached programs and links wait for kbpf_cgroup_release(), which frees them all (no leak)")
+{
+	fake_host();
+	fake.defer_free = NULL;
+	no_defer_body();
+	fake_teardown();
+}
+
+KBPF_TEST(
+	cgroup_link_released_with_cgroup,
+	"a link whose cgroup is released lives on, defunct: update gives -ENOLINK, detach 0, its info cgroup id 0")
+{
+	struct bpf_link_info info;
+	union bpf_attr a;
+	long prog, link;
+
+	fake_host();
+	prog = tracer(BPF_PROG_TYPE_CGROUP_DEVICE, 0, trace_map(), 1, 1);
+	T_ASSERT(prog >= 0);
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)prog;
+	a.link_create.target_fd = 1000 + B;
+	a.link_create.attach_type = BPF_CGROUP_DEVICE;
+	link = sys(BPF_LINK_CREATE, &a);
+	T_ASSERT(link >= 0);
+	fake_teardown();
+	memset(&a, 0, sizeof(a));
+	a.link_update.link_fd = (uint32_t)link;
+	a.link_update.new_prog_fd = (uint32_t)prog;
+	T_EQ(sys(BPF_LINK_UPDATE, &a), -ENOLINK);
+	memset(&a, 0, sizeof(a));
+	a.link_detach.link_fd = (uint32_t)link;
+	T_EQ(sys(BPF_LINK_DETACH, &a), 0);
+	memset(&a, 0, sizeof(a));
+	memset(&info, 0, sizeof(info));
+	a.info.bpf_fd = (uint32_t)link;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	T_EQ(sys(BPF_OBJ_GET_INFO_BY_FD, &a), 0);
+	T_EQ(info.type, BPF_LINK_TYPE_CGROUP);
+	T_EQ(info.cgroup.cgroup_id, 0);
+	T_EQ(info.cgroup.attach_type, BPF_CGROUP_DEVICE);
+}
