@@ -18,7 +18,7 @@ normalised:
     programs, BTF objects), and the list commands filtered to the objects
     this run made (the kernel lists the whole machine's, vmlinux's BTF
     among them);
-  - a prog array's btf_id in "map list" (see normalise());
+  - the btf_id "map list" shows for a map made without BTF (see ours());
   - load times, "jited NB" / "not jited" and a prog array's "owner jited"
     (kbpf interprets), memlock (kbpf
     does not charge memory per object), the run's average duration, and
@@ -164,8 +164,19 @@ def ours(text, tag):
             continue
         body = "\n".join(lines)
         if "  flags " in head:  # a map
-            if head.split(":")[0] in map_ids:
-                kept += lines
+            if head.split(":")[0] not in map_ids:
+                continue
+            if re.search(r"  name %s_" % tag, head):
+                # Made by "map create", without BTF: a btf_id bpftool's
+                # "map list" prints for it is the previous map's. bpftool
+                # reuses one struct bpf_map_info along the list, and this
+                # kernel leaves the BTF fields of a map without BTF
+                # unwritten (measured: they keep the caller's bytes),
+                # where kbpf zeroes them as Linux's source does. The
+                # previous map may be any of the machine's.
+                lines = [l for l in lines
+                         if not re.match(r"^\tbtf_id \d+$", l)]
+            kept += lines
             continue
         m = re.search(r"map_ids ([\d,]+)", body)
         if ("  tag " in head or re.search(r"  size \d+B", head)) and m \
@@ -185,17 +196,7 @@ def normalise(text):
         return "<%s>" % ids[key]
 
     out = []
-    prev = ""
     for line in text.splitlines():
-        # bpftool's "map list" prints a prog array's btf_id from the
-        # previous map's info: it reuses one struct bpf_map_info, and this
-        # kernel leaves the BTF fields of a map without BTF unwritten
-        # (measured: they keep the caller's bytes), where kbpf zeroes
-        # them as Linux's source does. A prog array has no BTF of its own.
-        if "owner_prog_type" in prev and re.match(r"^\tbtf_id \d+$", line):
-            prev = line
-            continue
-        prev = line
         m = re.match(r"^(\d+): ", line)
         if m:
             kind = "prog" if "  tag " in line else \
