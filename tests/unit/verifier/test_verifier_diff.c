@@ -381,6 +381,28 @@ static const struct vcase cases[] = {
 	     MOV(3, 0), CALL(BPF_FUNC_ringbuf_reserve), MOV(0, 0), EXIT),
 	CASE("ptr_minus_ptr_unpriv", SF, 1, 0, 1, MOVR(1, 10), MOVR(2, 10),
 	     ALUR(BPF_SUB, 1, 2), MOV(0, 0), EXIT),
+	/*
+	 * r7 s<= 4 and then r1 = r7 u<= 16: Linux takes the 64-bit bounds
+	 * from the 32-bit ones ([0, 16]) and drops smax = 4, so the byte at
+	 * value + 16 may be read: refused (kbpf, keeping [0, 4], accepted).
+	 */
+	CASE("mixed_bounds_from_s32", SF, 0, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), JI(BPF_JSGT, 7, 4, 12),
+	     LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 4), MOVR(1, 7),
+	     JI(BPF_JGT, 1, 16, 2), ALUR(BPF_ADD, 0, 1), LDX(BPF_B, 8, 0, 0),
+	     MOV(0, 0), EXIT),
+	/*
+	 * r7 = x << 11 s> 8 and r1 = r7 u< 16 is no value, but Linux makes
+	 * r1 the one the tnum and [9, 15] "share" (8) and follows the path:
+	 * value + 8 there and value + 0 on the other path need different
+	 * masking for a loader without CAP_PERFMON (kbpf found the first
+	 * path dead and accepted).
+	 */
+	CASE("tnum_range_one_value_unpriv", SF, 1, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), ALU(BPF_LSH, 7, 11),
+	     LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 5), JI(BPF_JSLE, 7, 8, 1),
+	     MOV(8, 0), MOVR(1, 7), JI(BPF_JGE, 1, 16, 1), ALUR(BPF_ADD, 0, 1),
+	     MOV(0, 0), EXIT),
 };
 
 /* ---- loading ---- */
