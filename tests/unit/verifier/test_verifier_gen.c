@@ -1041,6 +1041,81 @@ KBPF_TEST(
 }
 
 /*
+ * Soundness without the kernel: a program kbpf's verifier accepts may run
+ * without runtime checks (fast mode, the JIT), so on every input it must
+ * behave in checked mode, where every access is checked at run time; a
+ * checked-mode fault (-EFAULT) means the proof was wrong. The generator's
+ * programs (their own seed stream) are loaded on kbpf only, and every
+ * accepted one runs KBPF_VSOUND_RUNS times (default 4) on fresh random
+ * packets of random length, random kprobe registers and random map
+ * contents. KBPF_VSOUND=N programs (default 3000, a few seconds).
+ */
+KBPF_TEST(
+	verifier_soundness,
+	"generated programs kbpf's verifier accepts (KBPF_VSOUND programs, default 3000, seed-fixed) each run 4 times (KBPF_VSOUND_RUNS) in checked mode on fuzzed packets, kprobe registers and map contents: not one checked-mode fault")
+{
+	const char *env = getenv("KBPF_VSOUND");
+	const char *renv = getenv("KBPF_VSOUND_RUNS");
+	int total = env ? atoi(env) : 3000;
+	int nruns = renv ? atoi(renv) : 4;
+	uint64_t st = kbpf_test_seed() * 2000003 + 11;
+	uint64_t fz = kbpf_test_seed() * 5555555 + 3;
+	int accepted = 0, runs = 0, faults = 0, other = 0, shown = 0;
+	struct gen *g = malloc(sizeof(*g));
+
+	T_ASSERT(g);
+	if (create_maps(SIDE_KBPF))
+		T_FAIL("creating maps on kbpf");
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (int i = 0; i < total; i++) {
+		uint32_t r = rn(&st, 10);
+		uint32_t type = r < 4 ? SF : r < 7 ? XDP : KP;
+		bool unsafe = rn(&st, 2), up;
+		struct kbpf_prog *prog;
+		long b;
+
+		gen_prog(&st, g, type, unsafe);
+		up = type == SF && !g->has_cb && !rn(&st, 4);
+		b = load(SIDE_KBPF, g, up, &prog);
+		if (b < 0 || !prog) {
+			side_close(SIDE_KBPF, b);
+			continue;
+		}
+		accepted++;
+		for (int run = 0; run < nruns; run++) {
+			long rr;
+
+			fuzz_maps(&fz);
+			rr = run_checked(&fz, b, prog, type);
+			runs++;
+			if (rr == -EFAULT) {
+				faults++;
+				if (shown++ < 8) {
+					printf("#%d (type %u%s) faulted in "
+					       "checked mode, run %d\n",
+					       i, type,
+					       up ? ", no CAP_PERFMON" : "",
+					       run);
+					print_prog(g);
+				}
+			} else if (rr < 0) {
+				other++;
+			}
+		}
+		side_close(SIDE_KBPF, b);
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("soundness: %d programs, %d accepted, %d checked runs, %d "
+	       "faults (%d runs ended with another error)\n",
+	       total, accepted, runs, faults, other);
+	for (int m = 0; m < NR_MAPS; m++)
+		side_close(SIDE_KBPF, maps[SIDE_KBPF][m]);
+	free(g);
+	T_ASSERT(accepted > total / 4); /* the generator still makes proofs */
+	T_EQ(faults, 0);
+}
+
+/*
  * Callbacks whose effect on the caller's stack grows with each call: Linux
  * verifies the body until the states converge, so what the caller reads
  * back is every value a number of calls can leave.
