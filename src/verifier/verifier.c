@@ -908,6 +908,31 @@ static void stack_mark(struct vframe *f, int64_t lo, int64_t hi, uint8_t state)
 	}
 }
 
+/*
+ * Linux's Spectre v4 rule for a fixed-offset stack write by a loader
+ * without CAP_PERFMON (check_stack_write_fixed_off()): a barrier follows
+ * the write when it spills a pointer or when the slot held anything but
+ * misc or zero bytes, so speculative paths stop after it. Linux looks at
+ * the slot's bytes by its own index (slot_type[0..size-1], the highest
+ * addresses of the 8-byte slot), not at the bytes written; so does kbpf.
+ */
+static void mark_nospec_result(struct venv *env, const struct vframe *f,
+			       int64_t lo, uint32_t size, int value_regno)
+{
+	const struct vreg *v = value_regno >= 0 ? &CUR_REGS(env)[value_regno] :
+						  NULL;
+	uint32_t top = (uint32_t)(((lo + V_STACK) & ~7ll) + 7);
+	bool sanitize = v && kbpf_v_is_ptr(v);
+
+	for (uint32_t j = 0; j < size && j < 8 && !sanitize; j++) {
+		uint8_t st = f->slot[top - j];
+
+		sanitize = st != SLOT_MISC && st != SLOT_ZERO;
+	}
+	if (sanitize)
+		env->flags[env->insn_idx] |= VI_NOSPEC_RESULT;
+}
+
 static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 		       int32_t ioff, uint32_t size, bool write, int value_regno,
 		       struct vreg *out, bool helper, bool zero_ok)
@@ -963,6 +988,8 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 
 		if (depth > f->allocated)
 			f->allocated = depth;
+		if (!helper && !var && !env->allow_ptr_leaks)
+			mark_nospec_result(env, f, lo, size, value_regno);
 		const struct vreg *v =
 			value_regno >= 0 ? &CUR_REGS(env)[value_regno] : NULL;
 		uint32_t slot = (uint32_t)(lo + V_STACK) / 8;
@@ -1932,6 +1959,9 @@ static int do_check(struct venv *env)
 		}
 		if (err)
 			return err;
+		/* Linux's nospec_result: the barrier after the write. */
+		if (spec && (env->flags[pc] & VI_NOSPEC_RESULT))
+			goto path_end;
 		pc = next;
 		continue;
 path_end:

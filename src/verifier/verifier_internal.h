@@ -144,6 +144,12 @@ struct vbranch {
 #define VI_PRUNE 0x1u /* a pruning point: states are compared here */
 #define VI_FORCE 0x2u /* a state is always recorded here */
 #define VI_NOSPEC 0x4u /* speculative paths stop here (Linux's nospec) */
+/*
+ * Speculative paths stop after this instruction (Linux's nospec_result: a
+ * stack write a loader without CAP_PERFMON makes is followed by a barrier
+ * against Spectre v4, so nothing after it runs speculatively).
+ */
+#define VI_NOSPEC_RESULT 0x8u
 
 struct venv {
 	struct kbpf_prog *prog;

@@ -398,6 +398,17 @@ static const struct vcase cases[] = {
 	 * masking for a loader without CAP_PERFMON (kbpf found the first
 	 * path dead and accepted).
 	 */
+	/*
+	 * A bounded loop that spills and fills a register, loaded without
+	 * CAP_PERFMON: the mispredicted exit goes round again with r9
+	 * unknown, but Linux fences a stack write over a spilled slot
+	 * (Spectre v4), so that path stops at the spill; without the fence
+	 * kbpf found the same state twice ("infinite loop").
+	 */
+	CASE("spec_loop_stops_at_spill_unpriv", SF, 1, 1, 0, MOVR(6, 1),
+	     LDX(BPF_W, 8, 6, 0), MOV(9, 0), STX(BPF_DW, 10, 8, -16),
+	     LDX(BPF_W, 8, 10, -16), ALU(BPF_ADD, 9, 1), JI(BPF_JLT, 9, 11, -4),
+	     MOV(0, 0), EXIT),
 	CASE("tnum_range_one_value_unpriv", SF, 1, 0, 1,
 	     CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), ALU(BPF_LSH, 7, 11),
 	     LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 5), JI(BPF_JSLE, 7, 8, 1),
