@@ -475,7 +475,7 @@ static int push_frame(struct venv *env, uint32_t callsite, uint32_t callback,
 				 st->curframe + 2);
 		return -KBPF_E2BIG;
 	}
-	f = kbpf_v_frame_new(env, st->curframe + 1);
+	f = kbpf_zalloc(env->h, sizeof(*f), 0);
 	if (!f)
 		return -KBPF_ENOMEM;
 	for (int i = 0; i < 11; i++)

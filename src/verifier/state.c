@@ -32,14 +32,6 @@ struct vstate *kbpf_v_state_new(struct venv *env)
 	return st;
 }
 
-struct vframe *kbpf_v_frame_new(struct venv *env, uint32_t frameno)
-{
-	struct vframe *f = kbpf_zalloc(env->h, sizeof(*f), 0);
-
-	(void)frameno;
-	return f;
-}
-
 void kbpf_v_frame_free(struct venv *env, struct vframe *f)
 {
 	if (f)

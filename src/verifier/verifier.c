@@ -1832,7 +1832,7 @@ static int init_state(struct venv *env)
 
 	if (!st)
 		return -KBPF_ENOMEM;
-	f = kbpf_v_frame_new(env, 0);
+	f = kbpf_zalloc(env->h, sizeof(*f), 0);
 	if (!f) {
 		kbpf_v_state_free(env, st);
 		return -KBPF_ENOMEM;

@@ -207,7 +207,6 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
 struct vstate *kbpf_v_state_new(struct venv *env);
 struct vstate *kbpf_v_state_copy(struct venv *env, const struct vstate *src);
 void kbpf_v_state_free(struct venv *env, struct vstate *st);
-struct vframe *kbpf_v_frame_new(struct venv *env, uint32_t frameno);
 void kbpf_v_frame_free(struct venv *env, struct vframe *f);
 /*
  * At a pruning point @insn: 1 if the current state is covered by a
