@@ -865,6 +865,14 @@ static void why_line(const char *log, char *out, size_t n)
 	out[len] = 0;
 }
 
+/* N of the log's "processed N insns" line, or -1. */
+static long processed_of(const char *log)
+{
+	const char *p = strstr(log, "processed ");
+
+	return p ? strtol(p + 10, NULL, 10) : -1;
+}
+
 /* Fresh random map contents on kbpf: every array value, some hash keys. */
 static void fuzz_maps(uint64_t *st)
 {
@@ -945,7 +953,8 @@ KBPF_TEST(
 	uint64_t fz = kbpf_test_seed() * 7777777;
 	int agree = 0, unsound = 0, strict = 0, same = 0, refused = 0;
 	int shown = 0, faults = 0, runs = 0, accepted = 0, k_accepted = 0;
-	int mutated = 0, other_err = 0;
+	int mutated = 0, other_err = 0, same_proc = 0, both_acc = 0;
+	long proc[2] = { 0, 0 };
 	int limit = getenv("KBPF_VDEBUG") ? 100000 : 8;
 	struct gen *g = malloc(sizeof(*g));
 
@@ -983,6 +992,15 @@ KBPF_TEST(
 		if (k < 0) {
 			refused++;
 			same += !strcmp(kl, bl);
+		} else if (b >= 0) {
+			/* the work each verifier did, for programs both accept */
+			long pk = processed_of(logs[0]),
+			     pb = processed_of(logs[1]);
+
+			both_acc++;
+			same_proc += pk == pb;
+			proc[0] += pk;
+			proc[1] += pb;
 		}
 		if ((((k >= 0) != (b >= 0) || (k < 0 && strcmp(kl, bl))) &&
 		     shown < limit) ||
@@ -1023,6 +1041,9 @@ KBPF_TEST(
 		side_close(SIDE_KBPF, b);
 	}
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("processed instructions of the %d programs both accept: kernel "
+	       "%ld, kbpf %ld; the same count for %d\n",
+	       both_acc, proc[0], proc[1], same_proc);
 	printf("generated: %d programs (%d mutated, kernel accepted %d), "
 	       "accept/reject agree %d (%.3f%%), kbpf accepts what the kernel "
 	       "refuses %d, refuses what it accepts %d; same error line %d of "
