@@ -147,6 +147,7 @@ int kbpf_v_push_branch(struct venv *env, uint32_t insn)
 		st->parent->branches++;
 	env->stack[env->nr_stack].st = st;
 	env->stack[env->nr_stack].insn = insn;
+	env->stack[env->nr_stack].from = env->insn_idx;
 	env->nr_stack++;
 	return 0;
 }
@@ -612,10 +613,15 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 	if (kbpf_v_is_ptr(dst)) {
 		struct vreg p = *dst;
 
+		/* the offset's value decides where the pointer goes */
+		if (x)
+			kbpf_v_mark_reg_precise(env, insn->src_reg);
 		return ptr_alu(env, insn, dst, &p, &src, false);
 	}
 	if (kbpf_v_is_ptr(&src)) {
 		struct vreg s = *dst;
+
+		kbpf_v_mark_reg_precise(env, insn->dst_reg);
 
 		/* scalar op pointer: Linux's checks with the operands swapped */
 		return ptr_alu(env, insn, dst, &src, &s, true);
@@ -983,6 +989,11 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 	}
 	if (!size)
 		return 0;
+	if (!helper && !var) {
+		/* for backtracking: this access's slot */
+		env->hist_spi = (int8_t)((lo + V_STACK) / 8);
+		env->hist_frameno = r->frameno;
+	}
 	if (write) {
 		uint32_t depth = (uint32_t)((-lo + 7) & ~7ll);
 
@@ -1020,11 +1031,18 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 					}
 				}
 			}
-			stack_mark(f, lo, hi,
-				   (v && !var && kbpf_scalar_is_const(&v->s) &&
-				    !v->s.var.value) ?
-					   SLOT_ZERO :
-					   SLOT_MISC);
+			bool zero = v && !var && kbpf_scalar_is_const(&v->s) &&
+				    !v->s.var.value;
+
+			/*
+			 * Zero bytes are read back as the constant 0; the
+			 * register's value made them (Linux marks it precise:
+			 * its backtracking does not follow zero slots).
+			 */
+			if (zero && v->type == T_SCALAR)
+				kbpf_v_mark_reg_precise(env,
+							(uint32_t)value_regno);
+			stack_mark(f, lo, hi, zero ? SLOT_ZERO : SLOT_MISC);
 		}
 		return 0;
 	}
@@ -1413,6 +1431,7 @@ static int check_ld_abs(struct venv *env, const struct bpf_insn *insn)
 		err = kbpf_v_check_read(env, insn->src_reg);
 		if (err)
 			return err;
+		kbpf_v_mark_reg_precise(env, insn->src_reg);
 	}
 	if (regs[6].type != T_CTX) {
 		kbpf_vlog_printf(
@@ -1581,6 +1600,21 @@ static int push_speculative(struct venv *env, const struct bpf_insn *insn,
 	return 0;
 }
 
+/* The scalars a conditional jump compares decided something. */
+static void mark_jmp_precise(struct venv *env, const struct bpf_insn *insn)
+{
+	struct vbt bt;
+	const struct vreg *regs = CUR_REGS(env);
+
+	memset(&bt, 0, sizeof(bt));
+	if (regs[insn->dst_reg].type == T_SCALAR)
+		bt.regs[env->cur->curframe] |= (uint16_t)(1u << insn->dst_reg);
+	if (BPF_SRC(insn->code) == BPF_X &&
+	    regs[insn->src_reg].type == T_SCALAR)
+		bt.regs[env->cur->curframe] |= (uint16_t)(1u << insn->src_reg);
+	kbpf_v_mark_precise(env, &bt);
+}
+
 static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 {
 	const struct bpf_insn *insn = &env->insns[pc];
@@ -1616,6 +1650,8 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 					      (uint64_t)(int64_t)insn->imm);
 	}
 	bp = x ? &regs[insn->src_reg] : &b;
+	if ((a->type == T_SCALAR && a->id) || (x && b.type == T_SCALAR && b.id))
+		env->flags[pc] |= VI_LINKED;
 	/* Which way it goes, where the values say so. */
 	if (a->type == T_SCALAR && b.type == T_SCALAR) {
 		taken = kbpf_scalar_branch_taken(&a->s, &b.s, op, jmp32);
@@ -1630,6 +1666,8 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 		taken = op == BPF_JNE;
 	}
 	if (taken >= 0) {
+		/* the values decided: they must stay what they were */
+		mark_jmp_precise(env, insn);
 		*next = taken ? target : pc + 1;
 		if (!env->allow_ptr_leaks)
 			return push_speculative(env, insn,
@@ -1641,6 +1679,7 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 	    (op == BPF_JEQ || op == BPF_JNE) && !jmp32) {
 		uint32_t id = a->id;
 
+		mark_jmp_precise(env, insn); /* a register's 0 */
 		err = kbpf_v_push_branch(env, target);
 		if (err)
 			return err;
@@ -1686,6 +1725,8 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 			if (x)
 				sync_linked(env->cur, fb);
 		}
+		if (!ok_t || !ok_f)
+			mark_jmp_precise(env, insn);
 		if (!ok_t) {
 			/* The jump cannot be taken after all. */
 			env->nr_stack--;
@@ -1843,7 +1884,37 @@ static int init_state(struct venv *env)
 	mark_ptr(&f->regs[1], T_CTX);
 	mark_ptr(&f->regs[10], T_STACK);
 	env->cur = st;
+	env->prev_idx = UINT32_MAX;
 	return 0;
+}
+
+/*
+ * After instruction @pc on the current path: its history entry if it was
+ * reached by a jump (a call, a return, a branch taken from the stack) or
+ * accessed a stack slot at a fixed offset, for backtracking.
+ */
+static void record_history(struct venv *env, uint32_t pc)
+{
+	struct vstate *st = env->cur;
+	uint32_t prev = env->prev_idx;
+	bool seq = prev != UINT32_MAX &&
+		   (prev + 1 == pc ||
+		    (prev + 2 == pc &&
+		     env->insns[prev].code == (BPF_LD | BPF_DW | BPF_IMM)));
+
+	if (st && (!seq || env->hist_spi >= 0)) {
+		if (st->nr_hist < V_HIST) {
+			struct vhist *h = &st->hist[st->nr_hist++];
+
+			h->idx = pc;
+			h->prev = prev;
+			h->spi = env->hist_spi;
+			h->frameno = env->hist_frameno;
+		} else {
+			st->hist_lost = true;
+		}
+	}
+	env->prev_idx = pc;
 }
 
 /* Explore from the current state until every path ends or one fails. */
@@ -1885,6 +1956,7 @@ static int do_check(struct venv *env)
 		log_pos = env->log->end;
 		spec = env->cur->speculative;
 		env->insn_idx = pc;
+		env->hist_spi = -1;
 		insn = &env->insns[pc];
 		cls = BPF_CLASS(insn->code);
 		op = BPF_OP(insn->code);
@@ -1959,6 +2031,7 @@ static int do_check(struct venv *env)
 		}
 		if (err)
 			return err;
+		record_history(env, pc);
 		/* Linux's nospec_result: the barrier after the write. */
 		if (spec && (env->flags[pc] & VI_NOSPEC_RESULT))
 			goto path_end;
@@ -1973,6 +2046,7 @@ path_end:
 		env->nr_stack--;
 		env->cur = env->stack[env->nr_stack].st;
 		pc = env->stack[env->nr_stack].insn;
+		env->prev_idx = env->stack[env->nr_stack].from;
 	}
 }
 

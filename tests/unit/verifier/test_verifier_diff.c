@@ -399,6 +399,28 @@ static const struct vcase cases[] = {
 	 * path dead and accepted).
 	 */
 	/*
+	 * Precision: two paths meet with r8 = 0 or 7 (2 jumps and 8
+	 * instructions after the branch, so the first records a state at the
+	 * meeting point), r8 is stored as a 4-byte key (zero bytes for 0) and
+	 * the lookup of key 7 may be NULL. r8's value mattered: the second
+	 * path must not stop against the first.
+	 */
+	CASE("precise_zero_key", SF, 0, 0, 1, CALL(BPF_FUNC_get_prandom_u32),
+	     MOVR(7, 0), MOV(1, 0), MOV(2, 0), MOV(3, 0), MOV(4, 0), MOV(5, 0),
+	     JI(BPF_JGT, 7, 5, 8), MOV(8, 0), MOV(2, 0), MOV(3, 0), MOV(4, 0),
+	     MOV(5, 0), MOV(1, 0), MOV(1, 0), JA(7), MOV(8, 7), MOV(2, 0),
+	     MOV(3, 0), MOV(4, 0), MOV(5, 0), MOV(1, 0), MOV(1, 0),
+	     STX(BPF_W, 10, 8, -4), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
+	     LDMAP(1, M_ARR), CALL(BPF_FUNC_map_lookup_elem),
+	     LDX(BPF_DW, 0, 0, 0), MOV(0, 0), EXIT),
+	/* the same through a spill and fill, r8 = 0 or 100 as an offset */
+	CASE("precise_spill_fill_offset", SF, 0, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), JI(BPF_JEQ, 7, 99, 0),
+	     MOV(1, 0), MOV(2, 0), MOV(3, 0), MOV(4, 0), MOV(5, 0), MOV(8, 100),
+	     JI(BPF_JGT, 7, 5, 1), MOV(8, 0), MOV(1, 0),
+	     STX(BPF_DW, 10, 8, -16), LDX(BPF_DW, 9, 10, -16), LOOKUP(M_ARR),
+	     ALUR(BPF_ADD, 0, 9), LDX(BPF_B, 0, 0, 0), MOV(0, 0), EXIT),
+	/*
 	 * A bounded loop that spills and fills a register, loaded without
 	 * CAP_PERFMON: the mispredicted exit goes round again with r9
 	 * unknown, but Linux fences a stack write over a spilled slot
