@@ -1072,7 +1072,7 @@ KBPF_TEST(
  * contents. KBPF_VSOUND=N programs (default 3000, a few seconds).
  */
 KBPF_TEST(
-	verifier_soundness,
+	soundness_of_proofs,
 	"generated programs kbpf's verifier accepts (KBPF_VSOUND programs, default 3000, seed-fixed) each run 4 times (KBPF_VSOUND_RUNS) in checked mode on fuzzed packets, kprobe registers and map contents: not one checked-mode fault")
 {
 	const char *env = getenv("KBPF_VSOUND");
