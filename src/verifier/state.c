@@ -549,9 +549,14 @@ void kbpf_v_mark_reg_precise(struct venv *env, uint32_t regno)
 	kbpf_v_mark_precise(env, &bt);
 }
 
-/* A path stopped against @old: @old's precise values are needed here. */
-static void propagate_precision(struct venv *env, const struct vstate *old)
+/*
+ * A path stopped against @old at @insn (not executed on this path):
+ * @old's precise values are needed here.
+ */
+static void propagate_precision(struct venv *env, const struct vstate *old,
+				uint32_t insn)
 {
+	uint32_t saved = env->insn_idx;
 	struct vbt bt;
 
 	memset(&bt, 0, sizeof(bt));
@@ -566,7 +571,9 @@ static void propagate_precision(struct venv *env, const struct vstate *old)
 			    f->spill[k].type == T_SCALAR && f->spill[k].precise)
 				bt.stack[fr] |= 1ull << k;
 	}
+	env->insn_idx = insn; /* the walk starts before it */
 	kbpf_v_mark_precise(env, &bt);
+	env->insn_idx = saved;
 }
 
 int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
@@ -629,7 +636,7 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 			 * What the old state's subtree needed precise, this
 			 * path needs too: it is proven by that subtree.
 			 */
-			propagate_precision(env, sl);
+			propagate_precision(env, sl, insn);
 			return 1;
 		}
 		sl->miss_cnt++;
