@@ -438,47 +438,66 @@ static bool backtrack_insn(struct venv *env, uint32_t i, const struct vhist *h,
 	}
 }
 
+void kbpf_v_hist_push(struct venv *env, struct vstate *st)
+{
+	uint32_t pc = env->insn_idx, prev = env->prev_idx;
+	bool seq = prev != UINT32_MAX &&
+		   (prev + 1 == pc ||
+		    (prev + 2 == pc &&
+		     env->insns[prev].code == (BPF_LD | BPF_DW | BPF_IMM)));
+
+	st->seg_insns++;
+	if (seq && env->hist_spi < 0)
+		return;
+	if (st->nr_hist < V_HIST) {
+		struct vhist *h = &st->hist[st->nr_hist++];
+
+		h->idx = pc;
+		h->prev = prev;
+		h->spi = env->hist_spi;
+		h->frameno = env->hist_frameno;
+	} else {
+		st->hist_lost = true;
+	}
+}
+
 /*
- * Walk one segment back from @last to @first (skipping @last itself when
- * @skip: it is the instruction being checked, or one not executed yet).
- * False if the walk cannot be followed.
+ * Walk one segment back: its @st->seg_insns executed instructions, the
+ * newest first (@last; or, with @skip, the instruction being checked,
+ * which is not one of them and is not undone: the walk starts at
+ * @prev_of_last). False if the walk cannot be followed.
  */
 static bool backtrack_segment(struct venv *env, const struct vstate *st,
 			      uint32_t last, uint32_t prev_of_last, bool skip,
 			      struct vbt *bt)
 {
-	uint32_t i = last, hi = st->nr_hist, steps = 0;
+	uint32_t i = skip ? prev_of_last : last, hi = st->nr_hist;
+	uint32_t left = st->seg_insns;
 
+	if (!left)
+		return true;
 	if (st->hist_lost)
 		return false;
 	for (;;) {
 		const struct vhist *h = NULL;
-		uint32_t prev;
 
-		if (hi && st->hist[hi - 1].idx == i && !skip)
-			h = &st->hist[--hi];
-		if (!skip && !backtrack_insn(env, i, h, bt, st->curframe))
+		if (i >= env->len)
 			return false;
-		if (bt_empty(bt))
+		if (hi && st->hist[hi - 1].idx == i)
+			h = &st->hist[--hi];
+		if (!backtrack_insn(env, i, h, bt, st->curframe))
+			return false;
+		if (bt_empty(bt) || !--left)
 			return true;
-		if (i == st->first_insn &&
-		    (!hi || (hi == 1 && st->hist[0].idx == i)))
-			return true;
-		if (skip)
-			prev = prev_of_last;
-		else if (h)
-			prev = h->prev;
+		if (h)
+			i = h->prev;
 		else if (i >= 2 &&
 			 env->insns[i - 2].code == (BPF_LD | BPF_DW | BPF_IMM))
-			prev = i - 2;
+			i -= 2;
 		else if (i >= 1)
-			prev = i - 1;
+			i -= 1;
 		else
 			return false;
-		skip = false;
-		if (prev >= env->len || ++steps > 4 * env->len + 2 * V_HIST)
-			return false;
-		i = prev;
 	}
 }
 
@@ -655,6 +674,7 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 	n->last_insn = env->prev_idx;
 	/* The path starts a new segment here (the old one stays with n). */
 	cur->first_insn = insn;
+	cur->seg_insns = 0;
 	cur->nr_hist = 0;
 	cur->hist_lost = false;
 	n->branches = 1;

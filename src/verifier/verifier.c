@@ -143,6 +143,8 @@ int kbpf_v_push_branch(struct venv *env, uint32_t insn)
 	st = kbpf_v_state_copy(env, env->cur);
 	if (!st)
 		return -KBPF_ENOMEM;
+	/* the branch's path went through the instruction pushing it */
+	kbpf_v_hist_push(env, st);
 	if (st->parent)
 		st->parent->branches++;
 	env->stack[env->nr_stack].st = st;
@@ -1743,6 +1745,8 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 			kbpf_v_path_done(env, env->cur);
 			kbpf_v_state_free(env, env->cur);
 			env->cur = other;
+			/* the copy has this jump in its history already */
+			env->skip_record = true;
 			*next = target;
 			return 0;
 		}
@@ -1888,32 +1892,12 @@ static int init_state(struct venv *env)
 	return 0;
 }
 
-/*
- * After instruction @pc on the current path: its history entry if it was
- * reached by a jump (a call, a return, a branch taken from the stack) or
- * accessed a stack slot at a fixed offset, for backtracking.
- */
+/* After instruction @pc on the current path: into its history. */
 static void record_history(struct venv *env, uint32_t pc)
 {
-	struct vstate *st = env->cur;
-	uint32_t prev = env->prev_idx;
-	bool seq = prev != UINT32_MAX &&
-		   (prev + 1 == pc ||
-		    (prev + 2 == pc &&
-		     env->insns[prev].code == (BPF_LD | BPF_DW | BPF_IMM)));
-
-	if (st && (!seq || env->hist_spi >= 0)) {
-		if (st->nr_hist < V_HIST) {
-			struct vhist *h = &st->hist[st->nr_hist++];
-
-			h->idx = pc;
-			h->prev = prev;
-			h->spi = env->hist_spi;
-			h->frameno = env->hist_frameno;
-		} else {
-			st->hist_lost = true;
-		}
-	}
+	if (env->cur && !env->skip_record)
+		kbpf_v_hist_push(env, env->cur);
+	env->skip_record = false;
 	env->prev_idx = pc;
 }
 

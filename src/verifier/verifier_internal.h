@@ -163,6 +163,7 @@ struct vstate {
 	 * V_HIST of them; backtracking through it marks every scalar).
 	 */
 	uint32_t first_insn, last_insn;
+	uint32_t seg_insns; /* instructions executed in the segment */
 	uint32_t nr_hist;
 	bool hist_lost;
 	struct vhist hist[V_HIST];
@@ -220,6 +221,7 @@ struct venv {
 	int8_t hist_spi; /* the stack slot it accessed (history), or -1 */
 	uint8_t hist_frameno;
 	bool force_precise; /* compare every scalar by its range */
+	bool skip_record; /* the instruction is already in the path's history */
 	/* Linux's heuristic: record a state after 2 jumps and 8 insns */
 	uint32_t jmps_processed, prev_jmps_processed, prev_insn_processed;
 	uint32_t total_states, cur_states, peak_states, max_states_per_insn;
@@ -259,6 +261,11 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
  */
 void kbpf_v_mark_precise(struct venv *env, struct vbt *bt);
 void kbpf_v_mark_reg_precise(struct venv *env, uint32_t regno);
+/*
+ * Add the instruction being checked (env->insn_idx, reached from
+ * env->prev_idx) to @st's history, as executed on @st's path.
+ */
+void kbpf_v_hist_push(struct venv *env, struct vstate *st);
 
 /* state.c */
 struct vstate *kbpf_v_state_new(struct venv *env);
