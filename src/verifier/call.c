@@ -59,7 +59,13 @@ static bool const_stack_key(struct venv *env, const struct vreg *r,
 	    kbpf_scalar_is_const(&f->spill[b / 8].s)) {
 		uint64_t v = f->spill[b / 8].s.var.value >> ((b & 7) * 8);
 
+		struct vbt bt;
+
 		*key = size == 8 ? v : v & ((1ull << (size * 8)) - 1);
+		/* the key's value decides whether the lookup may be NULL */
+		memset(&bt, 0, sizeof(bt));
+		bt.stack[r->frameno] = 1ull << (b / 8);
+		kbpf_v_mark_precise(env, &bt);
 		return true;
 	}
 	return false;
@@ -475,7 +481,7 @@ static int push_frame(struct venv *env, uint32_t callsite, uint32_t callback,
 				 st->curframe + 2);
 		return -KBPF_E2BIG;
 	}
-	f = kbpf_v_frame_new(env, st->curframe + 1);
+	f = kbpf_zalloc(env->h, sizeof(*f), 0);
 	if (!f)
 		return -KBPF_ENOMEM;
 	for (int i = 0; i < 11; i++)
@@ -530,6 +536,21 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			env->log,
 			"cannot call GPL-restricted function from non-GPL compatible program\n");
 		return -KBPF_EINVAL;
+	}
+	{
+		/*
+		 * Sizes, flags, constants, counts: a helper's scalar
+		 * arguments decide what it may do (more than Linux marks).
+		 */
+		struct vbt bt;
+
+		memset(&bt, 0, sizeof(bt));
+		regs = CUR_REGS(env);
+		for (int i = 1; i <= 5; i++)
+			if (regs[i].type == T_SCALAR)
+				bt.regs[env->cur->curframe] |=
+					(uint16_t)(1u << i);
+		kbpf_v_mark_precise(env, &bt);
 	}
 	memset(&m, 0, sizeof(m));
 	m.mem_regno = -1;
@@ -748,6 +769,9 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 	char buf[32];
 	int err;
 
+	/* return ranges (program, callback): r0's value is checked */
+	if (r0->type == T_SCALAR)
+		kbpf_v_mark_reg_precise(env, 0);
 	if (st->curframe) {
 		err = kbpf_v_check_read(env, 0);
 		if (err)

@@ -297,17 +297,36 @@ bool kbpf_scalar_is_const32(const struct kbpf_scalar *s)
 	return !(uint32_t)s->var.mask;
 }
 
-/* Bounds implied by the known bits. */
-static void bounds_from_tnum(struct kbpf_scalar *s)
+/*
+ * The smallest value @t holds above @z; t's largest value if @z is at or
+ * above it, t's smallest if @z is below it (Linux's tnum_step(), in
+ * behaviour). Every value of @t is t.value plus a submask of t.mask, so
+ * this is "the next submask of the mask after z - t.value".
+ */
+static uint64_t tnum_next(struct kbpf_tnum t, uint64_t z)
 {
-	struct kbpf_tnum t = s->var;
-	uint32_t v32 = (uint32_t)t.value, m32 = (uint32_t)t.mask;
+	uint64_t top = t.value | t.mask, d, below, ones;
 
-	s->smin = smax64(s->smin, (int64_t)(t.value | (t.mask & (1ull << 63))));
-	s->smax =
-		smin64(s->smax, (int64_t)(t.value | (t.mask & ~(1ull << 63))));
-	s->umin = umax64(s->umin, t.value);
-	s->umax = umin64(s->umax, t.value | t.mask);
+	if (z >= top)
+		return top;
+	if (z < t.value)
+		return t.value;
+	d = z - t.value;
+	/* Below the highest known bit set in d, any submask is smaller. */
+	below = d & ~t.mask;
+	while (below & (below - 1))
+		below &= below - 1;
+	below = below ? (below << 1) - 1 : 0;
+	/* Count up through the unknown bits only. */
+	ones = d | below | ~t.mask;
+	return t.value | ((ones + 1) & t.mask);
+}
+
+/* Bounds implied by the known bits of the low 32 bits. */
+static void bounds32_from_tnum(struct kbpf_scalar *s)
+{
+	uint32_t v32 = (uint32_t)s->var.value, m32 = (uint32_t)s->var.mask;
+
 	s->s32min = (int32_t)smax64(s->s32min,
 				    (int32_t)(v32 | (m32 & 0x80000000u)));
 	s->s32max = (int32_t)smin64(s->s32max,
@@ -316,8 +335,41 @@ static void bounds_from_tnum(struct kbpf_scalar *s)
 	s->u32max = (uint32_t)umin64(s->u32max, v32 | m32);
 }
 
-/* One round of deductions between the four pairs of bounds. */
-static void bounds_deduce(struct kbpf_scalar *s)
+/*
+ * Bounds implied by the known bits of the 64-bit value; when the unsigned
+ * range and the tnum have one value in common, the scalar is that value
+ * (Linux 6.18.y's __update_reg64_bounds(); if they have none, this too
+ * picks a value, which is sound for a state no value reaches).
+ */
+static void bounds64_from_tnum(struct kbpf_scalar *s)
+{
+	struct kbpf_tnum t = s->var;
+	uint64_t top = t.value | t.mask, next;
+	bool umin_in;
+
+	s->smin = smax64(s->smin, (int64_t)(t.value | (t.mask & (1ull << 63))));
+	s->smax =
+		smin64(s->smax, (int64_t)(t.value | (t.mask & ~(1ull << 63))));
+	s->umin = umax64(s->umin, t.value);
+	s->umax = umin64(s->umax, top);
+	next = tnum_next(t, s->umin);
+	umin_in = (s->umin & ~t.mask) == t.value;
+	if (umin_in && next > s->umax)
+		kbpf_scalar_const(s, s->umin);
+	else if (!umin_in && next == top)
+		kbpf_scalar_const(s, top);
+	else if (!umin_in && next <= s->umax && tnum_next(t, next) > s->umax)
+		kbpf_scalar_const(s, next);
+}
+
+static void bounds_from_tnum(struct kbpf_scalar *s)
+{
+	bounds32_from_tnum(s);
+	bounds64_from_tnum(s);
+}
+
+/* The 32-bit bounds from the 64-bit ones, and signed <-> unsigned. */
+static void deduce32(struct kbpf_scalar *s)
 {
 	/* 64 -> 32: a range within one 4 GiB block says so of its low half. */
 	if ((s->umin >> 32) == (s->umax >> 32)) {
@@ -330,7 +382,7 @@ static void bounds_deduce(struct kbpf_scalar *s)
 				(int32_t)smin64(s->s32max, (int32_t)s->umax);
 		}
 	}
-	if (((uint64_t)s->smin >> 32) == ((uint64_t)s->smax >> 32)) {
+	if ((s->smin >> 32) == (s->smax >> 32)) {
 		if ((uint32_t)s->smin <= (uint32_t)s->smax) {
 			s->u32min =
 				(uint32_t)umax64(s->u32min, (uint32_t)s->smin);
@@ -344,9 +396,20 @@ static void bounds_deduce(struct kbpf_scalar *s)
 				(int32_t)smin64(s->s32max, (int32_t)s->smax);
 		}
 	}
-	if (s->smin >= S32_MINV && s->smax <= S32_MAXV) {
-		s->s32min = (int32_t)smax64(s->s32min, s->smin);
-		s->s32max = (int32_t)smin64(s->s32max, s->smax);
+	/*
+	 * Two adjacent 4 GiB blocks whose low halves run from negative to
+	 * non-negative: a valid s32 range across the block boundary.
+	 */
+	if ((uint32_t)(s->umin >> 32) + 1 == (uint32_t)(s->umax >> 32) &&
+	    (int32_t)s->umin < 0 && (int32_t)s->umax >= 0) {
+		s->s32min = (int32_t)smax64(s->s32min, (int32_t)s->umin);
+		s->s32max = (int32_t)smin64(s->s32max, (int32_t)s->umax);
+	}
+	if ((uint32_t)((uint64_t)s->smin >> 32) + 1 ==
+		    (uint32_t)((uint64_t)s->smax >> 32) &&
+	    (int32_t)s->smin < 0 && (int32_t)s->smax >= 0) {
+		s->s32min = (int32_t)smax64(s->s32min, (int32_t)s->smin);
+		s->s32max = (int32_t)smin64(s->s32max, (int32_t)s->smax);
 	}
 	/* 32-bit signed <-> unsigned, when the range does not wrap. */
 	if ((int32_t)s->u32min <= (int32_t)s->u32max) {
@@ -357,14 +420,11 @@ static void bounds_deduce(struct kbpf_scalar *s)
 		s->u32min = (uint32_t)umax64(s->u32min, (uint32_t)s->s32min);
 		s->u32max = (uint32_t)umin64(s->u32max, (uint32_t)s->s32max);
 	}
-	/* 32 -> 64: the low half of the bounds is at least/most the 32-bit one. */
-	s->umin = umax64(s->umin, (s->umin & HI32) | s->u32min);
-	s->umax = umin64(s->umax, (s->umax & HI32) | s->u32max);
-	s->smin = smax64(s->smin,
-			 (int64_t)(((uint64_t)s->smin & HI32) | s->u32min));
-	s->smax = smin64(s->smax,
-			 (int64_t)(((uint64_t)s->smax & HI32) | s->u32max));
-	/* 64-bit signed <-> unsigned. */
+}
+
+/* 64-bit signed <-> unsigned, when the range stays in one half. */
+static void deduce64(struct kbpf_scalar *s)
+{
 	if ((int64_t)s->umin <= (int64_t)s->umax) {
 		s->smin = smax64(s->smin, (int64_t)s->umin);
 		s->smax = smin64(s->smax, (int64_t)s->umax);
@@ -373,6 +433,51 @@ static void bounds_deduce(struct kbpf_scalar *s)
 		s->umin = umax64(s->umin, (uint64_t)s->smin);
 		s->umax = umin64(s->umax, (uint64_t)s->smax);
 	}
+}
+
+/* The 64-bit bounds from the 32-bit ones. */
+static void deduce_mixed(struct kbpf_scalar *s)
+{
+	/* the low half of each 64-bit bound within the 32-bit bounds */
+	s->umin = umax64(s->umin, (s->umin & HI32) | s->u32min);
+	s->umax = umin64(s->umax, (s->umax & HI32) | s->u32max);
+	s->smin = smax64(s->smin,
+			 (int64_t)(((uint64_t)s->smin & HI32) | s->u32min));
+	s->smax = smin64(s->smax,
+			 (int64_t)(((uint64_t)s->smax & HI32) | s->u32max));
+	if ((uint32_t)s->s32min <= (uint32_t)s->s32max) {
+		uint32_t lo = (uint32_t)s->s32min, hi = (uint32_t)s->s32max;
+
+		s->umin = umax64(s->umin, (s->umin & HI32) | lo);
+		s->umax = umin64(s->umax, (s->umax & HI32) | hi);
+		s->smin = smax64(s->smin,
+				 (int64_t)(((uint64_t)s->smin & HI32) | lo));
+		s->smax = smin64(s->smax,
+				 (int64_t)(((uint64_t)s->smax & HI32) | hi));
+	}
+	/*
+	 * A 64-bit value within the s32 range whose low half is not
+	 * negative is that low half: Linux then takes the 64-bit bounds from
+	 * the 32-bit ones (replacing, not intersecting: a 64-bit bound
+	 * tighter than the 32-bit one is lost, as in Linux, whose decisions
+	 * kbpf must reproduce) and narrows the tnum to them.
+	 */
+	if (s->s32min >= 0 && s->smin >= S32_MINV && s->smax <= S32_MAXV) {
+		s->smin = s->s32min;
+		s->smax = s->s32max;
+		s->umin = (uint64_t)s->s32min;
+		s->umax = (uint64_t)s->s32max;
+		s->var = kbpf_tnum_intersect(
+			s->var,
+			kbpf_tnum_range((uint64_t)s->smin, (uint64_t)s->smax));
+	}
+}
+
+static void bounds_deduce(struct kbpf_scalar *s)
+{
+	deduce32(s);
+	deduce64(s);
+	deduce_mixed(s);
 }
 
 static bool bounds_valid(const struct kbpf_scalar *s)
@@ -385,6 +490,13 @@ static bool bounds_valid(const struct kbpf_scalar *s)
 	       (uint32_t)(s->var.value | s->var.mask) >= s->u32min;
 }
 
+/*
+ * Linux's reg_bounds_sync(), step for step: bounds from the tnum, two
+ * rounds of deductions, the tnum from the bounds, bounds from the tnum.
+ * The same steps matter, not only the same facts: Linux's order loses
+ * precision in places (deduce_mixed), and a program kbpf proved with
+ * tighter bounds would load on kbpf and be refused by Linux.
+ */
 bool kbpf_scalar_sync(struct kbpf_scalar *s)
 {
 	struct kbpf_tnum sub;
@@ -392,14 +504,11 @@ bool kbpf_scalar_sync(struct kbpf_scalar *s)
 	bounds_from_tnum(s);
 	bounds_deduce(s);
 	bounds_deduce(s);
-	if (!bounds_valid(s))
-		return false;
 	s->var = kbpf_tnum_intersect(s->var, kbpf_tnum_range(s->umin, s->umax));
 	sub = kbpf_tnum_intersect(kbpf_tnum_subreg(s->var),
 				  kbpf_tnum_range(s->u32min, s->u32max));
 	s->var = kbpf_tnum_with_subreg(s->var, sub);
 	bounds_from_tnum(s);
-	bounds_deduce(s);
 	return bounds_valid(s);
 }
 

@@ -32,14 +32,6 @@ struct vstate *kbpf_v_state_new(struct venv *env)
 	return st;
 }
 
-struct vframe *kbpf_v_frame_new(struct venv *env, uint32_t frameno)
-{
-	struct vframe *f = kbpf_zalloc(env->h, sizeof(*f), 0);
-
-	(void)frameno;
-	return f;
-}
-
 void kbpf_v_frame_free(struct venv *env, struct vframe *f)
 {
 	if (f)
@@ -151,6 +143,9 @@ static bool regsafe(struct venv *env, const struct vreg *o,
 		return true;
 	if (o->type != c->type)
 		return false;
+	if (o->type == T_SCALAR && !o->precise && env->bpf_capable &&
+	    !env->explore_alu_limits && !env->force_precise)
+		return true; /* no value of it mattered: any scalar will do */
 	if (o->type == T_SCALAR)
 		/* linked scalars: the same links (Linux's check_scalar_ids) */
 		return (env->explore_alu_limits ?
@@ -324,6 +319,282 @@ static bool states_maybe_looping(const struct vstate *o, const struct vstate *c)
 	return true;
 }
 
+/* ---- precision ---- */
+
+static bool bt_empty(const struct vbt *bt)
+{
+	for (uint32_t fr = 0; fr < V_MAX_FRAMES; fr++)
+		if (bt->regs[fr] || bt->stack[fr])
+			return false;
+	return true;
+}
+
+/* Linux's mark_all_scalars_precise(): every explored state of the path. */
+static void mark_all_precise(struct venv *env)
+{
+	for (struct vstate *st = env->cur->parent; st; st = st->parent)
+		for (uint32_t fr = 0; fr <= st->curframe; fr++) {
+			struct vframe *f = st->frames[fr];
+
+			for (int i = 0; i < 11; i++)
+				if (f->regs[i].type == T_SCALAR)
+					f->regs[i].precise = 1;
+			for (uint32_t k = 0; k < V_SLOTS; k++)
+				if (f->slot[k * 8] == SLOT_SPILL &&
+				    f->spill[k].type == T_SCALAR)
+					f->spill[k].precise = 1;
+		}
+}
+
+static bool is_callback_helper(int32_t id)
+{
+	return id == BPF_FUNC_loop || id == BPF_FUNC_for_each_map_elem ||
+	       id == BPF_FUNC_user_ringbuf_drain ||
+	       id == BPF_FUNC_timer_set_callback || id == BPF_FUNC_find_vma;
+}
+
+/*
+ * Undo instruction @i for @bt (in frame @fr): @bt held what is needed
+ * after it and receives what is needed before it. @h: its history entry.
+ * False where kbpf does not follow the dependency (the caller then marks
+ * everything).
+ */
+static bool backtrack_insn(struct venv *env, uint32_t i, const struct vhist *h,
+			   struct vbt *bt, uint32_t fr)
+{
+	const struct bpf_insn *insn = &env->insns[i];
+	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+	uint16_t d = (uint16_t)(1u << insn->dst_reg);
+	uint16_t s = (uint16_t)(1u << insn->src_reg);
+	uint16_t *regs = &bt->regs[fr];
+
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		if (!(*regs & d))
+			return true;
+		if (op == BPF_MOV) {
+			*regs &= (uint16_t)~d;
+			if (BPF_SRC(insn->code) == BPF_X)
+				*regs |= s;
+		} else if (BPF_SRC(insn->code) == BPF_X && op != BPF_NEG &&
+			   op != BPF_END) {
+			*regs |= s;
+		}
+		return true;
+	case BPF_LDX:
+		if (!(*regs & d))
+			return true;
+		*regs &= (uint16_t)~d;
+		if (h && h->spi >= 0) /* a fill: the slot's value */
+			bt->stack[h->frameno] |= 1ull << h->spi;
+		return true;
+	case BPF_ST:
+	case BPF_STX:
+		if (cls == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC)
+			return bt_empty(bt);
+		if (h && h->spi >= 0 &&
+		    (bt->stack[h->frameno] & (1ull << h->spi))) {
+			bt->stack[h->frameno] &= ~(1ull << h->spi);
+			if (cls == BPF_STX) /* a spill: the register's value */
+				*regs |= s;
+		}
+		return true;
+	case BPF_LD:
+		if (insn->code == (BPF_LD | BPF_DW | BPF_IMM)) {
+			*regs &= (uint16_t)~d;
+			return true;
+		}
+		/* LD_ABS/IND: r0 from the packet, r1-r5 clobbered */
+		*regs &= (uint16_t)~0x3fu;
+		return true;
+	case BPF_JMP:
+	case BPF_JMP32:
+		if (op == BPF_JA)
+			return true;
+		if (op == BPF_EXIT)
+			return false;
+		if (op == BPF_CALL) {
+			if (insn->src_reg != 0 || is_callback_helper(insn->imm))
+				return false;
+			/* r0 is the helper's; r1-r5 died in it */
+			*regs &= (uint16_t)~0x3fu;
+			return true;
+		}
+		/*
+		 * A comparison that bounded linked scalars (any register
+		 * or slot of the set may have learnt its range here): not
+		 * followed.
+		 */
+		if (env->flags[i] & VI_LINKED)
+			return false;
+		if (!(*regs & (d | (BPF_SRC(insn->code) == BPF_X ? s : 0))))
+			return true;
+		if (BPF_SRC(insn->code) == BPF_X)
+			*regs |= d | s;
+		return true;
+	default:
+		return false;
+	}
+}
+
+void kbpf_v_hist_push(struct venv *env, struct vstate *st)
+{
+	uint32_t pc = env->insn_idx, prev = env->prev_idx;
+	bool seq = prev != UINT32_MAX &&
+		   (prev + 1 == pc ||
+		    (prev + 2 == pc &&
+		     env->insns[prev].code == (BPF_LD | BPF_DW | BPF_IMM)));
+
+	st->seg_insns++;
+	if (seq && env->hist_spi < 0)
+		return;
+	if (st->nr_hist < V_HIST) {
+		struct vhist *h = &st->hist[st->nr_hist++];
+
+		h->idx = pc;
+		h->prev = prev;
+		h->spi = env->hist_spi;
+		h->frameno = env->hist_frameno;
+	} else {
+		st->hist_lost = true;
+	}
+}
+
+/*
+ * Walk one segment back: its @st->seg_insns executed instructions, the
+ * newest first (@last; or, with @skip, the instruction being checked,
+ * which is not one of them and is not undone: the walk starts at
+ * @prev_of_last). False if the walk cannot be followed.
+ */
+static bool backtrack_segment(struct venv *env, const struct vstate *st,
+			      uint32_t last, uint32_t prev_of_last, bool skip,
+			      struct vbt *bt)
+{
+	uint32_t i = skip ? prev_of_last : last, hi = st->nr_hist;
+	uint32_t left = st->seg_insns;
+
+	if (!left)
+		return true;
+	if (st->hist_lost)
+		return false;
+	for (;;) {
+		const struct vhist *h = NULL;
+
+		if (i >= env->len)
+			return false;
+		if (hi && st->hist[hi - 1].idx == i)
+			h = &st->hist[--hi];
+		if (!backtrack_insn(env, i, h, bt, st->curframe))
+			return false;
+		if (bt_empty(bt) || !--left)
+			return true;
+		if (h)
+			i = h->prev;
+		else if (i >= 2 &&
+			 env->insns[i - 2].code == (BPF_LD | BPF_DW | BPF_IMM))
+			i -= 2;
+		else if (i >= 1)
+			i -= 1;
+		else
+			return false;
+	}
+}
+
+void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
+{
+	struct vstate *st = env->cur;
+	uint32_t last = env->insn_idx, prev = env->prev_idx;
+	bool skip = true;
+
+	if (!env->bpf_capable || bt_empty(bt))
+		return; /* without CAP_BPF every scalar is precise anyway */
+	for (;;) {
+		if (last != UINT32_MAX &&
+		    !backtrack_segment(env, st, last, prev, skip, bt)) {
+			mark_all_precise(env);
+			return;
+		}
+		if (bt_empty(bt))
+			return;
+		st = st->parent;
+		if (!st)
+			return;
+		for (uint32_t fr = 0; fr < V_MAX_FRAMES; fr++) {
+			struct vframe *f = fr <= st->curframe ? st->frames[fr] :
+								NULL;
+
+			for (int r = 0; r < 11; r++) {
+				struct vreg *v;
+
+				if (!(bt->regs[fr] & (1u << r)))
+					continue;
+				v = f ? &f->regs[r] : NULL;
+				if (!v || v->type != T_SCALAR || v->precise)
+					bt->regs[fr] &= (uint16_t) ~(1u << r);
+				else
+					v->precise = 1;
+			}
+			for (uint32_t k = 0; k < V_SLOTS; k++) {
+				struct vreg *v;
+
+				if (!(bt->stack[fr] & (1ull << k)))
+					continue;
+				v = f && f->slot[k * 8] == SLOT_SPILL ?
+					    &f->spill[k] :
+					    NULL;
+				if (!v || v->type != T_SCALAR || v->precise)
+					bt->stack[fr] &= ~(1ull << k);
+				else
+					v->precise = 1;
+			}
+		}
+		if (bt_empty(bt))
+			return;
+		last = st->last_insn;
+		prev = UINT32_MAX;
+		skip = false;
+	}
+}
+
+void kbpf_v_mark_reg_precise(struct venv *env, uint32_t regno)
+{
+	struct vbt bt;
+
+	if (CUR_REGS(env)[regno].type != T_SCALAR)
+		return;
+	memset(&bt, 0, sizeof(bt));
+	bt.regs[env->cur->curframe] = (uint16_t)(1u << regno);
+	kbpf_v_mark_precise(env, &bt);
+}
+
+/*
+ * A path stopped against @old at @insn (not executed on this path):
+ * @old's precise values are needed here.
+ */
+static void propagate_precision(struct venv *env, const struct vstate *old,
+				uint32_t insn)
+{
+	uint32_t saved = env->insn_idx;
+	struct vbt bt;
+
+	memset(&bt, 0, sizeof(bt));
+	for (uint32_t fr = 0; fr <= old->curframe; fr++) {
+		const struct vframe *f = old->frames[fr];
+
+		for (int r = 0; r < 11; r++)
+			if (f->regs[r].type == T_SCALAR && f->regs[r].precise)
+				bt.regs[fr] |= (uint16_t)(1u << r);
+		for (uint32_t k = 0; k < V_SLOTS; k++)
+			if (f->slot[k * 8] == SLOT_SPILL &&
+			    f->spill[k].type == T_SCALAR && f->spill[k].precise)
+				bt.stack[fr] |= 1ull << k;
+	}
+	env->insn_idx = insn; /* the walk starts before it */
+	kbpf_v_mark_precise(env, &bt);
+	env->insn_idx = saved;
+}
+
 int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 {
 	struct vstate *sl, *cur = env->cur, *n;
@@ -346,7 +617,16 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 			 * covers this one is its fixed point (Linux's
 			 * bpf_calls_callback() case: no loop check here).
 			 */
-			if (states_equal(env, sl, cur, insn, false)) {
+			bool eq;
+
+			/*
+			 * Not complete: its precision marks are not final,
+			 * so every scalar is compared by its range.
+			 */
+			env->force_precise = true;
+			eq = states_equal(env, sl, cur, insn, false);
+			env->force_precise = false;
+			if (eq) {
 				sl->hit_cnt++;
 				return 1;
 			}
@@ -371,6 +651,11 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 		}
 		if (states_equal(env, sl, cur, insn, false)) {
 			sl->hit_cnt++;
+			/*
+			 * What the old state's subtree needed precise, this
+			 * path needs too: it is proven by that subtree.
+			 */
+			propagate_precision(env, sl, insn);
 			return 1;
 		}
 		sl->miss_cnt++;
@@ -386,6 +671,12 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 	env->prev_jmps_processed = env->jmps_processed;
 	env->prev_insn_processed = env->insn_processed;
 	n->insn = insn;
+	n->last_insn = env->prev_idx;
+	/* The path starts a new segment here (the old one stays with n). */
+	cur->first_insn = insn;
+	cur->seg_insns = 0;
+	cur->nr_hist = 0;
+	cur->hist_lost = false;
 	n->branches = 1;
 	n->hit_cnt = n->miss_cnt = 0;
 	n->parent = cur->parent;

@@ -143,10 +143,13 @@ int kbpf_v_push_branch(struct venv *env, uint32_t insn)
 	st = kbpf_v_state_copy(env, env->cur);
 	if (!st)
 		return -KBPF_ENOMEM;
+	/* the branch's path went through the instruction pushing it */
+	kbpf_v_hist_push(env, st);
 	if (st->parent)
 		st->parent->branches++;
 	env->stack[env->nr_stack].st = st;
 	env->stack[env->nr_stack].insn = insn;
+	env->stack[env->nr_stack].from = env->insn_idx;
 	env->nr_stack++;
 	return 0;
 }
@@ -612,10 +615,15 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 	if (kbpf_v_is_ptr(dst)) {
 		struct vreg p = *dst;
 
+		/* the offset's value decides where the pointer goes */
+		if (x)
+			kbpf_v_mark_reg_precise(env, insn->src_reg);
 		return ptr_alu(env, insn, dst, &p, &src, false);
 	}
 	if (kbpf_v_is_ptr(&src)) {
 		struct vreg s = *dst;
+
+		kbpf_v_mark_reg_precise(env, insn->dst_reg);
 
 		/* scalar op pointer: Linux's checks with the operands swapped */
 		return ptr_alu(env, insn, dst, &src, &s, true);
@@ -911,6 +919,31 @@ static void stack_mark(struct vframe *f, int64_t lo, int64_t hi, uint8_t state)
 	}
 }
 
+/*
+ * Linux's Spectre v4 rule for a fixed-offset stack write by a loader
+ * without CAP_PERFMON (check_stack_write_fixed_off()): a barrier follows
+ * the write when it spills a pointer or when the slot held anything but
+ * misc or zero bytes, so speculative paths stop after it. Linux looks at
+ * the slot's bytes by its own index (slot_type[0..size-1], the highest
+ * addresses of the 8-byte slot), not at the bytes written; so does kbpf.
+ */
+static void mark_nospec_result(struct venv *env, const struct vframe *f,
+			       int64_t lo, uint32_t size, int value_regno)
+{
+	const struct vreg *v = value_regno >= 0 ? &CUR_REGS(env)[value_regno] :
+						  NULL;
+	uint32_t top = (uint32_t)(((lo + V_STACK) & ~7ll) + 7);
+	bool sanitize = v && kbpf_v_is_ptr(v);
+
+	for (uint32_t j = 0; j < size && j < 8 && !sanitize; j++) {
+		uint8_t st = f->slot[top - j];
+
+		sanitize = st != SLOT_MISC && st != SLOT_ZERO;
+	}
+	if (sanitize)
+		env->flags[env->insn_idx] |= VI_NOSPEC_RESULT;
+}
+
 static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 		       int32_t ioff, uint32_t size, bool write, int value_regno,
 		       struct vreg *out, bool helper, bool zero_ok)
@@ -961,11 +994,18 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 	}
 	if (!size)
 		return 0;
+	if (!helper && !var) {
+		/* for backtracking: this access's slot */
+		env->hist_spi = (int8_t)((lo + V_STACK) / 8);
+		env->hist_frameno = r->frameno;
+	}
 	if (write) {
 		uint32_t depth = (uint32_t)((-lo + 7) & ~7ll);
 
 		if (depth > f->allocated)
 			f->allocated = depth;
+		if (!helper && !var && !env->allow_ptr_leaks)
+			mark_nospec_result(env, f, lo, size, value_regno);
 		const struct vreg *v =
 			value_regno >= 0 ? &CUR_REGS(env)[value_regno] : NULL;
 		uint32_t slot = (uint32_t)(lo + V_STACK) / 8;
@@ -996,11 +1036,18 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 					}
 				}
 			}
-			stack_mark(f, lo, hi,
-				   (v && !var && kbpf_scalar_is_const(&v->s) &&
-				    !v->s.var.value) ?
-					   SLOT_ZERO :
-					   SLOT_MISC);
+			bool zero = v && !var && kbpf_scalar_is_const(&v->s) &&
+				    !v->s.var.value;
+
+			/*
+			 * Zero bytes are read back as the constant 0; the
+			 * register's value made them (Linux marks it precise:
+			 * its backtracking does not follow zero slots).
+			 */
+			if (zero && v->type == T_SCALAR)
+				kbpf_v_mark_reg_precise(env,
+							(uint32_t)value_regno);
+			stack_mark(f, lo, hi, zero ? SLOT_ZERO : SLOT_MISC);
 		}
 		return 0;
 	}
@@ -1389,6 +1436,7 @@ static int check_ld_abs(struct venv *env, const struct bpf_insn *insn)
 		err = kbpf_v_check_read(env, insn->src_reg);
 		if (err)
 			return err;
+		kbpf_v_mark_reg_precise(env, insn->src_reg);
 	}
 	if (regs[6].type != T_CTX) {
 		kbpf_vlog_printf(
@@ -1557,6 +1605,21 @@ static int push_speculative(struct venv *env, const struct bpf_insn *insn,
 	return 0;
 }
 
+/* The scalars a conditional jump compares decided something. */
+static void mark_jmp_precise(struct venv *env, const struct bpf_insn *insn)
+{
+	struct vbt bt;
+	const struct vreg *regs = CUR_REGS(env);
+
+	memset(&bt, 0, sizeof(bt));
+	if (regs[insn->dst_reg].type == T_SCALAR)
+		bt.regs[env->cur->curframe] |= (uint16_t)(1u << insn->dst_reg);
+	if (BPF_SRC(insn->code) == BPF_X &&
+	    regs[insn->src_reg].type == T_SCALAR)
+		bt.regs[env->cur->curframe] |= (uint16_t)(1u << insn->src_reg);
+	kbpf_v_mark_precise(env, &bt);
+}
+
 static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 {
 	const struct bpf_insn *insn = &env->insns[pc];
@@ -1592,6 +1655,8 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 					      (uint64_t)(int64_t)insn->imm);
 	}
 	bp = x ? &regs[insn->src_reg] : &b;
+	if ((a->type == T_SCALAR && a->id) || (x && b.type == T_SCALAR && b.id))
+		env->flags[pc] |= VI_LINKED;
 	/* Which way it goes, where the values say so. */
 	if (a->type == T_SCALAR && b.type == T_SCALAR) {
 		taken = kbpf_scalar_branch_taken(&a->s, &b.s, op, jmp32);
@@ -1606,6 +1671,8 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 		taken = op == BPF_JNE;
 	}
 	if (taken >= 0) {
+		/* the values decided: they must stay what they were */
+		mark_jmp_precise(env, insn);
 		*next = taken ? target : pc + 1;
 		if (!env->allow_ptr_leaks)
 			return push_speculative(env, insn,
@@ -1617,6 +1684,7 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 	    (op == BPF_JEQ || op == BPF_JNE) && !jmp32) {
 		uint32_t id = a->id;
 
+		mark_jmp_precise(env, insn); /* a register's 0 */
 		err = kbpf_v_push_branch(env, target);
 		if (err)
 			return err;
@@ -1662,6 +1730,8 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 			if (x)
 				sync_linked(env->cur, fb);
 		}
+		if (!ok_t || !ok_f)
+			mark_jmp_precise(env, insn);
 		if (!ok_t) {
 			/* The jump cannot be taken after all. */
 			env->nr_stack--;
@@ -1678,6 +1748,8 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 			kbpf_v_path_done(env, env->cur);
 			kbpf_v_state_free(env, env->cur);
 			env->cur = other;
+			/* the copy has this jump in its history already */
+			env->skip_record = true;
 			*next = target;
 			return 0;
 		}
@@ -1812,7 +1884,7 @@ static int init_state(struct venv *env)
 
 	if (!st)
 		return -KBPF_ENOMEM;
-	f = kbpf_v_frame_new(env, 0);
+	f = kbpf_zalloc(env->h, sizeof(*f), 0);
 	if (!f) {
 		kbpf_v_state_free(env, st);
 		return -KBPF_ENOMEM;
@@ -1823,7 +1895,17 @@ static int init_state(struct venv *env)
 	mark_ptr(&f->regs[1], T_CTX);
 	mark_ptr(&f->regs[10], T_STACK);
 	env->cur = st;
+	env->prev_idx = UINT32_MAX;
 	return 0;
+}
+
+/* After instruction @pc on the current path: into its history. */
+static void record_history(struct venv *env, uint32_t pc)
+{
+	if (env->cur && !env->skip_record)
+		kbpf_v_hist_push(env, env->cur);
+	env->skip_record = false;
+	env->prev_idx = pc;
 }
 
 /* Explore from the current state until every path ends or one fails. */
@@ -1865,6 +1947,7 @@ static int do_check(struct venv *env)
 		log_pos = env->log->end;
 		spec = env->cur->speculative;
 		env->insn_idx = pc;
+		env->hist_spi = -1;
 		insn = &env->insns[pc];
 		cls = BPF_CLASS(insn->code);
 		op = BPF_OP(insn->code);
@@ -1939,6 +2022,10 @@ static int do_check(struct venv *env)
 		}
 		if (err)
 			return err;
+		record_history(env, pc);
+		/* Linux's nospec_result: the barrier after the write. */
+		if (spec && (env->flags[pc] & VI_NOSPEC_RESULT))
+			goto path_end;
 		pc = next;
 		continue;
 path_end:
@@ -1950,6 +2037,7 @@ path_end:
 		env->nr_stack--;
 		env->cur = env->stack[env->nr_stack].st;
 		pc = env->stack[env->nr_stack].insn;
+		env->prev_idx = env->stack[env->nr_stack].from;
 	}
 }
 

@@ -69,6 +69,11 @@ enum vtype {
  * @id: null-check identity (_or_null pointers and their copies), or the
  *      identity of a packet pointer's variable part (ranges are per id).
  * @ref_obj_id: the reference (ring buffer record) this pointer is, or 0.
+ * @precise: scalars of explored states: the rest of the program depended
+ *           on this value (Linux's precision mark), so pruning compares
+ *           its range; an imprecise scalar matches any scalar. Always
+ *           false in the state being walked (only explored states get
+ *           marks, from backtracking).
  * @range: T_PKT/T_PKT_META: bytes past the pointer proven in the packet;
  *         T_MEM: the memory's size.
  * @subprog: T_FUNC: the first instruction of the function.
@@ -79,6 +84,7 @@ struct vreg {
 	uint8_t type;
 	uint8_t flags;
 	uint8_t frameno;
+	uint8_t precise;
 	int32_t off;
 	uint32_t id;
 	uint32_t ref_obj_id;
@@ -110,6 +116,22 @@ struct vframe {
 	uint32_t cb_iter; /* calls of the callback being iterated (not compared) */
 };
 
+/*
+ * One entry of a path's history (Linux's jmp_history): instruction @idx
+ * was reached from @prev (not the instruction before it), or accessed the
+ * stack at a fixed offset (slot @spi of frame @frameno, else -1). Walking
+ * back from an instruction, the previous one is the entry's @prev if the
+ * newest unread entry is for it, else the one before.
+ */
+struct vhist {
+	uint32_t idx;
+	uint32_t prev;
+	int8_t spi;
+	uint8_t frameno;
+};
+
+#define V_HIST 64 /* entries per segment; past it, backtracking gives up */
+
 struct vref {
 	uint32_t id;
 	uint32_t insn;
@@ -134,16 +156,42 @@ struct vstate {
 	uint32_t hit_cnt, miss_cnt;
 	bool speculative; /* a mispredicted branch (loaders without CAP_PERFMON) */
 	struct vstate *next;
+	/*
+	 * The path since the last explored state (a segment): its first
+	 * instruction, for explored states the last one before them, and
+	 * the history of its jumps and stack accesses (@hist_lost: more than
+	 * V_HIST of them; backtracking through it marks every scalar).
+	 */
+	uint32_t first_insn, last_insn;
+	uint32_t seg_insns; /* instructions executed in the segment */
+	uint32_t nr_hist;
+	bool hist_lost;
+	struct vhist hist[V_HIST];
 };
 
 struct vbranch {
 	struct vstate *st;
 	uint32_t insn;
+	uint32_t from; /* the instruction that pushed it */
+};
+
+/* Registers (per frame) and stack slots (per frame) being backtracked. */
+struct vbt {
+	uint16_t regs[V_MAX_FRAMES];
+	uint64_t stack[V_MAX_FRAMES];
 };
 
 #define VI_PRUNE 0x1u /* a pruning point: states are compared here */
 #define VI_FORCE 0x2u /* a state is always recorded here */
 #define VI_NOSPEC 0x4u /* speculative paths stop here (Linux's nospec) */
+/*
+ * Speculative paths stop after this instruction (Linux's nospec_result: a
+ * stack write a loader without CAP_PERFMON makes is followed by a barrier
+ * against Spectre v4, so nothing after it runs speculatively).
+ */
+#define VI_NOSPEC_RESULT 0x8u
+/* A conditional jump that refined linked scalars on some path. */
+#define VI_LINKED 0x10u
 
 struct venv {
 	struct kbpf_prog *prog;
@@ -169,6 +217,11 @@ struct venv {
 	bool explore_alu_limits; /* scalars must match exactly to prune */
 	uint32_t insn_processed;
 	uint32_t insn_idx; /* the instruction being checked */
+	uint32_t prev_idx; /* the one checked before it on this path */
+	int8_t hist_spi; /* the stack slot it accessed (history), or -1 */
+	uint8_t hist_frameno;
+	bool force_precise; /* compare every scalar by its range */
+	bool skip_record; /* the instruction is already in the path's history */
 	/* Linux's heuristic: record a state after 2 jumps and 8 insns */
 	uint32_t jmps_processed, prev_jmps_processed, prev_insn_processed;
 	uint32_t total_states, cur_states, peak_states, max_states_per_insn;
@@ -197,11 +250,27 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
 		     uint32_t size, bool write, int value_regno,
 		     struct vreg *out, bool helper, bool zero_size_ok);
 
+/*
+ * Precision (state.c, Linux's mark_chain_precision()): the values of the
+ * registers and stack slots in @bt, as they are before the instruction
+ * being checked, decide something; mark them precise in every explored
+ * state of this path back to where they were made, following the
+ * instructions that computed them. Where that cannot be followed (calls,
+ * exits, callbacks, atomics, linked scalars, a lost history) every scalar
+ * of every explored state of the path is marked instead. No allocation.
+ */
+void kbpf_v_mark_precise(struct venv *env, struct vbt *bt);
+void kbpf_v_mark_reg_precise(struct venv *env, uint32_t regno);
+/*
+ * Add the instruction being checked (env->insn_idx, reached from
+ * env->prev_idx) to @st's history, as executed on @st's path.
+ */
+void kbpf_v_hist_push(struct venv *env, struct vstate *st);
+
 /* state.c */
 struct vstate *kbpf_v_state_new(struct venv *env);
 struct vstate *kbpf_v_state_copy(struct venv *env, const struct vstate *src);
 void kbpf_v_state_free(struct venv *env, struct vstate *st);
-struct vframe *kbpf_v_frame_new(struct venv *env, uint32_t frameno);
 void kbpf_v_frame_free(struct venv *env, struct vframe *f);
 /*
  * At a pruning point @insn: 1 if the current state is covered by a

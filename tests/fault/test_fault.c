@@ -1012,6 +1012,61 @@ static long s_prog_subprog_callbacks(void)
 	return 0;
 }
 
+/*
+ * The verifier (ENFORCE): its environment, states for the branches it
+ * leaves pending and the ones it records at pruning points, a frame for a
+ * bpf-to-bpf call, and a refusal, which frees its failing path with the
+ * rest. An allocation failure anywhere in the walk refuses the load with
+ * -ENOMEM and frees every state.
+ */
+static long verifier_body(void)
+{
+	struct bpf_insn p[] = {
+		/* 0 */ MOV_X(6, 1),
+		/* 1 */ CALL(get_prandom_u32),
+		/* 2 */ MOV_X(7, 0),
+		/* 3 */ MOV_K(8, 0),
+		/* 4 */ MOV_K(9, 0),
+		/* 5 */ JNE_K(7, 0, 1),
+		/* 6 */ ADD_K(8, 1),
+		/* 7 */ MOV_X(1, 8),
+		/* 8 */ CALL_SUB(5),
+		/* 9 */ ADD_X(8, 0),
+		/* 10 */ ADD_K(9, 1),
+		/* 11 */ I(BPF_JMP | BPF_JLT | BPF_K, 9, 0, -7, 4),
+		/* 12 */ MOV_K(0, 0),
+		/* 13 */ EXIT,
+		/* 14: the subprogram */ MOV_X(0, 1),
+		/* 15 */ ADD_K(0, 1),
+		/* 16 */ EXIT,
+	};
+	/* the same with r9 read before it is written: refused */
+	struct bpf_insn bad[KBPF_ARRAY_SIZE(p)];
+	long fd, r;
+
+	FD(fd,
+	   prog_load(BPF_PROG_TYPE_SOCKET_FILTER, p, KBPF_ARRAY_SIZE(p), 1));
+	CK(test_run(fd, NULL, 0, 1));
+	memcpy(bad, p, sizeof(p));
+	bad[4] = MOV_K(0, 0);
+	/* no log: a log that cannot be copied out keeps the refusal's errno */
+	r = prog_load(BPF_PROG_TYPE_SOCKET_FILTER, bad, KBPF_ARRAY_SIZE(bad),
+		      0);
+	if (r >= 0)
+		return -EIO; /* the verifier proved a read of r9 unset */
+	return r == -EACCES ? 0 : r;
+}
+
+static long s_verifier(void)
+{
+	long r;
+
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	r = verifier_body();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	return r;
+}
+
 /* Every program type's test run (the types that have one). */
 static long s_prog_test_runs(void)
 {
@@ -1843,6 +1898,7 @@ static const struct {
 	{ "prog_hash_update", s_prog_hash_update },
 	{ "prog_lru_update", s_prog_lru_update },
 	{ "prog_subprog_callbacks", s_prog_subprog_callbacks },
+	{ "verifier", s_verifier },
 	{ "prog_test_runs", s_prog_test_runs },
 	{ "prog_many_regions", s_prog_many_regions },
 	{ "prog_pkt_runs", s_prog_pkt_runs },

@@ -381,6 +381,61 @@ static const struct vcase cases[] = {
 	     MOV(3, 0), CALL(BPF_FUNC_ringbuf_reserve), MOV(0, 0), EXIT),
 	CASE("ptr_minus_ptr_unpriv", SF, 1, 0, 1, MOVR(1, 10), MOVR(2, 10),
 	     ALUR(BPF_SUB, 1, 2), MOV(0, 0), EXIT),
+	/*
+	 * r7 s<= 4 and then r1 = r7 u<= 16: Linux takes the 64-bit bounds
+	 * from the 32-bit ones ([0, 16]) and drops smax = 4, so the byte at
+	 * value + 16 may be read: refused (kbpf, keeping [0, 4], accepted).
+	 */
+	CASE("mixed_bounds_from_s32", SF, 0, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), JI(BPF_JSGT, 7, 4, 12),
+	     LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 4), MOVR(1, 7),
+	     JI(BPF_JGT, 1, 16, 2), ALUR(BPF_ADD, 0, 1), LDX(BPF_B, 8, 0, 0),
+	     MOV(0, 0), EXIT),
+	/*
+	 * r7 = x << 11 s> 8 and r1 = r7 u< 16 is no value, but Linux makes
+	 * r1 the one the tnum and [9, 15] "share" (8) and follows the path:
+	 * value + 8 there and value + 0 on the other path need different
+	 * masking for a loader without CAP_PERFMON (kbpf found the first
+	 * path dead and accepted).
+	 */
+	/*
+	 * Precision: two paths meet with r8 = 0 or 7 (2 jumps and 8
+	 * instructions after the branch, so the first records a state at the
+	 * meeting point), r8 is stored as a 4-byte key (zero bytes for 0) and
+	 * the lookup of key 7 may be NULL. r8's value mattered: the second
+	 * path must not stop against the first.
+	 */
+	CASE("precise_zero_key", SF, 0, 0, 1, CALL(BPF_FUNC_get_prandom_u32),
+	     MOVR(7, 0), MOV(1, 0), MOV(2, 0), MOV(3, 0), MOV(4, 0), MOV(5, 0),
+	     JI(BPF_JGT, 7, 5, 8), MOV(8, 0), MOV(2, 0), MOV(3, 0), MOV(4, 0),
+	     MOV(5, 0), MOV(1, 0), MOV(1, 0), JA(7), MOV(8, 7), MOV(2, 0),
+	     MOV(3, 0), MOV(4, 0), MOV(5, 0), MOV(1, 0), MOV(1, 0),
+	     STX(BPF_W, 10, 8, -4), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
+	     LDMAP(1, M_ARR), CALL(BPF_FUNC_map_lookup_elem),
+	     LDX(BPF_DW, 0, 0, 0), MOV(0, 0), EXIT),
+	/* the same through a spill and fill, r8 = 0 or 100 as an offset */
+	CASE("precise_spill_fill_offset", SF, 0, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), JI(BPF_JEQ, 7, 99, 0),
+	     MOV(1, 0), MOV(2, 0), MOV(3, 0), MOV(4, 0), MOV(5, 0), MOV(8, 100),
+	     JI(BPF_JGT, 7, 5, 1), MOV(8, 0), MOV(1, 0),
+	     STX(BPF_DW, 10, 8, -16), LDX(BPF_DW, 9, 10, -16), LOOKUP(M_ARR),
+	     ALUR(BPF_ADD, 0, 9), LDX(BPF_B, 0, 0, 0), MOV(0, 0), EXIT),
+	/*
+	 * A bounded loop that spills and fills a register, loaded without
+	 * CAP_PERFMON: the mispredicted exit goes round again with r9
+	 * unknown, but Linux fences a stack write over a spilled slot
+	 * (Spectre v4), so that path stops at the spill; without the fence
+	 * kbpf found the same state twice ("infinite loop").
+	 */
+	CASE("spec_loop_stops_at_spill_unpriv", SF, 1, 1, 0, MOVR(6, 1),
+	     LDX(BPF_W, 8, 6, 0), MOV(9, 0), STX(BPF_DW, 10, 8, -16),
+	     LDX(BPF_W, 8, 10, -16), ALU(BPF_ADD, 9, 1), JI(BPF_JLT, 9, 11, -4),
+	     MOV(0, 0), EXIT),
+	CASE("tnum_range_one_value_unpriv", SF, 1, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), ALU(BPF_LSH, 7, 11),
+	     LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 5), JI(BPF_JSLE, 7, 8, 1),
+	     MOV(8, 0), MOVR(1, 7), JI(BPF_JGE, 1, 16, 1), ALUR(BPF_ADD, 0, 1),
+	     MOV(0, 0), EXIT),
 };
 
 /* ---- loading ---- */

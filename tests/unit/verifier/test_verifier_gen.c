@@ -865,6 +865,14 @@ static void why_line(const char *log, char *out, size_t n)
 	out[len] = 0;
 }
 
+/* N of the log's "processed N insns" line, or -1. */
+static long processed_of(const char *log)
+{
+	const char *p = strstr(log, "processed ");
+
+	return p ? strtol(p + 10, NULL, 10) : -1;
+}
+
 /* Fresh random map contents on kbpf: every array value, some hash keys. */
 static void fuzz_maps(uint64_t *st)
 {
@@ -945,7 +953,8 @@ KBPF_TEST(
 	uint64_t fz = kbpf_test_seed() * 7777777;
 	int agree = 0, unsound = 0, strict = 0, same = 0, refused = 0;
 	int shown = 0, faults = 0, runs = 0, accepted = 0, k_accepted = 0;
-	int mutated = 0, other_err = 0;
+	int mutated = 0, other_err = 0, same_proc = 0, both_acc = 0;
+	long proc[2] = { 0, 0 };
 	int limit = getenv("KBPF_VDEBUG") ? 100000 : 8;
 	struct gen *g = malloc(sizeof(*g));
 
@@ -983,6 +992,15 @@ KBPF_TEST(
 		if (k < 0) {
 			refused++;
 			same += !strcmp(kl, bl);
+		} else if (b >= 0) {
+			/* the work each verifier did, for programs both accept */
+			long pk = processed_of(logs[0]),
+			     pb = processed_of(logs[1]);
+
+			both_acc++;
+			same_proc += pk == pb;
+			proc[0] += pk;
+			proc[1] += pb;
 		}
 		if ((((k >= 0) != (b >= 0) || (k < 0 && strcmp(kl, bl))) &&
 		     shown < limit) ||
@@ -1023,6 +1041,9 @@ KBPF_TEST(
 		side_close(SIDE_KBPF, b);
 	}
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("processed instructions of the %d programs both accept: kernel "
+	       "%ld, kbpf %ld; the same count for %d\n",
+	       both_acc, proc[0], proc[1], same_proc);
 	printf("generated: %d programs (%d mutated, kernel accepted %d), "
 	       "accept/reject agree %d (%.3f%%), kbpf accepts what the kernel "
 	       "refuses %d, refuses what it accepts %d; same error line %d of "
@@ -1037,6 +1058,81 @@ KBPF_TEST(
 			side_close(s, maps[s][m]);
 	free(g);
 	T_EQ(unsound, 0);
+	T_EQ(faults, 0);
+}
+
+/*
+ * Soundness without the kernel: a program kbpf's verifier accepts may run
+ * without runtime checks (fast mode, the JIT), so on every input it must
+ * behave in checked mode, where every access is checked at run time; a
+ * checked-mode fault (-EFAULT) means the proof was wrong. The generator's
+ * programs (their own seed stream) are loaded on kbpf only, and every
+ * accepted one runs KBPF_VSOUND_RUNS times (default 2) on fresh random
+ * packets of random length, random kprobe registers and random map
+ * contents. KBPF_VSOUND=N programs (default 3000, a few seconds).
+ */
+KBPF_TEST(
+	soundness_of_proofs,
+	"generated programs kbpf's verifier accepts (KBPF_VSOUND programs, default 3000, seed-fixed) each run twice (KBPF_VSOUND_RUNS) in checked mode on fuzzed packets, kprobe registers and map contents: not one checked-mode fault")
+{
+	const char *env = getenv("KBPF_VSOUND");
+	const char *renv = getenv("KBPF_VSOUND_RUNS");
+	int total = env ? atoi(env) : 3000;
+	int nruns = renv ? atoi(renv) : 2;
+	uint64_t st = kbpf_test_seed() * 2000003 + 11;
+	uint64_t fz = kbpf_test_seed() * 5555555 + 3;
+	int accepted = 0, runs = 0, faults = 0, other = 0, shown = 0;
+	struct gen *g = malloc(sizeof(*g));
+
+	T_ASSERT(g);
+	if (create_maps(SIDE_KBPF))
+		T_FAIL("creating maps on kbpf");
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (int i = 0; i < total; i++) {
+		uint32_t r = rn(&st, 10);
+		uint32_t type = r < 4 ? SF : r < 7 ? XDP : KP;
+		bool unsafe = rn(&st, 2), up;
+		struct kbpf_prog *prog;
+		long b;
+
+		gen_prog(&st, g, type, unsafe);
+		up = type == SF && !g->has_cb && !rn(&st, 4);
+		b = load(SIDE_KBPF, g, up, &prog);
+		if (b < 0 || !prog) {
+			side_close(SIDE_KBPF, b);
+			continue;
+		}
+		accepted++;
+		for (int run = 0; run < nruns; run++) {
+			long rr;
+
+			fuzz_maps(&fz);
+			rr = run_checked(&fz, b, prog, type);
+			runs++;
+			if (rr == -EFAULT) {
+				faults++;
+				if (shown++ < 8) {
+					printf("#%d (type %u%s) faulted in "
+					       "checked mode, run %d\n",
+					       i, type,
+					       up ? ", no CAP_PERFMON" : "",
+					       run);
+					print_prog(g);
+				}
+			} else if (rr < 0) {
+				other++;
+			}
+		}
+		side_close(SIDE_KBPF, b);
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("soundness: %d programs, %d accepted, %d checked runs, %d "
+	       "faults (%d runs ended with another error)\n",
+	       total, accepted, runs, faults, other);
+	for (int m = 0; m < NR_MAPS; m++)
+		side_close(SIDE_KBPF, maps[SIDE_KBPF][m]);
+	free(g);
+	T_ASSERT(accepted > total / 4); /* the generator still makes proofs */
 	T_EQ(faults, 0);
 }
 
