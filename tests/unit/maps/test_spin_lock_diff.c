@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Maps whose value holds a struct bpf_spin_lock, kbpf against the kernel:
+ * where BPF_MAP_CREATE finds the lock in the value's BTF (nested structs,
+ * arrays, unions, two locks, misaligned or mis-sized ones) and which map
+ * types and flags may have one, with the errnos; BPF_F_LOCK on lookups,
+ * updates and batches (the lock word zeroed on the way out, kept on the way
+ * in); and bpf_spin_lock/bpf_spin_unlock in programs: a locked counter
+ * incremented from two threads gives the exact total on kbpf.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diff.h"
+
+#include "kbpf/uapi/btf.h"
+
+/* ---- a small BTF builder ---- */
+
+struct blob {
+	uint8_t types[4096];
+	uint32_t tl;
+	char strs[1024];
+	uint32_t sl;
+	uint8_t out[24 + 4096 + 1024];
+	uint32_t len;
+	uint32_t next_id;
+	uint32_t toff[64];
+};
+
+static uint32_t S(struct blob *b, const char *s)
+{
+	uint32_t o = b->sl;
+	size_t n = strlen(s) + 1;
+
+	memcpy(b->strs + b->sl, s, n);
+	b->sl += (uint32_t)n;
+	return o;
+}
+
+static void W(struct blob *b, uint32_t v)
+{
+	memcpy(b->types + b->tl, &v, 4);
+	b->tl += 4;
+}
+
+/* A type record; returns its id. */
+static uint32_t T(struct blob *b, const char *name, uint32_t kind,
+		  uint32_t vlen, uint32_t st)
+{
+	b->toff[b->next_id] = b->tl;
+	W(b, name ? S(b, name) : 0);
+	W(b, kind << 24 | vlen);
+	W(b, st);
+	return b->next_id++;
+}
+
+static void M(struct blob *b, const char *name, uint32_t type, uint32_t bits)
+{
+	W(b, S(b, name));
+	W(b, type);
+	W(b, bits);
+}
+
+static void b_finish(struct blob *b)
+{
+	uint32_t h[6] = { 0x0001eb9f, 24, 0, b->tl, b->tl, b->sl };
+
+	memcpy(b->out, h, 24);
+	memcpy(b->out + 24, b->types, b->tl);
+	memcpy(b->out + 24 + b->tl, b->strs, b->sl);
+	b->len = 24 + b->tl + b->sl;
+}
+
+/* The type ids of lock_blob(). */
+enum {
+	ID_INT = 1,
+	ID_LOCK, /* struct bpf_spin_lock { int val; } */
+	ID_V, /* struct v { int cnt; lock l; int x; }: lock at 4, size 12 */
+	ID_ARR2, /* lock[2] */
+	ID_VARR2, /* struct varr2 { lock l[2]; } */
+	ID_ARR1, /* lock[1] */
+	ID_VARR1, /* struct varr1 { int a; lock l[1]; } */
+	ID_NEST, /* struct nest { int a; struct v in; }: lock at 8, size 16 */
+	ID_BIGLOCK, /* struct bpf_spin_lock { long val; }: size 8 */
+	ID_VBIG, /* struct vbig { int a; int b; biglock l; }: size 16 */
+	ID_UNION, /* union u { lock l; int a; }: size 4 */
+	ID_LONLY, /* struct lonly { lock l; }: size 4 */
+	ID_LONG, /* long */
+	ID_VEND, /* struct vend { long a; int b; lock l; }: lock at 12 */
+	ID_TDEF, /* typedef struct v tv */
+	ID_CONSTLOCK, /* const lock */
+	ID_VCONST, /* struct vconst { int a; const lock l; }: lock at 4 */
+	ID_DATASEC_VAR, /* var l: lock */
+	ID_DATASEC, /* datasec .data { l at 0 } size 4 */
+	ID_EXTRA, /* lock_blob()'s @extra struct */
+};
+
+/*
+ * lock_blob()'s @extra: a struct BPF_BTF_LOAD itself refuses, since it has
+ * a member of type bpf_spin_lock that is not a valid lock. (Not among
+ * them: a lock beside a nested struct with another lock, which Linux
+ * accepts with a WARN_ON_ONCE in the kernel log.)
+ */
+enum {
+	EXTRA_NONE,
+	EXTRA_MIS, /* struct mis { int a; lock l at byte 6; }: size 12 */
+	EXTRA_TWO, /* struct two { lock a; lock b; } */
+	EXTRA_BITS, /* struct bits { int a:4; lock l at bit 4; } */
+	EXTRA_UNION_TWO, /* union u2 { lock a; lock b; } */
+	EXTRA_OK, /* struct ok { long a; lock l; }: accepted */
+};
+
+static void lock_blob(struct blob *b, int extra)
+{
+	memset(b, 0, sizeof(*b));
+	b->sl = 1;
+	b->next_id = 1;
+	T(b, "int", BTF_KIND_INT, 0, 4);
+	W(b, BTF_INT_SIGNED << 24 | 32);
+	T(b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 4);
+	M(b, "val", ID_INT, 0);
+	T(b, "v", BTF_KIND_STRUCT, 3, 12);
+	M(b, "cnt", ID_INT, 0);
+	M(b, "l", ID_LOCK, 32);
+	M(b, "x", ID_INT, 64);
+	T(b, NULL, BTF_KIND_ARRAY, 0, 0);
+	W(b, ID_LOCK);
+	W(b, ID_INT);
+	W(b, 2);
+	T(b, "varr2", BTF_KIND_STRUCT, 1, 8);
+	M(b, "l", ID_ARR2, 0);
+	T(b, NULL, BTF_KIND_ARRAY, 0, 0);
+	W(b, ID_LOCK);
+	W(b, ID_INT);
+	W(b, 1);
+	T(b, "varr1", BTF_KIND_STRUCT, 2, 8);
+	M(b, "a", ID_INT, 0);
+	M(b, "l", ID_ARR1, 32);
+	T(b, "nest", BTF_KIND_STRUCT, 2, 16);
+	M(b, "a", ID_INT, 0);
+	M(b, "in", ID_V, 32);
+	T(b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 8);
+	M(b, "val", ID_LONG, 0);
+	T(b, "vbig", BTF_KIND_STRUCT, 3, 16);
+	M(b, "a", ID_INT, 0);
+	M(b, "b", ID_INT, 32);
+	M(b, "l", ID_BIGLOCK, 64);
+	T(b, "u", BTF_KIND_UNION, 2, 4);
+	M(b, "l", ID_LOCK, 0);
+	M(b, "a", ID_INT, 0);
+	T(b, "lonly", BTF_KIND_STRUCT, 1, 4);
+	M(b, "l", ID_LOCK, 0);
+	T(b, "long", BTF_KIND_INT, 0, 8);
+	W(b, BTF_INT_SIGNED << 24 | 64);
+	T(b, "vend", BTF_KIND_STRUCT, 3, 16);
+	M(b, "a", ID_LONG, 0);
+	M(b, "b", ID_INT, 64);
+	M(b, "l", ID_LOCK, 96);
+	T(b, "tv", BTF_KIND_TYPEDEF, 0, ID_V);
+	T(b, NULL, BTF_KIND_CONST, 0, ID_LOCK);
+	T(b, "vconst", BTF_KIND_STRUCT, 2, 8);
+	M(b, "a", ID_INT, 0);
+	M(b, "l", ID_CONSTLOCK, 32);
+	T(b, "l", BTF_KIND_VAR, 0, ID_LOCK);
+	W(b, 1);
+	T(b, ".data", BTF_KIND_DATASEC, 1, 4);
+	W(b, ID_DATASEC_VAR);
+	W(b, 0);
+	W(b, 4);
+	switch (extra) {
+	case EXTRA_MIS:
+		T(b, "mis", BTF_KIND_STRUCT, 2, 12);
+		M(b, "a", ID_INT, 0);
+		M(b, "l", ID_LOCK, 48);
+		break;
+	case EXTRA_TWO:
+		T(b, "two", BTF_KIND_STRUCT, 2, 8);
+		M(b, "a", ID_LOCK, 0);
+		M(b, "b", ID_LOCK, 32);
+		break;
+	case EXTRA_BITS:
+		T(b, "bits", BTF_KIND_STRUCT, 2, 8);
+		M(b, "a", ID_INT, 0);
+		M(b, "l", ID_LOCK, 4);
+		break;
+	case EXTRA_UNION_TWO:
+		T(b, "u2", BTF_KIND_UNION, 2, 4);
+		M(b, "a", ID_LOCK, 0);
+		M(b, "b", ID_LOCK, 0);
+		break;
+	case EXTRA_OK:
+		T(b, "ok", BTF_KIND_STRUCT, 2, 16);
+		M(b, "a", ID_LONG, 0);
+		M(b, "l", ID_LOCK, 64);
+		break;
+	}
+	b_finish(b);
+}
+
+static long load_btf(int side, struct blob *b)
+{
+	union bpf_attr a;
+	static char log[4096];
+
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)b->out;
+	a.btf_size = b->len;
+	a.btf_log_buf = (uint64_t)(uintptr_t)log;
+	a.btf_log_size = sizeof(log);
+	a.btf_log_level = 1;
+	log[0] = 0;
+	long r = side_bpf(side, BPF_BTF_LOAD, &a);
+	if (r < 0)
+		printf("side %d: BTF_LOAD %ld: %s\n", side, r, log);
+	return r;
+}
+
+/* Create a map with BTF on @side; returns the fd or -errno. */
+static long create_btf_map(int side, long btf, uint32_t type, uint32_t ks,
+			   uint32_t vs, uint32_t max, uint32_t flags,
+			   uint32_t kid, uint32_t vid, long inner)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = ks;
+	a.value_size = vs;
+	a.max_entries = max;
+	a.map_flags = flags;
+	a.btf_fd = (uint32_t)btf;
+	a.btf_key_type_id = kid;
+	a.btf_value_type_id = vid;
+	if (inner >= 0)
+		a.inner_map_fd = (uint32_t)inner;
+	return side_bpf(side, BPF_MAP_CREATE, &a);
+}
+
+struct ccase {
+	const char *what;
+	uint32_t type, ks, vs, max, flags, kid, vid;
+	long expect; /* the kernel's answer: 0 (created) or -errno */
+};
+
+KBPF_TEST(
+	spin_lock_create_vs_kernel,
+	"BPF_MAP_CREATE with a bpf_spin_lock in the value: where it is found, which types and flags, errnos")
+{
+	static const struct ccase cc[] = {
+		{ "array", BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0, ID_INT, ID_V, 0 },
+		{ "hash", BPF_MAP_TYPE_HASH, 4, 12, 4, 0, ID_INT, ID_V, 0 },
+		{ "hash no prealloc", BPF_MAP_TYPE_HASH, 4, 12, 4,
+		  BPF_F_NO_PREALLOC, ID_INT, ID_V, 0 },
+		{ "percpu array", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 12, 4, 0,
+		  ID_INT, ID_V, -EOPNOTSUPP },
+		{ "percpu hash", BPF_MAP_TYPE_PERCPU_HASH, 4, 12, 4, 0, ID_INT,
+		  ID_V, -EOPNOTSUPP },
+		{ "lru hash", BPF_MAP_TYPE_LRU_HASH, 4, 12, 4, 0, ID_INT, ID_V,
+		  -EOPNOTSUPP },
+		{ "lru percpu hash", BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 12, 4, 0,
+		  ID_INT, ID_V, -EOPNOTSUPP },
+		{ "bloom", BPF_MAP_TYPE_BLOOM_FILTER, 0, 12, 4, 0, 0, ID_V,
+		  -EOPNOTSUPP },
+		{ "array rdonly prog", BPF_MAP_TYPE_ARRAY, 4, 12, 4,
+		  BPF_F_RDONLY_PROG, ID_INT, ID_V, -EACCES },
+		{ "hash wronly prog", BPF_MAP_TYPE_HASH, 4, 12, 4,
+		  BPF_F_WRONLY_PROG, ID_INT, ID_V, -EACCES },
+		{ "array rdonly (syscall side)", BPF_MAP_TYPE_ARRAY, 4, 12, 4,
+		  BPF_F_RDONLY, ID_INT, ID_V, 0 },
+		{ "array mmapable", BPF_MAP_TYPE_ARRAY, 4, 12, 4,
+		  BPF_F_MMAPABLE, ID_INT, ID_V, 0 },
+		{ "array typedef value", BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0,
+		  ID_INT, ID_TDEF, 0 },
+		{ "array lock only", BPF_MAP_TYPE_ARRAY, 4, 4, 4, 0, ID_INT,
+		  ID_LONLY, 0 },
+		{ "array lock as the value", BPF_MAP_TYPE_ARRAY, 4, 4, 4, 0,
+		  ID_INT, ID_LOCK, 0 },
+		{ "array lock[2]", BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0, ID_INT,
+		  ID_VARR2, 0 },
+		{ "percpu array lock[2]", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4, 0,
+		  ID_INT, ID_VARR2, 0 },
+		{ "array lock[1]", BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0, ID_INT,
+		  ID_VARR1, 0 },
+		{ "percpu array lock[1]", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4, 0,
+		  ID_INT, ID_VARR1, -EOPNOTSUPP },
+		{ "array nested lock", BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0, ID_INT,
+		  ID_NEST, 0 },
+		{ "percpu array nested lock", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 16,
+		  4, 0, ID_INT, ID_NEST, -EOPNOTSUPP },
+		{ "percpu array 8-byte bpf_spin_lock",
+		  BPF_MAP_TYPE_PERCPU_ARRAY, 4, 16, 4, 0, ID_INT, ID_VBIG, 0 },
+		{ "percpu array union", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 4, 0,
+		  ID_INT, ID_UNION, 0 },
+		{ "array union", BPF_MAP_TYPE_ARRAY, 4, 4, 4, 0, ID_INT,
+		  ID_UNION, 0 },
+		{ "array lock at 12", BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0, ID_INT,
+		  ID_VEND, 0 },
+		{ "percpu array const lock", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4,
+		  0, ID_INT, ID_VCONST, 0 },
+		{ "array keyless datasec lock", BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0,
+		  0, ID_DATASEC, 0 },
+		{ "percpu array keyless datasec lock",
+		  BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 1, 0, 0, ID_DATASEC,
+		  -EOPNOTSUPP },
+		{ "queue", BPF_MAP_TYPE_QUEUE, 0, 12, 4, 0, 0, ID_V, -EINVAL },
+	};
+	struct blob *b;
+	long bfd[2];
+	int nbad = 0;
+
+	NEED_KERNEL();
+	b = calloc(1, sizeof(*b));
+	T_ASSERT(b);
+	lock_blob(b, EXTRA_NONE);
+	for (int s = 0; s < 2; s++) {
+		bfd[s] = load_btf(s, b);
+		T_ASSERT(bfd[s] >= 0);
+	}
+	for (size_t i = 0; i < sizeof(cc) / sizeof(cc[0]); i++) {
+		long r[2] = { 0, 0 };
+
+		for (int s = 0; s < 2; s++) {
+			r[s] = create_btf_map(s, bfd[s], cc[i].type, cc[i].ks,
+					      cc[i].vs, cc[i].max, cc[i].flags,
+					      cc[i].kid, cc[i].vid, -1);
+			if (r[s] >= 0)
+				side_close(s, r[s]);
+		}
+		if (!same_result(r[0], r[1]) ||
+		    (r[0] >= 0 ? 0 : r[0]) != cc[i].expect) {
+			nbad++;
+			printf("MISMATCH %s: kernel %ld, kbpf %ld, expected %ld\n",
+			       cc[i].what, r[0], r[1], cc[i].expect);
+		}
+	}
+	free(b);
+	T_EQ(nbad, 0);
+}
+
+KBPF_TEST(
+	spin_lock_btf_load_vs_kernel,
+	"BPF_BTF_LOAD refuses a struct whose bpf_spin_lock member is not a valid lock, with Linux's errno")
+{
+	static const struct {
+		const char *what;
+		int extra;
+		long expect;
+	} bc[] = {
+		{ "misaligned lock", EXTRA_MIS, -EFAULT },
+		{ "two locks", EXTRA_TWO, -E2BIG },
+		{ "lock at a bit offset", EXTRA_BITS, -EINVAL },
+		{ "union of two locks (unions are not looked into)",
+		  EXTRA_UNION_TWO, 0 },
+		{ "lock after a long", EXTRA_OK, 0 },
+	};
+	struct blob *b;
+	int nbad = 0;
+
+	NEED_KERNEL();
+	b = calloc(1, sizeof(*b));
+	T_ASSERT(b);
+	for (size_t i = 0; i < sizeof(bc) / sizeof(bc[0]); i++) {
+		long r[2] = { 0, 0 };
+
+		lock_blob(b, bc[i].extra);
+		for (int s = 0; s < 2; s++) {
+			union bpf_attr a;
+
+			memset(&a, 0, sizeof(a));
+			a.btf = (uint64_t)(uintptr_t)b->out;
+			a.btf_size = b->len;
+			r[s] = side_bpf(s, BPF_BTF_LOAD, &a);
+			if (r[s] >= 0)
+				side_close(s, r[s]);
+		}
+		if (!same_result(r[0], r[1]) ||
+		    (r[0] >= 0 ? 0 : r[0]) != bc[i].expect) {
+			nbad++;
+			printf("MISMATCH %s: kernel %ld, kbpf %ld, expected %ld\n",
+			       bc[i].what, r[0], r[1], bc[i].expect);
+		}
+	}
+	free(b);
+	T_EQ(nbad, 0);
+}
