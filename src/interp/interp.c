@@ -1084,6 +1084,11 @@ static int interp_check_args(const struct interp_state *st,
 			if (!interp_access_ok(st, v, 8, true))
 				return -KBPF_EFAULT;
 			break;
+		case KBPF_ARG_PTR_TO_SPIN_LOCK:
+			/* A writable, aligned word (Linux: the map's lock). */
+			if ((v & 3) || !interp_access_ok(st, v, 4, true))
+				return -KBPF_EFAULT;
+			break;
 		case KBPF_ARG_PTR_TO_CTX:
 			if (v != (uint64_t)(uintptr_t)st->run->ctx)
 				return -KBPF_EINVAL;
@@ -1587,6 +1592,10 @@ static int interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	}
 	if (!err && run.error)
 		err = run.error;
+	/* A bpf_spin_lock the program kept (it was not proven): let it go. */
+	rel = kbpf_run_spin_release(&run);
+	if (!err)
+		err = rel;
 	/* Last: the run no longer touches what the programs hold. */
 	if (run.tail_call)
 		interp_tail_call_drop(&st); /* found, never made */
