@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include "diff.h"
+#include "insn.h"
+#include "kbpf/host.h"
+#include "kbpf_posix.h"
 
 #include "kbpf/uapi/btf.h"
 
@@ -565,4 +568,231 @@ KBPF_TEST(
 			   "hash without BTF");
 	free(b);
 	T_EQ(nbad, 0);
+}
+
+/* ---- programs ---- */
+
+#define MOV(d, i) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define MOVR(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ADDI(d, i) I(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define LDXW(d, s, o) I(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
+#define STXW(d, s, o) I(BPF_STX | BPF_MEM | BPF_W, d, s, o, 0)
+#define CALL(id) I(BPF_JMP | BPF_CALL, 0, 0, 0, id)
+#define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define JNE0(d, o) I(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, 0)
+#define LDMAP(d, fd)                                               \
+	I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), \
+		I(0, 0, 0, 0, 0)
+/* r6 = lookup(map, key 0), or return 1 if there is none */
+#define LOOKUP0(fd)                                                          \
+	MOV(1, 0), STXW(10, 1, -4), MOVR(2, 10), ADDI(2, -4), LDMAP(1, fd),  \
+		CALL(BPF_FUNC_map_lookup_elem), JNE0(0, 2), MOV(0, 1), EXIT, \
+		MOVR(6, 0)
+
+static long load_prog(int side, const struct bpf_insn *insns, uint32_t n)
+{
+	static char log[8192];
+	union bpf_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = n;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = sizeof(log);
+	a.log_level = 1;
+	log[0] = 0;
+	fd = side_bpf(side, BPF_PROG_LOAD, &a);
+	if (fd < 0)
+		printf("side %d: load %ld: %s\n", side, fd, log);
+	return fd;
+}
+
+struct runner {
+	int side;
+	long prog;
+	uint32_t repeat;
+	unsigned int cpu;
+	long ret;
+	uint32_t retval;
+};
+
+static void *run_thread(void *arg)
+{
+	struct runner *r = arg;
+	uint8_t pkt[64] = { 0 };
+	union bpf_attr a;
+
+	if (r->side == SIDE_KBPF)
+		kbpf_posix_set_cpu(r->cpu);
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)r->prog;
+	a.test.data_in = (uint64_t)(uintptr_t)pkt;
+	a.test.data_size_in = sizeof(pkt);
+	a.test.repeat = r->repeat;
+	r->ret = side_bpf(r->side, BPF_PROG_TEST_RUN, &a);
+	r->retval = a.test.retval;
+	return NULL;
+}
+
+KBPF_TEST(
+	spin_lock_counter_two_threads,
+	"a program incrementing a counter under bpf_spin_lock, run from two threads at once, counts every run (kbpf, and the kernel alike); the proof ENFORCE gives it runs in fast mode")
+{
+	enum { REPEAT = 200000 };
+	struct blob *b;
+	int nbad = 0;
+
+	NEED_KERNEL();
+	b = calloc(1, sizeof(*b));
+	T_ASSERT(b);
+	lock_blob(b, EXTRA_NONE);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (int s = 0; s < 2; s++) {
+		long bfd = load_btf(s, b), map, prog;
+		struct runner r[2];
+		pthread_t t[2];
+		uint8_t val[12];
+		uint32_t key = 0, cnt;
+
+		T_ASSERT(bfd >= 0);
+		map = create_btf_map(s, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 1, 0,
+				     ID_INT, ID_V, -1);
+		T_ASSERT(map >= 0);
+		{
+			const struct bpf_insn insns[] = {
+				LOOKUP0((int32_t)map),
+				MOVR(1, 6),
+				ADDI(1, 4),
+				CALL(BPF_FUNC_spin_lock),
+				LDXW(1, 6, 0),
+				ADDI(1, 1),
+				STXW(6, 1, 0),
+				LDXW(1, 6, 8),
+				ADDI(1, 2),
+				STXW(6, 1, 8),
+				MOVR(1, 6),
+				ADDI(1, 4),
+				CALL(BPF_FUNC_spin_unlock),
+				MOV(0, 0),
+				EXIT,
+			};
+
+			prog = load_prog(s, insns,
+					 sizeof(insns) / sizeof(insns[0]));
+		}
+		T_ASSERT(prog >= 0);
+		for (int i = 0; i < 2; i++) {
+			r[i] = (struct runner){ .side = s,
+						.prog = prog,
+						.repeat = REPEAT,
+						.cpu = (unsigned int)i };
+			T_EQ(pthread_create(&t[i], NULL, run_thread, &r[i]), 0);
+		}
+		for (int i = 0; i < 2; i++) {
+			pthread_join(t[i], NULL);
+			T_EQ(r[i].ret, 0);
+			T_EQ(r[i].retval, 0);
+		}
+		memset(val, 0xee, sizeof(val));
+		T_EQ(side_elem(s, BPF_MAP_LOOKUP_ELEM, map, &key, val,
+			       BPF_F_LOCK),
+		     0);
+		memcpy(&cnt, val, 4);
+		printf("  %s: counter %u of %u runs, x %u\n",
+		       s == SIDE_KERNEL ? "kernel" : "kbpf", cnt, 2 * REPEAT,
+		       *(uint32_t *)(val + 8));
+		nbad += cnt != 2u * REPEAT;
+		nbad += *(uint32_t *)(val + 8) != 4u * REPEAT;
+		nbad += *(uint32_t *)(val + 4) != 0; /* the lock word, zeroed */
+		side_close(s, prog);
+		side_close(s, map);
+		side_close(s, bfd);
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	free(b);
+	T_EQ(nbad, 0);
+}
+
+KBPF_TEST(
+	spin_lock_word_kept_on_update,
+	"kbpf (verifier off, so a program may touch the word): an ARRAY update from user space leaves the lock word as it was, a HASH update makes an element with a free lock, a lookup shows the word as 0")
+{
+	static const uint32_t types[2] = { BPF_MAP_TYPE_ARRAY,
+					   BPF_MAP_TYPE_HASH };
+	struct blob *b;
+	long bfd;
+
+	b = calloc(1, sizeof(*b));
+	T_ASSERT(b);
+	lock_blob(b, EXTRA_NONE);
+	bfd = load_btf(SIDE_KBPF, b);
+	free(b);
+	T_ASSERT(bfd >= 0);
+	for (int t = 0; t < 2; t++) {
+		struct runner r = { .side = SIDE_KBPF, .repeat = 1 };
+		uint8_t val[12];
+		uint32_t key = 0;
+		long map, set, get;
+
+		map = create_btf_map(SIDE_KBPF, bfd, types[t], 4, 12, 4, 0,
+				     ID_INT, ID_V, -1);
+		T_ASSERT(map >= 0);
+		memset(val, 0x11, sizeof(val));
+		T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM, map, &key, val,
+			       0),
+		     0);
+		{
+			/* Store 0x5a5a5a5a into the lock word. */
+			const struct bpf_insn ins_set[] = {
+				LOOKUP0((int32_t)map),
+				I(BPF_ST | BPF_MEM | BPF_W, 6, 0, 4,
+				  0x5a5a5a5a),
+				MOV(0, 0),
+				EXIT,
+			};
+			/* Return the lock word. */
+			const struct bpf_insn ins_get[] = {
+				LOOKUP0((int32_t)map),
+				LDXW(0, 6, 4),
+				EXIT,
+			};
+
+			set = load_prog(SIDE_KBPF, ins_set,
+					sizeof(ins_set) / sizeof(ins_set[0]));
+			get = load_prog(SIDE_KBPF, ins_get,
+					sizeof(ins_get) / sizeof(ins_get[0]));
+		}
+		T_ASSERT(set >= 0 && get >= 0);
+		r.prog = set;
+		run_thread(&r);
+		T_EQ(r.ret, 0);
+		memset(val, 0x22, sizeof(val));
+		T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM, map, &key, val,
+			       0),
+		     0);
+		r.prog = get;
+		run_thread(&r);
+		T_EQ(r.ret, 0);
+		T_EQ(r.retval,
+		     types[t] == BPF_MAP_TYPE_ARRAY ? 0x5a5a5a5au : 0);
+		r.prog = set;
+		run_thread(&r);
+		memset(val, 0xee, sizeof(val));
+		T_EQ(side_elem(SIDE_KBPF, BPF_MAP_LOOKUP_ELEM, map, &key, val,
+			       0),
+		     0);
+		T_EQ(*(uint32_t *)(val + 4), 0);
+		T_EQ(*(uint32_t *)val, 0x22222222);
+		T_EQ(*(uint32_t *)(val + 8), 0x22222222);
+		r.prog = get;
+		run_thread(&r);
+		T_EQ(r.retval, 0x5a5a5a5a);
+		side_close(SIDE_KBPF, set);
+		side_close(SIDE_KBPF, get);
+		side_close(SIDE_KBPF, map);
+	}
+	side_close(SIDE_KBPF, bfd);
 }
