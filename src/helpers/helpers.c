@@ -884,6 +884,7 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
  */
 #define HELPER_NEEDS_BPF(id)                                                  \
 	((id) == BPF_FUNC_loop || (id) == BPF_FUNC_for_each_map_elem ||       \
+	 (id) == BPF_FUNC_spin_lock || (id) == BPF_FUNC_spin_unlock ||        \
 	 (id) == BPF_FUNC_user_ringbuf_drain ||                               \
 	 (id) == BPF_FUNC_ringbuf_reserve_dynptr ||                           \
 	 (id) == BPF_FUNC_ringbuf_submit_dynptr ||                            \

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "diff.h"
@@ -795,4 +796,81 @@ KBPF_TEST(
 		side_close(SIDE_KBPF, map);
 	}
 	side_close(SIDE_KBPF, bfd);
+}
+
+KBPF_TEST(
+	spin_lock_inner_maps_and_mmap_vs_kernel,
+	"a map with a lock as an inner map (template and entries must agree on the lock, as Linux's btf_record_equal) and mmap of an mmapable array with a lock: the kernel's answers")
+{
+	struct blob *b;
+	long r[2][8];
+	int nbad = 0;
+
+	NEED_KERNEL();
+	b = calloc(1, sizeof(*b));
+	T_ASSERT(b);
+	lock_blob(b, EXTRA_NONE);
+	for (int s = 0; s < 2; s++) {
+		long bfd = load_btf(s, b), locked, plain, outer, outer2, mm;
+		uint32_t key = 0;
+		void *p;
+
+		T_ASSERT(bfd >= 0);
+		locked = create_btf_map(s, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0,
+					ID_INT, ID_V, -1);
+		plain = side_create(s, BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0, 0,
+				    NULL);
+		T_ASSERT(locked >= 0 && plain >= 0);
+		/* Outer maps with each template. */
+		outer = create_btf_map(s, -1, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4,
+				       2, 0, 0, 0, locked);
+		outer2 = create_btf_map(s, -1, BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4,
+					2, 0, 0, 0, plain);
+		r[s][0] = outer < 0 ? outer : 0;
+		r[s][1] = outer2 < 0 ? outer2 : 0;
+		r[s][2] = outer < 0 ? -1000 :
+				      side_elem(s, BPF_MAP_UPDATE_ELEM, outer,
+						&key, &locked, 0);
+		r[s][3] = outer < 0 ? -1000 :
+				      side_elem(s, BPF_MAP_UPDATE_ELEM, outer,
+						&key, &plain, 0);
+		r[s][4] = outer2 < 0 ? -1000 :
+				       side_elem(s, BPF_MAP_UPDATE_ELEM, outer2,
+						 &key, &locked, 0);
+		r[s][5] = outer2 < 0 ? -1000 :
+				       side_elem(s, BPF_MAP_UPDATE_ELEM, outer2,
+						 &key, &plain, 0);
+		/* mmap of an mmapable array whose value has a lock. */
+		mm = create_btf_map(s, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 4,
+				    BPF_F_MMAPABLE, ID_INT, ID_V, -1);
+		T_ASSERT(mm >= 0);
+		p = s == SIDE_KERNEL ? mmap(NULL, 4096, PROT_READ, MAP_SHARED,
+					    (int)mm, 0) :
+				       kbpf_posix_mmap(NULL, 4096, PROT_READ,
+						       MAP_SHARED, (int)mm, 0);
+		r[s][6] = p == MAP_FAILED ? -errno : 0;
+		if (p != MAP_FAILED) {
+			if (s == SIDE_KERNEL)
+				munmap(p, 4096);
+			else
+				kbpf_posix_munmap(p, 4096);
+		}
+		r[s][7] = 0;
+		side_close(s, mm);
+		side_close(s, outer);
+		side_close(s, outer2);
+		side_close(s, locked);
+		side_close(s, plain);
+		side_close(s, bfd);
+	}
+	for (int i = 0; i < 8; i++)
+		if (r[0][i] != r[1][i]) {
+			nbad++;
+			printf("MISMATCH step %d: kernel %ld, kbpf %ld\n", i,
+			       r[0][i], r[1][i]);
+		} else if (getenv("KBPF_VDEBUG")) {
+			printf("step %d: %ld\n", i, r[0][i]);
+		}
+	free(b);
+	T_EQ(nbad, 0);
 }
