@@ -21,6 +21,9 @@
 #include "insn.h"
 #include "kbpf/host.h"
 #include "kbpf_posix.h"
+#include "core/compiler.h"
+#include "core/map.h"
+#include "core/object.h"
 
 #include "kbpf/uapi/btf.h"
 
@@ -640,7 +643,7 @@ static void *run_thread(void *arg)
 
 KBPF_TEST(
 	spin_lock_counter_two_threads,
-	"a program incrementing a counter under bpf_spin_lock, run from two threads at once, counts every run (kbpf, and the kernel alike); the proof ENFORCE gives it runs in fast mode")
+	"a program incrementing a counter under bpf_spin_lock, run from two threads at once, counts every run (kbpf, and the kernel alike), verified under ENFORCE")
 {
 	enum { REPEAT = 200000 };
 	struct blob *b;
@@ -717,9 +720,24 @@ KBPF_TEST(
 	T_EQ(nbad, 0);
 }
 
+/* The value of @key in kbpf map @fd, as a program sees it. */
+static uint8_t *kbpf_value_of(long fd, uint32_t key)
+{
+	struct kbpf_obj *obj;
+	uint8_t *v;
+
+	if (kbpf_obj_fd_get(kbpf_posix_host(), (int)fd, KBPF_OBJ_MAP, &obj,
+			    NULL))
+		return NULL;
+	v = kbpf_map_lookup_elem(kbpf_container_of(obj, struct kbpf_map, obj),
+				 &key);
+	kbpf_obj_put(obj);
+	return v;
+}
+
 KBPF_TEST(
 	spin_lock_word_kept_on_update,
-	"kbpf (verifier off, so a program may touch the word): an ARRAY update from user space leaves the lock word as it was, a HASH update makes an element with a free lock, a lookup shows the word as 0")
+	"kbpf: an ARRAY update from user space leaves the lock word as it was, a HASH update makes an element with a free lock, a lookup shows the word as 0")
 {
 	static const uint32_t types[2] = { BPF_MAP_TYPE_ARRAY,
 					   BPF_MAP_TYPE_HASH };
@@ -733,10 +751,9 @@ KBPF_TEST(
 	free(b);
 	T_ASSERT(bfd >= 0);
 	for (int t = 0; t < 2; t++) {
-		struct runner r = { .side = SIDE_KBPF, .repeat = 1 };
-		uint8_t val[12];
-		uint32_t key = 0;
-		long map, set, get;
+		uint8_t val[12], *p;
+		uint32_t key = 0, word = 0x5a5a5a5a, got;
+		long map;
 
 		map = create_btf_map(SIDE_KBPF, bfd, types[t], 4, 12, 4, 0,
 				     ID_INT, ID_V, -1);
@@ -745,42 +762,19 @@ KBPF_TEST(
 		T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM, map, &key, val,
 			       0),
 		     0);
-		{
-			/* Store 0x5a5a5a5a into the lock word. */
-			const struct bpf_insn ins_set[] = {
-				LOOKUP0((int32_t)map),
-				I(BPF_ST | BPF_MEM | BPF_W, 6, 0, 4,
-				  0x5a5a5a5a),
-				MOV(0, 0),
-				EXIT,
-			};
-			/* Return the lock word. */
-			const struct bpf_insn ins_get[] = {
-				LOOKUP0((int32_t)map),
-				LDXW(0, 6, 4),
-				EXIT,
-			};
-
-			set = load_prog(SIDE_KBPF, ins_set,
-					sizeof(ins_set) / sizeof(ins_set[0]));
-			get = load_prog(SIDE_KBPF, ins_get,
-					sizeof(ins_get) / sizeof(ins_get[0]));
-		}
-		T_ASSERT(set >= 0 && get >= 0);
-		r.prog = set;
-		run_thread(&r);
-		T_EQ(r.ret, 0);
+		/* A word no lock would hold: the test's own mark. */
+		p = kbpf_value_of(map, key);
+		T_ASSERT(p);
+		memcpy(p + 4, &word, 4);
 		memset(val, 0x22, sizeof(val));
 		T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM, map, &key, val,
 			       0),
 		     0);
-		r.prog = get;
-		run_thread(&r);
-		T_EQ(r.ret, 0);
-		T_EQ(r.retval,
-		     types[t] == BPF_MAP_TYPE_ARRAY ? 0x5a5a5a5au : 0);
-		r.prog = set;
-		run_thread(&r);
+		p = kbpf_value_of(map, key);
+		T_ASSERT(p);
+		memcpy(&got, p + 4, 4);
+		T_EQ(got, types[t] == BPF_MAP_TYPE_ARRAY ? word : 0);
+		memcpy(p + 4, &word, 4);
 		memset(val, 0xee, sizeof(val));
 		T_EQ(side_elem(SIDE_KBPF, BPF_MAP_LOOKUP_ELEM, map, &key, val,
 			       0),
@@ -788,11 +782,9 @@ KBPF_TEST(
 		T_EQ(*(uint32_t *)(val + 4), 0);
 		T_EQ(*(uint32_t *)val, 0x22222222);
 		T_EQ(*(uint32_t *)(val + 8), 0x22222222);
-		r.prog = get;
-		run_thread(&r);
-		T_EQ(r.retval, 0x5a5a5a5a);
-		side_close(SIDE_KBPF, set);
-		side_close(SIDE_KBPF, get);
+		memcpy(&got, p + 4, 4);
+		T_EQ(got, word);
+		memset(p + 4, 0, 4);
 		side_close(SIDE_KBPF, map);
 	}
 	side_close(SIDE_KBPF, bfd);
@@ -872,5 +864,122 @@ KBPF_TEST(
 			printf("step %d: %ld\n", i, r[0][i]);
 		}
 	free(b);
+	T_EQ(nbad, 0);
+}
+
+KBPF_TEST(
+	spin_lock_unproven_programs,
+	"kbpf, verifier off (BPF_PROG_TEST_RUN runs checked): a program that calls a helper while holding a lock, locks twice or exits holding stops with an error instead of hanging, the lock is free after it; a store to the lock word and a lock on the stack are refused")
+{
+	struct blob *b;
+	long bfd, map;
+	uint8_t val[12];
+	uint32_t key = 0;
+	int nbad = 0;
+
+	b = calloc(1, sizeof(*b));
+	T_ASSERT(b);
+	lock_blob(b, EXTRA_NONE);
+	bfd = load_btf(SIDE_KBPF, b);
+	free(b);
+	T_ASSERT(bfd >= 0);
+	map = create_btf_map(SIDE_KBPF, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0,
+			     ID_INT, ID_V, -1);
+	T_ASSERT(map >= 0);
+	{
+		/* r6 = value; lock; update the same value with BPF_F_LOCK. */
+		const struct bpf_insn update_held[] = {
+			LOOKUP0((int32_t)map),
+			MOVR(1, 6),
+			ADDI(1, 4),
+			CALL(BPF_FUNC_spin_lock),
+			LDMAP(1, (int32_t)map),
+			MOVR(2, 10),
+			ADDI(2, -4),
+			MOVR(3, 6),
+			MOV(4, BPF_F_LOCK),
+			CALL(BPF_FUNC_map_update_elem),
+			MOVR(1, 6),
+			ADDI(1, 4),
+			CALL(BPF_FUNC_spin_unlock),
+			MOV(0, 0),
+			EXIT,
+		};
+		const struct bpf_insn time_held[] = {
+			LOOKUP0((int32_t)map),
+			MOVR(1, 6),
+			ADDI(1, 4),
+			CALL(BPF_FUNC_spin_lock),
+			CALL(BPF_FUNC_ktime_get_ns),
+			MOVR(1, 6),
+			ADDI(1, 4),
+			CALL(BPF_FUNC_spin_unlock),
+			MOV(0, 0),
+			EXIT,
+		};
+		const struct bpf_insn lock_twice[] = {
+			LOOKUP0((int32_t)map),	  MOVR(1, 6), ADDI(1, 4),
+			CALL(BPF_FUNC_spin_lock), MOVR(1, 6), ADDI(1, 4),
+			CALL(BPF_FUNC_spin_lock), MOV(0, 0),  EXIT,
+		};
+		const struct bpf_insn exit_held[] = {
+			LOOKUP0((int32_t)map),	  MOVR(1, 6), ADDI(1, 4),
+			CALL(BPF_FUNC_spin_lock), MOV(0, 0),  EXIT,
+		};
+		const struct bpf_insn store_word[] = {
+			LOOKUP0((int32_t)map),
+			I(BPF_ST | BPF_MEM | BPF_W, 6, 0, 4, 1),
+			MOV(0, 0),
+			EXIT,
+		};
+		const struct bpf_insn lock_stack[] = {
+			MOVR(1, 10),
+			ADDI(1, -8),
+			I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 0),
+			CALL(BPF_FUNC_spin_lock),
+			MOV(0, 0),
+			EXIT,
+		};
+		const struct {
+			const char *what;
+			const struct bpf_insn *insns;
+			uint32_t n;
+		} pc[] = {
+			{ "helper while holding", update_held,
+			  sizeof(update_held) / sizeof(update_held[0]) },
+			{ "another helper while holding", time_held,
+			  sizeof(time_held) / sizeof(time_held[0]) },
+			{ "lock twice", lock_twice,
+			  sizeof(lock_twice) / sizeof(lock_twice[0]) },
+			{ "exit holding", exit_held,
+			  sizeof(exit_held) / sizeof(exit_held[0]) },
+			{ "store to the word", store_word,
+			  sizeof(store_word) / sizeof(store_word[0]) },
+			{ "lock on the stack", lock_stack,
+			  sizeof(lock_stack) / sizeof(lock_stack[0]) },
+		};
+
+		for (size_t i = 0; i < sizeof(pc) / sizeof(pc[0]); i++) {
+			struct runner r = { .side = SIDE_KBPF, .repeat = 1 };
+			long prog = load_prog(SIDE_KBPF, pc[i].insns, pc[i].n);
+
+			T_ASSERT(prog >= 0);
+			r.prog = prog;
+			run_thread(&r);
+			side_close(SIDE_KBPF, prog);
+			/* The lock is free again: a locked lookup returns. */
+			memset(val, 0xee, sizeof(val));
+			if (side_elem(SIDE_KBPF, BPF_MAP_LOOKUP_ELEM, map, &key,
+				      val, BPF_F_LOCK))
+				nbad++;
+			printf("  %s: run %ld\n", pc[i].what, r.ret);
+			if (r.ret >= 0) {
+				nbad++;
+				printf("  ^ the run should have failed\n");
+			}
+		}
+	}
+	side_close(SIDE_KBPF, map);
+	side_close(SIDE_KBPF, bfd);
 	T_EQ(nbad, 0);
 }
