@@ -336,4 +336,32 @@ const uint8_t *kbpf_btf_type_id_size(const struct kbpf_btf *btf, uint32_t *id,
 /* The record of @id in loaded @btf; NULL for id 0 or past the last. */
 const uint8_t *kbpf_btf_obj_type(const struct kbpf_btf *btf, uint32_t id);
 
+/**
+ * kbpf_btf_spin_lock_off() - where the bpf_spin_lock of a map value is, as
+ * Linux 6.18's btf_parse_fields() finds it (src/btf/btf_fields.c has the
+ * rules): @value is the value's type record in @btf, as
+ * kbpf_btf_type_id_size() returned it, of @value_size bytes.
+ *
+ * Context: any; reads @btf only.
+ * Return: 0 with *@off the lock's byte offset, or -1 when the value has
+ * none; -E2BIG (two in one struct, nesting too deep), -EINVAL (an array of
+ * locks, a member off a byte boundary), -EEXIST (overlapping locks) or
+ * -EFAULT (a lock past @value_size): the errors of Linux's record, which
+ * map creation ignores as Linux does (the map then has no lock).
+ */
+int kbpf_btf_spin_lock_off(const struct kbpf_btf *btf, const uint8_t *value,
+			   uint32_t value_size, int32_t *off);
+
+/**
+ * kbpf_btf_check_struct_metas() - BPF_BTF_LOAD's last check, Linux's
+ * btf_parse_struct_metas() for bpf_spin_lock: every struct or union with a
+ * member whose type is the first STRUCT named bpf_spin_lock must have a
+ * lock kbpf_btf_spin_lock_off() accepts.
+ *
+ * Context: syscall path; reads a verified @btf only.
+ * Return: 0; the errno of kbpf_btf_spin_lock_off() for such a struct;
+ * -EFAULT when it finds no lock in it (a misaligned or mis-sized one).
+ */
+int kbpf_btf_check_struct_metas(const struct kbpf_btf *btf);
+
 #endif /* KBPF_BTF_BTF_H */

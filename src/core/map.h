@@ -221,6 +221,12 @@ struct kbpf_map {
 	 * with type ids; the map holds a reference until it is freed.
 	 */
 	struct kbpf_obj *btf;
+	/*
+	 * Byte offset of the struct bpf_spin_lock in each value, found in the
+	 * value's BTF at creation (kbpf_btf_spin_lock_off()); -1: none. Only
+	 * ARRAY and HASH (and Linux's storage maps) may have one.
+	 */
+	int32_t spin_lock_off;
 	char name[16];
 	/*
 	 * Set by BPF_MAP_FREEZE; only syscall-side writes look at it. 32 bits:
@@ -316,6 +322,12 @@ static inline void kbpf_map_get(struct kbpf_map *map)
 static inline void kbpf_map_put(struct kbpf_map *map)
 {
 	kbpf_obj_put(&map->obj);
+}
+
+/* Does @map's value hold a bpf_spin_lock (BPF_F_LOCK allowed)? */
+static inline bool kbpf_map_has_spin_lock(const struct kbpf_map *map)
+{
+	return map->spin_lock_off >= 0;
 }
 
 /* ARRAY_OF_MAPS or HASH_OF_MAPS: lookups return a map, not a value. */

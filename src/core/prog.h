@@ -56,6 +56,7 @@ enum kbpf_arg_kind {
 	KBPF_ARG_UNSAFE_PTR, /* any address, read through probe callbacks */
 	KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL, /* writable bytes or NULL (size 0) */
 	KBPF_ARG_PTR_TO_DYNPTR_RDONLY, /* struct bpf_dynptr the helper only reads */
+	KBPF_ARG_PTR_TO_SPIN_LOCK, /* the bpf_spin_lock of a map value */
 };
 
 /* Result kinds of a helper prototype. */
@@ -123,6 +124,8 @@ struct kbpf_helper {
  *          bpf_get_attach_cookie returns); 0 for runs without one.
  * @error: set by a helper or the checked interpreter to stop the program
  *         with that negative errno (reported by the runner).
+ * @spin_lock: the bpf_spin_lock word the program holds, NULL if none;
+ *             @spin_irq: the host's interrupt state saved when it was taken.
  */
 struct kbpf_run {
 	const struct kbpf_host *host;
@@ -139,7 +142,28 @@ struct kbpf_run {
 	uint32_t tail_call_cnt;
 	int error;
 	uint64_t cookie;
+	void *spin_lock;
+	unsigned long spin_irq;
 };
+
+/**
+ * kbpf_run_spin_release() - at the end of a run: release the bpf_spin_lock
+ * the program still holds (@run->spin_lock), which only a program no
+ * verifier proved can do.
+ *
+ * Context: program path (the runner, after the program returned).
+ * Return: 0 if none was held; -EINVAL after releasing one (the run failed).
+ */
+static inline int kbpf_run_spin_release(struct kbpf_run *run)
+{
+	void *word = run->spin_lock;
+
+	if (kbpf_likely(!word))
+		return 0;
+	run->spin_lock = NULL;
+	kbpf_value_unlock_irqrestore(run->host, word, run->spin_irq);
+	return -KBPF_EINVAL;
+}
 
 /**
  * kbpf_run_add_region() - tell the checked interpreter that the program may

@@ -91,4 +91,32 @@ static inline void kbpf_spin_unlock_irqrestore(const struct kbpf_host *h,
 	kbpf_irq_restore(h, state);
 }
 
+/*
+ * struct bpf_spin_lock: the 4-byte word inside a map value that programs
+ * take with bpf_spin_lock() and the syscall path with BPF_F_LOCK. Plain
+ * value memory, so the word is reached through the *_u32 raw atomics; 0 is
+ * free, 1 held. Interrupts are saved through the host around the hold, as
+ * Linux's __bpf_spin_lock_irqsave does, so a program interrupting the
+ * holder on its CPU cannot spin on it.
+ */
+static inline unsigned long kbpf_value_lock_irqsave(const struct kbpf_host *h,
+						    void *word)
+{
+	unsigned long state = kbpf_irq_save(h);
+
+	/* Acquire pairs with the release store of kbpf_value_unlock_irqrestore(). */
+	while (kbpf_xchg_u32(word, 1)) {
+		while (kbpf_load_relaxed_u32(word))
+			kbpf_cpu_relax();
+	}
+	return state;
+}
+
+static inline void kbpf_value_unlock_irqrestore(const struct kbpf_host *h,
+						void *word, unsigned long state)
+{
+	kbpf_store_release_u32(word, 0);
+	kbpf_irq_restore(h, state);
+}
+
 #endif /* KBPF_CORE_SPINLOCK_H */

@@ -15,6 +15,7 @@
 #include "maps/prog_array.h"
 #include "net/net_internal.h"
 #include "core/map.h"
+#include "core/spinlock.h"
 #include "kbpf/perf.h"
 #include "maps/ringbuf.h"
 #include "kbpf/stackmap.h"
@@ -188,6 +189,44 @@ static uint64_t h_loop(struct kbpf_run *run, uint64_t nr, uint64_t fn,
 		}
 	}
 	return i;
+}
+
+/*
+ * bpf_spin_lock/bpf_spin_unlock on the lock word of a map value, with
+ * interrupts saved through the host for the hold (Linux's
+ * __bpf_spin_lock_irqsave). Linux's verifier lets a program hold one lock
+ * at a time, call nothing while it does and release it before exit; for
+ * a program nobody proved, the run keeps the held lock, refuses a second
+ * one (-EDEADLK, instead of spinning on itself) and an unlock of another
+ * (-EINVAL), both stopping the program, and the runner releases a lock
+ * still held at the end (kbpf_run_spin_release()).
+ */
+static uint64_t h_spin_lock(struct kbpf_run *run, uint64_t lock, uint64_t r2,
+			    uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	void *word = (void *)(uintptr_t)lock;
+
+	if (run->spin_lock) {
+		run->error = -KBPF_EDEADLK;
+		return 0;
+	}
+	run->spin_irq = kbpf_value_lock_irqsave(run->host, word);
+	run->spin_lock = word;
+	return 0;
+}
+
+static uint64_t h_spin_unlock(struct kbpf_run *run, uint64_t lock, uint64_t r2,
+			      uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	void *word = (void *)(uintptr_t)lock;
+
+	if (run->spin_lock != word) {
+		run->error = -KBPF_EINVAL;
+		return 0;
+	}
+	run->spin_lock = NULL;
+	kbpf_value_unlock_irqrestore(run->host, word, run->spin_irq);
+	return 0;
 }
 
 static uint64_t h_ktime_get_ns(struct kbpf_run *run, uint64_t r1, uint64_t r2,
@@ -847,6 +886,7 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
  */
 #define HELPER_NEEDS_BPF(id)                                                  \
 	((id) == BPF_FUNC_loop || (id) == BPF_FUNC_for_each_map_elem ||       \
+	 (id) == BPF_FUNC_spin_lock || (id) == BPF_FUNC_spin_unlock ||        \
 	 (id) == BPF_FUNC_user_ringbuf_drain ||                               \
 	 (id) == BPF_FUNC_ringbuf_reserve_dynptr ||                           \
 	 (id) == BPF_FUNC_ringbuf_submit_dynptr ||                            \
@@ -899,6 +939,10 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_ANYTHING),
 	HELPER(ktime_get_ns, h_ktime_get_ns, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_NONE),
+	HELPER(spin_lock, h_spin_lock, KBPF_RET_VOID, false, 0,
+	       KBPF_ARG_PTR_TO_SPIN_LOCK),
+	HELPER(spin_unlock, h_spin_unlock, KBPF_RET_VOID, false, 0,
+	       KBPF_ARG_PTR_TO_SPIN_LOCK),
 	HELPER(ktime_get_boot_ns, h_ktime_get_boot_ns, KBPF_RET_INTEGER, false,
 	       0, KBPF_ARG_NONE),
 	/*

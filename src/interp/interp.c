@@ -616,6 +616,33 @@ void kbpf_run_regions_release(struct kbpf_run *run, uint64_t mark)
  * program's with the map's permissions: in @map's value area (one for all
  * its values) when it has one, else as a region of its own.
  */
+/*
+ * A value with a bpf_spin_lock: its bytes around the lock word, and the
+ * word as an opaque region, which loads and stores cannot reach (Linux's
+ * verifier refuses them: "bpf_spin_lock cannot be accessed directly by
+ * load/store") and only the lock helpers take (interp_is_lock_word()).
+ */
+static int interp_add_locked_value(struct interp_state *st,
+				   const struct kbpf_map *map, uint8_t *value)
+{
+	uint32_t off = (uint32_t)map->spin_lock_off;
+	bool w = map_prog_writable(map), wo = map_prog_write_only(map);
+	int err;
+
+	err = interp_region_add_perm(st, value, off, w, wo);
+	if (!err)
+		err = interp_region_push(
+			st, &(struct interp_region){
+				    .start = (uintptr_t)value + off,
+				    .end = (uintptr_t)value + off + 4,
+				    .opaque = true,
+			    });
+	if (!err)
+		err = interp_region_add_perm(st, value + off + 4,
+					     map->value_size - off - 4, w, wo);
+	return err;
+}
+
 static KBPF_NOINLINE int interp_add_map_value_slow(struct interp_state *st,
 						   const struct kbpf_map *map,
 						   void *value)
@@ -623,6 +650,8 @@ static KBPF_NOINLINE int interp_add_map_value_slow(struct interp_state *st,
 	struct kbpf_map_value_area a;
 	uintptr_t v = (uintptr_t)value;
 
+	if (kbpf_map_has_spin_lock(map))
+		return interp_add_locked_value(st, map, value);
 	if (map->ops->value_area && map->ops->value_area(map, &a) && a.stride &&
 	    a.off + a.size <= a.stride && v >= a.start && v < a.end) {
 		uint32_t i;
@@ -776,14 +805,26 @@ void kbpf_run_add_dynptr(struct kbpf_run *run, void *ptr, size_t size)
 		run->error = err;
 }
 
-/* Whether @v starts a dynptr a helper lent to a callback. */
+/* Whether @v starts a dynptr a helper lent to a callback (16 bytes). */
 static bool interp_is_lent_dynptr(const struct interp_state *st, uint64_t v)
 {
 	uint32_t i;
 
 	for (i = st->nr_regions; i-- > 0;)
 		if (st->regions[i].opaque && st->regions[i].start == v &&
-		    st->regions[i].end != st->regions[i].start)
+		    st->regions[i].end - st->regions[i].start >= 16)
+			return true;
+	return false;
+}
+
+/* Whether @v is the bpf_spin_lock word of a map value the run looked up. */
+static bool interp_is_lock_word(const struct interp_state *st, uint64_t v)
+{
+	uint32_t i;
+
+	for (i = st->nr_regions; i-- > 0;)
+		if (st->regions[i].opaque && st->regions[i].start == v &&
+		    st->regions[i].end - st->regions[i].start == 4)
 			return true;
 	return false;
 }
@@ -1090,6 +1131,11 @@ static int interp_check_args(const struct interp_state *st,
 			if (!interp_access_ok(st, v, 8, true))
 				return -KBPF_EFAULT;
 			break;
+		case KBPF_ARG_PTR_TO_SPIN_LOCK:
+			/* The lock word of a value the program looked up. */
+			if (!interp_is_lock_word(st, v))
+				return -KBPF_EFAULT;
+			break;
 		case KBPF_ARG_PTR_TO_CTX:
 			if (v != (uint64_t)(uintptr_t)st->run->ctx)
 				return -KBPF_EINVAL;
@@ -1170,6 +1216,15 @@ static int interp_call_resolved(struct interp_state *st,
 		if (err)
 			return err;
 	}
+	/*
+	 * Under a bpf_spin_lock only the lock helpers (Linux's verifier:
+	 * "function calls are not allowed while holding a lock"): for a
+	 * program nobody proved, a helper that takes the same lock (a
+	 * BPF_F_LOCK update) would spin on it for ever.
+	 */
+	if (kbpf_unlikely(run->spin_lock) &&
+	    h->args[0] != KBPF_ARG_PTR_TO_SPIN_LOCK)
+		return -KBPF_EDEADLK;
 	regs[0] = h->fn(run, regs[1], regs[2], regs[3], regs[4], regs[5]);
 	if (kbpf_unlikely(run->error))
 		return run->error;
@@ -1640,6 +1695,10 @@ static KBPF_NOINLINE int interp_run(struct kbpf_prog *prog,
 	}
 	if (!err && run.error)
 		err = run.error;
+	/* A bpf_spin_lock the program kept (it was not proven): let it go. */
+	rel = kbpf_run_spin_release(&run);
+	if (!err)
+		err = rel;
 	/* Last: the run no longer touches what the programs hold. */
 	if (run.tail_call)
 		interp_tail_call_drop(&st); /* found, never made */

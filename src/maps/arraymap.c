@@ -9,11 +9,12 @@
  * keeps one area per possible CPU, each cache-line aligned: a program sees
  * its CPU's area, the syscall path exchanges all CPUs' values at once.
  *
- * Locking: none. Lookups return a pointer into the value area; updates copy
- * into it without a lock, so concurrent updates of one element may
- * interleave, as they may in Linux (BPF_F_LOCK needs a bpf_spin_lock in the
- * value, which kbpf's maps, having no BTF, never have: BPF_F_LOCK gives
- * -EINVAL). Elements are never freed while the map lives.
+ * Locking: none of the map's own. Lookups return a pointer into the value
+ * area; updates copy into it without a lock, so concurrent updates of one
+ * element may interleave, as they may in Linux. An ARRAY whose value BTF
+ * holds a bpf_spin_lock never has the lock word overwritten, and with
+ * BPF_F_LOCK copies under that value's lock (map_internal.h). Elements are
+ * never freed while the map lives.
  */
 #include "map_internal.h"
 
@@ -216,8 +217,8 @@ static long array_update_check(const struct kbpf_map *map, uint32_t idx,
 		return -KBPF_E2BIG;
 	if (flags & BPF_NOEXIST)
 		return -KBPF_EEXIST;
-	if (flags & BPF_F_LOCK)
-		return -KBPF_EINVAL; /* no bpf_spin_lock in the value */
+	if ((flags & BPF_F_LOCK) && !kbpf_map_has_spin_lock(map))
+		return -KBPF_EINVAL;
 	return 0;
 }
 
@@ -237,7 +238,8 @@ static long array_map_update_elem(struct kbpf_map *map, const void *key,
 		memcpy(array_elem(a, kbpf_this_cpu(map->obj.host), idx), value,
 		       map->value_size);
 	else
-		memcpy(array_elem(a, 0, idx), value, map->value_size);
+		kbpf_map_value_in(map, array_elem(a, 0, idx), value,
+				  flags & BPF_F_LOCK);
 	return 0;
 }
 

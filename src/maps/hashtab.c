@@ -28,7 +28,9 @@
  * freed elements are kept on a map-local list and reused, and returned to
  * the host when the map is destroyed. LRU types use the LRU policy of lru.c.
  *
- * Lock order: LRU locks, then a bucket lock, then a free-list lock.
+ * Lock order: LRU locks, then a bucket lock, then a free-list lock; a
+ * value's bpf_spin_lock (BPF_F_LOCK copies, map_internal.h) is taken under
+ * a bucket lock and takes none.
  */
 #include "map_internal.h"
 #include "map_in_map.h"
@@ -849,9 +851,13 @@ static void *htab_percpu_map_lookup_percpu_elem(struct kbpf_map *map,
 	return elem_cpu_value(t, e, cpu);
 }
 
-/* Copy a value out as the syscall path exchanges it (all CPUs' slots). */
+/*
+ * Copy a value out as the syscall path exchanges it (all CPUs' slots); a
+ * value with a bpf_spin_lock goes out with the lock word zeroed, and under
+ * the value's lock when @locked (BPF_F_LOCK).
+ */
 static void htab_copy_out(const struct kbpf_htab *t, struct htab_elem *e,
-			  uint8_t *dst)
+			  uint8_t *dst, bool locked)
 {
 	uint32_t cpu;
 
@@ -859,6 +865,10 @@ static void htab_copy_out(const struct kbpf_htab *t, struct htab_elem *e,
 		uint32_t id = t->map.ops->fd_sys_lookup_elem(elem_mim(t, e));
 
 		kbpf_memcpy(dst, &id, sizeof(id));
+		return;
+	}
+	if (kbpf_map_has_spin_lock(&t->map)) {
+		kbpf_map_value_out(&t->map, dst, elem_value(t, e), locked);
 		return;
 	}
 	if (!t->percpu) {
@@ -879,7 +889,7 @@ static int htab_sys_lookup(struct kbpf_map *map, const void *key, void *value,
 
 	if (!e)
 		return -KBPF_ENOENT;
-	htab_copy_out(t, e, value);
+	htab_copy_out(t, e, value, flags & BPF_F_LOCK);
 	return 0;
 }
 
@@ -911,6 +921,13 @@ static void htab_copy_in(struct kbpf_htab *t, struct htab_elem *e,
 				 __ATOMIC_RELEASE);
 		return;
 	}
+	if (kbpf_map_has_spin_lock(&t->map)) {
+		/* A new element's lock is free; the word is never copied. */
+		kbpf_map_value_in(&t->map, elem_value(t, e), value, false);
+		kbpf_store_relaxed_u32(elem_value(t, e) + t->map.spin_lock_off,
+				       0);
+		return;
+	}
 	if (!t->percpu) {
 		kbpf_memcpy(elem_value(t, e), value, t->map.value_size);
 		return;
@@ -940,7 +957,8 @@ static long htab_update_common(struct kbpf_map *map, const void *key,
 	unsigned long st;
 	long err;
 
-	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK))
+	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST ||
+	    ((flags & BPF_F_LOCK) && !kbpf_map_has_spin_lock(map)))
 		return -KBPF_EINVAL;
 	hash = htab_hash(t, key);
 	b = htab_bucket(t, hash);
@@ -951,6 +969,11 @@ static long htab_update_common(struct kbpf_map *map, const void *key,
 	err = check_flags(old, flags);
 	if (err)
 		goto unlock;
+	if (old && (flags & BPF_F_LOCK)) {
+		/* Linux: an existing element is updated in place, under its lock. */
+		kbpf_map_value_in(map, elem_value(t, old), value, true);
+		goto unlock;
+	}
 	if (old && t->percpu) {
 		/* Per-CPU values are updated in place, as in Linux. */
 		htab_copy_in(t, old, value, all, false);
@@ -1128,7 +1151,7 @@ static int htab_lru_percpu_sys_update(struct kbpf_map *map, const void *key,
 
 /* Unlink the element of @key; @copy (if set) receives its value first. */
 static long htab_delete_common(struct kbpf_map *map, const void *key,
-			       void *copy)
+			       void *copy, bool locked)
 {
 	struct kbpf_htab *t = kbpf_htab(map);
 	uint32_t hash = htab_hash(t, key);
@@ -1143,7 +1166,7 @@ static long htab_delete_common(struct kbpf_map *map, const void *key,
 	e = htab_find_locked(t, b, key, hash);
 	if (e) {
 		if (copy)
-			htab_copy_out(t, e, copy);
+			htab_copy_out(t, e, copy, locked);
 		htab_unlink(b, e);
 	}
 	htab_unlock(t, b, hash, st);
@@ -1156,16 +1179,16 @@ static long htab_delete_common(struct kbpf_map *map, const void *key,
 /* Called from syscall or from a program (any context) */
 static long htab_map_delete_elem(struct kbpf_map *map, const void *key)
 {
-	return htab_delete_common(map, key, NULL);
+	return htab_delete_common(map, key, NULL, false);
 }
 
 /* Called from syscall */
 static int htab_sys_lookup_and_delete(struct kbpf_map *map, const void *key,
 				      void *value, uint64_t flags)
 {
-	if (flags & BPF_F_LOCK)
+	if ((flags & BPF_F_LOCK) && !kbpf_map_has_spin_lock(map))
 		return -KBPF_EINVAL;
-	return (int)htab_delete_common(map, key, value);
+	return (int)htab_delete_common(map, key, value, flags & BPF_F_LOCK);
 }
 
 /* LRU eviction: unlink @node's element if it is in the table. */
@@ -1263,7 +1286,7 @@ static long htab_map_for_each(struct kbpf_map *map, kbpf_map_elem_fn fn,
 static int htab_batch_bucket(struct kbpf_htab *t, uint32_t idx, uint32_t room,
 			     uint32_t size, uint8_t *keys, uint8_t *values,
 			     struct htab_elem **dead, bool do_delete,
-			     uint32_t *cnt)
+			     bool locked, uint32_t *cnt)
 {
 	struct htab_bucket *b = &t->buckets[idx];
 	size_t ks = t->map.key_size, vs = kbpf_map_sys_value_size(&t->map);
@@ -1296,7 +1319,7 @@ static int htab_batch_bucket(struct kbpf_htab *t, uint32_t idx, uint32_t room,
 		struct htab_elem *e = elem_at(p);
 
 		kbpf_memcpy(keys + i * ks, e->key, ks);
-		htab_copy_out(t, e, values + i * vs);
+		htab_copy_out(t, e, values + i * vs, locked);
 		if (do_delete) {
 			htab_unlink(b, e); /* @e keeps its next: walk on */
 			dead[i] = e;
@@ -1325,7 +1348,10 @@ static int htab_batch(struct kbpf_map *map, const union bpf_attr *attr,
 	unsigned long rst;
 	int ret = 0;
 
-	if (attr->batch.elem_flags || attr->batch.flags)
+	if ((attr->batch.elem_flags & ~(uint64_t)BPF_F_LOCK) ||
+	    ((attr->batch.elem_flags & BPF_F_LOCK) &&
+	     !kbpf_map_has_spin_lock(map)) ||
+	    attr->batch.flags)
 		return -KBPF_EINVAL;
 	max_count = attr->batch.count;
 	if (!max_count)
@@ -1351,7 +1377,9 @@ static int htab_batch(struct kbpf_map *map, const union bpf_attr *attr,
 		}
 		rst = kbpf_map_read_lock(h);
 		ret = htab_batch_bucket(t, batch, max_count - total, size, keys,
-					values, dead, do_delete, &cnt);
+					values, dead, do_delete,
+					attr->batch.elem_flags & BPF_F_LOCK,
+					&cnt);
 		kbpf_map_read_unlock(h, rst);
 		if (ret == BATCH_GROW) {
 			kbpf_free(h, keys, ks * size);

@@ -243,8 +243,43 @@ static bool map_type_has_check_btf(uint32_t type)
  * key's and the value's sizes must be the map's (-EINVAL), then the
  * type's own rule. The map keeps a reference on the BTF.
  */
+/*
+ * Linux's map_check_btf() for the value's special fields (only
+ * bpf_spin_lock in kbpf): a record that does not parse is no record; one
+ * with a lock needs CAP_BPF from user space (-EPERM), no program-side
+ * access flag (-EACCES) and a type that may hold a lock (-EOPNOTSUPP).
+ */
+static int map_btf_fields(const struct kbpf_host *h, struct kbpf_map *map,
+			  const struct kbpf_btf *btf, const uint8_t *value,
+			  bool user)
+{
+	int32_t off;
+
+	if (kbpf_btf_spin_lock_off(btf, value, map->value_size, &off) ||
+	    off < 0)
+		return 0;
+	if (user && !kbpf_priv_has(h, KBPF_PRIV_BPF))
+		return -KBPF_EPERM;
+	if (map->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
+		return -KBPF_EACCES;
+	switch (map->map_type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_SK_STORAGE:
+	case BPF_MAP_TYPE_INODE_STORAGE:
+	case BPF_MAP_TYPE_TASK_STORAGE:
+	case BPF_MAP_TYPE_CGRP_STORAGE:
+		break;
+	default:
+		return -KBPF_EOPNOTSUPP;
+	}
+	map->spin_lock_off = off;
+	return 0;
+}
+
 static int map_btf(const struct kbpf_host *h, struct kbpf_map *map,
-		   const union bpf_attr *attr)
+		   const union bpf_attr *attr, bool user)
 {
 	const uint8_t *key = NULL, *value;
 	struct kbpf_btf *btf;
@@ -272,6 +307,9 @@ static int map_btf(const struct kbpf_host *h, struct kbpf_map *map,
 		value = kbpf_btf_type_id_size(btf, &id, &size);
 		if (!value || size != map->value_size)
 			return -KBPF_EINVAL;
+		err = map_btf_fields(h, map, btf, value, user);
+		if (err)
+			return err;
 		err = map_type_check_btf(map, key, value);
 		if (err)
 			return err;
@@ -358,7 +396,7 @@ static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
 	/* Linux checks the name after allocating: an allocation error wins. */
 	err = kbpf_obj_name_copy(NULL, attr->map_name);
 	if (!err)
-		err = map_btf(h, map, attr);
+		err = map_btf(h, map, attr, user);
 	if (!err)
 		err = kbpf_obj_id_alloc(&map->obj);
 	if (err) {
@@ -411,6 +449,7 @@ void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
 	map->btf_key_type_id = 0;
 	map->btf_value_type_id = 0;
 	map->btf = NULL;
+	map->spin_lock_off = -1;
 	/* Bytes after the name's NUL are ignored, as Linux ignores them. */
 	for (n = 0; n < sizeof(map->name) - 1 && attr->map_name[n]; n++)
 		map->name[n] = attr->map_name[n];

@@ -66,6 +66,7 @@ int kbpf_mim_template_from_map(struct kbpf_mim_template *t,
 	t->value_size = inner->value_size;
 	t->max_entries = inner->max_entries;
 	t->flags = inner->map_flags;
+	t->spin_lock_off = inner->spin_lock_off;
 	return 0;
 }
 
@@ -88,8 +89,10 @@ int kbpf_mim_template_take(struct kbpf_mim_template *t,
 static bool mim_meta_equal(const struct kbpf_mim_template *t,
 			   const struct kbpf_map *m)
 {
+	/* Linux's btf_record_equal(): the same special fields, or none. */
 	if (m->map_type != t->type || m->key_size != t->key_size ||
-	    m->value_size != t->value_size || m->map_flags != t->flags)
+	    m->value_size != t->value_size || m->map_flags != t->flags ||
+	    m->spin_lock_off != t->spin_lock_off)
 		return false;
 	if (inner_is_array(t->type) && !(t->flags & BPF_F_INNER_MAP))
 		return m->max_entries == t->max_entries;

@@ -15,6 +15,7 @@
 /* What every inner map of an outer map must look like. */
 struct kbpf_mim_template {
 	uint32_t type, key_size, value_size, max_entries, flags;
+	int32_t spin_lock_off; /* the inner maps' bpf_spin_lock, -1: none */
 };
 
 /*

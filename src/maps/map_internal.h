@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/map.h"
+#include "core/spinlock.h"
 
 /* Linux's NUMA_NO_NODE. */
 #define KBPF_NUMA_NO_NODE 0xffffffffu
@@ -42,6 +43,62 @@ static inline bool kbpf_map_flags_access_ok(uint32_t flags)
 {
 	return (flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) !=
 	       (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);
+}
+
+/*
+ * Value copies of maps whose values may hold a bpf_spin_lock (Linux's
+ * copy_map_value, copy_map_value_locked and check_and_init_map_value):
+ * the lock word is never copied, in either direction; what a lookup hands
+ * to user space has it zeroed. For other maps they are memcpy.
+ *
+ * kbpf_map_value_in(): store @src into the map's value @dst.
+ * kbpf_map_value_out(): copy the map's value @src out to @dst.
+ * With @locked (BPF_F_LOCK), under the map value's own lock, interrupts
+ * saved: never sleeps, waits for a program that holds the lock.
+ */
+static inline void kbpf_map_copy_skip_lock(const struct kbpf_map *map,
+					   void *dst, const void *src)
+{
+	size_t off = (size_t)map->spin_lock_off;
+
+	memcpy(dst, src, off);
+	memcpy((uint8_t *)dst + off + 4, (const uint8_t *)src + off + 4,
+	       map->value_size - off - 4);
+}
+
+static inline void kbpf_map_value_in(const struct kbpf_map *map, void *dst,
+				     const void *src, bool locked)
+{
+	unsigned long st;
+	void *word;
+
+	if (!kbpf_map_has_spin_lock(map)) {
+		memcpy(dst, src, map->value_size);
+		return;
+	}
+	word = (uint8_t *)dst + map->spin_lock_off;
+	st = locked ? kbpf_value_lock_irqsave(map->obj.host, word) : 0;
+	kbpf_map_copy_skip_lock(map, dst, src);
+	if (locked)
+		kbpf_value_unlock_irqrestore(map->obj.host, word, st);
+}
+
+static inline void kbpf_map_value_out(const struct kbpf_map *map, void *dst,
+				      const void *src, bool locked)
+{
+	unsigned long st;
+	void *word;
+
+	if (!kbpf_map_has_spin_lock(map)) {
+		memcpy(dst, src, map->value_size);
+		return;
+	}
+	word = (uint8_t *)src + map->spin_lock_off;
+	st = locked ? kbpf_value_lock_irqsave(map->obj.host, word) : 0;
+	kbpf_map_copy_skip_lock(map, dst, src);
+	if (locked)
+		kbpf_value_unlock_irqrestore(map->obj.host, word, st);
+	memset((uint8_t *)dst + map->spin_lock_off, 0, 4);
 }
 
 /*

@@ -104,7 +104,7 @@ static int map_lookup_value(struct kbpf_map *map, const void *key, void *value,
 	p = ops->lookup_elem(map, key);
 	if (!p)
 		return -KBPF_ENOENT;
-	memcpy(value, p, map->value_size);
+	kbpf_map_value_out(map, value, p, flags & BPF_F_LOCK);
 	return 0;
 }
 
@@ -128,8 +128,8 @@ long kbpf_sys_map_lookup_elem(const struct kbpf_host *h, union bpf_attr *attr,
 		err = -KBPF_EPERM;
 		goto put;
 	}
-	if (attr->flags & BPF_F_LOCK) {
-		err = -KBPF_EINVAL; /* no bpf_spin_lock in kbpf map values */
+	if ((attr->flags & BPF_F_LOCK) && !kbpf_map_has_spin_lock(map)) {
+		err = -KBPF_EINVAL;
 		goto put;
 	}
 	err = map_copy_key(h, map, attr->key, &key);
@@ -194,7 +194,7 @@ long kbpf_sys_map_update_elem(const struct kbpf_host *h, union bpf_attr *attr,
 		err = -KBPF_EPERM;
 		goto put;
 	}
-	if (attr->flags & BPF_F_LOCK) {
+	if ((attr->flags & BPF_F_LOCK) && !kbpf_map_has_spin_lock(map)) {
 		err = -KBPF_EINVAL;
 		goto put;
 	}
@@ -318,7 +318,7 @@ long kbpf_sys_map_lookup_and_delete_elem(const struct kbpf_host *h,
 		err = -KBPF_EINVAL; /* queue and stack take no flags */
 		goto put;
 	}
-	if (attr->flags & BPF_F_LOCK) {
+	if ((attr->flags & BPF_F_LOCK) && !kbpf_map_has_spin_lock(map)) {
 		err = -KBPF_EINVAL;
 		goto put;
 	}
@@ -384,10 +384,16 @@ static int batch_put_count(const struct kbpf_host *h, union bpf_attr *uattr,
 	return kbpf_copy_to_user(h, &uattr->batch.count, &count, sizeof(count));
 }
 
-/* Elem flags: only BPF_F_LOCK exists, and kbpf values have no spin lock. */
-static int batch_elem_flags_check(const union bpf_attr *attr)
+/* Elem flags: only BPF_F_LOCK, and only for a value with a bpf_spin_lock. */
+static int batch_elem_flags_check(const struct kbpf_map *map,
+				  const union bpf_attr *attr)
 {
-	return attr->batch.elem_flags ? -KBPF_EINVAL : 0;
+	uint64_t f = attr->batch.elem_flags;
+
+	if ((f & ~(uint64_t)BPF_F_LOCK) ||
+	    ((f & BPF_F_LOCK) && !kbpf_map_has_spin_lock(map)))
+		return -KBPF_EINVAL;
+	return 0;
 }
 
 /*
@@ -407,7 +413,7 @@ int kbpf_map_generic_lookup_batch(struct kbpf_map *map,
 	int retry = 3, err;
 	unsigned long st;
 
-	err = batch_elem_flags_check(attr);
+	err = batch_elem_flags_check(map, attr);
 	if (err)
 		return err;
 	if (!max_count)
@@ -436,7 +442,8 @@ int kbpf_map_generic_lookup_batch(struct kbpf_map *map,
 		st = kbpf_map_read_lock(h);
 		err = map->ops->get_next_key(map, prev, key);
 		if (!err)
-			err = map_lookup_value(map, key, value, 0);
+			err = map_lookup_value(map, key, value,
+					       attr->batch.elem_flags);
 		kbpf_map_read_unlock(h, st);
 		if (err == -KBPF_ENOENT && retry) {
 			/* Deleted between next-key and lookup: try again. */
@@ -484,7 +491,7 @@ int kbpf_map_generic_update_batch(struct kbpf_map *map,
 	void *key, *value;
 	int err;
 
-	err = batch_elem_flags_check(attr);
+	err = batch_elem_flags_check(map, attr);
 	if (err)
 		return err;
 	if (!max_count)
@@ -531,7 +538,7 @@ int kbpf_map_generic_delete_batch(struct kbpf_map *map,
 	void *key;
 	int err;
 
-	err = batch_elem_flags_check(attr);
+	err = batch_elem_flags_check(map, attr);
 	if (err)
 		return err;
 	if (!max_count)

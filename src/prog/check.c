@@ -78,6 +78,26 @@ static int check_add_map(struct kbpf_prog *prog, struct kbpf_map *map,
 		kbpf_map_put(map);
 		return -KBPF_E2BIG;
 	}
+	/* Linux's check_map_prog_compatibility(), before the sleepable rule. */
+	if (kbpf_map_has_spin_lock(map) &&
+	    prog->type == BPF_PROG_TYPE_SOCKET_FILTER) {
+		kbpf_vlog_printf(
+			log,
+			"socket filter progs cannot use bpf_spin_lock yet\n");
+		kbpf_map_put(map);
+		return -KBPF_EINVAL;
+	}
+	if (kbpf_map_has_spin_lock(map) &&
+	    (prog->type == BPF_PROG_TYPE_KPROBE ||
+	     prog->type == BPF_PROG_TYPE_TRACEPOINT ||
+	     prog->type == BPF_PROG_TYPE_PERF_EVENT ||
+	     prog->type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+	     prog->type == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE)) {
+		kbpf_vlog_printf(
+			log, "tracing progs cannot use bpf_spin_lock yet\n");
+		kbpf_map_put(map);
+		return -KBPF_EINVAL;
+	}
 	if (sleepable && !sleepable_map_ok(map->map_type)) {
 		kbpf_vlog_printf(
 			log,

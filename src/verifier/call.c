@@ -212,6 +212,75 @@ static int check_size_arg(struct venv *env, uint32_t regno, struct call_meta *m,
 			  m->mem_write, true);
 }
 
+/*
+ * Linux's process_spin_lock() for the helpers: a map value (not NULL)
+ * at a constant offset that is its map's lock; bpf_spin_lock records the
+ * lock held (a second one never gets here: the call itself is refused
+ * while one is held), bpf_spin_unlock must name the one held, through the
+ * same lookup (the pointer's id).
+ */
+static int process_spin_lock(struct venv *env, uint32_t regno, bool is_lock)
+{
+	const struct vreg *r = &CUR_REGS(env)[regno];
+	struct vstate *st = env->cur;
+	int64_t off;
+
+	if (r->type != T_MAP_VALUE || (r->flags & VF_NULL))
+		return type_error(env, regno, "map_value, ptr_");
+	if (!kbpf_scalar_is_const(&r->s)) {
+		kbpf_vlog_printf(
+			env->log,
+			"R%u doesn't have constant offset. bpf_spin_lock has to be at the constant offset\n",
+			regno);
+		return -KBPF_EINVAL;
+	}
+	if (!r->map->btf) {
+		kbpf_vlog_printf(
+			env->log,
+			"map '%s' has to have BTF in order to use bpf_spin_lock\n",
+			r->map->name);
+		return -KBPF_EINVAL;
+	}
+	if (!kbpf_map_has_spin_lock(r->map)) {
+		kbpf_vlog_printf(env->log,
+				 "map '%s' has no valid bpf_spin_lock\n",
+				 r->map->name);
+		return -KBPF_EINVAL;
+	}
+	off = (int64_t)r->s.var.value + r->off;
+	if (off != r->map->spin_lock_off) {
+		kbpf_vlog_printf(
+			env->log,
+			"off %lld doesn't point to 'struct bpf_spin_lock' that is at %d\n",
+			(long long)off, r->map->spin_lock_off);
+		return -KBPF_EINVAL;
+	}
+	if (is_lock) {
+		if (st->lock_map) {
+			kbpf_vlog_printf(
+				env->log,
+				"Locking two bpf_spin_locks are not allowed\n");
+			return -KBPF_EINVAL;
+		}
+		st->lock_map = r->map;
+		st->lock_id = r->id;
+		return 0;
+	}
+	if (!st->lock_map) {
+		kbpf_vlog_printf(env->log,
+				 "bpf_spin_unlock without taking a lock\n");
+		return -KBPF_EINVAL;
+	}
+	if (st->lock_map != r->map || st->lock_id != r->id) {
+		kbpf_vlog_printf(env->log,
+				 "bpf_spin_unlock of different lock\n");
+		return -KBPF_EINVAL;
+	}
+	st->lock_map = NULL;
+	st->lock_id = 0;
+	return 0;
+}
+
 static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 		     uint32_t id, uint32_t i, struct call_meta *m)
 {
@@ -349,6 +418,8 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 		if (!is_mem_type(r))
 			return type_error(env, regno, MEM_TYPES);
 		return helper_mem(env, regno, 8, true, false);
+	case KBPF_ARG_PTR_TO_SPIN_LOCK:
+		return process_spin_lock(env, regno, id == BPF_FUNC_spin_lock);
 	case KBPF_ARG_CONST_STR:
 		if (r->type != T_MAP_VALUE || (r->flags & VF_NULL))
 			return type_error(env, regno, "map_value");
@@ -506,6 +577,14 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	struct vreg *regs, r0, caller_ctx;
 	int err;
 
+	/* Linux's do_check(): under a bpf_spin_lock only the unlock. */
+	if (env->cur->lock_map && (insn->src_reg == BPF_PSEUDO_KFUNC_CALL ||
+				   id != BPF_FUNC_spin_unlock)) {
+		kbpf_vlog_printf(
+			env->log,
+			"function calls are not allowed while holding a lock\n");
+		return -KBPF_EINVAL;
+	}
 	if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
 		kbpf_vlog_printf(
 			env->log,
@@ -603,7 +682,9 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		     m.map->map_type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
 		    m.key < m.map->max_entries) {
 			r0.flags = 0;
-			r0.id = 0;
+			/* As Linux: a value with a lock keeps an identity. */
+			if (!kbpf_map_has_spin_lock(m.map))
+				r0.id = 0;
 		}
 		if (m.map && kbpf_map_is_map_in_map(m.map)) {
 			r0.type = T_MAP_PTR;
@@ -834,6 +915,12 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 		kbpf_v_frame_free(env, f);
 		st->frames[st->curframe--] = NULL;
 		return 0;
+	}
+	if (st->lock_map) {
+		kbpf_vlog_printf(
+			env->log,
+			"BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region\n");
+		return -KBPF_EINVAL;
 	}
 	if (st->nr_refs)
 		return ref_leak(env, "BPF_EXIT instruction in main prog");

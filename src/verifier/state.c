@@ -223,7 +223,8 @@ static bool states_equal(struct venv *env, const struct vstate *o,
 {
 	uint32_t fr, i;
 
-	if (o->curframe != c->curframe || o->nr_refs != c->nr_refs)
+	if (o->curframe != c->curframe || o->nr_refs != c->nr_refs ||
+	    o->lock_map != c->lock_map)
 		return false;
 	/* a speculative path proves nothing for a real one */
 	if (o->speculative && !c->speculative)
@@ -248,6 +249,8 @@ static bool states_equal(struct venv *env, const struct vstate *o,
 	for (i = 0; i < o->nr_refs; i++)
 		if (!check_ids(env, o->refs[i].id, c->refs[i].id))
 			return false;
+	if (o->lock_map && !check_ids(env, o->lock_id, c->lock_id))
+		return false;
 	return true;
 }
 

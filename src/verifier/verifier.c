@@ -843,7 +843,21 @@ static int check_map_value(struct venv *env, uint32_t regno,
 		return -KBPF_EACCES;
 	}
 	err = check_region(env, regno, r, off, size, map->value_size, zero_ok);
-	if (err || helper || !out)
+	if (err)
+		return err;
+	/*
+	 * Linux's check_map_access(): no load, store or helper reaches the
+	 * lock word, at any offset the pointer may have.
+	 */
+	if (kbpf_map_has_spin_lock(map) &&
+	    r->s.smin + off < (int64_t)map->spin_lock_off + 4 &&
+	    (int64_t)map->spin_lock_off < (int64_t)r->s.umax + off + size) {
+		kbpf_vlog_printf(
+			env->log,
+			"bpf_spin_lock cannot be accessed directly by load/store\n");
+		return -KBPF_EACCES;
+	}
+	if (helper || !out)
 		return err;
 	if (!write) {
 		uint64_t v;
@@ -1426,6 +1440,12 @@ static int check_ld_abs(struct venv *env, const struct bpf_insn *insn)
 	err = kbpf_v_check_read(env, 6);
 	if (err)
 		return err;
+	if (env->cur->lock_map) {
+		kbpf_vlog_printf(
+			env->log,
+			"BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region\n");
+		return -KBPF_EINVAL;
+	}
 	if (env->cur->nr_refs) {
 		kbpf_vlog_printf(
 			env->log,
@@ -1493,12 +1513,16 @@ static void mark_null(struct vstate *st, uint32_t id, bool is_null)
 				kbpf_v_mark_const(r, 0);
 			} else {
 				/*
-				 * As Linux (no spin locks here): the id has
-				 * done its job, and dropping it lets states
-				 * of different lookups compare equal.
+				 * As Linux: the id has done its job, and
+				 * dropping it lets states of different
+				 * lookups compare equal; a value with a
+				 * bpf_spin_lock keeps it, to tell whose lock
+				 * an unlock names.
 				 */
 				r->flags &= (uint8_t)~VF_NULL;
-				r->id = 0;
+				if (r->type != T_MAP_VALUE || !r->map ||
+				    !kbpf_map_has_spin_lock(r->map))
+					r->id = 0;
 			}
 		}
 	});

@@ -155,6 +155,13 @@ struct vstate {
 	uint32_t insn;
 	uint32_t hit_cnt, miss_cnt;
 	bool speculative; /* a mispredicted branch (loaders without CAP_PERFMON) */
+	/*
+	 * The bpf_spin_lock held (Linux's active_locks, at most one for a
+	 * helper-taken lock): the map of the value and the id of the value
+	 * pointer it was taken through; @lock_map NULL: none held.
+	 */
+	const struct kbpf_map *lock_map;
+	uint32_t lock_id;
 	struct vstate *next;
 	/*
 	 * The path since the last explored state (a segment): its first

@@ -26,6 +26,7 @@
 #include "kbpf/host.h"
 #include "kbpf/disasm.h"
 #include "kbpf/interp.h"
+#include "kbpf/uapi/btf.h"
 #include "core/prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
@@ -57,13 +58,19 @@
 	I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_FUNC, 0, o), I(0, 0, 0, 0, 0)
 #define ATOMIC_ADD(sz, d, s, o) I(BPF_STX | BPF_ATOMIC | (sz), d, s, o, BPF_ADD)
 
-/* Maps: 0 ARRAY 4/16 x4, 1 HASH 8/8, 2 ARRAY rdonly-prog 4/8, 3 RINGBUF, 4 PROG_ARRAY. */
+/*
+ * Maps: 0 ARRAY 4/16 x4, 1 HASH 8/8, 2 ARRAY rdonly-prog 4/8, 3 RINGBUF,
+ * 4 PROG_ARRAY, 5 ARRAY 4/12 x4 and 6 HASH 4/12 whose value is
+ * struct { int cnt; struct bpf_spin_lock l; int x; } (BTF), lock at 4.
+ */
 #define M_ARR 0
 #define M_HASH 1
 #define M_RO 2
 #define M_RB 3
 #define M_PA 4
-#define NR_MAPS 5
+#define M_LOCK 5
+#define M_LOCKH 6
+#define NR_MAPS 7
 
 /* r0 = lookup(map k, key 0 on the stack at r10-4) */
 #define LOOKUP(k)                                                           \
@@ -76,6 +83,11 @@
 /* r0 = ringbuf_reserve(rb, 8, 0) */
 #define RESERVE \
 	LDMAP(1, M_RB), MOV(2, 8), MOV(3, 0), CALL(BPF_FUNC_ringbuf_reserve)
+/* r0 = lookup(map k, key 0) of the 4-byte-key lock maps, r6 = r0 */
+#define LOOKUP_LOCK(k) LOOKUP(k), MOVR(6, 0)
+/* r1 = r6 + off; call bpf_spin_lock/unlock */
+#define LOCK(off) MOVR(1, 6), ALU(BPF_ADD, 1, off), CALL(BPF_FUNC_spin_lock)
+#define UNLOCK(off) MOVR(1, 6), ALU(BPF_ADD, 1, off), CALL(BPF_FUNC_spin_unlock)
 #define XDP_PTRS LDX(BPF_W, 2, 1, 0), LDX(BPF_W, 3, 1, 4)
 #define SKB_PTRS LDX(BPF_W, 2, 1, 76), LDX(BPF_W, 3, 1, 80)
 
@@ -436,31 +448,148 @@ static const struct vcase cases[] = {
 	     LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 5), JI(BPF_JSLE, 7, 8, 1),
 	     MOV(8, 0), MOVR(1, 7), JI(BPF_JGE, 1, 16, 1), ALUR(BPF_ADD, 0, 1),
 	     MOV(0, 0), EXIT),
+	/* ---------------- bpf_spin_lock ---------------- */
+	CASE("spin_lock_counter", CLS, 0, 1, 0, LOOKUP_LOCK(M_LOCK), LOCK(4),
+	     LDX(BPF_W, 1, 6, 0), ALU(BPF_ADD, 1, 1), STX(BPF_W, 6, 1, 0),
+	     LDX(BPF_W, 1, 6, 8), UNLOCK(4), MOV(0, 0), EXIT),
+	CASE("spin_lock_hash_checked", CLS, 0, 1, 0, LOOKUP_LOCK(M_LOCKH),
+	     JI(BPF_JEQ, 6, 0, 7), LOCK(4), ST(BPF_W, 6, 0, 1), UNLOCK(4),
+	     MOV(0, 0), EXIT),
+	CASE("spin_lock_xdp", XDP, 0, 1, 0, LOOKUP_LOCK(M_LOCK), LOCK(4),
+	     UNLOCK(4), MOV(0, 2), EXIT),
+	CASE("spin_lock_branches", CLS, 0, 1, 0, LOOKUP_LOCK(M_LOCK),
+	     LDX(BPF_W, 7, 6, 0), LOCK(4), JI(BPF_JGT, 7, 5, 2),
+	     ST(BPF_W, 6, 0, 1), JA(1), ST(BPF_W, 6, 8, 2), UNLOCK(4),
+	     MOV(0, 0), EXIT),
+	CASE("spin_lock_wrong_off", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK), LOCK(0),
+	     UNLOCK(0), MOV(0, 0), EXIT),
+	CASE("spin_lock_twice", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK), LOCK(4),
+	     LOCK(4), UNLOCK(4), MOV(0, 0), EXIT),
+	CASE("spin_unlock_unlocked", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     UNLOCK(4), MOV(0, 0), EXIT),
+	CASE("spin_lock_exit_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK), LOCK(4),
+	     MOV(0, 0), EXIT),
+	CASE("spin_lock_helper_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     LOCK(4), CALL(BPF_FUNC_ktime_get_ns), UNLOCK(4), MOV(0, 0), EXIT),
+	CASE("spin_lock_tail_call_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     LOCK(4), LDMAP(2, M_PA), MOV(3, 0), CALL(BPF_FUNC_tail_call),
+	     UNLOCK(4), MOV(0, 0), EXIT),
+	CASE("spin_lock_subprog_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     LOCK(4), CALLP(5), UNLOCK(4), MOV(0, 0), EXIT, MOV(0, 1), EXIT),
+	CASE("spin_lock_subprog_unlocks", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     LOCK(4), MOVR(1, 6), CALLP(2), MOV(0, 0), EXIT, MOVR(6, 1),
+	     UNLOCK(4), MOV(0, 0), EXIT),
+	CASE("spin_lock_load_word", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     LDX(BPF_W, 0, 6, 4), EXIT),
+	CASE("spin_lock_store_word", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     ST(BPF_W, 6, 4, 0), MOV(0, 0), EXIT),
+	CASE("spin_lock_load_dw_over", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     LDX(BPF_DW, 0, 6, 0), EXIT),
+	CASE("spin_lock_load_x", CLS, 0, 1, 0, LOOKUP_LOCK(M_LOCK),
+	     LDX(BPF_W, 0, 6, 8), EXIT),
+	CASE("spin_lock_no_btf", CLS, 0, 0, 1, LOOKUP_LOCK(M_ARR), LOCK(4),
+	     UNLOCK(4), MOV(0, 0), EXIT),
+	CASE("spin_lock_var_off", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     LDX(BPF_W, 7, 6, 0), ALU(BPF_AND, 7, 4), MOVR(1, 6),
+	     ALUR(BPF_ADD, 1, 7), CALL(BPF_FUNC_spin_lock), MOV(0, 0), EXIT),
+	CASE("spin_lock_stack", CLS, 0, 0, 1, MOVR(1, 10), ALU(BPF_ADD, 1, -8),
+	     CALL(BPF_FUNC_spin_lock), MOV(0, 0), EXIT),
+	CASE("spin_lock_unchecked", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCKH), LOCK(4),
+	     UNLOCK(4), MOV(0, 0), EXIT),
+	CASE("spin_unlock_other_lookup", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCKH),
+	     JI(BPF_JEQ, 6, 0, 18), MOVR(8, 6), LOOKUP_LOCK(M_LOCKH),
+	     JI(BPF_JEQ, 6, 0, 8), MOVR(1, 8), ALU(BPF_ADD, 1, 4),
+	     CALL(BPF_FUNC_spin_lock), UNLOCK(4), MOV(0, 0), EXIT, MOV(0, 0),
+	     EXIT),
+	CASE("spin_lock_socket_filter", SF, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     LOCK(4), UNLOCK(4), MOV(0, 0), EXIT),
+	CASE("spin_lock_kprobe", KP, 0, 0, 1, LOOKUP_LOCK(M_LOCK), LOCK(4),
+	     UNLOCK(4), MOV(0, 0), EXIT),
+	CASE("spin_lock_value_to_helper", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     MOV(1, 0), STX(BPF_W, 10, 1, -4), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
+	     MOVR(3, 6), MOV(4, 0), LDMAP(1, M_LOCK),
+	     CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
+	CASE("spin_lock_lookup_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     LOCK(4), LOOKUP(M_LOCK), UNLOCK(4), MOV(0, 0), EXIT),
 };
 
 /* ---- loading ---- */
 
 static long maps[2][NR_MAPS];
 
+/*
+ * BTF of the lock maps: [1] int, [2] struct bpf_spin_lock { int val; },
+ * [3] struct v { int cnt; struct bpf_spin_lock l; int x; }.
+ */
+static long lock_btf(int side)
+{
+	static const uint32_t types[] = {
+		1,  BTF_KIND_INT << 24,
+		4,  BTF_INT_SIGNED << 24 | 32,
+		5,  BTF_KIND_STRUCT << 24 | 1,
+		4,  19,
+		1,  0,
+		23, BTF_KIND_STRUCT << 24 | 3,
+		12, 25,
+		1,  0,
+		29, 2,
+		32, 31,
+		1,  64,
+	};
+	static const char strs[] = "\0int\0bpf_spin_lock\0val\0v\0cnt\0l\0x";
+	static uint8_t blob[24 + sizeof(types) + sizeof(strs)];
+	uint32_t hdr[6] = { 0x0001eb9f,	   24,		0, sizeof(types),
+			    sizeof(types), sizeof(strs) };
+	union bpf_attr a;
+
+	memcpy(blob, hdr, 24);
+	memcpy(blob + 24, types, sizeof(types));
+	memcpy(blob + 24 + sizeof(types), strs, sizeof(strs));
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)blob;
+	a.btf_size = sizeof(blob);
+	return side_bpf(side, BPF_BTF_LOAD, &a);
+}
+
 static int create_maps(int side)
 {
 	static const struct {
 		uint32_t t, ks, vs, max, flags;
+		bool btf;
 	} spec[NR_MAPS] = {
-		{ BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0 },
-		{ BPF_MAP_TYPE_HASH, 8, 8, 16, 0 },
-		{ BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG },
-		{ BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0 },
-		{ BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0 },
+		{ BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0, false },
+		{ BPF_MAP_TYPE_HASH, 8, 8, 16, 0, false },
+		{ BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG, false },
+		{ BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0, false },
+		{ BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, false },
+		{ BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0, true },
+		{ BPF_MAP_TYPE_HASH, 4, 12, 4, 0, true },
 	};
+	long btf = lock_btf(side);
 
+	if (btf < 0)
+		return (int)btf;
 	for (int i = 0; i < NR_MAPS; i++) {
-		maps[side][i] = side_create(side, spec[i].t, spec[i].ks,
-					    spec[i].vs, spec[i].max,
-					    spec[i].flags, 0, NULL);
-		if (maps[side][i] < 0)
+		union bpf_attr a;
+
+		memset(&a, 0, sizeof(a));
+		a.map_type = spec[i].t;
+		a.key_size = spec[i].ks;
+		a.value_size = spec[i].vs;
+		a.max_entries = spec[i].max;
+		a.map_flags = spec[i].flags;
+		if (spec[i].btf) {
+			a.btf_fd = (uint32_t)btf;
+			a.btf_key_type_id = 1;
+			a.btf_value_type_id = 3;
+		}
+		maps[side][i] = side_bpf(side, BPF_MAP_CREATE, &a);
+		if (maps[side][i] < 0) {
+			side_close(side, btf);
 			return (int)maps[side][i];
+		}
 	}
+	side_close(side, btf);
 	return 0;
 }
 
