@@ -32,9 +32,13 @@
  * Which mode a run gets: the runner's @mode (kbpf_interp_args), except
  * that a program kbpf's verifier could not prove (kbpf_host.verifier
  * FALLBACK) always runs checked, and a program it proved (the host's
- * policy ENFORCE or FALLBACK) always runs fast, even when its runner asks
- * for checked mode (BPF_PROG_TEST_RUN does): the proof replaces the
- * checks, as Linux runs what its verifier accepted unchecked. Unverified
+ * policy ENFORCE or FALLBACK) for a loader with CAP_PERFMON always runs
+ * fast, even when its runner asks for checked mode (BPF_PROG_TEST_RUN
+ * does): the proof replaces the checks, as Linux runs what its verifier
+ * accepted unchecked. A proved program of a loader without CAP_PERFMON
+ * gets the mode its runner asks for: Linux's verifier also rewrites such
+ * programs against speculation (Spectre v1 masking, v4 barriers), kbpf's
+ * does not, and checked runs keep their address clamping. Unverified
  * programs (kbpf_host.verifier OFF) get the mode their runner asks for.
  *
  * Native code (docs/design/jit.md): where the host gives executable memory

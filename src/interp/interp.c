@@ -1481,6 +1481,20 @@ enum {
 #undef INTERP_TAINT
 #pragma GCC diagnostic pop
 
+/*
+ * Whether kbpf's verifier proved @prog for a loader with CAP_PERFMON, so
+ * that its runs may be fast (natively, with a JIT) even when the runner
+ * asks for checked mode. For a loader without it Linux's verifier also
+ * rewrites the program against speculation (Spectre v1 masking, v4
+ * barriers; bypass_spec_v1/v4 false), which kbpf's does not: such
+ * programs keep the checked runs' address clamping and pointer rules.
+ */
+static KBPF_ALWAYS_INLINE bool
+interp_proof_replaces_checks(const struct kbpf_prog *prog)
+{
+	return prog->verified && (prog->priv & KBPF_PRIV_PERFMON);
+}
+
 /* run->call_func: run the callback at @insn_off in a new frame. */
 static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 				 uint64_t r1, uint64_t r2, uint64_t r3,
@@ -1594,10 +1608,11 @@ static KBPF_NOINLINE int interp_run(struct kbpf_prog *prog,
 	st.may_goto = INTERP_MAY_GOTO_LOOPS;
 	/*
 	 * A program the verifier could not prove runs checked (FALLBACK); one
-	 * it proved runs fast whatever its runner asks: the proof replaces
-	 * the checks (interp.h).
+	 * it proved for a loader with CAP_PERFMON runs fast whatever its
+	 * runner asks: the proof replaces the checks (interp.h).
 	 */
-	st.checked = (args->mode == KBPF_INTERP_CHECKED && !prog->verified) ||
+	st.checked = (args->mode == KBPF_INTERP_CHECKED &&
+		      !interp_proof_replaces_checks(prog)) ||
 		     prog->checked_only;
 	st.nr_regions = 0;
 	st.nr_inner_maps = 0;
@@ -1720,7 +1735,8 @@ interp_run_any(struct kbpf_prog *prog, const struct kbpf_host *host,
 	       const struct kbpf_interp_args *args, uint64_t *ret)
 {
 	if (prog->jit && !prog->checked_only &&
-	    (args->mode == KBPF_INTERP_FAST || prog->verified))
+	    (args->mode == KBPF_INTERP_FAST ||
+	     interp_proof_replaces_checks(prog)))
 		return prog->jit_run(prog, host, args, ret);
 	return interp_run(prog, host, args, ret);
 }

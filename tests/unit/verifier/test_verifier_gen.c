@@ -901,8 +901,8 @@ static void fuzz_maps(uint64_t *st)
  * packet (socket filter, XDP) or random registers (kprobe). Returns the
  * run's result (-EFAULT: the checked interpreter stopped a bad access).
  */
-static long run_checked(uint64_t *st, long fd, struct kbpf_prog *prog,
-			uint32_t type)
+static long run_checked_as(uint64_t *st, long fd, struct kbpf_prog *prog,
+			   uint32_t type)
 {
 	uint8_t pkt[256], out[512];
 	uint32_t len = 14 + rn(st, 200);
@@ -926,6 +926,22 @@ static long run_checked(uint64_t *st, long fd, struct kbpf_prog *prog,
 	a.test.data_size_out = sizeof(out);
 	a.test.repeat = 1;
 	return side_bpf(SIDE_KBPF, BPF_PROG_TEST_RUN, &a);
+}
+
+/*
+ * A program kbpf's verifier proved runs fast whatever its runner asks
+ * (interp.h): these runs want the checks, so they see it as unproved.
+ */
+static long run_checked(uint64_t *st, long fd, struct kbpf_prog *prog,
+			uint32_t type)
+{
+	bool proved = prog->verified;
+	long r;
+
+	prog->verified = false;
+	r = run_checked_as(st, fd, prog, type);
+	prog->verified = proved;
+	return r;
 }
 
 static void print_prog(const struct gen *g)
@@ -1087,6 +1103,9 @@ KBPF_TEST(
 	T_ASSERT(g);
 	if (create_maps(SIDE_KBPF))
 		T_FAIL("creating maps on kbpf");
+	/* KBPF_VSOUND_DUMP=i: program i, and the kernel's answer to it. */
+	if (getenv("KBPF_VSOUND_DUMP") && create_maps(SIDE_KERNEL))
+		T_FAIL("creating maps on the kernel");
 	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
 	for (int i = 0; i < total; i++) {
 		uint32_t r = rn(&st, 10);
@@ -1103,6 +1122,20 @@ KBPF_TEST(
 			continue;
 		}
 		accepted++;
+		if (getenv("KBPF_VSOUND_DUMP") &&
+		    atoi(getenv("KBPF_VSOUND_DUMP")) == i) {
+			char kl[256], bl[256];
+			struct kbpf_prog *kp;
+			long k = load(SIDE_KERNEL, g, up, &kp);
+
+			why_line(logs[0], kl, sizeof(kl));
+			why_line(logs[1], bl, sizeof(bl));
+			printf("#%d (type %u%s): kernel %ld [%s], kbpf [%s]\n",
+			       i, type, up ? ", no CAP_PERFMON" : "", k, kl,
+			       bl);
+			side_close(SIDE_KERNEL, k);
+			print_prog(g);
+		}
 		for (int run = 0; run < nruns; run++) {
 			long rr;
 
