@@ -223,6 +223,7 @@ void kbpf_posix_reset(void)
 {
 	posix_unpin_all();
 	kbpf_posix_cgroups_release();
+	kbpf_posix_owners_release();
 	for (;;) {
 		int fd = -1;
 

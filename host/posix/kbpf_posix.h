@@ -428,8 +428,30 @@ void kbpf_posix_follow_cpu(int on);
 void kbpf_posix_cgroups_release(void);
 
 /**
+ * Owners of local storage (owners.c): tasks are threads named by pidfds,
+ * sockets and inodes those of the process's fds, cgroups cgroup2
+ * directories; each is a record of the host whose address is the owner
+ * programs pass to the storage helpers.
+ * kbpf_posix_task_self() - the calling thread as a task owner (a
+ * kbpf_host.current_task for kbpf_posix_set_task_hooks(), so that
+ * bpf_get_current_task_btf gives what bpf_task_storage_get takes); the
+ * thread's storage is freed when it exits. 0 if out of memory.
+ * kbpf_posix_owner_of() - the owner of KBPF_OWNER_* @kind that @fd names
+ * (the record stays until it dies), or 0 if @fd names none.
+ * kbpf_posix_owner_kill() - the owner @fd names dies now (a socket being
+ * destroyed): kbpf_local_storage_owner_free() frees its storage. 0,
+ * -ENOENT if the host never met it, or owner_fd_get's errno.
+ * kbpf_posix_owners_release() - every owner dies (kbpf_posix_reset() too).
+ */
+uint64_t kbpf_posix_task_self(const struct kbpf_host *h);
+uint64_t kbpf_posix_owner_of(int kind, int fd);
+int kbpf_posix_owner_kill(int kind, int fd);
+void kbpf_posix_owners_release(void);
+
+/**
  * kbpf_posix_reset() - remove every pin, release every cgroup kbpf keeps
- * programs for (detaching them, as an rmdir would: kbpf_cgroup_release())
+ * programs for (detaching them, as an rmdir would: kbpf_cgroup_release()),
+ * let every owner of local storage die (kbpf_posix_owners_release())
  * and close every kbpf fd still open (for tests between cases). Objects
  * then die when their last reference goes.
  */

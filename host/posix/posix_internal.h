@@ -51,6 +51,11 @@ void posix_jit_free(const struct kbpf_host *h, void *p, size_t size);
 unsigned long posix_read_lock(const struct kbpf_host *h);
 void posix_read_unlock(const struct kbpf_host *h, unsigned long state);
 void posix_defer_free(const struct kbpf_host *h, struct kbpf_rcu_head *head);
+/* Owners of local storage (owners.c). */
+int posix_owner_fd_get(const struct kbpf_host *h, int kind, int fd,
+		       uint64_t *owner);
+void posix_owner_put(const struct kbpf_host *h, int kind, uint64_t owner);
+void **posix_owner_storage(const struct kbpf_host *h, int kind, uint64_t owner);
 void posix_trace_write(const struct kbpf_host *h, const char *msg, size_t len);
 
 #endif /* KBPF_POSIX_INTERNAL_H */

@@ -49,6 +49,12 @@ struct kbpf_state;
 #define KBPF_FD_READ 0x1u /* reads allowed (cleared for BPF_F_WRONLY) */
 #define KBPF_FD_WRITE 0x2u /* writes allowed (cleared for BPF_F_RDONLY) */
 
+/* Kinds of local-storage owners (kbpf_host.owner_fd_get / owner_storage). */
+#define KBPF_OWNER_TASK 0 /* BPF_MAP_TYPE_TASK_STORAGE; fd: a pidfd */
+#define KBPF_OWNER_SOCK 1 /* BPF_MAP_TYPE_SK_STORAGE; fd: a socket */
+#define KBPF_OWNER_INODE 2 /* BPF_MAP_TYPE_INODE_STORAGE; fd: any file */
+#define KBPF_OWNER_CGROUP 3 /* BPF_MAP_TYPE_CGRP_STORAGE; fd: a cgroup dir */
+
 /* Pins (kbpf_host.pin / get_pinned): Linux's PATH_MAX and AT_FDCWD. */
 #define KBPF_PATH_MAX 4096
 #define KBPF_AT_FDCWD (-100)
@@ -421,6 +427,42 @@ struct kbpf_host {
 	 * cgroup id 0, as Linux does for a link whose cgroup is gone.
 	 */
 	uint64_t (*cgroup_id)(const struct kbpf_host *h, void *cgrp);
+	/*
+	 * Owners of local storage (BPF_MAP_TYPE_TASK_STORAGE, SK_STORAGE,
+	 * INODE_STORAGE and CGRP_STORAGE; include/kbpf/local_storage.h).
+	 * @kind is a KBPF_OWNER_* below; an owner is a non-zero value that
+	 * names one of the host's objects the way programs see it (a task as
+	 * current_task returns it, a socket, an inode, a cgroup). Each kind
+	 * the host does not have answers as if the callback were NULL.
+	 * owner_fd_get: the owner of @kind that user fd @fd names, for the
+	 * map commands of bpf(2), whose key is such an fd: a pidfd for a
+	 * task, a socket's fd, any fd for its inode, a cgroup directory's fd.
+	 * Store it in *@owner with a reference and return 0, or Linux's
+	 * errno: -EBADF (not open; not a pidfd; not a cgroup directory),
+	 * -ENOTSOCK (open but not a socket), -ENOENT (a pidfd whose task has
+	 * exited). Syscall path, but BPF_MAP_LOOKUP_ELEM calls it inside a
+	 * read-side section: must not sleep. If NULL, those commands answer
+	 * -EBADF, as Linux does for an fd of the wrong kind.
+	 * owner_put: drop that reference. Syscall path, possibly inside a
+	 * read-side section: must not sleep. Required with owner_fd_get.
+	 * owner_storage: the address of one pointer the host keeps in @owner
+	 * for kbpf, NULL until kbpf first stores there; or NULL when @owner is
+	 * not a live owner of @kind (the host checks what a program passes:
+	 * kbpf's verifier does not type the owner argument yet). While the
+	 * pointer is not NULL, it is kbpf's: the host calls
+	 * kbpf_local_storage_owner_free() when the owner dies, and from then
+	 * on answers NULL for it; the memory of the pointer must stay valid
+	 * until read-side sections that began before that call have ended
+	 * (free owners through a grace period, as defer_free does). Program
+	 * path: any CPU, must not sleep. If NULL, no owner has storage: the
+	 * storage_get helpers return NULL and storage_delete -EINVAL, as Linux
+	 * answers for a NULL owner.
+	 */
+	int (*owner_fd_get)(const struct kbpf_host *h, int kind, int fd,
+			    uint64_t *owner);
+	void (*owner_put)(const struct kbpf_host *h, int kind, uint64_t owner);
+	void **(*owner_storage)(const struct kbpf_host *h, int kind,
+				uint64_t owner);
 	/*
 	 * The current task's pid namespace as user space names it: the
 	 * st_dev and st_ino of /proc/self/ns/pid. Return 0, or -ENOENT when

@@ -47,6 +47,7 @@
 #include "interp.h"
 #include "packet.h"
 #include "cgroup.h"
+#include "local_storage.h"
 #include "loader.h"
 #include "disasm.h"
 #include "uapi/bpf.h"

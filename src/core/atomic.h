@@ -103,6 +103,15 @@ static inline void *kbpf_xchg_ptr(void *p, void *v)
 					memory_order_acq_rel);
 }
 
+/* Compare-and-exchange of a pointer slot, full ordering; returns the old value. */
+static inline void *kbpf_cmpxchg_ptr(void *p, void *old, void *new)
+{
+	atomic_compare_exchange_strong_explicit(KBPF_ATOMIC_PTR(p), &old, new,
+						memory_order_seq_cst,
+						memory_order_seq_cst);
+	return old;
+}
+
 /* Compare-and-exchange with full ordering; returns the old value. */
 static inline uint64_t kbpf_cmpxchg_u64(void *p, uint64_t old, uint64_t new)
 {

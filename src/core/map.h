@@ -117,6 +117,11 @@ struct kbpf_map_ops {
 			  const void *value, uint64_t flags);
 	int (*sys_lookup_and_delete)(struct kbpf_map *map, const void *key,
 				     void *value, uint64_t flags);
+	/*
+	 * BPF_MAP_DELETE_ELEM for types whose syscall key is not the
+	 * program's (local storage: the owner's fd). NULL: delete_elem().
+	 */
+	int (*sys_delete)(struct kbpf_map *map, const void *key);
 	/* Batch commands; @uattr is the user's attr for count/out_batch write-back. */
 	int (*lookup_batch)(struct kbpf_map *map, const union bpf_attr *attr,
 			    union bpf_attr *uattr);

@@ -57,6 +57,7 @@ enum kbpf_arg_kind {
 	KBPF_ARG_PTR_TO_UNINIT_MEM_OR_NULL, /* writable bytes or NULL (size 0) */
 	KBPF_ARG_PTR_TO_DYNPTR_RDONLY, /* struct bpf_dynptr the helper only reads */
 	KBPF_ARG_PTR_TO_SPIN_LOCK, /* the bpf_spin_lock of a map value */
+	KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL, /* value_size readable bytes, or NULL */
 };
 
 /* Result kinds of a helper prototype. */

@@ -861,6 +861,15 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 #define XDP_TYPES (1ULL << BPF_PROG_TYPE_XDP)
 
 /*
+ * Who may call the local storage helpers (measured on 6.18 by
+ * test_local_storage_diff's storage_helper_availability_vs_kernel).
+ */
+#define STORAGE_TASK_TYPES TRACING_TYPES
+#define STORAGE_CGRP_TYPES TRACING_TYPES
+#define STORAGE_SK_TYPES SKB_TYPES
+#define STORAGE_INODE_TYPES (1ULL << BPF_PROG_TYPE_LSM)
+
+/*
  * One table entry: id, implementation, result kind, GPL-only, program
  * types, argument kinds. The loader's privilege each needs is in
  * helper_priv below, one place for Linux's tiers.
@@ -969,6 +978,38 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_NONE),
 	HELPER(get_current_task_btf, h_get_current_task, KBPF_RET_INTEGER, true,
 	       0, KBPF_ARG_NONE),
+	/*
+	 * Local storage (storage.c). The owner is a BTF pointer in Linux;
+	 * kbpf's verifier takes it as any value and the host checks it.
+	 */
+	HELPER(task_storage_get, kbpf_helper_task_storage_get,
+	       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, false, STORAGE_TASK_TYPES,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR,
+	       KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL, KBPF_ARG_ANYTHING),
+	HELPER(task_storage_delete, kbpf_helper_task_storage_delete,
+	       KBPF_RET_INTEGER, false, STORAGE_TASK_TYPES,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR),
+	HELPER(cgrp_storage_get, kbpf_helper_cgrp_storage_get,
+	       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, false, STORAGE_CGRP_TYPES,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR,
+	       KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL, KBPF_ARG_ANYTHING),
+	HELPER(cgrp_storage_delete, kbpf_helper_cgrp_storage_delete,
+	       KBPF_RET_INTEGER, false, STORAGE_CGRP_TYPES,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR),
+	HELPER(sk_storage_get, kbpf_helper_sk_storage_get,
+	       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, false, STORAGE_SK_TYPES,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR,
+	       KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL, KBPF_ARG_ANYTHING),
+	HELPER(sk_storage_delete, kbpf_helper_sk_storage_delete,
+	       KBPF_RET_INTEGER, false, STORAGE_SK_TYPES,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR),
+	HELPER(inode_storage_get, kbpf_helper_inode_storage_get,
+	       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, false, STORAGE_INODE_TYPES,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR,
+	       KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL, KBPF_ARG_ANYTHING),
+	HELPER(inode_storage_delete, kbpf_helper_inode_storage_delete,
+	       KBPF_RET_INTEGER, false, STORAGE_INODE_TYPES,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR),
 	/* Tracing types and syscall programs (measured); GPL-only. */
 	HELPER(get_stackid, h_get_stackid, KBPF_RET_INTEGER, true,
 	       TRACING_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR,

@@ -60,4 +60,18 @@ uint64_t kbpf_helper_user_ringbuf_drain(struct kbpf_run *run, uint64_t map,
 					uint64_t fn, uint64_t ctx,
 					uint64_t flags, uint64_t r5);
 
+/* The local storage helpers (107, 108, 145, 146, 156, 157, 210, 211): storage.c */
+#define KBPF_STORAGE_HELPER(name)                                   \
+	uint64_t kbpf_helper_##name##_storage_get(                  \
+		struct kbpf_run *run, uint64_t map, uint64_t owner, \
+		uint64_t value, uint64_t flags, uint64_t r5);       \
+	uint64_t kbpf_helper_##name##_storage_delete(               \
+		struct kbpf_run *run, uint64_t map, uint64_t owner, \
+		uint64_t r3, uint64_t r4, uint64_t r5);
+KBPF_STORAGE_HELPER(task)
+KBPF_STORAGE_HELPER(sk)
+KBPF_STORAGE_HELPER(inode)
+KBPF_STORAGE_HELPER(cgrp)
+#undef KBPF_STORAGE_HELPER
+
 #endif /* KBPF_HELPERS_INTERNAL_H */

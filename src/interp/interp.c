@@ -1102,6 +1102,10 @@ static int interp_check_args(const struct interp_state *st,
 			    !interp_access_ok(st, v, map->key_size, false))
 				return -KBPF_EFAULT;
 			break;
+		case KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL:
+			if (!v)
+				break;
+			/* fall through */
 		case KBPF_ARG_PTR_TO_MAP_VALUE:
 		case KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
 			if (!map ||

@@ -405,6 +405,7 @@ static uint64_t taint_arg_size(const struct kbpf_map *map,
 	case KBPF_ARG_PTR_TO_MAP_KEY:
 		return map ? map->key_size : 0;
 	case KBPF_ARG_PTR_TO_MAP_VALUE:
+	case KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL:
 	case KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
 		return map ? map->value_size : 0;
 	case KBPF_ARG_PTR_TO_MEM:
@@ -498,6 +499,7 @@ static int taint_call_args(struct interp_state *st, const struct kbpf_helper *h,
 			/* fall through */
 		case KBPF_ARG_PTR_TO_MAP_KEY:
 		case KBPF_ARG_PTR_TO_MAP_VALUE:
+		case KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL:
 		case KBPF_ARG_PTR_TO_MEM:
 		case KBPF_ARG_PTR_TO_MEM_OR_NULL:
 		case KBPF_ARG_CONST_STR:

@@ -199,6 +199,21 @@ static int map_type_check_btf(const struct kbpf_map *map, const uint8_t *key,
 								-KBPF_EINVAL;
 	case BPF_MAP_TYPE_BLOOM_FILTER:
 		return key ? -KBPF_EINVAL : 0;
+	case BPF_MAP_TYPE_SK_STORAGE:
+	case BPF_MAP_TYPE_INODE_STORAGE:
+	case BPF_MAP_TYPE_TASK_STORAGE:
+	case BPF_MAP_TYPE_CGRP_STORAGE:
+		/* Linux's btf_type_is_i32(): a 4-byte, 32-bit INT key. */
+		if (!key)
+			return -KBPF_EINVAL;
+		memcpy(&kind, key + 4, 4);
+		memcpy(&data, key + 8, 4);
+		if (BTF_INFO_KIND(kind) != BTF_KIND_INT || data != 4)
+			return -KBPF_EINVAL;
+		memcpy(&data, key + KBPF_BTF_REC_SIZE, 4);
+		return BTF_INT_BITS(data) == 32 && !BTF_INT_OFFSET(data) ?
+			       0 :
+			       -KBPF_EINVAL;
 	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
 	case BPF_MAP_TYPE_CGROUP_ARRAY:
 	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
@@ -222,6 +237,10 @@ static bool map_type_has_check_btf(uint32_t type)
 	case BPF_MAP_TYPE_PERCPU_ARRAY:
 	case BPF_MAP_TYPE_LPM_TRIE:
 	case BPF_MAP_TYPE_BLOOM_FILTER:
+	case BPF_MAP_TYPE_SK_STORAGE:
+	case BPF_MAP_TYPE_INODE_STORAGE:
+	case BPF_MAP_TYPE_TASK_STORAGE:
+	case BPF_MAP_TYPE_CGRP_STORAGE:
 	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
 	case BPF_MAP_TYPE_CGROUP_ARRAY:
 	case BPF_MAP_TYPE_ARRAY_OF_MAPS:

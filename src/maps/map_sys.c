@@ -238,8 +238,12 @@ long kbpf_sys_map_delete_elem(const struct kbpf_host *h, union bpf_attr *attr,
 	err = map_copy_key(h, map, attr->key, &key);
 	if (err)
 		goto put;
-	err = map->ops->delete_elem ? (int)map->ops->delete_elem(map, key) :
-				      -KBPF_EINVAL;
+	if (map->ops->sys_delete)
+		err = map->ops->sys_delete(map, key);
+	else if (map->ops->delete_elem)
+		err = (int)map->ops->delete_elem(map, key);
+	else
+		err = -KBPF_EINVAL;
 	map_free_key(h, map, key);
 put:
 	kbpf_map_put(map);

@@ -321,6 +321,13 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 		}
 		m->map = r->map;
 		return 0;
+	case KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL:
+		/* The storage helpers' init value (Linux: may be NULL). */
+		if (r->type == T_SCALAR && kbpf_scalar_is_const(&r->s) &&
+		    !r->s.var.value)
+			return 0;
+		kind = KBPF_ARG_PTR_TO_MAP_VALUE;
+		/* fallthrough */
 	case KBPF_ARG_PTR_TO_MAP_KEY:
 	case KBPF_ARG_PTR_TO_MAP_VALUE:
 	case KBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The local storage helpers (Linux's bpf_{task,sk,inode,cgrp}_storage_get
+ * and _delete): bpf_*_storage_get(map, owner, value, flags) returns the
+ * owner's value in the map, creating it from @value (NULL: zeros) with
+ * BPF_LOCAL_STORAGE_GET_F_CREATE, and bpf_*_storage_delete(map, owner)
+ * removes it. The maps are src/maps/local_storage.c.
+ *
+ * The owner is what the host names a task, socket, inode or cgroup
+ * (kbpf_host.owner_storage); Linux's verifier types it as a BTF pointer
+ * (PTR_TO_BTF_ID). Until kbpf's verifier has those, the prototypes take
+ * it as KBPF_ARG_UNSAFE_PTR and the host checks it: an owner the host
+ * does not know is Linux's NULL owner (get: NULL; delete: -EINVAL).
+ */
+#include "helpers_internal.h"
+#include "maps/local_storage.h"
+
+#define MAP(p) ((struct kbpf_map *)(uintptr_t)(p))
+#define PTR(p) ((void *)(uintptr_t)(p))
+
+static uint64_t storage_get(struct kbpf_run *run, uint32_t type, uint64_t map,
+			    uint64_t owner, uint64_t value, uint64_t flags)
+{
+	void *v = kbpf_local_storage_get(MAP(map), type, owner, PTR(value),
+					 flags);
+
+	if (v)
+		kbpf_run_add_map_value(run, MAP(map), v);
+	return (uint64_t)(uintptr_t)v;
+}
+
+uint64_t kbpf_helper_task_storage_get(struct kbpf_run *run, uint64_t map,
+				      uint64_t task, uint64_t value,
+				      uint64_t flags, uint64_t r5)
+{
+	return storage_get(run, BPF_MAP_TYPE_TASK_STORAGE, map, task, value,
+			   flags);
+}
+
+uint64_t kbpf_helper_task_storage_delete(struct kbpf_run *run, uint64_t map,
+					 uint64_t task, uint64_t r3,
+					 uint64_t r4, uint64_t r5)
+{
+	return (uint64_t)kbpf_local_storage_delete(
+		MAP(map), BPF_MAP_TYPE_TASK_STORAGE, task);
+}
+
+uint64_t kbpf_helper_sk_storage_get(struct kbpf_run *run, uint64_t map,
+				    uint64_t sk, uint64_t value, uint64_t flags,
+				    uint64_t r5)
+{
+	return storage_get(run, BPF_MAP_TYPE_SK_STORAGE, map, sk, value, flags);
+}
+
+uint64_t kbpf_helper_sk_storage_delete(struct kbpf_run *run, uint64_t map,
+				       uint64_t sk, uint64_t r3, uint64_t r4,
+				       uint64_t r5)
+{
+	return (uint64_t)kbpf_local_storage_delete(MAP(map),
+						   BPF_MAP_TYPE_SK_STORAGE, sk);
+}
+
+uint64_t kbpf_helper_inode_storage_get(struct kbpf_run *run, uint64_t map,
+				       uint64_t inode, uint64_t value,
+				       uint64_t flags, uint64_t r5)
+{
+	return storage_get(run, BPF_MAP_TYPE_INODE_STORAGE, map, inode, value,
+			   flags);
+}
+
+uint64_t kbpf_helper_inode_storage_delete(struct kbpf_run *run, uint64_t map,
+					  uint64_t inode, uint64_t r3,
+					  uint64_t r4, uint64_t r5)
+{
+	return (uint64_t)kbpf_local_storage_delete(
+		MAP(map), BPF_MAP_TYPE_INODE_STORAGE, inode);
+}
+
+uint64_t kbpf_helper_cgrp_storage_get(struct kbpf_run *run, uint64_t map,
+				      uint64_t cgrp, uint64_t value,
+				      uint64_t flags, uint64_t r5)
+{
+	return storage_get(run, BPF_MAP_TYPE_CGRP_STORAGE, map, cgrp, value,
+			   flags);
+}
+
+uint64_t kbpf_helper_cgrp_storage_delete(struct kbpf_run *run, uint64_t map,
+					 uint64_t cgrp, uint64_t r3,
+					 uint64_t r4, uint64_t r5)
+{
+	return (uint64_t)kbpf_local_storage_delete(
+		MAP(map), BPF_MAP_TYPE_CGRP_STORAGE, cgrp);
+}
