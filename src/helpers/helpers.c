@@ -862,11 +862,17 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 
 /*
  * Who may call the local storage helpers (measured on 6.18 by
- * test_local_storage_diff's storage_helper_availability_vs_kernel).
+ * test_local_storage_diff's storage_helper_availability_vs_kernel over
+ * 13 program types): task and cgroup storage are base helpers (Linux's
+ * CAP_BPF tier); sk storage is for tc, cgroup skb and syscall programs
+ * (and socket program types kbpf does not have); inode storage for LSM
+ * programs only, which kbpf does not have either.
  */
-#define STORAGE_TASK_TYPES TRACING_TYPES
-#define STORAGE_CGRP_TYPES TRACING_TYPES
-#define STORAGE_SK_TYPES SKB_TYPES
+#define STORAGE_TASK_TYPES 0
+#define STORAGE_CGRP_TYPES 0
+#define STORAGE_SK_TYPES                                 \
+	(TC_TYPES | (1ULL << BPF_PROG_TYPE_CGROUP_SKB) | \
+	 (1ULL << BPF_PROG_TYPE_SYSCALL))
 #define STORAGE_INODE_TYPES (1ULL << BPF_PROG_TYPE_LSM)
 
 /*
@@ -905,7 +911,11 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 	 (id) == BPF_FUNC_current_task_under_cgroup ||                        \
 	 (id) == BPF_FUNC_jiffies64 || (id) == BPF_FUNC_get_cgroup_classid || \
 	 (id) == BPF_FUNC_get_current_cgroup_id ||                            \
-	 (id) == BPF_FUNC_get_current_ancestor_cgroup_id)
+	 (id) == BPF_FUNC_get_current_ancestor_cgroup_id ||                   \
+	 (id) == BPF_FUNC_task_storage_get ||                                 \
+	 (id) == BPF_FUNC_task_storage_delete ||                              \
+	 (id) == BPF_FUNC_cgrp_storage_get ||                                 \
+	 (id) == BPF_FUNC_cgrp_storage_delete)
 #define HELPER_NEEDS_PERFMON(id)                                            \
 	((id) == BPF_FUNC_trace_printk || (id) == BPF_FUNC_trace_vprintk || \
 	 (id) == BPF_FUNC_snprintf || (id) == BPF_FUNC_get_current_task ||  \

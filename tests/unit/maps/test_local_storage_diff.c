@@ -891,6 +891,12 @@ KBPF_TEST(
 	close(fd);
 }
 
+static uint64_t made_up_task(const struct kbpf_host *h)
+{
+	(void)h;
+	return 0xdead0000ull;
+}
+
 KBPF_TEST(
 	local_storage_unknown_owner,
 	"an owner the host does not know (a program's made-up pointer) is Linux's NULL owner: get gives NULL, delete -EINVAL")
@@ -909,4 +915,122 @@ KBPF_TEST(
 	T_EQ(ret, 1000);
 	T_EQ(run_prog(SIDE_KBPF, prog[1], &ret), 0);
 	T_EQ((int)ret, -EINVAL);
+	/* A pointer that names nothing the host has. */
+	kbpf_posix_set_task_hooks(made_up_task, NULL);
+	T_EQ(run_prog(SIDE_KBPF, prog[0], &ret), 0);
+	T_EQ(ret, 1000);
+	T_EQ(run_prog(SIDE_KBPF, prog[1], &ret), 0);
+	T_EQ((int)ret, -EINVAL);
+	kbpf_posix_set_task_hooks(NULL, NULL);
+}
+
+/* ---- which program types may call the storage helpers ---- */
+
+/* 1 if @side lets a program of @ptype call @helper, 0 if not, -1 unknown. */
+static int helper_allowed(int side, uint32_t ptype, int helper, long map)
+{
+	struct bpf_insn p[8];
+	char log[1024];
+	union bpf_attr a;
+	int n = 0;
+	long fd;
+
+	p[n++] = I(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0,
+		   (int32_t)map);
+	p[n++] = I(0, 0, 0, 0, 0);
+	p[n++] = MOVK(2, 0);
+	p[n++] = MOVK(3, 0);
+	p[n++] = MOVK(4, 0);
+	p[n++] = CALL(helper);
+	p[n++] = MOVK(0, 0);
+	p[n++] = EXIT;
+	memset(&a, 0, sizeof(a));
+	a.prog_type = ptype;
+	if (ptype == BPF_PROG_TYPE_SYSCALL)
+		a.prog_flags = BPF_F_SLEEPABLE;
+	a.insn_cnt = (uint32_t)n;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = sizeof(log);
+	a.log_level = 1;
+	log[0] = 0;
+	fd = side_bpf(side, BPF_PROG_LOAD, &a);
+	side_close(side, fd);
+	if (fd == -EINVAL && strstr(log, "cannot use helper"))
+		return 0;
+	return 1;
+}
+
+KBPF_TEST(
+	storage_helper_availability_vs_kernel,
+	"which program types may call the eight storage helpers is the kernel's (Linux's 'cannot use helper' refusal, or not)")
+{
+	static const uint32_t ptypes[] = {
+		BPF_PROG_TYPE_SOCKET_FILTER,
+		BPF_PROG_TYPE_KPROBE,
+		BPF_PROG_TYPE_SCHED_CLS,
+		BPF_PROG_TYPE_SCHED_ACT,
+		BPF_PROG_TYPE_TRACEPOINT,
+		BPF_PROG_TYPE_XDP,
+		BPF_PROG_TYPE_PERF_EVENT,
+		BPF_PROG_TYPE_CGROUP_SKB,
+		BPF_PROG_TYPE_CGROUP_DEVICE,
+		BPF_PROG_TYPE_CGROUP_SYSCTL,
+		BPF_PROG_TYPE_RAW_TRACEPOINT,
+		BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE,
+		BPF_PROG_TYPE_SYSCALL,
+	};
+	static const struct {
+		int get, del;
+		uint32_t map;
+	} h[] = {
+		{ BPF_FUNC_task_storage_get, BPF_FUNC_task_storage_delete,
+		  BPF_MAP_TYPE_TASK_STORAGE },
+		{ BPF_FUNC_sk_storage_get, BPF_FUNC_sk_storage_delete,
+		  BPF_MAP_TYPE_SK_STORAGE },
+		{ BPF_FUNC_inode_storage_get, BPF_FUNC_inode_storage_delete,
+		  BPF_MAP_TYPE_INODE_STORAGE },
+		{ BPF_FUNC_cgrp_storage_get, BPF_FUNC_cgrp_storage_delete,
+		  BPF_MAP_TYPE_CGRP_STORAGE },
+	};
+	int n = 0, yes = 0, bad = 0;
+
+	NEED_KERNEL();
+	for (size_t k = 0; k < 4; k++) {
+		long map[2], btf[2];
+
+		for (int s = 0; s < 2; s++) {
+			map[s] = create_simple(s, h[k].map, ID_PAIR, &btf[s]);
+			T_ASSERT(map[s] >= 0);
+		}
+		for (size_t t = 0; t < sizeof(ptypes) / sizeof(ptypes[0]); t++)
+			for (int d = 0; d < 2; d++) {
+				int f = d ? h[k].del : h[k].get;
+				int r[2];
+
+				for (int s = 0; s < 2; s++)
+					r[s] = helper_allowed(s, ptypes[t], f,
+							      map[s]);
+				n++;
+				yes += r[0];
+				if (getenv("KBPF_TEST_VERBOSE"))
+					printf("  type %u helper %d: %d\n",
+					       ptypes[t], f, r[0]);
+				if (r[0] != r[1]) {
+					printf("  program type %u helper %d: kernel %s, kbpf %s\n",
+					       ptypes[t], f,
+					       r[0] ? "allows" : "refuses",
+					       r[1] ? "allows" : "refuses");
+					bad++;
+				}
+			}
+		for (int s = 0; s < 2; s++) {
+			side_close(s, map[s]);
+			side_close(s, btf[s]);
+		}
+	}
+	printf("  %d helper/type pairs compared with the kernel, %d allowed\n",
+	       n, yes);
+	T_EQ(bad, 0);
 }
