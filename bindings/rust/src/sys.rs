@@ -211,6 +211,10 @@ pub const KBPF_ALLOC_ATOMIC: u32 = 1;
 pub const KBPF_ALLOC_ZERO: u32 = 2;
 pub const KBPF_FD_READ: u32 = 1;
 pub const KBPF_FD_WRITE: u32 = 2;
+pub const KBPF_OWNER_TASK: u32 = 0;
+pub const KBPF_OWNER_SOCK: u32 = 1;
+pub const KBPF_OWNER_INODE: u32 = 2;
+pub const KBPF_OWNER_CGROUP: u32 = 3;
 pub const KBPF_PATH_MAX: u32 = 4096;
 pub const KBPF_AT_FDCWD: i32 = -100;
 pub const KBPF_CAP_NET_ADMIN: u32 = 12;
@@ -700,6 +704,24 @@ pub struct kbpf_host {
     pub cgroup_id: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void) -> u64,
     >,
+    pub owner_fd_get: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            kind: crate::ffi::c_int,
+            fd: crate::ffi::c_int,
+            owner: *mut u64,
+        ) -> crate::ffi::c_int,
+    >,
+    pub owner_put: ::core::option::Option<
+        unsafe extern "C" fn(h: *const kbpf_host, kind: crate::ffi::c_int, owner: u64),
+    >,
+    pub owner_storage: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            kind: crate::ffi::c_int,
+            owner: u64,
+        ) -> *mut *mut crate::ffi::c_void,
+    >,
     pub current_pidns: ::core::option::Option<
         unsafe extern "C" fn(
             h: *const kbpf_host,
@@ -797,7 +819,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        520usize,
+        544usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1468,6 +1490,57 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_cgroup_id();
+    fn test_field_owner_fd_get() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).owner_fd_get) as usize - ptr as usize
+            },
+            312usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(owner_fd_get)
+            )
+        );
+    }
+    test_field_owner_fd_get();
+    fn test_field_owner_put() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).owner_put) as usize - ptr as usize
+            },
+            320usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(owner_put)
+            )
+        );
+    }
+    test_field_owner_put();
+    fn test_field_owner_storage() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).owner_storage) as usize - ptr as usize
+            },
+            328usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(owner_storage)
+            )
+        );
+    }
+    test_field_owner_storage();
     fn test_field_current_pidns() {
         assert_eq!(
             unsafe {
@@ -1475,7 +1548,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_pidns) as usize - ptr as usize
             },
-            312usize,
+            336usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1492,7 +1565,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).numa_node_id) as usize - ptr as usize
             },
-            320usize,
+            344usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1509,7 +1582,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).netns_cookie) as usize - ptr as usize
             },
-            328usize,
+            352usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1526,7 +1599,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).hz) as usize - ptr as usize
             },
-            336usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1543,7 +1616,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            344usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1560,7 +1633,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            352usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1577,7 +1650,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            360usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1594,7 +1667,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_alloc) as usize - ptr as usize
             },
-            368usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1611,7 +1684,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_seal) as usize - ptr as usize
             },
-            376usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1628,7 +1701,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_free) as usize - ptr as usize
             },
-            384usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1645,7 +1718,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_harden) as usize - ptr as usize
             },
-            392usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1662,7 +1735,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            400usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1679,7 +1752,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            408usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1696,7 +1769,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            416usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1713,7 +1786,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            424usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1730,7 +1803,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            432usize,
+            456usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1747,7 +1820,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).task_fd_get) as usize - ptr as usize
             },
-            440usize,
+            464usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1764,7 +1837,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            448usize,
+            472usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1781,7 +1854,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            456usize,
+            480usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1798,7 +1871,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            464usize,
+            488usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1815,7 +1888,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            472usize,
+            496usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1832,7 +1905,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            480usize,
+            504usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1849,7 +1922,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            488usize,
+            512usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1866,7 +1939,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            496usize,
+            520usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1883,7 +1956,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            504usize,
+            528usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1900,7 +1973,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            512usize,
+            536usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -23304,6 +23377,9 @@ extern "C" {
         mode: kbpf_interp_mode::Type,
         cpu: u32,
     ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_local_storage_owner_free(h: *const kbpf_host, anchor: *mut *mut crate::ffi::c_void);
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
