@@ -174,7 +174,9 @@ def ours(text, tag):
                 # unwritten (measured: they keep the caller's bytes),
                 # where kbpf zeroes them as Linux's source does. The
                 # previous map may be any of the machine's.
-                lines = [l for l in lines
+                # A frozen map prints it on the "frozen" line.
+                lines = [re.sub(r"^\tbtf_id \d+  frozen$", "\tfrozen", l)
+                         for l in lines
                          if not re.match(r"^\tbtf_id \d+$", l)]
             kept += lines
             continue
