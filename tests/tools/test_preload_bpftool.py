@@ -393,7 +393,10 @@ def main():
                 "eBPF program_type xdp is available",
                 "eBPF program_type socket_filter is available",
                 "eBPF map_type hash is available",
-                "eBPF map_type ringbuf is available"]
+                "eBPF map_type ringbuf is available",
+                "eBPF map_type sk_storage is available",
+                "eBPF map_type inode_storage is available",
+                "eBPF map_type task_storage is available"]
         missing = [w for w in want if w not in fout]
         ok("feature probe finds kbpf's program and map types", not missing,
            "missing: %s" % missing)
