@@ -104,9 +104,11 @@ static void own_kill(struct posix_owner *o)
 	if (*pp)
 		*pp = o->next;
 	o->dead = 1; /* owner_storage refuses it from now on */
+	o->refs++; /* ours, so that one put alone sees the last */
 	pthread_mutex_unlock(&own_lock);
 	kbpf_local_storage_owner_free(kbpf_posix_host(), &o->storage);
 	pthread_mutex_lock(&own_lock);
+	o->refs--;
 	own_maybe_free_locked(o);
 	pthread_mutex_unlock(&own_lock);
 }

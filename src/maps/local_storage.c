@@ -450,6 +450,14 @@ void kbpf_local_storage_owner_free(const struct kbpf_host *h, void **anchor)
 	if (!st || st == LS_DEAD)
 		return;
 	fl = kbpf_spin_lock_irqsave(h, &st->lock);
+	if (st->dead) {
+		/*
+		 * Its last element went just before we exchanged the anchor:
+		 * whoever retired it frees it.
+		 */
+		kbpf_spin_unlock_irqrestore(h, &st->lock, fl);
+		return;
+	}
 	st->dead = true;
 	while ((e = st->head)) {
 		ls_unlink_locked(e);
