@@ -111,10 +111,32 @@ static bool map_func_ok(uint32_t map_type, uint32_t id)
 		if (id != BPF_FUNC_get_stackid)
 			return false;
 		break;
+	/* Local storage: only its own get and delete helpers. */
+	case BPF_MAP_TYPE_TASK_STORAGE:
+		return id == BPF_FUNC_task_storage_get ||
+		       id == BPF_FUNC_task_storage_delete;
+	case BPF_MAP_TYPE_SK_STORAGE:
+		return id == BPF_FUNC_sk_storage_get ||
+		       id == BPF_FUNC_sk_storage_delete;
+	case BPF_MAP_TYPE_INODE_STORAGE:
+		return id == BPF_FUNC_inode_storage_get ||
+		       id == BPF_FUNC_inode_storage_delete;
+	case BPF_MAP_TYPE_CGRP_STORAGE:
+		return id == BPF_FUNC_cgrp_storage_get ||
+		       id == BPF_FUNC_cgrp_storage_delete;
 	default:
 		break;
 	}
 	switch (id) {
+	case BPF_FUNC_task_storage_get:
+	case BPF_FUNC_task_storage_delete:
+	case BPF_FUNC_sk_storage_get:
+	case BPF_FUNC_sk_storage_delete:
+	case BPF_FUNC_inode_storage_get:
+	case BPF_FUNC_inode_storage_delete:
+	case BPF_FUNC_cgrp_storage_get:
+	case BPF_FUNC_cgrp_storage_delete:
+		return false; /* not a storage map: above otherwise */
 	case BPF_FUNC_tail_call:
 		return map_type == BPF_MAP_TYPE_PROG_ARRAY;
 	case BPF_FUNC_ringbuf_output:

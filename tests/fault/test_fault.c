@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/compiler.h"
@@ -1646,6 +1647,44 @@ static long s_btf(void)
 	return mi.btf_id == info.id ? 0 : -EEXIST;
 }
 
+/*
+ * Local storage on a socket: the map, the owner's first value (element
+ * and storage), a replacing update, a delete that frees the storage, and
+ * the owner's death freeing what is left.
+ */
+static long s_local_storage(void)
+{
+	static int sk = -1;
+	union bpf_attr a;
+	long btf, map;
+	uint64_t v = 7;
+	int key;
+
+	if (sk < 0)
+		sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sk < 0)
+		return -EBADF;
+	key = sk;
+	FD(btf, btf_load(2, false, NULL, 0));
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_SK_STORAGE;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.map_flags = BPF_F_NO_PREALLOC;
+	a.btf_fd = (uint32_t)btf;
+	a.btf_key_type_id = 1;
+	a.btf_value_type_id = 3;
+	FD(map, sys(BPF_MAP_CREATE, &a));
+	CK(elem(BPF_MAP_UPDATE_ELEM, map, &key, &v, BPF_NOEXIST));
+	CK(elem(BPF_MAP_UPDATE_ELEM, map, &key, &v, BPF_EXIST));
+	CK(elem(BPF_MAP_LOOKUP_ELEM, map, &key, &v, 0));
+	CK(elem(BPF_MAP_DELETE_ELEM, map, &key, NULL, 0));
+	CK(elem(BPF_MAP_UPDATE_ELEM, map, &key, &v, BPF_ANY));
+	CK(kbpf_posix_owner_kill(KBPF_OWNER_SOCK, sk));
+	CK(elem(BPF_MAP_UPDATE_ELEM, map, &key, &v, BPF_ANY));
+	return 0;
+}
+
 /* A program of two subprograms with func_info and line_info. */
 static long s_btf_prog(void)
 {
@@ -1912,6 +1951,7 @@ static const struct {
 	{ "probe_link", s_probe_link },
 	{ "ids_stats_pins", s_ids_stats_pins },
 	{ "btf", s_btf },
+	{ "local_storage", s_local_storage },
 	{ "btf_prog", s_btf_prog },
 #ifdef FAULT_LOADER_OBJ_DIR
 	{ "elf_basic", s_elf_basic },

@@ -1034,3 +1034,90 @@ KBPF_TEST(
 	       n, yes);
 	T_EQ(bad, 0);
 }
+
+/* r1 = map; r2 = r3 = r4 = 0; call @helper (a key on the stack for map_*). */
+static long load_call(int side, long map, int helper)
+{
+	struct bpf_insn p[12];
+	union bpf_attr a;
+	int n = 0;
+
+	p[n++] = I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 0);
+	p[n++] = I(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0,
+		   (int32_t)map);
+	p[n++] = I(0, 0, 0, 0, 0);
+	if (helper == BPF_FUNC_map_lookup_elem) {
+		p[n++] = MOV(2, 10);
+		p[n++] = I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -8);
+	} else {
+		p[n++] = MOVK(2, 0);
+	}
+	p[n++] = MOVK(3, 0);
+	p[n++] = MOVK(4, 0);
+	p[n++] = CALL(helper);
+	p[n++] = MOVK(0, 0);
+	p[n++] = EXIT;
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
+	a.insn_cnt = (uint32_t)n;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	return side_bpf(side, BPF_PROG_LOAD, &a);
+}
+
+KBPF_TEST(
+	storage_map_helper_pairs_vs_kernel,
+	"with the verifier enforcing: storage maps go only to their own get/delete helpers and those helpers only take their map type, as the kernel refuses the rest at load")
+{
+	static const int helpers[] = { BPF_FUNC_task_storage_get,
+				       BPF_FUNC_task_storage_delete,
+				       BPF_FUNC_cgrp_storage_get,
+				       BPF_FUNC_cgrp_storage_delete,
+				       BPF_FUNC_map_lookup_elem };
+	static const uint32_t maps[] = { BPF_MAP_TYPE_TASK_STORAGE,
+					 BPF_MAP_TYPE_CGRP_STORAGE,
+					 BPF_MAP_TYPE_SK_STORAGE,
+					 BPF_MAP_TYPE_ARRAY };
+	int n = 0, bad = 0;
+
+	NEED_KERNEL();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (size_t m = 0; m < 4; m++) {
+		long map[2], btf[2] = { -1, -1 };
+
+		for (int s = 0; s < 2; s++) {
+			if (maps[m] == BPF_MAP_TYPE_ARRAY)
+				map[s] = side_create(s, maps[m], 4, 8, 1, 0, 0,
+						     NULL);
+			else
+				map[s] = create_simple(s, maps[m], ID_PAIR,
+						       &btf[s]);
+			if (map[s] < 0)
+				bad++;
+		}
+		if (map[0] < 0 || map[1] < 0)
+			break;
+		for (size_t h = 0; h < 5; h++) {
+			long fd[2];
+
+			for (int s = 0; s < 2; s++)
+				fd[s] = load_call(s, map[s], helpers[h]);
+			n++;
+			if (!same_result(fd[0], fd[1]))
+				printf("  map type %u helper %d: kernel %s kbpf %s\n",
+				       maps[m], helpers[h],
+				       oracle_errno_name(fd[0]),
+				       oracle_errno_name(fd[1])),
+					bad++;
+			for (int s = 0; s < 2; s++)
+				side_close(s, fd[s]);
+		}
+		for (int s = 0; s < 2; s++) {
+			side_close(s, map[s]);
+			side_close(s, btf[s]);
+		}
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("  %d map/helper pairs compared with the kernel\n", n);
+	T_EQ(bad, 0);
+}
