@@ -32,9 +32,9 @@
  * maps take their bucket locks.
  *
  * A storage whose last element goes is unhooked from its owner (the anchor
- * goes back to NULL) and freed; an owner's death (kbpf_local_storage_
- * owner_free()) leaves LS_DEAD in the anchor so that a program still
- * holding the owner cannot give it new storage.
+ * goes back to NULL) and freed; an owner's death
+ * (kbpf_local_storage_owner_free()) leaves LS_DEAD in the anchor so that a
+ * program still holding the owner cannot give it new storage.
  */
 #include "core/atomic.h"
 #include "kbpf/local_storage.h"
@@ -114,19 +114,6 @@ static uint32_t ls_kind_of(uint32_t map_type)
 		return KBPF_OWNER_CGROUP;
 	default:
 		return KBPF_OWNER_TASK;
-	}
-}
-
-bool kbpf_map_is_local_storage(const struct kbpf_map *map)
-{
-	switch (map->map_type) {
-	case BPF_MAP_TYPE_TASK_STORAGE:
-	case BPF_MAP_TYPE_SK_STORAGE:
-	case BPF_MAP_TYPE_INODE_STORAGE:
-	case BPF_MAP_TYPE_CGRP_STORAGE:
-		return true;
-	default:
-		return false;
 	}
 }
 
@@ -336,7 +323,6 @@ static void *ls_update(struct ls_map *s, void **anchor, const void *value,
 	uint64_t op = flags & ~(uint64_t)BPF_F_LOCK;
 	struct ls_elem *e, *old;
 	struct ls_storage *st, *fresh;
-	bool empty = false;
 	unsigned long fl;
 
 	if (op > BPF_EXIST ||
@@ -400,9 +386,8 @@ retry:
 	/* New first, then the old one out: readers see one or the other. */
 	ls_link_locked(st, e);
 	if (old)
-		empty = ls_unlink_locked(old);
+		ls_unlink_locked(old); /* never empties: @e is there */
 	kbpf_spin_unlock_irqrestore(h, &st->lock, fl);
-	(void)empty; /* @e is on the list: never empty here */
 	if (old)
 		ls_defer(h, &old->rcu, ls_elem_free_rcu);
 	return e->data;

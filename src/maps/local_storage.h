@@ -10,9 +10,6 @@
 
 #include "core/map.h"
 
-/* TASK, SK, INODE or CGRP storage? */
-bool kbpf_map_is_local_storage(const struct kbpf_map *map);
-
 /*
  * The value of @map for @owner (as the host names it, kbpf_host.
  * owner_storage), or NULL: @map is not of @map_type (the helper's own
