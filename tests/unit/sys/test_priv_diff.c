@@ -559,6 +559,37 @@ static void map_types_body(struct fx *f, const void *arg)
 		create_cmp(f, what, t, ks, vs, max, flags, inner,
 			   kbpf_has_map_type(t) ? cmp : cmp_info);
 	}
+	/*
+	 * Local storage: past the type's checks (BTF ids given, the BTF fd
+	 * not open) the capability decides: -EPERM without CAP_BPF, then
+	 * the BTF fd's -EBADF.
+	 */
+	for (uint32_t t = BPF_MAP_TYPE_SK_STORAGE;
+	     t <= BPF_MAP_TYPE_CGRP_STORAGE; t++) {
+		union bpf_attr a;
+		long r[2];
+
+		if (t != BPF_MAP_TYPE_SK_STORAGE &&
+		    t != BPF_MAP_TYPE_INODE_STORAGE &&
+		    t != BPF_MAP_TYPE_TASK_STORAGE &&
+		    t != BPF_MAP_TYPE_CGRP_STORAGE)
+			continue;
+		for (int s = 0; s < 2; s++) {
+			memset(&a, 0, sizeof(a));
+			a.map_type = t;
+			a.key_size = 4;
+			a.value_size = 8;
+			a.map_flags = BPF_F_NO_PREALLOC;
+			a.btf_fd = 9999;
+			a.btf_key_type_id = 1;
+			a.btf_value_type_id = 2;
+			r[s] = side_bpf(s, BPF_MAP_CREATE, &a);
+		}
+		snprintf(what, sizeof(what), "MAP_CREATE storage type %u", t);
+		cmp(what, r[0], r[1]);
+		side_close(SIDE_KERNEL, r[0]);
+		side_close(SIDE_KBPF, r[1]);
+	}
 	/* Unknown types: EINVAL before any privilege check. */
 	create_cmp(f, "MAP_CREATE type 0", 0, 4, 8, 4, 0, 0, cmp);
 	create_cmp(f, "MAP_CREATE type 34", 34, 4, 8, 4, 0, 0, cmp);
