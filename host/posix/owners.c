@@ -8,7 +8,10 @@
  * record in one registry, keyed by kind and identity (a thread id, or the
  * st_dev and st_ino of the fd's file), and the record's address is the
  * owner as programs see it. The registry's mutex serialises everything
- * (this host has no interrupts, so the program path may take it).
+ * (this host has no interrupts, so the program path may take it), but
+ * owner_storage first asks a per-thread cache of its last answer, good
+ * while no owner has died since (own_gen), so that a program that gets
+ * the same owner's storage again and again takes no lock.
  *
  * An owner dies (kbpf_local_storage_owner_free() on its record, which
  * then leaves the registry) when its thread exits (a thread-specific key
@@ -20,6 +23,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +51,17 @@ struct posix_owner {
 
 static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct posix_owner *own_list;
+/*
+ * Bumped by every death: a thread's last answer of owner_storage stays
+ * good while it is unchanged (a record is freed only after its death).
+ */
+static atomic_ulong own_gen = 1;
+static _Thread_local struct {
+	uint64_t owner;
+	int kind;
+	unsigned long gen;
+	void **anchor;
+} own_cache;
 static pthread_key_t own_task_key;
 static pthread_once_t own_key_once = PTHREAD_ONCE_INIT;
 
@@ -104,6 +119,7 @@ static void own_kill(struct posix_owner *o)
 	if (*pp)
 		*pp = o->next;
 	o->dead = 1; /* owner_storage refuses it from now on */
+	atomic_fetch_add_explicit(&own_gen, 1, memory_order_release);
 	o->refs++; /* ours, so that one put alone sees the last */
 	pthread_mutex_unlock(&own_lock);
 	kbpf_local_storage_owner_free(kbpf_posix_host(), &o->storage);
@@ -210,15 +226,26 @@ void posix_owner_put(const struct kbpf_host *h, int kind, uint64_t owner)
 /* Only live records of the registry are owners: a program may pass anything. */
 void **posix_owner_storage(const struct kbpf_host *h, int kind, uint64_t owner)
 {
+	unsigned long gen =
+		atomic_load_explicit(&own_gen, memory_order_acquire);
 	struct posix_owner *o;
 
 	(void)h;
+	if (own_cache.gen == gen && own_cache.owner == owner &&
+	    own_cache.kind == kind)
+		return own_cache.anchor;
 	pthread_mutex_lock(&own_lock);
 	for (o = own_list; o; o = o->next)
 		if ((uint64_t)(uintptr_t)o == owner && o->kind == kind)
 			break;
 	pthread_mutex_unlock(&own_lock);
-	return o ? &o->storage : NULL;
+	if (!o)
+		return NULL;
+	own_cache.owner = owner;
+	own_cache.kind = kind;
+	own_cache.gen = gen;
+	own_cache.anchor = &o->storage;
+	return &o->storage;
 }
 
 /* A thread that met kbpf_posix_task_self() exits: its task dies. */
