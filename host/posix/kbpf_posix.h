@@ -441,11 +441,17 @@ void kbpf_posix_cgroups_release(void);
  * kbpf_posix_owner_kill() - the owner @fd names dies now (a socket being
  * destroyed): kbpf_local_storage_owner_free() frees its storage. 0,
  * -ENOENT if the host never met it, or owner_fd_get's errno.
+ * kbpf_posix_owner_clone() - the owner @newfd names is made as a copy of
+ * the one @fd names (a socket accepted from a listener: Linux copies the
+ * listener's values of BPF_F_CLONE maps): kbpf_local_storage_owner_clone().
+ * 0, owner_fd_get's errno, or the clone's -ENOMEM/-E2BIG, after which the
+ * new owner is dead.
  * kbpf_posix_owners_release() - every owner dies (kbpf_posix_reset() too).
  */
 uint64_t kbpf_posix_task_self(const struct kbpf_host *h);
 uint64_t kbpf_posix_owner_of(int kind, int fd);
 int kbpf_posix_owner_kill(int kind, int fd);
+int kbpf_posix_owner_clone(int kind, int fd, int newfd);
 void kbpf_posix_owners_release(void);
 
 /**

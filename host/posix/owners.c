@@ -299,6 +299,37 @@ int kbpf_posix_owner_kill(int kind, int fd)
 	return 0;
 }
 
+int kbpf_posix_owner_clone(int kind, int fd, int newfd)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	struct posix_owner *src, *dst;
+	uint64_t a, b, na, nb;
+	int err = own_identify(kind, fd, &a, &b);
+
+	if (!err)
+		err = own_identify(kind, newfd, &na, &nb);
+	if (err)
+		return err;
+	pthread_mutex_lock(&own_lock);
+	src = own_find_locked(kind, a, b, 0);
+	dst = own_find_locked(kind, na, nb, 1);
+	if (src && dst && src != dst) {
+		src->refs++;
+		dst->refs++;
+	}
+	pthread_mutex_unlock(&own_lock);
+	if (!dst)
+		return -ENOMEM;
+	if (!src || src == dst)
+		return 0;
+	err = kbpf_local_storage_owner_clone(h, &src->storage, &dst->storage);
+	posix_owner_put(h, kind, (uint64_t)(uintptr_t)src);
+	posix_owner_put(h, kind, (uint64_t)(uintptr_t)dst);
+	if (err)
+		own_kill(dst); /* the new socket fails, as in Linux */
+	return err;
+}
+
 uint64_t kbpf_posix_owner_of(int kind, int fd)
 {
 	uint64_t owner;

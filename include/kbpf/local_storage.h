@@ -48,6 +48,29 @@ extern "C" {
 KBPF_API void kbpf_local_storage_owner_free(const struct kbpf_host *h,
 					    void **anchor);
 
+/**
+ * kbpf_local_storage_owner_clone() - a new owner is made as a copy of
+ * another (a socket accepted from a listening one, Linux's
+ * bpf_sk_storage_clone() from sk_clone_lock()): every value @src has in a
+ * map created with BPF_F_CLONE is copied to @dst (a bpf_spin_lock in it
+ * starts free); values of other maps are not.
+ * @h: the host table the maps were created with.
+ * @src: the anchor (kbpf_host.owner_storage) of the owner copied from.
+ * @dst: the anchor of the new owner, not yet reachable by programs or
+ *       fds, NULL (no storage yet).
+ *
+ * Context: any context that may take a kbpf spinlock; does not sleep
+ * (allocates with KBPF_ALLOC_ATOMIC); takes @src's storage lock, then
+ * @dst's and bucket locks.
+ * Return: 0 (also when @src has no values to copy); -ENOMEM if a copy
+ * could not be allocated, -E2BIG past 64 values to copy. On failure
+ * nothing is left in @dst, which is marked dead as after
+ * kbpf_local_storage_owner_free(): Linux fails the new socket then; a host
+ * that keeps the owner sets *@dst back to NULL.
+ */
+KBPF_API int kbpf_local_storage_owner_clone(const struct kbpf_host *h,
+					    void **src, void **dst);
+
 #ifdef __cplusplus
 }
 #endif

@@ -316,14 +316,15 @@ static struct ls_elem *ls_elem_alloc(struct ls_map *s, const void *value,
  * @gfp: KBPF_ALLOC_ATOMIC on the program path. Read-side section held.
  * Returns the element's value or a negative errno in *@err.
  */
+static void *ls_publish(struct ls_map *s, void **anchor, struct ls_elem *e,
+			const void *value, uint64_t flags, uint32_t gfp,
+			int *err);
+
 static void *ls_update(struct ls_map *s, void **anchor, const void *value,
 		       uint64_t flags, uint32_t gfp, int *err)
 {
-	const struct kbpf_host *h = s->map.obj.host;
 	uint64_t op = flags & ~(uint64_t)BPF_F_LOCK;
-	struct ls_elem *e, *old;
-	struct ls_storage *st, *fresh;
-	unsigned long fl;
+	struct ls_elem *e;
 
 	if (op > BPF_EXIST ||
 	    ((flags & BPF_F_LOCK) && !kbpf_map_has_spin_lock(&s->map))) {
@@ -335,6 +336,23 @@ static void *ls_update(struct ls_map *s, void **anchor, const void *value,
 		*err = -KBPF_ENOMEM;
 		return NULL;
 	}
+	return ls_publish(s, anchor, e, value, flags, gfp, err);
+}
+
+/*
+ * ls_update() once the new element @e (holding @value) is made: link it
+ * to the owner at @anchor, or free it and fail. Read-side section held.
+ */
+static void *ls_publish(struct ls_map *s, void **anchor, struct ls_elem *e,
+			const void *value, uint64_t flags, uint32_t gfp,
+			int *err)
+{
+	const struct kbpf_host *h = s->map.obj.host;
+	uint64_t op = flags & ~(uint64_t)BPF_F_LOCK;
+	struct ls_elem *old;
+	struct ls_storage *st, *fresh;
+	unsigned long fl;
+
 retry:
 	st = kbpf_load_acquire_ptr(anchor);
 	if (st == LS_DEAD) {
@@ -450,6 +468,72 @@ void kbpf_local_storage_owner_free(const struct kbpf_host *h, void **anchor)
 	}
 	kbpf_spin_unlock_irqrestore(h, &st->lock, fl);
 	ls_defer(h, &st->rcu, ls_storage_free_rcu);
+}
+
+/* Elements copied by one kbpf_local_storage_owner_clone() call at most. */
+#define LS_CLONE_MAX 64
+
+int kbpf_local_storage_owner_clone(const struct kbpf_host *h, void **src,
+				   void **dst)
+{
+	struct ls_elem *copies[LS_CLONE_MAX];
+	struct kbpf_map *maps[LS_CLONE_MAX];
+	struct ls_storage *st;
+	struct ls_elem *e;
+	unsigned long rl, fl;
+	int n = 0, err = 0;
+
+	rl = kbpf_map_read_lock(h);
+	st = ls_load_anchor(src);
+	if (!st)
+		goto out;
+	/*
+	 * Under the source's lock an element still linked keeps its map
+	 * alive (the map's free unlinks it under this lock first), so its
+	 * map can be referenced; the copies are linked after the unlock.
+	 */
+	fl = kbpf_spin_lock_irqsave(h, &st->lock);
+	for (e = st->dead ? NULL : st->head; e; e = e->snext) {
+		struct kbpf_map *map = &e->smap->map;
+		struct ls_elem *c;
+
+		if (!(map->map_flags & BPF_F_CLONE))
+			continue;
+		if (n == LS_CLONE_MAX) {
+			err = -KBPF_E2BIG;
+			break;
+		}
+		if (!kbpf_obj_get_unless_zero(&map->obj))
+			continue; /* the map is being freed */
+		c = ls_elem_alloc(e->smap, NULL, KBPF_ALLOC_ATOMIC);
+		if (!c) {
+			kbpf_map_put(map);
+			err = -KBPF_ENOMEM;
+			break;
+		}
+		kbpf_map_value_out(map, c->data, e->data,
+				   kbpf_map_has_spin_lock(map));
+		maps[n] = map;
+		copies[n++] = c;
+	}
+	kbpf_spin_unlock_irqrestore(h, &st->lock, fl);
+	for (int i = 0; i < n; i++) {
+		int e2 = 0;
+
+		if (err)
+			kbpf_free(h, copies[i], copies[i]->size);
+		else if (!ls_publish(copies[i]->smap, dst, copies[i], NULL,
+				     BPF_NOEXIST, KBPF_ALLOC_ATOMIC, &e2))
+			err = e2;
+	}
+out:
+	kbpf_map_read_unlock(h, rl);
+	if (err)
+		kbpf_local_storage_owner_free(h, dst);
+	/* Last: a map whose last reference this was is freed here. */
+	for (int i = 0; i < n; i++)
+		kbpf_map_put(maps[i]);
+	return err;
 }
 
 /*

@@ -1649,12 +1649,12 @@ static long s_btf(void)
 
 /*
  * Local storage on a socket: the map, the owner's first value (element
- * and storage), a replacing update, a delete that frees the storage, and
- * the owner's death freeing what is left.
+ * and storage), a clone of the owner, a replacing update, a delete that
+ * frees the storage, and the owner's death freeing what is left.
  */
 static long s_local_storage(void)
 {
-	static int sk = -1;
+	static int sk = -1, sk2 = -1;
 	union bpf_attr a;
 	long btf, map;
 	uint64_t v = 7;
@@ -1662,7 +1662,9 @@ static long s_local_storage(void)
 
 	if (sk < 0)
 		sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sk < 0)
+	if (sk2 < 0)
+		sk2 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sk < 0 || sk2 < 0)
 		return -EBADF;
 	key = sk;
 	FD(btf, btf_load(2, false, NULL, 0));
@@ -1670,12 +1672,15 @@ static long s_local_storage(void)
 	a.map_type = BPF_MAP_TYPE_SK_STORAGE;
 	a.key_size = 4;
 	a.value_size = 8;
-	a.map_flags = BPF_F_NO_PREALLOC;
+	a.map_flags = BPF_F_NO_PREALLOC | BPF_F_CLONE;
 	a.btf_fd = (uint32_t)btf;
 	a.btf_key_type_id = 1;
 	a.btf_value_type_id = 3;
 	FD(map, sys(BPF_MAP_CREATE, &a));
 	CK(elem(BPF_MAP_UPDATE_ELEM, map, &key, &v, BPF_NOEXIST));
+	/* A clone of the owner (an accepted socket) copies the value. */
+	CK(kbpf_posix_owner_clone(KBPF_OWNER_SOCK, sk, sk2));
+	CK(kbpf_posix_owner_kill(KBPF_OWNER_SOCK, sk2));
 	CK(elem(BPF_MAP_UPDATE_ELEM, map, &key, &v, BPF_EXIST));
 	CK(elem(BPF_MAP_LOOKUP_ELEM, map, &key, &v, 0));
 	CK(elem(BPF_MAP_DELETE_ELEM, map, &key, NULL, 0));

@@ -23381,6 +23381,13 @@ extern "C" {
 extern "C" {
     pub fn kbpf_local_storage_owner_free(h: *const kbpf_host, anchor: *mut *mut crate::ffi::c_void);
 }
+extern "C" {
+    pub fn kbpf_local_storage_owner_clone(
+        h: *const kbpf_host,
+        src: *mut *mut crate::ffi::c_void,
+        dst: *mut *mut crate::ffi::c_void,
+    ) -> crate::ffi::c_int;
+}
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct kbpf_helper {

@@ -1121,3 +1121,73 @@ KBPF_TEST(
 	printf("  %d map/helper pairs compared with the kernel\n", n);
 	T_EQ(bad, 0);
 }
+
+/* ---- BPF_F_CLONE: an accepted socket gets the listener's values ---- */
+
+#include <netinet/in.h>
+
+KBPF_TEST(
+	sk_storage_clone_vs_kernel,
+	"a socket accepted from a listener has copies of the listener's values in BPF_F_CLONE maps (lock words free) and none in other maps, as on the kernel (kbpf: the host's accept hook calls kbpf_local_storage_owner_clone)")
+{
+	static const struct {
+		uint32_t flags, vid;
+	} m[] = {
+		{ BPF_F_NO_PREALLOC | BPF_F_CLONE, ID_PAIR },
+		{ BPF_F_NO_PREALLOC, ID_PAIR },
+		{ BPF_F_NO_PREALLOC | BPF_F_CLONE, ID_LV },
+	};
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	long map[3][2], btf[2];
+	int lfd, cfd, afd, n = 0;
+	uint32_t type = BPF_MAP_TYPE_SK_STORAGE;
+
+	NEED_KERNEL();
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	T_ASSERT(lfd >= 0);
+	T_EQ(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	T_EQ(listen(lfd, 4), 0);
+	T_EQ(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	for (int s = 0; s < 2; s++) {
+		btf[s] = load_btf(s, 8);
+		T_ASSERT(btf[s] >= 0);
+		for (int i = 0; i < 3; i++) {
+			struct ccase c = { m[i].flags, 0,	 4, 8,
+					   ID_INT,     m[i].vid, 0 };
+
+			map[i][s] = create(s, type, &c, btf[s]);
+			T_ASSERT(map[i][s] >= 0);
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		both(type, "listener update", map[i], BPF_MAP_UPDATE_ELEM, lfd,
+		     0, 0x1234000000000000ull + (uint64_t)i, &n);
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	T_ASSERT(cfd >= 0);
+	T_EQ(connect(cfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	T_ASSERT(afd >= 0);
+	/* The kernel cloned at accept; the POSIX host's accept hook: */
+	T_EQ(kbpf_posix_owner_clone(KBPF_OWNER_SOCK, lfd, afd), 0);
+	for (int i = 0; i < 3; i++) {
+		both(type, "accepted lookup", map[i], BPF_MAP_LOOKUP_ELEM, afd,
+		     0, 0, &n);
+		both(type, "connecting lookup", map[i], BPF_MAP_LOOKUP_ELEM,
+		     cfd, 0, 0, &n);
+		both(type, "accepted update EXIST", map[i], BPF_MAP_UPDATE_ELEM,
+		     afd, BPF_EXIST, 7, &n);
+		both(type, "listener lookup", map[i], BPF_MAP_LOOKUP_ELEM, lfd,
+		     0, 0, &n);
+	}
+	for (int s = 0; s < 2; s++) {
+		for (int i = 0; i < 3; i++)
+			side_close(s, map[i][s]);
+		side_close(s, btf[s]);
+	}
+	close(afd);
+	close(cfd);
+	close(lfd);
+	printf("  %d results compared with the kernel\n", n);
+}
