@@ -310,16 +310,16 @@ static struct ls_elem *ls_elem_alloc(struct ls_map *s, const void *value,
 	return e;
 }
 
+static void *ls_publish(struct ls_map *s, void **anchor, struct ls_elem *e,
+			const void *value, uint64_t flags, uint32_t gfp,
+			int *err);
+
 /*
  * Linux's bpf_local_storage_update() for @anchor: flags BPF_ANY, BPF_EXIST
  * or BPF_NOEXIST, with BPF_F_LOCK for a value with a bpf_spin_lock.
  * @gfp: KBPF_ALLOC_ATOMIC on the program path. Read-side section held.
  * Returns the element's value or a negative errno in *@err.
  */
-static void *ls_publish(struct ls_map *s, void **anchor, struct ls_elem *e,
-			const void *value, uint64_t flags, uint32_t gfp,
-			int *err);
-
 static void *ls_update(struct ls_map *s, void **anchor, const void *value,
 		       uint64_t flags, uint32_t gfp, int *err)
 {
