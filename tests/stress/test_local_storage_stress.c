@@ -5,7 +5,8 @@
  * run a SYSCALL program that does bpf_sk_storage_get(F_CREATE) and an
  * atomic add on the value; the total read back by fd is exact. Phase 2,
  * chaos: the program threads also delete, a third thread updates, looks up
- * and deletes by fd in a second map on the same socket, a fourth makes the
+ * and deletes by fd in a second map on the same socket, a fourth clones
+ * the socket's values of BPF_F_CLONE maps to another socket, makes the
  * socket die
  * (kbpf_posix_owner_kill()) and creates, fills and closes other maps on
  * it, so that creation, deletion, an owner's death and a map's free race.
@@ -67,7 +68,7 @@ static long pair_btf(void)
 	return sys(BPF_BTF_LOAD, &a);
 }
 
-static long create(long btf)
+static long create(long btf, uint32_t flags)
 {
 	union bpf_attr a;
 
@@ -75,7 +76,7 @@ static long create(long btf)
 	a.map_type = BPF_MAP_TYPE_SK_STORAGE;
 	a.key_size = 4;
 	a.value_size = 8;
-	a.map_flags = BPF_F_NO_PREALLOC;
+	a.map_flags = BPF_F_NO_PREALLOC | flags;
 	a.btf_fd = (uint32_t)btf;
 	a.btf_key_type_id = 1;
 	a.btf_value_type_id = 2;
@@ -151,7 +152,7 @@ static long elem(int cmd, long map, int fd, uint64_t *v, uint64_t flags)
 struct worker {
 	unsigned int cpu;
 	long prog, map, btf;
-	int sk;
+	int sk, sk2;
 	int chaos;
 };
 
@@ -208,8 +209,9 @@ static void *churn_thread(void *arg)
 
 	kbpf_posix_set_cpu(w->cpu);
 	for (unsigned int i = 0; !atomic_load(&stop); i++) {
-		long m = create(w->btf);
+		long m = create(w->btf, BPF_F_CLONE);
 		uint64_t v = i;
+		long r;
 
 		if (m < 0) {
 			atomic_fetch_add(&bad, 1);
@@ -217,6 +219,11 @@ static void *churn_thread(void *arg)
 		}
 		if (elem(BPF_MAP_UPDATE_ELEM, m, w->sk, &v, 0))
 			atomic_fetch_add(&bad, 1);
+		/* Clone the owner while the others work on it. */
+		r = kbpf_posix_owner_clone(KBPF_OWNER_SOCK, w->sk, w->sk2);
+		if (r && r != -ENOENT)
+			atomic_fetch_add(&bad, 1);
+		kbpf_posix_owner_kill(KBPF_OWNER_SOCK, w->sk2);
 		if (i % 2 && kbpf_posix_owner_kill(KBPF_OWNER_SOCK, w->sk))
 			atomic_fetch_add(&bad, 1);
 		kbpf_posix_close((int)m);
@@ -232,17 +239,20 @@ KBPF_TEST(
 	pthread_t th[4];
 	long btf, map, map2, prog;
 	int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int sk2 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	uint64_t v = 0;
 
-	T_ASSERT(sk >= 0);
+	T_ASSERT(sk >= 0 && sk2 >= 0);
 	btf = pair_btf();
 	T_ASSERT(btf >= 0);
-	map = create(btf);
+	map = create(btf, 0);
 	T_ASSERT(map >= 0);
 	prog = load(map);
 	T_ASSERT(prog >= 0);
 	for (int i = 0; i < 4; i++)
-		w[i] = (struct worker){ (unsigned int)i, prog, map, btf, sk, 0 };
+		w[i] = (struct worker){
+			(unsigned int)i, prog, map, btf, sk, sk2, 0
+		};
 	/* Phase 1: only adding. */
 	for (int i = 0; i < 2; i++)
 		T_EQ(pthread_create(&th[i], NULL, prog_thread, &w[i]), 0);
@@ -258,7 +268,7 @@ KBPF_TEST(
 	 */
 	for (int i = 0; i < 4; i++)
 		w[i].chaos = 1;
-	w[2].map = map2 = create(btf);
+	w[2].map = map2 = create(btf, 0);
 	T_ASSERT(map2 >= 0);
 	for (int i = 0; i < 2; i++)
 		T_EQ(pthread_create(&th[i], NULL, prog_thread, &w[i]), 0);
@@ -275,4 +285,5 @@ KBPF_TEST(
 	kbpf_posix_close((int)map2);
 	kbpf_posix_close((int)btf);
 	close(sk);
+	close(sk2);
 }
