@@ -864,7 +864,7 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
  * Who may call the local storage helpers (measured on 6.18 by
  * test_local_storage_diff's storage_helper_availability_vs_kernel over
  * 13 program types): task and cgroup storage are base helpers (Linux's
- * CAP_BPF tier); sk storage is for tc, cgroup skb and syscall programs
+ * CAP_BPF tier, test_priv_diff's helper scans); sk storage is for tc, cgroup skb and syscall programs
  * (and socket program types kbpf does not have); inode storage for LSM
  * programs only, which kbpf does not have either.
  */
