@@ -702,19 +702,23 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			if (!kbpf_map_has_spin_lock(m.map))
 				r0.id = 0;
 		}
-		/*
-		 * A map-in-map's: the outer map's value, which its null
-		 * check turns into the inner map (kbpf_v_inner_meta()).
-		 */
-		if (m.map && kbpf_map_is_map_in_map(m.map) &&
-		    !kbpf_v_inner_meta(env, m.map)) {
-			kbpf_vlog_printf(env->log,
-					 "kbpf: more than %u map-in-map maps\n",
-					 V_MAX_INNER);
-			return -KBPF_E2BIG;
-		}
 		r0.type = T_MAP_VALUE;
 		r0.map = m.map;
+		/*
+		 * A map-in-map's: the inner map or NULL (Linux 6.18:
+		 * map_ptr_or_null of the outer map's inner_map_meta).
+		 */
+		if (m.map && kbpf_map_is_map_in_map(m.map)) {
+			r0.type = T_MAP_PTR;
+			r0.map = kbpf_v_inner_meta(env, m.map);
+			if (!r0.map) {
+				kbpf_vlog_printf(
+					env->log,
+					"kbpf: more than %u map-in-map maps\n",
+					V_MAX_INNER);
+				return -KBPF_E2BIG;
+			}
+		}
 		break;
 	case KBPF_RET_PTR_TO_MEM_OR_NULL: {
 		uint32_t sreg = id == BPF_FUNC_ringbuf_reserve ? 2 : 3;

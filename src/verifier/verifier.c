@@ -1341,16 +1341,19 @@ static int check_store(struct venv *env, const struct bpf_insn *insn)
 	if (value_regno < 0) {
 		/*
 		 * BPF_ST: store an immediate. Model it as a register holding
-		 * it (r11 does not exist: use a scratch copy of r0's slot).
+		 * it (r11 does not exist: use a scratch copy of r0's slot,
+		 * r1's when r0 is the pointer stored through).
 		 */
-		saved = regs[0];
-		kbpf_v_mark_const(&regs[0], (uint64_t)(int64_t)insn->imm);
+		int tmp = insn->dst_reg ? 0 : 1;
+
+		saved = regs[tmp];
+		kbpf_v_mark_const(&regs[tmp], (uint64_t)(int64_t)insn->imm);
 		if (size < 8)
-			kbpf_scalar_cast(&regs[0].s, (uint8_t)size);
+			kbpf_scalar_cast(&regs[tmp].s, (uint8_t)size);
 		err = kbpf_v_check_mem(env, insn->dst_reg, insn->off, size,
-				       true, 0, NULL, false, false);
+				       true, tmp, NULL, false, false);
 		regs = CUR_REGS(env);
-		regs[0] = saved;
+		regs[tmp] = saved;
 		return err;
 	}
 	return kbpf_v_check_mem(env, insn->dst_reg, insn->off, size, true,
@@ -1541,8 +1544,7 @@ static void release_ref_state(struct vstate *st, uint32_t ref)
 }
 
 /* The _or_null pointers with @id are NULL (@is_null) or not. */
-static void mark_null(struct venv *env, struct vstate *st, uint32_t id,
-		      bool is_null)
+static void mark_null(struct vstate *st, uint32_t id, bool is_null)
 {
 	uint32_t ref = 0;
 
@@ -1561,12 +1563,6 @@ static void mark_null(struct venv *env, struct vstate *st, uint32_t id,
 				 * an unlock names.
 				 */
 				r->flags &= (uint8_t)~VF_NULL;
-				/* a map-in-map's value: the inner map */
-				if (r->type == T_MAP_VALUE && r->map &&
-				    kbpf_map_is_map_in_map(r->map)) {
-					r->type = T_MAP_PTR;
-					r->map = kbpf_v_inner_meta(env, r->map);
-				}
 				if (r->type != T_MAP_VALUE || !r->map ||
 				    !kbpf_map_has_spin_lock(r->map))
 					r->id = 0;
@@ -1762,8 +1758,8 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 		if (err)
 			return err;
 		other = env->stack[env->nr_stack - 1].st;
-		mark_null(env, other, id, op == BPF_JEQ);
-		mark_null(env, env->cur, id, op == BPF_JNE);
+		mark_null(other, id, op == BPF_JEQ);
+		mark_null(env->cur, id, op == BPF_JNE);
 		*next = pc + 1;
 		return 0;
 	}

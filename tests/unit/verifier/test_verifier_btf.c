@@ -25,57 +25,28 @@
  * [1] int, [2] struct kobj { int a; int b; struct kobj *next; char *name; },
  * [3] struct kobj *, [4] void (void *__data, struct kobj *o),
  * [5] void *, [6] pointer to [4], [7] typedef btf_trace_kbpf_probe,
- * [8] char, [9] char *.
+ * [8] char, [9] char *, [10] int kbpf_fn(struct kobj *o) (FUNC, its
+ * prototype [11]).
  */
+/* clang-format off */
 static const uint32_t types[] = {
-	1,
-	BTF_KIND_INT << 24,
-	4,
-	BTF_INT_SIGNED << 24 | 32,
-	5,
-	BTF_KIND_STRUCT << 24 | 4,
-	24,
-	10,
-	1,
-	0,
-	12,
-	1,
-	32,
-	14,
-	3,
-	64,
-	19,
-	9,
-	128,
-	0,
-	BTF_KIND_PTR << 24,
-	2,
-	0,
-	BTF_KIND_FUNC_PROTO << 24 | 2,
-	0,
-	24,
-	5,
-	31,
-	3,
-	0,
-	BTF_KIND_PTR << 24,
-	0,
-	0,
-	BTF_KIND_PTR << 24,
-	4,
-	33,
-	BTF_KIND_TYPEDEF << 24,
-	6,
-	54,
-	BTF_KIND_INT << 24,
-	1,
-	8,
-	0,
-	BTF_KIND_PTR << 24,
-	8,
+	1, BTF_KIND_INT << 24, 4, BTF_INT_SIGNED << 24 | 32,
+	5, BTF_KIND_STRUCT << 24 | 4, 24,
+		10, 1, 0, 12, 1, 32, 14, 3, 64, 19, 9, 128,
+	0, BTF_KIND_PTR << 24, 2,
+	0, BTF_KIND_FUNC_PROTO << 24 | 2, 0, 24, 5, 31, 3,
+	0, BTF_KIND_PTR << 24, 0,
+	0, BTF_KIND_PTR << 24, 4,
+	33, BTF_KIND_TYPEDEF << 24, 6,
+	54, BTF_KIND_INT << 24, 1, 8,
+	0, BTF_KIND_PTR << 24, 8,
+	59, BTF_KIND_FUNC << 24, 11,
+	0, BTF_KIND_FUNC_PROTO << 24 | 1, 1, 31, 3,
 };
+/* clang-format on */
 static const char strs[] =
-	"\0int\0kobj\0a\0b\0next\0name\0__data\0o\0btf_trace_kbpf_probe\0char";
+	"\0int\0kobj\0a\0b\0next\0name\0__data\0o\0btf_trace_kbpf_probe\0char"
+	"\0kbpf_fn";
 static uint8_t blob[24 + sizeof(types) + sizeof(strs)];
 
 static void set_host_btf(void)
@@ -97,16 +68,17 @@ struct kobj {
 
 static char logbuf[8192];
 
-/* Load @p (tp_btf on btf_trace_kbpf_probe) under ENFORCE. */
-static long load(const struct bpf_insn *p, uint32_t n)
+/* Load @p (@eat on attach_btf_id @id) under ENFORCE. */
+static long load_at(const struct bpf_insn *p, uint32_t n, uint32_t eat,
+		    uint32_t id)
 {
 	union bpf_attr a;
 	long fd;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_TRACING;
-	a.expected_attach_type = BPF_TRACE_RAW_TP;
-	a.attach_btf_id = 7;
+	a.expected_attach_type = eat;
+	a.attach_btf_id = id;
 	a.insn_cnt = n;
 	a.insns = (uint64_t)(uintptr_t)p;
 	a.license = (uint64_t)(uintptr_t) "GPL";
@@ -118,6 +90,12 @@ static long load(const struct bpf_insn *p, uint32_t n)
 	fd = side_bpf(SIDE_KBPF, BPF_PROG_LOAD, &a);
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	return fd;
+}
+
+/* ... tp_btf on btf_trace_kbpf_probe */
+static long load(const struct bpf_insn *p, uint32_t n)
+{
+	return load_at(p, n, BPF_TRACE_RAW_TP, 7);
 }
 
 static struct kbpf_prog *prog_of(long fd)
@@ -298,6 +276,61 @@ KBPF_TEST(
 		fd = load(cases[i].p, n);
 		if (fd >= 0 || !strstr(logbuf, cases[i].why))
 			printf("case %zu: %ld\n%s", i, fd, logbuf);
+		T_ASSERT(fd < 0);
+		T_ASSERT(strstr(logbuf, cases[i].why) != NULL);
+	}
+	kbpf_posix_set_btf(NULL, 0);
+}
+
+KBPF_TEST(
+	btf_fentry_fexit_args,
+	"fentry and fexit arguments from the function's prototype: the struct pointer walks, fexit reads the return value after the arguments as a scalar, fentry may not, and neither reads past it (the kernel of this machine loads no fentry program, so these are kbpf's alone)")
+{
+	const struct {
+		uint32_t eat;
+		const char *why; /* NULL: accepted */
+		struct bpf_insn p[4];
+	} cases[] = {
+		{ BPF_TRACE_FENTRY,
+		  NULL,
+		  { I(BPF_LDX | BPF_MEM | BPF_DW, 6, 1, 0, 0),
+		    I(BPF_LDX | BPF_MEM | BPF_W, 0, 6, 4, 0),
+		    I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0) } },
+		{ BPF_TRACE_FEXIT,
+		  NULL,
+		  { I(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 8, 0),
+		    I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0) } },
+		{ BPF_TRACE_FEXIT,
+		  "R0 invalid mem access 'scalar'",
+		  { I(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 8, 0),
+		    I(BPF_LDX | BPF_MEM | BPF_W, 0, 0, 0, 0),
+		    I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0) } },
+		{ BPF_TRACE_FENTRY,
+		  "func 'kbpf_fn' doesn't have 2-th argument",
+		  { I(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 8, 0),
+		    I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0) } },
+		{ BPF_TRACE_FEXIT,
+		  "func 'kbpf_fn' doesn't have 3-th argument",
+		  { I(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 16, 0),
+		    I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0) } },
+	};
+
+	set_host_btf();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t n = 4;
+		long fd;
+
+		while (n && !cases[i].p[n - 1].code)
+			n--;
+		fd = load_at(cases[i].p, n, cases[i].eat, 10);
+		if ((fd >= 0) != !cases[i].why ||
+		    (cases[i].why && !strstr(logbuf, cases[i].why)))
+			printf("case %zu: %ld\n%s", i, fd, logbuf);
+		if (!cases[i].why) {
+			T_ASSERT(fd >= 0);
+			side_close(SIDE_KBPF, fd);
+			continue;
+		}
 		T_ASSERT(fd < 0);
 		T_ASSERT(strstr(logbuf, cases[i].why) != NULL);
 	}
