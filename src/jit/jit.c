@@ -258,15 +258,6 @@ static uint32_t jit_scan(const struct kbpf_prog *prog,
 			   (BPF_MODE(insn->code) == BPF_ABS ||
 			    BPF_MODE(insn->code) == BPF_IND)) {
 			ld_pkt = true;
-		} else if (BPF_CLASS(insn->code) == BPF_LDX &&
-			   (BPF_MODE(insn->code) == KBPF_PROBE_MEM ||
-			    BPF_MODE(insn->code) == KBPF_PROBE_MEMSX)) {
-			/*
-			 * Probe loads (kernel objects through BTF pointers)
-			 * need a fault-safe load, which no backend emits
-			 * yet: such programs stay in the interpreter.
-			 */
-			return 0;
 		}
 	}
 	for (pc = 0; pc < len; pc++)
