@@ -87,6 +87,14 @@ void kbpf_v_btf_release(struct venv *env)
 	env->hbtf_state = 0;
 }
 
+/* Linux's __btf_name_by_offset(): "(anon)" for no name. */
+static const char *nm(const struct kbpf_btf_view *b, const uint8_t *rec)
+{
+	const char *n = rec ? kbpf_btf_name(b, rec) : NULL;
+
+	return n && *n ? n : "(anon)";
+}
+
 static const char *tname_of(const struct kbpf_btf_view *b, uint32_t id)
 {
 	const uint8_t *t = kbpf_btf_type(b, id);
@@ -131,6 +139,185 @@ static uint8_t tag_flags(const struct kbpf_btf_view *b, const uint8_t *t)
 	return 0;
 }
 
+/*
+ * Raw tracepoints whose arguments Linux 6.18 knows may be NULL or an error
+ * pointer (its raw_tp_null_args; test_verifier_diff's verifier_tp_btf_args
+ * checks every tracepoint of the machine's kernel against it): per
+ * argument i (after __data), nibble i
+ * of the mask has 0x1 for maybe NULL (the pointer must be null-checked)
+ * and 0x2 for a possible error pointer (the argument is a scalar). Facts
+ * about Linux's tracepoints, for hosts that expose them under Linux's
+ * names (a host's own tracepoints can say it with a "__nullable" suffix
+ * on the parameter's name, as Linux's also may).
+ */
+static const struct {
+	const char *tp;
+	uint32_t mask;
+} null_args[] = {
+	{ "sched_pi_setprio", 0x10 },
+	/* measured on a 6.18 kernel (not in later kernels' list) */
+	{ "sched_process_wait", 0x1 },
+	{ "signal_generate", 0x20 },
+	{ "signal_deliver", 0x20 },
+	{ "sched_stick_numa", 0x100 },
+	{ "sched_swap_numa", 0x100 },
+	{ "afs_make_fs_call", 0x10 },
+	{ "afs_make_fs_calli", 0x10 },
+	{ "afs_make_fs_call1", 0x10 },
+	{ "afs_make_fs_call2", 0x10 },
+	{ "afs_protocol_error", 0x1 },
+	{ "afs_flock_ev", 0x10 },
+	{ "cachefiles_lookup", 0x201 },
+	{ "cachefiles_unlink", 0x1 },
+	{ "cachefiles_rename", 0x1 },
+	{ "cachefiles_prep_read", 0x1 },
+	{ "cachefiles_mark_active", 0x1 },
+	{ "cachefiles_mark_failed", 0x1 },
+	{ "cachefiles_mark_inactive", 0x1 },
+	{ "cachefiles_vfs_error", 0x1 },
+	{ "cachefiles_io_error", 0x1 },
+	{ "cachefiles_ondemand_open", 0x1 },
+	{ "cachefiles_ondemand_copen", 0x1 },
+	{ "cachefiles_ondemand_close", 0x1 },
+	{ "cachefiles_ondemand_read", 0x1 },
+	{ "cachefiles_ondemand_cread", 0x1 },
+	{ "cachefiles_ondemand_fd_write", 0x1 },
+	{ "cachefiles_ondemand_fd_release", 0x1 },
+	{ "ext4_mballoc_discard", 0x10 },
+	{ "ext4_mballoc_free", 0x10 },
+	{ "fib_table_lookup", 0x100 },
+	{ "posix_lock_inode", 0x10 },
+	{ "fcntl_setlk", 0x10 },
+	{ "locks_remove_posix", 0x10 },
+	{ "flock_lock_inode", 0x10 },
+	{ "break_lease_noblock", 0x10 },
+	{ "break_lease_block", 0x10 },
+	{ "break_lease_unblock", 0x10 },
+	{ "generic_delete_lease", 0x10 },
+	{ "time_out_leases", 0x10 },
+	{ "host1x_cdma_push_gather", 0x10000 },
+	{ "mm_khugepaged_scan_pmd", 0x10 },
+	{ "mm_collapse_huge_page_isolate", 0x1 },
+	{ "mm_khugepaged_scan_file", 0x10 },
+	{ "mm_khugepaged_collapse_file", 0x10 },
+	{ "mm_page_alloc", 0x1 },
+	{ "mm_page_pcpu_drain", 0x1 },
+	{ "mm_page_alloc_zone_locked", 0x1 },
+	{ "netfs_failure", 0x10 },
+	{ "device_pm_callback_start", 0x10 },
+	{ "qdisc_dequeue", 0x1000 },
+	{ "rxrpc_recvdata", 0x1 },
+	{ "rxrpc_resend", 0x10 },
+	{ "rxrpc_tq", 0x10 },
+	{ "rxrpc_client", 0x1 },
+	{ "kfree_skb", 0x1000 },
+	{ "xs_stream_read_data", 0x1 },
+	{ "xprt_reserve_cong", 0x10 },
+	{ "xprt_release_cong", 0x10 },
+	{ "xprt_get_cong", 0x10 },
+	{ "xprt_put_cong", 0x10 },
+	{ "tcp_send_reset", 0x11 },
+	{ "tcp_sendmsg_locked", 0x100 },
+	{ "tegra_dma_tx_status", 0x100 },
+	{ "tmigr_update_events", 0x1 },
+	{ "writeback_dirty_folio", 0x10 },
+	{ "folio_wait_writeback", 0x10 },
+	{ "mr_integ_alloc", 0x2000 },
+	{ "bpf_testmod_test_read", 0x0 },
+	{ "amdgpu_vm_bo_map", 0x1 },
+	{ "amdgpu_vm_bo_unmap", 0x1 },
+	{ "netfs_folioq", 0x1 },
+	{ "xfs_defer_create_intent", 0x1 },
+	{ "xfs_defer_cancel_list", 0x1 },
+	{ "xfs_defer_pending_finish", 0x1 },
+	{ "xfs_defer_pending_abort", 0x1 },
+	{ "xfs_defer_relog_intent", 0x1 },
+	{ "xfs_defer_isolate_paused", 0x1 },
+	{ "xfs_defer_item_pause", 0x1 },
+	{ "xfs_defer_item_unpause", 0x1 },
+	{ "xfs_defer_add_item", 0x1 },
+	{ "xfs_defer_cancel_item", 0x1 },
+	{ "xfs_defer_finish_item", 0x1 },
+	{ "xfs_ioc_free_eofblocks", 0x10 },
+	{ "xfs_blockgc_free_space", 0x10 },
+	{ "xfs_btree_updkeys", 0x100 },
+	{ "xfs_btree_overlapped_query_range", 0x100 },
+	{ "xfs_map_blocks_found", 0x10000 },
+	{ "xfs_map_blocks_alloc", 0x10000 },
+	{ "xfs_iomap_alloc", 0x1000 },
+	{ "xfs_iomap_found", 0x1000 },
+	{ "xfs_inodegc_flush", 0x1 },
+	{ "xfs_inodegc_push", 0x1 },
+	{ "xfs_inodegc_start", 0x1 },
+	{ "xfs_inodegc_stop", 0x1 },
+	{ "xfs_inodegc_queue", 0x1 },
+	{ "xfs_inodegc_throttle", 0x1 },
+	{ "xfs_fs_sync_fs", 0x1 },
+	{ "xfs_blockgc_start", 0x1 },
+	{ "xfs_blockgc_stop", 0x1 },
+	{ "xfs_blockgc_worker", 0x1 },
+	{ "xfs_blockgc_flush_all", 0x1 },
+	{ "xchk_nlinks_live_update", 0x10 },
+	{ "xchk_metapath_lookup", 0x100 },
+	{ "nfsd_dirent", 0x1 },
+	{ "nfsd_file_acquire", 0x1001 },
+	{ "nfsd_file_insert_err", 0x1 },
+	{ "nfsd_file_cons_err", 0x1 },
+	{ "nfs4_setup_sequence", 0x1 },
+	{ "pnfs_update_layout", 0x10000 },
+	{ "nfs4_inode_callback_event", 0x200 },
+	{ "nfs4_inode_stateid_callback_event", 0x200 },
+	{ "pnfs_mds_fallback_pg_init_read", 0x10000 },
+	{ "pnfs_mds_fallback_pg_init_write", 0x10000 },
+	{ "pnfs_mds_fallback_pg_get_mirror_count", 0x10000 },
+	{ "pnfs_mds_fallback_read_done", 0x10000 },
+	{ "pnfs_mds_fallback_write_done", 0x10000 },
+	{ "pnfs_mds_fallback_read_pagelist", 0x10000 },
+	{ "pnfs_mds_fallback_write_pagelist", 0x10000 },
+	{ "coda_dec_pic_run", 0x10 },
+	{ "coda_dec_pic_done", 0x10 },
+	{ "cfg80211_scan_done", 0x11 },
+	{ "rdev_set_coalesce", 0x10 },
+	{ "cfg80211_report_wowlan_wakeup", 0x100 },
+	{ "cfg80211_inform_bss_frame", 0x100 },
+	{ "cfg80211_michael_mic_failure", 0x10000 },
+	{ "wiphy_work_queue", 0x10 },
+	{ "wiphy_work_run", 0x10 },
+	{ "wiphy_work_cancel", 0x10 },
+	{ "wiphy_work_flush", 0x10 },
+	{ "hugetlbfs_alloc_inode", 0x10 },
+	{ "spufs_context", 0x10 },
+	{ "kvm_page_fault_enter", 0x100 },
+	{ "dpu_crtc_setup_mixer", 0x100 },
+	{ "binder_transaction", 0x100 },
+	{ "btree_path_free", 0x100 },
+	{ "hfi1_sdma_progress", 0x1000 },
+	{ "iptfs_ingress_postq_event", 0x1000 },
+	{ "neigh_update", 0x10 },
+	{ "amdtp_packet", 0x100 },
+};
+
+/* The mask of tracepoint @tp in null_args[], or 0. */
+static uint32_t tp_null_mask(const char *tp)
+{
+	for (size_t i = 0; i < sizeof(null_args) / sizeof(null_args[0]); i++)
+		if (!bp_strcmp(tp, null_args[i].tp))
+			return null_args[i].mask;
+	return 0;
+}
+
+/* Does @name end in @suffix (Linux's btf_param_match_suffix())? */
+static bool has_suffix(const char *name, const char *suffix)
+{
+	size_t n = 0, k = 0;
+
+	while (name[n])
+		n++;
+	while (suffix[k])
+		k++;
+	return n >= k && !bp_strcmp(name + n - k, suffix);
+}
+
 static void set_btf_ptr(struct vreg *out, uint32_t id, uint8_t flags)
 {
 	memset(out, 0, sizeof(*out));
@@ -145,8 +332,9 @@ int kbpf_v_btf_ctx_access(struct venv *env, int32_t off, uint32_t size,
 {
 	const struct kbpf_prog *prog = env->prog;
 	const struct kbpf_btf_view *b;
-	const uint8_t *t, *proto, *arg;
+	const uint8_t *t, *proto, *arg = NULL;
 	const char *fname;
+	bool ptr_err = false;
 	uint32_t nr_args, skip = 0, n, id;
 	bool tp = prog->expected_attach_type == BPF_TRACE_RAW_TP;
 	uint8_t flags = 0;
@@ -204,7 +392,7 @@ int kbpf_v_btf_ctx_access(struct venv *env, int32_t off, uint32_t size,
 		/* void (a function returning nothing): nothing to read */
 		kbpf_vlog_printf(
 			env->log,
-			"func '%s' arg%u '' has type UNKNOWN. Only pointer access is allowed\n",
+			"func '%s' arg%u '(anon)' has type UNKNOWN. Only pointer access is allowed\n",
 			fname, n);
 		goto bad;
 	}
@@ -214,9 +402,12 @@ int kbpf_v_btf_ctx_access(struct venv *env, int32_t off, uint32_t size,
 		kbpf_vlog_printf(
 			env->log,
 			"func '%s' arg%u '%s' has type %s. Only pointer access is allowed\n",
-			fname, n,
-			kbpf_btf_name(b, t) ? kbpf_btf_name(b, t) : "",
-			kind_str(kbpf_btf_kind(b, t)));
+			fname, n, nm(b, t), kind_str(kbpf_btf_kind(b, t)));
+		goto bad;
+	}
+	if (size != 8) {
+		kbpf_vlog_printf(env->log, "func '%s' size %u must be 8\n",
+				 fname, size);
 		goto bad;
 	}
 	id = kbpf_btf_st(b, t);
@@ -229,6 +420,20 @@ int kbpf_v_btf_ctx_access(struct venv *env, int32_t off, uint32_t size,
 			goto scalar;
 	}
 	flags = tp ? VF_TRUSTED : 0;
+	if (n < nr_args) {
+		const char *pn = kbpf_btf_name(b, arg);
+
+		if (pn && has_suffix(pn, "__nullable"))
+			flags |= VF_NULL;
+	}
+	if (tp) {
+		uint32_t nib = (n < 8 ? tp_null_mask(fname) >> (4 * n) : 0) &
+			       0xf;
+
+		if (nib & 1)
+			flags |= VF_NULL;
+		ptr_err = nib & 2;
+	}
 	flags |= tag_flags(b, kbpf_btf_type(b, id));
 	t = kbpf_btf_skip_mods(b, id, &id);
 	if (!is_struct(b, t)) {
@@ -238,8 +443,18 @@ int kbpf_v_btf_ctx_access(struct venv *env, int32_t off, uint32_t size,
 				 t ? kind_str(kbpf_btf_kind(b, t)) : "UNKNOWN");
 		goto bad;
 	}
-	if (out)
+	/*
+	 * Linux also logs "func '%s' arg%d has btf_id ..." and, for a
+	 * possible error pointer, "marking pointer arg%d as scalar as it may
+	 * encode error"; kbpf's log has the error lines only.
+	 */
+	if (ptr_err)
+		goto scalar;
+	if (out) {
 		set_btf_ptr(out, id, flags);
+		if (flags & VF_NULL)
+			out->id = ++env->id_gen;
+	}
 	return 0;
 scalar:
 	if (out) {
@@ -335,8 +550,7 @@ static int walk(struct venv *env, const struct kbpf_btf_view *b, uint32_t id,
 
 	for (int depth = 0; depth < 64; depth++) {
 		const uint8_t *t = kbpf_btf_skip_mods(b, id, &id);
-		const char *tn =
-			t && kbpf_btf_name(b, t) ? kbpf_btf_name(b, t) : "";
+		const char *tn = nm(b, t);
 		uint32_t vlen, tsize, i;
 		bool dive = false;
 
@@ -387,8 +601,7 @@ beyond:
 			uint32_t bsz = kbpf_btf_member_bitfield_size(b, t, i);
 			uint32_t moff = bit / 8, msize, mid, eid, nel, mend;
 			const uint8_t *mt, *et;
-			const char *mn =
-				kbpf_btf_name(b, m) ? kbpf_btf_name(b, m) : "";
+			const char *mn = nm(b, m);
 
 			if ((uint64_t)off + size <= moff)
 				break;

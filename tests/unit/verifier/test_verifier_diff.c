@@ -627,6 +627,15 @@ static const struct vcase cases[] = {
 		LDX(BPF_DW, 6, 1, 0), LDX(BPF_DW, 6, 6, BTF_F(F_SKB_SK)),
 		JI(BPF_JEQ, 6, 0, 1), LDX(BPF_H, 0, 6, BTF_F(F_SK_FAMILY)),
 		RET0),
+	CASE_AT("btf_func_ptr_arg", "tp:initcall_start", 0, 1,
+		LDX(BPF_DW, 0, 1, 0), EXIT),
+	CASE_AT("btf_narrow_ptr_arg", TP, 0, 1, LDX(BPF_W, 0, 1, 8), EXIT),
+	CASE_AT("btf_null_arg_unchecked", "tp:kfree_skb", 0, 1,
+		LDX(BPF_DW, 6, 1, 24), LDX(BPF_H, 0, 6, BTF_F(F_SK_FAMILY)),
+		RET0),
+	CASE_AT("btf_null_arg_checked", "tp:kfree_skb", 1, 0,
+		LDX(BPF_DW, 6, 1, 24), JI(BPF_JEQ, 6, 0, 1),
+		LDX(BPF_H, 0, 6, BTF_F(F_SK_FAMILY)), RET0),
 	/* ---- map-in-map ---- */
 	CASE("mim_array_inner_value", SF, 0, 1, 0, LOOKUP(M_AOM),
 	     JI(BPF_JEQ, 0, 0, 6), MOVR(1, 0), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
@@ -1060,6 +1069,93 @@ KBPF_TEST(
 	for (int s = 0; s < 2; s++)
 		for (int m = 0; m < NR_MAPS; m++)
 			side_close(s, maps[s][m]);
+	T_EQ(fails, 0);
+}
+
+KBPF_TEST(
+	verifier_tp_btf_args,
+	"every pointer argument of every raw tracepoint in this kernel's BTF, dereferenced by a tp_btf program without a null check: kbpf (this BTF as its host BTF) decides as the kernel, with its line (arguments Linux knows may be NULL or an error pointer, struct walks at offset 0)")
+{
+	struct kbpf_btf_view v;
+	unsigned n = 0, agree = 0, same = 0, maybe_null = 0, refused = 0;
+	int fails = 0;
+
+	NEED_KERNEL();
+	if (vmlinux_btf())
+		T_SKIP("no /sys/kernel/btf/vmlinux");
+	T_EQ(kbpf_btf_parse(&v, kbpf_posix_host(), vmlinux, vmlinux_size,
+			    KBPF_BTF_F_NATIVE, NULL),
+	     0);
+	kbpf_posix_set_btf(vmlinux, vmlinux_size);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (uint32_t id = 1; id < v.nr_types; id++) {
+		const uint8_t *t = kbpf_btf_type(&v, id), *fp;
+		const char *tn = kbpf_btf_name(&v, t);
+
+		if (kbpf_btf_kind(&v, t) != BTF_KIND_TYPEDEF || !tn ||
+		    strncmp(tn, "btf_trace_", 10))
+			continue;
+		fp = kbpf_btf_type(&v, kbpf_btf_st(&v, t));
+		fp = fp ? kbpf_btf_type(&v, kbpf_btf_st(&v, fp)) : NULL;
+		if (!fp || kbpf_btf_kind(&v, fp) != BTF_KIND_FUNC_PROTO)
+			continue;
+		for (uint32_t i = 1; i < kbpf_btf_vlen(&v, fp) && i <= 12;
+		     i++) {
+			const uint8_t *a = kbpf_btf_skip_mods(
+				&v,
+				kbpf_btf_rd32(&v, kbpf_btf_vrec(&v, fp, i) + 4),
+				NULL);
+			struct bpf_insn p[] = {
+				LDX(BPF_DW, 6, 1, (int16_t)(8 * (i - 1))),
+				LDX(BPF_B, 0, 6, 0),
+				MOV(0, 0),
+				EXIT,
+			};
+			union bpf_attr at;
+			char kl[256], bl[256];
+			long r[2] = { 0, 0 };
+
+			if (!a || kbpf_btf_kind(&v, a) != BTF_KIND_PTR)
+				continue;
+			for (int s = 0; s < 2; s++) {
+				memset(&at, 0, sizeof(at));
+				at.prog_type = BPF_PROG_TYPE_TRACING;
+				at.expected_attach_type = BPF_TRACE_RAW_TP;
+				at.attach_btf_id = id;
+				at.insn_cnt = 4;
+				at.insns = (uint64_t)(uintptr_t)p;
+				at.license = (uint64_t)(uintptr_t) "GPL";
+				at.log_level = 1;
+				at.log_size = sizeof(logs[s]);
+				at.log_buf = (uint64_t)(uintptr_t)logs[s];
+				logs[s][0] = 0;
+				r[s] = side_bpf(s, BPF_PROG_LOAD, &at);
+				side_close(s, r[s]);
+			}
+			why_line(logs[0], kl, sizeof(kl));
+			why_line(logs[1], bl, sizeof(bl));
+			n++;
+			refused += r[0] < 0;
+			maybe_null += strstr(kl, "or_null_") != NULL;
+			agree += (r[0] >= 0) == (r[1] >= 0);
+			same += !strcmp(kl, bl);
+			if ((r[0] >= 0) != (r[1] >= 0) || strcmp(kl, bl)) {
+				if (fails++ < 20)
+					printf("%s arg%u: kernel %ld [%s]\n"
+					       "%*s kbpf   %ld [%s]\n",
+					       tn + 10, i - 1, r[0], kl,
+					       (int)strlen(tn + 10) + 5, "",
+					       r[1], bl);
+			}
+		}
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	kbpf_posix_set_btf(NULL, 0);
+	kbpf_btf_free(&v);
+	printf("tracepoint arguments: %u programs (%u refused by the kernel, "
+	       "%u of them as maybe NULL): same decision %u, same line %u\n",
+	       n, refused, maybe_null, agree, same);
+	T_ASSERT(n > 0);
 	T_EQ(fails, 0);
 }
 
