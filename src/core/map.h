@@ -176,6 +176,8 @@ struct kbpf_map_ops {
 	/* Map-in-map: store @inner at @key (kbpf_map_set_inner()). */
 	int (*set_inner)(struct kbpf_map *map, const void *key,
 			 struct kbpf_map *inner);
+	/* Map-in-map: its inner-map template (kbpf_map_inner_meta()). */
+	void (*inner_meta)(const struct kbpf_map *map, struct kbpf_map *meta);
 	/* Pages backing the user-space mmap of the map (mmapable array, ring buffer). */
 	int (*mmap_pages)(struct kbpf_map *map, const uintptr_t **pages,
 			  size_t *nr);
@@ -305,6 +307,18 @@ int kbpf_map_create_with_inner(const struct kbpf_host *h,
  */
 int kbpf_map_set_inner(struct kbpf_map *outer, const void *key,
 		       struct kbpf_map *inner);
+
+/**
+ * kbpf_map_inner_meta() - describe the maps map-in-map @outer holds, as
+ * Linux's inner_map_meta: fill @meta (zeroed by the caller, owned by the
+ * caller, never published, no reference) with the template's type, ops,
+ * key and value sizes, max_entries, flags and bpf_spin_lock offset. The
+ * verifier types what a lookup in @outer gives with it.
+ *
+ * Context: any; reads @outer's template (immutable after creation).
+ * Return: 0; -EINVAL if @outer is not a map-in-map.
+ */
+int kbpf_map_inner_meta(const struct kbpf_map *outer, struct kbpf_map *meta);
 
 /**
  * kbpf_cgroup_array_current_under() - bpf_current_task_under_cgroup: is the

@@ -276,6 +276,18 @@ bool kbpf_run_take_record(struct kbpf_run *run, void *ptr);
  */
 void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size);
 
+/*
+ * Instruction modes kbpf's verifier writes into kbpf_prog.insns (never
+ * accepted from a loader: the structural check refuses BPF_LDX with
+ * these modes, which are BPF_ABS and BPF_IND). A load through a pointer
+ * to a kernel object (the verifier's PTR_TO_BTF_ID), as Linux's
+ * BPF_PROBE_MEM and BPF_PROBE_MEMSX: it runs through
+ * kbpf_host.probe_read_kernel, a failed read giving 0.
+ * bpf_prog_info shows them as BPF_MEM and BPF_MEMSX, as Linux does.
+ */
+#define KBPF_PROBE_MEM 0x20
+#define KBPF_PROBE_MEMSX 0x40
+
 /**
  * struct kbpf_prog - a loaded program.
  * @obj: common object header (type KBPF_OBJ_PROG).

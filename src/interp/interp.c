@@ -478,6 +478,19 @@ static KBPF_NOINLINE bool interp_area_ok(const struct interp_state *st,
 }
 
 /*
+ * A probe load's read (KBPF_PROBE_MEM): 0, or -EFAULT when the host has
+ * no probe_read_kernel or the read failed (the load then gives 0).
+ */
+static KBPF_ALWAYS_INLINE int interp_probe_read(const struct kbpf_host *h,
+						void *dst, size_t n,
+						uintptr_t addr)
+{
+	if (!h->probe_read_kernel)
+		return -KBPF_EFAULT;
+	return h->probe_read_kernel(h, dst, (const void *)addr, n);
+}
+
+/*
  * Always inlined: the checked loop's speed rests on it, and gcc's unit
  * growth limit stops inlining it once interp.c holds three loops.
  */
@@ -1433,6 +1446,13 @@ interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 	X(BPF_LDX | BPF_MEMSX | BPF_B, ldsx_b)          \
 	X(BPF_LDX | BPF_MEMSX | BPF_H, ldsx_h)          \
 	X(BPF_LDX | BPF_MEMSX | BPF_W, ldsx_w)          \
+	X(BPF_LDX | KBPF_PROBE_MEM | BPF_B, pldx_b)     \
+	X(BPF_LDX | KBPF_PROBE_MEM | BPF_H, pldx_h)     \
+	X(BPF_LDX | KBPF_PROBE_MEM | BPF_W, pldx_w)     \
+	X(BPF_LDX | KBPF_PROBE_MEM | BPF_DW, pldx_dw)   \
+	X(BPF_LDX | KBPF_PROBE_MEMSX | BPF_B, pldsx_b)  \
+	X(BPF_LDX | KBPF_PROBE_MEMSX | BPF_H, pldsx_h)  \
+	X(BPF_LDX | KBPF_PROBE_MEMSX | BPF_W, pldsx_w)  \
 	X(BPF_STX | BPF_MEM | BPF_B, stx_b)             \
 	X(BPF_STX | BPF_MEM | BPF_H, stx_h)             \
 	X(BPF_STX | BPF_MEM | BPF_W, stx_w)             \

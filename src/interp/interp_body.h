@@ -244,6 +244,24 @@ name:
 		NEXT;                                                     \
 	}
 
+/*
+ * A probe load (KBPF_PROBE_MEM, core/prog.h): the verifier proved only
+ * that the address is a kernel object's, which may be gone; the read goes
+ * through the host's fault-safe probe and gives 0 if it fails (Linux's
+ * BPF_PROBE_MEM). No checked-mode region check: any address is safe.
+ */
+#define PLDX(name, type, ext)                                           \
+	HANDLER(name)                                                   \
+	{                                                               \
+		type v_ = 0;                                            \
+		if (interp_probe_read(st->run->host, &v_, sizeof(type), \
+				      (uintptr_t)(SRC + insn->off)))    \
+			v_ = 0;                                         \
+		TAINT(rk[insn->dst_reg] = TK_SCALAR);                   \
+		DST = (ext)v_;                                          \
+		NEXT;                                                   \
+	}
+
 #define STX(name, type)                                         \
 	HANDLER(name)                                           \
 	{                                                       \
@@ -485,6 +503,13 @@ next_insn:
 			LDX(ldsx_b, int8_t, int64_t)
 			LDX(ldsx_h, int16_t, int64_t)
 			LDX(ldsx_w, int32_t, int64_t)
+			PLDX(pldx_b, uint8_t, uint64_t)
+			PLDX(pldx_h, uint16_t, uint64_t)
+			PLDX(pldx_w, uint32_t, uint64_t)
+			PLDX(pldx_dw, uint64_t, uint64_t)
+			PLDX(pldsx_b, int8_t, int64_t)
+			PLDX(pldsx_h, int16_t, int64_t)
+			PLDX(pldsx_w, int32_t, int64_t)
 			STX(stx_b, uint8_t)
 			STX(stx_h, uint16_t)
 			STX(stx_w, uint32_t)
@@ -790,5 +815,6 @@ out:
 #undef JMP64
 #undef JMP32
 #undef LDX
+#undef PLDX
 #undef STX
 #undef ST

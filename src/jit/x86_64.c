@@ -808,6 +808,52 @@ static int emit_ldx(struct x86 *c, int dst, int base, int32_t off, uint8_t size,
 	}
 }
 
+/*
+ * A probe load's read (KBPF_PROBE_MEM, core/prog.h), called from native
+ * code: @how is the size in bytes, | 0x100 to sign-extend. The value, or
+ * 0 when the host has no probe_read_kernel or the read fails, as the
+ * interpreter's probe loads.
+ */
+static uint64_t x86_probe_load(const struct kbpf_run *run, uint64_t addr,
+			       uint32_t how)
+{
+	const struct kbpf_host *h = run->host;
+	uint32_t n = how & 0xff, sh = 64 - 8 * n;
+	uint64_t v = 0;
+
+	if (!h->probe_read_kernel ||
+	    h->probe_read_kernel(h, &v, (const void *)(uintptr_t)addr, n))
+		return 0;
+	if (sh && (how & 0x100))
+		v = (uint64_t)((int64_t)(v << sh) >> sh);
+	return v;
+}
+
+/*
+ * dst = probe load of @size at base + off: a call of x86_probe_load()
+ * with the caller-saved BPF registers (r0-r5) kept on the stack; six
+ * pushes keep the stack 16-byte aligned at the call.
+ */
+static void emit_probe_ldx(struct x86 *c, int dst, int base, int32_t off,
+			   uint8_t size, bool sx)
+{
+	static const uint8_t saved[6] = { RAX, RDI, RSI, RDX, RCX, R8 };
+	static const uint8_t bytes[4] = { 4, 2, 1, 8 }; /* by BPF_SIZE >> 3 */
+	const size_t run = offsetof(struct kbpf_jit_state, run);
+	int i;
+
+	for (i = 0; i < 6; i++)
+		push_r(c, saved[i]);
+	op_mem(c, false, true, 0x8d, 0, RSI, base, off, false); /* lea */
+	mov_imm64(c, RDX, bytes[size >> 3] | (sx ? 0x100u : 0));
+	op_mem(c, false, true, 0x8b, 0, RDI, JS, (int32_t)run, false);
+	call_abs(c, (const void *)x86_probe_load);
+	mov_rr(c, true, TMP, RAX);
+	for (i = 5; i >= 0; i--)
+		pop_r(c, saved[i]);
+	mov_rr(c, true, dst, TMP);
+}
+
 static void emit_stx(struct x86 *c, int base, int32_t off, int src,
 		     uint8_t size)
 {
@@ -1031,6 +1077,14 @@ static int emit_insn(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
 	case BPF_JMP32:
 		return emit_jmp(c, insn, pc);
 	case BPF_LDX:
+		if (BPF_MODE(insn->code) == KBPF_PROBE_MEM ||
+		    BPF_MODE(insn->code) == KBPF_PROBE_MEMSX) {
+			emit_probe_ldx(c, dst, x86_reg[insn->src_reg],
+				       insn->off, BPF_SIZE(insn->code),
+				       BPF_MODE(insn->code) ==
+					       KBPF_PROBE_MEMSX);
+			return 0;
+		}
 		if (BPF_MODE(insn->code) != BPF_MEM &&
 		    BPF_MODE(insn->code) != BPF_MEMSX)
 			return -KBPF_EOPNOTSUPP;

@@ -1509,6 +1509,13 @@ const struct kbpf_map_ops kbpf_percpu_htab_map_ops = {
 	.lookup_percpu_elem = htab_percpu_map_lookup_percpu_elem,
 };
 
+/* Any context. */
+static void htab_of_maps_inner_meta(const struct kbpf_map *map,
+				    struct kbpf_map *meta)
+{
+	kbpf_mim_template_meta(&kbpf_htab(map)->tmpl, meta);
+}
+
 /* No single lookup-and-delete (-ENOTSUPP), as Linux. */
 const struct kbpf_map_ops kbpf_hash_of_maps_map_ops = {
 	.alloc_check = htab_map_alloc_check,
@@ -1519,6 +1526,7 @@ const struct kbpf_map_ops kbpf_hash_of_maps_map_ops = {
 	.sys_update = htab_of_maps_sys_update,
 	.alloc_with_inner = htab_map_alloc_with_inner,
 	.set_inner = htab_of_maps_set_inner,
+	.inner_meta = htab_of_maps_inner_meta,
 	.lookup_batch = htab_map_lookup_batch,
 	.lookup_and_delete_batch = htab_map_lookup_and_delete_batch,
 	.update_batch = kbpf_map_generic_update_batch,

@@ -46,6 +46,15 @@ bool kbpf_map_type_supported(uint32_t type)
 	return map_find_ops(type) != NULL;
 }
 
+int kbpf_map_inner_meta(const struct kbpf_map *outer, struct kbpf_map *meta)
+{
+	if (!outer->ops->inner_meta)
+		return -KBPF_EINVAL;
+	outer->ops->inner_meta(outer, meta);
+	meta->ops = map_find_ops(meta->map_type);
+	return meta->ops ? 0 : -KBPF_EINVAL;
+}
+
 struct kbpf_obj *kbpf_map_obj(struct kbpf_map *map)
 {
 	return &map->obj;

@@ -70,6 +70,23 @@ int kbpf_mim_template_from_map(struct kbpf_mim_template *t,
 	return 0;
 }
 
+void kbpf_mim_template_meta(const struct kbpf_mim_template *t,
+			    struct kbpf_map *meta)
+{
+	meta->map_type = t->type;
+	meta->key_size = t->key_size;
+	meta->value_size = t->value_size;
+	meta->max_entries = t->max_entries;
+	meta->map_flags = t->flags;
+	meta->spin_lock_off = t->spin_lock_off;
+}
+
+/* Any context. */
+static void aom_inner_meta(const struct kbpf_map *map, struct kbpf_map *meta)
+{
+	kbpf_mim_template_meta(&aom(map)->tmpl, meta);
+}
+
 int kbpf_mim_template_take(struct kbpf_mim_template *t,
 			   const struct kbpf_host *h, int fd)
 {
@@ -225,6 +242,7 @@ const struct kbpf_map_ops kbpf_array_of_maps_map_ops = {
 	.alloc = aom_alloc,
 	.alloc_with_inner = aom_alloc_with_inner,
 	.set_inner = aom_set_inner,
+	.inner_meta = aom_inner_meta,
 	.lookup_elem = aom_lookup_elem,
 	.fd_get_ptr = aom_fd_get_ptr,
 	.fd_put_ptr = kbpf_fd_entry_put_ptr,

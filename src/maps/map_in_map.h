@@ -35,6 +35,10 @@ static inline struct kbpf_map *kbpf_mim_entry_map(const struct kbpf_fd_entry *e)
 int kbpf_mim_template_take(struct kbpf_mim_template *t,
 			   const struct kbpf_host *h, int fd);
 
+/* The inner_meta op of both outer maps: @t into @meta (but its ops). */
+void kbpf_mim_template_meta(const struct kbpf_mim_template *t,
+			    struct kbpf_map *meta);
+
 /* The same from a map (kbpf_map_create_with_inner()); no reference kept. */
 int kbpf_mim_template_from_map(struct kbpf_mim_template *t,
 			       const struct kbpf_map *inner);

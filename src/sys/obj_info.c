@@ -78,7 +78,7 @@ static int32_t xl_subprog_index(const uint8_t *starts, uint32_t t)
  * in off, as Linux leaves it after splitting a program into functions
  * (measured on the kernel; the offset is truncated to 16 bits there too).
  * Helper calls keep the helper's id (Linux shows the kernel function's
- * address there). Written an instruction (or an ld_imm64 pair) at a time:
+ * address there); probe loads as BPF_MEM and BPF_MEMSX loads. Written an instruction (or an ld_imm64 pair) at a time:
  * the first @ulen bytes at @udst. Only a program with subprograms
  * allocates (the map of their starts); -ENOMEM then, as Linux's copy of
  * the code can fail.
@@ -105,6 +105,16 @@ static int prog_xlated_dump(const struct kbpf_host *h, struct kbpf_prog *prog,
 
 		n = 1;
 		insn[0] = prog->insns[i];
+		/* Probe loads show as the loads they were, as in Linux. */
+		if (BPF_CLASS(insn[0].code) == BPF_LDX &&
+		    (BPF_MODE(insn[0].code) == KBPF_PROBE_MEM ||
+		     BPF_MODE(insn[0].code) == KBPF_PROBE_MEMSX))
+			insn[0].code =
+				(uint8_t)(BPF_LDX | BPF_SIZE(insn[0].code) |
+					  (BPF_MODE(insn[0].code) ==
+							   KBPF_PROBE_MEM ?
+						   BPF_MEM :
+						   BPF_MEMSX));
 		if (starts && xl_is_pseudo_call(insn)) {
 			int32_t rel = insn[0].imm;
 

@@ -596,6 +596,22 @@ static int push_frame(struct venv *env, uint32_t callsite, uint32_t callback,
 	return 0;
 }
 
+const struct kbpf_map *kbpf_v_inner_meta(struct venv *env,
+					 const struct kbpf_map *outer)
+{
+	uint32_t i;
+
+	for (i = 0; i < env->nr_inner; i++)
+		if (env->inner_outer[i] == outer)
+			return &env->inner[i];
+	if (i == V_MAX_INNER || kbpf_map_inner_meta(outer, &env->inner[i]))
+		return NULL;
+	memcpy(env->inner[i].name, outer->name, sizeof(env->inner[i].name));
+	env->inner_outer[i] = outer;
+	env->nr_inner++;
+	return &env->inner[i];
+}
+
 int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 {
 	uint32_t call_pc = *pc;
@@ -715,12 +731,22 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			if (!kbpf_map_has_spin_lock(m.map))
 				r0.id = 0;
 		}
+		r0.type = T_MAP_VALUE;
+		r0.map = m.map;
+		/*
+		 * A map-in-map's: the inner map or NULL (Linux 6.18:
+		 * map_ptr_or_null of the outer map's inner_map_meta).
+		 */
 		if (m.map && kbpf_map_is_map_in_map(m.map)) {
 			r0.type = T_MAP_PTR;
-			r0.map = NULL;
-		} else {
-			r0.type = T_MAP_VALUE;
-			r0.map = m.map;
+			r0.map = kbpf_v_inner_meta(env, m.map);
+			if (!r0.map) {
+				kbpf_vlog_printf(
+					env->log,
+					"kbpf: more than %u map-in-map maps\n",
+					V_MAX_INNER);
+				return -KBPF_E2BIG;
+			}
 		}
 		break;
 	case KBPF_RET_PTR_TO_MEM_OR_NULL: {
@@ -801,6 +827,12 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	}
 	for (int i = 1; i <= 5; i++)
 		kbpf_v_mark_not_init(&regs[i]);
+	/* bpf_get_current_task_btf(): a trusted task_struct (Linux's). */
+	if (id == BPF_FUNC_get_current_task_btf) {
+		err = kbpf_v_btf_ptr_named(env, "task_struct", VF_TRUSTED, &r0);
+		if (err < 0)
+			return err;
+	}
 	regs[0] = r0;
 	if (helper_changes_pkt_data(id))
 		clear_pkt_pointers(env);

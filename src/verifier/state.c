@@ -135,7 +135,7 @@ static bool regsafe(struct venv *env, const struct vreg *o,
 		return o->flags == c->flags && o->frameno == c->frameno &&
 		       o->off == c->off && o->range == c->range &&
 		       o->subprog == c->subprog && o->map == c->map &&
-		       scalar_equal(&o->s, &c->s) &&
+		       o->btf_id == c->btf_id && scalar_equal(&o->s, &c->s) &&
 		       check_ids(env, o->id, c->id) &&
 		       check_ids(env, o->ref_obj_id, c->ref_obj_id);
 	}
@@ -153,7 +153,8 @@ static bool regsafe(struct venv *env, const struct vreg *o,
 				kbpf_scalar_contains(&o->s, &c->s)) &&
 		       check_scalar_ids(env, o->id, c->id);
 	if (o->flags != c->flags || o->off != c->off || o->map != c->map ||
-	    o->frameno != c->frameno || o->subprog != c->subprog)
+	    o->frameno != c->frameno || o->subprog != c->subprog ||
+	    o->btf_id != c->btf_id)
 		return false;
 	if (!kbpf_scalar_contains(&o->s, &c->s))
 		return false;

@@ -87,15 +87,22 @@ const char *kbpf_v_type_str(const struct vreg *r, char *buf, unsigned long n)
 		[T_MEM] = "mem",
 		[T_FUNC] = "func",
 		[T_DYNPTR] = "dynptr_ptr",
+		[T_BTF_ID] = "ptr_",
 	};
-	const char *pre = "";
+	const uint8_t f = r->flags;
+	const bool btf = r->type == T_BTF_ID;
 
-	if (r->flags & VF_RINGBUF)
-		pre = "ringbuf_";
-	else if (r->flags & VF_RDONLY)
-		pre = "rdonly_";
-	v_snprintf(buf, n, "%s%s%s", pre, names[r->type],
-		   (r->flags & VF_NULL) ? "_or_null" : "");
+	/* Linux's reg_type_str(): the flags' prefixes in its order. */
+	v_snprintf(buf, n, "%s%s%s%s%s%s%s%s%s",
+		   (f & VF_RDONLY) ? "rdonly_" : "",
+		   (f & VF_RINGBUF) ? "ringbuf_" : "",
+		   (f & VF_USER) ? "user_" : "",
+		   (f & VF_PERCPU) ? "percpu_" : "", (f & VF_RCU) ? "rcu_" : "",
+		   (f & VF_UNTRUSTED) ? "untrusted_" : "",
+		   (f & VF_TRUSTED) ? "trusted_" : "", names[r->type],
+		   !(f & VF_NULL) ? "" :
+		   btf		  ? "or_null_" :
+				    "_or_null");
 	return buf;
 }
 
@@ -408,6 +415,7 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 	case T_PKT:
 	case T_PKT_META:
 	case T_MEM:
+	case T_BTF_ID:
 		break;
 	case T_MAP_PTR:
 		if (kbpf_scalar_is_const(&off->s) && !off->s.var.value &&
@@ -668,6 +676,13 @@ static int check_ctx(struct venv *env, uint32_t regno, const struct vreg *r,
 				regno, r->off + (int32_t)r->s.var.value);
 		}
 		return -KBPF_EACCES;
+	}
+	if (type == BPF_PROG_TYPE_TRACING) {
+		/* arguments typed from the attach target's BTF (btf_ptr.c) */
+		int err = kbpf_v_btf_ctx_access(env, off, size, write, out);
+
+		if (err <= 0)
+			return err;
 	}
 	if (kbpf_prog_type_has_ctx_rules(type)) {
 		/*
@@ -1232,6 +1247,16 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
 		err = check_packet(env, regno, r, r->off + off, size, write,
 				   value_regno, out ? &tmp : NULL, zero_ok);
 		break;
+	case T_BTF_ID:
+		if (helper) {
+			kbpf_vlog_printf(env->log, "R%u type=%s expected=fp\n",
+					 regno,
+					 kbpf_v_type_str(r, buf, sizeof(buf)));
+			return -KBPF_EACCES;
+		}
+		err = kbpf_v_btf_access(env, regno, off, size, write,
+					out ? &tmp : NULL);
+		break;
 	case T_MEM:
 		if (write && (r->flags & VF_RDONLY)) {
 			kbpf_vlog_printf(env->log, "R%u cannot write into %s\n",
@@ -1266,16 +1291,31 @@ static int check_ldx(struct venv *env, const struct bpf_insn *insn)
 {
 	uint32_t size = kbpf_insn_size_bytes(insn->code);
 	struct vreg v;
+	bool btf;
 	int err;
 
 	err = kbpf_v_check_read(env, insn->src_reg);
 	if (err)
 		return err;
 	kbpf_v_mark_unknown(&v);
+	btf = CUR_REGS(env)[insn->src_reg].type == T_BTF_ID;
 	err = kbpf_v_check_mem(env, insn->src_reg, insn->off, size, false, -1,
 			       &v, false, false);
 	if (err)
 		return err;
+	/*
+	 * Linux's save_aux_ptr_type(): one load instruction reads through
+	 * kernel object pointers (a probe load) or through others, never
+	 * both.
+	 */
+	env->flags[env->insn_idx] |= btf ? VI_PROBE : VI_NOT_PROBE;
+	if ((env->flags[env->insn_idx] & (VI_PROBE | VI_NOT_PROBE)) ==
+	    (VI_PROBE | VI_NOT_PROBE)) {
+		kbpf_vlog_printf(
+			env->log,
+			"same insn cannot be used with different pointers\n");
+		return -KBPF_EINVAL;
+	}
 	if (BPF_MODE(insn->code) == BPF_MEMSX && v.type == T_SCALAR)
 		kbpf_scalar_sext(&v.s, (uint8_t)size);
 	CUR_REGS(env)[insn->dst_reg] = v;
@@ -1301,16 +1341,19 @@ static int check_store(struct venv *env, const struct bpf_insn *insn)
 	if (value_regno < 0) {
 		/*
 		 * BPF_ST: store an immediate. Model it as a register holding
-		 * it (r11 does not exist: use a scratch copy of r0's slot).
+		 * it (r11 does not exist: use a scratch copy of r0's slot,
+		 * r1's when r0 is the pointer stored through).
 		 */
-		saved = regs[0];
-		kbpf_v_mark_const(&regs[0], (uint64_t)(int64_t)insn->imm);
+		int tmp = insn->dst_reg ? 0 : 1;
+
+		saved = regs[tmp];
+		kbpf_v_mark_const(&regs[tmp], (uint64_t)(int64_t)insn->imm);
 		if (size < 8)
-			kbpf_scalar_cast(&regs[0].s, (uint8_t)size);
+			kbpf_scalar_cast(&regs[tmp].s, (uint8_t)size);
 		err = kbpf_v_check_mem(env, insn->dst_reg, insn->off, size,
-				       true, 0, NULL, false, false);
+				       true, tmp, NULL, false, false);
 		regs = CUR_REGS(env);
-		regs[0] = saved;
+		regs[tmp] = saved;
 		return err;
 	}
 	return kbpf_v_check_mem(env, insn->dst_reg, insn->off, size, true,
@@ -1687,7 +1730,9 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 	} else if (is_const0(&b) && (op == BPF_JEQ || op == BPF_JNE) &&
 		   !jmp32 && !(a->flags & VF_NULL) &&
 		   (a->type == T_MAP_VALUE || a->type == T_MAP_KEY ||
-		    a->type == T_MEM)) {
+		    (a->type == T_MEM && !(a->flags & VF_UNTRUSTED)) ||
+		    (a->type == T_BTF_ID && (a->flags & VF_TRUSTED)) ||
+		    a->type == T_MAP_PTR)) {
 		/*
 		 * Linux's reg_not_null(): only these are known non-NULL; a
 		 * ctx, stack or packet pointer compared with 0 goes both ways.
@@ -2113,6 +2158,9 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 		kbpf_v_compute_liveness(env);
 		err = do_check(env);
 	}
+	if (!err)
+		kbpf_v_btf_mark_probes(env);
+	kbpf_v_btf_release(env);
 	print_stats(env);
 	*processed = env->insn_processed;
 	/* Free what is left: the failing path, pending branches, explored. */

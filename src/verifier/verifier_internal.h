@@ -22,6 +22,7 @@
 #include "core/map.h"
 #include "core/prog.h"
 #include "core/vlog.h"
+#include "btf/btf.h"
 #include "verifier/domain.h"
 #include "verifier/verifier.h"
 
@@ -54,11 +55,18 @@ enum vtype {
 	T_MEM,
 	T_FUNC,
 	T_DYNPTR, /* CONST_PTR_TO_DYNPTR: a callback's read-only dynptr */
+	T_BTF_ID, /* PTR_TO_BTF_ID: a kernel object of the host BTF (btf_ptr.c) */
 };
 
 #define VF_NULL 0x1u /* _or_null: must be compared with 0 first */
 #define VF_RINGBUF 0x2u /* T_MEM: a ring buffer record */
 #define VF_RDONLY 0x4u /* T_MEM: read-only */
+/* T_BTF_ID (and T_MEM walked from one): Linux's type flags. */
+#define VF_TRUSTED 0x8u /* PTR_TRUSTED */
+#define VF_RCU 0x10u /* MEM_RCU */
+#define VF_UNTRUSTED 0x20u /* PTR_UNTRUSTED */
+#define VF_USER 0x40u /* MEM_USER: a __user pointer, not to be read */
+#define VF_PERCPU 0x80u /* MEM_PERCPU: a __percpu pointer, not to be read */
 
 /**
  * struct vreg - what the verifier knows of one register (or spilled slot).
@@ -77,7 +85,9 @@ enum vtype {
  * @range: T_PKT/T_PKT_META: bytes past the pointer proven in the packet;
  *         T_MEM: the memory's size.
  * @subprog: T_FUNC: the first instruction of the function.
- * @map: T_MAP_PTR, T_MAP_VALUE, T_MAP_KEY: the map.
+ * @map: T_MAP_PTR, T_MAP_VALUE, T_MAP_KEY: the map (for a map-in-map
+ *       lookup's result, the outer map's inner-map template: venv.inner).
+ * @btf_id: T_BTF_ID: the struct's type id in the host BTF.
  * @s: a scalar's value, or a pointer's variable offset.
  */
 struct vreg {
@@ -91,6 +101,7 @@ struct vreg {
 	uint32_t range;
 	uint32_t subprog;
 	const struct kbpf_map *map;
+	uint32_t btf_id;
 	struct kbpf_scalar s;
 };
 
@@ -199,6 +210,16 @@ struct vbt {
 #define VI_NOSPEC_RESULT 0x8u
 /* A conditional jump that refined linked scalars on some path. */
 #define VI_LINKED 0x10u
+/*
+ * A load through a T_BTF_ID pointer: after the proof it becomes a probe
+ * load (KBPF_PROBE_MEM, core/prog.h), as Linux's BPF_PROBE_MEM.
+ */
+#define VI_PROBE 0x20u
+/* A load of this instruction went through another kind of pointer. */
+#define VI_NOT_PROBE 0x40u
+
+/* Inner-map templates of the map-in-map maps a program uses (call.c). */
+#define V_MAX_INNER 8
 
 struct venv {
 	struct kbpf_prog *prog;
@@ -239,6 +260,21 @@ struct venv {
 	uint32_t idmap_n;
 	uint32_t fake_id; /* ids for unlinked scalars in a comparison */
 	uint32_t idmap[2 * 128];
+	/*
+	 * The host BTF (kbpf_host.btf), parsed and indexed when a tracing
+	 * program's context or a BTF pointer first needs it (btf_ptr.c);
+	 * @hbtf_state 0: not yet, 1: parsed, -1: absent or invalid.
+	 */
+	struct kbpf_btf_view hbtf;
+	int hbtf_state;
+	/*
+	 * Map-in-map lookups: per outer map, a map made of its inner-map
+	 * template (Linux's inner_map_meta), what the lookup's result
+	 * points to (call.c). Freed with the environment.
+	 */
+	const struct kbpf_map *inner_outer[V_MAX_INNER];
+	struct kbpf_map inner[V_MAX_INNER];
+	uint32_t nr_inner;
 };
 
 #define CUR_FRAME(env) ((env)->cur->frames[(env)->cur->curframe])
@@ -297,7 +333,44 @@ void kbpf_v_free_explored(struct venv *env);
  */
 void kbpf_v_widen(struct venv *env, struct vstate *st, uint32_t insn);
 
+/* btf_ptr.c: PTR_TO_BTF_ID (Linux's btf_ctx_access, btf_struct_access). */
+/*
+ * A load of @size bytes at @off of a tracing program's context (tp_btf,
+ * fentry, fexit): the argument typed from the attach target's prototype
+ * in the host BTF (a scalar, or a T_BTF_ID to a struct). 1 if the program
+ * has no BTF prototype (the caller's generic rules apply), 0 with *@out,
+ * or -errno with Linux's line.
+ */
+int kbpf_v_btf_ctx_access(struct venv *env, int32_t off, uint32_t size,
+			  bool write, struct vreg *out);
+/*
+ * An access of @size bytes at @off through T_BTF_ID register @regno
+ * (Linux's check_ptr_to_btf_access()): reads of scalar members give
+ * scalars, of pointer members T_BTF_ID or read-only T_MEM of size 0;
+ * writes, negative, variable and out-of-struct offsets are refused.
+ */
+int kbpf_v_btf_access(struct venv *env, uint32_t regno, int32_t off,
+		      uint32_t size, bool write, struct vreg *out);
+/* A T_BTF_ID register to the struct named @name (0 if none in the BTF). */
+int kbpf_v_btf_ptr_named(struct venv *env, const char *name, uint8_t flags,
+			 struct vreg *out);
+/* The instruction's type name of a T_BTF_ID: "trusted_ptr_", ... */
+const char *kbpf_v_btf_prefix(const struct vreg *r);
+void kbpf_v_btf_release(struct venv *env);
+/*
+ * After a proof: loads through BTF pointers become probe loads in
+ * prog->insns (KBPF_PROBE_MEM, KBPF_PROBE_MEMSX).
+ */
+void kbpf_v_btf_mark_probes(struct venv *env);
+
 /* call.c */
+/*
+ * What a lookup in map-in-map @outer gives once null-checked: a map made
+ * of its inner-map template (Linux's inner_map_meta), one per outer map
+ * and verification; NULL past V_MAX_INNER outer maps.
+ */
+const struct kbpf_map *kbpf_v_inner_meta(struct venv *env,
+					 const struct kbpf_map *outer);
 int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc);
 int kbpf_v_check_pseudo_call(struct venv *env, uint32_t *pc);
 /* BPF_EXIT: 1 if the program's path ended, 0 if it returned to a caller. */
