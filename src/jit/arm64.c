@@ -39,6 +39,8 @@ enum {
 	A64_X0 = 0,
 	A64_X1 = 1,
 	A64_X2 = 2,
+	A64_X3 = 3,
+	A64_X4 = 4,
 	A64_X5 = 5,
 	A64_X6 = 6,
 	A64_AX = 8,
@@ -582,7 +584,9 @@ static int a64_site(struct a64 *c, const struct bpf_insn *insn)
 		a64_helper_call(c, (uintptr_t)s->h->fn, flags);
 		return 0;
 	}
-	if (insn->code == KBPF_INTERP_OP_LOOKUP_CALL && !s->lookup)
+	if ((insn->code == KBPF_INTERP_OP_LOOKUP_CALL && !s->lookup) ||
+	    (insn->code == KBPF_INTERP_OP_UPDATE_CALL && !s->update) ||
+	    (insn->code == KBPF_INTERP_OP_DELETE_CALL && !s->delete_elem))
 		return -KBPF_EOPNOTSUPP;
 	/* r1 is not the site's map: the helper, as any call. */
 	a64_mov_imm(c, true, A64_T0, (uintptr_t)s->map);
@@ -601,11 +605,20 @@ static int a64_site(struct a64 *c, const struct bpf_insn *insn)
 		emit(c, 0x9ba00000u | (uint32_t)A64_T2 << 16 |
 				(uint32_t)A64_X0 << 10 | (uint32_t)A64_T1 << 5 |
 				A64_X0);
-	} else {
-		/* r0 = s->lookup(map, r2) */
+	} else if (insn->code == KBPF_INTERP_OP_UPDATE_CALL) {
+		/* r0 = s->update(map, r2, r3, r4) */
 		a64_mov(c, true, A64_X0, A64_X1);
 		a64_mov(c, true, A64_X1, A64_X2);
-		a64_call_abs(c, (uintptr_t)s->lookup);
+		a64_mov(c, true, A64_X2, A64_X3);
+		a64_mov(c, true, A64_X3, A64_X4);
+		a64_call_abs(c, (uintptr_t)s->update);
+	} else {
+		/* r0 = s->lookup(map, r2) or s->delete_elem(map, r2) */
+		a64_mov(c, true, A64_X0, A64_X1);
+		a64_mov(c, true, A64_X1, A64_X2);
+		a64_call_abs(c, insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
+					(uintptr_t)s->lookup :
+					(uintptr_t)s->delete_elem);
 	}
 	to_end = c->n;
 	emit(c, 0);
@@ -1068,6 +1081,8 @@ static int a64_insn(struct a64 *c, uint32_t pc, uint32_t *skip)
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
 	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 	case KBPF_INTERP_OP_LOOKUP_CALL:
+	case KBPF_INTERP_OP_UPDATE_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL:
 		return a64_site(c, insn);
 	default:
 		if (BPF_OP(code) == BPF_JA || BPF_OP(code) == BPF_CALL ||

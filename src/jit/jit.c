@@ -286,10 +286,7 @@ static uint32_t jit_scan(const struct kbpf_prog *prog,
 			t = (int64_t)pc + 1 +
 			    (cls == BPF_JMP32 ? insn->imm : insn->off);
 		else if (op != BPF_EXIT && op != BPF_CALL &&
-			 insn->code != KBPF_INTERP_OP_CALL &&
-			 insn->code != KBPF_INTERP_OP_LOOKUP_CALL &&
-			 insn->code != KBPF_INTERP_OP_LOOKUP_ARRAY &&
-			 insn->code != KBPF_INTERP_OP_LOOKUP_PERCPU)
+			 !kbpf_interp_is_site_op(insn->code))
 			t = (int64_t)pc + 1 + insn->off;
 		else
 			t = -1;
@@ -297,10 +294,7 @@ static uint32_t jit_scan(const struct kbpf_prog *prog,
 		if (t != -1 && (t < 0 || t >= len || second[t] ||
 				jit_func_of(fpc, nr, (uint32_t)t) != f))
 			return 0;
-		if (insn->code == KBPF_INTERP_OP_CALL ||
-		    insn->code == KBPF_INTERP_OP_LOOKUP_CALL ||
-		    insn->code == KBPF_INTERP_OP_LOOKUP_ARRAY ||
-		    insn->code == KBPF_INTERP_OP_LOOKUP_PERCPU) {
+		if (kbpf_interp_is_site_op(insn->code)) {
 			const struct kbpf_helper *h;
 
 			if ((uint32_t)insn->imm >= nr_sites)

@@ -981,14 +981,23 @@ static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 		rv_fwd_branch(c, miss, BR_GEU, RV_T1, RV_T2);
 		break;
 	case KBPF_INTERP_OP_LOOKUP_CALL:
-		if (!s->lookup)
+	case KBPF_INTERP_OP_UPDATE_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL: {
+		uintptr_t fn = insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
+				       (uintptr_t)s->lookup :
+			       insn->code == KBPF_INTERP_OP_UPDATE_CALL ?
+				       (uintptr_t)s->update :
+				       (uintptr_t)s->delete_elem;
+
+		if (!fn)
 			return -KBPF_EOPNOTSUPP;
 		rv_li(c, RV_T0, (int64_t)(uintptr_t)s->map);
 		slow = rv_fwd(c);
-		/* a0 is the map already, a1 the key. */
-		rv_call_abs(c, (uintptr_t)s->lookup);
+		/* a0 is the map already, a1 the key, a2 the value, a3 flags. */
+		rv_call_abs(c, fn);
 		rv_mv(c, rv_reg[0], RV_A0);
 		break;
+	}
 	default:
 		return -KBPF_EOPNOTSUPP;
 	}
@@ -1074,6 +1083,8 @@ static int rv_insn(struct rv_ctx *c, const struct bpf_insn *insn, uint32_t pc)
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
 	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 	case KBPF_INTERP_OP_LOOKUP_CALL:
+	case KBPF_INTERP_OP_UPDATE_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL:
 		return rv_site(c, insn);
 	case BPF_LD | BPF_IMM | BPF_DW:
 		if (pc + 1 >= c->in->len)

@@ -512,8 +512,19 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 		land32(c, done[1]);
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_CALL:
+	case KBPF_INTERP_OP_UPDATE_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL:
+		/*
+		 * The type's op called directly: its (map, key, value, flags)
+		 * are r1-r4 where they are (rdi, rsi, rdx, rcx), and its
+		 * result is r0.
+		 */
 		slow = emit_map_check(c, s);
-		call_abs(c, (const void *)s->lookup);
+		call_abs(c, insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
+				    (const void *)s->lookup :
+			    insn->code == KBPF_INTERP_OP_UPDATE_CALL ?
+				    (const void *)s->update :
+				    (const void *)s->delete_elem);
 		done[0] = jmp_fwd32(c, -1);
 		land32(c, slow);
 		emit_helper_call(c, s, flags);
@@ -975,6 +986,8 @@ static int emit_insn(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
 	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 	case KBPF_INTERP_OP_LOOKUP_CALL:
+	case KBPF_INTERP_OP_UPDATE_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL:
 		return emit_site(c, insn);
 	case BPF_JMP | BPF_CALL:
 		if (insn->src_reg != BPF_PSEUDO_CALL)
