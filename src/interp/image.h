@@ -41,6 +41,7 @@ struct kbpf_interp_site {
 	size_t cpu_stride;
 	uint32_t elem_size;
 	uint32_t max_entries;
+	uint32_t index_mask;
 	uint32_t key_size;
 };
 

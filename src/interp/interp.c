@@ -1973,6 +1973,7 @@ static uint8_t prep_lookup_site(struct kbpf_map *map,
 		s->cpu_stride = il.cpu_stride;
 		s->elem_size = il.elem_size;
 		s->max_entries = il.max_entries;
+		s->index_mask = il.index_mask;
 		return il.percpu ? KBPF_INTERP_OP_LOOKUP_PERCPU :
 				   KBPF_INTERP_OP_LOOKUP_ARRAY;
 	}

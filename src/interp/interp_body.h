@@ -681,7 +681,8 @@ call_done:
 			regs[0] = 0;                                          \
 			NEXT;                                                 \
 		}                                                             \
-		v_ = s_->base + (size_t)s_->elem_size * idx_;                 \
+		v_ = s_->base +                                               \
+		     (size_t)s_->elem_size * (idx_ & s_->index_mask);         \
 		if (percpu)                                                   \
 			v_ += s_->cpu_stride * kbpf_this_cpu(st->run->host);  \
 		LOOKUP_KEEP(s_, v_);                                          \

@@ -599,6 +599,11 @@ static int a64_site(struct a64 *c, const struct bpf_insn *insn)
 		a64_cmp_imm(c, false, A64_T1, s->max_entries);
 		to_null = c->n;
 		emit(c, 0);
+		if (s->index_mask != UINT32_MAX) {
+			/* and w10, w10, w11: the Spectre v1 mask */
+			a64_mov_imm(c, false, A64_T2, s->index_mask);
+			a64_rrr(c, A64_AND, false, A64_T1, A64_T1, A64_T2);
+		}
 		a64_mov_imm(c, false, A64_T2, s->elem_size);
 		a64_mov_imm(c, true, A64_X0, (uintptr_t)s->base);
 		/* umaddl x0, w10, w11, x0 */

@@ -974,6 +974,11 @@ static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 		rv_li(c, RV_T2, s->max_entries);
 		rv_li(c, rv_reg[0], 0);
 		miss = rv_fwd(c);
+		if (s->index_mask != UINT32_MAX) {
+			/* the Spectre v1 mask (and t1, t1, t2) */
+			rv_li(c, RV_T2, s->index_mask);
+			rv_emit(c, rv_r(0, RV_T2, RV_T1, 7, RV_T1, OP_REG));
+		}
 		rv_li(c, RV_T2, s->elem_size);
 		rv_emit(c, rv_r(1, RV_T2, RV_T1, 0, RV_T1, OP_REG));
 		rv_li(c, rv_reg[0], (int64_t)(uintptr_t)s->base);

@@ -498,6 +498,10 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 		emit1(c, 0x3d); /* cmp eax, imm32 */
 		emit32(c, s->max_entries);
 		null = jmp_fwd8(c, CC_AE);
+		if (s->index_mask != UINT32_MAX) {
+			emit1(c, 0x25); /* and eax, imm32 (Spectre v1) */
+			emit32(c, s->index_mask);
+		}
 		op_rr(c, true, 0x69, RAX, RAX); /* imul rax, rax, imm32 */
 		emit32(c, s->elem_size);
 		mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->base);

@@ -1093,11 +1093,20 @@ static uint32_t prog_lookup(struct bpf_insn *p, uint64_t word, bool plain)
 	return n;
 }
 
+/* A host whose caller lacks CAP_PERFMON (and CAP_SYS_ADMIN). */
+static bool no_perfmon(const struct kbpf_host *h, int cap)
+{
+	(void)h;
+	return cap != KBPF_CAP_PERFMON && cap != KBPF_CAP_SYS_ADMIN;
+}
+
 KBPF_TEST(jit_array_lookup_inline,
 	  "an ARRAY lookup inlined into native code returns the helper's "
 	  "pointer (or NULL) for indexes inside, at and past max_entries, "
 	  "negative and huge ones, reading the key as a u32 whatever the "
-	  "bytes after it; PERCPU_ARRAY the same through its site")
+	  "bytes after it, for maps of creators with and without "
+	  "CAP_PERFMON (Spectre v1 index mask); PERCPU_ARRAY the same "
+	  "through its site")
 {
 	static const struct {
 		uint32_t type, vs, n;
@@ -1111,13 +1120,20 @@ KBPF_TEST(jit_array_lookup_inline,
 		{ BPF_MAP_TYPE_PERCPU_ARRAY, 24, 7 },
 	};
 	static const uint32_t his[] = { 0, 0xffffffffu, 0x00000001u };
-	uint32_t checked = 0;
+	static struct kbpf_host unpriv;
+	uint32_t checked = 0, masked = 0;
 
 	NEED_JIT();
-	for (uint32_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
-		struct kbpf_map *map =
-			map_new(maps[m].type, 4, maps[m].vs, maps[m].n);
-		uint32_t n = maps[m].n;
+	unpriv = *kbpf_posix_host();
+	unpriv.capable = no_perfmon;
+	for (uint32_t m = 0; m < 2 * sizeof(maps) / sizeof(maps[0]); m++) {
+		uint32_t mm = m % (sizeof(maps) / sizeof(maps[0]));
+		struct kbpf_map *map;
+		uint32_t n = maps[mm].n;
+
+		cur_host = m == mm ? NULL : &unpriv;
+		map = map_new(maps[mm].type, 4, maps[mm].vs, n);
+		cur_host = NULL;
 		const uint32_t idx[] = {
 			0,	     1,		  n / 2,       n - 1,
 			n,	     n + 1,	  2 * n,       0x7fffffffu,
@@ -1142,8 +1158,15 @@ KBPF_TEST(jit_array_lookup_inline,
 				void *want = kbpf_map_lookup_elem(map, &key);
 
 				T_ASSERT(pj && pi && pr && pj->jit);
+				/* Masked: the creator lacked CAP_PERFMON. */
+				T_EQ(((const struct kbpf_interp_image *)
+					      pj->interp_image)
+						     ->sites[0]
+						     .index_mask != UINT32_MAX,
+				     m != mm);
+				masked += m != mm;
 				T_EQ(image_code(pj, 7),
-				     maps[m].type == BPF_MAP_TYPE_ARRAY ?
+				     maps[mm].type == BPF_MAP_TYPE_ARRAY ?
 					     KBPF_INTERP_OP_LOOKUP_ARRAY :
 					     KBPF_INTERP_OP_LOOKUP_PERCPU);
 				T_EQ(image_code(pr, 8), KBPF_INTERP_OP_CALL);
@@ -1168,7 +1191,54 @@ KBPF_TEST(jit_array_lookup_inline,
 		}
 		kbpf_map_put(map);
 	}
-	printf("  %u lookups, native = helper\n", checked);
+	printf("  %u lookups (%u in maps with an index mask), native = "
+	       "helper\n",
+	       checked, masked);
+}
+
+KBPF_TEST(jit_array_spec_storage,
+	  "an ARRAY or PERCPU_ARRAY made by a creator without CAP_PERFMON "
+	  "has storage for index_mask + 1 elements (a masked index stays "
+	  "inside it) and more than 2^31 entries is E2BIG, as Linux; with "
+	  "CAP_PERFMON nothing changes")
+{
+	static struct kbpf_host unpriv;
+	union bpf_attr a;
+	struct kbpf_map *m = NULL;
+
+	unpriv = *kbpf_posix_host();
+	unpriv.capable = no_perfmon;
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 0x80000001u;
+	T_EQ(kbpf_map_create(&unpriv, &a, &m), -KBPF_E2BIG);
+	a.map_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+	T_EQ(kbpf_map_create(&unpriv, &a, &m), -KBPF_E2BIG);
+	for (uint32_t t = 0; t < 2; t++) {
+		uint64_t bytes[2];
+
+		for (uint32_t priv = 0; priv < 2; priv++) {
+			struct kbpf_map_inline_lookup il;
+
+			a.map_type = t ? BPF_MAP_TYPE_PERCPU_ARRAY :
+					 BPF_MAP_TYPE_ARRAY;
+			a.max_entries = 1000;
+			m = NULL;
+			T_EQ(kbpf_map_create(priv ? kbpf_posix_host() : &unpriv,
+					     &a, &m),
+			     0);
+			T_ASSERT(m->ops->inline_lookup(m, &il));
+			T_EQ(il.index_mask, priv ? UINT32_MAX : 1023u);
+			/* mem_usage counts what was allocated */
+			bytes[priv] = m->ops->mem_usage(m);
+			kbpf_map_put(m);
+		}
+		/* 24 more elements per area (on each CPU for PERCPU) */
+		T_ASSERT(bytes[0] >= bytes[1] + 24 * 8 - 64);
+		T_ASSERT(bytes[1] >= 1000 * 8);
+	}
 }
 
 /*
