@@ -100,7 +100,8 @@ struct kbpf_interp_map_helpers {
  * kbpf_interp_prepare() - build @prog's image (kbpf_prog.interp_image).
  * @prog: a program that passed kbpf_prog_check() (and the verifier, if
  *        the host runs it); its insns, maps and helpers are final.
- * @mh: the map helpers to specialise (above).
+ * @mh: the map helpers to specialise (above); NULL: none (every call
+ *       resolved, none specialised).
  *
  * A call is specialised only where the map its r1 holds is the same on
  * every path to it (a BPF_PSEUDO_MAP_FD/IDX ld_imm64, moved between

@@ -2009,7 +2009,8 @@ static uint8_t prep_write_site(struct kbpf_map *map, bool update,
 static bool prep_is_map_helper(const struct kbpf_interp_map_helpers *mh,
 			       kbpf_helper_fn fn)
 {
-	return fn == mh->lookup || fn == mh->update || fn == mh->delete_elem;
+	return mh && fn &&
+	       (fn == mh->lookup || fn == mh->update || fn == mh->delete_elem);
 }
 
 int kbpf_interp_prepare(struct kbpf_prog *prog,
