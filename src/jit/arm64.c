@@ -566,12 +566,17 @@ static void a64_helper_call(struct a64 *c, uintptr_t fn, uint8_t flags)
 	a64_patch(c, at, a64_cb(A64_CBZ, true, A64_T0, (c->n - at) / 4));
 }
 
-/* The image's call opcodes (imm: the site). */
+/*
+ * The image's call opcodes (imm: the site). The map sites need no check
+ * of r1: the image's data flow found the site's map in r1 on every path
+ * from every function entry, and native code is entered only at function
+ * entries (jit.h).
+ */
 static int a64_site(struct a64 *c, const struct bpf_insn *insn)
 {
 	const struct kbpf_interp_site *s;
 	uint8_t flags;
-	size_t to_slow, to_end, to_null = 0, to_end2 = 0;
+	size_t to_null, to_end;
 
 	if ((uint32_t)insn->imm >= c->in->nr_sites)
 		return -KBPF_EOPNOTSUPP;
@@ -579,21 +584,8 @@ static int a64_site(struct a64 *c, const struct bpf_insn *insn)
 	flags = c->in->site_flags ? c->in->site_flags[insn->imm] : 0;
 	if (!s->h || !s->h->fn)
 		return -KBPF_EOPNOTSUPP;
-	if (insn->code == KBPF_INTERP_OP_CALL ||
-	    insn->code == KBPF_INTERP_OP_LOOKUP_PERCPU) {
-		a64_helper_call(c, (uintptr_t)s->h->fn, flags);
-		return 0;
-	}
-	if ((insn->code == KBPF_INTERP_OP_LOOKUP_CALL && !s->lookup) ||
-	    (insn->code == KBPF_INTERP_OP_UPDATE_CALL && !s->update) ||
-	    (insn->code == KBPF_INTERP_OP_DELETE_CALL && !s->delete_elem))
-		return -KBPF_EOPNOTSUPP;
-	/* r1 is not the site's map: the helper, as any call. */
-	a64_mov_imm(c, true, A64_T0, (uintptr_t)s->map);
-	a64_rrr(c, A64_SUBS, true, A64_ZR, A64_X1, A64_T0);
-	to_slow = c->n;
-	emit(c, 0);
-	if (insn->code == KBPF_INTERP_OP_LOOKUP_ARRAY) {
+	switch (insn->code) {
+	case KBPF_INTERP_OP_LOOKUP_ARRAY:
 		/* idx = *(u32 *)r2; idx < max_entries ? base + idx * size : 0 */
 		a64_mem(c, a64_ldr, 2, A64_T1, A64_X2, 0);
 		a64_cmp_imm(c, false, A64_T1, s->max_entries);
@@ -610,35 +602,40 @@ static int a64_site(struct a64 *c, const struct bpf_insn *insn)
 		emit(c, 0x9ba00000u | (uint32_t)A64_T2 << 16 |
 				(uint32_t)A64_X0 << 10 | (uint32_t)A64_T1 << 5 |
 				A64_X0);
-	} else if (insn->code == KBPF_INTERP_OP_UPDATE_CALL) {
+		to_end = c->n;
+		emit(c, 0);
+		a64_patch(c, to_null, a64_bcond_at(c->n - to_null, A64_HS));
+		a64_mov_imm(c, true, A64_X0, 0);
+		a64_patch(c, to_end, A64_B | (uint32_t)((c->n - to_end) / 4));
+		return 0;
+	case KBPF_INTERP_OP_UPDATE_CALL:
+		if (!s->update)
+			return -KBPF_EOPNOTSUPP;
 		/* r0 = s->update(map, r2, r3, r4) */
 		a64_mov(c, true, A64_X0, A64_X1);
 		a64_mov(c, true, A64_X1, A64_X2);
 		a64_mov(c, true, A64_X2, A64_X3);
 		a64_mov(c, true, A64_X3, A64_X4);
 		a64_call_abs(c, (uintptr_t)s->update);
-	} else {
+		return 0;
+	case KBPF_INTERP_OP_LOOKUP_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL: {
+		uintptr_t fn = insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
+				       (uintptr_t)s->lookup :
+				       (uintptr_t)s->delete_elem;
+
+		if (!fn)
+			return -KBPF_EOPNOTSUPP;
 		/* r0 = s->lookup(map, r2) or s->delete_elem(map, r2) */
 		a64_mov(c, true, A64_X0, A64_X1);
 		a64_mov(c, true, A64_X1, A64_X2);
-		a64_call_abs(c, insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
-					(uintptr_t)s->lookup :
-					(uintptr_t)s->delete_elem);
+		a64_call_abs(c, fn);
+		return 0;
 	}
-	to_end = c->n;
-	emit(c, 0);
-	if (to_null) {
-		a64_patch(c, to_null, a64_bcond_at(c->n - to_null, A64_HS));
-		a64_mov_imm(c, true, A64_X0, 0);
-		to_end2 = c->n;
-		emit(c, 0);
+	default: /* KBPF_INTERP_OP_CALL, KBPF_INTERP_OP_LOOKUP_PERCPU */
+		a64_helper_call(c, (uintptr_t)s->h->fn, flags);
+		return 0;
 	}
-	a64_patch(c, to_slow, a64_bcond_at(c->n - to_slow, A64_NE));
-	a64_helper_call(c, (uintptr_t)s->h->fn, flags);
-	a64_patch(c, to_end, A64_B | (uint32_t)((c->n - to_end) / 4));
-	if (to_end2)
-		a64_patch(c, to_end2, A64_B | (uint32_t)((c->n - to_end2) / 4));
-	return 0;
 }
 
 /* A bpf-to-bpf call of the function at instruction @target. */

@@ -948,11 +948,18 @@ static void rv_helper_call(struct rv_ctx *c, const struct kbpf_interp_site *s,
 	}
 }
 
+/*
+ * The image's call opcodes (imm: the site). The map sites need no check
+ * of r1: the image's data flow found the site's map in r1 on every path
+ * from every function entry, and native code is entered only at function
+ * entries (jit.h).
+ */
 static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 {
 	const struct kbpf_interp_site *s;
 	bool tail;
-	size_t slow, done, miss;
+	size_t miss;
+	uintptr_t fn;
 
 	if ((uint32_t)insn->imm >= c->in->nr_sites)
 		return -KBPF_EOPNOTSUPP;
@@ -968,8 +975,6 @@ static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 		rv_helper_call(c, s, tail);
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
-		rv_li(c, RV_T0, (int64_t)(uintptr_t)s->map);
-		slow = rv_fwd(c);
 		rv_lwu(c, RV_T1, 0, RV_A1);
 		rv_li(c, RV_T2, s->max_entries);
 		rv_li(c, rv_reg[0], 0);
@@ -983,34 +988,26 @@ static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 		rv_emit(c, rv_r(1, RV_T2, RV_T1, 0, RV_T1, OP_REG));
 		rv_li(c, rv_reg[0], (int64_t)(uintptr_t)s->base);
 		rv_emit(c, rv_r(0, RV_T1, rv_reg[0], 0, rv_reg[0], OP_REG));
+		/* t2 is still max_entries where the branch sits */
 		rv_fwd_branch(c, miss, BR_GEU, RV_T1, RV_T2);
-		break;
+		return 0;
 	case KBPF_INTERP_OP_LOOKUP_CALL:
 	case KBPF_INTERP_OP_UPDATE_CALL:
-	case KBPF_INTERP_OP_DELETE_CALL: {
-		uintptr_t fn = insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
-				       (uintptr_t)s->lookup :
-			       insn->code == KBPF_INTERP_OP_UPDATE_CALL ?
-				       (uintptr_t)s->update :
-				       (uintptr_t)s->delete_elem;
-
+	case KBPF_INTERP_OP_DELETE_CALL:
+		fn = insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
+			     (uintptr_t)s->lookup :
+		     insn->code == KBPF_INTERP_OP_UPDATE_CALL ?
+			     (uintptr_t)s->update :
+			     (uintptr_t)s->delete_elem;
 		if (!fn)
 			return -KBPF_EOPNOTSUPP;
-		rv_li(c, RV_T0, (int64_t)(uintptr_t)s->map);
-		slow = rv_fwd(c);
 		/* a0 is the map already, a1 the key, a2 the value, a3 flags. */
 		rv_call_abs(c, fn);
 		rv_mv(c, rv_reg[0], RV_A0);
-		break;
-	}
+		return 0;
 	default:
 		return -KBPF_EOPNOTSUPP;
 	}
-	done = rv_fwd(c);
-	rv_fwd_branch(c, slow, BR_NE, RV_A0, RV_T0);
-	rv_helper_call(c, s, tail);
-	rv_fwd_jal(c, done);
-	return 0;
 }
 
 /*

@@ -471,19 +471,17 @@ static void emit_helper_call(struct x86 *c, const struct kbpf_interp_site *s,
 	}
 }
 
-/* r1 == site's map? Leaves a jne to patch (to the helper call). */
-static size_t emit_map_check(struct x86 *c, const struct kbpf_interp_site *s)
-{
-	mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->map);
-	op_rr(c, true, 0x39, TMP, RDI);
-	return jmp_fwd32(c, CC_NE);
-}
-
+/*
+ * The image's map sites need no check of r1: the image's data flow found
+ * the site's map in r1 on every path from every function entry, and
+ * native code is entered only at function entries (jit.h).
+ */
 static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 {
 	const struct kbpf_interp_site *s;
 	uint8_t flags;
-	size_t slow, done[2], null;
+	size_t done, null;
+	int shift;
 
 	if ((uint32_t)insn->imm >= c->in->nr_sites)
 		return -KBPF_EOPNOTSUPP;
@@ -491,9 +489,9 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 	flags = c->in->site_flags[insn->imm];
 	switch (insn->code) {
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
+		/* Linux's array_map_gen_lookup, with the map's base. */
 		if (s->elem_size > INT32_MAX)
 			return -KBPF_EOPNOTSUPP;
-		slow = emit_map_check(c, s);
 		op_mem(c, false, false, 0x8b, 0, RAX, RSI, 0, false);
 		emit1(c, 0x3d); /* cmp eax, imm32 */
 		emit32(c, s->max_entries);
@@ -502,18 +500,21 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 			emit1(c, 0x25); /* and eax, imm32 (Spectre v1) */
 			emit32(c, s->index_mask);
 		}
-		op_rr(c, true, 0x69, RAX, RAX); /* imul rax, rax, imm32 */
-		emit32(c, s->elem_size);
+		shift = __builtin_ctz(s->elem_size);
+		if (s->elem_size == 1u << shift) {
+			op_rr(c, true, 0xc1, 4, RAX); /* shl rax, imm8 */
+			emit1(c, (uint8_t)shift);
+		} else {
+			op_rr(c, true, 0x69, RAX,
+			      RAX); /* imul rax, rax, imm32 */
+			emit32(c, s->elem_size);
+		}
 		mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->base);
 		op_rr(c, true, 0x01, TMP, RAX);
-		done[0] = jmp_fwd32(c, -1);
+		done = jmp_fwd8(c, -1);
 		land8(c, null);
 		op_rr(c, false, 0x31, RAX, RAX);
-		done[1] = jmp_fwd32(c, -1);
-		land32(c, slow);
-		emit_helper_call(c, s, flags);
-		land32(c, done[0]);
-		land32(c, done[1]);
+		land8(c, done);
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_CALL:
 	case KBPF_INTERP_OP_UPDATE_CALL:
@@ -523,16 +524,11 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 		 * are r1-r4 where they are (rdi, rsi, rdx, rcx), and its
 		 * result is r0.
 		 */
-		slow = emit_map_check(c, s);
 		call_abs(c, insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
 				    (const void *)s->lookup :
 			    insn->code == KBPF_INTERP_OP_UPDATE_CALL ?
 				    (const void *)s->update :
 				    (const void *)s->delete_elem);
-		done[0] = jmp_fwd32(c, -1);
-		land32(c, slow);
-		emit_helper_call(c, s, flags);
-		land32(c, done[0]);
 		return 0;
 	default: /* KBPF_INTERP_OP_CALL, KBPF_INTERP_OP_LOOKUP_PERCPU */
 		emit_helper_call(c, s, flags);
