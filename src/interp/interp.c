@@ -1743,18 +1743,26 @@ interp_run_any(struct kbpf_prog *prog, const struct kbpf_host *host,
 	return interp_run(prog, host, args, ret);
 }
 
+/* A run with BPF_ENABLE_STATS on: timed and counted. */
+static KBPF_NOINLINE int interp_run_stats(struct kbpf_prog *prog,
+					  const struct kbpf_host *host,
+					  const struct kbpf_interp_args *args,
+					  uint64_t *ret)
+{
+	uint64_t start = host->mono_ns(host);
+	int err = interp_run_any(prog, host, args, ret);
+
+	kbpf_prog_stats_add(prog, args->cpu, host->mono_ns(host) - start);
+	return err;
+}
+
 int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		    const struct kbpf_interp_args *args, uint64_t *ret)
 {
-	uint64_t start;
-	int err;
-
-	if (!kbpf_stats_enabled(host))
-		return interp_run_any(prog, host, args, ret);
-	start = host->mono_ns(host);
-	err = interp_run_any(prog, host, args, ret);
-	kbpf_prog_stats_add(prog, args->cpu, host->mono_ns(host) - start);
-	return err;
+	/* Off: one test, and the run is a tail call (no frame here). */
+	if (kbpf_unlikely(kbpf_stats_enabled(host)))
+		return interp_run_stats(prog, host, args, ret);
+	return interp_run_any(prog, host, args, ret);
 }
 
 /* ---- the image: load-time preparation (image.h) ---- */

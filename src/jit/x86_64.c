@@ -87,6 +87,14 @@ struct x86 {
 	/* Fixed places in the code (the header before the functions). */
 	uint32_t ret_path, helper_error, tail_call, set_eloop, abort_path;
 	uint32_t prologue_len;
+	/*
+	 * The main function when no bpf-to-bpf call targets it: only the
+	 * entry stub enters it, and the stub saved every callee-saved
+	 * register already, so its frame saves none (@lean_len bytes of
+	 * prologue). @cur_lean: the function being emitted is it.
+	 */
+	bool lean_main, cur_lean;
+	uint32_t lean_len;
 	const struct kbpf_jit_in *in;
 	uint32_t *off;
 };
@@ -377,11 +385,11 @@ static void emit_header(struct x86 *c)
 	jmp_fixed(c, -1, c->ret_path);
 }
 
-static void emit_prologue(struct x86 *c)
+static void emit_prologue(struct x86 *c, bool lean)
 {
 	int i;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 6 && !lean; i++)
 		push_r(c, callee_saved[i]);
 	/* sub rsp, imm32; lea rbp, [rsp + imm32]: fixed-size forms. */
 	op_rr(c, true, 0x81, 5, RSP);
@@ -398,7 +406,7 @@ static void emit_epilogue(struct x86 *c)
 
 	op_rr(c, true, 0x81, 0, RSP);
 	emit32(c, FRAME_SIZE);
-	for (i = 5; i >= 0; i--)
+	for (i = 5; i >= 0 && !c->cur_lean; i--)
 		pop_r(c, callee_saved[i]);
 	emit1(c, 0xc3);
 }
@@ -412,7 +420,7 @@ static int64_t x86_target(const struct x86 *c, uint32_t t)
 
 	/* A function's first instruction comes after its prologue. */
 	if (c->in->is_func[t])
-		o += c->prologue_len;
+		o += t == 0 && c->lean_main ? c->lean_len : c->prologue_len;
 	return o;
 }
 
@@ -1088,15 +1096,29 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	uint32_t pc;
 	int err;
 
-	emit_prologue(&probe);
+	emit_prologue(&probe, false);
 	c.prologue_len = (uint32_t)probe.pos;
+	probe.pos = 0;
+	emit_prologue(&probe, true);
+	c.lean_len = (uint32_t)probe.pos;
+	c.lean_main = true;
+	for (pc = 0; pc < in->len; pc++) {
+		const struct bpf_insn *insn = &in->insns[pc];
+
+		if (insn->code == (BPF_JMP | BPF_CALL) &&
+		    insn->src_reg == BPF_PSEUDO_CALL &&
+		    (int64_t)pc + 1 + insn->imm == 0)
+			c.lean_main = false;
+	}
 	emit_header(&c);
 	for (pc = 0; pc < in->len && !c.err; pc++) {
 		const struct bpf_insn *insn = &in->insns[pc];
 
 		c.off[pc] = (uint32_t)c.pos;
-		if (in->is_func[pc])
-			emit_prologue(&c);
+		if (in->is_func[pc]) {
+			c.cur_lean = pc == 0 && c.lean_main;
+			emit_prologue(&c, c.cur_lean);
+		}
 		err = emit_insn(&c, insn, pc);
 		if (err)
 			return err;

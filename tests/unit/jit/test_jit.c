@@ -857,7 +857,8 @@ KBPF_TEST(jit_tail_calls_without_defer_free,
 KBPF_TEST(jit_callbacks_and_frames,
 	  "bpf_loop runs a native callback; recursion through bpf_loop or "
 	  "bpf-to-bpf calls ends the run with -ELOOP at the interpreter's "
-	  "frame limit, from depth; bounded recursion gives the same r0")
+	  "frame limit, from depth; bounded recursion gives the same r0; "
+	  "the main function called as a subprogram keeps the caller's r6")
 {
 	struct bpf_insn loop[] = {
 		I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 0),
@@ -920,10 +921,29 @@ KBPF_TEST(jit_callbacks_and_frames,
 		ADDK(0, 1),
 		EXIT,
 	};
+	/*
+	 * The main function called as a subprogram: it must keep its
+	 * caller's r6 (x86-64 leaves the saves out of a main function only
+	 * the entry stub enters).
+	 */
+	struct bpf_insn main_call[] = {
+		I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 5, 0),
+		MOVK(6, 7),
+		MOVK(2, 1),
+		BPF_CALL_REL(-4),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6, 0, 0),
+		EXIT,
+		MOVK(6, 100),
+		MOVK(0, 1000),
+		EXIT,
+	};
 	uint64_t r0;
 	int err;
 
 	NEED_JIT();
+	T_ASSERT(BOTH(main_call, &err, &r0));
+	T_EQ(err, 0);
+	T_EQ(r0, 1007);
 	rec_loop[1].imm = 7 - 2;
 	rec_loop[8].imm = 7 - 9;
 	loop[2].imm = 13 - 3;
