@@ -479,6 +479,41 @@ static void emit_helper_call(struct x86 *c, const struct kbpf_interp_site *s,
 	}
 }
 
+/* A local function: its address needs no GOT entry (core_symbols). */
+static uint32_t x86_this_cpu(struct kbpf_jit_state *js)
+{
+	return kbpf_jit_this_cpu(js);
+}
+
+/*
+ * rax = idx * elem_size for the u32 index at [rsi] below max_entries
+ * (masked against Spectre v1 when the map has a mask), or a jae to patch
+ * (returned) for an index past the end.
+ */
+static size_t emit_array_index(struct x86 *c, const struct kbpf_interp_site *s)
+{
+	size_t null;
+	int shift = __builtin_ctz(s->elem_size);
+
+	op_mem(c, false, false, 0x8b, 0, RAX, RSI, 0, false);
+	emit1(c, 0x3d); /* cmp eax, imm32 */
+	emit32(c, s->max_entries);
+	null = jmp_fwd8(c, CC_AE);
+	if (s->index_mask != UINT32_MAX) {
+		emit1(c, 0x25); /* and eax, imm32 (Spectre v1) */
+		emit32(c, s->index_mask);
+	}
+	if (s->elem_size == 1u << shift) {
+		op_rr(c, true, 0xc1, 4, RAX); /* shl rax, imm8 */
+		emit1(c, (uint8_t)shift);
+	} else {
+		/* imul rax, rax, imm32 */
+		op_rr(c, true, 0x69, RAX, RAX);
+		emit32(c, s->elem_size);
+	}
+	return null;
+}
+
 /*
  * The image's map sites need no check of r1: the image's data flow found
  * the site's map in r1 on every path from every function entry, and
@@ -489,7 +524,6 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 	const struct kbpf_interp_site *s;
 	uint8_t flags;
 	size_t done, null;
-	int shift;
 
 	if ((uint32_t)insn->imm >= c->in->nr_sites)
 		return -KBPF_EOPNOTSUPP;
@@ -498,25 +532,9 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 	switch (insn->code) {
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
 		/* Linux's array_map_gen_lookup, with the map's base. */
-		if (s->elem_size > INT32_MAX)
+		if (s->elem_size > INT32_MAX || !s->elem_size)
 			return -KBPF_EOPNOTSUPP;
-		op_mem(c, false, false, 0x8b, 0, RAX, RSI, 0, false);
-		emit1(c, 0x3d); /* cmp eax, imm32 */
-		emit32(c, s->max_entries);
-		null = jmp_fwd8(c, CC_AE);
-		if (s->index_mask != UINT32_MAX) {
-			emit1(c, 0x25); /* and eax, imm32 (Spectre v1) */
-			emit32(c, s->index_mask);
-		}
-		shift = __builtin_ctz(s->elem_size);
-		if (s->elem_size == 1u << shift) {
-			op_rr(c, true, 0xc1, 4, RAX); /* shl rax, imm8 */
-			emit1(c, (uint8_t)shift);
-		} else {
-			op_rr(c, true, 0x69, RAX,
-			      RAX); /* imul rax, rax, imm32 */
-			emit32(c, s->elem_size);
-		}
+		null = emit_array_index(c, s);
 		mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->base);
 		op_rr(c, true, 0x01, TMP, RAX);
 		done = jmp_fwd8(c, -1);
@@ -538,7 +556,34 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 				    (const void *)s->update :
 				    (const void *)s->delete_elem);
 		return 0;
-	default: /* KBPF_INTERP_OP_CALL, KBPF_INTERP_OP_LOOKUP_PERCPU */
+	case KBPF_INTERP_OP_LOOKUP_PERCPU:
+		/*
+		 * As ARRAY, plus the running CPU's area: cpu * cpu_stride,
+		 * the CPU from kbpf_jit_this_cpu() (what the map's own lookup
+		 * asks the host). The offset waits on the stack (16 bytes:
+		 * calls stay aligned); the call clobbers r1-r5 as a helper's.
+		 */
+		if (s->elem_size > INT32_MAX || !s->elem_size)
+			return -KBPF_EOPNOTSUPP;
+		null = emit_array_index(c, s);
+		push_r(c, RAX);
+		push_r(c, RAX);
+		mov_rr(c, true, RDI, JS);
+		call_abs(c, (const void *)x86_this_cpu);
+		pop_r(c, RCX);
+		pop_r(c, RCX);
+		op_rr(c, false, 0x89, RAX, RAX); /* mov eax, eax: the u32 */
+		mov_imm64(c, TMP, (uint64_t)s->cpu_stride);
+		op2_rr(c, true, 0xaf, RAX, TMP, false); /* imul rax, r11 */
+		op_rr(c, true, 0x01, RCX, RAX);
+		mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->base);
+		op_rr(c, true, 0x01, TMP, RAX);
+		done = jmp_fwd8(c, -1);
+		land8(c, null);
+		op_rr(c, false, 0x31, RAX, RAX);
+		land8(c, done);
+		return 0;
+	default: /* KBPF_INTERP_OP_CALL */
 		emit_helper_call(c, s, flags);
 		return 0;
 	}
