@@ -6,7 +6,8 @@
 # runner; "fast" runs with KBPF_JIT=0), counted by valgrind's callgrind:
 # exact counts that a loaded machine cannot skew. The programs are bench_array's and
 # bench_hash's (64 map calls per run, 1024 entries, 4-byte keys). Each
-# program runs 1 and 3 times; the difference halved is one run, without
+# program runs 1 and 9 times; the difference divided by 8 is one run (the
+# set-up varies by a few dozen instructions between processes), without
 # process start-up; the same program without the map call is subtracted,
 # and the rest divided by 64.
 # Usage: bench/map_icount.sh [BUILD_DIR]   (default build/rel)
@@ -26,11 +27,11 @@ count() { # bench type op mode reps -> host instructions
 }
 
 per_run() { # bench type op mode -> host instructions of one run
-	local one three
+	local one nine
 	one=$(count "$1" "$2" "$3" "$4" 1) || return 1
-	three=$(count "$1" "$2" "$3" "$4" 3) || return 1
-	[ -n "$one" ] && [ -n "$three" ] || return 1
-	echo $(((three - one) / 2))
+	nine=$(count "$1" "$2" "$3" "$4" 9) || return 1
+	[ -n "$one" ] && [ -n "$nine" ] || return 1
+	echo $(((nine - one) / 8))
 }
 
 printf "%-14s %-7s %10s %10s %10s %10s   (host instructions per map call)\n" map op jit fast checked unpriv
