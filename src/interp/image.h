@@ -105,8 +105,9 @@ struct kbpf_interp_map_helpers {
  *
  * A call is specialised only where the map its r1 holds is the same on
  * every path to it (a BPF_PSEUDO_MAP_FD/IDX ld_imm64, moved between
- * registers but not redefined); at run time the specialised call still
- * compares r1 with that map and makes the plain helper call if it differs.
+ * registers but not redefined); at run time the interpreter's specialised
+ * call still compares r1 with that map and makes the plain helper call if
+ * it differs (native code needs no compare: src/jit/jit.h).
  * Updates and deletes are specialised only for maps a program may write
  * (not BPF_F_RDONLY_PROG, not fd maps), so the direct call gives what the
  * helper gives.
