@@ -948,6 +948,12 @@ static void rv_helper_call(struct rv_ctx *c, const struct kbpf_interp_site *s,
 	}
 }
 
+/* A local function: its address needs no GOT entry (core_symbols). */
+static uint32_t rv_this_cpu_fn(struct kbpf_jit_state *js)
+{
+	return kbpf_jit_this_cpu(js);
+}
+
 /*
  * The image's call opcodes (imm: the site). The map sites need no check
  * of r1: the image's data flow found the site's map in r1 on every path
@@ -971,10 +977,10 @@ static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 
 	switch (insn->code) {
 	case KBPF_INTERP_OP_CALL:
-	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 		rv_helper_call(c, s, tail);
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
+	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 		rv_lwu(c, RV_T1, 0, RV_A1);
 		rv_li(c, RV_T2, s->max_entries);
 		rv_li(c, rv_reg[0], 0);
@@ -986,6 +992,25 @@ static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 		}
 		rv_li(c, RV_T2, s->elem_size);
 		rv_emit(c, rv_r(1, RV_T2, RV_T1, 0, RV_T1, OP_REG));
+		if (insn->code == KBPF_INTERP_OP_LOOKUP_PERCPU) {
+			/*
+			 * + the running CPU's area: kbpf_jit_this_cpu() (the
+			 * host's cpu_id, as the map's own lookup) times the
+			 * stride; the offset waits on the stack (16 bytes, sp
+			 * stays aligned), the call clobbers r0-r5 as a helper's
+			 * (r0 is set below). LP64 sign-extends a u32 result.
+			 */
+			rv_addi(c, RV_SP, RV_SP, -16);
+			rv_sd(c, RV_T1, 0, RV_SP);
+			rv_mv(c, RV_A0, RV_JS);
+			rv_call_abs(c, (uintptr_t)rv_this_cpu_fn);
+			rv_ld(c, RV_T1, 0, RV_SP);
+			rv_addi(c, RV_SP, RV_SP, 16);
+			rv_zext32(c, RV_A0, RV_A0);
+			rv_li(c, RV_T2, (int64_t)s->cpu_stride);
+			rv_emit(c, rv_r(1, RV_T2, RV_A0, 0, RV_T2, OP_REG));
+			rv_emit(c, rv_r(0, RV_T2, RV_T1, 0, RV_T1, OP_REG));
+		}
 		rv_li(c, rv_reg[0], (int64_t)(uintptr_t)s->base);
 		rv_emit(c, rv_r(0, RV_T1, rv_reg[0], 0, rv_reg[0], OP_REG));
 		/* t2 is still max_entries where the branch sits */

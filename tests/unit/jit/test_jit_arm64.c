@@ -136,6 +136,7 @@ static uint64_t a64t_run(const struct a64t *t, struct kbpf_jit_state *js,
 
 	memset(run, 0, sizeof(*run));
 	memset(js, 0, sizeof(*js));
+	run->host = kbpf_posix_host(); /* the CPU of inline per-CPU lookups */
 	js->run = run;
 	js->may_goto = 5;
 	js->abort_sp = 0x5678; /* an outer stub's: each entry restores it */
@@ -443,9 +444,22 @@ KBPF_TEST(arm64_native_paths,
 		key = 5;
 		T_EQ(a64t_run(&t, &js, &run, k), (uintptr_t)(map + 5));
 		a64t_free(&t);
+		/* PERCPU_ARRAY inline: + the running CPU * the stride */
 		p[4] = INSN(KBPF_INTERP_OP_LOOKUP_PERCPU, 0, 0, 0, 0);
+		s[0].cpu_stride = 64;
 		T_EQ(a64t_emit(&t, p, 6, s, NULL, 2, 0), 0);
-		T_EQ(a64t_run(&t, &js, &run, k), 0xdead0005u);
+		for (uint32_t cpu = 0; cpu < 2; cpu++) {
+			uint32_t on = cpu < kbpf_posix_host()->nr_cpus ? cpu :
+									 0;
+
+			kbpf_posix_set_cpu(on);
+			key = 3;
+			T_EQ(a64t_run(&t, &js, &run, k),
+			     (uintptr_t)base + 24 + 64 * on);
+			key = 4;
+			T_EQ(a64t_run(&t, &js, &run, k), 0);
+		}
+		kbpf_posix_set_cpu(0);
 		a64t_free(&t);
 	}
 	{
