@@ -266,7 +266,7 @@ static double kbpf_ns(int type, int update)
 
 /*
  * bench_array --run array|percpu_array lookup|update|none
- * fast|checked|unpriv REPS: load the program into kbpf (bpf(2) path) and
+ * fast|jit|checked|unpriv REPS: load the program into kbpf (bpf(2) path) and
  * run it REPS times through kbpf_interp_run() in that mode, nothing else:
  * for bench/map_icount.sh, which counts host instructions under callgrind.
  * "unpriv": checked, as if loaded without CAP_PERFMON (the pointer rules).
@@ -291,10 +291,14 @@ static int run_only(const char *type, const char *op, const char *mode,
 	if (fd < 0 || kbpf_obj_fd_get(h, fd, KBPF_OBJ_PROG, &obj, NULL))
 		return 1;
 	prog = kbpf_prog_from_obj(obj);
-	args.mode = strcmp(mode, "fast") ? KBPF_INTERP_CHECKED :
-					   KBPF_INTERP_FAST;
+	args.mode = strcmp(mode, "fast") && strcmp(mode, "jit") ?
+			    KBPF_INTERP_CHECKED :
+			    KBPF_INTERP_FAST;
 	if (!strcmp(mode, "unpriv"))
 		prog->priv = KBPF_PRIV_BPF;
+	/* "jit": fast mode, and the program must have native code */
+	if (!strcmp(mode, "jit") && !prog->jit)
+		return 1;
 	for (int i = 0; i < reps; i++)
 		if (kbpf_interp_run(prog, h, &args, &r0) ||
 		    r0 != (uint64_t)(with_call ? OPS : 0))

@@ -586,7 +586,7 @@ static void row(const char *what, double prog, double jit, double kern,
 }
 
 /*
- * bench_hash --run hash|lru_hash lookup|none fast|checked|unpriv REPS: a
+ * bench_hash --run hash|lru_hash lookup|update|none fast|jit|checked|unpriv REPS: a
  * 1024-entry map with 4-byte keys, the program loaded into kbpf (bpf(2)
  * path) and run REPS times through kbpf_interp_run() in that mode, nothing
  * else: for bench/map_icount.sh (host instructions under callgrind).
@@ -600,25 +600,30 @@ static int run_only(const char *type, const char *op, const char *mode,
 	struct kbpf_obj *obj;
 	struct kbpf_prog *prog;
 	int mfd, fd, lookup = !strcmp(op, "lookup");
+	enum op o = lookup		  ? OP_LOOKUP :
+		    !strcmp(op, "update") ? OP_UPDATE :
+					    OP_NONE;
 	uint64_t r0 = 0;
 
 	mfd = side_map(&kbpf_side,
 		       strcmp(type, "lru_hash") ? BPF_MAP_TYPE_HASH :
 						  BPF_MAP_TYPE_LRU_HASH,
 		       4, 1024);
-	fd = mfd < 0 ? -1 :
-		       side_prog(&kbpf_side, mfd, lookup ? OP_LOOKUP : OP_NONE,
-				 4, 1023);
+	fd = mfd < 0 ? -1 : side_prog(&kbpf_side, mfd, o, 4, 1023);
 	if (fd < 0 || kbpf_obj_fd_get(h, fd, KBPF_OBJ_PROG, &obj, NULL))
 		return 1;
 	prog = kbpf_prog_from_obj(obj);
-	args.mode = strcmp(mode, "fast") ? KBPF_INTERP_CHECKED :
-					   KBPF_INTERP_FAST;
+	args.mode = strcmp(mode, "fast") && strcmp(mode, "jit") ?
+			    KBPF_INTERP_CHECKED :
+			    KBPF_INTERP_FAST;
 	if (!strcmp(mode, "unpriv"))
 		prog->priv = KBPF_PRIV_BPF;
+	/* "jit": fast mode, and the program must have native code */
+	if (!strcmp(mode, "jit") && !prog->jit)
+		return 1;
 	for (int i = 0; i < reps; i++)
 		if (kbpf_interp_run(prog, h, &args, &r0) ||
-		    r0 != (uint64_t)(lookup ? OPS : 0))
+		    r0 != (uint64_t)(o != OP_NONE ? OPS : 0))
 			return 1;
 	kbpf_obj_put(obj);
 	kbpf_posix_close(fd);

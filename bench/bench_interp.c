@@ -69,6 +69,8 @@ static double kbpf_ns_per_run(struct bpf_insn *insns, uint32_t len,
 			      enum kbpf_interp_mode mode, uint32_t priv,
 			      int reps)
 {
+	/* A host keeps its table's address: not looked up per run. */
+	const struct kbpf_host *h = kbpf_posix_host();
 	struct kbpf_prog prog;
 	uint8_t ctx[64] = { 0 };
 	struct kbpf_interp_args args = { .ctx = ctx,
@@ -85,8 +87,7 @@ static double kbpf_ns_per_run(struct bpf_insn *insns, uint32_t len,
 		uint64_t t0 = now_ns();
 
 		for (int i = 0; i < reps; i++)
-			if (kbpf_interp_run(&prog, kbpf_posix_host(), &args,
-					    &r0))
+			if (kbpf_interp_run(&prog, h, &args, &r0))
 				return -1;
 		s[k] = (double)(now_ns() - t0) / reps;
 	}
@@ -132,6 +133,7 @@ static double kernel_ns_per_run(struct bpf_insn *insns, uint32_t len, int reps)
 static double kbpf_jit_ns_per_run(struct bpf_insn *insns, uint32_t len,
 				  int reps, double *compile_ns, size_t *bytes)
 {
+	const struct kbpf_host *h = kbpf_posix_host();
 	struct kbpf_prog prog;
 	uint8_t ctx[64] = { 0 };
 	struct kbpf_interp_args args = { .ctx = ctx,
@@ -169,8 +171,7 @@ static double kbpf_jit_ns_per_run(struct bpf_insn *insns, uint32_t len,
 		uint64_t t0 = now_ns();
 
 		for (int i = 0; i < reps; i++)
-			if (kbpf_interp_run(&prog, kbpf_posix_host(), &args,
-					    &r0))
+			if (kbpf_interp_run(&prog, h, &args, &r0))
 				return -1;
 		s[k] = (double)(now_ns() - t0) / reps;
 	}
@@ -276,12 +277,13 @@ static double ubpf_jit_ns_per_run(struct bpf_insn *insns, uint32_t len,
 #endif
 
 /*
- * bench_interp --run FILE.bin fast|checked|ubpf REPS: run one program REPS
+ * bench_interp --run FILE.bin fast|checked|unpriv|jit|ubpf REPS: run one program REPS
  * times and nothing else, for bench/interp_icount.sh, which counts the host
  * instructions under callgrind (exact, whatever the machine's load).
  */
 static int run_only(const char *path, const char *mode, int reps)
 {
+	const struct kbpf_host *h = kbpf_posix_host();
 	static struct bpf_insn insns[65536];
 	struct kbpf_prog prog;
 	uint8_t ctx[64] = { 0 };
@@ -320,9 +322,20 @@ static int run_only(const char *path, const char *mode, int reps)
 	/* "unpriv": checked, loaded without CAP_PERFMON (the pointer rules) */
 	if (!strcmp(mode, "unpriv"))
 		prog.priv = KBPF_PRIV_BPF;
-	for (int i = 0; i < reps; i++)
-		if (kbpf_interp_run(&prog, kbpf_posix_host(), &args, &r0))
+	/* "jit": native code, run as a fast-mode runner runs it */
+	if (!strcmp(mode, "jit")) {
+		prog.obj.host = kbpf_posix_host();
+		if (kbpf_interp_prepare(&prog, NULL) ||
+		    kbpf_jit_compile(&prog) || !prog.jit)
 			return 1;
+	}
+	for (int i = 0; i < reps; i++)
+		if (kbpf_interp_run(&prog, h, &args, &r0))
+			return 1;
+	if (prog.jit) {
+		kbpf_jit_release(&prog);
+		kbpf_interp_release(&prog);
+	}
 	return 0;
 }
 

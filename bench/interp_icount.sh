@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Host instructions per program run, counted by valgrind's callgrind, for
 # kbpf's fast, checked and unpriv (checked with the pointer rules) interpreter (and ubpf's, if bench_interp was built
-# with -DKBPF_UBPF_DIR): exact counts that a loaded machine cannot skew.
+# with -DKBPF_UBPF_DIR) and kbpf's JIT (a fast-mode runner's native runs; the
+# last table, with the empty program's per-run cost): exact counts that a
+# loaded machine cannot skew.
 # Each mode runs 1 and 3 times; the difference halved is one run, without
 # process start-up. Usage: bench/interp_icount.sh [BUILD_DIR]   (default build/rel)
 set -euo pipefail
@@ -15,7 +17,7 @@ command -v valgrind >/dev/null || { echo "interp_icount: valgrind not installed"
 declare -A bpf_insns=([sum_loop]=90002 [fnv_hash]=39527 [csum]=60134 [alu32]=104006)
 
 count() { # program mode reps -> host instructions
-	valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+	KBPF_JIT=$([ "$2" = jit ] && echo 1 || echo 0) valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 		"$bin" --run "$build/bench/$1.bin" "$2" "$3" 2>&1 >/dev/null |
 		sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
@@ -43,4 +45,11 @@ for p in sum_loop fnv_hash csum alu32; do
 	fi
 	awk -v p=$p -v f="$f" -v c="$c" -v q="$q" -v n="${bpf_insns[$p]}" -v u="$u" -v r="$r" \
 		'BEGIN { printf "%-10s %12d %12d %12d %10.1f %9.2fx %9.2fx %12s %12s\n", p, f, c, q, f / n, c / f, q / c, u, r }'
+done
+
+printf "\n%-10s %12s %10s   (JIT: host instructions per run, and per BPF instruction)\n" program "jit Ir" "jit/insn"
+for p in sum_loop fnv_hash csum alu32 empty; do
+	j=$(per_run $p jit) || { echo "$p: no native code (no backend?)"; continue; }
+	n=${bpf_insns[$p]:-2}
+	awk -v p=$p -v j="$j" -v n="$n" 'BEGIN { printf "%-10s %12d %10.2f\n", p, j, j / n }'
 done

@@ -67,14 +67,19 @@ struct kbpf_map_value_area {
  * struct kbpf_map_inline_lookup - lookup_elem() as an address computation
  * (inline_lookup op; Linux's map_gen_lookup emits the same as
  * instructions): for the u32 index at the key, the value is
- * @base + @cpu_stride * cpu + index * @elem_size when index < @max_entries,
- * else NULL; cpu is kbpf_this_cpu() of the map's host when @percpu, else 0.
+ * @base + @cpu_stride * cpu + (index & @index_mask) * @elem_size when
+ * index < @max_entries, else NULL; cpu is kbpf_this_cpu() of the map's
+ * host when @percpu, else 0. @index_mask is UINT32_MAX when the map needs
+ * no masking (Linux's bypass_spec_v1), else the mask the storage covers:
+ * code applies it after the bound check, so that a mispredicted check
+ * cannot read past the map (Spectre v1).
  */
 struct kbpf_map_inline_lookup {
 	uint8_t *base;
 	size_t cpu_stride;
 	uint32_t elem_size;
 	uint32_t max_entries;
+	uint32_t index_mask;
 	bool percpu;
 };
 

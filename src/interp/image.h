@@ -24,18 +24,24 @@ extern "C" {
 
 /*
  * A call the image resolved at load (image.h): the helper it names, and
- * for bpf_map_lookup_elem sites the map r1 holds on every path to it with
- * what its lookup needs: the inline form (ARRAY, PERCPU_ARRAY) or the
- * type's lookup function.
+ * for bpf_map_lookup_elem, bpf_map_update_elem and bpf_map_delete_elem
+ * sites the map r1 holds on every path to it with what the call needs:
+ * the inline form of a lookup (ARRAY, PERCPU_ARRAY) or the type's own
+ * lookup_elem, update_elem or delete_elem (Linux's do_misc_fixups calls
+ * them directly too).
  */
 struct kbpf_interp_site {
 	const struct kbpf_helper *h;
 	struct kbpf_map *map;
 	void *(*lookup)(struct kbpf_map *map, const void *key);
+	long (*update)(struct kbpf_map *map, const void *key, const void *value,
+		       uint64_t flags);
+	long (*delete_elem)(struct kbpf_map *map, const void *key);
 	uint8_t *base;
 	size_t cpu_stride;
 	uint32_t elem_size;
 	uint32_t max_entries;
+	uint32_t index_mask;
 	uint32_t key_size;
 };
 
@@ -57,32 +63,62 @@ struct kbpf_interp_image {
  * Opcodes of the image only (the structural check refuses them in a
  * program, and without an image a run has no sites, so they end it as
  * unknown opcodes did): a resolved helper call, an inline ARRAY or
- * PERCPU_ARRAY lookup, a direct call of a map type's lookup.
+ * PERCPU_ARRAY lookup, a direct call of a map type's lookup, update or
+ * delete. None is a jump: imm is the site, off is 0.
  */
 #define KBPF_INTERP_OP_CALL (BPF_JMP | 0xf0 | BPF_K)
 #define KBPF_INTERP_OP_LOOKUP_ARRAY (BPF_JMP32 | BPF_CALL)
 #define KBPF_INTERP_OP_LOOKUP_PERCPU (BPF_JMP32 | BPF_EXIT)
 #define KBPF_INTERP_OP_LOOKUP_CALL (BPF_JMP | 0xf0 | BPF_X)
+#define KBPF_INTERP_OP_UPDATE_CALL (BPF_JMP32 | 0xf0 | BPF_K)
+#define KBPF_INTERP_OP_DELETE_CALL (BPF_JMP32 | 0xf0 | BPF_X)
+
+/* Is @code one of the image's call opcodes above? */
+static inline bool kbpf_interp_is_site_op(uint8_t code)
+{
+	return code == KBPF_INTERP_OP_CALL ||
+	       code == KBPF_INTERP_OP_LOOKUP_ARRAY ||
+	       code == KBPF_INTERP_OP_LOOKUP_PERCPU ||
+	       code == KBPF_INTERP_OP_LOOKUP_CALL ||
+	       code == KBPF_INTERP_OP_UPDATE_CALL ||
+	       code == KBPF_INTERP_OP_DELETE_CALL;
+}
+
+/*
+ * The helper functions whose calls kbpf_interp_prepare() may specialise:
+ * bpf_map_lookup_elem, bpf_map_update_elem and bpf_map_delete_elem as the
+ * default table defines them (a host's own table may replace them: calls
+ * to another function are resolved, not specialised).
+ */
+struct kbpf_interp_map_helpers {
+	kbpf_helper_fn lookup;
+	kbpf_helper_fn update;
+	kbpf_helper_fn delete_elem;
+};
 
 /**
  * kbpf_interp_prepare() - build @prog's image (kbpf_prog.interp_image).
  * @prog: a program that passed kbpf_prog_check() (and the verifier, if
  *        the host runs it); its insns, maps and helpers are final.
- * @map_lookup: the helper function whose calls are bpf_map_lookup_elem as
- *        the default table defines it (a host's own table may replace
- *        it: calls to another function are resolved, not specialised).
+ * @mh: the map helpers to specialise (above); NULL: none (every call
+ *       resolved, none specialised).
  *
  * A call is specialised only where the map its r1 holds is the same on
  * every path to it (a BPF_PSEUDO_MAP_FD/IDX ld_imm64, moved between
- * registers but not redefined); at run time the specialised call still
- * compares r1 with that map and makes the plain helper call if it differs.
+ * registers but not redefined); at run time the interpreter's specialised
+ * call still compares r1 with that map and makes the plain helper call if
+ * it differs (native code needs no compare: src/jit/jit.h).
+ * Updates and deletes are specialised only for maps a program may write
+ * (not BPF_F_RDONLY_PROG, not fd maps), so the direct call gives what the
+ * helper gives.
  * A program the interpreter's own validation refuses gets no image (its
  * runs refuse it as before).
  *
  * Context: syscall path (program load); may sleep.
  * Return: 0 (also when there is nothing to prepare); -ENOMEM.
  */
-int kbpf_interp_prepare(struct kbpf_prog *prog, kbpf_helper_fn map_lookup);
+int kbpf_interp_prepare(struct kbpf_prog *prog,
+			const struct kbpf_interp_map_helpers *mh);
 
 /**
  * kbpf_interp_release() - free @prog's image, if any.

@@ -1476,7 +1476,9 @@ interp_tail_call(struct interp_state *st, uint32_t *pc, const uint64_t *regs)
 	X(KBPF_INTERP_OP_CALL, call_site)               \
 	X(KBPF_INTERP_OP_LOOKUP_ARRAY, lookup_array)    \
 	X(KBPF_INTERP_OP_LOOKUP_PERCPU, lookup_percpu)  \
-	X(KBPF_INTERP_OP_LOOKUP_CALL, lookup_call)
+	X(KBPF_INTERP_OP_LOOKUP_CALL, lookup_call)      \
+	X(KBPF_INTERP_OP_UPDATE_CALL, update_call)      \
+	X(KBPF_INTERP_OP_DELETE_CALL, delete_call)
 
 #ifdef KBPF_INTERP_SWITCH
 enum {
@@ -1765,18 +1767,26 @@ interp_run_any(struct kbpf_prog *prog, const struct kbpf_host *host,
 	return interp_run(prog, host, args, ret);
 }
 
+/* A run with BPF_ENABLE_STATS on: timed and counted. */
+static KBPF_NOINLINE int interp_run_stats(struct kbpf_prog *prog,
+					  const struct kbpf_host *host,
+					  const struct kbpf_interp_args *args,
+					  uint64_t *ret)
+{
+	uint64_t start = host->mono_ns(host);
+	int err = interp_run_any(prog, host, args, ret);
+
+	kbpf_prog_stats_add(prog, args->cpu, host->mono_ns(host) - start);
+	return err;
+}
+
 int kbpf_interp_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		    const struct kbpf_interp_args *args, uint64_t *ret)
 {
-	uint64_t start;
-	int err;
-
-	if (!kbpf_stats_enabled(host))
-		return interp_run_any(prog, host, args, ret);
-	start = host->mono_ns(host);
-	err = interp_run_any(prog, host, args, ret);
-	kbpf_prog_stats_add(prog, args->cpu, host->mono_ns(host) - start);
-	return err;
+	/* Off: one test, and the run is a tail call (no frame here). */
+	if (kbpf_unlikely(kbpf_stats_enabled(host)))
+		return interp_run_stats(prog, host, args, ret);
+	return interp_run_any(prog, host, args, ret);
 }
 
 /* ---- the image: load-time preparation (image.h) ---- */
@@ -1995,6 +2005,7 @@ static uint8_t prep_lookup_site(struct kbpf_map *map,
 		s->cpu_stride = il.cpu_stride;
 		s->elem_size = il.elem_size;
 		s->max_entries = il.max_entries;
+		s->index_mask = il.index_mask;
 		return il.percpu ? KBPF_INTERP_OP_LOOKUP_PERCPU :
 				   KBPF_INTERP_OP_LOOKUP_ARRAY;
 	}
@@ -2002,14 +2013,47 @@ static uint8_t prep_lookup_site(struct kbpf_map *map,
 	return KBPF_INTERP_OP_LOOKUP_CALL;
 }
 
-int kbpf_interp_prepare(struct kbpf_prog *prog, kbpf_helper_fn map_lookup)
+/*
+ * An update or delete site of @map: its opcode, or 0 to leave a plain
+ * call. Only where the helper would reach the type's op with nothing to
+ * refuse (h_map_update_elem/kbpf_map_update_elem: a map programs may
+ * write, not an fd map), so that calling the op gives the helper's answer.
+ */
+static uint8_t prep_write_site(struct kbpf_map *map, bool update,
+			       struct kbpf_interp_site *s)
+{
+	if ((map->map_flags & BPF_F_RDONLY_PROG) || map->ops->fd_get_ptr ||
+	    kbpf_map_is_map_in_map(map))
+		return 0;
+	s->map = map;
+	s->key_size = map->key_size;
+	if (update && map->ops->update_elem) {
+		s->update = map->ops->update_elem;
+		return KBPF_INTERP_OP_UPDATE_CALL;
+	}
+	if (!update && map->ops->delete_elem) {
+		s->delete_elem = map->ops->delete_elem;
+		return KBPF_INTERP_OP_DELETE_CALL;
+	}
+	return 0;
+}
+
+static bool prep_is_map_helper(const struct kbpf_interp_map_helpers *mh,
+			       kbpf_helper_fn fn)
+{
+	return mh && fn &&
+	       (fn == mh->lookup || fn == mh->update || fn == mh->delete_elem);
+}
+
+int kbpf_interp_prepare(struct kbpf_prog *prog,
+			const struct kbpf_interp_map_helpers *mh)
 {
 	const struct kbpf_host *h = prog->obj.host;
 	struct kbpf_interp_image *img;
 	struct bpf_insn *insns;
 	uint8_t *in_r1 = NULL;
 	uint32_t pc, nr_sites = 0;
-	bool lookups = false;
+	bool map_calls = false;
 	size_t size;
 	int err;
 
@@ -2022,12 +2066,12 @@ int kbpf_interp_prepare(struct kbpf_prog *prog, kbpf_helper_fn map_lookup)
 
 		if (hp) {
 			nr_sites++;
-			lookups |= hp->fn == map_lookup;
+			map_calls |= prep_is_map_helper(mh, hp->fn);
 		}
 		if (interp_is_ldimm64(&prog->insns[pc]))
 			pc++;
 	}
-	if (lookups) {
+	if (map_calls) {
 		in_r1 = kbpf_malloc(h, prog->len, 0);
 		if (!in_r1)
 			return -KBPF_ENOMEM;
@@ -2052,19 +2096,25 @@ int kbpf_interp_prepare(struct kbpf_prog *prog, kbpf_helper_fn map_lookup)
 	for (pc = 0; pc < prog->len; pc++) {
 		const struct kbpf_helper *hp = prep_helper(prog, &insns[pc]);
 		struct kbpf_interp_site *s = &img->sites[img->nr_sites];
-		uint8_t code = KBPF_INTERP_OP_CALL;
+		uint8_t code = 0;
 
 		if (interp_is_ldimm64(&insns[pc]))
 			pc++;
 		if (!hp)
 			continue;
 		s->h = hp;
-		if (hp->fn == map_lookup && in_r1 && in_r1[pc] < PREP_UNSEEN) {
-			code = prep_lookup_site(prog->maps[in_r1[pc]], s);
-			if (!code) {
-				*s = (struct kbpf_interp_site){ .h = hp };
-				code = KBPF_INTERP_OP_CALL;
-			}
+		if (in_r1 && in_r1[pc] < PREP_UNSEEN &&
+		    prep_is_map_helper(mh, hp->fn)) {
+			struct kbpf_map *map = prog->maps[in_r1[pc]];
+
+			code = hp->fn == mh->lookup ?
+				       prep_lookup_site(map, s) :
+				       prep_write_site(map,
+						       hp->fn == mh->update, s);
+		}
+		if (!code) {
+			*s = (struct kbpf_interp_site){ .h = hp };
+			code = KBPF_INTERP_OP_CALL;
 		}
 		insns[pc].code = code;
 		insns[pc].imm = (int32_t)img->nr_sites++;

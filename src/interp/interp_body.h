@@ -706,7 +706,8 @@ call_done:
 			regs[0] = 0;                                          \
 			NEXT;                                                 \
 		}                                                             \
-		v_ = s_->base + (size_t)s_->elem_size * idx_;                 \
+		v_ = s_->base +                                               \
+		     (size_t)s_->elem_size * (idx_ & s_->index_mask);         \
 		if (percpu)                                                   \
 			v_ += s_->cpu_stride * kbpf_this_cpu(st->run->host);  \
 		LOOKUP_KEEP(s_, v_);                                          \
@@ -741,6 +742,45 @@ call_done:
 				NEXT;
 			}
 #endif
+
+			/*
+			 * bpf_map_update_elem and bpf_map_delete_elem of the map
+			 * r1 holds on every path here: the type's op called
+			 * directly in fast mode, as the helper would have passed
+			 * the call on (image.h). Checked runs make the helper call,
+			 * which checks the key and value as its prototype says;
+			 * so do a call whose r1 is another map and one under a
+			 * bpf_spin_lock (interp_call_resolved() refuses it).
+			 */
+			HANDLER(update_call)
+			HANDLER(delete_call)
+			{
+				const struct kbpf_interp_site *s_;
+
+				SITE(s_);
+				if (INTERP_CHECKED ||
+				    kbpf_unlikely(regs[1] !=
+							  (uint64_t)(uintptr_t)
+								  s_->map ||
+						  st->run->spin_lock)) {
+					err = interp_call_resolved(
+						st, s_->h, regs,
+						INTERP_CHECKED);
+					goto call_done;
+				}
+				if (s_->update)
+					regs[0] = (uint64_t)s_->update(
+						s_->map,
+						(const void *)(uintptr_t)regs[2],
+						(const void *)(uintptr_t)regs[3],
+						regs[4]);
+				else
+					regs[0] = (uint64_t)s_->delete_elem(
+						s_->map,
+						(const void *)(uintptr_t)
+							regs[2]);
+				NEXT;
+			}
 
 			HANDLER(callx)
 			{

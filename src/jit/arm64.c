@@ -39,6 +39,8 @@ enum {
 	A64_X0 = 0,
 	A64_X1 = 1,
 	A64_X2 = 2,
+	A64_X3 = 3,
+	A64_X4 = 4,
 	A64_X5 = 5,
 	A64_X6 = 6,
 	A64_AX = 8,
@@ -564,12 +566,48 @@ static void a64_helper_call(struct a64 *c, uintptr_t fn, uint8_t flags)
 	a64_patch(c, at, a64_cb(A64_CBZ, true, A64_T0, (c->n - at) / 4));
 }
 
-/* The image's call opcodes (imm: the site). */
+/* A local function: its address needs no GOT entry (core_symbols). */
+static uint32_t a64_this_cpu_fn(struct kbpf_jit_state *js)
+{
+	return kbpf_jit_this_cpu(js);
+}
+
+/*
+ * x10 = idx * elem_size for the u32 index at [x2] (masked against Spectre
+ * v1 when the map has a mask); returns the place of the b.hs to patch to
+ * the NULL path for an index past the end.
+ */
+static size_t a64_array_index(struct a64 *c, const struct kbpf_interp_site *s)
+{
+	size_t to_null;
+
+	a64_mem(c, a64_ldr, 2, A64_T1, A64_X2, 0);
+	a64_cmp_imm(c, false, A64_T1, s->max_entries);
+	to_null = c->n;
+	emit(c, 0);
+	if (s->index_mask != UINT32_MAX) {
+		/* and w10, w10, w11: the Spectre v1 mask */
+		a64_mov_imm(c, false, A64_T2, s->index_mask);
+		a64_rrr(c, A64_AND, false, A64_T1, A64_T1, A64_T2);
+	}
+	a64_mov_imm(c, false, A64_T2, s->elem_size);
+	/* umaddl x10, w10, w11, xzr */
+	emit(c, 0x9ba00000u | (uint32_t)A64_T2 << 16 | (uint32_t)A64_ZR << 10 |
+			(uint32_t)A64_T1 << 5 | A64_T1);
+	return to_null;
+}
+
+/*
+ * The image's call opcodes (imm: the site). The map sites need no check
+ * of r1: the image's data flow found the site's map in r1 on every path
+ * from every function entry, and native code is entered only at function
+ * entries (jit.h).
+ */
 static int a64_site(struct a64 *c, const struct bpf_insn *insn)
 {
 	const struct kbpf_interp_site *s;
 	uint8_t flags;
-	size_t to_slow, to_end, to_null = 0, to_end2 = 0;
+	size_t to_null, to_end;
 
 	if ((uint32_t)insn->imm >= c->in->nr_sites)
 		return -KBPF_EOPNOTSUPP;
@@ -577,50 +615,65 @@ static int a64_site(struct a64 *c, const struct bpf_insn *insn)
 	flags = c->in->site_flags ? c->in->site_flags[insn->imm] : 0;
 	if (!s->h || !s->h->fn)
 		return -KBPF_EOPNOTSUPP;
-	if (insn->code == KBPF_INTERP_OP_CALL ||
-	    insn->code == KBPF_INTERP_OP_LOOKUP_PERCPU) {
+	switch (insn->code) {
+	case KBPF_INTERP_OP_LOOKUP_ARRAY:
+	case KBPF_INTERP_OP_LOOKUP_PERCPU:
+		/* idx = *(u32 *)r2; idx < max_entries ? base + idx * size : 0 */
+		to_null = a64_array_index(c, s);
+		if (insn->code == KBPF_INTERP_OP_LOOKUP_PERCPU) {
+			/*
+			 * + the running CPU's area: kbpf_jit_this_cpu() (the
+			 * host's cpu_id, as the map's own lookup) times the
+			 * stride; the offset waits on the stack (16 bytes, sp
+			 * stays aligned), the call clobbers r1-r5 as a helper's.
+			 */
+			a64_pair(c, A64_STP_PRE, A64_T1, A64_T1, A64_ZR, -16);
+			a64_mov(c, true, A64_X0, A64_JS);
+			a64_call_abs(c, (uintptr_t)a64_this_cpu_fn);
+			a64_pair(c, A64_LDP_POST, A64_T1, A64_T2, A64_ZR, 16);
+			a64_mov(c, false, A64_X0, A64_X0); /* the u32 */
+			a64_mov_imm(c, true, A64_T2, (uint64_t)s->cpu_stride);
+			/* madd x10, x0, x11, x10 */
+			emit(c, 0x9b000000u | (uint32_t)A64_T2 << 16 |
+					(uint32_t)A64_T1 << 10 |
+					(uint32_t)A64_X0 << 5 | A64_T1);
+		}
+		a64_mov_imm(c, true, A64_X0, (uintptr_t)s->base);
+		a64_rrr(c, A64_ADD, true, A64_X0, A64_X0, A64_T1);
+		to_end = c->n;
+		emit(c, 0);
+		a64_patch(c, to_null, a64_bcond_at(c->n - to_null, A64_HS));
+		a64_mov_imm(c, true, A64_X0, 0);
+		a64_patch(c, to_end, A64_B | (uint32_t)((c->n - to_end) / 4));
+		return 0;
+	case KBPF_INTERP_OP_UPDATE_CALL:
+		if (!s->update)
+			return -KBPF_EOPNOTSUPP;
+		/* r0 = s->update(map, r2, r3, r4) */
+		a64_mov(c, true, A64_X0, A64_X1);
+		a64_mov(c, true, A64_X1, A64_X2);
+		a64_mov(c, true, A64_X2, A64_X3);
+		a64_mov(c, true, A64_X3, A64_X4);
+		a64_call_abs(c, (uintptr_t)s->update);
+		return 0;
+	case KBPF_INTERP_OP_LOOKUP_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL: {
+		uintptr_t fn = insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
+				       (uintptr_t)s->lookup :
+				       (uintptr_t)s->delete_elem;
+
+		if (!fn)
+			return -KBPF_EOPNOTSUPP;
+		/* r0 = s->lookup(map, r2) or s->delete_elem(map, r2) */
+		a64_mov(c, true, A64_X0, A64_X1);
+		a64_mov(c, true, A64_X1, A64_X2);
+		a64_call_abs(c, fn);
+		return 0;
+	}
+	default: /* KBPF_INTERP_OP_CALL */
 		a64_helper_call(c, (uintptr_t)s->h->fn, flags);
 		return 0;
 	}
-	if (insn->code == KBPF_INTERP_OP_LOOKUP_CALL && !s->lookup)
-		return -KBPF_EOPNOTSUPP;
-	/* r1 is not the site's map: the helper, as any call. */
-	a64_mov_imm(c, true, A64_T0, (uintptr_t)s->map);
-	a64_rrr(c, A64_SUBS, true, A64_ZR, A64_X1, A64_T0);
-	to_slow = c->n;
-	emit(c, 0);
-	if (insn->code == KBPF_INTERP_OP_LOOKUP_ARRAY) {
-		/* idx = *(u32 *)r2; idx < max_entries ? base + idx * size : 0 */
-		a64_mem(c, a64_ldr, 2, A64_T1, A64_X2, 0);
-		a64_cmp_imm(c, false, A64_T1, s->max_entries);
-		to_null = c->n;
-		emit(c, 0);
-		a64_mov_imm(c, false, A64_T2, s->elem_size);
-		a64_mov_imm(c, true, A64_X0, (uintptr_t)s->base);
-		/* umaddl x0, w10, w11, x0 */
-		emit(c, 0x9ba00000u | (uint32_t)A64_T2 << 16 |
-				(uint32_t)A64_X0 << 10 | (uint32_t)A64_T1 << 5 |
-				A64_X0);
-	} else {
-		/* r0 = s->lookup(map, r2) */
-		a64_mov(c, true, A64_X0, A64_X1);
-		a64_mov(c, true, A64_X1, A64_X2);
-		a64_call_abs(c, (uintptr_t)s->lookup);
-	}
-	to_end = c->n;
-	emit(c, 0);
-	if (to_null) {
-		a64_patch(c, to_null, a64_bcond_at(c->n - to_null, A64_HS));
-		a64_mov_imm(c, true, A64_X0, 0);
-		to_end2 = c->n;
-		emit(c, 0);
-	}
-	a64_patch(c, to_slow, a64_bcond_at(c->n - to_slow, A64_NE));
-	a64_helper_call(c, (uintptr_t)s->h->fn, flags);
-	a64_patch(c, to_end, A64_B | (uint32_t)((c->n - to_end) / 4));
-	if (to_end2)
-		a64_patch(c, to_end2, A64_B | (uint32_t)((c->n - to_end2) / 4));
-	return 0;
 }
 
 /* A bpf-to-bpf call of the function at instruction @target. */
@@ -1068,6 +1121,8 @@ static int a64_insn(struct a64 *c, uint32_t pc, uint32_t *skip)
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
 	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 	case KBPF_INTERP_OP_LOOKUP_CALL:
+	case KBPF_INTERP_OP_UPDATE_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL:
 		return a64_site(c, insn);
 	default:
 		if (BPF_OP(code) == BPF_JA || BPF_OP(code) == BPF_CALL ||

@@ -47,7 +47,7 @@ static bool bl_wants(const struct bpf_insn *insn)
 	case BPF_JMP32:
 		return BPF_SRC(insn->code) == BPF_K && op != BPF_JA &&
 		       op != BPF_CALL && op != BPF_EXIT && op != BPF_JCOND &&
-		       insn->code != KBPF_INTERP_OP_CALL;
+		       !kbpf_interp_is_site_op(insn->code);
 	case BPF_ST:
 		return BPF_MODE(insn->code) == BPF_MEM;
 	default:
@@ -108,8 +108,7 @@ int kbpf_jit_blind(const struct kbpf_host *h, const struct bpf_insn *in,
 
 		/* Where control goes, renumbered. */
 		if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_EXIT &&
-		    op != BPF_CALL && i.code != KBPF_INTERP_OP_CALL &&
-		    i.code != KBPF_INTERP_OP_LOOKUP_CALL) {
+		    op != BPF_CALL && !kbpf_interp_is_site_op(i.code)) {
 			wide = i.code == (BPF_JMP32 | BPF_JA);
 			t = (int64_t)pc + 1 + (wide ? i.imm : i.off);
 		} else if ((i.code == (BPF_JMP | BPF_CALL) &&

@@ -126,10 +126,61 @@ static uint64_t jit_call_func(struct kbpf_run *run, uint64_t insn_off,
 	return r0;
 }
 
+/*
+ * The rest of a run whose first native entry did not simply return: tail
+ * calls (into native code or the interpreter), errors. Out of jit_run()
+ * so that the common run sets up no more than it uses.
+ */
+static KBPF_NOINLINE int jit_run_slow(struct kbpf_prog *prog,
+				      struct kbpf_run *run,
+				      struct kbpf_jit_state *js, uint64_t *regs,
+				      uint64_t r0, uint64_t *ret)
+{
+	const struct kbpf_host *host = run->host;
+	/* Host without defer_free: the programs entered by tail calls. */
+	struct kbpf_prog *held[KBPF_MAX_TAIL_CALLS];
+	uint32_t nr_held = 0;
+	int err = 0;
+
+	for (;;) {
+		struct kbpf_prog *next;
+
+		if (js->status != KBPF_JIT_TAIL_CALL) {
+			err = (int)js->status;
+			if (!err)
+				*ret = r0;
+			break;
+		}
+		/* The helper counted it (at most KBPF_MAX_TAIL_CALLS). */
+		next = run->tail_call;
+		run->tail_call = NULL;
+		if (!host->defer_free && nr_held < KBPF_MAX_TAIL_CALLS)
+			held[nr_held++] = next;
+		run->prog = next;
+		prog = next;
+		regs[0] = js->tail_r1;
+		regs[1] = 0;
+		if (!next->jit || next->checked_only) {
+			/* The interpreter's fast mode takes the rest. */
+			err = kbpf_interp_run_tail(run, js->tail_r1,
+						   js->may_goto, ret);
+			break;
+		}
+		js->status = 0;
+		r0 = jit_enter(kbpf_jit_image(prog), 0, regs, js);
+	}
+	if (!err && run->error)
+		err = run->error;
+	if (run->tail_call)
+		jit_tail_call_drop(run);
+	while (nr_held)
+		kbpf_prog_run_done(held[--nr_held]);
+	return err;
+}
+
 static int jit_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		   const struct kbpf_interp_args *args, uint64_t *ret)
 {
-	struct kbpf_jit_state js = { 0 };
 	struct kbpf_run run = {
 		.host = host,
 		.prog = prog,
@@ -139,51 +190,21 @@ static int jit_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		.call_func = jit_call_func,
 		.cookie = args->cookie,
 	};
+	struct kbpf_jit_state js = {
+		.run = &run,
+		.may_goto = KBPF_INTERP_MAY_GOTO_LOOPS,
+	};
 	uint64_t regs[5] = { (uint64_t)(uintptr_t)args->ctx, args->r2, 0, 0,
 			     0 };
-	/* Host without defer_free: the programs entered by tail calls. */
-	struct kbpf_prog *held[KBPF_MAX_TAIL_CALLS];
-	uint32_t nr_held = 0;
 	uint64_t r0;
-	int err = 0;
 
-	js.run = &run;
-	js.may_goto = KBPF_INTERP_MAY_GOTO_LOOPS;
 	run.interp = &js;
-	for (;;) {
-		struct kbpf_prog *next;
-
-		js.status = 0;
-		r0 = jit_enter(kbpf_jit_image(prog), 0, regs, &js);
-		if (js.status != KBPF_JIT_TAIL_CALL) {
-			err = (int)js.status;
-			if (!err)
-				*ret = r0;
-			break;
-		}
-		/* The helper counted it (at most KBPF_MAX_TAIL_CALLS). */
-		next = run.tail_call;
-		run.tail_call = NULL;
-		if (!host->defer_free && nr_held < KBPF_MAX_TAIL_CALLS)
-			held[nr_held++] = next;
-		run.prog = next;
-		prog = next;
-		regs[0] = js.tail_r1;
-		regs[1] = 0;
-		if (!next->jit || next->checked_only) {
-			/* The interpreter's fast mode takes the rest. */
-			err = kbpf_interp_run_tail(&run, js.tail_r1,
-						   js.may_goto, ret);
-			break;
-		}
+	r0 = jit_enter(kbpf_jit_image(prog), 0, regs, &js);
+	if (kbpf_likely(!js.status && !run.error && !run.tail_call)) {
+		*ret = r0;
+		return 0;
 	}
-	if (!err && run.error)
-		err = run.error;
-	if (run.tail_call)
-		jit_tail_call_drop(&run);
-	while (nr_held)
-		kbpf_prog_run_done(held[--nr_held]);
-	return err;
+	return jit_run_slow(prog, &run, &js, regs, r0, ret);
 }
 
 /* ---- compiling ---- */
@@ -286,10 +307,7 @@ static uint32_t jit_scan(const struct kbpf_prog *prog,
 			t = (int64_t)pc + 1 +
 			    (cls == BPF_JMP32 ? insn->imm : insn->off);
 		else if (op != BPF_EXIT && op != BPF_CALL &&
-			 insn->code != KBPF_INTERP_OP_CALL &&
-			 insn->code != KBPF_INTERP_OP_LOOKUP_CALL &&
-			 insn->code != KBPF_INTERP_OP_LOOKUP_ARRAY &&
-			 insn->code != KBPF_INTERP_OP_LOOKUP_PERCPU)
+			 !kbpf_interp_is_site_op(insn->code))
 			t = (int64_t)pc + 1 + insn->off;
 		else
 			t = -1;
@@ -297,10 +315,7 @@ static uint32_t jit_scan(const struct kbpf_prog *prog,
 		if (t != -1 && (t < 0 || t >= len || second[t] ||
 				jit_func_of(fpc, nr, (uint32_t)t) != f))
 			return 0;
-		if (insn->code == KBPF_INTERP_OP_CALL ||
-		    insn->code == KBPF_INTERP_OP_LOOKUP_CALL ||
-		    insn->code == KBPF_INTERP_OP_LOOKUP_ARRAY ||
-		    insn->code == KBPF_INTERP_OP_LOOKUP_PERCPU) {
+		if (kbpf_interp_is_site_op(insn->code)) {
 			const struct kbpf_helper *h;
 
 			if ((uint32_t)insn->imm >= nr_sites)

@@ -58,13 +58,22 @@
  *    site's flags have KBPF_JIT_SITE_TAIL_CALL (only in the main function)
  *    and js->run->tail_call != NULL: js->tail_r1 = r1 as it was before the
  *    call (save it first), js->status = KBPF_JIT_TAIL_CALL, abort.
- *  - KBPF_INTERP_OP_LOOKUP_ARRAY: if r1 != s->map, as OP_CALL; else
- *    idx = *(u32 *)r2; r0 = idx < s->max_entries ?
- *    s->base + idx * s->elem_size : 0.
+ *  - The map sites below need no check of r1: it holds s->map (the
+ *    image's data flow found that map in r1 on every path from every
+ *    function entry, and native code is entered only at function entries:
+ *    insn 0, a bpf-to-bpf call, a callback the framework checked with
+ *    is_func, a tail call's next program).
+ *  - KBPF_INTERP_OP_LOOKUP_ARRAY: idx = *(u32 *)r2; r0 = idx <
+ *    s->max_entries ? s->base + (idx & s->index_mask) * s->elem_size : 0
+ *    (the AND may be left out when s->index_mask is UINT32_MAX; else it
+ *    must come after the bound check: Spectre v1).
  *  - KBPF_INTERP_OP_LOOKUP_PERCPU: as OP_CALL (a backend may inline it
  *    with kbpf_jit_this_cpu()).
- *  - KBPF_INTERP_OP_LOOKUP_CALL: if r1 != s->map, as OP_CALL; else
- *    r0 = s->lookup(s->map, (void *)r2) (no run->error check needed).
+ *  - KBPF_INTERP_OP_LOOKUP_CALL: r0 = s->lookup(s->map, (void *)r2);
+ *    KBPF_INTERP_OP_UPDATE_CALL: r0 = s->update(s->map, (void *)r2,
+ *    (void *)r3, r4); KBPF_INTERP_OP_DELETE_CALL: r0 =
+ *    s->delete_elem(s->map, (void *)r2); r1-r5 clobbered, no run->error
+ *    check needed (the map ops do not see the run).
  *  - may_goto (BPF_JMP | BPF_JCOND): if js->may_goto == 0 jump, else
  *    js->may_goto-- and fall through.
  *  - LD_ABS/LD_IND (main function only): r0 = kbpf_jit_ld_pkt(js, off,

@@ -948,11 +948,24 @@ static void rv_helper_call(struct rv_ctx *c, const struct kbpf_interp_site *s,
 	}
 }
 
+/* A local function: its address needs no GOT entry (core_symbols). */
+static uint32_t rv_this_cpu_fn(struct kbpf_jit_state *js)
+{
+	return kbpf_jit_this_cpu(js);
+}
+
+/*
+ * The image's call opcodes (imm: the site). The map sites need no check
+ * of r1: the image's data flow found the site's map in r1 on every path
+ * from every function entry, and native code is entered only at function
+ * entries (jit.h).
+ */
 static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 {
 	const struct kbpf_interp_site *s;
 	bool tail;
-	size_t slow, done, miss;
+	size_t miss;
+	uintptr_t fn;
 
 	if ((uint32_t)insn->imm >= c->in->nr_sites)
 		return -KBPF_EOPNOTSUPP;
@@ -964,39 +977,62 @@ static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 
 	switch (insn->code) {
 	case KBPF_INTERP_OP_CALL:
-	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 		rv_helper_call(c, s, tail);
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
-		rv_li(c, RV_T0, (int64_t)(uintptr_t)s->map);
-		slow = rv_fwd(c);
+	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 		rv_lwu(c, RV_T1, 0, RV_A1);
 		rv_li(c, RV_T2, s->max_entries);
 		rv_li(c, rv_reg[0], 0);
 		miss = rv_fwd(c);
+		if (s->index_mask != UINT32_MAX) {
+			/* the Spectre v1 mask (and t1, t1, t2) */
+			rv_li(c, RV_T2, s->index_mask);
+			rv_emit(c, rv_r(0, RV_T2, RV_T1, 7, RV_T1, OP_REG));
+		}
 		rv_li(c, RV_T2, s->elem_size);
 		rv_emit(c, rv_r(1, RV_T2, RV_T1, 0, RV_T1, OP_REG));
+		if (insn->code == KBPF_INTERP_OP_LOOKUP_PERCPU) {
+			/*
+			 * + the running CPU's area: kbpf_jit_this_cpu() (the
+			 * host's cpu_id, as the map's own lookup) times the
+			 * stride; the offset waits on the stack (16 bytes, sp
+			 * stays aligned), the call clobbers r0-r5 as a helper's
+			 * (r0 is set below). LP64 sign-extends a u32 result.
+			 */
+			rv_addi(c, RV_SP, RV_SP, -16);
+			rv_sd(c, RV_T1, 0, RV_SP);
+			rv_mv(c, RV_A0, RV_JS);
+			rv_call_abs(c, (uintptr_t)rv_this_cpu_fn);
+			rv_ld(c, RV_T1, 0, RV_SP);
+			rv_addi(c, RV_SP, RV_SP, 16);
+			rv_zext32(c, RV_A0, RV_A0);
+			rv_li(c, RV_T2, (int64_t)s->cpu_stride);
+			rv_emit(c, rv_r(1, RV_T2, RV_A0, 0, RV_T2, OP_REG));
+			rv_emit(c, rv_r(0, RV_T2, RV_T1, 0, RV_T1, OP_REG));
+		}
 		rv_li(c, rv_reg[0], (int64_t)(uintptr_t)s->base);
 		rv_emit(c, rv_r(0, RV_T1, rv_reg[0], 0, rv_reg[0], OP_REG));
+		/* t2 is still max_entries where the branch sits */
 		rv_fwd_branch(c, miss, BR_GEU, RV_T1, RV_T2);
-		break;
+		return 0;
 	case KBPF_INTERP_OP_LOOKUP_CALL:
-		if (!s->lookup)
+	case KBPF_INTERP_OP_UPDATE_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL:
+		fn = insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
+			     (uintptr_t)s->lookup :
+		     insn->code == KBPF_INTERP_OP_UPDATE_CALL ?
+			     (uintptr_t)s->update :
+			     (uintptr_t)s->delete_elem;
+		if (!fn)
 			return -KBPF_EOPNOTSUPP;
-		rv_li(c, RV_T0, (int64_t)(uintptr_t)s->map);
-		slow = rv_fwd(c);
-		/* a0 is the map already, a1 the key. */
-		rv_call_abs(c, (uintptr_t)s->lookup);
+		/* a0 is the map already, a1 the key, a2 the value, a3 flags. */
+		rv_call_abs(c, fn);
 		rv_mv(c, rv_reg[0], RV_A0);
-		break;
+		return 0;
 	default:
 		return -KBPF_EOPNOTSUPP;
 	}
-	done = rv_fwd(c);
-	rv_fwd_branch(c, slow, BR_NE, RV_A0, RV_T0);
-	rv_helper_call(c, s, tail);
-	rv_fwd_jal(c, done);
-	return 0;
 }
 
 /*
@@ -1074,6 +1110,8 @@ static int rv_insn(struct rv_ctx *c, const struct bpf_insn *insn, uint32_t pc)
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
 	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 	case KBPF_INTERP_OP_LOOKUP_CALL:
+	case KBPF_INTERP_OP_UPDATE_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL:
 		return rv_site(c, insn);
 	case BPF_LD | BPF_IMM | BPF_DW:
 		if (pc + 1 >= c->in->len)

@@ -87,6 +87,14 @@ struct x86 {
 	/* Fixed places in the code (the header before the functions). */
 	uint32_t ret_path, helper_error, tail_call, set_eloop, abort_path;
 	uint32_t prologue_len;
+	/*
+	 * The main function when no bpf-to-bpf call targets it: only the
+	 * entry stub enters it, and the stub saved every callee-saved
+	 * register already, so its frame saves none (@lean_len bytes of
+	 * prologue). @cur_lean: the function being emitted is it.
+	 */
+	bool lean_main, cur_lean;
+	uint32_t lean_len;
 	const struct kbpf_jit_in *in;
 	uint32_t *off;
 };
@@ -377,11 +385,11 @@ static void emit_header(struct x86 *c)
 	jmp_fixed(c, -1, c->ret_path);
 }
 
-static void emit_prologue(struct x86 *c)
+static void emit_prologue(struct x86 *c, bool lean)
 {
 	int i;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 6 && !lean; i++)
 		push_r(c, callee_saved[i]);
 	/* sub rsp, imm32; lea rbp, [rsp + imm32]: fixed-size forms. */
 	op_rr(c, true, 0x81, 5, RSP);
@@ -398,7 +406,7 @@ static void emit_epilogue(struct x86 *c)
 
 	op_rr(c, true, 0x81, 0, RSP);
 	emit32(c, FRAME_SIZE);
-	for (i = 5; i >= 0; i--)
+	for (i = 5; i >= 0 && !c->cur_lean; i--)
 		pop_r(c, callee_saved[i]);
 	emit1(c, 0xc3);
 }
@@ -412,7 +420,7 @@ static int64_t x86_target(const struct x86 *c, uint32_t t)
 
 	/* A function's first instruction comes after its prologue. */
 	if (c->in->is_func[t])
-		o += c->prologue_len;
+		o += t == 0 && c->lean_main ? c->lean_len : c->prologue_len;
 	return o;
 }
 
@@ -471,19 +479,51 @@ static void emit_helper_call(struct x86 *c, const struct kbpf_interp_site *s,
 	}
 }
 
-/* r1 == site's map? Leaves a jne to patch (to the helper call). */
-static size_t emit_map_check(struct x86 *c, const struct kbpf_interp_site *s)
+/* A local function: its address needs no GOT entry (core_symbols). */
+static uint32_t x86_this_cpu(struct kbpf_jit_state *js)
 {
-	mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->map);
-	op_rr(c, true, 0x39, TMP, RDI);
-	return jmp_fwd32(c, CC_NE);
+	return kbpf_jit_this_cpu(js);
 }
 
+/*
+ * rax = idx * elem_size for the u32 index at [rsi] below max_entries
+ * (masked against Spectre v1 when the map has a mask), or a jae to patch
+ * (returned) for an index past the end.
+ */
+static size_t emit_array_index(struct x86 *c, const struct kbpf_interp_site *s)
+{
+	size_t null;
+	int shift = __builtin_ctz(s->elem_size);
+
+	op_mem(c, false, false, 0x8b, 0, RAX, RSI, 0, false);
+	emit1(c, 0x3d); /* cmp eax, imm32 */
+	emit32(c, s->max_entries);
+	null = jmp_fwd8(c, CC_AE);
+	if (s->index_mask != UINT32_MAX) {
+		emit1(c, 0x25); /* and eax, imm32 (Spectre v1) */
+		emit32(c, s->index_mask);
+	}
+	if (s->elem_size == 1u << shift) {
+		op_rr(c, true, 0xc1, 4, RAX); /* shl rax, imm8 */
+		emit1(c, (uint8_t)shift);
+	} else {
+		/* imul rax, rax, imm32 */
+		op_rr(c, true, 0x69, RAX, RAX);
+		emit32(c, s->elem_size);
+	}
+	return null;
+}
+
+/*
+ * The image's map sites need no check of r1: the image's data flow found
+ * the site's map in r1 on every path from every function entry, and
+ * native code is entered only at function entries (jit.h).
+ */
 static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 {
 	const struct kbpf_interp_site *s;
 	uint8_t flags;
-	size_t slow, done[2], null;
+	size_t done, null;
 
 	if ((uint32_t)insn->imm >= c->in->nr_sites)
 		return -KBPF_EOPNOTSUPP;
@@ -491,35 +531,59 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 	flags = c->in->site_flags[insn->imm];
 	switch (insn->code) {
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
-		if (s->elem_size > INT32_MAX)
+		/* Linux's array_map_gen_lookup, with the map's base. */
+		if (s->elem_size > INT32_MAX || !s->elem_size)
 			return -KBPF_EOPNOTSUPP;
-		slow = emit_map_check(c, s);
-		op_mem(c, false, false, 0x8b, 0, RAX, RSI, 0, false);
-		emit1(c, 0x3d); /* cmp eax, imm32 */
-		emit32(c, s->max_entries);
-		null = jmp_fwd8(c, CC_AE);
-		op_rr(c, true, 0x69, RAX, RAX); /* imul rax, rax, imm32 */
-		emit32(c, s->elem_size);
+		null = emit_array_index(c, s);
 		mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->base);
 		op_rr(c, true, 0x01, TMP, RAX);
-		done[0] = jmp_fwd32(c, -1);
+		done = jmp_fwd8(c, -1);
 		land8(c, null);
 		op_rr(c, false, 0x31, RAX, RAX);
-		done[1] = jmp_fwd32(c, -1);
-		land32(c, slow);
-		emit_helper_call(c, s, flags);
-		land32(c, done[0]);
-		land32(c, done[1]);
+		land8(c, done);
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_CALL:
-		slow = emit_map_check(c, s);
-		call_abs(c, (const void *)s->lookup);
-		done[0] = jmp_fwd32(c, -1);
-		land32(c, slow);
-		emit_helper_call(c, s, flags);
-		land32(c, done[0]);
+	case KBPF_INTERP_OP_UPDATE_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL:
+		/*
+		 * The type's op called directly: its (map, key, value, flags)
+		 * are r1-r4 where they are (rdi, rsi, rdx, rcx), and its
+		 * result is r0.
+		 */
+		call_abs(c, insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
+				    (const void *)s->lookup :
+			    insn->code == KBPF_INTERP_OP_UPDATE_CALL ?
+				    (const void *)s->update :
+				    (const void *)s->delete_elem);
 		return 0;
-	default: /* KBPF_INTERP_OP_CALL, KBPF_INTERP_OP_LOOKUP_PERCPU */
+	case KBPF_INTERP_OP_LOOKUP_PERCPU:
+		/*
+		 * As ARRAY, plus the running CPU's area: cpu * cpu_stride,
+		 * the CPU from kbpf_jit_this_cpu() (what the map's own lookup
+		 * asks the host). The offset waits on the stack (16 bytes:
+		 * calls stay aligned); the call clobbers r1-r5 as a helper's.
+		 */
+		if (s->elem_size > INT32_MAX || !s->elem_size)
+			return -KBPF_EOPNOTSUPP;
+		null = emit_array_index(c, s);
+		push_r(c, RAX);
+		push_r(c, RAX);
+		mov_rr(c, true, RDI, JS);
+		call_abs(c, (const void *)x86_this_cpu);
+		pop_r(c, RCX);
+		pop_r(c, RCX);
+		op_rr(c, false, 0x89, RAX, RAX); /* mov eax, eax: the u32 */
+		mov_imm64(c, TMP, (uint64_t)s->cpu_stride);
+		op2_rr(c, true, 0xaf, RAX, TMP, false); /* imul rax, r11 */
+		op_rr(c, true, 0x01, RCX, RAX);
+		mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->base);
+		op_rr(c, true, 0x01, TMP, RAX);
+		done = jmp_fwd8(c, -1);
+		land8(c, null);
+		op_rr(c, false, 0x31, RAX, RAX);
+		land8(c, done);
+		return 0;
+	default: /* KBPF_INTERP_OP_CALL */
 		emit_helper_call(c, s, flags);
 		return 0;
 	}
@@ -1021,6 +1085,8 @@ static int emit_insn(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
 	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 	case KBPF_INTERP_OP_LOOKUP_CALL:
+	case KBPF_INTERP_OP_UPDATE_CALL:
+	case KBPF_INTERP_OP_DELETE_CALL:
 		return emit_site(c, insn);
 	case BPF_JMP | BPF_CALL:
 		if (insn->src_reg != BPF_PSEUDO_CALL)
@@ -1129,15 +1195,29 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	uint32_t pc;
 	int err;
 
-	emit_prologue(&probe);
+	emit_prologue(&probe, false);
 	c.prologue_len = (uint32_t)probe.pos;
+	probe.pos = 0;
+	emit_prologue(&probe, true);
+	c.lean_len = (uint32_t)probe.pos;
+	c.lean_main = true;
+	for (pc = 0; pc < in->len; pc++) {
+		const struct bpf_insn *insn = &in->insns[pc];
+
+		if (insn->code == (BPF_JMP | BPF_CALL) &&
+		    insn->src_reg == BPF_PSEUDO_CALL &&
+		    (int64_t)pc + 1 + insn->imm == 0)
+			c.lean_main = false;
+	}
 	emit_header(&c);
 	for (pc = 0; pc < in->len && !c.err; pc++) {
 		const struct bpf_insn *insn = &in->insns[pc];
 
 		c.off[pc] = (uint32_t)c.pos;
-		if (in->is_func[pc])
-			emit_prologue(&c);
+		if (in->is_func[pc]) {
+			c.cur_lean = pc == 0 && c.lean_main;
+			emit_prologue(&c, c.cur_lean);
+		}
 		err = emit_insn(&c, insn, pc);
 		if (err)
 			return err;

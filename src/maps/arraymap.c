@@ -9,6 +9,13 @@
  * keeps one area per possible CPU, each cache-line aligned: a program sees
  * its CPU's area, the syscall path exchanges all CPUs' values at once.
  *
+ * Spectre v1, as Linux: index_mask is the smallest 2^n - 1 covering every
+ * index. For a map whose creator lacks CAP_PERFMON (Linux's
+ * !bypass_spec_v1) the storage holds index_mask + 1 elements and an index
+ * is masked after its bound check, so a mispredicted check still reads
+ * inside the map (the inline lookups of src/interp/ and src/jit/ do it
+ * too: kbpf_map_inline_lookup.index_mask).
+ *
  * Locking: none of the map's own. Lookups return a pointer into the value
  * area; updates copy into it without a lock, so concurrent updates of one
  * element may interleave, as they may in Linux. An ARRAY whose value BTF
@@ -16,6 +23,7 @@
  * BPF_F_LOCK copies under that value's lock (map_internal.h). Elements are
  * never freed while the map lives.
  */
+#include "core/priv.h"
 #include "map_internal.h"
 
 #define ARRAY_CREATE_FLAG_MASK                                            \
@@ -36,7 +44,9 @@ struct kbpf_array {
 	uint8_t *values; /* ARRAY: the area; PERCPU: CPU 0's area */
 	size_t alloc_size; /* bytes allocated at values (not mmapable) */
 	uintptr_t *pages; /* BPF_F_MMAPABLE: the area's pages */
-	size_t nr_pages;
+	size_t nr_pages; /* allocated (the index_mask + 1 elements) */
+	uint32_t index_mask; /* 2^n - 1 >= max_entries - 1 */
+	bool spec_mask; /* creator without CAP_PERFMON: masked, padded */
 };
 
 static inline struct kbpf_array *kbpf_array(const struct kbpf_map *map)
@@ -75,9 +85,10 @@ static int array_map_alloc_check(const struct kbpf_host *h,
 	return 0;
 }
 
-static int array_alloc_pages(struct kbpf_array *a, const struct kbpf_host *h)
+static int array_alloc_pages(struct kbpf_array *a, const struct kbpf_host *h,
+			     size_t bytes)
 {
-	size_t nr = (a->area_size + KBPF_PAGE_SIZE - 1) / KBPF_PAGE_SIZE;
+	size_t nr = (bytes + KBPF_PAGE_SIZE - 1) / KBPF_PAGE_SIZE;
 	int err;
 
 	a->pages = kbpf_malloc(h, nr * sizeof(*a->pages), 0);
@@ -109,10 +120,22 @@ static int array_map_alloc(const struct kbpf_host *h,
 	bool percpu = attr->map_type == BPF_MAP_TYPE_PERCPU_ARRAY;
 	uint64_t elem_size = kbpf_round_up((uint64_t)attr->value_size, 8);
 	uint64_t area = elem_size * attr->max_entries; /* < 2^63: no overflow */
+	uint64_t mask = 0, stored;
+	bool spec_mask = !kbpf_priv_has(h, KBPF_PRIV_PERFMON);
 	struct kbpf_array *a;
 	uint64_t total;
 
-	if (area > SIZE_MAX / 2)
+	if (attr->max_entries > 1)
+		mask = UINT64_MAX >>
+		       __builtin_clzll((uint64_t)attr->max_entries - 1);
+	/*
+	 * Linux rounds the storage up to index_mask + 1 elements for such a
+	 * creator, and refuses with E2BIG when that count overflows a u32.
+	 */
+	if (spec_mask && mask + 1 > UINT32_MAX)
+		return -KBPF_E2BIG;
+	stored = elem_size * (spec_mask ? mask + 1 : attr->max_entries);
+	if (stored > SIZE_MAX / 2)
 		return -KBPF_ENOMEM;
 	a = kbpf_zalloc(h, sizeof(*a), 0);
 	if (!a)
@@ -122,13 +145,15 @@ static int array_map_alloc(const struct kbpf_host *h,
 			       &kbpf_array_map_ops);
 	a->elem_size = (uint32_t)elem_size;
 	a->area_size = (size_t)area;
+	a->index_mask = (uint32_t)mask;
+	a->spec_mask = spec_mask;
 	if (attr->map_flags & BPF_F_MMAPABLE) {
-		if (array_alloc_pages(a, h))
+		if (array_alloc_pages(a, h, (size_t)stored))
 			goto free_array;
 	} else {
-		a->cpu_stride =
-			percpu ? kbpf_round_up(a->area_size, KBPF_CACHE_LINE) :
-				 a->area_size;
+		a->cpu_stride = percpu ? kbpf_round_up((size_t)stored,
+						       KBPF_CACHE_LINE) :
+					 (size_t)stored;
 		if (kbpf_mul_overflow((uint64_t)a->cpu_stride,
 				      (uint64_t)(percpu ? h->nr_cpus : 1),
 				      &total) ||
@@ -179,7 +204,7 @@ static void *array_map_lookup_elem(struct kbpf_map *map, const void *key)
 	kbpf_memcpy(&idx, key, sizeof(idx));
 	if (kbpf_unlikely(idx >= map->max_entries))
 		return NULL;
-	return array_elem(a, 0, idx);
+	return array_elem(a, 0, idx & a->index_mask);
 }
 
 /* Called from a program (any context): the running CPU's value. */
@@ -191,7 +216,7 @@ static void *percpu_array_map_lookup_elem(struct kbpf_map *map, const void *key)
 	kbpf_memcpy(&idx, key, sizeof(idx));
 	if (kbpf_unlikely(idx >= map->max_entries))
 		return NULL;
-	return array_elem(a, kbpf_this_cpu(map->obj.host), idx);
+	return array_elem(a, kbpf_this_cpu(map->obj.host), idx & a->index_mask);
 }
 
 /* Called from a program (any context) */
@@ -204,7 +229,7 @@ static void *percpu_array_map_lookup_percpu_elem(struct kbpf_map *map,
 	kbpf_memcpy(&idx, key, sizeof(idx));
 	if (cpu >= map->obj.host->nr_cpus || idx >= map->max_entries)
 		return NULL;
-	return array_elem(a, cpu, idx);
+	return array_elem(a, cpu, idx & a->index_mask);
 }
 
 /* Linux's order: bad flags, then the index, then BPF_NOEXIST. */
@@ -349,8 +374,9 @@ static int array_map_mmap_pages(struct kbpf_map *map, const uintptr_t **pages,
 
 	if (!a->pages)
 		return -KBPF_ENODEV;
+	/* What user space may map: max_entries elements, not the padding. */
 	*pages = a->pages;
-	*nr = a->nr_pages;
+	*nr = (a->area_size + KBPF_PAGE_SIZE - 1) / KBPF_PAGE_SIZE;
 	return 0;
 }
 
@@ -407,6 +433,7 @@ static bool array_map_inline_lookup(const struct kbpf_map *map,
 	out->cpu_stride = a->cpu_stride;
 	out->elem_size = a->elem_size;
 	out->max_entries = map->max_entries;
+	out->index_mask = a->spec_mask ? a->index_mask : UINT32_MAX;
 	out->percpu = array_is_percpu(map);
 	return true;
 }

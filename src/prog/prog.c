@@ -426,7 +426,16 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	 * sees (insns, orig_insns, the tag) stays as it is.
 	 */
 	err = kbpf_interp_prepare(
-		prog, kbpf_default_helpers[BPF_FUNC_map_lookup_elem].fn);
+		prog,
+		&(const struct kbpf_interp_map_helpers){
+			.lookup = kbpf_default_helpers[BPF_FUNC_map_lookup_elem]
+					  .fn,
+			.update = kbpf_default_helpers[BPF_FUNC_map_update_elem]
+					  .fn,
+			.delete_elem =
+				kbpf_default_helpers[BPF_FUNC_map_delete_elem]
+					.fn,
+		});
 	/* Native code from the image, where the host and the JIT can. */
 	if (!err)
 		err = kbpf_jit_compile(prog);

@@ -857,7 +857,8 @@ KBPF_TEST(jit_tail_calls_without_defer_free,
 KBPF_TEST(jit_callbacks_and_frames,
 	  "bpf_loop runs a native callback; recursion through bpf_loop or "
 	  "bpf-to-bpf calls ends the run with -ELOOP at the interpreter's "
-	  "frame limit, from depth; bounded recursion gives the same r0")
+	  "frame limit, from depth; bounded recursion gives the same r0; "
+	  "the main function called as a subprogram keeps the caller's r6")
 {
 	struct bpf_insn loop[] = {
 		I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 0),
@@ -920,10 +921,29 @@ KBPF_TEST(jit_callbacks_and_frames,
 		ADDK(0, 1),
 		EXIT,
 	};
+	/*
+	 * The main function called as a subprogram: it must keep its
+	 * caller's r6 (x86-64 leaves the saves out of a main function only
+	 * the entry stub enters).
+	 */
+	struct bpf_insn main_call[] = {
+		I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 5, 0),
+		MOVK(6, 7),
+		MOVK(2, 1),
+		BPF_CALL_REL(-4),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6, 0, 0),
+		EXIT,
+		MOVK(6, 100),
+		MOVK(0, 1000),
+		EXIT,
+	};
 	uint64_t r0;
 	int err;
 
 	NEED_JIT();
+	T_ASSERT(BOTH(main_call, &err, &r0));
+	T_EQ(err, 0);
+	T_EQ(r0, 1007);
 	rec_loop[1].imm = 7 - 2;
 	rec_loop[8].imm = 7 - 9;
 	loop[2].imm = 13 - 3;
@@ -1038,6 +1058,412 @@ static int maps_perms(uintptr_t addr, char perms[5])
 	}
 	fclose(f);
 	return found ? 0 : -1;
+}
+
+/* ---- map calls as Linux makes them after verification ---- */
+
+/* A map of @type with @flags (map_new() with flags). */
+static struct kbpf_map *map_new_flags(uint32_t type, uint32_t vs, uint32_t n,
+				      uint32_t flags)
+{
+	union bpf_attr a;
+	struct kbpf_map *m = NULL;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = 4;
+	a.value_size = vs;
+	a.max_entries = n;
+	a.map_flags = flags;
+	if (kbpf_map_create(host(), &a, &m))
+		return NULL;
+	return m;
+}
+
+/* The image's opcode at @pc. */
+static uint8_t image_code(const struct kbpf_prog *p, uint32_t pc)
+{
+	const struct kbpf_interp_image *img = p->interp_image;
+
+	return img && pc < img->len ? img->insns[pc].code : 0;
+}
+
+/*
+ * r0 = bpf_map_lookup_elem(map 0, fp - 8) where the 8 bytes at fp - 8 are
+ * @word: Linux reads an array's key as the u32 at the key pointer, so only
+ * its low half is the index. With @plain, r1 goes through an addition of
+ * 0, which leaves the call a plain helper call (the reference). The call
+ * is instruction 7 (8 with @plain).
+ */
+static uint32_t prog_lookup(struct bpf_insn *p, uint64_t word, bool plain)
+{
+	uint32_t n = 0;
+
+	p[n++] = I(BPF_LD | BPF_IMM | BPF_DW, 3, 0, 0, (int32_t)word);
+	p[n++] = LD_HI((int32_t)(word >> 32));
+	p[n++] = I(BPF_STX | BPF_MEM | BPF_DW, 10, 3, -8, 0);
+	p[n++] = LD_MAP(1, 0);
+	p[n++] = LD_HI(0);
+	if (plain)
+		p[n++] = ADDK(1, 0);
+	p[n++] = MOV(2, 10);
+	p[n++] = ADDK(2, -8);
+	p[n++] = CALL(BPF_FUNC_map_lookup_elem);
+	p[n++] = EXIT;
+	return n;
+}
+
+/* A host whose caller lacks CAP_PERFMON (and CAP_SYS_ADMIN). */
+static bool no_perfmon(const struct kbpf_host *h, int cap)
+{
+	(void)h;
+	return cap != KBPF_CAP_PERFMON && cap != KBPF_CAP_SYS_ADMIN;
+}
+
+KBPF_TEST(jit_array_lookup_inline,
+	  "an ARRAY lookup inlined into native code returns the helper's "
+	  "pointer (or NULL) for indexes inside, at and past max_entries, "
+	  "negative and huge ones, reading the key as a u32 whatever the "
+	  "bytes after it, for maps of creators with and without "
+	  "CAP_PERFMON (Spectre v1 index mask); PERCPU_ARRAY the same "
+	  "through its site")
+{
+	static const struct {
+		uint32_t type, vs, n;
+	} maps[] = {
+		{ BPF_MAP_TYPE_ARRAY, 8, 1 },
+		{ BPF_MAP_TYPE_ARRAY, 4, 3 },
+		{ BPF_MAP_TYPE_ARRAY, 12, 8 },
+		{ BPF_MAP_TYPE_ARRAY, 1, 1000 },
+		{ BPF_MAP_TYPE_ARRAY, 4096, 5 },
+		{ BPF_MAP_TYPE_PERCPU_ARRAY, 8, 4 },
+		{ BPF_MAP_TYPE_PERCPU_ARRAY, 24, 7 },
+	};
+	static const uint32_t his[] = { 0, 0xffffffffu, 0x00000001u };
+	static struct kbpf_host unpriv;
+	uint32_t checked = 0, masked = 0;
+
+	NEED_JIT();
+	unpriv = *kbpf_posix_host();
+	unpriv.capable = no_perfmon;
+	for (uint32_t m = 0; m < 2 * sizeof(maps) / sizeof(maps[0]); m++) {
+		uint32_t mm = m % (sizeof(maps) / sizeof(maps[0]));
+		struct kbpf_map *map;
+		uint32_t n = maps[mm].n;
+
+		cur_host = m == mm ? NULL : &unpriv;
+		map = map_new(maps[mm].type, 4, maps[mm].vs, n);
+		cur_host = NULL;
+		const uint32_t idx[] = {
+			0,	     1,		  n / 2,       n - 1,
+			n,	     n + 1,	  2 * n,       0x7fffffffu,
+			0x80000000u, 0xfffffffeu, 0xffffffffu, n | 0x10000u
+		};
+
+		T_ASSERT(map);
+		for (uint32_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+			for (uint32_t h = 0; h < 3; h++) {
+				uint64_t word = (uint64_t)his[h] << 32 | idx[i];
+				struct bpf_insn p[16], q[16];
+				uint32_t np = prog_lookup(p, word, false);
+				uint32_t nq = prog_lookup(q, word, true);
+				struct kbpf_prog *pj =
+					load(p, np, &map, 1, true);
+				struct kbpf_prog *pi =
+					load(p, np, &map, 1, false);
+				struct kbpf_prog *pr =
+					load(q, nq, &map, 1, false);
+				uint32_t key = idx[i];
+				uint64_t rj, ri, rr;
+				void *want = kbpf_map_lookup_elem(map, &key);
+
+				T_ASSERT(pj && pi && pr && pj->jit);
+				/* Masked: the creator lacked CAP_PERFMON. */
+				T_EQ(((const struct kbpf_interp_image *)
+					      pj->interp_image)
+						     ->sites[0]
+						     .index_mask != UINT32_MAX,
+				     m != mm);
+				masked += m != mm;
+				T_EQ(image_code(pj, 7),
+				     maps[mm].type == BPF_MAP_TYPE_ARRAY ?
+					     KBPF_INTERP_OP_LOOKUP_ARRAY :
+					     KBPF_INTERP_OP_LOOKUP_PERCPU);
+				T_EQ(image_code(pr, 8), KBPF_INTERP_OP_CALL);
+				T_EQ(run(pj, KBPF_INTERP_FAST, &rj), 0);
+				T_EQ(run(pi, KBPF_INTERP_FAST, &ri), 0);
+				T_EQ(run(pr, KBPF_INTERP_FAST, &rr), 0);
+				T_EQ(rr, (uint64_t)(uintptr_t)want);
+				T_EQ(rj, rr);
+				T_EQ(ri, rr);
+				T_EQ(rr != 0, idx[i] < n);
+				kbpf_prog_put(pj);
+				kbpf_prog_put(pi);
+				kbpf_prog_put(pr);
+				checked++;
+				if (kbpf_test_failed()) {
+					printf("  map %u index 0x%x high 0x%x\n",
+					       m, idx[i], his[h]);
+					kbpf_map_put(map);
+					return;
+				}
+			}
+		}
+		kbpf_map_put(map);
+	}
+	printf("  %u lookups (%u in maps with an index mask), native = "
+	       "helper\n",
+	       checked, masked);
+}
+
+KBPF_TEST(jit_array_spec_storage,
+	  "an ARRAY or PERCPU_ARRAY made by a creator without CAP_PERFMON "
+	  "has storage for index_mask + 1 elements (a masked index stays "
+	  "inside it) and more than 2^31 entries is E2BIG, as Linux; with "
+	  "CAP_PERFMON nothing changes")
+{
+	static struct kbpf_host unpriv;
+	union bpf_attr a;
+	struct kbpf_map *m = NULL;
+
+	unpriv = *kbpf_posix_host();
+	unpriv.capable = no_perfmon;
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 0x80000001u;
+	T_EQ(kbpf_map_create(&unpriv, &a, &m), -KBPF_E2BIG);
+	a.map_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+	T_EQ(kbpf_map_create(&unpriv, &a, &m), -KBPF_E2BIG);
+	for (uint32_t t = 0; t < 2; t++) {
+		uint64_t bytes[2];
+
+		for (uint32_t priv = 0; priv < 2; priv++) {
+			struct kbpf_map_inline_lookup il;
+
+			a.map_type = t ? BPF_MAP_TYPE_PERCPU_ARRAY :
+					 BPF_MAP_TYPE_ARRAY;
+			a.max_entries = 1000;
+			m = NULL;
+			T_EQ(kbpf_map_create(priv ? kbpf_posix_host() : &unpriv,
+					     &a, &m),
+			     0);
+			T_ASSERT(m->ops->inline_lookup(m, &il));
+			T_EQ(il.index_mask, priv ? UINT32_MAX : 1023u);
+			/* mem_usage counts what was allocated */
+			bytes[priv] = m->ops->mem_usage(m);
+			kbpf_map_put(m);
+		}
+		/* 24 more elements per area (on each CPU for PERCPU) */
+		T_ASSERT(bytes[0] >= bytes[1] + 24 * 8 - 64);
+		T_ASSERT(bytes[1] >= 1000 * 8);
+	}
+}
+
+/*
+ * One random sequence of lookups (r6 folds the value or -1), updates
+ * (BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK without a lock and an
+ * unknown flag; r6 folds the result) and deletes of keys in
+ * [0, @n + 2) of map 0, ending with r0 = r6. With @plain every call's r1
+ * goes through an addition of 0 (plain helper calls: the reference).
+ */
+static uint32_t prog_map_ops(struct bpf_insn *p, uint32_t cap, uint32_t n,
+			     uint32_t ops, bool plain, uint64_t *seed)
+{
+	static const int32_t flags[] = { BPF_ANY,   BPF_ANY,	BPF_NOEXIST,
+					 BPF_EXIST, BPF_F_LOCK, 8 };
+	uint32_t k = 0;
+
+	p[k++] = MOVK(6, 0);
+	p[k++] = MOVK(7, 1);
+	for (uint32_t i = 0; i < ops && k + 20 < cap; i++) {
+		uint64_t r = kbpf_test_rand(seed);
+		uint32_t op = (uint32_t)(r % 3);
+		int32_t key = (int32_t)((r >> 8) % (n + 2));
+
+		p[k++] = I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, key);
+		p[k++] = LD_MAP(1, 0);
+		p[k++] = LD_HI(0);
+		if (plain)
+			p[k++] = ADDK(1, 0);
+		p[k++] = MOV(2, 10);
+		p[k++] = ADDK(2, -4);
+		if (op == 0) {
+			p[k++] = CALL(BPF_FUNC_map_lookup_elem);
+			p[k++] = MOVK(1, -1);
+			p[k++] = I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1, 0);
+			p[k++] = I(BPF_LDX | BPF_MEM | BPF_DW, 1, 0, 0, 0);
+			p[k++] = MOV(0, 1);
+		} else if (op == 1) {
+			/* value: a counter r7, bumped per update */
+			p[k++] = ADDK(7, 1);
+			p[k++] = I(BPF_STX | BPF_MEM | BPF_DW, 10, 7, -16, 0);
+			p[k++] = MOV(3, 10);
+			p[k++] = ADDK(3, -16);
+			p[k++] = MOVK(4, flags[(r >> 24) % 6]);
+			p[k++] = CALL(BPF_FUNC_map_update_elem);
+		} else {
+			p[k++] = CALL(BPF_FUNC_map_delete_elem);
+		}
+		p[k++] = I(BPF_ALU64 | BPF_MUL | BPF_K, 6, 0, 0, 31);
+		p[k++] = I(BPF_ALU64 | BPF_ADD | BPF_X, 6, 0, 0, 0);
+	}
+	p[k++] = MOV(0, 6);
+	p[k++] = EXIT;
+	return k;
+}
+
+/* Every key's value (first 8 bytes, this CPU's for per-CPU maps) equal. */
+static bool maps_same(struct kbpf_map *a, struct kbpf_map *b, uint32_t n)
+{
+	for (uint32_t k = 0; k < n + 2; k++) {
+		const uint64_t *va = kbpf_map_lookup_elem(a, &k);
+		const uint64_t *vb = kbpf_map_lookup_elem(b, &k);
+
+		if (!va != !vb || (va && *va != *vb))
+			return false;
+	}
+	return true;
+}
+
+KBPF_TEST(jit_map_calls_direct,
+	  "lookups, updates and deletes of a map known at load call the "
+	  "map's own op (no helper): on HASH, LRU_HASH, per-CPU and "
+	  "unpreallocated hashes, ARRAY and PERCPU_ARRAY, native code and "
+	  "the fast interpreter give the helper's results (every return "
+	  "value, flags included, and the map contents after 200 calls)")
+{
+	static const struct {
+		uint32_t type, flags, n;
+	} maps[] = {
+		{ BPF_MAP_TYPE_HASH, BPF_F_ZERO_SEED, 8 },
+		{ BPF_MAP_TYPE_HASH, BPF_F_ZERO_SEED | BPF_F_NO_PREALLOC, 8 },
+		{ BPF_MAP_TYPE_LRU_HASH, BPF_F_ZERO_SEED, 8 },
+		{ BPF_MAP_TYPE_PERCPU_HASH, BPF_F_ZERO_SEED, 8 },
+		{ BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_F_ZERO_SEED, 8 },
+		{ BPF_MAP_TYPE_ARRAY, 0, 8 },
+		{ BPF_MAP_TYPE_PERCPU_ARRAY, 0, 8 },
+	};
+	static struct bpf_insn p[4096], q[4096];
+	uint64_t seed = kbpf_test_seed();
+
+	NEED_JIT();
+	for (uint32_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
+		for (uint32_t round = 0; round < 10; round++) {
+			struct kbpf_map *mr, *mj, *mi;
+			struct kbpf_prog *pr, *pj, *pi;
+			uint64_t s1 = seed + round * 7919 + m, s2 = s1;
+			uint32_t np, nq, n = maps[m].n, direct = 0;
+			uint64_t rr, rj, ri;
+
+			np = prog_map_ops(p, 4096, n, 200, false, &s1);
+			nq = prog_map_ops(q, 4096, n, 200, true, &s2);
+			mr = map_new_flags(maps[m].type, 8, n, maps[m].flags);
+			mj = map_new_flags(maps[m].type, 8, n, maps[m].flags);
+			mi = map_new_flags(maps[m].type, 8, n, maps[m].flags);
+			T_ASSERT(mr && mj && mi);
+			pr = load(q, nq, &mr, 1, false);
+			pj = load(p, np, &mj, 1, true);
+			pi = load(p, np, &mi, 1, false);
+			T_ASSERT(pr && pj && pi && pj->jit);
+			for (uint32_t pc = 0; pc < np; pc++) {
+				uint8_t c = image_code(pj, pc);
+
+				direct += c == KBPF_INTERP_OP_UPDATE_CALL ||
+					  c == KBPF_INTERP_OP_DELETE_CALL;
+				T_ASSERT(c != KBPF_INTERP_OP_CALL);
+			}
+			for (uint32_t pc = 0; pc < nq; pc++)
+				T_ASSERT(!kbpf_interp_is_site_op(
+						 image_code(pr, pc)) ||
+					 image_code(pr, pc) ==
+						 KBPF_INTERP_OP_CALL);
+			T_ASSERT(direct > 0);
+			/* Twice: the second run starts from the first's maps. */
+			for (uint32_t r = 0; r < 2; r++) {
+				T_EQ(run(pr, KBPF_INTERP_FAST, &rr), 0);
+				T_EQ(run(pj, KBPF_INTERP_FAST, &rj), 0);
+				T_EQ(run(pi, KBPF_INTERP_FAST, &ri), 0);
+				T_EQ(rj, rr);
+				T_EQ(ri, rr);
+				T_ASSERT(maps_same(mr, mj, n));
+				T_ASSERT(maps_same(mr, mi, n));
+			}
+			kbpf_prog_put(pr);
+			kbpf_prog_put(pj);
+			kbpf_prog_put(pi);
+			kbpf_map_put(mr);
+			kbpf_map_put(mj);
+			kbpf_map_put(mi);
+			if (kbpf_test_failed()) {
+				printf("  map %u round %u seed %llu\n", m,
+				       round, (unsigned long long)seed);
+				return;
+			}
+		}
+	}
+}
+
+KBPF_TEST(jit_map_calls_refused,
+	  "updates and deletes of BPF_F_RDONLY_PROG maps and fd maps stay "
+	  "helper calls, which refuse them (-EACCES, -EINVAL), natively and "
+	  "in the interpreter; a writable map's are direct calls")
+{
+	struct kbpf_map *ro =
+		map_new_flags(BPF_MAP_TYPE_HASH, 8, 4, BPF_F_RDONLY_PROG);
+	struct kbpf_map *rw = map_new_flags(BPF_MAP_TYPE_HASH, 8, 4, 0);
+	struct bpf_insn p[] = {
+		I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 1),
+		I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -16, 5),
+		LD_MAP(1, 0),
+		LD_HI(0),
+		MOV(2, 10),
+		ADDK(2, -8),
+		MOV(3, 10),
+		ADDK(3, -16),
+		MOVK(4, 0),
+		CALL(BPF_FUNC_map_update_elem), /* 9 */
+		MOV(6, 0),
+		LD_MAP(1, 0),
+		LD_HI(0),
+		MOV(2, 10),
+		ADDK(2, -8),
+		CALL(BPF_FUNC_map_delete_elem), /* 15 */
+		I(BPF_ALU64 | BPF_LSH | BPF_K, 6, 0, 0, 8),
+		I(BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 0xff),
+		I(BPF_ALU64 | BPF_OR | BPF_X, 0, 6, 0, 0),
+		EXIT,
+	};
+	struct kbpf_map *pa = map_new_flags(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 0);
+	struct kbpf_map *maps[3] = { ro, rw, pa };
+	static const int err[3] = { -KBPF_EACCES, 0, -KBPF_EINVAL };
+
+	NEED_JIT();
+	T_ASSERT(ro && rw && pa);
+	for (uint32_t i = 0; i < 3; i++) {
+		for (uint32_t jit = 0; jit < 2; jit++) {
+			struct kbpf_prog *pp = load(p, 20, &maps[i], 1, jit);
+			uint64_t r0, want;
+
+			T_ASSERT(pp);
+			T_EQ(!!pp->jit, jit);
+			T_EQ(image_code(pp, 9),
+			     i == 1 ? KBPF_INTERP_OP_UPDATE_CALL :
+				      KBPF_INTERP_OP_CALL);
+			T_EQ(image_code(pp, 15),
+			     i == 1 ? KBPF_INTERP_OP_DELETE_CALL :
+				      KBPF_INTERP_OP_CALL);
+			T_EQ(run(pp, KBPF_INTERP_FAST, &r0), 0);
+			want = ((uint64_t)(int64_t)err[i] << 8) |
+			       (uint8_t)err[i];
+			T_EQ(r0, want);
+			kbpf_prog_put(pp);
+		}
+	}
+	kbpf_map_put(ro);
+	kbpf_map_put(rw);
+	kbpf_map_put(pa);
 }
 
 KBPF_TEST(jit_wx,

@@ -6,8 +6,8 @@
  * b.cond's 1 MiB, -E2BIG for a short buffer, the opcodes it leaves to the
  * interpreter (on every architecture: the emitter is plain C); and, on
  * aarch64, running the code: the abort path from a nested frame, a tail
- * call's status and r1, the frame limit, the inline lookups and their
- * fallback, may_goto, far jumps, and the LL/SC atomics from two threads.
+ * call's status and r1, the frame limit, the inline lookups (masked
+ * too), direct map-op calls, may_goto, far jumps, and the LL/SC atomics from two threads.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -136,6 +136,7 @@ static uint64_t a64t_run(const struct a64t *t, struct kbpf_jit_state *js,
 
 	memset(run, 0, sizeof(*run));
 	memset(js, 0, sizeof(*js));
+	run->host = kbpf_posix_host(); /* the CPU of inline per-CPU lookups */
 	js->run = run;
 	js->may_goto = 5;
 	js->abort_sp = 0x5678; /* an outer stub's: each entry restores it */
@@ -222,6 +223,19 @@ static void *type_lookup(struct kbpf_map *map, const void *key)
 	return (char *)map + *(const uint32_t *)key;
 }
 
+/* An update sees (map, key, r3, r4); a delete (map, key). */
+static long type_update(struct kbpf_map *map, const void *key,
+			const void *value, uint64_t flags)
+{
+	return (long)((uintptr_t)map + *(const uint32_t *)key +
+		      (uintptr_t)value * 0x100 + flags * 0x10000);
+}
+
+static long type_delete(struct kbpf_map *map, const void *key)
+{
+	return (long)((uintptr_t)map + *(const uint32_t *)key * 7);
+}
+
 static const struct kbpf_helper help_sum = { .fn = h_sum },
 				help_fail = { .fn = h_fail },
 				help_tail = { .fn = h_tail },
@@ -274,7 +288,8 @@ KBPF_TEST(arm64_sizing,
 KBPF_TEST(arm64_native_paths,
 	  "arm64 native code: helper arguments, r6-r9 across calls, the abort "
 	  "path from a nested frame, tail call status and r1, the frame limit, "
-	  "inline lookups and their fallback, may_goto, far jumps")
+	  "inline lookups (index mask too), direct update/delete calls, "
+	  "may_goto, far jumps")
 {
 	struct kbpf_jit_state js;
 	struct kbpf_run run;
@@ -381,10 +396,13 @@ KBPF_TEST(arm64_native_paths,
 			  .map = (struct kbpf_map *)map,
 			  .base = base,
 			  .elem_size = 8,
-			  .max_entries = 4 },
+			  .max_entries = 4,
+			  .index_mask = UINT32_MAX },
 			{ .h = &help_lookup,
 			  .map = (struct kbpf_map *)map,
-			  .lookup = type_lookup },
+			  .lookup = type_lookup,
+			  .update = type_update,
+			  .delete_elem = type_delete },
 		};
 		struct bpf_insn p[] = {
 			ALU64_X(BPF_MOV, 6, 1),
@@ -402,21 +420,46 @@ KBPF_TEST(arm64_native_paths,
 		key = 4;
 		T_EQ(a64t_run(&t, &js, &run, k), 0);
 		a64t_free(&t);
-		/* r1 is another map: the helper */
-		p[1].imm ^= 8;
+		/* The Spectre v1 mask, after the bound check: 3 & 1 = 1. */
+		s[0].index_mask = 1;
+		T_EQ(a64t_emit(&t, p, 6, s, NULL, 2, 0), 0);
+		key = 3;
+		T_EQ(a64t_run(&t, &js, &run, k), (uintptr_t)(base + 8));
+		key = 4;
+		T_EQ(a64t_run(&t, &js, &run, k), 0);
+		a64t_free(&t);
+		s[0].index_mask = UINT32_MAX;
+		/* The type's update and delete, with r1-r4 (r3 3, r4 4). */
+		p[4] = INSN(KBPF_INTERP_OP_UPDATE_CALL, 0, 0, 0, 1);
 		T_EQ(a64t_emit(&t, p, 6, s, NULL, 2, 0), 0);
 		key = 2;
-		T_EQ(a64t_run(&t, &js, &run, k), 0xdead0002u);
+		T_EQ(a64t_run(&t, &js, &run, k), m + 2 + 0x300 + 0x40000);
 		a64t_free(&t);
-		p[1].imm ^= 8;
+		p[4] = INSN(KBPF_INTERP_OP_DELETE_CALL, 0, 0, 0, 1);
+		T_EQ(a64t_emit(&t, p, 6, s, NULL, 2, 0), 0);
+		T_EQ(a64t_run(&t, &js, &run, k), m + 14);
+		a64t_free(&t);
 		p[4] = INSN(KBPF_INTERP_OP_LOOKUP_CALL, 0, 0, 0, 1);
 		T_EQ(a64t_emit(&t, p, 6, s, NULL, 2, 0), 0);
 		key = 5;
 		T_EQ(a64t_run(&t, &js, &run, k), (uintptr_t)(map + 5));
 		a64t_free(&t);
+		/* PERCPU_ARRAY inline: + the running CPU * the stride */
 		p[4] = INSN(KBPF_INTERP_OP_LOOKUP_PERCPU, 0, 0, 0, 0);
+		s[0].cpu_stride = 64;
 		T_EQ(a64t_emit(&t, p, 6, s, NULL, 2, 0), 0);
-		T_EQ(a64t_run(&t, &js, &run, k), 0xdead0005u);
+		for (uint32_t cpu = 0; cpu < 2; cpu++) {
+			uint32_t on = cpu < kbpf_posix_host()->nr_cpus ? cpu :
+									 0;
+
+			kbpf_posix_set_cpu(on);
+			key = 3;
+			T_EQ(a64t_run(&t, &js, &run, k),
+			     (uintptr_t)base + 24 + 64 * on);
+			key = 4;
+			T_EQ(a64t_run(&t, &js, &run, k), 0);
+		}
+		kbpf_posix_set_cpu(0);
 		a64t_free(&t);
 	}
 	{

@@ -6,11 +6,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/map.h"
 #include "diff.h"
+#include "kbpf/host.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
@@ -378,4 +384,99 @@ KBPF_TEST(
 		}
 	}
 	printf("  %d random operations compared with the kernel\n", ops);
+}
+
+/* A host whose caller holds CAP_BPF but not CAP_PERFMON nor CAP_SYS_ADMIN. */
+static bool bpf_only(const struct kbpf_host *h, int cap)
+{
+	(void)h;
+	return cap != KBPF_CAP_PERFMON && cap != KBPF_CAP_SYS_ADMIN;
+}
+
+/*
+ * The kernel's BPF_MAP_CREATE result for an array of @type with @max
+ * 8-byte entries made by a child that keeps CAP_BPF only (so
+ * bypass_spec_v1 is false), or -1000 if the child could not run.
+ */
+static long kernel_create_bpf_only(uint32_t type, uint32_t max)
+{
+	int fds[2], status;
+	long r = -1000;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1000;
+	pid = fork();
+	if (pid == 0) {
+		struct __user_cap_header_struct h = {
+			_LINUX_CAPABILITY_VERSION_3, 0
+		};
+		struct __user_cap_data_struct d[2];
+		union bpf_attr a;
+
+		close(fds[0]);
+		memset(d, 0, sizeof(d));
+		d[1].effective = d[1].permitted = 1u << (CAP_BPF - 32);
+		if (syscall(SYS_capset, &h, d)) {
+			r = -1000;
+		} else {
+			memset(&a, 0, sizeof(a));
+			a.map_type = type;
+			a.key_size = 4;
+			a.value_size = 8;
+			a.max_entries = max;
+			r = oracle_kernel_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+		}
+		_exit(write(fds[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], &r, sizeof(r)) != sizeof(r))
+		r = -1000;
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return r;
+}
+
+KBPF_TEST(
+	array_spec_v1_entries,
+	"a creator with CAP_BPF but not CAP_PERFMON (Linux's !bypass_spec_v1, storage for index_mask + 1 elements) gets the kernel's answer for arrays past 2^31 entries (E2BIG) and below")
+{
+	static const uint32_t maxes[] = { 1000, 0x80000001u, 0xc0000000u,
+					  0xffffffffu };
+	static struct kbpf_host unpriv;
+
+	NEED_KERNEL();
+	unpriv = *kbpf_posix_host();
+	unpriv.capable = bpf_only;
+	for (size_t t = 0; t < 2; t++) {
+		for (size_t i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++) {
+			long k = kernel_create_bpf_only(array_types[t],
+							maxes[i]);
+			union bpf_attr a;
+			struct kbpf_map *m = NULL;
+			long b;
+
+			if (k == -1000)
+				T_SKIP("cannot keep only CAP_BPF in a child");
+			memset(&a, 0, sizeof(a));
+			a.map_type = array_types[t];
+			a.key_size = 4;
+			a.value_size = 8;
+			a.max_entries = maxes[i];
+			b = kbpf_map_create(&unpriv, &a, &m);
+			if (m)
+				kbpf_map_put(m);
+			/* The kernel's fd was the child's: only >= 0 counts. */
+			if (t == 0 && maxes[i] == 0x80000001u)
+				printf("  0x80000001 entries: kernel %s, kbpf %s\n",
+				       oracle_errno_name(k),
+				       oracle_errno_name(b));
+			if (!same_result(k, b))
+				T_FAIL("type %u max_entries 0x%x: kernel %s kbpf %s",
+				       array_types[t], maxes[i],
+				       oracle_errno_name(k),
+				       oracle_errno_name(b));
+		}
+	}
 }
