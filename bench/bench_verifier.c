@@ -245,6 +245,20 @@ struct result {
 	long peak; /* peak bytes of one load above what was live, or -1 */
 };
 
+/*
+ * A digest of kbpf's decisions and level-1 logs (FNV-1a), printed per set:
+ * a change to the verifier's speed must leave it as it was.
+ */
+static uint64_t digest = 0xcbf29ce484222325ULL;
+
+static void digest_add(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		digest = (digest ^ b[i]) * 0x100000001b3ULL;
+}
+
 static long processed_of(const char *log)
 {
 	const char *p = strstr(log, "processed ");
@@ -346,6 +360,10 @@ static void measure(const struct bprog *p, int reps, struct result r[2])
 		r[s].fd = load_once(s, p, 1, btf, &ns);
 		r[s].processed = processed_of(logbuf);
 		need = true_size > need ? true_size : need;
+		if (s == KBPF) {
+			digest_add(&r[s].fd, sizeof(r[s].fd));
+			digest_add(logbuf, strlen(logbuf));
+		}
 	}
 	log_size = need < 4096 ? 4096 : need + 1;
 	/* one load without a log: the peak memory of the verification */
@@ -393,7 +411,8 @@ static void account(struct totals *t, const struct bprog *p,
 	t->agree += (r[KERNEL].fd >= 0) == (r[KBPF].fd >= 0);
 	t->k_acc += r[KERNEL].fd >= 0;
 	t->b_acc += r[KBPF].fd >= 0;
-	if (r[KERNEL].processed > 0 && r[KBPF].processed > 0) {
+	if (r[KERNEL].processed > 0 && r[KBPF].processed > 0 &&
+	    (r[KERNEL].fd >= 0) == (r[KBPF].fd >= 0)) {
 		t->counted++;
 		t->same_proc += r[KERNEL].processed == r[KBPF].processed;
 		for (int s = 0; s < 2; s++) {
@@ -409,7 +428,7 @@ static void account(struct totals *t, const struct bprog *p,
 			if (r[s].peak > t->peak_max[s])
 				t->peak_max[s] = r[s].peak;
 		}
-	if (show)
+	if (show || (r[KERNEL].fd >= 0) != (r[KBPF].fd >= 0))
 		printf("  %-34s %5u insns  kernel %s %7ld processed %9.1f us "
 		       "(log 0: %9.1f)  kbpf %s %7ld processed %9.1f us (log "
 		       "0: %9.1f)  peak kbpf %ld B kernel %ld B\n",
@@ -423,8 +442,9 @@ static void account(struct totals *t, const struct bprog *p,
 static void report(const char *set, const struct totals *t)
 {
 	printf("%s: %d programs, accept/reject agree %d (kernel accepts %d, "
-	       "kbpf %d); processed insns over %d counted: kernel %ld, kbpf "
-	       "%ld (the same count for %d)\n",
+	       "kbpf %d); processed insns over the %d counted (same decision, "
+	       "a count on both sides): kernel %ld, kbpf %ld (the same count "
+	       "for %d)\n",
 	       set, t->progs, t->agree, t->k_acc, t->b_acc, t->counted,
 	       t->proc[KERNEL], t->proc[KBPF], t->same_proc);
 	for (int l = 0; l < 2; l++) {
@@ -444,6 +464,8 @@ static void report(const char *set, const struct totals *t)
 			       t->ns[KBPF][l] / t->ns[KERNEL][l] :
 			       0.0);
 	}
+	printf("  kbpf's decisions and logs so far: digest %016llx\n",
+	       (unsigned long long)digest);
 	printf("  peak memory of one load: kbpf max %ld B, mean %.0f B; "
 	       "kernel (memory cgroup high-water growth) ",
 	       t->peak_max[KBPF],
