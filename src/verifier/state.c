@@ -68,6 +68,7 @@ struct vstate *kbpf_v_state_copy(struct venv *env, const struct vstate *src)
 		memcpy(st->frames[i], src->frames[i], sizeof(struct vframe));
 	}
 	st->next = NULL;
+	st->all_precise = false;
 	return st;
 }
 
@@ -332,10 +333,18 @@ static bool bt_empty(const struct vbt *bt)
 	return true;
 }
 
-/* Linux's mark_all_scalars_precise(): every explored state of the path. */
+/*
+ * Linux's mark_all_scalars_precise(): every explored state of the path.
+ * The walk stops at the first state marked by an earlier one (all_precise:
+ * the states above it are marked too), so a long path that loses its
+ * history on every instruction (a loop that runs past V_MAX_PER_INSN
+ * states at its head) is not walked again each time.
+ */
 static void mark_all_precise(struct venv *env)
 {
-	for (struct vstate *st = env->cur->parent; st; st = st->parent)
+	for (struct vstate *st = env->cur->parent; st && !st->all_precise;
+	     st = st->parent) {
+		st->all_precise = true;
 		for (uint32_t fr = 0; fr <= st->curframe; fr++) {
 			struct vframe *f = st->frames[fr];
 
@@ -347,6 +356,7 @@ static void mark_all_precise(struct venv *env)
 				    f->spill[k].type == T_SCALAR)
 					f->spill[k].precise = 1;
 		}
+	}
 }
 
 static bool is_callback_helper(int32_t id)
