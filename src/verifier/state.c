@@ -175,31 +175,49 @@ static bool regsafe(struct venv *env, const struct vreg *o,
 	       check_ids(env, o->ref_obj_id, c->ref_obj_id);
 }
 
+/*
+ * Stack bytes of @o against @c. Most of a frame is never written, so an
+ * 8-byte slot is first looked at whole: all invalid in @o (anything in @c
+ * is safe), or, for @exact, equal in both and not a spill (no register to
+ * compare); only other slots are compared byte by byte, in the same order,
+ * so the id pairs regsafe() records are the same.
+ */
+_Static_assert(SLOT_INVALID == 0, "an all-invalid slot reads as 0");
+
 static bool stacksafe(struct venv *env, const struct vframe *o,
 		      const struct vframe *c, bool exact)
 {
-	uint32_t i;
+	uint32_t i, w;
 
-	for (i = 0; i < V_STACK; i++) {
-		uint8_t os = o->slot[i], cs = c->slot[i];
+	for (w = 0; w < V_SLOTS; w++) {
+		uint64_t ow, cw;
 
-		if (exact) {
-			if (os != cs)
-				return false;
-		} else if (os == SLOT_INVALID) {
+		__builtin_memcpy(&ow, &o->slot[w * 8], sizeof(ow));
+		__builtin_memcpy(&cw, &c->slot[w * 8], sizeof(cw));
+		if (exact ? ow == cw && o->slot[w * 8] != SLOT_SPILL : !ow)
 			continue;
-		} else if (os == SLOT_MISC) {
-			if (cs != SLOT_MISC && cs != SLOT_ZERO &&
-			    !(cs == SLOT_SPILL &&
-			      c->spill[i / 8].type == T_SCALAR))
+		for (i = w * 8; i < w * 8 + 8; i++) {
+			uint8_t os = o->slot[i], cs = c->slot[i];
+
+			if (exact) {
+				if (os != cs)
+					return false;
+			} else if (os == SLOT_INVALID) {
+				continue;
+			} else if (os == SLOT_MISC) {
+				if (cs != SLOT_MISC && cs != SLOT_ZERO &&
+				    !(cs == SLOT_SPILL &&
+				      c->spill[i / 8].type == T_SCALAR))
+					return false;
+				continue;
+			} else if (os != cs) {
 				return false;
-			continue;
-		} else if (os != cs) {
-			return false;
+			}
+			if (os == SLOT_SPILL && (i % 8) == 0 &&
+			    !regsafe(env, &o->spill[i / 8], &c->spill[i / 8],
+				     exact))
+				return false;
 		}
-		if (os == SLOT_SPILL && (i % 8) == 0 &&
-		    !regsafe(env, &o->spill[i / 8], &c->spill[i / 8], exact))
-			return false;
 	}
 	return true;
 }
