@@ -554,7 +554,12 @@ void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
 		for (uint32_t fr = 0; fr < V_MAX_FRAMES; fr++) {
 			struct vframe *f = fr <= st->curframe ? st->frames[fr] :
 								NULL;
+			uint64_t m;
+			uint32_t k;
 
+			/* only the registers and slots still wanted */
+			if (!bt->regs[fr] && !bt->stack[fr])
+				continue;
 			for (int r = 0; r < 11; r++) {
 				struct vreg *v;
 
@@ -566,10 +571,10 @@ void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
 				else
 					v->precise = 1;
 			}
-			for (uint32_t k = 0; k < V_SLOTS; k++) {
+			for (m = bt->stack[fr], k = 0; m; m >>= 1, k++) {
 				struct vreg *v;
 
-				if (!(bt->stack[fr] & (1ull << k)))
+				if (!(m & 1))
 					continue;
 				v = f && f->slot[k * 8] == SLOT_SPILL ?
 					    &f->spill[k] :
