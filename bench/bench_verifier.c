@@ -495,11 +495,16 @@ static void report(const char *set, const struct totals *t)
 			       1 - l, k, kns / 1e3, b, bns / 1e3,
 			       k > 0 ? b / k : 0.0, kns > 0 ? bns / kns : 0.0);
 		}
-		printf("    kbpf's load without its verifier (OFF, log 0) "
-		       "%.1f us in all: the verifier's own share %.1f ns/insn\n",
-		       t->ns_off[c] / 1e3,
-		       (t->ns[c][KBPF][1] - t->ns_off[c]) /
-			       (double)t->proc[c][KBPF]);
+		/*
+		 * Without the verifier a refused program loads (and is
+		 * compiled): no baseline for refusals.
+		 */
+		if (c == 0)
+			printf("    kbpf's load without its verifier (OFF, log 0) "
+			       "%.1f us in all: the verifier's own share %.1f ns/insn\n",
+			       t->ns_off[c] / 1e3,
+			       (t->ns[c][KBPF][1] - t->ns_off[c]) /
+				       (double)t->proc[c][KBPF]);
 	}
 	printf("  kbpf's decisions and logs so far: digest %016llx\n",
 	       (unsigned long long)digest);
