@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * kbpf_test_seed() and kbpf_test_rand() (kbpf_test.h) on their own,
- * without the harness's main():
- * the verifier's program generator (tests/unit/verifier/vgen.c) is linked
- * by bench/bench_verifier too and must draw the same numbers there.
+ * without the harness's main(): the verifier's program generator
+ * (tests/unit/verifier/vgen.c) is linked by bench/bench_verifier too and
+ * must draw the same numbers there.
  */
 #include <stdlib.h>
 
