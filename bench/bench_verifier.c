@@ -476,6 +476,8 @@ static void report(const char *set, const struct totals *t)
 	printf("%s: %d programs, accept/reject agree %d (kernel accepts %d, "
 	       "kbpf %d)\n",
 	       set, t->progs, t->agree, t->k_acc, t->b_acc);
+	if (!t->progs)
+		return;
 	for (int c = 0; c < 2; c++) {
 		if (!t->counted[c])
 			continue;
