@@ -197,6 +197,18 @@ long kbpf_posix_live_allocs(void);
 /** kbpf_posix_live_bytes() - bytes not yet freed. */
 long kbpf_posix_live_bytes(void);
 
+/**
+ * kbpf_posix_peak_bytes() - the highest count of live bytes (the alloc
+ * callback's, as kbpf_posix_live_bytes()) since the last
+ * kbpf_posix_reset_peak_bytes(), or since the process started.
+ * kbpf_posix_reset_peak_bytes() restarts it from the bytes live now and
+ * returns that count; peak minus it is what an operation in between needed
+ * at most (bench/bench_verifier: a verification's peak memory). Neither
+ * waits for deferred frees.
+ */
+long kbpf_posix_peak_bytes(void);
+long kbpf_posix_reset_peak_bytes(void);
+
 /** kbpf_posix_live_pages() - pages from alloc_pages not yet freed. */
 long kbpf_posix_live_pages(void);
 

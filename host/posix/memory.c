@@ -31,6 +31,7 @@ struct alloc_hdr {
 static atomic_ulong n_allocs;
 static atomic_long live_allocs;
 static atomic_long live_bytes;
+static atomic_long peak_bytes; /* highest live_bytes since the last reset */
 static atomic_long fail_countdown = -1;
 static kbpf_posix_alloc_observer observer;
 static void *observer_arg;
@@ -55,6 +56,19 @@ long kbpf_posix_live_bytes(void)
 {
 	kbpf_posix_rcu_barrier();
 	return atomic_load(&live_bytes);
+}
+
+long kbpf_posix_peak_bytes(void)
+{
+	return atomic_load(&peak_bytes);
+}
+
+long kbpf_posix_reset_peak_bytes(void)
+{
+	long now = atomic_load(&live_bytes);
+
+	atomic_store(&peak_bytes, now);
+	return now;
 }
 
 void kbpf_posix_set_alloc_observer(kbpf_posix_alloc_observer fn, void *arg)
@@ -93,6 +107,7 @@ void *posix_alloc(const struct kbpf_host *h, size_t size, size_t align,
 	struct alloc_hdr *hdr;
 	char *base, *p;
 	size_t hdr_room;
+	long now, peak;
 
 	(void)h;
 	if (posix_alloc_should_fail(KBPF_POSIX_ALLOC_MEM))
@@ -127,7 +142,11 @@ void *posix_alloc(const struct kbpf_host *h, size_t size, size_t align,
 	hdr->size = size;
 	hdr->base = base;
 	atomic_fetch_add(&live_allocs, 1);
-	atomic_fetch_add(&live_bytes, (long)size);
+	now = atomic_fetch_add(&live_bytes, (long)size) + (long)size;
+	peak = atomic_load(&peak_bytes);
+	while (now > peak &&
+	       !atomic_compare_exchange_weak(&peak_bytes, &peak, now))
+		;
 	return p;
 }
 

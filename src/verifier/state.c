@@ -68,6 +68,7 @@ struct vstate *kbpf_v_state_copy(struct venv *env, const struct vstate *src)
 		memcpy(st->frames[i], src->frames[i], sizeof(struct vframe));
 	}
 	st->next = NULL;
+	st->all_precise = false;
 	return st;
 }
 
@@ -175,31 +176,49 @@ static bool regsafe(struct venv *env, const struct vreg *o,
 	       check_ids(env, o->ref_obj_id, c->ref_obj_id);
 }
 
+/*
+ * Stack bytes of @o against @c. Most of a frame is never written, so an
+ * 8-byte slot is first looked at whole: all invalid in @o (anything in @c
+ * is safe), or, for @exact, equal in both and not a spill (no register to
+ * compare); only other slots are compared byte by byte, in the same order,
+ * so the id pairs regsafe() records are the same.
+ */
+_Static_assert(SLOT_INVALID == 0, "an all-invalid slot reads as 0");
+
 static bool stacksafe(struct venv *env, const struct vframe *o,
 		      const struct vframe *c, bool exact)
 {
-	uint32_t i;
+	uint32_t i, w;
 
-	for (i = 0; i < V_STACK; i++) {
-		uint8_t os = o->slot[i], cs = c->slot[i];
+	for (w = 0; w < V_SLOTS; w++) {
+		uint64_t ow, cw;
 
-		if (exact) {
-			if (os != cs)
-				return false;
-		} else if (os == SLOT_INVALID) {
+		__builtin_memcpy(&ow, &o->slot[w * 8], sizeof(ow));
+		__builtin_memcpy(&cw, &c->slot[w * 8], sizeof(cw));
+		if (exact ? ow == cw && o->slot[w * 8] != SLOT_SPILL : !ow)
 			continue;
-		} else if (os == SLOT_MISC) {
-			if (cs != SLOT_MISC && cs != SLOT_ZERO &&
-			    !(cs == SLOT_SPILL &&
-			      c->spill[i / 8].type == T_SCALAR))
+		for (i = w * 8; i < w * 8 + 8; i++) {
+			uint8_t os = o->slot[i], cs = c->slot[i];
+
+			if (exact) {
+				if (os != cs)
+					return false;
+			} else if (os == SLOT_INVALID) {
+				continue;
+			} else if (os == SLOT_MISC) {
+				if (cs != SLOT_MISC && cs != SLOT_ZERO &&
+				    !(cs == SLOT_SPILL &&
+				      c->spill[i / 8].type == T_SCALAR))
+					return false;
+				continue;
+			} else if (os != cs) {
 				return false;
-			continue;
-		} else if (os != cs) {
-			return false;
+			}
+			if (os == SLOT_SPILL && (i % 8) == 0 &&
+			    !regsafe(env, &o->spill[i / 8], &c->spill[i / 8],
+				     exact))
+				return false;
 		}
-		if (os == SLOT_SPILL && (i % 8) == 0 &&
-		    !regsafe(env, &o->spill[i / 8], &c->spill[i / 8], exact))
-			return false;
 	}
 	return true;
 }
@@ -333,10 +352,18 @@ static bool bt_empty(const struct vbt *bt)
 	return true;
 }
 
-/* Linux's mark_all_scalars_precise(): every explored state of the path. */
+/*
+ * Linux's mark_all_scalars_precise(): every explored state of the path.
+ * The walk stops at the first state marked by an earlier one (all_precise:
+ * the states above it are marked too), so a long path that loses its
+ * history on every instruction (a loop that runs past V_MAX_PER_INSN
+ * states at its head) is not walked again each time.
+ */
 static void mark_all_precise(struct venv *env)
 {
-	for (struct vstate *st = env->cur->parent; st; st = st->parent)
+	for (struct vstate *st = env->cur->parent; st && !st->all_precise;
+	     st = st->parent) {
+		st->all_precise = true;
 		for (uint32_t fr = 0; fr <= st->curframe; fr++) {
 			struct vframe *f = st->frames[fr];
 
@@ -348,6 +375,7 @@ static void mark_all_precise(struct venv *env)
 				    f->spill[k].type == T_SCALAR)
 					f->spill[k].precise = 1;
 		}
+	}
 }
 
 static bool is_callback_helper(int32_t id)
@@ -527,7 +555,12 @@ void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
 		for (uint32_t fr = 0; fr < V_MAX_FRAMES; fr++) {
 			struct vframe *f = fr <= st->curframe ? st->frames[fr] :
 								NULL;
+			uint64_t m;
+			uint32_t k;
 
+			/* only the registers and slots still wanted */
+			if (!bt->regs[fr] && !bt->stack[fr])
+				continue;
 			for (int r = 0; r < 11; r++) {
 				struct vreg *v;
 
@@ -539,10 +572,10 @@ void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
 				else
 					v->precise = 1;
 			}
-			for (uint32_t k = 0; k < V_SLOTS; k++) {
+			for (m = bt->stack[fr], k = 0; m; m >>= 1, k++) {
 				struct vreg *v;
 
-				if (!(bt->stack[fr] & (1ull << k)))
+				if (!(m & 1))
 					continue;
 				v = f && f->slot[k * 8] == SLOT_SPILL ?
 					    &f->spill[k] :

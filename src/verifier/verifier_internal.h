@@ -165,6 +165,13 @@ struct vstate {
 	uint32_t branches;
 	uint32_t insn;
 	uint32_t hit_cnt, miss_cnt;
+	/*
+	 * Explored states: every scalar is marked precise (mark_all_precise()
+	 * passed here). Marks are never taken back and the parent chain
+	 * above an explored state never changes, so its ancestors are all
+	 * marked too.
+	 */
+	bool all_precise;
 	bool speculative; /* a mispredicted branch (loaders without CAP_PERFMON) */
 	/*
 	 * The bpf_spin_lock held (Linux's active_locks, at most one for a

@@ -53,22 +53,6 @@ int kbpf_test_failed(void)
 	return cur_failed;
 }
 
-uint64_t kbpf_test_seed(void)
-{
-	const char *s = getenv("KBPF_TEST_SEED");
-
-	return s ? strtoull(s, NULL, 0) : 1;
-}
-
-uint64_t kbpf_test_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /*
  * Each test gets a clean host: what it left behind is closed after it, and
  * what it leaked is its own failure, so one failing test cannot break the

@@ -32,695 +32,29 @@
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
-#define NR_CASES (sizeof(cases) / sizeof(cases[0]))
+#include "vcases.h"
+#include "vinsn.h"
 
-/* ---- instruction shorthands ---- */
-#define MOV(d, i) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
-#define MOVR(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
-#define MOV32R(d, s) I(BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0)
-#define ALU(op, d, i) I(BPF_ALU64 | (op) | BPF_K, d, 0, 0, i)
-#define ALUR(op, d, s) I(BPF_ALU64 | (op) | BPF_X, d, s, 0, 0)
-#define ALU32(op, d, i) I(BPF_ALU | (op) | BPF_K, d, 0, 0, i)
-#define LDX(sz, d, s, o) I(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
-#define STX(sz, d, s, o) I(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
-#define ST(sz, d, o, i) I(BPF_ST | BPF_MEM | (sz), d, 0, o, i)
-#define JI(op, d, i, o) I(BPF_JMP | (op) | BPF_K, d, 0, o, i)
-#define JR(op, d, s, o) I(BPF_JMP | (op) | BPF_X, d, s, o, 0)
-#define J32I(op, d, i, o) I(BPF_JMP32 | (op) | BPF_K, d, 0, o, i)
-#define JA(o) I(BPF_JMP | BPF_JA, 0, 0, o, 0)
-#define CALL(id) I(BPF_JMP | BPF_CALL, 0, 0, 0, id)
-#define CALLP(o) I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, o)
-#define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-#define MAPREF 0x7ead0000
-#define LDMAP(d, k)                                                          \
-	I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, MAPREF + (k)), \
-		I(0, 0, 0, 0, 0)
-#define LDFUNC(d, o) \
-	I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_FUNC, 0, o), I(0, 0, 0, 0, 0)
-#define ATOMIC_ADD(sz, d, s, o) I(BPF_STX | BPF_ATOMIC | (sz), d, s, o, BPF_ADD)
-
-/*
- * Maps: 0 ARRAY 4/16 x4, 1 HASH 8/8, 2 ARRAY rdonly-prog 4/8, 3 RINGBUF,
- * 4 PROG_ARRAY, 5 ARRAY 4/12 x4 and 6 HASH 4/12 whose value is
- * struct { int cnt; struct bpf_spin_lock l; int x; } (BTF), lock at 4.
- */
-#define M_ARR 0
-#define M_HASH 1
-#define M_RO 2
-#define M_RB 3
-#define M_PA 4
-#define M_LOCK 5
-#define M_LOCKH 6
-#define M_AOM 7 /* ARRAY_OF_MAPS 4/4 x2, inner like M_ARR */
-#define M_HOM 8 /* HASH_OF_MAPS 4/4 x2, inner like M_HASH */
-#define NR_MAPS 9
-
-/* r0 = lookup(map k, key 0 on the stack at r10-4) */
-#define LOOKUP(k)                                                           \
-	MOV(1, 0), STX(BPF_W, 10, 1, -4), MOVR(2, 10), ALU(BPF_ADD, 2, -4), \
-		LDMAP(1, k), CALL(BPF_FUNC_map_lookup_elem)
-/* the same with an 8-byte key at r10-8 (the hash map) */
-#define LOOKUP8(k)                                                           \
-	MOV(1, 0), STX(BPF_DW, 10, 1, -8), MOVR(2, 10), ALU(BPF_ADD, 2, -8), \
-		LDMAP(1, k), CALL(BPF_FUNC_map_lookup_elem)
-/* r0 = ringbuf_reserve(rb, 8, 0) */
-#define RESERVE \
-	LDMAP(1, M_RB), MOV(2, 8), MOV(3, 0), CALL(BPF_FUNC_ringbuf_reserve)
-/* r0 = lookup(map k, key 0) of the 4-byte-key lock maps, r6 = r0 */
-#define LOOKUP_LOCK(k) LOOKUP(k), MOVR(6, 0)
-/* r1 = r6 + off; call bpf_spin_lock/unlock */
-#define LOCK(off) MOVR(1, 6), ALU(BPF_ADD, 1, off), CALL(BPF_FUNC_spin_lock)
-#define UNLOCK(off) MOVR(1, 6), ALU(BPF_ADD, 1, off), CALL(BPF_FUNC_spin_unlock)
-#define XDP_PTRS LDX(BPF_W, 2, 1, 0), LDX(BPF_W, 3, 1, 4)
-#define SKB_PTRS LDX(BPF_W, 2, 1, 76), LDX(BPF_W, 3, 1, 80)
-
-#define SF BPF_PROG_TYPE_SOCKET_FILTER
-#define XDP BPF_PROG_TYPE_XDP
-#define CLS BPF_PROG_TYPE_SCHED_CLS
-#define KP BPF_PROG_TYPE_KPROBE
-
-struct vcase {
-	const char *name;
-	/*
-	 * Tracing programs: "tp:<tracepoint>" (tp_btf), "fentry:<function>"
-	 * or "fexit:<function>", their attach_btf_id from this kernel's BTF,
-	 * which kbpf gets as its host BTF; NULL for other types.
-	 */
-	const char *attach;
-	uint32_t type;
-	bool unpriv; /* loader without CAP_PERFMON / CAP_SYS_ADMIN */
-	bool safe; /* what the case is about (the kernel decides) */
-	bool same_line; /* v0 prints Linux's line: assert it */
-	struct bpf_insn insns[40];
-};
-
-/* Instructions of @c: up to its last non-empty one (an exit). */
-static uint32_t case_len(const struct vcase *c)
-{
-	uint32_t n = 40;
-
-	while (n && !c->insns[n - 1].code)
-		n--;
-	return n;
-}
-
-#define CASE(nm, ty, up, sf, ln, ...)                             \
-	{                                                         \
-		.name = nm, .type = ty, .unpriv = up, .safe = sf, \
-		.same_line = ln, .insns = {                       \
-			__VA_ARGS__                               \
-		}                                                 \
-	}
-
-/*
- * Tracing cases: BTF_F(k) in an instruction's offset is replaced at load
- * with field k of btf_fields[] (its byte offset in this kernel's BTF) plus
- * the rest of the offset, so that no case depends on a kernel's layout.
- */
-#define BTF_F(k) (-30000 + 64 * (k))
-#define F_PID 0
-#define F_REAL_PARENT 1
-#define F_CRED 2
-#define F_COMM 3
-#define F_TASK_SIZE 4
-#define F_FN_NAME 5
-#define F_FN_ANAME 6
-#define F_FN_INAME 7
-#define F_MM 8
-#define F_SKB_SK 9
-#define F_SK_FAMILY 10
-#define F_MM_COUNT 11
-#define NR_BTF_F 12
-static const struct {
-	const char *type, *member; /* member NULL: the struct's size */
-} btf_fields[NR_BTF_F] = {
-	{ "task_struct", "pid" },	 { "task_struct", "real_parent" },
-	{ "task_struct", "cred" },	 { "task_struct", "comm" },
-	{ "task_struct", NULL },	 { "filename", "name" },
-	{ "filename", "aname" },	 { "filename", "iname" },
-	{ "task_struct", "mm" },	 { "sk_buff", "sk" },
-	{ "sock_common", "skc_family" }, { "mm_struct", "map_count" },
-};
-#define TP "tp:sched_switch" /* (bool preempt, prev, next, prev_state) */
-#define FE "fentry:do_unlinkat" /* (int dfd, struct filename *name) */
-#define FX "fexit:do_unlinkat"
-#define TR BPF_PROG_TYPE_TRACING
-#define PREV LDX(BPF_DW, 6, 1, 8)
-#define FNAME LDX(BPF_DW, 6, 1, 8)
-#define RET0 MOV(0, 0), EXIT
-
-#define CASE_AT(nm, at, sf, ln, ...)                              \
-	{                                                         \
-		.name = nm, .attach = at, .type = TR, .safe = sf, \
-		.same_line = ln, .insns = {                       \
-			__VA_ARGS__                               \
-		}                                                 \
-	}
-
-static const struct vcase cases[] = {
-	/* ---------------- safe ---------------- */
-	CASE("ret0", SF, 0, 1, 0, MOV(0, 0), EXIT),
-	CASE("alu_chain", SF, 0, 1, 0, MOV(0, 1), ALU(BPF_ADD, 0, 2),
-	     ALU(BPF_MUL, 0, 3), ALU(BPF_AND, 0, 0xff), ALU(BPF_LSH, 0, 3),
-	     ALU(BPF_ARSH, 0, 1), ALU(BPF_NEG, 0, 0), EXIT),
-	CASE("stack_spill_fill", SF, 0, 1, 0, MOV(1, 5), STX(BPF_DW, 10, 1, -8),
-	     LDX(BPF_DW, 0, 10, -8), EXIT),
-	CASE("lookup_null_checked", SF, 0, 1, 0, LOOKUP(M_ARR),
-	     JI(BPF_JEQ, 0, 0, 1), LDX(BPF_DW, 0, 0, 8), MOV(0, 0), EXIT),
-	CASE("array_const_key_not_null", SF, 0, 1, 0, LOOKUP(M_ARR),
-	     LDX(BPF_DW, 0, 0, 0), EXIT),
-	CASE("lookup_jne_checked", SF, 0, 1, 0, LOOKUP8(M_HASH),
-	     JI(BPF_JNE, 0, 0, 2), MOV(0, 0), EXIT, LDX(BPF_DW, 0, 0, 0), EXIT),
-	CASE("map_update", SF, 0, 1, 0, MOV(1, 0), STX(BPF_W, 10, 1, -4),
-	     STX(BPF_DW, 10, 1, -16), STX(BPF_DW, 10, 1, -24), MOVR(2, 10),
-	     ALU(BPF_ADD, 2, -4), MOVR(3, 10), ALU(BPF_ADD, 3, -24), MOV(4, 0),
-	     LDMAP(1, M_ARR), CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
-	CASE("bounded_loop_100", SF, 0, 1, 0, MOV(0, 0), MOV(1, 0),
-	     ALUR(BPF_ADD, 0, 1), ALU(BPF_ADD, 1, 1), JI(BPF_JLT, 1, 100, -3),
-	     EXIT),
-	CASE("bounded_loop_jmp32", SF, 0, 1, 0, MOV(0, 0), MOV(1, 10),
-	     ALU(BPF_ADD, 0, 3), ALU32(BPF_SUB, 1, 1), J32I(BPF_JNE, 1, 0, -3),
-	     EXIT),
-	CASE("map_index_checked", SF, 0, 1, 0, LOOKUP(M_ARR),
-	     JI(BPF_JEQ, 0, 0, 5), LDX(BPF_W, 1, 0, 0), JI(BPF_JGT, 1, 12, 3),
-	     ALUR(BPF_ADD, 0, 1), LDX(BPF_W, 0, 0, 0), EXIT, MOV(0, 0), EXIT),
-	CASE("xdp_parse_eth", XDP, 0, 1, 0, XDP_PTRS, MOV(0, 2), MOVR(4, 2),
-	     ALU(BPF_ADD, 4, 14), JR(BPF_JGT, 4, 3, 1), LDX(BPF_H, 5, 2, 12),
-	     EXIT),
-	CASE("xdp_parse_end_first", XDP, 0, 1, 0, XDP_PTRS, MOV(0, 2),
-	     MOVR(4, 2), ALU(BPF_ADD, 4, 20), JR(BPF_JLE, 3, 4, 1),
-	     LDX(BPF_W, 5, 2, 16), EXIT),
-	/* end > data + 4 (strict): 5 bytes */
-	CASE("xdp_strict_end", XDP, 0, 1, 0, XDP_PTRS, MOV(0, 2), MOVR(4, 2),
-	     ALU(BPF_ADD, 4, 4), JR(BPF_JLE, 3, 4, 1), LDX(BPF_H, 5, 2, 3),
-	     EXIT),
-	CASE("tc_parse", CLS, 0, 1, 0, SKB_PTRS, MOV(0, 0), MOVR(4, 2),
-	     ALU(BPF_ADD, 4, 34), JR(BPF_JGT, 4, 3, 2), LDX(BPF_B, 5, 2, 23),
-	     STX(BPF_B, 2, 5, 22), EXIT),
-	CASE("xdp_var_offset", XDP, 0, 1, 0, XDP_PTRS, MOV(0, 2), MOVR(4, 2),
-	     ALU(BPF_ADD, 4, 1), JR(BPF_JGT, 4, 3, 7), LDX(BPF_B, 4, 2, 0),
-	     ALU(BPF_AND, 4, 15), ALUR(BPF_ADD, 2, 4), MOVR(5, 2),
-	     ALU(BPF_ADD, 5, 2), JR(BPF_JGT, 5, 3, 1), LDX(BPF_H, 6, 2, 0),
-	     EXIT),
-	CASE("helper_ktime", SF, 0, 1, 0, CALL(BPF_FUNC_ktime_get_ns), EXIT),
-	CASE("bpf2bpf", SF, 0, 1, 0, MOV(1, 5), CALLP(1), EXIT, MOVR(0, 1),
-	     ALU(BPF_ADD, 0, 1), EXIT),
-	CASE("bpf2bpf_callee_saved", SF, 0, 1, 0, MOV(6, 7), MOV(1, 1),
-	     CALLP(2), MOVR(0, 6), EXIT, MOV(0, 0), EXIT),
-	CASE("bpf_loop", SF, 0, 1, 0, MOV(1, 10), LDFUNC(2, 6), MOV(3, 0),
-	     MOV(4, 0), CALL(BPF_FUNC_loop), MOV(0, 0), EXIT, MOV(0, 0), EXIT),
-	CASE("bpf_loop_ctx_stack", SF, 0, 1, 0, MOV(1, 0),
-	     STX(BPF_DW, 10, 1, -8), MOV(1, 4), LDFUNC(2, 7), MOVR(3, 10),
-	     ALU(BPF_ADD, 3, -8), MOV(4, 0), CALL(BPF_FUNC_loop), MOV(0, 0),
-	     EXIT, LDX(BPF_DW, 1, 2, 0), ALU(BPF_ADD, 1, 1),
-	     STX(BPF_DW, 2, 1, 0), MOV(0, 1), EXIT),
-	CASE("for_each_map_elem", SF, 0, 1, 0, LDMAP(1, M_ARR), LDFUNC(2, 6),
-	     MOV(3, 0), MOV(4, 0), CALL(BPF_FUNC_for_each_map_elem), MOV(0, 0),
-	     EXIT, LDX(BPF_DW, 0, 3, 8), MOV(0, 0), EXIT),
-	CASE("ringbuf_submit", SF, 0, 1, 0, RESERVE, JI(BPF_JEQ, 0, 0, 5),
-	     MOV(1, 7), STX(BPF_DW, 0, 1, 0), MOVR(1, 0), MOV(2, 0),
-	     CALL(BPF_FUNC_ringbuf_submit), MOV(0, 0), EXIT),
-	CASE("ringbuf_discard_branch", SF, 0, 1, 0, RESERVE,
-	     JI(BPF_JEQ, 0, 0, 8), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
-	     MOVR(1, 6), MOV(2, 0), JI(BPF_JEQ, 0, 0, 2),
-	     CALL(BPF_FUNC_ringbuf_submit), JA(1),
-	     CALL(BPF_FUNC_ringbuf_discard), MOV(0, 0), EXIT),
-	CASE("rdonly_map_read", SF, 0, 1, 0, LOOKUP(M_RO), JI(BPF_JEQ, 0, 0, 1),
-	     LDX(BPF_DW, 0, 0, 0), MOV(0, 0), EXIT),
-	CASE("reg_vs_reg_bound", SF, 0, 1, 0, LOOKUP(M_ARR),
-	     JI(BPF_JEQ, 0, 0, 7), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
-	     MOVR(1, 0), MOV(2, 8), JR(BPF_JGT, 1, 2, 2), ALUR(BPF_ADD, 6, 1),
-	     LDX(BPF_DW, 0, 6, 0), MOV(0, 0), EXIT),
-	CASE("signed_bounds", SF, 0, 1, 0, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 7),
-	     MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32), JI(BPF_JSLT, 0, 0, 4),
-	     JI(BPF_JSGT, 0, 8, 3), ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0),
-	     EXIT, MOV(0, 0), EXIT),
-	CASE("jmp32_bounds", SF, 0, 1, 0, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 7),
-	     MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32), MOV32R(0, 0),
-	     J32I(BPF_JGT, 0, 8, 3), ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0),
-	     EXIT, MOV(0, 0), EXIT),
-	/* a copy is compared, the original indexes: linked scalars */
-	CASE("linked_scalar_bound", SF, 0, 1, 0, LOOKUP(M_ARR),
-	     JI(BPF_JEQ, 0, 0, 7), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
-	     MOVR(1, 0), JI(BPF_JGT, 1, 8, 3), ALUR(BPF_ADD, 6, 0),
-	     LDX(BPF_DW, 0, 6, 0), EXIT, MOV(0, 0), EXIT),
-	CASE("linked_scalar_oob", SF, 0, 0, 1, LOOKUP(M_ARR),
-	     JI(BPF_JEQ, 0, 0, 7), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
-	     MOVR(1, 0), JI(BPF_JGT, 1, 9, 3), ALUR(BPF_ADD, 6, 0),
-	     LDX(BPF_DW, 0, 6, 0), EXIT, MOV(0, 0), EXIT),
-	/* helpers the type may not call, on no path: not refused */
-	CASE("dead_helper_other_type", SF, 0, 1, 0, MOV(0, 0),
-	     JI(BPF_JEQ, 0, 0, 2), MOV(2, 4), CALL(BPF_FUNC_xdp_adjust_head),
-	     MOV(0, 0), EXIT),
-	CASE("dead_helper_unpriv", SF, 1, 1, 0, MOV(0, 0), JI(BPF_JEQ, 0, 0, 4),
-	     MOVR(1, 10), ALU(BPF_ADD, 1, -8), MOV(2, 8),
-	     CALL(BPF_FUNC_probe_read_kernel), MOV(0, 0), EXIT),
-	/* a context access the type may not make, on no path / after an error */
-	CASE("dead_ctx_access", XDP, 0, 1, 0, MOV(0, 0), JI(BPF_JEQ, 0, 0, 1),
-	     LDX(BPF_W, 0, 1, 20), MOV(0, 2), EXIT),
-	CASE("ctx_access_after_error", XDP, 0, 0, 1, MOVR(0, 3),
-	     LDX(BPF_W, 0, 1, 20), MOV(0, 2), EXIT),
-	/* a packet pointer kept across a helper that moves the packet */
-	CASE("pkt_ptr_after_adjust_head", XDP, 0, 0, 1, MOVR(6, 1),
-	     LDX(BPF_W, 7, 1, 0), LDX(BPF_W, 8, 1, 4), MOVR(4, 7),
-	     ALU(BPF_ADD, 4, 8), JR(BPF_JGT, 4, 8, 5), MOVR(1, 6), MOV(2, 0),
-	     CALL(BPF_FUNC_xdp_adjust_head), LDX(BPF_B, 0, 7, 0), EXIT,
-	     MOV(0, 2), EXIT),
-	CASE("pkt_ptr_spilled_after_vlan_pop", CLS, 0, 0, 1, MOVR(6, 1),
-	     SKB_PTRS, MOVR(4, 2), ALU(BPF_ADD, 4, 8), JR(BPF_JGT, 4, 3, 6),
-	     STX(BPF_DW, 10, 2, -8), MOVR(1, 6), CALL(BPF_FUNC_skb_vlan_pop),
-	     LDX(BPF_DW, 2, 10, -8), LDX(BPF_B, 0, 2, 0), EXIT, MOV(0, 0),
-	     EXIT),
-	CASE("pkt_ptr_reloaded_after_adjust_head", XDP, 0, 1, 0, MOVR(6, 1),
-	     MOV(2, 0), CALL(BPF_FUNC_xdp_adjust_head), LDX(BPF_W, 2, 6, 0),
-	     LDX(BPF_W, 3, 6, 4), MOVR(4, 2), ALU(BPF_ADD, 4, 1),
-	     JR(BPF_JGT, 4, 3, 1), LDX(BPF_B, 0, 2, 0), MOV(0, 2), EXIT),
-	CASE("helper_other_type", SF, 0, 0, 1, MOV(2, 4),
-	     CALL(BPF_FUNC_xdp_adjust_head), MOV(0, 0), EXIT),
-	/* the low half of a spilled constant is that constant: 5 unread */
-	CASE("narrow_fill_const", SF, 0, 1, 0, MOV(1, 17),
-	     STX(BPF_DW, 10, 1, -16), LDX(BPF_W, 0, 10, -16),
-	     JI(BPF_JNE, 0, 14, 1), MOVR(0, 5), EXIT),
-	CASE("shift_mask_index", SF, 0, 1, 0, LOOKUP(M_ARR),
-	     JI(BPF_JEQ, 0, 0, 8), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
-	     ALU(BPF_AND, 0, 0xff), ALU(BPF_LSH, 0, 2), ALU(BPF_RSH, 0, 7),
-	     ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0), MOV(0, 0), EXIT),
-	CASE("tail_call", SF, 0, 1, 0, LDMAP(2, M_PA), MOV(3, 0),
-	     CALL(BPF_FUNC_tail_call), MOV(0, 0), EXIT),
-	CASE("atomic_add_stack", SF, 0, 1, 0, MOV(1, 0), STX(BPF_DW, 10, 1, -8),
-	     MOV(1, 1), ATOMIC_ADD(BPF_DW, 10, 1, -8), LDX(BPF_DW, 0, 10, -8),
-	     EXIT),
-	CASE("st_imm_read", SF, 0, 1, 0, ST(BPF_W, 10, -4, 7),
-	     LDX(BPF_W, 0, 10, -4), EXIT),
-	CASE("ctx_read_len", SF, 0, 1, 0, LDX(BPF_W, 0, 1, 0), EXIT),
-	CASE("kprobe_ctx_read", KP, 0, 1, 0, LDX(BPF_DW, 0, 1, 0), EXIT),
-	CASE("dead_branch", SF, 0, 1, 0, MOV(0, 0), MOV(1, 0),
-	     JI(BPF_JEQ, 1, 1, 1), EXIT, LDX(BPF_DW, 0, 5, 0), EXIT),
-	CASE("zext_alu32", SF, 0, 1, 0, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 6),
-	     MOV(1, -1), ALU32(BPF_ADD, 1, 0), ALU(BPF_RSH, 1, 29),
-	     ALUR(BPF_ADD, 0, 1), LDX(BPF_DW, 0, 0, 0), EXIT, MOV(0, 0), EXIT),
-	CASE("uninit_stack_root", SF, 0, 1, 0, LDX(BPF_DW, 0, 10, -8), EXIT),
-	CASE("unpriv_ret0", SF, 1, 1, 0, MOV(0, 0), EXIT),
-	CASE("unpriv_spill_fp", SF, 1, 1, 0, MOVR(2, 10),
-	     STX(BPF_DW, 10, 2, -8), LDX(BPF_DW, 3, 10, -8), MOV(0, 0), EXIT),
-	CASE("unpriv_lookup", SF, 1, 1, 0, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 1),
-	     LDX(BPF_DW, 0, 0, 8), MOV(0, 0), EXIT),
-
-	/* ---------------- unsafe ---------------- */
-	CASE("r0_not_init", SF, 0, 0, 1, EXIT),
-	CASE("uninit_reg", SF, 0, 0, 1, MOVR(0, 2), EXIT),
-	CASE("stack_oob_write", SF, 0, 0, 1, MOV(0, 0),
-	     STX(BPF_DW, 10, 0, -520), EXIT),
-	CASE("stack_oob_read_above", SF, 0, 0, 1, LDX(BPF_DW, 0, 10, 0), EXIT),
-	CASE("stack_misaligned", SF, 0, 0, 1, MOV(0, 0), STX(BPF_DW, 10, 0, -4),
-	     EXIT),
-	CASE("map_value_oob", SF, 0, 0, 1, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 1),
-	     LDX(BPF_DW, 0, 0, 16), MOV(0, 0), EXIT),
-	CASE("map_value_neg_off", SF, 0, 0, 1, LOOKUP(M_ARR),
-	     JI(BPF_JEQ, 0, 0, 1), LDX(BPF_DW, 0, 0, -8), MOV(0, 0), EXIT),
-	CASE("null_deref", SF, 0, 0, 1, LOOKUP8(M_HASH), LDX(BPF_DW, 0, 0, 0),
-	     EXIT),
-	CASE("array_key_out_of_range", SF, 0, 0, 1, MOV(1, 4),
-	     STX(BPF_W, 10, 1, -4), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
-	     LDMAP(1, M_ARR), CALL(BPF_FUNC_map_lookup_elem),
-	     LDX(BPF_DW, 0, 0, 0), EXIT),
-	CASE("helper_key_oob", SF, 0, 0, 1, LOOKUP(M_HASH), MOV(0, 0), EXIT),
-	CASE("store_through_scalar", SF, 0, 0, 1, MOV(1, 0),
-	     STX(BPF_DW, 1, 1, 0), MOV(0, 0), EXIT),
-	CASE("load_through_scalar", SF, 0, 0, 1, MOV(1, 4096),
-	     LDX(BPF_W, 0, 1, 0), EXIT),
-	CASE("unbounded_loop", SF, 0, 0, 1, MOV(0, 0), ALU(BPF_ADD, 0, 1),
-	     JI(BPF_JNE, 0, 0, -2), EXIT),
-	CASE("infinite_loop", SF, 0, 0, 1, MOV(0, 0), JA(-1)),
-	CASE("infinite_loop_cond", SF, 0, 0, 1, MOV(0, 0), MOV(1, 0),
-	     JI(BPF_JEQ, 1, 0, -1), EXIT),
-	CASE("partial_fill_of_pointer", SF, 0, 0, 1, MOVR(1, 10),
-	     STX(BPF_DW, 10, 1, -16), LDX(BPF_W, 0, 10, -12), EXIT),
-	CASE("unpriv_uninit_stack", SF, 1, 0, 1, LDX(BPF_DW, 0, 10, -8), EXIT),
-	CASE("unpriv_partial_stack", SF, 1, 0, 1, ST(BPF_W, 10, -8, 0),
-	     LDX(BPF_DW, 0, 10, -8), EXIT),
-	CASE("ringbuf_leak", SF, 0, 0, 1, RESERVE, JI(BPF_JEQ, 0, 0, 0),
-	     MOV(0, 0), EXIT),
-	CASE("ringbuf_leak_one_path", SF, 0, 0, 1, RESERVE,
-	     JI(BPF_JEQ, 0, 0, 6), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
-	     JI(BPF_JEQ, 0, 0, 3), MOVR(1, 6), MOV(2, 0),
-	     CALL(BPF_FUNC_ringbuf_submit), MOV(0, 0), EXIT),
-	CASE("ringbuf_use_after_submit", SF, 0, 0, 1, RESERVE,
-	     JI(BPF_JEQ, 0, 0, 5), MOVR(6, 0), MOVR(1, 0), MOV(2, 0),
-	     CALL(BPF_FUNC_ringbuf_submit), STX(BPF_DW, 6, 2, 0), MOV(0, 0),
-	     EXIT),
-	CASE("ringbuf_size_unknown", SF, 0, 0, 1,
-	     CALL(BPF_FUNC_get_prandom_u32), MOVR(2, 0), LDMAP(1, M_RB),
-	     MOV(3, 0), CALL(BPF_FUNC_ringbuf_reserve), MOV(0, 0), EXIT),
-	CASE("rdonly_map_update", SF, 0, 0, 1, MOV(1, 0), STX(BPF_W, 10, 1, -4),
-	     STX(BPF_DW, 10, 1, -16), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
-	     MOVR(3, 10), ALU(BPF_ADD, 3, -16), MOV(4, 0), LDMAP(1, M_RO),
-	     CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
-	CASE("rdonly_map_store", SF, 0, 0, 1, LOOKUP(M_RO),
-	     JI(BPF_JEQ, 0, 0, 1), STX(BPF_DW, 0, 1, 0), MOV(0, 0), EXIT),
-	CASE("unpriv_ret_ptr", SF, 1, 0, 1, MOVR(0, 10), EXIT),
-	CASE("unpriv_leak_into_map", SF, 1, 0, 1, LOOKUP(M_ARR),
-	     JI(BPF_JEQ, 0, 0, 1), STX(BPF_DW, 0, 10, 0), MOV(0, 0), EXIT),
-	CASE("unpriv_ptr_compare", SF, 1, 0, 1, MOVR(1, 10),
-	     JI(BPF_JGT, 1, 5, 0), MOV(0, 0), EXIT),
-	CASE("unpriv_ptr_compare_reg", SF, 1, 0, 1, MOV(2, 0), MOVR(1, 10),
-	     JR(BPF_JGT, 2, 1, 0), MOV(0, 0), EXIT),
-	CASE("unpriv_ptr_to_helper", SF, 1, 0, 1, LDMAP(1, M_HASH), MOVR(2, 10),
-	     ALU(BPF_ADD, 2, -8), MOV(3, 0), STX(BPF_DW, 10, 3, -8),
-	     MOVR(3, 10), ALU(BPF_ADD, 3, -8), MOVR(4, 10),
-	     CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
-	CASE("pkt_oob", XDP, 0, 0, 1, XDP_PTRS, MOV(0, 2), MOVR(4, 2),
-	     ALU(BPF_ADD, 4, 14), JR(BPF_JGT, 4, 3, 1), LDX(BPF_W, 5, 2, 12),
-	     EXIT),
-	CASE("pkt_strict_end_oob", XDP, 0, 0, 1, XDP_PTRS, MOV(0, 2),
-	     MOVR(4, 2), ALU(BPF_ADD, 4, 4), JR(BPF_JLE, 3, 4, 1),
-	     LDX(BPF_H, 5, 2, 4), EXIT),
-	CASE("pkt_unchecked", XDP, 0, 0, 1, XDP_PTRS, LDX(BPF_B, 0, 2, 0),
-	     EXIT),
-	CASE("pkt_wrong_branch", CLS, 0, 0, 1, SKB_PTRS, MOV(0, 0), MOVR(4, 2),
-	     ALU(BPF_ADD, 4, 8), JR(BPF_JGT, 4, 3, 1), EXIT,
-	     LDX(BPF_B, 5, 2, 0), EXIT),
-	CASE("map_neg_index", SF, 0, 0, 1, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 7),
-	     MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32), JI(BPF_JSGT, 0, 8, 4),
-	     ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0), MOV(0, 0), EXIT,
-	     MOV(0, 0), EXIT),
-	CASE("map_unbounded_index", SF, 0, 0, 1, LOOKUP(M_ARR),
-	     JI(BPF_JEQ, 0, 0, 5), MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32),
-	     MOV32R(0, 0), ALUR(BPF_ADD, 6, 0), LDX(BPF_B, 0, 6, 0), MOV(0, 0),
-	     EXIT),
-	CASE("map_max_oob", SF, 0, 0, 1, LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 7),
-	     MOVR(6, 0), CALL(BPF_FUNC_get_prandom_u32), JI(BPF_JGT, 0, 16, 4),
-	     ALUR(BPF_ADD, 6, 0), LDX(BPF_DW, 0, 6, 0), MOV(0, 0), EXIT,
-	     MOV(0, 0), EXIT),
-	CASE("loop_cb_bad_ret", SF, 0, 0, 1, MOV(1, 10), LDFUNC(2, 6),
-	     MOV(3, 0), MOV(4, 0), CALL(BPF_FUNC_loop), MOV(0, 0), EXIT,
-	     MOV(0, 5), EXIT),
-	CASE("callee_uninit_arg", SF, 0, 0, 1, CALLP(2), MOV(0, 0), EXIT,
-	     MOVR(0, 2), EXIT),
-	CASE("caller_r1_clobbered", SF, 0, 0, 1, MOV(1, 1), CALLP(2),
-	     MOVR(0, 1), EXIT, MOV(0, 0), EXIT),
-	CASE("kprobe_ctx_write", KP, 0, 0, 1, MOV(2, 0), STX(BPF_DW, 1, 2, 0),
-	     MOV(0, 0), EXIT),
-	CASE("kprobe_ctx_oob", KP, 0, 0, 1, LDX(BPF_DW, 0, 1, 168), EXIT),
-	CASE("modified_ctx", KP, 0, 0, 1, ALU(BPF_ADD, 1, 8),
-	     LDX(BPF_DW, 0, 1, 0), EXIT),
-	CASE("arith_on_or_null", SF, 0, 0, 1, LOOKUP8(M_HASH),
-	     ALU(BPF_ADD, 0, 8), MOV(0, 0), EXIT),
-	CASE("arith_on_pkt_end", XDP, 0, 0, 1, XDP_PTRS, ALU(BPF_ADD, 3, 1),
-	     MOV(0, 2), EXIT),
-	CASE("bitwise_on_ptr", SF, 0, 0, 1, MOVR(1, 10), ALU(BPF_AND, 1, 7),
-	     MOV(0, 0), EXIT),
-	CASE("ptr_alu32", SF, 0, 0, 1, MOVR(1, 10), ALU32(BPF_ADD, 1, 8),
-	     MOV(0, 0), EXIT),
-	CASE("helper_bad_map_arg", SF, 0, 0, 1, MOV(1, 0), MOVR(2, 10),
-	     ALU(BPF_ADD, 2, -8), CALL(BPF_FUNC_map_lookup_elem), MOV(0, 0),
-	     EXIT),
-	CASE("unpriv_uninit_key", SF, 1, 0, 1, MOVR(2, 10), ALU(BPF_ADD, 2, -4),
-	     LDMAP(1, M_ARR), CALL(BPF_FUNC_map_lookup_elem), MOV(0, 0), EXIT),
-	CASE("tail_call_with_ref", SF, 0, 0, 1, MOVR(6, 1), RESERVE,
-	     JI(BPF_JEQ, 0, 0, 8), MOVR(7, 0), MOVR(1, 6), LDMAP(2, M_PA),
-	     MOV(3, 0), CALL(BPF_FUNC_tail_call), MOVR(1, 7), MOV(2, 0),
-	     CALL(BPF_FUNC_ringbuf_discard), MOV(0, 0), EXIT),
-	CASE("r0_after_void_helper", SF, 0, 0, 1, RESERVE, JI(BPF_JEQ, 0, 0, 4),
-	     MOVR(1, 0), MOV(2, 0), CALL(BPF_FUNC_ringbuf_submit), EXIT, EXIT),
-	CASE("wrong_map_for_helper", SF, 0, 0, 1, LDMAP(1, M_ARR), MOV(2, 8),
-	     MOV(3, 0), CALL(BPF_FUNC_ringbuf_reserve), MOV(0, 0), EXIT),
-	CASE("ptr_minus_ptr_unpriv", SF, 1, 0, 1, MOVR(1, 10), MOVR(2, 10),
-	     ALUR(BPF_SUB, 1, 2), MOV(0, 0), EXIT),
-	/*
-	 * r7 s<= 4 and then r1 = r7 u<= 16: Linux takes the 64-bit bounds
-	 * from the 32-bit ones ([0, 16]) and drops smax = 4, so the byte at
-	 * value + 16 may be read: refused (kbpf, keeping [0, 4], accepted).
-	 */
-	CASE("mixed_bounds_from_s32", SF, 0, 0, 1,
-	     CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), JI(BPF_JSGT, 7, 4, 12),
-	     LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 4), MOVR(1, 7),
-	     JI(BPF_JGT, 1, 16, 2), ALUR(BPF_ADD, 0, 1), LDX(BPF_B, 8, 0, 0),
-	     MOV(0, 0), EXIT),
-	/*
-	 * r7 = x << 11 s> 8 and r1 = r7 u< 16 is no value, but Linux makes
-	 * r1 the one the tnum and [9, 15] "share" (8) and follows the path:
-	 * value + 8 there and value + 0 on the other path need different
-	 * masking for a loader without CAP_PERFMON (kbpf found the first
-	 * path dead and accepted).
-	 */
-	/*
-	 * Precision: two paths meet with r8 = 0 or 7 (2 jumps and 8
-	 * instructions after the branch, so the first records a state at the
-	 * meeting point), r8 is stored as a 4-byte key (zero bytes for 0) and
-	 * the lookup of key 7 may be NULL. r8's value mattered: the second
-	 * path must not stop against the first.
-	 */
-	CASE("precise_zero_key", SF, 0, 0, 1, CALL(BPF_FUNC_get_prandom_u32),
-	     MOVR(7, 0), MOV(1, 0), MOV(2, 0), MOV(3, 0), MOV(4, 0), MOV(5, 0),
-	     JI(BPF_JGT, 7, 5, 8), MOV(8, 0), MOV(2, 0), MOV(3, 0), MOV(4, 0),
-	     MOV(5, 0), MOV(1, 0), MOV(1, 0), JA(7), MOV(8, 7), MOV(2, 0),
-	     MOV(3, 0), MOV(4, 0), MOV(5, 0), MOV(1, 0), MOV(1, 0),
-	     STX(BPF_W, 10, 8, -4), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
-	     LDMAP(1, M_ARR), CALL(BPF_FUNC_map_lookup_elem),
-	     LDX(BPF_DW, 0, 0, 0), MOV(0, 0), EXIT),
-	/* the same through a spill and fill, r8 = 0 or 100 as an offset */
-	CASE("precise_spill_fill_offset", SF, 0, 0, 1,
-	     CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), JI(BPF_JEQ, 7, 99, 0),
-	     MOV(1, 0), MOV(2, 0), MOV(3, 0), MOV(4, 0), MOV(5, 0), MOV(8, 100),
-	     JI(BPF_JGT, 7, 5, 1), MOV(8, 0), MOV(1, 0),
-	     STX(BPF_DW, 10, 8, -16), LDX(BPF_DW, 9, 10, -16), LOOKUP(M_ARR),
-	     ALUR(BPF_ADD, 0, 9), LDX(BPF_B, 0, 0, 0), MOV(0, 0), EXIT),
-	/*
-	 * A bounded loop that spills and fills a register, loaded without
-	 * CAP_PERFMON: the mispredicted exit goes round again with r9
-	 * unknown, but Linux fences a stack write over a spilled slot
-	 * (Spectre v4), so that path stops at the spill; without the fence
-	 * kbpf found the same state twice ("infinite loop").
-	 */
-	CASE("spec_loop_stops_at_spill_unpriv", SF, 1, 1, 0, MOVR(6, 1),
-	     LDX(BPF_W, 8, 6, 0), MOV(9, 0), STX(BPF_DW, 10, 8, -16),
-	     LDX(BPF_W, 8, 10, -16), ALU(BPF_ADD, 9, 1), JI(BPF_JLT, 9, 11, -4),
-	     MOV(0, 0), EXIT),
-	CASE("tnum_range_one_value_unpriv", SF, 1, 0, 1,
-	     CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), ALU(BPF_LSH, 7, 11),
-	     LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 5), JI(BPF_JSLE, 7, 8, 1),
-	     MOV(8, 0), MOVR(1, 7), JI(BPF_JGE, 1, 16, 1), ALUR(BPF_ADD, 0, 1),
-	     MOV(0, 0), EXIT),
-	/* ---------------- bpf_spin_lock ---------------- */
-	CASE("spin_lock_counter", CLS, 0, 1, 0, LOOKUP_LOCK(M_LOCK), LOCK(4),
-	     LDX(BPF_W, 1, 6, 0), ALU(BPF_ADD, 1, 1), STX(BPF_W, 6, 1, 0),
-	     LDX(BPF_W, 1, 6, 8), UNLOCK(4), MOV(0, 0), EXIT),
-	CASE("spin_lock_hash_checked", CLS, 0, 1, 0, LOOKUP_LOCK(M_LOCKH),
-	     JI(BPF_JEQ, 6, 0, 7), LOCK(4), ST(BPF_W, 6, 0, 1), UNLOCK(4),
-	     MOV(0, 0), EXIT),
-	CASE("spin_lock_xdp", XDP, 0, 1, 0, LOOKUP_LOCK(M_LOCK), LOCK(4),
-	     UNLOCK(4), MOV(0, 2), EXIT),
-	CASE("spin_lock_branches", CLS, 0, 1, 0, LOOKUP_LOCK(M_LOCK),
-	     LDX(BPF_W, 7, 6, 0), LOCK(4), JI(BPF_JGT, 7, 5, 2),
-	     ST(BPF_W, 6, 0, 1), JA(1), ST(BPF_W, 6, 8, 2), UNLOCK(4),
-	     MOV(0, 0), EXIT),
-	CASE("spin_lock_wrong_off", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK), LOCK(0),
-	     UNLOCK(0), MOV(0, 0), EXIT),
-	CASE("spin_lock_twice", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK), LOCK(4),
-	     LOCK(4), UNLOCK(4), MOV(0, 0), EXIT),
-	CASE("spin_unlock_unlocked", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     UNLOCK(4), MOV(0, 0), EXIT),
-	CASE("spin_lock_exit_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK), LOCK(4),
-	     MOV(0, 0), EXIT),
-	CASE("spin_lock_helper_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     LOCK(4), CALL(BPF_FUNC_ktime_get_ns), UNLOCK(4), MOV(0, 0), EXIT),
-	CASE("spin_lock_tail_call_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     LOCK(4), LDMAP(2, M_PA), MOV(3, 0), CALL(BPF_FUNC_tail_call),
-	     UNLOCK(4), MOV(0, 0), EXIT),
-	CASE("spin_lock_subprog_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     LOCK(4), CALLP(5), UNLOCK(4), MOV(0, 0), EXIT, MOV(0, 1), EXIT),
-	CASE("spin_lock_subprog_unlocks", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     LOCK(4), MOVR(1, 6), CALLP(2), MOV(0, 0), EXIT, MOVR(6, 1),
-	     UNLOCK(4), MOV(0, 0), EXIT),
-	CASE("spin_lock_load_word", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     LDX(BPF_W, 0, 6, 4), EXIT),
-	CASE("spin_lock_store_word", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     ST(BPF_W, 6, 4, 0), MOV(0, 0), EXIT),
-	CASE("spin_lock_load_dw_over", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     LDX(BPF_DW, 0, 6, 0), EXIT),
-	CASE("spin_lock_load_x", CLS, 0, 1, 0, LOOKUP_LOCK(M_LOCK),
-	     LDX(BPF_W, 0, 6, 8), EXIT),
-	CASE("spin_lock_no_btf", CLS, 0, 0, 1, LOOKUP_LOCK(M_ARR), LOCK(4),
-	     UNLOCK(4), MOV(0, 0), EXIT),
-	CASE("spin_lock_var_off", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     LDX(BPF_W, 7, 6, 0), ALU(BPF_AND, 7, 4), MOVR(1, 6),
-	     ALUR(BPF_ADD, 1, 7), CALL(BPF_FUNC_spin_lock), MOV(0, 0), EXIT),
-	CASE("spin_lock_stack", CLS, 0, 0, 1, MOVR(1, 10), ALU(BPF_ADD, 1, -8),
-	     CALL(BPF_FUNC_spin_lock), MOV(0, 0), EXIT),
-	CASE("spin_lock_unchecked", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCKH), LOCK(4),
-	     UNLOCK(4), MOV(0, 0), EXIT),
-	CASE("spin_unlock_other_lookup", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCKH),
-	     JI(BPF_JEQ, 6, 0, 18), MOVR(8, 6), LOOKUP_LOCK(M_LOCKH),
-	     JI(BPF_JEQ, 6, 0, 8), MOVR(1, 8), ALU(BPF_ADD, 1, 4),
-	     CALL(BPF_FUNC_spin_lock), UNLOCK(4), MOV(0, 0), EXIT, MOV(0, 0),
-	     EXIT),
-	CASE("spin_lock_socket_filter", SF, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     LOCK(4), UNLOCK(4), MOV(0, 0), EXIT),
-	CASE("spin_lock_kprobe", KP, 0, 0, 1, LOOKUP_LOCK(M_LOCK), LOCK(4),
-	     UNLOCK(4), MOV(0, 0), EXIT),
-	CASE("spin_lock_value_to_helper", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     MOV(1, 0), STX(BPF_W, 10, 1, -4), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
-	     MOVR(3, 6), MOV(4, 0), LDMAP(1, M_LOCK),
-	     CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
-	CASE("spin_lock_lookup_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
-	     LOCK(4), LOOKUP(M_LOCK), UNLOCK(4), MOV(0, 0), EXIT),
-	/* ---- pointers to kernel objects (BTF) ---- */
-	CASE_AT("btf_scalar_field", TP, 1, 0, PREV,
-		LDX(BPF_W, 0, 6, BTF_F(F_PID)), RET0),
-	CASE_AT("btf_rcu_chain", TP, 1, 0, PREV,
-		LDX(BPF_DW, 6, 6, BTF_F(F_REAL_PARENT)),
-		LDX(BPF_W, 0, 6, BTF_F(F_PID)), RET0),
-	CASE_AT("btf_plain_chain", TP, 1, 0, PREV,
-		LDX(BPF_DW, 6, 6, BTF_F(F_MM)),
-		LDX(BPF_W, 0, 6, BTF_F(F_MM_COUNT)), RET0),
-	CASE_AT("btf_plain_chain_null_check", TP, 1, 0, PREV,
-		LDX(BPF_DW, 6, 6, BTF_F(F_MM)), JI(BPF_JEQ, 6, 0, 1),
-		LDX(BPF_W, 0, 6, BTF_F(F_MM_COUNT)), RET0),
-	CASE_AT("btf_store", TP, 0, 1, PREV, ST(BPF_W, 6, BTF_F(F_PID), 0),
-		RET0),
-	CASE_AT("btf_stx", TP, 0, 1, PREV, MOV(2, 1),
-		STX(BPF_W, 6, 2, BTF_F(F_PID)), RET0),
-	CASE_AT("btf_atomic", TP, 0, 1, PREV, MOV(2, 1),
-		ATOMIC_ADD(BPF_W, 6, 2, BTF_F(F_PID)), RET0),
-	CASE_AT("btf_beyond_struct", TP, 0, 1, PREV,
-		LDX(BPF_W, 0, 6, BTF_F(F_TASK_SIZE)), RET0),
-	CASE_AT("btf_negative_off", TP, 0, 1, PREV, LDX(BPF_W, 0, 6, -8), RET0),
-	CASE_AT("btf_var_off", TP, 0, 1, PREV, LDX(BPF_W, 7, 6, BTF_F(F_PID)),
-		ALU(BPF_AND, 7, 4), ALUR(BPF_ADD, 6, 7),
-		LDX(BPF_W, 0, 6, BTF_F(F_PID)), RET0),
-	CASE_AT("btf_const_arith", TP, 1, 0, PREV, ALU(BPF_ADD, 6, 4),
-		LDX(BPF_W, 0, 6, BTF_F(F_PID) - 4), RET0),
-	CASE_AT("btf_ptr_member_part", TP, 0, 1, PREV,
-		LDX(BPF_W, 0, 6, BTF_F(F_REAL_PARENT)), RET0),
-	CASE_AT("btf_comm_byte", TP, 1, 0, PREV,
-		LDX(BPF_B, 0, 6, BTF_F(F_COMM) + 3), RET0),
-	CASE_AT("btf_ctx_past_args", TP, 0, 1, LDX(BPF_DW, 0, 1, 32), RET0),
-	CASE_AT("btf_ctx_misaligned", TP, 0, 1, LDX(BPF_W, 0, 1, 12), RET0),
-	CASE_AT("btf_ctx_store", TP, 0, 1, ST(BPF_DW, 1, 8, 0), RET0),
-	CASE_AT("btf_scalar_arg_deref", TP, 0, 1, LDX(BPF_DW, 6, 1, 0),
-		LDX(BPF_B, 0, 6, 0), RET0),
-	CASE_AT("btf_last_arg_scalar", TP, 1, 0, LDX(BPF_DW, 0, 1, 24), EXIT),
-	CASE_AT("btf_char_ptr_deref", FE, 0, 1, FNAME,
-		LDX(BPF_DW, 7, 6, BTF_F(F_FN_NAME)), LDX(BPF_B, 0, 7, 0), RET0),
-	CASE_AT("btf_char_ptr_load", FE, 1, 0, FNAME,
-		LDX(BPF_DW, 7, 6, BTF_F(F_FN_NAME)), RET0),
-	CASE_AT("btf_flex_array", FE, 1, 0, FNAME,
-		LDX(BPF_B, 0, 6, BTF_F(F_FN_INAME) + 40), RET0),
-	CASE_AT("btf_nested_ptr_part", FE, 0, 1, FNAME,
-		LDX(BPF_DW, 7, 6, BTF_F(F_FN_ANAME)), LDX(BPF_W, 0, 7, 0),
-		RET0),
-	CASE_AT("btf_fentry_int_arg", FE, 0, 1, LDX(BPF_DW, 6, 1, 0),
-		LDX(BPF_W, 0, 6, 0), RET0),
-	CASE_AT("btf_fentry_no_ret", FE, 0, 1, LDX(BPF_DW, 0, 1, 16), EXIT),
-	CASE_AT("btf_fexit_ret", FX, 1, 0, LDX(BPF_DW, 0, 1, 16), EXIT),
-	CASE_AT("btf_current_task", TP, 1, 0,
-		CALL(BPF_FUNC_get_current_task_btf),
-		LDX(BPF_W, 0, 0, BTF_F(F_PID)), RET0),
-	CASE_AT("btf_current_task_store", TP, 0, 1,
-		CALL(BPF_FUNC_get_current_task_btf),
-		ST(BPF_W, 0, BTF_F(F_PID), 0), RET0),
-	CASE_AT("btf_rcu_or_null_unchecked", "tp:kfree_skb", 0, 1,
-		LDX(BPF_DW, 6, 1, 0), LDX(BPF_DW, 6, 6, BTF_F(F_SKB_SK)),
-		LDX(BPF_H, 0, 6, BTF_F(F_SK_FAMILY)), RET0),
-	CASE_AT("btf_rcu_or_null_checked", "tp:kfree_skb", 1, 0,
-		LDX(BPF_DW, 6, 1, 0), LDX(BPF_DW, 6, 6, BTF_F(F_SKB_SK)),
-		JI(BPF_JEQ, 6, 0, 1), LDX(BPF_H, 0, 6, BTF_F(F_SK_FAMILY)),
-		RET0),
-	CASE_AT("btf_func_ptr_arg", "tp:initcall_start", 0, 1,
-		LDX(BPF_DW, 0, 1, 0), EXIT),
-	CASE_AT("btf_narrow_ptr_arg", TP, 0, 1, LDX(BPF_W, 0, 1, 8), EXIT),
-	CASE_AT("btf_null_arg_unchecked", "tp:kfree_skb", 0, 1,
-		LDX(BPF_DW, 6, 1, 24), LDX(BPF_H, 0, 6, BTF_F(F_SK_FAMILY)),
-		RET0),
-	CASE_AT("btf_null_arg_checked", "tp:kfree_skb", 1, 0,
-		LDX(BPF_DW, 6, 1, 24), JI(BPF_JEQ, 6, 0, 1),
-		LDX(BPF_H, 0, 6, BTF_F(F_SK_FAMILY)), RET0),
-	/* ---- map-in-map ---- */
-	CASE("mim_array_inner_value", SF, 0, 1, 0, LOOKUP(M_AOM),
-	     JI(BPF_JEQ, 0, 0, 6), MOVR(1, 0), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
-	     CALL(BPF_FUNC_map_lookup_elem), JI(BPF_JEQ, 0, 0, 1),
-	     LDX(BPF_DW, 0, 0, 8), RET0),
-	CASE("mim_array_inner_oob", SF, 0, 0, 1, LOOKUP(M_AOM),
-	     JI(BPF_JEQ, 0, 0, 6), MOVR(1, 0), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
-	     CALL(BPF_FUNC_map_lookup_elem), JI(BPF_JEQ, 0, 0, 1),
-	     LDX(BPF_DW, 0, 0, 12), RET0),
-	CASE("mim_array_inner_const_key", SF, 0, 1, 0, LOOKUP(M_AOM),
-	     JI(BPF_JEQ, 0, 0, 5), MOVR(1, 0), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
-	     CALL(BPF_FUNC_map_lookup_elem), LDX(BPF_DW, 0, 0, 0), RET0),
-	CASE("mim_outer_unchecked", SF, 0, 0, 1, LOOKUP(M_AOM), MOVR(1, 0),
-	     MOVR(2, 10), ALU(BPF_ADD, 2, -4), CALL(BPF_FUNC_map_lookup_elem),
-	     RET0),
-	CASE("mim_outer_deref_unchecked", SF, 0, 0, 1, LOOKUP(M_AOM),
-	     LDX(BPF_W, 0, 0, 0), RET0),
-	CASE("mim_hash_inner_value", SF, 0, 1, 0, LOOKUP(M_HOM),
-	     JI(BPF_JEQ, 0, 0, 8), MOVR(1, 0), MOV(2, 0),
-	     STX(BPF_DW, 10, 2, -16), MOVR(2, 10), ALU(BPF_ADD, 2, -16),
-	     CALL(BPF_FUNC_map_lookup_elem), JI(BPF_JEQ, 0, 0, 1),
-	     LDX(BPF_DW, 0, 0, 0), RET0),
-	CASE("mim_hash_inner_update", SF, 0, 1, 0, LOOKUP(M_HOM),
-	     JI(BPF_JEQ, 0, 0, 8), MOVR(1, 0), MOV(2, 0),
-	     STX(BPF_DW, 10, 2, -16), MOVR(2, 10), ALU(BPF_ADD, 2, -16),
-	     MOVR(3, 2), MOV(4, 0), CALL(BPF_FUNC_map_update_elem), RET0),
-	CASE("mim_hash_inner_short_key", SF, 0, 0, 1, LOOKUP(M_HOM),
-	     JI(BPF_JEQ, 0, 0, 5), MOVR(1, 0), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
-	     CALL(BPF_FUNC_map_lookup_elem), RET0),
-};
+#define NR_CASES vcases_nr
 
 /* ---- loading ---- */
 
 static long maps[2][NR_MAPS];
 
-/*
- * BTF of the lock maps: [1] int, [2] struct bpf_spin_lock { int val; },
- * [3] struct v { int cnt; struct bpf_spin_lock l; int x; }.
- */
+/* The lock maps' BTF (vcase_lock_btf()) on @side: an fd or -errno. */
 static long lock_btf(int side)
 {
-	static const uint32_t types[] = {
-		1,  BTF_KIND_INT << 24,
-		4,  BTF_INT_SIGNED << 24 | 32,
-		5,  BTF_KIND_STRUCT << 24 | 1,
-		4,  19,
-		1,  0,
-		23, BTF_KIND_STRUCT << 24 | 3,
-		12, 25,
-		1,  0,
-		29, 2,
-		32, 31,
-		1,  64,
-	};
-	static const char strs[] = "\0int\0bpf_spin_lock\0val\0v\0cnt\0l\0x";
-	static uint8_t blob[24 + sizeof(types) + sizeof(strs)];
-	uint32_t hdr[6] = { 0x0001eb9f,	   24,		0, sizeof(types),
-			    sizeof(types), sizeof(strs) };
 	union bpf_attr a;
+	uint32_t size;
 
-	memcpy(blob, hdr, 24);
-	memcpy(blob + 24, types, sizeof(types));
-	memcpy(blob + 24 + sizeof(types), strs, sizeof(strs));
 	memset(&a, 0, sizeof(a));
-	a.btf = (uint64_t)(uintptr_t)blob;
-	a.btf_size = sizeof(blob);
+	a.btf = (uint64_t)(uintptr_t)vcase_lock_btf(&size);
+	a.btf_size = size;
 	return side_bpf(side, BPF_BTF_LOAD, &a);
 }
 
 static int create_maps(int side)
 {
-	static const struct {
-		uint32_t t, ks, vs, max, flags;
-		bool btf;
-	} spec[NR_MAPS] = {
-		{ BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0, false },
-		{ BPF_MAP_TYPE_HASH, 8, 8, 16, 0, false },
-		{ BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG, false },
-		{ BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0, false },
-		{ BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, false },
-		{ BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0, true },
-		{ BPF_MAP_TYPE_HASH, 4, 12, 4, 0, true },
-		{ BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, 0, false },
-		{ BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 2, 0, false },
-	};
 	long btf = lock_btf(side);
 
 	if (btf < 0)
@@ -728,21 +62,10 @@ static int create_maps(int side)
 	for (int i = 0; i < NR_MAPS; i++) {
 		union bpf_attr a;
 
-		memset(&a, 0, sizeof(a));
-		a.map_type = spec[i].t;
-		a.key_size = spec[i].ks;
-		a.value_size = spec[i].vs;
-		a.max_entries = spec[i].max;
-		a.map_flags = spec[i].flags;
-		if (spec[i].t == BPF_MAP_TYPE_ARRAY_OF_MAPS)
-			a.inner_map_fd = (uint32_t)maps[side][M_ARR];
-		if (spec[i].t == BPF_MAP_TYPE_HASH_OF_MAPS)
-			a.inner_map_fd = (uint32_t)maps[side][M_HASH];
-		if (spec[i].btf) {
-			a.btf_fd = (uint32_t)btf;
-			a.btf_key_type_id = 1;
-			a.btf_value_type_id = 3;
-		}
+		vcase_map_attr(i, &a, (uint32_t)btf);
+		if (vcase_map_inner(i) >= 0)
+			a.inner_map_fd =
+				(uint32_t)maps[side][vcase_map_inner(i)];
 		maps[side][i] = side_bpf(side, BPF_MAP_CREATE, &a);
 		if (maps[side][i] < 0) {
 			side_close(side, btf);
@@ -834,17 +157,17 @@ static int64_t member_off(uint32_t sid, const char *name, int depth)
 	return -1;
 }
 
-/* btf_fields[k] in this kernel: the offset (or size), or -1. */
+/* vcase_btf_fields[k] in this kernel: the offset (or size), or -1. */
 static int64_t field_off(int k)
 {
 	uint32_t sid =
-		kbpf_btf_find(&vbtf, BTF_KIND_STRUCT, btf_fields[k].type);
+		kbpf_btf_find(&vbtf, BTF_KIND_STRUCT, vcase_btf_fields[k].type);
 
 	if (!sid)
 		return -1;
-	if (!btf_fields[k].member)
+	if (!vcase_btf_fields[k].member)
 		return kbpf_btf_st(&vbtf, kbpf_btf_type(&vbtf, sid));
-	return member_off(sid, btf_fields[k].member, 0);
+	return member_off(sid, vcase_btf_fields[k].member, 0);
 }
 
 /*
@@ -874,13 +197,14 @@ static int resolve_attach(const char *at, struct bpf_insn *insns, uint32_t n,
 		int32_t off = insns[i].off, k;
 		int64_t v;
 
-		if (off < BTF_F(0) - 32 || off >= BTF_F(NR_BTF_F) - 32)
+		if (off < VCASE_BTF_F(0) - 32 ||
+		    off >= VCASE_BTF_F(VCASE_NR_BTF_F) - 32)
 			continue;
-		k = (off - BTF_F(0) + 32) / 64;
+		k = (off - VCASE_BTF_F(0) + 32) / 64;
 		v = field_off(k);
-		if (v < 0 || v + (off - BTF_F(k)) > 32767)
+		if (v < 0 || v + (off - VCASE_BTF_F(k)) > 32767)
 			return -1;
-		insns[i].off = (int16_t)(v + (off - BTF_F(k)));
+		insns[i].off = (int16_t)(v + (off - VCASE_BTF_F(k)));
 	}
 	return 0;
 }
@@ -913,7 +237,7 @@ static long load(int side, const struct vcase *c)
 	union bpf_attr a;
 	long fd;
 
-	uint32_t n = case_len(c);
+	uint32_t n = vcase_len(c);
 
 	memset(&a, 0, sizeof(a));
 	memcpy(insns, c->insns, n * sizeof(insns[0]));
@@ -1002,7 +326,7 @@ KBPF_TEST(
 	if (!vmlinux_btf())
 		kbpf_posix_set_btf(vmlinux, vmlinux_size);
 	for (size_t i = 0; i < NR_CASES; i++) {
-		const struct vcase *c = &cases[i];
+		const struct vcase *c = &vcases[i];
 		char kl[256], bl[256];
 		struct bpf_insn tmp[40];
 		union bpf_attr ta;
@@ -1197,10 +521,10 @@ KBPF_TEST(
 		int err;
 
 		for (size_t j = 0; j < NR_CASES; j++)
-			if (!strcmp(cases[j].name, cb_cases[i].name))
-				c = &cases[j];
+			if (!strcmp(vcases[j].name, cb_cases[i].name))
+				c = &vcases[j];
 		T_ASSERT(c);
-		n = case_len(c);
+		n = vcase_len(c);
 		memcpy(insns, c->insns, n * sizeof(insns[0]));
 		for (uint32_t k = 0; k < n; k++)
 			if (insns[k].code == (BPF_LD | BPF_DW | BPF_IMM) &&
@@ -1250,8 +574,8 @@ static struct kbpf_prog *load_policy(const char *name, uint32_t policy,
 	uint32_t flags;
 
 	for (size_t j = 0; j < NR_CASES; j++)
-		if (!strcmp(cases[j].name, name))
-			c = &cases[j];
+		if (!strcmp(vcases[j].name, name))
+			c = &vcases[j];
 	if (!c)
 		return NULL;
 	kbpf_posix_set_verifier(policy);
@@ -1777,7 +1101,7 @@ KBPF_TEST(
 	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
 	live = kbpf_posix_live_allocs();
 	for (size_t i = 0; i < NR_CASES; i++)
-		side_close(SIDE_KBPF, load(SIDE_KBPF, &cases[i]));
+		side_close(SIDE_KBPF, load(SIDE_KBPF, &vcases[i]));
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	T_EQ(kbpf_posix_live_allocs(), live);
 	for (int m = 0; m < NR_MAPS; m++)
