@@ -150,6 +150,7 @@ int kbpf_v_push_branch(struct venv *env, uint32_t insn)
 	env->stack[env->nr_stack].st = st;
 	env->stack[env->nr_stack].insn = insn;
 	env->stack[env->nr_stack].from = env->insn_idx;
+	env->stack[env->nr_stack].log_pos = env->log->end;
 	env->nr_stack++;
 	return 0;
 }
@@ -1008,6 +1009,8 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 	}
 	if (!size)
 		return 0;
+	if (!helper && (write || !var))
+		kbpf_v_log_scratch_stack(env, lo, hi);
 	if (!helper && !var) {
 		/* for backtracking: this access's slot */
 		env->hist_spi = (int8_t)((lo + V_STACK) / 8);
@@ -1392,6 +1395,11 @@ static int check_ld_imm64(struct venv *env, uint32_t pc)
 		kbpf_v_mark_const(dst, addr);
 		return 0;
 	case BPF_PSEUDO_FUNC:
+		/* Linux needs BTF func_info for callbacks, when it walks one */
+		if (!env->no_btf_ok) {
+			kbpf_vlog_printf(env->log, "missing btf func_info\n");
+			return -KBPF_EINVAL;
+		}
 		mark_ptr(dst, T_FUNC);
 		dst->subprog = (uint32_t)((int64_t)pc + insn->imm + 1);
 		return 0;
@@ -1942,7 +1950,6 @@ static int do_check(struct venv *env)
 		const struct bpf_insn *insn;
 		uint8_t cls, op;
 		uint32_t next;
-		uint64_t log_pos;
 		bool spec;
 
 		if (pc >= env->len) {
@@ -1962,13 +1969,15 @@ static int do_check(struct venv *env)
 			err = kbpf_v_is_state_visited(env, pc);
 			if (err < 0)
 				return err;
-			if (err == 1)
+			if (err == 1) {
+				kbpf_v_log_safe(env, pc);
 				goto path_end;
+			}
 		}
 		/* A speculative path stops where Linux fences it. */
 		if (env->cur->speculative && (env->flags[pc] & VI_NOSPEC))
 			goto path_end;
-		log_pos = env->log->end;
+		kbpf_v_log_insn(env, pc);
 		spec = env->cur->speculative;
 		env->insn_idx = pc;
 		env->hist_spi = -1;
@@ -2038,14 +2047,18 @@ static int do_check(struct venv *env)
 			/*
 			 * Linux 6.17+: an error on a speculative path is not
 			 * a refusal; a barrier (nospec) stops the path here.
+			 * Its line stays until the next branch is popped.
 			 */
-			kbpf_vlog_reset(env->log, log_pos);
 			env->flags[pc] |= VI_NOSPEC;
 			env->alu_state[pc] = 0;
 			goto path_end;
 		}
 		if (err)
 			return err;
+		kbpf_v_log_insn_done(env, insn);
+		if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_JA &&
+		    op != BPF_CALL && op != BPF_EXIT && kbpf_v_log_on(env))
+			kbpf_v_log_insn_state(env, pc);
 		record_history(env, pc);
 		/* Linux's nospec_result: the barrier after the write. */
 		if (spec && (env->flags[pc] & VI_NOSPEC_RESULT))
@@ -2056,25 +2069,19 @@ path_end:
 		kbpf_v_path_done(env, env->cur);
 		kbpf_v_state_free(env, env->cur);
 		env->cur = NULL;
+		kbpf_v_log_scratch_all(env);
 		if (!env->nr_stack)
 			return 0;
 		env->nr_stack--;
+		/* Linux's pop_stack(): level 1 keeps only the failing path */
+		if (!(env->log->level & KBPF_LOG_LEVEL2))
+			kbpf_vlog_reset(env->log,
+					env->stack[env->nr_stack].log_pos);
+		env->print_state = true;
 		env->cur = env->stack[env->nr_stack].st;
 		pc = env->stack[env->nr_stack].insn;
 		env->prev_idx = env->stack[env->nr_stack].from;
 	}
-}
-
-/* Linux needs BTF func_info for callbacks; kbpf loads take none. */
-static int check_func_info(struct venv *env)
-{
-	for (uint32_t i = 0; i < env->len; i++)
-		if (env->insns[i].code == (BPF_LD | BPF_DW | BPF_IMM) &&
-		    env->insns[i].src_reg == BPF_PSEUDO_FUNC) {
-			kbpf_vlog_printf(env->log, "missing btf func_info\n");
-			return -KBPF_EINVAL;
-		}
-	return 0;
 }
 
 int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
@@ -2093,6 +2100,7 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	env->insns = prog->orig_insns;
 	env->rel = prog->insns;
 	env->len = n;
+	env->no_btf_ok = no_btf_ok;
 	env->allow_ptr_leaks = !!(prog->priv & KBPF_PRIV_PERFMON);
 	env->bpf_capable = !!(prog->priv & KBPF_PRIV_BPF);
 	env->ctx_size = ctx_size_of(prog);
@@ -2106,12 +2114,16 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	if (env->explored && env->nr_explored && env->flags && env->live &&
 	    env->alu_state && env->alu_limit)
 		err = init_state(env);
-	if (!err && !no_btf_ok)
-		err = check_func_info(env);
 	if (!err) {
 		mark_prune_points(env);
 		kbpf_v_compute_liveness(env);
+		kbpf_v_log_live(env);
+		/* the first line has the whole initial state */
+		kbpf_v_log_scratch_all(env);
 		err = do_check(env);
+		/* level 1: a proven program's trace is dropped (Linux) */
+		if (!err && !(log->level & KBPF_LOG_LEVEL2))
+			kbpf_vlog_reset(log, 0);
 	}
 	print_stats(env);
 	*processed = env->insn_processed;

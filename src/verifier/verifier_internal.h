@@ -180,6 +180,7 @@ struct vbranch {
 	struct vstate *st;
 	uint32_t insn;
 	uint32_t from; /* the instruction that pushed it */
+	uint64_t log_pos; /* the log's end when it was pushed */
 };
 
 /* Registers (per frame) and stack slots (per frame) being backtracked. */
@@ -234,11 +235,23 @@ struct venv {
 	uint32_t total_states, cur_states, peak_states, max_states_per_insn;
 	uint32_t id_gen;
 	bool allow_ptr_leaks; /* perfmon_capable(): pointer leaks allowed */
+	bool no_btf_ok; /* callbacks without BTF func_info (kbpf_verify()) */
 	bool bpf_capable;
 	uint32_t ctx_size;
 	uint32_t idmap_n;
 	uint32_t fake_id; /* ids for unlinked scalars in a comparison */
 	uint32_t idmap[2 * 128];
+	/*
+	 * The trace at log levels 1 and 2 (log.c): registers and stack slots
+	 * (by Linux's index, fp-8 is 0) touched since the last state print,
+	 * a popped branch's state still to print, and where the last
+	 * instruction's line starts and how long it is.
+	 */
+	uint16_t scratched_regs;
+	uint64_t scratched_stack;
+	bool print_state;
+	uint64_t prev_log_pos;
+	uint32_t prev_insn_print_pos;
 };
 
 #define CUR_FRAME(env) ((env)->cur->frames[(env)->cur->curframe])
@@ -296,6 +309,24 @@ void kbpf_v_free_explored(struct venv *env);
  * @insn on @st's path becomes unknown, so the iteration converges.
  */
 void kbpf_v_widen(struct venv *env, struct vstate *st, uint32_t insn);
+
+/* log.c: the trace of the walk at log levels 1 and 2 (Linux's format) */
+bool kbpf_v_log_on(const struct venv *env);
+/* Before instruction @pc: the state it left if touched, then its line. */
+void kbpf_v_log_insn(struct venv *env, uint32_t pc);
+/* After instruction @insn was checked: the registers it touched. */
+void kbpf_v_log_insn_done(struct venv *env, const struct bpf_insn *insn);
+/* The state touched since the last print, after line @pc or as "pc:". */
+void kbpf_v_log_insn_state(struct venv *env, uint32_t pc);
+/* The current frame of @st: every register and slot (@all) or those touched. */
+void kbpf_v_log_state(struct venv *env, const struct vstate *st, bool all);
+/* Level 2: the registers live before each instruction (Linux's table). */
+void kbpf_v_log_live(struct venv *env);
+/* A path stopped at @pc by an explored state. */
+void kbpf_v_log_safe(struct venv *env, uint32_t pc);
+void kbpf_v_log_scratch_all(struct venv *env);
+/* The stack bytes [@lo, @hi) below r10 were accessed. */
+void kbpf_v_log_scratch_stack(struct venv *env, int64_t lo, int64_t hi);
 
 /* call.c */
 int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc);

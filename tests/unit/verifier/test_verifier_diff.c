@@ -30,6 +30,7 @@
 #include "core/prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
+#include "vlog_cmp.h"
 
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -614,6 +615,7 @@ static int unpriv(bool drop)
 }
 
 static char logs[2][65536];
+static uint32_t load_level = 1; /* log_level of load() */
 
 static long load(int side, const struct vcase *c)
 {
@@ -634,7 +636,7 @@ static long load(int side, const struct vcase *c)
 	a.insn_cnt = n;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.license = (uint64_t)(uintptr_t) "GPL";
-	a.log_level = 1;
+	a.log_level = load_level;
 	a.log_size = sizeof(logs[side]);
 	a.log_buf = (uint64_t)(uintptr_t)logs[side];
 	logs[side][0] = 0;
@@ -747,6 +749,53 @@ KBPF_TEST(
 	       "%zu (%u of %u refusals); %u accepted ran checked\n",
 	       NR_CASES, nsafe, nunsafe, agree, errno_same, same, NR_CASES,
 	       same_refused, refused, ran);
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < NR_MAPS; m++)
+			side_close(s, maps[s][m]);
+	T_EQ(fails, 0);
+}
+
+KBPF_TEST(
+	verifier_log_levels,
+	"the table's programs loaded at log levels 1 and 2 on the kernel and on kbpf: the instruction lines of the trace (the failing path at level 1, every path at level 2) are the kernel's, line for line, for every program at level 1; identical instruction lines, whole logs and state parts are counted at both levels (KBPF_VLOG_SHOW=1 prints the logs that differ, KBPF_VLOG_CASE=name one case)")
+{
+	const char *show = getenv("KBPF_VLOG_SHOW");
+	const char *only = getenv("KBPF_VLOG_CASE");
+	struct vlc_stats st[2];
+	int fails = 0;
+
+	NEED_KERNEL();
+	memset(st, 0, sizeof(st));
+	for (int s = 0; s < 2; s++)
+		if (create_maps(s))
+			T_FAIL("creating maps on side %d", s);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (uint32_t lvl = 1; lvl <= 2; lvl++) {
+		load_level = lvl;
+		for (size_t i = 0; i < NR_CASES; i++) {
+			const struct vcase *c = &cases[i];
+			long k, b;
+			bool same;
+
+			if (only && strcmp(only, c->name))
+				continue;
+			k = load(SIDE_KERNEL, c);
+			b = load(SIDE_KBPF, c);
+			same = vlc_compare(&st[lvl - 1], logs[0], logs[1],
+					   show || only, c->name);
+			if (lvl == 1 && !same) {
+				printf("%s: level 1 instruction lines differ\n",
+				       c->name);
+				fails++;
+			}
+			side_close(SIDE_KERNEL, k);
+			side_close(SIDE_KBPF, b);
+		}
+	}
+	load_level = 1;
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	vlc_print(&st[0], "verifier log level 1");
+	vlc_print(&st[1], "verifier log level 2");
 	for (int s = 0; s < 2; s++)
 		for (int m = 0; m < NR_MAPS; m++)
 			side_close(s, maps[s][m]);
