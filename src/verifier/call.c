@@ -793,6 +793,7 @@ int kbpf_v_check_pseudo_call(struct venv *env, uint32_t *pc)
 	for (int i = 1; i <= 5; i++)
 		f->regs[i] = caller[i];
 	*pc = (uint32_t)((int64_t)call_pc + insn->imm + 1);
+	kbpf_v_log_call(env, false, 0);
 	return 0;
 }
 
@@ -894,6 +895,7 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 			 * the new one (kbpf_v_is_state_visited()).
 			 */
 			*pc = f->callsite;
+			kbpf_v_log_call(env, true, *pc);
 			kbpf_v_frame_free(env, f);
 			st->frames[st->curframe--] = NULL;
 			if (++caller->cb_iter > V_CB_EXACT)
@@ -912,6 +914,7 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 		for (int i = 1; i <= 5; i++)
 			kbpf_v_mark_not_init(&caller->regs[i]);
 		*pc = f->callsite + 1;
+		kbpf_v_log_call(env, true, *pc);
 		kbpf_v_frame_free(env, f);
 		st->frames[st->curframe--] = NULL;
 		return 0;

@@ -230,20 +230,22 @@ static void tx_reg(struct vtext *t, const struct vreg *r, uint32_t frameno)
  * stack slots, all of them or those scratched since the last print, and
  * the references held; ends the line.
  */
-void kbpf_v_log_state(struct venv *env, const struct vstate *st, bool all)
+/* Frame @frameno of @st; registers in @skip are not printed. */
+static void log_frame(struct venv *env, const struct vstate *st,
+		      uint32_t frameno, bool all, uint16_t skip)
 {
-	const struct vframe *f = st->frames[st->curframe];
+	const struct vframe *f = st->frames[frameno];
 	struct vtext t = { .n = 0 };
 
-	if (st->curframe)
-		tx_fmt(&t, " frame%u:", st->curframe);
+	if (frameno)
+		tx_fmt(&t, " frame%u:", frameno);
 	for (uint32_t i = 0; i < 11; i++) {
-		if (f->regs[i].type == T_NOT_INIT)
+		if (f->regs[i].type == T_NOT_INIT || (skip & (1u << i)))
 			continue;
 		if (!all && !(env->scratched_regs & (1u << i)))
 			continue;
 		tx_fmt(&t, " R%u=", i);
-		tx_reg(&t, &f->regs[i], st->curframe);
+		tx_reg(&t, &f->regs[i], frameno);
 		tx_flush(env, &t);
 	}
 	for (uint32_t spi = 0; spi < f->allocated / 8; spi++) {
@@ -271,7 +273,7 @@ void kbpf_v_log_state(struct venv *env, const struct vstate *st, bool all)
 				;
 			types[j] = 0;
 			tx_str(&t, types);
-			tx_reg(&t, &f->spill[(base - 7) / 8], st->curframe);
+			tx_reg(&t, &f->spill[(base - 7) / 8], frameno);
 		} else {
 			tx_str(&t, types);
 		}
@@ -289,6 +291,45 @@ void kbpf_v_log_state(struct venv *env, const struct vstate *st, bool all)
 	if (!all) {
 		env->scratched_regs = 0;
 		env->scratched_stack = 0;
+	}
+}
+
+void kbpf_v_log_frame(struct venv *env, const struct vstate *st,
+		      uint32_t frameno, bool all)
+{
+	log_frame(env, st, frameno, all, 0);
+}
+
+void kbpf_v_log_state(struct venv *env, const struct vstate *st, bool all)
+{
+	kbpf_v_log_frame(env, st, st->curframe, all);
+}
+
+void kbpf_v_log_call(struct venv *env, bool ret, uint32_t to)
+{
+	const struct vstate *st = env->cur;
+
+	if (!kbpf_v_log_on(env))
+		return;
+	if (ret)
+		kbpf_vlog_printf(env->log, "returning from callee:\n");
+	else
+		kbpf_vlog_printf(env->log, "caller:\n");
+	/* the caller's r0-r5 are clobbered by the call (Linux clears them) */
+	log_frame(env, st, ret ? st->curframe : st->curframe - 1, true,
+		  ret ? 0 : 0x3f);
+	if (ret)
+		kbpf_vlog_printf(env->log, "to caller at %u:\n", to);
+	else
+		kbpf_vlog_printf(env->log, "callee:\n");
+	kbpf_v_log_frame(env, st, ret ? st->curframe - 1 : st->curframe, true);
+	if (ret) {
+		/* Linux's do_print_state after a return: "from X to Y:" */
+		env->scratched_regs = 0;
+		env->scratched_stack = 0;
+		env->print_state = true;
+	} else {
+		kbpf_v_log_scratch_all(env);
 	}
 }
 
@@ -346,11 +387,11 @@ static void scratch_insn_regs(struct venv *env, const struct bpf_insn *insn)
 		break;
 	case BPF_JMP:
 	case BPF_JMP32:
-		if (op == BPF_CALL)
+		if (op == BPF_CALL && (env->flags[env->insn_idx] & VI_FORCE))
+			m = 0x7ff; /* a callback's call: the whole state */
+		else if (op == BPF_CALL)
 			m = 0x3f;
-		else if (op == BPF_EXIT)
-			m = 1u;
-		else if (op != BPF_JA) {
+		else if (op != BPF_JA && op != BPF_EXIT) {
 			m = 1u << insn->dst_reg;
 			if (BPF_SRC(insn->code) == BPF_X)
 				m |= 1u << insn->src_reg;
@@ -358,6 +399,8 @@ static void scratch_insn_regs(struct venv *env, const struct bpf_insn *insn)
 		break;
 	}
 	env->scratched_regs |= m & 0x7ff;
+	if (m == 0x7ff)
+		env->scratched_stack = UINT64_MAX;
 }
 
 void kbpf_v_log_insn_state(struct venv *env, uint32_t pc)

@@ -1009,7 +1009,7 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 	}
 	if (!size)
 		return 0;
-	if (!helper && (write || !var))
+	if (!helper)
 		kbpf_v_log_scratch_stack(env, lo, hi);
 	if (!helper && !var) {
 		/* for backtracking: this access's slot */
@@ -1029,7 +1029,14 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 
 		if (!var && size == 8 && !(lo & 7) && v &&
 		    v->type != T_NOT_INIT) {
-			/* A spill: the register as it is. */
+			/*
+			 * A spill: the register as it is. As in Linux, an
+			 * unknown scalar spilled by a loader with CAP_BPF gets
+			 * an id first, so the register and the slot are linked.
+			 */
+			if (v->type == T_SCALAR && !v->id &&
+			    !kbpf_scalar_is_const(&v->s) && env->bpf_capable)
+				CUR_REGS(env)[value_regno].id = ++env->id_gen;
 			for (uint32_t k = 0; k < 8; k++)
 				f->slot[slot * 8 + k] = SLOT_SPILL;
 			f->spill[slot] = *v;

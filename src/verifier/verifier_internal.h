@@ -318,8 +318,17 @@ void kbpf_v_log_insn(struct venv *env, uint32_t pc);
 void kbpf_v_log_insn_done(struct venv *env, const struct bpf_insn *insn);
 /* The state touched since the last print, after line @pc or as "pc:". */
 void kbpf_v_log_insn_state(struct venv *env, uint32_t pc);
-/* The current frame of @st: every register and slot (@all) or those touched. */
+/* Frame @frameno of @st: every register and slot (@all) or those touched. */
+void kbpf_v_log_frame(struct venv *env, const struct vstate *st,
+		      uint32_t frameno, bool all);
 void kbpf_v_log_state(struct venv *env, const struct vstate *st, bool all);
+/*
+ * A bpf-to-bpf call (@ret false: "caller:", "callee:" and their frames,
+ * the callee's frame current) or a return from a callee to instruction
+ * @to (@ret true: "returning from callee:", "to caller at @to:", the
+ * callee's frame still current).
+ */
+void kbpf_v_log_call(struct venv *env, bool ret, uint32_t to);
 /* Level 2: the registers live before each instruction (Linux's table). */
 void kbpf_v_log_live(struct venv *env);
 /* A path stopped at @pc by an explored state. */

@@ -50,6 +50,7 @@
 #include "core/prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
+#include "vlog_cmp.h"
 
 #define MOV(d, i) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 #define MOVR(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
@@ -75,6 +76,7 @@ enum { M_ARR, M_HASH, M_RB, NR_MAPS };
 
 static long maps[2][NR_MAPS];
 static char logs[2][65536];
+static uint32_t load_level = 1; /* log_level of load() */
 
 #define MAX_INSNS 1024
 #define MAX_SUBS 16
@@ -791,7 +793,7 @@ static long load(int side, const struct gen *g, bool up,
 	a.license = (uint64_t)(uintptr_t) "GPL";
 	a.log_level = getenv("KBPF_VLEVEL") ?
 			      (uint32_t)atoi(getenv("KBPF_VLEVEL")) :
-			      1;
+			      load_level;
 	a.log_size = sizeof(logs[side]);
 	a.log_buf = (uint64_t)(uintptr_t)logs[side];
 	logs[side][0] = 0;
@@ -1075,6 +1077,77 @@ KBPF_TEST(
 	free(g);
 	T_EQ(unsound, 0);
 	T_EQ(faults, 0);
+}
+
+KBPF_TEST(
+	verifier_generated_logs,
+	"the generator's programs (KBPF_VGEN_LOG programs, default 300, the same stream as verifier_generated) loaded at log levels 1 and 2 on the kernel and on kbpf: where both refuse with the same line after the same number of processed instructions, the level-1 instruction lines (the failing path) are the kernel's, line for line; identical instruction lines, whole logs and state parts are counted for every program at both levels (KBPF_VLOG_SHOW=1 prints the logs that differ)")
+{
+	const char *env = getenv("KBPF_VGEN_LOG");
+	int total = env ? atoi(env) : 300;
+	uint64_t st = kbpf_test_seed() * 1000003;
+	struct vlc_stats vs[2], same_path;
+	unsigned fails = 0;
+	struct gen *g = malloc(sizeof(*g));
+
+	NEED_KERNEL();
+	T_ASSERT(g);
+	memset(vs, 0, sizeof(vs));
+	memset(&same_path, 0, sizeof(same_path));
+	for (int s = 0; s < 2; s++)
+		if (create_maps(s))
+			T_FAIL("creating maps on side %d", s);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (int i = 0; i < total; i++) {
+		uint32_t r = rn(&st, 10);
+		uint32_t type = r < 4 ? SF : r < 7 ? XDP : KP;
+		bool unsafe = rn(&st, 2);
+		bool up;
+
+		gen_prog(&st, g, type, unsafe);
+		up = type == SF && !g->has_cb && !rn(&st, 4);
+		for (uint32_t lvl = 1; lvl <= 2; lvl++) {
+			struct kbpf_prog *prog, *kprog;
+			char kl[256], bl[256], name[32];
+			long k, b;
+			bool same;
+
+			load_level = lvl;
+			k = load(SIDE_KERNEL, g, up, &kprog);
+			b = load(SIDE_KBPF, g, up, &prog);
+			snprintf(name, sizeof(name), "#%d level %u", i, lvl);
+			same = vlc_compare(&vs[lvl - 1], logs[0], logs[1],
+					   getenv("KBPF_VLOG_SHOW"), name);
+			why_line(logs[0], kl, sizeof(kl));
+			why_line(logs[1], bl, sizeof(bl));
+			if (lvl == 1 && k < 0 && b < 0 && !strcmp(kl, bl) &&
+			    processed_of(logs[0]) == processed_of(logs[1])) {
+				same_path.logs++;
+				same_path.insn_same += same;
+				if (!same) {
+					fails++;
+					printf("#%d: same refusal and count, "
+					       "level 1 instruction lines "
+					       "differ\n",
+					       i);
+				}
+			}
+			side_close(SIDE_KERNEL, k);
+			side_close(SIDE_KBPF, b);
+		}
+	}
+	load_level = 1;
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	vlc_print(&vs[0], "generated, log level 1");
+	vlc_print(&vs[1], "generated, log level 2");
+	printf("generated, refused by both with the same line and count: %u, "
+	       "level 1 instruction lines identical in %u\n",
+	       same_path.logs, same_path.insn_same);
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < NR_MAPS; m++)
+			side_close(s, maps[s][m]);
+	free(g);
+	T_EQ(fails, 0);
 }
 
 /*
