@@ -753,6 +753,7 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			kbpf_scalar_const(&f->regs[2].s, 0);
 			f->regs[3].type = T_MAP_VALUE;
 			f->regs[3].map = map;
+			f->regs[3].id = ++env->id_gen; /* as Linux numbers it */
 			kbpf_scalar_const(&f->regs[3].s, 0);
 			f->regs[4] = caller_ctx;
 		} else if (id == BPF_FUNC_user_ringbuf_drain) {

@@ -1009,8 +1009,9 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 	}
 	if (!size)
 		return 0;
+	/* the log shows the slots written, or the first one read */
 	if (!helper)
-		kbpf_v_log_scratch_stack(env, lo, hi);
+		kbpf_v_log_scratch_stack(env, lo, write || !var ? hi : lo + 1);
 	if (!helper && !var) {
 		/* for backtracking: this access's slot */
 		env->hist_spi = (int8_t)((lo + V_STACK) / 8);
