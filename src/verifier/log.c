@@ -258,15 +258,38 @@ static void log_frame(struct venv *env, const struct vstate *st,
 		if (!all && !(env->scratched_stack & (1ull << spi)))
 			continue;
 		for (j = 0; j < 8; j++) {
-			static const char ch[] = { '?', 'r', 'm', '0' };
+			static const char ch[] = { '?', 'r', 'm', '0', 'd' };
 			uint8_t b = f->slot[base - j];
 
 			valid |= b != SLOT_INVALID;
-			types[j] = ch[b & 3];
+			types[j] = b < sizeof(ch) ? ch[b] : '?';
 		}
 		types[8] = 0;
 		if (!valid)
 			continue;
+		if (f->slot[base - 7] == SLOT_DYNPTR && spi + 1 < 64) {
+			/* the dynptr, by its first (lower) slot */
+			const struct vreg *d;
+			const char *sep = "";
+
+			spi++;
+			d = &f->spill[(V_STACK - 8 * (spi + 1)) / 8];
+			tx_fmt(&t, " fp%d=dynptr_%s(", -(int)(8 * (spi + 1)),
+			       d->range == 2 ? "ringbuf" : "local");
+			if (d->id) {
+				tx_fmt(&t, "id=%u", d->id);
+				sep = ",";
+			}
+			if (d->ref_obj_id) {
+				tx_fmt(&t, "%sref_id=%u", sep, d->ref_obj_id);
+				sep = ",";
+			}
+			if (d->id) /* Linux's dynptr_id: the same number */
+				tx_fmt(&t, "%sdynptr_id=%u", sep, d->id);
+			tx_str(&t, ")");
+			tx_flush(env, &t);
+			continue;
+		}
 		tx_fmt(&t, " fp%d=", -(int)(8 * (spi + 1)));
 		if (f->slot[base - 7] == SLOT_SPILL) {
 			for (j = 0; j < 8 && types[j] != 'r'; j++)

@@ -199,6 +199,13 @@ static bool stacksafe(struct venv *env, const struct vframe *o,
 		if (os == SLOT_SPILL && (i % 8) == 0 &&
 		    !regsafe(env, &o->spill[i / 8], &c->spill[i / 8], exact))
 			return false;
+		/* dynptrs: the same kind, start and references */
+		if (os == SLOT_DYNPTR && (i % 8) == 0 &&
+		    (o->spill[i / 8].flags != c->spill[i / 8].flags ||
+		     o->spill[i / 8].range != c->spill[i / 8].range ||
+		     !check_ids(env, o->spill[i / 8].ref_obj_id,
+				c->spill[i / 8].ref_obj_id)))
+			return false;
 	}
 	return true;
 }

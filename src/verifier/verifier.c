@@ -1019,6 +1019,10 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 	}
 	if (write) {
 		uint32_t depth = (uint32_t)((-lo + 7) & ~7ll);
+		int derr = kbpf_v_dynptr_stack_write(env, f, lo, hi, helper);
+
+		if (derr)
+			return derr;
 
 		if (depth > f->allocated)
 			f->allocated = depth;
@@ -1148,7 +1152,7 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 			all_zero = false;
 			if (st == SLOT_MISC)
 				continue;
-			if (env->allow_ptr_leaks)
+			if (env->allow_ptr_leaks && st == SLOT_INVALID)
 				continue; /* allow_uninit_stack, as root */
 			if (var)
 				kbpf_vlog_printf(
@@ -1312,16 +1316,19 @@ static int check_store(struct venv *env, const struct bpf_insn *insn)
 	if (value_regno < 0) {
 		/*
 		 * BPF_ST: store an immediate. Model it as a register holding
-		 * it (r11 does not exist: use a scratch copy of r0's slot).
+		 * it (r11 does not exist: use a scratch copy of r0's slot, or
+		 * of r1's when r0 is the destination).
 		 */
-		saved = regs[0];
-		kbpf_v_mark_const(&regs[0], (uint64_t)(int64_t)insn->imm);
+		int tmp = insn->dst_reg ? 0 : 1;
+
+		saved = regs[tmp];
+		kbpf_v_mark_const(&regs[tmp], (uint64_t)(int64_t)insn->imm);
 		if (size < 8)
-			kbpf_scalar_cast(&regs[0].s, (uint8_t)size);
+			kbpf_scalar_cast(&regs[tmp].s, (uint8_t)size);
 		err = kbpf_v_check_mem(env, insn->dst_reg, insn->off, size,
-				       true, 0, NULL, false, false);
+				       true, tmp, NULL, false, false);
 		regs = CUR_REGS(env);
-		regs[0] = saved;
+		regs[tmp] = saved;
 		return err;
 	}
 	return kbpf_v_check_mem(env, insn->dst_reg, insn->off, size, true,
@@ -1524,7 +1531,8 @@ static void mark_null(struct vstate *st, uint32_t id, bool is_null)
 	FOR_EACH_REG(st, r, {
 		if (kbpf_v_is_ptr(r) && (r->flags & VF_NULL) && r->id == id) {
 			if (is_null) {
-				if (r->ref_obj_id)
+				/* a record, not a slice of a dynptr's one */
+				if (r->ref_obj_id && r->ref_obj_id == id)
 					ref = r->ref_obj_id;
 				kbpf_v_mark_const(r, 0);
 			} else {

@@ -59,6 +59,8 @@ enum vtype {
 #define VF_NULL 0x1u /* _or_null: must be compared with 0 first */
 #define VF_RINGBUF 0x2u /* T_MEM: a ring buffer record */
 #define VF_RDONLY 0x4u /* T_MEM: read-only */
+#define VF_DYN_FIRST \
+	0x8u /* a dynptr's spill entry: its first slot (dynptr.c) */
 
 /**
  * struct vreg - what the verifier knows of one register (or spilled slot).
@@ -76,7 +78,8 @@ enum vtype {
  *           marks, from backtracking).
  * @range: T_PKT/T_PKT_META: bytes past the pointer proven in the packet;
  *         T_MEM: the memory's size.
- * @subprog: T_FUNC: the first instruction of the function.
+ * @subprog: T_FUNC: the first instruction of the function; T_MEM from
+ *           bpf_dynptr_data: the id of its dynptr (dies with it).
  * @map: T_MAP_PTR, T_MAP_VALUE, T_MAP_KEY: the map.
  * @s: a scalar's value, or a pointer's variable offset.
  */
@@ -94,8 +97,12 @@ struct vreg {
 	struct kbpf_scalar s;
 };
 
-/* States of one stack byte. */
-enum { SLOT_INVALID = 0, SLOT_SPILL, SLOT_MISC, SLOT_ZERO };
+/*
+ * States of one stack byte. SLOT_DYNPTR: part of a struct bpf_dynptr a
+ * helper built (dynptr.c; what is known of it is in the spill entries of
+ * its two slots).
+ */
+enum { SLOT_INVALID = 0, SLOT_SPILL, SLOT_MISC, SLOT_ZERO, SLOT_DYNPTR };
 
 /**
  * struct vframe - one function's frame.
@@ -336,6 +343,33 @@ void kbpf_v_log_safe(struct venv *env, uint32_t pc);
 void kbpf_v_log_scratch_all(struct venv *env);
 /* The stack bytes [@lo, @hi) below r10 were accessed. */
 void kbpf_v_log_scratch_stack(struct venv *env, int64_t lo, int64_t hi);
+
+/* dynptr.c: struct bpf_dynptr stack slots and their references */
+struct vdyn_meta {
+	int slot; /* the dynptr's first slot, or -1: none */
+	uint8_t frameno;
+	bool release; /* the helper releases it */
+	uint32_t id; /* the dynptr's id (its slices carry it) */
+	uint32_t ref; /* its reference, or 0 */
+};
+/*
+ * Helper argument @regno of kind ARG_PTR_TO_DYNPTR (@rdonly: the helper
+ * does not change the dynptr) of helper @helper_id: Linux's checks; a
+ * helper that builds one (from_mem, ringbuf_reserve_dynptr) builds it
+ * here, taking a reference for a ring buffer dynptr. @dm receives the
+ * dynptr used (release and slices). 0 or -errno with Linux's line.
+ */
+int kbpf_v_dynptr_arg(struct venv *env, uint32_t regno, uint32_t helper_id,
+		      bool rdonly, struct vdyn_meta *dm);
+/* After the arguments: release the dynptr @dm names, and its slices. */
+void kbpf_v_dynptr_release(struct venv *env, const struct vdyn_meta *dm);
+/*
+ * The stack bytes [@lo, @hi) below r10 of @f are about to be written by
+ * an instruction (a dynptr there is destroyed, or "cannot overwrite
+ * referenced dynptr") or by a helper (refused over a dynptr).
+ */
+int kbpf_v_dynptr_stack_write(struct venv *env, struct vframe *f, int64_t lo,
+			      int64_t hi, bool helper);
 
 /* call.c */
 int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc);
