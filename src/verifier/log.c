@@ -364,6 +364,8 @@ void kbpf_v_log_scratch_all(struct venv *env)
 
 void kbpf_v_log_scratch_stack(struct venv *env, int64_t lo, int64_t hi)
 {
+	if (!kbpf_v_log_on(env))
+		return;
 	for (int64_t o = lo; o < hi; o++) {
 		int64_t spi = (-o - 1) / 8;
 
