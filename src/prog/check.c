@@ -787,9 +787,11 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 	 * BPF_LOG_LEVEL2 each instruction checked, in the verifier's syntax
 	 * (without register states: kbpf tracks none); at BPF_LOG_STATS the
 	 * time the check took. A log too small for it gives -ENOSPC, as the
-	 * kernel's does for the same level and size on small programs.
+	 * kernel's does for the same level and size on small programs. With
+	 * the verifier on, its trace says more (src/verifier/log.c).
 	 */
-	if (log->level & KBPF_LOG_LEVEL2) {
+	if ((log->level & KBPF_LOG_LEVEL2) &&
+	    h->verifier == KBPF_VERIFIER_OFF) {
 		char text[128];
 		uint32_t i;
 		int n;

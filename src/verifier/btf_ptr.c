@@ -734,7 +734,8 @@ int kbpf_v_btf_access(struct venv *env, uint32_t regno, int32_t off,
 	const struct kbpf_btf_view *b;
 	const char *tn, *field = NULL;
 	uint32_t next = 0;
-	uint8_t fl = 0, rf = r->flags;
+	uint8_t fl = 0;
+	uint16_t rf = r->flags;
 	char tb[48];
 	int err, res;
 

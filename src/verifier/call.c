@@ -30,6 +30,7 @@ struct call_meta {
 	bool is_const[6];
 	bool key_known; /* the key is a constant on the stack */
 	uint64_t key;
+	struct vdyn_meta dyn; /* the dynptr argument (dynptr.c) */
 };
 
 /*
@@ -436,13 +437,9 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 		return 0;
 	case KBPF_ARG_PTR_TO_DYNPTR:
 	case KBPF_ARG_PTR_TO_DYNPTR_RDONLY:
-		if (r->type == T_DYNPTR &&
-		    kind == KBPF_ARG_PTR_TO_DYNPTR_RDONLY)
-			return 0;
-		if (r->type != T_STACK)
-			return type_error(env, regno, "fp");
-		return helper_mem(env, regno, 16,
-				  kind == KBPF_ARG_PTR_TO_DYNPTR, false);
+		return kbpf_v_dynptr_arg(env, regno, id,
+					 kind == KBPF_ARG_PTR_TO_DYNPTR_RDONLY,
+					 &m->dyn);
 	case KBPF_ARG_PTR_TO_LONG:
 		if (!is_mem_type(r))
 			return type_error(env, regno, MEM_TYPES);
@@ -679,6 +676,7 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	memset(&m, 0, sizeof(m));
 	m.mem_regno = -1;
 	m.func_regno = -1;
+	m.dyn.slot = -1;
 	/*
 	 * Linux's bpf_trace_printk declares two arguments (the rest are
 	 * "don't care": bpf_printk with fewer values leaves them unset);
@@ -704,10 +702,22 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		kbpf_vlog_printf(env->log, "write into map forbidden\n");
 		return -KBPF_EACCES;
 	}
+	if (id == BPF_FUNC_dynptr_from_mem &&
+	    CUR_REGS(env)[1].type != T_MAP_VALUE) {
+		char buf[32];
+
+		kbpf_vlog_printf(
+			env->log,
+			"Unsupported reg type %s for bpf_dynptr_from_mem data\n",
+			kbpf_v_type_str(&CUR_REGS(env)[1], buf, sizeof(buf)));
+		return -KBPF_EACCES;
+	}
 	if (id == BPF_FUNC_tail_call && env->cur->nr_refs)
 		return ref_leak(env, "tail_call");
 	if (m.release_ref)
 		release_ref(env, m.release_ref);
+	if (m.dyn.slot >= 0 && m.dyn.release)
+		kbpf_v_dynptr_release(env, &m.dyn);
 	regs = CUR_REGS(env);
 	caller_ctx = regs[3];
 	/* r0 from the result kind (computed before r1-r5 go). */
@@ -727,9 +737,14 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		     m.map->map_type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
 		    m.key < m.map->max_entries) {
 			r0.flags = 0;
-			/* As Linux: a value with a lock keeps an identity. */
-			if (!kbpf_map_has_spin_lock(m.map))
+			/*
+			 * As Linux: a value with a lock keeps an identity;
+			 * another needs none, and takes no number.
+			 */
+			if (!kbpf_map_has_spin_lock(m.map)) {
 				r0.id = 0;
+				env->id_gen--;
+			}
 		}
 		r0.type = T_MAP_VALUE;
 		r0.map = m.map;
@@ -764,6 +779,11 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		r0.flags = VF_NULL;
 		r0.range = (uint32_t)m.const_arg[sreg];
 		r0.id = ++env->id_gen;
+		if (id == BPF_FUNC_dynptr_data && m.dyn.slot >= 0) {
+			/* a slice: dies with its dynptr and its reference */
+			r0.subprog = m.dyn.id;
+			r0.ref_obj_id = m.dyn.ref;
+		}
 		if (id == BPF_FUNC_ringbuf_reserve) {
 			struct vstate *st = env->cur;
 
@@ -808,6 +828,7 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			kbpf_scalar_const(&f->regs[2].s, 0);
 			f->regs[3].type = T_MAP_VALUE;
 			f->regs[3].map = map;
+			f->regs[3].id = ++env->id_gen; /* as Linux numbers it */
 			kbpf_scalar_const(&f->regs[3].s, 0);
 			f->regs[4] = caller_ctx;
 		} else if (id == BPF_FUNC_user_ringbuf_drain) {
@@ -854,6 +875,7 @@ int kbpf_v_check_pseudo_call(struct venv *env, uint32_t *pc)
 	for (int i = 1; i <= 5; i++)
 		f->regs[i] = caller[i];
 	*pc = (uint32_t)((int64_t)call_pc + insn->imm + 1);
+	kbpf_v_log_call(env, false, 0);
 	return 0;
 }
 
@@ -955,6 +977,7 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 			 * the new one (kbpf_v_is_state_visited()).
 			 */
 			*pc = f->callsite;
+			kbpf_v_log_call(env, true, *pc);
 			kbpf_v_frame_free(env, f);
 			st->frames[st->curframe--] = NULL;
 			if (++caller->cb_iter > V_CB_EXACT)
@@ -973,6 +996,7 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 		for (int i = 1; i <= 5; i++)
 			kbpf_v_mark_not_init(&caller->regs[i]);
 		*pc = f->callsite + 1;
+		kbpf_v_log_call(env, true, *pc);
 		kbpf_v_frame_free(env, f);
 		st->frames[st->curframe--] = NULL;
 		return 0;

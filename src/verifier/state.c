@@ -179,8 +179,8 @@ static bool regsafe(struct venv *env, const struct vreg *o,
 /*
  * Stack bytes of @o against @c. Most of a frame is never written, so an
  * 8-byte slot is first looked at whole: all invalid in @o (anything in @c
- * is safe), or, for @exact, equal in both and not a spill (no register to
- * compare); only other slots are compared byte by byte, in the same order,
+ * is safe), or, for @exact, equal in both and not a spill or a dynptr (no
+ * register or reference to compare); only other slots are compared byte by byte, in the same order,
  * so the id pairs regsafe() records are the same.
  */
 _Static_assert(SLOT_INVALID == 0, "an all-invalid slot reads as 0");
@@ -195,7 +195,9 @@ static bool stacksafe(struct venv *env, const struct vframe *o,
 
 		__builtin_memcpy(&ow, &o->slot[w * 8], sizeof(ow));
 		__builtin_memcpy(&cw, &c->slot[w * 8], sizeof(cw));
-		if (exact ? ow == cw && o->slot[w * 8] != SLOT_SPILL : !ow)
+		if (exact ? ow == cw && o->slot[w * 8] != SLOT_SPILL &&
+				    o->slot[w * 8] != SLOT_DYNPTR :
+			    !ow)
 			continue;
 		for (i = w * 8; i < w * 8 + 8; i++) {
 			uint8_t os = o->slot[i], cs = c->slot[i];
@@ -217,6 +219,13 @@ static bool stacksafe(struct venv *env, const struct vframe *o,
 			if (os == SLOT_SPILL && (i % 8) == 0 &&
 			    !regsafe(env, &o->spill[i / 8], &c->spill[i / 8],
 				     exact))
+				return false;
+			/* dynptrs: the same kind, start and references */
+			if (os == SLOT_DYNPTR && (i % 8) == 0 &&
+			    (o->spill[i / 8].flags != c->spill[i / 8].flags ||
+			     o->spill[i / 8].range != c->spill[i / 8].range ||
+			     !check_ids(env, o->spill[i / 8].ref_obj_id,
+					c->spill[i / 8].ref_obj_id)))
 				return false;
 		}
 	}

@@ -157,6 +157,7 @@ int kbpf_v_push_branch(struct venv *env, uint32_t insn)
 	env->stack[env->nr_stack].st = st;
 	env->stack[env->nr_stack].insn = insn;
 	env->stack[env->nr_stack].from = env->insn_idx;
+	env->stack[env->nr_stack].log_pos = env->log->end;
 	env->nr_stack++;
 	return 0;
 }
@@ -1023,6 +1024,9 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 	}
 	if (!size)
 		return 0;
+	/* the log shows the slots written, or the first one read */
+	if (!helper)
+		kbpf_v_log_scratch_stack(env, lo, write || !var ? hi : lo + 1);
 	if (!helper && !var) {
 		/* for backtracking: this access's slot */
 		env->hist_spi = (int8_t)((lo + V_STACK) / 8);
@@ -1030,6 +1034,10 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 	}
 	if (write) {
 		uint32_t depth = (uint32_t)((-lo + 7) & ~7ll);
+		int derr = kbpf_v_dynptr_stack_write(env, f, lo, hi, helper);
+
+		if (derr)
+			return derr;
 
 		if (depth > f->allocated)
 			f->allocated = depth;
@@ -1041,7 +1049,14 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 
 		if (!var && size == 8 && !(lo & 7) && v &&
 		    v->type != T_NOT_INIT) {
-			/* A spill: the register as it is. */
+			/*
+			 * A spill: the register as it is. As in Linux, an
+			 * unknown scalar spilled by a loader with CAP_BPF gets
+			 * an id first, so the register and the slot are linked.
+			 */
+			if (v->type == T_SCALAR && !v->id &&
+			    !kbpf_scalar_is_const(&v->s) && env->bpf_capable)
+				CUR_REGS(env)[value_regno].id = ++env->id_gen;
 			for (uint32_t k = 0; k < 8; k++)
 				f->slot[slot * 8 + k] = SLOT_SPILL;
 			f->spill[slot] = *v;
@@ -1152,7 +1167,7 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 			all_zero = false;
 			if (st == SLOT_MISC)
 				continue;
-			if (env->allow_ptr_leaks)
+			if (env->allow_ptr_leaks && st == SLOT_INVALID)
 				continue; /* allow_uninit_stack, as root */
 			if (var)
 				kbpf_vlog_printf(
@@ -1435,6 +1450,11 @@ static int check_ld_imm64(struct venv *env, uint32_t pc)
 		kbpf_v_mark_const(dst, addr);
 		return 0;
 	case BPF_PSEUDO_FUNC:
+		/* Linux needs BTF func_info for callbacks, when it walks one */
+		if (!env->no_btf_ok) {
+			kbpf_vlog_printf(env->log, "missing btf func_info\n");
+			return -KBPF_EINVAL;
+		}
 		mark_ptr(dst, T_FUNC);
 		dst->subprog = (uint32_t)((int64_t)pc + insn->imm + 1);
 		return 0;
@@ -1551,7 +1571,8 @@ static void mark_null(struct vstate *st, uint32_t id, bool is_null)
 	FOR_EACH_REG(st, r, {
 		if (kbpf_v_is_ptr(r) && (r->flags & VF_NULL) && r->id == id) {
 			if (is_null) {
-				if (r->ref_obj_id)
+				/* a record, not a slice of a dynptr's one */
+				if (r->ref_obj_id && r->ref_obj_id == id)
 					ref = r->ref_obj_id;
 				kbpf_v_mark_const(r, 0);
 			} else {
@@ -1987,7 +2008,6 @@ static int do_check(struct venv *env)
 		const struct bpf_insn *insn;
 		uint8_t cls, op;
 		uint32_t next;
-		uint64_t log_pos;
 		bool spec;
 
 		if (pc >= env->len) {
@@ -2007,13 +2027,15 @@ static int do_check(struct venv *env)
 			err = kbpf_v_is_state_visited(env, pc);
 			if (err < 0)
 				return err;
-			if (err == 1)
+			if (err == 1) {
+				kbpf_v_log_safe(env, pc);
 				goto path_end;
+			}
 		}
 		/* A speculative path stops where Linux fences it. */
 		if (env->cur->speculative && (env->flags[pc] & VI_NOSPEC))
 			goto path_end;
-		log_pos = env->log->end;
+		kbpf_v_log_insn(env, pc);
 		spec = env->cur->speculative;
 		env->insn_idx = pc;
 		env->hist_spi = -1;
@@ -2083,14 +2105,18 @@ static int do_check(struct venv *env)
 			/*
 			 * Linux 6.17+: an error on a speculative path is not
 			 * a refusal; a barrier (nospec) stops the path here.
+			 * Its line stays until the next branch is popped.
 			 */
-			kbpf_vlog_reset(env->log, log_pos);
 			env->flags[pc] |= VI_NOSPEC;
 			env->alu_state[pc] = 0;
 			goto path_end;
 		}
 		if (err)
 			return err;
+		kbpf_v_log_insn_done(env, insn);
+		if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_JA &&
+		    op != BPF_CALL && op != BPF_EXIT && kbpf_v_log_on(env))
+			kbpf_v_log_insn_state(env, pc);
 		record_history(env, pc);
 		/* Linux's nospec_result: the barrier after the write. */
 		if (spec && (env->flags[pc] & VI_NOSPEC_RESULT))
@@ -2101,25 +2127,19 @@ path_end:
 		kbpf_v_path_done(env, env->cur);
 		kbpf_v_state_free(env, env->cur);
 		env->cur = NULL;
+		kbpf_v_log_scratch_all(env);
 		if (!env->nr_stack)
 			return 0;
 		env->nr_stack--;
+		/* Linux's pop_stack(): level 1 keeps only the failing path */
+		if (!(env->log->level & KBPF_LOG_LEVEL2))
+			kbpf_vlog_reset(env->log,
+					env->stack[env->nr_stack].log_pos);
+		env->print_state = true;
 		env->cur = env->stack[env->nr_stack].st;
 		pc = env->stack[env->nr_stack].insn;
 		env->prev_idx = env->stack[env->nr_stack].from;
 	}
-}
-
-/* Linux needs BTF func_info for callbacks; kbpf loads take none. */
-static int check_func_info(struct venv *env)
-{
-	for (uint32_t i = 0; i < env->len; i++)
-		if (env->insns[i].code == (BPF_LD | BPF_DW | BPF_IMM) &&
-		    env->insns[i].src_reg == BPF_PSEUDO_FUNC) {
-			kbpf_vlog_printf(env->log, "missing btf func_info\n");
-			return -KBPF_EINVAL;
-		}
-	return 0;
 }
 
 int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
@@ -2138,6 +2158,7 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	env->insns = prog->orig_insns;
 	env->rel = prog->insns;
 	env->len = n;
+	env->no_btf_ok = no_btf_ok;
 	env->allow_ptr_leaks = !!(prog->priv & KBPF_PRIV_PERFMON);
 	env->bpf_capable = !!(prog->priv & KBPF_PRIV_BPF);
 	env->ctx_size = ctx_size_of(prog);
@@ -2151,12 +2172,16 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	if (env->explored && env->nr_explored && env->flags && env->live &&
 	    env->alu_state && env->alu_limit)
 		err = init_state(env);
-	if (!err && !no_btf_ok)
-		err = check_func_info(env);
 	if (!err) {
 		mark_prune_points(env);
 		kbpf_v_compute_liveness(env);
+		kbpf_v_log_live(env);
+		/* the first line has the whole initial state */
+		kbpf_v_log_scratch_all(env);
 		err = do_check(env);
+		/* level 1: a proven program's trace is dropped (Linux) */
+		if (!err && !(log->level & KBPF_LOG_LEVEL2))
+			kbpf_vlog_reset(log, 0);
 	}
 	if (!err)
 		kbpf_v_btf_mark_probes(env);

@@ -67,6 +67,8 @@ enum vtype {
 #define VF_UNTRUSTED 0x20u /* PTR_UNTRUSTED */
 #define VF_USER 0x40u /* MEM_USER: a __user pointer, not to be read */
 #define VF_PERCPU 0x80u /* MEM_PERCPU: a __percpu pointer, not to be read */
+/* Spill entries of SLOT_DYNPTR slots only: */
+#define VF_DYN_FIRST 0x100u /* a dynptr's first slot (dynptr.c) */
 
 /**
  * struct vreg - what the verifier knows of one register (or spilled slot).
@@ -84,7 +86,8 @@ enum vtype {
  *           marks, from backtracking).
  * @range: T_PKT/T_PKT_META: bytes past the pointer proven in the packet;
  *         T_MEM: the memory's size.
- * @subprog: T_FUNC: the first instruction of the function.
+ * @subprog: T_FUNC: the first instruction of the function; T_MEM from
+ *           bpf_dynptr_data: the id of its dynptr (dies with it).
  * @map: T_MAP_PTR, T_MAP_VALUE, T_MAP_KEY: the map (for a map-in-map
  *       lookup's result, the outer map's inner-map template: venv.inner).
  * @btf_id: T_BTF_ID: the struct's type id in the host BTF.
@@ -92,7 +95,7 @@ enum vtype {
  */
 struct vreg {
 	uint8_t type;
-	uint8_t flags;
+	uint16_t flags;
 	uint8_t frameno;
 	uint8_t precise;
 	int32_t off;
@@ -105,8 +108,12 @@ struct vreg {
 	struct kbpf_scalar s;
 };
 
-/* States of one stack byte. */
-enum { SLOT_INVALID = 0, SLOT_SPILL, SLOT_MISC, SLOT_ZERO };
+/*
+ * States of one stack byte. SLOT_DYNPTR: part of a struct bpf_dynptr a
+ * helper built (dynptr.c; what is known of it is in the spill entries of
+ * its two slots).
+ */
+enum { SLOT_INVALID = 0, SLOT_SPILL, SLOT_MISC, SLOT_ZERO, SLOT_DYNPTR };
 
 /**
  * struct vframe - one function's frame.
@@ -198,6 +205,7 @@ struct vbranch {
 	struct vstate *st;
 	uint32_t insn;
 	uint32_t from; /* the instruction that pushed it */
+	uint64_t log_pos; /* the log's end when it was pushed */
 };
 
 /* Registers (per frame) and stack slots (per frame) being backtracked. */
@@ -262,6 +270,7 @@ struct venv {
 	uint32_t total_states, cur_states, peak_states, max_states_per_insn;
 	uint32_t id_gen;
 	bool allow_ptr_leaks; /* perfmon_capable(): pointer leaks allowed */
+	bool no_btf_ok; /* callbacks without BTF func_info (kbpf_verify()) */
 	bool bpf_capable;
 	uint32_t ctx_size;
 	uint32_t idmap_n;
@@ -282,6 +291,17 @@ struct venv {
 	const struct kbpf_map *inner_outer[V_MAX_INNER];
 	struct kbpf_map inner[V_MAX_INNER];
 	uint32_t nr_inner;
+	/*
+	 * The trace at log levels 1 and 2 (log.c): registers and stack slots
+	 * (by Linux's index, fp-8 is 0) touched since the last state print,
+	 * a popped branch's state still to print, and where the last
+	 * instruction's line starts and how long it is.
+	 */
+	uint16_t scratched_regs;
+	uint64_t scratched_stack;
+	bool print_state;
+	uint64_t prev_log_pos;
+	uint32_t prev_insn_print_pos;
 };
 
 #define CUR_FRAME(env) ((env)->cur->frames[(env)->cur->curframe])
@@ -369,6 +389,59 @@ void kbpf_v_btf_release(struct venv *env);
  * prog->insns (KBPF_PROBE_MEM, KBPF_PROBE_MEMSX).
  */
 void kbpf_v_btf_mark_probes(struct venv *env);
+/* log.c: the trace of the walk at log levels 1 and 2 (Linux's format) */
+bool kbpf_v_log_on(const struct venv *env);
+/* Before instruction @pc: the state it left if touched, then its line. */
+void kbpf_v_log_insn(struct venv *env, uint32_t pc);
+/* After instruction @insn was checked: the registers it touched. */
+void kbpf_v_log_insn_done(struct venv *env, const struct bpf_insn *insn);
+/* The state touched since the last print, after line @pc or as "pc:". */
+void kbpf_v_log_insn_state(struct venv *env, uint32_t pc);
+/* Frame @frameno of @st: every register and slot (@all) or those touched. */
+void kbpf_v_log_frame(struct venv *env, const struct vstate *st,
+		      uint32_t frameno, bool all);
+void kbpf_v_log_state(struct venv *env, const struct vstate *st, bool all);
+/*
+ * A bpf-to-bpf call (@ret false: "caller:", "callee:" and their frames,
+ * the callee's frame current) or a return from a callee to instruction
+ * @to (@ret true: "returning from callee:", "to caller at @to:", the
+ * callee's frame still current).
+ */
+void kbpf_v_log_call(struct venv *env, bool ret, uint32_t to);
+/* Level 2: the registers live before each instruction (Linux's table). */
+void kbpf_v_log_live(struct venv *env);
+/* A path stopped at @pc by an explored state. */
+void kbpf_v_log_safe(struct venv *env, uint32_t pc);
+void kbpf_v_log_scratch_all(struct venv *env);
+/* The stack bytes [@lo, @hi) below r10 were accessed. */
+void kbpf_v_log_scratch_stack(struct venv *env, int64_t lo, int64_t hi);
+
+/* dynptr.c: struct bpf_dynptr stack slots and their references */
+struct vdyn_meta {
+	int slot; /* the dynptr's first slot, or -1: none */
+	uint8_t frameno;
+	bool release; /* the helper releases it */
+	uint32_t id; /* the dynptr's id (its slices carry it) */
+	uint32_t ref; /* its reference, or 0 */
+};
+/*
+ * Helper argument @regno of kind ARG_PTR_TO_DYNPTR (@rdonly: the helper
+ * does not change the dynptr) of helper @helper_id: Linux's checks; a
+ * helper that builds one (from_mem, ringbuf_reserve_dynptr) builds it
+ * here, taking a reference for a ring buffer dynptr. @dm receives the
+ * dynptr used (release and slices). 0 or -errno with Linux's line.
+ */
+int kbpf_v_dynptr_arg(struct venv *env, uint32_t regno, uint32_t helper_id,
+		      bool rdonly, struct vdyn_meta *dm);
+/* After the arguments: release the dynptr @dm names, and its slices. */
+void kbpf_v_dynptr_release(struct venv *env, const struct vdyn_meta *dm);
+/*
+ * The stack bytes [@lo, @hi) below r10 of @f are about to be written by
+ * an instruction (a dynptr there is destroyed, or "cannot overwrite
+ * referenced dynptr") or by a helper (refused over a dynptr).
+ */
+int kbpf_v_dynptr_stack_write(struct venv *env, struct vframe *f, int64_t lo,
+			      int64_t hi, bool helper);
 
 /* call.c */
 /*

@@ -31,6 +31,7 @@
 #include "btf/btf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
+#include "vlog_cmp.h"
 
 #include "vcases.h"
 #include "vinsn.h"
@@ -97,6 +98,7 @@ static int unpriv(bool drop)
 }
 
 static char logs[2][65536];
+static uint32_t load_level = 1; /* log_level of load() */
 
 /* This kernel's BTF, which kbpf also gets as its host BTF (tracing cases). */
 static uint8_t *vmlinux;
@@ -252,7 +254,7 @@ static long load(int side, const struct vcase *c)
 	a.insn_cnt = n;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.license = (uint64_t)(uintptr_t) "GPL";
-	a.log_level = 1;
+	a.log_level = load_level;
 	a.log_size = sizeof(logs[side]);
 	a.log_buf = (uint64_t)(uintptr_t)logs[side];
 	logs[side][0] = 0;
@@ -480,6 +482,60 @@ KBPF_TEST(
 	       "%u of them as maybe NULL): same decision %u, same line %u\n",
 	       n, refused, maybe_null, agree, same);
 	T_ASSERT(n > 0);
+	T_EQ(fails, 0);
+}
+
+KBPF_TEST(
+	verifier_log_levels,
+	"the table's programs loaded at log levels 1 and 2 on the kernel and on kbpf: the instruction lines of the trace (the failing path at level 1, every path at level 2) are the kernel's, line for line, for every program at level 1; identical instruction lines, whole logs and state parts are counted at both levels (KBPF_VLOG_SHOW=1 prints the logs that differ, KBPF_VLOG_CASE=name one case)")
+{
+	const char *show = getenv("KBPF_VLOG_SHOW");
+	const char *only = getenv("KBPF_VLOG_CASE");
+	struct vlc_stats st[2];
+	int fails = 0;
+
+	NEED_KERNEL();
+	memset(st, 0, sizeof(st));
+	for (int s = 0; s < 2; s++)
+		if (create_maps(s))
+			T_FAIL("creating maps on side %d", s);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (uint32_t lvl = 1; lvl <= 2; lvl++) {
+		load_level = lvl;
+		for (size_t i = 0; i < NR_CASES; i++) {
+			const struct vcase *c = &vcases[i];
+			long k, b;
+			bool same;
+
+			if (only && strcmp(only, c->name))
+				continue;
+			/*
+			 * Tracing cases: their logs name kernel structs and
+			 * need the kernel's BTF as kbpf's host BTF; the table
+			 * test compares their decisions and lines.
+			 */
+			if (c->attach)
+				continue;
+			k = load(SIDE_KERNEL, c);
+			b = load(SIDE_KBPF, c);
+			same = vlc_compare(&st[lvl - 1], logs[0], logs[1],
+					   show || only, c->name);
+			if (lvl == 1 && !same) {
+				printf("%s: level 1 instruction lines differ\n",
+				       c->name);
+				fails++;
+			}
+			side_close(SIDE_KERNEL, k);
+			side_close(SIDE_KBPF, b);
+		}
+	}
+	load_level = 1;
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	vlc_print(&st[0], "verifier log level 1");
+	vlc_print(&st[1], "verifier log level 2");
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < NR_MAPS; m++)
+			side_close(s, maps[s][m]);
 	T_EQ(fails, 0);
 }
 

@@ -50,11 +50,13 @@
 #include "core/prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
+#include "vlog_cmp.h"
 
 #include "vgen.h"
 
 static long maps[2][NR_MAPS];
 static char logs[2][65536];
+static uint32_t load_level = 1; /* log_level of load() */
 
 /* ---- loading ---- */
 
@@ -116,7 +118,7 @@ static long load(int side, const struct gen *g, bool up,
 	a.license = (uint64_t)(uintptr_t) "GPL";
 	a.log_level = getenv("KBPF_VLEVEL") ?
 			      (uint32_t)atoi(getenv("KBPF_VLEVEL")) :
-			      1;
+			      load_level;
 	a.log_size = sizeof(logs[side]);
 	a.log_buf = (uint64_t)(uintptr_t)logs[side];
 	logs[side][0] = 0;
@@ -400,6 +402,156 @@ KBPF_TEST(
 	free(g);
 	T_EQ(unsound, 0);
 	T_EQ(faults, 0);
+}
+
+KBPF_TEST(
+	verifier_generated_dynptr,
+	"the generator with dynptr blocks (KBPF_VGEN_DYN programs, default 300): ring buffer dynptrs reserved, sliced, submitted or discarded and local dynptrs over map values read, half the programs with one mutation (no release, a store over it, a use after release, a slice past its length or unchecked, a misaligned dynptr, a load of its bytes): the kernel's decision for every program, kbpf never accepts what it refuses, error-line agreement printed; accepted programs run in checked mode without a fault")
+{
+	const char *env = getenv("KBPF_VGEN_DYN");
+	int total = env ? atoi(env) : 300;
+	uint64_t st = kbpf_test_seed() * 4099;
+	uint64_t fz = kbpf_test_seed() * 31337;
+	int agree = 0, unsound = 0, refused = 0, same = 0, faults = 0;
+	int with_dyn = 0, shown = 0;
+	struct gen *g = malloc(sizeof(*g));
+
+	NEED_KERNEL();
+	T_ASSERT(g);
+	for (int s = 0; s < 2; s++)
+		if (create_maps(s))
+			T_FAIL("creating maps on side %d", s);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	gen_dynptr = true;
+	for (int i = 0; i < total; i++) {
+		uint32_t r = rn(&st, 10);
+		uint32_t type = r < 4 ? SF : r < 7 ? XDP : KP;
+		bool unsafe = rn(&st, 2), up;
+		struct kbpf_prog *prog, *kprog;
+		char kl[256], bl[256];
+		long k, b;
+
+		gen_prog(&st, g, type, unsafe);
+		up = type == SF && !g->has_cb && !rn(&st, 4);
+		for (uint32_t n = 0; n < g->n; n++)
+			if (g->p[n].code == (BPF_JMP | BPF_CALL) &&
+			    !g->p[n].src_reg &&
+			    (g->p[n].imm == BPF_FUNC_dynptr_from_mem ||
+			     g->p[n].imm == BPF_FUNC_ringbuf_reserve_dynptr)) {
+				with_dyn++;
+				break;
+			}
+		k = load(SIDE_KERNEL, g, up, &kprog);
+		b = load(SIDE_KBPF, g, up, &prog);
+		why_line(logs[0], kl, sizeof(kl));
+		why_line(logs[1], bl, sizeof(bl));
+		agree += (k >= 0) == (b >= 0);
+		unsound += k < 0 && b >= 0;
+		if (k < 0 && b < 0) {
+			refused++;
+			same += !strcmp(kl, bl);
+		}
+		if (((k >= 0) != (b >= 0) ||
+		     (k < 0 && b < 0 && strcmp(kl, bl))) &&
+		    shown++ < (getenv("KBPF_VDEBUG") ? 100000 : 8)) {
+			printf("#%d kernel %ld [%s]\n   kbpf   %ld [%s]\n", i,
+			       k, kl, b, bl);
+			print_prog(g);
+		}
+		if (b >= 0 && prog)
+			for (int run = 0; run < 2; run++) {
+				fuzz_maps(&fz);
+				faults += run_checked(&fz, b, prog, type) ==
+					  -EFAULT;
+			}
+		side_close(SIDE_KERNEL, k);
+		side_close(SIDE_KBPF, b);
+	}
+	gen_dynptr = false;
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	printf("generated with dynptrs: %d programs (%d with a dynptr), "
+	       "accept/reject agree %d, kbpf accepts what the kernel refuses "
+	       "%d; same error line %d of %d refusals; %d checked-mode "
+	       "faults\n",
+	       total, with_dyn, agree, unsound, same, refused, faults);
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < NR_MAPS; m++)
+			side_close(s, maps[s][m]);
+	free(g);
+	T_EQ(unsound, 0);
+	T_EQ(agree, total);
+	T_EQ(faults, 0);
+}
+
+KBPF_TEST(
+	verifier_generated_logs,
+	"the generator's programs (KBPF_VGEN_LOG programs, default 300, the same stream as verifier_generated) loaded at log levels 1 and 2 on the kernel and on kbpf: where both refuse with the same line after the same number of processed instructions, the level-1 instruction lines (the failing path) are the kernel's, line for line; identical instruction lines, whole logs and state parts are counted for every program at both levels (KBPF_VLOG_SHOW=1 prints the logs that differ)")
+{
+	const char *env = getenv("KBPF_VGEN_LOG");
+	int total = env ? atoi(env) : 300;
+	uint64_t st = kbpf_test_seed() * 1000003;
+	struct vlc_stats vs[2], same_path;
+	unsigned fails = 0;
+	struct gen *g = malloc(sizeof(*g));
+
+	NEED_KERNEL();
+	T_ASSERT(g);
+	memset(vs, 0, sizeof(vs));
+	memset(&same_path, 0, sizeof(same_path));
+	for (int s = 0; s < 2; s++)
+		if (create_maps(s))
+			T_FAIL("creating maps on side %d", s);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (int i = 0; i < total; i++) {
+		uint32_t r = rn(&st, 10);
+		uint32_t type = r < 4 ? SF : r < 7 ? XDP : KP;
+		bool unsafe = rn(&st, 2);
+		bool up;
+
+		gen_prog(&st, g, type, unsafe);
+		up = type == SF && !g->has_cb && !rn(&st, 4);
+		for (uint32_t lvl = 1; lvl <= 2; lvl++) {
+			struct kbpf_prog *prog, *kprog;
+			char kl[256], bl[256], name[32];
+			long k, b;
+			bool same;
+
+			load_level = lvl;
+			k = load(SIDE_KERNEL, g, up, &kprog);
+			b = load(SIDE_KBPF, g, up, &prog);
+			snprintf(name, sizeof(name), "#%d level %u", i, lvl);
+			same = vlc_compare(&vs[lvl - 1], logs[0], logs[1],
+					   getenv("KBPF_VLOG_SHOW"), name);
+			why_line(logs[0], kl, sizeof(kl));
+			why_line(logs[1], bl, sizeof(bl));
+			if (lvl == 1 && k < 0 && b < 0 && !strcmp(kl, bl) &&
+			    processed_of(logs[0]) == processed_of(logs[1])) {
+				same_path.logs++;
+				same_path.insn_same += same;
+				if (!same) {
+					fails++;
+					printf("#%d: same refusal and count, "
+					       "level 1 instruction lines "
+					       "differ\n",
+					       i);
+				}
+			}
+			side_close(SIDE_KERNEL, k);
+			side_close(SIDE_KBPF, b);
+		}
+	}
+	load_level = 1;
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	vlc_print(&vs[0], "generated, log level 1");
+	vlc_print(&vs[1], "generated, log level 2");
+	printf("generated, refused by both with the same line and count: %u, "
+	       "level 1 instruction lines identical in %u\n",
+	       same_path.logs, same_path.insn_same);
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < NR_MAPS; m++)
+			side_close(s, maps[s][m]);
+	free(g);
+	T_EQ(fails, 0);
 }
 
 /*

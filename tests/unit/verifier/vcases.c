@@ -71,6 +71,29 @@ const struct vcase_btf_field vcase_btf_fields[VCASE_NR_BTF_F] = {
 #define FNAME LDX(BPF_DW, 6, 1, 8)
 #define RET0 MOV(0, 0), EXIT
 
+/* dynptrs: a ring buffer record of 8 bytes, or a map value's 8 bytes */
+#define RESV_DYN(off)                                      \
+	LDMAP(1, M_RB), MOV(2, 8), MOV(3, 0), MOVR(4, 10), \
+		ALU(BPF_ADD, 4, off), CALL(BPF_FUNC_ringbuf_reserve_dynptr)
+#define SUBMIT_DYN(off)                               \
+	MOVR(1, 10), ALU(BPF_ADD, 1, off), MOV(2, 0), \
+		CALL(BPF_FUNC_ringbuf_submit_dynptr)
+#define DISCARD_DYN(off)                              \
+	MOVR(1, 10), ALU(BPF_ADD, 1, off), MOV(2, 0), \
+		CALL(BPF_FUNC_ringbuf_discard_dynptr)
+#define FROM_MEM(off)                                                 \
+	LOOKUP(M_ARR), MOVR(1, 0), MOV(2, 8), MOV(3, 0), MOVR(4, 10), \
+		ALU(BPF_ADD, 4, off), CALL(BPF_FUNC_dynptr_from_mem)
+/* bpf_dynptr_read(fp-48, 4, dynptr, 0, 0) */
+#define DREAD(off)                                                 \
+	MOVR(1, 10), ALU(BPF_ADD, 1, -48), MOV(2, 4), MOVR(3, 10), \
+		ALU(BPF_ADD, 3, off), MOV(4, 0), MOV(5, 0),        \
+		CALL(BPF_FUNC_dynptr_read)
+/* r0 = bpf_dynptr_data(dynptr, 0, n) */
+#define DDATA(off, n)                                            \
+	MOVR(1, 10), ALU(BPF_ADD, 1, off), MOV(2, 0), MOV(3, n), \
+		CALL(BPF_FUNC_dynptr_data)
+
 #define CASE_AT(nm, at, sf, ln, ...)                              \
 	{                                                         \
 		.name = nm, .attach = at, .type = TR, .safe = sf, \
@@ -467,6 +490,89 @@ const struct vcase vcases[] = {
 	     CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
 	CASE("spin_lock_lookup_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
 	     LOCK(4), LOOKUP(M_LOCK), UNLOCK(4), MOV(0, 0), EXIT),
+	/* ---------------- dynptrs (stack slots and references) ---------------- */
+	CASE("dynptr_rb_submit", SF, 0, 1, 1, RESV_DYN(-16), SUBMIT_DYN(-16),
+	     RET0),
+	CASE("dynptr_rb_discard", SF, 0, 1, 1, RESV_DYN(-16), DISCARD_DYN(-16),
+	     RET0),
+	CASE("dynptr_rb_leak", SF, 0, 0, 1, RESV_DYN(-16), RET0),
+	CASE("dynptr_rb_leak_on_fail", SF, 0, 0, 1, RESV_DYN(-16),
+	     JI(BPF_JEQ, 0, 0, 4), SUBMIT_DYN(-16), RET0),
+	CASE("dynptr_rb_fail_path_discard", SF, 0, 1, 1, RESV_DYN(-16),
+	     JI(BPF_JEQ, 0, 0, 6), SUBMIT_DYN(-16), RET0, DISCARD_DYN(-16),
+	     RET0),
+	CASE("dynptr_rb_submit_twice", SF, 0, 0, 1, RESV_DYN(-16),
+	     SUBMIT_DYN(-16), SUBMIT_DYN(-16), RET0),
+	CASE("dynptr_rb_reserve_twice", SF, 0, 0, 1, RESV_DYN(-16),
+	     RESV_DYN(-16), SUBMIT_DYN(-16), RET0),
+	CASE("dynptr_rb_overwrite", SF, 0, 0, 1, RESV_DYN(-16),
+	     ST(BPF_DW, 10, -16, 0), SUBMIT_DYN(-16), RET0),
+	CASE("dynptr_rb_overwrite_high", SF, 0, 0, 1, RESV_DYN(-16),
+	     ST(BPF_W, 10, -4, 0), SUBMIT_DYN(-16), RET0),
+	CASE("dynptr_rb_read_after_submit", SF, 0, 0, 1, RESV_DYN(-16),
+	     SUBMIT_DYN(-16), DREAD(-16), RET0),
+	CASE("dynptr_rb_slice_after_submit", SF, 0, 0, 1, RESV_DYN(-16),
+	     DDATA(-16, 8), MOVR(6, 0), SUBMIT_DYN(-16), JI(BPF_JEQ, 6, 0, 1),
+	     LDX(BPF_B, 1, 6, 0), RET0),
+	CASE("dynptr_rb_slice_ok", SF, 0, 1, 1, RESV_DYN(-16), DDATA(-16, 8),
+	     JI(BPF_JEQ, 0, 0, 1), ST(BPF_DW, 0, 0, 7), SUBMIT_DYN(-16), RET0),
+	CASE("dynptr_rb_slice_after_submit_unpriv", SF, 1, 0, 1, RESV_DYN(-16),
+	     DDATA(-16, 8), MOVR(6, 0), SUBMIT_DYN(-16), JI(BPF_JEQ, 6, 0, 1),
+	     LDX(BPF_B, 1, 6, 0), RET0),
+	CASE("dynptr_rb_submit_in_callee", SF, 0, 1, 1, RESV_DYN(-16),
+	     MOVR(1, 10), ALU(BPF_ADD, 1, -16), CALLP(2), RET0, MOV(2, 0),
+	     CALL(BPF_FUNC_ringbuf_submit_dynptr), RET0),
+	CASE("dynptr_rb_reserve_in_callee", SF, 0, 1, 1, MOVR(1, 10),
+	     ALU(BPF_ADD, 1, -16), CALLP(6), SUBMIT_DYN(-16), RET0, MOVR(4, 1),
+	     LDMAP(1, M_RB), MOV(2, 8), MOV(3, 0),
+	     CALL(BPF_FUNC_ringbuf_reserve_dynptr), RET0),
+	CASE("dynptr_rb_leak_after_callee", SF, 0, 0, 1, MOVR(1, 10),
+	     ALU(BPF_ADD, 1, -16), CALLP(2), RET0, MOVR(4, 1), LDMAP(1, M_RB),
+	     MOV(2, 8), MOV(3, 0), CALL(BPF_FUNC_ringbuf_reserve_dynptr), RET0),
+	CASE("dynptr_local_in_callee_read", SF, 0, 1, 1, FROM_MEM(-32),
+	     MOVR(1, 10), ALU(BPF_ADD, 1, -32), CALLP(2), RET0, MOVR(3, 1),
+	     MOVR(1, 10), ALU(BPF_ADD, 1, -8), MOV(2, 4), MOV(4, 0), MOV(5, 0),
+	     CALL(BPF_FUNC_dynptr_read), RET0),
+	CASE("dynptr_rb_submit_offset", SF, 0, 0, 1, RESV_DYN(-16), MOVR(1, 10),
+	     ALU(BPF_ADD, 1, -8), MOV(2, 0),
+	     CALL(BPF_FUNC_ringbuf_submit_dynptr), RET0),
+	CASE("dynptr_rb_submit_scalar", SF, 0, 0, 1, RESV_DYN(-16), MOV(1, 0),
+	     MOV(2, 0), CALL(BPF_FUNC_ringbuf_submit_dynptr), RET0),
+	CASE("dynptr_rb_from_mem_over", SF, 0, 0, 1, RESV_DYN(-32),
+	     FROM_MEM(-32), RET0),
+	CASE("dynptr_read_uninit", SF, 0, 0, 1, DREAD(-16), RET0),
+	CASE("dynptr_read_half_init", SF, 0, 0, 1, ST(BPF_DW, 10, -8, 0),
+	     ST(BPF_DW, 10, -16, 0), DREAD(-16), RET0),
+	CASE("dynptr_local_read", SF, 0, 1, 1, FROM_MEM(-32), DREAD(-32), RET0),
+	CASE("dynptr_local_overwrite_read", SF, 0, 0, 1, FROM_MEM(-32),
+	     ST(BPF_DW, 10, -24, 0), DREAD(-32), RET0),
+	CASE("dynptr_local_submit", SF, 0, 0, 1, FROM_MEM(-32), SUBMIT_DYN(-32),
+	     RET0),
+	CASE("dynptr_local_twice", SF, 0, 1, 1, FROM_MEM(-32), FROM_MEM(-32),
+	     DREAD(-32), RET0),
+	CASE("dynptr_data_unchecked", SF, 0, 0, 1, FROM_MEM(-32), DDATA(-32, 8),
+	     LDX(BPF_B, 1, 0, 0), RET0),
+	CASE("dynptr_data_oob", SF, 0, 0, 1, FROM_MEM(-32), DDATA(-32, 8),
+	     JI(BPF_JEQ, 0, 0, 1), LDX(BPF_B, 1, 0, 8), RET0),
+	CASE("dynptr_data_ok", SF, 0, 1, 1, FROM_MEM(-32), DDATA(-32, 8),
+	     JI(BPF_JEQ, 0, 0, 1), LDX(BPF_B, 1, 0, 7), RET0),
+	CASE("dynptr_misaligned", SF, 0, 0, 1, FROM_MEM(-36), RET0),
+	CASE("dynptr_bytes_read", SF, 0, 0, 1, FROM_MEM(-32),
+	     LDX(BPF_DW, 1, 10, -32), RET0),
+	CASE("dynptr_as_map_key", SF, 0, 0, 1, FROM_MEM(-32), LDMAP(1, M_ARR),
+	     MOVR(2, 10), ALU(BPF_ADD, 2, -32), CALL(BPF_FUNC_map_lookup_elem),
+	     RET0),
+	CASE("dynptr_helper_writes_over", SF, 0, 0, 1, FROM_MEM(-32),
+	     MOVR(1, 10), ALU(BPF_ADD, 1, -32), MOV(2, 8), MOV(3, 0),
+	     CALL(BPF_FUNC_probe_read_kernel), RET0),
+	CASE("dynptr_write", SF, 0, 1, 1, FROM_MEM(-32), ST(BPF_DW, 10, -48, 0),
+	     MOVR(1, 10), ALU(BPF_ADD, 1, -32), MOV(2, 0), MOVR(3, 10),
+	     ALU(BPF_ADD, 3, -48), MOV(4, 4), MOV(5, 0),
+	     CALL(BPF_FUNC_dynptr_write), RET0),
+	CASE("dynptr_from_stack_mem", SF, 0, 0, 1, ST(BPF_DW, 10, -40, 0),
+	     MOVR(1, 10), ALU(BPF_ADD, 1, -40), MOV(2, 8), MOV(3, 0),
+	     MOVR(4, 10), ALU(BPF_ADD, 4, -16), CALL(BPF_FUNC_dynptr_from_mem),
+	     RET0),
 	/* ---- pointers to kernel objects (BTF) ---- */
 	CASE_AT("btf_scalar_field", TP, 1, 0, PREV,
 		LDX(BPF_W, 0, 6, BTF_F(F_PID)), RET0),

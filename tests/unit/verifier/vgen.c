@@ -423,6 +423,100 @@ static void blk_ringbuf(struct gen *g, bool bad)
 		patch_here(g, j);
 }
 
+/*
+ * Generator programs with dynptr blocks in place of ring buffer blocks
+ * (verifier_generated_dynptr only: the other tests' streams stay as they
+ * were measured).
+ */
+bool gen_dynptr;
+
+/* bpf_dynptr_read(fp-160, 8, dynptr at @off, 0, 0) */
+static void emit_dynptr_read(struct gen *g, int off)
+{
+	emit(g, MOVR(1, 10));
+	emit(g, ALU(BPF_ADD, 1, -160));
+	emit(g, MOV(2, 8));
+	emit(g, MOVR(3, 10));
+	emit(g, ALU(BPF_ADD, 3, off));
+	emit(g, MOV(4, 0));
+	emit(g, MOV(5, 0));
+	emit(g, CALL(BPF_FUNC_dynptr_read));
+}
+
+/*
+ * A dynptr at fp-144 (below every other block's stack): a ring buffer
+ * dynptr (reserved, maybe a slice written, submitted or discarded) or a
+ * local one over a map value (read into fp-160). Mutations: no release, a
+ * store over it, a use after the release, a slice past its length or
+ * without a null check, a misaligned dynptr, a load of its bytes.
+ */
+static void blk_dynptr(struct gen *g, bool bad)
+{
+	int mut = bad ? (int)rn(g->st, 7) : -1;
+	int off = mut == 5 ? -140 : -144;
+	uint32_t j;
+
+	if (rn(g->st, 2)) {
+		emit_map(g, 1, M_RB);
+		emit(g, MOV(2, 16));
+		emit(g, MOV(3, 0));
+		emit(g, MOVR(4, 10));
+		emit(g, ALU(BPF_ADD, 4, off));
+		emit(g, CALL(BPF_FUNC_ringbuf_reserve_dynptr));
+		if (rn(g->st, 2) || mut == 3 || mut == 4) {
+			emit(g, MOVR(1, 10));
+			emit(g, ALU(BPF_ADD, 1, off));
+			emit(g, MOV(2, 0));
+			emit(g, MOV(3, 16));
+			emit(g, CALL(BPF_FUNC_dynptr_data));
+			j = g->n;
+			if (mut != 4)
+				emit(g, JI(BPF_JEQ, 0, 0, 0));
+			emit(g, STX(BPF_DW, 0, 7,
+				    mut == 3 ? 16 : 8 * (int)rn(g->st, 2)));
+			if (mut != 4)
+				patch_here(g, j);
+		}
+		if (rn(g->st, 2))
+			emit_dynptr_read(g, off);
+		if (mut == 1)
+			emit(g,
+			     ST(BPF_DW, 10, -144 + 8 * (int)rn(g->st, 2), 0));
+		if (mut == 6)
+			emit(g, LDX(BPF_DW, 8, 10, -144));
+		if (mut != 0) {
+			emit(g, MOVR(1, 10));
+			emit(g, ALU(BPF_ADD, 1, off));
+			emit(g, MOV(2, 0));
+			emit(g, CALL(rn(g->st, 2) ?
+					     BPF_FUNC_ringbuf_submit_dynptr :
+					     BPF_FUNC_ringbuf_discard_dynptr));
+		}
+		if (mut == 2)
+			emit_dynptr_read(g, off); /* after the release */
+		return;
+	}
+	emit(g, ST(BPF_W, 10, -4, 0));
+	emit(g, MOVR(2, 10));
+	emit(g, ALU(BPF_ADD, 2, -4));
+	emit_map(g, 1, M_ARR);
+	emit(g, CALL(BPF_FUNC_map_lookup_elem));
+	j = g->n;
+	emit(g, JI(BPF_JEQ, 0, 0, 0));
+	emit(g, MOVR(1, 0));
+	emit(g, MOV(2, 8));
+	emit(g, MOV(3, 0));
+	emit(g, MOVR(4, 10));
+	emit(g, ALU(BPF_ADD, 4, off));
+	emit(g, CALL(BPF_FUNC_dynptr_from_mem));
+	if (mut == 1 || mut == 2)
+		emit(g, ST(BPF_DW, 10, -144 + 8 * (int)rn(g->st, 2), 0));
+	if (mut == 6)
+		emit(g, LDX(BPF_DW, 8, 10, -144));
+	emit_dynptr_read(g, off);
+	patch_here(g, j);
+}
+
 static void blk_callback(struct gen *g, bool bad)
 {
 	int mut = bad ? (int)rn(g->st, 2) : -1;
@@ -509,7 +603,10 @@ static void gen_block(struct gen *g)
 		blk_call(g, bad);
 		break;
 	case 12:
-		blk_ringbuf(g, bad);
+		if (gen_dynptr)
+			blk_dynptr(g, bad);
+		else
+			blk_ringbuf(g, bad);
 		break;
 	default:
 		blk_callback(g, bad);

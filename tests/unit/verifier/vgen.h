@@ -96,6 +96,13 @@ static inline uint32_t rn(uint64_t *st, uint32_t n)
 uint32_t gen_prog(uint64_t *st, struct gen *g, uint32_t type, bool unsafe);
 
 /*
+ * Generator programs with dynptr blocks in place of ring buffer blocks
+ * (verifier_generated_dynptr only: the other streams stay as they were
+ * measured). False by default.
+ */
+extern bool gen_dynptr;
+
+/*
  * gen_func_btf() - BTF for @nr functions (int, int(void), static f0..f16:
  * the main function's func_info type id is 3, subprogram i's 4 + i), in a
  * static buffer (one at a time); its size in *@size.
