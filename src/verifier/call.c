@@ -897,6 +897,11 @@ static int check_return_range(struct venv *env, const struct vreg *r0,
 	    prog->type != BPF_PROG_TYPE_CGROUP_DEVICE &&
 	    prog->type != BPF_PROG_TYPE_CGROUP_SYSCTL)
 		return 1;
+	/*
+	 * Its value decides here, so it must be precise on this path (a
+	 * program type without a range leaves r0 as it is, as Linux).
+	 */
+	kbpf_v_mark_reg_precise(env, 0);
 	if (prog->type == BPF_PROG_TYPE_CGROUP_SKB &&
 	    prog->expected_attach_type == BPF_CGROUP_INET_EGRESS) {
 		max = 3;
@@ -933,9 +938,6 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 	char buf[32];
 	int err;
 
-	/* return ranges (program, callback): r0's value is checked */
-	if (r0->type == T_SCALAR)
-		kbpf_v_mark_reg_precise(env, 0);
 	if (st->curframe) {
 		err = kbpf_v_check_read(env, 0);
 		if (err)
@@ -947,6 +949,8 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 						 "R0 not a scalar value\n");
 				return -KBPF_EACCES;
 			}
+			/* its range is checked: its value matters */
+			kbpf_v_mark_reg_precise(env, 0);
 			if (r0->s.smin < 0 || r0->s.smax > 1) {
 				kbpf_vlog_printf(
 					env->log,

@@ -322,6 +322,28 @@ static bool evict_one(struct venv *env, uint32_t insn)
 }
 
 /*
+ * Every state at @insn is still being explored (a loop this path is in):
+ * take the one that has missed most off the list, to env->retired. It is
+ * an ancestor of live paths, so it stays allocated until the end; it is
+ * only no longer compared (Linux takes such states off its lists too).
+ */
+static void retire_one(struct venv *env, uint32_t insn)
+{
+	struct vstate **pp, **victim = NULL, *v;
+
+	for (pp = &env->explored[insn]; *pp; pp = &(*pp)->next)
+		if (!victim || (*pp)->miss_cnt >= (*victim)->miss_cnt)
+			victim = pp;
+	if (!victim)
+		return;
+	v = *victim;
+	*victim = v->next;
+	v->next = env->retired;
+	env->retired = v;
+	env->nr_explored[insn]--;
+}
+
+/*
  * Linux's states_maybe_looping(): the registers of the current frame are
  * the same, ids included as numbers (no mapping), before the exact
  * comparison may call a state a loop.
@@ -651,7 +673,13 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 	 * instructions since the last (fewer while a loop is in progress:
 	 * 20 jumps or 100 instructions), or where it is forced.
 	 */
-	bool add = (env->flags[insn] & VI_FORCE) ||
+	/*
+	 * A segment whose history holds more than 40 entries is closed
+	 * here whatever the heuristics say (Linux's jmp_history_cnt > 40),
+	 * so that backtracking never runs out of history in a long loop.
+	 */
+	bool force = (env->flags[insn] & VI_FORCE) || cur->nr_hist > 40;
+	bool add = force ||
 		   (env->jmps_processed - env->prev_jmps_processed >= 2 &&
 		    env->insn_processed - env->prev_insn_processed >= 8);
 
@@ -688,7 +716,8 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 					insn);
 				return -KBPF_EINVAL;
 			}
-			if (env->jmps_processed - env->prev_jmps_processed <
+			if (!force &&
+			    env->jmps_processed - env->prev_jmps_processed <
 				    20 &&
 			    env->insn_processed - env->prev_insn_processed <
 				    100)
@@ -708,8 +737,14 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 	}
 	if (!add || env->total_states >= V_MAX_STATES)
 		return 0;
+	/*
+	 * The cap makes room by dropping a complete state, or else by
+	 * retiring one still being explored: the new state is always
+	 * recorded (as Linux), since a path that records nothing loses its
+	 * history (every scalar precise) and its pruning.
+	 */
 	if (env->nr_explored[insn] >= V_MAX_PER_INSN && !evict_one(env, insn))
-		return 0;
+		retire_one(env, insn);
 	/* Record the current state: later paths here may stop against it. */
 	n = kbpf_v_state_copy(env, cur);
 	if (!n)
@@ -771,6 +806,12 @@ void kbpf_v_free_explored(struct venv *env)
 {
 	uint32_t i;
 
+	while (env->retired) {
+		struct vstate *r = env->retired;
+
+		env->retired = r->next;
+		kbpf_v_state_free(env, r);
+	}
 	if (!env->explored)
 		return;
 	for (i = 0; i < env->len; i++) {

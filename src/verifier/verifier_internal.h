@@ -248,6 +248,12 @@ struct venv {
 	uint32_t nr_stack, cap_stack;
 	struct vstate **explored;
 	uint32_t *nr_explored;
+	/*
+	 * States taken off a full list at their instruction while still
+	 * being explored (their path's ancestors): no longer compared,
+	 * freed with the rest.
+	 */
+	struct vstate *retired;
 	uint8_t *flags;
 	uint16_t *live; /* registers live before each instruction */
 	/*

@@ -97,7 +97,12 @@ static int unpriv(bool drop)
 	return syscall(SYS_capset, &hdr, d) ? -errno : 0;
 }
 
-static char logs[2][65536];
+/*
+ * Level-1 logs: the kernel needs room for the longest path's instructions
+ * while it verifies (it rewinds at each path's end): 3.2 MB for the
+ * table's nested_loops_200x30_branchy, else it fails with -ENOSPC.
+ */
+static char logs[2][4u << 20];
 static uint32_t load_level = 1; /* log_level of load() */
 
 /* This kernel's BTF, which kbpf also gets as its host BTF (tracing cases). */
