@@ -45,9 +45,18 @@
  * agree on accept/reject; disagreements and different processed counts
  * are counted and printed.
  *
+ * bench_verifier_obj, this file built with KBPF_VBENCH_OBJECTS (libbpf,
+ * tests/lib/interpose.c), runs the real objects instead: set (d), every
+ * *.bpf.o the build made under tests/ (build the tests first), and set
+ * (e), every .o under $KBPF_VBENCH_OBJDIR. Each program is loaded alone
+ * by Debian's libbpf on the kernel, then on kbpf, and timed as above with
+ * each side's relocated attributes ("(d) real objects" below); programs
+ * the kernel does not load are skipped with the reason.
+ *
  * Usage: bench_verifier [reps] (default 5; run as root for the kernel)
  *   KBPF_VBENCH_GEN=N  generated programs (default 300)
- *   KBPF_VBENCH_SETS=abc  which sets (default all)
+ *   KBPF_VBENCH_SETS=abc  which sets (default all; bench_verifier_obj: d)
+ *   KBPF_VBENCH_OBJDIR=dir  bench_verifier_obj: set (e), the .o under dir
  *   KBPF_VBENCH_SHOW=1 one line per program
  *   KBPF_VBENCH_ONLY=s only the programs whose name contains s
  *   KBPF_TEST_SEED     the generator's seed (default 1)
