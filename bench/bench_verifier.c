@@ -45,9 +45,18 @@
  * agree on accept/reject; disagreements and different processed counts
  * are counted and printed.
  *
+ * bench_verifier_obj, this file built with KBPF_VBENCH_OBJECTS (libbpf,
+ * tests/lib/interpose.c), runs the real objects instead: set (d), every
+ * *.bpf.o the build made under tests/ (build the tests first), and set
+ * (e), every .o under $KBPF_VBENCH_OBJDIR. Each program is loaded alone
+ * by Debian's libbpf on the kernel, then on kbpf, and timed as above with
+ * each side's relocated attributes ("(d) real objects" below); programs
+ * the kernel does not load are skipped with the reason.
+ *
  * Usage: bench_verifier [reps] (default 5; run as root for the kernel)
  *   KBPF_VBENCH_GEN=N  generated programs (default 300)
- *   KBPF_VBENCH_SETS=abc  which sets (default all)
+ *   KBPF_VBENCH_SETS=abc  which sets (default all; bench_verifier_obj: d)
+ *   KBPF_VBENCH_OBJDIR=dir  bench_verifier_obj: set (e), the .o under dir
  *   KBPF_VBENCH_SHOW=1 one line per program
  *   KBPF_VBENCH_ONLY=s only the programs whose name contains s
  *   KBPF_TEST_SEED     the generator's seed (default 1)
@@ -69,6 +78,13 @@
 #include "kbpf_posix.h"
 #include "vcases.h"
 #include "vgen.h"
+#ifdef KBPF_VBENCH_OBJECTS
+#include <dirent.h>
+#include <dlfcn.h>
+
+#include "interpose.h"
+#include "vbench_obj.h"
+#endif
 
 #define PROBE_LOG_SIZE (256u << 20)
 #define MAX_REPS 101
@@ -231,7 +247,7 @@ static long cg_reset(void)
 /* ---- programs ---- */
 
 struct bprog {
-	char name[48];
+	char name[96];
 	uint32_t type;
 	bool up; /* loaded without CAP_PERFMON and CAP_SYS_ADMIN */
 	bool cb; /* has callbacks: func_info on the kernel, ELF-loader path */
@@ -808,6 +824,353 @@ static void set_large(void)
 	drop_maps(1);
 }
 
+/* ---- (d) real objects: libbpf's relocated programs on both sides ---- */
+
+#ifdef KBPF_VBENCH_OBJECTS
+/*
+ * Each program of each object is loaded alone by Debian's libbpf, first on
+ * the kernel (the object kept open: its maps and BTF stay), then on kbpf
+ * (tests/lib/interpose.c). interpose_prog_load catches the program's
+ * BPF_PROG_LOAD on each side (libbpf's feature probes pass through): the
+ * kernel's attributes are kept, and on kbpf's the timing runs, alternating
+ * the kernel's attributes on bpf(2) and kbpf's on kbpf, before libbpf's
+ * own load goes on.
+ */
+static long (*real_syscall)(long, ...);
+static char want[BPF_OBJ_NAME_LEN];
+static struct {
+	bool have, done[2];
+	union bpf_attr a;
+	struct bpf_insn *insns;
+	void *fi, *li;
+	char license[128];
+	long fd;
+} kload;
+static struct result obj_r[2];
+static char obj_last[2][160]; /* a refusal's last log line, per side */
+static bool obj_measured;
+static const char *obj_why; /* a reason the program was not measured */
+
+static long kbpf_errno(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+static long pass_through(void *attr, unsigned int size, int to_kbpf)
+{
+	return to_kbpf ? kbpf_posix_bpf(BPF_PROG_LOAD, attr, size) :
+			 real_syscall(__NR_bpf, BPF_PROG_LOAD, attr, size);
+}
+
+static void *dup_mem(uint64_t p, size_t n)
+{
+	void *d = n ? malloc(n) : NULL;
+
+	if (d)
+		memcpy(d, (const void *)(uintptr_t)p, n);
+	return d;
+}
+
+static void kload_free(void)
+{
+	free(kload.insns);
+	free(kload.fi);
+	free(kload.li);
+	memset(&kload, 0, sizeof(kload));
+}
+
+/* One load of @src on @side at @level, as load_once(). */
+static long attr_load(int side, const union bpf_attr *src, uint32_t level,
+		      uint64_t *ns)
+{
+	union bpf_attr a = *src;
+	uint64_t t0;
+	long fd;
+
+	a.log_level = level;
+	a.log_size = level ? log_size : 0;
+	a.log_buf = level ? (uint64_t)(uintptr_t)logbuf : 0;
+	a.log_true_size = 0;
+	logbuf[0] = 0;
+	t0 = now_ns();
+	fd = side == KERNEL ?
+		     real_syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a)) :
+		     kbpf_posix_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	*ns = now_ns() - t0;
+	fd = kbpf_errno(fd);
+	true_size = a.log_true_size;
+	if (fd >= 0) {
+		if (side == KERNEL)
+			close((int)fd); /* the real close: inside the hook */
+		else
+			kbpf_posix_close((int)fd);
+	}
+	return fd >= 0 ? 0 : fd;
+}
+
+/* measure() for two attribute sets: @at[KERNEL] and @at[KBPF]. */
+static void measure_attrs(const union bpf_attr *at[2], struct result r[2])
+{
+	static uint64_t t[2][2][MAX_REPS], off[MAX_REPS];
+	uint32_t need = 0;
+	uint64_t ns;
+
+	log_size = PROBE_LOG_SIZE;
+	for (int s = 0; s < 2; s++) {
+		r[s].fd = attr_load(s, at[s], 1, &ns);
+		r[s].processed = processed_of(logbuf);
+		need = true_size > need ? true_size : need;
+		obj_last[s][0] = 0;
+		if (r[s].fd < 0) {
+			size_t l = strlen(logbuf);
+			const char *e;
+
+			while (l && logbuf[l - 1] == '\n')
+				logbuf[--l] = 0;
+			e = strrchr(logbuf, '\n');
+			if (e && !strncmp(e + 1, "processed ", 10)) {
+				*(char *)e = 0;
+				e = strrchr(logbuf, '\n');
+			}
+			snprintf(obj_last[s], sizeof(obj_last[s]), "%ld: %s",
+				 r[s].fd, e ? e + 1 : logbuf);
+		}
+		if (s == KBPF) {
+			digest_add(&r[s].fd, sizeof(r[s].fd));
+			digest_add(logbuf, strlen(logbuf));
+		}
+	}
+	log_size = need < 4096 ? 4096 : need + 1;
+	for (int s = 0; s < 2; s++) {
+		long base = s == KBPF ? kbpf_posix_reset_peak_bytes() :
+					cg_reset();
+
+		attr_load(s, at[s], 0, &ns);
+		if (s == KBPF)
+			r[s].peak = kbpf_posix_peak_bytes() - base;
+		else
+			r[s].peak = base >= 0 ? cg_read(cg_peak) - base : -1;
+	}
+	for (int i = 0; i < reps; i++)
+		for (int lvl = 1; lvl >= 0; lvl--)
+			for (int s = 0; s < 2; s++) {
+				attr_load(s, at[s], (uint32_t)lvl, &ns);
+				t[s][lvl][i] = ns;
+			}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	for (int i = 0; i < reps; i++) {
+		attr_load(KBPF, at[KBPF], 0, &ns);
+		off[i] = ns;
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	qsort(off, (size_t)reps, sizeof(uint64_t), cmp_u64);
+	r[KBPF].med_off = off[reps / 2];
+	for (int s = 0; s < 2; s++)
+		for (int lvl = 0; lvl < 2; lvl++) {
+			qsort(t[s][lvl], (size_t)reps, sizeof(uint64_t),
+			      cmp_u64);
+			r[s].med[1 - lvl] = t[s][lvl][reps / 2];
+		}
+}
+
+static long obj_hook(void *attr, unsigned int size, int to_kbpf)
+{
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	memcpy(&a, attr, size < sizeof(a) ? size : sizeof(a));
+	if (kload.done[to_kbpf] || strncmp(a.prog_name, want, sizeof(want)))
+		return pass_through(attr, size, to_kbpf);
+	kload.done[to_kbpf] = true;
+	if (!to_kbpf) {
+		r = pass_through(attr, size, 0);
+		kload.fd = kbpf_errno(r);
+		kload.a = a;
+		kload.insns =
+			dup_mem(a.insns, a.insn_cnt * sizeof(struct bpf_insn));
+		kload.fi = dup_mem(a.func_info, (size_t)a.func_info_cnt *
+							a.func_info_rec_size);
+		kload.li = dup_mem(a.line_info, (size_t)a.line_info_cnt *
+							a.line_info_rec_size);
+		snprintf(kload.license, sizeof(kload.license), "%s",
+			 a.license ? (const char *)(uintptr_t)a.license : "");
+		kload.a.insns = (uint64_t)(uintptr_t)kload.insns;
+		kload.a.func_info = (uint64_t)(uintptr_t)kload.fi;
+		kload.a.line_info = (uint64_t)(uintptr_t)kload.li;
+		kload.a.license = (uint64_t)(uintptr_t)kload.license;
+		kload.have = kload.insns != NULL;
+		if (r < 0)
+			errno = (int)-kload.fd;
+		return r;
+	}
+	if (!kload.have) {
+		obj_why = "no kernel load to compare with";
+	} else if (kload.fd < 0) {
+		obj_why = "the kernel refuses it";
+	} else if (a.fd_array) {
+		obj_why = "fd_array (module BTF fds) not copied";
+	} else {
+		const union bpf_attr *at[2] = { &kload.a, &a };
+
+		measure_attrs(at, obj_r);
+		obj_measured = true;
+	}
+	return pass_through(attr, size, 1);
+}
+
+static char vmlinux_path[] = "/sys/kernel/btf/vmlinux";
+
+static void *read_all(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 1 << 20, n = 0, got;
+	char *b = NULL, *nb;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		nb = realloc(b, cap);
+		if (!nb)
+			break;
+		b = nb;
+		got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (n < cap)
+			break;
+		cap *= 2;
+	}
+	fclose(f);
+	*size = n;
+	return b;
+}
+
+struct objset {
+	const char *name;
+	struct totals t;
+	int objects, measured, skipped;
+};
+
+static void obj_program(struct objset *set, const char *path, int idx,
+			const char *pname)
+{
+	void *ko = NULL, *bo = NULL;
+	int ke, be;
+	struct bprog p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "%.47s:%.47s",
+		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path, pname);
+	if (skip(&p))
+		return;
+	kload_free();
+	/* libbpf passes the name cut to BPF_OBJ_NAME_LEN - 1 */
+	memset(want, 0, sizeof(want));
+	memcpy(want, pname, strnlen(pname, sizeof(want) - 1));
+	obj_measured = false;
+	obj_why = NULL;
+	ke = vobj_load(path, idx, 0, &ko);
+	if (!kload.have)
+		obj_why = "libbpf reached no BPF_PROG_LOAD on the kernel";
+	else if (ke && kload.fd >= 0)
+		/* the object was unloaded: its maps are gone */
+		obj_why = "libbpf failed on the kernel after the program "
+			  "loaded";
+	be = obj_why ? 0 : vobj_load(path, idx, 1, &bo);
+	if (!obj_why && !obj_measured)
+		obj_why = "libbpf reached no BPF_PROG_LOAD on kbpf";
+	if (obj_measured) {
+		set->measured++;
+		p.n = kload.a.insn_cnt;
+		account(&set->t, &p, obj_r, show);
+		for (int s = 0; s < 2; s++)
+			if ((obj_r[KERNEL].fd >= 0) != (obj_r[KBPF].fd >= 0) &&
+			    obj_last[s][0])
+				printf("    %s refuses: %s\n",
+				       s == KBPF ? "kbpf" : "the kernel",
+				       obj_last[s]);
+	} else {
+		set->skipped++;
+		printf("  skipped %-40s %s (libbpf: kernel %d, kbpf %d, "
+		       "kernel's load %ld)\n",
+		       p.name, obj_why, ke, be, kload.fd);
+	}
+	if (bo)
+		vobj_close(bo, 1);
+	if (ko)
+		vobj_close(ko, 0);
+	kload_free();
+}
+
+static void obj_file(struct objset *set, const char *path)
+{
+	static char names[256][VOBJ_NAME];
+	int n = vobj_programs(path, names, 256);
+
+	if (n < 0) {
+		printf("  skipped %s: libbpf does not open it (%d)\n", path, n);
+		return;
+	}
+	set->objects++;
+	for (int i = 0; i < n; i++)
+		obj_program(set, path, i, names[i]);
+}
+
+/* Every *@suffix under @dir, depth first, in name order. */
+static void obj_walk(struct objset *set, const char *dir, const char *suffix)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		char path[1024];
+		const char *nm = ents[i]->d_name;
+		size_t l = strlen(nm), sl = strlen(suffix);
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, nm);
+		if (nm[0] != '.' && !stat(path, &st)) {
+			if (S_ISDIR(st.st_mode))
+				obj_walk(set, path, suffix);
+			else if (l > sl && !strcmp(nm + l - sl, suffix))
+				obj_file(set, path);
+		}
+		free(ents[i]);
+	}
+	if (n >= 0)
+		free(ents);
+}
+
+static void set_objects(void)
+{
+	const char *corpus = getenv("KBPF_VBENCH_OBJDIR");
+	static struct objset sets[2] = { { .name = "(d) kbpf's test objects" },
+					 { .name = "(e) KBPF_VBENCH_OBJDIR" } };
+	size_t size = 0;
+	void *btf = read_all(vmlinux_path, &size);
+
+	real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	if (!real_syscall)
+		return;
+	vobj_init();
+	/* tracing programs: the kernel's BTF is kbpf's host BTF too */
+	if (btf)
+		kbpf_posix_set_btf(btf, size);
+	interpose_prog_load = obj_hook;
+	obj_walk(&sets[0], KBPF_VBENCH_TESTS_DIR, ".bpf.o");
+	if (corpus)
+		obj_walk(&sets[1], corpus, ".o");
+	interpose_prog_load = NULL;
+	for (int i = 0; i < (corpus ? 2 : 1); i++) {
+		report(sets[i].name, &sets[i].t);
+		printf("  %d objects, %d programs measured, %d skipped\n",
+		       sets[i].objects, sets[i].measured, sets[i].skipped);
+	}
+	kbpf_posix_set_btf(NULL, 0);
+	free(btf);
+}
+#endif
+
 /* The fixed cost of a load: "r0 = 0; exit" on each side. */
 static void fixed_cost(void)
 {
@@ -845,7 +1208,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!sets)
+#ifdef KBPF_VBENCH_OBJECTS
+		sets = "d";
+#else
 		sets = "abc";
+#endif
 	memset(&a, 0, sizeof(a));
 	a.map_type = BPF_MAP_TYPE_ARRAY;
 	a.key_size = 4;
@@ -878,6 +1245,10 @@ int main(int argc, char **argv)
 		set_table();
 	if (strchr(sets, 'c'))
 		set_large();
+#ifdef KBPF_VBENCH_OBJECTS
+	if (strchr(sets, 'd'))
+		set_objects();
+#endif
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	cg_leave();
 	return 0;

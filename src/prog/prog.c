@@ -296,8 +296,13 @@ static int prog_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 		       const struct kbpf_prog_load_opts *opts,
 		       struct kbpf_vlog *log)
 {
-	int err = kbpf_verify(prog, h, log, &prog->verified_insns,
-			      opts && opts->kernel_ptrs);
+	/*
+	 * Callbacks need func_info over bpf(2), as in Linux; a load that
+	 * has it (checked: one record per subprogram) may have them.
+	 */
+	int err =
+		kbpf_verify(prog, h, log, &prog->verified_insns,
+			    (opts && opts->kernel_ptrs) || prog->nr_func_info);
 
 	prog->verified = !err;
 	if (err && err != -KBPF_ENOMEM &&

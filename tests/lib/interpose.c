@@ -19,9 +19,11 @@
 
 #include "interpose.h"
 #include "core/object.h"
+#include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 
 int interpose_to_kbpf;
+long (*interpose_prog_load)(void *attr, unsigned int size, int to_kbpf);
 static _Thread_local int depth; /* inside kbpf's host: the real calls */
 
 #define REAL(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))
@@ -47,6 +49,14 @@ long syscall(long nr, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
+	if (interpose_prog_load && !depth && nr == __NR_bpf &&
+	    a[0] == BPF_PROG_LOAD) {
+		depth++;
+		r = interpose_prog_load((void *)a[1], (unsigned int)a[2],
+					interpose_to_kbpf);
+		depth--;
+		return r;
+	}
 	if (interpose_to_kbpf && !depth &&
 	    (nr == __NR_bpf || nr == __NR_perf_event_open)) {
 		depth++;

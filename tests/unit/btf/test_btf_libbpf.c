@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "diff.h"
+#include "kbpf_posix.h"
 
 extern int interpose_to_kbpf;
 
@@ -99,5 +100,40 @@ KBPF_TEST(
 	       bad);
 	if (!objects)
 		T_SKIP("the kernel loaded none of the examples");
+	T_EQ(bad, 0);
+}
+
+KBPF_TEST(
+	btf_libbpf_callbacks_enforce,
+	"under KBPF_VERIFIER_ENFORCE kbpf loads the examples with callbacks (bpf_loop, for_each_map_elem) that libbpf hands it with func_info, as the kernel does")
+{
+	static const char *const objs[] = { "calls.bpf.o", "queue.bpf.o" };
+	uint32_t mode = kbpf_posix_host()->verifier;
+	int loaded = 0, bad = 0;
+
+	NEED_KERNEL();
+	libbpf_set_print(quiet);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		char path[512];
+		int rk, rm, pk, pm, bk, bm;
+
+		snprintf(path, sizeof(path), "%s/%s", EXAMPLES_DIR, objs[i]);
+		rk = load(path, 0, &pk, &bk);
+		if (rk) {
+			printf("%s: the kernel does not load it (%d)\n",
+			       objs[i], rk);
+			continue;
+		}
+		loaded++;
+		rm = load(path, 1, &pm, &bm);
+		printf("%s: kernel %d (%d programs, %d with BTF), kbpf %d (%d "
+		       "programs, %d with BTF)\n",
+		       objs[i], rk, pk, bk, rm, pm, bm);
+		bad += rm || pm != pk || bm != bk;
+	}
+	kbpf_posix_set_verifier(mode);
+	if (!loaded)
+		T_SKIP("the kernel loaded none of the objects");
 	T_EQ(bad, 0);
 }
