@@ -22,8 +22,14 @@
 #include "core/prog.h"
 #include "core/vlog.h"
 
-/* Linux's BPF_COMPLEXITY_LIMIT_INSNS. */
+/*
+ * Linux's BPF_COMPLEXITY_LIMIT_INSNS. A build setting only so that fuzz
+ * builds (fuzz/CMakeLists.txt) can lower it: under ASan, UBSan and
+ * coverage at -O0 a loop that runs to the full limit takes minutes.
+ */
+#ifndef KBPF_VERIFIER_INSN_LIMIT
 #define KBPF_VERIFIER_INSN_LIMIT 1000000u
+#endif
 
 /**
  * kbpf_verify() - prove @prog safe, as Linux's verifier would for a loader
