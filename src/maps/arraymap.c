@@ -125,9 +125,9 @@ static int array_map_alloc(const struct kbpf_host *h,
 	struct kbpf_array *a;
 	uint64_t total;
 
+	/* max_entries - 1 with every bit below its top set (no clz: compiler.h) */
 	if (attr->max_entries > 1)
-		mask = UINT64_MAX >>
-		       __builtin_clzll((uint64_t)attr->max_entries - 1);
+		mask = kbpf_roundup_pow2(attr->max_entries) - 1;
 	/*
 	 * Linux rounds the storage up to index_mask + 1 elements for such a
 	 * creator, and refuses with E2BIG when that count overflows a u32.
