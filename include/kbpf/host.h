@@ -39,6 +39,7 @@ struct kbpf_host;
 struct kbpf_obj;
 struct kbpf_raw_tp_registry;
 struct kbpf_probe_pmus;
+struct kbpf_kfunc;
 struct kbpf_state;
 
 /* Flags for kbpf_host.alloc. */
@@ -722,6 +723,15 @@ struct kbpf_host {
 	 * perf_event_open gives -ENOENT for those types.
 	 */
 	const struct kbpf_probe_pmus *probes;
+	/*
+	 * The host's own kfuncs (include/kbpf/kfunc.h): @nr_kfuncs entries,
+	 * read-only, alive as long as the table. A program's kfunc call is
+	 * matched by name against them first, then against kbpf's own; an
+	 * entry of the host replaces kbpf's of the same name. Read at program
+	 * load only. If NULL, programs call kbpf's kfuncs only.
+	 */
+	const struct kbpf_kfunc *kfuncs;
+	uint32_t nr_kfuncs;
 };
 
 /**

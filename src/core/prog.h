@@ -21,6 +21,7 @@
 #include "core/object.h"
 #include "core/spinlock.h"
 #include "kbpf/state.h"
+#include "kbpf/kfunc.h"
 #include "kbpf/prog.h"
 #include "kbpf/uapi/bpf.h"
 
@@ -97,6 +98,24 @@ struct kbpf_helper {
 	bool gpl_only;
 	uint8_t priv;
 	uint64_t prog_types;
+};
+
+/**
+ * struct kbpf_kfunc_desc - a kfunc a program calls (BPF_PSEUDO_KFUNC_CALL),
+ * resolved at load (src/prog/kfunc.c) from the host BTF by the FUNC id in
+ * the call's imm.
+ * @btf_id: that id.
+ * @proto_id: the FUNC's FUNC_PROTO in the host BTF.
+ * @kf: the implementation's entry (the host's or kbpf's), or NULL when
+ *      neither has one (the verifier refuses a path that calls it).
+ * @h: what the interpreter's image calls: @kf's function and the FUNC's
+ *     name; no argument kinds (KBPF_ARG_NONE: the verifier checked them).
+ */
+struct kbpf_kfunc_desc {
+	uint32_t btf_id;
+	uint32_t proto_id;
+	const struct kbpf_kfunc *kf;
+	struct kbpf_helper h;
 };
 
 /*
@@ -333,6 +352,9 @@ struct kbpf_prog {
 	uint32_t nr_maps;
 	const struct kbpf_helper *helpers;
 	uint32_t nr_helpers;
+	/* The kfuncs its calls name (struct kbpf_kfunc_desc), owned. */
+	struct kbpf_kfunc_desc *kfuncs;
+	uint32_t nr_kfuncs, kfuncs_cap;
 	bool gpl_compatible;
 	char name[16];
 	uint8_t tag[8];
@@ -389,6 +411,16 @@ struct kbpf_prog {
 	struct kbpf_percpu stats;
 	struct kbpf_spinlock bind_lock;
 };
+
+/* The descriptor of @prog's calls of kfunc @btf_id, or NULL. Context: any. */
+static inline const struct kbpf_kfunc_desc *
+kbpf_prog_kfunc_desc(const struct kbpf_prog *prog, uint32_t btf_id)
+{
+	for (uint32_t i = 0; i < prog->nr_kfuncs; i++)
+		if (prog->kfuncs[i].btf_id == btf_id)
+			return &prog->kfuncs[i];
+	return NULL;
+}
 
 /*
  * Run statistics of one program on one CPU (Linux's struct bpf_prog_stats).

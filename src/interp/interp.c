@@ -1977,6 +1977,14 @@ static const struct kbpf_helper *prep_helper(const struct kbpf_prog *prog,
 {
 	const struct kbpf_helper *hp;
 
+	/* A kfunc call: its implementation, a helper to the image. */
+	if (insn->code == (BPF_JMP | BPF_CALL) &&
+	    insn->src_reg == BPF_PSEUDO_KFUNC_CALL && !insn->off) {
+		const struct kbpf_kfunc_desc *d =
+			kbpf_prog_kfunc_desc(prog, (uint32_t)insn->imm);
+
+		return d && d->h.fn ? &d->h : NULL;
+	}
 	if (insn->code != (BPF_JMP | BPF_CALL) || insn->src_reg ||
 	    (uint32_t)insn->imm >= prog->nr_helpers ||
 	    !prog->helpers[insn->imm].fn)
@@ -2117,6 +2125,7 @@ int kbpf_interp_prepare(struct kbpf_prog *prog,
 			code = KBPF_INTERP_OP_CALL;
 		}
 		insns[pc].code = code;
+		insns[pc].src_reg = 0; /* a kfunc's: the site says it all */
 		insns[pc].imm = (int32_t)img->nr_sites++;
 	}
 	kbpf_free(h, in_r1, prog->len);

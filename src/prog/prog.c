@@ -123,6 +123,7 @@ static void prog_free(struct kbpf_prog *prog)
 	kbpf_prog_btf_info_free(prog);
 	kbpf_jit_release(prog);
 	kbpf_interp_release(prog);
+	kbpf_prog_kfunc_free(prog);
 	for (i = 0; i < prog->nr_maps; i++)
 		kbpf_map_put(prog->maps[i]);
 	kbpf_free(h, prog->maps, KBPF_MAX_USED_MAPS * sizeof(*prog->maps));
@@ -305,7 +306,11 @@ static int prog_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 			    (opts && opts->kernel_ptrs) || prog->nr_func_info);
 
 	prog->verified = !err;
-	if (err && err != -KBPF_ENOMEM &&
+	/*
+	 * Nothing checks a kfunc's arguments at run time: a program that
+	 * calls kfuncs loads only with a proof.
+	 */
+	if (err && err != -KBPF_ENOMEM && !prog->nr_kfuncs &&
 	    h->verifier == KBPF_VERIFIER_FALLBACK) {
 		prog->checked_only = true;
 		err = 0;

@@ -24,6 +24,18 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 		    struct kbpf_vlog *log);
 
 /*
+ * Kfunc calls (kfunc.c): Linux's add_kfunc_call() for the call @insn (a
+ * BPF_PSEUDO_KFUNC_CALL) of @prog: GPL, offset and host BTF checks, then
+ * the callee's descriptor in @prog->kfuncs (once per distinct id). 0 or
+ * -errno with Linux's log line (-EINVAL, -EPROTO, -ENOTSUPP, -E2BIG,
+ * -ENOMEM). _free releases @prog->kfuncs.
+ */
+int kbpf_prog_kfunc_add(struct kbpf_prog *prog, const struct kbpf_host *h,
+			const union bpf_attr *attr, const struct bpf_insn *insn,
+			struct kbpf_vlog *log);
+void kbpf_prog_kfunc_free(struct kbpf_prog *prog);
+
+/*
  * Tracing programs (attach_btf.c): check attr->attach_btf_id against the
  * host's BTF as Linux does for tp_btf programs, and fill @prog's attach
  * name and argument count. Writes Linux's log lines.

@@ -80,6 +80,11 @@ static int hbtf(struct venv *env, const struct kbpf_btf_view **out)
 	return 0;
 }
 
+int kbpf_v_hbtf(struct venv *env, const struct kbpf_btf_view **out)
+{
+	return hbtf(env, out);
+}
+
 void kbpf_v_btf_release(struct venv *env)
 {
 	if (env->hbtf_state > 0)

@@ -491,6 +491,11 @@ static void release_ref(struct venv *env, uint32_t ref)
 	}
 }
 
+void kbpf_v_release_ref(struct venv *env, uint32_t ref)
+{
+	release_ref(env, ref);
+}
+
 /*
  * Linux's bpf_helper_changes_pkt_data(): helpers after which the packet
  * may have moved or changed size (among those kbpf has).
@@ -627,12 +632,8 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			"function calls are not allowed while holding a lock\n");
 		return -KBPF_EINVAL;
 	}
-	if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
-		kbpf_vlog_printf(
-			env->log,
-			"kbpf: verifier v0 does not check kfunc calls\n");
-		return -KBPF_EINVAL;
-	}
+	if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL)
+		return kbpf_v_check_kfunc_call(env, pc);
 	fn = kbpf_helper_find(env->prog, id);
 	if (!fn) {
 		kbpf_log_no_helper(env->log, insn->imm);
@@ -1013,6 +1014,12 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 	}
 	if (st->nr_refs)
 		return ref_leak(env, "BPF_EXIT instruction in main prog");
+	if (st->active_rcu) {
+		kbpf_vlog_printf(
+			env->log,
+			"BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region\n");
+		return -KBPF_EINVAL;
+	}
 	err = kbpf_v_check_read(env, 0);
 	if (err)
 		return err;

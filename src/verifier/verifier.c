@@ -1285,8 +1285,15 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
 					 value_regno);
 			return -KBPF_EACCES;
 		}
-		err = check_region(env, regno, r, r->off + off, size, r->range,
-				   zero_ok);
+		/*
+		 * Linux's rdonly_untrusted_mem (bpf_rdonly_cast to void, BTF
+		 * pointers to non-structs): reads anywhere, as probe loads.
+		 */
+		if (!write && !helper && (r->flags & VF_UNTRUSTED))
+			err = 0;
+		else
+			err = check_region(env, regno, r, r->off + off, size,
+					   r->range, zero_ok);
 		if (!err && out && !write) {
 			kbpf_v_mark_unknown(&tmp);
 			kbpf_scalar_cast(&tmp.s, (uint8_t)size);
@@ -1313,7 +1320,9 @@ static int check_ldx(struct venv *env, const struct bpf_insn *insn)
 	if (err)
 		return err;
 	kbpf_v_mark_unknown(&v);
-	btf = CUR_REGS(env)[insn->src_reg].type == T_BTF_ID;
+	btf = CUR_REGS(env)[insn->src_reg].type == T_BTF_ID ||
+	      (CUR_REGS(env)[insn->src_reg].type == T_MEM &&
+	       (CUR_REGS(env)[insn->src_reg].flags & VF_UNTRUSTED));
 	err = kbpf_v_check_mem(env, insn->src_reg, insn->off, size, false, -1,
 			       &v, false, false);
 	if (err)

@@ -187,6 +187,8 @@ struct vstate {
 	 */
 	const struct kbpf_map *lock_map;
 	uint32_t lock_id;
+	/* Inside bpf_rcu_read_lock() (Linux's active_rcu_lock; kfunc.c). */
+	bool active_rcu;
 	struct vstate *next;
 	/*
 	 * The path since the last explored state (a segment): its first
@@ -449,7 +451,17 @@ void kbpf_v_dynptr_release(struct venv *env, const struct vdyn_meta *dm);
 int kbpf_v_dynptr_stack_write(struct venv *env, struct vframe *f, int64_t lo,
 			      int64_t hi, bool helper);
 
+/* kfunc.c: a BPF_PSEUDO_KFUNC_CALL (Linux's check_kfunc_call()). */
+int kbpf_v_check_kfunc_call(struct venv *env, uint32_t *pc);
+/* btf_ptr.c: the host BTF of this verification (NULL: none), or -ENOMEM. */
+int kbpf_v_hbtf(struct venv *env, const struct kbpf_btf_view **out);
+
 /* call.c */
+/*
+ * Reference @ref is released: it leaves the state's list and every
+ * register or spilled slot that holds it dies.
+ */
+void kbpf_v_release_ref(struct venv *env, uint32_t ref);
 /*
  * What a lookup in map-in-map @outer gives once null-checked: a map made
  * of its inner-map template (Linux's inner_map_meta), one per outer map
