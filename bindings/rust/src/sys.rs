@@ -463,6 +463,13 @@ pub const KBPF_XDP_FRAME_RESERVE: u32 = 40;
 pub const KBPF_XDP_MAX_FRAGS: u32 = 17;
 pub const KBPF_CGROUP_SKB_PASS: u32 = 1;
 pub const KBPF_CGROUP_SKB_CN: u32 = 2;
+pub const KBPF_KF_ACQUIRE: u32 = 1;
+pub const KBPF_KF_RELEASE: u32 = 2;
+pub const KBPF_KF_RET_NULL: u32 = 4;
+pub const KBPF_KF_TRUSTED_ARGS: u32 = 16;
+pub const KBPF_KF_SLEEPABLE: u32 = 32;
+pub const KBPF_KF_DESTRUCTIVE: u32 = 64;
+pub const KBPF_KF_RCU: u32 = 128;
 pub const KBPF_ELF_PIN_NONE: u32 = 0;
 pub const KBPF_ELF_PIN_BY_NAME: u32 = 1;
 pub const KBPF_UAPI_BTF_H: u32 = 1;
@@ -814,12 +821,14 @@ pub struct kbpf_host {
     pub btf: *const crate::ffi::c_void,
     pub btf_size: usize,
     pub probes: *const kbpf_probe_pmus,
+    pub kfuncs: *const kbpf_kfunc,
+    pub nr_kfuncs: u32,
 }
 #[test]
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        544usize,
+        560usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1983,6 +1992,40 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_probes();
+    fn test_field_kfuncs() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).kfuncs) as usize - ptr as usize
+            },
+            544usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(kfuncs)
+            )
+        );
+    }
+    test_field_kfuncs();
+    fn test_field_nr_kfuncs() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).nr_kfuncs) as usize - ptr as usize
+            },
+            552usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(nr_kfuncs)
+            )
+        );
+    }
+    test_field_nr_kfuncs();
 }
 extern "C" {
     pub fn kbpf_host_check(
@@ -23387,6 +23430,103 @@ extern "C" {
         src: *mut *mut crate::ffi::c_void,
         dst: *mut *mut crate::ffi::c_void,
     ) -> crate::ffi::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_run {
+    _unused: [u8; 0],
+}
+pub type kbpf_kfunc_fn = ::core::option::Option<
+    unsafe extern "C" fn(run: *mut kbpf_run, r1: u64, r2: u64, r3: u64, r4: u64, r5: u64) -> u64,
+>;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_kfunc {
+    pub name: *const crate::ffi::c_char,
+    pub fn_: kbpf_kfunc_fn,
+    pub flags: u32,
+    pub prog_types: u64,
+}
+#[test]
+fn bindgen_test_layout_kbpf_kfunc() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_kfunc>(),
+        32usize,
+        concat!("Size of: ", stringify!(kbpf_kfunc))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_kfunc>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_kfunc))
+    );
+    fn test_field_name() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_kfunc>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).name) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_kfunc),
+                "::",
+                stringify!(name)
+            )
+        );
+    }
+    test_field_name();
+    fn test_field_fn() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_kfunc>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).fn_) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_kfunc),
+                "::",
+                stringify!(fn_)
+            )
+        );
+    }
+    test_field_fn();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_kfunc>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_kfunc),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_prog_types() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_kfunc>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).prog_types) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_kfunc),
+                "::",
+                stringify!(prog_types)
+            )
+        );
+    }
+    test_field_prog_types();
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]

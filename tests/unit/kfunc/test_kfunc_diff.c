@@ -383,3 +383,70 @@ KBPF_TEST(
 	       sizeof(kcases) / sizeof(kcases[0]), runs);
 	T_EQ(fails, 0);
 }
+
+/* bpf_prog_info.jited_prog_len of kbpf program @fd. */
+static uint32_t jited_len(long fd)
+{
+	struct bpf_prog_info info;
+	union bpf_attr a;
+
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)fd;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	if (side_bpf(SIDE_KBPF, BPF_OBJ_GET_INFO_BY_FD, &a))
+		return 0;
+	return info.jited_prog_len;
+}
+
+KBPF_TEST(
+	kfunc_native,
+	"programs calling kfuncs (kbpf's and the host's) are compiled by the JIT, which calls them directly, wherever a program without kfuncs is, and run natively to the interpreter's results")
+{
+	static const char *const names[] = { "rcu_pair_cls",
+					     "rdonly_cast_stack_read",
+					     "task_from_pid_cls",
+					     "task_acquire_again" };
+	struct kcase pc = { "plain", CLS, .insns = { MOV(0, 3), EXIT } };
+	struct bpf_insn in[24];
+	long fd;
+	uint32_t n;
+
+	if (vmlinux_btf())
+		T_SKIP("no /sys/kernel/btf/vmlinux");
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	kbpf_posix_set_btf(vmlinux, vmlinux_size);
+	T_EQ(resolve(&pc, in, &n), 0);
+	fd = load(SIDE_KBPF, &pc, in, n);
+	T_ASSERT(fd >= 0);
+	if (!jited_len(fd)) {
+		kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+		kbpf_posix_set_btf(NULL, 0);
+		T_SKIP("this host does not compile programs (no JIT here)");
+	}
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		const struct kcase *c = NULL;
+		long native, interp;
+
+		for (size_t i = 0; i < sizeof(kcases) / sizeof(kcases[0]); i++)
+			if (!strcmp(kcases[i].name, names[k]))
+				c = &kcases[i];
+		T_ASSERT(c && !resolve(c, in, &n));
+		fd = load(SIDE_KBPF, c, in, n);
+		T_ASSERT(fd >= 0);
+		T_ASSERT(jited_len(fd) > 0);
+		native = run(SIDE_KBPF, fd, c->type);
+		kbpf_posix_set_jit(false);
+		fd = load(SIDE_KBPF, c, in, n);
+		kbpf_posix_set_jit(true);
+		T_ASSERT(fd >= 0);
+		T_EQ(jited_len(fd), 0);
+		interp = run(SIDE_KBPF, fd, c->type);
+		printf("  %s: native %ld, interpreted %ld\n", c->name, native,
+		       interp);
+		T_EQ(native, interp);
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	kbpf_posix_set_btf(NULL, 0);
+}
