@@ -406,7 +406,7 @@ static int kf_ret(struct venv *env, const struct kbpf_btf_view *b,
 		kbpf_scalar_const(&r0->s, 0);
 		if (!m->k) {
 			r0->type = T_MEM;
-			r0->flags = VF_RDONLY | VF_UNTRUSTED;
+			r0->flags = VF_RDONLY | VF_UNTRUSTED | VF_ANY_READ;
 			return 0;
 		}
 		if (!kf_is_struct(b, rt)) {

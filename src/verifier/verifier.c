@@ -1286,10 +1286,10 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
 			return -KBPF_EACCES;
 		}
 		/*
-		 * Linux's rdonly_untrusted_mem (bpf_rdonly_cast to void, BTF
-		 * pointers to non-structs): reads anywhere, as probe loads.
+		 * Linux's rdonly_untrusted_mem (bpf_rdonly_cast to void):
+		 * reads anywhere, as probe loads.
 		 */
-		if (!write && !helper && (r->flags & VF_UNTRUSTED))
+		if (!write && !helper && (r->flags & VF_ANY_READ))
 			err = 0;
 		else
 			err = check_region(env, regno, r, r->off + off, size,
@@ -1322,7 +1322,7 @@ static int check_ldx(struct venv *env, const struct bpf_insn *insn)
 	kbpf_v_mark_unknown(&v);
 	btf = CUR_REGS(env)[insn->src_reg].type == T_BTF_ID ||
 	      (CUR_REGS(env)[insn->src_reg].type == T_MEM &&
-	       (CUR_REGS(env)[insn->src_reg].flags & VF_UNTRUSTED));
+	       (CUR_REGS(env)[insn->src_reg].flags & VF_ANY_READ));
 	err = kbpf_v_check_mem(env, insn->src_reg, insn->off, size, false, -1,
 			       &v, false, false);
 	if (err)

@@ -67,6 +67,11 @@ enum vtype {
 #define VF_UNTRUSTED 0x20u /* PTR_UNTRUSTED */
 #define VF_USER 0x40u /* MEM_USER: a __user pointer, not to be read */
 #define VF_PERCPU 0x80u /* MEM_PERCPU: a __percpu pointer, not to be read */
+/*
+ * T_MEM from bpf_rdonly_cast(obj, 0) (Linux's rdonly_untrusted_mem): read
+ * at any offset, as probe loads (kfunc.c).
+ */
+#define VF_ANY_READ 0x200u
 /* Spill entries of SLOT_DYNPTR slots only: */
 #define VF_DYN_FIRST 0x100u /* a dynptr's first slot (dynptr.c) */
 
