@@ -1876,6 +1876,10 @@ static uint32_t ctx_size_of(const struct kbpf_prog *prog)
 		return sizeof(struct bpf_cgroup_dev_ctx);
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 		return sizeof(struct bpf_sysctl);
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		return sizeof(struct bpf_sock);
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		return sizeof(struct bpf_sock_addr);
 	case BPF_PROG_TYPE_KPROBE:
 #if defined(__x86_64__)
 		return 21 * 8; /* struct pt_regs */
