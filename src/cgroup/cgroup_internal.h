@@ -47,4 +47,19 @@ long kbpf_cgroup_link_update(struct kbpf_obj *obj, struct kbpf_prog *prog,
 int kbpf_cgroup_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
 			       struct bpf_link_info *info);
 
+/*
+ * Run the effective programs of @cgrp for attach type @t on @args, as
+ * Linux's bpf_prog_run_array_cg(): each in order on the same context; a
+ * program that returns 0 refuses (-EPERM) but the others still run.
+ * @flags: NULL, or receives (OR) each program's return value shifted
+ * right by one, whose bit 0 then decides (Linux's ret_flags, bind hooks).
+ * Return 0, -EPERM, or the first errno kbpf_interp_run() gave (that run
+ * refuses too). Program path, inside the host's read-side section: no
+ * lock, no allocation.
+ */
+struct kbpf_interp_args;
+int kbpf_cgroup_run_array(const struct kbpf_host *h, void *cgrp, uint32_t t,
+			  const struct kbpf_interp_args *args,
+			  uint32_t *flags);
+
 #endif /* KBPF_CGROUP_INTERNAL_H */
