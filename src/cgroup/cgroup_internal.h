@@ -59,7 +59,6 @@ int kbpf_cgroup_link_fill_info(const struct kbpf_host *h, struct kbpf_obj *obj,
  */
 struct kbpf_interp_args;
 int kbpf_cgroup_run_array(const struct kbpf_host *h, void *cgrp, uint32_t t,
-			  const struct kbpf_interp_args *args,
-			  uint32_t *flags);
+			  const struct kbpf_interp_args *args, uint32_t *flags);
 
 #endif /* KBPF_CGROUP_INTERNAL_H */

@@ -1271,8 +1271,7 @@ uint64_t kbpf_helper_redirect_map(struct kbpf_run *run, uint64_t map,
  * kbpf_sock, struct kbpf_sock_addr of include/kbpf/cgroup.h): its
  * kbpf_skb_sock, NULL if the host gave none; @is set if the run is one.
  */
-static const struct kbpf_skb_sock *cg_sock(const struct kbpf_run *run,
-					   bool *is)
+static const struct kbpf_skb_sock *cg_sock(const struct kbpf_run *run, bool *is)
 {
 	*is = true;
 	if (run->ctx_type == BPF_PROG_TYPE_CGROUP_SOCK)

@@ -190,8 +190,7 @@ bool kbpf_prog_ctx_access_ok(const struct kbpf_prog *prog,
  * no socket pointers in programs).
  */
 bool kbpf_sock_prog_attach_ok(uint32_t prog_type, uint32_t attach_type);
-void kbpf_sock_addr_ret_range(uint32_t attach_type, int64_t *min,
-			      int64_t *max);
+void kbpf_sock_addr_ret_range(uint32_t attach_type, int64_t *min, int64_t *max);
 int kbpf_ctx_sock(const struct kbpf_prog *prog, struct bpf_insn *insn);
 int kbpf_ctx_sock_addr(const struct kbpf_prog *prog, struct bpf_insn *insn,
 		       struct kbpf_vlog *log);

@@ -21,8 +21,7 @@
 #define SOCK_OFF(f) ((int)offsetof(struct bpf_sock, f))
 #define SOCK_END(f) (SOCK_OFF(f) + (int)sizeof(((struct bpf_sock *)0)->f))
 #define ADDR_OFF(f) ((int)offsetof(struct bpf_sock_addr, f))
-#define ADDR_END(f) \
-	(ADDR_OFF(f) + (int)sizeof(((struct bpf_sock_addr *)0)->f))
+#define ADDR_END(f) (ADDR_OFF(f) + (int)sizeof(((struct bpf_sock_addr *)0)->f))
 #define IN(off, lo, hi) ((off) >= (lo) && (off) < (hi))
 
 _Static_assert(sizeof(struct bpf_sock) == 80, "struct bpf_sock is Linux's");
@@ -66,8 +65,7 @@ bool kbpf_sock_prog_attach_ok(uint32_t prog_type, uint32_t attach_type)
 	}
 }
 
-void kbpf_sock_addr_ret_range(uint32_t attach_type, int64_t *min,
-			      int64_t *max)
+void kbpf_sock_addr_ret_range(uint32_t attach_type, int64_t *min, int64_t *max)
 {
 	*min = 0;
 	*max = 1;
@@ -163,8 +161,8 @@ int kbpf_ctx_sock(const struct kbpf_prog *prog, struct bpf_insn *insn)
 		return -KBPF_EACCES;
 	/* Linux's bpf_sock_is_valid_access(). */
 	if (IN(off, SOCK_OFF(dst_port), SOCK_END(dst_port)))
-		ok = size == 4 || (size <= 2 && off + (int)size <=
-							SOCK_END(dst_port));
+		ok = size == 4 ||
+		     (size <= 2 && off + (int)size <= SOCK_END(dst_port));
 	else if (IN(off, SOCK_END(dst_port), SOCK_OFF(dst_ip4)))
 		ok = false; /* the padding after dst_port */
 	else if (off == SOCK_OFF(state) || off == SOCK_OFF(family) ||
@@ -241,7 +239,8 @@ int kbpf_ctx_sock_addr(const struct kbpf_prog *prog, struct bpf_insn *insn,
 	    IN(off, ADDR_OFF(msg_src_ip4), ADDR_END(msg_src_ip6))) {
 		/* Addresses and the port: read narrow, written whole; an
 		 * IPv6 address also in aligned 8-byte halves. */
-		if (wide_ok(off, size, ADDR_OFF(user_ip6), ADDR_END(user_ip6)) ||
+		if (wide_ok(off, size, ADDR_OFF(user_ip6),
+			    ADDR_END(user_ip6)) ||
 		    wide_ok(off, size, ADDR_OFF(msg_src_ip6),
 			    ADDR_END(msg_src_ip6)))
 			return 0;

@@ -300,8 +300,7 @@ static int prog_check_attr(const struct kbpf_host *h,
 		return -KBPF_EINVAL;
 	if ((attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK ||
 	     attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR) &&
-	    !kbpf_sock_prog_attach_ok(attr->prog_type,
-				      prog_attach_type(attr)))
+	    !kbpf_sock_prog_attach_ok(attr->prog_type, prog_attach_type(attr)))
 		return -KBPF_EINVAL;
 	*prog_priv = priv;
 	return 0;

@@ -219,9 +219,8 @@ KBPF_TEST(
 
 	NEED_KERNEL();
 	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
-	for (uint32_t eat = 0; eat <= __MAX_BPF_ATTACH_TYPE + 1 &&
-			       !kbpf_test_failed();
-	     eat++) {
+	for (uint32_t eat = 0;
+	     eat <= __MAX_BPF_ATTACH_TYPE + 1 && !kbpf_test_failed(); eat++) {
 		load_rules_body(BPF_PROG_TYPE_CGROUP_SOCK, eat);
 		load_rules_body(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, eat);
 		cases += 2;
