@@ -392,6 +392,8 @@ def main():
         want = ["bpf() syscall is available",
                 "eBPF program_type xdp is available",
                 "eBPF program_type socket_filter is available",
+                "eBPF program_type cgroup_sock is available",
+                "eBPF program_type cgroup_sock_addr is available",
                 "eBPF map_type hash is available",
                 "eBPF map_type ringbuf is available",
                 "eBPF map_type sk_storage is available",
