@@ -122,6 +122,28 @@ struct kbpf_sock_addr {
 	uint64_t owner;
 };
 
+/**
+ * struct kbpf_sockopt - the context of a cgroup sockopt program
+ * (BPF_PROG_TYPE_CGROUP_SOCKOPT): one setsockopt() or getsockopt() call,
+ * filled by the host (Linux's struct bpf_sockopt_kern).
+ * @md: what programs read and write, in Linux's layout (struct
+ *      bpf_sockopt): level, optname, optlen (see the runners) and, for
+ *      getsockopt, retval. kbpf sets sk to 0 (kbpf refuses programs that
+ *      load it) and optval/optval_end to the bounds of the value in @buf.
+ * @buf: the option's value, @cap bytes of memory the programs may read
+ *       and write between optval and optval_end.
+ * @cap: bytes @buf holds: at least min(the caller's optlen, KBPF_PAGE_SIZE).
+ * @sk: as in struct kbpf_sock.
+ * @owner: as in struct kbpf_sock (used by no helper yet).
+ */
+struct kbpf_sockopt {
+	struct bpf_sockopt md;
+	uint8_t *buf;
+	uint32_t cap;
+	const struct kbpf_skb_sock *sk;
+	uint64_t owner;
+};
+
 /* kbpf_cgroup_run_sock_addr() *flags: a bind program returned bit 1 set
  * (Linux's BPF_RET_BIND_NO_CAP_NET_BIND_SERVICE): the host binds a port
  * below its unprivileged limit without CAP_NET_BIND_SERVICE. */
@@ -283,6 +305,71 @@ KBPF_API int kbpf_cgroup_run_sock_addr(const struct kbpf_host *h, void *cgrp,
 				       struct kbpf_sock_addr *ctx,
 				       enum kbpf_interp_mode mode, uint32_t cpu,
 				       uint32_t *flags);
+
+/**
+ * kbpf_cgroup_run_setsockopt() - run the BPF_CGROUP_SETSOCKOPT programs
+ * of @cgrp on a setsockopt() call before the host handles it, as Linux's
+ * __cgroup_bpf_run_filter_setsockopt().
+ * @h: the host.
+ * @cgrp: the cgroup of the socket.
+ * @ctx: md.level, md.optname and md.optlen as the caller passed them
+ *       (optlen >= 0), and in @buf the first min(optlen, KBPF_PAGE_SIZE)
+ *       bytes of the caller's value. Programs may change md.level,
+ *       md.optname, md.optlen and the bytes of @buf.
+ * @mode: as for kbpf_skb_run().
+ * @cpu: the CPU to report to helpers.
+ *
+ * With no program attached nothing changes and the result is 0.
+ *
+ * Context: program path, as kbpf_cgroup_run_sock() (Linux holds the
+ * socket lock around the run: the host serialises calls on one socket).
+ * Return: 1: a program set md.optlen to -1: the call succeeds without
+ * the host's handler. 0: the host's handler runs, with md.level and
+ * md.optname, and if md.optlen is not 0 with the first md.optlen bytes
+ * of @buf as the value instead of the caller's (md.optlen 0: the
+ * caller's own value; kbpf also resets md to the caller's level, optname
+ * and optlen 0 when a caller's value over a page was left too long, as
+ * Linux ignores the programs then). -EPERM if a program returned 0;
+ * -EFAULT if the programs left md.optlen below -1 or above what @buf
+ * exposed; -EINVAL if md.optlen is negative or @cap is too small; or the
+ * errno kbpf_interp_run() gives for a run that stopped.
+ */
+KBPF_API int kbpf_cgroup_run_setsockopt(const struct kbpf_host *h, void *cgrp,
+					struct kbpf_sockopt *ctx,
+					enum kbpf_interp_mode mode,
+					uint32_t cpu);
+
+/**
+ * kbpf_cgroup_run_getsockopt() - run the BPF_CGROUP_GETSOCKOPT programs
+ * of @cgrp on a getsockopt() call after the host handled it, as Linux's
+ * __cgroup_bpf_run_filter_getsockopt().
+ * @h: the host.
+ * @cgrp: the cgroup of the socket.
+ * @ctx: md.level, md.optname; md.optlen: the length the host's handler
+ *       returned if it succeeded, else the caller's buffer length; @buf:
+ *       the first min(md.optlen, KBPF_PAGE_SIZE) bytes of the value the
+ *       handler returned. Programs may change md.optlen, md.retval and the
+ *       bytes of @buf.
+ * @max_optlen: the caller's buffer length (>= 0).
+ * @retval: what the host's handler returned (0 or -errno).
+ * @mode: as for kbpf_skb_run().
+ * @cpu: the CPU to report to helpers.
+ *
+ * Context: program path, as kbpf_cgroup_run_setsockopt().
+ * Return: the call's result, 0 or -errno: @retval unless a program
+ * changed md.retval, or -EPERM if a program returned 0 while it held no
+ * errno; -EFAULT if the programs left md.optlen negative or above what
+ * @buf exposed; -EINVAL for a negative @max_optlen or md.optlen, or too
+ * small a @cap; or the errno kbpf_interp_run() gives for a run that
+ * stopped. When the result is 0 and md.optlen is not 0, the host returns
+ * the first md.optlen bytes of @buf and md.optlen to the caller; md.optlen
+ * 0 leaves the handler's answer as it was.
+ */
+KBPF_API int kbpf_cgroup_run_getsockopt(const struct kbpf_host *h, void *cgrp,
+					struct kbpf_sockopt *ctx,
+					int32_t max_optlen, int32_t retval,
+					enum kbpf_interp_mode mode,
+					uint32_t cpu);
 
 #ifdef __cplusplus
 }

@@ -1513,11 +1513,19 @@ static const struct cg_array *cg_effective(const struct kbpf_host *h,
 	return NULL;
 }
 
-int kbpf_cgroup_run_array(const struct kbpf_host *h, void *cgrp, uint32_t t,
-			  const struct kbpf_interp_args *args, uint32_t *flags)
+bool kbpf_cgroup_has_progs(const struct kbpf_host *h, void *cgrp, uint32_t t)
 {
 	const struct cg_array *arr = cg_effective(h, cgrp, t);
-	bool allow = true;
+
+	return arr && arr->n;
+}
+
+int kbpf_cgroup_run_array(const struct kbpf_host *h, void *cgrp, uint32_t t,
+			  const struct kbpf_interp_args *args, uint32_t *flags,
+			  int32_t *retval)
+{
+	const struct cg_array *arr = cg_effective(h, cgrp, t);
+	int32_t local = 0, *rv = retval ? retval : &local;
 	uint32_t i, r;
 	uint64_t r0;
 	int err, ret = 0;
@@ -1540,9 +1548,12 @@ int kbpf_cgroup_run_array(const struct kbpf_host *h, void *cgrp, uint32_t t,
 			*flags |= r >> 1;
 			r &= 1;
 		}
-		allow = allow && r;
+		/* A refusal keeps an errno already set (Linux's
+		 * IS_ERR_VALUE check). */
+		if (!r && !(*rv < 0 && *rv >= -4095))
+			*rv = -KBPF_EPERM;
 	}
-	return ret ? ret : allow ? 0 : -KBPF_EPERM;
+	return ret ? ret : *rv;
 }
 
 int kbpf_cgroup_run_skb(const struct kbpf_host *h, void *cgrp,

@@ -445,6 +445,8 @@ static int ctx_check(const struct kbpf_prog *prog, struct bpf_insn *insn,
 		return kbpf_ctx_sock(prog, insn);
 	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
 		return kbpf_ctx_sock_addr(prog, insn, log);
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+		return kbpf_ctx_sockopt(prog, insn, log);
 	default:
 		return ctx_skb(prog, insn, log);
 	}
@@ -455,6 +457,7 @@ bool kbpf_prog_type_has_ctx_rules(uint32_t type)
 	return kbpf_prog_type_is_packet(type) ||
 	       type == BPF_PROG_TYPE_CGROUP_SOCK ||
 	       type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+	       type == BPF_PROG_TYPE_CGROUP_SOCKOPT ||
 	       type == BPF_PROG_TYPE_CGROUP_DEVICE ||
 	       type == BPF_PROG_TYPE_CGROUP_SYSCTL;
 }

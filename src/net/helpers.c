@@ -1267,8 +1267,8 @@ uint64_t kbpf_helper_redirect_map(struct kbpf_run *run, uint64_t map,
 #define OVERFLOW_UID 65534u
 
 /*
- * The socket a cgroup sock or sock_addr program runs for (struct
- * kbpf_sock, struct kbpf_sock_addr of include/kbpf/cgroup.h): its
+ * The socket a cgroup sock, sock_addr or sockopt program runs for (struct
+ * kbpf_sock, kbpf_sock_addr, kbpf_sockopt of include/kbpf/cgroup.h): its
  * kbpf_skb_sock, NULL if the host gave none; @is set if the run is one.
  */
 static const struct kbpf_skb_sock *cg_sock(const struct kbpf_run *run, bool *is)
@@ -1278,6 +1278,8 @@ static const struct kbpf_skb_sock *cg_sock(const struct kbpf_run *run, bool *is)
 		return ((const struct kbpf_sock *)run->ctx)->sk;
 	if (run->ctx_type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
 		return ((const struct kbpf_sock_addr *)run->ctx)->sk;
+	if (run->ctx_type == BPF_PROG_TYPE_CGROUP_SOCKOPT)
+		return ((const struct kbpf_sockopt *)run->ctx)->sk;
 	*is = false;
 	return NULL;
 }

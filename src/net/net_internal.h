@@ -179,21 +179,24 @@ bool kbpf_prog_ctx_access_ok(const struct kbpf_prog *prog,
 /*
  * Cgroup socket programs at load (sock_ctx.c; pure, any context):
  * kbpf_sock_prog_attach_ok() - does a program of @prog_type
- * (BPF_PROG_TYPE_CGROUP_SOCK or _SOCK_ADDR) load with expected attach
+ * (BPF_PROG_TYPE_CGROUP_SOCK, _SOCK_ADDR or _SOCKOPT) load with expected attach
  * type @attach_type (Linux's bpf_prog_load_check_attach(), after the
  * fixup that makes 0 BPF_CGROUP_INET_SOCK_CREATE for cgroup sock)?
  * kbpf_sock_addr_ret_range() - the return range of a sock_addr program
  * of @attach_type (Linux's check_return_code()).
- * kbpf_ctx_sock(), kbpf_ctx_sock_addr() - one context access of such a
- * program, checked and rewritten as the pass above does it: 0, -EACCES
- * (refused), or -EINVAL with a line in @log (bpf_sock_addr->sk: kbpf has
- * no socket pointers in programs).
+ * kbpf_ctx_sock(), kbpf_ctx_sock_addr(), kbpf_ctx_sockopt() - one
+ * context access of such a program, checked and rewritten as the pass
+ * above does it: 0, -EACCES (refused), or -EINVAL with a line in @log
+ * (bpf_sock_addr->sk, bpf_sockopt->sk: kbpf has no socket pointers in
+ * programs).
  */
 bool kbpf_sock_prog_attach_ok(uint32_t prog_type, uint32_t attach_type);
 void kbpf_sock_addr_ret_range(uint32_t attach_type, int64_t *min, int64_t *max);
 int kbpf_ctx_sock(const struct kbpf_prog *prog, struct bpf_insn *insn);
 int kbpf_ctx_sock_addr(const struct kbpf_prog *prog, struct bpf_insn *insn,
 		       struct kbpf_vlog *log);
+int kbpf_ctx_sockopt(const struct kbpf_prog *prog, struct bpf_insn *insn,
+		     struct kbpf_vlog *log);
 
 /*
  * BPF_PROG_TEST_RUN for packet programs (test_run.c), called by

@@ -30,6 +30,9 @@ _Static_assert(sizeof(struct bpf_sock_addr) == 72,
 
 bool kbpf_sock_prog_attach_ok(uint32_t prog_type, uint32_t attach_type)
 {
+	if (prog_type == BPF_PROG_TYPE_CGROUP_SOCKOPT)
+		return attach_type == BPF_CGROUP_GETSOCKOPT ||
+		       attach_type == BPF_CGROUP_SETSOCKOPT;
 	if (prog_type == BPF_PROG_TYPE_CGROUP_SOCK) {
 		switch (attach_type) {
 		case BPF_CGROUP_INET_SOCK_CREATE:
@@ -271,4 +274,50 @@ int kbpf_ctx_sock_addr(const struct kbpf_prog *prog, struct bpf_insn *insn,
 	    IN(off, ADDR_OFF(family), ADDR_END(protocol)))
 		return !write && size == 4 ? 0 : -KBPF_EACCES;
 	return -KBPF_EACCES;
+}
+
+#define OPT_OFF(f) ((int)offsetof(struct bpf_sockopt, f))
+
+_Static_assert(sizeof(struct bpf_sockopt) == 40,
+	       "struct bpf_sockopt is Linux's");
+
+int kbpf_ctx_sockopt(const struct kbpf_prog *prog, struct bpf_insn *insn,
+		     struct kbpf_vlog *log)
+{
+	uint8_t cls = BPF_CLASS(insn->code);
+	bool write = cls == BPF_ST || cls == BPF_STX;
+	bool get = prog->expected_attach_type == BPF_CGROUP_GETSOCKOPT;
+	uint32_t size = insn_size(insn->code);
+	int off = insn->off;
+
+	if (off < 0 || off >= (int)sizeof(struct bpf_sockopt) ||
+	    off % (int)size)
+		return -KBPF_EACCES;
+	if (write) {
+		/* retval for getsockopt, level and optname for setsockopt,
+		 * optlen for both: whole. */
+		if (size != 4)
+			return -KBPF_EACCES;
+		if (off == OPT_OFF(retval))
+			return get ? 0 : -KBPF_EACCES;
+		if (off == OPT_OFF(level) || off == OPT_OFF(optname))
+			return get ? -KBPF_EACCES : 0;
+		return off == OPT_OFF(optlen) ? 0 : -KBPF_EACCES;
+	}
+	/* The pointers: whole 8-byte loads; optval and optval_end are the
+	 * buffer's bounds (the verifier's packet pointers). */
+	if (off < OPT_OFF(level)) {
+		if (size != 8)
+			return -KBPF_EACCES;
+		if (off == OPT_OFF(sk)) {
+			kbpf_vlog_printf(
+				log,
+				"kbpf: bpf_sockopt->sk (the socket) is not supported\n");
+			return -KBPF_EINVAL;
+		}
+		return 0;
+	}
+	if (size != 4)
+		return -KBPF_EACCES;
+	return off != OPT_OFF(retval) || get ? 0 : -KBPF_EACCES;
 }

@@ -49,6 +49,7 @@ bool kbpf_prog_type_supported(uint32_t type)
 	case BPF_PROG_TYPE_CGROUP_SKB:
 	case BPF_PROG_TYPE_CGROUP_SOCK:
 	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 	case BPF_PROG_TYPE_PERF_EVENT:
@@ -299,7 +300,8 @@ static int prog_check_attr(const struct kbpf_host *h,
 	    attr->expected_attach_type != BPF_CGROUP_INET_EGRESS)
 		return -KBPF_EINVAL;
 	if ((attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK ||
-	     attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR) &&
+	     attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+	     attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCKOPT) &&
 	    !kbpf_sock_prog_attach_ok(attr->prog_type, prog_attach_type(attr)))
 		return -KBPF_EINVAL;
 	*prog_priv = priv;

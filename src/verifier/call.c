@@ -898,6 +898,7 @@ static int check_return_range(struct venv *env, const struct vreg *r0,
 	if (prog->type != BPF_PROG_TYPE_CGROUP_SKB &&
 	    prog->type != BPF_PROG_TYPE_CGROUP_SOCK &&
 	    prog->type != BPF_PROG_TYPE_CGROUP_SOCK_ADDR &&
+	    prog->type != BPF_PROG_TYPE_CGROUP_SOCKOPT &&
 	    prog->type != BPF_PROG_TYPE_CGROUP_DEVICE &&
 	    prog->type != BPF_PROG_TYPE_CGROUP_SYSCTL)
 		return 1;

@@ -39,6 +39,7 @@
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 #define MOVK(d, k) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, k)
 #define CALL(f) I(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+#define MOV(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 
 enum { CG_A, CG_B, CG_C, CG_D, NR_CG };
 #define NR_PROGS 5
@@ -1591,5 +1592,220 @@ KBPF_TEST(
 		return;
 	}
 	sock_runs_body(&e);
+	cg_teardown(&e);
+}
+
+/* ---- cgroup sockopt programs on real sockets ---- */
+
+#define SO(f) ((int16_t)offsetof(struct bpf_sockopt, f))
+#define UNKNOWN_OPT 9999
+
+/*
+ * setsockopt: SO_PRIORITY's value + 1, SO_MARK refused, SO_RCVLOWAT
+ * handled by the program (optlen -1). getsockopt: SO_PRIORITY's value +
+ * 100; an unknown option answered with 7 (retval 0, optlen 4). Both check
+ * the value's bounds as the verifier requires.
+ */
+static long sockopt_prog(int side, bool get)
+{
+	static const struct bpf_insn set[] = {
+		MOV(6, 1),
+		LDXW(2, 6, SO(level)),
+		LDXW(3, 6, SO(optname)),
+		JNEK(2, SOL_SOCKET, 11),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 12, SO_MARK),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 13, SO_RCVLOWAT),
+		JNEK(3, SO_PRIORITY, 8),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 4, 6, SO(optval), 0),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 5, 6, SO(optval_end), 0),
+		MOV(0, 4),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 4),
+		I(BPF_JMP | BPF_JGT | BPF_X, 0, 5, 3, 0),
+		LDXW(0, 4, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 1),
+		I(BPF_STX | BPF_MEM | BPF_W, 4, 0, 0, 0),
+		MOVK(0, 1), /* 15: allow */
+		EXIT,
+		MOVK(0, 0), /* 17: refuse */
+		EXIT,
+		STW(6, SO(optlen), -1), /* 19: handled here */
+		MOVK(0, 1),
+		EXIT,
+	};
+	static const struct bpf_insn getp[] = {
+		MOV(6, 1),
+		LDXW(2, 6, SO(level)),
+		LDXW(3, 6, SO(optname)),
+		JNEK(2, SOL_SOCKET, 10),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 4, 6, SO(optval), 0),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 5, 6, SO(optval_end), 0),
+		MOV(0, 4),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 4),
+		I(BPF_JMP | BPF_JGT | BPF_X, 0, 5, 5, 0),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 6, UNKNOWN_OPT),
+		JNEK(3, SO_PRIORITY, 3),
+		LDXW(0, 4, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 100),
+		I(BPF_STX | BPF_MEM | BPF_W, 4, 0, 0, 0),
+		MOVK(0, 1), /* 14: allow */
+		EXIT,
+		STW(4, 0, 7), /* 16: answer the unknown option */
+		STW(6, SO(optlen), 4),
+		STW(6, SO(retval), 0),
+		MOVK(0, 1),
+		EXIT,
+	};
+
+	if (get)
+		return load(side, BPF_PROG_TYPE_CGROUP_SOCKOPT,
+			    BPF_CGROUP_GETSOCKOPT, getp,
+			    sizeof(getp) / sizeof(getp[0]), NULL, 0);
+	return load(side, BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_CGROUP_SETSOCKOPT,
+		    set, sizeof(set) / sizeof(set[0]), NULL, 0);
+}
+
+struct sockopt_seen {
+	int set_prio_err, prio, mark_err, lowat_err, lowat;
+	int unk_err, unk_val;
+	socklen_t unk_len;
+};
+
+static void sockopt_child(const struct cgenv *e, int cg, int out)
+{
+	struct sockopt_seen r;
+	char procs[160], pid[16];
+	socklen_t len;
+	int fd, s, v;
+
+	memset(&r, 0, sizeof(r));
+	fd = open(strcat(strcpy(procs, e->path[cg]), "/cgroup.procs"),
+		  O_WRONLY);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+		_exit(2);
+	close(fd);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0)
+		_exit(4);
+	v = 5;
+	r.set_prio_err =
+		sock_err(setsockopt(s, SOL_SOCKET, SO_PRIORITY, &v, sizeof(v)));
+	len = sizeof(r.prio);
+	getsockopt(s, SOL_SOCKET, SO_PRIORITY, &r.prio, &len);
+	v = 1;
+	r.mark_err =
+		sock_err(setsockopt(s, SOL_SOCKET, SO_MARK, &v, sizeof(v)));
+	v = 50;
+	r.lowat_err =
+		sock_err(setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)));
+	len = sizeof(r.lowat);
+	getsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &r.lowat, &len);
+	r.unk_len = sizeof(r.unk_val);
+	r.unk_err = sock_err(
+		getsockopt(s, SOL_SOCKET, UNKNOWN_OPT, &r.unk_val, &r.unk_len));
+	close(s);
+	_exit(write(out, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 3);
+}
+
+static int run_opt(void *cgrp, bool get, int optname, int32_t *val,
+		   int32_t optlen, int32_t retval, struct kbpf_sockopt *ctx)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->md.level = SOL_SOCKET;
+	ctx->md.optname = optname;
+	ctx->md.optlen = optlen;
+	ctx->buf = (uint8_t *)val;
+	ctx->cap = sizeof(*val);
+	if (get)
+		return kbpf_cgroup_run_getsockopt(h, cgrp, ctx, optlen, retval,
+						  KBPF_INTERP_CHECKED, 0);
+	return kbpf_cgroup_run_setsockopt(h, cgrp, ctx, KBPF_INTERP_CHECKED, 0);
+}
+
+static void sockopt_runs_body(struct cgenv *e)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	struct sockopt_seen k;
+	struct kbpf_sockopt ctx;
+	int pfd[2], st, n;
+	int32_t v;
+	void *cgrp;
+	pid_t c;
+
+	for (int s = 0; s < 2; s++) {
+		/* kbpf proves the bounds checks as the kernel does. */
+		if (s == SIDE_KBPF)
+			kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+		for (int g = 0; g < 2; g++) {
+			e->prog[s][g] = sockopt_prog(s, g);
+			if (e->prog[s][g] < 0)
+				T_FAIL("side %d: load %s: %s", s,
+				       g ? "get" : "set",
+				       oracle_errno_name(e->prog[s][g]));
+			T_EQ(attach(e, s, CG_C, g,
+				    g ? BPF_CGROUP_GETSOCKOPT :
+					BPF_CGROUP_SETSOCKOPT,
+				    0, -1, 0, 0),
+			     0);
+		}
+		kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	}
+	T_EQ(pipe(pfd), 0);
+	c = fork();
+	T_ASSERT(c >= 0);
+	if (!c)
+		sockopt_child(e, CG_C, pfd[1]);
+	close(pfd[1]);
+	memset(&k, 0, sizeof(k));
+	n = (int)read(pfd[0], &k, sizeof(k));
+	close(pfd[0]);
+	T_EQ(waitpid(c, &st, 0), c);
+	T_EQ(n, (int)sizeof(k));
+
+	T_EQ(h->cgroup_get(h, e->fd[CG_C], &cgrp), 0);
+	/* setsockopt(SO_PRIORITY, 5): the host's handler gets 6 ... */
+	v = 5;
+	T_EQ(run_opt(cgrp, false, SO_PRIORITY, &v, 4, 0, &ctx), k.set_prio_err);
+	T_EQ(ctx.md.optlen, 4);
+	T_EQ(v, 6);
+	/* ... and getsockopt returns the handler's 6 plus 100. */
+	T_EQ(run_opt(cgrp, true, SO_PRIORITY, &v, 4, 0, &ctx), 0);
+	T_EQ(ctx.md.optlen, 4);
+	T_EQ(v, k.prio);
+	v = 1;
+	T_EQ(run_opt(cgrp, false, SO_MARK, &v, 4, 0, &ctx), k.mark_err);
+	/* SO_RCVLOWAT: handled by the program, the handler never runs. */
+	v = 50;
+	T_EQ(run_opt(cgrp, false, SO_RCVLOWAT, &v, 4, 0, &ctx), 1);
+	T_EQ(k.lowat_err, 0);
+	T_EQ(k.lowat, 1); /* the kernel's default: the value never got there */
+	/* The unknown option: the handler's -ENOPROTOOPT answered with 7. */
+	v = 0;
+	T_EQ(run_opt(cgrp, true, UNKNOWN_OPT, &v, 4, -ENOPROTOOPT, &ctx),
+	     k.unk_err);
+	T_EQ(ctx.md.optlen, (int32_t)k.unk_len);
+	T_EQ(v, k.unk_val);
+	h->cgroup_put(h, cgrp);
+	printf("  kernel: set priority %d, priority %d, mark %d, rcvlowat %d/%d, unknown %d (%d, %u); kbpf the same\n",
+	       k.set_prio_err, k.prio, k.mark_err, k.lowat_err, k.lowat,
+	       k.unk_err, k.unk_val, (unsigned)k.unk_len);
+	T_EQ(k.prio, 106);
+	T_EQ(k.mark_err, -EPERM);
+	T_EQ(k.unk_val, 7);
+}
+
+KBPF_TEST(
+	cgroup_sockopt_runs,
+	"cgroup setsockopt and getsockopt programs (values rewritten, a refusal, a call the program handles, an unknown option answered with a retval of 0) give in kbpf's runners what the kernel gives a task of the cgroup calling setsockopt()/getsockopt() on a TCP socket")
+{
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	sockopt_runs_body(&e);
 	cg_teardown(&e);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * BPF_PROG_TYPE_CGROUP_SOCK and BPF_PROG_TYPE_CGROUP_SOCK_ADDR at load,
- * kbpf against the kernel: their contexts (struct bpf_sock, struct
- * bpf_sock_addr) by offset x size x load/store for every attach type they
+ * BPF_PROG_TYPE_CGROUP_SOCK, _SOCK_ADDR and _SOCKOPT at load, kbpf
+ * against the kernel: their contexts (struct bpf_sock, struct
+ * bpf_sock_addr, struct bpf_sockopt) by offset x size x load/store for every attach type they
  * load with, the expected attach types they load with, their return
  * ranges per attach type (under the verifier), and the helpers they may
  * call per attach type.
@@ -67,6 +67,9 @@ static const uint32_t addr_eats[] = {
 	BPF_CGROUP_UNIX_RECVMSG,
 };
 
+static const uint32_t opt_eats[] = { BPF_CGROUP_GETSOCKOPT,
+				     BPF_CGROUP_SETSOCKOPT };
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
@@ -76,6 +79,8 @@ static const uint32_t addr_eats[] = {
  */
 static bool sk_load(uint32_t type, int off, int size, int kind)
 {
+	if (type == BPF_PROG_TYPE_CGROUP_SOCKOPT)
+		return kind == 0 && off == 0 && size == 8;
 	return type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR && kind == 0 &&
 	       off == (int)offsetof(struct bpf_sock_addr, sk) && size == 8;
 }
@@ -143,11 +148,14 @@ static void ctx_access_all(void)
 	for (size_t e = 0; e < N(addr_eats) && !kbpf_test_failed(); e++)
 		ctx_access_body(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, addr_eats[e],
 				sizeof(struct bpf_sock_addr));
+	for (size_t e = 0; e < N(opt_eats) && !kbpf_test_failed(); e++)
+		ctx_access_body(BPF_PROG_TYPE_CGROUP_SOCKOPT, opt_eats[e],
+				sizeof(struct bpf_sockopt));
 }
 
 KBPF_TEST(
 	cgroup_sock_ctx_access,
-	"struct bpf_sock and struct bpf_sock_addr accesses by offset x size x load/store x attach type are allowed and refused as the kernel's, with and without kbpf's verifier (but for the bpf_sock_addr->sk load, refused by kbpf with -EINVAL)")
+	"struct bpf_sock, struct bpf_sock_addr and struct bpf_sockopt accesses by offset x size x load/store x attach type are allowed and refused as the kernel's, with and without kbpf's verifier (but for the sk loads, refused by kbpf with -EINVAL)")
 {
 	NEED_KERNEL();
 	ctx_access_all();
@@ -213,7 +221,7 @@ static void load_rules_body(uint32_t type, uint32_t eat)
 
 KBPF_TEST(
 	cgroup_sock_load_rules,
-	"cgroup sock and sock_addr programs load with the kernel's expected attach types only; their return ranges per attach type (0..1, 1..1 for recvmsg/getpeername/getsockname, 0..3 for bind), LD_ABS and context reads are judged as the kernel does under kbpf's verifier")
+	"cgroup sock, sock_addr and sockopt programs load with the kernel's expected attach types only; their return ranges per attach type (0..1, 1..1 for recvmsg/getpeername/getsockname, 0..3 for bind), LD_ABS and context reads are judged as the kernel does under kbpf's verifier")
 {
 	int cases = 0;
 
@@ -223,7 +231,8 @@ KBPF_TEST(
 	     eat <= __MAX_BPF_ATTACH_TYPE + 1 && !kbpf_test_failed(); eat++) {
 		load_rules_body(BPF_PROG_TYPE_CGROUP_SOCK, eat);
 		load_rules_body(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, eat);
-		cases += 2;
+		load_rules_body(BPF_PROG_TYPE_CGROUP_SOCKOPT, eat);
+		cases += 3;
 	}
 	printf("  %d (type, attach type) pairs compared, 11 programs each\n",
 	       cases);
@@ -232,17 +241,19 @@ KBPF_TEST(
 
 KBPF_TEST(
 	cgroup_sock_no_test_run,
-	"BPF_PROG_TEST_RUN of a cgroup sock or sock_addr program gives the kernel's answer")
+	"BPF_PROG_TEST_RUN of a cgroup sock, sock_addr or sockopt program gives the kernel's answer")
 {
 	static const struct bpf_insn p[] = { MOVK(0, 1), EXIT };
-	static const uint32_t t[2] = { BPF_PROG_TYPE_CGROUP_SOCK,
-				       BPF_PROG_TYPE_CGROUP_SOCK_ADDR };
-	static const uint32_t e[2] = { BPF_CGROUP_INET_SOCK_CREATE,
-				       BPF_CGROUP_INET4_CONNECT };
+	static const uint32_t t[3] = { BPF_PROG_TYPE_CGROUP_SOCK,
+				       BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+				       BPF_PROG_TYPE_CGROUP_SOCKOPT };
+	static const uint32_t e[3] = { BPF_CGROUP_INET_SOCK_CREATE,
+				       BPF_CGROUP_INET4_CONNECT,
+				       BPF_CGROUP_GETSOCKOPT };
 	uint8_t data[64] = { 0 };
 
 	NEED_KERNEL();
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		long fd[2], r[2] = { 0, 0 };
 
 		for (int s = 0; s < 2; s++) {
@@ -328,7 +339,7 @@ static int helpers_body(uint32_t type, uint32_t eat)
 
 KBPF_TEST(
 	cgroup_sock_helpers,
-	"the helpers cgroup sock and sock_addr programs may call, per attach type, are the kernel's: none the kernel refuses them, none refused that the kernel allows (helpers kbpf lacks altogether are counted)")
+	"the helpers cgroup sock, sock_addr and sockopt programs may call, per attach type, are the kernel's: none the kernel refuses them, none refused that the kernel allows (helpers kbpf lacks altogether are counted)")
 {
 	int differ = 0;
 
@@ -338,5 +349,8 @@ KBPF_TEST(
 	for (size_t e = 0; e < N(addr_eats); e++)
 		differ += helpers_body(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
 				       addr_eats[e]);
+	for (size_t e = 0; e < N(opt_eats); e++)
+		differ +=
+			helpers_body(BPF_PROG_TYPE_CGROUP_SOCKOPT, opt_eats[e]);
 	T_EQ(differ, 0);
 }
