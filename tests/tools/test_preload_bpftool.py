@@ -394,6 +394,7 @@ def main():
                 "eBPF program_type socket_filter is available",
                 "eBPF program_type cgroup_sock is available",
                 "eBPF program_type cgroup_sock_addr is available",
+                "eBPF program_type cgroup_sockopt is available",
                 "eBPF map_type hash is available",
                 "eBPF map_type ringbuf is available",
                 "eBPF map_type sk_storage is available",

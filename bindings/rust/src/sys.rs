@@ -23486,6 +23486,113 @@ fn bindgen_test_layout_kbpf_sock_addr() {
     }
     test_field_owner();
 }
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct kbpf_sockopt {
+    pub md: bpf_sockopt,
+    pub buf: *mut u8,
+    pub cap: u32,
+    pub sk: *const kbpf_skb_sock,
+    pub owner: u64,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sockopt() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sockopt>(),
+        72usize,
+        concat!("Size of: ", stringify!(kbpf_sockopt))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sockopt>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_sockopt))
+    );
+    fn test_field_md() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).md) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(md)
+            )
+        );
+    }
+    test_field_md();
+    fn test_field_buf() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).buf) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(buf)
+            )
+        );
+    }
+    test_field_buf();
+    fn test_field_cap() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cap) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(cap)
+            )
+        );
+    }
+    test_field_cap();
+    fn test_field_sk() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk) as usize - ptr as usize
+            },
+            56usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(sk)
+            )
+        );
+    }
+    test_field_sk();
+    fn test_field_owner() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).owner) as usize - ptr as usize
+            },
+            64usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(owner)
+            )
+        );
+    }
+    test_field_owner();
+}
 extern "C" {
     pub fn kbpf_cgroup_release(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void);
 }
@@ -23540,6 +23647,26 @@ extern "C" {
         mode: kbpf_interp_mode::Type,
         cpu: u32,
         flags: *mut u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_setsockopt(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        ctx: *mut kbpf_sockopt,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_getsockopt(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        ctx: *mut kbpf_sockopt,
+        max_optlen: i32,
+        retval: i32,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
     ) -> crate::ffi::c_int;
 }
 extern "C" {

@@ -870,3 +870,127 @@ KBPF_TEST(
 	sock_helpers_body();
 	fake_teardown();
 }
+
+/* A sockopt program of @eat: optlen = @optlen (unless INT32_MIN),
+ * retval = @retval (getsockopt; unless INT32_MIN), return @ret. */
+static long opt_prog(uint32_t eat, int32_t optlen, int32_t retval, int ret)
+{
+	struct bpf_insn p[4];
+	uint32_t n = 0;
+	union bpf_attr a;
+
+	if (optlen != INT32_MIN)
+		p[n++] = I(BPF_ST | BPF_MEM | BPF_W, 1, 0,
+			   offsetof(struct bpf_sockopt, optlen), optlen);
+	if (retval != INT32_MIN)
+		p[n++] = I(BPF_ST | BPF_MEM | BPF_W, 1, 0,
+			   offsetof(struct bpf_sockopt, retval), retval);
+	p[n++] = MOVK(0, ret);
+	p[n++] = EXIT;
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_SOCKOPT;
+	a.expected_attach_type = eat;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = n;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	return sys(BPF_PROG_LOAD, &a);
+}
+
+static int run_setopt(int cg, int32_t optlen, struct kbpf_sockopt *ctx,
+		      uint8_t *buf, uint32_t cap)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->md.level = 1;
+	ctx->md.optname = 2;
+	ctx->md.optlen = optlen;
+	ctx->buf = buf;
+	ctx->cap = cap;
+	return kbpf_cgroup_run_setsockopt(&fake, &cgs[cg], ctx,
+					  KBPF_INTERP_CHECKED, 0);
+}
+
+static int run_getopt(int cg, int32_t optlen, int32_t retval,
+		      struct kbpf_sockopt *ctx, uint8_t *buf, uint32_t cap)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->md.level = 1;
+	ctx->md.optname = 2;
+	ctx->md.optlen = optlen;
+	ctx->buf = buf;
+	ctx->cap = cap;
+	return kbpf_cgroup_run_getsockopt(&fake, &cgs[cg], ctx, optlen, retval,
+					  KBPF_INTERP_CHECKED, 0);
+}
+
+static void sockopt_rules_body(void)
+{
+	static uint8_t buf[2 * 4096];
+	const uint32_t s = BPF_CGROUP_SETSOCKOPT, g = BPF_CGROUP_GETSOCKOPT;
+	struct kbpf_sockopt ctx;
+	long keep, big, neg, refuse, g_keep, g_ok, g_refuse, g_big;
+
+	keep = opt_prog(s, INT32_MIN, INT32_MIN, 1);
+	big = opt_prog(s, 100, INT32_MIN, 1);
+	neg = opt_prog(s, -2, INT32_MIN, 1);
+	refuse = opt_prog(s, INT32_MIN, INT32_MIN, 0);
+	g_keep = opt_prog(g, INT32_MIN, INT32_MIN, 1);
+	g_ok = opt_prog(g, INT32_MIN, 0, 1);
+	g_refuse = opt_prog(g, INT32_MIN, INT32_MIN, 0);
+	g_big = opt_prog(g, 8, INT32_MIN, 1);
+	T_ASSERT(keep >= 0 && big >= 0 && neg >= 0 && refuse >= 0);
+	T_ASSERT(g_keep >= 0 && g_ok >= 0 && g_refuse >= 0 && g_big >= 0);
+	/* setsockopt programs may not write retval (load rule). */
+	T_EQ(opt_prog(s, INT32_MIN, 0, 1), -EACCES);
+	/* Nothing attached: the caller's value, handler runs. */
+	T_EQ(run_setopt(B, 4, &ctx, buf, 4), 0);
+	T_EQ(ctx.md.optlen, 0);
+	T_EQ(run_getopt(B, 4, -ENOPROTOOPT, &ctx, buf, 4), -ENOPROTOOPT);
+	T_EQ(run_setopt(B, -1, &ctx, buf, 4), -EINVAL);
+	T_EQ(run_setopt(B, 8, &ctx, buf, 4), -EINVAL); /* cap too small */
+	T_EQ(attach(B, keep, s, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_setopt(B, 4, &ctx, buf, 4), 0);
+	T_EQ(ctx.md.optlen, 4);
+	/* A value over a page left as it was: the caller's arguments. */
+	T_EQ(run_setopt(B, 4097, &ctx, buf, sizeof(buf)), 0);
+	T_EQ(ctx.md.optlen, 0);
+	/* optlen past the buffer: -EFAULT; within it, the new value. */
+	T_EQ(attach(A, big, s, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_setopt(B, 4, &ctx, buf, 4), -EFAULT);
+	T_EQ(run_setopt(B, 4097, &ctx, buf, sizeof(buf)), 0);
+	T_EQ(ctx.md.optlen, 100);
+	T_EQ(run_setopt(B, 200, &ctx, buf, sizeof(buf)), 0);
+	T_EQ(ctx.md.optlen, 100);
+	T_EQ(detach(A, big, s), 0);
+	T_EQ(attach(A, neg, s, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_setopt(B, 4, &ctx, buf, 4), -EFAULT);
+	T_EQ(detach(A, neg, s), 0);
+	T_EQ(attach(R, refuse, s, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_setopt(B, 4, &ctx, buf, 4), -EPERM);
+	/* getsockopt: the handler's error stands unless a program clears
+	 * it; a refusal after it keeps the error, one before clearing it
+	 * is cleared too (programs run B, A, R). */
+	T_EQ(attach(B, g_keep, g, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_getopt(B, 4, -ENOPROTOOPT, &ctx, buf, 4), -ENOPROTOOPT);
+	T_EQ(run_getopt(B, 4, 0, &ctx, buf, 4), 0);
+	T_EQ(ctx.md.optlen, 4);
+	T_EQ(attach(A, g_ok, g, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_getopt(B, 4, -ENOPROTOOPT, &ctx, buf, 4), 0);
+	T_EQ(attach(R, g_refuse, g, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_getopt(B, 4, -ENOPROTOOPT, &ctx, buf, 4), -EPERM);
+	T_EQ(run_getopt(S, 4, -ENOPROTOOPT, &ctx, buf, 4), -ENOPROTOOPT);
+	T_EQ(detach(R, g_refuse, g), 0);
+	T_EQ(attach(R, g_big, g, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_getopt(B, 4, 0, &ctx, buf, 4), -EFAULT);
+	T_EQ(run_getopt(B, 16, 0, &ctx, buf, 16), 0);
+	T_EQ(ctx.md.optlen, 8);
+	T_EQ(run_getopt(B, -1, 0, &ctx, buf, 16), -EINVAL);
+}
+
+KBPF_TEST(
+	cgroup_run_sockopt_rules,
+	"the sockopt runners follow Linux's rules: optlen -1 bypasses the handler (setsockopt), optlen out of bounds is -EFAULT but for values over a page, 0 refuses with -EPERM, and getsockopt programs keep, clear or replace the handler's retval in order")
+{
+	fake_host();
+	sockopt_rules_body();
+	fake_teardown();
+}
