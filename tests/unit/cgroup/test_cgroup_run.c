@@ -22,6 +22,7 @@
 #include "kbpf/cgroup.h"
 #include "kbpf/state.h"
 #include "kbpf/sys.h"
+#include "kbpf/uapi/btf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
@@ -992,5 +993,114 @@ KBPF_TEST(
 {
 	fake_host();
 	sockopt_rules_body();
+	fake_teardown();
+}
+
+/* The fake host's one socket with storage: owner 42. */
+static void *sock42_storage;
+
+static void **fake_owner_storage(const struct kbpf_host *h, int kind,
+				 uint64_t owner)
+{
+	(void)h;
+	return kind == KBPF_OWNER_SOCK && owner == 42 ? &sock42_storage : NULL;
+}
+
+/* An SK_STORAGE map with an int key and an int value (BTF "int"). */
+static long sk_storage_map(void)
+{
+	static const char strs[] = "\0int";
+	uint8_t blob[24 + 16 + sizeof(strs)];
+	uint32_t h[6] = { 0x0001eb9f, 24, 0, 16, 16, sizeof(strs) };
+	uint32_t t[4] = { 1, BTF_KIND_INT << 24, 4, BTF_INT_SIGNED << 24 | 32 };
+	union bpf_attr a;
+	long btf;
+
+	memcpy(blob, h, 24);
+	memcpy(blob + 24, t, 16);
+	memcpy(blob + 40, strs, sizeof(strs));
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)blob;
+	a.btf_size = sizeof(blob);
+	btf = sys(BPF_BTF_LOAD, &a);
+	if (btf < 0)
+		return btf;
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_SK_STORAGE;
+	a.key_size = 4;
+	a.value_size = 4;
+	a.map_flags = BPF_F_NO_PREALLOC;
+	a.btf_fd = (uint32_t)btf;
+	a.btf_key_type_id = 1;
+	a.btf_value_type_id = 1;
+	return sys(BPF_MAP_CREATE, &a);
+}
+
+static void sock_storage_body(void)
+{
+	long map = sk_storage_map(), fd;
+	struct kbpf_sock sk;
+	union bpf_attr a;
+
+	T_ASSERT(map >= 0);
+	/* mark = ++(*sk_storage_get(map, ctx, NULL, F_CREATE)) */
+	struct bpf_insn p[] = {
+		MOV(6, 1),
+		I(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0,
+		  (int32_t)map),
+		I(0, 0, 0, 0, 0),
+		MOV(2, 6),
+		MOVK(3, 0),
+		MOVK(4, BPF_LOCAL_STORAGE_GET_F_CREATE),
+		CALL(BPF_FUNC_sk_storage_get),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4, 0),
+		I(BPF_LDX | BPF_MEM | BPF_W, 1, 0, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1),
+		I(BPF_STX | BPF_MEM | BPF_W, 0, 1, 0, 0),
+		I(BPF_STX | BPF_MEM | BPF_W, 6, 1,
+		  offsetof(struct bpf_sock, mark), 0),
+		MOVK(0, 1),
+		EXIT,
+	};
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_SOCK;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	/* The verifier accepts the context as the socket, as Linux's
+	 * bpf_sk_storage_get_cg_sock_proto. */
+	fake.verifier = KBPF_VERIFIER_ENFORCE;
+	fd = sys(BPF_PROG_LOAD, &a);
+	fake.verifier = KBPF_VERIFIER_OFF;
+	T_ASSERT(fd >= 0);
+	T_EQ(attach(R, fd, BPF_CGROUP_INET_SOCK_CREATE, 0), 0);
+	for (int i = 1; i <= 3; i++) {
+		memset(&sk, 0, sizeof(sk));
+		sk.owner = 42;
+		T_EQ(kbpf_cgroup_run_sock(
+			     &fake, &cgs[B], BPF_CGROUP_INET_SOCK_CREATE, &sk,
+			     i == 2 ? KBPF_INTERP_FAST : KBPF_INTERP_CHECKED,
+			     0),
+		     0);
+		T_EQ(sk.md.mark, (uint32_t)i);
+	}
+	/* A socket the host gives no owner for: no storage. */
+	memset(&sk, 0, sizeof(sk));
+	T_EQ(kbpf_cgroup_run_sock(&fake, &cgs[B], BPF_CGROUP_INET_SOCK_CREATE,
+				  &sk, KBPF_INTERP_CHECKED, 0),
+	     0);
+	T_EQ(sk.md.mark, 0);
+	T_ASSERT(sock42_storage != NULL);
+}
+
+KBPF_TEST(
+	cgroup_run_sock_storage,
+	"bpf_sk_storage_get on a cgroup sock program's context reaches the storage of the host's socket (struct kbpf_sock.owner), created once and kept across runs; without an owner it returns NULL")
+{
+	fake_host();
+	sock42_storage = NULL;
+	fake.owner_storage = fake_owner_storage;
+	sock_storage_body();
 	fake_teardown();
 }
