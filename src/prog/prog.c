@@ -47,6 +47,9 @@ bool kbpf_prog_type_supported(uint32_t type)
 	case BPF_PROG_TYPE_TRACEPOINT:
 	case BPF_PROG_TYPE_XDP:
 	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 	case BPF_PROG_TYPE_PERF_EVENT:
@@ -239,6 +242,19 @@ static uint32_t prog_type_priv(uint32_t type)
 }
 
 /*
+ * The expected attach type a program keeps: Linux's
+ * bpf_prog_load_fixup_attach_type() makes 0 BPF_CGROUP_INET_SOCK_CREATE
+ * for cgroup sock programs (there is no "unspecified" attach type).
+ */
+static uint32_t prog_attach_type(const union bpf_attr *attr)
+{
+	if (attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK &&
+	    !attr->expected_attach_type)
+		return BPF_CGROUP_INET_SOCK_CREATE;
+	return attr->expected_attach_type;
+}
+
+/*
  * The attribute checks in Linux's order. @user: the attributes come from
  * bpf(2), so the caller's privilege decides (-EPERM) and sets
  * @prog_priv; an in-kernel loader has every privilege.
@@ -283,6 +299,11 @@ static int prog_check_attr(const struct kbpf_host *h,
 	if (attr->prog_type == BPF_PROG_TYPE_CGROUP_SKB &&
 	    attr->expected_attach_type != BPF_CGROUP_INET_INGRESS &&
 	    attr->expected_attach_type != BPF_CGROUP_INET_EGRESS)
+		return -KBPF_EINVAL;
+	if ((attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK ||
+	     attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+	     attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCKOPT) &&
+	    !kbpf_sock_prog_attach_ok(attr->prog_type, prog_attach_type(attr)))
 		return -KBPF_EINVAL;
 	*prog_priv = priv;
 	return 0;
@@ -339,7 +360,7 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	kbpf_obj_init(&prog->obj, h, KBPF_OBJ_PROG, prog_release);
 	prog->priv = priv;
 	prog->type = attr->prog_type;
-	prog->expected_attach_type = attr->expected_attach_type;
+	prog->expected_attach_type = prog_attach_type(attr);
 	prog->helpers = opts && opts->helpers ? opts->helpers :
 						kbpf_default_helpers;
 	prog->nr_helpers = opts && opts->helpers ? opts->nr_helpers :

@@ -16,6 +16,7 @@
 
 #include "core/util.h"
 #include "helpers/helpers.h"
+#include "net/net_internal.h"
 #include "kbpf/disasm.h"
 
 /* What the arguments of one call said. */
@@ -883,7 +884,8 @@ int kbpf_v_check_pseudo_call(struct venv *env, uint32_t *pc)
 /*
  * Linux's check_return_code() for the program types with a return range
  * (so far cgroup skb: 0..1, 0..3 for egress programs, whose bit 1 asks for
- * congestion notification; cgroup device and sysctl: 0..1): R0 must be a scalar
+ * congestion notification; cgroup sock, device and sysctl: 0..1; cgroup
+ * sock_addr by attach type, kbpf_sock_addr_ret_range()): R0 must be a scalar
  * within it at every exit, else -EINVAL with Linux's line. 1: the exit is
  * fine. An egress exit that returns only 2 or 3 binds the program to
  * egress (Linux's enforce_expected_attach_type, checked at attach).
@@ -892,12 +894,18 @@ static int check_return_range(struct venv *env, const struct vreg *r0,
 			      char *buf, unsigned long n)
 {
 	struct kbpf_prog *prog = env->prog;
-	int64_t max = 1;
+	int64_t min = 0, max = 1;
 
 	if (prog->type != BPF_PROG_TYPE_CGROUP_SKB &&
+	    prog->type != BPF_PROG_TYPE_CGROUP_SOCK &&
+	    prog->type != BPF_PROG_TYPE_CGROUP_SOCK_ADDR &&
+	    prog->type != BPF_PROG_TYPE_CGROUP_SOCKOPT &&
 	    prog->type != BPF_PROG_TYPE_CGROUP_DEVICE &&
 	    prog->type != BPF_PROG_TYPE_CGROUP_SYSCTL)
 		return 1;
+	if (prog->type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+		kbpf_sock_addr_ret_range(prog->expected_attach_type, &min,
+					 &max);
 	/*
 	 * Its value decides here, so it must be precise on this path (a
 	 * program type without a range leaves r0 as it is, as Linux).
@@ -917,7 +925,7 @@ static int check_return_range(struct venv *env, const struct vreg *r0,
 			kbpf_v_type_str(r0, buf, n));
 		return -KBPF_EINVAL;
 	}
-	if (r0->s.smin >= 0 && r0->s.smax <= max)
+	if (r0->s.smin >= min && r0->s.smax <= max)
 		return 1;
 	kbpf_vlog_printf(env->log, "At program exit the register R0 has");
 	if (r0->s.smin > INT64_MIN)
@@ -926,8 +934,8 @@ static int check_return_range(struct venv *env, const struct vreg *r0,
 		kbpf_vlog_printf(env->log, " smax=%lld", (long long)r0->s.smax);
 	if (r0->s.smin == INT64_MIN && r0->s.smax == INT64_MAX)
 		kbpf_vlog_printf(env->log, " unknown scalar value");
-	kbpf_vlog_printf(env->log, " should have been in [0, %lld]\n",
-			 (long long)max);
+	kbpf_vlog_printf(env->log, " should have been in [%lld, %lld]\n",
+			 (long long)min, (long long)max);
 	return -KBPF_EINVAL;
 }
 

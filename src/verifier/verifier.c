@@ -711,7 +711,14 @@ static int check_ctx(struct venv *env, uint32_t regno, const struct vreg *r,
 		}
 		if (write || !out)
 			return 0;
-		if (!kbpf_prog_type_is_packet(type)) {
+		if (type == BPF_PROG_TYPE_CGROUP_SOCKOPT && size == 8) {
+			/* optval and optval_end: the buffer's bounds */
+			mark_ptr(out,
+				 off == (int32_t)offsetof(struct bpf_sockopt,
+							  optval) ?
+					 T_PKT :
+					 T_PKT_END);
+		} else if (!kbpf_prog_type_is_packet(type)) {
 			kbpf_v_mark_unknown(out);
 			kbpf_scalar_cast(&out->s, (uint8_t)size);
 		} else if (size == 4 && off == data)
@@ -898,7 +905,8 @@ static int check_packet(struct venv *env, uint32_t regno, const struct vreg *r,
 
 	if (write && type != BPF_PROG_TYPE_XDP &&
 	    type != BPF_PROG_TYPE_SCHED_CLS &&
-	    type != BPF_PROG_TYPE_SCHED_ACT) {
+	    type != BPF_PROG_TYPE_SCHED_ACT &&
+	    type != BPF_PROG_TYPE_CGROUP_SOCKOPT) {
 		kbpf_vlog_printf(env->log, "cannot write into packet\n");
 		return -KBPF_EACCES;
 	}
@@ -1885,6 +1893,12 @@ static uint32_t ctx_size_of(const struct kbpf_prog *prog)
 		return sizeof(struct bpf_cgroup_dev_ctx);
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 		return sizeof(struct bpf_sysctl);
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		return sizeof(struct bpf_sock);
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		return sizeof(struct bpf_sock_addr);
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+		return sizeof(struct bpf_sockopt);
 	case BPF_PROG_TYPE_KPROBE:
 #if defined(__x86_64__)
 		return 21 * 8; /* struct pt_regs */

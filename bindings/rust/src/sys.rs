@@ -463,6 +463,7 @@ pub const KBPF_XDP_FRAME_RESERVE: u32 = 40;
 pub const KBPF_XDP_MAX_FRAGS: u32 = 17;
 pub const KBPF_CGROUP_SKB_PASS: u32 = 1;
 pub const KBPF_CGROUP_SKB_CN: u32 = 2;
+pub const KBPF_CGROUP_BIND_NO_CAP_NET_BIND_SERVICE: u32 = 1;
 pub const KBPF_KF_ACQUIRE: u32 = 1;
 pub const KBPF_KF_RELEASE: u32 = 2;
 pub const KBPF_KF_RET_NULL: u32 = 4;
@@ -23386,6 +23387,255 @@ fn bindgen_test_layout_kbpf_sysctl() {
     }
     test_field_new_updated();
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_sock {
+    pub md: bpf_sock,
+    pub sk: *const kbpf_skb_sock,
+    pub owner: u64,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sock() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sock>(),
+        96usize,
+        concat!("Size of: ", stringify!(kbpf_sock))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sock>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_sock))
+    );
+    fn test_field_md() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).md) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock),
+                "::",
+                stringify!(md)
+            )
+        );
+    }
+    test_field_md();
+    fn test_field_sk() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk) as usize - ptr as usize
+            },
+            80usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock),
+                "::",
+                stringify!(sk)
+            )
+        );
+    }
+    test_field_sk();
+    fn test_field_owner() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).owner) as usize - ptr as usize
+            },
+            88usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock),
+                "::",
+                stringify!(owner)
+            )
+        );
+    }
+    test_field_owner();
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct kbpf_sock_addr {
+    pub md: bpf_sock_addr,
+    pub sk: *const kbpf_skb_sock,
+    pub owner: u64,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sock_addr() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sock_addr>(),
+        88usize,
+        concat!("Size of: ", stringify!(kbpf_sock_addr))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sock_addr>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_sock_addr))
+    );
+    fn test_field_md() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock_addr>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).md) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock_addr),
+                "::",
+                stringify!(md)
+            )
+        );
+    }
+    test_field_md();
+    fn test_field_sk() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock_addr>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk) as usize - ptr as usize
+            },
+            72usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock_addr),
+                "::",
+                stringify!(sk)
+            )
+        );
+    }
+    test_field_sk();
+    fn test_field_owner() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock_addr>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).owner) as usize - ptr as usize
+            },
+            80usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock_addr),
+                "::",
+                stringify!(owner)
+            )
+        );
+    }
+    test_field_owner();
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct kbpf_sockopt {
+    pub md: bpf_sockopt,
+    pub buf: *mut u8,
+    pub cap: u32,
+    pub sk: *const kbpf_skb_sock,
+    pub owner: u64,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sockopt() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sockopt>(),
+        72usize,
+        concat!("Size of: ", stringify!(kbpf_sockopt))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sockopt>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_sockopt))
+    );
+    fn test_field_md() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).md) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(md)
+            )
+        );
+    }
+    test_field_md();
+    fn test_field_buf() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).buf) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(buf)
+            )
+        );
+    }
+    test_field_buf();
+    fn test_field_cap() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cap) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(cap)
+            )
+        );
+    }
+    test_field_cap();
+    fn test_field_sk() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk) as usize - ptr as usize
+            },
+            56usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(sk)
+            )
+        );
+    }
+    test_field_sk();
+    fn test_field_owner() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).owner) as usize - ptr as usize
+            },
+            64usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(owner)
+            )
+        );
+    }
+    test_field_owner();
+}
 extern "C" {
     pub fn kbpf_cgroup_release(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void);
 }
@@ -23417,6 +23667,47 @@ extern "C" {
         h: *const kbpf_host,
         cgrp: *mut crate::ffi::c_void,
         ctx: *mut kbpf_sysctl,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_sock(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        attach_type: u32,
+        sk: *mut kbpf_sock,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_sock_addr(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        attach_type: u32,
+        ctx: *mut kbpf_sock_addr,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+        flags: *mut u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_setsockopt(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        ctx: *mut kbpf_sockopt,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_getsockopt(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        ctx: *mut kbpf_sockopt,
+        max_optlen: i32,
+        retval: i32,
         mode: kbpf_interp_mode::Type,
         cpu: u32,
     ) -> crate::ffi::c_int;
