@@ -204,10 +204,14 @@ def normalise(text):
             kind = "prog" if "  tag " in line else \
                 "map" if "  flags " in line else "btf"
             line = idn(kind, m.group(1)) + line[m.end() - 2:]
+        # The order of an id list is bpftool's hash table order (btf
+        # list builds one from map id to BTF id), not the objects': seen
+        # to differ between two runs of the same batch. Sorted by id.
         for kind in ("map", "prog"):
             line = re.sub(kind + r"_ids ([\d,]+)", lambda m, k=kind: k +
-                          "_ids " + ",".join(idn(k, x)
-                                             for x in m.group(1).split(",")),
+                          "_ids " + ",".join(
+                              idn(k, x) for x in
+                              sorted(m.group(1).split(","), key=int)),
                           line)
         line = re.sub(r"btf_id (\d+)",
                       lambda m: "btf_id " + idn("btf", m.group(1)), line)
