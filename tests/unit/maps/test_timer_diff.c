@@ -447,9 +447,8 @@ static void env_close(struct env *e)
 		side_close(s, e->btf[s]);
 }
 
-KBPF_TEST(
-	timer_helper_errnos_vs_kernel,
-	"the bpf_timer helpers' answers at their limits: clocks, double init, start without callback, bad flags, cancel (-EINVAL, 0, 1)")
+/* The helper errno script, with kbpf's verifier at @mode. */
+static void helper_errnos(uint32_t mode)
 {
 	static const struct {
 		const char *what;
@@ -485,8 +484,9 @@ KBPF_TEST(
 	long map[2];
 	int nbad = 0;
 
-	NEED_KERNEL();
+	NEED_KERNEL_BODY();
 	T_ASSERT(e);
+	kbpf_posix_set_verifier(mode);
 	env_open(e);
 	for (int s = 0; s < 2; s++) {
 		T_ASSERT(e->btf[s] >= 0);
@@ -520,14 +520,28 @@ KBPF_TEST(
 		}
 		side_close(s, map[s]);
 	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	env_close(e);
 	free(e);
 	T_EQ(nbad, 0);
 }
 
 KBPF_TEST(
-	timer_fires_vs_kernel,
-	"a 1 ms timer whose callback increments the value fires once on both (ARRAY, HASH, LRU_HASH), its own cancel gives -EDEADLK, user space sees the timer field zeroed")
+	timer_helper_errnos_vs_kernel,
+	"the bpf_timer helpers' answers at their limits: clocks, double init, start without callback, bad flags, cancel (-EINVAL, 0, 1); unverified programs in checked mode")
+{
+	helper_errnos(KBPF_VERIFIER_OFF);
+}
+
+KBPF_TEST(
+	timer_helper_errnos_enforce_vs_kernel,
+	"the same script with programs kbpf's verifier proved (ENFORCE): the same answers, and every program loads on both")
+{
+	helper_errnos(KBPF_VERIFIER_ENFORCE);
+}
+
+/* The firing cases, with kbpf's verifier at @mode. */
+static void fires(uint32_t mode)
 {
 	static const struct {
 		const char *what;
@@ -547,8 +561,9 @@ KBPF_TEST(
 	struct env *e = calloc(1, sizeof(*e));
 	int nbad = 0;
 
-	NEED_KERNEL();
+	NEED_KERNEL_BODY();
 	T_ASSERT(e);
+	kbpf_posix_set_verifier(mode);
 	env_open(e);
 	for (size_t i = 0; i < sizeof(fc) / sizeof(fc[0]); i++) {
 		uint32_t got[2][4];
@@ -591,9 +606,24 @@ KBPF_TEST(
 			       (int)got[1][1]);
 		}
 	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	env_close(e);
 	free(e);
 	T_EQ(nbad, 0);
+}
+
+KBPF_TEST(
+	timer_fires_vs_kernel,
+	"a 1 ms timer whose callback increments the value fires once on both (ARRAY, HASH, LRU_HASH), its own cancel gives -EDEADLK, user space sees the timer field zeroed; checked mode")
+{
+	fires(KBPF_VERIFIER_OFF);
+}
+
+KBPF_TEST(
+	timer_fires_enforce_vs_kernel,
+	"the same with programs kbpf's verifier proved (ENFORCE): the callback runs in fast mode")
+{
+	fires(KBPF_VERIFIER_ENFORCE);
 }
 
 KBPF_TEST(
