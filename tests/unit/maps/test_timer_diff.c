@@ -701,3 +701,115 @@ KBPF_TEST(
 	free(e);
 	T_EQ(nbad, 0);
 }
+
+/* Load on kbpf (verifier off: checked runs) and test-run; the run's result. */
+static long kbpf_checked_run(const struct bpf_insn *insns, uint32_t n,
+			     uint32_t *retval)
+{
+	uint8_t pkt[64] = { 0 };
+	union bpf_attr a;
+	long prog = load_prog(SIDE_KBPF, insns, n, 0), r;
+
+	if (prog < 0)
+		return -1000 + prog;
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)prog;
+	a.test.data_in = (uint64_t)(uintptr_t)pkt;
+	a.test.data_size_in = sizeof(pkt);
+	r = side_bpf(SIDE_KBPF, BPF_PROG_TEST_RUN, &a);
+	*retval = a.test.retval;
+	side_close(SIDE_KBPF, prog);
+	return r;
+}
+
+KBPF_TEST(
+	timer_checked_mode,
+	"without a verifier, checked runs stop a program that stores into or loads the timer field (-EFAULT), passes another address as a timer (-EFAULT) or another map to bpf_timer_init (-EINVAL); a proper init still works")
+{
+	struct env *e = calloc(1, sizeof(*e));
+	long map, other;
+	uint32_t rv = 0;
+
+	T_ASSERT(e);
+	timer_blob(&e->b);
+	g_btf[SIDE_KBPF] = e->btf[SIDE_KBPF] = load_btf(SIDE_KBPF, &e->b);
+	T_ASSERT(e->btf[SIDE_KBPF] >= 0);
+	map = create_btf_map(SIDE_KBPF, e->btf[SIDE_KBPF], BPF_MAP_TYPE_ARRAY,
+			     4, VAL_SIZE, 2, 0, ID_INT, ID_V);
+	other = create_btf_map(SIDE_KBPF, e->btf[SIDE_KBPF], BPF_MAP_TYPE_HASH,
+			       4, VAL_SIZE, 2, 0, ID_INT, ID_V);
+	T_ASSERT(map >= 0 && other >= 0);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+#define LOOK                                                            \
+	MOV(1, 0), STXW(10, 1, -4), MOVR(2, 10), ADDI(2, -4),           \
+		LDMAP(1, (int32_t)map), CALL(BPF_FUNC_map_lookup_elem), \
+		JNE0(0, 2), MOV(0, 1), EXIT, MOVR(6, 0)
+	{
+		/* a forged pointer in the field, then used */
+		const struct bpf_insn p[] = {
+			LOOK,
+			LDIMM64(1, 0x1000, 0),
+			I(BPF_STX | BPF_MEM | BPF_DW, 6, 1, TIMER_OFF, 0),
+			MOV(0, 0),
+			EXIT,
+		};
+		T_EQ(kbpf_checked_run(p, sizeof(p) / sizeof(p[0]), &rv),
+		     -EFAULT);
+	}
+	{
+		const struct bpf_insn p[] = {
+			LOOK, I(BPF_LDX | BPF_MEM | BPF_DW, 0, 6, TIMER_OFF, 0),
+			EXIT
+		};
+		T_EQ(kbpf_checked_run(p, sizeof(p) / sizeof(p[0]), &rv),
+		     -EFAULT);
+	}
+	{
+		/* the value's start, not its timer */
+		const struct bpf_insn p[] = { LOOK, MOVR(1, 6),
+					      CALL(BPF_FUNC_timer_cancel),
+					      EXIT };
+		T_EQ(kbpf_checked_run(p, sizeof(p) / sizeof(p[0]), &rv),
+		     -EFAULT);
+	}
+	{
+		/* a stack address as the timer */
+		const struct bpf_insn p[] = { MOVR(1, 10), ADDI(1, -16),
+					      CALL(BPF_FUNC_timer_cancel),
+					      EXIT };
+		T_EQ(kbpf_checked_run(p, sizeof(p) / sizeof(p[0]), &rv),
+		     -EFAULT);
+	}
+	{
+		/* init with another map than the value's */
+		const struct bpf_insn p[] = { LOOK,
+					      MOVR(1, 6),
+					      ADDI(1, TIMER_OFF),
+					      LDMAP(2, (int32_t)other),
+					      MOV(3, 1),
+					      CALL(BPF_FUNC_timer_init),
+					      EXIT };
+		T_EQ(kbpf_checked_run(p, sizeof(p) / sizeof(p[0]), &rv),
+		     -EINVAL);
+	}
+	{
+		const struct bpf_insn p[] = { LOOK,
+					      MOVR(1, 6),
+					      ADDI(1, TIMER_OFF),
+					      LDMAP(2, (int32_t)map),
+					      MOV(3, 1),
+					      CALL(BPF_FUNC_timer_init),
+					      EXIT };
+		T_EQ(kbpf_checked_run(p, sizeof(p) / sizeof(p[0]), &rv), 0);
+		T_EQ(rv, 0);
+		T_EQ(kbpf_checked_run(p, sizeof(p) / sizeof(p[0]), &rv), 0);
+		T_EQ((int32_t)rv, -EBUSY);
+	}
+#undef LOOK
+	side_close(SIDE_KBPF, map);
+	side_close(SIDE_KBPF, other);
+	side_close(SIDE_KBPF, e->btf[SIDE_KBPF]);
+	kbpf_posix_rcu_barrier();
+	T_EQ(kbpf_posix_timers_live(), 0);
+	free(e);
+}
