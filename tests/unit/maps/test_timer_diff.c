@@ -10,6 +10,7 @@
  * armed, and a map closed while armed (no leak, no timer left on kbpf).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -811,5 +812,111 @@ KBPF_TEST(
 	side_close(SIDE_KBPF, e->btf[SIDE_KBPF]);
 	kbpf_posix_rcu_barrier();
 	T_EQ(kbpf_posix_timers_live(), 0);
+	free(e);
+}
+
+/* ---- threads ---- */
+
+#define ST_KEYS 4
+#define ST_ROUNDS 300
+
+struct st_ctx {
+	long map;
+	long arm[ST_KEYS], cancel[ST_KEYS];
+	unsigned int cpu;
+	int role; /* 0 arm, 1 cancel, 2 update and delete from user space */
+	long errors;
+};
+
+static long st_load(long map, uint32_t key, enum op op)
+{
+	struct bpf_insn insns[64];
+	uint32_t cb_off = 0;
+	uint32_t n = build(insns, map, key, op, 50000, 0, CB_COUNT, &cb_off);
+
+	return load_prog(SIDE_KBPF, insns, n, cb_off);
+}
+
+static void *st_thread(void *arg)
+{
+	struct st_ctx *c = arg;
+	uint8_t pkt[64] = { 0 }, v[VAL_SIZE] = { 0 };
+
+	kbpf_posix_set_cpu(c->cpu);
+	for (int i = 0; i < ST_ROUNDS; i++) {
+		for (uint32_t k = 0; k < ST_KEYS; k++) {
+			union bpf_attr a;
+			long r;
+
+			if (c->role == 2) {
+				side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM,
+					  c->map, &k, v, 0);
+				if (i % 3 == 0)
+					side_elem(SIDE_KBPF,
+						  BPF_MAP_DELETE_ELEM, c->map,
+						  &k, NULL, 0);
+				continue;
+			}
+			memset(&a, 0, sizeof(a));
+			a.test.prog_fd =
+				(uint32_t)(c->role ? c->cancel[k] : c->arm[k]);
+			a.test.data_in = (uint64_t)(uintptr_t)pkt;
+			a.test.data_size_in = sizeof(pkt);
+			r = side_bpf(SIDE_KBPF, BPF_PROG_TEST_RUN, &a);
+			c->errors += r != 0;
+		}
+	}
+	return NULL;
+}
+
+KBPF_TEST(
+	timer_stress_threads,
+	"two threads arm the timers of a hash map's elements, one cancels them, one replaces and deletes the elements from user space, all at once: no run fails, and closing the map leaves no timer and no allocation behind (run under TSan/ASan in CI)")
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct st_ctx c[4];
+	pthread_t t[4];
+	long map, live0;
+	unsigned int ncpu = kbpf_posix_host()->nr_cpus;
+
+	T_ASSERT(e);
+	timer_blob(&e->b);
+	g_btf[SIDE_KBPF] = e->btf[SIDE_KBPF] = load_btf(SIDE_KBPF, &e->b);
+	T_ASSERT(e->btf[SIDE_KBPF] >= 0);
+	kbpf_posix_rcu_barrier();
+	live0 = kbpf_posix_live_allocs();
+	map = create_btf_map(SIDE_KBPF, e->btf[SIDE_KBPF], BPF_MAP_TYPE_HASH, 4,
+			     VAL_SIZE, ST_KEYS, 0, ID_INT, ID_V);
+	T_ASSERT(map >= 0);
+	memset(c, 0, sizeof(c));
+	for (int i = 0; i < 4; i++) {
+		c[i].map = map;
+		c[i].cpu = (unsigned int)i % ncpu;
+		c[i].role = i < 2 ? 0 : i - 1;
+	}
+	for (uint32_t k = 0; k < ST_KEYS; k++) {
+		c[0].arm[k] = st_load(map, k, OP_ARM);
+		c[0].cancel[k] = st_load(map, k, OP_CANCEL);
+		T_ASSERT(c[0].arm[k] >= 0 && c[0].cancel[k] >= 0);
+	}
+	for (int i = 1; i < 4; i++) {
+		memcpy(c[i].arm, c[0].arm, sizeof(c[0].arm));
+		memcpy(c[i].cancel, c[0].cancel, sizeof(c[0].cancel));
+	}
+	for (int i = 0; i < 4; i++)
+		T_EQ(pthread_create(&t[i], NULL, st_thread, &c[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		T_EQ(c[i].errors, 0);
+	}
+	for (uint32_t k = 0; k < ST_KEYS; k++) {
+		side_close(SIDE_KBPF, c[0].arm[k]);
+		side_close(SIDE_KBPF, c[0].cancel[k]);
+	}
+	side_close(SIDE_KBPF, map);
+	kbpf_posix_rcu_barrier();
+	T_EQ(kbpf_posix_timers_live(), 0);
+	T_EQ(kbpf_posix_live_allocs(), live0);
+	side_close(SIDE_KBPF, e->btf[SIDE_KBPF]);
 	free(e);
 }
