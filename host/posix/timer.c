@@ -88,7 +88,10 @@ static struct ptimer *earliest(void)
 static void *timer_thread(void *arg)
 {
 	const struct kbpf_host *h = arg;
+	void (*fn)(void *arg);
+	void *fn_arg;
 	struct ptimer *t;
+	uint32_t cpu;
 	unsigned long rd;
 	struct timespec ts;
 	uint64_t now;
@@ -122,9 +125,13 @@ static void *timer_thread(void *arg)
 		}
 		unarm(t);
 		running = t;
+		/* Read under the lock: a re-arm may change them meanwhile. */
+		cpu = t->cpu;
+		fn = t->fn;
+		fn_arg = t->arg;
 		pthread_mutex_unlock(&mu);
-		kbpf_posix_set_cpu(t->cpu);
-		t->fn(t->arg);
+		kbpf_posix_set_cpu(cpu);
+		fn(fn_arg);
 		posix_read_unlock(h, rd);
 		pthread_mutex_lock(&mu);
 		running = NULL;

@@ -104,7 +104,8 @@ static void timer_fire(void *arg)
 
 /*
  * bpf_timer_init(timer, map, flags): the clock in flags' low 4 bits,
- * nothing else. -EINVAL for another clock or more flags, -EBUSY if the
+ * nothing else. -EINVAL for another clock or more flags (or an element
+ * already deleted from its hash map), -EBUSY if the
  * field has a timer, -EPERM once the map's last user reference is gone,
  * -ENOMEM; -EOPNOTSUPP when the host has no timers.
  */
@@ -130,8 +131,10 @@ uint64_t kbpf_helper_timer_init(struct kbpf_run *run, uint64_t timer,
 	if (!timer_host_ok(h))
 		return (uint64_t)-KBPF_EOPNOTSUPP;
 	st = kbpf_value_lock_irqsave(h, field + 8);
-	if (kbpf_load_acquire_ptr(field)) {
-		err = -KBPF_EBUSY;
+	t = kbpf_load_acquire_ptr(field);
+	if (t) {
+		/* A deleted hash element takes no new timer. */
+		err = t == KBPF_TIMER_GONE ? -KBPF_EINVAL : -KBPF_EBUSY;
 		goto out;
 	}
 	t = kbpf_zalloc(h, sizeof(*t), KBPF_ALLOC_ATOMIC);
@@ -185,7 +188,7 @@ uint64_t kbpf_helper_timer_set_callback(struct kbpf_run *run, uint64_t timer,
 
 	st = kbpf_value_lock_irqsave(h, field + 8);
 	t = kbpf_load_acquire_ptr(field);
-	if (!t) {
+	if (!kbpf_timer_live(t)) {
 		err = -KBPF_EINVAL;
 		goto out;
 	}
@@ -229,7 +232,7 @@ uint64_t kbpf_helper_timer_start(struct kbpf_run *run, uint64_t timer,
 		return (uint64_t)-KBPF_EINVAL;
 	st = kbpf_value_lock_irqsave(h, field + 8);
 	t = kbpf_load_acquire_ptr(field);
-	if (!t || !t->prog)
+	if (!kbpf_timer_live(t) || !t->prog)
 		err = -KBPF_EINVAL;
 	else
 		h->timer_start(h, t->ht, nsecs, flags & BPF_F_TIMER_ABS,
@@ -260,7 +263,7 @@ uint64_t kbpf_helper_timer_cancel(struct kbpf_run *run, uint64_t timer,
 
 	st = kbpf_value_lock_irqsave(h, field + 8);
 	t = kbpf_load_acquire_ptr(field);
-	if (!t) {
+	if (!kbpf_timer_live(t)) {
 		err = -KBPF_EINVAL;
 		goto out;
 	}

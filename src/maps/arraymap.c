@@ -276,7 +276,7 @@ static long array_map_update_elem(struct kbpf_map *map, const void *key,
 				  flags & BPF_F_LOCK);
 	/* Linux frees the slot's special fields: an update cancels a timer. */
 	if (kbpf_map_has_timer(map))
-		kbpf_timer_cancel_and_free(map, array_elem(a, 0, idx));
+		kbpf_timer_cancel_and_free(map, array_elem(a, 0, idx), false);
 	return 0;
 }
 

@@ -487,7 +487,7 @@ static void htab_elem_put(struct kbpf_htab *t, struct htab_elem *e,
 
 	/* Linux's check_and_free_fields: a timer goes with its element. */
 	if (kbpf_map_has_timer(&t->map))
-		kbpf_timer_cancel_and_free(&t->map, elem_value(t, e));
+		kbpf_timer_cancel_and_free(&t->map, elem_value(t, e), true);
 	/* The inner map may still be in use by a program: release it later. */
 	if (t->fd_map)
 		t->map.ops->fd_put_ptr(&t->map, elem_mim(t, e), true);
@@ -1223,7 +1223,7 @@ static bool htab_lru_del(void *arg, struct kbpf_lru_node *node)
 	htab_unlock(t, b, node->hash, st);
 	/* An evicted element is reused at once: its timer goes now. */
 	if (found && kbpf_map_has_timer(&t->map))
-		kbpf_timer_cancel_and_free(&t->map, elem_value(t, e));
+		kbpf_timer_cancel_and_free(&t->map, elem_value(t, e), true);
 	return found;
 }
 

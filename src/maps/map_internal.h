@@ -57,6 +57,38 @@ static inline bool kbpf_map_flags_access_ok(uint32_t flags)
  * With @locked (BPF_F_LOCK), under the map value's own lock, interrupts
  * saved: never sleeps, waits for a program that holds the lock.
  */
+/*
+ * Value bytes a program may store to while the syscall path copies them
+ * (the race Linux accepts for copies without BPF_F_LOCK: a torn value, no
+ * more). Under TSan the copy is exempt from instrumentation, byte by byte;
+ * elsewhere it is memcpy.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define KBPF_MAP_RACY __attribute__((no_sanitize("thread"), noinline))
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KBPF_MAP_RACY __attribute__((no_sanitize("thread"), noinline))
+#endif
+#endif
+
+#ifdef KBPF_MAP_RACY
+KBPF_MAP_RACY static inline void kbpf_map_racy_copy(void *dst, const void *src,
+						    size_t n)
+{
+	volatile uint8_t *d = dst;
+	const volatile uint8_t *s = src;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = s[i];
+}
+#else
+static inline void kbpf_map_racy_copy(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+#endif
+
 static inline void kbpf_map_copy_skip_fields(const struct kbpf_map *map,
 					     void *dst, const void *src)
 {
@@ -80,12 +112,12 @@ static inline void kbpf_map_copy_skip_fields(const struct kbpf_map *map,
 		len[1] = l;
 	}
 	for (i = 0; i < n; i++) {
-		memcpy((uint8_t *)dst + at, (const uint8_t *)src + at,
-		       off[i] - at);
+		kbpf_map_racy_copy((uint8_t *)dst + at,
+				   (const uint8_t *)src + at, off[i] - at);
 		at = off[i] + len[i];
 	}
-	memcpy((uint8_t *)dst + at, (const uint8_t *)src + at,
-	       map->value_size - at);
+	kbpf_map_racy_copy((uint8_t *)dst + at, (const uint8_t *)src + at,
+			   map->value_size - at);
 }
 
 /* Zero the special fields of @value (a copy for user space, a new slot). */

@@ -38,7 +38,7 @@ static void timer_free_rcu(struct kbpf_rcu_head *head)
 	kbpf_free(t->host, t, sizeof(*t));
 }
 
-void kbpf_timer_cancel_and_free(struct kbpf_map *map, void *value)
+void kbpf_timer_cancel_and_free(struct kbpf_map *map, void *value, bool gone)
 {
 	const struct kbpf_host *h = map->obj.host;
 	struct kbpf_prog *prog = NULL;
@@ -50,20 +50,20 @@ void kbpf_timer_cancel_and_free(struct kbpf_map *map, void *value)
 		return;
 	slot = kbpf_timer_slot(map, value);
 	word = kbpf_timer_lock_word(map, value);
-	/* Most fields were never initialised: no lock for them. */
-	if (!kbpf_load_acquire_ptr(slot))
+	/* An uninitialised field of an element that stays: no lock. */
+	if (!gone && !kbpf_load_acquire_ptr(slot))
 		return;
 	st = kbpf_value_lock_irqsave(h, word);
 	t = kbpf_load_acquire_ptr(slot);
-	if (t) {
+	if (kbpf_timer_live(t)) {
 		prog = t->prog;
 		t->prog = NULL;
 		t->callback = 0;
-		/* Helpers that take the lock after this see no timer. */
-		kbpf_store_release_ptr(slot, NULL);
 	}
+	/* Helpers that take the lock after this see no timer. */
+	kbpf_store_release_ptr(slot, gone ? KBPF_TIMER_GONE : NULL);
 	kbpf_value_unlock_irqrestore(h, word, st);
-	if (!t)
+	if (!kbpf_timer_live(t))
 		return;
 	/*
 	 * First the host timer: its callback is never started again, and one
@@ -94,7 +94,7 @@ static long timer_release_one(struct kbpf_map *map, void *key, void *value,
 {
 	(void)key;
 	(void)ctx;
-	kbpf_timer_cancel_and_free(map, value);
+	kbpf_timer_cancel_and_free(map, value, false);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #define KBPF_MAPS_TIMER_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/map.h"
@@ -51,6 +52,20 @@ struct kbpf_timer {
 	atomic_int cancelling;
 };
 
+/*
+ * The pointer slot of a hash element that was deleted (or evicted): no
+ * timer, and bpf_timer_init refuses to attach one (-EINVAL), so that a
+ * program still holding the element cannot leave a timer on memory the
+ * map no longer owns. A new element starts with NULL (hashtab.c).
+ */
+#define KBPF_TIMER_GONE ((struct kbpf_timer *)(uintptr_t)1)
+
+/* A live timer in the slot: neither NULL nor KBPF_TIMER_GONE. */
+static inline bool kbpf_timer_live(const struct kbpf_timer *t)
+{
+	return t && t != KBPF_TIMER_GONE;
+}
+
 /* The field's pointer slot and lock word in @value of @map. */
 static inline void *kbpf_timer_slot(const struct kbpf_map *map, void *value)
 {
@@ -78,12 +93,14 @@ void kbpf_timer_drop_prog_locked(struct kbpf_timer *t);
  * disarm the host timer without waiting (a callback still running
  * finishes) and free the timer after a grace period. Linux's
  * bpf_timer_cancel_and_free. A no-op for a value without a timer, or with
- * an uninitialised one.
+ * an uninitialised one. @gone: the element leaves the map (a hash
+ * element's delete, replacement or eviction): the slot becomes
+ * KBPF_TIMER_GONE, else NULL (an array slot overwritten stays usable).
  *
  * Context: any, including the timer's own callback; may be called with
  * map locks held; never sleeps or waits.
  */
-void kbpf_timer_cancel_and_free(struct kbpf_map *map, void *value);
+void kbpf_timer_cancel_and_free(struct kbpf_map *map, void *value, bool gone);
 
 /**
  * kbpf_timer_key() - the key of @value in @map (ARRAY: its index, stored
