@@ -279,7 +279,7 @@ static bool map_type_has_check_btf(uint32_t type)
  * access flag (-EACCES) and a type that may hold each field (-EOPNOTSUPP):
  * a lock in arrays, hashes and storage maps, a timer in ARRAY, HASH and
  * LRU_HASH only (not the per-CPU ones). A map with a timer cancels its
- * timers when the last user reference goes (kbpf_timer_map_release_uref).
+ * timers when the last user reference goes (kbpf_timer_map_init()).
  */
 static int map_btf_fields(const struct kbpf_host *h, struct kbpf_map *map,
 			  const struct kbpf_btf *btf, const uint8_t *value,
@@ -321,7 +321,7 @@ static int map_btf_fields(const struct kbpf_host *h, struct kbpf_map *map,
 	map->spin_lock_off = off;
 	map->timer_off = timer;
 	if (timer >= 0)
-		map->obj.release_uref = kbpf_timer_map_release_uref;
+		kbpf_timer_map_init(map);
 	return 0;
 }
 

@@ -104,7 +104,7 @@ void kbpf_timer_map_free_all(struct kbpf_map *map)
 		kbpf_map_for_each(map, timer_release_one, NULL, 0);
 }
 
-void kbpf_timer_map_release_uref(struct kbpf_obj *obj)
+static void timer_map_release_uref(struct kbpf_obj *obj)
 {
 	struct kbpf_map *map = kbpf_container_of(obj, struct kbpf_map, obj);
 	const struct kbpf_host *h = obj->host;
@@ -112,4 +112,10 @@ void kbpf_timer_map_release_uref(struct kbpf_obj *obj)
 
 	kbpf_timer_map_free_all(map);
 	kbpf_map_read_unlock(h, rd);
+}
+
+/* Set here: the address of a function of another file is a GOT load in PIE. */
+void kbpf_timer_map_init(struct kbpf_map *map)
+{
+	map->obj.release_uref = timer_map_release_uref;
 }

@@ -110,18 +110,19 @@ void kbpf_timer_cancel_and_free(struct kbpf_map *map, void *value, bool gone);
 void *kbpf_timer_key(struct kbpf_map *map, void *value, uint32_t *idx);
 
 /**
- * kbpf_timer_map_release_uref() - release_uref of a map with timers
- * (struct kbpf_obj): the last fd or pin is gone, so cancel and free every
- * timer of its values, as Linux's map_release_uref does: otherwise armed
- * timers, holding their programs that hold the map, would keep it alive
- * for ever.
+ * kbpf_timer_map_init() - @map's values hold timers: when its last fd or
+ * pin goes (release_uref of struct kbpf_obj), every timer of its values
+ * is cancelled and freed, as Linux's map_release_uref does: otherwise
+ * armed timers, holding their programs that hold the map, would keep it
+ * alive for ever. That runs on the syscall path (an fd's close), with no
+ * kbpf lock held.
  *
- * Context: syscall path (an fd's close), no kbpf lock held.
+ * Context: map creation.
  */
-void kbpf_timer_map_release_uref(struct kbpf_obj *obj);
+void kbpf_timer_map_init(struct kbpf_map *map);
 
 /**
- * kbpf_timer_map_free_all() - as kbpf_timer_map_release_uref() for the
+ * kbpf_timer_map_free_all() - as the release_uref of kbpf_timer_map_init() for the
  * map's own free (a map of an in-kernel loader, which never had an fd).
  * Context: the map's free.
  */

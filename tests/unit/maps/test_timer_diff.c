@@ -22,6 +22,8 @@
 #include "insn.h"
 #include "kbpf/host.h"
 #include "kbpf_posix.h"
+#include "core/map.h"
+#include "helpers/helpers_internal.h"
 
 #include "kbpf/uapi/btf.h"
 
@@ -917,6 +919,62 @@ KBPF_TEST(
 	kbpf_posix_rcu_barrier();
 	T_EQ(kbpf_posix_timers_live(), 0);
 	T_EQ(kbpf_posix_live_allocs(), live0);
+	side_close(SIDE_KBPF, e->btf[SIDE_KBPF]);
+	free(e);
+}
+
+KBPF_TEST(
+	timer_host_without_timers,
+	"a host without timer callbacks: bpf_timer_init answers -EOPNOTSUPP, the other helpers -EINVAL; kbpf_host_check() refuses a table with only some of the four")
+{
+	struct kbpf_host h2 = *kbpf_posix_host();
+	struct env *e = calloc(1, sizeof(*e));
+	struct kbpf_map *map = NULL;
+	struct kbpf_run run;
+	const char *what = NULL;
+	union bpf_attr a;
+	uint32_t key = 0;
+	uint8_t *v;
+
+	T_ASSERT(e);
+	h2.timer_start = NULL;
+	T_EQ(kbpf_host_check(&h2, &what), -KBPF_EINVAL);
+	T_ASSERT(what && !strcmp(what, "timer_start"));
+	h2 = *kbpf_posix_host();
+	h2.timer_free = NULL;
+	T_EQ(kbpf_host_check(&h2, &what), -KBPF_EINVAL);
+	T_ASSERT(what && !strcmp(what, "timer_free"));
+	h2.timer_alloc = NULL;
+	h2.timer_start = NULL;
+	h2.timer_cancel = NULL;
+	T_EQ(kbpf_host_check(&h2, &what), 0);
+	timer_blob(&e->b);
+	e->btf[SIDE_KBPF] = load_btf(SIDE_KBPF, &e->b);
+	T_ASSERT(e->btf[SIDE_KBPF] >= 0);
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = VAL_SIZE;
+	a.max_entries = 1;
+	a.btf_fd = (uint32_t)e->btf[SIDE_KBPF];
+	a.btf_key_type_id = ID_INT;
+	a.btf_value_type_id = ID_V;
+	T_EQ(kbpf_map_create(&h2, &a, &map), 0);
+	T_EQ(map->timer_off, TIMER_OFF);
+	v = kbpf_map_lookup_elem(map, &key);
+	T_ASSERT(v);
+	memset(&run, 0, sizeof(run));
+	run.host = &h2;
+	T_EQ((long)kbpf_helper_timer_init(&run, (uintptr_t)(v + TIMER_OFF),
+					  (uintptr_t)map, 1, 0, 0),
+	     -KBPF_EOPNOTSUPP);
+	T_EQ((long)kbpf_helper_timer_start(&run, (uintptr_t)(v + TIMER_OFF),
+					   1000, 0, 0, 0),
+	     -KBPF_EINVAL);
+	T_EQ((long)kbpf_helper_timer_cancel(&run, (uintptr_t)(v + TIMER_OFF), 0,
+					    0, 0, 0),
+	     -KBPF_EINVAL);
+	kbpf_map_put(map);
 	side_close(SIDE_KBPF, e->btf[SIDE_KBPF]);
 	free(e);
 }
