@@ -700,6 +700,14 @@ KBPF_TEST(
 	kbpf_posix_rcu_barrier();
 	T_EQ(kbpf_posix_timers_live(), 0);
 	T_EQ(kbpf_posix_live_allocs(), live0);
+	{
+		/* The timer thread leaves with the last timer (2 s at most). */
+		struct timespec ts = { 0, 1000000 };
+
+		for (int i = 0; i < 2000 && kbpf_posix_timer_thread_up(); i++)
+			nanosleep(&ts, NULL);
+		T_EQ(kbpf_posix_timer_thread_up(), 0);
+	}
 	env_close(e);
 	free(e);
 	T_EQ(nbad, 0);
