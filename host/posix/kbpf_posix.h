@@ -160,6 +160,18 @@ void kbpf_posix_set_task_hooks(
  */
 void kbpf_posix_rcu_barrier(void);
 
+/* ---- timers (timer.c) ---- */
+
+/*
+ * kbpf_posix_timers_live() - how many host timers kbpf holds (allocated
+ * by bpf_timer_init, not yet freed by the element's or the map's end).
+ * kbpf_posix_timer_thread_up() - whether the timer thread runs: it starts
+ * with the first timer and exits once none is left (a test checks that
+ * freeing its maps leaves none). Any thread; takes the timers' mutex.
+ */
+long kbpf_posix_timers_live(void);
+int kbpf_posix_timer_thread_up(void);
+
 /* ---- fault injection and accounting (memory.c) ---- */
 
 /**

@@ -494,6 +494,51 @@ struct kbpf_host {
 	 */
 	uint32_t hz;
 
+	/* ------------------------------------------------------------ timers */
+
+	/*
+	 * One-shot timers for struct bpf_timer (Linux's hrtimers;
+	 * src/helpers/timer.c, docs/design/timer.md). The four go together,
+	 * and need defer_free: without them bpf_timer_init returns
+	 * -EOPNOTSUPP (Linux's answer where it cannot arm a timer) and, since
+	 * no timer can then exist, the other timer helpers -EINVAL.
+	 * kbpf_host_check() refuses a table with only some of them
+	 * ("timer_start", "timer_cancel", "timer_free").
+	 *
+	 * timer_alloc: a new, disarmed timer on clock @clockid (Linux's
+	 * numbers: CLOCK_REALTIME 0, CLOCK_MONOTONIC 1, CLOCK_BOOTTIME 7)
+	 * that calls @fn(@arg) each time it expires. Return an opaque handle,
+	 * or NULL (the helper answers -ENOMEM). Program path, with a kbpf
+	 * lock held and interrupts saved: must not sleep.
+	 * timer_start: arm @t, replacing any pending expiry, to expire at
+	 * @ns on its clock when @abs, else @ns from now. @cpu: the CPU the
+	 * callback should run on (BPF_F_TIMER_CPU_PIN), or UINT32_MAX for
+	 * any; a host may ignore it. Program path, kbpf lock held: must not
+	 * sleep and must not call @fn itself.
+	 * timer_cancel: disarm @t; if its @fn is running in another context,
+	 * wait until it returns. Return 1 if @t was armed, else 0. Program
+	 * path (bpf_timer_cancel, no kbpf lock held; inside another timer's
+	 * @fn too). kbpf never calls it from @t's own @fn.
+	 * timer_free: disarm @t and give it back. @fn is never started after
+	 * this returns; a call already running finishes. Never waits. Any
+	 * context, @t's own @fn included, with kbpf locks held. kbpf may
+	 * still call timer_cancel on @t from a read-side section that began
+	 * before timer_free (it must then answer 0): free @t's memory after
+	 * such sections end (with defer_free) and after its @fn returned.
+	 * @fn's context: the host calls it with no kbpf lock held, inside a
+	 * read-side section (read_lock, or the host's own, as for program
+	 * runs) entered before it took @t off its queue, so that memory kbpf
+	 * frees with defer_free after timer_free stays valid for it; on any
+	 * CPU (cpu_id says which), never nested for the same @t. @fn runs
+	 * the program's callback: bounded time, never sleeps.
+	 */
+	void *(*timer_alloc)(const struct kbpf_host *h, uint32_t clockid,
+			     void (*fn)(void *arg), void *arg);
+	void (*timer_start)(const struct kbpf_host *h, void *t, uint64_t ns,
+			    bool abs, uint32_t cpu);
+	int (*timer_cancel)(const struct kbpf_host *h, void *t);
+	void (*timer_free)(const struct kbpf_host *h, void *t);
+
 	/* --------------------------------------------------------- privilege */
 
 	/*

@@ -353,6 +353,21 @@ int kbpf_btf_spin_lock_off(const struct kbpf_btf *btf, const uint8_t *value,
 			   uint32_t value_size, int32_t *off);
 
 /**
+ * kbpf_btf_value_fields() - as kbpf_btf_spin_lock_off() for the special
+ * fields map creation looks for: the bpf_spin_lock (*@lock_off) and the
+ * struct bpf_timer (*@timer_off, 16 bytes, 8-byte aligned), each -1 when
+ * absent. One record: a broken rule for either kind (two timers in one
+ * struct: -E2BIG; a timer overlapping the lock: -EEXIST) is the error of
+ * both, which map creation ignores as Linux does.
+ *
+ * Context: any; reads @btf only.
+ * Return: 0, or the errors of kbpf_btf_spin_lock_off().
+ */
+int kbpf_btf_value_fields(const struct kbpf_btf *btf, const uint8_t *value,
+			  uint32_t value_size, int32_t *lock_off,
+			  int32_t *timer_off);
+
+/**
  * kbpf_btf_check_struct_metas() - BPF_BTF_LOAD's last check, Linux's
  * btf_parse_struct_metas() for bpf_spin_lock: every struct or union with a
  * member whose type is the first STRUCT named bpf_spin_lock must have a

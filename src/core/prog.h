@@ -59,6 +59,7 @@ enum kbpf_arg_kind {
 	KBPF_ARG_PTR_TO_DYNPTR_RDONLY, /* struct bpf_dynptr the helper only reads */
 	KBPF_ARG_PTR_TO_SPIN_LOCK, /* the bpf_spin_lock of a map value */
 	KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL, /* value_size readable bytes, or NULL */
+	KBPF_ARG_PTR_TO_TIMER, /* the struct bpf_timer of a map value */
 };
 
 /* Result kinds of a helper prototype. */
@@ -146,6 +147,9 @@ struct kbpf_kfunc_desc {
  *         with that negative errno (reported by the runner).
  * @spin_lock: the bpf_spin_lock word the program holds, NULL if none;
  *             @spin_irq: the host's interrupt state saved when it was taken.
+ * @timer: in a run of a bpf_timer's callback, that timer (a struct
+ *         kbpf_timer, src/maps/timer.h): bpf_timer_cancel of it answers
+ *         -EDEADLK, as Linux's per-CPU hrtimer_running does; else NULL.
  */
 struct kbpf_run {
 	const struct kbpf_host *host;
@@ -164,6 +168,7 @@ struct kbpf_run {
 	uint64_t cookie;
 	void *spin_lock;
 	unsigned long spin_irq;
+	void *timer;
 };
 
 /**

@@ -910,6 +910,9 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 #define HELPER_NEEDS_BPF(id)                                                  \
 	((id) == BPF_FUNC_loop || (id) == BPF_FUNC_for_each_map_elem ||       \
 	 (id) == BPF_FUNC_spin_lock || (id) == BPF_FUNC_spin_unlock ||        \
+	 (id) == BPF_FUNC_timer_init || (id) == BPF_FUNC_timer_cancel ||      \
+	 (id) == BPF_FUNC_timer_set_callback ||                               \
+	 (id) == BPF_FUNC_timer_start ||                                      \
 	 (id) == BPF_FUNC_user_ringbuf_drain ||                               \
 	 (id) == BPF_FUNC_ringbuf_reserve_dynptr ||                           \
 	 (id) == BPF_FUNC_ringbuf_submit_dynptr ||                            \
@@ -970,6 +973,17 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_PTR_TO_SPIN_LOCK),
 	HELPER(spin_unlock, h_spin_unlock, KBPF_RET_VOID, false, 0,
 	       KBPF_ARG_PTR_TO_SPIN_LOCK),
+	/* bpf_timer (timer.c): GPL-only, for loaders with CAP_BPF. */
+	HELPER(timer_init, kbpf_helper_timer_init, KBPF_RET_INTEGER, true, 0,
+	       KBPF_ARG_PTR_TO_TIMER, KBPF_ARG_CONST_MAP_PTR,
+	       KBPF_ARG_ANYTHING),
+	HELPER(timer_set_callback, kbpf_helper_timer_set_callback,
+	       KBPF_RET_INTEGER, true, 0, KBPF_ARG_PTR_TO_TIMER,
+	       KBPF_ARG_PTR_TO_FUNC),
+	HELPER(timer_start, kbpf_helper_timer_start, KBPF_RET_INTEGER, true, 0,
+	       KBPF_ARG_PTR_TO_TIMER, KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(timer_cancel, kbpf_helper_timer_cancel, KBPF_RET_INTEGER, true,
+	       0, KBPF_ARG_PTR_TO_TIMER),
 	HELPER(ktime_get_boot_ns, h_ktime_get_boot_ns, KBPF_RET_INTEGER, false,
 	       0, KBPF_ARG_NONE),
 	/*

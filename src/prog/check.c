@@ -98,6 +98,17 @@ static int check_add_map(struct kbpf_prog *prog, struct kbpf_map *map,
 		kbpf_map_put(map);
 		return -KBPF_EINVAL;
 	}
+	if (kbpf_map_has_timer(map) &&
+	    (prog->type == BPF_PROG_TYPE_KPROBE ||
+	     prog->type == BPF_PROG_TYPE_TRACEPOINT ||
+	     prog->type == BPF_PROG_TYPE_PERF_EVENT ||
+	     prog->type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+	     prog->type == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE)) {
+		kbpf_vlog_printf(log,
+				 "tracing progs cannot use bpf_timer yet\n");
+		kbpf_map_put(map);
+		return -KBPF_EINVAL;
+	}
 	if (sleepable && !sleepable_map_ok(map->map_type)) {
 		kbpf_vlog_printf(
 			log,

@@ -32,6 +32,7 @@ struct call_meta {
 	bool key_known; /* the key is a constant on the stack */
 	uint64_t key;
 	struct vdyn_meta dyn; /* the dynptr argument (dynptr.c) */
+	const struct kbpf_map *timer_map; /* the bpf_timer's map (timer.c) */
 };
 
 /*
@@ -344,7 +345,9 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 			return -KBPF_EINVAL;
 		}
 		m->map = r->map;
-		return 0;
+		return kbpf_v_timer_map_arg(env, regno, m->timer_map, r->map);
+	case KBPF_ARG_PTR_TO_TIMER:
+		return kbpf_v_timer_arg(env, regno, &m->timer_map);
 	case KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL:
 		/* The storage helpers' init value (Linux: may be NULL). */
 		if (r->type == T_SCALAR && kbpf_scalar_is_const(&r->s) &&
@@ -833,6 +836,8 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			f->regs[3].id = ++env->id_gen; /* as Linux numbers it */
 			kbpf_scalar_const(&f->regs[3].s, 0);
 			f->regs[4] = caller_ctx;
+		} else if (id == BPF_FUNC_timer_set_callback && m.timer_map) {
+			kbpf_v_timer_cb_state(env, f, m.timer_map);
 		} else if (id == BPF_FUNC_user_ringbuf_drain) {
 			f->regs[1].type = T_DYNPTR;
 			kbpf_scalar_const(&f->regs[1].s, 0);
@@ -952,6 +957,9 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 		if (err)
 			return err;
 		caller = st->frames[st->curframe - 1];
+		/* A timer's callback runs on its own: its exit ends the path. */
+		if (f->callback == BPF_FUNC_timer_set_callback)
+			return kbpf_v_timer_cb_exit(env, r0);
 		if (f->callback) {
 			if (r0->type != T_SCALAR) {
 				kbpf_vlog_printf(env->log,

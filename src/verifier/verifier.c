@@ -838,6 +838,34 @@ static bool map_direct_read(const struct kbpf_map *map, int64_t off,
 	return true;
 }
 
+/*
+ * Linux's check_map_access(): no load, store or helper reaches a special
+ * field (the lock word, the bpf_timer), at any offset the pointer may
+ * have; the first field by offset names the error.
+ */
+static int map_field_access(struct venv *env, const struct vreg *r, int off,
+			    uint32_t size, const struct kbpf_map *map)
+{
+	int32_t fo[2] = { map->spin_lock_off, map->timer_off };
+	const char *name[2] = { "bpf_spin_lock", "bpf_timer" };
+	int64_t len[2] = { 4, 16 };
+	int first = fo[1] >= 0 && (fo[0] < 0 || fo[1] < fo[0]);
+
+	for (int k = 0; k < 2; k++) {
+		int i = k ? !first : first;
+
+		if (fo[i] >= 0 && r->s.smin + off < (int64_t)fo[i] + len[i] &&
+		    (int64_t)fo[i] < (int64_t)r->s.umax + off + size) {
+			kbpf_vlog_printf(
+				env->log,
+				"%s cannot be accessed directly by load/store\n",
+				name[i]);
+			return -KBPF_EACCES;
+		}
+	}
+	return 0;
+}
+
 static int check_map_value(struct venv *env, uint32_t regno,
 			   const struct vreg *r, int32_t off, uint32_t size,
 			   bool write, int value_regno, bool helper,
@@ -868,17 +896,10 @@ static int check_map_value(struct venv *env, uint32_t regno,
 	err = check_region(env, regno, r, off, size, map->value_size, zero_ok);
 	if (err)
 		return err;
-	/*
-	 * Linux's check_map_access(): no load, store or helper reaches the
-	 * lock word, at any offset the pointer may have.
-	 */
-	if (kbpf_map_has_spin_lock(map) &&
-	    r->s.smin + off < (int64_t)map->spin_lock_off + 4 &&
-	    (int64_t)map->spin_lock_off < (int64_t)r->s.umax + off + size) {
-		kbpf_vlog_printf(
-			env->log,
-			"bpf_spin_lock cannot be accessed directly by load/store\n");
-		return -KBPF_EACCES;
+	if (kbpf_map_has_fields(map)) {
+		err = map_field_access(env, r, off, size, map);
+		if (err)
+			return err;
 	}
 	if (helper || !out)
 		return err;

@@ -460,6 +460,26 @@ int kbpf_v_dynptr_stack_write(struct venv *env, struct vframe *f, int64_t lo,
 int kbpf_v_check_kfunc_call(struct venv *env, uint32_t *pc);
 /* btf_ptr.c: the host BTF of this verification (NULL: none), or -ENOMEM. */
 int kbpf_v_hbtf(struct venv *env, const struct kbpf_btf_view **out);
+/* timer.c: the bpf_timer rules */
+/*
+ * Helper argument @regno of kind ARG_PTR_TO_TIMER: the struct bpf_timer
+ * of a map value, at its offset; *@timer_map receives the value's map.
+ * 0 or -errno with Linux's line.
+ */
+int kbpf_v_timer_arg(struct venv *env, uint32_t regno,
+		     const struct kbpf_map **timer_map);
+/* bpf_timer_init's map argument @map in @regno must be @timer_map. */
+int kbpf_v_timer_map_arg(struct venv *env, uint32_t regno,
+			 const struct kbpf_map *timer_map,
+			 const struct kbpf_map *map);
+/* The callback frame @f of bpf_timer_set_callback: (map, key, value). */
+void kbpf_v_timer_cb_state(struct venv *env, struct vframe *f,
+			   const struct kbpf_map *map);
+/*
+ * The exit of a timer callback (Linux's async callback): R0 must be 0.
+ * 1: fine, the path ends there; -errno with Linux's line.
+ */
+int kbpf_v_timer_cb_exit(struct venv *env, const struct vreg *r0);
 
 /* call.c */
 /*

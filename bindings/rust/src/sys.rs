@@ -740,6 +740,29 @@ pub struct kbpf_host {
     pub numa_node_id: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u32>,
     pub netns_cookie: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
     pub hz: u32,
+    pub timer_alloc: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            clockid: u32,
+            fn_: ::core::option::Option<unsafe extern "C" fn(arg: *mut crate::ffi::c_void)>,
+            arg: *mut crate::ffi::c_void,
+        ) -> *mut crate::ffi::c_void,
+    >,
+    pub timer_start: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            t: *mut crate::ffi::c_void,
+            ns: u64,
+            abs: bool,
+            cpu: u32,
+        ),
+    >,
+    pub timer_cancel: ::core::option::Option<
+        unsafe extern "C" fn(h: *const kbpf_host, t: *mut crate::ffi::c_void) -> crate::ffi::c_int,
+    >,
+    pub timer_free: ::core::option::Option<
+        unsafe extern "C" fn(h: *const kbpf_host, t: *mut crate::ffi::c_void),
+    >,
     pub capable: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, cap: crate::ffi::c_int) -> bool,
     >,
@@ -829,7 +852,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        560usize,
+        592usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1619,6 +1642,74 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_hz();
+    fn test_field_timer_alloc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).timer_alloc) as usize - ptr as usize
+            },
+            368usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(timer_alloc)
+            )
+        );
+    }
+    test_field_timer_alloc();
+    fn test_field_timer_start() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).timer_start) as usize - ptr as usize
+            },
+            376usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(timer_start)
+            )
+        );
+    }
+    test_field_timer_start();
+    fn test_field_timer_cancel() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).timer_cancel) as usize - ptr as usize
+            },
+            384usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(timer_cancel)
+            )
+        );
+    }
+    test_field_timer_cancel();
+    fn test_field_timer_free() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).timer_free) as usize - ptr as usize
+            },
+            392usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(timer_free)
+            )
+        );
+    }
+    test_field_timer_free();
     fn test_field_capable() {
         assert_eq!(
             unsafe {
@@ -1626,7 +1717,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            368usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1643,7 +1734,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            376usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1660,7 +1751,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            384usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1677,7 +1768,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_alloc) as usize - ptr as usize
             },
-            392usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1694,7 +1785,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_seal) as usize - ptr as usize
             },
-            400usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1711,7 +1802,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_free) as usize - ptr as usize
             },
-            408usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1728,7 +1819,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_harden) as usize - ptr as usize
             },
-            416usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1745,7 +1836,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            424usize,
+            456usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1762,7 +1853,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            432usize,
+            464usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1779,7 +1870,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            440usize,
+            472usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1796,7 +1887,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            448usize,
+            480usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1813,7 +1904,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            456usize,
+            488usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1830,7 +1921,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).task_fd_get) as usize - ptr as usize
             },
-            464usize,
+            496usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1847,7 +1938,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            472usize,
+            504usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1864,7 +1955,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            480usize,
+            512usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1881,7 +1972,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            488usize,
+            520usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1898,7 +1989,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            496usize,
+            528usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1915,7 +2006,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            504usize,
+            536usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1932,7 +2023,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            512usize,
+            544usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1949,7 +2040,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            520usize,
+            552usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1966,7 +2057,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            528usize,
+            560usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1983,7 +2074,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            536usize,
+            568usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2000,7 +2091,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).kfuncs) as usize - ptr as usize
             },
-            544usize,
+            576usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2017,7 +2108,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).nr_kfuncs) as usize - ptr as usize
             },
-            552usize,
+            584usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
