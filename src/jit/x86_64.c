@@ -105,6 +105,14 @@ struct x86 {
 	uint8_t nsaved;
 	uint32_t frame;
 	uint32_t cur_prologue_len;
+	uint32_t func_start, func_end; /* its instructions */
+	/*
+	 * @fuse: the conditional jump being emitted absorbs the `ja` after
+	 * it (fuse_next()); @fuse_budget: instructions fuse_next() may still
+	 * scan in this pass, so that compiling stays linear.
+	 */
+	bool fuse;
+	uint32_t fuse_budget;
 	const struct kbpf_jit_in *in;
 	uint32_t *off;
 };
@@ -460,6 +468,8 @@ static void emit_prologue(struct x86 *c, uint32_t pc, bool lean)
 			uses[r] |= names_reg(insn, (uint8_t)r);
 		calls |= may_call(insn);
 	}
+	c->func_start = pc;
+	c->func_end = i;
 	c->nsaved = 0;
 	if (!lean) {
 		for (i = 0; i < 4; i++)
@@ -889,6 +899,45 @@ static int emit_alu(struct x86 *c, const struct bpf_insn *insn)
 	}
 }
 
+/*
+ * The target of jump @insn at @pc, or -1 when it is no jump (calls,
+ * exits and the image's site opcodes are JMP/JMP32-class too).
+ */
+static int64_t jump_target(const struct bpf_insn *insn, uint32_t pc)
+{
+	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+
+	if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_CALL ||
+	    op == BPF_EXIT || op == 0xf0)
+		return -1;
+	return (int64_t)pc + 1 +
+	       (insn->code == (BPF_JMP32 | BPF_JA) ? insn->imm : insn->off);
+}
+
+/*
+ * Whether the conditional jump at @pc can absorb the `ja` after it:
+ * `if cond goto +1; goto X` (clang's loop back-edge) becomes one jump to
+ * X on the inverted condition, when nothing jumps to the `ja` (only jumps
+ * of the same function can: jit.h). The scan is paid from @fuse_budget;
+ * the choices are the same on every pass.
+ */
+static bool fuse_next(struct x86 *c, uint32_t pc)
+{
+	const struct bpf_insn *a = &c->in->insns[pc];
+	uint8_t op = BPF_OP(a->code);
+	uint32_t i, n = c->func_end - c->func_start;
+
+	if (jump_target(a, pc) < 0 || op == BPF_JA || op == BPF_JCOND ||
+	    a->off != 1 || pc + 1 >= c->func_end ||
+	    a[1].code != (BPF_JMP | BPF_JA) || c->fuse_budget < n)
+		return false;
+	c->fuse_budget -= n;
+	for (i = c->func_start; i < c->func_end; i++)
+		if (jump_target(&c->in->insns[i], i) == (int64_t)pc + 1)
+			return false;
+	return true;
+}
+
 static int emit_jmp(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
 {
 	bool w = BPF_CLASS(insn->code) == BPF_JMP;
@@ -945,7 +994,10 @@ static int emit_jmp(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
 	} else {
 		op_rr(c, w, 0x39, x86_reg[insn->src_reg], dst);
 	}
-	jmp_insn(c, cc, pc, insn->off);
+	if (c->fuse) /* the inverted condition, to the ja's target */
+		jmp_insn(c, cc ^ 1, pc + 1, insn[1].off);
+	else
+		jmp_insn(c, cc, pc, insn->off);
 	return 0;
 }
 
@@ -1300,6 +1352,7 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	int err;
 
 	c.lean_main = true;
+	c.fuse_budget = 1u << 22;
 	for (pc = 0; pc < in->len; pc++) {
 		const struct bpf_insn *insn = &in->insns[pc];
 
@@ -1315,9 +1368,12 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 		c.off[pc] = (uint32_t)c.pos;
 		if (in->is_func[pc])
 			emit_prologue(&c, pc, pc == 0 && c.lean_main);
+		c.fuse = fuse_next(&c, pc);
 		err = emit_insn(&c, insn, pc);
 		if (err)
 			return err;
+		if (c.fuse) /* the ja it absorbed has no code of its own */
+			c.off[++pc] = (uint32_t)c.pos;
 		if (insn->code == (BPF_LD | BPF_IMM | BPF_DW))
 			c.off[++pc] = (uint32_t)c.pos;
 	}
