@@ -354,7 +354,7 @@ static double ubpf_jit_ns_per_run(struct bpf_insn *insns, uint32_t len,
 #endif
 
 /*
- * bench_interp --run FILE.bin fast|checked|unpriv|jit|ubpf REPS: run one program REPS
+ * bench_interp --run FILE.bin fast|checked|unpriv|jit|ubpf|ubpfjit REPS: run one program REPS
  * times and nothing else, for bench/interp_icount.sh, which counts the host
  * instructions under callgrind (exact, whatever the machine's load).
  */
@@ -373,16 +373,24 @@ static int run_only(const char *path, const char *mode, int reps)
 		return 1;
 	n = fread(insns, sizeof(insns[0]), 65536, f);
 	fclose(f);
-	if (!strcmp(mode, "ubpf")) {
+	if (!strcmp(mode, "ubpf") || !strcmp(mode, "ubpfjit")) {
 #ifdef KBPF_BENCH_UBPF
 		struct ubpf_vm *vm = ubpf_create();
 		char *err = NULL;
+		ubpf_jit_fn fn = NULL;
 
 		if (!vm ||
 		    ubpf_load(vm, insns, (uint32_t)(n * sizeof(*insns)), &err))
 			return 1;
-		for (int i = 0; i < reps; i++)
-			ubpf_exec(vm, ctx, sizeof(ctx), &r0);
+		/* "ubpfjit": ubpf's JIT, called as bench_interp times it */
+		if (!strcmp(mode, "ubpfjit") && !(fn = ubpf_compile(vm, &err)))
+			return 1;
+		for (int i = 0; i < reps; i++) {
+			if (fn)
+				r0 = fn(ctx, sizeof(ctx));
+			else
+				ubpf_exec(vm, ctx, sizeof(ctx), &r0);
+		}
 		ubpf_destroy(vm);
 		return 0;
 #else
