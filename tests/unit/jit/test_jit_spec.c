@@ -772,3 +772,227 @@ KBPF_TEST(
 	printf("  %u rounds x 3 runs, %d differences\n", runs, bad);
 	T_EQ(bad, 0);
 }
+
+/* ---- random programs of the same blocks ---- */
+
+struct rgen {
+	uint64_t *st;
+	struct bpf_insn p[256];
+	uint32_t n;
+	long m;
+	uint32_t slots; /* stack slots written (bit j: fp-8*(j+1)) */
+	uint32_t ptr_slots; /* of them, holding the value pointer */
+};
+
+static uint32_t rg(struct rgen *g, uint32_t n)
+{
+	return (uint32_t)(kbpf_test_rand(g->st) % n);
+}
+
+static void rg_value(struct rgen *g, int32_t off)
+{
+	g->n = ld_value(g->p, g->n, g->m, off);
+}
+
+/* One block; each leaves r0 a scalar (the sum so far) and r6 reloaded. */
+static void rg_block(struct rgen *g)
+{
+	struct bpf_insn *p = g->p;
+	int32_t off = (int32_t)rg(g, 3) * 8;
+	uint32_t mask = (1u << (1 + rg(g, 5))) - 1; /* 1..31 */
+	uint32_t j = rg(g, 8);
+	int32_t c;
+
+	switch (rg(g, 6)) {
+	case 0: /* a variable offset, pointer in dst or in src */
+		rg_value(g, off);
+		p[g->n++] = LDX(BPF_DW, 1, 6, -off);
+		p[g->n++] = ALUK(BPF_AND, 1, (int32_t)mask);
+		if (rg(g, 2)) {
+			p[g->n++] = ALU(BPF_ADD, 6, 1);
+			p[g->n++] = LDX(BPF_B, 2, 6, (int16_t)rg(g, 8));
+		} else {
+			p[g->n++] = ALU(BPF_ADD, 1, 6);
+			p[g->n++] = LDX(BPF_B, 2, 1, (int16_t)rg(g, 8));
+		}
+		p[g->n++] = ALU(BPF_ADD, 0, 2);
+		break;
+	case 1: /* a constant offset either way */
+		rg_value(g, off);
+		c = (int32_t)rg(g, 24) - off;
+		p[g->n++] = MOVK(1, c);
+		p[g->n++] = ALU(rg(g, 2) ? BPF_ADD : BPF_SUB, 6, 1);
+		if (BPF_OP(p[g->n - 1].code) == BPF_SUB)
+			p[g->n - 1 - 1].imm = -c;
+		p[g->n++] = LDX(BPF_B, 2, 6, 0);
+		p[g->n++] = ALU(BPF_ADD, 0, 2);
+		break;
+	case 2: /* the frame pointer moved by a constant, a store, a load */
+		p[g->n++] = MOV(2, 10);
+		p[g->n++] = MOVK(1, -8 * (int32_t)(j + 1));
+		p[g->n++] = ALU(BPF_ADD, 2, 1);
+		p[g->n++] = MOVK(3, (int32_t)rg(g, 1000));
+		p[g->n++] = STX(BPF_DW, 2, 3, 0);
+		g->slots |= 1u << j;
+		g->ptr_slots &= ~(1u << j);
+		p[g->n++] = LDX(BPF_DW, 3, 10, -8 * (int16_t)(j + 1));
+		p[g->n++] = ALU(BPF_ADD, 0, 3);
+		break;
+	case 3: /* spill the value pointer, fill, load through it */
+		rg_value(g, off);
+		p[g->n++] = STX(BPF_DW, 10, 6, -8 * (int16_t)(j + 1));
+		g->slots |= 1u << j;
+		g->ptr_slots |= 1u << j;
+		p[g->n++] = LDX(BPF_DW, 7, 10, -8 * (int16_t)(j + 1));
+		p[g->n++] = LDX(BPF_B, 2, 7, (int16_t)rg(g, 8));
+		p[g->n++] = ALU(BPF_ADD, 0, 2);
+		break;
+	case 4: /* a scalar stored over a slot (a spill or not) */
+		p[g->n++] = ST(BPF_DW, 10, -8 * (int16_t)(j + 1),
+			       (int32_t)rg(g, 100));
+		g->slots |= 1u << j;
+		g->ptr_slots &= ~(1u << j);
+		p[g->n++] = LDX(BPF_DW, 3, 10, -8 * (int16_t)(j + 1));
+		p[g->n++] = ALU(BPF_ADD, 0, 3);
+		break;
+	default: /* a pointer on one path, 0 on the other (p_branch) */
+		rg_value(g, off);
+		p[g->n++] = LDX(BPF_DW, 1, 6, -off + 8);
+		p[g->n++] = ALUK(BPF_AND, 1, 1);
+		p[g->n++] = MOVK(2, 0);
+		p[g->n++] = JMPK(BPF_JEQ, 1, 0, 1);
+		p[g->n++] = MOV(2, 6);
+		p[g->n++] = JMPK(BPF_JEQ, 1, 0, 2);
+		p[g->n++] = LDX(BPF_B, 3, 2, (int16_t)rg(g, 8));
+		p[g->n++] = ALU(BPF_ADD, 0, 3);
+		break;
+	}
+}
+
+static uint32_t rg_prog(struct rgen *g)
+{
+	uint32_t blocks = 1 + rg(g, 6);
+
+	g->n = 0;
+	g->slots = g->ptr_slots = 0;
+	g->p[g->n++] = MOVK(0, 0);
+	for (uint32_t b = 0; b < blocks; b++)
+		rg_block(g);
+	g->p[g->n++] = EXIT;
+	return g->n;
+}
+
+/* Load @p on @s by a thread without CAP_PERFMON; the fd or -errno. */
+static long load_insns(int s, const struct bpf_insn *p, uint32_t n)
+{
+	union bpf_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = n;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	if (unpriv(true))
+		return -EPERM;
+	fd = side_bpf(s, BPF_PROG_LOAD, &a);
+	unpriv(false);
+	return fd;
+}
+
+KBPF_TEST(
+	random_xlated_and_runs,
+	"random programs of those blocks (variable and constant offsets, stack pointer arithmetic, spills, scalars over spills, branches with unsafe speculative paths), loaded on both sides without CAP_PERFMON: the same decision, kbpf's xlated code equal to the kernel's; each accepted one run natively and checked over random map contents gives the same results")
+{
+	static struct bpf_insn k[1024], b[1024];
+	const char *env = getenv("KBPF_VSPEC_N");
+	uint32_t count = env ? (uint32_t)strtoul(env, NULL, 0) : 1000;
+	uint64_t rs = kbpf_test_seed();
+	struct rgen g;
+	long m[2];
+	uint32_t same = 0, accepted = 0, added = 0, runs = 0;
+	int bad = 0;
+
+	NEED_KERNEL();
+	if (!kbpf_jit_available())
+		T_SKIP("no JIT backend for this architecture");
+	if (unpriv(true))
+		T_SKIP("cannot drop CAP_PERFMON from this thread");
+	unpriv(false);
+	kbpf_posix_set_jit(true);
+	for (int s = 0; s < 2; s++) {
+		m[s] = side_create(s, BPF_MAP_TYPE_ARRAY, 4, VALUE_SIZE, 1, 0,
+				   0, "v");
+		T_ASSERT(m[s] >= 0);
+	}
+	g.st = &rs;
+	for (uint32_t i = 0; i < count && bad < 5; i++) {
+		uint32_t n;
+		long fk, fb, fc, nk, nb;
+
+		g.m = m[0];
+		n = rg_prog(&g);
+		fk = load_insns(SIDE_KERNEL, g.p, n);
+		for (uint32_t j = 0; j < n; j++)
+			if (g.p[j].code == (BPF_LD | BPF_DW | BPF_IMM) &&
+			    g.p[j].src_reg == BPF_PSEUDO_MAP_VALUE)
+				g.p[j].imm = (int32_t)m[1];
+		kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+		fb = load_insns(SIDE_KBPF, g.p, n);
+		kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+		fc = load_insns(SIDE_KBPF, g.p, n);
+		if ((fk >= 0) != (fb >= 0) || fc < 0) {
+			printf("  program %u: kernel %ld, kbpf %ld, unverified %ld\n",
+			       i, fk, fb, fc);
+			dump("program", g.p, n);
+			bad++;
+		} else if (fk >= 0) {
+			accepted++;
+			nk = xlated(SIDE_KERNEL, fk, k, 1024);
+			nb = xlated(SIDE_KBPF, fb, b, 1024);
+			if (xlated_same(k, nk, b, nb)) {
+				same++;
+				added += (uint32_t)(nk - n);
+			} else {
+				printf("  program %u: xlated differs\n", i);
+				dump("program", g.p, n);
+				if (nk > 0)
+					dump("kernel", k, (uint32_t)nk);
+				if (nb > 0)
+					dump("kbpf", b, (uint32_t)nb);
+				bad++;
+			}
+			if (!prog_of(fb)->jit) {
+				printf("  program %u: no native code\n", i);
+				bad++;
+			}
+			for (int r = 0; r < 3; r++) {
+				uint8_t v[2][VALUE_SIZE];
+				uint32_t ret[2] = { 0, 0 };
+				long e[2];
+
+				for (unsigned j = 0; j < VALUE_SIZE; j++)
+					v[0][j] = (uint8_t)kbpf_test_rand(&rs);
+				memcpy(v[1], v[0], VALUE_SIZE);
+				e[0] = run_once(fb, m[1], v[0], &ret[0]);
+				e[1] = run_once(fc, m[1], v[1], &ret[1]);
+				runs++;
+				if (e[0] || e[1] || ret[0] != ret[1] ||
+				    memcmp(v[0], v[1], VALUE_SIZE)) {
+					printf("  program %u: native %ld/%u, checked %ld/%u\n",
+					       i, e[0], ret[0], e[1], ret[1]);
+					bad++;
+					break;
+				}
+			}
+		}
+		side_close(SIDE_KERNEL, fk);
+		side_close(SIDE_KBPF, fb);
+		side_close(SIDE_KBPF, fc);
+	}
+	side_close(SIDE_KERNEL, m[0]);
+	side_close(SIDE_KBPF, m[1]);
+	printf("  %u programs, %u accepted by both, %u with xlated code equal to the kernel's (%u instructions added), %u native/checked run pairs; %d differences\n",
+	       count, accepted, same, added, runs, bad);
+	T_EQ(bad, 0);
+}
