@@ -902,7 +902,7 @@ static long load_insns(int s, const struct bpf_insn *p, uint32_t n)
 
 KBPF_TEST(
 	random_xlated_and_runs,
-	"random programs of those blocks (variable and constant offsets, stack pointer arithmetic, spills, scalars over spills, branches with unsafe speculative paths), loaded on both sides without CAP_PERFMON: the same decision, kbpf's xlated code equal to the kernel's; each accepted one run natively and checked over random map contents gives the same results")
+	"random programs of those blocks, every other one blinded (jit_harden 2) (variable and constant offsets, stack pointer arithmetic, spills, scalars over spills, branches with unsafe speculative paths), loaded on both sides without CAP_PERFMON: the same decision, kbpf's xlated code equal to the kernel's; each accepted one run natively and checked over random map contents gives the same results")
 {
 	static struct bpf_insn k[1024], b[1024];
 	const char *env = getenv("KBPF_VSPEC_N");
@@ -938,7 +938,10 @@ KBPF_TEST(
 			    g.p[j].src_reg == BPF_PSEUDO_MAP_VALUE)
 				g.p[j].imm = (int32_t)m[1];
 		kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+		/* Every other one with constant blinding on top. */
+		kbpf_posix_set_jit_harden(i & 1 ? 2 : 0);
 		fb = load_insns(SIDE_KBPF, g.p, n);
+		kbpf_posix_set_jit_harden(0);
 		kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 		fc = load_insns(SIDE_KBPF, g.p, n);
 		if ((fk >= 0) != (fb >= 0) || fc < 0) {
@@ -962,8 +965,11 @@ KBPF_TEST(
 					dump("kbpf", b, (uint32_t)nb);
 				bad++;
 			}
-			if (!prog_of(fb)->jit) {
-				printf("  program %u: no native code\n", i);
+			if (!prog_of(fb)->jit ||
+			    ((const struct kbpf_jit_image *)prog_of(fb)->jit)
+					    ->blinded != (i & 1)) {
+				printf("  program %u: no native code, or not blinded as asked\n",
+				       i);
 				bad++;
 			}
 			for (int r = 0; r < 3; r++) {
