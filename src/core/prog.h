@@ -312,6 +312,38 @@ void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size);
 #define KBPF_PROBE_MEM 0x20
 #define KBPF_PROBE_MEMSX 0x40
 
+/*
+ * Linux's speculation barrier, BPF_ST | BPF_NOSPEC (0xc2): an instruction
+ * only kbpf writes (the structural check refuses BPF_ST with any mode but
+ * BPF_MEM), into the rewritten form of a program a loader without
+ * CAP_PERFMON loaded (src/jit/spec.h). No effect on registers or memory.
+ */
+#define KBPF_NOSPEC (BPF_ST | 0xc0)
+
+/*
+ * What the verifier found one instruction of a program proved for a loader
+ * without CAP_PERFMON needs against speculative execution (Linux's
+ * insn_aux_data alu_state, alu_limit, nospec, nospec_result; applied by
+ * src/jit/spec.c, docs/design/verifier.md "Speculation rewrites").
+ * @alu_state: for a 64-bit add or sub of a register to a pointer,
+ *             KBPF_SPEC_ALU_* (0: none): the offset is masked to
+ *             @alu_limit bytes first.
+ * @flags: KBPF_SPEC_NOSPEC, a barrier before it; KBPF_SPEC_NOSPEC_RESULT,
+ *         a barrier after it (a stack store).
+ */
+struct kbpf_spec_aux {
+	uint32_t alu_limit;
+	uint8_t alu_state;
+	uint8_t flags;
+};
+
+#define KBPF_SPEC_ALU_SRC 0x01u /* the pointer is dst, the offset src */
+#define KBPF_SPEC_ALU_DST 0x02u /* the pointer is src, the offset dst */
+#define KBPF_SPEC_ALU_NEG 0x04u /* the offset is negative */
+#define KBPF_SPEC_ALU_IMM 0x10u /* the offset is a known constant */
+#define KBPF_SPEC_NOSPEC 0x1u
+#define KBPF_SPEC_NOSPEC_RESULT 0x2u
+
 /**
  * struct kbpf_prog - a loaded program.
  * @obj: common object header (type KBPF_OBJ_PROG).
@@ -385,6 +417,15 @@ struct kbpf_prog {
 	bool verified;
 	bool checked_only;
 	uint32_t verified_insns;
+	/*
+	 * Loaders without CAP_PERFMON: @spec_done, the verifier proved the
+	 * program and recorded its speculation rewrites; @spec, one entry
+	 * per instruction of @insns (@len), or NULL when no instruction
+	 * needs one. The JIT compiles the rewritten program (src/jit/spec.h)
+	 * and bpf_prog_info shows it; set once at load.
+	 */
+	bool spec_done;
+	struct kbpf_spec_aux *spec;
 	/*
 	 * @jit: the program's native code (src/jit/jit_prog.h), or NULL.
 	 * @jit_run: runs it; kbpf_interp_run() calls it for the runs the

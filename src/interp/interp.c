@@ -1568,17 +1568,20 @@ enum {
 #pragma GCC diagnostic pop
 
 /*
- * Whether kbpf's verifier proved @prog for a loader with CAP_PERFMON, so
- * that its runs may be fast (natively, with a JIT) even when the runner
- * asks for checked mode. For a loader without it Linux's verifier also
- * rewrites the program against speculation (Spectre v1 masking, v4
- * barriers; bypass_spec_v1/v4 false), which kbpf's does not: such
- * programs keep the checked runs' address clamping and pointer rules.
+ * Whether kbpf's verifier proved @prog so that its runs may be fast
+ * (natively, with a JIT) even when the runner asks for checked mode: for
+ * a loader with CAP_PERFMON, or for one without it once the program runs
+ * rewritten against speculation as Linux rewrites it (Spectre v1 masking,
+ * v4 barriers; bypass_spec_v1/v4 false), which only its native code is
+ * (src/jit/spec.h; the interpreter runs the program as loaded): without
+ * native code such programs keep the checked runs' address clamping and
+ * pointer rules.
  */
 static KBPF_ALWAYS_INLINE bool
 interp_proof_replaces_checks(const struct kbpf_prog *prog)
 {
-	return prog->verified && (prog->priv & KBPF_PRIV_PERFMON);
+	return prog->verified && ((prog->priv & KBPF_PRIV_PERFMON) ||
+				  (prog->spec_done && prog->jit));
 }
 
 /* run->call_func: run the callback at @insn_off in a new frame. */

@@ -1201,6 +1201,9 @@ static int rv_insn(struct rv_ctx *c, const struct bpf_insn *insn, uint32_t pc)
 			return -KBPF_EOPNOTSUPP;
 		return rv_mem(c, insn);
 	case BPF_ST:
+		/* KBPF_NOSPEC: nothing, as Linux 6.18's riscv64 JIT. */
+		if (code == KBPF_NOSPEC)
+			return 0;
 		if (BPF_MODE(code) != BPF_MEM)
 			return -KBPF_EOPNOTSUPP;
 		return rv_mem(c, insn);

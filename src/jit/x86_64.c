@@ -1094,6 +1094,18 @@ static void emit_stx(struct x86 *c, int base, int32_t off, int src,
 	}
 }
 
+/*
+ * KBPF_NOSPEC (src/jit/spec.h): lfence, as Linux's x86-64 JIT emits for
+ * BPF_ST | BPF_NOSPEC: later instructions do not start, even
+ * speculatively, before it completes.
+ */
+static void emit_nospec(struct x86 *c)
+{
+	emit1(c, 0x0f);
+	emit1(c, 0xae);
+	emit1(c, 0xe8);
+}
+
 static void emit_st(struct x86 *c, int base, int32_t off, int32_t imm,
 		    uint8_t size)
 {
@@ -1323,6 +1335,10 @@ static int emit_insn(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
 			 BPF_SIZE(insn->code));
 		return 0;
 	case BPF_ST:
+		if (insn->code == KBPF_NOSPEC) {
+			emit_nospec(c);
+			return 0;
+		}
 		if (BPF_MODE(insn->code) != BPF_MEM)
 			return -KBPF_EOPNOTSUPP;
 		emit_st(c, dst, insn->off, insn->imm, BPF_SIZE(insn->code));

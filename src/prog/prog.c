@@ -11,6 +11,7 @@
  */
 #include "interp/image.h"
 #include "jit/jit_prog.h"
+#include "jit/spec.h"
 #include "maps/prog_array.h"
 #include "prog_internal.h"
 #include "core/atomic.h"
@@ -132,6 +133,8 @@ static void prog_free(struct kbpf_prog *prog)
 	kbpf_free(h, prog->maps, KBPF_MAX_USED_MAPS * sizeof(*prog->maps));
 	kbpf_free(h, prog->insns, size);
 	kbpf_free(h, prog->orig_insns, size);
+	if (prog->spec)
+		kbpf_free(h, prog->spec, prog->len * sizeof(*prog->spec));
 	kbpf_percpu_fini(&prog->stats, h);
 	kbpf_free(h, prog, sizeof(*prog));
 }
@@ -566,8 +569,15 @@ int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info)
 	info->type = prog->type;
 	info->id = prog->obj.id;
 	memcpy(info->tag, prog->tag, sizeof(info->tag));
-	/* kbpf has no JIT; xlated = the relocated instructions it runs. */
-	info->xlated_prog_len = prog->len * (uint32_t)sizeof(struct bpf_insn);
+	/*
+	 * xlated: the relocated instructions, rewritten against speculation
+	 * for a loader without CAP_PERFMON (src/jit/spec.h), as Linux's.
+	 */
+	info->xlated_prog_len =
+		(prog->spec ?
+			 kbpf_jit_spec_len(prog->insns, prog->len, prog->spec) :
+			 prog->len) *
+		(uint32_t)sizeof(struct bpf_insn);
 	info->load_time = prog->load_time_ns;
 	info->nr_map_ids = prog->nr_maps;
 	memcpy(info->name, prog->name, sizeof(info->name));

@@ -2229,6 +2229,8 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	}
 	if (!err)
 		kbpf_v_btf_mark_probes(env);
+	if (!err)
+		err = kbpf_v_spec_record(env);
 	kbpf_v_btf_release(env);
 	print_stats(env);
 	*processed = env->insn_processed;

@@ -397,6 +397,13 @@ int kbpf_v_btf_ptr_named(struct venv *env, const char *name, uint8_t flags,
 /* The instruction's type name of a T_BTF_ID: "trusted_ptr_", ... */
 const char *kbpf_v_btf_prefix(const struct vreg *r);
 void kbpf_v_btf_release(struct venv *env);
+
+/*
+ * spec.c: after a proof for a loader without CAP_PERFMON, keep the
+ * speculation rewrites the walk found with the program (kbpf_prog.spec,
+ * spec_done). 0, or -ENOMEM.
+ */
+int kbpf_v_spec_record(struct venv *env);
 /*
  * After a proof: loads through BTF pointers become probe loads in
  * prog->insns (KBPF_PROBE_MEM, KBPF_PROBE_MEMSX).

@@ -27,7 +27,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "core/compiler.h"
 #include "diff.h"
@@ -1068,6 +1070,72 @@ static long s_verifier(void)
 	return r;
 }
 
+/*
+ * A loader without CAP_PERFMON (this thread's CAP_PERFMON and
+ * CAP_SYS_ADMIN dropped while it loads): the verifier keeps the
+ * speculation rewrites with the program, the JIT compiles the rewritten
+ * program, bpf_prog_info writes it out (docs/design/verifier.md,
+ * "Speculation rewrites"). Each allocation failing gives -ENOMEM.
+ */
+static int fault_unpriv(bool drop)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+						0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &hdr, d))
+		return -1;
+	if (drop) {
+		d[CAP_SYS_ADMIN / 32].effective &=
+			~(1u << (CAP_SYS_ADMIN % 32));
+		d[CAP_PERFMON / 32].effective &= ~(1u << (CAP_PERFMON % 32));
+	} else {
+		d[0].effective = d[0].permitted;
+		d[1].effective = d[1].permitted;
+	}
+	return syscall(SYS_capset, &hdr, d) ? -1 : 0;
+}
+
+static long s_verifier_spec(void)
+{
+	static const struct bpf_insn p[] = {
+		MOV_X(2, 10),
+		MOV_K(1, -8),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 2, 1, 0, 0), /* masked */
+		STX_DW(2, 0, 1),
+		STX_DW(10, -16, 10), /* a pointer spill: a barrier after */
+		MOV_K(0, 0),
+		EXIT,
+	};
+	struct bpf_insn x[16];
+	struct bpf_prog_info info;
+	long fd;
+
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	if (fault_unpriv(true)) {
+		kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+		return 0;
+	}
+	fd = prog_load(BPF_PROG_TYPE_SOCKET_FILTER, p, KBPF_ARRAY_SIZE(p), 0);
+	fault_unpriv(false);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	if (fd < 0)
+		return fd;
+	CK(test_run(fd, NULL, 0, 1));
+	memset(&info, 0, sizeof(info));
+	info.xlated_prog_len = sizeof(x);
+	info.xlated_prog_insns = (uint64_t)(uintptr_t)x;
+	CK(obj_info(fd, &info, sizeof(info)));
+	/*
+	 * 7 instructions, the mask's 1 and two barriers (the first store
+	 * lands on a slot never written, which Linux sanitizes too).
+	 */
+	if (info.xlated_prog_len != 10 * sizeof(x[0]))
+		printf("  verifier_spec: xlated %u bytes\n",
+		       info.xlated_prog_len);
+	return info.xlated_prog_len == 10 * sizeof(x[0]) ? 0 : -EIO;
+}
+
 /* Every program type's test run (the types that have one). */
 static long s_prog_test_runs(void)
 {
@@ -1943,6 +2011,7 @@ static const struct {
 	{ "prog_lru_update", s_prog_lru_update },
 	{ "prog_subprog_callbacks", s_prog_subprog_callbacks },
 	{ "verifier", s_verifier },
+	{ "verifier_spec", s_verifier_spec },
 	{ "prog_test_runs", s_prog_test_runs },
 	{ "prog_many_regions", s_prog_many_regions },
 	{ "prog_pkt_runs", s_prog_pkt_runs },
