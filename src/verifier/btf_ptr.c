@@ -56,34 +56,29 @@ static const char *kind_str(uint32_t kind)
 							 "UNKNOWN";
 }
 
-/* The host BTF, parsed and indexed once per verification; NULL if none. */
+/*
+ * The host BTF, parsed and indexed once per host (src/btf/host_btf.c); a
+ * verification takes a reference when it first needs it. NULL if the host
+ * has none or it is not valid BTF.
+ */
 static int hbtf(struct venv *env, const struct kbpf_btf_view **out)
 {
-	const uint8_t *d = env->h->btf;
 	int err;
 
 	if (!env->hbtf_state) {
-		env->hbtf_state = -1;
-		if (d && env->h->btf_size > 3 && !d[3]) {
-			err = kbpf_btf_parse(&env->hbtf, env->h, d,
-					     env->h->btf_size,
-					     KBPF_BTF_F_NATIVE, NULL);
-			if (err == -KBPF_ENOMEM) {
-				env->hbtf_state = 0;
-				return err;
-			}
-			if (!err)
-				env->hbtf_state = 1;
-		}
+		err = kbpf_host_btf_get(env->h, &env->hbtf);
+		if (err == -KBPF_ENOMEM)
+			return err;
+		env->hbtf_state = err ? -1 : 1;
 	}
-	*out = env->hbtf_state > 0 ? &env->hbtf : NULL;
+	*out = env->hbtf_state > 0 ? &env->hbtf->view : NULL;
 	return 0;
 }
 
 void kbpf_v_btf_release(struct venv *env)
 {
-	if (env->hbtf_state > 0)
-		kbpf_btf_free(&env->hbtf);
+	kbpf_host_btf_put(env->h, env->hbtf);
+	env->hbtf = NULL;
 	env->hbtf_state = 0;
 }
 
