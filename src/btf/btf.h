@@ -246,12 +246,17 @@ uint32_t kbpf_btf_find(const struct kbpf_btf_view *b, uint32_t kind,
  *               that finds others parses them and replaces the view.
  * @refs: one for kbpf_state.host_btf while it points here, one per load
  *        holding it (atomic).
+ * @names, @names_mask: the ids of the named types by a hash of the name
+ *        (open addressing, @names_mask + 1 slots, 0: empty), for
+ *        kbpf_host_btf_find().
  */
 struct kbpf_host_btf {
 	struct kbpf_btf_view view;
 	const void *data;
 	size_t size;
 	uint32_t refs;
+	uint32_t names_mask;
+	uint32_t *names;
 };
 
 /**
@@ -280,6 +285,14 @@ int kbpf_host_btf_get(const struct kbpf_host *h, struct kbpf_host_btf **out);
  * NULL is ignored. Any context that may free memory.
  */
 void kbpf_host_btf_put(const struct kbpf_host *h, struct kbpf_host_btf *hb);
+
+/*
+ * kbpf_btf_find() on the host BTF through its name index: the lowest id
+ * of a type of @kind named exactly @name, or 0. O(1) expected. Reads
+ * @hb only (any context).
+ */
+uint32_t kbpf_host_btf_find(const struct kbpf_host_btf *hb, uint32_t kind,
+			    const char *name);
 
 /* kbpf_state.btf_parses of @h (0 without kbpf_host.state). For tests. */
 uint32_t kbpf_host_btf_parses(const struct kbpf_host *h);

@@ -6,7 +6,10 @@
  * twice (the attach check in src/prog/attach_btf.c and the verifier's
  * typed pointers in src/verifier/btf_ptr.c), which was most of the cost of
  * loading a short tracing program. Linux parses vmlinux BTF once at boot
- * (btf_vmlinux) and keeps it; kbpf keeps its view in the host's state.
+ * (btf_vmlinux) and keeps it; kbpf keeps its view in the host's state,
+ * with an index of the types by name that the verifier's lookups by name
+ * (the "__safe_trusted" lists, bpf_get_current_task_btf's task_struct)
+ * use instead of walking the 150,000 records each time.
  *
  * Lifetime: the view is reference counted. kbpf_state.host_btf holds one
  * reference while it points to the view, and each load that uses it holds
@@ -48,8 +51,86 @@ static bool hb_matches(const struct kbpf_host_btf *hb,
 
 static void hb_free(const struct kbpf_host *h, struct kbpf_host_btf *hb)
 {
+	if (hb->names)
+		kbpf_free(h, hb->names,
+			  ((size_t)hb->names_mask + 1) * sizeof(uint32_t));
 	kbpf_btf_free(&hb->view);
 	kbpf_free(h, hb, sizeof(*hb));
+}
+
+/* FNV-1a of a NUL-terminated name. */
+static uint32_t name_hash(const char *s)
+{
+	uint32_t x = 2166136261u;
+
+	while (*s)
+		x = (x ^ (uint8_t)*s++) * 16777619u;
+	return x;
+}
+
+static bool name_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+/*
+ * The name index: every named type's id in an open-addressed table
+ * (linear probing, at most 2/3 full), inserted in id order. With no
+ * deletions, ids of one name lie along its probe sequence in the order
+ * they were inserted, so the first match of a lookup is the lowest id,
+ * as kbpf_btf_find() answers.
+ */
+static int hb_index_names(const struct kbpf_host *h, struct kbpf_host_btf *hb)
+{
+	const struct kbpf_btf_view *b = &hb->view;
+	uint32_t id, named = 0;
+	uint64_t slots;
+
+	for (id = 1; id < b->nr_types; id++) {
+		const char *n = kbpf_btf_name(b, kbpf_btf_type(b, id));
+
+		named += n && *n;
+	}
+	slots = kbpf_roundup_pow2((uint64_t)named + named / 2 + 1);
+	hb->names = kbpf_zalloc(h, (size_t)slots * sizeof(uint32_t), 0);
+	if (!hb->names)
+		return -KBPF_ENOMEM;
+	hb->names_mask = (uint32_t)(slots - 1);
+	for (id = 1; id < b->nr_types; id++) {
+		const char *n = kbpf_btf_name(b, kbpf_btf_type(b, id));
+		uint32_t i;
+
+		if (!n || !*n)
+			continue;
+		for (i = name_hash(n) & hb->names_mask; hb->names[i];
+		     i = (i + 1) & hb->names_mask)
+			;
+		hb->names[i] = id;
+	}
+	return 0;
+}
+
+uint32_t kbpf_host_btf_find(const struct kbpf_host_btf *hb, uint32_t kind,
+			    const char *name)
+{
+	const struct kbpf_btf_view *b = &hb->view;
+	uint32_t i, id;
+
+	if (!*name)
+		return kbpf_btf_find(b, kind, name);
+	for (i = name_hash(name) & hb->names_mask; (id = hb->names[i]);
+	     i = (i + 1) & hb->names_mask) {
+		const uint8_t *t = kbpf_btf_type(b, id);
+
+		if (kbpf_btf_kind(b, t) == kind &&
+		    name_eq(kbpf_btf_name(b, t), name))
+			return id;
+	}
+	return 0;
 }
 
 void kbpf_host_btf_put(const struct kbpf_host *h, struct kbpf_host_btf *hb)
@@ -123,6 +204,8 @@ int kbpf_host_btf_get(const struct kbpf_host *h, struct kbpf_host_btf **out)
 		kbpf_fetch_add_u32(&h->state->btf_parses, 1);
 	err = kbpf_btf_parse(&hb->view, h, d, h->btf_size, KBPF_BTF_F_NATIVE,
 			     NULL);
+	if (!err && (err = hb_index_names(h, hb)))
+		kbpf_btf_free(&hb->view);
 	if (err) {
 		kbpf_free(h, hb, sizeof(*hb));
 		return err;

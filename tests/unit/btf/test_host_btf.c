@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "btf/btf.h"
@@ -191,8 +192,8 @@ KBPF_TEST(
 }
 
 /*
- * A host table like the POSIX one whose allocator, at the view's index
- * (the parse's last allocation), first lets another load of the real host
+ * A host table like the POSIX one whose allocator, at the view's type index
+ * (allocated during the parse), first lets another load of the real host
  * parse and publish the same bytes: the deterministic form of two first
  * loads racing.
  */
@@ -379,4 +380,133 @@ KBPF_TEST(
 	T_EQ(atomic_load(&done), 2 * THREADS * LOADS * ROUNDS);
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	kbpf_posix_set_btf(NULL, 0);
+}
+
+/*
+ * A blob of @n types, INT or TYPEDEF (of id 1) at random, each named by
+ * one of 700 names or anonymous, so that names repeat within and across
+ * kinds and collide in the index.
+ */
+static uint8_t *gen_blob(uint32_t n, size_t *size)
+{
+	uint32_t sl = 1 + 700 * 5, tl = 0, *t;
+	uint64_t st = kbpf_test_seed();
+	uint8_t *d = calloc(1, 24 + (size_t)n * 16 + sl);
+	char *strs;
+
+	if (!d)
+		return NULL;
+	t = (uint32_t *)(d + 24);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t r = kbpf_test_rand(&st);
+		uint32_t name = r % 8 ? 1 + 5 * (uint32_t)(r / 8 % 700) : 0;
+
+		t[0] = name;
+		if (r & (1ull << 40)) {
+			t[1] = BTF_KIND_TYPEDEF << 24;
+			t[2] = 1;
+			t += 3;
+			tl += 12;
+		} else {
+			t[1] = BTF_KIND_INT << 24;
+			t[2] = 4;
+			t[3] = 32;
+			t += 4;
+			tl += 16;
+		}
+	}
+	strs = (char *)d + 24 + tl;
+	for (uint32_t k = 0; k < 700; k++)
+		snprintf(strs + 1 + 5 * k, 5, "n%03u", k);
+	uint32_t hdr[6] = { 0x0001eb9f, 24, 0, tl, tl, sl };
+	memcpy(d, hdr, 24);
+	*size = 24 + (size_t)tl + sl;
+	return d;
+}
+
+/* Every name and kind through the index and through the record walk. */
+static int same_finds(const struct kbpf_host_btf *hb, const char *const *names,
+		      uint32_t nr_names, uint32_t *found)
+{
+	static const uint32_t kinds[] = { BTF_KIND_INT, BTF_KIND_TYPEDEF,
+					  BTF_KIND_STRUCT, BTF_KIND_FUNC };
+	int bad = 0;
+
+	for (uint32_t i = 0; i < nr_names; i++) {
+		for (size_t k = 0; k < KBPF_ARRAY_SIZE(kinds); k++) {
+			uint32_t a = kbpf_host_btf_find(hb, kinds[k], names[i]);
+			uint32_t b =
+				kbpf_btf_find(&hb->view, kinds[k], names[i]);
+
+			bad += a != b;
+			*found += a != 0;
+		}
+	}
+	return bad;
+}
+
+KBPF_TEST(
+	host_btf_name_index,
+	"lookups by name through the host BTF's index give what the record walk gives (the lowest id of the kind, or 0) for every name of a blob whose 20,000 types repeat 700 names across two kinds, for names it lacks, and for every named type of this machine's vmlinux BTF where it has one")
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	static const char *const absent[] = { "n700", "n00", "", "n0000" };
+	const char *names[700];
+	char buf[700][6];
+	struct kbpf_host h2 = *h;
+	struct kbpf_host_btf *hb;
+	uint32_t found = 0;
+	size_t size;
+	uint8_t *d = gen_blob(20000, &size);
+	FILE *f;
+
+	T_ASSERT(d);
+	for (int k = 0; k < 700; k++) {
+		snprintf(buf[k], sizeof(buf[k]), "n%03d", k);
+		names[k] = buf[k];
+	}
+	h2.btf = d;
+	h2.btf_size = size;
+	T_EQ(kbpf_host_btf_get(&h2, &hb), 0);
+	T_EQ(same_finds(hb, names, 700, &found), 0);
+	T_ASSERT(found > 1000); /* most names exist in both kinds */
+	T_EQ(same_finds(hb, absent, KBPF_ARRAY_SIZE(absent), &found), 0);
+	kbpf_host_btf_put(h, hb);
+	kbpf_host_btf_release(h);
+	free(d);
+
+	/* The real thing, where the machine has it (not required). */
+	f = fopen("/sys/kernel/btf/vmlinux", "rb");
+	if (!f)
+		return;
+	d = malloc(16 << 20);
+	size = d ? fread(d, 1, 16 << 20, f) : 0;
+	fclose(f);
+	T_ASSERT(size > 0);
+	h2.btf = d;
+	h2.btf_size = size;
+	T_EQ(kbpf_host_btf_get(&h2, &hb), 0);
+	{
+		const struct kbpf_btf_view *b = &hb->view;
+		uint32_t bad = 0, checked = 0;
+
+		/* a sample: the walk is O(types) per lookup */
+		for (uint32_t id = 1; id < b->nr_types; id += 1499) {
+			const uint8_t *t = kbpf_btf_type(b, id);
+			const char *n = kbpf_btf_name(b, t);
+			uint32_t kind = kbpf_btf_kind(b, t);
+
+			if (!n || !*n)
+				continue;
+			bad += kbpf_host_btf_find(hb, kind, n) !=
+			       kbpf_btf_find(b, kind, n);
+			checked++;
+		}
+		printf("  vmlinux: %u lookups checked\n", checked);
+		T_EQ(bad, 0);
+		T_ASSERT(checked > 20);
+	}
+	kbpf_host_btf_put(h, hb);
+	kbpf_host_btf_release(h);
+	free(d);
 }
