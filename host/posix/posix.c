@@ -976,6 +976,8 @@ void kbpf_posix_set_probes(const struct kbpf_probe_pmus *pmus)
 
 void kbpf_posix_set_btf(const void *btf, size_t size)
 {
+	/* The bytes may be new ones at the old address: parse them again. */
+	kbpf_host_btf_release(&posix_host);
 	posix_host.btf = btf;
 	posix_host.btf_size = size;
 }

@@ -757,7 +757,13 @@ struct kbpf_host {
 	 * and living as long as the host. BPF_PROG_LOAD checks the
 	 * attach_btf_id of tracing (tp_btf) programs against it: a typedef
 	 * btf_trace_<name> for each raw tracepoint <name> in raw_tps. If NULL,
-	 * tracing programs are refused (-EINVAL).
+	 * tracing programs are refused (-EINVAL). With @state, kbpf parses
+	 * and indexes it once, at the first load that needs it, and keeps the
+	 * view there (about 4 bytes per type) for every later load; a new
+	 * pointer or size is parsed again by itself, new bytes at the same
+	 * place after kbpf_host_btf_release() (include/kbpf/state.h), which
+	 * also frees the view at teardown. Without @state, every load that
+	 * needs it parses it.
 	 */
 	const void *btf;
 	size_t btf_size;

@@ -290,11 +290,13 @@ struct venv {
 	uint32_t fake_id; /* ids for unlinked scalars in a comparison */
 	uint32_t idmap[2 * 128];
 	/*
-	 * The host BTF (kbpf_host.btf), parsed and indexed when a tracing
-	 * program's context or a BTF pointer first needs it (btf_ptr.c);
-	 * @hbtf_state 0: not yet, 1: parsed, -1: absent or invalid.
+	 * The host BTF (kbpf_host.btf), parsed once per host
+	 * (src/btf/host_btf.c); a reference taken when a tracing program's
+	 * context or a BTF pointer first needs it (btf_ptr.c) and dropped
+	 * with the environment. @hbtf_state 0: not yet, 1: held, -1: absent
+	 * or invalid.
 	 */
-	struct kbpf_btf_view hbtf;
+	struct kbpf_host_btf *hbtf;
 	int hbtf_state;
 	/*
 	 * Map-in-map lookups: per outer map, a map made of its inner-map

@@ -1136,6 +1136,65 @@ static long s_verifier_spec(void)
 	return info.xlated_prog_len == 10 * sizeof(x[0]) ? 0 : -EIO;
 }
 
+/*
+ * The host BTF parsed once (src/btf/host_btf.c): a tp_btf load under
+ * ENFORCE parses it (the view, its index) for the attach check and the
+ * verifier's typed argument, a second load shares it; the view is
+ * released before the leak check, as the host's teardown would.
+ */
+static long host_btf_body(void)
+{
+	/* clang-format off */
+	static const uint32_t types[] = {
+		1, BTF_KIND_INT << 24, 4, BTF_INT_SIGNED << 24 | 32,
+		5, BTF_KIND_STRUCT << 24 | 1, 4, 10, 1, 0,
+		0, BTF_KIND_PTR << 24, 2,
+		0, BTF_KIND_FUNC_PROTO << 24 | 2, 0, 12, 5, 19, 3,
+		0, BTF_KIND_PTR << 24, 0,
+		0, BTF_KIND_PTR << 24, 4,
+		21, BTF_KIND_TYPEDEF << 24, 6,
+	};
+	/* clang-format on */
+	static const char strs[] =
+		"\0int\0kobj\0a\0__data\0o\0btf_trace_kbpf_probe";
+	static uint8_t blob[24 + sizeof(types) + sizeof(strs)];
+	const uint32_t hdr[6] = { 0x0001eb9f,	 24,	      0, sizeof(types),
+				  sizeof(types), sizeof(strs) };
+	static const struct bpf_insn p[] = {
+		I(BPF_LDX | BPF_MEM | BPF_DW, 6, 1, 0, 0),
+		I(BPF_LDX | BPF_MEM | BPF_W, 0, 6, 0, 0),
+		EXIT,
+	};
+	union bpf_attr a;
+	long fd;
+
+	memcpy(blob, hdr, 24);
+	memcpy(blob + 24, types, sizeof(types));
+	memcpy(blob + 24 + sizeof(types), strs, sizeof(strs));
+	kbpf_posix_set_btf(blob, sizeof(blob));
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_TRACING;
+	a.expected_attach_type = BPF_TRACE_RAW_TP;
+	a.attach_btf_id = 7;
+	a.insn_cnt = KBPF_ARRAY_SIZE(p);
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	for (int i = 0; i < 2; i++)
+		FD(fd, sys(BPF_PROG_LOAD, &a));
+	return 0;
+}
+
+static long s_host_btf(void)
+{
+	long r;
+
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	r = host_btf_body();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	kbpf_posix_set_btf(NULL, 0); /* drops the parsed view */
+	return r;
+}
+
 /* Every program type's test run (the types that have one). */
 static long s_prog_test_runs(void)
 {
@@ -2012,6 +2071,7 @@ static const struct {
 	{ "prog_subprog_callbacks", s_prog_subprog_callbacks },
 	{ "verifier", s_verifier },
 	{ "verifier_spec", s_verifier_spec },
+	{ "host_btf", s_host_btf },
 	{ "prog_test_runs", s_prog_test_runs },
 	{ "prog_many_regions", s_prog_many_regions },
 	{ "prog_pkt_runs", s_prog_pkt_runs },

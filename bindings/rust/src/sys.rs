@@ -18261,6 +18261,11 @@ extern "C" {
 pub struct kbpf_cgroup_bpf {
     _unused: [u8; 0],
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_host_btf {
+    _unused: [u8; 0],
+}
 pub type atomic_uint = u32;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -18275,12 +18280,15 @@ pub struct kbpf_state {
     pub flow_seed: u64,
     pub cgroup_lock: u32,
     pub cgroups: *mut kbpf_cgroup_bpf,
+    pub btf_lock: u32,
+    pub host_btf: *mut kbpf_host_btf,
+    pub btf_parses: u32,
 }
 #[test]
 fn bindgen_test_layout_kbpf_state() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_state>(),
-        216usize,
+        240usize,
         concat!("Size of: ", stringify!(kbpf_state))
     );
     assert_eq!(
@@ -18458,9 +18466,63 @@ fn bindgen_test_layout_kbpf_state() {
         );
     }
     test_field_cgroups();
+    fn test_field_btf_lock() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).btf_lock) as usize - ptr as usize
+            },
+            216usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(btf_lock)
+            )
+        );
+    }
+    test_field_btf_lock();
+    fn test_field_host_btf() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).host_btf) as usize - ptr as usize
+            },
+            224usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(host_btf)
+            )
+        );
+    }
+    test_field_host_btf();
+    fn test_field_btf_parses() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).btf_parses) as usize - ptr as usize
+            },
+            232usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(btf_parses)
+            )
+        );
+    }
+    test_field_btf_parses();
 }
 extern "C" {
     pub fn kbpf_ids_set_next(h: *const kbpf_host, type_: u32, id: u32);
+}
+extern "C" {
+    pub fn kbpf_host_btf_release(h: *const kbpf_host);
 }
 pub mod perf_type_id {
     pub type Type = crate::ffi::c_uint;
