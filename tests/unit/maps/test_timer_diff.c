@@ -241,7 +241,7 @@ KBPF_TEST(
 		T_ASSERT(bfd[s] >= 0);
 	}
 	for (size_t i = 0; i < sizeof(cc) / sizeof(cc[0]); i++) {
-		long r[2];
+		long r[2] = { 0, 0 };
 
 		for (int s = 0; s < 2; s++) {
 			r[s] = create_btf_map(s, bfd[s], cc[i].type, 4,
