@@ -52,6 +52,32 @@ static inline void side_close(int side, long fd)
 		oracle_kbpf_close((int)fd);
 }
 
+/*
+ * BPF_PROG_LOAD of @n instructions (licence "GPL") as @type with expected
+ * attach type @eat on @side; with @log (@log_size bytes), a level-1 log
+ * into it. Returns the fd or -errno.
+ */
+static inline long side_prog_load(int side, uint32_t type, uint32_t eat,
+				  const struct bpf_insn *insns, uint32_t n,
+				  char *log, uint32_t log_size)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.expected_attach_type = eat;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = n;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	if (log) {
+		log[0] = 0;
+		a.log_buf = (uint64_t)(uintptr_t)log;
+		a.log_size = log_size;
+		a.log_level = 1;
+	}
+	return side_bpf(side, BPF_PROG_LOAD, &a);
+}
+
 static inline long side_create(int side, uint32_t type, uint32_t ks,
 			       uint32_t vs, uint32_t max, uint32_t flags,
 			       uint32_t numa, const char *name)

@@ -29,24 +29,11 @@
 
 static char klog[65536], mlog[65536];
 
+/* Both logs are sizeof(klog) bytes (diff.h's side_prog_load()). */
 static long load(int side, uint32_t type, uint32_t eat,
 		 const struct bpf_insn *insns, uint32_t n, char *log)
 {
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_type = type;
-	a.expected_attach_type = eat;
-	a.insns = (uint64_t)(uintptr_t)insns;
-	a.insn_cnt = n;
-	a.license = (uint64_t)(uintptr_t) "GPL";
-	if (log) {
-		log[0] = 0;
-		a.log_buf = (uint64_t)(uintptr_t)log;
-		a.log_size = sizeof(klog);
-		a.log_level = 1;
-	}
-	return side_bpf(side, BPF_PROG_LOAD, &a);
+	return side_prog_load(side, type, eat, insns, n, log, sizeof(klog));
 }
 
 /* The attach types each type loads with (0 is the kernel's default for

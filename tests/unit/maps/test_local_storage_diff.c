@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "btf_build.h"
 #include "diff.h"
 #include "insn.h"
 #include "kbpf/host.h"
@@ -43,15 +44,6 @@ static const uint32_t types[] = { BPF_MAP_TYPE_TASK_STORAGE,
 
 /* ---- BTF: int, long, struct pair { int; int; }, a lock value, u8[n] ---- */
 
-struct blob {
-	uint8_t buf[1024];
-	uint32_t tl;
-	char strs[256];
-	uint32_t sl;
-	uint8_t out[1400];
-	uint32_t len;
-};
-
 enum {
 	ID_INT = 1,
 	ID_LONG,
@@ -63,84 +55,43 @@ enum {
 	ID_U32, /* unsigned int */
 };
 
-static void w32(struct blob *b, uint32_t v)
+static void make_btf(struct tbtf *b, uint32_t nbytes)
 {
-	memcpy(b->buf + b->tl, &v, 4);
-	b->tl += 4;
-}
-
-static uint32_t str(struct blob *b, const char *s)
-{
-	uint32_t o = b->sl;
-
-	strcpy(b->strs + b->sl, s);
-	b->sl += (uint32_t)strlen(s) + 1;
-	return o;
-}
-
-static void type(struct blob *b, const char *name, uint32_t kind, uint32_t vlen,
-		 uint32_t st)
-{
-	w32(b, name ? str(b, name) : 0);
-	w32(b, kind << 24 | vlen);
-	w32(b, st);
-}
-
-static void member(struct blob *b, const char *name, uint32_t t, uint32_t off)
-{
-	w32(b, str(b, name));
-	w32(b, t);
-	w32(b, off);
-}
-
-static void make_btf(struct blob *b, uint32_t nbytes)
-{
-	uint32_t h[6];
-
-	memset(b, 0, sizeof(*b));
-	b->sl = 1;
-	type(b, "int", BTF_KIND_INT, 0, 4);
-	w32(b, BTF_INT_SIGNED << 24 | 32);
-	type(b, "long", BTF_KIND_INT, 0, 8);
-	w32(b, BTF_INT_SIGNED << 24 | 64);
-	type(b, "pair", BTF_KIND_STRUCT, 2, 8);
-	member(b, "a", ID_INT, 0);
-	member(b, "b", ID_INT, 32);
-	type(b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 4);
-	member(b, "val", ID_INT, 0);
-	type(b, "lv", BTF_KIND_STRUCT, 2, 8);
-	member(b, "cnt", ID_INT, 0);
-	member(b, "l", ID_LOCK, 32);
-	type(b, "u8", BTF_KIND_INT, 0, 1);
-	w32(b, 8);
-	type(b, NULL, BTF_KIND_ARRAY, 0, 0);
-	w32(b, ID_U8);
-	w32(b, ID_INT);
-	w32(b, nbytes);
-	type(b, "unsigned int", BTF_KIND_INT, 0, 4);
-	w32(b, 32);
-	h[0] = 0x0001eb9f;
-	h[1] = 24;
-	h[2] = 0;
-	h[3] = b->tl;
-	h[4] = b->tl;
-	h[5] = b->sl;
-	memcpy(b->out, h, 24);
-	memcpy(b->out + 24, b->buf, b->tl);
-	memcpy(b->out + 24 + b->tl, b->strs, b->sl);
-	b->len = 24 + b->tl + b->sl;
+	tbtf_init(b);
+	tbtf_type(b, "int", BTF_KIND_INT, 0, 4);
+	tbtf_u32(b, BTF_INT_SIGNED << 24 | 32);
+	tbtf_type(b, "long", BTF_KIND_INT, 0, 8);
+	tbtf_u32(b, BTF_INT_SIGNED << 24 | 64);
+	tbtf_type(b, "pair", BTF_KIND_STRUCT, 2, 8);
+	tbtf_member(b, "a", ID_INT, 0);
+	tbtf_member(b, "b", ID_INT, 32);
+	tbtf_type(b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 4);
+	tbtf_member(b, "val", ID_INT, 0);
+	tbtf_type(b, "lv", BTF_KIND_STRUCT, 2, 8);
+	tbtf_member(b, "cnt", ID_INT, 0);
+	tbtf_member(b, "l", ID_LOCK, 32);
+	tbtf_type(b, "u8", BTF_KIND_INT, 0, 1);
+	tbtf_u32(b, 8);
+	tbtf_type(b, NULL, BTF_KIND_ARRAY, 0, 0);
+	tbtf_u32(b, ID_U8);
+	tbtf_u32(b, ID_INT);
+	tbtf_u32(b, nbytes);
+	tbtf_type(b, "unsigned int", BTF_KIND_INT, 0, 4);
+	tbtf_u32(b, 32);
+	tbtf_finish(b);
 }
 
 static long load_btf(int side, uint32_t nbytes)
 {
-	struct blob b;
-	union bpf_attr a;
+	struct tbtf *b = malloc(sizeof(*b));
+	long r;
 
-	make_btf(&b, nbytes);
-	memset(&a, 0, sizeof(a));
-	a.btf = (uint64_t)(uintptr_t)b.out;
-	a.btf_size = b.len;
-	return side_bpf(side, BPF_BTF_LOAD, &a);
+	if (!b)
+		return -ENOMEM;
+	make_btf(b, nbytes);
+	r = tbtf_load(side, b);
+	free(b);
+	return r;
 }
 
 struct ccase {

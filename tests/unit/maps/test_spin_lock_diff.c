@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "btf_build.h"
 #include "diff.h"
 #include "insn.h"
 #include "kbpf/host.h"
@@ -27,62 +28,7 @@
 
 #include "kbpf/uapi/btf.h"
 
-/* ---- a small BTF builder ---- */
-
-struct blob {
-	uint8_t types[4096];
-	uint32_t tl;
-	char strs[1024];
-	uint32_t sl;
-	uint8_t out[24 + 4096 + 1024];
-	uint32_t len;
-	uint32_t next_id;
-	uint32_t toff[64];
-};
-
-static uint32_t S(struct blob *b, const char *s)
-{
-	uint32_t o = b->sl;
-	size_t n = strlen(s) + 1;
-
-	memcpy(b->strs + b->sl, s, n);
-	b->sl += (uint32_t)n;
-	return o;
-}
-
-static void W(struct blob *b, uint32_t v)
-{
-	memcpy(b->types + b->tl, &v, 4);
-	b->tl += 4;
-}
-
-/* A type record; returns its id. */
-static uint32_t T(struct blob *b, const char *name, uint32_t kind,
-		  uint32_t vlen, uint32_t st)
-{
-	b->toff[b->next_id] = b->tl;
-	W(b, name ? S(b, name) : 0);
-	W(b, kind << 24 | vlen);
-	W(b, st);
-	return b->next_id++;
-}
-
-static void M(struct blob *b, const char *name, uint32_t type, uint32_t bits)
-{
-	W(b, S(b, name));
-	W(b, type);
-	W(b, bits);
-}
-
-static void b_finish(struct blob *b)
-{
-	uint32_t h[6] = { 0x0001eb9f, 24, 0, b->tl, b->tl, b->sl };
-
-	memcpy(b->out, h, 24);
-	memcpy(b->out + 24, b->types, b->tl);
-	memcpy(b->out + 24 + b->tl, b->strs, b->sl);
-	b->len = 24 + b->tl + b->sl;
-}
+/* ---- BTF (tests/lib/btf_build.h) ---- */
 
 /* The type ids of lock_blob(). */
 enum {
@@ -123,130 +69,89 @@ enum {
 	EXTRA_OK, /* struct ok { long a; lock l; }: accepted */
 };
 
-static void lock_blob(struct blob *b, int extra)
+static void lock_blob(struct tbtf *b, int extra)
 {
-	memset(b, 0, sizeof(*b));
-	b->sl = 1;
-	b->next_id = 1;
-	T(b, "int", BTF_KIND_INT, 0, 4);
-	W(b, BTF_INT_SIGNED << 24 | 32);
-	T(b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 4);
-	M(b, "val", ID_INT, 0);
-	T(b, "v", BTF_KIND_STRUCT, 3, 12);
-	M(b, "cnt", ID_INT, 0);
-	M(b, "l", ID_LOCK, 32);
-	M(b, "x", ID_INT, 64);
-	T(b, NULL, BTF_KIND_ARRAY, 0, 0);
-	W(b, ID_LOCK);
-	W(b, ID_INT);
-	W(b, 2);
-	T(b, "varr2", BTF_KIND_STRUCT, 1, 8);
-	M(b, "l", ID_ARR2, 0);
-	T(b, NULL, BTF_KIND_ARRAY, 0, 0);
-	W(b, ID_LOCK);
-	W(b, ID_INT);
-	W(b, 1);
-	T(b, "varr1", BTF_KIND_STRUCT, 2, 8);
-	M(b, "a", ID_INT, 0);
-	M(b, "l", ID_ARR1, 32);
-	T(b, "nest", BTF_KIND_STRUCT, 2, 16);
-	M(b, "a", ID_INT, 0);
-	M(b, "in", ID_V, 32);
-	T(b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 8);
-	M(b, "val", ID_LONG, 0);
-	T(b, "vbig", BTF_KIND_STRUCT, 3, 16);
-	M(b, "a", ID_INT, 0);
-	M(b, "b", ID_INT, 32);
-	M(b, "l", ID_BIGLOCK, 64);
-	T(b, "u", BTF_KIND_UNION, 2, 4);
-	M(b, "l", ID_LOCK, 0);
-	M(b, "a", ID_INT, 0);
-	T(b, "lonly", BTF_KIND_STRUCT, 1, 4);
-	M(b, "l", ID_LOCK, 0);
-	T(b, "long", BTF_KIND_INT, 0, 8);
-	W(b, BTF_INT_SIGNED << 24 | 64);
-	T(b, "vend", BTF_KIND_STRUCT, 3, 16);
-	M(b, "a", ID_LONG, 0);
-	M(b, "b", ID_INT, 64);
-	M(b, "l", ID_LOCK, 96);
-	T(b, "tv", BTF_KIND_TYPEDEF, 0, ID_V);
-	T(b, NULL, BTF_KIND_CONST, 0, ID_LOCK);
-	T(b, "vconst", BTF_KIND_STRUCT, 2, 8);
-	M(b, "a", ID_INT, 0);
-	M(b, "l", ID_CONSTLOCK, 32);
-	T(b, "l", BTF_KIND_VAR, 0, ID_LOCK);
-	W(b, 1);
-	T(b, ".data", BTF_KIND_DATASEC, 1, 4);
-	W(b, ID_DATASEC_VAR);
-	W(b, 0);
-	W(b, 4);
+	tbtf_init(b);
+	tbtf_type(b, "int", BTF_KIND_INT, 0, 4);
+	tbtf_u32(b, BTF_INT_SIGNED << 24 | 32);
+	tbtf_type(b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 4);
+	tbtf_member(b, "val", ID_INT, 0);
+	tbtf_type(b, "v", BTF_KIND_STRUCT, 3, 12);
+	tbtf_member(b, "cnt", ID_INT, 0);
+	tbtf_member(b, "l", ID_LOCK, 32);
+	tbtf_member(b, "x", ID_INT, 64);
+	tbtf_type(b, NULL, BTF_KIND_ARRAY, 0, 0);
+	tbtf_u32(b, ID_LOCK);
+	tbtf_u32(b, ID_INT);
+	tbtf_u32(b, 2);
+	tbtf_type(b, "varr2", BTF_KIND_STRUCT, 1, 8);
+	tbtf_member(b, "l", ID_ARR2, 0);
+	tbtf_type(b, NULL, BTF_KIND_ARRAY, 0, 0);
+	tbtf_u32(b, ID_LOCK);
+	tbtf_u32(b, ID_INT);
+	tbtf_u32(b, 1);
+	tbtf_type(b, "varr1", BTF_KIND_STRUCT, 2, 8);
+	tbtf_member(b, "a", ID_INT, 0);
+	tbtf_member(b, "l", ID_ARR1, 32);
+	tbtf_type(b, "nest", BTF_KIND_STRUCT, 2, 16);
+	tbtf_member(b, "a", ID_INT, 0);
+	tbtf_member(b, "in", ID_V, 32);
+	tbtf_type(b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 8);
+	tbtf_member(b, "val", ID_LONG, 0);
+	tbtf_type(b, "vbig", BTF_KIND_STRUCT, 3, 16);
+	tbtf_member(b, "a", ID_INT, 0);
+	tbtf_member(b, "b", ID_INT, 32);
+	tbtf_member(b, "l", ID_BIGLOCK, 64);
+	tbtf_type(b, "u", BTF_KIND_UNION, 2, 4);
+	tbtf_member(b, "l", ID_LOCK, 0);
+	tbtf_member(b, "a", ID_INT, 0);
+	tbtf_type(b, "lonly", BTF_KIND_STRUCT, 1, 4);
+	tbtf_member(b, "l", ID_LOCK, 0);
+	tbtf_type(b, "long", BTF_KIND_INT, 0, 8);
+	tbtf_u32(b, BTF_INT_SIGNED << 24 | 64);
+	tbtf_type(b, "vend", BTF_KIND_STRUCT, 3, 16);
+	tbtf_member(b, "a", ID_LONG, 0);
+	tbtf_member(b, "b", ID_INT, 64);
+	tbtf_member(b, "l", ID_LOCK, 96);
+	tbtf_type(b, "tv", BTF_KIND_TYPEDEF, 0, ID_V);
+	tbtf_type(b, NULL, BTF_KIND_CONST, 0, ID_LOCK);
+	tbtf_type(b, "vconst", BTF_KIND_STRUCT, 2, 8);
+	tbtf_member(b, "a", ID_INT, 0);
+	tbtf_member(b, "l", ID_CONSTLOCK, 32);
+	tbtf_type(b, "l", BTF_KIND_VAR, 0, ID_LOCK);
+	tbtf_u32(b, 1);
+	tbtf_type(b, ".data", BTF_KIND_DATASEC, 1, 4);
+	tbtf_u32(b, ID_DATASEC_VAR);
+	tbtf_u32(b, 0);
+	tbtf_u32(b, 4);
 	switch (extra) {
 	case EXTRA_MIS:
-		T(b, "mis", BTF_KIND_STRUCT, 2, 12);
-		M(b, "a", ID_INT, 0);
-		M(b, "l", ID_LOCK, 48);
+		tbtf_type(b, "mis", BTF_KIND_STRUCT, 2, 12);
+		tbtf_member(b, "a", ID_INT, 0);
+		tbtf_member(b, "l", ID_LOCK, 48);
 		break;
 	case EXTRA_TWO:
-		T(b, "two", BTF_KIND_STRUCT, 2, 8);
-		M(b, "a", ID_LOCK, 0);
-		M(b, "b", ID_LOCK, 32);
+		tbtf_type(b, "two", BTF_KIND_STRUCT, 2, 8);
+		tbtf_member(b, "a", ID_LOCK, 0);
+		tbtf_member(b, "b", ID_LOCK, 32);
 		break;
 	case EXTRA_BITS:
-		T(b, "bits", BTF_KIND_STRUCT, 2, 8);
-		M(b, "a", ID_INT, 0);
-		M(b, "l", ID_LOCK, 4);
+		tbtf_type(b, "bits", BTF_KIND_STRUCT, 2, 8);
+		tbtf_member(b, "a", ID_INT, 0);
+		tbtf_member(b, "l", ID_LOCK, 4);
 		break;
 	case EXTRA_UNION_TWO:
-		T(b, "u2", BTF_KIND_UNION, 2, 4);
-		M(b, "a", ID_LOCK, 0);
-		M(b, "b", ID_LOCK, 0);
+		tbtf_type(b, "u2", BTF_KIND_UNION, 2, 4);
+		tbtf_member(b, "a", ID_LOCK, 0);
+		tbtf_member(b, "b", ID_LOCK, 0);
 		break;
 	case EXTRA_OK:
-		T(b, "ok", BTF_KIND_STRUCT, 2, 16);
-		M(b, "a", ID_LONG, 0);
-		M(b, "l", ID_LOCK, 64);
+		tbtf_type(b, "ok", BTF_KIND_STRUCT, 2, 16);
+		tbtf_member(b, "a", ID_LONG, 0);
+		tbtf_member(b, "l", ID_LOCK, 64);
 		break;
 	}
-	b_finish(b);
-}
-
-static long load_btf(int side, struct blob *b)
-{
-	union bpf_attr a;
-	static char log[4096];
-
-	memset(&a, 0, sizeof(a));
-	a.btf = (uint64_t)(uintptr_t)b->out;
-	a.btf_size = b->len;
-	a.btf_log_buf = (uint64_t)(uintptr_t)log;
-	a.btf_log_size = sizeof(log);
-	a.btf_log_level = 1;
-	log[0] = 0;
-	long r = side_bpf(side, BPF_BTF_LOAD, &a);
-	if (r < 0)
-		printf("side %d: BTF_LOAD %ld: %s\n", side, r, log);
-	return r;
-}
-
-/* Create a map with BTF on @side; returns the fd or -errno. */
-static long create_btf_map(int side, long btf, uint32_t type, uint32_t ks,
-			   uint32_t vs, uint32_t max, uint32_t flags,
-			   uint32_t kid, uint32_t vid, long inner)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = type;
-	a.key_size = ks;
-	a.value_size = vs;
-	a.max_entries = max;
-	a.map_flags = flags;
-	a.btf_fd = (uint32_t)btf;
-	a.btf_key_type_id = kid;
-	a.btf_value_type_id = vid;
-	if (inner >= 0)
-		a.inner_map_fd = (uint32_t)inner;
-	return side_bpf(side, BPF_MAP_CREATE, &a);
+	tbtf_finish(b);
 }
 
 struct ccase {
@@ -317,7 +222,7 @@ KBPF_TEST(
 		  -EOPNOTSUPP },
 		{ "queue", BPF_MAP_TYPE_QUEUE, 0, 12, 4, 0, 0, ID_V, -EINVAL },
 	};
-	struct blob *b;
+	struct tbtf *b;
 	long bfd[2];
 	int nbad = 0;
 
@@ -326,16 +231,16 @@ KBPF_TEST(
 	T_ASSERT(b);
 	lock_blob(b, EXTRA_NONE);
 	for (int s = 0; s < 2; s++) {
-		bfd[s] = load_btf(s, b);
+		bfd[s] = tbtf_load(s, b);
 		T_ASSERT(bfd[s] >= 0);
 	}
 	for (size_t i = 0; i < sizeof(cc) / sizeof(cc[0]); i++) {
 		long r[2] = { 0, 0 };
 
 		for (int s = 0; s < 2; s++) {
-			r[s] = create_btf_map(s, bfd[s], cc[i].type, cc[i].ks,
-					      cc[i].vs, cc[i].max, cc[i].flags,
-					      cc[i].kid, cc[i].vid, -1);
+			r[s] = tbtf_map_create(s, bfd[s], cc[i].type, cc[i].ks,
+					       cc[i].vs, cc[i].max, cc[i].flags,
+					       cc[i].kid, cc[i].vid, -1);
 			if (r[s] >= 0)
 				side_close(s, r[s]);
 		}
@@ -366,7 +271,7 @@ KBPF_TEST(
 		  EXTRA_UNION_TWO, 0 },
 		{ "lock after a long", EXTRA_OK, 0 },
 	};
-	struct blob *b;
+	struct tbtf *b;
 	int nbad = 0;
 
 	NEED_KERNEL();
@@ -431,8 +336,8 @@ static int run_script(long bfd[2], uint32_t type, uint32_t vid,
 	uint32_t flags = type == BPF_MAP_TYPE_HASH ? BPF_F_ZERO_SEED : 0;
 
 	for (int s = 0; s < 2; s++) {
-		fd[s] = vid ? create_btf_map(s, bfd[s], type, 4, 12, 4, flags,
-					     ID_INT, vid, -1) :
+		fd[s] = vid ? tbtf_map_create(s, bfd[s], type, 4, 12, 4, flags,
+					      ID_INT, vid, -1) :
 			      side_create(s, type, 4, 12, 4, flags, 0, NULL);
 		if (fd[s] < 0) {
 			printf("%s: create on side %d: %ld\n", what, s, fd[s]);
@@ -546,7 +451,7 @@ KBPF_TEST(
 		{ LB, 0, 0xaa, 0 },
 		{ LDB, 0, 0xaa, BPF_F_LOCK },
 	};
-	struct blob *b;
+	struct tbtf *b;
 	long bfd[2];
 	int nbad = 0;
 
@@ -555,7 +460,7 @@ KBPF_TEST(
 	T_ASSERT(b);
 	lock_blob(b, EXTRA_NONE);
 	for (int s = 0; s < 2; s++) {
-		bfd[s] = load_btf(s, b);
+		bfd[s] = tbtf_load(s, b);
 		T_ASSERT(bfd[s] >= 0);
 	}
 	nbad += run_script(bfd, BPF_MAP_TYPE_ARRAY, ID_V, array_steps,
@@ -646,7 +551,7 @@ KBPF_TEST(
 	"a program incrementing a counter under bpf_spin_lock, run from two threads at once, counts every run (kbpf, and the kernel alike), verified under ENFORCE")
 {
 	enum { REPEAT = 200000 };
-	struct blob *b;
+	struct tbtf *b;
 	int nbad = 0;
 
 	NEED_KERNEL();
@@ -655,15 +560,15 @@ KBPF_TEST(
 	lock_blob(b, EXTRA_NONE);
 	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
 	for (int s = 0; s < 2; s++) {
-		long bfd = load_btf(s, b), map, prog;
+		long bfd = tbtf_load(s, b), map, prog;
 		struct runner r[2];
 		pthread_t t[2];
 		uint8_t val[12];
 		uint32_t key = 0, cnt;
 
 		T_ASSERT(bfd >= 0);
-		map = create_btf_map(s, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 1, 0,
-				     ID_INT, ID_V, -1);
+		map = tbtf_map_create(s, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 1, 0,
+				      ID_INT, ID_V, -1);
 		T_ASSERT(map >= 0);
 		{
 			const struct bpf_insn insns[] = {
@@ -741,13 +646,13 @@ KBPF_TEST(
 {
 	static const uint32_t types[2] = { BPF_MAP_TYPE_ARRAY,
 					   BPF_MAP_TYPE_HASH };
-	struct blob *b;
+	struct tbtf *b;
 	long bfd;
 
 	b = calloc(1, sizeof(*b));
 	T_ASSERT(b);
 	lock_blob(b, EXTRA_NONE);
-	bfd = load_btf(SIDE_KBPF, b);
+	bfd = tbtf_load(SIDE_KBPF, b);
 	free(b);
 	T_ASSERT(bfd >= 0);
 	for (int t = 0; t < 2; t++) {
@@ -755,8 +660,8 @@ KBPF_TEST(
 		uint32_t key = 0, word = 0x5a5a5a5a, got;
 		long map;
 
-		map = create_btf_map(SIDE_KBPF, bfd, types[t], 4, 12, 4, 0,
-				     ID_INT, ID_V, -1);
+		map = tbtf_map_create(SIDE_KBPF, bfd, types[t], 4, 12, 4, 0,
+				      ID_INT, ID_V, -1);
 		T_ASSERT(map >= 0);
 		memset(val, 0x11, sizeof(val));
 		T_EQ(side_elem(SIDE_KBPF, BPF_MAP_UPDATE_ELEM, map, &key, val,
@@ -794,7 +699,7 @@ KBPF_TEST(
 	spin_lock_inner_maps_and_mmap_vs_kernel,
 	"a map with a lock as an inner map (template and entries must agree on the lock, as Linux's btf_record_equal) and mmap of an mmapable array with a lock: the kernel's answers")
 {
-	struct blob *b;
+	struct tbtf *b;
 	long r[2][8];
 	int nbad = 0;
 
@@ -803,21 +708,21 @@ KBPF_TEST(
 	T_ASSERT(b);
 	lock_blob(b, EXTRA_NONE);
 	for (int s = 0; s < 2; s++) {
-		long bfd = load_btf(s, b), locked, plain, outer, outer2, mm;
+		long bfd = tbtf_load(s, b), locked, plain, outer, outer2, mm;
 		uint32_t key = 0;
 		void *p;
 
 		T_ASSERT(bfd >= 0);
-		locked = create_btf_map(s, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0,
-					ID_INT, ID_V, -1);
+		locked = tbtf_map_create(s, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 4,
+					 0, ID_INT, ID_V, -1);
 		plain = side_create(s, BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0, 0,
 				    NULL);
 		T_ASSERT(locked >= 0 && plain >= 0);
 		/* Outer maps with each template. */
-		outer = create_btf_map(s, -1, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4,
-				       2, 0, 0, 0, locked);
-		outer2 = create_btf_map(s, -1, BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4,
-					2, 0, 0, 0, plain);
+		outer = tbtf_map_create(s, -1, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4,
+					2, 0, 0, 0, locked);
+		outer2 = tbtf_map_create(s, -1, BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4,
+					 2, 0, 0, 0, plain);
 		r[s][0] = outer < 0 ? outer : 0;
 		r[s][1] = outer2 < 0 ? outer2 : 0;
 		r[s][2] = outer < 0 ? -1000 :
@@ -833,8 +738,8 @@ KBPF_TEST(
 				       side_elem(s, BPF_MAP_UPDATE_ELEM, outer2,
 						 &key, &plain, 0);
 		/* mmap of an mmapable array whose value has a lock. */
-		mm = create_btf_map(s, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 4,
-				    BPF_F_MMAPABLE, ID_INT, ID_V, -1);
+		mm = tbtf_map_create(s, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 4,
+				     BPF_F_MMAPABLE, ID_INT, ID_V, -1);
 		T_ASSERT(mm >= 0);
 		p = s == SIDE_KERNEL ? mmap(NULL, 4096, PROT_READ, MAP_SHARED,
 					    (int)mm, 0) :
@@ -871,7 +776,7 @@ KBPF_TEST(
 	spin_lock_unproven_programs,
 	"kbpf, verifier off (BPF_PROG_TEST_RUN runs checked): a program that calls a helper while holding a lock, locks twice or exits holding stops with an error instead of hanging, the lock is free after it; a store to the lock word and a lock on the stack are refused")
 {
-	struct blob *b;
+	struct tbtf *b;
 	long bfd, map;
 	uint8_t val[12];
 	uint32_t key = 0;
@@ -880,11 +785,11 @@ KBPF_TEST(
 	b = calloc(1, sizeof(*b));
 	T_ASSERT(b);
 	lock_blob(b, EXTRA_NONE);
-	bfd = load_btf(SIDE_KBPF, b);
+	bfd = tbtf_load(SIDE_KBPF, b);
 	free(b);
 	T_ASSERT(bfd >= 0);
-	map = create_btf_map(SIDE_KBPF, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0,
-			     ID_INT, ID_V, -1);
+	map = tbtf_map_create(SIDE_KBPF, bfd, BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0,
+			      ID_INT, ID_V, -1);
 	T_ASSERT(map >= 0);
 	{
 		/* r6 = value; lock; update the same value with BPF_F_LOCK. */

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "btf_build.h"
 #include "diff.h"
 #include "insn.h"
 #include "kbpf/host.h"
@@ -27,49 +28,7 @@
 
 #include "kbpf/uapi/btf.h"
 
-/* ---- BTF ---- */
-
-struct blob {
-	uint8_t types[2048];
-	uint32_t tl;
-	char strs[512];
-	uint32_t sl;
-	uint8_t out[24 + 2048 + 512];
-	uint32_t len;
-	uint32_t next_id;
-};
-
-static uint32_t S(struct blob *b, const char *s)
-{
-	uint32_t o = b->sl;
-	size_t n = strlen(s) + 1;
-
-	memcpy(b->strs + b->sl, s, n);
-	b->sl += (uint32_t)n;
-	return o;
-}
-
-static void W(struct blob *b, uint32_t v)
-{
-	memcpy(b->types + b->tl, &v, 4);
-	b->tl += 4;
-}
-
-static uint32_t T(struct blob *b, const char *name, uint32_t kind,
-		  uint32_t vlen, uint32_t st)
-{
-	W(b, name ? S(b, name) : 0);
-	W(b, kind << 24 | vlen);
-	W(b, st);
-	return b->next_id++;
-}
-
-static void M(struct blob *b, const char *name, uint32_t type, uint32_t bits)
-{
-	W(b, S(b, name));
-	W(b, type);
-	W(b, bits);
-}
+/* ---- BTF (tests/lib/btf_build.h) ---- */
 
 enum {
 	ID_INT = 1,
@@ -89,98 +48,48 @@ enum {
 	ID_FCB, /* static int cb(void) */
 };
 
-static void timer_blob(struct blob *b)
+static void timer_blob(struct tbtf *b)
 {
-	uint32_t h[6];
-
-	memset(b, 0, sizeof(*b));
-	b->sl = 1;
-	b->next_id = 1;
-	T(b, "int", BTF_KIND_INT, 0, 4);
-	W(b, BTF_INT_SIGNED << 24 | 32);
-	T(b, "unsigned long long", BTF_KIND_INT, 0, 8);
-	W(b, 64);
-	T(b, "bpf_timer", BTF_KIND_STRUCT, 2, 16);
-	M(b, "a", ID_U64, 0);
-	M(b, "b", ID_U64, 64);
-	T(b, "v", BTF_KIND_STRUCT, 3, 24);
-	M(b, "cnt", ID_INT, 0);
-	M(b, "res", ID_INT, 32);
-	M(b, "t", ID_TIMER, 64);
-	T(b, "two", BTF_KIND_STRUCT, 2, 32);
-	M(b, "a", ID_TIMER, 0);
-	M(b, "b", ID_TIMER, 128);
-	T(b, "mis", BTF_KIND_STRUCT, 2, 20);
-	M(b, "a", ID_INT, 0);
-	M(b, "t", ID_TIMER, 32);
-	T(b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 4);
-	M(b, "val", ID_INT, 0);
-	T(b, "both", BTF_KIND_STRUCT, 3, 24);
-	M(b, "l", ID_LOCK, 0);
-	M(b, "cnt", ID_INT, 32);
-	M(b, "t", ID_TIMER, 64);
-	T(b, "bpf_timer", BTF_KIND_STRUCT, 1, 8);
-	M(b, "a", ID_U64, 0);
-	T(b, "vsmall", BTF_KIND_STRUCT, 2, 16);
-	M(b, "a", ID_U64, 0);
-	M(b, "t", ID_TIMER8, 64);
-	T(b, "tonly", BTF_KIND_STRUCT, 1, 16);
-	M(b, "t", ID_TIMER, 0);
-	T(b, "over", BTF_KIND_STRUCT, 4, 24);
-	M(b, "cnt", ID_INT, 0);
-	M(b, "res", ID_INT, 32);
-	M(b, "t", ID_TIMER, 64);
-	M(b, "l", ID_LOCK, 128);
-	T(b, NULL, BTF_KIND_FUNC_PROTO, 0, ID_INT);
-	T(b, "main", BTF_KIND_FUNC, 0, ID_PROTO);
-	T(b, "cb", BTF_KIND_FUNC, 0, ID_PROTO);
-	h[0] = 0x0001eb9f;
-	h[1] = 24;
-	h[2] = 0;
-	h[3] = b->tl;
-	h[4] = b->tl;
-	h[5] = b->sl;
-	memcpy(b->out, h, 24);
-	memcpy(b->out + 24, b->types, b->tl);
-	memcpy(b->out + 24 + b->tl, b->strs, b->sl);
-	b->len = 24 + b->tl + b->sl;
-}
-
-static long load_btf(int side, struct blob *b)
-{
-	static char log[4096];
-	union bpf_attr a;
-	long r;
-
-	memset(&a, 0, sizeof(a));
-	a.btf = (uint64_t)(uintptr_t)b->out;
-	a.btf_size = b->len;
-	a.btf_log_buf = (uint64_t)(uintptr_t)log;
-	a.btf_log_size = sizeof(log);
-	a.btf_log_level = 1;
-	log[0] = 0;
-	r = side_bpf(side, BPF_BTF_LOAD, &a);
-	if (r < 0)
-		printf("side %d: BTF_LOAD %ld: %s\n", side, r, log);
-	return r;
-}
-
-static long create_btf_map(int side, long btf, uint32_t type, uint32_t ks,
-			   uint32_t vs, uint32_t max, uint32_t flags,
-			   uint32_t kid, uint32_t vid)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_type = type;
-	a.key_size = ks;
-	a.value_size = vs;
-	a.max_entries = max;
-	a.map_flags = flags;
-	a.btf_fd = (uint32_t)btf;
-	a.btf_key_type_id = kid;
-	a.btf_value_type_id = vid;
-	return side_bpf(side, BPF_MAP_CREATE, &a);
+	tbtf_init(b);
+	tbtf_type(b, "int", BTF_KIND_INT, 0, 4);
+	tbtf_u32(b, BTF_INT_SIGNED << 24 | 32);
+	tbtf_type(b, "unsigned long long", BTF_KIND_INT, 0, 8);
+	tbtf_u32(b, 64);
+	tbtf_type(b, "bpf_timer", BTF_KIND_STRUCT, 2, 16);
+	tbtf_member(b, "a", ID_U64, 0);
+	tbtf_member(b, "b", ID_U64, 64);
+	tbtf_type(b, "v", BTF_KIND_STRUCT, 3, 24);
+	tbtf_member(b, "cnt", ID_INT, 0);
+	tbtf_member(b, "res", ID_INT, 32);
+	tbtf_member(b, "t", ID_TIMER, 64);
+	tbtf_type(b, "two", BTF_KIND_STRUCT, 2, 32);
+	tbtf_member(b, "a", ID_TIMER, 0);
+	tbtf_member(b, "b", ID_TIMER, 128);
+	tbtf_type(b, "mis", BTF_KIND_STRUCT, 2, 20);
+	tbtf_member(b, "a", ID_INT, 0);
+	tbtf_member(b, "t", ID_TIMER, 32);
+	tbtf_type(b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 4);
+	tbtf_member(b, "val", ID_INT, 0);
+	tbtf_type(b, "both", BTF_KIND_STRUCT, 3, 24);
+	tbtf_member(b, "l", ID_LOCK, 0);
+	tbtf_member(b, "cnt", ID_INT, 32);
+	tbtf_member(b, "t", ID_TIMER, 64);
+	tbtf_type(b, "bpf_timer", BTF_KIND_STRUCT, 1, 8);
+	tbtf_member(b, "a", ID_U64, 0);
+	tbtf_type(b, "vsmall", BTF_KIND_STRUCT, 2, 16);
+	tbtf_member(b, "a", ID_U64, 0);
+	tbtf_member(b, "t", ID_TIMER8, 64);
+	tbtf_type(b, "tonly", BTF_KIND_STRUCT, 1, 16);
+	tbtf_member(b, "t", ID_TIMER, 0);
+	tbtf_type(b, "over", BTF_KIND_STRUCT, 4, 24);
+	tbtf_member(b, "cnt", ID_INT, 0);
+	tbtf_member(b, "res", ID_INT, 32);
+	tbtf_member(b, "t", ID_TIMER, 64);
+	tbtf_member(b, "l", ID_LOCK, 128);
+	tbtf_type(b, NULL, BTF_KIND_FUNC_PROTO, 0, ID_INT);
+	tbtf_type(b, "main", BTF_KIND_FUNC, 0, ID_PROTO);
+	tbtf_type(b, "cb", BTF_KIND_FUNC, 0, ID_PROTO);
+	tbtf_finish(b);
 }
 
 KBPF_TEST(
@@ -228,7 +137,7 @@ KBPF_TEST(
 		{ "array value too small for the BTF", BPF_MAP_TYPE_ARRAY, 16,
 		  0, ID_V, -EINVAL },
 	};
-	struct blob *b;
+	struct tbtf *b;
 	long bfd[2];
 	int nbad = 0;
 
@@ -237,16 +146,16 @@ KBPF_TEST(
 	T_ASSERT(b);
 	timer_blob(b);
 	for (int s = 0; s < 2; s++) {
-		bfd[s] = load_btf(s, b);
+		bfd[s] = tbtf_load(s, b);
 		T_ASSERT(bfd[s] >= 0);
 	}
 	for (size_t i = 0; i < sizeof(cc) / sizeof(cc[0]); i++) {
 		long r[2] = { 0, 0 };
 
 		for (int s = 0; s < 2; s++) {
-			r[s] = create_btf_map(s, bfd[s], cc[i].type, 4,
-					      cc[i].vs, 4, cc[i].flags, ID_INT,
-					      cc[i].vid);
+			r[s] = tbtf_map_create(s, bfd[s], cc[i].type, 4,
+					       cc[i].vs, 4, cc[i].flags, ID_INT,
+					       cc[i].vid, -1);
 			side_close(s, r[s]);
 		}
 		if (!same_result(r[0], r[1]) ||
@@ -434,14 +343,14 @@ static uint32_t wait_cnt(int side, long map, uint32_t key, uint32_t want)
 
 struct env {
 	long btf[2];
-	struct blob b;
+	struct tbtf b;
 };
 
 static void env_open(struct env *e)
 {
 	timer_blob(&e->b);
 	for (int s = 0; s < 2; s++)
-		g_btf[s] = e->btf[s] = load_btf(s, &e->b);
+		g_btf[s] = e->btf[s] = tbtf_load(s, &e->b);
 }
 
 static void env_close(struct env *e)
@@ -493,8 +402,8 @@ static void helper_errnos(uint32_t mode)
 	env_open(e);
 	for (int s = 0; s < 2; s++) {
 		T_ASSERT(e->btf[s] >= 0);
-		map[s] = create_btf_map(s, e->btf[s], BPF_MAP_TYPE_ARRAY, 4,
-					VAL_SIZE, 2, 0, ID_INT, ID_V);
+		map[s] = tbtf_map_create(s, e->btf[s], BPF_MAP_TYPE_ARRAY, 4,
+					 VAL_SIZE, 2, 0, ID_INT, ID_V, -1);
 		T_ASSERT(map[s] >= 0);
 	}
 	for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
@@ -575,9 +484,9 @@ static void fires(uint32_t mode)
 		for (int s = 0; s < 2; s++) {
 			uint8_t v[VAL_SIZE];
 			uint32_t key = 1;
-			long map = create_btf_map(s, e->btf[s], fc[i].type, 4,
-						  VAL_SIZE, 4, fc[i].flags,
-						  ID_INT, ID_V);
+			long map = tbtf_map_create(s, e->btf[s], fc[i].type, 4,
+						   VAL_SIZE, 4, fc[i].flags,
+						   ID_INT, ID_V, -1);
 
 			T_ASSERT(map >= 0);
 			/* The timer bytes sent are ignored: they stay 0. */
@@ -661,8 +570,9 @@ KBPF_TEST(
 			struct timespec ts = { 0, 50 * 1000000 };
 			uint8_t v[VAL_SIZE];
 			uint32_t key = 1;
-			long map = create_btf_map(s, e->btf[s], gc[i].type, 4,
-						  VAL_SIZE, 4, 0, ID_INT, ID_V);
+			long map = tbtf_map_create(s, e->btf[s], gc[i].type, 4,
+						   VAL_SIZE, 4, 0, ID_INT, ID_V,
+						   -1);
 
 			T_ASSERT(map >= 0);
 			memset(v, 0, sizeof(v));
@@ -743,12 +653,12 @@ KBPF_TEST(
 
 	T_ASSERT(e);
 	timer_blob(&e->b);
-	g_btf[SIDE_KBPF] = e->btf[SIDE_KBPF] = load_btf(SIDE_KBPF, &e->b);
+	g_btf[SIDE_KBPF] = e->btf[SIDE_KBPF] = tbtf_load(SIDE_KBPF, &e->b);
 	T_ASSERT(e->btf[SIDE_KBPF] >= 0);
-	map = create_btf_map(SIDE_KBPF, e->btf[SIDE_KBPF], BPF_MAP_TYPE_ARRAY,
-			     4, VAL_SIZE, 2, 0, ID_INT, ID_V);
-	other = create_btf_map(SIDE_KBPF, e->btf[SIDE_KBPF], BPF_MAP_TYPE_HASH,
-			       4, VAL_SIZE, 2, 0, ID_INT, ID_V);
+	map = tbtf_map_create(SIDE_KBPF, e->btf[SIDE_KBPF], BPF_MAP_TYPE_ARRAY,
+			      4, VAL_SIZE, 2, 0, ID_INT, ID_V, -1);
+	other = tbtf_map_create(SIDE_KBPF, e->btf[SIDE_KBPF], BPF_MAP_TYPE_HASH,
+				4, VAL_SIZE, 2, 0, ID_INT, ID_V, -1);
 	T_ASSERT(map >= 0 && other >= 0);
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 #define LOOK                                                            \
@@ -891,12 +801,12 @@ KBPF_TEST(
 
 	T_ASSERT(e);
 	timer_blob(&e->b);
-	g_btf[SIDE_KBPF] = e->btf[SIDE_KBPF] = load_btf(SIDE_KBPF, &e->b);
+	g_btf[SIDE_KBPF] = e->btf[SIDE_KBPF] = tbtf_load(SIDE_KBPF, &e->b);
 	T_ASSERT(e->btf[SIDE_KBPF] >= 0);
 	kbpf_posix_rcu_barrier();
 	live0 = kbpf_posix_live_allocs();
-	map = create_btf_map(SIDE_KBPF, e->btf[SIDE_KBPF], BPF_MAP_TYPE_HASH, 4,
-			     VAL_SIZE, ST_KEYS, 0, ID_INT, ID_V);
+	map = tbtf_map_create(SIDE_KBPF, e->btf[SIDE_KBPF], BPF_MAP_TYPE_HASH,
+			      4, VAL_SIZE, ST_KEYS, 0, ID_INT, ID_V, -1);
 	T_ASSERT(map >= 0);
 	memset(c, 0, sizeof(c));
 	for (int i = 0; i < 4; i++) {
@@ -957,7 +867,7 @@ KBPF_TEST(
 	h2.timer_cancel = NULL;
 	T_EQ(kbpf_host_check(&h2, &what), 0);
 	timer_blob(&e->b);
-	e->btf[SIDE_KBPF] = load_btf(SIDE_KBPF, &e->b);
+	e->btf[SIDE_KBPF] = tbtf_load(SIDE_KBPF, &e->b);
 	T_ASSERT(e->btf[SIDE_KBPF] >= 0);
 	memset(&a, 0, sizeof(a));
 	a.map_type = BPF_MAP_TYPE_ARRAY;
