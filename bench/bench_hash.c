@@ -831,6 +831,28 @@ int main(int argc, char **argv)
 			compare(what, bfd, kfd, OP_INSDEL, ks, mask, runs,
 				user_ns(map, NULL, OP_INSDEL, ks, mask, runs),
 				user_ns(NULL, &nv, OP_INSDEL, ks, mask, runs));
+			/*
+			 * The 64 keys back, so that the kernel's lookups below
+			 * find all 64 again (its runs are checked for them).
+			 */
+			for (uint32_t i = 0; i < 64; i++) {
+				uint32_t k = n - 1 - i;
+
+				memcpy(key, &k, 4);
+				v = k;
+				kbpf_map_update_elem(map, key, &v, 0);
+				memset(&a, 0, sizeof(a));
+				a.key = (uint64_t)(uintptr_t)key;
+				a.value = (uint64_t)(uintptr_t)&v;
+				if (kfd >= 0) {
+					a.map_fd = (uint32_t)kfd;
+					sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
+				}
+				if (bfd >= 0) {
+					a.map_fd = (uint32_t)bfd;
+					kbpf_bpf(BPF_MAP_UPDATE_ELEM, &a);
+				}
+			}
 			if (ks == 4) {
 				struct kbpf_map *shared[2] = { map, map };
 				struct kbpf_map *own, *apart[2] = { map, map };
