@@ -2,13 +2,18 @@
 /*
  * ARRAY and PERCPU_ARRAY from the program path: the same BPF program (64
  * lookups or updates per run, counting its successes into its return
- * value) on the kernel through bpf(2) and on kbpf through kbpf_posix_bpf(),
- * run with BPF_PROG_TEST_RUN and repeat, minus the same loop without the
- * map call, each run checked to report 64 successes; kbpf runs it as
- * bpf(2) does, in the checked interpreter. Beside it, labelled as not the
- * program path: kbpf's kbpf_map_* C calls. All measured in the same run.
+ * value) on the kernel through bpf(2) and on kbpf through kbpf_posix_bpf()
+ * with the verifier ENFORCE (proven, so kbpf's BPF_PROG_TEST_RUN runs the
+ * native code; a program kbpf does not prove is not timed), run with
+ * BPF_PROG_TEST_RUN and repeat, minus the same loop without the map call,
+ * each run checked to report 64 successes. The kernel's time is its
+ * test-run duration, kbpf's the thread's CPU time; rounds of the two
+ * interleaved (KBPF_BENCH_ROUNDS, default 5), printed as median
+ * (least-greatest). Beside it, labelled as not the program path: kbpf's
+ * kbpf_map_* C calls. All measured in the same run.
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +55,47 @@ static long kbpf_bpf(int cmd, union bpf_attr *a)
 	return kbpf_posix_bpf(cmd, a, sizeof(*a));
 }
 
+/* The thread's CPU time (bench_hash.c says why). */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * kbpf's BPF_PROG_TEST_RUN, its duration the thread's CPU time per run
+ * (the POSIX host reports the wall clock; the kernel's timer stops while
+ * its task reschedules).
+ */
+static long kbpf_run_bpf(int cmd, union bpf_attr *a)
+{
+	uint64_t t0 = cpu_ns();
+	long r = kbpf_bpf(cmd, a);
+
+	if (cmd == BPF_PROG_TEST_RUN && !r)
+		a->test.duration =
+			(uint32_t)((cpu_ns() - t0) /
+				   (a->test.repeat ? a->test.repeat : 1));
+	return r;
+}
+
+/* Proven by kbpf's verifier and native: its test run is not checked. */
+static bool kbpf_native(int fd)
+{
+	struct kbpf_obj *obj;
+	struct kbpf_prog *prog;
+	bool ok;
+
+	if (kbpf_obj_fd_get(kbpf_posix_host(), fd, KBPF_OBJ_PROG, &obj, NULL))
+		return false;
+	prog = kbpf_prog_from_obj(obj);
+	ok = prog->verified && prog->jit && !prog->checked_only;
+	kbpf_obj_put(obj);
+	return ok;
+}
+
 /* One side of the comparison: its bpf(2) and its close(). */
 struct side {
 	long (*bpf)(int cmd, union bpf_attr *a);
@@ -57,7 +103,7 @@ struct side {
 };
 
 static const struct side kernel_side = { sys_bpf, close };
-static const struct side kbpf_side = { kbpf_bpf, kbpf_posix_close };
+static const struct side kbpf_side = { kbpf_run_bpf, kbpf_posix_close };
 
 /*
  * The program: 64 iterations of (key = i * K & 1023; lookup or update of
@@ -131,9 +177,17 @@ static int side_prog(const struct side *sd, int mfd, int with_call, int update)
 	return (int)sd->bpf(BPF_PROG_LOAD, &a);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * ns per run / OPS of the program on @sd, each run checked to report its
- * 64 successes; -1 if not.
+ * ns per run / OPS of the program on @sd (median of 3 test runs of 20,000
+ * runs), each run checked to report its 64 successes; -1 if not, or if
+ * kbpf did not prove it native.
  */
 static double side_ns(const struct side *sd, int type, int with_call,
 		      int update)
@@ -141,80 +195,55 @@ static double side_ns(const struct side *sd, int type, int with_call,
 	union bpf_attr a;
 	uint8_t data[64] = { 0 };
 	int mfd, fd;
-	double best = 1e30;
+	double s[3];
 
 	mfd = side_map(sd, type);
 	if (mfd < 0)
 		return -1;
 	fd = side_prog(sd, mfd, with_call, update);
-	if (fd < 0) {
+	if (fd < 0 || (sd == &kbpf_side && !kbpf_native(fd))) {
+		if (fd >= 0)
+			sd->close(fd);
 		sd->close(mfd);
 		return -1;
 	}
-	for (int k = 0; k < 7 && best >= 0; k++) {
+	for (int k = 0; k < 3; k++) {
 		memset(&a, 0, sizeof(a));
 		a.test.prog_fd = (uint32_t)fd;
 		a.test.data_in = (uint64_t)(uintptr_t)data;
 		a.test.data_size_in = sizeof(data);
 		a.test.repeat = 20000;
 		if (sd->bpf(BPF_PROG_TEST_RUN, &a) ||
-		    a.test.retval != (with_call ? OPS : 0))
-			best = -1;
-		else if (a.test.duration < best)
-			best = a.test.duration;
+		    a.test.retval != (with_call ? OPS : 0)) {
+			sd->close(fd);
+			sd->close(mfd);
+			return -1;
+		}
+		s[k] = a.test.duration;
 	}
 	sd->close(fd);
 	sd->close(mfd);
-	return best < 0 ? -1 : best / OPS;
+	qsort(s, 3, sizeof(s[0]), cmp_double);
+	return s[1] / OPS;
 }
 
-/*
- * The same program run natively (src/jit/) through kbpf_interp_run() in
- * fast mode, as a host's runner runs it (BPF_PROG_TEST_RUN runs unverified
- * programs checked, and kbpf's verifier does not yet prove this loop):
- * ns per run / OPS, each run checked; -1 without native code.
- */
-static double jit_ns(int type, int with_call, int update)
+#define MAX_ROUNDS 15
+
+/* Rounds of the comparison (KBPF_BENCH_ROUNDS, default 5). */
+static int rounds = 5;
+
+/* Median, least and greatest of @v[@n]; all -1 if one of them is < 0. */
+static void spread(double *v, int n, double out[3])
 {
-	const struct kbpf_host *h = kbpf_posix_host();
-	uint8_t ctx[64] = { 0 };
-	struct kbpf_interp_args args = { .ctx = ctx,
-					 .ctx_size = sizeof(ctx),
-					 .mode = KBPF_INTERP_FAST };
-	struct kbpf_obj *obj;
-	struct kbpf_prog *prog;
-	int mfd, fd;
-	double best = 1e30;
-	uint64_t r0 = 0;
-
-	mfd = side_map(&kbpf_side, type);
-	fd = mfd < 0 ? -1 : side_prog(&kbpf_side, mfd, with_call, update);
-	if (fd < 0 || kbpf_obj_fd_get(h, fd, KBPF_OBJ_PROG, &obj, NULL))
-		return -1;
-	prog = kbpf_prog_from_obj(obj);
-	for (int k = 0; k < 7 && best >= 0 && prog->jit; k++) {
-		uint64_t t0 = now_ns();
-
-		for (int i = 0; i < 20000; i++)
-			if (kbpf_interp_run(prog, h, &args, &r0) ||
-			    r0 != (uint64_t)(with_call ? OPS : 0))
-				best = -1;
-		if (best >= 0 && (double)(now_ns() - t0) / 20000 < best)
-			best = (double)(now_ns() - t0) / 20000;
-	}
-	if (!prog->jit)
-		best = -1;
-	kbpf_obj_put(obj);
-	kbpf_posix_close(fd);
-	kbpf_posix_close(mfd);
-	return best < 0 ? -1 : best / OPS;
-}
-
-static double jit_prog_ns(int type, int update)
-{
-	double base = jit_ns(type, 0, 0), with = jit_ns(type, 1, update);
-
-	return base < 0 || with < 0 ? -1 : with - base;
+	for (int i = 0; i < n; i++)
+		if (v[i] < 0) {
+			out[0] = out[1] = out[2] = -1;
+			return;
+		}
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	out[0] = v[n / 2];
+	out[1] = v[0];
+	out[2] = v[n - 1];
 }
 
 /* The program path on @sd: ns per map operation, or -1. */
@@ -320,22 +349,42 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "--run"))
 		return run_only(argv[2], argv[3], argv[4], atoi(argv[5]));
 
-	printf("array maps: ns per map operation (best of 7), 1024 entries. program path: the same BPF program on both sides through BPF_PROG_TEST_RUN (kbpf prog: checked interpreter); kbpf JIT: the same program natively through kbpf_interp_run() in fast mode, as a host's runner runs it; beside it, NOT the program path: kbpf's kbpf_map_* C calls\n");
-	printf("%-14s %-7s %10s %10s %10s %8s %8s   %10s\n", "map", "op",
-	       "kbpf prog", "kbpf JIT", "kernel", "prog/k", "JIT/k", "kbpf C");
+	if (getenv("KBPF_BENCH_ROUNDS")) {
+		rounds = atoi(getenv("KBPF_BENCH_ROUNDS"));
+		rounds = rounds < 1	     ? 1 :
+			 rounds > MAX_ROUNDS ? MAX_ROUNDS :
+					       rounds;
+	}
+	/* kbpf proves the programs, so its test runs run the native code */
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	printf("array maps: ns per map operation, 1024 entries. program path: the same BPF program on both sides through BPF_PROG_TEST_RUN with repeat, minus the same loop without the map call; kbpf: verifier ENFORCE, native code (JIT), thread CPU time; kernel: its JIT, its test-run duration. Median (least-greatest) of %d rounds, the sides interleaved, each the median of 3 test runs. Beside it, NOT the program path: kbpf's kbpf_map_* C calls (best of 7, wall clock)\n",
+	       rounds);
+	printf("%-14s %-7s %22s %22s %20s   %7s\n", "map", "op", "kbpf (JIT)",
+	       "kernel", "kbpf/kernel", "kbpf C");
 	for (int t = 0; t < 2; t++) {
 		for (int u = 0; u < 2; u++) {
-			double b = prog_ns(&kbpf_side, types[t].type, u);
-			double j = jit_prog_ns(types[t].type, u);
-			double k = prog_ns(&kernel_side, types[t].type, u);
-			double m = kbpf_ns(types[t].type, u);
+			double b[MAX_ROUNDS], k[MAX_ROUNDS], q[MAX_ROUNDS];
+			double sb[3], sk[3], sq[3];
 
-			printf("%-14s %-7s %10.2f %10.2f %10.2f %7.2fx %7.2fx   %10.2f\n",
-			       types[t].name, u ? "update" : "lookup", b, j, k,
-			       b > 0 && k > 0 ? b / k : 0,
-			       j > 0 && k > 0 ? j / k : 0, m);
+			for (int r = 0; r < rounds; r++) {
+				if (r & 1)
+					k[r] = prog_ns(&kernel_side,
+						       types[t].type, u);
+				b[r] = prog_ns(&kbpf_side, types[t].type, u);
+				if (!(r & 1))
+					k[r] = prog_ns(&kernel_side,
+						       types[t].type, u);
+				q[r] = b[r] > 0 && k[r] > 0 ? b[r] / k[r] : -1;
+			}
+			spread(b, rounds, sb);
+			spread(k, rounds, sk);
+			spread(q, rounds, sq);
+			printf("%-14s %-7s %6.2f (%5.2f-%6.2f) %6.2f (%5.2f-%6.2f) %5.2fx (%4.2f-%4.2f)   %7.2f\n",
+			       types[t].name, u ? "update" : "lookup", sb[0],
+			       sb[1], sb[2], sk[0], sk[1], sk[2], sq[0], sq[1],
+			       sq[2], kbpf_ns(types[t].type, u));
 		}
 	}
-	printf("(the kernel inlines array lookups into JITed code; -1: that side's program failed or did not report 64 successes per run)\n");
+	printf("(both JITs inline array lookups; a ratio of the difference of two loops is noisy where the difference is 1 ns: see the range; -1: that side's program failed, was not proven native on kbpf, or did not report 64 successes per run)\n");
 	return 0;
 }

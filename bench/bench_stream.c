@@ -3,13 +3,19 @@
  * Stream output: ns per record for perf output (bpf_perf_event_output),
  * ring buffer output and reserve+submit. The program path: the same BPF
  * program (64 outputs per run) loaded on both sides, the kernel through
- * bpf(2) (JIT), kbpf through kbpf_posix_bpf (interpreter), each run by
- * BPF_PROG_TEST_RUN with repeat, minus the same loop without the call; the
- * time is divided by the runs really executed, and the program counts the
- * records it wrote, so calls whose runs were refused for room are
- * reported per side. Beside it, labelled, the C functions kbpf's helpers
- * call (NOT the program path). 1 producer, and 2 producers on CPUs 0 and 1
- * (ns per record of both together).
+ * bpf(2) (JIT), kbpf through kbpf_posix_bpf with the verifier ENFORCE (the
+ * program proven, so its test run runs the native code; one kbpf does not
+ * prove is not timed), each run by BPF_PROG_TEST_RUN with repeat, minus
+ * the same loop without the call. The kernel's time is its test-run
+ * duration, kbpf's the thread's CPU time around its test run (both stop
+ * while the task is not running), divided by the runs really executed;
+ * the program counts the records it wrote, so calls whose runs were
+ * refused for room are reported per side. Rounds of the two sides
+ * interleaved (KBPF_BENCH_ROUNDS, default 5): median (least-greatest).
+ * Beside it, labelled, the C functions kbpf's helpers call (NOT the
+ * program path; best of 5, wall clock). 1 producer; with "full", also 2
+ * producers on CPUs 0 and 1 (the larger of the two threads' times, halved:
+ * ns per record of both together).
  *
  * Perf rings are mapped read-only (overwrite mode) on both sides so they
  * never fill; ring buffers (32 MiB) are drained between batches.
@@ -25,6 +31,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "core/object.h"
+#include "core/prog.h"
 
 #include "helpers/helpers.h"
 #include "core/map.h"
@@ -50,6 +59,15 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The thread's CPU time (bench_hash.c says why). */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -159,12 +177,27 @@ static int kside_open(struct kside *k, int kbpf)
 	return k->cons == MAP_FAILED || k->prod == MAP_FAILED ? -1 : 0;
 }
 
+/* Proven by kbpf's verifier and native: its test run is not checked. */
+static bool kbpf_native(int fd)
+{
+	struct kbpf_obj *obj;
+	struct kbpf_prog *prog;
+	bool ok;
+
+	if (kbpf_obj_fd_get(kbpf_posix_host(), fd, KBPF_OBJ_PROG, &obj, NULL))
+		return false;
+	prog = kbpf_prog_from_obj(obj);
+	ok = prog->verified && prog->jit && !prog->checked_only;
+	kbpf_obj_put(obj);
+	return ok;
+}
+
 /* A socket filter: look up the 1 KiB data, then OPS times @op of @size. */
 static int kprog(struct kside *k, enum op op, int size)
 {
 	struct bpf_insn p[56];
 	union bpf_attr a;
-	int n = 0, loop;
+	int n = 0, loop, fd;
 
 	p[n++] = I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0);
 	p[n++] = I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0);
@@ -257,7 +290,13 @@ static int kprog(struct kside *k, enum op op, int size)
 	a.insn_cnt = (uint32_t)n;
 	a.insns = (uint64_t)(uintptr_t)p;
 	a.license = (uint64_t)(uintptr_t) "GPL";
-	return (int)side_sys(k, BPF_PROG_LOAD, &a);
+	fd = (int)side_sys(k, BPF_PROG_LOAD, &a);
+	if (fd >= 0 && k->kbpf && !kbpf_native(fd)) {
+		printf("  kbpf: the program is not proven or not native: not timed\n");
+		side_close(k, fd);
+		return -1;
+	}
+	return fd;
 }
 
 /*
@@ -275,17 +314,21 @@ static int krepeat = REPEAT;
 static long k_short_calls[2], k_calls[2];
 
 /*
- * Wall-clock ns per run over at least @runs runs of @fd (krepeat per
- * call), divided by the runs really executed.
+ * ns per run over at least @runs runs of @fd (krepeat per call), divided
+ * by the runs really executed: the kernel's test-run durations, kbpf's
+ * thread CPU time in its test runs (the drains between calls are not
+ * counted on either side).
  */
 static double krun(struct kside *k, int fd, int runs, bool writes)
 {
 	static uint8_t pkt[64];
 	union bpf_attr a;
-	uint64_t t0 = now_ns();
+	uint64_t ns = 0;
 	int done = 0;
 
 	for (; done < runs; done += krepeat) {
+		uint64_t t0 = cpu_ns();
+
 		memset(&a, 0, sizeof(a));
 		a.test.prog_fd = (uint32_t)fd;
 		a.test.data_in = (uint64_t)(uintptr_t)pkt;
@@ -293,6 +336,8 @@ static double krun(struct kside *k, int fd, int runs, bool writes)
 		a.test.repeat = (uint32_t)krepeat;
 		if (side_sys(k, BPF_PROG_TEST_RUN, &a))
 			return -1;
+		ns += k->kbpf ? cpu_ns() - t0 :
+				(uint64_t)a.test.duration * (uint64_t)krepeat;
 		if (writes) {
 			__atomic_add_fetch(&k_calls[k->kbpf], 1,
 					   __ATOMIC_RELAXED);
@@ -315,7 +360,7 @@ static double krun(struct kside *k, int fd, int runs, bool writes)
 				;
 		}
 	}
-	return (double)(now_ns() - t0) / done;
+	return (double)ns / done;
 }
 
 struct kthread {
@@ -335,44 +380,49 @@ static void *kthread_fn(void *p)
 	return NULL;
 }
 
-/* ns per record: 1 producer, or aggregate with 2 (ns per record overall). */
+/*
+ * One round of @op on side @k: ns per record, 1 producer, or with 2 the
+ * larger of the two threads' times halved (ns per record of both
+ * together); -1 if a program failed to load or run.
+ */
 static double kernel_ns(struct kside *k, enum op op, int size, int threads)
 {
 	int fd = kprog(k, op, size), base = kprog(k, OP_NONE, size);
-	double best = 1e30;
+	struct kthread t[2];
+	pthread_t th[2];
+	double b = -1, w = -1;
 
 	if (fd < 0 || base < 0)
-		return -1;
+		goto out;
 	krepeat = (int)(RB_SIZE / 4 / ((uint64_t)OPS * (uint64_t)(size + 8)));
 	if (krepeat > REPEAT)
 		krepeat = REPEAT;
 	if (krepeat < 1)
 		krepeat = 1;
-	for (int rep = 0; rep < 5; rep++) {
-		struct kthread t[2];
-		pthread_t th[2];
-		double b, w;
-
-		pin(0);
-		if (k->kbpf)
-			kbpf_posix_set_cpu(0);
-		b = krun(k, base, 4 * REPEAT, false);
-		for (int i = 0; i < threads; i++) {
-			t[i] = (struct kthread){ k, fd, i, 4 * REPEAT, 0 };
-			pthread_create(&th[i], NULL, kthread_fn, &t[i]);
-		}
-		for (int i = 0; i < threads; i++)
-			pthread_join(th[i], NULL);
-		w = t[0].ns;
-		if (threads == 2)
-			w = (t[0].ns > t[1].ns ? t[0].ns : t[1].ns) / 2;
-		w = (w - b / threads) / OPS;
-		if (w < best)
-			best = w;
+	pin(0);
+	if (k->kbpf)
+		kbpf_posix_set_cpu(0);
+	b = krun(k, base, 4 * REPEAT, false);
+	if (b < 0)
+		goto out;
+	for (int i = 0; i < threads; i++) {
+		t[i] = (struct kthread){ k, fd, i, 4 * REPEAT, 0 };
+		pthread_create(&th[i], NULL, kthread_fn, &t[i]);
 	}
-	side_close(k, fd);
-	side_close(k, base);
-	return best;
+	for (int i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	w = t[0].ns;
+	if (threads == 2)
+		w = t[1].ns < 0 ? -1 :
+				  (t[0].ns > t[1].ns ? t[0].ns : t[1].ns) / 2;
+	if (w >= 0)
+		w = (w - b / threads) / OPS;
+out:
+	if (fd >= 0)
+		side_close(k, fd);
+	if (base >= 0)
+		side_close(k, base);
+	return w;
 }
 
 /* ---- kbpf ---- */
@@ -540,7 +590,35 @@ static double kbpf_ns(struct mside *m, enum op op, int size, int threads)
 	return best;
 }
 
-int main(void)
+#define MAX_ROUNDS 15
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median, least and greatest of @v[@n]; all -1 if one of them is < 0. */
+static void spread(double *v, int n, double out[3])
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] < 0) {
+			out[0] = out[1] = out[2] = -1;
+			return;
+		}
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	out[0] = v[n / 2];
+	out[1] = v[0];
+	out[2] = v[n - 1];
+}
+
+static double pct(long part, long all)
+{
+	return all ? 100.0 * (double)part / (double)all : 0.0;
+}
+
+int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -552,48 +630,72 @@ int main(void)
 		{ "ringbuf_dynptr res+sub", OP_RB_DYNPTR },
 	};
 	static const int sizes[] = { 8, 64, 1024 };
+	int threads = argc > 1 && !strcmp(argv[1], "full") ? 2 : 1;
+	int rounds = 5;
 	struct kside k, kp;
 	struct mside m;
-	int have_kernel = kside_open(&k, 0) == 0;
+	int have_kernel;
 
+	if (getenv("KBPF_BENCH_ROUNDS")) {
+		rounds = atoi(getenv("KBPF_BENCH_ROUNDS"));
+		rounds = rounds < 1	     ? 1 :
+			 rounds > MAX_ROUNDS ? MAX_ROUNDS :
+					       rounds;
+	}
+	/* kbpf proves the programs, so its test runs run the native code */
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	have_kernel = kside_open(&k, 0) == 0;
 	if (mside_open(&m) || kside_open(&kp, 1)) {
 		fprintf(stderr, "kbpf setup failed\n");
 		return 1;
 	}
-	printf("stream output, ns/record (best of 5)%s\n",
-	       have_kernel ? "" : " -- kernel side unavailable");
-	printf("%-24s %6s %5s %9s %9s %9s %7s %8s %8s\n", "operation", "bytes",
-	       "prod", "kbpf prog", "kernel", "kbpf C", "ratio", "k short",
-	       "m short");
+	printf("stream output, ns/record, median (least-greatest) of %d rounds%s\n",
+	       rounds, have_kernel ? "" : " -- kernel side unavailable");
+	printf("%-23s %5s %4s %22s %22s %20s %7s %6s %6s\n", "operation",
+	       "bytes", "prod", "kbpf (JIT)", "kernel", "kbpf/kernel", "kbpf C",
+	       "k shrt", "m shrt");
 	for (size_t o = 0; o < sizeof(ops) / sizeof(ops[0]); o++)
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
-			for (int th = 1; th <= 2; th++) {
+			for (int th = 1; th <= threads; th++) {
 				double mc =
 					kbpf_ns(&m, ops[o].op, sizes[s], th);
-				double kk, mp;
+				double kk[MAX_ROUNDS], mp[MAX_ROUNDS],
+					q[MAX_ROUNDS], sk[3], sm[3], sq[3];
 
 				memset(k_short_calls, 0, sizeof(k_short_calls));
 				memset(k_calls, 0, sizeof(k_calls));
-				kk = have_kernel ? kernel_ns(&k, ops[o].op,
-							     sizes[s], th) :
-						   -1;
-				mp = kernel_ns(&kp, ops[o].op, sizes[s], th);
-				printf("%-24s %6d %5d %9.2f %9.2f %9.2f %6.2fx %7.1f%% %7.1f%%\n",
-				       ops[o].name, sizes[s], th, mp, kk, mc,
-				       kk > 0 && mp > 0 ? mp / kk : 0,
-				       k_calls[0] ?
-					       100.0 * (double)k_short_calls[0] /
-						       (double)k_calls[0] :
-					       0.0,
-				       k_calls[1] ?
-					       100.0 * (double)k_short_calls[1] /
-						       (double)k_calls[1] :
-					       0.0);
+				for (int r = 0; r < rounds; r++) {
+					if (r & 1)
+						mp[r] = kernel_ns(&kp,
+								  ops[o].op,
+								  sizes[s], th);
+					kk[r] = have_kernel ?
+							kernel_ns(&k, ops[o].op,
+								  sizes[s],
+								  th) :
+							-1;
+					if (!(r & 1))
+						mp[r] = kernel_ns(&kp,
+								  ops[o].op,
+								  sizes[s], th);
+					q[r] = mp[r] > 0 && kk[r] > 0 ?
+						       mp[r] / kk[r] :
+						       -1;
+				}
+				spread(mp, rounds, sm);
+				spread(kk, rounds, sk);
+				spread(q, rounds, sq);
+				printf("%-23s %5d %4d %6.1f (%5.1f-%6.1f) %6.1f (%5.1f-%6.1f) %5.2fx (%4.2f-%4.2f) %7.1f %5.1f%% %5.1f%%\n",
+				       ops[o].name, sizes[s], th, sm[0], sm[1],
+				       sm[2], sk[0], sk[1], sk[2], sq[0], sq[1],
+				       sq[2], mc,
+				       pct(k_short_calls[0], k_calls[0]),
+				       pct(k_short_calls[1], k_calls[1]));
 			}
-	printf("(kbpf prog and kernel: the same BPF program, 64 outputs a run, through BPF_PROG_TEST_RUN (kbpf: the\n"
-	       " interpreter as the POSIX host runs test runs; kernel: JIT), time divided by the runs executed, minus the\n"
-	       " same loop without the call; ratio = kbpf prog / kernel, < 1: kbpf cheaper. kbpf C: the C functions the\n"
-	       " helpers call, NOT the program path. k/m short: kernel/kbpf test-run calls whose last run wrote fewer than\n"
-	       " 64 records (refused for room, which flatters that side). 2 producers: ns per record of both together)\n");
+	printf("(kbpf and kernel: the same BPF program, 64 outputs a run, through BPF_PROG_TEST_RUN (kbpf: verifier\n"
+	       " ENFORCE, native code, thread CPU time; kernel: JIT, its test-run duration), divided by the runs executed,\n"
+	       " minus the same loop without the call; ratio = kbpf / kernel per round, < 1: kbpf cheaper. kbpf C: the C\n"
+	       " functions the helpers call, NOT the program path. k/m shrt: kernel/kbpf test-run calls whose last run wrote\n"
+	       " fewer than 64 records (refused for room, which flatters that side). \"full\": 2 producers too)\n");
 	return 0;
 }

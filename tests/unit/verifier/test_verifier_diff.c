@@ -403,6 +403,67 @@ KBPF_TEST(
 	T_EQ(fails, 0);
 }
 
+/* "processed N insns" of a level-1 log, or 0. */
+static unsigned long processed_of(const char *log)
+{
+	const char *p = strstr(log, "processed ");
+
+	return p ? strtoul(p + 10, NULL, 10) : 0;
+}
+
+KBPF_TEST(
+	verifier_bench_loops,
+	"the benches' 64-call loops (bench_hash, bench_array, bench_stream shapes in the table): both the kernel and kbpf (ENFORCE) accept them, kbpf marks them verified, and kbpf processes at most twice the kernel's instructions (a success count made precise keeps every iteration's states apart: 2^64 paths, the 1M-instruction limit)")
+{
+	static const char *const names[] = {
+		"bench_hash_lookup_loop",
+		"bench_hash_update_loop",
+		"bench_array_lookup_loop",
+		"bench_ringbuf_reserve_loop",
+	};
+	int fails = 0;
+
+	NEED_KERNEL();
+	for (int s = 0; s < 2; s++)
+		if (create_maps(s))
+			T_FAIL("creating maps on side %d", s);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct vcase *c = NULL;
+		unsigned long kp, bp;
+		struct kbpf_obj *obj;
+		uint32_t flags;
+		bool verified = false;
+		long k, b;
+
+		for (size_t j = 0; j < NR_CASES; j++)
+			if (!strcmp(vcases[j].name, names[i]))
+				c = &vcases[j];
+		T_ASSERT(c);
+		k = load(SIDE_KERNEL, c);
+		b = load(SIDE_KBPF, c);
+		kp = processed_of(logs[0]);
+		bp = processed_of(logs[1]);
+		if (b >= 0 &&
+		    !kbpf_posix_host()->fd_get(kbpf_posix_host(), (int)b, &obj,
+					       &flags)) {
+			verified = ((struct kbpf_prog *)obj)->verified;
+			kbpf_obj_put(obj);
+		}
+		printf("%-28s kernel %ld, %lu insns; kbpf %ld, %lu insns (%.2fx)\n",
+		       c->name, k, kp, b, bp, kp ? (double)bp / kp : 0.0);
+		if (k < 0 || b < 0 || !verified || !kp || !bp || bp > 2 * kp)
+			fails++;
+		side_close(SIDE_KERNEL, k);
+		side_close(SIDE_KBPF, b);
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < NR_MAPS; m++)
+			side_close(s, maps[s][m]);
+	T_EQ(fails, 0);
+}
+
 KBPF_TEST(
 	verifier_tp_btf_args,
 	"every pointer argument of every raw tracepoint in this kernel's BTF, dereferenced by a tp_btf program without a null check: kbpf (this BTF as its host BTF) decides as the kernel, with its line (arguments Linux knows may be NULL or an error pointer, struct walks at offset 0)")

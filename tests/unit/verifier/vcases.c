@@ -122,6 +122,28 @@ const struct vcase_btf_field vcase_btf_fields[VCASE_NR_BTF_F] = {
 		JI(BPF_JLT, 7, outer, -11), MOVR(0, 8), ALU(BPF_AND, 0, 1),   \
 		EXIT
 
+/*
+ * bench_hash's program with the table's 8-byte-key hash map: 64 times an
+ * LCG step, a key from it (4 bytes stored into a zeroed 8-byte slot) and
+ * a lookup or update (@nop instructions); successes counted in a spilled
+ * slot (fp-48).
+ */
+#define LOOKUP_KEY CALL(BPF_FUNC_map_lookup_elem), JI(BPF_JEQ, 0, 0, 3)
+#define UPDATE_KEY                                    \
+	MOVR(3, 10), ALU(BPF_ADD, 3, -40), MOV(4, 0), \
+		CALL(BPF_FUNC_map_update_elem), JI(BPF_JNE, 0, 0, 3)
+#define BENCH_HASH_LOOP(op, nop)                                       \
+	CALL(BPF_FUNC_get_prandom_u32), MOVR(7, 0), MOV(6, 0),         \
+		ST(BPF_DW, 10, -32, 0), ST(BPF_DW, 10, -40, 1),        \
+		ST(BPF_DW, 10, -48, 0), ALU(BPF_MUL, 7, 0x4c957f2d),   \
+		ALU(BPF_ADD, 7, (int32_t)0xf767814f), MOVR(1, 7),      \
+		ALU(BPF_RSH, 1, 33), ALU(BPF_AND, 1, 1023),            \
+		STX(BPF_W, 10, 1, -32), LDMAP(1, M_HASH), MOVR(2, 10), \
+		ALU(BPF_ADD, 2, -32), op, LDX(BPF_DW, 1, 10, -48),     \
+		ALU(BPF_ADD, 1, 1), STX(BPF_DW, 10, 1, -48),           \
+		ALU(BPF_ADD, 6, 1), JI(BPF_JLT, 6, 64, -(15 + (nop))), \
+		LDX(BPF_DW, 0, 10, -48), EXIT
+
 const struct vcase vcases[] = {
 	/* ---------------- safe ---------------- */
 	CASE("ret0", SF, 0, 1, 0, MOV(0, 0), EXIT),
@@ -149,6 +171,29 @@ const struct vcase vcases[] = {
 	CASE("nested_loops_10x8_branchy", XDP, 0, 1, 0, NESTED(10, 8)),
 	CASE("nested_loops_40x16_branchy", XDP, 0, 1, 0, NESTED(40, 16)),
 	CASE("nested_loops_200x30_branchy", XDP, 0, 1, 0, NESTED(200, 30)),
+	/*
+	 * The loops of bench/bench_hash.c, bench_array.c and bench_stream.c
+	 * (64 map or ring buffer calls a run, a success count on the stack
+	 * or in a register): their BPF_PROG_TEST_RUN runs natively only if
+	 * kbpf proves them, and the count must stay imprecise for their
+	 * states to prune (verifier_bench_loops compares the work).
+	 */
+	CASE("bench_hash_lookup_loop", SF, 0, 1, 0,
+	     BENCH_HASH_LOOP(LOOKUP_KEY, 2)),
+	CASE("bench_hash_update_loop", SF, 0, 1, 0,
+	     BENCH_HASH_LOOP(UPDATE_KEY, 5)),
+	CASE("bench_array_lookup_loop", SF, 0, 1, 0, MOV(6, 0),
+	     ST(BPF_DW, 10, -16, 1), MOV(7, 0), MOVR(1, 6),
+	     ALU(BPF_MUL, 1, (int32_t)2654435761u), ALU(BPF_AND, 1, 3),
+	     STX(BPF_W, 10, 1, -4), LDMAP(1, M_ARR), MOVR(2, 10),
+	     ALU(BPF_ADD, 2, -4), CALL(BPF_FUNC_map_lookup_elem),
+	     JI(BPF_JEQ, 0, 0, 1), ALU(BPF_ADD, 7, 1), ALU(BPF_ADD, 6, 1),
+	     JI(BPF_JLT, 6, 64, -13), MOVR(0, 7), EXIT),
+	CASE("bench_ringbuf_reserve_loop", SF, 0, 1, 0, MOVR(6, 1), MOV(7, 64),
+	     MOV(9, 0), RESERVE, JI(BPF_JEQ, 0, 0, 4), ALU(BPF_ADD, 9, 1),
+	     MOVR(1, 0), MOV(2, BPF_RB_NO_WAKEUP),
+	     CALL(BPF_FUNC_ringbuf_submit), ALU(BPF_SUB, 7, 1),
+	     JI(BPF_JNE, 7, 0, -12), MOVR(0, 9), EXIT),
 	CASE("map_index_checked", SF, 0, 1, 0, LOOKUP(M_ARR),
 	     JI(BPF_JEQ, 0, 0, 5), LDX(BPF_W, 1, 0, 0), JI(BPF_JGT, 1, 12, 3),
 	     ALUR(BPF_ADD, 0, 1), LDX(BPF_W, 0, 0, 0), EXIT, MOV(0, 0), EXIT),
