@@ -38,6 +38,18 @@ extern "C" {
 #define KBPF_KF_SLEEPABLE (1u << 5) /* may sleep: sleepable programs only */
 #define KBPF_KF_DESTRUCTIVE (1u << 6) /* needs CAP_SYS_BOOT */
 #define KBPF_KF_RCU (1u << 7) /* pointer arguments trusted or RCU */
+/*
+ * Open-coded iterators (Linux's KF_ITER_*): the first argument points to a
+ * `struct bpf_iter_<type>` on the program's stack. _NEW initialises it
+ * (the verifier then tracks it as a reference), _NEXT returns the next
+ * element or NULL (with KBPF_KF_RET_NULL) and _DESTROY releases it. kbpf's
+ * verifier proves loops over the bpf_iter_num_* kfuncs it registers
+ * itself (docs/design/kfunc.md); a host's own iterator kfuncs are checked
+ * by the same rules, their _NEXT's result typed from its prototype.
+ */
+#define KBPF_KF_ITER_NEW (1u << 8)
+#define KBPF_KF_ITER_NEXT (1u << 9)
+#define KBPF_KF_ITER_DESTROY (1u << 10)
 
 struct kbpf_run; /* the calling program's run: opaque to the host */
 

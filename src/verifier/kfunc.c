@@ -30,6 +30,9 @@
 
 #include "core/priv.h"
 
+#define KF_ITER_ANY \
+	(KBPF_KF_ITER_NEW | KBPF_KF_ITER_NEXT | KBPF_KF_ITER_DESTROY)
+
 struct kf_meta {
 	const char *name;
 	uint32_t flags;
@@ -37,6 +40,8 @@ struct kf_meta {
 	int release_regno;
 	bool have_k;
 	uint64_t k; /* the __k constant */
+	uint32_t call_pc;
+	struct viter_meta iter; /* the iterator argument (iter.c) */
 };
 
 static int kf_strcmp(const char *a, const char *b)
@@ -251,7 +256,6 @@ static int kf_args(struct venv *env, const struct kbpf_btf_view *b,
 		   const uint8_t *proto, struct kf_meta *m)
 {
 	uint32_t nargs = kbpf_btf_vlen(b, proto);
-	bool trusted_args = m->flags & (KBPF_KF_TRUSTED_ARGS | KBPF_KF_RELEASE);
 	int err;
 
 	if (nargs > 5) {
@@ -297,8 +301,12 @@ static int kf_args(struct venv *env, const struct kbpf_btf_view *b,
 					 kf_kind_str(b, t));
 			return -KBPF_EINVAL;
 		}
-		if ((trusted_args || (m->flags & KBPF_KF_RCU)) && kf_null(r) &&
-		    !kf_suffix(pn, "__nullable")) {
+		/*
+		 * Linux 6.18 checks this for every kfunc, as if each had
+		 * KF_TRUSTED_ARGS (measured: bpf_dynptr_adjust(NULL),
+		 * bpf_iter_num_new(NULL)).
+		 */
+		if (kf_null(r) && !kf_suffix(pn, "__nullable")) {
 			kbpf_vlog_printf(
 				env->log,
 				"Possibly NULL pointer passed to trusted arg%u\n",
@@ -308,6 +316,18 @@ static int kf_args(struct venv *env, const struct kbpf_btf_view *b,
 		if (r->type == T_SCALAR && kf_null(r) &&
 		    kf_suffix(pn, "__nullable"))
 			continue;
+		/* Linux's is_kfunc_arg_iter(): an iterator on the stack */
+		if ((i == 0 && (m->flags & KF_ITER_ANY)) ||
+		    kf_suffix(pn, "__iter")) {
+			err = kbpf_v_iter_arg(env, b, proto, i, m->flags,
+					      m->call_pc, &m->iter);
+			if (err)
+				return err;
+			/* a _next result lives as long as the iterator */
+			if (!(m->flags & KBPF_KF_ITER_NEW))
+				m->ref_obj_id = m->iter.ref;
+			continue;
+		}
 		if (r->ref_obj_id) {
 			if ((m->flags & KBPF_KF_RELEASE) && m->ref_obj_id) {
 				kbpf_vlog_printf(
@@ -449,6 +469,26 @@ static int kf_ret(struct venv *env, const struct kbpf_btf_view *b,
 		return 0;
 	}
 	if (!kf_is_struct(b, pt)) {
+		/*
+		 * A pointer to sized memory (an iterator's `int *`): read-only
+		 * memory of that size, alive as long as the argument it came
+		 * from (Linux's r0_size, r0_rdonly).
+		 */
+		int64_t sz = kbpf_btf_resolve_size(b, pid);
+
+		if (sz > 0 && sz <= 0x7fffffff) {
+			memset(r0, 0, sizeof(*r0));
+			kbpf_scalar_const(&r0->s, 0);
+			r0->type = T_MEM;
+			r0->flags = VF_RDONLY;
+			r0->range = (uint32_t)sz;
+			r0->ref_obj_id = m->ref_obj_id;
+			if (m->flags & KBPF_KF_RET_NULL) {
+				r0->flags |= VF_NULL;
+				r0->id = ++env->id_gen;
+			}
+			return 0;
+		}
 		kbpf_vlog_printf(
 			env->log,
 			"kernel function %s returns pointer type %s %s is not supported\n",
@@ -513,6 +553,7 @@ int kbpf_v_check_kfunc_call(struct venv *env, uint32_t *pc)
 	}
 	memset(&m, 0, sizeof(m));
 	m.name = d->h.name;
+	m.call_pc = call_pc;
 	if (!d->kf || (d->kf->prog_types && env->prog->type < 64 &&
 		       !(d->kf->prog_types & (1ULL << env->prog->type)))) {
 		kbpf_vlog_printf(env->log,
@@ -589,6 +630,11 @@ int kbpf_v_check_kfunc_call(struct venv *env, uint32_t *pc)
 	for (int i = 1; i <= 5; i++)
 		kbpf_v_mark_not_init(&regs[i]);
 	regs[0] = r0;
+	if (m.flags & KBPF_KF_ITER_NEXT) {
+		err = kbpf_v_iter_next(env, call_pc, &m.iter);
+		if (err)
+			return err;
+	}
 	*pc = call_pc + 1;
 	return 0;
 }

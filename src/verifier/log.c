@@ -290,6 +290,24 @@ static void log_frame(struct venv *env, const struct vstate *st,
 			tx_flush(env, &t);
 			continue;
 		}
+		if (f->slot[base - 7] == SLOT_ITER) {
+			/* an iterator, by its first slot (Linux's format) */
+			const struct vreg *it = &f->spill[(base - 7) / 8];
+			const struct kbpf_btf_view *b = NULL;
+
+			if (!it->ref_obj_id)
+				continue;
+			if (kbpf_v_hbtf(env, &b))
+				b = NULL;
+			tx_fmt(&t, " fp%d=iter_%s(ref_id=%u,state=%s,depth=%u)",
+			       -(int)(8 * (spi + 1)),
+			       kbpf_v_iter_type_str(b, it->btf_id),
+			       it->ref_obj_id,
+			       it->range == ITER_ACTIVE ? "active" : "drained",
+			       it->subprog);
+			tx_flush(env, &t);
+			continue;
+		}
 		tx_fmt(&t, " fp%d=", -(int)(8 * (spi + 1)));
 		if (f->slot[base - 7] == SLOT_SPILL) {
 			for (j = 0; j < 8 && types[j] != 'r'; j++)

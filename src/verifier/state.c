@@ -176,6 +176,15 @@ static bool regsafe(struct venv *env, const struct vreg *o,
 	       check_ids(env, o->ref_obj_id, c->ref_obj_id);
 }
 
+static bool iter_safe(struct venv *env, const struct vreg *o,
+		      const struct vreg *c, bool exact)
+{
+	if (o->btf_id != c->btf_id || o->range != c->range ||
+	    !check_ids(env, o->ref_obj_id, c->ref_obj_id))
+		return false;
+	return !exact || o->range != ITER_ACTIVE || o->subprog == c->subprog;
+}
+
 /*
  * Stack bytes of @o against @c. Most of a frame is never written, so an
  * 8-byte slot is first looked at whole: all invalid in @o (anything in @c
@@ -196,7 +205,8 @@ static bool stacksafe(struct venv *env, const struct vframe *o,
 		__builtin_memcpy(&ow, &o->slot[w * 8], sizeof(ow));
 		__builtin_memcpy(&cw, &c->slot[w * 8], sizeof(cw));
 		if (exact ? ow == cw && o->slot[w * 8] != SLOT_SPILL &&
-				    o->slot[w * 8] != SLOT_DYNPTR :
+				    o->slot[w * 8] != SLOT_DYNPTR &&
+				    o->slot[w * 8] != SLOT_ITER :
 			    !ow)
 			continue;
 		for (i = w * 8; i < w * 8 + 8; i++) {
@@ -226,6 +236,16 @@ static bool stacksafe(struct venv *env, const struct vframe *o,
 			     o->spill[i / 8].range != c->spill[i / 8].range ||
 			     !check_ids(env, o->spill[i / 8].ref_obj_id,
 					c->spill[i / 8].ref_obj_id)))
+				return false;
+			/*
+			 * iterators: the same type, state and reference; the
+			 * depth only in the loop check (Linux's
+			 * iter_active_depths_differ()), or no loop would
+			 * converge
+			 */
+			if (os == SLOT_ITER && (i % 8) == 0 &&
+			    !iter_safe(env, &o->spill[i / 8], &c->spill[i / 8],
+				       exact))
 				return false;
 		}
 	}
@@ -478,7 +498,10 @@ static bool backtrack_insn(struct venv *env, uint32_t i, const struct vhist *h,
 		if (op == BPF_EXIT)
 			return false;
 		if (op == BPF_CALL) {
-			if (insn->src_reg != 0 || is_callback_helper(insn->imm))
+			/* a kfunc call: as a helper's (no callbacks) */
+			if ((insn->src_reg != 0 &&
+			     insn->src_reg != BPF_PSEUDO_KFUNC_CALL) ||
+			    (!insn->src_reg && is_callback_helper(insn->imm)))
 				return false;
 			/* r0 is the helper's; r1-r5 died in it */
 			*regs &= (uint16_t)~0x3fu;
@@ -700,7 +723,12 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 			env->force_precise = true;
 			eq = states_equal(env, sl, cur, insn, false);
 			env->force_precise = false;
-			if (eq) {
+			/*
+			 * An iterator's _next: the loop converged only while
+			 * the iterator is still active (Linux).
+			 */
+			if (eq && (!(env->flags[insn] & VI_ITER_NEXT) ||
+				   kbpf_v_iter_active_r1(env, cur))) {
 				sl->hit_cnt++;
 				return 1;
 			}
@@ -799,6 +827,32 @@ void kbpf_v_widen(struct venv *env, struct vstate *st, uint32_t insn)
 			if (of->slot[k * 8] == SLOT_SPILL &&
 			    cf->slot[k * 8] == SLOT_SPILL)
 				widen_reg(&of->spill[k], &cf->spill[k]);
+	}
+}
+
+static void widen_imprecise(const struct vreg *o, struct vreg *c)
+{
+	if (o->type == T_SCALAR && c->type == T_SCALAR && !o->precise &&
+	    !c->precise && !scalar_equal(&o->s, &c->s))
+		kbpf_v_mark_unknown(c);
+}
+
+void kbpf_v_widen_from(struct venv *env, const struct vstate *old,
+		       struct vstate *st)
+{
+	(void)env;
+	if (old->curframe != st->curframe)
+		return;
+	for (uint32_t fr = 0; fr <= st->curframe; fr++) {
+		const struct vframe *of = old->frames[fr];
+		struct vframe *cf = st->frames[fr];
+
+		for (int i = 0; i < 10; i++)
+			widen_imprecise(&of->regs[i], &cf->regs[i]);
+		for (uint32_t k = 0; k < V_SLOTS; k++)
+			if (of->slot[k * 8 + 7] == SLOT_SPILL &&
+			    cf->slot[k * 8 + 7] == SLOT_SPILL)
+				widen_imprecise(&of->spill[k], &cf->spill[k]);
 	}
 }
 
@@ -901,6 +955,29 @@ static void insn_use_def(const struct bpf_insn *insn, uint16_t *use,
  * registers are its own analysis (its entry is not a successor of the
  * call), a call reads r1-r5 and writes r0-r5; exit reads r0.
  */
+/*
+ * The argument registers a kfunc call reads: as many as its prototype in
+ * the host BTF has (Linux's liveness reads them so), else r1-r5.
+ */
+static uint16_t kfunc_uses(struct venv *env, const struct bpf_insn *insn)
+{
+	const struct kbpf_kfunc_desc *d =
+		kbpf_prog_kfunc_desc(env->prog, (uint32_t)insn->imm);
+	const struct kbpf_btf_view *b = NULL;
+	const uint8_t *proto;
+	uint32_t n;
+
+	if (!d || insn->off || kbpf_v_hbtf(env, &b) || !b)
+		return 0x3e;
+	proto = kbpf_btf_type(b, d->proto_id);
+	if (!proto)
+		return 0x3e;
+	n = kbpf_btf_vlen(b, proto);
+	if (n > 5)
+		n = 5;
+	return (uint16_t)(((1u << n) - 1) << 1);
+}
+
 int kbpf_v_compute_liveness(struct venv *env)
 {
 	uint32_t i, n = env->len;
@@ -920,6 +997,9 @@ int kbpf_v_compute_liveness(struct venv *env)
 			if (i && is_ldimm64(&env->insns[i - 1]))
 				continue; /* second slot of an ld_imm64 */
 			insn_use_def(insn, &use, &def);
+			if (insn->code == (BPF_JMP | BPF_CALL) &&
+			    insn->src_reg == BPF_PSEUDO_KFUNC_CALL)
+				use = kfunc_uses(env, insn);
 			if ((cls == BPF_JMP || cls == BPF_JMP32) &&
 			    op != BPF_CALL) {
 				if (op == BPF_EXIT) {

@@ -1067,6 +1067,7 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 
 		if (derr)
 			return derr;
+		kbpf_v_iter_stack_write(f, lo, hi);
 
 		if (depth > f->allocated)
 			f->allocated = depth;
@@ -1995,6 +1996,16 @@ static void mark_prune_points(struct venv *env)
 				    insn->imm == BPF_FUNC_for_each_map_elem ||
 				    insn->imm == BPF_FUNC_user_ringbuf_drain)) {
 				env->flags[i] |= VI_PRUNE | VI_FORCE;
+			} else if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+				/* an iterator's _next: checkpoints (iter.c) */
+				const struct kbpf_kfunc_desc *d =
+					kbpf_prog_kfunc_desc(
+						env->prog, (uint32_t)insn->imm);
+
+				if (d && !insn->off && d->kf &&
+				    (d->kf->flags & KBPF_KF_ITER_NEXT))
+					env->flags[i] |= VI_PRUNE | VI_FORCE |
+							 VI_ITER_NEXT;
 			}
 			continue;
 		}

@@ -118,7 +118,18 @@ struct vreg {
  * helper built (dynptr.c; what is known of it is in the spill entries of
  * its two slots).
  */
-enum { SLOT_INVALID = 0, SLOT_SPILL, SLOT_MISC, SLOT_ZERO, SLOT_DYNPTR };
+enum {
+	SLOT_INVALID = 0,
+	SLOT_SPILL,
+	SLOT_MISC,
+	SLOT_ZERO,
+	SLOT_DYNPTR,
+	SLOT_ITER, /* part of an open-coded iterator (iter.c) */
+};
+
+/* An iterator's state (spill entries of SLOT_ITER slots: @range). */
+#define ITER_ACTIVE 1u
+#define ITER_DRAINED 2u
 
 /**
  * struct vframe - one function's frame.
@@ -239,6 +250,8 @@ struct vbt {
 #define VI_PROBE 0x20u
 /* A load of this instruction went through another kind of pointer. */
 #define VI_NOT_PROBE 0x40u
+/* A call of an iterator's _next kfunc (iter.c): a forced checkpoint. */
+#define VI_ITER_NEXT 0x80u
 
 /* Inner-map templates of the map-in-map maps a program uses (call.c). */
 #define V_MAX_INNER 8
@@ -374,6 +387,13 @@ void kbpf_v_free_explored(struct venv *env);
  * @insn on @st's path becomes unknown, so the iteration converges.
  */
 void kbpf_v_widen(struct venv *env, struct vstate *st, uint32_t insn);
+/*
+ * Linux's widen_imprecise_scalars(): every scalar of @st (registers and
+ * spilled slots) that differs from @old's and is precise in neither
+ * becomes unknown.
+ */
+void kbpf_v_widen_from(struct venv *env, const struct vstate *old,
+		       struct vstate *st);
 
 /* btf_ptr.c: PTR_TO_BTF_ID (Linux's btf_ctx_access, btf_struct_access). */
 /*
@@ -464,6 +484,40 @@ void kbpf_v_dynptr_release(struct venv *env, const struct vdyn_meta *dm);
  */
 int kbpf_v_dynptr_stack_write(struct venv *env, struct vframe *f, int64_t lo,
 			      int64_t hi, bool helper);
+
+/* iter.c: open-coded iterators on the stack */
+struct viter_meta {
+	uint8_t frameno; /* _next, _destroy: the iterator's frame */
+	uint32_t slot; /* its first slot (kbpf's index, spill[]) */
+	uint32_t nr_slots;
+	uint32_t ref; /* its reference */
+};
+/* "num" for struct bpf_iter_num (Linux's iter_type_str()). */
+const char *kbpf_v_iter_type_str(const struct kbpf_btf_view *b,
+				 uint32_t btf_id);
+/*
+ * Kfunc argument @argno (an iterator: the first argument of a
+ * KBPF_KF_ITER_* kfunc) of prototype @proto: Linux's process_iter_arg().
+ * _NEW builds the iterator and takes its reference (at @call_pc),
+ * _DESTROY releases it; @im receives the iterator used. 0 or -errno with
+ * Linux's line.
+ */
+int kbpf_v_iter_arg(struct venv *env, const struct kbpf_btf_view *b,
+		    const uint8_t *proto, uint32_t argno, uint32_t kf_flags,
+		    uint32_t call_pc, struct viter_meta *im);
+/*
+ * After a _NEXT call's result is set (r0, NULL-able): Linux's
+ * process_iter_next_call(), above. 0 or -errno.
+ */
+int kbpf_v_iter_next(struct venv *env, uint32_t call_pc,
+		     const struct viter_meta *im);
+/* At a _NEXT call: does @st's r1 point at an ACTIVE iterator? */
+bool kbpf_v_iter_active_r1(const struct venv *env, const struct vstate *st);
+/*
+ * The stack bytes [@lo, @hi) below r10 of @f are about to be written:
+ * iterator slots among them become data (the reference stays held).
+ */
+void kbpf_v_iter_stack_write(struct vframe *f, int64_t lo, int64_t hi);
 
 /* kfunc.c: a BPF_PSEUDO_KFUNC_CALL (Linux's check_kfunc_call()). */
 int kbpf_v_check_kfunc_call(struct venv *env, uint32_t *pc);

@@ -189,6 +189,24 @@ static int resolve_attach(const char *at, struct bpf_insn *insns, uint32_t n,
 
 	if (vmlinux_btf())
 		return -1;
+	if (!strcmp(at, "kfunc")) {
+		/* not a tracing program: only its kfunc calls are named */
+		for (uint32_t i = 0; i < n; i++) {
+			int32_t imm = insns[i].imm;
+			uint32_t id;
+
+			if (insns[i].code != (BPF_JMP | BPF_CALL) ||
+			    insns[i].src_reg != BPF_PSEUDO_KFUNC_CALL ||
+			    imm < VCASE_KF(0) || imm >= VCASE_KF(VCASE_NR_KF))
+				continue;
+			id = kbpf_btf_find(&vbtf, BTF_KIND_FUNC,
+					   vcase_kfuncs[imm - VCASE_KF(0)]);
+			if (!id)
+				return -1;
+			insns[i].imm = (int32_t)id;
+		}
+		return 0;
+	}
 	if (!strncmp(at, "tp:", 3)) {
 		snprintf(name, sizeof(name), "btf_trace_%s", s);
 		a->expected_attach_type = BPF_TRACE_RAW_TP;
@@ -348,7 +366,7 @@ KBPF_TEST(
 			continue;
 		}
 		if (c->attach && strncmp(c->attach, "tp:", 3) &&
-		    !kernel_loads(c->attach)) {
+		    strcmp(c->attach, "kfunc") && !kernel_loads(c->attach)) {
 			printf("%-28s skipped: this kernel loads no %s program "
 			       "(not even one returning 0)\n",
 			       c->name, c->attach);

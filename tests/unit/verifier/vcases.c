@@ -94,6 +94,26 @@ const struct vcase_btf_field vcase_btf_fields[VCASE_NR_BTF_F] = {
 	MOVR(1, 10), ALU(BPF_ADD, 1, off), MOV(2, 0), MOV(3, n), \
 		CALL(BPF_FUNC_dynptr_data)
 
+const char *const vcase_kfuncs[VCASE_NR_KF] = {
+	"bpf_iter_num_new",
+	"bpf_iter_num_next",
+	"bpf_iter_num_destroy",
+};
+
+/* Open-coded iterators: bpf_iter_num_* at r10 + off. */
+#define KFC(k) I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, VCASE_KF(k))
+#define INEW(off, s, e) \
+	MOVR(1, 10), ALU(BPF_ADD, 1, off), MOV(2, s), MOV(3, e), KFC(0)
+#define INEXT(off) MOVR(1, 10), ALU(BPF_ADD, 1, off), KFC(1)
+#define IDESTROY(off) MOVR(1, 10), ALU(BPF_ADD, 1, off), KFC(2)
+#define CASE_KF(nm, ty, sf, ln, ...)                                   \
+	{                                                              \
+		.name = nm, .attach = "kfunc", .type = ty, .safe = sf, \
+		.same_line = ln, .insns = {                            \
+			__VA_ARGS__                                    \
+		}                                                      \
+	}
+
 #define CASE_AT(nm, at, sf, ln, ...)                              \
 	{                                                         \
 		.name = nm, .attach = at, .type = TR, .safe = sf, \
@@ -783,6 +803,50 @@ const struct vcase vcases[] = {
 	CASE("mim_hash_inner_short_key", SF, 0, 0, 1, LOOKUP(M_HOM),
 	     JI(BPF_JEQ, 0, 0, 5), MOVR(1, 0), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
 	     CALL(BPF_FUNC_map_lookup_elem), RET0),
+	/*
+	 * Open-coded iterators (bpf_for, bpf_repeat; src/verifier/iter.c):
+	 * more in tests/unit/kfunc/test_iter_diff.c, run on both sides.
+	 */
+	CASE_KF("iter_for_sum_value", CLS, 1, 1, LOOKUP(M_ARR), MOVR(6, 0),
+		JI(BPF_JEQ, 6, 0, 23), MOV(7, 0), INEW(-16, 0, 4), INEXT(-16),
+		JI(BPF_JEQ, 0, 0, 8), LDX(BPF_W, 1, 0, 0),
+		JI(BPF_JGT, 1, 3, -6), ALU(BPF_LSH, 1, 2), MOVR(2, 6),
+		ALUR(BPF_ADD, 2, 1), LDX(BPF_W, 3, 2, 0), ALUR(BPF_ADD, 7, 3),
+		JA(-12), IDESTROY(-16), MOVR(0, 7), EXIT, RET0),
+	CASE_KF("iter_for_unchecked_index", CLS, 0, 1, LOOKUP(M_ARR),
+		MOVR(6, 0), JI(BPF_JEQ, 6, 0, 22), MOV(7, 0), INEW(-16, 0, 4),
+		INEXT(-16), JI(BPF_JEQ, 0, 0, 7), LDX(BPF_W, 1, 0, 0),
+		ALU(BPF_LSH, 1, 2), MOVR(2, 6), ALUR(BPF_ADD, 2, 1),
+		LDX(BPF_W, 3, 2, 0), ALUR(BPF_ADD, 7, 3), JA(-11),
+		IDESTROY(-16), MOVR(0, 7), EXIT, RET0),
+	CASE_KF("iter_repeat", CLS, 1, 1, MOV(6, 0), INEW(-8, 0, 10), INEXT(-8),
+		JI(BPF_JEQ, 0, 0, 2), ALU(BPF_ADD, 6, 1), JA(-6), IDESTROY(-8),
+		MOVR(0, 6), EXIT),
+	CASE_KF("iter_nested", CLS, 1, 1, MOV(6, 0), INEW(-8, 0, 4), INEXT(-8),
+		JI(BPF_JEQ, 0, 0, 15), INEW(-16, 0, 5), INEXT(-16),
+		JI(BPF_JEQ, 0, 0, 2), ALU(BPF_ADD, 6, 1), JA(-6), IDESTROY(-16),
+		JA(-19), IDESTROY(-8), MOVR(0, 6), EXIT),
+	CASE_KF("iter_leak", CLS, 0, 1, INEW(-8, 0, 3), RET0),
+	CASE_KF("iter_double_destroy", CLS, 0, 1, INEW(-8, 0, 3), IDESTROY(-8),
+		IDESTROY(-8), RET0),
+	CASE_KF("iter_next_uninit", CLS, 0, 1, ST(BPF_DW, 10, -8, 0), INEXT(-8),
+		RET0),
+	CASE_KF("iter_ptr_after_loop", CLS, 1, 1, MOV(6, 7), INEW(-8, 0, 3),
+		INEXT(-8), JI(BPF_JEQ, 0, 0, 7), MOVR(8, 0), INEXT(-8),
+		JI(BPF_JEQ, 0, 0, 1), JA(-5), LDX(BPF_W, 6, 8, 0), IDESTROY(-8),
+		MOVR(0, 6), EXIT),
+	CASE_KF("iter_ptr_after_destroy", CLS, 0, 1, INEW(-8, 0, 3), INEXT(-8),
+		JI(BPF_JEQ, 0, 0, 6), MOVR(8, 0), IDESTROY(-8),
+		LDX(BPF_W, 0, 8, 0), EXIT, IDESTROY(-8), RET0),
+	CASE_KF("iter_ptr_write", CLS, 0, 1, INEW(-8, 0, 3), INEXT(-8),
+		JI(BPF_JEQ, 0, 0, 1), ST(BPF_W, 0, 0, 5), IDESTROY(-8), RET0),
+	CASE_KF("iter_misaligned", CLS, 0, 1, INEW(-12, 0, 3), IDESTROY(-12),
+		RET0),
+	CASE_KF("iter_subprog_loop", CLS, 1, 1, INEW(-8, 0, 6), MOVR(1, 10),
+		ALU(BPF_ADD, 1, -8), CALLP(6), MOVR(6, 0), IDESTROY(-8),
+		MOVR(0, 6), EXIT, MOVR(6, 1), MOV(7, 0), MOVR(1, 6), KFC(1),
+		JI(BPF_JEQ, 0, 0, 2), ALU(BPF_ADD, 7, 1), JA(-5), MOVR(0, 7),
+		EXIT),
 };
 
 const size_t vcases_nr = sizeof(vcases) / sizeof(vcases[0]);

@@ -23,7 +23,9 @@ struct vcase {
 	/*
 	 * Tracing programs: "tp:<tracepoint>" (tp_btf), "fentry:<function>"
 	 * or "fexit:<function>", their attach_btf_id from this kernel's BTF,
-	 * which kbpf gets as its host BTF; NULL for other types. Offsets
+	 * which kbpf gets as its host BTF; "kfunc": a program of type @type
+	 * whose kfunc calls name vcase_kfuncs[k] with imm VCASE_KF(k),
+	 * resolved by name in this kernel's BTF; NULL otherwise. Offsets
 	 * VCASE_BTF_F(k) in their instructions name field k of
 	 * vcase_btf_fields[], resolved by the loader in the running kernel's
 	 * BTF (so that no case depends on one kernel's layout).
@@ -37,6 +39,11 @@ struct vcase {
 };
 
 extern const struct vcase vcases[];
+
+/* A kfunc call's imm naming vcase_kfuncs[k] ("kfunc" cases). */
+#define VCASE_KF(k) (0x7f000000 + (k))
+#define VCASE_NR_KF 3
+extern const char *const vcase_kfuncs[VCASE_NR_KF];
 
 /* An instruction offset naming field k of vcase_btf_fields[] (+ a rest). */
 #define VCASE_BTF_F(k) (-30000 + 64 * (k))

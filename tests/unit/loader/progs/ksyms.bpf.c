@@ -2,7 +2,7 @@
 /*
  * Kfunc externs (`__ksym`) for the loader's tests: calls resolved against
  * the host BTF (kbpf's loader) or the kernel's (libbpf), a weak kfunc the
- * kernel lacks, guarded by its address.
+ * kernel lacks, guarded by its address; the numbers iterator's loops.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -35,6 +35,36 @@ int rcu_and_task(int *ctx)
 		bpf_task_release(t);
 	}
 	return found + 10;
+}
+
+/*
+ * The numbers iterator, declared as this kernel's BTF has it (libbpf's
+ * older headers lack it): the loops bpf_for() and bpf_repeat() expand to.
+ */
+struct bpf_iter_num {
+	unsigned long long opaque[1];
+} __attribute__((aligned(8)));
+
+extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __ksym;
+extern int *bpf_iter_num_next(struct bpf_iter_num *it) __ksym;
+extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym;
+
+/* ctx: n; the sum of 0..(n & 31)-1, then 100 three times. */
+SEC("syscall")
+int iter_sum(int *ctx)
+{
+	struct bpf_iter_num it;
+	int *v, sum = 0;
+
+	bpf_iter_num_new(&it, 0, *ctx & 31);
+	while ((v = bpf_iter_num_next(&it)))
+		sum += *v;
+	bpf_iter_num_destroy(&it);
+	bpf_iter_num_new(&it, 0, 3);
+	while (bpf_iter_num_next(&it))
+		sum += 100;
+	bpf_iter_num_destroy(&it);
+	return sum;
 }
 
 SEC("syscall")
