@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -160,6 +161,8 @@ static int own_identify(int kind, int fd, uint64_t *a, uint64_t *b)
 {
 	struct statfs sf;
 	struct stat st;
+	socklen_t len = sizeof(int);
+	int domain = 0;
 	long pid;
 	int err;
 
@@ -176,6 +179,13 @@ static int own_identify(int kind, int fd, uint64_t *a, uint64_t *b)
 	case KBPF_OWNER_SOCK:
 		if (!S_ISSOCK(st.st_mode))
 			return -ENOTSOCK;
+		break;
+	case KBPF_OWNER_XSK:
+		if (!S_ISSOCK(st.st_mode))
+			return -ENOTSOCK;
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) ||
+		    domain != AF_XDP)
+			return -EOPNOTSUPP;
 		break;
 	case KBPF_OWNER_CGROUP:
 		if (fstatfs(fd, &sf) ||

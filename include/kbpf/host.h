@@ -55,6 +55,7 @@ struct kbpf_state;
 #define KBPF_OWNER_SOCK 1 /* BPF_MAP_TYPE_SK_STORAGE; fd: a socket */
 #define KBPF_OWNER_INODE 2 /* BPF_MAP_TYPE_INODE_STORAGE; fd: any file */
 #define KBPF_OWNER_CGROUP 3 /* BPF_MAP_TYPE_CGRP_STORAGE; fd: a cgroup dir */
+#define KBPF_OWNER_XSK 4 /* BPF_MAP_TYPE_XSKMAP entries; fd: an AF_XDP socket */
 
 /* Pins (kbpf_host.pin / get_pinned): Linux's PATH_MAX and AT_FDCWD. */
 #define KBPF_PATH_MAX 4096
@@ -444,6 +445,12 @@ struct kbpf_host {
 	 * exited). Syscall path, but BPF_MAP_LOOKUP_ELEM calls it inside a
 	 * read-side section: must not sleep. If NULL, those commands answer
 	 * -EBADF, as Linux does for an fd of the wrong kind.
+	 * KBPF_OWNER_XSK is no storage owner: it names the AF_XDP socket an
+	 * XSKMAP update puts in an entry (src/maps/xskmap.c), which holds
+	 * the reference until the entry goes. Its errnos: -EBADF, -ENOTSOCK,
+	 * -EOPNOTSUPP (a socket of another family). The same socket must
+	 * give the same owner value each time; owner_storage is not asked
+	 * for it.
 	 * owner_put: drop that reference. Syscall path, possibly inside a
 	 * read-side section: must not sleep. Required with owner_fd_get.
 	 * owner_storage: the address of one pointer the host keeps in @owner

@@ -40,6 +40,8 @@
 #include "prog.h"
 #include "ringbuf.h"
 #include "devmap.h"
+#include "cpumap.h"
+#include "xskmap.h"
 #include "stackmap.h"
 #include "state.h"
 #include "perf.h"

@@ -231,6 +231,8 @@ static int map_type_check_btf(const struct kbpf_map *map, const uint8_t *key,
 	case BPF_MAP_TYPE_STACK_TRACE:
 	case BPF_MAP_TYPE_DEVMAP:
 	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_CPUMAP:
+	case BPF_MAP_TYPE_XSKMAP:
 	case BPF_MAP_TYPE_RINGBUF:
 	case BPF_MAP_TYPE_USER_RINGBUF:
 		return -KBPF_ENOTSUPP;
@@ -258,6 +260,8 @@ static bool map_type_has_check_btf(uint32_t type)
 	case BPF_MAP_TYPE_STACK_TRACE:
 	case BPF_MAP_TYPE_DEVMAP:
 	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_CPUMAP:
+	case BPF_MAP_TYPE_XSKMAP:
 	case BPF_MAP_TYPE_RINGBUF:
 	case BPF_MAP_TYPE_USER_RINGBUF:
 		return true;

@@ -30,6 +30,8 @@
 	X(BPF_MAP_TYPE_CGROUP_ARRAY, kbpf_cgroup_array_map_ops)         \
 	X(BPF_MAP_TYPE_DEVMAP, kbpf_dev_map_ops)                        \
 	X(BPF_MAP_TYPE_DEVMAP_HASH, kbpf_dev_map_hash_ops)              \
+	X(BPF_MAP_TYPE_CPUMAP, kbpf_cpu_map_ops)                        \
+	X(BPF_MAP_TYPE_XSKMAP, kbpf_xsk_map_ops)                        \
 	X(BPF_MAP_TYPE_SK_STORAGE, kbpf_sk_storage_map_ops)             \
 	X(BPF_MAP_TYPE_INODE_STORAGE, kbpf_inode_storage_map_ops)       \
 	X(BPF_MAP_TYPE_TASK_STORAGE, kbpf_task_storage_map_ops)         \

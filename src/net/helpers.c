@@ -19,7 +19,9 @@
 #include "net_internal.h"
 #include "kbpf/packet.h"
 #include "kbpf/cgroup.h"
+#include "kbpf/cpumap.h"
 #include "kbpf/devmap.h"
+#include "kbpf/xskmap.h"
 #include "kbpf/perf.h"
 
 /*
@@ -1233,7 +1235,10 @@ uint64_t kbpf_helper_pkt_event_output(struct kbpf_run *run, uint64_t ctx,
 		clen ? &frag : NULL, PERF_RECORD_MISC_KERNEL);
 }
 
-/* Linux's __bpf_xdp_redirect_map() for device maps. */
+/*
+ * Linux's __bpf_xdp_redirect_map() for device, CPU and AF_XDP socket
+ * maps: only device maps take BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS.
+ */
 uint64_t kbpf_helper_redirect_map(struct kbpf_run *run, uint64_t map,
 				  uint64_t key, uint64_t flags, uint64_t r4,
 				  uint64_t r5)
@@ -1241,13 +1246,24 @@ uint64_t kbpf_helper_redirect_map(struct kbpf_run *run, uint64_t map,
 	const uint64_t action_mask = XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX;
 	struct kbpf_map *m = (struct kbpf_map *)PTR(map);
 	struct kbpf_xdp *xdp = XDP(run);
-	const struct bpf_devmap_val *v;
+	bool found;
 
-	if (!kbpf_devmap_is(m) ||
-	    (flags & ~(action_mask | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS)))
+	if (kbpf_devmap_is(m)) {
+		if (flags &
+		    ~(action_mask | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS))
+			return XDP_ABORTED;
+		found = kbpf_devmap_lookup(m, (uint32_t)key) != NULL;
+	} else if (kbpf_cpumap_is(m) || kbpf_xskmap_is(m)) {
+		if (flags & ~action_mask)
+			return XDP_ABORTED;
+		found = kbpf_cpumap_is(m) ?
+				kbpf_cpumap_lookup(m, (uint32_t)key, NULL,
+						   NULL) :
+				kbpf_xskmap_lookup(m, (uint32_t)key, NULL);
+	} else {
 		return XDP_ABORTED;
-	v = kbpf_devmap_lookup(m, (uint32_t)key);
-	if (!v && !(flags & BPF_F_BROADCAST)) {
+	}
+	if (!found && !(flags & BPF_F_BROADCAST)) {
 		if (xdp)
 			xdp->redirect_map = NULL;
 		return flags & action_mask;

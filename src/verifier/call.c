@@ -114,6 +114,18 @@ static bool map_func_ok(uint32_t map_type, uint32_t id)
 		if (id != BPF_FUNC_get_stackid)
 			return false;
 		break;
+	/* XDP redirect targets: redirect_map, and a lookup but for CPUs. */
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_XSKMAP:
+		if (id != BPF_FUNC_redirect_map &&
+		    id != BPF_FUNC_map_lookup_elem)
+			return false;
+		break;
+	case BPF_MAP_TYPE_CPUMAP:
+		if (id != BPF_FUNC_redirect_map)
+			return false;
+		break;
 	/* Local storage: only its own get and delete helpers. */
 	case BPF_MAP_TYPE_TASK_STORAGE:
 		return id == BPF_FUNC_task_storage_get ||
@@ -153,6 +165,11 @@ static bool map_func_ok(uint32_t map_type, uint32_t id)
 		return map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 	case BPF_FUNC_get_stackid:
 		return map_type == BPF_MAP_TYPE_STACK_TRACE;
+	case BPF_FUNC_redirect_map:
+		return map_type == BPF_MAP_TYPE_DEVMAP ||
+		       map_type == BPF_MAP_TYPE_DEVMAP_HASH ||
+		       map_type == BPF_MAP_TYPE_CPUMAP ||
+		       map_type == BPF_MAP_TYPE_XSKMAP;
 	case BPF_FUNC_map_push_elem:
 	case BPF_FUNC_map_pop_elem:
 	case BPF_FUNC_map_peek_elem:
@@ -694,6 +711,12 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		if (err)
 			return err;
 	}
+	/* Linux: record_func_map() before check_map_func_compatibility(). */
+	if (m.map && (m.map->map_flags & BPF_F_RDONLY_PROG) &&
+	    helper_writes_map(id)) {
+		kbpf_vlog_printf(env->log, "write into map forbidden\n");
+		return -KBPF_EACCES;
+	}
 	if (m.map && !map_func_ok(m.map->map_type, id)) {
 		kbpf_vlog_printf(
 			env->log, "cannot pass map_type %u into func %s#%u\n",
@@ -701,11 +724,6 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			kbpf_helper_name(id) ? kbpf_helper_name(id) : "unknown",
 			id);
 		return -KBPF_EINVAL;
-	}
-	if (m.map && (m.map->map_flags & BPF_F_RDONLY_PROG) &&
-	    helper_writes_map(id)) {
-		kbpf_vlog_printf(env->log, "write into map forbidden\n");
-		return -KBPF_EACCES;
 	}
 	if (id == BPF_FUNC_dynptr_from_mem &&
 	    CUR_REGS(env)[1].type != T_MAP_VALUE) {

@@ -874,6 +874,28 @@ static int check_map_value(struct venv *env, uint32_t regno,
 	const struct kbpf_map *map = r->map;
 	int err;
 
+	/*
+	 * An XSKMAP lookup gives Linux's PTR_TO_XDP_SOCK: a read-only
+	 * struct bpf_xdp_sock whose one field is read whole.
+	 */
+	if (map && map->map_type == BPF_MAP_TYPE_XSKMAP && !helper) {
+		if (write) {
+			kbpf_vlog_printf(env->log,
+					 "R%u cannot write into xdp_sock\n",
+					 regno);
+			return -KBPF_EACCES;
+		}
+		int64_t at = off + (int64_t)r->s.var.value;
+
+		if (!kbpf_scalar_is_const(&r->s) || at != 0 ||
+		    size != sizeof(uint32_t)) {
+			kbpf_vlog_printf(
+				env->log,
+				"R%u invalid xdp_sock access off=%d size=%u\n",
+				regno, (int)at, size);
+			return -KBPF_EACCES;
+		}
+	}
 	if (write && value_regno >= 0 && ptr_leak(env, (uint32_t)value_regno)) {
 		kbpf_vlog_printf(env->log, "R%d leaks addr into map\n",
 				 value_regno);

@@ -902,6 +902,16 @@ static long s_map_set_inner(void)
 	return err;
 }
 
+/* One AF_XDP socket for the whole run, or -1 where there is none. */
+static int xsk_fd(void)
+{
+	static int fd = -2;
+
+	if (fd == -2)
+		fd = socket(44 /* AF_XDP */, SOCK_RAW, 0);
+	return fd;
+}
+
 static long s_other_maps(void)
 {
 	uint32_t k = 0, v = 1;
@@ -917,6 +927,14 @@ static long s_other_maps(void)
 	FD(fd, map_create(BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 2, 0, 0));
 	CK(elem(BPF_MAP_UPDATE_ELEM, fd, &k, &v, BPF_ANY));
 	CK(elem(BPF_MAP_DELETE_ELEM, fd, &k, NULL, 0));
+	/* CPU 0 with a queue of 1 */
+	FD(fd, map_create(BPF_MAP_TYPE_CPUMAP, 4, 4, 1, 0, 0));
+	CK(elem(BPF_MAP_UPDATE_ELEM, fd, &k, &v, BPF_ANY));
+	FD(fd, map_create(BPF_MAP_TYPE_XSKMAP, 4, 4, 2, 0, 0));
+	if (xsk_fd() >= 0) {
+		v = (uint32_t)xsk_fd();
+		CK(elem(BPF_MAP_UPDATE_ELEM, fd, &k, &v, BPF_ANY));
+	}
 	return 0;
 }
 

@@ -215,6 +215,7 @@ pub const KBPF_OWNER_TASK: u32 = 0;
 pub const KBPF_OWNER_SOCK: u32 = 1;
 pub const KBPF_OWNER_INODE: u32 = 2;
 pub const KBPF_OWNER_CGROUP: u32 = 3;
+pub const KBPF_OWNER_XSK: u32 = 4;
 pub const KBPF_PATH_MAX: u32 = 4096;
 pub const KBPF_AT_FDCWD: i32 = -100;
 pub const KBPF_CAP_NET_ADMIN: u32 = 12;
@@ -18244,6 +18245,23 @@ extern "C" {
 }
 extern "C" {
     pub fn kbpf_devmap_lookup(map: *mut kbpf_map, key: u32) -> *const bpf_devmap_val;
+}
+extern "C" {
+    pub fn kbpf_cpumap_is(map: *const kbpf_map) -> bool;
+}
+extern "C" {
+    pub fn kbpf_cpumap_lookup(
+        map: *mut kbpf_map,
+        cpu: u32,
+        qsize: *mut u32,
+        prog: *mut *mut kbpf_prog,
+    ) -> bool;
+}
+extern "C" {
+    pub fn kbpf_xskmap_is(map: *const kbpf_map) -> bool;
+}
+extern "C" {
+    pub fn kbpf_xskmap_lookup(map: *mut kbpf_map, key: u32, sock: *mut u64) -> bool;
 }
 extern "C" {
     pub fn kbpf_stackmap_is(map: *const kbpf_map) -> bool;
