@@ -359,11 +359,22 @@ long posix_strncpy_from_user(const struct kbpf_host *h, char *dst,
 	(void)h;
 	if (copy_should_fail() || !usrc)
 		return -KBPF_EFAULT;
-	for (i = 0; i < n; i++) {
-		if (self_copy(&dst[i], &usrc[i], 1, 0))
+	/*
+	 * One copy per run of bytes up to the next 4 KB boundary (a page
+	 * boundary whatever the page size) instead of one per byte: a run
+	 * within a page faults whole or not at all, and no page past the
+	 * one holding the terminating NUL is read, as Linux's.
+	 */
+	for (i = 0; i < n;) {
+		size_t run = 4096 - ((uintptr_t)&usrc[i] & 4095), end;
+
+		if (run > n - i)
+			run = n - i;
+		if (self_copy(&dst[i], &usrc[i], run, 0))
 			return -KBPF_EFAULT;
-		if (!dst[i])
-			return (long)i;
+		for (end = i + run; i < end; i++)
+			if (!dst[i])
+				return (long)i;
 	}
 	return (long)n;
 }

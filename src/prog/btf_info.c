@@ -62,11 +62,31 @@ static int copy_rec(const struct kbpf_host *h, void *dst, uint64_t usrc,
 	return 0;
 }
 
+/*
+ * The common case of @n records of the size kbpf keeps (@urec == @krec,
+ * nothing to check in a tail): one copy of the whole array into @dst
+ * instead of one per record (a user copy is a system call in the POSIX
+ * host: one per line_info record was most of a real program's load
+ * outside the verifier). True if @dst now holds every record. False
+ * otherwise, and then the caller copies record by record (copy_rec()),
+ * so that a fault in the middle of the array is reported where Linux,
+ * which copies one record at a time, reports it: after the checks of
+ * the records before it.
+ */
+static bool copy_all(const struct kbpf_host *h, void *dst, uint64_t usrc,
+		     uint32_t n, uint32_t krec, uint32_t urec)
+{
+	return urec == krec &&
+	       !kbpf_copy_from_user(h, dst, kbpf_u64_to_ptr(usrc),
+				    (size_t)n * krec);
+}
+
 static int func_info_early(struct kbpf_prog *prog, const struct kbpf_host *h,
 			   union bpf_attr *attr, struct kbpf_vlog *log)
 {
 	uint32_t n = attr->func_info_cnt, urec = attr->func_info_rec_size, i;
 	uint32_t prev = 0;
+	bool all;
 	int err;
 
 	if (!n)
@@ -83,12 +103,15 @@ static int func_info_early(struct kbpf_prog *prog, const struct kbpf_host *h,
 	if (!prog->func_info)
 		return -KBPF_ENOMEM;
 	prog->nr_func_info = n;
+	all = copy_all(h, prog->func_info, attr->func_info, n,
+		       sizeof(*prog->func_info), urec);
 	for (i = 0; i < n; i++) {
 		struct bpf_func_info *r = &prog->func_info[i];
 		const uint8_t *t;
 
-		err = copy_rec(h, r, attr->func_info + (uint64_t)i * urec,
-			       sizeof(*r), urec);
+		err = all ? 0 :
+			    copy_rec(h, r, attr->func_info + (uint64_t)i * urec,
+				     sizeof(*r), urec);
 		if (err) {
 			if (err == -KBPF_E2BIG) {
 				kbpf_vlog_printf(
@@ -279,6 +302,7 @@ static int line_info(struct kbpf_prog *prog, const struct kbpf_host *h,
 	uint32_t n = attr->line_info_cnt, urec = attr->line_info_rec_size;
 	uint32_t i, s = 0, prev = 0;
 	const struct kbpf_btf *btf = prog_btf(prog);
+	bool all;
 	int err;
 
 	if (!n)
@@ -292,12 +316,15 @@ static int line_info(struct kbpf_prog *prog, const struct kbpf_host *h,
 	if (!prog->line_info)
 		return -KBPF_ENOMEM;
 	prog->nr_line_info = n;
+	all = copy_all(h, prog->line_info, attr->line_info, n,
+		       sizeof(*prog->line_info), urec);
 	for (i = 0; i < n; i++) {
 		struct bpf_line_info *l = &prog->line_info[i];
 		uint32_t sub;
 
-		err = copy_rec(h, l, attr->line_info + (uint64_t)i * urec,
-			       sizeof(*l), urec);
+		err = all ? 0 :
+			    copy_rec(h, l, attr->line_info + (uint64_t)i * urec,
+				     sizeof(*l), urec);
 		if (err) {
 			if (err == -KBPF_E2BIG) {
 				kbpf_vlog_printf(

@@ -9,8 +9,11 @@
  * program may call it, and with what, is the verifier's
  * (src/verifier/kfunc.c), when a path reaches the call, as in Linux.
  *
- * The host BTF is parsed without an index (no allocation): finding one
- * id walks the type area, once per distinct callee.
+ * The host BTF is the host's shared, indexed view (src/btf/host_btf.c),
+ * parsed once per host: finding an id is an index lookup. (It was parsed
+ * here once per distinct callee, about 5 M instructions each for this
+ * machine's vmlinux BTF: most of the load of a short program calling
+ * kfuncs.)
  */
 #include "prog_internal.h"
 #include "btf/btf.h"
@@ -35,7 +38,8 @@ int kbpf_prog_kfunc_add(struct kbpf_prog *prog, const struct kbpf_host *h,
 {
 	uint32_t id = (uint32_t)insn->imm, i, cap;
 	struct kbpf_kfunc_desc *d;
-	struct kbpf_btf_view b;
+	struct kbpf_host_btf *hb;
+	const struct kbpf_btf_view *b;
 	const uint8_t *t, *proto;
 	const char *name;
 	int err;
@@ -98,40 +102,49 @@ int kbpf_prog_kfunc_add(struct kbpf_prog *prog, const struct kbpf_host *h,
 			return -KBPF_ENOMEM;
 		prog->kfuncs_cap = cap;
 	}
-	err = kbpf_btf_parse(&b, NULL, h->btf, h->btf_size, KBPF_BTF_F_NATIVE,
-			     NULL);
+	err = kbpf_host_btf_get(h, &hb);
+	if (err == -KBPF_ENOMEM)
+		return err;
 	if (err) {
 		kbpf_vlog_printf(
 			log,
 			"calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF\n");
 		return -KBPF_ENOTSUPP;
 	}
-	t = id ? kbpf_btf_type(&b, id) : NULL;
-	if (!t || kbpf_btf_kind(&b, t) != BTF_KIND_FUNC) {
+	b = &hb->view;
+	err = -KBPF_EINVAL;
+	t = id ? kbpf_btf_type(b, id) : NULL;
+	if (!t || kbpf_btf_kind(b, t) != BTF_KIND_FUNC) {
 		kbpf_vlog_printf(log, "kernel btf_id %u is not a function\n",
 				 id);
-		return -KBPF_EINVAL;
+		goto out;
 	}
-	name = kbpf_btf_name(&b, t);
+	name = kbpf_btf_name(b, t);
 	if (!name)
 		name = "";
-	proto = kbpf_btf_type(&b, kbpf_btf_st(&b, t));
-	if (!proto || kbpf_btf_kind(&b, proto) != BTF_KIND_FUNC_PROTO) {
+	proto = kbpf_btf_type(b, kbpf_btf_st(b, t));
+	if (!proto || kbpf_btf_kind(b, proto) != BTF_KIND_FUNC_PROTO) {
 		kbpf_vlog_printf(
 			log,
 			"kernel function %s does not have a valid func_proto\n",
 			name);
-		return -KBPF_EINVAL;
+		goto out;
 	}
 	d = &prog->kfuncs[prog->nr_kfuncs++];
 	d->btf_id = id;
-	d->proto_id = kbpf_btf_st(&b, t);
-	/* The host BTF outlives every program: its names can be kept. */
+	d->proto_id = kbpf_btf_st(b, t);
+	/*
+	 * The host BTF outlives every program: its names can be kept (the
+	 * view reads them in kbpf_host.btf's bytes, not in a copy).
+	 */
 	d->h.name = name;
 	d->kf = kbpf_kfunc_find(h, name);
 	d->h.fn = d->kf ? d->kf->fn : NULL;
 	d->h.ret = KBPF_RET_INTEGER;
-	return 0;
+	err = 0;
+out:
+	kbpf_host_btf_put(h, hb);
+	return err;
 }
 
 void kbpf_prog_kfunc_free(struct kbpf_prog *prog)

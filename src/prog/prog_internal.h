@@ -26,9 +26,11 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 /*
  * Kfunc calls (kfunc.c): Linux's add_kfunc_call() for the call @insn (a
  * BPF_PSEUDO_KFUNC_CALL) of @prog: GPL, offset and host BTF checks, then
- * the callee's descriptor in @prog->kfuncs (once per distinct id). 0 or
- * -errno with Linux's log line (-EINVAL, -EPROTO, -ENOTSUPP, -E2BIG,
- * -ENOMEM). _free releases @prog->kfuncs.
+ * the callee's descriptor in @prog->kfuncs (once per distinct id), read
+ * from the host's shared parsed BTF (kbpf_host_btf_get()). 0 or -errno
+ * with Linux's log line (-EINVAL, -EPROTO, -ENOTSUPP, -E2BIG; -ENOMEM, no
+ * line, if @prog->kfuncs or the host BTF's first parse cannot allocate).
+ * _free releases @prog->kfuncs.
  */
 int kbpf_prog_kfunc_add(struct kbpf_prog *prog, const struct kbpf_host *h,
 			const union bpf_attr *attr, const struct bpf_insn *insn,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "diff.h"
@@ -1682,5 +1683,124 @@ KBPF_TEST(
 	free(b);
 	printf("%zu program cases, %d mismatches\n", sizeof(pc) / sizeof(pc[0]),
 	       nbad);
+	T_EQ(nbad, 0);
+}
+
+/*
+ * func_info or line_info arrays whose last record lies on a page the
+ * loader cannot read: Linux copies and checks one record at a time, so
+ * an invalid record before the fault gives its -EINVAL and log line, and
+ * only a valid prefix gives -EFAULT. kbpf copies the whole array at once
+ * and falls back to record-by-record copies when that faults, which must
+ * keep that order.
+ */
+KBPF_TEST(
+	btf_prog_info_fault_vs_kernel,
+	"func_info and line_info whose third record is unmapped: an invalid second record gives Linux's -EINVAL and log, a valid prefix -EFAULT, on both")
+{
+	static const struct {
+		const char *what;
+		bool line; /* line_info, else func_info */
+		uint32_t rec1[4]; /* the second record's first fields */
+		long want; /* the kernel's answer, for the reader */
+	} fc[] = {
+		{ "func_info valid prefix", false, { 2, 4 }, -EFAULT },
+		{ "func_info bad type before fault", false, { 2, 2 }, -EINVAL },
+		{ "line_info valid prefix", true, { 2, 14, 21, 0 }, -EFAULT },
+		{ "line_info bad offset before fault",
+		  true,
+		  { 0, 14, 21, 0 },
+		  -EINVAL },
+	};
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_JMP | BPF_CALL,
+		  .src_reg = BPF_PSEUDO_CALL,
+		  .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	static const struct bpf_func_info fi_ok[2] = { { 0, 3 }, { 2, 4 } };
+	static char logk[4096], logm[4096];
+	long page = sysconf(_SC_PAGESIZE), bfd[2], r[2];
+	struct blob *b;
+	uint8_t *mem;
+	int nbad = 0;
+
+	NEED_KERNEL();
+	mem = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T_ASSERT(mem != MAP_FAILED);
+	T_EQ(mprotect(mem + page, (size_t)page, PROT_NONE), 0);
+	b = new_blob();
+	T_ASSERT(b);
+	prog_blob(b);
+	for (int s = 0; s < 2; s++) {
+		bfd[s] = load_fd(s, b);
+		T_ASSERT(bfd[s] >= 0);
+	}
+	for (size_t i = 0; i < sizeof(fc) / sizeof(fc[0]); i++) {
+		uint32_t rec = fc[i].line ? 16 : 8;
+		/* Records 0 and 1 end where the unreadable page starts. */
+		uint8_t *arr = mem + page - 2 * rec;
+
+		if (fc[i].line) {
+			const struct bpf_line_info l0 = { 0, 14, 21, 0 };
+			const struct bpf_line_info l1 = { fc[i].rec1[0],
+							  fc[i].rec1[1],
+							  fc[i].rec1[2],
+							  fc[i].rec1[3] };
+
+			memcpy(arr, &l0, rec);
+			memcpy(arr + rec, &l1, rec);
+		} else {
+			const struct bpf_func_info f1 = { fc[i].rec1[0],
+							  fc[i].rec1[1] };
+
+			memcpy(arr, &fi_ok[0], rec);
+			memcpy(arr + rec, &f1, rec);
+		}
+		for (int s = 0; s < 2; s++) {
+			char *log = s ? logm : logk;
+			union bpf_attr a;
+
+			memset(&a, 0, sizeof(a));
+			a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+			a.insns = (uint64_t)(uintptr_t)insns;
+			a.insn_cnt = 4;
+			a.license = (uint64_t)(uintptr_t) "GPL";
+			a.log_level = 1;
+			a.log_buf = (uint64_t)(uintptr_t)log;
+			a.log_size = sizeof(logk);
+			a.prog_btf_fd = (uint32_t)bfd[s];
+			a.func_info_rec_size = 8;
+			a.line_info_rec_size = 16;
+			if (fc[i].line) {
+				a.func_info_cnt = 2;
+				a.func_info = (uint64_t)(uintptr_t)fi_ok;
+				a.line_info_cnt = 3;
+				a.line_info = (uint64_t)(uintptr_t)arr;
+			} else {
+				a.func_info_cnt = 3;
+				a.func_info = (uint64_t)(uintptr_t)arr;
+			}
+			memset(log, 0, sizeof(logk));
+			r[s] = side_bpf(s ? SIDE_KBPF : SIDE_KERNEL,
+					BPF_PROG_LOAD, &a);
+			strip_log(log);
+		}
+		if (r[0] != fc[i].want || r[1] != r[0] || strcmp(logk, logm)) {
+			nbad++;
+			printf("MISMATCH %s: kernel %ld (expected %ld), kbpf %ld\n--- kernel log:\n%s\n--- kbpf log:\n%s\n",
+			       fc[i].what, r[0], fc[i].want, r[1], logk, logm);
+		}
+		for (int s = 0; s < 2; s++)
+			if (r[s] >= 0)
+				side_close(s ? SIDE_KBPF : SIDE_KERNEL, r[s]);
+	}
+	for (int s = 0; s < 2; s++)
+		side_close(s ? SIDE_KBPF : SIDE_KERNEL, bfd[s]);
+	free(b);
+	munmap(mem, (size_t)page * 2);
 	T_EQ(nbad, 0);
 }

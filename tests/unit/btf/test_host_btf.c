@@ -27,7 +27,8 @@
 /*
  * [1] int, [2] struct kobj { int a; int b; }, [3] struct kobj *,
  * [4] void (void *__data, struct kobj *o), [5] void *, [6] pointer to
- * [4], [7] typedef btf_trace_kbpf_probe.
+ * [4], [7] typedef btf_trace_kbpf_probe, [8] func kbpf_kf_probe of [4]
+ * (a kfunc id for the program loader's kfunc check).
  */
 /* clang-format off */
 static const uint32_t types[] = {
@@ -38,9 +39,11 @@ static const uint32_t types[] = {
 	0, BTF_KIND_PTR << 24, 0,
 	0, BTF_KIND_PTR << 24, 4,
 	23, BTF_KIND_TYPEDEF << 24, 6,
+	44, BTF_KIND_FUNC << 24 | 1, 4,
 };
 /* clang-format on */
-static const char strs[] = "\0int\0kobj\0a\0b\0__data\0o\0btf_trace_kbpf_probe";
+static const char strs[] =
+	"\0int\0kobj\0a\0b\0__data\0o\0btf_trace_kbpf_probe\0kbpf_kf_probe";
 #define NAME_OFF 23 /* "btf_trace_kbpf_probe" in strs */
 static uint8_t blob[24 + sizeof(types) + sizeof(strs)];
 
@@ -284,6 +287,83 @@ KBPF_TEST(
 	T_ASSERT(failed >= 2);
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	kbpf_posix_set_btf(NULL, 0);
+}
+
+/*
+ * A socket filter calling the kfunc of id @id, loaded with the verifier
+ * off: the program loader's kfunc check (src/prog/kfunc.c) reads the host
+ * BTF, then the structural check refuses the call (only the verifier may
+ * check a kfunc's arguments). The fd or -errno.
+ */
+static long load_kfunc(int32_t id, char *log, uint32_t log_size)
+{
+	const struct bpf_insn kprog[] = {
+		I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, id),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = KBPF_ARRAY_SIZE(kprog);
+	a.insns = (uint64_t)(uintptr_t)kprog;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	log[0] = 0;
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = log_size;
+	a.log_level = 1;
+	return side_bpf(SIDE_KBPF, BPF_PROG_LOAD, &a);
+}
+
+KBPF_TEST(
+	host_btf_kfunc_check_shares_view,
+	"the program loader's kfunc check uses the host's shared BTF view: the first kfunc load parses and publishes it, later ones parse nothing and leave only the state's reference; an id that is not a FUNC is refused with Linux's line; -ENOMEM during the first parse fails that load only")
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	char log[4096];
+	uint32_t p0;
+	long fd;
+	int n, failed = 0;
+
+	set_host_btf();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	p0 = parses();
+	T_ASSERT(h->state->host_btf == NULL);
+	for (int i = 0; i < 5; i++) {
+		fd = load_kfunc(8, log, sizeof(log));
+		T_EQ(fd, -KBPF_EINVAL);
+		T_ASSERT(strstr(log, "needs kbpf's verifier"));
+	}
+	/* Parsed once (it was parsed privately per callee before). */
+	T_EQ(parses() - p0, 1);
+	T_ASSERT(h->state->host_btf != NULL);
+	T_EQ(h->state->host_btf->refs, 1);
+	fd = load_kfunc(2, log, sizeof(log));
+	T_EQ(fd, -KBPF_EINVAL);
+	T_ASSERT(strstr(log, "kernel btf_id 2 is not a function"));
+	fd = load_kfunc(99, log, sizeof(log));
+	T_EQ(fd, -KBPF_EINVAL);
+	T_ASSERT(strstr(log, "kernel btf_id 99 is not a function"));
+	T_EQ(parses() - p0, 1);
+	T_EQ(h->state->host_btf->refs, 1);
+	for (n = 0; n < 100; n++) {
+		kbpf_host_btf_release(h);
+		kbpf_posix_fail_alloc_after(n);
+		fd = load_kfunc(8, log, sizeof(log));
+		kbpf_posix_fail_alloc_after(-1);
+		if (fd != -KBPF_ENOMEM)
+			break;
+		failed++;
+	}
+	T_EQ(fd, -KBPF_EINVAL);
+	T_ASSERT(failed >= 2); /* at least the view and its index */
+	T_ASSERT(h->state->host_btf != NULL);
+	T_EQ(h->state->host_btf->refs, 1);
+	kbpf_posix_set_btf(NULL, 0);
+	fd = load_kfunc(8, log, sizeof(log));
+	T_EQ(fd, -KBPF_ENOTSUPP);
+	T_ASSERT(strstr(log, "without CONFIG_DEBUG_INFO_BTF"));
 }
 
 #define THREADS 4

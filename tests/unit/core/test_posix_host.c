@@ -158,6 +158,36 @@ KBPF_TEST(
 	munmap(unmapped, 4096);
 }
 
+KBPF_TEST(
+	strncpy_from_user_page_edge,
+	"strncpy_from_user copies by runs up to page boundaries: a string whose NUL is the last byte before an unreadable page gives its length, one without a NUL there -EFAULT, one crossing a readable boundary its length; bytes are never read past the NUL's page")
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	long page = sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, (size_t)page * 3, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *edge, out[8192];
+
+	T_ASSERT(m != MAP_FAILED);
+	T_EQ(mprotect(m + 2 * page, (size_t)page, PROT_NONE), 0);
+	edge = m + 2 * page; /* the first unreadable byte */
+	memcpy(edge - 4, "GPL", 4);
+	T_EQ(kbpf_strncpy_from_user(h, out, edge - 4, 128), 3);
+	T_EQ(strcmp(out, "GPL"), 0);
+	/* no NUL before the unreadable page: n if n stops there */
+	memcpy(edge - 4, "GPLX", 4);
+	T_EQ(kbpf_strncpy_from_user(h, out, edge - 4, 4), 4);
+	T_EQ(kbpf_strncpy_from_user(h, out, edge - 4, 128), -KBPF_EFAULT);
+	/* a string crossing from one readable page into the next */
+	memset(m, 'a', (size_t)page * 2);
+	m[page + 10] = 0;
+	T_EQ(kbpf_strncpy_from_user(h, out, m + page - 20, 128), 30);
+	T_EQ(kbpf_strncpy_from_user(h, out, m + 5, sizeof(out)),
+	     (long)page + 5);
+	T_EQ(out[page + 5], 0);
+	munmap(m, (size_t)page * 3);
+}
+
 KBPF_TEST(alloc_fault_and_accounting,
 	  "the Nth allocation fails once; live counts return to zero")
 {
