@@ -555,6 +555,16 @@ const struct vcase vcases[] = {
 	CASE("timer_under_lock", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
 	     JI(BPF_JEQ, 6, 0, 9), LOCK(4), MOVR(1, 6), ALU(BPF_ADD, 1, 4),
 	     CALL(BPF_FUNC_timer_cancel), UNLOCK(4), RET0),
+	/*
+	 * Without CAP_PERFMON, value + 8 onto the bpf_timer is refused at
+	 * the add (the sanitizer's bounds check includes the fields); + 4
+	 * onto the int before it is fine.
+	 */
+	CASE("timer_init_unpriv", SF, 1, 0, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 6), TIMER_INIT(M_TIMER, 8), RET0),
+	CASE("timer_arith_before_unpriv", SF, 1, 1, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 4), MOVR(1, 6), ALU(BPF_ADD, 1, 4),
+	     LDX(BPF_W, 0, 1, 0), EXIT, RET0),
 	/* ---------------- dynptrs (stack slots and references) ---------------- */
 	CASE("dynptr_rb_submit", SF, 0, 1, 1, RESV_DYN(-16), SUBMIT_DYN(-16),
 	     RET0),
