@@ -507,11 +507,14 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 	    !kbpf_scalar_is_const(&res.s)) {
 		char t[48];
 
+		/* Linux prints off + var_off.value, cut to an int */
 		kbpf_tnum_str(res.s.var, t, sizeof(t));
 		kbpf_vlog_printf(
 			env->log,
 			"R%u variable stack access prohibited for !root, var_off=%s off=%d\n",
-			insn->dst_reg, t, res.off);
+			insn->dst_reg, t,
+			(int)(uint32_t)((uint64_t)(int64_t)res.off +
+					res.s.var.value));
 		return -KBPF_EACCES;
 	}
 	if (!env->allow_ptr_leaks) {

@@ -556,6 +556,14 @@ const struct vcase vcases[] = {
 	     JI(BPF_JEQ, 6, 0, 9), LOCK(4), MOVR(1, 6), ALU(BPF_ADD, 1, 4),
 	     CALL(BPF_FUNC_timer_cancel), UNLOCK(4), RET0),
 	/*
+	 * Without CAP_PERFMON, fp + a scalar of var_off (0x1; 0x6): Linux's
+	 * line gives off + var_off.value, -23, not the fixed part -24.
+	 */
+	CASE("stack_var_add_unpriv_off", SF, 1, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), ALU(BPF_AND, 0, 6),
+	     ALU(BPF_OR, 0, 1), MOVR(2, 10), ALU(BPF_ADD, 2, -24),
+	     ALUR(BPF_ADD, 2, 0), LDX(BPF_B, 0, 2, 0), EXIT),
+	/*
 	 * Without CAP_PERFMON, value + 8 onto the bpf_timer is refused at
 	 * the add (the sanitizer's bounds check includes the fields); + 4
 	 * onto the int before it is fine.
