@@ -422,7 +422,10 @@ static void deduce32(struct kbpf_scalar *s)
 	}
 }
 
-/* 64-bit signed <-> unsigned, when the range stays in one half. */
+/*
+ * 64-bit signed <-> unsigned, when the range stays in one half, or when a
+ * signed range across the sign boundary meets the unsigned one at one end.
+ */
 static void deduce64(struct kbpf_scalar *s)
 {
 	if ((int64_t)s->umin <= (int64_t)s->umax) {
@@ -432,6 +435,19 @@ static void deduce64(struct kbpf_scalar *s)
 	if ((uint64_t)s->smin <= (uint64_t)s->smax) {
 		s->umin = umax64(s->umin, (uint64_t)s->smin);
 		s->umax = umin64(s->umax, (uint64_t)s->smax);
+	} else if (s->umax < (uint64_t)s->smin) {
+		/*
+		 * The s64 range crosses the sign boundary (Linux 6.17+): a
+		 * u64 range that meets only its non-negative part [0, smax]
+		 * is within it, and the signed bounds become the unsigned
+		 * ones (smin is replaced, not intersected, as in Linux).
+		 */
+		s->smin = (int64_t)s->umin;
+		s->umax = umin64(s->umax, (uint64_t)s->smax);
+	} else if ((uint64_t)s->smax < s->umin) {
+		/* ... or only its negative part [smin, -1] */
+		s->smax = (int64_t)s->umax;
+		s->umin = umax64(s->umin, (uint64_t)s->smin);
 	}
 }
 

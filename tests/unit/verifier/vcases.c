@@ -564,6 +564,22 @@ const struct vcase vcases[] = {
 	     ALU(BPF_OR, 0, 1), MOVR(2, 10), ALU(BPF_ADD, 2, -24),
 	     ALUR(BPF_ADD, 2, 0), LDX(BPF_B, 0, 2, 0), EXIT),
 	/*
+	 * s64 [S64_MIN, 7] and u64 [16, U64_MAX] meet only in the negative
+	 * half: Linux (6.17+) narrows both to [2^63, U64_MAX], so "> 16" is
+	 * always true and the load through a scalar below it is dead. In
+	 * the second, [S64_MIN, 7] and u64 [0, 16] make [0, 7], but Linux's
+	 * next step replaces the 64-bit bounds with the 32-bit ones, [0, 16]:
+	 * "<= 7" is not known and the load is refused.
+	 */
+	CASE("bounds_cross_sign_neg", SF, 0, 1, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), JI(BPF_JSGT, 0, 7, 4),
+	     JI(BPF_JLT, 0, 16, 3), JI(BPF_JGT, 0, 16, 2), LDX(BPF_DW, 0, 0, 0),
+	     EXIT, RET0),
+	CASE("bounds_cross_sign_pos", SF, 0, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), JI(BPF_JSGT, 0, 7, 4),
+	     JI(BPF_JGT, 0, 16, 3), JI(BPF_JLE, 0, 7, 2), LDX(BPF_DW, 0, 0, 0),
+	     EXIT, RET0),
+	/*
 	 * Without CAP_PERFMON, value + 8 onto the bpf_timer is refused at
 	 * the add (the sanitizer's bounds check includes the fields); + 4
 	 * onto the int before it is fine.
