@@ -25,6 +25,8 @@
  * any fault when a program kbpf accepted runs in checked mode on fuzzed
  * packets, contexts and map contents (soundness). KBPF_VGEN=N sets the
  * count (default 1000, a few seconds), KBPF_TEST_SEED the seed,
+ * KBPF_VGEN_FROM=k loads only programs k..N-1 of the stream (a shard of a
+ * long run: its checked runs get other fuzzed inputs than in one run),
  * KBPF_VDEBUG=1 prints every disagreement,
  * KBPF_VDUMP=i loads only program i and prints both logs, KBPF_VALL=1
  * prints every program.
@@ -393,6 +395,9 @@ static int gen_diff(int total, int *unsound_out, int *faults_out)
 	long proc[2] = { 0, 0 };
 	int limit = getenv("KBPF_VDEBUG") ? 100000 : 8;
 	int nmaps = gen_objs ? NR_OBJ_MAPS : NR_MAPS;
+	/* programs before this one are generated, not loaded (a shard) */
+	int from = getenv("KBPF_VGEN_FROM") ? atoi(getenv("KBPF_VGEN_FROM")) :
+					      0;
 	struct gen *g = malloc(sizeof(*g));
 
 	if (!g)
@@ -421,6 +426,8 @@ static int gen_diff(int total, int *unsound_out, int *faults_out)
 
 		gen_prog(&st, g, type, unsafe);
 		up = type == SF && !g->has_cb && !rn(&st, 4);
+		if (i < from)
+			continue; /* another shard's (KBPF_VGEN_FROM) */
 		mutated += unsafe;
 		with_obj += g->has_obj;
 		if (getenv("KBPF_VDUMP") && atoi(getenv("KBPF_VDUMP")) != i)
@@ -498,10 +505,10 @@ static int gen_diff(int total, int *unsound_out, int *faults_out)
 	       "refuses %d, refuses what it accepts %d; same error line %d of "
 	       "%d refusals (%.2f%%); soundness: %d accepted, %d checked runs, "
 	       "%d faults (%d other errors)\n",
-	       total, mutated, k_accepted, agree, 100.0 * agree / total,
-	       unsound, strict, same, refused,
-	       refused ? 100.0 * same / refused : 0.0, accepted, runs, faults,
-	       other_err);
+	       total - from, mutated, k_accepted, agree,
+	       total > from ? 100.0 * agree / (total - from) : 0.0, unsound,
+	       strict, same, refused, refused ? 100.0 * same / refused : 0.0,
+	       accepted, runs, faults, other_err);
 	for (int s = 0; s < 2; s++)
 		for (int m = 0; m < nmaps; m++)
 			side_close(s, maps[s][m]);
