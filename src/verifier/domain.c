@@ -1193,13 +1193,26 @@ bool kbpf_scalar_refine(struct kbpf_scalar *a, struct kbpf_scalar *b,
 
 	if (!taken) {
 		if (op == BPF_JSET) {
-			/* Not taken: no bit of a constant @b is set in @a. */
-			if (kbpf_tnum_is_const(vb.var))
+			/*
+			 * Not taken: no bit of a constant @b is set in @a.
+			 * Linux 6.17+ (regs_refine_cond_op()) first forgets
+			 * every range of the register it narrows, 64 and 32
+			 * bits, so that a dead branch breaks no invariant: its
+			 * bounds then come from the narrowed tnum alone.
+			 */
+			if (kbpf_tnum_is_const(vb.var)) {
+				bounds64_unknown(a);
+				bounds32_unknown(a);
+				va = view_of(a, jmp32);
 				va.var = kbpf_tnum_and(
 					va.var, kbpf_tnum_const(~vb.var.value));
-			else if (kbpf_tnum_is_const(va.var))
+			} else if (kbpf_tnum_is_const(va.var)) {
+				bounds64_unknown(b);
+				bounds32_unknown(b);
+				vb = view_of(b, jmp32);
 				vb.var = kbpf_tnum_and(
 					vb.var, kbpf_tnum_const(~va.var.value));
+			}
 			goto store;
 		}
 		op = op_negate(op);

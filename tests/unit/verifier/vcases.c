@@ -580,6 +580,16 @@ const struct vcase vcases[] = {
 	     JI(BPF_JGT, 0, 16, 3), JI(BPF_JLE, 0, 7, 2), LDX(BPF_DW, 0, 0, 0),
 	     EXIT, RET0),
 	/*
+	 * r6 >= 16, then !(r6 & 0x1a): Linux 6.17+ forgets r6's ranges
+	 * before narrowing its tnum, so r6 <= 16 then gives [0, 5] (bits 1,
+	 * 3 and 4 clear), not 16, and value + r6 is in the 16-byte value.
+	 */
+	CASE("jset_false_forgets_ranges", SF, 0, 1, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), MOVR(6, 0), JI(BPF_JLT, 6, 16, 13),
+	     I(BPF_JMP | BPF_JSET | BPF_K, 6, 0, 12, 0x1a),
+	     JI(BPF_JGT, 6, 16, 11), LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 3),
+	     ALUR(BPF_ADD, 0, 6), LDX(BPF_B, 0, 0, 0), EXIT, RET0),
+	/*
 	 * Without CAP_PERFMON, value + 8 onto the bpf_timer is refused at
 	 * the add (the sanitizer's bounds check includes the fields); + 4
 	 * onto the int before it is fine.
