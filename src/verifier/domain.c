@@ -422,7 +422,10 @@ static void deduce32(struct kbpf_scalar *s)
 	}
 }
 
-/* 64-bit signed <-> unsigned, when the range stays in one half. */
+/*
+ * 64-bit signed <-> unsigned, when the range stays in one half, or when a
+ * signed range across the sign boundary meets the unsigned one at one end.
+ */
 static void deduce64(struct kbpf_scalar *s)
 {
 	if ((int64_t)s->umin <= (int64_t)s->umax) {
@@ -432,6 +435,19 @@ static void deduce64(struct kbpf_scalar *s)
 	if ((uint64_t)s->smin <= (uint64_t)s->smax) {
 		s->umin = umax64(s->umin, (uint64_t)s->smin);
 		s->umax = umin64(s->umax, (uint64_t)s->smax);
+	} else if (s->umax < (uint64_t)s->smin) {
+		/*
+		 * The s64 range crosses the sign boundary (Linux 6.17+): a
+		 * u64 range that meets only its non-negative part [0, smax]
+		 * is within it, and the signed bounds become the unsigned
+		 * ones (smin is replaced, not intersected, as in Linux).
+		 */
+		s->smin = (int64_t)s->umin;
+		s->umax = umin64(s->umax, (uint64_t)s->smax);
+	} else if ((uint64_t)s->smax < s->umin) {
+		/* ... or only its negative part [smin, -1] */
+		s->smax = (int64_t)s->umax;
+		s->umin = umax64(s->umin, (uint64_t)s->smin);
 	}
 }
 
@@ -1177,13 +1193,26 @@ bool kbpf_scalar_refine(struct kbpf_scalar *a, struct kbpf_scalar *b,
 
 	if (!taken) {
 		if (op == BPF_JSET) {
-			/* Not taken: no bit of a constant @b is set in @a. */
-			if (kbpf_tnum_is_const(vb.var))
+			/*
+			 * Not taken: no bit of a constant @b is set in @a.
+			 * Linux 6.17+ (regs_refine_cond_op()) first forgets
+			 * every range of the register it narrows, 64 and 32
+			 * bits, so that a dead branch breaks no invariant: its
+			 * bounds then come from the narrowed tnum alone.
+			 */
+			if (kbpf_tnum_is_const(vb.var)) {
+				bounds64_unknown(a);
+				bounds32_unknown(a);
+				va = view_of(a, jmp32);
 				va.var = kbpf_tnum_and(
 					va.var, kbpf_tnum_const(~vb.var.value));
-			else if (kbpf_tnum_is_const(va.var))
+			} else if (kbpf_tnum_is_const(va.var)) {
+				bounds64_unknown(b);
+				bounds32_unknown(b);
+				vb = view_of(b, jmp32);
 				vb.var = kbpf_tnum_and(
 					vb.var, kbpf_tnum_const(~va.var.value));
+			}
 			goto store;
 		}
 		op = op_negate(op);

@@ -350,6 +350,15 @@ static int spec_commit(struct venv *env, const struct bpf_insn *insn,
 			   d < 0 ? (uint32_t) - (int64_t)d : (uint32_t)d);
 }
 
+static int map_field_access(struct venv *env, const struct vreg *r, int off,
+			    uint32_t size, const struct kbpf_map *map);
+
+/*
+ * Linux's sanitize_check_bounds(): without CAP_PERFMON the result must be
+ * a pointer a 1-byte access could use; for a map value that includes its
+ * special fields (check_map_access()): value + 8 onto a bpf_timer is
+ * refused there, with the field's line first.
+ */
 static int spec_check_bounds(struct venv *env, const struct bpf_insn *insn,
 			     const struct vreg *r)
 {
@@ -368,7 +377,9 @@ static int spec_check_bounds(struct venv *env, const struct bpf_insn *insn,
 		int64_t hi = (int64_t)r->off + (int64_t)r->s.umax;
 
 		if (r->s.smin < 0 || lo < 0 || hi + 1 > r->map->value_size ||
-		    r->s.umax >= (uint64_t)V_MAX_VAR_OFF) {
+		    r->s.umax >= (uint64_t)V_MAX_VAR_OFF ||
+		    (kbpf_map_has_fields(r->map) &&
+		     map_field_access(env, r, r->off, 1, r->map))) {
 			kbpf_vlog_printf(
 				env->log,
 				"R%u pointer arithmetic of map value goes out of range, prohibited for !root\n",
@@ -496,11 +507,14 @@ static int ptr_alu(struct venv *env, const struct bpf_insn *insn,
 	    !kbpf_scalar_is_const(&res.s)) {
 		char t[48];
 
+		/* Linux prints off + var_off.value, cut to an int */
 		kbpf_tnum_str(res.s.var, t, sizeof(t));
 		kbpf_vlog_printf(
 			env->log,
 			"R%u variable stack access prohibited for !root, var_off=%s off=%d\n",
-			insn->dst_reg, t, res.off);
+			insn->dst_reg, t,
+			(int)(uint32_t)((uint64_t)(int64_t)res.off +
+					res.s.var.value));
 		return -KBPF_EACCES;
 	}
 	if (!env->allow_ptr_leaks) {

@@ -25,9 +25,17 @@
  * any fault when a program kbpf accepted runs in checked mode on fuzzed
  * packets, contexts and map contents (soundness). KBPF_VGEN=N sets the
  * count (default 1000, a few seconds), KBPF_TEST_SEED the seed,
+ * KBPF_VGEN_FROM=k loads only programs k..N-1 of the stream (a shard of a
+ * long run: its checked runs get other fuzzed inputs than in one run),
  * KBPF_VDEBUG=1 prints every disagreement,
  * KBPF_VDUMP=i loads only program i and prints both logs, KBPF_VALL=1
  * prints every program.
+ *
+ * verifier_generated_objs (KBPF_VGEN_OBJ programs, default 1000) adds
+ * the blocks of gen_objs: bpf_spin_lock regions and bpf_timer calls on
+ * map values with BTF (vcase_lock_btf()), and kfunc calls (an RCU read
+ * section everywhere, bpf_task_from_pid/acquire/release in XDP), found by
+ * name in /sys/kernel/btf/vmlinux, which kbpf gets as its host BTF.
  *
  * Programs with callbacks carry BTF func_info on the kernel side (Linux
  * wants it); kbpf's bpf(2) takes no func_info, so they load on kbpf as its
@@ -46,19 +54,98 @@
 #include "kbpf/disasm.h"
 #include "kbpf/uapi/btf.h"
 #include "kbpf/host.h"
+#include "btf/btf.h"
 #include "kbpf/interp.h"
 #include "core/prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 #include "vlog_cmp.h"
 
+#include "vcases.h"
 #include "vgen.h"
 
-static long maps[2][NR_MAPS];
+static long maps[2][NR_OBJ_MAPS];
 static char logs[2][65536];
 static uint32_t load_level = 1; /* log_level of load() */
 
 /* ---- loading ---- */
+
+/*
+ * The lock and timer maps of gen_objs (vcase_map_attr() 5 and 9, with
+ * vcase_lock_btf()) on @side as maps[side][M_LOCK] and [M_TIMER].
+ */
+static int create_obj_maps(int side)
+{
+	static const int vmap[] = { 5, 9 };
+	union bpf_attr a;
+	uint32_t size;
+	long btf;
+
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)vcase_lock_btf(&size);
+	a.btf_size = size;
+	btf = side_bpf(side, BPF_BTF_LOAD, &a);
+	if (btf < 0)
+		return (int)btf;
+	for (int i = 0; i < 2; i++) {
+		vcase_map_attr(vmap[i], &a, (uint32_t)btf);
+		maps[side][NR_MAPS + i] = side_bpf(side, BPF_MAP_CREATE, &a);
+		if (maps[side][NR_MAPS + i] < 0) {
+			long err = maps[side][NR_MAPS + i];
+
+			if (i)
+				side_close(side, maps[side][NR_MAPS]);
+			side_close(side, btf);
+			return (int)err;
+		}
+	}
+	side_close(side, btf);
+	return 0;
+}
+
+/* This kernel's BTF: the kfuncs' ids, and kbpf's host BTF (gen_objs). */
+static uint8_t *vmlinux;
+static size_t vmlinux_size;
+static int32_t kf_ids[NR_KF];
+
+/* Read it and find the kfuncs once; 0, or -1 if the machine lacks them. */
+static int vmlinux_kfuncs(void)
+{
+	static const char *const names[NR_KF] = {
+		"bpf_rcu_read_lock", "bpf_rcu_read_unlock", "bpf_task_from_pid",
+		"bpf_task_acquire", "bpf_task_release"
+	};
+	static int state;
+	struct kbpf_btf_view v;
+	size_t cap = 1 << 22;
+	FILE *f;
+
+	if (state)
+		return state > 0 ? 0 : -1;
+	state = -1;
+	f = fopen("/sys/kernel/btf/vmlinux", "rb");
+	if (!f)
+		return -1;
+	vmlinux = malloc(cap);
+	for (size_t n; vmlinux && (n = fread(vmlinux + vmlinux_size, 1,
+					     cap - vmlinux_size, f)) > 0;) {
+		vmlinux_size += n;
+		if (vmlinux_size == cap)
+			vmlinux = realloc(vmlinux, cap *= 2);
+	}
+	fclose(f);
+	if (!vmlinux || kbpf_btf_parse(&v, NULL, vmlinux, vmlinux_size,
+				       KBPF_BTF_F_NATIVE, NULL))
+		return -1;
+	state = 1;
+	for (int k = 0; k < NR_KF; k++) {
+		kf_ids[k] = (int32_t)kbpf_btf_find(&v, BTF_KIND_FUNC, names[k]);
+		if (!kf_ids[k])
+			state = -1;
+	}
+	kbpf_btf_free(&v);
+	return state > 0 ? 0 : -1;
+}
 
 static int create_maps(int side)
 {
@@ -106,11 +193,16 @@ static long load(int side, const struct gen *g, bool up,
 
 	*prog = NULL;
 	memcpy(insns, g->p, g->n * sizeof(insns[0]));
-	for (uint32_t i = 0; i < g->n; i++)
+	for (uint32_t i = 0; i < g->n; i++) {
 		if (insns[i].code == (BPF_LD | BPF_DW | BPF_IMM) &&
 		    insns[i].src_reg == BPF_PSEUDO_MAP_FD)
 			insns[i].imm =
 				(int32_t)maps[side][insns[i].imm - MAPREF];
+		if (insns[i].code == (BPF_JMP | BPF_CALL) &&
+		    insns[i].src_reg == BPF_PSEUDO_KFUNC_CALL &&
+		    insns[i].imm >= KFREF && insns[i].imm < KFREF + NR_KF)
+			insns[i].imm = kf_ids[insns[i].imm - KFREF];
+	}
 	memset(&a, 0, sizeof(a));
 	a.prog_type = g->type;
 	a.insn_cnt = g->n;
@@ -285,27 +377,43 @@ static void print_prog(const struct gen *g)
 	}
 }
 
-KBPF_TEST(
-	verifier_generated,
-	"generated socket filter, XDP and kprobe programs (pointers to stack, map values, context and packet; lookups with null checks; branches; bounded loops; bpf-to-bpf calls; get_prandom_u32, probe_read_kernel, ring buffer records; bpf_loop and for_each_map_elem callbacks), half with one unsafe mutation, a quarter of the socket filters without CAP_PERFMON (KBPF_VGEN programs, default 1000): kbpf never accepts what the kernel refuses; decision and error-line agreement printed; every accepted program runs in checked mode on 4 fuzzed inputs without a fault")
+/*
+ * The differential run of verifier_generated (and, with gen_objs,
+ * verifier_generated_objs): @total programs of the seed's stream loaded on
+ * both sides, the counts printed; *@unsound and *@faults for the caller
+ * to assert. Returns 0, or -1 if the maps could not be created.
+ */
+static int gen_diff(int total, int *unsound_out, int *faults_out)
 {
-	const char *env = getenv("KBPF_VGEN");
-	int total = env ? atoi(env) : 1000;
 	uint64_t st = kbpf_test_seed() * 1000003;
 	/* inputs have their own stream: the programs depend on the seed only */
 	uint64_t fz = kbpf_test_seed() * 7777777;
 	int agree = 0, unsound = 0, strict = 0, same = 0, refused = 0;
 	int shown = 0, faults = 0, runs = 0, accepted = 0, k_accepted = 0;
 	int mutated = 0, other_err = 0, same_proc = 0, both_acc = 0;
+	int with_obj = 0;
 	long proc[2] = { 0, 0 };
 	int limit = getenv("KBPF_VDEBUG") ? 100000 : 8;
+	int nmaps = gen_objs ? NR_OBJ_MAPS : NR_MAPS;
+	/* programs before this one are generated, not loaded (a shard) */
+	int from = getenv("KBPF_VGEN_FROM") ? atoi(getenv("KBPF_VGEN_FROM")) :
+					      0;
 	struct gen *g = malloc(sizeof(*g));
 
-	NEED_KERNEL();
-	T_ASSERT(g);
+	if (!g)
+		return -1;
 	for (int s = 0; s < 2; s++)
-		if (create_maps(s))
-			T_FAIL("creating maps on side %d", s);
+		for (int m = 0; m < NR_OBJ_MAPS; m++)
+			maps[s][m] = -1;
+	for (int s = 0; s < 2; s++) {
+		if (create_maps(s) || (gen_objs && create_obj_maps(s))) {
+			for (int t = 0; t < 2; t++)
+				for (int m = 0; m < NR_OBJ_MAPS; m++)
+					side_close(t, maps[t][m]);
+			free(g);
+			return -1;
+		}
+	}
 	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
 	for (int i = 0; i < total; i++) {
 		uint32_t r = rn(&st, 10);
@@ -318,7 +426,10 @@ KBPF_TEST(
 
 		gen_prog(&st, g, type, unsafe);
 		up = type == SF && !g->has_cb && !rn(&st, 4);
+		if (i < from)
+			continue; /* another shard's (KBPF_VGEN_FROM) */
 		mutated += unsafe;
+		with_obj += g->has_obj;
 		if (getenv("KBPF_VDUMP") && atoi(getenv("KBPF_VDUMP")) != i)
 			continue; /* the same programs, only one loaded */
 		k = load(SIDE_KERNEL, g, up, &kprog);
@@ -387,19 +498,60 @@ KBPF_TEST(
 	printf("processed instructions of the %d programs both accept: kernel "
 	       "%ld, kbpf %ld; the same count for %d\n",
 	       both_acc, proc[0], proc[1], same_proc);
+	if (gen_objs)
+		printf("with a lock, timer or kfunc block: %d\n", with_obj);
 	printf("generated: %d programs (%d mutated, kernel accepted %d), "
 	       "accept/reject agree %d (%.3f%%), kbpf accepts what the kernel "
 	       "refuses %d, refuses what it accepts %d; same error line %d of "
 	       "%d refusals (%.2f%%); soundness: %d accepted, %d checked runs, "
 	       "%d faults (%d other errors)\n",
-	       total, mutated, k_accepted, agree, 100.0 * agree / total,
-	       unsound, strict, same, refused,
-	       refused ? 100.0 * same / refused : 0.0, accepted, runs, faults,
-	       other_err);
+	       total - from, mutated, k_accepted, agree,
+	       total > from ? 100.0 * agree / (total - from) : 0.0, unsound,
+	       strict, same, refused, refused ? 100.0 * same / refused : 0.0,
+	       accepted, runs, faults, other_err);
 	for (int s = 0; s < 2; s++)
-		for (int m = 0; m < NR_MAPS; m++)
+		for (int m = 0; m < nmaps; m++)
 			side_close(s, maps[s][m]);
 	free(g);
+	*unsound_out = unsound;
+	*faults_out = faults;
+	return 0;
+}
+
+KBPF_TEST(
+	verifier_generated,
+	"generated socket filter, XDP and kprobe programs (pointers to stack, map values, context and packet; lookups with null checks; branches; bounded loops; bpf-to-bpf calls; get_prandom_u32, probe_read_kernel, ring buffer records; bpf_loop and for_each_map_elem callbacks), half with one unsafe mutation, a quarter of the socket filters without CAP_PERFMON (KBPF_VGEN programs, default 1000): kbpf never accepts what the kernel refuses; decision and error-line agreement printed; every accepted program runs in checked mode on 4 fuzzed inputs without a fault")
+{
+	const char *env = getenv("KBPF_VGEN");
+	int total = env ? atoi(env) : 1000;
+	int unsound = 0, faults = 0;
+
+	NEED_KERNEL();
+	gen_objs = false;
+	if (gen_diff(total, &unsound, &faults))
+		T_FAIL("creating the maps");
+	T_EQ(unsound, 0);
+	T_EQ(faults, 0);
+}
+
+KBPF_TEST(
+	verifier_generated_objs,
+	"the generator with spin lock regions, bpf_timer init/set_callback/start/cancel and kfunc calls (an RCU read section; bpf_task_from_pid, bpf_task_acquire and bpf_task_release in XDP programs) besides its other blocks, half the programs with one mutation (no null check, a missing unlock or release, a call under a lock, the lock or timer at a wrong offset, a second lock or release, a timer callback returning 1 or reading past the value...) (KBPF_VGEN_OBJ programs, default 1000): kbpf never accepts what the kernel refuses; decision and error-line agreement printed; accepted programs run in checked mode on 4 fuzzed inputs without a fault")
+{
+	const char *env = getenv("KBPF_VGEN_OBJ");
+	int total = env ? atoi(env) : 1000;
+	int unsound = 0, faults = 0, err;
+
+	NEED_KERNEL();
+	if (vmlinux_kfuncs())
+		T_SKIP("no /sys/kernel/btf/vmlinux with the kfuncs");
+	kbpf_posix_set_btf(vmlinux, vmlinux_size);
+	gen_objs = true;
+	err = gen_diff(total, &unsound, &faults);
+	gen_objs = false;
+	kbpf_posix_set_btf(NULL, 0);
+	if (err)
+		T_FAIL("creating the maps");
 	T_EQ(unsound, 0);
 	T_EQ(faults, 0);
 }

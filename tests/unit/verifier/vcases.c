@@ -620,6 +620,50 @@ const struct vcase vcases[] = {
 	CASE("timer_under_lock", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
 	     JI(BPF_JEQ, 6, 0, 9), LOCK(4), MOVR(1, 6), ALU(BPF_ADD, 1, 4),
 	     CALL(BPF_FUNC_timer_cancel), UNLOCK(4), RET0),
+	/*
+	 * Without CAP_PERFMON, fp + a scalar of var_off (0x1; 0x6): Linux's
+	 * line gives off + var_off.value, -23, not the fixed part -24.
+	 */
+	CASE("stack_var_add_unpriv_off", SF, 1, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), ALU(BPF_AND, 0, 6),
+	     ALU(BPF_OR, 0, 1), MOVR(2, 10), ALU(BPF_ADD, 2, -24),
+	     ALUR(BPF_ADD, 2, 0), LDX(BPF_B, 0, 2, 0), EXIT),
+	/*
+	 * s64 [S64_MIN, 7] and u64 [16, U64_MAX] meet only in the negative
+	 * half: Linux (6.17+) narrows both to [2^63, U64_MAX], so "> 16" is
+	 * always true and the load through a scalar below it is dead. In
+	 * the second, [S64_MIN, 7] and u64 [0, 16] make [0, 7], but Linux's
+	 * next step replaces the 64-bit bounds with the 32-bit ones, [0, 16]:
+	 * "<= 7" is not known and the load is refused.
+	 */
+	CASE("bounds_cross_sign_neg", SF, 0, 1, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), JI(BPF_JSGT, 0, 7, 4),
+	     JI(BPF_JLT, 0, 16, 3), JI(BPF_JGT, 0, 16, 2), LDX(BPF_DW, 0, 0, 0),
+	     EXIT, RET0),
+	CASE("bounds_cross_sign_pos", SF, 0, 0, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), JI(BPF_JSGT, 0, 7, 4),
+	     JI(BPF_JGT, 0, 16, 3), JI(BPF_JLE, 0, 7, 2), LDX(BPF_DW, 0, 0, 0),
+	     EXIT, RET0),
+	/*
+	 * r6 >= 16, then !(r6 & 0x1a): Linux 6.17+ forgets r6's ranges
+	 * before narrowing its tnum, so r6 <= 16 then gives [0, 5] (bits 1,
+	 * 3 and 4 clear), not 16, and value + r6 is in the 16-byte value.
+	 */
+	CASE("jset_false_forgets_ranges", SF, 0, 1, 1,
+	     CALL(BPF_FUNC_get_prandom_u32), MOVR(6, 0), JI(BPF_JLT, 6, 16, 13),
+	     I(BPF_JMP | BPF_JSET | BPF_K, 6, 0, 12, 0x1a),
+	     JI(BPF_JGT, 6, 16, 11), LOOKUP(M_ARR), JI(BPF_JEQ, 0, 0, 3),
+	     ALUR(BPF_ADD, 0, 6), LDX(BPF_B, 0, 0, 0), EXIT, RET0),
+	/*
+	 * Without CAP_PERFMON, value + 8 onto the bpf_timer is refused at
+	 * the add (the sanitizer's bounds check includes the fields); + 4
+	 * onto the int before it is fine.
+	 */
+	CASE("timer_init_unpriv", SF, 1, 0, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 6), TIMER_INIT(M_TIMER, 8), RET0),
+	CASE("timer_arith_before_unpriv", SF, 1, 1, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 4), MOVR(1, 6), ALU(BPF_ADD, 1, 4),
+	     LDX(BPF_W, 0, 1, 0), EXIT, RET0),
 	/* ---------------- dynptrs (stack slots and references) ---------------- */
 	CASE("dynptr_rb_submit", SF, 0, 1, 1, RESV_DYN(-16), SUBMIT_DYN(-16),
 	     RET0),

@@ -517,6 +517,215 @@ static void blk_dynptr(struct gen *g, bool bad)
 	patch_here(g, j);
 }
 
+/*
+ * Objects (gen_objs): spin lock regions, timers, kfunc calls. r6 (the
+ * context) is spilled to fp-128, below every other block's slots, while
+ * it holds the map value, and filled back after the block.
+ */
+bool gen_objs;
+
+#define KFUNC(k) I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, KFREF + (k))
+
+/* r0 = lookup(map @m, key at fp-4); a jump over the rest if NULL (@j). */
+static void emit_obj_lookup(struct gen *g, int m, bool check, uint32_t *j)
+{
+	emit(g, STX(BPF_DW, 10, 6, -128));
+	emit(g, ST(BPF_W, 10, -4, (int32_t)rn(g->st, 4)));
+	emit(g, MOVR(2, 10));
+	emit(g, ALU(BPF_ADD, 2, -4));
+	emit_map(g, 1, m);
+	emit(g, CALL(BPF_FUNC_map_lookup_elem));
+	*j = UINT32_MAX;
+	if (check) {
+		*j = g->n;
+		emit(g, JI(BPF_JEQ, 0, 0, 0));
+	}
+	emit(g, MOVR(6, 0));
+}
+
+/* r1 = r6 + @off; call @fn (bpf_spin_lock/unlock) */
+static void emit_lockcall(struct gen *g, int off, int fn)
+{
+	emit(g, MOVR(1, 6));
+	emit(g, ALU(BPF_ADD, 1, off));
+	emit(g, CALL(fn));
+}
+
+/*
+ * lookup(M_LOCK); lock; cnt += r7, x = r8 or x = a bpf-to-bpf call's
+ * result (Linux allows those calls under the lock); unlock. Mutations: no
+ * null check, no unlock, a helper or a kfunc called under the lock, a
+ * load of the lock's bytes, the lock at a wrong offset, an unlock without
+ * a lock, a second lock, an exit under the lock on one path.
+ */
+static void blk_lock(struct gen *g, bool bad)
+{
+	int mut = bad ? (int)rn(g->st, 9) : -1;
+	uint32_t j;
+
+	g->has_obj = true;
+	emit_obj_lookup(g, M_LOCK, mut != 0, &j);
+	if (mut != 6)
+		emit_lockcall(g, mut == 5 ? 0 : 4, BPF_FUNC_spin_lock);
+	if (mut == 7)
+		emit_lockcall(g, 4, BPF_FUNC_spin_lock);
+	switch (rn(g->st, 3)) {
+	case 0:
+		emit(g, LDX(BPF_W, 1, 6, 0));
+		emit(g, ALUR(BPF_ADD, 1, 7));
+		emit(g, STX(BPF_W, 6, 1, 0));
+		break;
+	case 1:
+		emit(g, STX(BPF_W, 6, 8, 8));
+		break;
+	default:
+		emit(g, MOVR(1, 7));
+		emit(g, MOVR(2, 8));
+		emit_sub(g, S_PLAIN, false, false, 0);
+		emit(g, STX(BPF_W, 6, 0, 8));
+		break;
+	}
+	if (mut == 2)
+		emit(g, CALL(rn(g->st, 2) ? BPF_FUNC_ktime_get_ns :
+					    BPF_FUNC_get_prandom_u32));
+	if (mut == 3)
+		emit(g, KFUNC(K_RCU_LOCK));
+	if (mut == 4)
+		emit(g, LDX(BPF_W, 8, 6, 4));
+	if (mut == 8) { /* if (r7 > 100) exit, the lock held */
+		emit(g, JI(BPF_JLE, 7, 100, 2));
+		emit(g, MOV(0, 0));
+		emit(g, EXIT);
+	}
+	if (mut != 1)
+		emit_lockcall(g, mut == 5 ? 0 : 4, BPF_FUNC_spin_unlock);
+	if (j != UINT32_MAX)
+		patch_here(g, j);
+	emit(g, LDX(BPF_DW, 6, 10, -128));
+}
+
+/*
+ * lookup(M_TIMER); bpf_timer_init(v + 8, M_TIMER, CLOCK_MONOTONIC), then
+ * maybe set_callback and start, or cancel. Mutations: no null check, the
+ * timer at a wrong offset, another map given to init, a callback that
+ * returns 1 or reads past the value, start at a wrong offset, cancel of
+ * a stack slot.
+ */
+static void blk_timer(struct gen *g, bool bad)
+{
+	int mut = bad ? (int)rn(g->st, 6) : -1, steps = (int)rn(g->st, 4);
+	uint32_t j;
+
+	g->has_obj = true;
+	emit_obj_lookup(g, M_TIMER, mut != 0, &j);
+	emit(g, MOVR(1, 6));
+	emit(g, ALU(BPF_ADD, 1, mut == 1 ? 0 : 8));
+	emit_map(g, 2, mut == 2 ? M_ARR : M_TIMER);
+	emit(g, MOV(3, 1));
+	emit(g, CALL(BPF_FUNC_timer_init));
+	if (steps >= 1 || mut == 3) {
+		emit(g, MOVR(1, 6));
+		emit(g, ALU(BPF_ADD, 1, 8));
+		emit_sub(g, S_TIMER_CB, mut == 3, true, 2);
+		emit(g, CALL(BPF_FUNC_timer_set_callback));
+	}
+	if (steps >= 2 || mut == 4) {
+		emit(g, MOVR(1, 6));
+		emit(g, ALU(BPF_ADD, 1, mut == 4 ? 12 : 8));
+		emit(g, MOV(2, 1000 * (int32_t)rn(g->st, 10)));
+		emit(g, MOV(3, 0));
+		emit(g, CALL(BPF_FUNC_timer_start));
+	}
+	if (steps == 3 || mut == 5) {
+		emit(g, MOVR(1, mut == 5 ? 10 : 6));
+		emit(g, ALU(BPF_ADD, 1, mut == 5 ? -24 : 8));
+		emit(g, CALL(BPF_FUNC_timer_cancel));
+	}
+	if (j != UINT32_MAX)
+		patch_here(g, j);
+	emit(g, LDX(BPF_DW, 6, 10, -128));
+}
+
+/*
+ * bpf_rcu_read_lock(); a block; bpf_rcu_read_unlock(). Mutations: no
+ * unlock, an unlock without a lock, a nested lock, two unlocks.
+ */
+static void blk_rcu(struct gen *g, bool bad)
+{
+	int mut = bad ? (int)rn(g->st, 4) : -1;
+
+	g->has_obj = true;
+	if (mut != 1)
+		emit(g, KFUNC(K_RCU_LOCK));
+	if (mut == 2)
+		emit(g, KFUNC(K_RCU_LOCK));
+	if (rn(g->st, 2)) {
+		blk_map(g, false, 7);
+	} else {
+		emit(g, CALL(BPF_FUNC_get_prandom_u32));
+		emit(g, ALUR(BPF_ADD, 8, 0));
+	}
+	if (mut != 0)
+		emit(g, KFUNC(K_RCU_UNLOCK));
+	if (mut == 3)
+		emit(g, KFUNC(K_RCU_UNLOCK));
+}
+
+/*
+ * XDP: t = bpf_task_from_pid(pid); if (t) { maybe t2 =
+ * bpf_task_acquire(t), released if not NULL; bpf_task_release(t) }.
+ * Mutations: no null check, no release, a release twice, the acquired
+ * reference unchecked or leaked, a store through the task pointer.
+ */
+static void blk_task(struct gen *g, bool bad)
+{
+	int mut = bad ? (int)rn(g->st, 6) : -1;
+	bool acq = rn(g->st, 2) || mut == 3 || mut == 4;
+	uint32_t j = UINT32_MAX, j2 = UINT32_MAX;
+
+	g->has_obj = true;
+	emit(g, STX(BPF_DW, 10, 6, -128));
+	if (rn(g->st, 2)) {
+		emit(g, MOV(1, 1));
+	} else {
+		emit(g, MOVR(1, 7));
+		emit(g, ALU(BPF_AND, 1, 0xffff));
+	}
+	emit(g, KFUNC(K_FROM_PID));
+	if (mut != 0) {
+		j = g->n;
+		emit(g, JI(BPF_JEQ, 0, 0, 0));
+	}
+	emit(g, MOVR(6, 0));
+	if (mut == 5)
+		emit(g, STX(BPF_DW, 6, 7, 0));
+	if (acq) {
+		emit(g, MOVR(1, 6));
+		emit(g, KFUNC(K_ACQUIRE));
+		if (mut != 3) {
+			j2 = g->n;
+			emit(g, JI(BPF_JEQ, 0, 0, 0));
+		}
+		if (mut != 4) {
+			emit(g, MOVR(1, 0));
+			emit(g, KFUNC(K_RELEASE));
+		}
+		if (j2 != UINT32_MAX)
+			patch_here(g, j2);
+	}
+	if (mut != 1) {
+		emit(g, MOVR(1, 6));
+		emit(g, KFUNC(K_RELEASE));
+	}
+	if (mut == 2) {
+		emit(g, MOVR(1, 6));
+		emit(g, KFUNC(K_RELEASE));
+	}
+	if (j != UINT32_MAX)
+		patch_here(g, j);
+	emit(g, LDX(BPF_DW, 6, 10, -128));
+}
+
 static void blk_callback(struct gen *g, bool bad)
 {
 	int mut = bad ? (int)rn(g->st, 2) : -1;
@@ -557,7 +766,7 @@ static void gen_block(struct gen *g)
 {
 	int b = g->blk++;
 	bool bad = b == g->bad;
-	uint32_t k = rn(g->st, g->depth > 1 ? 9 : 14);
+	uint32_t k = rn(g->st, g->depth > 1 ? 9 : gen_objs ? 18 : 14);
 
 	if (g->n > MAX_INSNS - 64) {
 		emit(g, MOV(8, 1));
@@ -608,8 +817,31 @@ static void gen_block(struct gen *g)
 		else
 			blk_ringbuf(g, bad);
 		break;
-	default:
+	case 13:
 		blk_callback(g, bad);
+		break;
+	case 14:
+		/* Linux: no spin lock maps in socket filters and kprobes */
+		if (g->type == XDP || !rn(g->st, 8))
+			blk_lock(g, bad);
+		else
+			blk_rcu(g, bad);
+		break;
+	case 15:
+		/* nor timer maps in kprobes */
+		if (g->type != KP || !rn(g->st, 8))
+			blk_timer(g, bad);
+		else
+			blk_rcu(g, bad);
+		break;
+	case 16:
+		blk_rcu(g, bad);
+		break;
+	default:
+		if (g->type == XDP)
+			blk_task(g, bad);
+		else
+			blk_rcu(g, bad);
 		break;
 	}
 }
@@ -641,6 +873,13 @@ static void gen_sub(struct gen *g, int kind, bool bad)
 		emit(g, STX(BPF_DW, 2, 0, 0));
 		emit(g, MOV(0, bad ? 3 : 0));
 		break;
+	case S_TIMER_CB: {
+		int v = bad ? (int)rn(g->st, 2) : -1;
+
+		emit(g, LDX(BPF_W, 0, 3, v == 0 ? 24 : 0));
+		emit(g, MOV(0, v == 1 ? 1 : 0));
+		break;
+	}
 	default:
 		emit(g, LDX(BPF_DW, 0, 3, bad ? 16 : 8));
 		emit(g, ALUR(BPF_ADD, 0, 2)); /* key pointer + scalar */

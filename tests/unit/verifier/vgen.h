@@ -45,6 +45,22 @@
 /* Maps: ARRAY 4/16 x4, HASH 8/16 x16, RINGBUF 4096. */
 enum { M_ARR, M_HASH, M_RB, NR_MAPS };
 #define VAL_SIZE 16
+/*
+ * With gen_objs, two more (vcase_map_attr() 5 and 9, BTF values):
+ * M_LOCK ARRAY 4/12 x4, struct { int cnt; struct bpf_spin_lock l; int x; }
+ * (lock at 4), and M_TIMER ARRAY 4/24 x4, struct { int cnt, res; struct
+ * bpf_timer t; } (timer at 8).
+ */
+#define M_LOCK NR_MAPS
+#define M_TIMER (NR_MAPS + 1)
+#define NR_OBJ_MAPS (NR_MAPS + 2)
+
+/*
+ * Kfunc calls (gen_objs): BPF_PSEUDO_KFUNC_CALL with imm KFREF + K_*; the
+ * loader puts the BTF id of that kfunc in the running kernel's BTF.
+ */
+#define KFREF 0x7f000000
+enum { K_RCU_LOCK, K_RCU_UNLOCK, K_FROM_PID, K_ACQUIRE, K_RELEASE, NR_KF };
 
 #define MAX_INSNS 1024
 #define MAX_SUBS 16
@@ -57,6 +73,7 @@ enum {
 	S_LOOP_CB, /* bpf_loop(idx, ctx): *ctx += idx */
 	S_COUNT_CB, /* bpf_loop(idx, ctx): *ctx += 1 (needs widening) */
 	S_EACH_CB, /* for_each_map_elem(map, key, value, ctx): read value */
+	S_TIMER_CB, /* timer callback(map, key, value): read value, 0 */
 };
 
 struct gen {
@@ -69,6 +86,7 @@ struct gen {
 	int depth;
 	bool in_loop; /* r9 is a loop counter */
 	bool has_cb;
+	bool has_obj; /* a lock, timer or kfunc block (gen_objs) */
 	uint32_t nr_subs;
 	struct {
 		int kind;
@@ -101,6 +119,14 @@ uint32_t gen_prog(uint64_t *st, struct gen *g, uint32_t type, bool unsafe);
  * measured). False by default.
  */
 extern bool gen_dynptr;
+
+/*
+ * Generator programs that may also hold bpf_spin_lock regions, bpf_timer
+ * init/set_callback/start on M_TIMER values and kfunc calls (an RCU read
+ * section; bpf_task_from_pid/acquire/release in XDP programs), each with
+ * its unsafe mutations (verifier_generated_objs only). False by default.
+ */
+extern bool gen_objs;
 
 /*
  * gen_func_btf() - BTF for @nr functions (int, int(void), static f0..f16:
