@@ -210,8 +210,7 @@ int kbpf_v_kptr_xchg_dest(struct venv *env, uint32_t regno,
 		return -KBPF_EINVAL;
 	}
 	if (!r->map->kptrs) {
-		kbpf_vlog_printf(env->log, "map '%s' has no valid kptr\n",
-				 r->map->name);
+		kbpf_vlog_printf(env->log, "R%u has no valid kptr\n", regno);
 		return -KBPF_EINVAL;
 	}
 	off = (int64_t)r->off + (int64_t)r->s.var.value;
