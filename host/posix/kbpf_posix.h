@@ -475,6 +475,15 @@ void kbpf_posix_cgroups_release(void);
  * kbpf_posix_owners_release() - every owner dies (kbpf_posix_reset() too).
  */
 uint64_t kbpf_posix_task_self(const struct kbpf_host *h);
+/*
+ * kbpf_posix_task_of() - the task record of thread @tid if the host has met
+ * it (bpf_task_from_pid made it), else 0; no reference taken.
+ * kbpf_posix_task_refs() - the references held on task record @task (what
+ * bpf_task_from_pid and bpf_task_acquire took and bpf_task_release gave
+ * back, kptrs of map values included), -1 if it is no live record.
+ */
+uint64_t kbpf_posix_task_of(int tid);
+long kbpf_posix_task_refs(uint64_t task);
 uint64_t kbpf_posix_owner_of(int kind, int fd);
 int kbpf_posix_owner_kill(int kind, int fd);
 int kbpf_posix_owner_clone(int kind, int fd, int newfd);

@@ -457,10 +457,37 @@ static uint64_t posix_kf_task_release(struct kbpf_run *run, uint64_t r1,
 
 const struct kbpf_kfunc posix_kfuncs[POSIX_NR_KFUNCS] = {
 	{ "bpf_task_from_pid", posix_kf_task_from_pid,
-	  KBPF_KF_ACQUIRE | KBPF_KF_RET_NULL, POSIX_KF_TASK_TYPES },
+	  KBPF_KF_ACQUIRE | KBPF_KF_RET_NULL, POSIX_KF_TASK_TYPES, NULL },
 	{ "bpf_task_acquire", posix_kf_task_acquire,
 	  KBPF_KF_ACQUIRE | KBPF_KF_RCU | KBPF_KF_RET_NULL,
-	  POSIX_KF_TASK_TYPES },
+	  POSIX_KF_TASK_TYPES, NULL },
+	/* ... and task_struct's destructor: kptrs of map values hold tasks. */
 	{ "bpf_task_release", posix_kf_task_release, KBPF_KF_RELEASE,
-	  POSIX_KF_TASK_TYPES },
+	  POSIX_KF_TASK_TYPES, "task_struct" },
 };
+
+long kbpf_posix_task_refs(uint64_t task)
+{
+	struct posix_owner *o;
+	long refs = -1;
+
+	pthread_mutex_lock(&own_lock);
+	for (o = own_list; o; o = o->next)
+		if ((uint64_t)(uintptr_t)o == task &&
+		    o->kind == KBPF_OWNER_TASK) {
+			refs = o->refs;
+			break;
+		}
+	pthread_mutex_unlock(&own_lock);
+	return refs;
+}
+
+uint64_t kbpf_posix_task_of(int tid)
+{
+	struct posix_owner *o;
+
+	pthread_mutex_lock(&own_lock);
+	o = own_find_locked(KBPF_OWNER_TASK, (uint64_t)tid, 0, 0);
+	pthread_mutex_unlock(&own_lock);
+	return (uint64_t)(uintptr_t)o;
+}

@@ -73,12 +73,26 @@ typedef uint64_t (*kbpf_kfunc_fn)(struct kbpf_run *run, uint64_t r1,
  * @flags: KBPF_KF_*.
  * @prog_types: bit (1ULL << prog_type) for each program type that may call
  *              it (Linux's per-type kfunc sets); 0: every type.
+ * @dtor_of: NULL, or the name of a struct of the host BTF whose destructor
+ *           this kfunc is (Linux's register_btf_id_dtor_kfuncs()). Only a
+ *           struct with a destructor may be held in referenced kptr fields
+ *           of map values (`__kptr`; a map whose value has one for a
+ *           struct without is created with no special fields, as Linux
+ *           does). When a value drops the pointer such a field holds (its
+ *           element is deleted, replaced by an update or evicted, its
+ *           array slot overwritten, or the map freed), kbpf calls @fn with
+ *           the pointer in r1 and a NULL run: from the syscall path or
+ *           from a program, any context, possibly with map locks held, so
+ *           it must not sleep nor take a lock a program may hold. Such a
+ *           kfunc is usually KBPF_KF_RELEASE too (programs release with
+ *           it what bpf_kptr_xchg hands back).
  */
 struct kbpf_kfunc {
 	const char *name;
 	kbpf_kfunc_fn fn;
 	uint32_t flags;
 	uint64_t prog_types;
+	const char *dtor_of;
 };
 
 #ifdef __cplusplus

@@ -25,6 +25,7 @@
 #include "core/compiler.h"
 #include "core/object.h"
 #include "kbpf/uapi/bpf.h"
+#include "kbpf/kfunc.h"
 #include "kbpf/uapi/btf.h"
 
 struct kbpf_host;
@@ -398,6 +399,9 @@ const uint8_t *kbpf_btf_type_id_size(const struct kbpf_btf *btf, uint32_t *id,
 /* The record of @id in loaded @btf; NULL for id 0 or past the last. */
 const uint8_t *kbpf_btf_obj_type(const struct kbpf_btf *btf, uint32_t id);
 
+/* The name of type @id in loaded @btf ("" for none); NULL for a bad id. */
+const char *kbpf_btf_obj_name(const struct kbpf_btf *btf, uint32_t id);
+
 /**
  * kbpf_btf_spin_lock_off() - where the bpf_spin_lock of a map value is, as
  * Linux 6.18's btf_parse_fields() finds it (src/btf/btf_fields.c has the
@@ -429,16 +433,66 @@ int kbpf_btf_value_fields(const struct kbpf_btf *btf, const uint8_t *value,
 			  uint32_t value_size, int32_t *lock_off,
 			  int32_t *timer_off);
 
+/* Linux's BTF_FIELDS_MAX: special fields one value may hold. */
+#define KBPF_BTF_FIELDS_MAX 11
+
+/**
+ * struct kbpf_btf_kptrs - the kptr fields of a map value, by offset.
+ * @n: how many.
+ * @k: each one's byte offset, whether it is referenced (`__kptr`; else
+ *     `__kptr_untrusted`) and the id of the struct it points to in the
+ *     value's BTF.
+ */
+struct kbpf_btf_kptrs {
+	uint32_t n;
+	struct kbpf_btf_kptr {
+		uint32_t off;
+		bool ref;
+		uint32_t type_id;
+	} k[KBPF_BTF_FIELDS_MAX];
+};
+
+/**
+ * kbpf_btf_value_record() - kbpf_btf_value_fields() that also finds the
+ * kptr fields (src/btf/btf_fields.c has Linux's rules) into *@kptrs. One
+ * record: a broken rule of any field (an unknown kptr tag, two tags, a tag
+ * on something else than a struct: -EINVAL; too many fields: -E2BIG) is
+ * the error of all of them.
+ *
+ * Context: any; reads @btf only.
+ * Return: 0, or the errors of kbpf_btf_spin_lock_off() and the above.
+ */
+int kbpf_btf_value_record(const struct kbpf_btf *btf, const uint8_t *value,
+			  uint32_t value_size, int32_t *lock_off,
+			  int32_t *timer_off, struct kbpf_btf_kptrs *kptrs);
+
 /**
  * kbpf_btf_check_struct_metas() - BPF_BTF_LOAD's last check, Linux's
- * btf_parse_struct_metas() for bpf_spin_lock: every struct or union with a
- * member whose type is the first STRUCT named bpf_spin_lock must have a
- * lock kbpf_btf_spin_lock_off() accepts.
+ * btf_parse_struct_metas() for bpf_spin_lock and kptrs: every struct with
+ * a member whose type is the first STRUCT named bpf_spin_lock, or a
+ * pointer to a "kptr"/"kptr_untrusted" type tag on a struct, must have a
+ * record kbpf_btf_value_record() accepts with a lock or a kptr (measured),
+ * and each referenced kptr to a struct of the host BTF a destructor
+ * (kbpf_btf_kptr_dtor(); none: -ENOENT).
  *
  * Context: syscall path; reads a verified @btf only.
  * Return: 0; the errno of kbpf_btf_spin_lock_off() for such a struct;
  * -EFAULT when it finds no lock in it (a misaligned or mis-sized one).
  */
-int kbpf_btf_check_struct_metas(const struct kbpf_btf *btf);
+int kbpf_btf_check_struct_metas(const struct kbpf_host *h,
+				const struct kbpf_btf *btf);
+
+/**
+ * kbpf_btf_kptr_dtor() - a referenced kptr's struct @name: its id in the
+ * host BTF (*@host_id, 0 when the host BTF has no such struct or there is
+ * none: Linux then takes it as a type of the program's BTF) and the
+ * destructor the host registered for it (*@dtor, kbpf_kfunc.dtor_of;
+ * NULL: none).
+ *
+ * Context: syscall path; may sleep (parses the host BTF once).
+ * Return: 0, or -ENOMEM.
+ */
+int kbpf_btf_kptr_dtor(const struct kbpf_host *h, const char *name,
+		       uint32_t *host_id, kbpf_kfunc_fn *dtor);
 
 #endif /* KBPF_BTF_BTF_H */

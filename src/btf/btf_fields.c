@@ -2,8 +2,9 @@
 /*
  * Special fields of map values, found in the value's BTF as Linux 6.18's
  * btf_parse_fields() finds them (kernel/bpf/btf.c in behaviour). kbpf knows
- * two kinds so far, struct bpf_spin_lock and struct bpf_timer; kptrs, graph
- * roots and nodes, refcounts and work queues are not looked for.
+ * struct bpf_spin_lock, struct bpf_timer and kptrs (a pointer to a struct
+ * through a "kptr" or "kptr_untrusted" type tag); graph roots and nodes,
+ * refcounts, percpu kptrs, uptrs and work queues are not looked for.
  *
  * The rules, measured against the kernel (tests/unit/maps/test_spin_lock_diff.c):
  * - A field is a member (of the value struct, of a struct nested in it at
@@ -24,10 +25,21 @@
  *   with a member of the first STRUCT named bpf_spin_lock is parsed and an
  *   error, or no field found at all (-EFAULT), refuses the BTF (unions
  *   are not checked).
+ * - kptrs (Linux's btf_find_kptr): any member that is not a struct is a
+ *   candidate of 8 bytes, 8-aligned (else ignored); it is one if it is a
+ *   PTR (a volatile on it is skipped) to a TYPE_TAG without kflag, else
+ *   ignored. Then the tag must be "kptr" or "kptr_untrusted" and directly
+ *   on the struct (modifiers skipped): another tag value, a second tag
+ *   or a pointee that is not a struct is -EINVAL. An array of kptrs, or of
+ *   structs holding only kptrs, gives one field per element; a lock or a
+ *   timer repeated that way is -EINVAL. Fields are counted against
+ *   Linux's BTF_FIELDS_MAX (-E2BIG).
  */
 #include "btf/btf.h"
 #include "core/util.h"
 #include "kbpf/errno.h"
+#include "kbpf/host.h"
+#include "kbpf/kfunc.h"
 
 /* Linux's BTF_FIELDS_MAX and MAX_RESOLVE_DEPTH. */
 #define FIELDS_MAX 11
@@ -40,23 +52,29 @@
 /* The kinds of field, as bits of a mask (Linux's BPF_SPIN_LOCK, BPF_TIMER). */
 #define F_LOCK 1u
 #define F_TIMER 2u
+#define F_KPTR_REF 4u
+#define F_KPTR_UNREF 8u
+#define F_KPTR (F_KPTR_REF | F_KPTR_UNREF)
 
 struct found {
 	uint32_t off[FIELDS_MAX];
 	uint8_t kind[FIELDS_MAX];
+	uint32_t tid[FIELDS_MAX]; /* kptrs: the struct's id */
 	int n;
 	uint32_t mask; /* the kinds looked for */
 };
 
 static uint32_t kind_size(uint32_t kind)
 {
+	if (kind & F_KPTR)
+		return 8u;
 	return kind == F_TIMER ? TIMER_SIZE : LOCK_SIZE;
 }
 
 /* Its alignment: Linux's __alignof__ of struct bpf_spin_lock / bpf_timer. */
 static uint32_t kind_align(uint32_t kind)
 {
-	return kind == F_TIMER ? 8u : LOCK_SIZE;
+	return kind == F_TIMER || (kind & F_KPTR) ? 8u : LOCK_SIZE;
 }
 
 static uint32_t rd32(const uint8_t *p)
@@ -101,6 +119,79 @@ static bool name_is(const struct kbpf_btf *btf, const uint8_t *t,
 static int find_in_struct(const struct kbpf_btf *btf, const uint8_t *t,
 			  uint32_t base, uint32_t level, struct found *f);
 
+static bool is_mod(uint32_t kind)
+{
+	return kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_VOLATILE ||
+	       kind == BTF_KIND_CONST || kind == BTF_KIND_RESTRICT ||
+	       kind == BTF_KIND_TYPE_TAG;
+}
+
+/*
+ * Linux's btf_find_kptr() on member type @t: 1 with *@kind and *@tid set
+ * for a kptr, 0 for no field, -EINVAL for a broken one.
+ */
+static int find_kptr(const struct kbpf_btf *btf, const uint8_t *t,
+		     uint32_t *kind, uint32_t *tid)
+{
+	uint32_t id, i;
+
+	if (kind_of(t) == BTF_KIND_VOLATILE)
+		t = kbpf_btf_obj_type(btf, rd32(t + 8));
+	if (!t || kind_of(t) != BTF_KIND_PTR)
+		return 0;
+	t = kbpf_btf_obj_type(btf, rd32(t + 8));
+	if (!t || kind_of(t) != BTF_KIND_TYPE_TAG ||
+	    BTF_INFO_KFLAG(rd32(t + 4)))
+		return 0;
+	id = rd32(t + 8);
+	{
+		const uint8_t *next = kbpf_btf_obj_type(btf, id);
+
+		if (next && kind_of(next) == BTF_KIND_TYPE_TAG)
+			return -KBPF_EINVAL;
+	}
+	if (name_is(btf, t, "kptr"))
+		*kind = F_KPTR_REF;
+	else if (name_is(btf, t, "kptr_untrusted"))
+		*kind = F_KPTR_UNREF;
+	else
+		return -KBPF_EINVAL;
+	t = kbpf_btf_obj_type(btf, id);
+	for (i = 0; i < FIELD_DEPTH && t && is_mod(kind_of(t)); i++) {
+		id = rd32(t + 8);
+		t = kbpf_btf_obj_type(btf, id);
+	}
+	if (!is_struct(t))
+		return -KBPF_EINVAL;
+	*tid = id;
+	return 1;
+}
+
+/*
+ * Linux's btf_repeat_fields(): fields [@first, f->n) again @times more,
+ * each time @stride bytes further; only kptrs repeat (-EINVAL).
+ */
+static int repeat_fields(struct found *f, int first, uint64_t times,
+			 uint32_t stride)
+{
+	int cnt = f->n - first, i;
+	uint64_t k;
+
+	for (i = first; i < f->n; i++)
+		if (!(f->kind[i] & F_KPTR))
+			return -KBPF_EINVAL;
+	if (times * (uint64_t)cnt > (uint64_t)(FIELDS_MAX - f->n))
+		return -KBPF_E2BIG;
+	for (k = 1; k <= times; k++)
+		for (i = 0; i < cnt; i++) {
+			f->kind[f->n] = f->kind[first + i];
+			f->tid[f->n] = f->tid[first + i];
+			f->off[f->n++] =
+				f->off[first + i] + (uint32_t)(k * stride);
+		}
+	return 0;
+}
+
 /*
  * One member or variable of type @id at byte @off (Linux's
  * btf_find_field_one). @expected: the variable's size in a DATASEC, else 0.
@@ -128,6 +219,24 @@ static int find_one(const struct kbpf_btf *btf, uint32_t id, uint32_t off,
 		kind = F_LOCK;
 	else if ((f->mask & F_TIMER) && name_is(btf, t, TIMER_NAME))
 		kind = F_TIMER;
+	if (!kind && !is_struct(t) && (f->mask & F_KPTR)) {
+		uint32_t tid = 0;
+
+		if (expected && expected != 8 * nelems)
+			return 0;
+		if (off % 8)
+			return 0;
+		err = find_kptr(btf, t, &kind, &tid);
+		if (err <= 0)
+			return err;
+		if (f->n >= FIELDS_MAX)
+			return -KBPF_E2BIG;
+		f->kind[f->n] = (uint8_t)kind;
+		f->tid[f->n] = tid;
+		f->off[f->n++] = off;
+		return nelems > 1 ? repeat_fields(f, f->n - 1, nelems - 1, 8) :
+				    0;
+	}
 	if (!kind) {
 		if (!is_struct(t))
 			return 0;
@@ -140,7 +249,10 @@ static int find_one(const struct kbpf_btf *btf, uint32_t id, uint32_t off,
 		if (err)
 			return err;
 		/* Linux repeats only kptrs and graph roots over an array. */
-		return (uint32_t)f->n > first && nelems > 1 ? -KBPF_EINVAL : 0;
+		if ((uint32_t)f->n > first && nelems > 1)
+			return repeat_fields(f, (int)first, nelems - 1,
+					     rd32(t + 8));
+		return 0;
 	}
 	if (*seen & kind)
 		return -KBPF_E2BIG;
@@ -211,12 +323,15 @@ static int find_in_datasec(const struct kbpf_btf *btf, const uint8_t *t,
  */
 static int parse_fields(const struct kbpf_btf *btf, const uint8_t *t,
 			uint32_t size, uint32_t mask, int32_t *lock,
-			int32_t *timer)
+			int32_t *timer, struct kbpf_btf_kptrs *kptrs)
 {
 	struct found f = { .n = 0, .mask = mask };
 	uint32_t a;
 	uint8_t k;
 	int i, j, err;
+
+	if (kptrs)
+		kptrs->n = 0;
 
 	*lock = -1;
 	*timer = -1;
@@ -237,6 +352,9 @@ static int parse_fields(const struct kbpf_btf *btf, const uint8_t *t,
 			k = f.kind[j];
 			f.kind[j] = f.kind[j - 1];
 			f.kind[j - 1] = k;
+			a = f.tid[j];
+			f.tid[j] = f.tid[j - 1];
+			f.tid[j - 1] = a;
 		}
 	for (i = 0; i < f.n; i++) {
 		if (i && f.off[i] < f.off[i - 1] + kind_size(f.kind[i - 1]))
@@ -245,10 +363,17 @@ static int parse_fields(const struct kbpf_btf *btf, const uint8_t *t,
 			return -KBPF_EFAULT;
 	}
 	for (i = 0; i < f.n; i++) {
-		if (f.kind[i] == F_LOCK)
+		if (f.kind[i] == F_LOCK) {
 			*lock = (int32_t)f.off[i];
-		else
+		} else if (f.kind[i] == F_TIMER) {
 			*timer = (int32_t)f.off[i];
+		} else if (kptrs) {
+			struct kbpf_btf_kptr *kp = &kptrs->k[kptrs->n++];
+
+			kp->off = f.off[i];
+			kp->ref = f.kind[i] == F_KPTR_REF;
+			kp->type_id = f.tid[i];
+		}
 	}
 	return 0;
 }
@@ -258,7 +383,7 @@ int kbpf_btf_spin_lock_off(const struct kbpf_btf *btf, const uint8_t *value,
 {
 	int32_t timer;
 
-	return parse_fields(btf, value, value_size, F_LOCK, off, &timer);
+	return parse_fields(btf, value, value_size, F_LOCK, off, &timer, NULL);
 }
 
 int kbpf_btf_value_fields(const struct kbpf_btf *btf, const uint8_t *value,
@@ -266,14 +391,77 @@ int kbpf_btf_value_fields(const struct kbpf_btf *btf, const uint8_t *value,
 			  int32_t *timer_off)
 {
 	return parse_fields(btf, value, value_size, F_LOCK | F_TIMER, lock_off,
-			    timer_off);
+			    timer_off, NULL);
 }
 
-int kbpf_btf_check_struct_metas(const struct kbpf_btf *btf)
+int kbpf_btf_value_record(const struct kbpf_btf *btf, const uint8_t *value,
+			  uint32_t value_size, int32_t *lock_off,
+			  int32_t *timer_off, struct kbpf_btf_kptrs *kptrs)
 {
-	uint32_t lock_id = 0, id, i, n;
+	return parse_fields(btf, value, value_size, F_LOCK | F_TIMER | F_KPTR,
+			    lock_off, timer_off, kptrs);
+}
+
+static bool kf_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+/* Is member type @id a PTR to a "kptr"/"kptr_untrusted" tag on a STRUCT? */
+static bool is_kptr_member(const struct kbpf_btf *btf, uint32_t id)
+{
+	const uint8_t *t = kbpf_btf_obj_type(btf, id);
+
+	if (!t || kind_of(t) != BTF_KIND_PTR)
+		return false;
+	t = kbpf_btf_obj_type(btf, rd32(t + 8));
+	if (!t || kind_of(t) != BTF_KIND_TYPE_TAG ||
+	    BTF_INFO_KFLAG(rd32(t + 4)) ||
+	    !(name_is(btf, t, "kptr") || name_is(btf, t, "kptr_untrusted")))
+		return false;
+	return is_struct(kbpf_btf_obj_type(btf, rd32(t + 8)));
+}
+
+int kbpf_btf_kptr_dtor(const struct kbpf_host *h, const char *name,
+		       uint32_t *host_id, kbpf_kfunc_fn *dtor)
+{
+	struct kbpf_host_btf *hb = NULL;
+	uint32_t i;
+	int err;
+
+	*host_id = 0;
+	*dtor = NULL;
+	if (!h->btf || !h->btf_size || !name || !*name)
+		return 0;
+	err = kbpf_host_btf_get(h, &hb);
+	if (err == -KBPF_ENOMEM)
+		return err;
+	if (err)
+		return 0;
+	*host_id = kbpf_host_btf_find(hb, BTF_KIND_STRUCT, name);
+	kbpf_host_btf_put(h, hb);
+	for (i = 0; *host_id && h->kfuncs && i < h->nr_kfuncs; i++)
+		if (h->kfuncs[i].dtor_of && h->kfuncs[i].fn &&
+		    kf_streq(h->kfuncs[i].dtor_of, name)) {
+			*dtor = h->kfuncs[i].fn;
+			break;
+		}
+	return 0;
+}
+
+int kbpf_btf_check_struct_metas(const struct kbpf_host *h,
+				const struct kbpf_btf *btf)
+{
+	struct kbpf_btf_kptrs kp;
+	uint32_t lock_id = 0, id, i, k, n, mid;
 	const uint8_t *t;
-	int32_t off;
+	int32_t off, timer;
+	kbpf_kfunc_fn dtor;
+	bool kptr;
 	int err;
 
 	for (id = 1; id < btf->nr_types && !lock_id; id++) {
@@ -281,23 +469,57 @@ int kbpf_btf_check_struct_metas(const struct kbpf_btf *btf)
 		if (kind_of(t) == BTF_KIND_STRUCT && name_is(btf, t, LOCK_NAME))
 			lock_id = id;
 	}
-	if (!lock_id)
-		return 0;
 	for (id = 1; id < btf->nr_types; id++) {
 		t = kbpf_btf_obj_type(btf, id);
 		if (!is_struct(t))
 			continue;
 		n = vlen_of(t);
-		for (i = 0; i < n; i++)
-			if (rd32(t + KBPF_BTF_REC_SIZE + 12 * i + 4) == lock_id)
+		kptr = false;
+		for (i = 0; i < n; i++) {
+			mid = rd32(t + KBPF_BTF_REC_SIZE + 12 * i + 4);
+			if (lock_id && mid == lock_id)
 				break;
-		if (i == n)
+			kptr |= is_kptr_member(btf, mid);
+		}
+		if (i == n && !kptr)
 			continue;
-		err = kbpf_btf_spin_lock_off(btf, t, rd32(t + 8), &off);
+		/*
+		 * Measured: a struct with a kptr member is parsed at load
+		 * too, and its referenced kptrs resolved (a kernel struct
+		 * without a destructor: -ENOENT).
+		 */
+		err = parse_fields(btf, t, rd32(t + 8), F_LOCK | F_KPTR, &off,
+				   &timer, &kp);
 		if (err)
 			return err;
-		if (off < 0)
+		if (off < 0 && !kp.n)
 			return -KBPF_EFAULT; /* Linux: no record is an error here */
+		for (k = 0; k < kp.n; k++) {
+			if (!kp.k[k].ref)
+				continue;
+			err = kbpf_btf_kptr_dtor(
+				h, kbpf_btf_obj_name(btf, kp.k[k].type_id),
+				&mid, &dtor);
+			if (err)
+				return err;
+			if (mid && !dtor)
+				return -KBPF_ENOENT;
+		}
 	}
 	return 0;
+}
+
+const char *kbpf_btf_obj_name(const struct kbpf_btf *btf, uint32_t id)
+{
+	const uint8_t *t = kbpf_btf_obj_type(btf, id);
+	uint32_t off = t ? rd32(t) : 0, i;
+	const char *s;
+
+	if (!t || off >= btf->str_len)
+		return NULL;
+	s = (const char *)btf->data + btf->str_start + off;
+	/* A loaded BTF's strings end with NUL; still, stay inside. */
+	for (i = 0; off + i < btf->str_len && s[i]; i++)
+		;
+	return off + i < btf->str_len ? s : NULL;
 }

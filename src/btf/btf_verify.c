@@ -1954,7 +1954,7 @@ int kbpf_btf_verify(const struct kbpf_host *h, struct kbpf_btf *btf,
 	if (!err)
 		err = check_type_tags(e);
 	if (!err)
-		err = kbpf_btf_check_struct_metas(btf);
+		err = kbpf_btf_check_struct_metas(h, btf);
 	btf->types_cap = e->cap;
 	if (e->visit)
 		kbpf_free(h, e->visit, btf->nr_types);

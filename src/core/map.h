@@ -23,6 +23,7 @@
 
 #include "core/object.h"
 #include "kbpf/errno.h"
+#include "kbpf/kfunc.h"
 #include "kbpf/map.h"
 #include "kbpf/uapi/bpf.h"
 
@@ -213,6 +214,42 @@ struct kbpf_map_ops {
 	uint32_t (*fd_sys_lookup_elem)(void *ptr);
 };
 
+/* The kinds of kptr field (Linux's BPF_KPTR_REF, BPF_KPTR_UNREF). */
+enum kbpf_kptr_kind {
+	KBPF_KPTR_REF = 1, /* __kptr: holds a reference, bpf_kptr_xchg only */
+	KBPF_KPTR_UNREF, /* __kptr_untrusted: a plain pointer, stored directly */
+	/*
+	 * __kptr to a struct of the value's own BTF (Linux's bpf_obj_new
+	 * objects): kbpf has none, so the field stays NULL and programs
+	 * may not use it (src/verifier/kptr.c).
+	 */
+	KBPF_KPTR_LOCAL,
+};
+
+/**
+ * struct kbpf_kptr_field - one kptr field of a map's values (src/maps/kptr.c).
+ * @off: its byte offset in a value (8 bytes, 8-aligned).
+ * @kind: enum kbpf_kptr_kind.
+ * @btf_id: the struct it points to: an id of the host BTF (REF, UNREF),
+ *          or of the value's BTF (LOCAL).
+ * @dtor: REF: the host's destructor kfunc of that struct (struct
+ *        kbpf_kfunc.dtor_of), called with the pointer (r1) and a NULL run
+ *        when a value drops the reference it holds.
+ */
+struct kbpf_kptr_field {
+	uint32_t off;
+	uint32_t kind;
+	uint32_t btf_id;
+	kbpf_kfunc_fn dtor;
+};
+
+/* The kptr fields of a map, by offset; allocated with the map. */
+struct kbpf_kptr_tab {
+	uint32_t n;
+	bool has_ref; /* a KBPF_KPTR_REF among them */
+	struct kbpf_kptr_field f[];
+};
+
 /**
  * struct kbpf_map - the generic part of every map; each type embeds it first.
  */
@@ -245,6 +282,14 @@ struct kbpf_map {
 	 * and LRU_HASH may have one (src/helpers/timer.c).
 	 */
 	int32_t timer_off;
+	/*
+	 * The kptr fields of each value, found with the lock
+	 * (kbpf_btf_value_record()); NULL: none. Only ARRAY, HASH and
+	 * LRU_HASH may have them in kbpf (src/maps/kptr.c); the type's free
+	 * releases what the values hold and frees the table
+	 * (kbpf_kptr_map_free_all()).
+	 */
+	struct kbpf_kptr_tab *kptrs;
 	char name[16];
 	/*
 	 * Set by BPF_MAP_FREEZE; only syscall-side writes look at it. 32 bits:
@@ -366,10 +411,22 @@ static inline bool kbpf_map_has_timer(const struct kbpf_map *map)
 	return map->timer_off >= 0;
 }
 
-/* A value with special fields: a lock or a timer, skipped by copies. */
+/* A value with special fields: a lock, a timer or kptrs, skipped by copies. */
 static inline bool kbpf_map_has_fields(const struct kbpf_map *map)
 {
-	return map->spin_lock_off >= 0 || map->timer_off >= 0;
+	return map->spin_lock_off >= 0 || map->timer_off >= 0 || map->kptrs;
+}
+
+/* The kptr field at byte @off of @map's values, or NULL. */
+static inline const struct kbpf_kptr_field *
+kbpf_map_kptr_at(const struct kbpf_map *map, int64_t off)
+{
+	uint32_t i;
+
+	for (i = 0; map->kptrs && i < map->kptrs->n; i++)
+		if ((int64_t)map->kptrs->f[i].off == off)
+			return &map->kptrs->f[i];
+	return NULL;
 }
 
 /* ARRAY_OF_MAPS or HASH_OF_MAPS: lookups return a map, not a value. */

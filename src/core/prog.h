@@ -60,6 +60,9 @@ enum kbpf_arg_kind {
 	KBPF_ARG_PTR_TO_SPIN_LOCK, /* the bpf_spin_lock of a map value */
 	KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL, /* value_size readable bytes, or NULL */
 	KBPF_ARG_PTR_TO_TIMER, /* the struct bpf_timer of a map value */
+	KBPF_ARG_KPTR_XCHG_DEST, /* a referenced kptr field of a map value */
+	/* a referenced pointer of the kptr field's type, or NULL; released */
+	KBPF_ARG_PTR_TO_BTF_ID_OR_NULL_RELEASE,
 };
 
 /* Result kinds of a helper prototype. */
@@ -68,6 +71,7 @@ enum kbpf_ret_kind {
 	KBPF_RET_VOID, /* nothing */
 	KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, /* value_size bytes of the map argument */
 	KBPF_RET_PTR_TO_MEM_OR_NULL, /* size given by the size argument (ringbuf reserve, dynptr_data) */
+	KBPF_RET_PTR_TO_BTF_ID_OR_NULL, /* bpf_kptr_xchg: the field's old pointer, acquired */
 };
 
 /*

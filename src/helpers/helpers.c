@@ -15,6 +15,7 @@
 #include "maps/prog_array.h"
 #include "net/net_internal.h"
 #include "core/map.h"
+#include "core/atomic.h"
 #include "core/spinlock.h"
 #include "kbpf/perf.h"
 #include "maps/ringbuf.h"
@@ -227,6 +228,18 @@ static uint64_t h_spin_unlock(struct kbpf_run *run, uint64_t lock, uint64_t r2,
 	run->spin_lock = NULL;
 	kbpf_value_unlock_irqrestore(run->host, word, run->spin_irq);
 	return 0;
+}
+
+/*
+ * bpf_kptr_xchg(field, ptr): the verifier proved @field a referenced kptr
+ * of a map value and @ptr a reference of its type or NULL; the old
+ * pointer comes back as the program's reference (src/maps/kptr.c takes
+ * what is left when the value goes, with an exchange too).
+ */
+static uint64_t h_kptr_xchg(struct kbpf_run *run, uint64_t field, uint64_t ptr,
+			    uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	return kbpf_xchg_u64((void *)(uintptr_t)field, ptr);
 }
 
 static uint64_t h_ktime_get_ns(struct kbpf_run *run, uint64_t r1, uint64_t r2,
@@ -912,7 +925,7 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 	 (id) == BPF_FUNC_spin_lock || (id) == BPF_FUNC_spin_unlock ||        \
 	 (id) == BPF_FUNC_timer_init || (id) == BPF_FUNC_timer_cancel ||      \
 	 (id) == BPF_FUNC_timer_set_callback ||                               \
-	 (id) == BPF_FUNC_timer_start ||                                      \
+	 (id) == BPF_FUNC_timer_start || (id) == BPF_FUNC_kptr_xchg ||        \
 	 (id) == BPF_FUNC_user_ringbuf_drain ||                               \
 	 (id) == BPF_FUNC_ringbuf_reserve_dynptr ||                           \
 	 (id) == BPF_FUNC_ringbuf_submit_dynptr ||                            \
@@ -986,6 +999,9 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       0, KBPF_ARG_PTR_TO_TIMER),
 	HELPER(ktime_get_boot_ns, h_ktime_get_boot_ns, KBPF_RET_INTEGER, false,
 	       0, KBPF_ARG_NONE),
+	/* kptrs of map values (src/verifier/kptr.c, src/maps/kptr.c). */
+	HELPER(kptr_xchg, h_kptr_xchg, KBPF_RET_PTR_TO_BTF_ID_OR_NULL, false, 0,
+	       KBPF_ARG_KPTR_XCHG_DEST, KBPF_ARG_PTR_TO_BTF_ID_OR_NULL_RELEASE),
 	/*
 	 * Not for tracing types nor cgroup device and sockopt programs:
 	 * Linux leaves it out of their protos (measured: test_probe_diff,

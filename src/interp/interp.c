@@ -63,6 +63,10 @@ struct interp_region {
 /* Special fields of map values, opaque regions only helpers take. */
 #define INTERP_FIELD_LOCK 1 /* bpf_spin_lock, 4 bytes */
 #define INTERP_FIELD_TIMER 2 /* bpf_timer, 16 bytes */
+#define INTERP_FIELD_KPTR 3 /* a referenced (or local) kptr: read-only */
+#define INTERP_FIELD_KPTR_UNREF 4 /* an untrusted kptr: read-write */
+/* A lock, a timer and Linux's most kptrs. */
+#define KBPF_MAX_VALUE_FIELDS 13
 
 /*
  * A map's value area (kbpf_map_value_area): only the value bytes of each
@@ -638,19 +642,23 @@ void kbpf_run_regions_release(struct kbpf_run *run, uint64_t mark)
  * its values) when it has one, else as a region of its own.
  */
 /*
- * A value with special fields (a bpf_spin_lock, a bpf_timer): its bytes
- * around them, and each field as an opaque region, which loads and stores
- * cannot reach (Linux's verifier refuses them: "bpf_spin_lock cannot be
- * accessed directly by load/store", "bpf_timer cannot be accessed
- * directly by load/store") and only their helpers take
- * (interp_is_lock_word(), interp_timer_map()).
+ * A value with special fields (a bpf_spin_lock, a bpf_timer, kptrs): its
+ * bytes around them, and each lock or timer as an opaque region, which
+ * loads and stores cannot reach (Linux's verifier refuses them:
+ * "bpf_spin_lock cannot be accessed directly by load/store", "bpf_timer
+ * cannot be accessed directly by load/store") and only their helpers take
+ * (interp_is_lock_word(), interp_timer_map()). A kptr is 8 bytes that
+ * loads may read; an untrusted one is writable too, a referenced one
+ * changes only through bpf_kptr_xchg (interp_is_kptr()), as the verifier
+ * says (src/verifier/kptr.c).
  */
 static int interp_add_field_value(struct interp_state *st,
 				  const struct kbpf_map *map, uint8_t *value)
 {
-	uint32_t off[2], len[2], kind[2], at = 0, t;
+	uint32_t off[KBPF_MAX_VALUE_FIELDS], len[KBPF_MAX_VALUE_FIELDS];
+	uint32_t kind[KBPF_MAX_VALUE_FIELDS], at = 0, t;
 	bool w = map_prog_writable(map), wo = map_prog_write_only(map);
-	int n = 0, i, err = 0;
+	int n = 0, i, j, err = 0;
 
 	if (map->spin_lock_off >= 0) {
 		off[n] = (uint32_t)map->spin_lock_off;
@@ -662,25 +670,43 @@ static int interp_add_field_value(struct interp_state *st,
 		len[n] = 16;
 		kind[n++] = INTERP_FIELD_TIMER;
 	}
-	if (n == 2 && off[1] < off[0]) {
-		t = off[0], off[0] = off[1], off[1] = t;
-		t = len[0], len[0] = len[1], len[1] = t;
-		t = kind[0], kind[0] = kind[1], kind[1] = t;
+	for (i = 0;
+	     map->kptrs && i < (int)map->kptrs->n && n < KBPF_MAX_VALUE_FIELDS;
+	     i++) {
+		off[n] = map->kptrs->f[i].off;
+		len[n] = 8;
+		kind[n++] = map->kptrs->f[i].kind == KBPF_KPTR_UNREF ?
+				    INTERP_FIELD_KPTR_UNREF :
+				    INTERP_FIELD_KPTR;
 	}
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && off[j - 1] > off[j]; j--) {
+			t = off[j], off[j] = off[j - 1], off[j - 1] = t;
+			t = len[j], len[j] = len[j - 1], len[j - 1] = t;
+			t = kind[j], kind[j] = kind[j - 1], kind[j - 1] = t;
+		}
 	for (i = 0; i < n && !err; i++) {
+		bool kptr = kind[i] == INTERP_FIELD_KPTR ||
+			    kind[i] == INTERP_FIELD_KPTR_UNREF;
+
 		if (off[i] > at)
 			err = interp_region_add_perm(st, value + at,
 						     off[i] - at, w, wo);
 		if (!err)
 			err = interp_region_push(
-				st, &(struct interp_region){
-					    .start = (uintptr_t)value + off[i],
-					    .end = (uintptr_t)value + off[i] +
-						   len[i],
-					    .map = map,
-					    .opaque = true,
-					    .field = (uint8_t)kind[i],
-				    });
+				st,
+				&(struct interp_region){
+					.start = (uintptr_t)value + off[i],
+					.end = (uintptr_t)value + off[i] +
+					       len[i],
+					.map = map,
+					.writable =
+						kind[i] ==
+							INTERP_FIELD_KPTR_UNREF &&
+						w,
+					.opaque = !kptr,
+					.field = (uint8_t)kind[i],
+				});
 		at = off[i] + len[i];
 	}
 	if (!err && map->value_size > at)
@@ -872,6 +898,18 @@ static bool interp_is_lock_word(const struct interp_state *st, uint64_t v)
 	for (i = st->nr_regions; i-- > 0;)
 		if (st->regions[i].opaque &&
 		    st->regions[i].field == INTERP_FIELD_LOCK &&
+		    st->regions[i].start == v)
+			return true;
+	return false;
+}
+
+/* Is @v a referenced kptr field of a value the run looked up? */
+static bool interp_is_kptr(const struct interp_state *st, uint64_t v)
+{
+	uint32_t i;
+
+	for (i = st->nr_regions; i-- > 0;)
+		if (st->regions[i].field == INTERP_FIELD_KPTR &&
 		    st->regions[i].start == v)
 			return true;
 	return false;
@@ -1169,6 +1207,17 @@ static int interp_check_args(const struct interp_state *st,
 			timer_map = interp_timer_map(st, v);
 			if (!timer_map)
 				return -KBPF_EFAULT;
+			break;
+		case KBPF_ARG_KPTR_XCHG_DEST:
+			if (!interp_is_kptr(st, v))
+				return -KBPF_EFAULT;
+			break;
+		case KBPF_ARG_PTR_TO_BTF_ID_OR_NULL_RELEASE:
+			/*
+			 * The verifier proved it a reference of the field's
+			 * type; nothing here can (such programs load only
+			 * with a proof, src/prog/check.c).
+			 */
 			break;
 		case KBPF_ARG_PTR_TO_MAP_KEY:
 			if (!map ||

@@ -25,6 +25,7 @@
  */
 #include "core/priv.h"
 #include "map_internal.h"
+#include "kptr.h"
 #include "timer.h"
 
 #define ARRAY_CREATE_FLAG_MASK                                            \
@@ -181,6 +182,7 @@ static void array_map_free(struct kbpf_map *map)
 	const struct kbpf_host *h = map->obj.host;
 
 	kbpf_timer_map_free_all(map);
+	kbpf_kptr_map_free_all(map);
 	if (a->pages) {
 		h->vunmap(h, a->values, a->nr_pages);
 		h->free_pages(h, a->pages, a->nr_pages);
@@ -277,6 +279,9 @@ static long array_map_update_elem(struct kbpf_map *map, const void *key,
 	/* Linux frees the slot's special fields: an update cancels a timer. */
 	if (kbpf_map_has_timer(map))
 		kbpf_timer_cancel_and_free(map, array_elem(a, 0, idx), false);
+	/* ... and drops the references its kptrs held. */
+	if (map->kptrs)
+		kbpf_kptr_free_fields(map, array_elem(a, 0, idx));
 	return 0;
 }
 

@@ -37,6 +37,7 @@
 #include "core/priv.h"
 #include "jhash.h"
 #include "lru.h"
+#include "kptr.h"
 #include "timer.h"
 
 #define HTAB_CREATE_FLAG_MASK                                                  \
@@ -488,6 +489,9 @@ static void htab_elem_put(struct kbpf_htab *t, struct htab_elem *e,
 	/* Linux's check_and_free_fields: a timer goes with its element. */
 	if (kbpf_map_has_timer(&t->map))
 		kbpf_timer_cancel_and_free(&t->map, elem_value(t, e), true);
+	/* ... and the references its kptrs hold. */
+	if (t->map.kptrs)
+		kbpf_kptr_free_fields(&t->map, elem_value(t, e));
 	/* The inner map may still be in use by a program: release it later. */
 	if (t->fd_map)
 		t->map.ops->fd_put_ptr(&t->map, elem_mim(t, e), true);
@@ -800,6 +804,7 @@ static int htab_map_alloc_with_inner(const struct kbpf_host *h,
 static void htab_map_free(struct kbpf_map *map)
 {
 	kbpf_timer_map_free_all(map);
+	kbpf_kptr_map_free_all(map);
 	htab_free_all(kbpf_htab(map));
 }
 
@@ -943,6 +948,10 @@ static void htab_copy_in(struct kbpf_htab *t, struct htab_elem *e,
 				kbpf_timer_lock_word(&t->map, elem_value(t, e)),
 				0);
 		}
+		/* and its kptrs hold nothing. */
+		for (uint32_t i = 0; t->map.kptrs && i < t->map.kptrs->n; i++)
+			kbpf_store_relaxed_u64(
+				elem_value(t, e) + t->map.kptrs->f[i].off, 0);
 		return;
 	}
 	if (!t->percpu) {
@@ -1224,6 +1233,8 @@ static bool htab_lru_del(void *arg, struct kbpf_lru_node *node)
 	/* An evicted element is reused at once: its timer goes now. */
 	if (found && kbpf_map_has_timer(&t->map))
 		kbpf_timer_cancel_and_free(&t->map, elem_value(t, e), true);
+	if (found && t->map.kptrs)
+		kbpf_kptr_free_fields(&t->map, elem_value(t, e));
 	return found;
 }
 

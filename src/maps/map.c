@@ -13,6 +13,7 @@
 #include "core/util.h"
 #include "map_internal.h"
 #include "map_types.h"
+#include "kptr.h"
 #include "timer.h"
 
 #define X(type, ops) extern const struct kbpf_map_ops ops;
@@ -277,27 +278,65 @@ static bool map_type_has_check_btf(uint32_t type)
  * type's own rule. The map keeps a reference on the BTF.
  */
 /*
- * Linux's map_check_btf() for the value's special fields (bpf_spin_lock
- * and bpf_timer in kbpf): a record that does not parse is no record; one
+ * Linux's map_check_btf() for the value's special fields (bpf_spin_lock,
+ * bpf_timer and kptrs in kbpf): a record that does not parse is no record
+ * (a referenced kptr to a struct without a destructor included); one
  * with a field needs CAP_BPF from user space (-EPERM), no program-side
  * access flag (-EACCES) and a type that may hold each field (-EOPNOTSUPP):
  * a lock in arrays, hashes and storage maps, a timer in ARRAY, HASH and
- * LRU_HASH only (not the per-CPU ones). A map with a timer cancels its
- * timers when the last user reference goes (kbpf_timer_map_init()).
+ * LRU_HASH only (not the per-CPU ones), kptrs in the arrays, the hashes
+ * and the storage maps (kbpf: in ARRAY, HASH and LRU_HASH only, the
+ * others -EOPNOTSUPP). A map with a timer cancels its timers when the
+ * last user reference goes (kbpf_timer_map_init()).
  */
+static bool map_kptr_type_ok(uint32_t type, bool *kbpf_has)
+{
+	*kbpf_has = type == BPF_MAP_TYPE_HASH ||
+		    type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_ARRAY;
+	switch (type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_SK_STORAGE:
+	case BPF_MAP_TYPE_INODE_STORAGE:
+	case BPF_MAP_TYPE_TASK_STORAGE:
+	case BPF_MAP_TYPE_CGRP_STORAGE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int map_btf_fields(const struct kbpf_host *h, struct kbpf_map *map,
 			  const struct kbpf_btf *btf, const uint8_t *value,
 			  bool user)
 {
+	struct kbpf_btf_kptrs found;
+	struct kbpf_kptr_tab *tab = NULL;
 	int32_t off, timer;
+	bool kbpf_has;
+	int err;
 
-	if (kbpf_btf_value_fields(btf, value, map->value_size, &off, &timer) ||
-	    (off < 0 && timer < 0))
+	if (kbpf_btf_value_record(btf, value, map->value_size, &off, &timer,
+				  &found))
 		return 0;
+	err = kbpf_kptr_tab_build(h, btf, &found, &tab);
+	if (err == -KBPF_ENOMEM)
+		return err;
+	if (err) /* Linux keeps the error as the record: no fields at all. */
+		return 0;
+	if (off < 0 && timer < 0 && !tab)
+		return 0;
+	err = -KBPF_EPERM;
 	if (user && !kbpf_priv_has(h, KBPF_PRIV_BPF))
-		return -KBPF_EPERM;
+		goto out;
+	err = -KBPF_EACCES;
 	if (map->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
-		return -KBPF_EACCES;
+		goto out;
+	err = -KBPF_EOPNOTSUPP;
 	if (off >= 0) {
 		switch (map->map_type) {
 		case BPF_MAP_TYPE_HASH:
@@ -309,7 +348,7 @@ static int map_btf_fields(const struct kbpf_host *h, struct kbpf_map *map,
 		case BPF_MAP_TYPE_CGRP_STORAGE:
 			break;
 		default:
-			return -KBPF_EOPNOTSUPP;
+			goto out;
 		}
 	}
 	if (timer >= 0) {
@@ -319,14 +358,21 @@ static int map_btf_fields(const struct kbpf_host *h, struct kbpf_map *map,
 		case BPF_MAP_TYPE_ARRAY:
 			break;
 		default:
-			return -KBPF_EOPNOTSUPP;
+			goto out;
 		}
 	}
+	if (tab && (!map_kptr_type_ok(map->map_type, &kbpf_has) || !kbpf_has))
+		goto out;
 	map->spin_lock_off = off;
 	map->timer_off = timer;
+	map->kptrs = tab;
 	if (timer >= 0)
 		kbpf_timer_map_init(map);
 	return 0;
+out:
+	if (tab)
+		kbpf_free(h, tab, sizeof(*tab) + tab->n * sizeof(tab->f[0]));
+	return err;
 }
 
 static int map_btf(const struct kbpf_host *h, struct kbpf_map *map,
@@ -502,6 +548,7 @@ void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
 	map->btf = NULL;
 	map->spin_lock_off = -1;
 	map->timer_off = -1;
+	map->kptrs = NULL;
 	/* Bytes after the name's NUL are ignored, as Linux ignores them. */
 	for (n = 0; n < sizeof(map->name) - 1 && attr->map_name[n]; n++)
 		map->name[n] = attr->map_name[n];

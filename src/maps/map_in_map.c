@@ -61,6 +61,12 @@ int kbpf_mim_template_from_map(struct kbpf_mim_template *t,
 		return -KBPF_EINVAL; /* one level only */
 	if (!inner_type_ok(inner->map_type))
 		return -KBPF_ENOTSUPP;
+	/*
+	 * kbpf: the template keeps no kptr table, so maps with kptrs are no
+	 * inner maps (Linux allows them; docs/design/kptr.md).
+	 */
+	if (inner->kptrs)
+		return -KBPF_EOPNOTSUPP;
 	t->type = inner->map_type;
 	t->key_size = inner->key_size;
 	t->value_size = inner->value_size;

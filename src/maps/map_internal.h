@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/map.h"
 #include "core/spinlock.h"
+#include "btf/btf.h"
 
 /* Linux's NUMA_NO_NODE. */
 #define KBPF_NUMA_NO_NODE 0xffffffffu
@@ -89,11 +90,16 @@ static inline void kbpf_map_racy_copy(void *dst, const void *src, size_t n)
 }
 #endif
 
-static inline void kbpf_map_copy_skip_fields(const struct kbpf_map *map,
-					     void *dst, const void *src)
+/*
+ * The special fields of @map's values by offset, as [off, off + len)
+ * ranges into @off and @len (room for a lock, a timer and the kptrs);
+ * returns how many.
+ */
+static inline int kbpf_map_field_ranges(const struct kbpf_map *map, size_t *off,
+					size_t *len)
 {
-	size_t off[2], len[2], at = 0;
-	int n = 0, i;
+	int n = 0, i, j;
+	size_t o, l;
 
 	if (map->spin_lock_off >= 0) {
 		off[n] = (size_t)map->spin_lock_off;
@@ -103,14 +109,30 @@ static inline void kbpf_map_copy_skip_fields(const struct kbpf_map *map,
 		off[n] = (size_t)map->timer_off;
 		len[n++] = 16;
 	}
-	if (n == 2 && off[1] < off[0]) {
-		size_t o = off[0], l = len[0];
-
-		off[0] = off[1];
-		len[0] = len[1];
-		off[1] = o;
-		len[1] = l;
+	for (i = 0; map->kptrs && i < (int)map->kptrs->n; i++) {
+		off[n] = map->kptrs->f[i].off;
+		len[n++] = 8;
 	}
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && off[j - 1] > off[j]; j--) {
+			o = off[j];
+			l = len[j];
+			off[j] = off[j - 1];
+			len[j] = len[j - 1];
+			off[j - 1] = o;
+			len[j - 1] = l;
+		}
+	return n;
+}
+
+#define KBPF_MAP_MAX_FIELDS (2 + KBPF_BTF_FIELDS_MAX)
+
+static inline void kbpf_map_copy_skip_fields(const struct kbpf_map *map,
+					     void *dst, const void *src)
+{
+	size_t off[KBPF_MAP_MAX_FIELDS], len[KBPF_MAP_MAX_FIELDS], at = 0;
+	int n = kbpf_map_field_ranges(map, off, len), i;
+
 	for (i = 0; i < n; i++) {
 		kbpf_map_racy_copy((uint8_t *)dst + at,
 				   (const uint8_t *)src + at, off[i] - at);
@@ -123,10 +145,14 @@ static inline void kbpf_map_copy_skip_fields(const struct kbpf_map *map,
 /* Zero the special fields of @value (a copy for user space, a new slot). */
 static inline void kbpf_map_zero_fields(const struct kbpf_map *map, void *value)
 {
+	uint32_t i;
+
 	if (map->spin_lock_off >= 0)
 		memset((uint8_t *)value + map->spin_lock_off, 0, 4);
 	if (map->timer_off >= 0)
 		memset((uint8_t *)value + map->timer_off, 0, 16);
+	for (i = 0; map->kptrs && i < map->kptrs->n; i++)
+		memset((uint8_t *)value + map->kptrs->f[i].off, 0, 8);
 }
 
 static inline void kbpf_map_value_in(const struct kbpf_map *map, void *dst,

@@ -583,6 +583,18 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 		}
 		if (insn->imm == KBPF_CORE_POISON_HELPER)
 			return 0;
+		/*
+		 * Nothing at run time can tell a reference from any other
+		 * value: what bpf_kptr_xchg stores, a map later hands to a
+		 * destructor. Only the verifier's proof makes that safe.
+		 */
+		if (insn->imm == BPF_FUNC_kptr_xchg &&
+		    prog->obj.host->verifier == KBPF_VERIFIER_OFF) {
+			kbpf_vlog_printf(
+				log,
+				"kbpf: bpf_kptr_xchg needs kbpf's verifier (kbpf_host.verifier)\n");
+			return -KBPF_EINVAL;
+		}
 		hp = kbpf_helper_find(prog, (uint32_t)insn->imm);
 		if (!hp ||
 		    (hp->fn == kbpf_default_helpers[BPF_FUNC_ktime_get_tai_ns]

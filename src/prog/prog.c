@@ -313,6 +313,20 @@ static int prog_check_attr(const struct kbpf_host *h,
 }
 
 /*
+ * bpf_kptr_xchg stores what a map later hands to a destructor: like a
+ * kfunc call, it needs a proof (no checked-mode fallback).
+ */
+static bool prog_calls_kptr_xchg(const struct kbpf_prog *prog)
+{
+	for (uint32_t i = 0; i < prog->len; i++)
+		if (prog->insns[i].code == (BPF_JMP | BPF_CALL) &&
+		    !prog->insns[i].src_reg &&
+		    prog->insns[i].imm == BPF_FUNC_kptr_xchg)
+			return true;
+	return false;
+}
+
+/*
  * The verifier after the structural check, under the host's policy: what
  * it refuses fails the load (ENFORCE) or loads for checked mode only
  * (FALLBACK; not for -ENOMEM, which fails the load either way).
@@ -335,6 +349,7 @@ static int prog_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	 * calls kfuncs loads only with a proof.
 	 */
 	if (err && err != -KBPF_ENOMEM && !prog->nr_kfuncs &&
+	    !prog_calls_kptr_xchg(prog) &&
 	    h->verifier == KBPF_VERIFIER_FALLBACK) {
 		prog->checked_only = true;
 		err = 0;

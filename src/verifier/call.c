@@ -33,6 +33,7 @@ struct call_meta {
 	uint64_t key;
 	struct vdyn_meta dyn; /* the dynptr argument (dynptr.c) */
 	const struct kbpf_map *timer_map; /* the bpf_timer's map (timer.c) */
+	const struct kbpf_kptr_field *kptr; /* bpf_kptr_xchg's field (kptr.c) */
 };
 
 /*
@@ -365,6 +366,11 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 		return kbpf_v_timer_map_arg(env, regno, m->timer_map, r->map);
 	case KBPF_ARG_PTR_TO_TIMER:
 		return kbpf_v_timer_arg(env, regno, &m->timer_map);
+	case KBPF_ARG_KPTR_XCHG_DEST:
+		return kbpf_v_kptr_xchg_dest(env, regno, &m->kptr);
+	case KBPF_ARG_PTR_TO_BTF_ID_OR_NULL_RELEASE:
+		return kbpf_v_kptr_xchg_src(env, regno, m->kptr,
+					    &m->release_ref);
 	case KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL:
 		/* The storage helpers' init value (Linux: may be NULL). */
 		if (r->type == T_SCALAR && kbpf_scalar_is_const(&r->s) &&
@@ -825,6 +831,13 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		}
 		break;
 	}
+	case KBPF_RET_PTR_TO_BTF_ID_OR_NULL:
+		if (!m.kptr)
+			return -KBPF_EFAULT;
+		err = kbpf_v_kptr_xchg_ret(env, m.kptr, call_pc, &r0);
+		if (err)
+			return err;
+		break;
 	default:
 		break;
 	}

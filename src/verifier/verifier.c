@@ -853,29 +853,57 @@ static bool map_direct_read(const struct kbpf_map *map, int64_t off,
 }
 
 /*
- * Linux's check_map_access(): no load, store or helper reaches a special
- * field (the lock word, the bpf_timer), at any offset the pointer may
- * have; the first field by offset names the error.
+ * Linux's check_map_access(): no load, store or helper reaches a lock or
+ * a timer, at any offset the pointer may have, and kptrs only as their
+ * own rules say (kptr.c); the first field by offset names the error.
  */
 static int map_field_access(struct venv *env, const struct vreg *r, int off,
-			    uint32_t size, const struct kbpf_map *map)
+			    uint32_t size, const struct kbpf_map *map,
+			    bool helper)
 {
-	int32_t fo[2] = { map->spin_lock_off, map->timer_off };
-	const char *name[2] = { "bpf_spin_lock", "bpf_timer" };
-	int64_t len[2] = { 4, 16 };
-	int first = fo[1] >= 0 && (fo[0] < 0 || fo[1] < fo[0]);
+	int64_t fo[2 + KBPF_BTF_FIELDS_MAX], len[2 + KBPF_BTF_FIELDS_MAX], t;
+	int kind[2 + KBPF_BTF_FIELDS_MAX], n = 0, i, j, k;
+	static const char *const name[2] = { "bpf_spin_lock", "bpf_timer" };
 
-	for (int k = 0; k < 2; k++) {
-		int i = k ? !first : first;
-
-		if (fo[i] >= 0 && r->s.smin + off < (int64_t)fo[i] + len[i] &&
-		    (int64_t)fo[i] < (int64_t)r->s.umax + off + size) {
-			kbpf_vlog_printf(
-				env->log,
-				"%s cannot be accessed directly by load/store\n",
-				name[i]);
-			return -KBPF_EACCES;
+	if (map->spin_lock_off >= 0) {
+		fo[n] = map->spin_lock_off;
+		len[n] = 4;
+		kind[n++] = 0;
+	}
+	if (map->timer_off >= 0) {
+		fo[n] = map->timer_off;
+		len[n] = 16;
+		kind[n++] = 1;
+	}
+	for (i = 0; map->kptrs && i < (int)map->kptrs->n; i++) {
+		fo[n] = map->kptrs->f[i].off;
+		len[n] = 8;
+		kind[n++] = 2;
+	}
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && fo[j - 1] > fo[j]; j--) {
+			t = fo[j], fo[j] = fo[j - 1], fo[j - 1] = t;
+			t = len[j], len[j] = len[j - 1], len[j - 1] = t;
+			k = kind[j], kind[j] = kind[j - 1], kind[j - 1] = k;
 		}
+	for (i = 0; i < n; i++) {
+		int err;
+
+		if (!(r->s.smin + off < fo[i] + len[i] &&
+		      fo[i] < (int64_t)r->s.umax + off + size))
+			continue;
+		if (kind[i] == 2) {
+			err = kbpf_v_kptr_field_access(env, r, off, size,
+						       (uint32_t)fo[i], helper);
+			if (err)
+				return err;
+			continue;
+		}
+		kbpf_vlog_printf(
+			env->log,
+			"%s cannot be accessed directly by load/store\n",
+			name[kind[i]]);
+		return -KBPF_EACCES;
 	}
 	return 0;
 }
@@ -933,9 +961,17 @@ static int check_map_value(struct venv *env, uint32_t regno,
 	if (err)
 		return err;
 	if (kbpf_map_has_fields(map)) {
-		err = map_field_access(env, r, off, size, map);
+		err = map_field_access(env, r, off, size, map, helper);
 		if (err)
 			return err;
+	}
+	if (!helper && map->kptrs && kbpf_scalar_is_const(&r->s)) {
+		const struct kbpf_kptr_field *f = kbpf_map_kptr_at(
+			map, (int64_t)off + (int64_t)r->s.var.value);
+
+		if (f)
+			return kbpf_v_kptr_access(env, f, value_regno,
+						  write ? NULL : out);
 	}
 	if (helper || !out)
 		return err;

@@ -529,6 +529,23 @@ int kbpf_v_hbtf(struct venv *env, const struct kbpf_btf_view **out);
  * of a map value, at its offset; *@timer_map receives the value's map.
  * 0 or -errno with Linux's line.
  */
+/* kptr.c: kptr fields of map values and bpf_kptr_xchg. */
+/* check_map_access()'s rules for an access overlapping the kptr at @field_off. */
+int kbpf_v_kptr_field_access(struct venv *env, const struct vreg *r,
+			     int32_t off, uint32_t size, uint32_t field_off,
+			     bool helper);
+/* check_map_kptr_access(): the load or store of the instruction at insn_idx. */
+int kbpf_v_kptr_access(struct venv *env, const struct kbpf_kptr_field *f,
+		       int value_regno, struct vreg *out);
+/* bpf_kptr_xchg's arguments and result. */
+int kbpf_v_kptr_xchg_dest(struct venv *env, uint32_t regno,
+			  const struct kbpf_kptr_field **out);
+int kbpf_v_kptr_xchg_src(struct venv *env, uint32_t regno,
+			 const struct kbpf_kptr_field *f,
+			 uint32_t *release_ref);
+int kbpf_v_kptr_xchg_ret(struct venv *env, const struct kbpf_kptr_field *f,
+			 uint32_t call_pc, struct vreg *r0);
+
 int kbpf_v_timer_arg(struct venv *env, uint32_t regno,
 		     const struct kbpf_map **timer_map);
 /* bpf_timer_init's map argument @map in @regno must be @timer_map. */

@@ -23911,12 +23911,13 @@ pub struct kbpf_kfunc {
     pub fn_: kbpf_kfunc_fn,
     pub flags: u32,
     pub prog_types: u64,
+    pub dtor_of: *const crate::ffi::c_char,
 }
 #[test]
 fn bindgen_test_layout_kbpf_kfunc() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_kfunc>(),
-        32usize,
+        40usize,
         concat!("Size of: ", stringify!(kbpf_kfunc))
     );
     assert_eq!(
@@ -23992,6 +23993,23 @@ fn bindgen_test_layout_kbpf_kfunc() {
         );
     }
     test_field_prog_types();
+    fn test_field_dtor_of() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_kfunc>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).dtor_of) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_kfunc),
+                "::",
+                stringify!(dtor_of)
+            )
+        );
+    }
+    test_field_dtor_of();
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]

@@ -848,6 +848,15 @@ static void helpers_body(struct fx *f, const void *arg)
 					hs->name, id,
 					kbpf_default_helpers[id].name, res(k),
 					n, why, res(m));
+		} else if (id == BPF_FUNC_kptr_xchg && m == -EINVAL) {
+			/*
+			 * kbpf loads a caller of bpf_kptr_xchg only with its
+			 * verifier (this test runs with it OFF; src/prog/check.c,
+			 * docs/design/kptr.md): a deliberate refusal.
+			 */
+			note("%s helper %u (%s): kernel %s, kbpf refuses without its verifier",
+			     hs->name, id, kbpf_default_helpers[id].name,
+			     res(k));
 		} else if (m < 0 && m != k) {
 			/* Available to the kernel's caller (the verifier may
 			 * still dislike r1..r5 = 0, EACCES): kbpf must load it

@@ -343,13 +343,16 @@ KBPF_TEST(
 	int fails = 0;
 
 	NEED_KERNEL();
+	/*
+	 * kbpf's host BTF is this kernel's (tracing cases; the kptr map
+	 * resolves its task_struct in it when created).
+	 */
+	if (!vmlinux_btf())
+		kbpf_posix_set_btf(vmlinux, vmlinux_size);
 	for (int s = 0; s < 2; s++)
 		if (create_maps(s))
 			T_FAIL("creating maps on side %d", s);
 	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
-	/* kbpf's host BTF is this kernel's (tracing cases) */
-	if (!vmlinux_btf())
-		kbpf_posix_set_btf(vmlinux, vmlinux_size);
 	for (size_t i = 0; i < NR_CASES; i++) {
 		const struct vcase *c = &vcases[i];
 		char kl[256], bl[256];

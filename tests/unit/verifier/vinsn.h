@@ -51,7 +51,9 @@
 /* ARRAY 4/24 x4 and HASH 4/24: struct { int cnt, res; struct bpf_timer t; } */
 #define M_TIMER 9
 #define M_TIMERH 10
-#define NR_MAPS 11
+/* ARRAY 4/24 x1: struct kv { int cnt; task_struct __kptr *t @8; __kptr_untrusted *u @16 } */
+#define M_KPTR 11
+#define NR_MAPS 12
 
 /* r0 = lookup(map k, key 0 on the stack at r10-4) */
 #define LOOKUP(k)                                                           \
