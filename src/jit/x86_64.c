@@ -95,6 +95,13 @@ struct x86 {
 	 */
 	bool lean_main, cur_lean;
 	uint32_t lean_len;
+	/*
+	 * Checked code (jit.h): @checked, and the fixed places of its
+	 * header; @chk_direct: a backward jump whose budget charge is
+	 * already emitted.
+	 */
+	bool checked, chk_direct;
+	uint32_t chk_efault, chk_err, chk_thunk, chk_entry;
 	const struct kbpf_jit_in *in;
 	uint32_t *off;
 };
@@ -385,6 +392,8 @@ static void emit_header(struct x86 *c)
 	jmp_fixed(c, -1, c->ret_path);
 }
 
+static void emit_chk_enter(struct x86 *c);
+
 static void emit_prologue(struct x86 *c, bool lean)
 {
 	int i;
@@ -398,6 +407,8 @@ static void emit_prologue(struct x86 *c, bool lean)
 	emit2(c, 0xac, 0x24);
 	emit32(c, KBPF_STACK_SIZE);
 	mov_rr(c, true, JS, R9);
+	if (c->checked)
+		emit_chk_enter(c);
 }
 
 static void emit_epilogue(struct x86 *c)
@@ -424,11 +435,18 @@ static int64_t x86_target(const struct x86 *c, uint32_t t)
 	return o;
 }
 
+static void emit_chk_back(struct x86 *c, int cc, uint32_t pc, int64_t delta);
+
 static void jmp_insn(struct x86 *c, int cc, uint32_t pc, int64_t delta)
 {
 	int64_t t = (int64_t)pc + 1 + delta;
 	bool fwd = t > (int64_t)pc;
 	int64_t to = x86_target(c, (uint32_t)t);
+
+	if (c->checked && !fwd && !c->chk_direct) {
+		emit_chk_back(c, cc, pc, delta);
+		return;
+	}
 
 	if (!(fwd && c->first) && fits8(to - (int64_t)(c->pos + 2))) {
 		emit2(c, cc < 0 ? 0xeb : (uint8_t)(0x70 | cc),
@@ -1066,6 +1084,248 @@ static void emit_ld_pkt(struct x86 *c, const struct bpf_insn *insn)
 	land8(c, ok);
 }
 
+/*
+ * ---- checked code (jit.h, docs/design/jit.md "Checked native code") ----
+ *
+ * The checked interpreter's guarantees, instruction for instruction: the
+ * run's frames are the interpreter's (js->chk_stack), every access is
+ * confined (an inline test for the frames in use, the region check of
+ * kbpf_jit_chk_access() through a thunk for the rest), the budget is
+ * charged where the interpreter charges it, and calls go through the
+ * checked interpreter's call path. r9 and r11 are the scratch registers.
+ */
+
+#define JS_OFF(f) ((int32_t)offsetof(struct kbpf_jit_state, f))
+
+/* Local functions: their addresses need no GOT entry (core_symbols). */
+static bool x86_chk_access(struct kbpf_jit_state *js, uint64_t addr,
+			   uint32_t how)
+{
+	return kbpf_jit_chk_access(js, addr, how);
+}
+
+static int x86_chk_site(struct kbpf_jit_state *js,
+			const struct kbpf_interp_site *s, uint32_t code,
+			uint64_t *regs)
+{
+	return kbpf_jit_chk_site(js, s, code, regs);
+}
+
+/*
+ * After the abort path: the exits checked code takes (-EFAULT; the
+ * status in r9d), the access thunk and the checked entry.
+ */
+static void emit_chk_header(struct x86 *c)
+{
+	static const uint8_t kept[8] = { RAX, RDI, RSI, RDX, RCX, R8, R10, R11 };
+	int i;
+
+	c->chk_efault = (uint32_t)c->pos;
+	op_mem(c, false, true, 0xc7, 0, 0, JS, JS_OFF(status), false);
+	emit32(c, (uint32_t)-KBPF_EFAULT);
+	jmp_fixed(c, -1, c->abort_path);
+	c->chk_err = (uint32_t)c->pos;
+	op_rr(c, true, 0x63, R9, R9); /* movsxd r9, r9d */
+	op_mem(c, false, true, 0x89, 0, R9, JS, JS_OFF(status), false);
+	jmp_fixed(c, -1, c->abort_path);
+
+	/*
+	 * The thunk: r11 the address, r9d the size | 0x100 for a store;
+	 * returns with every BPF register as it was, or aborts. Called with
+	 * the stack 16-byte aligned: 8 pushes and 8 bytes keep it so.
+	 */
+	c->chk_thunk = (uint32_t)c->pos;
+	for (i = 0; i < 8; i++)
+		push_r(c, kept[i]);
+	alu_imm(c, true, 5, RSP, 8);
+	mov_rr(c, true, RDI, JS);
+	mov_rr(c, true, RSI, TMP);
+	mov_rr(c, false, RDX, R9);
+	call_abs(c, (const void *)x86_chk_access);
+	alu_imm(c, true, 0, RSP, 8);
+	op2_rr(c, false, 0xb6, R9, RAX, false); /* movzx r9d, al */
+	for (i = 7; i >= 0; i--)
+		pop_r(c, kept[i]);
+	op_rr(c, false, 0x85, R9, R9);
+	jmp_fixed(c, CC_E, c->chk_efault);
+	emit1(c, 0xc3);
+
+	/* The entry: r0 and r6-r9 start at 0, as the interpreter's. */
+	c->chk_entry = (uint32_t)c->pos;
+	op_rr(c, false, 0x31, RAX, RAX);
+	for (i = 6; i <= 9; i++)
+		op_rr(c, false, 0x31, x86_reg[i], x86_reg[i]);
+	emit1(c, 0xe9);
+	emit32(c, (uint32_t)((int64_t)c->off[0] - (int64_t)(c->pos + 4)));
+}
+
+/* A function's frame: the next KBPF_STACK_SIZE bytes of the run's. */
+static void emit_chk_enter(struct x86 *c)
+{
+	op_mem(c, false, true, 0x8b, 0, TMP, JS, JS_OFF(chk_depth), false);
+	op_mem(c, false, false, 0x8b, 0, R9, TMP, 0, false);
+	op_mem(c, false, false, 0xff, 0, 0, TMP, 0, false); /* inc */
+	op_rr(c, true, 0x69, R9, R9); /* imul r9, r9, imm32 */
+	emit32(c, KBPF_STACK_SIZE);
+	op_mem(c, false, true, 0x03, 0, R9, JS, JS_OFF(chk_stack), false);
+	op_mem(c, false, true, 0x8d, 0, RBP, R9, KBPF_STACK_SIZE, false);
+	op_mem(c, false, true, 0x81, 0, 0, JS, JS_OFF(chk_span), false);
+	emit32(c, KBPF_STACK_SIZE);
+}
+
+static void emit_chk_leave(struct x86 *c)
+{
+	op_mem(c, false, true, 0x8b, 0, TMP, JS, JS_OFF(chk_depth), false);
+	op_mem(c, false, false, 0xff, 0, 1, TMP, 0, false); /* dec */
+	op_mem(c, false, true, 0x81, 0, 5, JS, JS_OFF(chk_span), false);
+	emit32(c, KBPF_STACK_SIZE);
+}
+
+/* The interpreter's CHARGE_TO(pc): pc + 1 - seg from the budget. */
+static void emit_chk_charge(struct x86 *c, uint32_t pc)
+{
+	mov_imm64(c, TMP, (uint64_t)pc + 1);
+	op_mem(c, false, true, 0x2b, 0, TMP, JS, JS_OFF(chk_seg), false);
+	op_mem(c, false, true, 0x8b, 0, R9, JS, JS_OFF(chk_budget), false);
+	op_mem(c, false, true, 0x39, 0, TMP, R9, 0, false); /* cmp [r9] */
+	jmp_fixed(c, CC_B, c->set_eloop);
+	op_mem(c, false, true, 0x29, 0, TMP, R9, 0, false); /* sub [r9] */
+}
+
+/* SET_SEG(@pc) */
+static void emit_chk_seg(struct x86 *c, uint32_t pc)
+{
+	op_mem(c, false, true, 0xc7, 0, 0, JS, JS_OFF(chk_seg), false);
+	emit32(c, pc);
+}
+
+/* A backward jump (cc < 0: always): when taken, charged. */
+static void emit_chk_back(struct x86 *c, int cc, uint32_t pc, int64_t delta)
+{
+	size_t skip = 0;
+
+	if (cc >= 0)
+		skip = jmp_fwd8(c, cc ^ 1);
+	emit_chk_charge(c, pc);
+	emit_chk_seg(c, (uint32_t)((int64_t)pc + 1 + delta));
+	c->chk_direct = true;
+	jmp_insn(c, -1, pc, delta);
+	c->chk_direct = false;
+	if (cc >= 0)
+		land8(c, skip);
+}
+
+/* CHECK_MEM(base + off, bytes, write), and CHECK_ALIGN for @atomic. */
+static void emit_chk_mem(struct x86 *c, int base, int32_t off,
+			 unsigned int bytes, bool write, bool atomic)
+{
+	size_t slow, ok;
+
+	op_mem(c, false, true, 0x8d, 0, TMP, base, off, false); /* lea */
+	mov_rr(c, true, R9, TMP);
+	op_mem(c, false, true, 0x2b, 0, R9, JS, JS_OFF(chk_stack), false);
+	slow = jmp_fwd8(c, CC_B);
+	alu_imm(c, true, 0, R9, (int32_t)bytes);
+	op_mem(c, false, true, 0x3b, 0, R9, JS, JS_OFF(chk_span), false);
+	ok = jmp_fwd8(c, CC_BE);
+	land8(c, slow);
+	mov_imm64(c, R9, bytes | (write ? 0x100u : 0));
+	emit1(c, 0xe8);
+	emit32(c, (uint32_t)((int64_t)c->chk_thunk - (int64_t)(c->pos + 4)));
+	land8(c, ok);
+	if (atomic) {
+		op_rr(c, true, 0xf7, 0, TMP); /* test r11, imm32 */
+		emit32(c, bytes - 1);
+		jmp_fixed(c, CC_NE, c->chk_efault);
+	}
+}
+
+/* A call site: the checked interpreter's path, r1-r5 kept. */
+static int emit_chk_site(struct x86 *c, const struct bpf_insn *insn)
+{
+	static const uint8_t regs[6] = { R8, RCX, RDX, RSI, RDI, RAX };
+	int i;
+
+	if ((uint32_t)insn->imm >= c->in->nr_sites ||
+	    (c->in->site_flags[insn->imm] & KBPF_JIT_SITE_TAIL_CALL))
+		return -KBPF_EOPNOTSUPP;
+	/* r0-r5 in memory at rsp, in order; 48 bytes keep the alignment. */
+	for (i = 0; i < 6; i++)
+		push_r(c, regs[i]);
+	mov_rr(c, true, RDI, JS);
+	mov_imm64(c, RSI, (uint64_t)(uintptr_t)&c->in->sites[insn->imm]);
+	mov_imm64(c, RDX, insn->code);
+	mov_rr(c, true, RCX, RSP);
+	call_abs(c, (const void *)x86_chk_site);
+	mov_rr(c, false, R9, RAX);
+	for (i = 5; i >= 0; i--)
+		pop_r(c, regs[i]);
+	op_rr(c, false, 0x85, R9, R9);
+	jmp_fixed(c, CC_NE, c->chk_err);
+	return 0;
+}
+
+static void emit_chk_bpf_call(struct x86 *c, uint32_t pc, uint32_t target)
+{
+	emit_chk_charge(c, pc);
+	op_mem(c, false, true, 0x8b, 0, TMP, JS, JS_OFF(chk_depth), false);
+	op_mem(c, false, false, 0x83, 0, 7, TMP, 0, false);
+	emit1(c, KBPF_MAX_CALL_FRAMES);
+	jmp_fixed(c, CC_AE, c->set_eloop);
+	emit_chk_seg(c, target);
+	mov_rr(c, true, R9, JS);
+	emit1(c, 0xe8);
+	emit32(c, (uint32_t)((int64_t)c->off[target] - (int64_t)(c->pos + 4)));
+	emit_chk_seg(c, pc + 1);
+}
+
+/*
+ * Checked code's form of @insn, or 1 if it is the fast form (plus the
+ * access check emitted here for loads, stores and atomics).
+ */
+static int emit_chk_insn(struct x86 *c, const struct bpf_insn *insn,
+			 uint32_t pc)
+{
+	uint8_t cls = BPF_CLASS(insn->code), mode = BPF_MODE(insn->code);
+	unsigned int bytes = kbpf_insn_size_bytes(insn->code);
+
+	if (kbpf_interp_is_site_op(insn->code))
+		return emit_chk_site(c, insn);
+	switch (insn->code) {
+	case BPF_JMP | BPF_CALL:
+		if (insn->src_reg != BPF_PSEUDO_CALL)
+			return -KBPF_EOPNOTSUPP;
+		emit_chk_bpf_call(c, pc,
+				  (uint32_t)((int64_t)pc + 1 + insn->imm));
+		return 0;
+	case BPF_JMP | BPF_EXIT:
+		emit_chk_charge(c, pc);
+		emit_chk_leave(c);
+		emit_epilogue(c);
+		return 0;
+	case BPF_JMP | BPF_JCOND:
+		op_mem(c, false, true, 0x8b, 0, TMP, JS, JS_OFF(chk_may_goto),
+		       false);
+		op_mem(c, false, false, 0x83, 0, 7, TMP, 0, false);
+		emit1(c, 0);
+		jmp_insn(c, CC_E, pc, insn->off);
+		op_mem(c, false, false, 0xff, 0, 1, TMP, 0, false); /* dec */
+		return 0;
+	}
+	if (cls == BPF_LDX && (mode == BPF_MEM || mode == BPF_MEMSX))
+		emit_chk_mem(c, x86_reg[insn->src_reg], insn->off, bytes, false,
+			     false);
+	else if ((cls == BPF_STX || cls == BPF_ST) && mode == BPF_MEM)
+		emit_chk_mem(c, x86_reg[insn->dst_reg], insn->off, bytes, true,
+			     false);
+	else if (cls == BPF_STX && mode == BPF_ATOMIC)
+		emit_chk_mem(c,
+			     x86_reg[insn->imm == BPF_LOAD_ACQ ? insn->src_reg :
+								 insn->dst_reg],
+			     insn->off, bytes, insn->imm != BPF_LOAD_ACQ, true);
+	return 1;
+}
+
 /* ---- one instruction ---- */
 
 static int emit_insn(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
@@ -1080,6 +1340,12 @@ static int emit_insn(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
 	     insn->code != (BPF_LD | BPF_IMM | BPF_DW)))
 		return -KBPF_EOPNOTSUPP;
 	dst = x86_reg[insn->dst_reg];
+	if (c->checked) {
+		int r = emit_chk_insn(c, insn, pc);
+
+		if (r <= 0)
+			return r;
+	}
 	switch (insn->code) {
 	case KBPF_INTERP_OP_CALL:
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
@@ -1191,9 +1457,11 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 		.off = out->insn_off,
 		.first = out->insn_off[in->len] == 0,
 	};
-	struct x86 probe = { 0 };
+	struct x86 probe = { .checked = in->checked };
 	uint32_t pc;
 	int err;
+
+	c.checked = in->checked;
 
 	emit_prologue(&probe, false);
 	c.prologue_len = (uint32_t)probe.pos;
@@ -1210,6 +1478,8 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 			c.lean_main = false;
 	}
 	emit_header(&c);
+	if (c.checked)
+		emit_chk_header(&c);
 	for (pc = 0; pc < in->len && !c.err; pc++) {
 		const struct bpf_insn *insn = &in->insns[pc];
 
@@ -1231,6 +1501,7 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	c.off[in->len] = (uint32_t)c.pos;
 	out->len = c.pos;
 	out->abort_off = c.abort_path;
+	out->entry_off = c.chk_entry;
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include "core/priv.h"
 #include "core/prog.h"
 #include "interp/image.h"
+#include "jit/jit.h"
 #include "jit/jit_prog.h"
 #include "kbpf/errno.h"
 #include "kbpf/interp.h"
@@ -1482,12 +1483,18 @@ KBPF_TEST(jit_wx,
 		T_SKIP("no /proc/self/maps");
 	pj = load(p, 2, NULL, 0, true);
 	T_ASSERT(pj && pj->jit);
-	img = kbpf_jit_image(pj);
-	T_EQ(kbpf_posix_jit_live(), live + 1);
-	T_EQ(maps_perms((uintptr_t)img->code, perms), 0);
-	T_ASSERT(!strcmp(perms, "r-xp"));
-	T_EQ(maps_perms((uintptr_t)img->code + img->code_size - 1, perms), 0);
-	T_ASSERT(!strcmp(perms, "r-xp"));
+	/* Unverified, CAP_PERFMON: checked code too (checked.c). */
+	T_ASSERT(pj->jit_chk != NULL);
+	T_EQ(kbpf_posix_jit_live(), live + 2);
+	for (int i = 0; i < 2; i++) {
+		img = i ? kbpf_jit_chk_image(pj) : kbpf_jit_image(pj);
+		T_EQ(maps_perms((uintptr_t)img->code, perms), 0);
+		T_ASSERT(!strcmp(perms, "r-xp"));
+		T_EQ(maps_perms((uintptr_t)img->code + img->code_size - 1,
+				perms),
+		     0);
+		T_ASSERT(!strcmp(perms, "r-xp"));
+	}
 	T_EQ(run(pj, KBPF_INTERP_FAST, &r0), 0);
 	T_EQ(r0, 42);
 	kbpf_prog_put(pj);
@@ -1678,8 +1685,8 @@ static int policy_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 
 KBPF_TEST(jit_verified_policy,
 	  "a program kbpf's verifier proved runs natively even when its "
-	  "runner asks for checked mode; an unverified one runs checked in "
-	  "the interpreter, natively only in fast mode")
+	  "runner asks for checked mode; an unverified one runs its fast "
+	  "code only in fast mode (checked runs: jit_checked_*)")
 {
 	struct bpf_insn p[] = { MOVK(0, 3), ADDK(0, 4), EXIT };
 	struct kbpf_prog *pv, *pu;
@@ -1778,8 +1785,9 @@ static void host_refuses(struct kbpf_host *h)
 	seal_calls = 0;
 	pr = load(p, 3, NULL, 0, true);
 	T_ASSERT(pr != NULL);
-	T_EQ(seal_calls, 1);
-	T_ASSERT(pr->jit == NULL);
+	/* Fast code, and checked code for its checked runs (checked.c). */
+	T_EQ(seal_calls, kbpf_jit_wants_checked(pr) ? 2 : 1);
+	T_ASSERT(pr->jit == NULL && pr->jit_chk == NULL);
 	T_EQ(kbpf_posix_jit_live(), live);
 	T_EQ(run(pr, KBPF_INTERP_FAST, &r0), 0);
 	T_EQ(r0, 11);
@@ -1787,7 +1795,7 @@ static void host_refuses(struct kbpf_host *h)
 	*h = *kbpf_posix_host();
 	h->jit_alloc = alloc_fails;
 	pr = load(p, 3, NULL, 0, true);
-	T_ASSERT(pr != NULL && pr->jit == NULL);
+	T_ASSERT(pr != NULL && pr->jit == NULL && pr->jit_chk == NULL);
 	T_EQ(run(pr, KBPF_INTERP_FAST, &r0), 0);
 	T_EQ(r0, 11);
 	kbpf_prog_put(pr);
@@ -1804,4 +1812,327 @@ KBPF_TEST(jit_host_refuses,
 	cur_host = &h;
 	host_refuses(&h);
 	cur_host = NULL;
+}
+
+/* ---- checked native code (src/jit/checked.c) ---- */
+
+static int chk_calls;
+static int (*chk_next)(struct kbpf_prog *, struct kbpf_run *,
+		       const struct kbpf_interp_chk *, const uint64_t *,
+		       uint64_t *);
+
+static int chk_count(struct kbpf_prog *prog, struct kbpf_run *r,
+		     const struct kbpf_interp_chk *chk, const uint64_t *args,
+		     uint64_t *ret)
+{
+	chk_calls++;
+	return chk_next(prog, r, chk, args, ret);
+}
+
+/* A checked run with a writable 32-byte context and @budget (0: default). */
+static int run_checked(struct kbpf_prog *p, uint64_t *ctx, uint64_t budget,
+		       uint64_t *r0)
+{
+	struct kbpf_interp_args args = { .ctx = ctx,
+					 .ctx_size = 4 * sizeof(uint64_t),
+					 .ctx_writable = true,
+					 .mode = KBPF_INTERP_CHECKED,
+					 .budget = budget };
+
+	*r0 = 0xdead;
+	return kbpf_interp_run(p, host(), &args, r0);
+}
+
+/*
+ * Run @insns checked in the interpreter and natively (the checked code
+ * must exist and run): the same errno, r0, context and @maps' values.
+ * Return the errno, or 1000 when the two differ.
+ */
+static int chk_both(const struct bpf_insn *insns, uint32_t n, uint64_t budget,
+		    uint32_t value_size, uint64_t *r0)
+{
+	struct kbpf_map *mi = map_new(BPF_MAP_TYPE_ARRAY, 4, value_size, 4);
+	struct kbpf_map *mj = map_new(BPF_MAP_TYPE_ARRAY, 4, value_size, 4);
+	struct kbpf_prog *pi = NULL, *pj = NULL;
+	uint64_t ci[4] = { 1, 2, 3, 4 }, cj[4] = { 1, 2, 3, 4 }, ri, rj;
+	int ei = 1000, ej = -1000;
+
+	if (mi && mj) {
+		pi = load(insns, n, &mi, 1, false);
+		pj = load(insns, n, &mj, 1, true);
+	}
+	if (pi && pj && !pi->jit_chk && pj->jit_chk) {
+		chk_next = pj->jit_chk_run;
+		pj->jit_chk_run = chk_count;
+		chk_calls = 0;
+		ei = run_checked(pi, ci, budget, &ri);
+		ej = run_checked(pj, cj, budget, &rj);
+		if (chk_calls != 1 || memcmp(ci, cj, sizeof(ci)) ||
+		    !maps_same(mi, mj, 4) || (!ei && ri != rj))
+			ej = ei + 1;
+		*r0 = ri;
+	}
+	if (ei != ej)
+		printf("  interpreter %d, native %d\n", ei, ej);
+	if (pi)
+		kbpf_prog_put(pi);
+	if (pj)
+		kbpf_prog_put(pj);
+	if (mi)
+		kbpf_map_put(mi);
+	if (mj)
+		kbpf_map_put(mj);
+	return ei == ej ? ei : 1000;
+}
+
+#define LDX_DW(d, s, o) I(BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define STX_DW(d, s, o) I(BPF_STX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define PCALL(o) I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, o)
+
+KBPF_TEST(jit_checked_confinement,
+	  "checked native code confines accesses as the checked interpreter: "
+	  "-EFAULT for the stack outside the frames in use, a map value past "
+	  "its end, the context past its size, NULL, a misaligned atomic; "
+	  "the same accesses inside give the same r0 and memory")
+{
+	/*
+	 * A lookup of the last key (3) into r0 (or exit 0): past its value
+	 * is past the map's values (before it, the next element's value is
+	 * the program's too).
+	 */
+#define LOOKUP0                                                            \
+	I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 3), LD_MAP(1, 0), LD_HI(0), \
+		MOV(2, 10), ADDK(2, -4), CALL(BPF_FUNC_map_lookup_elem),   \
+		I(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 1, 0), EXIT
+	struct bpf_insn below[] = { LDX_DW(0, 10, -520), EXIT };
+	struct bpf_insn above[] = { LDX_DW(0, 10, 0), EXIT };
+	struct bpf_insn in_frame[] = { I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -512,
+					 77),
+				       LDX_DW(0, 10, -512), EXIT };
+	struct bpf_insn value_end[] = { LOOKUP0, LDX_DW(0, 0, 8), EXIT };
+	struct bpf_insn value_in[] = { LOOKUP0, MOVK(3, 9), STX_DW(0, 3, 8),
+				       LDX_DW(0, 0, 8), EXIT };
+	struct bpf_insn ctx_end[] = { LDX_DW(0, 1, 32), EXIT };
+	struct bpf_insn ctx_in[] = { MOVK(2, 5), STX_DW(1, 2, 24),
+				     LDX_DW(0, 1, 16), EXIT };
+	struct bpf_insn null[] = { MOVK(2, 0),
+				   I(BPF_LDX | BPF_MEM | BPF_B, 0, 2, 0, 0),
+				   EXIT };
+	struct bpf_insn wild[] = { I(BPF_LD | BPF_IMM | BPF_DW, 2, 0, 0,
+				     0x1000),
+				   LD_HI(0x7fff), STX_DW(2, 2, 0), EXIT };
+	struct bpf_insn misaligned[] = {
+		I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -16, 0), MOVK(2, 1),
+		I(BPF_STX | BPF_ATOMIC | BPF_DW, 10, 2, -12, BPF_ADD), EXIT
+	};
+	/* A subprogram writes its caller's frame through a pointer. */
+	struct bpf_insn callers_frame[] = { I(BPF_ST | BPF_MEM | BPF_DW, 10, 0,
+					      -8, 1),
+					    MOV(1, 10),
+					    ADDK(1, -8),
+					    PCALL(2),
+					    LDX_DW(0, 10, -8),
+					    EXIT,
+					    MOVK(2, 40),
+					    STX_DW(1, 2, 0),
+					    LDX_DW(0, 10, -520),
+					    EXIT };
+	uint64_t r0;
+
+	NEED_JIT();
+	T_EQ(chk_both(below, 2, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(above, 2, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(in_frame, 3, 0, 8, &r0), 0);
+	T_EQ(r0, 77);
+	T_EQ(chk_both(value_end, 10, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(value_end, 10, 0, 16, &r0), 0);
+	T_EQ(chk_both(value_in, 12, 0, 16, &r0), 0);
+	T_EQ(r0, 9);
+	T_EQ(chk_both(value_in, 12, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(ctx_end, 2, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(ctx_in, 4, 0, 8, &r0), 0);
+	T_EQ(r0, 3);
+	T_EQ(chk_both(null, 3, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(wild, 4, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(misaligned, 4, 0, 8, &r0), -KBPF_EFAULT);
+	/* The callee's frame is below the caller's: -520 is the caller's. */
+	T_EQ(chk_both(callers_frame, 10, 0, 8, &r0), 0);
+	T_EQ(r0, 40);
+#undef LOOKUP0
+}
+
+KBPF_TEST(jit_checked_budget,
+	  "checked native code charges the interpreter's budget at the same "
+	  "places: a loop for ever, a loop that calls, recursion and "
+	  "recursion through bpf_loop end with -ELOOP, and a bounded loop "
+	  "ends with exactly the budget it needs and fails with one less")
+{
+	struct bpf_insn forever[] = { MOVK(0, 0), ADDK(0, 1),
+				      I(BPF_JMP | BPF_JA, 0, 0, -2, 0), EXIT };
+	struct bpf_insn calls[] = {
+		MOVK(6, 0), PCALL(2),
+		ADDK(6, 1), I(BPF_JMP | BPF_JA, 0, 0, -3, 0),
+		MOVK(0, 1), EXIT
+	};
+	struct bpf_insn recurse[] = { PCALL(1), EXIT, PCALL(-1), EXIT };
+	struct bpf_insn loop_recurse[] = {
+		MOVK(1, 2),
+		I(BPF_LD | BPF_IMM | BPF_DW, 2, BPF_PSEUDO_FUNC, 0, 5),
+		LD_HI(0),
+		MOVK(3, 0),
+		MOVK(4, 0),
+		CALL(BPF_FUNC_loop),
+		EXIT,
+		/* the callback: bpf_loop of itself */
+		MOVK(1, 2),
+		I(BPF_LD | BPF_IMM | BPF_DW, 2, BPF_PSEUDO_FUNC, 0, -2),
+		LD_HI(0),
+		MOVK(3, 0),
+		MOVK(4, 0),
+		CALL(BPF_FUNC_loop),
+		EXIT,
+	};
+	/* 10 iterations of a 3-instruction loop body, then exit. */
+	struct bpf_insn bounded[] = {
+		MOVK(0, 0), ADDK(0, 1),
+		I(BPF_JMP | BPF_JLT | BPF_K, 0, 0, -2, 10), EXIT
+	};
+	uint64_t r0, need = 0;
+
+	NEED_JIT();
+	T_EQ(chk_both(forever, 4, 100000, 8, &r0), -KBPF_ELOOP);
+	T_EQ(chk_both(forever, 4, 0, 8, &r0), -KBPF_ELOOP);
+	T_EQ(chk_both(calls, 6, 100000, 8, &r0), -KBPF_ELOOP);
+	T_EQ(chk_both(recurse, 4, 0, 8, &r0), -KBPF_ELOOP);
+	T_EQ(chk_both(loop_recurse, 14, 0, 8, &r0), -KBPF_ELOOP);
+	/* 3 + 9 * 2 + 1: the first stretch, 9 back jumps, the exit. */
+	for (uint64_t b = 1; b < 40 && !need; b++)
+		if (chk_both(bounded, 4, b, 8, &r0) == 0)
+			need = b;
+		else
+			T_EQ(chk_both(bounded, 4, b, 8, &r0), -KBPF_ELOOP);
+	T_EQ(need, 22);
+	T_EQ(r0, 10);
+}
+
+/*
+ * The fuzzer's programs made unsafe: some accesses moved to any offset
+ * around the frame or onto another register (any scalar, the context, a
+ * map value), some instructions turned into backward jumps (loops that
+ * end, or never).
+ */
+static void fz_unsafe(struct fz *f)
+{
+	uint32_t main_end = 0, i, k;
+
+	while (main_end < f->n &&
+	       f->insns[main_end].code != (BPF_JMP | BPF_EXIT))
+		main_end++;
+	for (k = rnd(6); k > 0 && main_end > 12; k--) {
+		uint32_t at = 10 + rnd(main_end - 10);
+		struct bpf_insn *insn = &f->insns[at];
+		uint8_t cls = BPF_CLASS(insn->code);
+
+		if ((at &&
+		     f->insns[at - 1].code == (BPF_LD | BPF_IMM | BPF_DW)) ||
+		    insn->code == (BPF_LD | BPF_IMM | BPF_DW) ||
+		    insn->code == (BPF_JMP | BPF_CALL) ||
+		    insn->code == (BPF_JMP | BPF_EXIT))
+			continue;
+		switch (rnd(4)) {
+		case 0:
+			if (cls == BPF_LDX || cls == BPF_STX || cls == BPF_ST)
+				insn->off = (int16_t)(-600 + (int)rnd(640));
+			break;
+		case 1:
+			if (cls == BPF_LDX)
+				insn->src_reg = (uint8_t)rnd(10);
+			else if (cls == BPF_STX || cls == BPF_ST)
+				insn->dst_reg = (uint8_t)rnd(10);
+			break;
+		default:
+			/* A backward jump to an earlier instruction. */
+			i = rnd(at + 1);
+			if (i &&
+			    f->insns[i - 1].code == (BPF_LD | BPF_IMM | BPF_DW))
+				i--;
+			if (rnd(2))
+				*insn = I(
+					BPF_JMP | BPF_JA, 0, 0,
+					(int16_t)((int32_t)i - (int32_t)at - 1),
+					0);
+			else
+				*insn = I(
+					BPF_JMP | BPF_JGT | BPF_K,
+					(uint8_t)rnd(10), 0,
+					(int16_t)((int32_t)i - (int32_t)at - 1),
+					(int32_t)rnd(64));
+			break;
+		}
+	}
+}
+
+KBPF_TEST(jit_fuzz_checked,
+	  "random programs, safe and unsafe (accesses anywhere, loops for "
+	  "ever), run checked in the interpreter and by checked native code: "
+	  "the same errno, r0, context and maps")
+{
+	const char *env = getenv("KBPF_JIT_FUZZ_N");
+	uint32_t n = env ? (uint32_t)strtoul(env, NULL, 0) : 3000;
+	uint32_t native = 0, faults = 0, loops = 0, i;
+	static struct fz f;
+	struct kbpf_map *mi[2], *mj[2];
+	int bad = 0;
+
+	NEED_JIT();
+	fz_state = kbpf_test_seed() + 2;
+	mi[0] = map_new(BPF_MAP_TYPE_ARRAY, 4, 8, FZ_ARRAY_N);
+	mi[1] = map_new(BPF_MAP_TYPE_HASH, 4, 8, FZ_HASH_N);
+	mj[0] = map_new(BPF_MAP_TYPE_ARRAY, 4, 8, FZ_ARRAY_N);
+	mj[1] = map_new(BPF_MAP_TYPE_HASH, 4, 8, FZ_HASH_N);
+	T_ASSERT(mi[0] && mi[1] && mj[0] && mj[1]);
+	for (i = 0; i < n && !bad; i++) {
+		struct kbpf_prog *pi, *pj;
+		uint64_t ci[4] = { 1, 2, 3, 4 }, cj[4] = { 1, 2, 3, 4 };
+		uint64_t ri = 0, rj = 0;
+		int ei = 0, ej = 0;
+
+		fz_gen(&f, 8 + rnd(120));
+		if (rnd(3))
+			fz_unsafe(&f);
+		pi = load(f.insns, f.n, mi, 2, false);
+		pj = load(f.insns, f.n, mj, 2, true);
+		if (!pi || !pj) {
+			bad = 1;
+		} else {
+			native += pj->jit_chk != NULL;
+			ei = run_checked(pi, ci, 20000, &ri);
+			ej = run_checked(pj, cj, 20000, &rj);
+			faults += ei == -KBPF_EFAULT;
+			loops += ei == -KBPF_ELOOP;
+			if (pi->jit_chk || ei != ej || (!ei && ri != rj) ||
+			    memcmp(ci, cj, sizeof(ci)) ||
+			    !fz_maps_equal(mi, mj))
+				bad = 2;
+		}
+		if (bad) {
+			fz_dump(&f);
+			printf("  program %u: interpreter %d 0x%llx, native %d 0x%llx\n",
+			       i, ei, (unsigned long long)ri, ej,
+			       (unsigned long long)rj);
+		}
+		if (pi)
+			kbpf_prog_put(pi);
+		if (pj)
+			kbpf_prog_put(pj);
+	}
+	printf("  %u programs, %u native, %u -EFAULT, %u -ELOOP\n", i, native,
+	       faults, loops);
+	for (i = 0; i < 2; i++) {
+		kbpf_map_put(mi[i]);
+		kbpf_map_put(mj[i]);
+	}
+	T_EQ(bad, 0);
+	T_EQ(native, n);
+	T_ASSERT(faults > 0 && loops > 0);
 }
