@@ -170,6 +170,18 @@ struct kbpf_interp_chk {
 	uint8_t *stack;
 };
 
+/*
+ * kbpf_interp_checked_site()'s @val: the map value a lookup site handed
+ * out, which the run may now access ([@start, @start + @size), read if
+ * @read, written if @write); @size 0 for none.
+ */
+struct kbpf_interp_value {
+	uintptr_t start;
+	uint32_t size;
+	bool read;
+	bool write;
+};
+
 /**
  * kbpf_interp_checked_site() - what the checked interpreter does at one of
  * the image's call opcodes (@code, its site @s), for native checked code:
@@ -178,6 +190,8 @@ struct kbpf_interp_chk {
  * @run: a checked run (run->checked set by kbpf_interp_run()).
  * @regs: r0-r5; r0 is set, r1-r5 are left as they were (the checked
  *        interpreter does not clobber them).
+ * @val: set as above (the value of an inline or direct lookup of a map
+ *       without a bpf_spin_lock; else size 0).
  *
  * Context: program path, as a helper call.
  * Return: 0, or the errno that ends the run (-EFAULT, -EINVAL for an
@@ -187,7 +201,7 @@ struct kbpf_interp_chk {
  */
 int kbpf_interp_checked_site(struct kbpf_run *run,
 			     const struct kbpf_interp_site *s, uint8_t code,
-			     uint64_t *regs);
+			     uint64_t *regs, struct kbpf_interp_value *val);
 
 /* Linux's may_goto budget per program run (BPF_MAX_LOOPS). */
 #define KBPF_INTERP_MAY_GOTO_LOOPS (8u * 1024 * 1024)

@@ -1526,15 +1526,29 @@ interp_proof_replaces_checks(const struct kbpf_prog *prog)
  * loop's handler has it (interp_body.h with INTERP_CHECKED 1, not the
  * pointer rules, which native code does not run).
  */
+/* @v, a value of @map the run may now access, as kbpf_interp_value. */
+static void interp_value_out(const struct kbpf_map *map, const void *v,
+			     struct kbpf_interp_value *val)
+{
+	/* The lock word of a value is no access's (interp_add_locked_value) */
+	if (kbpf_map_has_spin_lock(map))
+		return;
+	val->start = (uintptr_t)v;
+	val->size = map->value_size;
+	val->read = !map_prog_write_only(map);
+	val->write = map_prog_writable(map);
+}
+
 int kbpf_interp_checked_site(struct kbpf_run *run,
 			     const struct kbpf_interp_site *s, uint8_t code,
-			     uint64_t *regs)
+			     uint64_t *regs, struct kbpf_interp_value *val)
 {
 	struct interp_state *st = run->checked;
 	uint32_t idx;
 	uint8_t *v;
 	int err;
 
+	val->size = 0;
 	if (code == KBPF_INTERP_OP_LOOKUP_ARRAY ||
 	    code == KBPF_INTERP_OP_LOOKUP_PERCPU) {
 		if (regs[1] != (uint64_t)(uintptr_t)s->map)
@@ -1554,6 +1568,7 @@ int kbpf_interp_checked_site(struct kbpf_run *run,
 		if (err)
 			return err;
 		regs[0] = (uint64_t)(uintptr_t)v;
+		interp_value_out(s->map, v, val);
 		return 0;
 	}
 	if (code == KBPF_INTERP_OP_LOOKUP_CALL) {
@@ -1567,6 +1582,7 @@ int kbpf_interp_checked_site(struct kbpf_run *run,
 			err = interp_add_map_value(st, s->map, v);
 			if (err)
 				return err;
+			interp_value_out(s->map, v, val);
 		}
 		regs[0] = (uint64_t)(uintptr_t)v;
 		return 0;

@@ -19,8 +19,11 @@
  * No locks: a run touches only its own state.
  */
 #include "core/priv.h"
+#include "core/util.h"
 #include "jit.h"
 #include "jit_prog.h"
+
+#define KBPF_JIT_CHK_BUDGET_MAX ((uint64_t)1 << 62)
 
 typedef uint64_t (*chk_stub_fn)(const uint64_t *args, struct kbpf_jit_state *js,
 				const void *fn);
@@ -49,11 +52,29 @@ bool kbpf_jit_chk_access(struct kbpf_jit_state *js, uint64_t addr, uint32_t how)
 				  how & 0xff, (how & 0x100) != 0);
 }
 
+/*
+ * A call site. The map value a lookup hands out is remembered for the
+ * accesses up to the next call site (the only place where the run's
+ * regions can change: helpers, callbacks), which then need no region
+ * check: the checked interpreter would allow every access inside it.
+ */
 int kbpf_jit_chk_site(struct kbpf_jit_state *js,
 		      const struct kbpf_interp_site *s, uint32_t code,
 		      uint64_t *regs)
 {
-	return kbpf_interp_checked_site(js->run, s, (uint8_t)code, regs);
+	struct kbpf_interp_value val;
+	int err, w, k;
+
+	memset(js->chk_vlim, 0, sizeof(js->chk_vlim));
+	err = kbpf_interp_checked_site(js->run, s, (uint8_t)code, regs, &val);
+	if (err || !val.size)
+		return err;
+	js->chk_vlo = val.start;
+	for (w = 0; w < 2; w++)
+		for (k = 0; k < 4; k++)
+			if ((w ? val.write : val.read) && val.size >= (1u << k))
+				js->chk_vlim[w][k] = val.size - (1u << k) + 1;
+	return 0;
 }
 
 int kbpf_jit_chk_run(struct kbpf_prog *prog, struct kbpf_run *run,
@@ -70,6 +91,14 @@ int kbpf_jit_chk_run(struct kbpf_prog *prog, struct kbpf_run *run,
 	};
 	chk_stub_fn stub = (chk_stub_fn)(uintptr_t)img->code;
 	uint64_t r0;
+
+	/*
+	 * Native code may keep budget + seg in a register: a budget past
+	 * 2^62 (which no run spends) is 2^62, so that the sum cannot wrap.
+	 */
+	if (*chk->budget > KBPF_JIT_CHK_BUDGET_MAX)
+		*chk->budget = KBPF_JIT_CHK_BUDGET_MAX;
+	js.chk_lim = (uint64_t)0 - 8; /* no frame in use yet */
 
 	/* The main function's stretch begins at its first instruction. */
 	r0 = stub(args, &js, img->code + img->entry_off);

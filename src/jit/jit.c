@@ -207,6 +207,17 @@ static int jit_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	return jit_run_slow(prog, &run, &js, regs, r0, ret);
 }
 
+/*
+ * kbpf_prog.jit_chk_run: a local function, whose address needs no GOT
+ * entry (a kernel has none: core_symbols).
+ */
+static int jit_chk_run(struct kbpf_prog *prog, struct kbpf_run *run,
+		       const struct kbpf_interp_chk *chk, const uint64_t *args,
+		       uint64_t *ret)
+{
+	return kbpf_jit_chk_run(prog, run, chk, args, ret);
+}
+
 /* ---- compiling ---- */
 
 #ifdef JIT_BACKEND
@@ -498,7 +509,7 @@ static int jit_compile(struct kbpf_prog *prog, bool checked)
 	}
 	if (checked) {
 		prog->jit_chk = img;
-		prog->jit_chk_run = kbpf_jit_chk_run;
+		prog->jit_chk_run = jit_chk_run;
 	} else {
 		prog->jit = img;
 		prog->jit_run = jit_run;
@@ -528,6 +539,7 @@ int kbpf_jit_compile(struct kbpf_prog *prog)
 #else
 	(void)prog;
 	(void)jit_run;
+	(void)jit_chk_run;
 	return 0;
 #endif
 }

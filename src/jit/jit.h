@@ -92,17 +92,19 @@
  *  - entry at out->entry_off: r0 and r6-r9 zero, then the main function.
  *  - every function's frame is the next KBPF_STACK_SIZE bytes of the
  *    run's frames at js->chk_stack (r10 its top): on entry
- *    (*js->chk_depth)++ and js->chk_span += KBPF_STACK_SIZE, undone at
- *    its exit.
+ *    (*js->chk_depth)++ and js->chk_lim += KBPF_STACK_SIZE, undone at
+ *    its exit (chk_lim: the bytes of the frames in use, minus 8).
  *  - before each load, store and atomic (not probe loads): the access of
- *    n bytes at addr is allowed if addr - chk_stack + n <= chk_span
- *    (no wrap), else if kbpf_jit_chk_access() says so, else
- *    js->status = -EFAULT and abort; atomics also -EFAULT unless aligned.
+ *    n bytes at addr is allowed if it lies in the frames in use, else if
+ *    kbpf_jit_chk_access() says so, else js->status = -EFAULT and abort;
+ *    atomics also -EFAULT unless aligned.
  *  - budget: js->chk_seg is where the straight stretch began; at a taken
  *    backward jump, a bpf-to-bpf call and an exit at pc, c = pc + 1 -
- *    chk_seg is taken from *js->chk_budget, or -ELOOP if it holds less;
+ *    chk_seg is taken from the budget, or -ELOOP if it holds less;
  *    chk_seg becomes the jump's target, the callee's first instruction,
- *    the instruction after the call when it returns.
+ *    the instruction after the call when it returns. A backend may keep
+ *    the budget in a register between calls into C, as long as
+ *    *js->chk_budget holds it at every such call.
  *  - bpf-to-bpf call: -ELOOP if *js->chk_depth >= KBPF_MAX_CALL_FRAMES.
  *  - may_goto counts down *js->chk_may_goto.
  *  - call sites: kbpf_jit_chk_site() with r0-r5 in memory; r1-r5 keep
@@ -147,12 +149,19 @@ struct kbpf_jit_state {
 	uint32_t pad;
 	uint64_t tail_r1;
 	/* Checked code only (checked.c, jit.h's "checked mode" below). */
+	/*
+	 * @chk_vlo, @chk_vlim: the value the last call site handed out
+	 * (checked.c): an access of 1 << s bytes at addr, a store if w, is
+	 * in it if addr - chk_vlo < chk_vlim[w][s] (0: none).
+	 */
 	uint64_t *chk_budget;
 	uint32_t *chk_depth;
 	uint32_t *chk_may_goto;
 	uintptr_t chk_stack;
-	uint64_t chk_span;
+	uint64_t chk_lim;
 	uint64_t chk_seg;
+	uintptr_t chk_vlo;
+	uint64_t chk_vlim[2][4];
 };
 
 /* kbpf_jit_in.site_flags[] */

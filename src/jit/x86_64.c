@@ -100,7 +100,7 @@ struct x86 {
 	 * header; @chk_direct: a backward jump whose budget charge is
 	 * already emitted.
 	 */
-	bool checked, chk_direct;
+	bool checked, chk_direct, r10_fixed;
 	uint32_t chk_efault, chk_err, chk_thunk, chk_entry;
 	const struct kbpf_jit_in *in;
 	uint32_t *off;
@@ -1060,6 +1060,8 @@ static uint64_t x86_ld_pkt(struct kbpf_jit_state *js, int64_t off,
 	return kbpf_jit_ld_pkt(js, off, size);
 }
 
+static void emit_chk_keep_kr(struct x86 *c, bool push);
+
 static void emit_ld_pkt(struct x86 *c, const struct bpf_insn *insn)
 {
 	static const uint8_t bytes[4] = { [BPF_W >> 3] = 4,
@@ -1076,7 +1078,11 @@ static void emit_ld_pkt(struct x86 *c, const struct bpf_insn *insn)
 	}
 	mov_rr(c, true, RDI, JS);
 	mov_imm64(c, RDX, bytes[BPF_SIZE(insn->code) >> 3]);
+	if (c->checked)
+		emit_chk_keep_kr(c, true);
 	call_abs(c, (const void *)x86_ld_pkt);
+	if (c->checked)
+		emit_chk_keep_kr(c, false);
 	cmp_js_imm8(c, false, offsetof(struct kbpf_jit_state, pkt_fail), 0);
 	ok = jmp_fwd8(c, CC_E);
 	op_rr(c, false, 0x31, RAX, RAX);
@@ -1093,9 +1099,19 @@ static void emit_ld_pkt(struct x86 *c, const struct bpf_insn *insn)
  * kbpf_jit_chk_access() through a thunk for the rest), the budget is
  * charged where the interpreter charges it, and calls go through the
  * checked interpreter's call path. r9 and r11 are the scratch registers.
+ *
+ * The budget lives in r10 (constant blinding's AX; checked code is never
+ * blinded) as K = budget + seg while native code runs, seg being where
+ * the current straight stretch began (also kept in js->chk_seg): a charge
+ * at pc is then "K >= pc + 1, else -ELOOP; K -= pc + 1 - target", three
+ * instructions on a register. Around every call into C (helpers, the
+ * region check, probe and packet loads) *js->chk_budget = K - seg is
+ * written back and K reloaded after, since helpers, callbacks and region
+ * scans charge the same counter.
  */
 
 #define JS_OFF(f) ((int32_t)offsetof(struct kbpf_jit_state, f))
+#define KR R10
 
 /* Local functions: their addresses need no GOT entry (core_symbols). */
 static bool x86_chk_access(struct kbpf_jit_state *js, uint64_t addr,
@@ -1111,13 +1127,30 @@ static int x86_chk_site(struct kbpf_jit_state *js,
 	return kbpf_jit_chk_site(js, s, code, regs);
 }
 
+/* *js->chk_budget = K - seg (r9, r11 clobbered). */
+static void emit_chk_budget_out(struct x86 *c)
+{
+	mov_rr(c, true, TMP, KR);
+	op_mem(c, false, true, 0x2b, 0, TMP, JS, JS_OFF(chk_seg), false);
+	op_mem(c, false, true, 0x8b, 0, R9, JS, JS_OFF(chk_budget), false);
+	op_mem(c, false, true, 0x89, 0, TMP, R9, 0, false);
+}
+
+/* K = *js->chk_budget + seg (@scratch clobbered). */
+static void emit_chk_budget_in(struct x86 *c, int scratch)
+{
+	op_mem(c, false, true, 0x8b, 0, scratch, JS, JS_OFF(chk_budget), false);
+	op_mem(c, false, true, 0x8b, 0, KR, scratch, 0, false);
+	op_mem(c, false, true, 0x03, 0, KR, JS, JS_OFF(chk_seg), false);
+}
+
 /*
  * After the abort path: the exits checked code takes (-EFAULT; the
  * status in r9d), the access thunk and the checked entry.
  */
 static void emit_chk_header(struct x86 *c)
 {
-	static const uint8_t kept[8] = { RAX, RDI, RSI, RDX, RCX, R8, R10, R11 };
+	static const uint8_t kept[7] = { RAX, RDI, RSI, RDX, RCX, R8, R11 };
 	int i;
 
 	c->chk_efault = (uint32_t)c->pos;
@@ -1132,29 +1165,32 @@ static void emit_chk_header(struct x86 *c)
 	/*
 	 * The thunk: r11 the address, r9d the size | 0x100 for a store;
 	 * returns with every BPF register as it was, or aborts. Called with
-	 * the stack 16-byte aligned: 8 pushes and 8 bytes keep it so.
+	 * the stack 16-byte aligned: the return address and 7 pushes keep it
+	 * so.
 	 */
 	c->chk_thunk = (uint32_t)c->pos;
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 7; i++)
 		push_r(c, kept[i]);
-	alu_imm(c, true, 5, RSP, 8);
-	mov_rr(c, true, RDI, JS);
 	mov_rr(c, true, RSI, TMP);
 	mov_rr(c, false, RDX, R9);
+	emit_chk_budget_out(c);
+	mov_rr(c, true, RDI, JS);
 	call_abs(c, (const void *)x86_chk_access);
-	alu_imm(c, true, 0, RSP, 8);
 	op2_rr(c, false, 0xb6, R9, RAX, false); /* movzx r9d, al */
-	for (i = 7; i >= 0; i--)
+	emit_chk_budget_in(c, TMP);
+	for (i = 6; i >= 0; i--)
 		pop_r(c, kept[i]);
 	op_rr(c, false, 0x85, R9, R9);
 	jmp_fixed(c, CC_E, c->chk_efault);
 	emit1(c, 0xc3);
 
-	/* The entry: r0 and r6-r9 start at 0, as the interpreter's. */
+	/* The entry: r0 and r6-r9 start at 0, as the interpreter's; K. */
 	c->chk_entry = (uint32_t)c->pos;
 	op_rr(c, false, 0x31, RAX, RAX);
 	for (i = 6; i <= 9; i++)
 		op_rr(c, false, 0x31, x86_reg[i], x86_reg[i]);
+	op_mem(c, false, true, 0x8b, 0, TMP, R9, JS_OFF(chk_budget), false);
+	op_mem(c, false, true, 0x8b, 0, KR, TMP, 0, false);
 	emit1(c, 0xe9);
 	emit32(c, (uint32_t)((int64_t)c->off[0] - (int64_t)(c->pos + 4)));
 }
@@ -1169,7 +1205,7 @@ static void emit_chk_enter(struct x86 *c)
 	emit32(c, KBPF_STACK_SIZE);
 	op_mem(c, false, true, 0x03, 0, R9, JS, JS_OFF(chk_stack), false);
 	op_mem(c, false, true, 0x8d, 0, RBP, R9, KBPF_STACK_SIZE, false);
-	op_mem(c, false, true, 0x81, 0, 0, JS, JS_OFF(chk_span), false);
+	op_mem(c, false, true, 0x81, 0, 0, JS, JS_OFF(chk_lim), false);
 	emit32(c, KBPF_STACK_SIZE);
 }
 
@@ -1177,26 +1213,24 @@ static void emit_chk_leave(struct x86 *c)
 {
 	op_mem(c, false, true, 0x8b, 0, TMP, JS, JS_OFF(chk_depth), false);
 	op_mem(c, false, false, 0xff, 0, 1, TMP, 0, false); /* dec */
-	op_mem(c, false, true, 0x81, 0, 5, JS, JS_OFF(chk_span), false);
+	op_mem(c, false, true, 0x81, 0, 5, JS, JS_OFF(chk_lim), false);
 	emit32(c, KBPF_STACK_SIZE);
 }
 
-/* The interpreter's CHARGE_TO(pc): pc + 1 - seg from the budget. */
-static void emit_chk_charge(struct x86 *c, uint32_t pc)
+/*
+ * The interpreter's CHARGE_TO(pc) and SET_SEG(@to): K >= pc + 1 or
+ * -ELOOP, then K -= pc + 1 - to (@to < 0: K = budget, seg 0, for an
+ * exit, whose caller sets seg after the call).
+ */
+static void emit_chk_charge(struct x86 *c, uint32_t pc, int64_t to)
 {
-	mov_imm64(c, TMP, (uint64_t)pc + 1);
-	op_mem(c, false, true, 0x2b, 0, TMP, JS, JS_OFF(chk_seg), false);
-	op_mem(c, false, true, 0x8b, 0, R9, JS, JS_OFF(chk_budget), false);
-	op_mem(c, false, true, 0x39, 0, TMP, R9, 0, false); /* cmp [r9] */
+	alu_imm(c, true, 7, KR, (int32_t)(pc + 1)); /* cmp */
 	jmp_fixed(c, CC_B, c->set_eloop);
-	op_mem(c, false, true, 0x29, 0, TMP, R9, 0, false); /* sub [r9] */
-}
-
-/* SET_SEG(@pc) */
-static void emit_chk_seg(struct x86 *c, uint32_t pc)
-{
+	alu_imm(c, true, 5, KR, (int32_t)(pc + 1 - (to < 0 ? 0 : to)));
+	if (to < 0)
+		return;
 	op_mem(c, false, true, 0xc7, 0, 0, JS, JS_OFF(chk_seg), false);
-	emit32(c, pc);
+	emit32(c, (uint32_t)to);
 }
 
 /* A backward jump (cc < 0: always): when taken, charged. */
@@ -1206,8 +1240,7 @@ static void emit_chk_back(struct x86 *c, int cc, uint32_t pc, int64_t delta)
 
 	if (cc >= 0)
 		skip = jmp_fwd8(c, cc ^ 1);
-	emit_chk_charge(c, pc);
-	emit_chk_seg(c, (uint32_t)((int64_t)pc + 1 + delta));
+	emit_chk_charge(c, pc, (int64_t)pc + 1 + delta);
 	c->chk_direct = true;
 	jmp_insn(c, -1, pc, delta);
 	c->chk_direct = false;
@@ -1215,25 +1248,49 @@ static void emit_chk_back(struct x86 *c, int cc, uint32_t pc, int64_t delta)
 		land8(c, skip);
 }
 
-/* CHECK_MEM(base + off, bytes, write), and CHECK_ALIGN for @atomic. */
-static void emit_chk_mem(struct x86 *c, int base, int32_t off,
+/*
+ * CHECK_MEM(base + off, bytes, write), and CHECK_ALIGN for @atomic. The
+ * frames in use are [chk_stack, chk_stack + chk_lim + 8): the access is
+ * in them if addr + bytes - 8 - chk_stack <= chk_lim, unsigned (the
+ * lowest 8 - bytes bytes of the first frame fail that and go the slow
+ * way, which allows them). An access at a constant offset of r10 inside
+ * the function's own frame needs no test: r10 is never written
+ * (@c->r10_fixed) and its frame is in use.
+ */
+static void emit_chk_mem(struct x86 *c, int bpf_base, int32_t off,
 			 unsigned int bytes, bool write, bool atomic)
 {
-	size_t slow, ok;
+	int base = x86_reg[bpf_base];
+	size_t ok, ok2;
 
-	op_mem(c, false, true, 0x8d, 0, TMP, base, off, false); /* lea */
-	mov_rr(c, true, R9, TMP);
+	if (bpf_base == BPF_REG_10 && c->r10_fixed && off >= -KBPF_STACK_SIZE &&
+	    off + (int32_t)bytes <= 0 &&
+	    (!atomic || !(off & (int32_t)(bytes - 1))))
+		return;
+	op_mem(c, false, true, 0x8d, 0, R9, base, off + (int32_t)bytes - 8,
+	       false);
 	op_mem(c, false, true, 0x2b, 0, R9, JS, JS_OFF(chk_stack), false);
-	slow = jmp_fwd8(c, CC_B);
-	alu_imm(c, true, 0, R9, (int32_t)bytes);
-	op_mem(c, false, true, 0x3b, 0, R9, JS, JS_OFF(chk_span), false);
+	op_mem(c, false, true, 0x3b, 0, R9, JS, JS_OFF(chk_lim), false);
 	ok = jmp_fwd8(c, CC_BE);
-	land8(c, slow);
+	/* The value the last call site handed out (checked.c) */
+	op_mem(c, false, true, 0x8d, 0, R9, base, off, false);
+	op_mem(c, false, true, 0x2b, 0, R9, JS, JS_OFF(chk_vlo), false);
+	op_mem(c, false, true, 0x3b, 0, R9, JS,
+	       JS_OFF(chk_vlim) + (int32_t)sizeof(uint64_t) *
+					  ((write ? 4 : 0) + (bytes == 1 ? 0 :
+							      bytes == 2 ? 1 :
+							      bytes == 4 ? 2 :
+									   3)),
+	       false);
+	ok2 = jmp_fwd8(c, CC_B);
+	op_mem(c, false, true, 0x8d, 0, TMP, base, off, false); /* lea */
 	mov_imm64(c, R9, bytes | (write ? 0x100u : 0));
 	emit1(c, 0xe8);
 	emit32(c, (uint32_t)((int64_t)c->chk_thunk - (int64_t)(c->pos + 4)));
 	land8(c, ok);
+	land8(c, ok2);
 	if (atomic) {
+		op_mem(c, false, true, 0x8d, 0, TMP, base, off, false);
 		op_rr(c, true, 0xf7, 0, TMP); /* test r11, imm32 */
 		emit32(c, bytes - 1);
 		jmp_fixed(c, CC_NE, c->chk_efault);
@@ -1249,6 +1306,7 @@ static int emit_chk_site(struct x86 *c, const struct bpf_insn *insn)
 	if ((uint32_t)insn->imm >= c->in->nr_sites ||
 	    (c->in->site_flags[insn->imm] & KBPF_JIT_SITE_TAIL_CALL))
 		return -KBPF_EOPNOTSUPP;
+	emit_chk_budget_out(c);
 	/* r0-r5 in memory at rsp, in order; 48 bytes keep the alignment. */
 	for (i = 0; i < 6; i++)
 		push_r(c, regs[i]);
@@ -1260,6 +1318,7 @@ static int emit_chk_site(struct x86 *c, const struct bpf_insn *insn)
 	mov_rr(c, false, R9, RAX);
 	for (i = 5; i >= 0; i--)
 		pop_r(c, regs[i]);
+	emit_chk_budget_in(c, TMP);
 	op_rr(c, false, 0x85, R9, R9);
 	jmp_fixed(c, CC_NE, c->chk_err);
 	return 0;
@@ -1267,16 +1326,30 @@ static int emit_chk_site(struct x86 *c, const struct bpf_insn *insn)
 
 static void emit_chk_bpf_call(struct x86 *c, uint32_t pc, uint32_t target)
 {
-	emit_chk_charge(c, pc);
+	emit_chk_charge(c, pc, target);
 	op_mem(c, false, true, 0x8b, 0, TMP, JS, JS_OFF(chk_depth), false);
 	op_mem(c, false, false, 0x83, 0, 7, TMP, 0, false);
 	emit1(c, KBPF_MAX_CALL_FRAMES);
 	jmp_fixed(c, CC_AE, c->set_eloop);
-	emit_chk_seg(c, target);
 	mov_rr(c, true, R9, JS);
 	emit1(c, 0xe8);
 	emit32(c, (uint32_t)((int64_t)c->off[target] - (int64_t)(c->pos + 4)));
-	emit_chk_seg(c, pc + 1);
+	/* The callee's exit left K = budget: seg is the next instruction. */
+	alu_imm(c, true, 0, KR, (int32_t)(pc + 1));
+	op_mem(c, false, true, 0xc7, 0, 0, JS, JS_OFF(chk_seg), false);
+	emit32(c, pc + 1);
+}
+
+/* Calls into C that know nothing of K: r10 kept around them. */
+static void emit_chk_keep_kr(struct x86 *c, bool push)
+{
+	if (push) {
+		push_r(c, KR);
+		push_r(c, KR);
+	} else {
+		pop_r(c, KR);
+		pop_r(c, KR);
+	}
 }
 
 /*
@@ -1289,6 +1362,12 @@ static int emit_chk_insn(struct x86 *c, const struct bpf_insn *insn,
 	uint8_t cls = BPF_CLASS(insn->code), mode = BPF_MODE(insn->code);
 	unsigned int bytes = kbpf_insn_size_bytes(insn->code);
 
+	/* r10 holds K: no register 11 (never blinded, never in a program). */
+	if (insn->dst_reg == KBPF_JIT_REG_AX ||
+	    (insn->src_reg == KBPF_JIT_REG_AX &&
+	     insn->code != (BPF_JMP | BPF_CALL) &&
+	     insn->code != (BPF_LD | BPF_IMM | BPF_DW)))
+		return -KBPF_EOPNOTSUPP;
 	if (kbpf_interp_is_site_op(insn->code))
 		return emit_chk_site(c, insn);
 	switch (insn->code) {
@@ -1299,7 +1378,7 @@ static int emit_chk_insn(struct x86 *c, const struct bpf_insn *insn,
 				  (uint32_t)((int64_t)pc + 1 + insn->imm));
 		return 0;
 	case BPF_JMP | BPF_EXIT:
-		emit_chk_charge(c, pc);
+		emit_chk_charge(c, pc, -1);
 		emit_chk_leave(c);
 		emit_epilogue(c);
 		return 0;
@@ -1312,18 +1391,51 @@ static int emit_chk_insn(struct x86 *c, const struct bpf_insn *insn,
 		op_mem(c, false, false, 0xff, 0, 1, TMP, 0, false); /* dec */
 		return 0;
 	}
-	if (cls == BPF_LDX && (mode == BPF_MEM || mode == BPF_MEMSX))
-		emit_chk_mem(c, x86_reg[insn->src_reg], insn->off, bytes, false,
-			     false);
-	else if ((cls == BPF_STX || cls == BPF_ST) && mode == BPF_MEM)
-		emit_chk_mem(c, x86_reg[insn->dst_reg], insn->off, bytes, true,
-			     false);
-	else if (cls == BPF_STX && mode == BPF_ATOMIC)
+	if (cls == BPF_LDX && (mode == BPF_MEM || mode == BPF_MEMSX)) {
+		emit_chk_mem(c, insn->src_reg, insn->off, bytes, false, false);
+	} else if (cls == BPF_LDX) {
+		/* A probe load: the host's read, a C call. */
+		emit_chk_keep_kr(c, true);
+		emit_probe_ldx(c, x86_reg[insn->dst_reg],
+			       x86_reg[insn->src_reg], insn->off,
+			       BPF_SIZE(insn->code), mode == KBPF_PROBE_MEMSX);
+		emit_chk_keep_kr(c, false);
+		return mode == KBPF_PROBE_MEM || mode == KBPF_PROBE_MEMSX ?
+			       0 :
+			       -KBPF_EOPNOTSUPP;
+	} else if ((cls == BPF_STX || cls == BPF_ST) && mode == BPF_MEM) {
+		emit_chk_mem(c, insn->dst_reg, insn->off, bytes, true, false);
+	} else if (cls == BPF_STX && mode == BPF_ATOMIC) {
 		emit_chk_mem(c,
-			     x86_reg[insn->imm == BPF_LOAD_ACQ ? insn->src_reg :
-								 insn->dst_reg],
+			     insn->imm == BPF_LOAD_ACQ ? insn->src_reg :
+							 insn->dst_reg,
 			     insn->off, bytes, insn->imm != BPF_LOAD_ACQ, true);
+	}
 	return 1;
+}
+
+/*
+ * Whether no instruction writes r10 (the interpreter's validation refuses
+ * most such writes; an ld_imm64 into r10 it does not).
+ */
+static bool chk_r10_fixed(const struct kbpf_jit_in *in)
+{
+	for (uint32_t pc = 0; pc < in->len; pc++) {
+		const struct bpf_insn *insn = &in->insns[pc];
+		uint8_t cls = BPF_CLASS(insn->code);
+
+		if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX ||
+		     cls == BPF_LD) &&
+		    insn->dst_reg == BPF_REG_10)
+			return false;
+		if (cls == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC &&
+		    ((insn->imm == BPF_LOAD_ACQ &&
+		      insn->dst_reg == BPF_REG_10) ||
+		     (insn->imm != BPF_LOAD_ACQ && insn->imm != BPF_CMPXCHG &&
+		      (insn->imm & BPF_FETCH) && insn->src_reg == BPF_REG_10)))
+			return false;
+	}
+	return true;
 }
 
 /* ---- one instruction ---- */
@@ -1462,6 +1574,7 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	int err;
 
 	c.checked = in->checked;
+	c.r10_fixed = in->checked && chk_r10_fixed(in);
 
 	emit_prologue(&probe, false);
 	c.prologue_len = (uint32_t)probe.pos;

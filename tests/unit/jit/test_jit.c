@@ -2136,3 +2136,93 @@ KBPF_TEST(jit_fuzz_checked,
 	T_EQ(native, n);
 	T_ASSERT(faults > 0 && loops > 0);
 }
+
+KBPF_TEST(jit_checked_value_perms,
+	  "a map value a lookup handed out is accessed natively with the "
+	  "map's program-side permissions: BPF_F_RDONLY_PROG refuses the "
+	  "store and BPF_F_WRONLY_PROG the load (-EFAULT), as the checked "
+	  "interpreter; HASH and ARRAY values, each access size")
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_ARRAY,
+					  BPF_MAP_TYPE_HASH };
+	static const uint32_t flags[] = { 0, BPF_F_RDONLY_PROG,
+					  BPF_F_WRONLY_PROG };
+	uint32_t runs = 0;
+
+	NEED_JIT();
+	for (uint32_t t = 0; t < 2; t++) {
+		for (uint32_t f = 0; f < 3; f++) {
+			for (int sz = 0; sz < 4; sz++) {
+				/* lookup key 0; load or store of each size */
+				for (int st = 0; st < 2; st++) {
+					struct bpf_insn p[] = {
+						I(BPF_ST | BPF_MEM | BPF_W, 10,
+						  0, -4, 0),
+						LD_MAP(1, 0),
+						LD_HI(0),
+						MOV(2, 10),
+						ADDK(2, -4),
+						CALL(BPF_FUNC_map_lookup_elem),
+						I(BPF_JMP | BPF_JNE | BPF_K, 0,
+						  0, 1, 0),
+						EXIT,
+						MOVK(3, 7),
+						st ? I(BPF_STX | BPF_MEM |
+							       sizes[sz],
+						       0, 3, 8 - size_bytes[sz],
+						       0) :
+						     I(BPF_LDX | BPF_MEM |
+							       sizes[sz],
+						       3, 0, 8 - size_bytes[sz],
+						       0),
+						MOV(0, 3),
+						EXIT,
+					};
+					struct kbpf_map *mi, *mj;
+					struct kbpf_prog *pi, *pj;
+					uint64_t ctx[4] = { 0 }, ri, rj;
+					uint32_t k = 0;
+					uint64_t v = 0;
+					int ei, ej, want;
+
+					mi = map_new_flags(types[t], 8, 4,
+							   flags[f]);
+					mj = map_new_flags(types[t], 8, 4,
+							   flags[f]);
+					T_ASSERT(mi && mj);
+					/* a HASH element to find */
+					T_EQ(kbpf_map_update_elem(mi, &k, &v,
+								  0),
+					     0);
+					T_EQ(kbpf_map_update_elem(mj, &k, &v,
+								  0),
+					     0);
+					pi = load(p, 12, &mi, 1, false);
+					pj = load(p, 12, &mj, 1, true);
+					T_ASSERT(pi && pj && pj->jit_chk);
+					ei = run_checked(pi, ctx, 0, &ri);
+					ej = run_checked(pj, ctx, 0, &rj);
+					want = (st &&
+						flags[f] ==
+							BPF_F_RDONLY_PROG) ||
+							       (!st &&
+								flags[f] ==
+									BPF_F_WRONLY_PROG) ?
+						       -KBPF_EFAULT :
+						       0;
+					T_EQ(ei, want);
+					T_EQ(ej, want);
+					if (!ei)
+						T_EQ(ri, rj);
+					T_ASSERT(maps_same(mi, mj, 1));
+					kbpf_prog_put(pi);
+					kbpf_prog_put(pj);
+					kbpf_map_put(mi);
+					kbpf_map_put(mj);
+					runs++;
+				}
+			}
+		}
+	}
+	T_EQ(runs, 48);
+}
