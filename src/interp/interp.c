@@ -1548,7 +1548,7 @@ int kbpf_interp_checked_site(struct kbpf_run *run,
 	uint8_t *v;
 	int err;
 
-	val->size = 0;
+	*val = (struct kbpf_interp_value){ 0 };
 	if (code == KBPF_INTERP_OP_LOOKUP_ARRAY ||
 	    code == KBPF_INTERP_OP_LOOKUP_PERCPU) {
 		if (regs[1] != (uint64_t)(uintptr_t)s->map)
@@ -1556,7 +1556,8 @@ int kbpf_interp_checked_site(struct kbpf_run *run,
 		if (!interp_access_ok(st, (uintptr_t)regs[2], sizeof(idx),
 				      false))
 			return -KBPF_EFAULT;
-		memcpy(&idx, (const void *)(uintptr_t)regs[2], sizeof(idx));
+		kbpf_memcpy(&idx, (const void *)(uintptr_t)regs[2],
+			    sizeof(idx));
 		if (idx >= s->max_entries) {
 			regs[0] = 0;
 			return 0;

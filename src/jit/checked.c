@@ -63,18 +63,21 @@ int kbpf_jit_chk_site(struct kbpf_jit_state *js,
 		      uint64_t *regs)
 {
 	struct kbpf_interp_value val;
-	int err, w, k;
+	uint64_t lim[4];
+	int err, k;
 
-	memset(js->chk_vlim, 0, sizeof(js->chk_vlim));
 	err = kbpf_interp_checked_site(js->run, s, (uint8_t)code, regs, &val);
-	if (err || !val.size)
-		return err;
+	/* lim[k]: accesses of 1 << k bytes at val.start + [0, lim[k]) */
+	for (k = 0; k < 4; k++)
+		lim[k] = !err && val.size >= (1u << k) ?
+				 (uint64_t)val.size - (1u << k) + 1 :
+				 0;
 	js->chk_vlo = val.start;
-	for (w = 0; w < 2; w++)
-		for (k = 0; k < 4; k++)
-			if ((w ? val.write : val.read) && val.size >= (1u << k))
-				js->chk_vlim[w][k] = val.size - (1u << k) + 1;
-	return 0;
+	for (k = 0; k < 4; k++) {
+		js->chk_vlim[0][k] = val.read ? lim[k] : 0;
+		js->chk_vlim[1][k] = val.write ? lim[k] : 0;
+	}
+	return err;
 }
 
 int kbpf_jit_chk_run(struct kbpf_prog *prog, struct kbpf_run *run,
