@@ -121,6 +121,17 @@
 extern "C" {
 #endif
 
+/*
+ * Checked native code (checked.c) is built but off unless the build
+ * defines KBPF_JIT_CHECKED to 1 (-DKBPF_JIT_CHECKED=1 in CFLAGS): its
+ * differential fuzzer still finds programs whose result differs from the
+ * checked interpreter's (docs/design/jit.md), and checked mode is the
+ * safety net of unverified programs.
+ */
+#ifndef KBPF_JIT_CHECKED
+#define KBPF_JIT_CHECKED 0
+#endif
+
 /* The extra register constant blinding uses (Linux's BPF_REG_AX). */
 #define KBPF_JIT_REG_AX 11
 

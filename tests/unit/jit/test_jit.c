@@ -49,6 +49,14 @@
 #define LD_MAP(d, i) I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_IDX, 0, i)
 #define LD_HI(k) I(0, 0, 0, 0, k)
 
+#define NEED_JIT_CHECKED()                                                 \
+	do {                                                               \
+		NEED_JIT();                                                \
+		if (!KBPF_JIT_CHECKED)                                     \
+			T_SKIP("checked native code is off in this build " \
+			       "(-DKBPF_JIT_CHECKED=1 turns it on)");      \
+	} while (0)
+
 #define NEED_JIT()                                                      \
 	do {                                                            \
 		if (!kbpf_jit_available())                              \
@@ -1484,9 +1492,9 @@ KBPF_TEST(jit_wx,
 	pj = load(p, 2, NULL, 0, true);
 	T_ASSERT(pj && pj->jit);
 	/* Unverified, CAP_PERFMON: checked code too (checked.c). */
-	T_ASSERT(pj->jit_chk != NULL);
-	T_EQ(kbpf_posix_jit_live(), live + 2);
-	for (int i = 0; i < 2; i++) {
+	T_ASSERT((pj->jit_chk != NULL) == KBPF_JIT_CHECKED);
+	T_EQ(kbpf_posix_jit_live(), live + 1 + KBPF_JIT_CHECKED);
+	for (int i = 0; i < 1 + KBPF_JIT_CHECKED; i++) {
 		img = i ? kbpf_jit_chk_image(pj) : kbpf_jit_image(pj);
 		T_EQ(maps_perms((uintptr_t)img->code, perms), 0);
 		T_ASSERT(!strcmp(perms, "r-xp"));
@@ -1939,7 +1947,7 @@ KBPF_TEST(jit_checked_confinement,
 					    EXIT };
 	uint64_t r0;
 
-	NEED_JIT();
+	NEED_JIT_CHECKED();
 	T_EQ(chk_both(below, 2, 0, 8, &r0), -KBPF_EFAULT);
 	T_EQ(chk_both(above, 2, 0, 8, &r0), -KBPF_EFAULT);
 	T_EQ(chk_both(in_frame, 3, 0, 8, &r0), 0);
@@ -1999,7 +2007,7 @@ KBPF_TEST(jit_checked_budget,
 	};
 	uint64_t r0, need = 0;
 
-	NEED_JIT();
+	NEED_JIT_CHECKED();
 	T_EQ(chk_both(forever, 4, 100000, 8, &r0), -KBPF_ELOOP);
 	T_EQ(chk_both(forever, 4, 0, 8, &r0), -KBPF_ELOOP);
 	T_EQ(chk_both(calls, 6, 100000, 8, &r0), -KBPF_ELOOP);
@@ -2084,7 +2092,7 @@ KBPF_TEST(jit_fuzz_checked,
 	struct kbpf_map *mi[2], *mj[2];
 	int bad = 0;
 
-	NEED_JIT();
+	NEED_JIT_CHECKED();
 	fz_state = kbpf_test_seed() + 2;
 	mi[0] = map_new(BPF_MAP_TYPE_ARRAY, 4, 8, FZ_ARRAY_N);
 	mi[1] = map_new(BPF_MAP_TYPE_HASH, 4, 8, FZ_HASH_N);
@@ -2149,7 +2157,7 @@ KBPF_TEST(jit_checked_value_perms,
 					  BPF_F_WRONLY_PROG };
 	uint32_t runs = 0;
 
-	NEED_JIT();
+	NEED_JIT_CHECKED();
 	for (uint32_t t = 0; t < 2; t++) {
 		for (uint32_t f = 0; f < 3; f++) {
 			for (int sz = 0; sz < 4; sz++) {
