@@ -47,9 +47,11 @@ for p in sum_loop fnv_hash csum alu32; do
 		'BEGIN { printf "%-10s %12d %12d %12d %10.1f %9.2fx %9.2fx %12s %12s\n", p, f, c, q, f / n, c / f, q / c, u, r }'
 done
 
-printf "\n%-10s %12s %10s   (JIT: host instructions per run, and per BPF instruction)\n" program "jit Ir" "jit/insn"
+printf "\n%-10s %12s %10s %12s %10s   (JIT: host instructions per run, and per BPF instruction; ubpf's JIT if built with it)\n" program "jit Ir" "jit/insn" "ubpf jit Ir" "ubpf/insn"
 for p in sum_loop fnv_hash csum alu32 empty; do
 	j=$(per_run $p jit) || { echo "$p: no native code (no backend?)"; continue; }
 	n=${bpf_insns[$p]:-2}
-	awk -v p=$p -v j="$j" -v n="$n" 'BEGIN { printf "%-10s %12d %10.2f\n", p, j, j / n }'
+	u=0
+	[ $ubpf = 1 ] && u=$(per_run $p ubpfjit)
+	awk -v p=$p -v j="$j" -v n="$n" -v u="$u" 'BEGIN { printf "%-10s %12d %10.2f %12d %10.2f\n", p, j, j / n, u, u / n }'
 done

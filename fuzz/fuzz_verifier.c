@@ -2,10 +2,12 @@
 /*
  * Fuzz the verifier itself (issue #13): arbitrary instruction streams go
  * through kbpf_posix_bpf(BPF_PROG_LOAD) with the host's verifier policy
- * ENFORCE, against real maps (the verifier table's nine: array, hash,
+ * ENFORCE, against real maps (the verifier table's eleven: array, hash,
  * read-only array, ring buffer, prog array, two maps with a bpf_spin_lock
- * in their BTF value, array and hash of maps; and the generator's hash
- * 8/16), which ld_imm64 map references (imm 0..9) name.
+ * in their BTF value, array and hash of maps, array and hash with a
+ * bpf_timer; and the generator's hash 8/16), which ld_imm64 map
+ * references (imm 0..11) name. (The seeds written before the timer maps
+ * name the generator's hash 9, now the timer array.)
  *
  * The oracle:
  * - no crash, no hang (the verifier's 1M-instruction limit bounds a load;

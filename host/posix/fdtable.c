@@ -221,6 +221,7 @@ int posix_fd_flags(int fd, uint32_t *fd_flags)
 
 void kbpf_posix_reset(void)
 {
+	kbpf_host_btf_release(kbpf_posix_host());
 	posix_unpin_all();
 	kbpf_posix_cgroups_release();
 	kbpf_posix_owners_release();

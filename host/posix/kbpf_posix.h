@@ -134,7 +134,9 @@ void kbpf_posix_set_probes(const struct kbpf_probe_pmus *pmus);
  * kbpf_posix_set_btf() - the host BTF (kbpf_host.btf) tracing programs'
  * attach_btf_id refers to, @size bytes that must stay valid (NULL: none,
  * the default). The kbpf command sets the BTF it relocates CO-RE against.
- * Call it while no program loads.
+ * Call it while no program loads. It drops kbpf's parsed view of the
+ * previous BTF (kbpf_host_btf_release()), so the same buffer refilled
+ * with other bytes is parsed again.
  */
 void kbpf_posix_set_btf(const void *btf, size_t size);
 
@@ -159,6 +161,18 @@ void kbpf_posix_set_task_hooks(
  * memory waiting for a grace period is not counted as a leak.
  */
 void kbpf_posix_rcu_barrier(void);
+
+/* ---- timers (timer.c) ---- */
+
+/*
+ * kbpf_posix_timers_live() - how many host timers kbpf holds (allocated
+ * by bpf_timer_init, not yet freed by the element's or the map's end).
+ * kbpf_posix_timer_thread_up() - whether the timer thread runs: it starts
+ * with the first timer and exits once none is left (a test checks that
+ * freeing its maps leaves none). Any thread; takes the timers' mutex.
+ */
+long kbpf_posix_timers_live(void);
+int kbpf_posix_timer_thread_up(void);
 
 /* ---- fault injection and accounting (memory.c) ---- */
 
@@ -469,9 +483,10 @@ void kbpf_posix_owners_release(void);
 /**
  * kbpf_posix_reset() - remove every pin, release every cgroup kbpf keeps
  * programs for (detaching them, as an rmdir would: kbpf_cgroup_release()),
- * let every owner of local storage die (kbpf_posix_owners_release())
- * and close every kbpf fd still open (for tests between cases). Objects
- * then die when their last reference goes.
+ * let every owner of local storage die (kbpf_posix_owners_release()),
+ * drop kbpf's parsed host BTF (kbpf_host_btf_release()) and close every
+ * kbpf fd still open (for tests between cases). Objects then die when
+ * their last reference goes.
  */
 void kbpf_posix_reset(void);
 

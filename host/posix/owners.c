@@ -31,7 +31,11 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include "kbpf/kfunc.h"
 #include "kbpf/local_storage.h"
+#include "kbpf/uapi/bpf.h"
 #include "kbpf_posix.h"
 #include "posix_internal.h"
 
@@ -353,3 +357,100 @@ void kbpf_posix_owners_release(void)
 		own_kill(o);
 	}
 }
+
+/*
+ * Task kfuncs (kbpf_host.kfuncs, include/kbpf/kfunc.h): a task is the
+ * record of a thread, as owner_storage and current_task name it, and a
+ * reference is one of its refs. They run on the program path and take the
+ * registry's mutex (a test host: its programs run in threads that may
+ * block). Linux's bpf_task_from_pid finds any task of the caller's pid
+ * namespace; here any thread of this machine that kill(tid, 0) finds.
+ */
+static uint64_t posix_kf_task_from_pid(struct kbpf_run *run, uint64_t r1,
+				       uint64_t r2, uint64_t r3, uint64_t r4,
+				       uint64_t r5)
+{
+	int32_t pid = (int32_t)r1;
+	struct posix_owner *o = NULL;
+
+	(void)run;
+	(void)r2;
+	(void)r3;
+	(void)r4;
+	(void)r5;
+	if (pid <= 0 || (kill(pid, 0) && errno != EPERM))
+		return 0;
+	pthread_mutex_lock(&own_lock);
+	o = own_find_locked(KBPF_OWNER_TASK, (uint64_t)pid, 0, 1);
+	if (o)
+		o->refs++;
+	pthread_mutex_unlock(&own_lock);
+	return (uint64_t)(uintptr_t)o;
+}
+
+/* A live record of the registry gets a reference; anything else NULL. */
+static uint64_t posix_kf_task_acquire(struct kbpf_run *run, uint64_t r1,
+				      uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5)
+{
+	struct posix_owner *o;
+
+	(void)run;
+	(void)r2;
+	(void)r3;
+	(void)r4;
+	(void)r5;
+	pthread_mutex_lock(&own_lock);
+	for (o = own_list; o; o = o->next)
+		if ((uint64_t)(uintptr_t)o == r1 &&
+		    o->kind == KBPF_OWNER_TASK && !o->dead)
+			break;
+	if (o)
+		o->refs++;
+	pthread_mutex_unlock(&own_lock);
+	return (uint64_t)(uintptr_t)o;
+}
+
+/* The verifier proved @r1 a reference an acquire returned. */
+static uint64_t posix_kf_task_release(struct kbpf_run *run, uint64_t r1,
+				      uint64_t r2, uint64_t r3, uint64_t r4,
+				      uint64_t r5)
+{
+	(void)run;
+	(void)r2;
+	(void)r3;
+	(void)r4;
+	(void)r5;
+	posix_owner_put(kbpf_posix_host(), KBPF_OWNER_TASK, r1);
+	return 0;
+}
+
+/*
+ * Linux 6.18's generic kfunc set: measured on this kernel, a caller of
+ * each type loads for SCHED_CLS, TRACEPOINT, XDP, PERF_EVENT, CGROUP_SKB,
+ * CGROUP_SOCK, SOCK_OPS, CGROUP_DEVICE, CGROUP_SYSCTL and SYSCALL, and is
+ * refused ("calling kernel function ... is not allowed") for
+ * SOCKET_FILTER, KPROBE, SCHED_ACT, LWT_*, SK_SKB, SK_MSG, RAW_TRACEPOINT,
+ * SK_REUSEPORT, FLOW_DISSECTOR and RAW_TRACEPOINT_WRITABLE; TRACING (not
+ * measured: it needs an attach target) as Linux registers it.
+ */
+#define POSIX_KF_TASK_TYPES                                                 \
+	((1ULL << BPF_PROG_TYPE_SCHED_CLS) |                                \
+	 (1ULL << BPF_PROG_TYPE_TRACEPOINT) | (1ULL << BPF_PROG_TYPE_XDP) | \
+	 (1ULL << BPF_PROG_TYPE_PERF_EVENT) |                               \
+	 (1ULL << BPF_PROG_TYPE_CGROUP_SKB) |                               \
+	 (1ULL << BPF_PROG_TYPE_CGROUP_SOCK) |                              \
+	 (1ULL << BPF_PROG_TYPE_SOCK_OPS) |                                 \
+	 (1ULL << BPF_PROG_TYPE_CGROUP_DEVICE) |                            \
+	 (1ULL << BPF_PROG_TYPE_CGROUP_SYSCTL) |                            \
+	 (1ULL << BPF_PROG_TYPE_SYSCALL) | (1ULL << BPF_PROG_TYPE_TRACING))
+
+const struct kbpf_kfunc posix_kfuncs[POSIX_NR_KFUNCS] = {
+	{ "bpf_task_from_pid", posix_kf_task_from_pid,
+	  KBPF_KF_ACQUIRE | KBPF_KF_RET_NULL, POSIX_KF_TASK_TYPES },
+	{ "bpf_task_acquire", posix_kf_task_acquire,
+	  KBPF_KF_ACQUIRE | KBPF_KF_RCU | KBPF_KF_RET_NULL,
+	  POSIX_KF_TASK_TYPES },
+	{ "bpf_task_release", posix_kf_task_release, KBPF_KF_RELEASE,
+	  POSIX_KF_TASK_TYPES },
+};

@@ -892,9 +892,15 @@ static struct kbpf_host posix_host = {
 	.owner_fd_get = posix_owner_fd_get,
 	.owner_put = posix_owner_put,
 	.owner_storage = posix_owner_storage,
+	.kfuncs = posix_kfuncs,
+	.nr_kfuncs = POSIX_NR_KFUNCS,
 	.current_cgroup_id = posix_current_cgroup_id,
 	.current_pidns = posix_current_pidns,
 	.netns_cookie = posix_netns_cookie,
+	.timer_alloc = posix_timer_alloc,
+	.timer_start = posix_timer_start,
+	.timer_cancel = posix_timer_cancel,
+	.timer_free = posix_timer_free,
 	.jit_alloc = posix_jit_alloc,
 	.jit_seal = posix_jit_seal,
 	.jit_free = posix_jit_free,
@@ -970,6 +976,8 @@ void kbpf_posix_set_probes(const struct kbpf_probe_pmus *pmus)
 
 void kbpf_posix_set_btf(const void *btf, size_t size)
 {
+	/* The bytes may be new ones at the old address: parse them again. */
+	kbpf_host_btf_release(&posix_host);
 	posix_host.btf = btf;
 	posix_host.btf_size = size;
 }

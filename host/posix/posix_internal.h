@@ -4,6 +4,7 @@
 #define KBPF_POSIX_INTERNAL_H
 
 #include "kbpf/errno.h"
+#include "kbpf/kfunc.h"
 #include "kbpf_posix.h"
 
 void *posix_alloc(const struct kbpf_host *h, size_t size, size_t align,
@@ -55,7 +56,17 @@ void posix_defer_free(const struct kbpf_host *h, struct kbpf_rcu_head *head);
 int posix_owner_fd_get(const struct kbpf_host *h, int kind, int fd,
 		       uint64_t *owner);
 void posix_owner_put(const struct kbpf_host *h, int kind, uint64_t owner);
+/* The task kfuncs (owners.c): kbpf_host.kfuncs. */
+#define POSIX_NR_KFUNCS 3
+extern const struct kbpf_kfunc posix_kfuncs[POSIX_NR_KFUNCS];
 void **posix_owner_storage(const struct kbpf_host *h, int kind, uint64_t owner);
+/* One-shot timers for bpf_timer (timer.c): kbpf_host.timer_*. */
+void *posix_timer_alloc(const struct kbpf_host *h, uint32_t clockid,
+			void (*fn)(void *arg), void *arg);
+void posix_timer_start(const struct kbpf_host *h, void *t, uint64_t ns,
+		       bool abs, uint32_t cpu);
+int posix_timer_cancel(const struct kbpf_host *h, void *t);
+void posix_timer_free(const struct kbpf_host *h, void *t);
 void posix_trace_write(const struct kbpf_host *h, const char *msg, size_t len);
 
 #endif /* KBPF_POSIX_INTERNAL_H */

@@ -39,6 +39,7 @@ struct kbpf_host;
 struct kbpf_obj;
 struct kbpf_raw_tp_registry;
 struct kbpf_probe_pmus;
+struct kbpf_kfunc;
 struct kbpf_state;
 
 /* Flags for kbpf_host.alloc. */
@@ -493,6 +494,51 @@ struct kbpf_host {
 	 */
 	uint32_t hz;
 
+	/* ------------------------------------------------------------ timers */
+
+	/*
+	 * One-shot timers for struct bpf_timer (Linux's hrtimers;
+	 * src/helpers/timer.c, docs/design/timer.md). The four go together,
+	 * and need defer_free: without them bpf_timer_init returns
+	 * -EOPNOTSUPP (Linux's answer where it cannot arm a timer) and, since
+	 * no timer can then exist, the other timer helpers -EINVAL.
+	 * kbpf_host_check() refuses a table with only some of them
+	 * ("timer_start", "timer_cancel", "timer_free").
+	 *
+	 * timer_alloc: a new, disarmed timer on clock @clockid (Linux's
+	 * numbers: CLOCK_REALTIME 0, CLOCK_MONOTONIC 1, CLOCK_BOOTTIME 7)
+	 * that calls @fn(@arg) each time it expires. Return an opaque handle,
+	 * or NULL (the helper answers -ENOMEM). Program path, with a kbpf
+	 * lock held and interrupts saved: must not sleep.
+	 * timer_start: arm @t, replacing any pending expiry, to expire at
+	 * @ns on its clock when @abs, else @ns from now. @cpu: the CPU the
+	 * callback should run on (BPF_F_TIMER_CPU_PIN), or UINT32_MAX for
+	 * any; a host may ignore it. Program path, kbpf lock held: must not
+	 * sleep and must not call @fn itself.
+	 * timer_cancel: disarm @t; if its @fn is running in another context,
+	 * wait until it returns. Return 1 if @t was armed, else 0. Program
+	 * path (bpf_timer_cancel, no kbpf lock held; inside another timer's
+	 * @fn too). kbpf never calls it from @t's own @fn.
+	 * timer_free: disarm @t and give it back. @fn is never started after
+	 * this returns; a call already running finishes. Never waits. Any
+	 * context, @t's own @fn included, with kbpf locks held. kbpf may
+	 * still call timer_cancel on @t from a read-side section that began
+	 * before timer_free (it must then answer 0): free @t's memory after
+	 * such sections end (with defer_free) and after its @fn returned.
+	 * @fn's context: the host calls it with no kbpf lock held, inside a
+	 * read-side section (read_lock, or the host's own, as for program
+	 * runs) entered before it took @t off its queue, so that memory kbpf
+	 * frees with defer_free after timer_free stays valid for it; on any
+	 * CPU (cpu_id says which), never nested for the same @t. @fn runs
+	 * the program's callback: bounded time, never sleeps.
+	 */
+	void *(*timer_alloc)(const struct kbpf_host *h, uint32_t clockid,
+			     void (*fn)(void *arg), void *arg);
+	void (*timer_start)(const struct kbpf_host *h, void *t, uint64_t ns,
+			    bool abs, uint32_t cpu);
+	int (*timer_cancel)(const struct kbpf_host *h, void *t);
+	void (*timer_free)(const struct kbpf_host *h, void *t);
+
 	/* --------------------------------------------------------- privilege */
 
 	/*
@@ -711,7 +757,13 @@ struct kbpf_host {
 	 * and living as long as the host. BPF_PROG_LOAD checks the
 	 * attach_btf_id of tracing (tp_btf) programs against it: a typedef
 	 * btf_trace_<name> for each raw tracepoint <name> in raw_tps. If NULL,
-	 * tracing programs are refused (-EINVAL).
+	 * tracing programs are refused (-EINVAL). With @state, kbpf parses
+	 * and indexes it once, at the first load that needs it, and keeps the
+	 * view there (about 4 bytes per type) for every later load; a new
+	 * pointer or size is parsed again by itself, new bytes at the same
+	 * place after kbpf_host_btf_release() (include/kbpf/state.h), which
+	 * also frees the view at teardown. Without @state, every load that
+	 * needs it parses it.
 	 */
 	const void *btf;
 	size_t btf_size;
@@ -722,6 +774,15 @@ struct kbpf_host {
 	 * perf_event_open gives -ENOENT for those types.
 	 */
 	const struct kbpf_probe_pmus *probes;
+	/*
+	 * The host's own kfuncs (include/kbpf/kfunc.h): @nr_kfuncs entries,
+	 * read-only, alive as long as the table. A program's kfunc call is
+	 * matched by name against them first, then against kbpf's own; an
+	 * entry of the host replaces kbpf's of the same name. Read at program
+	 * load only. If NULL, programs call kbpf's kfuncs only.
+	 */
+	const struct kbpf_kfunc *kfuncs;
+	uint32_t nr_kfuncs;
 };
 
 /**

@@ -36,10 +36,12 @@
  * fast, even when its runner asks for checked mode (BPF_PROG_TEST_RUN
  * does): the proof replaces the checks, as Linux runs what its verifier
  * accepted unchecked. A proved program of a loader without CAP_PERFMON
- * gets the mode its runner asks for: Linux's verifier also rewrites such
- * programs against speculation (Spectre v1 masking, v4 barriers), kbpf's
- * does not, and checked runs keep their address clamping. Unverified
- * programs (kbpf_host.verifier OFF) get the mode their runner asks for.
+ * is rewritten against speculation as Linux's verifier rewrites it
+ * (Spectre v1 masking, v4 barriers), in its native code only: with native
+ * code it always runs fast (natively) too; without, it gets the mode its
+ * runner asks for, and checked runs keep their address clamping.
+ * Unverified programs (kbpf_host.verifier OFF) get the mode their runner
+ * asks for.
  *
  * Native code (docs/design/jit.md): where the host gives executable memory
  * (kbpf_host.jit_alloc) and the build has a JIT backend (x86-64), a

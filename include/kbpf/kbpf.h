@@ -48,6 +48,7 @@
 #include "packet.h"
 #include "cgroup.h"
 #include "local_storage.h"
+#include "kfunc.h"
 #include "loader.h"
 #include "disasm.h"
 #include "uapi/bpf.h"

@@ -37,8 +37,14 @@
  * instructions; TYPE_MATCHES is not supported. Without target BTF the
  * programs that use CO-RE are refused at load.
  *
+ * Kfunc calls (`extern ... __ksym` functions) are resolved against the
+ * target BTF as libbpf resolves them (BPF_PSEUDO_KFUNC_CALL of the FUNC's
+ * id; a weak one the target lacks: id 0, which only a dead path may hold);
+ * a weak kfunc's address becomes 1 if the target has it, else 0.
+ *
  * Not supported, refused with a message naming the reason: CO-RE without
- * target BTF, extern variables (`.kconfig`, `.ksyms`) and functions (kfuncs): such
+ * target BTF, extern variables (`.kconfig`, `.ksyms`) where kbpf has no value, and
+ * kfuncs without target BTF or absent from it: such
  * programs parse, for inspection, and are refused at load, each with its
  * reason (kbpf_elf_prog.why); map types and program types kbpf lacks
  * (refused at creation and load with the type named); objects whose byte
@@ -159,7 +165,7 @@ struct kbpf_elf_map {
 enum kbpf_elf_unsupported {
 	KBPF_ELF_UNSUP_NONE = 0,
 	KBPF_ELF_UNSUP_CORE, /* CO-RE relocations, and kbpf has no target BTF */
-	KBPF_ELF_UNSUP_KFUNC, /* calls an extern function (a kfunc) */
+	KBPF_ELF_UNSUP_KFUNC, /* calls an extern function the target BTF lacks */
 	KBPF_ELF_UNSUP_EXTERN, /* reads an extern variable (.kconfig, .ksyms) */
 	KBPF_ELF_UNSUP_ATTACH, /* a BTF attach target kbpf cannot serve */
 };

@@ -31,6 +31,7 @@ extern "C" {
 #endif
 
 struct kbpf_cgroup_bpf;
+struct kbpf_host_btf;
 
 /* Lock and counter words: C11 atomics in C, their plain layout in C++. */
 #ifdef __cplusplus
@@ -64,6 +65,13 @@ struct kbpf_cgroup_bpf;
  *               the host's irq_save; runners never take it.
  * @cgroups: every cgroup kbpf keeps programs for (include/kbpf/cgroup.h),
  *           under @cgroup_lock.
+ * @btf_lock: a kbpf spinlock guarding @host_btf (taken with the host's
+ *            irq_save; never held while parsing or allocating).
+ * @host_btf: kbpf_host.btf parsed and indexed once, shared by every load
+ *            (src/btf/host_btf.c); NULL until the first load that needs
+ *            it, and after kbpf_host_btf_release().
+ * @btf_parses: how many times kbpf has parsed kbpf_host.btf (a statistic
+ *              tests read: a second load must not parse again).
  */
 struct kbpf_state {
 	KBPF_STATE_ATOMIC_U32 lock;
@@ -76,6 +84,9 @@ struct kbpf_state {
 	KBPF_STATE_ATOMIC_U64 flow_seed;
 	KBPF_STATE_ATOMIC_U32 cgroup_lock;
 	struct kbpf_cgroup_bpf *cgroups;
+	KBPF_STATE_ATOMIC_U32 btf_lock;
+	struct kbpf_host_btf *host_btf;
+	KBPF_STATE_ATOMIC_U32 btf_parses;
 };
 
 /**
@@ -89,6 +100,26 @@ struct kbpf_state {
  */
 KBPF_API void kbpf_ids_set_next(const struct kbpf_host *h, uint32_t type,
 				uint32_t id);
+
+/**
+ * kbpf_host_btf_release() - drop kbpf's parsed view of kbpf_host.btf.
+ * @h: the host; does nothing if it has no kbpf_host.state.
+ *
+ * The first load that needs the host BTF (a tracing program's
+ * attach_btf_id, the verifier's typed pointers) parses and indexes it once
+ * and keeps the view in @h->state for every later load; a load that finds
+ * kbpf_host.btf or btf_size changed parses the new bytes and replaces the
+ * view. Call this at host teardown, after the last kbpf call, so that
+ * nothing kbpf allocated stays live (the view holds about 4 bytes per BTF
+ * type), and when the host changes the bytes of its BTF in place (same
+ * pointer and size), which kbpf cannot notice. A load running meanwhile
+ * keeps the view it took until it ends; the next load parses again.
+ *
+ * Context: syscall path or teardown; takes kbpf_state.btf_lock briefly
+ * and may free memory (kbpf_host.free). Safe to call at any time and more
+ * than once.
+ */
+KBPF_API void kbpf_host_btf_release(const struct kbpf_host *h);
 
 #ifdef __cplusplus
 }

@@ -235,6 +235,68 @@ uint32_t kbpf_btf_align_of(const struct kbpf_btf_view *b, uint32_t id);
 uint32_t kbpf_btf_find(const struct kbpf_btf_view *b, uint32_t kind,
 		       const char *name);
 
+/* ---- the host's BTF (kbpf_host.btf), src/btf/host_btf.c ---- */
+
+/**
+ * struct kbpf_host_btf - kbpf_host.btf parsed and indexed once, shared by
+ * every load of a host (kbpf_state.host_btf) and freed with its last
+ * reference.
+ * @view: the indexed view of the bytes; read-only once published.
+ * @data, @size: the kbpf_host.btf and btf_size it was parsed from: a load
+ *               that finds others parses them and replaces the view.
+ * @refs: one for kbpf_state.host_btf while it points here, one per load
+ *        holding it (atomic).
+ * @names, @names_mask: the ids of the named types by a hash of the name
+ *        (open addressing, @names_mask + 1 slots, 0: empty), for
+ *        kbpf_host_btf_find().
+ */
+struct kbpf_host_btf {
+	struct kbpf_btf_view view;
+	const void *data;
+	size_t size;
+	uint32_t refs;
+	uint32_t names_mask;
+	uint32_t *names;
+};
+
+/**
+ * kbpf_host_btf_get() - the parsed host BTF, with a reference.
+ * @h: the host; with kbpf_host.state the view is parsed once and shared
+ *     (parsed again only after kbpf_host_btf_release() or when
+ *     kbpf_host.btf or btf_size changed), without it each call parses.
+ * @out: receives the view; NULL on failure.
+ *
+ * Two loads that find no view parse at once, without a lock held; the
+ * first to publish wins and the other frees its own and takes the
+ * winner's.
+ *
+ * Context: syscall path; may sleep (allocates); takes
+ * kbpf_state.btf_lock briefly, never across the parse.
+ * Return: 0; -EINVAL if the host has no BTF, its header flags are not 0,
+ * or it is not valid BTF in the host's byte order (not cached: the next
+ * call parses again); -ENOMEM if the view or its index cannot be
+ * allocated (nothing kept: the next call retries). The caller drops the
+ * reference with kbpf_host_btf_put().
+ */
+int kbpf_host_btf_get(const struct kbpf_host *h, struct kbpf_host_btf **out);
+
+/*
+ * Drop a reference from kbpf_host_btf_get(); the last one frees the view.
+ * NULL is ignored. Any context that may free memory.
+ */
+void kbpf_host_btf_put(const struct kbpf_host *h, struct kbpf_host_btf *hb);
+
+/*
+ * kbpf_btf_find() on the host BTF through its name index: the lowest id
+ * of a type of @kind named exactly @name, or 0. O(1) expected. Reads
+ * @hb only (any context).
+ */
+uint32_t kbpf_host_btf_find(const struct kbpf_host_btf *hb, uint32_t kind,
+			    const char *name);
+
+/* kbpf_state.btf_parses of @h (0 without kbpf_host.state). For tests. */
+uint32_t kbpf_host_btf_parses(const struct kbpf_host *h);
+
 /* ---- BTF objects (BPF_BTF_LOAD), src/btf/btf_obj.c and btf_verify.c ---- */
 
 /* Linux's BTF_MAX_SIZE: BPF_BTF_LOAD refuses larger blobs with -E2BIG. */
@@ -351,6 +413,21 @@ const uint8_t *kbpf_btf_obj_type(const struct kbpf_btf *btf, uint32_t id);
  */
 int kbpf_btf_spin_lock_off(const struct kbpf_btf *btf, const uint8_t *value,
 			   uint32_t value_size, int32_t *off);
+
+/**
+ * kbpf_btf_value_fields() - as kbpf_btf_spin_lock_off() for the special
+ * fields map creation looks for: the bpf_spin_lock (*@lock_off) and the
+ * struct bpf_timer (*@timer_off, 16 bytes, 8-byte aligned), each -1 when
+ * absent. One record: a broken rule for either kind (two timers in one
+ * struct: -E2BIG; a timer overlapping the lock: -EEXIST) is the error of
+ * both, which map creation ignores as Linux does.
+ *
+ * Context: any; reads @btf only.
+ * Return: 0, or the errors of kbpf_btf_spin_lock_off().
+ */
+int kbpf_btf_value_fields(const struct kbpf_btf *btf, const uint8_t *value,
+			  uint32_t value_size, int32_t *lock_off,
+			  int32_t *timer_off);
 
 /**
  * kbpf_btf_check_struct_metas() - BPF_BTF_LOAD's last check, Linux's

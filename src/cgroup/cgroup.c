@@ -1513,6 +1513,49 @@ static const struct cg_array *cg_effective(const struct kbpf_host *h,
 	return NULL;
 }
 
+bool kbpf_cgroup_has_progs(const struct kbpf_host *h, void *cgrp, uint32_t t)
+{
+	const struct cg_array *arr = cg_effective(h, cgrp, t);
+
+	return arr && arr->n;
+}
+
+int kbpf_cgroup_run_array(const struct kbpf_host *h, void *cgrp, uint32_t t,
+			  const struct kbpf_interp_args *args, uint32_t *flags,
+			  int32_t *retval)
+{
+	const struct cg_array *arr = cg_effective(h, cgrp, t);
+	int32_t local = 0, *rv = retval ? retval : &local;
+	uint32_t i, r;
+	uint64_t r0;
+	int err, ret = 0;
+
+	for (i = 0; arr && i < arr->n; i++) {
+		struct kbpf_prog *prog = kbpf_load_acquire_ptr(&arr->progs[i]);
+
+		if (!prog)
+			continue; /* purged */
+		r0 = 0;
+		err = kbpf_interp_run(prog, h, args, &r0);
+		if (err) {
+			if (!ret)
+				ret = err;
+			continue;
+		}
+		/* Linux runs programs as returning u32. */
+		r = (uint32_t)r0;
+		if (flags) {
+			*flags |= r >> 1;
+			r &= 1;
+		}
+		/* A refusal keeps an errno already set (Linux's
+		 * IS_ERR_VALUE check). */
+		if (!r && !(*rv < 0 && *rv >= -4095))
+			*rv = -KBPF_EPERM;
+	}
+	return ret ? ret : *rv;
+}
+
 int kbpf_cgroup_run_skb(const struct kbpf_host *h, void *cgrp,
 			uint32_t attach_type, struct kbpf_skb *skb,
 			enum kbpf_interp_mode mode, uint32_t cpu,

@@ -39,6 +39,12 @@ int kbpf_host_check(const struct kbpf_host *h, const char **what)
 		bad = "jit_free";
 	else if (h->jit_harden > 2)
 		bad = "jit_harden";
+	else if (!h->timer_alloc != !h->timer_start)
+		bad = "timer_start";
+	else if (!h->timer_alloc != !h->timer_cancel)
+		bad = "timer_cancel";
+	else if (!h->timer_alloc != !h->timer_free)
+		bad = "timer_free";
 	if (what)
 		*what = bad;
 	return bad ? -KBPF_EINVAL : 0;

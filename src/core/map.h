@@ -239,6 +239,12 @@ struct kbpf_map {
 	 * ARRAY and HASH (and Linux's storage maps) may have one.
 	 */
 	int32_t spin_lock_off;
+	/*
+	 * Byte offset of the struct bpf_timer (16 bytes) in each value, found
+	 * with the lock (kbpf_btf_value_fields()); -1: none. Only ARRAY, HASH
+	 * and LRU_HASH may have one (src/helpers/timer.c).
+	 */
+	int32_t timer_off;
 	char name[16];
 	/*
 	 * Set by BPF_MAP_FREEZE; only syscall-side writes look at it. 32 bits:
@@ -352,6 +358,18 @@ static inline void kbpf_map_put(struct kbpf_map *map)
 static inline bool kbpf_map_has_spin_lock(const struct kbpf_map *map)
 {
 	return map->spin_lock_off >= 0;
+}
+
+/* Does @map's value hold a struct bpf_timer? */
+static inline bool kbpf_map_has_timer(const struct kbpf_map *map)
+{
+	return map->timer_off >= 0;
+}
+
+/* A value with special fields: a lock or a timer, skipped by copies. */
+static inline bool kbpf_map_has_fields(const struct kbpf_map *map)
+{
+	return map->spin_lock_off >= 0 || map->timer_off >= 0;
 }
 
 /* ARRAY_OF_MAPS or HASH_OF_MAPS: lookups return a map, not a value. */

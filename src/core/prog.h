@@ -21,6 +21,7 @@
 #include "core/object.h"
 #include "core/spinlock.h"
 #include "kbpf/state.h"
+#include "kbpf/kfunc.h"
 #include "kbpf/prog.h"
 #include "kbpf/uapi/bpf.h"
 
@@ -59,6 +60,7 @@ enum kbpf_arg_kind {
 	KBPF_ARG_PTR_TO_DYNPTR_RDONLY, /* struct bpf_dynptr the helper only reads */
 	KBPF_ARG_PTR_TO_SPIN_LOCK, /* the bpf_spin_lock of a map value */
 	KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL, /* value_size readable bytes, or NULL */
+	KBPF_ARG_PTR_TO_TIMER, /* the struct bpf_timer of a map value */
 };
 
 /* Result kinds of a helper prototype. */
@@ -100,6 +102,24 @@ struct kbpf_helper {
 	uint64_t prog_types;
 };
 
+/**
+ * struct kbpf_kfunc_desc - a kfunc a program calls (BPF_PSEUDO_KFUNC_CALL),
+ * resolved at load (src/prog/kfunc.c) from the host BTF by the FUNC id in
+ * the call's imm.
+ * @btf_id: that id.
+ * @proto_id: the FUNC's FUNC_PROTO in the host BTF.
+ * @kf: the implementation's entry (the host's or kbpf's), or NULL when
+ *      neither has one (the verifier refuses a path that calls it).
+ * @h: what the interpreter's image calls: @kf's function and the FUNC's
+ *     name; no argument kinds (KBPF_ARG_NONE: the verifier checked them).
+ */
+struct kbpf_kfunc_desc {
+	uint32_t btf_id;
+	uint32_t proto_id;
+	const struct kbpf_kfunc *kf;
+	struct kbpf_helper h;
+};
+
 /*
  * The helper id libbpf (and kbpf's loader) writes over an instruction whose
  * CO-RE relocation found nothing on this host. Programs guard such code so
@@ -128,6 +148,9 @@ struct kbpf_helper {
  *         with that negative errno (reported by the runner).
  * @spin_lock: the bpf_spin_lock word the program holds, NULL if none;
  *             @spin_irq: the host's interrupt state saved when it was taken.
+ * @timer: in a run of a bpf_timer's callback, that timer (a struct
+ *         kbpf_timer, src/maps/timer.h): bpf_timer_cancel of it answers
+ *         -EDEADLK, as Linux's per-CPU hrtimer_running does; else NULL.
  */
 struct kbpf_run {
 	const struct kbpf_host *host;
@@ -146,6 +169,7 @@ struct kbpf_run {
 	uint64_t cookie;
 	void *spin_lock;
 	unsigned long spin_irq;
+	void *timer;
 };
 
 /**
@@ -289,6 +313,38 @@ void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size);
 #define KBPF_PROBE_MEM 0x20
 #define KBPF_PROBE_MEMSX 0x40
 
+/*
+ * Linux's speculation barrier, BPF_ST | BPF_NOSPEC (0xc2): an instruction
+ * only kbpf writes (the structural check refuses BPF_ST with any mode but
+ * BPF_MEM), into the rewritten form of a program a loader without
+ * CAP_PERFMON loaded (src/jit/spec.h). No effect on registers or memory.
+ */
+#define KBPF_NOSPEC (BPF_ST | 0xc0)
+
+/*
+ * What the verifier found one instruction of a program proved for a loader
+ * without CAP_PERFMON needs against speculative execution (Linux's
+ * insn_aux_data alu_state, alu_limit, nospec, nospec_result; applied by
+ * src/jit/spec.c, docs/design/verifier.md "Speculation rewrites").
+ * @alu_state: for a 64-bit add or sub of a register to a pointer,
+ *             KBPF_SPEC_ALU_* (0: none): the offset is masked to
+ *             @alu_limit bytes first.
+ * @flags: KBPF_SPEC_NOSPEC, a barrier before it; KBPF_SPEC_NOSPEC_RESULT,
+ *         a barrier after it (a stack store).
+ */
+struct kbpf_spec_aux {
+	uint32_t alu_limit;
+	uint8_t alu_state;
+	uint8_t flags;
+};
+
+#define KBPF_SPEC_ALU_SRC 0x01u /* the pointer is dst, the offset src */
+#define KBPF_SPEC_ALU_DST 0x02u /* the pointer is src, the offset dst */
+#define KBPF_SPEC_ALU_NEG 0x04u /* the offset is negative */
+#define KBPF_SPEC_ALU_IMM 0x10u /* the offset is a known constant */
+#define KBPF_SPEC_NOSPEC 0x1u
+#define KBPF_SPEC_NOSPEC_RESULT 0x2u
+
 /**
  * struct kbpf_prog - a loaded program.
  * @obj: common object header (type KBPF_OBJ_PROG).
@@ -334,6 +390,9 @@ struct kbpf_prog {
 	uint32_t nr_maps;
 	const struct kbpf_helper *helpers;
 	uint32_t nr_helpers;
+	/* The kfuncs its calls name (struct kbpf_kfunc_desc), owned. */
+	struct kbpf_kfunc_desc *kfuncs;
+	uint32_t nr_kfuncs, kfuncs_cap;
 	bool gpl_compatible;
 	char name[16];
 	uint8_t tag[8];
@@ -359,6 +418,15 @@ struct kbpf_prog {
 	bool verified;
 	bool checked_only;
 	uint32_t verified_insns;
+	/*
+	 * Loaders without CAP_PERFMON: @spec_done, the verifier proved the
+	 * program and recorded its speculation rewrites; @spec, one entry
+	 * per instruction of @insns (@len), or NULL when no instruction
+	 * needs one. The JIT compiles the rewritten program (src/jit/spec.h)
+	 * and bpf_prog_info shows it; set once at load.
+	 */
+	bool spec_done;
+	struct kbpf_spec_aux *spec;
 	/*
 	 * @jit: the program's native code (src/jit/jit_prog.h), or NULL.
 	 * @jit_run: runs it; kbpf_interp_run() calls it for the runs the
@@ -401,6 +469,16 @@ struct kbpf_prog {
 	struct kbpf_percpu stats;
 	struct kbpf_spinlock bind_lock;
 };
+
+/* The descriptor of @prog's calls of kfunc @btf_id, or NULL. Context: any. */
+static inline const struct kbpf_kfunc_desc *
+kbpf_prog_kfunc_desc(const struct kbpf_prog *prog, uint32_t btf_id)
+{
+	for (uint32_t i = 0; i < prog->nr_kfuncs; i++)
+		if (prog->kfuncs[i].btf_id == btf_id)
+			return &prog->kfuncs[i];
+	return NULL;
+}
 
 /*
  * Run statistics of one program on one CPU (Linux's struct bpf_prog_stats).

@@ -873,6 +873,14 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 #define STORAGE_SK_TYPES                                 \
 	(TC_TYPES | (1ULL << BPF_PROG_TYPE_CGROUP_SKB) | \
 	 (1ULL << BPF_PROG_TYPE_SYSCALL))
+/*
+ * Cgroup sock programs may get sk storage on their context but not
+ * delete it; sock_addr and sockopt programs both (measured on 6.18 by
+ * test_cgroup_sock_diff's cgroup_sock_helpers).
+ */
+#define CG_SOCK (1ULL << BPF_PROG_TYPE_CGROUP_SOCK)
+#define CG_SOCK_ADDR (1ULL << BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+#define CG_SOCKOPT (1ULL << BPF_PROG_TYPE_CGROUP_SOCKOPT)
 #define STORAGE_INODE_TYPES (1ULL << BPF_PROG_TYPE_LSM)
 
 /*
@@ -902,6 +910,9 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 #define HELPER_NEEDS_BPF(id)                                                  \
 	((id) == BPF_FUNC_loop || (id) == BPF_FUNC_for_each_map_elem ||       \
 	 (id) == BPF_FUNC_spin_lock || (id) == BPF_FUNC_spin_unlock ||        \
+	 (id) == BPF_FUNC_timer_init || (id) == BPF_FUNC_timer_cancel ||      \
+	 (id) == BPF_FUNC_timer_set_callback ||                               \
+	 (id) == BPF_FUNC_timer_start ||                                      \
 	 (id) == BPF_FUNC_user_ringbuf_drain ||                               \
 	 (id) == BPF_FUNC_ringbuf_reserve_dynptr ||                           \
 	 (id) == BPF_FUNC_ringbuf_submit_dynptr ||                            \
@@ -962,14 +973,28 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_PTR_TO_SPIN_LOCK),
 	HELPER(spin_unlock, h_spin_unlock, KBPF_RET_VOID, false, 0,
 	       KBPF_ARG_PTR_TO_SPIN_LOCK),
+	/* bpf_timer (timer.c): GPL-only, for loaders with CAP_BPF. */
+	HELPER(timer_init, kbpf_helper_timer_init, KBPF_RET_INTEGER, true, 0,
+	       KBPF_ARG_PTR_TO_TIMER, KBPF_ARG_CONST_MAP_PTR,
+	       KBPF_ARG_ANYTHING),
+	HELPER(timer_set_callback, kbpf_helper_timer_set_callback,
+	       KBPF_RET_INTEGER, true, 0, KBPF_ARG_PTR_TO_TIMER,
+	       KBPF_ARG_PTR_TO_FUNC),
+	HELPER(timer_start, kbpf_helper_timer_start, KBPF_RET_INTEGER, true, 0,
+	       KBPF_ARG_PTR_TO_TIMER, KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(timer_cancel, kbpf_helper_timer_cancel, KBPF_RET_INTEGER, true,
+	       0, KBPF_ARG_PTR_TO_TIMER),
 	HELPER(ktime_get_boot_ns, h_ktime_get_boot_ns, KBPF_RET_INTEGER, false,
 	       0, KBPF_ARG_NONE),
 	/*
-	 * Not for tracing types nor cgroup device programs: Linux leaves it
-	 * out of their protos (measured: test_probe_diff, test_cgroup_dev_diff).
+	 * Not for tracing types nor cgroup device and sockopt programs:
+	 * Linux leaves it out of their protos (measured: test_probe_diff,
+	 * test_cgroup_types_diff, test_cgroup_sock_diff).
 	 */
 	HELPER(ktime_get_coarse_ns, h_ktime_get_coarse_ns, KBPF_RET_INTEGER,
-	       false, ~(TRACING_TYPES | (1ULL << BPF_PROG_TYPE_CGROUP_DEVICE)),
+	       false,
+	       ~(TRACING_TYPES | (1ULL << BPF_PROG_TYPE_CGROUP_DEVICE) |
+		 (1ULL << BPF_PROG_TYPE_CGROUP_SOCKOPT)),
 	       KBPF_ARG_NONE),
 	HELPER(ktime_get_tai_ns, h_ktime_get_tai_ns, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_NONE),
@@ -1007,11 +1032,13 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_RET_INTEGER, false, STORAGE_CGRP_TYPES,
 	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR),
 	HELPER(sk_storage_get, kbpf_helper_sk_storage_get,
-	       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, false, STORAGE_SK_TYPES,
+	       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, false,
+	       STORAGE_SK_TYPES | CG_SOCK | CG_SOCK_ADDR | CG_SOCKOPT,
 	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR,
 	       KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL, KBPF_ARG_ANYTHING),
 	HELPER(sk_storage_delete, kbpf_helper_sk_storage_delete,
-	       KBPF_RET_INTEGER, false, STORAGE_SK_TYPES,
+	       KBPF_RET_INTEGER, false,
+	       STORAGE_SK_TYPES | CG_SOCK_ADDR | CG_SOCKOPT,
 	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR),
 	HELPER(inode_storage_get, kbpf_helper_inode_storage_get,
 	       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, false, STORAGE_INODE_TYPES,
@@ -1143,7 +1170,8 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	HELPER(perf_event_output, h_perf_event_output, KBPF_RET_INTEGER, true,
 	       TRACING_TYPES | SKB_TYPES | XDP_TYPES |
 		       (1ULL << BPF_PROG_TYPE_CGROUP_DEVICE) |
-		       (1ULL << BPF_PROG_TYPE_CGROUP_SYSCTL),
+		       (1ULL << BPF_PROG_TYPE_CGROUP_SYSCTL) | CG_SOCK |
+		       CG_SOCK_ADDR | CG_SOCKOPT,
 	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE_OR_ZERO),
 	HELPER(tail_call, h_tail_call, KBPF_RET_VOID, false, 0,
@@ -1161,13 +1189,16 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_CONST_SIZE_OR_ZERO),
 	HELPER(strncmp, h_strncmp, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_CONST_STR),
-	/* The packet's socket: skb programs, cgroup skb included (measured). */
+	/* The packet's socket: skb programs, cgroup skb included; the
+	 * socket of cgroup sock and sock_addr programs (measured). */
 	HELPER(get_socket_cookie, kbpf_helper_get_socket_cookie,
-	       KBPF_RET_INTEGER, false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX),
+	       KBPF_RET_INTEGER, false, SKB_TYPES | CG_SOCK | CG_SOCK_ADDR,
+	       KBPF_ARG_PTR_TO_CTX),
 	HELPER(get_socket_uid, kbpf_helper_get_socket_uid, KBPF_RET_INTEGER,
 	       false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX),
 	HELPER(get_netns_cookie, kbpf_helper_get_netns_cookie, KBPF_RET_INTEGER,
-	       false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX),
+	       false, SKB_TYPES | CG_SOCK | CG_SOCK_ADDR | CG_SOCKOPT,
+	       KBPF_ARG_PTR_TO_CTX),
 	/* Packet programs (packet.c). */
 	HELPER(skb_load_bytes, kbpf_helper_skb_load_bytes, KBPF_RET_INTEGER,
 	       false, SKB_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,

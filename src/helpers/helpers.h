@@ -39,6 +39,16 @@ struct kbpf_vlog;
  */
 void kbpf_log_no_helper(struct kbpf_vlog *log, int32_t id);
 
+/**
+ * kbpf_kfunc_find() - the kfunc named @name (a FUNC of the host BTF): the
+ * host's entry (kbpf_host.kfuncs) if it has one, else kbpf's own
+ * (src/helpers/kfunc.c).
+ * Return: the entry, or NULL if neither has one.
+ * Context: syscall path (program load); no locks.
+ */
+const struct kbpf_kfunc *kbpf_kfunc_find(const struct kbpf_host *h,
+					 const char *name);
+
 #ifdef __cplusplus
 }
 #endif

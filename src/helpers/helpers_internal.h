@@ -74,4 +74,18 @@ KBPF_STORAGE_HELPER(inode)
 KBPF_STORAGE_HELPER(cgrp)
 #undef KBPF_STORAGE_HELPER
 
+/* The bpf_timer helpers (169-172): timer.c */
+uint64_t kbpf_helper_timer_init(struct kbpf_run *run, uint64_t timer,
+				uint64_t map, uint64_t flags, uint64_t r4,
+				uint64_t r5);
+uint64_t kbpf_helper_timer_set_callback(struct kbpf_run *run, uint64_t timer,
+					uint64_t fn, uint64_t r3, uint64_t r4,
+					uint64_t r5);
+uint64_t kbpf_helper_timer_start(struct kbpf_run *run, uint64_t timer,
+				 uint64_t nsecs, uint64_t flags, uint64_t r4,
+				 uint64_t r5);
+uint64_t kbpf_helper_timer_cancel(struct kbpf_run *run, uint64_t timer,
+				  uint64_t r2, uint64_t r3, uint64_t r4,
+				  uint64_t r5);
+
 #endif /* KBPF_HELPERS_INTERNAL_H */

@@ -14,6 +14,7 @@
  */
 #include "helpers_internal.h"
 #include "maps/local_storage.h"
+#include "kbpf/cgroup.h"
 
 #define MAP(p) ((struct kbpf_map *)(uintptr_t)(p))
 #define PTR(p) ((void *)(uintptr_t)(p))
@@ -49,6 +50,10 @@ uint64_t kbpf_helper_sk_storage_get(struct kbpf_run *run, uint64_t map,
 				    uint64_t sk, uint64_t value, uint64_t flags,
 				    uint64_t r5)
 {
+	/* A cgroup sock program passes its context: the host's socket. */
+	if (run->ctx_type == BPF_PROG_TYPE_CGROUP_SOCK &&
+	    sk == (uint64_t)(uintptr_t)run->ctx)
+		sk = ((const struct kbpf_sock *)run->ctx)->owner;
 	return storage_get(run, BPF_MAP_TYPE_SK_STORAGE, map, sk, value, flags);
 }
 

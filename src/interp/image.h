@@ -203,6 +203,29 @@ int kbpf_interp_checked_site(struct kbpf_run *run,
 			     const struct kbpf_interp_site *s, uint8_t code,
 			     uint64_t *regs, struct kbpf_interp_value *val);
 
+/**
+ * kbpf_interp_run_callback() - run the subprogram at instruction
+ * @insn_off of @prog as a run of its own, with r1-r5 from @regs: an
+ * asynchronous callback (a bpf_timer's), which no run of @prog is around.
+ * @args: mode and CPU as kbpf_interp_run() takes them (no context, no
+ * packet). A program kbpf's verifier proved runs fast whatever the mode
+ * asks (interp.h); the interpreter runs it (no native entry for a
+ * subprogram).
+ * @setup: if not NULL, called with the new run before the first
+ * instruction, to lend the callback its arguments
+ * (kbpf_run_add_region(), kbpf_run_add_map_value()) and mark the run.
+ *
+ * Context: program path, as kbpf_interp_run(); the caller is in a
+ * read-side section.
+ * Return: as kbpf_interp_run().
+ */
+int kbpf_interp_run_callback(struct kbpf_prog *prog,
+			     const struct kbpf_host *host,
+			     const struct kbpf_interp_args *args,
+			     uint64_t insn_off, const uint64_t *regs,
+			     void (*setup)(struct kbpf_run *run, void *arg),
+			     void *arg, uint64_t *ret);
+
 /* Linux's may_goto budget per program run (BPF_MAX_LOOPS). */
 #define KBPF_INTERP_MAY_GOTO_LOOPS (8u * 1024 * 1024)
 

@@ -49,12 +49,20 @@
 struct interp_region {
 	uintptr_t start;
 	uintptr_t end;
-	void (*release)(void *ptr); /* record: give it back at the end */
+	union {
+		void (*release)(void *ptr); /* record: give it back at the end */
+		const struct kbpf_map *map; /* a field: the value's map */
+	};
 	bool writable;
 	bool write_only; /* a BPF_F_WRONLY_PROG map's value: no loads */
 	bool record; /* a ring buffer record: may be submitted once */
 	bool opaque; /* a dynptr lent to a callback: for helpers only */
+	uint8_t field; /* opaque: a value's INTERP_FIELD_* */
 };
+
+/* Special fields of map values, opaque regions only helpers take. */
+#define INTERP_FIELD_LOCK 1 /* bpf_spin_lock, 4 bytes */
+#define INTERP_FIELD_TIMER 2 /* bpf_timer, 16 bytes */
 
 /*
  * A map's value area (kbpf_map_value_area): only the value bytes of each
@@ -399,7 +407,7 @@ static int interp_region_push(struct interp_state *st,
 
 		if (r->start == add->start && r->end == add->end &&
 		    r->writable == add->writable && !r->record &&
-		    r->opaque == add->opaque)
+		    r->opaque == add->opaque && r->field == add->field)
 			break;
 	}
 	if (kbpf_unlikely(st->nr_regions - i > KBPF_INTERP_MAX_REGIONS))
@@ -630,29 +638,54 @@ void kbpf_run_regions_release(struct kbpf_run *run, uint64_t mark)
  * its values) when it has one, else as a region of its own.
  */
 /*
- * A value with a bpf_spin_lock: its bytes around the lock word, and the
- * word as an opaque region, which loads and stores cannot reach (Linux's
- * verifier refuses them: "bpf_spin_lock cannot be accessed directly by
- * load/store") and only the lock helpers take (interp_is_lock_word()).
+ * A value with special fields (a bpf_spin_lock, a bpf_timer): its bytes
+ * around them, and each field as an opaque region, which loads and stores
+ * cannot reach (Linux's verifier refuses them: "bpf_spin_lock cannot be
+ * accessed directly by load/store", "bpf_timer cannot be accessed
+ * directly by load/store") and only their helpers take
+ * (interp_is_lock_word(), interp_timer_map()).
  */
-static int interp_add_locked_value(struct interp_state *st,
-				   const struct kbpf_map *map, uint8_t *value)
+static int interp_add_field_value(struct interp_state *st,
+				  const struct kbpf_map *map, uint8_t *value)
 {
-	uint32_t off = (uint32_t)map->spin_lock_off;
+	uint32_t off[2], len[2], kind[2], at = 0, t;
 	bool w = map_prog_writable(map), wo = map_prog_write_only(map);
-	int err;
+	int n = 0, i, err = 0;
 
-	err = interp_region_add_perm(st, value, off, w, wo);
-	if (!err)
-		err = interp_region_push(
-			st, &(struct interp_region){
-				    .start = (uintptr_t)value + off,
-				    .end = (uintptr_t)value + off + 4,
-				    .opaque = true,
-			    });
-	if (!err)
-		err = interp_region_add_perm(st, value + off + 4,
-					     map->value_size - off - 4, w, wo);
+	if (map->spin_lock_off >= 0) {
+		off[n] = (uint32_t)map->spin_lock_off;
+		len[n] = 4;
+		kind[n++] = INTERP_FIELD_LOCK;
+	}
+	if (map->timer_off >= 0) {
+		off[n] = (uint32_t)map->timer_off;
+		len[n] = 16;
+		kind[n++] = INTERP_FIELD_TIMER;
+	}
+	if (n == 2 && off[1] < off[0]) {
+		t = off[0], off[0] = off[1], off[1] = t;
+		t = len[0], len[0] = len[1], len[1] = t;
+		t = kind[0], kind[0] = kind[1], kind[1] = t;
+	}
+	for (i = 0; i < n && !err; i++) {
+		if (off[i] > at)
+			err = interp_region_add_perm(st, value + at,
+						     off[i] - at, w, wo);
+		if (!err)
+			err = interp_region_push(
+				st, &(struct interp_region){
+					    .start = (uintptr_t)value + off[i],
+					    .end = (uintptr_t)value + off[i] +
+						   len[i],
+					    .map = map,
+					    .opaque = true,
+					    .field = (uint8_t)kind[i],
+				    });
+		at = off[i] + len[i];
+	}
+	if (!err && map->value_size > at)
+		err = interp_region_add_perm(st, value + at,
+					     map->value_size - at, w, wo);
 	return err;
 }
 
@@ -663,8 +696,8 @@ static KBPF_NOINLINE int interp_add_map_value_slow(struct interp_state *st,
 	struct kbpf_map_value_area a;
 	uintptr_t v = (uintptr_t)value;
 
-	if (kbpf_map_has_spin_lock(map))
-		return interp_add_locked_value(st, map, value);
+	if (kbpf_map_has_fields(map))
+		return interp_add_field_value(st, map, value);
 	if (map->ops->value_area && map->ops->value_area(map, &a) && a.stride &&
 	    a.off + a.size <= a.stride && v >= a.start && v < a.end) {
 		uint32_t i;
@@ -824,7 +857,8 @@ static bool interp_is_lent_dynptr(const struct interp_state *st, uint64_t v)
 	uint32_t i;
 
 	for (i = st->nr_regions; i-- > 0;)
-		if (st->regions[i].opaque && st->regions[i].start == v &&
+		if (st->regions[i].opaque && !st->regions[i].field &&
+		    st->regions[i].start == v &&
 		    st->regions[i].end - st->regions[i].start >= 16)
 			return true;
 	return false;
@@ -836,10 +870,28 @@ static bool interp_is_lock_word(const struct interp_state *st, uint64_t v)
 	uint32_t i;
 
 	for (i = st->nr_regions; i-- > 0;)
-		if (st->regions[i].opaque && st->regions[i].start == v &&
-		    st->regions[i].end - st->regions[i].start == 4)
+		if (st->regions[i].opaque &&
+		    st->regions[i].field == INTERP_FIELD_LOCK &&
+		    st->regions[i].start == v)
 			return true;
 	return false;
+}
+
+/*
+ * The map whose value's bpf_timer starts at @v, a value the run looked up
+ * (or a timer callback was lent); NULL if @v is no such field.
+ */
+static const struct kbpf_map *interp_timer_map(const struct interp_state *st,
+					       uint64_t v)
+{
+	uint32_t i;
+
+	for (i = st->nr_regions; i-- > 0;)
+		if (st->regions[i].opaque &&
+		    st->regions[i].field == INTERP_FIELD_TIMER &&
+		    st->regions[i].start == v)
+			return st->regions[i].map;
+	return NULL;
 }
 
 void kbpf_run_set_packet(struct kbpf_run *run, void *start, size_t size)
@@ -1091,7 +1143,7 @@ static bool interp_is_prog_map(const struct interp_state *st, uint64_t p)
 static int interp_check_args(const struct interp_state *st,
 			     const struct kbpf_helper *h, const uint64_t *regs)
 {
-	const struct kbpf_map *map = NULL;
+	const struct kbpf_map *map = NULL, *timer_map = NULL;
 	int i;
 
 	for (i = 0; i < 5; i++) {
@@ -1109,6 +1161,14 @@ static int interp_check_args(const struct interp_state *st,
 			if (!interp_is_prog_map(st, v))
 				return -KBPF_EINVAL;
 			map = (const struct kbpf_map *)(uintptr_t)v;
+			/* bpf_timer_init: the map the timer's value is in. */
+			if (timer_map && map != timer_map)
+				return -KBPF_EINVAL;
+			break;
+		case KBPF_ARG_PTR_TO_TIMER:
+			timer_map = interp_timer_map(st, v);
+			if (!timer_map)
+				return -KBPF_EFAULT;
 			break;
 		case KBPF_ARG_PTR_TO_MAP_KEY:
 			if (!map ||
@@ -1508,17 +1568,20 @@ enum {
 #pragma GCC diagnostic pop
 
 /*
- * Whether kbpf's verifier proved @prog for a loader with CAP_PERFMON, so
- * that its runs may be fast (natively, with a JIT) even when the runner
- * asks for checked mode. For a loader without it Linux's verifier also
- * rewrites the program against speculation (Spectre v1 masking, v4
- * barriers; bypass_spec_v1/v4 false), which kbpf's does not: such
- * programs keep the checked runs' address clamping and pointer rules.
+ * Whether kbpf's verifier proved @prog so that its runs may be fast
+ * (natively, with a JIT) even when the runner asks for checked mode: for
+ * a loader with CAP_PERFMON, or for one without it once the program runs
+ * rewritten against speculation as Linux rewrites it (Spectre v1 masking,
+ * v4 barriers; bypass_spec_v1/v4 false), which only its native code is
+ * (src/jit/spec.h; the interpreter runs the program as loaded): without
+ * native code such programs keep the checked runs' address clamping and
+ * pointer rules.
  */
 static KBPF_ALWAYS_INLINE bool
 interp_proof_replaces_checks(const struct kbpf_prog *prog)
 {
-	return prog->verified && (prog->priv & KBPF_PRIV_PERFMON);
+	return prog->verified && ((prog->priv & KBPF_PRIV_PERFMON) ||
+				  (prog->spec_done && prog->jit));
 }
 
 /*
@@ -1530,8 +1593,11 @@ interp_proof_replaces_checks(const struct kbpf_prog *prog)
 static void interp_value_out(const struct kbpf_map *map, const void *v,
 			     struct kbpf_interp_value *val)
 {
-	/* The lock word of a value is no access's (interp_add_locked_value) */
-	if (kbpf_map_has_spin_lock(map))
+	/*
+	 * A bpf_spin_lock's or bpf_timer's field is no access's
+	 * (interp_add_field_value()): such values take the region check.
+	 */
+	if (kbpf_map_has_fields(map))
 		return;
 	val->start = (uintptr_t)v;
 	val->size = map->value_size;
@@ -1709,10 +1775,21 @@ static KBPF_NOINLINE int interp_run_native(struct interp_state *st,
 	return err;
 }
 
-static KBPF_NOINLINE int interp_run(struct kbpf_prog *prog,
-				    const struct kbpf_host *host,
-				    const struct kbpf_interp_args *args,
-				    uint64_t *ret)
+/*
+ * Where a run starts: instruction 0 with the context (a program run), or
+ * a callback's first instruction with its arguments (a timer's).
+ */
+struct interp_entry {
+	uint32_t insn;
+	uint64_t regs[5];
+	void (*setup)(struct kbpf_run *run, void *arg);
+	void *arg;
+};
+
+static KBPF_NOINLINE int interp_run_at(struct kbpf_prog *prog,
+				       const struct kbpf_host *host,
+				       const struct kbpf_interp_args *args,
+				       struct interp_entry *ent, uint64_t *ret)
 {
 	struct interp_state st;
 	struct kbpf_run run = {
@@ -1724,8 +1801,7 @@ static KBPF_NOINLINE int interp_run(struct kbpf_prog *prog,
 		.call_func = interp_call_func,
 		.cookie = args->cookie,
 	};
-	uint64_t regs[5] = { (uint64_t)(uintptr_t)args->ctx, args->r2, 0, 0,
-			     0 };
+	uint64_t *regs = ent->regs;
 	int err, rel;
 
 	st.run = &run;
@@ -1753,7 +1829,9 @@ static KBPF_NOINLINE int interp_run(struct kbpf_prog *prog,
 	st.rk = NULL;
 	run.interp = &st;
 	if (!st.checked) {
-		err = interp_exec_fast(&st, 0, regs, ret);
+		if (ent->setup)
+			ent->setup(&run, ent->arg);
+		err = interp_exec_fast(&st, ent->insn, regs, ret);
 	} else {
 		st.budget = args->budget ? args->budget :
 					   KBPF_CHECKED_INSN_BUDGET;
@@ -1800,12 +1878,18 @@ static KBPF_NOINLINE int interp_run(struct kbpf_prog *prog,
 		st.region_floor = st.nr_regions;
 		if (!err)
 			err = interp_add_prog_regions(&st, prog);
+		if (!err && ent->insn &&
+		    !interp_target_ok(st.insns, st.len, ent->insn))
+			err = -KBPF_EINVAL;
+		if (!err && ent->setup)
+			ent->setup(&run, ent->arg);
 		if (!err && st.unpriv)
-			err = interp_exec_unpriv(&st, 0, regs, ret);
-		else if (!err && prog->jit_chk_run)
+			err = interp_exec_unpriv(&st, ent->insn, regs, ret);
+		else if (!err && prog->jit_chk_run && !ent->insn)
+			/* Native checked code enters at instruction 0 only. */
 			err = interp_run_native(&st, regs, ret);
 		else if (!err)
-			err = interp_exec_checked(&st, 0, regs, ret);
+			err = interp_exec_checked(&st, ent->insn, regs, ret);
 		if (err == INTERP_RESUME_UNPRIV) {
 			/*
 			 * A privileged program tail-called an unprivileged
@@ -1848,6 +1932,35 @@ static KBPF_NOINLINE int interp_run(struct kbpf_prog *prog,
 	while (st.nr_held)
 		kbpf_prog_run_done(st.held[--st.nr_held]);
 	return err;
+}
+
+static KBPF_NOINLINE int interp_run(struct kbpf_prog *prog,
+				    const struct kbpf_host *host,
+				    const struct kbpf_interp_args *args,
+				    uint64_t *ret)
+{
+	struct interp_entry ent = {
+		.regs = { (uint64_t)(uintptr_t)args->ctx, args->r2 },
+	};
+
+	return interp_run_at(prog, host, args, &ent, ret);
+}
+
+int kbpf_interp_run_callback(struct kbpf_prog *prog,
+			     const struct kbpf_host *host,
+			     const struct kbpf_interp_args *args,
+			     uint64_t insn_off, const uint64_t *regs,
+			     void (*setup)(struct kbpf_run *run, void *arg),
+			     void *arg, uint64_t *ret)
+{
+	struct interp_entry ent = { .setup = setup, .arg = arg };
+
+	/* Not counted in BPF_ENABLE_STATS: Linux calls the callback directly. */
+	if (insn_off >= prog->len)
+		return -KBPF_EINVAL;
+	ent.insn = (uint32_t)insn_off;
+	memcpy(ent.regs, regs, sizeof(ent.regs));
+	return interp_run_at(prog, host, args, &ent, ret);
 }
 
 /*
@@ -2079,6 +2192,14 @@ static const struct kbpf_helper *prep_helper(const struct kbpf_prog *prog,
 {
 	const struct kbpf_helper *hp;
 
+	/* A kfunc call: its implementation, a helper to the image. */
+	if (insn->code == (BPF_JMP | BPF_CALL) &&
+	    insn->src_reg == BPF_PSEUDO_KFUNC_CALL && !insn->off) {
+		const struct kbpf_kfunc_desc *d =
+			kbpf_prog_kfunc_desc(prog, (uint32_t)insn->imm);
+
+		return d && d->h.fn ? &d->h : NULL;
+	}
 	if (insn->code != (BPF_JMP | BPF_CALL) || insn->src_reg ||
 	    (uint32_t)insn->imm >= prog->nr_helpers ||
 	    !prog->helpers[insn->imm].fn)
@@ -2219,6 +2340,7 @@ int kbpf_interp_prepare(struct kbpf_prog *prog,
 			code = KBPF_INTERP_OP_CALL;
 		}
 		insns[pc].code = code;
+		insns[pc].src_reg = 0; /* a kfunc's: the site says it all */
 		insns[pc].imm = (int32_t)img->nr_sites++;
 	}
 	kbpf_free(h, in_r1, prog->len);

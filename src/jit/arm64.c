@@ -1044,6 +1044,13 @@ static int a64_insn(struct a64 *c, uint32_t pc, uint32_t *skip)
 		return a64_alu(c, insn);
 	case BPF_LDX:
 	case BPF_ST:
+		/*
+		 * KBPF_NOSPEC: nothing, as Linux's arm64 JIT (which does not
+		 * even ask for Spectre v4 barriers, bpf_jit_bypass_spec_v4():
+		 * the firmware's SSBD mitigation covers all kernel code).
+		 */
+		if (code == KBPF_NOSPEC)
+			return 0;
 		if (BPF_MODE(code) != BPF_MEM && !(BPF_CLASS(code) == BPF_LDX &&
 						   BPF_MODE(code) == BPF_MEMSX))
 			return -KBPF_EOPNOTSUPP;

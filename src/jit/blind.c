@@ -34,6 +34,15 @@ static bool bl_wants(const struct bpf_insn *insn)
 {
 	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
 
+	/*
+	 * An instruction that uses register 11 came from the speculation
+	 * rewrite (spec.h), its immediate from the verifier (an alu_limit),
+	 * not the program: left as it is, as Linux leaves them.
+	 */
+	if (insn->dst_reg == AX ||
+	    (insn->src_reg == AX && !bl_is_ldimm64(insn)))
+		return false;
+
 	if (bl_is_ldimm64(insn))
 		return insn->src_reg != BPF_PSEUDO_FUNC;
 	switch (cls) {
@@ -88,9 +97,6 @@ int kbpf_jit_blind(const struct kbpf_host *h, const struct bpf_insn *in,
 
 	/* map[pc]: where instruction pc starts now; map[len]: the end. */
 	for (pc = 0; pc < len; pc++) {
-		if (in[pc].dst_reg == AX ||
-		    (in[pc].src_reg == AX && !bl_is_ldimm64(&in[pc])))
-			return -KBPF_EINVAL;
 		map[pc] = n;
 		n += bl_size(&in[pc]);
 		if (bl_is_ldimm64(&in[pc]) && pc + 1 < len)

@@ -14,8 +14,10 @@
  * (KBPF_JIT_REG_AX) as (v ^ r) ^ r with a fresh r from @h->random_u32;
  * jumps, calls and callback references are renumbered. Writes at most
  * 4 * @len instructions to @out and their number to *@out_len.
- * Return: 0; -E2BIG when a jump no longer fits its 16-bit offset; -EINVAL
- * for an instruction that already uses register 11.
+ * Instructions that already use register 11 (the speculation rewrite's,
+ * spec.h) are left as they are, as Linux leaves them.
+ * Return: 0; -E2BIG when a jump no longer fits its 16-bit offset;
+ * -EINVAL for a jump outside @in.
  */
 int kbpf_jit_blind(const struct kbpf_host *h, const struct bpf_insn *in,
 		   uint32_t len, struct bpf_insn *out, uint32_t *out_len,

@@ -25,6 +25,7 @@
 #include "core/priv.h"
 #include "core/util.h"
 #include "blind.h"
+#include "spec.h"
 #include "jit.h"
 #include "jit_prog.h"
 #include "kbpf/interp.h"
@@ -435,6 +436,39 @@ static int jit_blind(const struct kbpf_host *h, const struct bpf_insn *insns,
 }
 
 /*
+ * The speculation rewrites of a program proved for a loader without
+ * CAP_PERFMON (spec.c), into *@out as jit_blind() does: 0, 1 to leave the
+ * program in the interpreter, -ENOMEM.
+ */
+static int jit_spec(const struct kbpf_host *h, const struct kbpf_prog *prog,
+		    const struct bpf_insn *insns, uint32_t len,
+		    struct bpf_insn **out, size_t *out_size, uint32_t *out_len)
+{
+	size_t map_size = ((size_t)len + 1) * sizeof(uint32_t);
+	uint32_t *map;
+	int err;
+
+	*out_len = kbpf_jit_spec_len(insns, len, prog->spec);
+	*out_size = (size_t)*out_len * sizeof(**out);
+	map = kbpf_malloc(h, map_size, 0);
+	*out = kbpf_malloc(h, *out_size, 0);
+	if (!map || !*out) {
+		kbpf_free(h, map, map_size);
+		kbpf_free(h, *out, *out_size);
+		*out = NULL;
+		return -KBPF_ENOMEM;
+	}
+	err = kbpf_jit_spec_rewrite(insns, len, prog->spec, *out, map);
+	kbpf_free(h, map, map_size);
+	if (err) {
+		kbpf_free(h, *out, *out_size);
+		*out = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Native code for @prog: fast-mode code (kbpf_prog.jit), or with @checked
  * checked code (kbpf_prog.jit_chk, checked.c).
  */
@@ -446,11 +480,25 @@ static int jit_compile(struct kbpf_prog *prog, bool checked)
 	uint32_t len = ii->len, nr;
 	struct kbpf_jit_image *img;
 	struct kbpf_jit_in in;
-	size_t scratch_size, meta, blinded_size = 0;
-	struct bpf_insn *blinded = NULL;
+	size_t scratch_size, meta, blinded_size = 0, spec_size = 0;
+	struct bpf_insn *blinded = NULL, *spec = NULL;
 	uint8_t *scratch, *second, *site_flags;
 	int err;
 
+	if (prog->spec) {
+		/*
+		 * The rewrites renumber the instructions and use register 11
+		 * (AX), which holds checked code's budget; and a checked run
+		 * of such a program runs its proven fast code instead
+		 * (interp_proof_replaces_checks()): no checked code for it.
+		 */
+		if (checked)
+			return 0;
+		err = jit_spec(h, prog, insns, len, &spec, &spec_size, &len);
+		if (err)
+			return err < 0 ? err : 0;
+		insns = spec;
+	}
 	if (h->random_u32 &&
 	    (h->jit_harden == 2 ||
 	     (h->jit_harden == 1 && !(prog->priv & KBPF_PRIV_BPF)))) {
@@ -462,8 +510,10 @@ static int jit_compile(struct kbpf_prog *prog, bool checked)
 		if (checked)
 			return 0;
 		err = jit_blind(h, insns, len, &blinded, &blinded_size, &len);
-		if (err)
+		if (err) {
+			kbpf_free(h, spec, spec_size);
 			return err < 0 ? err : 0;
+		}
 		insns = blinded;
 	}
 
@@ -477,6 +527,7 @@ static int jit_compile(struct kbpf_prog *prog, bool checked)
 		kbpf_free(h, scratch, scratch_size);
 		kbpf_free(h, img, meta);
 		kbpf_free(h, blinded, blinded_size);
+		kbpf_free(h, spec, spec_size);
 		return -KBPF_ENOMEM;
 	}
 	img->blinded = blinded != NULL;
@@ -503,6 +554,7 @@ static int jit_compile(struct kbpf_prog *prog, bool checked)
 	}
 	kbpf_free(h, scratch, scratch_size);
 	kbpf_free(h, blinded, blinded_size);
+	kbpf_free(h, spec, spec_size);
 	if (err) {
 		kbpf_free(h, img, meta);
 		return err < 0 ? err : 0;

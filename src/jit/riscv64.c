@@ -6,8 +6,11 @@
  * Registers: r0 a5, r1-r5 a0-a4 (the helper ABI shifts them up by one to
  * put the run in a0), r6-r9 s1-s4, r10 s5, AX (register 11) s7, js s6;
  * t0-t3 are scratch within one instruction. Each BPF function's frame is
- * FRAME bytes: ra and s1-s7 at sp[0, 64), the BPF stack above them, r10 the
- * frame's top (16-byte aligned). Each function's epilogue is its last
+ * the 64-byte save area at sp[0, 64), with a slot for each of ra and
+ * s1-s7, and the BPF stack above it (r10 the frame's top, 16-byte
+ * aligned) when the function names r10; it saves ra and js (s6), and
+ * s1-s5 and s7 only when it names the BPF register that lives there.
+ * Each function's epilogue is its last
  * code, so a function is all of [its entry, the next one's entry) as the
  * framework reports it (bpf_prog_info's function lengths); exits jump there.
  *
@@ -113,7 +116,9 @@ struct rv_ctx {
 	uint32_t pc; /* the instruction being emitted */
 	int64_t shift; /* its offset now minus its offset on the last pass */
 	uint32_t func_end; /* the first insn after the current function */
-	size_t epi_size; /* bytes of an epilogue */
+	size_t epi_size; /* bytes of the current function's epilogue */
+	uint8_t save_mask; /* its saved registers: bit i is rv_fn_saved[i] */
+	int32_t frame; /* its frame: RV_SAVE, or RV_FRAME with a BPF stack */
 };
 
 static void rv_emit(struct rv_ctx *c, uint32_t insn)
@@ -456,15 +461,40 @@ static void rv_stub(struct rv_ctx *c)
 static const uint8_t rv_fn_saved[8] = { RV_RA, RV_S1, RV_S2, RV_S3,
 					RV_S4, RV_S5, RV_S6, RV_S7 };
 
+/*
+ * The frame of the function from @pc to c->func_end: which of
+ * rv_fn_saved it writes (ra for its calls, s6 for js, the BPF registers
+ * it names) and whether it needs a BPF stack (it names r10).
+ */
+static void rv_func_frame(struct rv_ctx *c, uint32_t pc)
+{
+	bool uses[KBPF_JIT_REG_AX + 1] = { false };
+	uint32_t i;
+	int r;
+
+	for (i = pc; i < c->func_end; i++)
+		for (r = 6; r <= KBPF_JIT_REG_AX; r++)
+			uses[r] |= c->in->insns[i].dst_reg == r ||
+				   c->in->insns[i].src_reg == r;
+	c->save_mask = 0x01 | 0x40; /* ra, s6 */
+	for (r = 6; r <= 10; r++)
+		if (uses[r])
+			c->save_mask |= (uint8_t)(1u << (r - 5)); /* s1-s5 */
+	if (uses[KBPF_JIT_REG_AX])
+		c->save_mask |= 0x80; /* s7 */
+	c->frame = uses[10] ? RV_FRAME : RV_SAVE;
+}
+
 static void rv_epilogue(struct rv_ctx *c)
 {
 	rv_mv(c, RV_A0, rv_reg[0]);
 	for (int i = 0; i < 8; i++)
-		rv_ld(c, rv_fn_saved[i], i * 8, RV_SP);
-	if (rv_fits(RV_FRAME, 12)) {
-		rv_addi(c, RV_SP, RV_SP, RV_FRAME);
+		if (c->save_mask & (1u << i))
+			rv_ld(c, rv_fn_saved[i], i * 8, RV_SP);
+	if (rv_fits(c->frame, 12)) {
+		rv_addi(c, RV_SP, RV_SP, c->frame);
 	} else {
-		rv_li(c, RV_T0, RV_FRAME);
+		rv_li(c, RV_T0, c->frame);
 		rv_emit(c, rv_r(0, RV_T0, RV_SP, 0, RV_SP, OP_REG));
 	}
 	rv_emit(c, rv_i(0, RV_RA, 0, RV_ZERO, OP_JALR));
@@ -472,18 +502,21 @@ static void rv_epilogue(struct rv_ctx *c)
 
 static void rv_prologue(struct rv_ctx *c)
 {
-	if (rv_fits(-RV_FRAME, 12)) {
-		rv_addi(c, RV_SP, RV_SP, -RV_FRAME);
+	if (rv_fits(-c->frame, 12)) {
+		rv_addi(c, RV_SP, RV_SP, -c->frame);
 	} else {
-		rv_li(c, RV_T0, RV_FRAME);
+		rv_li(c, RV_T0, c->frame);
 		rv_emit(c, rv_r(0x20, RV_T0, RV_SP, 0, RV_SP, OP_REG));
 	}
 	for (int i = 0; i < 8; i++)
-		rv_sd(c, rv_fn_saved[i], i * 8, RV_SP);
-	if (rv_fits(RV_FRAME, 12)) {
-		rv_addi(c, rv_reg[10], RV_SP, RV_FRAME);
+		if (c->save_mask & (1u << i))
+			rv_sd(c, rv_fn_saved[i], i * 8, RV_SP);
+	if (c->frame == RV_SAVE) {
+		/* no r10 in this function: no BPF stack */
+	} else if (rv_fits(c->frame, 12)) {
+		rv_addi(c, rv_reg[10], RV_SP, c->frame);
 	} else {
-		rv_li(c, RV_T0, RV_FRAME);
+		rv_li(c, RV_T0, c->frame);
 		rv_emit(c, rv_r(0, RV_T0, RV_SP, 0, rv_reg[10], OP_REG));
 	}
 	/*
@@ -1168,6 +1201,9 @@ static int rv_insn(struct rv_ctx *c, const struct bpf_insn *insn, uint32_t pc)
 			return -KBPF_EOPNOTSUPP;
 		return rv_mem(c, insn);
 	case BPF_ST:
+		/* KBPF_NOSPEC: nothing, as Linux 6.18's riscv64 JIT. */
+		if (code == KBPF_NOSPEC)
+			return 0;
 		if (BPF_MODE(code) != BPF_MEM)
 			return -KBPF_EOPNOTSUPP;
 		return rv_mem(c, insn);
@@ -1203,13 +1239,6 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 
 	if (!in->len)
 		return -KBPF_EOPNOTSUPP;
-	/* An epilogue's size, from a dry run. */
-	{
-		struct rv_ctx dry = { .in = in, .out = out };
-
-		rv_epilogue(&dry);
-		c.epi_size = dry.pos;
-	}
 	rv_stub(&c);
 	for (pc = 0; pc < in->len; pc++) {
 		const struct bpf_insn *insn = &in->insns[pc];
@@ -1222,11 +1251,19 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 		c.shift = (int64_t)c.pos - (int64_t)out->insn_off[pc];
 		out->insn_off[pc] = (uint32_t)c.pos;
 		if (entry) {
-			rv_prologue(&c);
+			struct rv_ctx dry = { .in = in, .out = out };
+
 			c.func_end = pc + 1;
 			while (c.func_end < in->len &&
 			       !(in->is_func && in->is_func[c.func_end]))
 				c.func_end++;
+			rv_func_frame(&c, pc);
+			/* Its epilogue's size, from a dry run. */
+			dry.save_mask = c.save_mask;
+			dry.frame = c.frame;
+			rv_epilogue(&dry);
+			c.epi_size = dry.pos;
+			rv_prologue(&c);
 		}
 		err = rv_insn(&c, insn, pc);
 		if (err)

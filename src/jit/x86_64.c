@@ -12,9 +12,14 @@
  * takes (run, r1..r5): the arguments move up by one register and run is
  * loaded from js.
  *
- * Each native function: saves the six callee-saved registers, reserves
- * KBPF_STACK_SIZE bytes (plus 8, so the stack stays 16-byte aligned at
- * every call) with rbp at their top, keeps js (its 6th argument) in r12.
+ * Each native function saves only the callee-saved registers it writes
+ * (rbx, r13-r15 for r6-r9 it names, rbp when it names r10; none in a main
+ * function that only the entry stub enters), reserves the KBPF_STACK_SIZE
+ * bytes of BPF stack with rbp at their top only when it names r10, and
+ * pads the stack by 8 when that keeps it 16-byte aligned at its calls. js
+ * is in r12 at every entry (the entry stub sets it, and native callers
+ * have it there), so no function saves or sets r12; the 6th argument
+ * (r9) still carries it, as jit.h's C-ABI contract says.
  *
  * Calls of helpers and map lookups are direct `call rel32` when the
  * target is within 2 GiB of the code, else `mov r11, imm64; call r11`;
@@ -60,8 +65,6 @@ static const uint8_t x86_reg[12] = { RAX, RDI, RSI, RDX, RCX, R8,
 #define TMP R11
 #define TMP2 R9
 
-/* Native stack per function: the BPF stack plus 8 for alignment. */
-#define FRAME_SIZE (KBPF_STACK_SIZE + 8)
 _Static_assert(KBPF_STACK_SIZE % 16 == 0, "BPF stack keeps 16-byte alignment");
 
 /* Condition codes (the low nibble of jcc). */
@@ -86,15 +89,12 @@ struct x86 {
 	bool first; /* first sizing pass: forward branches are long */
 	/* Fixed places in the code (the header before the functions). */
 	uint32_t ret_path, helper_error, tail_call, set_eloop, abort_path;
-	uint32_t prologue_len;
 	/*
 	 * The main function when no bpf-to-bpf call targets it: only the
 	 * entry stub enters it, and the stub saved every callee-saved
-	 * register already, so its frame saves none (@lean_len bytes of
-	 * prologue). @cur_lean: the function being emitted is it.
+	 * register already, so it saves none.
 	 */
-	bool lean_main, cur_lean;
-	uint32_t lean_len;
+	bool lean_main;
 	/*
 	 * Checked code (jit.h): @checked, and the fixed places of its
 	 * header; @chk_direct: a backward jump whose budget charge is
@@ -102,6 +102,24 @@ struct x86 {
 	 */
 	bool checked, chk_direct, r10_fixed;
 	uint32_t chk_efault, chk_err, chk_thunk, chk_entry;
+	/*
+	 * The function being emitted (emit_prologue()): its saved registers
+	 * (@nsaved of @saved, pushed in order), its stack reservation below
+	 * them (@frame: the BPF stack and the alignment pad) and its
+	 * prologue's length (where a jump to its first instruction lands).
+	 */
+	uint8_t saved[5];
+	uint8_t nsaved;
+	uint32_t frame;
+	uint32_t cur_prologue_len;
+	uint32_t func_start, func_end; /* its instructions */
+	/*
+	 * @fuse: the conditional jump being emitted absorbs the `ja` after
+	 * it (fuse_next()); @fuse_budget: instructions fuse_next() may still
+	 * scan in this pass, so that compiling stays linear.
+	 */
+	bool fuse;
+	uint32_t fuse_budget;
 	const struct kbpf_jit_in *in;
 	uint32_t *off;
 };
@@ -224,7 +242,10 @@ static void mov_rr(struct x86 *c, bool w, int dst, int src)
 /* dst = v, in the shortest form. */
 static void mov_imm64(struct x86 *c, int dst, uint64_t v)
 {
-	if (v <= UINT32_MAX) {
+	if (!v) {
+		/* xor dst32, dst32 (flags are never live across it here) */
+		op_rr(c, false, 0x31, dst, dst);
+	} else if (v <= UINT32_MAX) {
 		rex(c, false, 0, dst, false);
 		emit1(c, (uint8_t)(0xb8 | (dst & 7)));
 		emit32(c, (uint32_t)v);
@@ -394,31 +415,106 @@ static void emit_header(struct x86 *c)
 
 static void emit_chk_enter(struct x86 *c);
 
-static void emit_prologue(struct x86 *c, bool lean)
+/* Whether @insn names BPF register @r as its source or destination. */
+static bool names_reg(const struct bpf_insn *insn, uint8_t r)
 {
-	int i;
+	return insn->dst_reg == r || insn->src_reg == r;
+}
 
-	for (i = 0; i < 6 && !lean; i++)
-		push_r(c, callee_saved[i]);
-	/* sub rsp, imm32; lea rbp, [rsp + imm32]: fixed-size forms. */
-	op_rr(c, true, 0x81, 5, RSP);
-	emit32(c, FRAME_SIZE);
-	emit2(c, 0x48, 0x8d);
-	emit2(c, 0xac, 0x24);
-	emit32(c, KBPF_STACK_SIZE);
-	mov_rr(c, true, JS, R9);
+/*
+ * Whether @insn may call out of the native code (a helper, a map op, a
+ * bpf-to-bpf call, a probe or legacy packet load): the stack must then be
+ * 16-byte aligned. Anything but plain ALU, jumps and memory counts; in
+ * @checked code memory counts too (an access its inline test does not
+ * settle calls the region check's thunk, emit_chk_mem()).
+ */
+static bool may_call(const struct bpf_insn *insn, bool checked)
+{
+	uint8_t cls = BPF_CLASS(insn->code);
+
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		return false;
+	case BPF_JMP:
+	case BPF_JMP32:
+		/* BPF_CALL, and the image's site opcodes (image.h) */
+		return BPF_OP(insn->code) == BPF_CALL ||
+		       insn->code == KBPF_INTERP_OP_CALL ||
+		       insn->code == KBPF_INTERP_OP_LOOKUP_ARRAY ||
+		       insn->code == KBPF_INTERP_OP_LOOKUP_PERCPU ||
+		       insn->code == KBPF_INTERP_OP_LOOKUP_CALL ||
+		       insn->code == KBPF_INTERP_OP_UPDATE_CALL ||
+		       insn->code == KBPF_INTERP_OP_DELETE_CALL;
+	case BPF_LDX:
+		return checked || (BPF_MODE(insn->code) != BPF_MEM &&
+				   BPF_MODE(insn->code) != BPF_MEMSX);
+	case BPF_STX:
+	case BPF_ST:
+		return checked;
+	default: /* BPF_LD: ld_imm64 (and its second half), LD_ABS/LD_IND */
+		return insn->code != (BPF_LD | BPF_IMM | BPF_DW) &&
+		       insn->code != 0;
+	}
+}
+
+/*
+ * The prologue of the function starting at @pc: push the callee-saved
+ * registers it writes (none when @lean), point rbp at the top of the BPF
+ * stack and reserve it when the function names r10, and keep rsp 16-byte
+ * aligned for its calls (it is 8 off at entry). Checked code's frame is
+ * the run's (emit_chk_enter() points rbp at it): rbp is written whether
+ * or not the function names r10, and no BPF stack is reserved here; its
+ * budget register (r10, caller-saved) needs no saving, as it is kept
+ * around calls into C and passed through bpf-to-bpf calls.
+ */
+static void emit_prologue(struct x86 *c, uint32_t pc, bool lean)
+{
+	static const uint8_t bpf_saved[4] = { 6, 7, 8, 9 };
+	bool uses[KBPF_JIT_REG_AX + 1] = { false };
+	bool calls = false;
+	uint32_t i, pad, start = (uint32_t)c->pos;
+	int r;
+
+	for (i = pc; i < c->in->len && (i == pc || !c->in->is_func[i]); i++) {
+		const struct bpf_insn *insn = &c->in->insns[i];
+
+		for (r = 6; r <= 10; r++)
+			uses[r] |= names_reg(insn, (uint8_t)r);
+		calls |= may_call(insn, c->checked);
+	}
+	c->func_start = pc;
+	c->func_end = i;
+	c->nsaved = 0;
+	if (!lean) {
+		for (i = 0; i < 4; i++)
+			if (uses[bpf_saved[i]])
+				c->saved[c->nsaved++] = x86_reg[bpf_saved[i]];
+		if (uses[10] || c->checked)
+			c->saved[c->nsaved++] = RBP;
+	}
+	for (i = 0; i < c->nsaved; i++)
+		push_r(c, c->saved[i]);
+	/* rsp is 8 + 8 * nsaved (mod 16) off alignment here. */
+	pad = calls && !(c->nsaved & 1) ? 8 : 0;
+	c->frame = (uses[10] && !c->checked ? KBPF_STACK_SIZE : 0) + pad;
+	if (uses[10] && !c->checked)
+		mov_rr(c, true, RBP, RSP);
+	if (c->frame)
+		alu_imm(c, true, 5, RSP, (int32_t)c->frame); /* sub rsp */
 	if (c->checked)
 		emit_chk_enter(c);
+	c->cur_prologue_len = (uint32_t)c->pos - start;
 }
 
 static void emit_epilogue(struct x86 *c)
 {
 	int i;
 
-	op_rr(c, true, 0x81, 0, RSP);
-	emit32(c, FRAME_SIZE);
-	for (i = 5; i >= 0 && !c->cur_lean; i--)
-		pop_r(c, callee_saved[i]);
+	if (c->frame)
+		alu_imm(c, true, 0, RSP, (int32_t)c->frame); /* add rsp */
+	for (i = c->nsaved - 1; i >= 0; i--)
+		pop_r(c, c->saved[i]);
 	emit1(c, 0xc3);
 }
 
@@ -429,9 +525,12 @@ static int64_t x86_target(const struct x86 *c, uint32_t t)
 {
 	int64_t o = c->off[t];
 
-	/* A function's first instruction comes after its prologue. */
+	/*
+	 * A function's first instruction comes after its prologue; jumps
+	 * stay inside their function, so @t starts the current one.
+	 */
 	if (c->in->is_func[t])
-		o += t == 0 && c->lean_main ? c->lean_len : c->prologue_len;
+		o += c->cur_prologue_len;
 	return o;
 }
 
@@ -627,17 +726,31 @@ static void emit_divmod(struct x86 *c, const struct bpf_insn *insn, bool w)
 	int dst = x86_reg[insn->dst_reg];
 	bool mod = BPF_OP(insn->code) == BPF_MOD;
 	bool sgn = insn->off == 1;
-	size_t zero, norm, done[2] = { 0, 0 };
+	bool k = BPF_SRC(insn->code) == BPF_K;
+	size_t zero = 0, norm, done[2] = { 0, 0 };
 
-	if (BPF_SRC(insn->code) == BPF_X)
+	/*
+	 * An immediate divisor is known here: 0 is the zero rule alone, and
+	 * any other needs no zero test (nor the -1 test unless it is -1).
+	 */
+	if (k && !insn->imm) {
+		if (!mod)
+			op_rr(c, false, 0x31, dst, dst);
+		else if (!w)
+			mov_rr(c, false, dst, dst);
+		return;
+	}
+	if (!k)
 		mov_rr(c, w, TMP, x86_reg[insn->src_reg]);
 	else if (w)
 		mov_imm64(c, TMP, (uint64_t)(int64_t)insn->imm);
 	else
 		mov_imm64(c, TMP, (uint32_t)insn->imm);
-	op_rr(c, w, 0x85, TMP, TMP);
-	zero = jmp_fwd8(c, CC_E);
-	if (sgn) {
+	if (!k) {
+		op_rr(c, w, 0x85, TMP, TMP);
+		zero = jmp_fwd8(c, CC_E);
+	}
+	if (sgn && (!k || insn->imm == -1)) {
 		alu_imm(c, w, 7, TMP, -1);
 		norm = jmp_fwd8(c, CC_NE);
 		if (mod)
@@ -667,15 +780,17 @@ static void emit_divmod(struct x86 *c, const struct bpf_insn *insn, bool w)
 	if (dst != RAX)
 		pop_r(c, RAX);
 	mov_rr(c, true, dst, TMP);
-	done[1] = jmp_fwd8(c, -1);
-	land8(c, zero);
-	if (!mod)
-		op_rr(c, false, 0x31, dst, dst);
-	else if (!w)
-		mov_rr(c, false, dst, dst);
-	if (sgn)
+	if (!k) {
+		done[1] = jmp_fwd8(c, -1);
+		land8(c, zero);
+		if (!mod)
+			op_rr(c, false, 0x31, dst, dst);
+		else if (!w)
+			mov_rr(c, false, dst, dst);
+		land8(c, done[1]);
+	}
+	if (done[0])
 		land8(c, done[0]);
-	land8(c, done[1]);
 }
 
 static void emit_shift(struct x86 *c, const struct bpf_insn *insn, bool w)
@@ -763,7 +878,10 @@ static int emit_alu(struct x86 *c, const struct bpf_insn *insn)
 			op_rr(c, w, rr_op[BPF_OP(insn->code) >> 4], src, dst);
 		return 0;
 	case BPF_MUL:
-		if (k) {
+		if (k && fits8(insn->imm)) {
+			op_rr(c, w, 0x6b, dst, dst); /* imul dst, dst, imm8 */
+			emit1(c, (uint8_t)insn->imm);
+		} else if (k) {
 			op_rr(c, w, 0x69, dst, dst);
 			emit32(c, (uint32_t)insn->imm);
 		} else {
@@ -803,6 +921,45 @@ static int emit_alu(struct x86 *c, const struct bpf_insn *insn)
 	default:
 		return -KBPF_EOPNOTSUPP;
 	}
+}
+
+/*
+ * The target of jump @insn at @pc, or -1 when it is no jump (calls,
+ * exits and the image's site opcodes are JMP/JMP32-class too).
+ */
+static int64_t jump_target(const struct bpf_insn *insn, uint32_t pc)
+{
+	uint8_t cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+
+	if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_CALL ||
+	    op == BPF_EXIT || op == 0xf0)
+		return -1;
+	return (int64_t)pc + 1 +
+	       (insn->code == (BPF_JMP32 | BPF_JA) ? insn->imm : insn->off);
+}
+
+/*
+ * Whether the conditional jump at @pc can absorb the `ja` after it:
+ * `if cond goto +1; goto X` (clang's loop back-edge) becomes one jump to
+ * X on the inverted condition, when nothing jumps to the `ja` (only jumps
+ * of the same function can: jit.h). The scan is paid from @fuse_budget;
+ * the choices are the same on every pass.
+ */
+static bool fuse_next(struct x86 *c, uint32_t pc)
+{
+	const struct bpf_insn *a = &c->in->insns[pc];
+	uint8_t op = BPF_OP(a->code);
+	uint32_t i, n = c->func_end - c->func_start;
+
+	if (jump_target(a, pc) < 0 || op == BPF_JA || op == BPF_JCOND ||
+	    a->off != 1 || pc + 1 >= c->func_end ||
+	    a[1].code != (BPF_JMP | BPF_JA) || c->fuse_budget < n)
+		return false;
+	c->fuse_budget -= n;
+	for (i = c->func_start; i < c->func_end; i++)
+		if (jump_target(&c->in->insns[i], i) == (int64_t)pc + 1)
+			return false;
+	return true;
 }
 
 static int emit_jmp(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
@@ -853,12 +1010,18 @@ static int emit_jmp(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
 		} else {
 			op_rr(c, w, 0x85, x86_reg[insn->src_reg], dst);
 		}
+	} else if (BPF_SRC(insn->code) == BPF_K && !insn->imm) {
+		/* test dst, dst: the flags of cmp dst, 0 (CF = OF = 0) */
+		op_rr(c, w, 0x85, dst, dst);
 	} else if (BPF_SRC(insn->code) == BPF_K) {
 		alu_imm(c, w, 7, dst, insn->imm);
 	} else {
 		op_rr(c, w, 0x39, x86_reg[insn->src_reg], dst);
 	}
-	jmp_insn(c, cc, pc, insn->off);
+	if (c->fuse) /* the inverted condition, to the ja's target */
+		jmp_insn(c, cc ^ 1, pc + 1, insn[1].off);
+	else
+		jmp_insn(c, cc, pc, insn->off);
 	return 0;
 }
 
@@ -953,6 +1116,18 @@ static void emit_stx(struct x86 *c, int base, int32_t off, int src,
 		op_mem(c, false, false, 0x88, 0, src, base, off, byte_reg(src));
 		break;
 	}
+}
+
+/*
+ * KBPF_NOSPEC (src/jit/spec.h): lfence, as Linux's x86-64 JIT emits for
+ * BPF_ST | BPF_NOSPEC: later instructions do not start, even
+ * speculatively, before it completes.
+ */
+static void emit_nospec(struct x86 *c)
+{
+	emit1(c, 0x0f);
+	emit1(c, 0xae);
+	emit1(c, 0xe8);
 }
 
 static void emit_st(struct x86 *c, int base, int32_t off, int32_t imm,
@@ -1544,6 +1719,10 @@ static int emit_insn(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
 			 BPF_SIZE(insn->code));
 		return 0;
 	case BPF_ST:
+		if (insn->code == KBPF_NOSPEC) {
+			emit_nospec(c);
+			return 0;
+		}
 		if (BPF_MODE(insn->code) != BPF_MEM)
 			return -KBPF_EOPNOTSUPP;
 		emit_st(c, dst, insn->off, insn->imm, BPF_SIZE(insn->code));
@@ -1569,19 +1748,13 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 		.off = out->insn_off,
 		.first = out->insn_off[in->len] == 0,
 	};
-	struct x86 probe = { .checked = in->checked };
 	uint32_t pc;
 	int err;
 
 	c.checked = in->checked;
 	c.r10_fixed = in->checked && chk_r10_fixed(in);
-
-	emit_prologue(&probe, false);
-	c.prologue_len = (uint32_t)probe.pos;
-	probe.pos = 0;
-	emit_prologue(&probe, true);
-	c.lean_len = (uint32_t)probe.pos;
 	c.lean_main = true;
+	c.fuse_budget = 1u << 22;
 	for (pc = 0; pc < in->len; pc++) {
 		const struct bpf_insn *insn = &in->insns[pc];
 
@@ -1597,13 +1770,14 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 		const struct bpf_insn *insn = &in->insns[pc];
 
 		c.off[pc] = (uint32_t)c.pos;
-		if (in->is_func[pc]) {
-			c.cur_lean = pc == 0 && c.lean_main;
-			emit_prologue(&c, c.cur_lean);
-		}
+		if (in->is_func[pc])
+			emit_prologue(&c, pc, pc == 0 && c.lean_main);
+		c.fuse = fuse_next(&c, pc);
 		err = emit_insn(&c, insn, pc);
 		if (err)
 			return err;
+		if (c.fuse) /* the ja it absorbed has no code of its own */
+			c.off[++pc] = (uint32_t)c.pos;
 		if (insn->code == (BPF_LD | BPF_IMM | BPF_DW))
 			c.off[++pc] = (uint32_t)c.pos;
 	}

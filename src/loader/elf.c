@@ -1148,11 +1148,31 @@ static int ld_reloc_ldimm64(struct ld_ctx *c, struct ld_reloc_state *st,
 		}
 		if (!sec && (sym->type == LD_STT_FUNC ||
 			     kbpf_ld_btf_is_func(c, sym->name))) {
-			/* `if (bpf_some_kfunc)`: a weak kfunc's address. */
+			/*
+			 * `if (bpf_some_kfunc)`: a weak kfunc's address. Only
+			 * whether it is there matters: 1 if the host BTF has
+			 * it, else 0, as libbpf leaves an absent weak one
+			 * (libbpf gives a BPF_PSEUDO_BTF_ID load instead of
+			 * the 1, which kbpf does not take).
+			 */
+			if (c->target) {
+				insn->src_reg = 0;
+				insn->imm = kbpf_core_target_find(c->target,
+								  BTF_KIND_FUNC,
+								  sym->name) ?
+						    1 :
+						    0;
+				insn[1].imm = 0;
+				if (insn->imm || sym->bind == LD_STB_WEAK)
+					return 0;
+			}
 			ld_prog_unsupported(
 				st->p, KBPF_ELF_UNSUP_KFUNC,
-				"takes the address of extern function '%s' at insn %u (a kfunc): kbpf has no kfuncs",
-				sym->name, at);
+				"takes the address of extern function '%s' at insn %u (a kfunc): %s",
+				sym->name, at,
+				c->target ?
+					"not a function of the host BTF" :
+					"no host BTF to find it in (kbpf_elf_opts.target_btf)");
 			return 0;
 		}
 		ld_prog_unsupported(
@@ -1298,10 +1318,33 @@ static int ld_reloc_one(struct ld_ctx *c, struct ld_reloc_state *st,
 				"prog '%s': relocation against '%s' at a helper call (instruction %u)",
 				st->p->name, sym->name, at);
 		if (sym->shndx == LD_SHN_UNDEF) {
+			const char *ks = kbpf_ld_btf_var_sec(c, sym->name);
+			uint32_t id = 0;
+
+			/*
+			 * A kfunc (`extern ... __ksym`): libbpf's call of the
+			 * FUNC of that name in the kernel's BTF (off 0:
+			 * vmlinux); a weak one the host lacks becomes a call
+			 * of id 0, which only a dead path may hold.
+			 */
+			if (c->target && (kbpf_ld_btf_is_func(c, sym->name) ||
+					  (ks && kbpf_ld_streq(ks, ".ksyms"))))
+				id = kbpf_core_target_find(
+					c->target, BTF_KIND_FUNC, sym->name);
+			if (id || (c->target && sym->bind == LD_STB_WEAK &&
+				   kbpf_ld_btf_is_func(c, sym->name))) {
+				insn->src_reg = BPF_PSEUDO_KFUNC_CALL;
+				insn->off = 0;
+				insn->imm = (int32_t)id;
+				return 0;
+			}
 			ld_prog_unsupported(
 				st->p, KBPF_ELF_UNSUP_KFUNC,
-				"calls extern function '%s' at insn %u (a kfunc, or a function of another object): kbpf has no kfuncs",
-				sym->name, at);
+				"calls extern function '%s' at insn %u (a kfunc, or a function of another object): %s",
+				sym->name, at,
+				c->target ?
+					"not a function of the host BTF" :
+					"no host BTF to find it in (kbpf_elf_opts.target_btf)");
 			return 0;
 		}
 		if (!c->text_idx || sym->shndx != c->text_idx ||

@@ -25,6 +25,7 @@
  */
 #include "core/priv.h"
 #include "map_internal.h"
+#include "timer.h"
 
 #define ARRAY_CREATE_FLAG_MASK                                            \
 	(BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_RDONLY | BPF_F_WRONLY | \
@@ -179,6 +180,7 @@ static void array_map_free(struct kbpf_map *map)
 	struct kbpf_array *a = kbpf_array(map);
 	const struct kbpf_host *h = map->obj.host;
 
+	kbpf_timer_map_free_all(map);
 	if (a->pages) {
 		h->vunmap(h, a->values, a->nr_pages);
 		h->free_pages(h, a->pages, a->nr_pages);
@@ -193,6 +195,13 @@ static inline uint8_t *array_elem(const struct kbpf_array *a, uint32_t cpu,
 				  uint32_t idx)
 {
 	return a->values + a->cpu_stride * cpu + (size_t)a->elem_size * idx;
+}
+
+uint32_t kbpf_array_value_index(const struct kbpf_map *map, const void *value)
+{
+	const struct kbpf_array *a = kbpf_array(map);
+
+	return (uint32_t)(((const uint8_t *)value - a->values) / a->elem_size);
 }
 
 /* Called from syscall or from a program (any context) */
@@ -265,6 +274,9 @@ static long array_map_update_elem(struct kbpf_map *map, const void *key,
 	else
 		kbpf_map_value_in(map, array_elem(a, 0, idx), value,
 				  flags & BPF_F_LOCK);
+	/* Linux frees the slot's special fields: an update cancels a timer. */
+	if (kbpf_map_has_timer(map))
+		kbpf_timer_cancel_and_free(map, array_elem(a, 0, idx), false);
 	return 0;
 }
 

@@ -37,6 +37,7 @@
 #include "core/priv.h"
 #include "jhash.h"
 #include "lru.h"
+#include "timer.h"
 
 #define HTAB_CREATE_FLAG_MASK                                                  \
 	(BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE |           \
@@ -484,6 +485,9 @@ static void htab_elem_put(struct kbpf_htab *t, struct htab_elem *e,
 	const struct kbpf_host *h = t->map.obj.host;
 	unsigned long st;
 
+	/* Linux's check_and_free_fields: a timer goes with its element. */
+	if (kbpf_map_has_timer(&t->map))
+		kbpf_timer_cancel_and_free(&t->map, elem_value(t, e), true);
 	/* The inner map may still be in use by a program: release it later. */
 	if (t->fd_map)
 		t->map.ops->fd_put_ptr(&t->map, elem_mim(t, e), true);
@@ -795,6 +799,7 @@ static int htab_map_alloc_with_inner(const struct kbpf_host *h,
 /* Called when no program or fd can reach the map. */
 static void htab_map_free(struct kbpf_map *map)
 {
+	kbpf_timer_map_free_all(map);
 	htab_free_all(kbpf_htab(map));
 }
 
@@ -867,7 +872,7 @@ static void htab_copy_out(const struct kbpf_htab *t, struct htab_elem *e,
 		kbpf_memcpy(dst, &id, sizeof(id));
 		return;
 	}
-	if (kbpf_map_has_spin_lock(&t->map)) {
+	if (kbpf_map_has_fields(&t->map)) {
 		kbpf_map_value_out(&t->map, dst, elem_value(t, e), locked);
 		return;
 	}
@@ -921,11 +926,23 @@ static void htab_copy_in(struct kbpf_htab *t, struct htab_elem *e,
 				 __ATOMIC_RELEASE);
 		return;
 	}
-	if (kbpf_map_has_spin_lock(&t->map)) {
-		/* A new element's lock is free; the word is never copied. */
+	if (kbpf_map_has_fields(&t->map)) {
+		/*
+		 * A new element's lock is free and its timer uninitialised;
+		 * the fields are never copied.
+		 */
 		kbpf_map_value_in(&t->map, elem_value(t, e), value, false);
-		kbpf_store_relaxed_u32(elem_value(t, e) + t->map.spin_lock_off,
-				       0);
+		if (kbpf_map_has_spin_lock(&t->map))
+			kbpf_store_relaxed_u32(
+				elem_value(t, e) + t->map.spin_lock_off, 0);
+		if (kbpf_map_has_timer(&t->map)) {
+			kbpf_store_release_ptr(
+				kbpf_timer_slot(&t->map, elem_value(t, e)),
+				NULL);
+			kbpf_store_relaxed_u32(
+				kbpf_timer_lock_word(&t->map, elem_value(t, e)),
+				0);
+		}
 		return;
 	}
 	if (!t->percpu) {
@@ -1204,6 +1221,9 @@ static bool htab_lru_del(void *arg, struct kbpf_lru_node *node)
 		return false;
 	found = htab_unlink(b, e);
 	htab_unlock(t, b, node->hash, st);
+	/* An evicted element is reused at once: its timer goes now. */
+	if (found && kbpf_map_has_timer(&t->map))
+		kbpf_timer_cancel_and_free(&t->map, elem_value(t, e), true);
 	return found;
 }
 

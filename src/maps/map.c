@@ -13,6 +13,7 @@
 #include "core/util.h"
 #include "map_internal.h"
 #include "map_types.h"
+#include "timer.h"
 
 #define X(type, ops) extern const struct kbpf_map_ops ops;
 KBPF_MAP_TYPES(X)
@@ -272,37 +273,55 @@ static bool map_type_has_check_btf(uint32_t type)
  * type's own rule. The map keeps a reference on the BTF.
  */
 /*
- * Linux's map_check_btf() for the value's special fields (only
- * bpf_spin_lock in kbpf): a record that does not parse is no record; one
- * with a lock needs CAP_BPF from user space (-EPERM), no program-side
- * access flag (-EACCES) and a type that may hold a lock (-EOPNOTSUPP).
+ * Linux's map_check_btf() for the value's special fields (bpf_spin_lock
+ * and bpf_timer in kbpf): a record that does not parse is no record; one
+ * with a field needs CAP_BPF from user space (-EPERM), no program-side
+ * access flag (-EACCES) and a type that may hold each field (-EOPNOTSUPP):
+ * a lock in arrays, hashes and storage maps, a timer in ARRAY, HASH and
+ * LRU_HASH only (not the per-CPU ones). A map with a timer cancels its
+ * timers when the last user reference goes (kbpf_timer_map_init()).
  */
 static int map_btf_fields(const struct kbpf_host *h, struct kbpf_map *map,
 			  const struct kbpf_btf *btf, const uint8_t *value,
 			  bool user)
 {
-	int32_t off;
+	int32_t off, timer;
 
-	if (kbpf_btf_spin_lock_off(btf, value, map->value_size, &off) ||
-	    off < 0)
+	if (kbpf_btf_value_fields(btf, value, map->value_size, &off, &timer) ||
+	    (off < 0 && timer < 0))
 		return 0;
 	if (user && !kbpf_priv_has(h, KBPF_PRIV_BPF))
 		return -KBPF_EPERM;
 	if (map->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
 		return -KBPF_EACCES;
-	switch (map->map_type) {
-	case BPF_MAP_TYPE_HASH:
-	case BPF_MAP_TYPE_ARRAY:
-	case BPF_MAP_TYPE_CGROUP_STORAGE:
-	case BPF_MAP_TYPE_SK_STORAGE:
-	case BPF_MAP_TYPE_INODE_STORAGE:
-	case BPF_MAP_TYPE_TASK_STORAGE:
-	case BPF_MAP_TYPE_CGRP_STORAGE:
-		break;
-	default:
-		return -KBPF_EOPNOTSUPP;
+	if (off >= 0) {
+		switch (map->map_type) {
+		case BPF_MAP_TYPE_HASH:
+		case BPF_MAP_TYPE_ARRAY:
+		case BPF_MAP_TYPE_CGROUP_STORAGE:
+		case BPF_MAP_TYPE_SK_STORAGE:
+		case BPF_MAP_TYPE_INODE_STORAGE:
+		case BPF_MAP_TYPE_TASK_STORAGE:
+		case BPF_MAP_TYPE_CGRP_STORAGE:
+			break;
+		default:
+			return -KBPF_EOPNOTSUPP;
+		}
+	}
+	if (timer >= 0) {
+		switch (map->map_type) {
+		case BPF_MAP_TYPE_HASH:
+		case BPF_MAP_TYPE_LRU_HASH:
+		case BPF_MAP_TYPE_ARRAY:
+			break;
+		default:
+			return -KBPF_EOPNOTSUPP;
+		}
 	}
 	map->spin_lock_off = off;
+	map->timer_off = timer;
+	if (timer >= 0)
+		kbpf_timer_map_init(map);
 	return 0;
 }
 
@@ -478,6 +497,7 @@ void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
 	map->btf_value_type_id = 0;
 	map->btf = NULL;
 	map->spin_lock_off = -1;
+	map->timer_off = -1;
 	/* Bytes after the name's NUL are ignored, as Linux ignores them. */
 	for (n = 0; n < sizeof(map->name) - 1 && attr->map_name[n]; n++)
 		map->name[n] = attr->map_name[n];

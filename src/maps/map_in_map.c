@@ -67,6 +67,7 @@ int kbpf_mim_template_from_map(struct kbpf_mim_template *t,
 	t->max_entries = inner->max_entries;
 	t->flags = inner->map_flags;
 	t->spin_lock_off = inner->spin_lock_off;
+	t->timer_off = inner->timer_off;
 	return 0;
 }
 
@@ -79,6 +80,7 @@ void kbpf_mim_template_meta(const struct kbpf_mim_template *t,
 	meta->max_entries = t->max_entries;
 	meta->map_flags = t->flags;
 	meta->spin_lock_off = t->spin_lock_off;
+	meta->timer_off = t->timer_off;
 }
 
 /* Any context. */
@@ -109,7 +111,8 @@ static bool mim_meta_equal(const struct kbpf_mim_template *t,
 	/* Linux's btf_record_equal(): the same special fields, or none. */
 	if (m->map_type != t->type || m->key_size != t->key_size ||
 	    m->value_size != t->value_size || m->map_flags != t->flags ||
-	    m->spin_lock_off != t->spin_lock_off)
+	    m->spin_lock_off != t->spin_lock_off ||
+	    m->timer_off != t->timer_off)
 		return false;
 	if (inner_is_array(t->type) && !(t->flags & BPF_F_INNER_MAP))
 		return m->max_entries == t->max_entries;

@@ -16,6 +16,7 @@
 struct kbpf_mim_template {
 	uint32_t type, key_size, value_size, max_entries, flags;
 	int32_t spin_lock_off; /* the inner maps' bpf_spin_lock, -1: none */
+	int32_t timer_off; /* the inner maps' bpf_timer, -1: none */
 };
 
 /*

@@ -46,24 +46,87 @@ static inline bool kbpf_map_flags_access_ok(uint32_t flags)
 }
 
 /*
- * Value copies of maps whose values may hold a bpf_spin_lock (Linux's
- * copy_map_value, copy_map_value_locked and check_and_init_map_value):
- * the lock word is never copied, in either direction; what a lookup hands
- * to user space has it zeroed. For other maps they are memcpy.
+ * Value copies of maps whose values may hold special fields, a
+ * bpf_spin_lock and a bpf_timer (Linux's copy_map_value,
+ * copy_map_value_locked and check_and_init_map_value): the fields' bytes
+ * are never copied, in either direction; what a lookup hands to user
+ * space has them zeroed. For other maps they are memcpy.
  *
  * kbpf_map_value_in(): store @src into the map's value @dst.
  * kbpf_map_value_out(): copy the map's value @src out to @dst.
  * With @locked (BPF_F_LOCK), under the map value's own lock, interrupts
  * saved: never sleeps, waits for a program that holds the lock.
  */
-static inline void kbpf_map_copy_skip_lock(const struct kbpf_map *map,
-					   void *dst, const void *src)
-{
-	size_t off = (size_t)map->spin_lock_off;
+/*
+ * Value bytes a program may store to while the syscall path copies them
+ * (the race Linux accepts for copies without BPF_F_LOCK: a torn value, no
+ * more). Under TSan the copy is exempt from instrumentation, byte by byte;
+ * elsewhere it is memcpy.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define KBPF_MAP_RACY __attribute__((no_sanitize("thread"), noinline))
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KBPF_MAP_RACY __attribute__((no_sanitize("thread"), noinline))
+#endif
+#endif
 
-	memcpy(dst, src, off);
-	memcpy((uint8_t *)dst + off + 4, (const uint8_t *)src + off + 4,
-	       map->value_size - off - 4);
+#ifdef KBPF_MAP_RACY
+KBPF_MAP_RACY static inline void kbpf_map_racy_copy(void *dst, const void *src,
+						    size_t n)
+{
+	volatile uint8_t *d = dst;
+	const volatile uint8_t *s = src;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = s[i];
+}
+#else
+static inline void kbpf_map_racy_copy(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+#endif
+
+static inline void kbpf_map_copy_skip_fields(const struct kbpf_map *map,
+					     void *dst, const void *src)
+{
+	size_t off[2], len[2], at = 0;
+	int n = 0, i;
+
+	if (map->spin_lock_off >= 0) {
+		off[n] = (size_t)map->spin_lock_off;
+		len[n++] = 4;
+	}
+	if (map->timer_off >= 0) {
+		off[n] = (size_t)map->timer_off;
+		len[n++] = 16;
+	}
+	if (n == 2 && off[1] < off[0]) {
+		size_t o = off[0], l = len[0];
+
+		off[0] = off[1];
+		len[0] = len[1];
+		off[1] = o;
+		len[1] = l;
+	}
+	for (i = 0; i < n; i++) {
+		kbpf_map_racy_copy((uint8_t *)dst + at,
+				   (const uint8_t *)src + at, off[i] - at);
+		at = off[i] + len[i];
+	}
+	kbpf_map_racy_copy((uint8_t *)dst + at, (const uint8_t *)src + at,
+			   map->value_size - at);
+}
+
+/* Zero the special fields of @value (a copy for user space, a new slot). */
+static inline void kbpf_map_zero_fields(const struct kbpf_map *map, void *value)
+{
+	if (map->spin_lock_off >= 0)
+		memset((uint8_t *)value + map->spin_lock_off, 0, 4);
+	if (map->timer_off >= 0)
+		memset((uint8_t *)value + map->timer_off, 0, 16);
 }
 
 static inline void kbpf_map_value_in(const struct kbpf_map *map, void *dst,
@@ -72,15 +135,18 @@ static inline void kbpf_map_value_in(const struct kbpf_map *map, void *dst,
 	unsigned long st;
 	void *word;
 
-	if (!kbpf_map_has_spin_lock(map)) {
+	if (!kbpf_map_has_fields(map)) {
 		memcpy(dst, src, map->value_size);
 		return;
 	}
+	if (!locked || !kbpf_map_has_spin_lock(map)) {
+		kbpf_map_copy_skip_fields(map, dst, src);
+		return;
+	}
 	word = (uint8_t *)dst + map->spin_lock_off;
-	st = locked ? kbpf_value_lock_irqsave(map->obj.host, word) : 0;
-	kbpf_map_copy_skip_lock(map, dst, src);
-	if (locked)
-		kbpf_value_unlock_irqrestore(map->obj.host, word, st);
+	st = kbpf_value_lock_irqsave(map->obj.host, word);
+	kbpf_map_copy_skip_fields(map, dst, src);
+	kbpf_value_unlock_irqrestore(map->obj.host, word, st);
 }
 
 static inline void kbpf_map_value_out(const struct kbpf_map *map, void *dst,
@@ -89,17 +155,26 @@ static inline void kbpf_map_value_out(const struct kbpf_map *map, void *dst,
 	unsigned long st;
 	void *word;
 
-	if (!kbpf_map_has_spin_lock(map)) {
+	if (!kbpf_map_has_fields(map)) {
 		memcpy(dst, src, map->value_size);
 		return;
 	}
-	word = (uint8_t *)src + map->spin_lock_off;
-	st = locked ? kbpf_value_lock_irqsave(map->obj.host, word) : 0;
-	kbpf_map_copy_skip_lock(map, dst, src);
-	if (locked)
+	if (!locked || !kbpf_map_has_spin_lock(map)) {
+		kbpf_map_copy_skip_fields(map, dst, src);
+	} else {
+		word = (uint8_t *)src + map->spin_lock_off;
+		st = kbpf_value_lock_irqsave(map->obj.host, word);
+		kbpf_map_copy_skip_fields(map, dst, src);
 		kbpf_value_unlock_irqrestore(map->obj.host, word, st);
-	memset((uint8_t *)dst + map->spin_lock_off, 0, 4);
+	}
+	kbpf_map_zero_fields(map, dst);
 }
+
+/*
+ * The index of @value, a value of ARRAY @map (CPU 0's slot for a per-CPU
+ * one): a bpf_timer callback's key. Any context.
+ */
+uint32_t kbpf_array_value_index(const struct kbpf_map *map, const void *value);
 
 /*
  * GET_NEXT_KEY of every array-shaped map (ARRAY, PERCPU_ARRAY and the fd

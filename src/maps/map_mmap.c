@@ -17,8 +17,8 @@ int kbpf_map_mmap(struct kbpf_map *map, uint64_t pgoff, size_t nr,
 	const uintptr_t *list;
 	size_t total;
 
-	/* Linux: no mapping of values with special fields (a bpf_spin_lock). */
-	if (!map->ops->mmap_pages || kbpf_map_has_spin_lock(map))
+	/* Linux: no mapping of values with special fields (a lock, a timer). */
+	if (!map->ops->mmap_pages || kbpf_map_has_fields(map))
 		return -KBPF_ENOTSUPP;
 	if (writable && atomic_load(&map->frozen))
 		return -KBPF_EPERM;

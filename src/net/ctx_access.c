@@ -26,8 +26,9 @@
  *
  * Accesses the program type does not allow are refused with Linux's log
  * line, "invalid bpf_context access off=%d size=%d", and -EACCES. Cgroup
- * device programs (struct bpf_cgroup_dev_ctx) go through the same pass
- * for their rules; their context needs no rewrite.
+ * device and sysctl programs go through the same pass for their rules
+ * (their context needs no rewrite), and so do cgroup sock and sock_addr
+ * programs, whose rules are in sock_ctx.c.
  */
 #include "kbpf/packet.h"
 #include "core/alloc.h"
@@ -440,6 +441,12 @@ static int ctx_check(const struct kbpf_prog *prog, struct bpf_insn *insn,
 		return ctx_dev(insn);
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 		return ctx_sysctl(insn);
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		return kbpf_ctx_sock(prog, insn);
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		return kbpf_ctx_sock_addr(prog, insn, log);
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+		return kbpf_ctx_sockopt(prog, insn, log);
 	default:
 		return ctx_skb(prog, insn, log);
 	}
@@ -448,6 +455,9 @@ static int ctx_check(const struct kbpf_prog *prog, struct bpf_insn *insn,
 bool kbpf_prog_type_has_ctx_rules(uint32_t type)
 {
 	return kbpf_prog_type_is_packet(type) ||
+	       type == BPF_PROG_TYPE_CGROUP_SOCK ||
+	       type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+	       type == BPF_PROG_TYPE_CGROUP_SOCKOPT ||
 	       type == BPF_PROG_TYPE_CGROUP_DEVICE ||
 	       type == BPF_PROG_TYPE_CGROUP_SYSCTL;
 }

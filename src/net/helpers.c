@@ -18,6 +18,7 @@
 #include "maps/jhash.h"
 #include "net_internal.h"
 #include "kbpf/packet.h"
+#include "kbpf/cgroup.h"
 #include "kbpf/devmap.h"
 #include "kbpf/perf.h"
 
@@ -1265,12 +1266,35 @@ uint64_t kbpf_helper_redirect_map(struct kbpf_run *run, uint64_t map,
 /* Linux's overflowuid: what a socket-less packet's owner is reported as. */
 #define OVERFLOW_UID 65534u
 
+/*
+ * The socket a cgroup sock, sock_addr or sockopt program runs for (struct
+ * kbpf_sock, kbpf_sock_addr, kbpf_sockopt of include/kbpf/cgroup.h): its
+ * kbpf_skb_sock, NULL if the host gave none; @is set if the run is one.
+ */
+static const struct kbpf_skb_sock *cg_sock(const struct kbpf_run *run, bool *is)
+{
+	*is = true;
+	if (run->ctx_type == BPF_PROG_TYPE_CGROUP_SOCK)
+		return ((const struct kbpf_sock *)run->ctx)->sk;
+	if (run->ctx_type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+		return ((const struct kbpf_sock_addr *)run->ctx)->sk;
+	if (run->ctx_type == BPF_PROG_TYPE_CGROUP_SOCKOPT)
+		return ((const struct kbpf_sockopt *)run->ctx)->sk;
+	*is = false;
+	return NULL;
+}
+
 uint64_t kbpf_helper_get_socket_cookie(struct kbpf_run *run, uint64_t ctx,
 				       uint64_t r2, uint64_t r3, uint64_t r4,
 				       uint64_t r5)
 {
 	const struct kbpf_skb *skb = SKB(run);
+	const struct kbpf_skb_sock *sk;
+	bool is;
 
+	sk = cg_sock(run, &is);
+	if (is)
+		return sk ? sk->cookie : 0;
 	return skb && skb->sk ? skb->sk->cookie : 0;
 }
 
@@ -1289,7 +1313,12 @@ uint64_t kbpf_helper_get_netns_cookie(struct kbpf_run *run, uint64_t ctx,
 {
 	const struct kbpf_skb *skb = SKB(run);
 	const struct kbpf_host *h = run->host;
+	const struct kbpf_skb_sock *sk;
+	bool is;
 
+	sk = cg_sock(run, &is);
+	if (is && sk)
+		return sk->netns_cookie;
 	if (skb && skb->sk)
 		return skb->sk->netns_cookie;
 	return h->netns_cookie ? h->netns_cookie(h) : 0;

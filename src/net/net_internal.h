@@ -161,7 +161,8 @@ int kbpf_prog_ctx_access(struct kbpf_prog *prog, const struct kbpf_host *h,
 
 /*
  * Does the pass above check the context accesses of programs of @type
- * (the packet types and cgroup device programs)? Pure; any context.
+ * (the packet types and the cgroup sock, sock_addr, device and sysctl
+ * programs)? Pure; any context.
  */
 bool kbpf_prog_type_has_ctx_rules(uint32_t type);
 
@@ -174,6 +175,28 @@ bool kbpf_prog_type_has_ctx_rules(uint32_t type);
  */
 bool kbpf_prog_ctx_access_ok(const struct kbpf_prog *prog,
 			     const struct bpf_insn *insn);
+
+/*
+ * Cgroup socket programs at load (sock_ctx.c; pure, any context):
+ * kbpf_sock_prog_attach_ok() - does a program of @prog_type
+ * (BPF_PROG_TYPE_CGROUP_SOCK, _SOCK_ADDR or _SOCKOPT) load with expected attach
+ * type @attach_type (Linux's bpf_prog_load_check_attach(), after the
+ * fixup that makes 0 BPF_CGROUP_INET_SOCK_CREATE for cgroup sock)?
+ * kbpf_sock_addr_ret_range() - the return range of a sock_addr program
+ * of @attach_type (Linux's check_return_code()).
+ * kbpf_ctx_sock(), kbpf_ctx_sock_addr(), kbpf_ctx_sockopt() - one
+ * context access of such a program, checked and rewritten as the pass
+ * above does it: 0, -EACCES (refused), or -EINVAL with a line in @log
+ * (bpf_sock_addr->sk, bpf_sockopt->sk: kbpf has no socket pointers in
+ * programs).
+ */
+bool kbpf_sock_prog_attach_ok(uint32_t prog_type, uint32_t attach_type);
+void kbpf_sock_addr_ret_range(uint32_t attach_type, int64_t *min, int64_t *max);
+int kbpf_ctx_sock(const struct kbpf_prog *prog, struct bpf_insn *insn);
+int kbpf_ctx_sock_addr(const struct kbpf_prog *prog, struct bpf_insn *insn,
+		       struct kbpf_vlog *log);
+int kbpf_ctx_sockopt(const struct kbpf_prog *prog, struct bpf_insn *insn,
+		     struct kbpf_vlog *log);
 
 /*
  * BPF_PROG_TEST_RUN for packet programs (test_run.c), called by

@@ -17,24 +17,15 @@
  * refused with a log line saying so.
  *
  * The host BTF is not trusted to be well formed: src/btf validates its
- * header and every record's length before a lookup, and lookups check ids.
+ * header and every record's length once, when it first parses it for the
+ * host (src/btf/host_btf.c), and lookups check ids.
  */
 #include "prog_internal.h"
 #include "kbpf/raw_tp.h"
 #include "btf/btf.h"
 
-/* The host's BTF: src/btf, not indexed (no allocation per program). */
+/* The host's BTF: parsed and indexed once per host (src/btf/host_btf.c). */
 #define hbtf kbpf_btf_view
-
-/* The host BTF's view (native byte order, header flags 0), or -EINVAL. */
-static int hbtf_open(const struct kbpf_host *h, struct hbtf *b)
-{
-	const uint8_t *d = h->btf;
-
-	if (d && h->btf_size > 3 && d[3])
-		return -KBPF_EINVAL;
-	return kbpf_btf_parse(b, NULL, d, h->btf_size, KBPF_BTF_F_NATIVE, NULL);
-}
 
 static const char *hbtf_name(const struct hbtf *b, const uint8_t *t)
 {
@@ -88,30 +79,17 @@ static int attach_func(struct kbpf_prog *prog, const struct hbtf *b,
 	return 0;
 }
 
-int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
+/* The attach target @id of @b, a valid host BTF. */
+static int attach_target(struct kbpf_prog *prog, const struct hbtf *b,
 			 const union bpf_attr *attr, struct kbpf_vlog *log)
 {
 	static const char prefix[] = "btf_trace_";
 	const uint32_t id = attr->attach_btf_id;
 	const uint8_t *t;
 	const char *name;
-	struct hbtf hb, *b = &hb;
 	size_t i, len;
 
-	if (attr->expected_attach_type != BPF_TRACE_RAW_TP &&
-	    attr->expected_attach_type != BPF_TRACE_FENTRY &&
-	    attr->expected_attach_type != BPF_TRACE_FEXIT) {
-		kbpf_vlog_printf(
-			log,
-			"kbpf: tracing programs attach as tp_btf, fentry or fexit only, not attach type %u\n",
-			attr->expected_attach_type);
-		return -KBPF_EINVAL;
-	}
-	if (!id) {
-		kbpf_vlog_printf(log, "Tracing programs must provide btf_id\n");
-		return -KBPF_EINVAL;
-	}
-	if (hbtf_open(h, b) || !(t = kbpf_btf_type(b, id)))
+	if (!(t = kbpf_btf_type(b, id)))
 		return -KBPF_EINVAL;
 	if (attr->expected_attach_type != BPF_TRACE_RAW_TP)
 		return attach_func(prog, b, t, attr, log);
@@ -147,4 +125,32 @@ int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
 	/* The first parameter is the tracepoint's private data pointer. */
 	prog->attach_nargs = kbpf_btf_vlen(b, t) - 1;
 	return 0;
+}
+
+int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
+			 const union bpf_attr *attr, struct kbpf_vlog *log)
+{
+	struct kbpf_host_btf *hb;
+	int err;
+
+	if (attr->expected_attach_type != BPF_TRACE_RAW_TP &&
+	    attr->expected_attach_type != BPF_TRACE_FENTRY &&
+	    attr->expected_attach_type != BPF_TRACE_FEXIT) {
+		kbpf_vlog_printf(
+			log,
+			"kbpf: tracing programs attach as tp_btf, fentry or fexit only, not attach type %u\n",
+			attr->expected_attach_type);
+		return -KBPF_EINVAL;
+	}
+	if (!attr->attach_btf_id) {
+		kbpf_vlog_printf(log, "Tracing programs must provide btf_id\n");
+		return -KBPF_EINVAL;
+	}
+	/* No host BTF, or not valid: -EINVAL; out of memory: -ENOMEM. */
+	err = kbpf_host_btf_get(h, &hb);
+	if (err)
+		return err;
+	err = attach_target(prog, &hb->view, attr, log);
+	kbpf_host_btf_put(h, hb);
+	return err;
 }

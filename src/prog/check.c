@@ -98,6 +98,17 @@ static int check_add_map(struct kbpf_prog *prog, struct kbpf_map *map,
 		kbpf_map_put(map);
 		return -KBPF_EINVAL;
 	}
+	if (kbpf_map_has_timer(map) &&
+	    (prog->type == BPF_PROG_TYPE_KPROBE ||
+	     prog->type == BPF_PROG_TYPE_TRACEPOINT ||
+	     prog->type == BPF_PROG_TYPE_PERF_EVENT ||
+	     prog->type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+	     prog->type == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE)) {
+		kbpf_vlog_printf(log,
+				 "tracing progs cannot use bpf_timer yet\n");
+		kbpf_map_put(map);
+		return -KBPF_EINVAL;
+	}
 	if (sleepable && !sleepable_map_ok(map->map_type)) {
 		kbpf_vlog_printf(
 			log,
@@ -265,8 +276,8 @@ static bool is_jump_or_ja(uint8_t code)
  * address; every jump stays inside its subprogram, and no subprogram may
  * fall through into the next.
  */
-static int check_subprogs(const struct kbpf_prog *prog,
-			  const struct kbpf_host *h, struct kbpf_vlog *log)
+static int check_subprogs(struct kbpf_prog *prog, const struct kbpf_host *h,
+			  const union bpf_attr *attr, struct kbpf_vlog *log)
 {
 	const struct bpf_insn *insns = prog->insns;
 	uint32_t i, len = prog->len, start = 0, end;
@@ -281,9 +292,13 @@ static int check_subprogs(const struct kbpf_prog *prog,
 		const struct bpf_insn *in = &insns[i];
 		int64_t t = (int64_t)i + in->imm + 1;
 
+		bool kfunc = in->code == (BPF_JMP | BPF_CALL) &&
+			     in->src_reg == BPF_PSEUDO_KFUNC_CALL;
+
 		if (!((in->code == (BPF_JMP | BPF_CALL) &&
 		       in->src_reg == BPF_PSEUDO_CALL) ||
-		      (is_ldimm64(in) && in->src_reg == BPF_PSEUDO_FUNC)))
+		      (is_ldimm64(in) && in->src_reg == BPF_PSEUDO_FUNC)) &&
+		    !kfunc)
 			continue;
 		if (!(prog->priv & KBPF_PRIV_BPF)) {
 			kbpf_vlog_printf(
@@ -291,6 +306,12 @@ static int check_subprogs(const struct kbpf_prog *prog,
 				"loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN\n");
 			err = -KBPF_EPERM;
 			goto out;
+		}
+		if (kfunc) {
+			err = kbpf_prog_kfunc_add(prog, h, attr, in, log);
+			if (err)
+				goto out;
+			continue;
 		}
 		if (t < 0 || t >= len) {
 			kbpf_vlog_printf(log, "call to invalid destination\n");
@@ -548,10 +569,16 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 			RESERVED("BPF_CALL");
 		if (insn->src_reg == BPF_PSEUDO_CALL)
 			return 0;
+		/*
+		 * Resolved by check_subprogs(); the verifier checks the call.
+		 * Without it nothing would check the arguments.
+		 */
 		if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+			if (prog->obj.host->verifier != KBPF_VERIFIER_OFF)
+				return 0;
 			kbpf_vlog_printf(
 				log,
-				"kbpf: calling kernel functions (kfuncs) is not supported\n");
+				"kbpf: calling kernel functions (kfuncs) needs kbpf's verifier (kbpf_host.verifier)\n");
 			return -KBPF_EINVAL;
 		}
 		if (insn->imm == KBPF_CORE_POISON_HELPER)
@@ -765,7 +792,7 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 	int err;
 
 	/* Linux's order: subprograms, then ld_imm64, then the CFG. */
-	err = check_subprogs(prog, h, log);
+	err = check_subprogs(prog, h, attr, log);
 	if (err)
 		return err;
 	err = check_ldimm64(prog, h, attr, opts, log);

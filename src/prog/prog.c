@@ -11,6 +11,7 @@
  */
 #include "interp/image.h"
 #include "jit/jit_prog.h"
+#include "jit/spec.h"
 #include "maps/prog_array.h"
 #include "prog_internal.h"
 #include "core/atomic.h"
@@ -47,6 +48,9 @@ bool kbpf_prog_type_supported(uint32_t type)
 	case BPF_PROG_TYPE_TRACEPOINT:
 	case BPF_PROG_TYPE_XDP:
 	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 	case BPF_PROG_TYPE_PERF_EVENT:
@@ -123,11 +127,14 @@ static void prog_free(struct kbpf_prog *prog)
 	kbpf_prog_btf_info_free(prog);
 	kbpf_jit_release(prog);
 	kbpf_interp_release(prog);
+	kbpf_prog_kfunc_free(prog);
 	for (i = 0; i < prog->nr_maps; i++)
 		kbpf_map_put(prog->maps[i]);
 	kbpf_free(h, prog->maps, KBPF_MAX_USED_MAPS * sizeof(*prog->maps));
 	kbpf_free(h, prog->insns, size);
 	kbpf_free(h, prog->orig_insns, size);
+	if (prog->spec)
+		kbpf_free(h, prog->spec, prog->len * sizeof(*prog->spec));
 	kbpf_percpu_fini(&prog->stats, h);
 	kbpf_free(h, prog, sizeof(*prog));
 }
@@ -238,6 +245,19 @@ static uint32_t prog_type_priv(uint32_t type)
 }
 
 /*
+ * The expected attach type a program keeps: Linux's
+ * bpf_prog_load_fixup_attach_type() makes 0 BPF_CGROUP_INET_SOCK_CREATE
+ * for cgroup sock programs (there is no "unspecified" attach type).
+ */
+static uint32_t prog_attach_type(const union bpf_attr *attr)
+{
+	if (attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK &&
+	    !attr->expected_attach_type)
+		return BPF_CGROUP_INET_SOCK_CREATE;
+	return attr->expected_attach_type;
+}
+
+/*
  * The attribute checks in Linux's order. @user: the attributes come from
  * bpf(2), so the caller's privilege decides (-EPERM) and sets
  * @prog_priv; an in-kernel loader has every privilege.
@@ -283,6 +303,11 @@ static int prog_check_attr(const struct kbpf_host *h,
 	    attr->expected_attach_type != BPF_CGROUP_INET_INGRESS &&
 	    attr->expected_attach_type != BPF_CGROUP_INET_EGRESS)
 		return -KBPF_EINVAL;
+	if ((attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK ||
+	     attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+	     attr->prog_type == BPF_PROG_TYPE_CGROUP_SOCKOPT) &&
+	    !kbpf_sock_prog_attach_ok(attr->prog_type, prog_attach_type(attr)))
+		return -KBPF_EINVAL;
 	*prog_priv = priv;
 	return 0;
 }
@@ -305,7 +330,11 @@ static int prog_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 			    (opts && opts->kernel_ptrs) || prog->nr_func_info);
 
 	prog->verified = !err;
-	if (err && err != -KBPF_ENOMEM &&
+	/*
+	 * Nothing checks a kfunc's arguments at run time: a program that
+	 * calls kfuncs loads only with a proof.
+	 */
+	if (err && err != -KBPF_ENOMEM && !prog->nr_kfuncs &&
 	    h->verifier == KBPF_VERIFIER_FALLBACK) {
 		prog->checked_only = true;
 		err = 0;
@@ -334,7 +363,7 @@ int kbpf_prog_load(const struct kbpf_host *h, union bpf_attr *attr,
 	kbpf_obj_init(&prog->obj, h, KBPF_OBJ_PROG, prog_release);
 	prog->priv = priv;
 	prog->type = attr->prog_type;
-	prog->expected_attach_type = attr->expected_attach_type;
+	prog->expected_attach_type = prog_attach_type(attr);
 	prog->helpers = opts && opts->helpers ? opts->helpers :
 						kbpf_default_helpers;
 	prog->nr_helpers = opts && opts->helpers ? opts->nr_helpers :
@@ -540,8 +569,15 @@ int kbpf_prog_get_info(struct kbpf_prog *prog, struct bpf_prog_info *info)
 	info->type = prog->type;
 	info->id = prog->obj.id;
 	memcpy(info->tag, prog->tag, sizeof(info->tag));
-	/* kbpf has no JIT; xlated = the relocated instructions it runs. */
-	info->xlated_prog_len = prog->len * (uint32_t)sizeof(struct bpf_insn);
+	/*
+	 * xlated: the relocated instructions, rewritten against speculation
+	 * for a loader without CAP_PERFMON (src/jit/spec.h), as Linux's.
+	 */
+	info->xlated_prog_len =
+		(prog->spec ?
+			 kbpf_jit_spec_len(prog->insns, prog->len, prog->spec) :
+			 prog->len) *
+		(uint32_t)sizeof(struct bpf_insn);
 	info->load_time = prog->load_time_ns;
 	info->nr_map_ids = prog->nr_maps;
 	memcpy(info->name, prog->name, sizeof(info->name));

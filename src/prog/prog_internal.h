@@ -24,9 +24,24 @@ int kbpf_prog_check(struct kbpf_prog *prog, const struct kbpf_host *h,
 		    struct kbpf_vlog *log);
 
 /*
+ * Kfunc calls (kfunc.c): Linux's add_kfunc_call() for the call @insn (a
+ * BPF_PSEUDO_KFUNC_CALL) of @prog: GPL, offset and host BTF checks, then
+ * the callee's descriptor in @prog->kfuncs (once per distinct id). 0 or
+ * -errno with Linux's log line (-EINVAL, -EPROTO, -ENOTSUPP, -E2BIG,
+ * -ENOMEM). _free releases @prog->kfuncs.
+ */
+int kbpf_prog_kfunc_add(struct kbpf_prog *prog, const struct kbpf_host *h,
+			const union bpf_attr *attr, const struct bpf_insn *insn,
+			struct kbpf_vlog *log);
+void kbpf_prog_kfunc_free(struct kbpf_prog *prog);
+
+/*
  * Tracing programs (attach_btf.c): check attr->attach_btf_id against the
  * host's BTF as Linux does for tp_btf programs, and fill @prog's attach
- * name and argument count. Writes Linux's log lines.
+ * name and argument count. Writes Linux's log lines. The host BTF is the
+ * host's shared parsed view (kbpf_host_btf_get()). Returns 0; -EINVAL
+ * for a bad attach type or target, or no valid host BTF; -E2BIG for too
+ * many arguments; -ENOMEM if the host BTF's first parse cannot allocate.
  */
 int kbpf_prog_attach_btf(struct kbpf_prog *prog, const struct kbpf_host *h,
 			 const union bpf_attr *attr, struct kbpf_vlog *log);

@@ -12,6 +12,9 @@
 static bool link_cgroup_prog(uint32_t type)
 {
 	return type == BPF_PROG_TYPE_CGROUP_SKB ||
+	       type == BPF_PROG_TYPE_CGROUP_SOCK ||
+	       type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+	       type == BPF_PROG_TYPE_CGROUP_SOCKOPT ||
 	       type == BPF_PROG_TYPE_CGROUP_DEVICE ||
 	       type == BPF_PROG_TYPE_CGROUP_SYSCTL;
 }

@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/priv.h"
 #include "jit/jit_prog.h"
+#include "jit/spec.h"
 #include "sys.h"
 
 static long obj_info_map(const struct kbpf_host *h, struct kbpf_map *map,
@@ -44,16 +45,17 @@ static bool xl_is_pseudo_call(const struct bpf_insn *in)
  * and BPF_PSEUDO_FUNC address (the load checked them all in range): a bit
  * per instruction in @starts.
  */
-static void xl_mark_starts(const struct kbpf_prog *prog, uint8_t *starts)
+static void xl_mark_starts(const struct bpf_insn *insns, uint32_t len,
+			   uint8_t *starts)
 {
-	for (uint32_t i = 0; i < prog->len; i++) {
-		const struct bpf_insn *in = &prog->insns[i];
+	for (uint32_t i = 0; i < len; i++) {
+		const struct bpf_insn *in = &insns[i];
 		int64_t t = (int64_t)i + in->imm + 1;
 
 		if ((xl_is_pseudo_call(in) ||
 		     (in->code == (BPF_LD | BPF_IMM | BPF_DW) &&
 		      in->src_reg == BPF_PSEUDO_FUNC)) &&
-		    t >= 0 && t < prog->len)
+		    t >= 0 && t < len)
 			starts[t / 8] |= (uint8_t)(1u << (t % 8));
 	}
 }
@@ -83,28 +85,82 @@ static int32_t xl_subprog_index(const uint8_t *starts, uint32_t t)
  * allocates (the map of their starts); -ENOMEM then, as Linux's copy of
  * the code can fail.
  */
+/*
+ * A program proved for a loader without CAP_PERFMON shows rewritten against
+ * speculation, as Linux's xlated code does (src/jit/spec.h): its
+ * instructions into *@out (kbpf memory of *@out_size bytes, the caller
+ * frees it) and, if @map_out, where each loaded instruction went (len + 1
+ * entries, the caller frees them with kbpf_free()). 0; -ENOMEM; -EFAULT
+ * if the rewrite cannot be written (a jump it pushes past 16 bits).
+ */
+static int xl_spec(const struct kbpf_host *h, const struct kbpf_prog *prog,
+		   struct bpf_insn **out, size_t *out_size, uint32_t **map_out)
+{
+	size_t map_size = ((size_t)prog->len + 1) * sizeof(uint32_t);
+	uint32_t *map = kbpf_malloc(h, map_size, 0);
+	int err;
+
+	*out_size =
+		(size_t)kbpf_jit_spec_len(prog->insns, prog->len, prog->spec) *
+		sizeof(**out);
+	*out = kbpf_malloc(h, *out_size, 0);
+	if (!map || !*out) {
+		kbpf_free(h, map, map_size);
+		kbpf_free(h, *out, *out_size);
+		*out = NULL;
+		return -KBPF_ENOMEM;
+	}
+	err = kbpf_jit_spec_rewrite(prog->insns, prog->len, prog->spec, *out,
+				    map);
+	if (err) {
+		kbpf_free(h, map, map_size);
+		kbpf_free(h, *out, *out_size);
+		*out = NULL;
+		return -KBPF_EFAULT;
+	}
+	if (map_out)
+		*map_out = map;
+	else
+		kbpf_free(h, map, map_size);
+	return 0;
+}
+
 static int prog_xlated_dump(const struct kbpf_host *h, struct kbpf_prog *prog,
 			    void *udst, uint32_t ulen)
 {
 	uint32_t i, m, n, nr_maps = kbpf_prog_nr_maps(prog);
-	size_t done = 0, bytes = prog->len / 8 + 1;
+	const struct bpf_insn *insns = prog->insns;
+	uint32_t len = prog->len;
+	size_t done = 0, bytes, spec_size = 0;
+	struct bpf_insn *spec = NULL;
 	uint8_t *starts = NULL;
 	int err = 0;
 
-	for (i = 0; i < prog->len && !starts; i++) {
-		if (!xl_is_pseudo_call(&prog->insns[i]))
+	if (prog->spec) {
+		err = xl_spec(h, prog, &spec, &spec_size, NULL);
+		if (err)
+			return err;
+		insns = spec;
+		len = (uint32_t)(spec_size / sizeof(*spec));
+	}
+	bytes = len / 8 + 1;
+
+	for (i = 0; i < len && !starts; i++) {
+		if (!xl_is_pseudo_call(&insns[i]))
 			continue;
 		starts = kbpf_zalloc(h, bytes, 0);
-		if (!starts)
+		if (!starts) {
+			kbpf_free(h, spec, spec_size);
 			return -KBPF_ENOMEM;
-		xl_mark_starts(prog, starts);
+		}
+		xl_mark_starts(insns, len, starts);
 	}
-	for (i = 0; i < prog->len && done < ulen; i += n) {
+	for (i = 0; i < len && done < ulen; i += n) {
 		struct bpf_insn insn[2];
 		uint64_t addr = 0, base;
 
 		n = 1;
-		insn[0] = prog->insns[i];
+		insn[0] = insns[i];
 		/* Probe loads show as the loads they were, as in Linux. */
 		if (BPF_CLASS(insn[0].code) == BPF_LDX &&
 		    (BPF_MODE(insn[0].code) == KBPF_PROBE_MEM ||
@@ -123,9 +179,9 @@ static int prog_xlated_dump(const struct kbpf_host *h, struct kbpf_prog *prog,
 			insn[0].off = (int16_t)rel; /* truncated, as Linux's */
 		}
 		if (insn[0].code == (BPF_LD | BPF_IMM | BPF_DW) &&
-		    i + 1 < prog->len) {
+		    i + 1 < len) {
 			n = 2;
-			insn[1] = prog->insns[i + 1];
+			insn[1] = insns[i + 1];
 			addr = (uint32_t)insn[0].imm |
 			       (uint64_t)(uint32_t)insn[1].imm << 32;
 		}
@@ -163,6 +219,7 @@ static int prog_xlated_dump(const struct kbpf_host *h, struct kbpf_prog *prog,
 	}
 	if (starts)
 		kbpf_free(h, starts, bytes);
+	kbpf_free(h, spec, spec_size);
 	return err;
 }
 

@@ -56,34 +56,34 @@ static const char *kind_str(uint32_t kind)
 							 "UNKNOWN";
 }
 
-/* The host BTF, parsed and indexed once per verification; NULL if none. */
+/*
+ * The host BTF, parsed and indexed once per host (src/btf/host_btf.c); a
+ * verification takes a reference when it first needs it. NULL if the host
+ * has none or it is not valid BTF.
+ */
 static int hbtf(struct venv *env, const struct kbpf_btf_view **out)
 {
-	const uint8_t *d = env->h->btf;
 	int err;
 
 	if (!env->hbtf_state) {
-		env->hbtf_state = -1;
-		if (d && env->h->btf_size > 3 && !d[3]) {
-			err = kbpf_btf_parse(&env->hbtf, env->h, d,
-					     env->h->btf_size,
-					     KBPF_BTF_F_NATIVE, NULL);
-			if (err == -KBPF_ENOMEM) {
-				env->hbtf_state = 0;
-				return err;
-			}
-			if (!err)
-				env->hbtf_state = 1;
-		}
+		err = kbpf_host_btf_get(env->h, &env->hbtf);
+		if (err == -KBPF_ENOMEM)
+			return err;
+		env->hbtf_state = err ? -1 : 1;
 	}
-	*out = env->hbtf_state > 0 ? &env->hbtf : NULL;
+	*out = env->hbtf_state > 0 ? &env->hbtf->view : NULL;
 	return 0;
+}
+
+int kbpf_v_hbtf(struct venv *env, const struct kbpf_btf_view **out)
+{
+	return hbtf(env, out);
 }
 
 void kbpf_v_btf_release(struct venv *env)
 {
-	if (env->hbtf_state > 0)
-		kbpf_btf_free(&env->hbtf);
+	kbpf_host_btf_put(env->h, env->hbtf);
+	env->hbtf = NULL;
 	env->hbtf_state = 0;
 }
 
@@ -685,9 +685,10 @@ beyond:
  * Linux's btf_nested_type_is_trusted(): the host BTF has a struct named
  * "<struct of @base><suffix>" with a pointer member @field to @id.
  */
-static bool nested_safe(const struct kbpf_btf_view *b, uint32_t base,
+static bool nested_safe(const struct kbpf_host_btf *hb, uint32_t base,
 			const char *field, uint32_t id, const char *suffix)
 {
+	const struct kbpf_btf_view *b = &hb->view;
 	char name[64];
 	const uint8_t *t = kbpf_btf_type(b, base), *s;
 	uint32_t sid, i, n = 0, k;
@@ -702,7 +703,7 @@ static bool nested_safe(const struct kbpf_btf_view *b, uint32_t base,
 	if (tn[0] == 0 || n >= sizeof(name) - 1)
 		return false;
 	name[n] = 0;
-	sid = kbpf_btf_find(b, kbpf_btf_kind(b, t), name);
+	sid = kbpf_host_btf_find(hb, kbpf_btf_kind(b, t), name);
 	s = sid ? kbpf_btf_type(b, sid) : NULL;
 	if (!s || !is_struct(b, s))
 		return false;
@@ -820,21 +821,22 @@ int kbpf_v_btf_access(struct venv *env, uint32_t regno, int32_t off,
 		 */
 		bool rcu_cs = true;
 
-		if (nested_safe(b, r->btf_id, field, next, "__safe_trusted")) {
+		if (nested_safe(env->hbtf, r->btf_id, field, next,
+				"__safe_trusted")) {
 			fl |= VF_TRUSTED;
-		} else if (nested_safe(b, r->btf_id, field, next,
+		} else if (nested_safe(env->hbtf, r->btf_id, field, next,
 				       "__safe_trusted_or_null")) {
 			fl |= VF_TRUSTED | VF_NULL;
 		} else if (rcu_cs && !(rf & VF_NULL)) {
-			if (nested_safe(b, r->btf_id, field, next,
+			if (nested_safe(env->hbtf, r->btf_id, field, next,
 					"__safe_rcu")) {
 				fl |= VF_RCU;
 			} else if ((fl & VF_RCU) ||
-				   nested_safe(b, r->btf_id, field, next,
-					       "__safe_rcu_or_null")) {
+				   nested_safe(env->hbtf, r->btf_id, field,
+					       next, "__safe_rcu_or_null")) {
 				fl |= VF_RCU | VF_NULL;
-				if (nested_safe(b, r->btf_id, field, next,
-						"__safe_rcu_or_null"))
+				if (nested_safe(env->hbtf, r->btf_id, field,
+						next, "__safe_rcu_or_null"))
 					fl &= (uint8_t)~VF_UNTRUSTED;
 			} else if (!(fl & (VF_PERCPU | VF_USER))) {
 				fl &= (uint8_t) ~(VF_TRUSTED | VF_RCU);
@@ -860,7 +862,7 @@ int kbpf_v_btf_ptr_named(struct venv *env, const char *name, uint8_t flags,
 
 	if (err)
 		return err;
-	id = b ? kbpf_btf_find(b, BTF_KIND_STRUCT, name) : 0;
+	id = b ? kbpf_host_btf_find(env->hbtf, BTF_KIND_STRUCT, name) : 0;
 	if (!id)
 		return 0;
 	set_btf_ptr(out, id, flags);

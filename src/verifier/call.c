@@ -16,6 +16,7 @@
 
 #include "core/util.h"
 #include "helpers/helpers.h"
+#include "net/net_internal.h"
 #include "kbpf/disasm.h"
 
 /* What the arguments of one call said. */
@@ -31,6 +32,7 @@ struct call_meta {
 	bool key_known; /* the key is a constant on the stack */
 	uint64_t key;
 	struct vdyn_meta dyn; /* the dynptr argument (dynptr.c) */
+	const struct kbpf_map *timer_map; /* the bpf_timer's map (timer.c) */
 };
 
 /*
@@ -343,7 +345,9 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 			return -KBPF_EINVAL;
 		}
 		m->map = r->map;
-		return 0;
+		return kbpf_v_timer_map_arg(env, regno, m->timer_map, r->map);
+	case KBPF_ARG_PTR_TO_TIMER:
+		return kbpf_v_timer_arg(env, regno, &m->timer_map);
 	case KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL:
 		/* The storage helpers' init value (Linux: may be NULL). */
 		if (r->type == T_SCALAR && kbpf_scalar_is_const(&r->s) &&
@@ -491,6 +495,11 @@ static void release_ref(struct venv *env, uint32_t ref)
 	}
 }
 
+void kbpf_v_release_ref(struct venv *env, uint32_t ref)
+{
+	release_ref(env, ref);
+}
+
 /*
  * Linux's bpf_helper_changes_pkt_data(): helpers after which the packet
  * may have moved or changed size (among those kbpf has).
@@ -627,12 +636,8 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			"function calls are not allowed while holding a lock\n");
 		return -KBPF_EINVAL;
 	}
-	if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
-		kbpf_vlog_printf(
-			env->log,
-			"kbpf: verifier v0 does not check kfunc calls\n");
-		return -KBPF_EINVAL;
-	}
+	if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL)
+		return kbpf_v_check_kfunc_call(env, pc);
 	fn = kbpf_helper_find(env->prog, id);
 	if (!fn) {
 		kbpf_log_no_helper(env->log, insn->imm);
@@ -831,6 +836,8 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			f->regs[3].id = ++env->id_gen; /* as Linux numbers it */
 			kbpf_scalar_const(&f->regs[3].s, 0);
 			f->regs[4] = caller_ctx;
+		} else if (id == BPF_FUNC_timer_set_callback && m.timer_map) {
+			kbpf_v_timer_cb_state(env, f, m.timer_map);
 		} else if (id == BPF_FUNC_user_ringbuf_drain) {
 			f->regs[1].type = T_DYNPTR;
 			kbpf_scalar_const(&f->regs[1].s, 0);
@@ -882,7 +889,8 @@ int kbpf_v_check_pseudo_call(struct venv *env, uint32_t *pc)
 /*
  * Linux's check_return_code() for the program types with a return range
  * (so far cgroup skb: 0..1, 0..3 for egress programs, whose bit 1 asks for
- * congestion notification; cgroup device and sysctl: 0..1): R0 must be a scalar
+ * congestion notification; cgroup sock, device and sysctl: 0..1; cgroup
+ * sock_addr by attach type, kbpf_sock_addr_ret_range()): R0 must be a scalar
  * within it at every exit, else -EINVAL with Linux's line. 1: the exit is
  * fine. An egress exit that returns only 2 or 3 binds the program to
  * egress (Linux's enforce_expected_attach_type, checked at attach).
@@ -891,12 +899,18 @@ static int check_return_range(struct venv *env, const struct vreg *r0,
 			      char *buf, unsigned long n)
 {
 	struct kbpf_prog *prog = env->prog;
-	int64_t max = 1;
+	int64_t min = 0, max = 1;
 
 	if (prog->type != BPF_PROG_TYPE_CGROUP_SKB &&
+	    prog->type != BPF_PROG_TYPE_CGROUP_SOCK &&
+	    prog->type != BPF_PROG_TYPE_CGROUP_SOCK_ADDR &&
+	    prog->type != BPF_PROG_TYPE_CGROUP_SOCKOPT &&
 	    prog->type != BPF_PROG_TYPE_CGROUP_DEVICE &&
 	    prog->type != BPF_PROG_TYPE_CGROUP_SYSCTL)
 		return 1;
+	if (prog->type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+		kbpf_sock_addr_ret_range(prog->expected_attach_type, &min,
+					 &max);
 	/*
 	 * Its value decides here, so it must be precise on this path (a
 	 * program type without a range leaves r0 as it is, as Linux).
@@ -916,7 +930,7 @@ static int check_return_range(struct venv *env, const struct vreg *r0,
 			kbpf_v_type_str(r0, buf, n));
 		return -KBPF_EINVAL;
 	}
-	if (r0->s.smin >= 0 && r0->s.smax <= max)
+	if (r0->s.smin >= min && r0->s.smax <= max)
 		return 1;
 	kbpf_vlog_printf(env->log, "At program exit the register R0 has");
 	if (r0->s.smin > INT64_MIN)
@@ -925,8 +939,8 @@ static int check_return_range(struct venv *env, const struct vreg *r0,
 		kbpf_vlog_printf(env->log, " smax=%lld", (long long)r0->s.smax);
 	if (r0->s.smin == INT64_MIN && r0->s.smax == INT64_MAX)
 		kbpf_vlog_printf(env->log, " unknown scalar value");
-	kbpf_vlog_printf(env->log, " should have been in [0, %lld]\n",
-			 (long long)max);
+	kbpf_vlog_printf(env->log, " should have been in [%lld, %lld]\n",
+			 (long long)min, (long long)max);
 	return -KBPF_EINVAL;
 }
 
@@ -943,6 +957,9 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 		if (err)
 			return err;
 		caller = st->frames[st->curframe - 1];
+		/* A timer's callback runs on its own: its exit ends the path. */
+		if (f->callback == BPF_FUNC_timer_set_callback)
+			return kbpf_v_timer_cb_exit(env, r0);
 		if (f->callback) {
 			if (r0->type != T_SCALAR) {
 				kbpf_vlog_printf(env->log,
@@ -1013,6 +1030,12 @@ int kbpf_v_check_exit(struct venv *env, uint32_t *pc)
 	}
 	if (st->nr_refs)
 		return ref_leak(env, "BPF_EXIT instruction in main prog");
+	if (st->active_rcu) {
+		kbpf_vlog_printf(
+			env->log,
+			"BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region\n");
+		return -KBPF_EINVAL;
+	}
 	err = kbpf_v_check_read(env, 0);
 	if (err)
 		return err;

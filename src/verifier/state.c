@@ -253,7 +253,7 @@ static bool states_equal(struct venv *env, const struct vstate *o,
 	uint32_t fr, i;
 
 	if (o->curframe != c->curframe || o->nr_refs != c->nr_refs ||
-	    o->lock_map != c->lock_map)
+	    o->lock_map != c->lock_map || o->active_rcu != c->active_rcu)
 		return false;
 	/* a speculative path proves nothing for a real one */
 	if (o->speculative && !c->speculative)

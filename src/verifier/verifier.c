@@ -711,7 +711,14 @@ static int check_ctx(struct venv *env, uint32_t regno, const struct vreg *r,
 		}
 		if (write || !out)
 			return 0;
-		if (!kbpf_prog_type_is_packet(type)) {
+		if (type == BPF_PROG_TYPE_CGROUP_SOCKOPT && size == 8) {
+			/* optval and optval_end: the buffer's bounds */
+			mark_ptr(out,
+				 off == (int32_t)offsetof(struct bpf_sockopt,
+							  optval) ?
+					 T_PKT :
+					 T_PKT_END);
+		} else if (!kbpf_prog_type_is_packet(type)) {
 			kbpf_v_mark_unknown(out);
 			kbpf_scalar_cast(&out->s, (uint8_t)size);
 		} else if (size == 4 && off == data)
@@ -831,6 +838,34 @@ static bool map_direct_read(const struct kbpf_map *map, int64_t off,
 	return true;
 }
 
+/*
+ * Linux's check_map_access(): no load, store or helper reaches a special
+ * field (the lock word, the bpf_timer), at any offset the pointer may
+ * have; the first field by offset names the error.
+ */
+static int map_field_access(struct venv *env, const struct vreg *r, int off,
+			    uint32_t size, const struct kbpf_map *map)
+{
+	int32_t fo[2] = { map->spin_lock_off, map->timer_off };
+	const char *name[2] = { "bpf_spin_lock", "bpf_timer" };
+	int64_t len[2] = { 4, 16 };
+	int first = fo[1] >= 0 && (fo[0] < 0 || fo[1] < fo[0]);
+
+	for (int k = 0; k < 2; k++) {
+		int i = k ? !first : first;
+
+		if (fo[i] >= 0 && r->s.smin + off < (int64_t)fo[i] + len[i] &&
+		    (int64_t)fo[i] < (int64_t)r->s.umax + off + size) {
+			kbpf_vlog_printf(
+				env->log,
+				"%s cannot be accessed directly by load/store\n",
+				name[i]);
+			return -KBPF_EACCES;
+		}
+	}
+	return 0;
+}
+
 static int check_map_value(struct venv *env, uint32_t regno,
 			   const struct vreg *r, int32_t off, uint32_t size,
 			   bool write, int value_regno, bool helper,
@@ -861,17 +896,10 @@ static int check_map_value(struct venv *env, uint32_t regno,
 	err = check_region(env, regno, r, off, size, map->value_size, zero_ok);
 	if (err)
 		return err;
-	/*
-	 * Linux's check_map_access(): no load, store or helper reaches the
-	 * lock word, at any offset the pointer may have.
-	 */
-	if (kbpf_map_has_spin_lock(map) &&
-	    r->s.smin + off < (int64_t)map->spin_lock_off + 4 &&
-	    (int64_t)map->spin_lock_off < (int64_t)r->s.umax + off + size) {
-		kbpf_vlog_printf(
-			env->log,
-			"bpf_spin_lock cannot be accessed directly by load/store\n");
-		return -KBPF_EACCES;
+	if (kbpf_map_has_fields(map)) {
+		err = map_field_access(env, r, off, size, map);
+		if (err)
+			return err;
 	}
 	if (helper || !out)
 		return err;
@@ -898,7 +926,8 @@ static int check_packet(struct venv *env, uint32_t regno, const struct vreg *r,
 
 	if (write && type != BPF_PROG_TYPE_XDP &&
 	    type != BPF_PROG_TYPE_SCHED_CLS &&
-	    type != BPF_PROG_TYPE_SCHED_ACT) {
+	    type != BPF_PROG_TYPE_SCHED_ACT &&
+	    type != BPF_PROG_TYPE_CGROUP_SOCKOPT) {
 		kbpf_vlog_printf(env->log, "cannot write into packet\n");
 		return -KBPF_EACCES;
 	}
@@ -1285,8 +1314,15 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
 					 value_regno);
 			return -KBPF_EACCES;
 		}
-		err = check_region(env, regno, r, r->off + off, size, r->range,
-				   zero_ok);
+		/*
+		 * Linux's rdonly_untrusted_mem (bpf_rdonly_cast to void):
+		 * reads anywhere, as probe loads.
+		 */
+		if (!write && !helper && (r->flags & VF_ANY_READ))
+			err = 0;
+		else
+			err = check_region(env, regno, r, r->off + off, size,
+					   r->range, zero_ok);
 		if (!err && out && !write) {
 			kbpf_v_mark_unknown(&tmp);
 			kbpf_scalar_cast(&tmp.s, (uint8_t)size);
@@ -1313,7 +1349,9 @@ static int check_ldx(struct venv *env, const struct bpf_insn *insn)
 	if (err)
 		return err;
 	kbpf_v_mark_unknown(&v);
-	btf = CUR_REGS(env)[insn->src_reg].type == T_BTF_ID;
+	btf = CUR_REGS(env)[insn->src_reg].type == T_BTF_ID ||
+	      (CUR_REGS(env)[insn->src_reg].type == T_MEM &&
+	       (CUR_REGS(env)[insn->src_reg].flags & VF_ANY_READ));
 	err = kbpf_v_check_mem(env, insn->src_reg, insn->off, size, false, -1,
 			       &v, false, false);
 	if (err)
@@ -1876,6 +1914,12 @@ static uint32_t ctx_size_of(const struct kbpf_prog *prog)
 		return sizeof(struct bpf_cgroup_dev_ctx);
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 		return sizeof(struct bpf_sysctl);
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		return sizeof(struct bpf_sock);
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		return sizeof(struct bpf_sock_addr);
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+		return sizeof(struct bpf_sockopt);
 	case BPF_PROG_TYPE_KPROBE:
 #if defined(__x86_64__)
 		return 21 * 8; /* struct pt_regs */
@@ -2185,6 +2229,8 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	}
 	if (!err)
 		kbpf_v_btf_mark_probes(env);
+	if (!err)
+		err = kbpf_v_spec_record(env);
 	kbpf_v_btf_release(env);
 	print_stats(env);
 	*processed = env->insn_processed;

@@ -67,6 +67,11 @@ enum vtype {
 #define VF_UNTRUSTED 0x20u /* PTR_UNTRUSTED */
 #define VF_USER 0x40u /* MEM_USER: a __user pointer, not to be read */
 #define VF_PERCPU 0x80u /* MEM_PERCPU: a __percpu pointer, not to be read */
+/*
+ * T_MEM from bpf_rdonly_cast(obj, 0) (Linux's rdonly_untrusted_mem): read
+ * at any offset, as probe loads (kfunc.c).
+ */
+#define VF_ANY_READ 0x200u
 /* Spill entries of SLOT_DYNPTR slots only: */
 #define VF_DYN_FIRST 0x100u /* a dynptr's first slot (dynptr.c) */
 
@@ -187,6 +192,8 @@ struct vstate {
 	 */
 	const struct kbpf_map *lock_map;
 	uint32_t lock_id;
+	/* Inside bpf_rcu_read_lock() (Linux's active_rcu_lock; kfunc.c). */
+	bool active_rcu;
 	struct vstate *next;
 	/*
 	 * The path since the last explored state (a segment): its first
@@ -283,11 +290,13 @@ struct venv {
 	uint32_t fake_id; /* ids for unlinked scalars in a comparison */
 	uint32_t idmap[2 * 128];
 	/*
-	 * The host BTF (kbpf_host.btf), parsed and indexed when a tracing
-	 * program's context or a BTF pointer first needs it (btf_ptr.c);
-	 * @hbtf_state 0: not yet, 1: parsed, -1: absent or invalid.
+	 * The host BTF (kbpf_host.btf), parsed once per host
+	 * (src/btf/host_btf.c); a reference taken when a tracing program's
+	 * context or a BTF pointer first needs it (btf_ptr.c) and dropped
+	 * with the environment. @hbtf_state 0: not yet, 1: held, -1: absent
+	 * or invalid.
 	 */
-	struct kbpf_btf_view hbtf;
+	struct kbpf_host_btf *hbtf;
 	int hbtf_state;
 	/*
 	 * Map-in-map lookups: per outer map, a map made of its inner-map
@@ -390,6 +399,13 @@ int kbpf_v_btf_ptr_named(struct venv *env, const char *name, uint8_t flags,
 /* The instruction's type name of a T_BTF_ID: "trusted_ptr_", ... */
 const char *kbpf_v_btf_prefix(const struct vreg *r);
 void kbpf_v_btf_release(struct venv *env);
+
+/*
+ * spec.c: after a proof for a loader without CAP_PERFMON, keep the
+ * speculation rewrites the walk found with the program (kbpf_prog.spec,
+ * spec_done). 0, or -ENOMEM.
+ */
+int kbpf_v_spec_record(struct venv *env);
 /*
  * After a proof: loads through BTF pointers become probe loads in
  * prog->insns (KBPF_PROBE_MEM, KBPF_PROBE_MEMSX).
@@ -449,7 +465,37 @@ void kbpf_v_dynptr_release(struct venv *env, const struct vdyn_meta *dm);
 int kbpf_v_dynptr_stack_write(struct venv *env, struct vframe *f, int64_t lo,
 			      int64_t hi, bool helper);
 
+/* kfunc.c: a BPF_PSEUDO_KFUNC_CALL (Linux's check_kfunc_call()). */
+int kbpf_v_check_kfunc_call(struct venv *env, uint32_t *pc);
+/* btf_ptr.c: the host BTF of this verification (NULL: none), or -ENOMEM. */
+int kbpf_v_hbtf(struct venv *env, const struct kbpf_btf_view **out);
+/* timer.c: the bpf_timer rules */
+/*
+ * Helper argument @regno of kind ARG_PTR_TO_TIMER: the struct bpf_timer
+ * of a map value, at its offset; *@timer_map receives the value's map.
+ * 0 or -errno with Linux's line.
+ */
+int kbpf_v_timer_arg(struct venv *env, uint32_t regno,
+		     const struct kbpf_map **timer_map);
+/* bpf_timer_init's map argument @map in @regno must be @timer_map. */
+int kbpf_v_timer_map_arg(struct venv *env, uint32_t regno,
+			 const struct kbpf_map *timer_map,
+			 const struct kbpf_map *map);
+/* The callback frame @f of bpf_timer_set_callback: (map, key, value). */
+void kbpf_v_timer_cb_state(struct venv *env, struct vframe *f,
+			   const struct kbpf_map *map);
+/*
+ * The exit of a timer callback (Linux's async callback): R0 must be 0.
+ * 1: fine, the path ends there; -errno with Linux's line.
+ */
+int kbpf_v_timer_cb_exit(struct venv *env, const struct vreg *r0);
+
 /* call.c */
+/*
+ * Reference @ref is released: it leaves the state's list and every
+ * register or spilled slot that holds it dies.
+ */
+void kbpf_v_release_ref(struct venv *env, uint32_t ref);
 /*
  * What a lookup in map-in-map @outer gives once null-checked: a map made
  * of its inner-map template (Linux's inner_map_meta), one per outer map

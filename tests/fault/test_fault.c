@@ -27,7 +27,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "core/compiler.h"
 #include "diff.h"
@@ -1068,6 +1070,131 @@ static long s_verifier(void)
 	return r;
 }
 
+/*
+ * A loader without CAP_PERFMON (this thread's CAP_PERFMON and
+ * CAP_SYS_ADMIN dropped while it loads): the verifier keeps the
+ * speculation rewrites with the program, the JIT compiles the rewritten
+ * program, bpf_prog_info writes it out (docs/design/verifier.md,
+ * "Speculation rewrites"). Each allocation failing gives -ENOMEM.
+ */
+static int fault_unpriv(bool drop)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+						0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &hdr, d))
+		return -1;
+	if (drop) {
+		d[CAP_SYS_ADMIN / 32].effective &=
+			~(1u << (CAP_SYS_ADMIN % 32));
+		d[CAP_PERFMON / 32].effective &= ~(1u << (CAP_PERFMON % 32));
+	} else {
+		d[0].effective = d[0].permitted;
+		d[1].effective = d[1].permitted;
+	}
+	return syscall(SYS_capset, &hdr, d) ? -1 : 0;
+}
+
+static long s_verifier_spec(void)
+{
+	static const struct bpf_insn p[] = {
+		MOV_X(2, 10),
+		MOV_K(1, -8),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 2, 1, 0, 0), /* masked */
+		STX_DW(2, 0, 1),
+		STX_DW(10, -16, 10), /* a pointer spill: a barrier after */
+		MOV_K(0, 0),
+		EXIT,
+	};
+	struct bpf_insn x[16];
+	struct bpf_prog_info info;
+	long fd;
+
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	if (fault_unpriv(true)) {
+		kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+		return 0;
+	}
+	fd = prog_load(BPF_PROG_TYPE_SOCKET_FILTER, p, KBPF_ARRAY_SIZE(p), 0);
+	fault_unpriv(false);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	if (fd < 0)
+		return fd;
+	CK(test_run(fd, NULL, 0, 1));
+	memset(&info, 0, sizeof(info));
+	info.xlated_prog_len = sizeof(x);
+	info.xlated_prog_insns = (uint64_t)(uintptr_t)x;
+	CK(obj_info(fd, &info, sizeof(info)));
+	/*
+	 * 7 instructions, the mask's 1 and two barriers (the first store
+	 * lands on a slot never written, which Linux sanitizes too).
+	 */
+	if (info.xlated_prog_len != 10 * sizeof(x[0]))
+		printf("  verifier_spec: xlated %u bytes\n",
+		       info.xlated_prog_len);
+	return info.xlated_prog_len == 10 * sizeof(x[0]) ? 0 : -EIO;
+}
+
+/*
+ * The host BTF parsed once (src/btf/host_btf.c): a tp_btf load under
+ * ENFORCE parses it (the view, its index) for the attach check and the
+ * verifier's typed argument, a second load shares it; the view is
+ * released before the leak check, as the host's teardown would.
+ */
+static long host_btf_body(void)
+{
+	/* clang-format off */
+	static const uint32_t types[] = {
+		1, BTF_KIND_INT << 24, 4, BTF_INT_SIGNED << 24 | 32,
+		5, BTF_KIND_STRUCT << 24 | 1, 4, 10, 1, 0,
+		0, BTF_KIND_PTR << 24, 2,
+		0, BTF_KIND_FUNC_PROTO << 24 | 2, 0, 12, 5, 19, 3,
+		0, BTF_KIND_PTR << 24, 0,
+		0, BTF_KIND_PTR << 24, 4,
+		21, BTF_KIND_TYPEDEF << 24, 6,
+	};
+	/* clang-format on */
+	static const char strs[] =
+		"\0int\0kobj\0a\0__data\0o\0btf_trace_kbpf_probe";
+	static uint8_t blob[24 + sizeof(types) + sizeof(strs)];
+	const uint32_t hdr[6] = { 0x0001eb9f,	 24,	      0, sizeof(types),
+				  sizeof(types), sizeof(strs) };
+	static const struct bpf_insn p[] = {
+		I(BPF_LDX | BPF_MEM | BPF_DW, 6, 1, 0, 0),
+		I(BPF_LDX | BPF_MEM | BPF_W, 0, 6, 0, 0),
+		EXIT,
+	};
+	union bpf_attr a;
+	long fd;
+
+	memcpy(blob, hdr, 24);
+	memcpy(blob + 24, types, sizeof(types));
+	memcpy(blob + 24 + sizeof(types), strs, sizeof(strs));
+	kbpf_posix_set_btf(blob, sizeof(blob));
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_TRACING;
+	a.expected_attach_type = BPF_TRACE_RAW_TP;
+	a.attach_btf_id = 7;
+	a.insn_cnt = KBPF_ARRAY_SIZE(p);
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	for (int i = 0; i < 2; i++)
+		FD(fd, sys(BPF_PROG_LOAD, &a));
+	return 0;
+}
+
+static long s_host_btf(void)
+{
+	long r;
+
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	r = host_btf_body();
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	kbpf_posix_set_btf(NULL, 0); /* drops the parsed view */
+	return r;
+}
+
 /* Every program type's test run (the types that have one). */
 static long s_prog_test_runs(void)
 {
@@ -1943,6 +2070,8 @@ static const struct {
 	{ "prog_lru_update", s_prog_lru_update },
 	{ "prog_subprog_callbacks", s_prog_subprog_callbacks },
 	{ "verifier", s_verifier },
+	{ "verifier_spec", s_verifier_spec },
+	{ "host_btf", s_host_btf },
 	{ "prog_test_runs", s_prog_test_runs },
 	{ "prog_many_regions", s_prog_many_regions },
 	{ "prog_pkt_runs", s_prog_pkt_runs },

@@ -204,10 +204,14 @@ def normalise(text):
             kind = "prog" if "  tag " in line else \
                 "map" if "  flags " in line else "btf"
             line = idn(kind, m.group(1)) + line[m.end() - 2:]
+        # The order of an id list is bpftool's hash table order (btf
+        # list builds one from map id to BTF id), not the objects': seen
+        # to differ between two runs of the same batch. Sorted by id.
         for kind in ("map", "prog"):
             line = re.sub(kind + r"_ids ([\d,]+)", lambda m, k=kind: k +
-                          "_ids " + ",".join(idn(k, x)
-                                             for x in m.group(1).split(",")),
+                          "_ids " + ",".join(
+                              idn(k, x) for x in
+                              sorted(m.group(1).split(","), key=int)),
                           line)
         line = re.sub(r"btf_id (\d+)",
                       lambda m: "btf_id " + idn("btf", m.group(1)), line)
@@ -392,6 +396,9 @@ def main():
         want = ["bpf() syscall is available",
                 "eBPF program_type xdp is available",
                 "eBPF program_type socket_filter is available",
+                "eBPF program_type cgroup_sock is available",
+                "eBPF program_type cgroup_sock_addr is available",
+                "eBPF program_type cgroup_sockopt is available",
                 "eBPF map_type hash is available",
                 "eBPF map_type ringbuf is available",
                 "eBPF map_type sk_storage is available",

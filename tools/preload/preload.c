@@ -66,6 +66,45 @@ static _Thread_local int depth;
 		f_;                                                      \
 	})
 
+/*
+ * The host BTF (kbpf_host.btf: kfunc ids, tp_btf and fentry targets,
+ * CO-RE): this kernel's, as programs loaded here were built against it;
+ * KBPF_PRELOAD_BTF names another file, or none when empty. Read once,
+ * kept for the life of the process.
+ */
+static void preload_btf(void)
+{
+	const char *path = getenv("KBPF_PRELOAD_BTF");
+	size_t cap = 1 << 22, size = 0, n;
+	unsigned char *buf, *nb;
+	FILE *f;
+
+	if (!path)
+		path = "/sys/kernel/btf/vmlinux";
+	if (!*path)
+		return;
+	f = fopen(path, "rb");
+	if (!f)
+		return;
+	buf = malloc(cap);
+	while (buf && (n = fread(buf + size, 1, cap - size, f)) > 0) {
+		size += n;
+		if (size < cap)
+			continue;
+		nb = realloc(buf, cap *= 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+		}
+		buf = nb;
+	}
+	fclose(f);
+	if (buf && size)
+		kbpf_posix_set_btf(buf, size);
+	else
+		free(buf);
+}
+
 __attribute__((constructor)) static void preload_init(void)
 {
 	const char *root = getenv("KBPF_PRELOAD_BPFFS");
@@ -75,6 +114,7 @@ __attribute__((constructor)) static void preload_init(void)
 		fprintf(stderr, "kbpf-preload: KBPF_PRELOAD_BPFFS=%s refused\n",
 			root);
 	kbpf_posix_follow_cpu(1);
+	preload_btf();
 	if (getenv("KBPF_PRELOAD_TRACE") &&
 	    !strcmp(getenv("KBPF_PRELOAD_TRACE"), "1")) {
 		kbpf_posix_trace_prefix(1);

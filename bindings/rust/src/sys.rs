@@ -463,6 +463,14 @@ pub const KBPF_XDP_FRAME_RESERVE: u32 = 40;
 pub const KBPF_XDP_MAX_FRAGS: u32 = 17;
 pub const KBPF_CGROUP_SKB_PASS: u32 = 1;
 pub const KBPF_CGROUP_SKB_CN: u32 = 2;
+pub const KBPF_CGROUP_BIND_NO_CAP_NET_BIND_SERVICE: u32 = 1;
+pub const KBPF_KF_ACQUIRE: u32 = 1;
+pub const KBPF_KF_RELEASE: u32 = 2;
+pub const KBPF_KF_RET_NULL: u32 = 4;
+pub const KBPF_KF_TRUSTED_ARGS: u32 = 16;
+pub const KBPF_KF_SLEEPABLE: u32 = 32;
+pub const KBPF_KF_DESTRUCTIVE: u32 = 64;
+pub const KBPF_KF_RCU: u32 = 128;
 pub const KBPF_ELF_PIN_NONE: u32 = 0;
 pub const KBPF_ELF_PIN_BY_NAME: u32 = 1;
 pub const KBPF_UAPI_BTF_H: u32 = 1;
@@ -732,6 +740,29 @@ pub struct kbpf_host {
     pub numa_node_id: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u32>,
     pub netns_cookie: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
     pub hz: u32,
+    pub timer_alloc: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            clockid: u32,
+            fn_: ::core::option::Option<unsafe extern "C" fn(arg: *mut crate::ffi::c_void)>,
+            arg: *mut crate::ffi::c_void,
+        ) -> *mut crate::ffi::c_void,
+    >,
+    pub timer_start: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            t: *mut crate::ffi::c_void,
+            ns: u64,
+            abs: bool,
+            cpu: u32,
+        ),
+    >,
+    pub timer_cancel: ::core::option::Option<
+        unsafe extern "C" fn(h: *const kbpf_host, t: *mut crate::ffi::c_void) -> crate::ffi::c_int,
+    >,
+    pub timer_free: ::core::option::Option<
+        unsafe extern "C" fn(h: *const kbpf_host, t: *mut crate::ffi::c_void),
+    >,
     pub capable: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, cap: crate::ffi::c_int) -> bool,
     >,
@@ -814,12 +845,14 @@ pub struct kbpf_host {
     pub btf: *const crate::ffi::c_void,
     pub btf_size: usize,
     pub probes: *const kbpf_probe_pmus,
+    pub kfuncs: *const kbpf_kfunc,
+    pub nr_kfuncs: u32,
 }
 #[test]
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        544usize,
+        592usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1609,6 +1642,74 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_hz();
+    fn test_field_timer_alloc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).timer_alloc) as usize - ptr as usize
+            },
+            368usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(timer_alloc)
+            )
+        );
+    }
+    test_field_timer_alloc();
+    fn test_field_timer_start() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).timer_start) as usize - ptr as usize
+            },
+            376usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(timer_start)
+            )
+        );
+    }
+    test_field_timer_start();
+    fn test_field_timer_cancel() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).timer_cancel) as usize - ptr as usize
+            },
+            384usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(timer_cancel)
+            )
+        );
+    }
+    test_field_timer_cancel();
+    fn test_field_timer_free() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).timer_free) as usize - ptr as usize
+            },
+            392usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(timer_free)
+            )
+        );
+    }
+    test_field_timer_free();
     fn test_field_capable() {
         assert_eq!(
             unsafe {
@@ -1616,7 +1717,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            368usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1633,7 +1734,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            376usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1650,7 +1751,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            384usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1667,7 +1768,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_alloc) as usize - ptr as usize
             },
-            392usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1684,7 +1785,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_seal) as usize - ptr as usize
             },
-            400usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1701,7 +1802,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_free) as usize - ptr as usize
             },
-            408usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1718,7 +1819,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_harden) as usize - ptr as usize
             },
-            416usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1735,7 +1836,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            424usize,
+            456usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1752,7 +1853,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            432usize,
+            464usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1769,7 +1870,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            440usize,
+            472usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1786,7 +1887,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            448usize,
+            480usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1803,7 +1904,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            456usize,
+            488usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1820,7 +1921,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).task_fd_get) as usize - ptr as usize
             },
-            464usize,
+            496usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1837,7 +1938,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            472usize,
+            504usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1854,7 +1955,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            480usize,
+            512usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1871,7 +1972,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            488usize,
+            520usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1888,7 +1989,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            496usize,
+            528usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1905,7 +2006,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            504usize,
+            536usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1922,7 +2023,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            512usize,
+            544usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1939,7 +2040,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            520usize,
+            552usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1956,7 +2057,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            528usize,
+            560usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1973,7 +2074,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            536usize,
+            568usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1983,6 +2084,40 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_probes();
+    fn test_field_kfuncs() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).kfuncs) as usize - ptr as usize
+            },
+            576usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(kfuncs)
+            )
+        );
+    }
+    test_field_kfuncs();
+    fn test_field_nr_kfuncs() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).nr_kfuncs) as usize - ptr as usize
+            },
+            584usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(nr_kfuncs)
+            )
+        );
+    }
+    test_field_nr_kfuncs();
 }
 extern "C" {
     pub fn kbpf_host_check(
@@ -18126,6 +18261,11 @@ extern "C" {
 pub struct kbpf_cgroup_bpf {
     _unused: [u8; 0],
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_host_btf {
+    _unused: [u8; 0],
+}
 pub type atomic_uint = u32;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -18140,12 +18280,15 @@ pub struct kbpf_state {
     pub flow_seed: u64,
     pub cgroup_lock: u32,
     pub cgroups: *mut kbpf_cgroup_bpf,
+    pub btf_lock: u32,
+    pub host_btf: *mut kbpf_host_btf,
+    pub btf_parses: u32,
 }
 #[test]
 fn bindgen_test_layout_kbpf_state() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_state>(),
-        216usize,
+        240usize,
         concat!("Size of: ", stringify!(kbpf_state))
     );
     assert_eq!(
@@ -18323,9 +18466,63 @@ fn bindgen_test_layout_kbpf_state() {
         );
     }
     test_field_cgroups();
+    fn test_field_btf_lock() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).btf_lock) as usize - ptr as usize
+            },
+            216usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(btf_lock)
+            )
+        );
+    }
+    test_field_btf_lock();
+    fn test_field_host_btf() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).host_btf) as usize - ptr as usize
+            },
+            224usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(host_btf)
+            )
+        );
+    }
+    test_field_host_btf();
+    fn test_field_btf_parses() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_state>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).btf_parses) as usize - ptr as usize
+            },
+            232usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_state),
+                "::",
+                stringify!(btf_parses)
+            )
+        );
+    }
+    test_field_btf_parses();
 }
 extern "C" {
     pub fn kbpf_ids_set_next(h: *const kbpf_host, type_: u32, id: u32);
+}
+extern "C" {
+    pub fn kbpf_host_btf_release(h: *const kbpf_host);
 }
 pub mod perf_type_id {
     pub type Type = crate::ffi::c_uint;
@@ -23343,6 +23540,255 @@ fn bindgen_test_layout_kbpf_sysctl() {
     }
     test_field_new_updated();
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_sock {
+    pub md: bpf_sock,
+    pub sk: *const kbpf_skb_sock,
+    pub owner: u64,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sock() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sock>(),
+        96usize,
+        concat!("Size of: ", stringify!(kbpf_sock))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sock>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_sock))
+    );
+    fn test_field_md() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).md) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock),
+                "::",
+                stringify!(md)
+            )
+        );
+    }
+    test_field_md();
+    fn test_field_sk() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk) as usize - ptr as usize
+            },
+            80usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock),
+                "::",
+                stringify!(sk)
+            )
+        );
+    }
+    test_field_sk();
+    fn test_field_owner() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).owner) as usize - ptr as usize
+            },
+            88usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock),
+                "::",
+                stringify!(owner)
+            )
+        );
+    }
+    test_field_owner();
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct kbpf_sock_addr {
+    pub md: bpf_sock_addr,
+    pub sk: *const kbpf_skb_sock,
+    pub owner: u64,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sock_addr() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sock_addr>(),
+        88usize,
+        concat!("Size of: ", stringify!(kbpf_sock_addr))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sock_addr>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_sock_addr))
+    );
+    fn test_field_md() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock_addr>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).md) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock_addr),
+                "::",
+                stringify!(md)
+            )
+        );
+    }
+    test_field_md();
+    fn test_field_sk() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock_addr>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk) as usize - ptr as usize
+            },
+            72usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock_addr),
+                "::",
+                stringify!(sk)
+            )
+        );
+    }
+    test_field_sk();
+    fn test_field_owner() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sock_addr>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).owner) as usize - ptr as usize
+            },
+            80usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sock_addr),
+                "::",
+                stringify!(owner)
+            )
+        );
+    }
+    test_field_owner();
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct kbpf_sockopt {
+    pub md: bpf_sockopt,
+    pub buf: *mut u8,
+    pub cap: u32,
+    pub sk: *const kbpf_skb_sock,
+    pub owner: u64,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sockopt() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sockopt>(),
+        72usize,
+        concat!("Size of: ", stringify!(kbpf_sockopt))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sockopt>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_sockopt))
+    );
+    fn test_field_md() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).md) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(md)
+            )
+        );
+    }
+    test_field_md();
+    fn test_field_buf() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).buf) as usize - ptr as usize
+            },
+            40usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(buf)
+            )
+        );
+    }
+    test_field_buf();
+    fn test_field_cap() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cap) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(cap)
+            )
+        );
+    }
+    test_field_cap();
+    fn test_field_sk() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk) as usize - ptr as usize
+            },
+            56usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(sk)
+            )
+        );
+    }
+    test_field_sk();
+    fn test_field_owner() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sockopt>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).owner) as usize - ptr as usize
+            },
+            64usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sockopt),
+                "::",
+                stringify!(owner)
+            )
+        );
+    }
+    test_field_owner();
+}
 extern "C" {
     pub fn kbpf_cgroup_release(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void);
 }
@@ -23379,6 +23825,47 @@ extern "C" {
     ) -> crate::ffi::c_int;
 }
 extern "C" {
+    pub fn kbpf_cgroup_run_sock(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        attach_type: u32,
+        sk: *mut kbpf_sock,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_sock_addr(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        attach_type: u32,
+        ctx: *mut kbpf_sock_addr,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+        flags: *mut u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_setsockopt(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        ctx: *mut kbpf_sockopt,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
+    pub fn kbpf_cgroup_run_getsockopt(
+        h: *const kbpf_host,
+        cgrp: *mut crate::ffi::c_void,
+        ctx: *mut kbpf_sockopt,
+        max_optlen: i32,
+        retval: i32,
+        mode: kbpf_interp_mode::Type,
+        cpu: u32,
+    ) -> crate::ffi::c_int;
+}
+extern "C" {
     pub fn kbpf_local_storage_owner_free(h: *const kbpf_host, anchor: *mut *mut crate::ffi::c_void);
 }
 extern "C" {
@@ -23387,6 +23874,103 @@ extern "C" {
         src: *mut *mut crate::ffi::c_void,
         dst: *mut *mut crate::ffi::c_void,
     ) -> crate::ffi::c_int;
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_run {
+    _unused: [u8; 0],
+}
+pub type kbpf_kfunc_fn = ::core::option::Option<
+    unsafe extern "C" fn(run: *mut kbpf_run, r1: u64, r2: u64, r3: u64, r4: u64, r5: u64) -> u64,
+>;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_kfunc {
+    pub name: *const crate::ffi::c_char,
+    pub fn_: kbpf_kfunc_fn,
+    pub flags: u32,
+    pub prog_types: u64,
+}
+#[test]
+fn bindgen_test_layout_kbpf_kfunc() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_kfunc>(),
+        32usize,
+        concat!("Size of: ", stringify!(kbpf_kfunc))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_kfunc>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_kfunc))
+    );
+    fn test_field_name() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_kfunc>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).name) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_kfunc),
+                "::",
+                stringify!(name)
+            )
+        );
+    }
+    test_field_name();
+    fn test_field_fn() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_kfunc>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).fn_) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_kfunc),
+                "::",
+                stringify!(fn_)
+            )
+        );
+    }
+    test_field_fn();
+    fn test_field_flags() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_kfunc>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).flags) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_kfunc),
+                "::",
+                stringify!(flags)
+            )
+        );
+    }
+    test_field_flags();
+    fn test_field_prog_types() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_kfunc>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).prog_types) as usize - ptr as usize
+            },
+            24usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_kfunc),
+                "::",
+                stringify!(prog_types)
+            )
+        );
+    }
+    test_field_prog_types();
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]

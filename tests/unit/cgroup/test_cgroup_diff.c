@@ -21,7 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +39,7 @@
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 #define MOVK(d, k) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, k)
 #define CALL(f) I(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+#define MOV(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 
 enum { CG_A, CG_B, CG_C, CG_D, NR_CG };
 #define NR_PROGS 5
@@ -1260,5 +1264,548 @@ KBPF_TEST(
 		return;
 	}
 	sysctl_body(&e);
+	cg_teardown(&e);
+}
+
+/* ---- cgroup sock and sock_addr programs on real sockets ---- */
+
+#define LDXW(d, s, o) I(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
+#define STW(d, o, k) I(BPF_ST | BPF_MEM | BPF_W, d, 0, o, k)
+#define BE16(d) I(BPF_ALU | BPF_END | BPF_TO_BE, d, 0, 0, 16)
+#define JNEK(d, k, o) I(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, k)
+#define SK(f) ((int16_t)offsetof(struct bpf_sock, f))
+#define SA(f) ((int16_t)offsetof(struct bpf_sock_addr, f))
+
+enum { SP_CREATE, SP_CONNECT, SP_PEER, SP_POSTBIND, NR_SP };
+
+/* What the child in the cgroup saw. */
+struct sock_seen {
+	int tcp_err, udp_err; /* socket() */
+	int mark, prio; /* of the TCP socket */
+	int conn_err, conn9_err; /* connect() */
+	int peer_err;
+	struct sockaddr_in peer; /* getpeername() */
+	int bind_block_err, bind_any_err;
+};
+
+static long sock_prog(int side, int which, uint16_t block_port)
+{
+	/* create: mark = family << 16 | type << 8 | protocol, priority 7;
+	 * refuse UDP. */
+	const struct bpf_insn create[] = {
+		LDXW(2, 1, SK(family)),
+		LDXW(3, 1, SK(type)),
+		LDXW(4, 1, SK(protocol)),
+		I(BPF_ALU64 | BPF_LSH | BPF_K, 2, 0, 0, 16),
+		I(BPF_ALU64 | BPF_LSH | BPF_K, 3, 0, 0, 8),
+		I(BPF_ALU64 | BPF_OR | BPF_X, 2, 3, 0, 0),
+		I(BPF_ALU64 | BPF_OR | BPF_X, 2, 4, 0, 0),
+		I(BPF_STX | BPF_MEM | BPF_W, 1, 2, SK(mark), 0),
+		STW(1, SK(priority), 7),
+		MOVK(0, 1),
+		JNEK(4, IPPROTO_UDP, 1),
+		MOVK(0, 0),
+		EXIT,
+	};
+	/* connect4: 127.0.0.2:p becomes 127.0.0.1:p+1; port 9 refused. The
+	 * port is read with Linux's 2-byte load of user_port's upper half,
+	 * which gives the whole port. */
+	const struct bpf_insn connect[] = {
+		LDXW(2, 1, SA(user_ip4)),
+		JNEK(2, (int32_t)htonl(0x7f000002), 9),
+		STW(1, SA(user_ip4), (int32_t)htonl(0x7f000001)),
+		I(BPF_LDX | BPF_MEM | BPF_H, 5, 1, SA(user_port) + 2, 0),
+		BE16(5),
+		JNEK(5, 9, 2),
+		MOVK(0, 0),
+		EXIT,
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 5, 0, 0, 1),
+		BE16(5),
+		I(BPF_STX | BPF_MEM | BPF_W, 1, 5, SA(user_port), 0),
+		MOVK(0, 1),
+		EXIT,
+	};
+	/* getpeername4: every peer is 127.0.0.3:7. */
+	const struct bpf_insn peer[] = {
+		STW(1, SA(user_ip4), (int32_t)htonl(0x7f000003)),
+		STW(1, SA(user_port), htons(7)),
+		MOVK(0, 1),
+		EXIT,
+	};
+	/* post_bind4: refuse 127.0.0.1:block_port. */
+	const struct bpf_insn postbind[] = {
+		LDXW(2, 1, SK(src_port)),
+		LDXW(3, 1, SK(src_ip4)),
+		MOVK(0, 1),
+		JNEK(2, block_port, 2),
+		JNEK(3, (int32_t)htonl(0x7f000001), 1),
+		MOVK(0, 0),
+		EXIT,
+	};
+	static const uint32_t types[NR_SP] = { BPF_PROG_TYPE_CGROUP_SOCK,
+					       BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+					       BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+					       BPF_PROG_TYPE_CGROUP_SOCK };
+	static const uint32_t eats[NR_SP] = { BPF_CGROUP_INET_SOCK_CREATE,
+					      BPF_CGROUP_INET4_CONNECT,
+					      BPF_CGROUP_INET4_GETPEERNAME,
+					      BPF_CGROUP_INET4_POST_BIND };
+	const struct bpf_insn *p[NR_SP] = { create, connect, peer, postbind };
+	const uint32_t n[NR_SP] = {
+		sizeof(create) / sizeof(create[0]),
+		sizeof(connect) / sizeof(connect[0]),
+		sizeof(peer) / sizeof(peer[0]),
+		sizeof(postbind) / sizeof(postbind[0]),
+	};
+
+	return load(side, types[which], eats[which], p[which], n[which], NULL,
+		    0);
+}
+
+static int sock_err(int r)
+{
+	return r < 0 ? -errno : r;
+}
+
+static struct sockaddr_in sin_of(uint32_t ip, uint16_t port)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(ip);
+	a.sin_port = htons(port);
+	return a;
+}
+
+/* In a child moved into @cg: the socket calls the programs judge. */
+static void sock_child(const struct cgenv *e, int cg, uint16_t lport,
+		       uint16_t block, int out)
+{
+	struct sock_seen r;
+	struct sockaddr_in a;
+	socklen_t len = sizeof(int);
+	char procs[160], pid[16];
+	int fd, s;
+
+	memset(&r, 0, sizeof(r));
+	fd = open(strcat(strcpy(procs, e->path[cg]), "/cgroup.procs"),
+		  O_WRONLY);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+		_exit(2);
+	close(fd);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	r.tcp_err = s < 0 ? -errno : 0;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	r.udp_err = sock_err(fd < 0 ? -1 : 0);
+	if (fd >= 0)
+		close(fd);
+	if (s >= 0) {
+		getsockopt(s, SOL_SOCKET, SO_MARK, &r.mark, &len);
+		len = sizeof(int);
+		getsockopt(s, SOL_SOCKET, SO_PRIORITY, &r.prio, &len);
+		a = sin_of(0x7f000002, (uint16_t)(lport - 1));
+		r.conn_err =
+			sock_err(connect(s, (struct sockaddr *)&a, sizeof(a)));
+		len = sizeof(r.peer);
+		r.peer_err = sock_err(
+			getpeername(s, (struct sockaddr *)&r.peer, &len));
+		close(s);
+	}
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	a = sin_of(0x7f000002, 9);
+	r.conn9_err =
+		s < 0 ? -1000 :
+			sock_err(connect(s, (struct sockaddr *)&a, sizeof(a)));
+	if (s >= 0)
+		close(s);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	a = sin_of(0x7f000001, block);
+	r.bind_block_err =
+		s < 0 ? -1000 :
+			sock_err(bind(s, (struct sockaddr *)&a, sizeof(a)));
+	if (s >= 0)
+		close(s);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	a = sin_of(0x7f000001, 0);
+	r.bind_any_err =
+		s < 0 ? -1000 :
+			sock_err(bind(s, (struct sockaddr *)&a, sizeof(a)));
+	if (s >= 0)
+		close(s);
+	_exit(write(out, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 3);
+}
+
+/* A free TCP port on 127.0.0.1 (bound with port 0, then closed). */
+static uint16_t free_port(void)
+{
+	struct sockaddr_in a = sin_of(0x7f000001, 0);
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	uint16_t port = 0;
+
+	if (s < 0)
+		return 0;
+	if (!bind(s, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(s, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	close(s);
+	return port;
+}
+
+static void sock_runs_body(struct cgenv *e)
+{
+	static const uint32_t eats[NR_SP] = { BPF_CGROUP_INET_SOCK_CREATE,
+					      BPF_CGROUP_INET4_CONNECT,
+					      BPF_CGROUP_INET4_GETPEERNAME,
+					      BPF_CGROUP_INET4_POST_BIND };
+	const struct kbpf_host *h = kbpf_posix_host();
+	struct sockaddr_in la = sin_of(0x7f000001, 0);
+	socklen_t len = sizeof(la);
+	struct sock_seen k;
+	struct kbpf_sock sk;
+	struct kbpf_sock_addr sa;
+	uint16_t lport, block;
+	int lfd, pfd[2], st, acc;
+	void *cgrp;
+	pid_t c;
+
+	/* A listener outside the cgroup: where the rewritten connect goes. */
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	T_ASSERT(lfd >= 0);
+	T_EQ(bind(lfd, (struct sockaddr *)&la, sizeof(la)), 0);
+	T_EQ(getsockname(lfd, (struct sockaddr *)&la, &len), 0);
+	T_EQ(listen(lfd, 4), 0);
+	lport = ntohs(la.sin_port);
+	block = free_port();
+	T_ASSERT(block && lport > 1);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < NR_SP; i++) {
+			e->prog[s][i] = sock_prog(s, i, block);
+			if (e->prog[s][i] < 0)
+				T_FAIL("side %d: load %d: %s", s, i,
+				       oracle_errno_name(e->prog[s][i]));
+			T_EQ(attach(e, s, CG_C, i, eats[i], 0, -1, 0, 0), 0);
+		}
+	/* The kernel: a task in C makes the calls. */
+	T_EQ(pipe(pfd), 0);
+	c = fork();
+	T_ASSERT(c >= 0);
+	if (!c)
+		sock_child(e, CG_C, lport, block, pfd[1]);
+	close(pfd[1]);
+	memset(&k, 0, sizeof(k));
+	st = (int)read(pfd[0], &k, sizeof(k));
+	close(pfd[0]);
+	T_EQ(waitpid(c, &acc, 0), c);
+	T_EQ(st, (int)sizeof(k));
+	/* The connect reached the listener: its rewrite was 127.0.0.1:lport. */
+	acc = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+	T_ASSERT(acc >= 0);
+	close(acc);
+	close(lfd);
+	T_EQ(k.conn_err, 0);
+
+	/* kbpf: the same calls through the runners, with the socket data
+	 * the kernel had. */
+	T_EQ(h->cgroup_get(h, e->fd[CG_C], &cgrp), 0);
+	memset(&sk, 0, sizeof(sk));
+	sk.md.family = AF_INET;
+	sk.md.type = SOCK_STREAM;
+	sk.md.protocol = IPPROTO_TCP;
+	T_EQ(kbpf_cgroup_run_sock(h, cgrp, BPF_CGROUP_INET_SOCK_CREATE, &sk,
+				  KBPF_INTERP_CHECKED, 0),
+	     k.tcp_err);
+	T_EQ((int)sk.md.mark, k.mark);
+	T_EQ((int)sk.md.priority, k.prio);
+	memset(&sk, 0, sizeof(sk));
+	sk.md.family = AF_INET;
+	sk.md.type = SOCK_DGRAM;
+	sk.md.protocol = IPPROTO_UDP;
+	T_EQ(kbpf_cgroup_run_sock(h, cgrp, BPF_CGROUP_INET_SOCK_CREATE, &sk,
+				  KBPF_INTERP_FAST, 0),
+	     k.udp_err);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.md.user_family = AF_INET;
+	sa.md.user_ip4 = htonl(0x7f000002);
+	sa.md.user_port = htons((uint16_t)(lport - 1));
+	sa.md.family = AF_INET;
+	sa.md.type = SOCK_STREAM;
+	sa.md.protocol = IPPROTO_TCP;
+	T_EQ(kbpf_cgroup_run_sock_addr(h, cgrp, BPF_CGROUP_INET4_CONNECT, &sa,
+				       KBPF_INTERP_CHECKED, 0, NULL),
+	     k.conn_err);
+	T_EQ(sa.md.user_ip4, htonl(0x7f000001));
+	T_EQ(sa.md.user_port, htons(lport));
+	sa.md.user_ip4 = htonl(0x7f000002);
+	sa.md.user_port = htons(9);
+	T_EQ(kbpf_cgroup_run_sock_addr(h, cgrp, BPF_CGROUP_INET4_CONNECT, &sa,
+				       KBPF_INTERP_CHECKED, 0, NULL),
+	     k.conn9_err);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.md.user_family = AF_INET;
+	sa.md.user_ip4 = htonl(0x7f000001);
+	sa.md.user_port = htons(lport);
+	sa.md.family = AF_INET;
+	sa.md.type = SOCK_STREAM;
+	sa.md.protocol = IPPROTO_TCP;
+	T_EQ(kbpf_cgroup_run_sock_addr(h, cgrp, BPF_CGROUP_INET4_GETPEERNAME,
+				       &sa, KBPF_INTERP_CHECKED, 0, NULL),
+	     k.peer_err);
+	T_EQ(sa.md.user_ip4, k.peer.sin_addr.s_addr);
+	T_EQ(sa.md.user_port, k.peer.sin_port);
+
+	memset(&sk, 0, sizeof(sk));
+	sk.md.family = AF_INET;
+	sk.md.type = SOCK_STREAM;
+	sk.md.protocol = IPPROTO_TCP;
+	sk.md.src_ip4 = htonl(0x7f000001);
+	sk.md.src_port = block;
+	T_EQ(kbpf_cgroup_run_sock(h, cgrp, BPF_CGROUP_INET4_POST_BIND, &sk,
+				  KBPF_INTERP_CHECKED, 0),
+	     k.bind_block_err);
+	sk.md.src_port = (uint32_t)(block ^ 1);
+	T_EQ(kbpf_cgroup_run_sock(h, cgrp, BPF_CGROUP_INET4_POST_BIND, &sk,
+				  KBPF_INTERP_CHECKED, 0),
+	     k.bind_any_err);
+	h->cgroup_put(h, cgrp);
+	printf("  kernel: tcp %d udp %d mark %#x prio %d connect %d/%d peer %s:%u bind %d/%d; kbpf the same\n",
+	       k.tcp_err, k.udp_err, k.mark, k.prio, k.conn_err, k.conn9_err,
+	       inet_ntoa(k.peer.sin_addr), ntohs(k.peer.sin_port),
+	       k.bind_block_err, k.bind_any_err);
+	T_EQ(k.udp_err, -EPERM);
+	T_EQ(k.conn9_err, -EPERM);
+	T_EQ(k.bind_block_err, -EPERM);
+}
+
+KBPF_TEST(
+	cgroup_sock_runs,
+	"cgroup sock (create, post_bind4) and sock_addr (connect4, getpeername4) programs attached to a cgroup give in kbpf's runners the verdicts, socket fields and rewritten addresses the kernel gives a task of that cgroup doing socket(), connect(), getpeername() and bind() on loopback")
+{
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	sock_runs_body(&e);
+	cg_teardown(&e);
+}
+
+/* ---- cgroup sockopt programs on real sockets ---- */
+
+#define SO(f) ((int16_t)offsetof(struct bpf_sockopt, f))
+#define UNKNOWN_OPT 9999
+
+/*
+ * setsockopt: SO_PRIORITY's value + 1, SO_MARK refused, SO_RCVLOWAT
+ * handled by the program (optlen -1). getsockopt: SO_PRIORITY's value +
+ * 100; an unknown option answered with 7 (retval 0, optlen 4). Both check
+ * the value's bounds as the verifier requires.
+ */
+static long sockopt_prog(int side, bool get)
+{
+	static const struct bpf_insn set[] = {
+		MOV(6, 1),
+		LDXW(2, 6, SO(level)),
+		LDXW(3, 6, SO(optname)),
+		JNEK(2, SOL_SOCKET, 11),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 12, SO_MARK),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 13, SO_RCVLOWAT),
+		JNEK(3, SO_PRIORITY, 8),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 4, 6, SO(optval), 0),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 5, 6, SO(optval_end), 0),
+		MOV(0, 4),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 4),
+		I(BPF_JMP | BPF_JGT | BPF_X, 0, 5, 3, 0),
+		LDXW(0, 4, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 1),
+		I(BPF_STX | BPF_MEM | BPF_W, 4, 0, 0, 0),
+		MOVK(0, 1), /* 15: allow */
+		EXIT,
+		MOVK(0, 0), /* 17: refuse */
+		EXIT,
+		STW(6, SO(optlen), -1), /* 19: handled here */
+		MOVK(0, 1),
+		EXIT,
+	};
+	static const struct bpf_insn getp[] = {
+		MOV(6, 1),
+		LDXW(2, 6, SO(level)),
+		LDXW(3, 6, SO(optname)),
+		JNEK(2, SOL_SOCKET, 10),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 4, 6, SO(optval), 0),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 5, 6, SO(optval_end), 0),
+		MOV(0, 4),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 4),
+		I(BPF_JMP | BPF_JGT | BPF_X, 0, 5, 5, 0),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 6, UNKNOWN_OPT),
+		JNEK(3, SO_PRIORITY, 3),
+		LDXW(0, 4, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 100),
+		I(BPF_STX | BPF_MEM | BPF_W, 4, 0, 0, 0),
+		MOVK(0, 1), /* 14: allow */
+		EXIT,
+		STW(4, 0, 7), /* 16: answer the unknown option */
+		STW(6, SO(optlen), 4),
+		STW(6, SO(retval), 0),
+		MOVK(0, 1),
+		EXIT,
+	};
+
+	if (get)
+		return load(side, BPF_PROG_TYPE_CGROUP_SOCKOPT,
+			    BPF_CGROUP_GETSOCKOPT, getp,
+			    sizeof(getp) / sizeof(getp[0]), NULL, 0);
+	return load(side, BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_CGROUP_SETSOCKOPT,
+		    set, sizeof(set) / sizeof(set[0]), NULL, 0);
+}
+
+struct sockopt_seen {
+	int set_prio_err, prio, mark_err, lowat_err, lowat;
+	int unk_err, unk_val;
+	socklen_t unk_len;
+};
+
+static void sockopt_child(const struct cgenv *e, int cg, int out)
+{
+	struct sockopt_seen r;
+	char procs[160], pid[16];
+	socklen_t len;
+	int fd, s, v;
+
+	memset(&r, 0, sizeof(r));
+	fd = open(strcat(strcpy(procs, e->path[cg]), "/cgroup.procs"),
+		  O_WRONLY);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+		_exit(2);
+	close(fd);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0)
+		_exit(4);
+	v = 5;
+	r.set_prio_err =
+		sock_err(setsockopt(s, SOL_SOCKET, SO_PRIORITY, &v, sizeof(v)));
+	len = sizeof(r.prio);
+	getsockopt(s, SOL_SOCKET, SO_PRIORITY, &r.prio, &len);
+	v = 1;
+	r.mark_err =
+		sock_err(setsockopt(s, SOL_SOCKET, SO_MARK, &v, sizeof(v)));
+	v = 50;
+	r.lowat_err =
+		sock_err(setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)));
+	len = sizeof(r.lowat);
+	getsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &r.lowat, &len);
+	r.unk_len = sizeof(r.unk_val);
+	r.unk_err = sock_err(
+		getsockopt(s, SOL_SOCKET, UNKNOWN_OPT, &r.unk_val, &r.unk_len));
+	close(s);
+	_exit(write(out, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 3);
+}
+
+static int run_opt(void *cgrp, bool get, int optname, int32_t *val,
+		   int32_t optlen, int32_t retval, struct kbpf_sockopt *ctx)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->md.level = SOL_SOCKET;
+	ctx->md.optname = optname;
+	ctx->md.optlen = optlen;
+	ctx->buf = (uint8_t *)val;
+	ctx->cap = sizeof(*val);
+	if (get)
+		return kbpf_cgroup_run_getsockopt(h, cgrp, ctx, optlen, retval,
+						  KBPF_INTERP_CHECKED, 0);
+	return kbpf_cgroup_run_setsockopt(h, cgrp, ctx, KBPF_INTERP_CHECKED, 0);
+}
+
+static void sockopt_runs_body(struct cgenv *e)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	struct sockopt_seen k;
+	struct kbpf_sockopt ctx;
+	int pfd[2], st, n;
+	int32_t v;
+	void *cgrp;
+	pid_t c;
+
+	for (int s = 0; s < 2; s++) {
+		/* kbpf proves the bounds checks as the kernel does. */
+		if (s == SIDE_KBPF)
+			kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+		for (int g = 0; g < 2; g++) {
+			e->prog[s][g] = sockopt_prog(s, g);
+			if (e->prog[s][g] < 0)
+				T_FAIL("side %d: load %s: %s", s,
+				       g ? "get" : "set",
+				       oracle_errno_name(e->prog[s][g]));
+			T_EQ(attach(e, s, CG_C, g,
+				    g ? BPF_CGROUP_GETSOCKOPT :
+					BPF_CGROUP_SETSOCKOPT,
+				    0, -1, 0, 0),
+			     0);
+		}
+		kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	}
+	T_EQ(pipe(pfd), 0);
+	c = fork();
+	T_ASSERT(c >= 0);
+	if (!c)
+		sockopt_child(e, CG_C, pfd[1]);
+	close(pfd[1]);
+	memset(&k, 0, sizeof(k));
+	n = (int)read(pfd[0], &k, sizeof(k));
+	close(pfd[0]);
+	T_EQ(waitpid(c, &st, 0), c);
+	T_EQ(n, (int)sizeof(k));
+
+	T_EQ(h->cgroup_get(h, e->fd[CG_C], &cgrp), 0);
+	/* setsockopt(SO_PRIORITY, 5): the host's handler gets 6 ... */
+	v = 5;
+	T_EQ(run_opt(cgrp, false, SO_PRIORITY, &v, 4, 0, &ctx), k.set_prio_err);
+	T_EQ(ctx.md.optlen, 4);
+	T_EQ(v, 6);
+	/* ... and getsockopt returns the handler's 6 plus 100. */
+	T_EQ(run_opt(cgrp, true, SO_PRIORITY, &v, 4, 0, &ctx), 0);
+	T_EQ(ctx.md.optlen, 4);
+	T_EQ(v, k.prio);
+	v = 1;
+	T_EQ(run_opt(cgrp, false, SO_MARK, &v, 4, 0, &ctx), k.mark_err);
+	/* SO_RCVLOWAT: handled by the program, the handler never runs. */
+	v = 50;
+	T_EQ(run_opt(cgrp, false, SO_RCVLOWAT, &v, 4, 0, &ctx), 1);
+	T_EQ(k.lowat_err, 0);
+	T_EQ(k.lowat, 1); /* the kernel's default: the value never got there */
+	/* The unknown option: the handler's -ENOPROTOOPT answered with 7. */
+	v = 0;
+	T_EQ(run_opt(cgrp, true, UNKNOWN_OPT, &v, 4, -ENOPROTOOPT, &ctx),
+	     k.unk_err);
+	T_EQ(ctx.md.optlen, (int32_t)k.unk_len);
+	T_EQ(v, k.unk_val);
+	h->cgroup_put(h, cgrp);
+	printf("  kernel: set priority %d, priority %d, mark %d, rcvlowat %d/%d, unknown %d (%d, %u); kbpf the same\n",
+	       k.set_prio_err, k.prio, k.mark_err, k.lowat_err, k.lowat,
+	       k.unk_err, k.unk_val, (unsigned)k.unk_len);
+	T_EQ(k.prio, 106);
+	T_EQ(k.mark_err, -EPERM);
+	T_EQ(k.unk_val, 7);
+}
+
+KBPF_TEST(
+	cgroup_sockopt_runs,
+	"cgroup setsockopt and getsockopt programs (values rewritten, a refusal, a call the program handles, an unknown option answered with a retval of 0) give in kbpf's runners what the kernel gives a task of the cgroup calling setsockopt()/getsockopt() on a TCP socket")
+{
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	sockopt_runs_body(&e);
 	cg_teardown(&e);
 }

@@ -10,7 +10,9 @@
  * congestion bit of egress); allocation failures leave the lists as they
  * were and a detach that cannot allocate still takes the program out;
  * kbpf_cgroup_release() frees everything; a host without the cgroup
- * callbacks has no cgroup fds.
+ * callbacks has no cgroup fds. The cgroup sock and sock_addr runners trace
+ * in the context the programs share (their verdicts, the bind flag, the
+ * socket helpers).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "kbpf/cgroup.h"
 #include "kbpf/state.h"
 #include "kbpf/sys.h"
+#include "kbpf/uapi/btf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
@@ -611,4 +614,493 @@ KBPF_TEST(
 	T_EQ(info.type, BPF_LINK_TYPE_CGROUP);
 	T_EQ(info.cgroup.cgroup_id, 0);
 	T_EQ(info.cgroup.attach_type, BPF_CGROUP_DEVICE);
+}
+
+/* ---- cgroup sock and sock_addr runners ---- */
+
+/*
+ * A program of @type/@eat that appends @digit to the u32 at context
+ * offset @off (mark of bpf_sock, user_ip4 of bpf_sock_addr) and returns
+ * @ret: the trace lives in the context the programs share.
+ */
+static long ctx_tracer(uint32_t type, uint32_t eat, int16_t off, int digit,
+		       int ret)
+{
+	struct bpf_insn p[] = {
+		I(BPF_LDX | BPF_MEM | BPF_W, 2, 1, off, 0),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 2, 0, 0, 10),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, digit),
+		I(BPF_STX | BPF_MEM | BPF_W, 1, 2, off, 0),
+		MOVK(0, ret),
+		EXIT,
+	};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.expected_attach_type = eat;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	return sys(BPF_PROG_LOAD, &a);
+}
+
+static int run_sock(int cg, uint32_t t, struct kbpf_sock *sk,
+		    enum kbpf_interp_mode m)
+{
+	memset(sk, 0, sizeof(*sk));
+	sk->md.family = 2;
+	return kbpf_cgroup_run_sock(&fake, &cgs[cg], t, sk, m, 0);
+}
+
+static void sock_chain_body(void)
+{
+	const uint32_t t = BPF_CGROUP_INET_SOCK_CREATE;
+	const int16_t mark = offsetof(struct bpf_sock, mark);
+	long p1, p2, p3, post;
+	struct kbpf_sock sk;
+
+	p1 = ctx_tracer(BPF_PROG_TYPE_CGROUP_SOCK, 0, mark, 1, 1);
+	p2 = ctx_tracer(BPF_PROG_TYPE_CGROUP_SOCK, t, mark, 2, 0);
+	p3 = ctx_tracer(BPF_PROG_TYPE_CGROUP_SOCK, t, mark, 3, 1);
+	/* A post_bind program may not write mark. */
+	post = ctx_tracer(BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET4_POST_BIND,
+			  mark, 4, 1);
+	T_ASSERT(p1 >= 0 && p2 >= 0 && p3 >= 0);
+	T_EQ(post, -EACCES);
+	/* Attached only at the attach type it was loaded for. */
+	T_EQ(attach(B, p1, BPF_CGROUP_INET4_POST_BIND, BPF_F_ALLOW_MULTI),
+	     -EINVAL);
+	T_EQ(attach(B, p1, t, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(attach(A, p2, t, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(attach(R, p3, t, BPF_F_ALLOW_MULTI), 0);
+	for (int mode = 0; mode < 2; mode++) {
+		enum kbpf_interp_mode m = mode ? KBPF_INTERP_FAST :
+						 KBPF_INTERP_CHECKED;
+
+		/* B, A, R in order on one context; A refuses, R still runs. */
+		T_EQ(run_sock(B, t, &sk, m), -EPERM);
+		T_EQ(sk.md.mark, 123);
+		T_EQ(run_sock(S, t, &sk, m), 0);
+		T_EQ(sk.md.mark, 3);
+		T_EQ(run_sock(S, BPF_CGROUP_INET_SOCK_RELEASE, &sk, m), 0);
+		T_EQ(sk.md.mark, 0);
+		T_EQ(run_sock(B, BPF_CGROUP_INET4_CONNECT, &sk, m), -EINVAL);
+		T_EQ(run_sock(B, BPF_CGROUP_INET_INGRESS, &sk, m), -EINVAL);
+	}
+	T_EQ(detach(A, p2, t), 0);
+	T_EQ(run_sock(B, t, &sk, KBPF_INTERP_CHECKED), 0);
+	T_EQ(sk.md.mark, 13);
+}
+
+KBPF_TEST(
+	cgroup_run_sock_chain,
+	"the cgroup sock runner runs a hook's effective programs in order on one context (what one writes the next reads), refuses with -EPERM if any returned 0 while all still run, and answers -EINVAL for hooks that are not a cgroup sock's")
+{
+	fake_host();
+	sock_chain_body();
+	fake_teardown();
+}
+
+static int run_addr(int cg, uint32_t t, struct kbpf_sock_addr *sa,
+		    uint32_t *flags)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->md.user_family = 2;
+	return kbpf_cgroup_run_sock_addr(&fake, &cgs[cg], t, sa,
+					 KBPF_INTERP_CHECKED, 0, flags);
+}
+
+static void sock_addr_body(void)
+{
+	const int16_t ip4 = offsetof(struct bpf_sock_addr, user_ip4);
+	struct kbpf_sock_addr sa;
+	long b3, b1, b2, c1, c0, rv;
+	uint32_t flags;
+
+	b3 = ctx_tracer(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND,
+			ip4, 3, 3);
+	b1 = ctx_tracer(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND,
+			ip4, 1, 1);
+	b2 = ctx_tracer(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND,
+			ip4, 2, 2);
+	c1 = ctx_tracer(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+			BPF_CGROUP_INET4_CONNECT, ip4, 5, 1);
+	c0 = ctx_tracer(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+			BPF_CGROUP_INET4_CONNECT, ip4, 6, 0);
+	rv = ctx_tracer(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP4_RECVMSG,
+			ip4, 7, 1);
+	T_ASSERT(b3 >= 0 && b1 >= 0 && b2 >= 0 && c1 >= 0 && c0 >= 0 &&
+		 rv >= 0);
+	/* Nothing attached: allowed, no flags, address untouched. */
+	flags = 9;
+	T_EQ(run_addr(B, BPF_CGROUP_INET4_BIND, &sa, &flags), 0);
+	T_EQ(flags, 0);
+	T_EQ(sa.md.user_ip4, 0);
+	T_EQ(attach(B, b1, BPF_CGROUP_INET4_BIND, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_addr(B, BPF_CGROUP_INET4_BIND, &sa, &flags), 0);
+	T_EQ(flags, 0);
+	T_EQ(sa.md.user_ip4, 1);
+	/* Bit 1 of a bind program's return asks to skip the capability. */
+	T_EQ(attach(A, b3, BPF_CGROUP_INET4_BIND, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_addr(B, BPF_CGROUP_INET4_BIND, &sa, &flags), 0);
+	T_EQ(flags, KBPF_CGROUP_BIND_NO_CAP_NET_BIND_SERVICE);
+	T_EQ(sa.md.user_ip4, 13);
+	T_EQ(run_addr(B, BPF_CGROUP_INET4_BIND, &sa, NULL), 0);
+	/* 2: the flag, but bit 0 clear refuses. */
+	T_EQ(attach(R, b2, BPF_CGROUP_INET4_BIND, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_addr(B, BPF_CGROUP_INET4_BIND, &sa, &flags), -EPERM);
+	T_EQ(sa.md.user_ip4, 132);
+	T_EQ(run_addr(S, BPF_CGROUP_INET4_BIND, &sa, &flags), -EPERM);
+	T_EQ(flags, KBPF_CGROUP_BIND_NO_CAP_NET_BIND_SERVICE);
+	/* Other hooks: 0 refuses, no flags. */
+	T_EQ(attach(B, c1, BPF_CGROUP_INET4_CONNECT, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_addr(B, BPF_CGROUP_INET4_CONNECT, &sa, &flags), 0);
+	T_EQ(sa.md.user_ip4, 5);
+	T_EQ(attach(R, c0, BPF_CGROUP_INET4_CONNECT, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_addr(B, BPF_CGROUP_INET4_CONNECT, &sa, &flags), -EPERM);
+	T_EQ(sa.md.user_ip4, 56);
+	T_EQ(flags, 0);
+	/* A program runs at its own hook only. */
+	T_EQ(attach(B, rv, BPF_CGROUP_UDP4_SENDMSG, 0), -EINVAL);
+	T_EQ(attach(B, rv, BPF_CGROUP_UDP4_RECVMSG, 0), 0);
+	T_EQ(run_addr(B, BPF_CGROUP_UDP4_RECVMSG, &sa, &flags), 0);
+	T_EQ(sa.md.user_ip4, 7);
+	T_EQ(run_addr(B, BPF_CGROUP_UDP4_SENDMSG, &sa, &flags), 0);
+	T_EQ(sa.md.user_ip4, 0);
+	T_EQ(run_addr(B, BPF_CGROUP_INET_SOCK_CREATE, &sa, &flags), -EINVAL);
+	T_EQ(run_addr(B, BPF_CGROUP_GETSOCKOPT, &sa, &flags), -EINVAL);
+}
+
+KBPF_TEST(
+	cgroup_run_sock_addr,
+	"the sock_addr runner rewrites the address through every program in order, refuses with -EPERM if any returned 0, and reports bit 1 of bind programs' returns as KBPF_CGROUP_BIND_NO_CAP_NET_BIND_SERVICE (other hooks: no flags)")
+{
+	fake_host();
+	sock_addr_body();
+	fake_teardown();
+}
+
+static void sock_helpers_body(void)
+{
+	/* mark = socket cookie, priority = netns cookie (low 32 bits). */
+	static const struct bpf_insn p[] = {
+		MOV(6, 1),
+		CALL(BPF_FUNC_get_socket_cookie),
+		I(BPF_STX | BPF_MEM | BPF_W, 6, 0,
+		  offsetof(struct bpf_sock, mark), 0),
+		MOV(1, 6),
+		CALL(BPF_FUNC_get_netns_cookie),
+		I(BPF_STX | BPF_MEM | BPF_W, 6, 0,
+		  offsetof(struct bpf_sock, priority), 0),
+		MOVK(0, 1),
+		EXIT,
+	};
+	/* user_ip4 = socket cookie, user_port = netns cookie. */
+	static const struct bpf_insn q[] = {
+		MOV(6, 1),
+		CALL(BPF_FUNC_get_socket_cookie),
+		I(BPF_STX | BPF_MEM | BPF_W, 6, 0,
+		  offsetof(struct bpf_sock_addr, user_ip4), 0),
+		MOV(1, 6),
+		CALL(BPF_FUNC_get_netns_cookie),
+		I(BPF_STX | BPF_MEM | BPF_W, 6, 0,
+		  offsetof(struct bpf_sock_addr, user_port), 0),
+		MOVK(0, 1),
+		EXIT,
+	};
+	struct kbpf_skb_sock info = { .cookie = 0x1234, .netns_cookie = 0x55 };
+	uint64_t host_ns = fake.netns_cookie ? fake.netns_cookie(&fake) : 0;
+	struct kbpf_sock_addr sa;
+	struct kbpf_sock sk;
+	union bpf_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_SOCK;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	fd = sys(BPF_PROG_LOAD, &a);
+	T_ASSERT(fd >= 0);
+	T_EQ(attach(A, fd, BPF_CGROUP_INET_SOCK_CREATE, 0), 0);
+	a.prog_type = BPF_PROG_TYPE_CGROUP_SOCK_ADDR;
+	a.expected_attach_type = BPF_CGROUP_INET4_CONNECT;
+	a.insns = (uint64_t)(uintptr_t)q;
+	a.insn_cnt = sizeof(q) / sizeof(q[0]);
+	fd = sys(BPF_PROG_LOAD, &a);
+	T_ASSERT(fd >= 0);
+	T_EQ(attach(A, fd, BPF_CGROUP_INET4_CONNECT, 0), 0);
+	for (int mode = 0; mode < 2; mode++) {
+		enum kbpf_interp_mode m = mode ? KBPF_INTERP_FAST :
+						 KBPF_INTERP_CHECKED;
+
+		memset(&sk, 0, sizeof(sk));
+		sk.sk = &info;
+		T_EQ(kbpf_cgroup_run_sock(&fake, &cgs[B],
+					  BPF_CGROUP_INET_SOCK_CREATE, &sk, m,
+					  0),
+		     0);
+		T_EQ(sk.md.mark, 0x1234);
+		T_EQ(sk.md.priority, 0x55);
+		/* No socket data: cookie 0, the host's namespace. */
+		memset(&sk, 0, sizeof(sk));
+		T_EQ(kbpf_cgroup_run_sock(&fake, &cgs[B],
+					  BPF_CGROUP_INET_SOCK_CREATE, &sk, m,
+					  0),
+		     0);
+		T_EQ(sk.md.mark, 0);
+		T_EQ(sk.md.priority, (uint32_t)host_ns);
+		memset(&sa, 0, sizeof(sa));
+		sa.sk = &info;
+		T_EQ(kbpf_cgroup_run_sock_addr(&fake, &cgs[B],
+					       BPF_CGROUP_INET4_CONNECT, &sa, m,
+					       0, NULL),
+		     0);
+		T_EQ(sa.md.user_ip4, 0x1234);
+		/* A port store keeps 16 bits, as Linux's sin_port. */
+		T_EQ(sa.md.user_port, 0x55);
+	}
+}
+
+KBPF_TEST(
+	cgroup_run_sock_helpers,
+	"bpf_get_socket_cookie and bpf_get_netns_cookie in cgroup sock and sock_addr programs answer from the host's struct kbpf_skb_sock (none: cookie 0 and the host's namespace)")
+{
+	fake_host();
+	sock_helpers_body();
+	fake_teardown();
+}
+
+/* A sockopt program of @eat: optlen = @optlen (unless INT32_MIN),
+ * retval = @retval (getsockopt; unless INT32_MIN), return @ret. */
+static long opt_prog(uint32_t eat, int32_t optlen, int32_t retval, int ret)
+{
+	struct bpf_insn p[4];
+	uint32_t n = 0;
+	union bpf_attr a;
+
+	if (optlen != INT32_MIN)
+		p[n++] = I(BPF_ST | BPF_MEM | BPF_W, 1, 0,
+			   offsetof(struct bpf_sockopt, optlen), optlen);
+	if (retval != INT32_MIN)
+		p[n++] = I(BPF_ST | BPF_MEM | BPF_W, 1, 0,
+			   offsetof(struct bpf_sockopt, retval), retval);
+	p[n++] = MOVK(0, ret);
+	p[n++] = EXIT;
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_SOCKOPT;
+	a.expected_attach_type = eat;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = n;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	return sys(BPF_PROG_LOAD, &a);
+}
+
+static int run_setopt(int cg, int32_t optlen, struct kbpf_sockopt *ctx,
+		      uint8_t *buf, uint32_t cap)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->md.level = 1;
+	ctx->md.optname = 2;
+	ctx->md.optlen = optlen;
+	ctx->buf = buf;
+	ctx->cap = cap;
+	return kbpf_cgroup_run_setsockopt(&fake, &cgs[cg], ctx,
+					  KBPF_INTERP_CHECKED, 0);
+}
+
+static int run_getopt(int cg, int32_t optlen, int32_t retval,
+		      struct kbpf_sockopt *ctx, uint8_t *buf, uint32_t cap)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->md.level = 1;
+	ctx->md.optname = 2;
+	ctx->md.optlen = optlen;
+	ctx->buf = buf;
+	ctx->cap = cap;
+	return kbpf_cgroup_run_getsockopt(&fake, &cgs[cg], ctx, optlen, retval,
+					  KBPF_INTERP_CHECKED, 0);
+}
+
+static void sockopt_rules_body(void)
+{
+	static uint8_t buf[2 * 4096];
+	const uint32_t s = BPF_CGROUP_SETSOCKOPT, g = BPF_CGROUP_GETSOCKOPT;
+	struct kbpf_sockopt ctx;
+	long keep, big, neg, refuse, g_keep, g_ok, g_refuse, g_big;
+
+	keep = opt_prog(s, INT32_MIN, INT32_MIN, 1);
+	big = opt_prog(s, 100, INT32_MIN, 1);
+	neg = opt_prog(s, -2, INT32_MIN, 1);
+	refuse = opt_prog(s, INT32_MIN, INT32_MIN, 0);
+	g_keep = opt_prog(g, INT32_MIN, INT32_MIN, 1);
+	g_ok = opt_prog(g, INT32_MIN, 0, 1);
+	g_refuse = opt_prog(g, INT32_MIN, INT32_MIN, 0);
+	g_big = opt_prog(g, 8, INT32_MIN, 1);
+	T_ASSERT(keep >= 0 && big >= 0 && neg >= 0 && refuse >= 0);
+	T_ASSERT(g_keep >= 0 && g_ok >= 0 && g_refuse >= 0 && g_big >= 0);
+	/* setsockopt programs may not write retval (load rule). */
+	T_EQ(opt_prog(s, INT32_MIN, 0, 1), -EACCES);
+	/* Nothing attached: the caller's value, handler runs. */
+	T_EQ(run_setopt(B, 4, &ctx, buf, 4), 0);
+	T_EQ(ctx.md.optlen, 0);
+	T_EQ(run_getopt(B, 4, -ENOPROTOOPT, &ctx, buf, 4), -ENOPROTOOPT);
+	T_EQ(run_setopt(B, -1, &ctx, buf, 4), -EINVAL);
+	T_EQ(run_setopt(B, 8, &ctx, buf, 4), -EINVAL); /* cap too small */
+	T_EQ(attach(B, keep, s, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_setopt(B, 4, &ctx, buf, 4), 0);
+	T_EQ(ctx.md.optlen, 4);
+	/* A value over a page left as it was: the caller's arguments. */
+	T_EQ(run_setopt(B, 4097, &ctx, buf, sizeof(buf)), 0);
+	T_EQ(ctx.md.optlen, 0);
+	/* optlen past the buffer: -EFAULT; within it, the new value. */
+	T_EQ(attach(A, big, s, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_setopt(B, 4, &ctx, buf, 4), -EFAULT);
+	T_EQ(run_setopt(B, 4097, &ctx, buf, sizeof(buf)), 0);
+	T_EQ(ctx.md.optlen, 100);
+	T_EQ(run_setopt(B, 200, &ctx, buf, sizeof(buf)), 0);
+	T_EQ(ctx.md.optlen, 100);
+	T_EQ(detach(A, big, s), 0);
+	T_EQ(attach(A, neg, s, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_setopt(B, 4, &ctx, buf, 4), -EFAULT);
+	T_EQ(detach(A, neg, s), 0);
+	T_EQ(attach(R, refuse, s, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_setopt(B, 4, &ctx, buf, 4), -EPERM);
+	/* getsockopt: the handler's error stands unless a program clears
+	 * it; a refusal after it keeps the error, one before clearing it
+	 * is cleared too (programs run B, A, R). */
+	T_EQ(attach(B, g_keep, g, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_getopt(B, 4, -ENOPROTOOPT, &ctx, buf, 4), -ENOPROTOOPT);
+	T_EQ(run_getopt(B, 4, 0, &ctx, buf, 4), 0);
+	T_EQ(ctx.md.optlen, 4);
+	T_EQ(attach(A, g_ok, g, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_getopt(B, 4, -ENOPROTOOPT, &ctx, buf, 4), 0);
+	T_EQ(attach(R, g_refuse, g, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_getopt(B, 4, -ENOPROTOOPT, &ctx, buf, 4), -EPERM);
+	T_EQ(run_getopt(S, 4, -ENOPROTOOPT, &ctx, buf, 4), -ENOPROTOOPT);
+	T_EQ(detach(R, g_refuse, g), 0);
+	T_EQ(attach(R, g_big, g, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(run_getopt(B, 4, 0, &ctx, buf, 4), -EFAULT);
+	T_EQ(run_getopt(B, 16, 0, &ctx, buf, 16), 0);
+	T_EQ(ctx.md.optlen, 8);
+	T_EQ(run_getopt(B, -1, 0, &ctx, buf, 16), -EINVAL);
+}
+
+KBPF_TEST(
+	cgroup_run_sockopt_rules,
+	"the sockopt runners follow Linux's rules: optlen -1 bypasses the handler (setsockopt), optlen out of bounds is -EFAULT but for values over a page, 0 refuses with -EPERM, and getsockopt programs keep, clear or replace the handler's retval in order")
+{
+	fake_host();
+	sockopt_rules_body();
+	fake_teardown();
+}
+
+/* The fake host's one socket with storage: owner 42. */
+static void *sock42_storage;
+
+static void **fake_owner_storage(const struct kbpf_host *h, int kind,
+				 uint64_t owner)
+{
+	(void)h;
+	return kind == KBPF_OWNER_SOCK && owner == 42 ? &sock42_storage : NULL;
+}
+
+/* An SK_STORAGE map with an int key and an int value (BTF "int"). */
+static long sk_storage_map(void)
+{
+	static const char strs[] = "\0int";
+	uint8_t blob[24 + 16 + sizeof(strs)];
+	uint32_t h[6] = { 0x0001eb9f, 24, 0, 16, 16, sizeof(strs) };
+	uint32_t t[4] = { 1, BTF_KIND_INT << 24, 4, BTF_INT_SIGNED << 24 | 32 };
+	union bpf_attr a;
+	long btf;
+
+	memcpy(blob, h, 24);
+	memcpy(blob + 24, t, 16);
+	memcpy(blob + 40, strs, sizeof(strs));
+	memset(&a, 0, sizeof(a));
+	a.btf = (uint64_t)(uintptr_t)blob;
+	a.btf_size = sizeof(blob);
+	btf = sys(BPF_BTF_LOAD, &a);
+	if (btf < 0)
+		return btf;
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_SK_STORAGE;
+	a.key_size = 4;
+	a.value_size = 4;
+	a.map_flags = BPF_F_NO_PREALLOC;
+	a.btf_fd = (uint32_t)btf;
+	a.btf_key_type_id = 1;
+	a.btf_value_type_id = 1;
+	return sys(BPF_MAP_CREATE, &a);
+}
+
+static void sock_storage_body(void)
+{
+	long map = sk_storage_map(), fd;
+	struct kbpf_sock sk;
+	union bpf_attr a;
+
+	T_ASSERT(map >= 0);
+	/* mark = ++(*sk_storage_get(map, ctx, NULL, F_CREATE)) */
+	struct bpf_insn p[] = {
+		MOV(6, 1),
+		I(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0,
+		  (int32_t)map),
+		I(0, 0, 0, 0, 0),
+		MOV(2, 6),
+		MOVK(3, 0),
+		MOVK(4, BPF_LOCAL_STORAGE_GET_F_CREATE),
+		CALL(BPF_FUNC_sk_storage_get),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4, 0),
+		I(BPF_LDX | BPF_MEM | BPF_W, 1, 0, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1),
+		I(BPF_STX | BPF_MEM | BPF_W, 0, 1, 0, 0),
+		I(BPF_STX | BPF_MEM | BPF_W, 6, 1,
+		  offsetof(struct bpf_sock, mark), 0),
+		MOVK(0, 1),
+		EXIT,
+	};
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_SOCK;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	/* The verifier accepts the context as the socket, as Linux's
+	 * bpf_sk_storage_get_cg_sock_proto. */
+	fake.verifier = KBPF_VERIFIER_ENFORCE;
+	fd = sys(BPF_PROG_LOAD, &a);
+	fake.verifier = KBPF_VERIFIER_OFF;
+	T_ASSERT(fd >= 0);
+	T_EQ(attach(R, fd, BPF_CGROUP_INET_SOCK_CREATE, 0), 0);
+	for (int i = 1; i <= 3; i++) {
+		memset(&sk, 0, sizeof(sk));
+		sk.owner = 42;
+		T_EQ(kbpf_cgroup_run_sock(
+			     &fake, &cgs[B], BPF_CGROUP_INET_SOCK_CREATE, &sk,
+			     i == 2 ? KBPF_INTERP_FAST : KBPF_INTERP_CHECKED,
+			     0),
+		     0);
+		T_EQ(sk.md.mark, (uint32_t)i);
+	}
+	/* A socket the host gives no owner for: no storage. */
+	memset(&sk, 0, sizeof(sk));
+	T_EQ(kbpf_cgroup_run_sock(&fake, &cgs[B], BPF_CGROUP_INET_SOCK_CREATE,
+				  &sk, KBPF_INTERP_CHECKED, 0),
+	     0);
+	T_EQ(sk.md.mark, 0);
+	T_ASSERT(sock42_storage != NULL);
+}
+
+KBPF_TEST(
+	cgroup_run_sock_storage,
+	"bpf_sk_storage_get on a cgroup sock program's context reaches the storage of the host's socket (struct kbpf_sock.owner), created once and kept across runs; without an owner it returns NULL")
+{
+	fake_host();
+	sock42_storage = NULL;
+	fake.owner_storage = fake_owner_storage;
+	sock_storage_body();
+	fake_teardown();
 }

@@ -82,9 +82,7 @@ static void ctx_access_body(uint32_t type)
 				p[1] = MOVK(0, 1);
 				p[2] = EXIT;
 				for (int s = 0; s < 2; s++)
-					fd[s] = load(
-						s, BPF_PROG_TYPE_CGROUP_DEVICE,
-						0, p, 3, NULL);
+					fd[s] = load(s, type, 0, p, 3, NULL);
 				cases++;
 				ok += fd[0] >= 0;
 				if (!same_result(fd[0], fd[1]))

@@ -376,3 +376,95 @@ KBPF_TEST(jit_random_vs_interp,
 	T_EQ(same, programs);
 	T_EQ(kbpf_posix_jit_live(), 0);
 }
+
+/*
+ * A loop whose back-edge is clang's `if cond goto +1; goto top`, which
+ * the x86-64 backend emits as one jump on the inverted condition unless
+ * something else jumps to the `goto` (then both stay). Every conditional
+ * op, both classes, register and immediate; the `goto` goes back to the
+ * top or forward over one instruction, and with @target another jump
+ * lands on it. At most 65 rounds (r7 counts them).
+ */
+static void gen_back_edge(uint8_t cls, uint8_t op, uint8_t src, bool back,
+			  bool target)
+{
+	uint32_t top, to_ja = 0;
+
+	n = 0;
+	for (uint8_t r = 1; r <= 5; r++) {
+		uint64_t v = rn(3) ? rnd() : (uint64_t)(int64_t)rimm();
+
+		EMIT(BPF_LD | BPF_IMM | BPF_DW, r, 0, 0, (int32_t)v);
+		EMIT(0, 0, 0, 0, (int32_t)(v >> 32));
+	}
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 0);
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_K, 7, 0, 0, 0);
+	top = n;
+	EMIT(BPF_ALU64 | BPF_ADD | BPF_K, 7, 0, 0, 1);
+	EMIT(BPF_JMP | BPF_JGT | BPF_K, 7, 0, back ? 9 : 10, 64); /* out */
+	EMIT(BPF_ALU64 | BPF_MUL | BPF_K, 6, 0, 0, 31);
+	EMIT(BPF_ALU64 | BPF_XOR | BPF_X, 6, 1, 0, 0);
+	EMIT(BPF_ALU64 | BPF_MUL | BPF_K, 1, 0, 0, 0x5bd1e995);
+	EMIT(BPF_ALU64 | BPF_ADD | BPF_X, 1, 7, 0, 0);
+	if (target) {
+		to_ja = n;
+		EMIT(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 0, 4); /* patched */
+	} else {
+		EMIT(BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, 1);
+	}
+	EMIT(cls | op | src, 1, src == BPF_X ? 2 : 0, 1, rimm());
+	if (target)
+		prog_buf[to_ja].off = (int16_t)(n - to_ja - 1);
+	if (back) {
+		EMIT(BPF_JMP | BPF_JA, 0, 0, (int16_t)(top - n - 1), 0);
+	} else {
+		EMIT(BPF_JMP | BPF_JA, 0, 0, 1, 0);
+		EMIT(BPF_ALU64 | BPF_XOR | BPF_K, 6, 0, 0, 0x55);
+	}
+	EMIT(BPF_ALU64 | BPF_ADD | BPF_X, 6, 7, 0, 0); /* fall through */
+	EMIT(BPF_JMP32 | BPF_JA, 0, 0, 0, (int32_t)top - (int32_t)n - 1);
+	/* out: */
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_X, 0, 6, 0, 0);
+	EMIT(BPF_ALU64 | BPF_XOR | BPF_X, 0, 3, 0, 0);
+	EMIT(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+KBPF_TEST(jit_fused_back_edges,
+	  "loops closed by `if cond goto +1; goto top` (every conditional "
+	  "jump, 32 and 64 bits, register and immediate, the goto backward "
+	  "or forward, with and without another jump onto the goto) give the "
+	  "interpreter's r0 natively")
+{
+	static const uint8_t jops[] = { BPF_JEQ, BPF_JGT,  BPF_JGE,  BPF_JSET,
+					BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT,
+					BPF_JLE, BPF_JSLT, BPF_JSLE };
+	int programs = 0, same = 0;
+
+	if (!jit_usable())
+		T_SKIP("no JIT backend for this build, or KBPF_JIT=0");
+	prog_buf = calloc(64, sizeof(*prog_buf));
+	T_ASSERT(prog_buf != NULL);
+	for (int i = 0; i < 40; i++)
+		for (size_t o = 0; o < sizeof(jops); o++)
+			for (int v = 0; v < 8; v++) {
+				uint64_t ri = 0, rj = 0;
+				int err;
+
+				gen_back_edge(v & 1 ? BPF_JMP : BPF_JMP32,
+					      jops[o], v & 2 ? BPF_X : BPF_K,
+					      !(v & 4), i & 1);
+				err = run_both(&ri, &rj);
+				programs++;
+				if (!err && ri == rj)
+					same++;
+				else if (programs - same <= 5)
+					printf("  op 0x%x variant %d: err %d interp 0x%llx jit 0x%llx\n",
+					       jops[o], v, err,
+					       (unsigned long long)ri,
+					       (unsigned long long)rj);
+			}
+	free(prog_buf);
+	printf("  %d programs, %d with the same r0\n", programs, same);
+	T_EQ(same, programs);
+	T_EQ(kbpf_posix_jit_live(), 0);
+}

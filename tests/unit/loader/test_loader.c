@@ -1777,3 +1777,105 @@ KBPF_TEST(
 	free(btf);
 	free(b.data);
 }
+
+/* Run syscall program @fd once with an int context @arg; its retval or -errno. */
+static long run_syscall(long (*bpf)(int, void *, unsigned int), int fd, int arg)
+{
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.test.prog_fd = (uint32_t)fd;
+	a.test.ctx_in = (uint64_t)(uintptr_t)&arg;
+	a.test.ctx_size_in = sizeof(arg);
+	r = bpf(BPF_PROG_TEST_RUN, &a, sizeof(a));
+	return r < 0 ? r : (long)a.test.retval;
+}
+
+static long kbpf_bpf3(int cmd, void *a, unsigned int n)
+{
+	return oracle_kbpf_bpf(cmd, a, n);
+}
+
+static long kernel_bpf3(int cmd, void *a, unsigned int n)
+{
+	return oracle_kernel_bpf(cmd, a, n);
+}
+
+KBPF_TEST(
+	ksyms_vs_libbpf,
+	"kfunc externs (__ksym) against this kernel's BTF: kbpf's kfunc calls equal libbpf's (a weak absent one too), and both objects load and run to the same results (rcu lock/unlock, task_from_pid/release)")
+{
+	struct kbpf_elf_opts o = { .obj_name = "ksyms",
+				   .errbuf = errbuf,
+				   .errbuf_size = sizeof(errbuf) };
+	static const char *const progs[] = { "rcu_and_task", "weak_absent" };
+	struct kside *k = NULL;
+	struct kbpf_elf *obj;
+	const char *why;
+	char kwhy[256];
+	struct blob b;
+	uint8_t *btf;
+	unsigned calls = 0;
+	size_t n;
+
+	if (!kside_available(&why))
+		T_SKIP("%s", why);
+	if (!oracle_available(&why))
+		T_SKIP("kernel oracle: %s", why);
+	NEED_OBJECT("ksyms.bpf.o", &b);
+	btf = read_vmlinux_btf(&n);
+	if (!btf)
+		T_SKIP("no /sys/kernel/btf/vmlinux");
+	if (kside_open(LOADER_OBJ_DIR "/ksyms.bpf.o", &k, kwhy, sizeof(kwhy)))
+		T_FAIL("libbpf: %s", kwhy);
+	o.target_btf = btf;
+	o.target_btf_size = n;
+	if (kbpf_elf_parse(kbpf_posix_host(), b.data, b.size, &o, &obj))
+		T_FAIL("parse: %s", errbuf);
+	for (size_t i = 0; i < 2; i++) {
+		struct kbpf_elf_prog *p = kbpf_elf_find_prog(obj, progs[i]);
+		const struct bpf_insn *want;
+		long cnt = kside_prog_insns(k, progs[i], (const void **)&want);
+
+		T_ASSERT(p && !p->unsupported);
+		T_EQ(p->insn_cnt, (uint32_t)cnt);
+		for (uint32_t j = 0; j < p->insn_cnt; j++) {
+			if (want[j].code != (BPF_JMP | BPF_CALL) ||
+			    want[j].src_reg != BPF_PSEUDO_KFUNC_CALL)
+				continue;
+			T_EQ(memcmp(&want[j], &p->insns[j], sizeof(want[j])),
+			     0);
+			calls++;
+		}
+	}
+	T_EQ(calls, 5);
+	kbpf_posix_set_btf(btf, n);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	if (load(obj)) {
+		kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+		kbpf_posix_set_btf(NULL, 0);
+		T_FAIL("load: %s", errbuf);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		int fd = install(&kbpf_elf_find_prog(obj, progs[i])->prog->obj);
+		int kfd = kside_prog_fd(k, progs[i]);
+
+		for (int arg = -1; arg <= (int)getpid();
+		     arg += (int)getpid() + 1) {
+			long kr = run_syscall(kernel_bpf3, kfd, arg);
+			long r = run_syscall(kbpf_bpf3, fd, arg);
+
+			printf("  %s(%d): kernel %ld, kbpf %ld\n", progs[i],
+			       arg, kr, r);
+			T_EQ(r, kr);
+		}
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	kbpf_posix_set_btf(NULL, 0);
+	kbpf_elf_free(obj);
+	kside_close(k);
+	kbpf_posix_reset();
+	free(btf);
+	free(b.data);
+}

@@ -513,6 +513,48 @@ const struct vcase vcases[] = {
 	     CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
 	CASE("spin_lock_lookup_held", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
 	     LOCK(4), LOOKUP(M_LOCK), UNLOCK(4), MOV(0, 0), EXIT),
+	/* ---------------- bpf_timer ---------------- */
+	CASE("timer_init", CLS, 0, 1, 0, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 6), TIMER_INIT(M_TIMER, 8), RET0),
+	CASE("timer_init_hash", CLS, 0, 1, 0, LOOKUP_LOCK(M_TIMERH),
+	     JI(BPF_JEQ, 6, 0, 6), TIMER_INIT(M_TIMERH, 8), RET0),
+	CASE("timer_start_cancel", CLS, 0, 1, 0, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 8), MOVR(1, 6), ALU(BPF_ADD, 1, 8), MOV(2, 1000),
+	     MOV(3, 0), CALL(BPF_FUNC_timer_start), MOVR(1, 6),
+	     ALU(BPF_ADD, 1, 8), CALL(BPF_FUNC_timer_cancel), RET0),
+	CASE("timer_init_wrong_off", CLS, 0, 0, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 6), TIMER_INIT(M_TIMER, 0), RET0),
+	CASE("timer_init_unchecked", CLS, 0, 0, 1, LOOKUP_LOCK(M_TIMERH),
+	     TIMER_INIT(M_TIMERH, 8), RET0),
+	CASE("timer_init_other_map", CLS, 0, 0, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 6), TIMER_INIT(M_TIMERH, 8), RET0),
+	CASE("timer_init_no_timer", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     JI(BPF_JEQ, 6, 0, 6), TIMER_INIT(M_LOCK, 4), RET0),
+	CASE("timer_init_no_btf", CLS, 0, 0, 1, LOOKUP_LOCK(M_ARR),
+	     JI(BPF_JEQ, 6, 0, 6), TIMER_INIT(M_ARR, 8), RET0),
+	CASE("timer_init_stack", CLS, 0, 0, 1, MOVR(6, 10),
+	     ALU(BPF_ADD, 6, -32), TIMER_INIT(M_TIMER, 8), RET0),
+	CASE("timer_cancel_var_off", CLS, 0, 0, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 5), LDX(BPF_W, 7, 6, 0), ALU(BPF_AND, 7, 8),
+	     MOVR(1, 6), ALUR(BPF_ADD, 1, 7), CALL(BPF_FUNC_timer_cancel),
+	     RET0),
+	CASE("timer_load_field", CLS, 0, 0, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 2), LDX(BPF_DW, 0, 6, 8), EXIT, RET0),
+	CASE("timer_store_field", CLS, 0, 0, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 1), ST(BPF_W, 6, 20, 0), RET0),
+	CASE("timer_load_over", CLS, 0, 0, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 2), LDX(BPF_DW, 0, 6, 4), EXIT, RET0),
+	CASE("timer_load_cnt", CLS, 0, 1, 0, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 2), LDX(BPF_W, 0, 6, 4), EXIT, RET0),
+	CASE("timer_kprobe", KP, 0, 0, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 6), TIMER_INIT(M_TIMER, 8), RET0),
+	CASE("timer_value_to_helper", CLS, 0, 0, 1, LOOKUP_LOCK(M_TIMER),
+	     JI(BPF_JEQ, 6, 0, 9), MOV(1, 0), STX(BPF_W, 10, 1, -4),
+	     MOVR(2, 10), ALU(BPF_ADD, 2, -4), MOVR(3, 6), MOV(4, 0),
+	     LDMAP(1, M_TIMER), CALL(BPF_FUNC_map_update_elem), RET0),
+	CASE("timer_under_lock", CLS, 0, 0, 1, LOOKUP_LOCK(M_LOCK),
+	     JI(BPF_JEQ, 6, 0, 9), LOCK(4), MOVR(1, 6), ALU(BPF_ADD, 1, 4),
+	     CALL(BPF_FUNC_timer_cancel), UNLOCK(4), RET0),
 	/* ---------------- dynptrs (stack slots and references) ---------------- */
 	CASE("dynptr_rb_submit", SF, 0, 1, 1, RESV_DYN(-16), SUBMIT_DYN(-16),
 	     RET0),
@@ -707,19 +749,58 @@ const size_t vcases_nr = sizeof(vcases) / sizeof(vcases[0]);
 const void *vcase_lock_btf(uint32_t *size)
 {
 	static const uint32_t types[] = {
-		1,  BTF_KIND_INT << 24,
-		4,  BTF_INT_SIGNED << 24 | 32,
-		5,  BTF_KIND_STRUCT << 24 | 1,
-		4,  19,
-		1,  0,
-		23, BTF_KIND_STRUCT << 24 | 3,
-		12, 25,
-		1,  0,
-		29, 2,
-		32, 31,
-		1,  64,
+		1,
+		BTF_KIND_INT << 24,
+		4,
+		BTF_INT_SIGNED << 24 | 32,
+		5,
+		BTF_KIND_STRUCT << 24 | 1,
+		4,
+		19,
+		1,
+		0,
+		23,
+		BTF_KIND_STRUCT << 24 | 3,
+		12,
+		25,
+		1,
+		0,
+		29,
+		2,
+		32,
+		31,
+		1,
+		64,
+		/* 4: u64; 5: struct bpf_timer { u64 a, b; } */
+		33,
+		BTF_KIND_INT << 24,
+		8,
+		64,
+		37,
+		BTF_KIND_STRUCT << 24 | 2,
+		16,
+		47,
+		4,
+		0,
+		49,
+		4,
+		64,
+		/* 6: struct tv { int cnt; int res; struct bpf_timer t; } */
+		51,
+		BTF_KIND_STRUCT << 24 | 3,
+		24,
+		25,
+		1,
+		0,
+		54,
+		1,
+		32,
+		58,
+		5,
+		64,
 	};
-	static const char strs[] = "\0int\0bpf_spin_lock\0val\0v\0cnt\0l\0x";
+	static const char strs[] =
+		"\0int\0bpf_spin_lock\0val\0v\0cnt\0l\0x\0u64\0bpf_timer\0a\0b\0tv\0res\0t";
 	static uint8_t blob[24 + sizeof(types) + sizeof(strs)];
 	uint32_t hdr[6] = { 0x0001eb9f,	   24,		0, sizeof(types),
 			    sizeof(types), sizeof(strs) };
@@ -735,17 +816,19 @@ void vcase_map_attr(int i, union bpf_attr *a, uint32_t btf_fd)
 {
 	static const struct {
 		uint32_t t, ks, vs, max, flags;
-		bool btf;
+		uint32_t btf; /* the value's BTF type id, 0: none */
 	} spec[VCASE_NR_MAPS] = {
-		{ BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0, false },
-		{ BPF_MAP_TYPE_HASH, 8, 8, 16, 0, false },
-		{ BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG, false },
-		{ BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0, false },
-		{ BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, false },
-		{ BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0, true },
-		{ BPF_MAP_TYPE_HASH, 4, 12, 4, 0, true },
-		{ BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, 0, false },
-		{ BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 2, 0, false },
+		{ BPF_MAP_TYPE_ARRAY, 4, 16, 4, 0, 0 },
+		{ BPF_MAP_TYPE_HASH, 8, 8, 16, 0, 0 },
+		{ BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_RDONLY_PROG, 0 },
+		{ BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0, 0 },
+		{ BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, 0 },
+		{ BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0, 3 },
+		{ BPF_MAP_TYPE_HASH, 4, 12, 4, 0, 3 },
+		{ BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, 0, 0 },
+		{ BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 2, 0, 0 },
+		{ BPF_MAP_TYPE_ARRAY, 4, 24, 4, 0, 6 },
+		{ BPF_MAP_TYPE_HASH, 4, 24, 4, 0, 6 },
 	};
 
 	memset(a, 0, sizeof(*a));
@@ -757,7 +840,7 @@ void vcase_map_attr(int i, union bpf_attr *a, uint32_t btf_fd)
 	if (spec[i].btf) {
 		a->btf_fd = btf_fd;
 		a->btf_key_type_id = 1;
-		a->btf_value_type_id = 3;
+		a->btf_value_type_id = spec[i].btf;
 	}
 }
 

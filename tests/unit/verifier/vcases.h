@@ -16,7 +16,7 @@
 #include "kbpf/uapi/bpf.h"
 
 #define VCASE_MAPREF 0x7ead0000
-#define VCASE_NR_MAPS 9
+#define VCASE_NR_MAPS 11
 
 struct vcase {
 	const char *name;

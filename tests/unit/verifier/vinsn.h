@@ -36,7 +36,8 @@
 /*
  * Maps: 0 ARRAY 4/16 x4, 1 HASH 8/8, 2 ARRAY rdonly-prog 4/8, 3 RINGBUF,
  * 4 PROG_ARRAY, 5 ARRAY 4/12 x4 and 6 HASH 4/12 whose value is
- * struct { int cnt; struct bpf_spin_lock l; int x; } (BTF), lock at 4.
+ * struct { int cnt; struct bpf_spin_lock l; int x; } (BTF), lock at 4;
+ * 9 ARRAY 4/24 x4 and 10 HASH 4/24 with a struct bpf_timer at 8 (below).
  */
 #define M_ARR 0
 #define M_HASH 1
@@ -47,7 +48,10 @@
 #define M_LOCKH 6
 #define M_AOM 7 /* ARRAY_OF_MAPS 4/4 x2, inner like M_ARR */
 #define M_HOM 8 /* HASH_OF_MAPS 4/4 x2, inner like M_HASH */
-#define NR_MAPS 9
+/* ARRAY 4/24 x4 and HASH 4/24: struct { int cnt, res; struct bpf_timer t; } */
+#define M_TIMER 9
+#define M_TIMERH 10
+#define NR_MAPS 11
 
 /* r0 = lookup(map k, key 0 on the stack at r10-4) */
 #define LOOKUP(k)                                                           \
@@ -65,6 +69,10 @@
 /* r1 = r6 + off; call bpf_spin_lock/unlock */
 #define LOCK(off) MOVR(1, 6), ALU(BPF_ADD, 1, off), CALL(BPF_FUNC_spin_lock)
 #define UNLOCK(off) MOVR(1, 6), ALU(BPF_ADD, 1, off), CALL(BPF_FUNC_spin_unlock)
+/* r1 = r6 + off; r2 = map k; r3 = CLOCK_MONOTONIC; call bpf_timer_init */
+#define TIMER_INIT(k, off)                                        \
+	MOVR(1, 6), ALU(BPF_ADD, 1, off), LDMAP(2, k), MOV(3, 1), \
+		CALL(BPF_FUNC_timer_init)
 #define XDP_PTRS LDX(BPF_W, 2, 1, 0), LDX(BPF_W, 3, 1, 4)
 #define SKB_PTRS LDX(BPF_W, 2, 1, 76), LDX(BPF_W, 3, 1, 80)
 

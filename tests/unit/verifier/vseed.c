@@ -75,10 +75,9 @@ static int write_seed(const char *dir, const char *name, int type, bool up,
 
 int main(int argc, char **argv)
 {
-	static const int table_maps[VCASE_NR_MAPS] = {
-		0, 1, 2, 3, 4, 5, 6, 7, 8
-	};
-	static const int gen_maps[NR_MAPS] = { 0, 9, 3 };
+	static const int table_maps[VCASE_NR_MAPS] = { 0, 1, 2, 3, 4, 5,
+						       6, 7, 8, 9, 10 };
+	static const int gen_maps[NR_MAPS] = { 0, VCASE_NR_MAPS, 3 };
 	int total = argc > 2 ? atoi(argv[2]) : 300, written = 0;
 	uint64_t st = 13;
 	struct gen *g = malloc(sizeof(*g));
