@@ -36,7 +36,7 @@ bool kbpf_jit_wants_checked(const struct kbpf_prog *prog)
 	 * for a loader with it makes every run fast (kbpf_prog.jit).
 	 */
 #if !defined(__x86_64__) || !KBPF_JIT_CHECKED
-	/* Only the x86-64 backend emits checked code; off by default (jit.h) */
+	/* Only the x86-64 backend emits checked code; a build may turn it off */
 	(void)prog;
 	return false;
 #else

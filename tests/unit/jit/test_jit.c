@@ -54,7 +54,7 @@
 		NEED_JIT();                                                \
 		if (!KBPF_JIT_CHECKED)                                     \
 			T_SKIP("checked native code is off in this build " \
-			       "(-DKBPF_JIT_CHECKED=1 turns it on)");      \
+			       "(KBPF_JIT_CHECKED=0)");                    \
 	} while (0)
 
 #define NEED_JIT()                                                      \
