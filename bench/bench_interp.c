@@ -218,9 +218,9 @@ static uint32_t kernel_jited_len(struct bpf_insn *insns, uint32_t len)
 }
 
 /*
- * bench_interp --dump FILE.bin jit|kernel: write the native code of the
- * program's functions (kbpf's, or the kernel's jited_prog_insns) to
- * stdout as raw bytes, for
+ * bench_interp --dump FILE.bin jit|jitchk|kernel: write the native code of
+ * the program's functions (kbpf's fast or checked code, or the kernel's
+ * jited_prog_insns) to stdout as raw bytes, for
  * `objdump -D -b binary -m i386:x86-64 FILE` and an instruction by
  * instruction comparison (docs/design/jit.md, Speed).
  */
@@ -273,7 +273,9 @@ static int dump_native(const char *path, const char *who)
 		prog.len = (uint32_t)n;
 		if (kbpf_interp_prepare(&prog, NULL) || kbpf_jit_compile(&prog))
 			return 1;
-		img = kbpf_jit_image(&prog);
+		/* "jitchk": an unverified program's checked code */
+		img = strcmp(who, "jitchk") ? kbpf_jit_image(&prog) :
+					      kbpf_jit_chk_image(&prog);
 		if (!img)
 			return 1;
 		len = img->insn_off[img->nr_insns] - img->insn_off[0];

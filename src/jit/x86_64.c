@@ -98,9 +98,10 @@ struct x86 {
 	/*
 	 * Checked code (jit.h): @checked, and the fixed places of its
 	 * header; @chk_direct: a backward jump whose budget charge is
-	 * already emitted.
+	 * already emitted; @chk_seg_read: some code reads js->chk_seg
+	 * (chk_seg_read()), so charges store the new stretch's start there.
 	 */
-	bool checked, chk_direct, r10_fixed;
+	bool checked, chk_direct, r10_fixed, chk_seg_read;
 	uint32_t chk_efault, chk_err, chk_thunk, chk_entry;
 	/*
 	 * The function being emitted (emit_prologue()): its saved registers
@@ -1402,7 +1403,7 @@ static void emit_chk_charge(struct x86 *c, uint32_t pc, int64_t to)
 	alu_imm(c, true, 7, KR, (int32_t)(pc + 1)); /* cmp */
 	jmp_fixed(c, CC_B, c->set_eloop);
 	alu_imm(c, true, 5, KR, (int32_t)(pc + 1 - (to < 0 ? 0 : to)));
-	if (to < 0)
+	if (to < 0 || !c->chk_seg_read)
 		return;
 	op_mem(c, false, true, 0xc7, 0, 0, JS, JS_OFF(chk_seg), false);
 	emit32(c, (uint32_t)to);
@@ -1613,6 +1614,28 @@ static bool chk_r10_fixed(const struct kbpf_jit_in *in)
 	return true;
 }
 
+/*
+ * Whether any code may read js->chk_seg: only the calls into C that
+ * charge the budget do (emit_chk_budget_out()/_in(): call sites and the
+ * access thunk). A program without call sites and without loads, stores
+ * and atomics (each may take the thunk) never reads it, so its charges
+ * need not store it: K alone carries the budget (jit.h).
+ */
+static bool chk_seg_read(const struct kbpf_jit_in *in)
+{
+	for (uint32_t pc = 0; pc < in->len; pc++) {
+		const struct bpf_insn *insn = &in->insns[pc];
+		uint8_t cls = BPF_CLASS(insn->code);
+
+		if (kbpf_interp_is_site_op(insn->code) || cls == BPF_LDX ||
+		    cls == BPF_ST || cls == BPF_STX ||
+		    (cls == BPF_LD &&
+		     insn->code != (BPF_LD | BPF_IMM | BPF_DW)))
+			return true;
+	}
+	return false;
+}
+
 /* ---- one instruction ---- */
 
 static int emit_insn(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
@@ -1753,6 +1776,7 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 
 	c.checked = in->checked;
 	c.r10_fixed = in->checked && chk_r10_fixed(in);
+	c.chk_seg_read = in->checked && chk_seg_read(in);
 	c.lean_main = true;
 	c.fuse_budget = 1u << 22;
 	for (pc = 0; pc < in->len; pc++) {

@@ -2023,6 +2023,51 @@ KBPF_TEST(jit_checked_budget,
 	T_EQ(r0, 10);
 }
 
+KBPF_TEST(jit_checked_seg,
+	  "a helper called after a taken backward jump sees the budget the "
+	  "checked interpreter would (the jump stores where the new stretch "
+	  "begins): bpf_loop in a loop needs the same budget natively, and "
+	  "one less fails on both sides")
+{
+	/*
+	 * Three rounds of bpf_loop(1, cb) from pc 2, which is not 0, each
+	 * followed by a store of the round to the context: a helper that saw
+	 * another budget would end the run before or after a store the
+	 * interpreter makes, and the contexts would differ.
+	 */
+	struct bpf_insn prog[] = {
+		MOVK(6, 0),
+		MOV(9, 1),
+		MOVK(1, 1),
+		I(BPF_LD | BPF_IMM | BPF_DW, 2, BPF_PSEUDO_FUNC, 0, 9),
+		LD_HI(0),
+		MOVK(3, 0),
+		MOVK(4, 0),
+		CALL(BPF_FUNC_loop),
+		ADDK(6, 1),
+		STX_DW(9, 6, 0),
+		I(BPF_JMP | BPF_JLT | BPF_K, 6, 0, -9, 3),
+		MOVK(0, 3),
+		EXIT,
+		/* the callback */
+		MOVK(0, 0),
+		EXIT,
+	};
+	uint64_t r0 = 0, need = 0;
+	int err;
+
+	NEED_JIT_CHECKED();
+	for (uint64_t b = 1; b < 200 && !need; b++) {
+		err = chk_both(prog, 15, b, 8, &r0);
+		if (!err)
+			need = b;
+		else
+			T_EQ(err, -KBPF_ELOOP);
+	}
+	T_ASSERT(need > 0);
+	T_EQ(r0, 3);
+}
+
 /*
  * The fuzzer's programs made unsafe: some accesses moved to any offset
  * around the frame or onto another register (any scalar, the context, a
