@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kbpf/interp.h"
+#include "core/map.h"
 #include "core/priv.h"
 #include "core/prog.h"
 #include "interp/image.h"
@@ -157,6 +158,8 @@ static double kbpf_jit_ns_per_run(struct bpf_insn *insns, uint32_t len,
 		memset(&prog, 0, sizeof(prog));
 		prog.obj.host = kbpf_posix_host();
 		prog.priv = KBPF_PRIV_ALL;
+		/* Proven: fast code only (no checked code to compile). */
+		prog.verified = true;
 		prog.insns = insns;
 		prog.len = len;
 		t0 = now_ns();
@@ -215,9 +218,9 @@ static uint32_t kernel_jited_len(struct bpf_insn *insns, uint32_t len)
 }
 
 /*
- * bench_interp --dump FILE.bin jit|kernel: write the native code of the
- * program's functions (kbpf's, or the kernel's jited_prog_insns) to
- * stdout as raw bytes, for
+ * bench_interp --dump FILE.bin jit|jitchk|kernel: write the native code of
+ * the program's functions (kbpf's fast or checked code, or the kernel's
+ * jited_prog_insns) to stdout as raw bytes, for
  * `objdump -D -b binary -m i386:x86-64 FILE` and an instruction by
  * instruction comparison (docs/design/jit.md, Speed).
  */
@@ -270,7 +273,9 @@ static int dump_native(const char *path, const char *who)
 		prog.len = (uint32_t)n;
 		if (kbpf_interp_prepare(&prog, NULL) || kbpf_jit_compile(&prog))
 			return 1;
-		img = kbpf_jit_image(&prog);
+		/* "jitchk": an unverified program's checked code */
+		img = strcmp(who, "jitchk") ? kbpf_jit_image(&prog) :
+					      kbpf_jit_chk_image(&prog);
 		if (!img)
 			return 1;
 		len = img->insn_off[img->nr_insns] - img->insn_off[0];
@@ -354,10 +359,197 @@ static double ubpf_jit_ns_per_run(struct bpf_insn *insns, uint32_t len,
 #endif
 
 /*
- * bench_interp --run FILE.bin fast|checked|unpriv|jit|ubpf|ubpfjit REPS: run one program REPS
+ * Checked native code (src/jit/checked.c) against proven native code and
+ * the checked interpreter: ns per run (median of 7) of @prog run in @mode.
+ */
+static double prog_ns_per_run(struct kbpf_prog *prog,
+			      enum kbpf_interp_mode mode, int reps)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	uint8_t ctx[64] = { 0 };
+	struct kbpf_interp_args args = { .ctx = ctx,
+					 .ctx_size = sizeof(ctx),
+					 .mode = mode };
+	double s[7];
+	uint64_t r0;
+
+	for (int k = 0; k < 7; k++) {
+		uint64_t t0 = now_ns();
+
+		for (int i = 0; i < reps; i++)
+			if (kbpf_interp_run(prog, h, &args, &r0))
+				return -1;
+		s[k] = (double)(now_ns() - t0) / reps;
+	}
+	return median(s, 7);
+}
+
+/*
+ * @insns (with @map as map index 0, if any) loaded as an unverified
+ * program of a loader with every capability, with native code if @jit:
+ * fast code for fast runs, checked code for checked runs.
+ */
+static struct kbpf_prog *chk_load(struct bpf_insn *insns, uint32_t len,
+				  struct kbpf_map *map, bool jit)
+{
+	struct kbpf_prog_load_opts opts = { .kernel_ptrs = true,
+					    .maps = &map,
+					    .nr_maps = map ? 1 : 0 };
+	union bpf_attr a;
+	struct kbpf_prog *p = NULL;
+	bool was = kbpf_posix_jit_on();
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = len;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	kbpf_posix_set_jit(jit && was);
+	if (kbpf_prog_load(kbpf_posix_host(), &a, &opts, &p))
+		p = NULL;
+	kbpf_posix_set_jit(was);
+	return p;
+}
+
+#define BI(c, d, s_, o, i)                   \
+	((struct bpf_insn){ .code = (c),     \
+			    .dst_reg = (d),  \
+			    .src_reg = (s_), \
+			    .off = (o),      \
+			    .imm = (i) })
+
+/*
+ * The map-lookup program: 1000 lookups of keys 0-3 of an ARRAY, each
+ * value incremented: 13 instructions an iteration (ld_imm64 is one).
+ */
+static uint32_t lookup_prog(struct bpf_insn *p)
+{
+	uint32_t n = 0;
+
+	p[n++] = BI(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 0);
+	/* loop: */
+	p[n++] = BI(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+	p[n++] = BI(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, 3);
+	p[n++] = BI(BPF_STX | BPF_MEM | BPF_W, 10, 1, -4, 0);
+	p[n++] = BI(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_IDX, 0, 0);
+	p[n++] = BI(0, 0, 0, 0, 0);
+	p[n++] = BI(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
+	p[n++] = BI(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4);
+	p[n++] = BI(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+	p[n++] = BI(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3, 0);
+	p[n++] = BI(BPF_LDX | BPF_MEM | BPF_DW, 1, 0, 0, 0);
+	p[n++] = BI(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1);
+	p[n++] = BI(BPF_STX | BPF_MEM | BPF_DW, 0, 1, 0, 0);
+	p[n++] = BI(BPF_ALU64 | BPF_ADD | BPF_K, 6, 0, 0, 1);
+	p[n++] = BI(BPF_JMP | BPF_JLT | BPF_K, 6, 0, -14, 1000);
+	p[n++] = BI(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	p[n++] = BI(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	return n;
+}
+
+/* One row: proven native, checked native, the checked interpreter. */
+static void chk_row(const char *name, struct bpf_insn *insns, uint32_t len,
+		    struct kbpf_map *map, uint64_t executed, int reps)
+{
+	struct kbpf_prog *pj = chk_load(insns, len, map, true);
+	struct kbpf_prog *pi = chk_load(insns, len, map, false);
+	double proven = -1, chk = -1, interp = -1;
+
+	if (pj && pj->jit && pj->jit_chk && pi) {
+		/* A fast runner: the code a proof would run. */
+		proven = prog_ns_per_run(pj, KBPF_INTERP_FAST, reps);
+		chk = prog_ns_per_run(pj, KBPF_INTERP_CHECKED, reps);
+		interp = prog_ns_per_run(pi, KBPF_INTERP_CHECKED, reps);
+	}
+	if (proven <= 0 || chk <= 0 || interp <= 0)
+		printf("%-10s no checked native code (no backend, or KBPF_JIT=0)\n",
+		       name);
+	else
+		printf("%-10s %10.3f %10.3f %10.3f %10.2f %10.2f\n", name,
+		       proven / executed, chk / executed, interp / executed,
+		       chk / proven, interp / chk);
+	if (pj)
+		kbpf_prog_put(pj);
+	if (pi)
+		kbpf_prog_put(pi);
+}
+
+static void chk_table(const char *dir)
+{
+	static struct bpf_insn insns[65536];
+	union bpf_attr a;
+	struct kbpf_map *map = NULL;
+
+	printf("\nchecked native code: ns per executed instruction (median of 7 samples), same run\n");
+	printf("%-10s %10s %10s %10s %10s %10s\n", "program", "proven JIT",
+	       "chk JIT", "chk interp", "chk/proven", "interp/chk");
+	for (size_t p = 0; p + 1 < sizeof(progs) / sizeof(progs[0]); p++) {
+		char path[512];
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/%s.bin", dir, progs[p].name);
+		f = fopen(path, "rb");
+		if (!f)
+			continue;
+		n = fread(insns, sizeof(insns[0]), 65536, f);
+		fclose(f);
+		chk_row(progs[p].name, insns, (uint32_t)n, NULL, progs[p].insns,
+			200);
+	}
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 4;
+	if (kbpf_map_create(kbpf_posix_host(), &a, &map))
+		return;
+	/* 1 + 13 per iteration + 2 */
+	chk_row("lookup", insns, lookup_prog(insns), map, 1 + 13 * 1000 + 2,
+		2000);
+	kbpf_map_put(map);
+}
+
+/*
+ * bench_interp --run FILE.bin fast|checked|unpriv|jit|jitchk|ubpf|ubpfjit REPS: run one program REPS
  * times and nothing else, for bench/interp_icount.sh, which counts the host
  * instructions under callgrind (exact, whatever the machine's load).
  */
+/*
+ * bench_interp --run lookup jit|jitchk|checked REPS: the map-lookup
+ * program of the checked-code table, run REPS times, for callgrind.
+ */
+static int run_lookup(const char *mode, int reps)
+{
+	static struct bpf_insn insns[64];
+	union bpf_attr a;
+	struct kbpf_map *map = NULL;
+	struct kbpf_prog *p;
+	uint8_t ctx[64] = { 0 };
+	struct kbpf_interp_args args = { .ctx = ctx, .ctx_size = sizeof(ctx) };
+	uint64_t r0;
+	int err = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 4;
+	if (kbpf_map_create(kbpf_posix_host(), &a, &map))
+		return 1;
+	p = chk_load(insns, lookup_prog(insns), map, strcmp(mode, "checked"));
+	args.mode = strcmp(mode, "jit") ? KBPF_INTERP_CHECKED :
+					  KBPF_INTERP_FAST;
+	if (!p || (!strcmp(mode, "jitchk") && !p->jit_chk))
+		err = 1;
+	for (int i = 0; i < reps && !err; i++)
+		err = kbpf_interp_run(p, kbpf_posix_host(), &args, &r0) != 0;
+	if (p)
+		kbpf_prog_put(p);
+	kbpf_map_put(map);
+	return err;
+}
+
 static int run_only(const char *path, const char *mode, int reps)
 {
 	const struct kbpf_host *h = kbpf_posix_host();
@@ -369,6 +561,8 @@ static int run_only(const char *path, const char *mode, int reps)
 	FILE *f = fopen(path, "rb");
 	size_t n;
 
+	if (!strcmp(path, "lookup"))
+		return run_lookup(mode, reps);
 	if (!f)
 		return 1;
 	n = fread(insns, sizeof(insns[0]), 65536, f);
@@ -410,14 +604,23 @@ static int run_only(const char *path, const char *mode, int reps)
 	/* "jit": native code, run as a fast-mode runner runs it */
 	if (!strcmp(mode, "jit")) {
 		prog.obj.host = kbpf_posix_host();
+		prog.verified = true; /* fast code only */
 		if (kbpf_interp_prepare(&prog, NULL) ||
 		    kbpf_jit_compile(&prog) || !prog.jit)
+			return 1;
+	}
+	/* "jitchk": checked native code (an unverified program, checked) */
+	if (!strcmp(mode, "jitchk")) {
+		prog.obj.host = kbpf_posix_host();
+		args.mode = KBPF_INTERP_CHECKED;
+		if (kbpf_interp_prepare(&prog, NULL) ||
+		    kbpf_jit_compile(&prog) || !prog.jit_chk)
 			return 1;
 	}
 	for (int i = 0; i < reps; i++)
 		if (kbpf_interp_run(&prog, h, &args, &r0))
 			return 1;
-	if (prog.jit) {
+	if (prog.jit || prog.jit_chk) {
 		kbpf_jit_release(&prog);
 		kbpf_interp_release(&prog);
 	}
@@ -558,6 +761,7 @@ int main(int argc, char **argv)
 	}
 #else
 	printf("reference (not this run, research/bench-anchors.md): ubpf interpreter 4.4-5.2 ns/insn; configure with -DKBPF_UBPF_DIR=... to measure it here\n");
+	chk_table(dir);
 #endif
 	return 0;
 }

@@ -6,6 +6,9 @@ set(KBPF_SANITIZE "" CACHE STRING "Sanitizers: address,undefined | thread | empt
 option(KBPF_FUZZ "Build libFuzzer targets (clang)" OFF)
 option(KBPF_COVERAGE "Build with coverage instrumentation" OFF)
 option(KBPF_INTERP_SWITCH "Interpreter: portable switch dispatch instead of computed goto" OFF)
+# x86-64 JIT: checked runs of unproven programs as checked native code
+# (docs/design/jit.md); OFF leaves them to the checked interpreter.
+option(KBPF_JIT_CHECKED "x86-64 JIT: checked native code for checked runs" ON)
 # Position-independent code (-fPIC), so libkbpf.a and libkbpf_posix.a link
 # into a shared object; CMAKE_POSITION_INDEPENDENT_CODE=ON does the same.
 # Off by default: static code keeps the POSIX host's thread-locals in the

@@ -592,7 +592,11 @@ struct kbpf_host {
 	/*
 	 * The JIT (src/jit/, docs/design/jit.md): at load, a program kbpf can
 	 * compile for the build's architecture (x86-64 today) gets native
-	 * code, which its fast-mode runs execute instead of the interpreter.
+	 * code, which its fast-mode runs execute instead of the interpreter;
+	 * on x86-64 a program of a loader with CAP_PERFMON that no proof
+	 * exempts from checked mode also gets checked native code for its
+	 * checked runs (a second allocation), unless the build defines
+	 * KBPF_JIT_CHECKED to 0.
 	 * The three callbacks go together: if they are NULL, nothing is
 	 * compiled and every program runs in the interpreter, as before;
 	 * kbpf_host_check() refuses a table with only some of them

@@ -47,7 +47,12 @@
  * (kbpf_host.jit_alloc) and the build has a JIT backend (x86-64), a
  * program is compiled at load, and every run this function would make in
  * fast mode executes the native code instead, with the same results,
- * errnos and limits. Checked runs stay in the interpreter.
+ * errnos and limits. Checked runs of programs whose loader had
+ * CAP_PERFMON execute checked native code (x86-64, unless the build
+ * defines KBPF_JIT_CHECKED to 0): the same region checks, budget, results
+ * and errnos as the checked interpreter, which still runs their callbacks,
+ * blinded programs, programs with tail calls and those of loaders without
+ * CAP_PERFMON (the pointer rules).
  *
  * Fast mode has no budget, as Linux has none at run time: the host's
  * verifier must have bounded the program (Linux's verifier bounds loops,

@@ -33,6 +33,7 @@ struct kbpf_map;
 struct kbpf_prog;
 struct kbpf_run;
 struct kbpf_interp_args;
+struct kbpf_interp_chk;
 
 /* Argument kinds of a helper prototype (Linux's enum bpf_arg_type, simplified). */
 enum kbpf_arg_kind {
@@ -440,6 +441,17 @@ struct kbpf_prog {
 	void *jit;
 	int (*jit_run)(struct kbpf_prog *prog, const struct kbpf_host *host,
 		       const struct kbpf_interp_args *args, uint64_t *ret);
+	/*
+	 * @jit_chk: native code with checked mode's guarantees (src/jit/
+	 * checked.c), for the checked runs of a program no proof exempts
+	 * from them, or NULL. @jit_chk_run: the interpreter calls it with
+	 * the checked run it set up (regions, budget, stack: @chk) instead
+	 * of its checked loop. Set once at load, freed with the program.
+	 */
+	void *jit_chk;
+	int (*jit_chk_run)(struct kbpf_prog *prog, struct kbpf_run *run,
+			   const struct kbpf_interp_chk *chk,
+			   const uint64_t *args, uint64_t *ret);
 	/*
 	 * Linux's enforce_expected_attach_type: set by the verifier when a
 	 * cgroup skb egress program may return 2 or 3 (congestion

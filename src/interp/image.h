@@ -156,6 +156,53 @@ bool kbpf_interp_ld_pkt(const struct kbpf_run *run, int64_t off, uint32_t size,
 int kbpf_interp_run_tail(struct kbpf_run *run, uint64_t r1, uint32_t may_goto,
 			 uint64_t *ret);
 
+/*
+ * A checked run's state that native checked code (src/jit/checked.c)
+ * shares with the interpreter, which owns it: the run's budget, its
+ * stack frames in use and may_goto iterations left (helpers, callbacks
+ * and region scans read and charge the same counters), and the frames
+ * themselves (KBPF_MAX_CALL_FRAMES x KBPF_STACK_SIZE bytes at @stack).
+ */
+struct kbpf_interp_chk {
+	uint64_t *budget;
+	uint32_t *depth;
+	uint32_t *may_goto;
+	uint8_t *stack;
+};
+
+/*
+ * kbpf_interp_checked_site()'s @val: the map value a lookup site handed
+ * out, which the run may now access ([@start, @start + @size), read if
+ * @read, written if @write); @size 0 for none.
+ */
+struct kbpf_interp_value {
+	uintptr_t start;
+	uint32_t size;
+	bool read;
+	bool write;
+};
+
+/**
+ * kbpf_interp_checked_site() - what the checked interpreter does at one of
+ * the image's call opcodes (@code, its site @s), for native checked code:
+ * the helper's argument checks, the call, the value a lookup hands out
+ * made a region of the run, run->error.
+ * @run: a checked run (run->checked set by kbpf_interp_run()).
+ * @regs: r0-r5; r0 is set, r1-r5 are left as they were (the checked
+ *        interpreter does not clobber them).
+ * @val: set as above (the value of an inline or direct lookup of a map
+ *       without a bpf_spin_lock; else size 0).
+ *
+ * Context: program path, as a helper call.
+ * Return: 0, or the errno that ends the run (-EFAULT, -EINVAL for an
+ * argument the prototype refuses, -EDEADLK under a bpf_spin_lock, the
+ * helper's run->error, -ENOMEM, -EOPNOTSUPP for a tail call, which native
+ * checked code does not make).
+ */
+int kbpf_interp_checked_site(struct kbpf_run *run,
+			     const struct kbpf_interp_site *s, uint8_t code,
+			     uint64_t *regs, struct kbpf_interp_value *val);
+
 /**
  * kbpf_interp_run_callback() - run the subprogram at instruction
  * @insn_off of @prog as a run of its own, with r1-r5 from @regs: an

@@ -1633,6 +1633,88 @@ interp_proof_replaces_checks(const struct kbpf_prog *prog)
 				  (prog->spec_done && prog->jit));
 }
 
+/*
+ * Native checked code's call sites (image.h): each opcode as the checked
+ * loop's handler has it (interp_body.h with INTERP_CHECKED 1, not the
+ * pointer rules, which native code does not run).
+ */
+/* @v, a value of @map the run may now access, as kbpf_interp_value. */
+static void interp_value_out(const struct kbpf_map *map, const void *v,
+			     struct kbpf_interp_value *val)
+{
+	/*
+	 * A bpf_spin_lock's or bpf_timer's field is no access's
+	 * (interp_add_field_value()): such values take the region check.
+	 */
+	if (kbpf_map_has_fields(map))
+		return;
+	val->start = (uintptr_t)v;
+	val->size = map->value_size;
+	val->read = !map_prog_write_only(map);
+	val->write = map_prog_writable(map);
+}
+
+int kbpf_interp_checked_site(struct kbpf_run *run,
+			     const struct kbpf_interp_site *s, uint8_t code,
+			     uint64_t *regs, struct kbpf_interp_value *val)
+{
+	struct interp_state *st = run->checked;
+	uint32_t idx;
+	uint8_t *v;
+	int err;
+
+	*val = (struct kbpf_interp_value){ 0 };
+	if (code == KBPF_INTERP_OP_LOOKUP_ARRAY ||
+	    code == KBPF_INTERP_OP_LOOKUP_PERCPU) {
+		if (regs[1] != (uint64_t)(uintptr_t)s->map)
+			goto call;
+		if (!interp_access_ok(st, (uintptr_t)regs[2], sizeof(idx),
+				      false))
+			return -KBPF_EFAULT;
+		kbpf_memcpy(&idx, (const void *)(uintptr_t)regs[2],
+			    sizeof(idx));
+		if (idx >= s->max_entries) {
+			regs[0] = 0;
+			return 0;
+		}
+		v = s->base + (size_t)s->elem_size * (idx & s->index_mask);
+		if (code == KBPF_INTERP_OP_LOOKUP_PERCPU)
+			v += s->cpu_stride * kbpf_this_cpu(run->host);
+		err = interp_add_map_value(st, s->map, v);
+		if (err)
+			return err;
+		regs[0] = (uint64_t)(uintptr_t)v;
+		interp_value_out(s->map, v, val);
+		return 0;
+	}
+	if (code == KBPF_INTERP_OP_LOOKUP_CALL) {
+		if (regs[1] != (uint64_t)(uintptr_t)s->map)
+			goto call;
+		if (!interp_access_ok(st, (uintptr_t)regs[2], s->key_size,
+				      false))
+			return -KBPF_EFAULT;
+		v = s->lookup(s->map, (const void *)(uintptr_t)regs[2]);
+		if (v) {
+			err = interp_add_map_value(st, s->map, v);
+			if (err)
+				return err;
+			interp_value_out(s->map, v, val);
+		}
+		regs[0] = (uint64_t)(uintptr_t)v;
+		return 0;
+	}
+call:
+	err = interp_call_resolved(st, s->h, regs, true);
+	if (err)
+		return err;
+	if (kbpf_unlikely(run->tail_call != NULL)) {
+		/* Native checked code makes no tail calls (the JIT refuses). */
+		interp_tail_call_drop(st);
+		return -KBPF_EOPNOTSUPP;
+	}
+	return 0;
+}
+
 /* run->call_func: run the callback at @insn_off in a new frame. */
 static uint64_t interp_call_func(struct kbpf_run *run, uint64_t insn_off,
 				 uint64_t r1, uint64_t r2, uint64_t r3,
@@ -1718,6 +1800,27 @@ int kbpf_interp_run_tail(struct kbpf_run *run, uint64_t r1, uint32_t may_goto,
 		interp_tail_call_drop(&st);
 	while (st.nr_held)
 		kbpf_prog_run_done(st.held[--st.nr_held]);
+	return err;
+}
+
+/*
+ * A checked run of a program with native checked code (src/jit/checked.c):
+ * the run is set up as for the checked loop (regions, budget, stack) and
+ * the native code shares its counters; callbacks still run in the loop.
+ */
+static KBPF_NOINLINE int interp_run_native(struct interp_state *st,
+					   const uint64_t *regs, uint64_t *ret)
+{
+	const struct kbpf_interp_chk chk = {
+		.budget = &st->budget,
+		.depth = &st->depth,
+		.may_goto = &st->may_goto,
+		.stack = st->stack[0],
+	};
+	struct kbpf_prog *prog = st->run->prog;
+	int err = prog->jit_chk_run(prog, st->run, &chk, regs, ret);
+
+	st->depth = 0;
 	return err;
 }
 
@@ -1831,6 +1934,9 @@ static KBPF_NOINLINE int interp_run_at(struct kbpf_prog *prog,
 			ent->setup(&run, ent->arg);
 		if (!err && st.unpriv)
 			err = interp_exec_unpriv(&st, ent->insn, regs, ret);
+		else if (!err && prog->jit_chk_run && !ent->insn)
+			/* Native checked code enters at instruction 0 only. */
+			err = interp_run_native(&st, regs, ret);
 		else if (!err)
 			err = interp_exec_checked(&st, ent->insn, regs, ret);
 		if (err == INTERP_RESUME_UNPRIV) {

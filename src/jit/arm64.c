@@ -1145,6 +1145,10 @@ int kbpf_jit_emit_arm64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	uint32_t pc, skip;
 	int err;
 
+	/* Checked code: x86-64 only (the checked interpreter runs it). */
+	if (in->checked)
+		return -KBPF_EOPNOTSUPP;
+
 	if (!in->len || !in->is_func[0])
 		return -KBPF_EOPNOTSUPP;
 	c.buf = out->buf;

@@ -208,6 +208,17 @@ static int jit_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 	return jit_run_slow(prog, &run, &js, regs, r0, ret);
 }
 
+/*
+ * kbpf_prog.jit_chk_run: a local function, whose address needs no GOT
+ * entry (a kernel has none: core_symbols).
+ */
+static int jit_chk_run(struct kbpf_prog *prog, struct kbpf_run *run,
+		       const struct kbpf_interp_chk *chk, const uint64_t *args,
+		       uint64_t *ret)
+{
+	return kbpf_jit_chk_run(prog, run, chk, args, ret);
+}
+
 /* ---- compiling ---- */
 
 #ifdef JIT_BACKEND
@@ -387,6 +398,7 @@ static int jit_emit(const struct kbpf_host *h, const struct kbpf_jit_in *in,
 	img->code_size = len;
 	img->jit_free = h->jit_free;
 	img->abort_off = out.abort_off;
+	img->entry_off = out.entry_off;
 	return 0;
 }
 
@@ -456,7 +468,11 @@ static int jit_spec(const struct kbpf_host *h, const struct kbpf_prog *prog,
 	return 0;
 }
 
-static int jit_compile(struct kbpf_prog *prog)
+/*
+ * Native code for @prog: fast-mode code (kbpf_prog.jit), or with @checked
+ * checked code (kbpf_prog.jit_chk, checked.c).
+ */
+static int jit_compile(struct kbpf_prog *prog, bool checked)
 {
 	const struct kbpf_host *h = prog->obj.host;
 	const struct kbpf_interp_image *ii = prog->interp_image;
@@ -470,6 +486,14 @@ static int jit_compile(struct kbpf_prog *prog)
 	int err;
 
 	if (prog->spec) {
+		/*
+		 * The rewrites renumber the instructions and use register 11
+		 * (AX), which holds checked code's budget; and a checked run
+		 * of such a program runs its proven fast code instead
+		 * (interp_proof_replaces_checks()): no checked code for it.
+		 */
+		if (checked)
+			return 0;
 		err = jit_spec(h, prog, insns, len, &spec, &spec_size, &len);
 		if (err)
 			return err < 0 ? err : 0;
@@ -478,6 +502,13 @@ static int jit_compile(struct kbpf_prog *prog)
 	if (h->random_u32 &&
 	    (h->jit_harden == 2 ||
 	     (h->jit_harden == 1 && !(prog->priv & KBPF_PRIV_BPF)))) {
+		/*
+		 * Blinding renumbers the instructions, and checked code
+		 * charges the budget by the interpreter's numbering: such
+		 * programs keep the checked interpreter.
+		 */
+		if (checked)
+			return 0;
 		err = jit_blind(h, insns, len, &blinded, &blinded_size, &len);
 		if (err) {
 			kbpf_free(h, spec, spec_size);
@@ -517,7 +548,8 @@ static int jit_compile(struct kbpf_prog *prog)
 					   .sites = ii->sites,
 					   .site_flags = site_flags,
 					   .nr_sites = ii->nr_sites,
-					   .is_func = img->is_func };
+					   .is_func = img->is_func,
+					   .checked = checked };
 		err = jit_emit(h, &in, img);
 	}
 	kbpf_free(h, scratch, scratch_size);
@@ -527,8 +559,13 @@ static int jit_compile(struct kbpf_prog *prog)
 		kbpf_free(h, img, meta);
 		return err < 0 ? err : 0;
 	}
-	prog->jit = img;
-	prog->jit_run = jit_run;
+	if (checked) {
+		prog->jit_chk = img;
+		prog->jit_chk_run = jit_chk_run;
+	} else {
+		prog->jit = img;
+		prog->jit_run = jit_run;
+	}
 	return 0;
 }
 
@@ -539,26 +576,43 @@ int kbpf_jit_compile(struct kbpf_prog *prog)
 #ifdef JIT_BACKEND
 	const struct kbpf_host *h = prog->obj.host;
 
-	if (!h->jit_alloc || !prog->interp_image || prog->checked_only ||
-	    !prog->len)
+	int err;
+
+	if (!h->jit_alloc || !prog->interp_image || !prog->len)
 		return 0;
-	return jit_compile(prog);
+	if (!prog->checked_only) {
+		err = jit_compile(prog, false);
+		if (err)
+			return err;
+	}
+	if (kbpf_jit_wants_checked(prog))
+		return jit_compile(prog, true);
+	return 0;
 #else
 	(void)prog;
 	(void)jit_run;
+	(void)jit_chk_run;
 	return 0;
 #endif
 }
 
-void kbpf_jit_release(struct kbpf_prog *prog)
+static void jit_image_free(const struct kbpf_host *h,
+			   struct kbpf_jit_image *img)
 {
-	struct kbpf_jit_image *img = prog->jit;
-	const struct kbpf_host *h = prog->obj.host;
-
 	if (!img)
 		return;
 	img->jit_free(h, img->code, img->code_size);
 	kbpf_free(h, img, img->meta_size);
+}
+
+void kbpf_jit_release(struct kbpf_prog *prog)
+{
+	const struct kbpf_host *h = prog->obj.host;
+
+	jit_image_free(h, prog->jit);
+	jit_image_free(h, prog->jit_chk);
 	prog->jit = NULL;
 	prog->jit_run = NULL;
+	prog->jit_chk = NULL;
+	prog->jit_chk_run = NULL;
 }

@@ -83,6 +83,33 @@
  *  - exit: return r0.
  * Memory accesses are plain native loads and stores: fast mode trusts the
  * program (the verifier proved it, or the runner vouched for it).
+ *
+ * Checked code (kbpf_jit_in.checked; docs/design/jit.md, "Checked native
+ * code", is the contract with the checked interpreter): the same layout
+ * and semantics, plus what interp_body.h does with INTERP_CHECKED 1 and
+ * INTERP_TAINT 0, with the same counters (js->chk_*, which point into the
+ * interpreter's run state):
+ *  - entry at out->entry_off: r0 and r6-r9 zero, then the main function.
+ *  - every function's frame is the next KBPF_STACK_SIZE bytes of the
+ *    run's frames at js->chk_stack (r10 its top): on entry
+ *    (*js->chk_depth)++ and js->chk_lim += KBPF_STACK_SIZE, undone at
+ *    its exit (chk_lim: the bytes of the frames in use, minus 8).
+ *  - before each load, store and atomic (not probe loads): the access of
+ *    n bytes at addr is allowed if it lies in the frames in use, else if
+ *    kbpf_jit_chk_access() says so, else js->status = -EFAULT and abort;
+ *    atomics also -EFAULT unless aligned.
+ *  - budget: js->chk_seg is where the straight stretch began; at a taken
+ *    backward jump, a bpf-to-bpf call and an exit at pc, c = pc + 1 -
+ *    chk_seg is taken from the budget, or -ELOOP if it holds less;
+ *    chk_seg becomes the jump's target, the callee's first instruction,
+ *    the instruction after the call when it returns. A backend may keep
+ *    the budget in a register between calls into C, as long as
+ *    *js->chk_budget holds it at every such call.
+ *  - bpf-to-bpf call: -ELOOP if *js->chk_depth >= KBPF_MAX_CALL_FRAMES.
+ *  - may_goto counts down *js->chk_may_goto.
+ *  - call sites: kbpf_jit_chk_site() with r0-r5 in memory; r1-r5 keep
+ *    their values, a non-zero result is the status. A tail call site
+ *    answers -EOPNOTSUPP (such programs keep the checked interpreter).
  */
 #ifndef KBPF_JIT_H
 #define KBPF_JIT_H
@@ -92,6 +119,16 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/*
+ * Checked native code (checked.c) is on by default on x86-64; a build that
+ * defines KBPF_JIT_CHECKED to 0 (CMake: -DKBPF_JIT_CHECKED=OFF, or
+ * -DKBPF_JIT_CHECKED=0 in CFLAGS) leaves every checked run to the checked
+ * interpreter (docs/design/jit.md, "Checked native code").
+ */
+#ifndef KBPF_JIT_CHECKED
+#define KBPF_JIT_CHECKED 1
 #endif
 
 /* The extra register constant blinding uses (Linux's BPF_REG_AX). */
@@ -121,6 +158,20 @@ struct kbpf_jit_state {
 	uint32_t pkt_fail;
 	uint32_t pad;
 	uint64_t tail_r1;
+	/* Checked code only (checked.c, jit.h's "checked mode" below). */
+	/*
+	 * @chk_vlo, @chk_vlim: the value the last call site handed out
+	 * (checked.c): an access of 1 << s bytes at addr, a store if w, is
+	 * in it if addr - chk_vlo < chk_vlim[w][s] (0: none).
+	 */
+	uint64_t *chk_budget;
+	uint32_t *chk_depth;
+	uint32_t *chk_may_goto;
+	uintptr_t chk_stack;
+	uint64_t chk_lim;
+	uint64_t chk_seg;
+	uintptr_t chk_vlo;
+	uint64_t chk_vlim[2][4];
 };
 
 /* kbpf_jit_in.site_flags[] */
@@ -134,6 +185,8 @@ struct kbpf_jit_state {
  * @site_flags: KBPF_JIT_SITE_* per site.
  * @is_func: @len booleans: instruction pc starts a BPF function (pc 0, the
  *           target of a BPF_PSEUDO_CALL or BPF_PSEUDO_FUNC).
+ * @checked: emit checked code (below); a backend without it answers
+ *           -EOPNOTSUPP.
  */
 struct kbpf_jit_in {
 	const struct bpf_insn *insns;
@@ -142,6 +195,7 @@ struct kbpf_jit_in {
 	const uint8_t *site_flags;
 	uint32_t nr_sites;
 	const uint8_t *is_func;
+	bool checked;
 };
 
 /*
@@ -154,6 +208,8 @@ struct kbpf_jit_in {
  * emits into memory of that size; a backend must emit exactly the size of
  * its last sizing pass when given the same @insn_off.
  * @abort_off: native offset of the abort path.
+ * @entry_off: checked code: where the entry stub enters the program (the
+ *             checked entry below).
  */
 struct kbpf_jit_out {
 	uint8_t *buf;
@@ -161,6 +217,7 @@ struct kbpf_jit_out {
 	size_t len;
 	uint32_t *insn_off;
 	uint32_t abort_off;
+	uint32_t entry_off;
 };
 
 #define KBPF_JIT_MAX_PASSES 20
@@ -189,6 +246,29 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
  */
 uint64_t kbpf_jit_ld_pkt(struct kbpf_jit_state *js, int64_t off, uint32_t size);
 uint32_t kbpf_jit_this_cpu(struct kbpf_jit_state *js);
+
+/*
+ * Checked code's calls (checked.c): kbpf_jit_chk_access(): whether the
+ * run may access @how & 0xff bytes at @addr, for a store if @how & 0x100
+ * (the checked interpreter's region check); kbpf_jit_chk_site(): the call
+ * site @s of opcode @code with r0-r5 at @regs (kbpf_interp_checked_site()).
+ */
+bool kbpf_jit_chk_access(struct kbpf_jit_state *js, uint64_t addr,
+			 uint32_t how);
+int kbpf_jit_chk_site(struct kbpf_jit_state *js,
+		      const struct kbpf_interp_site *s, uint32_t code,
+		      uint64_t *regs);
+
+/*
+ * Checked code (checked.c): kbpf_jit_wants_checked(), whether @prog has
+ * checked runs native code may make (a loader with CAP_PERFMON, whose
+ * checked runs have no pointer rules, and no proof that replaces the
+ * checks); kbpf_jit_chk_run(), kbpf_prog.jit_chk_run.
+ */
+bool kbpf_jit_wants_checked(const struct kbpf_prog *prog);
+int kbpf_jit_chk_run(struct kbpf_prog *prog, struct kbpf_run *run,
+		     const struct kbpf_interp_chk *chk, const uint64_t *args,
+		     uint64_t *ret);
 
 #ifdef __cplusplus
 }

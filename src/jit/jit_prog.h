@@ -39,6 +39,7 @@ struct kbpf_jit_image {
 	uint8_t *code;
 	size_t code_size;
 	uint32_t abort_off;
+	uint32_t entry_off;
 	uint32_t nr_insns;
 	uint32_t *insn_off;
 	uint8_t *is_func;
@@ -83,6 +84,13 @@ static inline const struct kbpf_jit_image *
 kbpf_jit_image(const struct kbpf_prog *prog)
 {
 	return (const struct kbpf_jit_image *)prog->jit;
+}
+
+/* @prog's checked native code (checked.c), or NULL. */
+static inline const struct kbpf_jit_image *
+kbpf_jit_chk_image(const struct kbpf_prog *prog)
+{
+	return (const struct kbpf_jit_image *)prog->jit_chk;
 }
 
 /* Native bytes of function @i of @img. */

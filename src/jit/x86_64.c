@@ -96,6 +96,14 @@ struct x86 {
 	 */
 	bool lean_main;
 	/*
+	 * Checked code (jit.h): @checked, and the fixed places of its
+	 * header; @chk_direct: a backward jump whose budget charge is
+	 * already emitted; @chk_seg_read: some code reads js->chk_seg
+	 * (chk_seg_read()), so charges store the new stretch's start there.
+	 */
+	bool checked, chk_direct, r10_fixed, chk_seg_read;
+	uint32_t chk_efault, chk_err, chk_thunk, chk_entry;
+	/*
 	 * The function being emitted (emit_prologue()): its saved registers
 	 * (@nsaved of @saved, pushed in order), its stack reservation below
 	 * them (@frame: the BPF stack and the alignment pad) and its
@@ -406,6 +414,8 @@ static void emit_header(struct x86 *c)
 	jmp_fixed(c, -1, c->ret_path);
 }
 
+static void emit_chk_enter(struct x86 *c);
+
 /* Whether @insn names BPF register @r as its source or destination. */
 static bool names_reg(const struct bpf_insn *insn, uint8_t r)
 {
@@ -415,9 +425,11 @@ static bool names_reg(const struct bpf_insn *insn, uint8_t r)
 /*
  * Whether @insn may call out of the native code (a helper, a map op, a
  * bpf-to-bpf call, a probe or legacy packet load): the stack must then be
- * 16-byte aligned. Anything but plain ALU, jumps and memory counts.
+ * 16-byte aligned. Anything but plain ALU, jumps and memory counts; in
+ * @checked code memory counts too (an access its inline test does not
+ * settle calls the region check's thunk, emit_chk_mem()).
  */
-static bool may_call(const struct bpf_insn *insn)
+static bool may_call(const struct bpf_insn *insn, bool checked)
 {
 	uint8_t cls = BPF_CLASS(insn->code);
 
@@ -436,11 +448,11 @@ static bool may_call(const struct bpf_insn *insn)
 		       insn->code == KBPF_INTERP_OP_UPDATE_CALL ||
 		       insn->code == KBPF_INTERP_OP_DELETE_CALL;
 	case BPF_LDX:
-		return BPF_MODE(insn->code) != BPF_MEM &&
-		       BPF_MODE(insn->code) != BPF_MEMSX;
+		return checked || (BPF_MODE(insn->code) != BPF_MEM &&
+				   BPF_MODE(insn->code) != BPF_MEMSX);
 	case BPF_STX:
 	case BPF_ST:
-		return false;
+		return checked;
 	default: /* BPF_LD: ld_imm64 (and its second half), LD_ABS/LD_IND */
 		return insn->code != (BPF_LD | BPF_IMM | BPF_DW) &&
 		       insn->code != 0;
@@ -451,7 +463,11 @@ static bool may_call(const struct bpf_insn *insn)
  * The prologue of the function starting at @pc: push the callee-saved
  * registers it writes (none when @lean), point rbp at the top of the BPF
  * stack and reserve it when the function names r10, and keep rsp 16-byte
- * aligned for its calls (it is 8 off at entry).
+ * aligned for its calls (it is 8 off at entry). Checked code's frame is
+ * the run's (emit_chk_enter() points rbp at it): rbp is written whether
+ * or not the function names r10, and no BPF stack is reserved here; its
+ * budget register (r10, caller-saved) needs no saving, as it is kept
+ * around calls into C and passed through bpf-to-bpf calls.
  */
 static void emit_prologue(struct x86 *c, uint32_t pc, bool lean)
 {
@@ -466,7 +482,7 @@ static void emit_prologue(struct x86 *c, uint32_t pc, bool lean)
 
 		for (r = 6; r <= 10; r++)
 			uses[r] |= names_reg(insn, (uint8_t)r);
-		calls |= may_call(insn);
+		calls |= may_call(insn, c->checked);
 	}
 	c->func_start = pc;
 	c->func_end = i;
@@ -475,18 +491,20 @@ static void emit_prologue(struct x86 *c, uint32_t pc, bool lean)
 		for (i = 0; i < 4; i++)
 			if (uses[bpf_saved[i]])
 				c->saved[c->nsaved++] = x86_reg[bpf_saved[i]];
-		if (uses[10])
+		if (uses[10] || c->checked)
 			c->saved[c->nsaved++] = RBP;
 	}
 	for (i = 0; i < c->nsaved; i++)
 		push_r(c, c->saved[i]);
 	/* rsp is 8 + 8 * nsaved (mod 16) off alignment here. */
 	pad = calls && !(c->nsaved & 1) ? 8 : 0;
-	c->frame = (uses[10] ? KBPF_STACK_SIZE : 0) + pad;
-	if (uses[10])
+	c->frame = (uses[10] && !c->checked ? KBPF_STACK_SIZE : 0) + pad;
+	if (uses[10] && !c->checked)
 		mov_rr(c, true, RBP, RSP);
 	if (c->frame)
 		alu_imm(c, true, 5, RSP, (int32_t)c->frame); /* sub rsp */
+	if (c->checked)
+		emit_chk_enter(c);
 	c->cur_prologue_len = (uint32_t)c->pos - start;
 }
 
@@ -517,11 +535,18 @@ static int64_t x86_target(const struct x86 *c, uint32_t t)
 	return o;
 }
 
+static void emit_chk_back(struct x86 *c, int cc, uint32_t pc, int64_t delta);
+
 static void jmp_insn(struct x86 *c, int cc, uint32_t pc, int64_t delta)
 {
 	int64_t t = (int64_t)pc + 1 + delta;
 	bool fwd = t > (int64_t)pc;
 	int64_t to = x86_target(c, (uint32_t)t);
+
+	if (c->checked && !fwd && !c->chk_direct) {
+		emit_chk_back(c, cc, pc, delta);
+		return;
+	}
 
 	if (!(fwd && c->first) && fits8(to - (int64_t)(c->pos + 2))) {
 		emit2(c, cc < 0 ? 0xeb : (uint8_t)(0x70 | cc),
@@ -1211,6 +1236,8 @@ static uint64_t x86_ld_pkt(struct kbpf_jit_state *js, int64_t off,
 	return kbpf_jit_ld_pkt(js, off, size);
 }
 
+static void emit_chk_keep_kr(struct x86 *c, bool push);
+
 static void emit_ld_pkt(struct x86 *c, const struct bpf_insn *insn)
 {
 	static const uint8_t bytes[4] = { [BPF_W >> 3] = 4,
@@ -1227,12 +1254,386 @@ static void emit_ld_pkt(struct x86 *c, const struct bpf_insn *insn)
 	}
 	mov_rr(c, true, RDI, JS);
 	mov_imm64(c, RDX, bytes[BPF_SIZE(insn->code) >> 3]);
+	if (c->checked)
+		emit_chk_keep_kr(c, true);
 	call_abs(c, (const void *)x86_ld_pkt);
+	if (c->checked)
+		emit_chk_keep_kr(c, false);
 	cmp_js_imm8(c, false, offsetof(struct kbpf_jit_state, pkt_fail), 0);
 	ok = jmp_fwd8(c, CC_E);
 	op_rr(c, false, 0x31, RAX, RAX);
 	emit_epilogue(c);
 	land8(c, ok);
+}
+
+/*
+ * ---- checked code (jit.h, docs/design/jit.md "Checked native code") ----
+ *
+ * The checked interpreter's guarantees, instruction for instruction: the
+ * run's frames are the interpreter's (js->chk_stack), every access is
+ * confined (an inline test for the frames in use, the region check of
+ * kbpf_jit_chk_access() through a thunk for the rest), the budget is
+ * charged where the interpreter charges it, and calls go through the
+ * checked interpreter's call path. r9 and r11 are the scratch registers.
+ *
+ * The budget lives in r10 (constant blinding's AX; checked code is never
+ * blinded) as K = budget + seg while native code runs, seg being where
+ * the current straight stretch began (also kept in js->chk_seg): a charge
+ * at pc is then "K >= pc + 1, else -ELOOP; K -= pc + 1 - target", three
+ * instructions on a register. Around every call into C (helpers, the
+ * region check, probe and packet loads) *js->chk_budget = K - seg is
+ * written back and K reloaded after, since helpers, callbacks and region
+ * scans charge the same counter.
+ */
+
+#define JS_OFF(f) ((int32_t)offsetof(struct kbpf_jit_state, f))
+#define KR R10
+
+/* Local functions: their addresses need no GOT entry (core_symbols). */
+static bool x86_chk_access(struct kbpf_jit_state *js, uint64_t addr,
+			   uint32_t how)
+{
+	return kbpf_jit_chk_access(js, addr, how);
+}
+
+static int x86_chk_site(struct kbpf_jit_state *js,
+			const struct kbpf_interp_site *s, uint32_t code,
+			uint64_t *regs)
+{
+	return kbpf_jit_chk_site(js, s, code, regs);
+}
+
+/* *js->chk_budget = K - seg (r9, r11 clobbered). */
+static void emit_chk_budget_out(struct x86 *c)
+{
+	mov_rr(c, true, TMP, KR);
+	op_mem(c, false, true, 0x2b, 0, TMP, JS, JS_OFF(chk_seg), false);
+	op_mem(c, false, true, 0x8b, 0, R9, JS, JS_OFF(chk_budget), false);
+	op_mem(c, false, true, 0x89, 0, TMP, R9, 0, false);
+}
+
+/* K = *js->chk_budget + seg (@scratch clobbered). */
+static void emit_chk_budget_in(struct x86 *c, int scratch)
+{
+	op_mem(c, false, true, 0x8b, 0, scratch, JS, JS_OFF(chk_budget), false);
+	op_mem(c, false, true, 0x8b, 0, KR, scratch, 0, false);
+	op_mem(c, false, true, 0x03, 0, KR, JS, JS_OFF(chk_seg), false);
+}
+
+/*
+ * After the abort path: the exits checked code takes (-EFAULT; the
+ * status in r9d), the access thunk and the checked entry.
+ */
+static void emit_chk_header(struct x86 *c)
+{
+	static const uint8_t kept[7] = { RAX, RDI, RSI, RDX, RCX, R8, R11 };
+	int i;
+
+	c->chk_efault = (uint32_t)c->pos;
+	op_mem(c, false, true, 0xc7, 0, 0, JS, JS_OFF(status), false);
+	emit32(c, (uint32_t)-KBPF_EFAULT);
+	jmp_fixed(c, -1, c->abort_path);
+	c->chk_err = (uint32_t)c->pos;
+	op_rr(c, true, 0x63, R9, R9); /* movsxd r9, r9d */
+	op_mem(c, false, true, 0x89, 0, R9, JS, JS_OFF(status), false);
+	jmp_fixed(c, -1, c->abort_path);
+
+	/*
+	 * The thunk: r11 the address, r9d the size | 0x100 for a store;
+	 * returns with every BPF register as it was, or aborts. Called with
+	 * the stack 16-byte aligned: the return address and 7 pushes keep it
+	 * so.
+	 */
+	c->chk_thunk = (uint32_t)c->pos;
+	for (i = 0; i < 7; i++)
+		push_r(c, kept[i]);
+	mov_rr(c, true, RSI, TMP);
+	mov_rr(c, false, RDX, R9);
+	emit_chk_budget_out(c);
+	mov_rr(c, true, RDI, JS);
+	call_abs(c, (const void *)x86_chk_access);
+	op2_rr(c, false, 0xb6, R9, RAX, false); /* movzx r9d, al */
+	emit_chk_budget_in(c, TMP);
+	for (i = 6; i >= 0; i--)
+		pop_r(c, kept[i]);
+	op_rr(c, false, 0x85, R9, R9);
+	jmp_fixed(c, CC_E, c->chk_efault);
+	emit1(c, 0xc3);
+
+	/* The entry: r0 and r6-r9 start at 0, as the interpreter's; K. */
+	c->chk_entry = (uint32_t)c->pos;
+	op_rr(c, false, 0x31, RAX, RAX);
+	for (i = 6; i <= 9; i++)
+		op_rr(c, false, 0x31, x86_reg[i], x86_reg[i]);
+	op_mem(c, false, true, 0x8b, 0, TMP, R9, JS_OFF(chk_budget), false);
+	op_mem(c, false, true, 0x8b, 0, KR, TMP, 0, false);
+	emit1(c, 0xe9);
+	emit32(c, (uint32_t)((int64_t)c->off[0] - (int64_t)(c->pos + 4)));
+}
+
+/* A function's frame: the next KBPF_STACK_SIZE bytes of the run's. */
+static void emit_chk_enter(struct x86 *c)
+{
+	op_mem(c, false, true, 0x8b, 0, TMP, JS, JS_OFF(chk_depth), false);
+	op_mem(c, false, false, 0x8b, 0, R9, TMP, 0, false);
+	op_mem(c, false, false, 0xff, 0, 0, TMP, 0, false); /* inc */
+	op_rr(c, true, 0x69, R9, R9); /* imul r9, r9, imm32 */
+	emit32(c, KBPF_STACK_SIZE);
+	op_mem(c, false, true, 0x03, 0, R9, JS, JS_OFF(chk_stack), false);
+	op_mem(c, false, true, 0x8d, 0, RBP, R9, KBPF_STACK_SIZE, false);
+	op_mem(c, false, true, 0x81, 0, 0, JS, JS_OFF(chk_lim), false);
+	emit32(c, KBPF_STACK_SIZE);
+}
+
+static void emit_chk_leave(struct x86 *c)
+{
+	op_mem(c, false, true, 0x8b, 0, TMP, JS, JS_OFF(chk_depth), false);
+	op_mem(c, false, false, 0xff, 0, 1, TMP, 0, false); /* dec */
+	op_mem(c, false, true, 0x81, 0, 5, JS, JS_OFF(chk_lim), false);
+	emit32(c, KBPF_STACK_SIZE);
+}
+
+/*
+ * The interpreter's CHARGE_TO(pc) and SET_SEG(@to): K >= pc + 1 or
+ * -ELOOP, then K -= pc + 1 - to (@to < 0: K = budget, seg 0, for an
+ * exit, whose caller sets seg after the call).
+ */
+static void emit_chk_charge(struct x86 *c, uint32_t pc, int64_t to)
+{
+	alu_imm(c, true, 7, KR, (int32_t)(pc + 1)); /* cmp */
+	jmp_fixed(c, CC_B, c->set_eloop);
+	alu_imm(c, true, 5, KR, (int32_t)(pc + 1 - (to < 0 ? 0 : to)));
+	if (to < 0 || !c->chk_seg_read)
+		return;
+	op_mem(c, false, true, 0xc7, 0, 0, JS, JS_OFF(chk_seg), false);
+	emit32(c, (uint32_t)to);
+}
+
+/* A backward jump (cc < 0: always): when taken, charged. */
+static void emit_chk_back(struct x86 *c, int cc, uint32_t pc, int64_t delta)
+{
+	size_t skip = 0;
+
+	if (cc >= 0)
+		skip = jmp_fwd8(c, cc ^ 1);
+	emit_chk_charge(c, pc, (int64_t)pc + 1 + delta);
+	c->chk_direct = true;
+	jmp_insn(c, -1, pc, delta);
+	c->chk_direct = false;
+	if (cc >= 0)
+		land8(c, skip);
+}
+
+/*
+ * CHECK_MEM(base + off, bytes, write), and CHECK_ALIGN for @atomic. The
+ * frames in use are [chk_stack, chk_stack + chk_lim + 8): the access is
+ * in them if addr + bytes - 8 - chk_stack <= chk_lim, unsigned (the
+ * lowest 8 - bytes bytes of the first frame fail that and go the slow
+ * way, which allows them). An access at a constant offset of r10 inside
+ * the function's own frame needs no test: r10 is never written
+ * (@c->r10_fixed) and its frame is in use.
+ */
+static void emit_chk_mem(struct x86 *c, int bpf_base, int32_t off,
+			 unsigned int bytes, bool write, bool atomic)
+{
+	int base = x86_reg[bpf_base];
+	size_t ok, ok2;
+
+	if (bpf_base == BPF_REG_10 && c->r10_fixed && off >= -KBPF_STACK_SIZE &&
+	    off + (int32_t)bytes <= 0 &&
+	    (!atomic || !(off & (int32_t)(bytes - 1))))
+		return;
+	op_mem(c, false, true, 0x8d, 0, R9, base, off + (int32_t)bytes - 8,
+	       false);
+	op_mem(c, false, true, 0x2b, 0, R9, JS, JS_OFF(chk_stack), false);
+	op_mem(c, false, true, 0x3b, 0, R9, JS, JS_OFF(chk_lim), false);
+	ok = jmp_fwd8(c, CC_BE);
+	/* The value the last call site handed out (checked.c) */
+	op_mem(c, false, true, 0x8d, 0, R9, base, off, false);
+	op_mem(c, false, true, 0x2b, 0, R9, JS, JS_OFF(chk_vlo), false);
+	op_mem(c, false, true, 0x3b, 0, R9, JS,
+	       JS_OFF(chk_vlim) + (int32_t)sizeof(uint64_t) *
+					  ((write ? 4 : 0) + (bytes == 1 ? 0 :
+							      bytes == 2 ? 1 :
+							      bytes == 4 ? 2 :
+									   3)),
+	       false);
+	ok2 = jmp_fwd8(c, CC_B);
+	op_mem(c, false, true, 0x8d, 0, TMP, base, off, false); /* lea */
+	mov_imm64(c, R9, bytes | (write ? 0x100u : 0));
+	emit1(c, 0xe8);
+	emit32(c, (uint32_t)((int64_t)c->chk_thunk - (int64_t)(c->pos + 4)));
+	land8(c, ok);
+	land8(c, ok2);
+	if (atomic) {
+		op_mem(c, false, true, 0x8d, 0, TMP, base, off, false);
+		op_rr(c, true, 0xf7, 0, TMP); /* test r11, imm32 */
+		emit32(c, bytes - 1);
+		jmp_fixed(c, CC_NE, c->chk_efault);
+	}
+}
+
+/* A call site: the checked interpreter's path, r1-r5 kept. */
+static int emit_chk_site(struct x86 *c, const struct bpf_insn *insn)
+{
+	static const uint8_t regs[6] = { R8, RCX, RDX, RSI, RDI, RAX };
+	int i;
+
+	if ((uint32_t)insn->imm >= c->in->nr_sites ||
+	    (c->in->site_flags[insn->imm] & KBPF_JIT_SITE_TAIL_CALL))
+		return -KBPF_EOPNOTSUPP;
+	emit_chk_budget_out(c);
+	/* r0-r5 in memory at rsp, in order; 48 bytes keep the alignment. */
+	for (i = 0; i < 6; i++)
+		push_r(c, regs[i]);
+	mov_rr(c, true, RDI, JS);
+	mov_imm64(c, RSI, (uint64_t)(uintptr_t)&c->in->sites[insn->imm]);
+	mov_imm64(c, RDX, insn->code);
+	mov_rr(c, true, RCX, RSP);
+	call_abs(c, (const void *)x86_chk_site);
+	mov_rr(c, false, R9, RAX);
+	for (i = 5; i >= 0; i--)
+		pop_r(c, regs[i]);
+	emit_chk_budget_in(c, TMP);
+	op_rr(c, false, 0x85, R9, R9);
+	jmp_fixed(c, CC_NE, c->chk_err);
+	return 0;
+}
+
+static void emit_chk_bpf_call(struct x86 *c, uint32_t pc, uint32_t target)
+{
+	emit_chk_charge(c, pc, target);
+	op_mem(c, false, true, 0x8b, 0, TMP, JS, JS_OFF(chk_depth), false);
+	op_mem(c, false, false, 0x83, 0, 7, TMP, 0, false);
+	emit1(c, KBPF_MAX_CALL_FRAMES);
+	jmp_fixed(c, CC_AE, c->set_eloop);
+	mov_rr(c, true, R9, JS);
+	emit1(c, 0xe8);
+	emit32(c, (uint32_t)((int64_t)c->off[target] - (int64_t)(c->pos + 4)));
+	/* The callee's exit left K = budget: seg is the next instruction. */
+	alu_imm(c, true, 0, KR, (int32_t)(pc + 1));
+	op_mem(c, false, true, 0xc7, 0, 0, JS, JS_OFF(chk_seg), false);
+	emit32(c, pc + 1);
+}
+
+/* Calls into C that know nothing of K: r10 kept around them. */
+static void emit_chk_keep_kr(struct x86 *c, bool push)
+{
+	if (push) {
+		push_r(c, KR);
+		push_r(c, KR);
+	} else {
+		pop_r(c, KR);
+		pop_r(c, KR);
+	}
+}
+
+/*
+ * Checked code's form of @insn, or 1 if it is the fast form (plus the
+ * access check emitted here for loads, stores and atomics).
+ */
+static int emit_chk_insn(struct x86 *c, const struct bpf_insn *insn,
+			 uint32_t pc)
+{
+	uint8_t cls = BPF_CLASS(insn->code), mode = BPF_MODE(insn->code);
+	unsigned int bytes = kbpf_insn_size_bytes(insn->code);
+
+	/* r10 holds K: no register 11 (never blinded, never in a program). */
+	if (insn->dst_reg == KBPF_JIT_REG_AX ||
+	    (insn->src_reg == KBPF_JIT_REG_AX &&
+	     insn->code != (BPF_JMP | BPF_CALL) &&
+	     insn->code != (BPF_LD | BPF_IMM | BPF_DW)))
+		return -KBPF_EOPNOTSUPP;
+	if (kbpf_interp_is_site_op(insn->code))
+		return emit_chk_site(c, insn);
+	switch (insn->code) {
+	case BPF_JMP | BPF_CALL:
+		if (insn->src_reg != BPF_PSEUDO_CALL)
+			return -KBPF_EOPNOTSUPP;
+		emit_chk_bpf_call(c, pc,
+				  (uint32_t)((int64_t)pc + 1 + insn->imm));
+		return 0;
+	case BPF_JMP | BPF_EXIT:
+		emit_chk_charge(c, pc, -1);
+		emit_chk_leave(c);
+		emit_epilogue(c);
+		return 0;
+	case BPF_JMP | BPF_JCOND:
+		op_mem(c, false, true, 0x8b, 0, TMP, JS, JS_OFF(chk_may_goto),
+		       false);
+		op_mem(c, false, false, 0x83, 0, 7, TMP, 0, false);
+		emit1(c, 0);
+		jmp_insn(c, CC_E, pc, insn->off);
+		op_mem(c, false, false, 0xff, 0, 1, TMP, 0, false); /* dec */
+		return 0;
+	}
+	if (cls == BPF_LDX && (mode == BPF_MEM || mode == BPF_MEMSX)) {
+		emit_chk_mem(c, insn->src_reg, insn->off, bytes, false, false);
+	} else if (cls == BPF_LDX) {
+		/* A probe load: the host's read, a C call. */
+		emit_chk_keep_kr(c, true);
+		emit_probe_ldx(c, x86_reg[insn->dst_reg],
+			       x86_reg[insn->src_reg], insn->off,
+			       BPF_SIZE(insn->code), mode == KBPF_PROBE_MEMSX);
+		emit_chk_keep_kr(c, false);
+		return mode == KBPF_PROBE_MEM || mode == KBPF_PROBE_MEMSX ?
+			       0 :
+			       -KBPF_EOPNOTSUPP;
+	} else if ((cls == BPF_STX || cls == BPF_ST) && mode == BPF_MEM) {
+		emit_chk_mem(c, insn->dst_reg, insn->off, bytes, true, false);
+	} else if (cls == BPF_STX && mode == BPF_ATOMIC) {
+		emit_chk_mem(c,
+			     insn->imm == BPF_LOAD_ACQ ? insn->src_reg :
+							 insn->dst_reg,
+			     insn->off, bytes, insn->imm != BPF_LOAD_ACQ, true);
+	}
+	return 1;
+}
+
+/*
+ * Whether no instruction writes r10 (the interpreter's validation refuses
+ * most such writes; an ld_imm64 into r10 it does not).
+ */
+static bool chk_r10_fixed(const struct kbpf_jit_in *in)
+{
+	for (uint32_t pc = 0; pc < in->len; pc++) {
+		const struct bpf_insn *insn = &in->insns[pc];
+		uint8_t cls = BPF_CLASS(insn->code);
+
+		if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX ||
+		     cls == BPF_LD) &&
+		    insn->dst_reg == BPF_REG_10)
+			return false;
+		if (cls == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC &&
+		    ((insn->imm == BPF_LOAD_ACQ &&
+		      insn->dst_reg == BPF_REG_10) ||
+		     (insn->imm != BPF_LOAD_ACQ && insn->imm != BPF_CMPXCHG &&
+		      (insn->imm & BPF_FETCH) && insn->src_reg == BPF_REG_10)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether any code may read js->chk_seg: only the calls into C that
+ * charge the budget do (emit_chk_budget_out()/_in(): call sites and the
+ * access thunk). A program without call sites and without loads, stores
+ * and atomics (each may take the thunk) never reads it, so its charges
+ * need not store it: K alone carries the budget (jit.h).
+ */
+static bool chk_seg_read(const struct kbpf_jit_in *in)
+{
+	for (uint32_t pc = 0; pc < in->len; pc++) {
+		const struct bpf_insn *insn = &in->insns[pc];
+		uint8_t cls = BPF_CLASS(insn->code);
+
+		if (kbpf_interp_is_site_op(insn->code) || cls == BPF_LDX ||
+		    cls == BPF_ST || cls == BPF_STX ||
+		    (cls == BPF_LD &&
+		     insn->code != (BPF_LD | BPF_IMM | BPF_DW)))
+			return true;
+	}
+	return false;
 }
 
 /* ---- one instruction ---- */
@@ -1249,6 +1650,12 @@ static int emit_insn(struct x86 *c, const struct bpf_insn *insn, uint32_t pc)
 	     insn->code != (BPF_LD | BPF_IMM | BPF_DW)))
 		return -KBPF_EOPNOTSUPP;
 	dst = x86_reg[insn->dst_reg];
+	if (c->checked) {
+		int r = emit_chk_insn(c, insn, pc);
+
+		if (r <= 0)
+			return r;
+	}
 	switch (insn->code) {
 	case KBPF_INTERP_OP_CALL:
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
@@ -1367,6 +1774,9 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	uint32_t pc;
 	int err;
 
+	c.checked = in->checked;
+	c.r10_fixed = in->checked && chk_r10_fixed(in);
+	c.chk_seg_read = in->checked && chk_seg_read(in);
 	c.lean_main = true;
 	c.fuse_budget = 1u << 22;
 	for (pc = 0; pc < in->len; pc++) {
@@ -1378,6 +1788,8 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 			c.lean_main = false;
 	}
 	emit_header(&c);
+	if (c.checked)
+		emit_chk_header(&c);
 	for (pc = 0; pc < in->len && !c.err; pc++) {
 		const struct bpf_insn *insn = &in->insns[pc];
 
@@ -1400,6 +1812,7 @@ int kbpf_jit_emit_x86_64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	c.off[in->len] = (uint32_t)c.pos;
 	out->len = c.pos;
 	out->abort_off = c.abort_path;
+	out->entry_off = c.chk_entry;
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include "core/priv.h"
 #include "core/prog.h"
 #include "interp/image.h"
+#include "jit/jit.h"
 #include "jit/jit_prog.h"
 #include "kbpf/errno.h"
 #include "kbpf/interp.h"
@@ -47,6 +48,14 @@
 #define CALL(f) I(BPF_JMP | BPF_CALL, 0, 0, 0, f)
 #define LD_MAP(d, i) I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_IDX, 0, i)
 #define LD_HI(k) I(0, 0, 0, 0, k)
+
+#define NEED_JIT_CHECKED()                                                 \
+	do {                                                               \
+		NEED_JIT();                                                \
+		if (!KBPF_JIT_CHECKED)                                     \
+			T_SKIP("checked native code is off in this build " \
+			       "(KBPF_JIT_CHECKED=0)");                    \
+	} while (0)
 
 #define NEED_JIT()                                                      \
 	do {                                                            \
@@ -1482,12 +1491,18 @@ KBPF_TEST(jit_wx,
 		T_SKIP("no /proc/self/maps");
 	pj = load(p, 2, NULL, 0, true);
 	T_ASSERT(pj && pj->jit);
-	img = kbpf_jit_image(pj);
-	T_EQ(kbpf_posix_jit_live(), live + 1);
-	T_EQ(maps_perms((uintptr_t)img->code, perms), 0);
-	T_ASSERT(!strcmp(perms, "r-xp"));
-	T_EQ(maps_perms((uintptr_t)img->code + img->code_size - 1, perms), 0);
-	T_ASSERT(!strcmp(perms, "r-xp"));
+	/* Unverified, CAP_PERFMON: checked code too (checked.c). */
+	T_ASSERT((pj->jit_chk != NULL) == KBPF_JIT_CHECKED);
+	T_EQ(kbpf_posix_jit_live(), live + 1 + KBPF_JIT_CHECKED);
+	for (int i = 0; i < 1 + KBPF_JIT_CHECKED; i++) {
+		img = i ? kbpf_jit_chk_image(pj) : kbpf_jit_image(pj);
+		T_EQ(maps_perms((uintptr_t)img->code, perms), 0);
+		T_ASSERT(!strcmp(perms, "r-xp"));
+		T_EQ(maps_perms((uintptr_t)img->code + img->code_size - 1,
+				perms),
+		     0);
+		T_ASSERT(!strcmp(perms, "r-xp"));
+	}
 	T_EQ(run(pj, KBPF_INTERP_FAST, &r0), 0);
 	T_EQ(r0, 42);
 	kbpf_prog_put(pj);
@@ -1678,8 +1693,8 @@ static int policy_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 
 KBPF_TEST(jit_verified_policy,
 	  "a program kbpf's verifier proved runs natively even when its "
-	  "runner asks for checked mode; an unverified one runs checked in "
-	  "the interpreter, natively only in fast mode")
+	  "runner asks for checked mode; an unverified one runs its fast "
+	  "code only in fast mode (checked runs: jit_checked_*)")
 {
 	struct bpf_insn p[] = { MOVK(0, 3), ADDK(0, 4), EXIT };
 	struct kbpf_prog *pv, *pu;
@@ -1778,8 +1793,9 @@ static void host_refuses(struct kbpf_host *h)
 	seal_calls = 0;
 	pr = load(p, 3, NULL, 0, true);
 	T_ASSERT(pr != NULL);
-	T_EQ(seal_calls, 1);
-	T_ASSERT(pr->jit == NULL);
+	/* Fast code, and checked code for its checked runs (checked.c). */
+	T_EQ(seal_calls, kbpf_jit_wants_checked(pr) ? 2 : 1);
+	T_ASSERT(pr->jit == NULL && pr->jit_chk == NULL);
 	T_EQ(kbpf_posix_jit_live(), live);
 	T_EQ(run(pr, KBPF_INTERP_FAST, &r0), 0);
 	T_EQ(r0, 11);
@@ -1787,7 +1803,7 @@ static void host_refuses(struct kbpf_host *h)
 	*h = *kbpf_posix_host();
 	h->jit_alloc = alloc_fails;
 	pr = load(p, 3, NULL, 0, true);
-	T_ASSERT(pr != NULL && pr->jit == NULL);
+	T_ASSERT(pr != NULL && pr->jit == NULL && pr->jit_chk == NULL);
 	T_EQ(run(pr, KBPF_INTERP_FAST, &r0), 0);
 	T_EQ(r0, 11);
 	kbpf_prog_put(pr);
@@ -1804,4 +1820,616 @@ KBPF_TEST(jit_host_refuses,
 	cur_host = &h;
 	host_refuses(&h);
 	cur_host = NULL;
+}
+
+/* ---- checked native code (src/jit/checked.c) ---- */
+
+static int chk_calls;
+static int (*chk_next)(struct kbpf_prog *, struct kbpf_run *,
+		       const struct kbpf_interp_chk *, const uint64_t *,
+		       uint64_t *);
+
+static int chk_count(struct kbpf_prog *prog, struct kbpf_run *r,
+		     const struct kbpf_interp_chk *chk, const uint64_t *args,
+		     uint64_t *ret)
+{
+	chk_calls++;
+	return chk_next(prog, r, chk, args, ret);
+}
+
+/* A checked run with a writable 32-byte context and @budget (0: default). */
+static int run_checked(struct kbpf_prog *p, uint64_t *ctx, uint64_t budget,
+		       uint64_t *r0)
+{
+	struct kbpf_interp_args args = { .ctx = ctx,
+					 .ctx_size = 4 * sizeof(uint64_t),
+					 .ctx_writable = true,
+					 .mode = KBPF_INTERP_CHECKED,
+					 .budget = budget };
+
+	*r0 = 0xdead;
+	return kbpf_interp_run(p, host(), &args, r0);
+}
+
+/*
+ * Run @insns checked in the interpreter and natively (the checked code
+ * must exist and run): the same errno, r0, context and @maps' values.
+ * Return the errno, or 1000 when the two differ.
+ */
+static int chk_both(const struct bpf_insn *insns, uint32_t n, uint64_t budget,
+		    uint32_t value_size, uint64_t *r0)
+{
+	struct kbpf_map *mi = map_new(BPF_MAP_TYPE_ARRAY, 4, value_size, 4);
+	struct kbpf_map *mj = map_new(BPF_MAP_TYPE_ARRAY, 4, value_size, 4);
+	struct kbpf_prog *pi = NULL, *pj = NULL;
+	uint64_t ci[4] = { 1, 2, 3, 4 }, cj[4] = { 1, 2, 3, 4 }, ri, rj;
+	int ei = 1000, ej = -1000;
+
+	if (mi && mj) {
+		pi = load(insns, n, &mi, 1, false);
+		pj = load(insns, n, &mj, 1, true);
+	}
+	if (pi && pj && !pi->jit_chk && pj->jit_chk) {
+		chk_next = pj->jit_chk_run;
+		pj->jit_chk_run = chk_count;
+		chk_calls = 0;
+		ei = run_checked(pi, ci, budget, &ri);
+		ej = run_checked(pj, cj, budget, &rj);
+		if (chk_calls != 1 || memcmp(ci, cj, sizeof(ci)) ||
+		    !maps_same(mi, mj, 4) || (!ei && ri != rj))
+			ej = ei + 1;
+		*r0 = ri;
+	}
+	if (ei != ej)
+		printf("  interpreter %d, native %d\n", ei, ej);
+	if (pi)
+		kbpf_prog_put(pi);
+	if (pj)
+		kbpf_prog_put(pj);
+	if (mi)
+		kbpf_map_put(mi);
+	if (mj)
+		kbpf_map_put(mj);
+	return ei == ej ? ei : 1000;
+}
+
+#define LDX_DW(d, s, o) I(BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define STX_DW(d, s, o) I(BPF_STX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define PCALL(o) I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, o)
+
+KBPF_TEST(jit_checked_confinement,
+	  "checked native code confines accesses as the checked interpreter: "
+	  "-EFAULT for the stack outside the frames in use, a map value past "
+	  "its end, the context past its size, NULL, a misaligned atomic; "
+	  "the same accesses inside give the same r0 and memory")
+{
+	/*
+	 * A lookup of the last key (3) into r0 (or exit 0): past its value
+	 * is past the map's values (before it, the next element's value is
+	 * the program's too).
+	 */
+#define LOOKUP0                                                            \
+	I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 3), LD_MAP(1, 0), LD_HI(0), \
+		MOV(2, 10), ADDK(2, -4), CALL(BPF_FUNC_map_lookup_elem),   \
+		I(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 1, 0), EXIT
+	struct bpf_insn below[] = { LDX_DW(0, 10, -520), EXIT };
+	struct bpf_insn above[] = { LDX_DW(0, 10, 0), EXIT };
+	struct bpf_insn in_frame[] = { I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -512,
+					 77),
+				       LDX_DW(0, 10, -512), EXIT };
+	struct bpf_insn value_end[] = { LOOKUP0, LDX_DW(0, 0, 8), EXIT };
+	struct bpf_insn value_in[] = { LOOKUP0, MOVK(3, 9), STX_DW(0, 3, 8),
+				       LDX_DW(0, 0, 8), EXIT };
+	struct bpf_insn ctx_end[] = { LDX_DW(0, 1, 32), EXIT };
+	struct bpf_insn ctx_in[] = { MOVK(2, 5), STX_DW(1, 2, 24),
+				     LDX_DW(0, 1, 16), EXIT };
+	struct bpf_insn null[] = { MOVK(2, 0),
+				   I(BPF_LDX | BPF_MEM | BPF_B, 0, 2, 0, 0),
+				   EXIT };
+	struct bpf_insn wild[] = { I(BPF_LD | BPF_IMM | BPF_DW, 2, 0, 0,
+				     0x1000),
+				   LD_HI(0x7fff), STX_DW(2, 2, 0), EXIT };
+	struct bpf_insn misaligned[] = {
+		I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -16, 0), MOVK(2, 1),
+		I(BPF_STX | BPF_ATOMIC | BPF_DW, 10, 2, -12, BPF_ADD), EXIT
+	};
+	/* A subprogram writes its caller's frame through a pointer. */
+	struct bpf_insn callers_frame[] = { I(BPF_ST | BPF_MEM | BPF_DW, 10, 0,
+					      -8, 1),
+					    MOV(1, 10),
+					    ADDK(1, -8),
+					    PCALL(2),
+					    LDX_DW(0, 10, -8),
+					    EXIT,
+					    MOVK(2, 40),
+					    STX_DW(1, 2, 0),
+					    LDX_DW(0, 10, -520),
+					    EXIT };
+	uint64_t r0;
+
+	NEED_JIT_CHECKED();
+	T_EQ(chk_both(below, 2, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(above, 2, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(in_frame, 3, 0, 8, &r0), 0);
+	T_EQ(r0, 77);
+	T_EQ(chk_both(value_end, 10, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(value_end, 10, 0, 16, &r0), 0);
+	T_EQ(chk_both(value_in, 12, 0, 16, &r0), 0);
+	T_EQ(r0, 9);
+	T_EQ(chk_both(value_in, 12, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(ctx_end, 2, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(ctx_in, 4, 0, 8, &r0), 0);
+	T_EQ(r0, 3);
+	T_EQ(chk_both(null, 3, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(wild, 4, 0, 8, &r0), -KBPF_EFAULT);
+	T_EQ(chk_both(misaligned, 4, 0, 8, &r0), -KBPF_EFAULT);
+	/* The callee's frame is below the caller's: -520 is the caller's. */
+	T_EQ(chk_both(callers_frame, 10, 0, 8, &r0), 0);
+	T_EQ(r0, 40);
+#undef LOOKUP0
+}
+
+KBPF_TEST(jit_checked_budget,
+	  "checked native code charges the interpreter's budget at the same "
+	  "places: a loop for ever, a loop that calls, recursion and "
+	  "recursion through bpf_loop end with -ELOOP, and a bounded loop "
+	  "ends with exactly the budget it needs and fails with one less")
+{
+	struct bpf_insn forever[] = { MOVK(0, 0), ADDK(0, 1),
+				      I(BPF_JMP | BPF_JA, 0, 0, -2, 0), EXIT };
+	struct bpf_insn calls[] = {
+		MOVK(6, 0), PCALL(2),
+		ADDK(6, 1), I(BPF_JMP | BPF_JA, 0, 0, -3, 0),
+		MOVK(0, 1), EXIT
+	};
+	struct bpf_insn recurse[] = { PCALL(1), EXIT, PCALL(-1), EXIT };
+	struct bpf_insn loop_recurse[] = {
+		MOVK(1, 2),
+		I(BPF_LD | BPF_IMM | BPF_DW, 2, BPF_PSEUDO_FUNC, 0, 5),
+		LD_HI(0),
+		MOVK(3, 0),
+		MOVK(4, 0),
+		CALL(BPF_FUNC_loop),
+		EXIT,
+		/* the callback: bpf_loop of itself */
+		MOVK(1, 2),
+		I(BPF_LD | BPF_IMM | BPF_DW, 2, BPF_PSEUDO_FUNC, 0, -2),
+		LD_HI(0),
+		MOVK(3, 0),
+		MOVK(4, 0),
+		CALL(BPF_FUNC_loop),
+		EXIT,
+	};
+	/* 10 iterations of a 3-instruction loop body, then exit. */
+	struct bpf_insn bounded[] = {
+		MOVK(0, 0), ADDK(0, 1),
+		I(BPF_JMP | BPF_JLT | BPF_K, 0, 0, -2, 10), EXIT
+	};
+	uint64_t r0, need = 0;
+
+	NEED_JIT_CHECKED();
+	T_EQ(chk_both(forever, 4, 100000, 8, &r0), -KBPF_ELOOP);
+	T_EQ(chk_both(forever, 4, 0, 8, &r0), -KBPF_ELOOP);
+	T_EQ(chk_both(calls, 6, 100000, 8, &r0), -KBPF_ELOOP);
+	T_EQ(chk_both(recurse, 4, 0, 8, &r0), -KBPF_ELOOP);
+	T_EQ(chk_both(loop_recurse, 14, 0, 8, &r0), -KBPF_ELOOP);
+	/* 3 + 9 * 2 + 1: the first stretch, 9 back jumps, the exit. */
+	for (uint64_t b = 1; b < 40 && !need; b++)
+		if (chk_both(bounded, 4, b, 8, &r0) == 0)
+			need = b;
+		else
+			T_EQ(chk_both(bounded, 4, b, 8, &r0), -KBPF_ELOOP);
+	T_EQ(need, 22);
+	T_EQ(r0, 10);
+}
+
+KBPF_TEST(jit_checked_seg,
+	  "a helper called after a taken backward jump sees the budget the "
+	  "checked interpreter would (the jump stores where the new stretch "
+	  "begins): bpf_loop in a loop needs the same budget natively, and "
+	  "one less fails on both sides")
+{
+	/*
+	 * Three rounds of bpf_loop(1, cb) from pc 2, which is not 0, each
+	 * followed by a store of the round to the context: a helper that saw
+	 * another budget would end the run before or after a store the
+	 * interpreter makes, and the contexts would differ.
+	 */
+	struct bpf_insn prog[] = {
+		MOVK(6, 0),
+		MOV(9, 1),
+		MOVK(1, 1),
+		I(BPF_LD | BPF_IMM | BPF_DW, 2, BPF_PSEUDO_FUNC, 0, 9),
+		LD_HI(0),
+		MOVK(3, 0),
+		MOVK(4, 0),
+		CALL(BPF_FUNC_loop),
+		ADDK(6, 1),
+		STX_DW(9, 6, 0),
+		I(BPF_JMP | BPF_JLT | BPF_K, 6, 0, -9, 3),
+		MOVK(0, 3),
+		EXIT,
+		/* the callback */
+		MOVK(0, 0),
+		EXIT,
+	};
+	uint64_t r0 = 0, need = 0;
+	int err;
+
+	NEED_JIT_CHECKED();
+	for (uint64_t b = 1; b < 200 && !need; b++) {
+		err = chk_both(prog, 15, b, 8, &r0);
+		if (!err)
+			need = b;
+		else
+			T_EQ(err, -KBPF_ELOOP);
+	}
+	T_ASSERT(need > 0);
+	T_EQ(r0, 3);
+}
+
+/*
+ * The fuzzer's programs made unsafe: some accesses moved to any offset
+ * around the frame or onto another register (any scalar, the context, a
+ * map value), some instructions turned into backward jumps (loops that
+ * end, or never).
+ */
+static void fz_unsafe(struct fz *f)
+{
+	uint32_t main_end = 0, i, k;
+
+	while (main_end < f->n &&
+	       f->insns[main_end].code != (BPF_JMP | BPF_EXIT))
+		main_end++;
+	for (k = rnd(6); k > 0 && main_end > 12; k--) {
+		uint32_t at = 10 + rnd(main_end - 10);
+		struct bpf_insn *insn = &f->insns[at];
+		uint8_t cls = BPF_CLASS(insn->code);
+
+		if ((at &&
+		     f->insns[at - 1].code == (BPF_LD | BPF_IMM | BPF_DW)) ||
+		    insn->code == (BPF_LD | BPF_IMM | BPF_DW) ||
+		    insn->code == (BPF_JMP | BPF_CALL) ||
+		    insn->code == (BPF_JMP | BPF_EXIT))
+			continue;
+		switch (rnd(4)) {
+		case 0:
+			if (cls == BPF_LDX || cls == BPF_STX || cls == BPF_ST)
+				insn->off = (int16_t)(-600 + (int)rnd(640));
+			break;
+		case 1:
+			if (cls == BPF_LDX)
+				insn->src_reg = (uint8_t)rnd(10);
+			else if (cls == BPF_STX || cls == BPF_ST)
+				insn->dst_reg = (uint8_t)rnd(10);
+			break;
+		default:
+			/* A backward jump to an earlier instruction. */
+			i = rnd(at + 1);
+			if (i &&
+			    f->insns[i - 1].code == (BPF_LD | BPF_IMM | BPF_DW))
+				i--;
+			if (rnd(2))
+				*insn = I(
+					BPF_JMP | BPF_JA, 0, 0,
+					(int16_t)((int32_t)i - (int32_t)at - 1),
+					0);
+			else
+				*insn = I(
+					BPF_JMP | BPF_JGT | BPF_K,
+					(uint8_t)rnd(10), 0,
+					(int16_t)((int32_t)i - (int32_t)at - 1),
+					(int32_t)rnd(64));
+			break;
+		}
+	}
+}
+
+/* What one checked run of a fuzzer program ends with. */
+struct fz_chk_res {
+	int err;
+	uint64_t r0;
+	uint64_t ctx[4];
+	uint64_t vals[2][FZ_HASH_N + 2];
+	uint8_t present[2][FZ_HASH_N + 2];
+};
+
+/*
+ * A checked run of @p (budget 20000) and the context and maps @m after
+ * it. The context is at the same address in every run.
+ */
+static uint64_t fz_ctx[4];
+
+static void fz_chk_run(struct kbpf_prog *p, struct kbpf_map *const *m,
+		       struct fz_chk_res *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (uint32_t i = 0; i < 4; i++)
+		fz_ctx[i] = i + 1;
+	r->err = run_checked(p, fz_ctx, 20000, &r->r0);
+	memcpy(r->ctx, fz_ctx, sizeof(fz_ctx));
+	for (uint32_t i = 0; i < 2; i++) {
+		for (uint32_t k = 0; k < FZ_HASH_N + 2; k++) {
+			const uint64_t *v = m[i]->ops->lookup_elem(m[i], &k);
+
+			r->present[i][k] = v != NULL;
+			r->vals[i][k] = v ? *v : 0;
+		}
+	}
+}
+
+/*
+ * Run @pi (the checked interpreter) and @pj (checked native code), both
+ * loaded with the maps @m, from the same state at the same addresses: @pi
+ * in a child the moment before @pj runs in this process. A program the
+ * unsafe mutations made may fold an address (a map value's, a hash
+ * element's) into r0, the stack or the maps: with two sets of maps the
+ * two runs would differ by where the maps live. 0 when the two runs end
+ * alike (@a the interpreter's, @b native code's), else nonzero.
+ */
+static int fz_chk_pair(struct kbpf_prog *pi, struct kbpf_prog *pj,
+		       struct kbpf_map *const *m, struct fz_chk_res *a,
+		       struct fz_chk_res *b)
+{
+	size_t got = 0;
+	pid_t pid;
+	int fd[2], st;
+
+	/*
+	 * No free queued: the reclaim thread holds no lock the child may
+	 * need (a hash delete queues a free), as it is not copied.
+	 */
+	kbpf_posix_rcu_barrier();
+	if (pipe(fd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		alarm(60);
+		fz_chk_run(pi, m, a);
+		_exit(write(fd[1], a, sizeof(*a)) == (ssize_t)sizeof(*a) ? 0 :
+									   1);
+	}
+	close(fd[1]);
+	while (pid > 0 && got < sizeof(*a)) {
+		ssize_t r = read(fd[0], (char *)a + got, sizeof(*a) - got);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd[0]);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) || got != sizeof(*a))
+		return -1;
+	fz_chk_run(pj, m, b);
+	if (a->err != b->err || (!a->err && a->r0 != b->r0) ||
+	    memcmp(a->ctx, b->ctx, sizeof(a->ctx)) ||
+	    memcmp(a->present, b->present, sizeof(a->present)) ||
+	    memcmp(a->vals, b->vals, sizeof(a->vals)))
+		return 1;
+	return 0;
+}
+
+KBPF_TEST(jit_fuzz_checked,
+	  "random programs, safe and unsafe (accesses anywhere, loops for "
+	  "ever), run checked in the interpreter and by checked native code "
+	  "from the same state at the same addresses: the same errno, r0, "
+	  "context and maps")
+{
+	const char *env = getenv("KBPF_JIT_FUZZ_N");
+	uint32_t n = env ? (uint32_t)strtoul(env, NULL, 0) : 3000;
+	uint32_t native = 0, faults = 0, loops = 0, i;
+	static struct fz f;
+	struct kbpf_map *m[2];
+	int bad = 0;
+
+	NEED_JIT_CHECKED();
+	fz_state = kbpf_test_seed() + 2;
+	m[0] = map_new(BPF_MAP_TYPE_ARRAY, 4, 8, FZ_ARRAY_N);
+	m[1] = map_new(BPF_MAP_TYPE_HASH, 4, 8, FZ_HASH_N);
+	T_ASSERT(m[0] && m[1]);
+	for (i = 0; i < n && !bad; i++) {
+		struct kbpf_prog *pi, *pj;
+		struct fz_chk_res a = { 0 }, b = { 0 };
+
+		fz_gen(&f, 8 + rnd(120));
+		if (rnd(3))
+			fz_unsafe(&f);
+		pi = load(f.insns, f.n, m, 2, false);
+		pj = load(f.insns, f.n, m, 2, true);
+		if (!pi || !pj || pi->jit_chk) {
+			bad = 1;
+		} else {
+			native += pj->jit_chk != NULL;
+			bad = fz_chk_pair(pi, pj, m, &a, &b) ? 2 : 0;
+			faults += a.err == -KBPF_EFAULT;
+			loops += a.err == -KBPF_ELOOP;
+		}
+		if (bad) {
+			fz_dump(&f);
+			printf("  program %u: interpreter %d 0x%llx, native %d 0x%llx\n",
+			       i, a.err, (unsigned long long)a.r0, b.err,
+			       (unsigned long long)b.r0);
+		}
+		if (pi)
+			kbpf_prog_put(pi);
+		if (pj)
+			kbpf_prog_put(pj);
+	}
+	printf("  %u programs, %u native, %u -EFAULT, %u -ELOOP\n", i, native,
+	       faults, loops);
+	kbpf_map_put(m[0]);
+	kbpf_map_put(m[1]);
+	T_EQ(bad, 0);
+	T_EQ(native, n);
+	T_ASSERT(faults > 0 && loops > 0);
+}
+
+KBPF_TEST(jit_checked_addresses,
+	  "a program that folds an address into r0 (the context's through "
+	  "a fetching atomic on the stack, a map value's, its frame's) gets "
+	  "the same address from checked native code as from the checked "
+	  "interpreter, and the fuzzer's comparison sees a difference")
+{
+	/*
+	 * Reduced from jit_fuzz_checked's program 3721 with seed 13 (and 704
+	 * with seed 11): the unsafe mutations let r1 (the context) or a
+	 * looked-up value reach r0. The fuzzer ran the two sides on two
+	 * contexts and two sets of maps, so such programs differed by where
+	 * those lived, not by what the code did.
+	 */
+	struct bpf_insn ctx_fold[] = {
+		I(BPF_STX | BPF_ATOMIC | BPF_DW, 10, 1, -8, BPF_OR | BPF_FETCH),
+		LDX_DW(1, 10, -8),
+		I(BPF_ALU64 | BPF_XOR | BPF_X, 0, 1, 0, 0),
+		EXIT,
+	};
+	struct bpf_insn value_fold[] = {
+		LD_MAP(1, 0),
+		LD_HI(0),
+		MOV(2, 10),
+		ADDK(2, -72),
+		CALL(BPF_FUNC_map_lookup_elem),
+		EXIT,
+	};
+	struct bpf_insn frame[] = { MOV(0, 10), EXIT };
+	struct bpf_insn one[] = { MOVK(0, 1), EXIT };
+	struct bpf_insn two[] = { MOVK(0, 2), EXIT };
+	const struct {
+		const struct bpf_insn *insns;
+		uint32_t n;
+	} progs[] = { { ctx_fold, 4 }, { value_fold, 6 }, { frame, 2 } };
+	struct kbpf_map *m[2];
+	struct fz_chk_res a, b;
+	uint32_t key = 0;
+
+	NEED_JIT_CHECKED();
+	m[0] = map_new(BPF_MAP_TYPE_ARRAY, 4, 8, FZ_ARRAY_N);
+	m[1] = map_new(BPF_MAP_TYPE_HASH, 4, 8, FZ_HASH_N);
+	T_ASSERT(m[0] && m[1]);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct kbpf_prog *pi =
+			load(progs[i].insns, progs[i].n, m, 2, false);
+		struct kbpf_prog *pj =
+			load(progs[i].insns, progs[i].n, m, 2, true);
+
+		T_ASSERT(pi && pj && !pi->jit_chk && pj->jit_chk);
+		T_EQ(fz_chk_pair(pi, pj, m, &a, &b), 0);
+		T_EQ(a.err, 0);
+		T_EQ(b.err, 0);
+		T_EQ(a.r0, b.r0);
+		if (i == 0)
+			T_EQ(b.r0, (uint64_t)(uintptr_t)fz_ctx);
+		if (i == 1)
+			T_EQ(b.r0, (uint64_t)(uintptr_t)m[0]->ops->lookup_elem(
+					   m[0], &key));
+		T_ASSERT(b.r0 != 0);
+		kbpf_prog_put(pi);
+		kbpf_prog_put(pj);
+	}
+	/* Two programs that differ are told apart. */
+	{
+		struct kbpf_prog *pi = load(one, 2, m, 2, false);
+		struct kbpf_prog *pj = load(two, 2, m, 2, true);
+
+		T_ASSERT(pi && pj && pj->jit_chk);
+		T_EQ(fz_chk_pair(pi, pj, m, &a, &b), 1);
+		T_EQ(a.r0, 1);
+		T_EQ(b.r0, 2);
+		kbpf_prog_put(pi);
+		kbpf_prog_put(pj);
+	}
+	kbpf_map_put(m[0]);
+	kbpf_map_put(m[1]);
+}
+
+KBPF_TEST(jit_checked_value_perms,
+	  "a map value a lookup handed out is accessed natively with the "
+	  "map's program-side permissions: BPF_F_RDONLY_PROG refuses the "
+	  "store and BPF_F_WRONLY_PROG the load (-EFAULT), as the checked "
+	  "interpreter; HASH and ARRAY values, each access size")
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_ARRAY,
+					  BPF_MAP_TYPE_HASH };
+	static const uint32_t flags[] = { 0, BPF_F_RDONLY_PROG,
+					  BPF_F_WRONLY_PROG };
+	uint32_t runs = 0;
+
+	NEED_JIT_CHECKED();
+	for (uint32_t t = 0; t < 2; t++) {
+		for (uint32_t f = 0; f < 3; f++) {
+			for (int sz = 0; sz < 4; sz++) {
+				/* lookup key 0; load or store of each size */
+				for (int st = 0; st < 2; st++) {
+					struct bpf_insn p[] = {
+						I(BPF_ST | BPF_MEM | BPF_W, 10,
+						  0, -4, 0),
+						LD_MAP(1, 0),
+						LD_HI(0),
+						MOV(2, 10),
+						ADDK(2, -4),
+						CALL(BPF_FUNC_map_lookup_elem),
+						I(BPF_JMP | BPF_JNE | BPF_K, 0,
+						  0, 1, 0),
+						EXIT,
+						MOVK(3, 7),
+						st ? I(BPF_STX | BPF_MEM |
+							       sizes[sz],
+						       0, 3, 8 - size_bytes[sz],
+						       0) :
+						     I(BPF_LDX | BPF_MEM |
+							       sizes[sz],
+						       3, 0, 8 - size_bytes[sz],
+						       0),
+						MOV(0, 3),
+						EXIT,
+					};
+					struct kbpf_map *mi, *mj;
+					struct kbpf_prog *pi, *pj;
+					uint64_t ctx[4] = { 0 }, ri, rj;
+					uint32_t k = 0;
+					uint64_t v = 0;
+					int ei, ej, want;
+
+					mi = map_new_flags(types[t], 8, 4,
+							   flags[f]);
+					mj = map_new_flags(types[t], 8, 4,
+							   flags[f]);
+					T_ASSERT(mi && mj);
+					/* a HASH element to find */
+					T_EQ(kbpf_map_update_elem(mi, &k, &v,
+								  0),
+					     0);
+					T_EQ(kbpf_map_update_elem(mj, &k, &v,
+								  0),
+					     0);
+					pi = load(p, 12, &mi, 1, false);
+					pj = load(p, 12, &mj, 1, true);
+					T_ASSERT(pi && pj && pj->jit_chk);
+					ei = run_checked(pi, ctx, 0, &ri);
+					ej = run_checked(pj, ctx, 0, &rj);
+					want = (st &&
+						flags[f] ==
+							BPF_F_RDONLY_PROG) ||
+							       (!st &&
+								flags[f] ==
+									BPF_F_WRONLY_PROG) ?
+						       -KBPF_EFAULT :
+						       0;
+					T_EQ(ei, want);
+					T_EQ(ej, want);
+					if (!ei)
+						T_EQ(ri, rj);
+					T_ASSERT(maps_same(mi, mj, 1));
+					kbpf_prog_put(pi);
+					kbpf_prog_put(pj);
+					kbpf_map_put(mi);
+					kbpf_map_put(mj);
+					runs++;
+				}
+			}
+		}
+	}
+	T_EQ(runs, 48);
 }
