@@ -9,7 +9,9 @@
  *   only puts run in x0), r6-r9 x19-x22, r10 x29 (the frame pointer: the
  *   BPF stack is the KBPF_STACK_SIZE bytes below it), AX (register 11,
  *   constant blinding) x8; js x26 and js->run x27 in every native
- *   function; x9-x12, x16 and x17 are scratch.
+ *   function; x9-x12, x16 and x17 are scratch. Checked code (jit.h,
+ *   kbpf_jit_in.checked; "checked code" below) also keeps the frames in
+ *   use in x24/x25 and the budget in x28.
  * A native function is entered by the C ABI with r1-r5 in x0-x4 and js in
  * x5, so its prologue moves the arguments up by one, and a bpf-to-bpf call
  * moves them down again. A frame saves x19-x22 and allocates the BPF stack
