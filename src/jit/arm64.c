@@ -9,7 +9,9 @@
  *   only puts run in x0), r6-r9 x19-x22, r10 x29 (the frame pointer: the
  *   BPF stack is the KBPF_STACK_SIZE bytes below it), AX (register 11,
  *   constant blinding) x8; js x26 and js->run x27 in every native
- *   function; x9-x12, x16 and x17 are scratch.
+ *   function; x9-x12, x16 and x17 are scratch. Checked code (jit.h,
+ *   kbpf_jit_in.checked; "checked code" below) also keeps the frames in
+ *   use in x24/x25 and the budget in x28.
  * A native function is entered by the C ABI with r1-r5 in x0-x4 and js in
  * x5, so its prologue moves the arguments up by one, and a bpf-to-bpf call
  * moves them down again. A frame saves x19-x22 and allocates the BPF stack
@@ -50,8 +52,11 @@ enum {
 	A64_T3 = 12,
 	A64_IP0 = 16,
 	A64_IP1 = 17,
+	A64_CLIM = 24, /* checked code: js->chk_lim */
+	A64_CSTK = 25, /* checked code: js->chk_stack */
 	A64_JS = 26,
 	A64_RUN = 27,
+	A64_K = 28, /* checked code: the budget, K = budget + seg */
 	A64_FP = 29,
 	A64_LR = 30,
 	A64_ZR = 31, /* or sp, depending on the instruction */
@@ -101,6 +106,12 @@ struct a64 {
 	uint32_t func; /* first instruction of the function being emitted */
 	uint32_t prologue; /* bytes of its prologue */
 	unsigned int save; /* its enum a64_save */
+	/*
+	 * Checked code (jit.h): @checked, @r10_fixed (no instruction writes
+	 * r10), and the fixed places of its header (a64_chk_header()).
+	 */
+	bool checked, r10_fixed;
+	uint32_t chk_efault, chk_eloop, chk_err, chk_thunk, chk_entry;
 };
 
 static void emit(struct a64 *c, uint32_t insn)
@@ -489,6 +500,8 @@ static int a64_frame(const struct a64 *c)
 	       (c->save & A64_SAVE_R8_R9 ? 16 : 0);
 }
 
+static void a64_chk_enter(struct a64 *c);
+
 static void a64_prologue(struct a64 *c)
 {
 	int o = 32;
@@ -508,6 +521,10 @@ static void a64_prologue(struct a64 *c)
 	for (int i = 5; i > 0; i--)
 		a64_mov(c, true, (uint8_t)i, (uint8_t)(i - 1));
 	a64_mov(c, true, A64_X0, A64_X6);
+	if (c->checked) {
+		a64_chk_enter(c);
+		return;
+	}
 	/* The BPF stack: [x29 - KBPF_STACK_SIZE, x29). */
 	if (!(c->save & A64_SAVE_STACK))
 		return;
@@ -736,6 +753,370 @@ static void a64_ld_pkt(struct a64 *c, const struct bpf_insn *insn)
 	a64_patch(c, at, a64_cb(A64_CBZ, false, A64_T0, (c->n - at) / 4));
 }
 
+/*
+ * ---- checked code (jit.h, docs/design/jit.md "Checked native code") ----
+ *
+ * The checked interpreter's guarantees, instruction for instruction: a
+ * function's frame is the next one of the run's (js->chk_stack; x29, r10,
+ * is its top), every access is confined (an inline test for the frames in
+ * use and the value the last call site handed out, the region check of
+ * kbpf_jit_chk_access() through a thunk for the rest), the budget is
+ * charged where the interpreter charges it, and calls go through the
+ * checked interpreter's call path.
+ *
+ * Three callee-saved registers no function saves (so they pass through
+ * bpf-to-bpf calls and C calls, and the entry stub restores them): x28
+ * holds the budget as K = budget + seg while native code runs, seg being
+ * where the current straight stretch began (also kept in js->chk_seg): a
+ * charge at pc is then "K >= pc + 1, else -ELOOP; K -= pc + 1 - target";
+ * x25 holds js->chk_stack and x24 the bytes of the frames in use minus 8
+ * (js->chk_lim's value; kept only here). Around every call into C that
+ * may charge the budget (call sites, the region check) *js->chk_budget =
+ * K - seg is written back and K reloaded after.
+ */
+
+/* Local functions: their addresses need no GOT entry (core_symbols). */
+static bool a64_chk_access_fn(struct kbpf_jit_state *js, uint64_t addr,
+			      uint32_t how)
+{
+	return kbpf_jit_chk_access(js, addr, how);
+}
+
+static int a64_chk_site_fn(struct kbpf_jit_state *js,
+			   const struct kbpf_interp_site *s, uint32_t code,
+			   uint64_t *regs)
+{
+	return kbpf_jit_chk_site(js, s, code, regs);
+}
+
+/* *js->chk_budget = K - seg (x10, x11 clobbered). */
+static void a64_chk_budget_out(struct a64 *c)
+{
+	a64_mem(c, a64_ldr, 3, A64_T1, A64_JS, JS_OFF(chk_seg));
+	a64_rrr(c, A64_SUB, true, A64_T1, A64_K, A64_T1);
+	a64_mem(c, a64_ldr, 3, A64_T2, A64_JS, JS_OFF(chk_budget));
+	a64_mem(c, a64_str, 3, A64_T1, A64_T2, 0);
+}
+
+/* K = *js->chk_budget + seg (x10 clobbered). */
+static void a64_chk_budget_in(struct a64 *c)
+{
+	a64_mem(c, a64_ldr, 3, A64_T1, A64_JS, JS_OFF(chk_budget));
+	a64_mem(c, a64_ldr, 3, A64_K, A64_T1, 0);
+	a64_mem(c, a64_ldr, 3, A64_T1, A64_JS, JS_OFF(chk_seg));
+	a64_rrr(c, A64_ADD, true, A64_K, A64_K, A64_T1);
+}
+
+/* js->status = @err; abort. */
+static void a64_chk_fail(struct a64 *c, int err)
+{
+	a64_mov_imm(c, true, A64_T0, (uint64_t)(int64_t)err);
+	a64_abort_with_t0(c, false);
+}
+
+/*
+ * After the abort path: the exits checked code takes (-EFAULT, -ELOOP,
+ * the status in w9), the access thunk and the checked entry.
+ */
+static void a64_chk_header(struct a64 *c)
+{
+	c->chk_efault = (uint32_t)c->n;
+	a64_chk_fail(c, -KBPF_EFAULT);
+	c->chk_eloop = (uint32_t)c->n;
+	a64_chk_fail(c, -KBPF_ELOOP);
+	c->chk_err = (uint32_t)c->n;
+	a64_abort_with_t0(c, true);
+
+	/*
+	 * The thunk: x9 the address, w10 the size | 0x100 for a store;
+	 * returns (bl) with every BPF register as it was, or aborts with
+	 * -EFAULT. r1-r5 and r0 are caller-saved: kept on the stack (64
+	 * bytes with the return address: sp stays 16-byte aligned).
+	 */
+	c->chk_thunk = (uint32_t)c->n;
+	a64_pair(c, A64_STP_PRE, A64_X0, A64_X1, A64_ZR, -64);
+	a64_pair(c, A64_STP, A64_X2, A64_X3, A64_ZR, 16);
+	a64_pair(c, A64_STP, A64_X4, A64_X5, A64_ZR, 32);
+	a64_pair(c, A64_STP, A64_LR, A64_LR, A64_ZR, 48);
+	a64_mov(c, true, A64_X1, A64_T0);
+	a64_mov(c, false, A64_X2, A64_T1);
+	a64_chk_budget_out(c);
+	a64_mov(c, true, A64_X0, A64_JS);
+	a64_call_abs(c, (uintptr_t)a64_chk_access_fn);
+	a64_bfm(c, A64_UBFM, false, A64_T0, A64_X0, 0, 7); /* uxtb w9, w0 */
+	a64_chk_budget_in(c);
+	a64_pair(c, A64_LDP, A64_LR, A64_T1, A64_ZR, 48);
+	a64_pair(c, A64_LDP, A64_X4, A64_X5, A64_ZR, 32);
+	a64_pair(c, A64_LDP, A64_X2, A64_X3, A64_ZR, 16);
+	a64_pair(c, A64_LDP_POST, A64_X0, A64_X1, A64_ZR, 64);
+	/* cbz w9, efault: backwards, within this header */
+	emit(c, a64_cb(A64_CBZ, false, A64_T0,
+		       ((int64_t)c->chk_efault - (int64_t)c->n) / 4));
+	emit(c, 0xd65f03c0u); /* ret */
+
+	/*
+	 * The entry (js in x5, r0 in x6 = 0): r6-r9 start at 0, as the
+	 * interpreter's; x25, x24 and K from js; then the main function.
+	 */
+	c->chk_entry = (uint32_t)c->n;
+	for (int i = 6; i <= 9; i++)
+		a64_mov_imm(c, true, a64_map[i], 0);
+	a64_mem(c, a64_ldr, 3, A64_CSTK, A64_X5, JS_OFF(chk_stack));
+	a64_mem(c, a64_ldr, 3, A64_CLIM, A64_X5, JS_OFF(chk_lim));
+	a64_mem(c, a64_ldr, 3, A64_T0, A64_X5, JS_OFF(chk_budget));
+	a64_mem(c, a64_ldr, 3, A64_K, A64_T0, 0);
+	a64_mem(c, a64_ldr, 3, A64_T0, A64_X5, JS_OFF(chk_seg));
+	a64_rrr(c, A64_ADD, true, A64_K, A64_K, A64_T0);
+	a64_b(c, A64_B, c->off[0]);
+}
+
+/*
+ * A function's frame (in its prologue, js in x26): the next
+ * KBPF_STACK_SIZE bytes of the run's, (*js->chk_depth)++, x24 grows.
+ */
+static void a64_chk_enter(struct a64 *c)
+{
+	a64_mem(c, a64_ldr, 3, A64_T0, A64_JS, JS_OFF(chk_depth));
+	a64_mem(c, a64_ldr, 2, A64_T1, A64_T0, 0);
+	a64_addsub_imm(c, 0x11, false, A64_T1, A64_T1, 1, false);
+	a64_mem(c, a64_str, 2, A64_T1, A64_T0, 0);
+	a64_mov_imm(c, true, A64_T2, KBPF_STACK_SIZE);
+	/* umaddl x29, w10, w11, x25: the top of frame *chk_depth - 1 */
+	emit(c, 0x9ba00000u | (uint32_t)A64_T2 << 16 |
+			(uint32_t)A64_CSTK << 10 | (uint32_t)A64_T1 << 5 |
+			A64_FP);
+	a64_add_imm(c, true, A64_CLIM, A64_CLIM, KBPF_STACK_SIZE, A64_T0);
+}
+
+/* A function's exit: its frame is no longer in use. */
+static void a64_chk_leave(struct a64 *c)
+{
+	a64_mem(c, a64_ldr, 3, A64_T0, A64_JS, JS_OFF(chk_depth));
+	a64_mem(c, a64_ldr, 2, A64_T1, A64_T0, 0);
+	a64_addsub_imm(c, 0x51, false, A64_T1, A64_T1, 1, false);
+	a64_mem(c, a64_str, 2, A64_T1, A64_T0, 0);
+	a64_add_imm(c, true, A64_CLIM, A64_CLIM, (uint64_t)0 - KBPF_STACK_SIZE,
+		    A64_T0);
+}
+
+/*
+ * The interpreter's CHARGE_TO(pc) and SET_SEG(@to): K >= pc + 1 or
+ * -ELOOP, then K -= pc + 1 - to (@to < 0: K = budget, seg 0, for an
+ * exit, whose caller sets seg after the call). x9 clobbered, and flags.
+ */
+static void a64_chk_charge(struct a64 *c, uint32_t pc, int64_t to)
+{
+	a64_cmp_imm(c, true, A64_K, (uint64_t)pc + 1);
+	a64_bcond(c, A64_LO, c->chk_eloop);
+	a64_add_imm(c, true, A64_K, A64_K,
+		    (uint64_t)((to < 0 ? 0 : to) - ((int64_t)pc + 1)), A64_T0);
+	if (to < 0)
+		return;
+	a64_mov_imm(c, true, A64_T0, (uint64_t)to);
+	a64_mem(c, a64_str, 3, A64_T0, A64_JS, JS_OFF(chk_seg));
+}
+
+/*
+ * A jump from @pc to @target when @cond holds (< 0: always). In checked
+ * code a backward jump, when taken, is charged first.
+ */
+static void a64_jump(struct a64 *c, int cond, uint32_t pc, uint32_t target)
+{
+	size_t at = 0;
+
+	if (!c->checked || target > pc) {
+		if (cond < 0)
+			a64_b(c, A64_B, a64_target(c, target));
+		else
+			a64_bcond(c, (unsigned int)cond, a64_target(c, target));
+		return;
+	}
+	if (cond >= 0) {
+		at = c->n;
+		emit(c, 0);
+	}
+	a64_chk_charge(c, pc, target);
+	a64_b(c, A64_B, a64_target(c, target));
+	if (cond >= 0)
+		a64_patch(c, at,
+			  a64_bcond_at(c->n - at, (unsigned int)cond ^ 1));
+}
+
+/*
+ * CHECK_MEM(base + off, 1 << lg bytes, write), and CHECK_ALIGN for
+ * @atomic. The frames in use are [x25, x25 + x24 + 8): the access is in
+ * them if addr + bytes - 8 - x25 <= x24, unsigned (the lowest 8 - bytes
+ * bytes of the first frame fail that and go the slow way, which allows
+ * them). Then the value the last call site handed out (checked.c), then
+ * the thunk. An access at a constant offset of r10 inside the function's
+ * own frame needs no test: r10 is never written (@c->r10_fixed) and its
+ * frame is in use.
+ */
+static void a64_chk_mem(struct a64 *c, uint8_t bpf_base, int32_t off,
+			unsigned int lg, bool write, bool atomic)
+{
+	uint8_t base = a64_map[bpf_base];
+	int32_t bytes = 1 << lg;
+	size_t ok, ok2;
+
+	if (bpf_base == BPF_REG_10 && c->r10_fixed && off >= -KBPF_STACK_SIZE &&
+	    off + bytes <= 0 && (!atomic || !(off & (bytes - 1))))
+		return;
+	a64_add_imm(c, true, A64_T0, base, (uint64_t)(int64_t)(off + bytes - 8),
+		    A64_T1);
+	a64_rrr(c, A64_SUB, true, A64_T0, A64_T0, A64_CSTK);
+	a64_rrr(c, A64_SUBS, true, A64_ZR, A64_T0, A64_CLIM);
+	ok = c->n;
+	emit(c, 0); /* b.ls ok */
+	a64_add_imm(c, true, A64_T0, base, (uint64_t)(int64_t)off, A64_T1);
+	a64_mem(c, a64_ldr, 3, A64_T1, A64_JS, JS_OFF(chk_vlo));
+	a64_rrr(c, A64_SUB, true, A64_T0, A64_T0, A64_T1);
+	a64_mem(c, a64_ldr, 3, A64_T1, A64_JS,
+		JS_OFF(chk_vlim) +
+			(int64_t)sizeof(uint64_t) * ((write ? 4 : 0) + lg));
+	a64_rrr(c, A64_SUBS, true, A64_ZR, A64_T0, A64_T1);
+	ok2 = c->n;
+	emit(c, 0); /* b.lo ok */
+	a64_add_imm(c, true, A64_T0, base, (uint64_t)(int64_t)off, A64_T1);
+	a64_mov_imm(c, false, A64_T1, (uint64_t)bytes | (write ? 0x100u : 0));
+	a64_b(c, A64_BL, c->chk_thunk);
+	a64_patch(c, ok, a64_bcond_at(c->n - ok, A64_LS));
+	a64_patch(c, ok2, a64_bcond_at(c->n - ok2, A64_LO));
+	if (atomic && lg) {
+		a64_add_imm(c, true, A64_T0, base, (uint64_t)(int64_t)off,
+			    A64_T1);
+		/* ands wzr, w9, #(bytes - 1): a run of lg ones */
+		emit(c, 0x72000000u | (lg - 1) << 10 | (uint32_t)A64_T0 << 5 |
+				A64_ZR);
+		a64_bcond(c, A64_NE, c->chk_efault);
+	}
+}
+
+/* A call site: the checked interpreter's path, r1-r5 kept. */
+static int a64_chk_site(struct a64 *c, const struct bpf_insn *insn)
+{
+	if ((uint32_t)insn->imm >= c->in->nr_sites ||
+	    (c->in->site_flags &&
+	     (c->in->site_flags[insn->imm] & KBPF_JIT_SITE_TAIL_CALL)))
+		return -KBPF_EOPNOTSUPP;
+	a64_chk_budget_out(c);
+	/* r0-r5 in memory at sp, in order; 48 bytes keep the alignment. */
+	a64_pair(c, A64_STP_PRE, A64_X0, A64_X1, A64_ZR, -48);
+	a64_pair(c, A64_STP, A64_X2, A64_X3, A64_ZR, 16);
+	a64_pair(c, A64_STP, A64_X4, A64_X5, A64_ZR, 32);
+	a64_mov(c, true, A64_X0, A64_JS);
+	a64_mov_imm(c, true, A64_X1, (uintptr_t)&c->in->sites[insn->imm]);
+	a64_mov_imm(c, false, A64_X2, insn->code);
+	a64_addsub_imm(c, 0x11, true, A64_X3, A64_ZR, 0,
+		       false); /* mov x3, sp */
+	a64_call_abs(c, (uintptr_t)a64_chk_site_fn);
+	a64_mov(c, false, A64_T0, A64_X0);
+	a64_pair(c, A64_LDP, A64_X2, A64_X3, A64_ZR, 16);
+	a64_pair(c, A64_LDP, A64_X4, A64_X5, A64_ZR, 32);
+	a64_pair(c, A64_LDP_POST, A64_X0, A64_X1, A64_ZR, 48);
+	a64_chk_budget_in(c);
+	a64_cmp_imm(c, false, A64_T0, 0);
+	a64_bcond(c, A64_NE, c->chk_err);
+	return 0;
+}
+
+/* A bpf-to-bpf call at @pc of the function at instruction @target. */
+static void a64_chk_bpf_call(struct a64 *c, uint32_t pc, uint32_t target)
+{
+	a64_chk_charge(c, pc, target);
+	a64_mem(c, a64_ldr, 3, A64_T0, A64_JS, JS_OFF(chk_depth));
+	a64_mem(c, a64_ldr, 2, A64_T0, A64_T0, 0);
+	a64_cmp_imm(c, false, A64_T0, KBPF_MAX_CALL_FRAMES);
+	a64_bcond(c, A64_HS, c->chk_eloop);
+	a64_mov(c, true, A64_X6, A64_X0);
+	for (int i = 0; i < 5; i++)
+		a64_mov(c, true, (uint8_t)i, (uint8_t)(i + 1));
+	a64_mov(c, true, A64_X5, A64_JS);
+	a64_b(c, A64_BL, c->off[target]);
+	/* The callee's exit left K = budget: seg is the next instruction. */
+	a64_add_imm(c, true, A64_K, A64_K, (uint64_t)pc + 1, A64_T0);
+	a64_mov_imm(c, true, A64_T0, (uint64_t)pc + 1);
+	a64_mem(c, a64_str, 3, A64_T0, A64_JS, JS_OFF(chk_seg));
+}
+
+/*
+ * Checked code's form of the instruction at @pc, or 1 if it is the fast
+ * form (after the access check emitted here for loads, stores and
+ * atomics).
+ */
+static int a64_chk_insn(struct a64 *c, uint32_t pc)
+{
+	const struct bpf_insn *insn = &c->in->insns[pc];
+	uint8_t cls = BPF_CLASS(insn->code), mode = BPF_MODE(insn->code);
+	int64_t target;
+
+	if (kbpf_interp_is_site_op(insn->code))
+		return a64_chk_site(c, insn);
+	switch (insn->code) {
+	case BPF_JMP | BPF_CALL:
+		target = (int64_t)pc + 1 + insn->imm;
+		if (insn->src_reg != BPF_PSEUDO_CALL || target < 0 ||
+		    target >= c->in->len || !c->in->is_func[target])
+			return -KBPF_EOPNOTSUPP;
+		a64_chk_bpf_call(c, pc, (uint32_t)target);
+		return 0;
+	case BPF_JMP | BPF_EXIT:
+		a64_chk_charge(c, pc, -1);
+		a64_chk_leave(c);
+		a64_epilogue(c);
+		return 0;
+	case BPF_JMP | BPF_JCOND:
+		/* may_goto: taken when *js->chk_may_goto is 0, else -1 */
+		target = (int64_t)pc + 1 + insn->off;
+		if (insn->src_reg || target < 0 || target >= c->in->len)
+			return -KBPF_EOPNOTSUPP;
+		a64_mem(c, a64_ldr, 3, A64_T2, A64_JS, JS_OFF(chk_may_goto));
+		a64_mem(c, a64_ldr, 2, A64_T3, A64_T2, 0);
+		a64_cmp_imm(c, false, A64_T3, 0);
+		a64_jump(c, A64_EQ, pc, (uint32_t)target);
+		a64_addsub_imm(c, 0x51, false, A64_T3, A64_T3, 1, false);
+		a64_mem(c, a64_str, 2, A64_T3, A64_T2, 0);
+		return 0;
+	}
+	if (cls == BPF_LDX && (mode == BPF_MEM || mode == BPF_MEMSX))
+		a64_chk_mem(c, insn->src_reg, insn->off, a64_lg(insn->code),
+			    false, false);
+	else if ((cls == BPF_STX || cls == BPF_ST) && mode == BPF_MEM)
+		a64_chk_mem(c, insn->dst_reg, insn->off, a64_lg(insn->code),
+			    true, false);
+	else if (cls == BPF_STX && mode == BPF_ATOMIC)
+		a64_chk_mem(c,
+			    insn->imm == BPF_LOAD_ACQ ? insn->src_reg :
+							insn->dst_reg,
+			    insn->off, a64_lg(insn->code),
+			    insn->imm != BPF_LOAD_ACQ, true);
+	return 1;
+}
+
+/*
+ * Whether no instruction writes r10 (the interpreter's validation refuses
+ * most such writes; an ld_imm64 into r10 it does not).
+ */
+static bool a64_chk_r10_fixed(const struct kbpf_jit_in *in)
+{
+	for (uint32_t pc = 0; pc < in->len; pc++) {
+		const struct bpf_insn *insn = &in->insns[pc];
+		uint8_t cls = BPF_CLASS(insn->code);
+
+		if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX ||
+		     cls == BPF_LD) &&
+		    insn->dst_reg == BPF_REG_10)
+			return false;
+		if (cls == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC &&
+		    ((insn->imm == BPF_LOAD_ACQ &&
+		      insn->dst_reg == BPF_REG_10) ||
+		     (insn->imm != BPF_LOAD_ACQ && insn->imm != BPF_CMPXCHG &&
+		      (insn->imm & BPF_FETCH) && insn->src_reg == BPF_REG_10)))
+			return false;
+	}
+	return true;
+}
+
 /* Atomics on [addr] (x9): LL/SC loops, load-acquire, store-release. */
 static int a64_atomic(struct a64 *c, const struct bpf_insn *insn)
 {
@@ -874,7 +1255,7 @@ static int a64_jmp(struct a64 *c, const struct bpf_insn *insn, uint32_t pc)
 	} else {
 		a64_rrr(c, A64_SUBS, is64, A64_ZR, dst, rhs);
 	}
-	a64_bcond(c, cond, a64_target(c, (uint32_t)target));
+	a64_jump(c, (int)cond, pc, (uint32_t)target);
 	return 0;
 }
 
@@ -1038,6 +1419,12 @@ static int a64_insn(struct a64 *c, uint32_t pc, uint32_t *skip)
 	*skip = 0;
 	if (insn->dst_reg > KBPF_JIT_REG_AX || insn->src_reg > KBPF_JIT_REG_AX)
 		return -KBPF_EOPNOTSUPP;
+	if (c->checked) {
+		int r = a64_chk_insn(c, pc);
+
+		if (r <= 0)
+			return r;
+	}
 	switch (BPF_CLASS(code)) {
 	case BPF_ALU:
 	case BPF_ALU64:
@@ -1093,7 +1480,7 @@ static int a64_insn(struct a64 *c, uint32_t pc, uint32_t *skip)
 			 (code == (BPF_JMP | BPF_JA) ? insn->off : insn->imm);
 		if (target < 0 || target >= c->in->len)
 			return -KBPF_EOPNOTSUPP;
-		a64_b(c, A64_B, a64_target(c, (uint32_t)target));
+		a64_jump(c, -1, pc, (uint32_t)target);
 		return 0;
 	case BPF_JMP | BPF_JCOND: {
 		size_t at;
@@ -1145,10 +1532,6 @@ int kbpf_jit_emit_arm64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	uint32_t pc, skip;
 	int err;
 
-	/* Checked code: x86-64 only (the checked interpreter runs it). */
-	if (in->checked)
-		return -KBPF_EOPNOTSUPP;
-
 	if (!in->len || !in->is_func[0])
 		return -KBPF_EOPNOTSUPP;
 	c.buf = out->buf;
@@ -1156,12 +1539,19 @@ int kbpf_jit_emit_arm64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 	c.first = out->insn_off[in->len] == 0;
 	c.in = in;
 	c.off = out->insn_off;
+	c.checked = in->checked;
+	c.r10_fixed = in->checked && a64_chk_r10_fixed(in);
 	a64_stub(&c);
+	if (c.checked)
+		a64_chk_header(&c);
 	for (pc = 0; pc < in->len; pc++) {
 		c.off[pc] = (uint32_t)c.n;
 		if (in->is_func[pc]) {
 			c.func = pc;
 			c.save = a64_func_save(in, pc);
+			/* checked code's frames are the run's (js->chk_stack) */
+			if (c.checked)
+				c.save &= ~(unsigned int)A64_SAVE_STACK;
 			a64_prologue(&c);
 			/* for jumps to the function's first instruction */
 			c.prologue = (uint32_t)c.n - c.off[pc];
@@ -1181,5 +1571,6 @@ int kbpf_jit_emit_arm64(const struct kbpf_jit_in *in, struct kbpf_jit_out *out)
 		return c.err;
 	out->len = c.n;
 	out->abort_off = c.abort_off;
+	out->entry_off = c.chk_entry;
 	return 0;
 }

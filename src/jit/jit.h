@@ -93,7 +93,8 @@
  *  - every function's frame is the next KBPF_STACK_SIZE bytes of the
  *    run's frames at js->chk_stack (r10 its top): on entry
  *    (*js->chk_depth)++ and js->chk_lim += KBPF_STACK_SIZE, undone at
- *    its exit (chk_lim: the bytes of the frames in use, minus 8).
+ *    its exit (chk_lim: the bytes of the frames in use, minus 8; a
+ *    backend may keep it in a register instead, as arm64 does).
  *  - before each load, store and atomic (not probe loads): the access of
  *    n bytes at addr is allowed if it lies in the frames in use, else if
  *    kbpf_jit_chk_access() says so, else js->status = -EFAULT and abort;

@@ -1233,7 +1233,7 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 	uint32_t pc;
 	int err;
 
-	/* Checked code: x86-64 only (the checked interpreter runs it). */
+	/* Checked code: x86-64 and arm64 only (the checked interpreter runs it). */
 	if (in->checked)
 		return -KBPF_EOPNOTSUPP;
 

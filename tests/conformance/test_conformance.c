@@ -12,6 +12,7 @@
 #include "core/priv.h"
 #include "core/prog.h"
 #include "interp/image.h"
+#include "jit/jit.h"
 #include "jit/jit_prog.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
@@ -177,11 +178,15 @@ KBPF_TEST(
 
 /*
  * The same vectors through the JIT (src/jit/): the program gets the image
- * a load gives it and native code, and runs in fast mode. The programs the
- * JIT leaves to the interpreter (jit.h) are counted apart: callx (the
- * suite's call by register) and instructions the interpreter refuses.
+ * a load gives it and native code, and runs in @mode: fast mode runs its
+ * fast code (*@native: it has some), checked mode its checked code (the
+ * program is unverified and its loader has CAP_PERFMON: checked.c;
+ * *@native: it has checked code). The programs the JIT leaves to the
+ * interpreter (jit.h) are counted apart: callx (the suite's call by
+ * register) and instructions the interpreter refuses.
  */
-static int run_vec_jit(const struct vec *v, uint64_t *r0, bool *native)
+static int run_vec_jit(const struct vec *v, uint32_t mode, uint64_t *r0,
+		       bool *native)
 {
 	const struct kbpf_host *h = kbpf_posix_host();
 	struct kbpf_prog prog;
@@ -201,34 +206,32 @@ static int run_vec_jit(const struct vec *v, uint64_t *r0, bool *native)
 		err = kbpf_jit_compile(&prog);
 	if (err)
 		return err;
-	*native = prog.jit != NULL;
+	*native = mode == KBPF_INTERP_FAST ? prog.jit != NULL :
+					     prog.jit_chk != NULL;
 	memcpy(mem, v->mem, sizeof(mem));
 	args.ctx = v->mem_len ? mem : NULL;
 	args.ctx_size = v->mem_len;
 	args.ctx_writable = true;
 	args.r2 = v->mem_len;
-	args.mode = KBPF_INTERP_FAST;
+	args.mode = mode;
 	err = kbpf_interp_run(&prog, h, &args, r0);
 	kbpf_jit_release(&prog);
 	kbpf_interp_release(&prog);
 	return err;
 }
 
-KBPF_TEST(conformance_vectors_jit,
-	  "all 313 bpf_conformance programs give the expected r0 through the "
-	  "JIT, and every one without callx runs as native code")
+/* The vectors through the JIT in @mode; its counts in @native, @callx. */
+static int conf_jit(uint32_t mode, int *native, int *callx)
 {
 	FILE *f;
 	static char line[65536];
 	static struct vec v;
-	int total = 0, pass = 0, native = 0, callx = 0;
+	int total = 0, pass = 0;
 
-	if (!kbpf_jit_available())
-		T_SKIP("no JIT backend for this architecture");
-	if (!kbpf_posix_jit_on())
-		T_SKIP("the host's JIT is off (KBPF_JIT=0)");
+	*native = *callx = 0;
 	f = fopen(CONFORMANCE_DIR "/vectors.tsv", "r");
-	T_ASSERT(f != NULL);
+	if (!f)
+		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		uint64_t r0 = 0;
 		bool nat = false;
@@ -239,11 +242,11 @@ KBPF_TEST(conformance_vectors_jit,
 		total++;
 		for (uint32_t i = 0; i < v.len; i++)
 			if (v.insns[i].code == (BPF_JMP | BPF_CALL | BPF_X)) {
-				callx++;
+				++*callx;
 				break;
 			}
-		err = run_vec_jit(&v, &r0, &nat);
-		native += nat;
+		err = run_vec_jit(&v, mode, &r0, &nat);
+		*native += nat;
 		if (!err && r0 == v.result)
 			pass++;
 		else
@@ -252,11 +255,48 @@ KBPF_TEST(conformance_vectors_jit,
 			       (unsigned long long)v.result);
 	}
 	fclose(f);
-	printf("  conformance (JIT): %d vectors, %d passed, %d native, %d with callx\n",
-	       total, pass, native, callx);
-	T_EQ(total, 313);
-	T_EQ(pass, total);
-	T_EQ(native, total - callx);
+	printf("  conformance (JIT, %s): %d vectors, %d passed, %d native, "
+	       "%d with callx\n",
+	       mode == KBPF_INTERP_FAST ? "fast" : "checked", total, pass,
+	       *native, *callx);
+	return total == 313 && pass == total ? 0 : 1;
+}
+
+KBPF_TEST(conformance_vectors_jit,
+	  "all 313 bpf_conformance programs give the expected r0 through the "
+	  "JIT, and every one without callx runs as native code")
+{
+	int native, callx;
+
+	if (!kbpf_jit_available())
+		T_SKIP("no JIT backend for this architecture");
+	if (!kbpf_posix_jit_on())
+		T_SKIP("the host's JIT is off (KBPF_JIT=0)");
+	T_EQ(conf_jit(KBPF_INTERP_FAST, &native, &callx), 0);
+	T_EQ(native, 313 - callx);
+	T_EQ(kbpf_posix_jit_live(), 0);
+}
+
+KBPF_TEST(conformance_vectors_jit_checked,
+	  "all 313 bpf_conformance programs, unverified, give the expected r0 "
+	  "in checked runs through checked native code (src/jit/checked.c), "
+	  "and every one without callx runs as checked native code")
+{
+	/* What run_vec_jit() loads: unverified, every privilege. */
+	struct kbpf_prog unproved = { .priv = KBPF_PRIV_ALL };
+	int native, callx;
+
+	if (!kbpf_jit_available())
+		T_SKIP("no JIT backend for this architecture");
+	if (!kbpf_posix_jit_on())
+		T_SKIP("the host's JIT is off (KBPF_JIT=0)");
+	if (!KBPF_JIT_CHECKED)
+		T_SKIP("checked native code is off in this build "
+		       "(-DKBPF_JIT_CHECKED=OFF)");
+	if (!kbpf_jit_wants_checked(&unproved))
+		T_SKIP("this architecture's backend has no checked code");
+	T_EQ(conf_jit(KBPF_INTERP_CHECKED, &native, &callx), 0);
+	T_EQ(native, 313 - callx);
 	T_EQ(kbpf_posix_jit_live(), 0);
 }
 

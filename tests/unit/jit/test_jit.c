@@ -2433,3 +2433,41 @@ KBPF_TEST(jit_checked_value_perms,
 	}
 	T_EQ(runs, 48);
 }
+
+KBPF_TEST(jit_checked_far,
+	  "checked native code more than 1 MiB long (300,000 instructions): "
+	  "the exit's budget charge, a misaligned atomic and a load past the "
+	  "stack at its end reach the far -ELOOP and -EFAULT paths as the "
+	  "checked interpreter ends them; with the budget it needs, r0 is "
+	  "300,000")
+{
+	enum { N = 300000 };
+	struct bpf_insn *p = calloc(N + 8, sizeof(*p));
+	uint32_t n = 0, body;
+	uint64_t r0 = 0;
+
+	NEED_JIT_CHECKED();
+	T_ASSERT(p != NULL);
+	p[n++] = I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -16, 0);
+	p[n++] = MOVK(2, 1);
+	p[n++] = MOVK(0, 0);
+	for (uint32_t i = 0; i < N; i++)
+		p[n++] = ADDK(0, 1);
+	body = n;
+	/* the straight program: N + 4 instructions charged at its exit */
+	p[n++] = EXIT;
+	T_EQ(chk_both(p, n, N + 3, 8, &r0), -KBPF_ELOOP);
+	T_EQ(chk_both(p, n, N + 4, 8, &r0), 0);
+	T_EQ(r0, N);
+	/* a misaligned atomic at the end */
+	n = body;
+	p[n++] = I(BPF_STX | BPF_ATOMIC | BPF_DW, 10, 2, -12, BPF_ADD);
+	p[n++] = EXIT;
+	T_EQ(chk_both(p, n, 0, 8, &r0), -KBPF_EFAULT);
+	/* a load below the frame at the end */
+	n = body;
+	p[n++] = LDX_DW(0, 10, -520);
+	p[n++] = EXIT;
+	T_EQ(chk_both(p, n, 0, 8, &r0), -KBPF_EFAULT);
+	free(p);
+}

@@ -30,6 +30,9 @@
 #define SITE_CALL(s) INSN(KBPF_INTERP_OP_CALL, 0, 0, 0, s)
 #define PCALL(rel) INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, rel)
 
+/* a64t_emit() asks for checked code (jit.h's kbpf_jit_in.checked). */
+static bool a64t_checked;
+
 /* A program's native code, emitted as the framework does (jit.c). */
 struct a64t {
 	struct kbpf_jit_in in;
@@ -70,7 +73,8 @@ static int a64t_emit(struct a64t *t, const struct bpf_insn *insns, uint32_t len,
 				      .sites = sites,
 				      .site_flags = flags,
 				      .nr_sites = nr_sites,
-				      .is_func = t->is_func };
+				      .is_func = t->is_func,
+				      .checked = a64t_checked };
 	for (t->passes = 0; t->passes < KBPF_JIT_MAX_PASSES && !stable;
 	     t->passes++) {
 		memcpy(prev, t->off, (len + 1) * sizeof(uint32_t));
@@ -283,6 +287,51 @@ KBPF_TEST(arm64_sizing,
 		     -KBPF_EOPNOTSUPP);
 		a64t_free(&t);
 	}
+}
+
+KBPF_TEST(arm64_checked_sizing,
+	  "arm64 checked code: the sizing passes settle with backward jumps "
+	  "charged over 10 MiB and exits far from the -ELOOP path, the final "
+	  "pass needs exactly their size, the checked entry lies between the "
+	  "abort path and the first function, and a tail call site is "
+	  "-EOPNOTSUPP (the checked interpreter keeps such programs)")
+{
+	struct kbpf_interp_site site = { .h = &help_sum };
+	static const uint8_t tail = KBPF_JIT_SITE_TAIL_CALL;
+	static const struct bpf_insn tail_prog[] = { SITE_CALL(0), EXIT };
+	struct bpf_insn *p;
+	struct a64t t, f;
+	uint32_t len;
+	int err;
+
+	p = far_prog(&len);
+	T_ASSERT(p != NULL);
+	a64t_checked = true;
+	err = a64t_emit(&t, p, len, &site, NULL, 1, 0);
+	printf("  far program, checked: %u insns, %zu bytes, %d passes\n", len,
+	       t.out.len, t.passes);
+	T_ASSERT(err == 0 || err == 1);
+	T_ASSERT(t.passes <= 4);
+	T_ASSERT(t.out.entry_off > t.out.abort_off);
+	T_ASSERT(t.out.entry_off < t.off[0]);
+	a64t_checked = false;
+	T_ASSERT(a64t_emit(&f, p, len, &site, NULL, 1, 0) >= 0);
+	/* every call site goes through kbpf_jit_chk_site(): more code */
+	T_ASSERT(t.out.len > f.out.len + (4u << 20));
+	T_EQ(f.out.entry_off, 0);
+	a64t_free(&f);
+	a64t_free(&t);
+	a64t_checked = true;
+	if (kbpf_posix_host()->jit_alloc) {
+		T_EQ(a64t_emit(&t, p, len, &site, NULL, 1, 4), -KBPF_E2BIG);
+		a64t_free(&t);
+	}
+	free(p);
+	T_EQ(a64t_emit(&t, tail_prog, 2, &site, &tail, 1, 0), -KBPF_EOPNOTSUPP);
+	a64t_free(&t);
+	a64t_checked = false;
+	T_ASSERT(a64t_emit(&t, tail_prog, 2, &site, &tail, 1, 0) >= 0);
+	a64t_free(&t);
 }
 
 KBPF_TEST(arm64_native_paths,
