@@ -351,7 +351,8 @@ static int spec_commit(struct venv *env, const struct bpf_insn *insn,
 }
 
 static int map_field_access(struct venv *env, const struct vreg *r, int off,
-			    uint32_t size, const struct kbpf_map *map);
+			    uint32_t size, const struct kbpf_map *map,
+			    bool helper);
 
 /*
  * Linux's sanitize_check_bounds(): without CAP_PERFMON the result must be
@@ -379,7 +380,7 @@ static int spec_check_bounds(struct venv *env, const struct bpf_insn *insn,
 		if (r->s.smin < 0 || lo < 0 || hi + 1 > r->map->value_size ||
 		    r->s.umax >= (uint64_t)V_MAX_VAR_OFF ||
 		    (kbpf_map_has_fields(r->map) &&
-		     map_field_access(env, r, r->off, 1, r->map))) {
+		     map_field_access(env, r, r->off, 1, r->map, true))) {
 			kbpf_vlog_printf(
 				env->log,
 				"R%u pointer arithmetic of map value goes out of range, prohibited for !root\n",
