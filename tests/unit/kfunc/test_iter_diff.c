@@ -29,6 +29,7 @@
 #include "kbpf/host.h"
 #include "kbpf/uapi/btf.h"
 #include "btf/btf.h"
+#include "vmlinux_btf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
@@ -273,36 +274,7 @@ static const struct icase icases[] = {
 		     ALU(BPF_ADD, 7, 1), JA(-12), DESTROY(-16), RET0 } },
 };
 
-static uint8_t *vmlinux;
-static size_t vmlinux_size;
-static struct kbpf_btf_view vbtf;
 static char logs[2][1 << 20];
-
-static int vmlinux_btf(void)
-{
-	static int state;
-	FILE *f;
-	size_t cap = 1 << 22;
-
-	if (state)
-		return state > 0 ? 0 : -1;
-	state = -1;
-	f = fopen("/sys/kernel/btf/vmlinux", "rb");
-	if (!f)
-		return -1;
-	vmlinux = malloc(cap);
-	for (size_t n; vmlinux && (n = fread(vmlinux + vmlinux_size, 1,
-					     cap - vmlinux_size, f)) > 0;) {
-		vmlinux_size += n;
-		if (vmlinux_size == cap)
-			vmlinux = realloc(vmlinux, cap *= 2);
-	}
-	fclose(f);
-	if (vmlinux && !kbpf_btf_parse(&vbtf, NULL, vmlinux, vmlinux_size,
-				       KBPF_BTF_F_NATIVE, NULL))
-		state = 1;
-	return state > 0 ? 0 : -1;
-}
 
 /* @c's instructions, kfunc ids and the map fd @map_fd filled in. */
 static int resolve(const struct icase *c, long map_fd, struct bpf_insn *out,

@@ -23,6 +23,7 @@
 #include "kbpf/host.h"
 #include "kbpf/uapi/btf.h"
 #include "btf/btf.h"
+#include "vmlinux_btf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
@@ -195,36 +196,7 @@ static const struct kcase kcases[] = {
 	  .insns = { MOV(0, 0), JI(BPF_JEQ, 0, 0, 1), KF(K_NOTKF), RET0 } },
 };
 
-static uint8_t *vmlinux;
-static size_t vmlinux_size;
-static struct kbpf_btf_view vbtf;
 static char logs[2][1 << 16];
-
-static int vmlinux_btf(void)
-{
-	static int state;
-	FILE *f;
-	size_t cap = 1 << 22;
-
-	if (state)
-		return state > 0 ? 0 : -1;
-	state = -1;
-	f = fopen("/sys/kernel/btf/vmlinux", "rb");
-	if (!f)
-		return -1;
-	vmlinux = malloc(cap);
-	for (size_t n; vmlinux && (n = fread(vmlinux + vmlinux_size, 1,
-					     cap - vmlinux_size, f)) > 0;) {
-		vmlinux_size += n;
-		if (vmlinux_size == cap)
-			vmlinux = realloc(vmlinux, cap *= 2);
-	}
-	fclose(f);
-	if (vmlinux && !kbpf_btf_parse(&vbtf, NULL, vmlinux, vmlinux_size,
-				       KBPF_BTF_F_NATIVE, NULL))
-		state = 1;
-	return state > 0 ? 0 : -1;
-}
 
 /* @c's instructions with the markers resolved; -1 if a name is missing. */
 static int resolve(const struct kcase *c, struct bpf_insn *out, uint32_t *n)

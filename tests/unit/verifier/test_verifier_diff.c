@@ -29,6 +29,7 @@
 #include "kbpf/uapi/btf.h"
 #include "core/prog.h"
 #include "btf/btf.h"
+#include "vmlinux_btf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 #include "vlog_cmp.h"
@@ -106,36 +107,6 @@ static char logs[2][4u << 20];
 static uint32_t load_level = 1; /* log_level of load() */
 
 /* This kernel's BTF, which kbpf also gets as its host BTF (tracing cases). */
-static uint8_t *vmlinux;
-static size_t vmlinux_size;
-static struct kbpf_btf_view vbtf;
-
-/* Read and parse it once; 0, or -1 if the machine has none. */
-static int vmlinux_btf(void)
-{
-	static int state;
-	FILE *f;
-	size_t cap = 1 << 22;
-
-	if (state)
-		return state > 0 ? 0 : -1;
-	state = -1;
-	f = fopen("/sys/kernel/btf/vmlinux", "rb");
-	if (!f)
-		return -1;
-	vmlinux = malloc(cap);
-	for (size_t n; vmlinux && (n = fread(vmlinux + vmlinux_size, 1,
-					     cap - vmlinux_size, f)) > 0;) {
-		vmlinux_size += n;
-		if (vmlinux_size == cap)
-			vmlinux = realloc(vmlinux, cap *= 2);
-	}
-	fclose(f);
-	if (vmlinux && !kbpf_btf_parse(&vbtf, NULL, vmlinux, vmlinux_size,
-				       KBPF_BTF_F_NATIVE, NULL))
-		state = 1;
-	return state > 0 ? 0 : -1;
-}
 
 /* Byte offset of @name in struct @sid, through anonymous members; -1. */
 static int64_t member_off(uint32_t sid, const char *name, int depth)

@@ -55,6 +55,7 @@
 #include "kbpf/uapi/btf.h"
 #include "kbpf/host.h"
 #include "btf/btf.h"
+#include "vmlinux_btf.h"
 #include "kbpf/interp.h"
 #include "core/prog.h"
 #include "kbpf_posix.h"
@@ -103,12 +104,10 @@ static int create_obj_maps(int side)
 	return 0;
 }
 
-/* This kernel's BTF: the kfuncs' ids, and kbpf's host BTF (gen_objs). */
-static uint8_t *vmlinux;
-static size_t vmlinux_size;
+/* This kernel's kfuncs' ids (vmlinux_btf.h: kbpf's host BTF for gen_objs). */
 static int32_t kf_ids[NR_KF];
 
-/* Read it and find the kfuncs once; 0, or -1 if the machine lacks them. */
+/* Find the kfuncs once; 0, or -1 if the machine lacks them. */
 static int vmlinux_kfuncs(void)
 {
 	static const char *const names[NR_KF] = {
@@ -116,34 +115,19 @@ static int vmlinux_kfuncs(void)
 		"bpf_task_acquire", "bpf_task_release"
 	};
 	static int state;
-	struct kbpf_btf_view v;
-	size_t cap = 1 << 22;
-	FILE *f;
 
 	if (state)
 		return state > 0 ? 0 : -1;
 	state = -1;
-	f = fopen("/sys/kernel/btf/vmlinux", "rb");
-	if (!f)
-		return -1;
-	vmlinux = malloc(cap);
-	for (size_t n; vmlinux && (n = fread(vmlinux + vmlinux_size, 1,
-					     cap - vmlinux_size, f)) > 0;) {
-		vmlinux_size += n;
-		if (vmlinux_size == cap)
-			vmlinux = realloc(vmlinux, cap *= 2);
-	}
-	fclose(f);
-	if (!vmlinux || kbpf_btf_parse(&v, NULL, vmlinux, vmlinux_size,
-				       KBPF_BTF_F_NATIVE, NULL))
+	if (vmlinux_btf())
 		return -1;
 	state = 1;
 	for (int k = 0; k < NR_KF; k++) {
-		kf_ids[k] = (int32_t)kbpf_btf_find(&v, BTF_KIND_FUNC, names[k]);
+		kf_ids[k] =
+			(int32_t)kbpf_btf_find(&vbtf, BTF_KIND_FUNC, names[k]);
 		if (!kf_ids[k])
 			state = -1;
 	}
-	kbpf_btf_free(&v);
 	return state > 0 ? 0 : -1;
 }
 
