@@ -156,7 +156,8 @@ static int resolve_attach(const char *at, struct bpf_insn *insns, uint32_t n,
 			  union bpf_attr *a)
 {
 	char name[64];
-	const char *s = strchr(at, ':') + 1;
+	const char *colon = strchr(at, ':');
+	const char *s = colon ? colon + 1 : at; /* "kfunc" has no ':' */
 
 	if (vmlinux_btf())
 		return -1;
