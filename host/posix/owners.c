@@ -459,8 +459,8 @@ const struct kbpf_kfunc posix_kfuncs[POSIX_NR_KFUNCS] = {
 	{ "bpf_task_from_pid", posix_kf_task_from_pid,
 	  KBPF_KF_ACQUIRE | KBPF_KF_RET_NULL, POSIX_KF_TASK_TYPES, NULL },
 	{ "bpf_task_acquire", posix_kf_task_acquire,
-	  KBPF_KF_ACQUIRE | KBPF_KF_RCU | KBPF_KF_RET_NULL,
-	  POSIX_KF_TASK_TYPES, NULL },
+	  KBPF_KF_ACQUIRE | KBPF_KF_RCU | KBPF_KF_RET_NULL, POSIX_KF_TASK_TYPES,
+	  NULL },
 	/* ... and task_struct's destructor: kptrs of map values hold tasks. */
 	{ "bpf_task_release", posix_kf_task_release, KBPF_KF_RELEASE,
 	  POSIX_KF_TASK_TYPES, "task_struct" },

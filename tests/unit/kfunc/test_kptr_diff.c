@@ -286,7 +286,7 @@ KBPF_TEST(
 		btf[s] = load_btf(s, &b, true);
 	T_ASSERT(btf[0] >= 0 && btf[1] >= 0);
 	for (size_t i = 0; i < sizeof(cc) / sizeof(cc[0]); i++) {
-		long r[2];
+		long r[2] = { 0, 0 };
 
 		for (int s = 0; s < 2; s++) {
 			r[s] = create_map(s, btf[s], cc[i].type, 4, cc[i].vs, 2,
@@ -328,7 +328,7 @@ KBPF_TEST(
 	host_on();
 	for (size_t i = 0; i < sizeof(cc) / sizeof(cc[0]); i++) {
 		struct blob b;
-		long r[2];
+		long r[2] = { 0, 0 };
 
 		kptr_blob(&b, cc[i].inode, cc[i].mis);
 		for (int s = 0; s < 2; s++) {
