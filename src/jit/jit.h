@@ -111,6 +111,8 @@
  *  - call sites: kbpf_jit_chk_site() with r0-r5 in memory; r1-r5 keep
  *    their values, a non-zero result is the status. A tail call site
  *    answers -EOPNOTSUPP (such programs keep the checked interpreter).
+ *  - LD_ABS/LD_IND: r1-r5 keep their values (the checked interpreter's
+ *    packet loads do not clobber them).
  */
 #ifndef KBPF_JIT_H
 #define KBPF_JIT_H

@@ -115,7 +115,9 @@ struct rv_ctx {
 	int err;
 	uint32_t pc; /* the instruction being emitted */
 	int64_t shift; /* its offset now minus its offset on the last pass */
+	uint32_t func; /* the current function's first insn */
 	uint32_t func_end; /* the first insn after the current function */
+	size_t prologue; /* bytes of the current function's prologue */
 	size_t epi_size; /* bytes of the current function's epilogue */
 	uint8_t save_mask; /* its saved registers: bit i is rv_fn_saved[i] */
 	int32_t frame; /* its frame: RV_SAVE, or RV_FRAME with a BPF stack */
@@ -366,17 +368,31 @@ static void rv_abort(struct rv_ctx *c, unsigned int reg)
  * forms on the first pass (zeroes everywhere), so sizes only grow and the
  * passes settle.
  */
-static size_t rv_target(struct rv_ctx *c, uint32_t t)
+static size_t rv_off(struct rv_ctx *c, uint32_t t)
 {
 	if (t <= c->pc)
 		return c->out->insn_off[t];
 	return (size_t)((int64_t)c->out->insn_off[t] + c->shift);
 }
 
+/*
+ * Where a jump to BPF instruction @t lands: its code, past the prologue
+ * when @t starts the current function (insn_off of a function's first
+ * instruction is its entry, the prologue: a loop back to it must not run
+ * the prologue again). Jumps stay inside their function (the framework's
+ * rule), so no other function's start is a jump target.
+ */
+static size_t rv_target(struct rv_ctx *c, uint32_t t)
+{
+	if (t == c->func)
+		return rv_off(c, t) + c->prologue;
+	return rv_off(c, t);
+}
+
 /* Return r0: a jump to the current function's epilogue, its last code. */
 static void rv_exit(struct rv_ctx *c)
 {
-	rv_jump(c, rv_target(c, c->func_end) - c->epi_size, RV_ZERO);
+	rv_jump(c, rv_off(c, c->func_end) - c->epi_size, RV_ZERO);
 }
 
 /* if (rs1 <f3> rs2) goto BPF instruction @t. */
@@ -443,6 +459,8 @@ static void rv_stub(struct rv_ctx *c)
 	for (int i = 6; i <= 9; i++)
 		rv_li(c, rv_reg[i], 0);
 	rv_emit(c, rv_i(0, RV_T1, 0, RV_RA, OP_JALR));
+	/* r0 (a5) is the C result; functions leave a0 (r1) as it is. */
+	rv_mv(c, RV_A0, rv_reg[0]);
 	ret = c->pos;
 	rv_ld(c, RV_T0, RV_STUB_OLD_ABORT, RV_SP);
 	rv_sd(c, RV_T0, abort_sp, RV_JS);
@@ -485,9 +503,13 @@ static void rv_func_frame(struct rv_ctx *c, uint32_t pc)
 	c->frame = uses[10] ? RV_FRAME : RV_SAVE;
 }
 
+/*
+ * Return with r0 in a5: a bpf-to-bpf caller takes it from there and keeps
+ * the callee's r1-r5 (a0-a4), as the interpreter does; the entry stub
+ * moves it to a0 for C.
+ */
 static void rv_epilogue(struct rv_ctx *c)
 {
-	rv_mv(c, RV_A0, rv_reg[0]);
 	for (int i = 0; i < 8; i++)
 		if (c->save_mask & (1u << i))
 			rv_ld(c, rv_fn_saved[i], i * 8, RV_SP);
@@ -1124,8 +1146,7 @@ static int rv_pseudo_call(struct rv_ctx *c, const struct bpf_insn *insn,
 	rv_sw(c, RV_T0, depth, RV_JS);
 	rv_mv(c, RV_T2, rv_reg[0]);
 	rv_mv(c, RV_A5, RV_JS);
-	rv_jump(c, rv_target(c, t), RV_RA);
-	rv_mv(c, rv_reg[0], RV_A0);
+	rv_jump(c, rv_off(c, t), RV_RA);
 	rv_lwu(c, RV_T0, depth, RV_JS);
 	rv_addi(c, RV_T0, RV_T0, -1);
 	rv_sw(c, RV_T0, depth, RV_JS);
@@ -1263,7 +1284,9 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 			dry.frame = c.frame;
 			rv_epilogue(&dry);
 			c.epi_size = dry.pos;
+			c.func = pc;
 			rv_prologue(&c);
+			c.prologue = c.pos - out->insn_off[pc];
 		}
 		err = rv_insn(&c, insn, pc);
 		if (err)
