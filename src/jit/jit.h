@@ -125,10 +125,11 @@ extern "C" {
 #endif
 
 /*
- * Checked native code (checked.c) is on by default on x86-64; a build that
- * defines KBPF_JIT_CHECKED to 0 (CMake: -DKBPF_JIT_CHECKED=OFF, or
- * -DKBPF_JIT_CHECKED=0 in CFLAGS) leaves every checked run to the checked
- * interpreter (docs/design/jit.md, "Checked native code").
+ * Checked native code (checked.c) is on by default on x86-64, arm64 and
+ * riscv64; a build that defines KBPF_JIT_CHECKED to 0 (CMake:
+ * -DKBPF_JIT_CHECKED=OFF, or -DKBPF_JIT_CHECKED=0 in CFLAGS) leaves every
+ * checked run to the checked interpreter (docs/design/jit.md, "Checked
+ * native code").
  */
 #ifndef KBPF_JIT_CHECKED
 #define KBPF_JIT_CHECKED 1

@@ -50,7 +50,8 @@
 #define LD_HI(k) I(0, 0, 0, 0, k)
 
 /* Checked native code in this build on this architecture (checked.c). */
-#if KBPF_JIT_CHECKED && (defined(__x86_64__) || defined(__aarch64__))
+#if KBPF_JIT_CHECKED && (defined(__x86_64__) || defined(__aarch64__) || \
+			 (defined(__riscv) && __riscv_xlen == 64))
 #define JIT_CHECKED 1
 #else
 #define JIT_CHECKED 0
