@@ -728,12 +728,23 @@ static uint64_t a64_ld_pkt_fn(struct kbpf_jit_state *js, int64_t off,
 	return kbpf_jit_ld_pkt(js, off, size);
 }
 
-/* LD_ABS / LD_IND: r0 = kbpf_jit_ld_pkt(js, off, size), or 0 and return. */
+/*
+ * LD_ABS / LD_IND: r0 = kbpf_jit_ld_pkt(js, off, size), or 0 and return.
+ * Fast code lets the call clobber r1-r5 (jit.h: as a helper call); checked
+ * code keeps them, as the checked interpreter does (a program nobody
+ * proved may read them after the load).
+ */
 static void a64_ld_pkt(struct a64 *c, const struct bpf_insn *insn)
 {
 	unsigned int size = 1u << a64_lg(insn->code);
 	size_t at;
 
+	if (c->checked) {
+		/* r1-r5 (x1-x5) below sp; 48 bytes keep it 16-byte aligned. */
+		a64_pair(c, A64_STP_PRE, A64_X1, A64_X2, A64_ZR, -48);
+		a64_pair(c, A64_STP, A64_X3, A64_X4, A64_ZR, 16);
+		a64_mem(c, a64_str, 3, A64_X5, A64_ZR, 32);
+	}
 	if (BPF_MODE(insn->code) == BPF_IND) {
 		/* (s32)((u32)src + (u32)imm) */
 		a64_add_imm(c, false, A64_T0, a64_map[insn->src_reg],
@@ -745,6 +756,11 @@ static void a64_ld_pkt(struct a64 *c, const struct bpf_insn *insn)
 	a64_mov(c, true, A64_X0, A64_JS);
 	a64_mov_imm(c, true, A64_X2, size);
 	a64_call_abs(c, (uintptr_t)a64_ld_pkt_fn);
+	if (c->checked) {
+		a64_pair(c, A64_LDP, A64_X3, A64_X4, A64_ZR, 16);
+		a64_mem(c, a64_ldr, 3, A64_X5, A64_ZR, 32);
+		a64_pair(c, A64_LDP_POST, A64_X1, A64_X2, A64_ZR, 48);
+	}
 	a64_mem(c, a64_ldr, 2, A64_T0, A64_JS, JS_OFF(pkt_fail));
 	at = c->n;
 	emit(c, 0);

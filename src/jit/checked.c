@@ -35,8 +35,10 @@ bool kbpf_jit_wants_checked(const struct kbpf_prog *prog)
 	 * runs (interp_taint.h), which native code does not track; a proof
 	 * for a loader with it makes every run fast (kbpf_prog.jit).
 	 */
-#if !(defined(__x86_64__) || defined(__aarch64__)) || !KBPF_JIT_CHECKED
-	/* x86-64 and arm64 emit checked code; a build may turn it off */
+#if !(defined(__x86_64__) || defined(__aarch64__) || \
+      (defined(__riscv) && __riscv_xlen == 64)) ||   \
+	!KBPF_JIT_CHECKED
+	/* x86-64, arm64 and riscv64 emit checked code; a build may turn it off */
 	(void)prog;
 	return false;
 #else

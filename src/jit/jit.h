@@ -111,6 +111,8 @@
  *  - call sites: kbpf_jit_chk_site() with r0-r5 in memory; r1-r5 keep
  *    their values, a non-zero result is the status. A tail call site
  *    answers -EOPNOTSUPP (such programs keep the checked interpreter).
+ *  - LD_ABS/LD_IND: r1-r5 keep their values (the checked interpreter's
+ *    packet loads do not clobber them).
  */
 #ifndef KBPF_JIT_H
 #define KBPF_JIT_H
@@ -123,10 +125,11 @@ extern "C" {
 #endif
 
 /*
- * Checked native code (checked.c) is on by default on x86-64; a build that
- * defines KBPF_JIT_CHECKED to 0 (CMake: -DKBPF_JIT_CHECKED=OFF, or
- * -DKBPF_JIT_CHECKED=0 in CFLAGS) leaves every checked run to the checked
- * interpreter (docs/design/jit.md, "Checked native code").
+ * Checked native code (checked.c) is on by default on x86-64, arm64 and
+ * riscv64; a build that defines KBPF_JIT_CHECKED to 0 (CMake:
+ * -DKBPF_JIT_CHECKED=OFF, or -DKBPF_JIT_CHECKED=0 in CFLAGS) leaves every
+ * checked run to the checked interpreter (docs/design/jit.md, "Checked
+ * native code").
  */
 #ifndef KBPF_JIT_CHECKED
 #define KBPF_JIT_CHECKED 1

@@ -19,6 +19,13 @@
  * signed overflow cases already give what BPF wants (INT_MIN, 0). The *w
  * forms sign-extend: every 32-bit result is zero-extended after them.
  *
+ * Checked code (kbpf_jit_in.checked; jit.h, docs/design/jit.md "Checked
+ * native code"): the arm64 backend's design with s8 the budget (K =
+ * budget + seg), s9 js->chk_stack and s10 the frames in use; r10 is the
+ * top of the function's frame in the run's frames, every access is
+ * confined before it is made, and calls go through the checked
+ * interpreter's call path ("checked code" below).
+ *
  * Branches: a conditional branch reaches +-4 KiB, jal +-1 MiB. A jump is
  * sized from the distance the previous pass left in insn_off (this pass's
  * for backward targets): the short form, an inverted branch over a jal, or
@@ -66,6 +73,17 @@ static const uint8_t rv_reg[12] = {
 };
 
 #define RV_JS RV_S6
+
+/*
+ * Checked code (jit.h, kbpf_jit_in.checked): three callee-saved registers
+ * no function saves, so they pass through bpf-to-bpf calls and C calls and
+ * the entry stub restores them: K = budget + seg (seg: where the straight
+ * stretch began, also in js->chk_seg), js->chk_stack, and the bytes of the
+ * frames in use minus 8 (js->chk_lim's value, kept only here).
+ */
+#define RV_K RV_S8
+#define RV_CSTK RV_S9
+#define RV_CLIM RV_S10
 
 /* A function's frame: ra, s1-s7, then the BPF stack. */
 #define RV_SAVE 64
@@ -115,10 +133,18 @@ struct rv_ctx {
 	int err;
 	uint32_t pc; /* the instruction being emitted */
 	int64_t shift; /* its offset now minus its offset on the last pass */
+	uint32_t func; /* the current function's first insn */
 	uint32_t func_end; /* the first insn after the current function */
+	size_t prologue; /* bytes of the current function's prologue */
 	size_t epi_size; /* bytes of the current function's epilogue */
 	uint8_t save_mask; /* its saved registers: bit i is rv_fn_saved[i] */
 	int32_t frame; /* its frame: RV_SAVE, or RV_FRAME with a BPF stack */
+	/*
+	 * Checked code: @checked, @r10_fixed (no instruction writes r10),
+	 * and the fixed places of its header (rv_chk_header()).
+	 */
+	bool checked, r10_fixed;
+	size_t chk_efault, chk_eloop, chk_err, chk_thunk, chk_entry;
 };
 
 static void rv_emit(struct rv_ctx *c, uint32_t insn)
@@ -366,33 +392,47 @@ static void rv_abort(struct rv_ctx *c, unsigned int reg)
  * forms on the first pass (zeroes everywhere), so sizes only grow and the
  * passes settle.
  */
-static size_t rv_target(struct rv_ctx *c, uint32_t t)
+static size_t rv_off(struct rv_ctx *c, uint32_t t)
 {
 	if (t <= c->pc)
 		return c->out->insn_off[t];
 	return (size_t)((int64_t)c->out->insn_off[t] + c->shift);
 }
 
+/*
+ * Where a jump to BPF instruction @t lands: its code, past the prologue
+ * when @t starts the current function (insn_off of a function's first
+ * instruction is its entry, the prologue: a loop back to it must not run
+ * the prologue again). Jumps stay inside their function (the framework's
+ * rule), so no other function's start is a jump target.
+ */
+static size_t rv_target(struct rv_ctx *c, uint32_t t)
+{
+	if (t == c->func)
+		return rv_off(c, t) + c->prologue;
+	return rv_off(c, t);
+}
+
 /* Return r0: a jump to the current function's epilogue, its last code. */
 static void rv_exit(struct rv_ctx *c)
 {
-	rv_jump(c, rv_target(c, c->func_end) - c->epi_size, RV_ZERO);
+	rv_jump(c, rv_off(c, c->func_end) - c->epi_size, RV_ZERO);
 }
 
-/* if (rs1 <f3> rs2) goto BPF instruction @t. */
-static void rv_branch(struct rv_ctx *c, uint32_t f3, unsigned int rs1,
-		      unsigned int rs2, uint32_t t)
+/* if (rs1 <f3> rs2) goto code offset @to. */
+static void rv_branch_to(struct rv_ctx *c, uint32_t f3, unsigned int rs1,
+			 unsigned int rs2, size_t to)
 {
-	int64_t d = (int64_t)rv_target(c, t) - (int64_t)c->pos;
+	int64_t d = (int64_t)to - (int64_t)c->pos;
 
 	if (rv_fits(d, 13)) {
 		rv_emit(c, rv_b((int32_t)d, rs1, rs2, f3));
 		return;
 	}
 	/* The inverse condition skips a long jump. */
-	d = (int64_t)rv_target(c, t) - (int64_t)(c->pos + 4);
+	d = (int64_t)to - (int64_t)(c->pos + 4);
 	rv_emit(c, rv_b(rv_fits(d, 21) ? 8 : 12, rs1, rs2, f3 ^ 1));
-	rv_jump(c, rv_target(c, t), RV_ZERO);
+	rv_jump(c, to, RV_ZERO);
 }
 
 /* A forward branch inside one instruction's sequence, patched later. */
@@ -408,6 +448,63 @@ static void rv_fwd_branch(struct rv_ctx *c, size_t at, uint32_t f3,
 			  unsigned int rs1, unsigned int rs2)
 {
 	rv_patch(c, at, rv_b((int32_t)(c->pos - at), rs1, rs2, f3));
+}
+
+#define JS_OFF(f) ((int32_t)offsetof(struct kbpf_jit_state, f))
+
+/* rd = rs + v (t1 for a constant past 12 bits; rd may be t1). */
+static void rv_add_imm(struct rv_ctx *c, unsigned int rd, unsigned int rs,
+		       int64_t v)
+{
+	if (rv_fits(v, 12)) {
+		rv_addi(c, rd, rs, (int32_t)v);
+	} else {
+		rv_li(c, RV_T1, v);
+		rv_emit(c, rv_r(0, RV_T1, rs, 0, rd, OP_REG));
+	}
+}
+
+/*
+ * The checked interpreter's CHARGE_TO(pc) and SET_SEG(@to): K >= pc + 1
+ * or -ELOOP, then K -= pc + 1 - to (@to < 0: K = budget, seg 0, for an
+ * exit, whose caller sets seg after the call). t0 and t1 clobbered.
+ */
+static void rv_chk_charge(struct rv_ctx *c, uint32_t pc, int64_t to)
+{
+	rv_li(c, RV_T0, (int64_t)pc + 1);
+	rv_branch_to(c, BR_LTU, RV_K, RV_T0, c->chk_eloop);
+	rv_add_imm(c, RV_K, RV_K, (to < 0 ? 0 : to) - ((int64_t)pc + 1));
+	if (to < 0)
+		return;
+	rv_li(c, RV_T0, to);
+	rv_sd(c, RV_T0, JS_OFF(chk_seg), RV_JS);
+}
+
+/*
+ * if (rs1 <f3> rs2) goto BPF instruction @t. In checked code a backward
+ * jump, when taken, is charged first.
+ */
+static void rv_branch(struct rv_ctx *c, uint32_t f3, unsigned int rs1,
+		      unsigned int rs2, uint32_t t)
+{
+	size_t at;
+
+	if (!c->checked || t > c->pc) {
+		rv_branch_to(c, f3, rs1, rs2, rv_target(c, t));
+		return;
+	}
+	at = rv_fwd(c);
+	rv_chk_charge(c, c->pc, t);
+	rv_jump(c, rv_target(c, t), RV_ZERO);
+	rv_fwd_branch(c, at, f3 ^ 1, rs1, rs2);
+}
+
+/* goto BPF instruction @t (charged first in checked code if backward). */
+static void rv_ja(struct rv_ctx *c, uint32_t t)
+{
+	if (c->checked && t <= c->pc)
+		rv_chk_charge(c, c->pc, t);
+	rv_jump(c, rv_target(c, t), RV_ZERO);
 }
 
 static void rv_fwd_jal(struct rv_ctx *c, size_t at)
@@ -443,6 +540,8 @@ static void rv_stub(struct rv_ctx *c)
 	for (int i = 6; i <= 9; i++)
 		rv_li(c, rv_reg[i], 0);
 	rv_emit(c, rv_i(0, RV_T1, 0, RV_RA, OP_JALR));
+	/* r0 (a5) is the C result; functions leave a0 (r1) as it is. */
+	rv_mv(c, RV_A0, rv_reg[0]);
 	ret = c->pos;
 	rv_ld(c, RV_T0, RV_STUB_OLD_ABORT, RV_SP);
 	rv_sd(c, RV_T0, abort_sp, RV_JS);
@@ -456,6 +555,103 @@ static void rv_stub(struct rv_ctx *c)
 	rv_ld(c, RV_SP, abort_sp, RV_JS);
 	rv_li(c, RV_A0, 0);
 	rv_jump(c, ret, RV_ZERO);
+}
+
+/* Local functions: their addresses need no GOT entry (core_symbols). */
+static bool rv_chk_access_fn(struct kbpf_jit_state *js, uint64_t addr,
+			     uint32_t how)
+{
+	return kbpf_jit_chk_access(js, addr, how);
+}
+
+static int rv_chk_site_fn(struct kbpf_jit_state *js,
+			  const struct kbpf_interp_site *s, uint32_t code,
+			  uint64_t *regs)
+{
+	return kbpf_jit_chk_site(js, s, code, regs);
+}
+
+/* *js->chk_budget = K - seg (t1, t2 clobbered). */
+static void rv_chk_budget_out(struct rv_ctx *c)
+{
+	rv_ld(c, RV_T1, JS_OFF(chk_seg), RV_JS);
+	rv_emit(c, rv_r(0x20, RV_T1, RV_K, 0, RV_T1, OP_REG)); /* sub */
+	rv_ld(c, RV_T2, JS_OFF(chk_budget), RV_JS);
+	rv_sd(c, RV_T1, 0, RV_T2);
+}
+
+/* K = *js->chk_budget + seg (t1 clobbered). */
+static void rv_chk_budget_in(struct rv_ctx *c)
+{
+	rv_ld(c, RV_T1, JS_OFF(chk_budget), RV_JS);
+	rv_ld(c, RV_K, 0, RV_T1);
+	rv_ld(c, RV_T1, JS_OFF(chk_seg), RV_JS);
+	rv_emit(c, rv_r(0, RV_T1, RV_K, 0, RV_K, OP_REG));
+}
+
+/* r0-r5 to the 48 bytes below sp, in order (sp stays 16-byte aligned). */
+static void rv_push_r0_r5(struct rv_ctx *c, int32_t room)
+{
+	rv_addi(c, RV_SP, RV_SP, -room);
+	for (int i = 0; i <= 5; i++)
+		rv_sd(c, rv_reg[i], i * 8, RV_SP);
+}
+
+static void rv_pop_r0_r5(struct rv_ctx *c, int32_t room)
+{
+	for (int i = 0; i <= 5; i++)
+		rv_ld(c, rv_reg[i], i * 8, RV_SP);
+	rv_addi(c, RV_SP, RV_SP, room);
+}
+
+/*
+ * Checked code's header, after the abort path: the exits (-EFAULT,
+ * -ELOOP, the status in t0), the access thunk, and the checked entry,
+ * which falls through into the main function.
+ */
+static void rv_chk_header(struct rv_ctx *c)
+{
+	c->chk_efault = c->pos;
+	rv_li(c, RV_T1, -KBPF_EFAULT);
+	rv_abort(c, RV_T1);
+	c->chk_eloop = c->pos;
+	rv_li(c, RV_T1, -KBPF_ELOOP);
+	rv_abort(c, RV_T1);
+	c->chk_err = c->pos;
+	rv_abort(c, RV_T0);
+
+	/*
+	 * The thunk (jal ra): t0 the address, t1 the size | 0x100 for a
+	 * store; returns with every BPF register as it was, or aborts with
+	 * -EFAULT. r0-r5 and ra are caller-saved: kept on the stack.
+	 */
+	c->chk_thunk = c->pos;
+	rv_push_r0_r5(c, 64);
+	rv_sd(c, RV_RA, 48, RV_SP);
+	rv_mv(c, RV_A1, RV_T0);
+	rv_mv(c, RV_A2, RV_T1);
+	rv_chk_budget_out(c);
+	rv_mv(c, RV_A0, RV_JS);
+	rv_call_abs(c, (uintptr_t)rv_chk_access_fn);
+	rv_emit(c, rv_i(0xff, RV_A0, 7, RV_T0, OP_IMM)); /* andi t0, a0, 255 */
+	rv_chk_budget_in(c);
+	rv_ld(c, RV_RA, 48, RV_SP);
+	rv_pop_r0_r5(c, 64);
+	rv_branch_to(c, BR_EQ, RV_T0, RV_ZERO, c->chk_efault);
+	rv_emit(c, rv_i(0, RV_RA, 0, RV_ZERO, OP_JALR));
+
+	/*
+	 * The entry (from the stub: js in s6 and a5, r0 in t2 = 0, r6-r9
+	 * 0): CSTK, CLIM and K from js, then the main function's prologue,
+	 * which follows.
+	 */
+	c->chk_entry = c->pos;
+	rv_ld(c, RV_CSTK, JS_OFF(chk_stack), RV_JS);
+	rv_ld(c, RV_CLIM, JS_OFF(chk_lim), RV_JS);
+	rv_ld(c, RV_T0, JS_OFF(chk_budget), RV_JS);
+	rv_ld(c, RV_K, 0, RV_T0);
+	rv_ld(c, RV_T0, JS_OFF(chk_seg), RV_JS);
+	rv_emit(c, rv_r(0, RV_T0, RV_K, 0, RV_K, OP_REG));
 }
 
 static const uint8_t rv_fn_saved[8] = { RV_RA, RV_S1, RV_S2, RV_S3,
@@ -483,11 +679,49 @@ static void rv_func_frame(struct rv_ctx *c, uint32_t pc)
 	if (uses[KBPF_JIT_REG_AX])
 		c->save_mask |= 0x80; /* s7 */
 	c->frame = uses[10] ? RV_FRAME : RV_SAVE;
+	/* checked code: r10 is always the frame's top in the run's frames */
+	if (c->checked) {
+		c->save_mask |= 1u << 5; /* s5 */
+		c->frame = RV_SAVE;
+	}
 }
 
+/*
+ * Checked code: a function's frame (at its entry, js in s6) is the next
+ * KBPF_STACK_SIZE bytes of the run's: (*js->chk_depth)++, r10 its top,
+ * CLIM grows.
+ */
+static void rv_chk_enter(struct rv_ctx *c)
+{
+	rv_ld(c, RV_T0, JS_OFF(chk_depth), RV_JS);
+	rv_lwu(c, RV_T1, 0, RV_T0);
+	rv_addi(c, RV_T1, RV_T1, 1);
+	rv_sw(c, RV_T1, 0, RV_T0);
+	rv_li(c, RV_T2, KBPF_STACK_SIZE);
+	rv_emit(c, rv_r(1, RV_T2, RV_T1, 0, RV_T1, OP_REG)); /* mul */
+	rv_emit(c, rv_r(0, RV_T1, RV_CSTK, 0, rv_reg[10], OP_REG));
+	rv_add_imm(c, RV_CLIM, RV_CLIM, KBPF_STACK_SIZE);
+}
+
+/* Its exit: the frame is no longer in use. */
+static void rv_chk_leave(struct rv_ctx *c)
+{
+	rv_ld(c, RV_T0, JS_OFF(chk_depth), RV_JS);
+	rv_lwu(c, RV_T1, 0, RV_T0);
+	rv_addi(c, RV_T1, RV_T1, -1);
+	rv_sw(c, RV_T1, 0, RV_T0);
+	rv_add_imm(c, RV_CLIM, RV_CLIM, -(int64_t)KBPF_STACK_SIZE);
+}
+
+/*
+ * Return with r0 in a5: a bpf-to-bpf caller takes it from there and keeps
+ * the callee's r1-r5 (a0-a4), as the interpreter does; the entry stub
+ * moves it to a0 for C.
+ */
 static void rv_epilogue(struct rv_ctx *c)
 {
-	rv_mv(c, RV_A0, rv_reg[0]);
+	if (c->checked)
+		rv_chk_leave(c);
 	for (int i = 0; i < 8; i++)
 		if (c->save_mask & (1u << i))
 			rv_ld(c, rv_fn_saved[i], i * 8, RV_SP);
@@ -525,6 +759,8 @@ static void rv_prologue(struct rv_ctx *c)
 	 */
 	rv_mv(c, RV_JS, RV_A5);
 	rv_mv(c, rv_reg[0], RV_T2);
+	if (c->checked)
+		rv_chk_enter(c);
 }
 
 /* ---- ALU ---- */
@@ -1078,10 +1314,17 @@ static uint64_t rv_ld_pkt_call(struct kbpf_jit_state *js, int64_t off,
 	return kbpf_jit_ld_pkt(js, off, size);
 }
 
+/*
+ * LD_ABS / LD_IND: r0 = kbpf_jit_ld_pkt(js, off, size), or 0 and return.
+ * Fast code lets the call clobber r1-r5 (jit.h: as a helper call); checked
+ * code keeps them, as the checked interpreter does.
+ */
 static int rv_ld_pkt(struct rv_ctx *c, const struct bpf_insn *insn)
 {
 	size_t ok;
 
+	if (c->checked)
+		rv_push_r0_r5(c, 48);
 	if (BPF_MODE(insn->code) == BPF_IND) {
 		rv_li(c, RV_T1, insn->imm);
 		rv_emit(c, rv_r(0, RV_T1, rv_reg[insn->src_reg], 0, RV_A1,
@@ -1096,6 +1339,12 @@ static int rv_ld_pkt(struct rv_ctx *c, const struct bpf_insn *insn)
 					      1);
 	rv_call_abs(c, (uintptr_t)rv_ld_pkt_call);
 	rv_mv(c, rv_reg[0], RV_A0);
+	if (c->checked) {
+		/* r1-r5 back; r0 (a5) is the load's, not the saved one */
+		for (int i = 1; i <= 5; i++)
+			rv_ld(c, rv_reg[i], i * 8, RV_SP);
+		rv_addi(c, RV_SP, RV_SP, 48);
+	}
 	rv_lwu(c, RV_T0, (int32_t)offsetof(struct kbpf_jit_state, pkt_fail),
 	       RV_JS);
 	ok = rv_fwd(c);
@@ -1124,12 +1373,174 @@ static int rv_pseudo_call(struct rv_ctx *c, const struct bpf_insn *insn,
 	rv_sw(c, RV_T0, depth, RV_JS);
 	rv_mv(c, RV_T2, rv_reg[0]);
 	rv_mv(c, RV_A5, RV_JS);
-	rv_jump(c, rv_target(c, t), RV_RA);
-	rv_mv(c, rv_reg[0], RV_A0);
+	rv_jump(c, rv_off(c, t), RV_RA);
 	rv_lwu(c, RV_T0, depth, RV_JS);
 	rv_addi(c, RV_T0, RV_T0, -1);
 	rv_sw(c, RV_T0, depth, RV_JS);
 	return 0;
+}
+
+/* ---- checked code (jit.h, docs/design/jit.md "Checked native code") ---- */
+
+/*
+ * CHECK_MEM(base + off, 1 << lg bytes, write), and CHECK_ALIGN for
+ * @atomic. The frames in use are [CSTK, CSTK + CLIM + 8): the access is in
+ * them if addr + bytes - 8 - CSTK <= CLIM, unsigned (the lowest 8 - bytes
+ * bytes of the first frame fail that and go the slow way, which allows
+ * them). Then the value the last call site handed out (checked.c), then
+ * the thunk. An access at a constant offset of r10 inside the function's
+ * own frame needs no test: r10 is never written (@c->r10_fixed) and its
+ * frame is in use. t0 and t1 clobbered (and t3, ra by the thunk's call).
+ */
+static void rv_chk_mem(struct rv_ctx *c, uint8_t bpf_base, int32_t off,
+		       unsigned int lg, bool write, bool atomic)
+{
+	unsigned int base = rv_reg[bpf_base];
+	int32_t bytes = 1 << lg;
+	size_t ok, ok2;
+
+	if (bpf_base == BPF_REG_10 && c->r10_fixed && off >= -KBPF_STACK_SIZE &&
+	    off + bytes <= 0 && (!atomic || !(off & (bytes - 1))))
+		return;
+	rv_add_imm(c, RV_T0, base, (int64_t)off + bytes - 8);
+	rv_emit(c, rv_r(0x20, RV_CSTK, RV_T0, 0, RV_T0, OP_REG)); /* sub */
+	ok = rv_fwd(c); /* bgeu CLIM, t0: ok */
+	rv_add_imm(c, RV_T0, base, off);
+	rv_ld(c, RV_T1, JS_OFF(chk_vlo), RV_JS);
+	rv_emit(c, rv_r(0x20, RV_T1, RV_T0, 0, RV_T0, OP_REG));
+	rv_ld(c, RV_T1,
+	      JS_OFF(chk_vlim) + (int32_t)sizeof(uint64_t) *
+					 ((write ? 4 : 0) + (int32_t)lg),
+	      RV_JS);
+	ok2 = rv_fwd(c); /* bltu t0, t1: ok */
+	rv_add_imm(c, RV_T0, base, off);
+	rv_li(c, RV_T1, bytes | (write ? 0x100 : 0));
+	rv_jump(c, c->chk_thunk, RV_RA);
+	rv_fwd_branch(c, ok, BR_GEU, RV_CLIM, RV_T0);
+	rv_fwd_branch(c, ok2, BR_LTU, RV_T0, RV_T1);
+	if (atomic && lg) {
+		rv_add_imm(c, RV_T0, base, off);
+		rv_emit(c, rv_i(bytes - 1, RV_T0, 7, RV_T0, OP_IMM)); /* andi */
+		rv_branch_to(c, BR_NE, RV_T0, RV_ZERO, c->chk_efault);
+	}
+}
+
+/* A call site: the checked interpreter's path, r1-r5 kept. */
+static int rv_chk_site(struct rv_ctx *c, const struct bpf_insn *insn)
+{
+	if ((uint32_t)insn->imm >= c->in->nr_sites ||
+	    (c->in->site_flags &&
+	     (c->in->site_flags[insn->imm] & KBPF_JIT_SITE_TAIL_CALL)))
+		return -KBPF_EOPNOTSUPP;
+	rv_chk_budget_out(c);
+	rv_push_r0_r5(c, 48);
+	rv_mv(c, RV_A0, RV_JS);
+	rv_li(c, RV_A1, (int64_t)(uintptr_t)&c->in->sites[insn->imm]);
+	rv_li(c, RV_A2, insn->code);
+	rv_mv(c, RV_A3, RV_SP);
+	rv_call_abs(c, (uintptr_t)rv_chk_site_fn);
+	rv_mv(c, RV_T0, RV_A0);
+	rv_pop_r0_r5(c, 48);
+	rv_chk_budget_in(c);
+	rv_branch_to(c, BR_NE, RV_T0, RV_ZERO, c->chk_err);
+	return 0;
+}
+
+/* A bpf-to-bpf call at @pc of the function at instruction @t. */
+static void rv_chk_bpf_call(struct rv_ctx *c, uint32_t pc, uint32_t t)
+{
+	rv_chk_charge(c, pc, t);
+	rv_ld(c, RV_T0, JS_OFF(chk_depth), RV_JS);
+	rv_lwu(c, RV_T0, 0, RV_T0);
+	rv_li(c, RV_T1, KBPF_MAX_CALL_FRAMES);
+	rv_branch_to(c, BR_GEU, RV_T0, RV_T1, c->chk_eloop);
+	rv_mv(c, RV_T2, rv_reg[0]);
+	rv_mv(c, RV_A5, RV_JS);
+	rv_jump(c, rv_off(c, t), RV_RA);
+	/* The callee's exit left K = budget: seg is the next instruction. */
+	rv_add_imm(c, RV_K, RV_K, (int64_t)pc + 1);
+	rv_li(c, RV_T0, (int64_t)pc + 1);
+	rv_sd(c, RV_T0, JS_OFF(chk_seg), RV_JS);
+}
+
+/*
+ * Checked code's form of @insn, or 1 if it is the fast form (after the
+ * access check emitted here for loads, stores and atomics).
+ */
+static int rv_chk_insn(struct rv_ctx *c, const struct bpf_insn *insn,
+		       uint32_t pc)
+{
+	uint8_t cls = BPF_CLASS(insn->code), mode = BPF_MODE(insn->code);
+	static const uint8_t lgs[4] = { 2, 1, 0, 3 }; /* W H B DW */
+	unsigned int lg = lgs[BPF_SIZE(insn->code) >> 3];
+	int64_t t;
+
+	/* register 11 is constant blinding's: checked code is not blinded */
+	if (insn->dst_reg == KBPF_JIT_REG_AX ||
+	    (insn->src_reg == KBPF_JIT_REG_AX &&
+	     insn->code != (BPF_JMP | BPF_CALL) &&
+	     insn->code != (BPF_LD | BPF_IMM | BPF_DW)))
+		return -KBPF_EOPNOTSUPP;
+	if (kbpf_interp_is_site_op(insn->code))
+		return rv_chk_site(c, insn);
+	switch (insn->code) {
+	case BPF_JMP | BPF_CALL:
+		t = (int64_t)pc + 1 + insn->imm;
+		if (insn->src_reg != BPF_PSEUDO_CALL || t < 0 ||
+		    t >= c->in->len || !c->in->is_func || !c->in->is_func[t])
+			return -KBPF_EOPNOTSUPP;
+		rv_chk_bpf_call(c, pc, (uint32_t)t);
+		return 0;
+	case BPF_JMP | BPF_EXIT:
+		rv_chk_charge(c, pc, -1);
+		rv_exit(c);
+		return 0;
+	case BPF_JMP | BPF_JCOND:
+		/* may_goto: taken when *js->chk_may_goto is 0, else -1 */
+		t = (int64_t)pc + 1 + insn->off;
+		if (insn->src_reg || t < 0 || t >= c->in->len)
+			return -KBPF_EOPNOTSUPP;
+		rv_ld(c, RV_T2, JS_OFF(chk_may_goto), RV_JS);
+		rv_lwu(c, RV_T3, 0, RV_T2);
+		rv_branch(c, BR_EQ, RV_T3, RV_ZERO, (uint32_t)t);
+		rv_addi(c, RV_T3, RV_T3, -1);
+		rv_sw(c, RV_T3, 0, RV_T2);
+		return 0;
+	}
+	if (cls == BPF_LDX && (mode == BPF_MEM || mode == BPF_MEMSX))
+		rv_chk_mem(c, insn->src_reg, insn->off, lg, false, false);
+	else if ((cls == BPF_STX || cls == BPF_ST) && mode == BPF_MEM)
+		rv_chk_mem(c, insn->dst_reg, insn->off, lg, true, false);
+	else if (cls == BPF_STX && mode == BPF_ATOMIC)
+		rv_chk_mem(c,
+			   insn->imm == BPF_LOAD_ACQ ? insn->src_reg :
+						       insn->dst_reg,
+			   insn->off, lg, insn->imm != BPF_LOAD_ACQ, true);
+	return 1;
+}
+
+/*
+ * Whether no instruction writes r10 (the interpreter's validation refuses
+ * most such writes; an ld_imm64 into r10 it does not).
+ */
+static bool rv_chk_r10_fixed(const struct kbpf_jit_in *in)
+{
+	for (uint32_t pc = 0; pc < in->len; pc++) {
+		const struct bpf_insn *insn = &in->insns[pc];
+		uint8_t cls = BPF_CLASS(insn->code);
+
+		if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX ||
+		     cls == BPF_LD) &&
+		    insn->dst_reg == BPF_REG_10)
+			return false;
+		if (cls == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC &&
+		    ((insn->imm == BPF_LOAD_ACQ &&
+		      insn->dst_reg == BPF_REG_10) ||
+		     (insn->imm != BPF_LOAD_ACQ && insn->imm != BPF_CMPXCHG &&
+		      (insn->imm & BPF_FETCH) && insn->src_reg == BPF_REG_10)))
+			return false;
+	}
+	return true;
 }
 
 static int rv_insn(struct rv_ctx *c, const struct bpf_insn *insn, uint32_t pc)
@@ -1138,6 +1549,12 @@ static int rv_insn(struct rv_ctx *c, const struct bpf_insn *insn, uint32_t pc)
 
 	if (insn->dst_reg > KBPF_JIT_REG_AX || insn->src_reg > KBPF_JIT_REG_AX)
 		return -KBPF_EOPNOTSUPP;
+	if (c->checked) {
+		int r = rv_chk_insn(c, insn, pc);
+
+		if (r != 1)
+			return r;
+	}
 	switch (code) {
 	case KBPF_INTERP_OP_CALL:
 	case KBPF_INTERP_OP_LOOKUP_ARRAY:
@@ -1158,14 +1575,10 @@ static int rv_insn(struct rv_ctx *c, const struct bpf_insn *insn, uint32_t pc)
 					(uint64_t)(uint32_t)insn[1].imm << 32));
 		return 0;
 	case BPF_JMP | BPF_JA:
-		rv_jump(c,
-			rv_target(c, (uint32_t)((int64_t)pc + 1 + insn->off)),
-			RV_ZERO);
+		rv_ja(c, (uint32_t)((int64_t)pc + 1 + insn->off));
 		return 0;
 	case BPF_JMP32 | BPF_JA:
-		rv_jump(c,
-			rv_target(c, (uint32_t)((int64_t)pc + 1 + insn->imm)),
-			RV_ZERO);
+		rv_ja(c, (uint32_t)((int64_t)pc + 1 + insn->imm));
 		return 0;
 	case BPF_JMP | BPF_JCOND: {
 		const int32_t mg =
@@ -1233,13 +1646,13 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 	uint32_t pc;
 	int err;
 
-	/* Checked code: x86-64 and arm64 only (the checked interpreter runs it). */
-	if (in->checked)
-		return -KBPF_EOPNOTSUPP;
-
 	if (!in->len)
 		return -KBPF_EOPNOTSUPP;
+	c.checked = in->checked;
+	c.r10_fixed = in->checked && rv_chk_r10_fixed(in);
 	rv_stub(&c);
+	if (c.checked)
+		rv_chk_header(&c);
 	for (pc = 0; pc < in->len; pc++) {
 		const struct bpf_insn *insn = &in->insns[pc];
 
@@ -1251,7 +1664,9 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 		c.shift = (int64_t)c.pos - (int64_t)out->insn_off[pc];
 		out->insn_off[pc] = (uint32_t)c.pos;
 		if (entry) {
-			struct rv_ctx dry = { .in = in, .out = out };
+			struct rv_ctx dry = { .in = in,
+					      .out = out,
+					      .checked = c.checked };
 
 			c.func_end = pc + 1;
 			while (c.func_end < in->len &&
@@ -1263,7 +1678,9 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 			dry.frame = c.frame;
 			rv_epilogue(&dry);
 			c.epi_size = dry.pos;
+			c.func = pc;
 			rv_prologue(&c);
+			c.prologue = c.pos - out->insn_off[pc];
 		}
 		err = rv_insn(&c, insn, pc);
 		if (err)
@@ -1281,6 +1698,7 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
 	rv_epilogue(&c);
 	out->insn_off[in->len] = (uint32_t)c.pos;
 	out->len = c.pos;
+	out->entry_off = (uint32_t)c.chk_entry;
 	if (c.buf && c.pos > out->cap)
 		return -KBPF_E2BIG;
 	return c.err;

@@ -1238,6 +1238,12 @@ static uint64_t x86_ld_pkt(struct kbpf_jit_state *js, int64_t off,
 
 static void emit_chk_keep_kr(struct x86 *c, bool push);
 
+/*
+ * LD_ABS / LD_IND: r0 = kbpf_jit_ld_pkt(js, off, size), or 0 and return.
+ * Fast code lets the call clobber r1-r5 (jit.h: as a helper call); checked
+ * code keeps them, as the checked interpreter does (a program nobody
+ * proved may read them after the load).
+ */
 static void emit_ld_pkt(struct x86 *c, const struct bpf_insn *insn)
 {
 	static const uint8_t bytes[4] = { [BPF_W >> 3] = 4,
@@ -1245,6 +1251,12 @@ static void emit_ld_pkt(struct x86 *c, const struct bpf_insn *insn)
 					  [BPF_B >> 3] = 1 };
 	size_t ok;
 
+	/* r1-r5 and one more: with K's two, 8 pushes keep rsp aligned. */
+	if (c->checked) {
+		for (int r = 1; r <= 5; r++)
+			push_r(c, x86_reg[r]);
+		push_r(c, x86_reg[5]);
+	}
 	if (BPF_MODE(insn->code) == BPF_IND) {
 		mov_rr(c, false, TMP, x86_reg[insn->src_reg]);
 		alu_imm(c, false, 0, TMP, insn->imm);
@@ -1257,8 +1269,12 @@ static void emit_ld_pkt(struct x86 *c, const struct bpf_insn *insn)
 	if (c->checked)
 		emit_chk_keep_kr(c, true);
 	call_abs(c, (const void *)x86_ld_pkt);
-	if (c->checked)
+	if (c->checked) {
 		emit_chk_keep_kr(c, false);
+		pop_r(c, x86_reg[5]);
+		for (int r = 5; r >= 1; r--)
+			pop_r(c, x86_reg[r]);
+	}
 	cmp_js_imm8(c, false, offsetof(struct kbpf_jit_state, pkt_fail), 0);
 	ok = jmp_fwd8(c, CC_E);
 	op_rr(c, false, 0x31, RAX, RAX);

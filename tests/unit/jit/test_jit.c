@@ -50,7 +50,8 @@
 #define LD_HI(k) I(0, 0, 0, 0, k)
 
 /* Checked native code in this build on this architecture (checked.c). */
-#if KBPF_JIT_CHECKED && (defined(__x86_64__) || defined(__aarch64__))
+#if KBPF_JIT_CHECKED && (defined(__x86_64__) || defined(__aarch64__) || \
+			 (defined(__riscv) && __riscv_xlen == 64))
 #define JIT_CHECKED 1
 #else
 #define JIT_CHECKED 0
@@ -717,6 +718,8 @@ KBPF_TEST(jit_blinding,
 
 #define LD_FUNC(d) I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_FUNC, 0, 0)
 #define BPF_CALL_REL(k) I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, k)
+#define LDX_DW(d, s, o) I(BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define STX_DW(d, s, o) I(BPF_STX | BPF_MEM | BPF_DW, d, s, o, 0)
 
 static int run_ctx(struct kbpf_prog *p, uint64_t *ctx, uint64_t *r0)
 {
@@ -1054,6 +1057,111 @@ KBPF_TEST(jit_ld_abs,
 		kbpf_prog_put(pi);
 		kbpf_prog_put(pj);
 	}
+}
+
+KBPF_TEST(jit_jump_to_first_insn,
+	  "a jump back to a function's first instruction (a loop whose head "
+	  "is instruction 0, or a subprogram's first instruction) lands on "
+	  "the body, not the prologue: the same r0 natively as in the "
+	  "interpreter")
+{
+	/*
+	 * The main function's loop head is instruction 0: the counter lives
+	 * in the context (ctx[0] starts at 1), as no register but r1 and
+	 * r10 holds a defined value there in fast native code (x86-64's
+	 * main function does not zero r0 and r6-r9).
+	 */
+	struct bpf_insn main_loop[] = {
+		LDX_DW(3, 1, 0),
+		ADDK(3, 1),
+		STX_DW(1, 3, 0),
+		I(BPF_JMP | BPF_JLT | BPF_K, 3, 0, -4, 10),
+		MOV(0, 3),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 3),
+		EXIT,
+	};
+	/* A subprogram whose first instruction is its loop head. */
+	struct bpf_insn sub_loop[] = {
+		MOVK(6, 100),
+		MOVK(1, 0),
+		BPF_CALL_REL(3),
+		ADDK(0, 1000),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6, 0, 0),
+		EXIT,
+		ADDK(1, 3), /* the subprogram */
+		MOV(6, 1),
+		I(BPF_JMP | BPF_JLT | BPF_K, 1, 0, -3, 20),
+		MOV(0, 6),
+		EXIT,
+	};
+	/* A may_goto loop whose head is instruction 0. */
+	struct bpf_insn may_goto_loop[] = {
+		LDX_DW(3, 1, 0),
+		ADDK(3, 1),
+		STX_DW(1, 3, 0),
+		I(BPF_JMP | BPF_JCOND, 0, 0, 1, 0),
+		I(BPF_JMP | BPF_JA, 0, 0, -5, 0),
+		MOV(0, 3),
+		EXIT,
+	};
+	uint64_t r0 = 0;
+	int err = -1;
+
+	NEED_JIT();
+	T_ASSERT(BOTH(main_loop, &err, &r0));
+	T_EQ(err, 0);
+	T_EQ(r0, 30);
+	T_ASSERT(BOTH(sub_loop, &err, &r0));
+	T_EQ(err, 0);
+	T_EQ(r0, 1000 + 21 + 100);
+	T_ASSERT(BOTH(may_goto_loop, &err, &r0));
+	T_EQ(err, 0);
+	T_EQ(r0, (uint64_t)KBPF_INTERP_MAY_GOTO_LOOPS + 2);
+}
+
+KBPF_TEST(jit_call_keeps_callee_r1_r5,
+	  "after a bpf-to-bpf call returns, r1-r5 hold what the callee left "
+	  "in them and r6-r9 the caller's, natively as in the fast "
+	  "interpreter (an unproven program run fast may read them)")
+{
+	struct bpf_insn p[] = {
+		MOVK(6, 6),
+		MOVK(7, 7),
+		MOVK(1, 1),
+		BPF_CALL_REL(13),
+		/* r0 = r0 + 2 r1 + 3 r2 + 5 r3 + 7 r4 + 11 r5 + r6 r7 */
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 1, 0, 0, 2),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 2, 0, 0, 3),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 3, 0, 0, 5),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 4, 0, 0, 7),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 5, 0, 0, 11),
+		I(BPF_ALU64 | BPF_MUL | BPF_X, 6, 7, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 2, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 3, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 4, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 5, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 6, 0, 0),
+		EXIT,
+		/* the callee: new r1-r5 and r6-r7, returns 1000 */
+		MOVK(6, 60),
+		MOVK(7, 70),
+		ADDK(1, 99),
+		MOVK(2, 200),
+		MOVK(3, 300),
+		MOVK(4, 400),
+		MOVK(5, 500),
+		MOVK(0, 1000),
+		EXIT,
+	};
+	uint64_t r0 = 0;
+	int err = -1;
+
+	NEED_JIT();
+	T_ASSERT(BOTH(p, &err, &r0));
+	T_EQ(err, 0);
+	T_EQ(r0,
+	     1000 + 2 * 100 + 3 * 200 + 5 * 300 + 7 * 400 + 11 * 500 + 6 * 7);
 }
 
 /* The permissions of the mapping holding @addr in /proc/self/maps. */
@@ -1900,9 +2008,99 @@ static int chk_both(const struct bpf_insn *insns, uint32_t n, uint64_t budget,
 	return ei == ej ? ei : 1000;
 }
 
-#define LDX_DW(d, s, o) I(BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0)
-#define STX_DW(d, s, o) I(BPF_STX | BPF_MEM | BPF_DW, d, s, o, 0)
 #define PCALL(o) I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, o)
+
+KBPF_TEST(jit_checked_ld_abs_keeps_r1_r5,
+	  "LD_ABS/LD_IND in checked native code leave r1-r5 as the checked "
+	  "interpreter does (it keeps them; an unproven program may read "
+	  "them), and read the packet and end the run past its end alike")
+{
+	/*
+	 * r1-r5 set, one packet load (patched: ABS or IND, size, offset),
+	 * then r0 = load + 2 r1 + 3 r2 + 5 r3 + 7 r4 + 11 r5: a load that
+	 * clobbered one of them shows in r0.
+	 */
+	struct bpf_insn p[] = {
+		MOVK(1, 10),
+		MOVK(2, 20),
+		MOVK(3, 30),
+		MOVK(4, 40),
+		MOVK(5, 50),
+		MOVK(6, 3),
+		I(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0), /* patched */
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 1, 0, 0, 2),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 2, 0, 0, 3),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 3, 0, 0, 5),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 4, 0, 0, 7),
+		I(BPF_ALU64 | BPF_MUL | BPF_K, 5, 0, 0, 11),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 2, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 3, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 4, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 5, 0, 0),
+		EXIT,
+	};
+	static const uint8_t codes[] = {
+		BPF_LD | BPF_ABS | BPF_B, BPF_LD | BPF_ABS | BPF_H,
+		BPF_LD | BPF_ABS | BPF_W, BPF_LD | BPF_IND | BPF_B,
+		BPF_LD | BPF_IND | BPF_H, BPF_LD | BPF_IND | BPF_W,
+	};
+	static const int32_t offs[] = { 0, 7, 60, 61, 64, 1000 };
+	const uint64_t kept = 2 * 10 + 3 * 20 + 5 * 30 + 7 * 40 + 11 * 50;
+	uint8_t buf[256];
+	struct kbpf_skb skb;
+	int native = 0;
+
+	NEED_JIT_CHECKED();
+	for (int i = 0; i < 256; i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	for (unsigned c = 0; c < sizeof(codes); c++) {
+		for (unsigned k = 0; k < sizeof(offs) / sizeof(offs[0]); k++) {
+			struct kbpf_prog *pi, *pj;
+			uint64_t ri = 1, rj = 2;
+			int ei, ej;
+
+			p[6].code = codes[c];
+			p[6].src_reg = BPF_MODE(codes[c]) == BPF_IND ? 6 : 0;
+			p[6].imm = offs[k];
+			pi = load_type(BPF_PROG_TYPE_SOCKET_FILTER, p, 18, NULL,
+				       0, false);
+			pj = load_type(BPF_PROG_TYPE_SOCKET_FILTER, p, 18, NULL,
+				       0, true);
+			T_ASSERT(pi && pj && !pi->jit_chk && pj->jit_chk);
+			chk_next = pj->jit_chk_run;
+			pj->jit_chk_run = chk_count;
+			chk_calls = 0;
+			T_EQ(kbpf_skb_init(&skb, buf, sizeof(buf), 32, 64, true,
+					   1),
+			     0);
+			ei = kbpf_skb_run(pi, kbpf_posix_host(), &skb,
+					  KBPF_INTERP_CHECKED, 0, &ri);
+			T_EQ(kbpf_skb_init(&skb, buf, sizeof(buf), 32, 64, true,
+					   1),
+			     0);
+			ej = kbpf_skb_run(pj, kbpf_posix_host(), &skb,
+					  KBPF_INTERP_CHECKED, 0, &rj);
+			native += chk_calls;
+			T_EQ(ei, 0);
+			T_EQ(ej, ei);
+			if (ri != rj)
+				printf("  code 0x%x off %d: interpreter %llu, "
+				       "native %llu\n",
+				       codes[c], offs[k],
+				       (unsigned long long)ri,
+				       (unsigned long long)rj);
+			T_EQ(ri, rj);
+			/* In the packet: the load plus the kept registers. */
+			if (ri)
+				T_ASSERT(ri > kept);
+			kbpf_prog_put(pi);
+			kbpf_prog_put(pj);
+		}
+	}
+	/* Every native side went through checked native code. */
+	T_EQ(native, (int)(sizeof(codes) * sizeof(offs) / sizeof(offs[0])));
+}
 
 KBPF_TEST(jit_checked_confinement,
 	  "checked native code confines accesses as the checked interpreter: "
@@ -2271,6 +2469,131 @@ KBPF_TEST(jit_fuzz_checked,
 	T_EQ(bad, 0);
 	T_EQ(native, n);
 	T_ASSERT(faults > 0 && loops > 0);
+}
+
+/*
+ * A random packet program for jit_fuzz_checked_ld_pkt: every register a
+ * known scalar, then units of ALU, LD_ABS/LD_IND (offsets mostly near the
+ * 64-byte packet, past its end too) and forward jumps, and r0-r9 folded
+ * into r0 at the end, so that a load that clobbered r1-r5 shows.
+ */
+static void fz_gen_pkt(struct fz *f, uint32_t units)
+{
+	static const uint8_t sz[3] = { BPF_B, BPF_H, BPF_W };
+	uint32_t i, body, end;
+
+	memset(f, 0, sizeof(*f));
+	fz_reset(f, 0, 9);
+	body = f->n;
+	for (i = 0; i < units && f->n < FZ_MAX - 40; i++) {
+		uint32_t k = rnd(10);
+
+		if (k < 5) {
+			fz_alu(f, 9);
+		} else if (k < 8) {
+			uint8_t src = (uint8_t)rnd(10);
+			bool ind = rnd(2), wild = rnd(24) == 0;
+			int32_t imm = wild ? rnd_imm() : (int32_t)rnd(61);
+
+			/* IND: mostly a small offset in a known register. */
+			if (ind && !wild) {
+				put(f, MOVK(src, (int32_t)rnd(57)));
+				imm = (int32_t)rnd(4);
+			}
+			put(f,
+			    I(BPF_LD | (ind ? BPF_IND : BPF_ABS) | sz[rnd(3)],
+			      0, ind ? src : 0, 0, imm));
+		} else {
+			fz_jmp(f, 9);
+			f->nr_jmps--; /* patched below, not by unit */
+		}
+	}
+	end = f->n;
+	/* Forward jumps over at most 4 instructions, inside the body. */
+	for (i = body; i < end; i++) {
+		uint8_t cls = BPF_CLASS(f->insns[i].code);
+
+		if ((cls == BPF_JMP || cls == BPF_JMP32) &&
+		    f->insns[i].code != (BPF_JMP | BPF_CALL)) {
+			uint32_t room = end - i - 1;
+			int32_t off = (int32_t)rnd((room < 4 ? room : 4) + 1);
+
+			if (f->insns[i].code == (BPF_JMP32 | BPF_JA))
+				f->insns[i].imm = off;
+			else
+				f->insns[i].off = (int16_t)off;
+		}
+	}
+	for (i = 1; i <= 9; i++) {
+		put(f, I(BPF_ALU64 | BPF_MUL | BPF_K, 0, 0, 0, 31));
+		put(f, I(BPF_ALU64 | BPF_ADD | BPF_X, 0, (uint8_t)i, 0, 0));
+	}
+	put(f, EXIT);
+}
+
+KBPF_TEST(jit_fuzz_checked_ld_pkt,
+	  "random packet programs with LD_ABS/LD_IND (in the packet, past "
+	  "its end, through every register) run checked in the interpreter "
+	  "and by checked native code: the same errno and r0, r1-r5 kept "
+	  "across the loads")
+{
+	const char *env = getenv("KBPF_JIT_FUZZ_N");
+	uint32_t n = env ? (uint32_t)strtoul(env, NULL, 0) / 3 : 1000;
+	uint32_t native = 0, ended = 0, i;
+	static struct fz f;
+	uint8_t buf[256];
+	int bad = 0;
+
+	NEED_JIT_CHECKED();
+	fz_state = kbpf_test_seed() + 3;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)fz_rand();
+	for (i = 0; i < n && !bad; i++) {
+		struct kbpf_prog *pi, *pj;
+		struct kbpf_skb skb;
+		uint64_t ri = 1, rj = 2;
+		int ei = 1, ej = 2;
+
+		fz_gen_pkt(&f, 4 + rnd(60));
+		pi = load_type(BPF_PROG_TYPE_SOCKET_FILTER, f.insns, f.n, NULL,
+			       0, false);
+		pj = load_type(BPF_PROG_TYPE_SOCKET_FILTER, f.insns, f.n, NULL,
+			       0, true);
+		if (!pi || !pj || pi->jit_chk || !pj->jit_chk) {
+			bad = 1;
+		} else {
+			chk_next = pj->jit_chk_run;
+			pj->jit_chk_run = chk_count;
+			chk_calls = 0;
+			if (kbpf_skb_init(&skb, buf, sizeof(buf), 32, 64, true,
+					  1) == 0)
+				ei = kbpf_skb_run(pi, kbpf_posix_host(), &skb,
+						  KBPF_INTERP_CHECKED, 0, &ri);
+			if (kbpf_skb_init(&skb, buf, sizeof(buf), 32, 64, true,
+					  1) == 0)
+				ej = kbpf_skb_run(pj, kbpf_posix_host(), &skb,
+						  KBPF_INTERP_CHECKED, 0, &rj);
+			native += chk_calls;
+			ended += !ei && !ri;
+			bad = ei != ej || (!ei && ri != rj) ? 2 : 0;
+		}
+		if (bad) {
+			fz_dump(&f);
+			printf("  program %u: interpreter %d 0x%llx, native %d 0x%llx\n",
+			       i, ei, (unsigned long long)ri, ej,
+			       (unsigned long long)rj);
+		}
+		if (pi)
+			kbpf_prog_put(pi);
+		if (pj)
+			kbpf_prog_put(pj);
+	}
+	printf("  %u packet programs, %u native, %u ended by a load past the "
+	       "end (or r0 0)\n",
+	       i, native, ended);
+	T_EQ(bad, 0);
+	T_EQ(native, n);
+	T_ASSERT(ended > 0 && ended < n);
 }
 
 KBPF_TEST(jit_checked_addresses,
