@@ -594,6 +594,181 @@ KBPF_TEST(
 	cg_teardown(&e);
 }
 
+/* ---- bpf_set_retval/bpf_get_retval: device programs ---- */
+
+#define NR_RV_PROGS 3
+
+/* A device program: bpf_set_retval(@rv) (unless @rv is 1), return @ret. */
+static long rv_set_prog(int side, int32_t rv, int32_t ret)
+{
+	const struct bpf_insn p[] = {
+		MOVK(1, rv),
+		CALL(BPF_FUNC_set_retval),
+		MOVK(0, ret),
+		EXIT,
+	};
+	const struct bpf_insn q[] = { MOVK(0, ret), EXIT };
+
+	if (rv == 1)
+		return side_prog_load(side, BPF_PROG_TYPE_CGROUP_DEVICE,
+				      BPF_CGROUP_DEVICE, q, 2, NULL, 0);
+	return side_prog_load(side, BPF_PROG_TYPE_CGROUP_DEVICE,
+			      BPF_CGROUP_DEVICE, p, 4, NULL, 0);
+}
+
+/* A device program that stores bpf_get_retval() in its storage (@map). */
+static long rv_record_prog(int side, long map)
+{
+	const struct bpf_insn p[] = {
+		LD_MAP(1, map),
+		MOVK(2, 0),
+		CALL(BPF_FUNC_get_local_storage),
+		MOV(6, 0),
+		CALL(BPF_FUNC_get_retval),
+		STX(BPF_DW, 6, 0, 0),
+		MOVK(0, 1),
+		EXIT,
+	};
+
+	return side_prog_load(side, BPF_PROG_TYPE_CGROUP_DEVICE,
+			      BPF_CGROUP_DEVICE, p, sizeof(p) / sizeof(p[0]),
+			      NULL, 0);
+}
+
+/* In a child moved into the cgroup: open /dev/null, send back -errno. */
+static void open_child(const struct cgenv *e, int out)
+{
+	char procs[200], pid[16];
+	int fd, r = 0;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", e->path);
+	fd = open(procs, O_WRONLY);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+		_exit(2);
+	close(fd);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0)
+		r = -errno;
+	else
+		close(fd);
+	_exit(write(out, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 3);
+}
+
+struct rvcase {
+	const char *name;
+	/* per program: retval to set (1: none, 2: record), return value */
+	int32_t rv[NR_RV_PROGS], ret[NR_RV_PROGS];
+	uint32_t n;
+};
+
+static void retval_body(struct cgenv *e)
+{
+	static const struct rvcase cases[] = {
+		{ "set -ENXIO, allow", { -ENXIO }, { 1 }, 1 },
+		{ "refuse", { 1 }, { 0 }, 1 },
+		{ "set -ENXIO, refuse", { -ENXIO }, { 0 }, 1 },
+		{ "set -ENXIO; record; set 0",
+		  { -ENXIO, 2, 0 },
+		  { 1, 1, 1 },
+		  3 },
+		{ "refuse; record; allow", { 1, 2, 1 }, { 0, 1, 1 }, 3 },
+		{ "set -EBUSY, refuse; set -ENXIO, allow; record",
+		  { -EBUSY, -ENXIO, 2 },
+		  { 0, 1, 1 },
+		  3 },
+	};
+	const struct kbpf_host *h = kbpf_posix_host();
+	struct cgs_key key = { e->id, BPF_CGROUP_DEVICE, 0 };
+	long map[2], prog[2][NR_RV_PROGS];
+	void *cgrp;
+
+	for (int s = 0; s < 2; s++) {
+		map[s] = side_create(s, BPF_MAP_TYPE_CGROUP_STORAGE, 16, 8, 0,
+				     0, 0, "rv");
+		T_ASSERT(map[s] >= 0);
+	}
+	T_EQ(h->cgroup_get(h, e->fd, &cgrp), 0);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const struct rvcase *rc = &cases[c];
+		int64_t rec[2] = { 0x1234, 0x1234 };
+		int pfd[2], st, kr = -1000, mr;
+		long lr[2];
+		pid_t ch;
+
+		for (int s = 0; s < 2; s++)
+			for (uint32_t i = 0; i < rc->n; i++) {
+				union bpf_attr a;
+
+				prog[s][i] = rc->rv[i] == 2 ?
+						     rv_record_prog(s, map[s]) :
+						     rv_set_prog(s, rc->rv[i],
+								 rc->ret[i]);
+				T_ASSERT(prog[s][i] >= 0);
+				memset(&a, 0, sizeof(a));
+				a.target_fd = (uint32_t)e->fd;
+				a.attach_bpf_fd = (uint32_t)prog[s][i];
+				a.attach_type = BPF_CGROUP_DEVICE;
+				a.attach_flags = BPF_F_ALLOW_MULTI;
+				T_EQ(side_bpf(s, BPF_PROG_ATTACH, &a), 0);
+			}
+		/* The storage exists from the first attach of the map on;
+		 * zero it so that a record is seen. */
+		for (int s = 0; s < 2; s++)
+			side_elem(s, BPF_MAP_UPDATE_ELEM, map[s], &key, &rec[s],
+				  0);
+		T_EQ(pipe(pfd), 0);
+		ch = fork();
+		T_ASSERT(ch >= 0);
+		if (!ch)
+			open_child(e, pfd[1]);
+		close(pfd[1]);
+		T_EQ((int)read(pfd[0], &kr, sizeof(kr)), (int)sizeof(kr));
+		close(pfd[0]);
+		T_EQ(waitpid(ch, &st, 0), ch);
+		mr = kbpf_cgroup_run_dev(
+			h, cgrp, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_READ, 1, 3,
+			c & 1 ? KBPF_INTERP_CHECKED : KBPF_INTERP_FAST, 0);
+		/* A storage only where a program using the map is attached. */
+		for (int s = 0; s < 2; s++)
+			lr[s] = side_elem(s, BPF_MAP_LOOKUP_ELEM, map[s], &key,
+					  &rec[s], 0);
+		printf("  %s: kernel open %d, recorded %lld; kbpf %d, recorded %lld\n",
+		       rc->name, kr, (long long)rec[0], mr, (long long)rec[1]);
+		for (int s = 0; s < 2; s++)
+			for (uint32_t i = 0; i < rc->n; i++) {
+				union bpf_attr a;
+
+				memset(&a, 0, sizeof(a));
+				a.target_fd = (uint32_t)e->fd;
+				a.attach_bpf_fd = (uint32_t)prog[s][i];
+				a.attach_type = BPF_CGROUP_DEVICE;
+				T_EQ(side_bpf(s, BPF_PROG_DETACH, &a), 0);
+				side_close(s, prog[s][i]);
+			}
+		T_EQ(mr, kr);
+		T_EQ(lr[1], lr[0]);
+		T_EQ(rec[1], rec[0]);
+	}
+	h->cgroup_put(h, cgrp);
+	for (int s = 0; s < 2; s++)
+		side_close(s, map[s]);
+}
+
+KBPF_TEST(
+	cgroup_retval_vs_kernel,
+	"bpf_set_retval and bpf_get_retval in cgroup device programs: what open(\"/dev/null\") returns for a task of the cgroup on the kernel is what kbpf_cgroup_run_dev() returns (a set errno kept by a later refusal, -EPERM for a refusal, 0 set back), and the retval a later program reads (stored in its cgroup storage) is the kernel's")
+{
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	retval_body(&e);
+	cg_teardown(&e);
+}
+
 /* ---- loads under the verifier ---- */
 
 /*
