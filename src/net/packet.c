@@ -114,9 +114,9 @@ int kbpf_xdp_init(struct kbpf_xdp *xdp, void *hard_start, uint32_t frame_sz,
 	return 0;
 }
 
-static int skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
-		   struct kbpf_skb *skb, enum kbpf_interp_mode mode,
-		   uint32_t cpu, uint64_t *ret, void *cg_run)
+int kbpf_skb_run_cg(struct kbpf_prog *prog, const struct kbpf_host *h,
+		    struct kbpf_skb *skb, enum kbpf_interp_mode mode,
+		    uint32_t cpu, uint64_t *ret, void *cg_run)
 {
 	struct kbpf_interp_args args = {
 		.cg_run = cg_run,
@@ -150,7 +150,7 @@ int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 		 struct kbpf_skb *skb, enum kbpf_interp_mode mode, uint32_t cpu,
 		 uint64_t *ret)
 {
-	return skb_run(prog, h, skb, mode, cpu, ret, NULL);
+	return kbpf_skb_run_cg(prog, h, skb, mode, cpu, ret, NULL);
 }
 
 int kbpf_xdp_run(struct kbpf_prog *prog, const struct kbpf_host *h,
@@ -194,7 +194,7 @@ int kbpf_cgroup_skb_run_cg(struct kbpf_prog *prog, const struct kbpf_host *h,
 		return -KBPF_EINVAL;
 	/* Linux saves the control block around cgroup programs. */
 	memcpy(cb, skb->md.cb, sizeof(cb));
-	err = skb_run(prog, h, skb, mode, cpu, &r0, cg_run);
+	err = kbpf_skb_run_cg(prog, h, skb, mode, cpu, &r0, cg_run);
 	memcpy(skb->md.cb, cb, sizeof(cb));
 	if (err)
 		return err;

@@ -769,6 +769,85 @@ KBPF_TEST(
 	cg_teardown(&e);
 }
 
+/* ---- BPF_PROG_TEST_RUN: a storage per test run ---- */
+
+/* Counts its runs in its storage of @map; returns 1 at the third. */
+static long third_prog(int side, long map)
+{
+	const struct bpf_insn p[] = {
+		LD_MAP(1, map),
+		MOVK(2, 0),
+		CALL(BPF_FUNC_get_local_storage),
+		LDX(BPF_DW, 1, 0, 0),
+		ADDK(1, 1),
+		STX(BPF_DW, 0, 1, 0),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 2, 3),
+		MOVK(0, 0),
+		EXIT,
+		MOVK(0, 1),
+		EXIT,
+	};
+
+	return side_prog_load(side, BPF_PROG_TYPE_CGROUP_SKB, 0, p,
+			      sizeof(p) / sizeof(p[0]), NULL, 0);
+}
+
+KBPF_TEST(
+	cgroup_storage_test_run_vs_kernel,
+	"BPF_PROG_TEST_RUN of a cgroup skb program using bpf_get_local_storage: a fresh zeroed storage per test run, kept across its repeats (a program that answers 1 at its third run returns what the kernel's does for repeat 1, 2, 3, 4 and 3 again), for both storage types")
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_CGROUP_STORAGE,
+					  BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE };
+	static const uint32_t repeats[] = { 1, 2, 3, 4, 3, 0 };
+	uint8_t pkt[64];
+
+	NEED_KERNEL();
+	memset(pkt, 0, sizeof(pkt));
+	pkt[12] = 0x08;
+	pkt[14] = 0x45;
+	pkt[17] = 50;
+	pkt[23] = IPPROTO_UDP;
+	for (size_t t = 0; t < 2; t++) {
+		long map[2], prog[2];
+
+		for (int s = 0; s < 2; s++) {
+			map[s] = side_create(s, types[t], 16, 8, 0, 0, 0, "tr");
+			T_ASSERT(map[s] >= 0);
+			prog[s] = third_prog(s, map[s]);
+			T_ASSERT(prog[s] >= 0);
+		}
+		for (size_t r = 0; r < sizeof(repeats) / sizeof(repeats[0]);
+		     r++) {
+			uint32_t rv[2];
+			long err[2];
+
+			for (int s = 0; s < 2; s++) {
+				union bpf_attr a;
+
+				memset(&a, 0, sizeof(a));
+				a.test.prog_fd = (uint32_t)prog[s];
+				a.test.data_in = (uint64_t)(uintptr_t)pkt;
+				a.test.data_size_in = sizeof(pkt);
+				a.test.repeat = repeats[r];
+				err[s] = side_bpf(s, BPF_PROG_TEST_RUN, &a);
+				rv[s] = a.test.retval;
+			}
+			T_EQ(err[1], err[0]);
+			T_EQ(err[0], 0);
+			T_EQ(rv[1], rv[0]);
+			T_EQ(rv[0], repeats[r] == 3 ? 1u : 0u);
+		}
+		/* Nothing of a test run's storage shows in the map. */
+		for (int s = 0; s < 2; s++) {
+			uint8_t k[16];
+
+			T_EQ(side_next_key(s, map[s], NULL, k), -ENOENT);
+			side_close(s, prog[s]);
+			side_close(s, map[s]);
+		}
+	}
+}
+
 /* ---- loads under the verifier ---- */
 
 /*
