@@ -101,7 +101,8 @@ uint64_t kbpf_helper_cgrp_storage_delete(struct kbpf_run *run, uint64_t map,
 /*
  * bpf_get_local_storage(map, flags): the running entry's storage of
  * @map's type (Linux's bpf_get_local_storage(): the storage the attach
- * made for the cgroup and attach type, this CPU's slot of a per-CPU one).
+ * made for the cgroup and attach type, the calling CPU's slot of a per-CPU
+ * one).
  * Never NULL to the program: the verifier lets only programs whose one
  * storage map of that type is @map call it with @flags 0 (the flags are
  * not looked at here, as Linux's). Outside a cgroup run, or for a program
@@ -122,7 +123,9 @@ uint64_t kbpf_helper_get_local_storage(struct kbpf_run *run, uint64_t map,
 		run->error = -KBPF_EINVAL;
 		return 0;
 	}
-	return (uint64_t)(uintptr_t)kbpf_cgroup_storage_ptr(s, run->cpu);
+	/* The calling CPU's slot, as PERCPU_ARRAY lookups (always in range). */
+	return (uint64_t)(uintptr_t)kbpf_cgroup_storage_ptr(
+		s, kbpf_this_cpu(run->host));
 }
 
 /* bpf_get_retval(): the run's return value so far (sign-extended int). */

@@ -508,7 +508,7 @@ static void count_body(struct cgenv *e, uint32_t type, uint32_t ks)
 				kbpf_posix_possible_cpus() :
 				1;
 	struct cgs_key key = { e->id, BPF_CGROUP_INET_EGRESS, 0 };
-	long map[2] = { -1, -1 }, prog[2] = { -1, -1 };
+	long map[2] = { -1, -1 }, prog[2] = { -1, -1 }, link[2] = { -1, -1 };
 	uint64_t *val[2], sum[2][2] = { { 0, 0 }, { 0, 0 } }, bytes = 0;
 	struct sockaddr_in la;
 	socklen_t alen = sizeof(la);
@@ -526,9 +526,9 @@ static void count_body(struct cgenv *e, uint32_t type, uint32_t ks)
 			T_FAIL("side %d: load: %s", s,
 			       oracle_errno_name(prog[s]));
 		T_ASSERT(prog[s] >= 0);
-		T_EQ(link_create(s, e->fd, prog[s], BPF_CGROUP_INET_EGRESS) >=
-			     0,
-		     1);
+		link[s] =
+			link_create(s, e->fd, prog[s], BPF_CGROUP_INET_EGRESS);
+		T_ASSERT(link[s] >= 0);
 	}
 	/* The kernel: a receiver outside the cgroup, a sender inside. */
 	memset(&la, 0, sizeof(la));
@@ -569,6 +569,7 @@ static void count_body(struct cgenv *e, uint32_t type, uint32_t ks)
 	T_EQ(sum[1][1], sum[0][1]);
 	for (int s = 0; s < 2; s++) {
 		free(val[s]);
+		side_close(s, link[s]);
 		side_close(s, prog[s]);
 		side_close(s, map[s]);
 	}
