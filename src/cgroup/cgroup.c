@@ -971,7 +971,7 @@ static long cg_prog_attach(const struct kbpf_host *h,
 	if (!spare || (!h->defer_free && !rslot)) {
 		err = -KBPF_ENOMEM;
 	} else if ((err = cg_storage_prealloc(prog, fresh))) {
-		/* Linux: -ENOMEM, before the attach rules */
+		/* -ENOMEM (Linux allocates after its attach checks) */
 	} else {
 		irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
 		err = cg_attach_locked(h, cgrp, prog, replace, NULL,
@@ -1451,7 +1451,7 @@ long kbpf_cgroup_link_create(const struct kbpf_host *h,
 	if (!spare) {
 		err = -KBPF_ENOMEM;
 	} else if ((err = cg_storage_prealloc(prog, fresh))) {
-		/* Linux: -ENOMEM, before the attach rules */
+		/* -ENOMEM (Linux allocates after its attach checks) */
 	} else {
 		irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
 		err = cg_attach_locked(
