@@ -849,6 +849,60 @@ KBPF_TEST(
 	}
 }
 
+/* ---- kbpf's own: lifetimes and LINK_UPDATE ---- */
+
+KBPF_TEST(
+	cgroup_storage_lifetimes,
+	"kbpf: a cgroup released while its storage map lives takes its storages out of the map (lookups ENOENT, no iteration); a map freed while its cgroup lives takes them out of the cgroup; a LINK_UPDATE to a program with other storage maps is refused (-EINVAL) and one with the same maps is not")
+{
+	struct cgs_key key;
+	long map, map2, prog, prog2, prog3, link;
+	uint8_t v[16], k[16];
+	union bpf_attr a;
+	struct cgenv e;
+
+	if (!cg_setup(&e)) {
+		cg_teardown(&e);
+		return;
+	}
+	key = (struct cgs_key){ e.id, BPF_CGROUP_INET_EGRESS, 0 };
+	map = side_create(SIDE_KBPF, BPF_MAP_TYPE_CGROUP_STORAGE, 16, 16, 0, 0,
+			  0, "m");
+	map2 = side_create(SIDE_KBPF, BPF_MAP_TYPE_CGROUP_STORAGE, 16, 16, 0, 0,
+			   0, "m2");
+	T_ASSERT(map >= 0 && map2 >= 0);
+	prog = count_prog(SIDE_KBPF, map, BPF_CGROUP_INET_EGRESS);
+	prog2 = count_prog(SIDE_KBPF, map, BPF_CGROUP_INET_EGRESS);
+	prog3 = count_prog(SIDE_KBPF, map2, BPF_CGROUP_INET_EGRESS);
+	T_ASSERT(prog >= 0 && prog2 >= 0 && prog3 >= 0);
+	link = link_create(SIDE_KBPF, e.fd, prog, BPF_CGROUP_INET_EGRESS);
+	T_ASSERT(link >= 0);
+	memset(&a, 0, sizeof(a));
+	a.link_update.link_fd = (uint32_t)link;
+	a.link_update.new_prog_fd = (uint32_t)prog3;
+	T_EQ(side_bpf(SIDE_KBPF, BPF_LINK_UPDATE, &a), -EINVAL);
+	a.link_update.new_prog_fd = (uint32_t)prog2;
+	T_EQ(side_bpf(SIDE_KBPF, BPF_LINK_UPDATE, &a), 0);
+	T_EQ(side_elem(SIDE_KBPF, BPF_MAP_LOOKUP_ELEM, map, &key, v, 0), 0);
+	/* The cgroup goes first: the map keeps nothing of it. */
+	kbpf_posix_cgroups_release();
+	T_EQ(side_elem(SIDE_KBPF, BPF_MAP_LOOKUP_ELEM, map, &key, v, 0),
+	     -ENOENT);
+	T_EQ(side_next_key(SIDE_KBPF, map, NULL, k), -ENOENT);
+	/* The link is defunct; a new attach makes a new storage. */
+	side_close(SIDE_KBPF, link);
+	T_EQ(prog_attach(SIDE_KBPF, e.fd, prog3, BPF_CGROUP_INET_EGRESS), 0);
+	T_EQ(side_elem(SIDE_KBPF, BPF_MAP_LOOKUP_ELEM, map2, &key, v, 0), 0);
+	/* The map goes first: detached and closed, the cgroup lives on. */
+	T_EQ(prog_detach(SIDE_KBPF, e.fd, prog3, BPF_CGROUP_INET_EGRESS), 0);
+	side_close(SIDE_KBPF, prog3);
+	side_close(SIDE_KBPF, map2);
+	side_close(SIDE_KBPF, prog);
+	side_close(SIDE_KBPF, prog2);
+	side_close(SIDE_KBPF, map);
+	cg_teardown(&e); /* releases the cgroup: nothing of map2 left there */
+}
+
 /* ---- loads under the verifier ---- */
 
 /*
