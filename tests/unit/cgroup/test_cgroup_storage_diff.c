@@ -33,11 +33,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "btf_build.h"
 #include "diff.h"
 #include "insn.h"
 #include "kbpf/cgroup.h"
 #include "kbpf/packet.h"
 #include "kbpf/uapi/bpf.h"
+#include "kbpf/uapi/btf.h"
 #include "kbpf_posix.h"
 #include "kbpf_test.h"
 
@@ -265,6 +267,82 @@ KBPF_TEST(
 				side_close(s, fd[s]);
 		}
 	printf("  %d creations compared, %d made on both sides\n", n, made);
+}
+
+KBPF_TEST(
+	cgroup_storage_btf_vs_kernel,
+	"CGROUP_STORAGE and PERCPU_CGROUP_STORAGE created with key and value BTF: struct bpf_cgroup_storage_key (a u64 at 0, a u32 at 8, two members) for the 16-byte key, a 64-bit integer (through a typedef too) for the 8-byte one, everything else refused, as the kernel")
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_CGROUP_STORAGE,
+					  BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE };
+	struct {
+		const char *name;
+		uint32_t kid, ks;
+	} cases[] = {
+		{ "struct key", 3, 16 },    { "u64", 1, 8 },
+		{ "u64 for 16", 1, 16 },    { "struct for 8", 3, 8 },
+		{ "two u64", 4, 16 },	    { "two u32", 5, 16 },
+		{ "three members", 6, 16 }, { "swapped", 7, 16 },
+		{ "typedef u64", 8, 8 },    { "u63", 9, 8 },
+		{ "no key type", 0, 16 },   { "s64", 10, 8 },
+	};
+	static struct tbtf b;
+	long btf[2];
+	int n = 0, ok = 0;
+
+	NEED_KERNEL();
+	tbtf_init(&b);
+	tbtf_type(&b, "u64", BTF_KIND_INT, 0, 8); /* 1 */
+	tbtf_u32(&b, 64);
+	tbtf_type(&b, "u32", BTF_KIND_INT, 0, 4); /* 2 */
+	tbtf_u32(&b, 32);
+	tbtf_type(&b, "bpf_cgroup_storage_key", BTF_KIND_STRUCT, 2, 16); /* 3 */
+	tbtf_member(&b, "cgroup_inode_id", 1, 0);
+	tbtf_member(&b, "attach_type", 2, 64);
+	tbtf_type(&b, "two_u64", BTF_KIND_STRUCT, 2, 16); /* 4 */
+	tbtf_member(&b, "a", 1, 0);
+	tbtf_member(&b, "b", 1, 64);
+	tbtf_type(&b, "two_u32", BTF_KIND_STRUCT, 2, 16); /* 5 */
+	tbtf_member(&b, "a", 2, 0);
+	tbtf_member(&b, "b", 2, 64);
+	tbtf_type(&b, "three", BTF_KIND_STRUCT, 3, 16); /* 6 */
+	tbtf_member(&b, "a", 1, 0);
+	tbtf_member(&b, "b", 2, 64);
+	tbtf_member(&b, "c", 2, 96);
+	tbtf_type(&b, "swapped", BTF_KIND_STRUCT, 2, 16); /* 7 */
+	tbtf_member(&b, "a", 2, 0);
+	tbtf_member(&b, "b", 1, 64);
+	tbtf_type(&b, "u64_t", BTF_KIND_TYPEDEF, 0, 1); /* 8 */
+	tbtf_type(&b, "u63", BTF_KIND_INT, 0, 8); /* 9 */
+	tbtf_u32(&b, 63);
+	tbtf_type(&b, "s64", BTF_KIND_INT, 0, 8); /* 10 */
+	tbtf_u32(&b, BTF_INT_SIGNED << 24 | 64);
+	tbtf_finish(&b);
+	for (int s = 0; s < 2; s++) {
+		btf[s] = tbtf_load(s, &b);
+		T_ASSERT(btf[s] >= 0);
+	}
+	for (size_t t = 0; t < 2; t++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			long fd[2];
+
+			for (int s = 0; s < 2; s++)
+				fd[s] = tbtf_map_create(s, btf[s], types[t],
+							cases[i].ks, 8, 0, 0,
+							cases[i].kid, 1, -1);
+			n++;
+			ok += fd[0] >= 0;
+			if (!same_result(fd[0], fd[1]))
+				T_FAIL("type %u %s: kernel %s, kbpf %s",
+				       types[t], cases[i].name,
+				       oracle_errno_name(fd[0]),
+				       oracle_errno_name(fd[1]));
+			for (int s = 0; s < 2; s++)
+				side_close(s, fd[s]);
+		}
+	for (int s = 0; s < 2; s++)
+		side_close(s, btf[s]);
+	printf("  %d creations with BTF compared, %d made\n", n, ok);
 }
 
 /* ---- element commands around an attach ---- */
