@@ -124,6 +124,11 @@ enum kbpf_interp_mode {
  * @budget: checked mode: the run's budget, instructions plus callback
  *          invocations and tail calls (see above), before it stops with
  *          -ELOOP (0: KBPF_CHECKED_INSN_BUDGET).
+ * @cg_run: kbpf's own: the state a run of a cgroup's programs gives each
+ *          of them (bpf_get_local_storage, bpf_get_retval and
+ *          bpf_set_retval read it), set by kbpf's cgroup runners and
+ *          BPF_PROG_TEST_RUN. Hosts leave it NULL; those helpers then
+ *          fail the run with -EINVAL.
  */
 struct kbpf_interp_args {
 	void *ctx;
@@ -138,6 +143,7 @@ struct kbpf_interp_args {
 	uint32_t cpu;
 	uint64_t budget;
 	uint64_t cookie;
+	void *cg_run;
 };
 
 /**

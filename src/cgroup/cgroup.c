@@ -47,6 +47,8 @@
 #include "core/spinlock.h"
 #include "kbpf/cgroup.h"
 #include "kbpf/state.h"
+#include "maps/cgroup_storage.h"
+#include "net/net_internal.h"
 
 #define NR_ATYPES __MAX_BPF_ATTACH_TYPE
 /* Linux's BPF_CGROUP_MAX_PROGS: programs one cgroup may have per type. */
@@ -73,6 +75,8 @@ struct cg_entry {
 	struct kbpf_prog *prog;
 	struct kbpf_cgroup_link *link;
 	uint32_t flags;
+	/* Its program's cgroup storages for this cgroup and type. */
+	struct kbpf_cgroup_storage *stor[KBPF_CG_STORAGE_TYPES];
 };
 
 /*
@@ -104,7 +108,9 @@ struct cg_list {
 
 /*
  * An effective array: what runs, in order. Immutable once published, but
- * for a purge, which clears a slot (runners skip NULL).
+ * for a purge, which clears a slot (runners skip NULL). After the @n
+ * programs come their entries' storages, KBPF_CG_STORAGE_TYPES per slot
+ * (cg_array_stor()): Linux's bpf_prog_array_item.cgroup_storage.
  */
 struct cg_array {
 	struct kbpf_rcu_head rcu;
@@ -113,6 +119,13 @@ struct cg_array {
 	uint32_t n;
 	struct kbpf_prog *progs[];
 };
+
+static struct kbpf_cgroup_storage **cg_array_stor(const struct cg_array *arr,
+						  uint32_t i)
+{
+	return (struct kbpf_cgroup_storage **)(void *)&arr->progs[arr->n] +
+	       (size_t)i * KBPF_CG_STORAGE_TYPES;
+}
 
 /* Without defer_free: a detached program, kept until the release. */
 struct cg_retired_prog {
@@ -131,6 +144,8 @@ struct kbpf_cgroup_bpf {
 	struct cg_array *retired_arrays; /* without defer_free */
 	struct cg_retired_prog *retired_progs; /* without defer_free */
 	struct kbpf_cgroup_link *retired_links; /* without defer_free */
+	/* Its cgroup storages (src/maps/cgroup_storage.h), under the lock. */
+	struct kbpf_cgroup_storage *storages;
 	struct kbpf_rcu_head rcu;
 	const struct kbpf_host *h;
 };
@@ -274,7 +289,9 @@ static bool cg_below(const struct kbpf_host *h, void *c, void *anc)
 
 static size_t cg_array_size(uint32_t n)
 {
-	return sizeof(struct cg_array) + n * sizeof(struct kbpf_prog *);
+	return sizeof(struct cg_array) + n * sizeof(struct kbpf_prog *) +
+	       (size_t)n * KBPF_CG_STORAGE_TYPES *
+		       sizeof(struct kbpf_cgroup_storage *);
 }
 
 static void cg_array_free(struct cg_array *arr)
@@ -348,8 +365,11 @@ static uint32_t cg_place(const struct kbpf_host *h, void *cgrp, uint32_t t,
 			uint32_t pos = l->e[i].flags & BPF_F_PREORDER ? b++ :
 									fpos++;
 
-			if (arr)
+			if (arr) {
 				arr->progs[pos] = cg_entry_prog(&l->e[i]);
+				memcpy(cg_array_stor(arr, pos), l->e[i].stor,
+				       sizeof(l->e[i].stor));
+			}
 			if (p == tgt && i == tidx)
 				at = pos;
 		}
@@ -526,6 +546,7 @@ static void cg_link_free(struct kbpf_cgroup_link *link);
 void kbpf_cgroup_release(const struct kbpf_host *h, void *cgrp)
 {
 	struct kbpf_cgroup_bpf *st, **pp;
+	struct kbpf_cgroup_storage *stor = NULL;
 	struct kbpf_cgroup_link *link;
 	struct cg_retired_prog *rp;
 	struct cg_array *arr;
@@ -546,10 +567,13 @@ void kbpf_cgroup_release(const struct kbpf_host *h, void *cgrp)
 			for (i = 0; st->lists[t] && i < st->lists[t]->n; i++)
 				if (st->lists[t]->e[i].link)
 					st->lists[t]->e[i].link->cgrp = NULL;
+		/* Linux's cgroup_bpf_release(): the storages go too. */
+		stor = kbpf_cgroup_storage_unlink_all(&st->storages);
 	}
 	kbpf_spin_unlock_irqrestore(h, cg_lock(h), flags);
 	if (!st)
 		return;
+	kbpf_cgroup_storage_free_chain(h, stor);
 	/*
 	 * Nothing reaches @st any more but runs already inside it (the host
 	 * gives released cgroups to no runner, and descendants go first).
@@ -738,22 +762,95 @@ static long cg_insert_pos(const struct cg_list *l, uint32_t flags,
 	return before || !n ? 0 : n;
 }
 
+/* ---- cgroup storage (src/maps/cgroup_storage.c) ---- */
+
+/*
+ * Storages for @prog's cgroup storage maps, allocated before the lock is
+ * taken (Linux's bpf_cgroup_storages_alloc() without the reuse, which
+ * cg_storage_pick() does under the lock). Return 0 or -ENOMEM.
+ */
+static int cg_storage_prealloc(struct kbpf_prog *prog,
+			       struct kbpf_cgroup_storage **fresh)
+{
+	uint32_t k;
+	int err;
+
+	for (k = 0; k < KBPF_CG_STORAGE_TYPES; k++) {
+		fresh[k] = NULL;
+		if (!prog->cg_storage[k])
+			continue;
+		err = kbpf_cgroup_storage_alloc(prog->cg_storage[k], &fresh[k]);
+		if (err) {
+			while (k--)
+				kbpf_cgroup_storage_free(fresh[k]);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void cg_storage_free_fresh(struct kbpf_cgroup_storage **fresh)
+{
+	for (uint32_t k = 0; k < KBPF_CG_STORAGE_TYPES; k++)
+		kbpf_cgroup_storage_free(fresh[k]);
+}
+
+static uint64_t cg_id(const struct kbpf_host *h, void *cgrp)
+{
+	return h->cgroup_id ? h->cgroup_id(h, cgrp) : 0;
+}
+
+/*
+ * The storages an entry of @prog at @cgrp for @t uses: the map's existing
+ * one for the key, else the fresh one. Called with the lock held.
+ */
+static void cg_storage_pick(const struct kbpf_host *h, void *cgrp, uint32_t t,
+			    struct kbpf_prog *prog,
+			    struct kbpf_cgroup_storage **fresh,
+			    struct kbpf_cgroup_storage **out)
+{
+	for (uint32_t k = 0; k < KBPF_CG_STORAGE_TYPES; k++) {
+		out[k] = NULL;
+		if (!prog->cg_storage[k])
+			continue;
+		out[k] = kbpf_cgroup_storage_find(prog->cg_storage[k],
+						  cg_id(h, cgrp), t);
+		if (!out[k])
+			out[k] = fresh[k];
+	}
+}
+
+/* The attach succeeded: link the fresh storages it uses (taken). */
+static void cg_storage_commit(const struct kbpf_host *h, void *cgrp, uint32_t t,
+			      struct kbpf_cgroup_bpf *st,
+			      struct kbpf_cgroup_storage **fresh,
+			      struct kbpf_cgroup_storage *const *used)
+{
+	for (uint32_t k = 0; k < KBPF_CG_STORAGE_TYPES; k++) {
+		if (!fresh[k] || used[k] != fresh[k])
+			continue;
+		kbpf_cgroup_storage_link(fresh[k], cg_id(h, cgrp), t,
+					 &st->storages);
+		fresh[k] = NULL;
+	}
+}
+
 /*
  * Linux's __cgroup_bpf_attach(). Called with the lock held. @spare: an
  * empty list for the type's first program (taken if used). A program the
  * attachment replaces goes to *@old (its reference, for the caller to drop
  * after the unlock), or to @rslot without defer_free.
  */
-static int cg_attach_locked(const struct kbpf_host *h, void *cgrp,
-			    struct kbpf_prog *prog, struct kbpf_prog *replace,
-			    struct kbpf_cgroup_link *link, uint32_t t,
-			    uint32_t flags, uint32_t id_or_fd,
-			    uint64_t revision, const struct cg_anchor *a,
-			    struct cg_list **spare,
-			    struct cg_retired_prog **rslot,
-			    struct kbpf_prog **old)
+static int
+cg_attach_locked(const struct kbpf_host *h, void *cgrp, struct kbpf_prog *prog,
+		 struct kbpf_prog *replace, struct kbpf_cgroup_link *link,
+		 uint32_t t, uint32_t flags, uint32_t id_or_fd,
+		 uint64_t revision, const struct cg_anchor *a,
+		 struct cg_list **spare, struct cg_retired_prog **rslot,
+		 struct kbpf_prog **old, struct kbpf_cgroup_storage **fresh)
 {
 	uint32_t saved = flags & (BPF_F_ALLOW_OVERRIDE | BPF_F_ALLOW_MULTI);
+	struct kbpf_cgroup_storage *stor[KBPF_CG_STORAGE_TYPES];
 	struct kbpf_cgroup_bpf *st = cg_state(h, cgrp);
 	struct cg_list *l = st ? st->lists[t] : NULL;
 	uint32_t n = l ? l->n : 0, i;
@@ -790,9 +887,11 @@ static int cg_attach_locked(const struct kbpf_host *h, void *cgrp,
 			pos = i;
 		}
 	}
+	cg_storage_pick(h, cgrp, t, link ? link->prog : prog, fresh, stor);
 	if (pos >= 0) {
 		prev = l->e[pos];
-		l->e[pos] = (struct cg_entry){ prog, NULL, flags };
+		l->e[pos] = (struct cg_entry){ prog, NULL, flags, { 0 } };
+		memcpy(l->e[pos].stor, stor, sizeof(stor));
 		st->flags[t] = saved;
 		err = cg_update(h, cgrp, t);
 		if (err) {
@@ -819,7 +918,8 @@ static int cg_attach_locked(const struct kbpf_host *h, void *cgrp,
 		l = st->lists[t];
 		for (i = l->n; i > (uint32_t)at; i--)
 			l->e[i] = l->e[i - 1];
-		l->e[at] = (struct cg_entry){ prog, link, flags };
+		l->e[at] = (struct cg_entry){ prog, link, flags, { 0 } };
+		memcpy(l->e[at].stor, stor, sizeof(stor));
 		l->n++;
 		st->flags[t] = saved;
 		err = cg_update(h, cgrp, t);
@@ -831,6 +931,7 @@ static int cg_attach_locked(const struct kbpf_host *h, void *cgrp,
 		}
 	}
 	st->revision[t]++;
+	cg_storage_commit(h, cgrp, t, st, fresh, stor);
 	if (link)
 		link->cgrp = cgrp;
 	else
@@ -843,6 +944,7 @@ static long cg_prog_attach(const struct kbpf_host *h,
 			   const union bpf_attr *attr, struct kbpf_prog *prog)
 {
 	struct kbpf_prog *replace = NULL, *old = NULL;
+	struct kbpf_cgroup_storage *fresh[KBPF_CG_STORAGE_TYPES];
 	struct cg_retired_prog *rslot = NULL;
 	struct cg_list *spare;
 	struct cg_anchor a;
@@ -868,14 +970,17 @@ static long cg_prog_attach(const struct kbpf_host *h,
 		rslot = kbpf_zalloc(h, sizeof(*rslot), 0);
 	if (!spare || (!h->defer_free && !rslot)) {
 		err = -KBPF_ENOMEM;
+	} else if ((err = cg_storage_prealloc(prog, fresh))) {
+		/* -ENOMEM (Linux allocates after its attach checks) */
 	} else {
 		irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
 		err = cg_attach_locked(h, cgrp, prog, replace, NULL,
 				       attr->attach_type, attr->attach_flags,
 				       attr->relative_fd,
 				       attr->expected_revision, &a, &spare,
-				       &rslot, &old);
+				       &rslot, &old, fresh);
 		kbpf_spin_unlock_irqrestore(h, cg_lock(h), irq);
+		cg_storage_free_fresh(fresh);
 	}
 	if (old)
 		kbpf_prog_put(old);
@@ -1306,6 +1411,7 @@ long kbpf_cgroup_link_create(const struct kbpf_host *h,
 {
 	uint32_t flags = attr->link_create.flags,
 		 t = attr->link_create.attach_type;
+	struct kbpf_cgroup_storage *fresh[KBPF_CG_STORAGE_TYPES];
 	struct kbpf_cgroup_link *link;
 	struct kbpf_prog *old = NULL;
 	struct cg_retired_prog *none = NULL;
@@ -1344,14 +1450,17 @@ long kbpf_cgroup_link_create(const struct kbpf_host *h,
 	spare = kbpf_zalloc(h, sizeof(*spare), 0);
 	if (!spare) {
 		err = -KBPF_ENOMEM;
+	} else if ((err = cg_storage_prealloc(prog, fresh))) {
+		/* -ENOMEM (Linux allocates after its attach checks) */
 	} else {
 		irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
 		err = cg_attach_locked(
 			h, cgrp, NULL, NULL, link, t, BPF_F_ALLOW_MULTI | flags,
 			attr->link_create.cgroup.relative_fd,
 			attr->link_create.cgroup.expected_revision, &a, &spare,
-			&none, &old);
+			&none, &old, fresh);
 		kbpf_spin_unlock_irqrestore(h, cg_lock(h), irq);
+		cg_storage_free_fresh(fresh);
 	}
 	kbpf_free(h, spare, sizeof(*spare));
 	cg_anchor_put(&a);
@@ -1425,6 +1534,16 @@ long kbpf_cgroup_link_update(struct kbpf_obj *obj, struct kbpf_prog *prog,
 		goto unlock;
 	}
 	if (link->prog->type != prog->type) {
+		err = -KBPF_EINVAL;
+		goto unlock;
+	}
+	/*
+	 * The entry keeps its storages (as Linux's replace): a program with
+	 * other cgroup storage maps would find none of its own, which Linux
+	 * does not check; kbpf refuses it.
+	 */
+	if (memcmp(link->prog->cg_storage, prog->cg_storage,
+		   sizeof(prog->cg_storage))) {
 		err = -KBPF_EINVAL;
 		goto unlock;
 	}
@@ -1526,17 +1645,21 @@ int kbpf_cgroup_run_array(const struct kbpf_host *h, void *cgrp, uint32_t t,
 {
 	const struct cg_array *arr = cg_effective(h, cgrp, t);
 	int32_t local = 0, *rv = retval ? retval : &local;
+	struct kbpf_cg_run_ctx cg = { .retval = rv };
+	struct kbpf_interp_args a = *args;
 	uint32_t i, r;
 	uint64_t r0;
 	int err, ret = 0;
 
+	a.cg_run = &cg;
 	for (i = 0; arr && i < arr->n; i++) {
 		struct kbpf_prog *prog = kbpf_load_acquire_ptr(&arr->progs[i]);
 
 		if (!prog)
 			continue; /* purged */
+		memcpy(cg.storage, cg_array_stor(arr, i), sizeof(cg.storage));
 		r0 = 0;
-		err = kbpf_interp_run(prog, h, args, &r0);
+		err = kbpf_interp_run(prog, h, &a, &r0);
 		if (err) {
 			if (!ret)
 				ret = err;
@@ -1563,6 +1686,8 @@ int kbpf_cgroup_run_skb(const struct kbpf_host *h, void *cgrp,
 {
 	const struct cg_array *arr;
 	bool pass = true, cn = false;
+	int32_t rv = 0;
+	struct kbpf_cg_run_ctx cg = { .retval = &rv };
 	uint32_t i, v;
 	int err, ret = 0;
 
@@ -1576,7 +1701,8 @@ int kbpf_cgroup_run_skb(const struct kbpf_host *h, void *cgrp,
 
 		if (!prog)
 			continue; /* purged */
-		err = kbpf_cgroup_skb_run(prog, h, skb, mode, cpu, &v);
+		memcpy(cg.storage, cg_array_stor(arr, i), sizeof(cg.storage));
+		err = kbpf_cgroup_skb_run_cg(prog, h, skb, mode, cpu, &v, &cg);
 		if (err) {
 			if (!ret)
 				ret = err;
@@ -1610,24 +1736,10 @@ int kbpf_cgroup_run_dev(const struct kbpf_host *h, void *cgrp,
 		.mode = mode,
 		.cpu = cpu,
 	};
-	const struct cg_array *arr = cg_effective(h, cgrp, BPF_CGROUP_DEVICE);
-	bool allow = true;
-	uint64_t r0;
-	uint32_t i;
-	int err, ret = 0;
 
-	for (i = 0; arr && i < arr->n; i++) {
-		struct kbpf_prog *prog = kbpf_load_acquire_ptr(&arr->progs[i]);
-
-		if (!prog)
-			continue; /* purged */
-		r0 = 0;
-		err = kbpf_interp_run(prog, h, &args, &r0);
-		if (err && !ret)
-			ret = err;
-		allow = allow && !err && (r0 & 1);
-	}
-	return ret ? ret : allow ? 0 : -KBPF_EPERM;
+	/* Linux: the run's retval (0, -EPERM, or what bpf_set_retval set). */
+	return kbpf_cgroup_run_array(h, cgrp, BPF_CGROUP_DEVICE, &args, NULL,
+				     NULL);
 }
 
 int kbpf_cgroup_run_sysctl(const struct kbpf_host *h, void *cgrp,
@@ -1643,22 +1755,8 @@ int kbpf_cgroup_run_sysctl(const struct kbpf_host *h, void *cgrp,
 		.mode = mode,
 		.cpu = cpu,
 	};
-	const struct cg_array *arr = cg_effective(h, cgrp, BPF_CGROUP_SYSCTL);
-	bool allow = true;
-	uint64_t r0;
-	uint32_t i;
-	int err, ret = 0;
 
-	for (i = 0; arr && i < arr->n; i++) {
-		struct kbpf_prog *prog = kbpf_load_acquire_ptr(&arr->progs[i]);
-
-		if (!prog)
-			continue; /* purged */
-		r0 = 0;
-		err = kbpf_interp_run(prog, h, &args, &r0);
-		if (err && !ret)
-			ret = err;
-		allow = allow && !err && (r0 & 1);
-	}
-	return ret ? ret : allow ? 0 : -KBPF_EPERM;
+	/* Linux: the run's retval (0, -EPERM, or what bpf_set_retval set). */
+	return kbpf_cgroup_run_array(h, cgrp, BPF_CGROUP_SYSCTL, &args, NULL,
+				     NULL);
 }

@@ -174,6 +174,23 @@ struct kbpf_run {
 	void *spin_lock;
 	unsigned long spin_irq;
 	void *timer;
+	struct kbpf_cg_run_ctx *cg; /* kbpf_interp_args.cg_run */
+};
+
+/**
+ * struct kbpf_cg_run_ctx - what a run of a cgroup's programs (src/cgroup/)
+ * gives each program, Linux's struct bpf_cg_run_ctx: reached by
+ * bpf_get_local_storage() and bpf_get_retval()/bpf_set_retval() through
+ * kbpf_run.cg (NULL outside the cgroup runners and BPF_PROG_TEST_RUN).
+ * @storage: the running entry's storages, per storage type
+ *           (struct kbpf_cgroup_storage of src/maps/cgroup_storage.h),
+ *           NULL where its program has no such map.
+ * @retval: the run's return value so far (0, -EPERM after a refusal, or
+ *          what a program set); programs of one run share it.
+ */
+struct kbpf_cg_run_ctx {
+	void *storage[2];
+	int32_t *retval;
 };
 
 /**
@@ -392,6 +409,13 @@ struct kbpf_prog {
 	struct bpf_insn *orig_insns;
 	struct kbpf_map **maps;
 	uint32_t nr_maps;
+	/*
+	 * Its CGROUP_STORAGE and PERCPU_CGROUP_STORAGE maps, at most one of
+	 * each (Linux's aux->cgroup_storage, indexed by storage type; held
+	 * through @maps). Attaching it to a cgroup gives it their storage
+	 * for that cgroup (src/cgroup/cgroup.c). Set once at load.
+	 */
+	struct kbpf_map *cg_storage[2];
 	const struct kbpf_helper *helpers;
 	uint32_t nr_helpers;
 	/* The kfuncs its calls name (struct kbpf_kfunc_desc), owned. */

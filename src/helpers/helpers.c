@@ -894,6 +894,15 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 #define CG_SOCK (1ULL << BPF_PROG_TYPE_CGROUP_SOCK)
 #define CG_SOCK_ADDR (1ULL << BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
 #define CG_SOCKOPT (1ULL << BPF_PROG_TYPE_CGROUP_SOCKOPT)
+/* bpf_get_retval/bpf_set_retval: the cgroup hooks with a return value. */
+#define CG_RETVAL_TYPES                          \
+	(CG_SOCK | CG_SOCK_ADDR | CG_SOCKOPT |   \
+	 (1ULL << BPF_PROG_TYPE_CGROUP_SYSCTL) | \
+	 (1ULL << BPF_PROG_TYPE_CGROUP_DEVICE))
+/* bpf_get_local_storage: every cgroup program type. */
+#define CG_LOCAL_STORAGE_TYPES                                  \
+	(CG_RETVAL_TYPES | (1ULL << BPF_PROG_TYPE_CGROUP_SKB) | \
+	 (1ULL << BPF_PROG_TYPE_SOCK_OPS))
 #define STORAGE_INODE_TYPES (1ULL << BPF_PROG_TYPE_LSM)
 
 /*
@@ -1047,6 +1056,17 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	HELPER(cgrp_storage_delete, kbpf_helper_cgrp_storage_delete,
 	       KBPF_RET_INTEGER, false, STORAGE_CGRP_TYPES,
 	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR),
+	/*
+	 * Linux 6.18's cgroup_common_func_proto(): every cgroup program
+	 * type (get/set_retval gated further by kbpf_helper_attach_ok()).
+	 */
+	HELPER(get_local_storage, kbpf_helper_get_local_storage,
+	       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, false, CG_LOCAL_STORAGE_TYPES,
+	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_ANYTHING),
+	HELPER(get_retval, kbpf_helper_get_retval, KBPF_RET_INTEGER, false,
+	       CG_RETVAL_TYPES, KBPF_ARG_NONE),
+	HELPER(set_retval, kbpf_helper_set_retval, KBPF_RET_INTEGER, false,
+	       CG_RETVAL_TYPES, KBPF_ARG_ANYTHING),
 	HELPER(sk_storage_get, kbpf_helper_sk_storage_get,
 	       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, false,
 	       STORAGE_SK_TYPES | CG_SOCK | CG_SOCK_ADDR | CG_SOCKOPT,
@@ -1305,6 +1325,30 @@ void kbpf_log_no_helper(struct kbpf_vlog *log, int32_t id)
 			kbpf_helper_name(id), id);
 	else
 		kbpf_vlog_printf(log, "invalid func unknown#%d\n", id);
+}
+
+bool kbpf_helper_attach_ok(const struct kbpf_prog *prog, uint32_t id)
+{
+	if (id != BPF_FUNC_get_retval && id != BPF_FUNC_set_retval)
+		return true;
+	/* Linux 6.18: hooks whose return value nothing reads. */
+	switch (prog->expected_attach_type) {
+	case BPF_CGROUP_INET_INGRESS:
+	case BPF_CGROUP_INET_EGRESS:
+	case BPF_CGROUP_SOCK_OPS:
+	case BPF_CGROUP_UDP4_RECVMSG:
+	case BPF_CGROUP_UDP6_RECVMSG:
+	case BPF_CGROUP_UNIX_RECVMSG:
+	case BPF_CGROUP_INET4_GETPEERNAME:
+	case BPF_CGROUP_INET6_GETPEERNAME:
+	case BPF_CGROUP_UNIX_GETPEERNAME:
+	case BPF_CGROUP_INET4_GETSOCKNAME:
+	case BPF_CGROUP_INET6_GETSOCKNAME:
+	case BPF_CGROUP_UNIX_GETSOCKNAME:
+		return false;
+	default:
+		return true;
+	}
 }
 
 const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,

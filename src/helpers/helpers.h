@@ -19,6 +19,17 @@ extern "C" {
 extern const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT];
 
 /**
+ * kbpf_helper_attach_ok() - may a program of @prog's expected attach type
+ * call helper @id? The table's program-type mask says which types may;
+ * this says which of their attach types (Linux 6.18 offers
+ * bpf_get_retval/bpf_set_retval to no hook whose return value is not
+ * used: cgroup skb, sock_ops, recvmsg, getpeername, getsockname).
+ *
+ * Context: any. Return: true for every other helper.
+ */
+bool kbpf_helper_attach_ok(const struct kbpf_prog *prog, uint32_t id);
+
+/**
  * kbpf_helper_find() - the entry @prog uses for helper @id.
  * Return: the entry, or NULL if the program's table has no helper @id.
  * Context: any.

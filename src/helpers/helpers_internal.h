@@ -74,6 +74,22 @@ KBPF_STORAGE_HELPER(inode)
 KBPF_STORAGE_HELPER(cgrp)
 #undef KBPF_STORAGE_HELPER
 
+/*
+ * bpf_get_local_storage (81), bpf_get_retval (186), bpf_set_retval (187):
+ * the cgroup run's state (kbpf_run.cg, src/cgroup/), storage.c.
+ * kbpf_helper_attach_ok(): whether @prog's expected attach type offers
+ * helper @id (Linux's cgroup_common_func_proto() leaves get/set_retval
+ * out where the hook ignores the return value).
+ */
+uint64_t kbpf_helper_get_local_storage(struct kbpf_run *run, uint64_t map,
+				       uint64_t flags, uint64_t r3, uint64_t r4,
+				       uint64_t r5);
+uint64_t kbpf_helper_get_retval(struct kbpf_run *run, uint64_t r1, uint64_t r2,
+				uint64_t r3, uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_set_retval(struct kbpf_run *run, uint64_t retval,
+				uint64_t r2, uint64_t r3, uint64_t r4,
+				uint64_t r5);
+
 /* The bpf_timer helpers (169-172): timer.c */
 uint64_t kbpf_helper_timer_init(struct kbpf_run *run, uint64_t timer,
 				uint64_t map, uint64_t flags, uint64_t r4,

@@ -13,6 +13,7 @@
  * does not know is Linux's NULL owner (get: NULL; delete: -EINVAL).
  */
 #include "helpers_internal.h"
+#include "maps/cgroup_storage.h"
 #include "maps/local_storage.h"
 #include "kbpf/cgroup.h"
 
@@ -95,4 +96,62 @@ uint64_t kbpf_helper_cgrp_storage_delete(struct kbpf_run *run, uint64_t map,
 {
 	return (uint64_t)kbpf_local_storage_delete(
 		MAP(map), BPF_MAP_TYPE_CGRP_STORAGE, cgrp);
+}
+
+/*
+ * bpf_get_local_storage(map, flags): the running entry's storage of
+ * @map's type (Linux's bpf_get_local_storage(): the storage the attach
+ * made for the cgroup and attach type, the calling CPU's slot of a per-CPU
+ * one).
+ * Never NULL to the program: the verifier lets only programs whose one
+ * storage map of that type is @map call it with @flags 0 (the flags are
+ * not looked at here, as Linux's). Outside a cgroup run, or for a program
+ * attached with another map (which kbpf's attach refuses), the run stops
+ * with -EINVAL.
+ */
+uint64_t kbpf_helper_get_local_storage(struct kbpf_run *run, uint64_t map,
+				       uint64_t flags, uint64_t r3, uint64_t r4,
+				       uint64_t r5)
+{
+	struct kbpf_cgroup_storage *s = NULL;
+	int stype = kbpf_cgroup_storage_type(MAP(map));
+
+	(void)flags;
+	if (run->cg && stype >= 0)
+		s = run->cg->storage[stype];
+	if (!s || s->map != MAP(map)) {
+		run->error = -KBPF_EINVAL;
+		return 0;
+	}
+	/* The calling CPU's slot, as PERCPU_ARRAY lookups (always in range). */
+	return (uint64_t)(uintptr_t)kbpf_cgroup_storage_ptr(
+		s, kbpf_this_cpu(run->host));
+}
+
+/* bpf_get_retval(): the run's return value so far (sign-extended int). */
+uint64_t kbpf_helper_get_retval(struct kbpf_run *run, uint64_t r1, uint64_t r2,
+				uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	if (!run->cg || !run->cg->retval) {
+		run->error = -KBPF_EINVAL;
+		return 0;
+	}
+	return (uint64_t)(int64_t)*run->cg->retval;
+}
+
+/*
+ * bpf_set_retval(retval): what the run returns unless a later program
+ * changes it or refuses (Linux: any int; a refusal turns a value that is
+ * not an errno into -EPERM). Returns 0.
+ */
+uint64_t kbpf_helper_set_retval(struct kbpf_run *run, uint64_t retval,
+				uint64_t r2, uint64_t r3, uint64_t r4,
+				uint64_t r5)
+{
+	if (!run->cg || !run->cg->retval) {
+		run->error = -KBPF_EINVAL;
+		return 0;
+	}
+	*run->cg->retval = (int32_t)(uint32_t)retval;
+	return 0;
 }

@@ -178,8 +178,39 @@ static int map_create(const struct kbpf_host *h, const union bpf_attr *attr,
  * each type kbpf has, tests/unit/btf/test_btf_load_diff.c). @key is NULL
  * for a map created without a key type (void).
  */
-static int map_type_check_btf(const struct kbpf_map *map, const uint8_t *key,
-			      const uint8_t *value)
+/*
+ * Member @i of STRUCT @t is a plain integer of @bytes bytes at byte @off
+ * (Linux's btf_member_is_reg_int()).
+ */
+static bool map_btf_member_int(struct kbpf_btf *btf, const uint8_t *t,
+			       uint32_t i, uint32_t off, uint32_t bytes)
+{
+	const uint8_t *m = t + KBPF_BTF_REC_SIZE + 12 * i, *mt;
+	uint32_t info, id, moff, size, data, bit_off = 0, bf = 0;
+
+	memcpy(&info, t + 4, 4);
+	memcpy(&id, m + 4, 4);
+	memcpy(&moff, m + 8, 4);
+	bit_off = moff;
+	if (BTF_INFO_KFLAG(info)) {
+		bit_off = BTF_MEMBER_BIT_OFFSET(moff);
+		bf = BTF_MEMBER_BITFIELD_SIZE(moff);
+	}
+	mt = kbpf_btf_type_id_size(btf, &id, &size);
+	if (!mt)
+		return false;
+	memcpy(&info, mt + 4, 4);
+	if (BTF_INFO_KIND(info) != BTF_KIND_INT)
+		return false;
+	memcpy(&data, mt + KBPF_BTF_REC_SIZE, 4);
+	if (bf && bf != bytes * 8)
+		return false;
+	return bit_off == off * 8 && BTF_INT_BITS(data) == bytes * 8 &&
+	       !BTF_INT_OFFSET(data) && size == bytes;
+}
+
+static int map_type_check_btf(const struct kbpf_map *map, struct kbpf_btf *btf,
+			      const uint8_t *key, const uint8_t *value)
 {
 	uint32_t kind, data, vkind;
 
@@ -210,6 +241,30 @@ static int map_type_check_btf(const struct kbpf_map *map, const uint8_t *key,
 								-KBPF_EINVAL;
 	case BPF_MAP_TYPE_BLOOM_FILTER:
 		return key ? -KBPF_EINVAL : 0;
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+		/*
+		 * Linux's cgroup_storage_check_btf(): struct
+		 * bpf_cgroup_storage_key (a u64 at 0, a u32 at 8) for the
+		 * 16-byte key, a 64-bit INT for the 8-byte one.
+		 */
+		if (!key)
+			return -KBPF_EINVAL;
+		memcpy(&kind, key + 4, 4);
+		if (map->key_size != sizeof(uint64_t)) {
+			if (BTF_INFO_KIND(kind) != BTF_KIND_STRUCT ||
+			    BTF_INFO_VLEN(kind) != 2 ||
+			    !map_btf_member_int(btf, key, 0, 0, 8) ||
+			    !map_btf_member_int(btf, key, 1, 8, 4))
+				return -KBPF_EINVAL;
+			return 0;
+		}
+		if (BTF_INFO_KIND(kind) != BTF_KIND_INT)
+			return -KBPF_EINVAL;
+		memcpy(&data, key + KBPF_BTF_REC_SIZE, 4);
+		return BTF_INT_BITS(data) == 64 && !BTF_INT_OFFSET(data) ?
+			       0 :
+			       -KBPF_EINVAL;
 	case BPF_MAP_TYPE_SK_STORAGE:
 	case BPF_MAP_TYPE_INODE_STORAGE:
 	case BPF_MAP_TYPE_TASK_STORAGE:
@@ -254,6 +309,8 @@ static bool map_type_has_check_btf(uint32_t type)
 	case BPF_MAP_TYPE_INODE_STORAGE:
 	case BPF_MAP_TYPE_TASK_STORAGE:
 	case BPF_MAP_TYPE_CGRP_STORAGE:
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
 	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
 	case BPF_MAP_TYPE_CGROUP_ARRAY:
 	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
@@ -407,7 +464,7 @@ static int map_btf(const struct kbpf_host *h, struct kbpf_map *map,
 		err = map_btf_fields(h, map, btf, value, user);
 		if (err)
 			return err;
-		err = map_type_check_btf(map, key, value);
+		err = map_type_check_btf(map, btf, key, value);
 		if (err)
 			return err;
 	}

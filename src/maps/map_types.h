@@ -36,6 +36,9 @@
 	X(BPF_MAP_TYPE_INODE_STORAGE, kbpf_inode_storage_map_ops)       \
 	X(BPF_MAP_TYPE_TASK_STORAGE, kbpf_task_storage_map_ops)         \
 	X(BPF_MAP_TYPE_CGRP_STORAGE, kbpf_cgrp_storage_map_ops)         \
+	X(BPF_MAP_TYPE_CGROUP_STORAGE, kbpf_cgroup_storage_map_ops)     \
+	X(BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE,                           \
+	  kbpf_percpu_cgroup_storage_map_ops)                           \
 	/* end of list */
 
 #endif /* KBPF_MAP_TYPES_H */

@@ -210,4 +210,21 @@ long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,
 long kbpf_test_run_xdp(const struct kbpf_host *h, struct kbpf_prog *prog,
 		       const union bpf_attr *attr, void *uattr);
 
+/*
+ * kbpf_skb_run() with @cg_run, the struct kbpf_cg_run_ctx of a cgroup run
+ * or a test run (kbpf_interp_args.cg_run; NULL: none). Program path.
+ */
+int kbpf_skb_run_cg(struct kbpf_prog *prog, const struct kbpf_host *h,
+		    struct kbpf_skb *skb, enum kbpf_interp_mode mode,
+		    uint32_t cpu, uint64_t *ret, void *cg_run);
+
+/*
+ * kbpf_cgroup_skb_run() (include/kbpf/packet.h) for kbpf's cgroup runner
+ * (src/cgroup/): @cg_run is the run's struct kbpf_cg_run_ctx
+ * (kbpf_interp_args.cg_run). Program path.
+ */
+int kbpf_cgroup_skb_run_cg(struct kbpf_prog *prog, const struct kbpf_host *h,
+			   struct kbpf_skb *skb, enum kbpf_interp_mode mode,
+			   uint32_t cpu, uint32_t *verdict, void *cg_run);
+
 #endif /* KBPF_NET_INTERNAL_H */

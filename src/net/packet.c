@@ -12,6 +12,7 @@
 #include "core/priv.h"
 #include "core/prog.h"
 #include "kbpf/packet.h"
+#include "net_internal.h"
 
 _Static_assert(sizeof(struct __sk_buff) == 192, "__sk_buff layout");
 _Static_assert(offsetof(struct kbpf_skb, data) == sizeof(struct __sk_buff),
@@ -113,11 +114,12 @@ int kbpf_xdp_init(struct kbpf_xdp *xdp, void *hard_start, uint32_t frame_sz,
 	return 0;
 }
 
-int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
-		 struct kbpf_skb *skb, enum kbpf_interp_mode mode, uint32_t cpu,
-		 uint64_t *ret)
+int kbpf_skb_run_cg(struct kbpf_prog *prog, const struct kbpf_host *h,
+		    struct kbpf_skb *skb, enum kbpf_interp_mode mode,
+		    uint32_t cpu, uint64_t *ret, void *cg_run)
 {
 	struct kbpf_interp_args args = {
+		.cg_run = cg_run,
 		.ctx = skb,
 		/* The UAPI view is the program's; the pointers are read-only. */
 		.ctx_size = KBPF_SKB_DATA_META_OFF + sizeof(uint64_t),
@@ -142,6 +144,13 @@ int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 		args.pkt_size = (size_t)(skb->data_end - skb->data_meta);
 	}
 	return kbpf_interp_run(prog, h, &args, ret);
+}
+
+int kbpf_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
+		 struct kbpf_skb *skb, enum kbpf_interp_mode mode, uint32_t cpu,
+		 uint64_t *ret)
+{
+	return kbpf_skb_run_cg(prog, h, skb, mode, cpu, ret, NULL);
 }
 
 int kbpf_xdp_run(struct kbpf_prog *prog, const struct kbpf_host *h,
@@ -169,6 +178,13 @@ int kbpf_cgroup_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 			struct kbpf_skb *skb, enum kbpf_interp_mode mode,
 			uint32_t cpu, uint32_t *verdict)
 {
+	return kbpf_cgroup_skb_run_cg(prog, h, skb, mode, cpu, verdict, NULL);
+}
+
+int kbpf_cgroup_skb_run_cg(struct kbpf_prog *prog, const struct kbpf_host *h,
+			   struct kbpf_skb *skb, enum kbpf_interp_mode mode,
+			   uint32_t cpu, uint32_t *verdict, void *cg_run)
+{
 	uint32_t cb[KBPF_ARRAY_SIZE(skb->md.cb)];
 	uint64_t r0 = 0;
 	int err;
@@ -178,7 +194,7 @@ int kbpf_cgroup_skb_run(struct kbpf_prog *prog, const struct kbpf_host *h,
 		return -KBPF_EINVAL;
 	/* Linux saves the control block around cgroup programs. */
 	memcpy(cb, skb->md.cb, sizeof(cb));
-	err = kbpf_skb_run(prog, h, skb, mode, cpu, &r0);
+	err = kbpf_skb_run_cg(prog, h, skb, mode, cpu, &r0, cg_run);
 	memcpy(skb->md.cb, cb, sizeof(cb));
 	if (err)
 		return err;

@@ -21,6 +21,7 @@
 
 #include "kbpf/packet.h"
 #include "kbpf/state.h"
+#include "maps/cgroup_storage.h"
 #include "net_internal.h"
 
 #define TEST_PAGE 4096u
@@ -164,7 +165,8 @@ static long pkt_finish(const struct kbpf_host *h, const union bpf_attr *attr,
 
 /* One run in the host's read-side section, as Linux runs under RCU. */
 static int pkt_run_once(const struct kbpf_host *h, struct kbpf_prog *prog,
-			void *ctx, uint32_t cpu, uint64_t *r0)
+			void *ctx, uint32_t cpu, uint64_t *r0,
+			struct kbpf_cg_run_ctx *cg)
 {
 	unsigned long st = 0;
 	int err;
@@ -174,7 +176,8 @@ static int pkt_run_once(const struct kbpf_host *h, struct kbpf_prog *prog,
 	if (prog->type == BPF_PROG_TYPE_XDP)
 		err = kbpf_xdp_run(prog, h, ctx, KBPF_INTERP_CHECKED, cpu, r0);
 	else
-		err = kbpf_skb_run(prog, h, ctx, KBPF_INTERP_CHECKED, cpu, r0);
+		err = kbpf_skb_run_cg(prog, h, ctx, KBPF_INTERP_CHECKED, cpu,
+				      r0, cg);
 	if (h->read_unlock)
 		h->read_unlock(h, st);
 	return err;
@@ -194,22 +197,43 @@ static int pkt_run_continue(const struct kbpf_host *h)
 	return 0;
 }
 
-/* @repeat runs on the same context (changes accumulate, as in Linux). */
+/*
+ * @repeat runs on the same context (changes accumulate, as in Linux).
+ * As Linux's bpf_test_run(), the program's cgroup storage maps give it
+ * fresh zeroed storages for this test run, kept across its repeats and
+ * freed at its end (-ENOMEM before any run if they cannot be allocated).
+ */
 static int pkt_run(const struct kbpf_host *h, struct kbpf_prog *prog, void *ctx,
 		   uint32_t repeat, uint32_t *retval, uint32_t *duration)
 {
-	uint32_t cpu = kbpf_this_cpu(h), i;
+	struct kbpf_cgroup_storage *stor[KBPF_CG_STORAGE_TYPES] = { 0 };
+	int32_t rv = 0;
+	struct kbpf_cg_run_ctx cg = { .retval = &rv };
+	uint32_t cpu = kbpf_this_cpu(h), i, k;
 	uint64_t t0, ns, r0 = 0;
 	int err = 0;
 
+	for (k = 0; k < KBPF_CG_STORAGE_TYPES && !err; k++)
+		if (prog->cg_storage[k])
+			err = kbpf_cgroup_storage_alloc(prog->cg_storage[k],
+							&stor[k]);
+	if (err) {
+		for (k = 0; k < KBPF_CG_STORAGE_TYPES; k++)
+			kbpf_cgroup_storage_free(stor[k]);
+		return err;
+	}
+	for (k = 0; k < KBPF_CG_STORAGE_TYPES; k++)
+		cg.storage[k] = stor[k];
 	if (!repeat)
 		repeat = 1;
 	t0 = h->mono_ns(h);
 	for (i = 0; i < repeat && !err; i++) {
 		err = i ? pkt_run_continue(h) : 0;
 		if (!err)
-			err = pkt_run_once(h, prog, ctx, cpu, &r0);
+			err = pkt_run_once(h, prog, ctx, cpu, &r0, &cg);
 	}
+	for (k = 0; k < KBPF_CG_STORAGE_TYPES; k++)
+		kbpf_cgroup_storage_free(stor[k]);
 	ns = (h->mono_ns(h) - t0) / repeat;
 	*retval = (uint32_t)r0;
 	*duration = ns > 0xffffffffu ? 0xffffffffu : (uint32_t)ns;
@@ -482,7 +506,7 @@ static int xdp_run_live(const struct kbpf_host *h, struct kbpf_prog *prog,
 		x.data += (uint64_t)d;
 		x.data_end += (uint64_t)d;
 		x.data_meta += (uint64_t)d;
-		err = pkt_run_once(h, prog, &x, cpu, &r0);
+		err = pkt_run_once(h, prog, &x, cpu, &r0, NULL);
 	}
 	ns = (h->mono_ns(h) - t0) / repeat;
 	*duration = ns > 0xffffffffu ? 0xffffffffu : (uint32_t)ns;

@@ -18,6 +18,7 @@
 #include "kbpf/disasm.h"
 #include "prog_internal.h"
 #include "core/priv.h"
+#include "maps/cgroup_storage.h"
 #include "core/object.h"
 
 static bool is_ldimm64(const struct bpf_insn *insn)
@@ -63,6 +64,7 @@ static int check_add_map(struct kbpf_prog *prog, struct kbpf_map *map,
 			 bool sleepable, struct kbpf_vlog *log)
 {
 	uint32_t i;
+	int stype;
 
 	for (i = 0; i < prog->nr_maps; i++) {
 		if (prog->maps[i] == map) {
@@ -117,6 +119,17 @@ static int check_add_map(struct kbpf_prog *prog, struct kbpf_map *map,
 		return -KBPF_EINVAL;
 	}
 	prog->maps[prog->nr_maps++] = map;
+	/* Linux's bpf_cgroup_storage_assign(), after the map is added. */
+	stype = kbpf_cgroup_storage_type(map);
+	if (stype >= 0) {
+		if (prog->cg_storage[stype] && prog->cg_storage[stype] != map) {
+			kbpf_vlog_printf(
+				log,
+				"only one cgroup storage of each type is allowed\n");
+			return -KBPF_EBUSY;
+		}
+		prog->cg_storage[stype] = map;
+	}
 	return 0;
 }
 
@@ -612,6 +625,7 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 			return 0;
 		if ((hp->prog_types && prog->type < 64 &&
 		     !(hp->prog_types & (1ULL << prog->type))) ||
+		    !kbpf_helper_attach_ok(prog, (uint32_t)insn->imm) ||
 		    (hp->priv & prog->priv) != hp->priv) {
 			kbpf_vlog_printf(
 				log,

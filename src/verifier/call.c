@@ -140,10 +140,15 @@ static bool map_func_ok(uint32_t map_type, uint32_t id)
 	case BPF_MAP_TYPE_CGRP_STORAGE:
 		return id == BPF_FUNC_cgrp_storage_get ||
 		       id == BPF_FUNC_cgrp_storage_delete;
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+		return id == BPF_FUNC_get_local_storage;
 	default:
 		break;
 	}
 	switch (id) {
+	case BPF_FUNC_get_local_storage:
+		return false; /* not a cgroup storage map: above otherwise */
 	case BPF_FUNC_task_storage_get:
 	case BPF_FUNC_task_storage_delete:
 	case BPF_FUNC_sk_storage_get:
@@ -673,6 +678,7 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	 */
 	if ((fn->prog_types && env->prog->type < 64 &&
 	     !(fn->prog_types & (1ULL << env->prog->type))) ||
+	    !kbpf_helper_attach_ok(env->prog, id) ||
 	    (fn->priv & env->prog->priv) != fn->priv) {
 		kbpf_vlog_printf(
 			env->log,
@@ -731,6 +737,19 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			id);
 		return -KBPF_EINVAL;
 	}
+	/*
+	 * Linux: bpf_get_local_storage() cannot fail, so its flags must be
+	 * known to be 0.
+	 */
+	if (id == BPF_FUNC_get_local_storage &&
+	    !(CUR_REGS(env)[2].type == T_SCALAR &&
+	      kbpf_scalar_is_const(&CUR_REGS(env)[2].s) &&
+	      !CUR_REGS(env)[2].s.var.value)) {
+		kbpf_vlog_printf(
+			env->log,
+			"get_local_storage() doesn't support non-zero flags\n");
+		return -KBPF_EINVAL;
+	}
 	if (id == BPF_FUNC_dynptr_from_mem &&
 	    CUR_REGS(env)[1].type != T_MAP_VALUE) {
 		char buf[32];
@@ -760,11 +779,16 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		kbpf_scalar_const(&r0.s, 0);
 		r0.flags = VF_NULL;
 		r0.id = ++env->id_gen;
-		/* An array's element at a constant index in range exists. */
-		if (id == BPF_FUNC_map_lookup_elem && m.map && m.key_known &&
-		    (m.map->map_type == BPF_MAP_TYPE_ARRAY ||
-		     m.map->map_type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
-		    m.key < m.map->max_entries) {
+		/*
+		 * An array's element at a constant index in range exists;
+		 * bpf_get_local_storage never returns NULL (Linux's
+		 * RET_PTR_TO_MAP_VALUE).
+		 */
+		if ((id == BPF_FUNC_map_lookup_elem && m.map && m.key_known &&
+		     (m.map->map_type == BPF_MAP_TYPE_ARRAY ||
+		      m.map->map_type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
+		     m.key < m.map->max_entries) ||
+		    id == BPF_FUNC_get_local_storage) {
 			r0.flags = 0;
 			/*
 			 * As Linux: a value with a lock keeps an identity;

@@ -1396,6 +1396,68 @@ static long s_cgroup_attach(void)
 	return r;
 }
 
+/*
+ * Cgroup storage: both map types, a device program using one of each,
+ * attached by PROG_ATTACH and by a link (the storages made at the first
+ * attach, reused at the second), user space's lookups and updates, and
+ * the cgroup's release freeing them.
+ */
+static long cgroup_storage_body(int cg)
+{
+	struct bpf_insn p[] = {
+		LD_MAP(1, 0), MOV_K(2, 0), CALL(get_local_storage),
+		LD_MAP(1, 0), MOV_K(2, 0), CALL(get_local_storage),
+		MOV_K(0, 1),  EXIT,
+	};
+	static uint64_t v[2 * 1024];
+	uint64_t key[2] = { 0, 0 };
+	union bpf_attr a;
+	long m1, m2, prog, link;
+
+	FD(m1, map_create(BPF_MAP_TYPE_CGROUP_STORAGE, 16, 16, 0, 0, 0));
+	FD(m2, map_create(BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, 8, 16, 0, 0, 0));
+	p[0].imm = (int32_t)m1;
+	p[4].imm = (int32_t)m2;
+	FD(prog,
+	   prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, p, KBPF_ARRAY_SIZE(p), 0));
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)cg;
+	a.attach_bpf_fd = (uint32_t)prog;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	a.attach_flags = BPF_F_ALLOW_MULTI;
+	CK(sys(BPF_PROG_ATTACH, &a));
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)prog;
+	a.link_create.target_fd = (uint32_t)cg;
+	a.link_create.attach_type = BPF_CGROUP_DEVICE;
+	FD(link, sys(BPF_LINK_CREATE, &a));
+	CK(next_key(m1, NULL, key));
+	CK(elem(BPF_MAP_LOOKUP_ELEM, m1, key, v, 0));
+	CK(elem(BPF_MAP_UPDATE_ELEM, m1, key, v, BPF_EXIST));
+	CK(next_key(m2, NULL, key));
+	CK(elem(BPF_MAP_LOOKUP_ELEM, m2, key, v, 0));
+	CK(elem(BPF_MAP_UPDATE_ELEM, m2, key, v, 0));
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)cg;
+	a.attach_bpf_fd = (uint32_t)prog;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	return sys(BPF_PROG_DETACH, &a);
+}
+
+static long s_cgroup_storage(void)
+{
+	int cg = open(cgroup2_dir(), O_RDONLY | O_DIRECTORY);
+	long r;
+
+	if (cg < 0)
+		return 0; /* no cgroup v2 here */
+	r = cgroup_storage_body(cg);
+	close_all();
+	kbpf_posix_cgroups_release();
+	close(cg);
+	return r;
+}
+
 /* bpf_ringbuf_output from a program, and the ring mapped by user space. */
 static long s_prog_ringbuf(void)
 {
@@ -2095,6 +2157,7 @@ static const struct {
 	{ "prog_pkt_runs", s_prog_pkt_runs },
 	{ "cgroup_array", s_cgroup_array },
 	{ "cgroup_attach", s_cgroup_attach },
+	{ "cgroup_storage", s_cgroup_storage },
 	{ "prog_ringbuf", s_prog_ringbuf },
 	{ "prog_stackmap", s_prog_stackmap },
 	{ "prog_array", s_prog_array },

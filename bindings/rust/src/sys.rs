@@ -22422,12 +22422,13 @@ pub struct kbpf_interp_args {
     pub cpu: u32,
     pub budget: u64,
     pub cookie: u64,
+    pub cg_run: *mut crate::ffi::c_void,
 }
 #[test]
 fn bindgen_test_layout_kbpf_interp_args() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_interp_args>(),
-        88usize,
+        96usize,
         concat!("Size of: ", stringify!(kbpf_interp_args))
     );
     assert_eq!(
@@ -22639,6 +22640,23 @@ fn bindgen_test_layout_kbpf_interp_args() {
         );
     }
     test_field_cookie();
+    fn test_field_cg_run() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_interp_args>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).cg_run) as usize - ptr as usize
+            },
+            88usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_interp_args),
+                "::",
+                stringify!(cg_run)
+            )
+        );
+    }
+    test_field_cg_run();
 }
 extern "C" {
     pub fn kbpf_interp_run(
