@@ -412,6 +412,8 @@ static bool bt_empty(const struct vbt *bt)
  */
 static void mark_all_precise(struct venv *env)
 {
+	if (kbpf_v_log_bt_on(env))
+		kbpf_v_log_bt_all(env, env->cur->curframe);
 	for (struct vstate *st = env->cur->parent; st && !st->all_precise;
 	     st = st->parent) {
 		st->all_precise = true;
@@ -571,6 +573,10 @@ static bool backtrack_segment(struct venv *env, const struct vstate *st,
 			return false;
 		if (hi && st->hist[hi - 1].idx == i)
 			h = &st->hist[--hi];
+		if (kbpf_v_log_bt_on(env))
+			kbpf_v_log_bt_insn(env, st->curframe,
+					   bt->regs[st->curframe],
+					   bt->stack[st->curframe], i);
 		if (!backtrack_insn(env, i, h, bt, st->curframe))
 			return false;
 		if (bt_empty(bt) || !--left)
@@ -591,11 +597,15 @@ void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
 {
 	struct vstate *st = env->cur;
 	uint32_t last = env->insn_idx, prev = env->prev_idx;
-	bool skip = true;
+	uint32_t first = st->first_insn, subseq = UINT32_MAX;
+	uint32_t top = st->curframe; /* Linux's bt->frame */
+	bool skip = true, log = kbpf_v_log_bt_on(env);
 
 	if (!env->bpf_capable || bt_empty(bt))
 		return; /* without CAP_BPF every scalar is precise anyway */
 	for (;;) {
+		if (log)
+			kbpf_v_log_bt_head(env, top, last, first, subseq);
 		if (last != UINT32_MAX &&
 		    !backtrack_segment(env, st, last, prev, skip, bt)) {
 			mark_all_precise(env);
@@ -606,15 +616,15 @@ void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
 		st = st->parent;
 		if (!st)
 			return;
-		for (uint32_t fr = 0; fr < V_MAX_FRAMES; fr++) {
+		/* as Linux: from the walk's frame down to the main one */
+		for (uint32_t fr = top + 1; fr-- > 0;) {
 			struct vframe *f = fr <= st->curframe ? st->frames[fr] :
 								NULL;
 			uint64_t m;
 			uint32_t k;
 
-			/* only the registers and slots still wanted */
 			if (!bt->regs[fr] && !bt->stack[fr])
-				continue;
+				goto print;
 			for (int r = 0; r < 11; r++) {
 				struct vreg *v;
 
@@ -639,10 +649,16 @@ void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
 				else
 					v->precise = 1;
 			}
+print:
+			if (log && f)
+				kbpf_v_log_bt_parent(env, st, fr, bt->regs[fr],
+						     bt->stack[fr]);
 		}
 		if (bt_empty(bt))
 			return;
+		subseq = first;
 		last = st->last_insn;
+		first = st->first_insn;
 		prev = UINT32_MAX;
 		skip = false;
 	}
@@ -670,7 +686,7 @@ static void propagate_precision(struct venv *env, const struct vstate *old,
 	struct vbt bt;
 
 	memset(&bt, 0, sizeof(bt));
-	for (uint32_t fr = 0; fr <= old->curframe; fr++) {
+	for (uint32_t fr = old->curframe + 1; fr-- > 0;) {
 		const struct vframe *f = old->frames[fr];
 
 		for (int r = 0; r < 11; r++)
@@ -680,6 +696,9 @@ static void propagate_precision(struct venv *env, const struct vstate *old,
 			if (f->slot[k * 8] == SLOT_SPILL &&
 			    f->spill[k].type == T_SCALAR && f->spill[k].precise)
 				bt.stack[fr] |= 1ull << k;
+		if (kbpf_v_log_bt_on(env) && env->bpf_capable)
+			kbpf_v_log_bt_propagate(env, fr, bt.regs[fr],
+						bt.stack[fr]);
 	}
 	env->insn_idx = insn; /* the walk starts before it */
 	kbpf_v_mark_precise(env, &bt);

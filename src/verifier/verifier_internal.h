@@ -257,6 +257,11 @@ struct vbt {
 #define V_MAX_INNER 8
 
 struct venv {
+	/*
+	 * Precision walks Linux does not make (kbpf's extra marks) print
+	 * no "mark_precise" lines at level 2 while this is set.
+	 */
+	bool bt_quiet;
 	struct kbpf_prog *prog;
 	const struct kbpf_host *h;
 	struct kbpf_vlog *log;
@@ -454,6 +459,26 @@ void kbpf_v_log_call(struct venv *env, bool ret, uint32_t to);
 void kbpf_v_log_live(struct venv *env);
 /* A path stopped at @pc by an explored state. */
 void kbpf_v_log_safe(struct venv *env, uint32_t pc);
+/*
+ * Level 2's precision lines (Linux's "mark_precise: ..." and "frame N:
+ * propagating ..."); kbpf_v_log_bt_on(): level 2 is on. An index
+ * UINT32_MAX prints as -1.
+ */
+bool kbpf_v_log_bt_on(const struct venv *env);
+/* The start of the walk through one state: its instructions' range. */
+void kbpf_v_log_bt_head(struct venv *env, uint32_t frame, uint32_t last,
+			uint32_t first, uint32_t subseq);
+/* Instruction @idx about to be undone, with what is still wanted. */
+void kbpf_v_log_bt_insn(struct venv *env, uint32_t frame, uint16_t regs,
+			uint64_t stack, uint32_t idx);
+/* Frame @frame of parent state @st after its marks: what is still wanted. */
+void kbpf_v_log_bt_parent(struct venv *env, const struct vstate *st,
+			  uint32_t frame, uint16_t regs, uint64_t stack);
+/* The walk gave up: every scalar of the path is marked. */
+void kbpf_v_log_bt_all(struct venv *env, uint32_t frame);
+/* A pruned path takes over the old state's precise values of @frame. */
+void kbpf_v_log_bt_propagate(struct venv *env, uint32_t frame, uint16_t regs,
+			     uint64_t stack);
 void kbpf_v_log_scratch_all(struct venv *env);
 /* The stack bytes [@lo, @hi) below r10 were accessed. */
 void kbpf_v_log_scratch_stack(struct venv *env, int64_t lo, int64_t hi);
