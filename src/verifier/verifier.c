@@ -1189,9 +1189,13 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 			/*
 			 * Zero bytes are read back as the constant 0; the
 			 * register's value made them (Linux marks it precise:
-			 * its backtracking does not follow zero slots).
+			 * its backtracking does not follow zero slots). An
+			 * immediate (BPF_ST, modelled in a scratch register)
+			 * has no history.
 			 */
-			if (zero && v->type == T_SCALAR)
+			if (zero && v->type == T_SCALAR &&
+			    BPF_CLASS(env->insns[env->insn_idx].code) ==
+				    BPF_STX)
 				kbpf_v_mark_reg_precise(env,
 							(uint32_t)value_regno);
 			stack_mark(f, lo, hi, zero ? SLOT_ZERO : SLOT_MISC);
