@@ -439,6 +439,35 @@ static bool is_callback_helper(int32_t id)
 }
 
 /*
+ * Linux's bt_sync_linked_regs(): if one of the scalars a jump refined
+ * together (@linked) is wanted, all of them are.
+ */
+static void bt_sync_linked(struct vbt *bt, uint32_t linked)
+{
+	uint32_t n = VH_LINKED_CNT(linked);
+	bool some = false;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t e = (linked >> (10 * k)) & 0x3ffu;
+			uint32_t fr = e >> 7, num = e & 0x3fu;
+			bool reg = (e >> 6) & 1u;
+
+			if (!pass)
+				some |= reg ? (bt->regs[fr] >> num) & 1u :
+					      (uint32_t)(bt->stack[fr] >> num) &
+							1u;
+			else if (reg)
+				bt->regs[fr] |= (uint16_t)(1u << num);
+			else
+				bt->stack[fr] |= 1ull << num;
+		}
+		if (!some)
+			return;
+	}
+}
+
+/*
  * Undo instruction @i for @bt (in frame @fr): @bt held what is needed
  * after it and receives what is needed before it. @h: its history entry.
  * False where kbpf does not follow the dependency (the caller then marks
@@ -510,16 +539,19 @@ static bool backtrack_insn(struct venv *env, uint32_t i, const struct vhist *h,
 			return true;
 		}
 		/*
-		 * A comparison that bounded linked scalars (any register
-		 * or slot of the set may have learnt its range here): not
-		 * followed.
+		 * A comparison that bounded linked scalars on this path:
+		 * any of them wanted after it wants all of them (and the
+		 * compared registers) before it; a set too large to have
+		 * been recorded is not followed.
 		 */
-		if (env->flags[i] & VI_LINKED)
+		if (h && h->linked == VH_LINKED_OVER)
 			return false;
-		if (!(*regs & (d | (BPF_SRC(insn->code) == BPF_X ? s : 0))))
-			return true;
-		if (BPF_SRC(insn->code) == BPF_X)
+		if (h && h->linked)
+			bt_sync_linked(bt, h->linked);
+		if (BPF_SRC(insn->code) == BPF_X && (*regs & (d | s)))
 			*regs |= d | s;
+		if (h && h->linked)
+			bt_sync_linked(bt, h->linked);
 		return true;
 	default:
 		return false;
@@ -535,7 +567,7 @@ void kbpf_v_hist_push(struct venv *env, struct vstate *st)
 		     env->insns[prev].code == (BPF_LD | BPF_DW | BPF_IMM)));
 
 	st->seg_insns++;
-	if (seq && env->hist_spi < 0)
+	if (seq && env->hist_spi < 0 && !env->hist_linked)
 		return;
 	if (st->nr_hist < V_HIST) {
 		struct vhist *h = &st->hist[st->nr_hist++];
@@ -544,6 +576,7 @@ void kbpf_v_hist_push(struct venv *env, struct vstate *st)
 		h->prev = prev;
 		h->spi = env->hist_spi;
 		h->frameno = env->hist_frameno;
+		h->linked = env->hist_linked;
 	} else {
 		st->hist_lost = true;
 	}

@@ -162,7 +162,22 @@ struct vhist {
 	uint32_t prev;
 	int8_t spi;
 	uint8_t frameno;
+	/*
+	 * A conditional jump that refined linked scalars (Linux's
+	 * linked_regs of its jump history): VH_LINKED_* below, or 0.
+	 */
+	uint32_t linked;
 };
+
+/*
+ * vhist.linked: up to 3 registers or spilled slots sharing the compared
+ * scalar's id (registers live at the jump), 10 bits each from bit 0:
+ * frame (3 bits), 1 for a register (1 bit), register or slot index (6
+ * bits); their count in bits 30-31 (2 or 3). A count of 1 marks a set too
+ * large to record (backtracking through the jump gives up).
+ */
+#define VH_LINKED_CNT(l) ((l) >> 30)
+#define VH_LINKED_OVER (1u << 30)
 
 #define V_HIST 64 /* entries per segment; past it, backtracking gives up */
 
@@ -242,7 +257,6 @@ struct vbt {
  */
 #define VI_NOSPEC_RESULT 0x8u
 /* A conditional jump that refined linked scalars on some path. */
-#define VI_LINKED 0x10u
 /*
  * A load through a T_BTF_ID pointer: after the proof it becomes a probe
  * load (KBPF_PROBE_MEM, core/prog.h), as Linux's BPF_PROBE_MEM.
@@ -293,6 +307,7 @@ struct venv {
 	uint32_t insn_idx; /* the instruction being checked */
 	uint32_t prev_idx; /* the one checked before it on this path */
 	int8_t hist_spi; /* the stack slot it accessed (history), or -1 */
+	uint32_t hist_linked; /* its linked scalars (vhist.linked), or 0 */
 	uint8_t hist_frameno;
 	bool force_precise; /* compare every scalar by its range */
 	bool skip_record; /* the instruction is already in the path's history */
