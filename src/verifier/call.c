@@ -41,8 +41,9 @@ struct call_meta {
  * the low bytes of a spilled constant (Linux's get_constant_map_key()).
  */
 static bool const_stack_key(struct venv *env, const struct vreg *r,
-			    uint32_t size, uint64_t *key)
+			    const struct kbpf_map *map, uint64_t *key)
 {
+	uint32_t size = map->key_size;
 	struct vframe *f = env->cur->frames[r->frameno];
 	int64_t off = (int64_t)r->off + (int64_t)r->s.var.value;
 	uint32_t i, b;
@@ -69,7 +70,15 @@ static bool const_stack_key(struct venv *env, const struct vreg *r,
 		/* the key's value decides whether the lookup may be NULL */
 		memset(&bt, 0, sizeof(bt));
 		bt.stack[r->frameno] = 1ull << (b / 8);
+		/*
+		 * Linux looks at constant keys of arrays only (it elides
+		 * their lookups' NULL): kbpf's walk for other maps is its
+		 * own, with no lines.
+		 */
+		env->bt_quiet = map->map_type != BPF_MAP_TYPE_ARRAY &&
+				map->map_type != BPF_MAP_TYPE_PERCPU_ARRAY;
 		kbpf_v_mark_precise(env, &bt);
+		env->bt_quiet = false;
 		return true;
 	}
 	return false;
@@ -254,10 +263,16 @@ static int check_size_arg(struct venv *env, uint32_t regno, struct call_meta *m,
 			regno);
 		return -KBPF_EACCES;
 	}
-	if (m->mem_regno < 0 || m->mem_null)
-		return 0;
-	return helper_mem(env, (uint32_t)m->mem_regno, (uint32_t)r->s.umax,
-			  m->mem_write, true);
+	if (m->mem_regno >= 0 && !m->mem_null) {
+		int err = helper_mem(env, (uint32_t)m->mem_regno,
+				     (uint32_t)r->s.umax, m->mem_write, true);
+
+		if (err)
+			return err;
+	}
+	/* Linux's check_mem_size_reg(): the size is precise */
+	kbpf_v_mark_reg_precise(env, regno);
+	return 0;
 }
 
 /*
@@ -399,8 +414,7 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 				env, regno,
 				"fp, pkt, pkt_meta, map_key, map_value");
 		if (kind == KBPF_ARG_PTR_TO_MAP_KEY)
-			m->key_known = const_stack_key(env, r, m->map->key_size,
-						       &m->key);
+			m->key_known = const_stack_key(env, r, m->map, &m->key);
 		return helper_mem(env, regno,
 				  kind == KBPF_ARG_PTR_TO_MAP_KEY ?
 					  m->map->key_size :
@@ -653,6 +667,7 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	uint32_t id = (uint32_t)insn->imm;
 	const struct kbpf_helper *fn;
 	struct call_meta m;
+	struct vbt args_bt;
 	struct vreg *regs, r0, caller_ctx;
 	int err;
 
@@ -692,21 +707,6 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 			"cannot call GPL-restricted function from non-GPL compatible program\n");
 		return -KBPF_EINVAL;
 	}
-	{
-		/*
-		 * Sizes, flags, constants, counts: a helper's scalar
-		 * arguments decide what it may do (more than Linux marks).
-		 */
-		struct vbt bt;
-
-		memset(&bt, 0, sizeof(bt));
-		regs = CUR_REGS(env);
-		for (int i = 1; i <= 5; i++)
-			if (regs[i].type == T_SCALAR)
-				bt.regs[env->cur->curframe] |=
-					(uint16_t)(1u << i);
-		kbpf_v_mark_precise(env, &bt);
-	}
 	memset(&m, 0, sizeof(m));
 	m.mem_regno = -1;
 	m.func_regno = -1;
@@ -716,12 +716,44 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	 * "don't care": bpf_printk with fewer values leaves them unset);
 	 * kbpf's table lists five for checked mode.
 	 */
+	/* the scalar arguments, as they come (marked after the checks) */
+	memset(&args_bt, 0, sizeof(args_bt));
+	regs = CUR_REGS(env);
+	for (int i = 1; i <= 5; i++)
+		if (regs[i].type == T_SCALAR)
+			args_bt.regs[env->cur->curframe] |= (uint16_t)(1u << i);
 	for (uint32_t i = 0; i < (id == BPF_FUNC_trace_printk ? 2u : 5u) &&
 			     fn->args[i] != KBPF_ARG_NONE;
 	     i++) {
 		err = check_arg(env, fn, id, i, &m);
 		if (err)
 			return err;
+		/*
+		 * Linux's ARG_CONST_ALLOC_SIZE_OR_ZERO: a constant size,
+		 * then marked precise (sizes: check_size_arg()).
+		 */
+		if (id == BPF_FUNC_ringbuf_reserve && i == 1 &&
+		    m.is_const[i + 1])
+			kbpf_v_mark_reg_precise(env, i + 1);
+	}
+	/*
+	 * Linux's record_func_key(): a tail call's constant index within
+	 * the array is marked precise (the checks Linux makes in between
+	 * cannot fail for a program array).
+	 */
+	if (id == BPF_FUNC_tail_call && m.map && m.is_const[3] &&
+	    m.const_arg[3] < m.map->max_entries)
+		kbpf_v_mark_reg_precise(env, 3);
+	{
+		/*
+		 * Sizes, flags, constants, counts: a helper's scalar
+		 * arguments decide what it may do. Linux marks fewer (the
+		 * walks above and check_size_arg()'s, each with its lines):
+		 * this walk, kbpf's own, prints none.
+		 */
+		env->bt_quiet = true;
+		kbpf_v_mark_precise(env, &args_bt);
+		env->bt_quiet = false;
 	}
 	/* Linux: record_func_map() before check_map_func_compatibility(). */
 	if (m.map && (m.map->map_flags & BPF_F_RDONLY_PROG) &&

@@ -570,3 +570,115 @@ void kbpf_v_log_safe(struct venv *env, uint32_t pc)
 	else
 		kbpf_vlog_printf(env->log, "%u: safe\n", pc);
 }
+
+/*
+ * Level 2's precision lines (Linux's __mark_chain_precision(),
+ * backtrack_insn() and propagate_precision() at BPF_LOG_LEVEL2). Masks
+ * print as Linux's fmt_reg_mask() ("r1,r6") and fmt_stack_mask() ("-8,-16":
+ * the slots' offsets below the frame pointer).
+ */
+bool kbpf_v_log_bt_on(const struct venv *env)
+{
+	return (env->log->level & KBPF_LOG_LEVEL2) && !env->bt_quiet;
+}
+
+static void tx_masks(struct vtext *t, uint16_t regs, uint64_t stack)
+{
+	const char *sep = "";
+
+	tx_str(t, "regs=");
+	for (uint32_t r = 0; r < 16; r++)
+		if (regs & (1u << r)) {
+			tx_fmt(t, "%sr%u", sep, r);
+			sep = ",";
+		}
+	tx_str(t, " stack=");
+	sep = "";
+	/* bit k: the slot k * 8 bytes above the stack's bottom */
+	for (uint32_t k = V_SLOTS; k-- > 0;)
+		if (stack & (1ull << k)) {
+			tx_fmt(t, "%s-%u", sep, V_STACK - 8 * k);
+			sep = ",";
+		}
+}
+
+static int32_t idx_or_neg(uint32_t v)
+{
+	return v == UINT32_MAX ? -1 : (int32_t)v;
+}
+
+void kbpf_v_log_bt_head(struct venv *env, uint32_t frame, uint32_t last,
+			uint32_t first, uint32_t subseq)
+{
+	kbpf_vlog_printf(env->log,
+			 "mark_precise: frame%u: last_idx %d first_idx %d "
+			 "subseq_idx %d \n",
+			 frame, idx_or_neg(last), idx_or_neg(first),
+			 idx_or_neg(subseq));
+}
+
+void kbpf_v_log_bt_insn(struct venv *env, uint32_t frame, uint16_t regs,
+			uint64_t stack, uint32_t idx)
+{
+	char text[160];
+	struct vtext t = { .n = 0 };
+
+	tx_fmt(&t, "mark_precise: frame%u: ", frame);
+	tx_masks(&t, regs, stack);
+	insn_text(env, idx, text, sizeof(text));
+	tx_fmt(&t, " before %u: %s\n", idx, text);
+	tx_flush(env, &t);
+}
+
+void kbpf_v_log_bt_parent(struct venv *env, const struct vstate *st,
+			  uint32_t frame, uint16_t regs, uint64_t stack)
+{
+	struct vtext t = { .n = 0 };
+
+	tx_fmt(&t, "mark_precise: frame%u: parent state ", frame);
+	tx_masks(&t, regs, stack);
+	tx_str(&t, ": ");
+	tx_flush(env, &t);
+	/* print_verifier_state(.., print_all): the scratch marks stay */
+	log_frame(env, st, frame, true, 0);
+}
+
+void kbpf_v_log_bt_all(struct venv *env, uint32_t frame)
+{
+	kbpf_vlog_printf(env->log,
+			 "mark_precise: frame%u: falling back to forcing all "
+			 "scalars precise\n",
+			 frame);
+}
+
+void kbpf_v_log_bt_propagate(struct venv *env, uint32_t frame, uint16_t regs,
+			     uint64_t stack)
+{
+	struct vtext t = { .n = 0 };
+	bool first = true;
+
+	for (uint32_t r = 0; r < 16; r++)
+		if (regs & (1u << r)) {
+			if (first)
+				tx_fmt(&t, "frame %u: propagating r%u", frame,
+				       r);
+			else
+				tx_fmt(&t, ",r%u", r);
+			first = false;
+		}
+	for (uint32_t k = V_SLOTS; k-- > 0;)
+		if (stack & (1ull << k)) {
+			int off = -(int)(V_STACK - 8 * k);
+
+			if (first)
+				tx_fmt(&t, "frame %u: propagating fp%d", frame,
+				       off);
+			else
+				tx_fmt(&t, ",fp%d", off);
+			first = false;
+		}
+	if (!first) {
+		tx_str(&t, "\n");
+		tx_flush(env, &t);
+	}
+}

@@ -412,6 +412,8 @@ static bool bt_empty(const struct vbt *bt)
  */
 static void mark_all_precise(struct venv *env)
 {
+	if (kbpf_v_log_bt_on(env))
+		kbpf_v_log_bt_all(env, env->cur->curframe);
 	for (struct vstate *st = env->cur->parent; st && !st->all_precise;
 	     st = st->parent) {
 		st->all_precise = true;
@@ -434,6 +436,35 @@ static bool is_callback_helper(int32_t id)
 	return id == BPF_FUNC_loop || id == BPF_FUNC_for_each_map_elem ||
 	       id == BPF_FUNC_user_ringbuf_drain ||
 	       id == BPF_FUNC_timer_set_callback || id == BPF_FUNC_find_vma;
+}
+
+/*
+ * Linux's bt_sync_linked_regs(): if one of the scalars a jump refined
+ * together (@linked) is wanted, all of them are.
+ */
+static void bt_sync_linked(struct vbt *bt, uint32_t linked)
+{
+	uint32_t n = VH_LINKED_CNT(linked);
+	bool some = false;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t e = (linked >> (10 * k)) & 0x3ffu;
+			uint32_t fr = e >> 7, num = e & 0x3fu;
+			bool reg = (e >> 6) & 1u;
+
+			if (!pass)
+				some |= reg ? (bt->regs[fr] >> num) & 1u :
+					      (uint32_t)(bt->stack[fr] >> num) &
+							1u;
+			else if (reg)
+				bt->regs[fr] |= (uint16_t)(1u << num);
+			else
+				bt->stack[fr] |= 1ull << num;
+		}
+		if (!some)
+			return;
+	}
 }
 
 /*
@@ -508,16 +539,19 @@ static bool backtrack_insn(struct venv *env, uint32_t i, const struct vhist *h,
 			return true;
 		}
 		/*
-		 * A comparison that bounded linked scalars (any register
-		 * or slot of the set may have learnt its range here): not
-		 * followed.
+		 * A comparison that bounded linked scalars on this path:
+		 * any of them wanted after it wants all of them (and the
+		 * compared registers) before it; a set too large to have
+		 * been recorded is not followed.
 		 */
-		if (env->flags[i] & VI_LINKED)
+		if (h && h->linked == VH_LINKED_OVER)
 			return false;
-		if (!(*regs & (d | (BPF_SRC(insn->code) == BPF_X ? s : 0))))
-			return true;
-		if (BPF_SRC(insn->code) == BPF_X)
+		if (h && h->linked)
+			bt_sync_linked(bt, h->linked);
+		if (BPF_SRC(insn->code) == BPF_X && (*regs & (d | s)))
 			*regs |= d | s;
+		if (h && h->linked)
+			bt_sync_linked(bt, h->linked);
 		return true;
 	default:
 		return false;
@@ -533,7 +567,7 @@ void kbpf_v_hist_push(struct venv *env, struct vstate *st)
 		     env->insns[prev].code == (BPF_LD | BPF_DW | BPF_IMM)));
 
 	st->seg_insns++;
-	if (seq && env->hist_spi < 0)
+	if (seq && env->hist_spi < 0 && !env->hist_linked)
 		return;
 	if (st->nr_hist < V_HIST) {
 		struct vhist *h = &st->hist[st->nr_hist++];
@@ -542,6 +576,7 @@ void kbpf_v_hist_push(struct venv *env, struct vstate *st)
 		h->prev = prev;
 		h->spi = env->hist_spi;
 		h->frameno = env->hist_frameno;
+		h->linked = env->hist_linked;
 	} else {
 		st->hist_lost = true;
 	}
@@ -571,6 +606,10 @@ static bool backtrack_segment(struct venv *env, const struct vstate *st,
 			return false;
 		if (hi && st->hist[hi - 1].idx == i)
 			h = &st->hist[--hi];
+		if (kbpf_v_log_bt_on(env))
+			kbpf_v_log_bt_insn(env, st->curframe,
+					   bt->regs[st->curframe],
+					   bt->stack[st->curframe], i);
 		if (!backtrack_insn(env, i, h, bt, st->curframe))
 			return false;
 		if (bt_empty(bt) || !--left)
@@ -591,11 +630,15 @@ void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
 {
 	struct vstate *st = env->cur;
 	uint32_t last = env->insn_idx, prev = env->prev_idx;
-	bool skip = true;
+	uint32_t first = st->first_insn, subseq = UINT32_MAX;
+	uint32_t top = st->curframe; /* Linux's bt->frame */
+	bool skip = true, log = kbpf_v_log_bt_on(env);
 
 	if (!env->bpf_capable || bt_empty(bt))
 		return; /* without CAP_BPF every scalar is precise anyway */
 	for (;;) {
+		if (log)
+			kbpf_v_log_bt_head(env, top, last, first, subseq);
 		if (last != UINT32_MAX &&
 		    !backtrack_segment(env, st, last, prev, skip, bt)) {
 			mark_all_precise(env);
@@ -606,15 +649,15 @@ void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
 		st = st->parent;
 		if (!st)
 			return;
-		for (uint32_t fr = 0; fr < V_MAX_FRAMES; fr++) {
+		/* as Linux: from the walk's frame down to the main one */
+		for (uint32_t fr = top + 1; fr-- > 0;) {
 			struct vframe *f = fr <= st->curframe ? st->frames[fr] :
 								NULL;
 			uint64_t m;
 			uint32_t k;
 
-			/* only the registers and slots still wanted */
 			if (!bt->regs[fr] && !bt->stack[fr])
-				continue;
+				goto print;
 			for (int r = 0; r < 11; r++) {
 				struct vreg *v;
 
@@ -639,10 +682,16 @@ void kbpf_v_mark_precise(struct venv *env, struct vbt *bt)
 				else
 					v->precise = 1;
 			}
+print:
+			if (log && f)
+				kbpf_v_log_bt_parent(env, st, fr, bt->regs[fr],
+						     bt->stack[fr]);
 		}
 		if (bt_empty(bt))
 			return;
+		subseq = first;
 		last = st->last_insn;
+		first = st->first_insn;
 		prev = UINT32_MAX;
 		skip = false;
 	}
@@ -670,7 +719,7 @@ static void propagate_precision(struct venv *env, const struct vstate *old,
 	struct vbt bt;
 
 	memset(&bt, 0, sizeof(bt));
-	for (uint32_t fr = 0; fr <= old->curframe; fr++) {
+	for (uint32_t fr = old->curframe + 1; fr-- > 0;) {
 		const struct vframe *f = old->frames[fr];
 
 		for (int r = 0; r < 11; r++)
@@ -680,6 +729,9 @@ static void propagate_precision(struct venv *env, const struct vstate *old,
 			if (f->slot[k * 8] == SLOT_SPILL &&
 			    f->spill[k].type == T_SCALAR && f->spill[k].precise)
 				bt.stack[fr] |= 1ull << k;
+		if (kbpf_v_log_bt_on(env) && env->bpf_capable)
+			kbpf_v_log_bt_propagate(env, fr, bt.regs[fr],
+						bt.stack[fr]);
 	}
 	env->insn_idx = insn; /* the walk starts before it */
 	kbpf_v_mark_precise(env, &bt);

@@ -1189,9 +1189,13 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 			/*
 			 * Zero bytes are read back as the constant 0; the
 			 * register's value made them (Linux marks it precise:
-			 * its backtracking does not follow zero slots).
+			 * its backtracking does not follow zero slots). An
+			 * immediate (BPF_ST, modelled in a scratch register)
+			 * has no history.
 			 */
-			if (zero && v->type == T_SCALAR)
+			if (zero && v->type == T_SCALAR &&
+			    BPF_CLASS(env->insns[env->insn_idx].code) ==
+				    BPF_STX)
 				kbpf_v_mark_reg_precise(env,
 							(uint32_t)value_regno);
 			stack_mark(f, lo, hi, zero ? SLOT_ZERO : SLOT_MISC);
@@ -1707,6 +1711,49 @@ static void mark_null(struct vstate *st, uint32_t id, bool is_null)
 }
 
 /* Linux's sync_linked_regs(): every copy of @known learns its bounds. */
+/*
+ * The registers (live at the jump, Linux's rule; in a caller frame, live
+ * at its call) and spilled slots of every frame whose scalar shares id
+ * @id1 or @id2 (0: none), packed as vhist.linked; 0 for fewer than two.
+ */
+static uint32_t linked_set(struct venv *env, uint32_t id1, uint32_t id2)
+{
+	const struct vstate *st = env->cur;
+	uint32_t out = 0, n = 0;
+
+	if (!id1 && !id2)
+		return 0;
+	for (uint32_t fr = st->curframe + 1; fr-- > 0;) {
+		const struct vframe *f = st->frames[fr];
+		uint16_t live = fr == st->curframe ?
+					env->live[env->insn_idx] :
+					env->live[st->frames[fr + 1]->callsite];
+
+		for (uint32_t j = 0; j < 10; j++) {
+			const struct vreg *r = &f->regs[j];
+
+			if (!(live & (1u << j)) || r->type != T_SCALAR ||
+			    !r->id || (r->id != id1 && r->id != id2))
+				continue;
+			if (n == 3)
+				return VH_LINKED_OVER;
+			out |= ((fr << 7) | (1u << 6) | j) << (10 * n++);
+		}
+		for (uint32_t k = 0; k < V_SLOTS; k++) {
+			const struct vreg *r = &f->spill[k];
+
+			if (f->slot[k * 8] != SLOT_SPILL ||
+			    r->type != T_SCALAR || !r->id ||
+			    (r->id != id1 && r->id != id2))
+				continue;
+			if (n == 3)
+				return VH_LINKED_OVER;
+			out |= ((fr << 7) | k) << (10 * n++);
+		}
+	}
+	return n < 2 ? 0 : out | (n << 30);
+}
+
 static void sync_linked(struct vstate *st, const struct vreg *known)
 {
 	if (known->type != T_SCALAR || !known->id)
@@ -1855,8 +1902,6 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 					      (uint64_t)(int64_t)insn->imm);
 	}
 	bp = x ? &regs[insn->src_reg] : &b;
-	if ((a->type == T_SCALAR && a->id) || (x && b.type == T_SCALAR && b.id))
-		env->flags[pc] |= VI_LINKED;
 	/* Which way it goes, where the values say so. */
 	if (a->type == T_SCALAR && b.type == T_SCALAR) {
 		taken = kbpf_scalar_branch_taken(&a->s, &b.s, op, jmp32);
@@ -1906,6 +1951,13 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 				 insn->dst_reg);
 		return -KBPF_EACCES;
 	}
+	/*
+	 * Both ways: the scalars sharing an id with the compared ones are
+	 * refined with them; the set goes into both paths' history (Linux's
+	 * collect_linked_regs()).
+	 */
+	if (a->type == T_SCALAR && b.type == T_SCALAR)
+		env->hist_linked = linked_set(env, a->id, x ? b.id : 0);
 	err = kbpf_v_push_branch(env, target);
 	if (err)
 		return err;
@@ -2167,6 +2219,7 @@ static int do_check(struct venv *env)
 		spec = env->cur->speculative;
 		env->insn_idx = pc;
 		env->hist_spi = -1;
+		env->hist_linked = 0;
 		insn = &env->insns[pc];
 		cls = BPF_CLASS(insn->code);
 		op = BPF_OP(insn->code);

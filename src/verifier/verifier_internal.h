@@ -162,7 +162,22 @@ struct vhist {
 	uint32_t prev;
 	int8_t spi;
 	uint8_t frameno;
+	/*
+	 * A conditional jump that refined linked scalars (Linux's
+	 * linked_regs of its jump history): VH_LINKED_* below, or 0.
+	 */
+	uint32_t linked;
 };
+
+/*
+ * vhist.linked: up to 3 registers or spilled slots sharing the compared
+ * scalar's id (registers live at the jump), 10 bits each from bit 0:
+ * frame (3 bits), 1 for a register (1 bit), register or slot index (6
+ * bits); their count in bits 30-31 (2 or 3). A count of 1 marks a set too
+ * large to record (backtracking through the jump gives up).
+ */
+#define VH_LINKED_CNT(l) ((l) >> 30)
+#define VH_LINKED_OVER (1u << 30)
 
 #define V_HIST 64 /* entries per segment; past it, backtracking gives up */
 
@@ -242,7 +257,6 @@ struct vbt {
  */
 #define VI_NOSPEC_RESULT 0x8u
 /* A conditional jump that refined linked scalars on some path. */
-#define VI_LINKED 0x10u
 /*
  * A load through a T_BTF_ID pointer: after the proof it becomes a probe
  * load (KBPF_PROBE_MEM, core/prog.h), as Linux's BPF_PROBE_MEM.
@@ -257,6 +271,11 @@ struct vbt {
 #define V_MAX_INNER 8
 
 struct venv {
+	/*
+	 * Precision walks Linux does not make (kbpf's extra marks) print
+	 * no "mark_precise" lines at level 2 while this is set.
+	 */
+	bool bt_quiet;
 	struct kbpf_prog *prog;
 	const struct kbpf_host *h;
 	struct kbpf_vlog *log;
@@ -288,6 +307,7 @@ struct venv {
 	uint32_t insn_idx; /* the instruction being checked */
 	uint32_t prev_idx; /* the one checked before it on this path */
 	int8_t hist_spi; /* the stack slot it accessed (history), or -1 */
+	uint32_t hist_linked; /* its linked scalars (vhist.linked), or 0 */
 	uint8_t hist_frameno;
 	bool force_precise; /* compare every scalar by its range */
 	bool skip_record; /* the instruction is already in the path's history */
@@ -454,6 +474,26 @@ void kbpf_v_log_call(struct venv *env, bool ret, uint32_t to);
 void kbpf_v_log_live(struct venv *env);
 /* A path stopped at @pc by an explored state. */
 void kbpf_v_log_safe(struct venv *env, uint32_t pc);
+/*
+ * Level 2's precision lines (Linux's "mark_precise: ..." and "frame N:
+ * propagating ..."); kbpf_v_log_bt_on(): level 2 is on. An index
+ * UINT32_MAX prints as -1.
+ */
+bool kbpf_v_log_bt_on(const struct venv *env);
+/* The start of the walk through one state: its instructions' range. */
+void kbpf_v_log_bt_head(struct venv *env, uint32_t frame, uint32_t last,
+			uint32_t first, uint32_t subseq);
+/* Instruction @idx about to be undone, with what is still wanted. */
+void kbpf_v_log_bt_insn(struct venv *env, uint32_t frame, uint16_t regs,
+			uint64_t stack, uint32_t idx);
+/* Frame @frame of parent state @st after its marks: what is still wanted. */
+void kbpf_v_log_bt_parent(struct venv *env, const struct vstate *st,
+			  uint32_t frame, uint16_t regs, uint64_t stack);
+/* The walk gave up: every scalar of the path is marked. */
+void kbpf_v_log_bt_all(struct venv *env, uint32_t frame);
+/* A pruned path takes over the old state's precise values of @frame. */
+void kbpf_v_log_bt_propagate(struct venv *env, uint32_t frame, uint16_t regs,
+			     uint64_t stack);
 void kbpf_v_log_scratch_all(struct venv *env);
 /* The stack bytes [@lo, @hi) below r10 were accessed. */
 void kbpf_v_log_scratch_stack(struct venv *env, int64_t lo, int64_t hi);

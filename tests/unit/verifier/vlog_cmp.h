@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VLC_MAX_LINES 4096
+#define VLC_MAX_LINES 65536
 
 struct vlc_log {
 	char *buf; /* normalised copy, lines split in place */
@@ -27,6 +27,8 @@ struct vlc_log {
 	unsigned ninsn;
 	char *state[VLC_MAX_LINES]; /* state parts */
 	unsigned nstate;
+	char *prec[VLC_MAX_LINES]; /* level 2's precision lines */
+	unsigned nprec;
 };
 
 /* Totals over many log pairs. */
@@ -36,6 +38,13 @@ struct vlc_stats {
 	unsigned whole_same; /* identical logs */
 	unsigned insn_lines, insn_lines_same; /* the kernel's, by position */
 	unsigned state_parts, state_parts_same;
+	/*
+	 * Level 2's precision lines ("mark_precise: ..." and "frame N:
+	 * propagating ..."), the kernel's, by position among them; logs
+	 * whose precision lines are all the kernel's.
+	 */
+	unsigned prec_lines, prec_lines_same, prec_same;
+	unsigned prec_none; /* logs where the kernel printed none */
 };
 
 static bool vlc_is_num_colon(const char *s, const char **after)
@@ -90,6 +99,9 @@ static void vlc_parse(struct vlc_log *L, const char *log)
 			*e = 0;
 		vlc_norm_ldimm(p);
 		L->line[L->n++] = p;
+		if (!strncmp(p, "mark_precise: ", 14) ||
+		    (!strncmp(p, "frame ", 6) && strstr(p, ": propagating ")))
+			L->prec[L->nprec++] = p;
 		if (vlc_is_num_colon(p, &after)) {
 			if (after[0] == ' ' && after[1] == '(') {
 				char *semi = strstr(p, " ; ");
@@ -143,7 +155,7 @@ static bool vlc_compare(struct vlc_stats *s, const char *k, const char *b,
 			bool show, const char *name)
 {
 	static struct vlc_log K, B;
-	bool insn_same, whole = !strcmp(k, b);
+	bool insn_same, prec_same, whole = !strcmp(k, b);
 
 	vlc_parse(&K, k);
 	vlc_parse(&B, b);
@@ -155,6 +167,16 @@ static bool vlc_compare(struct vlc_stats *s, const char *k, const char *b,
 		s->insn_lines_same += eq;
 		insn_same &= eq;
 	}
+	prec_same = K.nprec == B.nprec;
+	for (unsigned i = 0; i < K.nprec; i++) {
+		bool eq = i < B.nprec && !strcmp(K.prec[i], B.prec[i]);
+
+		s->prec_lines++;
+		s->prec_lines_same += eq;
+		prec_same &= eq;
+	}
+	s->prec_same += prec_same;
+	s->prec_none += !K.nprec;
 	for (unsigned i = 0; i < K.nstate; i++) {
 		s->state_parts++;
 		s->state_parts_same += i < B.nstate &&
@@ -190,6 +212,11 @@ static void vlc_print(const struct vlc_stats *s, const char *what)
 	       s->logs ? 100.0 * s->whole_same / s->logs : 0.0,
 	       s->insn_lines_same, s->insn_lines, s->state_parts_same,
 	       s->state_parts);
+	if (s->prec_lines)
+		printf("%s: precision lines %u of %u equal, all of a log's "
+		       "equal in %u (the kernel printed none in %u)\n",
+		       what, s->prec_lines_same, s->prec_lines, s->prec_same,
+		       s->prec_none);
 }
 
 #endif /* KBPF_TEST_VLOG_CMP_H */
