@@ -26,6 +26,14 @@ extern const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT];
 const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,
 					   uint32_t id);
 
+/**
+ * kbpf_helper_prog_ok() - whether @prog's type (and, for the helpers Linux
+ * gives only some attach types, its expected attach type) may call @fn:
+ * Linux's get_func_proto() giving a prototype. Context: any.
+ */
+bool kbpf_helper_prog_ok(const struct kbpf_helper *fn,
+			 const struct kbpf_prog *prog);
+
 struct kbpf_vlog;
 
 /**

@@ -610,8 +610,7 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 		 */
 		if (prog->obj.host->verifier == KBPF_VERIFIER_ENFORCE)
 			return 0;
-		if ((hp->prog_types && prog->type < 64 &&
-		     !(hp->prog_types & (1ULL << prog->type))) ||
+		if (!kbpf_helper_prog_ok(hp, prog) ||
 		    (hp->priv & prog->priv) != hp->priv) {
 			kbpf_vlog_printf(
 				log,

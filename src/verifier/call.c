@@ -671,8 +671,7 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	 * that, as in Linux, a call on no path is not refused and an error
 	 * earlier on the path is reported first.
 	 */
-	if ((fn->prog_types && env->prog->type < 64 &&
-	     !(fn->prog_types & (1ULL << env->prog->type))) ||
+	if (!kbpf_helper_prog_ok(fn, env->prog) ||
 	    (fn->priv & env->prog->priv) != fn->priv) {
 		kbpf_vlog_printf(
 			env->log,
