@@ -672,6 +672,48 @@ static uint64_t h_get_func_arg_cnt(struct kbpf_run *run, uint64_t ctx,
 	return func_nargs(run->prog);
 }
 
+/*
+ * bpf_get_func_ip: the traced function's address the host gave for the
+ * hook point (kbpf_raw_tp.func_ip) or the kprobe (kbpf_probe_desc.func_ip).
+ */
+static uint64_t h_get_func_ip(struct kbpf_run *run, uint64_t ctx, uint64_t a2,
+			      uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	(void)ctx;
+	(void)a2;
+	(void)a3;
+	(void)a4;
+	(void)a5;
+	return run->func_ip;
+}
+
+int kbpf_helper_call_check(const struct kbpf_helper *fn,
+			   const struct kbpf_prog *prog, struct kbpf_vlog *log)
+{
+	if (fn->fn != h_get_func_ip)
+		return 0;
+	/* Linux's check_get_func_ip() */
+	if (prog->type == BPF_PROG_TYPE_TRACING &&
+	    prog->expected_attach_type != BPF_TRACE_FENTRY &&
+	    prog->expected_attach_type != BPF_TRACE_FEXIT &&
+	    prog->expected_attach_type != BPF_MODIFY_RETURN) {
+		kbpf_vlog_printf(
+			log,
+			"func bpf_get_func_ip#%d supported only for fentry/fexit/fmod_ret programs\n",
+			BPF_FUNC_get_func_ip);
+		return -KBPF_ENOTSUPP;
+	}
+	if (prog->type != BPF_PROG_TYPE_TRACING &&
+	    prog->type != BPF_PROG_TYPE_KPROBE) {
+		kbpf_vlog_printf(
+			log,
+			"func bpf_get_func_ip#%d not supported for program type %u\n",
+			BPF_FUNC_get_func_ip, prog->type);
+		return -KBPF_ENOTSUPP;
+	}
+	return 0;
+}
+
 bool kbpf_helper_prog_ok(const struct kbpf_helper *fn,
 			 const struct kbpf_prog *prog)
 {
@@ -1177,6 +1219,20 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	 * Tracing programs on a trampoline (fentry, fexit, fmod_ret): the
 	 * attach type is checked by kbpf_helper_prog_ok().
 	 */
+	/*
+	 * Every tracing family has the prototype (measured: tracepoint, raw
+	 * tracepoint and perf event programs are refused by the verifier's
+	 * check, -ENOTSUPP, not by a missing prototype); only kprobes and
+	 * trampolines pass kbpf_helper_call_check().
+	 */
+	HELPER(get_func_ip, h_get_func_ip, KBPF_RET_INTEGER, true,
+	       (1ULL << BPF_PROG_TYPE_KPROBE) |
+		       (1ULL << BPF_PROG_TYPE_TRACEPOINT) |
+		       (1ULL << BPF_PROG_TYPE_PERF_EVENT) |
+		       (1ULL << BPF_PROG_TYPE_RAW_TRACEPOINT) |
+		       (1ULL << BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE) |
+		       (1ULL << BPF_PROG_TYPE_TRACING),
+	       KBPF_ARG_PTR_TO_CTX),
 	HELPER(get_func_arg, h_get_func_arg, KBPF_RET_INTEGER, true,
 	       1ULL << BPF_PROG_TYPE_TRACING, KBPF_ARG_PTR_TO_CTX,
 	       KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_LONG),

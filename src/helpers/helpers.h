@@ -37,6 +37,15 @@ bool kbpf_helper_prog_ok(const struct kbpf_helper *fn,
 struct kbpf_vlog;
 
 /**
+ * kbpf_helper_call_check() - the checks Linux's verifier makes on a call
+ * of @fn by @prog after its arguments (check_get_func_ip()).
+ * Return: 0; -ENOTSUPP with Linux's line in @log.
+ * Context: syscall path (program load).
+ */
+int kbpf_helper_call_check(const struct kbpf_helper *fn,
+			   const struct kbpf_prog *prog, struct kbpf_vlog *log);
+
+/**
  * kbpf_log_no_helper() - write to @log the line Linux 6.18's verifier
  * writes for a call of helper @id that the program's table lacks: "program
  * of this type cannot use helper bpf_<name>#<id>" for an id Linux knows

@@ -1849,6 +1849,7 @@ static KBPF_NOINLINE int interp_run_at(struct kbpf_prog *prog,
 		.cpu = args->cpu,
 		.call_func = interp_call_func,
 		.cookie = args->cookie,
+		.func_ip = args->func_ip,
 	};
 	uint64_t *regs = ent->regs;
 	int err, rel;

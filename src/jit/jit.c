@@ -190,6 +190,7 @@ static int jit_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		.cpu = args->cpu,
 		.call_func = jit_call_func,
 		.cookie = args->cookie,
+		.func_ip = args->func_ip,
 	};
 	struct kbpf_jit_state js = {
 		.run = &run,

@@ -624,7 +624,7 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 				"cannot call GPL-restricted function from non-GPL compatible program\n");
 			return -KBPF_EINVAL;
 		}
-		return 0;
+		return kbpf_helper_call_check(hp, prog, log);
 	}
 	case BPF_JCOND:
 		if (jmp32 || BPF_SRC(insn->code) != BPF_K || insn->src_reg ||

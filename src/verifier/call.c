@@ -716,6 +716,9 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		if (err)
 			return err;
 	}
+	err = kbpf_helper_call_check(fn, env->prog, env->log);
+	if (err)
+		return err;
 	/* Linux: record_func_map() before check_map_func_compatibility(). */
 	if (m.map && (m.map->map_flags & BPF_F_RDONLY_PROG) &&
 	    helper_writes_map(id)) {

@@ -86,10 +86,11 @@ static long load_caller(int side, uint32_t type, uint32_t eat, uint32_t btf_id,
 
 KBPF_TEST(
 	func_arg_availability_vs_kernel,
-	"bpf_get_func_arg, bpf_get_func_ret and bpf_get_func_arg_cnt called from kprobe, tracepoint, raw tracepoint, perf event, socket filter, tc and tp_btf programs: kbpf loads or refuses as the kernel does, with its last log line, under both verifier policies")
+	"bpf_get_func_arg, bpf_get_func_ret, bpf_get_func_arg_cnt and bpf_get_func_ip called from kprobe, tracepoint, raw tracepoint, perf event, socket filter, tc and tp_btf programs: kbpf loads or refuses as the kernel does, with its last log line, under both verifier policies")
 {
 	static const int ids[] = { BPF_FUNC_get_func_arg, BPF_FUNC_get_func_ret,
-				   BPF_FUNC_get_func_arg_cnt };
+				   BPF_FUNC_get_func_arg_cnt,
+				   BPF_FUNC_get_func_ip };
 	static const uint32_t types[] = {
 		BPF_PROG_TYPE_KPROBE,	      BPF_PROG_TYPE_TRACEPOINT,
 		BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_PERF_EVENT,
@@ -97,7 +98,7 @@ KBPF_TEST(
 		BPF_PROG_TYPE_TRACING,
 	};
 	uint32_t tp_id;
-	int fails = 0, n = 0;
+	int fails = 0, n = 0, loaded = 0;
 
 	NEED_KERNEL();
 	if (vmlinux_btf())
@@ -111,7 +112,7 @@ KBPF_TEST(
 		kbpf_posix_set_verifier(pol ? KBPF_VERIFIER_ENFORCE :
 					      KBPF_VERIFIER_OFF);
 		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
-			for (size_t i = 0; i < 3; i++) {
+			for (size_t i = 0; i < 4; i++) {
 				bool tr = types[t] == BPF_PROG_TYPE_TRACING;
 				long r[2];
 				char l[2][256];
@@ -124,6 +125,8 @@ KBPF_TEST(
 					last_line(logs[s], l[s], sizeof(l[s]));
 				}
 				n++;
+				if (r[0] >= 0)
+					loaded++;
 				if ((r[0] >= 0) != (r[1] >= 0) ||
 				    (r[0] < 0 &&
 				     (r[0] != r[1] || strcmp(l[0], l[1])))) {
@@ -143,13 +146,18 @@ KBPF_TEST(
 	}
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	kbpf_posix_set_btf(NULL, 0);
-	printf("func_arg helpers: %d loads compared\n", n);
+	printf("func_arg helpers: %d loads compared, %d loaded by the "
+	       "kernel\n",
+	       n, loaded);
 	T_EQ(fails, 0);
+	/* kprobes get bpf_get_func_ip, under both policies */
+	T_EQ(loaded, 2);
 }
 
 /*
  * map[0] = { arg_cnt, get_func_arg(ctx, @n) result, its value (sentinel
- * 0x55 if not written), get_func_ret result, its value (0x66) }.
+ * 0x55 if not written), get_func_ret result, its value (0x66),
+ * get_func_ip }.
  */
 static long load_reader(uint32_t eat, uint32_t btf_id, long map, int n)
 {
@@ -171,13 +179,16 @@ static long load_reader(uint32_t eat, uint32_t btf_id, long map, int n)
 		I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -16),
 		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_func_ret),
 		I(BPF_ALU64 | BPF_MOV | BPF_X, 9, 0, 0, 0),
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0),
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_func_ip),
+		I(BPF_STX | BPF_MEM | BPF_DW, 10, 0, -32, 0),
 		I(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0,
 		  (int32_t)map),
 		I(0, 0, 0, 0, 0),
 		I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0),
 		I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -20),
 		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
-		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 9, 0),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 11, 0),
 		I(BPF_STX | BPF_MEM | BPF_DW, 0, 7, 0, 0),
 		I(BPF_STX | BPF_MEM | BPF_DW, 0, 8, 8, 0),
 		I(BPF_LDX | BPF_MEM | BPF_DW, 1, 10, -8, 0),
@@ -185,6 +196,8 @@ static long load_reader(uint32_t eat, uint32_t btf_id, long map, int n)
 		I(BPF_STX | BPF_MEM | BPF_DW, 0, 9, 24, 0),
 		I(BPF_LDX | BPF_MEM | BPF_DW, 1, 10, -16, 0),
 		I(BPF_STX | BPF_MEM | BPF_DW, 0, 1, 32, 0),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 1, 10, -32, 0),
+		I(BPF_STX | BPF_MEM | BPF_DW, 0, 1, 40, 0),
 		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
 		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
@@ -206,14 +219,17 @@ static long load_reader(uint32_t eat, uint32_t btf_id, long map, int n)
 	return side_bpf(SIDE_KBPF, BPF_PROG_LOAD, &a);
 }
 
+#define FUNC_IP 0xffffffff81234560ull
 static struct kbpf_raw_tp fentry_tp = { .name = "fentry/do_unlinkat",
-					.nargs = 2 };
+					.nargs = 2,
+					.func_ip = FUNC_IP };
 static struct kbpf_raw_tp fexit_tp = { .name = "fexit/do_unlinkat",
-				       .nargs = 3 };
+				       .nargs = 3,
+				       .func_ip = FUNC_IP };
 
 KBPF_TEST(
 	func_arg_fentry_fexit_run,
-	"on kbpf an fentry/fexit program on do_unlinkat(dfd, name) fired with (7, 0x1234[, -2]) gets arg_cnt 2, get_func_arg(1) 0x1234, get_func_arg(2) -EINVAL with its output untouched, get_func_ret -EOPNOTSUPP in fentry and -2 in fexit, under both verifier policies")
+	"on kbpf an fentry/fexit program on do_unlinkat(dfd, name) fired with (7, 0x1234[, -2]) gets arg_cnt 2, get_func_arg(1) 0x1234, get_func_arg(2) -EINVAL with its output untouched, get_func_ret -EOPNOTSUPP in fentry and -2 in fexit, get_func_ip the hook point's func_ip, under both verifier policies")
 {
 	uint64_t args[3] = { 7, 0x1234, (uint64_t)-2 };
 	uint32_t fn;
@@ -234,8 +250,8 @@ KBPF_TEST(
 						    BPF_TRACE_FENTRY;
 				long map = side_create(SIDE_KBPF,
 						       BPF_MAP_TYPE_ARRAY, 4,
-						       40, 1, 0, 0, NULL);
-				uint64_t v[5] = { 0 }, want[5];
+						       48, 1, 0, 0, NULL);
+				uint64_t v[6] = { 0 }, want[6];
 				uint32_t key = 0;
 				long prog, link;
 				union bpf_attr a;
@@ -271,14 +287,15 @@ KBPF_TEST(
 				want[2] = n < 2 ? 0x1234 : 0x55;
 				want[3] = ex ? 0 : (uint64_t)-EOPNOTSUPP;
 				want[4] = ex ? (uint64_t)-2 : 0x66;
+				want[5] = FUNC_IP;
 				if (memcmp(v, want, sizeof(v))) {
 					printf("policy %d %s n %d: got %lld %lld "
-					       "%#llx %lld %lld\n",
+					       "%#llx %lld %lld %#llx\n",
 					       pol, ex ? "fexit" : "fentry", n,
 					       (long long)v[0], (long long)v[1],
 					       (unsigned long long)v[2],
-					       (long long)v[3],
-					       (long long)v[4]);
+					       (long long)v[3], (long long)v[4],
+					       (unsigned long long)v[5]);
 					fails++;
 				}
 				side_close(SIDE_KBPF, link);
