@@ -121,6 +121,8 @@ enum kbpf_interp_mode {
  * @mode: fast or checked.
  * @cpu: the CPU to report in the run context.
  * @cookie: the attach cookie bpf_get_attach_cookie returns (0: none).
+ * @func_ip: the traced function's address bpf_get_func_ip returns
+ *           (kprobes at a function's entry, fentry/fexit; 0: none).
  * @budget: checked mode: the run's budget, instructions plus callback
  *          invocations and tail calls (see above), before it stops with
  *          -ELOOP (0: KBPF_CHECKED_INSN_BUDGET).
@@ -144,6 +146,7 @@ struct kbpf_interp_args {
 	uint64_t budget;
 	uint64_t cookie;
 	void *cg_run;
+	uint64_t func_ip;
 };
 
 /**

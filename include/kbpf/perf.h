@@ -296,6 +296,11 @@ enum kbpf_probe_kind {
  * @tp_id: tracepoint: the id from config.
  * @pid, @cpu: as passed to perf_event_open (the host may filter on them).
  * @host_data: the host's, for its own bookkeeping (set in open).
+ * @func_ip: kprobe: the host may set it in open to the address of the
+ *           probed function when the probe sits at its entry; attached
+ *           programs get it from bpf_get_func_ip() (Linux gives 0 for a
+ *           probe elsewhere, and for uprobes). 0 by default; kbpf reads
+ *           it for kprobes only.
  */
 struct kbpf_probe_desc {
 	uint32_t kind;
@@ -308,6 +313,7 @@ struct kbpf_probe_desc {
 	int pid;
 	int cpu;
 	void *host_data;
+	uint64_t func_ip;
 };
 
 /**

@@ -63,6 +63,10 @@ struct kbpf_raw_tp_link;
  *         interpreter's fast mode: only for hosts that verify programs
  *         elsewhere. By default they run in checked mode, with the
  *         arguments readable and nothing else of the context.
+ * @func_ip: host: for a "fentry/<function>" or "fexit/<function>" hook
+ *           point, the traced function's address, which
+ *           bpf_get_func_ip() returns to its programs (Linux's trampoline
+ *           saves the same); 0 if the host does not give it.
  *
  * The remaining fields are kbpf's; the host zeroes them before
  * kbpf_raw_tp_register() and does not touch them afterwards.
@@ -71,6 +75,7 @@ struct kbpf_raw_tp {
 	const char *name;
 	uint32_t nargs;
 	uint32_t flags;
+	uint64_t func_ip;
 	/* kbpf's */
 	const struct kbpf_host *host;
 	struct kbpf_raw_tp_progs *progs; /* published; read with acquire */

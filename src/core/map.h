@@ -266,6 +266,12 @@ struct kbpf_map {
 	uint32_t btf_key_type_id;
 	uint32_t btf_value_type_id;
 	/*
+	 * Linux's struct_ops value type id: 0, kbpf has no STRUCT_OPS maps.
+	 * Kept for programs that read it through a map pointer
+	 * (src/verifier/btf_ptr.c), with the fields above.
+	 */
+	uint32_t btf_vmlinux_value_type_id;
+	/*
 	 * The BTF object (KBPF_OBJ_BTF) of btf_fd when the map was created
 	 * with type ids; the map holds a reference until it is freed.
 	 */

@@ -171,6 +171,7 @@ struct kbpf_run {
 	uint32_t tail_call_cnt;
 	int error;
 	uint64_t cookie;
+	uint64_t func_ip; /* kbpf_interp_args.func_ip */
 	void *spin_lock;
 	unsigned long spin_irq;
 	void *timer;

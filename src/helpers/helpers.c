@@ -611,6 +611,124 @@ clear:
 	return (uint64_t)err;
 }
 
+/*
+ * bpf_get_func_arg, bpf_get_func_ret, bpf_get_func_arg_cnt: fentry and
+ * fexit programs (kbpf_helper_prog_ok()) see the traced function's
+ * arguments as their context, u64 each, and fexit the return value after
+ * them (kbpf_prog.attach_nargs counts it). Linux inlines them reading the
+ * count its trampoline stores below the context; kbpf knows it from the
+ * attach target's BTF prototype.
+ */
+static uint32_t func_nargs(const struct kbpf_prog *prog)
+{
+	bool ret = prog->expected_attach_type == BPF_TRACE_FEXIT ||
+		   prog->expected_attach_type == BPF_MODIFY_RETURN;
+
+	return prog->attach_nargs - (ret && prog->attach_nargs);
+}
+
+static uint64_t h_get_func_arg(struct kbpf_run *run, uint64_t ctx, uint64_t n,
+			       uint64_t value, uint64_t a4, uint64_t a5)
+{
+	uint64_t v;
+
+	(void)a4;
+	(void)a5;
+	/* Linux compares n's low 32 bits; all 64 here, never past the args. */
+	if (n >= func_nargs(run->prog))
+		return (uint64_t)(int64_t)-KBPF_EINVAL;
+	kbpf_memcpy(&v, (const uint8_t *)PTR(ctx) + n * 8, 8);
+	kbpf_memcpy(PTR(value), &v, 8);
+	return 0;
+}
+
+static uint64_t h_get_func_ret(struct kbpf_run *run, uint64_t ctx,
+			       uint64_t value, uint64_t a3, uint64_t a4,
+			       uint64_t a5)
+{
+	const struct kbpf_prog *prog = run->prog;
+	uint64_t v;
+
+	(void)a3;
+	(void)a4;
+	(void)a5;
+	if (prog->expected_attach_type != BPF_TRACE_FEXIT &&
+	    prog->expected_attach_type != BPF_MODIFY_RETURN)
+		return (uint64_t)(int64_t)-KBPF_EOPNOTSUPP;
+	kbpf_memcpy(&v, (const uint8_t *)PTR(ctx) + func_nargs(prog) * 8, 8);
+	kbpf_memcpy(PTR(value), &v, 8);
+	return 0;
+}
+
+static uint64_t h_get_func_arg_cnt(struct kbpf_run *run, uint64_t ctx,
+				   uint64_t a2, uint64_t a3, uint64_t a4,
+				   uint64_t a5)
+{
+	(void)ctx;
+	(void)a2;
+	(void)a3;
+	(void)a4;
+	(void)a5;
+	return func_nargs(run->prog);
+}
+
+/*
+ * bpf_get_func_ip: the traced function's address the host gave for the
+ * hook point (kbpf_raw_tp.func_ip) or the kprobe (kbpf_probe_desc.func_ip).
+ */
+static uint64_t h_get_func_ip(struct kbpf_run *run, uint64_t ctx, uint64_t a2,
+			      uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	(void)ctx;
+	(void)a2;
+	(void)a3;
+	(void)a4;
+	(void)a5;
+	return run->func_ip;
+}
+
+int kbpf_helper_call_check(const struct kbpf_helper *fn,
+			   const struct kbpf_prog *prog, struct kbpf_vlog *log)
+{
+	if (fn->fn != h_get_func_ip)
+		return 0;
+	/* Linux's check_get_func_ip() */
+	if (prog->type == BPF_PROG_TYPE_TRACING &&
+	    prog->expected_attach_type != BPF_TRACE_FENTRY &&
+	    prog->expected_attach_type != BPF_TRACE_FEXIT &&
+	    prog->expected_attach_type != BPF_MODIFY_RETURN) {
+		kbpf_vlog_printf(
+			log,
+			"func bpf_get_func_ip#%d supported only for fentry/fexit/fmod_ret programs\n",
+			BPF_FUNC_get_func_ip);
+		return -KBPF_ENOTSUPP;
+	}
+	if (prog->type != BPF_PROG_TYPE_TRACING &&
+	    prog->type != BPF_PROG_TYPE_KPROBE) {
+		kbpf_vlog_printf(
+			log,
+			"func bpf_get_func_ip#%d not supported for program type %u\n",
+			BPF_FUNC_get_func_ip, prog->type);
+		return -KBPF_ENOTSUPP;
+	}
+	return 0;
+}
+
+bool kbpf_helper_prog_ok(const struct kbpf_helper *fn,
+			 const struct kbpf_prog *prog)
+{
+	if (fn->prog_types && prog->type < 64 &&
+	    !(fn->prog_types & (1ULL << prog->type)))
+		return false;
+	/* Linux's tracing_prog_func_proto(): trampolines only. */
+	if (fn->fn == h_get_func_arg || fn->fn == h_get_func_ret ||
+	    fn->fn == h_get_func_arg_cnt)
+		return prog->expected_attach_type == BPF_TRACE_FENTRY ||
+		       prog->expected_attach_type == BPF_TRACE_FEXIT ||
+		       prog->expected_attach_type == BPF_MODIFY_RETURN;
+	return true;
+}
+
 /* Linux's bpf_get_attach_cookie: the cookie of the attachment that runs. */
 static uint64_t h_get_attach_cookie(struct kbpf_run *run, uint64_t ctx,
 				    uint64_t r2, uint64_t r3, uint64_t r4,
@@ -1117,6 +1235,32 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	HELPER(get_ns_current_pid_tgid, h_get_ns_current_pid_tgid,
 	       KBPF_RET_INTEGER, false, 0, KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING,
 	       KBPF_ARG_PTR_TO_UNINIT_MEM, KBPF_ARG_CONST_SIZE_OR_ZERO),
+	/*
+	 * Tracing programs on a trampoline (fentry, fexit, fmod_ret): the
+	 * attach type is checked by kbpf_helper_prog_ok().
+	 */
+	/*
+	 * Every tracing family has the prototype (measured: tracepoint, raw
+	 * tracepoint and perf event programs are refused by the verifier's
+	 * check, -ENOTSUPP, not by a missing prototype); only kprobes and
+	 * trampolines pass kbpf_helper_call_check().
+	 */
+	HELPER(get_func_ip, h_get_func_ip, KBPF_RET_INTEGER, true,
+	       (1ULL << BPF_PROG_TYPE_KPROBE) |
+		       (1ULL << BPF_PROG_TYPE_TRACEPOINT) |
+		       (1ULL << BPF_PROG_TYPE_PERF_EVENT) |
+		       (1ULL << BPF_PROG_TYPE_RAW_TRACEPOINT) |
+		       (1ULL << BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE) |
+		       (1ULL << BPF_PROG_TYPE_TRACING),
+	       KBPF_ARG_PTR_TO_CTX),
+	HELPER(get_func_arg, h_get_func_arg, KBPF_RET_INTEGER, true,
+	       1ULL << BPF_PROG_TYPE_TRACING, KBPF_ARG_PTR_TO_CTX,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_PTR_TO_LONG),
+	HELPER(get_func_ret, h_get_func_ret, KBPF_RET_INTEGER, true,
+	       1ULL << BPF_PROG_TYPE_TRACING, KBPF_ARG_PTR_TO_CTX,
+	       KBPF_ARG_PTR_TO_LONG),
+	HELPER(get_func_arg_cnt, h_get_func_arg_cnt, KBPF_RET_INTEGER, true,
+	       1ULL << BPF_PROG_TYPE_TRACING, KBPF_ARG_PTR_TO_CTX),
 	HELPER(strtol, h_strtol, KBPF_RET_INTEGER, false, 0,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE, KBPF_ARG_ANYTHING,
 	       KBPF_ARG_PTR_TO_LONG),

@@ -37,7 +37,24 @@ bool kbpf_helper_attach_ok(const struct kbpf_prog *prog, uint32_t id);
 const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,
 					   uint32_t id);
 
+/**
+ * kbpf_helper_prog_ok() - whether @prog's type (and, for the helpers Linux
+ * gives only some attach types, its expected attach type) may call @fn:
+ * Linux's get_func_proto() giving a prototype. Context: any.
+ */
+bool kbpf_helper_prog_ok(const struct kbpf_helper *fn,
+			 const struct kbpf_prog *prog);
+
 struct kbpf_vlog;
+
+/**
+ * kbpf_helper_call_check() - the checks Linux's verifier makes on a call
+ * of @fn by @prog after its arguments (check_get_func_ip()).
+ * Return: 0; -ENOTSUPP with Linux's line in @log.
+ * Context: syscall path (program load).
+ */
+int kbpf_helper_call_check(const struct kbpf_helper *fn,
+			   const struct kbpf_prog *prog, struct kbpf_vlog *log);
 
 /**
  * kbpf_log_no_helper() - write to @log the line Linux 6.18's verifier

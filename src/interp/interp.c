@@ -1850,6 +1850,7 @@ static KBPF_NOINLINE int interp_run_at(struct kbpf_prog *prog,
 		.call_func = interp_call_func,
 		.cookie = args->cookie,
 		.cg = args->cg_run,
+		.func_ip = args->func_ip,
 	};
 	uint64_t *regs = ent->regs;
 	int err, rel;

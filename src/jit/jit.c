@@ -191,6 +191,7 @@ static int jit_run(struct kbpf_prog *prog, const struct kbpf_host *host,
 		.call_func = jit_call_func,
 		.cookie = args->cookie,
 		.cg = args->cg_run,
+		.func_ip = args->func_ip,
 	};
 	struct kbpf_jit_state js = {
 		.run = &run,

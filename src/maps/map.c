@@ -602,6 +602,7 @@ void kbpf_map_init(struct kbpf_map *map, const struct kbpf_host *h,
 	/* Set with the BTF object by map_btf(), once it is checked. */
 	map->btf_key_type_id = 0;
 	map->btf_value_type_id = 0;
+	map->btf_vmlinux_value_type_id = 0;
 	map->btf = NULL;
 	map->spin_lock_off = -1;
 	map->timer_off = -1;

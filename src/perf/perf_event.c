@@ -766,6 +766,9 @@ int kbpf_perf_probe_fire(struct kbpf_perf_event *ev, void *ctx, size_t ctx_size,
 			.cpu = kbpf_this_cpu(h),
 			.cookie = atomic_load_explicit(&ev->cookie,
 						       memory_order_relaxed),
+			.func_ip = ev->probe.kind == KBPF_PROBE_KPROBE ?
+					   ev->probe.func_ip :
+					   0,
 		};
 
 		err = kbpf_interp_run(prog, h, &a, &r0);

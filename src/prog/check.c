@@ -623,8 +623,7 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 		 */
 		if (prog->obj.host->verifier == KBPF_VERIFIER_ENFORCE)
 			return 0;
-		if ((hp->prog_types && prog->type < 64 &&
-		     !(hp->prog_types & (1ULL << prog->type))) ||
+		if (!kbpf_helper_prog_ok(hp, prog) ||
 		    !kbpf_helper_attach_ok(prog, (uint32_t)insn->imm) ||
 		    (hp->priv & prog->priv) != hp->priv) {
 			kbpf_vlog_printf(
@@ -639,7 +638,7 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 				"cannot call GPL-restricted function from non-GPL compatible program\n");
 			return -KBPF_EINVAL;
 		}
-		return 0;
+		return kbpf_helper_call_check(hp, prog, log);
 	}
 	case BPF_JCOND:
 		if (jmp32 || BPF_SRC(insn->code) != BPF_K || insn->src_reg ||

@@ -204,6 +204,7 @@ int kbpf_raw_tp_fire(struct kbpf_raw_tp *tp, const uint64_t *args)
 					KBPF_INTERP_FAST :
 					KBPF_INTERP_CHECKED,
 			.cpu = kbpf_this_cpu(h),
+			.func_ip = tp->func_ip,
 		};
 
 		for (i = 0; i < arr->n; i++) {

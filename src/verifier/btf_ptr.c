@@ -853,6 +853,228 @@ int kbpf_v_btf_access(struct venv *env, uint32_t regno, int32_t off,
 	return 0;
 }
 
+/*
+ * Map pointers (CONST_PTR_TO_MAP): Linux lets a program with CAP_PERFMON
+ * read the map's kernel struct, the type's own (bpf_array, bpf_htab...,
+ * its map_btf_id) which starts with a struct bpf_map, as a read-only
+ * PTR_TO_BTF_ID. kbpf walks the host BTF's struct the same way for the
+ * checks and lines, then serves only the fields of struct bpf_map that a
+ * kbpf map keeps with Linux's meaning and size: the load is rewritten to
+ * read the kbpf map's field instead (a probe load, like a BTF pointer's).
+ * The others (pointers, counters, locks, the type's own fields past
+ * struct bpf_map) are refused with -ENOTSUPP: kbpf has no honest value
+ * for them.
+ */
+
+/* Linux 6.18's map_btf_id of each type, measured ("only read from %s"). */
+static const char *map_struct_name(uint32_t map_type)
+{
+	switch (map_type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+		return "bpf_htab";
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_PROG_ARRAY:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+		return "bpf_array";
+	case BPF_MAP_TYPE_STACK_TRACE:
+		return "bpf_stack_map";
+	case BPF_MAP_TYPE_LPM_TRIE:
+		return "lpm_trie";
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+		return "bpf_dtab";
+	case BPF_MAP_TYPE_SOCKMAP:
+		return "bpf_stab";
+	case BPF_MAP_TYPE_SOCKHASH:
+		return "bpf_shtab";
+	case BPF_MAP_TYPE_CPUMAP:
+		return "bpf_cpu_map";
+	case BPF_MAP_TYPE_XSKMAP:
+		return "xsk_map";
+	case BPF_MAP_TYPE_REUSEPORT_SOCKARRAY:
+		return "reuseport_array";
+	case BPF_MAP_TYPE_QUEUE:
+	case BPF_MAP_TYPE_STACK:
+		return "bpf_queue_stack";
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_USER_RINGBUF:
+		return "bpf_ringbuf_map";
+	case BPF_MAP_TYPE_BLOOM_FILTER:
+		return "bpf_bloom_filter";
+	case BPF_MAP_TYPE_SK_STORAGE:
+	case BPF_MAP_TYPE_INODE_STORAGE:
+	case BPF_MAP_TYPE_TASK_STORAGE:
+	case BPF_MAP_TYPE_CGRP_STORAGE:
+		return "bpf_local_storage_map";
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+		return "bpf_cgroup_storage_map";
+	case BPF_MAP_TYPE_STRUCT_OPS:
+		return "bpf_struct_ops_map";
+	case BPF_MAP_TYPE_ARENA:
+		return "bpf_arena";
+	default:
+		return NULL;
+	}
+}
+
+/* The fields of Linux's struct bpf_map a kbpf map has, where it has them. */
+static const struct {
+	const char *name;
+	uint16_t off; /* in struct kbpf_map */
+	uint16_t size;
+} map_fields[] = {
+	{ "map_type", offsetof(struct kbpf_map, map_type), 4 },
+	{ "key_size", offsetof(struct kbpf_map, key_size), 4 },
+	{ "value_size", offsetof(struct kbpf_map, value_size), 4 },
+	{ "max_entries", offsetof(struct kbpf_map, max_entries), 4 },
+	{ "map_extra", offsetof(struct kbpf_map, map_extra), 8 },
+	{ "map_flags", offsetof(struct kbpf_map, map_flags), 4 },
+	{ "id", offsetof(struct kbpf_map, obj) + offsetof(struct kbpf_obj, id),
+	  4 },
+	/* KBPF_NUMA_NO_NODE has the bytes of Linux's int NUMA_NO_NODE (-1). */
+	{ "numa_node", offsetof(struct kbpf_map, numa_node), 4 },
+	{ "btf_key_type_id", offsetof(struct kbpf_map, btf_key_type_id), 4 },
+	{ "btf_value_type_id", offsetof(struct kbpf_map, btf_value_type_id),
+	  4 },
+	{ "btf_vmlinux_value_type_id",
+	  offsetof(struct kbpf_map, btf_vmlinux_value_type_id), 4 },
+	{ "name", offsetof(struct kbpf_map, name), 16 },
+};
+
+_Static_assert(sizeof(struct kbpf_map) < 0x4000,
+	       "map field offsets fit an instruction's off");
+
+/*
+ * The kbpf map offset of the @size bytes at @off of the host BTF's
+ * struct bpf_map (@map_id), or -1 if they are not all in one field
+ * kbpf keeps.
+ */
+static int32_t map_field_off(const struct kbpf_btf_view *b, uint32_t map_id,
+			     uint32_t off, uint32_t size)
+{
+	const uint8_t *t = kbpf_btf_type(b, map_id);
+	uint32_t vlen = t ? kbpf_btf_vlen(b, t) : 0;
+
+	for (uint32_t i = 0; i < vlen; i++) {
+		const uint8_t *m = kbpf_btf_vrec(b, t, i), *mt, *et;
+		uint32_t moff = kbpf_btf_member_bit_off(b, t, i) / 8;
+		uint32_t msize, eid, nel, mid;
+		const char *mn = nm(b, m);
+
+		if (kbpf_btf_member_bitfield_size(b, t, i) ||
+		    kbpf_btf_member_bit_off(b, t, i) % 8)
+			continue;
+		mt = resolve_member(b, kbpf_btf_rd32(b, m + 4), &msize, &et,
+				    &eid, &nel, &mid);
+		if (!mt || off < moff || (uint64_t)off + size > moff + msize)
+			continue;
+		for (size_t j = 0;
+		     j < sizeof(map_fields) / sizeof(map_fields[0]); j++)
+			if (!bp_strcmp(map_fields[j].name, mn) &&
+			    map_fields[j].size == msize)
+				return (int32_t)(map_fields[j].off + off -
+						 moff);
+		return -1;
+	}
+	return -1;
+}
+
+/*
+ * The host BTF's struct bpf_map, if the map type's struct @id starts with
+ * it (as every map_btf_id struct of Linux does); else 0.
+ */
+static uint32_t map_base_id(struct venv *env, const struct kbpf_btf_view *b,
+			    uint32_t id)
+{
+	uint32_t map_id =
+		kbpf_host_btf_find(env->hbtf, BTF_KIND_STRUCT, "bpf_map");
+	const uint8_t *t = kbpf_btf_type(b, id);
+	uint32_t mid;
+
+	if (!map_id || !t || !kbpf_btf_vlen(b, t) ||
+	    kbpf_btf_member_bit_off(b, t, 0))
+		return 0;
+	kbpf_btf_skip_mods(b, kbpf_btf_rd32(b, kbpf_btf_vrec(b, t, 0) + 4),
+			   &mid);
+	return mid == map_id ? map_id : 0;
+}
+
+int kbpf_v_map_ptr_access(struct venv *env, uint32_t regno, int32_t off,
+			  uint32_t size, bool write, struct vreg *out)
+{
+	const struct vreg *r = &CUR_REGS(env)[regno];
+	const struct kbpf_btf_view *b;
+	const char *sn, *tn, *field = NULL;
+	uint32_t id, map_id, next = 0;
+	uint8_t fl = 0;
+	int err, res;
+
+	err = hbtf(env, &b);
+	if (err)
+		return err;
+	if (!b) {
+		kbpf_vlog_printf(
+			env->log,
+			"map_ptr access not supported without CONFIG_DEBUG_INFO_BTF\n");
+		return -KBPF_ENOTSUPP;
+	}
+	sn = r->map ? map_struct_name(r->map->map_type) : NULL;
+	id = sn ? kbpf_host_btf_find(env->hbtf, BTF_KIND_STRUCT, sn) : 0;
+	if (!id) {
+		kbpf_vlog_printf(
+			env->log,
+			"map_ptr access not supported for map type %d\n",
+			r->map ? (int)r->map->map_type : 0);
+		return -KBPF_ENOTSUPP;
+	}
+	tn = tname_of(b, id);
+	if (!env->allow_ptr_leaks) {
+		kbpf_vlog_printf(
+			env->log,
+			"'struct %s' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN\n",
+			tn);
+		return -KBPF_EPERM;
+	}
+	off += r->off;
+	if (off < 0) {
+		kbpf_vlog_printf(env->log,
+				 "R%u is %s invalid negative access: off=%d\n",
+				 regno, tn, off);
+		return -KBPF_EACCES;
+	}
+	if (write) {
+		kbpf_vlog_printf(env->log, "only read from %s is supported\n",
+				 tn);
+		return -KBPF_EACCES;
+	}
+	res = walk(env, b, id, (uint32_t)off, size, &next, &fl, &field);
+	if (res < 0)
+		return res;
+	map_id = map_base_id(env, b, id);
+	if (res != WALK_SCALAR || !map_id ||
+	    map_field_off(b, map_id, (uint32_t)off, size) < 0) {
+		kbpf_vlog_printf(
+			env->log,
+			"kbpf: struct %s off %d size %u is not a field of struct bpf_map kbpf keeps\n",
+			tn, off, size);
+		return -KBPF_ENOTSUPP;
+	}
+	env->flags[env->insn_idx] |= VI_MAP_FIELD;
+	if (out) {
+		kbpf_v_mark_unknown(out);
+		kbpf_scalar_cast(&out->s, (uint8_t)size);
+	}
+	return 0;
+}
+
 int kbpf_v_btf_ptr_named(struct venv *env, const char *name, uint8_t flags,
 			 struct vreg *out)
 {
@@ -873,12 +1095,35 @@ void kbpf_v_btf_mark_probes(struct venv *env)
 {
 	struct bpf_insn *insns = env->prog->insns;
 
+	const struct kbpf_btf_view *b = NULL;
+	uint32_t map_id = 0;
+
+	if (env->hbtf_state > 0) {
+		b = &env->hbtf->view;
+		map_id = kbpf_host_btf_find(env->hbtf, BTF_KIND_STRUCT,
+					    "bpf_map");
+	}
 	for (uint32_t i = 0; i < env->len; i++) {
 		uint8_t mode;
 
-		if (!(env->flags[i] & VI_PROBE) ||
+		if (!(env->flags[i] & (VI_PROBE | VI_MAP_FIELD)) ||
 		    BPF_CLASS(insns[i].code) != BPF_LDX)
 			continue;
+		if (env->flags[i] & VI_MAP_FIELD) {
+			/*
+			 * Proven: struct bpf_map starts the type's struct and
+			 * the bytes are in one field kbpf keeps.
+			 */
+			int32_t k = b ? map_field_off(b, map_id,
+						      (uint32_t)insns[i].off,
+						      kbpf_insn_size_bytes(
+							      insns[i].code)) :
+					-1;
+
+			if (k < 0)
+				continue; /* not reached: the proof refused */
+			insns[i].off = (int16_t)k;
+		}
 		mode = BPF_MODE(insns[i].code);
 		if (mode == BPF_MEM)
 			mode = KBPF_PROBE_MEM;

@@ -691,8 +691,7 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	 * that, as in Linux, a call on no path is not refused and an error
 	 * earlier on the path is reported first.
 	 */
-	if ((fn->prog_types && env->prog->type < 64 &&
-	     !(fn->prog_types & (1ULL << env->prog->type))) ||
+	if (!kbpf_helper_prog_ok(fn, env->prog) ||
 	    !kbpf_helper_attach_ok(env->prog, id) ||
 	    (fn->priv & env->prog->priv) != fn->priv) {
 		kbpf_vlog_printf(
@@ -755,6 +754,9 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		kbpf_v_mark_precise(env, &args_bt);
 		env->bt_quiet = false;
 	}
+	err = kbpf_helper_call_check(fn, env->prog, env->log);
+	if (err)
+		return err;
 	/* Linux: record_func_map() before check_map_func_compatibility(). */
 	if (m.map && (m.map->map_flags & BPF_F_RDONLY_PROG) &&
 	    helper_writes_map(id)) {

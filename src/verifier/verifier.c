@@ -1323,9 +1323,9 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
 
 	if (out)
 		tmp = *out;
-	if (r->flags & VF_NULL || r->type == T_SCALAR || r->type == T_MAP_PTR ||
-	    r->type == T_PKT_END || r->type == T_FUNC || r->type == T_DYNPTR ||
-	    r->type == T_NOT_INIT) {
+	if (r->flags & VF_NULL || r->type == T_SCALAR ||
+	    (r->type == T_MAP_PTR && helper) || r->type == T_PKT_END ||
+	    r->type == T_FUNC || r->type == T_DYNPTR || r->type == T_NOT_INIT) {
 		kbpf_vlog_printf(env->log, "R%u invalid mem access '%s'\n",
 				 regno, kbpf_v_type_str(r, buf, sizeof(buf)));
 		return -KBPF_EACCES;
@@ -1368,6 +1368,11 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
 	case T_PKT_META:
 		err = check_packet(env, regno, r, r->off + off, size, write,
 				   value_regno, out ? &tmp : NULL, zero_ok);
+		break;
+	case T_MAP_PTR:
+		/* Fields of struct bpf_map (Linux's check_ptr_to_map_access()). */
+		err = kbpf_v_map_ptr_access(env, regno, off, size, write,
+					    out ? &tmp : NULL);
 		break;
 	case T_BTF_ID:
 		if (helper) {
@@ -1439,9 +1444,17 @@ static int check_ldx(struct venv *env, const struct bpf_insn *insn)
 	 * kernel object pointers (a probe load) or through others, never
 	 * both.
 	 */
-	env->flags[env->insn_idx] |= btf ? VI_PROBE : VI_NOT_PROBE;
+	/*
+	 * A map field load is rewritten to the kbpf map's offset, so it may
+	 * not share its instruction with any other pointer (Linux would let a
+	 * map pointer share one with a stack or map value pointer).
+	 */
+	if (CUR_REGS(env)[insn->src_reg].type != T_MAP_PTR)
+		env->flags[env->insn_idx] |= btf ? VI_PROBE : VI_NOT_PROBE;
 	if ((env->flags[env->insn_idx] & (VI_PROBE | VI_NOT_PROBE)) ==
-	    (VI_PROBE | VI_NOT_PROBE)) {
+		    (VI_PROBE | VI_NOT_PROBE) ||
+	    ((env->flags[env->insn_idx] & VI_MAP_FIELD) &&
+	     (env->flags[env->insn_idx] & (VI_PROBE | VI_NOT_PROBE)))) {
 		kbpf_vlog_printf(
 			env->log,
 			"same insn cannot be used with different pointers\n");
@@ -2345,7 +2358,7 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	env->ctx_size = ctx_size_of(prog);
 	env->explored = kbpf_zalloc(h, n * sizeof(*env->explored), 0);
 	env->nr_explored = kbpf_zalloc(h, n * sizeof(*env->nr_explored), 0);
-	env->flags = kbpf_zalloc(h, n, 0);
+	env->flags = kbpf_zalloc(h, n * sizeof(*env->flags), 0);
 	env->live = kbpf_zalloc(h, n * sizeof(*env->live), 0);
 	env->alu_state = kbpf_zalloc(h, n, 0);
 	env->alu_limit = kbpf_zalloc(h, n * sizeof(*env->alu_limit), 0);
@@ -2384,7 +2397,7 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	if (env->nr_explored)
 		kbpf_free(h, env->nr_explored, n * sizeof(*env->nr_explored));
 	if (env->flags)
-		kbpf_free(h, env->flags, n);
+		kbpf_free(h, env->flags, n * sizeof(*env->flags));
 	if (env->live)
 		kbpf_free(h, env->live, n * sizeof(*env->live));
 	if (env->alu_state)

@@ -266,6 +266,12 @@ struct vbt {
 #define VI_NOT_PROBE 0x40u
 /* A call of an iterator's _next kfunc (iter.c): a forced checkpoint. */
 #define VI_ITER_NEXT 0x80u
+/*
+ * A load through a map pointer (T_MAP_PTR) of a field of Linux's struct
+ * bpf_map (btf_ptr.c): after the proof it becomes a probe load of the
+ * kbpf map's own field (kbpf_v_btf_mark_probes()).
+ */
+#define VI_MAP_FIELD 0x100u
 
 /* Inner-map templates of the map-in-map maps a program uses (call.c). */
 #define V_MAX_INNER 8
@@ -293,7 +299,7 @@ struct venv {
 	 * freed with the rest.
 	 */
 	struct vstate *retired;
-	uint8_t *flags;
+	uint16_t *flags; /* VI_* */
 	uint16_t *live; /* registers live before each instruction */
 	/*
 	 * Loaders without CAP_PERFMON: per instruction, the sanitation an
@@ -438,6 +444,17 @@ int kbpf_v_btf_ptr_named(struct venv *env, const char *name, uint8_t flags,
 			 struct vreg *out);
 /* The instruction's type name of a T_BTF_ID: "trusted_ptr_", ... */
 const char *kbpf_v_btf_prefix(const struct vreg *r);
+/*
+ * A load through the map pointer in @regno at @off (Linux's
+ * check_ptr_to_map_access()): the map type's struct of the host BTF
+ * (bpf_array, bpf_htab...) is walked read-only as a PTR_TO_BTF_ID would
+ * be, with Linux's lines and errnos; then kbpf accepts only the fields of
+ * struct bpf_map it keeps itself (btf_ptr.c lists them) and refuses the
+ * others with -ENOTSUPP. Sets *@out to the scalar read; marks the
+ * instruction VI_MAP_FIELD.
+ */
+int kbpf_v_map_ptr_access(struct venv *env, uint32_t regno, int32_t off,
+			  uint32_t size, bool write, struct vreg *out);
 void kbpf_v_btf_release(struct venv *env);
 
 /*
@@ -448,7 +465,8 @@ void kbpf_v_btf_release(struct venv *env);
 int kbpf_v_spec_record(struct venv *env);
 /*
  * After a proof: loads through BTF pointers become probe loads in
- * prog->insns (KBPF_PROBE_MEM, KBPF_PROBE_MEMSX).
+ * prog->insns (KBPF_PROBE_MEM, KBPF_PROBE_MEMSX); loads of map fields
+ * (VI_MAP_FIELD) become probe loads of the kbpf map's field.
  */
 void kbpf_v_btf_mark_probes(struct venv *env);
 /* log.c: the trace of the walk at log levels 1 and 2 (Linux's format) */

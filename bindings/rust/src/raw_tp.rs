@@ -54,6 +54,7 @@ impl RawTracepoint {
                 name: name.as_ptr(),
                 nargs,
                 flags,
+                func_ip: 0,
                 host: ptr::null(),
                 progs: ptr::null_mut(),
                 next: ptr::null_mut(),

@@ -21775,12 +21775,13 @@ pub struct kbpf_probe_desc {
     pub pid: crate::ffi::c_int,
     pub cpu: crate::ffi::c_int,
     pub host_data: *mut crate::ffi::c_void,
+    pub func_ip: u64,
 }
 #[test]
 fn bindgen_test_layout_kbpf_probe_desc() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_probe_desc>(),
-        64usize,
+        72usize,
         concat!("Size of: ", stringify!(kbpf_probe_desc))
     );
     assert_eq!(
@@ -21958,6 +21959,23 @@ fn bindgen_test_layout_kbpf_probe_desc() {
         );
     }
     test_field_host_data();
+    fn test_field_func_ip() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_probe_desc>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).func_ip) as usize - ptr as usize
+            },
+            64usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_probe_desc),
+                "::",
+                stringify!(func_ip)
+            )
+        );
+    }
+    test_field_func_ip();
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -22138,6 +22156,7 @@ pub struct kbpf_raw_tp {
     pub name: *const crate::ffi::c_char,
     pub nargs: u32,
     pub flags: u32,
+    pub func_ip: u64,
     pub host: *const kbpf_host,
     pub progs: *mut kbpf_raw_tp_progs,
     pub next: *mut kbpf_raw_tp,
@@ -22150,7 +22169,7 @@ pub struct kbpf_raw_tp {
 fn bindgen_test_layout_kbpf_raw_tp() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_raw_tp>(),
-        64usize,
+        72usize,
         concat!("Size of: ", stringify!(kbpf_raw_tp))
     );
     assert_eq!(
@@ -22209,6 +22228,23 @@ fn bindgen_test_layout_kbpf_raw_tp() {
         );
     }
     test_field_flags();
+    fn test_field_func_ip() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_raw_tp>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).func_ip) as usize - ptr as usize
+            },
+            16usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_raw_tp),
+                "::",
+                stringify!(func_ip)
+            )
+        );
+    }
+    test_field_func_ip();
     fn test_field_host() {
         assert_eq!(
             unsafe {
@@ -22216,7 +22252,7 @@ fn bindgen_test_layout_kbpf_raw_tp() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).host) as usize - ptr as usize
             },
-            16usize,
+            24usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_raw_tp),
@@ -22233,7 +22269,7 @@ fn bindgen_test_layout_kbpf_raw_tp() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).progs) as usize - ptr as usize
             },
-            24usize,
+            32usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_raw_tp),
@@ -22250,7 +22286,7 @@ fn bindgen_test_layout_kbpf_raw_tp() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).next) as usize - ptr as usize
             },
-            32usize,
+            40usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_raw_tp),
@@ -22267,7 +22303,7 @@ fn bindgen_test_layout_kbpf_raw_tp() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).lock) as usize - ptr as usize
             },
-            40usize,
+            48usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_raw_tp),
@@ -22284,7 +22320,7 @@ fn bindgen_test_layout_kbpf_raw_tp() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).nr_links) as usize - ptr as usize
             },
-            44usize,
+            52usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_raw_tp),
@@ -22301,7 +22337,7 @@ fn bindgen_test_layout_kbpf_raw_tp() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).retired) as usize - ptr as usize
             },
-            48usize,
+            56usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_raw_tp),
@@ -22318,7 +22354,7 @@ fn bindgen_test_layout_kbpf_raw_tp() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).retired_progs) as usize - ptr as usize
             },
-            56usize,
+            64usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_raw_tp),
@@ -22423,12 +22459,13 @@ pub struct kbpf_interp_args {
     pub budget: u64,
     pub cookie: u64,
     pub cg_run: *mut crate::ffi::c_void,
+    pub func_ip: u64,
 }
 #[test]
 fn bindgen_test_layout_kbpf_interp_args() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_interp_args>(),
-        96usize,
+        104usize,
         concat!("Size of: ", stringify!(kbpf_interp_args))
     );
     assert_eq!(
@@ -22657,6 +22694,23 @@ fn bindgen_test_layout_kbpf_interp_args() {
         );
     }
     test_field_cg_run();
+    fn test_field_func_ip() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_interp_args>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).func_ip) as usize - ptr as usize
+            },
+            96usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_interp_args),
+                "::",
+                stringify!(func_ip)
+            )
+        );
+    }
+    test_field_func_ip();
 }
 extern "C" {
     pub fn kbpf_interp_run(

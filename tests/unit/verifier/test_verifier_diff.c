@@ -161,6 +161,8 @@ static int resolve_attach(const char *at, struct bpf_insn *insns, uint32_t n,
 
 	if (vmlinux_btf())
 		return -1;
+	if (!strcmp(at, "btf"))
+		goto fields; /* not a tracing program: only BTF_F() offsets */
 	if (!strcmp(at, "kfunc")) {
 		/* not a tracing program: only its kfunc calls are named */
 		for (uint32_t i = 0; i < n; i++) {
@@ -190,6 +192,7 @@ static int resolve_attach(const char *at, struct bpf_insn *insns, uint32_t n,
 	}
 	if (!a->attach_btf_id)
 		return -1;
+fields:
 	for (uint32_t i = 0; i < n; i++) {
 		int32_t off = insns[i].off, k;
 		int64_t v;
@@ -341,7 +344,8 @@ KBPF_TEST(
 			continue;
 		}
 		if (c->attach && strncmp(c->attach, "tp:", 3) &&
-		    strcmp(c->attach, "kfunc") && !kernel_loads(c->attach)) {
+		    strcmp(c->attach, "kfunc") && strcmp(c->attach, "btf") &&
+		    !kernel_loads(c->attach)) {
 			printf("%-28s skipped: this kernel loads no %s program "
 			       "(not even one returning 0)\n",
 			       c->name, c->attach);

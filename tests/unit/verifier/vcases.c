@@ -28,6 +28,15 @@ uint32_t vcase_len(const struct vcase *c)
 	return n;
 }
 
+/* A privileged socket filter whose offsets name BTF fields (BTF_F()). */
+#define MAPF(nm, sf, ln, ...)                                        \
+	{                                                            \
+		.name = nm, .attach = "btf", .type = SF, .safe = sf, \
+		.same_line = ln, .insns = {                          \
+			__VA_ARGS__                                  \
+		}                                                    \
+	}
+
 #define CASE(nm, ty, up, sf, ln, ...)                             \
 	{                                                         \
 		.name = nm, .type = ty, .unpriv = up, .safe = sf, \
@@ -54,14 +63,28 @@ uint32_t vcase_len(const struct vcase *c)
 #define F_SKB_SK 9
 #define F_SK_FAMILY 10
 #define F_MM_COUNT 11
-_Static_assert(F_MM_COUNT + 1 == VCASE_NR_BTF_F, "one field count");
+#define F_MAP_MAX 12 /* struct bpf_map's, through a map pointer */
+#define F_MAP_NAME 13
+#define F_MAP_OPS 14
+#define F_HTAB_SIZE 15
+_Static_assert(F_HTAB_SIZE + 1 == VCASE_NR_BTF_F, "one field count");
 const struct vcase_btf_field vcase_btf_fields[VCASE_NR_BTF_F] = {
-	{ "task_struct", "pid" },	 { "task_struct", "real_parent" },
-	{ "task_struct", "cred" },	 { "task_struct", "comm" },
-	{ "task_struct", NULL },	 { "filename", "name" },
-	{ "filename", "aname" },	 { "filename", "iname" },
-	{ "task_struct", "mm" },	 { "sk_buff", "sk" },
-	{ "sock_common", "skc_family" }, { "mm_struct", "map_count" },
+	{ "task_struct", "pid" },
+	{ "task_struct", "real_parent" },
+	{ "task_struct", "cred" },
+	{ "task_struct", "comm" },
+	{ "task_struct", NULL },
+	{ "filename", "name" },
+	{ "filename", "aname" },
+	{ "filename", "iname" },
+	{ "task_struct", "mm" },
+	{ "sk_buff", "sk" },
+	{ "sock_common", "skc_family" },
+	{ "mm_struct", "map_count" },
+	{ "bpf_map", "max_entries" },
+	{ "bpf_map", "name" },
+	{ "bpf_map", "ops" },
+	{ "bpf_htab", NULL },
 };
 #define TP "tp:sched_switch" /* (bool preempt, prev, next, prev_state) */
 #define FE "fentry:do_unlinkat" /* (int dfd, struct filename *name) */
@@ -389,6 +412,51 @@ const struct vcase vcases[] = {
 	     STX(BPF_DW, 10, 1, -16), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
 	     MOVR(3, 10), ALU(BPF_ADD, 3, -16), MOV(4, 0), LDMAP(1, M_RO),
 	     CALL(BPF_FUNC_map_update_elem), MOV(0, 0), EXIT),
+	/*
+	 * Fields of struct bpf_map through a map pointer (Linux's
+	 * check_ptr_to_map_access()): reads of the map type's struct, with
+	 * its name in the lines (bpf_array, bpf_htab).
+	 */
+	MAPF("map_ptr_max_entries", 1, 0, LDMAP(1, M_ARR),
+	     LDX(BPF_W, 0, 1, BTF_F(F_MAP_MAX)), EXIT),
+	MAPF("map_ptr_name_byte", 1, 0, LDMAP(1, M_HASH),
+	     LDX(BPF_B, 0, 1, BTF_F(F_MAP_NAME) + 3), EXIT),
+	MAPF("map_ptr_max_entries_half", 1, 0, LDMAP(1, M_RB),
+	     LDX(BPF_H, 0, 1, BTF_F(F_MAP_MAX) + 2), EXIT),
+	MAPF("map_ptr_inner_max_entries", 1, 0, MOV(1, 0),
+	     STX(BPF_W, 10, 1, -4), MOVR(2, 10), ALU(BPF_ADD, 2, -4),
+	     LDMAP(1, M_AOM), CALL(BPF_FUNC_map_lookup_elem),
+	     JI(BPF_JEQ, 0, 0, 1), LDX(BPF_W, 0, 0, BTF_F(F_MAP_MAX)), EXIT),
+	MAPF("map_ptr_inner_unchecked", 0, 1, MOV(1, 0), STX(BPF_W, 10, 1, -4),
+	     MOVR(2, 10), ALU(BPF_ADD, 2, -4), LDMAP(1, M_HOM),
+	     CALL(BPF_FUNC_map_lookup_elem), LDX(BPF_W, 0, 0, BTF_F(F_MAP_MAX)),
+	     EXIT),
+	MAPF("map_ptr_store", 0, 1, LDMAP(1, M_ARR),
+	     ST(BPF_W, 1, BTF_F(F_MAP_MAX), 1), RET0),
+	MAPF("map_ptr_stx", 0, 1, LDMAP(1, M_HASH), MOV(2, 1),
+	     STX(BPF_W, 1, 2, BTF_F(F_MAP_MAX)), RET0),
+	MAPF("map_ptr_atomic", 0, 1, LDMAP(1, M_ARR), MOV(2, 1),
+	     ATOMIC_ADD(BPF_W, 1, 2, BTF_F(F_MAP_MAX)), RET0),
+	MAPF("map_ptr_neg_off", 0, 1, LDMAP(1, M_ARR), LDX(BPF_W, 0, 1, -8),
+	     EXIT),
+	MAPF("map_ptr_past_struct", 0, 1, LDMAP(1, M_HASH),
+	     LDX(BPF_W, 0, 1, BTF_F(F_HTAB_SIZE)), EXIT),
+	MAPF("map_ptr_across_member", 0, 1, LDMAP(1, M_ARR),
+	     LDX(BPF_DW, 0, 1, BTF_F(F_MAP_MAX)), EXIT),
+	MAPF("map_ptr_ops_half", 0, 1, LDMAP(1, M_ARR),
+	     LDX(BPF_W, 0, 1, BTF_F(F_MAP_OPS)), EXIT),
+	MAPF("map_ptr_var_off", 0, 1, LDMAP(1, M_ARR), MOV(2, 4),
+	     ALUR(BPF_ADD, 1, 2), LDX(BPF_W, 0, 1, 0), EXIT),
+	MAPF("map_ptr_to_helper_mem", 0, 0, LDMAP(1, M_ARR), MOVR(2, 1),
+	     LDMAP(1, M_HASH), CALL(BPF_FUNC_map_lookup_elem), RET0),
+	{ .name = "map_ptr_unpriv",
+	  .type = SF,
+	  .unpriv = 1,
+	  .safe = 0,
+	  .same_line = 1,
+	  .attach = "btf",
+	  .insns = { LDMAP(1, M_ARR), LDX(BPF_W, 0, 1, BTF_F(F_MAP_MAX)),
+		     EXIT } },
 	CASE("rdonly_map_store", SF, 0, 0, 1, LOOKUP(M_RO),
 	     JI(BPF_JEQ, 0, 0, 1), STX(BPF_DW, 0, 1, 0), MOV(0, 0), EXIT),
 	CASE("unpriv_ret_ptr", SF, 1, 0, 1, MOVR(0, 10), EXIT),

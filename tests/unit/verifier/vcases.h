@@ -25,7 +25,8 @@ struct vcase {
 	 * or "fexit:<function>", their attach_btf_id from this kernel's BTF,
 	 * which kbpf gets as its host BTF; "kfunc": a program of type @type
 	 * whose kfunc calls name vcase_kfuncs[k] with imm VCASE_KF(k),
-	 * resolved by name in this kernel's BTF; NULL otherwise. Offsets
+	 * resolved by name in this kernel's BTF; "btf": a program of type
+	 * @type whose offsets only name BTF fields; NULL otherwise. Offsets
 	 * VCASE_BTF_F(k) in their instructions name field k of
 	 * vcase_btf_fields[], resolved by the loader in the running kernel's
 	 * BTF (so that no case depends on one kernel's layout).
@@ -47,7 +48,7 @@ extern const char *const vcase_kfuncs[VCASE_NR_KF];
 
 /* An instruction offset naming field k of vcase_btf_fields[] (+ a rest). */
 #define VCASE_BTF_F(k) (-30000 + 64 * (k))
-#define VCASE_NR_BTF_F 12
+#define VCASE_NR_BTF_F 16
 struct vcase_btf_field {
 	const char *type, *member; /* member NULL: the struct's size */
 };
