@@ -1212,6 +1212,13 @@ static int interp_check_args(const struct interp_state *st,
 			if (!interp_is_kptr(st, v))
 				return -KBPF_EFAULT;
 			break;
+		case KBPF_ARG_PTR_TO_SOCK_COMMON:
+		case KBPF_ARG_PTR_TO_SOCK_RELEASE:
+			/*
+			 * A socket a lookup gave: proven by the verifier,
+			 * which the sk helpers need (src/prog/check.c).
+			 */
+			break;
 		case KBPF_ARG_PTR_TO_BTF_ID_OR_NULL_RELEASE:
 			/*
 			 * The verifier proved it a reference of the field's
