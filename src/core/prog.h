@@ -306,6 +306,14 @@ bool kbpf_run_access_ok(struct kbpf_run *run, const void *ptr, size_t size,
 void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
 			 void (*release)(void *ptr));
 bool kbpf_run_take_record(struct kbpf_run *run, void *ptr);
+/*
+ * kbpf_run_has_record() - whether the program holds a record at @ptr that
+ * kbpf_run_add_record() added with @release (always true in fast mode):
+ * for helpers that take back what they handed out (a socket) and must
+ * not trust an unproven program's pointer. Context: program path.
+ */
+bool kbpf_run_has_record(struct kbpf_run *run, const void *ptr,
+			 void (*release)(void *ptr));
 
 /**
  * kbpf_run_set_packet() - tell the checked interpreter the packet moved:

@@ -122,7 +122,10 @@ static uint64_t sk_lookup(struct kbpf_run *run, uint64_t tuple, uint64_t len,
 	o->fullsock = info.fullsock;
 	o->tcp = protocol == 6;
 	if (run->checked)
-		kbpf_run_add_record(run, o->sk, sizeof(*o) - o->sk_back,
+		kbpf_run_add_record(run, o->sk,
+				    offsetof(struct sk_obj, tp) +
+					    sizeof(o->tp) -
+					    offsetof(struct sk_obj, sk),
 				    sk_obj_release);
 	return (uint64_t)(uintptr_t)o->sk;
 }
@@ -151,14 +154,41 @@ uint64_t kbpf_helper_skc_lookup_tcp(struct kbpf_run *run, uint64_t ctx,
 	return sk_lookup(run, tuple, len, netns, flags, 6, true);
 }
 
+/*
+ * The object a socket pointer of the program names, or NULL: in checked
+ * mode only one a lookup of this run handed out and the program still
+ * holds (its struct bpf_sock or struct bpf_tcp_sock view).
+ */
+static struct sk_obj *sk_arg(struct kbpf_run *run, uint64_t p)
+{
+	const size_t tp_off =
+		offsetof(struct sk_obj, tp) - offsetof(struct sk_obj, sk);
+	uint8_t *v = PTR(p);
+
+	if (!run->checked)
+		return obj_of(p);
+	/* not through the back offsets: an unproven program may write */
+	if (v && kbpf_run_has_record(run, v, sk_obj_release))
+		return (struct sk_obj *)(void *)(v -
+						 offsetof(struct sk_obj, sk));
+	if ((uintptr_t)v > tp_off &&
+	    kbpf_run_has_record(run, v - tp_off, sk_obj_release))
+		return (struct sk_obj *)(void *)(v - tp_off -
+						 offsetof(struct sk_obj, sk));
+	/* Linux's verifier refuses what gets here; the run fails. */
+	if (!run->error)
+		run->error = -KBPF_EINVAL;
+	return NULL;
+}
+
 /* Linux's bpf_sk_release: always 0 (the verifier proved the reference). */
 uint64_t kbpf_helper_sk_release(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 				uint64_t r3, uint64_t r4, uint64_t r5)
 {
-	struct sk_obj *o = obj_of(sk);
+	struct sk_obj *o = sk_arg(run, sk);
 
 	(void)r2, (void)r3, (void)r4, (void)r5;
-	if (kbpf_run_take_record(run, o->sk))
+	if (o && kbpf_run_take_record(run, o->sk))
 		sk_obj_release(o->sk);
 	return 0;
 }
@@ -167,18 +197,18 @@ uint64_t kbpf_helper_sk_release(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 uint64_t kbpf_helper_sk_fullsock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 				 uint64_t r3, uint64_t r4, uint64_t r5)
 {
-	struct sk_obj *o = obj_of(sk);
+	struct sk_obj *o = sk_arg(run, sk);
 
-	(void)run, (void)r2, (void)r3, (void)r4, (void)r5;
-	return o->fullsock ? (uint64_t)(uintptr_t)o->sk : 0;
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	return o && o->fullsock ? (uint64_t)(uintptr_t)o->sk : 0;
 }
 
 /* Its TCP view, for a full TCP socket. */
 uint64_t kbpf_helper_tcp_sock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 			      uint64_t r3, uint64_t r4, uint64_t r5)
 {
-	struct sk_obj *o = obj_of(sk);
+	struct sk_obj *o = sk_arg(run, sk);
 
-	(void)run, (void)r2, (void)r3, (void)r4, (void)r5;
-	return o->fullsock && o->tcp ? (uint64_t)(uintptr_t)o->tp : 0;
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	return o && o->fullsock && o->tcp ? (uint64_t)(uintptr_t)o->tp : 0;
 }

@@ -596,10 +596,14 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 			return -KBPF_EINVAL;
 		}
 		/*
-		 * Likewise a socket pointer: nothing at run time tells the
-		 * socket a lookup gave from any address.
+		 * Likewise sockets: a fast run of an unproven program could
+		 * keep the host's reference, and only the verifier tells a
+		 * socket pointer from any address in a fast run.
 		 */
-		if ((insn->imm == BPF_FUNC_sk_release ||
+		if ((insn->imm == BPF_FUNC_sk_lookup_tcp ||
+		     insn->imm == BPF_FUNC_sk_lookup_udp ||
+		     insn->imm == BPF_FUNC_skc_lookup_tcp ||
+		     insn->imm == BPF_FUNC_sk_release ||
 		     insn->imm == BPF_FUNC_sk_fullsock ||
 		     insn->imm == BPF_FUNC_tcp_sock) &&
 		    prog->obj.host->verifier == KBPF_VERIFIER_OFF) {
