@@ -1301,7 +1301,8 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	 * Socket lookups (src/net/sk_lookup.c). Who may call them, measured
 	 * on 6.18 by loading a caller of each type: the lookups and the
 	 * release tc, XDP, cgroup skb and sock_addr programs; sk_fullsock
-	 * and tcp_sock tc and cgroup skb ones (and sock_ops, tcp_sock).
+	 * and tcp_sock tc and cgroup skb ones, tcp_sock sockopt ones too
+	 * (test_cgroup_sock_diff's cgroup_sock_helpers per attach type).
 	 */
 	HELPER(sk_lookup_tcp, kbpf_helper_sk_lookup_tcp,
 	       KBPF_RET_PTR_TO_SOCKET_OR_NULL, false, SK_LOOKUP_TYPES,
@@ -1321,7 +1322,7 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_RET_PTR_TO_SOCKET_OR_NULL, false, SK_PTR_TYPES,
 	       KBPF_ARG_PTR_TO_SOCK_COMMON),
 	HELPER(tcp_sock, kbpf_helper_tcp_sock, KBPF_RET_PTR_TO_TCP_SOCK_OR_NULL,
-	       false, SK_PTR_TYPES, KBPF_ARG_PTR_TO_SOCK_COMMON),
+	       false, SK_PTR_TYPES | CG_SOCKOPT, KBPF_ARG_PTR_TO_SOCK_COMMON),
 };
 
 void kbpf_log_no_helper(struct kbpf_vlog *log, int32_t id)

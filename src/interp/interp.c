@@ -1233,8 +1233,9 @@ static int interp_check_args(const struct interp_state *st,
 		case KBPF_ARG_PTR_TO_SOCK_COMMON:
 		case KBPF_ARG_PTR_TO_SOCK_RELEASE:
 			/*
-			 * A socket a lookup gave: proven by the verifier,
-			 * which the sk helpers need (src/prog/check.c).
+			 * A socket a lookup of this run gave: the helper
+			 * finds it among the run's records or fails the run
+			 * (src/net/sk_lookup.c).
 			 */
 			break;
 		case KBPF_ARG_PTR_TO_BTF_ID_OR_NULL_RELEASE:

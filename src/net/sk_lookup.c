@@ -121,12 +121,16 @@ static uint64_t sk_lookup(struct kbpf_run *run, uint64_t tuple, uint64_t len,
 	o->handle = info.handle;
 	o->fullsock = info.fullsock;
 	o->tcp = protocol == 6;
-	if (run->checked)
+	if (run->checked) {
 		kbpf_run_add_record(run, o->sk,
 				    offsetof(struct sk_obj, tp) +
 					    sizeof(o->tp) -
 					    offsetof(struct sk_obj, sk),
 				    sk_obj_release);
+		/* not tracked (no memory): it was given back already */
+		if (!kbpf_run_has_record(run, o->sk, sk_obj_release))
+			return 0;
+	}
 	return (uint64_t)(uintptr_t)o->sk;
 }
 

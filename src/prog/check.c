@@ -595,23 +595,6 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 				"kbpf: bpf_kptr_xchg needs kbpf's verifier (kbpf_host.verifier)\n");
 			return -KBPF_EINVAL;
 		}
-		/*
-		 * Likewise sockets: a fast run of an unproven program could
-		 * keep the host's reference, and only the verifier tells a
-		 * socket pointer from any address in a fast run.
-		 */
-		if ((insn->imm == BPF_FUNC_sk_lookup_tcp ||
-		     insn->imm == BPF_FUNC_sk_lookup_udp ||
-		     insn->imm == BPF_FUNC_skc_lookup_tcp ||
-		     insn->imm == BPF_FUNC_sk_release ||
-		     insn->imm == BPF_FUNC_sk_fullsock ||
-		     insn->imm == BPF_FUNC_tcp_sock) &&
-		    prog->obj.host->verifier == KBPF_VERIFIER_OFF) {
-			kbpf_vlog_printf(
-				log,
-				"kbpf: socket pointers need kbpf's verifier (kbpf_host.verifier)\n");
-			return -KBPF_EINVAL;
-		}
 		hp = kbpf_helper_find(prog, (uint32_t)insn->imm);
 		if (!hp ||
 		    (hp->fn == kbpf_default_helpers[BPF_FUNC_ktime_get_tai_ns]
