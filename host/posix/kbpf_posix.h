@@ -25,6 +25,13 @@ extern "C" {
 #endif
 
 /**
+ * kbpf_posix_sk_refs() - sockets bpf_sk_lookup_* found (kbpf_host.sk_lookup)
+ * whose reference has not been given back yet (kbpf_host.sk_release): 0
+ * when nothing leaked.
+ */
+long kbpf_posix_sk_refs(void);
+
+/**
  * kbpf_posix_bpf() - drop-in for syscall(__NR_bpf, cmd, attr, size).
  *
  * Runs the command on the process-wide kbpf instance. Objects get real file

@@ -69,4 +69,9 @@ int posix_timer_cancel(const struct kbpf_host *h, void *t);
 void posix_timer_free(const struct kbpf_host *h, void *t);
 void posix_trace_write(const struct kbpf_host *h, const char *msg, size_t len);
 
+/* sklookup.c: kbpf_host.sk_lookup and sk_release from /proc/net. */
+int posix_sk_lookup(const struct kbpf_host *h, const struct kbpf_sk_tuple *t,
+		    struct kbpf_sk_info *out);
+void posix_sk_release(const struct kbpf_host *h, void *handle);
+
 #endif /* KBPF_POSIX_INTERNAL_H */

@@ -99,6 +99,56 @@ struct kbpf_rcu_head {
 };
 
 /**
+ * struct kbpf_sk_tuple - what bpf_sk_lookup_tcp, bpf_sk_lookup_udp and
+ * bpf_skc_lookup_tcp ask the host to find (kbpf_host.sk_lookup).
+ * @family: 2 (AF_INET) or 10 (AF_INET6), from the tuple's size.
+ * @protocol: 6 (IPPROTO_TCP) or 17 (IPPROTO_UDP).
+ * @skc: bpf_skc_lookup_tcp: request and time-wait sockets may be found
+ *       too; otherwise only full sockets (Linux's sk_fullsock()).
+ * @saddr: the packet's source address (the socket's remote end), network
+ *         order; an IPv4 address in the first 4 bytes.
+ * @daddr: the packet's destination (the socket's local address).
+ * @sport: the packet's source port, network order.
+ * @dport: the packet's destination port, network order.
+ * @netns_id: -1: the network namespace of the packet; >= 0: Linux's
+ *            peer network namespace id (as `ip netns list-id` shows).
+ * @ifindex: the device the packet is on, 0 if none (Linux's dif).
+ */
+struct kbpf_sk_tuple {
+	uint32_t family;
+	uint32_t protocol;
+	bool skc;
+	uint8_t saddr[16];
+	uint8_t daddr[16];
+	uint16_t sport;
+	uint16_t dport;
+	int32_t netns_id;
+	uint32_t ifindex;
+};
+
+/**
+ * struct kbpf_sk_info - a socket the host found, as programs see it.
+ * @sk: the fields of Linux's struct bpf_sock (include/kbpf/uapi/bpf.h) in
+ *      its UAPI layout and byte orders, as Linux's conversions give them:
+ *      bound_dev_if, family, type (SOCK_STREAM 1, SOCK_DGRAM 2), protocol,
+ *      mark, priority, src_ip4/src_ip6 and src_port (host order) for the
+ *      local end, dst_ip4/dst_ip6 and dst_port (network order, in the
+ *      low 16 bits) for the remote end, state (Linux's TCP_* numbers;
+ *      UDP: 7 unconnected, 1 connected), rx_queue_mapping (-1 if none).
+ *      Stored as bytes, 80 of them.
+ * @tcp: TCP full sockets: struct bpf_tcp_sock (112 bytes) for
+ *       bpf_tcp_sock; zero what the host does not know.
+ * @fullsock: a full socket (not a request or time-wait one).
+ * @handle: the host's reference, given back with kbpf_host.sk_release.
+ */
+struct kbpf_sk_info {
+	uint8_t sk[80];
+	uint8_t tcp[112];
+	bool fullsock;
+	void *handle;
+};
+
+/**
  * struct kbpf_host - the callbacks and facts kbpf needs from its host.
  *
  * Fill every MANDATORY field; leave the others zero unless the host can do
@@ -494,6 +544,28 @@ struct kbpf_host {
 	 * (struct kbpf_skb.sk gives its own). Program path. If NULL, 0.
 	 */
 	uint64_t (*netns_cookie)(const struct kbpf_host *h);
+	/*
+	 * Socket lookups (bpf_sk_lookup_tcp, bpf_sk_lookup_udp,
+	 * bpf_skc_lookup_tcp; src/net/sk_lookup.c). sk_lookup: find the
+	 * socket a packet of @t would be delivered to (an established
+	 * socket first, then a listener or bound UDP socket, as Linux's
+	 * __inet_lookup and __udp4_lib_lookup), fill @out (zeroed by kbpf)
+	 * and take a reference on it that @out->handle names. Return 0 if
+	 * found, -ENOENT if not (or if the namespace id names none), another
+	 * -errno on failure; kbpf treats all failures as "no socket" (the
+	 * helper returns NULL, as Linux). kbpf has already refused what
+	 * Linux refuses (bad tuple size, flags, namespace id). sk_release:
+	 * drop the reference of a handle sk_lookup gave; called once per
+	 * success, from the program (bpf_sk_release) or at the end of a
+	 * checked run the program did not release it in. Both program
+	 * path: must not sleep. The two go together (kbpf_host_check()
+	 * refuses one alone: "sk_release"); if NULL, every lookup returns
+	 * NULL.
+	 */
+	int (*sk_lookup)(const struct kbpf_host *h,
+			 const struct kbpf_sk_tuple *t,
+			 struct kbpf_sk_info *out);
+	void (*sk_release)(const struct kbpf_host *h, void *handle);
 	/*
 	 * The host's timer tick rate (Linux's CONFIG_HZ), for
 	 * bpf_jiffies64: jiffies are Linux's INITIAL_JIFFIES plus mono_ns

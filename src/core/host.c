@@ -45,6 +45,8 @@ int kbpf_host_check(const struct kbpf_host *h, const char **what)
 		bad = "timer_cancel";
 	else if (!h->timer_alloc != !h->timer_free)
 		bad = "timer_free";
+	else if (!h->sk_lookup != !h->sk_release)
+		bad = "sk_release";
 	if (what)
 		*what = bad;
 	return bad ? -KBPF_EINVAL : 0;

@@ -64,6 +64,10 @@ enum kbpf_arg_kind {
 	KBPF_ARG_KPTR_XCHG_DEST, /* a referenced kptr field of a map value */
 	/* a referenced pointer of the kptr field's type, or NULL; released */
 	KBPF_ARG_PTR_TO_BTF_ID_OR_NULL_RELEASE,
+	/* a socket pointer (sock_common, sock, tcp_sock), not NULL */
+	KBPF_ARG_PTR_TO_SOCK_COMMON,
+	/* a referenced socket pointer (a lookup's result); released */
+	KBPF_ARG_PTR_TO_SOCK_RELEASE,
 };
 
 /* Result kinds of a helper prototype. */
@@ -73,6 +77,14 @@ enum kbpf_ret_kind {
 	KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, /* value_size bytes of the map argument */
 	KBPF_RET_PTR_TO_MEM_OR_NULL, /* size given by the size argument (ringbuf reserve, dynptr_data) */
 	KBPF_RET_PTR_TO_BTF_ID_OR_NULL, /* bpf_kptr_xchg: the field's old pointer, acquired */
+	/*
+	 * Sockets (struct bpf_sock, struct bpf_tcp_sock at their UAPI
+	 * offsets): the lookups' results are acquired references; those of
+	 * bpf_sk_fullsock and bpf_tcp_sock share their argument's.
+	 */
+	KBPF_RET_PTR_TO_SOCKET_OR_NULL,
+	KBPF_RET_PTR_TO_SOCK_COMMON_OR_NULL,
+	KBPF_RET_PTR_TO_TCP_SOCK_OR_NULL,
 };
 
 /*
@@ -312,6 +324,14 @@ bool kbpf_run_access_ok(struct kbpf_run *run, const void *ptr, size_t size,
 void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
 			 void (*release)(void *ptr));
 bool kbpf_run_take_record(struct kbpf_run *run, void *ptr);
+/*
+ * kbpf_run_has_record() - whether the program holds a record at @ptr that
+ * kbpf_run_add_record() added with @release (always true in fast mode):
+ * for helpers that take back what they handed out (a socket) and must
+ * not trust an unproven program's pointer. Context: program path.
+ */
+bool kbpf_run_has_record(struct kbpf_run *run, const void *ptr,
+			 void (*release)(void *ptr));
 
 /**
  * kbpf_run_set_packet() - tell the checked interpreter the packet moved:

@@ -1022,6 +1022,8 @@ static uint64_t h_perf_event_output(struct kbpf_run *run, uint64_t ctx,
 	(CG_RETVAL_TYPES | (1ULL << BPF_PROG_TYPE_CGROUP_SKB) | \
 	 (1ULL << BPF_PROG_TYPE_SOCK_OPS))
 #define STORAGE_INODE_TYPES (1ULL << BPF_PROG_TYPE_LSM)
+#define SK_PTR_TYPES (TC_TYPES | (1ULL << BPF_PROG_TYPE_CGROUP_SKB))
+#define SK_LOOKUP_TYPES (SK_PTR_TYPES | XDP_TYPES | CG_SOCK_ADDR)
 
 /*
  * One table entry: id, implementation, result kind, GPL-only, program
@@ -1459,6 +1461,32 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	HELPER(xdp_store_bytes, kbpf_helper_xdp_store_bytes, KBPF_RET_INTEGER,
 	       false, XDP_TYPES, KBPF_ARG_PTR_TO_CTX, KBPF_ARG_ANYTHING,
 	       KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE),
+	/*
+	 * Socket lookups (src/net/sk_lookup.c). Who may call them, measured
+	 * on 6.18 by loading a caller of each type: the lookups and the
+	 * release tc, XDP, cgroup skb and sock_addr programs; sk_fullsock
+	 * and tcp_sock tc and cgroup skb ones, tcp_sock sockopt ones too
+	 * (test_cgroup_sock_diff's cgroup_sock_helpers per attach type).
+	 */
+	HELPER(sk_lookup_tcp, kbpf_helper_sk_lookup_tcp,
+	       KBPF_RET_PTR_TO_SOCKET_OR_NULL, false, SK_LOOKUP_TYPES,
+	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(sk_lookup_udp, kbpf_helper_sk_lookup_udp,
+	       KBPF_RET_PTR_TO_SOCKET_OR_NULL, false, SK_LOOKUP_TYPES,
+	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(skc_lookup_tcp, kbpf_helper_skc_lookup_tcp,
+	       KBPF_RET_PTR_TO_SOCK_COMMON_OR_NULL, false, SK_LOOKUP_TYPES,
+	       KBPF_ARG_PTR_TO_CTX, KBPF_ARG_PTR_TO_MEM, KBPF_ARG_CONST_SIZE,
+	       KBPF_ARG_ANYTHING, KBPF_ARG_ANYTHING),
+	HELPER(sk_release, kbpf_helper_sk_release, KBPF_RET_INTEGER, false,
+	       SK_LOOKUP_TYPES, KBPF_ARG_PTR_TO_SOCK_RELEASE),
+	HELPER(sk_fullsock, kbpf_helper_sk_fullsock,
+	       KBPF_RET_PTR_TO_SOCKET_OR_NULL, false, SK_PTR_TYPES,
+	       KBPF_ARG_PTR_TO_SOCK_COMMON),
+	HELPER(tcp_sock, kbpf_helper_tcp_sock, KBPF_RET_PTR_TO_TCP_SOCK_OR_NULL,
+	       false, SK_PTR_TYPES | CG_SOCKOPT, KBPF_ARG_PTR_TO_SOCK_COMMON),
 };
 
 void kbpf_log_no_helper(struct kbpf_vlog *log, int32_t id)

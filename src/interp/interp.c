@@ -802,6 +802,24 @@ bool kbpf_run_take_record(struct kbpf_run *run, void *ptr)
 	return false;
 }
 
+bool kbpf_run_has_record(struct kbpf_run *run, const void *ptr,
+			 void (*release)(void *ptr))
+{
+	struct interp_state *st = run->checked;
+	uint32_t i;
+
+	if (!st)
+		return true;
+	for (i = 0; i < st->nr_regions; i++) {
+		const struct interp_region *r = &st->regions[i];
+
+		if (r->record && r->start == (uintptr_t)ptr &&
+		    r->release == release)
+			return true;
+	}
+	return false;
+}
+
 void kbpf_run_del_region(struct kbpf_run *run, void *ptr, size_t size)
 {
 	struct interp_state *st = run->checked;
@@ -1211,6 +1229,14 @@ static int interp_check_args(const struct interp_state *st,
 		case KBPF_ARG_KPTR_XCHG_DEST:
 			if (!interp_is_kptr(st, v))
 				return -KBPF_EFAULT;
+			break;
+		case KBPF_ARG_PTR_TO_SOCK_COMMON:
+		case KBPF_ARG_PTR_TO_SOCK_RELEASE:
+			/*
+			 * A socket a lookup of this run gave: the helper
+			 * finds it among the run's records or fails the run
+			 * (src/net/sk_lookup.c).
+			 */
 			break;
 		case KBPF_ARG_PTR_TO_BTF_ID_OR_NULL_RELEASE:
 			/*

@@ -226,5 +226,21 @@ int kbpf_skb_run_cg(struct kbpf_prog *prog, const struct kbpf_host *h,
 int kbpf_cgroup_skb_run_cg(struct kbpf_prog *prog, const struct kbpf_host *h,
 			   struct kbpf_skb *skb, enum kbpf_interp_mode mode,
 			   uint32_t cpu, uint32_t *verdict, void *cg_run);
+/* Socket lookups (sk_lookup.c); the pointers they give: struct bpf_sock. */
+uint64_t kbpf_helper_sk_lookup_tcp(struct kbpf_run *run, uint64_t ctx,
+				   uint64_t tuple, uint64_t len, uint64_t netns,
+				   uint64_t flags);
+uint64_t kbpf_helper_sk_lookup_udp(struct kbpf_run *run, uint64_t ctx,
+				   uint64_t tuple, uint64_t len, uint64_t netns,
+				   uint64_t flags);
+uint64_t kbpf_helper_skc_lookup_tcp(struct kbpf_run *run, uint64_t ctx,
+				    uint64_t tuple, uint64_t len,
+				    uint64_t netns, uint64_t flags);
+uint64_t kbpf_helper_sk_release(struct kbpf_run *run, uint64_t sk, uint64_t r2,
+				uint64_t r3, uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_sk_fullsock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
+				 uint64_t r3, uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_tcp_sock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
+			      uint64_t r3, uint64_t r4, uint64_t r5);
 
 #endif /* KBPF_NET_INTERNAL_H */

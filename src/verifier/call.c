@@ -34,6 +34,7 @@ struct call_meta {
 	struct vdyn_meta dyn; /* the dynptr argument (dynptr.c) */
 	const struct kbpf_map *timer_map; /* the bpf_timer's map (timer.c) */
 	const struct kbpf_kptr_field *kptr; /* bpf_kptr_xchg's field (kptr.c) */
+	uint32_t sock_ref; /* the reference a socket argument carries */
 };
 
 /*
@@ -391,6 +392,35 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 	case KBPF_ARG_PTR_TO_BTF_ID_OR_NULL_RELEASE:
 		return kbpf_v_kptr_xchg_src(env, regno, m->kptr,
 					    &m->release_ref);
+	case KBPF_ARG_PTR_TO_SOCK_COMMON:
+	case KBPF_ARG_PTR_TO_SOCK_RELEASE:
+		/*
+		 * Linux's sock_types and btf_id_sock_common_types: any
+		 * socket pointer, not NULL (the release also takes a BTF
+		 * socket, which kbpf never gives a reference to).
+		 */
+		if (!kbpf_v_is_sock(r) || (r->flags & VF_NULL)) {
+			if (kind == KBPF_ARG_PTR_TO_SOCK_COMMON)
+				return type_error(
+					env, regno,
+					"sock_common, sock, tcp_sock, xdp_sock");
+			if (r->type != T_BTF_ID || (r->flags & VF_NULL))
+				return type_error(
+					env, regno,
+					"sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_");
+		}
+		if (kind == KBPF_ARG_PTR_TO_SOCK_RELEASE) {
+			if (!r->ref_obj_id) {
+				kbpf_vlog_printf(
+					env->log,
+					"R%u must be referenced when passed to release function\n",
+					regno);
+				return -KBPF_EINVAL;
+			}
+			m->release_ref = r->ref_obj_id;
+		}
+		m->sock_ref = r->ref_obj_id;
+		return 0;
 	case KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL:
 		/* The storage helpers' init value (Linux: may be NULL). */
 		if (r->type == T_SCALAR && kbpf_scalar_is_const(&r->s) &&
@@ -889,6 +919,39 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 		}
 		break;
 	}
+	case KBPF_RET_PTR_TO_SOCKET_OR_NULL:
+	case KBPF_RET_PTR_TO_SOCK_COMMON_OR_NULL:
+	case KBPF_RET_PTR_TO_TCP_SOCK_OR_NULL:
+		memset(&r0, 0, sizeof(r0));
+		kbpf_scalar_const(&r0.s, 0);
+		r0.type = fn->ret == KBPF_RET_PTR_TO_SOCKET_OR_NULL ?
+				  T_SOCK :
+			  fn->ret == KBPF_RET_PTR_TO_TCP_SOCK_OR_NULL ?
+				  T_TCP_SOCK :
+				  T_SOCK_COMMON;
+		r0.flags = VF_NULL;
+		r0.id = ++env->id_gen;
+		if (id == BPF_FUNC_sk_fullsock || id == BPF_FUNC_tcp_sock) {
+			/* Linux's is_ptr_cast_function(): the same socket */
+			r0.ref_obj_id = m.sock_ref;
+		} else if (id == BPF_FUNC_sk_lookup_tcp ||
+			   id == BPF_FUNC_sk_lookup_udp ||
+			   id == BPF_FUNC_skc_lookup_tcp) {
+			struct vstate *st = env->cur;
+
+			/* acquired: numbered after the null id, as Linux */
+			if (st->nr_refs >= V_MAX_REFS) {
+				kbpf_vlog_printf(env->log,
+						 "kbpf: too many references\n");
+				return -KBPF_EINVAL;
+			}
+			r0.id = ++env->id_gen;
+			r0.ref_obj_id = r0.id;
+			st->refs[st->nr_refs].id = r0.id;
+			st->refs[st->nr_refs].insn = call_pc;
+			st->nr_refs++;
+		}
+		break;
 	case KBPF_RET_PTR_TO_BTF_ID_OR_NULL:
 		if (!m.kptr)
 			return -KBPF_EFAULT;

@@ -88,6 +88,9 @@ const char *kbpf_v_type_str(const struct vreg *r, char *buf, unsigned long n)
 		[T_FUNC] = "func",
 		[T_DYNPTR] = "dynptr_ptr",
 		[T_BTF_ID] = "ptr_",
+		[T_SOCK_COMMON] = "sock_common",
+		[T_SOCK] = "sock",
+		[T_TCP_SOCK] = "tcp_sock",
 	};
 	const uint8_t f = r->flags;
 	const bool btf = r->type == T_BTF_ID;
@@ -1384,6 +1387,18 @@ int kbpf_v_check_mem(struct venv *env, uint32_t regno, int32_t off,
 		err = kbpf_v_btf_access(env, regno, off, size, write,
 					out ? &tmp : NULL);
 		break;
+	case T_SOCK_COMMON:
+	case T_SOCK:
+	case T_TCP_SOCK:
+		if (helper) {
+			kbpf_vlog_printf(env->log,
+					 "R%u invalid mem access '%s'\n", regno,
+					 kbpf_v_type_str(r, buf, sizeof(buf)));
+			return -KBPF_EACCES;
+		}
+		err = kbpf_v_sock_access(env, regno, off, size, write,
+					 out ? &tmp : NULL);
+		break;
 	case T_MEM:
 		if (write && (r->flags & VF_RDONLY)) {
 			kbpf_vlog_printf(env->log, "R%u cannot write into %s\n",
@@ -1537,7 +1552,8 @@ static int check_atomic(struct venv *env, const struct bpf_insn *insn)
 		return -KBPF_EACCES;
 	}
 	d = &regs[insn->dst_reg];
-	if (d->type == T_CTX || d->type == T_PKT || d->type == T_PKT_META) {
+	if (d->type == T_CTX || d->type == T_PKT || d->type == T_PKT_META ||
+	    kbpf_v_is_sock(d)) {
 		kbpf_vlog_printf(
 			env->log,
 			"BPF_ATOMIC stores into R%u %s is not allowed\n",
@@ -1923,7 +1939,7 @@ static int check_cond_jmp(struct venv *env, uint32_t pc, uint32_t *next)
 		   (a->type == T_MAP_VALUE || a->type == T_MAP_KEY ||
 		    (a->type == T_MEM && !(a->flags & VF_UNTRUSTED)) ||
 		    (a->type == T_BTF_ID && (a->flags & VF_TRUSTED)) ||
-		    a->type == T_MAP_PTR)) {
+		    a->type == T_MAP_PTR || kbpf_v_is_sock(a))) {
 		/*
 		 * Linux's reg_not_null(): only these are known non-NULL; a
 		 * ctx, stack or packet pointer compared with 0 goes both ways.

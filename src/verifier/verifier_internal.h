@@ -56,6 +56,10 @@ enum vtype {
 	T_FUNC,
 	T_DYNPTR, /* CONST_PTR_TO_DYNPTR: a callback's read-only dynptr */
 	T_BTF_ID, /* PTR_TO_BTF_ID: a kernel object of the host BTF (btf_ptr.c) */
+	/* Sockets from the sk helpers (sock.c): PTR_TO_SOCK_COMMON, ... */
+	T_SOCK_COMMON,
+	T_SOCK,
+	T_TCP_SOCK,
 };
 
 #define VF_NULL 0x1u /* _or_null: must be compared with 0 first */
@@ -618,6 +622,20 @@ void kbpf_v_timer_cb_state(struct venv *env, struct vframe *f,
  * 1: fine, the path ends there; -errno with Linux's line.
  */
 int kbpf_v_timer_cb_exit(struct venv *env, const struct vreg *r0);
+
+/* sock.c: socket pointers (Linux's check_sock_access()). */
+static inline bool kbpf_v_is_sock(const struct vreg *r)
+{
+	return r->type == T_SOCK_COMMON || r->type == T_SOCK ||
+	       r->type == T_TCP_SOCK;
+}
+/*
+ * A load (@write false) or store of @size bytes at @off through the socket
+ * pointer in @regno; @out, for a load, becomes the value read. 0 or
+ * -errno with Linux's line.
+ */
+int kbpf_v_sock_access(struct venv *env, uint32_t regno, int32_t off,
+		       uint32_t size, bool write, struct vreg *out);
 
 /* call.c */
 /*

@@ -560,6 +560,274 @@ fn bindgen_test_layout_kbpf_rcu_head() {
 }
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
+pub struct kbpf_sk_tuple {
+    pub family: u32,
+    pub protocol: u32,
+    pub skc: bool,
+    pub saddr: [u8; 16usize],
+    pub daddr: [u8; 16usize],
+    pub sport: u16,
+    pub dport: u16,
+    pub netns_id: i32,
+    pub ifindex: u32,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sk_tuple() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sk_tuple>(),
+        56usize,
+        concat!("Size of: ", stringify!(kbpf_sk_tuple))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sk_tuple>(),
+        4usize,
+        concat!("Alignment of ", stringify!(kbpf_sk_tuple))
+    );
+    fn test_field_family() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_tuple>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).family) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_tuple),
+                "::",
+                stringify!(family)
+            )
+        );
+    }
+    test_field_family();
+    fn test_field_protocol() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_tuple>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).protocol) as usize - ptr as usize
+            },
+            4usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_tuple),
+                "::",
+                stringify!(protocol)
+            )
+        );
+    }
+    test_field_protocol();
+    fn test_field_skc() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_tuple>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).skc) as usize - ptr as usize
+            },
+            8usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_tuple),
+                "::",
+                stringify!(skc)
+            )
+        );
+    }
+    test_field_skc();
+    fn test_field_saddr() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_tuple>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).saddr) as usize - ptr as usize
+            },
+            9usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_tuple),
+                "::",
+                stringify!(saddr)
+            )
+        );
+    }
+    test_field_saddr();
+    fn test_field_daddr() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_tuple>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).daddr) as usize - ptr as usize
+            },
+            25usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_tuple),
+                "::",
+                stringify!(daddr)
+            )
+        );
+    }
+    test_field_daddr();
+    fn test_field_sport() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_tuple>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sport) as usize - ptr as usize
+            },
+            42usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_tuple),
+                "::",
+                stringify!(sport)
+            )
+        );
+    }
+    test_field_sport();
+    fn test_field_dport() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_tuple>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).dport) as usize - ptr as usize
+            },
+            44usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_tuple),
+                "::",
+                stringify!(dport)
+            )
+        );
+    }
+    test_field_dport();
+    fn test_field_netns_id() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_tuple>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).netns_id) as usize - ptr as usize
+            },
+            48usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_tuple),
+                "::",
+                stringify!(netns_id)
+            )
+        );
+    }
+    test_field_netns_id();
+    fn test_field_ifindex() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_tuple>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).ifindex) as usize - ptr as usize
+            },
+            52usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_tuple),
+                "::",
+                stringify!(ifindex)
+            )
+        );
+    }
+    test_field_ifindex();
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct kbpf_sk_info {
+    pub sk: [u8; 80usize],
+    pub tcp: [u8; 112usize],
+    pub fullsock: bool,
+    pub handle: *mut crate::ffi::c_void,
+}
+#[test]
+fn bindgen_test_layout_kbpf_sk_info() {
+    assert_eq!(
+        ::core::mem::size_of::<kbpf_sk_info>(),
+        208usize,
+        concat!("Size of: ", stringify!(kbpf_sk_info))
+    );
+    assert_eq!(
+        ::core::mem::align_of::<kbpf_sk_info>(),
+        8usize,
+        concat!("Alignment of ", stringify!(kbpf_sk_info))
+    );
+    fn test_field_sk() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk) as usize - ptr as usize
+            },
+            0usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_info),
+                "::",
+                stringify!(sk)
+            )
+        );
+    }
+    test_field_sk();
+    fn test_field_tcp() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).tcp) as usize - ptr as usize
+            },
+            80usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_info),
+                "::",
+                stringify!(tcp)
+            )
+        );
+    }
+    test_field_tcp();
+    fn test_field_fullsock() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).fullsock) as usize - ptr as usize
+            },
+            192usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_info),
+                "::",
+                stringify!(fullsock)
+            )
+        );
+    }
+    test_field_fullsock();
+    fn test_field_handle() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_sk_info>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).handle) as usize - ptr as usize
+            },
+            200usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_sk_info),
+                "::",
+                stringify!(handle)
+            )
+        );
+    }
+    test_field_handle();
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
 pub struct kbpf_host {
     pub ctx: *mut crate::ffi::c_void,
     pub alloc: ::core::option::Option<
@@ -743,6 +1011,16 @@ pub struct kbpf_host {
     >,
     pub numa_node_id: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u32>,
     pub netns_cookie: ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host) -> u64>,
+    pub sk_lookup: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            t: *const kbpf_sk_tuple,
+            out: *mut kbpf_sk_info,
+        ) -> crate::ffi::c_int,
+    >,
+    pub sk_release: ::core::option::Option<
+        unsafe extern "C" fn(h: *const kbpf_host, handle: *mut crate::ffi::c_void),
+    >,
     pub hz: u32,
     pub timer_alloc: ::core::option::Option<
         unsafe extern "C" fn(
@@ -856,7 +1134,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        592usize,
+        608usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1629,6 +1907,40 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_netns_cookie();
+    fn test_field_sk_lookup() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk_lookup) as usize - ptr as usize
+            },
+            360usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(sk_lookup)
+            )
+        );
+    }
+    test_field_sk_lookup();
+    fn test_field_sk_release() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk_release) as usize - ptr as usize
+            },
+            368usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(sk_release)
+            )
+        );
+    }
+    test_field_sk_release();
     fn test_field_hz() {
         assert_eq!(
             unsafe {
@@ -1636,7 +1948,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).hz) as usize - ptr as usize
             },
-            360usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1653,7 +1965,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).timer_alloc) as usize - ptr as usize
             },
-            368usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1670,7 +1982,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).timer_start) as usize - ptr as usize
             },
-            376usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1687,7 +1999,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).timer_cancel) as usize - ptr as usize
             },
-            384usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1704,7 +2016,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).timer_free) as usize - ptr as usize
             },
-            392usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1721,7 +2033,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            400usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1738,7 +2050,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            408usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1755,7 +2067,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            416usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1772,7 +2084,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_alloc) as usize - ptr as usize
             },
-            424usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1789,7 +2101,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_seal) as usize - ptr as usize
             },
-            432usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1806,7 +2118,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_free) as usize - ptr as usize
             },
-            440usize,
+            456usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1823,7 +2135,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_harden) as usize - ptr as usize
             },
-            448usize,
+            464usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1840,7 +2152,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            456usize,
+            472usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1857,7 +2169,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            464usize,
+            480usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1874,7 +2186,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            472usize,
+            488usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1891,7 +2203,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            480usize,
+            496usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1908,7 +2220,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            488usize,
+            504usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1925,7 +2237,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).task_fd_get) as usize - ptr as usize
             },
-            496usize,
+            512usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1942,7 +2254,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            504usize,
+            520usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1959,7 +2271,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            512usize,
+            528usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1976,7 +2288,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            520usize,
+            536usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1993,7 +2305,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            528usize,
+            544usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2010,7 +2322,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            536usize,
+            552usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2027,7 +2339,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            544usize,
+            560usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2044,7 +2356,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            552usize,
+            568usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2061,7 +2373,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            560usize,
+            576usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2078,7 +2390,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            568usize,
+            584usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2095,7 +2407,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).kfuncs) as usize - ptr as usize
             },
-            576usize,
+            592usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2112,7 +2424,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).nr_kfuncs) as usize - ptr as usize
             },
-            584usize,
+            600usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Socket lookups from programs (Linux 6.18's bpf_sk_lookup_tcp,
+ * bpf_sk_lookup_udp, bpf_skc_lookup_tcp, bpf_sk_release, bpf_sk_fullsock,
+ * and bpf_tcp_sock, in behaviour). The host finds
+ * the socket (kbpf_host.sk_lookup) and fills a copy of its struct bpf_sock
+ * and struct bpf_tcp_sock; kbpf hands the program a pointer to that copy,
+ * which it reads at the UAPI offsets the verifier allowed (src/verifier/
+ * sock.c), and gives the host's reference back at bpf_sk_release. In
+ * checked mode the copy is a record of the run (kbpf_run_add_record()),
+ * released at the end of a run the program did not release it in (a run
+ * killed by its budget included). Program path: never sleeps; allocations
+ * are KBPF_ALLOC_ATOMIC.
+ */
+#include <stddef.h>
+
+#include "core/alloc.h"
+#include "core/prog.h"
+#include "kbpf/errno.h"
+#include "kbpf/host.h"
+#include "net_internal.h"
+
+/*
+ * One socket a program holds. Each of the two views the program may get
+ * (@sk, @tp) is preceded by its offset in the object, so that
+ * bpf_sk_release finds the object from either (Linux releases a
+ * bpf_tcp_sock pointer too: it is the same socket).
+ */
+struct sk_obj {
+	uint64_t sk_back;
+	uint8_t sk[80]; /* struct bpf_sock */
+	uint64_t tp_back;
+	uint8_t tp[112]; /* struct bpf_tcp_sock */
+	const struct kbpf_host *host;
+	void *handle;
+	bool fullsock;
+	bool tcp;
+};
+
+_Static_assert(sizeof(struct bpf_sock) == 80, "struct bpf_sock");
+_Static_assert(sizeof(struct bpf_tcp_sock) == 112, "struct bpf_tcp_sock");
+
+#define PTR(p) ((void *)(uintptr_t)(p))
+
+static struct sk_obj *obj_of(uint64_t p)
+{
+	uint8_t *view = PTR(p);
+	uint64_t back;
+
+	memcpy(&back, view - 8, 8);
+	return (struct sk_obj *)(void *)(view - back);
+}
+
+static void sk_obj_release(void *ptr)
+{
+	struct sk_obj *o = obj_of((uint64_t)(uintptr_t)ptr);
+	const struct kbpf_host *h = o->host;
+
+	h->sk_release(h, o->handle);
+	kbpf_free(h, o, sizeof(*o));
+}
+
+/*
+ * Linux's __bpf_sk_lookup(): the tuple's size names the family (else
+ * NULL), flags must be 0 and the namespace id either negative as an s32
+ * (the caller's) or at most S32_MAX; then the host looks.
+ */
+static uint64_t sk_lookup(struct kbpf_run *run, uint64_t tuple, uint64_t len,
+			  uint64_t netns, uint64_t flags, uint32_t protocol,
+			  bool skc)
+{
+	const struct kbpf_host *h = run->host;
+	const struct bpf_sock_tuple *t = PTR(tuple);
+	struct kbpf_sk_tuple q;
+	struct kbpf_sk_info info;
+	struct sk_obj *o;
+
+	if (!h->sk_lookup)
+		return 0;
+	memset(&q, 0, sizeof(q));
+	if (len == sizeof(t->ipv4)) {
+		q.family = 2;
+		memcpy(q.saddr, &t->ipv4.saddr, 4);
+		memcpy(q.daddr, &t->ipv4.daddr, 4);
+		q.sport = t->ipv4.sport;
+		q.dport = t->ipv4.dport;
+	} else if (len == sizeof(t->ipv6)) {
+		q.family = 10;
+		memcpy(q.saddr, t->ipv6.saddr, 16);
+		memcpy(q.daddr, t->ipv6.daddr, 16);
+		q.sport = t->ipv6.sport;
+		q.dport = t->ipv6.dport;
+	} else {
+		return 0;
+	}
+	if (flags || !((int32_t)(uint32_t)netns < 0 || netns <= 0x7fffffff))
+		return 0;
+	q.protocol = protocol;
+	q.skc = skc;
+	q.netns_id = (int32_t)(uint32_t)netns < 0 ? -1 : (int32_t)netns;
+	if (kbpf_prog_type_is_skb(run->ctx_type) && run->ctx)
+		q.ifindex = ((const struct kbpf_skb *)run->ctx)->md.ifindex;
+	memset(&info, 0, sizeof(info));
+	if (h->sk_lookup(h, &q, &info))
+		return 0;
+	/* bpf_sk_lookup_*: full sockets only (Linux drops the others). */
+	if (!skc && !info.fullsock) {
+		h->sk_release(h, info.handle);
+		return 0;
+	}
+	o = kbpf_zalloc(h, sizeof(*o), KBPF_ALLOC_ATOMIC);
+	if (!o) {
+		h->sk_release(h, info.handle);
+		return 0;
+	}
+	o->sk_back = offsetof(struct sk_obj, sk);
+	o->tp_back = offsetof(struct sk_obj, tp);
+	memcpy(o->sk, info.sk, sizeof(o->sk));
+	memcpy(o->tp, info.tcp, sizeof(o->tp));
+	o->host = h;
+	o->handle = info.handle;
+	o->fullsock = info.fullsock;
+	o->tcp = protocol == 6;
+	if (run->checked) {
+		kbpf_run_add_record(run, o->sk,
+				    offsetof(struct sk_obj, tp) +
+					    sizeof(o->tp) -
+					    offsetof(struct sk_obj, sk),
+				    sk_obj_release);
+		/* not tracked (no memory): it was given back already */
+		if (!kbpf_run_has_record(run, o->sk, sk_obj_release))
+			return 0;
+	}
+	return (uint64_t)(uintptr_t)o->sk;
+}
+
+uint64_t kbpf_helper_sk_lookup_tcp(struct kbpf_run *run, uint64_t ctx,
+				   uint64_t tuple, uint64_t len, uint64_t netns,
+				   uint64_t flags)
+{
+	(void)ctx;
+	return sk_lookup(run, tuple, len, netns, flags, 6, false);
+}
+
+uint64_t kbpf_helper_sk_lookup_udp(struct kbpf_run *run, uint64_t ctx,
+				   uint64_t tuple, uint64_t len, uint64_t netns,
+				   uint64_t flags)
+{
+	(void)ctx;
+	return sk_lookup(run, tuple, len, netns, flags, 17, false);
+}
+
+uint64_t kbpf_helper_skc_lookup_tcp(struct kbpf_run *run, uint64_t ctx,
+				    uint64_t tuple, uint64_t len,
+				    uint64_t netns, uint64_t flags)
+{
+	(void)ctx;
+	return sk_lookup(run, tuple, len, netns, flags, 6, true);
+}
+
+/*
+ * The object a socket pointer of the program names, or NULL: in checked
+ * mode only one a lookup of this run handed out and the program still
+ * holds (its struct bpf_sock or struct bpf_tcp_sock view).
+ */
+static struct sk_obj *sk_arg(struct kbpf_run *run, uint64_t p)
+{
+	const size_t tp_off =
+		offsetof(struct sk_obj, tp) - offsetof(struct sk_obj, sk);
+	uint8_t *v = PTR(p);
+
+	if (!run->checked)
+		return obj_of(p);
+	/* not through the back offsets: an unproven program may write */
+	if (v && kbpf_run_has_record(run, v, sk_obj_release))
+		return (struct sk_obj *)(void *)(v -
+						 offsetof(struct sk_obj, sk));
+	if ((uintptr_t)v > tp_off &&
+	    kbpf_run_has_record(run, v - tp_off, sk_obj_release))
+		return (struct sk_obj *)(void *)(v - tp_off -
+						 offsetof(struct sk_obj, sk));
+	/* Linux's verifier refuses what gets here; the run fails. */
+	if (!run->error)
+		run->error = -KBPF_EINVAL;
+	return NULL;
+}
+
+/* Linux's bpf_sk_release: always 0 (the verifier proved the reference). */
+uint64_t kbpf_helper_sk_release(struct kbpf_run *run, uint64_t sk, uint64_t r2,
+				uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	struct sk_obj *o = sk_arg(run, sk);
+
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	if (o && kbpf_run_take_record(run, o->sk))
+		sk_obj_release(o->sk);
+	return 0;
+}
+
+/* The same socket if it is a full one. */
+uint64_t kbpf_helper_sk_fullsock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
+				 uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	struct sk_obj *o = sk_arg(run, sk);
+
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	return o && o->fullsock ? (uint64_t)(uintptr_t)o->sk : 0;
+}
+
+/* Its TCP view, for a full TCP socket. */
+uint64_t kbpf_helper_tcp_sock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
+			      uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	struct sk_obj *o = sk_arg(run, sk);
+
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	return o && o->fullsock && o->tcp ? (uint64_t)(uintptr_t)o->tp : 0;
+}
