@@ -641,7 +641,7 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 {
 	const struct kbpf_interp_site *s;
 	uint8_t flags;
-	size_t done, null;
+	size_t done, null, have;
 
 	if ((uint32_t)insn->imm >= c->in->nr_sites)
 		return -KBPF_EOPNOTSUPP;
@@ -661,6 +661,33 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 		land8(c, done);
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_CALL:
+		if (s->lookup_cpu) {
+			/*
+			 * r0 = s->lookup_cpu(map, key, the run's CPU): edx
+			 * from js->run->map_cpu1, asking the host (map and
+			 * key kept on the stack) the first time in a run.
+			 */
+			op_mem(c, false, true, 0x8b, 0, TMP, JS,
+			       (int32_t)offsetof(struct kbpf_jit_state, run),
+			       false);
+			op_mem(c, false, false, 0x8b, 0, RDX, TMP,
+			       (int32_t)offsetof(struct kbpf_run, map_cpu1),
+			       false);
+			op_rr(c, false, 0x85, RDX, RDX); /* test edx, edx */
+			have = jmp_fwd8(c, CC_NE);
+			push_r(c, RDI);
+			push_r(c, RSI);
+			mov_rr(c, true, RDI, JS);
+			call_abs(c, (const void *)x86_this_cpu);
+			pop_r(c, RSI);
+			pop_r(c, RDI);
+			op_mem(c, false, false, 0x8d, 0, RDX, RAX, 1, false);
+			land8(c, have);
+			op_mem(c, false, false, 0x8d, 0, RDX, RDX, -1, false);
+			call_abs(c, (const void *)s->lookup_cpu);
+			return 0;
+		}
+		/* fall through */
 	case KBPF_INTERP_OP_UPDATE_CALL:
 	case KBPF_INTERP_OP_DELETE_CALL:
 		/*
@@ -676,25 +703,44 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 		/*
-		 * As ARRAY, plus the running CPU's area: cpu * cpu_stride,
-		 * the CPU from kbpf_jit_this_cpu() (what the map's own lookup
-		 * asks the host). The offset waits on the stack (16 bytes:
-		 * calls stay aligned); the call clobbers r1-r5 as a helper's.
+		 * As ARRAY, plus the run's CPU's area: cpu * cpu_stride, the
+		 * CPU js->run->map_cpu1 - 1 (kbpf_run_map_cpu()), read from
+		 * the host by a call (kbpf_jit_this_cpu()) only the first
+		 * time in a run. The offset waits on the stack across that
+		 * call (16 bytes: calls stay aligned). r1-r5 are free: the
+		 * call clobbers them as a helper's, the key is read.
 		 */
 		if (s->elem_size > INT32_MAX || !s->elem_size)
 			return -KBPF_EOPNOTSUPP;
 		null = emit_array_index(c, s);
+		op_mem(c, false, true, 0x8b, 0, TMP, JS,
+		       (int32_t)offsetof(struct kbpf_jit_state, run), false);
+		op_mem(c, false, false, 0x8b, 0, TMP, TMP,
+		       (int32_t)offsetof(struct kbpf_run, map_cpu1), false);
+		op_rr(c, false, 0x85, TMP, TMP); /* test r11d, r11d */
+		have = jmp_fwd8(c, CC_NE);
 		push_r(c, RAX);
 		push_r(c, RAX);
 		mov_rr(c, true, RDI, JS);
 		call_abs(c, (const void *)x86_this_cpu);
 		pop_r(c, RCX);
 		pop_r(c, RCX);
-		op_rr(c, false, 0x89, RAX, RAX); /* mov eax, eax: the u32 */
-		mov_imm64(c, TMP, (uint64_t)s->cpu_stride);
-		op2_rr(c, true, 0xaf, RAX, TMP, false); /* imul rax, r11 */
-		op_rr(c, true, 0x01, RCX, RAX);
-		mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->base);
+		op_mem(c, false, false, 0x8d, 0, TMP, RAX, 1, false); /* lea */
+		mov_rr(c, true, RAX, RCX);
+		land8(c, have);
+		/* rax += base - stride + map_cpu1 * stride (mod 2^64) */
+		if (s->cpu_stride <= INT32_MAX) {
+			op_rr(c, true, 0x69, TMP, TMP); /* imul r11, r11, imm */
+			emit32(c, (uint32_t)s->cpu_stride);
+		} else {
+			mov_imm64(c, RCX, (uint64_t)s->cpu_stride);
+			op2_rr(c, true, 0xaf, TMP, RCX,
+			       false); /* imul r11, rcx */
+		}
+		op_rr(c, true, 0x01, TMP, RAX);
+		mov_imm64(c, TMP,
+			  (uint64_t)(uintptr_t)s->base -
+				  (uint64_t)s->cpu_stride);
 		op_rr(c, true, 0x01, TMP, RAX);
 		done = jmp_fwd8(c, -1);
 		land8(c, null);

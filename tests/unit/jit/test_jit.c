@@ -1232,6 +1232,156 @@ KBPF_TEST(jit_array_lookup_inline,
 	       checked, masked);
 }
 
+/*
+ * A host that "migrates" the caller at every cpu_id call: it answers
+ * 0, 1, 2, 3, 0, ... and counts the calls.
+ */
+static uint32_t migr_calls;
+
+static uint32_t migr_cpu(const struct kbpf_host *h)
+{
+	(void)h;
+	return migr_calls++ % 4;
+}
+
+/*
+ * Two lookups of key 0, each slot's u64 incremented through its pointer;
+ * r0 = 0, or 1 if a lookup failed. @plain: r1 += 0 after each map load,
+ * so that the image leaves the helper call (no site).
+ */
+static uint32_t prog_percpu_twice(struct bpf_insn *p, bool plain)
+{
+	uint32_t n = 0, out;
+
+	p[n++] = I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0);
+	for (int k = 0; k < 2; k++) {
+		p[n++] = LD_MAP(1, 0);
+		p[n++] = LD_HI(0);
+		if (plain)
+			p[n++] = ADDK(1, 0);
+		p[n++] = MOV(2, 10);
+		p[n++] = ADDK(2, -4);
+		p[n++] = CALL(BPF_FUNC_map_lookup_elem);
+		/* if r0 == 0 goto out (patched) */
+		p[n++] = I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, 0);
+		if (!k)
+			p[n++] = MOV(6, 0);
+	}
+	for (int k = 0; k < 2; k++) {
+		int r = k ? 0 : 6;
+
+		p[n++] = I(BPF_LDX | BPF_MEM | BPF_DW, 1, (uint8_t)r, 0, 0);
+		p[n++] = ADDK(1, 1);
+		p[n++] = I(BPF_STX | BPF_MEM | BPF_DW, (uint8_t)r, 1, 0, 0);
+	}
+	p[n++] = MOVK(0, 0);
+	p[n++] = EXIT;
+	out = n;
+	p[n++] = MOVK(0, 1);
+	p[n++] = EXIT;
+	for (uint32_t i = 0; i < out; i++)
+		if (p[i].code == (BPF_JMP | BPF_JEQ | BPF_K))
+			p[i].off = (int16_t)(out - i - 1);
+	return n;
+}
+
+/* The case running: map type index << 8 | variant. */
+static uint32_t percpu_case;
+
+/*
+ * jit_percpu_run_cpu's cases, on the host cur_host points at: per map
+ * type, variants v = plain (helper) | jit << 1 | checked << 2.
+ */
+static void percpu_run_cases(uint32_t *runs, uint32_t *native)
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_PERCPU_ARRAY,
+					  BPF_MAP_TYPE_PERCPU_HASH,
+					  BPF_MAP_TYPE_LRU_PERCPU_HASH };
+
+	for (uint32_t t = 0; t < 3; t++) {
+		struct kbpf_map *map = map_new(types[t], 4, 8, 4);
+		uint32_t key = 0;
+		uint64_t zero = 0;
+
+		T_ASSERT(map);
+		if (types[t] != BPF_MAP_TYPE_PERCPU_ARRAY)
+			T_EQ(kbpf_map_update_elem(map, &key, &zero, BPF_ANY),
+			     0);
+		for (uint32_t v = 0; v < 8; v++) {
+			bool plain = v & 1, jit = v & 2;
+
+			percpu_case = t << 8 | v;
+			enum kbpf_interp_mode mode =
+				v & 4 ? KBPF_INTERP_CHECKED : KBPF_INTERP_FAST;
+			struct bpf_insn p[40];
+			uint32_t np = prog_percpu_twice(p, plain);
+			struct kbpf_prog *pr = load(p, np, &map, 1, jit);
+			uint64_t before[4], after[4], r0 = 0xdead;
+			uint32_t grew = 0, at = 0;
+
+			T_ASSERT(pr);
+			T_EQ(image_code(pr, plain ? 6 : 5),
+			     plain  ? KBPF_INTERP_OP_CALL :
+			     t == 0 ? KBPF_INTERP_OP_LOOKUP_PERCPU :
+				      KBPF_INTERP_OP_LOOKUP_CALL);
+			*native += pr->jit != NULL;
+			for (uint32_t c = 0; c < 4; c++) {
+				uint64_t *s = kbpf_map_lookup_percpu_elem(
+					map, &key, c);
+
+				T_ASSERT(s);
+				before[c] = *s;
+			}
+			/* Start each run at another CPU. */
+			migr_calls = v;
+			T_EQ(run(pr, mode, &r0), 0);
+			T_EQ(r0, 0);
+			T_EQ(migr_calls - v, 1);
+			for (uint32_t c = 0; c < 4; c++) {
+				after[c] = *(uint64_t *)
+						   kbpf_map_lookup_percpu_elem(
+							   map, &key, c);
+				if (after[c] != before[c]) {
+					grew++;
+					at = c;
+				}
+			}
+			/* Both increments in one slot: the first CPU read. */
+			T_EQ(grew, 1);
+			T_EQ(after[at] - before[at], 2);
+			T_EQ(at, v % 4);
+			kbpf_prog_put(pr);
+			(*runs)++;
+		}
+		kbpf_map_put(map);
+	}
+}
+
+KBPF_TEST(jit_percpu_run_cpu,
+	  "PERCPU_ARRAY and PERCPU_HASH lookups of one run (native code, "
+	  "fast and checked interpreter, inlined site, direct site and "
+	  "helper) all use one CPU's slot, read from the host once per "
+	  "run, even when the host's cpu_id answers another CPU at every "
+	  "call (a host that migrates)")
+{
+	static struct kbpf_host migr;
+	uint32_t runs = 0, native = 0;
+
+	migr = *kbpf_posix_host();
+	migr.nr_cpus = 4;
+	migr.cpu_id = migr_cpu;
+	cur_host = &migr;
+	percpu_run_cases(&runs, &native);
+	cur_host = NULL;
+	if (kbpf_test_failed())
+		printf("  map type #%u, variant %u\n", percpu_case >> 8,
+		       percpu_case & 0xff);
+	else
+		printf("  %u runs (%u with native code), one cpu_id call "
+		       "each\n",
+		       runs, native);
+}
+
 KBPF_TEST(jit_array_spec_storage,
 	  "an ARRAY or PERCPU_ARRAY made by a creator without CAP_PERFMON "
 	  "has storage for index_mask + 1 elements (a masked index stays "
