@@ -2126,6 +2126,103 @@ KBPF_TEST(jit_checked_confinement,
 #undef LOOKUP0
 }
 
+KBPF_TEST(jit_checked_frame_index,
+	  "checked native code's one-compare test for r10 + k + index "
+	  "accesses (x86-64) lets only the function's own frame through: "
+	  "indexes past either end, huge and negative, give -EFAULT as in "
+	  "the interpreter; a jump into the pattern, or an instruction "
+	  "between it and the access that writes the index or the pointer, "
+	  "leaves the full test")
+{
+	static const int64_t idx[] = {
+		0,    1,	 100,	       255,	  256,	    300,
+		511,  512,	 4096,	       -1,	  -256,	    -257,
+		-512, 1LL << 32, -(1LL << 32), INT64_MIN, INT64_MAX
+	};
+	uint64_t r0;
+
+	NEED_JIT_CHECKED();
+	for (uint32_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+		int64_t x = idx[i];
+		bool in = x >= -256 && x <= 255;
+		/* A store after a gap, then a load without one. */
+		struct bpf_insn p[] = {
+			I(BPF_LD | BPF_IMM | BPF_DW, 2, 0, 0, (int32_t)x),
+			LD_HI((int32_t)((uint64_t)x >> 32)),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			MOVK(4, 7),
+			I(BPF_STX | BPF_MEM | BPF_B, 3, 4, 0, 0),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 3, 0, 0),
+			EXIT,
+		};
+
+		T_EQ(chk_both(p, 12, 0, 8, &r0), in ? 0 : -KBPF_EFAULT);
+		if (in)
+			T_EQ(r0, 7);
+	}
+	{
+		/* The jump (taken: r1 is the context) enters at r3 += r2. */
+		struct bpf_insn p[] = {
+			MOVK(2, 7),
+			MOVK(3, 0x100000),
+			I(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 2, 0),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 3, 0, 0),
+			EXIT,
+		};
+
+		T_EQ(chk_both(p, 8, 0, 8, &r0), -KBPF_EFAULT);
+	}
+	{
+		/* The index is 100000 when added, 7 at the access. */
+		struct bpf_insn p[] = {
+			MOVK(2, 100000),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			MOVK(2, 7),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 3, 0, 0),
+			EXIT,
+		};
+
+		T_EQ(chk_both(p, 7, 0, 8, &r0), -KBPF_EFAULT);
+	}
+	{
+		/* The pointer is replaced after the pattern. */
+		struct bpf_insn p[] = {
+			MOVK(2, 7),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			MOVK(3, 0x100000),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 3, 0, 0),
+			EXIT,
+		};
+
+		T_EQ(chk_both(p, 7, 0, 8, &r0), -KBPF_EFAULT);
+	}
+	{
+		/* A 32-bit add is no index: w3 += w2 truncates r10. */
+		struct bpf_insn p[] = {
+			MOVK(2, 7),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 3, 0, 0),
+			EXIT,
+		};
+
+		T_EQ(chk_both(p, 6, 0, 8, &r0), -KBPF_EFAULT);
+	}
+}
+
 KBPF_TEST(jit_checked_budget,
 	  "checked native code charges the interpreter's budget at the same "
 	  "places: a loop for ever, a loop that calls, recursion and "
