@@ -169,6 +169,22 @@ static int side_map(const struct side *sd, uint32_t type, uint32_t ks,
 	fd = (int)sd->bpf(BPF_MAP_CREATE, &a);
 	if (fd < 0)
 		return -1;
+	if (type == BPF_MAP_TYPE_PERCPU_HASH) {
+		/* Every CPU's slot 0 (run_only: the kbpf side only). */
+		static uint64_t pv[KBPF_MAX_CPUS];
+
+		for (uint32_t k = 0; k < n; k++) {
+			memset(&a, 0, sizeof(a));
+			a.map_fd = (uint32_t)fd;
+			a.key = (uint64_t)(uintptr_t)&k;
+			a.value = (uint64_t)(uintptr_t)pv;
+			if (sd->bpf(BPF_MAP_UPDATE_ELEM, &a)) {
+				sd->close(fd);
+				return -1;
+			}
+		}
+		return fd;
+	}
 	memset(keys, 0, sizeof(keys));
 	for (uint32_t base = 0; base < n; base += 4096) {
 		uint32_t cnt = n - base < 4096 ? n - base : 4096;
@@ -656,7 +672,8 @@ static void compare(const char *what, int bfd, int kfd, enum op op, uint32_t ks,
 }
 
 /*
- * bench_hash --run hash|lru_hash lookup|update|none fast|jit|checked|unpriv REPS: a
+ * bench_hash --run hash|lru_hash|percpu_hash lookup|update|none
+ * fast|jit|checked|unpriv REPS: a
  * 1024-entry map with 4-byte keys, the program loaded into kbpf (bpf(2)
  * path) and run REPS times through kbpf_interp_run() in that mode, nothing
  * else: for bench/map_icount.sh (host instructions under callgrind).
@@ -676,8 +693,9 @@ static int run_only(const char *type, const char *op, const char *mode,
 	uint64_t r0 = 0;
 
 	mfd = side_map(&kbpf_side,
-		       strcmp(type, "lru_hash") ? BPF_MAP_TYPE_HASH :
-						  BPF_MAP_TYPE_LRU_HASH,
+		       !strcmp(type, "lru_hash")    ? BPF_MAP_TYPE_LRU_HASH :
+		       !strcmp(type, "percpu_hash") ? BPF_MAP_TYPE_PERCPU_HASH :
+						      BPF_MAP_TYPE_HASH,
 		       4, 1024);
 	fd = mfd < 0 ? -1 : side_prog(&kbpf_side, mfd, o, 4, 1023);
 	if (fd < 0 || kbpf_obj_fd_get(h, fd, KBPF_OBJ_PROG, &obj, NULL))

@@ -38,7 +38,7 @@ printf "%-14s %-7s %10s %10s %10s %10s   (host instructions per map call)\n" map
 for row in "bench_array array lookup" "bench_array array update" \
 	"bench_array percpu_array lookup" "bench_array percpu_array update" \
 	"bench_hash hash lookup" "bench_hash hash update" \
-	"bench_hash lru_hash lookup"; do
+	"bench_hash lru_hash lookup" "bench_hash percpu_hash lookup"; do
 	# shellcheck disable=SC2086 # a row is words, split on purpose
 	set -- $row
 	line=$(printf "%-14s %-7s" "$2" "$3")

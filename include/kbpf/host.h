@@ -217,11 +217,17 @@ struct kbpf_host {
 	 */
 	uint32_t nr_cpus;
 	/*
-	 * MANDATORY. Id of the CPU running the caller, < nr_cpus. Program path
-	 * (called on every per-CPU map access): make it cheap. The caller may
-	 * be preempted and migrated unless the host runs programs with
-	 * preemption off, as Linux does; kbpf assumes programs are not
-	 * migrated while they run.
+	 * MANDATORY. Id of the CPU running the caller, < nr_cpus. Program path:
+	 * make it cheap. A program run asks it at most once for its per-CPU
+	 * map values (PERCPU_ARRAY, PERCPU_HASH, LRU_PERCPU_HASH lookups, at
+	 * the first one) and keeps that CPU's slots for the rest of the run,
+	 * tail calls and callbacks included; kbpf's own per-CPU state (map
+	 * locks, free lists, ring buffer owners) asks at each use. The caller
+	 * may be preempted and migrated unless the host runs programs with
+	 * preemption off, as Linux does: a run that migrates keeps seeing one
+	 * CPU's values (consistent, as on Linux), but may then share that
+	 * slot with a program running on that CPU, as Linux programs that
+	 * only disable migration do with a program that preempts them.
 	 */
 	uint32_t (*cpu_id)(const struct kbpf_host *h);
 

@@ -165,9 +165,10 @@ struct kbpf_map_ops {
 	 * with the map and freed only with it, laid out as struct
 	 * kbpf_map_value_area says. The checked interpreter then covers all
 	 * the map's values with one region instead of one per value. NULL or
-	 * false: each value is its own region.
+	 * false: each value is its own region. @cpu: the run's CPU
+	 * (kbpf_run_map_cpu()), for a type whose area is one CPU's values.
 	 */
-	bool (*value_area)(const struct kbpf_map *map,
+	bool (*value_area)(const struct kbpf_map *map, uint32_t cpu,
 			   struct kbpf_map_value_area *area);
 	/*
 	 * Syscall path (program load), optional: fill @out and return true

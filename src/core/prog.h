@@ -167,6 +167,9 @@ struct kbpf_kfunc_desc {
  * @timer: in a run of a bpf_timer's callback, that timer (a struct
  *         kbpf_timer, src/maps/timer.h): bpf_timer_cancel of it answers
  *         -EDEADLK, as Linux's per-CPU hrtimer_running does; else NULL.
+ * @map_cpu1: 1 + the CPU whose slots the run's per-CPU map lookups use,
+ *            0 until the first such lookup reads it (kbpf_run_map_cpu()):
+ *            zero-initialised runs need nothing more.
  */
 struct kbpf_run {
 	const struct kbpf_host *host;
@@ -188,6 +191,7 @@ struct kbpf_run {
 	unsigned long spin_irq;
 	void *timer;
 	struct kbpf_cg_run_ctx *cg; /* kbpf_interp_args.cg_run */
+	uint32_t map_cpu1;
 };
 
 /**
@@ -205,6 +209,27 @@ struct kbpf_cg_run_ctx {
 	void *storage[2];
 	int32_t *retval;
 };
+
+/**
+ * kbpf_run_map_cpu() - the CPU whose per-CPU map slots @run's lookups use
+ * (PERCPU_ARRAY, PERCPU_HASH, LRU_PERCPU_HASH values): the host's cpu_id,
+ * read once per run, at the first such lookup, and kept for the rest of
+ * the run (tail calls and callbacks included), where Linux reads the
+ * running CPU's per-CPU offset at each access of a run that cannot
+ * migrate. A host that migrates a running program gets consistent slots
+ * (every lookup of the run sees the same CPU's value, as on Linux), not
+ * the new CPU's; kbpf's own per-CPU state (locks, free lists) keeps
+ * asking the host each time.
+ *
+ * Context: program path; never sleeps, no lock.
+ * Return: a CPU < @run->host->nr_cpus.
+ */
+static inline uint32_t kbpf_run_map_cpu(struct kbpf_run *run)
+{
+	if (kbpf_unlikely(!run->map_cpu1))
+		run->map_cpu1 = kbpf_this_cpu(run->host) + 1;
+	return run->map_cpu1 - 1;
+}
 
 /**
  * kbpf_run_spin_release() - at the end of a run: release the bpf_spin_lock

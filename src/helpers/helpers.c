@@ -28,8 +28,17 @@ static uint64_t h_map_lookup_elem(struct kbpf_run *run, uint64_t map,
 				  uint64_t key, uint64_t r3, uint64_t r4,
 				  uint64_t r5)
 {
-	void *v = kbpf_map_lookup_elem(MAP(map), PTR(key));
+	void *v;
 
+	/*
+	 * Per-CPU types: the run's CPU, read once per run
+	 * (kbpf_run_map_cpu()), not the host's cpu_id at every lookup.
+	 */
+	if (MAP(map)->ops->lookup_percpu_elem)
+		v = MAP(map)->ops->lookup_percpu_elem(MAP(map), PTR(key),
+						      kbpf_run_map_cpu(run));
+	else
+		v = kbpf_map_lookup_elem(MAP(map), PTR(key));
 	if (v && kbpf_map_is_map_in_map(MAP(map)))
 		kbpf_run_add_map(run, v); /* a map to pass on, not memory */
 	else if (v)

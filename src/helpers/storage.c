@@ -123,9 +123,9 @@ uint64_t kbpf_helper_get_local_storage(struct kbpf_run *run, uint64_t map,
 		run->error = -KBPF_EINVAL;
 		return 0;
 	}
-	/* The calling CPU's slot, as PERCPU_ARRAY lookups (always in range). */
+	/* The run's CPU's slot, as PERCPU_ARRAY lookups (kbpf_run_map_cpu()). */
 	return (uint64_t)(uintptr_t)kbpf_cgroup_storage_ptr(
-		s, kbpf_this_cpu(run->host));
+		s, kbpf_run_map_cpu(run));
 }
 
 /* bpf_get_retval(): the run's return value so far (sign-extended int). */

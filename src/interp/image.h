@@ -34,6 +34,8 @@ struct kbpf_interp_site {
 	const struct kbpf_helper *h;
 	struct kbpf_map *map;
 	void *(*lookup)(struct kbpf_map *map, const void *key);
+	void *(*lookup_cpu)(struct kbpf_map *map, const void *key,
+			    uint32_t cpu);
 	long (*update)(struct kbpf_map *map, const void *key, const void *value,
 		       uint64_t flags);
 	long (*delete_elem)(struct kbpf_map *map, const void *key);

@@ -724,8 +724,15 @@ static KBPF_NOINLINE int interp_add_map_value_slow(struct interp_state *st,
 
 	if (kbpf_map_has_fields(map))
 		return interp_add_field_value(st, map, value);
-	if (map->ops->value_area && map->ops->value_area(map, &a) && a.stride &&
-	    a.off + a.size <= a.stride && v >= a.start && v < a.end) {
+	/* The run's CPU only for per-CPU types: others need no host call. */
+	if (map->ops->value_area &&
+	    map->ops->value_area(map,
+				 map->ops->lookup_percpu_elem ?
+					 kbpf_run_map_cpu(st->run) :
+					 0,
+				 &a) &&
+	    a.stride && a.off + a.size <= a.stride && v >= a.start &&
+	    v < a.end) {
 		uint32_t i;
 
 		for (i = 0; i < st->nr_areas; i++)
@@ -1705,7 +1712,7 @@ int kbpf_interp_checked_site(struct kbpf_run *run,
 		}
 		v = s->base + (size_t)s->elem_size * (idx & s->index_mask);
 		if (code == KBPF_INTERP_OP_LOOKUP_PERCPU)
-			v += s->cpu_stride * kbpf_this_cpu(run->host);
+			v += s->cpu_stride * kbpf_run_map_cpu(run);
 		err = interp_add_map_value(st, s->map, v);
 		if (err)
 			return err;
@@ -1719,7 +1726,11 @@ int kbpf_interp_checked_site(struct kbpf_run *run,
 		if (!interp_access_ok(st, (uintptr_t)regs[2], s->key_size,
 				      false))
 			return -KBPF_EFAULT;
-		v = s->lookup(s->map, (const void *)(uintptr_t)regs[2]);
+		v = s->lookup_cpu ?
+			    s->lookup_cpu(s->map,
+					  (const void *)(uintptr_t)regs[2],
+					  kbpf_run_map_cpu(run)) :
+			    s->lookup(s->map, (const void *)(uintptr_t)regs[2]);
 		if (v) {
 			err = interp_add_map_value(st, s->map, v);
 			if (err)
@@ -2310,6 +2321,11 @@ static uint8_t prep_lookup_site(struct kbpf_map *map,
 				   KBPF_INTERP_OP_LOOKUP_ARRAY;
 	}
 	s->lookup = map->ops->lookup_elem;
+	/*
+	 * Per-CPU values (PERCPU_HASH, LRU_PERCPU_HASH): the run's CPU's
+	 * slot (kbpf_run_map_cpu()), as the helper looks up.
+	 */
+	s->lookup_cpu = map->ops->lookup_percpu_elem;
 	return KBPF_INTERP_OP_LOOKUP_CALL;
 }
 

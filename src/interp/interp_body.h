@@ -709,7 +709,7 @@ call_done:
 		v_ = s_->base +                                               \
 		     (size_t)s_->elem_size * (idx_ & s_->index_mask);         \
 		if (percpu)                                                   \
-			v_ += s_->cpu_stride * kbpf_this_cpu(st->run->host);  \
+			v_ += s_->cpu_stride * kbpf_run_map_cpu(st->run);     \
 		LOOKUP_KEEP(s_, v_);                                          \
 		regs[0] = (uint64_t)(uintptr_t)v_;                            \
 		NEXT;                                                         \
@@ -733,9 +733,17 @@ call_done:
 				}
 				CHECK_MEM((uintptr_t)regs[2], s_->key_size,
 					  false);
-				v_ = s_->lookup(
-					s_->map,
-					(const void *)(uintptr_t)regs[2]);
+				v_ = s_->lookup_cpu ?
+					     s_->lookup_cpu(
+						     s_->map,
+						     (const void *)(uintptr_t)
+							     regs[2],
+						     kbpf_run_map_cpu(
+							     st->run)) :
+					     s_->lookup(
+						     s_->map,
+						     (const void *)(uintptr_t)
+							     regs[2]);
 				if (v_)
 					LOOKUP_KEEP(s_, v_);
 				regs[0] = (uint64_t)(uintptr_t)v_;

@@ -675,9 +675,16 @@ static int a64_site(struct a64 *c, const struct bpf_insn *insn)
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_CALL:
 	case KBPF_INTERP_OP_DELETE_CALL: {
-		uintptr_t fn = insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
-				       (uintptr_t)s->lookup :
-				       (uintptr_t)s->delete_elem;
+		uintptr_t fn;
+
+		if (insn->code == KBPF_INTERP_OP_LOOKUP_CALL && s->lookup_cpu) {
+			/* The run's CPU: the helper reads it (jit.h). */
+			a64_helper_call(c, (uintptr_t)s->h->fn, flags);
+			return 0;
+		}
+		fn = insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
+			     (uintptr_t)s->lookup :
+			     (uintptr_t)s->delete_elem;
 
 		if (!fn)
 			return -KBPF_EOPNOTSUPP;

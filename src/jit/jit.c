@@ -65,7 +65,7 @@ uint64_t kbpf_jit_ld_pkt(struct kbpf_jit_state *js, int64_t off, uint32_t size)
 
 uint32_t kbpf_jit_this_cpu(struct kbpf_jit_state *js)
 {
-	return kbpf_this_cpu(js->run->host);
+	return kbpf_run_map_cpu(js->run);
 }
 
 /* ---- running native code ---- */

@@ -67,9 +67,14 @@
  *    s->max_entries ? s->base + (idx & s->index_mask) * s->elem_size : 0
  *    (the AND may be left out when s->index_mask is UINT32_MAX; else it
  *    must come after the bound check: Spectre v1).
- *  - KBPF_INTERP_OP_LOOKUP_PERCPU: as OP_CALL (a backend may inline it
- *    with kbpf_jit_this_cpu()).
- *  - KBPF_INTERP_OP_LOOKUP_CALL: r0 = s->lookup(s->map, (void *)r2);
+ *  - KBPF_INTERP_OP_LOOKUP_PERCPU: as OP_CALL (a backend may inline it:
+ *    as LOOKUP_ARRAY plus s->cpu_stride * the run's CPU, which is
+ *    js->run->map_cpu1 - 1 when map_cpu1 is not 0, else what
+ *    kbpf_jit_this_cpu() returns; see kbpf_run_map_cpu()).
+ *  - KBPF_INTERP_OP_LOOKUP_CALL: r0 = s->lookup(s->map, (void *)r2), or
+ *    when s->lookup_cpu is set (per-CPU values) r0 = s->lookup_cpu(s->map,
+ *    (void *)r2, the run's CPU as for LOOKUP_PERCPU) or the site's helper
+ *    called as OP_CALL;
  *    KBPF_INTERP_OP_UPDATE_CALL: r0 = s->update(s->map, (void *)r2,
  *    (void *)r3, r4); KBPF_INTERP_OP_DELETE_CALL: r0 =
  *    s->delete_elem(s->map, (void *)r2); r1-r5 clobbered, no run->error
@@ -246,7 +251,8 @@ int kbpf_jit_emit_riscv64(const struct kbpf_jit_in *in,
  * kbpf_jit_ld_pkt(): the legacy packet load of @size bytes (1, 2, 4) at
  * @off, as the interpreter's: the value (converted from network order), or
  * 0 with js->pkt_fail set when it is out of the packet.
- * kbpf_jit_this_cpu(): the CPU the run is on (kbpf_this_cpu()).
+ * kbpf_jit_this_cpu(): the CPU of the run's per-CPU map lookups
+ * (kbpf_run_map_cpu(): the host's cpu_id the first time in a run).
  */
 uint64_t kbpf_jit_ld_pkt(struct kbpf_jit_state *js, int64_t off, uint32_t size);
 uint32_t kbpf_jit_this_cpu(struct kbpf_jit_state *js);

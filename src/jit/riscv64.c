@@ -1288,6 +1288,11 @@ static int rv_site(struct rv_ctx *c, const struct bpf_insn *insn)
 	case KBPF_INTERP_OP_LOOKUP_CALL:
 	case KBPF_INTERP_OP_UPDATE_CALL:
 	case KBPF_INTERP_OP_DELETE_CALL:
+		if (insn->code == KBPF_INTERP_OP_LOOKUP_CALL && s->lookup_cpu) {
+			/* The run's CPU: the helper reads it (jit.h). */
+			rv_helper_call(c, s, tail);
+			return 0;
+		}
 		fn = insn->code == KBPF_INTERP_OP_LOOKUP_CALL ?
 			     (uintptr_t)s->lookup :
 		     insn->code == KBPF_INTERP_OP_UPDATE_CALL ?

@@ -641,7 +641,7 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 {
 	const struct kbpf_interp_site *s;
 	uint8_t flags;
-	size_t done, null;
+	size_t done, null, have;
 
 	if ((uint32_t)insn->imm >= c->in->nr_sites)
 		return -KBPF_EOPNOTSUPP;
@@ -661,6 +661,33 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 		land8(c, done);
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_CALL:
+		if (s->lookup_cpu) {
+			/*
+			 * r0 = s->lookup_cpu(map, key, the run's CPU): edx
+			 * from js->run->map_cpu1, asking the host (map and
+			 * key kept on the stack) the first time in a run.
+			 */
+			op_mem(c, false, true, 0x8b, 0, TMP, JS,
+			       (int32_t)offsetof(struct kbpf_jit_state, run),
+			       false);
+			op_mem(c, false, false, 0x8b, 0, RDX, TMP,
+			       (int32_t)offsetof(struct kbpf_run, map_cpu1),
+			       false);
+			op_rr(c, false, 0x85, RDX, RDX); /* test edx, edx */
+			have = jmp_fwd8(c, CC_NE);
+			push_r(c, RDI);
+			push_r(c, RSI);
+			mov_rr(c, true, RDI, JS);
+			call_abs(c, (const void *)x86_this_cpu);
+			pop_r(c, RSI);
+			pop_r(c, RDI);
+			op_mem(c, false, false, 0x8d, 0, RDX, RAX, 1, false);
+			land8(c, have);
+			op_mem(c, false, false, 0x8d, 0, RDX, RDX, -1, false);
+			call_abs(c, (const void *)s->lookup_cpu);
+			return 0;
+		}
+		/* fall through */
 	case KBPF_INTERP_OP_UPDATE_CALL:
 	case KBPF_INTERP_OP_DELETE_CALL:
 		/*
@@ -676,25 +703,44 @@ static int emit_site(struct x86 *c, const struct bpf_insn *insn)
 		return 0;
 	case KBPF_INTERP_OP_LOOKUP_PERCPU:
 		/*
-		 * As ARRAY, plus the running CPU's area: cpu * cpu_stride,
-		 * the CPU from kbpf_jit_this_cpu() (what the map's own lookup
-		 * asks the host). The offset waits on the stack (16 bytes:
-		 * calls stay aligned); the call clobbers r1-r5 as a helper's.
+		 * As ARRAY, plus the run's CPU's area: cpu * cpu_stride, the
+		 * CPU js->run->map_cpu1 - 1 (kbpf_run_map_cpu()), read from
+		 * the host by a call (kbpf_jit_this_cpu()) only the first
+		 * time in a run. The offset waits on the stack across that
+		 * call (16 bytes: calls stay aligned). r1-r5 are free: the
+		 * call clobbers them as a helper's, the key is read.
 		 */
 		if (s->elem_size > INT32_MAX || !s->elem_size)
 			return -KBPF_EOPNOTSUPP;
 		null = emit_array_index(c, s);
+		op_mem(c, false, true, 0x8b, 0, TMP, JS,
+		       (int32_t)offsetof(struct kbpf_jit_state, run), false);
+		op_mem(c, false, false, 0x8b, 0, TMP, TMP,
+		       (int32_t)offsetof(struct kbpf_run, map_cpu1), false);
+		op_rr(c, false, 0x85, TMP, TMP); /* test r11d, r11d */
+		have = jmp_fwd8(c, CC_NE);
 		push_r(c, RAX);
 		push_r(c, RAX);
 		mov_rr(c, true, RDI, JS);
 		call_abs(c, (const void *)x86_this_cpu);
 		pop_r(c, RCX);
 		pop_r(c, RCX);
-		op_rr(c, false, 0x89, RAX, RAX); /* mov eax, eax: the u32 */
-		mov_imm64(c, TMP, (uint64_t)s->cpu_stride);
-		op2_rr(c, true, 0xaf, RAX, TMP, false); /* imul rax, r11 */
-		op_rr(c, true, 0x01, RCX, RAX);
-		mov_imm64(c, TMP, (uint64_t)(uintptr_t)s->base);
+		op_mem(c, false, false, 0x8d, 0, TMP, RAX, 1, false); /* lea */
+		mov_rr(c, true, RAX, RCX);
+		land8(c, have);
+		/* rax += base - stride + map_cpu1 * stride (mod 2^64) */
+		if (s->cpu_stride <= INT32_MAX) {
+			op_rr(c, true, 0x69, TMP, TMP); /* imul r11, r11, imm */
+			emit32(c, (uint32_t)s->cpu_stride);
+		} else {
+			mov_imm64(c, RCX, (uint64_t)s->cpu_stride);
+			op2_rr(c, true, 0xaf, TMP, RCX,
+			       false); /* imul r11, rcx */
+		}
+		op_rr(c, true, 0x01, TMP, RAX);
+		mov_imm64(c, TMP,
+			  (uint64_t)(uintptr_t)s->base -
+				  (uint64_t)s->cpu_stride);
 		op_rr(c, true, 0x01, TMP, RAX);
 		done = jmp_fwd8(c, -1);
 		land8(c, null);
@@ -1441,6 +1487,105 @@ static void emit_chk_back(struct x86 *c, int cc, uint32_t pc, int64_t delta)
 }
 
 /*
+ * Whether native code may enter at @pc other than by falling through from
+ * @pc - 1: a jump's target or a function's entry.
+ */
+static bool chk_entered(const struct kbpf_jit_in *in, uint32_t pc)
+{
+	if (in->is_func && in->is_func[pc])
+		return true;
+	for (uint32_t i = 0; i < in->len; i++) {
+		const struct bpf_insn *j = &in->insns[i];
+		uint8_t cls = BPF_CLASS(j->code), op = BPF_OP(j->code);
+		int64_t to;
+
+		if ((cls != BPF_JMP && cls != BPF_JMP32) ||
+		    kbpf_interp_is_site_op(j->code) || op == BPF_EXIT)
+			continue;
+		if (op == BPF_CALL) {
+			if (j->src_reg != BPF_PSEUDO_CALL)
+				continue;
+			to = (int64_t)i + 1 + j->imm;
+		} else if (cls == BPF_JMP32 && op == BPF_JA) {
+			to = (int64_t)i + 1 + j->imm;
+		} else {
+			to = (int64_t)i + 1 + j->off;
+		}
+		if (to == (int64_t)pc)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether base register @bpf_base of the access at @pc is r10 + *@k +
+ * r*@idx on every path: the instructions before it are rX = r10,
+ * optionally rX += k, then rX += rY (rX the base, rY another register
+ * but r10, all 64-bit), then at most CHK_FRAME_INDEX_GAP ALU
+ * instructions that write neither rX nor rY; native code enters none of
+ * them but the first, nor the access (chk_entered()); r10 is never
+ * written (@c->r10_fixed), so it is the function's frame. Only for
+ * programs of at most CHK_FRAME_INDEX_LEN instructions: each match scans
+ * them all.
+ */
+#define CHK_FRAME_INDEX_LEN 4096
+#define CHK_FRAME_INDEX_GAP 8
+
+static bool chk_frame_index(const struct x86 *c, uint32_t pc, int bpf_base,
+			    int64_t *k, int *idx)
+{
+	const struct bpf_insn *in = c->in->insns;
+	const struct bpf_insn *add, *addk = NULL, *mov;
+	uint32_t first, at = pc, gap = 0;
+
+	if (!c->r10_fixed || c->in->len > CHK_FRAME_INDEX_LEN ||
+	    bpf_base == BPF_REG_10)
+		return false;
+	/* The ALU instructions between rX += rY and the access. */
+	for (;;) {
+		const struct bpf_insn *g;
+		uint8_t cls;
+
+		if (at < 3)
+			return false;
+		g = &in[at - 1];
+		cls = BPF_CLASS(g->code);
+		if (g->code == (BPF_ALU64 | BPF_ADD | BPF_X) &&
+		    g->dst_reg == bpf_base)
+			break;
+		if ((cls != BPF_ALU && cls != BPF_ALU64) ||
+		    g->dst_reg == bpf_base || ++gap > CHK_FRAME_INDEX_GAP)
+			return false;
+		at--;
+	}
+	add = &in[at - 1];
+	if (add->src_reg == bpf_base || add->src_reg >= BPF_REG_10 ||
+	    add->off || add->imm)
+		return false;
+	for (uint32_t i = at; i < pc; i++)
+		if (in[i].dst_reg == add->src_reg)
+			return false;
+	mov = &in[at - 2];
+	first = at - 2;
+	if (mov->code == (BPF_ALU64 | BPF_ADD | BPF_K) && at >= 4 &&
+	    mov->dst_reg == bpf_base && !mov->off) {
+		addk = mov;
+		mov = &in[at - 3];
+		first = at - 3;
+	}
+	if (mov->code != (BPF_ALU64 | BPF_MOV | BPF_X) ||
+	    mov->dst_reg != bpf_base || mov->src_reg != BPF_REG_10 ||
+	    mov->off || mov->imm)
+		return false;
+	for (uint32_t i = first + 1; i <= pc; i++)
+		if (chk_entered(c->in, i))
+			return false;
+	*k = addk ? (int64_t)addk->imm : 0;
+	*idx = add->src_reg;
+	return true;
+}
+
+/*
  * CHECK_MEM(base + off, bytes, write), and CHECK_ALIGN for @atomic. The
  * frames in use are [chk_stack, chk_stack + chk_lim + 8): the access is
  * in them if addr + bytes - 8 - chk_stack <= chk_lim, unsigned (the
@@ -1449,16 +1594,34 @@ static void emit_chk_back(struct x86 *c, int cc, uint32_t pc, int64_t delta)
  * the function's own frame needs no test: r10 is never written
  * (@c->r10_fixed) and its frame is in use.
  */
-static void emit_chk_mem(struct x86 *c, int bpf_base, int32_t off,
+static void emit_chk_mem(struct x86 *c, uint32_t pc, int bpf_base, int32_t off,
 			 unsigned int bytes, bool write, bool atomic)
 {
 	int base = x86_reg[bpf_base];
-	size_t ok, ok2;
+	size_t ok, ok2, fast = SIZE_MAX;
+	int64_t k, hi;
+	int idx;
 
 	if (bpf_base == BPF_REG_10 && c->r10_fixed && off >= -KBPF_STACK_SIZE &&
 	    off + (int32_t)bytes <= 0 &&
 	    (!atomic || !(off & (int32_t)(bytes - 1))))
 		return;
+	/*
+	 * base = r10 + k + idx on every path here (chk_frame_index()): the
+	 * access is in the function's own frame, which is in use, when
+	 * -KBPF_STACK_SIZE <= k + idx + off and k + idx + off + bytes <= 0.
+	 * With k + off >= -KBPF_STACK_SIZE, an idx in [0, hi] (unsigned,
+	 * one compare) meets both; any other idx takes the test below.
+	 */
+	if (!atomic && chk_frame_index(c, pc, bpf_base, &k, &idx) &&
+	    k + off >= -KBPF_STACK_SIZE) {
+		hi = -(k + off + (int64_t)bytes);
+		if (hi >= 0) {
+			alu_imm(c, true, 7, x86_reg[idx],
+				(int32_t)hi); /* cmp */
+			fast = jmp_fwd8(c, CC_BE);
+		}
+	}
 	op_mem(c, false, true, 0x8d, 0, R9, base, off + (int32_t)bytes - 8,
 	       false);
 	op_mem(c, false, true, 0x2b, 0, R9, JS, JS_OFF(chk_stack), false);
@@ -1481,6 +1644,8 @@ static void emit_chk_mem(struct x86 *c, int bpf_base, int32_t off,
 	emit32(c, (uint32_t)((int64_t)c->chk_thunk - (int64_t)(c->pos + 4)));
 	land8(c, ok);
 	land8(c, ok2);
+	if (fast != SIZE_MAX)
+		land8(c, fast);
 	if (atomic) {
 		op_mem(c, false, true, 0x8d, 0, TMP, base, off, false);
 		op_rr(c, true, 0xf7, 0, TMP); /* test r11, imm32 */
@@ -1584,7 +1749,8 @@ static int emit_chk_insn(struct x86 *c, const struct bpf_insn *insn,
 		return 0;
 	}
 	if (cls == BPF_LDX && (mode == BPF_MEM || mode == BPF_MEMSX)) {
-		emit_chk_mem(c, insn->src_reg, insn->off, bytes, false, false);
+		emit_chk_mem(c, pc, insn->src_reg, insn->off, bytes, false,
+			     false);
 	} else if (cls == BPF_LDX) {
 		/* A probe load: the host's read, a C call. */
 		emit_chk_keep_kr(c, true);
@@ -1596,9 +1762,10 @@ static int emit_chk_insn(struct x86 *c, const struct bpf_insn *insn,
 			       0 :
 			       -KBPF_EOPNOTSUPP;
 	} else if ((cls == BPF_STX || cls == BPF_ST) && mode == BPF_MEM) {
-		emit_chk_mem(c, insn->dst_reg, insn->off, bytes, true, false);
+		emit_chk_mem(c, pc, insn->dst_reg, insn->off, bytes, true,
+			     false);
 	} else if (cls == BPF_STX && mode == BPF_ATOMIC) {
-		emit_chk_mem(c,
+		emit_chk_mem(c, pc,
 			     insn->imm == BPF_LOAD_ACQ ? insn->src_reg :
 							 insn->dst_reg,
 			     insn->off, bytes, insn->imm != BPF_LOAD_ACQ, true);

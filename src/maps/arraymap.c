@@ -406,11 +406,12 @@ static uint64_t array_map_mem_usage(const struct kbpf_map *map)
 }
 
 /* Program path: the values are one block, each value_size bytes of its slot. */
-static bool array_map_value_area(const struct kbpf_map *map,
+static bool array_map_value_area(const struct kbpf_map *map, uint32_t cpu,
 				 struct kbpf_map_value_area *area)
 {
 	const struct kbpf_array *a = kbpf_array(map);
 
+	(void)cpu;
 	area->start = (uintptr_t)a->values;
 	area->end = (uintptr_t)a->values + a->area_size;
 	area->stride = a->elem_size;
@@ -420,16 +421,19 @@ static bool array_map_value_area(const struct kbpf_map *map,
 }
 
 /*
- * Program path: a PERCPU_ARRAY's values for the running CPU are one block
- * (its area), each value_size bytes of its slot; other CPUs' values
- * (lookup_percpu_elem) are not in it.
+ * Program path: a PERCPU_ARRAY's values for the run's CPU (@cpu, the one
+ * its lookups use) are one block (its area), each value_size bytes of its
+ * slot; other CPUs' values (lookup_percpu_elem) are not in it.
  */
 static bool percpu_array_map_value_area(const struct kbpf_map *map,
+					uint32_t cpu,
 					struct kbpf_map_value_area *area)
 {
 	const struct kbpf_array *a = kbpf_array(map);
 
-	area->start = (uintptr_t)array_elem(a, kbpf_this_cpu(map->obj.host), 0);
+	if (cpu >= map->obj.host->nr_cpus)
+		return false;
+	area->start = (uintptr_t)array_elem(a, cpu, 0);
 	area->end = area->start + a->area_size;
 	area->stride = a->elem_size;
 	area->off = 0;

@@ -1496,11 +1496,12 @@ static uint64_t htab_map_mem_usage(const struct kbpf_map *map)
  * round_up(value_size, 8) bytes (the padding is the slot's own). Not
  * map-in-map slots, not elements allocated one by one.
  */
-static bool htab_map_value_area(const struct kbpf_map *map,
+static bool htab_map_value_area(const struct kbpf_map *map, uint32_t cpu,
 				struct kbpf_map_value_area *area)
 {
 	const struct kbpf_htab *t = kbpf_htab(map);
 
+	(void)cpu; /* every CPU's slots are in the area */
 	if (!t->prealloc || t->fd_map || !t->elems)
 		return false;
 	area->start = (uintptr_t)t->elems;

@@ -1340,6 +1340,156 @@ KBPF_TEST(jit_array_lookup_inline,
 	       checked, masked);
 }
 
+/*
+ * A host that "migrates" the caller at every cpu_id call: it answers
+ * 0, 1, 2, 3, 0, ... and counts the calls.
+ */
+static uint32_t migr_calls;
+
+static uint32_t migr_cpu(const struct kbpf_host *h)
+{
+	(void)h;
+	return migr_calls++ % 4;
+}
+
+/*
+ * Two lookups of key 0, each slot's u64 incremented through its pointer;
+ * r0 = 0, or 1 if a lookup failed. @plain: r1 += 0 after each map load,
+ * so that the image leaves the helper call (no site).
+ */
+static uint32_t prog_percpu_twice(struct bpf_insn *p, bool plain)
+{
+	uint32_t n = 0, out;
+
+	p[n++] = I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0);
+	for (int k = 0; k < 2; k++) {
+		p[n++] = LD_MAP(1, 0);
+		p[n++] = LD_HI(0);
+		if (plain)
+			p[n++] = ADDK(1, 0);
+		p[n++] = MOV(2, 10);
+		p[n++] = ADDK(2, -4);
+		p[n++] = CALL(BPF_FUNC_map_lookup_elem);
+		/* if r0 == 0 goto out (patched) */
+		p[n++] = I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, 0);
+		if (!k)
+			p[n++] = MOV(6, 0);
+	}
+	for (int k = 0; k < 2; k++) {
+		int r = k ? 0 : 6;
+
+		p[n++] = I(BPF_LDX | BPF_MEM | BPF_DW, 1, (uint8_t)r, 0, 0);
+		p[n++] = ADDK(1, 1);
+		p[n++] = I(BPF_STX | BPF_MEM | BPF_DW, (uint8_t)r, 1, 0, 0);
+	}
+	p[n++] = MOVK(0, 0);
+	p[n++] = EXIT;
+	out = n;
+	p[n++] = MOVK(0, 1);
+	p[n++] = EXIT;
+	for (uint32_t i = 0; i < out; i++)
+		if (p[i].code == (BPF_JMP | BPF_JEQ | BPF_K))
+			p[i].off = (int16_t)(out - i - 1);
+	return n;
+}
+
+/* The case running: map type index << 8 | variant. */
+static uint32_t percpu_case;
+
+/*
+ * jit_percpu_run_cpu's cases, on the host cur_host points at: per map
+ * type, variants v = plain (helper) | jit << 1 | checked << 2.
+ */
+static void percpu_run_cases(uint32_t *runs, uint32_t *native)
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_PERCPU_ARRAY,
+					  BPF_MAP_TYPE_PERCPU_HASH,
+					  BPF_MAP_TYPE_LRU_PERCPU_HASH };
+
+	for (uint32_t t = 0; t < 3; t++) {
+		struct kbpf_map *map = map_new(types[t], 4, 8, 4);
+		uint32_t key = 0;
+		uint64_t zero = 0;
+
+		T_ASSERT(map);
+		if (types[t] != BPF_MAP_TYPE_PERCPU_ARRAY)
+			T_EQ(kbpf_map_update_elem(map, &key, &zero, BPF_ANY),
+			     0);
+		for (uint32_t v = 0; v < 8; v++) {
+			bool plain = v & 1, jit = v & 2;
+
+			percpu_case = t << 8 | v;
+			enum kbpf_interp_mode mode =
+				v & 4 ? KBPF_INTERP_CHECKED : KBPF_INTERP_FAST;
+			struct bpf_insn p[40];
+			uint32_t np = prog_percpu_twice(p, plain);
+			struct kbpf_prog *pr = load(p, np, &map, 1, jit);
+			uint64_t before[4], after[4], r0 = 0xdead;
+			uint32_t grew = 0, at = 0;
+
+			T_ASSERT(pr);
+			T_EQ(image_code(pr, plain ? 6 : 5),
+			     plain  ? KBPF_INTERP_OP_CALL :
+			     t == 0 ? KBPF_INTERP_OP_LOOKUP_PERCPU :
+				      KBPF_INTERP_OP_LOOKUP_CALL);
+			*native += pr->jit != NULL;
+			for (uint32_t c = 0; c < 4; c++) {
+				uint64_t *s = kbpf_map_lookup_percpu_elem(
+					map, &key, c);
+
+				T_ASSERT(s);
+				before[c] = *s;
+			}
+			/* Start each run at another CPU. */
+			migr_calls = v;
+			T_EQ(run(pr, mode, &r0), 0);
+			T_EQ(r0, 0);
+			T_EQ(migr_calls - v, 1);
+			for (uint32_t c = 0; c < 4; c++) {
+				after[c] = *(uint64_t *)
+						   kbpf_map_lookup_percpu_elem(
+							   map, &key, c);
+				if (after[c] != before[c]) {
+					grew++;
+					at = c;
+				}
+			}
+			/* Both increments in one slot: the first CPU read. */
+			T_EQ(grew, 1);
+			T_EQ(after[at] - before[at], 2);
+			T_EQ(at, v % 4);
+			kbpf_prog_put(pr);
+			(*runs)++;
+		}
+		kbpf_map_put(map);
+	}
+}
+
+KBPF_TEST(jit_percpu_run_cpu,
+	  "PERCPU_ARRAY and PERCPU_HASH lookups of one run (native code, "
+	  "fast and checked interpreter, inlined site, direct site and "
+	  "helper) all use one CPU's slot, read from the host once per "
+	  "run, even when the host's cpu_id answers another CPU at every "
+	  "call (a host that migrates)")
+{
+	static struct kbpf_host migr;
+	uint32_t runs = 0, native = 0;
+
+	migr = *kbpf_posix_host();
+	migr.nr_cpus = 4;
+	migr.cpu_id = migr_cpu;
+	cur_host = &migr;
+	percpu_run_cases(&runs, &native);
+	cur_host = NULL;
+	if (kbpf_test_failed())
+		printf("  map type #%u, variant %u\n", percpu_case >> 8,
+		       percpu_case & 0xff);
+	else
+		printf("  %u runs (%u with native code), one cpu_id call "
+		       "each\n",
+		       runs, native);
+}
+
 KBPF_TEST(jit_array_spec_storage,
 	  "an ARRAY or PERCPU_ARRAY made by a creator without CAP_PERFMON "
 	  "has storage for index_mask + 1 elements (a masked index stays "
@@ -2172,6 +2322,103 @@ KBPF_TEST(jit_checked_confinement,
 	T_EQ(chk_both(callers_frame, 10, 0, 8, &r0), 0);
 	T_EQ(r0, 40);
 #undef LOOKUP0
+}
+
+KBPF_TEST(jit_checked_frame_index,
+	  "checked native code's one-compare test for r10 + k + index "
+	  "accesses (x86-64) lets only the function's own frame through: "
+	  "indexes past either end, huge and negative, give -EFAULT as in "
+	  "the interpreter; a jump into the pattern, or an instruction "
+	  "between it and the access that writes the index or the pointer, "
+	  "leaves the full test")
+{
+	static const int64_t idx[] = {
+		0,    1,	 100,	       255,	  256,	    300,
+		511,  512,	 4096,	       -1,	  -256,	    -257,
+		-512, 1LL << 32, -(1LL << 32), INT64_MIN, INT64_MAX
+	};
+	uint64_t r0;
+
+	NEED_JIT_CHECKED();
+	for (uint32_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+		int64_t x = idx[i];
+		bool in = x >= -256 && x <= 255;
+		/* A store after a gap, then a load without one. */
+		struct bpf_insn p[] = {
+			I(BPF_LD | BPF_IMM | BPF_DW, 2, 0, 0, (int32_t)x),
+			LD_HI((int32_t)((uint64_t)x >> 32)),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			MOVK(4, 7),
+			I(BPF_STX | BPF_MEM | BPF_B, 3, 4, 0, 0),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 3, 0, 0),
+			EXIT,
+		};
+
+		T_EQ(chk_both(p, 12, 0, 8, &r0), in ? 0 : -KBPF_EFAULT);
+		if (in)
+			T_EQ(r0, 7);
+	}
+	{
+		/* The jump (taken: r1 is the context) enters at r3 += r2. */
+		struct bpf_insn p[] = {
+			MOVK(2, 7),
+			MOVK(3, 0x100000),
+			I(BPF_JMP | BPF_JNE | BPF_K, 1, 0, 2, 0),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 3, 0, 0),
+			EXIT,
+		};
+
+		T_EQ(chk_both(p, 8, 0, 8, &r0), -KBPF_EFAULT);
+	}
+	{
+		/* The index is 100000 when added, 7 at the access. */
+		struct bpf_insn p[] = {
+			MOVK(2, 100000),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			MOVK(2, 7),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 3, 0, 0),
+			EXIT,
+		};
+
+		T_EQ(chk_both(p, 7, 0, 8, &r0), -KBPF_EFAULT);
+	}
+	{
+		/* The pointer is replaced after the pattern. */
+		struct bpf_insn p[] = {
+			MOVK(2, 7),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU64 | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			MOVK(3, 0x100000),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 3, 0, 0),
+			EXIT,
+		};
+
+		T_EQ(chk_both(p, 7, 0, 8, &r0), -KBPF_EFAULT);
+	}
+	{
+		/* A 32-bit add is no index: w3 += w2 truncates r10. */
+		struct bpf_insn p[] = {
+			MOVK(2, 7),
+			MOV(3, 10),
+			ADDK(3, -256),
+			I(BPF_ALU | BPF_ADD | BPF_X, 3, 2, 0, 0),
+			I(BPF_LDX | BPF_MEM | BPF_B, 0, 3, 0, 0),
+			EXIT,
+		};
+
+		T_EQ(chk_both(p, 6, 0, 8, &r0), -KBPF_EFAULT);
+	}
 }
 
 KBPF_TEST(jit_checked_budget,
