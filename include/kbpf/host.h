@@ -482,7 +482,9 @@ struct kbpf_host {
 	 * The cgroup v2 id of @cgrp (Linux's cgroup_id(): the directory's
 	 * inode number), for bpf_link_info of cgroup links. Any context,
 	 * must not sleep (called under a kbpf lock). If NULL, links report
-	 * cgroup id 0, as Linux does for a link whose cgroup is gone.
+	 * cgroup id 0, as Linux does for a link whose cgroup is gone, and
+	 * programs with CGROUP_STORAGE or PERCPU_CGROUP_STORAGE maps cannot be
+	 * attached (-EOPNOTSUPP): their storages are found by cgroup id.
 	 */
 	uint64_t (*cgroup_id)(const struct kbpf_host *h, void *cgrp);
 	/*

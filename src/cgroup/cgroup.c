@@ -767,9 +767,12 @@ static long cg_insert_pos(const struct cg_list *l, uint32_t flags,
 /*
  * Storages for @prog's cgroup storage maps, allocated before the lock is
  * taken (Linux's bpf_cgroup_storages_alloc() without the reuse, which
- * cg_storage_pick() does under the lock). Return 0 or -ENOMEM.
+ * cg_storage_pick() does under the lock). Storages are found by cgroup id:
+ * a host without cgroup_id would give every cgroup id 0 and one cgroup's
+ * storage to all. Return 0, -EOPNOTSUPP (such a host) or -ENOMEM.
  */
-static int cg_storage_prealloc(struct kbpf_prog *prog,
+static int cg_storage_prealloc(const struct kbpf_host *h,
+			       struct kbpf_prog *prog,
 			       struct kbpf_cgroup_storage **fresh)
 {
 	uint32_t k;
@@ -779,6 +782,11 @@ static int cg_storage_prealloc(struct kbpf_prog *prog,
 		fresh[k] = NULL;
 		if (!prog->cg_storage[k])
 			continue;
+		if (!h->cgroup_id) {
+			while (k--)
+				kbpf_cgroup_storage_free(fresh[k]);
+			return -KBPF_EOPNOTSUPP;
+		}
 		err = kbpf_cgroup_storage_alloc(prog->cg_storage[k], &fresh[k]);
 		if (err) {
 			while (k--)
@@ -970,7 +978,7 @@ static long cg_prog_attach(const struct kbpf_host *h,
 		rslot = kbpf_zalloc(h, sizeof(*rslot), 0);
 	if (!spare || (!h->defer_free && !rslot)) {
 		err = -KBPF_ENOMEM;
-	} else if ((err = cg_storage_prealloc(prog, fresh))) {
+	} else if ((err = cg_storage_prealloc(h, prog, fresh))) {
 		/* -ENOMEM (Linux allocates after its attach checks) */
 	} else {
 		irq = kbpf_spin_lock_irqsave(h, cg_lock(h));
@@ -1450,7 +1458,7 @@ long kbpf_cgroup_link_create(const struct kbpf_host *h,
 	spare = kbpf_zalloc(h, sizeof(*spare), 0);
 	if (!spare) {
 		err = -KBPF_ENOMEM;
-	} else if ((err = cg_storage_prealloc(prog, fresh))) {
+	} else if ((err = cg_storage_prealloc(h, prog, fresh))) {
 		/* -ENOMEM (Linux allocates after its attach checks) */
 	} else {
 		irq = kbpf_spin_lock_irqsave(h, cg_lock(h));

@@ -341,14 +341,17 @@ bool kbpf_run_access_ok(struct kbpf_run *run, const void *ptr, size_t size,
  * fast mode: there the host's verifier must have proven that every
  * reservation is released.
  * kbpf_run_take_record() - the record at @ptr is being submitted or
- * discarded: true if it was one the program holds (always true in fast
- * mode), and the program may no longer touch it.
+ * discarded: true if it was one the program holds that was added with
+ * @release (always true in fast mode), and the program may no longer touch
+ * it. Matching @release keeps one kind of record (a socket) from being
+ * given back as another (a ring buffer record).
  *
  * Context: program path.
  */
 void kbpf_run_add_record(struct kbpf_run *run, void *ptr, size_t size,
 			 void (*release)(void *ptr));
-bool kbpf_run_take_record(struct kbpf_run *run, void *ptr);
+bool kbpf_run_take_record(struct kbpf_run *run, void *ptr,
+			  void (*release)(void *ptr));
 /*
  * kbpf_run_has_record() - whether the program holds a record at @ptr that
  * kbpf_run_add_record() added with @release (always true in fast mode):

@@ -108,7 +108,7 @@ static uint64_t ringbuf_commit_dynptr(struct kbpf_run *run, uint64_t ptr,
 	if (!d->data)
 		return 0;
 	if (kbpf_dynptr_type(d) != KBPF_DYNPTR_TYPE_RINGBUF ||
-	    !kbpf_run_take_record(run, d->data)) {
+	    !kbpf_run_take_record(run, d->data, ringbuf_dynptr_release)) {
 		/* Linux's verifier refuses such a program. */
 		if (run->checked)
 			run->error = -KBPF_EINVAL;

@@ -947,7 +947,7 @@ static uint64_t h_ringbuf_submit(struct kbpf_run *run, uint64_t sample,
 				 uint64_t flags, uint64_t r3, uint64_t r4,
 				 uint64_t r5)
 {
-	if (kbpf_run_take_record(run, PTR(sample)))
+	if (kbpf_run_take_record(run, PTR(sample), ringbuf_release))
 		kbpf_ringbuf_submit(PTR(sample), flags);
 	return 0;
 }
@@ -956,7 +956,7 @@ static uint64_t h_ringbuf_discard(struct kbpf_run *run, uint64_t sample,
 				  uint64_t flags, uint64_t r3, uint64_t r4,
 				  uint64_t r5)
 {
-	if (kbpf_run_take_record(run, PTR(sample)))
+	if (kbpf_run_take_record(run, PTR(sample), ringbuf_release))
 		kbpf_ringbuf_discard(PTR(sample), flags);
 	return 0;
 }

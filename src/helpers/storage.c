@@ -115,6 +115,7 @@ uint64_t kbpf_helper_get_local_storage(struct kbpf_run *run, uint64_t map,
 {
 	struct kbpf_cgroup_storage *s = NULL;
 	int stype = kbpf_cgroup_storage_type(MAP(map));
+	void *v;
 
 	(void)flags;
 	if (run->cg && stype >= 0)
@@ -124,8 +125,10 @@ uint64_t kbpf_helper_get_local_storage(struct kbpf_run *run, uint64_t map,
 		return 0;
 	}
 	/* The run's CPU's slot, as PERCPU_ARRAY lookups (kbpf_run_map_cpu()). */
-	return (uint64_t)(uintptr_t)kbpf_cgroup_storage_ptr(
-		s, kbpf_run_map_cpu(run));
+	v = kbpf_cgroup_storage_ptr(s, kbpf_run_map_cpu(run));
+	/* Checked mode: lent field by field (a bpf_spin_lock stays opaque). */
+	kbpf_run_add_map_value(run, MAP(map), v);
+	return (uint64_t)(uintptr_t)v;
 }
 
 /* bpf_get_retval(): the run's return value so far (sign-extended int). */

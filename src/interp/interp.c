@@ -789,7 +789,8 @@ void kbpf_run_add_map_value(struct kbpf_run *run, struct kbpf_map *map,
 		run->error = err;
 }
 
-bool kbpf_run_take_record(struct kbpf_run *run, void *ptr)
+bool kbpf_run_take_record(struct kbpf_run *run, void *ptr,
+			  void (*release)(void *ptr))
 {
 	struct interp_state *st = run->checked;
 	uint32_t i;
@@ -799,7 +800,8 @@ bool kbpf_run_take_record(struct kbpf_run *run, void *ptr)
 	for (i = 0; i < st->nr_regions; i++) {
 		struct interp_region *r = &st->regions[i];
 
-		if (r->record && r->start == (uintptr_t)ptr) {
+		if (r->record && r->start == (uintptr_t)ptr &&
+		    r->release == release) {
 			/* Submitted or discarded: no longer the program's. */
 			r->record = false;
 			r->end = r->start;
@@ -1398,16 +1400,23 @@ static int interp_call_resolved(struct interp_state *st,
 		/*
 		 * The helper layer registers what it hands out (with the map's
 		 * permissions: a write-only value is not readable); make sure.
+		 * Not for values with special fields: their first byte may be
+		 * a lock or timer the program must not touch, so only the
+		 * helper, field by field (kbpf_run_add_map_value()), may lend
+		 * them; without that the program cannot reach the value.
 		 */
 		const struct kbpf_map *map =
 			(const struct kbpf_map *)(uintptr_t)regs[1];
 
-		err = interp_region_add_perm(st, (void *)(uintptr_t)regs[0],
-					     map->value_size,
-					     map_prog_writable(map),
-					     map_prog_write_only(map));
-		if (err)
-			return err;
+		if (!kbpf_map_has_fields(map)) {
+			err = interp_region_add_perm(st,
+						     (void *)(uintptr_t)regs[0],
+						     map->value_size,
+						     map_prog_writable(map),
+						     map_prog_write_only(map));
+			if (err)
+				return err;
+		}
 	}
 	/* r1-r5 are clobbered by a call (scratch registers). */
 	return 0;

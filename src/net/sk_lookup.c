@@ -192,7 +192,7 @@ uint64_t kbpf_helper_sk_release(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 	struct sk_obj *o = sk_arg(run, sk);
 
 	(void)r2, (void)r3, (void)r4, (void)r5;
-	if (o && kbpf_run_take_record(run, o->sk))
+	if (o && kbpf_run_take_record(run, o->sk, sk_obj_release))
 		sk_obj_release(o->sk);
 	return 0;
 }

@@ -728,6 +728,15 @@ const char *kbpf_v_btf_prefix(const struct vreg *r)
 	return "ptr_";
 }
 
+const char *kbpf_v_btf_type_name(struct venv *env, uint32_t btf_id)
+{
+	const struct kbpf_btf_view *b;
+
+	if (hbtf(env, &b) || !b)
+		return "";
+	return tname_of(b, btf_id);
+}
+
 int kbpf_v_btf_access(struct venv *env, uint32_t regno, int32_t off,
 		      uint32_t size, bool write, struct vreg *out)
 {

@@ -409,6 +409,19 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 					env, regno,
 					"sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_");
 		}
+		/*
+		 * A referenced BTF pointer here is no socket (kbpf gives BTF
+		 * sockets no reference): an acquired task, a kptr. Linux's
+		 * type match refuses those; releasing one as a socket would
+		 * free what is not one.
+		 */
+		if (r->type == T_BTF_ID && r->ref_obj_id) {
+			kbpf_vlog_printf(
+				env->log,
+				"R%u is of type %s but sock_common is expected\n",
+				regno, kbpf_v_btf_type_name(env, r->btf_id));
+			return -KBPF_EACCES;
+		}
 		if (kind == KBPF_ARG_PTR_TO_SOCK_RELEASE) {
 			if (!r->ref_obj_id) {
 				kbpf_vlog_printf(

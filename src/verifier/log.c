@@ -182,7 +182,7 @@ static void tx_reg(struct vtext *t, const struct vreg *r, uint32_t frameno)
 	     r->type == T_MAP_KEY) &&
 	    r->map) {
 		if (r->map->name[0]) {
-			tx_fmt(t, "%smap=%.16s", sep, r->map->name);
+			tx_fmt(t, "%smap=%s", sep, r->map->name);
 			sep = ",";
 		}
 		tx_fmt(t, "%sks=%u,vs=%u", sep, r->map->key_size,

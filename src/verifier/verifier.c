@@ -1530,6 +1530,19 @@ static int check_atomic(struct venv *env, const struct bpf_insn *insn)
 	if (insn->imm == BPF_LOAD_ACQ) {
 		struct bpf_insn l = *insn;
 
+		/*
+		 * Map field reads are rewritten to kbpf's own fields only
+		 * as plain loads (btf_ptr.c): an atomic one would read
+		 * struct kbpf_map at Linux's offset.
+		 */
+		if (insn->src_reg < MAX_BPF_REG &&
+		    regs[insn->src_reg].type == T_MAP_PTR) {
+			kbpf_vlog_printf(
+				env->log,
+				"kbpf: load-acquire of a struct bpf_map field is not supported\n");
+			return -KBPF_ENOTSUPP;
+		}
+
 		l.code = (uint8_t)(BPF_LDX | BPF_MEM | BPF_SIZE(insn->code));
 		return check_ldx(env, &l);
 	}

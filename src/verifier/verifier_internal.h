@@ -449,6 +449,11 @@ int kbpf_v_btf_ptr_named(struct venv *env, const char *name, uint8_t flags,
 /* The instruction's type name of a T_BTF_ID: "trusted_ptr_", ... */
 const char *kbpf_v_btf_prefix(const struct vreg *r);
 /*
+ * kbpf_v_btf_type_name() - the name of type @btf_id of the host BTF, "" if
+ * it has none (or there is no host BTF). Context: program load.
+ */
+const char *kbpf_v_btf_type_name(struct venv *env, uint32_t btf_id);
+/*
  * A load through the map pointer in @regno at @off (Linux's
  * check_ptr_to_map_access()): the map type's struct of the host BTF
  * (bpf_array, bpf_htab...) is walked read-only as a PTR_TO_BTF_ID would

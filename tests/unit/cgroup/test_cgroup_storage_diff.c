@@ -1189,3 +1189,66 @@ KBPF_TEST(
 	printf("  %d of %d loads: same decision, errno and last line\n", same,
 	       n);
 }
+
+/* ---- checked mode: a storage's bpf_spin_lock stays off limits ---- */
+
+KBPF_TEST(
+	cgroup_storage_lock_opaque_checked,
+	"kbpf, verifier OFF: an unproven cgroup skb program's bpf_get_local_storage value with a bpf_spin_lock is lent field by field: a store to the lock word stops the checked run with -EFAULT, a store to the field beside it runs (review finding: the whole value used to be writable)")
+{
+	static const struct {
+		int16_t off;
+		long want;
+	} cases[] = { { 0, -KBPF_EFAULT }, { 4, 0 } };
+	struct tbtf b;
+	uint8_t pkt[64];
+	long btf, map;
+
+	tbtf_init(&b);
+	tbtf_type(&b, "u64", BTF_KIND_INT, 0, 8); /* 1 */
+	tbtf_u32(&b, 64);
+	tbtf_type(&b, "u32", BTF_KIND_INT, 0, 4); /* 2 */
+	tbtf_u32(&b, 32);
+	tbtf_type(&b, "bpf_spin_lock", BTF_KIND_STRUCT, 1, 4); /* 3 */
+	tbtf_member(&b, "val", 2, 0);
+	tbtf_type(&b, "val", BTF_KIND_STRUCT, 2, 8); /* 4 */
+	tbtf_member(&b, "l", 3, 0);
+	tbtf_member(&b, "x", 2, 32);
+	tbtf_finish(&b);
+	btf = tbtf_load(SIDE_KBPF, &b);
+	T_ASSERT(btf >= 0);
+	map = tbtf_map_create(SIDE_KBPF, btf, BPF_MAP_TYPE_CGROUP_STORAGE, 8, 8,
+			      0, 0, 1, 4, -1);
+	side_close(SIDE_KBPF, btf);
+	T_ASSERT(map >= 0);
+	memset(pkt, 0, sizeof(pkt));
+	pkt[12] = 0x08;
+	pkt[14] = 0x45;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bpf_insn p[] = {
+			LD_MAP(1, map),
+			MOVK(2, 0),
+			CALL(BPF_FUNC_get_local_storage),
+			I(BPF_ST | BPF_MEM | BPF_W, 0, 0, cases[i].off, 1),
+			MOVK(0, 1),
+			EXIT,
+		};
+		union bpf_attr a;
+		long prog = side_prog_load(SIDE_KBPF, BPF_PROG_TYPE_CGROUP_SKB,
+					   0, p, sizeof(p) / sizeof(p[0]), NULL,
+					   0);
+		long r;
+
+		T_ASSERT(prog >= 0);
+		memset(&a, 0, sizeof(a));
+		a.test.prog_fd = (uint32_t)prog;
+		a.test.data_in = (uint64_t)(uintptr_t)pkt;
+		a.test.data_size_in = sizeof(pkt);
+		a.test.repeat = 1;
+		r = side_bpf(SIDE_KBPF, BPF_PROG_TEST_RUN, &a);
+		side_close(SIDE_KBPF, prog);
+		printf("store at %d: %ld\n", cases[i].off, r);
+		T_EQ(r, cases[i].want);
+	}
+	side_close(SIDE_KBPF, map);
+}

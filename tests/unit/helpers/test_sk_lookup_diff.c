@@ -264,7 +264,7 @@ KBPF_TEST(
 
 KBPF_TEST(
 	sk_lookup_checked_release,
-	"kbpf, FALLBACK verifier: a lookup that finds a socket in a program that never releases it, or that then spins until the checked budget stops it, gives the reference back at the end of the run (the run fails) and leaves none taken; the same without a verifier; a forged socket pointer fails the checked run")
+	"kbpf, FALLBACK verifier: a lookup that finds a socket in a program that never releases it, or that then spins until the checked budget stops it, gives the reference back at the end of the run (the run fails) and leaves none taken; the same without a verifier; a forged socket pointer fails the checked run; a socket passed to bpf_ringbuf_submit/discard is not committed as a ring buffer record")
 {
 	uint16_t lport = 0;
 	int lfd = bound(SOCK_STREAM, &lport);
@@ -293,6 +293,25 @@ KBPF_TEST(
 	T_EQ(run(SIDE_KBPF, fd, &rv), -KBPF_EINVAL);
 	side_close(SIDE_KBPF, fd);
 	T_EQ(kbpf_posix_sk_refs(), 0);
+	/*
+	 * The socket given back as a ring buffer record (submit, discard):
+	 * not taken as one (it is no record of a ring buffer), so it stays
+	 * held and is released at the end; the run fails (review finding:
+	 * the record used to be committed as a ring buffer header).
+	 */
+	for (int k = 0; k < 2; k++) {
+		n = build(&c, 4, true, false, p);
+		for (uint32_t i = 0; i < n; i++)
+			if (p[i].code == (BPF_JMP | BPF_CALL) &&
+			    p[i].imm == BPF_FUNC_sk_release)
+				p[i].imm = k ? BPF_FUNC_ringbuf_discard :
+					       BPF_FUNC_ringbuf_submit;
+		fd = load(SIDE_KBPF, p, n, log, sizeof(log));
+		T_ASSERT(fd >= 0);
+		T_EQ(run(SIDE_KBPF, fd, &rv), -KBPF_EINVAL);
+		side_close(SIDE_KBPF, fd);
+		T_EQ(kbpf_posix_sk_refs(), 0);
+	}
 	/* a forged socket pointer (the stack) to sk_release: the run fails */
 	{
 		struct bpf_insn q[] = { MOV(1, 10),

@@ -315,3 +315,36 @@ KBPF_TEST(
 		log,
 		"map_ptr access not supported without CONFIG_DEBUG_INFO_BTF"));
 }
+
+KBPF_TEST(
+	map_fields_load_acquire_refused,
+	"a load-acquire of a struct bpf_map field is refused with -ENOTSUPP (map field loads are rewritten to kbpf's own fields only as plain loads; an atomic one would read struct kbpf_map at Linux's offset)")
+{
+	static char log[65536];
+	long map, fd;
+	struct bpf_insn p[] = {
+		LDMAP(1, 0),
+		I(BPF_STX | BPF_ATOMIC | BPF_W, 0, 1, 0, BPF_LOAD_ACQ),
+		EXIT,
+	};
+
+	if (setup())
+		T_SKIP("no kernel BTF with struct bpf_map on this machine");
+	map = create(SIDE_KBPF, &maps_spec[0]);
+	if (map < 0) {
+		teardown();
+		T_FAIL("array create: %ld", map);
+	}
+	p[0].imm = (int32_t)map;
+	p[2].off = (int16_t)map_member("max_entries");
+	fd = side_prog_load(SIDE_KBPF, BPF_PROG_TYPE_SCHED_CLS, 0, p,
+			    sizeof(p) / sizeof(p[0]), log, sizeof(log));
+	side_close(SIDE_KBPF, map);
+	teardown();
+	if (fd >= 0) {
+		side_close(SIDE_KBPF, fd);
+		T_FAIL("kbpf loaded a load-acquire of a map field");
+	}
+	T_EQ(fd, -KBPF_ENOTSUPP);
+	T_ASSERT(strstr(log, "load-acquire of a struct bpf_map field"));
+}

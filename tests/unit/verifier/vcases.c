@@ -131,6 +131,7 @@ const char *const vcase_kfuncs[VCASE_NR_KF] = {
 	"bpf_iter_num_new",
 	"bpf_iter_num_next",
 	"bpf_iter_num_destroy",
+	"bpf_task_from_pid",
 };
 
 /* Open-coded iterators: bpf_iter_num_* at r10 + off. */
@@ -1010,6 +1011,16 @@ const struct vcase vcases[] = {
 	     SKREL(0), RET0),
 	CASE("sk_release_scalar", CLS, 0, 0, 1, MOV(0, 0), SKREL(0), RET0),
 	CASE("sk_release_ctx", CLS, 0, 0, 1, SKREL(1), RET0),
+	/*
+	 * A referenced BTF pointer that is no socket: releasing an acquired
+	 * task as a socket would free what is not one (review finding).
+	 */
+	CASE_KF("sk_release_task", XDP, 0, 1, MOV(1, 1), KFC(3),
+		JI(BPF_JEQ, 0, 0, 2), MOVR(1, 0), CALL(BPF_FUNC_sk_release),
+		RET0),
+	CASE_KF("sk_release_task_cls", CLS, 0, 1, MOV(1, 1), KFC(3),
+		JI(BPF_JEQ, 0, 0, 2), MOVR(1, 0), CALL(BPF_FUNC_sk_release),
+		RET0),
 	CASE("sk_double_release", CLS, 0, 0, 1, SKLOOK(sk_lookup_tcp),
 	     JI(BPF_JEQ, 0, 0, 4), MOVR(6, 0), SKREL(6), SKREL(6), RET0),
 	CASE("sk_use_after_release", CLS, 0, 0, 1, SKLOOK(sk_lookup_tcp),

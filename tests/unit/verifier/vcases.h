@@ -43,7 +43,7 @@ extern const struct vcase vcases[];
 
 /* A kfunc call's imm naming vcase_kfuncs[k] ("kfunc" cases). */
 #define VCASE_KF(k) (0x7f000000 + (k))
-#define VCASE_NR_KF 3
+#define VCASE_NR_KF 4
 extern const char *const vcase_kfuncs[VCASE_NR_KF];
 
 /* An instruction offset naming field k of vcase_btf_fields[] (+ a rest). */
