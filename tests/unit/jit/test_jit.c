@@ -1459,6 +1459,12 @@ static void percpu_run_cases(uint32_t *runs, uint32_t *native)
 			T_EQ(after[at] - before[at], 2);
 			T_EQ(at, v % 4);
 			kbpf_prog_put(pr);
+			/*
+			 * The program is freed on the reclaim thread through
+			 * its host, which load_type() rewrites for the next
+			 * one (TSan found the race): let the free finish.
+			 */
+			kbpf_posix_rcu_barrier();
 			(*runs)++;
 		}
 		kbpf_map_put(map);
