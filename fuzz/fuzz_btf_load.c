@@ -6,6 +6,8 @@
  *  - the result does not depend on the log: with no log, with a large
  *    log and with a one-byte rolling log (which fails with -ENOSPC exactly
  *    when the large log had text) the answer is the same;
+ *  - a level with no buffer (a size query) answers as the load without a
+ *    log, and the object it loads is closed;
  *  - the log is NUL-terminated and btf_log_true_size is its length + 1;
  *  - a loaded object answers BPF_OBJ_GET_INFO_BY_FD with the same bytes
  *    and size, and BPF_MAP_CREATE with type ids taken from the input (every
@@ -116,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static long baseline = -1;
 	uint32_t ts_big, ts_tiny, ts_none;
 	char tiny[1] = { 0 };
-	long r0, r1, r2;
+	long r0, r1, r2, r3;
 
 	if (baseline < 0)
 		baseline = kbpf_posix_live_allocs();
@@ -143,9 +145,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (tiny[0])
 		abort();
-	/* A level without a buffer reports the same true size. */
-	load(data, size, 1, NULL, 0, &ts_none);
+	/* A level without a buffer reports the same true size, and (as Linux
+	 * since 6.4) loads: the object it returns is closed here. */
+	r3 = load(data, size, 1, NULL, 0, &ts_none);
+	if (r3 >= 0)
+		kbpf_posix_close((int)r3);
 	if (r1 != -ENOSPC && ts_none != ts_big)
+		abort();
+	if ((r3 >= 0) != (r0 >= 0) || (r3 < 0 && r3 != r0))
 		abort();
 	if (r0 >= 0) {
 		use(r0, data, size);
