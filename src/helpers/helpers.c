@@ -723,18 +723,48 @@ int kbpf_helper_call_check(const struct kbpf_helper *fn,
 	return 0;
 }
 
-bool kbpf_helper_prog_ok(const struct kbpf_helper *fn,
-			 const struct kbpf_prog *prog)
+/*
+ * Linux 6.18's cgroup_common_func_proto(): bpf_get_retval and
+ * bpf_set_retval for no hook whose return value nothing reads.
+ */
+static bool retval_attach_ok(uint32_t eat)
+{
+	switch (eat) {
+	case BPF_CGROUP_INET_INGRESS:
+	case BPF_CGROUP_INET_EGRESS:
+	case BPF_CGROUP_SOCK_OPS:
+	case BPF_CGROUP_UDP4_RECVMSG:
+	case BPF_CGROUP_UDP6_RECVMSG:
+	case BPF_CGROUP_UNIX_RECVMSG:
+	case BPF_CGROUP_INET4_GETPEERNAME:
+	case BPF_CGROUP_INET6_GETPEERNAME:
+	case BPF_CGROUP_UNIX_GETPEERNAME:
+	case BPF_CGROUP_INET4_GETSOCKNAME:
+	case BPF_CGROUP_INET6_GETSOCKNAME:
+	case BPF_CGROUP_UNIX_GETSOCKNAME:
+		return false;
+	default:
+		return true;
+	}
+}
+
+bool kbpf_helper_prog_ok(const struct kbpf_prog *prog, uint32_t id,
+			 const struct kbpf_helper *fn)
 {
 	if (fn->prog_types && prog->type < 64 &&
 	    !(fn->prog_types & (1ULL << prog->type)))
 		return false;
 	/* Linux's tracing_prog_func_proto(): trampolines only. */
-	if (fn->fn == h_get_func_arg || fn->fn == h_get_func_ret ||
-	    fn->fn == h_get_func_arg_cnt)
-		return prog->expected_attach_type == BPF_TRACE_FENTRY ||
-		       prog->expected_attach_type == BPF_TRACE_FEXIT ||
-		       prog->expected_attach_type == BPF_MODIFY_RETURN;
+	if ((fn->fn == h_get_func_arg || fn->fn == h_get_func_ret ||
+	     fn->fn == h_get_func_arg_cnt) &&
+	    prog->expected_attach_type != BPF_TRACE_FENTRY &&
+	    prog->expected_attach_type != BPF_TRACE_FEXIT &&
+	    prog->expected_attach_type != BPF_MODIFY_RETURN)
+		return false;
+	/* By number, whatever entry the program's table has there. */
+	if ((id == BPF_FUNC_get_retval || id == BPF_FUNC_set_retval) &&
+	    !retval_attach_ok(prog->expected_attach_type))
+		return false;
 	return true;
 }
 
@@ -1187,7 +1217,7 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_CONST_MAP_PTR, KBPF_ARG_UNSAFE_PTR),
 	/*
 	 * Linux 6.18's cgroup_common_func_proto(): every cgroup program
-	 * type (get/set_retval gated further by kbpf_helper_attach_ok()).
+	 * type (get/set_retval gated further by kbpf_helper_prog_ok()).
 	 */
 	HELPER(get_local_storage, kbpf_helper_get_local_storage,
 	       KBPF_RET_PTR_TO_MAP_VALUE_OR_NULL, false, CG_LOCAL_STORAGE_TYPES,
@@ -1506,30 +1536,6 @@ void kbpf_log_no_helper(struct kbpf_vlog *log, int32_t id)
 			kbpf_helper_name(id), id);
 	else
 		kbpf_vlog_printf(log, "invalid func unknown#%d\n", id);
-}
-
-bool kbpf_helper_attach_ok(const struct kbpf_prog *prog, uint32_t id)
-{
-	if (id != BPF_FUNC_get_retval && id != BPF_FUNC_set_retval)
-		return true;
-	/* Linux 6.18: hooks whose return value nothing reads. */
-	switch (prog->expected_attach_type) {
-	case BPF_CGROUP_INET_INGRESS:
-	case BPF_CGROUP_INET_EGRESS:
-	case BPF_CGROUP_SOCK_OPS:
-	case BPF_CGROUP_UDP4_RECVMSG:
-	case BPF_CGROUP_UDP6_RECVMSG:
-	case BPF_CGROUP_UNIX_RECVMSG:
-	case BPF_CGROUP_INET4_GETPEERNAME:
-	case BPF_CGROUP_INET6_GETPEERNAME:
-	case BPF_CGROUP_UNIX_GETPEERNAME:
-	case BPF_CGROUP_INET4_GETSOCKNAME:
-	case BPF_CGROUP_INET6_GETSOCKNAME:
-	case BPF_CGROUP_UNIX_GETSOCKNAME:
-		return false;
-	default:
-		return true;
-	}
 }
 
 const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,

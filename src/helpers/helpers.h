@@ -19,17 +19,6 @@ extern "C" {
 extern const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT];
 
 /**
- * kbpf_helper_attach_ok() - may a program of @prog's expected attach type
- * call helper @id? The table's program-type mask says which types may;
- * this says which of their attach types (Linux 6.18 offers
- * bpf_get_retval/bpf_set_retval to no hook whose return value is not
- * used: cgroup skb, sock_ops, recvmsg, getpeername, getsockname).
- *
- * Context: any. Return: true for every other helper.
- */
-bool kbpf_helper_attach_ok(const struct kbpf_prog *prog, uint32_t id);
-
-/**
  * kbpf_helper_find() - the entry @prog uses for helper @id.
  * Return: the entry, or NULL if the program's table has no helper @id.
  * Context: any.
@@ -38,12 +27,25 @@ const struct kbpf_helper *kbpf_helper_find(const struct kbpf_prog *prog,
 					   uint32_t id);
 
 /**
- * kbpf_helper_prog_ok() - whether @prog's type (and, for the helpers Linux
- * gives only some attach types, its expected attach type) may call @fn:
- * Linux's get_func_proto() giving a prototype. Context: any.
+ * kbpf_helper_prog_ok() - may @prog call helper @id, whose entry is @fn?
+ * Linux's get_func_proto() giving a prototype, less the privilege check
+ * (kbpf_helper.priv, the caller's): @fn's program-type mask admits @prog's
+ * type, and, for the helpers Linux offers only some attach types,
+ * @prog's expected attach type is one of them (bpf_get_func_arg,
+ * bpf_get_func_ret, bpf_get_func_arg_cnt: fentry, fexit and fmod_ret
+ * only; bpf_get_retval, bpf_set_retval (@id): no hook whose return value
+ * nothing reads, which in Linux 6.18 are cgroup skb, sock_ops, recvmsg,
+ * getpeername and getsockname).
+ * @prog: the program being loaded (its type and expected attach type).
+ * @id: the helper's number (enum bpf_func_id), the call's imm.
+ * @fn: kbpf_helper_find(@prog, @id); not NULL.
+ * Return: true if it may; false if not (the structural check and the
+ * verifier then log Linux's "program of this type cannot use helper" line
+ * and refuse the load with -EINVAL).
+ * Context: any; no locks, no allocation.
  */
-bool kbpf_helper_prog_ok(const struct kbpf_helper *fn,
-			 const struct kbpf_prog *prog);
+bool kbpf_helper_prog_ok(const struct kbpf_prog *prog, uint32_t id,
+			 const struct kbpf_helper *fn);
 
 struct kbpf_vlog;
 

@@ -77,9 +77,9 @@ KBPF_STORAGE_HELPER(cgrp)
 /*
  * bpf_get_local_storage (81), bpf_get_retval (186), bpf_set_retval (187):
  * the cgroup run's state (kbpf_run.cg, src/cgroup/), storage.c.
- * kbpf_helper_attach_ok(): whether @prog's expected attach type offers
- * helper @id (Linux's cgroup_common_func_proto() leaves get/set_retval
- * out where the hook ignores the return value).
+ * kbpf_helper_prog_ok() also says whether a program's expected attach
+ * type offers get/set_retval (Linux's cgroup_common_func_proto() leaves
+ * them out where the hook ignores the return value).
  */
 uint64_t kbpf_helper_get_local_storage(struct kbpf_run *run, uint64_t map,
 				       uint64_t flags, uint64_t r3, uint64_t r4,

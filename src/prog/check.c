@@ -623,8 +623,7 @@ static int check_jmp(const struct kbpf_prog *prog, const struct bpf_insn *insn,
 		 */
 		if (prog->obj.host->verifier == KBPF_VERIFIER_ENFORCE)
 			return 0;
-		if (!kbpf_helper_prog_ok(hp, prog) ||
-		    !kbpf_helper_attach_ok(prog, (uint32_t)insn->imm) ||
+		if (!kbpf_helper_prog_ok(prog, (uint32_t)insn->imm, hp) ||
 		    (hp->priv & prog->priv) != hp->priv) {
 			kbpf_vlog_printf(
 				log,

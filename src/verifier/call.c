@@ -734,8 +734,7 @@ int kbpf_v_check_helper_call(struct venv *env, uint32_t *pc)
 	 * that, as in Linux, a call on no path is not refused and an error
 	 * earlier on the path is reported first.
 	 */
-	if (!kbpf_helper_prog_ok(fn, env->prog) ||
-	    !kbpf_helper_attach_ok(env->prog, id) ||
+	if (!kbpf_helper_prog_ok(env->prog, id, fn) ||
 	    (fn->priv & env->prog->priv) != fn->priv) {
 		kbpf_vlog_printf(
 			env->log,
