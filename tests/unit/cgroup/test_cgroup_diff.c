@@ -23,12 +23,12 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup2.h"
 #include "diff.h"
 #include "insn.h"
 #include "kbpf/cgroup.h"
@@ -45,13 +45,9 @@ enum { CG_A, CG_B, CG_C, CG_D, NR_CG };
 #define NR_PROGS 5
 
 struct cgenv {
-	char mnt[64];
-	char path[NR_CG][128];
-	int fd[NR_CG];
-	int root_fd;
+	struct cg2 cg; /* cg.fd[CG_A] ... cg.fd[CG_D] */
 	long prog[2][NR_PROGS]; /* per side */
 	uint32_t id[2][NR_PROGS];
-	bool mounted;
 };
 
 static uint32_t prog_id(int side, long fd)
@@ -92,79 +88,25 @@ static long load(int side, uint32_t type, uint32_t eat,
 static bool cg_setup(struct cgenv *e)
 {
 	static const char *const rel[NR_CG] = { "a", "a/b", "a/b/c", "a/d" };
-	static int seq;
 	const char *why;
 
 	memset(e, 0, sizeof(*e));
-	for (int i = 0; i < NR_CG; i++)
-		e->fd[i] = -1;
-	e->root_fd = -1;
 	if (!oracle_available(&why)) {
 		kbpf_test_skip("kernel oracle: %s", why);
 		return false;
 	}
-	snprintf(e->mnt, sizeof(e->mnt), "/tmp/kbpf-cg-%d-%d", (int)getpid(),
-		 seq++);
-	if (mkdir(e->mnt, 0700) && errno != EEXIST) {
-		kbpf_test_skip("mkdir %s: %s", e->mnt, strerror(errno));
-		return false;
-	}
-	if (mount("none", e->mnt, "cgroup2", 0, NULL)) {
-		kbpf_test_skip("cannot mount cgroup2: %s", strerror(errno));
-		rmdir(e->mnt);
-		return false;
-	}
-	e->mounted = true;
-	for (int i = 0; i < NR_CG; i++) {
-		snprintf(e->path[i], sizeof(e->path[i]),
-			 "%s/kbpf-test-%d-%d/%s", e->mnt, (int)getpid(), seq,
-			 rel[i]);
-		if (i == 0) {
-			char top[128];
-
-			snprintf(top, sizeof(top), "%s/kbpf-test-%d-%d", e->mnt,
-				 (int)getpid(), seq);
-			if (mkdir(top, 0755))
-				goto fail;
-		}
-		if (mkdir(e->path[i], 0755))
-			goto fail;
-		e->fd[i] = open(e->path[i], O_RDONLY | O_DIRECTORY);
-		if (e->fd[i] < 0)
-			goto fail;
-	}
-	return true;
-fail:
-	kbpf_test_skip("cannot make cgroups under %s: %s", e->mnt,
-		       strerror(errno));
-	return false;
+	return cg2_setup(&e->cg, "kbpf-cg", rel, NR_CG);
 }
 
 static void cg_teardown(struct cgenv *e)
 {
-	char top[128];
-
 	for (int s = 0; s < 2; s++)
 		for (int i = 0; i < NR_PROGS; i++)
 			if (e->prog[s][i] > 0)
 				side_close(s, e->prog[s][i]);
 	/* kbpf's side: as an rmdir of each cgroup would. */
 	kbpf_posix_reset();
-	for (int i = NR_CG - 1; i >= 0; i--) {
-		if (e->fd[i] >= 0)
-			close(e->fd[i]);
-		if (e->path[i][0])
-			rmdir(e->path[i]);
-	}
-	if (e->path[0][0]) {
-		snprintf(top, sizeof(top), "%.*s",
-			 (int)(strrchr(e->path[0], '/') - e->path[0]),
-			 e->path[0]);
-		rmdir(top);
-	}
-	if (e->mounted)
-		umount2(e->mnt, MNT_DETACH);
-	rmdir(e->mnt);
+	cg2_teardown(&e->cg);
 }
 
 /* NR_PROGS cgroup skb ingress programs on both sides, with their ids. */
@@ -202,7 +144,7 @@ static long attach(const struct cgenv *e, int side, int cg, int prog,
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
-	a.target_fd = cg < 0 ? (uint32_t)-cg : (uint32_t)e->fd[cg];
+	a.target_fd = cg < 0 ? (uint32_t)-cg : (uint32_t)e->cg.fd[cg];
 	a.attach_bpf_fd = prog < 0 ? (uint32_t)-prog :
 				     (uint32_t)e->prog[side][prog];
 	a.attach_type = type;
@@ -220,7 +162,7 @@ static long detach(const struct cgenv *e, int side, int cg, int prog,
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
-	a.target_fd = (uint32_t)e->fd[cg];
+	a.target_fd = (uint32_t)e->cg.fd[cg];
 	a.attach_bpf_fd = prog < 0 ? 0 : (uint32_t)e->prog[side][prog];
 	a.attach_type = type;
 	a.expected_revision = rev;
@@ -245,7 +187,7 @@ static void query(const struct cgenv *e, int side, int cg, uint32_t type,
 	memset(q, 0, sizeof(*q));
 	memset(ids, 0, sizeof(ids));
 	memset(&a, 0, sizeof(a));
-	a.query.target_fd = (uint32_t)e->fd[cg];
+	a.query.target_fd = (uint32_t)e->cg.fd[cg];
 	a.query.attach_type = type;
 	a.query.query_flags = qflags;
 	a.query.prog_cnt = cnt;
@@ -412,7 +354,7 @@ static void attach_errnos_body(struct cgenv *e)
 		(void)s;
 		for (int side = 0; side < 2; side++) {
 			memset(&a, 0, sizeof(a));
-			a.target_fd = (uint32_t)e->fd[CG_A];
+			a.target_fd = (uint32_t)e->cg.fd[CG_A];
 			a.attach_type = in;
 			a.attach_flags = s ? 0 : BPF_F_ALLOW_MULTI;
 			a.relative_fd = s ? 5 : 0;
@@ -427,7 +369,7 @@ static void attach_errnos_body(struct cgenv *e)
 
 		for (int side = 0; side < 2; side++) {
 			memset(&a, 0, sizeof(a));
-			a.query.target_fd = (uint32_t)e->fd[CG_A];
+			a.query.target_fd = (uint32_t)e->cg.fd[CG_A];
 			a.query.attach_type = in;
 			a.query.query_flags = 2;
 			r[side] = side_bpf(side, BPF_PROG_QUERY, &a);
@@ -435,7 +377,7 @@ static void attach_errnos_body(struct cgenv *e)
 		SAME(r[0], r[1], "query flag 2");
 		for (int side = 0; side < 2; side++) {
 			memset(&a, 0, sizeof(a));
-			a.query.target_fd = (uint32_t)e->fd[CG_A];
+			a.query.target_fd = (uint32_t)e->cg.fd[CG_A];
 			a.query.attach_type = in;
 			a.query.query_flags = BPF_F_QUERY_EFFECTIVE;
 			a.query.prog_cnt = 4;
@@ -463,7 +405,7 @@ static void attach_errnos_body(struct cgenv *e)
 		for (uint32_t t = 0; t < __MAX_BPF_ATTACH_TYPE + 2; t++) {
 			for (int side = 0; side < 2; side++) {
 				memset(&a, 0, sizeof(a));
-				a.query.target_fd = (uint32_t)e->fd[CG_A];
+				a.query.target_fd = (uint32_t)e->cg.fd[CG_A];
 				a.query.attach_type = t;
 				a.query.prog_cnt = 4;
 				a.query.prog_ids = (uint64_t)(uintptr_t)ids;
@@ -758,7 +700,8 @@ static long link_create(const struct cgenv *e, int side, int cg, int prog,
 	memset(&a, 0, sizeof(a));
 	a.link_create.prog_fd = prog < 0 ? (uint32_t)-prog :
 					   (uint32_t)e->prog[side][prog];
-	a.link_create.target_fd = cg < 0 ? (uint32_t)-cg : (uint32_t)e->fd[cg];
+	a.link_create.target_fd = cg < 0 ? (uint32_t)-cg :
+					   (uint32_t)e->cg.fd[cg];
 	a.link_create.attach_type = type;
 	a.link_create.flags = flags;
 	a.link_create.cgroup.relative_fd = rel;
@@ -1111,19 +1054,14 @@ static int sc_read_record(int side, long map, struct sc_record *rec)
 static int sc_kernel_access(const struct cgenv *e, int cg, const char *path,
 			    char *val, size_t size, ssize_t *len)
 {
-	char procs[160], pid[16];
 	int st, fd;
 	pid_t c = fork();
 
 	if (c < 0)
 		return -errno;
 	if (!c) {
-		fd = open(strcat(strcpy(procs, e->path[cg]), "/cgroup.procs"),
-			  O_WRONLY);
-		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+		if (cg2_enter(&e->cg, cg))
 			_exit(2);
-		close(fd);
 		fd = open(path, O_RDONLY);
 		*len = fd < 0 ? -1 : read(fd, val, size);
 		if (fd >= 0)
@@ -1180,7 +1118,7 @@ static void sysctl_body(struct cgenv *e)
 		T_EQ(sc_read_record(SIDE_KERNEL, map[0], &rec[0][1]), 0);
 	}
 	/* kbpf: the same accesses through the runner. */
-	T_EQ(h->cgroup_get(h, e->fd[CG_C], &cgrp), 0);
+	T_EQ(h->cgroup_get(h, e->cg.fd[CG_C], &cgrp), 0);
 	for (int w = 0; w < 2; w++) {
 		struct kbpf_sysctl ctx;
 		int r;
@@ -1210,15 +1148,10 @@ static void sysctl_body(struct cgenv *e)
 		int c = fork(), st;
 
 		if (!c) {
-			char procs[160], pid[16];
-			int f = open(strcat(strcpy(procs, e->path[CG_C]),
-					    "/cgroup.procs"),
-				     O_WRONLY);
+			int f;
 
-			snprintf(pid, sizeof(pid), "%d", (int)getpid());
-			if (f < 0 || write(f, pid, strlen(pid)) < 0)
+			if (cg2_enter(&e->cg, CG_C))
 				_exit(2);
-			close(f);
 			f = open(path, O_RDONLY);
 			glen = f < 0 ? -1 : read(f, got, sizeof(got) - 1);
 			_exit(glen > 0 ? 0 : 4);
@@ -1385,16 +1318,11 @@ static void sock_child(const struct cgenv *e, int cg, uint16_t lport,
 	struct sock_seen r;
 	struct sockaddr_in a;
 	socklen_t len = sizeof(int);
-	char procs[160], pid[16];
 	int fd, s;
 
 	memset(&r, 0, sizeof(r));
-	fd = open(strcat(strcpy(procs, e->path[cg]), "/cgroup.procs"),
-		  O_WRONLY);
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+	if (cg2_enter(&e->cg, cg))
 		_exit(2);
-	close(fd);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	r.tcp_err = s < 0 ? -errno : 0;
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -1509,7 +1437,7 @@ static void sock_runs_body(struct cgenv *e)
 
 	/* kbpf: the same calls through the runners, with the socket data
 	 * the kernel had. */
-	T_EQ(h->cgroup_get(h, e->fd[CG_C], &cgrp), 0);
+	T_EQ(h->cgroup_get(h, e->cg.fd[CG_C], &cgrp), 0);
 	memset(&sk, 0, sizeof(sk));
 	sk.md.family = AF_INET;
 	sk.md.type = SOCK_STREAM;
@@ -1673,17 +1601,12 @@ struct sockopt_seen {
 static void sockopt_child(const struct cgenv *e, int cg, int out)
 {
 	struct sockopt_seen r;
-	char procs[160], pid[16];
 	socklen_t len;
-	int fd, s, v;
+	int s, v;
 
 	memset(&r, 0, sizeof(r));
-	fd = open(strcat(strcpy(procs, e->path[cg]), "/cgroup.procs"),
-		  O_WRONLY);
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+	if (cg2_enter(&e->cg, cg))
 		_exit(2);
-	close(fd);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	if (s < 0)
 		_exit(4);
@@ -1764,7 +1687,7 @@ static void sockopt_runs_body(struct cgenv *e)
 	T_EQ(waitpid(c, &st, 0), c);
 	T_EQ(n, (int)sizeof(k));
 
-	T_EQ(h->cgroup_get(h, e->fd[CG_C], &cgrp), 0);
+	T_EQ(h->cgroup_get(h, e->cg.fd[CG_C], &cgrp), 0);
 	/* setsockopt(SO_PRIORITY, 5): the host's handler gets 6 ... */
 	v = 5;
 	T_EQ(run_opt(cgrp, false, SO_PRIORITY, &v, 4, 0, &ctx), k.set_prio_err);

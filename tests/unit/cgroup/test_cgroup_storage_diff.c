@@ -27,13 +27,13 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "btf_build.h"
+#include "cgroup2.h"
 #include "diff.h"
 #include "insn.h"
 #include "kbpf/cgroup.h"
@@ -64,67 +64,24 @@ struct cgs_key {
 
 /* ---- a cgroup of our own ---- */
 
-struct cgenv {
-	char mnt[64];
-	char top[128];
-	char path[160];
-	int fd;
-	bool mounted;
-	uint64_t id; /* the cgroup's id: its directory's inode */
-};
-
-static bool cg_setup(struct cgenv *e)
+/* One cgroup, index 0 of the struct cg2 (tests/lib/cgroup2.h). */
+static bool cg_setup(struct cg2 *e)
 {
-	static int seq;
+	static const char *const rel[] = { "c" };
 	const char *why;
-	struct stat st;
 
 	memset(e, 0, sizeof(*e));
-	e->fd = -1;
 	if (!oracle_available(&why)) {
 		kbpf_test_skip("kernel oracle: %s", why);
 		return false;
 	}
-	snprintf(e->mnt, sizeof(e->mnt), "/tmp/kbpf-cgs-%d-%d", (int)getpid(),
-		 seq++);
-	if (mkdir(e->mnt, 0700) && errno != EEXIST) {
-		kbpf_test_skip("mkdir %s: %s", e->mnt, strerror(errno));
-		return false;
-	}
-	if (mount("none", e->mnt, "cgroup2", 0, NULL)) {
-		kbpf_test_skip("cannot mount cgroup2: %s", strerror(errno));
-		rmdir(e->mnt);
-		e->mnt[0] = 0;
-		return false;
-	}
-	e->mounted = true;
-	snprintf(e->top, sizeof(e->top), "%s/kbpf-cgs-%d-%d", e->mnt,
-		 (int)getpid(), seq);
-	snprintf(e->path, sizeof(e->path), "%s/c", e->top);
-	if (mkdir(e->top, 0755) || mkdir(e->path, 0755) ||
-	    (e->fd = open(e->path, O_RDONLY | O_DIRECTORY)) < 0 ||
-	    fstat(e->fd, &st)) {
-		kbpf_test_skip("cannot make cgroups under %s: %s", e->mnt,
-			       strerror(errno));
-		return false;
-	}
-	e->id = (uint64_t)st.st_ino;
-	return true;
+	return cg2_setup(e, "kbpf-cgs", rel, 1);
 }
 
-static void cg_teardown(struct cgenv *e)
+static void cg_teardown(struct cg2 *e)
 {
 	kbpf_posix_reset(); /* kbpf's side of the rmdir */
-	if (e->fd >= 0)
-		close(e->fd);
-	if (e->path[0])
-		rmdir(e->path);
-	if (e->top[0])
-		rmdir(e->top);
-	if (e->mounted)
-		umount2(e->mnt, MNT_DETACH);
-	if (e->mnt[0])
-		rmdir(e->mnt);
+	cg2_teardown(e);
 }
 
 static long prog_attach(int side, int cg_fd, long prog, uint32_t type)
@@ -400,12 +357,12 @@ static void elem_round(long fd[2], const void *key, uint32_t vsize,
 		T_FAIL("%s: first keys differ", when);
 }
 
-static void elems_body(struct cgenv *e, uint32_t type, uint32_t ks)
+static void elems_body(struct cg2 *e, uint32_t type, uint32_t ks)
 {
 	long map[2] = { -1, -1 }, prog[2] = { -1, -1 };
-	struct cgs_key key = { e->id, BPF_CGROUP_INET_EGRESS, 0 };
-	struct cgs_key other = { e->id, BPF_CGROUP_INET_INGRESS, 0 };
-	struct cgs_key none = { e->id + 1, BPF_CGROUP_INET_EGRESS, 0 };
+	struct cgs_key key = { e->id[0], BPF_CGROUP_INET_EGRESS, 0 };
+	struct cgs_key other = { e->id[0], BPF_CGROUP_INET_INGRESS, 0 };
+	struct cgs_key none = { e->id[0] + 1, BPF_CGROUP_INET_EGRESS, 0 };
 	char when[64];
 	long r[2];
 
@@ -421,7 +378,8 @@ static void elems_body(struct cgenv *e, uint32_t type, uint32_t ks)
 			T_FAIL("side %d: load: %s", s,
 			       oracle_errno_name(prog[s]));
 		T_ASSERT(prog[s] >= 0);
-		T_EQ(prog_attach(s, e->fd, prog[s], BPF_CGROUP_INET_EGRESS), 0);
+		T_EQ(prog_attach(s, e->fd[0], prog[s], BPF_CGROUP_INET_EGRESS),
+		     0);
 	}
 	snprintf(when, sizeof(when), "type %u key %u, attached", type, ks);
 	elem_round(map, &key, 16, when);
@@ -446,7 +404,7 @@ static void elems_body(struct cgenv *e, uint32_t type, uint32_t ks)
 		for (int s = 0; s < 2; s++) {
 			p2[s] = count_prog(s, map[s], BPF_CGROUP_INET_INGRESS);
 			T_ASSERT(p2[s] >= 0);
-			l2[s] = link_create(s, e->fd, p2[s],
+			l2[s] = link_create(s, e->fd[0], p2[s],
 					    BPF_CGROUP_INET_INGRESS);
 			T_ASSERT(l2[s] >= 0);
 			memset(k1[s], 0, 16);
@@ -476,7 +434,8 @@ static void elems_body(struct cgenv *e, uint32_t type, uint32_t ks)
 		}
 	}
 	for (int s = 0; s < 2; s++)
-		T_EQ(prog_detach(s, e->fd, prog[s], BPF_CGROUP_INET_EGRESS), 0);
+		T_EQ(prog_detach(s, e->fd[0], prog[s], BPF_CGROUP_INET_EGRESS),
+		     0);
 	snprintf(when, sizeof(when), "type %u key %u, detached", type, ks);
 	elem_round(map, &key, 16, when);
 	elem_round(map, &other, 16, when);
@@ -492,7 +451,7 @@ KBPF_TEST(
 {
 	static const uint32_t types[] = { BPF_MAP_TYPE_CGROUP_STORAGE,
 					  BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE };
-	struct cgenv e;
+	struct cg2 e;
 
 	if (!cg_setup(&e)) {
 		cg_teardown(&e);
@@ -515,18 +474,14 @@ static uint32_t payload_len(int i)
 }
 
 /* In a child moved into the cgroup: NR_PKTS datagrams to @port. */
-static void send_child(const struct cgenv *e, uint16_t port)
+static void send_child(const struct cg2 *e, uint16_t port)
 {
-	char procs[200], pid[16], buf[1024];
+	char buf[1024];
 	struct sockaddr_in a;
-	int fd, s;
+	int s;
 
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", e->path);
-	fd = open(procs, O_WRONLY);
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+	if (cg2_enter(e, 0))
 		_exit(2);
-	close(fd);
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	if (s < 0)
 		_exit(3);
@@ -579,13 +534,13 @@ static void kbpf_send(void *cgrp, uint16_t port, uint32_t nr_cpus)
 	}
 }
 
-static void count_body(struct cgenv *e, uint32_t type, uint32_t ks)
+static void count_body(struct cg2 *e, uint32_t type, uint32_t ks)
 {
 	const struct kbpf_host *h = kbpf_posix_host();
 	uint32_t ncpu = type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE ?
 				kbpf_posix_possible_cpus() :
 				1;
-	struct cgs_key key = { e->id, BPF_CGROUP_INET_EGRESS, 0 };
+	struct cgs_key key = { e->id[0], BPF_CGROUP_INET_EGRESS, 0 };
 	long map[2] = { -1, -1 }, prog[2] = { -1, -1 }, link[2] = { -1, -1 };
 	uint64_t *val[2], sum[2][2] = { { 0, 0 }, { 0, 0 } }, bytes = 0;
 	struct sockaddr_in la;
@@ -604,8 +559,8 @@ static void count_body(struct cgenv *e, uint32_t type, uint32_t ks)
 			T_FAIL("side %d: load: %s", s,
 			       oracle_errno_name(prog[s]));
 		T_ASSERT(prog[s] >= 0);
-		link[s] =
-			link_create(s, e->fd, prog[s], BPF_CGROUP_INET_EGRESS);
+		link[s] = link_create(s, e->fd[0], prog[s],
+				      BPF_CGROUP_INET_EGRESS);
 		T_ASSERT(link[s] >= 0);
 	}
 	/* The kernel: a receiver outside the cgroup, a sender inside. */
@@ -624,7 +579,7 @@ static void count_body(struct cgenv *e, uint32_t type, uint32_t ks)
 	close(rfd);
 	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* kbpf: the runner of the same cgroup. */
-	T_EQ(h->cgroup_get(h, e->fd, &cgrp), 0);
+	T_EQ(h->cgroup_get(h, e->fd[0], &cgrp), 0);
 	kbpf_send(cgrp, ntohs(la.sin_port), ncpu);
 	h->cgroup_put(h, cgrp);
 	for (int s = 0; s < 2; s++) {
@@ -657,7 +612,7 @@ KBPF_TEST(
 	cgroup_storage_counts_vs_kernel,
 	"a cgroup skb egress program counting packets and bytes with bpf_get_local_storage: the kernel's counts for a task of the cgroup sending 37 UDP datagrams on loopback and kbpf's for its runner on the same packets, read back from user space, are equal and right; for CGROUP_STORAGE (16-byte key) and PERCPU_CGROUP_STORAGE (8-byte key, summed over the CPUs)")
 {
-	struct cgenv e;
+	struct cg2 e;
 
 	if (!cg_setup(&e)) {
 		cg_teardown(&e);
@@ -715,17 +670,12 @@ static long rv_record_prog(int side, long map)
 }
 
 /* In a child moved into the cgroup: open /dev/null, send back -errno. */
-static void open_child(const struct cgenv *e, int out)
+static void open_child(const struct cg2 *e, int out)
 {
-	char procs[200], pid[16];
 	int fd, r = 0;
 
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", e->path);
-	fd = open(procs, O_WRONLY);
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+	if (cg2_enter(e, 0))
 		_exit(2);
-	close(fd);
 	fd = open("/dev/null", O_RDONLY);
 	if (fd < 0)
 		r = -errno;
@@ -741,7 +691,7 @@ struct rvcase {
 	uint32_t n;
 };
 
-static void retval_body(struct cgenv *e)
+static void retval_body(struct cg2 *e)
 {
 	static const struct rvcase cases[] = {
 		{ "set -ENXIO, allow", { -ENXIO }, { 1 }, 1 },
@@ -758,7 +708,7 @@ static void retval_body(struct cgenv *e)
 		  3 },
 	};
 	const struct kbpf_host *h = kbpf_posix_host();
-	struct cgs_key key = { e->id, BPF_CGROUP_DEVICE, 0 };
+	struct cgs_key key = { e->id[0], BPF_CGROUP_DEVICE, 0 };
 	long map[2], prog[2][NR_RV_PROGS];
 	void *cgrp;
 
@@ -767,7 +717,7 @@ static void retval_body(struct cgenv *e)
 				     0, 0, "rv");
 		T_ASSERT(map[s] >= 0);
 	}
-	T_EQ(h->cgroup_get(h, e->fd, &cgrp), 0);
+	T_EQ(h->cgroup_get(h, e->fd[0], &cgrp), 0);
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const struct rvcase *rc = &cases[c];
 		int64_t rec[2] = { 0x1234, 0x1234 };
@@ -785,7 +735,7 @@ static void retval_body(struct cgenv *e)
 								 rc->ret[i]);
 				T_ASSERT(prog[s][i] >= 0);
 				memset(&a, 0, sizeof(a));
-				a.target_fd = (uint32_t)e->fd;
+				a.target_fd = (uint32_t)e->fd[0];
 				a.attach_bpf_fd = (uint32_t)prog[s][i];
 				a.attach_type = BPF_CGROUP_DEVICE;
 				a.attach_flags = BPF_F_ALLOW_MULTI;
@@ -819,7 +769,7 @@ static void retval_body(struct cgenv *e)
 				union bpf_attr a;
 
 				memset(&a, 0, sizeof(a));
-				a.target_fd = (uint32_t)e->fd;
+				a.target_fd = (uint32_t)e->fd[0];
 				a.attach_bpf_fd = (uint32_t)prog[s][i];
 				a.attach_type = BPF_CGROUP_DEVICE;
 				T_EQ(side_bpf(s, BPF_PROG_DETACH, &a), 0);
@@ -838,7 +788,7 @@ KBPF_TEST(
 	cgroup_retval_vs_kernel,
 	"bpf_set_retval and bpf_get_retval in cgroup device programs: what open(\"/dev/null\") returns for a task of the cgroup on the kernel is what kbpf_cgroup_run_dev() returns (a set errno kept by a later refusal, -EPERM for a refusal, 0 set back), and the retval a later program reads (stored in its cgroup storage) is the kernel's")
 {
-	struct cgenv e;
+	struct cg2 e;
 
 	if (!cg_setup(&e)) {
 		cg_teardown(&e);
@@ -937,13 +887,13 @@ KBPF_TEST(
 	long map, map2, prog, prog2, prog3, link;
 	uint8_t v[16], k[16];
 	union bpf_attr a;
-	struct cgenv e;
+	struct cg2 e;
 
 	if (!cg_setup(&e)) {
 		cg_teardown(&e);
 		return;
 	}
-	key = (struct cgs_key){ e.id, BPF_CGROUP_INET_EGRESS, 0 };
+	key = (struct cgs_key){ e.id[0], BPF_CGROUP_INET_EGRESS, 0 };
 	map = side_create(SIDE_KBPF, BPF_MAP_TYPE_CGROUP_STORAGE, 16, 16, 0, 0,
 			  0, "m");
 	map2 = side_create(SIDE_KBPF, BPF_MAP_TYPE_CGROUP_STORAGE, 16, 16, 0, 0,
@@ -953,7 +903,7 @@ KBPF_TEST(
 	prog2 = count_prog(SIDE_KBPF, map, BPF_CGROUP_INET_EGRESS);
 	prog3 = count_prog(SIDE_KBPF, map2, BPF_CGROUP_INET_EGRESS);
 	T_ASSERT(prog >= 0 && prog2 >= 0 && prog3 >= 0);
-	link = link_create(SIDE_KBPF, e.fd, prog, BPF_CGROUP_INET_EGRESS);
+	link = link_create(SIDE_KBPF, e.fd[0], prog, BPF_CGROUP_INET_EGRESS);
 	T_ASSERT(link >= 0);
 	memset(&a, 0, sizeof(a));
 	a.link_update.link_fd = (uint32_t)link;
@@ -969,10 +919,10 @@ KBPF_TEST(
 	T_EQ(side_next_key(SIDE_KBPF, map, NULL, k), -ENOENT);
 	/* The link is defunct; a new attach makes a new storage. */
 	side_close(SIDE_KBPF, link);
-	T_EQ(prog_attach(SIDE_KBPF, e.fd, prog3, BPF_CGROUP_INET_EGRESS), 0);
+	T_EQ(prog_attach(SIDE_KBPF, e.fd[0], prog3, BPF_CGROUP_INET_EGRESS), 0);
 	T_EQ(side_elem(SIDE_KBPF, BPF_MAP_LOOKUP_ELEM, map2, &key, v, 0), 0);
 	/* The map goes first: detached and closed, the cgroup lives on. */
-	T_EQ(prog_detach(SIDE_KBPF, e.fd, prog3, BPF_CGROUP_INET_EGRESS), 0);
+	T_EQ(prog_detach(SIDE_KBPF, e.fd[0], prog3, BPF_CGROUP_INET_EGRESS), 0);
 	side_close(SIDE_KBPF, prog3);
 	side_close(SIDE_KBPF, map2);
 	side_close(SIDE_KBPF, prog);
