@@ -69,6 +69,13 @@ static void **fake_cgroup_bpf(const struct kbpf_host *h, void *cgrp)
 	return &((struct fake_cg *)cgrp)->bpf;
 }
 
+/* A cgroup's id: 1000 + its index, as its fd (Linux: the inode). */
+static uint64_t fake_cgroup_id(const struct kbpf_host *h, void *cgrp)
+{
+	(void)h;
+	return 1000 + (uint64_t)((struct fake_cg *)cgrp - cgs);
+}
+
 static const struct kbpf_host *fake_host(void)
 {
 	fake = *kbpf_posix_host();
@@ -78,6 +85,7 @@ static const struct kbpf_host *fake_host(void)
 	fake.cgroup_put = fake_cgroup_put;
 	fake.cgroup_parent = fake_cgroup_parent;
 	fake.cgroup_bpf = fake_cgroup_bpf;
+	fake.cgroup_id = fake_cgroup_id; /* not the POSIX host's: no inode */
 	memset(cgs, 0, sizeof(cgs));
 	cgs[A].parent = &cgs[R];
 	cgs[B].parent = &cgs[A];
@@ -614,6 +622,183 @@ KBPF_TEST(
 	T_EQ(info.type, BPF_LINK_TYPE_CGROUP);
 	T_EQ(info.cgroup.cgroup_id, 0);
 	T_EQ(info.cgroup.attach_type, BPF_CGROUP_DEVICE);
+}
+
+/* ---- cgroup storage and the host's cgroup_id ---- */
+
+static long storage_map(uint32_t type)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = sizeof(struct bpf_cgroup_storage_key);
+	a.value_size = 8;
+	return sys(BPF_MAP_CREATE, &a);
+}
+
+/* A cgroup skb egress program: ++*(u64 *)bpf_get_local_storage(map, 0). */
+static long storage_prog(long map)
+{
+	struct bpf_insn p[] = {
+		I(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0,
+		  (int32_t)map),
+		I(0, 0, 0, 0, 0),
+		MOVK(2, 0),
+		CALL(BPF_FUNC_get_local_storage),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 1, 0, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1),
+		I(BPF_STX | BPF_MEM | BPF_DW, 0, 1, 0, 0),
+		MOVK(0, 1),
+		EXIT,
+	};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_SKB;
+	a.expected_attach_type = BPF_CGROUP_INET_EGRESS;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = sizeof(p) / sizeof(p[0]);
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	return sys(BPF_PROG_LOAD, &a);
+}
+
+static long link_create(int cg, long prog, uint32_t type)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)prog;
+	a.link_create.target_fd = 1000 + (uint32_t)cg;
+	a.link_create.attach_type = type;
+	return sys(BPF_LINK_CREATE, &a);
+}
+
+/* The first key of storage map @map into @key: 0 or -errno. */
+static long storage_first_key(long map, struct bpf_cgroup_storage_key *key)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	memset(key, 0, sizeof(*key));
+	a.map_fd = (uint32_t)map;
+	a.key = 0;
+	a.next_key = (uint64_t)(uintptr_t)key;
+	return sys(BPF_MAP_GET_NEXT_KEY, &a);
+}
+
+/* The value at @key summed over the CPUs (one of them for the shared type). */
+static uint64_t storage_sum(long map, uint32_t type,
+			    const struct bpf_cgroup_storage_key *key)
+{
+	uint32_t n = type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE ? fake.nr_cpus :
+								  1;
+	uint64_t v[1024], sum = 0;
+	union bpf_attr a;
+
+	if (n > 1024)
+		return ~0ULL;
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)map;
+	a.key = (uint64_t)(uintptr_t)key;
+	a.value = (uint64_t)(uintptr_t)v;
+	if (sys(BPF_MAP_LOOKUP_ELEM, &a))
+		return ~0ULL;
+	for (uint32_t i = 0; i < n; i++)
+		sum += v[i];
+	return sum;
+}
+
+/*
+ * With the host's cgroup_id (@has_id) a program using a storage map of
+ * @type attaches to B (PROG_ATTACH, then a link) and counts in the storage
+ * of (B's id, egress); without it both attaches give -EOPNOTSUPP and leave
+ * no allocation, no storage, no program on B, while a program without
+ * storage maps still attaches and runs.
+ */
+static void storage_id_body(uint32_t type, bool has_id)
+{
+	uint32_t eg = BPF_CGROUP_INET_EGRESS, v;
+	long trace = trace_map(), map = storage_map(type), prog, plain, link;
+	struct bpf_cgroup_storage_key key;
+	long before;
+
+	T_ASSERT(trace >= 0);
+	T_ASSERT(map >= 0);
+	prog = storage_prog(map);
+	T_ASSERT(prog >= 0);
+	plain = tracer(BPF_PROG_TYPE_CGROUP_SKB, eg, trace, 7, 1);
+	T_ASSERT(plain >= 0);
+	if (!has_id) {
+		before = kbpf_posix_live_allocs();
+		T_EQ(attach(B, prog, eg, BPF_F_ALLOW_MULTI), -EOPNOTSUPP);
+		T_EQ(attach(B, prog, eg, 0), -EOPNOTSUPP);
+		T_EQ(link_create(B, prog, eg), -EOPNOTSUPP);
+		T_EQ(kbpf_posix_live_allocs(), before);
+		T_EQ(effective_cnt(B, eg), 0);
+		T_EQ(storage_first_key(map, &key), -ENOENT);
+		/* A program without storage maps still attaches and runs. */
+		T_EQ(attach(B, plain, eg, BPF_F_ALLOW_MULTI), 0);
+		T_EQ(effective_cnt(B, eg), 1);
+		T_EQ(run_skb(B, eg, &v), 0);
+		T_EQ(v, KBPF_CGROUP_SKB_PASS);
+		T_EQ(trace_read(trace), 7);
+		T_EQ(storage_first_key(map, &key), -ENOENT);
+		return;
+	}
+	T_EQ(attach(B, prog, eg, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(storage_first_key(map, &key), 0);
+	T_EQ(key.cgroup_inode_id, 1000 + B);
+	T_EQ(key.attach_type, eg);
+	T_EQ(storage_sum(map, type, &key), 0);
+	T_EQ(run_skb(B, eg, &v), 0);
+	T_EQ(v, KBPF_CGROUP_SKB_PASS);
+	T_EQ(storage_sum(map, type, &key), 1);
+	T_EQ(detach(B, prog, eg), 0);
+	/* A link of the same program on B finds the same storage. */
+	link = link_create(B, prog, eg);
+	T_ASSERT(link >= 0);
+	T_EQ(attach(B, plain, eg, BPF_F_ALLOW_MULTI), 0);
+	T_EQ(effective_cnt(B, eg), 2);
+	T_EQ(run_skb(B, eg, &v), 0);
+	T_EQ(storage_sum(map, type, &key), 2);
+	T_EQ(trace_read(trace), 7);
+	T_EQ(kbpf_posix_close((int)link), 0);
+}
+
+KBPF_TEST(
+	cgroup_storage_needs_cgroup_id,
+	"on a host without cgroup_id, attaching a program that uses a CGROUP_STORAGE or PERCPU_CGROUP_STORAGE map gives -EOPNOTSUPP (PROG_ATTACH with and without ALLOW_MULTI, LINK_CREATE) with no allocation left and no storage made; a program without storage maps still attaches and runs")
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_CGROUP_STORAGE,
+					  BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE };
+
+	for (int t = 0; t < 2 && !kbpf_test_failed(); t++) {
+		fake_host();
+		fake.cgroup_id = NULL;
+		storage_id_body(types[t], false);
+		fake_teardown();
+		/* Every object gone before the next fake_host() rewrites it. */
+		kbpf_posix_reset();
+		kbpf_posix_rcu_barrier();
+	}
+}
+
+KBPF_TEST(
+	cgroup_storage_with_cgroup_id,
+	"the same programs on the same fake host with its cgroup_id attach (PROG_ATTACH, LINK_CREATE) and count in the storage keyed by the cgroup's id and the attach type")
+{
+	static const uint32_t types[] = { BPF_MAP_TYPE_CGROUP_STORAGE,
+					  BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE };
+
+	for (int t = 0; t < 2 && !kbpf_test_failed(); t++) {
+		fake_host();
+		storage_id_body(types[t], true);
+		fake_teardown();
+		/* Every object gone before the next fake_host() rewrites it. */
+		kbpf_posix_reset();
+		kbpf_posix_rcu_barrier();
+	}
 }
 
 /* ---- cgroup sock and sock_addr runners ---- */
