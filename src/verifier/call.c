@@ -243,31 +243,43 @@ static int helper_mem(struct venv *env, uint32_t regno, uint32_t size,
 static int strict_align(struct venv *env, const struct vreg *r, uint32_t size)
 {
 	bool pkt = r->type == T_PKT || r->type == T_PKT_META;
+	bool fixed = kbpf_scalar_is_const(&r->s);
 	int32_t ip_align = pkt ? 2 : 0;
 	struct kbpf_tnum t = kbpf_tnum_add(
 		r->s.var,
 		kbpf_tnum_const((uint64_t)(int64_t)(ip_align + r->off)));
+	long long v = (long long)r->s.var.value;
 	const char *desc = "";
 	char buf[48];
 
 	if (!((t.value | t.mask) & (size - 1)))
 		return 0;
+	/* Linux prints a constant offset as a number, else the tnum. */
 	kbpf_tnum_str(r->s.var, buf, sizeof(buf));
-	if (pkt) {
-		kbpf_vlog_printf(
-			env->log,
-			"misaligned packet access off %d+%s+%d+%d size %u\n",
-			ip_align, buf, r->off, 0, size);
-		return -KBPF_EACCES;
-	}
 	if (r->type == T_STACK)
 		desc = "stack ";
 	else if (r->type == T_MAP_VALUE)
 		desc = "value ";
 	else if (r->type == T_MAP_KEY)
 		desc = "key ";
-	kbpf_vlog_printf(env->log, "misaligned %saccess off %s+%d+%d size %u\n",
-			 desc, buf, r->off, 0, size);
+	if (pkt && fixed)
+		kbpf_vlog_printf(
+			env->log,
+			"misaligned packet access off %d+%lld+%d+0 size %u\n",
+			ip_align, v, r->off, size);
+	else if (pkt)
+		kbpf_vlog_printf(
+			env->log,
+			"misaligned packet access off %d+%s+%d+0 size %u\n",
+			ip_align, buf, r->off, size);
+	else if (fixed)
+		kbpf_vlog_printf(env->log,
+				 "misaligned %saccess off %lld+%d+0 size %u\n",
+				 desc, v, r->off, size);
+	else
+		kbpf_vlog_printf(env->log,
+				 "misaligned %saccess off %s+%d+0 size %u\n",
+				 desc, buf, r->off, size);
 	return -KBPF_EACCES;
 }
 

@@ -17,8 +17,9 @@
  *
  * The load-time cases compare what the verifier says (enforcing) to
  * programs that use the helpers from program types Linux does not offer
- * them to, pass mtu_len uninitialised, misaligned or as a scalar, or have
- * no GPL licence. SK_SKB programs, to which Linux offers a different
+ * them to, pass mtu_len uninitialised, misaligned, as a scalar or in a
+ * map value programs may not write, or have no GPL licence: the result
+ * and the log's last line. SK_SKB programs, to which Linux offers a different
  * bpf_skb_adjust_room, are not among them: kbpf has no SK_SKB context.
  */
 #define _GNU_SOURCE
@@ -640,32 +641,84 @@ KBPF_TEST(
 
 /* ---- load time ---- */
 
-static void cmp_load(const char *what, uint32_t type, const struct bpf_insn *p,
-		     int n, const char *license)
+/*
+ * The verifier's refusal: the last line of @log that is not the
+ * "processed N insns" summary, without its newline (in place).
+ */
+static const char *last_line(char *log)
 {
+	char *end = log + strlen(log), *start;
+
+	for (;;) {
+		while (end > log && end[-1] == '\n')
+			*--end = 0;
+		start = end;
+		while (start > log && start[-1] != '\n')
+			start--;
+		if (start == log || strncmp(start, "processed ", 10))
+			return start;
+		*start = 0;
+		end = start;
+	}
+}
+
+/*
+ * Load @p (@n instructions) on both sides; with @map_flags >= 0, an array
+ * map of one 8-byte value with those flags is created on each side and
+ * named by the program's BPF_PSEUDO_MAP_FD load.
+ */
+static void cmp_load(const char *what, uint32_t type, struct bpf_insn *p, int n,
+		     const char *license, long map_flags)
+{
+	long map[2] = { -1, -1 };
+
+	static char log[2][8192];
+	const char *last[2];
 	union bpf_attr a;
 	long r[2];
 
 	for (int s = 0; s < 2; s++) {
+		if (map_flags >= 0) {
+			map[s] = side_create(s, BPF_MAP_TYPE_ARRAY, 4, 8, 1,
+					     (uint32_t)map_flags, 0, NULL);
+			for (int i = 0; i < n; i++)
+				if (p[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+				    p[i].src_reg == BPF_PSEUDO_MAP_FD)
+					p[i].imm = (int32_t)map[s];
+		}
 		memset(&a, 0, sizeof(a));
 		a.prog_type = type;
 		a.insns = (uint64_t)(uintptr_t)p;
 		a.insn_cnt = (uint32_t)n;
 		a.license = (uint64_t)(uintptr_t)license;
+		log[s][0] = 0;
+		a.log_buf = (uint64_t)(uintptr_t)log[s];
+		a.log_size = sizeof(log[s]);
+		a.log_level = 1;
 		r[s] = side_bpf(s, BPF_PROG_LOAD, &a);
+		last[s] = last_line(log[s]);
 	}
+	if (getenv("KBPF_TEST_VERBOSE"))
+		printf("  %s: kernel %ld \"%s\", kbpf %ld\n", what, r[0],
+		       r[0] < 0 ? last[0] : "", r[1]);
 	runs_total++;
 	if ((r[0] < 0) != (r[1] < 0) || (r[0] < 0 && r[0] != r[1]))
 		mismatch(what, "load", "kernel %ld, kbpf %ld", r[0], r[1]);
+	else if (r[0] < 0 && r[0] != -EINVAL && strcmp(last[0], last[1]))
+		printf("  MISMATCH %s: log line kernel \"%s\", kbpf \"%s\"\n",
+		       what, last[0], last[1]),
+			mismatches++;
 	else
 		runs_equal++;
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < 2; s++) {
 		side_close(s, r[s]);
+		side_close(s, map[s]);
+	}
 }
 
 KBPF_TEST(
 	mtu_room_load_vs_kernel,
-	"the three helpers load only for the program types Linux offers them to, bpf_check_mtu only with a GPL licence and an initialised, aligned mtu_len: load results as the kernel")
+	"the three helpers load only for the program types Linux offers them to, bpf_check_mtu only with a GPL licence and a writable, aligned mtu_len (uninitialised stack is allowed to this privileged loader, as Linux allows it): load results and the refusal's log line as the kernel")
 {
 	static const uint32_t types[] = {
 		BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_SCHED_CLS,
@@ -676,7 +729,7 @@ KBPF_TEST(
 	static const int32_t helpers[] = { BPF_FUNC_skb_change_proto,
 					   BPF_FUNC_skb_adjust_room,
 					   BPF_FUNC_check_mtu };
-	struct bpf_insn p[16];
+	struct bpf_insn p[24];
 	char what[96];
 	int k;
 
@@ -686,12 +739,42 @@ KBPF_TEST(
 	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
 	for (size_t t = 0; t < KBPF_ARRAY_SIZE(types); t++)
 		for (size_t h = 0; h < KBPF_ARRAY_SIZE(helpers); h++)
-			for (int v = 0; v < 5; v++) {
+			for (int v = 0; v < 8; v++) {
 				/*
 				 * v: 0 plain, 1 licence "MIT", 2 mtu_len
-				 * uninitialised, 3 misaligned, 4 a scalar
+				 * uninitialised, 3 misaligned, 4 a scalar;
+				 * in a map value: 5 writable, 6 read-only
+				 * to programs, 7 misaligned
 				 */
 				k = 0;
+				if (v >= 5) {
+					p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X,
+						   6, 1, 0, 0);
+					p[k++] = I(BPF_ST | BPF_MEM | BPF_W, 10,
+						   0, -4, 0);
+					p[k++] = I(BPF_LD | BPF_IMM | BPF_DW, 1,
+						   BPF_PSEUDO_MAP_FD, 0, 0);
+					p[k++] = I(0, 0, 0, 0, 0);
+					p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X,
+						   2, 10, 0, 0);
+					p[k++] = I(BPF_ALU64 | BPF_ADD | BPF_K,
+						   2, 0, 0, -4);
+					p[k++] = I(BPF_JMP | BPF_CALL, 0, 0, 0,
+						   BPF_FUNC_map_lookup_elem);
+					p[k++] = I(BPF_JMP | BPF_JNE | BPF_K, 0,
+						   0, 1, 0);
+					p[k++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0,
+						   0);
+					p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X,
+						   1, 6, 0, 0);
+					p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_X,
+						   3, 0, 0, 0);
+					p[k++] = I(BPF_ALU64 | BPF_ADD | BPF_K,
+						   3, 0, 0, v == 7 ? 2 : 0);
+					p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K,
+						   2, 0, 0, 0);
+					goto call;
+				}
 				p[k++] = I(BPF_ST | BPF_MEM | BPF_DW, 10, 0,
 					   -16, 0);
 				if (v != 2)
@@ -706,6 +789,7 @@ KBPF_TEST(
 				if (v == 4)
 					p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K,
 						   3, 0, 0, 0);
+call:
 				p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0,
 					   0);
 				p[k++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0,
@@ -721,7 +805,10 @@ KBPF_TEST(
 					 "type %u helper %d variant %d",
 					 types[t], helpers[h], v);
 				cmp_load(what, types[t], p, k,
-					 v == 1 ? "MIT" : "GPL");
+					 v == 1 ? "MIT" : "GPL",
+					 v < 5	? -1 :
+					 v == 6 ? BPF_F_RDONLY_PROG :
+						  0);
 			}
 	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	summary("load");
