@@ -493,7 +493,7 @@ KBPF_TEST(
 
 KBPF_TEST(
 	skb_adjust_room_state_vs_kernel,
-	"after bpf_skb_adjust_room encapsulates: a second encapsulation, a decapsulation, bpf_skb_change_tail and bpf_skb_change_proto see the kernel's encapsulation and transport header state")
+	"after bpf_skb_adjust_room encapsulates: a second encapsulation, a decapsulation and bpf_skb_change_tail see the kernel's encapsulation and transport header state")
 {
 	static const uint64_t encaps[] = {
 		BPF_F_ADJ_ROOM_ENCAP_L3_IPV4,
