@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -478,6 +480,38 @@ static bool posix_ifindex_ok(const struct kbpf_host *h, uint32_t ifindex)
 	return if_indextoname(ifindex, name) != NULL;
 }
 
+/*
+ * The device's MTU (SIOCGIFMTU) and its link-layer header length, from its
+ * hardware type (SIOCGIFHWADDR): 14 for Ethernet and loopback devices, as
+ * Linux's ether_setup() and loopback_setup() set hard_header_len; 0 for
+ * the others (tun, tunnels without a link-layer header).
+ */
+static int posix_dev_mtu(const struct kbpf_host *h, uint32_t ifindex,
+			 uint32_t *mtu, uint32_t *hlen)
+{
+	struct ifreq ifr;
+	int fd, err = -ENODEV;
+
+	(void)h;
+	memset(&ifr, 0, sizeof(ifr));
+	if (!ifindex || !if_indextoname(ifindex, ifr.ifr_name))
+		return -ENODEV;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -ENODEV;
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu >= 0) {
+		*mtu = (uint32_t)ifr.ifr_mtu;
+		*hlen = 0;
+		if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 &&
+		    (ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER ||
+		     ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK))
+			*hlen = 14;
+		err = 0;
+	}
+	close(fd);
+	return err;
+}
+
 /* ---- cgroups (cgroup v2 directories) ---- */
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -894,6 +928,7 @@ static struct kbpf_host posix_host = {
 	.get_pinned = posix_get_pinned,
 	.raw_tps = &posix_raw_tps,
 	.ifindex_ok = posix_ifindex_ok,
+	.dev_mtu = posix_dev_mtu,
 	.cgroup_get = posix_cgroup_get,
 	.cgroup_put = posix_cgroup_put,
 	.cgroup_parent = posix_cgroup_parent,

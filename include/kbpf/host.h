@@ -443,6 +443,19 @@ struct kbpf_host {
 	 * for a device it cannot find).
 	 */
 	bool (*ifindex_ok)(const struct kbpf_host *h, uint32_t ifindex);
+	/*
+	 * Network devices, for bpf_check_mtu: store the MTU of the device
+	 * with @ifindex (Linux's dev->mtu, an L3 size) in *@mtu and the
+	 * length of its link-layer header (Linux's hard_header_len: 14 for
+	 * Ethernet and loopback devices) in *@hlen, and return 0; or return
+	 * -ENODEV if there is no such device. @ifindex 0 never names a
+	 * device. Program path (any CPU, IRQs possibly off): must not sleep
+	 * and must not take locks a program could be holding. If NULL, no
+	 * device is known: bpf_check_mtu answers -ENODEV, Linux's errno for
+	 * an ifindex it cannot find.
+	 */
+	int (*dev_mtu)(const struct kbpf_host *h, uint32_t ifindex,
+		       uint32_t *mtu, uint32_t *hlen);
 	void (*cgroup_put)(const struct kbpf_host *h, void *cgrp);
 	int (*current_in_cgroup)(const struct kbpf_host *h, void *cgrp);
 	/*

@@ -88,6 +88,13 @@ struct kbpf_skb_sock {
  *        -ENOMEM when it is full (Linux would reallocate).
  * @mac: the Ethernet header (LD_ABS-style offsets and helpers use it).
  * @network: the network header.
+ * @transport: the transport header, NULL while unknown (Linux's unset
+ *        transport_header, as in a received packet before the IP layer);
+ *        bpf_skb_adjust_room sets it for a UDP or GRE encapsulation, and
+ *        bpf_skb_change_tail then keeps the packet at least that long.
+ * @encapsulation: bpf_skb_adjust_room pushed an outer header (Linux's
+ *        skb->encapsulation): a second encapsulation answers -EALREADY and
+ *        bpf_skb_change_tail -ENOTSUPP.
  * @csum: ones'-complement sum of the bytes from @network to @data_end
  *        while @csum_complete (Linux's CHECKSUM_COMPLETE): helpers that
  *        rewrite bytes with BPF_F_RECOMPUTE_CSUM keep it up to date.
@@ -115,6 +122,8 @@ struct kbpf_skb {
 	uint8_t *end;
 	uint8_t *mac;
 	uint8_t *network;
+	uint8_t *transport;
+	bool encapsulation;
 	uint32_t csum;
 	bool csum_complete;
 	bool csum_unnecessary;

@@ -68,6 +68,12 @@ enum kbpf_arg_kind {
 	KBPF_ARG_PTR_TO_SOCK_COMMON,
 	/* a referenced socket pointer (a lookup's result); released */
 	KBPF_ARG_PTR_TO_SOCK_RELEASE,
+	/*
+	 * 4 initialised bytes, 4-aligned, that the helper reads and writes
+	 * (Linux's ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED, size
+	 * 4: bpf_check_mtu's mtu_len)
+	 */
+	KBPF_ARG_PTR_TO_U32,
 };
 
 /* Result kinds of a helper prototype. */

@@ -1292,6 +1292,11 @@ static int interp_check_args(const struct interp_state *st,
 			if (!interp_access_ok(st, v, 8, true))
 				return -KBPF_EFAULT;
 			break;
+		case KBPF_ARG_PTR_TO_U32:
+			if ((v & 3) || !interp_access_ok(st, v, 4, false) ||
+			    !interp_access_ok(st, v, 4, true))
+				return -KBPF_EFAULT;
+			break;
 		case KBPF_ARG_PTR_TO_SPIN_LOCK:
 			/* The lock word of a value the program looked up. */
 			if (!interp_is_lock_word(st, v))

@@ -415,6 +415,8 @@ static uint64_t taint_arg_size(const struct kbpf_map *map,
 		return next;
 	case KBPF_ARG_PTR_TO_LONG:
 		return 8;
+	case KBPF_ARG_PTR_TO_U32:
+		return 4;
 	case KBPF_ARG_PTR_TO_DYNPTR:
 		return 16;
 	case KBPF_ARG_CONST_STR: {
@@ -502,6 +504,7 @@ static int taint_call_args(struct interp_state *st, const struct kbpf_helper *h,
 		case KBPF_ARG_PTR_TO_MAP_VALUE_OR_NULL:
 		case KBPF_ARG_PTR_TO_MEM:
 		case KBPF_ARG_PTR_TO_MEM_OR_NULL:
+		case KBPF_ARG_PTR_TO_U32: /* read first: initialised bytes */
 		case KBPF_ARG_CONST_STR:
 			if (!v)
 				break;

@@ -676,8 +676,13 @@ uint64_t kbpf_helper_skb_change_tail(struct kbpf_run *run, uint64_t r1,
 	len = skb_len(skb);
 	if (skb->network > data)
 		min_len = (uint32_t)(skb->network - data);
+	/* Linux's int offset: a header before the data wraps to a huge one. */
+	if (skb->transport)
+		min_len = (uint32_t)(int32_t)(skb->transport - data);
 	if (flags || n > KBPF_SKB_MAX_ALLOC || n < min_len)
 		return ERR(KBPF_EINVAL);
+	if (skb->encapsulation)
+		return ERR(KBPF_ENOTSUPP);
 	if (n > len) {
 		if (!skb->end || n > (uint64_t)(skb->end - data))
 			return ERR(KBPF_ENOMEM);
@@ -723,6 +728,340 @@ uint64_t kbpf_helper_skb_change_head(struct kbpf_run *run, uint64_t r1,
 	skb->mac = data - n;
 	skb_moved(run, skb);
 	return 0;
+}
+
+/* ---- moving the network header: change_proto, adjust_room ---- */
+
+#define IPV4_HLEN_ 20u
+#define IPV6_HLEN_ 40u
+#define ADJ_ROOM_ENCAP_L3_MASK \
+	(BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L3_IPV6)
+#define ADJ_ROOM_DECAP_L3_MASK \
+	(BPF_F_ADJ_ROOM_DECAP_L3_IPV4 | BPF_F_ADJ_ROOM_DECAP_L3_IPV6)
+#define ADJ_ROOM_FLAGS                                               \
+	(BPF_F_ADJ_ROOM_FIXED_GSO | ADJ_ROOM_ENCAP_L3_MASK |         \
+	 BPF_F_ADJ_ROOM_ENCAP_L4_GRE | BPF_F_ADJ_ROOM_ENCAP_L4_UDP | \
+	 BPF_F_ADJ_ROOM_ENCAP_L2_ETH |                               \
+	 BPF_F_ADJ_ROOM_ENCAP_L2(BPF_ADJ_ROOM_ENCAP_L2_MASK) |       \
+	 ADJ_ROOM_DECAP_L3_MASK | BPF_F_ADJ_ROOM_NO_CSUM_RESET)
+#define ADJ_ROOM_SHRINK_FLAGS                                \
+	(BPF_F_ADJ_ROOM_FIXED_GSO | ADJ_ROOM_DECAP_L3_MASK | \
+	 BPF_F_ADJ_ROOM_NO_CSUM_RESET)
+/* Linux's limit on a length difference (a 12-bit field). */
+#define ADJ_ROOM_MAX_DIFF 0xfffu
+
+/* The link-layer header's length (Linux's skb_mac_header_len()). */
+static uint32_t skb_mac_len(const struct kbpf_skb *skb)
+{
+	if (!skb->mac || skb->network < skb->mac)
+		return 0;
+	return (uint32_t)(skb->network - skb->mac);
+}
+
+/* The smallest network header of the packet's protocol; ~0 for others. */
+static uint32_t skb_net_base_len(const struct kbpf_skb *skb)
+{
+	switch ((uint16_t)skb->md.protocol) {
+	case ETH_P_IP_RAW:
+		return IPV4_HLEN_;
+	case ETH_P_IPV6_RAW:
+		return IPV6_HLEN_;
+	default:
+		return ~0u;
+	}
+}
+
+/*
+ * Room for @len more bytes before the packet (and its metadata)? Linux
+ * would reallocate the head (skb_cow_head()); kbpf stays in its buffer.
+ */
+static bool skb_headroom_ok(const struct kbpf_skb *skb, uint32_t len)
+{
+	return (uint64_t)((uint8_t *)PTR(skb->data_meta) - skb->head) >= len;
+}
+
+/*
+ * Linux's bpf_skb_net_hdr_push(): @len zero bytes go in after the first
+ * @off bytes of the packet, which move back with its start (and any
+ * metadata before it); the link-layer and network headers move with them,
+ * so the network header now starts at the zeros. A transport header that
+ * was the network header follows it. The sum of zeros is zero: a
+ * CHECKSUM_COMPLETE sum stays. The caller checked skb_headroom_ok().
+ */
+static void skb_hdr_push(struct kbpf_skb *skb, uint32_t off, uint32_t len)
+{
+	uint8_t *data = skb_data(skb), *meta = PTR(skb->data_meta);
+	bool trans_same = skb->transport == skb->network;
+
+	memmove(meta - len, meta, (size_t)(data - meta) + off);
+	memset(data - len + off, 0, len);
+	skb->data -= len;
+	skb->data_meta -= len;
+	if (skb->mac)
+		skb->mac -= len;
+	skb->network -= len;
+	if (trans_same)
+		skb->transport = skb->network;
+}
+
+/*
+ * Linux's bpf_skb_net_hdr_pop(): the @len bytes after the first @off go
+ * (their sum leaves a CHECKSUM_COMPLETE sum); the first @off bytes, the
+ * headers and metadata move forward over them. -ENOMEM if the packet is
+ * shorter than @off + @len (Linux's failed pskb_may_pull()).
+ */
+static int skb_hdr_pop(struct kbpf_skb *skb, uint32_t off, uint32_t len)
+{
+	uint8_t *data = skb_data(skb), *meta = PTR(skb->data_meta);
+	bool trans_same = skb->transport == skb->network;
+
+	if ((uint64_t)off + len > skb_len(skb))
+		return -KBPF_ENOMEM;
+	if (skb->csum_complete)
+		skb->csum = csum_sub(skb->csum,
+				     kbpf_csum_partial(data + off, len, 0));
+	memmove(meta + len, meta, (size_t)(data - meta) + off);
+	skb->data += len;
+	skb->data_meta += len;
+	if (skb->mac)
+		skb->mac += len;
+	skb->network += len;
+	if (trans_same)
+		skb->transport = skb->network;
+	return 0;
+}
+
+/*
+ * bpf_skb_change_proto: Linux's bpf_skb_proto_xlat(): between IPv4 and
+ * IPv6 only, growing (20 zero bytes after the link-layer header) or
+ * shrinking (20 bytes of the old header out) the network header; the
+ * program writes the new header itself. The flow hash is cleared. The
+ * EtherType in the frame is the program's to rewrite, as in Linux.
+ */
+uint64_t kbpf_helper_skb_change_proto(struct kbpf_run *run, uint64_t r1,
+				      uint64_t proto, uint64_t flags,
+				      uint64_t r4, uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+	uint16_t from, to = (uint16_t)proto; /* Linux's __be16 argument */
+	const uint32_t diff = IPV6_HLEN_ - IPV4_HLEN_;
+	int err;
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	if (flags)
+		return ERR(KBPF_EINVAL);
+	from = (uint16_t)skb->md.protocol;
+	if (from == ETH_P_IP_RAW && to == ETH_P_IPV6_RAW) {
+		err = skb_headroom_ok(skb, diff) ? 0 : -KBPF_ENOMEM;
+		if (!err)
+			skb_hdr_push(skb, skb_mac_len(skb), diff);
+	} else if (from == ETH_P_IPV6_RAW && to == ETH_P_IP_RAW) {
+		err = skb_hdr_pop(skb, skb_mac_len(skb), diff);
+	} else {
+		err = -KBPF_ENOTSUPP;
+	}
+	if (!err) {
+		skb->md.protocol = to;
+		skb->md.hash = 0;
+		skb->hash_set = false;
+	}
+	skb_moved(run, skb);
+	return err ? ERR(-err) : 0;
+}
+
+/*
+ * Linux's bpf_skb_net_grow() on a packet without GSO: @len zero bytes at
+ * @off; with an ENCAP_L3 flag, an outer header: checked first (one L3
+ * flag, one L4 flag, an inner L2 length that fits), refused on a packet
+ * already encapsulated, and the protocol becomes the outer one.
+ */
+static int skb_room_grow(struct kbpf_skb *skb, uint32_t off, uint32_t len,
+			 uint64_t flags)
+{
+	uint32_t inner_mac_len =
+		(uint32_t)(flags >> BPF_ADJ_ROOM_ENCAP_L2_SHIFT) &
+		BPF_ADJ_ROOM_ENCAP_L2_MASK;
+	bool encap = flags & ADJ_ROOM_ENCAP_L3_MASK;
+	uint32_t mac_len = skb_mac_len(skb);
+
+	if (!skb_headroom_ok(skb, len))
+		return -KBPF_ENOMEM;
+	if (encap) {
+		if ((flags & ADJ_ROOM_ENCAP_L3_MASK) == ADJ_ROOM_ENCAP_L3_MASK)
+			return -KBPF_EINVAL;
+		if ((flags & BPF_F_ADJ_ROOM_ENCAP_L4_GRE) &&
+		    (flags & BPF_F_ADJ_ROOM_ENCAP_L4_UDP))
+			return -KBPF_EINVAL;
+		if ((flags & BPF_F_ADJ_ROOM_ENCAP_L2_ETH) &&
+		    inner_mac_len < KBPF_ETH_HLEN)
+			return -KBPF_EINVAL;
+		if (skb->encapsulation)
+			return -KBPF_EALREADY;
+		if (inner_mac_len > len)
+			return -KBPF_EINVAL;
+	}
+	skb_hdr_push(skb, off, len);
+	if (!encap)
+		return 0;
+	skb->encapsulation = true;
+	skb->network = skb_data(skb) + mac_len;
+	if (flags & (BPF_F_ADJ_ROOM_ENCAP_L4_GRE | BPF_F_ADJ_ROOM_ENCAP_L4_UDP))
+		skb->transport =
+			skb->network + (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 ?
+						IPV6_HLEN_ :
+						IPV4_HLEN_);
+	if ((uint16_t)skb->md.protocol == ETH_P_IP_RAW &&
+	    (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
+		skb->md.protocol = ETH_P_IPV6_RAW;
+	else if ((uint16_t)skb->md.protocol == ETH_P_IPV6_RAW &&
+		 (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV4))
+		skb->md.protocol = ETH_P_IP_RAW;
+	return 0;
+}
+
+/*
+ * Linux's bpf_skb_net_shrink() on a packet without GSO: @len bytes out at
+ * @off; a DECAP_L3 flag names the protocol of the header now outermost.
+ */
+static int skb_room_shrink(struct kbpf_skb *skb, uint32_t off, uint32_t len,
+			   uint64_t flags)
+{
+	int err;
+
+	if (flags & ~(uint64_t)ADJ_ROOM_SHRINK_FLAGS)
+		return -KBPF_EINVAL;
+	err = skb_hdr_pop(skb, off, len);
+	if (err)
+		return err;
+	if ((uint16_t)skb->md.protocol == ETH_P_IP_RAW &&
+	    (flags & BPF_F_ADJ_ROOM_DECAP_L3_IPV6))
+		skb->md.protocol = ETH_P_IPV6_RAW;
+	else if ((uint16_t)skb->md.protocol == ETH_P_IPV6_RAW &&
+		 (flags & BPF_F_ADJ_ROOM_DECAP_L3_IPV4))
+		skb->md.protocol = ETH_P_IP_RAW;
+	return 0;
+}
+
+/*
+ * bpf_skb_adjust_room: Linux's checks in Linux's order (flags -EINVAL,
+ * a difference past 12 bits -EFAULT, a protocol other than IPv4/IPv6 or
+ * an unknown mode -ENOTSUPP, DECAP flags only to shrink and one at a
+ * time -EINVAL, a result shorter than the (inner) network header or
+ * longer than SKB_MAX_ALLOC -ENOTSUPP), then room at the link-layer
+ * header's end (BPF_ADJ_ROOM_MAC) or after the base network header
+ * (BPF_ADJ_ROOM_NET). Success leaves CHECKSUM_UNNECESSARY unless
+ * BPF_F_ADJ_ROOM_NO_CSUM_RESET.
+ */
+uint64_t kbpf_helper_skb_adjust_room(struct kbpf_run *run, uint64_t r1,
+				     uint64_t len_diff, uint64_t mode,
+				     uint64_t flags, uint64_t r5)
+{
+	struct kbpf_skb *skb = SKB(run);
+	int32_t d = (int32_t)len_diff;
+	uint32_t diff = d < 0 ? 0u - (uint32_t)d : (uint32_t)d;
+	uint32_t len_min, len_cur, off;
+	bool shrink = d < 0;
+	int err;
+
+	if (!skb)
+		return ERR(KBPF_EINVAL);
+	if (flags & ~(uint64_t)ADJ_ROOM_FLAGS)
+		return ERR(KBPF_EINVAL);
+	if (diff > ADJ_ROOM_MAX_DIFF)
+		return ERR(KBPF_EFAULT);
+	len_min = skb_net_base_len(skb);
+	if (len_min == ~0u)
+		return ERR(KBPF_ENOTSUPP);
+	off = skb_mac_len(skb);
+	switch ((uint32_t)mode) {
+	case BPF_ADJ_ROOM_NET:
+		off += len_min;
+		break;
+	case BPF_ADJ_ROOM_MAC:
+		break;
+	default:
+		return ERR(KBPF_ENOTSUPP);
+	}
+	if (flags & ADJ_ROOM_DECAP_L3_MASK) {
+		if (!shrink)
+			return ERR(KBPF_EINVAL);
+		switch (flags & ADJ_ROOM_DECAP_L3_MASK) {
+		case BPF_F_ADJ_ROOM_DECAP_L3_IPV4:
+			len_min = IPV4_HLEN_;
+			break;
+		case BPF_F_ADJ_ROOM_DECAP_L3_IPV6:
+			len_min = IPV6_HLEN_;
+			break;
+		default:
+			return ERR(KBPF_EINVAL);
+		}
+	}
+	len_cur = skb_len(skb) - (uint32_t)(skb->network - skb_data(skb));
+	if ((shrink && (diff >= len_cur || len_cur - diff < len_min)) ||
+	    (!shrink && skb_len(skb) + diff > KBPF_SKB_MAX_ALLOC))
+		return ERR(KBPF_ENOTSUPP);
+	err = shrink ? skb_room_shrink(skb, off, diff, flags) :
+		       skb_room_grow(skb, off, diff, flags);
+	if (!err && !(flags & BPF_F_ADJ_ROOM_NO_CSUM_RESET) &&
+	    skb->csum_unnecessary) {
+		skb->csum_unnecessary = false;
+		skb->csum_level = 0;
+	}
+	skb_moved(run, skb);
+	return err ? ERR(-err) : 0;
+}
+
+/* ---- bpf_check_mtu ---- */
+
+/*
+ * bpf_check_mtu: Linux's bpf_skb_check_mtu()/bpf_xdp_check_mtu() on a
+ * packet without GSO. The device is @ifindex, or with 0 the one the
+ * packet is on (md.ifindex, md.ingress_ifindex), asked of
+ * kbpf_host.dev_mtu. The length checked is the packet's (an XDP packet's
+ * linear part), or *@mtu_len (an L3 length) plus the link-layer header
+ * when not 0, plus @len_diff, in Linux's int arithmetic; it passes up to
+ * the MTU plus the link-layer header. On success *@mtu_len is the MTU;
+ * errors (-EINVAL for flags, -ENODEV) leave it.
+ */
+uint64_t kbpf_helper_check_mtu(struct kbpf_run *run, uint64_t ctx,
+			       uint64_t ifindex, uint64_t mtu_len,
+			       uint64_t len_diff, uint64_t flags)
+{
+	const struct kbpf_host *h = run->host;
+	struct kbpf_skb *skb = SKB(run);
+	struct kbpf_xdp *xdp = XDP(run);
+	uint32_t *in_out = PTR(mtu_len), dev, mtu, hlen, len;
+
+	if (skb) {
+		if (flags & ~(uint64_t)BPF_MTU_CHK_SEGS)
+			return ERR(KBPF_EINVAL);
+		if ((flags & BPF_MTU_CHK_SEGS) &&
+		    ((int32_t)len_diff || *in_out))
+			return ERR(KBPF_EINVAL);
+		dev = skb->md.ifindex;
+		len = skb_len(skb);
+	} else if (xdp) {
+		/* No segment check for XDP (Linux: "yet"). */
+		if (flags)
+			return ERR(KBPF_EINVAL);
+		dev = xdp->md.ingress_ifindex;
+		len = (uint32_t)(xdp->data_end - xdp->data);
+	} else {
+		return ERR(KBPF_EINVAL);
+	}
+	if ((uint32_t)ifindex)
+		dev = (uint32_t)ifindex;
+	if (!h->dev_mtu || !dev || h->dev_mtu(h, dev, &mtu, &hlen))
+		return ERR(KBPF_ENODEV);
+	if (*in_out)
+		len = *in_out + hlen;
+	len += (uint32_t)len_diff;
+	*in_out = mtu;
+	/* Signed, as Linux compares: a negative length passes. */
+	return (int32_t)len <= (int32_t)(mtu + hlen) ?
+		       BPF_MTU_CHK_RET_SUCCESS :
+		       BPF_MTU_CHK_RET_FRAG_NEEDED;
 }
 
 /*

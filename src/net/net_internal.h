@@ -66,6 +66,16 @@ uint64_t kbpf_helper_skb_change_tail(struct kbpf_run *run, uint64_t r1,
 uint64_t kbpf_helper_skb_change_head(struct kbpf_run *run, uint64_t r1,
 				     uint64_t room, uint64_t flags, uint64_t r4,
 				     uint64_t r5);
+/* Network header moves (tc) and the MTU check (tc, XDP). */
+uint64_t kbpf_helper_skb_change_proto(struct kbpf_run *run, uint64_t r1,
+				      uint64_t proto, uint64_t flags,
+				      uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_skb_adjust_room(struct kbpf_run *run, uint64_t r1,
+				     uint64_t len_diff, uint64_t mode,
+				     uint64_t flags, uint64_t r5);
+uint64_t kbpf_helper_check_mtu(struct kbpf_run *run, uint64_t ctx,
+			       uint64_t ifindex, uint64_t mtu_len,
+			       uint64_t len_diff, uint64_t flags);
 uint64_t kbpf_helper_skb_cgroup_id(struct kbpf_run *run, uint64_t r1,
 				   uint64_t r2, uint64_t r3, uint64_t r4,
 				   uint64_t r5);

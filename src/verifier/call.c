@@ -235,6 +235,54 @@ static int helper_mem(struct venv *env, uint32_t regno, uint32_t size,
 				zero_ok);
 }
 
+/*
+ * Linux's check_ptr_alignment() with strict alignment (MEM_ALIGNED
+ * arguments): the pointer's offset, variable part included, must be a
+ * multiple of @size; a packet pointer counts NET_IP_ALIGN (2) before it.
+ */
+static int strict_align(struct venv *env, const struct vreg *r, uint32_t size)
+{
+	bool pkt = r->type == T_PKT || r->type == T_PKT_META;
+	bool fixed = kbpf_scalar_is_const(&r->s);
+	int32_t ip_align = pkt ? 2 : 0;
+	struct kbpf_tnum t = kbpf_tnum_add(
+		r->s.var,
+		kbpf_tnum_const((uint64_t)(int64_t)(ip_align + r->off)));
+	long long v = (long long)r->s.var.value;
+	const char *desc = "";
+	char buf[48];
+
+	if (!((t.value | t.mask) & (size - 1)))
+		return 0;
+	/* Linux prints a constant offset as a number, else the tnum. */
+	kbpf_tnum_str(r->s.var, buf, sizeof(buf));
+	if (r->type == T_STACK)
+		desc = "stack ";
+	else if (r->type == T_MAP_VALUE)
+		desc = "value ";
+	else if (r->type == T_MAP_KEY)
+		desc = "key ";
+	if (pkt && fixed)
+		kbpf_vlog_printf(
+			env->log,
+			"misaligned packet access off %d+%lld+%d+0 size %u\n",
+			ip_align, v, r->off, size);
+	else if (pkt)
+		kbpf_vlog_printf(
+			env->log,
+			"misaligned packet access off %d+%s+%d+0 size %u\n",
+			ip_align, buf, r->off, size);
+	else if (fixed)
+		kbpf_vlog_printf(env->log,
+				 "misaligned %saccess off %lld+%d+0 size %u\n",
+				 desc, v, r->off, size);
+	else
+		kbpf_vlog_printf(env->log,
+				 "misaligned %saccess off %s+%d+0 size %u\n",
+				 desc, buf, r->off, size);
+	return -KBPF_EACCES;
+}
+
 static int check_size_arg(struct venv *env, uint32_t regno, struct call_meta *m,
 			  bool zero_ok)
 {
@@ -533,6 +581,17 @@ static int check_arg(struct venv *env, const struct kbpf_helper *fn,
 		if (!is_mem_type(r))
 			return type_error(env, regno, MEM_TYPES);
 		return helper_mem(env, regno, 8, true, false);
+	case KBPF_ARG_PTR_TO_U32: {
+		int err;
+
+		if (!is_mem_type(r))
+			return type_error(env, regno, MEM_TYPES);
+		/* Linux: read (initialised bytes), written, strictly aligned. */
+		err = helper_mem(env, regno, 4, false, false);
+		if (!err)
+			err = helper_mem(env, regno, 4, true, false);
+		return err ? err : strict_align(env, r, 4);
+	}
 	case KBPF_ARG_PTR_TO_SPIN_LOCK:
 		return process_spin_lock(env, regno, id == BPF_FUNC_spin_lock);
 	case KBPF_ARG_CONST_STR:
@@ -600,6 +659,8 @@ static bool helper_changes_pkt_data(uint32_t id)
 	case BPF_FUNC_skb_vlan_pop:
 	case BPF_FUNC_skb_change_tail:
 	case BPF_FUNC_skb_change_head:
+	case BPF_FUNC_skb_change_proto:
+	case BPF_FUNC_skb_adjust_room:
 	case BPF_FUNC_xdp_adjust_head:
 	case BPF_FUNC_xdp_adjust_meta:
 	case BPF_FUNC_xdp_adjust_tail:

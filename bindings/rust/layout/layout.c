@@ -53,6 +53,7 @@ const struct kbpf_rs_entry kbpf_rs_layout[] = {
 	OF(kbpf_host, stack_walk),
 	OF(kbpf_host, cgroup_get),
 	OF(kbpf_host, ifindex_ok),
+	OF(kbpf_host, dev_mtu),
 	OF(kbpf_host, current_in_cgroup),
 	OF(kbpf_host, capable),
 	OF(kbpf_host, unprivileged_bpf_disabled),

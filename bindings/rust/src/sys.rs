@@ -957,6 +957,14 @@ pub struct kbpf_host {
     >,
     pub ifindex_ok:
         ::core::option::Option<unsafe extern "C" fn(h: *const kbpf_host, ifindex: u32) -> bool>,
+    pub dev_mtu: ::core::option::Option<
+        unsafe extern "C" fn(
+            h: *const kbpf_host,
+            ifindex: u32,
+            mtu: *mut u32,
+            hlen: *mut u32,
+        ) -> crate::ffi::c_int,
+    >,
     pub cgroup_put: ::core::option::Option<
         unsafe extern "C" fn(h: *const kbpf_host, cgrp: *mut crate::ffi::c_void),
     >,
@@ -1134,7 +1142,7 @@ pub struct kbpf_host {
 fn bindgen_test_layout_kbpf_host() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_host>(),
-        608usize,
+        616usize,
         concat!("Size of: ", stringify!(kbpf_host))
     );
     assert_eq!(
@@ -1703,6 +1711,23 @@ fn bindgen_test_layout_kbpf_host() {
         );
     }
     test_field_ifindex_ok();
+    fn test_field_dev_mtu() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_host>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).dev_mtu) as usize - ptr as usize
+            },
+            264usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_host),
+                "::",
+                stringify!(dev_mtu)
+            )
+        );
+    }
+    test_field_dev_mtu();
     fn test_field_cgroup_put() {
         assert_eq!(
             unsafe {
@@ -1710,7 +1735,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).cgroup_put) as usize - ptr as usize
             },
-            264usize,
+            272usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1727,7 +1752,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_in_cgroup) as usize - ptr as usize
             },
-            272usize,
+            280usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1744,7 +1769,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_cgroup_id) as usize - ptr as usize
             },
-            280usize,
+            288usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1761,7 +1786,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).cgroup_parent) as usize - ptr as usize
             },
-            288usize,
+            296usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1778,7 +1803,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).cgroup_bpf) as usize - ptr as usize
             },
-            296usize,
+            304usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1795,7 +1820,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).cgroup_id) as usize - ptr as usize
             },
-            304usize,
+            312usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1812,7 +1837,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).owner_fd_get) as usize - ptr as usize
             },
-            312usize,
+            320usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1829,7 +1854,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).owner_put) as usize - ptr as usize
             },
-            320usize,
+            328usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1846,7 +1871,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).owner_storage) as usize - ptr as usize
             },
-            328usize,
+            336usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1863,7 +1888,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).current_pidns) as usize - ptr as usize
             },
-            336usize,
+            344usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1880,7 +1905,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).numa_node_id) as usize - ptr as usize
             },
-            344usize,
+            352usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1897,7 +1922,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).netns_cookie) as usize - ptr as usize
             },
-            352usize,
+            360usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1914,7 +1939,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).sk_lookup) as usize - ptr as usize
             },
-            360usize,
+            368usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1931,7 +1956,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).sk_release) as usize - ptr as usize
             },
-            368usize,
+            376usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1948,7 +1973,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).hz) as usize - ptr as usize
             },
-            376usize,
+            384usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1965,7 +1990,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).timer_alloc) as usize - ptr as usize
             },
-            384usize,
+            392usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1982,7 +2007,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).timer_start) as usize - ptr as usize
             },
-            392usize,
+            400usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -1999,7 +2024,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).timer_cancel) as usize - ptr as usize
             },
-            400usize,
+            408usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2016,7 +2041,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).timer_free) as usize - ptr as usize
             },
-            408usize,
+            416usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2033,7 +2058,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).capable) as usize - ptr as usize
             },
-            416usize,
+            424usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2050,7 +2075,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).unprivileged_bpf_disabled) as usize - ptr as usize
             },
-            424usize,
+            432usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2067,7 +2092,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).verifier) as usize - ptr as usize
             },
-            432usize,
+            440usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2084,7 +2109,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_alloc) as usize - ptr as usize
             },
-            440usize,
+            448usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2101,7 +2126,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_seal) as usize - ptr as usize
             },
-            448usize,
+            456usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2118,7 +2143,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_free) as usize - ptr as usize
             },
-            456usize,
+            464usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2135,7 +2160,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).jit_harden) as usize - ptr as usize
             },
-            464usize,
+            472usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2152,7 +2177,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).trace_write) as usize - ptr as usize
             },
-            472usize,
+            480usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2169,7 +2194,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).wake) as usize - ptr as usize
             },
-            480usize,
+            488usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2186,7 +2211,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).warn) as usize - ptr as usize
             },
-            488usize,
+            496usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2203,7 +2228,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_install) as usize - ptr as usize
             },
-            496usize,
+            504usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2220,7 +2245,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).fd_get) as usize - ptr as usize
             },
-            504usize,
+            512usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2237,7 +2262,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).task_fd_get) as usize - ptr as usize
             },
-            512usize,
+            520usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2254,7 +2279,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_alloc) as usize - ptr as usize
             },
-            520usize,
+            528usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2271,7 +2296,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).id_release) as usize - ptr as usize
             },
-            528usize,
+            536usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2288,7 +2313,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).state) as usize - ptr as usize
             },
-            536usize,
+            544usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2305,7 +2330,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).pin) as usize - ptr as usize
             },
-            544usize,
+            552usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2322,7 +2347,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).get_pinned) as usize - ptr as usize
             },
-            552usize,
+            560usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2339,7 +2364,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).raw_tps) as usize - ptr as usize
             },
-            560usize,
+            568usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2356,7 +2381,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf) as usize - ptr as usize
             },
-            568usize,
+            576usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2373,7 +2398,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).btf_size) as usize - ptr as usize
             },
-            576usize,
+            584usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2390,7 +2415,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).probes) as usize - ptr as usize
             },
-            584usize,
+            592usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2407,7 +2432,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).kfuncs) as usize - ptr as usize
             },
-            592usize,
+            600usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -2424,7 +2449,7 @@ fn bindgen_test_layout_kbpf_host() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).nr_kfuncs) as usize - ptr as usize
             },
-            600usize,
+            608usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_host),
@@ -23132,6 +23157,8 @@ pub struct kbpf_skb {
     pub end: *mut u8,
     pub mac: *mut u8,
     pub network: *mut u8,
+    pub transport: *mut u8,
+    pub encapsulation: bool,
     pub csum: u32,
     pub csum_complete: bool,
     pub csum_unnecessary: bool,
@@ -23143,7 +23170,7 @@ pub struct kbpf_skb {
 fn bindgen_test_layout_kbpf_skb() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_skb>(),
-        264usize,
+        280usize,
         concat!("Size of: ", stringify!(kbpf_skb))
     );
     assert_eq!(
@@ -23287,6 +23314,40 @@ fn bindgen_test_layout_kbpf_skb() {
         );
     }
     test_field_network();
+    fn test_field_transport() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).transport) as usize - ptr as usize
+            },
+            248usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb),
+                "::",
+                stringify!(transport)
+            )
+        );
+    }
+    test_field_transport();
+    fn test_field_encapsulation() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).encapsulation) as usize - ptr as usize
+            },
+            256usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb),
+                "::",
+                stringify!(encapsulation)
+            )
+        );
+    }
+    test_field_encapsulation();
     fn test_field_csum() {
         assert_eq!(
             unsafe {
@@ -23294,7 +23355,7 @@ fn bindgen_test_layout_kbpf_skb() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).csum) as usize - ptr as usize
             },
-            248usize,
+            260usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_skb),
@@ -23311,7 +23372,7 @@ fn bindgen_test_layout_kbpf_skb() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).csum_complete) as usize - ptr as usize
             },
-            252usize,
+            264usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_skb),
@@ -23328,7 +23389,7 @@ fn bindgen_test_layout_kbpf_skb() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).csum_unnecessary) as usize - ptr as usize
             },
-            253usize,
+            265usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_skb),
@@ -23345,7 +23406,7 @@ fn bindgen_test_layout_kbpf_skb() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).csum_level) as usize - ptr as usize
             },
-            254usize,
+            266usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_skb),
@@ -23362,7 +23423,7 @@ fn bindgen_test_layout_kbpf_skb() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).hash_set) as usize - ptr as usize
             },
-            255usize,
+            267usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_skb),
@@ -23379,7 +23440,7 @@ fn bindgen_test_layout_kbpf_skb() {
                 let ptr = uninit.as_ptr();
                 ::core::ptr::addr_of!((*ptr).sk) as usize - ptr as usize
             },
-            256usize,
+            272usize,
             concat!(
                 "Offset of field: ",
                 stringify!(kbpf_skb),

@@ -69,7 +69,7 @@ fn struct_layouts_match_the_c_compiler() {
         kbpf_host { ctx, alloc, free, alloc_pages, vunmap, nr_cpus, cpu_id, irq_save,
             lock_timeout_ns, defer_free, read_unlock, copy_from_user, strncpy_from_user,
             probe_read_user, mono_ns, tai_ns, random_u32, current_ids, stack_walk,
-            cgroup_get, ifindex_ok, current_in_cgroup, capable, unprivileged_bpf_disabled,
+            cgroup_get, ifindex_ok, dev_mtu, current_in_cgroup, capable, unprivileged_bpf_disabled,
             trace_write, wake, warn, fd_install, fd_get, id_alloc, id_release, state, pin, get_pinned, raw_tps,
             btf, btf_size, probes }
         kbpf_rcu_head { func }
