@@ -13,6 +13,7 @@
 #include "core/priv.h"
 #include "core/prog.h"
 #include "interp/image.h"
+#include "jit/jit.h"
 #include "jit/jit_prog.h"
 #include "kbpf/errno.h"
 #include "kbpf/interp.h"
@@ -73,13 +74,16 @@ static int run_both(uint64_t *interp, uint64_t *jit)
  * conditional jump forward over @pad instructions, a loop of 3 backward
  * over @pad (a 32-bit compare, or a jump and a gotol when @pad is past the
  * 16-bit offset), a may_goto and a gotol forward over @pad. r0 is
- * 300 + 3 * pad + 7 + 5.
+ * 300 + 3 * pad + 7 + 5, plus with @ctx the u64 at r1 (read at the end,
+ * through r9: checked code's region check out of line).
  */
-static void gen_long(uint32_t pad)
+static void gen_long(uint32_t pad, bool ctx)
 {
 	uint32_t top, call;
 
 	n = 0;
+	if (ctx)
+		EMIT(BPF_ALU64 | BPF_MOV | BPF_X, 9, 1, 0, 0);
 	call = n;
 	EMIT(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0); /* patched */
 	EMIT(BPF_ALU64 | BPF_MOV | BPF_X, 6, 0, 0, 0);
@@ -115,6 +119,10 @@ static void gen_long(uint32_t pad)
 	EMIT(BPF_JMP32 | BPF_JA, 0, 0, 0, (int32_t)pad);
 	for (uint32_t i = 0; i < pad; i++)
 		EMIT(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 1000);
+	if (ctx) {
+		EMIT(BPF_LDX | BPF_MEM | BPF_DW, 1, 9, 0, 0);
+		EMIT(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0);
+	}
 	EMIT(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	prog_buf[call].imm = (int32_t)(n - call - 1);
 	EMIT(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 7);
@@ -140,10 +148,96 @@ KBPF_TEST(jit_long_jumps,
 	for (size_t i = 0; i < sizeof(pads) / sizeof(pads[0]); i++) {
 		uint64_t ri = 0, rj = 0;
 
-		gen_long(pads[i]);
+		gen_long(pads[i], false);
 		T_EQ(run_both(&ri, &rj), 0);
 		T_EQ(ri, 300 + 3 * (uint64_t)pads[i] + 7 + 5);
 		T_EQ(rj, ri);
+	}
+	free(prog_buf);
+	T_EQ(kbpf_posix_jit_live(), 0);
+}
+
+/*
+ * Run prog_buf[0, n) checked with @budget in the interpreter, then with
+ * the build's checked native code: errno and r0 of each. -1 if the JIT
+ * made no checked code.
+ */
+static int run_both_checked(uint64_t budget, int *ei, uint64_t *ri, int *ej,
+			    uint64_t *rj)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	struct kbpf_interp_args args = { 0 };
+	uint64_t ctx[1] = { 1u << 20 };
+	struct kbpf_prog prog;
+	int err;
+
+	memset(&prog, 0, sizeof(prog));
+	prog.obj.host = h;
+	prog.priv = KBPF_PRIV_ALL;
+	prog.insns = prog_buf;
+	prog.len = n;
+	args.ctx = ctx;
+	args.ctx_size = sizeof(ctx);
+	args.mode = KBPF_INTERP_CHECKED;
+	args.budget = budget;
+	*ri = *rj = 0;
+	*ei = kbpf_interp_run(&prog, h, &args, ri);
+	err = kbpf_interp_prepare(&prog, NULL);
+	if (!err)
+		err = kbpf_jit_compile(&prog);
+	if (err)
+		return err;
+	if (!prog.jit_chk) {
+		kbpf_jit_release(&prog);
+		kbpf_interp_release(&prog);
+		return -1;
+	}
+	*ej = kbpf_interp_run(&prog, h, &args, rj);
+	kbpf_jit_release(&prog);
+	kbpf_interp_release(&prog);
+	return 0;
+}
+
+KBPF_TEST(jit_long_jumps_checked,
+	  "checked native code: jumps, loops and calls over 10 to 300,000 "
+	  "instructions (far branches to the -ELOOP exit and the access "
+	  "thunk too) end as the checked interpreter's runs, with budgets "
+	  "that last and budgets that run out in each loop round")
+{
+	static const uint32_t pads[] = { 10, 900, 1100, 2100, 40000, 300000 };
+
+	if (!jit_usable())
+		T_SKIP("no JIT backend for this build, or KBPF_JIT=0");
+	if (!KBPF_JIT_CHECKED)
+		T_SKIP("checked native code is off in this build");
+	prog_buf = calloc(MAX_INSNS, sizeof(*prog_buf));
+	T_ASSERT(prog_buf != NULL);
+	for (size_t i = 0; i < sizeof(pads) / sizeof(pads[0]); i++) {
+		/* enough; out at the first back-edge; at the third */
+		const uint64_t budgets[] = { 0, pads[i],
+					     3 * (uint64_t)pads[i] + 12 };
+
+		for (size_t b = 0; b < 3; b++) {
+			uint64_t ri, rj;
+			int ei = 1, ej = 1, err;
+
+			gen_long(pads[i], true);
+			err = run_both_checked(budgets[b], &ei, &ri, &ej, &rj);
+			if (err == -1)
+				T_SKIP("no checked native code on this "
+				       "architecture");
+			T_EQ(err, 0);
+			if (b == 0) {
+				T_EQ(ei, 0);
+				T_EQ(ri, 300 + 3 * (uint64_t)pads[i] + 7 + 5 +
+						 (1u << 20));
+			} else {
+				T_EQ(ei, -KBPF_ELOOP);
+			}
+			T_EQ(ej, ei);
+			if (!ei)
+				T_EQ(rj, ri);
+		}
 	}
 	free(prog_buf);
 	T_EQ(kbpf_posix_jit_live(), 0);
