@@ -152,6 +152,16 @@ static KBPF_NOINLINE int jit_run_slow(struct kbpf_prog *prog,
 				*ret = r0;
 			break;
 		}
+		/*
+		 * Only from the main frame, as the interpreter: the main
+		 * function entered by a bpf-to-bpf call (depth > 0) may reach
+		 * its tail call site too, and its abort skipped the calls'
+		 * depth-- (which a next program must not inherit).
+		 */
+		if (js->depth) {
+			err = -KBPF_EOPNOTSUPP;
+			break;
+		}
 		/* The helper counted it (at most KBPF_MAX_TAIL_CALLS). */
 		next = run->tail_call;
 		run->tail_call = NULL;

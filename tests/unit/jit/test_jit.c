@@ -857,6 +857,65 @@ KBPF_TEST(jit_tail_calls,
 	tail_calls();
 }
 
+KBPF_TEST(jit_tail_call_from_depth,
+	  "a tail call made by the main function entered as a bpf-to-bpf "
+	  "subprogram (depth 1) ends the run with -EOPNOTSUPP natively as in "
+	  "the interpreter, which allows tail calls only from the main frame; "
+	  "the same program from depth 0 tail-calls")
+{
+	struct kbpf_map *pa, *maps[1];
+	struct kbpf_prog *t, *pi, *pj;
+	struct bpf_insn tp[] = { I(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 0, 0),
+				 ADDK(0, 100), EXIT };
+	/* r2 != 0: the tail call; else main calls itself with r2 = ctx[1] */
+	struct bpf_insn mp[] = {
+		I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 6, 0),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 2, 1, 8, 0),
+		I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 2, 0),
+		MOVK(2, 1), /* ctx[1] == 0: the tail call from depth 0 */
+		I(BPF_JMP | BPF_JA, 0, 0, 2, 0),
+		BPF_CALL_REL(-6), /* main, with r2 = ctx[1] */
+		EXIT,
+		LD_MAP(2, 0),
+		LD_HI(0),
+		MOVK(3, 0),
+		CALL(BPF_FUNC_tail_call),
+		MOVK(0, 7),
+		EXIT,
+	};
+	uint64_t ctx[4] = { 1, 1, 0, 0 }, ri, rj;
+	int ei, ej;
+
+	NEED_JIT();
+	pa = map_new(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4);
+	T_ASSERT(pa != NULL);
+	maps[0] = pa;
+	t = load(tp, 3, NULL, 0, true);
+	pi = load(mp, sizeof(mp) / sizeof(mp[0]), maps, 1, false);
+	pj = load(mp, sizeof(mp) / sizeof(mp[0]), maps, 1, true);
+	T_ASSERT(t && pi && pj);
+	T_ASSERT(!pi->jit && pj->jit);
+	T_EQ(kbpf_prog_array_set(pa, 0, t), 0);
+	for (int from0 = 0; from0 < 2; from0++) {
+		ctx[1] = from0 ? 0 : 1;
+		ei = run_ctx(pi, ctx, &ri);
+		ej = run_ctx(pj, ctx, &rj);
+		printf("  %s: interpreter %d %llu, native %d %llu\n",
+		       from0 ? "depth 0" : "depth 1", ei,
+		       (unsigned long long)ri, ej, (unsigned long long)rj);
+		T_EQ(ei, from0 ? 0 : -KBPF_EOPNOTSUPP);
+		T_EQ(ej, ei);
+		if (!ei) {
+			T_EQ(ri, 101);
+			T_EQ(rj, ri);
+		}
+	}
+	kbpf_prog_put(t);
+	kbpf_prog_put(pi);
+	kbpf_prog_put(pj);
+	kbpf_obj_uref_put(&pa->obj);
+}
+
 KBPF_TEST(jit_tail_calls_without_defer_free,
 	  "the same on a host without defer_free: the run holds each program "
 	  "it tail-calls into and gives them back at its end (no leak, no "
