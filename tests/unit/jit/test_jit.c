@@ -916,6 +916,63 @@ KBPF_TEST(jit_tail_call_from_depth,
 	kbpf_obj_uref_put(&pa->obj);
 }
 
+static int run_checked(struct kbpf_prog *p, uint64_t *ctx, uint64_t budget,
+		       uint64_t *r0);
+
+KBPF_TEST(jit_helper_five_args,
+	  "a helper of five arguments (bpf_csum_diff: from, its size, to, its "
+	  "size, seed) gets r1-r5 in order and its 64-bit result in r0 "
+	  "natively, fast and checked, as in the interpreter; r6 and r10 "
+	  "survive the call")
+{
+	struct bpf_insn p[] = {
+		I(BPF_LD | BPF_IMM | BPF_DW, 1, 0, 0, 0x11223344),
+		LD_HI(0x55667788),
+		STX_DW(10, 1, -8),
+		I(BPF_LD | BPF_IMM | BPF_DW, 1, 0, 0, (int32_t)0x99aabbcc),
+		LD_HI((int32_t)0xddeeff00),
+		STX_DW(10, 1, -16),
+		MOVK(6, 0x77),
+		MOV(1, 10),
+		ADDK(1, -8),
+		MOVK(2, 8),
+		MOV(3, 10),
+		ADDK(3, -16),
+		MOVK(4, 4),
+		MOVK(5, 0x3456789),
+		CALL(BPF_FUNC_csum_diff),
+		/* r0 = (csum << 16) ^ r6 ^ *(r10 - 8) */
+		I(BPF_ALU64 | BPF_LSH | BPF_K, 0, 0, 0, 16),
+		I(BPF_ALU64 | BPF_XOR | BPF_X, 0, 6, 0, 0),
+		LDX_DW(1, 10, -8),
+		I(BPF_ALU64 | BPF_XOR | BPF_X, 0, 1, 0, 0),
+		EXIT,
+	};
+	uint32_t n = sizeof(p) / sizeof(p[0]);
+	uint64_t ctx[4] = { 0 }, ri = 0, rj = 0, ci = 0, cj = 0;
+	struct kbpf_prog *pi, *pj;
+
+	NEED_JIT();
+	pi = load_type(BPF_PROG_TYPE_SCHED_CLS, p, n, NULL, 0, false);
+	pj = load_type(BPF_PROG_TYPE_SCHED_CLS, p, n, NULL, 0, true);
+	T_ASSERT(pi && pj && !pi->jit && pj->jit);
+	T_EQ(run_ctx(pi, ctx, &ri), 0);
+	T_EQ(run_ctx(pj, ctx, &rj), 0);
+	/* the seed and both sizes reach the sum: not the seed alone */
+	T_ASSERT(ri >> 16 != 0x3456789);
+	T_EQ(rj, ri);
+	printf("  r0 0x%llx, checked native code: %s\n", (unsigned long long)ri,
+	       pj->jit_chk ? "yes" : "no");
+	if (JIT_CHECKED && pj->jit_chk) {
+		T_EQ(run_checked(pi, ctx, 0, &ci), 0);
+		T_EQ(run_checked(pj, ctx, 0, &cj), 0);
+		T_EQ(ci, ri);
+		T_EQ(cj, ci);
+	}
+	kbpf_prog_put(pi);
+	kbpf_prog_put(pj);
+}
+
 KBPF_TEST(jit_tail_calls_without_defer_free,
 	  "the same on a host without defer_free: the run holds each program "
 	  "it tail-calls into and gives them back at its end (no leak, no "
