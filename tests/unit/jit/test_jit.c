@@ -1175,6 +1175,72 @@ KBPF_TEST(jit_ld_abs,
 	}
 }
 
+KBPF_TEST(jit_ld_abs_from_depth,
+	  "LD_ABS past the packet in the main function entered by a "
+	  "bpf-to-bpf call (recursion, no second function) ends the whole "
+	  "run with r0 = 0 as in the interpreter, fast and checked; a load "
+	  "inside the packet returns to the caller on both sides")
+{
+	/* r2 == 0: call main with r2 = 1, r0 + 1000; else the load */
+	struct bpf_insn p[] = {
+		I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 4, 0),
+		MOVK(2, 1),
+		BPF_CALL_REL(-3),
+		ADDK(0, 1000),
+		EXIT,
+		I(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0), /* patched */
+		ADDK(0, 5),
+		EXIT,
+	};
+	static const enum kbpf_interp_mode modes[] = { KBPF_INTERP_CHECKED,
+						       KBPF_INTERP_FAST };
+	int32_t offs[] = { 10, 1000 };
+	uint8_t buf[256];
+	struct kbpf_skb skb;
+
+	NEED_JIT();
+	for (int i = 0; i < 256; i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	for (unsigned k = 0; k < 2; k++) {
+		struct kbpf_prog *pi, *pj;
+
+		p[5].imm = offs[k];
+		pi = load_type(BPF_PROG_TYPE_SOCKET_FILTER, p, 8, NULL, 0,
+			       false);
+		pj = load_type(BPF_PROG_TYPE_SOCKET_FILTER, p, 8, NULL, 0,
+			       true);
+		T_ASSERT(pi && pj && !pi->jit);
+		for (unsigned m = 0; m < 2; m++) {
+			uint64_t ri = 1, rj = 2;
+			int ei, ej;
+
+			T_EQ(kbpf_skb_init(&skb, buf, sizeof(buf), 32, 64, true,
+					   1),
+			     0);
+			ei = kbpf_skb_run(pi, kbpf_posix_host(), &skb, modes[m],
+					  0, &ri);
+			T_EQ(kbpf_skb_init(&skb, buf, sizeof(buf), 32, 64, true,
+					   1),
+			     0);
+			ej = kbpf_skb_run(pj, kbpf_posix_host(), &skb, modes[m],
+					  0, &rj);
+			printf("  offset %d, %s: interpreter %d %llu, native "
+			       "(%s) %d %llu\n",
+			       offs[k], m ? "fast" : "checked", ei,
+			       (unsigned long long)ri,
+			       (m ? pj->jit : pj->jit_chk) ? "code" : "none",
+			       ej, (unsigned long long)rj);
+			T_EQ(ei, 0);
+			/* the packet: buf + 32, 64 bytes */
+			T_EQ(ri, offs[k] < 64 ? buf[32 + offs[k]] + 1005u : 0u);
+			T_EQ(ej, ei);
+			T_EQ(rj, ri);
+		}
+		kbpf_prog_put(pi);
+		kbpf_prog_put(pj);
+	}
+}
+
 KBPF_TEST(jit_jump_to_first_insn,
 	  "a jump back to a function's first instruction (a loop whose head "
 	  "is instruction 0, or a subprogram's first instruction) lands on "
