@@ -152,6 +152,16 @@ static KBPF_NOINLINE int jit_run_slow(struct kbpf_prog *prog,
 				*ret = r0;
 			break;
 		}
+		/*
+		 * Only from the main frame, as the interpreter: the main
+		 * function entered by a bpf-to-bpf call (depth > 0) may reach
+		 * its tail call site too, and its abort skipped the calls'
+		 * depth-- (which a next program must not inherit).
+		 */
+		if (js->depth) {
+			err = -KBPF_EOPNOTSUPP;
+			break;
+		}
 		/* The helper counted it (at most KBPF_MAX_TAIL_CALLS). */
 		next = run->tail_call;
 		run->tail_call = NULL;
@@ -264,7 +274,7 @@ static uint32_t jit_scan(const struct kbpf_prog *prog,
 			 uint32_t *fpc, uint8_t *site_flags)
 {
 	uint32_t pc, nr = 0, f;
-	bool ld_pkt = false;
+	bool ld_pkt = false, calls = false;
 
 	for (pc = 0; pc < len; pc++)
 		if (jit_is_ldimm64(&insns[pc]) && pc + 1 < len)
@@ -282,6 +292,7 @@ static uint32_t jit_scan(const struct kbpf_prog *prog,
 			    !jit_target_ok(len, second, t))
 				return 0;
 			is_func[t] = 1;
+			calls = true;
 		} else if (insn->code == (BPF_JMP | BPF_CALL | BPF_X)) {
 			return 0;
 		} else if (jit_is_ldimm64(insn) &&
@@ -298,7 +309,14 @@ static uint32_t jit_scan(const struct kbpf_prog *prog,
 	for (pc = 0; pc < len; pc++)
 		if (is_func[pc])
 			fpc[nr++] = pc;
-	if (ld_pkt && nr > 1)
+	/*
+	 * LD_ABS/LD_IND only without bpf-to-bpf calls (jit.h): a load past
+	 * the packet ends the run, which native code does by returning from
+	 * the main function, and only at depth 0 is that the end. A call of
+	 * instruction 0 (recursion into the main function) adds no function
+	 * but is a call all the same.
+	 */
+	if (ld_pkt && (nr > 1 || calls))
 		return 0;
 	for (pc = 0; pc < len; pc++) {
 		const struct bpf_insn *insn = &insns[pc];

@@ -857,6 +857,122 @@ KBPF_TEST(jit_tail_calls,
 	tail_calls();
 }
 
+KBPF_TEST(jit_tail_call_from_depth,
+	  "a tail call made by the main function entered as a bpf-to-bpf "
+	  "subprogram (depth 1) ends the run with -EOPNOTSUPP natively as in "
+	  "the interpreter, which allows tail calls only from the main frame; "
+	  "the same program from depth 0 tail-calls")
+{
+	struct kbpf_map *pa, *maps[1];
+	struct kbpf_prog *t, *pi, *pj;
+	struct bpf_insn tp[] = { I(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 0, 0),
+				 ADDK(0, 100), EXIT };
+	/* r2 != 0: the tail call; else main calls itself with r2 = ctx[1] */
+	struct bpf_insn mp[] = {
+		I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 6, 0),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 2, 1, 8, 0),
+		I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 2, 0),
+		MOVK(2, 1), /* ctx[1] == 0: the tail call from depth 0 */
+		I(BPF_JMP | BPF_JA, 0, 0, 2, 0),
+		BPF_CALL_REL(-6), /* main, with r2 = ctx[1] */
+		EXIT,
+		LD_MAP(2, 0),
+		LD_HI(0),
+		MOVK(3, 0),
+		CALL(BPF_FUNC_tail_call),
+		MOVK(0, 7),
+		EXIT,
+	};
+	uint64_t ctx[4] = { 1, 1, 0, 0 }, ri, rj;
+	int ei, ej;
+
+	NEED_JIT();
+	pa = map_new(BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4);
+	T_ASSERT(pa != NULL);
+	maps[0] = pa;
+	t = load(tp, 3, NULL, 0, true);
+	pi = load(mp, sizeof(mp) / sizeof(mp[0]), maps, 1, false);
+	pj = load(mp, sizeof(mp) / sizeof(mp[0]), maps, 1, true);
+	T_ASSERT(t && pi && pj);
+	T_ASSERT(!pi->jit && pj->jit);
+	T_EQ(kbpf_prog_array_set(pa, 0, t), 0);
+	for (int from0 = 0; from0 < 2; from0++) {
+		ctx[1] = from0 ? 0 : 1;
+		ei = run_ctx(pi, ctx, &ri);
+		ej = run_ctx(pj, ctx, &rj);
+		printf("  %s: interpreter %d %llu, native %d %llu\n",
+		       from0 ? "depth 0" : "depth 1", ei,
+		       (unsigned long long)ri, ej, (unsigned long long)rj);
+		T_EQ(ei, from0 ? 0 : -KBPF_EOPNOTSUPP);
+		T_EQ(ej, ei);
+		if (!ei) {
+			T_EQ(ri, 101);
+			T_EQ(rj, ri);
+		}
+	}
+	kbpf_prog_put(t);
+	kbpf_prog_put(pi);
+	kbpf_prog_put(pj);
+	kbpf_obj_uref_put(&pa->obj);
+}
+
+static int run_checked(struct kbpf_prog *p, uint64_t *ctx, uint64_t budget,
+		       uint64_t *r0);
+
+KBPF_TEST(jit_helper_five_args,
+	  "a helper of five arguments (bpf_csum_diff: from, its size, to, its "
+	  "size, seed) gets r1-r5 in order and its 64-bit result in r0 "
+	  "natively, fast and checked, as in the interpreter; r6 and r10 "
+	  "survive the call")
+{
+	struct bpf_insn p[] = {
+		I(BPF_LD | BPF_IMM | BPF_DW, 1, 0, 0, 0x11223344),
+		LD_HI(0x55667788),
+		STX_DW(10, 1, -8),
+		I(BPF_LD | BPF_IMM | BPF_DW, 1, 0, 0, (int32_t)0x99aabbcc),
+		LD_HI((int32_t)0xddeeff00),
+		STX_DW(10, 1, -16),
+		MOVK(6, 0x77),
+		MOV(1, 10),
+		ADDK(1, -8),
+		MOVK(2, 8),
+		MOV(3, 10),
+		ADDK(3, -16),
+		MOVK(4, 4),
+		MOVK(5, 0x3456789),
+		CALL(BPF_FUNC_csum_diff),
+		/* r0 = (csum << 16) ^ r6 ^ *(r10 - 8) */
+		I(BPF_ALU64 | BPF_LSH | BPF_K, 0, 0, 0, 16),
+		I(BPF_ALU64 | BPF_XOR | BPF_X, 0, 6, 0, 0),
+		LDX_DW(1, 10, -8),
+		I(BPF_ALU64 | BPF_XOR | BPF_X, 0, 1, 0, 0),
+		EXIT,
+	};
+	uint32_t n = sizeof(p) / sizeof(p[0]);
+	uint64_t ctx[4] = { 0 }, ri = 0, rj = 0, ci = 0, cj = 0;
+	struct kbpf_prog *pi, *pj;
+
+	NEED_JIT();
+	pi = load_type(BPF_PROG_TYPE_SCHED_CLS, p, n, NULL, 0, false);
+	pj = load_type(BPF_PROG_TYPE_SCHED_CLS, p, n, NULL, 0, true);
+	T_ASSERT(pi && pj && !pi->jit && pj->jit);
+	T_EQ(run_ctx(pi, ctx, &ri), 0);
+	T_EQ(run_ctx(pj, ctx, &rj), 0);
+	/* the seed and both sizes reach the sum: not the seed alone */
+	T_ASSERT(ri >> 16 != 0x3456789);
+	T_EQ(rj, ri);
+	printf("  r0 0x%llx, checked native code: %s\n", (unsigned long long)ri,
+	       pj->jit_chk ? "yes" : "no");
+	if (JIT_CHECKED && pj->jit_chk) {
+		T_EQ(run_checked(pi, ctx, 0, &ci), 0);
+		T_EQ(run_checked(pj, ctx, 0, &cj), 0);
+		T_EQ(ci, ri);
+		T_EQ(cj, ci);
+	}
+	kbpf_prog_put(pi);
+	kbpf_prog_put(pj);
+}
+
 KBPF_TEST(jit_tail_calls_without_defer_free,
 	  "the same on a host without defer_free: the run holds each program "
 	  "it tail-calls into and gives them back at its end (no leak, no "
@@ -1054,6 +1170,72 @@ KBPF_TEST(jit_ld_abs,
 			T_EQ(rj, 0);
 		else
 			T_NE(rj, 0);
+		kbpf_prog_put(pi);
+		kbpf_prog_put(pj);
+	}
+}
+
+KBPF_TEST(jit_ld_abs_from_depth,
+	  "LD_ABS past the packet in the main function entered by a "
+	  "bpf-to-bpf call (recursion, no second function) ends the whole "
+	  "run with r0 = 0 as in the interpreter, fast and checked; a load "
+	  "inside the packet returns to the caller on both sides")
+{
+	/* r2 == 0: call main with r2 = 1, r0 + 1000; else the load */
+	struct bpf_insn p[] = {
+		I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 4, 0),
+		MOVK(2, 1),
+		BPF_CALL_REL(-3),
+		ADDK(0, 1000),
+		EXIT,
+		I(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0), /* patched */
+		ADDK(0, 5),
+		EXIT,
+	};
+	static const enum kbpf_interp_mode modes[] = { KBPF_INTERP_CHECKED,
+						       KBPF_INTERP_FAST };
+	int32_t offs[] = { 10, 1000 };
+	uint8_t buf[256];
+	struct kbpf_skb skb;
+
+	NEED_JIT();
+	for (int i = 0; i < 256; i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	for (unsigned k = 0; k < 2; k++) {
+		struct kbpf_prog *pi, *pj;
+
+		p[5].imm = offs[k];
+		pi = load_type(BPF_PROG_TYPE_SOCKET_FILTER, p, 8, NULL, 0,
+			       false);
+		pj = load_type(BPF_PROG_TYPE_SOCKET_FILTER, p, 8, NULL, 0,
+			       true);
+		T_ASSERT(pi && pj && !pi->jit);
+		for (unsigned m = 0; m < 2; m++) {
+			uint64_t ri = 1, rj = 2;
+			int ei, ej;
+
+			T_EQ(kbpf_skb_init(&skb, buf, sizeof(buf), 32, 64, true,
+					   1),
+			     0);
+			ei = kbpf_skb_run(pi, kbpf_posix_host(), &skb, modes[m],
+					  0, &ri);
+			T_EQ(kbpf_skb_init(&skb, buf, sizeof(buf), 32, 64, true,
+					   1),
+			     0);
+			ej = kbpf_skb_run(pj, kbpf_posix_host(), &skb, modes[m],
+					  0, &rj);
+			printf("  offset %d, %s: interpreter %d %llu, native "
+			       "(%s) %d %llu\n",
+			       offs[k], m ? "fast" : "checked", ei,
+			       (unsigned long long)ri,
+			       (m ? pj->jit : pj->jit_chk) ? "code" : "none",
+			       ej, (unsigned long long)rj);
+			T_EQ(ei, 0);
+			/* the packet: buf + 32, 64 bytes */
+			T_EQ(ri, offs[k] < 64 ? buf[32 + offs[k]] + 1005u : 0u);
+			T_EQ(ej, ei);
+			T_EQ(rj, ri);
+		}
 		kbpf_prog_put(pi);
 		kbpf_prog_put(pj);
 	}

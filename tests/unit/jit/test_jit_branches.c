@@ -13,6 +13,7 @@
 #include "core/priv.h"
 #include "core/prog.h"
 #include "interp/image.h"
+#include "jit/jit.h"
 #include "jit/jit_prog.h"
 #include "kbpf/errno.h"
 #include "kbpf/interp.h"
@@ -73,13 +74,16 @@ static int run_both(uint64_t *interp, uint64_t *jit)
  * conditional jump forward over @pad instructions, a loop of 3 backward
  * over @pad (a 32-bit compare, or a jump and a gotol when @pad is past the
  * 16-bit offset), a may_goto and a gotol forward over @pad. r0 is
- * 300 + 3 * pad + 7 + 5.
+ * 300 + 3 * pad + 7 + 5, plus with @ctx the u64 at r1 (read at the end,
+ * through r9: checked code's region check out of line).
  */
-static void gen_long(uint32_t pad)
+static void gen_long(uint32_t pad, bool ctx)
 {
 	uint32_t top, call;
 
 	n = 0;
+	if (ctx)
+		EMIT(BPF_ALU64 | BPF_MOV | BPF_X, 9, 1, 0, 0);
 	call = n;
 	EMIT(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0); /* patched */
 	EMIT(BPF_ALU64 | BPF_MOV | BPF_X, 6, 0, 0, 0);
@@ -115,6 +119,10 @@ static void gen_long(uint32_t pad)
 	EMIT(BPF_JMP32 | BPF_JA, 0, 0, 0, (int32_t)pad);
 	for (uint32_t i = 0; i < pad; i++)
 		EMIT(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 1000);
+	if (ctx) {
+		EMIT(BPF_LDX | BPF_MEM | BPF_DW, 1, 9, 0, 0);
+		EMIT(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0);
+	}
 	EMIT(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	prog_buf[call].imm = (int32_t)(n - call - 1);
 	EMIT(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 7);
@@ -140,12 +148,217 @@ KBPF_TEST(jit_long_jumps,
 	for (size_t i = 0; i < sizeof(pads) / sizeof(pads[0]); i++) {
 		uint64_t ri = 0, rj = 0;
 
-		gen_long(pads[i]);
+		gen_long(pads[i], false);
 		T_EQ(run_both(&ri, &rj), 0);
 		T_EQ(ri, 300 + 3 * (uint64_t)pads[i] + 7 + 5);
 		T_EQ(rj, ri);
 	}
 	free(prog_buf);
+	T_EQ(kbpf_posix_jit_live(), 0);
+}
+
+/*
+ * Run prog_buf[0, n) checked with @budget in the interpreter, then with
+ * the build's checked native code: errno and r0 of each. -1 if the JIT
+ * made no checked code.
+ */
+static int run_both_checked(uint64_t budget, int *ei, uint64_t *ri, int *ej,
+			    uint64_t *rj)
+{
+	const struct kbpf_host *h = kbpf_posix_host();
+	struct kbpf_interp_args args = { 0 };
+	uint64_t ctx[4] = { 1u << 20, 0x1122334455667788ull, 3, 4 };
+	struct kbpf_prog prog;
+	int err;
+
+	memset(&prog, 0, sizeof(prog));
+	prog.obj.host = h;
+	prog.priv = KBPF_PRIV_ALL;
+	prog.insns = prog_buf;
+	prog.len = n;
+	args.ctx = ctx;
+	args.ctx_size = sizeof(ctx);
+	args.mode = KBPF_INTERP_CHECKED;
+	args.budget = budget;
+	*ri = *rj = 0;
+	*ei = kbpf_interp_run(&prog, h, &args, ri);
+	err = kbpf_interp_prepare(&prog, NULL);
+	if (!err)
+		err = kbpf_jit_compile(&prog);
+	if (err)
+		return err;
+	if (!prog.jit_chk) {
+		kbpf_jit_release(&prog);
+		kbpf_interp_release(&prog);
+		return -1;
+	}
+	*ej = kbpf_interp_run(&prog, h, &args, rj);
+	kbpf_jit_release(&prog);
+	kbpf_interp_release(&prog);
+	return 0;
+}
+
+KBPF_TEST(jit_long_jumps_checked,
+	  "checked native code: jumps, loops and calls over 10 to 300,000 "
+	  "instructions (far branches to the -ELOOP exit and the access "
+	  "thunk too) end as the checked interpreter's runs, with budgets "
+	  "that last and budgets that run out in each loop round")
+{
+	static const uint32_t pads[] = { 10, 900, 1100, 2100, 40000, 300000 };
+
+	if (!jit_usable())
+		T_SKIP("no JIT backend for this build, or KBPF_JIT=0");
+	if (!KBPF_JIT_CHECKED)
+		T_SKIP("checked native code is off in this build");
+	prog_buf = calloc(MAX_INSNS, sizeof(*prog_buf));
+	T_ASSERT(prog_buf != NULL);
+	for (size_t i = 0; i < sizeof(pads) / sizeof(pads[0]); i++) {
+		/* enough; out at the first back-edge; at the third */
+		const uint64_t budgets[] = { 0, pads[i],
+					     3 * (uint64_t)pads[i] + 12 };
+
+		for (size_t b = 0; b < 3; b++) {
+			uint64_t ri, rj;
+			int ei = 1, ej = 1, err;
+
+			gen_long(pads[i], true);
+			err = run_both_checked(budgets[b], &ei, &ri, &ej, &rj);
+			if (err == -1)
+				T_SKIP("no checked native code on this "
+				       "architecture");
+			T_EQ(err, 0);
+			if (b == 0) {
+				T_EQ(ei, 0);
+				T_EQ(ri, 300 + 3 * (uint64_t)pads[i] + 7 + 5 +
+						 (1u << 20));
+			} else {
+				T_EQ(ei, -KBPF_ELOOP);
+			}
+			T_EQ(ej, ei);
+			if (!ei)
+				T_EQ(rj, ri);
+		}
+	}
+	free(prog_buf);
+	T_EQ(kbpf_posix_jit_live(), 0);
+}
+
+/*
+ * One access of @size bytes (1, 2, 4, 8) at base + @off, the base moved
+ * so that the address is r10 + @k (@ctx: the context + @k), in checked
+ * code: @kind 0 a load into r0, 1 a store of 0x5a5a5a5a (then r0 = the
+ * u64 at r10 - 8 or the context's first), 2 an atomic fetch-add of 3 (32
+ * and 64 bits; r0 the old value plus the new at the same place).
+ */
+static void gen_access(int kind, uint32_t size, int32_t off, int32_t k,
+		       bool ctx)
+{
+	static const uint8_t sz[9] = {
+		[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW
+	};
+
+	n = 0;
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_X, 9, 1, 0, 0);
+	/* the slots the accesses reach: defined for fast code too */
+	EMIT(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 0x01020304);
+	EMIT(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -16, -0x0a0b0c0d);
+	EMIT(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -504, 0x31323334);
+	EMIT(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -512, -0x41424344);
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_X, 6, ctx ? 1 : 10, 0, 0);
+	EMIT(BPF_LD | BPF_IMM | BPF_DW, 7, 0, 0, k - off);
+	EMIT(0, 0, 0, 0, (int64_t)k - off < 0 ? -1 : 0);
+	EMIT(BPF_ALU64 | BPF_ADD | BPF_X, 6, 7, 0, 0);
+	EMIT(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	switch (kind) {
+	case 0:
+		EMIT(BPF_LDX | BPF_MEM | sz[size], 0, 6, (int16_t)off, 0);
+		break;
+	case 1:
+		EMIT(BPF_ST | BPF_MEM | sz[size], 6, 0, (int16_t)off,
+		     0x5a5a5a5a);
+		EMIT(BPF_LDX | BPF_MEM | BPF_DW, 0, ctx ? 9 : 10, ctx ? 0 : -8,
+		     0);
+		break;
+	default:
+		EMIT(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 3);
+		EMIT(BPF_STX | BPF_ATOMIC | sz[size], 6, 2, (int16_t)off,
+		     BPF_ADD | BPF_FETCH);
+		EMIT(BPF_LDX | BPF_MEM | sz[size], 0, 6, (int16_t)off, 0);
+		EMIT(BPF_ALU64 | BPF_ADD | BPF_X, 0, 2, 0, 0);
+		break;
+	}
+	EMIT(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+struct access_counts {
+	int cases, same, faults, fast;
+};
+
+/* gen_access() checked both ways; fast too where the access is allowed. */
+static void check_access(int kind, uint32_t size, int32_t off, int32_t k,
+			 bool ctx, struct access_counts *a)
+{
+	uint64_t ri, rj, fi = 0, fj = 0;
+	int ei, ej, err;
+	bool ok;
+
+	gen_access(kind, size, off, k, ctx);
+	err = run_both_checked(0, &ei, &ri, &ej, &rj);
+	if (err == -1)
+		T_SKIP("no checked native code on this architecture");
+	T_EQ(err, 0);
+	a->cases++;
+	a->faults += ei == -KBPF_EFAULT;
+	ok = ei == ej && (ei || ri == rj);
+	/* an access the checked run allows on the stack: fast code too */
+	if (!ei && !ctx) {
+		ok = ok && !run_both(&fi, &fj) && fi == ri && fj == ri;
+		a->fast++;
+	}
+	a->same += ok;
+	if (!ok && a->cases - a->same <= 5)
+		printf("  kind %d size %u off %d at %d%s: interpreter %d 0x%llx, native %d 0x%llx, fast 0x%llx 0x%llx\n",
+		       kind, size, off, k, ctx ? " (ctx)" : "", ei,
+		       (unsigned long long)ri, ej, (unsigned long long)rj,
+		       (unsigned long long)fi, (unsigned long long)fj);
+}
+
+KBPF_TEST(jit_checked_offsets,
+	  "checked native code: loads, stores and atomics of every size at "
+	  "offsets on the encodings' limits (12-bit, 9-bit, scaled, 16-bit "
+	  "extremes) onto addresses inside, straddling and past the frame "
+	  "and the context end with the checked interpreter's errno and r0; "
+	  "those on the stack it allows give that r0 in fast code too")
+{
+	static const int32_t offs[] = { -32768, -2049, -2048, -2047, -513,
+					-512,	-257,  -256,  -8,    -1,
+					0,	1,     255,   256,   2047,
+					2048,	4095,  4096,  32767 };
+	static const int32_t ks[] = { -520, -513, -512, -9, -8, -4, -1, 0, 4 };
+	static const int32_t kc[] = { -8, -1, 0, 4, 24, 25, 28, 31, 32 };
+	static const uint32_t sizes[] = { 1, 2, 4, 8 };
+	struct access_counts a = { 0 };
+
+	if (!jit_usable())
+		T_SKIP("no JIT backend for this build, or KBPF_JIT=0");
+	if (!KBPF_JIT_CHECKED)
+		T_SKIP("checked native code is off in this build");
+	prog_buf = calloc(64, sizeof(*prog_buf));
+	T_ASSERT(prog_buf != NULL);
+	for (int ctx = 0; ctx < 2; ctx++)
+		for (int kind = 0; kind < 3; kind++)
+			for (size_t s = kind == 2 ? 2 : 0; s < 4; s++)
+				for (size_t o = 0; o < sizeof(offs) / 4; o++)
+					for (size_t i = 0; i < 9; i++)
+						check_access(
+							kind, sizes[s], offs[o],
+							ctx ? kc[i] : ks[i],
+							ctx, &a);
+	free(prog_buf);
+	printf("  %d accesses, %d alike, %d -EFAULT, %d also run fast\n",
+	       a.cases, a.same, a.faults, a.fast);
+	T_EQ(a.same, a.cases);
+	T_ASSERT(a.faults > 0 && a.faults < a.cases && a.fast > 0);
 	T_EQ(kbpf_posix_jit_live(), 0);
 }
 
