@@ -2406,6 +2406,12 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 		if (!err && !(log->level & KBPF_LOG_LEVEL2))
 			kbpf_vlog_reset(log, 0);
 	}
+	if (!err && env->conv_fault) {
+		kbpf_vlog_printf(
+			log,
+			"verifier bug: error during ctx access conversion (0)\n");
+		err = -KBPF_EFAULT;
+	}
 	if (!err)
 		kbpf_v_btf_mark_probes(env);
 	if (!err)
