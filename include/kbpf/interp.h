@@ -131,6 +131,9 @@ enum kbpf_interp_mode {
  *          bpf_set_retval read it), set by kbpf's cgroup runners and
  *          BPF_PROG_TEST_RUN. Hosts leave it NULL; those helpers then
  *          fail the run with -EINVAL.
+ * @ro, @ro_size: checked mode: more memory the program may read, never
+ *          write, for the whole run (NULL: none). kbpf_skb_run() passes
+ *          the packet socket's views (struct kbpf_skb_sock) there.
  */
 struct kbpf_interp_args {
 	void *ctx;
@@ -147,6 +150,8 @@ struct kbpf_interp_args {
 	uint64_t cookie;
 	void *cg_run;
 	uint64_t func_ip;
+	const void *ro;
+	size_t ro_size;
 };
 
 /**

@@ -62,12 +62,32 @@ extern "C" {
  *       bpf_skb_under_cgroup then answer from kbpf_host.current_cgroup_id
  *       and current_in_cgroup. False: kbpf knows no cgroup of the socket
  *       (ids 0, under no cgroup).
+ * @in_ctx: programs see the socket through __sk_buff->sk (Linux's
+ *       skb->sk, a PTR_TO_SOCK_COMMON_OR_NULL) and reach it with
+ *       bpf_sk_fullsock, bpf_tcp_sock and bpf_get_listener_sock; false:
+ *       __sk_buff->sk reads NULL (a host that fills only the fields above).
+ * @fullsock: a full socket (Linux's sk_fullsock(): not a request or
+ *       time-wait one); bpf_sk_fullsock gives NULL otherwise.
+ * @sk_view: with @in_ctx, the socket's struct bpf_sock (80 bytes), as
+ *       struct kbpf_sk_info.sk (include/kbpf/host.h) describes it: what
+ *       programs read through __sk_buff->sk. state 10 (TCP_LISTEN) in a
+ *       full socket makes it what bpf_get_listener_sock returns.
+ * @tcp_view: with @in_ctx, its struct bpf_tcp_sock (112 bytes), read
+ *       through bpf_tcp_sock's result if @sk_view says a full TCP stream
+ *       socket (type 1, protocol 6); zero what the host does not know.
+ * Programs read @sk_view and @tcp_view and never write them (the
+ *       verifier refuses writes; checked mode maps them read-only); the
+ *       host keeps the struct alive and unchanged during the run.
  */
 struct kbpf_skb_sock {
 	uint64_t cookie;
 	uint32_t uid;
 	uint64_t netns_cookie;
 	bool task_cgroup;
+	bool in_ctx;
+	bool fullsock;
+	uint64_t sk_view[10];
+	uint64_t tcp_view[14];
 };
 
 /**

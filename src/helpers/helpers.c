@@ -1515,7 +1515,8 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	 * on 6.18 by loading a caller of each type: the lookups and the
 	 * release tc, XDP, cgroup skb and sock_addr programs; sk_fullsock
 	 * and tcp_sock tc and cgroup skb ones, tcp_sock sockopt ones too
-	 * (test_cgroup_sock_diff's cgroup_sock_helpers per attach type).
+	 * (test_cgroup_sock_diff's cgroup_sock_helpers per attach type);
+	 * get_listener_sock tc and cgroup skb ones (test_sk_ctx_diff).
 	 */
 	HELPER(sk_lookup_tcp, kbpf_helper_sk_lookup_tcp,
 	       KBPF_RET_PTR_TO_SOCKET_OR_NULL, false, SK_LOOKUP_TYPES,
@@ -1536,6 +1537,9 @@ const struct kbpf_helper kbpf_default_helpers[KBPF_HELPER_COUNT] = {
 	       KBPF_ARG_PTR_TO_SOCK_COMMON),
 	HELPER(tcp_sock, kbpf_helper_tcp_sock, KBPF_RET_PTR_TO_TCP_SOCK_OR_NULL,
 	       false, SK_PTR_TYPES | CG_SOCKOPT, KBPF_ARG_PTR_TO_SOCK_COMMON),
+	HELPER(get_listener_sock, kbpf_helper_get_listener_sock,
+	       KBPF_RET_PTR_TO_SOCKET_OR_NULL, false, SK_PTR_TYPES,
+	       KBPF_ARG_PTR_TO_SOCK_COMMON),
 };
 
 void kbpf_log_no_helper(struct kbpf_vlog *log, int32_t id)

@@ -1961,6 +1961,9 @@ static KBPF_NOINLINE int interp_run_at(struct kbpf_prog *prog,
 						(args->ctx_size - ro),
 					ro, false);
 		}
+		if (!err && args->ro && args->ro_size)
+			err = interp_region_add(&st, args->ro, args->ro_size,
+						false);
 		if (!err && args->pkt) {
 			/* Always a slot, even for an empty packet, so helpers can move it. */
 			if (st.nr_regions >= st.cap_regions)

@@ -333,14 +333,12 @@ static int ctx_skb(const struct kbpf_prog *prog, struct bpf_insn *insn,
 		return write || size != 8 ? -KBPF_EACCES : 0;
 	if (IN(off, SKB_OFF(tstamp), SKB_END(tstamp)))
 		return size != 8 ? -KBPF_EACCES : 0;
-	if (off == SKB_OFF(sk)) {
-		if (write || size != 8)
-			return -KBPF_EACCES;
-		kbpf_vlog_printf(
-			log,
-			"kbpf: __sk_buff->sk (the packet's socket) is not supported\n");
-		return -KBPF_EINVAL;
-	}
+	/*
+	 * The packet's socket: a whole load of the pointer kbpf_skb_run()
+	 * puts in md.sk (the host's struct kbpf_skb_sock view, or NULL).
+	 */
+	if (off == SKB_OFF(sk))
+		return write || size != 8 || ldsx ? -KBPF_EACCES : 0;
 	if (IN(off, SKB_OFF(sk), SKB_OFF(sk) + 8))
 		return -KBPF_EACCES;
 	/* A u32 field: whole stores, narrow aligned loads. */

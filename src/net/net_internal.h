@@ -252,5 +252,8 @@ uint64_t kbpf_helper_sk_fullsock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 				 uint64_t r3, uint64_t r4, uint64_t r5);
 uint64_t kbpf_helper_tcp_sock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 			      uint64_t r3, uint64_t r4, uint64_t r5);
+uint64_t kbpf_helper_get_listener_sock(struct kbpf_run *run, uint64_t sk,
+				       uint64_t r2, uint64_t r3, uint64_t r4,
+				       uint64_t r5);
 
 #endif /* KBPF_NET_INTERNAL_H */

@@ -17,6 +17,9 @@
 _Static_assert(sizeof(struct __sk_buff) == 192, "__sk_buff layout");
 _Static_assert(offsetof(struct kbpf_skb, data) == sizeof(struct __sk_buff),
 	       "the pointers follow the UAPI view");
+_Static_assert(offsetof(struct kbpf_skb_sock, tcp_view) ==
+		       offsetof(struct kbpf_skb_sock, sk_view) + 80,
+	       "one read-only region for both socket views");
 _Static_assert(sizeof(struct xdp_md) == 24, "xdp_md layout");
 _Static_assert(offsetof(struct kbpf_xdp, data) == 32, "xdp pointers");
 
@@ -132,6 +135,17 @@ int kbpf_skb_run_cg(struct kbpf_prog *prog, const struct kbpf_host *h,
 
 	if (!kbpf_prog_type_is_skb(prog->type))
 		return -KBPF_EINVAL;
+	/*
+	 * __sk_buff->sk: the host's view of the packet's socket, or NULL. Set
+	 * at every run: a checked program may have written the field.
+	 */
+	skb->md.sk = NULL;
+	if (skb->sk && skb->sk->in_ctx) {
+		skb->md.sk = (struct bpf_sock *)(uintptr_t)skb->sk->sk_view;
+		args.ro = skb->sk->sk_view;
+		args.ro_size =
+			sizeof(skb->sk->sk_view) + sizeof(skb->sk->tcp_view);
+	}
 	/*
 	 * Socket filters cannot reach the packet directly (only by helpers);
 	 * cgroup skb programs only if their loader had CAP_BPF (the access

@@ -2,7 +2,9 @@
 /*
  * Socket lookups from programs (Linux 6.18's bpf_sk_lookup_tcp,
  * bpf_sk_lookup_udp, bpf_skc_lookup_tcp, bpf_sk_release, bpf_sk_fullsock,
- * and bpf_tcp_sock, in behaviour). The host finds
+ * bpf_tcp_sock and bpf_get_listener_sock, in behaviour); the last three
+ * work on the packet's socket too (__sk_buff->sk: the host's views in
+ * struct kbpf_skb_sock, which kbpf_skb_run() hands the program). The host finds
  * the socket (kbpf_host.sk_lookup) and fills a copy of its struct bpf_sock
  * and struct bpf_tcp_sock; kbpf hands the program a pointer to that copy,
  * which it reads at the UAPI offsets the verifier allowed (src/verifier/
@@ -159,41 +161,115 @@ uint64_t kbpf_helper_skc_lookup_tcp(struct kbpf_run *run, uint64_t ctx,
 }
 
 /*
- * The object a socket pointer of the program names, or NULL: in checked
- * mode only one a lookup of this run handed out and the program still
- * holds (its struct bpf_sock or struct bpf_tcp_sock view).
+ * A socket a helper works on: its two views and what they say. @obj is
+ * the lookup's object, NULL for the packet's socket (__sk_buff->sk),
+ * whose views are the host's struct kbpf_skb_sock (read-only to kbpf
+ * too: nothing here writes or frees it).
  */
-static struct sk_obj *sk_arg(struct kbpf_run *run, uint64_t p)
+struct sk_ref {
+	struct sk_obj *obj;
+	const uint8_t *sk;
+	const uint8_t *tp;
+	bool fullsock;
+	bool tcp;
+};
+
+#define SK_TYPE_OFF 8 /* struct bpf_sock: type, protocol, state */
+#define SK_PROTOCOL_OFF 12
+#define SK_STATE_OFF 72
+
+static uint32_t view_u32(const uint8_t *view, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, view + off, sizeof(v));
+	return v;
+}
+
+/*
+ * The packet's socket, if @p points at one of its views (the struct
+ * bpf_sock __sk_buff->sk gives, or its struct bpf_tcp_sock).
+ */
+static bool sk_ctx_arg(const struct kbpf_run *run, uint64_t p,
+		       struct sk_ref *out)
+{
+	const struct kbpf_skb_sock *ks;
+
+	if (!kbpf_prog_type_is_skb(run->ctx_type) || !run->ctx)
+		return false;
+	ks = ((const struct kbpf_skb *)run->ctx)->sk;
+	if (!ks || !ks->in_ctx ||
+	    (p != (uint64_t)(uintptr_t)ks->sk_view &&
+	     p != (uint64_t)(uintptr_t)ks->tcp_view))
+		return false;
+	out->obj = NULL;
+	out->sk = (const uint8_t *)ks->sk_view;
+	out->tp = (const uint8_t *)ks->tcp_view;
+	out->fullsock = ks->fullsock;
+	/* Linux's bpf_tcp_sock(): a full SOCK_STREAM IPPROTO_TCP socket */
+	out->tcp = view_u32(out->sk, SK_TYPE_OFF) == 1 &&
+		   view_u32(out->sk, SK_PROTOCOL_OFF) == 6;
+	return true;
+}
+
+/*
+ * The socket a pointer of the program names: the packet's, or an object
+ * a lookup handed out (in checked mode only one of this run the program
+ * still holds, found by its struct bpf_sock or struct bpf_tcp_sock view).
+ * False if none.
+ */
+static bool sk_arg(struct kbpf_run *run, uint64_t p, struct sk_ref *out)
 {
 	const size_t tp_off =
 		offsetof(struct sk_obj, tp) - offsetof(struct sk_obj, sk);
 	uint8_t *v = PTR(p);
+	struct sk_obj *o = NULL;
 
-	if (!run->checked)
-		return obj_of(p);
-	/* not through the back offsets: an unproven program may write */
-	if (v && kbpf_run_has_record(run, v, sk_obj_release))
-		return (struct sk_obj *)(void *)(v -
-						 offsetof(struct sk_obj, sk));
-	if ((uintptr_t)v > tp_off &&
-	    kbpf_run_has_record(run, v - tp_off, sk_obj_release))
-		return (struct sk_obj *)(void *)(v - tp_off -
-						 offsetof(struct sk_obj, sk));
-	/* Linux's verifier refuses what gets here; the run fails. */
-	if (!run->error)
-		run->error = -KBPF_EINVAL;
-	return NULL;
+	if (sk_ctx_arg(run, p, out))
+		return true;
+	if (!run->checked) {
+		o = obj_of(p);
+	} else if (v && kbpf_run_has_record(run, v, sk_obj_release)) {
+		/* not through the back offsets: an unproven program may write */
+		o = (struct sk_obj *)(void *)(v - offsetof(struct sk_obj, sk));
+	} else if ((uintptr_t)v > tp_off &&
+		   kbpf_run_has_record(run, v - tp_off, sk_obj_release)) {
+		o = (struct sk_obj *)(void *)(v - tp_off -
+					      offsetof(struct sk_obj, sk));
+	} else {
+		/* Linux's verifier refuses what gets here; the run fails. */
+		if (!run->error)
+			run->error = -KBPF_EINVAL;
+		return false;
+	}
+	out->obj = o;
+	out->sk = o->sk;
+	out->tp = o->tp;
+	out->fullsock = o->fullsock;
+	out->tcp = o->tcp;
+	return true;
 }
 
-/* Linux's bpf_sk_release: always 0 (the verifier proved the reference). */
+/*
+ * Linux's bpf_sk_release: always 0 (the verifier proved the reference).
+ * The packet's socket is no reference: Linux's verifier refuses it, a
+ * checked run fails, and it is never given back.
+ */
 uint64_t kbpf_helper_sk_release(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 				uint64_t r3, uint64_t r4, uint64_t r5)
 {
-	struct sk_obj *o = sk_arg(run, sk);
+	struct sk_ref r;
 
 	(void)r2, (void)r3, (void)r4, (void)r5;
-	if (o && kbpf_run_take_record(run, o->sk, sk_obj_release))
-		sk_obj_release(o->sk);
+	if (!sk_arg(run, sk, &r))
+		return 0;
+	if (!r.obj) {
+		if (run->checked && !run->error)
+			run->error = -KBPF_EINVAL;
+		return 0;
+	}
+	if (kbpf_run_take_record(run, r.obj->sk, sk_obj_release))
+		sk_obj_release(r.obj->sk);
 	return 0;
 }
 
@@ -201,18 +277,40 @@ uint64_t kbpf_helper_sk_release(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 uint64_t kbpf_helper_sk_fullsock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 				 uint64_t r3, uint64_t r4, uint64_t r5)
 {
-	struct sk_obj *o = sk_arg(run, sk);
+	struct sk_ref r;
 
 	(void)r2, (void)r3, (void)r4, (void)r5;
-	return o && o->fullsock ? (uint64_t)(uintptr_t)o->sk : 0;
+	return sk_arg(run, sk, &r) && r.fullsock ? (uint64_t)(uintptr_t)r.sk :
+						   0;
 }
 
 /* Its TCP view, for a full TCP socket. */
 uint64_t kbpf_helper_tcp_sock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 			      uint64_t r3, uint64_t r4, uint64_t r5)
 {
-	struct sk_obj *o = sk_arg(run, sk);
+	struct sk_ref r;
 
 	(void)r2, (void)r3, (void)r4, (void)r5;
-	return o && o->fullsock && o->tcp ? (uint64_t)(uintptr_t)o->tp : 0;
+	return sk_arg(run, sk, &r) && r.fullsock && r.tcp ?
+		       (uint64_t)(uintptr_t)r.tp :
+		       0;
+}
+
+/*
+ * Linux's bpf_get_listener_sock: the socket if it is a full one in
+ * TCP_LISTEN (Linux's listeners are SOCK_RCU_FREE), else NULL. Linux
+ * gives a request socket's listener; kbpf's hosts describe no listener
+ * of a request socket, so it gives NULL there.
+ */
+uint64_t kbpf_helper_get_listener_sock(struct kbpf_run *run, uint64_t sk,
+				       uint64_t r2, uint64_t r3, uint64_t r4,
+				       uint64_t r5)
+{
+	struct sk_ref r;
+
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	if (!sk_arg(run, sk, &r) || !r.fullsock ||
+	    view_u32(r.sk, SK_STATE_OFF) != 10 /* TCP_LISTEN */)
+		return 0;
+	return (uint64_t)(uintptr_t)r.sk;
 }

@@ -331,11 +331,30 @@ static uint32_t skb_net_csum(const struct kbpf_skb *skb)
 #define AF_INET 2
 #define AF_INET6 10
 
+/* struct bpf_sock offsets of the dummy socket's fields. */
+#define BSK_FAMILY 4
+#define BSK_SRC_IP4 24
+#define BSK_SRC_IP6 28
+#define BSK_DST_IP4 52
+#define BSK_DST_IP6 56
+#define BSK_STATE 72
+#define BSK_RX_QUEUE 76
+#define TCP_CLOSE 7
+
+static void view_put_u32(struct kbpf_skb_sock *sk, size_t off, uint32_t v)
+{
+	memcpy((uint8_t *)sk->sk_view + off, &v, sizeof(v));
+}
+
 /*
  * Linux's test run gives the packet a socket of its own: a new cookie for
  * each run, uid 0, this network namespace, and for cgroup skb programs
  * (which read it through __sk_buff) the family and the addresses of an IP
- * packet: the source as local, the destination as remote; ports 0.
+ * packet: the source as local, the destination as remote; ports 0. All
+ * skb programs read it through __sk_buff->sk too, as 6.18 shows it
+ * (measured by tests/unit/helpers/test_sk_ctx_diff.c): a full socket, no
+ * type or protocol, TCP_CLOSE, no receive queue (-1), AF_UNSPEC and no
+ * addresses for a packet that is neither IPv4 nor IPv6.
  */
 static void skb_dummy_sock(const struct kbpf_host *h, struct kbpf_skb *skb,
 			   struct kbpf_skb_sock *sk)
@@ -352,6 +371,10 @@ static void skb_dummy_sock(const struct kbpf_host *h, struct kbpf_skb *skb,
 	/* Linux's dummy socket joins the cgroup of the task that runs it. */
 	sk->task_cgroup = true;
 	skb->sk = sk;
+	sk->in_ctx = true;
+	sk->fullsock = true;
+	view_put_u32(sk, BSK_STATE, TCP_CLOSE);
+	view_put_u32(sk, BSK_RX_QUEUE, UINT32_MAX);
 	if (skb->md.protocol == skb_proto(ETH_P_IP)) {
 		skb->md.family = AF_INET;
 		memcpy(&skb->md.local_ip4, ip + 12, 4);
@@ -361,6 +384,11 @@ static void skb_dummy_sock(const struct kbpf_host *h, struct kbpf_skb *skb,
 		memcpy(skb->md.local_ip6, ip + 8, 16);
 		memcpy(skb->md.remote_ip6, ip + 24, 16);
 	}
+	view_put_u32(sk, BSK_FAMILY, skb->md.family);
+	memcpy((uint8_t *)sk->sk_view + BSK_SRC_IP4, &skb->md.local_ip4, 4);
+	memcpy((uint8_t *)sk->sk_view + BSK_DST_IP4, &skb->md.remote_ip4, 4);
+	memcpy((uint8_t *)sk->sk_view + BSK_SRC_IP6, skb->md.local_ip6, 16);
+	memcpy((uint8_t *)sk->sk_view + BSK_DST_IP6, skb->md.remote_ip6, 16);
 }
 
 long kbpf_test_run_skb(const struct kbpf_host *h, struct kbpf_prog *prog,

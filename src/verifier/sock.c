@@ -68,6 +68,20 @@ static bool tcp_sock_ok(int32_t off, uint32_t size)
 	return size == 4;
 }
 
+/*
+ * The upper halves of the two counters: Linux 6.18 allows a u32 load
+ * there, then finds no field to convert it to and fails the program
+ * with -EFAULT after the walk (measured: "verifier bug: error during ctx
+ * access conversion (0)").
+ */
+static bool tcp_sock_conv_fault(int32_t off, uint32_t size)
+{
+	return size == 4 &&
+	       (off == (int32_t)offsetof(struct bpf_tcp_sock, bytes_received) +
+				4 ||
+		off == (int32_t)offsetof(struct bpf_tcp_sock, bytes_acked) + 4);
+}
+
 int kbpf_v_sock_access(struct venv *env, uint32_t regno, int32_t off,
 		       uint32_t size, bool write, struct vreg *out)
 {
@@ -90,6 +104,8 @@ int kbpf_v_sock_access(struct venv *env, uint32_t regno, int32_t off,
 		break;
 	default:
 		ok = tcp_sock_ok(off, size);
+		if (ok && tcp_sock_conv_fault(off, size))
+			env->conv_fault = true;
 		break;
 	}
 	if (!ok) {

@@ -745,7 +745,14 @@ static int check_ctx(struct venv *env, uint32_t regno, const struct vreg *r,
 			mark_ptr(out, T_PKT_END);
 		else if (size == 4 && off == meta)
 			mark_ptr(out, T_PKT_META);
-		else {
+		else if (!xdp && size == 8 &&
+			 off == (int32_t)offsetof(struct __sk_buff, sk)) {
+			/* the packet's socket: Linux's
+			 * PTR_TO_SOCK_COMMON_OR_NULL, with a null-check id */
+			mark_ptr(out, T_SOCK_COMMON);
+			out->flags = VF_NULL;
+			out->id = ++env->id_gen;
+		} else {
 			kbpf_v_mark_unknown(out);
 			kbpf_scalar_cast(&out->s, (uint8_t)size);
 		}
@@ -2405,6 +2412,12 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 		/* level 1: a proven program's trace is dropped (Linux) */
 		if (!err && !(log->level & KBPF_LOG_LEVEL2))
 			kbpf_vlog_reset(log, 0);
+	}
+	if (!err && env->conv_fault) {
+		kbpf_vlog_printf(
+			log,
+			"verifier bug: error during ctx access conversion (0)\n");
+		err = -KBPF_EFAULT;
 	}
 	if (!err)
 		kbpf_v_btf_mark_probes(env);

@@ -328,6 +328,12 @@ struct venv {
 	bool allow_ptr_leaks; /* perfmon_capable(): pointer leaks allowed */
 	bool no_btf_ok; /* callbacks without BTF func_info (kbpf_verify()) */
 	bool bpf_capable;
+	/*
+	 * A load Linux's *_is_valid_access() allows but its conversion
+	 * cannot rewrite (the upper half of a bpf_tcp_sock counter): the
+	 * program fails after the walk, as Linux's convert_ctx_accesses().
+	 */
+	bool conv_fault;
 	uint32_t ctx_size;
 	uint32_t idmap_n;
 	uint32_t fake_id; /* ids for unlinked scalars in a comparison */

@@ -22797,12 +22797,14 @@ pub struct kbpf_interp_args {
     pub cookie: u64,
     pub cg_run: *mut crate::ffi::c_void,
     pub func_ip: u64,
+    pub ro: *const crate::ffi::c_void,
+    pub ro_size: usize,
 }
 #[test]
 fn bindgen_test_layout_kbpf_interp_args() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_interp_args>(),
-        104usize,
+        120usize,
         concat!("Size of: ", stringify!(kbpf_interp_args))
     );
     assert_eq!(
@@ -23048,6 +23050,40 @@ fn bindgen_test_layout_kbpf_interp_args() {
         );
     }
     test_field_func_ip();
+    fn test_field_ro() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_interp_args>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).ro) as usize - ptr as usize
+            },
+            104usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_interp_args),
+                "::",
+                stringify!(ro)
+            )
+        );
+    }
+    test_field_ro();
+    fn test_field_ro_size() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_interp_args>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).ro_size) as usize - ptr as usize
+            },
+            112usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_interp_args),
+                "::",
+                stringify!(ro_size)
+            )
+        );
+    }
+    test_field_ro_size();
 }
 extern "C" {
     pub fn kbpf_interp_run(
@@ -23064,12 +23100,16 @@ pub struct kbpf_skb_sock {
     pub uid: u32,
     pub netns_cookie: u64,
     pub task_cgroup: bool,
+    pub in_ctx: bool,
+    pub fullsock: bool,
+    pub sk_view: [u64; 10usize],
+    pub tcp_view: [u64; 14usize],
 }
 #[test]
 fn bindgen_test_layout_kbpf_skb_sock() {
     assert_eq!(
         ::core::mem::size_of::<kbpf_skb_sock>(),
-        32usize,
+        224usize,
         concat!("Size of: ", stringify!(kbpf_skb_sock))
     );
     assert_eq!(
@@ -23145,6 +23185,74 @@ fn bindgen_test_layout_kbpf_skb_sock() {
         );
     }
     test_field_task_cgroup();
+    fn test_field_in_ctx() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).in_ctx) as usize - ptr as usize
+            },
+            25usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb_sock),
+                "::",
+                stringify!(in_ctx)
+            )
+        );
+    }
+    test_field_in_ctx();
+    fn test_field_fullsock() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).fullsock) as usize - ptr as usize
+            },
+            26usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb_sock),
+                "::",
+                stringify!(fullsock)
+            )
+        );
+    }
+    test_field_fullsock();
+    fn test_field_sk_view() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).sk_view) as usize - ptr as usize
+            },
+            32usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb_sock),
+                "::",
+                stringify!(sk_view)
+            )
+        );
+    }
+    test_field_sk_view();
+    fn test_field_tcp_view() {
+        assert_eq!(
+            unsafe {
+                let uninit = ::core::mem::MaybeUninit::<kbpf_skb_sock>::uninit();
+                let ptr = uninit.as_ptr();
+                ::core::ptr::addr_of!((*ptr).tcp_view) as usize - ptr as usize
+            },
+            112usize,
+            concat!(
+                "Offset of field: ",
+                stringify!(kbpf_skb_sock),
+                "::",
+                stringify!(tcp_view)
+            )
+        );
+    }
+    test_field_tcp_view();
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
