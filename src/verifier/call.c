@@ -53,6 +53,7 @@ static bool const_stack_key(struct venv *env, const struct vreg *r,
 	    off < -V_STACK || off + size > 0)
 		return false;
 	b = (uint32_t)(off + V_STACK);
+	kbpf_v_stack_read(env, r->frameno, off, off + size);
 	for (i = 0; i < size && f->slot[b + i] == SLOT_ZERO; i++)
 		;
 	if (i == size) {

@@ -270,6 +270,10 @@ int kbpf_v_dynptr_arg(struct venv *env, uint32_t regno, uint32_t helper_id,
 	}
 	if (f) {
 		slot = dynptr_slot(env, r);
+		if (slot >= 0) /* the dynptr's two slots are read */
+			kbpf_v_stack_read(env, r->frameno,
+					  (int64_t)slot * 8 - V_STACK,
+					  (int64_t)slot * 8 - V_STACK + 16);
 		if (slot < 0 || !dynptr_is_init(f, (uint32_t)slot)) {
 			kbpf_vlog_printf(
 				env->log,

@@ -238,6 +238,9 @@ int kbpf_v_iter_arg(struct venv *env, const struct kbpf_btf_view *b,
 		return -KBPF_EFAULT;
 	im->frameno = r->frameno;
 	im->slot = kslot(spi, 0);
+	/* the iterator's slots are read */
+	kbpf_v_stack_read(env, r->frameno, (int64_t)im->slot * 8 - V_STACK,
+			  (int64_t)(im->slot + nr_slots) * 8 - V_STACK);
 	im->ref = f->spill[im->slot].ref_obj_id;
 	im->nr_slots = nr_slots;
 	kbpf_v_log_scratch_stack(env, (int64_t)im->slot * 8 - V_STACK,

@@ -14,10 +14,29 @@
  * state was proven safe for all its values, so the current one is too.
  *
  * Which registers the rest may read comes from a static liveness pass
- * over each function (live_in below); Linux tracks it per state while
- * verifying, and also tracks which scalars needed to be precise. v0 has
- * neither: unread registers are ignored, every other scalar compares by
- * its range.
+ * over each function (kbpf_v_compute_liveness() below); unread registers
+ * are ignored. Scalars no decision needed precise match any scalar
+ * (precision, below).
+ *
+ * Which stack slots the rest may read is learnt while verifying, as
+ * Linux 6.18 does (kernel/bpf/liveness.c, in behaviour; our own code):
+ * every instruction records the slots of its own frame it read and the
+ * whole 8-byte slots it wrote at a known offset (struct vslive); a
+ * callee's or a callback's read of a caller's slot (through a stack
+ * pointer) counts as a read by the caller's call instruction. Over the
+ * instructions' control flow inside each function, a slot is live before
+ * an instruction if the instruction may read it, or if some path after it
+ * may read it before an instruction that always writes it whole; reads
+ * are a union over all walks, writes an intersection. The union over call
+ * chains is coarser than Linux's per-call-chain sets but never misses a
+ * read. When the explored state is complete (branches == 0), every path
+ * from it has been walked and recorded, unless one of them stopped
+ * against a state still being explored (a callback or iterator loop's
+ * fixed point: sl_tainted, Linux's incomplete read marks); then a slot
+ * dead at the state's instruction (at the call instruction for a
+ * caller's frame) is not compared at all, as if the explored state's
+ * slot were invalid. Dynptr and iterator slots and spilled references
+ * are always compared (Linux lets dead ones go too).
  *
  * A state still being explored (branches > 0) never prunes. If it equals
  * the current one exactly, the path came back to the same place with
@@ -69,6 +88,7 @@ struct vstate *kbpf_v_state_copy(struct venv *env, const struct vstate *src)
 	}
 	st->next = NULL;
 	st->all_precise = false;
+	st->sl_tainted = false;
 	return st;
 }
 
@@ -193,15 +213,59 @@ static bool iter_safe(struct venv *env, const struct vreg *o,
  * so the id pairs regsafe() records are the same.
  */
 _Static_assert(SLOT_INVALID == 0, "an all-invalid slot reads as 0");
+_Static_assert(V_SLOTS == 64, "a frame's slots fit a 64-bit mask");
+
+static void stack_live_update(struct venv *env);
+
+/*
+ * Slots of frame @fr of the explored state @o at @insn that nothing after
+ * @insn reads before writing them, on every path from @o (bit k: slot
+ * k). Only a complete state's paths have all been walked, and their
+ * reads are all recorded only if none of them stopped against a state
+ * still being explored (sl_tainted). The current frame asks at @insn;
+ * a caller's frame at its call instruction, whose reads include the
+ * callee's reads of that frame (kbpf_v_stack_read()).
+ */
+static uint64_t stack_dead(struct venv *env, const struct vstate *o,
+			   uint32_t fr, uint32_t insn)
+{
+	uint32_t at;
+
+	if (!env->sl || o->branches || o->sl_tainted)
+		return 0;
+	at = fr == o->curframe ? insn : o->frames[fr + 1]->callsite;
+	if (at >= env->len)
+		return 0;
+	if (env->sl_dirty)
+		stack_live_update(env);
+	return ~env->sl[at].live;
+}
+
+/*
+ * Slot @w of @f holds what the verifier tracks beyond its bytes: a
+ * dynptr, an iterator, or a spilled reference. Such a slot is compared
+ * even when dead (Linux would let it go; kbpf stays on the safe side).
+ */
+static bool slot_special(const struct vframe *f, uint32_t w)
+{
+	for (uint32_t b = w * 8; b < w * 8 + 8; b++)
+		if (f->slot[b] == SLOT_DYNPTR || f->slot[b] == SLOT_ITER)
+			return true;
+	return f->slot[w * 8] == SLOT_SPILL && f->spill[w].ref_obj_id;
+}
 
 static bool stacksafe(struct venv *env, const struct vframe *o,
-		      const struct vframe *c, bool exact)
+		      const struct vframe *c, bool exact, uint64_t dead)
 {
 	uint32_t i, w;
 
 	for (w = 0; w < V_SLOTS; w++) {
 		uint64_t ow, cw;
 
+		/* dead: the old state's slot could as well be invalid */
+		if (!exact && ((dead >> w) & 1) && !slot_special(o, w) &&
+		    !slot_special(c, w))
+			continue;
 		__builtin_memcpy(&ow, &o->slot[w * 8], sizeof(ow));
 		__builtin_memcpy(&cw, &c->slot[w * 8], sizeof(cw));
 		if (exact ? ow == cw && o->slot[w * 8] != SLOT_SPILL &&
@@ -292,7 +356,8 @@ static bool states_equal(struct venv *env, const struct vstate *o,
 			if (!regsafe(env, &of->regs[i], &cf->regs[i], exact))
 				return false;
 		}
-		if (!stacksafe(env, of, cf, exact))
+		if (!stacksafe(env, of, cf, exact,
+			       exact ? 0 : stack_dead(env, o, fr, insn)))
 			return false;
 	}
 	for (i = 0; i < o->nr_refs; i++)
@@ -721,12 +786,15 @@ static void propagate_precision(struct venv *env, const struct vstate *old,
 	memset(&bt, 0, sizeof(bt));
 	for (uint32_t fr = old->curframe + 1; fr-- > 0;) {
 		const struct vframe *f = old->frames[fr];
+		/* a dead slot's value was not needed (Linux cleans it) */
+		uint64_t dead = stack_dead(env, old, fr, insn);
 
 		for (int r = 0; r < 11; r++)
 			if (f->regs[r].type == T_SCALAR && f->regs[r].precise)
 				bt.regs[fr] |= (uint16_t)(1u << r);
 		for (uint32_t k = 0; k < V_SLOTS; k++)
-			if (f->slot[k * 8] == SLOT_SPILL &&
+			if (!((dead >> k) & 1) &&
+			    f->slot[k * 8] == SLOT_SPILL &&
 			    f->spill[k].type == T_SCALAR && f->spill[k].precise)
 				bt.stack[fr] |= 1ull << k;
 		if (kbpf_v_log_bt_on(env) && env->bpf_capable)
@@ -736,6 +804,18 @@ static void propagate_precision(struct venv *env, const struct vstate *old,
 	env->insn_idx = insn; /* the walk starts before it */
 	kbpf_v_mark_precise(env, &bt);
 	env->insn_idx = saved;
+}
+
+/*
+ * The path of @cur stopped where the reads of what follows are not all
+ * recorded: neither are those of its explored ancestors' subtrees. A
+ * tainted state's ancestors are tainted already (the chain above an
+ * explored state never changes).
+ */
+static void taint_path(struct vstate *cur)
+{
+	for (struct vstate *p = cur->parent; p && !p->sl_tainted; p = p->parent)
+		p->sl_tainted = true;
 }
 
 int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
@@ -782,6 +862,12 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 			if (eq && (!(env->flags[insn] & VI_ITER_NEXT) ||
 				   kbpf_v_iter_active_r1(env, cur))) {
 				sl->hit_cnt++;
+				/*
+				 * What @sl's subtree reads is not all walked
+				 * yet, nor then what this path's ancestors'
+				 * subtrees read.
+				 */
+				taint_path(cur);
 				return 1;
 			}
 			sl->miss_cnt++;
@@ -806,6 +892,8 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn)
 		}
 		if (states_equal(env, sl, cur, insn, false)) {
 			sl->hit_cnt++;
+			if (sl->sl_tainted)
+				taint_path(cur);
 			/*
 			 * What the old state's subtree needed precise, this
 			 * path needs too: it is proven by that subtree.
@@ -1079,4 +1167,130 @@ int kbpf_v_compute_liveness(struct venv *env)
 		}
 	}
 	return 0;
+}
+
+/* ---- stack-slot liveness ---- */
+
+/*
+ * Slots of the frame: bit k is kbpf's slot k (bytes r10-512+8k ..+7).
+ * Bytes [lo, hi) of a frame, offsets from its r10 (-512 <= lo < hi <= 0).
+ */
+static uint64_t slot_mask(int64_t lo, int64_t hi)
+{
+	uint32_t a, b;
+
+	if (lo < -V_STACK)
+		lo = -V_STACK;
+	if (hi > 0)
+		hi = 0;
+	if (lo >= hi)
+		return 0;
+	a = (uint32_t)(lo + V_STACK) / 8;
+	b = (uint32_t)(hi - 1 + V_STACK) / 8;
+	return (b - a == 63 ? ~0ull : ((1ull << (b - a + 1)) - 1)) << a;
+}
+
+void kbpf_v_stack_read(struct venv *env, uint32_t frameno, int64_t lo,
+		       int64_t hi)
+{
+	const struct vstate *st = env->cur;
+	uint64_t m = slot_mask(lo, hi);
+	uint32_t at;
+	struct vslive *s;
+
+	if (!env->sl || !st || !m || frameno > st->curframe)
+		return;
+	/*
+	 * A callee reading its caller's slots: the caller's call
+	 * instruction reads them (its live set is what the callee, and
+	 * what follows the call, may read).
+	 */
+	at = frameno == st->curframe ? env->insn_idx :
+				       st->frames[frameno + 1]->callsite;
+	if (at >= env->len)
+		return;
+	s = &env->sl[at];
+	if ((s->read | m) != s->read) {
+		s->read |= m;
+		if ((s->live | m) != s->live)
+			env->sl_dirty = true;
+	}
+}
+
+void kbpf_v_stack_write(struct venv *env, uint32_t frameno, int64_t lo)
+{
+	if (env->sl && env->cur && frameno == env->cur->curframe)
+		env->sl_wacc |= slot_mask(lo, lo + 8);
+}
+
+void kbpf_v_stack_insn_done(struct venv *env, uint32_t insn)
+{
+	uint64_t w = env->sl_wacc;
+	struct vslive *s;
+
+	env->sl_wacc = 0;
+	if (!env->sl || insn >= env->len)
+		return;
+	s = &env->sl[insn];
+	/* what every walk through it wrote: the first sets, others narrow */
+	if (s->wset)
+		w &= s->write;
+	if (w != s->write || !s->wset) {
+		if (s->write & ~w)
+			env->sl_dirty = true;
+		s->write = w;
+	}
+	s->wset = true;
+}
+
+/*
+ * The live sets, to the least fixed point of: a slot is live before an
+ * instruction if it reads it, or if it is live before a successor and
+ * the instruction does not write it. Successors are local to a function
+ * (a call falls through; an exit has none), as for registers. Read sets
+ * only grow and write sets only shrink, so iterating from the last
+ * solution reaches the new one.
+ */
+static void stack_live_update(struct venv *env)
+{
+	uint32_t n = env->len;
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		for (uint32_t i = n; i-- > 0;) {
+			const struct bpf_insn *insn = &env->insns[i];
+			uint8_t cls = BPF_CLASS(insn->code);
+			uint8_t op = BPF_OP(insn->code);
+			uint32_t next = i + (is_ldimm64(insn) ? 2 : 1);
+			uint64_t out = 0, in;
+			struct vslive *s = &env->sl[i];
+
+			if (i && is_ldimm64(&env->insns[i - 1]))
+				continue;
+			if ((cls == BPF_JMP || cls == BPF_JMP32) &&
+			    op != BPF_CALL) {
+				if (op != BPF_EXIT) {
+					int32_t off = (cls == BPF_JMP32 &&
+						       op == BPF_JA) ?
+							      insn->imm :
+							      insn->off;
+					int64_t t = (int64_t)i + off + 1;
+
+					if (t >= 0 && t < n)
+						out |= env->sl[t].live;
+					if (op != BPF_JA && next < n)
+						out |= env->sl[next].live;
+				}
+			} else if (next < n) {
+				out = env->sl[next].live;
+			}
+			in = (out & ~s->write) | s->read;
+			if (in != s->live) {
+				s->live = in;
+				changed = true;
+			}
+		}
+	}
+	env->sl_dirty = false;
 }

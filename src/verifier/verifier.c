@@ -1154,6 +1154,12 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 
 		if (depth > f->allocated)
 			f->allocated = depth;
+		/*
+		 * Only a whole slot written at a known place kills what it
+		 * held (Linux 6.18 marks the same writes).
+		 */
+		if (!helper && !var && size == 8 && !(lo & 7))
+			kbpf_v_stack_write(env, r->frameno, lo);
 		if (!helper && !var && !env->allow_ptr_leaks)
 			mark_nospec_result(env, f, lo, size, value_regno);
 		const struct vreg *v =
@@ -1212,7 +1218,8 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 		}
 		return 0;
 	}
-	/* Reads. */
+	/* Reads: every slot the access may touch is live before it. */
+	kbpf_v_stack_read(env, r->frameno, lo, hi);
 	if (!var && size == 8 && !(lo & 7) &&
 	    f->slot[(uint32_t)(lo + V_STACK)] == SLOT_SPILL) {
 		if (out)
@@ -2267,6 +2274,7 @@ static int do_check(struct venv *env)
 		kbpf_v_log_insn(env, pc);
 		spec = env->cur->speculative;
 		env->insn_idx = pc;
+		env->sl_wacc = 0;
 		env->hist_spi = -1;
 		env->hist_linked = 0;
 		insn = &env->insns[pc];
@@ -2348,6 +2356,7 @@ static int do_check(struct venv *env)
 		    op != BPF_CALL && op != BPF_EXIT && kbpf_v_log_on(env))
 			kbpf_v_log_insn_state(env, pc);
 		record_history(env, pc);
+		kbpf_v_stack_insn_done(env, pc);
 		/* Linux's nospec_result: the barrier after the write. */
 		if (spec && (env->flags[pc] & VI_NOSPEC_RESULT))
 			goto path_end;
@@ -2398,9 +2407,10 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 	env->live = kbpf_zalloc(h, n * sizeof(*env->live), 0);
 	env->alu_state = kbpf_zalloc(h, n, 0);
 	env->alu_limit = kbpf_zalloc(h, n * sizeof(*env->alu_limit), 0);
+	env->sl = kbpf_zalloc(h, n * sizeof(*env->sl), 0);
 	err = -KBPF_ENOMEM;
 	if (env->explored && env->nr_explored && env->flags && env->live &&
-	    env->alu_state && env->alu_limit)
+	    env->alu_state && env->alu_limit && env->sl)
 		err = init_state(env);
 	if (!err) {
 		mark_prune_points(env);
@@ -2446,6 +2456,8 @@ int kbpf_verify(struct kbpf_prog *prog, const struct kbpf_host *h,
 		kbpf_free(h, env->alu_state, n);
 	if (env->alu_limit)
 		kbpf_free(h, env->alu_limit, n * sizeof(*env->alu_limit));
+	if (env->sl)
+		kbpf_free(h, env->sl, n * sizeof(*env->sl));
 	kbpf_free(h, env, sizeof(*env));
 	return err;
 }

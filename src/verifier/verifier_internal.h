@@ -216,6 +216,14 @@ struct vstate {
 	bool all_precise;
 	bool speculative; /* a mispredicted branch (loaders without CAP_PERFMON) */
 	/*
+	 * Explored states: a path below stopped against a state still being
+	 * explored (a loop's fixed point), or against a state marked so:
+	 * what this state's paths read is not all recorded yet, so no stack
+	 * slot is dead here (Linux's incomplete read marks). Set on the
+	 * whole parent chain at once, never taken back.
+	 */
+	bool sl_tainted;
+	/*
 	 * The bpf_spin_lock held (Linux's active_locks, at most one for a
 	 * helper-taken lock): the map of the value and the id of the value
 	 * pointer it was taken through; @lock_map NULL: none held.
@@ -280,6 +288,19 @@ struct vbt {
 /* Inner-map templates of the map-in-map maps a program uses (call.c). */
 #define V_MAX_INNER 8
 
+/*
+ * Stack-slot liveness of one instruction (state.c; bit k: kbpf slot k,
+ * r10-512 + 8k, of the instruction's own frame): the slots it may read
+ * and must write on every path walked through it so far, whether it has
+ * been walked (@wset: @write holds), and the slots live before it.
+ */
+struct vslive {
+	uint64_t read;
+	uint64_t write;
+	uint64_t live;
+	bool wset;
+};
+
 struct venv {
 	/*
 	 * Precision walks Linux does not make (kbpf's extra marks) print
@@ -305,6 +326,15 @@ struct venv {
 	struct vstate *retired;
 	uint16_t *flags; /* VI_* */
 	uint16_t *live; /* registers live before each instruction */
+	/*
+	 * Stack-slot liveness (state.c), per instruction; @sl_wacc: the
+	 * slots of its frame the instruction being checked wrote whole;
+	 * @sl_dirty: a read or write set changed since the live sets were
+	 * computed.
+	 */
+	struct vslive *sl;
+	uint64_t sl_wacc;
+	bool sl_dirty;
 	/*
 	 * Loaders without CAP_PERFMON: per instruction, the sanitation an
 	 * add or sub of a register needs (Linux's insn_aux_data alu_state
@@ -416,6 +446,19 @@ int kbpf_v_is_state_visited(struct venv *env, uint32_t insn);
 /* This path ended: drop the branch counts of its explored ancestors. */
 void kbpf_v_path_done(struct venv *env, struct vstate *st);
 int kbpf_v_compute_liveness(struct venv *env);
+/*
+ * Stack-slot liveness, recorded as the walk goes (Linux 6.18's
+ * liveness.c, in behaviour): the instruction being checked reads bytes
+ * [@lo, @hi) (offsets from r10) of frame @frameno, or writes all 8 bytes
+ * of the slot at @lo of it. A read of a caller's frame is the read of the
+ * call instruction in that frame; writes count only in the current frame.
+ * No allocation; no-ops without env->sl.
+ */
+void kbpf_v_stack_read(struct venv *env, uint32_t frameno, int64_t lo,
+		       int64_t hi);
+void kbpf_v_stack_write(struct venv *env, uint32_t frameno, int64_t lo);
+/* The instruction at @insn was checked on this path: commit its writes. */
+void kbpf_v_stack_insn_done(struct venv *env, uint32_t insn);
 void kbpf_v_free_explored(struct venv *env);
 /*
  * Back at callback call @insn after an iteration: every scalar (register

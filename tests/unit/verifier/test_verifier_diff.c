@@ -462,6 +462,48 @@ KBPF_TEST(
 }
 
 KBPF_TEST(
+	verifier_stack_liveness,
+	"the table's live_* cases (two paths storing different things in a stack slot, joined): where nothing after the join reads the slot before writing it (live_dead_*), kbpf stops the second path at the join and processes exactly the kernel's instruction count; where a load, a callee or a helper reads it (live_slot_*), the slot is compared, kbpf decides as the kernel, and refuses the unsafe second paths")
+{
+	int fails = 0, n = 0;
+
+	NEED_KERNEL();
+	for (int s = 0; s < 2; s++)
+		if (create_maps(s))
+			T_FAIL("creating maps on side %d", s);
+	kbpf_posix_set_verifier(KBPF_VERIFIER_ENFORCE);
+	for (size_t j = 0; j < NR_CASES; j++) {
+		const struct vcase *c = &vcases[j];
+		unsigned long kp, bp;
+		long k, b;
+
+		if (strncmp(c->name, "live_", 5))
+			continue;
+		n++;
+		k = load(SIDE_KERNEL, c);
+		b = load(SIDE_KBPF, c);
+		kp = processed_of(logs[0]);
+		bp = processed_of(logs[1]);
+		printf("%-34s kernel %ld, %lu insns; kbpf %ld, %lu insns\n",
+		       c->name, k, kp, b, bp);
+		/* the decision is the kernel's, and the case's */
+		if ((k >= 0) != (b >= 0) || (k >= 0) != c->safe)
+			fails++;
+		/* an accepted program: the same pruning, to the instruction */
+		if (k >= 0 && (!kp || kp != bp))
+			fails++;
+		side_close(SIDE_KERNEL, k);
+		side_close(SIDE_KBPF, b);
+	}
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < NR_MAPS; m++)
+			side_close(s, maps[s][m]);
+	T_EQ(n, 6);
+	T_EQ(fails, 0);
+}
+
+KBPF_TEST(
 	verifier_tp_btf_args,
 	"every pointer argument of every raw tracepoint in this kernel's BTF, dereferenced by a tp_btf program without a null check: kbpf (this BTF as its host BTF) decides as the kernel, with its line (arguments Linux knows may be NULL or an error pointer, struct walks at offset 0)")
 {

@@ -465,6 +465,11 @@ static int gen_diff(int total, int *unsound_out, int *faults_out)
 
 			both_acc++;
 			same_proc += pk == pb;
+			/* KBPF_VPROC: which programs cost kbpf more, or less */
+			if (pk != pb && getenv("KBPF_VPROC"))
+				printf("#%d processed: kernel %ld, kbpf %ld%s\n",
+				       i, pk, pb,
+				       g->has_cb ? " (callbacks)" : "");
 			proc[0] += pk;
 			proc[1] += pb;
 		}

@@ -37,6 +37,14 @@ uint32_t vcase_len(const struct vcase *c)
 		}                                                    \
 	}
 
+/*
+ * Insns 0-7 of the "live_*" cases: r9 = ctx, r6 = a random number, and
+ * "if r6 == 0 goto 10"; 8-9 and 10 are the two paths, 11 their join.
+ */
+#define LIVE_JOIN                                                          \
+	MOVR(9, 1), CALL(BPF_FUNC_get_prandom_u32), MOVR(6, 0), MOV(7, 0), \
+		MOV(8, 0), MOV(2, 0), MOV(3, 0), JI(BPF_JEQ, 6, 0, 2)
+
 #define CASE(nm, ty, up, sf, ln, ...)                             \
 	{                                                         \
 		.name = nm, .type = ty, .unpriv = up, .safe = sf, \
@@ -1161,6 +1169,35 @@ const struct vcase vcases[] = {
 	     SKLOOK(sk_lookup_tcp), MOVR(6, 0), MOVR(1, 9), LDMAP(2, M_PA),
 	     MOV(3, 0), CALL(BPF_FUNC_tail_call), JI(BPF_JEQ, 6, 0, 2),
 	     SKREL(6), RET0),
+	/*
+	 * Stack-slot liveness (issue #13): two paths store different things
+	 * in a slot and join at insn 11 (a jump target) after 8 insns and 2
+	 * jumps, where the first path's state is recorded. "live_dead_*":
+	 * nothing after the join reads the slot before writing it, so the
+	 * second path stops there (the kernel's count, asserted by
+	 * verifier_stack_liveness). "live_slot_*": it is read after the
+	 * join, by a load, a callee or a helper: compared, and the unsafe
+	 * second paths are refused.
+	 */
+	CASE("live_dead_slot_ptr_or_misc", SF, 0, 1, 0, LIVE_JOIN,
+	     STX(BPF_DW, 10, 9, -8), JA(1), ST(BPF_W, 10, -8, 5), MOV(0, 0),
+	     EXIT),
+	CASE("live_dead_slot_overwritten", SF, 0, 1, 0, LIVE_JOIN,
+	     STX(BPF_DW, 10, 9, -8), JA(1), ST(BPF_W, 10, -8, 5), MOV(0, 0),
+	     STX(BPF_DW, 10, 0, -8), LDX(BPF_DW, 0, 10, -8), EXIT),
+	CASE("live_dead_slot_spill_or_none", SF, 0, 1, 0, LIVE_JOIN,
+	     STX(BPF_DW, 10, 9, -16), JA(1), MOV(7, 1), MOV(0, 0), EXIT),
+	CASE("live_slot_read_after_join", SF, 0, 1, 0, LIVE_JOIN,
+	     ST(BPF_DW, 10, -16, 1), JA(1), ST(BPF_W, 10, -16, 5),
+	     LDX(BPF_W, 0, 10, -16), EXIT),
+	CASE("live_slot_read_by_callee_unsafe", SF, 0, 0, 0, LIVE_JOIN,
+	     STX(BPF_DW, 10, 9, -16), JA(1), ST(BPF_DW, 10, -16, 0),
+	     MOVR(1, 10), ALU(BPF_ADD, 1, -16), CALLP(1), EXIT,
+	     LDX(BPF_DW, 2, 1, 0), LDX(BPF_W, 0, 2, 0), EXIT),
+	CASE("live_slot_read_by_helper_unsafe", SF, 1, 0, 0, LIVE_JOIN,
+	     ST(BPF_DW, 10, -8, 0), JA(1), MOV(7, 1), LDMAP(1, M_HASH),
+	     MOVR(2, 10), ALU(BPF_ADD, 2, -8), CALL(BPF_FUNC_map_lookup_elem),
+	     MOV(0, 0), EXIT),
 };
 
 const size_t vcases_nr = sizeof(vcases) / sizeof(vcases[0]);
