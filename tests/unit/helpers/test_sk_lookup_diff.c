@@ -242,6 +242,15 @@ KBPF_TEST(
 						   run(s, fd[s], &rv[s]);
 				side_close(s, fd[s]);
 			}
+			/* Linux keeps in a connected socket's rx_queue_mapping
+			 * the receive queue recorded with a packet it got, or
+			 * -1: on loopback that depends on timing (0 was seen
+			 * once, in a TSan run); /proc does not show it and the
+			 * POSIX host gives -1. Either kernel value is taken. */
+			if (fields[f].off == 76 && rv[0] == 0 &&
+			    (!strcmp(c->name, "tcp established") ||
+			     !strcmp(c->name, "tcp client end")))
+				rv[0] = 0xffffffffu;
 			cases++;
 			if (fd[0] < 0 || fd[1] < 0 || r[0] || r[1] ||
 			    rv[0] != rv[1] || (rv[0] != MISS) != c->hit) {
@@ -284,6 +293,8 @@ KBPF_TEST(
 	char log[4096];
 	long fd;
 
+	/* OFF, whatever a test before this one left set when it failed */
+	kbpf_posix_set_verifier(KBPF_VERIFIER_OFF);
 	T_ASSERT(lfd >= 0);
 	T_EQ(listen(lfd, 1), 0);
 	/* OFF: unproven, runs checked: the leak is taken back, the run fails */

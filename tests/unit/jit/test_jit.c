@@ -2253,6 +2253,8 @@ static void host_refuses(struct kbpf_host *h)
 	T_EQ(run(pr, KBPF_INTERP_FAST, &r0), 0);
 	T_EQ(r0, 11);
 	kbpf_prog_put(pr);
+	/* the program is freed later, through @h: not while @h is rewritten */
+	kbpf_posix_rcu_barrier();
 	*h = *kbpf_posix_host();
 	h->jit_alloc = alloc_fails;
 	pr = load(p, 3, NULL, 0, true);
@@ -2260,6 +2262,7 @@ static void host_refuses(struct kbpf_host *h)
 	T_EQ(run(pr, KBPF_INTERP_FAST, &r0), 0);
 	T_EQ(r0, 11);
 	kbpf_prog_put(pr);
+	kbpf_posix_rcu_barrier();
 }
 
 KBPF_TEST(jit_host_refuses,
