@@ -57,7 +57,7 @@
  * Pointers: r10 and every frame pointer, r1 (the context) at entry,
  * ld_imm64 of maps, map values and functions, helper results of pointer
  * kind (when not NULL), the context's data/data_end/data_meta fields of
- * packet programs, arguments a helper hands a callback that point into
+ * packet programs, its sk field (a pointer or NULL), arguments a helper hands a callback that point into
  * memory the run may access or name one of its maps, and pointer + scalar.
  * Whole 8-byte aligned spills keep a pointer on the stack and fills give it
  * back; a slot a dynptr helper initialised holds a dynptr, which only
@@ -224,6 +224,20 @@ static KBPF_ALWAYS_INLINE int taint_load(struct interp_state *st, uint8_t *rk,
 			return -KBPF_EACCES;
 		rk[insn->dst_reg] = st->slot_kind[a];
 		return 0;
+	}
+	/* __sk_buff->sk: a socket pointer or NULL (review finding: it was a
+	 * scalar here, which let such a loader store the host's address) */
+	if (st->run->ctx && kbpf_prog_type_is_skb(st->run->ctx_type)) {
+		uintptr_t sk = (uintptr_t)st->run->ctx +
+			       offsetof(struct kbpf_skb, md) +
+			       offsetof(struct __sk_buff, sk);
+
+		if (addr < sk + 8 && addr + size > sk) {
+			if (!whole || addr != sk)
+				return -KBPF_EACCES;
+			rk[insn->dst_reg] = TK_PTR_OR_NULL;
+			return 0;
+		}
 	}
 	base = taint_pkt_fields(st->run);
 	if (!base || addr + size <= base || addr >= base + 24)

@@ -887,6 +887,15 @@ static int skb_room_grow(struct kbpf_skb *skb, uint32_t off, uint32_t len,
 
 	if (!skb_headroom_ok(skb, len))
 		return -KBPF_ENOMEM;
+	/*
+	 * The first @off bytes move: past the packet's end that reads the
+	 * buffer's tailroom, as Linux reads its head buffer (review finding:
+	 * a runt frame read and zeroed past a buffer without tailroom);
+	 * beyond the buffer, -ENOMEM.
+	 */
+	if (off > skb_len(skb) &&
+	    (!skb->end || off > (uint64_t)(skb->end - skb_data(skb))))
+		return -KBPF_ENOMEM;
 	if (encap) {
 		if ((flags & ADJ_ROOM_ENCAP_L3_MASK) == ADJ_ROOM_ENCAP_L3_MASK)
 			return -KBPF_EINVAL;
@@ -1031,13 +1040,16 @@ uint64_t kbpf_helper_check_mtu(struct kbpf_run *run, uint64_t ctx,
 	const struct kbpf_host *h = run->host;
 	struct kbpf_skb *skb = SKB(run);
 	struct kbpf_xdp *xdp = XDP(run);
-	uint32_t *in_out = PTR(mtu_len), dev, mtu, hlen, len;
+	uint32_t in_len, dev, mtu, hlen, len;
+
+	/* copied: the verifier's alignment rule assumes Linux's packet
+	 * alignment, which kbpf's hosts need not give */
+	memcpy(&in_len, PTR(mtu_len), sizeof(in_len));
 
 	if (skb) {
 		if (flags & ~(uint64_t)BPF_MTU_CHK_SEGS)
 			return ERR(KBPF_EINVAL);
-		if ((flags & BPF_MTU_CHK_SEGS) &&
-		    ((int32_t)len_diff || *in_out))
+		if ((flags & BPF_MTU_CHK_SEGS) && ((int32_t)len_diff || in_len))
 			return ERR(KBPF_EINVAL);
 		dev = skb->md.ifindex;
 		len = skb_len(skb);
@@ -1054,10 +1066,10 @@ uint64_t kbpf_helper_check_mtu(struct kbpf_run *run, uint64_t ctx,
 		dev = (uint32_t)ifindex;
 	if (!h->dev_mtu || !dev || h->dev_mtu(h, dev, &mtu, &hlen))
 		return ERR(KBPF_ENODEV);
-	if (*in_out)
-		len = *in_out + hlen;
+	if (in_len)
+		len = in_len + hlen;
 	len += (uint32_t)len_diff;
-	*in_out = mtu;
+	memcpy(PTR(mtu_len), &mtu, sizeof(mtu));
 	/* Signed, as Linux compares: a negative length passes. */
 	return (int32_t)len <= (int32_t)(mtu + hlen) ?
 		       BPF_MTU_CHK_RET_SUCCESS :

@@ -37,6 +37,7 @@ struct sk_obj {
 	void *handle;
 	bool fullsock;
 	bool tcp;
+	struct kbpf_rcu_head rcu;
 };
 
 _Static_assert(sizeof(struct bpf_sock) == 80, "struct bpf_sock");
@@ -53,13 +54,32 @@ static struct sk_obj *obj_of(uint64_t p)
 	return (struct sk_obj *)(void *)(view - back);
 }
 
+static void sk_obj_free_rcu(struct kbpf_rcu_head *head)
+{
+	struct sk_obj *o = kbpf_container_of(head, struct sk_obj, rcu);
+
+	kbpf_free(o->host, o, sizeof(*o));
+}
+
+/*
+ * The host's socket goes back at once; the copy is freed after the runs
+ * in flight (Linux's listeners are SOCK_RCU_FREE: bpf_get_listener_sock's
+ * result, which holds no reference, stays readable after the lookup's
+ * release until the run ends). Without defer_free the copy goes at once
+ * and bpf_get_listener_sock gives no lookup result back (below).
+ */
 static void sk_obj_release(void *ptr)
 {
 	struct sk_obj *o = obj_of((uint64_t)(uintptr_t)ptr);
 	const struct kbpf_host *h = o->host;
 
 	h->sk_release(h, o->handle);
-	kbpf_free(h, o, sizeof(*o));
+	if (h->defer_free) {
+		o->rcu.func = sk_obj_free_rcu;
+		h->defer_free(h, &o->rcu);
+	} else {
+		kbpf_free(h, o, sizeof(*o));
+	}
 }
 
 /*
@@ -298,7 +318,9 @@ uint64_t kbpf_helper_tcp_sock(struct kbpf_run *run, uint64_t sk, uint64_t r2,
 
 /*
  * Linux's bpf_get_listener_sock: the socket if it is a full one in
- * TCP_LISTEN (Linux's listeners are SOCK_RCU_FREE), else NULL. Linux
+ * TCP_LISTEN (Linux's listeners are SOCK_RCU_FREE; a lookup's copy is
+ * freed through defer_free, and on a host without it a lookup result
+ * gives NULL here), else NULL. Linux
  * gives a request socket's listener; kbpf's hosts describe no listener
  * of a request socket, so it gives NULL there.
  */
@@ -311,6 +333,9 @@ uint64_t kbpf_helper_get_listener_sock(struct kbpf_run *run, uint64_t sk,
 	(void)r2, (void)r3, (void)r4, (void)r5;
 	if (!sk_arg(run, sk, &r) || !r.fullsock ||
 	    view_u32(r.sk, SK_STATE_OFF) != 10 /* TCP_LISTEN */)
+		return 0;
+	/* a lookup's copy outlives its release only with defer_free */
+	if (r.obj && !run->host->defer_free)
 		return 0;
 	return (uint64_t)(uintptr_t)r.sk;
 }
