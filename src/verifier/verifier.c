@@ -1176,6 +1176,18 @@ static int check_stack(struct venv *env, uint32_t regno, const struct vreg *r,
 			if (v->type == T_SCALAR && !v->id &&
 			    !kbpf_scalar_is_const(&v->s) && env->bpf_capable)
 				CUR_REGS(env)[value_regno].id = ++env->id_gen;
+			/*
+			 * A stack pointer may not outlive its frame in a
+			 * caller's stack (it would name a frame that is gone
+			 * once the callee returns).
+			 */
+			if (v->type == T_STACK &&
+			    r->frameno != env->cur->curframe) {
+				kbpf_vlog_printf(
+					env->log,
+					"cannot spill pointers to stack into stack frame of the caller\n");
+				return -KBPF_EINVAL;
+			}
 			for (uint32_t k = 0; k < 8; k++)
 				f->slot[slot * 8 + k] = SLOT_SPILL;
 			f->spill[slot] = *v;

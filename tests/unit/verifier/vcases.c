@@ -1198,6 +1198,24 @@ const struct vcase vcases[] = {
 	     ST(BPF_DW, 10, -8, 0), JA(1), MOV(7, 1), LDMAP(1, M_HASH),
 	     MOVR(2, 10), ALU(BPF_ADD, 2, -8), CALL(BPF_FUNC_map_lookup_elem),
 	     MOV(0, 0), EXIT),
+	/*
+	 * A callee stores a pointer to its own stack into its caller's
+	 * (review finding: accepted, and a later use of it in the caller
+	 * crashed kbpf's verifier on the returned frame).
+	 */
+	CASE("callee_fp_into_caller", SF, 0, 0, 1, MOVR(9, 1), MOVR(1, 10),
+	     ALU(BPF_ADD, 1, -8), CALLP(4), LDX(BPF_DW, 2, 10, -8), MOV(0, 0),
+	     MOV(0, 0), EXIT, MOVR(2, 10), ALU(BPF_ADD, 2, -8),
+	     STX(BPF_DW, 1, 2, 0), MOV(0, 0), EXIT),
+	CASE("callee_fp_into_caller_deref", SF, 0, 0, 1, MOVR(9, 1),
+	     MOVR(1, 10), ALU(BPF_ADD, 1, -8), CALLP(4), LDX(BPF_DW, 2, 10, -8),
+	     LDX(BPF_DW, 0, 2, 0), MOV(0, 0), EXIT, MOVR(2, 10),
+	     ALU(BPF_ADD, 2, -8), STX(BPF_DW, 1, 2, 0), MOV(0, 0), EXIT),
+	CASE("callee_fp_into_caller_key", SF, 0, 0, 1, MOVR(9, 1), MOVR(1, 10),
+	     ALU(BPF_ADD, 1, -8), CALLP(6), LDX(BPF_DW, 2, 10, -8),
+	     LDMAP(1, M_HASH), CALL(BPF_FUNC_map_lookup_elem), MOV(0, 0), EXIT,
+	     MOVR(2, 10), ALU(BPF_ADD, 2, -8), STX(BPF_DW, 1, 2, 0), MOV(0, 0),
+	     EXIT),
 };
 
 const size_t vcases_nr = sizeof(vcases) / sizeof(vcases[0]);
